@@ -1,0 +1,435 @@
+/*
+ * tcpterm: the appliance binary.  Control plane only: configuration,
+ * EAL and port bring-up, worker launch, signals, periodic statistics.
+ *
+ *   tcpterm [EAL args] -- [-f FILE] [--check] [--help]
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+
+#include "tt_app.h"
+#include "tt_conf.h"
+#include "tt_http.h"
+#include "tt_port.h"
+#include "tt_stats.h"
+#include "tt_worker.h"
+
+extern const char tt_default_conf[]; /* conf/tcpterm.conf, embedded at build time */
+
+enum { TT_MAX_EAL_ARGV = 128, TT_MBUFS_PER_WORKER_EXTRA = 8192 };
+
+static volatile bool quit;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	quit = true;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: tcpterm [EAL args] -- [-f FILE] [--check] [--help]\n"
+		   "  -f FILE   configuration file (default: the built-in conf/tcpterm.conf)\n"
+		   "  --check   validate the configuration and exit (0 valid, 1 invalid)\n"
+		   "  --help    this text\n"
+		   "EAL arguments may also come from the file's `eal` list.\n");
+}
+
+struct opts {
+	const char *conf_path;
+	bool check;
+};
+
+/* argv after "--"; returns 0, 1 (exit ok) or -1 (usage error). */
+static int parse_opts(int argc, char **argv, struct opts *o)
+{
+	static const struct option longs[] = {
+		{"check", no_argument, NULL, 'c'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "f:h", longs, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			o->conf_path = optarg;
+			break;
+		case 'c':
+			o->check = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 1;
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "tcpterm: unexpected argument '%s'\n", argv[optind]);
+		return -1;
+	}
+	return 0;
+}
+
+static bool has_lcore_arg(char **argv, int argc)
+{
+	for (int i = 0; i < argc; i++)
+		if (!strcmp(argv[i], "-l") || !strncmp(argv[i], "--lcores", 8) ||
+		    !strcmp(argv[i], "-c") || !strncmp(argv[i], "-l", 2))
+			return true;
+	return false;
+}
+
+/* The main lcore: the lowest id that no worker uses. */
+static unsigned main_lcore_of(const struct tt_conf *c)
+{
+	for (unsigned id = 0;; id++) {
+		bool used = false;
+
+		for (unsigned w = 0; w < c->n_workers; w++)
+			used |= c->worker_lcores[w] == id;
+		if (!used)
+			return id;
+	}
+}
+
+static char *dupf(const char *fmt, const char *a)
+{
+	size_t n = strlen(fmt) + strlen(a) + 1;
+	char *s = malloc(n);
+
+	if (s != NULL)
+		snprintf(s, n, fmt, a);
+	return s;
+}
+
+/* Command-line EAL args, then the file's, then the ports' devices and, unless given, lcores. */
+static int build_eal_argv(const struct tt_conf *c, int argc, char **argv, char **out)
+{
+	static char lcores[1024];
+	int n = 0;
+
+	for (int i = 0; i < argc && n < TT_MAX_EAL_ARGV - 8; i++)
+		out[n++] = argv[i];
+	for (unsigned i = 0; i < c->n_eal_args && n < TT_MAX_EAL_ARGV - 8; i++)
+		out[n++] = (char *)c->eal_args[i];
+	for (unsigned i = 0; i < c->n_ports && n < TT_MAX_EAL_ARGV - 8; i++) {
+		if (c->ports[i].is_pci) {
+			out[n++] = "-a";
+			out[n++] = (char *)c->ports[i].devargs;
+		} else {
+			out[n++] = dupf("--vdev=%s", c->ports[i].devargs);
+		}
+	}
+	if (!has_lcore_arg(out + 1, n - 1)) {
+		unsigned main_lcore = main_lcore_of(c);
+		int len = snprintf(lcores, sizeof(lcores), "%u", main_lcore);
+
+		for (unsigned w = 0; w < c->n_workers; w++)
+			len += snprintf(lcores + len, sizeof(lcores) - (size_t)len, ",%u",
+					c->worker_lcores[w]);
+		out[n++] = "-l";
+		out[n++] = lcores;
+		out[n++] = dupf("--main-lcore=%s", lcores); /* first entry is the main lcore */
+		*strchr(out[n - 1], ',') = '\0';
+	}
+	out[n] = NULL;
+	return n;
+}
+
+static int build_http(const struct tt_conf *c, struct tt_http_response *r)
+{
+	const char *hdrs[TT_CONF_MAX_HTTP_HEADERS];
+	uint8_t *body = NULL;
+	uint32_t len = 0;
+	int rc;
+
+	for (unsigned i = 0; i < c->http.n_headers; i++)
+		hdrs[i] = c->http.headers[i];
+	if (c->http.body_file[0] != '\0') {
+		FILE *f = fopen(c->http.body_file, "rb");
+		long sz;
+
+		if (f == NULL)
+			return -errno;
+		fseek(f, 0, SEEK_END);
+		sz = ftell(f);
+		rewind(f);
+		body = malloc(sz > 0 ? (size_t)sz : 1);
+		if (body == NULL || fread(body, 1, (size_t)sz, f) != (size_t)sz) {
+			fclose(f);
+			free(body);
+			return -EIO;
+		}
+		fclose(f);
+		len = (uint32_t)sz;
+	} else if (c->http.body_size > 0) {
+		len = c->http.body_size;
+		body = malloc(len);
+		if (body == NULL)
+			return -ENOMEM;
+		/* A recognisable, checkable filler: the alphabet, repeated. */
+		for (uint32_t i = 0; i < len; i++)
+			body[i] = (uint8_t)('a' + i % 26);
+	}
+	rc = tt_http_response_build(r, c->http.status, hdrs, c->http.n_headers, body, len);
+	free(body);
+	return rc;
+}
+
+static uint64_t random_u64(void)
+{
+	uint64_t v = 0;
+
+	if (getrandom(&v, sizeof(v), 0) != sizeof(v))
+		v = rte_rdtsc() * 0x9e3779b97f4a7c15ull;
+	return v;
+}
+
+static void make_secrets(const struct tt_conf *c, struct tt_worker_params *p)
+{
+	if (c->tcp.cookie_secret_random) {
+		p->cookie_secret.master.k0 = random_u64();
+		p->cookie_secret.master.k1 = random_u64();
+	} else {
+		memcpy(&p->cookie_secret.master.k0, c->tcp.cookie_secret, 8);
+		memcpy(&p->cookie_secret.master.k1, c->tcp.cookie_secret + 8, 8);
+	}
+	p->isn_secret.key.k0 = random_u64();
+	p->isn_secret.key.k1 = random_u64();
+}
+
+static uint64_t wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+struct appliance {
+	const struct tt_conf *conf;
+	struct tt_port port;
+	struct tt_http_response http;
+	uint8_t listen_app[65536];
+	struct rte_mempool *pools[TT_CONF_MAX_WORKERS];
+	struct tt_worker *workers[TT_CONF_MAX_WORKERS];
+};
+
+static int create_pools(struct appliance *a)
+{
+	const struct tt_conf_port *pc = &a->conf->ports[0];
+	unsigned n = pc->rx_desc + pc->tx_desc + TT_TX_BATCH + TT_MBUFS_PER_WORKER_EXTRA;
+	uint16_t room = RTE_MAX(RTE_MBUF_DEFAULT_BUF_SIZE, pc->mtu + 14 + RTE_PKTMBUF_HEADROOM);
+
+	for (unsigned w = 0; w < a->conf->n_workers; w++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "tt_mbuf_%u", w);
+		a->pools[w] = rte_pktmbuf_pool_create(
+			name, n, 256, 0, room, (int)rte_lcore_to_socket_id(a->conf->worker_lcores[w]));
+		if (a->pools[w] == NULL) {
+			fprintf(stderr, "tcpterm: mbuf pool: %s (reserve hugepages: see README)\n",
+				rte_strerror(rte_errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int create_workers(struct appliance *a)
+{
+	const struct tt_conf *c = a->conf;
+	struct tt_worker_params p = {
+		.port_id = a->port.port_id,
+		.mac = a->port.mac,
+		.addr = c->ports[0].addr,
+		.tx_cksum_offload = a->port.tx_cksum_offload,
+		.rx_cksum_offload = a->port.rx_cksum_offload,
+		.conf = c,
+		.listen_app = a->listen_app,
+		.app_data = &a->http,
+		.epoch_ms = wall_ms(),
+		.tsc_base = rte_rdtsc(),
+		.tsc_hz = rte_get_tsc_hz(),
+		.quit = &quit,
+	};
+
+	make_secrets(c, &p);
+	for (unsigned w = 0; w < c->n_workers; w++) {
+		p.id = w;
+		p.queue_id = (uint16_t)w;
+		p.pool = a->pools[w];
+		p.table_seed = random_u64();
+		a->workers[w] = tt_worker_create(&p);
+		if (a->workers[w] == NULL) {
+			fprintf(stderr, "tcpterm: worker %u: %s (lower tcp.max_conns_per_core?)\n", w,
+				rte_strerror(rte_errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int check_lcores(const struct tt_conf *c)
+{
+	for (unsigned w = 0; w < c->n_workers; w++) {
+		unsigned id = c->worker_lcores[w];
+
+		if (!rte_lcore_is_enabled(id) || id == rte_get_main_lcore()) {
+			fprintf(stderr,
+				"tcpterm: worker lcore %u is not an enabled worker lcore of EAL "
+				"(check -l/--lcores and `workers`)\n",
+				id);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void run_stats(struct appliance *a)
+{
+	const struct tt_conf *c = a->conf;
+	struct tt_stats prev, cur;
+	uint64_t last = wall_ms();
+
+	tt_stats_collect(a->workers, c->n_workers, &prev);
+	while (!quit) {
+		usleep(50 * 1000);
+		if (c->stats_interval_ms == 0 || wall_ms() - last < c->stats_interval_ms)
+			continue;
+		tt_stats_collect(a->workers, c->n_workers, &cur);
+		tt_stats_print_line(stdout, &cur, &prev, wall_ms() - last);
+		prev = cur;
+		last = wall_ms();
+	}
+}
+
+static int setup(struct appliance *a)
+{
+	const struct tt_conf *c = a->conf;
+	char err[512];
+
+	if (c->n_ports != 1) {
+		fprintf(stderr, "tcpterm: %s: this version drives exactly one port (%u given)\n",
+			c->path, c->n_ports);
+		return -1;
+	}
+	if (check_lcores(c) != 0 || create_pools(a) != 0)
+		return -1;
+	if (build_http(c, &a->http) != 0) {
+		fprintf(stderr, "tcpterm: cannot build the HTTP response\n");
+		return -1;
+	}
+	for (unsigned i = 0; i < c->n_listeners; i++)
+		a->listen_app[c->listeners[i].port] = (uint8_t)(c->listeners[i].app + 1);
+	if (tt_port_start(&c->ports[0], (uint16_t)c->n_workers, a->pools, &a->port, err,
+			  sizeof(err)) != 0) {
+		fprintf(stderr, "tcpterm: %s\n", err);
+		return -1;
+	}
+	return create_workers(a);
+}
+
+static void print_banner(const struct appliance *a)
+{
+	const struct tt_conf *c = a->conf;
+	const struct tt_conf_port *p = &c->ports[0];
+	const uint8_t *m = a->port.mac.b;
+
+	printf("tcpterm: port %s (%s) %02x:%02x:%02x:%02x:%02x:%02x %u.%u.%u.%u/%u, %u worker(s), "
+	       "rss %s, tx checksum %s, tcb %zu B, time-wait %zu B\n",
+	       p->name, a->port.driver, m[0], m[1], m[2], m[3], m[4], m[5], p->addr >> 24,
+	       (p->addr >> 16) & 0xff, (p->addr >> 8) & 0xff, p->addr & 0xff, p->prefix_len,
+	       c->n_workers, a->port.rss ? "on" : "off",
+	       a->port.tx_cksum_offload ? "offload" : "software", tt_worker_tcb_size(),
+	       tt_worker_tw_size());
+	for (unsigned i = 0; i < c->n_listeners; i++)
+		printf("tcpterm: listening on port %u: %s\n", c->listeners[i].port,
+		       tt_conf_app_name(c->listeners[i].app));
+	fflush(stdout);
+}
+
+static int run(struct appliance *a)
+{
+	const struct tt_conf *c = a->conf;
+	struct tt_stats final;
+
+	tt_stats_telemetry_init(a->workers, c->n_workers);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	print_banner(a);
+	for (unsigned w = 0; w < c->n_workers; w++)
+		rte_eal_remote_launch(tt_worker_main, a->workers[w], c->worker_lcores[w]);
+	run_stats(a);
+	rte_eal_mp_wait_lcore();
+	tt_stats_collect(a->workers, c->n_workers, &final);
+	printf("tcpterm: stopped; final counters:\n");
+	tt_stats_print_all(stdout, &final);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static struct tt_conf conf;
+	static struct appliance app;
+	static char *eal_argv[TT_MAX_EAL_ARGV + 1];
+	struct opts o = {0};
+	char err[512];
+	int sep = 0, rc, eal_argc;
+
+	/* EAL arguments stop at "--"; without one, every argument is ours. */
+	for (int i = 1; i < argc && sep == 0; i++)
+		if (!strcmp(argv[i], "--"))
+			sep = i;
+	rc = sep ? parse_opts(argc - sep, argv + sep, &o) : parse_opts(argc, argv, &o);
+	if (rc != 0)
+		return rc > 0 ? 0 : 2;
+	rc = o.conf_path ? tt_conf_load_file(&conf, o.conf_path, err, sizeof(err))
+			 : tt_conf_load_string(&conf, tt_default_conf, "<built-in tcpterm.conf>",
+					       err, sizeof(err));
+	if (rc != 0) {
+		fprintf(stderr, "tcpterm: %s\n", err);
+		return 1;
+	}
+	if (o.check) {
+		printf("tcpterm: %s: configuration is valid\n", conf.path);
+		return 0;
+	}
+	eal_argc = build_eal_argv(&conf, sep ? sep : 1, argv, eal_argv);
+	if (rte_eal_init(eal_argc, eal_argv) < 0) {
+		fprintf(stderr,
+			"tcpterm: EAL init failed: %s\n"
+			"  reserve hugepages (scripts/setup.sh) and pass --in-memory, or pass --no-huge;\n"
+			"  with no DPDK NIC use a virtual device, e.g. net_tap0,iface=tt0\n",
+			rte_strerror(rte_errno));
+		return 1;
+	}
+	app.conf = &conf;
+	rc = setup(&app) == 0 ? run(&app) : 1;
+	if (app.port.n_queues)
+		tt_port_stop(&app.port);
+	for (unsigned w = 0; w < conf.n_workers; w++)
+		tt_worker_free(app.workers[w]);
+	tt_http_response_free(&app.http);
+	rte_eal_cleanup();
+	return rc;
+}

@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef TT_HTTP_H
+#define TT_HTTP_H
+
+/*
+ * HTTP/1.x request framing and canned responses for the `http` application, a responder that
+ * answers every request with one configured status, header set and body (load generators such
+ * as wrk and TRex only need correct framing and keep-alive, not routing).
+ *
+ * Parser. TCP hands payload to tt_http_parse() piece by piece as it arrives; a request may be
+ * cut anywhere (inside a CRLF, inside a header name) and several pipelined requests may share a
+ * piece. The parser never copies or buffers bytes: everything it must remember lives in
+ * struct tt_http_parser, which sits in every connection control block and is therefore held to
+ * 16 bytes. Header names and the Connection / Transfer-Encoding tokens are recognised with a
+ * running match against small word tables (candidate word + matched length), Content-Length is
+ * accumulated as it streams past, and a repeated Content-Length is compared digit by digit
+ * against the stored value instead of being parsed into a second number.
+ *
+ * What is accepted (RFC 9112): request line METHOD SP target SP HTTP/1.0|HTTP/1.1, CRLF or
+ * bare LF line ends, empty lines before the request line (section 2.2), header fields
+ * "token ':' OWS value OWS" with no whitespace before the colon and no line folding. The head
+ * (request line through the blank line, plus skipped leading empty lines) is limited to
+ * TT_HTTP_HEAD_MAX bytes. Bodies framed by Content-Length or by chunked transfer coding are
+ * skipped as part of the request; chunk extensions and trailer fields are skipped without a
+ * length limit because they cost no memory, the connection idle timer bounds them. Rejected as
+ * TT_HTTP_BAD: any other version, Transfer-Encoding other than exactly "chunked" or on an
+ * HTTP/1.0 request (section 6.1), Content-Length together with chunked, differing repeated
+ * Content-Length values, lists in Content-Length, lengths above TT_HTTP_LENGTH_MAX.
+ *
+ * Parser state layout (16 bytes, checked below):
+ *
+ *   0               8       10      11      12      13      14      15      16
+ *   +---------------+-------+-------+-------+-------+-------+-------+-------+
+ *   |   remaining   |headlen| state | flags | field |vstate | cand  |  idx  |
+ *   +---------------+-------+-------+-------+-------+-------+-------+-------+
+ *
+ *   flags:  7     6        5       4         3      2        1   0
+ *         +----+-------+--------+--------+-------+--------+--------+
+ *         | CR |CHUNKED| HAS_CL |KEEPALIVE| CLOSE | HTTP11 | method |
+ *         +----+-------+--------+--------+-------+--------+--------+
+ *   CR: a CR was seen and the next byte must be LF.  KEEPALIVE/CLOSE: tokens seen in Connection.
+ *
+ * Response. tt_http_response_build() renders the configured response once, at configuration
+ * time, into three complete byte strings (keep-alive, close, and a generic 400); the data path
+ * only picks one and copies it into mbufs. The built struct is immutable and shared read-only
+ * by all workers.
+ *
+ * Callers: the parser is used by the worker lcore that owns the connection; the builder runs on
+ * the main lcore before the workers start. No locks, no allocation on the data path.
+ * Cost: one switch per head byte; a body or chunk payload costs O(1) per piece.
+ */
+
+#include <assert.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* RFC 9112 leaves the limit to the server; 8 KiB is many times what load generators send. */
+#define TT_HTTP_HEAD_MAX 8192u
+/* Largest Content-Length or chunk size accepted: what fits in a signed 64-bit file offset. */
+#define TT_HTTP_LENGTH_MAX ((uint64_t)INT64_MAX)
+
+enum tt_http_method {
+	TT_HTTP_GET,
+	TT_HTTP_HEAD,
+	TT_HTTP_POST,
+	TT_HTTP_OTHER, /* PUT, DELETE, OPTIONS, ...: answered like GET */
+};
+
+enum tt_http_status {
+	TT_HTTP_NEED_MORE, /* every byte consumed, request not complete yet */
+	TT_HTTP_REQUEST,   /* one complete request (head and body) consumed */
+	TT_HTTP_BAD,	   /* malformed: answer with the 400 and close */
+};
+
+struct tt_http_request {
+	enum tt_http_method method;
+	bool keep_alive;
+};
+
+/* Fields are private to tt_http.c; the struct is public only so it can live inside the TCB. */
+struct tt_http_parser {
+	uint64_t remaining; /* Content-Length or chunk size being read, then body bytes left */
+	uint16_t head_len;  /* head bytes seen so far, checked against TT_HTTP_HEAD_MAX */
+	uint8_t state;
+	uint8_t flags;
+	uint8_t field;	/* header whose value is being read */
+	uint8_t vstate; /* position inside that value */
+	uint8_t cand;	/* word-table entry the running match is following */
+	uint8_t idx;	/* bytes of that entry matched; digits compared for a repeated length */
+};
+
+static_assert(sizeof(struct tt_http_parser) <= 16, "parser state is embedded in every TCB");
+
+void tt_http_parser_init(struct tt_http_parser *p);
+
+/*
+ * Consume bytes from data[0..len).
+ * TT_HTTP_REQUEST: one complete request was consumed; *consumed = its bytes in this piece,
+ *   *req is filled and the parser is reset for the next pipelined request, so the caller
+ *   calls again with the rest of the piece.
+ * TT_HTTP_NEED_MORE: all bytes consumed (*consumed == len), request incomplete.
+ * TT_HTTP_BAD: malformed; *consumed = bytes before the offending one. The parser stays BAD
+ *   (further calls return TT_HTTP_BAD with *consumed = 0) until tt_http_parser_init().
+ */
+enum tt_http_status tt_http_parse(struct tt_http_parser *p, const uint8_t *data, uint32_t len,
+				  uint32_t *consumed, struct tt_http_request *req);
+
+struct tt_http_response {
+	/* Full response bytes; *_hdr_len = bytes up to and including the blank line (for HEAD). */
+	uint8_t *keep_alive;
+	uint32_t keep_alive_len;
+	uint32_t keep_alive_hdr_len;
+	uint8_t *close; /* same with "Connection: close" */
+	uint32_t close_len;
+	uint32_t close_hdr_len;
+	uint8_t *bad_request; /* 400, empty body, Connection: close */
+	uint32_t bad_request_len;
+};
+
+/*
+ * Render the response: status line (reason phrase for common codes, "Unknown" otherwise), the
+ * given header lines ("Name: value", without CRLF) in order, Content-Length, Connection, blank
+ * line, body. Statuses that cannot carry a body (1xx, 204, 304; RFC 9110 6.4.1, 8.6) get no
+ * Content-Length and require body_len == 0.
+ * Returns 0, -EINVAL (status outside 100..599, a header with CR, LF or another control
+ * character, without a token name and colon, or naming Content-Length, Connection or
+ * Transfer-Encoding, which the builder owns; body required but missing; response above 4 GiB)
+ * or -ENOMEM. On error *r is left zeroed.
+ */
+int tt_http_response_build(struct tt_http_response *r, uint16_t status, const char *const *headers,
+			   unsigned n_headers, const uint8_t *body, uint32_t body_len);
+
+/* Release the buffers; safe on a zeroed or already freed response. */
+void tt_http_response_free(struct tt_http_response *r);
+
+#endif /* TT_HTTP_H */

@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef TT_CONF_H
+#define TT_CONF_H
+
+/*
+ * Appliance configuration: one libconfig file turned into one validated struct.
+ *
+ * Why: every tunable is checked once, at startup, against its documented range and against the
+ * other values it depends on (mss vs. each port's MTU, window vs. window scale, RTO ordering,
+ * gateway inside the port's prefix). The data path then reads plain fields and never has to
+ * second-guess them, and a bad file stops the appliance before any port is touched, with one
+ * line that says where: "tcpterm.conf:12: tcp.mss: 70000 is out of range (88..9000)".
+ *
+ * Invariants of a struct tt_conf filled by a successful load:
+ *  - every field is inside the range documented in conf/tcpterm.conf;
+ *  - 1 <= n_ports <= TT_CONF_MAX_PORTS, names and addresses distinct;
+ *  - 1 <= n_workers <= TT_CONF_MAX_WORKERS, lcore ids distinct;
+ *  - 1 <= n_listeners <= TT_CONF_MAX_LISTENERS, TCP ports distinct;
+ *  - tcp.mss + 40 <= ports[i].mtu for every port;
+ *  - tcp.rto_min_ms <= tcp.rto_initial_ms <= tcp.rto_max_ms;
+ *  - tcp.rcv_window >> tcp.wscale fits the 16-bit window field;
+ *  - tcp.syncookie_threshold <= tcp.max_conns_per_core.
+ * The loader never touches *c unless the whole file is valid, so a failed reload leaves the
+ * previous configuration intact. After loading, treat the struct as read-only and hand the same
+ * const pointer to every lcore: nothing in it changes while the appliance runs.
+ *
+ * Which lcore: the main thread, before or after rte_eal_init (no DPDK dependency). Not for the
+ * data path.
+ *
+ * The file is self-contained: @include is refused (libconfig would resolve it against the
+ * working directory), and integers that do not fit in 32 bits without an L suffix are refused
+ * rather than silently wrapped as libconfig 1.5 does.
+ *
+ * Cost: one parse of a file of at most 1 MiB; the text, libconfig's tree and a 12 KiB scratch
+ * struct live on the heap for the call. The HTTP body file, if any, is only opened and
+ * stat'ed here; the HTTP application reads its content.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum {
+	TT_CONF_MAX_PORTS = 8,
+	TT_CONF_MAX_WORKERS = 64,
+	TT_CONF_MAX_LISTENERS = 64,
+	TT_CONF_MAX_EAL_ARGS = 32,
+	TT_CONF_MAX_HTTP_HEADERS = 16,
+};
+
+/* Largest HTTP body, whether from body_size or from body_file. */
+enum { TT_CONF_MAX_BODY_BYTES = 16 * 1024 * 1024 };
+
+enum tt_app_kind { TT_APP_HTTP, TT_APP_ECHO, TT_APP_DISCARD };
+
+enum tt_syncookie_mode { TT_SYNCOOKIES_OFF, TT_SYNCOOKIES_AUTO, TT_SYNCOOKIES_ALWAYS };
+
+struct tt_conf_port {
+	char name[32];
+	/*
+	 * A vdev string "net_tap0,iface=tt0" or a PCI address. PCI addresses are stored in DPDK's
+	 * full lower-case form "0000:01:00.0" (a short "01:00.0" in the file gets the 0000 domain)
+	 * so they match rte_eth_dev names; anything after a ',' is kept as device arguments.
+	 */
+	char devargs[256];
+	bool is_pci;
+	uint32_t addr; /* host order */
+	uint8_t prefix_len;
+	uint32_t gateway; /* host order, 0 = none */
+	uint16_t mtu;
+	uint16_t rx_desc, tx_desc;
+};
+
+struct tt_conf_listener {
+	uint16_t port;
+	enum tt_app_kind app;
+};
+
+struct tt_conf_http {
+	uint16_t status;
+	unsigned n_headers;
+	char headers[TT_CONF_MAX_HTTP_HEADERS][256]; /* "Name: value", no CR/LF */
+	/*
+	 * Body length in bytes. With body_file empty the body is that many filler bytes; with
+	 * body_file set the body is the file's content and body_size is its size when the
+	 * configuration was loaded (checked readable, regular, at most TT_CONF_MAX_BODY_BYTES).
+	 * A relative body_file is relative to the process's working directory.
+	 */
+	uint32_t body_size;
+	char body_file[256];
+};
+
+struct tt_conf_tcp {
+	uint16_t mss;
+	uint32_t rcv_window;
+	uint8_t wscale;
+	bool timestamps;
+	uint16_t initial_cwnd_segments;
+	uint32_t rto_initial_ms, rto_min_ms, rto_max_ms;
+	uint8_t max_retries;
+	uint8_t syn_retries;
+	uint32_t time_wait_ms, fin_wait_2_timeout_ms, close_wait_timeout_ms, idle_timeout_ms,
+	    syn_recv_timeout_ms;
+	uint32_t max_conns_per_core;
+	enum tt_syncookie_mode syncookies;
+	/* auto mode: half-open connections per core above which SYNs are answered with cookies */
+	uint32_t syncookie_threshold;
+	/* true: the application draws a secret at startup (cookie_secret is all zero here). */
+	bool cookie_secret_random;
+	uint8_t cookie_secret[16];
+};
+
+struct tt_conf {
+	char path[256]; /* the file loaded, or the name given to tt_conf_load_string */
+	unsigned n_eal_args;
+	char eal_args[TT_CONF_MAX_EAL_ARGS][128];
+	unsigned n_ports;
+	struct tt_conf_port ports[TT_CONF_MAX_PORTS];
+	unsigned n_workers;
+	uint16_t worker_lcores[TT_CONF_MAX_WORKERS];
+	unsigned n_listeners;
+	struct tt_conf_listener listeners[TT_CONF_MAX_LISTENERS];
+	struct tt_conf_http http;
+	struct tt_conf_tcp tcp;
+	uint32_t stats_interval_ms; /* 0 = no periodic line */
+};
+
+/*
+ * Load and validate a configuration file. Returns 0, -EINVAL for an invalid configuration, or
+ * -errno when the file cannot be read. On error writes one line "file:line: key: problem" into
+ * err (errlen bytes, may be 0), leaves *c untouched, and prints nothing.
+ */
+int tt_conf_load_file(struct tt_conf *c, const char *path, char *err, size_t errlen);
+
+/* Same for text already in memory; name stands for the file name in errors and in c->path. */
+int tt_conf_load_string(struct tt_conf *c, const char *text, const char *name, char *err,
+			size_t errlen);
+
+/* Every default value; no ports and no listeners (the file must give those). */
+void tt_conf_defaults(struct tt_conf *c);
+
+/* "http", "echo", "discard"; "?" for a value outside the enum. */
+const char *tt_conf_app_name(enum tt_app_kind k);
+
+#endif /* TT_CONF_H */

@@ -1,0 +1,41 @@
+#include <errno.h>
+#include <stdlib.h>
+
+#include "tt_pool.h"
+
+struct tt_pool *tt_pool_create(uint32_t capacity, uint32_t elt_size)
+{
+	struct tt_pool *p;
+	size_t bytes = (size_t)capacity * elt_size;
+
+	if (capacity == 0 || elt_size == 0 || capacity == TT_POOL_NONE) {
+		errno = EINVAL;
+		return NULL;
+	}
+	p = calloc(1, sizeof(*p));
+	if (p == NULL)
+		return NULL;
+	p->objs = aligned_alloc(64, (bytes + 63) & ~(size_t)63);
+	p->free_stack = malloc((size_t)capacity * sizeof(uint32_t));
+	if (p->objs == NULL || p->free_stack == NULL) {
+		tt_pool_free(p);
+		errno = ENOMEM;
+		return NULL;
+	}
+	/* Lowest index on top, so a fresh pool hands out 0, 1, 2 ... */
+	for (uint32_t i = 0; i < capacity; i++)
+		p->free_stack[i] = capacity - 1 - i;
+	p->n_free = capacity;
+	p->capacity = capacity;
+	p->elt_size = elt_size;
+	return p;
+}
+
+void tt_pool_free(struct tt_pool *p)
+{
+	if (p == NULL)
+		return;
+	free(p->objs);
+	free(p->free_stack);
+	free(p);
+}

@@ -1,0 +1,63 @@
+/*
+ * tt_pool: a fixed-capacity pool of equal-sized objects named by index.
+ *
+ * Each worker owns its pools (TCBs, TIME-WAIT entries); nothing is shared,
+ * so get/put are a stack push/pop with no atomics.  Objects are addressed
+ * by a 32-bit index so that the connection table can store 4 bytes per
+ * entry instead of a pointer.  The whole pool is allocated once at start:
+ * the data path never calls malloc, and "pool empty" is the only way a
+ * get can fail (the caller refuses the connection and counts it).
+ *
+ * Cost: get, put and tt_pool_at are O(1) and touch one cache line of the
+ * free stack plus the object.
+ */
+#ifndef TT_POOL_H
+#define TT_POOL_H
+
+#include <stdint.h>
+
+#define TT_POOL_NONE UINT32_MAX
+
+/* Exposed for the inline accessors only; do not touch the fields. */
+struct tt_pool {
+	uint8_t *objs;
+	uint32_t *free_stack;
+	uint32_t n_free;
+	uint32_t capacity;
+	uint32_t elt_size;
+};
+
+/*
+ * Objects are not zeroed (the owner initialises each on get), so the
+ * memory of a large pool is only touched as it is used.  Each object is
+ * 64-byte aligned when elt_size is a multiple of 64.  NULL + errno on failure.
+ */
+struct tt_pool *tt_pool_create(uint32_t capacity, uint32_t elt_size);
+void tt_pool_free(struct tt_pool *p);
+
+static inline uint32_t tt_pool_get(struct tt_pool *p)
+{
+	return p->n_free ? p->free_stack[--p->n_free] : TT_POOL_NONE;
+}
+
+static inline void tt_pool_put(struct tt_pool *p, uint32_t idx)
+{
+	p->free_stack[p->n_free++] = idx;
+}
+
+static inline void *tt_pool_at(const struct tt_pool *p, uint32_t idx)
+{
+	return p->objs + (uint64_t)idx * p->elt_size;
+}
+
+static inline uint32_t tt_pool_index(const struct tt_pool *p, const void *obj)
+{
+	return (uint32_t)(((const uint8_t *)obj - p->objs) / p->elt_size);
+}
+
+static inline uint32_t tt_pool_in_use(const struct tt_pool *p)
+{
+	return p->capacity - p->n_free;
+}
+
+#endif

@@ -1,0 +1,161 @@
+/*
+ * tt_net: Ethernet / ARP / IPv4 / ICMP / TCP parsing and frame building.
+ *
+ * Parsing works on a flat byte range (the first mbuf segment), never on
+ * the mbuf itself, so the same code serves the data path, the unit tests
+ * and the fuzzer.  tt_net_parse() validates every field a later stage
+ * relies on and classifies the frame; on any defect it returns
+ * TT_PKT_DROP with exactly one reason, and nothing has been written.
+ *
+ * Validation done here, so that later stages may trust the result:
+ *   Ethernet  length >= 14, destination is our MAC or broadcast,
+ *             type ARP or IPv4 (VLAN-tagged frames are not supported);
+ *   ARP       Ethernet/IPv4 hardware and protocol sizes, request or reply;
+ *   IPv4      version 4, 20 <= IHL*4 <= total length <= frame length,
+ *             header checksum (unless the NIC already verified it),
+ *             not a fragment, destination our address, source not
+ *             multicast/broadcast/zero;
+ *   ICMP      echo request with a valid checksum;
+ *   TCP       data offset sane, checksum (unless verified by the NIC),
+ *             options well formed (each length inside the header), both
+ *             ports non-zero, no SYN+FIN / SYN+RST combinations.
+ *
+ * Building writes the Ethernet, IPv4 and TCP headers (with options) for a
+ * segment described by struct tt_tcp_hdr_args; checksums are either left
+ * for the NIC (pseudo-header sum seeded as the offload API requires) or
+ * computed in software.
+ *
+ * All multi-byte fields in the parsed structures are in host byte order.
+ * Any lcore may call these functions; they touch only their arguments.
+ * Cost: one pass over the headers; a software TCP checksum is a pass over
+ * the payload, which is why NIC verification is used when reported.
+ */
+#ifndef TT_NET_H
+#define TT_NET_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "tt_counters.h"
+
+enum {
+	TT_ETH_HDR_LEN = 14,
+	TT_IP4_HDR_LEN = 20,
+	TT_TCP_HDR_LEN = 20,
+	TT_TCP_OPT_MAX_LEN = 40,
+	TT_ARP_LEN = 28,
+	TT_ICMP_HDR_LEN = 8,
+};
+
+/* TCP header flag bits, as on the wire. */
+enum {
+	TT_TCP_FIN = 0x01,
+	TT_TCP_SYN = 0x02,
+	TT_TCP_RST = 0x04,
+	TT_TCP_PSH = 0x08,
+	TT_TCP_ACK = 0x10,
+	TT_TCP_URG = 0x20,
+};
+
+/* Which options a segment carried (struct tt_tcp_opts.present). */
+enum {
+	TT_OPT_MSS = 0x01,
+	TT_OPT_WSCALE = 0x02,
+	TT_OPT_SACK_OK = 0x04,
+	TT_OPT_TS = 0x08,
+};
+
+struct tt_tcp_opts {
+	uint8_t present; /* TT_OPT_* bits */
+	uint8_t wscale;  /* clamped to 14 (RFC 7323 2.3) */
+	uint16_t mss;
+	uint32_t tsval;
+	uint32_t tsecr;
+};
+
+/* One received TCP segment, as the state machine sees it. */
+struct tt_tcp_seg {
+	uint32_t seq;
+	uint32_t ack;
+	uint32_t len; /* payload bytes */
+	uint16_t wnd; /* raw, unscaled */
+	uint8_t flags;
+	const uint8_t *payload;
+	struct tt_tcp_opts opts;
+};
+
+struct tt_mac {
+	uint8_t b[6];
+};
+
+enum tt_pkt_kind {
+	TT_PKT_DROP,
+	TT_PKT_ARP,
+	TT_PKT_ICMP_ECHO,
+	TT_PKT_TCP,
+};
+
+enum { TT_ARP_OP_REQUEST = 1, TT_ARP_OP_REPLY = 2 };
+
+/* What the parser learned about a frame. */
+struct tt_pkt {
+	struct tt_mac src_mac;
+	uint32_t saddr; /* IPv4 source, or ARP sender address */
+	uint32_t daddr; /* IPv4 destination, or ARP target address */
+	uint16_t sport;
+	uint16_t dport;
+	uint16_t l4_off;   /* offset of the TCP/ICMP header in the frame */
+	uint16_t l4_len;   /* IPv4 payload length (header + data) */
+	uint16_t arp_op;   /* TT_ARP_OP_* for ARP frames */
+	struct tt_tcp_seg seg;
+};
+
+/* The interface a frame arrived on, as the parser needs it. */
+struct tt_net_if {
+	struct tt_mac mac;
+	uint32_t addr; /* host order */
+	bool rx_ip_cksum_verified;  /* set per frame from the mbuf's offload flags */
+	bool rx_l4_cksum_verified;
+};
+
+enum tt_pkt_kind tt_net_parse(const uint8_t *frame, uint32_t len, const struct tt_net_if *ifc,
+			      struct tt_pkt *pkt, enum tt_drop *reason);
+
+/* Everything needed to write the headers of one outgoing TCP segment. */
+struct tt_tcp_hdr_args {
+	struct tt_mac src_mac;
+	struct tt_mac dst_mac;
+	uint32_t saddr, daddr;
+	uint16_t sport, dport;
+	uint32_t seq, ack;
+	uint16_t wnd; /* already scaled down */
+	uint8_t flags;
+	struct tt_tcp_opts opts; /* present bits select which options go out */
+};
+
+/*
+ * Write Ethernet + IPv4 + TCP headers for a segment of payload_len bytes
+ * into frame (which must have room for 14 + 20 + 60 bytes). Returns the
+ * header length; the payload goes right after it.  Checksums are not done
+ * here: call tt_net_tcp_cksum() once the payload is in place.
+ */
+uint32_t tt_net_tcp_build(uint8_t *frame, const struct tt_tcp_hdr_args *a, uint32_t payload_len);
+
+/*
+ * Complete the checksums of a frame written by tt_net_tcp_build().
+ * offload: leave the IPv4 checksum zero and seed the TCP checksum with
+ * the pseudo-header sum, as NIC checksum offload expects; otherwise
+ * compute both in software.
+ */
+void tt_net_tcp_cksum(uint8_t *frame, uint32_t frame_len, bool offload);
+
+/* Turn a parsed ARP request for our address into a reply, in place. */
+void tt_net_arp_reply(uint8_t *frame, const struct tt_net_if *ifc);
+
+/* Turn a parsed ICMP echo request into an echo reply, in place. */
+void tt_net_icmp_echo_reply(uint8_t *frame, const struct tt_pkt *pkt, const struct tt_net_if *ifc);
+
+/* The Internet checksum (RFC 1071) of a byte range, folded, not inverted. */
+uint16_t tt_net_cksum_sum(const void *data, uint32_t len, uint32_t seed);
+
+#endif

@@ -1,0 +1,206 @@
+/* Frame validation and classification; see tt_net.h for the rules. */
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_ether.h>
+#include <rte_arp.h>
+#include <rte_icmp.h>
+#include <rte_ip.h>
+#include <rte_tcp.h>
+
+#include "tt_net.h"
+
+static inline enum tt_pkt_kind drop(enum tt_drop *reason, enum tt_drop why)
+{
+	*reason = why;
+	return TT_PKT_DROP;
+}
+
+static enum tt_pkt_kind parse_arp(const uint8_t *l3, uint32_t len, const struct tt_net_if *ifc,
+				  struct tt_pkt *pkt, enum tt_drop *reason)
+{
+	const struct rte_arp_hdr *arp = (const struct rte_arp_hdr *)l3;
+	uint16_t op;
+
+	if (unlikely(len < TT_ARP_LEN || arp->arp_hardware != RTE_BE16(RTE_ARP_HRD_ETHER) ||
+		     arp->arp_protocol != RTE_BE16(RTE_ETHER_TYPE_IPV4) || arp->arp_hlen != 6 ||
+		     arp->arp_plen != 4))
+		return drop(reason, TT_DROP_ARP_MALFORMED);
+	op = rte_be_to_cpu_16(arp->arp_opcode);
+	if (unlikely(op != TT_ARP_OP_REQUEST && op != TT_ARP_OP_REPLY))
+		return drop(reason, TT_DROP_ARP_MALFORMED);
+	pkt->arp_op = op;
+	pkt->saddr = rte_be_to_cpu_32(arp->arp_data.arp_sip);
+	pkt->daddr = rte_be_to_cpu_32(arp->arp_data.arp_tip);
+	memcpy(pkt->src_mac.b, &arp->arp_data.arp_sha, 6);
+	if (pkt->daddr != ifc->addr)
+		return drop(reason, TT_DROP_ARP_NOT_FOR_US);
+	return TT_PKT_ARP;
+}
+
+static enum tt_pkt_kind parse_icmp(const uint8_t *l4, struct tt_pkt *pkt, enum tt_drop *reason)
+{
+	const struct rte_icmp_hdr *icmp = (const struct rte_icmp_hdr *)l4;
+
+	if (unlikely(pkt->l4_len < TT_ICMP_HDR_LEN))
+		return drop(reason, TT_DROP_ICMP_SHORT);
+	if (icmp->icmp_type != RTE_IP_ICMP_ECHO_REQUEST || icmp->icmp_code != 0)
+		return drop(reason, TT_DROP_ICMP_TYPE);
+	if (unlikely(tt_net_cksum_sum(l4, pkt->l4_len, 0) != 0xffff))
+		return drop(reason, TT_DROP_ICMP_CSUM);
+	return TT_PKT_ICMP_ECHO;
+}
+
+/* Returns false on a malformed option list. */
+static bool parse_tcp_options(const uint8_t *p, uint32_t len, struct tt_tcp_opts *o)
+{
+	const uint8_t *end = p + len;
+
+	while (p < end) {
+		uint8_t kind = p[0];
+		uint8_t olen;
+
+		if (kind == 0) /* end of option list */
+			break;
+		if (kind == 1) { /* no-operation */
+			p++;
+			continue;
+		}
+		if (end - p < 2)
+			return false;
+		olen = p[1];
+		if (olen < 2 || olen > end - p)
+			return false;
+		switch (kind) {
+		case 2:
+			if (olen != 4)
+				return false;
+			o->present |= TT_OPT_MSS;
+			o->mss = (uint16_t)(p[2] << 8 | p[3]);
+			break;
+		case 3:
+			if (olen != 3)
+				return false;
+			o->present |= TT_OPT_WSCALE;
+			o->wscale = p[2] > 14 ? 14 : p[2];
+			break;
+		case 4:
+			if (olen != 2)
+				return false;
+			o->present |= TT_OPT_SACK_OK;
+			break;
+		case 8:
+			if (olen != 10)
+				return false;
+			o->present |= TT_OPT_TS;
+			o->tsval = (uint32_t)p[2] << 24 | (uint32_t)p[3] << 16 | (uint32_t)p[4] << 8 | p[5];
+			o->tsecr = (uint32_t)p[6] << 24 | (uint32_t)p[7] << 16 | (uint32_t)p[8] << 8 | p[9];
+			break;
+		default: /* SACK blocks and unknown options are skipped by length */
+			break;
+		}
+		p += olen;
+	}
+	return true;
+}
+
+static enum tt_pkt_kind parse_tcp(const uint8_t *l4, const struct rte_ipv4_hdr *ip,
+				  const struct tt_net_if *ifc, struct tt_pkt *pkt,
+				  enum tt_drop *reason)
+{
+	const struct rte_tcp_hdr *th = (const struct rte_tcp_hdr *)l4;
+	struct tt_tcp_seg *seg = &pkt->seg;
+	uint32_t doff;
+	uint8_t fl;
+
+	if (unlikely(pkt->l4_len < TT_TCP_HDR_LEN))
+		return drop(reason, TT_DROP_TCP_SHORT);
+	doff = (uint32_t)(th->data_off >> 4) * 4;
+	if (unlikely(doff < TT_TCP_HDR_LEN || doff > pkt->l4_len))
+		return drop(reason, TT_DROP_TCP_HDR_LEN);
+	if (!ifc->rx_l4_cksum_verified &&
+	    unlikely(tt_net_cksum_sum(l4, pkt->l4_len, rte_ipv4_phdr_cksum(ip, 0)) != 0xffff))
+		return drop(reason, TT_DROP_TCP_CSUM);
+	pkt->sport = rte_be_to_cpu_16(th->src_port);
+	pkt->dport = rte_be_to_cpu_16(th->dst_port);
+	if (unlikely(pkt->sport == 0 || pkt->dport == 0))
+		return drop(reason, TT_DROP_TCP_PORT);
+	fl = th->tcp_flags & 0x3f;
+	if (unlikely((fl & TT_TCP_SYN) && (fl & (TT_TCP_FIN | TT_TCP_RST))))
+		return drop(reason, TT_DROP_TCP_FLAGS);
+	seg->flags = fl;
+	seg->seq = rte_be_to_cpu_32(th->sent_seq);
+	seg->ack = rte_be_to_cpu_32(th->recv_ack);
+	seg->wnd = rte_be_to_cpu_16(th->rx_win);
+	seg->payload = l4 + doff;
+	seg->len = pkt->l4_len - doff;
+	memset(&seg->opts, 0, sizeof(seg->opts));
+	if (doff > TT_TCP_HDR_LEN &&
+	    unlikely(!parse_tcp_options(l4 + TT_TCP_HDR_LEN, doff - TT_TCP_HDR_LEN, &seg->opts)))
+		return drop(reason, TT_DROP_TCP_OPTIONS);
+	return TT_PKT_TCP;
+}
+
+static bool bad_source(uint32_t a)
+{
+	return a == 0 || a == 0xffffffff || (a >> 28) == 0xe || (a >> 24) == 127;
+}
+
+static enum tt_pkt_kind parse_ipv4(const uint8_t *l3, uint32_t len, const struct tt_net_if *ifc,
+				   struct tt_pkt *pkt, enum tt_drop *reason)
+{
+	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)l3;
+	uint32_t ihl, total;
+
+	if (unlikely(len < TT_IP4_HDR_LEN))
+		return drop(reason, TT_DROP_IP_SHORT);
+	if (unlikely((ip->version_ihl >> 4) != 4))
+		return drop(reason, TT_DROP_IP_VERSION);
+	ihl = (uint32_t)(ip->version_ihl & 0xf) * 4;
+	if (unlikely(ihl < TT_IP4_HDR_LEN || ihl > len))
+		return drop(reason, TT_DROP_IP_HDR_LEN);
+	total = rte_be_to_cpu_16(ip->total_length);
+	/* Ethernet padding may follow the datagram, so only total > len is bad. */
+	if (unlikely(total < ihl || total > len))
+		return drop(reason, TT_DROP_IP_TOTAL_LEN);
+	if (!ifc->rx_ip_cksum_verified && unlikely(tt_net_cksum_sum(ip, ihl, 0) != 0xffff))
+		return drop(reason, TT_DROP_IP_CSUM);
+	if (unlikely(ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)))
+		return drop(reason, TT_DROP_IP_FRAGMENT);
+	pkt->saddr = rte_be_to_cpu_32(ip->src_addr);
+	pkt->daddr = rte_be_to_cpu_32(ip->dst_addr);
+	if (pkt->daddr != ifc->addr)
+		return drop(reason, TT_DROP_IP_NOT_FOR_US);
+	if (unlikely(bad_source(pkt->saddr)))
+		return drop(reason, TT_DROP_IP_BAD_SRC);
+	pkt->l4_off = (uint16_t)(TT_ETH_HDR_LEN + ihl);
+	pkt->l4_len = (uint16_t)(total - ihl);
+	switch (ip->next_proto_id) {
+	case IPPROTO_TCP:
+		return parse_tcp(l3 + ihl, ip, ifc, pkt, reason);
+	case IPPROTO_ICMP:
+		return parse_icmp(l3 + ihl, pkt, reason);
+	default:
+		return drop(reason, TT_DROP_IP_PROTO);
+	}
+}
+
+enum tt_pkt_kind tt_net_parse(const uint8_t *frame, uint32_t len, const struct tt_net_if *ifc,
+			      struct tt_pkt *pkt, enum tt_drop *reason)
+{
+	const struct rte_ether_hdr *eth = (const struct rte_ether_hdr *)frame;
+
+	if (unlikely(len < TT_ETH_HDR_LEN))
+		return drop(reason, TT_DROP_ETH_SHORT);
+	if (memcmp(&eth->dst_addr, ifc->mac.b, 6) != 0 && !rte_is_broadcast_ether_addr(&eth->dst_addr))
+		return drop(reason, TT_DROP_ETH_DST);
+	memcpy(pkt->src_mac.b, &eth->src_addr, 6);
+	switch (eth->ether_type) {
+	case RTE_BE16(RTE_ETHER_TYPE_IPV4):
+		return parse_ipv4(frame + TT_ETH_HDR_LEN, len - TT_ETH_HDR_LEN, ifc, pkt, reason);
+	case RTE_BE16(RTE_ETHER_TYPE_ARP):
+		return parse_arp(frame + TT_ETH_HDR_LEN, len - TT_ETH_HDR_LEN, ifc, pkt, reason);
+	default:
+		return drop(reason, TT_DROP_ETH_TYPE);
+	}
+}

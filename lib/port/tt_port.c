@@ -1,0 +1,139 @@
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_ethdev.h>
+
+#include "tt_port.h"
+
+enum { TT_LINK_WAIT_MS = 3000 };
+
+void tt_port_dev_name(const struct tt_conf_port *c, char *name, size_t len)
+{
+	size_t n = strcspn(c->devargs, ",");
+
+	if (n >= len)
+		n = len - 1;
+	memcpy(name, c->devargs, n);
+	name[n] = '\0';
+}
+
+static void negotiate_offloads(const struct rte_eth_dev_info *info, struct rte_eth_conf *conf,
+			       struct tt_port *p, uint16_t n_queues)
+{
+	const uint64_t tx_ck = RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
+	const uint64_t rx_ck = RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_TCP_CKSUM;
+	const uint64_t rss_hf = RTE_ETH_RSS_NONFRAG_IPV4_TCP | RTE_ETH_RSS_IPV4;
+
+	if ((info->tx_offload_capa & tx_ck) == tx_ck) {
+		conf->txmode.offloads |= tx_ck;
+		p->tx_cksum_offload = true;
+	}
+	if ((info->rx_offload_capa & rx_ck) == rx_ck) {
+		conf->rxmode.offloads |= rx_ck;
+		p->rx_cksum_offload = true;
+	}
+	if (n_queues > 1 && (info->flow_type_rss_offloads & rss_hf) != 0) {
+		conf->rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		conf->rx_adv_conf.rss_conf.rss_hf = info->flow_type_rss_offloads & rss_hf;
+		p->rss = true;
+	}
+}
+
+static int setup_queues(const struct tt_conf_port *c, struct tt_port *p,
+			struct rte_mempool **pools, const struct rte_eth_conf *conf, char *err,
+			size_t errlen)
+{
+	uint16_t nb_rx = c->rx_desc, nb_tx = c->tx_desc;
+	int socket = rte_eth_dev_socket_id(p->port_id);
+	int rc;
+
+	rte_eth_dev_adjust_nb_rx_tx_desc(p->port_id, &nb_rx, &nb_tx);
+	for (uint16_t q = 0; q < p->n_queues; q++) {
+		struct rte_eth_txconf txc = {.offloads = conf->txmode.offloads};
+
+		rc = rte_eth_rx_queue_setup(p->port_id, q, nb_rx, socket, NULL, pools[q]);
+		if (rc == 0)
+			rc = rte_eth_tx_queue_setup(p->port_id, q, nb_tx, socket, &txc);
+		if (rc != 0) {
+			snprintf(err, errlen, "port %s: queue %u setup failed: %s", c->name, q,
+				 rte_strerror(-rc));
+			return rc;
+		}
+	}
+	return 0;
+}
+
+static void wait_link(struct tt_port *p)
+{
+	struct rte_eth_link link;
+
+	for (int ms = 0; ms < TT_LINK_WAIT_MS; ms += 100) {
+		if (rte_eth_link_get_nowait(p->port_id, &link) == 0 && link.link_status)
+			return;
+		rte_delay_ms(100);
+	}
+}
+
+int tt_port_start(const struct tt_conf_port *c, uint16_t n_queues, struct rte_mempool **pools,
+		  struct tt_port *p, char *err, size_t errlen)
+{
+	struct rte_eth_conf conf = {0};
+	struct rte_eth_dev_info info;
+	struct rte_ether_addr mac;
+	char name[RTE_ETH_NAME_MAX_LEN];
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	tt_port_dev_name(c, name, sizeof(name));
+	if (rte_eth_dev_get_port_by_name(name, &p->port_id) != 0) {
+		snprintf(err, errlen,
+			 "port %s: no device '%s' (is the driver loaded? for a PCI NIC bind it to "
+			 "vfio-pci; for a virtual device check the devargs)",
+			 c->name, name);
+		return -ENODEV;
+	}
+	rc = rte_eth_dev_info_get(p->port_id, &info);
+	if (rc != 0) {
+		snprintf(err, errlen, "port %s: cannot read device info: %s", c->name, rte_strerror(-rc));
+		return rc;
+	}
+	if (n_queues > info.max_rx_queues || n_queues > info.max_tx_queues) {
+		snprintf(err, errlen, "port %s: %u workers need %u queue pairs, %s has %u/%u",
+			 c->name, n_queues, n_queues, info.driver_name, info.max_rx_queues,
+			 info.max_tx_queues);
+		return -EINVAL;
+	}
+	p->n_queues = n_queues;
+	snprintf(p->driver, sizeof(p->driver), "%s", info.driver_name);
+	negotiate_offloads(&info, &conf, p, n_queues);
+	rc = rte_eth_dev_configure(p->port_id, n_queues, n_queues, &conf);
+	if (rc != 0) {
+		snprintf(err, errlen, "port %s: configure failed: %s", c->name, rte_strerror(-rc));
+		return rc;
+	}
+	rc = rte_eth_dev_set_mtu(p->port_id, c->mtu);
+	if (rc != 0 && rc != -ENOTSUP) {
+		snprintf(err, errlen, "port %s: cannot set MTU %u: %s", c->name, c->mtu,
+			 rte_strerror(-rc));
+		return rc;
+	}
+	rc = setup_queues(c, p, pools, &conf, err, errlen);
+	if (rc != 0)
+		return rc;
+	rc = rte_eth_dev_start(p->port_id);
+	if (rc != 0) {
+		snprintf(err, errlen, "port %s: start failed: %s", c->name, rte_strerror(-rc));
+		return rc;
+	}
+	rte_eth_macaddr_get(p->port_id, &mac);
+	memcpy(p->mac.b, mac.addr_bytes, 6);
+	wait_link(p);
+	return 0;
+}
+
+void tt_port_stop(struct tt_port *p)
+{
+	rte_eth_dev_stop(p->port_id);
+	rte_eth_dev_close(p->port_id);
+}

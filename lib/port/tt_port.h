@@ -1,0 +1,43 @@
+/*
+ * tt_port: bring up one ethdev port for N workers.
+ *
+ * One RX and one TX queue per worker, queue k fed from worker k's own
+ * mbuf pool.  RSS over IPv4/TCP when the port has more than one queue and
+ * reports RSS; otherwise the device's own queue choice must keep a flow
+ * on one queue (the TAP PMD: the kernel picks the queue by flow hash).
+ * Checksum offloads (IPv4 header, TCP) are enabled in each direction the
+ * port reports them; the workers fall back to software for the rest.
+ *
+ * Called on the main lcore before the workers start; returns 0 or -errno
+ * and fills err with one line an operator can act on.
+ */
+#ifndef TT_PORT_H
+#define TT_PORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <rte_mempool.h>
+
+#include "tt_conf.h"
+#include "tt_net.h"
+
+struct tt_port {
+	uint16_t port_id;
+	uint16_t n_queues;
+	struct tt_mac mac;
+	bool rss;
+	bool tx_cksum_offload; /* IPv4 + TCP checksums by the NIC on transmit */
+	bool rx_cksum_offload; /* the NIC flags received checksums as good or bad */
+	char driver[32];
+};
+
+/* The ethdev name EAL gives the device of a configured port (the vdev name or PCI address). */
+void tt_port_dev_name(const struct tt_conf_port *c, char *name, size_t len);
+
+int tt_port_start(const struct tt_conf_port *c, uint16_t n_queues, struct rte_mempool **pools,
+		  struct tt_port *p, char *err, size_t errlen);
+void tt_port_stop(struct tt_port *p);
+
+#endif

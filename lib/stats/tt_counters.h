@@ -1,0 +1,109 @@
+/*
+ * tt_counters: the names of every per-worker counter, in one place.
+ *
+ * Each worker owns one struct tt_counters (cache aligned, never shared) and
+ * bumps it without atomics; the main lcore only reads it when it aggregates
+ * (a torn 64-bit read cannot happen on x86-64, and a counter read one
+ * increment late is fine for statistics).
+ *
+ * The lists are X-macros so that the enum, the struct and the printed or
+ * telemetry names cannot drift apart: adding a counter is one line here.
+ *
+ * Drops have reasons: every place that discards a frame names exactly one
+ * TT_DROP_* value, so an operator can tell a checksum storm from a flood.
+ */
+#ifndef TT_COUNTERS_H
+#define TT_COUNTERS_H
+
+#include <stdint.h>
+
+/* Why a received frame was discarded. */
+#define TT_DROP_REASONS(X)                                                                         \
+	X(ETH_SHORT, "eth_short")                                                                  \
+	X(ETH_TYPE, "eth_unsupported_type")                                                        \
+	X(ETH_DST, "eth_not_our_mac")                                                              \
+	X(ARP_MALFORMED, "arp_malformed")                                                          \
+	X(ARP_NOT_FOR_US, "arp_not_for_us")                                                        \
+	X(IP_SHORT, "ip_short")                                                                    \
+	X(IP_VERSION, "ip_bad_version")                                                            \
+	X(IP_HDR_LEN, "ip_bad_header_len")                                                         \
+	X(IP_TOTAL_LEN, "ip_bad_total_len")                                                        \
+	X(IP_CSUM, "ip_bad_checksum")                                                              \
+	X(IP_FRAGMENT, "ip_fragment")                                                              \
+	X(IP_NOT_FOR_US, "ip_not_our_address")                                                     \
+	X(IP_BAD_SRC, "ip_bad_source")                                                             \
+	X(IP_PROTO, "ip_unsupported_proto")                                                        \
+	X(ICMP_SHORT, "icmp_short")                                                                \
+	X(ICMP_CSUM, "icmp_bad_checksum")                                                          \
+	X(ICMP_TYPE, "icmp_not_echo_request")                                                      \
+	X(TCP_SHORT, "tcp_short")                                                                  \
+	X(TCP_HDR_LEN, "tcp_bad_header_len")                                                       \
+	X(TCP_CSUM, "tcp_bad_checksum")                                                            \
+	X(TCP_OPTIONS, "tcp_bad_options")                                                          \
+	X(TCP_FLAGS, "tcp_bad_flags")                                                              \
+	X(TCP_PORT, "tcp_bad_port")                                                                \
+	X(TCP_NO_LISTENER, "tcp_no_listener")                                                      \
+	X(TCP_NO_CONN, "tcp_no_connection")                                                        \
+	X(TCP_OUT_OF_WINDOW, "tcp_out_of_window")                                                  \
+	X(TCP_BAD_ACK, "tcp_bad_ack")                                                              \
+	X(TCP_PAWS, "tcp_paws")                                                                    \
+	X(TCP_RCV_QUEUE_FULL, "tcp_receive_queue_full")                                            \
+	X(TCP_TABLE_FULL, "tcp_table_full")                                                        \
+	X(TCP_STATE, "tcp_unexpected_in_state")                                                    \
+	X(SYNCOOKIE_BAD, "syncookie_bad")                                                          \
+	X(SYNCOOKIE_EXPIRED, "syncookie_expired")
+
+/* Events and totals; gauges (connections by state) live in tt_tcp_stats. */
+#define TT_EVENT_COUNTERS(X)                                                                       \
+	X(RX_PACKETS, "rx_packets")                                                                \
+	X(RX_BYTES, "rx_bytes")                                                                    \
+	X(TX_PACKETS, "tx_packets")                                                                \
+	X(TX_BYTES, "tx_bytes")                                                                    \
+	X(TX_FAILED, "tx_failed")                                                                  \
+	X(MBUF_ALLOC_FAILED, "mbuf_alloc_failed")                                                  \
+	X(ARP_REPLIES, "arp_replies")                                                              \
+	X(ARP_LEARNED, "arp_learned")                                                              \
+	X(ICMP_ECHO_REPLIES, "icmp_echo_replies")                                                  \
+	X(CONN_OPENED, "conn_opened")                                                              \
+	X(CONN_CLOSED, "conn_closed")                                                              \
+	X(CONN_RESET_RX, "conn_reset_by_peer")                                                     \
+	X(CONN_RESET_TX, "conn_reset_by_us")                                                       \
+	X(CONN_TIMEOUT, "conn_timed_out")                                                          \
+	X(CONN_RETRIES_EXHAUSTED, "conn_retries_exhausted")                                        \
+	X(RST_SENT, "rst_sent")                                                                    \
+	X(RST_RATE_LIMITED, "rst_rate_limited")                                                    \
+	X(CHALLENGE_ACKS, "challenge_acks")                                                        \
+	X(SYNACK_SENT, "synack_sent")                                                              \
+	X(SYNCOOKIES_SENT, "syncookies_sent")                                                      \
+	X(SYNCOOKIES_VALIDATED, "syncookies_validated")                                            \
+	X(SYNCOOKIES_FAILED, "syncookies_failed")                                                  \
+	X(TIME_WAIT_REUSED, "time_wait_reused")                                                    \
+	X(RETRANSMITS, "retransmits")                                                              \
+	X(FAST_RETRANSMITS, "fast_retransmits")                                                    \
+	X(DUP_ACKS_SENT, "dup_acks_sent")                                                          \
+	X(OOO_QUEUED, "out_of_order_queued")                                                       \
+	X(TIMER_EXPIRIES, "timer_expiries")                                                        \
+	X(HTTP_REQUESTS, "http_requests")                                                          \
+	X(HTTP_BAD_REQUESTS, "http_bad_requests")                                                  \
+	X(APP_RX_BYTES, "app_rx_bytes")                                                            \
+	X(APP_TX_BYTES, "app_tx_bytes")                                                            \
+	X(LOOPS, "loops")                                                                          \
+	X(LOOPS_IDLE, "loops_idle")
+
+#define TT_ENUM_DROP(name, str) TT_DROP_##name,
+enum tt_drop { TT_DROP_REASONS(TT_ENUM_DROP) TT_DROP_COUNT };
+#undef TT_ENUM_DROP
+
+#define TT_ENUM_EVENT(name, str) TT_CTR_##name,
+enum tt_counter { TT_EVENT_COUNTERS(TT_ENUM_EVENT) TT_CTR_COUNT };
+#undef TT_ENUM_EVENT
+
+struct tt_counters {
+	uint64_t drop[TT_DROP_COUNT];
+	uint64_t ev[TT_CTR_COUNT];
+};
+
+extern const char *const tt_drop_names[TT_DROP_COUNT];
+extern const char *const tt_counter_names[TT_CTR_COUNT];
+
+#endif

@@ -1,0 +1,146 @@
+#include <inttypes.h>
+#include <string.h>
+
+#include <rte_mempool.h>
+#include <rte_telemetry.h>
+
+#include "tt_stats.h"
+
+void tt_stats_collect(struct tt_worker *const *workers, unsigned n, struct tt_stats *s)
+{
+	memset(s, 0, sizeof(*s));
+	for (unsigned w = 0; w < n; w++) {
+		const struct tt_worker *wk = workers[w];
+
+		for (unsigned i = 0; i < TT_DROP_COUNT; i++)
+			s->sum.drop[i] += wk->ctr.drop[i];
+		for (unsigned i = 0; i < TT_CTR_COUNT; i++)
+			s->sum.ev[i] += wk->ctr.ev[i];
+		for (unsigned i = 0; i < TT_TCP_NSTATES; i++)
+			s->conns[i] += (int64_t)wk->tcp.state_count[i];
+		s->mbufs_in_use += rte_mempool_in_use_count(wk->pool);
+		s->busy_cycles += wk->busy_cycles;
+		s->idle_cycles += wk->idle_cycles;
+	}
+	for (unsigned i = 0; i < TT_TCP_NSTATES; i++)
+		s->conns_total += (uint64_t)s->conns[i];
+}
+
+static uint64_t drops_total(const struct tt_stats *s)
+{
+	uint64_t d = 0;
+
+	for (unsigned i = 0; i < TT_DROP_COUNT; i++)
+		d += s->sum.drop[i];
+	return d;
+}
+
+static uint64_t rate(uint64_t cur, uint64_t prev, uint64_t interval_ms)
+{
+	return interval_ms ? (cur - prev) * 1000 / interval_ms : 0;
+}
+
+void tt_stats_print_line(FILE *f, const struct tt_stats *cur, const struct tt_stats *prev,
+			 uint64_t interval_ms)
+{
+	const uint64_t *c = cur->sum.ev, *p = prev->sum.ev;
+	uint64_t busy = cur->busy_cycles - prev->busy_cycles;
+	uint64_t all = busy + cur->idle_cycles - prev->idle_cycles;
+
+	fprintf(f,
+		"rx %" PRIu64 "/s tx %" PRIu64 "/s | conn/s %" PRIu64 " req/s %" PRIu64
+		" | estab %" PRId64 " syn_recv %" PRId64 " time_wait %" PRId64 " other %" PRId64
+		" | cookies %" PRIu64 "/s | drops %" PRIu64 " | busy %.1f%%\n",
+		rate(c[TT_CTR_RX_PACKETS], p[TT_CTR_RX_PACKETS], interval_ms),
+		rate(c[TT_CTR_TX_PACKETS], p[TT_CTR_TX_PACKETS], interval_ms),
+		rate(c[TT_CTR_CONN_OPENED], p[TT_CTR_CONN_OPENED], interval_ms),
+		rate(c[TT_CTR_HTTP_REQUESTS], p[TT_CTR_HTTP_REQUESTS], interval_ms),
+		cur->conns[TT_TCP_ESTABLISHED], cur->conns[TT_TCP_SYN_RECEIVED],
+		cur->conns[TT_TCP_TIME_WAIT],
+		(int64_t)cur->conns_total - cur->conns[TT_TCP_ESTABLISHED] -
+			cur->conns[TT_TCP_SYN_RECEIVED] - cur->conns[TT_TCP_TIME_WAIT],
+		rate(c[TT_CTR_SYNCOOKIES_SENT], p[TT_CTR_SYNCOOKIES_SENT], interval_ms),
+		drops_total(cur) - drops_total(prev), all ? 100.0 * (double)busy / (double)all : 0.0);
+	fflush(f);
+}
+
+void tt_stats_print_all(FILE *f, const struct tt_stats *s)
+{
+	fprintf(f, "connections: total %" PRIu64 "\n", s->conns_total);
+	for (unsigned i = 0; i < TT_TCP_NSTATES; i++)
+		fprintf(f, "  conns_%-22s %" PRId64 "\n", tt_tcp_state_names[i], s->conns[i]);
+	fprintf(f, "counters:\n");
+	for (unsigned i = 0; i < TT_CTR_COUNT; i++)
+		fprintf(f, "  %-28s %" PRIu64 "\n", tt_counter_names[i], s->sum.ev[i]);
+	fprintf(f, "drops: total %" PRIu64 "\n", drops_total(s));
+	for (unsigned i = 0; i < TT_DROP_COUNT; i++)
+		if (s->sum.drop[i] != 0)
+			fprintf(f, "  drop_%-23s %" PRIu64 "\n", tt_drop_names[i], s->sum.drop[i]);
+	fprintf(f, "  mbufs_in_use                 %" PRIu64 "\n", s->mbufs_in_use);
+	fflush(f);
+}
+
+/*
+ * Telemetry callbacks take no user argument in DPDK 22.11, so the worker
+ * list they read is kept here; it is written once before the workers
+ * start and only read afterwards.
+ */
+static struct tt_worker *const *tm_workers;
+static unsigned tm_n_workers;
+
+static int tm_stats(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct tt_stats s;
+
+	(void)cmd;
+	(void)params;
+	tt_stats_collect(tm_workers, tm_n_workers, &s);
+	rte_tel_data_start_dict(d);
+	for (unsigned i = 0; i < TT_CTR_COUNT; i++)
+		rte_tel_data_add_dict_u64(d, tt_counter_names[i], s.sum.ev[i]);
+	rte_tel_data_add_dict_u64(d, "mbufs_in_use", s.mbufs_in_use);
+	rte_tel_data_add_dict_u64(d, "busy_cycles", s.busy_cycles);
+	rte_tel_data_add_dict_u64(d, "idle_cycles", s.idle_cycles);
+	return 0;
+}
+
+static int tm_conns(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct tt_stats s;
+
+	(void)cmd;
+	(void)params;
+	tt_stats_collect(tm_workers, tm_n_workers, &s);
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "total", s.conns_total);
+	for (unsigned i = 0; i < TT_TCP_NSTATES; i++)
+		rte_tel_data_add_dict_u64(d, tt_tcp_state_names[i], (uint64_t)s.conns[i]);
+	return 0;
+}
+
+static int tm_drops(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct tt_stats s;
+
+	(void)cmd;
+	(void)params;
+	tt_stats_collect(tm_workers, tm_n_workers, &s);
+	rte_tel_data_start_dict(d);
+	for (unsigned i = 0; i < TT_DROP_COUNT; i++)
+		rte_tel_data_add_dict_u64(d, tt_drop_names[i], s.sum.drop[i]);
+	return 0;
+}
+
+int tt_stats_telemetry_init(struct tt_worker *const *workers, unsigned n)
+{
+	int rc;
+
+	tm_workers = workers;
+	tm_n_workers = n;
+	rc = rte_telemetry_register_cmd("/tcpterm/stats", tm_stats, "Event counters, summed");
+	if (rc == 0)
+		rc = rte_telemetry_register_cmd("/tcpterm/conns", tm_conns, "Connections by state");
+	if (rc == 0)
+		rc = rte_telemetry_register_cmd("/tcpterm/drops", tm_drops, "Drops by reason");
+	return rc;
+}

@@ -1,0 +1,40 @@
+/*
+ * Initial sequence numbers for connections not answered with a SYN cookie,
+ * per RFC 6528 section 3:
+ *
+ *   ISN = M + F(localip, localport, remoteip, remoteport, secretkey)
+ *
+ * M is a clock ticking every TT_ISN_TICK_US microseconds, so it wraps every
+ * 4.77 h as RFC 793 intends; F is SipHash-2-4 of the packed flow
+ * (tt_flow4_pack) truncated to its low 32 bits.
+ *
+ * Invariants: for one flow the ISN grows with M, so a new incarnation of a
+ * 4-tuple starts above the old one (what lets a SYN reuse a TIME-WAIT pair,
+ * RFC 6191) while an off-path attacker, not knowing the key, cannot predict
+ * the offset F of any flow from the ISNs it sees on its own flows.
+ *
+ * The secret is filled from a CSPRNG (getrandom(2)) once per process start and
+ * never changed while running: re-keying would make each flow's ISN jump and
+ * break the per-flow monotonicity above. It must be independent of the SYN
+ * cookie secret.
+ *
+ * Callers: any lcore; pure function, the secret is read-only and may be
+ * shared. Cost: one SipHash over 12 bytes.
+ */
+#ifndef TT_ISN_H
+#define TT_ISN_H
+
+#include <stdint.h>
+
+#include "tt_flow4.h"
+#include "tt_siphash.h"
+
+enum { TT_ISN_TICK_US = 4 };
+
+struct tt_isn_secret {
+	struct tt_siphash_key key;
+};
+
+uint32_t tt_isn_make(const struct tt_isn_secret *s, const struct tt_flow4 *f, uint64_t now_us);
+
+#endif /* TT_ISN_H */

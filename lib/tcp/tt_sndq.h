@@ -1,0 +1,66 @@
+/*
+ * tt_sndq: a connection's send queue, as a short list of extents.
+ *
+ * TCP must keep every byte it sent until the peer acknowledges it.  The
+ * applications here rarely produce new bytes: the HTTP responder sends
+ * one immutable, pre-built response (shared by all workers), the echo
+ * application sends back bytes it received.  So the queue holds
+ * references, not copies: each extent is (pointer, length, owner), where
+ * owner is an opaque handle the worker knows how to release (the received
+ * mbuf for echo, NULL for static data).
+ *
+ * Sequence mapping: byte 0 of the queue is SND.UNA.  Acknowledged bytes
+ * are dropped from the head (tt_sndq_ack), and extents whose last byte was
+ * acknowledged are released through the callback given to it.
+ *
+ * Capacity is TT_SNDQ_EXTENTS; tt_sndq_push fails when full, which the
+ * application sees as back-pressure.  Owned by the connection's worker.
+ */
+#ifndef TT_SNDQ_H
+#define TT_SNDQ_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum { TT_SNDQ_EXTENTS = 8 };
+
+struct tt_sndq_ext {
+	const uint8_t *data;
+	void *owner; /* released when the extent is fully acknowledged */
+	uint32_t len;
+};
+
+struct tt_sndq {
+	uint32_t bytes;	     /* unacknowledged + unsent bytes queued */
+	uint32_t held_bytes; /* of which in owned extents (they hold receive buffers) */
+	uint32_t head_off;   /* bytes of ext[head] already acknowledged */
+	uint8_t head;
+	uint8_t count;
+	struct tt_sndq_ext ext[TT_SNDQ_EXTENTS];
+};
+
+typedef void (*tt_sndq_release_fn)(void *owner);
+
+static inline bool tt_sndq_full(const struct tt_sndq *q)
+{
+	return q->count == TT_SNDQ_EXTENTS;
+}
+
+static inline unsigned tt_sndq_space(const struct tt_sndq *q)
+{
+	return TT_SNDQ_EXTENTS - q->count;
+}
+
+/* Append an extent; false when the queue is full (nothing changed). */
+bool tt_sndq_push(struct tt_sndq *q, const void *data, uint32_t len, void *owner);
+
+/* Drop n acknowledged bytes from the head, releasing finished extents. */
+void tt_sndq_ack(struct tt_sndq *q, uint32_t n, tt_sndq_release_fn release);
+
+/* Copy len bytes starting off bytes after the head into dst. */
+void tt_sndq_copy(const struct tt_sndq *q, uint32_t off, uint32_t len, uint8_t *dst);
+
+/* Release everything (connection torn down). */
+void tt_sndq_flush(struct tt_sndq *q, tt_sndq_release_fn release);
+
+#endif

@@ -1,0 +1,278 @@
+/*
+ * tt_tcp: the TCP state machine of one connection, as pure functions.
+ *
+ * Nothing here does I/O, allocates or reads a clock.  Every entry point
+ * takes the worker's context (configuration, counters, secrets, the
+ * current time in ms) and a connection, changes the connection, and
+ * describes what must be sent in a struct tt_tcp_out.  The worker then
+ * builds the frames (tt_net) and transmits them, and acts on the verdict
+ * (free the TCB, turn it into a TIME-WAIT entry).  This is what makes the
+ * whole protocol testable as packet-in/packet-out cases without a NIC.
+ *
+ * Entry points and who calls them:
+ *   tt_tcp_listen      a segment that matched no connection (LISTEN);
+ *   tt_tcp_init_*      a new TCB after tt_tcp_listen asked for one;
+ *   tt_tcp_input       a segment for an existing connection: one switch
+ *                      on the state, RFC 9293 3.10.7 order of checks;
+ *   tt_tcp_timeout     the connection's timer fired;
+ *   tt_tcp_tw_input    a segment for a TIME-WAIT entry (see below);
+ *   tt_tcp_send/close  the application queues data / asks for FIN.
+ *
+ * Timers: a connection has one timer.  tt_tcp_deadline() says when it
+ * must fire next (retransmission, persist, or the bound of the current
+ * state); the worker arms it no later than that, and tt_tcp_timeout()
+ * re-checks what is really due, so a deadline that moved later (an idle
+ * connection that saw traffic) costs nothing until it fires.
+ *
+ * TIME-WAIT is not a TCB: a closing connection becomes a struct tt_tw of
+ * 64 bytes that remembers only what RFC 9293 / RFC 6191 / RFC 1337 need
+ * (sequence numbers, the peer's last timestamp, the window to re-ACK).
+ *
+ * All of it runs on the worker lcore that owns the connection.
+ */
+#ifndef TT_TCP_H
+#define TT_TCP_H
+
+#include <assert.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "tt_conf.h"
+#include "tt_counters.h"
+#include "tt_flow4.h"
+#include "tt_isn.h"
+#include "tt_net.h"
+#include "tt_sndq.h"
+#include "tt_syncookie.h"
+#include "tt_timer.h"
+
+/* RFC 9293 states; SYN-SENT belongs to the client side. */
+#define TT_TCP_STATES(X)                                                                           \
+	X(CLOSED, "closed")                                                                        \
+	X(SYN_SENT, "syn_sent")                                                                    \
+	X(SYN_RECEIVED, "syn_recv")                                                                \
+	X(ESTABLISHED, "established")                                                              \
+	X(FIN_WAIT_1, "fin_wait_1")                                                                \
+	X(FIN_WAIT_2, "fin_wait_2")                                                                \
+	X(CLOSE_WAIT, "close_wait")                                                                \
+	X(CLOSING, "closing")                                                                      \
+	X(LAST_ACK, "last_ack")                                                                    \
+	X(TIME_WAIT, "time_wait")
+
+#define TT_ENUM_STATE(name, str) TT_TCP_##name,
+enum tt_tcp_state { TT_TCP_STATES(TT_ENUM_STATE) TT_TCP_NSTATES };
+#undef TT_ENUM_STATE
+
+extern const char *const tt_tcp_state_names[TT_TCP_NSTATES];
+
+/* struct tt_tcb.flags */
+enum {
+	TT_TCB_TS = 0x01,	  /* timestamps negotiated */
+	TT_TCB_SACK = 0x02,	  /* peer sent SACK-permitted */
+	TT_TCB_FIN_QUEUED = 0x04, /* the application closed: FIN after the queued data */
+	TT_TCB_FIN_SENT = 0x08,
+	TT_TCB_FIN_RCVD = 0x10,
+	TT_TCB_ACK_NOW = 0x20,	  /* an ACK is owed to the peer */
+	TT_TCB_RTT_TIMING = 0x40, /* rtt_seq/rtt_start time a segment (no timestamps) */
+	TT_TCB_WS = 0x80,         /* window scaling negotiated */
+};
+
+/*
+ * The transmission control block.  The first cache line holds what every
+ * segment of an established connection reads or writes (identity, state,
+ * the sequence variables); timers, RTT state and the application follow.
+ */
+struct tt_tcb {
+	/* cache line 0: per-segment */
+	struct tt_flow4 flow;
+	uint8_t state;
+	uint8_t flags;
+	uint8_t snd_wscale; /* shift applied to the peer's window field */
+	uint8_t rcv_wscale; /* shift we apply to our advertised window */
+	uint32_t snd_una;
+	uint32_t snd_nxt;
+	uint32_t snd_max; /* highest sequence sent + 1 (snd_nxt rewinds on RTO) */
+	uint32_t snd_wnd; /* peer's window, scaled */
+	uint32_t snd_wl1;
+	uint32_t snd_wl2;
+	uint32_t rcv_nxt;
+	uint32_t rcv_adv; /* right edge of the window we advertised */
+	uint32_t ts_recent;
+	uint32_t iss;
+	uint32_t irs;
+	uint16_t mss; /* what we put in one segment: min(peer MSS, ours) */
+	uint8_t retries;
+	uint8_t dupacks;
+	uint32_t cwnd;
+	/* cache line 1: timers, RTT, congestion, application */
+	uint32_t ssthresh;
+	uint32_t srtt_ms8;   /* smoothed RTT, ms << 3 (RFC 6298) */
+	uint32_t rttvar_ms4; /* RTT variation, ms << 2 */
+	uint32_t rto_ms;
+	uint32_t rtt_seq;
+	uint32_t rtt_start_ms;
+	uint64_t rto_deadline_ms; /* 0: no retransmission pending */
+	uint64_t state_since_ms;
+	uint64_t last_rx_ms;
+	struct tt_timer timer;
+	struct tt_mac peer_mac;
+	uint8_t app; /* enum tt_app_kind */
+	uint8_t app_flags;
+	union {
+		uint8_t bytes[16];
+		uint64_t align;
+	} app_state; /* the application's per-connection state (HTTP parser) */
+	struct tt_sndq sndq;
+};
+
+/* The compact TIME-WAIT form of a connection (RFC 9293 3.6.1). */
+struct tt_tw {
+	struct tt_flow4 flow;
+	uint32_t snd_nxt;
+	uint32_t rcv_nxt;
+	uint32_t ts_recent;
+	uint16_t wnd; /* advertised window field to repeat in ACKs */
+	uint8_t ts_ok;
+	uint8_t reserved;
+	struct tt_mac peer_mac;
+	uint16_t reserved2;
+	struct tt_timer timer;
+};
+static_assert(sizeof(struct tt_tw) <= 64, "TIME-WAIT entry must fit one cache line");
+
+/* One segment to send, described; the worker builds it. */
+enum {
+	TT_TX_OPT_SYN = 0x01, /* MSS / window scale / SACK-permitted of a SYN-ACK */
+};
+struct tt_tcp_tx {
+	uint32_t seq;
+	uint32_t len; /* payload bytes, taken from the send queue at seq - snd_una */
+	uint8_t flags;
+	uint8_t opts;
+};
+
+enum { TT_TCP_OUT_MAX = 48 };
+struct tt_tcp_out {
+	unsigned n;
+	struct tt_tcp_tx tx[TT_TCP_OUT_MAX];
+};
+
+/* What the worker must do with the connection after a call. */
+enum tt_tcp_verdict {
+	TT_V_KEEP,	/* connection lives on */
+	TT_V_FREE,	/* connection is gone: remove from the table, free the TCB */
+	TT_V_TIME_WAIT, /* replace the TCB by a TIME-WAIT entry (tt_tcp_tw_init) */
+};
+
+struct tt_tcp_ctx;
+
+/* The application interface (lib/app implements it). */
+struct tt_tcp_app_ops {
+	void (*on_open)(struct tt_tcp_ctx *ctx, struct tt_tcb *t);
+	/* In-order payload; returns the bytes accepted (the rest is not ACKed). */
+	uint32_t (*on_data)(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const uint8_t *data,
+			    uint32_t len, void *owner);
+	/* The peer sent FIN: no more data will come. */
+	void (*on_peer_fin)(struct tt_tcp_ctx *ctx, struct tt_tcb *t);
+};
+
+/* Per-worker context: everything the state machine reads besides the TCB. */
+struct tt_tcp_ctx {
+	const struct tt_conf_tcp *conf;
+	const struct tt_tcp_app_ops *apps[3]; /* by enum tt_app_kind */
+	const void *app_data;		      /* shared, read-only (e.g. HTTP responses) */
+	struct tt_counters *ctr;
+	uint64_t state_count[TT_TCP_NSTATES]; /* gauge: connections in each state */
+	uint64_t now_ms;
+	uint32_t half_open; /* connections in SYN-RECEIVED */
+	struct tt_syncookie_keys cookie_keys;
+	struct tt_isn_secret isn_secret;
+	tt_sndq_release_fn release; /* frees an owner handle (a received mbuf) */
+	void (*retain)(void *owner);
+};
+
+/* ---- LISTEN: segments that matched no connection ---- */
+
+enum tt_listen_verdict {
+	TT_L_DROP,	    /* counted; nothing to send */
+	TT_L_RST,	    /* answer with tt_tcp_rst_reply */
+	TT_L_SYNACK_COOKIE, /* send the SYN-ACK in *synack; keep no state */
+	TT_L_NEW_SYN_RECV,  /* allocate a TCB, tt_tcp_init_syn_recv */
+	TT_L_NEW_COOKIE,    /* allocate a TCB, tt_tcp_init_cookie, then tt_tcp_input */
+};
+
+struct tt_listen_result {
+	uint32_t seq, ack;	 /* for the cookie SYN-ACK */
+	uint16_t mss;		 /* decoded from the cookie */
+	struct tt_tcp_opts opts; /* options of the cookie SYN-ACK / decoded from the cookie */
+	enum tt_drop reason;
+};
+
+enum tt_listen_verdict tt_tcp_listen(struct tt_tcp_ctx *ctx, const struct tt_flow4 *f,
+				     const struct tt_tcp_seg *seg, struct tt_listen_result *r);
+
+void tt_tcp_init_syn_recv(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_flow4 *f,
+			  const struct tt_tcp_seg *syn, uint8_t app, struct tt_tcp_out *out);
+void tt_tcp_init_cookie(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_flow4 *f,
+			const struct tt_tcp_seg *ack, const struct tt_listen_result *r,
+			uint8_t app);
+
+/* RST in answer to a segment no connection wants (RFC 9293 3.10.7.1). */
+void tt_tcp_rst_reply(const struct tt_tcp_seg *seg, uint32_t *seq, uint32_t *ack, uint8_t *flags);
+
+/* ---- connections ---- */
+
+enum tt_tcp_verdict tt_tcp_input(struct tt_tcp_ctx *ctx, struct tt_tcb *t,
+				 const struct tt_tcp_seg *seg, void *owner, struct tt_tcp_out *out);
+enum tt_tcp_verdict tt_tcp_timeout(struct tt_tcp_ctx *ctx, struct tt_tcb *t,
+				   struct tt_tcp_out *out);
+
+/* Emit whatever data / FIN / ACK the windows allow now. */
+void tt_tcp_output(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_tcp_out *out);
+
+/* When the connection's timer must fire next (absolute ms). */
+uint64_t tt_tcp_deadline(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t);
+
+/*
+ * Fill the header of segment tx of connection t (everything but our MAC):
+ * addresses, ACK = RCV.NXT, the window we advertise now, options.
+ */
+void tt_tcp_tx_hdr(const struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_tcp_tx *tx,
+		   struct tt_tcp_hdr_args *a);
+
+/* The timestamp value we send now. */
+static inline uint32_t tt_tcp_tsval(const struct tt_tcp_ctx *ctx)
+{
+	return (uint32_t)ctx->now_ms;
+}
+
+/* Release everything a TCB holds and leave the state gauges right. */
+void tt_tcp_destroy(struct tt_tcp_ctx *ctx, struct tt_tcb *t);
+
+/* ---- the application's side ---- */
+
+/* Queue bytes to send; false when the send queue is full. */
+bool tt_tcp_send(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const void *data, uint32_t len,
+		 void *owner);
+/* No more data from us: FIN after what is queued. */
+void tt_tcp_close(struct tt_tcb *t);
+
+/* ---- TIME-WAIT ---- */
+
+enum tt_tw_verdict {
+	TT_TW_DROP,
+	TT_TW_ACK,	   /* re-send the last ACK */
+	TT_TW_ACK_RESTART, /* retransmitted FIN: ACK and restart the 2*MSL timer */
+	TT_TW_REUSE, /* a new SYN may take the 4-tuple (RFC 6191): free the entry, LISTEN it */
+};
+
+/* Move t (in TIME-WAIT) into tw and release the TCB's resources; the TCB may then be freed. */
+void tt_tcp_tw_init(struct tt_tcp_ctx *ctx, struct tt_tw *tw, struct tt_tcb *t);
+enum tt_tw_verdict tt_tcp_tw_input(struct tt_tcp_ctx *ctx, const struct tt_tw *tw,
+				   const struct tt_tcp_seg *seg);
+/* The ACK a TIME-WAIT entry repeats. */
+void tt_tcp_tw_hdr(const struct tt_tcp_ctx *ctx, const struct tt_tw *tw, struct tt_tcp_hdr_args *a);
+/* The entry leaves TIME-WAIT (expired or reused). */
+void tt_tcp_tw_destroy(struct tt_tcp_ctx *ctx, struct tt_tw *tw);
+
+#endif

@@ -1,0 +1,342 @@
+/*
+ * Segment arrival for an existing connection: RFC 9293 3.10.7.4, with the
+ * RFC 5961 hardening (challenge ACKs for RST and SYN that are not exactly
+ * expected, ACK range check) and RFC 7323 PAWS.  tt_tcp_input() is the one
+ * switch on the state; the synchronized states share the checks below,
+ * each a step of the RFC's "otherwise" chain.
+ */
+#include "tt_tcp_priv.h"
+
+enum step {
+	STEP_GO,   /* continue with the next check */
+	STEP_DONE, /* segment fully handled (maybe dropped) */
+};
+
+static void challenge_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
+{
+	t->flags |= TT_TCB_ACK_NOW;
+	count(ctx, TT_CTR_CHALLENGE_ACKS);
+}
+
+/* RFC 9293 3.10.7.4 first: is any of the segment inside the receive window? */
+static bool acceptable(const struct tt_tcb *t, const struct tt_tcp_seg *seg)
+{
+	uint32_t wnd = seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
+	uint32_t seg_len = seg->len + ((seg->flags & TT_TCP_FIN) ? 1 : 0);
+
+	if (seg_len == 0) {
+		if (wnd == 0)
+			return seg->seq == t->rcv_nxt;
+		return seq_geq(seg->seq, t->rcv_nxt) && seq_lt(seg->seq, t->rcv_nxt + wnd);
+	}
+	if (wnd == 0)
+		return false;
+	return (seq_geq(seg->seq, t->rcv_nxt) && seq_lt(seg->seq, t->rcv_nxt + wnd)) ||
+	       (seq_geq(seg->seq + seg_len - 1, t->rcv_nxt) &&
+		seq_lt(seg->seq + seg_len - 1, t->rcv_nxt + wnd));
+}
+
+static enum step check_sequence(struct tt_tcp_ctx *ctx, struct tt_tcb *t,
+				const struct tt_tcp_seg *seg)
+{
+	bool rst = seg->flags & TT_TCP_RST;
+
+	if ((t->flags & TT_TCB_TS) && (seg->opts.present & TT_OPT_TS) && !rst &&
+	    seq_lt(seg->opts.tsval, t->ts_recent)) {
+		count_drop(ctx, TT_DROP_TCP_PAWS);
+		t->flags |= TT_TCB_ACK_NOW;
+		return STEP_DONE;
+	}
+	if (acceptable(t, seg))
+		return STEP_GO;
+	count_drop(ctx, TT_DROP_TCP_OUT_OF_WINDOW);
+	if (!rst)
+		t->flags |= TT_TCB_ACK_NOW;
+	return STEP_DONE;
+}
+
+/* RFC 5961 3.2: only an RST exactly at RCV.NXT resets; others get a challenge. */
+static enum step check_rst(struct tt_tcp_ctx *ctx, struct tt_tcb *t,
+			   const struct tt_tcp_seg *seg, enum tt_tcp_verdict *v)
+{
+	if (!(seg->flags & TT_TCP_RST))
+		return STEP_GO;
+	if (seg->seq == t->rcv_nxt) {
+		count(ctx, TT_CTR_CONN_RESET_RX);
+		*v = TT_V_FREE;
+	} else {
+		challenge_ack(ctx, t);
+	}
+	return STEP_DONE;
+}
+
+/* RFC 7323 4.3: remember the newest timestamp of a segment at the left window edge. */
+static void update_ts_recent(struct tt_tcb *t, const struct tt_tcp_seg *seg)
+{
+	if ((t->flags & TT_TCB_TS) && (seg->opts.present & TT_OPT_TS) &&
+	    seq_geq(seg->opts.tsval, t->ts_recent) && seq_leq(seg->seq, t->rcv_nxt))
+		t->ts_recent = seg->opts.tsval;
+}
+
+/* RFC 6298 2.2 / 2.3 in fixed point: srtt << 3, rttvar << 2. */
+static void rtt_sample(struct tt_tcp_ctx *ctx, struct tt_tcb *t, uint32_t rtt)
+{
+	const struct tt_conf_tcp *c = ctx->conf;
+	uint32_t rto;
+
+	if (t->srtt_ms8 == 0) {
+		t->srtt_ms8 = rtt << 3;
+		t->rttvar_ms4 = rtt << 1;
+	} else {
+		int32_t delta = (int32_t)rtt - (int32_t)(t->srtt_ms8 >> 3);
+		uint32_t adelta = (uint32_t)(delta < 0 ? -delta : delta);
+
+		t->rttvar_ms4 = t->rttvar_ms4 - (t->rttvar_ms4 >> 2) + adelta;
+		t->srtt_ms8 = (uint32_t)((int32_t)t->srtt_ms8 + delta);
+	}
+	rto = (t->srtt_ms8 >> 3) + max_u32(1, t->rttvar_ms4);
+	t->rto_ms = min_u32(max_u32(rto, c->rto_min_ms), c->rto_max_ms);
+}
+
+static void measure_rtt(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_tcp_seg *seg)
+{
+	uint32_t now = (uint32_t)ctx->now_ms;
+
+	if ((t->flags & TT_TCB_TS) && (seg->opts.present & TT_OPT_TS) && seg->opts.tsecr != 0) {
+		rtt_sample(ctx, t, now - seg->opts.tsecr);
+	} else if ((t->flags & TT_TCB_RTT_TIMING) && seq_geq(seg->ack, t->rtt_seq)) {
+		t->flags &= (uint8_t)~TT_TCB_RTT_TIMING;
+		rtt_sample(ctx, t, now - t->rtt_start_ms);
+	}
+}
+
+/* RFC 5681 3.1: slow start below ssthresh, congestion avoidance above. */
+static void grow_cwnd(struct tt_tcb *t, uint32_t acked)
+{
+	if (t->cwnd < t->ssthresh)
+		t->cwnd += min_u32(acked, t->mss);
+	else
+		t->cwnd += max_u32(1, (uint32_t)t->mss * t->mss / t->cwnd);
+}
+
+static void new_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_tcp_seg *seg)
+{
+	uint32_t acked = seg->ack - t->snd_una;
+
+	measure_rtt(ctx, t, seg);
+	tt_sndq_ack(&t->sndq, min_u32(acked, t->sndq.bytes), ctx->release);
+	t->snd_una = seg->ack;
+	if (seq_lt(t->snd_nxt, t->snd_una))
+		t->snd_nxt = t->snd_una;
+	t->retries = 0;
+	t->dupacks = 0;
+	grow_cwnd(t, acked);
+	t->rto_deadline_ms = t->snd_una == t->snd_max ? 0 : ctx->now_ms + t->rto_ms;
+}
+
+/* Three duplicate ACKs: resend the first unacknowledged segment (RFC 5681 3.2). */
+static void dup_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_tcp_seg *seg,
+		    struct tt_tcp_out *out)
+{
+	if (seg->len != 0 || (seg->flags & TT_TCP_FIN) || t->snd_una == t->snd_max ||
+	    (uint32_t)seg->wnd << t->snd_wscale != t->snd_wnd)
+		return;
+	if (++t->dupacks != 3 || t->sndq.bytes == 0)
+		return;
+	t->ssthresh = max_u32((t->snd_max - t->snd_una) / 2, 2u * t->mss);
+	t->cwnd = t->ssthresh;
+	emit(out, t->snd_una, min_u32(t->mss, t->sndq.bytes), TT_TCP_ACK, 0);
+	count(ctx, TT_CTR_FAST_RETRANSMITS);
+}
+
+static bool our_fin_acked(const struct tt_tcb *t)
+{
+	return (t->flags & TT_TCB_FIN_SENT) && t->snd_una == t->snd_max;
+}
+
+static enum step check_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_tcp_seg *seg,
+			   struct tt_tcp_out *out, enum tt_tcp_verdict *v)
+{
+	uint32_t max_wnd = max_u32(t->snd_wnd, 65535);
+
+	if (!(seg->flags & TT_TCP_ACK)) {
+		count_drop(ctx, TT_DROP_TCP_FLAGS);
+		return STEP_DONE;
+	}
+	/* RFC 5961 5.2: acceptable ACKs lie in [SND.UNA - MAX.SND.WND, SND.MAX]. */
+	if (seq_gt(seg->ack, t->snd_max) || seq_lt(seg->ack, t->snd_una - max_wnd)) {
+		count_drop(ctx, TT_DROP_TCP_BAD_ACK);
+		t->flags |= TT_TCB_ACK_NOW;
+		return STEP_DONE;
+	}
+	update_ts_recent(t, seg);
+	if (seq_gt(seg->ack, t->snd_una))
+		new_ack(ctx, t, seg);
+	else if (seg->ack == t->snd_una)
+		dup_ack(ctx, t, seg, out);
+	if (seq_lt(t->snd_wl1, seg->seq) || (t->snd_wl1 == seg->seq && seq_leq(t->snd_wl2, seg->ack))) {
+		t->snd_wnd = (uint32_t)seg->wnd << t->snd_wscale;
+		t->snd_wl1 = seg->seq;
+		t->snd_wl2 = seg->ack;
+	}
+	if (!our_fin_acked(t))
+		return STEP_GO;
+	switch (t->state) {
+	case TT_TCP_FIN_WAIT_1:
+		set_state(ctx, t, TT_TCP_FIN_WAIT_2);
+		return STEP_GO;
+	case TT_TCP_CLOSING:
+		set_state(ctx, t, TT_TCP_TIME_WAIT);
+		count(ctx, TT_CTR_CONN_CLOSED);
+		*v = TT_V_TIME_WAIT;
+		return STEP_DONE;
+	case TT_TCP_LAST_ACK:
+		count(ctx, TT_CTR_CONN_CLOSED);
+		*v = TT_V_FREE;
+		return STEP_DONE;
+	default:
+		return STEP_GO;
+	}
+}
+
+static bool receives_data(const struct tt_tcb *t)
+{
+	return (t->state == TT_TCP_ESTABLISHED || t->state == TT_TCP_FIN_WAIT_1 ||
+		t->state == TT_TCP_FIN_WAIT_2) &&
+	       !(t->flags & TT_TCB_FIN_RCVD);
+}
+
+static void deliver(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_tcp_seg *seg,
+		    void *owner)
+{
+	uint32_t skip, len, took;
+
+	if (seg->len == 0 || !receives_data(t))
+		return;
+	t->flags |= TT_TCB_ACK_NOW;
+	if (seq_gt(seg->seq, t->rcv_nxt)) {
+		/* A hole before this segment: the duplicate ACK tells the peer. */
+		count(ctx, TT_CTR_DUP_ACKS_SENT);
+		return;
+	}
+	skip = t->rcv_nxt - seg->seq;
+	if (skip >= seg->len)
+		return;
+	len = min_u32(seg->len - skip, t->rcv_adv - t->rcv_nxt);
+	took = ctx->apps[t->app]->on_data(ctx, t, seg->payload + skip, len, owner);
+	t->rcv_nxt += took;
+	ctx->ctr->ev[TT_CTR_APP_RX_BYTES] += took;
+	if (took < seg->len - skip)
+		count_drop(ctx, TT_DROP_TCP_RCV_QUEUE_FULL);
+}
+
+static void check_fin(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_tcp_seg *seg,
+		      enum tt_tcp_verdict *v)
+{
+	if (!(seg->flags & TT_TCP_FIN) || (t->flags & TT_TCB_FIN_RCVD) ||
+	    seg->seq + seg->len != t->rcv_nxt)
+		return;
+	t->rcv_nxt++;
+	t->flags |= TT_TCB_FIN_RCVD | TT_TCB_ACK_NOW;
+	switch (t->state) {
+	case TT_TCP_ESTABLISHED:
+		set_state(ctx, t, TT_TCP_CLOSE_WAIT);
+		ctx->apps[t->app]->on_peer_fin(ctx, t);
+		break;
+	case TT_TCP_FIN_WAIT_1:
+		set_state(ctx, t, TT_TCP_CLOSING);
+		break;
+	case TT_TCP_FIN_WAIT_2:
+		set_state(ctx, t, TT_TCP_TIME_WAIT);
+		count(ctx, TT_CTR_CONN_CLOSED);
+		*v = TT_V_TIME_WAIT;
+		break;
+	default:
+		break;
+	}
+}
+
+static enum tt_tcp_verdict input_synchronized(struct tt_tcp_ctx *ctx, struct tt_tcb *t,
+					      const struct tt_tcp_seg *seg, void *owner,
+					      struct tt_tcp_out *out)
+{
+	enum tt_tcp_verdict v = TT_V_KEEP;
+
+	if (check_sequence(ctx, t, seg) == STEP_DONE || check_rst(ctx, t, seg, &v) == STEP_DONE)
+		goto out;
+	if (seg->flags & TT_TCP_SYN) { /* RFC 5961 4.2 */
+		challenge_ack(ctx, t);
+		goto out;
+	}
+	if (check_ack(ctx, t, seg, out, &v) == STEP_DONE)
+		goto out;
+	deliver(ctx, t, seg, owner);
+	check_fin(ctx, t, seg, &v);
+out:
+	if (v == TT_V_FREE)
+		return v;
+	tt_tcp_output(ctx, t, out);
+	return v;
+}
+
+/* RFC 9293 3.10.7.4 for SYN-RECEIVED, then the common path once established. */
+static enum tt_tcp_verdict input_syn_received(struct tt_tcp_ctx *ctx, struct tt_tcb *t,
+					      const struct tt_tcp_seg *seg, void *owner,
+					      struct tt_tcp_out *out)
+{
+	if (seg->flags & TT_TCP_RST) {
+		if (seg->seq != t->rcv_nxt)
+			return TT_V_KEEP;
+		count(ctx, TT_CTR_CONN_RESET_RX);
+		return TT_V_FREE;
+	}
+	if (seg->flags & TT_TCP_SYN) {
+		if (seg->seq == t->irs) { /* our SYN-ACK was lost */
+			t->flags |= TT_TCB_ACK_NOW;
+			tt_tcp_output(ctx, t, out);
+			return TT_V_KEEP;
+		}
+		/* A different SYN on this 4-tuple: an old duplicate (RFC 9293 3.5). */
+		emit(out, t->snd_nxt, 0, TT_TCP_RST | TT_TCP_ACK, 0);
+		count(ctx, TT_CTR_RST_SENT);
+		return TT_V_FREE;
+	}
+	if (!(seg->flags & TT_TCP_ACK)) {
+		count_drop(ctx, TT_DROP_TCP_FLAGS);
+		return TT_V_KEEP;
+	}
+	if (seg->ack != t->snd_nxt) {
+		emit(out, seg->ack, 0, TT_TCP_RST, 0);
+		count(ctx, TT_CTR_RST_SENT);
+		count_drop(ctx, TT_DROP_TCP_BAD_ACK);
+		return TT_V_KEEP;
+	}
+	t->snd_una = seg->ack;
+	t->snd_wnd = (uint32_t)seg->wnd << t->snd_wscale;
+	t->snd_wl1 = seg->seq;
+	t->snd_wl2 = seg->ack;
+	t->rto_deadline_ms = 0;
+	t->retries = 0;
+	tt_tcp_established(ctx, t);
+	return input_synchronized(ctx, t, seg, owner, out);
+}
+
+enum tt_tcp_verdict tt_tcp_input(struct tt_tcp_ctx *ctx, struct tt_tcb *t,
+				 const struct tt_tcp_seg *seg, void *owner, struct tt_tcp_out *out)
+{
+	t->last_rx_ms = ctx->now_ms;
+	switch (t->state) {
+	case TT_TCP_SYN_RECEIVED:
+		return input_syn_received(ctx, t, seg, owner, out);
+	case TT_TCP_ESTABLISHED:
+	case TT_TCP_FIN_WAIT_1:
+	case TT_TCP_FIN_WAIT_2:
+	case TT_TCP_CLOSE_WAIT:
+	case TT_TCP_CLOSING:
+	case TT_TCP_LAST_ACK:
+		return input_synchronized(ctx, t, seg, owner, out);
+	default:
+		count_drop(ctx, TT_DROP_TCP_STATE);
+		return TT_V_KEEP;
+	}
+}

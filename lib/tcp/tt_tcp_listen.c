@@ -1,0 +1,224 @@
+/*
+ * LISTEN: segments that matched no connection, and the birth of a TCB.
+ *
+ * A SYN is answered either statelessly with a SYN cookie (RFC 4987) or by
+ * a TCB in SYN-RECEIVED, by the configured mode: "always" never keeps
+ * state for a SYN; "auto" keeps state until the worker has
+ * syncookie_threshold half-open connections, then switches to cookies;
+ * "off" always keeps state.  An ACK that matches no connection is checked
+ * as a cookie in every mode but "off": a client's ACK may arrive after the
+ * mode switched back.
+ */
+#include <string.h>
+
+#include "tt_tcp_priv.h"
+
+void tt_tcp_rst_reply(const struct tt_tcp_seg *seg, uint32_t *seq, uint32_t *ack, uint8_t *flags)
+{
+	if (seg->flags & TT_TCP_ACK) {
+		*seq = seg->ack;
+		*ack = 0;
+		*flags = TT_TCP_RST;
+		return;
+	}
+	*seq = 0;
+	*ack = seg->seq + seg->len + ((seg->flags & TT_TCP_SYN) ? 1 : 0) +
+	       ((seg->flags & TT_TCP_FIN) ? 1 : 0);
+	*flags = TT_TCP_RST | TT_TCP_ACK;
+}
+
+static bool use_cookie(const struct tt_tcp_ctx *ctx)
+{
+	switch (ctx->conf->syncookies) {
+	case TT_SYNCOOKIES_ALWAYS:
+		return true;
+	case TT_SYNCOOKIES_AUTO:
+		return ctx->half_open >= ctx->conf->syncookie_threshold;
+	default:
+		return false;
+	}
+}
+
+/* The SYN-ACK of a cookie: which options we can afford to agree to without state. */
+static void cookie_synack(struct tt_tcp_ctx *ctx, const struct tt_flow4 *f,
+			  const struct tt_tcp_seg *syn, struct tt_listen_result *r)
+{
+	const struct tt_conf_tcp *c = ctx->conf;
+	uint16_t peer_mss = (syn->opts.present & TT_OPT_MSS) ? syn->opts.mss : 536;
+	uint16_t mss;
+
+	r->seq = tt_syncookie_make(&ctx->cookie_keys, f, syn->seq, peer_mss, ctx->now_ms, &mss);
+	r->ack = syn->seq + 1;
+	r->opts.present = TT_OPT_MSS;
+	r->opts.mss = c->mss;
+	/* Window scale and SACK-permitted can only be remembered inside the
+	 * timestamp, so without timestamps they are not offered. */
+	if (c->timestamps && (syn->opts.present & TT_OPT_TS)) {
+		struct tt_syncookie_opts o = {
+			.wscale = syn->opts.wscale,
+			.wscale_ok = syn->opts.present & TT_OPT_WSCALE,
+			.sack_ok = syn->opts.present & TT_OPT_SACK_OK,
+		};
+
+		r->opts.present |= TT_OPT_TS;
+		r->opts.tsval = tt_syncookie_ts_encode(tt_tcp_tsval(ctx), &o);
+		r->opts.tsecr = syn->opts.tsval;
+		if (o.wscale_ok) {
+			r->opts.present |= TT_OPT_WSCALE;
+			r->opts.wscale = c->wscale;
+		}
+		if (o.sack_ok)
+			r->opts.present |= TT_OPT_SACK_OK;
+	}
+	count(ctx, TT_CTR_SYNCOOKIES_SENT);
+}
+
+static enum tt_listen_verdict cookie_ack(struct tt_tcp_ctx *ctx, const struct tt_flow4 *f,
+					 const struct tt_tcp_seg *seg, struct tt_listen_result *r)
+{
+	struct tt_syncookie_opts o = {0};
+
+	switch (tt_syncookie_check(&ctx->cookie_keys, f, seg->seq - 1, seg->ack - 1, ctx->now_ms,
+				   &r->mss)) {
+	case TT_SYNCOOKIE_VALID:
+		break;
+	case TT_SYNCOOKIE_EXPIRED:
+		count(ctx, TT_CTR_SYNCOOKIES_FAILED);
+		r->reason = TT_DROP_SYNCOOKIE_EXPIRED;
+		return TT_L_RST;
+	default:
+		count(ctx, TT_CTR_SYNCOOKIES_FAILED);
+		r->reason = TT_DROP_SYNCOOKIE_BAD;
+		return TT_L_RST;
+	}
+	r->opts.present = 0;
+	if ((seg->opts.present & TT_OPT_TS) && ctx->conf->timestamps &&
+	    tt_syncookie_ts_decode(seg->opts.tsecr, &o)) {
+		r->opts.present |= TT_OPT_TS;
+		if (o.wscale_ok) {
+			r->opts.present |= TT_OPT_WSCALE;
+			r->opts.wscale = o.wscale;
+		}
+		if (o.sack_ok)
+			r->opts.present |= TT_OPT_SACK_OK;
+	}
+	count(ctx, TT_CTR_SYNCOOKIES_VALIDATED);
+	return TT_L_NEW_COOKIE;
+}
+
+enum tt_listen_verdict tt_tcp_listen(struct tt_tcp_ctx *ctx, const struct tt_flow4 *f,
+				     const struct tt_tcp_seg *seg, struct tt_listen_result *r)
+{
+	r->reason = TT_DROP_TCP_NO_CONN;
+	if (seg->flags & TT_TCP_RST)
+		return TT_L_DROP;
+	if (seg->flags & TT_TCP_ACK) {
+		if ((seg->flags & TT_TCP_SYN) || ctx->conf->syncookies == TT_SYNCOOKIES_OFF)
+			return TT_L_RST;
+		return cookie_ack(ctx, f, seg, r);
+	}
+	if (!(seg->flags & TT_TCP_SYN)) {
+		r->reason = TT_DROP_TCP_FLAGS;
+		return TT_L_DROP;
+	}
+	if (!use_cookie(ctx))
+		return TT_L_NEW_SYN_RECV;
+	cookie_synack(ctx, f, seg, r);
+	return TT_L_SYNACK_COOKIE;
+}
+
+void tt_tcp_init_common(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_flow4 *f,
+			uint8_t app)
+{
+	const struct tt_conf_tcp *c = ctx->conf;
+
+	memset(t, 0, offsetof(struct tt_tcb, timer));
+	memset(&t->app, 0, sizeof(*t) - offsetof(struct tt_tcb, app));
+	t->flow = *f;
+	t->state = TT_TCP_CLOSED;
+	ctx->state_count[TT_TCP_CLOSED]++;
+	t->app = app;
+	t->rto_ms = c->rto_initial_ms;
+	t->ssthresh = UINT32_MAX / 2;
+	t->last_rx_ms = ctx->now_ms;
+}
+
+/* RFC 6928: IW = min(10 * MSS, max(2 * MSS, 14600)) for 10 segments; here N segments. */
+static uint32_t initial_window(const struct tt_conf_tcp *c, uint16_t mss)
+{
+	return (uint32_t)c->initial_cwnd_segments * mss;
+}
+
+void tt_tcp_established(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
+{
+	set_state(ctx, t, TT_TCP_ESTABLISHED);
+	t->cwnd = initial_window(ctx->conf, t->mss);
+	count(ctx, TT_CTR_CONN_OPENED);
+	ctx->apps[t->app]->on_open(ctx, t);
+}
+
+void tt_tcp_init_syn_recv(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_flow4 *f,
+			  const struct tt_tcp_seg *syn, uint8_t app, struct tt_tcp_out *out)
+{
+	const struct tt_conf_tcp *c = ctx->conf;
+	const struct tt_tcp_opts *o = &syn->opts;
+	bool ts = c->timestamps && (o->present & TT_OPT_TS);
+
+	tt_tcp_init_common(ctx, t, f, app);
+	set_state(ctx, t, TT_TCP_SYN_RECEIVED);
+	t->irs = syn->seq;
+	t->rcv_nxt = syn->seq + 1;
+	t->rcv_adv = t->rcv_nxt;
+	t->iss = tt_isn_make(&ctx->isn_secret, f, ctx->now_ms * 1000);
+	t->snd_una = t->iss;
+	t->snd_nxt = t->snd_max = t->iss + 1;
+	t->snd_wnd = syn->wnd; /* never scaled in a SYN */
+	t->snd_wl1 = syn->seq;
+	t->mss = effective_mss((o->present & TT_OPT_MSS) ? o->mss : 536, c->mss, ts);
+	if (o->present & TT_OPT_WSCALE) {
+		t->flags |= TT_TCB_WS;
+		t->snd_wscale = o->wscale;
+		t->rcv_wscale = c->wscale;
+	}
+	if (o->present & TT_OPT_SACK_OK)
+		t->flags |= TT_TCB_SACK;
+	if (ts) {
+		t->flags |= TT_TCB_TS;
+		t->ts_recent = o->tsval;
+	}
+	count(ctx, TT_CTR_SYNACK_SENT);
+	t->flags |= TT_TCB_ACK_NOW;
+	tt_tcp_output(ctx, t, out);
+	t->rto_deadline_ms = ctx->now_ms + t->rto_ms;
+}
+
+void tt_tcp_init_cookie(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_flow4 *f,
+			const struct tt_tcp_seg *ack, const struct tt_listen_result *r, uint8_t app)
+{
+	const struct tt_conf_tcp *c = ctx->conf;
+	bool ts = r->opts.present & TT_OPT_TS;
+
+	tt_tcp_init_common(ctx, t, f, app);
+	t->iss = ack->ack - 1;
+	t->irs = ack->seq - 1;
+	t->snd_una = t->snd_nxt = t->snd_max = ack->ack;
+	t->rcv_nxt = ack->seq;
+	/* What our SYN-ACK advertised: the unscaled configured window. */
+	t->rcv_adv = t->rcv_nxt + min_u32(c->rcv_window, 65535);
+	t->mss = effective_mss(r->mss, c->mss, ts);
+	if (r->opts.present & TT_OPT_WSCALE) {
+		t->flags |= TT_TCB_WS;
+		t->snd_wscale = r->opts.wscale;
+		t->rcv_wscale = c->wscale;
+	}
+	if (r->opts.present & TT_OPT_SACK_OK)
+		t->flags |= TT_TCB_SACK;
+	if (ts) {
+		t->flags |= TT_TCB_TS;
+		t->ts_recent = ack->opts.tsval;
+	}
+	t->snd_wnd = (uint32_t)ack->wnd << t->snd_wscale;
+	t->snd_wl1 = ack->seq;
+	t->snd_wl2 = ack->ack;
+	tt_tcp_established(ctx, t);
+}

@@ -1,0 +1,308 @@
+/*
+ * Segment output, retransmission and timers of one connection.
+ *
+ * Sending follows RFC 5681 (slow start from an initial window of RFC 6928,
+ * congestion avoidance, go-back-N from SND.UNA after a retransmission
+ * timeout) and RFC 6298 (RTO from SRTT/RTTVAR, exponential backoff,
+ * Karn's rule when timestamps are off).
+ */
+#include "tt_tcp_priv.h"
+
+const char *const tt_tcp_state_names[TT_TCP_NSTATES] = {
+#define TT_NAME(name, str) str,
+	TT_TCP_STATES(TT_NAME)
+#undef TT_NAME
+};
+
+/* The window we can honestly offer: what the queue does not hold yet. */
+static uint32_t window_space(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t)
+{
+	uint32_t cfg = ctx->conf->rcv_window;
+	uint32_t held = t->sndq.held_bytes;
+	uint32_t space = cfg > held ? cfg - held : 0;
+
+	/* Received data that must be echoed needs a free extent. */
+	if (tt_sndq_full(&t->sndq))
+		space = 0;
+	/* Never move the right edge to the left (RFC 9293 3.8.6.2.2). */
+	if (seq_lt(t->rcv_nxt + space, t->rcv_adv))
+		space = t->rcv_adv - t->rcv_nxt;
+	return space;
+}
+
+void tt_tcp_tx_hdr(const struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_tcp_tx *tx,
+		   struct tt_tcp_hdr_args *a)
+{
+	uint32_t space = window_space(ctx, t);
+	uint32_t field;
+
+	a->dst_mac = t->peer_mac;
+	a->saddr = t->flow.daddr;
+	a->daddr = t->flow.saddr;
+	a->sport = t->flow.dport;
+	a->dport = t->flow.sport;
+	a->seq = tx->seq;
+	a->ack = (tx->flags & TT_TCP_ACK) ? t->rcv_nxt : 0;
+	a->flags = tx->flags;
+	a->opts.present = 0;
+	if (tx->flags & TT_TCP_SYN) {
+		/* The window in a SYN is never scaled (RFC 7323 2.2). */
+		field = min_u32(space, 65535);
+		a->opts.present = TT_OPT_MSS;
+		a->opts.mss = ctx->conf->mss;
+		if (t->flags & TT_TCB_WS) {
+			a->opts.present |= TT_OPT_WSCALE;
+			a->opts.wscale = t->rcv_wscale;
+		}
+		if (t->flags & TT_TCB_SACK)
+			a->opts.present |= TT_OPT_SACK_OK;
+	} else {
+		field = min_u32(space >> t->rcv_wscale, 65535);
+	}
+	if (!(tx->flags & TT_TCP_RST)) {
+		uint32_t edge = t->rcv_nxt + (field << ((tx->flags & TT_TCP_SYN) ? 0 : t->rcv_wscale));
+
+		if (seq_gt(edge, t->rcv_adv))
+			t->rcv_adv = edge;
+	}
+	a->wnd = (uint16_t)field;
+	if (t->flags & TT_TCB_TS) {
+		a->opts.present |= TT_OPT_TS;
+		a->opts.tsval = tt_tcp_tsval(ctx);
+		a->opts.tsecr = t->ts_recent;
+	}
+}
+
+static void arm_rto(const struct tt_tcp_ctx *ctx, struct tt_tcb *t)
+{
+	if (t->rto_deadline_ms == 0)
+		t->rto_deadline_ms = ctx->now_ms + t->rto_ms;
+}
+
+/* A FIN may go out (first time or again) once every queued byte is sent. */
+static bool fin_due(const struct tt_tcb *t, uint32_t off)
+{
+	if (!(t->flags & TT_TCB_FIN_QUEUED) || off != t->sndq.bytes)
+		return false;
+	switch (t->state) {
+	case TT_TCP_ESTABLISHED:
+	case TT_TCP_CLOSE_WAIT:
+		return true;
+	case TT_TCP_FIN_WAIT_1:
+	case TT_TCP_CLOSING:
+	case TT_TCP_LAST_ACK:
+		/* Only after a timeout rewound SND.NXT below the FIN. */
+		return seq_lt(t->snd_nxt, t->snd_max);
+	default:
+		return false;
+	}
+}
+
+static void fin_sent(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
+{
+	t->flags |= TT_TCB_FIN_SENT;
+	if (t->state == TT_TCP_ESTABLISHED)
+		set_state(ctx, t, TT_TCP_FIN_WAIT_1);
+	else if (t->state == TT_TCP_CLOSE_WAIT)
+		set_state(ctx, t, TT_TCP_LAST_ACK);
+}
+
+/*
+ * Sender silly-window avoidance (RFC 9293 3.8.6.2.1), simplified: send a
+ * full segment, or the tail of the queue, or anything when nothing is in
+ * flight (the ACK clock would otherwise stop).
+ */
+static bool worth_sending(uint32_t n, uint32_t mss, uint32_t left, uint32_t in_flight)
+{
+	return n == mss || n == left || in_flight == 0;
+}
+
+static void send_data(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_tcp_out *out)
+{
+	uint32_t wnd = min_u32(t->snd_wnd, t->cwnd);
+
+	while (out->n < TT_TCP_OUT_MAX) {
+		uint32_t off = t->snd_nxt - t->snd_una;
+		uint32_t in_flight = off;
+		uint32_t left, n;
+		uint8_t flags = TT_TCP_ACK;
+
+		if (fin_due(t, off)) {
+			emit(out, t->snd_nxt, 0, TT_TCP_FIN | TT_TCP_ACK, 0);
+			t->snd_nxt++;
+			fin_sent(ctx, t);
+			break;
+		}
+		if (off >= t->sndq.bytes || in_flight >= wnd)
+			break;
+		left = t->sndq.bytes - off;
+		n = min_u32(min_u32(t->mss, left), wnd - in_flight);
+		if (!worth_sending(n, t->mss, left, in_flight))
+			break;
+		if (n == left) {
+			flags |= TT_TCP_PSH;
+			if (fin_due(t, t->sndq.bytes)) {
+				flags |= TT_TCP_FIN;
+				fin_sent(ctx, t);
+			}
+		}
+		emit(out, t->snd_nxt, n, flags, 0);
+		if (!seq_lt(t->snd_nxt, t->snd_max)) {
+			ctx->ctr->ev[TT_CTR_APP_TX_BYTES] += n;
+			if (!(t->flags & (TT_TCB_TS | TT_TCB_RTT_TIMING))) {
+				t->flags |= TT_TCB_RTT_TIMING;
+				t->rtt_seq = t->snd_nxt + n;
+				t->rtt_start_ms = (uint32_t)ctx->now_ms;
+			}
+		}
+		t->snd_nxt += n + ((flags & TT_TCP_FIN) ? 1 : 0);
+		if (flags & TT_TCP_FIN)
+			break;
+	}
+	if (seq_gt(t->snd_nxt, t->snd_max))
+		t->snd_max = t->snd_nxt;
+	if (t->snd_una != t->snd_max)
+		arm_rto(ctx, t);
+	else if (t->sndq.bytes > 0 && t->snd_wnd == 0)
+		arm_rto(ctx, t); /* persist: probe the zero window on expiry */
+}
+
+void tt_tcp_output(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_tcp_out *out)
+{
+	unsigned before = out->n;
+
+	switch (t->state) {
+	case TT_TCP_SYN_RECEIVED:
+		if (t->flags & TT_TCB_ACK_NOW)
+			emit(out, t->iss, 0, TT_TCP_SYN | TT_TCP_ACK, TT_TX_OPT_SYN);
+		break;
+	case TT_TCP_ESTABLISHED:
+	case TT_TCP_CLOSE_WAIT:
+	case TT_TCP_FIN_WAIT_1:
+	case TT_TCP_CLOSING:
+	case TT_TCP_LAST_ACK:
+		send_data(ctx, t, out);
+		break;
+	default:
+		break;
+	}
+	if ((t->flags & TT_TCB_ACK_NOW) && out->n == before)
+		emit(out, t->snd_nxt, 0, TT_TCP_ACK, 0);
+	t->flags &= (uint8_t)~TT_TCB_ACK_NOW;
+}
+
+static uint64_t state_bound(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t)
+{
+	const struct tt_conf_tcp *c = ctx->conf;
+
+	switch (t->state) {
+	case TT_TCP_SYN_RECEIVED:
+		return t->state_since_ms + c->syn_recv_timeout_ms;
+	case TT_TCP_ESTABLISHED:
+		return t->last_rx_ms + c->idle_timeout_ms;
+	case TT_TCP_FIN_WAIT_2:
+		return t->state_since_ms + c->fin_wait_2_timeout_ms;
+	case TT_TCP_CLOSE_WAIT:
+		return t->state_since_ms + c->close_wait_timeout_ms;
+	default:
+		/* FIN-WAIT-1, CLOSING, LAST-ACK: a FIN is in flight, the RTO bounds them. */
+		return UINT64_MAX;
+	}
+}
+
+uint64_t tt_tcp_deadline(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t)
+{
+	uint64_t d = state_bound(ctx, t);
+
+	if (t->rto_deadline_ms != 0 && t->rto_deadline_ms < d)
+		d = t->rto_deadline_ms;
+	return d;
+}
+
+static enum tt_tcp_verdict retransmit(struct tt_tcp_ctx *ctx, struct tt_tcb *t,
+				      struct tt_tcp_out *out)
+{
+	const struct tt_conf_tcp *c = ctx->conf;
+	uint8_t limit = t->state == TT_TCP_SYN_RECEIVED ? c->syn_retries : c->max_retries;
+
+	if (t->retries >= limit) {
+		count(ctx, TT_CTR_CONN_RETRIES_EXHAUSTED);
+		if (t->state != TT_TCP_SYN_RECEIVED)
+			emit_rst(ctx, t, out);
+		return TT_V_FREE;
+	}
+	t->retries++;
+	t->rto_ms = min_u32(t->rto_ms * 2, c->rto_max_ms);
+	t->rto_deadline_ms = 0;
+	count(ctx, TT_CTR_RETRANSMITS);
+	if (t->state == TT_TCP_SYN_RECEIVED) {
+		t->flags |= TT_TCB_ACK_NOW;
+		tt_tcp_output(ctx, t, out);
+		arm_rto(ctx, t);
+		return TT_V_KEEP;
+	}
+	if (t->snd_wnd == 0 && t->sndq.bytes > 0) {
+		/* Zero-window probe: one byte beyond the window (RFC 9293 3.8.6.1);
+		 * it counts as sent so that the ACK accepting it is valid. */
+		emit(out, t->snd_una, 1, TT_TCP_ACK, 0);
+		if (seq_lt(t->snd_max, t->snd_una + 1))
+			t->snd_max = t->snd_una + 1;
+		if (seq_lt(t->snd_nxt, t->snd_una + 1))
+			t->snd_nxt = t->snd_una + 1;
+		arm_rto(ctx, t);
+		return TT_V_KEEP;
+	}
+	/* RFC 5681 3.1 eq. 4, then go back to SND.UNA with a loss window. */
+	t->ssthresh = max_u32((t->snd_max - t->snd_una) / 2, 2u * t->mss);
+	t->cwnd = t->mss;
+	t->snd_nxt = t->snd_una;
+	t->dupacks = 0;
+	t->flags &= (uint8_t)~TT_TCB_RTT_TIMING;
+	send_data(ctx, t, out);
+	arm_rto(ctx, t);
+	return TT_V_KEEP;
+}
+
+enum tt_tcp_verdict tt_tcp_timeout(struct tt_tcp_ctx *ctx, struct tt_tcb *t,
+				   struct tt_tcp_out *out)
+{
+	count(ctx, TT_CTR_TIMER_EXPIRIES);
+	if (ctx->now_ms >= state_bound(ctx, t)) {
+		count(ctx, TT_CTR_CONN_TIMEOUT);
+		/* A peer that still listens learns the connection is gone. */
+		if (t->state == TT_TCP_ESTABLISHED || t->state == TT_TCP_CLOSE_WAIT)
+			emit_rst(ctx, t, out);
+		return TT_V_FREE;
+	}
+	if (t->rto_deadline_ms != 0 && ctx->now_ms >= t->rto_deadline_ms)
+		return retransmit(ctx, t, out);
+	return TT_V_KEEP;
+}
+
+bool tt_tcp_send(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const void *data, uint32_t len,
+		 void *owner)
+{
+	if (t->flags & TT_TCB_FIN_QUEUED)
+		return false;
+	if (len == 0)
+		return true;
+	if (!tt_sndq_push(&t->sndq, data, len, owner))
+		return false;
+	if (owner != NULL)
+		ctx->retain(owner);
+	return true;
+}
+
+void tt_tcp_close(struct tt_tcb *t)
+{
+	t->flags |= TT_TCB_FIN_QUEUED;
+}
+
+void tt_tcp_destroy(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
+{
+	if (t->state == TT_TCP_SYN_RECEIVED)
+		ctx->half_open--;
+	ctx->state_count[t->state]--;
+	tt_sndq_flush(&t->sndq, ctx->release);
+	t->state = TT_TCP_CLOSED;
+}

@@ -1,0 +1,97 @@
+/*
+ * Helpers shared by the files of the TCP state machine; not a public API.
+ * Sequence comparisons are modulo 2^32 (RFC 9293 3.4).
+ */
+#ifndef TT_TCP_PRIV_H
+#define TT_TCP_PRIV_H
+
+#include "tt_tcp.h"
+
+static inline bool seq_lt(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) < 0;
+}
+
+static inline bool seq_leq(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) <= 0;
+}
+
+static inline bool seq_gt(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) > 0;
+}
+
+static inline bool seq_geq(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) >= 0;
+}
+
+static inline uint32_t min_u32(uint32_t a, uint32_t b)
+{
+	return a < b ? a : b;
+}
+
+static inline uint32_t max_u32(uint32_t a, uint32_t b)
+{
+	return a > b ? a : b;
+}
+
+static inline void count(struct tt_tcp_ctx *ctx, enum tt_counter c)
+{
+	ctx->ctr->ev[c]++;
+}
+
+static inline void count_drop(struct tt_tcp_ctx *ctx, enum tt_drop d)
+{
+	ctx->ctr->drop[d]++;
+}
+
+/* Every state change goes through here so the per-state gauges stay exact. */
+static inline void set_state(struct tt_tcp_ctx *ctx, struct tt_tcb *t, enum tt_tcp_state s)
+{
+	if (t->state == TT_TCP_SYN_RECEIVED)
+		ctx->half_open--;
+	if (s == TT_TCP_SYN_RECEIVED)
+		ctx->half_open++;
+	ctx->state_count[t->state]--;
+	ctx->state_count[s]++;
+	t->state = (uint8_t)s;
+	t->state_since_ms = ctx->now_ms;
+}
+
+static inline void emit(struct tt_tcp_out *out, uint32_t seq, uint32_t len, uint8_t flags,
+			uint8_t opts)
+{
+	struct tt_tcp_tx *tx;
+
+	if (out->n == TT_TCP_OUT_MAX)
+		return;
+	tx = &out->tx[out->n++];
+	tx->seq = seq;
+	tx->len = len;
+	tx->flags = flags;
+	tx->opts = opts;
+}
+
+/* Reset the peer from a live connection and count it. */
+static inline void emit_rst(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_tcp_out *out)
+{
+	emit(out, t->snd_nxt, 0, TT_TCP_RST | TT_TCP_ACK, 0);
+	count(ctx, TT_CTR_RST_SENT);
+	count(ctx, TT_CTR_CONN_RESET_TX);
+}
+
+/* Payload bytes per segment: the negotiated MSS less the options we always send (RFC 6691). */
+static inline uint16_t effective_mss(uint16_t peer_mss, uint16_t our_mss, bool ts)
+{
+	uint16_t m = peer_mss < our_mss ? peer_mss : our_mss;
+
+	return (uint16_t)(ts ? m - 12 : m);
+}
+
+void tt_tcp_init_common(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_flow4 *f,
+			uint8_t app);
+void tt_tcp_established(struct tt_tcp_ctx *ctx, struct tt_tcb *t);
+
+#endif

@@ -1,0 +1,82 @@
+/*
+ * TIME-WAIT (RFC 9293 3.6.1): the 2*MSL quarantine of a closed 4-tuple,
+ * kept in a 64-byte struct tt_tw instead of a TCB.
+ *
+ *   RST          ignored: an RST must not cut TIME-WAIT short (RFC 1337);
+ *   SYN          a new incarnation if it is provably newer: a larger
+ *                timestamp (RFC 6191) or, without timestamps, a sequence
+ *                number above RCV.NXT (RFC 9293 3.6.1); else re-ACK;
+ *   FIN again    our last ACK was lost: ACK and restart the timer;
+ *   data         ACK (as for any unacceptable segment);
+ *   pure ACK     dropped.
+ */
+#include "tt_tcp_priv.h"
+
+void tt_tcp_tw_init(struct tt_tcp_ctx *ctx, struct tt_tw *tw, struct tt_tcb *t)
+{
+	struct tt_tcp_tx ack = {.seq = t->snd_nxt, .flags = TT_TCP_ACK};
+	struct tt_tcp_hdr_args a;
+
+	tt_tcp_tx_hdr(ctx, t, &ack, &a);
+	tw->flow = t->flow;
+	tw->snd_nxt = t->snd_nxt;
+	tw->rcv_nxt = t->rcv_nxt;
+	tw->ts_recent = t->ts_recent;
+	tw->ts_ok = (t->flags & TT_TCB_TS) != 0;
+	tw->wnd = a.wnd;
+	tw->peer_mac = t->peer_mac;
+	tw->reserved = 0;
+	tw->reserved2 = 0;
+	/* The gauge keeps counting this connection in TIME-WAIT: only the TCB goes. */
+	ctx->state_count[TT_TCP_TIME_WAIT]++;
+	tt_tcp_destroy(ctx, t);
+}
+
+enum tt_tw_verdict tt_tcp_tw_input(struct tt_tcp_ctx *ctx, const struct tt_tw *tw,
+				   const struct tt_tcp_seg *seg)
+{
+	bool has_ts = seg->opts.present & TT_OPT_TS;
+
+	if (seg->flags & TT_TCP_RST)
+		return TT_TW_DROP;
+	if ((seg->flags & (TT_TCP_SYN | TT_TCP_ACK)) == TT_TCP_SYN) {
+		bool newer = (tw->ts_ok && has_ts) ? seq_gt(seg->opts.tsval, tw->ts_recent)
+						   : seq_gt(seg->seq, tw->rcv_nxt);
+
+		if (newer) {
+			count(ctx, TT_CTR_TIME_WAIT_REUSED);
+			return TT_TW_REUSE;
+		}
+		return TT_TW_ACK;
+	}
+	if ((seg->flags & TT_TCP_FIN) && seg->seq + seg->len + 1 == tw->rcv_nxt)
+		return TT_TW_ACK_RESTART;
+	if (seg->len > 0 || (seg->flags & (TT_TCP_FIN | TT_TCP_SYN)))
+		return TT_TW_ACK;
+	return TT_TW_DROP;
+}
+
+void tt_tcp_tw_hdr(const struct tt_tcp_ctx *ctx, const struct tt_tw *tw, struct tt_tcp_hdr_args *a)
+{
+	a->dst_mac = tw->peer_mac;
+	a->saddr = tw->flow.daddr;
+	a->daddr = tw->flow.saddr;
+	a->sport = tw->flow.dport;
+	a->dport = tw->flow.sport;
+	a->seq = tw->snd_nxt;
+	a->ack = tw->rcv_nxt;
+	a->flags = TT_TCP_ACK;
+	a->wnd = tw->wnd;
+	a->opts.present = 0;
+	if (tw->ts_ok) {
+		a->opts.present = TT_OPT_TS;
+		a->opts.tsval = tt_tcp_tsval(ctx);
+		a->opts.tsecr = tw->ts_recent;
+	}
+}
+
+void tt_tcp_tw_destroy(struct tt_tcp_ctx *ctx, struct tt_tw *tw)
+{
+	(void)tw;
+	ctx->state_count[TT_TCP_TIME_WAIT]--;
+}

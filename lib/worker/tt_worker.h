@@ -1,0 +1,114 @@
+/*
+ * tt_worker: one data-path lcore, shared-nothing.
+ *
+ * A worker owns one RX/TX queue pair of the port and everything a
+ * connection needs: the connection table, the TCB and TIME-WAIT pools,
+ * the timer wheel, its mbuf pool, the TX batch and its counters.  The
+ * port's RSS (or the kernel's queue choice for a TAP) keeps every segment
+ * of a flow on one queue, so no worker ever touches another's state and
+ * nothing is locked.
+ *
+ * One loop iteration:
+ *   rx_burst(32) -> parse -> ARP/ICMP replies, TCP (lookup, LISTEN,
+ *   tt_tcp_input) -> replies into the TX batch -> expire a bounded batch
+ *   of timers -> one tx_burst of the batch.
+ * Mbufs the NIC refuses are freed and counted (tx_failed).
+ *
+ * The main lcore creates workers (tt_worker_create) before launching
+ * them and afterwards only reads their counters and gauges.  Busy and
+ * idle TSC cycles are measured per iteration (an iteration that received
+ * nothing and expired nothing is idle).
+ */
+#ifndef TT_WORKER_H
+#define TT_WORKER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+
+#include "tt_conf.h"
+#include "tt_conn_tbl.h"
+#include "tt_counters.h"
+#include "tt_net.h"
+#include "tt_pool.h"
+#include "tt_tcp.h"
+#include "tt_timer.h"
+
+enum {
+	TT_RX_BURST = 32,
+	TT_TX_BATCH = 128,
+	TT_TIMER_BATCH = 256, /* expiries handled per loop iteration at most */
+};
+
+/* What a worker needs from the outside; shared data here is read-only. */
+struct tt_worker_params {
+	unsigned id;
+	uint16_t port_id;
+	uint16_t queue_id;
+	struct tt_mac mac;
+	uint32_t addr;
+	bool tx_cksum_offload;
+	bool rx_cksum_offload;
+	struct rte_mempool *pool;
+	const struct tt_conf *conf;
+	const uint8_t *listen_app; /* [65536]: 0 = no listener, else enum tt_app_kind + 1 */
+	const void *app_data;      /* struct tt_http_response */
+	struct tt_syncookie_secret cookie_secret;
+	struct tt_isn_secret isn_secret;
+	uint64_t table_seed;
+	uint64_t epoch_ms; /* wall-clock ms at tsc_base: the cookie clock all nodes share */
+	uint64_t tsc_base;
+	uint64_t tsc_hz;
+	volatile bool *quit;
+};
+
+struct tt_worker {
+	struct tt_tcp_ctx tcp;
+	struct tt_counters ctr;
+	struct tt_net_if ifc;
+	uint16_t port_id;
+	uint16_t queue_id;
+	bool tx_cksum_offload;
+	unsigned n_tx;
+	struct rte_mbuf *tx[TT_TX_BATCH];
+	struct rte_mempool *pool;
+	struct tt_conn_tbl *tbl;
+	struct tt_pool *tcbs;
+	struct tt_pool *tws;
+	struct tt_timer_wheel *wheel;
+	const uint8_t *listen_app;
+	uint64_t tsc_base;
+	uint64_t tsc_per_ms;
+	uint64_t epoch_ms;
+	uint64_t rst_ms;
+	uint32_t rst_tokens;
+	uint64_t busy_cycles;
+	uint64_t idle_cycles;
+	volatile bool *quit;
+	unsigned id;
+} __rte_cache_aligned;
+
+/* NULL + rte_errno on failure. */
+struct tt_worker *tt_worker_create(const struct tt_worker_params *p);
+void tt_worker_free(struct tt_worker *w);
+
+/* The lcore entry point (rte_eal_remote_launch); arg is the struct tt_worker. */
+int tt_worker_main(void *arg);
+
+/* Handle one received frame; takes ownership of m.  Exposed for tests. */
+void tt_worker_rx(struct tt_worker *w, struct rte_mbuf *m);
+
+/* Advance time to now_ms and expire due timers (at most TT_TIMER_BATCH). */
+unsigned tt_worker_timers(struct tt_worker *w, uint64_t now_ms);
+
+/* Transmit the TX batch. */
+void tt_worker_flush(struct tt_worker *w);
+
+/* Memory per object, for the stats line. */
+size_t tt_worker_tcb_size(void);
+size_t tt_worker_tw_size(void);
+
+#endif

@@ -1,0 +1,586 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tt_conf.h"
+
+#ifndef TT_SOURCE_DIR
+#error "build with -DTT_SOURCE_DIR=\"/path/to/source\""
+#endif
+
+/* Lines 1 and 2 of most test texts: the two required keys, minimal and valid. */
+#define PORTS                                                                                      \
+	"ports = ( { name = \"p0\"; device = \"net_null0\";"                                       \
+	" address = \"10.0.0.2/24\"; } );\n"
+#define LISTENERS "listeners = ( { port = 80; app = \"http\"; } );\n"
+#define BASE	  PORTS LISTENERS
+
+static struct tt_conf conf;
+static char err[512];
+
+static int load(const char *text)
+{
+	return tt_conf_load_string(&conf, text, "t.conf", err, sizeof(err));
+}
+
+static void expect_error(const char *what, const char *text, const char *want)
+{
+	int rc = load(text);
+
+	if (rc != -EINVAL || strcmp(err, want) != 0)
+		print_message("case \"%s\"\n  text: %s\n  got:  %s\n  want: %s\n", what, text, err,
+			      want);
+	assert_int_equal(rc, -EINVAL);
+	assert_string_equal(err, want);
+}
+
+static void expect_ok(const char *text)
+{
+	int rc = load(text);
+
+	if (rc != 0)
+		print_message("unexpected error: %s\n", err);
+	assert_int_equal(rc, 0);
+	assert_string_equal(err, "");
+}
+
+static void test_default_file(void **state)
+{
+	struct tt_conf def;
+	int rc;
+
+	(void)state;
+	rc = tt_conf_load_file(&conf, TT_SOURCE_DIR "/conf/tcpterm.conf", err, sizeof(err));
+	if (rc)
+		print_message("%s\n", err);
+	assert_int_equal(rc, 0);
+	assert_string_equal(conf.path, TT_SOURCE_DIR "/conf/tcpterm.conf");
+	assert_int_equal(conf.n_eal_args, 1);
+	assert_string_equal(conf.eal_args[0], "--no-pci");
+	assert_int_equal(conf.stats_interval_ms, 1000);
+	assert_int_equal(conf.n_workers, 1);
+	assert_int_equal(conf.worker_lcores[0], 1);
+
+	assert_int_equal(conf.n_ports, 1);
+	assert_string_equal(conf.ports[0].name, "tap0");
+	assert_string_equal(conf.ports[0].devargs, "net_tap0,iface=tt0");
+	assert_false(conf.ports[0].is_pci);
+	assert_int_equal(conf.ports[0].addr, 0xc6120002); /* 198.18.0.2 */
+	assert_int_equal(conf.ports[0].prefix_len, 24);
+	assert_int_equal(conf.ports[0].gateway, 0xc6120001);
+	assert_int_equal(conf.ports[0].mtu, 1500);
+	assert_int_equal(conf.ports[0].rx_desc, 1024);
+	assert_int_equal(conf.ports[0].tx_desc, 1024);
+
+	assert_int_equal(conf.n_listeners, 3);
+	assert_int_equal(conf.listeners[0].port, 80);
+	assert_int_equal(conf.listeners[0].app, TT_APP_HTTP);
+	assert_int_equal(conf.listeners[1].port, 7);
+	assert_int_equal(conf.listeners[1].app, TT_APP_ECHO);
+	assert_int_equal(conf.listeners[2].port, 9);
+	assert_int_equal(conf.listeners[2].app, TT_APP_DISCARD);
+
+	assert_int_equal(conf.http.status, 200);
+	assert_int_equal(conf.http.n_headers, 1);
+	assert_string_equal(conf.http.headers[0], "Content-Type: text/plain");
+	assert_int_equal(conf.http.body_size, 64);
+	assert_string_equal(conf.http.body_file, "");
+
+	assert_int_equal(conf.tcp.mss, 1460);
+	assert_int_equal(conf.tcp.rcv_window, 65535);
+	assert_int_equal(conf.tcp.wscale, 7);
+	assert_true(conf.tcp.timestamps);
+	assert_int_equal(conf.tcp.rto_min_ms, 200);
+	assert_int_equal(conf.tcp.max_conns_per_core, 1048576);
+	assert_int_equal(conf.tcp.syncookies, TT_SYNCOOKIES_AUTO);
+	assert_true(conf.tcp.cookie_secret_random);
+
+	/* the file documents every default by setting it: it must agree with the code */
+	tt_conf_defaults(&def);
+	assert_memory_equal(&conf.tcp, &def.tcp, sizeof(def.tcp));
+	assert_memory_equal(&conf.http, &def.http, sizeof(def.http));
+}
+
+static void test_examples(void **state)
+{
+	int rc;
+
+	(void)state;
+	rc = tt_conf_load_file(&conf, TT_SOURCE_DIR "/conf/examples/two-workers.conf", err,
+			       sizeof(err));
+	assert_int_equal(rc, 0);
+	assert_int_equal(conf.n_workers, 2);
+	assert_int_equal(conf.worker_lcores[0], 1);
+	assert_int_equal(conf.worker_lcores[1], 2);
+	assert_int_equal(conf.n_listeners, 3);
+
+	rc = tt_conf_load_file(&conf, TT_SOURCE_DIR "/conf/examples/pci-port.conf", err,
+			       sizeof(err));
+	assert_int_equal(rc, 0);
+	assert_true(conf.ports[0].is_pci);
+	assert_string_equal(conf.ports[0].devargs, "0000:01:00.0");
+	assert_int_equal(conf.ports[0].gateway, 0xcb00710a - 9); /* 203.0.113.1 */
+	assert_int_equal(conf.ports[0].rx_desc, 2048);
+	assert_int_equal(conf.tcp.rcv_window, 1048576);
+	assert_int_equal(conf.http.n_headers, 2);
+	assert_string_equal(conf.http.headers[1], "Cache-Control: no-store");
+}
+
+static void test_minimal_takes_defaults(void **state)
+{
+	struct tt_conf def;
+
+	(void)state;
+	expect_ok(BASE);
+	tt_conf_defaults(&def);
+	assert_string_equal(conf.path, "t.conf");
+	assert_int_equal(conf.n_eal_args, 0);
+	assert_int_equal(conf.n_workers, 1);
+	assert_int_equal(conf.worker_lcores[0], 1);
+	assert_int_equal(conf.stats_interval_ms, def.stats_interval_ms);
+	assert_memory_equal(&conf.tcp, &def.tcp, sizeof(def.tcp));
+	assert_memory_equal(&conf.http, &def.http, sizeof(def.http));
+	assert_int_equal(conf.ports[0].addr, 0x0a000002);
+	assert_int_equal(conf.ports[0].gateway, 0);
+	assert_int_equal(conf.ports[0].mtu, 1500);
+	assert_int_equal(conf.ports[0].rx_desc, 1024);
+	assert_int_equal(def.n_ports, 0);
+	assert_int_equal(def.n_listeners, 0);
+}
+
+static void test_values_parsed(void **state)
+{
+	static const uint8_t secret[16] = {0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
+					   0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff};
+
+	(void)state;
+	expect_ok(
+	    "eal = [ \"--in-memory\", \"-l\", \"0-3\" ];\n"
+	    "stats_interval_ms = 0;\n"
+	    "workers = [ 3, 1, 1023 ];\n"
+	    "ports = (\n"
+	    "  { name = \"a\"; device = \"3B:1f.7,arg=1\"; address = \"192.0.2.1/31\";\n"
+	    "    mtu = 9000; },\n"
+	    "  { name = \"b-1.x\"; device = \"net_ring0\"; address = \"198.51.100.7/32\";\n"
+	    "    mtu = 9000; rx_desc = 64; tx_desc = 16384; }\n"
+	    ");\n"
+	    "listeners = ( { port = 65535; app = \"discard\"; }, { port = 1; app = \"echo\"; } );\n"
+	    "http = { status = 404; headers = []; body_size = 0; };\n"
+	    "tcp = { mss = 8960; rcv_window = 1073725440L; wscale = 14; timestamps = false;\n"
+	    "  syncookies = \"always\"; cookie_secret = \"00112233445566778899AABBccddeeff\";\n"
+	    "  rto_min_ms = 10; rto_initial_ms = 10; rto_max_ms = 10; };\n");
+	assert_int_equal(conf.n_eal_args, 3);
+	assert_string_equal(conf.eal_args[2], "0-3");
+	assert_int_equal(conf.stats_interval_ms, 0);
+	assert_int_equal(conf.n_workers, 3);
+	assert_int_equal(conf.worker_lcores[2], 1023);
+	assert_int_equal(conf.n_ports, 2);
+	assert_true(conf.ports[0].is_pci);
+	assert_string_equal(conf.ports[0].devargs, "0000:3b:1f.7,arg=1");
+	assert_int_equal(conf.ports[0].prefix_len, 31);
+	assert_false(conf.ports[1].is_pci);
+	assert_int_equal(conf.ports[1].addr, 0xc6336407);
+	assert_int_equal(conf.ports[1].mtu, 9000);
+	assert_int_equal(conf.ports[1].tx_desc, 16384);
+	assert_int_equal(conf.listeners[0].port, 65535);
+	assert_int_equal(conf.listeners[0].app, TT_APP_DISCARD);
+	assert_int_equal(conf.http.status, 404);
+	assert_int_equal(conf.http.n_headers, 0);
+	assert_int_equal(conf.http.body_size, 0);
+	assert_int_equal(conf.tcp.mss, 8960);
+	assert_int_equal(conf.tcp.rcv_window, 1073725440);
+	assert_false(conf.tcp.timestamps);
+	assert_int_equal(conf.tcp.syncookies, TT_SYNCOOKIES_ALWAYS);
+	assert_false(conf.tcp.cookie_secret_random);
+	assert_memory_equal(conf.tcp.cookie_secret, secret, sizeof(secret));
+	assert_string_equal(tt_conf_app_name(TT_APP_ECHO), "echo");
+	assert_string_equal(tt_conf_app_name((enum tt_app_kind)7), "?");
+}
+
+/* Where a range_cases entry puts its key in the text. */
+enum where { IN_TOP, IN_TCP, IN_HTTP, IN_PORT, IN_LISTENER };
+
+struct range_case {
+	enum where where;
+	const char *key;
+	long long lo, hi;
+};
+
+static const struct range_case range_cases[] = {
+    {IN_TOP, "stats_interval_ms", 0, 3600000},
+    {IN_TCP, "mss", 88, 9000},
+    {IN_TCP, "rcv_window", 1024, 1073725440},
+    {IN_TCP, "wscale", 0, 14},
+    {IN_TCP, "initial_cwnd_segments", 1, 64},
+    {IN_TCP, "rto_initial_ms", 10, 120000},
+    {IN_TCP, "rto_min_ms", 10, 120000},
+    {IN_TCP, "rto_max_ms", 10, 120000},
+    {IN_TCP, "max_retries", 1, 30},
+    {IN_TCP, "syn_retries", 0, 10},
+    {IN_TCP, "time_wait_ms", 1000, 240000},
+    {IN_TCP, "fin_wait_2_timeout_ms", 100, 86400000},
+    {IN_TCP, "close_wait_timeout_ms", 100, 86400000},
+    {IN_TCP, "idle_timeout_ms", 100, 86400000},
+    {IN_TCP, "syn_recv_timeout_ms", 100, 86400000},
+    {IN_TCP, "max_conns_per_core", 16, 67108864},
+    {IN_TCP, "syncookie_threshold", 0, 67108864},
+    {IN_HTTP, "status", 200, 599},
+    {IN_HTTP, "body_size", 0, 16777216},
+    {IN_PORT, "mtu", 576, 9000},
+    {IN_PORT, "rx_desc", 64, 16384},
+    {IN_PORT, "tx_desc", 64, 16384},
+    {IN_LISTENER, "port", 1, 65535},
+};
+
+/* Writes a file with key = v at a known line; returns that line, sets the expected key path. */
+static unsigned range_text(const struct range_case *rc, long long v, char *text, size_t cap,
+			   char *path, size_t pathcap)
+{
+	const char *grp = rc->where == IN_TCP ? "tcp" : "http";
+
+	switch (rc->where) {
+	case IN_TOP:
+		snprintf(text, cap, BASE "\n%s = %lld;\n", rc->key, v);
+		snprintf(path, pathcap, "%s", rc->key);
+		return 4;
+	case IN_TCP:
+	case IN_HTTP:
+		snprintf(text, cap, BASE "%s = {\n\t# a comment\n\n\t%s = %lld;\n};\n", grp,
+			 rc->key, v);
+		snprintf(path, pathcap, "%s.%s", grp, rc->key);
+		return 6;
+	case IN_PORT:
+		snprintf(text, cap,
+			 "ports = (\n\t{\n\t\tname = \"p0\";\n\t\tdevice = \"net_null0\";\n"
+			 "\t\taddress = \"10.0.0.2/24\";\n\t\t%s = %lld;\n\t}\n);\n" LISTENERS,
+			 rc->key, v);
+		snprintf(path, pathcap, "ports[0].%s", rc->key);
+		return 6;
+	case IN_LISTENER:
+		snprintf(text, cap,
+			 PORTS "listeners = (\n\t{ port = 80; app = \"http\"; },\n"
+			       "\t{ app = \"echo\";\n\t  %s = %lld; }\n);\n",
+			 rc->key, v);
+		snprintf(path, pathcap, "listeners[1].%s", rc->key);
+		return 5;
+	}
+	return 0;
+}
+
+static void test_out_of_range(void **state)
+{
+	char text[1024], path[64], want[256];
+	size_t i, j;
+
+	(void)state;
+	for (i = 0; i < sizeof(range_cases) / sizeof(range_cases[0]); i++) {
+		const struct range_case *rc = &range_cases[i];
+		const long long bad[2] = {rc->lo - 1, rc->hi + 1};
+
+		for (j = 0; j < 2; j++) {
+			unsigned line =
+			    range_text(rc, bad[j], text, sizeof(text), path, sizeof(path));
+
+			if (!strcmp(rc->key, "stats_interval_ms"))
+				snprintf(want, sizeof(want),
+					 "t.conf:%u: %s: %lld is out of range (0 or 100..3600000)",
+					 line, path, bad[j]);
+			else
+				snprintf(want, sizeof(want),
+					 "t.conf:%u: %s: %lld is out of range (%lld..%lld)", line,
+					 path, bad[j], rc->lo, rc->hi);
+			expect_error(rc->key, text, want);
+		}
+	}
+}
+
+struct err_case {
+	const char *what;
+	const char *text;
+	const char *want;
+};
+
+static const struct err_case err_cases[] = {
+    /* unknown keys */
+    {"unknown top-level key", BASE "\nfoo = 1;\n", "t.conf:4: foo: unknown key"},
+    {"unknown key in tcp", BASE "tcp = {\n\tmss = 1400;\n\tbogus = 2;\n};\n",
+     "t.conf:5: tcp.bogus: unknown key"},
+    {"unknown key in a port",
+     "ports = (\n"
+     "\t{ name = \"p0\"; device = \"net_null0\"; address = \"10.0.0.2/24\"; },\n"
+     "\t{\n\t\tname = \"p1\";\n\t\tcolor = \"red\";\n\t}\n);\n" LISTENERS,
+     "t.conf:5: ports[1].color: unknown key"},
+    {"unknown key in a listener",
+     PORTS "listeners = (\n\t{ port = 80; app = \"http\"; proto = \"tcp\"; }\n);\n",
+     "t.conf:3: listeners[0].proto: unknown key"},
+    {"unknown key in http", BASE "http = {\n\tstatus = 200;\n\tbody = \"x\";\n};\n",
+     "t.conf:5: http.body: unknown key"},
+    /* wrong types */
+    {"string for an integer", BASE "tcp = {\n\tmss = \"1460\";\n};\n",
+     "t.conf:4: tcp.mss: expected an integer, got a string"},
+    {"float for an integer", BASE "tcp = { wscale = 7.0; };\n",
+     "t.conf:3: tcp.wscale: expected an integer, got a float"},
+    {"integer for a boolean", BASE "tcp = {\n\ttimestamps = 1;\n};\n",
+     "t.conf:4: tcp.timestamps: expected a boolean (true or false), got an integer"},
+    {"integer for a group", BASE "http = 3;\n",
+     "t.conf:3: http: expected a group { ... }, got an integer"},
+    {"group for the ports list", "ports = {\n\tname = \"p0\";\n};\n" LISTENERS,
+     "t.conf:1: ports: expected a list of groups ( { ... }, ... ), got a group { ... }"},
+    {"integer in the listeners list", PORTS "listeners = ( 80 );\n",
+     "t.conf:2: listeners[0]: expected a group { port = ...; app = ...; }, got an integer"},
+    {"scalar for workers", BASE "workers = 1;\n",
+     "t.conf:3: workers: expected an array of lcore ids, got an integer"},
+    {"string in workers", BASE "workers = [ \"1\" ];\n",
+     "t.conf:3: workers[0]: expected an integer, got a string"},
+    {"integer for a string", BASE "tcp = { syncookies = 1; };\n",
+     "t.conf:3: tcp.syncookies: expected a string, got an integer"},
+    {"integer in eal", BASE "eal = [\n\t1\n];\n",
+     "t.conf:4: eal[0]: expected a string, got an integer"},
+    /* libconfig syntax errors, with libconfig's text */
+    {"syntax error", BASE "tcp = {\n\tmss = = 1460;\n};\n", "t.conf:4: syntax error"},
+    {"unterminated group", BASE "tcp = {\n\tmss = 1460;\n", "t.conf:5: syntax error"},
+    {"duplicate key", BASE "tcp = {\n\tmss = 1400;\n\tmss = 1300;\n};\n",
+     "t.conf:5: duplicate setting name"},
+    /* integers libconfig would silently wrap */
+    {"integer over 32 bits", BASE "tcp = {\n\n\tmss = 4294968756;\n};\n",
+     "t.conf:5: integer 4294968756 does not fit in 32 bits"},
+    {"hex over 31 bits", BASE "tcp = {\n\tmss = 0x80000000;\n};\n",
+     "t.conf:4: integer 0x80000000 does not fit in 32 bits"},
+    {"64-bit integer out of range", BASE "tcp = {\n\tmss = 4294968756L;\n};\n",
+     "t.conf:4: tcp.mss: 4294968756 is out of range (88..9000)"},
+    {"negative value", BASE "tcp = {\n\tmss = -1460;\n};\n",
+     "t.conf:4: tcp.mss: -1460 is out of range (88..9000)"},
+    {"@include", BASE "@include \"other.conf\"\n",
+     "t.conf:3: @include is not supported: use one file"},
+    /* required keys */
+    {"missing ports", LISTENERS, "t.conf:1: ports: required key is missing"},
+    {"missing listeners", "\n" PORTS, "t.conf:1: listeners: required key is missing"},
+    {"empty ports", "ports = ( );\n" LISTENERS, "t.conf:1: ports: must not be empty"},
+    {"missing port address",
+     "ports = (\n\t{\n\t\tname = \"p0\";\n\t\tdevice = \"net_null0\";\n\t}\n);\n" LISTENERS,
+     "t.conf:2: ports[0].address: required key is missing"},
+    {"trailing comma in a list", PORTS "listeners = (\n\t{ port = 80; app = \"echo\"; },\n);\n",
+     "t.conf:4: syntax error"},
+    {"missing listener app", PORTS "listeners = (\n\t{ port = 80; }\n);\n",
+     "t.conf:3: listeners[0].app: required key is missing"},
+    /* duplicates */
+    {"duplicate listener port",
+     PORTS "listeners = (\n\t{ port = 80; app = \"http\"; },\n\t{ port = 8080; app = \"http\"; },\n"
+	   "\t{ app = \"echo\";\n\t  port = 80; }\n);\n",
+     "t.conf:6: listeners[2].port: 80 is already listeners[0]"},
+    {"duplicate worker", BASE "workers = [ 1, 2,\n\t1 ];\n",
+     "t.conf:4: workers[2]: lcore 1 is already workers[0]"},
+    {"duplicate port name",
+     "ports = (\n\t{ name = \"p0\"; device = \"net_null0\"; address = \"10.0.0.2/24\"; },\n"
+     "\t{ name = \"p0\"; device = \"net_null1\"; address = \"10.0.1.2/24\"; }\n);\n" LISTENERS,
+     "t.conf:3: ports[1].name: \"p0\" is already ports[0]"},
+    {"duplicate port address",
+     "ports = (\n\t{ name = \"p0\"; device = \"net_null0\"; address = \"10.0.0.2/24\"; },\n"
+     "\t{ name = \"p1\"; device = \"net_null1\";\n\t  address = \"10.0.0.2/16\"; }\n);\n" LISTENERS,
+     "t.conf:4: ports[1].address: 10.0.0.2 is already the address of ports[0]"},
+    /* counts */
+    {"empty workers", BASE "workers = [ ];\n", "t.conf:3: workers: must not be empty"},
+    {"too many ports", "ports = ( {}, {}, {}, {}, {}, {}, {}, {}, {} );\n" LISTENERS,
+     "t.conf:1: ports: has 9 entries, at most 8 are supported"},
+    {"lcore id out of range", BASE "workers = [ 1, 1024 ];\n",
+     "t.conf:3: workers[1]: 1024 is out of range (0..1023)"},
+    /* port addressing */
+    {"gateway outside the prefix",
+     "ports = ( {\n\tname = \"p0\"; device = \"net_null0\"; address = \"10.0.0.2/24\";\n"
+     "\tgateway = \"10.0.1.1\";\n} );\n" LISTENERS,
+     "t.conf:3: ports[0].gateway: 10.0.1.1 is outside 10.0.0.0/24"},
+    {"gateway is the port itself",
+     "ports = ( { name = \"p0\"; device = \"net_null0\"; address = \"10.0.0.2/24\";\n"
+     "\tgateway = \"10.0.0.2\"; } );\n" LISTENERS,
+     "t.conf:2: ports[0].gateway: 10.0.0.2 is the port's own address"},
+    {"gateway is the broadcast address",
+     "ports = ( { name = \"p0\"; device = \"net_null0\"; address = \"10.0.0.2/24\";\n"
+     "\tgateway = \"10.0.0.255\"; } );\n" LISTENERS,
+     "t.conf:2: ports[0].gateway: 10.0.0.255 is the broadcast address of its prefix"},
+    {"address without prefix",
+     "ports = ( { name = \"p0\"; device = \"net_null0\";\n\taddress = \"10.0.0.2\"; } "
+     ");\n" LISTENERS,
+     "t.conf:2: ports[0].address: \"10.0.0.2\" is not IPv4/prefix, e.g. 198.18.0.2/24"},
+    {"prefix out of range",
+     "ports = ( { name = \"p0\"; device = \"net_null0\";\n\taddress = \"10.0.0.2/33\"; } "
+     ");\n" LISTENERS,
+     "t.conf:2: ports[0].address: prefix length 33 is out of range (1..32)"},
+    {"address not IPv4",
+     "ports = ( { name = \"p0\"; device = \"net_null0\";\n\taddress = \"10.0.0.256/24\"; } "
+     ");\n" LISTENERS,
+     "t.conf:2: ports[0].address: \"10.0.0.256\" is not an IPv4 address"},
+    {"network address",
+     "ports = ( { name = \"p0\"; device = \"net_null0\";\n\taddress = \"10.0.0.0/24\"; } "
+     ");\n" LISTENERS,
+     "t.conf:2: ports[0].address: 10.0.0.0/24 is the network address of its prefix"},
+    {"multicast address",
+     "ports = ( { name = \"p0\"; device = \"net_null0\";\n\taddress = \"224.0.0.5/24\"; } "
+     ");\n" LISTENERS,
+     "t.conf:2: ports[0].address: 224.0.0.5 is a multicast, reserved or broadcast address"},
+    {"bad device",
+     "ports = ( { name = \"p0\"; address = \"10.0.0.2/24\";\n\tdevice = \"01:00\"; } "
+     ");\n" LISTENERS,
+     "t.conf:2: ports[0].device: \"01:00\" is neither a PCI address (DDDD:BB:DD.F or BB:DD.F) "
+     "nor a vdev (driver[,args])"},
+    {"PCI function out of range",
+     "ports = ( { name = \"p0\"; address = \"10.0.0.2/24\";\n\tdevice = \"00:01.8\"; } "
+     ");\n" LISTENERS,
+     "t.conf:2: ports[0].device: \"00:01.8\" is neither a PCI address (DDDD:BB:DD.F or BB:DD.F) "
+     "nor a vdev (driver[,args])"},
+    {"port name with a space",
+     "ports = ( { address = \"10.0.0.2/24\"; device = \"net_null0\";\n\tname = \"p 0\"; } "
+     ");\n" LISTENERS,
+     "t.conf:2: ports[0].name: \"p 0\" may only hold letters, digits, '_', '-', '.'"},
+    {"port name too long",
+     "ports = ( { address = \"10.0.0.2/24\"; device = \"net_null0\";\n"
+     "\tname = \"abcdefghijklmnopqrstuvwxyz0123456\"; } );\n" LISTENERS,
+     "t.conf:2: ports[0].name: is too long (33 characters, at most 31)"},
+    {"descriptors not a power of two",
+     "ports = ( { name = \"p0\"; device = \"net_null0\"; address = \"10.0.0.2/24\";\n"
+     "\trx_desc = 1000; } );\n" LISTENERS,
+     "t.conf:2: ports[0].rx_desc: 1000 is not a power of two"},
+    /* cross-checks */
+    {"mtu too small for the default mss",
+     "ports = ( { name = \"p0\"; device = \"net_null0\"; address = \"10.0.0.2/24\";\n"
+     "\tmtu = 1400; } );\n" LISTENERS,
+     "t.conf:2: ports[0].mtu: 1400 is too small for tcp.mss 1460 (needs >= 1500)"},
+    {"mss above mtu - 40", BASE "tcp = {\n\tmss = 1461;\n};\n",
+     "t.conf:4: tcp.mss: 1461 exceeds ports[0].mtu - 40 (1460)"},
+    {"mss above the second port's mtu",
+     "tcp = { mss = 1400; };\n"
+     "ports = (\n\t{ name = \"p0\"; device = \"net_null0\"; address = \"10.0.0.2/24\"; mtu = 9000; "
+     "},\n"
+     "\t{ name = \"p1\"; device = \"net_null1\"; address = \"10.0.1.2/24\"; mtu = 1280; "
+     "}\n);\n" LISTENERS,
+     "t.conf:1: tcp.mss: 1400 exceeds ports[1].mtu - 40 (1240)"},
+    {"window needs a larger scale", BASE "tcp = {\n\twscale = 2;\n\trcv_window = 1048576;\n};\n",
+     "t.conf:5: tcp.rcv_window: 1048576 needs tcp.wscale >= 5 (it is 2)"},
+    {"rto_initial below the default rto_min", BASE "tcp = {\n\trto_initial_ms = 100;\n};\n",
+     "t.conf:4: tcp.rto_initial_ms: 100 is below tcp.rto_min_ms (200)"},
+    {"rto_min above rto_initial", BASE "tcp = {\n\trto_min_ms = 1500;\n};\n",
+     "t.conf:4: tcp.rto_min_ms: 1500 is above tcp.rto_initial_ms (1000)"},
+    {"rto_max below rto_initial", BASE "tcp = {\n\trto_max_ms = 500;\n};\n",
+     "t.conf:4: tcp.rto_max_ms: 500 is below tcp.rto_initial_ms (1000)"},
+    {"threshold above max_conns", BASE "tcp = {\n\tmax_conns_per_core = 1000;\n};\n",
+     "t.conf:4: tcp.max_conns_per_core: 1000 is below tcp.syncookie_threshold (1024)"},
+    {"threshold above max_conns, both set",
+     BASE "tcp = {\n\tmax_conns_per_core = 1000;\n\tsyncookie_threshold = 1001;\n};\n",
+     "t.conf:5: tcp.syncookie_threshold: 1001 is above tcp.max_conns_per_core (1000)"},
+    /* enumerations and formats */
+    {"unknown app", PORTS "listeners = (\n\t{ port = 80;\n\t  app = \"ftp\"; }\n);\n",
+     "t.conf:4: listeners[0].app: \"ftp\" is not one of http, echo, discard"},
+    {"unknown syncookie mode", BASE "tcp = {\n\tsyncookies = \"on\";\n};\n",
+     "t.conf:4: tcp.syncookies: \"on\" is not one of always, auto, off"},
+    {"short cookie secret", BASE "tcp = {\n\tcookie_secret = \"0011\";\n};\n",
+     "t.conf:4: tcp.cookie_secret: expected \"random\" or 32 hex digits"},
+    {"cookie secret not hex",
+     BASE "tcp = {\n\tcookie_secret = \"0011223344556677889900112233445g\";\n};\n",
+     "t.conf:4: tcp.cookie_secret: expected \"random\" or 32 hex digits"},
+    {"empty eal argument", BASE "eal = [ \"--no-pci\",\n\"\" ];\n",
+     "t.conf:4: eal[1]: must not be empty"},
+    {"stats interval too short", BASE "stats_interval_ms = 10;\n",
+     "t.conf:3: stats_interval_ms: 10 is out of range (0 or 100..3600000)"},
+    /* http */
+    {"header without a colon", BASE "http = {\n\theaders = [ \"X-A: 1\",\n\t\"X-B 2\" ];\n};\n",
+     "t.conf:5: http.headers[1]: \"X-B 2\" has no ':' (expected \"Name: value\")"},
+    {"header with CRLF", BASE "http = {\n\theaders = [ \"X-A: 1\\r\\nX-Evil: 1\" ];\n};\n",
+     "t.conf:4: http.headers[0]: contains CR or LF"},
+    {"header with an empty name", BASE "http = {\n\theaders = [ \": v\" ];\n};\n",
+     "t.conf:4: http.headers[0]: \": v\" has an empty or blank header name"},
+    {"body_file missing", BASE "http = {\n\tbody_file = \"/nonexistent/body.html\";\n};\n",
+     "t.conf:4: http.body_file: cannot open \"/nonexistent/body.html\": "
+     "No such file or directory"},
+    {"body_file is a directory", BASE "http = {\n\tbody_size = 0;\n\tbody_file = \"/\";\n};\n",
+     "t.conf:5: http.body_file: \"/\" is not a regular file"},
+    {"body_file and body_size", BASE "http = {\n\tbody_size = 10;\n\tbody_file = \"/\";\n};\n",
+     "t.conf:4: http.body_size: must be 0 when http.body_file is set (the file is the body)"},
+    {"204 with a body", BASE "http = {\n\tstatus = 204;\n};\n",
+     "t.conf:4: http.status: 204 responses carry no body; set http.body_size = 0"},
+};
+
+static void test_errors(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(err_cases) / sizeof(err_cases[0]); i++)
+		expect_error(err_cases[i].what, err_cases[i].text, err_cases[i].want);
+}
+
+static void test_error_leaves_conf_untouched(void **state)
+{
+	static struct tt_conf before;
+
+	(void)state;
+	memset(&conf, 0xa5, sizeof(conf));
+	before = conf;
+	expect_error("late error", BASE "tcp = { mss = 9001; };\n",
+		     "t.conf:3: tcp.mss: 9001 is out of range (88..9000)");
+	assert_memory_equal(&conf, &before, sizeof(conf));
+}
+
+static void test_body_file(void **state)
+{
+	char path[] = "/tmp/test_conf_body_XXXXXX", text[512];
+	char body[1000];
+	int fd;
+
+	(void)state;
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	memset(body, 'b', sizeof(body));
+	assert_int_equal(write(fd, body, sizeof(body)), sizeof(body));
+	close(fd);
+	snprintf(text, sizeof(text), BASE "http = { body_file = \"%s\"; };\n", path);
+	expect_ok(text);
+	assert_string_equal(conf.http.body_file, path);
+	assert_int_equal(conf.http.body_size, sizeof(body));
+	unlink(path);
+}
+
+static void test_load_file_errors(void **state)
+{
+	int rc;
+
+	(void)state;
+	rc = tt_conf_load_file(&conf, "/nonexistent/tcpterm.conf", err, sizeof(err));
+	assert_int_equal(rc, -ENOENT);
+	assert_string_equal(err,
+			    "/nonexistent/tcpterm.conf: cannot open: No such file or directory");
+	rc = tt_conf_load_file(&conf, "/", err, sizeof(err));
+	assert_int_equal(rc, -EINVAL);
+	assert_string_equal(err, "/: not a regular file");
+	/* no room for the message is not an error of its own */
+	rc = tt_conf_load_string(&conf, "foo = 1;", "x", NULL, 0);
+	assert_int_equal(rc, -EINVAL);
+	/* a short buffer gets a truncated, terminated message */
+	rc = tt_conf_load_string(&conf, "foo = 1;", "x", err, 8);
+	assert_int_equal(rc, -EINVAL);
+	assert_string_equal(err, "x:1: fo");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_default_file),
+	    cmocka_unit_test(test_examples),
+	    cmocka_unit_test(test_minimal_takes_defaults),
+	    cmocka_unit_test(test_values_parsed),
+	    cmocka_unit_test(test_out_of_range),
+	    cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_error_leaves_conf_untouched),
+	    cmocka_unit_test(test_body_file),
+	    cmocka_unit_test(test_load_file_errors),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

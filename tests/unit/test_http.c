@@ -1,0 +1,643 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#define _GNU_SOURCE /* memmem */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "tt_http.h"
+
+/*
+ * Every request case is a buffer made of parts, each part one request (or a final fragment),
+ * together with what the parser must report for it. The buffer is fed whole, cut in two at
+ * every position, and byte by byte; all feedings must report exactly the same events.
+ */
+struct part {
+	const char *bytes;
+	size_t len;
+	enum tt_http_status status; /* REQUEST, BAD, or NEED_MORE for an unfinished tail */
+	enum tt_http_method method;
+	bool keep_alive;
+	const char *bad_at; /* BAD: error at the first occurrence of this; NULL: the last byte */
+};
+
+#define MAX_PARTS 3
+
+struct req_case {
+	const char *name;
+	struct part parts[MAX_PARTS];
+};
+
+#define OK(s, m, ka)                                                                               \
+	{                                                                                          \
+		.bytes = s, .len = sizeof(s) - 1, .status = TT_HTTP_REQUEST,                       \
+		.method = TT_HTTP_##m, .keep_alive = ka                                            \
+	}
+#define BAD(s, at)                                                                                 \
+	{                                                                                          \
+		.bytes = s, .len = sizeof(s) - 1, .status = TT_HTTP_BAD, .bad_at = at              \
+	}
+#define MORE(s)                                                                                    \
+	{                                                                                          \
+		.bytes = s, .len = sizeof(s) - 1, .status = TT_HTTP_NEED_MORE                      \
+	}
+
+#define CRLF "\r\n"
+#define L11  " / HTTP/1.1" CRLF
+#define L10  " / HTTP/1.0" CRLF
+#define CHUNKED_BODY                                                                               \
+	"5;name=val;x" CRLF "hello" CRLF "A \t;e" CRLF "0123456789" CRLF "0" CRLF                  \
+	"Trailer-A: 1" CRLF "Trailer-B: two" CRLF CRLF
+
+static const struct req_case req_cases[] = {
+    /* methods */
+    {"get", {OK("GET / HTTP/1.1" CRLF "Host: a" CRLF CRLF, GET, true)}},
+    {"head", {OK("HEAD /x HTTP/1.1" CRLF CRLF, HEAD, true)}},
+    {"post", {OK("POST /p HTTP/1.1" CRLF "Content-Length: 5" CRLF CRLF "hello", POST, true)}},
+    {"put", {OK("PUT" L11 "Content-Length: 0" CRLF CRLF, OTHER, true)}},
+    {"delete", {OK("DELETE /d HTTP/1.1" CRLF CRLF, OTHER, true)}},
+    {"options", {OK("OPTIONS * HTTP/1.1" CRLF CRLF, OTHER, true)}},
+    {"method prefix", {OK("GE" L11 CRLF, OTHER, true)}},
+    {"method longer", {OK("GETS" L11 CRLF, OTHER, true)}},
+    {"method near head", {OK("HEADER" L11 CRLF, OTHER, true)}},
+    {"method case", {OK("get" L11 CRLF, OTHER, true)}},
+    {"method tchars", {OK("M-SEARCH" L11 CRLF, OTHER, true)}},
+    /* keep-alive rules */
+    {"1.0 default", {OK("GET" L10 CRLF, GET, false)}},
+    {"1.0 keep-alive", {OK("GET" L10 "Connection: keep-alive" CRLF CRLF, GET, true)}},
+    {"1.0 tokens", {OK("GET" L10 "Connection: Keep-Alive, Upgrade" CRLF CRLF, GET, true)}},
+    {"1.0 upper", {OK("GET" L10 "CONNECTION: KEEP-ALIVE" CRLF CRLF, GET, true)}},
+    {"1.0 close wins", {OK("GET" L10 "Connection: keep-alive, close" CRLF CRLF, GET, false)}},
+    {"1.0 longer token", {OK("GET" L10 "Connection: keep-alived" CRLF CRLF, GET, false)}},
+    {"1.0 other token", {OK("GET" L10 "Connection: Upgrade" CRLF CRLF, GET, false)}},
+    {"1.0 close", {OK("GET" L10 "Connection: close" CRLF CRLF, GET, false)}},
+    {"1.1 close", {OK("GET" L11 "Connection: close" CRLF CRLF, GET, false)}},
+    {"1.1 close upper", {OK("GET" L11 "CONNECTION:CLOSE" CRLF CRLF, GET, false)}},
+    {"1.1 close listed", {OK("GET" L11 "Connection: Upgrade,  close \t" CRLF CRLF, GET, false)}},
+    {"1.1 empty elements", {OK("GET" L11 "Connection: ,, close ," CRLF CRLF, GET, false)}},
+    {"1.1 closed", {OK("GET" L11 "Connection: closed" CRLF CRLF, GET, true)}},
+    {"1.1 x-close", {OK("GET" L11 "Connection: x-close" CRLF CRLF, GET, true)}},
+    {"1.1 second header",
+     {OK("GET" L11 "Connection: upgrade" CRLF "connection: close" CRLF CRLF, GET, false)}},
+    {"name too short", {OK("GET" L11 "Connectio: close" CRLF CRLF, GET, true)}},
+    {"name too long", {OK("GET" L11 "Connections: close" CRLF CRLF, GET, true)}},
+    {"name prefixed", {OK("GET" L11 "X-Connection: close" CRLF CRLF, GET, true)}},
+    {"close in other", {OK("GET" L11 "Via: close" CRLF CRLF, GET, true)}},
+    /* names sharing a prefix with the framing fields */
+    {"content-type", {OK("GET" L11 "Content-Type: a/b" CRLF "Contents: x" CRLF CRLF, GET, true)}},
+    {"content-lengthy", {OK("GET" L11 "Content-Lengthy: 5" CRLF CRLF, GET, true)}},
+    {"transfer", {OK("GET" L11 "Transfer: gzip" CRLF CRLF, GET, true)}},
+    /* line ends and odd but valid bytes */
+    {"bare lf", {OK("GET / HTTP/1.1\nHost: a\n\n", GET, true)}},
+    {"mixed ends", {OK("GET / HTTP/1.0\nConnection: keep-alive" CRLF "\n", GET, true)}},
+    {"leading crlf", {OK(CRLF CRLF "GET" L11 CRLF, GET, true)}},
+    {"leading lf", {OK("\n\nHEAD" L11 CRLF, HEAD, true)}},
+    {"obs-text value", {OK("GET" L11 "X-Name: caf\xc3\xa9\t!" CRLF CRLF, GET, true)}},
+    {"empty value", {OK("GET" L11 "X-Empty:" CRLF CRLF, GET, true)}},
+    {"target bytes", {OK("GET /a?b=%20&c#d\x80 HTTP/1.1" CRLF CRLF, GET, true)}},
+    /* Content-Length */
+    {"cl ows", {OK("POST" L11 "Content-Length: \t 3 \t" CRLF CRLF "abc", POST, true)}},
+    {"cl get body", {OK("GET" L11 "content-length: 2" CRLF CRLF "\r\n", GET, true)}},
+    {"cl zeros",
+     {OK("POST" L11 "Content-Length: 00000000000000000000000001" CRLF CRLF "z", POST, true)}},
+    {"cl same twice",
+     {OK("POST" L11 "Content-Length: 3" CRLF "Content-Length: 003" CRLF CRLF "abc", POST, true)}},
+    {"cl zero twice",
+     {OK("POST" L11 "Content-Length: 0" CRLF "Content-Length:00" CRLF CRLF, POST, true)}},
+    {"cl ten twice",
+     {OK("POST" L11 "Content-Length: 10 " CRLF "CONTENT-LENGTH:10" CRLF CRLF "0123456789", POST,
+	 true)}},
+    {"cl max", {MORE("POST" L11 "Content-Length: 9223372036854775807" CRLF CRLF "abc")}},
+    /* chunked */
+    {"chunked", {OK("POST" L11 "Transfer-Encoding: chunked" CRLF CRLF CHUNKED_BODY, POST, true)}},
+    {"chunked case ows",
+     {OK("POST" L11 "transfer-encoding:  Chunked ," CRLF CRLF "1f" CRLF
+	 "0123456789abcdef0123456789abcde" CRLF "0" CRLF CRLF,
+	 POST, true)}},
+    {"chunk data like framing",
+     {OK("POST" L11 "Transfer-Encoding: chunked" CRLF CRLF "7" CRLF "\r\n0\r\n\r\n" CRLF
+	 "0" CRLF CRLF,
+	 POST, true)}},
+    {"chunked bare lf",
+     {OK("POST / HTTP/1.1\nTransfer-Encoding: chunked\n\n3\nabc\n0\nX: y\n\n", POST, true)}},
+    {"chunk max",
+     {MORE("POST" L11 "Transfer-Encoding: chunked" CRLF CRLF "7fffffffffffffff" CRLF)}},
+    /* pipelining */
+    {"pipeline get post chunked",
+     {OK("GET /1 HTTP/1.1" CRLF "Host: a" CRLF CRLF, GET, true),
+      OK("POST /2 HTTP/1.1" CRLF "Content-Length: 4" CRLF CRLF "GET ", POST, true),
+      OK("POST /3 HTTP/1.1" CRLF "Transfer-Encoding: chunked" CRLF "Connection: close" CRLF CRLF
+	 "4" CRLF "GET " CRLF "0" CRLF CRLF,
+	 POST, false)}},
+    {"pipeline keep-alive mix",
+     {OK("GET" L11 CRLF, GET, true), OK("GET" L10 "Connection: keep-alive" CRLF CRLF, GET, true),
+      OK("HEAD" L11 "Connection: close" CRLF CRLF, HEAD, false)}},
+    {"pipeline blank line after body",
+     {OK("POST" L11 "Content-Length: 2" CRLF CRLF "ab", POST, true),
+      OK(CRLF "GET" L11 CRLF, GET, true)}},
+    {"pipeline tail", {OK("GET" L11 CRLF, GET, true), MORE("GET /x HT")}},
+    {"pipeline then bad", {OK("GET" L11 CRLF, GET, true), BAD("BLAH" CRLF, CRLF)}},
+    /* request line errors */
+    {"version 1.2", {BAD("GET / HTTP/1.2" CRLF CRLF, "2" CRLF)}},
+    {"version 2.0", {BAD("GET / HTTP/2.0" CRLF CRLF, "2.0")}},
+    {"version 1.10", {BAD("GET / HTTP/1.10" CRLF CRLF, "0" CRLF)}},
+    {"version case", {BAD("GET / http/1.1" CRLF CRLF, "http")}},
+    {"version missing", {BAD("GET /" CRLF CRLF, CRLF)}},
+    {"trailing space", {BAD("GET / HTTP/1.1 " CRLF CRLF, " " CRLF)}},
+    {"empty target", {BAD("GET  / HTTP/1.1" CRLF CRLF, " /")}},
+    {"double space", {BAD("GET /  HTTP/1.1" CRLF CRLF, " HTTP")}},
+    {"leading space", {BAD(" GET" L11 CRLF, " GET")}},
+    {"method ctl", {BAD("G\x01T" L11 CRLF, "\x01")}},
+    {"method del", {BAD("GE\x7fT" L11 CRLF, "\x7f")}},
+    {"method nul", {BAD("GE\0T" L11 CRLF, "")}},
+    {"method separator", {BAD("GE/T" L11 CRLF, "/T")}},
+    {"target ctl", {BAD("GET /a\tb HTTP/1.1" CRLF CRLF, "\tb")}},
+    {"bare cr request line", {BAD("GET / HTTP/1.1\rX: a" CRLF CRLF, "X:")}},
+    {"bare cr target", {BAD("GET /a\rb HTTP/1.1" CRLF CRLF, "\rb")}},
+    /* header errors */
+    {"no colon", {BAD("GET" L11 "Host example" CRLF CRLF, " example")}},
+    {"space before colon", {BAD("GET" L11 "Host : a" CRLF CRLF, " :")}},
+    {"empty name", {BAD("GET" L11 ": a" CRLF CRLF, ": a")}},
+    {"obs-fold", {BAD("GET" L11 "X: a" CRLF " folded" CRLF CRLF, " folded")}},
+    {"value ctl",
+     {BAD("GET" L11 "X: a\x01"
+	  "b" CRLF CRLF,
+	  "\x01")}},
+    {"value del", {BAD("GET" L11 "X: a\x7f" CRLF CRLF, "\x7f")}},
+    {"value bare cr", {BAD("GET" L11 "X: a\rb" CRLF CRLF, "b" CRLF)}},
+    {"connection bad char", {BAD("GET" L11 "Connection: \"close\"" CRLF CRLF, "\"close")}},
+    {"connection two words", {BAD("GET" L11 "Connection: keep alive" CRLF CRLF, "alive")}},
+    /* Content-Length errors */
+    {"cl letters", {BAD("POST" L11 "Content-Length: abc" CRLF CRLF, "abc")}},
+    {"cl two numbers", {BAD("POST" L11 "Content-Length: 1 2" CRLF CRLF, "2" CRLF)}},
+    {"cl empty", {BAD("POST" L11 "Content-Length: " CRLF CRLF, "\n" CRLF)}},
+    {"cl negative", {BAD("POST" L11 "Content-Length: -1" CRLF CRLF, "-1")}},
+    {"cl plus", {BAD("POST" L11 "Content-Length: +1" CRLF CRLF, "+1")}},
+    {"cl hex", {BAD("POST" L11 "Content-Length: 0x10" CRLF CRLF, "x10")}},
+    {"cl list", {BAD("POST" L11 "Content-Length: 5, 5" CRLF CRLF, ", 5")}},
+    {"cl overflow", {BAD("POST" L11 "Content-Length: 9223372036854775808" CRLF CRLF, "8" CRLF)}},
+    {"cl differ",
+     {BAD("POST" L11 "Content-Length: 5" CRLF "Content-Length: 6" CRLF CRLF, "6" CRLF)}},
+    {"cl longer",
+     {BAD("POST" L11 "Content-Length: 5" CRLF "Content-Length: 50" CRLF CRLF, "0" CRLF)}},
+    {"cl shorter",
+     {BAD("POST" L11 "Content-Length: 50" CRLF "Content-Length: 5" CRLF CRLF, "\n" CRLF)}},
+    {"cl zero then one",
+     {BAD("POST" L11 "Content-Length: 0" CRLF "Content-Length: 1" CRLF CRLF, "1" CRLF CRLF)}},
+    /* Transfer-Encoding errors */
+    {"cl then te",
+     {BAD("POST" L11 "Content-Length: 5" CRLF "Transfer-Encoding: chunked" CRLF CRLF, NULL)}},
+    {"te then cl",
+     {BAD("POST" L11 "Transfer-Encoding: chunked" CRLF "Content-Length: 5" CRLF CRLF, NULL)}},
+    {"te gzip", {BAD("POST" L11 "Transfer-Encoding: gzip" CRLF CRLF, "\n" CRLF)}},
+    {"te gzip chunked", {BAD("POST" L11 "Transfer-Encoding: gzip, chunked" CRLF CRLF, ", ch")}},
+    {"te chunked gzip", {BAD("POST" L11 "Transfer-Encoding: chunked, gzip" CRLF CRLF, "\n" CRLF)}},
+    {"te chunked prefix", {BAD("POST" L11 "Transfer-Encoding: chunk" CRLF CRLF, "\n" CRLF)}},
+    {"te twice",
+     {BAD("POST" L11 "Transfer-Encoding: chunked" CRLF "Transfer-Encoding: chunked" CRLF CRLF,
+	  "\n" CRLF)}},
+    {"te empty", {BAD("POST" L11 "Transfer-Encoding: " CRLF CRLF, "\n" CRLF)}},
+    {"te two words", {BAD("POST" L11 "Transfer-Encoding: chunked x" CRLF CRLF, "x" CRLF)}},
+    {"te on 1.0", {BAD("POST" L10 "Transfer-Encoding: chunked" CRLF CRLF, NULL)}},
+    /* chunked body errors */
+    {"chunk size letters",
+     {BAD("POST" L11 "Transfer-Encoding: chunked" CRLF CRLF "zz" CRLF, "zz")}},
+    {"chunk size missing",
+     {BAD("POST" L11 "Transfer-Encoding: chunked" CRLF CRLF ";e" CRLF, ";e")}},
+    {"chunk size overflow",
+     {BAD("POST" L11 "Transfer-Encoding: chunked" CRLF CRLF "8000000000000000" CRLF, "0" CRLF)}},
+    {"chunk size junk",
+     {BAD("POST" L11 "Transfer-Encoding: chunked" CRLF CRLF "5 x" CRLF, "x" CRLF)}},
+    {"chunk ext ctl",
+     {BAD("POST" L11 "Transfer-Encoding: chunked" CRLF CRLF "5;a\x01" CRLF, "\x01")}},
+    {"chunk data unterminated",
+     {BAD("POST" L11 "Transfer-Encoding: chunked" CRLF CRLF "5" CRLF "helloX", "X")}},
+    {"chunk trailer fold",
+     {BAD("POST" L11 "Transfer-Encoding: chunked" CRLF CRLF "0" CRLF " f" CRLF CRLF, " f")}},
+};
+
+struct event {
+	enum tt_http_status status;
+	uint32_t end; /* REQUEST: offset after the request; BAD: offset of the offending byte */
+	enum tt_http_method method;
+	bool keep_alive;
+};
+
+#define MAX_EVENTS 8
+
+struct run {
+	struct event ev[MAX_EVENTS];
+	unsigned n;
+};
+
+static void record(struct run *run, enum tt_http_status st, uint32_t end,
+		   const struct tt_http_request *req)
+{
+	struct event *e;
+
+	assert_true(run->n < MAX_EVENTS);
+	e = &run->ev[run->n++];
+	memset(e, 0, sizeof(*e));
+	e->status = st;
+	e->end = end;
+	if (st == TT_HTTP_REQUEST) {
+		e->method = req->method;
+		e->keep_alive = req->keep_alive;
+	}
+}
+
+/*
+ * Feed buf as a first piece of `first` bytes, then pieces of `step` bytes, the way TCP would
+ * hand in segments, collecting one event per REQUEST or BAD.
+ */
+static void drive(const uint8_t *buf, uint32_t len, uint32_t first, uint32_t step, struct run *run)
+{
+	struct tt_http_parser p;
+	struct tt_http_request req;
+	uint32_t off = 0, end = first, used;
+	enum tt_http_status st;
+
+	tt_http_parser_init(&p);
+	run->n = 0;
+	for (;;) {
+		while (off < end || end == 0) {
+			memset(&req, 0xa5, sizeof(req));
+			st = tt_http_parse(&p, buf + off, end - off, &used, &req);
+			assert_true(used <= end - off);
+			if (st == TT_HTTP_NEED_MORE) {
+				assert_int_equal(used, end - off);
+				off = end;
+				break;
+			}
+			record(run, st, off + used, &req);
+			if (st == TT_HTTP_BAD) {
+				/* the parser stays failed */
+				st = tt_http_parse(&p, buf + off, end - off, &used, &req);
+				assert_int_equal(st, TT_HTTP_BAD);
+				assert_int_equal(used, 0);
+				return;
+			}
+			assert_true(used > 0);
+			off += used;
+		}
+		if (end == len)
+			return;
+		end = end + step < len ? end + step : len;
+	}
+}
+
+static size_t case_bytes(const struct req_case *c, uint8_t *buf, size_t cap, struct run *want)
+{
+	const struct part *pt;
+	size_t len = 0, at;
+	unsigned i;
+
+	want->n = 0;
+	for (i = 0; i < MAX_PARTS && c->parts[i].bytes; i++) {
+		pt = &c->parts[i];
+		assert_true(len + pt->len <= cap);
+		memcpy(buf + len, pt->bytes, pt->len);
+		if (pt->status == TT_HTTP_REQUEST) {
+			struct tt_http_request req = {pt->method, pt->keep_alive};
+
+			record(want, pt->status, len + pt->len, &req);
+		} else if (pt->status == TT_HTTP_BAD) {
+			at = pt->len - 1;
+			if (pt->bad_at) {
+				const char *hit =
+				    memmem(pt->bytes, pt->len, pt->bad_at,
+					   strlen(pt->bad_at) ? strlen(pt->bad_at) : 1);
+
+				assert_non_null(hit);
+				at = hit - pt->bytes;
+			}
+			record(want, pt->status, len + at, NULL);
+		}
+		len += pt->len;
+	}
+	return len;
+}
+
+static void assert_runs_equal(const char *name, const char *how, uint32_t at,
+			      const struct run *want, const struct run *got)
+{
+	unsigned i;
+
+	if (got->n != want->n)
+		fail_msg("%s (%s %u): %u events, want %u", name, how, at, got->n, want->n);
+	for (i = 0; i < want->n; i++) {
+		const struct event *w = &want->ev[i], *g = &got->ev[i];
+
+		if (g->status != w->status || g->end != w->end || g->method != w->method ||
+		    g->keep_alive != w->keep_alive)
+			fail_msg(
+			    "%s (%s %u) event %u: status %d end %u method %d ka %d, want %d %u "
+			    "%d %d",
+			    name, how, at, i, g->status, g->end, g->method, g->keep_alive,
+			    w->status, w->end, w->method, w->keep_alive);
+	}
+}
+
+/* Whole, cut in two at every position (including empty pieces), and byte by byte. */
+static void check_all_feedings(const char *name, const uint8_t *buf, uint32_t len,
+			       const struct run *want)
+{
+	struct run got;
+	uint32_t k;
+
+	drive(buf, len, len, len, &got);
+	assert_runs_equal(name, "whole", len, want, &got);
+	for (k = 0; k <= len; k++) {
+		drive(buf, len, k, len, &got);
+		assert_runs_equal(name, "split at", k, want, &got);
+	}
+	drive(buf, len, 1, 1, &got);
+	assert_runs_equal(name, "bytewise", 1, want, &got);
+}
+
+static void test_request_table(void **state)
+{
+	static uint8_t buf[1024];
+	struct run want;
+	size_t i, len;
+
+	(void)state;
+	for (i = 0; i < sizeof(req_cases) / sizeof(req_cases[0]); i++) {
+		len = case_bytes(&req_cases[i], buf, sizeof(buf), &want);
+		check_all_feedings(req_cases[i].name, buf, (uint32_t)len, &want);
+	}
+}
+
+/* A GET whose head is exactly `len` bytes, padded with one long header. */
+static uint8_t *head_of_size(uint32_t len)
+{
+	static const char start[] = "GET / HTTP/1.1\r\nX-Pad: ";
+	uint8_t *b = malloc(len);
+
+	assert_non_null(b);
+	memcpy(b, start, sizeof(start) - 1);
+	memset(b + sizeof(start) - 1, 'a', len - (sizeof(start) - 1) - 4);
+	memcpy(b + len - 4, "\r\n\r\n", 4);
+	return b;
+}
+
+static void test_head_limit(void **state)
+{
+	struct run want = {.n = 1};
+	uint8_t *b;
+
+	(void)state;
+	b = head_of_size(TT_HTTP_HEAD_MAX);
+	want.ev[0] = (struct event){TT_HTTP_REQUEST, TT_HTTP_HEAD_MAX, TT_HTTP_GET, true};
+	check_all_feedings("head at limit", b, TT_HTTP_HEAD_MAX, &want);
+	free(b);
+
+	b = head_of_size(TT_HTTP_HEAD_MAX + 1);
+	want.ev[0] = (struct event){TT_HTTP_BAD, TT_HTTP_HEAD_MAX, TT_HTTP_GET, false};
+	check_all_feedings("head over limit", b, TT_HTTP_HEAD_MAX + 1, &want);
+	free(b);
+}
+
+/* Empty lines before the request line are part of the head budget. */
+static void test_head_limit_leading_lines(void **state)
+{
+	static const char req[] = "GET / HTTP/1.1\r\n\r\n";
+	uint32_t len = TT_HTTP_HEAD_MAX + 1;
+	struct run want = {.n = 1}, got;
+	uint8_t *b = malloc(len);
+
+	(void)state;
+	assert_non_null(b);
+	memset(b, '\n', len);
+	memcpy(b + len - (sizeof(req) - 1), req, sizeof(req) - 1);
+	want.ev[0] = (struct event){TT_HTTP_BAD, TT_HTTP_HEAD_MAX, TT_HTTP_GET, false};
+	drive(b, len, len, len, &got);
+	assert_runs_equal("leading lines", "whole", len, &want, &got);
+	free(b);
+}
+
+/* Per-call consumed counts while a POST body straddles three pieces. */
+static void test_body_across_pieces(void **state)
+{
+	static const char head[] = "POST /u HTTP/1.1\r\nContent-Length: 5\r\n\r\n";
+	static const char next[] = "GET / HTTP/1.0\r\n\r\n";
+	struct tt_http_parser p;
+	struct tt_http_request req;
+	uint8_t piece[64];
+	uint32_t used;
+
+	(void)state;
+	tt_http_parser_init(&p);
+	memcpy(piece, head, sizeof(head) - 1);
+	memcpy(piece + sizeof(head) - 1, "he", 2);
+	assert_int_equal(tt_http_parse(&p, piece, sizeof(head) + 1, &used, &req),
+			 TT_HTTP_NEED_MORE);
+	assert_int_equal(used, sizeof(head) + 1);
+	assert_int_equal(tt_http_parse(&p, (const uint8_t *)"ll", 2, &used, &req),
+			 TT_HTTP_NEED_MORE);
+	assert_int_equal(used, 2);
+
+	piece[0] = 'o';
+	memcpy(piece + 1, next, sizeof(next) - 1);
+	assert_int_equal(tt_http_parse(&p, piece, sizeof(next), &used, &req), TT_HTTP_REQUEST);
+	assert_int_equal(used, 1);
+	assert_int_equal(req.method, TT_HTTP_POST);
+	assert_true(req.keep_alive);
+	assert_int_equal(tt_http_parse(&p, piece + 1, sizeof(next) - 1, &used, &req),
+			 TT_HTTP_REQUEST);
+	assert_int_equal(used, sizeof(next) - 1);
+	assert_int_equal(req.method, TT_HTTP_GET);
+	assert_false(req.keep_alive);
+}
+
+static void test_parser_size(void **state)
+{
+	struct tt_http_parser p;
+	struct tt_http_request req;
+	uint32_t used = 99;
+
+	(void)state;
+	assert_true(sizeof(struct tt_http_parser) <= 16);
+	tt_http_parser_init(&p);
+	assert_int_equal(tt_http_parse(&p, NULL, 0, &used, &req), TT_HTTP_NEED_MORE);
+	assert_int_equal(used, 0);
+}
+
+static void test_response_exact(void **state)
+{
+	static const char *const hdrs[] = {"Content-Type: text/plain", "Server: tcpterm"};
+	static const char ka[] =
+	    "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nServer: tcpterm\r\n"
+	    "Content-Length: 2\r\nConnection: keep-alive\r\n\r\nhi";
+	static const char cl[] =
+	    "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nServer: tcpterm\r\n"
+	    "Content-Length: 2\r\nConnection: close\r\n\r\nhi";
+	static const char bad[] = "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n"
+				  "Connection: close\r\n\r\n";
+	struct tt_http_response r;
+
+	(void)state;
+	assert_int_equal(tt_http_response_build(&r, 200, hdrs, 2, (const uint8_t *)"hi", 2), 0);
+	assert_int_equal(r.keep_alive_len, sizeof(ka) - 1);
+	assert_memory_equal(r.keep_alive, ka, sizeof(ka) - 1);
+	assert_int_equal(r.keep_alive_hdr_len, sizeof(ka) - 1 - 2);
+	assert_int_equal(r.close_len, sizeof(cl) - 1);
+	assert_memory_equal(r.close, cl, sizeof(cl) - 1);
+	assert_int_equal(r.close_hdr_len, sizeof(cl) - 1 - 2);
+	assert_int_equal(r.bad_request_len, sizeof(bad) - 1);
+	assert_memory_equal(r.bad_request, bad, sizeof(bad) - 1);
+	tt_http_response_free(&r);
+	assert_null(r.keep_alive);
+	tt_http_response_free(&r);
+}
+
+static void test_response_no_headers(void **state)
+{
+	static const char ka[] = "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n"
+				 "Connection: keep-alive\r\n\r\n";
+	struct tt_http_response r;
+
+	(void)state;
+	assert_int_equal(tt_http_response_build(&r, 404, NULL, 0, NULL, 0), 0);
+	assert_int_equal(r.keep_alive_len, sizeof(ka) - 1);
+	assert_int_equal(r.keep_alive_hdr_len, sizeof(ka) - 1);
+	assert_memory_equal(r.keep_alive, ka, sizeof(ka) - 1);
+	tt_http_response_free(&r);
+}
+
+/* HEAD sends hdr_len bytes: everything up to the blank line, none of the body. */
+static void test_response_head_len(void **state)
+{
+	static const char body[] = "<html>0123456789</html>";
+	static const char tail[] = "Content-Length: 23\r\nConnection: close\r\n\r\n";
+	struct tt_http_response r;
+
+	(void)state;
+	assert_int_equal(
+	    tt_http_response_build(&r, 200, NULL, 0, (const uint8_t *)body, sizeof(body) - 1), 0);
+	assert_int_equal(r.close_len, r.close_hdr_len + sizeof(body) - 1);
+	assert_memory_equal(r.close + r.close_hdr_len - (sizeof(tail) - 1), tail, sizeof(tail) - 1);
+	assert_memory_equal(r.close + r.close_hdr_len, body, sizeof(body) - 1);
+	assert_int_equal(r.keep_alive_len, r.keep_alive_hdr_len + sizeof(body) - 1);
+	assert_memory_equal(r.keep_alive + r.keep_alive_hdr_len, body, sizeof(body) - 1);
+	tt_http_response_free(&r);
+}
+
+static void test_response_reasons(void **state)
+{
+	static const struct {
+		uint16_t status;
+		const char *line;
+	} cases[] = {
+	    {200, "HTTP/1.1 200 OK\r\n"},
+	    {201, "HTTP/1.1 201 Created\r\n"},
+	    {204, "HTTP/1.1 204 No Content\r\n"},
+	    {301, "HTTP/1.1 301 Moved Permanently\r\n"},
+	    {302, "HTTP/1.1 302 Found\r\n"},
+	    {304, "HTTP/1.1 304 Not Modified\r\n"},
+	    {400, "HTTP/1.1 400 Bad Request\r\n"},
+	    {403, "HTTP/1.1 403 Forbidden\r\n"},
+	    {404, "HTTP/1.1 404 Not Found\r\n"},
+	    {500, "HTTP/1.1 500 Internal Server Error\r\n"},
+	    {503, "HTTP/1.1 503 Service Unavailable\r\n"},
+	    {418, "HTTP/1.1 418 Unknown\r\n"},
+	    {100, "HTTP/1.1 100 Unknown\r\n"},
+	    {599, "HTTP/1.1 599 Unknown\r\n"},
+	};
+	struct tt_http_response r;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(tt_http_response_build(&r, cases[i].status, NULL, 0, NULL, 0), 0);
+		assert_true(r.keep_alive_len >= strlen(cases[i].line));
+		assert_memory_equal(r.keep_alive, cases[i].line, strlen(cases[i].line));
+		tt_http_response_free(&r);
+	}
+}
+
+/* 1xx, 204 and 304 carry no Content-Length and refuse a body. */
+static void test_response_bodiless(void **state)
+{
+	static const char want[] = "HTTP/1.1 204 No Content\r\nConnection: keep-alive\r\n\r\n";
+	struct tt_http_response r;
+
+	(void)state;
+	assert_int_equal(tt_http_response_build(&r, 204, NULL, 0, NULL, 0), 0);
+	assert_int_equal(r.keep_alive_len, sizeof(want) - 1);
+	assert_memory_equal(r.keep_alive, want, sizeof(want) - 1);
+	tt_http_response_free(&r);
+	assert_int_equal(tt_http_response_build(&r, 304, NULL, 0, (const uint8_t *)"x", 1),
+			 -EINVAL);
+	assert_int_equal(tt_http_response_build(&r, 101, NULL, 0, (const uint8_t *)"x", 1),
+			 -EINVAL);
+}
+
+static void test_response_errors(void **state)
+{
+	static const struct {
+		const char *name;
+		uint16_t status;
+		const char *header;
+		const uint8_t *body;
+		uint32_t body_len;
+	} cases[] = {
+	    {"status 0", 0, "X: y", NULL, 0},
+	    {"status 99", 99, "X: y", NULL, 0},
+	    {"status 600", 600, "X: y", NULL, 0},
+	    {"cr", 200, "X: a\rb", NULL, 0},
+	    {"lf", 200, "X: a\nb", NULL, 0},
+	    {"crlf end", 200, "X: y\r\n", NULL, 0},
+	    {"ctl", 200, "X: a\x01", NULL, 0},
+	    {"no colon", 200, "X y", NULL, 0},
+	    {"empty name", 200, ": y", NULL, 0},
+	    {"space before colon", 200, "X : y", NULL, 0},
+	    {"null header", 200, NULL, NULL, 0},
+	    {"own content-length", 200, "content-length: 5", NULL, 0},
+	    {"own connection", 200, "Connection: close", NULL, 0},
+	    {"own transfer-encoding", 200, "Transfer-Encoding: chunked", NULL, 0},
+	    {"body missing", 200, "X: y", NULL, 3},
+	};
+	struct tt_http_response r;
+	const char *hdr[1];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		hdr[0] = cases[i].header;
+		memset(&r, 0x5a, sizeof(r));
+		if (tt_http_response_build(&r, cases[i].status, hdr, 1, cases[i].body,
+					   cases[i].body_len) != -EINVAL)
+			fail_msg("%s: not rejected", cases[i].name);
+		assert_null(r.keep_alive);
+		assert_null(r.close);
+		assert_null(r.bad_request);
+		assert_int_equal(r.keep_alive_len, 0);
+	}
+	assert_int_equal(tt_http_response_build(&r, 200, NULL, 1, NULL, 0), -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_parser_size),
+	    cmocka_unit_test(test_request_table),
+	    cmocka_unit_test(test_head_limit),
+	    cmocka_unit_test(test_head_limit_leading_lines),
+	    cmocka_unit_test(test_body_across_pieces),
+	    cmocka_unit_test(test_response_exact),
+	    cmocka_unit_test(test_response_no_headers),
+	    cmocka_unit_test(test_response_head_len),
+	    cmocka_unit_test(test_response_reasons),
+	    cmocka_unit_test(test_response_bodiless),
+	    cmocka_unit_test(test_response_errors),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
