@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Build tcpterm and run it on its default configuration: a TAP port inside
+# a network namespace this script creates (appliance 198.18.0.2/24, kernel
+# side 198.18.0.1/24).  Ctrl-C stops it, prints the final counters and
+# removes the namespace.  Extra arguments go to tcpterm after "--"
+# (e.g. -f conf/examples/two-workers.conf).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+scripts/build.sh
+
+NS=tcpterm-run
+PID=
+cleanup() {
+	if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
+		kill -INT "$PID" 2>/dev/null || true
+		wait "$PID" 2>/dev/null || true
+	fi
+	ip netns del "$NS" 2>/dev/null || true
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+ip netns del "$NS" 2>/dev/null || true
+ip netns add "$NS"
+ip netns exec "$NS" ip link set lo up
+# The TAP device is born inside the namespace because tcpterm starts there.
+# shellcheck disable=SC2046
+ip netns exec "$NS" ./build/tcpterm $(scripts/eal-mem.sh 256) --file-prefix "tt-run-$$" -- "$@" &
+PID=$!
+for _ in $(seq 1 100); do
+	ip netns exec "$NS" ip link show tt0 >/dev/null 2>&1 && break
+	kill -0 "$PID" 2>/dev/null || exit 1
+	sleep 0.1
+done
+ip netns exec "$NS" ip addr add 198.18.0.1/24 dev tt0
+ip netns exec "$NS" ip link set tt0 up
+cat <<MSG
+
+tcpterm is running in network namespace $NS. Try:
+  ip netns exec $NS curl http://198.18.0.2/
+  ip netns exec $NS ping -c 3 198.18.0.2
+  ip netns exec $NS wrk -t1 -c10 -d5s http://198.18.0.2/
+Ctrl-C to stop.
+
+MSG
+wait "$PID"
