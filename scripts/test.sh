@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Build tcpterm and run every test: the cmocka unit tests (one executable
+# per module) and the integration suite (the appliance on a TAP port in a
+# network namespace, driven by the Linux kernel's TCP, curl, wrk, python
+# sockets and scapy).  Exits non-zero on any failure.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh || exit 1
+scripts/build.sh || exit 1
+
+log=$(mktemp -d)
+trap 'rm -rf "$log"' EXIT
+
+meson test -C build --print-errorlogs 2>&1 | tee "$log/unit"
+unit_rc=${PIPESTATUS[0]}
+tests/integration/run.sh 2>&1 | tee "$log/integration"
+integ_rc=${PIPESTATUS[0]}
+
+# One closing line over both runners.
+u_ok=$(awk '/^Ok:/ {print $2}' "$log/unit")
+u_fail=$(awk '/^Fail:/ {print $2}' "$log/unit")
+i_ok=$(grep -Eo '[0-9]+ passed' "$log/integration" | tail -1 | grep -Eo '[0-9]+')
+i_fail=$(grep -Eo '[0-9]+ (failed|error)' "$log/integration" | tail -1 | grep -Eo '[0-9]+')
+passed=$(( ${u_ok:-0} + ${i_ok:-0} ))
+failed=$(( ${u_fail:-0} + ${i_fail:-0} ))
+if [ "$unit_rc" -ne 0 ] || [ "$integ_rc" -ne 0 ]; then
+	[ "$failed" -eq 0 ] && failed=1
+fi
+echo "tests: $passed passed, $failed failed"
+[ "$unit_rc" -eq 0 ] && [ "$integ_rc" -eq 0 ]
