@@ -36,11 +36,7 @@ void tt_tcp_tx_hdr(const struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct 
 	uint32_t space = window_space(ctx, t);
 	uint32_t field;
 
-	a->dst_mac = t->peer_mac;
-	a->saddr = t->flow.daddr;
-	a->daddr = t->flow.saddr;
-	a->sport = t->flow.dport;
-	a->dport = t->flow.sport;
+	reply_addrs(a, &t->flow, &t->peer_mac);
 	a->seq = tx->seq;
 	a->ack = (tx->flags & TT_TCP_ACK) ? t->rcv_nxt : 0;
 	a->flags = tx->flags;

@@ -82,6 +82,17 @@ static inline void emit_rst(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_
 	count(ctx, TT_CTR_CONN_RESET_TX);
 }
 
+/* Addresses of a segment we send on flow f (f names the peer as source). */
+static inline void reply_addrs(struct tt_tcp_hdr_args *a, const struct tt_flow4 *f,
+			       const struct tt_mac *peer_mac)
+{
+	a->dst_mac = *peer_mac;
+	a->saddr = f->daddr;
+	a->daddr = f->saddr;
+	a->sport = f->dport;
+	a->dport = f->sport;
+}
+
 /* Payload bytes per segment: the negotiated MSS less the options we always send (RFC 6691). */
 static inline uint16_t effective_mss(uint16_t peer_mss, uint16_t our_mss, bool ts)
 {

@@ -58,11 +58,7 @@ enum tt_tw_verdict tt_tcp_tw_input(struct tt_tcp_ctx *ctx, const struct tt_tw *t
 
 void tt_tcp_tw_hdr(const struct tt_tcp_ctx *ctx, const struct tt_tw *tw, struct tt_tcp_hdr_args *a)
 {
-	a->dst_mac = tw->peer_mac;
-	a->saddr = tw->flow.daddr;
-	a->daddr = tw->flow.saddr;
-	a->sport = tw->flow.dport;
-	a->dport = tw->flow.sport;
+	reply_addrs(a, &tw->flow, &tw->peer_mac);
 	a->seq = tw->snd_nxt;
 	a->ack = tw->rcv_nxt;
 	a->flags = TT_TCP_ACK;
