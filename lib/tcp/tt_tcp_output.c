@@ -163,9 +163,29 @@ static void send_data(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_tcp_ou
 		arm_rto(ctx, t); /* persist: probe the zero window on expiry */
 }
 
+/*
+ * Receiver side of silly-window avoidance (RFC 9293 3.8.6.2.2): announce a
+ * window that reopened (the echo application's buffers were acknowledged)
+ * once it grew by two segments or half the configured window.
+ */
+static bool window_update_due(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t)
+{
+	uint32_t space = window_space(ctx, t);
+	uint32_t adv = seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
+	uint32_t step = min_u32(ctx->conf->rcv_window / 2, 2u * t->mss);
+
+	if (t->state != TT_TCP_ESTABLISHED && t->state != TT_TCP_FIN_WAIT_1 &&
+	    t->state != TT_TCP_FIN_WAIT_2)
+		return false;
+	return space > adv && space - adv >= step;
+}
+
 void tt_tcp_output(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_tcp_out *out)
 {
 	unsigned before = out->n;
+
+	if (window_update_due(ctx, t))
+		t->flags |= TT_TCB_ACK_NOW;
 
 	switch (t->state) {
 	case TT_TCP_SYN_RECEIVED:
