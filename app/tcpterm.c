@@ -227,18 +227,26 @@ static uint64_t wall_ms(void)
 
 struct appliance {
 	const struct tt_conf *conf;
-	struct tt_port port;
+	unsigned n_ports_started;
+	struct tt_port ports[TT_CONF_MAX_PORTS];
 	struct tt_http_response http;
 	uint8_t listen_app[65536];
 	struct rte_mempool *pools[TT_CONF_MAX_WORKERS];
 	struct tt_worker *workers[TT_CONF_MAX_WORKERS];
 };
 
+/* Worker k's pool feeds RX queue k of every port and all of worker k's transmissions. */
 static int create_pools(struct appliance *a)
 {
-	const struct tt_conf_port *pc = &a->conf->ports[0];
-	unsigned n = pc->rx_desc + pc->tx_desc + TT_TX_BATCH + TT_MBUFS_PER_WORKER_EXTRA;
-	uint16_t room = RTE_MAX(RTE_MBUF_DEFAULT_BUF_SIZE, pc->mtu + 14 + RTE_PKTMBUF_HEADROOM);
+	unsigned n = TT_MBUFS_PER_WORKER_EXTRA;
+	uint16_t room = RTE_MBUF_DEFAULT_BUF_SIZE;
+
+	for (unsigned i = 0; i < a->conf->n_ports; i++) {
+		const struct tt_conf_port *pc = &a->conf->ports[i];
+
+		n += pc->rx_desc + pc->tx_desc + TT_TX_BATCH;
+		room = RTE_MAX(room, pc->mtu + 14 + RTE_PKTMBUF_HEADROOM);
+	}
 
 	for (unsigned w = 0; w < a->conf->n_workers; w++) {
 		char name[32];
@@ -259,11 +267,8 @@ static int create_workers(struct appliance *a)
 {
 	const struct tt_conf *c = a->conf;
 	struct tt_worker_params p = {
-		.port_id = a->port.port_id,
-		.mac = a->port.mac,
-		.addr = c->ports[0].addr,
-		.tx_cksum_offload = a->port.tx_cksum_offload,
-		.rx_cksum_offload = a->port.rx_cksum_offload,
+		.n_ports = c->n_ports,
+		.ports = a->ports,
 		.conf = c,
 		.listen_app = a->listen_app,
 		.app_data = &a->http,
@@ -328,11 +333,6 @@ static int setup(struct appliance *a)
 	const struct tt_conf *c = a->conf;
 	char err[512];
 
-	if (c->n_ports != 1) {
-		fprintf(stderr, "tcpterm: %s: this version drives exactly one port (%u given)\n",
-			c->path, c->n_ports);
-		return -1;
-	}
 	if (check_lcores(c) != 0 || create_pools(a) != 0)
 		return -1;
 	if (build_http(c, &a->http) != 0) {
@@ -341,10 +341,13 @@ static int setup(struct appliance *a)
 	}
 	for (unsigned i = 0; i < c->n_listeners; i++)
 		a->listen_app[c->listeners[i].port] = (uint8_t)(c->listeners[i].app + 1);
-	if (tt_port_start(&c->ports[0], (uint16_t)c->n_workers, a->pools, &a->port, err,
-			  sizeof(err)) != 0) {
-		fprintf(stderr, "tcpterm: %s\n", err);
-		return -1;
+	for (unsigned i = 0; i < c->n_ports; i++) {
+		if (tt_port_start(&c->ports[i], (uint16_t)c->n_workers, a->pools, &a->ports[i], err,
+				  sizeof(err)) != 0) {
+			fprintf(stderr, "tcpterm: %s\n", err);
+			return -1;
+		}
+		a->n_ports_started++;
 	}
 	return create_workers(a);
 }
@@ -352,16 +355,21 @@ static int setup(struct appliance *a)
 static void print_banner(const struct appliance *a)
 {
 	const struct tt_conf *c = a->conf;
-	const struct tt_conf_port *p = &c->ports[0];
-	const uint8_t *m = a->port.mac.b;
 
-	printf("tcpterm: port %s (%s) %02x:%02x:%02x:%02x:%02x:%02x %u.%u.%u.%u/%u, %u worker(s), "
-	       "rss %s, tx checksum %s, tcb %zu B, time-wait %zu B\n",
-	       p->name, a->port.driver, m[0], m[1], m[2], m[3], m[4], m[5], p->addr >> 24,
-	       (p->addr >> 16) & 0xff, (p->addr >> 8) & 0xff, p->addr & 0xff, p->prefix_len,
-	       c->n_workers, a->port.rss ? "on" : "off",
-	       a->port.tx_cksum_offload ? "offload" : "software", tt_worker_tcb_size(),
-	       tt_worker_tw_size());
+	for (unsigned i = 0; i < c->n_ports; i++) {
+		const struct tt_conf_port *p = &c->ports[i];
+		const struct tt_port *ps = &a->ports[i];
+		const uint8_t *m = ps->mac.b;
+
+		printf("tcpterm: port %s (%s) %02x:%02x:%02x:%02x:%02x:%02x %u.%u.%u.%u/%u, "
+		       "%u queue(s), rss %s, tx checksum %s\n",
+		       p->name, ps->driver, m[0], m[1], m[2], m[3], m[4], m[5], p->addr >> 24,
+		       (p->addr >> 16) & 0xff, (p->addr >> 8) & 0xff, p->addr & 0xff,
+		       p->prefix_len, ps->n_queues, ps->rss ? "on" : "off",
+		       ps->tx_cksum_offload ? "offload" : "software");
+	}
+	printf("tcpterm: %u worker(s), tcb %zu B, time-wait entry %zu B\n", c->n_workers,
+	       tt_worker_tcb_size(), tt_worker_tw_size());
 	for (unsigned i = 0; i < c->n_listeners; i++)
 		printf("tcpterm: listening on port %u: %s\n", c->listeners[i].port,
 		       tt_conf_app_name(c->listeners[i].app));
@@ -425,8 +433,8 @@ int main(int argc, char **argv)
 	}
 	app.conf = &conf;
 	rc = setup(&app) == 0 ? run(&app) : 1;
-	if (app.port.n_queues)
-		tt_port_stop(&app.port);
+	for (unsigned i = 0; i < app.n_ports_started; i++)
+		tt_port_stop(&app.ports[i]);
 	for (unsigned w = 0; w < conf.n_workers; w++)
 		tt_worker_free(app.workers[w]);
 	tt_http_response_free(&app.http);

@@ -116,8 +116,8 @@ struct tt_tcb {
 	uint64_t last_rx_ms;
 	struct tt_timer timer;
 	struct tt_mac peer_mac;
-	uint8_t app; /* enum tt_app_kind */
-	uint8_t app_flags;
+	uint8_t app;  /* enum tt_app_kind */
+	uint8_t port; /* the worker's index of the port the connection lives on */
 	union {
 		uint8_t bytes[16];
 		uint64_t align;
@@ -133,7 +133,7 @@ struct tt_tw {
 	uint32_t ts_recent;
 	uint16_t wnd; /* advertised window field to repeat in ACKs */
 	uint8_t ts_ok;
-	uint8_t reserved;
+	uint8_t port;
 	struct tt_mac peer_mac;
 	uint16_t reserved2;
 	struct tt_timer timer;

@@ -25,7 +25,7 @@ void tt_tcp_tw_init(struct tt_tcp_ctx *ctx, struct tt_tw *tw, struct tt_tcb *t)
 	tw->ts_ok = (t->flags & TT_TCB_TS) != 0;
 	tw->wnd = a.wnd;
 	tw->peer_mac = t->peer_mac;
-	tw->reserved = 0;
+	tw->port = t->port;
 	tw->reserved2 = 0;
 	/* The gauge keeps counting this connection in TIME-WAIT: only the TCB goes. */
 	ctx->state_count[TT_TCP_TIME_WAIT]++;

@@ -49,11 +49,16 @@ struct tt_worker *tt_worker_create(const struct tt_worker_params *p)
 		return NULL;
 	}
 	w->id = p->id;
-	w->port_id = p->port_id;
 	w->queue_id = p->queue_id;
-	w->ifc.mac = p->mac;
-	w->ifc.addr = p->addr;
-	w->tx_cksum_offload = p->tx_cksum_offload;
+	w->n_ports = p->n_ports;
+	for (unsigned i = 0; i < p->n_ports; i++) {
+		struct tt_worker_port *wp = &w->ports[i];
+
+		wp->port_id = p->ports[i].port_id;
+		wp->ifc.mac = p->ports[i].mac;
+		wp->ifc.addr = p->conf->ports[i].addr;
+		wp->tx_cksum_offload = p->ports[i].tx_cksum_offload;
+	}
 	w->pool = p->pool;
 	w->listen_app = p->listen_app;
 	w->quit = p->quit;
@@ -86,8 +91,8 @@ void tt_worker_free(struct tt_worker *w)
 {
 	if (w == NULL)
 		return;
-	for (unsigned i = 0; i < w->n_tx; i++)
-		rte_pktmbuf_free(w->tx[i]);
+	for (unsigned i = 0; i < w->n_ports; i++)
+		rte_pktmbuf_free_bulk(w->ports[i].tx, w->ports[i].n_tx);
 	tt_conn_tbl_free(w->tbl);
 	tt_pool_free(w->tcbs);
 	tt_pool_free(w->tws);
@@ -95,33 +100,40 @@ void tt_worker_free(struct tt_worker *w)
 	rte_free(w);
 }
 
-void tt_worker_flush(struct tt_worker *w)
+static void flush_port(struct tt_worker *w, struct tt_worker_port *wp)
 {
 	uint16_t sent;
 
-	if (w->n_tx == 0)
+	if (wp->n_tx == 0)
 		return;
-	sent = rte_eth_tx_burst(w->port_id, w->queue_id, w->tx, (uint16_t)w->n_tx);
+	sent = rte_eth_tx_burst(wp->port_id, w->queue_id, wp->tx, (uint16_t)wp->n_tx);
 	w->ctr.ev[TT_CTR_TX_PACKETS] += sent;
-	if (unlikely(sent < w->n_tx)) {
-		w->ctr.ev[TT_CTR_TX_FAILED] += w->n_tx - sent;
-		rte_pktmbuf_free_bulk(&w->tx[sent], w->n_tx - sent);
+	if (unlikely(sent < wp->n_tx)) {
+		w->ctr.ev[TT_CTR_TX_FAILED] += wp->n_tx - sent;
+		rte_pktmbuf_free_bulk(&wp->tx[sent], wp->n_tx - sent);
 	}
-	w->n_tx = 0;
+	wp->n_tx = 0;
 }
 
-static void tx_push(struct tt_worker *w, struct rte_mbuf *m)
+void tt_worker_flush(struct tt_worker *w)
+{
+	for (unsigned i = 0; i < w->n_ports; i++)
+		flush_port(w, &w->ports[i]);
+}
+
+static void tx_push(struct tt_worker *w, struct tt_worker_port *wp, struct rte_mbuf *m)
 {
 	w->ctr.ev[TT_CTR_TX_BYTES] += m->pkt_len;
-	w->tx[w->n_tx++] = m;
-	if (w->n_tx == TT_TX_BATCH)
-		tt_worker_flush(w);
+	wp->tx[wp->n_tx++] = m;
+	if (wp->n_tx == TT_TX_BATCH)
+		flush_port(w, wp);
 }
 
 /* Build and queue one TCP segment; the payload (if any) comes from q at off. */
-static void send_tcp(struct tt_worker *w, struct tt_tcp_hdr_args *a, const struct tt_sndq *q,
-		     uint32_t off, uint32_t len)
+static void send_tcp(struct tt_worker *w, unsigned port, struct tt_tcp_hdr_args *a,
+		     const struct tt_sndq *q, uint32_t off, uint32_t len)
 {
+	struct tt_worker_port *wp = &w->ports[port];
 	struct rte_mbuf *m = rte_pktmbuf_alloc(w->pool);
 	uint8_t *frame;
 	uint32_t hl;
@@ -130,20 +142,20 @@ static void send_tcp(struct tt_worker *w, struct tt_tcp_hdr_args *a, const struc
 		w->ctr.ev[TT_CTR_MBUF_ALLOC_FAILED]++;
 		return;
 	}
-	a->src_mac = w->ifc.mac;
+	a->src_mac = wp->ifc.mac;
 	frame = rte_pktmbuf_mtod(m, uint8_t *);
 	hl = tt_net_tcp_build(frame, a, len);
 	if (len > 0)
 		tt_sndq_copy(q, off, len, frame + hl);
-	tt_net_tcp_cksum(frame, hl + len, w->tx_cksum_offload);
+	tt_net_tcp_cksum(frame, hl + len, wp->tx_cksum_offload);
 	m->data_len = (uint16_t)(hl + len);
 	m->pkt_len = hl + len;
-	if (w->tx_cksum_offload) {
+	if (wp->tx_cksum_offload) {
 		m->ol_flags = RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_TCP_CKSUM;
 		m->l2_len = TT_ETH_HDR_LEN;
 		m->l3_len = TT_IP4_HDR_LEN;
 	}
-	tx_push(w, m);
+	tx_push(w, wp, m);
 }
 
 static void send_out(struct tt_worker *w, struct tt_tcb *t, const struct tt_tcp_out *out)
@@ -153,7 +165,7 @@ static void send_out(struct tt_worker *w, struct tt_tcb *t, const struct tt_tcp_
 		struct tt_tcp_hdr_args a;
 
 		tt_tcp_tx_hdr(&w->tcp, t, tx, &a);
-		send_tcp(w, &a, &t->sndq, tx->seq - t->snd_una, tx->len);
+		send_tcp(w, t->port, &a, &t->sndq, tx->seq - t->snd_una, tx->len);
 	}
 }
 
@@ -169,7 +181,7 @@ static void stateless_hdr(const struct tt_pkt *pkt, struct tt_tcp_hdr_args *a)
 	a->opts.present = 0;
 }
 
-static void send_rst(struct tt_worker *w, const struct tt_pkt *pkt)
+static void send_rst(struct tt_worker *w, unsigned port, const struct tt_pkt *pkt)
 {
 	struct tt_tcp_hdr_args a;
 
@@ -186,7 +198,7 @@ static void send_rst(struct tt_worker *w, const struct tt_pkt *pkt)
 	w->rst_tokens--;
 	stateless_hdr(pkt, &a);
 	tt_tcp_rst_reply(&pkt->seg, &a.seq, &a.ack, &a.flags);
-	send_tcp(w, &a, NULL, 0, 0);
+	send_tcp(w, port, &a, NULL, 0, 0);
 	w->ctr.ev[TT_CTR_RST_SENT]++;
 }
 
@@ -272,7 +284,7 @@ full:
 	return NULL;
 }
 
-static void send_cookie_synack(struct tt_worker *w, const struct tt_pkt *pkt,
+static void send_cookie_synack(struct tt_worker *w, unsigned port, const struct tt_pkt *pkt,
 			       const struct tt_listen_result *r)
 {
 	struct tt_tcp_hdr_args a;
@@ -283,11 +295,11 @@ static void send_cookie_synack(struct tt_worker *w, const struct tt_pkt *pkt,
 	a.flags = TT_TCP_SYN | TT_TCP_ACK;
 	a.wnd = (uint16_t)RTE_MIN(w->tcp.conf->rcv_window, 65535u);
 	a.opts = r->opts;
-	send_tcp(w, &a, NULL, 0, 0);
+	send_tcp(w, port, &a, NULL, 0, 0);
 }
 
-static void tcp_listen(struct tt_worker *w, const struct tt_pkt *pkt, const struct tt_flow4 *f,
-		       struct rte_mbuf *m)
+static void tcp_listen(struct tt_worker *w, unsigned port, const struct tt_pkt *pkt,
+		       const struct tt_flow4 *f, struct rte_mbuf *m)
 {
 	uint8_t app = w->listen_app[pkt->dport];
 	struct tt_listen_result r;
@@ -296,7 +308,7 @@ static void tcp_listen(struct tt_worker *w, const struct tt_pkt *pkt, const stru
 
 	if (app == 0) {
 		w->ctr.drop[TT_DROP_TCP_NO_LISTENER]++;
-		send_rst(w, pkt);
+		send_rst(w, port, pkt);
 		return;
 	}
 	switch (tt_tcp_listen(&w->tcp, f, &pkt->seg, &r)) {
@@ -305,34 +317,36 @@ static void tcp_listen(struct tt_worker *w, const struct tt_pkt *pkt, const stru
 		return;
 	case TT_L_RST:
 		w->ctr.drop[r.reason]++;
-		send_rst(w, pkt);
+		send_rst(w, port, pkt);
 		return;
 	case TT_L_SYNACK_COOKIE:
-		send_cookie_synack(w, pkt, &r);
+		send_cookie_synack(w, port, pkt, &r);
 		return;
 	case TT_L_NEW_SYN_RECV:
 		t = new_conn(w, f);
 		if (t == NULL)
 			return;
-		tt_tcp_init_syn_recv(&w->tcp, t, f, &pkt->seg, (uint8_t)(app - 1), &out);
+		t->port = (uint8_t)port;
 		t->peer_mac = pkt->src_mac;
+		tt_tcp_init_syn_recv(&w->tcp, t, f, &pkt->seg, (uint8_t)(app - 1), &out);
 		conn_done(w, t, &out, TT_V_KEEP);
 		return;
 	case TT_L_NEW_COOKIE:
 		t = new_conn(w, f);
 		if (t == NULL) {
-			send_rst(w, pkt);
+			send_rst(w, port, pkt);
 			return;
 		}
-		tt_tcp_init_cookie(&w->tcp, t, f, &pkt->seg, &r, (uint8_t)(app - 1));
+		t->port = (uint8_t)port;
 		t->peer_mac = pkt->src_mac;
+		tt_tcp_init_cookie(&w->tcp, t, f, &pkt->seg, &r, (uint8_t)(app - 1));
 		conn_done(w, t, &out, tt_tcp_input(&w->tcp, t, &pkt->seg, m, &out));
 		return;
 	}
 }
 
-static void tcp_time_wait(struct tt_worker *w, struct tt_tw *tw, const struct tt_pkt *pkt,
-			  const struct tt_flow4 *f, struct rte_mbuf *m)
+static void tcp_time_wait(struct tt_worker *w, unsigned port, struct tt_tw *tw,
+			  const struct tt_pkt *pkt, const struct tt_flow4 *f, struct rte_mbuf *m)
 {
 	struct tt_tcp_hdr_args a;
 
@@ -344,16 +358,17 @@ static void tcp_time_wait(struct tt_worker *w, struct tt_tw *tw, const struct tt
 		/* fall through */
 	case TT_TW_ACK:
 		tt_tcp_tw_hdr(&w->tcp, tw, &a);
-		send_tcp(w, &a, NULL, 0, 0);
+		send_tcp(w, tw->port, &a, NULL, 0, 0);
 		return;
 	case TT_TW_REUSE:
 		free_tw(w, tw);
-		tcp_listen(w, pkt, f, m);
+		tcp_listen(w, port, pkt, f, m);
 		return;
 	}
 }
 
-static void tcp_rx(struct tt_worker *w, const struct tt_pkt *pkt, struct rte_mbuf *m)
+static void tcp_rx(struct tt_worker *w, unsigned port, const struct tt_pkt *pkt,
+		   struct rte_mbuf *m)
 {
 	struct tt_flow4 f = {
 		.saddr = pkt->saddr, .daddr = pkt->daddr, .sport = pkt->sport, .dport = pkt->dport};
@@ -362,11 +377,11 @@ static void tcp_rx(struct tt_worker *w, const struct tt_pkt *pkt, struct rte_mbu
 	struct tt_tcb *t;
 
 	if (v == TT_CONN_NONE) {
-		tcp_listen(w, pkt, &f, m);
+		tcp_listen(w, port, pkt, &f, m);
 		return;
 	}
 	if (v & TT_CONN_TW) {
-		tcp_time_wait(w, tt_pool_at(w->tws, v & ~TT_CONN_TW), pkt, &f, m);
+		tcp_time_wait(w, port, tt_pool_at(w->tws, v & ~TT_CONN_TW), pkt, &f, m);
 		return;
 	}
 	t = tt_pool_at(w->tcbs, v);
@@ -374,26 +389,28 @@ static void tcp_rx(struct tt_worker *w, const struct tt_pkt *pkt, struct rte_mbu
 	conn_done(w, t, &out, tt_tcp_input(&w->tcp, t, &pkt->seg, m, &out));
 }
 
-/* Turn the received frame into a reply in place and queue it. */
-static void reply_in_place(struct tt_worker *w, struct rte_mbuf *m)
+/* Send the received frame, turned into a reply in place, back out of its port. */
+static void reply_in_place(struct tt_worker *w, struct tt_worker_port *wp, struct rte_mbuf *m)
 {
 	m->ol_flags = 0;
-	tx_push(w, m);
+	tx_push(w, wp, m);
 }
 
-void tt_worker_rx(struct tt_worker *w, struct rte_mbuf *m)
+void tt_worker_rx(struct tt_worker *w, unsigned port, struct rte_mbuf *m)
 {
+	struct tt_worker_port *wp = &w->ports[port];
+	struct tt_net_if *ifc = &wp->ifc;
 	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
 	enum tt_drop reason;
 	struct tt_pkt pkt;
 
 	w->ctr.ev[TT_CTR_RX_PACKETS]++;
 	w->ctr.ev[TT_CTR_RX_BYTES] += m->pkt_len;
-	w->ifc.rx_ip_cksum_verified =
+	ifc->rx_ip_cksum_verified =
 		(m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD;
-	w->ifc.rx_l4_cksum_verified =
+	ifc->rx_l4_cksum_verified =
 		(m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_GOOD;
-	switch (tt_net_parse(frame, rte_pktmbuf_data_len(m), &w->ifc, &pkt, &reason)) {
+	switch (tt_net_parse(frame, rte_pktmbuf_data_len(m), ifc, &pkt, &reason)) {
 	case TT_PKT_DROP:
 		w->ctr.drop[reason]++;
 		break;
@@ -402,17 +419,17 @@ void tt_worker_rx(struct tt_worker *w, struct rte_mbuf *m)
 			w->ctr.ev[TT_CTR_ARP_LEARNED]++;
 			break;
 		}
-		tt_net_arp_reply(frame, &w->ifc);
+		tt_net_arp_reply(frame, ifc);
 		w->ctr.ev[TT_CTR_ARP_REPLIES]++;
-		reply_in_place(w, m);
+		reply_in_place(w, wp, m);
 		return;
 	case TT_PKT_ICMP_ECHO:
-		tt_net_icmp_echo_reply(frame, &pkt, &w->ifc);
+		tt_net_icmp_echo_reply(frame, &pkt, ifc);
 		w->ctr.ev[TT_CTR_ICMP_ECHO_REPLIES]++;
-		reply_in_place(w, m);
+		reply_in_place(w, wp, m);
 		return;
 	case TT_PKT_TCP:
-		tcp_rx(w, &pkt, m);
+		tcp_rx(w, port, &pkt, m);
 		break;
 	}
 	rte_pktmbuf_free(m);
@@ -446,6 +463,18 @@ unsigned tt_worker_timers(struct tt_worker *w, uint64_t now)
 	return n;
 }
 
+static unsigned rx_port(struct tt_worker *w, unsigned port, struct rte_mbuf **pkts)
+{
+	uint16_t n = rte_eth_rx_burst(w->ports[port].port_id, w->queue_id, pkts, TT_RX_BURST);
+
+	for (uint16_t i = 0; i < n; i++) {
+		if (i + 1 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+		tt_worker_rx(w, port, pkts[i]);
+	}
+	return n;
+}
+
 int tt_worker_main(void *arg)
 {
 	struct tt_worker *w = arg;
@@ -453,16 +482,11 @@ int tt_worker_main(void *arg)
 
 	while (!*w->quit) {
 		uint64_t t0 = rte_rdtsc();
-		uint16_t n;
-		unsigned e;
+		unsigned n = 0, e;
 
 		w->tcp.now_ms = w->epoch_ms + (t0 - w->tsc_base) / w->tsc_per_ms;
-		n = rte_eth_rx_burst(w->port_id, w->queue_id, pkts, TT_RX_BURST);
-		for (uint16_t i = 0; i < n; i++) {
-			if (i + 1 < n)
-				rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
-			tt_worker_rx(w, pkts[i]);
-		}
+		for (unsigned p = 0; p < w->n_ports; p++)
+			n += rx_port(w, p, pkts);
 		e = tt_worker_timers(w, w->tcp.now_ms);
 		tt_worker_flush(w);
 		w->ctr.ev[TT_CTR_LOOPS]++;

@@ -1,7 +1,7 @@
 /*
  * tt_worker: one data-path lcore, shared-nothing.
  *
- * A worker owns one RX/TX queue pair of the port and everything a
+ * A worker owns one RX/TX queue pair of each port and everything a
  * connection needs: the connection table, the TCB and TIME-WAIT pools,
  * the timer wheel, its mbuf pool, the TX batch and its counters.  The
  * port's RSS (or the kernel's queue choice for a TAP) keeps every segment
@@ -34,6 +34,7 @@
 #include "tt_counters.h"
 #include "tt_net.h"
 #include "tt_pool.h"
+#include "tt_port.h"
 #include "tt_tcp.h"
 #include "tt_timer.h"
 
@@ -46,12 +47,9 @@ enum {
 /* What a worker needs from the outside; shared data here is read-only. */
 struct tt_worker_params {
 	unsigned id;
-	uint16_t port_id;
-	uint16_t queue_id;
-	struct tt_mac mac;
-	uint32_t addr;
-	bool tx_cksum_offload;
-	bool rx_cksum_offload;
+	uint16_t queue_id; /* the same queue index on every port */
+	unsigned n_ports;
+	const struct tt_port *ports; /* [n_ports], started; addresses from conf->ports */
 	struct rte_mempool *pool;
 	const struct tt_conf *conf;
 	const uint8_t *listen_app; /* [65536]: 0 = no listener, else enum tt_app_kind + 1 */
@@ -65,15 +63,20 @@ struct tt_worker_params {
 	volatile bool *quit;
 };
 
-struct tt_worker {
-	struct tt_tcp_ctx tcp;
-	struct tt_counters ctr;
+/* One port as a worker sees it: its queue pair and its TX batch. */
+struct tt_worker_port {
 	struct tt_net_if ifc;
 	uint16_t port_id;
-	uint16_t queue_id;
 	bool tx_cksum_offload;
 	unsigned n_tx;
 	struct rte_mbuf *tx[TT_TX_BATCH];
+};
+
+struct tt_worker {
+	struct tt_tcp_ctx tcp;
+	struct tt_counters ctr;
+	uint16_t queue_id;
+	unsigned n_ports;
 	struct rte_mempool *pool;
 	struct tt_conn_tbl *tbl;
 	struct tt_pool *tcbs;
@@ -89,6 +92,7 @@ struct tt_worker {
 	uint64_t idle_cycles;
 	volatile bool *quit;
 	unsigned id;
+	struct tt_worker_port ports[TT_CONF_MAX_PORTS];
 } __rte_cache_aligned;
 
 /* NULL + rte_errno on failure. */
@@ -98,13 +102,13 @@ void tt_worker_free(struct tt_worker *w);
 /* The lcore entry point (rte_eal_remote_launch); arg is the struct tt_worker. */
 int tt_worker_main(void *arg);
 
-/* Handle one received frame; takes ownership of m.  Exposed for tests. */
-void tt_worker_rx(struct tt_worker *w, struct rte_mbuf *m);
+/* Handle one frame received on the worker's port index port; takes ownership of m. */
+void tt_worker_rx(struct tt_worker *w, unsigned port, struct rte_mbuf *m);
 
 /* Advance time to now_ms and expire due timers (at most TT_TIMER_BATCH). */
 unsigned tt_worker_timers(struct tt_worker *w, uint64_t now_ms);
 
-/* Transmit the TX batch. */
+/* Transmit the TX batches of every port. */
 void tt_worker_flush(struct tt_worker *w);
 
 /* Memory per object, for the stats line. */

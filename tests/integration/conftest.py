@@ -1,0 +1,363 @@
+"""Integration test harness: one tcpterm process on a TAP port, driven from the kernel side.
+
+The suite runs inside a private network namespace (tests/integration/run.sh creates it), so the
+TAP interface tt0 that tcpterm creates is private to the run.  The kernel side is 198.18.0.1/24,
+the appliance 198.18.0.2/24.
+
+Each test module declares its appliance with `appliance_fixture(name, **overrides)`: a module
+scoped fixture that writes a configuration (conf/tcpterm.conf with the overrides applied), starts
+tcpterm, waits for its "listening" lines and brings tt0 up.  Only one appliance runs at a time:
+pytest finishes a module's fixtures before the next module starts.
+
+While the appliance runs, tests read its counters through the DPDK telemetry socket
+(/tcpterm/stats, /tcpterm/conns, /tcpterm/drops), so every test can assert on counter deltas of
+its own.  The baseline of mbufs in use (the RX ring is filled at start) is read the same way
+right after start; the last test of each module calls `finish()`, which waits for every
+connection to expire, stops the appliance with SIGINT and checks the final counters for leaked
+connections and mbufs.
+"""
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+BINARY = REPO / "build" / "tcpterm"
+BASE_CONF = REPO / "conf" / "tcpterm.conf"
+EAL_MEM = REPO / "scripts" / "eal-mem.sh"
+HERE = Path(__file__).resolve().parent
+
+KERNEL_IP = "198.18.0.1"
+APPLIANCE_IP = "198.18.0.2"
+IFACE = "tt0"
+FILLER = b"abcdefghijklmnopqrstuvwxyz"
+
+# Short timers so that every connection is gone a few seconds after the last test of a module.
+BASE_OVERRIDES = {
+    "stats_interval_ms": 0,
+    "max_conns_per_core": 65536,
+    "time_wait_ms": 1000,
+    "fin_wait_2_timeout_ms": 1000,
+    "close_wait_timeout_ms": 1000,
+    "syn_recv_timeout_ms": 2000,
+    "idle_timeout_ms": 10000,
+}
+
+START_TIMEOUT_S = 30
+STOP_TIMEOUT_S = 20
+RUNTIME_DIR = Path("/var/run/dpdk")
+
+
+def filler(n):
+    """The body the http application sends for body_size = n."""
+    reps = n // len(FILLER) + 1
+    return (FILLER * reps)[:n]
+
+
+def libconfig_value(v):
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, str):
+        return json.dumps(v)
+    raise TypeError(f"no libconfig literal for {v!r}")
+
+
+def render_conf(overrides):
+    """conf/tcpterm.conf with `key = value;` replaced for every override (each key exactly once)."""
+    text = BASE_CONF.read_text()
+    for key, value in overrides.items():
+        pattern = re.compile(rf"^(\s*){re.escape(key)}\s*=\s*[^;]*;", re.MULTILINE)
+        text, n = pattern.subn(lambda m: f"{m.group(1)}{key} = {libconfig_value(value)};", text)
+        if n != 1:
+            raise ValueError(f"{BASE_CONF}: key {key!r} found {n} times, expected once")
+    return text
+
+
+class Counters(dict):
+    """Final or telemetry counters by name.  drop_* reasons that were never hit read as 0 (the
+    final print omits them); any other unknown name raises KeyError, so a typo cannot pass."""
+
+    def __missing__(self, key):
+        if key.startswith("drop_"):
+            return 0
+        raise KeyError(key)
+
+
+def parse_final_counters(text):
+    """The block tcpterm prints after 'tcpterm: stopped; final counters:'."""
+    marker = "tcpterm: stopped; final counters:"
+    if marker not in text:
+        return None
+    out = Counters()
+    for line in text.split(marker, 1)[1].splitlines():
+        m = re.match(r"^connections: total (\d+)$", line)
+        if m:
+            out["conns_total"] = int(m.group(1))
+            continue
+        m = re.match(r"^drops: total (\d+)$", line)
+        if m:
+            out["drops_total"] = int(m.group(1))
+            continue
+        m = re.match(r"^\s+(\w+)\s+(-?\d+)$", line)
+        if m:
+            out[m.group(1)] = int(m.group(2))
+    return out
+
+
+def run(cmd, check=True, timeout=30, **kw):
+    return subprocess.run(cmd, check=check, timeout=timeout, capture_output=True, text=True, **kw)
+
+
+class Appliance:
+    def __init__(self, name, overrides, workdir):
+        self.name = name
+        self.overrides = dict(BASE_OVERRIDES)
+        self.overrides.update(overrides)
+        self.workdir = Path(workdir)
+        base = os.environ.get("TT_ITEST_PREFIX", f"tt-itest-{os.getpid()}")
+        self.prefix = f"{base}-{name}"
+        self.conf_path = self.workdir / f"{name}.conf"
+        self.log_path = self.workdir / f"{name}.log"
+        self.proc = None
+        self.log = None
+        self.mac = None
+        self.n_listeners = 0
+        self.baseline_mbufs = None
+        self.final = None
+        self.time_wait_ms = self.overrides["time_wait_ms"]
+        self.rx_desc = self.overrides.get("rx_desc", 1024)
+        self.tx_desc = self.overrides.get("tx_desc", 1024)
+
+    # ---- lifecycle -------------------------------------------------------------------------
+
+    def start(self):
+        assert BINARY.exists(), f"{BINARY} missing: build first (scripts/build.sh)"
+        self.conf_path.write_text(render_conf(self.overrides))
+        self.n_listeners = len(re.findall(r"\{\s*port\s*=", self.conf_path.read_text()))
+        eal = run(["bash", str(EAL_MEM), "256"]).stdout.split()
+        cmd = [str(BINARY), *eal, "--file-prefix", self.prefix, "--", "-f", str(self.conf_path)]
+        self.log = open(self.log_path, "w")
+        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL, cwd=str(REPO))
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while True:
+            text = self.output()
+            if text.count("tcpterm: listening on port") >= self.n_listeners:
+                break
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"tcpterm exited with {self.proc.returncode}:\n{text}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"tcpterm did not start in {START_TIMEOUT_S}s:\n{text}")
+            time.sleep(0.05)
+        m = re.search(r"tcpterm: port \S+ \(\S+\) ((?:[0-9a-f]{2}:){5}[0-9a-f]{2}) ", text)
+        assert m, f"no MAC in banner:\n{text}"
+        self.mac = m.group(1)
+        run(["ip", "addr", "add", f"{KERNEL_IP}/24", "dev", IFACE])
+        run(["ip", "link", "set", IFACE, "up"])
+        self.wait_telemetry()
+        self.baseline_mbufs = self.stats()["mbufs_in_use"]
+
+    def output(self):
+        try:
+            return self.log_path.read_text(errors="replace")
+        except FileNotFoundError:
+            return ""
+
+    def running(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self, timeout=STOP_TIMEOUT_S):
+        """SIGINT, bounded wait, parse the final counters (a Counters dict)."""
+        if self.final is not None or self.proc is None:
+            return self.final
+        killed = False
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+                killed = True
+        self.log.close()
+        shutil.rmtree(RUNTIME_DIR / self.prefix, ignore_errors=True)
+        text = self.output()
+        self.final = parse_final_counters(text)
+        assert not killed, f"tcpterm ignored SIGINT for {timeout}s:\n{text[-3000:]}"
+        assert self.proc.returncode == 0, f"tcpterm exited {self.proc.returncode}:\n{text[-3000:]}"
+        assert self.final is not None, f"no final counters:\n{text[-3000:]}"
+        return self.final
+
+    # ---- telemetry -------------------------------------------------------------------------
+
+    def telemetry(self, cmd):
+        path = RUNTIME_DIR / self.prefix / "dpdk_telemetry.v2"
+        with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as s:
+            s.settimeout(5)
+            s.connect(str(path))
+            hello = json.loads(s.recv(65536))
+            s.send(cmd.encode())
+            reply = s.recv(max(65536, hello.get("max_output_len", 0)))
+        return Counters(json.loads(reply)[cmd])
+
+    def wait_telemetry(self, timeout=10):
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                return self.telemetry("/tcpterm/stats")
+            except (OSError, ValueError, KeyError):
+                if time.monotonic() > deadline or not self.running():
+                    raise
+                time.sleep(0.1)
+
+    def stats(self):
+        """Event counters and mbufs_in_use, summed over workers."""
+        return self.telemetry("/tcpterm/stats")
+
+    def conns(self):
+        """Connections by state, plus 'total'."""
+        return self.telemetry("/tcpterm/conns")
+
+    def drops(self):
+        return self.telemetry("/tcpterm/drops")
+
+    def wait_for(self, what, pred, timeout):
+        """Poll what() until pred(value) holds; returns the last value (the caller asserts)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            v = what()
+            if pred(v) or time.monotonic() > deadline:
+                return v
+            time.sleep(0.05)
+
+    def wait_idle(self, timeout=None):
+        """Until no connection is left in any state; returns the last /tcpterm/conns."""
+        if timeout is None:
+            longest = max(self.overrides[k] for k in (
+                "time_wait_ms", "fin_wait_2_timeout_ms", "close_wait_timeout_ms",
+                "syn_recv_timeout_ms"))
+            timeout = longest / 1000 + 5
+        return self.wait_for(self.conns, lambda c: c["total"] == 0, timeout)
+
+    # ---- the end-of-module check -----------------------------------------------------------
+
+    def finish(self):
+        """Wait for every connection to expire, stop, and check for leaks.  Returns the final
+        counters.  The mbuf check compares with the count read right after start (the RX ring
+        holds rx_desc mbufs from then on)."""
+        left = self.wait_idle()
+        assert left["total"] == 0, f"connections left after the timers: {dict(left)}"
+        mbufs = self.wait_for(self.stats, lambda s: s["mbufs_in_use"] <= self.baseline_mbufs,
+                              3)["mbufs_in_use"]
+        final = self.stop()
+        print(f"\n[{self.name}] final counters: "
+              + " ".join(f"{k}={v}" for k, v in final.items() if v != 0))
+        assert final["conns_total"] == 0, final
+        assert all(v == 0 for k, v in final.items() if k.startswith("conns_")), final
+        assert mbufs == self.baseline_mbufs, \
+            f"mbufs in use {mbufs}, {self.baseline_mbufs} right after start"
+        assert final["mbufs_in_use"] == self.baseline_mbufs, \
+            f"final mbufs_in_use {final['mbufs_in_use']}, {self.baseline_mbufs} after start"
+        assert final["tx_failed"] == 0, final
+        assert final["mbuf_alloc_failed"] == 0, final
+        return final
+
+
+def appliance_fixture(name, **overrides):
+    """A module-scoped fixture running one appliance with these configuration overrides."""
+
+    @pytest.fixture(scope="module")
+    def fixture(tmp_path_factory):
+        app = Appliance(name, overrides, tmp_path_factory.mktemp(name))
+        try:
+            app.start()
+            yield app
+        finally:
+            if app.proc is not None and app.final is None:
+                try:
+                    app.stop()
+                except AssertionError as e:
+                    print(f"[{name}] stop at teardown: {e}")
+            if app.log is not None and not app.log.closed:
+                app.log.close()
+            shutil.rmtree(RUNTIME_DIR / app.prefix, ignore_errors=True)
+
+    return fixture
+
+
+def delta(after, before):
+    """Counters that changed between two telemetry snapshots."""
+    return {k: after[k] - before.get(k, 0) for k in after if after[k] != before.get(k, 0)}
+
+
+def http_get(path="/", host=APPLIANCE_IP, port=80, extra=b"", version=b"HTTP/1.1"):
+    return (b"GET " + path.encode() + b" " + version + b"\r\nHost: " + host.encode() + b"\r\n"
+            + extra + b"\r\n")
+
+
+def connect(port, timeout=10):
+    s = socket.create_connection((APPLIANCE_IP, port), timeout=timeout)
+    s.settimeout(timeout)
+    return s
+
+
+def recv_until_eof(s, limit=1 << 30, deadline_s=60):
+    chunks, n = [], 0
+    end = time.monotonic() + deadline_s
+    while n <= limit:
+        if time.monotonic() > end:
+            raise TimeoutError(f"no EOF after {deadline_s}s ({n} bytes)")
+        b = s.recv(1 << 16)
+        if not b:
+            break
+        chunks.append(b)
+        n += len(b)
+    return b"".join(chunks)
+
+
+class HttpReader:
+    """Reads HTTP/1.1 responses (Content-Length framing) off a socket, keeping leftover bytes."""
+
+    def __init__(self, sock):
+        self.s = sock
+        self.buf = b""
+
+    def _fill(self):
+        b = self.s.recv(1 << 16)
+        if not b:
+            raise EOFError("connection closed mid-response")
+        self.buf += b
+
+    def response(self, head_only=False):
+        while b"\r\n\r\n" not in self.buf:
+            self._fill()
+        head, self.buf = self.buf.split(b"\r\n\r\n", 1)
+        lines = head.decode("latin-1").split("\r\n")
+        status = int(lines[0].split(" ")[1])
+        headers = {}
+        for line in lines[1:]:
+            k, v = line.split(":", 1)
+            headers[k.strip().lower()] = v.strip()
+        n = 0 if head_only else int(headers.get("content-length", "0"))
+        while len(self.buf) < n:
+            self._fill()
+        body, self.buf = self.buf[:n], self.buf[n:]
+        return lines[0], headers, body
+
+    def at_eof(self):
+        """True when the peer closed with nothing more to read."""
+        while True:
+            b = self.s.recv(1 << 16)
+            if not b:
+                return self.buf == b""
+            self.buf += b

