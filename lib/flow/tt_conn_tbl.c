@@ -21,7 +21,8 @@ struct tt_conn_tbl {
 
 static inline uint32_t slot_of(const struct tt_conn_tbl *t, const struct tt_flow4 *k)
 {
-	uint64_t a, b, h;
+	uint64_t a, h;
+	uint32_t b;
 
 	memcpy(&a, k, 8);
 	memcpy(&b, (const uint8_t *)k + 8, 4);

@@ -114,10 +114,12 @@ struct tt_tcb {
 	uint64_t rto_deadline_ms; /* 0: no retransmission pending */
 	uint64_t state_since_ms;
 	uint64_t last_rx_ms;
+	/* set by the worker, kept by tt_tcp_init_*: */
 	struct tt_timer timer;
 	struct tt_mac peer_mac;
-	uint8_t app;  /* enum tt_app_kind */
 	uint8_t port; /* the worker's index of the port the connection lives on */
+	/* set by tt_tcp_init_*: */
+	uint8_t app; /* enum tt_app_kind */
 	union {
 		uint8_t bytes[16];
 		uint64_t align;
