@@ -109,7 +109,7 @@ static void test_order(void **state)
 		struct tt_timer *t = timers_new(N);
 		struct tt_timer_wheel *w = wheel_new(bases[b]);
 		uint64_t now = bases[b], last = 0;
-		size_t got = 0, i;
+		size_t got = 0, calls = 0, i;
 
 		for (i = 0; i < N; i++)
 			tt_timer_start(w, &t[i], bases[b] + 1 + rng_below(&r, SPREAD_TICKS));
@@ -124,6 +124,8 @@ static void test_order(void **state)
 			got += n;
 			if (n < MAX && now < bases[b] + SPREAD_TICKS)
 				now += 1 + rng_below(&r, 5000);
+			/* A lost timer must fail the test, not hang it. */
+			assert_true(++calls < 100000);
 		}
 		assert_int_equal(got, N);
 		tt_timer_wheel_free(w);
@@ -306,7 +308,7 @@ static void test_stop_half(void **state)
 	struct rng r = {.s = 300};
 	bool *seen = calloc(N, sizeof(bool));
 	uint64_t now = 7;
-	size_t got = 0, i;
+	size_t got = 0, calls = 0, i;
 
 	(void)state;
 	assert_non_null(out);
@@ -330,6 +332,7 @@ static void test_stop_half(void **state)
 			seen[k] = true;
 		}
 		got += n;
+		assert_true(++calls < 1000);
 	}
 	assert_int_equal(got, N / 2);
 	assert_int_equal(tt_timer_wheel_pending_count(w), 0);
@@ -514,7 +517,7 @@ static void test_cascade_bounded(void **state)
 			seen[k] = true;
 		}
 		got += n;
-		calls++;
+		assert_true(++calls <= 2 * (N / TT_TIMER_CASCADE_MAX_PER_CALL) + 10);
 	}
 	assert_true(calls >= N / TT_TIMER_CASCADE_MAX_PER_CALL);
 	assert_int_equal(tt_timer_wheel_pending_count(w), 0);
