@@ -43,7 +43,8 @@ void tt_conn_tbl_free(struct tt_conn_tbl *t);
 /* The stored value, or TT_CONN_NONE. */
 uint32_t tt_conn_tbl_lookup(const struct tt_conn_tbl *t, const struct tt_flow4 *k);
 
-/* 0, -EEXIST (key present, left unchanged) or -ENOSPC (max_entries reached). */
+/* 0, -EEXIST (key present, left unchanged) or -ENOSPC (max_entries reached).
+ * value must not be TT_CONN_NONE (it marks empty slots). */
 int tt_conn_tbl_insert(struct tt_conn_tbl *t, const struct tt_flow4 *k, uint32_t value);
 
 /* Replace the value of a present key: 0 or -ENOENT. */

@@ -5,7 +5,8 @@
  * the mbuf itself, so the same code serves the data path, the unit tests
  * and the fuzzer.  tt_net_parse() validates every field a later stage
  * relies on and classifies the frame; on any defect it returns
- * TT_PKT_DROP with exactly one reason, and nothing has been written.
+ * TT_PKT_DROP with exactly one reason; the frame is untouched and the
+ * contents of *pkt are then unspecified.
  *
  * Validation done here, so that later stages may trust the result:
  *   Ethernet  length >= 14, destination is our MAC or broadcast,
@@ -142,12 +143,13 @@ struct tt_tcp_hdr_args {
 uint32_t tt_net_tcp_build(uint8_t *frame, const struct tt_tcp_hdr_args *a, uint32_t payload_len);
 
 /*
- * Complete the checksums of a frame written by tt_net_tcp_build().
+ * Complete the checksums of a frame written by tt_net_tcp_build() (it may
+ * be called again on the same frame).
  * offload: leave the IPv4 checksum zero and seed the TCP checksum with
  * the pseudo-header sum, as NIC checksum offload expects; otherwise
  * compute both in software.
  */
-void tt_net_tcp_cksum(uint8_t *frame, uint32_t frame_len, bool offload);
+void tt_net_tcp_cksum(uint8_t *frame, bool offload);
 
 /* Turn a parsed ARP request for our address into a reply, in place. */
 void tt_net_arp_reply(uint8_t *frame, const struct tt_net_if *ifc);
@@ -155,7 +157,7 @@ void tt_net_arp_reply(uint8_t *frame, const struct tt_net_if *ifc);
 /* Turn a parsed ICMP echo request into an echo reply, in place. */
 void tt_net_icmp_echo_reply(uint8_t *frame, const struct tt_pkt *pkt, const struct tt_net_if *ifc);
 
-/* The Internet checksum (RFC 1071) of a byte range, folded, not inverted. */
+/* The Internet checksum (RFC 1071) of a byte range, folded, not inverted, in memory byte order. */
 uint16_t tt_net_cksum_sum(const void *data, uint32_t len, uint32_t seed);
 
 #endif

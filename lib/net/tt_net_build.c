@@ -102,12 +102,13 @@ uint32_t tt_net_tcp_build(uint8_t *frame, const struct tt_tcp_hdr_args *a, uint3
 	return TT_ETH_HDR_LEN + TT_IP4_HDR_LEN + tcplen;
 }
 
-void tt_net_tcp_cksum(uint8_t *frame, uint32_t frame_len, bool offload)
+void tt_net_tcp_cksum(uint8_t *frame, bool offload)
 {
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(frame + TT_ETH_HDR_LEN);
 	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(frame + TT_ETH_HDR_LEN + TT_IP4_HDR_LEN);
 
-	(void)frame_len;
+	ip->hdr_checksum = 0;
+	th->cksum = 0;
 	if (offload) {
 		th->cksum = rte_ipv4_phdr_cksum(ip, RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_TCP_CKSUM);
 		return;
@@ -151,4 +152,11 @@ void tt_net_icmp_echo_reply(uint8_t *frame, const struct tt_pkt *pkt, const stru
 	sum = (sum & 0xffff) + (sum >> 16);
 	sum = (sum & 0xffff) + (sum >> 16);
 	icmp->icmp_cksum = rte_cpu_to_be_16((uint16_t)~sum);
+	/*
+	 * The update cannot tell a sum of -0 from +0, and only a message of
+	 * zero bytes (id 0, sequence 0, zero data) sums to +0: it needs
+	 * 0xffff, not 0.  Rare, so settle a zero result by recomputing.
+	 */
+	if (unlikely(icmp->icmp_cksum == 0) && tt_net_cksum_sum(icmp, pkt->l4_len, 0) == 0)
+		icmp->icmp_cksum = 0xffff;
 }

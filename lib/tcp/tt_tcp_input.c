@@ -138,8 +138,9 @@ static void new_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_tc
 static void dup_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_tcp_seg *seg,
 		    struct tt_tcp_out *out)
 {
+	/* With the window closed the ACKs answer probes: nothing may be resent into it. */
 	if (seg->len != 0 || (seg->flags & TT_TCP_FIN) || t->snd_una == t->snd_max ||
-	    (uint32_t)seg->wnd << t->snd_wscale != t->snd_wnd)
+	    t->snd_wnd == 0 || (uint32_t)seg->wnd << t->snd_wscale != t->snd_wnd)
 		return;
 	if (++t->dupacks != 3 || t->sndq.bytes == 0)
 		return;
@@ -179,6 +180,9 @@ static enum step check_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struc
 		t->snd_wl1 = seg->seq;
 		t->snd_wl2 = seg->ack;
 	}
+	/* RFC 1122 4.2.2.17: a peer that answers the probes of its closed window stays. */
+	if (t->snd_wnd == 0)
+		t->retries = 0;
 	if (!our_fin_acked(t))
 		return STEP_GO;
 	switch (t->state) {
@@ -300,6 +304,12 @@ static enum tt_tcp_verdict input_syn_received(struct tt_tcp_ctx *ctx, struct tt_
 		emit(out, t->snd_nxt, 0, TT_TCP_RST | TT_TCP_ACK, 0);
 		count(ctx, TT_CTR_RST_SENT);
 		return TT_V_FREE;
+	}
+	/* The sequence number is checked first: an unacceptable segment must not establish. */
+	if (!acceptable(t, seg)) {
+		count_drop(ctx, TT_DROP_TCP_OUT_OF_WINDOW);
+		emit(out, t->snd_nxt, 0, TT_TCP_ACK, 0);
+		return TT_V_KEEP;
 	}
 	if (!(seg->flags & TT_TCP_ACK)) {
 		count_drop(ctx, TT_DROP_TCP_FLAGS);

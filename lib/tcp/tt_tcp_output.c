@@ -143,8 +143,11 @@ static void send_data(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_tcp_ou
 			}
 		}
 		emit(out, t->snd_nxt, n, flags, 0);
+		/* Only bytes past SND.MAX are new; a segment may straddle it. */
+		if (seq_gt(t->snd_nxt + n, t->snd_max))
+			ctx->ctr->ev[TT_CTR_APP_TX_BYTES] +=
+			    t->snd_nxt + n - (seq_gt(t->snd_nxt, t->snd_max) ? t->snd_nxt : t->snd_max);
 		if (!seq_lt(t->snd_nxt, t->snd_max)) {
-			ctx->ctr->ev[TT_CTR_APP_TX_BYTES] += n;
 			if (!(t->flags & (TT_TCB_TS | TT_TCB_RTT_TIMING))) {
 				t->flags |= TT_TCB_RTT_TIMING;
 				t->rtt_seq = t->snd_nxt + n;
@@ -258,13 +261,14 @@ static enum tt_tcp_verdict retransmit(struct tt_tcp_ctx *ctx, struct tt_tcb *t,
 		return TT_V_KEEP;
 	}
 	if (t->snd_wnd == 0 && t->sndq.bytes > 0) {
-		/* Zero-window probe: one byte beyond the window (RFC 9293 3.8.6.1);
-		 * it counts as sent so that the ACK accepting it is valid. */
+		/* Zero-window probe: one byte beyond the window (RFC 9293 3.8.6.1).
+		 * SND.MAX covers it so that the ACK accepting it is valid; SND.NXT
+		 * stays, so a byte the closed window refused goes first when it opens. */
 		emit(out, t->snd_una, 1, TT_TCP_ACK, 0);
-		if (seq_lt(t->snd_max, t->snd_una + 1))
+		if (seq_lt(t->snd_max, t->snd_una + 1)) {
 			t->snd_max = t->snd_una + 1;
-		if (seq_lt(t->snd_nxt, t->snd_una + 1))
-			t->snd_nxt = t->snd_una + 1;
+			ctx->ctr->ev[TT_CTR_APP_TX_BYTES]++;
+		}
 		arm_rto(ctx, t);
 		return TT_V_KEEP;
 	}

@@ -147,7 +147,7 @@ static void send_tcp(struct tt_worker *w, unsigned port, struct tt_tcp_hdr_args 
 	hl = tt_net_tcp_build(frame, a, len);
 	if (len > 0)
 		tt_sndq_copy(q, off, len, frame + hl);
-	tt_net_tcp_cksum(frame, hl + len, wp->tx_cksum_offload);
+	tt_net_tcp_cksum(frame, wp->tx_cksum_offload);
 	m->data_len = (uint16_t)(hl + len);
 	m->pkt_len = hl + len;
 	if (wp->tx_cksum_offload) {

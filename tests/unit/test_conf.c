@@ -128,7 +128,7 @@ static void test_examples(void **state)
 	assert_int_equal(rc, 0);
 	assert_true(conf.ports[0].is_pci);
 	assert_string_equal(conf.ports[0].devargs, "0000:01:00.0");
-	assert_int_equal(conf.ports[0].gateway, 0xcb00710a - 9); /* 203.0.113.1 */
+	assert_int_equal(conf.ports[0].gateway, 0xc6120101); /* 198.18.1.1 */
 	assert_int_equal(conf.ports[0].rx_desc, 2048);
 	assert_int_equal(conf.tcp.rcv_window, 1048576);
 	assert_int_equal(conf.http.n_headers, 2);

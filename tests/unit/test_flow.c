@@ -1,0 +1,427 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * tt_conn_tbl and tt_pool, checked against plain reference models: an
+ * array indexed by key number for the table, a bitmap of handed-out
+ * indices for the pool.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "tt_conn_tbl.h"
+#include "tt_pool.h"
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* splitmix64: fixed seeds make every failure reproducible. */
+static uint64_t rnd(uint64_t *s)
+{
+	uint64_t z = (*s += UINT64_C(0x9e3779b97f4a7c15));
+
+	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+	return z ^ (z >> 31);
+}
+
+static struct tt_flow4 flow(uint32_t saddr, uint32_t daddr, uint16_t sport, uint16_t dport)
+{
+	struct tt_flow4 f = {.saddr = saddr, .daddr = daddr, .sport = sport, .dport = dport};
+
+	return f;
+}
+
+/* Key number i: distinct for i < 65535 through the source port. */
+static struct tt_flow4 key_of(uint32_t i, uint64_t salt)
+{
+	return flow(0xc0000200u + (uint32_t)(salt % 5) + (i & 3), 0xc6336407u, (uint16_t)(i + 1),
+		    (uint16_t)(443 + (salt >> 8) % 2));
+}
+
+/* ---- connection table ---- */
+
+static void test_tbl_create(void **state)
+{
+	static const struct {
+		uint32_t max;
+		uint64_t bytes; /* 16-byte slots, a power of two >= 2 * max, at least 16 */
+	} cases[] = {{1, 256}, {8, 256}, {9, 512}, {64, 2048}, {100, 4096}, {4096, 131072}};
+	(void)state;
+
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+		struct tt_conn_tbl *t = tt_conn_tbl_create(cases[i].max, i);
+
+		assert_non_null(t);
+		assert_int_equal(tt_conn_tbl_max_entries(t), cases[i].max);
+		assert_int_equal(tt_conn_tbl_count(t), 0);
+		assert_int_equal(tt_conn_tbl_bytes(t), cases[i].bytes);
+		tt_conn_tbl_free(t);
+	}
+	errno = 0;
+	assert_null(tt_conn_tbl_create(0, 1));
+	assert_int_equal(errno, EINVAL);
+	errno = 0;
+	assert_null(tt_conn_tbl_create((1u << 30) + 1, 1));
+	assert_int_equal(errno, EINVAL);
+	tt_conn_tbl_free(NULL);
+}
+
+static void test_tbl_basic(void **state)
+{
+	/* Each key differs from the first in one field, or by swapping. */
+	const struct tt_flow4 keys[] = {
+	    flow(0xc0000201, 0xc6336407, 40000, 443),	  flow(0xc0000202, 0xc6336407, 40000, 443),
+	    flow(0xc0000201, 0xc6336408, 40000, 443),	  flow(0xc0000201, 0xc6336407, 40001, 443),
+	    flow(0xc0000201, 0xc6336407, 40000, 444),	  flow(0xc6336407, 0xc0000201, 443, 40000),
+	    flow(0xc0000201, 0xc6336407, 443, 40000),	  flow(0, 0, 0, 0),
+	    flow(0xffffffff, 0xffffffff, 0xffff, 0xffff),
+	};
+	struct tt_conn_tbl *t = tt_conn_tbl_create(16, 0x1234);
+	uint32_t n = ARRAY_LEN(keys);
+	(void)state;
+
+	assert_non_null(t);
+	for (uint32_t i = 0; i < n; i++) {
+		assert_int_equal(tt_conn_tbl_lookup(t, &keys[i]), TT_CONN_NONE);
+		assert_int_equal(tt_conn_tbl_insert(t, &keys[i], i * 10), 0);
+		assert_int_equal(tt_conn_tbl_count(t), i + 1);
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		assert_int_equal(tt_conn_tbl_lookup(t, &keys[i]), i * 10);
+		/* A duplicate leaves the stored value alone. */
+		assert_int_equal(tt_conn_tbl_insert(t, &keys[i], 999), -EEXIST);
+		assert_int_equal(tt_conn_tbl_lookup(t, &keys[i]), i * 10);
+		assert_int_equal(tt_conn_tbl_update(t, &keys[i], (i * 10) | TT_CONN_TW), 0);
+	}
+	assert_int_equal(tt_conn_tbl_count(t), n);
+	for (uint32_t i = 0; i < n; i++)
+		assert_int_equal(tt_conn_tbl_lookup(t, &keys[i]), (i * 10) | TT_CONN_TW);
+
+	/* Delete every other key; the rest must stay reachable. */
+	for (uint32_t i = 0; i < n; i += 2)
+		assert_int_equal(tt_conn_tbl_delete(t, &keys[i]), 0);
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t want = i % 2 ? (i * 10) | TT_CONN_TW : TT_CONN_NONE;
+
+		assert_int_equal(tt_conn_tbl_lookup(t, &keys[i]), want);
+		assert_int_equal(tt_conn_tbl_delete(t, &keys[i]), i % 2 ? 0 : -ENOENT);
+		assert_int_equal(tt_conn_tbl_update(t, &keys[i], 1), -ENOENT);
+	}
+	assert_int_equal(tt_conn_tbl_count(t), 0);
+	assert_int_equal(tt_conn_tbl_insert(t, &keys[3], 7), 0);
+	assert_int_equal(tt_conn_tbl_lookup(t, &keys[3]), 7);
+	assert_int_equal(tt_conn_tbl_count(t), 1);
+	tt_conn_tbl_free(t);
+}
+
+static void test_tbl_full(void **state)
+{
+	static const uint32_t maxes[] = {1, 5, 64, 1000};
+	(void)state;
+
+	for (size_t m = 0; m < ARRAY_LEN(maxes); m++) {
+		uint32_t max = maxes[m];
+		struct tt_conn_tbl *t = tt_conn_tbl_create(max, 77 + m);
+		struct tt_flow4 first = key_of(0, 0), extra = key_of(max, 0);
+		struct tt_flow4 again = key_of(max + 1, 0);
+
+		assert_non_null(t);
+		for (uint32_t i = 0; i < max; i++) {
+			struct tt_flow4 k = key_of(i, 0);
+
+			assert_int_equal(tt_conn_tbl_insert(t, &k, i), 0);
+		}
+		assert_int_equal(tt_conn_tbl_count(t), max);
+		assert_int_equal(tt_conn_tbl_insert(t, &extra, 1), -ENOSPC);
+		assert_int_equal(tt_conn_tbl_lookup(t, &extra), TT_CONN_NONE);
+		/* A present key reports -EEXIST even when the table is full. */
+		for (uint32_t i = 0; i < max; i++) {
+			struct tt_flow4 k = key_of(i, 0);
+
+			assert_int_equal(tt_conn_tbl_insert(t, &k, 5), -EEXIST);
+			assert_int_equal(tt_conn_tbl_lookup(t, &k), i);
+		}
+		assert_int_equal(tt_conn_tbl_count(t), max);
+		/* One deletion makes room for exactly one more. */
+		assert_int_equal(tt_conn_tbl_delete(t, &first), 0);
+		assert_int_equal(tt_conn_tbl_insert(t, &extra, 1), 0);
+		assert_int_equal(tt_conn_tbl_insert(t, &again, 2), -ENOSPC);
+		assert_int_equal(tt_conn_tbl_count(t), max);
+		assert_int_equal(tt_conn_tbl_lookup(t, &extra), 1);
+		tt_conn_tbl_free(t);
+	}
+}
+
+struct model {
+	struct tt_conn_tbl *t;
+	struct tt_flow4 *keys;
+	uint32_t *val; /* TT_CONN_NONE when key i is absent */
+	uint32_t universe;
+	uint32_t count;
+	uint32_t max;
+};
+
+static void model_verify(const struct model *m)
+{
+	assert_int_equal(tt_conn_tbl_count(m->t), m->count);
+	for (uint32_t i = 0; i < m->universe; i++)
+		assert_int_equal(tt_conn_tbl_lookup(m->t, &m->keys[i]), m->val[i]);
+}
+
+/* Values as callers store them: a pool index, sometimes flagged TIME-WAIT. */
+static uint32_t random_value(uint64_t *rng)
+{
+	uint64_t r = rnd(rng);
+
+	return (uint32_t)(r % 0x7fffffff) | (r >> 63 ? TT_CONN_TW : 0);
+}
+
+static void model_step(struct model *m, uint64_t *rng, uint32_t insert_pct)
+{
+	uint32_t i = (uint32_t)(rnd(rng) % m->universe), r = (uint32_t)(rnd(rng) % 100);
+	const struct tt_flow4 *k = &m->keys[i];
+	bool present = m->val[i] != TT_CONN_NONE;
+	uint32_t v = random_value(rng);
+
+	if (r < insert_pct) {
+		int want = present ? -EEXIST : m->count == m->max ? -ENOSPC : 0;
+
+		assert_int_equal(tt_conn_tbl_insert(m->t, k, v), want);
+		if (want == 0) {
+			m->val[i] = v;
+			m->count++;
+		}
+	} else if (r < insert_pct + (100 - insert_pct) * 3 / 4) {
+		assert_int_equal(tt_conn_tbl_delete(m->t, k), present ? 0 : -ENOENT);
+		if (present) {
+			m->val[i] = TT_CONN_NONE;
+			m->count--;
+		}
+	} else {
+		assert_int_equal(tt_conn_tbl_update(m->t, k, v), present ? 0 : -ENOENT);
+		if (present)
+			m->val[i] = v;
+	}
+	assert_int_equal(tt_conn_tbl_lookup(m->t, k), m->val[i]);
+	assert_int_equal(tt_conn_tbl_count(m->t), m->count);
+}
+
+/*
+ * Random insert/delete/update against the model.  The insert share swings
+ * between phases so the table keeps filling to max_entries and draining;
+ * at a load of 1/2 in a small table, probe runs often wrap past the last
+ * slot, which is where backward-shift deletion is easiest to get wrong.
+ */
+static void churn(uint32_t max, uint32_t universe, uint32_t ops, uint32_t check_every,
+		  uint64_t seed)
+{
+	struct model m = {.universe = universe, .max = max};
+	uint64_t rng = seed;
+
+	m.t = tt_conn_tbl_create(max, seed * 31 + 1);
+	m.keys = malloc(universe * sizeof(*m.keys));
+	m.val = malloc(universe * sizeof(*m.val));
+	assert_non_null(m.t);
+	assert_non_null(m.keys);
+	assert_non_null(m.val);
+	for (uint32_t i = 0; i < universe; i++) {
+		m.keys[i] = key_of(i, seed);
+		m.val[i] = TT_CONN_NONE;
+	}
+	for (uint32_t op = 0; op < ops; op++) {
+		model_step(&m, &rng, (op / 1500) % 2 ? 80 : 25);
+		if (op % check_every == 0)
+			model_verify(&m);
+	}
+	model_verify(&m);
+	for (uint32_t i = 0; i < universe; i++)
+		if (m.val[i] != TT_CONN_NONE)
+			assert_int_equal(tt_conn_tbl_delete(m.t, &m.keys[i]), 0);
+	assert_int_equal(tt_conn_tbl_count(m.t), 0);
+	for (uint32_t i = 0; i < universe; i++)
+		assert_int_equal(tt_conn_tbl_lookup(m.t, &m.keys[i]), TT_CONN_NONE);
+	tt_conn_tbl_free(m.t);
+	free(m.keys);
+	free(m.val);
+}
+
+static void test_tbl_churn(void **state)
+{
+	static const struct {
+		uint32_t max, universe, ops, check_every;
+	} cases[] = {
+	    {64, 256, 100000, 8}, {64, 96, 100000, 8}, {1, 4, 20000, 1},
+	    {5, 20, 50000, 4},	  {16, 40, 100000, 4}, {1000, 3000, 100000, 500},
+	};
+	(void)state;
+
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++)
+		for (uint64_t seed = 1; seed <= 3; seed++)
+			churn(cases[i].max, cases[i].universe, cases[i].ops, cases[i].check_every,
+			      seed + 100 * i);
+}
+
+/* ---- pool ---- */
+
+static void test_pool_create(void **state)
+{
+	(void)state;
+
+	errno = 0;
+	assert_null(tt_pool_create(0, 64));
+	assert_int_equal(errno, EINVAL);
+	errno = 0;
+	assert_null(tt_pool_create(8, 0));
+	assert_int_equal(errno, EINVAL);
+	errno = 0;
+	assert_null(tt_pool_create(TT_POOL_NONE, 8));
+	assert_int_equal(errno, EINVAL);
+	tt_pool_free(NULL);
+}
+
+static const struct {
+	uint32_t capacity, elt_size;
+} pool_cases[] = {{1, 1}, {7, 24}, {100, 64}, {33, 192}, {1000, 8}, {17, 128}};
+
+/* Take everything, check the objects are distinct and sized, give it back. */
+static void pool_drain(struct tt_pool *p, uint32_t cap, uint32_t size, uint32_t *idx)
+{
+	for (uint32_t i = 0; i < cap; i++) {
+		idx[i] = tt_pool_get(p);
+		assert_true(idx[i] < cap);
+		assert_int_equal(tt_pool_in_use(p), i + 1);
+		uint8_t *o = tt_pool_at(p, idx[i]);
+
+		assert_int_equal(tt_pool_index(p, o), idx[i]);
+		if (size % 64 == 0)
+			assert_int_equal((uintptr_t)o % 64, 0);
+		/* Writing the whole object must not disturb any other one. */
+		memset(o, (int)(idx[i] & 0xff), size);
+	}
+	for (uint32_t i = 0; i < cap; i++) {
+		const uint8_t *o = tt_pool_at(p, i);
+
+		for (uint32_t b = 0; b < size; b++)
+			assert_int_equal(o[b], i & 0xff);
+	}
+	assert_int_equal(tt_pool_get(p), TT_POOL_NONE);
+	assert_int_equal(tt_pool_get(p), TT_POOL_NONE);
+	assert_int_equal(tt_pool_in_use(p), cap);
+}
+
+static void test_pool_exhaust(void **state)
+{
+	(void)state;
+
+	for (size_t c = 0; c < ARRAY_LEN(pool_cases); c++) {
+		uint32_t cap = pool_cases[c].capacity, size = pool_cases[c].elt_size;
+		struct tt_pool *p = tt_pool_create(cap, size);
+		uint32_t *idx = malloc(cap * sizeof(*idx));
+		bool *seen = calloc(cap, sizeof(*seen));
+
+		assert_non_null(p);
+		assert_non_null(idx);
+		assert_non_null(seen);
+		assert_int_equal(tt_pool_in_use(p), 0);
+		pool_drain(p, cap, size, idx);
+		for (uint32_t i = 0; i < cap; i++) {
+			assert_false(seen[idx[i]]);
+			seen[idx[i]] = true;
+		}
+		/* With one object free, get must return exactly that one. */
+		tt_pool_put(p, idx[cap / 2]);
+		assert_int_equal(tt_pool_in_use(p), cap - 1);
+		assert_int_equal(tt_pool_get(p), idx[cap / 2]);
+		assert_int_equal(tt_pool_get(p), TT_POOL_NONE);
+		for (uint32_t i = 0; i < cap; i++)
+			tt_pool_put(p, idx[i]);
+		assert_int_equal(tt_pool_in_use(p), 0);
+		/* A refilled pool hands the same set out again. */
+		pool_drain(p, cap, size, idx);
+		tt_pool_free(p);
+		free(idx);
+		free(seen);
+	}
+}
+
+static void test_pool_index_roundtrip(void **state)
+{
+	(void)state;
+
+	for (size_t c = 0; c < ARRAY_LEN(pool_cases); c++) {
+		uint32_t cap = pool_cases[c].capacity, size = pool_cases[c].elt_size;
+		struct tt_pool *p = tt_pool_create(cap, size);
+		const uint8_t *base;
+
+		assert_non_null(p);
+		base = tt_pool_at(p, 0);
+		for (uint32_t i = 0; i < cap; i++) {
+			const uint8_t *o = tt_pool_at(p, i);
+
+			assert_ptr_equal(o, base + (size_t)i * size);
+			assert_int_equal(tt_pool_index(p, o), i);
+			if (size % 64 == 0)
+				assert_int_equal((uintptr_t)o % 64, 0);
+		}
+		tt_pool_free(p);
+	}
+}
+
+/* Random get/put against a bitmap: nothing is handed out twice. */
+static void test_pool_churn(void **state)
+{
+	enum { CAP = 257, OPS = 100000 };
+	struct tt_pool *p = tt_pool_create(CAP, 64);
+	uint32_t held[CAP], n_held = 0;
+	bool out[CAP] = {false};
+	uint64_t rng = 5;
+	(void)state;
+
+	assert_non_null(p);
+	for (uint32_t op = 0; op < OPS; op++) {
+		bool get = rnd(&rng) % 100 < ((op / 2000) % 2 ? 70 : 30);
+
+		if (get) {
+			uint32_t i = tt_pool_get(p);
+
+			if (n_held == CAP) {
+				assert_int_equal(i, TT_POOL_NONE);
+				continue;
+			}
+			assert_true(i < CAP);
+			assert_false(out[i]);
+			out[i] = true;
+			held[n_held++] = i;
+		} else if (n_held) {
+			uint32_t k = (uint32_t)(rnd(&rng) % n_held), i = held[k];
+
+			held[k] = held[--n_held];
+			out[i] = false;
+			tt_pool_put(p, i);
+		}
+		assert_int_equal(tt_pool_in_use(p), n_held);
+	}
+	tt_pool_free(p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_tbl_create),
+	    cmocka_unit_test(test_tbl_basic),
+	    cmocka_unit_test(test_tbl_full),
+	    cmocka_unit_test(test_tbl_churn),
+	    cmocka_unit_test(test_pool_create),
+	    cmocka_unit_test(test_pool_exhaust),
+	    cmocka_unit_test(test_pool_index_roundtrip),
+	    cmocka_unit_test(test_pool_churn),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

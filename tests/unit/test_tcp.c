@@ -1,0 +1,1640 @@
+/*
+ * Packet-in/packet-out tests of the TCP state machine: a segment goes in
+ * through the same glue as the worker's (tcp_harness.h), and the test
+ * checks the segments that would go out (flags, sequence and
+ * acknowledgment numbers, window, options, payload), the state, the
+ * verdict and the counters.  The per-state gauges are checked after every
+ * step by the harness.
+ */
+#include <stdio.h>
+
+#include "tcp_harness.h"
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+enum {
+	OPT_ALL = TT_OPT_MSS | TT_OPT_WSCALE | TT_OPT_SACK_OK | TT_OPT_TS,
+	TCB_OPTS = TT_TCB_TS | TT_TCB_SACK | TT_TCB_WS,
+	MSS_TS = 1448,	 /* 1460 less the 12 bytes of the timestamp option */
+	WND_SCALED = 511, /* 65535 >> 7: our window field once scaling is on */
+	NO_TS = -1000000,
+};
+
+static const char get_ka[] = "GET / HTTP/1.1\r\nHost: t\r\n\r\n";
+static const char get_10[] = "GET / HTTP/1.0\r\n\r\n";
+static const char get_close[] = "GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+
+static int setup(void **state)
+{
+	*state = h_new();
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	h_free(*state);
+	return 0;
+}
+
+static uint64_t ev(const struct harness *h, enum tt_counter c)
+{
+	return h->ctr.ev[c];
+}
+
+static uint64_t drops(const struct harness *h, enum tt_drop d)
+{
+	return h->ctr.drop[d];
+}
+
+static struct harness *connected(uint8_t app)
+{
+	struct harness *h = h_new();
+
+	h_connect(h, app);
+	return h;
+}
+
+static uint32_t iss1(const struct harness *h)
+{
+	return h->tcb.iss + 1;
+}
+
+/* Reassembles our payload by sequence number, as the peer would. */
+struct stream {
+	uint32_t base;
+	uint32_t len; /* highest byte received + 1 */
+	uint8_t *buf;
+	uint32_t cap;
+};
+
+static void stream_init(struct stream *s, uint32_t base, uint32_t cap)
+{
+	s->base = base;
+	s->len = 0;
+	s->cap = cap;
+	s->buf = calloc(1, cap);
+	assert_non_null(s->buf);
+}
+
+static void stream_take(struct stream *s, const struct harness *h)
+{
+	for (unsigned i = 0; i < h->n_tx; i++) {
+		uint32_t off = h->tx[i].a.seq - s->base;
+
+		if (h->tx[i].len == 0)
+			continue;
+		assert_true(off + h->tx[i].len <= s->cap);
+		memcpy(s->buf + off, h->tx[i].data, h->tx[i].len);
+		if (off + h->tx[i].len > s->len)
+			s->len = off + h->tx[i].len;
+	}
+}
+
+/* ---- LISTEN ---- */
+
+static void test_listen_syn_recv(void **state)
+{
+	static const struct {
+		const char *name;
+		bool conf_ts;
+		struct tt_tcp_opts syn;
+		uint8_t synack_opts;
+		uint16_t mss;
+		uint8_t snd_wscale, rcv_wscale, tcb_flags;
+	} cases[] = {
+	    {"all options", true, {.present = OPT_ALL, .wscale = 9, .mss = 1460}, OPT_ALL, MSS_TS,
+	     9, 7, TCB_OPTS},
+	    {"mss only", true, {.present = TT_OPT_MSS, .mss = 1000}, TT_OPT_MSS, 1000, 0, 0, 0},
+	    {"no options: 536", true, {.present = 0}, TT_OPT_MSS, 536, 0, 0, 0},
+	    {"timestamps off here", false,
+	     {.present = TT_OPT_MSS | TT_OPT_WSCALE | TT_OPT_TS, .wscale = 2, .mss = 1460},
+	     TT_OPT_MSS | TT_OPT_WSCALE, 1460, 2, 7, TT_TCB_WS},
+	    {"jumbo peer: our mss", true, {.present = TT_OPT_MSS | TT_OPT_TS, .mss = 9000},
+	     TT_OPT_MSS | TT_OPT_TS, MSS_TS, 0, 0, TT_TCB_TS},
+	    {"sack, scale 0", true,
+	     {.present = TT_OPT_MSS | TT_OPT_SACK_OK | TT_OPT_WSCALE, .wscale = 0, .mss = 1400},
+	     TT_OPT_MSS | TT_OPT_SACK_OK | TT_OPT_WSCALE, 1400, 0, 7, TT_TCB_SACK | TT_TCB_WS},
+	};
+
+	(void)state;
+	for (unsigned i = 0; i < ARRAY_LEN(cases); i++) {
+		struct harness *h = h_new();
+		const struct h_tx *x = &h->tx[0];
+
+		print_message("case: %s\n", cases[i].name);
+		h->conf.timestamps = cases[i].conf_ts;
+		h->peer.syn_opts = cases[i].syn;
+		h_send(h, TT_TCP_SYN, NULL, 0);
+		assert_int_equal(h->lv, TT_L_NEW_SYN_RECV);
+		assert_true(h->tcb_live);
+		assert_int_equal(h->tcb.state, TT_TCP_SYN_RECEIVED);
+		assert_int_equal(h->ctx.half_open, 1);
+		assert_int_equal(h->tcb.iss, tt_isn_make(&h->ctx.isn_secret, &h_flow,
+							 (uint64_t)H_T0_MS * 1000));
+		assert_int_equal(h->n_tx, 1);
+		h_expect(h, 0, TT_TCP_SYN | TT_TCP_ACK, h->tcb.iss, H_PEER_ISN + 1, 0);
+		assert_int_equal(x->a.wnd, 65535);
+		assert_int_equal(x->a.saddr, h_flow.daddr);
+		assert_int_equal(x->a.dport, h_flow.sport);
+		assert_int_equal(x->a.opts.present, cases[i].synack_opts);
+		assert_int_equal(x->a.opts.mss, 1460);
+		if (cases[i].synack_opts & TT_OPT_WSCALE)
+			assert_int_equal(x->a.opts.wscale, 7);
+		if (cases[i].synack_opts & TT_OPT_TS) {
+			assert_int_equal(x->a.opts.tsval, H_T0_MS);
+			assert_int_equal(x->a.opts.tsecr, H_PEER_TSVAL);
+		}
+		assert_int_equal(h->tcb.mss, cases[i].mss);
+		assert_int_equal(h->tcb.snd_wscale, cases[i].snd_wscale);
+		assert_int_equal(h->tcb.rcv_wscale, cases[i].rcv_wscale);
+		assert_int_equal(h->tcb.flags & TCB_OPTS, cases[i].tcb_flags);
+		assert_int_equal(h->tcb.snd_una, h->tcb.iss);
+		assert_int_equal(h->tcb.snd_nxt, iss1(h));
+		assert_int_equal(h->tcb.snd_max, iss1(h));
+		assert_int_equal(h->tcb.rcv_nxt, H_PEER_ISN + 1);
+		assert_int_equal(h->tcb.rcv_adv, H_PEER_ISN + 1 + 65535);
+		assert_int_equal(tt_tcp_deadline(&h->ctx, &h->tcb), H_T0_MS + 1000);
+		assert_int_equal(ev(h, TT_CTR_SYNACK_SENT), 1);
+		h_free(h);
+	}
+}
+
+static void test_listen_cookie(void **state)
+{
+	static const struct {
+		const char *name;
+		struct tt_tcp_opts syn;
+		uint8_t synack_opts;
+		uint16_t cookie_mss, mss;
+		uint8_t snd_wscale, rcv_wscale, tcb_flags;
+	} cases[] = {
+	    {"timestamps carry the options", {.present = OPT_ALL, .wscale = 9, .mss = 1400},
+	     OPT_ALL, 1380, 1368, 9, 7, TCB_OPTS},
+	    {"timestamps, no window scale",
+	     {.present = TT_OPT_MSS | TT_OPT_TS, .mss = 1460},
+	     TT_OPT_MSS | TT_OPT_TS, 1460, MSS_TS, 0, 0, TT_TCB_TS},
+	    {"no timestamps: mss only",
+	     {.present = TT_OPT_MSS | TT_OPT_WSCALE | TT_OPT_SACK_OK, .wscale = 9, .mss = 1460},
+	     TT_OPT_MSS, 1460, 1460, 0, 0, 0},
+	};
+
+	(void)state;
+	for (unsigned i = 0; i < ARRAY_LEN(cases); i++) {
+		struct harness *h = h_new();
+		const struct h_tx *x = &h->tx[0];
+		uint32_t cookie;
+
+		print_message("case: %s\n", cases[i].name);
+		h->conf.syncookies = TT_SYNCOOKIES_ALWAYS;
+		h->peer.syn_opts = cases[i].syn;
+		h->peer.ts = cases[i].syn.present & TT_OPT_TS;
+		h->listen_app = TT_APP_HTTP;
+		h_send(h, TT_TCP_SYN, NULL, 0);
+		assert_int_equal(h->lv, TT_L_SYNACK_COOKIE);
+		assert_false(h->tcb_live);
+		assert_int_equal(h->ctx.half_open, 0);
+		assert_int_equal(ev(h, TT_CTR_SYNCOOKIES_SENT), 1);
+		assert_int_equal(h->n_tx, 1);
+		cookie = x->a.seq;
+		h_expect(h, 0, TT_TCP_SYN | TT_TCP_ACK, cookie, H_PEER_ISN + 1, 0);
+		assert_int_equal(x->a.opts.present, cases[i].synack_opts);
+		assert_int_equal(x->a.opts.mss, 1460);
+		if (cases[i].synack_opts & TT_OPT_WSCALE)
+			assert_int_equal(x->a.opts.wscale, 7);
+		if (cases[i].synack_opts & TT_OPT_TS) {
+			assert_true(x->a.opts.tsval <= H_T0_MS && H_T0_MS - x->a.opts.tsval < 64);
+			assert_int_equal(x->a.opts.tsecr, H_PEER_TSVAL);
+		}
+
+		/* The third segment of the handshake carries the request. */
+		h->ctx.now_ms += 40;
+		h->peer.ack = h->peer.rcv_max;
+		h->peer.wnd = 1000;
+		h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, get_ka);
+		assert_int_equal(h->lv, TT_L_NEW_COOKIE);
+		assert_int_equal(h->lr.mss, cases[i].cookie_mss);
+		assert_true(h->tcb_live);
+		assert_int_equal(h->tcb.state, TT_TCP_ESTABLISHED);
+		assert_int_equal(h->tcb.iss, cookie);
+		assert_int_equal(h->tcb.irs, H_PEER_ISN);
+		assert_int_equal(h->tcb.mss, cases[i].mss);
+		assert_int_equal(h->tcb.snd_wscale, cases[i].snd_wscale);
+		assert_int_equal(h->tcb.rcv_wscale, cases[i].rcv_wscale);
+		assert_int_equal(h->tcb.flags & TCB_OPTS, cases[i].tcb_flags);
+		assert_int_equal(h->tcb.snd_wnd, 1000u << cases[i].snd_wscale);
+		assert_int_equal(ev(h, TT_CTR_SYNCOOKIES_VALIDATED), 1);
+		assert_int_equal(ev(h, TT_CTR_CONN_OPENED), 1);
+		assert_int_equal(h->n_tx, 1);
+		h_expect(h, 0, TT_TCP_ACK | TT_TCP_PSH, cookie + 1, h->peer.nxt,
+			 h->http.keep_alive_len);
+		assert_memory_equal(x->data, h->http.keep_alive, h->http.keep_alive_len);
+		h_free(h);
+	}
+}
+
+static void test_listen_bad_cookie(void **state)
+{
+	static const struct {
+		const char *name;
+		enum tt_syncookie_mode mode;
+		uint64_t age_ms; /* between the cookie SYN-ACK and the ACK */
+		uint32_t ack_delta;
+		enum tt_drop reason;
+		unsigned failed;
+	} cases[] = {
+	    {"forged, auto", TT_SYNCOOKIES_AUTO, 0, 0x5a5a5a5a, TT_DROP_SYNCOOKIE_BAD, 1},
+	    {"forged, always", TT_SYNCOOKIES_ALWAYS, 0, 0x5a5a5a5a, TT_DROP_SYNCOOKIE_BAD, 1},
+	    {"expired", TT_SYNCOOKIES_ALWAYS, 3 * TT_SYNCOOKIE_PERIOD_MS, 0,
+	     TT_DROP_SYNCOOKIE_EXPIRED, 1},
+	    {"cookies off", TT_SYNCOOKIES_OFF, 0, 0, TT_DROP_TCP_NO_CONN, 0},
+	};
+
+	(void)state;
+	for (unsigned i = 0; i < ARRAY_LEN(cases); i++) {
+		struct harness *h = h_new();
+		struct tt_listen_result r;
+		uint32_t ack;
+
+		print_message("case: %s\n", cases[i].name);
+		h->conf.syncookies = TT_SYNCOOKIES_ALWAYS;
+		h_send(h, TT_TCP_SYN, NULL, 0);
+		assert_int_equal(h->lv, TT_L_SYNACK_COOKIE);
+		h->conf.syncookies = cases[i].mode;
+		h->ctx.now_ms += cases[i].age_ms;
+		ack = h->peer.rcv_max + cases[i].ack_delta;
+		h->peer.ack = ack;
+		h_send(h, TT_TCP_ACK, NULL, 0);
+		assert_int_equal(h->lv, TT_L_RST);
+		assert_int_equal(h->lr.reason, cases[i].reason);
+		assert_false(h->tcb_live);
+		assert_int_equal(ev(h, TT_CTR_SYNCOOKIES_FAILED), cases[i].failed);
+		assert_int_equal(ev(h, TT_CTR_SYNCOOKIES_VALIDATED), 0);
+		assert_int_equal(h->n_tx, 1);
+		h_expect(h, 0, TT_TCP_RST, ack, 0, 0);
+		/* The listener keeps nothing: the same check gives the same answer. */
+		assert_int_equal(tt_tcp_listen(&h->ctx, &h_flow,
+					       &(struct tt_tcp_seg){.seq = h->peer.nxt,
+								    .ack = ack,
+								    .flags = TT_TCP_ACK},
+					       &r),
+				 TT_L_RST);
+		h_free(h);
+	}
+}
+
+static void test_listen_no_conn_segments(void **state)
+{
+	static const struct {
+		const char *name;
+		uint8_t flags;
+		enum tt_listen_verdict want;
+		enum tt_drop reason;
+	} cases[] = {
+	    {"RST", TT_TCP_RST, TT_L_DROP, TT_DROP_TCP_NO_CONN},
+	    {"RST+ACK", TT_TCP_RST | TT_TCP_ACK, TT_L_DROP, TT_DROP_TCP_NO_CONN},
+	    {"FIN without ACK", TT_TCP_FIN, TT_L_DROP, TT_DROP_TCP_FLAGS},
+	    {"no flags", 0, TT_L_DROP, TT_DROP_TCP_FLAGS},
+	    {"SYN+ACK", TT_TCP_SYN | TT_TCP_ACK, TT_L_RST, TT_DROP_TCP_NO_CONN},
+	};
+
+	(void)state;
+	for (unsigned i = 0; i < ARRAY_LEN(cases); i++) {
+		struct harness *h = h_new();
+
+		print_message("case: %s\n", cases[i].name);
+		h->conf.syncookies = TT_SYNCOOKIES_AUTO;
+		h->peer.ack = 0x77777777;
+		h_send(h, cases[i].flags, NULL, 0);
+		assert_int_equal(h->lv, cases[i].want);
+		assert_int_equal(h->lr.reason, cases[i].reason);
+		assert_int_equal(h->n_tx, cases[i].want == TT_L_RST ? 1 : 0);
+		if (cases[i].want == TT_L_RST)
+			h_expect(h, 0, TT_TCP_RST, 0x77777777, 0, 0);
+		assert_false(h->tcb_live);
+		h_free(h);
+	}
+}
+
+/* Which SYNs get state: by mode, and in auto mode by the half-open count. */
+static void test_listen_cookie_modes(void **state)
+{
+	static const struct tt_flow4 other = {
+	    .saddr = 0x0a000003, .daddr = 0x0a000001, .sport = 40001, .dport = 80};
+	static const struct {
+		const char *name;
+		enum tt_syncookie_mode mode;
+		uint32_t threshold;
+		enum tt_listen_verdict first, second;
+	} cases[] = {
+	    {"off", TT_SYNCOOKIES_OFF, 0, TT_L_NEW_SYN_RECV, TT_L_NEW_SYN_RECV},
+	    {"auto, below threshold", TT_SYNCOOKIES_AUTO, 2, TT_L_NEW_SYN_RECV,
+	     TT_L_NEW_SYN_RECV},
+	    {"auto, threshold reached", TT_SYNCOOKIES_AUTO, 1, TT_L_NEW_SYN_RECV,
+	     TT_L_SYNACK_COOKIE},
+	    {"always", TT_SYNCOOKIES_ALWAYS, 1024, TT_L_SYNACK_COOKIE, TT_L_SYNACK_COOKIE},
+	};
+
+	(void)state;
+	for (unsigned i = 0; i < ARRAY_LEN(cases); i++) {
+		struct harness *h = h_new();
+		struct tt_listen_result r;
+		struct tt_tcp_seg syn;
+
+		print_message("case: %s\n", cases[i].name);
+		h->conf.syncookies = cases[i].mode;
+		h->conf.syncookie_threshold = cases[i].threshold;
+		syn = h_seg(h, TT_TCP_SYN, NULL, 0);
+		h_send(h, TT_TCP_SYN, NULL, 0);
+		assert_int_equal(h->lv, cases[i].first);
+		assert_int_equal(tt_tcp_listen(&h->ctx, &other, &syn, &r), cases[i].second);
+		h_free(h);
+	}
+}
+
+static void test_rst_reply(void **state)
+{
+	static const struct {
+		uint8_t flags;
+		uint32_t seq, ack, len;
+		uint32_t want_seq, want_ack;
+		uint8_t want_flags;
+	} cases[] = {
+	    {TT_TCP_ACK, 100, 5000, 0, 5000, 0, TT_TCP_RST},
+	    {TT_TCP_ACK | TT_TCP_PSH, 100, 7, 10, 7, 0, TT_TCP_RST},
+	    {TT_TCP_ACK | TT_TCP_FIN, 100, 9, 0, 9, 0, TT_TCP_RST},
+	    {TT_TCP_SYN, 100, 0, 0, 0, 101, TT_TCP_RST | TT_TCP_ACK},
+	    {TT_TCP_SYN, 0xffffffff, 0, 0, 0, 0, TT_TCP_RST | TT_TCP_ACK},
+	    {TT_TCP_SYN, 100, 0, 5, 0, 106, TT_TCP_RST | TT_TCP_ACK},
+	    {TT_TCP_FIN, 100, 0, 0, 0, 101, TT_TCP_RST | TT_TCP_ACK},
+	    {TT_TCP_FIN | TT_TCP_PSH, 100, 0, 10, 0, 111, TT_TCP_RST | TT_TCP_ACK},
+	    {TT_TCP_PSH, 0xfffffffb, 0, 10, 0, 5, TT_TCP_RST | TT_TCP_ACK},
+	    {0, 100, 0, 0, 0, 100, TT_TCP_RST | TT_TCP_ACK},
+	};
+
+	(void)state;
+	for (unsigned i = 0; i < ARRAY_LEN(cases); i++) {
+		struct tt_tcp_seg s = {
+		    .seq = cases[i].seq, .ack = cases[i].ack, .len = cases[i].len,
+		    .flags = cases[i].flags};
+		uint32_t seq = 1, ack = 1;
+		uint8_t flags = 0;
+
+		tt_tcp_rst_reply(&s, &seq, &ack, &flags);
+		assert_int_equal(seq, cases[i].want_seq);
+		assert_int_equal(ack, cases[i].want_ack);
+		assert_int_equal(flags, cases[i].want_flags);
+	}
+}
+
+/* ---- SYN-RECEIVED ---- */
+
+static void test_synrecv_syn_again(void **state)
+{
+	struct harness *h = *state;
+
+	h_send(h, TT_TCP_SYN, NULL, 0);
+	h->peer.nxt = H_PEER_ISN; /* our SYN-ACK was lost: the same SYN again */
+	h->ctx.now_ms += 300;
+	h_send(h, TT_TCP_SYN, NULL, 0);
+	assert_int_equal(h->v, TT_V_KEEP);
+	assert_int_equal(h->tcb.state, TT_TCP_SYN_RECEIVED);
+	assert_int_equal(h->n_tx, 1);
+	h_expect(h, 0, TT_TCP_SYN | TT_TCP_ACK, h->tcb.iss, H_PEER_ISN + 1, 0);
+	assert_int_equal(h->tx[0].a.opts.present, OPT_ALL);
+	assert_int_equal(h->tx[0].a.opts.tsval, H_T0_MS + 300);
+}
+
+static void test_synrecv_other_syn(void **state)
+{
+	struct harness *h = *state;
+	uint32_t iss;
+
+	h_send(h, TT_TCP_SYN, NULL, 0);
+	iss = h->tcb.iss;
+	h->peer.nxt = H_PEER_ISN + 1000000; /* an old duplicate from another incarnation */
+	h_send(h, TT_TCP_SYN, NULL, 0);
+	assert_int_equal(h->v, TT_V_FREE);
+	assert_false(h->tcb_live);
+	assert_int_equal(h->n_tx, 1);
+	h_expect(h, 0, TT_TCP_RST | TT_TCP_ACK, iss + 1, H_PEER_ISN + 1, 0);
+	assert_int_equal(ev(h, TT_CTR_RST_SENT), 1);
+	assert_int_equal(h->ctx.half_open, 0);
+}
+
+static void test_synrecv_bad_ack(void **state)
+{
+	static const int32_t delta[] = {-1, 1, 100000, -70000};
+
+	(void)state;
+	for (unsigned i = 0; i < ARRAY_LEN(delta); i++) {
+		struct harness *h = h_new();
+		uint32_t ack;
+
+		h_send(h, TT_TCP_SYN, NULL, 0);
+		ack = iss1(h) + (uint32_t)delta[i];
+		h->peer.ack = ack;
+		h_send(h, TT_TCP_ACK, NULL, 0);
+		assert_int_equal(h->v, TT_V_KEEP);
+		assert_int_equal(h->tcb.state, TT_TCP_SYN_RECEIVED);
+		assert_int_equal(h->n_tx, 1);
+		h_expect(h, 0, TT_TCP_RST, ack, 0, 0);
+		assert_int_equal(drops(h, TT_DROP_TCP_BAD_ACK), 1);
+		assert_int_equal(ev(h, TT_CTR_RST_SENT), 1);
+		assert_int_equal(ev(h, TT_CTR_CONN_OPENED), 0);
+		h_free(h);
+	}
+}
+
+/* RFC 9293 3.10.7.4: the sequence number is checked first, in SYN-RECEIVED too. */
+static void test_synrecv_ack_out_of_window(void **state)
+{
+	static const int32_t delta[] = {-100, 65535, 0x40000000};
+
+	(void)state;
+	for (unsigned i = 0; i < ARRAY_LEN(delta); i++) {
+		struct harness *h = h_new();
+
+		h_send(h, TT_TCP_SYN, NULL, 0);
+		h->peer.ack = h->peer.rcv_max;
+		h->peer.nxt += (uint32_t)delta[i];
+		h_send_str(h, TT_TCP_ACK, "data");
+		assert_int_equal(h->v, TT_V_KEEP);
+		assert_int_equal(h->tcb.state, TT_TCP_SYN_RECEIVED);
+		assert_int_equal(h->app.opens, 0);
+		assert_int_equal(h->app.rx_len, 0);
+		assert_int_equal(h->n_tx, 1);
+		h_expect(h, 0, TT_TCP_ACK, iss1(h), H_PEER_ISN + 1, 0);
+		assert_int_equal(drops(h, TT_DROP_TCP_OUT_OF_WINDOW), 1);
+		h_free(h);
+	}
+}
+
+static void test_synrecv_ack_with_request(void **state)
+{
+	struct harness *h = *state;
+
+	h->listen_app = TT_APP_HTTP;
+	h_send(h, TT_TCP_SYN, NULL, 0);
+	h->peer.ack = h->peer.rcv_max;
+	h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, get_ka);
+	assert_int_equal(h->tcb.state, TT_TCP_ESTABLISHED);
+	assert_int_equal(h->ctx.half_open, 0);
+	assert_int_equal(ev(h, TT_CTR_CONN_OPENED), 1);
+	assert_int_equal(ev(h, TT_CTR_HTTP_REQUESTS), 1);
+	assert_int_equal(h->n_tx, 1);
+	h_expect(h, 0, TT_TCP_ACK | TT_TCP_PSH, iss1(h), H_PEER_ISN + 1 + strlen(get_ka),
+		 h->http.keep_alive_len);
+	assert_memory_equal(h->tx[0].data, h->http.keep_alive, h->http.keep_alive_len);
+	assert_int_equal(h->tx[0].a.wnd, WND_SCALED);
+	assert_int_equal(h->tx[0].a.opts.present, TT_OPT_TS);
+	assert_int_equal(h->tx[0].a.opts.tsecr, H_PEER_TSVAL + 1);
+	assert_int_equal(h->tcb.snd_wnd, 512u << 7);
+}
+
+static void test_synrecv_ack_with_data(void **state)
+{
+	struct harness *h = *state;
+
+	h_send(h, TT_TCP_SYN, NULL, 0);
+	h->peer.ack = h->peer.rcv_max;
+	h_send_str(h, TT_TCP_ACK, "hello");
+	assert_int_equal(h->tcb.state, TT_TCP_ESTABLISHED);
+	assert_int_equal(h->app.opens, 1);
+	assert_int_equal(h->app.rx_len, 5);
+	assert_memory_equal(h->app.rx, "hello", 5);
+	assert_int_equal(h->n_tx, 1);
+	h_expect(h, 0, TT_TCP_ACK, iss1(h), H_PEER_ISN + 6, 0);
+}
+
+static void test_synrecv_rst(void **state)
+{
+	static const struct {
+		int32_t delta; /* from RCV.NXT */
+		enum tt_tcp_verdict want;
+	} cases[] = {{0, TT_V_FREE}, {100, TT_V_KEEP}, {-1, TT_V_KEEP}};
+
+	(void)state;
+	for (unsigned i = 0; i < ARRAY_LEN(cases); i++) {
+		struct harness *h = h_new();
+
+		h_send(h, TT_TCP_SYN, NULL, 0);
+		h->peer.nxt += (uint32_t)cases[i].delta;
+		h_send(h, TT_TCP_RST, NULL, 0);
+		assert_int_equal(h->v, cases[i].want);
+		assert_int_equal(h->n_tx, 0);
+		assert_int_equal(ev(h, TT_CTR_CONN_RESET_RX), cases[i].want == TT_V_FREE);
+		assert_int_equal(h->tcb_live, cases[i].want == TT_V_KEEP);
+		h_free(h);
+	}
+}
+
+/* Every fire: when it happens (ms after the SYN) and the RTO it leaves. */
+static void fire_synacks(struct harness *h, const uint32_t *at, const uint32_t *rto, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		h_fire(h);
+		assert_int_equal(h->ctx.now_ms, H_T0_MS + at[i]);
+		assert_int_equal(h->v, TT_V_KEEP);
+		assert_int_equal(h->n_tx, 1);
+		h_expect(h, 0, TT_TCP_SYN | TT_TCP_ACK, h->tcb.iss, H_PEER_ISN + 1, 0);
+		assert_int_equal(h->tx[0].a.opts.present, OPT_ALL);
+		assert_int_equal(h->tcb.rto_ms, rto[i]);
+		assert_int_equal(ev(h, TT_CTR_RETRANSMITS), i + 1);
+	}
+}
+
+static void test_synrecv_retransmit(void **state)
+{
+	static const uint32_t at[] = {1000, 3000, 7000};
+	static const uint32_t rto[] = {2000, 4000, 8000};
+	struct harness *h = *state;
+
+	h->conf.syn_retries = 3;
+	h_send(h, TT_TCP_SYN, NULL, 0);
+	fire_synacks(h, at, rto, ARRAY_LEN(at));
+	h_fire(h);
+	assert_int_equal(h->ctx.now_ms, H_T0_MS + 15000);
+	assert_int_equal(h->v, TT_V_FREE);
+	assert_int_equal(h->n_tx, 0);
+	assert_int_equal(ev(h, TT_CTR_CONN_RETRIES_EXHAUSTED), 1);
+	assert_int_equal(ev(h, TT_CTR_CONN_TIMEOUT), 0);
+	assert_int_equal(ev(h, TT_CTR_RST_SENT), 0);
+}
+
+static void test_synrecv_timeout_bound(void **state)
+{
+	static const uint32_t at[] = {1000, 3000, 7000, 15000};
+	static const uint32_t rto[] = {2000, 4000, 8000, 16000};
+	struct harness *h = *state;
+
+	h_send(h, TT_TCP_SYN, NULL, 0);
+	fire_synacks(h, at, rto, ARRAY_LEN(at));
+	/* The next retransmission (31 s) comes after syn_recv_timeout (30 s). */
+	h_fire(h);
+	assert_int_equal(h->ctx.now_ms, H_T0_MS + 30000);
+	assert_int_equal(h->v, TT_V_FREE);
+	assert_int_equal(h->n_tx, 0);
+	assert_int_equal(ev(h, TT_CTR_CONN_TIMEOUT), 1);
+	assert_int_equal(ev(h, TT_CTR_CONN_RETRIES_EXHAUSTED), 0);
+}
+
+/* ---- ESTABLISHED ---- */
+
+static void test_est_data_acked(void **state)
+{
+	static const uint32_t sizes[] = {1, 100, MSS_TS, 7};
+	static uint8_t data[MSS_TS];
+	struct harness *h = *state;
+	uint32_t total = 0;
+
+	for (uint32_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 7);
+	h_connect(h, H_APP_REC);
+	for (unsigned i = 0; i < ARRAY_LEN(sizes); i++) {
+		h->ctx.now_ms += 10;
+		h_send(h, TT_TCP_ACK | TT_TCP_PSH, data, sizes[i]);
+		total += sizes[i];
+		assert_int_equal(h->n_tx, 1);
+		h_expect(h, 0, TT_TCP_ACK, iss1(h), H_PEER_ISN + 1 + total, 0);
+		assert_int_equal(h->tx[0].a.wnd, WND_SCALED);
+		assert_int_equal(h->tx[0].a.opts.present, TT_OPT_TS);
+		assert_int_equal(h->tx[0].a.opts.tsval, h->ctx.now_ms);
+		assert_int_equal(h->tx[0].a.opts.tsecr, h->peer.tsval - 1);
+		assert_int_equal(h->app.rx_len, total);
+		assert_memory_equal(h->app.rx + total - sizes[i], data, sizes[i]);
+		assert_int_equal(h->tcb.rcv_nxt, H_PEER_ISN + 1 + total);
+	}
+	assert_int_equal(ev(h, TT_CTR_APP_RX_BYTES), total);
+}
+
+static void test_est_http_response(void **state)
+{
+	struct harness *h = *state;
+	char two[2 * sizeof(get_ka)];
+	uint32_t len = h->http.keep_alive_len;
+
+	h_connect(h, TT_APP_HTTP);
+	h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, get_ka);
+	assert_int_equal(h->n_tx, 1);
+	h_expect(h, 0, TT_TCP_ACK | TT_TCP_PSH, iss1(h), h->peer.nxt, len);
+	assert_memory_equal(h->tx[0].data, h->http.keep_alive, len);
+	assert_int_equal(h->tcb.snd_max, iss1(h) + len);
+	assert_int_equal(tt_tcp_deadline(&h->ctx, &h->tcb), h->ctx.now_ms + 1000);
+	h_ack_all(h);
+	assert_int_equal(h->n_tx, 0);
+	assert_int_equal(h->tcb.snd_una, iss1(h) + len);
+	assert_int_equal(h->tcb.rto_deadline_ms, 0);
+
+	/* Two pipelined requests in one segment: both answers in one segment. */
+	snprintf(two, sizeof(two), "%s%s", get_ka, get_ka);
+	h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, two);
+	assert_int_equal(ev(h, TT_CTR_HTTP_REQUESTS), 3);
+	assert_int_equal(h->n_tx, 1);
+	h_expect(h, 0, TT_TCP_ACK | TT_TCP_PSH, iss1(h) + len, h->peer.nxt, 2 * len);
+	assert_memory_equal(h->tx[0].data, h->http.keep_alive, len);
+	assert_memory_equal(h->tx[0].data + len, h->http.keep_alive, len);
+}
+
+static void expect_full_segments(const struct harness *h, unsigned n, uint32_t first_seq)
+{
+	assert_int_equal(h->n_tx, n);
+	for (unsigned i = 0; i < n; i++)
+		h_expect(h, i, TT_TCP_ACK, first_seq + i * MSS_TS, h->tcb.rcv_nxt, MSS_TS);
+}
+
+/* Segmented at MSS - 12, ten segments of initial window, more as ACKs arrive. */
+static void test_est_large_response(void **state)
+{
+	struct harness *h = *state;
+	uint32_t len, left, n;
+	struct stream s;
+
+	h_http_body(h, 30000);
+	len = h->http.keep_alive_len;
+	h_connect(h, TT_APP_HTTP);
+	stream_init(&s, iss1(h), len);
+	h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, get_ka);
+	assert_int_equal(h->tcb.cwnd, 10 * MSS_TS);
+	expect_full_segments(h, 10, iss1(h));
+	stream_take(&s, h);
+
+	/* Two segments acknowledged: slow start adds one MSS, three segments fit. */
+	h->peer.ack = iss1(h) + 2 * MSS_TS;
+	h_send(h, TT_TCP_ACK, NULL, 0);
+	assert_int_equal(h->tcb.cwnd, 11 * MSS_TS);
+	expect_full_segments(h, 3, iss1(h) + 10 * MSS_TS);
+	stream_take(&s, h);
+
+	h_ack_all(h);
+	left = len - 13 * MSS_TS;
+	n = (left + MSS_TS - 1) / MSS_TS;
+	assert_true(n <= 12);
+	assert_int_equal(h->n_tx, n);
+	for (unsigned i = 0; i + 1 < n; i++)
+		h_expect(h, i, TT_TCP_ACK, iss1(h) + (13 + i) * MSS_TS, h->tcb.rcv_nxt, MSS_TS);
+	h_expect(h, n - 1, TT_TCP_ACK | TT_TCP_PSH, iss1(h) + (12 + n) * MSS_TS, h->tcb.rcv_nxt,
+		 left - (n - 1) * MSS_TS);
+	stream_take(&s, h);
+	assert_int_equal(s.len, len);
+	assert_memory_equal(s.buf, h->http.keep_alive, len);
+	assert_int_equal(ev(h, TT_CTR_APP_TX_BYTES), len);
+	h_ack_all(h);
+	assert_int_equal(h->n_tx, 0);
+	assert_int_equal(h->tcb.sndq.bytes, 0);
+	free(s.buf);
+}
+
+static void test_est_peer_window(void **state)
+{
+	struct harness *h = *state;
+
+	h_http_body(h, 30000);
+	h->peer.wnd = 16; /* 2048 bytes with the peer's scale of 7 */
+	h_connect(h, TT_APP_HTTP);
+	assert_int_equal(h->tcb.snd_wnd, 2048);
+	h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, get_ka);
+	/* 600 more bytes would fit, but a runt while data is in flight is silly-window. */
+	expect_full_segments(h, 1, iss1(h));
+	h_ack_all(h);
+	expect_full_segments(h, 1, iss1(h) + MSS_TS);
+	h->peer.wnd = 64;
+	h_ack_all(h);
+	assert_int_equal(h->tcb.snd_wnd, 8192);
+	expect_full_segments(h, 5, iss1(h) + 2 * MSS_TS);
+}
+
+static void test_est_out_of_order(void **state)
+{
+	static const char text[] = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOP";
+	struct harness *h = *state;
+	struct tt_tcp_seg s;
+
+	h_connect(h, H_APP_REC);
+	s = h_seg(h, TT_TCP_ACK, text + 20, 20);
+	s.seq += 20;
+	h_rx(h, &s, &h->scratch);
+	assert_int_equal(h->n_tx, 1);
+	h_expect(h, 0, TT_TCP_ACK, iss1(h), H_PEER_ISN + 1, 0);
+	assert_int_equal(h->app.rx_len, 0);
+	assert_int_equal(ev(h, TT_CTR_DUP_ACKS_SENT), 1);
+
+	h_send(h, TT_TCP_ACK, text, 20);
+	h_expect(h, 0, TT_TCP_ACK, iss1(h), H_PEER_ISN + 21, 0);
+	/* Nothing was kept from the early segment: its retransmission fills in. */
+	h_send(h, TT_TCP_ACK, text + 20, 20);
+	h_expect(h, 0, TT_TCP_ACK, iss1(h), H_PEER_ISN + 41, 0);
+	assert_int_equal(h->app.rx_len, 40);
+	assert_memory_equal(h->app.rx, text, 40);
+}
+
+static void test_est_old_data(void **state)
+{
+	static const char text[] = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOP";
+	struct harness *h = *state;
+	struct tt_tcp_seg s;
+
+	h_connect(h, H_APP_REC);
+	h_send(h, TT_TCP_ACK, text, 30);
+	/* An old duplicate: ACK, deliver nothing. */
+	s = h_seg(h, TT_TCP_ACK, text, 30);
+	s.seq = H_PEER_ISN + 1;
+	h_rx(h, &s, &h->scratch);
+	assert_int_equal(h->n_tx, 1);
+	h_expect(h, 0, TT_TCP_ACK, iss1(h), H_PEER_ISN + 31, 0);
+	assert_int_equal(h->app.rx_len, 30);
+	assert_int_equal(drops(h, TT_DROP_TCP_OUT_OF_WINDOW), 1);
+	/* Half old, half new: only the new half goes up. */
+	s = h_seg(h, TT_TCP_ACK, text + 20, 20);
+	s.seq = H_PEER_ISN + 21;
+	h_rx(h, &s, &h->scratch);
+	assert_int_equal(h->n_tx, 1);
+	h_expect(h, 0, TT_TCP_ACK, iss1(h), H_PEER_ISN + 41, 0);
+	assert_int_equal(h->app.rx_len, 40);
+	assert_memory_equal(h->app.rx, text, 40);
+}
+
+static void test_est_window_trim(void **state)
+{
+	static uint8_t big[5000];
+	struct harness *h = *state;
+
+	memset(big, 'z', sizeof(big));
+	h->conf.rcv_window = 4096;
+	h_peer_plain(h, 1460);
+	h_connect(h, H_APP_REC);
+	assert_int_equal(h->tcb.rcv_wscale, 0);
+	/* 5000 bytes and a FIN into a 4096-byte window: the tail and the FIN are cut. */
+	h_send(h, TT_TCP_ACK | TT_TCP_FIN, big, sizeof(big));
+	assert_int_equal(h->app.rx_len, 4096);
+	assert_int_equal(h->app.fins, 0);
+	assert_int_equal(h->tcb.state, TT_TCP_ESTABLISHED);
+	assert_int_equal(h->n_tx, 1);
+	h_expect(h, 0, TT_TCP_ACK, iss1(h), H_PEER_ISN + 1 + 4096, 0);
+	assert_int_equal(h->tx[0].a.wnd, 4096);
+	assert_int_equal(h->tx[0].a.opts.present, 0);
+}
+
+static void test_est_paws(void **state)
+{
+	struct harness *h = *state;
+	struct tt_tcp_seg s;
+	uint32_t recent;
+
+	h_connect(h, H_APP_REC);
+	h_send_str(h, TT_TCP_ACK, "0123456789");
+	recent = h->tcb.ts_recent;
+	assert_int_equal(recent, h->peer.tsval - 1);
+	s = h_seg(h, TT_TCP_ACK, "abcdefghij", 10);
+	s.opts.tsval = recent - 1;
+	h_rx(h, &s, &h->scratch);
+	assert_int_equal(h->v, TT_V_KEEP);
+	assert_int_equal(h->n_tx, 1);
+	h_expect(h, 0, TT_TCP_ACK, iss1(h), H_PEER_ISN + 11, 0);
+	assert_int_equal(h->app.rx_len, 10);
+	assert_int_equal(drops(h, TT_DROP_TCP_PAWS), 1);
+	assert_int_equal(h->tcb.ts_recent, recent);
+	/* The same timestamp again is not older: accepted. */
+	s.opts.tsval = recent;
+	h_rx(h, &s, &h->scratch);
+	h_expect(h, 0, TT_TCP_ACK, iss1(h), H_PEER_ISN + 21, 0);
+	assert_int_equal(h->app.rx_len, 20);
+}
+
+/* RFC 5961 3.2. */
+static void test_est_rst(void **state)
+{
+	static const struct {
+		const char *name;
+		uint8_t flags;
+		int32_t delta; /* from RCV.NXT */
+		int32_t ts_delta;
+		enum tt_tcp_verdict want;
+		unsigned acks;
+		enum tt_drop drop;
+	} cases[] = {
+	    {"exact", TT_TCP_RST, 0, 0, TT_V_FREE, 0, TT_DROP_COUNT},
+	    {"exact with ACK", TT_TCP_RST | TT_TCP_ACK, 0, 0, TT_V_FREE, 0, TT_DROP_COUNT},
+	    {"exact, old timestamp", TT_TCP_RST, 0, -100, TT_V_FREE, 0, TT_DROP_COUNT},
+	    {"in window", TT_TCP_RST, 1000, 0, TT_V_KEEP, 1, TT_DROP_COUNT},
+	    {"last byte of window", TT_TCP_RST, 65534, 0, TT_V_KEEP, 1, TT_DROP_COUNT},
+	    {"right of window", TT_TCP_RST, 65535, 0, TT_V_KEEP, 0, TT_DROP_TCP_OUT_OF_WINDOW},
+	    {"left of window", TT_TCP_RST, -1, 0, TT_V_KEEP, 0, TT_DROP_TCP_OUT_OF_WINDOW},
+	};
+
+	(void)state;
+	for (unsigned i = 0; i < ARRAY_LEN(cases); i++) {
+		struct harness *h = connected(H_APP_REC);
+		struct tt_tcp_seg s = h_seg(h, cases[i].flags, NULL, 0);
+
+		print_message("case: %s\n", cases[i].name);
+		s.seq += (uint32_t)cases[i].delta;
+		s.opts.tsval += (uint32_t)cases[i].ts_delta;
+		h_rx(h, &s, &h->scratch);
+		assert_int_equal(h->v, cases[i].want);
+		assert_int_equal(h->n_tx, cases[i].acks);
+		if (cases[i].acks)
+			h_expect(h, 0, TT_TCP_ACK, iss1(h), H_PEER_ISN + 1, 0);
+		assert_int_equal(ev(h, TT_CTR_CHALLENGE_ACKS), cases[i].acks);
+		assert_int_equal(ev(h, TT_CTR_CONN_RESET_RX), cases[i].want == TT_V_FREE);
+		if (cases[i].drop != TT_DROP_COUNT)
+			assert_int_equal(drops(h, cases[i].drop), 1);
+		if (cases[i].want == TT_V_KEEP)
+			assert_int_equal(h->tcb.state, TT_TCP_ESTABLISHED);
+		h_free(h);
+	}
+}
+
+/* RFC 5961 4.2: a SYN on a synchronized connection only earns an ACK. */
+static void test_est_syn(void **state)
+{
+	static const struct {
+		const char *name;
+		int32_t delta;
+		unsigned challenges;
+	} cases[] = {
+	    {"at RCV.NXT", 0, 1},
+	    {"inside the window", 5000, 1},
+	    {"the original SYN", -1, 0},
+	    {"far away", 0x40000000, 0},
+	};
+
+	(void)state;
+	for (unsigned i = 0; i < ARRAY_LEN(cases); i++) {
+		struct harness *h = connected(H_APP_REC);
+		struct tt_tcp_seg s = h_seg(h, TT_TCP_SYN, NULL, 0);
+
+		print_message("case: %s\n", cases[i].name);
+		s.seq += (uint32_t)cases[i].delta;
+		s.opts.tsval = h->peer.tsval;
+		h_rx(h, &s, &h->scratch);
+		assert_int_equal(h->v, TT_V_KEEP);
+		assert_int_equal(h->tcb.state, TT_TCP_ESTABLISHED);
+		assert_int_equal(h->n_tx, 1);
+		h_expect(h, 0, TT_TCP_ACK, iss1(h), H_PEER_ISN + 1, 0);
+		assert_int_equal(ev(h, TT_CTR_CHALLENGE_ACKS), cases[i].challenges);
+		assert_int_equal(h->app.opens, 1);
+		h_free(h);
+	}
+}
+
+/* RFC 5961 5.2: acceptable ACKs lie in [SND.UNA - MAX.SND.WND, SND.MAX]. */
+static void test_est_bad_ack(void **state)
+{
+	static const int32_t delta[] = {1, 1000, -70000};
+
+	(void)state;
+	for (unsigned i = 0; i < ARRAY_LEN(delta); i++) {
+		struct harness *h = connected(H_APP_REC);
+
+		h->peer.ack = h->tcb.snd_max + (uint32_t)delta[i];
+		h_send_str(h, TT_TCP_ACK, "data");
+		assert_int_equal(h->v, TT_V_KEEP);
+		assert_int_equal(h->n_tx, 1);
+		h_expect(h, 0, TT_TCP_ACK, iss1(h), H_PEER_ISN + 1, 0);
+		assert_int_equal(h->app.rx_len, 0);
+		assert_int_equal(h->tcb.snd_una, iss1(h));
+		assert_int_equal(drops(h, TT_DROP_TCP_BAD_ACK), 1);
+		h_free(h);
+	}
+}
+
+/* ---- retransmission ---- */
+
+static void test_rto_go_back_n(void **state)
+{
+	struct harness *h = *state;
+	uint32_t len, max;
+
+	h_http_body(h, 5000);
+	len = h->http.keep_alive_len;
+	h_connect(h, TT_APP_HTTP);
+	h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, get_ka);
+	assert_int_equal(h->n_tx, 4);
+	max = h->tcb.snd_max;
+	assert_int_equal(max, iss1(h) + len);
+
+	h_fire(h);
+	assert_int_equal(h->ctx.now_ms, H_T0_MS + 1000);
+	assert_int_equal(h->v, TT_V_KEEP);
+	expect_full_segments(h, 1, iss1(h));
+	assert_memory_equal(h->tx[0].data, h->http.keep_alive, MSS_TS);
+	assert_int_equal(h->tcb.cwnd, MSS_TS);
+	assert_int_equal(h->tcb.ssthresh, 2 * MSS_TS);
+	assert_int_equal(h->tcb.rto_ms, 2000);
+	assert_int_equal(h->tcb.snd_max, max);
+	assert_int_equal(tt_tcp_deadline(&h->ctx, &h->tcb), H_T0_MS + 3000);
+	assert_int_equal(ev(h, TT_CTR_RETRANSMITS), 1);
+
+	/* The ACK of the resent segment: RTT 100 ms from its timestamp, slow start resumes. */
+	h->ctx.now_ms += 100;
+	h->peer.ack = iss1(h) + MSS_TS;
+	h_send(h, TT_TCP_ACK, NULL, 0);
+	assert_int_equal(h->tcb.rto_ms, 300);
+	assert_int_equal(h->tcb.cwnd, 2 * MSS_TS);
+	expect_full_segments(h, 2, iss1(h) + MSS_TS);
+	h->peer.ack = iss1(h) + 3 * MSS_TS;
+	h_send(h, TT_TCP_ACK, NULL, 0);
+	assert_int_equal(h->tcb.cwnd, 2 * MSS_TS + MSS_TS / 2);
+	assert_int_equal(h->n_tx, 1);
+	h_expect(h, 0, TT_TCP_ACK | TT_TCP_PSH, iss1(h) + 3 * MSS_TS, h->tcb.rcv_nxt,
+		 len - 3 * MSS_TS);
+	h_ack_all(h);
+	assert_int_equal(h->tcb.snd_una, max);
+	assert_int_equal(h->tcb.rto_deadline_ms, 0);
+	assert_int_equal(ev(h, TT_CTR_APP_TX_BYTES), len);
+}
+
+static void test_fast_retransmit(void **state)
+{
+	struct harness *h = *state;
+	uint16_t wnd;
+
+	h_http_body(h, 30000);
+	h_connect(h, TT_APP_HTTP);
+	h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, get_ka);
+	assert_int_equal(h->n_tx, 10);
+	/* The first segment was lost: every later one brings a duplicate ACK. */
+	h_send(h, TT_TCP_ACK, NULL, 0);
+	assert_int_equal(h->n_tx, 0);
+	h_send(h, TT_TCP_ACK, NULL, 0);
+	assert_int_equal(h->n_tx, 0);
+	/* A window update is not a duplicate. */
+	wnd = h->peer.wnd;
+	h->peer.wnd = (uint16_t)(wnd + 1);
+	h_send(h, TT_TCP_ACK, NULL, 0);
+	h->peer.wnd = wnd;
+	h_send(h, TT_TCP_ACK, NULL, 0);
+	assert_int_equal(h->n_tx, 0);
+	h_send(h, TT_TCP_ACK, NULL, 0);
+	assert_int_equal(h->n_tx, 1);
+	h_expect(h, 0, TT_TCP_ACK, iss1(h), h->tcb.rcv_nxt, MSS_TS);
+	assert_memory_equal(h->tx[0].data, h->http.keep_alive, MSS_TS);
+	assert_int_equal(ev(h, TT_CTR_FAST_RETRANSMITS), 1);
+	assert_int_equal(h->tcb.ssthresh, 5 * MSS_TS);
+	assert_int_equal(h->tcb.cwnd, 5 * MSS_TS);
+	h_send(h, TT_TCP_ACK, NULL, 0);
+	assert_int_equal(h->n_tx, 0);
+	assert_int_equal(ev(h, TT_CTR_FAST_RETRANSMITS), 1);
+	/* The hole is filled: congestion avoidance from half the window. */
+	h_ack_all(h);
+	assert_int_equal(h->tcb.cwnd, 5 * MSS_TS + MSS_TS / 5);
+	expect_full_segments(h, 5, iss1(h) + 10 * MSS_TS);
+}
+
+static void test_retries_exhausted(void **state)
+{
+	static const uint32_t gaps[] = {1000, 2000, 4000, 8000, 16000, 32000, 60000, 60000};
+	struct harness *h = *state;
+	uint32_t len = h->http.keep_alive_len;
+
+	h_connect(h, TT_APP_HTTP);
+	h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, get_ka);
+	for (unsigned i = 0; i < ARRAY_LEN(gaps); i++) {
+		uint64_t before = h->ctx.now_ms;
+
+		h_fire(h);
+		assert_int_equal(h->ctx.now_ms - before, gaps[i]);
+		assert_int_equal(h->v, TT_V_KEEP);
+		assert_int_equal(h->n_tx, 1);
+		h_expect(h, 0, TT_TCP_ACK | TT_TCP_PSH, iss1(h), h->tcb.rcv_nxt, len);
+		assert_memory_equal(h->tx[0].data, h->http.keep_alive, len);
+	}
+	h_fire(h);
+	assert_int_equal(h->v, TT_V_FREE);
+	assert_int_equal(h->n_tx, 1);
+	h_expect(h, 0, TT_TCP_RST | TT_TCP_ACK, iss1(h) + len, H_PEER_ISN + 1 + strlen(get_ka),
+		 0);
+	assert_int_equal(ev(h, TT_CTR_RETRANSMITS), 8);
+	assert_int_equal(ev(h, TT_CTR_CONN_RETRIES_EXHAUSTED), 1);
+	assert_int_equal(ev(h, TT_CTR_RST_SENT), 1);
+	assert_int_equal(ev(h, TT_CTR_CONN_RESET_TX), 1);
+}
+
+/* The peer's window is closed when the response is ready. */
+static struct harness *zero_window(void)
+{
+	struct harness *h = h_new();
+
+	h->peer.wnd = 0;
+	h_connect(h, TT_APP_HTTP);
+	h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, get_ka);
+	assert_int_equal(h->n_tx, 1);
+	h_expect(h, 0, TT_TCP_ACK, iss1(h), h->peer.nxt, 0);
+	assert_int_equal(tt_tcp_deadline(&h->ctx, &h->tcb), h->ctx.now_ms + 1000);
+	return h;
+}
+
+static void expect_probe(struct harness *h)
+{
+	h_fire(h);
+	assert_int_equal(h->v, TT_V_KEEP);
+	assert_int_equal(h->n_tx, 1);
+	h_expect(h, 0, TT_TCP_ACK, iss1(h), h->tcb.rcv_nxt, 1);
+	assert_int_equal(h->tx[0].data[0], h->http.keep_alive[0]);
+}
+
+static void test_zero_window_opens(void **state)
+{
+	struct harness *h = zero_window();
+	uint32_t len = h->http.keep_alive_len;
+	struct stream s;
+
+	(void)state;
+	stream_init(&s, iss1(h), len);
+	expect_probe(h);
+	assert_int_equal(h->ctx.now_ms, H_T0_MS + 1000);
+	/* Still closed: the probe byte is not taken. */
+	h_send(h, TT_TCP_ACK, NULL, 0);
+	assert_int_equal(h->n_tx, 0);
+	expect_probe(h);
+	assert_int_equal(h->ctx.now_ms, H_T0_MS + 3000);
+	h_send(h, TT_TCP_ACK, NULL, 0);
+	/* The window opens without the probe byte: the whole response follows. */
+	h->peer.wnd = 512;
+	h_send(h, TT_TCP_ACK, NULL, 0);
+	stream_take(&s, h);
+	assert_true(h->n_tx >= 1);
+	assert_int_equal(h->tx[0].a.seq, iss1(h));
+	assert_int_equal(s.len, len);
+	assert_memory_equal(s.buf, h->http.keep_alive, len);
+	assert_int_equal(ev(h, TT_CTR_APP_TX_BYTES), len);
+	assert_int_equal(ev(h, TT_CTR_FAST_RETRANSMITS), 0);
+	free(s.buf);
+	h_free(h);
+}
+
+static void test_zero_window_probe_taken(void **state)
+{
+	struct harness *h = zero_window();
+	uint32_t len = h->http.keep_alive_len;
+
+	(void)state;
+	expect_probe(h);
+	h->peer.wnd = 512;
+	h->peer.ack = iss1(h) + 1;
+	h_send(h, TT_TCP_ACK, NULL, 0);
+	assert_int_equal(h->n_tx, 1);
+	h_expect(h, 0, TT_TCP_ACK | TT_TCP_PSH, iss1(h) + 1, h->tcb.rcv_nxt, len - 1);
+	assert_memory_equal(h->tx[0].data, h->http.keep_alive + 1, len - 1);
+	assert_int_equal(ev(h, TT_CTR_APP_TX_BYTES), len);
+	h_free(h);
+}
+
+/* RFC 1122 4.2.2.17: a peer that answers the probes keeps the connection. */
+static void test_zero_window_peer_alive(void **state)
+{
+	struct harness *h = zero_window();
+
+	(void)state;
+	for (unsigned i = 0; i < 2u * h->conf.max_retries; i++) {
+		expect_probe(h);
+		h_send(h, TT_TCP_ACK, NULL, 0);
+		assert_int_equal(h->n_tx, 0);
+	}
+	assert_int_equal(h->tcb.rto_ms, h->conf.rto_max_ms);
+	assert_int_equal(ev(h, TT_CTR_CONN_RETRIES_EXHAUSTED), 0);
+	assert_int_equal(ev(h, TT_CTR_FAST_RETRANSMITS), 0);
+	h_free(h);
+}
+
+/* A peer that stops answering the probes is given up like any other. */
+static void test_zero_window_peer_gone(void **state)
+{
+	struct harness *h = zero_window();
+
+	(void)state;
+	for (unsigned i = 0; i < h->conf.max_retries; i++)
+		expect_probe(h);
+	h_fire(h);
+	assert_int_equal(h->v, TT_V_FREE);
+	assert_int_equal(h->n_tx, 1);
+	h_expect(h, 0, TT_TCP_RST | TT_TCP_ACK, iss1(h), H_PEER_ISN + 1 + strlen(get_ka), 0);
+	assert_int_equal(ev(h, TT_CTR_CONN_RETRIES_EXHAUSTED), 1);
+	h_free(h);
+}
+
+/* ---- passive close ---- */
+
+static void test_passive_close(void **state)
+{
+	static const struct {
+		const char *name;
+		const char *last_words;
+	} cases[] = {{"FIN alone", ""}, {"data then FIN", "bye"}};
+
+	(void)state;
+	for (unsigned i = 0; i < ARRAY_LEN(cases); i++) {
+		struct harness *h = connected(H_APP_REC);
+		uint32_t n = (uint32_t)strlen(cases[i].last_words);
+
+		print_message("case: %s\n", cases[i].name);
+		h_send(h, TT_TCP_ACK | TT_TCP_FIN, NULL, 0);
+		assert_int_equal(h->tcb.state, TT_TCP_CLOSE_WAIT);
+		assert_int_equal(h->app.fins, 1);
+		assert_int_equal(h->n_tx, 1);
+		h_expect(h, 0, TT_TCP_ACK, iss1(h), H_PEER_ISN + 2, 0);
+
+		assert_true(tt_tcp_send(&h->ctx, &h->tcb, cases[i].last_words, n, NULL));
+		tt_tcp_close(&h->tcb);
+		assert_false(tt_tcp_send(&h->ctx, &h->tcb, "more", 4, NULL));
+		h_output(h);
+		assert_int_equal(h->tcb.state, TT_TCP_LAST_ACK);
+		assert_int_equal(h->n_tx, 1);
+		h_expect(h, 0, TT_TCP_ACK | TT_TCP_FIN | (n ? TT_TCP_PSH : 0), iss1(h),
+			 H_PEER_ISN + 2, n);
+		assert_memory_equal(h->tx[0].data, cases[i].last_words, n);
+		h_ack_all(h);
+		assert_int_equal(h->v, TT_V_FREE);
+		assert_int_equal(h->n_tx, 0);
+		assert_int_equal(ev(h, TT_CTR_CONN_CLOSED), 1);
+		h_free(h);
+	}
+}
+
+/* Request and FIN together: the whole response still goes out, then our FIN. */
+static void test_passive_close_http(void **state)
+{
+	struct harness *h = *state;
+	uint32_t len, fin_ack;
+	struct stream s;
+
+	h_http_body(h, 20000);
+	len = h->http.keep_alive_len;
+	h_connect(h, TT_APP_HTTP);
+	stream_init(&s, iss1(h), len);
+	h_send_str(h, TT_TCP_ACK | TT_TCP_PSH | TT_TCP_FIN, get_ka);
+	fin_ack = H_PEER_ISN + 2 + (uint32_t)strlen(get_ka);
+	assert_int_equal(h->tcb.state, TT_TCP_CLOSE_WAIT);
+	expect_full_segments(h, 10, iss1(h));
+	assert_int_equal(h->tx[0].a.ack, fin_ack);
+	stream_take(&s, h);
+	while (h->tcb.state == TT_TCP_CLOSE_WAIT) {
+		h_ack_all(h);
+		assert_true(h->n_tx > 0);
+		stream_take(&s, h);
+	}
+	assert_int_equal(h->tcb.state, TT_TCP_LAST_ACK);
+	assert_int_equal(h->tx[h->n_tx - 1].a.flags, TT_TCP_ACK | TT_TCP_PSH | TT_TCP_FIN);
+	assert_int_equal(h->tx[h->n_tx - 1].a.seq + h->tx[h->n_tx - 1].len, iss1(h) + len);
+	assert_int_equal(s.len, len);
+	assert_memory_equal(s.buf, h->http.keep_alive, len);
+	h_ack_all(h);
+	assert_int_equal(h->v, TT_V_FREE);
+	free(s.buf);
+}
+
+static void test_last_ack_fin_again(void **state)
+{
+	struct harness *h = *state;
+
+	h->app.close_on_fin = true;
+	h_connect(h, H_APP_REC);
+	h_send(h, TT_TCP_ACK | TT_TCP_FIN, NULL, 0);
+	assert_int_equal(h->tcb.state, TT_TCP_LAST_ACK);
+	assert_int_equal(h->n_tx, 1);
+	h_expect(h, 0, TT_TCP_ACK | TT_TCP_FIN, iss1(h), H_PEER_ISN + 2, 0);
+	/* Our FIN+ACK was lost: the peer sends its FIN again. */
+	h->peer.nxt = H_PEER_ISN + 1;
+	h_send(h, TT_TCP_ACK | TT_TCP_FIN, NULL, 0);
+	assert_int_equal(h->tcb.state, TT_TCP_LAST_ACK);
+	assert_int_equal(h->n_tx, 1);
+	h_expect(h, 0, TT_TCP_ACK, iss1(h) + 1, H_PEER_ISN + 2, 0);
+	/* Our FIN goes again on the retransmission timer. */
+	h_fire(h);
+	assert_int_equal(h->n_tx, 1);
+	h_expect(h, 0, TT_TCP_ACK | TT_TCP_FIN, iss1(h), H_PEER_ISN + 2, 0);
+	h_ack_all(h);
+	assert_int_equal(h->v, TT_V_FREE);
+}
+
+/* ---- active close ---- */
+
+static void test_active_close(void **state)
+{
+	static const char *const requests[] = {get_10, get_close};
+
+	(void)state;
+	for (unsigned i = 0; i < ARRAY_LEN(requests); i++) {
+		struct harness *h = connected(TT_APP_HTTP);
+		uint32_t len = h->http.close_len;
+		uint32_t peer_fin;
+
+		h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, requests[i]);
+		assert_int_equal(h->tcb.state, TT_TCP_FIN_WAIT_1);
+		assert_int_equal(h->n_tx, 1);
+		h_expect(h, 0, TT_TCP_ACK | TT_TCP_PSH | TT_TCP_FIN, iss1(h), h->peer.nxt, len);
+		assert_memory_equal(h->tx[0].data, h->http.close, len);
+		h_ack_all(h);
+		assert_int_equal(h->tcb.state, TT_TCP_FIN_WAIT_2);
+		assert_int_equal(h->n_tx, 0);
+		peer_fin = h->peer.nxt;
+		h_send(h, TT_TCP_ACK | TT_TCP_FIN, NULL, 0);
+		assert_int_equal(h->v, TT_V_TIME_WAIT);
+		assert_true(h->tw_live);
+		assert_int_equal(h->n_tx, 1);
+		h_expect(h, 0, TT_TCP_ACK, iss1(h) + len + 1, peer_fin + 1, 0);
+		assert_int_equal(h->tw.snd_nxt, iss1(h) + len + 1);
+		assert_int_equal(h->tw.rcv_nxt, peer_fin + 1);
+		assert_int_equal(h->tw.wnd, h->tx[0].a.wnd);
+		assert_int_equal(ev(h, TT_CTR_CONN_CLOSED), 1);
+		h_free(h);
+	}
+}
+
+static void test_fin_wait_1_fin_ack(void **state)
+{
+	struct harness *h = *state;
+	uint32_t fin_end;
+
+	h_connect(h, TT_APP_HTTP);
+	h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, get_10);
+	fin_end = h->tcb.snd_max;
+	h->peer.ack = h->peer.rcv_max;
+	h_send(h, TT_TCP_ACK | TT_TCP_FIN, NULL, 0);
+	assert_int_equal(h->v, TT_V_TIME_WAIT);
+	assert_int_equal(h->n_tx, 1);
+	h_expect(h, 0, TT_TCP_ACK, fin_end, h->peer.nxt, 0);
+}
+
+static void test_fin_wait_2_timeout(void **state)
+{
+	struct harness *h = *state;
+	uint64_t since;
+
+	h_connect(h, TT_APP_HTTP);
+	h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, get_10);
+	h->ctx.now_ms += 20;
+	h_ack_all(h);
+	assert_int_equal(h->tcb.state, TT_TCP_FIN_WAIT_2);
+	since = h->ctx.now_ms;
+	assert_int_equal(tt_tcp_deadline(&h->ctx, &h->tcb), since + 60000);
+	h_fire_at(h, since + 30000); /* a timer armed for something earlier */
+	assert_int_equal(h->v, TT_V_KEEP);
+	assert_int_equal(h->n_tx, 0);
+	h_fire(h);
+	assert_int_equal(h->ctx.now_ms, since + 60000);
+	assert_int_equal(h->v, TT_V_FREE);
+	assert_int_equal(h->n_tx, 0);
+	assert_int_equal(ev(h, TT_CTR_CONN_TIMEOUT), 1);
+}
+
+static void test_simultaneous_close(void **state)
+{
+	struct harness *h = *state;
+	uint32_t fin_end, peer_fin;
+
+	h_connect(h, TT_APP_HTTP);
+	h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, get_10);
+	fin_end = h->tcb.snd_max;
+	/* The peer's FIN crosses ours: it acknowledges the data only. */
+	h->peer.ack = fin_end - 1;
+	peer_fin = h->peer.nxt;
+	h_send(h, TT_TCP_ACK | TT_TCP_FIN, NULL, 0);
+	assert_int_equal(h->v, TT_V_KEEP);
+	assert_int_equal(h->tcb.state, TT_TCP_CLOSING);
+	assert_int_equal(h->n_tx, 1);
+	h_expect(h, 0, TT_TCP_ACK, fin_end, peer_fin + 1, 0);
+	h_ack_all(h);
+	assert_int_equal(h->v, TT_V_TIME_WAIT);
+	assert_int_equal(h->n_tx, 0);
+	assert_int_equal(h->tw.rcv_nxt, peer_fin + 1);
+	assert_int_equal(h->tw.snd_nxt, fin_end);
+}
+
+/* ---- TIME-WAIT ---- */
+
+static void to_time_wait(struct harness *h, bool ts)
+{
+	if (!ts)
+		h_peer_plain(h, 1460);
+	h_connect(h, TT_APP_HTTP);
+	h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, get_10);
+	h->peer.ack = h->peer.rcv_max;
+	h_send(h, TT_TCP_ACK | TT_TCP_FIN, NULL, 0);
+	assert_true(h->tw_live);
+}
+
+static void test_time_wait(void **state)
+{
+	static const struct {
+		const char *name;
+		bool ts;
+		uint8_t flags;
+		int32_t delta; /* seq - RCV.NXT */
+		uint32_t len;
+		int32_t ts_delta; /* tsval - TS.Recent, or NO_TS */
+		enum tt_tw_verdict want;
+	} cases[] = {
+	    {"FIN again", true, TT_TCP_ACK | TT_TCP_FIN, -1, 0, 0, TT_TW_ACK_RESTART},
+	    {"FIN again, no ts", false, TT_TCP_ACK | TT_TCP_FIN, -1, 0, NO_TS, TT_TW_ACK_RESTART},
+	    {"RST", true, TT_TCP_RST, 0, 0, 0, TT_TW_DROP},
+	    {"RST+ACK", false, TT_TCP_RST | TT_TCP_ACK, 0, 0, NO_TS, TT_TW_DROP},
+	    {"SYN, newer ts, lower seq", true, TT_TCP_SYN, -1000, 0, 1, TT_TW_REUSE},
+	    {"SYN, older ts, lower seq", true, TT_TCP_SYN, -1000, 0, -1, TT_TW_ACK},
+	    {"SYN, older ts, higher seq", true, TT_TCP_SYN, 1000, 0, -1, TT_TW_ACK},
+	    {"SYN without ts, higher seq", true, TT_TCP_SYN, 1000, 0, NO_TS, TT_TW_REUSE},
+	    {"SYN, higher seq", false, TT_TCP_SYN, 1000, 0, NO_TS, TT_TW_REUSE},
+	    {"SYN, same seq", false, TT_TCP_SYN, 0, 0, NO_TS, TT_TW_ACK},
+	    {"SYN, lower seq", false, TT_TCP_SYN, -1000, 0, NO_TS, TT_TW_ACK},
+	    {"data", true, TT_TCP_ACK | TT_TCP_PSH, 0, 10, 1, TT_TW_ACK},
+	    {"pure ACK", true, TT_TCP_ACK, 0, 0, 1, TT_TW_DROP},
+	    {"pure ACK, no ts", false, TT_TCP_ACK, 0, 0, NO_TS, TT_TW_DROP},
+	};
+
+	(void)state;
+	for (unsigned i = 0; i < ARRAY_LEN(cases); i++) {
+		struct harness *h = h_new();
+		struct tt_tcp_seg s;
+		struct tt_tw tw;
+
+		print_message("case: %s\n", cases[i].name);
+		to_time_wait(h, cases[i].ts);
+		tw = h->tw;
+		assert_int_equal(tw.ts_ok, cases[i].ts);
+		h->ctx.now_ms += 1000;
+		s = h_seg(h, cases[i].flags, "0123456789", cases[i].len);
+		s.seq = tw.rcv_nxt + (uint32_t)cases[i].delta;
+		s.opts.present = cases[i].ts_delta == NO_TS ? 0 : TT_OPT_TS;
+		s.opts.tsval = tw.ts_recent + (uint32_t)cases[i].ts_delta;
+		if (cases[i].flags & TT_TCP_SYN) {
+			s.opts.present |= TT_OPT_MSS;
+			s.opts.mss = 1460;
+			s.opts.tsecr = 0;
+		}
+		h_rx(h, &s, &h->scratch);
+		assert_int_equal(h->twv, cases[i].want);
+		assert_int_equal(ev(h, TT_CTR_TIME_WAIT_REUSED), cases[i].want == TT_TW_REUSE);
+		switch (cases[i].want) {
+		case TT_TW_DROP:
+			assert_true(h->tw_live);
+			assert_int_equal(h->n_tx, 0);
+			break;
+		case TT_TW_ACK:
+		case TT_TW_ACK_RESTART:
+			assert_true(h->tw_live);
+			assert_int_equal(h->n_tx, 1);
+			h_expect(h, 0, TT_TCP_ACK, tw.snd_nxt, tw.rcv_nxt, 0);
+			assert_int_equal(h->tx[0].a.wnd, tw.wnd);
+			assert_int_equal(h->tx[0].a.sport, h_flow.dport);
+			assert_int_equal(h->tx[0].a.daddr, h_flow.saddr);
+			assert_int_equal(h->tx[0].a.opts.present, cases[i].ts ? TT_OPT_TS : 0);
+			if (cases[i].ts) {
+				assert_int_equal(h->tx[0].a.opts.tsval, h->ctx.now_ms);
+				assert_int_equal(h->tx[0].a.opts.tsecr, tw.ts_recent);
+			}
+			break;
+		case TT_TW_REUSE:
+			/* The entry is gone and the SYN went to LISTEN. */
+			assert_false(h->tw_live);
+			assert_int_equal(h->lv, TT_L_NEW_SYN_RECV);
+			assert_int_equal(h->tcb.state, TT_TCP_SYN_RECEIVED);
+			assert_int_equal(h->tcb.irs, s.seq);
+			assert_int_equal(h->n_tx, 1);
+			h_expect(h, 0, TT_TCP_SYN | TT_TCP_ACK, h->tcb.iss, s.seq + 1, 0);
+			break;
+		}
+		h_free(h);
+	}
+}
+
+static void test_time_wait_entry(void **state)
+{
+	struct harness *h = *state;
+
+	assert_true(sizeof(struct tt_tw) <= 64);
+	to_time_wait(h, true);
+	assert_true(memcmp(&h->tw.flow, &h_flow, sizeof(h_flow)) == 0);
+	assert_int_equal(h->tw.ts_recent, h->peer.tsval - 1);
+	assert_int_equal(h->tw.wnd, WND_SCALED);
+	assert_int_equal(h->ctx.state_count[TT_TCP_TIME_WAIT], 1);
+	tt_tcp_tw_destroy(&h->ctx, &h->tw);
+	h->tw_live = false;
+	h_check_gauges(h);
+}
+
+/* ---- timeouts of idle connections ---- */
+
+static void test_idle_timeout(void **state)
+{
+	struct harness *h = *state;
+
+	h_connect(h, H_APP_REC);
+	assert_int_equal(tt_tcp_deadline(&h->ctx, &h->tcb), H_T0_MS + 300000);
+	h->ctx.now_ms += 1000;
+	h_send_str(h, TT_TCP_ACK, "ping");
+	/* The timer armed for the first deadline fires and finds nothing due. */
+	h_fire_at(h, H_T0_MS + 300000);
+	assert_int_equal(h->v, TT_V_KEEP);
+	assert_int_equal(h->n_tx, 0);
+	h_fire(h);
+	assert_int_equal(h->ctx.now_ms, H_T0_MS + 301000);
+	assert_int_equal(h->v, TT_V_FREE);
+	assert_int_equal(h->n_tx, 1);
+	h_expect(h, 0, TT_TCP_RST | TT_TCP_ACK, iss1(h), H_PEER_ISN + 5, 0);
+	assert_int_equal(ev(h, TT_CTR_CONN_TIMEOUT), 1);
+	assert_int_equal(ev(h, TT_CTR_RST_SENT), 1);
+	assert_int_equal(ev(h, TT_CTR_CONN_RESET_TX), 1);
+}
+
+static void test_close_wait_timeout(void **state)
+{
+	struct harness *h = *state;
+
+	h_connect(h, H_APP_REC);
+	h->ctx.now_ms += 5;
+	h_send(h, TT_TCP_ACK | TT_TCP_FIN, NULL, 0);
+	assert_int_equal(h->tcb.state, TT_TCP_CLOSE_WAIT);
+	h_fire(h);
+	assert_int_equal(h->ctx.now_ms, H_T0_MS + 5 + 60000);
+	assert_int_equal(h->v, TT_V_FREE);
+	assert_int_equal(h->n_tx, 1);
+	h_expect(h, 0, TT_TCP_RST | TT_TCP_ACK, iss1(h), H_PEER_ISN + 2, 0);
+	assert_int_equal(ev(h, TT_CTR_CONN_TIMEOUT), 1);
+}
+
+/* ---- echo ---- */
+
+static void fill(struct h_buf *b, uint8_t seed)
+{
+	for (unsigned i = 0; i < sizeof(b->data); i++)
+		b->data[i] = (uint8_t)(seed + i);
+}
+
+static void test_echo_release_on_ack(void **state)
+{
+	struct harness *h = *state;
+	struct h_buf *a = calloc(1, sizeof(*a));
+
+	assert_non_null(a);
+	fill(a, 1);
+	h_peer_plain(h, 1460);
+	h_connect(h, TT_APP_ECHO);
+	h_send_buf(h, TT_TCP_ACK | TT_TCP_PSH, a, 100);
+	assert_int_equal(h->n_tx, 1);
+	h_expect(h, 0, TT_TCP_ACK | TT_TCP_PSH, iss1(h), H_PEER_ISN + 101, 100);
+	assert_memory_equal(h->tx[0].data, a->data, 100);
+	assert_int_equal(h->tx[0].a.wnd, 65535 - 100);
+	assert_int_equal(a->refs, 1);
+	assert_int_equal(a->retains, 1);
+	assert_int_equal(a->releases, 0);
+
+	h->peer.ack = iss1(h) + 40;
+	h_send(h, TT_TCP_ACK, NULL, 0);
+	assert_int_equal(h->n_tx, 0);
+	assert_int_equal(a->refs, 1);
+	assert_int_equal(h->tcb.sndq.held_bytes, 60);
+
+	h_ack_all(h);
+	assert_int_equal(a->refs, 0);
+	assert_int_equal(a->releases, 1);
+	assert_int_equal(h->tcb.sndq.held_bytes, 0);
+	h_send_str(h, TT_TCP_ACK, "x");
+	assert_int_equal(h->n_tx, 1);
+	assert_int_equal(h->tx[0].a.wnd, 65535 - 1);
+	free(a);
+}
+
+/* The window shrinks by what the echoes hold; its right edge never moves left. */
+static void test_echo_window(void **state)
+{
+	struct harness *h = *state;
+	struct h_buf *b = calloc(TT_SNDQ_EXTENTS + 1, sizeof(*b));
+	uint32_t edge, rcv_nxt;
+
+	assert_non_null(b);
+	h_peer_plain(h, 1460);
+	h_connect(h, TT_APP_ECHO);
+	edge = H_PEER_ISN + 1 + 65535;
+	for (unsigned i = 0; i < TT_SNDQ_EXTENTS; i++) {
+		fill(&b[i], (uint8_t)i);
+		h_send_buf(h, TT_TCP_ACK | TT_TCP_PSH, &b[i], 1000);
+		assert_int_equal(h->n_tx, 1);
+		h_expect(h, 0, TT_TCP_ACK | TT_TCP_PSH, iss1(h) + i * 1000,
+			 H_PEER_ISN + 1 + (i + 1) * 1000, 1000);
+		assert_memory_equal(h->tx[0].data, b[i].data, 1000);
+		assert_int_equal(h->tx[0].a.wnd, 65535 - (i + 1) * 1000);
+		assert_int_equal(h->tx[0].a.ack + h->tx[0].a.wnd, edge);
+		assert_int_equal(b[i].refs, 1);
+	}
+	/* Every extent is taken: the next segment is not accepted, the edge stays. */
+	fill(&b[TT_SNDQ_EXTENTS], 0x80);
+	rcv_nxt = h->tcb.rcv_nxt;
+	h_send_buf(h, TT_TCP_ACK | TT_TCP_PSH, &b[TT_SNDQ_EXTENTS], 1000);
+	assert_int_equal(h->n_tx, 1);
+	h_expect(h, 0, TT_TCP_ACK, iss1(h) + 8000, rcv_nxt, 0);
+	assert_int_equal(h->tx[0].a.ack + h->tx[0].a.wnd, edge);
+	assert_int_equal(b[TT_SNDQ_EXTENTS].retains, 0);
+	assert_int_equal(b[TT_SNDQ_EXTENTS].refs, 0);
+	assert_int_equal(drops(h, TT_DROP_TCP_RCV_QUEUE_FULL), 1);
+
+	/* The echoes are acknowledged: every buffer is released, the reopened window is told. */
+	h_ack_all(h);
+	for (unsigned i = 0; i < TT_SNDQ_EXTENTS; i++) {
+		assert_int_equal(b[i].refs, 0);
+		assert_int_equal(b[i].releases, 1);
+	}
+	assert_int_equal(h->n_tx, 1);
+	h_expect(h, 0, TT_TCP_ACK, iss1(h) + 8000, rcv_nxt, 0);
+	assert_int_equal(h->tx[0].a.wnd, 65535);
+	h->peer.nxt = rcv_nxt;
+	h_send_buf(h, TT_TCP_ACK | TT_TCP_PSH, &b[TT_SNDQ_EXTENTS], 1000);
+	assert_int_equal(h->n_tx, 1);
+	h_expect(h, 0, TT_TCP_ACK | TT_TCP_PSH, iss1(h) + 8000, rcv_nxt + 1000, 1000);
+	assert_int_equal(h->tx[0].a.wnd, 65535 - 1000);
+	assert_true((int32_t)(h->tx[0].a.ack + h->tx[0].a.wnd - edge) > 0);
+	free(b);
+}
+
+/* ---- gauges ---- */
+
+static void expect_only(const struct harness *h, enum tt_tcp_state s, uint32_t half_open)
+{
+	for (unsigned i = 0; i < TT_TCP_NSTATES; i++)
+		assert_int_equal(h->ctx.state_count[i], i == (unsigned)s);
+	assert_int_equal(h->ctx.half_open, half_open);
+}
+
+static void test_gauges_walk(void **state)
+{
+	struct harness *h = *state;
+
+	h->listen_app = TT_APP_HTTP;
+	h_send(h, TT_TCP_SYN, NULL, 0);
+	expect_only(h, TT_TCP_SYN_RECEIVED, 1);
+	h->peer.ack = h->peer.rcv_max;
+	h_send(h, TT_TCP_ACK, NULL, 0);
+	expect_only(h, TT_TCP_ESTABLISHED, 0);
+	h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, get_10);
+	expect_only(h, TT_TCP_FIN_WAIT_1, 0);
+	h_ack_all(h);
+	expect_only(h, TT_TCP_FIN_WAIT_2, 0);
+	h_send(h, TT_TCP_ACK | TT_TCP_FIN, NULL, 0);
+	expect_only(h, TT_TCP_TIME_WAIT, 0);
+	h->peer.nxt += 100000;
+	h->peer.tsval += 100;
+	h_send(h, TT_TCP_SYN, NULL, 0);
+	assert_int_equal(h->twv, TT_TW_REUSE);
+	expect_only(h, TT_TCP_SYN_RECEIVED, 1);
+	h_send(h, TT_TCP_RST, NULL, 0);
+	assert_int_equal(h->v, TT_V_FREE);
+	for (unsigned i = 0; i < TT_TCP_NSTATES; i++)
+		assert_int_equal(h->ctx.state_count[i], 0);
+	assert_int_equal(h->ctx.half_open, 0);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_listen_syn_recv),
+	    cmocka_unit_test(test_listen_cookie),
+	    cmocka_unit_test(test_listen_bad_cookie),
+	    cmocka_unit_test(test_listen_no_conn_segments),
+	    cmocka_unit_test(test_listen_cookie_modes),
+	    cmocka_unit_test(test_rst_reply),
+	    T(test_synrecv_syn_again),
+	    T(test_synrecv_other_syn),
+	    cmocka_unit_test(test_synrecv_bad_ack),
+	    cmocka_unit_test(test_synrecv_ack_out_of_window),
+	    T(test_synrecv_ack_with_request),
+	    T(test_synrecv_ack_with_data),
+	    cmocka_unit_test(test_synrecv_rst),
+	    T(test_synrecv_retransmit),
+	    T(test_synrecv_timeout_bound),
+	    T(test_est_data_acked),
+	    T(test_est_http_response),
+	    T(test_est_large_response),
+	    T(test_est_peer_window),
+	    T(test_est_out_of_order),
+	    T(test_est_old_data),
+	    T(test_est_window_trim),
+	    T(test_est_paws),
+	    cmocka_unit_test(test_est_rst),
+	    cmocka_unit_test(test_est_syn),
+	    cmocka_unit_test(test_est_bad_ack),
+	    T(test_rto_go_back_n),
+	    T(test_fast_retransmit),
+	    T(test_retries_exhausted),
+	    cmocka_unit_test(test_zero_window_opens),
+	    cmocka_unit_test(test_zero_window_probe_taken),
+	    cmocka_unit_test(test_zero_window_peer_alive),
+	    cmocka_unit_test(test_zero_window_peer_gone),
+	    cmocka_unit_test(test_passive_close),
+	    T(test_passive_close_http),
+	    T(test_last_ack_fin_again),
+	    cmocka_unit_test(test_active_close),
+	    T(test_fin_wait_1_fin_ack),
+	    T(test_fin_wait_2_timeout),
+	    T(test_simultaneous_close),
+	    cmocka_unit_test(test_time_wait),
+	    T(test_time_wait_entry),
+	    T(test_idle_timeout),
+	    T(test_close_wait_timeout),
+	    T(test_echo_release_on_ack),
+	    T(test_echo_window),
+	    T(test_gauges_walk),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
