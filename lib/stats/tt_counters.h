@@ -81,7 +81,6 @@
 	X(RETRANSMITS, "retransmits")                                                              \
 	X(FAST_RETRANSMITS, "fast_retransmits")                                                    \
 	X(DUP_ACKS_SENT, "dup_acks_sent")                                                          \
-	X(OOO_QUEUED, "out_of_order_queued")                                                       \
 	X(TIMER_EXPIRIES, "timer_expiries")                                                        \
 	X(HTTP_REQUESTS, "http_requests")                                                          \
 	X(HTTP_BAD_REQUESTS, "http_bad_requests")                                                  \

@@ -230,8 +230,11 @@ static void deliver(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_tc
 	took = ctx->apps[t->app]->on_data(ctx, t, seg->payload + skip, len, owner);
 	t->rcv_nxt += took;
 	ctx->ctr->ev[TT_CTR_APP_RX_BYTES] += took;
-	if (took < seg->len - skip)
+	/* Bytes beyond the window or refused by the application are not ACKed. */
+	if (took < len)
 		count_drop(ctx, TT_DROP_TCP_RCV_QUEUE_FULL);
+	else if (len < seg->len - skip)
+		count_drop(ctx, TT_DROP_TCP_OUT_OF_WINDOW);
 }
 
 static void check_fin(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_tcp_seg *seg,

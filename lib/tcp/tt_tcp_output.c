@@ -143,10 +143,12 @@ static void send_data(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_tcp_ou
 			}
 		}
 		emit(out, t->snd_nxt, n, flags, 0);
-		/* Only bytes past SND.MAX are new; a segment may straddle it. */
-		if (seq_gt(t->snd_nxt + n, t->snd_max))
-			ctx->ctr->ev[TT_CTR_APP_TX_BYTES] +=
-			    t->snd_nxt + n - (seq_gt(t->snd_nxt, t->snd_max) ? t->snd_nxt : t->snd_max);
+		/* Only bytes past SND.MAX are new: a segment may straddle it. */
+		if (seq_gt(t->snd_nxt + n, t->snd_max)) {
+			uint32_t from = seq_gt(t->snd_nxt, t->snd_max) ? t->snd_nxt : t->snd_max;
+
+			ctx->ctr->ev[TT_CTR_APP_TX_BYTES] += t->snd_nxt + n - from;
+		}
 		if (!seq_lt(t->snd_nxt, t->snd_max)) {
 			if (!(t->flags & (TT_TCB_TS | TT_TCB_RTT_TIMING))) {
 				t->flags |= TT_TCB_RTT_TIMING;

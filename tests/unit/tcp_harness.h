@@ -33,9 +33,9 @@
 #include "tt_tcp.h"
 
 enum {
-	H_T0_MS = 1000000,	/* the clock at the start of every test */
+	H_T0_MS = 1000000,	 /* the clock at the start of every test */
 	H_PEER_ISN = 0x10000000, /* the peer's initial sequence number */
-	H_PEER_TSVAL = 5000,	/* the peer's timestamp clock at the start */
+	H_PEER_TSVAL = 5000,	 /* the peer's timestamp clock at the start */
 	H_BUF_BYTES = 2048,
 	H_TX_BYTES = 1500,
 	H_APP_RX_BYTES = 65536,
@@ -187,8 +187,8 @@ static inline void h_http_body(struct harness *h, uint32_t body_len)
 
 static inline struct harness *h_new(void)
 {
-	static const struct tt_syncookie_secret cookie = {.master = {.k0 = 0x0123456789abcdefULL,
-								     .k1 = 0xfedcba9876543210ULL}};
+	static const struct tt_syncookie_secret cookie = {
+	    .master = {.k0 = 0x0123456789abcdefULL, .k1 = 0xfedcba9876543210ULL}};
 	struct harness *h = calloc(1, sizeof(*h));
 	struct tt_conf c;
 
@@ -458,8 +458,8 @@ static inline struct tt_tcp_seg h_seg(const struct harness *h, uint8_t flags, co
 /* The peer's sequence space moves on by what s occupies. */
 static inline void h_peer_sent(struct harness *h, const struct tt_tcp_seg *s)
 {
-	h->peer.nxt = s->seq + s->len + ((s->flags & TT_TCP_SYN) ? 1 : 0) +
-		      ((s->flags & TT_TCP_FIN) ? 1 : 0);
+	h->peer.nxt =
+	    s->seq + s->len + ((s->flags & TT_TCP_SYN) ? 1 : 0) + ((s->flags & TT_TCP_FIN) ? 1 : 0);
 	h->peer.tsval++;
 }
 

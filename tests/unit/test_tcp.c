@@ -15,7 +15,7 @@
 enum {
 	OPT_ALL = TT_OPT_MSS | TT_OPT_WSCALE | TT_OPT_SACK_OK | TT_OPT_TS,
 	TCB_OPTS = TT_TCB_TS | TT_TCB_SACK | TT_TCB_WS,
-	MSS_TS = 1448,	 /* 1460 less the 12 bytes of the timestamp option */
+	MSS_TS = 1448,	  /* 1460 less the 12 bytes of the timestamp option */
 	WND_SCALED = 511, /* 65535 >> 7: our window field once scaling is on */
 	NO_TS = -1000000,
 };
@@ -92,34 +92,72 @@ static void stream_take(struct stream *s, const struct harness *h)
 
 /* ---- LISTEN ---- */
 
+/* What a SYN-ACK offers, and what the TCB keeps, for one peer SYN. */
+struct nego {
+	uint8_t synack_opts;
+	uint16_t mss;
+	uint8_t snd_wscale, rcv_wscale, tcb_flags;
+};
+
+static void check_synack(const struct harness *h, uint32_t seq, const struct nego *n)
+{
+	const struct h_tx *x = &h->tx[0];
+
+	assert_int_equal(h->n_tx, 1);
+	h_expect(h, 0, TT_TCP_SYN | TT_TCP_ACK, seq, H_PEER_ISN + 1, 0);
+	assert_int_equal(x->a.wnd, 65535);
+	assert_int_equal(x->a.saddr, h_flow.daddr);
+	assert_int_equal(x->a.dport, h_flow.sport);
+	assert_int_equal(x->a.opts.present, n->synack_opts);
+	assert_int_equal(x->a.opts.mss, 1460);
+	if (n->synack_opts & TT_OPT_WSCALE)
+		assert_int_equal(x->a.opts.wscale, 7);
+	if (n->synack_opts & TT_OPT_TS) {
+		/* A cookie's TSval carries the options in its low 6 bits. */
+		assert_true(x->a.opts.tsval <= H_T0_MS && H_T0_MS - x->a.opts.tsval < 64);
+		assert_int_equal(x->a.opts.tsecr, H_PEER_TSVAL);
+	}
+}
+
+static void check_nego(const struct harness *h, const struct nego *n)
+{
+	assert_int_equal(h->tcb.mss, n->mss);
+	assert_int_equal(h->tcb.snd_wscale, n->snd_wscale);
+	assert_int_equal(h->tcb.rcv_wscale, n->rcv_wscale);
+	assert_int_equal(h->tcb.flags & TCB_OPTS, n->tcb_flags);
+}
+
 static void test_listen_syn_recv(void **state)
 {
 	static const struct {
 		const char *name;
 		bool conf_ts;
 		struct tt_tcp_opts syn;
-		uint8_t synack_opts;
-		uint16_t mss;
-		uint8_t snd_wscale, rcv_wscale, tcb_flags;
+		struct nego want;
 	} cases[] = {
-	    {"all options", true, {.present = OPT_ALL, .wscale = 9, .mss = 1460}, OPT_ALL, MSS_TS,
-	     9, 7, TCB_OPTS},
-	    {"mss only", true, {.present = TT_OPT_MSS, .mss = 1000}, TT_OPT_MSS, 1000, 0, 0, 0},
-	    {"no options: 536", true, {.present = 0}, TT_OPT_MSS, 536, 0, 0, 0},
-	    {"timestamps off here", false,
+	    {"all options",
+	     true,
+	     {.present = OPT_ALL, .wscale = 9, .mss = 1460},
+	     {OPT_ALL, MSS_TS, 9, 7, TCB_OPTS}},
+	    {"mss only", true, {.present = TT_OPT_MSS, .mss = 1000}, {TT_OPT_MSS, 1000, 0, 0, 0}},
+	    {"no options: 536", true, {.present = 0}, {TT_OPT_MSS, 536, 0, 0, 0}},
+	    {"timestamps off here",
+	     false,
 	     {.present = TT_OPT_MSS | TT_OPT_WSCALE | TT_OPT_TS, .wscale = 2, .mss = 1460},
-	     TT_OPT_MSS | TT_OPT_WSCALE, 1460, 2, 7, TT_TCB_WS},
-	    {"jumbo peer: our mss", true, {.present = TT_OPT_MSS | TT_OPT_TS, .mss = 9000},
-	     TT_OPT_MSS | TT_OPT_TS, MSS_TS, 0, 0, TT_TCB_TS},
-	    {"sack, scale 0", true,
+	     {TT_OPT_MSS | TT_OPT_WSCALE, 1460, 2, 7, TT_TCB_WS}},
+	    {"jumbo peer: our mss",
+	     true,
+	     {.present = TT_OPT_MSS | TT_OPT_TS, .mss = 9000},
+	     {TT_OPT_MSS | TT_OPT_TS, MSS_TS, 0, 0, TT_TCB_TS}},
+	    {"sack, scale 0",
+	     true,
 	     {.present = TT_OPT_MSS | TT_OPT_SACK_OK | TT_OPT_WSCALE, .wscale = 0, .mss = 1400},
-	     TT_OPT_MSS | TT_OPT_SACK_OK | TT_OPT_WSCALE, 1400, 0, 7, TT_TCB_SACK | TT_TCB_WS},
+	     {TT_OPT_MSS | TT_OPT_SACK_OK | TT_OPT_WSCALE, 1400, 0, 7, TT_TCB_SACK | TT_TCB_WS}},
 	};
 
 	(void)state;
 	for (unsigned i = 0; i < ARRAY_LEN(cases); i++) {
 		struct harness *h = h_new();
-		const struct h_tx *x = &h->tx[0];
 
 		print_message("case: %s\n", cases[i].name);
 		h->conf.timestamps = cases[i].conf_ts;
@@ -129,25 +167,12 @@ static void test_listen_syn_recv(void **state)
 		assert_true(h->tcb_live);
 		assert_int_equal(h->tcb.state, TT_TCP_SYN_RECEIVED);
 		assert_int_equal(h->ctx.half_open, 1);
-		assert_int_equal(h->tcb.iss, tt_isn_make(&h->ctx.isn_secret, &h_flow,
-							 (uint64_t)H_T0_MS * 1000));
-		assert_int_equal(h->n_tx, 1);
-		h_expect(h, 0, TT_TCP_SYN | TT_TCP_ACK, h->tcb.iss, H_PEER_ISN + 1, 0);
-		assert_int_equal(x->a.wnd, 65535);
-		assert_int_equal(x->a.saddr, h_flow.daddr);
-		assert_int_equal(x->a.dport, h_flow.sport);
-		assert_int_equal(x->a.opts.present, cases[i].synack_opts);
-		assert_int_equal(x->a.opts.mss, 1460);
-		if (cases[i].synack_opts & TT_OPT_WSCALE)
-			assert_int_equal(x->a.opts.wscale, 7);
-		if (cases[i].synack_opts & TT_OPT_TS) {
-			assert_int_equal(x->a.opts.tsval, H_T0_MS);
-			assert_int_equal(x->a.opts.tsecr, H_PEER_TSVAL);
-		}
-		assert_int_equal(h->tcb.mss, cases[i].mss);
-		assert_int_equal(h->tcb.snd_wscale, cases[i].snd_wscale);
-		assert_int_equal(h->tcb.rcv_wscale, cases[i].rcv_wscale);
-		assert_int_equal(h->tcb.flags & TCB_OPTS, cases[i].tcb_flags);
+		assert_int_equal(
+		    h->tcb.iss, tt_isn_make(&h->ctx.isn_secret, &h_flow, (uint64_t)H_T0_MS * 1000));
+		check_synack(h, h->tcb.iss, &cases[i].want);
+		if (cases[i].want.synack_opts & TT_OPT_TS)
+			assert_int_equal(h->tx[0].a.opts.tsval, H_T0_MS);
+		check_nego(h, &cases[i].want);
 		assert_int_equal(h->tcb.snd_una, h->tcb.iss);
 		assert_int_equal(h->tcb.snd_nxt, iss1(h));
 		assert_int_equal(h->tcb.snd_max, iss1(h));
@@ -164,24 +189,26 @@ static void test_listen_cookie(void **state)
 	static const struct {
 		const char *name;
 		struct tt_tcp_opts syn;
-		uint8_t synack_opts;
-		uint16_t cookie_mss, mss;
-		uint8_t snd_wscale, rcv_wscale, tcb_flags;
+		uint16_t cookie_mss;
+		struct nego want;
 	} cases[] = {
-	    {"timestamps carry the options", {.present = OPT_ALL, .wscale = 9, .mss = 1400},
-	     OPT_ALL, 1380, 1368, 9, 7, TCB_OPTS},
+	    {"timestamps carry the options",
+	     {.present = OPT_ALL, .wscale = 9, .mss = 1400},
+	     1380,
+	     {OPT_ALL, 1368, 9, 7, TCB_OPTS}},
 	    {"timestamps, no window scale",
 	     {.present = TT_OPT_MSS | TT_OPT_TS, .mss = 1460},
-	     TT_OPT_MSS | TT_OPT_TS, 1460, MSS_TS, 0, 0, TT_TCB_TS},
+	     1460,
+	     {TT_OPT_MSS | TT_OPT_TS, MSS_TS, 0, 0, TT_TCB_TS}},
 	    {"no timestamps: mss only",
 	     {.present = TT_OPT_MSS | TT_OPT_WSCALE | TT_OPT_SACK_OK, .wscale = 9, .mss = 1460},
-	     TT_OPT_MSS, 1460, 1460, 0, 0, 0},
+	     1460,
+	     {TT_OPT_MSS, 1460, 0, 0, 0}},
 	};
 
 	(void)state;
 	for (unsigned i = 0; i < ARRAY_LEN(cases); i++) {
 		struct harness *h = h_new();
-		const struct h_tx *x = &h->tx[0];
 		uint32_t cookie;
 
 		print_message("case: %s\n", cases[i].name);
@@ -192,19 +219,9 @@ static void test_listen_cookie(void **state)
 		h_send(h, TT_TCP_SYN, NULL, 0);
 		assert_int_equal(h->lv, TT_L_SYNACK_COOKIE);
 		assert_false(h->tcb_live);
-		assert_int_equal(h->ctx.half_open, 0);
 		assert_int_equal(ev(h, TT_CTR_SYNCOOKIES_SENT), 1);
-		assert_int_equal(h->n_tx, 1);
-		cookie = x->a.seq;
-		h_expect(h, 0, TT_TCP_SYN | TT_TCP_ACK, cookie, H_PEER_ISN + 1, 0);
-		assert_int_equal(x->a.opts.present, cases[i].synack_opts);
-		assert_int_equal(x->a.opts.mss, 1460);
-		if (cases[i].synack_opts & TT_OPT_WSCALE)
-			assert_int_equal(x->a.opts.wscale, 7);
-		if (cases[i].synack_opts & TT_OPT_TS) {
-			assert_true(x->a.opts.tsval <= H_T0_MS && H_T0_MS - x->a.opts.tsval < 64);
-			assert_int_equal(x->a.opts.tsecr, H_PEER_TSVAL);
-		}
+		cookie = h->tx[0].a.seq;
+		check_synack(h, cookie, &cases[i].want);
 
 		/* The third segment of the handshake carries the request. */
 		h->ctx.now_ms += 40;
@@ -217,17 +234,14 @@ static void test_listen_cookie(void **state)
 		assert_int_equal(h->tcb.state, TT_TCP_ESTABLISHED);
 		assert_int_equal(h->tcb.iss, cookie);
 		assert_int_equal(h->tcb.irs, H_PEER_ISN);
-		assert_int_equal(h->tcb.mss, cases[i].mss);
-		assert_int_equal(h->tcb.snd_wscale, cases[i].snd_wscale);
-		assert_int_equal(h->tcb.rcv_wscale, cases[i].rcv_wscale);
-		assert_int_equal(h->tcb.flags & TCB_OPTS, cases[i].tcb_flags);
-		assert_int_equal(h->tcb.snd_wnd, 1000u << cases[i].snd_wscale);
+		check_nego(h, &cases[i].want);
+		assert_int_equal(h->tcb.snd_wnd, 1000u << cases[i].want.snd_wscale);
 		assert_int_equal(ev(h, TT_CTR_SYNCOOKIES_VALIDATED), 1);
 		assert_int_equal(ev(h, TT_CTR_CONN_OPENED), 1);
 		assert_int_equal(h->n_tx, 1);
 		h_expect(h, 0, TT_TCP_ACK | TT_TCP_PSH, cookie + 1, h->peer.nxt,
 			 h->http.keep_alive_len);
-		assert_memory_equal(x->data, h->http.keep_alive, h->http.keep_alive_len);
+		assert_memory_equal(h->tx[0].data, h->http.keep_alive, h->http.keep_alive_len);
 		h_free(h);
 	}
 }
@@ -272,12 +286,12 @@ static void test_listen_bad_cookie(void **state)
 		assert_int_equal(h->n_tx, 1);
 		h_expect(h, 0, TT_TCP_RST, ack, 0, 0);
 		/* The listener keeps nothing: the same check gives the same answer. */
-		assert_int_equal(tt_tcp_listen(&h->ctx, &h_flow,
-					       &(struct tt_tcp_seg){.seq = h->peer.nxt,
-								    .ack = ack,
-								    .flags = TT_TCP_ACK},
-					       &r),
-				 TT_L_RST);
+		assert_int_equal(
+		    tt_tcp_listen(
+			&h->ctx, &h_flow,
+			&(struct tt_tcp_seg){.seq = h->peer.nxt, .ack = ack, .flags = TT_TCP_ACK},
+			&r),
+		    TT_L_RST);
 		h_free(h);
 	}
 }
@@ -327,8 +341,7 @@ static void test_listen_cookie_modes(void **state)
 		enum tt_listen_verdict first, second;
 	} cases[] = {
 	    {"off", TT_SYNCOOKIES_OFF, 0, TT_L_NEW_SYN_RECV, TT_L_NEW_SYN_RECV},
-	    {"auto, below threshold", TT_SYNCOOKIES_AUTO, 2, TT_L_NEW_SYN_RECV,
-	     TT_L_NEW_SYN_RECV},
+	    {"auto, below threshold", TT_SYNCOOKIES_AUTO, 2, TT_L_NEW_SYN_RECV, TT_L_NEW_SYN_RECV},
 	    {"auto, threshold reached", TT_SYNCOOKIES_AUTO, 1, TT_L_NEW_SYN_RECV,
 	     TT_L_SYNACK_COOKIE},
 	    {"always", TT_SYNCOOKIES_ALWAYS, 1024, TT_L_SYNACK_COOKIE, TT_L_SYNACK_COOKIE},
@@ -373,9 +386,10 @@ static void test_rst_reply(void **state)
 
 	(void)state;
 	for (unsigned i = 0; i < ARRAY_LEN(cases); i++) {
-		struct tt_tcp_seg s = {
-		    .seq = cases[i].seq, .ack = cases[i].ack, .len = cases[i].len,
-		    .flags = cases[i].flags};
+		struct tt_tcp_seg s = {.seq = cases[i].seq,
+				       .ack = cases[i].ack,
+				       .len = cases[i].len,
+				       .flags = cases[i].flags};
 		uint32_t seq = 1, ack = 1;
 		uint8_t flags = 0;
 
@@ -753,6 +767,28 @@ static void test_est_old_data(void **state)
 	assert_memory_equal(h->app.rx, text, 40);
 }
 
+/* What the application does not take is not acknowledged: the peer sends it again. */
+static void test_est_app_backpressure(void **state)
+{
+	static const char text[] = "0123456789abcdefghijklmnopqrstuv";
+	struct harness *h = *state;
+	struct tt_tcp_seg s;
+
+	h_connect(h, H_APP_REC);
+	h->app.accept = 10;
+	s = h_seg(h, TT_TCP_ACK, text, 30);
+	h_rx(h, &s, &h->scratch);
+	assert_int_equal(h->app.rx_len, 10);
+	assert_int_equal(h->n_tx, 1);
+	h_expect(h, 0, TT_TCP_ACK, iss1(h), H_PEER_ISN + 11, 0);
+	assert_int_equal(drops(h, TT_DROP_TCP_RCV_QUEUE_FULL), 1);
+	h->app.accept = UINT32_MAX;
+	h_rx(h, &s, &h->scratch);
+	h_expect(h, 0, TT_TCP_ACK, iss1(h), H_PEER_ISN + 31, 0);
+	assert_int_equal(h->app.rx_len, 30);
+	assert_memory_equal(h->app.rx, text, 30);
+}
+
 static void test_est_window_trim(void **state)
 {
 	static uint8_t big[5000];
@@ -1002,8 +1038,7 @@ static void test_retries_exhausted(void **state)
 	h_fire(h);
 	assert_int_equal(h->v, TT_V_FREE);
 	assert_int_equal(h->n_tx, 1);
-	h_expect(h, 0, TT_TCP_RST | TT_TCP_ACK, iss1(h) + len, H_PEER_ISN + 1 + strlen(get_ka),
-		 0);
+	h_expect(h, 0, TT_TCP_RST | TT_TCP_ACK, iss1(h) + len, H_PEER_ISN + 1 + strlen(get_ka), 0);
 	assert_int_equal(ev(h, TT_CTR_RETRANSMITS), 8);
 	assert_int_equal(ev(h, TT_CTR_CONN_RETRIES_EXHAUSTED), 1);
 	assert_int_equal(ev(h, TT_CTR_RST_SENT), 1);
@@ -1256,6 +1291,26 @@ static void test_fin_wait_1_fin_ack(void **state)
 	h_expect(h, 0, TT_TCP_ACK, fin_end, h->peer.nxt, 0);
 }
 
+/* The response and its FIN were lost: they go again together, from SND.UNA. */
+static void test_fin_wait_1_retransmit(void **state)
+{
+	struct harness *h = *state;
+	uint32_t len = h->http.close_len;
+
+	h_connect(h, TT_APP_HTTP);
+	h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, get_10);
+	h_fire(h);
+	assert_int_equal(h->v, TT_V_KEEP);
+	assert_int_equal(h->tcb.state, TT_TCP_FIN_WAIT_1);
+	assert_int_equal(h->n_tx, 1);
+	h_expect(h, 0, TT_TCP_ACK | TT_TCP_PSH | TT_TCP_FIN, iss1(h), h->peer.nxt, len);
+	assert_memory_equal(h->tx[0].data, h->http.close, len);
+	assert_int_equal(h->tcb.snd_max, iss1(h) + len + 1);
+	h_ack_all(h);
+	assert_int_equal(h->tcb.state, TT_TCP_FIN_WAIT_2);
+	assert_int_equal(ev(h, TT_CTR_APP_TX_BYTES), len);
+}
+
 static void test_fin_wait_2_timeout(void **state)
 {
 	struct harness *h = *state;
@@ -1314,6 +1369,43 @@ static void to_time_wait(struct harness *h, bool ts)
 	assert_true(h->tw_live);
 }
 
+/* What the worker does with a TIME-WAIT verdict, as the harness saw it. */
+static void check_tw_outcome(const struct harness *h, const struct tt_tw *tw,
+			     const struct tt_tcp_seg *s, enum tt_tw_verdict want)
+{
+	assert_int_equal(h->twv, want);
+	assert_int_equal(ev(h, TT_CTR_TIME_WAIT_REUSED), want == TT_TW_REUSE);
+	switch (want) {
+	case TT_TW_DROP:
+		assert_true(h->tw_live);
+		assert_int_equal(h->n_tx, 0);
+		break;
+	case TT_TW_ACK:
+	case TT_TW_ACK_RESTART:
+		assert_true(h->tw_live);
+		assert_int_equal(h->n_tx, 1);
+		h_expect(h, 0, TT_TCP_ACK, tw->snd_nxt, tw->rcv_nxt, 0);
+		assert_int_equal(h->tx[0].a.wnd, tw->wnd);
+		assert_int_equal(h->tx[0].a.sport, h_flow.dport);
+		assert_int_equal(h->tx[0].a.daddr, h_flow.saddr);
+		assert_int_equal(h->tx[0].a.opts.present, tw->ts_ok ? TT_OPT_TS : 0);
+		if (tw->ts_ok) {
+			assert_int_equal(h->tx[0].a.opts.tsval, h->ctx.now_ms);
+			assert_int_equal(h->tx[0].a.opts.tsecr, tw->ts_recent);
+		}
+		break;
+	case TT_TW_REUSE:
+		/* The entry is gone and the SYN went to LISTEN. */
+		assert_false(h->tw_live);
+		assert_int_equal(h->lv, TT_L_NEW_SYN_RECV);
+		assert_int_equal(h->tcb.state, TT_TCP_SYN_RECEIVED);
+		assert_int_equal(h->tcb.irs, s->seq);
+		assert_int_equal(h->n_tx, 1);
+		h_expect(h, 0, TT_TCP_SYN | TT_TCP_ACK, h->tcb.iss, s->seq + 1, 0);
+		break;
+	}
+}
+
 static void test_time_wait(void **state)
 {
 	static const struct {
@@ -1362,37 +1454,7 @@ static void test_time_wait(void **state)
 			s.opts.tsecr = 0;
 		}
 		h_rx(h, &s, &h->scratch);
-		assert_int_equal(h->twv, cases[i].want);
-		assert_int_equal(ev(h, TT_CTR_TIME_WAIT_REUSED), cases[i].want == TT_TW_REUSE);
-		switch (cases[i].want) {
-		case TT_TW_DROP:
-			assert_true(h->tw_live);
-			assert_int_equal(h->n_tx, 0);
-			break;
-		case TT_TW_ACK:
-		case TT_TW_ACK_RESTART:
-			assert_true(h->tw_live);
-			assert_int_equal(h->n_tx, 1);
-			h_expect(h, 0, TT_TCP_ACK, tw.snd_nxt, tw.rcv_nxt, 0);
-			assert_int_equal(h->tx[0].a.wnd, tw.wnd);
-			assert_int_equal(h->tx[0].a.sport, h_flow.dport);
-			assert_int_equal(h->tx[0].a.daddr, h_flow.saddr);
-			assert_int_equal(h->tx[0].a.opts.present, cases[i].ts ? TT_OPT_TS : 0);
-			if (cases[i].ts) {
-				assert_int_equal(h->tx[0].a.opts.tsval, h->ctx.now_ms);
-				assert_int_equal(h->tx[0].a.opts.tsecr, tw.ts_recent);
-			}
-			break;
-		case TT_TW_REUSE:
-			/* The entry is gone and the SYN went to LISTEN. */
-			assert_false(h->tw_live);
-			assert_int_equal(h->lv, TT_L_NEW_SYN_RECV);
-			assert_int_equal(h->tcb.state, TT_TCP_SYN_RECEIVED);
-			assert_int_equal(h->tcb.irs, s.seq);
-			assert_int_equal(h->n_tx, 1);
-			h_expect(h, 0, TT_TCP_SYN | TT_TCP_ACK, h->tcb.iss, s.seq + 1, 0);
-			break;
-		}
+		check_tw_outcome(h, &tw, &s, cases[i].want);
 		h_free(h);
 	}
 }
@@ -1542,6 +1604,10 @@ static void test_echo_window(void **state)
 	h_expect(h, 0, TT_TCP_ACK | TT_TCP_PSH, iss1(h) + 8000, rcv_nxt + 1000, 1000);
 	assert_int_equal(h->tx[0].a.wnd, 65535 - 1000);
 	assert_true((int32_t)(h->tx[0].a.ack + h->tx[0].a.wnd - edge) > 0);
+	assert_int_equal(b[TT_SNDQ_EXTENTS].refs, 1);
+	h_ack_all(h);
+	assert_int_equal(b[TT_SNDQ_EXTENTS].refs, 0);
+	assert_int_equal(b[TT_SNDQ_EXTENTS].releases, 1);
 	free(b);
 }
 
@@ -1608,6 +1674,7 @@ int main(void)
 	    T(test_est_peer_window),
 	    T(test_est_out_of_order),
 	    T(test_est_old_data),
+	    T(test_est_app_backpressure),
 	    T(test_est_window_trim),
 	    T(test_est_paws),
 	    cmocka_unit_test(test_est_rst),
@@ -1625,6 +1692,7 @@ int main(void)
 	    T(test_last_ack_fin_again),
 	    cmocka_unit_test(test_active_close),
 	    T(test_fin_wait_1_fin_ack),
+	    T(test_fin_wait_1_retransmit),
 	    T(test_fin_wait_2_timeout),
 	    T(test_simultaneous_close),
 	    cmocka_unit_test(test_time_wait),
