@@ -292,10 +292,15 @@ static enum tt_tcp_verdict input_syn_received(struct tt_tcp_ctx *ctx, struct tt_
 					      struct tt_tcp_out *out)
 {
 	if (seg->flags & TT_TCP_RST) {
-		if (seg->seq != t->rcv_nxt)
-			return TT_V_KEEP;
-		count(ctx, TT_CTR_CONN_RESET_RX);
-		return TT_V_FREE;
+		if (seg->seq == t->rcv_nxt) {
+			count(ctx, TT_CTR_CONN_RESET_RX);
+			return TT_V_FREE;
+		}
+		if (acceptable(t, seg)) { /* RFC 5961 3.2: in window, not exact */
+			challenge_ack(ctx, t);
+			tt_tcp_output(ctx, t, out);
+		}
+		return TT_V_KEEP;
 	}
 	if (seg->flags & TT_TCP_SYN) {
 		if (seg->seq == t->irs) { /* our SYN-ACK was lost */
