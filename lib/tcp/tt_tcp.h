@@ -142,15 +142,11 @@ struct tt_tw {
 };
 static_assert(sizeof(struct tt_tw) <= 64, "TIME-WAIT entry must fit one cache line");
 
-/* One segment to send, described; the worker builds it. */
-enum {
-	TT_TX_OPT_SYN = 0x01, /* MSS / window scale / SACK-permitted of a SYN-ACK */
-};
+/* One segment to send, described; the worker builds it (tt_tcp_tx_hdr). */
 struct tt_tcp_tx {
 	uint32_t seq;
 	uint32_t len; /* payload bytes, taken from the send queue at seq - snd_una */
-	uint8_t flags;
-	uint8_t opts;
+	uint8_t flags; /* a SYN carries the connection's SYN options */
 };
 
 enum { TT_TCP_OUT_MAX = 48 };

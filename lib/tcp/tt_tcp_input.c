@@ -146,7 +146,7 @@ static void dup_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_tc
 		return;
 	t->ssthresh = max_u32((t->snd_max - t->snd_una) / 2, 2u * t->mss);
 	t->cwnd = t->ssthresh;
-	emit(out, t->snd_una, min_u32(t->mss, t->sndq.bytes), TT_TCP_ACK, 0);
+	emit(out, t->snd_una, min_u32(t->mss, t->sndq.bytes), TT_TCP_ACK);
 	count(ctx, TT_CTR_FAST_RETRANSMITS);
 }
 
@@ -309,14 +309,14 @@ static enum tt_tcp_verdict input_syn_received(struct tt_tcp_ctx *ctx, struct tt_
 			return TT_V_KEEP;
 		}
 		/* A different SYN on this 4-tuple: an old duplicate (RFC 9293 3.5). */
-		emit(out, t->snd_nxt, 0, TT_TCP_RST | TT_TCP_ACK, 0);
+		emit(out, t->snd_nxt, 0, TT_TCP_RST | TT_TCP_ACK);
 		count(ctx, TT_CTR_RST_SENT);
 		return TT_V_FREE;
 	}
 	/* The sequence number is checked first: an unacceptable segment must not establish. */
 	if (!acceptable(t, seg)) {
 		count_drop(ctx, TT_DROP_TCP_OUT_OF_WINDOW);
-		emit(out, t->snd_nxt, 0, TT_TCP_ACK, 0);
+		emit(out, t->snd_nxt, 0, TT_TCP_ACK);
 		return TT_V_KEEP;
 	}
 	if (!(seg->flags & TT_TCP_ACK)) {
@@ -324,7 +324,7 @@ static enum tt_tcp_verdict input_syn_received(struct tt_tcp_ctx *ctx, struct tt_
 		return TT_V_KEEP;
 	}
 	if (seg->ack != t->snd_nxt) {
-		emit(out, seg->ack, 0, TT_TCP_RST, 0);
+		emit(out, seg->ack, 0, TT_TCP_RST);
 		count(ctx, TT_CTR_RST_SENT);
 		count_drop(ctx, TT_DROP_TCP_BAD_ACK);
 		return TT_V_KEEP;

@@ -124,7 +124,7 @@ static void send_data(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_tcp_ou
 		uint8_t flags = TT_TCP_ACK;
 
 		if (fin_due(t, off)) {
-			emit(out, t->snd_nxt, 0, TT_TCP_FIN | TT_TCP_ACK, 0);
+			emit(out, t->snd_nxt, 0, TT_TCP_FIN | TT_TCP_ACK);
 			t->snd_nxt++;
 			fin_sent(ctx, t);
 			break;
@@ -142,7 +142,7 @@ static void send_data(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_tcp_ou
 				fin_sent(ctx, t);
 			}
 		}
-		emit(out, t->snd_nxt, n, flags, 0);
+		emit(out, t->snd_nxt, n, flags);
 		/* Only bytes past SND.MAX are new: a segment may straddle it. */
 		if (seq_gt(t->snd_nxt + n, t->snd_max)) {
 			uint32_t from = seq_gt(t->snd_nxt, t->snd_max) ? t->snd_nxt : t->snd_max;
@@ -195,7 +195,7 @@ void tt_tcp_output(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_tcp_out *
 	switch (t->state) {
 	case TT_TCP_SYN_RECEIVED:
 		if (t->flags & TT_TCB_ACK_NOW)
-			emit(out, t->iss, 0, TT_TCP_SYN | TT_TCP_ACK, TT_TX_OPT_SYN);
+			emit(out, t->iss, 0, TT_TCP_SYN | TT_TCP_ACK);
 		break;
 	case TT_TCP_ESTABLISHED:
 	case TT_TCP_CLOSE_WAIT:
@@ -208,7 +208,7 @@ void tt_tcp_output(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_tcp_out *
 		break;
 	}
 	if ((t->flags & TT_TCB_ACK_NOW) && out->n == before)
-		emit(out, t->snd_nxt, 0, TT_TCP_ACK, 0);
+		emit(out, t->snd_nxt, 0, TT_TCP_ACK);
 	t->flags &= (uint8_t)~TT_TCB_ACK_NOW;
 }
 
@@ -266,7 +266,7 @@ static enum tt_tcp_verdict retransmit(struct tt_tcp_ctx *ctx, struct tt_tcb *t,
 		/* Zero-window probe: one byte beyond the window (RFC 9293 3.8.6.1).
 		 * SND.MAX covers it so that the ACK accepting it is valid; SND.NXT
 		 * stays, so a byte the closed window refused goes first when it opens. */
-		emit(out, t->snd_una, 1, TT_TCP_ACK, 0);
+		emit(out, t->snd_una, 1, TT_TCP_ACK);
 		if (seq_lt(t->snd_max, t->snd_una + 1)) {
 			t->snd_max = t->snd_una + 1;
 			ctx->ctr->ev[TT_CTR_APP_TX_BYTES]++;

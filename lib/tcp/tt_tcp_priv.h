@@ -60,8 +60,7 @@ static inline void set_state(struct tt_tcp_ctx *ctx, struct tt_tcb *t, enum tt_t
 	t->state_since_ms = ctx->now_ms;
 }
 
-static inline void emit(struct tt_tcp_out *out, uint32_t seq, uint32_t len, uint8_t flags,
-			uint8_t opts)
+static inline void emit(struct tt_tcp_out *out, uint32_t seq, uint32_t len, uint8_t flags)
 {
 	struct tt_tcp_tx *tx;
 
@@ -71,13 +70,12 @@ static inline void emit(struct tt_tcp_out *out, uint32_t seq, uint32_t len, uint
 	tx->seq = seq;
 	tx->len = len;
 	tx->flags = flags;
-	tx->opts = opts;
 }
 
 /* Reset the peer from a live connection and count it. */
 static inline void emit_rst(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_tcp_out *out)
 {
-	emit(out, t->snd_nxt, 0, TT_TCP_RST | TT_TCP_ACK, 0);
+	emit(out, t->snd_nxt, 0, TT_TCP_RST | TT_TCP_ACK);
 	count(ctx, TT_CTR_RST_SENT);
 	count(ctx, TT_CTR_CONN_RESET_TX);
 }

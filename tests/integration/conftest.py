@@ -130,6 +130,7 @@ class Appliance:
         self.log_path = self.workdir / f"{name}.log"
         self.proc = None
         self.log = None
+        self.capture = None
         self.mac = None
         self.n_listeners = 0
         self.baseline_mbufs = None
@@ -164,8 +165,29 @@ class Appliance:
         self.mac = m.group(1)
         run(["ip", "addr", "add", f"{KERNEL_IP}/24", "dev", IFACE])
         run(["ip", "link", "set", IFACE, "up"])
+        self.start_capture()
         self.wait_telemetry()
         self.baseline_mbufs = self.stats()["mbufs_in_use"]
+
+    def start_capture(self):
+        """With TT_ITEST_PCAP=DIR, record tt0 into DIR/<name>.pcap (headers only) for debugging."""
+        pcap_dir = os.environ.get("TT_ITEST_PCAP")
+        if not pcap_dir or shutil.which("tcpdump") is None:
+            return
+        self.capture = subprocess.Popen(
+            ["tcpdump", "-i", IFACE, "-s", "160", "-B", "65536", "-U", "-w",
+             str(Path(pcap_dir) / f"{self.name}.pcap")],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(0.5)
+
+    def stop_capture(self):
+        if self.capture is not None and self.capture.poll() is None:
+            self.capture.terminate()
+            try:
+                self.capture.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.capture.kill()
+                self.capture.wait(timeout=10)
 
     def output(self):
         try:
@@ -181,6 +203,7 @@ class Appliance:
         if self.final is not None or self.proc is None:
             return self.final
         killed = False
+        self.stop_capture()
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGINT)
             try:
@@ -273,6 +296,76 @@ class Appliance:
         return final
 
 
+REPORT = []
+
+
+def note(line):
+    """A measurement worth seeing in the run's summary (wrk numbers, transfer times)."""
+    REPORT.append(line)
+    print(line)
+
+
+def pytest_terminal_summary(terminalreporter):
+    if REPORT:
+        terminalreporter.section("tcpterm measurements")
+        for line in REPORT:
+            terminalreporter.write_line(line)
+
+
+class PacketLoss:
+    """Random loss on tt0 from a tc BPF classifier (drop.c): `ingress` loses frames the
+    appliance sends, `egress` frames the kernel sends to it.  Use as a context manager; raises
+    pytest.skip with the reason when the program cannot be built or attached here."""
+
+    def __init__(self, workdir, per_mille, directions=("ingress",)):
+        self.workdir = Path(workdir)
+        self.per_mille = per_mille
+        self.directions = directions
+        self.obj = self.workdir / f"drop{per_mille}.o"
+
+    def build(self):
+        if shutil.which("clang") is None:
+            pytest.skip("clang not installed: cannot build the tc BPF drop program")
+        multiarch = run(["gcc", "-print-multiarch"], check=False).stdout.strip()
+        cmd = ["clang", "-O2", "-target", "bpf", f"-DDROP_PER_MILLE={self.per_mille}"]
+        if multiarch:
+            cmd.append(f"-I/usr/include/{multiarch}")
+        cmd += ["-c", str(HERE / "drop.c"), "-o", str(self.obj)]
+        r = run(cmd, check=False)
+        if r.returncode != 0:
+            pytest.skip(f"clang -target bpf failed: {r.stderr.strip()[:500]}")
+
+    def __enter__(self):
+        self.build()
+        if "egress" in self.directions:
+            # The egress hook sees the kernel's TCP segments before GSO splits them: without
+            # this, one verdict would drop or pass ~40 segments at once.
+            run(["ethtool", "-K", IFACE, "gso", "off", "tso", "off"], check=False)
+        r = run(["tc", "qdisc", "add", "dev", IFACE, "clsact"], check=False)
+        if r.returncode != 0:
+            pytest.skip(f"tc qdisc add clsact failed: {r.stderr.strip()}")
+        for d in self.directions:
+            r = run(["tc", "filter", "add", "dev", IFACE, d, "bpf", "da", "obj", str(self.obj),
+                     "sec", "tc"], check=False)
+            if r.returncode != 0:
+                self.__exit__(None, None, None)
+                pytest.skip(f"tc filter add {d} bpf failed: {r.stderr.strip()[:500]}")
+        return self
+
+    def __exit__(self, *exc):
+        run(["tc", "qdisc", "del", "dev", IFACE, "clsact"], check=False)
+        if "egress" in self.directions:
+            run(["ethtool", "-K", IFACE, "gso", "on"], check=False)
+        return False
+
+    @staticmethod
+    def tc_drops(direction):
+        """Frames the filter dropped so far, from tc's statistics of the clsact qdisc."""
+        out = run(["tc", "-s", "qdisc", "show", "dev", IFACE], check=False).stdout
+        m = re.search(r"qdisc clsact.*?dropped (\d+)", out, re.S)
+        return int(m.group(1)) if m else None
+
+
 def appliance_fixture(name, **overrides):
     """A module-scoped fixture running one appliance with these configuration overrides."""
 
@@ -288,6 +381,7 @@ def appliance_fixture(name, **overrides):
                     app.stop()
                 except AssertionError as e:
                     print(f"[{name}] stop at teardown: {e}")
+            app.stop_capture()
             if app.log is not None and not app.log.closed:
                 app.log.close()
             shutil.rmtree(RUNTIME_DIR / app.prefix, ignore_errors=True)
