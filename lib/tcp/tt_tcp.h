@@ -10,6 +10,8 @@
  * whole protocol testable as packet-in/packet-out cases without a NIC.
  *
  * Entry points and who calls them:
+ *   tt_tcp_connect     open a connection as a client (SYN-SENT; the load
+ *                      generator);
  *   tt_tcp_listen      a segment that matched no connection (LISTEN);
  *   tt_tcp_init_*      a new TCB after tt_tcp_listen asked for one;
  *   tt_tcp_input       a segment for an existing connection: one switch
@@ -164,6 +166,8 @@ enum tt_tcp_verdict {
 
 struct tt_tcp_ctx;
 
+enum { TT_TCP_MAX_APPS = 8 };
+
 /* The application interface (lib/app implements it). */
 struct tt_tcp_app_ops {
 	void (*on_open)(struct tt_tcp_ctx *ctx, struct tt_tcb *t);
@@ -172,12 +176,14 @@ struct tt_tcp_app_ops {
 			    uint32_t len, void *owner);
 	/* The peer sent FIN: no more data will come. */
 	void (*on_peer_fin)(struct tt_tcp_ctx *ctx, struct tt_tcb *t);
+	/* The connection is going away (closed, reset or timed out); may be NULL. */
+	void (*on_close)(struct tt_tcp_ctx *ctx, struct tt_tcb *t);
 };
 
 /* Per-worker context: everything the state machine reads besides the TCB. */
 struct tt_tcp_ctx {
 	const struct tt_conf_tcp *conf;
-	const struct tt_tcp_app_ops *apps[3]; /* by enum tt_app_kind */
+	const struct tt_tcp_app_ops *apps[TT_TCP_MAX_APPS]; /* by tcb->app */
 	const void *app_data;		      /* shared, read-only (e.g. HTTP responses) */
 	struct tt_counters *ctr;
 	uint64_t state_count[TT_TCP_NSTATES]; /* gauge: connections in each state */
@@ -214,6 +220,14 @@ void tt_tcp_init_syn_recv(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct
 void tt_tcp_init_cookie(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_flow4 *f,
 			const struct tt_tcp_seg *ack, const struct tt_listen_result *r,
 			uint8_t app);
+
+/*
+ * Active open: t becomes a SYN-SENT connection on flow f (f.saddr/sport
+ * name the server, f.daddr/dport us) and the SYN is described in out.
+ * We offer window scaling and, when configured, timestamps.
+ */
+void tt_tcp_connect(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_flow4 *f,
+		    uint8_t app, struct tt_tcp_out *out);
 
 /* RST in answer to a segment no connection wants (RFC 9293 3.10.7.1). */
 void tt_tcp_rst_reply(const struct tt_tcp_seg *seg, uint32_t *seq, uint32_t *ack, uint8_t *flags);

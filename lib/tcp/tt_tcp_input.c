@@ -344,6 +344,8 @@ enum tt_tcp_verdict tt_tcp_input(struct tt_tcp_ctx *ctx, struct tt_tcb *t,
 {
 	t->last_rx_ms = ctx->now_ms;
 	switch (t->state) {
+	case TT_TCP_SYN_SENT:
+		return tt_tcp_input_syn_sent(ctx, t, seg, out);
 	case TT_TCP_SYN_RECEIVED:
 		return input_syn_received(ctx, t, seg, owner, out);
 	case TT_TCP_ESTABLISHED:

@@ -193,6 +193,10 @@ void tt_tcp_output(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_tcp_out *
 		t->flags |= TT_TCB_ACK_NOW;
 
 	switch (t->state) {
+	case TT_TCP_SYN_SENT:
+		if (t->flags & TT_TCB_ACK_NOW)
+			emit(out, t->iss, 0, TT_TCP_SYN);
+		break;
 	case TT_TCP_SYN_RECEIVED:
 		if (t->flags & TT_TCB_ACK_NOW)
 			emit(out, t->iss, 0, TT_TCP_SYN | TT_TCP_ACK);
@@ -217,6 +221,7 @@ static uint64_t state_bound(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t
 	const struct tt_conf_tcp *c = ctx->conf;
 
 	switch (t->state) {
+	case TT_TCP_SYN_SENT:
 	case TT_TCP_SYN_RECEIVED:
 		return t->state_since_ms + c->syn_recv_timeout_ms;
 	case TT_TCP_ESTABLISHED:
@@ -240,15 +245,20 @@ uint64_t tt_tcp_deadline(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t)
 	return d;
 }
 
+static bool handshaking(const struct tt_tcb *t)
+{
+	return t->state == TT_TCP_SYN_SENT || t->state == TT_TCP_SYN_RECEIVED;
+}
+
 static enum tt_tcp_verdict retransmit(struct tt_tcp_ctx *ctx, struct tt_tcb *t,
 				      struct tt_tcp_out *out)
 {
 	const struct tt_conf_tcp *c = ctx->conf;
-	uint8_t limit = t->state == TT_TCP_SYN_RECEIVED ? c->syn_retries : c->max_retries;
+	uint8_t limit = handshaking(t) ? c->syn_retries : c->max_retries;
 
 	if (t->retries >= limit) {
 		count(ctx, TT_CTR_CONN_RETRIES_EXHAUSTED);
-		if (t->state != TT_TCP_SYN_RECEIVED)
+		if (!handshaking(t))
 			emit_rst(ctx, t, out);
 		return TT_V_FREE;
 	}
@@ -256,7 +266,7 @@ static enum tt_tcp_verdict retransmit(struct tt_tcp_ctx *ctx, struct tt_tcb *t,
 	t->rto_ms = min_u32(t->rto_ms * 2, c->rto_max_ms);
 	t->rto_deadline_ms = 0;
 	count(ctx, TT_CTR_RETRANSMITS);
-	if (t->state == TT_TCP_SYN_RECEIVED) {
+	if (handshaking(t)) {
 		t->flags |= TT_TCB_ACK_NOW;
 		tt_tcp_output(ctx, t, out);
 		arm_rto(ctx, t);
@@ -322,6 +332,10 @@ void tt_tcp_close(struct tt_tcb *t)
 
 void tt_tcp_destroy(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 {
+	const struct tt_tcp_app_ops *app = ctx->apps[t->app];
+
+	if (app->on_close != NULL)
+		app->on_close(ctx, t);
 	if (t->state == TT_TCP_SYN_RECEIVED)
 		ctx->half_open--;
 	ctx->state_count[t->state]--;

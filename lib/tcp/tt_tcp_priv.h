@@ -102,5 +102,7 @@ static inline uint16_t effective_mss(uint16_t peer_mss, uint16_t our_mss, bool t
 void tt_tcp_init_common(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_flow4 *f,
 			uint8_t app);
 void tt_tcp_established(struct tt_tcp_ctx *ctx, struct tt_tcb *t);
+enum tt_tcp_verdict tt_tcp_input_syn_sent(struct tt_tcp_ctx *ctx, struct tt_tcb *t,
+					  const struct tt_tcp_seg *seg, struct tt_tcp_out *out);
 
 #endif
