@@ -278,6 +278,7 @@ static int create_workers(struct appliance *a)
 		.quit = &quit,
 	};
 
+	tt_app_register(p.apps);
 	make_secrets(c, &p);
 	for (unsigned w = 0; w < c->n_workers; w++) {
 		p.id = w;

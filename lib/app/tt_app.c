@@ -113,9 +113,9 @@ const struct tt_tcp_app_ops tt_app_discard = {
 	.on_peer_fin = close_on_peer_fin,
 };
 
-void tt_app_register(struct tt_tcp_ctx *ctx)
+void tt_app_register(const struct tt_tcp_app_ops **apps)
 {
-	ctx->apps[TT_APP_HTTP] = &tt_app_http;
-	ctx->apps[TT_APP_ECHO] = &tt_app_echo;
-	ctx->apps[TT_APP_DISCARD] = &tt_app_discard;
+	apps[TT_APP_HTTP] = &tt_app_http;
+	apps[TT_APP_ECHO] = &tt_app_echo;
+	apps[TT_APP_DISCARD] = &tt_app_discard;
 }

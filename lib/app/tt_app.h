@@ -24,7 +24,7 @@ extern const struct tt_tcp_app_ops tt_app_http;
 extern const struct tt_tcp_app_ops tt_app_echo;
 extern const struct tt_tcp_app_ops tt_app_discard;
 
-/* Fill ctx->apps with the three applications, indexed by enum tt_app_kind. */
-void tt_app_register(struct tt_tcp_ctx *ctx);
+/* Put the three applications into apps, indexed by enum tt_app_kind. */
+void tt_app_register(const struct tt_tcp_app_ops **apps);
 
 #endif

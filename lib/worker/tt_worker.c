@@ -8,7 +8,6 @@
 #include <rte_malloc.h>
 #include <rte_prefetch.h>
 
-#include "tt_app.h"
 #include "tt_worker.h"
 
 /* Answers to segments nobody wants: at most this many RSTs per ms (RFC 5961 10). */
@@ -73,7 +72,9 @@ struct tt_worker *tt_worker_create(const struct tt_worker_params *p)
 	w->tcp.release = mbuf_release;
 	w->tcp.retain = mbuf_retain;
 	tt_syncookie_keys_init(&w->tcp.cookie_keys, &p->cookie_secret, w->tcp.now_ms);
-	tt_app_register(&w->tcp);
+	memcpy(w->tcp.apps, p->apps, sizeof(w->tcp.apps));
+	w->on_loop = p->on_loop;
+	w->loop_arg = p->loop_arg;
 	/* Every connection can sit in TIME-WAIT at once: both pools cover the table. */
 	w->tbl = tt_conn_tbl_create(c->max_conns_per_core, p->table_seed);
 	w->tcbs = tt_pool_create(c->max_conns_per_core, sizeof(struct tt_tcb));
@@ -284,6 +285,26 @@ full:
 	return NULL;
 }
 
+struct tt_tcb *tt_worker_connect(struct tt_worker *w, unsigned port, const struct tt_flow4 *f,
+				 const struct tt_mac *peer_mac, uint8_t app)
+{
+	struct tt_tcp_out out = {.n = 0};
+	struct tt_tcb *t = new_conn(w, f);
+
+	if (t == NULL)
+		return NULL;
+	t->port = (uint8_t)port;
+	t->peer_mac = *peer_mac;
+	tt_tcp_connect(&w->tcp, t, f, app, &out);
+	conn_done(w, t, &out, TT_V_KEEP);
+	return t;
+}
+
+void tt_worker_send_segment(struct tt_worker *w, unsigned port, struct tt_tcp_hdr_args *a)
+{
+	send_tcp(w, port, a, NULL, 0, 0);
+}
+
 static void send_cookie_synack(struct tt_worker *w, unsigned port, const struct tt_pkt *pkt,
 			       const struct tt_listen_result *r)
 {
@@ -487,6 +508,8 @@ int tt_worker_main(void *arg)
 		w->tcp.now_ms = w->epoch_ms + (t0 - w->tsc_base) / w->tsc_per_ms;
 		for (unsigned p = 0; p < w->n_ports; p++)
 			n += rx_port(w, p, pkts);
+		if (w->on_loop != NULL)
+			w->on_loop(w, w->loop_arg);
 		e = tt_worker_timers(w, w->tcp.now_ms);
 		tt_worker_flush(w);
 		w->ctr.ev[TT_CTR_LOOPS]++;

@@ -44,6 +44,8 @@ enum {
 	TT_TIMER_BATCH = 256, /* expiries handled per loop iteration at most */
 };
 
+struct tt_worker;
+
 /* What a worker needs from the outside; shared data here is read-only. */
 struct tt_worker_params {
 	unsigned id;
@@ -52,8 +54,12 @@ struct tt_worker_params {
 	const struct tt_port *ports; /* [n_ports], started; addresses from conf->ports */
 	struct rte_mempool *pool;
 	const struct tt_conf *conf;
-	const uint8_t *listen_app; /* [65536]: 0 = no listener, else enum tt_app_kind + 1 */
-	const void *app_data;      /* struct tt_http_response */
+	const uint8_t *listen_app; /* [65536]: 0 = no listener, else application index + 1 */
+	const struct tt_tcp_app_ops *apps[TT_TCP_MAX_APPS]; /* by application index */
+	const void *app_data;      /* the applications' shared data (HTTP responses) */
+	/* Called once per loop iteration after RX, e.g. to open client connections. */
+	void (*on_loop)(struct tt_worker *w, void *arg);
+	void *loop_arg;
 	struct tt_syncookie_secret cookie_secret;
 	struct tt_isn_secret isn_secret;
 	uint64_t table_seed;
@@ -91,6 +97,8 @@ struct tt_worker {
 	uint64_t busy_cycles;
 	uint64_t idle_cycles;
 	volatile bool *quit;
+	void (*on_loop)(struct tt_worker *w, void *arg);
+	void *loop_arg;
 	unsigned id;
 	struct tt_worker_port ports[TT_CONF_MAX_PORTS];
 } __rte_cache_aligned;
@@ -104,6 +112,18 @@ int tt_worker_main(void *arg);
 
 /* Handle one frame received on the worker's port index port; takes ownership of m. */
 void tt_worker_rx(struct tt_worker *w, unsigned port, struct rte_mbuf *m);
+
+/*
+ * Open a client connection on port index port to flow f (f.saddr/sport the
+ * server, f.daddr/dport our side) whose next hop is peer_mac, for
+ * application app.  NULL (counted as tcp_table_full) when no TCB is free
+ * or the 4-tuple is in use.
+ */
+struct tt_tcb *tt_worker_connect(struct tt_worker *w, unsigned port, const struct tt_flow4 *f,
+				 const struct tt_mac *peer_mac, uint8_t app);
+
+/* Send one segment that no connection stands behind (a crafted SYN). */
+void tt_worker_send_segment(struct tt_worker *w, unsigned port, struct tt_tcp_hdr_args *a);
 
 /* Advance time to now_ms and expire due timers (at most TT_TIMER_BATCH). */
 unsigned tt_worker_timers(struct tt_worker *w, uint64_t now_ms);

@@ -313,9 +313,13 @@ def pytest_terminal_summary(terminalreporter):
 
 
 class PacketLoss:
-    """Random loss on tt0 from a tc BPF classifier (drop.c): `ingress` loses frames the
-    appliance sends, `egress` frames the kernel sends to it.  Use as a context manager; raises
-    pytest.skip with the reason when the program cannot be built or attached here."""
+    """Random loss on tt0 from the tc BPF programs of drop.c, as a context manager.
+    "ingress" drops frames the appliance sends; "egress" spoils the TCP checksum of frames the
+    kernel sends, so that they leave and the appliance discards them (a frame dropped at
+    egress would be resent at once by the kernel's TCP, never lost).  Raises pytest.skip with
+    the reason when the programs cannot be built or attached here."""
+
+    SECTION = {"ingress": "tc", "egress": "corrupt"}
 
     def __init__(self, workdir, per_mille, directions=("ingress",)):
         self.workdir = Path(workdir)
@@ -338,15 +342,15 @@ class PacketLoss:
     def __enter__(self):
         self.build()
         if "egress" in self.directions:
-            # The egress hook sees the kernel's TCP segments before GSO splits them: without
-            # this, one verdict would drop or pass ~40 segments at once.
-            run(["ethtool", "-K", IFACE, "gso", "off", "tso", "off"], check=False)
+            # One segment per skb: the egress hook runs before GSO splits a burst, and one
+            # spoiled burst would lose ~40 segments at once.
+            run(["ethtool", "-K", IFACE, "gso", "off"], check=False)
         r = run(["tc", "qdisc", "add", "dev", IFACE, "clsact"], check=False)
         if r.returncode != 0:
             pytest.skip(f"tc qdisc add clsact failed: {r.stderr.strip()}")
         for d in self.directions:
             r = run(["tc", "filter", "add", "dev", IFACE, d, "bpf", "da", "obj", str(self.obj),
-                     "sec", "tc"], check=False)
+                     "sec", self.SECTION[d]], check=False)
             if r.returncode != 0:
                 self.__exit__(None, None, None)
                 pytest.skip(f"tc filter add {d} bpf failed: {r.stderr.strip()[:500]}")
@@ -359,8 +363,8 @@ class PacketLoss:
         return False
 
     @staticmethod
-    def tc_drops(direction):
-        """Frames the filter dropped so far, from tc's statistics of the clsact qdisc."""
+    def ingress_drops():
+        """Frames the ingress program dropped so far (the clsact qdisc's drop count)."""
         out = run(["tc", "-s", "qdisc", "show", "dev", IFACE], check=False).stdout
         m = re.search(r"qdisc clsact.*?dropped (\d+)", out, re.S)
         return int(m.group(1)) if m else None

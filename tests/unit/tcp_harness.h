@@ -204,7 +204,7 @@ static inline struct harness *h_new(void)
 	h->ctx.release = h_release;
 	h->ctx.retain = h_retain;
 	tt_syncookie_keys_init(&h->ctx.cookie_keys, &cookie, h->ctx.now_ms);
-	tt_app_register(&h->ctx);
+	tt_app_register(h->ctx.apps);
 	h->ctx.apps[H_APP_REC] = &h_rec_app;
 	h_http_body(h, 64);
 	h->listen_app = H_APP_REC;
