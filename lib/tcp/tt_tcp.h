@@ -37,6 +37,7 @@
 
 #include <assert.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "tt_conf.h"
@@ -105,14 +106,15 @@ struct tt_tcb {
 	uint16_t mss; /* what we put in one segment: min(peer MSS, ours) */
 	uint8_t retries;
 	uint8_t dupacks;
+	/* cache line 1: congestion, RTT, timers; then the application */
 	uint32_t cwnd;
-	/* cache line 1: timers, RTT, congestion, application */
 	uint32_t ssthresh;
 	uint32_t srtt_ms8;   /* smoothed RTT, ms << 3 (RFC 6298) */
 	uint32_t rttvar_ms4; /* RTT variation, ms << 2 */
 	uint32_t rto_ms;
 	uint32_t rtt_seq;
 	uint32_t rtt_start_ms;
+	uint8_t close_reason; /* enum tt_close_reason, for the application's on_close */
 	uint64_t rto_deadline_ms; /* 0: no retransmission pending */
 	uint64_t state_since_ms;
 	uint64_t last_rx_ms;
@@ -123,11 +125,14 @@ struct tt_tcb {
 	/* set by tt_tcp_init_*: */
 	uint8_t app; /* enum tt_app_kind */
 	union {
-		uint8_t bytes[16];
+		uint8_t bytes[24];
 		uint64_t align;
 	} app_state; /* the application's per-connection state (HTTP parser) */
 	struct tt_sndq sndq;
 };
+
+static_assert(offsetof(struct tt_tcb, cwnd) == 64, "per-segment fields fill cache line 0");
+static_assert(sizeof(struct tt_tcb) == 6 * 64, "TCB size is deliberate: 6 cache lines");
 
 /* The compact TIME-WAIT form of a connection (RFC 9293 3.6.1). */
 struct tt_tw {
@@ -143,6 +148,13 @@ struct tt_tw {
 	struct tt_timer timer;
 };
 static_assert(sizeof(struct tt_tw) <= 64, "TIME-WAIT entry must fit one cache line");
+
+/* Why a connection ended, as its application's on_close sees it. */
+enum tt_close_reason {
+	TT_CLOSE_NORMAL,  /* closed by the protocol (or never got that far) */
+	TT_CLOSE_RESET,   /* the peer reset it */
+	TT_CLOSE_TIMEOUT, /* retransmissions exhausted or a state's time bound hit */
+};
 
 /* One segment to send, described; the worker builds it (tt_tcp_tx_hdr). */
 struct tt_tcp_tx {

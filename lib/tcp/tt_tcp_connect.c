@@ -67,6 +67,7 @@ enum tt_tcp_verdict tt_tcp_input_syn_sent(struct tt_tcp_ctx *ctx, struct tt_tcb 
 		if (!ack)
 			return TT_V_KEEP;
 		count(ctx, TT_CTR_CONN_RESET_RX); /* connection refused */
+		t->close_reason = TT_CLOSE_RESET;
 		return TT_V_FREE;
 	}
 	if (!(seg->flags & TT_TCP_SYN) || !ack) {

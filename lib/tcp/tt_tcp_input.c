@@ -63,6 +63,7 @@ static enum step check_rst(struct tt_tcp_ctx *ctx, struct tt_tcb *t,
 		return STEP_GO;
 	if (seg->seq == t->rcv_nxt) {
 		count(ctx, TT_CTR_CONN_RESET_RX);
+		t->close_reason = TT_CLOSE_RESET;
 		*v = TT_V_FREE;
 	} else {
 		challenge_ack(ctx, t);
@@ -294,6 +295,7 @@ static enum tt_tcp_verdict input_syn_received(struct tt_tcp_ctx *ctx, struct tt_
 	if (seg->flags & TT_TCP_RST) {
 		if (seg->seq == t->rcv_nxt) {
 			count(ctx, TT_CTR_CONN_RESET_RX);
+			t->close_reason = TT_CLOSE_RESET;
 			return TT_V_FREE;
 		}
 		if (acceptable(t, seg)) { /* RFC 5961 3.2: in window, not exact */

@@ -258,6 +258,7 @@ static enum tt_tcp_verdict retransmit(struct tt_tcp_ctx *ctx, struct tt_tcb *t,
 
 	if (t->retries >= limit) {
 		count(ctx, TT_CTR_CONN_RETRIES_EXHAUSTED);
+		t->close_reason = TT_CLOSE_TIMEOUT;
 		if (!handshaking(t))
 			emit_rst(ctx, t, out);
 		return TT_V_FREE;
@@ -301,6 +302,7 @@ enum tt_tcp_verdict tt_tcp_timeout(struct tt_tcp_ctx *ctx, struct tt_tcb *t,
 	count(ctx, TT_CTR_TIMER_EXPIRIES);
 	if (ctx->now_ms >= state_bound(ctx, t)) {
 		count(ctx, TT_CTR_CONN_TIMEOUT);
+		t->close_reason = TT_CLOSE_TIMEOUT;
 		/* A peer that still listens learns the connection is gone. */
 		if (t->state == TT_TCP_ESTABLISHED || t->state == TT_TCP_CLOSE_WAIT)
 			emit_rst(ctx, t, out);
