@@ -114,10 +114,16 @@ struct tt_pkt {
 /* The interface a frame arrived on, as the parser needs it. */
 struct tt_net_if {
 	struct tt_mac mac;
-	uint32_t addr; /* host order */
+	uint32_t addr;       /* host order */
+	uint32_t addr_count; /* we own addr .. addr + addr_count - 1 (the generator owns many) */
 	bool rx_ip_cksum_verified;  /* set per frame from the mbuf's offload flags */
 	bool rx_l4_cksum_verified;
 };
+
+static inline bool tt_net_is_ours(const struct tt_net_if *ifc, uint32_t a)
+{
+	return a - ifc->addr < ifc->addr_count;
+}
 
 enum tt_pkt_kind tt_net_parse(const uint8_t *frame, uint32_t len, const struct tt_net_if *ifc,
 			      struct tt_pkt *pkt, enum tt_drop *reason);

@@ -122,11 +122,12 @@ void tt_net_arp_reply(uint8_t *frame, const struct tt_net_if *ifc)
 	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)frame;
 	struct rte_arp_hdr *arp = (struct rte_arp_hdr *)(frame + TT_ETH_HDR_LEN);
 	struct rte_arp_ipv4 *d = &arp->arp_data;
+	rte_be32_t asked = d->arp_tip; /* one of our addresses: the parser checked */
 
 	d->arp_tha = d->arp_sha;
 	d->arp_tip = d->arp_sip;
 	memcpy(&d->arp_sha, ifc->mac.b, 6);
-	d->arp_sip = rte_cpu_to_be_32(ifc->addr);
+	d->arp_sip = asked;
 	arp->arp_opcode = RTE_BE16(RTE_ARP_OP_REPLY);
 	eth->dst_addr = d->arp_tha;
 	memcpy(&eth->src_addr, ifc->mac.b, 6);

@@ -33,7 +33,7 @@ static enum tt_pkt_kind parse_arp(const uint8_t *l3, uint32_t len, const struct 
 	pkt->saddr = rte_be_to_cpu_32(arp->arp_data.arp_sip);
 	pkt->daddr = rte_be_to_cpu_32(arp->arp_data.arp_tip);
 	memcpy(pkt->src_mac.b, &arp->arp_data.arp_sha, 6);
-	if (pkt->daddr != ifc->addr)
+	if (!tt_net_is_ours(ifc, pkt->daddr))
 		return drop(reason, TT_DROP_ARP_NOT_FOR_US);
 	return TT_PKT_ARP;
 }
@@ -169,7 +169,7 @@ static enum tt_pkt_kind parse_ipv4(const uint8_t *l3, uint32_t len, const struct
 		return drop(reason, TT_DROP_IP_FRAGMENT);
 	pkt->saddr = rte_be_to_cpu_32(ip->src_addr);
 	pkt->daddr = rte_be_to_cpu_32(ip->dst_addr);
-	if (pkt->daddr != ifc->addr)
+	if (!tt_net_is_ours(ifc, pkt->daddr))
 		return drop(reason, TT_DROP_IP_NOT_FOR_US);
 	if (unlikely(bad_source(pkt->saddr)))
 		return drop(reason, TT_DROP_IP_BAD_SRC);

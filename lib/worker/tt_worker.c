@@ -56,6 +56,7 @@ struct tt_worker *tt_worker_create(const struct tt_worker_params *p)
 		wp->port_id = p->ports[i].port_id;
 		wp->ifc.mac = p->ports[i].mac;
 		wp->ifc.addr = p->conf->ports[i].addr;
+		wp->ifc.addr_count = p->addr_count ? p->addr_count : 1;
 		wp->tx_cksum_offload = p->ports[i].tx_cksum_offload;
 	}
 	w->pool = p->pool;

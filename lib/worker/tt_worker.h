@@ -52,6 +52,7 @@ struct tt_worker_params {
 	uint16_t queue_id; /* the same queue index on every port */
 	unsigned n_ports;
 	const struct tt_port *ports; /* [n_ports], started; addresses from conf->ports */
+	uint32_t addr_count;         /* addresses owned from each port's address on (0: one) */
 	struct rte_mempool *pool;
 	const struct tt_conf *conf;
 	const uint8_t *listen_app; /* [65536]: 0 = no listener, else application index + 1 */

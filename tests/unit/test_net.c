@@ -66,6 +66,7 @@ static const uint8_t bcast_mac[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 static const struct tt_net_if our_if = {
     .mac = {{0x02, 0x00, 0x5e, 0x10, 0x00, 0x01}},
     .addr = OUR_IP,
+    .addr_count = 1,
 };
 
 /* xorshift64*: fixed seeds make every failure reproducible. */
@@ -847,6 +848,7 @@ static void test_parse_empty(void **state)
 static const struct tt_net_if peer_if = {
     .mac = {{0x02, 0x00, 0x5e, 0x10, 0x00, 0x02}},
     .addr = PEER_IP,
+    .addr_count = 1,
 };
 
 static const uint8_t build_flags[] = {
