@@ -369,8 +369,10 @@ static void print_banner(const struct appliance *a)
 		       p->prefix_len, ps->n_queues, ps->rss ? "on" : "off",
 		       ps->tx_cksum_offload ? "offload" : "software");
 	}
-	printf("tcpterm: %u worker(s), tcb %zu B, time-wait entry %zu B\n", c->n_workers,
-	       tt_worker_tcb_size(), tt_worker_tw_size());
+	printf("tcpterm: %u worker(s), memory per connection: tcb %zu B + table %zu B, "
+	       "per TIME-WAIT entry %zu B + table %zu B\n",
+	       c->n_workers, tt_worker_tcb_size(), tt_worker_table_bytes_per_conn(a->workers[0]),
+	       tt_worker_tw_size(), tt_worker_table_bytes_per_conn(a->workers[0]));
 	for (unsigned i = 0; i < c->n_listeners; i++)
 		printf("tcpterm: listening on port %u: %s\n", c->listeners[i].port,
 		       tt_conf_app_name(c->listeners[i].app));

@@ -2,7 +2,7 @@
 # One-time, idempotent machine set-up for building, running and testing
 # tcpterm on Debian 12 (run as root): the Debian packages, and hugepages
 # when the kernel can give them.  Safe to run again: it only installs
-# what is missing.
+# what is missing.  --bench adds what bench/run.sh needs.
 set -euo pipefail
 
 PACKAGES=(
@@ -12,6 +12,11 @@ PACKAGES=(
 	python3-scapy python3-pytest
 	clang llvm libclang-rt-14-dev
 )
+
+# The benchmarks also measure the Linux kernel (nginx) and draw plots.
+if [ "${1:-}" = "--bench" ]; then
+	PACKAGES+=(nginx-light gnuplot-nox)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -143,6 +143,14 @@ int tt_conn_tbl_delete(struct tt_conn_tbl *t, const struct tt_flow4 *k)
 	return 0;
 }
 
+void tt_conn_tbl_walk(const struct tt_conn_tbl *t,
+		      void (*fn)(const struct tt_flow4 *k, uint32_t value, void *arg), void *arg)
+{
+	for (uint32_t i = 0; i <= t->mask; i++)
+		if (t->slots[i].value != TT_CONN_NONE)
+			fn(&t->slots[i].key, t->slots[i].value, arg);
+}
+
 uint32_t tt_conn_tbl_count(const struct tt_conn_tbl *t)
 {
 	return t->count;

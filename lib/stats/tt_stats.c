@@ -1,6 +1,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_mempool.h>
 #include <rte_telemetry.h>
 
@@ -77,6 +78,8 @@ void tt_stats_print_all(FILE *f, const struct tt_stats *s)
 		if (s->sum.drop[i] != 0)
 			fprintf(f, "  drop_%-23s %" PRIu64 "\n", tt_drop_names[i], s->sum.drop[i]);
 	fprintf(f, "  mbufs_in_use                 %" PRIu64 "\n", s->mbufs_in_use);
+	fprintf(f, "cycles: busy %" PRIu64 " idle %" PRIu64 " tsc_hz %" PRIu64 "\n", s->busy_cycles,
+		s->idle_cycles, rte_get_tsc_hz());
 	fflush(f);
 }
 

@@ -23,6 +23,11 @@ size_t tt_worker_tw_size(void)
 	return sizeof(struct tt_tw);
 }
 
+size_t tt_worker_table_bytes_per_conn(const struct tt_worker *w)
+{
+	return tt_conn_tbl_bytes(w->tbl) / tt_conn_tbl_max_entries(w->tbl);
+}
+
 static void mbuf_release(void *owner)
 {
 	rte_pktmbuf_free(owner);
@@ -299,6 +304,30 @@ struct tt_tcb *tt_worker_connect(struct tt_worker *w, unsigned port, const struc
 	tt_tcp_connect(&w->tcp, t, f, app, &out);
 	conn_done(w, t, &out, TT_V_KEEP);
 	return t;
+}
+
+static void close_one(const struct tt_flow4 *k, uint32_t v, void *arg)
+{
+	struct tt_worker *w = arg;
+	struct tt_tcp_out out = {.n = 0};
+	struct tt_tcb *t;
+
+	(void)k;
+	if (v & TT_CONN_TW)
+		return;
+	t = tt_pool_at(w->tcbs, v);
+	/* Handshakes complete first: the application then decides for itself. */
+	if (t->state != TT_TCP_ESTABLISHED && t->state != TT_TCP_CLOSE_WAIT)
+		return;
+	tt_tcp_close(t);
+	tt_tcp_output(&w->tcp, t, &out);
+	send_out(w, t, &out);
+	arm(w, t);
+}
+
+void tt_worker_close_all(struct tt_worker *w)
+{
+	tt_conn_tbl_walk(w->tbl, close_one, w);
 }
 
 void tt_worker_send_segment(struct tt_worker *w, unsigned port, struct tt_tcp_hdr_args *a)

@@ -123,6 +123,9 @@ void tt_worker_rx(struct tt_worker *w, unsigned port, struct rte_mbuf *m);
 struct tt_tcb *tt_worker_connect(struct tt_worker *w, unsigned port, const struct tt_flow4 *f,
 				 const struct tt_mac *peer_mac, uint8_t app);
 
+/* Close every established connection of this worker (FIN after its queued data). */
+void tt_worker_close_all(struct tt_worker *w);
+
 /* Send one segment that no connection stands behind (a crafted SYN). */
 void tt_worker_send_segment(struct tt_worker *w, unsigned port, struct tt_tcp_hdr_args *a);
 
@@ -132,8 +135,9 @@ unsigned tt_worker_timers(struct tt_worker *w, uint64_t now_ms);
 /* Transmit the TX batches of every port. */
 void tt_worker_flush(struct tt_worker *w);
 
-/* Memory per object, for the stats line. */
+/* Memory per object, for the operator: TCB, TIME-WAIT entry, table share per connection. */
 size_t tt_worker_tcb_size(void);
 size_t tt_worker_tw_size(void);
+size_t tt_worker_table_bytes_per_conn(const struct tt_worker *w);
 
 #endif

@@ -1,0 +1,575 @@
+/*
+ * tcpterm-gen: options, EAL and port bring-up, the appliance's MAC (ARP),
+ * the per-second report and the JSON summary.  See gen.h.
+ *
+ *   tcpterm-gen [EAL args] -- --scenario NAME --device VDEV [options]
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_arp.h>
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+
+#include "gen.h"
+#include "tt_conf.h"
+#include "tt_port.h"
+
+enum { GEN_MAX_SECONDS = 3600, GEN_ARP_WAIT_MS = 3000, GEN_MBUFS = 32768 };
+
+static volatile bool quit;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	quit = true;
+}
+
+static const char *const scenario_names[] = {
+	[GEN_CPS] = "cps",	       [GEN_RPS] = "rps",	  [GEN_THROUGHPUT] = "throughput",
+	[GEN_CONCURRENT] = "concurrent", [GEN_SYNFLOOD] = "synflood", [GEN_BLAST] = "blast",
+	[GEN_REFLECT] = "reflect",
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: tcpterm-gen [EAL args] -- --scenario NAME --device VDEV [options]\n"
+		"  --scenario cps|rps|throughput|concurrent|synflood|blast|reflect\n"
+		"  --device D          the port: a vdev string (net_vhost0,iface=/tmp/s) or PCI address\n"
+		"  --server A[:P]      the appliance (default 198.18.0.2:80)\n"
+		"  --clients A/N       client addresses: N from A on (default 198.18.1.1/250)\n"
+		"  --ports LO-HI       client ports (default 1024-65535)\n"
+		"  --duration S        seconds of load (default 5), then --drain S (default 5)\n"
+		"  --rate N            cps: connections/s, synflood: SYN/s, others: opening rate; 0 = max\n"
+		"  --legit-rate N      synflood: legitimate connections/s (default 1000)\n"
+		"  --conns N           cps: in flight at most; others: connections (default 1000)\n"
+		"  --requests N        requests per connection (cps default 1, others 0 = unlimited)\n"
+		"  --pipeline K        requests in flight per connection (default 1)\n"
+		"  --body N            expected response body bytes (default 64)\n"
+		"  --close client|server  who closes first in cps (default client)\n"
+		"  --max-conns N       connection table size (default 1048576)\n");
+}
+
+static int parse_addr(const char *s, uint32_t *a)
+{
+	struct in_addr in;
+
+	if (inet_pton(AF_INET, s, &in) != 1)
+		return -1;
+	*a = ntohl(in.s_addr);
+	return 0;
+}
+
+static int parse_u64(const char *s, uint64_t max, uint64_t *v)
+{
+	char *end;
+	unsigned long long x;
+
+	errno = 0;
+	x = strtoull(s, &end, 10);
+	if (errno || end == s || *end || x > max)
+		return -1;
+	*v = x;
+	return 0;
+}
+
+static int parse_scenario(const char *s, enum gen_scenario *sc)
+{
+	for (unsigned i = 0; i < RTE_DIM(scenario_names); i++)
+		if (!strcmp(s, scenario_names[i])) {
+			*sc = (enum gen_scenario)i;
+			return 0;
+		}
+	return -1;
+}
+
+static int parse_server(const char *s, struct gen_opts *o)
+{
+	char buf[64];
+	char *colon;
+	uint64_t port = 80;
+
+	snprintf(buf, sizeof(buf), "%s", s);
+	colon = strchr(buf, ':');
+	if (colon) {
+		*colon = '\0';
+		if (parse_u64(colon + 1, 65535, &port) || port == 0)
+			return -1;
+	}
+	o->server_port = (uint16_t)port;
+	return parse_addr(buf, &o->server);
+}
+
+static int parse_clients(const char *s, struct gen_opts *o)
+{
+	char buf[64];
+	char *slash;
+	uint64_t n = 1;
+
+	snprintf(buf, sizeof(buf), "%s", s);
+	slash = strchr(buf, '/');
+	if (slash) {
+		*slash = '\0';
+		if (parse_u64(slash + 1, 65536, &n) || n == 0)
+			return -1;
+	}
+	o->client_count = (uint32_t)n;
+	return parse_addr(buf, &o->client_first);
+}
+
+static int parse_ports(const char *s, struct gen_opts *o)
+{
+	unsigned lo, hi;
+
+	if (sscanf(s, "%u-%u", &lo, &hi) != 2 || lo == 0 || hi > 65535 || lo > hi)
+		return -1;
+	o->port_first = (uint16_t)lo;
+	o->port_last = (uint16_t)hi;
+	return 0;
+}
+
+static void defaults(struct gen_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->scenario = GEN_CPS;
+	o->server = 0xc6120002;      /* 198.18.0.2 */
+	o->server_port = 80;
+	o->client_first = 0xc6120101; /* 198.18.1.1 */
+	o->client_count = 250;
+	o->port_first = 1024;
+	o->port_last = 65535;
+	o->duration_s = 5;
+	o->drain_s = 5;
+	o->legit_rate = 1000;
+	o->conns = 1000;
+	o->requests_per_conn = UINT32_MAX; /* unset: per scenario */
+	o->pipeline = 1;
+	o->body = 64;
+	o->max_conns = 1 << 20;
+}
+
+static int parse_opt(int c, const char *arg, struct gen_opts *o)
+{
+	uint64_t v;
+
+	switch (c) {
+	case 's':
+		return parse_scenario(arg, &o->scenario);
+	case 'd':
+		snprintf(o->device, sizeof(o->device), "%s", arg);
+		return o->device[0] ? 0 : -1;
+	case 'S':
+		return parse_server(arg, o);
+	case 'c':
+		return parse_clients(arg, o);
+	case 'p':
+		return parse_ports(arg, o);
+	case 'D':
+		o->duration_s = atof(arg);
+		return o->duration_s > 0 && o->duration_s <= GEN_MAX_SECONDS ? 0 : -1;
+	case 'W':
+		o->drain_s = atof(arg);
+		return o->drain_s >= 0 && o->drain_s <= 600 ? 0 : -1;
+	case 'r':
+		return parse_u64(arg, UINT32_MAX, &o->rate);
+	case 'l':
+		return parse_u64(arg, UINT32_MAX, &o->legit_rate);
+	case 'n':
+		if (parse_u64(arg, 1 << 26, &v) || v == 0)
+			return -1;
+		o->conns = (uint32_t)v;
+		return 0;
+	case 'q':
+		if (parse_u64(arg, UINT32_MAX - 1, &v))
+			return -1;
+		o->requests_per_conn = (uint32_t)v;
+		return 0;
+	case 'k':
+		if (parse_u64(arg, 64, &v) || v == 0)
+			return -1;
+		o->pipeline = (uint32_t)v;
+		return 0;
+	case 'b':
+		if (parse_u64(arg, 1 << 24, &v))
+			return -1;
+		o->body = (uint32_t)v;
+		return 0;
+	case 'C':
+		o->close_mode = !strcmp(arg, "server") ? GEN_CLOSE_SERVER : GEN_CLOSE_CLIENT;
+		return !strcmp(arg, "server") || !strcmp(arg, "client") ? 0 : -1;
+	case 'm':
+		if (parse_u64(arg, 1 << 26, &v) || v < 16)
+			return -1;
+		o->max_conns = (uint32_t)v;
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+/* 0, 1 (help shown) or -1 (error printed). */
+static int parse_opts(int argc, char **argv, struct gen_opts *o)
+{
+	static const struct option longs[] = {
+		{"scenario", required_argument, NULL, 's'}, {"device", required_argument, NULL, 'd'},
+		{"server", required_argument, NULL, 'S'},   {"clients", required_argument, NULL, 'c'},
+		{"ports", required_argument, NULL, 'p'},    {"duration", required_argument, NULL, 'D'},
+		{"drain", required_argument, NULL, 'W'},    {"rate", required_argument, NULL, 'r'},
+		{"legit-rate", required_argument, NULL, 'l'}, {"conns", required_argument, NULL, 'n'},
+		{"requests", required_argument, NULL, 'q'}, {"pipeline", required_argument, NULL, 'k'},
+		{"body", required_argument, NULL, 'b'},     {"close", required_argument, NULL, 'C'},
+		{"max-conns", required_argument, NULL, 'm'}, {"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int c, idx;
+
+	defaults(o);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", longs, &idx)) != -1) {
+		if (c == 'h') {
+			usage(stdout);
+			return 1;
+		}
+		if (c == '?' || parse_opt(c, optarg, o) != 0) {
+			if (c != '?')
+				fprintf(stderr, "tcpterm-gen: bad value for --%s: '%s'\n",
+					longs[idx].name, optarg);
+			usage(stderr);
+			return -1;
+		}
+	}
+	if (optind != argc || o->device[0] == '\0') {
+		fprintf(stderr, "tcpterm-gen: %s\n",
+			optind != argc ? "unexpected argument" : "--device is required");
+		usage(stderr);
+		return -1;
+	}
+	if (o->requests_per_conn == UINT32_MAX)
+		o->requests_per_conn = o->scenario == GEN_CPS || o->scenario == GEN_SYNFLOOD ? 1 : 0;
+	return 0;
+}
+
+/* Ask for the appliance's MAC (before any worker runs: this lcore owns queue 0). */
+static int resolve_server(uint16_t port_id, const struct tt_mac *our_mac, const struct gen_opts *o,
+			  struct rte_mempool *pool, struct tt_mac *server_mac)
+{
+	for (int ms = 0; ms < GEN_ARP_WAIT_MS; ms += 100) {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(pool), *rx[32];
+		struct rte_ether_hdr *e;
+		struct rte_arp_hdr *a;
+		uint16_t n;
+
+		if (m == NULL)
+			return -ENOMEM;
+		e = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+		a = (struct rte_arp_hdr *)(e + 1);
+		memset(&e->dst_addr, 0xff, 6);
+		memcpy(&e->src_addr, our_mac->b, 6);
+		e->ether_type = RTE_BE16(RTE_ETHER_TYPE_ARP);
+		a->arp_hardware = RTE_BE16(RTE_ARP_HRD_ETHER);
+		a->arp_protocol = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+		a->arp_hlen = 6;
+		a->arp_plen = 4;
+		a->arp_opcode = RTE_BE16(RTE_ARP_OP_REQUEST);
+		memcpy(&a->arp_data.arp_sha, our_mac->b, 6);
+		a->arp_data.arp_sip = rte_cpu_to_be_32(o->client_first);
+		memset(&a->arp_data.arp_tha, 0, 6);
+		a->arp_data.arp_tip = rte_cpu_to_be_32(o->server);
+		m->data_len = m->pkt_len = 60;
+		if (rte_eth_tx_burst(port_id, 0, &m, 1) != 1)
+			rte_pktmbuf_free(m);
+		rte_delay_ms(100);
+		n = rte_eth_rx_burst(port_id, 0, rx, 32);
+		for (uint16_t i = 0; i < n; i++) {
+			e = rte_pktmbuf_mtod(rx[i], struct rte_ether_hdr *);
+			a = (struct rte_arp_hdr *)(e + 1);
+			if (e->ether_type == RTE_BE16(RTE_ETHER_TYPE_ARP) &&
+			    a->arp_opcode == RTE_BE16(RTE_ARP_OP_REPLY) &&
+			    a->arp_data.arp_sip == rte_cpu_to_be_32(o->server)) {
+				memcpy(server_mac->b, &a->arp_data.arp_sha, 6);
+				rte_pktmbuf_free_bulk(rx, n);
+				return 0;
+			}
+		}
+		rte_pktmbuf_free_bulk(rx, n);
+	}
+	return -EHOSTUNREACH;
+}
+
+static void gen_conf(const struct gen_opts *o, struct tt_conf *c)
+{
+	struct tt_conf_port *p = &c->ports[0];
+
+	tt_conf_defaults(c);
+	c->n_ports = 1;
+	snprintf(p->name, sizeof(p->name), "gen");
+	snprintf(p->devargs, sizeof(p->devargs), "%s", o->device);
+	p->is_pci = strchr(o->device, ':') != NULL && strncmp(o->device, "net_", 4) != 0;
+	p->addr = o->client_first;
+	p->prefix_len = 16;
+	p->mtu = 1500;
+	p->rx_desc = 1024;
+	p->tx_desc = 1024;
+	c->tcp.max_conns_per_core = o->max_conns;
+	/* The client keeps TIME-WAIT short: its 4-tuples come round again. */
+	c->tcp.time_wait_ms = 1000;
+	c->tcp.syn_retries = 3;
+	c->tcp.rcv_window = 1u << 22;
+	c->tcp.wscale = 7;
+}
+
+struct gen_second {
+	uint64_t attempted, established, completed, responses, failed, syns;
+};
+
+static uint64_t failed_total(const struct gen_http_stats *s)
+{
+	uint64_t f = 0;
+
+	for (unsigned i = 0; i < GEN_FAIL_COUNT; i++)
+		f += s->failed[i];
+	return f;
+}
+
+static void sample(const struct gen_http_stats *s, const struct gen_run *r, struct gen_second *x)
+{
+	x->attempted = s->conns_attempted;
+	x->established = s->conns_established;
+	x->completed = s->conns_completed;
+	x->responses = s->responses_ok;
+	x->failed = failed_total(s);
+	x->syns = r->syns_sent;
+}
+
+static void print_hist(FILE *f, const char *name, const struct gen_hist *h)
+{
+	fprintf(f, "\"%s\":{\"count\":%" PRIu64 ",\"p50\":%" PRIu64 ",\"p99\":%" PRIu64
+		   ",\"p999\":%" PRIu64 ",\"cdf\":[",
+		name, h->n, gen_hist_quantile(h, 0.5), gen_hist_quantile(h, 0.99),
+		gen_hist_quantile(h, 0.999));
+	for (int i = 1; i <= 100; i++) {
+		double q = i == 100 ? 0.999 : i / 100.0;
+
+		fprintf(f, "%s[%.3f,%" PRIu64 "]", i > 1 ? "," : "", q, gen_hist_quantile(h, q));
+	}
+	fprintf(f, "]}");
+}
+
+static void print_summary(FILE *f, const struct gen_opts *o, const struct gen_http_stats *s,
+			  const struct gen_run *r, const struct tt_worker *w,
+			  const struct gen_second *series, unsigned n, double secs)
+{
+	fprintf(f, "{\"scenario\":\"%s\",\"seconds\":%.3f,\"conns_attempted\":%" PRIu64
+		   ",\"conns_established\":%" PRIu64 ",\"conns_completed\":%" PRIu64
+		   ",\"conns_unfinished\":%" PRIu64 ",\"requests_sent\":%" PRIu64
+		   ",\"responses_ok\":%" PRIu64 ",\"body_bytes_verified\":%" PRIu64
+		   ",\"syns_sent\":%" PRIu64 ",\"retransmits\":%" PRIu64 ",",
+		scenario_names[o->scenario], secs, s->conns_attempted, s->conns_established,
+		s->conns_completed, s->conns_open, s->requests_sent, s->responses_ok,
+		s->body_bytes_verified, r->syns_sent, w->ctr.ev[TT_CTR_RETRANSMITS]);
+	fprintf(f, "\"failed\":{");
+	for (unsigned i = 0; i < GEN_FAIL_COUNT; i++)
+		fprintf(f, "%s\"%s\":%" PRIu64, i ? "," : "", gen_failure_names[i], s->failed[i]);
+	fprintf(f, "},\"failed_total\":%" PRIu64 ",\"cps\":%.1f,\"rps\":%.1f,\"syn_rate\":%.1f,"
+		   "\"gbps\":%.4f,",
+		failed_total(s), (double)s->conns_completed / secs, (double)s->responses_ok / secs,
+		(double)r->syns_sent / secs, (double)s->body_bytes_verified * 8 / secs / 1e9);
+	print_hist(f, "connect_us", &s->connect_us);
+	fprintf(f, ",");
+	print_hist(f, "request_us", &s->request_us);
+	fprintf(f, ",\"per_second\":[");
+	for (unsigned i = 1; i < n; i++)
+		fprintf(f, "%s{\"t\":%u,\"cps\":%" PRIu64 ",\"rps\":%" PRIu64 ",\"failed\":%" PRIu64
+			   "}",
+			i > 1 ? "," : "", i, series[i].completed - series[i - 1].completed,
+			series[i].responses - series[i - 1].responses,
+			series[i].failed - series[i - 1].failed);
+	fprintf(f, "]}\n");
+	fflush(f);
+}
+
+static int run_link(const struct gen_opts *o, const struct tt_port *port,
+		    struct rte_mempool *pool)
+{
+	struct gen_link_result r;
+
+	gen_link_run(o, port->port_id, pool, &quit, &r);
+	printf("{\"scenario\":\"%s\",\"seconds\":%.3f,\"tx_frames\":%" PRIu64
+	       ",\"rx_frames\":%" PRIu64 ",\"tx_mpps\":%.3f,\"rx_mpps\":%.3f}\n",
+	       scenario_names[o->scenario], r.seconds, r.tx, r.rx, (double)r.tx / r.seconds / 1e6,
+	       (double)r.rx / r.seconds / 1e6);
+	return 0;
+}
+
+static unsigned first_worker_lcore(void)
+{
+	unsigned id;
+
+	RTE_LCORE_FOREACH_WORKER(id)
+	return id;
+	return RTE_MAX_LCORE;
+}
+
+/* Launch the worker, print a line a second, return the summary when it stops. */
+static int run_tcp(const struct gen_opts *o, struct tt_worker *w, struct gen_run *r,
+		   struct gen_http_stats *s, unsigned lcore)
+{
+	static struct gen_second series[GEN_MAX_SECONDS + 700];
+	unsigned n = 0;
+	uint64_t hz = rte_get_tsc_hz();
+
+	r->start_tsc = rte_rdtsc();
+	r->end_tsc = r->start_tsc + (uint64_t)(o->duration_s * (double)hz);
+	r->drain_end_tsc = r->end_tsc + (uint64_t)(o->drain_s * (double)hz);
+	sample(s, r, &series[n++]);
+	rte_eal_remote_launch(tt_worker_main, w, lcore);
+	while (!quit) {
+		uint64_t next = r->start_tsc + (uint64_t)n * hz;
+
+		while (!quit && rte_rdtsc() < next)
+			rte_delay_us_sleep(10000);
+		if (n >= RTE_DIM(series))
+			break;
+		sample(s, r, &series[n]);
+		fprintf(stderr,
+			"t=%us cps %" PRIu64 " rps %" PRIu64 " open %" PRIu64 " failed %" PRIu64
+			" syn/s %" PRIu64 "\n",
+			n, series[n].completed - series[n - 1].completed,
+			series[n].responses - series[n - 1].responses, s->conns_open,
+			series[n].failed - series[n - 1].failed, series[n].syns - series[n - 1].syns);
+		n++;
+	}
+	quit = true;
+	rte_eal_wait_lcore(lcore);
+	/* Rates are over the load phase only; the drain adds no new work. */
+	print_summary(stdout, o, s, r, w, series, n,
+		      RTE_MIN(o->duration_s, (double)(rte_rdtsc() - r->start_tsc) / (double)hz));
+	return failed_total(s) == 0 ? 0 : 3;
+}
+
+static int setup_tcp(const struct gen_opts *o, const struct tt_conf *conf, struct tt_port *port,
+		     struct rte_mempool *pool)
+{
+	static uint8_t no_listeners[65536];
+	static struct gen_http_stats stats;
+	static struct gen_run run;
+	static char req[128], req_close[160];
+	struct tt_worker_params p = {0};
+	struct in_addr srv = {.s_addr = htonl(o->server)};
+	unsigned lcore = first_worker_lcore();
+	struct tt_worker *w;
+
+	if (lcore == RTE_MAX_LCORE) {
+		fprintf(stderr, "tcpterm-gen: needs a worker lcore besides the main one (-l 0,1)\n");
+		return 1;
+	}
+	if (resolve_server(port->port_id, &port->mac, o, pool, &run.server_mac) != 0) {
+		fprintf(stderr, "tcpterm-gen: the appliance %s does not answer ARP on %s\n",
+			inet_ntoa(srv), o->device);
+		return 2;
+	}
+	snprintf(req, sizeof(req), "GET / HTTP/1.1\r\nHost: %s\r\n\r\n", inet_ntoa(srv));
+	snprintf(req_close, sizeof(req_close),
+		 "GET / HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n", inet_ntoa(srv));
+	stats.request = (const uint8_t *)req;
+	stats.request_len = (uint32_t)strlen(req);
+	stats.request_close = (const uint8_t *)req_close;
+	stats.request_close_len = (uint32_t)strlen(req_close);
+	stats.p = (struct gen_http_params){
+		.requests_per_conn = o->requests_per_conn,
+		.pipeline_depth = o->pipeline,
+		.body_len = o->body,
+		.close_mode = o->close_mode,
+		.hold = o->scenario == GEN_CONCURRENT,
+		.tsc_per_us = rte_get_tsc_hz() / 1000000,
+	};
+	run.o = o;
+	run.stats = &stats;
+	run.tsc_hz = rte_get_tsc_hz();
+	run.flood_rng = rte_rdtsc() | 1;
+	run.next_port = o->port_first;
+	run.quit = &quit;
+	p.n_ports = 1;
+	p.ports = port;
+	p.addr_count = o->client_count;
+	p.pool = pool;
+	p.conf = conf;
+	p.listen_app = no_listeners;
+	p.apps[0] = &gen_http_app;
+	p.app_data = &stats;
+	p.on_loop = gen_scenario_loop;
+	p.loop_arg = &run;
+	p.table_seed = rte_rdtsc();
+	p.cookie_secret.master.k0 = rte_rdtsc();
+	p.isn_secret.key.k0 = rte_rdtsc() * 0x9e3779b97f4a7c15ull;
+	p.tsc_base = rte_rdtsc();
+	p.tsc_hz = rte_get_tsc_hz();
+	p.epoch_ms = 1000;
+	p.quit = &quit;
+	w = tt_worker_create(&p);
+	if (w == NULL) {
+		fprintf(stderr, "tcpterm-gen: worker: %s (lower --max-conns)\n",
+			rte_strerror(rte_errno));
+		return 1;
+	}
+	return run_tcp(o, w, &run, &stats, lcore);
+}
+
+int main(int argc, char **argv)
+{
+	static struct tt_conf conf;
+	static char *eal_argv[64];
+	static char vdev[300];
+	struct rte_mempool *pool;
+	struct gen_opts o;
+	struct tt_port port;
+	char err[256];
+	int sep = 0, n = 0, rc;
+
+	for (int i = 1; i < argc && sep == 0; i++)
+		if (!strcmp(argv[i], "--"))
+			sep = i;
+	rc = sep ? parse_opts(argc - sep, argv + sep, &o) : parse_opts(argc, argv, &o);
+	if (rc != 0)
+		return rc > 0 ? 0 : 2;
+	for (int i = 0; i < (sep ? sep : 1) && n < 60; i++)
+		eal_argv[n++] = argv[i];
+	gen_conf(&o, &conf);
+	if (!conf.ports[0].is_pci) {
+		snprintf(vdev, sizeof(vdev), "--vdev=%s", o.device);
+		eal_argv[n++] = vdev;
+	}
+	if (rte_eal_init(n, eal_argv) < 0) {
+		fprintf(stderr, "tcpterm-gen: EAL init failed: %s\n", rte_strerror(rte_errno));
+		return 1;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	pool = rte_pktmbuf_pool_create("gen_mbuf", GEN_MBUFS, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+				       (int)rte_socket_id());
+	if (pool == NULL || tt_port_start(&conf.ports[0], 1, &pool, &port, err, sizeof(err)) != 0) {
+		fprintf(stderr, "tcpterm-gen: %s\n", pool ? err : rte_strerror(rte_errno));
+		rte_eal_cleanup();
+		return 1;
+	}
+	if (o.scenario == GEN_BLAST || o.scenario == GEN_REFLECT)
+		rc = run_link(&o, &port, pool);
+	else
+		rc = setup_tcp(&o, &conf, &port, pool);
+	tt_port_stop(&port);
+	rte_eal_cleanup();
+	return rc;
+}

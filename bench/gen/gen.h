@@ -1,0 +1,82 @@
+/*
+ * tcpterm-gen: a stateful TCP load generator built on the project's own
+ * stack (lib/): the same parser, connection table, timer wheel, state
+ * machine (its client half) and TX batching as the appliance.
+ *
+ * One worker lcore runs the worker loop of lib/worker with a scenario as
+ * its per-iteration hook; the main lcore prints a line per second and the
+ * final summary (JSON).  The scenarios:
+ *
+ *   cps         a new connection per request, open loop at --rate or as
+ *               fast as the in-flight cap (--conns) allows;
+ *   rps         --conns keep-alive connections, requests back to back,
+ *               --pipeline deep;
+ *   throughput  --conns connections downloading --body byte responses;
+ *   concurrent  open --conns connections and hold them idle;
+ *   synflood    SYNs from random sources at --rate beside a cps stream of
+ *               legitimate clients at --legit-rate;
+ *   blast/reflect  the link's own limit: 64-byte frames out and back.
+ *
+ * Every scenario is bounded by --duration plus a drain time; nothing runs
+ * forever.
+ */
+#ifndef GEN_H
+#define GEN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "gen_http.h"
+#include "tt_worker.h"
+
+enum gen_scenario { GEN_CPS, GEN_RPS, GEN_THROUGHPUT, GEN_CONCURRENT, GEN_SYNFLOOD, GEN_BLAST,
+		    GEN_REFLECT };
+
+struct gen_opts {
+	enum gen_scenario scenario;
+	char device[256];
+	uint32_t server;      /* the appliance's address */
+	uint16_t server_port;
+	uint32_t client_first; /* client addresses: client_first .. + client_count - 1 */
+	uint32_t client_count;
+	uint16_t port_first, port_last; /* client ports */
+	double duration_s;
+	double drain_s;
+	uint64_t rate;       /* cps: connections/s; synflood: SYN/s; 0: as fast as possible */
+	uint64_t legit_rate; /* synflood: legitimate connections/s */
+	uint32_t conns;      /* cps: in flight at most; others: connections */
+	uint32_t requests_per_conn;
+	uint32_t pipeline;
+	uint32_t body;
+	enum gen_close_mode close_mode;
+	uint32_t max_conns;
+};
+
+/* What the scenario hook reads and writes; owned by the worker lcore. */
+struct gen_run {
+	const struct gen_opts *o;
+	struct gen_http_stats *stats;
+	struct tt_mac server_mac;
+	uint64_t tsc_hz;
+	uint64_t start_tsc, end_tsc, drain_end_tsc;
+	uint64_t opened;       /* connections started */
+	uint64_t syns_sent;    /* synflood */
+	uint64_t flood_rng;
+	uint32_t next_client;  /* index into the client address range */
+	uint16_t next_port;
+	bool stopping;         /* past end_tsc: closing down */
+	volatile bool *quit;
+};
+
+/* The worker's per-iteration hook (struct tt_worker_params.on_loop). */
+void gen_scenario_loop(struct tt_worker *w, void *arg);
+
+/* blast / reflect on a port, on the calling lcore, until quit or the duration. */
+struct gen_link_result {
+	uint64_t tx, rx;
+	double seconds;
+};
+int gen_link_run(const struct gen_opts *o, uint16_t port_id, struct rte_mempool *pool,
+		 volatile bool *quit, struct gen_link_result *r);
+
+#endif

@@ -1,0 +1,226 @@
+/* The load generator's HTTP client; see gen_http.h. */
+#include <string.h>
+
+#include <rte_cycles.h>
+
+#include "gen_http.h"
+
+#define GEN_NAME(name, str) str,
+const char *const gen_failure_names[GEN_FAIL_COUNT] = {GEN_FAILURES(GEN_NAME)};
+#undef GEN_NAME
+
+enum phase { PH_NEW, PH_HEAD, PH_BODY, PH_FAILED };
+
+enum { CL_DIGITS = 0xff };
+
+/* Per-connection state, in tcb->app_state. */
+struct conn {
+	uint32_t t_us;      /* connect start, then the start of the response being read */
+	uint32_t body_left; /* body bytes still to read */
+	uint32_t off;       /* head: bytes read so far; body: offset for the pattern */
+	uint32_t sent;      /* requests sent on this connection */
+	uint32_t done;      /* responses read completely */
+	uint8_t phase;
+	uint8_t m_cl;  /* bytes of "\ncontent-length:" matched, or CL_DIGITS */
+	uint8_t m_end; /* bytes of "\r\n\r\n" matched */
+	uint8_t opened;
+};
+static_assert(sizeof(struct conn) <= sizeof(((struct tt_tcb *)0)->app_state), "fits the TCB");
+
+static const char cl_name[] = "\ncontent-length:";
+static const char head_end[] = "\r\n\r\n";
+
+static struct conn *conn_of(struct tt_tcb *t)
+{
+	return (struct conn *)t->app_state.bytes;
+}
+
+static struct gen_http_stats *stats_of(struct tt_tcp_ctx *ctx)
+{
+	return (struct gen_http_stats *)(uintptr_t)ctx->app_data;
+}
+
+static uint32_t now_us(const struct gen_http_stats *s)
+{
+	return (uint32_t)(rte_rdtsc() / s->p.tsc_per_us);
+}
+
+void gen_http_started(struct gen_http_stats *s, struct tt_tcb *t)
+{
+	conn_of(t)->t_us = now_us(s);
+	s->conns_attempted++;
+	s->conns_open++;
+}
+
+static bool more_requests(const struct gen_http_stats *s, const struct conn *c)
+{
+	return s->p.requests_per_conn == 0 || c->sent < s->p.requests_per_conn;
+}
+
+/* Keep pipeline_depth requests in flight. */
+static void send_requests(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
+{
+	struct gen_http_stats *s = stats_of(ctx);
+	struct conn *c = conn_of(t);
+
+	while (c->sent - c->done < s->p.pipeline_depth && more_requests(s, c)) {
+		bool last = s->p.requests_per_conn != 0 && c->sent + 1 == s->p.requests_per_conn;
+		bool close = last && s->p.close_mode == GEN_CLOSE_SERVER;
+
+		if (!tt_tcp_send(ctx, t, close ? s->request_close : s->request,
+				 close ? s->request_close_len : s->request_len, NULL))
+			break;
+		if (c->sent == c->done)
+			c->t_us = now_us(s);
+		c->sent++;
+		s->requests_sent++;
+	}
+}
+
+static void http_open(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
+{
+	struct gen_http_stats *s = stats_of(ctx);
+	struct conn *c = conn_of(t);
+
+	c->opened = 1;
+	c->phase = PH_HEAD;
+	s->conns_established++;
+	gen_hist_add(&s->connect_us, now_us(s) - c->t_us);
+	if (!s->p.hold)
+		send_requests(ctx, t);
+}
+
+static void fail(struct tt_tcp_ctx *ctx, struct tt_tcb *t, enum gen_failure why)
+{
+	stats_of(ctx)->failed[why]++;
+	conn_of(t)->phase = PH_FAILED;
+	tt_tcp_close(t);
+}
+
+static void response_done(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
+{
+	struct gen_http_stats *s = stats_of(ctx);
+	struct conn *c = conn_of(t);
+	uint32_t now = now_us(s);
+
+	s->responses_ok++;
+	gen_hist_add(&s->request_us, now - c->t_us);
+	c->t_us = now; /* the next pipelined response is timed from here */
+	c->done++;
+	c->phase = PH_HEAD;
+	c->off = 0;
+	c->m_cl = 0;
+	c->m_end = 0;
+	if (more_requests(s, c))
+		send_requests(ctx, t);
+	else if (c->done == c->sent && s->p.close_mode == GEN_CLOSE_CLIENT)
+		tt_tcp_close(t);
+}
+
+/* One byte of a response head; false on a bad status line. */
+static bool head_byte(struct conn *c, uint8_t b)
+{
+	static const char status[] = "HTTP/1.1 200";
+	uint8_t lower = (b >= 'A' && b <= 'Z') ? (uint8_t)(b + 32) : b;
+
+	if (c->off < sizeof(status) - 1 && b != (uint8_t)status[c->off])
+		return false;
+	c->off++;
+	if (c->m_cl == CL_DIGITS) {
+		if (b >= '0' && b <= '9')
+			c->body_left = c->body_left * 10 + (uint32_t)(b - '0');
+		else if (b != ' ')
+			c->m_cl = 0;
+	} else {
+		c->m_cl = lower == (uint8_t)cl_name[c->m_cl] ? (uint8_t)(c->m_cl + 1)
+			  : (lower == '\n')                   ? 1
+							      : 0;
+		if (c->m_cl == sizeof(cl_name) - 1) {
+			c->m_cl = CL_DIGITS;
+			c->body_left = 0;
+		}
+	}
+	c->m_end = b == (uint8_t)head_end[c->m_end] ? (uint8_t)(c->m_end + 1) : (b == '\r');
+	return true;
+}
+
+static uint32_t http_data(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const uint8_t *data,
+			  uint32_t len, void *owner)
+{
+	struct gen_http_stats *s = stats_of(ctx);
+	struct conn *c = conn_of(t);
+	uint32_t i = 0;
+
+	(void)owner;
+	while (i < len && c->phase != PH_FAILED) {
+		if (c->phase == PH_HEAD) {
+			if (!head_byte(c, data[i++])) {
+				fail(ctx, t, GEN_FAIL_BAD_STATUS);
+				break;
+			}
+			if (c->m_end == sizeof(head_end) - 1) {
+				if (c->body_left != s->p.body_len) {
+					fail(ctx, t, GEN_FAIL_BAD_DATA);
+					break;
+				}
+				c->phase = PH_BODY;
+				c->off = 0;
+			}
+		} else {
+			uint32_t n = len - i < c->body_left ? len - i : c->body_left;
+
+			for (uint32_t k = 0; k < n; k++)
+				if (data[i + k] != (uint8_t)('a' + (c->off + k) % 26)) {
+					fail(ctx, t, GEN_FAIL_BAD_DATA);
+					return len;
+				}
+			i += n;
+			c->off += n;
+			c->body_left -= n;
+			s->body_bytes_verified += n;
+		}
+		if (c->phase == PH_BODY && c->body_left == 0)
+			response_done(ctx, t);
+	}
+	return len;
+}
+
+static void http_peer_fin(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
+{
+	(void)ctx;
+	tt_tcp_close(t);
+}
+
+static void http_close(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
+{
+	struct gen_http_stats *s = stats_of(ctx);
+	struct conn *c = conn_of(t);
+
+	s->conns_open--;
+	if (c->phase == PH_FAILED)
+		return;
+	switch (t->close_reason) {
+	case TT_CLOSE_RESET:
+		s->failed[GEN_FAIL_RESET]++;
+		return;
+	case TT_CLOSE_TIMEOUT:
+		s->failed[GEN_FAIL_TIMEOUT]++;
+		return;
+	default:
+		break;
+	}
+	if (!c->opened)
+		s->failed[GEN_FAIL_TIMEOUT]++;
+	else if (c->done < c->sent || (s->p.requests_per_conn != 0 && !s->p.hold &&
+				       c->done < s->p.requests_per_conn))
+		s->failed[GEN_FAIL_EARLY_CLOSE]++;
+	else
+		s->conns_completed++;
+}
+
+const struct tt_tcp_app_ops gen_http_app = {
+	.on_open = http_open,
+	.on_data = http_data,
+	.on_peer_fin = http_peer_fin,
+	.on_close = http_close,
+};

@@ -1,0 +1,74 @@
+/*
+ * gen_http: the load generator's HTTP/1.1 client application.
+ *
+ * On a connection's open it sends GET requests (pipeline_depth at a time)
+ * and reads the responses with a small per-byte parser that keeps its
+ * state inside the TCB (16 bytes, no buffering): it checks the status
+ * line says 200, takes Content-Length, and verifies every body byte
+ * against the pattern the appliance serves (byte i = 'a' + i % 26).
+ * After requests_per_conn responses it closes (client close) or asks the
+ * server to close with "Connection: close" (server close); 0 means keep
+ * the connection and go on until the run ends.
+ *
+ * Every outcome is counted in struct gen_http_stats: completed requests
+ * and their latency, connection set-up latency, and failures by reason
+ * (reset, timed out, bad status, bad body, closed before the response).
+ * The statistics are the worker's own (ctx->app_data): one lcore.
+ */
+#ifndef GEN_HTTP_H
+#define GEN_HTTP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "gen_hist.h"
+#include "tt_tcp.h"
+
+enum gen_close_mode { GEN_CLOSE_CLIENT, GEN_CLOSE_SERVER };
+
+struct gen_http_params {
+	uint32_t requests_per_conn; /* 0: unlimited (keep-alive until the end) */
+	uint32_t pipeline_depth;    /* requests in flight per connection, >= 1 */
+	uint32_t body_len;          /* expected Content-Length */
+	enum gen_close_mode close_mode;
+	bool hold;                  /* concurrent: open and send nothing */
+	uint64_t tsc_per_us;
+};
+
+#define GEN_FAILURES(X)                                                                            \
+	X(RESET, "reset")                                                                          \
+	X(TIMEOUT, "timeout")                                                                      \
+	X(BAD_STATUS, "bad_status")                                                                \
+	X(BAD_DATA, "bad_data")                                                                    \
+	X(EARLY_CLOSE, "closed_early")
+
+#define GEN_ENUM_FAIL(name, str) GEN_FAIL_##name,
+enum gen_failure { GEN_FAILURES(GEN_ENUM_FAIL) GEN_FAIL_COUNT };
+#undef GEN_ENUM_FAIL
+
+extern const char *const gen_failure_names[GEN_FAIL_COUNT];
+
+struct gen_http_stats {
+	struct gen_http_params p;
+	uint64_t conns_attempted;
+	uint64_t conns_established;
+	uint64_t conns_completed; /* closed after every request it made was answered */
+	uint64_t conns_open;      /* gauge */
+	uint64_t requests_sent;
+	uint64_t responses_ok;
+	uint64_t body_bytes_verified;
+	uint64_t failed[GEN_FAIL_COUNT];
+	struct gen_hist connect_us;
+	struct gen_hist request_us;
+	const uint8_t *request;  /* the GET we send, keep-alive form */
+	uint32_t request_len;
+	const uint8_t *request_close; /* with Connection: close */
+	uint32_t request_close_len;
+};
+
+extern const struct tt_tcp_app_ops gen_http_app;
+
+/* Mark t as a connection being opened now (after tt_worker_connect). */
+void gen_http_started(struct gen_http_stats *s, struct tt_tcb *t);
+
+#endif

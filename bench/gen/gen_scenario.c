@@ -1,0 +1,126 @@
+/* The scenarios as a worker loop hook; see gen.h. */
+#include <rte_cycles.h>
+
+#include "gen.h"
+
+enum { GEN_OPEN_PER_LOOP = 32, GEN_SYN_PER_LOOP = 64 };
+
+/* Where the synflood's sources live: 198.19.0.0/16, away from the clients. */
+#define GEN_FLOOD_NET 0xc6130000u
+
+/* Next client 4-tuple: ports fastest, then addresses, wrapping. */
+static void next_flow(struct gen_run *r, struct tt_flow4 *f)
+{
+	const struct gen_opts *o = r->o;
+
+	if (r->next_port < o->port_first || r->next_port > o->port_last) {
+		r->next_port = o->port_first;
+		r->next_client = (r->next_client + 1) % o->client_count;
+	}
+	f->saddr = o->server;
+	f->sport = o->server_port;
+	f->daddr = o->client_first + r->next_client;
+	f->dport = r->next_port++;
+}
+
+static void open_conns(struct tt_worker *w, struct gen_run *r, uint64_t n)
+{
+	for (uint64_t i = 0; i < n; i++) {
+		struct tt_flow4 f;
+		struct tt_tcb *t;
+
+		next_flow(r, &f);
+		t = tt_worker_connect(w, 0, &f, &r->server_mac, 0);
+		if (t == NULL)
+			return; /* table full: try again next iteration */
+		gen_http_started(r->stats, t);
+		r->opened++;
+	}
+}
+
+/* How many of `rate` per second are due by now, given `done` so far (0 rate: unlimited). */
+static uint64_t due(const struct gen_run *r, uint64_t now, uint64_t rate, uint64_t done,
+		    uint64_t cap)
+{
+	uint64_t want;
+
+	if (rate == 0)
+		return cap;
+	want = (uint64_t)((double)(now - r->start_tsc) * (double)rate / (double)r->tsc_hz);
+	want = want > done ? want - done : 0;
+	return want < cap ? want : cap;
+}
+
+static uint64_t xorshift(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+static void send_flood(struct tt_worker *w, struct gen_run *r, uint64_t n)
+{
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t x = xorshift(&r->flood_rng);
+		struct tt_tcp_hdr_args a = {
+			.dst_mac = r->server_mac,
+			.saddr = GEN_FLOOD_NET | (uint32_t)(x & 0xffff),
+			.daddr = r->o->server,
+			.sport = (uint16_t)(1024 + ((x >> 16) % 64000)),
+			.dport = r->o->server_port,
+			.seq = (uint32_t)(x >> 32),
+			.flags = 0x02, /* SYN */
+			.wnd = 65535,
+			.opts = {.present = TT_OPT_MSS, .mss = 1460},
+		};
+
+		tt_worker_send_segment(w, 0, &a);
+		r->syns_sent++;
+	}
+}
+
+/* Keep up to `target` connections open (rps, throughput, concurrent, cps cap). */
+static uint64_t room(const struct gen_run *r, uint64_t target)
+{
+	uint64_t open = r->stats->conns_open;
+
+	return open < target ? target - open : 0;
+}
+
+void gen_scenario_loop(struct tt_worker *w, void *arg)
+{
+	struct gen_run *r = arg;
+	const struct gen_opts *o = r->o;
+	uint64_t now = rte_rdtsc();
+	uint64_t n;
+
+	if (now >= r->end_tsc) {
+		if (!r->stopping) {
+			r->stopping = true;
+			r->stats->p.requests_per_conn = 1; /* every connection ends after its next response */
+			tt_worker_close_all(w);
+		}
+		if (r->stats->conns_open == 0 || now >= r->drain_end_tsc)
+			*r->quit = true;
+		return;
+	}
+	switch (o->scenario) {
+	case GEN_CPS:
+		n = due(r, now, o->rate, r->opened, room(r, o->conns));
+		open_conns(w, r, n < GEN_OPEN_PER_LOOP ? n : GEN_OPEN_PER_LOOP);
+		break;
+	case GEN_SYNFLOOD:
+		n = due(r, now, o->rate, r->syns_sent, GEN_SYN_PER_LOOP);
+		send_flood(w, r, n);
+		n = due(r, now, o->legit_rate, r->opened, room(r, o->conns));
+		open_conns(w, r, n < GEN_OPEN_PER_LOOP ? n : GEN_OPEN_PER_LOOP);
+		break;
+	default: /* rps, throughput, concurrent: a fixed population, paced by --rate */
+		if (r->opened < o->conns) {
+			n = due(r, now, o->rate, r->opened, o->conns - r->opened);
+			open_conns(w, r, n < GEN_OPEN_PER_LOOP ? n : GEN_OPEN_PER_LOOP);
+		}
+		break;
+	}
+}

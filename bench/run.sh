@@ -1,0 +1,183 @@
+#!/usr/bin/env bash
+# Benchmarks: tcpterm against tcpterm-gen over virtio-user <-> vhost-user
+# (no kernel in the path), one core each, with the link's own limit and the
+# Linux kernel (nginx + wrk on loopback) measured in the same run.
+#
+#   bench/run.sh [--quick]
+#
+# Writes bench/results/<date>/results.json, results.md and PNG plots.
+# Every figure is the median of RUNS runs (3).  Exits non-zero when a run
+# shows a correctness failure (failed connections without a flood, bad
+# response bytes, connections left after timers expire); never because a
+# number is low.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+QUICK=0
+case "${1:-}" in
+--quick) QUICK=1 ;;
+"") ;;
+*) echo "usage: bench/run.sh [--quick]" >&2; exit 2 ;;
+esac
+RUNS=${RUNS:-3}
+if [ "$QUICK" = 1 ]; then DUR=2; CONC=20000; else DUR=10; CONC=1000000; fi
+
+scripts/setup.sh --bench
+scripts/build.sh
+
+OUT=$ROOT/bench/results/$(date +%Y-%m-%d-%H%M%S)
+RAW=$OUT/raw
+TMP=$(mktemp -d /tmp/tt-bench.XXXXXX)
+mkdir -p "$RAW"
+PIDS=()
+cleanup() {
+	for p in "${PIDS[@]:-}"; do
+		[ -n "$p" ] && kill -INT "$p" 2>/dev/null || true
+	done
+	sleep 0.5
+	for p in "${PIDS[@]:-}"; do
+		[ -n "$p" ] && kill -KILL "$p" 2>/dev/null || true
+	done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+MEM=$(scripts/eal-mem.sh 384)
+SOCK=$TMP/vhost.sock
+SRV_LCORES="--lcores=0@0,1@1" # appliance: worker on CPU 1
+GEN_LCORES="--lcores=0@1,1@0" # generator: worker on CPU 0
+
+# $1 name, $2 http body bytes, $3 syncookie mode, $4 max connections
+write_conf() {
+	cat >"$TMP/$1.conf" <<CONF
+eal = [ "--no-pci", "--single-file-segments" ];
+stats_interval_ms = 0;
+workers = [ 1 ];
+ports = ( { name = "virtio0"; device = "net_virtio_user0,path=$SOCK,queues=1,server=1";
+            address = "198.18.0.2/24"; } );
+listeners = ( { port = 80; app = "http"; } );
+http = { body_size = $2; };
+tcp = { time_wait_ms = 1000; syncookies = "$3"; max_conns_per_core = $4;
+        rcv_window = 1048576; wscale = 7; idle_timeout_ms = 600000; };
+CONF
+}
+
+SRV_PID=
+start_appliance() { # $1 conf name, $2 log
+	rm -f "$SOCK"
+	# shellcheck disable=SC2086
+	build/tcpterm $SRV_LCORES $MEM --file-prefix "tt-bench-srv-$$" -- -f "$TMP/$1.conf" >"$2" 2>&1 &
+	SRV_PID=$!
+	PIDS+=("$SRV_PID")
+	for _ in $(seq 1 200); do
+		grep -q "listening on port" "$2" && return 0
+		kill -0 "$SRV_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "bench: the appliance did not start:" >&2
+	cat "$2" >&2
+	return 1
+}
+
+stop_appliance() { # $1 log; waits for TIME-WAIT (1 s) to expire first
+	sleep 2
+	kill -INT "$SRV_PID" 2>/dev/null || true
+	for _ in $(seq 1 100); do kill -0 "$SRV_PID" 2>/dev/null || break; sleep 0.1; done
+	kill -KILL "$SRV_PID" 2>/dev/null || true
+	wait "$SRV_PID" 2>/dev/null || true
+	grep -q "final counters" "$1" || { echo "bench: no final counters in $1" >&2; return 1; }
+}
+
+# $1 output json, rest: generator options
+run_gen() {
+	local out=$1
+	shift
+	# shellcheck disable=SC2086
+	timeout $((DUR + 60)) build/tcpterm-gen $GEN_LCORES $MEM --single-file-segments \
+		--file-prefix "tt-bench-gen-$$" --no-pci -- \
+		--device "net_vhost0,iface=$SOCK,client=1,queues=1" --duration "$DUR" "$@" \
+		>"$out" 2>"$out.log" || true
+	tail -n 1 "$out" | grep -q '^{' || { echo "bench: generator gave no result ($out.log):" >&2; tail -5 "$out.log" >&2; }
+}
+
+# One TCP scenario: $1 name, $2 body, $3 cookies, $4 max conns, rest: generator options
+scenario() {
+	local name=$1 body=$2 cookies=$3 maxc=$4
+	shift 4
+	write_conf "$name" "$body" "$cookies" "$maxc"
+	for r in $(seq 1 "$RUNS"); do
+		echo "bench: $name run $r/$RUNS"
+		start_appliance "$name" "$RAW/$name.$r.appliance.log"
+		run_gen "$RAW/$name.$r.gen.json" --body "$body" --max-conns "$maxc" "$@"
+		stop_appliance "$RAW/$name.$r.appliance.log"
+	done
+}
+
+link_limit() {
+	for r in $(seq 1 "$RUNS"); do
+		echo "bench: link run $r/$RUNS"
+		rm -f "$SOCK"
+		# shellcheck disable=SC2086
+		build/tcpterm-gen --lcores=0@1 $MEM --single-file-segments --file-prefix "tt-bench-refl-$$" \
+			--no-pci -- --scenario reflect --duration $((DUR + 10)) \
+			--device "net_virtio_user0,path=$SOCK,queues=1,server=1" >"$RAW/link.$r.reflect.json" 2>&1 &
+		local refl=$!
+		PIDS+=("$refl")
+		sleep 2
+		# shellcheck disable=SC2086
+		timeout $((DUR + 30)) build/tcpterm-gen --lcores=0@0 $MEM --single-file-segments \
+			--file-prefix "tt-bench-blast-$$" --no-pci -- --scenario blast --duration "$DUR" \
+			--device "net_vhost0,iface=$SOCK,client=1,queues=1" >"$RAW/link.$r.gen.json" 2>"$RAW/link.$r.gen.log" || true
+		kill -INT "$refl" 2>/dev/null || true
+		wait "$refl" 2>/dev/null || true
+	done
+}
+
+linux_reference() {
+	local body conf=$TMP/nginx.conf
+	body=$(printf 'abcdefghijklmnopqrstuvwxyz%.0s' 1 2 3 | cut -c1-64)
+	mkdir -p "$TMP/nginx"
+	cat >"$conf" <<NGINX
+worker_processes 1;
+worker_cpu_affinity 01;
+pid $TMP/nginx/nginx.pid;
+error_log $TMP/nginx/error.log;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    keepalive_requests 100000000;
+    client_body_temp_path $TMP/nginx; proxy_temp_path $TMP/nginx; fastcgi_temp_path $TMP/nginx;
+    uwsgi_temp_path $TMP/nginx; scgi_temp_path $TMP/nginx;
+    server {
+        listen 127.0.0.1:18080 reuseport backlog=4096;
+        location / { default_type text/plain; return 200 "$body"; }
+    }
+}
+NGINX
+	nginx -c "$conf" -p "$TMP/nginx" -g 'daemon off;' &
+	local ngx=$!
+	PIDS+=("$ngx")
+	sleep 1
+	for r in $(seq 1 "$RUNS"); do
+		echo "bench: linux run $r/$RUNS"
+		taskset -c 1 wrk -t1 -c64 -d"${DUR}s" http://127.0.0.1:18080/ >"$RAW/linux_keepalive.$r.txt" 2>&1 || true
+		taskset -c 1 wrk -t1 -c64 -d"${DUR}s" -H "Connection: close" http://127.0.0.1:18080/ \
+			>"$RAW/linux_close.$r.txt" 2>&1 || true
+	done
+	kill -QUIT "$ngx" 2>/dev/null || true
+	wait "$ngx" 2>/dev/null || true
+}
+
+link_limit
+scenario cps 64 auto 1048576 --scenario cps --rate 0 --conns 4096 --close client
+scenario cps_server_close 64 auto 1048576 --scenario cps --rate 0 --conns 4096 --close server
+scenario rps 64 auto 65536 --scenario rps --conns 64 --pipeline 1
+scenario rps_pipelined 64 auto 65536 --scenario rps --conns 64 --pipeline 8
+scenario synflood 64 always 1048576 --scenario synflood --rate 0 --legit-rate 20000 --conns 4096
+scenario concurrent 64 auto $((CONC + CONC / 8 + 1024)) --scenario concurrent --conns "$CONC" --rate 0 --drain 30
+scenario throughput 1048576 auto 65536 --scenario throughput --conns 4
+linux_reference
+
+/usr/bin/python3 bench/report.py --raw "$RAW" --out "$OUT" --runs "$RUNS" --duration "$DUR" \
+	--quick "$QUICK"
