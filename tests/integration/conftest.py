@@ -283,8 +283,8 @@ class Appliance:
         mbufs = self.wait_for(self.stats, lambda s: s["mbufs_in_use"] <= self.baseline_mbufs,
                               3)["mbufs_in_use"]
         final = self.stop()
-        print(f"\n[{self.name}] final counters: "
-              + " ".join(f"{k}={v}" for k, v in final.items() if v != 0))
+        note(f"[{self.name}] final counters: " + " ".join(
+            f"{k}={v}" for k, v in final.items() if v != 0 and not k.startswith("loops")))
         assert final["conns_total"] == 0, final
         assert all(v == 0 for k, v in final.items() if k.startswith("conns_")), final
         assert mbufs == self.baseline_mbufs, \
@@ -293,6 +293,12 @@ class Appliance:
             f"final mbufs_in_use {final['mbufs_in_use']}, {self.baseline_mbufs} after start"
         assert final["tx_failed"] == 0, final
         assert final["mbuf_alloc_failed"] == 0, final
+        # Every TCB that was born (a SYN-RECEIVED one, or one made from a valid cookie) has
+        # ended in exactly one counted way; TIME-WAIT counts as closed when it starts.
+        born = final["synack_sent"] + final["syncookies_validated"]
+        ended = sum(final[k] for k in ("conn_closed", "conn_reset_by_peer", "conn_reset_by_us",
+                                       "conn_timed_out", "conn_retries_exhausted"))
+        assert born == ended, f"{born} connections born, {ended} ended: {final}"
         return final
 
 
@@ -391,6 +397,23 @@ def appliance_fixture(name, **overrides):
             shutil.rmtree(RUNTIME_DIR / app.prefix, ignore_errors=True)
 
     return fixture
+
+
+def kernel_drops():
+    """Frames the kernel dropped on the TAP path: tt0's queues and the per-CPU backlog.  Loss
+    there is the host's, not the appliance's; tests print it next to timing-sensitive results."""
+    out = {}
+    for k in ("rx_dropped", "tx_dropped"):
+        try:
+            out[k] = int((Path("/sys/class/net") / IFACE / "statistics" / k).read_text())
+        except OSError:
+            out[k] = -1
+    try:
+        lines = Path("/proc/net/softnet_stat").read_text().splitlines()
+        out["backlog_dropped"] = sum(int(line.split()[1], 16) for line in lines)
+    except (OSError, ValueError, IndexError):
+        out["backlog_dropped"] = -1
+    return out
 
 
 def delta(after, before):

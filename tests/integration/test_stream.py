@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from conftest import (APPLIANCE_IP, appliance_fixture, connect, delta, filler, http_get,
+from conftest import (APPLIANCE_IP, appliance_fixture, connect, delta, filler, http_get, note,
                       recv_until_eof)
 
 BODY = 5000
@@ -79,7 +79,7 @@ def echo_roundtrip(size, deadline_s):
     assert not errors, errors
     assert received, f"echo did not finish in {deadline_s}s"
     got = received[0]
-    print(f"\necho {size} B round trip in {elapsed:.2f}s ({size / elapsed / 1e6:.2f} MB/s)")
+    note(f"echo {size} B round trip in {elapsed:.2f}s ({size / elapsed / 1e6:.2f} MB/s)")
     assert len(got) == size
     assert got == data
     return elapsed
@@ -115,7 +115,7 @@ def test_discard_100mb(app):
         # discard closes once it sees our FIN: EOF with no data means every byte was taken.
         rest = recv_until_eof(s, deadline_s=60)
     elapsed = time.monotonic() - start
-    print(f"\ndiscard 100 MB in {elapsed:.2f}s ({size / elapsed / 1e6:.1f} MB/s)")
+    note(f"discard 100 MB upload in {elapsed:.2f}s ({size / elapsed / 1e6:.1f} MB/s)")
     assert rest == b""
     d = delta(app.stats(), before)
     assert d.get("app_rx_bytes", 0) >= size, d
