@@ -40,7 +40,8 @@ APPLIANCE_IP = "198.18.0.2"
 IFACE = "tt0"
 FILLER = b"abcdefghijklmnopqrstuvwxyz"
 
-# Short timers so that every connection is gone a few seconds after the last test of a module.
+# Short timers so that every connection is gone a few seconds after the last test of a module,
+# whatever state a peer left it in (Appliance.longest_lifetime_s bounds it).
 BASE_OVERRIDES = {
     "stats_interval_ms": 0,
     "max_conns_per_core": 65536,
@@ -48,7 +49,9 @@ BASE_OVERRIDES = {
     "fin_wait_2_timeout_ms": 1000,
     "close_wait_timeout_ms": 1000,
     "syn_recv_timeout_ms": 2000,
-    "idle_timeout_ms": 10000,
+    "idle_timeout_ms": 8000,
+    "rto_max_ms": 2000,
+    "max_retries": 6,
 }
 
 START_TIMEOUT_S = 30
@@ -136,8 +139,6 @@ class Appliance:
         self.baseline_mbufs = None
         self.final = None
         self.time_wait_ms = self.overrides["time_wait_ms"]
-        self.rx_desc = self.overrides.get("rx_desc", 1024)
-        self.tx_desc = self.overrides.get("tx_desc", 1024)
 
     # ---- lifecycle -------------------------------------------------------------------------
 
@@ -263,21 +264,30 @@ class Appliance:
                 return v
             time.sleep(0.05)
 
+    def longest_lifetime_s(self):
+        """How long a connection abandoned by its peer may live: the longest state timer, or
+        the FIN retransmissions of FIN-WAIT-1/CLOSING/LAST-ACK (bounded by max_retries), then
+        TIME-WAIT."""
+        o = self.overrides
+        fin_s = (o["max_retries"] + 1) * o["rto_max_ms"] / 1000
+        timers = max(o[k] for k in ("fin_wait_2_timeout_ms", "close_wait_timeout_ms",
+                                    "syn_recv_timeout_ms", "idle_timeout_ms")) / 1000
+        return max(timers, fin_s) + o["time_wait_ms"] / 1000
+
     def wait_idle(self, timeout=None):
-        """Until no connection is left in any state; returns the last /tcpterm/conns."""
+        """Until no connection is left in any state; returns the last /tcpterm/conns.  Returns
+        at once when all connections closed normally; waits longer only for abandoned ones."""
         if timeout is None:
-            longest = max(self.overrides[k] for k in (
-                "time_wait_ms", "fin_wait_2_timeout_ms", "close_wait_timeout_ms",
-                "syn_recv_timeout_ms"))
-            timeout = longest / 1000 + 5
+            timeout = self.longest_lifetime_s() + 3
         return self.wait_for(self.conns, lambda c: c["total"] == 0, timeout)
 
     # ---- the end-of-module check -----------------------------------------------------------
 
-    def finish(self):
+    def finish(self, uncounted_ends=0):
         """Wait for every connection to expire, stop, and check for leaks.  Returns the final
         counters.  The mbuf check compares with the count read right after start (the RX ring
-        holds rx_desc mbufs from then on)."""
+        holds rx_desc mbufs from then on).  uncounted_ends: connections a known appliance bug
+        ends without counting them (each use names its xfail test)."""
         left = self.wait_idle()
         assert left["total"] == 0, f"connections left after the timers: {dict(left)}"
         mbufs = self.wait_for(self.stats, lambda s: s["mbufs_in_use"] <= self.baseline_mbufs,
@@ -298,7 +308,8 @@ class Appliance:
         born = final["synack_sent"] + final["syncookies_validated"]
         ended = sum(final[k] for k in ("conn_closed", "conn_reset_by_peer", "conn_reset_by_us",
                                        "conn_timed_out", "conn_retries_exhausted"))
-        assert born == ended, f"{born} connections born, {ended} ended: {final}"
+        assert born == ended + uncounted_ends, \
+            f"{born} connections born, {ended} ended (+{uncounted_ends} known uncounted): {final}"
         return final
 
 
@@ -386,15 +397,15 @@ def appliance_fixture(name, **overrides):
             app.start()
             yield app
         finally:
-            if app.proc is not None and app.final is None:
-                try:
-                    app.stop()
-                except AssertionError as e:
-                    print(f"[{name}] stop at teardown: {e}")
-            app.stop_capture()
-            if app.log is not None and not app.log.closed:
-                app.log.close()
-            shutil.rmtree(RUNTIME_DIR / app.prefix, ignore_errors=True)
+            try:
+                # Normally the module's last test stopped it; a failure here (no clean exit
+                # on SIGINT) is reported as a teardown error.
+                app.stop()
+            finally:
+                app.stop_capture()
+                if app.log is not None and not app.log.closed:
+                    app.log.close()
+                shutil.rmtree(RUNTIME_DIR / app.prefix, ignore_errors=True)
 
     return fixture
 
@@ -460,11 +471,11 @@ class HttpReader:
         self.buf += b
 
     def response(self, head_only=False):
+        """(status line, headers with lower-case names, body); head_only for HEAD."""
         while b"\r\n\r\n" not in self.buf:
             self._fill()
         head, self.buf = self.buf.split(b"\r\n\r\n", 1)
         lines = head.decode("latin-1").split("\r\n")
-        status = int(lines[0].split(" ")[1])
         headers = {}
         for line in lines[1:]:
             k, v = line.split(":", 1)

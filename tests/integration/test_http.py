@@ -34,13 +34,16 @@ def test_ping_large_payload(app):
     assert r.returncode == 0, r.stdout + r.stderr
 
 
-def test_curl_keepalive_reuses_connection(app):
+def test_curl_keepalive_reuses_connection(app, tmp_path):
     before = app.stats()
-    r = subprocess.run(["curl", "-sv", "--max-time", "10", "-o", "/dev/null", "-o", "/dev/null",
+    out1, out2 = tmp_path / "1", tmp_path / "2"
+    r = subprocess.run(["curl", "-sv", "--max-time", "10", "-o", str(out1), "-o", str(out2),
                         URL, URL + "second"], capture_output=True, text=True, timeout=20)
     assert r.returncode == 0, r.stderr
     assert "Re-using existing connection" in r.stderr, r.stderr
     assert r.stderr.count("< HTTP/1.1 200 OK") == 2, r.stderr
+    assert out1.read_bytes() == filler(BODY)
+    assert out2.read_bytes() == filler(BODY)
     d = delta(app.stats(), before)
     assert d.get("http_requests") == 2, d
     assert d.get("conn_opened") == 1, d
