@@ -105,6 +105,7 @@ const struct tt_tcp_app_ops tt_app_echo = {
 	.on_open = no_open,
 	.on_data = echo_data,
 	.on_peer_fin = close_on_peer_fin,
+	.holds_rx = true,
 };
 
 const struct tt_tcp_app_ops tt_app_discard = {

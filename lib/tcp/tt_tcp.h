@@ -190,6 +190,9 @@ struct tt_tcp_app_ops {
 	void (*on_peer_fin)(struct tt_tcp_ctx *ctx, struct tt_tcb *t);
 	/* The connection is going away (closed, reset or timed out); may be NULL. */
 	void (*on_close)(struct tt_tcp_ctx *ctx, struct tt_tcb *t);
+	/* The application keeps received segments in the send queue (echo): the
+	 * receive window is then bounded by the queue's free extents too. */
+	bool holds_rx;
 };
 
 /* Per-worker context: everything the state machine reads besides the TCB. */

@@ -313,6 +313,7 @@ static enum tt_tcp_verdict input_syn_received(struct tt_tcp_ctx *ctx, struct tt_
 		/* A different SYN on this 4-tuple: an old duplicate (RFC 9293 3.5). */
 		emit(out, t->snd_nxt, 0, TT_TCP_RST | TT_TCP_ACK);
 		count(ctx, TT_CTR_RST_SENT);
+		count(ctx, TT_CTR_CONN_RESET_TX);
 		return TT_V_FREE;
 	}
 	/* The sequence number is checked first: an unacceptable segment must not establish. */

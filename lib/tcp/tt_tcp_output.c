@@ -21,9 +21,9 @@ static uint32_t window_space(const struct tt_tcp_ctx *ctx, const struct tt_tcb *
 	uint32_t held = t->sndq.held_bytes;
 	uint32_t space = cfg > held ? cfg - held : 0;
 
-	/* Received data that must be echoed needs a free extent. */
-	if (tt_sndq_full(&t->sndq))
-		space = 0;
+	/* Received segments the application keeps each need a free extent. */
+	if (ctx->apps[t->app]->holds_rx)
+		space = min_u32(space, tt_sndq_space(&t->sndq) * (uint32_t)t->mss);
 	/* Never move the right edge to the left (RFC 9293 3.8.6.2.2). */
 	if (seq_lt(t->rcv_nxt + space, t->rcv_adv))
 		space = t->rcv_adv - t->rcv_nxt;

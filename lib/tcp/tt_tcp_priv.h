@@ -72,12 +72,11 @@ static inline void emit(struct tt_tcp_out *out, uint32_t seq, uint32_t len, uint
 	tx->flags = flags;
 }
 
-/* Reset the peer from a live connection and count it. */
+/* Tell a peer that still listens that the connection is gone (the caller counts why). */
 static inline void emit_rst(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_tcp_out *out)
 {
 	emit(out, t->snd_nxt, 0, TT_TCP_RST | TT_TCP_ACK);
 	count(ctx, TT_CTR_RST_SENT);
-	count(ctx, TT_CTR_CONN_RESET_TX);
 }
 
 /* Addresses of a segment we send on flow f (f names the peer as source). */

@@ -283,11 +283,10 @@ class Appliance:
 
     # ---- the end-of-module check -----------------------------------------------------------
 
-    def finish(self, uncounted_ends=0):
+    def finish(self):
         """Wait for every connection to expire, stop, and check for leaks.  Returns the final
         counters.  The mbuf check compares with the count read right after start (the RX ring
-        holds rx_desc mbufs from then on).  uncounted_ends: connections a known appliance bug
-        ends without counting them (each use names its xfail test)."""
+        holds rx_desc mbufs from then on)."""
         left = self.wait_idle()
         assert left["total"] == 0, f"connections left after the timers: {dict(left)}"
         mbufs = self.wait_for(self.stats, lambda s: s["mbufs_in_use"] <= self.baseline_mbufs,
@@ -308,8 +307,7 @@ class Appliance:
         born = final["synack_sent"] + final["syncookies_validated"]
         ended = sum(final[k] for k in ("conn_closed", "conn_reset_by_peer", "conn_reset_by_us",
                                        "conn_timed_out", "conn_retries_exhausted"))
-        assert born == ended + uncounted_ends, \
-            f"{born} connections born, {ended} ended (+{uncounted_ends} known uncounted): {final}"
+        assert born == ended, f"{born} connections born, {ended} ended: {final}"
         return final
 
 

@@ -90,11 +90,6 @@ def test_echo_512kib_both_directions(app):
     echo_roundtrip(512 << 10, deadline_s=60)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "appliance bug: echo advertises up to rcv_window (64 KB) but its send queue holds only "
-    "TT_SNDQ_EXTENTS=8 received segments; in-window data beyond is dropped "
-    "(drop_tcp_receive_queue_full) and, with no out-of-order queue, the rest of the flight too "
-    "(dup_acks_sent): 8 MiB take ~70 s instead of ~1 s"))
 def test_echo_8mib_both_directions(app):
     echo_roundtrip(8 << 20, deadline_s=20)
 

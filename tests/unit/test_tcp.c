@@ -1046,7 +1046,7 @@ static void test_retries_exhausted(void **state)
 	assert_int_equal(ev(h, TT_CTR_RETRANSMITS), 8);
 	assert_int_equal(ev(h, TT_CTR_CONN_RETRIES_EXHAUSTED), 1);
 	assert_int_equal(ev(h, TT_CTR_RST_SENT), 1);
-	assert_int_equal(ev(h, TT_CTR_CONN_RESET_TX), 1);
+	assert_int_equal(ev(h, TT_CTR_CONN_RESET_TX), 0); /* one end, one reason */
 }
 
 /* The peer's window is closed when the response is ready. */
@@ -1499,7 +1499,7 @@ static void test_idle_timeout(void **state)
 	h_expect(h, 0, TT_TCP_RST | TT_TCP_ACK, iss1(h), H_PEER_ISN + 5, 0);
 	assert_int_equal(ev(h, TT_CTR_CONN_TIMEOUT), 1);
 	assert_int_equal(ev(h, TT_CTR_RST_SENT), 1);
-	assert_int_equal(ev(h, TT_CTR_CONN_RESET_TX), 1);
+	assert_int_equal(ev(h, TT_CTR_CONN_RESET_TX), 0); /* one end, one reason */
 }
 
 static void test_close_wait_timeout(void **state)
@@ -1520,6 +1520,9 @@ static void test_close_wait_timeout(void **state)
 
 /* ---- echo ---- */
 
+/* Echo holds each received segment in a send-queue extent: the window is what they can take. */
+#define ECHO_WND (TT_SNDQ_EXTENTS * 1460)
+
 static void fill(struct h_buf *b, uint8_t seed)
 {
 	for (unsigned i = 0; i < sizeof(b->data); i++)
@@ -1539,7 +1542,7 @@ static void test_echo_release_on_ack(void **state)
 	assert_int_equal(h->n_tx, 1);
 	h_expect(h, 0, TT_TCP_ACK | TT_TCP_PSH, iss1(h), H_PEER_ISN + 101, 100);
 	assert_memory_equal(h->tx[0].data, a->data, 100);
-	assert_int_equal(h->tx[0].a.wnd, 65535 - 100);
+	assert_int_equal(h->tx[0].a.wnd, ECHO_WND - 100);
 	assert_int_equal(a->refs, 1);
 	assert_int_equal(a->retains, 1);
 	assert_int_equal(a->releases, 0);
@@ -1556,7 +1559,7 @@ static void test_echo_release_on_ack(void **state)
 	assert_int_equal(h->tcb.sndq.held_bytes, 0);
 	h_send_str(h, TT_TCP_ACK, "x");
 	assert_int_equal(h->n_tx, 1);
-	assert_int_equal(h->tx[0].a.wnd, 65535 - 1);
+	assert_int_equal(h->tx[0].a.wnd, ECHO_WND - 101); /* no update for 100 bytes: below two segments */
 	free(a);
 }
 
@@ -1570,7 +1573,7 @@ static void test_echo_window(void **state)
 	assert_non_null(b);
 	h_peer_plain(h, 1460);
 	h_connect(h, TT_APP_ECHO);
-	edge = H_PEER_ISN + 1 + 65535;
+	edge = H_PEER_ISN + 1 + ECHO_WND;
 	for (unsigned i = 0; i < TT_SNDQ_EXTENTS; i++) {
 		fill(&b[i], (uint8_t)i);
 		h_send_buf(h, TT_TCP_ACK | TT_TCP_PSH, &b[i], 1000);
@@ -1578,7 +1581,7 @@ static void test_echo_window(void **state)
 		h_expect(h, 0, TT_TCP_ACK | TT_TCP_PSH, iss1(h) + i * 1000,
 			 H_PEER_ISN + 1 + (i + 1) * 1000, 1000);
 		assert_memory_equal(h->tx[0].data, b[i].data, 1000);
-		assert_int_equal(h->tx[0].a.wnd, 65535 - (i + 1) * 1000);
+		assert_int_equal(h->tx[0].a.wnd, ECHO_WND - (i + 1) * 1000);
 		assert_int_equal(h->tx[0].a.ack + h->tx[0].a.wnd, edge);
 		assert_int_equal(b[i].refs, 1);
 	}
@@ -1601,12 +1604,12 @@ static void test_echo_window(void **state)
 	}
 	assert_int_equal(h->n_tx, 1);
 	h_expect(h, 0, TT_TCP_ACK, iss1(h) + 8000, rcv_nxt, 0);
-	assert_int_equal(h->tx[0].a.wnd, 65535);
+	assert_int_equal(h->tx[0].a.wnd, ECHO_WND);
 	h->peer.nxt = rcv_nxt;
 	h_send_buf(h, TT_TCP_ACK | TT_TCP_PSH, &b[TT_SNDQ_EXTENTS], 1000);
 	assert_int_equal(h->n_tx, 1);
 	h_expect(h, 0, TT_TCP_ACK | TT_TCP_PSH, iss1(h) + 8000, rcv_nxt + 1000, 1000);
-	assert_int_equal(h->tx[0].a.wnd, 65535 - 1000);
+	assert_int_equal(h->tx[0].a.wnd, ECHO_WND - 1000);
 	assert_true((int32_t)(h->tx[0].a.ack + h->tx[0].a.wnd - edge) > 0);
 	assert_int_equal(b[TT_SNDQ_EXTENTS].refs, 1);
 	h_ack_all(h);
