@@ -54,7 +54,7 @@ write_conf() {
 eal = [ "--no-pci", "--single-file-segments" ];
 stats_interval_ms = 0;
 workers = [ 1 ];
-ports = ( { name = "virtio0"; device = "net_virtio_user0,path=$SOCK,queues=1,server=1";
+ports = ( { name = "virtio0"; device = "net_virtio_user0,path=$SOCK,queues=1,queue_size=1024,server=1";
             address = "198.18.0.2/24"; } );
 listeners = ( { port = 80; app = "http"; } );
 http = { body_size = $2; };
@@ -170,12 +170,14 @@ NGINX
 }
 
 link_limit
-scenario cps 64 auto 1048576 --scenario cps --rate 0 --conns 4096 --close client
-scenario cps_server_close 64 auto 1048576 --scenario cps --rate 0 --conns 4096 --close server
+# cps: 512 connections in flight keep both rings from overflowing at full speed.
+scenario cps 64 auto 1048576 --scenario cps --rate 0 --conns 512 --close client
+scenario cps_server_close 64 auto 1048576 --scenario cps --rate 0 --conns 512 --close server
 scenario rps 64 auto 65536 --scenario rps --conns 64 --pipeline 1
 scenario rps_pipelined 64 auto 65536 --scenario rps --conns 64 --pipeline 8
-scenario synflood 64 always 1048576 --scenario synflood --rate 0 --legit-rate 20000 --conns 4096
-scenario concurrent 64 auto $((CONC + CONC / 8 + 1024)) --scenario concurrent --conns "$CONC" --rate 0 --drain 30
+scenario synflood 64 always 1048576 --scenario synflood --rate 0 --legit-rate 20000 --conns 512
+scenario concurrent 64 auto $((CONC + CONC / 8 + 1024)) --scenario concurrent --conns "$CONC" \
+	--rate 100000 --duration $((DUR + CONC / 100000 + 2)) --drain 30
 scenario throughput 1048576 auto 65536 --scenario throughput --conns 4
 linux_reference
 

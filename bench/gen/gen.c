@@ -376,10 +376,12 @@ static void print_summary(FILE *f, const struct gen_opts *o, const struct gen_ht
 		   ",\"conns_established\":%" PRIu64 ",\"conns_completed\":%" PRIu64
 		   ",\"conns_unfinished\":%" PRIu64 ",\"requests_sent\":%" PRIu64
 		   ",\"responses_ok\":%" PRIu64 ",\"body_bytes_verified\":%" PRIu64
-		   ",\"syns_sent\":%" PRIu64 ",\"retransmits\":%" PRIu64 ",",
+		   ",\"syns_sent\":%" PRIu64 ",\"retransmits\":%" PRIu64 ",\"tx_failed\":%" PRIu64
+		   ",",
 		scenario_names[o->scenario], secs, s->conns_attempted, s->conns_established,
 		s->conns_completed, s->conns_open, s->requests_sent, s->responses_ok,
-		s->body_bytes_verified, r->syns_sent, w->ctr.ev[TT_CTR_RETRANSMITS]);
+		s->body_bytes_verified, r->syns_sent, w->ctr.ev[TT_CTR_RETRANSMITS],
+		w->ctr.ev[TT_CTR_TX_FAILED]);
 	fprintf(f, "\"failed\":{");
 	for (unsigned i = 0; i < GEN_FAIL_COUNT; i++)
 		fprintf(f, "%s\"%s\":%" PRIu64, i ? "," : "", gen_failure_names[i], s->failed[i]);

@@ -65,6 +65,8 @@ struct gen_run {
 	uint32_t next_client;  /* index into the client address range */
 	uint16_t next_port;
 	bool stopping;         /* past end_tsc: closing down */
+	bool closed_all;       /* the close walk covered the whole table */
+	uint32_t close_cursor;
 	volatile bool *quit;
 };
 

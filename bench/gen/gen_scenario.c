@@ -3,7 +3,8 @@
 
 #include "gen.h"
 
-enum { GEN_OPEN_PER_LOOP = 32, GEN_SYN_PER_LOOP = 64 };
+/* Per loop iteration: connections opened, SYNs crafted, table slots walked to close. */
+enum { GEN_OPEN_PER_LOOP = 32, GEN_SYN_PER_LOOP = 64, GEN_CLOSE_SLOTS_PER_LOOP = 64 };
 
 /* Where the synflood's sources live: 198.19.0.0/16, away from the clients. */
 #define GEN_FLOOD_NET 0xc6130000u
@@ -99,7 +100,11 @@ void gen_scenario_loop(struct tt_worker *w, void *arg)
 		if (!r->stopping) {
 			r->stopping = true;
 			r->stats->p.requests_per_conn = 1; /* every connection ends after its next response */
-			tt_worker_close_all(w);
+		}
+		if (!r->closed_all) {
+			r->close_cursor = tt_worker_close_step(w, r->close_cursor,
+							       GEN_CLOSE_SLOTS_PER_LOOP);
+			r->closed_all = r->close_cursor == 0;
 		}
 		if (r->stats->conns_open == 0 || now >= r->drain_end_tsc)
 			*r->quit = true;

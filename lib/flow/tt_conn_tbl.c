@@ -143,12 +143,17 @@ int tt_conn_tbl_delete(struct tt_conn_tbl *t, const struct tt_flow4 *k)
 	return 0;
 }
 
-void tt_conn_tbl_walk(const struct tt_conn_tbl *t,
-		      void (*fn)(const struct tt_flow4 *k, uint32_t value, void *arg), void *arg)
+uint32_t tt_conn_tbl_walk(const struct tt_conn_tbl *t, uint32_t from, uint32_t n_slots,
+			  void (*fn)(const struct tt_flow4 *k, uint32_t value, void *arg), void *arg)
 {
-	for (uint32_t i = 0; i <= t->mask; i++)
+	uint64_t end = (uint64_t)from + n_slots;
+
+	if (end > (uint64_t)t->mask + 1)
+		end = (uint64_t)t->mask + 1;
+	for (uint32_t i = from; i < end; i++)
 		if (t->slots[i].value != TT_CONN_NONE)
 			fn(&t->slots[i].key, t->slots[i].value, arg);
+	return end == (uint64_t)t->mask + 1 ? 0 : (uint32_t)end;
 }
 
 uint32_t tt_conn_tbl_count(const struct tt_conn_tbl *t)

@@ -53,9 +53,13 @@ int tt_conn_tbl_update(struct tt_conn_tbl *t, const struct tt_flow4 *k, uint32_t
 /* 0 or -ENOENT. */
 int tt_conn_tbl_delete(struct tt_conn_tbl *t, const struct tt_flow4 *k);
 
-/* Call fn for every entry; fn must not insert or delete. O(capacity). */
-void tt_conn_tbl_walk(const struct tt_conn_tbl *t,
-		      void (*fn)(const struct tt_flow4 *k, uint32_t value, void *arg), void *arg);
+/*
+ * Call fn for the entries in slots [from, from + n_slots), so that a long
+ * walk can be spread over many calls; fn must not insert or delete.
+ * Returns the slot to continue from, or 0 once the end was reached.
+ */
+uint32_t tt_conn_tbl_walk(const struct tt_conn_tbl *t, uint32_t from, uint32_t n_slots,
+			  void (*fn)(const struct tt_flow4 *k, uint32_t value, void *arg), void *arg);
 
 uint32_t tt_conn_tbl_count(const struct tt_conn_tbl *t);
 uint32_t tt_conn_tbl_max_entries(const struct tt_conn_tbl *t);

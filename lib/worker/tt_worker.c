@@ -325,9 +325,9 @@ static void close_one(const struct tt_flow4 *k, uint32_t v, void *arg)
 	arm(w, t);
 }
 
-void tt_worker_close_all(struct tt_worker *w)
+uint32_t tt_worker_close_step(struct tt_worker *w, uint32_t cursor, uint32_t n_slots)
 {
-	tt_conn_tbl_walk(w->tbl, close_one, w);
+	return tt_conn_tbl_walk(w->tbl, cursor, n_slots, close_one, w);
 }
 
 void tt_worker_send_segment(struct tt_worker *w, unsigned port, struct tt_tcp_hdr_args *a)
@@ -514,16 +514,29 @@ unsigned tt_worker_timers(struct tt_worker *w, uint64_t now)
 	return n;
 }
 
+/*
+ * Up to TT_RX_BURSTS_PER_LOOP full bursts per port and iteration: a peer
+ * that sends faster than one burst per loop is drained before its replies
+ * pile up, while the timers still run at least once per bounded batch.
+ */
 static unsigned rx_port(struct tt_worker *w, unsigned port, struct rte_mbuf **pkts)
 {
-	uint16_t n = rte_eth_rx_burst(w->ports[port].port_id, w->queue_id, pkts, TT_RX_BURST);
+	unsigned total = 0;
 
-	for (uint16_t i = 0; i < n; i++) {
-		if (i + 1 < n)
-			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
-		tt_worker_rx(w, port, pkts[i]);
+	for (unsigned b = 0; b < TT_RX_BURSTS_PER_LOOP; b++) {
+		uint16_t n = rte_eth_rx_burst(w->ports[port].port_id, w->queue_id, pkts,
+					      TT_RX_BURST);
+
+		for (uint16_t i = 0; i < n; i++) {
+			if (i + 1 < n)
+				rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+			tt_worker_rx(w, port, pkts[i]);
+		}
+		total += n;
+		if (n < TT_RX_BURST)
+			break;
 	}
-	return n;
+	return total;
 }
 
 int tt_worker_main(void *arg)

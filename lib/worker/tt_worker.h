@@ -40,6 +40,7 @@
 
 enum {
 	TT_RX_BURST = 32,
+	TT_RX_BURSTS_PER_LOOP = 4,
 	TT_TX_BATCH = 128,
 	TT_TIMER_BATCH = 256, /* expiries handled per loop iteration at most */
 };
@@ -123,8 +124,13 @@ void tt_worker_rx(struct tt_worker *w, unsigned port, struct rte_mbuf *m);
 struct tt_tcb *tt_worker_connect(struct tt_worker *w, unsigned port, const struct tt_flow4 *f,
 				 const struct tt_mac *peer_mac, uint8_t app);
 
-/* Close every established connection of this worker (FIN after its queued data). */
-void tt_worker_close_all(struct tt_worker *w);
+/*
+ * Close the established connections (FIN after their queued data) found in
+ * n_slots table slots from cursor on; returns the cursor for the next call,
+ * 0 when the whole table was covered.  Small steps keep each burst of FINs
+ * within the TX ring.
+ */
+uint32_t tt_worker_close_step(struct tt_worker *w, uint32_t cursor, uint32_t n_slots);
 
 /* Send one segment that no connection stands behind (a crafted SYN). */
 void tt_worker_send_segment(struct tt_worker *w, unsigned port, struct tt_tcp_hdr_args *a);
