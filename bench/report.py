@@ -131,7 +131,9 @@ def scenario_figures(raw, name, runs):
         'appliance_cycles_per_conn': figure([per_conn_cycles(x) for x in a], 'cycles'),
         'appliance_cycles_per_packet': figure([per_packet_cycles(x) for x in a], 'cycles'),
         'appliance_capacity_cps': figure([capacity(x) for x in a], 'connections/s per core'),
-        'appliance_syncookies_sent': figure([x.get('syncookies_sent') for x in a], 'SYN-ACKs'),
+        'appliance_syncookie_rate': figure(
+            [x['syncookies_sent'] / y['seconds'] if 'syncookies_sent' in x and y.get('seconds')
+             else None for x, y in zip(a, g)], 'SYN-ACKs/s'),
     }
     completed = [x.get('conns_completed') for x in g]
     attempted = [x.get('conns_attempted') for x in g]
@@ -243,14 +245,19 @@ def markdown(res):
     row('cps', 'appliance cycles per connection', 'appliance_cycles_per_conn')
     row('cps', 'appliance capacity per core (TSC Hz / cycles)', 'appliance_capacity_cps')
     row('cps', 'appliance busy fraction', 'appliance_busy')
-    row('cps', 'connect p50 / p99 (us)', 'connect_p50')
-    row('cps', 'request p99 (us)', 'request_p99')
+    row('cps', 'connect latency p50 (us)', 'connect_p50')
+    row('cps', 'connect latency p99 (us)', 'connect_p99')
+    row('cps', 'request latency p50 (us)', 'request_p50')
+    row('cps', 'request latency p99 (us)', 'request_p99')
+    row('cps', 'request latency p999 (us)', 'request_p999')
     row('cps_server_close', 'connections/s (server closes)', 'cps', lc, f'Linux nginx {fmt(lc)}')
     row('rps', 'requests/s, 64 keep-alive conns', 'rps', lk, f'Linux nginx {fmt(lk)}')
     row('rps', 'appliance cycles per packet', 'appliance_cycles_per_packet')
     row('rps_pipelined', 'requests/s, pipeline 8', 'rps', lk, f'Linux nginx {fmt(lk)}')
-    row('synflood', 'SYN/s sent by the generator', 'syn_rate')
-    row('synflood', 'SYN cookies sent by the appliance', 'appliance_syncookies_sent')
+    row('rps_pipelined', 'appliance busy fraction', 'appliance_busy')
+    row('synflood', 'SYN/s offered by the generator', 'syn_rate')
+    row('synflood', 'SYN cookies answered by the appliance, per s', 'appliance_syncookie_rate')
+    row('synflood', 'appliance busy fraction', 'appliance_busy')
     row('synflood', 'legitimate completion ratio', 'completion_ratio')
     row('concurrent', 'connections held at once', 'established_peak')
     row('throughput', 'Gbit/s, 1 MiB responses', 'gbps')

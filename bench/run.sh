@@ -64,14 +64,16 @@ CONF
 }
 
 SRV_PID=
-start_appliance() { # $1 conf name, $2 log
+start_appliance() { # $1 conf name, $2 log; returns once the generator may connect
 	rm -f "$SOCK"
 	# shellcheck disable=SC2086
 	build/tcpterm $SRV_LCORES $MEM --file-prefix "tt-bench-srv-$$" -- -f "$TMP/$1.conf" >"$2" 2>&1 &
 	SRV_PID=$!
 	PIDS+=("$SRV_PID")
+	# virtio-user in server mode waits in its probe for the generator to connect:
+	# the socket is the sign it is ready for that (the generator then waits for ARP).
 	for _ in $(seq 1 200); do
-		grep -q "listening on port" "$2" && return 0
+		[ -S "$SOCK" ] && return 0
 		kill -0 "$SRV_PID" 2>/dev/null || break
 		sleep 0.1
 	done

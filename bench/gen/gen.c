@@ -27,7 +27,7 @@
 #include "tt_conf.h"
 #include "tt_port.h"
 
-enum { GEN_MAX_SECONDS = 3600, GEN_ARP_WAIT_MS = 3000, GEN_MBUFS = 32768 };
+enum { GEN_MAX_SECONDS = 3600, GEN_ARP_WAIT_MS = 15000, GEN_MBUFS = 32768 };
 
 static volatile bool quit;
 
