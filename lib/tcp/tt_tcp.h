@@ -45,6 +45,8 @@
 #include "tt_flow4.h"
 #include "tt_isn.h"
 #include "tt_net.h"
+#include "tt_ooo.h"
+#include "tt_pool.h"
 #include "tt_sndq.h"
 #include "tt_syncookie.h"
 #include "tt_timer.h"
@@ -102,7 +104,7 @@ struct tt_tcb {
 	uint32_t rcv_adv; /* right edge of the window we advertised */
 	uint32_t ts_recent;
 	uint32_t iss;
-	uint32_t irs;
+	uint32_t ooo; /* out-of-order segments: index in ctx->ooo_pool, or TT_POOL_NONE */
 	uint16_t mss; /* what we put in one segment: min(peer MSS, ours) */
 	uint8_t retries;
 	uint8_t dupacks;
@@ -116,8 +118,9 @@ struct tt_tcb {
 	uint32_t rtt_start_ms;
 	uint8_t close_reason; /* enum tt_close_reason, for the application's on_close */
 	uint64_t rto_deadline_ms; /* 0: no retransmission pending */
-	uint64_t state_since_ms;
-	uint64_t last_rx_ms;
+	uint32_t state_since_ms;  /* low 32 bits of the ms clock (tt_tcp_ms_since) */
+	uint32_t last_rx_ms;      /* likewise */
+	uint32_t recover;         /* SND.MAX when fast recovery began (RFC 6582) */
 	/* set by the worker, kept by tt_tcp_init_*: */
 	struct tt_timer timer;
 	struct tt_mac peer_mac;
@@ -208,6 +211,7 @@ struct tt_tcp_ctx {
 	struct tt_isn_secret isn_secret;
 	tt_sndq_release_fn release; /* frees an owner handle (a received mbuf) */
 	void (*retain)(void *owner);
+	struct tt_pool *ooo_pool; /* struct tt_ooo blocks; NULL: no reassembly */
 };
 
 /* ---- LISTEN: segments that matched no connection ---- */

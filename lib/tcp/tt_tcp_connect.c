@@ -74,7 +74,6 @@ enum tt_tcp_verdict tt_tcp_input_syn_sent(struct tt_tcp_ctx *ctx, struct tt_tcb 
 		count_drop(ctx, TT_DROP_TCP_STATE);
 		return TT_V_KEEP;
 	}
-	t->irs = seg->seq;
 	t->rcv_nxt = t->rcv_adv = seg->seq + 1;
 	t->snd_una = seg->ack;
 	t->snd_wnd = seg->wnd; /* never scaled in a SYN */

@@ -120,7 +120,22 @@ static void grow_cwnd(struct tt_tcb *t, uint32_t acked)
 		t->cwnd += max_u32(1, (uint32_t)t->mss * t->mss / t->cwnd);
 }
 
-static void new_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_tcp_seg *seg)
+static bool in_recovery(const struct tt_tcb *t)
+{
+	return t->dupacks >= 3;
+}
+
+/* One segment again from SND.UNA: what the duplicate or partial ACKs say is missing. */
+static void resend_first(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_tcp_out *out)
+{
+	if (t->sndq.bytes == 0)
+		return;
+	emit(out, t->snd_una, min_u32(t->mss, t->sndq.bytes), TT_TCP_ACK);
+	count(ctx, TT_CTR_FAST_RETRANSMITS);
+}
+
+static void new_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_tcp_seg *seg,
+		    struct tt_tcp_out *out)
 {
 	uint32_t acked = seg->ack - t->snd_una;
 
@@ -130,8 +145,17 @@ static void new_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_tc
 	if (seq_lt(t->snd_nxt, t->snd_una))
 		t->snd_nxt = t->snd_una;
 	t->retries = 0;
-	t->dupacks = 0;
-	grow_cwnd(t, acked);
+	if (in_recovery(t) && seq_lt(seg->ack, t->recover)) {
+		/* NewReno partial ACK (RFC 6582 3.2): the next hole goes out at once. */
+		t->dupacks = 3;
+		resend_first(ctx, t, out);
+	} else if (in_recovery(t)) {
+		t->dupacks = 0;
+		t->cwnd = t->ssthresh;
+	} else {
+		t->dupacks = 0;
+		grow_cwnd(t, acked);
+	}
 	t->rto_deadline_ms = t->snd_una == t->snd_max ? 0 : ctx->now_ms + t->rto_ms;
 }
 
@@ -143,12 +167,14 @@ static void dup_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_tc
 	if (seg->len != 0 || (seg->flags & TT_TCP_FIN) || t->snd_una == t->snd_max ||
 	    t->snd_wnd == 0 || (uint32_t)seg->wnd << t->snd_wscale != t->snd_wnd)
 		return;
-	if (++t->dupacks != 3 || t->sndq.bytes == 0)
+	if (t->dupacks < UINT8_MAX)
+		t->dupacks++;
+	if (t->dupacks != 3 || t->sndq.bytes == 0)
 		return;
 	t->ssthresh = max_u32((t->snd_max - t->snd_una) / 2, 2u * t->mss);
 	t->cwnd = t->ssthresh;
-	emit(out, t->snd_una, min_u32(t->mss, t->sndq.bytes), TT_TCP_ACK);
-	count(ctx, TT_CTR_FAST_RETRANSMITS);
+	t->recover = t->snd_max;
+	resend_first(ctx, t, out);
 }
 
 static bool our_fin_acked(const struct tt_tcb *t)
@@ -173,7 +199,7 @@ static enum step check_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struc
 	}
 	update_ts_recent(t, seg);
 	if (seq_gt(seg->ack, t->snd_una))
-		new_ack(ctx, t, seg);
+		new_ack(ctx, t, seg, out);
 	else if (seg->ack == t->snd_una)
 		dup_ack(ctx, t, seg, out);
 	if (seq_lt(t->snd_wl1, seg->seq) || (t->snd_wl1 == seg->seq && seq_leq(t->snd_wl2, seg->ack))) {
@@ -211,31 +237,115 @@ static bool receives_data(const struct tt_tcb *t)
 	       !(t->flags & TT_TCB_FIN_RCVD);
 }
 
+/* Offer in-order bytes to the application; true if it took them all. */
+static bool take(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const uint8_t *data, uint32_t len,
+		 void *owner)
+{
+	uint32_t took = ctx->apps[t->app]->on_data(ctx, t, data, len, owner);
+
+	t->rcv_nxt += took;
+	ctx->ctr->ev[TT_CTR_APP_RX_BYTES] += took;
+	if (took < len)
+		count_drop(ctx, TT_DROP_TCP_RCV_QUEUE_FULL);
+	return took == len;
+}
+
+/* A segment beyond a hole: keep it if there is room, the ACK we send is a duplicate. */
+static void queue_ooo(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_tcp_seg *seg,
+		      void *owner)
+{
+	struct tt_ooo_seg s = {.seq = seg->seq, .len = seg->len, .data = seg->payload,
+			       .owner = owner};
+	struct tt_ooo *q;
+
+	count(ctx, TT_CTR_DUP_ACKS_SENT);
+	if (!seq_lt(s.seq, t->rcv_adv))
+		return;
+	if (seq_gt(s.seq + s.len, t->rcv_adv))
+		s.len = t->rcv_adv - s.seq;
+	if (ctx->ooo_pool == NULL || owner == NULL)
+		goto drop;
+	if (t->ooo == TT_POOL_NONE) {
+		t->ooo = tt_pool_get(ctx->ooo_pool);
+		if (t->ooo == TT_POOL_NONE)
+			goto drop;
+		((struct tt_ooo *)tt_pool_at(ctx->ooo_pool, t->ooo))->n = 0;
+	}
+	q = tt_pool_at(ctx->ooo_pool, t->ooo);
+	if (!tt_ooo_insert(q, &s))
+		goto drop;
+	ctx->retain(owner);
+	count(ctx, TT_CTR_OOO_QUEUED);
+	return;
+drop:
+	count_drop(ctx, TT_DROP_TCP_OUT_OF_ORDER);
+}
+
+static void release_ooo_block(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
+{
+	tt_pool_put(ctx->ooo_pool, t->ooo);
+	t->ooo = TT_POOL_NONE;
+}
+
+/* The hole is filled: hand over what waited behind it, in order. */
+static void drain_ooo(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
+{
+	struct tt_ooo *q;
+
+	if (t->ooo == TT_POOL_NONE)
+		return;
+	q = tt_pool_at(ctx->ooo_pool, t->ooo);
+	while (q->n > 0 && seq_leq(q->seg[0].seq, t->rcv_nxt)) {
+		struct tt_ooo_seg s = q->seg[0];
+		uint32_t end = s.seq + s.len;
+		bool all = true;
+
+		tt_ooo_pop(q);
+		if (seq_gt(end, t->rcv_nxt))
+			all = take(ctx, t, s.data + (t->rcv_nxt - s.seq), end - t->rcv_nxt, s.owner);
+		ctx->release(s.owner);
+		if (!all)
+			break;
+	}
+	if (q->n == 0)
+		release_ooo_block(ctx, t);
+}
+
+void tt_tcp_ooo_flush(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
+{
+	struct tt_ooo *q;
+
+	if (t->ooo == TT_POOL_NONE)
+		return;
+	q = tt_pool_at(ctx->ooo_pool, t->ooo);
+	while (q->n > 0) {
+		ctx->release(q->seg[0].owner);
+		tt_ooo_pop(q);
+	}
+	release_ooo_block(ctx, t);
+}
+
 static void deliver(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_tcp_seg *seg,
 		    void *owner)
 {
-	uint32_t skip, len, took;
+	uint32_t skip, len;
 
 	if (seg->len == 0 || !receives_data(t))
 		return;
 	t->flags |= TT_TCB_ACK_NOW;
 	if (seq_gt(seg->seq, t->rcv_nxt)) {
-		/* A hole before this segment: the duplicate ACK tells the peer. */
-		count(ctx, TT_CTR_DUP_ACKS_SENT);
+		queue_ooo(ctx, t, seg, owner);
 		return;
 	}
 	skip = t->rcv_nxt - seg->seq;
 	if (skip >= seg->len)
 		return;
 	len = min_u32(seg->len - skip, t->rcv_adv - t->rcv_nxt);
-	took = ctx->apps[t->app]->on_data(ctx, t, seg->payload + skip, len, owner);
-	t->rcv_nxt += took;
-	ctx->ctr->ev[TT_CTR_APP_RX_BYTES] += took;
-	/* Bytes beyond the window or refused by the application are not ACKed. */
-	if (took < len)
-		count_drop(ctx, TT_DROP_TCP_RCV_QUEUE_FULL);
-	else if (len < seg->len - skip)
+	/* Bytes beyond the window are not ACKed. */
+	if (len < seg->len - skip)
 		count_drop(ctx, TT_DROP_TCP_OUT_OF_WINDOW);
+	if (take(ctx, t, seg->payload + skip, len, owner))
+		drain_ooo(ctx, t);
 }
 
 static void check_fin(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_tcp_seg *seg,
@@ -305,7 +415,7 @@ static enum tt_tcp_verdict input_syn_received(struct tt_tcp_ctx *ctx, struct tt_
 		return TT_V_KEEP;
 	}
 	if (seg->flags & TT_TCP_SYN) {
-		if (seg->seq == t->irs) { /* our SYN-ACK was lost */
+		if (seg->seq == t->rcv_nxt - 1) { /* the same SYN: our SYN-ACK was lost */
 			t->flags |= TT_TCB_ACK_NOW;
 			tt_tcp_output(ctx, t, out);
 			return TT_V_KEEP;
@@ -345,7 +455,7 @@ static enum tt_tcp_verdict input_syn_received(struct tt_tcp_ctx *ctx, struct tt_
 enum tt_tcp_verdict tt_tcp_input(struct tt_tcp_ctx *ctx, struct tt_tcb *t,
 				 const struct tt_tcp_seg *seg, void *owner, struct tt_tcp_out *out)
 {
-	t->last_rx_ms = ctx->now_ms;
+	t->last_rx_ms = (uint32_t)ctx->now_ms;
 	switch (t->state) {
 	case TT_TCP_SYN_SENT:
 		return tt_tcp_input_syn_sent(ctx, t, seg, out);

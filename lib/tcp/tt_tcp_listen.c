@@ -135,12 +135,13 @@ void tt_tcp_init_common(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct t
 	memset(t, 0, offsetof(struct tt_tcb, timer));
 	memset(&t->app, 0, sizeof(*t) - offsetof(struct tt_tcb, app));
 	t->flow = *f;
+	t->ooo = TT_POOL_NONE;
 	t->state = TT_TCP_CLOSED;
 	ctx->state_count[TT_TCP_CLOSED]++;
 	t->app = app;
 	t->rto_ms = c->rto_initial_ms;
 	t->ssthresh = UINT32_MAX / 2;
-	t->last_rx_ms = ctx->now_ms;
+	t->last_rx_ms = (uint32_t)ctx->now_ms;
 }
 
 /* RFC 6928: IW = min(10 * MSS, max(2 * MSS, 14600)) for 10 segments; here N segments. */
@@ -166,7 +167,6 @@ void tt_tcp_init_syn_recv(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct
 
 	tt_tcp_init_common(ctx, t, f, app);
 	set_state(ctx, t, TT_TCP_SYN_RECEIVED);
-	t->irs = syn->seq;
 	t->rcv_nxt = syn->seq + 1;
 	t->rcv_adv = t->rcv_nxt;
 	t->iss = tt_isn_make(&ctx->isn_secret, f, ctx->now_ms * 1000);
@@ -200,7 +200,6 @@ void tt_tcp_init_cookie(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct t
 
 	tt_tcp_init_common(ctx, t, f, app);
 	t->iss = ack->ack - 1;
-	t->irs = ack->seq - 1;
 	t->snd_una = t->snd_nxt = t->snd_max = ack->ack;
 	t->rcv_nxt = ack->seq;
 	/* What our SYN-ACK advertised: the unscaled configured window. */

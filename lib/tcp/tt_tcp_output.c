@@ -220,16 +220,18 @@ static uint64_t state_bound(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t
 {
 	const struct tt_conf_tcp *c = ctx->conf;
 
+	uint64_t since = ms_abs(ctx, t->state_since_ms);
+
 	switch (t->state) {
 	case TT_TCP_SYN_SENT:
 	case TT_TCP_SYN_RECEIVED:
-		return t->state_since_ms + c->syn_recv_timeout_ms;
+		return since + c->syn_recv_timeout_ms;
 	case TT_TCP_ESTABLISHED:
-		return t->last_rx_ms + c->idle_timeout_ms;
+		return ms_abs(ctx, t->last_rx_ms) + c->idle_timeout_ms;
 	case TT_TCP_FIN_WAIT_2:
-		return t->state_since_ms + c->fin_wait_2_timeout_ms;
+		return since + c->fin_wait_2_timeout_ms;
 	case TT_TCP_CLOSE_WAIT:
-		return t->state_since_ms + c->close_wait_timeout_ms;
+		return since + c->close_wait_timeout_ms;
 	default:
 		/* FIN-WAIT-1, CLOSING, LAST-ACK: a FIN is in flight, the RTO bounds them. */
 		return UINT64_MAX;
@@ -342,5 +344,6 @@ void tt_tcp_destroy(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 		ctx->half_open--;
 	ctx->state_count[t->state]--;
 	tt_sndq_flush(&t->sndq, ctx->release);
+	tt_tcp_ooo_flush(ctx, t);
 	t->state = TT_TCP_CLOSED;
 }

@@ -57,7 +57,13 @@ static inline void set_state(struct tt_tcp_ctx *ctx, struct tt_tcb *t, enum tt_t
 	ctx->state_count[t->state]--;
 	ctx->state_count[s]++;
 	t->state = (uint8_t)s;
-	t->state_since_ms = ctx->now_ms;
+	t->state_since_ms = (uint32_t)ctx->now_ms;
+}
+
+/* The absolute ms time of a 32-bit timestamp in the recent past (< 49 days ago). */
+static inline uint64_t ms_abs(const struct tt_tcp_ctx *ctx, uint32_t t32)
+{
+	return ctx->now_ms - (uint32_t)((uint32_t)ctx->now_ms - t32);
 }
 
 static inline void emit(struct tt_tcp_out *out, uint32_t seq, uint32_t len, uint8_t flags)
@@ -101,6 +107,8 @@ static inline uint16_t effective_mss(uint16_t peer_mss, uint16_t our_mss, bool t
 void tt_tcp_init_common(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_flow4 *f,
 			uint8_t app);
 void tt_tcp_established(struct tt_tcp_ctx *ctx, struct tt_tcb *t);
+/* Release the out-of-order segments a connection holds. */
+void tt_tcp_ooo_flush(struct tt_tcp_ctx *ctx, struct tt_tcb *t);
 enum tt_tcp_verdict tt_tcp_input_syn_sent(struct tt_tcp_ctx *ctx, struct tt_tcb *t,
 					  const struct tt_tcp_seg *seg, struct tt_tcp_out *out);
 

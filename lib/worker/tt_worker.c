@@ -85,8 +85,11 @@ struct tt_worker *tt_worker_create(const struct tt_worker_params *p)
 	w->tbl = tt_conn_tbl_create(c->max_conns_per_core, p->table_seed);
 	w->tcbs = tt_pool_create(c->max_conns_per_core, sizeof(struct tt_tcb));
 	w->tws = tt_pool_create(c->max_conns_per_core, sizeof(struct tt_tw));
+	w->ooo = tt_pool_create(TT_OOO_BLOCKS, sizeof(struct tt_ooo));
+	w->tcp.ooo_pool = w->ooo;
 	w->wheel = tt_timer_wheel_create(w->tcp.now_ms);
-	if (w->tbl == NULL || w->tcbs == NULL || w->tws == NULL || w->wheel == NULL) {
+	if (w->tbl == NULL || w->tcbs == NULL || w->tws == NULL || w->ooo == NULL ||
+	    w->wheel == NULL) {
 		tt_worker_free(w);
 		rte_errno = ENOMEM;
 		return NULL;
@@ -103,6 +106,7 @@ void tt_worker_free(struct tt_worker *w)
 	tt_conn_tbl_free(w->tbl);
 	tt_pool_free(w->tcbs);
 	tt_pool_free(w->tws);
+	tt_pool_free(w->ooo);
 	tt_timer_wheel_free(w->wheel);
 	rte_free(w);
 }

@@ -43,6 +43,9 @@ enum {
 	TT_RX_BURSTS_PER_LOOP = 4,
 	TT_TX_BATCH = 128,
 	TT_TIMER_BATCH = 256, /* expiries handled per loop iteration at most */
+	/* Connections that may hold out-of-order segments at once (8 segments each): bounds the
+	 * receive buffers that holes can pin. */
+	TT_OOO_BLOCKS = 1024,
 };
 
 struct tt_worker;
@@ -89,6 +92,7 @@ struct tt_worker {
 	struct tt_conn_tbl *tbl;
 	struct tt_pool *tcbs;
 	struct tt_pool *tws;
+	struct tt_pool *ooo;
 	struct tt_timer_wheel *wheel;
 	const uint8_t *listen_app;
 	uint64_t tsc_base;

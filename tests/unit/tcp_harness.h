@@ -11,6 +11,10 @@
  * keeps the sequence numbers, window and timestamps a real peer would put
  * in its segments, so a test reads as a conversation.
  *
+ * The worker end can be the client as well: h_open() sends our SYN
+ * (tt_tcp_connect) and the peer then plays the server, answering with
+ * h_send(h, TT_TCP_SYN | TT_TCP_ACK, ...) like any other segment.
+ *
  * Every segment the state machine asks for lands in h->tx[0..n_tx) for
  * the test to inspect.  After every step the per-state gauges are checked
  * against what the harness holds (at most one TCB and one TIME-WAIT
@@ -74,7 +78,11 @@ struct h_tx {
 /* What the recording application saw, and how it behaves. */
 struct h_app {
 	unsigned opens, fins;
-	uint32_t accept; /* bytes it takes per call at most */
+	unsigned closes;	  /* on_close calls */
+	uint8_t close_reason;	  /* t->close_reason at the last on_close */
+	uint8_t close_state;	  /* t->state at the last on_close */
+	const char *open_request; /* queued by on_open when set: a client's first request */
+	uint32_t accept;	  /* bytes it takes per call at most */
 	bool close_on_fin;
 	uint32_t rx_len;
 	uint8_t rx[H_APP_RX_BYTES];
@@ -137,8 +145,12 @@ static inline void h_retain(void *owner)
 
 static inline void rec_open(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 {
-	(void)t;
-	h_of(ctx)->app.opens++;
+	struct h_app *a = &h_of(ctx)->app;
+
+	a->opens++;
+	if (a->open_request != NULL)
+		assert_true(tt_tcp_send(ctx, t, a->open_request, (uint32_t)strlen(a->open_request),
+					NULL));
 }
 
 static inline uint32_t rec_data(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const uint8_t *data,
@@ -164,10 +176,20 @@ static inline void rec_peer_fin(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 		tt_tcp_close(t);
 }
 
+static inline void rec_close(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
+{
+	struct h_app *a = &h_of(ctx)->app;
+
+	a->closes++;
+	a->close_reason = t->close_reason;
+	a->close_state = t->state;
+}
+
 static const struct tt_tcp_app_ops h_rec_app = {
     .on_open = rec_open,
     .on_data = rec_data,
     .on_peer_fin = rec_peer_fin,
+    .on_close = rec_close,
 };
 
 /* The HTTP response: body_len bytes of a-z, so a misplaced byte shows. */
@@ -444,8 +466,9 @@ static inline struct tt_tcp_seg h_seg(const struct harness *h, uint8_t flags, co
 		s.wnd = h->peer.syn_wnd;
 		s.opts = h->peer.syn_opts;
 		if (s.opts.present & TT_OPT_TS) {
+			/* A SYN-ACK echoes the TSval of the SYN it answers. */
 			s.opts.tsval = h->peer.tsval;
-			s.opts.tsecr = 0;
+			s.opts.tsecr = (flags & TT_TCP_ACK) ? h->peer.tsecr : 0;
 		}
 	} else if (h->peer.ts) {
 		s.opts.present = TT_OPT_TS;
@@ -505,6 +528,30 @@ static inline void h_connect(struct harness *h, uint8_t app)
 	assert_true(h->tcb_live);
 	assert_int_equal(h->tcb.state, TT_TCP_ESTABLISHED);
 	assert_int_equal(h->n_tx, 0);
+}
+
+/* We open a connection to the peer with application app: our SYN is in h->tx[0]. */
+static inline void h_open(struct harness *h, uint8_t app)
+{
+	struct tt_tcp_out out = {.n = 0};
+
+	h->n_tx = 0;
+	h_new_tcb(h);
+	tt_tcp_connect(&h->ctx, &h->tcb, &h_flow, app, &out);
+	h_capture(h, &out);
+	h_apply(h, TT_V_KEEP);
+}
+
+/* We open a connection and the peer accepts it (SYN, SYN-ACK; our ACK is in h->tx). */
+static inline void h_open_accepted(struct harness *h, uint8_t app)
+{
+	h_open(h, app);
+	assert_int_equal(h->n_tx, 1);
+	h->peer.ack = h->peer.rcv_max;
+	h_send(h, TT_TCP_SYN | TT_TCP_ACK, NULL, 0);
+	assert_true(h->tcb_live);
+	assert_int_equal(h->tcb.state, TT_TCP_ESTABLISHED);
+	assert_true(h->n_tx > 0);
 }
 
 /* The timer fires at ms, earlier than the deadline when an armed timer was not moved later. */

@@ -233,7 +233,7 @@ static void test_listen_cookie(void **state)
 		assert_true(h->tcb_live);
 		assert_int_equal(h->tcb.state, TT_TCP_ESTABLISHED);
 		assert_int_equal(h->tcb.iss, cookie);
-		assert_int_equal(h->tcb.irs, H_PEER_ISN);
+		assert_int_equal(h->tcb.rcv_nxt, H_PEER_ISN + 1 + strlen(get_ka));
 		check_nego(h, &cases[i].want);
 		assert_int_equal(h->tcb.snd_wnd, 1000u << cases[i].want.snd_wscale);
 		assert_int_equal(ev(h, TT_CTR_SYNCOOKIES_VALIDATED), 1);
@@ -1015,10 +1015,33 @@ static void test_fast_retransmit(void **state)
 	h_send(h, TT_TCP_ACK, NULL, 0);
 	assert_int_equal(h->n_tx, 0);
 	assert_int_equal(ev(h, TT_CTR_FAST_RETRANSMITS), 1);
-	/* The hole is filled: congestion avoidance from half the window. */
+	/* The hole is filled: recovery ends with cwnd = ssthresh (RFC 6582 3.2 step 3). */
 	h_ack_all(h);
-	assert_int_equal(h->tcb.cwnd, 5 * MSS_TS + MSS_TS / 5);
+	assert_int_equal(h->tcb.cwnd, 5 * MSS_TS);
 	expect_full_segments(h, 5, iss1(h) + 10 * MSS_TS);
+}
+
+/* Two holes in one flight: the partial ACK sends the second at once (NewReno). */
+static void test_partial_ack(void **state)
+{
+	struct harness *h = *state;
+
+	h_http_body(h, 30000);
+	h_connect(h, TT_APP_HTTP);
+	h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, get_ka);
+	assert_int_equal(h->n_tx, 10);
+	/* Segments 0 and 2 were lost: three duplicate ACKs for segment 0. */
+	for (int i = 0; i < 3; i++)
+		h_send(h, TT_TCP_ACK, NULL, 0);
+	assert_int_equal(h->n_tx, 1);
+	h_expect(h, 0, TT_TCP_ACK, iss1(h), h->tcb.rcv_nxt, MSS_TS);
+	/* Segment 0 arrived again: the ACK stops at segment 2, short of the recovery point. */
+	h->peer.ack = iss1(h) + 2 * MSS_TS;
+	h_send(h, TT_TCP_ACK, NULL, 0);
+	assert_true(h->n_tx >= 1);
+	h_expect(h, 0, TT_TCP_ACK, iss1(h) + 2 * MSS_TS, h->tcb.rcv_nxt, MSS_TS);
+	assert_int_equal(ev(h, TT_CTR_FAST_RETRANSMITS), 2);
+	assert_int_equal(ev(h, TT_CTR_RETRANSMITS), 0);
 }
 
 static void test_retries_exhausted(void **state)
@@ -1403,7 +1426,7 @@ static void check_tw_outcome(const struct harness *h, const struct tt_tw *tw,
 		assert_false(h->tw_live);
 		assert_int_equal(h->lv, TT_L_NEW_SYN_RECV);
 		assert_int_equal(h->tcb.state, TT_TCP_SYN_RECEIVED);
-		assert_int_equal(h->tcb.irs, s->seq);
+		assert_int_equal(h->tcb.rcv_nxt, s->seq + 1);
 		assert_int_equal(h->n_tx, 1);
 		h_expect(h, 0, TT_TCP_SYN | TT_TCP_ACK, h->tcb.iss, s->seq + 1, 0);
 		break;
@@ -1689,6 +1712,7 @@ int main(void)
 	    cmocka_unit_test(test_est_bad_ack),
 	    T(test_rto_go_back_n),
 	    T(test_fast_retransmit),
+	    T(test_partial_ack),
 	    T(test_retries_exhausted),
 	    cmocka_unit_test(test_zero_window_opens),
 	    cmocka_unit_test(test_zero_window_probe_taken),

@@ -1,0 +1,43 @@
+/*
+ * tt_ooo: the segments of one connection that arrived after a hole.
+ *
+ * A lost segment used to cost the whole flight behind it: every later
+ * segment was dropped and the sender had to resend them all.  Instead up
+ * to TT_OOO_SEGS of them wait here, as references to their receive
+ * buffers (owner, as in the send queue), until the hole is filled; then
+ * they are handed to the application in order.
+ *
+ * Blocks come from a small per-worker pool and a connection holds one
+ * only while it has a hole, so the TCB pays 4 bytes (an index) and the
+ * number of receive buffers pinned by holes is bounded by the pool, which
+ * a peer cannot grow.  Segments are kept sorted by sequence number and
+ * disjoint: a segment overlapping one already queued is not kept (the
+ * sender's retransmission covers it).  Owned by one worker lcore.
+ */
+#ifndef TT_OOO_H
+#define TT_OOO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum { TT_OOO_SEGS = 8 };
+
+struct tt_ooo_seg {
+	uint32_t seq;
+	uint32_t len;
+	const uint8_t *data;
+	void *owner;
+};
+
+struct tt_ooo {
+	uint32_t n;
+	struct tt_ooo_seg seg[TT_OOO_SEGS];
+};
+
+/* Keep a segment; false (nothing changed) when it overlaps one kept or the block is full. */
+bool tt_ooo_insert(struct tt_ooo *q, const struct tt_ooo_seg *s);
+
+/* Remove the first (lowest) segment. */
+void tt_ooo_pop(struct tt_ooo *q);
+
+#endif
