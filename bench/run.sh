@@ -178,8 +178,9 @@ scenario cps_server_close 64 auto 1048576 --scenario cps --rate 0 --conns 512 --
 scenario rps 64 auto 65536 --scenario rps --conns 64 --pipeline 1
 scenario rps_pipelined 64 auto 65536 --scenario rps --conns 64 --pipeline 8
 scenario synflood 64 always 1048576 --scenario synflood --rate 0 --legit-rate 20000 --conns 512
+# concurrent: opened and closed at 50k/s so neither wave overflows the rings.
 scenario concurrent 64 auto $((CONC + CONC / 8 + 1024)) --scenario concurrent --conns "$CONC" \
-	--rate 100000 --duration $((DUR + CONC / 100000 + 2)) --drain 30
+	--rate 50000 --duration $((DUR + CONC / 50000 + 2)) --drain $((CONC / 50000 + 30))
 scenario throughput 1048576 auto 65536 --scenario throughput --conns 4
 linux_reference
 

@@ -67,6 +67,7 @@ struct gen_run {
 	bool stopping;         /* past end_tsc: closing down */
 	bool closed_all;       /* the close walk covered the whole table */
 	uint32_t close_cursor;
+	uint64_t closed;       /* closes asked for since the end (pacing) */
 	volatile bool *quit;
 };
 

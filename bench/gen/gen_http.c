@@ -120,7 +120,8 @@ static void response_done(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 /* One byte of a response head; false on a bad status line. */
 static bool head_byte(struct conn *c, uint8_t b)
 {
-	static const char status[] = "HTTP/1.1 200";
+	/* The status code ends at a space (RFC 9112 4): "HTTP/1.1 2000" is no 200. */
+	static const char status[] = "HTTP/1.1 200 ";
 	uint8_t lower = (b >= 'A' && b <= 'Z') ? (uint8_t)(b + 32) : b;
 
 	if (c->off < sizeof(status) - 1 && b != (uint8_t)status[c->off])

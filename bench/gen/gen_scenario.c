@@ -3,8 +3,8 @@
 
 #include "gen.h"
 
-/* Per loop iteration: connections opened, SYNs crafted, table slots walked to close. */
-enum { GEN_OPEN_PER_LOOP = 32, GEN_SYN_PER_LOOP = 64, GEN_CLOSE_SLOTS_PER_LOOP = 64 };
+/* Per loop iteration at most: connections opened or closed, SYNs crafted. */
+enum { GEN_OPEN_PER_LOOP = 32, GEN_SYN_PER_LOOP = 64 };
 
 /* Where the synflood's sources live: 198.19.0.0/16, away from the clients. */
 #define GEN_FLOOD_NET 0xc6130000u
@@ -39,17 +39,23 @@ static void open_conns(struct tt_worker *w, struct gen_run *r, uint64_t n)
 	}
 }
 
-/* How many of `rate` per second are due by now, given `done` so far (0 rate: unlimited). */
-static uint64_t due(const struct gen_run *r, uint64_t now, uint64_t rate, uint64_t done,
-		    uint64_t cap)
+/* How many of `rate` per second since `since` are due by now, given `done` (0 rate: cap). */
+static uint64_t due_since(const struct gen_run *r, uint64_t since, uint64_t now, uint64_t rate,
+			  uint64_t done, uint64_t cap)
 {
 	uint64_t want;
 
 	if (rate == 0)
 		return cap;
-	want = (uint64_t)((double)(now - r->start_tsc) * (double)rate / (double)r->tsc_hz);
+	want = (uint64_t)((double)(now - since) * (double)rate / (double)r->tsc_hz);
 	want = want > done ? want - done : 0;
 	return want < cap ? want : cap;
+}
+
+static uint64_t due(const struct gen_run *r, uint64_t now, uint64_t rate, uint64_t done,
+		    uint64_t cap)
+{
+	return due_since(r, r->start_tsc, now, rate, done, cap);
 }
 
 static uint64_t xorshift(uint64_t *s)
@@ -102,8 +108,10 @@ void gen_scenario_loop(struct tt_worker *w, void *arg)
 			r->stats->p.requests_per_conn = 1; /* every connection ends after its next response */
 		}
 		if (!r->closed_all) {
-			r->close_cursor = tt_worker_close_step(w, r->close_cursor,
-							       GEN_CLOSE_SLOTS_PER_LOOP);
+			/* Closing is paced like opening, so the FINs do not arrive as one wave. */
+			n = due_since(r, r->end_tsc, now, o->rate, r->closed, GEN_OPEN_PER_LOOP);
+			r->close_cursor = tt_worker_close_step(w, r->close_cursor, (unsigned)n);
+			r->closed += n;
 			r->closed_all = r->close_cursor == 0;
 		}
 		if (r->stats->conns_open == 0 || now >= r->drain_end_tsc)

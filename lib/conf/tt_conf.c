@@ -1,12 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-#include "tt_conf.h"
+#include "tt_conf_priv.h"
 
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <libconfig.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,69 +13,10 @@
 #include <unistd.h>
 
 enum {
-	MAX_FILE_BYTES = 1024 * 1024, /* a real configuration is a few KiB */
-	MAX_FILE_LINES = 65535,	      /* libconfig keeps line numbers in an unsigned short */
-	TCPIP_HDR_BYTES = 40,	      /* IPv4 + TCP without options: mss + 40 <= mtu */
+	TCPIP_HDR_BYTES = 40, /* IPv4 + TCP without options: mss + 40 <= mtu */
 	MAX_LCORE_ID = 1023,
 	MAX_WINDOW = 65535, /* the 16-bit TCP window field before scaling */
 };
-
-/* Each group's keys, indexed so cross-checks can find a key's line in the file. */
-enum root_key { R_EAL, R_STATS, R_WORKERS, R_PORTS, R_LISTENERS, R_HTTP, R_TCP, R_N };
-enum port_key { P_NAME, P_DEVICE, P_ADDRESS, P_GATEWAY, P_MTU, P_RX_DESC, P_TX_DESC, P_N };
-enum listener_key { L_PORT, L_APP, L_N };
-enum http_key { H_STATUS, H_HEADERS, H_BODY_SIZE, H_BODY_FILE, H_N };
-enum tcp_key {
-	T_MSS,
-	T_RCV_WINDOW,
-	T_WSCALE,
-	T_TIMESTAMPS,
-	T_CWND,
-	T_RTO_INITIAL,
-	T_RTO_MIN,
-	T_RTO_MAX,
-	T_MAX_RETRIES,
-	T_SYN_RETRIES,
-	T_TIME_WAIT,
-	T_FIN_WAIT_2,
-	T_CLOSE_WAIT,
-	T_IDLE,
-	T_SYN_RECV,
-	T_MAX_CONNS,
-	T_SYNCOOKIES,
-	T_THRESHOLD,
-	T_SECRET,
-	T_N
-};
-
-struct ctx;
-
-/*
- * One key of a group. parse() gets the group's destination struct; the generic parsers use
- * off/size to find the field and min/max as the accepted range.
- */
-struct key {
-	const char *name;
-	int (*parse)(struct ctx *x, const config_setting_t *s, const struct key *k, void *obj);
-	int64_t min, max;
-	size_t off, size;
-	bool required;
-};
-
-/* Line 0 in the *_line arrays means "not in the file, the default applies". */
-struct ctx {
-	struct tt_conf conf; /* copied to the caller only when the whole file is valid */
-	const char *name;
-	char *err;
-	size_t errlen;
-	char key[160]; /* dotted path of the setting being parsed, e.g. "ports[1].mtu" */
-	unsigned root_line[R_N];
-	unsigned tcp_line[T_N];
-	unsigned http_line[H_N];
-	unsigned port_line[TT_CONF_MAX_PORTS][P_N];
-};
-
-typedef int elem_fn(struct ctx *x, const config_setting_t *e, unsigned i, void *obj);
 
 static const char *const app_names[] = {
     [TT_APP_HTTP] = "http",
@@ -90,13 +29,6 @@ static const char *const syncookie_names[] = {
     [TT_SYNCOOKIES_AUTO] = "auto",
     [TT_SYNCOOKIES_ALWAYS] = "always",
 };
-
-static const struct tt_conf_port port_defaults = {.mtu = 1500, .rx_desc = 1024, .tx_desc = 1024};
-
-static unsigned line_of(const config_setting_t *s)
-{
-	return config_setting_source_line(s);
-}
 
 /* Appends ".name" (or "name" at the top) or, with name NULL, "[index]" to the key path. */
 static size_t push(struct ctx *x, const char *name, unsigned index)
@@ -130,8 +62,7 @@ static int vfail(struct ctx *x, unsigned line, const char *fmt, va_list ap)
 	return -EINVAL;
 }
 
-__attribute__((format(printf, 3, 4))) static int fail(struct ctx *x, unsigned line, const char *fmt,
-						      ...)
+int tt_conf_fail(struct ctx *x, unsigned line, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -142,8 +73,7 @@ __attribute__((format(printf, 3, 4))) static int fail(struct ctx *x, unsigned li
 }
 
 /* Blames member of the current key: cross-checks name a key other than the one being parsed. */
-__attribute__((format(printf, 4, 5))) static int fail_in(struct ctx *x, unsigned line,
-							 const char *member, const char *fmt, ...)
+int tt_conf_fail_in(struct ctx *x, unsigned line, const char *member, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -177,9 +107,9 @@ static const char *type_name(const config_setting_t *s)
 	}
 }
 
-static int wrong_type(struct ctx *x, const config_setting_t *s, const char *want)
+int tt_conf_wrong_type(struct ctx *x, const config_setting_t *s, const char *want)
 {
-	return fail(x, line_of(s), "expected %s, got %s", want, type_name(s));
+	return tt_conf_fail(x, line_of(s), "expected %s, got %s", want, type_name(s));
 }
 
 static int get_int(struct ctx *x, const config_setting_t *s, int64_t min, int64_t max, int64_t *v)
@@ -187,26 +117,27 @@ static int get_int(struct ctx *x, const config_setting_t *s, int64_t min, int64_
 	int t = config_setting_type(s);
 
 	if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64)
-		return wrong_type(x, s, "an integer");
+		return tt_conf_wrong_type(x, s, "an integer");
 	*v = config_setting_get_int64(s);
 	if (*v < min || *v > max)
-		return fail(x, line_of(s), "%" PRId64 " is out of range (%" PRId64 "..%" PRId64 ")",
-			    *v, min, max);
+		return tt_conf_fail(x, line_of(s),
+				    "%" PRId64 " is out of range (%" PRId64 "..%" PRId64 ")", *v,
+				    min, max);
 	return 0;
 }
 
 /* A string shorter than cap bytes (room for the NUL). */
-static int get_str(struct ctx *x, const config_setting_t *s, size_t cap, const char **out)
+int tt_conf_get_str(struct ctx *x, const config_setting_t *s, size_t cap, const char **out)
 {
 	size_t len;
 
 	if (config_setting_type(s) != CONFIG_TYPE_STRING)
-		return wrong_type(x, s, "a string");
+		return tt_conf_wrong_type(x, s, "a string");
 	*out = config_setting_get_string(s);
 	len = strlen(*out);
 	if (len >= cap)
-		return fail(x, line_of(s), "is too long (%zu characters, at most %zu)", len,
-			    cap - 1);
+		return tt_conf_fail(x, line_of(s), "is too long (%zu characters, at most %zu)", len,
+				    cap - 1);
 	return 0;
 }
 
@@ -220,7 +151,17 @@ static unsigned find_name(const char *const *names, unsigned n, const char *str)
 	return i;
 }
 
-static int parse_uint(struct ctx *x, const config_setting_t *s, const struct key *k, void *obj)
+/* Leading hex digits of s, counting no further than max. */
+unsigned tt_conf_hex_run(const char *s, unsigned max)
+{
+	unsigned n = 0;
+
+	while (n < max && isxdigit((unsigned char)s[n]))
+		n++;
+	return n;
+}
+
+int tt_conf_parse_uint(struct ctx *x, const config_setting_t *s, const struct key *k, void *obj)
 {
 	char *dst = (char *)obj + k->off;
 	int64_t v = 0;
@@ -245,7 +186,7 @@ static int parse_uint(struct ctx *x, const config_setting_t *s, const struct key
 static int parse_bool(struct ctx *x, const config_setting_t *s, const struct key *k, void *obj)
 {
 	if (config_setting_type(s) != CONFIG_TYPE_BOOL)
-		return wrong_type(x, s, "a boolean (true or false)");
+		return tt_conf_wrong_type(x, s, "a boolean (true or false)");
 	*(bool *)((char *)obj + k->off) = config_setting_get_bool(s);
 	return 0;
 }
@@ -254,12 +195,12 @@ static int parse_bool(struct ctx *x, const config_setting_t *s, const struct key
 static int parse_str(struct ctx *x, const config_setting_t *s, const struct key *k, void *obj)
 {
 	const char *str = NULL;
-	int rc = get_str(x, s, k->size, &str);
+	int rc = tt_conf_get_str(x, s, k->size, &str);
 
 	if (rc)
 		return rc;
 	if (strlen(str) < (size_t)k->min)
-		return fail(x, line_of(s), "must not be empty");
+		return tt_conf_fail(x, line_of(s), "must not be empty");
 	memcpy((char *)obj + k->off, str, strlen(str) + 1);
 	return 0;
 }
@@ -268,8 +209,8 @@ static int parse_str(struct ctx *x, const config_setting_t *s, const struct key 
  * Parses each member of group g with the key table tbl; records where each key was found in
  * lines[] and fails on unknown keys and on missing required ones (at the group's own line).
  */
-static int walk_group(struct ctx *x, const config_setting_t *g, const struct key *tbl, unsigned n,
-		      void *obj, unsigned *lines)
+int tt_conf_walk_group(struct ctx *x, const config_setting_t *g, const struct key *tbl, unsigned n,
+		       void *obj, unsigned *lines)
 {
 	unsigned i, k, len = config_setting_length(g);
 	size_t old;
@@ -283,7 +224,7 @@ static int walk_group(struct ctx *x, const config_setting_t *g, const struct key
 		for (k = 0; k < n && strcmp(tbl[k].name, config_setting_name(s)) != 0; k++)
 			;
 		if (k == n)
-			return fail(x, line_of(s), "unknown key");
+			return tt_conf_fail(x, line_of(s), "unknown key");
 		lines[k] = line_of(s);
 		rc = tbl[k].parse(x, s, &tbl[k], obj);
 		if (rc)
@@ -293,26 +234,27 @@ static int walk_group(struct ctx *x, const config_setting_t *g, const struct key
 	for (k = 0; k < n; k++)
 		if (tbl[k].required && !lines[k])
 			/* the root group has no line of its own: the file starts at line 1 */
-			return fail_in(x, line_of(g) ? line_of(g) : 1, tbl[k].name,
-				       "required key is missing");
+			return tt_conf_fail_in(x, line_of(g) ? line_of(g) : 1, tbl[k].name,
+					       "required key is missing");
 	return 0;
 }
 
 /* Runs fn on each element of an array or list s holding min..max elements. */
-static int for_each_elem(struct ctx *x, const config_setting_t *s, const char *want, unsigned min,
-			 unsigned max, elem_fn *fn, void *obj)
+int tt_conf_for_each_elem(struct ctx *x, const config_setting_t *s, const char *want, unsigned min,
+			  unsigned max, elem_fn *fn, void *obj)
 {
 	unsigned i, n;
 	size_t old;
 	int rc;
 
 	if (!config_setting_is_array(s) && !config_setting_is_list(s))
-		return wrong_type(x, s, want);
+		return tt_conf_wrong_type(x, s, want);
 	n = config_setting_length(s);
 	if (n < min)
-		return fail(x, line_of(s), "must not be empty");
+		return tt_conf_fail(x, line_of(s), "must not be empty");
 	if (n > max)
-		return fail(x, line_of(s), "has %u entries, at most %u are supported", n, max);
+		return tt_conf_fail(x, line_of(s), "has %u entries, at most %u are supported", n,
+				    max);
 	for (i = 0; i < n; i++) {
 		old = push(x, NULL, i);
 		rc = fn(x, config_setting_get_elem(s, i), i, obj);
@@ -327,12 +269,12 @@ static int eal_elem(struct ctx *x, const config_setting_t *e, unsigned i, void *
 {
 	struct tt_conf *c = obj;
 	const char *str = NULL;
-	int rc = get_str(x, e, sizeof(c->eal_args[i]), &str);
+	int rc = tt_conf_get_str(x, e, sizeof(c->eal_args[i]), &str);
 
 	if (rc)
 		return rc;
 	if (!str[0])
-		return fail(x, line_of(e), "must not be empty");
+		return tt_conf_fail(x, line_of(e), "must not be empty");
 	memcpy(c->eal_args[i], str, strlen(str) + 1);
 	c->n_eal_args = i + 1;
 	return 0;
@@ -341,7 +283,8 @@ static int eal_elem(struct ctx *x, const config_setting_t *e, unsigned i, void *
 static int parse_eal(struct ctx *x, const config_setting_t *s, const struct key *k, void *obj)
 {
 	(void)k;
-	return for_each_elem(x, s, "an array of strings", 0, TT_CONF_MAX_EAL_ARGS, eal_elem, obj);
+	return tt_conf_for_each_elem(x, s, "an array of strings", 0, TT_CONF_MAX_EAL_ARGS, eal_elem,
+				     obj);
 }
 
 static int parse_stats(struct ctx *x, const config_setting_t *s, const struct key *k, void *obj)
@@ -354,7 +297,8 @@ static int parse_stats(struct ctx *x, const config_setting_t *s, const struct ke
 		return rc;
 	/* a stats line more often than every 100 ms would drown the console */
 	if (v < 0 || (v > 0 && v < 100) || v > 3600000)
-		return fail(x, line_of(s), "%" PRId64 " is out of range (0 or 100..3600000)", v);
+		return tt_conf_fail(x, line_of(s),
+				    "%" PRId64 " is out of range (0 or 100..3600000)", v);
 	((struct tt_conf *)obj)->stats_interval_ms = (uint32_t)v;
 	return 0;
 }
@@ -370,8 +314,8 @@ static int worker_elem(struct ctx *x, const config_setting_t *e, unsigned i, voi
 		return rc;
 	for (j = 0; j < i; j++)
 		if (c->worker_lcores[j] == v)
-			return fail(x, line_of(e), "lcore %" PRId64 " is already workers[%u]", v,
-				    j);
+			return tt_conf_fail(x, line_of(e),
+					    "lcore %" PRId64 " is already workers[%u]", v, j);
 	c->worker_lcores[i] = (uint16_t)v;
 	c->n_workers = i + 1;
 	return 0;
@@ -380,297 +324,29 @@ static int worker_elem(struct ctx *x, const config_setting_t *e, unsigned i, voi
 static int parse_workers(struct ctx *x, const config_setting_t *s, const struct key *k, void *obj)
 {
 	(void)k;
-	return for_each_elem(x, s, "an array of lcore ids", 1, TT_CONF_MAX_WORKERS, worker_elem,
-			     obj);
-}
-
-static int parse_port_name(struct ctx *x, const config_setting_t *s, const struct key *k, void *obj)
-{
-	struct tt_conf_port *p = obj;
-	const char *str = NULL, *q;
-	int rc = get_str(x, s, sizeof(p->name), &str);
-
-	(void)k;
-	if (rc)
-		return rc;
-	if (!str[0])
-		return fail(x, line_of(s), "must not be empty");
-	/* the name ends up in log lines and stats labels: keep it one plain word */
-	for (q = str; *q; q++)
-		if (!isalnum((unsigned char)*q) && !strchr("_-.", *q))
-			return fail(x, line_of(s),
-				    "\"%s\" may only hold letters, digits, '_', '-', '.'", str);
-	memcpy(p->name, str, strlen(str) + 1);
-	return 0;
-}
-
-/* Leading hex digits of s, counting no further than max. */
-static unsigned hex_run(const char *s, unsigned max)
-{
-	unsigned n = 0;
-
-	while (n < max && isxdigit((unsigned char)s[n]))
-		n++;
-	return n;
-}
-
-/*
- * Accepts "DDDD:BB:DD.F" or "BB:DD.F", optionally followed by ",args", and writes DPDK's full
- * lower-case form (the one rte_eth_dev names use) into out.
- */
-static bool pci_normalize(const char *s, char *out, size_t cap)
-{
-	unsigned long dom = 0, bus, dev;
-	const char *p = s;
-
-	if (hex_run(p, 5) == 4 && p[4] == ':') {
-		dom = strtoul(p, NULL, 16);
-		p += 5;
-	}
-	if (hex_run(p, 3) != 2 || p[2] != ':')
-		return false;
-	bus = strtoul(p, NULL, 16);
-	p += 3;
-	if (hex_run(p, 3) != 2 || p[2] != '.')
-		return false;
-	dev = strtoul(p, NULL, 16);
-	p += 3;
-	if (dev > 0x1f || *p < '0' || *p > '7' || (p[1] != '\0' && p[1] != ','))
-		return false;
-	snprintf(out, cap, "%04lx:%02lx:%02lx.%c%s", dom, bus, dev, *p, p + 1);
-	return true;
-}
-
-/* "driver" or "driver,args": a driver name made of [A-Za-z0-9_] starting with a letter. */
-static bool is_vdev(const char *s)
-{
-	const char *p;
-
-	if (!isalpha((unsigned char)s[0]))
-		return false;
-	for (p = s; *p && *p != ','; p++)
-		if (!isalnum((unsigned char)*p) && *p != '_')
-			return false;
-	for (; *p; p++)
-		if (isspace((unsigned char)*p))
-			return false;
-	return true;
-}
-
-static int parse_device(struct ctx *x, const config_setting_t *s, const struct key *k, void *obj)
-{
-	struct tt_conf_port *p = obj;
-	char full[2 * sizeof(p->devargs)];
-	const char *str = NULL;
-	int rc = get_str(x, s, sizeof(p->devargs), &str);
-
-	(void)k;
-	if (rc)
-		return rc;
-	p->is_pci = pci_normalize(str, full, sizeof(full));
-	if (!p->is_pci && !is_vdev(str))
-		return fail(x, line_of(s),
-			    "\"%s\" is neither a PCI address (DDDD:BB:DD.F or BB:DD.F) nor a vdev "
-			    "(driver[,args])",
-			    str);
-	if (!p->is_pci)
-		memcpy(full, str, strlen(str) + 1);
-	if (strlen(full) >= sizeof(p->devargs))
-		return fail(x, line_of(s), "is too long with the PCI domain added (at most %zu)",
-			    sizeof(p->devargs) - 1);
-	memcpy(p->devargs, full, strlen(full) + 1);
-	return 0;
-}
-
-static void ip_str(uint32_t a, char buf[16])
-{
-	snprintf(buf, 16, "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff);
-}
-
-static uint32_t prefix_mask(unsigned len)
-{
-	return len ? ~(uint32_t)0 << (32 - len) : 0;
-}
-
-/* Why a is no address for a host of its own, or NULL. */
-static const char *unusable_host(uint32_t a)
-{
-	if ((a >> 24) == 0)
-		return "is in 0.0.0.0/8, not a host address";
-	if ((a >> 24) == 127)
-		return "is a loopback address";
-	if ((a >> 28) >= 0xe)
-		return "is a multicast, reserved or broadcast address";
-	return NULL;
-}
-
-/* The network or broadcast address of its subnet cannot be a host (except /31 and /32). */
-static const char *unusable_in_subnet(uint32_t a, unsigned len)
-{
-	uint32_t host = a & ~prefix_mask(len);
-
-	if (len > 30)
-		return NULL;
-	if (host == 0)
-		return "is the network address of its prefix";
-	if (host == ~prefix_mask(len))
-		return "is the broadcast address of its prefix";
-	return NULL;
-}
-
-static int get_ipv4(struct ctx *x, const config_setting_t *s, const char *str, uint32_t *a)
-{
-	struct in_addr in;
-	const char *why;
-
-	if (inet_pton(AF_INET, str, &in) != 1)
-		return fail(x, line_of(s), "\"%s\" is not an IPv4 address", str);
-	*a = ntohl(in.s_addr);
-	why = unusable_host(*a);
-	return why ? fail(x, line_of(s), "%s %s", str, why) : 0;
-}
-
-static int parse_address(struct ctx *x, const config_setting_t *s, const struct key *k, void *obj)
-{
-	struct tt_conf_port *p = obj;
-	char buf[64], *slash;
-	const char *str = NULL, *why;
-	int rc = get_str(x, s, sizeof(buf), &str);
-
-	(void)k;
-	if (rc)
-		return rc;
-	memcpy(buf, str, strlen(str) + 1);
-	slash = strchr(buf, '/');
-	if (!slash || strspn(slash + 1, "0123456789") != strlen(slash + 1) || !slash[1] ||
-	    strlen(slash + 1) > 2)
-		return fail(x, line_of(s), "\"%s\" is not IPv4/prefix, e.g. 198.18.0.2/24", str);
-	*slash = '\0';
-	p->prefix_len = (uint8_t)atoi(slash + 1);
-	if (p->prefix_len < 1 || p->prefix_len > 32)
-		return fail(x, line_of(s), "prefix length %u is out of range (1..32)",
-			    p->prefix_len);
-	rc = get_ipv4(x, s, buf, &p->addr);
-	if (rc)
-		return rc;
-	why = unusable_in_subnet(p->addr, p->prefix_len);
-	return why ? fail(x, line_of(s), "%s %s", str, why) : 0;
-}
-
-static int parse_gateway(struct ctx *x, const config_setting_t *s, const struct key *k, void *obj)
-{
-	const char *str = NULL;
-	int rc = get_str(x, s, 64, &str);
-
-	(void)k;
-	return rc ? rc : get_ipv4(x, s, str, &((struct tt_conf_port *)obj)->gateway);
-}
-
-/* Descriptor rings are power-of-two sized by every PMD this appliance targets. */
-static int parse_desc(struct ctx *x, const config_setting_t *s, const struct key *k, void *obj)
-{
-	int rc = parse_uint(x, s, k, obj);
-	uint16_t v;
-
-	if (rc)
-		return rc;
-	v = *(uint16_t *)((char *)obj + k->off);
-	return v & (v - 1) ? fail(x, line_of(s), "%u is not a power of two", v) : 0;
-}
-
-static int check_gateway(struct ctx *x, const struct tt_conf_port *p, const unsigned *lines)
-{
-	uint32_t mask = prefix_mask(p->prefix_len);
-	const char *why;
-	char gw[16], net[16];
-
-	if (!p->gateway)
-		return 0;
-	ip_str(p->gateway, gw);
-	ip_str(p->addr & mask, net);
-	if ((p->gateway ^ p->addr) & mask)
-		return fail_in(x, lines[P_GATEWAY], "gateway", "%s is outside %s/%u", gw, net,
-			       p->prefix_len);
-	if (p->gateway == p->addr)
-		return fail_in(x, lines[P_GATEWAY], "gateway", "%s is the port's own address", gw);
-	why = unusable_in_subnet(p->gateway, p->prefix_len);
-	return why ? fail_in(x, lines[P_GATEWAY], "gateway", "%s %s", gw, why) : 0;
-}
-
-/* A key that fn stores into type.field, accepting lo..hi (for strings: the shortest length). */
-#define FIELD_KEY(n, fn, type, field, lo, hi)                                                      \
-	{                                                                                          \
-		.name = (n), .parse = (fn), .min = (lo), .max = (hi),                              \
-		.off = offsetof(type, field), .size = sizeof(((type *)0)->field)                   \
-	}
-#define UINT_KEY(n, type, field, lo, hi) FIELD_KEY(n, parse_uint, type, field, lo, hi)
-
-static const struct key port_keys[P_N] = {
-    [P_NAME] = {.name = "name", .parse = parse_port_name, .required = true},
-    [P_DEVICE] = {.name = "device", .parse = parse_device, .required = true},
-    [P_ADDRESS] = {.name = "address", .parse = parse_address, .required = true},
-    [P_GATEWAY] = {.name = "gateway", .parse = parse_gateway},
-    [P_MTU] = UINT_KEY("mtu", struct tt_conf_port, mtu, 576, 9000),
-    [P_RX_DESC] = FIELD_KEY("rx_desc", parse_desc, struct tt_conf_port, rx_desc, 64, 16384),
-    [P_TX_DESC] = FIELD_KEY("tx_desc", parse_desc, struct tt_conf_port, tx_desc, 64, 16384),
-};
-
-static int port_elem(struct ctx *x, const config_setting_t *e, unsigned i, void *obj)
-{
-	struct tt_conf *c = obj;
-	struct tt_conf_port *p = &c->ports[i];
-	unsigned *lines = x->port_line[i];
-	char ip[16];
-	unsigned j;
-	int rc;
-
-	if (!config_setting_is_group(e))
-		return wrong_type(x, e, "a group { name = ...; ... }");
-	*p = port_defaults;
-	rc = walk_group(x, e, port_keys, P_N, p, lines);
-	if (!rc)
-		rc = check_gateway(x, p, lines);
-	if (rc)
-		return rc;
-	ip_str(p->addr, ip);
-	for (j = 0; j < i; j++) {
-		if (!strcmp(c->ports[j].name, p->name))
-			return fail_in(x, lines[P_NAME], "name", "\"%s\" is already ports[%u]",
-				       p->name, j);
-		if (c->ports[j].addr == p->addr)
-			return fail_in(x, lines[P_ADDRESS], "address",
-				       "%s is already the address of ports[%u]", ip, j);
-	}
-	c->n_ports = i + 1;
-	return 0;
-}
-
-static int parse_ports(struct ctx *x, const config_setting_t *s, const struct key *k, void *obj)
-{
-	(void)k;
-	return for_each_elem(x, s, "a list of groups ( { ... }, ... )", 1, TT_CONF_MAX_PORTS,
-			     port_elem, obj);
+	return tt_conf_for_each_elem(x, s, "an array of lcore ids", 1, TT_CONF_MAX_WORKERS,
+				     worker_elem, obj);
 }
 
 static int parse_app(struct ctx *x, const config_setting_t *s, const struct key *k, void *obj)
 {
 	const char *str = NULL;
 	unsigned app;
-	int rc = get_str(x, s, 64, &str);
+	int rc = tt_conf_get_str(x, s, 64, &str);
 
 	(void)k;
 	if (rc)
 		return rc;
 	app = find_name(app_names, TT_APP_DISCARD + 1, str);
 	if (app > TT_APP_DISCARD)
-		return fail(x, line_of(s), "\"%s\" is not one of http, echo, discard", str);
+		return tt_conf_fail(x, line_of(s), "\"%s\" is not one of http, echo, discard", str);
 	((struct tt_conf_listener *)obj)->app = (enum tt_app_kind)app;
 	return 0;
 }
 
 static const struct key listener_keys[L_N] = {
     [L_PORT] = {.name = "port",
-		.parse = parse_uint,
+		.parse = tt_conf_parse_uint,
 		.min = 1,
 		.max = 65535,
 		.off = offsetof(struct tt_conf_listener, port),
@@ -687,14 +363,14 @@ static int listener_elem(struct ctx *x, const config_setting_t *e, unsigned i, v
 	int rc;
 
 	if (!config_setting_is_group(e))
-		return wrong_type(x, e, "a group { port = ...; app = ...; }");
-	rc = walk_group(x, e, listener_keys, L_N, l, lines);
+		return tt_conf_wrong_type(x, e, "a group { port = ...; app = ...; }");
+	rc = tt_conf_walk_group(x, e, listener_keys, L_N, l, lines);
 	if (rc)
 		return rc;
 	for (j = 0; j < i; j++)
 		if (c->listeners[j].port == l->port)
-			return fail_in(x, lines[L_PORT], "port", "%u is already listeners[%u]",
-				       l->port, j);
+			return tt_conf_fail_in(x, lines[L_PORT], "port",
+					       "%u is already listeners[%u]", l->port, j);
 	c->n_listeners = i + 1;
 	return 0;
 }
@@ -702,26 +378,27 @@ static int listener_elem(struct ctx *x, const config_setting_t *e, unsigned i, v
 static int parse_listeners(struct ctx *x, const config_setting_t *s, const struct key *k, void *obj)
 {
 	(void)k;
-	return for_each_elem(x, s, "a list of groups ( { ... }, ... )", 1, TT_CONF_MAX_LISTENERS,
-			     listener_elem, obj);
+	return tt_conf_for_each_elem(x, s, "a list of groups ( { ... }, ... )", 1,
+				     TT_CONF_MAX_LISTENERS, listener_elem, obj);
 }
 
 static int header_elem(struct ctx *x, const config_setting_t *e, unsigned i, void *obj)
 {
 	struct tt_conf_http *h = obj;
 	const char *str = NULL, *colon;
-	int rc = get_str(x, e, sizeof(h->headers[i]), &str);
+	int rc = tt_conf_get_str(x, e, sizeof(h->headers[i]), &str);
 
 	if (rc)
 		return rc;
 	/* a CR or LF would let the value end the header block early and forge the response */
 	if (strpbrk(str, "\r\n"))
-		return fail(x, line_of(e), "contains CR or LF");
+		return tt_conf_fail(x, line_of(e), "contains CR or LF");
 	colon = strchr(str, ':');
 	if (!colon)
-		return fail(x, line_of(e), "\"%s\" has no ':' (expected \"Name: value\")", str);
+		return tt_conf_fail(x, line_of(e), "\"%s\" has no ':' (expected \"Name: value\")",
+				    str);
 	if (colon == str || strcspn(str, " \t") < (size_t)(colon - str))
-		return fail(x, line_of(e), "\"%s\" has an empty or blank header name", str);
+		return tt_conf_fail(x, line_of(e), "\"%s\" has an empty or blank header name", str);
 	memcpy(h->headers[i], str, strlen(str) + 1);
 	h->n_headers = i + 1;
 	return 0;
@@ -731,8 +408,8 @@ static int parse_headers(struct ctx *x, const config_setting_t *s, const struct 
 {
 	(void)k;
 	((struct tt_conf_http *)obj)->n_headers = 0;
-	return for_each_elem(x, s, "an array of strings", 0, TT_CONF_MAX_HTTP_HEADERS, header_elem,
-			     obj);
+	return tt_conf_for_each_elem(x, s, "an array of strings", 0, TT_CONF_MAX_HTTP_HEADERS,
+				     header_elem, obj);
 }
 
 static const struct key http_keys[H_N] = {
@@ -751,20 +428,22 @@ static int check_body_file(struct ctx *x, struct tt_conf_http *h)
 	int fd, rc;
 
 	if (x->http_line[H_BODY_SIZE] && h->body_size > 0)
-		return fail_in(x, x->http_line[H_BODY_SIZE], "body_size",
-			       "must be 0 when http.body_file is set (the file is the body)");
+		return tt_conf_fail_in(
+		    x, x->http_line[H_BODY_SIZE], "body_size",
+		    "must be 0 when http.body_file is set (the file is the body)");
 	/* O_NONBLOCK: opening a FIFO by mistake must not hang the startup */
 	fd = open(h->body_file, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
-		return fail_in(x, line, "body_file", "cannot open \"%s\": %s", h->body_file,
-			       strerror(errno));
+		return tt_conf_fail_in(x, line, "body_file", "cannot open \"%s\": %s", h->body_file,
+				       strerror(errno));
 	rc = fstat(fd, &st);
 	close(fd);
 	if (rc < 0 || !S_ISREG(st.st_mode))
-		return fail_in(x, line, "body_file", "\"%s\" is not a regular file", h->body_file);
+		return tt_conf_fail_in(x, line, "body_file", "\"%s\" is not a regular file",
+				       h->body_file);
 	if (st.st_size > TT_CONF_MAX_BODY_BYTES)
-		return fail_in(x, line, "body_file", "\"%s\" has %lld bytes, at most %d",
-			       h->body_file, (long long)st.st_size, TT_CONF_MAX_BODY_BYTES);
+		return tt_conf_fail_in(x, line, "body_file", "\"%s\" has %lld bytes, at most %d",
+				       h->body_file, (long long)st.st_size, TT_CONF_MAX_BODY_BYTES);
 	h->body_size = (uint32_t)st.st_size;
 	return 0;
 }
@@ -776,17 +455,17 @@ static int parse_http(struct ctx *x, const config_setting_t *s, const struct key
 
 	(void)k;
 	if (!config_setting_is_group(s))
-		return wrong_type(x, s, "a group { ... }");
-	rc = walk_group(x, s, http_keys, H_N, h, x->http_line);
+		return tt_conf_wrong_type(x, s, "a group { ... }");
+	rc = tt_conf_walk_group(x, s, http_keys, H_N, h, x->http_line);
 	if (!rc && h->body_file[0])
 		rc = check_body_file(x, h);
 	if (rc)
 		return rc;
 	/* RFC 9110 6.4.1: these responses end at the header block */
 	if ((h->status == 204 || h->status == 304) && h->body_size > 0)
-		return fail_in(x, x->http_line[H_STATUS] ? x->http_line[H_STATUS] : line_of(s),
-			       "status", "%u responses carry no body; set http.body_size = 0",
-			       h->status);
+		return tt_conf_fail_in(
+		    x, x->http_line[H_STATUS] ? x->http_line[H_STATUS] : line_of(s), "status",
+		    "%u responses carry no body; set http.body_size = 0", h->status);
 	return 0;
 }
 
@@ -795,14 +474,14 @@ static int parse_syncookies(struct ctx *x, const config_setting_t *s, const stru
 {
 	const char *str = NULL;
 	unsigned m;
-	int rc = get_str(x, s, 64, &str);
+	int rc = tt_conf_get_str(x, s, 64, &str);
 
 	(void)k;
 	if (rc)
 		return rc;
 	m = find_name(syncookie_names, TT_SYNCOOKIES_ALWAYS + 1, str);
 	if (m > TT_SYNCOOKIES_ALWAYS)
-		return fail(x, line_of(s), "\"%s\" is not one of always, auto, off", str);
+		return tt_conf_fail(x, line_of(s), "\"%s\" is not one of always, auto, off", str);
 	((struct tt_conf_tcp *)obj)->syncookies = (enum tt_syncookie_mode)m;
 	return 0;
 }
@@ -812,7 +491,7 @@ static int parse_secret(struct ctx *x, const config_setting_t *s, const struct k
 	struct tt_conf_tcp *t = obj;
 	const char *str = NULL;
 	unsigned i;
-	int rc = get_str(x, s, 2 * sizeof(t->cookie_secret) + 1, &str);
+	int rc = tt_conf_get_str(x, s, 2 * sizeof(t->cookie_secret) + 1, &str);
 
 	(void)k;
 	if (rc)
@@ -821,10 +500,10 @@ static int parse_secret(struct ctx *x, const config_setting_t *s, const struct k
 	t->cookie_secret_random = !strcmp(str, "random");
 	if (t->cookie_secret_random)
 		return 0;
-	if (hex_run(str, 2 * sizeof(t->cookie_secret)) != 2 * sizeof(t->cookie_secret) ||
+	if (tt_conf_hex_run(str, 2 * sizeof(t->cookie_secret)) != 2 * sizeof(t->cookie_secret) ||
 	    str[2 * sizeof(t->cookie_secret)] != '\0')
-		return fail(x, line_of(s), "expected \"random\" or %zu hex digits",
-			    2 * sizeof(t->cookie_secret));
+		return tt_conf_fail(x, line_of(s), "expected \"random\" or %zu hex digits",
+				    2 * sizeof(t->cookie_secret));
 	for (i = 0; i < sizeof(t->cookie_secret); i++) {
 		char byte[3] = {str[2 * i], str[2 * i + 1], '\0'};
 
@@ -865,10 +544,10 @@ static int tcp_need_le(struct ctx *x, enum tcp_key a, uint32_t va, enum tcp_key 
 	if (va <= vb)
 		return 0;
 	if (x->tcp_line[a])
-		return fail_in(x, x->tcp_line[a], tcp_keys[a].name, "%u is above tcp.%s (%u)", va,
-			       tcp_keys[b].name, vb);
-	return fail_in(x, x->tcp_line[b], tcp_keys[b].name, "%u is below tcp.%s (%u)", vb,
-		       tcp_keys[a].name, va);
+		return tt_conf_fail_in(x, x->tcp_line[a], tcp_keys[a].name,
+				       "%u is above tcp.%s (%u)", va, tcp_keys[b].name, vb);
+	return tt_conf_fail_in(x, x->tcp_line[b], tcp_keys[b].name, "%u is below tcp.%s (%u)", vb,
+			       tcp_keys[a].name, va);
 }
 
 static int check_tcp(struct ctx *x)
@@ -889,9 +568,9 @@ static int check_tcp(struct ctx *x)
 	while ((t->rcv_window >> need) > MAX_WINDOW)
 		need++;
 	if (t->wscale < need)
-		return fail_in(x, x->tcp_line[T_RCV_WINDOW], "rcv_window",
-			       "%u needs tcp.wscale >= %u (it is %u)", t->rcv_window, need,
-			       t->wscale);
+		return tt_conf_fail_in(x, x->tcp_line[T_RCV_WINDOW], "rcv_window",
+				       "%u needs tcp.wscale >= %u (it is %u)", t->rcv_window, need,
+				       t->wscale);
 	return 0;
 }
 
@@ -901,8 +580,8 @@ static int parse_tcp(struct ctx *x, const config_setting_t *s, const struct key 
 
 	(void)k;
 	if (!config_setting_is_group(s))
-		return wrong_type(x, s, "a group { ... }");
-	rc = walk_group(x, s, tcp_keys, T_N, &((struct tt_conf *)obj)->tcp, x->tcp_line);
+		return tt_conf_wrong_type(x, s, "a group { ... }");
+	rc = tt_conf_walk_group(x, s, tcp_keys, T_N, &((struct tt_conf *)obj)->tcp, x->tcp_line);
 	return rc ? rc : check_tcp(x);
 }
 
@@ -910,7 +589,7 @@ static const struct key root_keys[R_N] = {
     [R_EAL] = {.name = "eal", .parse = parse_eal},
     [R_STATS] = {.name = "stats_interval_ms", .parse = parse_stats},
     [R_WORKERS] = {.name = "workers", .parse = parse_workers},
-    [R_PORTS] = {.name = "ports", .parse = parse_ports, .required = true},
+    [R_PORTS] = {.name = "ports", .parse = tt_conf_parse_ports, .required = true},
     [R_LISTENERS] = {.name = "listeners", .parse = parse_listeners, .required = true},
     [R_HTTP] = {.name = "http", .parse = parse_http},
     [R_TCP] = {.name = "tcp", .parse = parse_tcp},
@@ -926,101 +605,14 @@ static int check_mss(struct ctx *x)
 		if (c->ports[i].mtu >= need)
 			continue;
 		if (x->tcp_line[T_MSS])
-			return fail_in(x, x->tcp_line[T_MSS], "tcp.mss",
-				       "%u exceeds ports[%u].mtu - %u (%u)", c->tcp.mss, i,
-				       TCPIP_HDR_BYTES, c->ports[i].mtu - TCPIP_HDR_BYTES);
+			return tt_conf_fail_in(x, x->tcp_line[T_MSS], "tcp.mss",
+					       "%u exceeds ports[%u].mtu - %u (%u)", c->tcp.mss, i,
+					       TCPIP_HDR_BYTES, c->ports[i].mtu - TCPIP_HDR_BYTES);
 		push(x, "ports", 0);
 		push(x, NULL, i);
-		return fail_in(x, x->port_line[i][P_MTU], "mtu",
-			       "%u is too small for tcp.mss %u (needs >= %u)", c->ports[i].mtu,
-			       c->tcp.mss, need);
-	}
-	return 0;
-}
-
-/* Value of c as a digit in base (10 or 16), or -1. */
-static int digit_value(char c, unsigned base)
-{
-	if (isdigit((unsigned char)c))
-		return c - '0';
-	if (base == 16 && isxdigit((unsigned char)c))
-		return (c | 0x20) - 'a' + 10;
-	return -1;
-}
-
-/*
- * libconfig 1.5 keeps an integer literal without an L suffix in 32 bits and silently wraps
- * anything larger (4294968296 reads back as 1000), which would slip past every range check.
- * Catch such literals in the raw text. *pp points at a digit or a sign before one.
- */
-static int scan_number(struct ctx *x, unsigned line, const char **pp)
-{
-	const char *start = *pp, *p = start;
-	uint64_t v = 0, lim = INT32_MAX;
-	unsigned base = 10;
-	int d;
-
-	if (*p == '-' || *p == '+')
-		lim += *p++ == '-';
-	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
-		base = 16;
-		p += 2;
-	}
-	/* stop accumulating once past lim: v stays above it and cannot overflow */
-	for (; (d = digit_value(*p, base)) >= 0; p++)
-		if (v <= lim)
-			v = v * base + (unsigned)d;
-	if (base == 10 && (*p == '.' || *p == 'e' || *p == 'E')) {
-		/* a float: skip its fraction and exponent */
-		while (isalnum((unsigned char)*p) || *p == '.' ||
-		       ((*p == '-' || *p == '+') && (p[-1] == 'e' || p[-1] == 'E')))
-			p++;
-		*pp = p;
-		return 0;
-	}
-	*pp = p;
-	if (*p == 'L' || v <= lim)
-		return 0;
-	return fail(x, line, "integer %.*s does not fit in 32 bits", (int)(p - start), start);
-}
-
-/* Walks comments and strings the way libconfig's scanner does, to find numbers and lines. */
-static int prescan(struct ctx *x, const char *p)
-{
-	unsigned line = 1;
-	int rc;
-
-	while (*p) {
-		if (*p == '\n') {
-			if (++line > MAX_FILE_LINES)
-				return fail(x, line, "more than %u lines", MAX_FILE_LINES);
-			p++;
-		} else if (*p == '#' || (p[0] == '/' && p[1] == '/')) {
-			p += strcspn(p, "\n");
-		} else if (p[0] == '/' && p[1] == '*') {
-			for (p += 2; *p && !(p[0] == '*' && p[1] == '/'); p++)
-				line += *p == '\n';
-			p += *p ? 2 : 0;
-		} else if (*p == '"') {
-			for (p++; *p && *p != '"'; p++) {
-				p += p[0] == '\\' && p[1];
-				line += *p == '\n';
-			}
-			p += *p ? 1 : 0;
-		} else if (*p == '@') {
-			/* includes would resolve against the working directory, not the file's */
-			return fail(x, line, "@include is not supported: use one file");
-		} else if (isalpha((unsigned char)*p) || *p == '*' || *p == '_') {
-			while (*p && (isalnum((unsigned char)*p) || strchr("-_*", *p)))
-				p++;
-		} else if (isdigit((unsigned char)*p) ||
-			   ((*p == '-' || *p == '+') && isdigit((unsigned char)p[1]))) {
-			rc = scan_number(x, line, &p);
-			if (rc)
-				return rc;
-		} else {
-			p++;
-		}
+		return tt_conf_fail_in(x, x->port_line[i][P_MTU], "mtu",
+				       "%u is too small for tcp.mss %u (needs >= %u)",
+				       c->ports[i].mtu, c->tcp.mss, need);
 	}
 	return 0;
 }
@@ -1028,16 +620,16 @@ static int prescan(struct ctx *x, const char *p)
 static int load(struct ctx *x, const char *text)
 {
 	config_t cfg;
-	int rc = prescan(x, text);
+	int rc = tt_conf_prescan(x, text);
 
 	if (rc)
 		return rc;
 	config_init(&cfg);
 	if (!config_read_string(&cfg, text)) {
-		rc = fail(x, config_error_line(&cfg), "%s", config_error_text(&cfg));
+		rc = tt_conf_fail(x, config_error_line(&cfg), "%s", config_error_text(&cfg));
 	} else {
-		rc = walk_group(x, config_root_setting(&cfg), root_keys, R_N, &x->conf,
-				x->root_line);
+		rc = tt_conf_walk_group(x, config_root_setting(&cfg), root_keys, R_N, &x->conf,
+					x->root_line);
 		if (!rc)
 			rc = check_mss(x);
 	}
@@ -1072,66 +664,14 @@ int tt_conf_load_string(struct tt_conf *c, const char *text, const char *name, c
 	return rc;
 }
 
-static int io_fail(char *err, size_t errlen, const char *path, const char *what, int e)
-{
-	snprintf(err, errlen, "%s: %s: %s", path, what, strerror(e));
-	return -e;
-}
-
-/* The whole file as one NUL-terminated string, so libconfig and prescan() see the same text. */
-static int read_text(int fd, const char *path, char **text, char *err, size_t errlen)
-{
-	struct stat st;
-	size_t got = 0;
-	ssize_t n = 0;
-
-	if (fstat(fd, &st) < 0)
-		return io_fail(err, errlen, path, "cannot stat", errno);
-	if (!S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "%s: not a regular file", path);
-		return -EINVAL;
-	}
-	if (st.st_size > MAX_FILE_BYTES) {
-		snprintf(err, errlen, "%s: larger than %d bytes, not a configuration", path,
-			 MAX_FILE_BYTES);
-		return -EFBIG;
-	}
-	*text = malloc((size_t)st.st_size + 1);
-	if (!*text)
-		return io_fail(err, errlen, path, "cannot load", ENOMEM);
-	while (got < (size_t)st.st_size) {
-		n = read(fd, *text + got, (size_t)st.st_size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	if (n < 0) {
-		free(*text);
-		return io_fail(err, errlen, path, "cannot read", errno);
-	}
-	(*text)[got] = '\0';
-	if (memchr(*text, '\0', got)) {
-		free(*text);
-		snprintf(err, errlen, "%s: contains a NUL byte, not a text file", path);
-		return -EINVAL;
-	}
-	return 0;
-}
-
 int tt_conf_load_file(struct tt_conf *c, const char *path, char *err, size_t errlen)
 {
 	char *text = NULL;
-	int fd, rc;
+	int rc;
 
 	if (strlen(path) >= sizeof(c->path))
-		return io_fail(err, errlen, path, "path too long", ENAMETOOLONG);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return io_fail(err, errlen, path, "cannot open", errno);
-	rc = read_text(fd, path, &text, err, errlen);
-	close(fd);
+		return tt_conf_io_fail(err, errlen, path, "path too long", ENAMETOOLONG);
+	rc = tt_conf_read_file(path, &text, err, errlen);
 	if (rc)
 		return rc;
 	rc = tt_conf_load_string(c, text, path, err, errlen);

@@ -44,8 +44,6 @@ static void take_synack_options(struct tt_tcp_ctx *ctx, struct tt_tcb *t,
 		t->ts_recent = o->tsval;
 	else
 		t->flags &= (uint8_t)~TT_TCB_TS;
-	if (o->present & TT_OPT_SACK_OK)
-		t->flags |= TT_TCB_SACK;
 	t->mss = effective_mss((o->present & TT_OPT_MSS) ? o->mss : 536, ctx->conf->mss,
 			       t->flags & TT_TCB_TS);
 }

@@ -310,9 +310,15 @@ struct tt_tcb *tt_worker_connect(struct tt_worker *w, unsigned port, const struc
 	return t;
 }
 
+struct close_walk {
+	struct tt_worker *w;
+	unsigned left;
+};
+
 static void close_one(const struct tt_flow4 *k, uint32_t v, void *arg)
 {
-	struct tt_worker *w = arg;
+	struct close_walk *cw = arg;
+	struct tt_worker *w = cw->w;
 	struct tt_tcp_out out = {.n = 0};
 	struct tt_tcb *t;
 
@@ -327,11 +333,18 @@ static void close_one(const struct tt_flow4 *k, uint32_t v, void *arg)
 	tt_tcp_output(&w->tcp, t, &out);
 	send_out(w, t, &out);
 	arm(w, t);
+	cw->left--;
 }
 
-uint32_t tt_worker_close_step(struct tt_worker *w, uint32_t cursor, uint32_t n_slots)
+uint32_t tt_worker_close_step(struct tt_worker *w, uint32_t cursor, unsigned max_close)
 {
-	return tt_conn_tbl_walk(w->tbl, cursor, n_slots, close_one, w);
+	struct close_walk cw = {.w = w, .left = max_close};
+
+	/* One slot at a time: a slot holds at most one connection. */
+	do
+		cursor = tt_conn_tbl_walk(w->tbl, cursor, 1, close_one, &cw);
+	while (cursor != 0 && cw.left > 0);
+	return cursor;
 }
 
 void tt_worker_send_segment(struct tt_worker *w, unsigned port, struct tt_tcp_hdr_args *a)

@@ -129,12 +129,12 @@ struct tt_tcb *tt_worker_connect(struct tt_worker *w, unsigned port, const struc
 				 const struct tt_mac *peer_mac, uint8_t app);
 
 /*
- * Close the established connections (FIN after their queued data) found in
- * n_slots table slots from cursor on; returns the cursor for the next call,
- * 0 when the whole table was covered.  Small steps keep each burst of FINs
- * within the TX ring.
+ * Close up to max_close established connections (FIN after their queued
+ * data), walking the table from cursor on; returns the cursor for the next
+ * call, 0 once the whole table was covered.  Small steps keep each burst
+ * of FINs within what the peer and the TX ring can take.
  */
-uint32_t tt_worker_close_step(struct tt_worker *w, uint32_t cursor, uint32_t n_slots);
+uint32_t tt_worker_close_step(struct tt_worker *w, uint32_t cursor, unsigned max_close);
 
 /* Send one segment that no connection stands behind (a crafted SYN). */
 void tt_worker_send_segment(struct tt_worker *w, unsigned port, struct tt_tcp_hdr_args *a);

@@ -116,8 +116,8 @@ static void test_connect_syn(void **state)
 		h->conf.wscale = cases[i].wscale;
 		h_open(h, H_APP_REC);
 		expect_syn_sent(h);
-		assert_int_equal(h->tcb.iss, tt_isn_make(&h->ctx.isn_secret, &h_flow,
-							 (uint64_t)H_T0_MS * 1000));
+		assert_int_equal(
+		    h->tcb.iss, tt_isn_make(&h->ctx.isn_secret, &h_flow, (uint64_t)H_T0_MS * 1000));
 		assert_int_equal(h->n_tx, 1);
 		h_expect(h, 0, TT_TCP_SYN, h->tcb.iss, 0, 0);
 		assert_int_equal(x->a.saddr, h_flow.daddr);

@@ -1,0 +1,268 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The "ports" list: device strings (PCI addresses normalised to DPDK's form, vdevs checked),
+ * IPv4 address/prefix and gateway, descriptor ring sizes, and the checks across ports.
+ */
+#include "tt_conf_priv.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct tt_conf_port port_defaults = {.mtu = 1500, .rx_desc = 1024, .tx_desc = 1024};
+
+static int parse_port_name(struct ctx *x, const config_setting_t *s, const struct key *k, void *obj)
+{
+	struct tt_conf_port *p = obj;
+	const char *str = NULL, *q;
+	int rc = tt_conf_get_str(x, s, sizeof(p->name), &str);
+
+	(void)k;
+	if (rc)
+		return rc;
+	if (!str[0])
+		return tt_conf_fail(x, line_of(s), "must not be empty");
+	/* the name ends up in log lines and stats labels: keep it one plain word */
+	for (q = str; *q; q++)
+		if (!isalnum((unsigned char)*q) && !strchr("_-.", *q))
+			return tt_conf_fail(x, line_of(s),
+					    "\"%s\" may only hold letters, digits, '_', '-', '.'",
+					    str);
+	memcpy(p->name, str, strlen(str) + 1);
+	return 0;
+}
+
+/*
+ * Accepts "DDDD:BB:DD.F" or "BB:DD.F", optionally followed by ",args", and writes DPDK's full
+ * lower-case form (the one rte_eth_dev names use) into out.
+ */
+static bool pci_normalize(const char *s, char *out, size_t cap)
+{
+	unsigned long dom = 0, bus, dev;
+	const char *p = s;
+
+	if (tt_conf_hex_run(p, 5) == 4 && p[4] == ':') {
+		dom = strtoul(p, NULL, 16);
+		p += 5;
+	}
+	if (tt_conf_hex_run(p, 3) != 2 || p[2] != ':')
+		return false;
+	bus = strtoul(p, NULL, 16);
+	p += 3;
+	if (tt_conf_hex_run(p, 3) != 2 || p[2] != '.')
+		return false;
+	dev = strtoul(p, NULL, 16);
+	p += 3;
+	if (dev > 0x1f || *p < '0' || *p > '7' || (p[1] != '\0' && p[1] != ','))
+		return false;
+	snprintf(out, cap, "%04lx:%02lx:%02lx.%c%s", dom, bus, dev, *p, p + 1);
+	return true;
+}
+
+/* "driver" or "driver,args": a driver name made of [A-Za-z0-9_] starting with a letter. */
+static bool is_vdev(const char *s)
+{
+	const char *p;
+
+	if (!isalpha((unsigned char)s[0]))
+		return false;
+	for (p = s; *p && *p != ','; p++)
+		if (!isalnum((unsigned char)*p) && *p != '_')
+			return false;
+	for (; *p; p++)
+		if (isspace((unsigned char)*p))
+			return false;
+	return true;
+}
+
+static int parse_device(struct ctx *x, const config_setting_t *s, const struct key *k, void *obj)
+{
+	struct tt_conf_port *p = obj;
+	char full[2 * sizeof(p->devargs)];
+	const char *str = NULL;
+	int rc = tt_conf_get_str(x, s, sizeof(p->devargs), &str);
+
+	(void)k;
+	if (rc)
+		return rc;
+	p->is_pci = pci_normalize(str, full, sizeof(full));
+	if (!p->is_pci && !is_vdev(str))
+		return tt_conf_fail(
+		    x, line_of(s),
+		    "\"%s\" is neither a PCI address (DDDD:BB:DD.F or BB:DD.F) nor a vdev "
+		    "(driver[,args])",
+		    str);
+	if (!p->is_pci)
+		memcpy(full, str, strlen(str) + 1);
+	if (strlen(full) >= sizeof(p->devargs))
+		return tt_conf_fail(x, line_of(s),
+				    "is too long with the PCI domain added (at most %zu)",
+				    sizeof(p->devargs) - 1);
+	memcpy(p->devargs, full, strlen(full) + 1);
+	return 0;
+}
+
+static void ip_str(uint32_t a, char buf[16])
+{
+	snprintf(buf, 16, "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff);
+}
+
+static uint32_t prefix_mask(unsigned len)
+{
+	return len ? ~(uint32_t)0 << (32 - len) : 0;
+}
+
+/* Why a is no address for a host of its own, or NULL. */
+static const char *unusable_host(uint32_t a)
+{
+	if ((a >> 24) == 0)
+		return "is in 0.0.0.0/8, not a host address";
+	if ((a >> 24) == 127)
+		return "is a loopback address";
+	if ((a >> 28) >= 0xe)
+		return "is a multicast, reserved or broadcast address";
+	return NULL;
+}
+
+/* The network or broadcast address of its subnet cannot be a host (except /31 and /32). */
+static const char *unusable_in_subnet(uint32_t a, unsigned len)
+{
+	uint32_t host = a & ~prefix_mask(len);
+
+	if (len > 30)
+		return NULL;
+	if (host == 0)
+		return "is the network address of its prefix";
+	if (host == ~prefix_mask(len))
+		return "is the broadcast address of its prefix";
+	return NULL;
+}
+
+static int get_ipv4(struct ctx *x, const config_setting_t *s, const char *str, uint32_t *a)
+{
+	struct in_addr in;
+	const char *why;
+
+	if (inet_pton(AF_INET, str, &in) != 1)
+		return tt_conf_fail(x, line_of(s), "\"%s\" is not an IPv4 address", str);
+	*a = ntohl(in.s_addr);
+	why = unusable_host(*a);
+	return why ? tt_conf_fail(x, line_of(s), "%s %s", str, why) : 0;
+}
+
+static int parse_address(struct ctx *x, const config_setting_t *s, const struct key *k, void *obj)
+{
+	struct tt_conf_port *p = obj;
+	char buf[64], *slash;
+	const char *str = NULL, *why;
+	int rc = tt_conf_get_str(x, s, sizeof(buf), &str);
+
+	(void)k;
+	if (rc)
+		return rc;
+	memcpy(buf, str, strlen(str) + 1);
+	slash = strchr(buf, '/');
+	if (!slash || strspn(slash + 1, "0123456789") != strlen(slash + 1) || !slash[1] ||
+	    strlen(slash + 1) > 2)
+		return tt_conf_fail(x, line_of(s), "\"%s\" is not IPv4/prefix, e.g. 198.18.0.2/24",
+				    str);
+	*slash = '\0';
+	p->prefix_len = (uint8_t)atoi(slash + 1);
+	if (p->prefix_len < 1 || p->prefix_len > 32)
+		return tt_conf_fail(x, line_of(s), "prefix length %u is out of range (1..32)",
+				    p->prefix_len);
+	rc = get_ipv4(x, s, buf, &p->addr);
+	if (rc)
+		return rc;
+	why = unusable_in_subnet(p->addr, p->prefix_len);
+	return why ? tt_conf_fail(x, line_of(s), "%s %s", str, why) : 0;
+}
+
+static int parse_gateway(struct ctx *x, const config_setting_t *s, const struct key *k, void *obj)
+{
+	const char *str = NULL;
+	int rc = tt_conf_get_str(x, s, 64, &str);
+
+	(void)k;
+	return rc ? rc : get_ipv4(x, s, str, &((struct tt_conf_port *)obj)->gateway);
+}
+
+/* Descriptor rings are power-of-two sized by every PMD this appliance targets. */
+static int parse_desc(struct ctx *x, const config_setting_t *s, const struct key *k, void *obj)
+{
+	int rc = tt_conf_parse_uint(x, s, k, obj);
+	uint16_t v;
+
+	if (rc)
+		return rc;
+	v = *(uint16_t *)((char *)obj + k->off);
+	return v & (v - 1) ? tt_conf_fail(x, line_of(s), "%u is not a power of two", v) : 0;
+}
+
+static int check_gateway(struct ctx *x, const struct tt_conf_port *p, const unsigned *lines)
+{
+	uint32_t mask = prefix_mask(p->prefix_len);
+	const char *why;
+	char gw[16], net[16];
+
+	if (!p->gateway)
+		return 0;
+	ip_str(p->gateway, gw);
+	ip_str(p->addr & mask, net);
+	if ((p->gateway ^ p->addr) & mask)
+		return tt_conf_fail_in(x, lines[P_GATEWAY], "gateway", "%s is outside %s/%u", gw,
+				       net, p->prefix_len);
+	if (p->gateway == p->addr)
+		return tt_conf_fail_in(x, lines[P_GATEWAY], "gateway",
+				       "%s is the port's own address", gw);
+	why = unusable_in_subnet(p->gateway, p->prefix_len);
+	return why ? tt_conf_fail_in(x, lines[P_GATEWAY], "gateway", "%s %s", gw, why) : 0;
+}
+static const struct key port_keys[P_N] = {
+    [P_NAME] = {.name = "name", .parse = parse_port_name, .required = true},
+    [P_DEVICE] = {.name = "device", .parse = parse_device, .required = true},
+    [P_ADDRESS] = {.name = "address", .parse = parse_address, .required = true},
+    [P_GATEWAY] = {.name = "gateway", .parse = parse_gateway},
+    [P_MTU] = UINT_KEY("mtu", struct tt_conf_port, mtu, 576, 9000),
+    [P_RX_DESC] = FIELD_KEY("rx_desc", parse_desc, struct tt_conf_port, rx_desc, 64, 16384),
+    [P_TX_DESC] = FIELD_KEY("tx_desc", parse_desc, struct tt_conf_port, tx_desc, 64, 16384),
+};
+
+static int port_elem(struct ctx *x, const config_setting_t *e, unsigned i, void *obj)
+{
+	struct tt_conf *c = obj;
+	struct tt_conf_port *p = &c->ports[i];
+	unsigned *lines = x->port_line[i];
+	char ip[16];
+	unsigned j;
+	int rc;
+
+	if (!config_setting_is_group(e))
+		return tt_conf_wrong_type(x, e, "a group { name = ...; ... }");
+	*p = port_defaults;
+	rc = tt_conf_walk_group(x, e, port_keys, P_N, p, lines);
+	if (!rc)
+		rc = check_gateway(x, p, lines);
+	if (rc)
+		return rc;
+	ip_str(p->addr, ip);
+	for (j = 0; j < i; j++) {
+		if (!strcmp(c->ports[j].name, p->name))
+			return tt_conf_fail_in(x, lines[P_NAME], "name",
+					       "\"%s\" is already ports[%u]", p->name, j);
+		if (c->ports[j].addr == p->addr)
+			return tt_conf_fail_in(x, lines[P_ADDRESS], "address",
+					       "%s is already the address of ports[%u]", ip, j);
+	}
+	c->n_ports = i + 1;
+	return 0;
+}
+
+int tt_conf_parse_ports(struct ctx *x, const config_setting_t *s, const struct key *k, void *obj)
+{
+	(void)k;
+	return tt_conf_for_each_elem(x, s, "a list of groups ( { ... }, ... )", 1,
+				     TT_CONF_MAX_PORTS, port_elem, obj);
+}
