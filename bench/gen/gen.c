@@ -448,10 +448,11 @@ static int run_tcp(const struct gen_opts *o, struct tt_worker *w, struct gen_run
 		sample(s, r, &series[n]);
 		fprintf(stderr,
 			"t=%us cps %" PRIu64 " rps %" PRIu64 " open %" PRIu64 " failed %" PRIu64
-			" syn/s %" PRIu64 "\n",
+			" syn/s %" PRIu64 " tx_failed %" PRIu64 " retransmits %" PRIu64 "\n",
 			n, series[n].completed - series[n - 1].completed,
 			series[n].responses - series[n - 1].responses, s->conns_open,
-			series[n].failed - series[n - 1].failed, series[n].syns - series[n - 1].syns);
+			series[n].failed - series[n - 1].failed, series[n].syns - series[n - 1].syns,
+			w->ctr.ev[TT_CTR_TX_FAILED], w->ctr.ev[TT_CTR_RETRANSMITS]);
 		n++;
 	}
 	quit = true;

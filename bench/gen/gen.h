@@ -68,6 +68,7 @@ struct gen_run {
 	bool closed_all;       /* the close walk covered the whole table */
 	uint32_t close_cursor;
 	uint64_t closed;       /* closes asked for since the end (pacing) */
+	uint64_t linger_end_tsc; /* set when the last connection is gone */
 	volatile bool *quit;
 };
 

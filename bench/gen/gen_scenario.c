@@ -4,7 +4,7 @@
 #include "gen.h"
 
 /* Per loop iteration at most: connections opened or closed, SYNs crafted. */
-enum { GEN_OPEN_PER_LOOP = 32, GEN_SYN_PER_LOOP = 64 };
+enum { GEN_OPEN_PER_LOOP = 32, GEN_SYN_PER_LOOP = 64, GEN_LINGER_S = 4 };
 
 /* Where the synflood's sources live: 198.19.0.0/16, away from the clients. */
 #define GEN_FLOOD_NET 0xc6130000u
@@ -110,11 +110,18 @@ void gen_scenario_loop(struct tt_worker *w, void *arg)
 		if (!r->closed_all) {
 			/* Closing is paced like opening, so the FINs do not arrive as one wave. */
 			n = due_since(r, r->end_tsc, now, o->rate, r->closed, GEN_OPEN_PER_LOOP);
-			r->close_cursor = tt_worker_close_step(w, r->close_cursor, (unsigned)n);
-			r->closed += n;
-			r->closed_all = r->close_cursor == 0;
+			if (n > 0) {
+				/* A step of at least one slot returns 0 only at the table's end. */
+				r->close_cursor = tt_worker_close_step(w, r->close_cursor, (unsigned)n);
+				r->closed += n;
+				r->closed_all = r->close_cursor == 0;
+			}
 		}
-		if (r->stats->conns_open == 0 || now >= r->drain_end_tsc)
+		/* Linger after the last connection: the appliance's retransmitted FINs
+		 * still get their ACK (from TIME-WAIT) or an RST, not silence. */
+		if (r->stats->conns_open == 0 && r->linger_end_tsc == 0)
+			r->linger_end_tsc = now + GEN_LINGER_S * r->tsc_hz;
+		if ((r->linger_end_tsc != 0 && now >= r->linger_end_tsc) || now >= r->drain_end_tsc)
 			*r->quit = true;
 		return;
 	}

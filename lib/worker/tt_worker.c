@@ -323,7 +323,7 @@ static void close_one(const struct tt_flow4 *k, uint32_t v, void *arg)
 	struct tt_tcb *t;
 
 	(void)k;
-	if (v & TT_CONN_TW)
+	if ((v & TT_CONN_TW) || cw->left == 0)
 		return;
 	t = tt_pool_at(w->tcbs, v);
 	/* Handshakes complete first: the application then decides for itself. */
@@ -341,9 +341,11 @@ uint32_t tt_worker_close_step(struct tt_worker *w, uint32_t cursor, unsigned max
 	struct close_walk cw = {.w = w, .left = max_close};
 
 	/* One slot at a time: a slot holds at most one connection. */
-	do
+	while (cw.left > 0) {
 		cursor = tt_conn_tbl_walk(w->tbl, cursor, 1, close_one, &cw);
-	while (cursor != 0 && cw.left > 0);
+		if (cursor == 0)
+			break;
+	}
 	return cursor;
 }
 
