@@ -359,7 +359,10 @@ class PacketLoss:
         if "egress" in self.directions:
             # One segment per skb: the egress hook runs before GSO splits a burst, and one
             # spoiled burst would lose ~40 segments at once.
-            run(["ethtool", "-K", IFACE, "gso", "off"], check=False)
+            # TSO too: a TSO burst is one skb whose payload the program cannot reach.
+            r = run(["ethtool", "-K", IFACE, "gso", "off", "tso", "off"], check=False)
+            if r.returncode != 0:
+                pytest.skip(f"ethtool -K {IFACE} gso off tso off failed: {r.stderr.strip()}")
         r = run(["tc", "qdisc", "add", "dev", IFACE, "clsact"], check=False)
         if r.returncode != 0:
             pytest.skip(f"tc qdisc add clsact failed: {r.stderr.strip()}")
@@ -374,7 +377,7 @@ class PacketLoss:
     def __exit__(self, *exc):
         run(["tc", "qdisc", "del", "dev", IFACE, "clsact"], check=False)
         if "egress" in self.directions:
-            run(["ethtool", "-K", IFACE, "gso", "on"], check=False)
+            run(["ethtool", "-K", IFACE, "gso", "on", "tso", "on"], check=False)
         return False
 
     @staticmethod
