@@ -39,7 +39,7 @@ cleanup() {
 	for p in "${PIDS[@]:-}"; do
 		[ -n "$p" ] && kill -KILL "$p" 2>/dev/null || true
 	done
-	rm -rf "$TMP"
+	rm -rf "$TMP" /var/run/dpdk/tt-bench-*-$$
 }
 trap cleanup EXIT
 

@@ -72,6 +72,8 @@ def libconfig_value(v):
         return str(v)
     if isinstance(v, str):
         return json.dumps(v)
+    if isinstance(v, list):
+        return "[ " + ", ".join(libconfig_value(x) for x in v) + " ]"
     raise TypeError(f"no libconfig literal for {v!r}")
 
 
