@@ -602,4 +602,27 @@ static inline void h_expect(const struct harness *h, unsigned i, uint8_t flags, 
 	assert_int_equal(h->tx[i].len, len);
 }
 
+/* cmocka fixtures and counter reads shared by the TCP test programs. */
+static inline int setup(void **state)
+{
+	*state = h_new();
+	return 0;
+}
+
+static inline int teardown(void **state)
+{
+	h_free(*state);
+	return 0;
+}
+
+static inline uint64_t ev(const struct harness *h, enum tt_counter c)
+{
+	return h->ctr.ev[c];
+}
+
+static inline uint64_t drops(const struct harness *h, enum tt_drop d)
+{
+	return h->ctr.drop[d];
+}
+
 #endif

@@ -24,27 +24,6 @@ static const char get_ka[] = "GET / HTTP/1.1\r\nHost: t\r\n\r\n";
 static const char get_10[] = "GET / HTTP/1.0\r\n\r\n";
 static const char get_close[] = "GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
 
-static int setup(void **state)
-{
-	*state = h_new();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	h_free(*state);
-	return 0;
-}
-
-static uint64_t ev(const struct harness *h, enum tt_counter c)
-{
-	return h->ctr.ev[c];
-}
-
-static uint64_t drops(const struct harness *h, enum tt_drop d)
-{
-	return h->ctr.drop[d];
-}
 
 static struct harness *connected(uint8_t app)
 {

@@ -20,27 +20,6 @@ enum {
 static const char get_ka[] = "GET / HTTP/1.1\r\nHost: t\r\n\r\n";
 static const char response[] = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello";
 
-static int setup(void **state)
-{
-	*state = h_new();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	h_free(*state);
-	return 0;
-}
-
-static uint64_t ev(const struct harness *h, enum tt_counter c)
-{
-	return h->ctr.ev[c];
-}
-
-static uint64_t drops(const struct harness *h, enum tt_drop d)
-{
-	return h->ctr.drop[d];
-}
 
 static uint64_t all_drops(const struct harness *h)
 {
