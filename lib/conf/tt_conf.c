@@ -418,6 +418,8 @@ static const struct key http_keys[H_N] = {
     [H_BODY_SIZE] =
 	UINT_KEY("body_size", struct tt_conf_http, body_size, 0, TT_CONF_MAX_BODY_BYTES),
     [H_BODY_FILE] = FIELD_KEY("body_file", parse_str, struct tt_conf_http, body_file, 0, 0),
+    [H_HEADER_TIMEOUT] =
+	UINT_KEY("header_timeout_ms", struct tt_conf_http, header_timeout_ms, 100, 86400000),
 };
 
 /* The body file must be there at startup, not discovered missing by the first request. */
@@ -516,6 +518,8 @@ static int parse_secret(struct ctx *x, const config_setting_t *s, const struct k
 
 static const struct key tcp_keys[T_N] = {
     [T_MSS] = TCP_KEY("mss", mss, 88, 9000),
+    /* 48: Linux's tcp_min_snd_mss floor, the least any peer may ask for */
+    [T_MIN_PEER_MSS] = TCP_KEY("min_peer_mss", min_peer_mss, 48, 9000),
     /* 65535 << 14: the largest window RFC 7323 scaling can express */
     [T_RCV_WINDOW] = TCP_KEY("rcv_window", rcv_window, 1024, 1073725440),
     [T_WSCALE] = TCP_KEY("wscale", wscale, 0, 14),
@@ -532,6 +536,11 @@ static const struct key tcp_keys[T_N] = {
     [T_CLOSE_WAIT] = TCP_KEY("close_wait_timeout_ms", close_wait_timeout_ms, 100, 86400000),
     [T_IDLE] = TCP_KEY("idle_timeout_ms", idle_timeout_ms, 100, 86400000),
     [T_SYN_RECV] = TCP_KEY("syn_recv_timeout_ms", syn_recv_timeout_ms, 100, 86400000),
+    [T_CLOSING] = TCP_KEY("closing_timeout_ms", closing_timeout_ms, 100, 86400000),
+    [T_PERSIST] = TCP_KEY("persist_timeout_ms", persist_timeout_ms, 100, 86400000),
+    [T_INVALID_REPLY] =
+	TCP_KEY("invalid_reply_interval_ms", invalid_reply_interval_ms, 0, 60000),
+    [T_DRAIN] = TCP_KEY("drain_timeout_ms", drain_timeout_ms, 0, 600000),
     [T_MAX_CONNS] = TCP_KEY("max_conns_per_core", max_conns_per_core, 16, 67108864),
     [T_SYNCOOKIES] = {.name = "syncookies", .parse = parse_syncookies},
     [T_THRESHOLD] = TCP_KEY("syncookie_threshold", syncookie_threshold, 0, 67108864),
@@ -559,6 +568,8 @@ static int check_tcp(struct ctx *x)
 	rc = tcp_need_le(x, T_RTO_MIN, t->rto_min_ms, T_RTO_INITIAL, t->rto_initial_ms);
 	if (!rc)
 		rc = tcp_need_le(x, T_RTO_INITIAL, t->rto_initial_ms, T_RTO_MAX, t->rto_max_ms);
+	if (!rc)
+		rc = tcp_need_le(x, T_MIN_PEER_MSS, t->min_peer_mss, T_MSS, t->mss);
 	if (!rc)
 		rc = tcp_need_le(x, T_THRESHOLD, t->syncookie_threshold, T_MAX_CONNS,
 				 t->max_conns_per_core);
@@ -689,8 +700,10 @@ void tt_conf_defaults(struct tt_conf *c)
 	c->http.n_headers = 1;
 	snprintf(c->http.headers[0], sizeof(c->http.headers[0]), "Content-Type: text/plain");
 	c->http.body_size = 64;
+	c->http.header_timeout_ms = 10000;
 	c->tcp = (struct tt_conf_tcp){
 	    .mss = 1460,
+	    .min_peer_mss = 536,
 	    .rcv_window = 65535,
 	    .wscale = 7,
 	    .timestamps = true,
@@ -705,6 +718,10 @@ void tt_conf_defaults(struct tt_conf *c)
 	    .close_wait_timeout_ms = 60000,
 	    .idle_timeout_ms = 300000,
 	    .syn_recv_timeout_ms = 30000,
+	    .closing_timeout_ms = 60000,
+	    .persist_timeout_ms = 60000,
+	    .invalid_reply_interval_ms = 500,
+	    .drain_timeout_ms = 5000,
 	    .max_conns_per_core = 1048576,
 	    .syncookies = TT_SYNCOOKIES_AUTO,
 	    .syncookie_threshold = 1024,

@@ -17,6 +17,7 @@
  *  - 1 <= n_workers <= TT_CONF_MAX_WORKERS, lcore ids distinct;
  *  - 1 <= n_listeners <= TT_CONF_MAX_LISTENERS, TCP ports distinct;
  *  - tcp.mss + 40 <= ports[i].mtu for every port;
+ *  - tcp.min_peer_mss <= tcp.mss;
  *  - tcp.rto_min_ms <= tcp.rto_initial_ms <= tcp.rto_max_ms;
  *  - tcp.rcv_window >> tcp.wscale fits the 16-bit window field;
  *  - tcp.syncookie_threshold <= tcp.max_conns_per_core.
@@ -88,10 +89,14 @@ struct tt_conf_http {
 	 */
 	uint32_t body_size;
 	char body_file[256];
+	/* A request head (request line to blank line) must arrive within this time (Slowloris). */
+	uint32_t header_timeout_ms;
 };
 
 struct tt_conf_tcp {
 	uint16_t mss;
+	/* Floor of the peer's MSS (CVE-2019-11479): a smaller announcement is raised to it. */
+	uint16_t min_peer_mss;
 	uint32_t rcv_window;
 	uint8_t wscale;
 	bool timestamps;
@@ -101,6 +106,15 @@ struct tt_conf_tcp {
 	uint8_t syn_retries;
 	uint32_t time_wait_ms, fin_wait_2_timeout_ms, close_wait_timeout_ms, idle_timeout_ms,
 	    syn_recv_timeout_ms;
+	/* FIN-WAIT-1, CLOSING, LAST-ACK: how long our FIN may stay unacknowledged. */
+	uint32_t closing_timeout_ms;
+	/* How long the peer may keep its window closed while we have data to send. */
+	uint32_t persist_timeout_ms;
+	/* Per connection, at most one reply (challenge ACK, ACK of an out-of-window segment,
+	 * RST for a bad ACK) to invalid segments per interval (RFC 5961 7). */
+	uint32_t invalid_reply_interval_ms;
+	/* On SIGINT/SIGTERM: connections get a FIN, then an RST after this long. */
+	uint32_t drain_timeout_ms;
 	uint32_t max_conns_per_core;
 	enum tt_syncookie_mode syncookies;
 	/* auto mode: half-open connections per core above which SYNs are answered with cookies */

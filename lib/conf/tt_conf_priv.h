@@ -21,9 +21,10 @@
 enum root_key { R_EAL, R_STATS, R_WORKERS, R_PORTS, R_LISTENERS, R_HTTP, R_TCP, R_N };
 enum port_key { P_NAME, P_DEVICE, P_ADDRESS, P_GATEWAY, P_MTU, P_RX_DESC, P_TX_DESC, P_N };
 enum listener_key { L_PORT, L_APP, L_N };
-enum http_key { H_STATUS, H_HEADERS, H_BODY_SIZE, H_BODY_FILE, H_N };
+enum http_key { H_STATUS, H_HEADERS, H_BODY_SIZE, H_BODY_FILE, H_HEADER_TIMEOUT, H_N };
 enum tcp_key {
 	T_MSS,
+	T_MIN_PEER_MSS,
 	T_RCV_WINDOW,
 	T_WSCALE,
 	T_TIMESTAMPS,
@@ -38,6 +39,10 @@ enum tcp_key {
 	T_CLOSE_WAIT,
 	T_IDLE,
 	T_SYN_RECV,
+	T_CLOSING,
+	T_PERSIST,
+	T_INVALID_REPLY,
+	T_DRAIN,
 	T_MAX_CONNS,
 	T_SYNCOOKIES,
 	T_THRESHOLD,
