@@ -371,8 +371,8 @@ static void print_banner(const struct appliance *a)
 	}
 	printf("tcpterm: %u worker(s), memory per connection: tcb %zu B + table %zu B, "
 	       "per TIME-WAIT entry %zu B + table %zu B\n",
-	       c->n_workers, tt_worker_tcb_size(), tt_worker_table_bytes_per_conn(a->workers[0]),
-	       tt_worker_tw_size(), tt_worker_table_bytes_per_conn(a->workers[0]));
+	       c->n_workers, tt_stack_tcb_size(), tt_stack_table_bytes_per_conn(a->workers[0]->stack),
+	       tt_stack_tw_size(), tt_stack_table_bytes_per_conn(a->workers[0]->stack));
 	for (unsigned i = 0; i < c->n_listeners; i++)
 		printf("tcpterm: listening on port %u: %s\n", c->listeners[i].port,
 		       tt_conf_app_name(c->listeners[i].app));

@@ -68,7 +68,7 @@ struct gen_http_stats {
 
 extern const struct tt_tcp_app_ops gen_http_app;
 
-/* Mark t as a connection being opened now (after tt_worker_connect). */
+/* Mark t as a connection being opened now (after tt_stack_connect). */
 void gen_http_started(struct gen_http_stats *s, struct tt_tcb *t);
 
 #endif

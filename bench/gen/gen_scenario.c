@@ -31,7 +31,7 @@ static void open_conns(struct tt_worker *w, struct gen_run *r, uint64_t n)
 		struct tt_tcb *t;
 
 		next_flow(r, &f);
-		t = tt_worker_connect(w, 0, &f, &r->server_mac, 0);
+		t = tt_stack_connect(w->stack, 0, &f, &r->server_mac, 0);
 		if (t == NULL)
 			return; /* table full: try again next iteration */
 		gen_http_started(r->stats, t);
@@ -82,7 +82,7 @@ static void send_flood(struct tt_worker *w, struct gen_run *r, uint64_t n)
 			.opts = {.present = TT_OPT_MSS, .mss = 1460},
 		};
 
-		tt_worker_send_segment(w, 0, &a);
+		tt_stack_send_segment(w->stack, 0, &a);
 		r->syns_sent++;
 	}
 }
@@ -112,7 +112,7 @@ void gen_scenario_loop(struct tt_worker *w, void *arg)
 			n = due_since(r, r->end_tsc, now, o->rate, r->closed, GEN_OPEN_PER_LOOP);
 			if (n > 0) {
 				/* A step of at least one slot returns 0 only at the table's end. */
-				r->close_cursor = tt_worker_close_step(w, r->close_cursor, (unsigned)n);
+				r->close_cursor = tt_stack_close_step(w->stack, r->close_cursor, (unsigned)n);
 				r->closed += n;
 				r->closed_all = r->close_cursor == 0;
 			}

@@ -140,6 +140,9 @@ struct tt_tcp_hdr_args {
 	struct tt_tcp_opts opts; /* present bits select which options go out */
 };
 
+/* Bytes of Ethernet + IPv4 + TCP headers (with these options) tt_net_tcp_build writes. */
+uint32_t tt_net_tcp_hdr_len(const struct tt_tcp_opts *o);
+
 /*
  * Write Ethernet + IPv4 + TCP headers for a segment of payload_len bytes
  * into frame (which must have room for 14 + 20 + 60 bytes). Returns the

@@ -67,6 +67,22 @@ static uint32_t write_options(uint8_t *p, const struct tt_tcp_opts *o)
 	return (uint32_t)(p - start);
 }
 
+/* Must agree with write_options byte for byte. */
+uint32_t tt_net_tcp_hdr_len(const struct tt_tcp_opts *o)
+{
+	uint32_t n = TT_ETH_HDR_LEN + TT_IP4_HDR_LEN + TT_TCP_HDR_LEN;
+
+	if (o->present & TT_OPT_MSS)
+		n += 4;
+	if (o->present & TT_OPT_WSCALE)
+		n += 4;
+	if (o->present & TT_OPT_TS)
+		n += 12;
+	else if (o->present & TT_OPT_SACK_OK)
+		n += 4;
+	return n;
+}
+
 uint32_t tt_net_tcp_build(uint8_t *frame, const struct tt_tcp_hdr_args *a, uint32_t payload_len)
 {
 	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)frame;

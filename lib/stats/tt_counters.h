@@ -61,6 +61,7 @@
 	X(TX_PACKETS, "tx_packets")                                                                \
 	X(TX_BYTES, "tx_bytes")                                                                    \
 	X(TX_FAILED, "tx_failed")                                                                  \
+	X(TX_REFUSED_OVERSIZE, "tx_refused_oversize")                                              \
 	X(MBUF_ALLOC_FAILED, "mbuf_alloc_failed")                                                  \
 	X(ARP_REPLIES, "arp_replies")                                                              \
 	X(ARP_LEARNED, "arp_learned")                                                              \

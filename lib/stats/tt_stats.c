@@ -18,7 +18,7 @@ void tt_stats_collect(struct tt_worker *const *workers, unsigned n, struct tt_st
 		for (unsigned i = 0; i < TT_CTR_COUNT; i++)
 			s->sum.ev[i] += wk->ctr.ev[i];
 		for (unsigned i = 0; i < TT_TCP_NSTATES; i++)
-			s->conns[i] += (int64_t)wk->tcp.state_count[i];
+			s->conns[i] += (int64_t)tt_stack_state_counts(wk->stack)[i];
 		s->mbufs_in_use += rte_mempool_in_use_count(wk->pool);
 		s->busy_cycles += wk->busy_cycles;
 		s->idle_cycles += wk->idle_cycles;

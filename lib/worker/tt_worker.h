@@ -1,17 +1,16 @@
 /*
  * tt_worker: one data-path lcore, shared-nothing.
  *
- * A worker owns one RX/TX queue pair of each port and everything a
- * connection needs: the connection table, the TCB and TIME-WAIT pools,
- * the timer wheel, its mbuf pool, the TX batch and its counters.  The
- * port's RSS (or the kernel's queue choice for a TAP) keeps every segment
- * of a flow on one queue, so no worker ever touches another's state and
- * nothing is locked.
+ * A worker owns one RX/TX queue pair of each port, its mbuf pool, the TX
+ * batches, its counters and one TCP stack (tt_stack: connection table,
+ * pools, timer wheel).  The port's RSS (or the kernel's queue choice for a
+ * TAP) keeps every segment of a flow on one queue, so no worker ever
+ * touches another's state and nothing is locked.
  *
  * One loop iteration:
- *   rx_burst(32) -> parse -> ARP/ICMP replies, TCP (lookup, LISTEN,
- *   tt_tcp_input) -> replies into the TX batch -> expire a bounded batch
- *   of timers -> one tx_burst of the batch.
+ *   rx_burst(32) -> parse -> ARP/ICMP replies in place, TCP segments into
+ *   the stack -> the stack's frames into the TX batch -> expire a bounded
+ *   batch of timers -> one tx_burst of the batch.
  * Mbufs the NIC refuses are freed and counted (tx_failed).
  *
  * The main lcore creates workers (tt_worker_create) before launching
@@ -30,22 +29,16 @@
 #include <rte_mempool.h>
 
 #include "tt_conf.h"
-#include "tt_conn_tbl.h"
 #include "tt_counters.h"
 #include "tt_net.h"
-#include "tt_pool.h"
 #include "tt_port.h"
+#include "tt_stack.h"
 #include "tt_tcp.h"
-#include "tt_timer.h"
 
 enum {
 	TT_RX_BURST = 32,
 	TT_RX_BURSTS_PER_LOOP = 4,
 	TT_TX_BATCH = 128,
-	TT_TIMER_BATCH = 256, /* expiries handled per loop iteration at most */
-	/* Connections that may hold out-of-order segments at once (8 segments each): bounds the
-	 * receive buffers that holes can pin. */
-	TT_OOO_BLOCKS = 1024,
 };
 
 struct tt_worker;
@@ -84,22 +77,15 @@ struct tt_worker_port {
 };
 
 struct tt_worker {
-	struct tt_tcp_ctx tcp;
 	struct tt_counters ctr;
+	struct tt_stack *stack;
 	uint16_t queue_id;
 	unsigned n_ports;
 	struct rte_mempool *pool;
-	struct tt_conn_tbl *tbl;
-	struct tt_pool *tcbs;
-	struct tt_pool *tws;
-	struct tt_pool *ooo;
-	struct tt_timer_wheel *wheel;
-	const uint8_t *listen_app;
 	uint64_t tsc_base;
 	uint64_t tsc_per_ms;
 	uint64_t epoch_ms;
-	uint64_t rst_ms;
-	uint32_t rst_tokens;
+	uint64_t now_ms;
 	uint64_t busy_cycles;
 	uint64_t idle_cycles;
 	volatile bool *quit;
@@ -119,35 +105,7 @@ int tt_worker_main(void *arg);
 /* Handle one frame received on the worker's port index port; takes ownership of m. */
 void tt_worker_rx(struct tt_worker *w, unsigned port, struct rte_mbuf *m);
 
-/*
- * Open a client connection on port index port to flow f (f.saddr/sport the
- * server, f.daddr/dport our side) whose next hop is peer_mac, for
- * application app.  NULL (counted as tcp_table_full) when no TCB is free
- * or the 4-tuple is in use.
- */
-struct tt_tcb *tt_worker_connect(struct tt_worker *w, unsigned port, const struct tt_flow4 *f,
-				 const struct tt_mac *peer_mac, uint8_t app);
-
-/*
- * Close up to max_close established connections (FIN after their queued
- * data), walking the table from cursor on; returns the cursor for the next
- * call, 0 once the whole table was covered.  Small steps keep each burst
- * of FINs within what the peer and the TX ring can take.
- */
-uint32_t tt_worker_close_step(struct tt_worker *w, uint32_t cursor, unsigned max_close);
-
-/* Send one segment that no connection stands behind (a crafted SYN). */
-void tt_worker_send_segment(struct tt_worker *w, unsigned port, struct tt_tcp_hdr_args *a);
-
-/* Advance time to now_ms and expire due timers (at most TT_TIMER_BATCH). */
-unsigned tt_worker_timers(struct tt_worker *w, uint64_t now_ms);
-
 /* Transmit the TX batches of every port. */
 void tt_worker_flush(struct tt_worker *w);
-
-/* Memory per object, for the operator: TCB, TIME-WAIT entry, table share per connection. */
-size_t tt_worker_tcb_size(void);
-size_t tt_worker_tw_size(void);
-size_t tt_worker_table_bytes_per_conn(const struct tt_worker *w);
 
 #endif

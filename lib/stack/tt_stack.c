@@ -1,0 +1,473 @@
+/* One worker's TCP world: connections, pools, timers, frames; see tt_stack.h. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_branch_prediction.h>
+
+#include "tt_conn_tbl.h"
+#include "tt_pool.h"
+#include "tt_stack.h"
+#include "tt_timer.h"
+
+struct tt_stack {
+	struct tt_tcp_ctx tcp;
+	struct tt_counters *ctr;
+	struct tt_conn_tbl *tbl;
+	struct tt_pool *tcbs;
+	struct tt_pool *tws;
+	struct tt_pool *ooo;
+	struct tt_timer_wheel *wheel;
+	const uint8_t *listen_app;
+	uint64_t rst_ms;
+	uint32_t rst_tokens;
+	unsigned n_ports;
+	struct tt_stack_port ports[TT_CONF_MAX_PORTS];
+	struct tt_stack_io io;
+};
+
+#define OBJ_OF(ptr, type, member) ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
+
+size_t tt_stack_tcb_size(void)
+{
+	return sizeof(struct tt_tcb);
+}
+
+size_t tt_stack_tw_size(void)
+{
+	return sizeof(struct tt_tw);
+}
+
+size_t tt_stack_table_bytes_per_conn(const struct tt_stack *st)
+{
+	return tt_conn_tbl_bytes(st->tbl) / tt_conn_tbl_max_entries(st->tbl);
+}
+
+const uint64_t *tt_stack_state_counts(const struct tt_stack *st)
+{
+	return st->tcp.state_count;
+}
+
+uint32_t tt_stack_conn_count(const struct tt_stack *st)
+{
+	return tt_conn_tbl_count(st->tbl);
+}
+
+void tt_stack_set_time(struct tt_stack *st, uint64_t now_ms)
+{
+	st->tcp.now_ms = now_ms;
+}
+
+struct tt_stack *tt_stack_create(const struct tt_stack_params *p)
+{
+	const struct tt_conf_tcp *c = p->conf;
+	struct tt_stack *st = calloc(1, sizeof(*st));
+
+	if (st == NULL) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	st->ctr = p->ctr;
+	st->n_ports = p->n_ports;
+	memcpy(st->ports, p->ports, sizeof(st->ports));
+	st->listen_app = p->listen_app;
+	st->io = p->io;
+	st->tcp.conf = c;
+	st->tcp.ctr = p->ctr;
+	st->tcp.app_data = p->app_data;
+	st->tcp.now_ms = p->now_ms;
+	st->tcp.isn_secret = p->isn_secret;
+	st->tcp.release = p->io.release;
+	st->tcp.retain = p->io.retain;
+	tt_syncookie_keys_init(&st->tcp.cookie_keys, &p->cookie_secret, p->now_ms);
+	memcpy(st->tcp.apps, p->apps, sizeof(st->tcp.apps));
+	/* Every connection can sit in TIME-WAIT at once: both pools cover the table. */
+	st->tbl = tt_conn_tbl_create(c->max_conns_per_core, p->table_seed);
+	st->tcbs = tt_pool_create(c->max_conns_per_core, sizeof(struct tt_tcb));
+	st->tws = tt_pool_create(c->max_conns_per_core, sizeof(struct tt_tw));
+	st->ooo = tt_pool_create(TT_STACK_OOO_BLOCKS, sizeof(struct tt_ooo));
+	st->tcp.ooo_pool = st->ooo;
+	st->wheel = tt_timer_wheel_create(p->now_ms);
+	if (st->tbl == NULL || st->tcbs == NULL || st->tws == NULL || st->ooo == NULL ||
+	    st->wheel == NULL) {
+		tt_stack_free(st);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return st;
+}
+
+/* Build one TCP segment into a new frame; the payload (if any) comes from q at off. */
+static void send_tcp(struct tt_stack *st, unsigned port, struct tt_tcp_hdr_args *a,
+		     const struct tt_sndq *q, uint32_t off, uint32_t len)
+{
+	const struct tt_stack_port *sp = &st->ports[port];
+	uint32_t hl = tt_net_tcp_hdr_len(&a->opts);
+	uint32_t room;
+	uint8_t *frame;
+	void *buf;
+
+	if (unlikely(hl + len > TT_ETH_HDR_LEN + (uint32_t)sp->mtu)) {
+		st->ctr->ev[TT_CTR_TX_REFUSED_OVERSIZE]++;
+		return;
+	}
+	buf = st->io.frame_alloc(st->io.arg, &frame, &room);
+	if (unlikely(buf == NULL)) {
+		st->ctr->ev[TT_CTR_MBUF_ALLOC_FAILED]++;
+		return;
+	}
+	if (unlikely(hl + len > room)) {
+		st->ctr->ev[TT_CTR_TX_REFUSED_OVERSIZE]++;
+		st->io.frame_free(st->io.arg, buf);
+		return;
+	}
+	a->src_mac = sp->mac;
+	tt_net_tcp_build(frame, a, len);
+	if (len > 0)
+		tt_sndq_copy(q, off, len, frame + hl);
+	tt_net_tcp_cksum(frame, sp->tx_cksum_offload);
+	st->io.frame_send(st->io.arg, port, buf, hl + len);
+}
+
+static void send_out(struct tt_stack *st, struct tt_tcb *t, const struct tt_tcp_out *out)
+{
+	for (unsigned i = 0; i < out->n; i++) {
+		const struct tt_tcp_tx *tx = &out->tx[i];
+		struct tt_tcp_hdr_args a;
+
+		tt_tcp_tx_hdr(&st->tcp, t, tx, &a);
+		send_tcp(st, t->port, &a, &t->sndq, tx->seq - t->snd_una, tx->len);
+	}
+}
+
+/* Header of a reply to pkt that no connection state stands behind. */
+static void stateless_hdr(const struct tt_pkt *pkt, struct tt_tcp_hdr_args *a)
+{
+	a->dst_mac = pkt->src_mac;
+	a->saddr = pkt->daddr;
+	a->daddr = pkt->saddr;
+	a->sport = pkt->dport;
+	a->dport = pkt->sport;
+	a->wnd = 0;
+	a->opts.present = 0;
+}
+
+static void send_rst(struct tt_stack *st, unsigned port, const struct tt_pkt *pkt)
+{
+	struct tt_tcp_hdr_args a;
+
+	if (pkt->seg.flags & TT_TCP_RST)
+		return;
+	if (st->tcp.now_ms != st->rst_ms) {
+		st->rst_ms = st->tcp.now_ms;
+		st->rst_tokens = TT_STACK_RST_PER_MS;
+	}
+	if (st->rst_tokens == 0) {
+		st->ctr->ev[TT_CTR_RST_RATE_LIMITED]++;
+		return;
+	}
+	st->rst_tokens--;
+	stateless_hdr(pkt, &a);
+	tt_tcp_rst_reply(&pkt->seg, &a.seq, &a.ack, &a.flags);
+	send_tcp(st, port, &a, NULL, 0, 0);
+	st->ctr->ev[TT_CTR_RST_SENT]++;
+}
+
+static void arm(struct tt_stack *st, struct tt_tcb *t)
+{
+	uint64_t d = tt_tcp_deadline(&st->tcp, t);
+
+	if (d == UINT64_MAX)
+		return;
+	/* Lazy: a timer due earlier than needed fires, finds nothing due and re-arms. */
+	if (!tt_timer_pending(&t->timer) || d < t->timer.expire)
+		tt_timer_start(st->wheel, &t->timer, d);
+}
+
+static void free_conn(struct tt_stack *st, struct tt_tcb *t)
+{
+	tt_timer_stop(st->wheel, &t->timer);
+	tt_conn_tbl_delete(st->tbl, &t->flow);
+	tt_tcp_destroy(&st->tcp, t);
+	tt_pool_put(st->tcbs, tt_pool_index(st->tcbs, t));
+}
+
+static void to_time_wait(struct tt_stack *st, struct tt_tcb *t)
+{
+	uint32_t idx = tt_pool_get(st->tws);
+	struct tt_tw *tw;
+
+	if (unlikely(idx == TT_POOL_NONE)) {
+		free_conn(st, t);
+		return;
+	}
+	tw = tt_pool_at(st->tws, idx);
+	tt_timer_stop(st->wheel, &t->timer);
+	tt_timer_init(&tw->timer);
+	tt_conn_tbl_update(st->tbl, &t->flow, idx | TT_CONN_TW);
+	tt_tcp_tw_init(&st->tcp, tw, t);
+	tt_pool_put(st->tcbs, tt_pool_index(st->tcbs, t));
+	tt_timer_start(st->wheel, &tw->timer, st->tcp.now_ms + st->tcp.conf->time_wait_ms);
+}
+
+static void conn_done(struct tt_stack *st, struct tt_tcb *t, const struct tt_tcp_out *out,
+		      enum tt_tcp_verdict v)
+{
+	send_out(st, t, out);
+	switch (v) {
+	case TT_V_KEEP:
+		arm(st, t);
+		break;
+	case TT_V_FREE:
+		free_conn(st, t);
+		break;
+	case TT_V_TIME_WAIT:
+		to_time_wait(st, t);
+		break;
+	}
+}
+
+static void free_tw(struct tt_stack *st, struct tt_tw *tw)
+{
+	tt_timer_stop(st->wheel, &tw->timer);
+	tt_conn_tbl_delete(st->tbl, &tw->flow);
+	tt_tcp_tw_destroy(&st->tcp, tw);
+	tt_pool_put(st->tws, tt_pool_index(st->tws, tw));
+}
+
+/* A new TCB in the table for f, or NULL (counted) when the table or pool is full. */
+static struct tt_tcb *new_conn(struct tt_stack *st, const struct tt_flow4 *f)
+{
+	uint32_t idx = tt_pool_get(st->tcbs);
+	struct tt_tcb *t;
+
+	if (unlikely(idx == TT_POOL_NONE))
+		goto full;
+	if (unlikely(tt_conn_tbl_insert(st->tbl, f, idx) != 0)) {
+		tt_pool_put(st->tcbs, idx);
+		goto full;
+	}
+	t = tt_pool_at(st->tcbs, idx);
+	tt_timer_init(&t->timer);
+	return t;
+full:
+	st->ctr->drop[TT_DROP_TCP_TABLE_FULL]++;
+	return NULL;
+}
+
+struct tt_tcb *tt_stack_connect(struct tt_stack *st, unsigned port, const struct tt_flow4 *f,
+				const struct tt_mac *peer_mac, uint8_t app)
+{
+	struct tt_tcp_out out = {.n = 0};
+	struct tt_tcb *t = new_conn(st, f);
+
+	if (t == NULL)
+		return NULL;
+	t->port = (uint8_t)port;
+	t->peer_mac = *peer_mac;
+	tt_tcp_connect(&st->tcp, t, f, app, &out);
+	conn_done(st, t, &out, TT_V_KEEP);
+	return t;
+}
+
+struct close_walk {
+	struct tt_stack *st;
+	unsigned left;
+};
+
+static void close_one(const struct tt_flow4 *k, uint32_t v, void *arg)
+{
+	struct close_walk *cw = arg;
+	struct tt_stack *st = cw->st;
+	struct tt_tcp_out out = {.n = 0};
+	struct tt_tcb *t;
+
+	(void)k;
+	if ((v & TT_CONN_TW) || cw->left == 0)
+		return;
+	t = tt_pool_at(st->tcbs, v);
+	/* Handshakes complete first: the application then decides for itself. */
+	if (t->state != TT_TCP_ESTABLISHED && t->state != TT_TCP_CLOSE_WAIT)
+		return;
+	tt_tcp_close(t);
+	tt_tcp_output(&st->tcp, t, &out);
+	send_out(st, t, &out);
+	arm(st, t);
+	cw->left--;
+}
+
+uint32_t tt_stack_close_step(struct tt_stack *st, uint32_t cursor, unsigned max_close)
+{
+	struct close_walk cw = {.st = st, .left = max_close};
+
+	/* One slot at a time: a slot holds at most one connection. */
+	while (cw.left > 0) {
+		cursor = tt_conn_tbl_walk(st->tbl, cursor, 1, close_one, &cw);
+		if (cursor == 0)
+			break;
+	}
+	return cursor;
+}
+
+void tt_stack_send_segment(struct tt_stack *st, unsigned port, struct tt_tcp_hdr_args *a)
+{
+	send_tcp(st, port, a, NULL, 0, 0);
+}
+
+static void send_cookie_synack(struct tt_stack *st, unsigned port, const struct tt_pkt *pkt,
+			       const struct tt_listen_result *r)
+{
+	struct tt_tcp_hdr_args a;
+
+	stateless_hdr(pkt, &a);
+	a.seq = r->seq;
+	a.ack = r->ack;
+	a.flags = TT_TCP_SYN | TT_TCP_ACK;
+	a.wnd = (uint16_t)(st->tcp.conf->rcv_window < 65535 ? st->tcp.conf->rcv_window : 65535);
+	a.opts = r->opts;
+	send_tcp(st, port, &a, NULL, 0, 0);
+}
+
+static void tcp_listen(struct tt_stack *st, unsigned port, const struct tt_pkt *pkt,
+		       const struct tt_flow4 *f, void *owner)
+{
+	uint8_t app = st->listen_app[pkt->dport];
+	struct tt_listen_result r;
+	struct tt_tcp_out out = {.n = 0};
+	struct tt_tcb *t;
+
+	if (app == 0) {
+		st->ctr->drop[TT_DROP_TCP_NO_LISTENER]++;
+		send_rst(st, port, pkt);
+		return;
+	}
+	switch (tt_tcp_listen(&st->tcp, f, &pkt->seg, &r)) {
+	case TT_L_DROP:
+		st->ctr->drop[r.reason]++;
+		return;
+	case TT_L_RST:
+		st->ctr->drop[r.reason]++;
+		send_rst(st, port, pkt);
+		return;
+	case TT_L_SYNACK_COOKIE:
+		send_cookie_synack(st, port, pkt, &r);
+		return;
+	case TT_L_NEW_SYN_RECV:
+		t = new_conn(st, f);
+		if (t == NULL)
+			return;
+		t->port = (uint8_t)port;
+		t->peer_mac = pkt->src_mac;
+		tt_tcp_init_syn_recv(&st->tcp, t, f, &pkt->seg, (uint8_t)(app - 1), &out);
+		conn_done(st, t, &out, TT_V_KEEP);
+		return;
+	case TT_L_NEW_COOKIE:
+		t = new_conn(st, f);
+		if (t == NULL) {
+			send_rst(st, port, pkt);
+			return;
+		}
+		t->port = (uint8_t)port;
+		t->peer_mac = pkt->src_mac;
+		tt_tcp_init_cookie(&st->tcp, t, f, &pkt->seg, &r, (uint8_t)(app - 1));
+		conn_done(st, t, &out, tt_tcp_input(&st->tcp, t, &pkt->seg, owner, &out));
+		return;
+	}
+}
+
+static void tcp_time_wait(struct tt_stack *st, unsigned port, struct tt_tw *tw,
+			  const struct tt_pkt *pkt, const struct tt_flow4 *f, void *owner)
+{
+	struct tt_tcp_hdr_args a;
+
+	switch (tt_tcp_tw_input(&st->tcp, tw, &pkt->seg)) {
+	case TT_TW_DROP:
+		return;
+	case TT_TW_ACK_RESTART:
+		tt_timer_start(st->wheel, &tw->timer, st->tcp.now_ms + st->tcp.conf->time_wait_ms);
+		/* fall through */
+	case TT_TW_ACK:
+		tt_tcp_tw_hdr(&st->tcp, tw, &a);
+		send_tcp(st, tw->port, &a, NULL, 0, 0);
+		return;
+	case TT_TW_REUSE:
+		free_tw(st, tw);
+		tcp_listen(st, port, pkt, f, owner);
+		return;
+	}
+}
+
+void tt_stack_input(struct tt_stack *st, unsigned port, const struct tt_pkt *pkt, void *owner)
+{
+	struct tt_flow4 f = {
+		.saddr = pkt->saddr, .daddr = pkt->daddr, .sport = pkt->sport, .dport = pkt->dport};
+	uint32_t v = tt_conn_tbl_lookup(st->tbl, &f);
+	struct tt_tcp_out out;
+	struct tt_tcb *t;
+
+	if (v == TT_CONN_NONE) {
+		tcp_listen(st, port, pkt, &f, owner);
+		return;
+	}
+	if (v & TT_CONN_TW) {
+		tcp_time_wait(st, port, tt_pool_at(st->tws, v & ~TT_CONN_TW), pkt, &f, owner);
+		return;
+	}
+	t = tt_pool_at(st->tcbs, v);
+	out.n = 0;
+	conn_done(st, t, &out, tt_tcp_input(&st->tcp, t, &pkt->seg, owner, &out));
+}
+
+static bool is_tcb_timer(const struct tt_stack *st, const struct tt_timer *tm)
+{
+	const uint8_t *p = (const uint8_t *)tm;
+	const uint8_t *base = tt_pool_at(st->tcbs, 0);
+
+	return p >= base && p < base + (size_t)st->tcbs->capacity * sizeof(struct tt_tcb);
+}
+
+unsigned tt_stack_timers(struct tt_stack *st)
+{
+	struct tt_timer *due[TT_STACK_TIMER_BATCH];
+	unsigned n = tt_timer_wheel_advance(st->wheel, st->tcp.now_ms, due, TT_STACK_TIMER_BATCH);
+
+	for (unsigned i = 0; i < n; i++) {
+		struct tt_tcp_out out = {.n = 0};
+		struct tt_tcb *t;
+
+		if (!is_tcb_timer(st, due[i])) {
+			st->ctr->ev[TT_CTR_TIMER_EXPIRIES]++;
+			free_tw(st, OBJ_OF(due[i], struct tt_tw, timer));
+			continue;
+		}
+		t = OBJ_OF(due[i], struct tt_tcb, timer);
+		conn_done(st, t, &out, tt_tcp_timeout(&st->tcp, t, &out));
+	}
+	return n;
+}
+
+static void release_one(const struct tt_flow4 *k, uint32_t v, void *arg)
+{
+	struct tt_stack *st = arg;
+
+	(void)k;
+	if (v & TT_CONN_TW)
+		tt_tcp_tw_destroy(&st->tcp, tt_pool_at(st->tws, v & ~TT_CONN_TW));
+	else
+		tt_tcp_destroy(&st->tcp, tt_pool_at(st->tcbs, v));
+}
+
+void tt_stack_free(struct tt_stack *st)
+{
+	if (st == NULL)
+		return;
+	/* What connections hold (received buffers) goes back before the pools go. */
+	if (st->tbl != NULL && st->tcbs != NULL && st->tws != NULL)
+		tt_conn_tbl_walk(st->tbl, 0, UINT32_MAX, release_one, st);
+	tt_conn_tbl_free(st->tbl);
+	tt_pool_free(st->tcbs);
+	tt_pool_free(st->tws);
+	tt_pool_free(st->ooo);
+	tt_timer_wheel_free(st->wheel);
+	free(st);
+}

@@ -1,0 +1,134 @@
+/*
+ * tt_stack: one worker's TCP world, and what a verdict means for it.
+ *
+ * The state machine (tt_tcp) is pure: it changes one connection and says
+ * what to send and whether the connection lives on, dies or turns into a
+ * TIME-WAIT entry.  This module owns everything around it: the connection
+ * table, the TCB and TIME-WAIT pools, the out-of-order pool, the timer
+ * wheel, the stateless answers (RST, cookie SYN-ACK) and the frames.  It
+ * takes parsed segments (tt_net_parse) and turns every reply into a frame
+ * through the caller's I/O callbacks, so the worker keeps only RX, TX and
+ * its loop, and the unit tests drive this very object without a NIC.
+ *
+ * Frames: the stack asks io.frame_alloc for a buffer, writes Ethernet +
+ * IPv4 + TCP + payload, completes the checksums (or seeds them for the
+ * port's offload) and hands it to io.frame_send.  A frame that would not
+ * fit the buffer's room or the port's MTU is never built: the buffer goes
+ * back through io.frame_free and tx_refused_oversize counts it.
+ *
+ * Received payload: the segment's owner (the received mbuf for the
+ * worker) is passed to the applications and the reassembly queue, which
+ * keep it with io.retain and give it back with io.release.
+ *
+ * Invariants: every connection is in the table exactly once, as a TCB or
+ * as a TIME-WAIT entry; a TCB's timer is armed no later than
+ * tt_tcp_deadline(); the per-state gauges count exactly what the pools
+ * hold.
+ *
+ * Threading: owned by one worker lcore; nothing here is shared or locked.
+ * Cost: one table lookup per segment; allocation only from the pools
+ * created by tt_stack_create.
+ */
+#ifndef TT_STACK_H
+#define TT_STACK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tt_conf.h"
+#include "tt_counters.h"
+#include "tt_net.h"
+#include "tt_tcp.h"
+
+enum {
+	TT_STACK_TIMER_BATCH = 256, /* expiries handled per tt_stack_timers call at most */
+	/* Connections that may hold out-of-order segments at once (8 segments each): bounds the
+	 * receive buffers that holes can pin. */
+	TT_STACK_OOO_BLOCKS = 1024,
+	/* Answers to segments nobody wants: at most this many RSTs per ms (RFC 5961 10). */
+	TT_STACK_RST_PER_MS = 100,
+};
+
+struct tt_stack;
+
+/* One port as the stack builds frames for it. */
+struct tt_stack_port {
+	struct tt_mac mac;
+	uint16_t mtu; /* IP MTU: no frame is longer than 14 + mtu bytes */
+	bool tx_cksum_offload;
+};
+
+/* How frames leave and how received buffers are held (the worker: mbufs). */
+struct tt_stack_io {
+	/* A buffer for one frame; *data and *room describe where to write. NULL: none left. */
+	void *(*frame_alloc)(void *arg, uint8_t **data, uint32_t *room);
+	/* Transmit len bytes written into frame on port (ownership passes). */
+	void (*frame_send)(void *arg, unsigned port, void *frame, uint32_t len);
+	/* Give back a buffer that was not sent. */
+	void (*frame_free)(void *arg, void *frame);
+	void (*retain)(void *owner);
+	void (*release)(void *owner);
+	void *arg;
+};
+
+struct tt_stack_params {
+	const struct tt_conf_tcp *conf;
+	unsigned n_ports;
+	struct tt_stack_port ports[TT_CONF_MAX_PORTS];
+	const uint8_t *listen_app; /* [65536]: 0 = no listener, else application index + 1 */
+	const struct tt_tcp_app_ops *apps[TT_TCP_MAX_APPS];
+	const void *app_data; /* the applications' shared, read-only data */
+	struct tt_counters *ctr;
+	struct tt_syncookie_secret cookie_secret;
+	struct tt_isn_secret isn_secret;
+	uint64_t table_seed;
+	uint64_t now_ms;
+	struct tt_stack_io io;
+};
+
+/* NULL + errno (ENOMEM) on failure. */
+struct tt_stack *tt_stack_create(const struct tt_stack_params *p);
+/* Releases every connection (and what it holds), then the stack. */
+void tt_stack_free(struct tt_stack *st);
+
+/* The clock every following call sees, in ms. */
+void tt_stack_set_time(struct tt_stack *st, uint64_t now_ms);
+
+/* A parsed TCP segment received on port index port; owner stays the caller's. */
+void tt_stack_input(struct tt_stack *st, unsigned port, const struct tt_pkt *pkt, void *owner);
+
+/* Expire due timers (at most TT_STACK_TIMER_BATCH); returns how many fired. */
+unsigned tt_stack_timers(struct tt_stack *st);
+
+/*
+ * Open a client connection on port index port to flow f (f.saddr/sport the
+ * server, f.daddr/dport our side) whose next hop is peer_mac, for
+ * application app.  NULL (counted as tcp_table_full) when no TCB is free
+ * or the 4-tuple is in use.
+ */
+struct tt_tcb *tt_stack_connect(struct tt_stack *st, unsigned port, const struct tt_flow4 *f,
+				const struct tt_mac *peer_mac, uint8_t app);
+
+/*
+ * Close up to max_close established connections (FIN after their queued
+ * data), walking the table from cursor on; returns the cursor for the next
+ * call, 0 once the whole table was covered.
+ */
+uint32_t tt_stack_close_step(struct tt_stack *st, uint32_t cursor, unsigned max_close);
+
+/* Send one segment that no connection stands behind (a crafted SYN). */
+void tt_stack_send_segment(struct tt_stack *st, unsigned port, struct tt_tcp_hdr_args *a);
+
+/* Gauges: connections in each state (TIME-WAIT entries included), [TT_TCP_NSTATES]. */
+const uint64_t *tt_stack_state_counts(const struct tt_stack *st);
+
+/* Connections (TCBs and TIME-WAIT entries) in the table. */
+uint32_t tt_stack_conn_count(const struct tt_stack *st);
+
+/* Memory per object, for the operator: TCB, TIME-WAIT entry, table share per connection. */
+size_t tt_stack_tcb_size(void);
+size_t tt_stack_tw_size(void);
+size_t tt_stack_table_bytes_per_conn(const struct tt_stack *st);
+
+#endif
