@@ -44,6 +44,8 @@ enum {
 	TT_IP4_HDR_LEN = 20,
 	TT_TCP_HDR_LEN = 20,
 	TT_TCP_OPT_MAX_LEN = 40,
+	TT_TCP_TS_OPT_LEN = 12,	  /* NOP, NOP, timestamps: in every segment once agreed */
+	TT_TCP_DEFAULT_MSS = 536, /* a SYN without an MSS option (RFC 9293 3.7.1) */
 	TT_ARP_LEN = 28,
 	TT_ICMP_HDR_LEN = 8,
 };

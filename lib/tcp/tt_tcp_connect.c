@@ -44,7 +44,7 @@ static void take_synack_options(struct tt_tcp_ctx *ctx, struct tt_tcb *t,
 		t->ts_recent = o->tsval;
 	else
 		t->flags &= (uint8_t)~TT_TCB_TS;
-	t->mss = effective_mss((o->present & TT_OPT_MSS) ? o->mss : 536, ctx->conf->mss,
+	t->mss = effective_mss(ctx->conf, (o->present & TT_OPT_MSS) ? o->mss : TT_TCP_DEFAULT_MSS,
 			       t->flags & TT_TCB_TS);
 }
 

@@ -44,7 +44,7 @@ static void cookie_synack(struct tt_tcp_ctx *ctx, const struct tt_flow4 *f,
 			  const struct tt_tcp_seg *syn, struct tt_listen_result *r)
 {
 	const struct tt_conf_tcp *c = ctx->conf;
-	uint16_t peer_mss = (syn->opts.present & TT_OPT_MSS) ? syn->opts.mss : 536;
+	uint16_t peer_mss = (syn->opts.present & TT_OPT_MSS) ? syn->opts.mss : TT_TCP_DEFAULT_MSS;
 	uint16_t mss;
 
 	r->seq = tt_syncookie_make(&ctx->cookie_keys, f, syn->seq, peer_mss, ctx->now_ms, &mss);
@@ -174,7 +174,7 @@ void tt_tcp_init_syn_recv(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct
 	t->snd_nxt = t->snd_max = t->iss + 1;
 	t->snd_wnd = syn->wnd; /* never scaled in a SYN */
 	t->snd_wl1 = syn->seq;
-	t->mss = effective_mss((o->present & TT_OPT_MSS) ? o->mss : 536, c->mss, ts);
+	t->mss = effective_mss(c, (o->present & TT_OPT_MSS) ? o->mss : TT_TCP_DEFAULT_MSS, ts);
 	if (o->present & TT_OPT_WSCALE) {
 		t->flags |= TT_TCB_WS;
 		t->snd_wscale = o->wscale;
@@ -204,7 +204,7 @@ void tt_tcp_init_cookie(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct t
 	t->rcv_nxt = ack->seq;
 	/* What our SYN-ACK advertised: the unscaled configured window. */
 	t->rcv_adv = t->rcv_nxt + min_u32(c->rcv_window, 65535);
-	t->mss = effective_mss(r->mss, c->mss, ts);
+	t->mss = effective_mss(c, r->mss, ts);
 	if (r->opts.present & TT_OPT_WSCALE) {
 		t->flags |= TT_TCB_WS;
 		t->snd_wscale = r->opts.wscale;

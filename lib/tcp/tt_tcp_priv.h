@@ -96,12 +96,19 @@ static inline void reply_addrs(struct tt_tcp_hdr_args *a, const struct tt_flow4 
 	a->dport = f->sport;
 }
 
-/* Payload bytes per segment: the negotiated MSS less the options we always send (RFC 6691). */
-static inline uint16_t effective_mss(uint16_t peer_mss, uint16_t our_mss, bool ts)
+/*
+ * Payload bytes per segment: the peer's MSS raised to the configured floor
+ * (a peer asking for tiny segments would multiply our packet rate;
+ * CVE-2019-11479), capped by ours, less the options we always send
+ * (RFC 6691).  The floor (>= 48) keeps the result above zero.
+ */
+static inline uint16_t effective_mss(const struct tt_conf_tcp *c, uint16_t peer_mss, bool ts)
 {
-	uint16_t m = peer_mss < our_mss ? peer_mss : our_mss;
+	uint16_t m = peer_mss < c->min_peer_mss ? c->min_peer_mss : peer_mss;
 
-	return (uint16_t)(ts ? m - 12 : m);
+	if (m > c->mss)
+		m = c->mss;
+	return (uint16_t)(ts ? m - TT_TCP_TS_OPT_LEN : m);
 }
 
 void tt_tcp_init_common(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_flow4 *f,

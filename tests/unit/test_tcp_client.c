@@ -194,10 +194,14 @@ static void test_synack_negotiation(void **state)
 	     true,
 	     {.present = TT_OPT_MSS | TT_OPT_TS | TT_OPT_WSCALE, .mss = 9000, .wscale = 14},
 	     {MSS_TS, 14, 7, TT_TCB_TS | TT_TCB_WS, TT_OPT_TS, WND_SCALED}},
-	    {"small peer mss",
+	    {"small peer mss: raised to min_peer_mss (536) - 12",
 	     true,
 	     {.present = TT_OPT_MSS | TT_OPT_TS, .mss = 512},
-	     {500, 0, 0, TT_TCB_TS, TT_OPT_TS, 65535}},
+	     {524, 0, 0, TT_TCB_TS, TT_OPT_TS, 65535}},
+	    {"peer mss 0: raised to min_peer_mss",
+	     true,
+	     {.present = TT_OPT_MSS, .mss = 0},
+	     {536, 0, 0, 0, 0, 65535}},
 	};
 
 	(void)state;

@@ -1,0 +1,432 @@
+/*
+ * stack_harness: the real tt_stack between frame-level peers, without DPDK.
+ *
+ * Where tcp_harness.h tests the pure state machine segment by segment,
+ * this drives the very object the worker runs: every segment a peer sends
+ * is a full Ethernet/IPv4/TCP frame (tt_net_tcp_build, software
+ * checksums), parsed by tt_net_parse as the worker does and handed to
+ * tt_stack_input with a reference-counted buffer as its owner; every frame
+ * the stack transmits lands in memory through its I/O callbacks and is
+ * parsed back with the peer's view of the link, so its checksums, its
+ * length against the MTU and the buffer's room are all checked.
+ *
+ * Peers are simple, honest TCPs: they ACK every in-order byte they get,
+ * keep what they received, and answer our FIN.  sh_run() moves frames both
+ * ways and the clock forward (firing the stack's timers) until nothing is
+ * left to do or a bound is reached, so a test reads "connect, request,
+ * run, check what the peer got".
+ *
+ * Accounting checked by sh_free(): every buffer the stack allocated was
+ * sent or given back, every received buffer it retained was released.
+ */
+#ifndef STACK_HARNESS_H
+#define STACK_HARNESS_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "tt_app.h"
+#include "tt_http.h"
+#include "tt_stack.h"
+
+enum {
+	SH_T0_MS = 5000000,
+	SH_ROOM = 2048,	       /* buffer room, as a default DPDK mbuf offers */
+	SH_MAX_FRAMES = 4096,  /* frames held between two deliveries */
+	SH_MAX_PEERS = 64,
+	SH_PEER_RX_BYTES = 1 << 20,
+	SH_MTU = 1500,
+};
+
+#define SH_US_ADDR 0xc6120002u   /* 198.18.0.2 */
+#define SH_PEER_ADDR 0xc6120101u /* 198.18.1.1 and up */
+
+static const struct tt_mac sh_us_mac = {{0x02, 0, 0, 0, 0, 0x01}};
+static const struct tt_mac sh_peer_mac = {{0x02, 0, 0, 0, 0, 0x02}};
+
+struct sh_frame {
+	uint32_t len;
+	uint8_t *data;
+};
+
+/* A received frame's buffer: what the worker's mbuf is to the stack. */
+struct sh_buf {
+	int refs;
+	struct sh *h;
+	uint8_t data[];
+};
+
+struct sh_peer {
+	struct sh *h;
+	uint32_t addr;
+	uint16_t port, dport;
+	uint32_t nxt;	  /* its next sequence number */
+	uint32_t rcv_nxt; /* what it expects from us next */
+	uint16_t wnd;	  /* window field it sends (it never scales) */
+	bool send_mss;	  /* its SYN carries an MSS option */
+	uint16_t mss;
+	bool ts; /* it offers (and then sends) timestamps */
+	uint32_t tsval, ts_recent;
+	bool synced, fin_rcvd, rst_rcvd, acks; /* acks: it ACKs what it receives */
+	bool owes_ack;
+	unsigned segs_rcvd, data_segs_rcvd;
+	uint32_t max_payload; /* largest payload of one segment from us */
+	uint32_t rx_len;
+	uint8_t *rx;
+};
+
+struct sh {
+	struct tt_conf conf;
+	struct tt_counters ctr;
+	uint8_t listen_app[65536];
+	struct tt_http_response http;
+	struct tt_stack *st;
+	uint64_t now;
+	uint32_t room; /* what frame_alloc offers */
+	long bufs_out; /* frame buffers allocated and not yet sent or given back */
+	long owners_live;
+	unsigned n_frames;
+	struct sh_frame frames[SH_MAX_FRAMES];
+	unsigned n_peers;
+	struct sh_peer peers[SH_MAX_PEERS];
+	struct tt_net_if us_if, peer_if;
+};
+
+static inline void *sh_frame_alloc(void *arg, uint8_t **data, uint32_t *room)
+{
+	struct sh *h = arg;
+	uint8_t *b = malloc(h->room);
+
+	assert_non_null(b);
+	h->bufs_out++;
+	*data = b;
+	*room = h->room;
+	return b;
+}
+
+static inline void sh_frame_send(void *arg, unsigned port, void *frame, uint32_t len)
+{
+	struct sh *h = arg;
+
+	assert_int_equal(port, 0);
+	assert_true(len <= h->room);
+	assert_true(len <= TT_ETH_HDR_LEN + SH_MTU);
+	assert_true(h->n_frames < SH_MAX_FRAMES);
+	h->frames[h->n_frames].data = frame;
+	h->frames[h->n_frames].len = len;
+	h->n_frames++;
+	h->bufs_out--;
+}
+
+static inline void sh_frame_free(void *arg, void *frame)
+{
+	struct sh *h = arg;
+
+	free(frame);
+	h->bufs_out--;
+}
+
+static inline void sh_release(void *owner)
+{
+	struct sh_buf *b = owner;
+
+	assert_true(b->refs > 0);
+	if (--b->refs == 0) {
+		b->h->owners_live--;
+		free(b);
+	}
+}
+
+static inline void sh_retain(void *owner)
+{
+	struct sh_buf *b = owner;
+
+	assert_true(b->refs > 0);
+	b->refs++;
+}
+
+static inline void sh_http_body(struct sh *h, uint32_t body_len)
+{
+	static const char *const hdrs[] = {"Content-Type: text/plain"};
+	uint8_t *body = malloc(body_len + 1);
+
+	assert_non_null(body);
+	for (uint32_t i = 0; i < body_len; i++)
+		body[i] = (uint8_t)('a' + i % 26);
+	tt_http_response_free(&h->http);
+	assert_int_equal(tt_http_response_build(&h->http, 200, hdrs, 1, body, body_len), 0);
+	free(body);
+}
+
+/* A stack with the default configuration changed by the test before sh_start(). */
+static inline struct sh *sh_new(void)
+{
+	struct sh *h = calloc(1, sizeof(*h));
+
+	assert_non_null(h);
+	tt_conf_defaults(&h->conf);
+	h->conf.tcp.syncookies = TT_SYNCOOKIES_OFF;
+	h->conf.tcp.max_conns_per_core = 4096;
+	h->now = SH_T0_MS;
+	h->room = SH_ROOM;
+	h->listen_app[80] = TT_APP_HTTP + 1;
+	h->listen_app[7] = TT_APP_ECHO + 1;
+	h->listen_app[9] = TT_APP_DISCARD + 1;
+	h->us_if.mac = sh_us_mac;
+	h->us_if.addr = SH_US_ADDR;
+	h->us_if.addr_count = 1;
+	h->peer_if.mac = sh_peer_mac;
+	h->peer_if.addr = SH_PEER_ADDR;
+	h->peer_if.addr_count = SH_MAX_PEERS;
+	sh_http_body(h, 64);
+	return h;
+}
+
+static inline void sh_start(struct sh *h)
+{
+	struct tt_stack_params p = {
+	    .conf = &h->conf.tcp,
+	    .n_ports = 1,
+	    .listen_app = h->listen_app,
+	    .app_data = &h->http,
+	    .ctr = &h->ctr,
+	    .table_seed = 42,
+	    .now_ms = h->now,
+	    .io = {.frame_alloc = sh_frame_alloc,
+		   .frame_send = sh_frame_send,
+		   .frame_free = sh_frame_free,
+		   .retain = sh_retain,
+		   .release = sh_release,
+		   .arg = h},
+	};
+
+	p.ports[0].mac = sh_us_mac;
+	p.ports[0].mtu = SH_MTU;
+	p.cookie_secret.master.k0 = 0x0123456789abcdefULL;
+	p.cookie_secret.master.k1 = 0xfedcba9876543210ULL;
+	p.isn_secret.key.k0 = 0x1111111122222222ULL;
+	p.isn_secret.key.k1 = 0x3333333344444444ULL;
+	tt_app_register(p.apps);
+	h->st = tt_stack_create(&p);
+	assert_non_null(h->st);
+}
+
+static inline void sh_drop_frames(struct sh *h)
+{
+	for (unsigned i = 0; i < h->n_frames; i++)
+		free(h->frames[i].data);
+	h->n_frames = 0;
+}
+
+static inline void sh_free(struct sh *h)
+{
+	sh_drop_frames(h);
+	tt_stack_free(h->st);
+	assert_int_equal(h->bufs_out, 0);
+	assert_int_equal(h->owners_live, 0);
+	for (unsigned i = 0; i < h->n_peers; i++)
+		free(h->peers[i].rx);
+	tt_http_response_free(&h->http);
+	free(h);
+}
+
+/* A peer that will connect to dport; it offers MSS 1460 and timestamps unless changed. */
+static inline struct sh_peer *sh_peer_new(struct sh *h, uint16_t dport)
+{
+	struct sh_peer *p;
+
+	assert_true(h->n_peers < SH_MAX_PEERS);
+	p = &h->peers[h->n_peers];
+	memset(p, 0, sizeof(*p));
+	p->h = h;
+	p->addr = SH_PEER_ADDR + h->n_peers;
+	p->port = (uint16_t)(40000 + h->n_peers);
+	p->dport = dport;
+	p->nxt = 0x10000000u + 0x1000u * h->n_peers;
+	p->wnd = 65535;
+	p->send_mss = true;
+	p->mss = 1460;
+	p->ts = true;
+	p->tsval = 777;
+	p->acks = true;
+	p->rx = malloc(SH_PEER_RX_BYTES);
+	assert_non_null(p->rx);
+	h->n_peers++;
+	return p;
+}
+
+/* The peer sends one segment; it goes through the parser into the stack. */
+static inline void sh_peer_send(struct sh_peer *p, uint8_t flags, const void *data, uint32_t len)
+{
+	struct sh *h = p->h;
+	struct tt_tcp_hdr_args a = {
+	    .src_mac = sh_peer_mac,
+	    .dst_mac = sh_us_mac,
+	    .saddr = p->addr,
+	    .daddr = SH_US_ADDR,
+	    .sport = p->port,
+	    .dport = p->dport,
+	    .seq = p->nxt,
+	    .ack = (flags & TT_TCP_ACK) ? p->rcv_nxt : 0,
+	    .wnd = p->wnd,
+	    .flags = flags,
+	};
+	struct sh_buf *b;
+	enum tt_drop reason;
+	struct tt_pkt pkt;
+	uint32_t hl;
+
+	if (flags & TT_TCP_SYN) {
+		if (p->send_mss) {
+			a.opts.present |= TT_OPT_MSS;
+			a.opts.mss = p->mss;
+		}
+	}
+	if (p->ts) {
+		a.opts.present |= TT_OPT_TS;
+		a.opts.tsval = p->tsval++;
+		a.opts.tsecr = (flags & TT_TCP_ACK) ? p->ts_recent : 0;
+	}
+	hl = tt_net_tcp_hdr_len(&a.opts);
+	b = malloc(sizeof(*b) + hl + len);
+	assert_non_null(b);
+	b->refs = 1;
+	b->h = h;
+	h->owners_live++;
+	assert_int_equal(tt_net_tcp_build(b->data, &a, len), hl);
+	if (len > 0)
+		memcpy(b->data + hl, data, len);
+	tt_net_tcp_cksum(b->data, false);
+	assert_int_equal(tt_net_parse(b->data, hl + len, &h->us_if, &pkt, &reason), TT_PKT_TCP);
+	tt_stack_set_time(h->st, h->now);
+	tt_stack_input(h->st, 0, &pkt, b);
+	sh_release(b);
+	p->nxt += len + ((flags & (TT_TCP_SYN | TT_TCP_FIN)) ? 1 : 0);
+}
+
+static inline struct sh_peer *sh_peer_of(struct sh *h, const struct tt_pkt *pkt)
+{
+	for (unsigned i = 0; i < h->n_peers; i++)
+		if (h->peers[i].addr == pkt->daddr && h->peers[i].port == pkt->dport)
+			return &h->peers[i];
+	fail_msg("a frame to %08x:%u, no such peer", pkt->daddr, pkt->dport);
+	return NULL;
+}
+
+/* One frame from the stack reaches its peer. */
+static inline void sh_peer_receive(struct sh_peer *p, const struct tt_pkt *pkt)
+{
+	const struct tt_tcp_seg *s = &pkt->seg;
+
+	p->segs_rcvd++;
+	if (s->flags & TT_TCP_RST) {
+		p->rst_rcvd = true;
+		return;
+	}
+	if (s->opts.present & TT_OPT_TS)
+		p->ts_recent = s->opts.tsval;
+	if ((s->flags & TT_TCP_SYN) && (s->flags & TT_TCP_ACK)) {
+		if (!p->synced) {
+			p->rcv_nxt = s->seq + 1;
+			p->synced = true;
+		}
+		p->owes_ack = true;
+		return;
+	}
+	if (s->len > 0) {
+		p->data_segs_rcvd++;
+		if (s->len > p->max_payload)
+			p->max_payload = s->len;
+		if (s->seq == p->rcv_nxt) {
+			assert_true(p->rx_len + s->len <= SH_PEER_RX_BYTES);
+			memcpy(p->rx + p->rx_len, s->payload, s->len);
+			p->rx_len += s->len;
+			p->rcv_nxt += s->len;
+		}
+		p->owes_ack = true;
+	}
+	if ((s->flags & TT_TCP_FIN) && s->seq + s->len == p->rcv_nxt) {
+		p->rcv_nxt++;
+		p->fin_rcvd = true;
+		p->owes_ack = true;
+	}
+}
+
+/* Deliver every frame the stack sent; peers then ACK. Returns the frames delivered. */
+static inline unsigned sh_deliver(struct sh *h)
+{
+	unsigned n = h->n_frames;
+
+	for (unsigned i = 0; i < n; i++) {
+		enum tt_drop reason;
+		struct tt_pkt pkt;
+
+		/* The peer's parser checks our checksums, lengths and addresses. */
+		assert_int_equal(tt_net_parse(h->frames[i].data, h->frames[i].len, &h->peer_if,
+					      &pkt, &reason),
+				 TT_PKT_TCP);
+		sh_peer_receive(sh_peer_of(h, &pkt), &pkt);
+	}
+	sh_drop_frames(h);
+	for (unsigned i = 0; i < h->n_peers; i++) {
+		struct sh_peer *p = &h->peers[i];
+
+		if (p->owes_ack && p->acks && !p->rst_rcvd)
+			sh_peer_send(p, TT_TCP_ACK, NULL, 0);
+		p->owes_ack = false;
+	}
+	return n;
+}
+
+/* The clock moves to ms; due timers fire. */
+static inline void sh_advance(struct sh *h, uint64_t ms)
+{
+	h->now = ms;
+	tt_stack_set_time(h->st, h->now);
+	while (tt_stack_timers(h->st) > 0)
+		;
+}
+
+/*
+ * Frames both ways until none is left, then the clock moves on by step_ms
+ * (timers fire) and again, for at most max_ms of simulated time or
+ * max_frames frames.  Returns the frames delivered.
+ */
+static inline unsigned long sh_run(struct sh *h, uint64_t max_ms, uint64_t step_ms,
+				   unsigned long max_frames)
+{
+	uint64_t end = h->now + max_ms;
+	unsigned long total = 0;
+
+	while (total < max_frames) {
+		unsigned n = sh_deliver(h);
+
+		total += n;
+		if (n > 0)
+			continue;
+		if (h->now >= end)
+			break;
+		sh_advance(h, h->now + step_ms);
+	}
+	return total;
+}
+
+/* SYN, SYN-ACK, ACK. */
+static inline void sh_connect(struct sh_peer *p)
+{
+	sh_peer_send(p, TT_TCP_SYN, NULL, 0);
+	sh_deliver(p->h);
+	assert_true(p->synced);
+}
+
+static inline uint64_t sh_ev(const struct sh *h, enum tt_counter c)
+{
+	return h->ctr.ev[c];
+}
+
+#endif

@@ -1,0 +1,149 @@
+/*
+ * tt_stack through frames: the worker's glue (table, pools, verdicts, timers,
+ * frame building) driven by frame-level peers; see stack_harness.h.
+ */
+#include "stack_harness.h"
+
+static const char get_req[] = "GET / HTTP/1.1\r\nHost: t\r\n\r\n";
+
+/* The payload a peer announcing mss (0: no option) may get per segment. */
+static uint32_t payload_bound(const struct sh *h, uint16_t mss, bool has_opt, bool ts)
+{
+	uint32_t m = has_opt ? mss : 536;
+
+	if (m < h->conf.tcp.min_peer_mss)
+		m = h->conf.tcp.min_peer_mss;
+	if (m > h->conf.tcp.mss)
+		m = h->conf.tcp.mss;
+	return ts ? m - 12 : m;
+}
+
+struct mss_case {
+	uint16_t mss;
+	bool has_opt;
+	bool ts;
+};
+
+static const struct mss_case mss_cases[] = {
+    {0, true, false},  {0, true, true},	  {1, true, false},   {1, true, true},
+    {8, true, false},  {8, true, true},	  {12, true, false},  {12, true, true},
+    {88, true, false}, {88, true, true},  {536, true, true},  {1460, true, true},
+    {1460, true, false}, {0, false, false}, {0, false, true}, {65535, true, true},
+};
+
+/* Segments a response of len bytes may take at most: full segments and one partial. */
+static unsigned segs_bound(uint32_t len, uint32_t per_seg)
+{
+	return (len + per_seg - 1) / per_seg;
+}
+
+/* The data came as pieces of piece_len bytes (the last may be shorter). */
+static void check_mss_case(const struct sh *h, const struct sh_peer *p, const struct mss_case *c,
+			   uint32_t len, uint32_t piece_len)
+{
+	uint32_t bound = payload_bound(h, c->mss, c->has_opt, c->ts);
+	uint32_t pieces = segs_bound(len, piece_len);
+
+	if (p->max_payload > bound || p->data_segs_rcvd > pieces * segs_bound(piece_len, bound))
+		fail_msg("mss %u%s ts %d: largest payload %u (bound %u), %u data segments "
+			 "for %u bytes",
+			 c->mss, c->has_opt ? "" : " (no option)", c->ts, p->max_payload, bound,
+			 p->data_segs_rcvd, len);
+	assert_int_equal(sh_ev(h, TT_CTR_TX_REFUSED_OVERSIZE), 0);
+}
+
+/* A peer announcing a tiny (or no, or huge) MSS gets a 20 KB HTTP response in segments
+ * no smaller than the floor allows and no larger than the link carries. */
+static void test_peer_mss_http(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(mss_cases) / sizeof(mss_cases[0]); i++) {
+		const struct mss_case *c = &mss_cases[i];
+		struct sh *h = sh_new();
+		struct sh_peer *p;
+
+		sh_http_body(h, 20 * 1024);
+		sh_start(h);
+		p = sh_peer_new(h, 80);
+		p->mss = c->mss;
+		p->send_mss = c->has_opt;
+		p->ts = c->ts;
+		sh_connect(p);
+		sh_peer_send(p, TT_TCP_ACK | TT_TCP_PSH, get_req, sizeof(get_req) - 1);
+		sh_run(h, 30000, 10, 5000);
+		if (p->rx_len != h->http.keep_alive_len)
+			fail_msg("mss %u%s ts %d: got %u of %u response bytes", c->mss,
+				 c->has_opt ? "" : " (no option)", c->ts, p->rx_len,
+				 h->http.keep_alive_len);
+		assert_memory_equal(p->rx, h->http.keep_alive, h->http.keep_alive_len);
+		check_mss_case(h, p, c, h->http.keep_alive_len, h->http.keep_alive_len);
+		sh_free(h);
+	}
+}
+
+/* The same floor holds for an echo stream, where our segments carry the peer's bytes. */
+static void test_peer_mss_echo(void **state)
+{
+	enum { TOTAL = 20 * 1024, CHUNK = 1000 };
+	static uint8_t data[TOTAL];
+
+	(void)state;
+	for (uint32_t i = 0; i < TOTAL; i++)
+		data[i] = (uint8_t)(i * 7 + i / 251);
+	for (size_t i = 0; i < sizeof(mss_cases) / sizeof(mss_cases[0]); i++) {
+		const struct mss_case *c = &mss_cases[i];
+		struct sh *h = sh_new();
+		struct sh_peer *p;
+
+		sh_start(h);
+		p = sh_peer_new(h, 7);
+		p->mss = c->mss;
+		p->send_mss = c->has_opt;
+		p->ts = c->ts;
+		sh_connect(p);
+		for (uint32_t off = 0; off < TOTAL; off += CHUNK) {
+			uint32_t n = TOTAL - off < CHUNK ? TOTAL - off : CHUNK;
+
+			sh_peer_send(p, TT_TCP_ACK | TT_TCP_PSH, data + off, n);
+			sh_run(h, 5000, 10, 2000);
+		}
+		if (p->rx_len != TOTAL)
+			fail_msg("mss %u%s ts %d: %u of %u bytes echoed", c->mss,
+				 c->has_opt ? "" : " (no option)", c->ts, p->rx_len, TOTAL);
+		assert_memory_equal(p->rx, data, TOTAL);
+		/* Each chunk comes back on its own: whole or in floor-sized pieces. */
+		check_mss_case(h, p, c, TOTAL, CHUNK);
+		sh_free(h);
+	}
+}
+
+/* Whatever asks for it, no frame is built beyond the buffer's room: refused and counted. */
+static void test_frame_beyond_room_refused(void **state)
+{
+	struct sh *h = sh_new();
+	struct sh_peer *p;
+
+	(void)state;
+	sh_http_body(h, 4000);
+	sh_start(h);
+	p = sh_peer_new(h, 80);
+	sh_connect(p);
+	h->room = 600; /* smaller than one full segment */
+	sh_peer_send(p, TT_TCP_ACK | TT_TCP_PSH, get_req, sizeof(get_req) - 1);
+	assert_true(sh_ev(h, TT_CTR_TX_REFUSED_OVERSIZE) > 0);
+	for (unsigned i = 0; i < h->n_frames; i++)
+		assert_true(h->frames[i].len <= 600);
+	h->room = SH_ROOM;
+	sh_free(h);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_peer_mss_http),
+	    cmocka_unit_test(test_peer_mss_echo),
+	    cmocka_unit_test(test_frame_beyond_room_refused),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
