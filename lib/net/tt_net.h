@@ -14,8 +14,10 @@
  *   ARP       Ethernet/IPv4 hardware and protocol sizes, request or reply;
  *   IPv4      version 4, 20 <= IHL*4 <= total length <= frame length,
  *             header checksum (unless the NIC already verified it),
- *             not a fragment, destination our address, source not
- *             multicast/broadcast/zero;
+ *             not a fragment, destination our address, source a unicast
+ *             address that is not ours (no 0/8, 127/8, multicast, 240/4,
+ *             limited or directed broadcast: a "land" segment from our
+ *             own address would make us answer ourselves);
  *   ICMP      echo request with a valid checksum;
  *   TCP       data offset sane, checksum (unless verified by the NIC),
  *             options well formed (each length inside the header), both
@@ -118,6 +120,7 @@ struct tt_net_if {
 	struct tt_mac mac;
 	uint32_t addr;       /* host order */
 	uint32_t addr_count; /* we own addr .. addr + addr_count - 1 (the generator owns many) */
+	uint32_t bcast;      /* directed broadcast of the port's prefix; 0: none (/31, /32) */
 	bool rx_ip_cksum_verified;  /* set per frame from the mbuf's offload flags */
 	bool rx_l4_cksum_verified;
 };
@@ -125,6 +128,12 @@ struct tt_net_if {
 static inline bool tt_net_is_ours(const struct tt_net_if *ifc, uint32_t a)
 {
 	return a - ifc->addr < ifc->addr_count;
+}
+
+/* The directed broadcast address of addr/prefix_len; 0 when the prefix has none (/31, /32). */
+static inline uint32_t tt_net_directed_bcast(uint32_t addr, uint8_t prefix_len)
+{
+	return prefix_len >= 31 ? 0 : addr | (UINT32_MAX >> prefix_len);
 }
 
 enum tt_pkt_kind tt_net_parse(const uint8_t *frame, uint32_t len, const struct tt_net_if *ifc,

@@ -130,7 +130,11 @@ void tt_net_tcp_cksum(uint8_t *frame, bool offload)
 		return;
 	}
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	th->cksum = rte_ipv4_udptcp_cksum(ip, th);
+	/* Not rte_ipv4_udptcp_cksum: it sends a computed 0x0000 as 0xffff, which only
+	 * UDP needs (0 means "no checksum" there); TCP sends the computed value. */
+	th->cksum = (uint16_t)~tt_net_cksum_sum(th, rte_be_to_cpu_16(ip->total_length) -
+							TT_IP4_HDR_LEN,
+						rte_ipv4_phdr_cksum(ip, 0));
 }
 
 void tt_net_arp_reply(uint8_t *frame, const struct tt_net_if *ifc)

@@ -141,9 +141,11 @@ static enum tt_pkt_kind parse_tcp(const uint8_t *l4, const struct rte_ipv4_hdr *
 	return TT_PKT_TCP;
 }
 
-static bool bad_source(uint32_t a)
+/* RFC 1122 3.2.1.3 / RFC 1812 5.3.7: addresses no peer may send from. */
+static bool bad_source(const struct tt_net_if *ifc, uint32_t a)
 {
-	return a == 0 || a == 0xffffffff || (a >> 28) == 0xe || (a >> 24) == 127;
+	return (a >> 24) == 0 || (a >> 24) == 127 || (a >> 28) >= 0xe || a == ifc->bcast ||
+	       tt_net_is_ours(ifc, a);
 }
 
 static enum tt_pkt_kind parse_ipv4(const uint8_t *l3, uint32_t len, const struct tt_net_if *ifc,
@@ -171,7 +173,7 @@ static enum tt_pkt_kind parse_ipv4(const uint8_t *l3, uint32_t len, const struct
 	pkt->daddr = rte_be_to_cpu_32(ip->dst_addr);
 	if (!tt_net_is_ours(ifc, pkt->daddr))
 		return drop(reason, TT_DROP_IP_NOT_FOR_US);
-	if (unlikely(bad_source(pkt->saddr)))
+	if (unlikely(bad_source(ifc, pkt->saddr)))
 		return drop(reason, TT_DROP_IP_BAD_SRC);
 	pkt->l4_off = (uint16_t)(TT_ETH_HDR_LEN + ihl);
 	pkt->l4_len = (uint16_t)(total - ihl);

@@ -6,7 +6,8 @@
  * reports RSS; otherwise the device's own queue choice must keep a flow
  * on one queue (the TAP PMD: the kernel picks the queue by flow hash).
  * Checksum offloads (IPv4 header, TCP) are enabled in each direction the
- * port reports them; the workers fall back to software for the rest.
+ * port reports them (except TX on net_tap, whose software emulation gets
+ * a zero TCP checksum wrong); the workers fall back to software for the rest.
  *
  * Called on the main lcore before the workers start; returns 0 or -errno
  * and fills err with one line an operator can act on.

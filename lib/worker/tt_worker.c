@@ -74,6 +74,8 @@ struct tt_worker *tt_worker_create(const struct tt_worker_params *p)
 		wp->ifc.mac = p->ports[i].mac;
 		wp->ifc.addr = p->conf->ports[i].addr;
 		wp->ifc.addr_count = p->addr_count ? p->addr_count : 1;
+		wp->ifc.bcast = tt_net_directed_bcast(p->conf->ports[i].addr,
+						      p->conf->ports[i].prefix_len);
 		wp->tx_cksum_offload = p->ports[i].tx_cksum_offload;
 		sp.ports[i].mac = p->ports[i].mac;
 		sp.ports[i].mtu = p->conf->ports[i].mtu;

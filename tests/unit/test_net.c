@@ -67,6 +67,7 @@ static const struct tt_net_if our_if = {
     .mac = {{0x02, 0x00, 0x5e, 0x10, 0x00, 0x01}},
     .addr = OUR_IP,
     .addr_count = 1,
+    .bcast = 0xc63364ffu, /* 198.51.100.0/24 */
 };
 
 /* xorshift64*: fixed seeds make every failure reproducible. */
@@ -757,6 +758,12 @@ static const struct drop_case drop_cases[] = {
     {"source 239.255.255.255", B_TCP, P1(OFF_IP_SRC, 4, 0xefffffff), .want = TT_DROP_IP_BAD_SRC},
     {"source 127.0.0.1", B_TCP, P1(OFF_IP_SRC, 4, 0x7f000001), .want = TT_DROP_IP_BAD_SRC},
     {"source 127.255.255.254", B_ICMP, P1(OFF_IP_SRC, 4, 0x7ffffffe), .want = TT_DROP_IP_BAD_SRC},
+    {"source is our address (land)", B_TCP, P1(OFF_IP_SRC, 4, OUR_IP), .want = TT_DROP_IP_BAD_SRC},
+    {"icmp from our address", B_ICMP, P1(OFF_IP_SRC, 4, OUR_IP), .want = TT_DROP_IP_BAD_SRC},
+    {"source 0.1.2.3", B_TCP, P1(OFF_IP_SRC, 4, 0x00010203), .want = TT_DROP_IP_BAD_SRC},
+    {"source 240.0.0.1", B_TCP, P1(OFF_IP_SRC, 4, 0xf0000001), .want = TT_DROP_IP_BAD_SRC},
+    {"source directed broadcast", B_TCP, P1(OFF_IP_SRC, 4, 0xc63364ffu),
+     .want = TT_DROP_IP_BAD_SRC},
     {"udp", B_TCP, P1(OFF_IP_PROTO, 1, PROTO_UDP), .want = TT_DROP_IP_PROTO},
     {"gre", B_TCP, P1(OFF_IP_PROTO, 1, 47), .want = TT_DROP_IP_PROTO},
     {"icmp 7 bytes", B_ICMP, P1(OFF_IP_TOTLEN, 2, 27), .want = TT_DROP_ICMP_SHORT},
@@ -951,6 +958,7 @@ static void test_build_roundtrip(void **state)
 			memset(f, 0xcc, sizeof(f));
 			hl = tt_net_tcp_build(f, &a, pl);
 			assert_int_equal(hl, OFF_L4 + 20 + expected_optlen(present));
+			assert_int_equal(tt_net_tcp_hdr_len(&a.opts), hl);
 			for (uint32_t i = 0; i < pl; i++)
 				f[hl + i] = (uint8_t)rnd(&rng);
 			tt_net_tcp_cksum(f, false);
@@ -960,6 +968,34 @@ static void test_build_roundtrip(void **state)
 			assert_int_equal(parse(f, hl + pl, &peer_if, &pkt, &why), TT_PKT_TCP);
 			check_parsed_as_built(&pkt, f, hl, pl, &a);
 		}
+	}
+}
+
+/*
+ * A segment whose one's-complement sum is 0xffff has the checksum 0x0000:
+ * RFC 1624 3 says TCP never sends -0 (0xffff) for it.  Two payload bytes
+ * equal to the checksum of the segment with zeros there make such a sum.
+ */
+static void test_build_cksum_zero(void **state)
+{
+	_Alignas(8) uint8_t f[FRAME_MAX];
+	struct tt_tcp_hdr_args a;
+	uint64_t rng = 7;
+	struct tt_pkt pkt;
+	enum tt_drop why;
+	uint32_t hl;
+
+	(void)state;
+	for (uint32_t round = 0; round < 64; round++) {
+		random_args(&a, &rng, (uint8_t)(round & 15), round);
+		hl = tt_net_tcp_build(f, &a, 2);
+		f[hl] = f[hl + 1] = 0;
+		tt_net_tcp_cksum(f, false);
+		memcpy(f + hl, f + OFF_TCP_CSUM, 2);
+		tt_net_tcp_cksum(f, false);
+		assert_int_equal(get16(f + OFF_TCP_CSUM), 0);
+		assert_true(tcp_cksum_ok(f));
+		assert_int_equal(parse(f, hl + 2, &peer_if, &pkt, &why), TT_PKT_TCP);
 	}
 }
 
@@ -1260,6 +1296,7 @@ int main(void)
 	    cmocka_unit_test(test_parse_drops),
 	    cmocka_unit_test(test_parse_empty),
 	    cmocka_unit_test(test_build_roundtrip),
+	    cmocka_unit_test(test_build_cksum_zero),
 	    cmocka_unit_test(test_build_offload),
 	    cmocka_unit_test(test_arp_reply),
 	    cmocka_unit_test(test_icmp_echo_reply),
