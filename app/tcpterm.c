@@ -192,6 +192,7 @@ static int build_http(const struct tt_conf *c, struct tt_http_response *r)
 	}
 	rc = tt_http_response_build(r, c->http.status, hdrs, c->http.n_headers, body, len);
 	free(body);
+	r->header_timeout_ms = c->http.header_timeout_ms;
 	return rc;
 }
 

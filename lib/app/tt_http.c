@@ -460,6 +460,11 @@ void tt_http_parser_init(struct tt_http_parser *p)
 	memset(p, 0, sizeof(*p));
 }
 
+bool tt_http_in_head(const struct tt_http_parser *p)
+{
+	return p->state < ST_BODY && p->head_len > 0;
+}
+
 static void request_fill(const struct tt_http_parser *p, struct tt_http_request *req)
 {
 	req->method = (enum tt_http_method)(p->flags & F_METHOD);

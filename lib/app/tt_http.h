@@ -93,6 +93,9 @@ static_assert(sizeof(struct tt_http_parser) <= 16, "parser state is embedded in 
 
 void tt_http_parser_init(struct tt_http_parser *p);
 
+/* True while a request head has begun (a byte of it, or a leading empty line) but not ended. */
+bool tt_http_in_head(const struct tt_http_parser *p);
+
 /*
  * Consume bytes from data[0..len).
  * TT_HTTP_REQUEST: one complete request was consumed; *consumed = its bytes in this piece,
@@ -115,6 +118,9 @@ struct tt_http_response {
 	uint32_t close_hdr_len;
 	uint8_t *bad_request; /* 400, empty body, Connection: close */
 	uint32_t bad_request_len;
+	/* A request head must be complete this long after its first byte (Slowloris); set by
+	 * the caller after tt_http_response_build, 0: no bound. */
+	uint32_t header_timeout_ms;
 };
 
 /*

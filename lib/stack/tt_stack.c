@@ -19,6 +19,8 @@ struct tt_stack {
 	struct tt_pool *ooo;
 	struct tt_timer_wheel *wheel;
 	const uint8_t *listen_app;
+	uint32_t tw_head, tw_tail; /* TIME-WAIT FIFO, oldest first (pool indices) */
+	uint32_t pressure_mark;    /* TCBs in use from which "auto" answers with cookies */
 	uint64_t rst_ms;
 	uint32_t rst_tokens;
 	unsigned n_ports;
@@ -87,6 +89,8 @@ struct tt_stack *tt_stack_create(const struct tt_stack_params *p)
 	st->tws = tt_pool_create(c->max_conns_per_core, sizeof(struct tt_tw));
 	st->ooo = tt_pool_create(TT_STACK_OOO_BLOCKS, sizeof(struct tt_ooo));
 	st->tcp.ooo_pool = st->ooo;
+	st->tw_head = st->tw_tail = TT_POOL_NONE;
+	st->pressure_mark = c->max_conns_per_core - c->max_conns_per_core / 8;
 	st->wheel = tt_timer_wheel_create(p->now_ms);
 	if (st->tbl == NULL || st->tcbs == NULL || st->tws == NULL || st->ooo == NULL ||
 	    st->wheel == NULL) {
@@ -192,22 +196,51 @@ static void free_conn(struct tt_stack *st, struct tt_tcb *t)
 	tt_pool_put(st->tcbs, tt_pool_index(st->tcbs, t));
 }
 
+static struct tt_tw *tw_at(const struct tt_stack *st, uint32_t idx)
+{
+	return tt_pool_at(st->tws, idx);
+}
+
+/* Append entry idx to the TIME-WAIT FIFO, expiring time_wait_ms from now. */
+static void tw_push(struct tt_stack *st, uint32_t idx)
+{
+	struct tt_tw *tw = tw_at(st, idx);
+
+	tw->expire_ms = st->tcp.now_ms + st->tcp.conf->time_wait_ms;
+	tw->next = TT_POOL_NONE;
+	tw->prev = st->tw_tail;
+	if (st->tw_tail != TT_POOL_NONE)
+		tw_at(st, st->tw_tail)->next = idx;
+	else
+		st->tw_head = idx;
+	st->tw_tail = idx;
+}
+
+static void tw_unlink(struct tt_stack *st, struct tt_tw *tw)
+{
+	if (tw->prev != TT_POOL_NONE)
+		tw_at(st, tw->prev)->next = tw->next;
+	else
+		st->tw_head = tw->next;
+	if (tw->next != TT_POOL_NONE)
+		tw_at(st, tw->next)->prev = tw->prev;
+	else
+		st->tw_tail = tw->prev;
+}
+
 static void to_time_wait(struct tt_stack *st, struct tt_tcb *t)
 {
 	uint32_t idx = tt_pool_get(st->tws);
-	struct tt_tw *tw;
 
 	if (unlikely(idx == TT_POOL_NONE)) {
 		free_conn(st, t);
 		return;
 	}
-	tw = tt_pool_at(st->tws, idx);
 	tt_timer_stop(st->wheel, &t->timer);
-	tt_timer_init(&tw->timer);
 	tt_conn_tbl_update(st->tbl, &t->flow, idx | TT_CONN_TW);
-	tt_tcp_tw_init(&st->tcp, tw, t);
+	tt_tcp_tw_init(&st->tcp, tw_at(st, idx), t);
 	tt_pool_put(st->tcbs, tt_pool_index(st->tcbs, t));
-	tt_timer_start(st->wheel, &tw->timer, st->tcp.now_ms + st->tcp.conf->time_wait_ms);
+	tw_push(st, idx);
 }
 
 static void conn_done(struct tt_stack *st, struct tt_tcb *t, const struct tt_tcp_out *out,
@@ -229,21 +262,35 @@ static void conn_done(struct tt_stack *st, struct tt_tcb *t, const struct tt_tcp
 
 static void free_tw(struct tt_stack *st, struct tt_tw *tw)
 {
-	tt_timer_stop(st->wheel, &tw->timer);
+	tw_unlink(st, tw);
 	tt_conn_tbl_delete(st->tbl, &tw->flow);
 	tt_tcp_tw_destroy(&st->tcp, tw);
 	tt_pool_put(st->tws, tt_pool_index(st->tws, tw));
 }
 
-/* A new TCB in the table for f, or NULL (counted) when the table or pool is full. */
+/*
+ * A new TCB in the table for f, or NULL (counted) when the table or pool is
+ * full.  A table full of TIME-WAIT entries makes room by recycling the
+ * oldest one (as Linux does when its tw buckets overflow): it is the one
+ * closest to expiry, and RFC 6191 already lets a new SYN take a TIME-WAIT
+ * 4-tuple.  The TCB pool covers the table, so when it is empty every slot
+ * holds a TCB and nothing can be recycled.
+ */
 static struct tt_tcb *new_conn(struct tt_stack *st, const struct tt_flow4 *f)
 {
 	uint32_t idx = tt_pool_get(st->tcbs);
 	struct tt_tcb *t;
+	int rc;
 
 	if (unlikely(idx == TT_POOL_NONE))
 		goto full;
-	if (unlikely(tt_conn_tbl_insert(st->tbl, f, idx) != 0)) {
+	rc = tt_conn_tbl_insert(st->tbl, f, idx);
+	if (unlikely(rc == -ENOSPC) && st->tw_head != TT_POOL_NONE) {
+		free_tw(st, tw_at(st, st->tw_head));
+		st->ctr->ev[TT_CTR_TIME_WAIT_RECYCLED]++;
+		rc = tt_conn_tbl_insert(st->tbl, f, idx);
+	}
+	if (unlikely(rc != 0)) {
 		tt_pool_put(st->tcbs, idx);
 		goto full;
 	}
@@ -341,6 +388,7 @@ static void tcp_listen(struct tt_stack *st, unsigned port, const struct tt_pkt *
 		send_rst(st, port, pkt);
 		return;
 	}
+	st->tcp.table_pressure = tt_pool_in_use(st->tcbs) >= st->pressure_mark;
 	switch (tt_tcp_listen(&st->tcp, f, &pkt->seg, &r)) {
 	case TT_L_DROP:
 		st->ctr->drop[r.reason]++;
@@ -354,8 +402,10 @@ static void tcp_listen(struct tt_stack *st, unsigned port, const struct tt_pkt *
 		return;
 	case TT_L_NEW_SYN_RECV:
 		t = new_conn(st, f);
-		if (t == NULL)
+		if (t == NULL) {
+			send_rst(st, port, pkt); /* refused, and the client learns it at once */
 			return;
+		}
 		t->port = (uint8_t)port;
 		t->peer_mac = pkt->src_mac;
 		tt_tcp_init_syn_recv(&st->tcp, t, f, &pkt->seg, (uint8_t)(app - 1), &out);
@@ -384,7 +434,8 @@ static void tcp_time_wait(struct tt_stack *st, unsigned port, struct tt_tw *tw,
 	case TT_TW_DROP:
 		return;
 	case TT_TW_ACK_RESTART:
-		tt_timer_start(st->wheel, &tw->timer, st->tcp.now_ms + st->tcp.conf->time_wait_ms);
+		tw_unlink(st, tw);
+		tw_push(st, tt_pool_index(st->tws, tw));
 		/* fall through */
 	case TT_TW_ACK:
 		tt_tcp_tw_hdr(&st->tcp, tw, &a);
@@ -418,14 +469,6 @@ void tt_stack_input(struct tt_stack *st, unsigned port, const struct tt_pkt *pkt
 	conn_done(st, t, &out, tt_tcp_input(&st->tcp, t, &pkt->seg, owner, &out));
 }
 
-static bool is_tcb_timer(const struct tt_stack *st, const struct tt_timer *tm)
-{
-	const uint8_t *p = (const uint8_t *)tm;
-	const uint8_t *base = tt_pool_at(st->tcbs, 0);
-
-	return p >= base && p < base + (size_t)st->tcbs->capacity * sizeof(struct tt_tcb);
-}
-
 unsigned tt_stack_timers(struct tt_stack *st)
 {
 	struct tt_timer *due[TT_STACK_TIMER_BATCH];
@@ -433,15 +476,16 @@ unsigned tt_stack_timers(struct tt_stack *st)
 
 	for (unsigned i = 0; i < n; i++) {
 		struct tt_tcp_out out = {.n = 0};
-		struct tt_tcb *t;
+		struct tt_tcb *t = OBJ_OF(due[i], struct tt_tcb, timer);
 
-		if (!is_tcb_timer(st, due[i])) {
-			st->ctr->ev[TT_CTR_TIMER_EXPIRIES]++;
-			free_tw(st, OBJ_OF(due[i], struct tt_tw, timer));
-			continue;
-		}
-		t = OBJ_OF(due[i], struct tt_tcb, timer);
 		conn_done(st, t, &out, tt_tcp_timeout(&st->tcp, t, &out));
+	}
+	/* TIME-WAIT expires from the FIFO's head, in the same bounded batch. */
+	while (n < TT_STACK_TIMER_BATCH && st->tw_head != TT_POOL_NONE &&
+	       tw_at(st, st->tw_head)->expire_ms <= st->tcp.now_ms) {
+		st->ctr->ev[TT_CTR_TIMER_EXPIRIES]++;
+		free_tw(st, tw_at(st, st->tw_head));
+		n++;
 	}
 	return n;
 }

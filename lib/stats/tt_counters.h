@@ -72,9 +72,13 @@
 	X(CONN_RESET_TX, "conn_reset_by_us")                                                       \
 	X(CONN_TIMEOUT, "conn_timed_out")                                                          \
 	X(CONN_RETRIES_EXHAUSTED, "conn_retries_exhausted")                                        \
+	X(CONN_PERSIST_TIMEOUT, "conn_persist_timed_out")                                          \
+	X(CONN_APP_TIMEOUT, "conn_app_timed_out")                                                  \
+	X(TIME_WAIT_RECYCLED, "time_wait_recycled")                                                \
 	X(RST_SENT, "rst_sent")                                                                    \
 	X(RST_RATE_LIMITED, "rst_rate_limited")                                                    \
 	X(CHALLENGE_ACKS, "challenge_acks")                                                        \
+	X(INVALID_REPLIES_LIMITED, "invalid_replies_limited")                                      \
 	X(SYNACK_SENT, "synack_sent")                                                              \
 	X(SYNCOOKIES_SENT, "syncookies_sent")                                                      \
 	X(SYNCOOKIES_VALIDATED, "syncookies_validated")                                            \

@@ -8,3 +8,12 @@ uint32_t tt_isn_make(const struct tt_isn_secret *s, const struct tt_flow4 *f, ui
 	tt_flow4_pack(f, in);
 	return m + (uint32_t)tt_siphash(&s->key, in, sizeof(in));
 }
+
+uint32_t tt_isn_ts_offset(const struct tt_isn_secret *s, const struct tt_flow4 *f)
+{
+	uint8_t in[TT_FLOW4_PACKED_LEN + 1];
+
+	tt_flow4_pack(f, in);
+	in[TT_FLOW4_PACKED_LEN] = 't';
+	return (uint32_t)tt_siphash(&s->key, in, sizeof(in));
+}

@@ -37,4 +37,13 @@ struct tt_isn_secret {
 
 uint32_t tt_isn_make(const struct tt_isn_secret *s, const struct tt_flow4 *f, uint64_t now_us);
 
+/*
+ * The offset a connection adds to our millisecond clock in its TSvals
+ * (RFC 7323 5.4): a keyed hash of the flow under the same secret, kept
+ * apart from the ISN's by a domain byte, so a peer learns neither our
+ * clock nor anything about other flows' offsets.  Constant per 4-tuple:
+ * a new incarnation's timestamps keep growing (RFC 6191).
+ */
+uint32_t tt_isn_ts_offset(const struct tt_isn_secret *s, const struct tt_flow4 *f);
+
 #endif /* TT_ISN_H */

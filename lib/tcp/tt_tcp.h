@@ -24,7 +24,18 @@
  * must fire next (retransmission, persist, or the bound of the current
  * state); the worker arms it no later than that, and tt_tcp_timeout()
  * re-checks what is really due, so a deadline that moved later (an idle
- * connection that saw traffic) costs nothing until it fires.
+ * connection that saw traffic) costs nothing until it fires.  Every state
+ * has a bound from the configuration, so no peer can hold a connection
+ * forever: SYN-SENT/SYN-RECEIVED, ESTABLISHED idle (only acceptable
+ * segments count as traffic), FIN-WAIT-1/CLOSING/LAST-ACK (our FIN
+ * unacknowledged), FIN-WAIT-2, CLOSE-WAIT, a closed peer window with data
+ * waiting (persist), and the application's own bound (the HTTP head).
+ *
+ * Replies to invalid segments (challenge ACKs, ACKs of out-of-window
+ * segments, RSTs for a bad ACK in SYN-RECEIVED) are limited per
+ * connection to one per tcp.invalid_reply_interval_ms (RFC 5961 7); the
+ * limit is never shared between connections, so it is no side channel
+ * (CVE-2016-5696).
  *
  * TIME-WAIT is not a TCB: a closing connection becomes a struct tt_tw of
  * 64 bytes that remembers only what RFC 9293 / RFC 6191 / RFC 1337 need
@@ -103,7 +114,7 @@ struct tt_tcb {
 	uint32_t rcv_nxt;
 	uint32_t rcv_adv; /* right edge of the window we advertised */
 	uint32_t ts_recent;
-	uint32_t iss;
+	uint32_t ts_offset; /* added to our clock in every TSval (RFC 7323 5.4) */
 	uint32_t ooo; /* out-of-order segments: index in ctx->ooo_pool, or TT_POOL_NONE */
 	uint16_t mss; /* what we put in one segment: min(peer MSS, ours) */
 	uint8_t retries;
@@ -117,10 +128,13 @@ struct tt_tcb {
 	uint32_t rtt_seq;
 	uint32_t rtt_start_ms;
 	uint8_t close_reason; /* enum tt_close_reason, for the application's on_close */
-	uint64_t rto_deadline_ms; /* 0: no retransmission pending */
-	uint32_t state_since_ms;  /* low 32 bits of the ms clock (tt_tcp_ms_since) */
-	uint32_t last_rx_ms;      /* likewise */
-	uint32_t recover;         /* SND.MAX when fast recovery began (RFC 6582) */
+	/* Times in ms as the low 32 bits of the clock (ms_abs / ms_ahead turn them back). */
+	uint32_t rto_deadline_ms;  /* when to retransmit; 0: nothing pending */
+	uint32_t state_since_ms;   /* when the state was entered */
+	uint32_t last_rx_ms;       /* the last acceptable segment */
+	uint32_t recover;          /* SND.MAX when fast recovery began (RFC 6582) */
+	uint32_t persist_since_ms; /* the peer's window closed on queued data; 0: open */
+	uint32_t invalid_reply_ms; /* the last reply to an invalid segment */
 	/* set by the worker, kept by tt_tcp_init_*: */
 	struct tt_timer timer;
 	struct tt_mac peer_mac;
@@ -137,18 +151,24 @@ struct tt_tcb {
 static_assert(offsetof(struct tt_tcb, cwnd) == 64, "per-segment fields fill cache line 0");
 static_assert(sizeof(struct tt_tcb) == 6 * 64, "TCB size is deliberate: 6 cache lines");
 
-/* The compact TIME-WAIT form of a connection (RFC 9293 3.6.1). */
+/*
+ * The compact TIME-WAIT form of a connection (RFC 9293 3.6.1).  Entries
+ * of one worker sit on a FIFO (prev/next are pool indices) ordered by
+ * expiry: every entry lives time_wait_ms, so the oldest is always first,
+ * both to expire and to be recycled when the table is full.
+ */
 struct tt_tw {
 	struct tt_flow4 flow;
 	uint32_t snd_nxt;
 	uint32_t rcv_nxt;
 	uint32_t ts_recent;
+	uint32_t ts_offset;
 	uint16_t wnd; /* advertised window field to repeat in ACKs */
 	uint8_t ts_ok;
 	uint8_t port;
 	struct tt_mac peer_mac;
-	uint16_t reserved2;
-	struct tt_timer timer;
+	uint32_t prev, next; /* FIFO links, TT_POOL_NONE at the ends */
+	uint64_t expire_ms;
 };
 static_assert(sizeof(struct tt_tw) <= 64, "TIME-WAIT entry must fit one cache line");
 
@@ -193,6 +213,9 @@ struct tt_tcp_app_ops {
 	void (*on_peer_fin)(struct tt_tcp_ctx *ctx, struct tt_tcb *t);
 	/* The connection is going away (closed, reset or timed out); may be NULL. */
 	void (*on_close)(struct tt_tcp_ctx *ctx, struct tt_tcb *t);
+	/* The application's own bound on the connection (absolute ms, UINT64_MAX: none);
+	 * past it the connection times out like any state bound.  May be NULL. */
+	uint64_t (*deadline)(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t);
 	/* The application keeps received segments in the send queue (echo): the
 	 * receive window is then bounded by the queue's free extents too. */
 	bool holds_rx;
@@ -207,6 +230,7 @@ struct tt_tcp_ctx {
 	uint64_t state_count[TT_TCP_NSTATES]; /* gauge: connections in each state */
 	uint64_t now_ms;
 	uint32_t half_open; /* connections in SYN-RECEIVED */
+	bool table_pressure; /* set by the owner: few TCBs left, so "auto" answers with cookies */
 	struct tt_syncookie_keys cookie_keys;
 	struct tt_isn_secret isn_secret;
 	tt_sndq_release_fn release; /* frees an owner handle (a received mbuf) */
@@ -271,10 +295,10 @@ uint64_t tt_tcp_deadline(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t);
 void tt_tcp_tx_hdr(const struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_tcp_tx *tx,
 		   struct tt_tcp_hdr_args *a);
 
-/* The timestamp value we send now. */
-static inline uint32_t tt_tcp_tsval(const struct tt_tcp_ctx *ctx)
+/* The timestamp value we send now on a connection whose offset is ts_offset. */
+static inline uint32_t tt_tcp_tsval(const struct tt_tcp_ctx *ctx, uint32_t ts_offset)
 {
-	return (uint32_t)ctx->now_ms;
+	return (uint32_t)ctx->now_ms + ts_offset;
 }
 
 /* Release everything a TCB holds and leave the state gauges right. */

@@ -15,9 +15,8 @@ void tt_tcp_connect(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_fl
 
 	tt_tcp_init_common(ctx, t, f, app);
 	set_state(ctx, t, TT_TCP_SYN_SENT);
-	t->iss = tt_isn_make(&ctx->isn_secret, f, ctx->now_ms * 1000);
-	t->snd_una = t->iss;
-	t->snd_nxt = t->snd_max = t->iss + 1;
+	t->snd_una = tt_isn_make(&ctx->isn_secret, f, ctx->now_ms * 1000);
+	t->snd_nxt = t->snd_max = t->snd_una + 1;
 	t->mss = c->mss;
 	t->flags |= TT_TCB_WS;
 	t->rcv_wscale = c->wscale;
@@ -25,7 +24,7 @@ void tt_tcp_connect(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_fl
 		t->flags |= TT_TCB_TS;
 	t->flags |= TT_TCB_ACK_NOW;
 	tt_tcp_output(ctx, t, out);
-	t->rto_deadline_ms = ctx->now_ms + t->rto_ms;
+	set_rto(ctx, t);
 }
 
 /* What the SYN-ACK agreed to: options we offered are kept only if it echoed them. */

@@ -12,8 +12,35 @@ enum step {
 	STEP_DONE, /* segment fully handled (maybe dropped) */
 };
 
+/*
+ * RFC 5961 7: answers to invalid segments are rate limited, per connection
+ * so that the limit tells an attacker nothing about other connections
+ * (CVE-2016-5696).
+ */
+static bool invalid_reply_allowed(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
+{
+	uint32_t interval = ctx->conf->invalid_reply_interval_ms;
+
+	if (interval != 0 && t->invalid_reply_ms != 0 &&
+	    ctx->now_ms < ms_abs(ctx, t->invalid_reply_ms) + interval) {
+		count(ctx, TT_CTR_INVALID_REPLIES_LIMITED);
+		return false;
+	}
+	t->invalid_reply_ms = ms_stamp(ctx->now_ms);
+	return true;
+}
+
+/* An ACK in answer to an invalid segment, if the limit allows one now. */
+static void invalid_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
+{
+	if (invalid_reply_allowed(ctx, t))
+		t->flags |= TT_TCB_ACK_NOW;
+}
+
 static void challenge_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 {
+	if (!invalid_reply_allowed(ctx, t))
+		return;
 	t->flags |= TT_TCB_ACK_NOW;
 	count(ctx, TT_CTR_CHALLENGE_ACKS);
 }
@@ -44,14 +71,17 @@ static enum step check_sequence(struct tt_tcp_ctx *ctx, struct tt_tcb *t,
 	if ((t->flags & TT_TCB_TS) && (seg->opts.present & TT_OPT_TS) && !rst &&
 	    seq_lt(seg->opts.tsval, t->ts_recent)) {
 		count_drop(ctx, TT_DROP_TCP_PAWS);
-		t->flags |= TT_TCB_ACK_NOW;
+		invalid_ack(ctx, t);
 		return STEP_DONE;
 	}
-	if (acceptable(t, seg))
+	if (acceptable(t, seg)) {
+		/* Only a segment inside the window is a sign of life. */
+		t->last_rx_ms = (uint32_t)ctx->now_ms;
 		return STEP_GO;
+	}
 	count_drop(ctx, TT_DROP_TCP_OUT_OF_WINDOW);
 	if (!rst)
-		t->flags |= TT_TCB_ACK_NOW;
+		invalid_ack(ctx, t);
 	return STEP_DONE;
 }
 
@@ -79,21 +109,28 @@ static void update_ts_recent(struct tt_tcb *t, const struct tt_tcp_seg *seg)
 		t->ts_recent = seg->opts.tsval;
 }
 
-/* RFC 6298 2.2 / 2.3 in fixed point: srtt << 3, rttvar << 2. */
+/*
+ * RFC 6298 2.2 / 2.3 in fixed point: srtt << 3, rttvar << 2.  A sample
+ * above rto_max_ms is ignored: it cannot be a real round trip of ours (the
+ * peer chose the TSecr it came from), and it keeps every term below 2^20,
+ * far from overflow.
+ */
 static void rtt_sample(struct tt_tcp_ctx *ctx, struct tt_tcb *t, uint32_t rtt)
 {
 	const struct tt_conf_tcp *c = ctx->conf;
 	uint32_t rto;
 
+	if (rtt > c->rto_max_ms)
+		return;
 	if (t->srtt_ms8 == 0) {
 		t->srtt_ms8 = rtt << 3;
 		t->rttvar_ms4 = rtt << 1;
 	} else {
-		int32_t delta = (int32_t)rtt - (int32_t)(t->srtt_ms8 >> 3);
-		uint32_t adelta = (uint32_t)(delta < 0 ? -delta : delta);
+		uint32_t srtt = t->srtt_ms8 >> 3;
+		uint32_t adelta = rtt > srtt ? rtt - srtt : srtt - rtt;
 
 		t->rttvar_ms4 = t->rttvar_ms4 - (t->rttvar_ms4 >> 2) + adelta;
-		t->srtt_ms8 = (uint32_t)((int32_t)t->srtt_ms8 + delta);
+		t->srtt_ms8 = t->srtt_ms8 - srtt + rtt;
 	}
 	rto = (t->srtt_ms8 >> 3) + max_u32(1, t->rttvar_ms4);
 	t->rto_ms = min_u32(max_u32(rto, c->rto_min_ms), c->rto_max_ms);
@@ -101,13 +138,12 @@ static void rtt_sample(struct tt_tcp_ctx *ctx, struct tt_tcb *t, uint32_t rtt)
 
 static void measure_rtt(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_tcp_seg *seg)
 {
-	uint32_t now = (uint32_t)ctx->now_ms;
-
 	if ((t->flags & TT_TCB_TS) && (seg->opts.present & TT_OPT_TS) && seg->opts.tsecr != 0) {
-		rtt_sample(ctx, t, now - seg->opts.tsecr);
+		/* A TSecr ahead of our clock wraps to a huge sample, which rtt_sample ignores. */
+		rtt_sample(ctx, t, tt_tcp_tsval(ctx, t->ts_offset) - seg->opts.tsecr);
 	} else if ((t->flags & TT_TCB_RTT_TIMING) && seq_geq(seg->ack, t->rtt_seq)) {
 		t->flags &= (uint8_t)~TT_TCB_RTT_TIMING;
-		rtt_sample(ctx, t, now - t->rtt_start_ms);
+		rtt_sample(ctx, t, (uint32_t)ctx->now_ms - t->rtt_start_ms);
 	}
 }
 
@@ -156,7 +192,10 @@ static void new_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_tc
 		t->dupacks = 0;
 		grow_cwnd(t, acked);
 	}
-	t->rto_deadline_ms = t->snd_una == t->snd_max ? 0 : ctx->now_ms + t->rto_ms;
+	if (t->snd_una == t->snd_max)
+		t->rto_deadline_ms = 0;
+	else
+		set_rto(ctx, t);
 }
 
 /* Three duplicate ACKs: resend the first unacknowledged segment (RFC 5681 3.2). */
@@ -194,7 +233,7 @@ static enum step check_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struc
 	/* RFC 5961 5.2: acceptable ACKs lie in [SND.UNA - MAX.SND.WND, SND.MAX]. */
 	if (seq_gt(seg->ack, t->snd_max) || seq_lt(seg->ack, t->snd_una - max_wnd)) {
 		count_drop(ctx, TT_DROP_TCP_BAD_ACK);
-		t->flags |= TT_TCB_ACK_NOW;
+		invalid_ack(ctx, t);
 		return STEP_DONE;
 	}
 	update_ts_recent(t, seg);
@@ -207,9 +246,13 @@ static enum step check_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struc
 		t->snd_wl1 = seg->seq;
 		t->snd_wl2 = seg->ack;
 	}
-	/* RFC 1122 4.2.2.17: a peer that answers the probes of its closed window stays. */
-	if (t->snd_wnd == 0)
+	/* RFC 1122 4.2.2.17: a peer that answers the probes of its closed window stays,
+	 * but only for persist_timeout_ms from when the window closed on our data
+	 * (persist_since_ms, started where the probing starts). */
+	if (t->snd_wnd == 0 && t->sndq.bytes > 0)
 		t->retries = 0;
+	else
+		t->persist_since_ms = 0;
 	if (!our_fin_acked(t))
 		return STEP_GO;
 	switch (t->state) {
@@ -416,8 +459,10 @@ static enum tt_tcp_verdict input_syn_received(struct tt_tcp_ctx *ctx, struct tt_
 	}
 	if (seg->flags & TT_TCP_SYN) {
 		if (seg->seq == t->rcv_nxt - 1) { /* the same SYN: our SYN-ACK was lost */
-			t->flags |= TT_TCB_ACK_NOW;
-			tt_tcp_output(ctx, t, out);
+			if (invalid_reply_allowed(ctx, t)) {
+				t->flags |= TT_TCB_ACK_NOW;
+				tt_tcp_output(ctx, t, out);
+			}
 			return TT_V_KEEP;
 		}
 		/* A different SYN on this 4-tuple: an old duplicate (RFC 9293 3.5). */
@@ -429,7 +474,8 @@ static enum tt_tcp_verdict input_syn_received(struct tt_tcp_ctx *ctx, struct tt_
 	/* The sequence number is checked first: an unacceptable segment must not establish. */
 	if (!acceptable(t, seg)) {
 		count_drop(ctx, TT_DROP_TCP_OUT_OF_WINDOW);
-		emit(out, t->snd_nxt, 0, TT_TCP_ACK);
+		if (invalid_reply_allowed(ctx, t))
+			emit(out, t->snd_nxt, 0, TT_TCP_ACK);
 		return TT_V_KEEP;
 	}
 	if (!(seg->flags & TT_TCP_ACK)) {
@@ -437,11 +483,14 @@ static enum tt_tcp_verdict input_syn_received(struct tt_tcp_ctx *ctx, struct tt_
 		return TT_V_KEEP;
 	}
 	if (seg->ack != t->snd_nxt) {
-		emit(out, seg->ack, 0, TT_TCP_RST);
-		count(ctx, TT_CTR_RST_SENT);
 		count_drop(ctx, TT_DROP_TCP_BAD_ACK);
+		if (invalid_reply_allowed(ctx, t)) {
+			emit(out, seg->ack, 0, TT_TCP_RST);
+			count(ctx, TT_CTR_RST_SENT);
+		}
 		return TT_V_KEEP;
 	}
+	t->last_rx_ms = (uint32_t)ctx->now_ms;
 	t->snd_una = seg->ack;
 	t->snd_wnd = (uint32_t)seg->wnd << t->snd_wscale;
 	t->snd_wl1 = seg->seq;
@@ -455,7 +504,6 @@ static enum tt_tcp_verdict input_syn_received(struct tt_tcp_ctx *ctx, struct tt_
 enum tt_tcp_verdict tt_tcp_input(struct tt_tcp_ctx *ctx, struct tt_tcb *t,
 				 const struct tt_tcp_seg *seg, void *owner, struct tt_tcp_out *out)
 {
-	t->last_rx_ms = (uint32_t)ctx->now_ms;
 	switch (t->state) {
 	case TT_TCP_SYN_SENT:
 		return tt_tcp_input_syn_sent(ctx, t, seg, out);

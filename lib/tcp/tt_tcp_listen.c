@@ -4,7 +4,8 @@
  * A SYN is answered either statelessly with a SYN cookie (RFC 4987) or by
  * a TCB in SYN-RECEIVED, by the configured mode: "always" never keeps
  * state for a SYN; "auto" keeps state until the worker has
- * syncookie_threshold half-open connections, then switches to cookies;
+ * syncookie_threshold half-open connections or its TCBs run short
+ * (ctx->table_pressure), then switches to cookies;
  * "off" always keeps state.  An ACK that matches no connection is checked
  * as a cookie in every mode but "off": a client's ACK may arrive after the
  * mode switched back.
@@ -33,7 +34,7 @@ static bool use_cookie(const struct tt_tcp_ctx *ctx)
 	case TT_SYNCOOKIES_ALWAYS:
 		return true;
 	case TT_SYNCOOKIES_AUTO:
-		return ctx->half_open >= ctx->conf->syncookie_threshold;
+		return ctx->half_open >= ctx->conf->syncookie_threshold || ctx->table_pressure;
 	default:
 		return false;
 	}
@@ -61,7 +62,8 @@ static void cookie_synack(struct tt_tcp_ctx *ctx, const struct tt_flow4 *f,
 		};
 
 		r->opts.present |= TT_OPT_TS;
-		r->opts.tsval = tt_syncookie_ts_encode(tt_tcp_tsval(ctx), &o);
+		r->opts.tsval = tt_syncookie_ts_encode(
+		    tt_tcp_tsval(ctx, tt_isn_ts_offset(&ctx->isn_secret, f)), &o);
 		r->opts.tsecr = syn->opts.tsval;
 		if (o.wscale_ok) {
 			r->opts.present |= TT_OPT_WSCALE;
@@ -142,6 +144,8 @@ void tt_tcp_init_common(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct t
 	t->rto_ms = c->rto_initial_ms;
 	t->ssthresh = UINT32_MAX / 2;
 	t->last_rx_ms = (uint32_t)ctx->now_ms;
+	if (c->timestamps)
+		t->ts_offset = tt_isn_ts_offset(&ctx->isn_secret, f);
 }
 
 /* RFC 6928: IW = min(10 * MSS, max(2 * MSS, 14600)) for 10 segments; here N segments. */
@@ -153,6 +157,7 @@ static uint32_t initial_window(const struct tt_conf_tcp *c, uint16_t mss)
 void tt_tcp_established(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 {
 	set_state(ctx, t, TT_TCP_ESTABLISHED);
+	t->last_rx_ms = (uint32_t)ctx->now_ms; /* the handshake's last segment was acceptable */
 	t->cwnd = initial_window(ctx->conf, t->mss);
 	count(ctx, TT_CTR_CONN_OPENED);
 	ctx->apps[t->app]->on_open(ctx, t);
@@ -169,9 +174,8 @@ void tt_tcp_init_syn_recv(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct
 	set_state(ctx, t, TT_TCP_SYN_RECEIVED);
 	t->rcv_nxt = syn->seq + 1;
 	t->rcv_adv = t->rcv_nxt;
-	t->iss = tt_isn_make(&ctx->isn_secret, f, ctx->now_ms * 1000);
-	t->snd_una = t->iss;
-	t->snd_nxt = t->snd_max = t->iss + 1;
+	t->snd_una = tt_isn_make(&ctx->isn_secret, f, ctx->now_ms * 1000);
+	t->snd_nxt = t->snd_max = t->snd_una + 1;
 	t->snd_wnd = syn->wnd; /* never scaled in a SYN */
 	t->snd_wl1 = syn->seq;
 	t->mss = effective_mss(c, (o->present & TT_OPT_MSS) ? o->mss : TT_TCP_DEFAULT_MSS, ts);
@@ -189,7 +193,7 @@ void tt_tcp_init_syn_recv(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct
 	count(ctx, TT_CTR_SYNACK_SENT);
 	t->flags |= TT_TCB_ACK_NOW;
 	tt_tcp_output(ctx, t, out);
-	t->rto_deadline_ms = ctx->now_ms + t->rto_ms;
+	set_rto(ctx, t);
 }
 
 void tt_tcp_init_cookie(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_flow4 *f,
@@ -199,7 +203,6 @@ void tt_tcp_init_cookie(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct t
 	bool ts = r->opts.present & TT_OPT_TS;
 
 	tt_tcp_init_common(ctx, t, f, app);
-	t->iss = ack->ack - 1;
 	t->snd_una = t->snd_nxt = t->snd_max = ack->ack;
 	t->rcv_nxt = ack->seq;
 	/* What our SYN-ACK advertised: the unscaled configured window. */

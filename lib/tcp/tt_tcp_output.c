@@ -64,7 +64,7 @@ void tt_tcp_tx_hdr(const struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct 
 	a->wnd = (uint16_t)field;
 	if (t->flags & TT_TCB_TS) {
 		a->opts.present |= TT_OPT_TS;
-		a->opts.tsval = tt_tcp_tsval(ctx);
+		a->opts.tsval = tt_tcp_tsval(ctx, t->ts_offset);
 		a->opts.tsecr = t->ts_recent;
 	}
 }
@@ -72,7 +72,15 @@ void tt_tcp_tx_hdr(const struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct 
 static void arm_rto(const struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 {
 	if (t->rto_deadline_ms == 0)
-		t->rto_deadline_ms = ctx->now_ms + t->rto_ms;
+		set_rto(ctx, t);
+}
+
+/* The peer's window is shut on our data: probes begin, and so does the persist bound. */
+static void arm_persist(const struct tt_tcp_ctx *ctx, struct tt_tcb *t)
+{
+	if (t->persist_since_ms == 0)
+		t->persist_since_ms = ms_stamp(ctx->now_ms);
+	arm_rto(ctx, t);
 }
 
 /* A FIN may go out (first time or again) once every queued byte is sent. */
@@ -165,7 +173,7 @@ static void send_data(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_tcp_ou
 	if (t->snd_una != t->snd_max)
 		arm_rto(ctx, t);
 	else if (t->sndq.bytes > 0 && t->snd_wnd == 0)
-		arm_rto(ctx, t); /* persist: probe the zero window on expiry */
+		arm_persist(ctx, t); /* probe the zero window on expiry */
 }
 
 /*
@@ -195,11 +203,11 @@ void tt_tcp_output(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_tcp_out *
 	switch (t->state) {
 	case TT_TCP_SYN_SENT:
 		if (t->flags & TT_TCB_ACK_NOW)
-			emit(out, t->iss, 0, TT_TCP_SYN);
+			emit(out, t->snd_una, 0, TT_TCP_SYN);
 		break;
 	case TT_TCP_SYN_RECEIVED:
 		if (t->flags & TT_TCB_ACK_NOW)
-			emit(out, t->iss, 0, TT_TCP_SYN | TT_TCP_ACK);
+			emit(out, t->snd_una, 0, TT_TCP_SYN | TT_TCP_ACK);
 		break;
 	case TT_TCP_ESTABLISHED:
 	case TT_TCP_CLOSE_WAIT:
@@ -216,10 +224,15 @@ void tt_tcp_output(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_tcp_out *
 	t->flags &= (uint8_t)~TT_TCB_ACK_NOW;
 }
 
+static uint64_t min_u64(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
+/* When the current state has lasted too long. */
 static uint64_t state_bound(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t)
 {
 	const struct tt_conf_tcp *c = ctx->conf;
-
 	uint64_t since = ms_abs(ctx, t->state_since_ms);
 
 	switch (t->state) {
@@ -232,18 +245,38 @@ static uint64_t state_bound(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t
 		return since + c->fin_wait_2_timeout_ms;
 	case TT_TCP_CLOSE_WAIT:
 		return since + c->close_wait_timeout_ms;
+	case TT_TCP_FIN_WAIT_1:
+	case TT_TCP_CLOSING:
+	case TT_TCP_LAST_ACK:
+		/* Our FIN is in flight; a peer that keeps ACKing probes (or keeps its window
+		 * shut) must not hold the connection beyond this. */
+		return since + c->closing_timeout_ms;
 	default:
-		/* FIN-WAIT-1, CLOSING, LAST-ACK: a FIN is in flight, the RTO bounds them. */
 		return UINT64_MAX;
 	}
 }
 
+/* A closed peer window with our data waiting: how long the peer may keep it shut. */
+static uint64_t persist_bound(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t)
+{
+	if (t->persist_since_ms == 0)
+		return UINT64_MAX;
+	return ms_abs(ctx, t->persist_since_ms) + ctx->conf->persist_timeout_ms;
+}
+
+static uint64_t app_bound(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t)
+{
+	const struct tt_tcp_app_ops *app = ctx->apps[t->app];
+
+	return app->deadline != NULL ? app->deadline(ctx, t) : UINT64_MAX;
+}
+
 uint64_t tt_tcp_deadline(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t)
 {
-	uint64_t d = state_bound(ctx, t);
+	uint64_t d = min_u64(state_bound(ctx, t), min_u64(persist_bound(ctx, t), app_bound(ctx, t)));
 
-	if (t->rto_deadline_ms != 0 && t->rto_deadline_ms < d)
-		d = t->rto_deadline_ms;
+	if (t->rto_deadline_ms != 0)
+		d = min_u64(d, ms_ahead(ctx, t->rto_deadline_ms));
 	return d;
 }
 
@@ -284,7 +317,7 @@ static enum tt_tcp_verdict retransmit(struct tt_tcp_ctx *ctx, struct tt_tcb *t,
 			t->snd_max = t->snd_una + 1;
 			ctx->ctr->ev[TT_CTR_APP_TX_BYTES]++;
 		}
-		arm_rto(ctx, t);
+		arm_persist(ctx, t);
 		return TT_V_KEEP;
 	}
 	/* RFC 5681 3.1 eq. 4, then go back to SND.UNA with a loss window. */
@@ -301,16 +334,24 @@ static enum tt_tcp_verdict retransmit(struct tt_tcp_ctx *ctx, struct tt_tcb *t,
 enum tt_tcp_verdict tt_tcp_timeout(struct tt_tcp_ctx *ctx, struct tt_tcb *t,
 				   struct tt_tcp_out *out)
 {
+	bool persist = ctx->now_ms >= persist_bound(ctx, t);
+	bool app = ctx->now_ms >= app_bound(ctx, t);
+
 	count(ctx, TT_CTR_TIMER_EXPIRIES);
-	if (ctx->now_ms >= state_bound(ctx, t)) {
+	if (persist || app || ctx->now_ms >= state_bound(ctx, t)) {
 		count(ctx, TT_CTR_CONN_TIMEOUT);
+		if (persist)
+			count(ctx, TT_CTR_CONN_PERSIST_TIMEOUT);
+		if (app)
+			count(ctx, TT_CTR_CONN_APP_TIMEOUT);
 		t->close_reason = TT_CLOSE_TIMEOUT;
 		/* A peer that still listens learns the connection is gone. */
-		if (t->state == TT_TCP_ESTABLISHED || t->state == TT_TCP_CLOSE_WAIT)
+		if (t->state != TT_TCP_SYN_SENT && t->state != TT_TCP_SYN_RECEIVED &&
+		    t->state != TT_TCP_FIN_WAIT_2)
 			emit_rst(ctx, t, out);
 		return TT_V_FREE;
 	}
-	if (t->rto_deadline_ms != 0 && ctx->now_ms >= t->rto_deadline_ms)
+	if (t->rto_deadline_ms != 0 && ctx->now_ms >= ms_ahead(ctx, t->rto_deadline_ms))
 		return retransmit(ctx, t, out);
 	return TT_V_KEEP;
 }

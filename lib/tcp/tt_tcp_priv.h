@@ -66,6 +66,24 @@ static inline uint64_t ms_abs(const struct tt_tcp_ctx *ctx, uint32_t t32)
 	return ctx->now_ms - (uint32_t)((uint32_t)ctx->now_ms - t32);
 }
 
+/* The absolute ms time of a 32-bit deadline within 24 days of now, either way. */
+static inline uint64_t ms_ahead(const struct tt_tcp_ctx *ctx, uint32_t t32)
+{
+	return ctx->now_ms + (uint64_t)(int64_t)(int32_t)(t32 - (uint32_t)ctx->now_ms);
+}
+
+/* A 32-bit stamp of an absolute time where 0 means "none": a real 0 moves by 1 ms. */
+static inline uint32_t ms_stamp(uint64_t abs_ms)
+{
+	return (uint32_t)abs_ms != 0 ? (uint32_t)abs_ms : 1;
+}
+
+/* Arm the retransmission timer rto_ms from now. */
+static inline void set_rto(const struct tt_tcp_ctx *ctx, struct tt_tcb *t)
+{
+	t->rto_deadline_ms = ms_stamp(ctx->now_ms + t->rto_ms);
+}
+
 static inline void emit(struct tt_tcp_out *out, uint32_t seq, uint32_t len, uint8_t flags)
 {
 	struct tt_tcp_tx *tx;

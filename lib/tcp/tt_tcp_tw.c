@@ -1,6 +1,6 @@
 /*
  * TIME-WAIT (RFC 9293 3.6.1): the 2*MSL quarantine of a closed 4-tuple,
- * kept in a 64-byte struct tt_tw instead of a TCB.
+ * kept in a struct tt_tw of at most 64 bytes instead of a TCB.
  *
  *   RST          ignored: an RST must not cut TIME-WAIT short (RFC 1337);
  *   SYN          a new incarnation if it is provably newer: a larger
@@ -23,10 +23,10 @@ void tt_tcp_tw_init(struct tt_tcp_ctx *ctx, struct tt_tw *tw, struct tt_tcb *t)
 	tw->rcv_nxt = t->rcv_nxt;
 	tw->ts_recent = t->ts_recent;
 	tw->ts_ok = (t->flags & TT_TCB_TS) != 0;
+	tw->ts_offset = t->ts_offset;
 	tw->wnd = a.wnd;
 	tw->peer_mac = t->peer_mac;
 	tw->port = t->port;
-	tw->reserved2 = 0;
 	/* The gauge keeps counting this connection in TIME-WAIT: only the TCB goes. */
 	ctx->state_count[TT_TCP_TIME_WAIT]++;
 	tt_tcp_destroy(ctx, t);
@@ -66,7 +66,7 @@ void tt_tcp_tw_hdr(const struct tt_tcp_ctx *ctx, const struct tt_tw *tw, struct 
 	a->opts.present = 0;
 	if (tw->ts_ok) {
 		a->opts.present = TT_OPT_TS;
-		a->opts.tsval = tt_tcp_tsval(ctx);
+		a->opts.tsval = tt_tcp_tsval(ctx, tw->ts_offset);
 		a->opts.tsecr = tw->ts_recent;
 	}
 }

@@ -116,6 +116,7 @@ struct harness {
 	struct h_app app;
 	struct h_peer peer;
 	struct h_buf scratch; /* owner of segments a test does not track */
+	uint32_t iss; /* our initial sequence number: from our SYN, SYN-ACK or cookie */
 	unsigned n_tx;
 	struct h_tx tx[TT_TCP_OUT_MAX];
 };
@@ -307,6 +308,8 @@ static inline void h_capture(struct harness *h, const struct tt_tcp_out *out)
 		assert_memory_equal(&x->a.dst_mac, &h_peer_mac, sizeof(h_peer_mac));
 		assert_int_equal(h->tcb.port, H_PORT);
 		x->len = out->tx[i].len;
+		if (x->a.flags & TT_TCP_SYN)
+			h->iss = x->a.seq;
 		assert_true(x->len <= sizeof(x->data));
 		if (x->len > 0)
 			tt_sndq_copy(&h->tcb.sndq, out->tx[i].seq - h->tcb.snd_una, x->len,
@@ -381,6 +384,7 @@ static inline void h_listen(struct harness *h, const struct tt_tcp_seg *seg, voi
 		x->a.seq = h->lr.seq;
 		x->a.ack = h->lr.ack;
 		x->a.flags = TT_TCP_SYN | TT_TCP_ACK;
+		h->iss = x->a.seq;
 		x->a.wnd = (uint16_t)(h->conf.rcv_window < 65535 ? h->conf.rcv_window : 65535);
 		x->a.opts = h->lr.opts;
 		h_peer_sees(h, x);
@@ -613,6 +617,12 @@ static inline int teardown(void **state)
 {
 	h_free(*state);
 	return 0;
+}
+
+/* The TSval we send now on h_flow: the clock plus the flow's offset (RFC 7323 5.4). */
+static inline uint32_t h_tsval(const struct harness *h)
+{
+	return (uint32_t)h->ctx.now_ms + tt_isn_ts_offset(&h->ctx.isn_secret, &h_flow);
 }
 
 static inline uint64_t ev(const struct harness *h, enum tt_counter c)

@@ -737,7 +737,7 @@ static void test_http_over_tcp(void **state)
 	assert_int_equal(h->tcb.state, TT_TCP_ESTABLISHED);
 	assert_int_equal(s->conns_established, 1);
 	assert_int_equal(h->n_tx, 1);
-	h_expect(h, 0, TT_TCP_ACK | TT_TCP_PSH, h->tcb.iss + 1, H_PEER_ISN + 1, req);
+	h_expect(h, 0, TT_TCP_ACK | TT_TCP_PSH, h->iss + 1, H_PEER_ISN + 1, req);
 	assert_memory_equal(h->tx[0].data, req_ka, req);
 
 	/* The response acknowledges the request; our FIN rides the ACK of the response. */
@@ -747,14 +747,14 @@ static void test_http_over_tcp(void **state)
 	assert_int_equal(s->body_bytes_verified, 64);
 	assert_int_equal(h->tcb.state, TT_TCP_FIN_WAIT_1);
 	assert_int_equal(h->n_tx, 1);
-	h_expect(h, 0, TT_TCP_ACK | TT_TCP_FIN, h->tcb.iss + 1 + req, H_PEER_ISN + 1 + resp, 0);
+	h_expect(h, 0, TT_TCP_ACK | TT_TCP_FIN, h->iss + 1 + req, H_PEER_ISN + 1 + resp, 0);
 
 	h_ack_all(h);
 	assert_int_equal(h->tcb.state, TT_TCP_FIN_WAIT_2);
 	peer_fin = h->peer.nxt;
 	h_send(h, TT_TCP_ACK | TT_TCP_FIN, NULL, 0);
 	assert_int_equal(h->v, TT_V_TIME_WAIT);
-	h_expect(h, 0, TT_TCP_ACK, h->tcb.iss + 2 + req, peer_fin + 1, 0);
+	h_expect(h, 0, TT_TCP_ACK, h->iss + 2 + req, peer_fin + 1, 0);
 	assert_int_equal(s->conns_completed, 1);
 	assert_int_equal(s->conns_open, 0);
 	for (unsigned k = 0; k < GEN_FAIL_COUNT; k++)

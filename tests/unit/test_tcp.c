@@ -35,7 +35,7 @@ static struct harness *connected(uint8_t app)
 
 static uint32_t iss1(const struct harness *h)
 {
-	return h->tcb.iss + 1;
+	return h->iss + 1;
 }
 
 /* Reassembles our payload by sequence number, as the peer would. */
@@ -93,7 +93,7 @@ static void check_synack(const struct harness *h, uint32_t seq, const struct neg
 		assert_int_equal(x->a.opts.wscale, 7);
 	if (n->synack_opts & TT_OPT_TS) {
 		/* A cookie's TSval carries the options in its low 6 bits. */
-		assert_true(x->a.opts.tsval <= H_T0_MS && H_T0_MS - x->a.opts.tsval < 64);
+		assert_true(x->a.opts.tsval - h_tsval(h) >= (uint32_t)-63 || x->a.opts.tsval == h_tsval(h));
 		assert_int_equal(x->a.opts.tsecr, H_PEER_TSVAL);
 	}
 }
@@ -147,12 +147,12 @@ static void test_listen_syn_recv(void **state)
 		assert_int_equal(h->tcb.state, TT_TCP_SYN_RECEIVED);
 		assert_int_equal(h->ctx.half_open, 1);
 		assert_int_equal(
-		    h->tcb.iss, tt_isn_make(&h->ctx.isn_secret, &h_flow, (uint64_t)H_T0_MS * 1000));
-		check_synack(h, h->tcb.iss, &cases[i].want);
+		    h->iss, tt_isn_make(&h->ctx.isn_secret, &h_flow, (uint64_t)H_T0_MS * 1000));
+		check_synack(h, h->iss, &cases[i].want);
 		if (cases[i].want.synack_opts & TT_OPT_TS)
-			assert_int_equal(h->tx[0].a.opts.tsval, H_T0_MS);
+			assert_int_equal(h->tx[0].a.opts.tsval, h_tsval(h));
 		check_nego(h, &cases[i].want);
-		assert_int_equal(h->tcb.snd_una, h->tcb.iss);
+		assert_int_equal(h->tcb.snd_una, h->iss);
 		assert_int_equal(h->tcb.snd_nxt, iss1(h));
 		assert_int_equal(h->tcb.snd_max, iss1(h));
 		assert_int_equal(h->tcb.rcv_nxt, H_PEER_ISN + 1);
@@ -211,7 +211,7 @@ static void test_listen_cookie(void **state)
 		assert_int_equal(h->lr.mss, cases[i].cookie_mss);
 		assert_true(h->tcb_live);
 		assert_int_equal(h->tcb.state, TT_TCP_ESTABLISHED);
-		assert_int_equal(h->tcb.iss, cookie);
+		assert_int_equal(h->iss, cookie);
 		assert_int_equal(h->tcb.rcv_nxt, H_PEER_ISN + 1 + strlen(get_ka));
 		check_nego(h, &cases[i].want);
 		assert_int_equal(h->tcb.snd_wnd, 1000u << cases[i].want.snd_wscale);
@@ -392,9 +392,9 @@ static void test_synrecv_syn_again(void **state)
 	assert_int_equal(h->v, TT_V_KEEP);
 	assert_int_equal(h->tcb.state, TT_TCP_SYN_RECEIVED);
 	assert_int_equal(h->n_tx, 1);
-	h_expect(h, 0, TT_TCP_SYN | TT_TCP_ACK, h->tcb.iss, H_PEER_ISN + 1, 0);
+	h_expect(h, 0, TT_TCP_SYN | TT_TCP_ACK, h->iss, H_PEER_ISN + 1, 0);
 	assert_int_equal(h->tx[0].a.opts.present, OPT_ALL);
-	assert_int_equal(h->tx[0].a.opts.tsval, H_T0_MS + 300);
+	assert_int_equal(h->tx[0].a.opts.tsval, h_tsval(h));
 }
 
 static void test_synrecv_other_syn(void **state)
@@ -403,7 +403,7 @@ static void test_synrecv_other_syn(void **state)
 	uint32_t iss;
 
 	h_send(h, TT_TCP_SYN, NULL, 0);
-	iss = h->tcb.iss;
+	iss = h->iss;
 	h->peer.nxt = H_PEER_ISN + 1000000; /* an old duplicate from another incarnation */
 	h_send(h, TT_TCP_SYN, NULL, 0);
 	assert_int_equal(h->v, TT_V_FREE);
@@ -518,7 +518,7 @@ static void test_synrecv_rst(void **state)
 		assert_int_equal(h->n_tx, cases[i].n_tx);
 		assert_int_equal(ev(h, TT_CTR_CHALLENGE_ACKS), cases[i].n_tx);
 		if (cases[i].n_tx)
-			h_expect(h, 0, TT_TCP_SYN | TT_TCP_ACK, h->tcb.iss, h->tcb.rcv_nxt, 0);
+			h_expect(h, 0, TT_TCP_SYN | TT_TCP_ACK, h->iss, h->tcb.rcv_nxt, 0);
 		assert_int_equal(ev(h, TT_CTR_CONN_RESET_RX), cases[i].want == TT_V_FREE);
 		assert_int_equal(h->tcb_live, cases[i].want == TT_V_KEEP);
 		h_free(h);
@@ -533,7 +533,7 @@ static void fire_synacks(struct harness *h, const uint32_t *at, const uint32_t *
 		assert_int_equal(h->ctx.now_ms, H_T0_MS + at[i]);
 		assert_int_equal(h->v, TT_V_KEEP);
 		assert_int_equal(h->n_tx, 1);
-		h_expect(h, 0, TT_TCP_SYN | TT_TCP_ACK, h->tcb.iss, H_PEER_ISN + 1, 0);
+		h_expect(h, 0, TT_TCP_SYN | TT_TCP_ACK, h->iss, H_PEER_ISN + 1, 0);
 		assert_int_equal(h->tx[0].a.opts.present, OPT_ALL);
 		assert_int_equal(h->tcb.rto_ms, rto[i]);
 		assert_int_equal(ev(h, TT_CTR_RETRANSMITS), i + 1);
@@ -595,7 +595,7 @@ static void test_est_data_acked(void **state)
 		h_expect(h, 0, TT_TCP_ACK, iss1(h), H_PEER_ISN + 1 + total, 0);
 		assert_int_equal(h->tx[0].a.wnd, WND_SCALED);
 		assert_int_equal(h->tx[0].a.opts.present, TT_OPT_TS);
-		assert_int_equal(h->tx[0].a.opts.tsval, h->ctx.now_ms);
+		assert_int_equal(h->tx[0].a.opts.tsval, h_tsval(h));
 		assert_int_equal(h->tx[0].a.opts.tsecr, h->peer.tsval - 1);
 		assert_int_equal(h->app.rx_len, total);
 		assert_memory_equal(h->app.rx + total - sizes[i], data, sizes[i]);
@@ -1122,11 +1122,13 @@ static void test_zero_window_probe_taken(void **state)
 }
 
 /* RFC 1122 4.2.2.17: a peer that answers the probes keeps the connection. */
+/* A peer that answers the probes of its closed window is not given up by the retry count... */
 static void test_zero_window_peer_alive(void **state)
 {
 	struct harness *h = zero_window();
 
 	(void)state;
+	h->conf.persist_timeout_ms = 3600000;
 	for (unsigned i = 0; i < 2u * h->conf.max_retries; i++) {
 		expect_probe(h);
 		h_send(h, TT_TCP_ACK, NULL, 0);
@@ -1138,12 +1140,60 @@ static void test_zero_window_peer_alive(void **state)
 	h_free(h);
 }
 
+/* ...but only for persist_timeout_ms from when its window closed on our data. */
+static void test_zero_window_persist_bound(void **state)
+{
+	struct harness *h = zero_window();
+	uint64_t closed_at = h->ctx.now_ms;
+	unsigned probes = 0;
+
+	(void)state;
+	h->conf.persist_timeout_ms = 20000;
+	while (h->tcb_live && probes < 100) {
+		h_fire(h);
+		if (!h->tcb_live)
+			break;
+		probes++;
+		h_send(h, TT_TCP_ACK, NULL, 0); /* still zero */
+		assert_true(h->tcb_live);
+	}
+	assert_false(h->tcb_live);
+	assert_int_equal(h->ctx.now_ms, closed_at + 20000);
+	assert_true(probes >= 4);
+	assert_int_equal(h->n_tx, 1);
+	assert_int_equal(h->tx[0].a.flags, TT_TCP_RST | TT_TCP_ACK);
+	assert_int_equal(ev(h, TT_CTR_CONN_PERSIST_TIMEOUT), 1);
+	assert_int_equal(ev(h, TT_CTR_CONN_TIMEOUT), 1);
+	h_free(h);
+}
+
+/* A window that opens stops the persist clock; closing again starts it anew. */
+static void test_zero_window_persist_restarts(void **state)
+{
+	struct harness *h = zero_window();
+
+	(void)state;
+	h->conf.persist_timeout_ms = 20000;
+	assert_int_not_equal(h->tcb.persist_since_ms, 0);
+	h->ctx.now_ms += 15000;
+	h->peer.wnd = 1; /* one byte: the window is open again */
+	h_send(h, TT_TCP_ACK, NULL, 0);
+	assert_int_equal(h->tcb.persist_since_ms, 0);
+	h->peer.ack = h->peer.rcv_max;
+	h->peer.wnd = 0;
+	h_send(h, TT_TCP_ACK, NULL, 0);
+	assert_int_equal(h->tcb.persist_since_ms, (uint32_t)h->ctx.now_ms);
+	assert_true(tt_tcp_deadline(&h->ctx, &h->tcb) <= h->ctx.now_ms + 20000);
+	h_free(h);
+}
+
 /* A peer that stops answering the probes is given up like any other. */
 static void test_zero_window_peer_gone(void **state)
 {
 	struct harness *h = zero_window();
 
 	(void)state;
+	h->conf.persist_timeout_ms = 3600000; /* the retry count ends it first */
 	for (unsigned i = 0; i < h->conf.max_retries; i++)
 		expect_probe(h);
 	h_fire(h);
@@ -1396,7 +1446,7 @@ static void check_tw_outcome(const struct harness *h, const struct tt_tw *tw,
 		assert_int_equal(h->tx[0].a.daddr, h_flow.saddr);
 		assert_int_equal(h->tx[0].a.opts.present, tw->ts_ok ? TT_OPT_TS : 0);
 		if (tw->ts_ok) {
-			assert_int_equal(h->tx[0].a.opts.tsval, h->ctx.now_ms);
+			assert_int_equal(h->tx[0].a.opts.tsval, h_tsval(h));
 			assert_int_equal(h->tx[0].a.opts.tsecr, tw->ts_recent);
 		}
 		break;
@@ -1407,7 +1457,7 @@ static void check_tw_outcome(const struct harness *h, const struct tt_tw *tw,
 		assert_int_equal(h->tcb.state, TT_TCP_SYN_RECEIVED);
 		assert_int_equal(h->tcb.rcv_nxt, s->seq + 1);
 		assert_int_equal(h->n_tx, 1);
-		h_expect(h, 0, TT_TCP_SYN | TT_TCP_ACK, h->tcb.iss, s->seq + 1, 0);
+		h_expect(h, 0, TT_TCP_SYN | TT_TCP_ACK, h->iss, s->seq + 1, 0);
 		break;
 	}
 }
@@ -1696,6 +1746,8 @@ int main(void)
 	    cmocka_unit_test(test_zero_window_opens),
 	    cmocka_unit_test(test_zero_window_probe_taken),
 	    cmocka_unit_test(test_zero_window_peer_alive),
+	    cmocka_unit_test(test_zero_window_persist_bound),
+	    cmocka_unit_test(test_zero_window_persist_restarts),
 	    cmocka_unit_test(test_zero_window_peer_gone),
 	    cmocka_unit_test(test_passive_close),
 	    T(test_passive_close_http),

@@ -32,7 +32,7 @@ static uint64_t all_drops(const struct harness *h)
 
 static uint32_t iss1(const struct harness *h)
 {
-	return h->tcb.iss + 1;
+	return h->iss + 1;
 }
 
 static void expect_closed_once(const struct harness *h, enum tt_close_reason why,
@@ -51,7 +51,7 @@ static void expect_syn_sent(const struct harness *h)
 	assert_true(h->tcb_live);
 	assert_int_equal(h->v, TT_V_KEEP);
 	assert_int_equal(h->tcb.state, TT_TCP_SYN_SENT);
-	assert_int_equal(h->tcb.snd_una, h->tcb.iss);
+	assert_int_equal(h->tcb.snd_una, h->iss);
 	assert_int_equal(h->tcb.snd_nxt, iss1(h));
 	assert_int_equal(h->ctx.state_count[TT_TCP_SYN_SENT], 1);
 	assert_int_equal(h->app.opens, 0);
@@ -96,9 +96,9 @@ static void test_connect_syn(void **state)
 		h_open(h, H_APP_REC);
 		expect_syn_sent(h);
 		assert_int_equal(
-		    h->tcb.iss, tt_isn_make(&h->ctx.isn_secret, &h_flow, (uint64_t)H_T0_MS * 1000));
+		    h->iss, tt_isn_make(&h->ctx.isn_secret, &h_flow, (uint64_t)H_T0_MS * 1000));
 		assert_int_equal(h->n_tx, 1);
-		h_expect(h, 0, TT_TCP_SYN, h->tcb.iss, 0, 0);
+		h_expect(h, 0, TT_TCP_SYN, h->iss, 0, 0);
 		assert_int_equal(x->a.saddr, h_flow.daddr);
 		assert_int_equal(x->a.daddr, h_flow.saddr);
 		assert_int_equal(x->a.sport, h_flow.dport);
@@ -108,7 +108,7 @@ static void test_connect_syn(void **state)
 		assert_int_equal(x->a.opts.mss, cases[i].mss);
 		assert_int_equal(x->a.opts.wscale, cases[i].wscale);
 		if (cases[i].ts) {
-			assert_int_equal(x->a.opts.tsval, H_T0_MS);
+			assert_int_equal(x->a.opts.tsval, h_tsval(h));
 			assert_int_equal(x->a.opts.tsecr, 0);
 		}
 		assert_int_equal(h->tcb.snd_max, iss1(h));
@@ -223,7 +223,7 @@ static void test_synack_negotiation(void **state)
 		assert_int_equal(x->a.opts.present, cases[i].want.ack_opts);
 		assert_int_equal(x->a.wnd, cases[i].want.ack_wnd);
 		if (cases[i].want.ack_opts & TT_OPT_TS) {
-			assert_int_equal(x->a.opts.tsval, H_T0_MS + 7);
+			assert_int_equal(x->a.opts.tsval, h_tsval(h));
 			assert_int_equal(x->a.opts.tsecr, H_PEER_TSVAL);
 		}
 		assert_int_equal(h->tcb.rto_deadline_ms, 0);
@@ -393,7 +393,7 @@ static void test_syn_sent_unexpected(void **state)
 		/* Our SYN's retransmission still goes, and the handshake then completes. */
 		h_fire(h);
 		assert_int_equal(h->n_tx, 1);
-		h_expect(h, 0, TT_TCP_SYN, h->tcb.iss, 0, 0);
+		h_expect(h, 0, TT_TCP_SYN, h->iss, 0, 0);
 		send_synack(h);
 		assert_int_equal(h->tcb.state, TT_TCP_ESTABLISHED);
 		h_free(h);
@@ -410,9 +410,9 @@ static void fire_syns(struct harness *h, const uint32_t *at, const uint32_t *rto
 		assert_int_equal(h->ctx.now_ms, H_T0_MS + at[i]);
 		expect_syn_sent(h);
 		assert_int_equal(h->n_tx, 1);
-		h_expect(h, 0, TT_TCP_SYN, h->tcb.iss, 0, 0);
+		h_expect(h, 0, TT_TCP_SYN, h->iss, 0, 0);
 		assert_int_equal(h->tx[0].a.opts.present, TT_OPT_MSS | TT_OPT_WSCALE | TT_OPT_TS);
-		assert_int_equal(h->tx[0].a.opts.tsval, h->ctx.now_ms);
+		assert_int_equal(h->tx[0].a.opts.tsval, h_tsval(h));
 		assert_int_equal(h->tcb.rto_ms, rto[i]);
 		assert_int_equal(h->tcb.retries, i + 1);
 		assert_int_equal(ev(h, TT_CTR_RETRANSMITS), i + 1);
