@@ -11,7 +11,7 @@
  * length against the MTU and the buffer's room are all checked.
  *
  * Peers are simple, honest TCPs: they ACK every in-order byte they get,
- * keep what they received, and answer our FIN.  sh_run() moves frames both
+ * keep what they received, and answer our FIN (with their own if asked).  sh_run() moves frames both
  * ways and the clock forward (firing the stack's timers) until nothing is
  * left to do or a bound is reached, so a test reads "connect, request,
  * run, check what the peer got".
@@ -73,6 +73,7 @@ struct sh_peer {
 	bool ts; /* it offers (and then sends) timestamps */
 	uint32_t tsval, ts_recent;
 	bool synced, fin_rcvd, rst_rcvd, acks; /* acks: it ACKs what it receives */
+	bool fin_back, fin_sent;		/* fin_back: it answers our FIN with its own */
 	bool owes_ack;
 	unsigned segs_rcvd, data_segs_rcvd;
 	uint32_t max_payload; /* largest payload of one segment from us */
@@ -376,8 +377,12 @@ static inline unsigned sh_deliver(struct sh *h)
 	for (unsigned i = 0; i < h->n_peers; i++) {
 		struct sh_peer *p = &h->peers[i];
 
-		if (p->owes_ack && p->acks && !p->rst_rcvd)
+		if (p->fin_rcvd && p->fin_back && !p->fin_sent && !p->rst_rcvd) {
+			sh_peer_send(p, TT_TCP_ACK | TT_TCP_FIN, NULL, 0);
+			p->fin_sent = true;
+		} else if (p->owes_ack && p->acks && !p->rst_rcvd) {
 			sh_peer_send(p, TT_TCP_ACK, NULL, 0);
+		}
 		p->owes_ack = false;
 	}
 	return n;

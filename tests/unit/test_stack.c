@@ -137,12 +137,114 @@ static void test_frame_beyond_room_refused(void **state)
 	sh_free(h);
 }
 
+static const char get_close[] = "GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+
+/* A connection we close first: it ends in TIME-WAIT here. */
+static void server_closed(struct sh *h)
+{
+	struct sh_peer *p = sh_peer_new(h, 80);
+
+	p->fin_back = true;
+	sh_connect(p);
+	sh_peer_send(p, TT_TCP_ACK | TT_TCP_PSH, get_close, sizeof(get_close) - 1);
+	sh_run(h, 0, 1, 100);
+	assert_true(p->fin_rcvd && p->fin_sent);
+}
+
+static uint64_t in_state(const struct sh *h, enum tt_tcp_state s)
+{
+	return tt_stack_state_counts(h->st)[s];
+}
+
+/* A table full of TIME-WAIT entries recycles the oldest for a new connection. */
+static void test_time_wait_recycled_when_full(void **state)
+{
+	struct sh *h = sh_new();
+	struct sh_peer *p;
+
+	(void)state;
+	h->conf.tcp.max_conns_per_core = 16;
+	sh_start(h);
+	for (unsigned i = 0; i < 16; i++)
+		server_closed(h);
+	assert_int_equal(in_state(h, TT_TCP_TIME_WAIT), 16);
+	assert_int_equal(tt_stack_conn_count(h->st), 16);
+	p = sh_peer_new(h, 80);
+	sh_connect(p);
+	assert_false(p->rst_rcvd);
+	assert_int_equal(in_state(h, TT_TCP_ESTABLISHED), 1);
+	assert_int_equal(in_state(h, TT_TCP_TIME_WAIT), 15);
+	assert_int_equal(sh_ev(h, TT_CTR_TIME_WAIT_RECYCLED), 1);
+	assert_int_equal(h->ctr.drop[TT_DROP_TCP_TABLE_FULL], 0);
+	/* The oldest went: the first peer's 4-tuple is free, the second's still quarantined. */
+	sh_peer_send(&h->peers[1], TT_TCP_ACK, NULL, 0);
+	assert_int_equal(h->n_frames, 0); /* a pure ACK in TIME-WAIT is dropped */
+	sh_peer_send(&h->peers[0], TT_TCP_ACK, NULL, 0);
+	assert_int_equal(h->n_frames, 1); /* no connection: RST */
+	sh_deliver(h);
+	assert_true(h->peers[0].rst_rcvd);
+	/* The rest expire on time, oldest first. */
+	sh_advance(h, h->now + h->conf.tcp.time_wait_ms);
+	assert_int_equal(in_state(h, TT_TCP_TIME_WAIT), 0);
+	assert_int_equal(tt_stack_conn_count(h->st), 1);
+	sh_free(h);
+}
+
+/* Under "auto", TCBs running short switch SYNs to cookies before the table fills. */
+static void test_auto_cookies_under_table_pressure(void **state)
+{
+	struct sh *h = sh_new();
+	struct sh_peer *p;
+
+	(void)state;
+	h->conf.tcp.max_conns_per_core = 16;
+	h->conf.tcp.syncookies = TT_SYNCOOKIES_AUTO;
+	h->conf.tcp.syncookie_threshold = 16; /* the half-open count never gets there */
+	sh_start(h);
+	for (unsigned i = 0; i < 14; i++)
+		sh_connect(sh_peer_new(h, 80));
+	assert_int_equal(in_state(h, TT_TCP_ESTABLISHED), 14);
+	assert_int_equal(sh_ev(h, TT_CTR_SYNCOOKIES_SENT), 0);
+	p = sh_peer_new(h, 80);
+	sh_connect(p);
+	assert_int_equal(sh_ev(h, TT_CTR_SYNCOOKIES_SENT), 1);
+	assert_int_equal(sh_ev(h, TT_CTR_SYNCOOKIES_VALIDATED), 1);
+	assert_int_equal(in_state(h, TT_TCP_ESTABLISHED), 15);
+	assert_int_equal(in_state(h, TT_TCP_SYN_RECEIVED), 0);
+	sh_free(h);
+}
+
+/* With nothing to recycle, a SYN is refused with a counted RST, not silently dropped. */
+static void test_full_table_refuses_with_rst(void **state)
+{
+	struct sh *h = sh_new();
+	struct sh_peer *p;
+
+	(void)state;
+	h->conf.tcp.max_conns_per_core = 16;
+	sh_start(h);
+	for (unsigned i = 0; i < 16; i++)
+		sh_connect(sh_peer_new(h, 80));
+	p = sh_peer_new(h, 80);
+	sh_peer_send(p, TT_TCP_SYN, NULL, 0);
+	sh_deliver(h);
+	assert_true(p->rst_rcvd);
+	assert_false(p->synced);
+	assert_int_equal(h->ctr.drop[TT_DROP_TCP_TABLE_FULL], 1);
+	assert_int_equal(sh_ev(h, TT_CTR_RST_SENT), 1);
+	assert_int_equal(in_state(h, TT_TCP_ESTABLISHED), 16);
+	sh_free(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_peer_mss_http),
 	    cmocka_unit_test(test_peer_mss_echo),
 	    cmocka_unit_test(test_frame_beyond_room_refused),
+	    cmocka_unit_test(test_time_wait_recycled_when_full),
+	    cmocka_unit_test(test_auto_cookies_under_table_pressure),
+	    cmocka_unit_test(test_full_table_refuses_with_rst),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

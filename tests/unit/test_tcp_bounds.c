@@ -1,0 +1,360 @@
+/*
+ * What a hostile peer can make the state machine do, bounded: every state
+ * ends within its configured time whatever the peer sends, only acceptable
+ * segments count as life, replies to invalid segments are rate limited per
+ * connection, RTT samples from a peer-chosen TSecr cannot overflow, and our
+ * TSvals do not reveal our clock.  Packet-in/packet-out with tcp_harness.h.
+ */
+#include <stdio.h>
+
+#include "tcp_harness.h"
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+static const char get_ka[] = "GET / HTTP/1.1\r\nHost: t\r\n\r\n";
+static const char get_close[] = "GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+
+static struct harness *connected(uint8_t app)
+{
+	struct harness *h = h_new();
+
+	h_connect(h, app);
+	return h;
+}
+
+/* Let every timer fire as it comes due, the peer silent, until the TCB is gone. */
+static void fire_until_gone(struct harness *h, unsigned max_fires)
+{
+	for (unsigned i = 0; i < max_fires && h->tcb_live; i++)
+		h_fire(h);
+	assert_false(h->tcb_live);
+}
+
+/* ---- FIN-WAIT-1, CLOSING, LAST-ACK: our FIN unacknowledged ---- */
+
+enum closing_how { VIA_FIN_WAIT_1, VIA_CLOSING, VIA_LAST_ACK };
+
+static void enter(struct harness *h, enum closing_how how)
+{
+	switch (how) {
+	case VIA_FIN_WAIT_1: /* we close after the response; the peer never ACKs */
+		h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, get_close);
+		assert_int_equal(h->tcb.state, TT_TCP_FIN_WAIT_1);
+		break;
+	case VIA_CLOSING: /* both FINs cross; ours is never ACKed */
+		h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, get_close);
+		h->peer.ack = h->tcb.snd_max - 1;
+		h_send(h, TT_TCP_ACK | TT_TCP_FIN, NULL, 0);
+		assert_int_equal(h->tcb.state, TT_TCP_CLOSING);
+		break;
+	case VIA_LAST_ACK: /* the peer closes, we answer with FIN, it never ACKs it */
+		h_send(h, TT_TCP_ACK | TT_TCP_FIN, NULL, 0);
+		assert_int_equal(h->tcb.state, TT_TCP_LAST_ACK);
+		break;
+	}
+}
+
+/*
+ * With retries to spare (rto_max and max_retries would allow minutes),
+ * closing_timeout_ms ends the state: RST, counted as a timeout.
+ */
+static void test_closing_states_bounded(void **state)
+{
+	static const enum closing_how hows[] = {VIA_FIN_WAIT_1, VIA_CLOSING, VIA_LAST_ACK};
+
+	(void)state;
+	for (unsigned i = 0; i < ARRAY_LEN(hows); i++) {
+		struct harness *h = h_new();
+		uint64_t since;
+
+		h->conf.closing_timeout_ms = 5000;
+		h->conf.max_retries = 30;
+		h_connect(h, TT_APP_HTTP);
+		enter(h, hows[i]);
+		since = h->ctx.now_ms;
+		fire_until_gone(h, 100);
+		assert_int_equal(h->ctx.now_ms, since + 5000);
+		assert_int_equal(h->v, TT_V_FREE);
+		assert_int_equal(h->tx[h->n_tx - 1].a.flags, TT_TCP_RST | TT_TCP_ACK);
+		assert_int_equal(ev(h, TT_CTR_CONN_TIMEOUT), 1);
+		assert_int_equal(ev(h, TT_CTR_CONN_RETRIES_EXHAUSTED), 0);
+		h_free(h);
+	}
+}
+
+/*
+ * A peer that closes but keeps its window shut on our response holds
+ * CLOSE-WAIT (our FIN cannot go) no longer than close_wait_timeout_ms,
+ * however long persist_timeout_ms and however diligently it answers probes.
+ */
+static void test_close_wait_zero_window_bounded(void **state)
+{
+	struct harness *h = h_new();
+	uint64_t since;
+
+	(void)state;
+	h->conf.close_wait_timeout_ms = 7000;
+	h->conf.persist_timeout_ms = 3600000;
+	h->peer.wnd = 0;
+	h_connect(h, TT_APP_HTTP);
+	h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, get_ka);
+	h_send(h, TT_TCP_ACK | TT_TCP_FIN, NULL, 0);
+	assert_int_equal(h->tcb.state, TT_TCP_CLOSE_WAIT);
+	since = h->ctx.now_ms;
+	while (h->tcb_live) {
+		h_fire(h);
+		if (h->tcb_live)
+			h_send(h, TT_TCP_ACK, NULL, 0); /* answers the probe, window still 0 */
+	}
+	assert_int_equal(h->ctx.now_ms, since + 7000);
+	assert_int_equal(ev(h, TT_CTR_CONN_TIMEOUT), 1);
+	h_free(h);
+}
+
+/* ---- idle: only acceptable segments are a sign of life ---- */
+
+static void test_idle_not_refreshed_by_invalid(void **state)
+{
+	struct harness *h = connected(TT_APP_DISCARD);
+	uint64_t last_valid = h->ctx.now_ms;
+	uint32_t nxt = h->peer.nxt;
+
+	(void)state;
+	for (unsigned i = 0; i < 20; i++) {
+		h->ctx.now_ms += 10000;
+		h->peer.nxt = nxt + 0x40000000u; /* far outside the window */
+		h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, "x");
+		h->peer.nxt = nxt - 5000; /* old data, long acknowledged */
+		h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, "y");
+	}
+	h->peer.nxt = nxt;
+	assert_int_equal(tt_tcp_deadline(&h->ctx, &h->tcb), last_valid + h->conf.idle_timeout_ms);
+	assert_true(drops(h, TT_DROP_TCP_OUT_OF_WINDOW) >= 40);
+	/* An acceptable segment does count. */
+	h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, "z");
+	assert_int_equal(tt_tcp_deadline(&h->ctx, &h->tcb),
+			 h->ctx.now_ms + h->conf.idle_timeout_ms);
+	h_free(h);
+}
+
+/* ---- the HTTP head has its own bound (Slowloris) ---- */
+
+static void test_http_head_trickle_times_out(void **state)
+{
+	struct harness *h = connected(TT_APP_HTTP);
+	uint64_t first_byte;
+
+	(void)state;
+	h->http.header_timeout_ms = 10000;
+	h->ctx.now_ms += 500;
+	first_byte = h->ctx.now_ms;
+	h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, "G");
+	assert_int_equal(tt_tcp_deadline(&h->ctx, &h->tcb), first_byte + 10000);
+	for (const char *p = "ET / HTTP/1.1\r\nX: y\r\n"; *p != '\0' && h->tcb_live; p++) {
+		h->ctx.now_ms += 1000;
+		if (h->ctx.now_ms >= first_byte + 10000)
+			break;
+		h_send(h, TT_TCP_ACK | TT_TCP_PSH, p, 1);
+		/* Each byte refreshes the idle timer but not the head's bound. */
+		assert_int_equal(tt_tcp_deadline(&h->ctx, &h->tcb), first_byte + 10000);
+	}
+	h_fire(h);
+	assert_false(h->tcb_live);
+	assert_int_equal(h->ctx.now_ms, first_byte + 10000);
+	assert_int_equal(h->tx[h->n_tx - 1].a.flags, TT_TCP_RST | TT_TCP_ACK);
+	assert_int_equal(ev(h, TT_CTR_CONN_APP_TIMEOUT), 1);
+	assert_int_equal(ev(h, TT_CTR_HTTP_REQUESTS), 0);
+	h_free(h);
+}
+
+/* A head that completes in time stops its clock; the next request starts a new one. */
+static void test_http_head_clock_per_request(void **state)
+{
+	struct harness *h = connected(TT_APP_HTTP);
+
+	(void)state;
+	h->http.header_timeout_ms = 10000;
+	h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, "GET / HTTP/1.1\r\n");
+	h->ctx.now_ms += 9000;
+	h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, "\r\n");
+	assert_int_equal(ev(h, TT_CTR_HTTP_REQUESTS), 1);
+	h_ack_all(h);
+	assert_int_equal(tt_tcp_deadline(&h->ctx, &h->tcb),
+			 h->ctx.now_ms + h->conf.idle_timeout_ms);
+	h->ctx.now_ms += 30000;
+	h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, "GET");
+	assert_int_equal(tt_tcp_deadline(&h->ctx, &h->tcb), h->ctx.now_ms + 10000);
+	h_free(h);
+}
+
+/* ---- replies to invalid segments: one per interval, per connection (RFC 5961 7) ---- */
+
+struct invalid_case {
+	const char *name;
+	int32_t seq_off; /* from RCV.NXT */
+	uint8_t flags;
+	uint32_t len;
+	enum tt_counter counted; /* TT_CTR_COUNT: only the ACK */
+};
+
+static const struct invalid_case invalid_cases[] = {
+    {"RST in window, not exact", 100, TT_TCP_RST, 0, TT_CTR_CHALLENGE_ACKS},
+    {"SYN in window", 0, TT_TCP_SYN, 0, TT_CTR_CHALLENGE_ACKS},
+    {"data beyond the window", 0x10000000, TT_TCP_ACK, 10, TT_CTR_COUNT},
+    {"old data", -100000, TT_TCP_ACK, 10, TT_CTR_COUNT},
+};
+
+static void test_invalid_replies_limited(void **state)
+{
+	(void)state;
+	for (unsigned i = 0; i < ARRAY_LEN(invalid_cases); i++) {
+		const struct invalid_case *c = &invalid_cases[i];
+		struct harness *h = connected(TT_APP_DISCARD);
+		uint32_t nxt = h->peer.nxt;
+		static const uint8_t data[10];
+		unsigned replies = 0;
+
+		print_message("case: %s\n", c->name);
+		for (unsigned k = 0; k < 1000; k++) {
+			struct tt_tcp_seg s = h_seg(h, c->flags, data, c->len);
+
+			s.seq = nxt + (uint32_t)c->seq_off;
+			if (k % 100 == 0)
+				h->ctx.now_ms += 1; /* 10 ms in all: one interval */
+			h_rx(h, &s, &h->scratch);
+			replies += h->n_tx;
+			assert_true(h->tcb_live);
+		}
+		assert_int_equal(replies, 1);
+		if (c->counted != TT_CTR_COUNT)
+			assert_int_equal(ev(h, c->counted), 1);
+		assert_int_equal(ev(h, TT_CTR_INVALID_REPLIES_LIMITED), 999);
+		/* The next interval gets one reply again. */
+		h->ctx.now_ms += h->conf.invalid_reply_interval_ms;
+		{
+			struct tt_tcp_seg s = h_seg(h, c->flags, data, c->len);
+
+			s.seq = nxt + (uint32_t)c->seq_off;
+			h_rx(h, &s, &h->scratch);
+			assert_int_equal(h->n_tx, 1);
+		}
+		h_free(h);
+	}
+}
+
+/* Interval 0 turns the limit off. */
+static void test_invalid_replies_unlimited(void **state)
+{
+	struct harness *h = h_new();
+
+	(void)state;
+	h->conf.invalid_reply_interval_ms = 0;
+	h_connect(h, TT_APP_DISCARD);
+	for (unsigned k = 0; k < 10; k++) {
+		struct tt_tcp_seg s = h_seg(h, TT_TCP_RST, NULL, 0);
+
+		s.seq += 100;
+		h_rx(h, &s, &h->scratch);
+		assert_int_equal(h->n_tx, 1);
+	}
+	assert_int_equal(ev(h, TT_CTR_CHALLENGE_ACKS), 10);
+	h_free(h);
+}
+
+/* SYN-RECEIVED: a bad ACK costs at most one RST per interval, a repeated SYN one SYN-ACK. */
+static void test_syn_received_replies_limited(void **state)
+{
+	struct harness *h = *state;
+	unsigned rsts = 0, synacks = 0;
+
+	h_send(h, TT_TCP_SYN, NULL, 0);
+	for (unsigned k = 0; k < 100; k++) {
+		h->peer.ack = 12345 + k; /* not our ISS + 1 */
+		h_send(h, TT_TCP_ACK, NULL, 0);
+		rsts += h->n_tx;
+	}
+	assert_int_equal(rsts, 1);
+	assert_int_equal(drops(h, TT_DROP_TCP_BAD_ACK), 100);
+	h->ctx.now_ms += h->conf.invalid_reply_interval_ms;
+	h->peer.nxt = H_PEER_ISN;
+	for (unsigned k = 0; k < 100; k++) {
+		h_send(h, TT_TCP_SYN, NULL, 0);
+		synacks += h->n_tx;
+		h->peer.nxt = H_PEER_ISN;
+	}
+	assert_int_equal(synacks, 1);
+	assert_true(h->tcb_live);
+	assert_int_equal(h->tcb.state, TT_TCP_SYN_RECEIVED);
+}
+
+/* ---- timestamps ---- */
+
+/* Our TSval is the clock plus a per-flow secret offset: it reveals neither. */
+static void test_tsval_offset(void **state)
+{
+	struct harness *h = connected(TT_APP_DISCARD);
+	struct tt_flow4 other = h_flow;
+	uint32_t off = h->tcb.ts_offset;
+
+	(void)state;
+	other.sport++;
+	assert_int_equal(off, tt_isn_ts_offset(&h->ctx.isn_secret, &h_flow));
+	assert_int_not_equal(off, 0);
+	assert_int_not_equal(off, tt_isn_ts_offset(&h->ctx.isn_secret, &other));
+	h->ctx.now_ms += 1234;
+	h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, "x");
+	assert_int_equal(h->tx[0].a.opts.tsval, (uint32_t)h->ctx.now_ms + off);
+	assert_int_not_equal(h->tx[0].a.opts.tsval, (uint32_t)h->ctx.now_ms);
+	h_free(h);
+}
+
+/*
+ * A TSecr chosen by the peer (ahead of our clock, half the number space
+ * behind it, or far behind) is not a round trip: RTO and SRTT stay.
+ */
+static void test_rtt_sample_from_forged_tsecr(void **state)
+{
+	static const uint32_t behind[] = {0x80000000u, 0x7fffffffu, 0xffffffffu, 1000000u,
+					  0x80000001u};
+
+	(void)state;
+	for (unsigned i = 0; i < ARRAY_LEN(behind); i++) {
+		struct harness *h = connected(TT_APP_HTTP);
+		uint32_t srtt, rttvar, rto;
+
+		h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, get_ka);
+		h->ctx.now_ms += 20;
+		h_ack_all(h); /* a real sample: 20 ms */
+		srtt = h->tcb.srtt_ms8;
+		rttvar = h->tcb.rttvar_ms4;
+		rto = h->tcb.rto_ms;
+		assert_int_not_equal(srtt, 0);
+		h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, get_ka);
+		h->peer.tsecr = h_tsval(h) - behind[i];
+		h->peer.ack = h->peer.rcv_max;
+		h_send(h, TT_TCP_ACK, NULL, 0);
+		assert_int_equal(h->tcb.snd_una, h->tcb.snd_max); /* the ACK itself is taken */
+		assert_int_equal(h->tcb.srtt_ms8, srtt);
+		assert_int_equal(h->tcb.rttvar_ms4, rttvar);
+		assert_int_equal(h->tcb.rto_ms, rto);
+		h_free(h);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_closing_states_bounded),
+	    cmocka_unit_test(test_close_wait_zero_window_bounded),
+	    cmocka_unit_test(test_idle_not_refreshed_by_invalid),
+	    cmocka_unit_test(test_http_head_trickle_times_out),
+	    cmocka_unit_test(test_http_head_clock_per_request),
+	    cmocka_unit_test(test_invalid_replies_limited),
+	    cmocka_unit_test(test_invalid_replies_unlimited),
+	    cmocka_unit_test_setup_teardown(test_syn_received_replies_limited, setup, teardown),
+	    cmocka_unit_test(test_tsval_offset),
+	    cmocka_unit_test(test_rtt_sample_from_forged_tsecr),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
