@@ -55,6 +55,11 @@ uint32_t tt_stack_conn_count(const struct tt_stack *st)
 	return tt_conn_tbl_count(st->tbl);
 }
 
+uint32_t tt_stack_held_bufs(const struct tt_stack *st)
+{
+	return st->tcp.held;
+}
+
 void tt_stack_set_time(struct tt_stack *st, uint64_t now_ms)
 {
 	st->tcp.now_ms = now_ms;
@@ -81,6 +86,7 @@ struct tt_stack *tt_stack_create(const struct tt_stack_params *p)
 	st->tcp.isn_secret = p->isn_secret;
 	st->tcp.release = p->io.release;
 	st->tcp.retain = p->io.retain;
+	st->tcp.held_limit = p->max_held_bufs;
 	tt_syncookie_keys_init(&st->tcp.cookie_keys, &p->cookie_secret, p->now_ms);
 	memcpy(st->tcp.apps, p->apps, sizeof(st->tcp.apps));
 	/* Every connection can sit in TIME-WAIT at once: both pools cover the table. */

@@ -84,6 +84,9 @@ struct tt_stack_params {
 	struct tt_isn_secret isn_secret;
 	uint64_t table_seed;
 	uint64_t now_ms;
+	/* Received buffers the connections may keep referenced at once (echo's send queues,
+	 * reassembly): the buffer pool less what RX and TX need, so RX never starves. */
+	uint32_t max_held_bufs;
 	struct tt_stack_io io;
 };
 
@@ -125,6 +128,9 @@ const uint64_t *tt_stack_state_counts(const struct tt_stack *st);
 
 /* Connections (TCBs and TIME-WAIT entries) in the table. */
 uint32_t tt_stack_conn_count(const struct tt_stack *st);
+
+/* Received buffers the connections reference now (gauge). */
+uint32_t tt_stack_held_bufs(const struct tt_stack *st);
 
 /* Memory per object, for the operator: TCB, TIME-WAIT entry, table share per connection. */
 size_t tt_stack_tcb_size(void);

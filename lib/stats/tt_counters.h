@@ -49,6 +49,7 @@
 	X(TCP_PAWS, "tcp_paws")                                                                    \
 	X(TCP_RCV_QUEUE_FULL, "tcp_receive_queue_full")                                            \
 	X(TCP_OUT_OF_ORDER, "tcp_out_of_order_not_kept")                                           \
+	X(TCP_OOO_TINY, "tcp_out_of_order_tiny")                                                    \
 	X(TCP_TABLE_FULL, "tcp_table_full")                                                        \
 	X(TCP_STATE, "tcp_unexpected_in_state")                                                    \
 	X(SYNCOOKIE_BAD, "syncookie_bad")                                                          \
@@ -88,6 +89,7 @@
 	X(FAST_RETRANSMITS, "fast_retransmits")                                                    \
 	X(DUP_ACKS_SENT, "dup_acks_sent")                                                          \
 	X(OOO_QUEUED, "out_of_order_queued")                                                       \
+	X(RX_HOLD_REFUSED, "rx_hold_refused")                                                      \
 	X(TIMER_EXPIRIES, "timer_expiries")                                                        \
 	X(HTTP_REQUESTS, "http_requests")                                                          \
 	X(HTTP_BAD_REQUESTS, "http_bad_requests")                                                  \

@@ -22,6 +22,7 @@ struct tt_stats {
 	int64_t conns[TT_TCP_NSTATES]; /* connections by state, like ss -s */
 	uint64_t conns_total;
 	uint64_t mbufs_in_use;
+	uint64_t rx_bufs_held; /* of which received buffers connections keep (echo, reassembly) */
 	uint64_t busy_cycles, idle_cycles;
 };
 

@@ -24,11 +24,13 @@ bool tt_sndq_push(struct tt_sndq *q, const void *data, uint32_t len, void *owner
 	return true;
 }
 
-static void pop_head(struct tt_sndq *q, tt_sndq_release_fn release)
+/* Returns 1 if the extent held an owner (now released), else 0. */
+static unsigned pop_head(struct tt_sndq *q, tt_sndq_release_fn release)
 {
 	struct tt_sndq_ext *e = &q->ext[q->head];
+	unsigned owned = e->owner != NULL;
 
-	if (e->owner != NULL) {
+	if (owned) {
 		q->held_bytes -= e->len - q->head_off;
 		release(e->owner);
 	}
@@ -36,10 +38,13 @@ static void pop_head(struct tt_sndq *q, tt_sndq_release_fn release)
 	q->head_off = 0;
 	q->head = (uint8_t)slot(q, 1);
 	q->count--;
+	return owned;
 }
 
-void tt_sndq_ack(struct tt_sndq *q, uint32_t n, tt_sndq_release_fn release)
+unsigned tt_sndq_ack(struct tt_sndq *q, uint32_t n, tt_sndq_release_fn release)
 {
+	unsigned released = 0;
+
 	while (n > 0 && q->count > 0) {
 		struct tt_sndq_ext *e = &q->ext[q->head];
 		uint32_t left = e->len - q->head_off;
@@ -49,11 +54,12 @@ void tt_sndq_ack(struct tt_sndq *q, uint32_t n, tt_sndq_release_fn release)
 			q->bytes -= n;
 			if (e->owner != NULL)
 				q->held_bytes -= n;
-			return;
+			break;
 		}
 		n -= left;
-		pop_head(q, release);
+		released += pop_head(q, release);
 	}
+	return released;
 }
 
 void tt_sndq_copy(const struct tt_sndq *q, uint32_t off, uint32_t len, uint8_t *dst)
@@ -76,8 +82,11 @@ void tt_sndq_copy(const struct tt_sndq *q, uint32_t off, uint32_t len, uint8_t *
 	}
 }
 
-void tt_sndq_flush(struct tt_sndq *q, tt_sndq_release_fn release)
+unsigned tt_sndq_flush(struct tt_sndq *q, tt_sndq_release_fn release)
 {
+	unsigned released = 0;
+
 	while (q->count > 0)
-		pop_head(q, release);
+		released += pop_head(q, release);
+	return released;
 }

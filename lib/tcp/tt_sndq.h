@@ -54,13 +54,14 @@ static inline unsigned tt_sndq_space(const struct tt_sndq *q)
 /* Append an extent; false when the queue is full (nothing changed). */
 bool tt_sndq_push(struct tt_sndq *q, const void *data, uint32_t len, void *owner);
 
-/* Drop n acknowledged bytes from the head, releasing finished extents. */
-void tt_sndq_ack(struct tt_sndq *q, uint32_t n, tt_sndq_release_fn release);
+/* Drop n acknowledged bytes from the head, releasing finished extents; returns the owners
+ * released. */
+unsigned tt_sndq_ack(struct tt_sndq *q, uint32_t n, tt_sndq_release_fn release);
 
 /* Copy len bytes starting off bytes after the head into dst. */
 void tt_sndq_copy(const struct tt_sndq *q, uint32_t off, uint32_t len, uint8_t *dst);
 
-/* Release everything (connection torn down). */
-void tt_sndq_flush(struct tt_sndq *q, tt_sndq_release_fn release);
+/* Release everything (connection torn down); returns the owners released. */
+unsigned tt_sndq_flush(struct tt_sndq *q, tt_sndq_release_fn release);
 
 #endif

@@ -31,6 +31,14 @@
  * unacknowledged), FIN-WAIT-2, CLOSE-WAIT, a closed peer window with data
  * waiting (persist), and the application's own bound (the HTTP head).
  *
+ * Received buffers: echo's send queue and the reassembly queue keep
+ * references to received segments.  Per connection they are bounded by
+ * the window, the queue's extents and TT_OOO_SEGS; per worker by
+ * ctx->held_limit, beyond which they are refused (not acknowledged, the
+ * peer sends again), so a crowd of peers that never drain cannot take the
+ * buffers RX needs.  An out-of-order segment under TT_TCP_OOO_MIN_BYTES is
+ * not kept: a whole buffer for a few bytes is what such a crowd would send.
+ *
  * Replies to invalid segments (challenge ACKs, ACKs of out-of-window
  * segments, RSTs for a bad ACK in SYN-RECEIVED) are limited per
  * connection to one per tcp.invalid_reply_interval_ms (RFC 5961 7); the
@@ -235,6 +243,9 @@ struct tt_tcp_ctx {
 	struct tt_isn_secret isn_secret;
 	tt_sndq_release_fn release; /* frees an owner handle (a received mbuf) */
 	void (*retain)(void *owner);
+	/* Received buffers the queues of this worker reference (echo's send queues, out-of-order
+	 * segments), and how many they may: the rest of the pool stays for RX and TX. */
+	uint32_t held, held_limit;
 	struct tt_pool *ooo_pool; /* struct tt_ooo blocks; NULL: no reassembly */
 };
 

@@ -176,7 +176,7 @@ static void new_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_tc
 	uint32_t acked = seg->ack - t->snd_una;
 
 	measure_rtt(ctx, t, seg);
-	tt_sndq_ack(&t->sndq, min_u32(acked, t->sndq.bytes), ctx->release);
+	ctx->held -= tt_sndq_ack(&t->sndq, min_u32(acked, t->sndq.bytes), ctx->release);
 	t->snd_una = seg->ack;
 	if (seq_lt(t->snd_nxt, t->snd_una))
 		t->snd_nxt = t->snd_una;
@@ -293,6 +293,12 @@ static bool take(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const uint8_t *data, 
 	return took == len;
 }
 
+static void release_ooo_block(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
+{
+	tt_pool_put(ctx->ooo_pool, t->ooo);
+	t->ooo = TT_POOL_NONE;
+}
+
 /* A segment beyond a hole: keep it if there is room, the ACK we send is a duplicate. */
 static void queue_ooo(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_tcp_seg *seg,
 		      void *owner)
@@ -308,6 +314,10 @@ static void queue_ooo(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_
 		s.len = t->rcv_adv - s.seq;
 	if (ctx->ooo_pool == NULL || owner == NULL)
 		goto drop;
+	if (s.len < TT_TCP_OOO_MIN_BYTES) {
+		count_drop(ctx, TT_DROP_TCP_OOO_TINY);
+		return;
+	}
 	if (t->ooo == TT_POOL_NONE) {
 		t->ooo = tt_pool_get(ctx->ooo_pool);
 		if (t->ooo == TT_POOL_NONE)
@@ -315,19 +325,21 @@ static void queue_ooo(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_
 		((struct tt_ooo *)tt_pool_at(ctx->ooo_pool, t->ooo))->n = 0;
 	}
 	q = tt_pool_at(ctx->ooo_pool, t->ooo);
-	if (!tt_ooo_insert(q, &s))
+	if (!hold(ctx, owner)) {
+		if (q->n == 0)
+			release_ooo_block(ctx, t);
 		goto drop;
-	ctx->retain(owner);
+	}
+	if (!tt_ooo_insert(q, &s)) {
+		unhold(ctx, owner);
+		if (q->n == 0)
+			release_ooo_block(ctx, t);
+		goto drop;
+	}
 	count(ctx, TT_CTR_OOO_QUEUED);
 	return;
 drop:
 	count_drop(ctx, TT_DROP_TCP_OUT_OF_ORDER);
-}
-
-static void release_ooo_block(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
-{
-	tt_pool_put(ctx->ooo_pool, t->ooo);
-	t->ooo = TT_POOL_NONE;
 }
 
 /* The hole is filled: hand over what waited behind it, in order. */
@@ -346,7 +358,7 @@ static void drain_ooo(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 		tt_ooo_pop(q);
 		if (seq_gt(end, t->rcv_nxt))
 			all = take(ctx, t, s.data + (t->rcv_nxt - s.seq), end - t->rcv_nxt, s.owner);
-		ctx->release(s.owner);
+		unhold(ctx, s.owner);
 		if (!all)
 			break;
 	}
@@ -362,7 +374,7 @@ void tt_tcp_ooo_flush(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 		return;
 	q = tt_pool_at(ctx->ooo_pool, t->ooo);
 	while (q->n > 0) {
-		ctx->release(q->seg[0].owner);
+		unhold(ctx, q->seg[0].owner);
 		tt_ooo_pop(q);
 	}
 	release_ooo_block(ctx, t);

@@ -363,10 +363,9 @@ bool tt_tcp_send(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const void *data, uin
 		return false;
 	if (len == 0)
 		return true;
-	if (!tt_sndq_push(&t->sndq, data, len, owner))
+	if (tt_sndq_full(&t->sndq) || (owner != NULL && !hold(ctx, owner)))
 		return false;
-	if (owner != NULL)
-		ctx->retain(owner);
+	tt_sndq_push(&t->sndq, data, len, owner);
 	return true;
 }
 
@@ -384,7 +383,7 @@ void tt_tcp_destroy(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 	if (t->state == TT_TCP_SYN_RECEIVED)
 		ctx->half_open--;
 	ctx->state_count[t->state]--;
-	tt_sndq_flush(&t->sndq, ctx->release);
+	ctx->held -= tt_sndq_flush(&t->sndq, ctx->release);
 	tt_tcp_ooo_flush(ctx, t);
 	t->state = TT_TCP_CLOSED;
 }

@@ -47,6 +47,26 @@ static inline void count_drop(struct tt_tcp_ctx *ctx, enum tt_drop d)
 	ctx->ctr->drop[d]++;
 }
 
+enum { TT_TCP_OOO_MIN_BYTES = 256 };
+
+/* Take a reference to a received buffer if the worker's budget allows (counted if not). */
+static inline bool hold(struct tt_tcp_ctx *ctx, void *owner)
+{
+	if (ctx->held >= ctx->held_limit) {
+		ctx->ctr->ev[TT_CTR_RX_HOLD_REFUSED]++;
+		return false;
+	}
+	ctx->held++;
+	ctx->retain(owner);
+	return true;
+}
+
+static inline void unhold(struct tt_tcp_ctx *ctx, void *owner)
+{
+	ctx->held--;
+	ctx->release(owner);
+}
+
 /* Every state change goes through here so the per-state gauges stay exact. */
 static inline void set_state(struct tt_tcp_ctx *ctx, struct tt_tcb *t, enum tt_tcp_state s)
 {

@@ -45,6 +45,21 @@ static void frame_free(void *arg, void *frame)
 
 static void frame_send(void *arg, unsigned port, void *frame, uint32_t len);
 
+/*
+ * What the pool must keep free whatever connections hold: every RX ring
+ * refilled, every TX ring and batch full, and the mempool cache plus the
+ * frames one loop iteration builds before its flush.
+ */
+static uint32_t held_budget(const struct tt_worker_params *p)
+{
+	uint64_t reserve = TT_HELD_MARGIN_MBUFS;
+
+	for (unsigned i = 0; i < p->n_ports; i++)
+		reserve += (uint64_t)p->conf->ports[i].rx_desc + p->conf->ports[i].tx_desc +
+			   TT_TX_BATCH;
+	return p->pool->size > reserve ? (uint32_t)(p->pool->size - reserve) : 0;
+}
+
 struct tt_worker *tt_worker_create(const struct tt_worker_params *p)
 {
 	struct tt_worker *w = rte_zmalloc("tt_worker", sizeof(*w), RTE_CACHE_LINE_SIZE);
@@ -92,6 +107,7 @@ struct tt_worker *tt_worker_create(const struct tt_worker_params *p)
 	memcpy(sp.apps, p->apps, sizeof(sp.apps));
 	sp.ctr = &w->ctr;
 	sp.now_ms = w->now_ms;
+	sp.max_held_bufs = held_budget(p);
 	sp.io.arg = w;
 	w->stack = tt_stack_create(&sp);
 	if (w->stack == NULL) {

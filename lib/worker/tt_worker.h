@@ -39,6 +39,7 @@ enum {
 	TT_RX_BURST = 32,
 	TT_RX_BURSTS_PER_LOOP = 4,
 	TT_TX_BATCH = 128,
+	TT_HELD_MARGIN_MBUFS = 1024, /* beyond the rings: mempool cache and one loop's frames */
 };
 
 struct tt_worker;

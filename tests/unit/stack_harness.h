@@ -89,6 +89,7 @@ struct sh {
 	struct tt_stack *st;
 	uint64_t now;
 	uint32_t room; /* what frame_alloc offers */
+	uint32_t max_held; /* the stack's budget of held received buffers */
 	long bufs_out; /* frame buffers allocated and not yet sent or given back */
 	long owners_live;
 	unsigned n_frames;
@@ -175,6 +176,7 @@ static inline struct sh *sh_new(void)
 	h->conf.tcp.max_conns_per_core = 4096;
 	h->now = SH_T0_MS;
 	h->room = SH_ROOM;
+	h->max_held = 100000;
 	h->listen_app[80] = TT_APP_HTTP + 1;
 	h->listen_app[7] = TT_APP_ECHO + 1;
 	h->listen_app[9] = TT_APP_DISCARD + 1;
@@ -198,6 +200,7 @@ static inline void sh_start(struct sh *h)
 	    .ctr = &h->ctr,
 	    .table_seed = 42,
 	    .now_ms = h->now,
+	    .max_held_bufs = h->max_held,
 	    .io = {.frame_alloc = sh_frame_alloc,
 		   .frame_send = sh_frame_send,
 		   .frame_free = sh_frame_free,
@@ -227,6 +230,7 @@ static inline void sh_drop_frames(struct sh *h)
 static inline void sh_free(struct sh *h)
 {
 	sh_drop_frames(h);
+	assert_true(tt_stack_held_bufs(h->st) <= (uint32_t)h->owners_live);
 	tt_stack_free(h->st);
 	assert_int_equal(h->bufs_out, 0);
 	assert_int_equal(h->owners_live, 0);

@@ -226,6 +226,7 @@ static inline struct harness *h_new(void)
 	h->ctx.isn_secret.key.k1 = 0x3333333344444444ULL;
 	h->ctx.release = h_release;
 	h->ctx.retain = h_retain;
+	h->ctx.held_limit = UINT32_MAX;
 	tt_syncookie_keys_init(&h->ctx.cookie_keys, &cookie, h->ctx.now_ms);
 	tt_app_register(h->ctx.apps);
 	h->ctx.apps[H_APP_REC] = &h_rec_app;
@@ -274,6 +275,7 @@ static inline void h_free(struct harness *h)
 		tt_tcp_tw_destroy(&h->ctx, &h->tw);
 	h->tcb_live = h->tw_live = false;
 	h_check_gauges(h);
+	assert_int_equal(h->ctx.held, 0);
 	tt_http_response_free(&h->http);
 	free(h);
 }

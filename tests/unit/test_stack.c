@@ -236,6 +236,73 @@ static void test_full_table_refuses_with_rst(void **state)
 	sh_free(h);
 }
 
+/*
+ * Peers that never drain (window shut, nothing ACKed) make echo hold their
+ * segments; past the worker's budget the stack refuses to hold more (the
+ * data is not ACKed), so buffers stay for everyone else: a legitimate HTTP
+ * client is served in full meanwhile, and the budget is never exceeded.
+ */
+static void test_held_buffers_bounded(void **state)
+{
+	enum { HOSTILE = 40, SEGS = 8, LIMIT = 64 };
+	static uint8_t chunk[300];
+	struct sh *h = sh_new();
+	struct sh_peer *legit;
+
+	(void)state;
+	h->max_held = LIMIT;
+	sh_start(h);
+	for (unsigned i = 0; i < HOSTILE; i++) {
+		struct sh_peer *p = sh_peer_new(h, 7);
+
+		sh_connect(p);
+		p->wnd = 0;
+		p->acks = false;
+		for (unsigned k = 0; k < SEGS; k++) {
+			sh_peer_send(p, TT_TCP_ACK | TT_TCP_PSH, chunk, sizeof(chunk));
+			assert_true(tt_stack_held_bufs(h->st) <= LIMIT);
+		}
+		sh_deliver(h);
+	}
+	assert_int_equal(tt_stack_held_bufs(h->st), LIMIT);
+	assert_true(sh_ev(h, TT_CTR_RX_HOLD_REFUSED) >= HOSTILE * SEGS - LIMIT);
+	legit = sh_peer_new(h, 80);
+	sh_connect(legit);
+	sh_peer_send(legit, TT_TCP_ACK | TT_TCP_PSH, get_req, sizeof(get_req) - 1);
+	sh_run(h, 1000, 10, 1000);
+	assert_int_equal(legit->rx_len, h->http.keep_alive_len);
+	assert_true(tt_stack_held_bufs(h->st) <= LIMIT);
+	sh_free(h);
+}
+
+/* Out of order, a few bytes would pin a whole buffer: not kept.  A real segment is. */
+static void test_tiny_out_of_order_not_kept(void **state)
+{
+	static uint8_t data[1000];
+	struct sh *h = sh_new();
+	struct sh_peer *p;
+	uint32_t hole;
+
+	(void)state;
+	sh_start(h);
+	p = sh_peer_new(h, 9);
+	sh_connect(p);
+	hole = p->nxt;
+	p->nxt = hole + 100;
+	sh_peer_send(p, TT_TCP_ACK | TT_TCP_PSH, data, 10);
+	assert_int_equal(h->ctr.drop[TT_DROP_TCP_OOO_TINY], 1);
+	assert_int_equal(tt_stack_held_bufs(h->st), 0);
+	p->nxt = hole + 100;
+	sh_peer_send(p, TT_TCP_ACK | TT_TCP_PSH, data, 600);
+	assert_int_equal(sh_ev(h, TT_CTR_OOO_QUEUED), 1);
+	assert_int_equal(tt_stack_held_bufs(h->st), 1);
+	p->nxt = hole;
+	sh_peer_send(p, TT_TCP_ACK | TT_TCP_PSH, data, 100); /* fills the hole */
+	assert_int_equal(tt_stack_held_bufs(h->st), 0);
+	assert_int_equal(sh_ev(h, TT_CTR_APP_RX_BYTES), 700);
+	sh_free(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -245,6 +312,8 @@ int main(void)
 	    cmocka_unit_test(test_time_wait_recycled_when_full),
 	    cmocka_unit_test(test_auto_cookies_under_table_pressure),
 	    cmocka_unit_test(test_full_table_refuses_with_rst),
+	    cmocka_unit_test(test_held_buffers_bounded),
+	    cmocka_unit_test(test_tiny_out_of_order_not_kept),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
