@@ -496,6 +496,101 @@ unsigned tt_stack_timers(struct tt_stack *st)
 	return n;
 }
 
+struct check_walk {
+	const struct tt_stack *st;
+	uint64_t states[TT_TCP_NSTATES];
+	uint32_t half_open;
+	const char *err;
+};
+
+static const char *check_tcb(const struct tt_stack *st, const struct tt_tcb *t,
+			     const struct tt_flow4 *k)
+{
+	const struct tt_conf_tcp *c = st->tcp.conf;
+
+	if (memcmp(&t->flow, k, sizeof(*k)) != 0)
+		return "a TCB's flow differs from its table key";
+	if (t->state == TT_TCP_CLOSED || t->state >= TT_TCP_TIME_WAIT)
+		return "a TCB in the table is CLOSED or TIME-WAIT";
+	if ((int32_t)(t->snd_nxt - t->snd_una) < 0 || (int32_t)(t->snd_max - t->snd_nxt) < 0)
+		return "SND.UNA <= SND.NXT <= SND.MAX does not hold";
+	if ((int32_t)(t->rcv_adv - t->rcv_nxt) < 0 && t->state != TT_TCP_SYN_SENT)
+		return "RCV.ADV is behind RCV.NXT";
+	if (t->mss == 0 || t->mss > c->mss)
+		return "the segment size is 0 or above tcp.mss";
+	if (t->snd_max - t->snd_una > t->sndq.bytes + 2)
+		return "more in flight than queued (plus SYN and FIN)";
+	return NULL;
+}
+
+static void check_one(const struct tt_flow4 *k, uint32_t v, void *arg)
+{
+	struct check_walk *cw = arg;
+	const struct tt_stack *st = cw->st;
+
+	if (cw->err != NULL)
+		return;
+	if (v & TT_CONN_TW) {
+		const struct tt_tw *tw = tw_at(st, v & ~TT_CONN_TW);
+
+		if ((v & ~TT_CONN_TW) >= st->tws->capacity)
+			cw->err = "a TIME-WAIT index beyond the pool";
+		else if (memcmp(&tw->flow, k, sizeof(*k)) != 0)
+			cw->err = "a TIME-WAIT entry's flow differs from its table key";
+		cw->states[TT_TCP_TIME_WAIT]++;
+		return;
+	}
+	if (v >= st->tcbs->capacity) {
+		cw->err = "a TCB index beyond the pool";
+		return;
+	}
+	cw->err = check_tcb(st, tt_pool_at(st->tcbs, v), k);
+	cw->states[((const struct tt_tcb *)tt_pool_at(st->tcbs, v))->state]++;
+	cw->half_open += ((const struct tt_tcb *)tt_pool_at(st->tcbs, v))->state ==
+			 TT_TCP_SYN_RECEIVED;
+}
+
+static const char *check_tw_fifo(const struct tt_stack *st)
+{
+	uint64_t prev_expire = 0;
+	uint32_t n = 0, prev = TT_POOL_NONE;
+
+	for (uint32_t i = st->tw_head; i != TT_POOL_NONE; i = tw_at(st, i)->next) {
+		const struct tt_tw *tw = tw_at(st, i);
+
+		if (tw->prev != prev)
+			return "the TIME-WAIT FIFO's links disagree";
+		if (tw->expire_ms < prev_expire)
+			return "the TIME-WAIT FIFO is out of expiry order";
+		if (++n > tt_pool_in_use(st->tws))
+			return "the TIME-WAIT FIFO is longer than the pool's use";
+		prev_expire = tw->expire_ms;
+		prev = i;
+	}
+	if (prev != st->tw_tail || n != tt_pool_in_use(st->tws))
+		return "the TIME-WAIT FIFO does not hold every entry";
+	return NULL;
+}
+
+const char *tt_stack_check(const struct tt_stack *st)
+{
+	struct check_walk cw = {.st = st};
+
+	tt_conn_tbl_walk(st->tbl, 0, UINT32_MAX, check_one, &cw);
+	if (cw.err != NULL)
+		return cw.err;
+	for (unsigned s = 0; s < TT_TCP_NSTATES; s++)
+		if (cw.states[s] != st->tcp.state_count[s])
+			return "a per-state gauge differs from the table's content";
+	if (cw.half_open != st->tcp.half_open)
+		return "the half-open count differs from the table's content";
+	if (tt_conn_tbl_count(st->tbl) != tt_pool_in_use(st->tcbs) + tt_pool_in_use(st->tws))
+		return "table entries and pool objects in use differ";
+	if (st->tcp.held > st->tcp.held_limit)
+		return "more received buffers held than the budget";
+	return check_tw_fifo(st);
+}
+
 static void release_one(const struct tt_flow4 *k, uint32_t v, void *arg)
 {
 	struct tt_stack *st = arg;

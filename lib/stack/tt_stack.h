@@ -132,6 +132,16 @@ uint32_t tt_stack_conn_count(const struct tt_stack *st);
 /* Received buffers the connections reference now (gauge). */
 uint32_t tt_stack_held_bufs(const struct tt_stack *st);
 
+/*
+ * Cross-check every invariant (debug and test use: O(connections)).
+ * Returns NULL, or a description of the first violation found:
+ * per-state gauges against the table's content, table entries against
+ * the pools, the TIME-WAIT FIFO's order, each TCB's sequence variables
+ * (SND.UNA <= SND.NXT <= SND.MAX, RCV.NXT <= RCV.ADV) and MSS, held
+ * buffers within their budget.
+ */
+const char *tt_stack_check(const struct tt_stack *st);
+
 /* Memory per object, for the operator: TCB, TIME-WAIT entry, table share per connection. */
 size_t tt_stack_tcb_size(void);
 size_t tt_stack_tw_size(void);

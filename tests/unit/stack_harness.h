@@ -265,6 +265,15 @@ static inline struct sh_peer *sh_peer_new(struct sh *h, uint16_t dport)
 	return p;
 }
 
+/* Every invariant of the stack, after every step. */
+static inline void sh_check(const struct sh *h)
+{
+	const char *err = tt_stack_check(h->st);
+
+	if (err != NULL)
+		fail_msg("stack invariant: %s", err);
+}
+
 /* The peer sends one segment; it goes through the parser into the stack. */
 static inline void sh_peer_send(struct sh_peer *p, uint8_t flags, const void *data, uint32_t len)
 {
@@ -311,6 +320,7 @@ static inline void sh_peer_send(struct sh_peer *p, uint8_t flags, const void *da
 	tt_stack_set_time(h->st, h->now);
 	tt_stack_input(h->st, 0, &pkt, b);
 	sh_release(b);
+	sh_check(h);
 	p->nxt += len + ((flags & (TT_TCP_SYN | TT_TCP_FIN)) ? 1 : 0);
 }
 
@@ -398,7 +408,7 @@ static inline void sh_advance(struct sh *h, uint64_t ms)
 	h->now = ms;
 	tt_stack_set_time(h->st, h->now);
 	while (tt_stack_timers(h->st) > 0)
-		;
+		sh_check(h);
 }
 
 /*

@@ -1,0 +1,371 @@
+/*
+ * libFuzzer harness for the TCP input path: the real tt_stack (the same
+ * object the worker runs) fed by a program the fuzzer writes.  The input is
+ * a configuration selector followed by operations: a segment from one of
+ * four peers (every header field and option chosen by the input, sequence
+ * and acknowledgment numbers either plausible or arbitrary, any payload),
+ * the clock moving on (timers fire), our frames reaching the peers (who
+ * learn sequence numbers and timestamps from them) or being lost.
+ *
+ * After every operation: tt_stack_check() (gauges, table against pools,
+ * TIME-WAIT order, sequence variables, held-buffer budget), and every frame
+ * we sent parses back as valid TCP (checksums included) no longer than the
+ * buffer and the MTU allow, with at most tcp.mss bytes of payload.  At the
+ * end the stack is freed and every frame buffer must be back; a received
+ * buffer still referenced is a leak LeakSanitizer reports.  ASan and UBSan
+ * (the fuzz build) catch the rest.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tt_app.h"
+#include "tt_http.h"
+#include "tt_stack.h"
+
+enum {
+	ROOM = 2048,
+	MTU = 1500,
+	MAX_FRAMES = 256,
+	N_PEERS = 4,
+	MAX_OPS = 512,
+	US_ADDR = 0xc6120002u,
+	PEER_ADDR = 0xc6120101u,
+};
+
+static const struct tt_mac us_mac = {{0x02, 0, 0, 0, 0, 0x01}};
+static const struct tt_mac peer_mac = {{0x02, 0, 0, 0, 0, 0x02}};
+static const uint16_t dports[4] = {80, 7, 9, 81};
+
+#define CHECK(cond, what)                                                                          \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			fprintf(stderr, "fuzz_tcp_input: %s\n", what);                            \
+			abort();                                                                   \
+		}                                                                                  \
+	} while (0)
+
+struct input {
+	const uint8_t *p;
+	size_t left;
+};
+
+static uint8_t u8(struct input *in)
+{
+	if (in->left == 0)
+		return 0;
+	in->left--;
+	return *in->p++;
+}
+
+static uint16_t u16(struct input *in)
+{
+	return (uint16_t)(u8(in) | u8(in) << 8);
+}
+
+static uint32_t u32(struct input *in)
+{
+	return (uint32_t)u16(in) | (uint32_t)u16(in) << 16;
+}
+
+struct rxbuf {
+	int refs;
+	uint8_t data[];
+};
+
+struct peer {
+	uint16_t sport, dport;
+	uint32_t nxt, rcv_nxt, ts_recent;
+};
+
+struct world {
+	struct tt_conf conf;
+	struct tt_counters ctr;
+	struct tt_http_response http;
+	uint8_t listen_app[65536];
+	struct tt_stack *st;
+	uint64_t now;
+	long bufs_out, owners_live;
+	unsigned n_frames;
+	uint8_t *frames[MAX_FRAMES];
+	uint32_t frame_len[MAX_FRAMES];
+	struct peer peers[N_PEERS];
+	struct tt_net_if us_if, peer_if;
+};
+
+static void *frame_alloc(void *arg, uint8_t **data, uint32_t *room)
+{
+	struct world *w = arg;
+	uint8_t *b = malloc(ROOM);
+
+	CHECK(b != NULL, "out of memory");
+	w->bufs_out++;
+	*data = b;
+	*room = ROOM;
+	return b;
+}
+
+static void frame_free(void *arg, void *frame)
+{
+	struct world *w = arg;
+
+	free(frame);
+	w->bufs_out--;
+}
+
+static void frame_send(void *arg, unsigned port, void *frame, uint32_t len)
+{
+	struct world *w = arg;
+
+	CHECK(port == 0, "a frame for a port that does not exist");
+	CHECK(len <= ROOM && len <= TT_ETH_HDR_LEN + MTU, "a frame beyond the room or the MTU");
+	w->bufs_out--;
+	if (w->n_frames == MAX_FRAMES) { /* the link drops what does not fit */
+		free(frame);
+		return;
+	}
+	w->frames[w->n_frames] = frame;
+	w->frame_len[w->n_frames++] = len;
+}
+
+static void owner_release(void *owner)
+{
+	struct rxbuf *b = owner;
+
+	CHECK(b->refs > 0, "a received buffer released once too often");
+	if (--b->refs == 0)
+		free(b);
+}
+
+static void owner_retain(void *owner)
+{
+	struct rxbuf *b = owner;
+
+	CHECK(b->refs > 0, "a released buffer retained");
+	b->refs++;
+}
+
+static void check_stack(const struct world *w)
+{
+	const char *err = tt_stack_check(w->st);
+
+	if (err != NULL) {
+		fprintf(stderr, "fuzz_tcp_input: stack invariant: %s\n", err);
+		abort();
+	}
+}
+
+/* The configuration is part of the input: cookies, timestamps, limits. */
+static void configure(struct world *w, struct input *in)
+{
+	struct tt_conf_tcp *c = &w->conf.tcp;
+	uint8_t sel = u8(in);
+
+	tt_conf_defaults(&w->conf);
+	c->max_conns_per_core = 16 + (sel & 0x30);
+	c->syncookies = (enum tt_syncookie_mode)(sel % 3);
+	c->syncookie_threshold = sel & 0x4 ? 2 : 1024;
+	c->timestamps = !(sel & 0x8);
+	c->time_wait_ms = 1000;
+	c->rto_min_ms = 10;
+	c->rto_initial_ms = 100;
+	c->rto_max_ms = 2000;
+	c->invalid_reply_interval_ms = sel & 0x40 ? 0 : 500;
+	c->rcv_window = sel & 0x80 ? 1 << 20 : 65535;
+	c->wscale = 7;
+	c->min_peer_mss = 48 + (u8(in) & 0x7f) * 4;
+	if (c->min_peer_mss > c->mss)
+		c->min_peer_mss = c->mss;
+}
+
+static void start(struct world *w)
+{
+	struct tt_stack_params p = {
+	    .conf = &w->conf.tcp,
+	    .n_ports = 1,
+	    .listen_app = w->listen_app,
+	    .app_data = &w->http,
+	    .ctr = &w->ctr,
+	    .table_seed = 7,
+	    .now_ms = w->now,
+	    .max_held_bufs = 48,
+	    .io = {.frame_alloc = frame_alloc,
+		   .frame_send = frame_send,
+		   .frame_free = frame_free,
+		   .retain = owner_retain,
+		   .release = owner_release,
+		   .arg = w},
+	};
+	static const char *const hdrs[] = {"Content-Type: text/plain"};
+	static uint8_t body[3000];
+
+	for (size_t i = 0; i < sizeof(body); i++)
+		body[i] = (uint8_t)('a' + i % 26);
+	CHECK(tt_http_response_build(&w->http, 200, hdrs, 1, body, sizeof(body)) == 0,
+	      "response");
+	w->http.header_timeout_ms = 3000;
+	w->listen_app[80] = TT_APP_HTTP + 1;
+	w->listen_app[7] = TT_APP_ECHO + 1;
+	w->listen_app[9] = TT_APP_DISCARD + 1;
+	p.ports[0].mac = us_mac;
+	p.ports[0].mtu = MTU;
+	p.cookie_secret.master.k0 = 1;
+	p.isn_secret.key.k1 = 2;
+	tt_app_register(p.apps);
+	w->st = tt_stack_create(&p);
+	CHECK(w->st != NULL, "stack");
+	w->us_if.mac = us_mac;
+	w->us_if.addr = US_ADDR;
+	w->us_if.addr_count = 1;
+	w->peer_if.mac = peer_mac;
+	w->peer_if.addr = PEER_ADDR;
+	w->peer_if.addr_count = N_PEERS;
+	for (unsigned i = 0; i < N_PEERS; i++) {
+		w->peers[i].sport = (uint16_t)(40000 + i);
+		w->peers[i].dport = dports[i];
+		w->peers[i].nxt = 1000u * (i + 1);
+	}
+}
+
+static uint32_t pick_seq(struct input *in, uint32_t plausible)
+{
+	switch (u8(in) & 3) {
+	case 0:
+		return plausible;
+	case 1:
+		return plausible + (uint32_t)(int32_t)(int16_t)u16(in);
+	default:
+		return u32(in);
+	}
+}
+
+/* One segment from a peer, every field from the input. */
+static void peer_segment(struct world *w, struct input *in)
+{
+	struct peer *pr = &w->peers[u8(in) % N_PEERS];
+	uint8_t opt = u8(in);
+	struct tt_tcp_hdr_args a = {
+	    .src_mac = peer_mac,
+	    .dst_mac = us_mac,
+	    .saddr = PEER_ADDR + (uint32_t)(pr - w->peers),
+	    .daddr = US_ADDR,
+	    .sport = pr->sport,
+	    .dport = (opt & 0x80) ? dports[u8(in) & 3] : pr->dport,
+	};
+	uint32_t len, hl;
+	struct rxbuf *b;
+	enum tt_drop reason;
+	struct tt_pkt pkt;
+
+	a.flags = u8(in) & 0x3f;
+	a.seq = pick_seq(in, pr->nxt);
+	a.ack = pick_seq(in, pr->rcv_nxt);
+	a.wnd = (opt & 0x40) ? u16(in) : 65535;
+	if (opt & 1) {
+		a.opts.present |= TT_OPT_MSS;
+		a.opts.mss = u16(in);
+	}
+	if (opt & 2) {
+		a.opts.present |= TT_OPT_WSCALE;
+		a.opts.wscale = u8(in) % 15;
+	}
+	if (opt & 4)
+		a.opts.present |= TT_OPT_SACK_OK;
+	if (opt & 8) {
+		a.opts.present |= TT_OPT_TS;
+		a.opts.tsval = (opt & 0x10) ? u32(in) : (uint32_t)w->now;
+		a.opts.tsecr = (opt & 0x20) ? u32(in) : pr->ts_recent;
+	}
+	len = u16(in) % 1461;
+	if (len > in->left)
+		len = (uint32_t)in->left;
+	hl = tt_net_tcp_hdr_len(&a.opts);
+	b = malloc(sizeof(*b) + hl + len);
+	CHECK(b != NULL, "out of memory");
+	b->refs = 1;
+	tt_net_tcp_build(b->data, &a, len);
+	memcpy(b->data + hl, in->p, len);
+	in->p += len;
+	in->left -= len;
+	tt_net_tcp_cksum(b->data, false);
+	if (tt_net_parse(b->data, hl + len, &w->us_if, &pkt, &reason) == TT_PKT_TCP) {
+		tt_stack_set_time(w->st, w->now);
+		tt_stack_input(w->st, 0, &pkt, b);
+	}
+	owner_release(b);
+	if (a.seq == pr->nxt)
+		pr->nxt += len + ((a.flags & (TT_TCP_SYN | TT_TCP_FIN)) ? 1 : 0);
+}
+
+/* Our frames reach the peers, which learn from them; or they are lost. */
+static void deliver(struct world *w, bool lost)
+{
+	for (unsigned i = 0; i < w->n_frames; i++) {
+		enum tt_drop reason;
+		struct tt_pkt pkt;
+
+		CHECK(tt_net_parse(w->frames[i], w->frame_len[i], &w->peer_if, &pkt, &reason) ==
+			  TT_PKT_TCP,
+		      "a frame we sent does not parse as TCP");
+		CHECK(pkt.seg.len <= w->conf.tcp.mss, "a segment beyond tcp.mss");
+		if (!lost) {
+			struct peer *pr = &w->peers[pkt.daddr - PEER_ADDR];
+			const struct tt_tcp_seg *s = &pkt.seg;
+
+			if (s->flags & TT_TCP_SYN)
+				pr->rcv_nxt = s->seq + 1;
+			else if (s->seq == pr->rcv_nxt)
+				pr->rcv_nxt += s->len + ((s->flags & TT_TCP_FIN) ? 1 : 0);
+			if (s->opts.present & TT_OPT_TS)
+				pr->ts_recent = s->opts.tsval;
+		}
+		free(w->frames[i]);
+	}
+	w->n_frames = 0;
+}
+
+static void advance(struct world *w, uint32_t ms)
+{
+	w->now += ms;
+	tt_stack_set_time(w->st, w->now);
+	for (unsigned i = 0; i < 1000 && tt_stack_timers(w->st) > 0; i++)
+		check_stack(w);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct input in = {data, size};
+	struct world *w = calloc(1, sizeof(*w));
+
+	CHECK(w != NULL, "out of memory");
+	w->now = 1000000;
+	configure(w, &in);
+	start(w);
+	for (unsigned op = 0; op < MAX_OPS && in.left > 0; op++) {
+		uint8_t kind = u8(&in);
+
+		switch (kind & 3) {
+		case 0:
+		case 1:
+			peer_segment(w, &in);
+			break;
+		case 2:
+			advance(w, (kind & 4) ? (uint32_t)u8(&in) << 10 : u8(&in));
+			break;
+		default:
+			deliver(w, kind & 4);
+			break;
+		}
+		check_stack(w);
+	}
+	deliver(w, true);
+	tt_stack_free(w->st);
+	CHECK(w->bufs_out == 0, "a frame buffer neither sent nor given back");
+	tt_http_response_free(&w->http);
+	free(w);
+	return 0;
+}
