@@ -93,7 +93,8 @@ struct tt_stack *tt_stack_create(const struct tt_stack_params *p)
 	st->tbl = tt_conn_tbl_create(c->max_conns_per_core, p->table_seed);
 	st->tcbs = tt_pool_create(c->max_conns_per_core, sizeof(struct tt_tcb));
 	st->tws = tt_pool_create(c->max_conns_per_core, sizeof(struct tt_tw));
-	st->ooo = tt_pool_create(TT_STACK_OOO_BLOCKS, sizeof(struct tt_ooo));
+	st->ooo = tt_pool_create(p->ooo_blocks ? p->ooo_blocks : TT_STACK_OOO_BLOCKS,
+				 sizeof(struct tt_ooo));
 	st->tcp.ooo_pool = st->ooo;
 	st->tw_head = st->tw_tail = TT_POOL_NONE;
 	st->pressure_mark = c->max_conns_per_core - c->max_conns_per_core / 8;

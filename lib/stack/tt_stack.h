@@ -87,6 +87,8 @@ struct tt_stack_params {
 	/* Received buffers the connections may keep referenced at once (echo's send queues,
 	 * reassembly): the buffer pool less what RX and TX need, so RX never starves. */
 	uint32_t max_held_bufs;
+	/* Connections that may hold out-of-order segments at once; 0: TT_STACK_OOO_BLOCKS. */
+	uint32_t ooo_blocks;
 	struct tt_stack_io io;
 };
 

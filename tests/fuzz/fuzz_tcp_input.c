@@ -151,6 +151,8 @@ static void check_stack(const struct world *w)
 {
 	const char *err = tt_stack_check(w->st);
 
+	/* The state machine never asks for a segment the link cannot carry. */
+	CHECK(w->ctr.ev[TT_CTR_TX_REFUSED_OVERSIZE] == 0, "a segment beyond the MTU was asked for");
 	if (err != NULL) {
 		fprintf(stderr, "fuzz_tcp_input: stack invariant: %s\n", err);
 		abort();
@@ -191,6 +193,7 @@ static void start(struct world *w)
 	    .table_seed = 7,
 	    .now_ms = w->now,
 	    .max_held_bufs = 48,
+	    .ooo_blocks = 4,
 	    .io = {.frame_alloc = frame_alloc,
 		   .frame_send = frame_send,
 		   .frame_free = frame_free,
