@@ -77,7 +77,12 @@ struct tt_worker *tt_worker_create(const struct tt_worker_params *p)
 	w->tcp.isn_secret = p->isn_secret;
 	w->tcp.release = mbuf_release;
 	w->tcp.retain = mbuf_retain;
-	tt_syncookie_keys_init(&w->tcp.cookie_keys, &p->cookie_secret, w->tcp.now_ms);
+	if (tt_syncookie_keys_init(&w->tcp.cookie_keys, &p->cookie_secret,
+				   tt_syncookie_period_ms(c->time_wait_ms), w->tcp.now_ms) != 0) {
+		tt_worker_free(w);
+		rte_errno = EINVAL;
+		return NULL;
+	}
 	memcpy(w->tcp.apps, p->apps, sizeof(w->tcp.apps));
 	w->on_loop = p->on_loop;
 	w->loop_arg = p->loop_arg;
