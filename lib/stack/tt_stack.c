@@ -87,8 +87,13 @@ struct tt_stack *tt_stack_create(const struct tt_stack_params *p)
 	st->tcp.release = p->io.release;
 	st->tcp.retain = p->io.retain;
 	st->tcp.held_limit = p->max_held_bufs;
-	tt_syncookie_keys_init(&st->tcp.cookie_keys, &p->cookie_secret, p->now_ms);
 	memcpy(st->tcp.apps, p->apps, sizeof(st->tcp.apps));
+	if (tt_syncookie_keys_init(&st->tcp.cookie_keys, &p->cookie_secret,
+				   tt_syncookie_period_ms(c->time_wait_ms), p->now_ms) != 0) {
+		free(st);
+		errno = EINVAL;
+		return NULL;
+	}
 	/* Every connection can sit in TIME-WAIT at once: both pools cover the table. */
 	st->tbl = tt_conn_tbl_create(c->max_conns_per_core, p->table_seed);
 	st->tcbs = tt_pool_create(c->max_conns_per_core, sizeof(struct tt_tcb));

@@ -1,3 +1,5 @@
+#include <errno.h>
+
 #include "tt_syncookie.h"
 
 /*
@@ -25,14 +27,15 @@ enum {
 	COOKIE_T_MASK = (1u << COOKIE_T_BITS) - 1,
 	/* Cookies from the current and the previous counter are accepted. */
 	COOKIE_MAX_VALID_AGE = 1,
-	/* flow (12) | peer_isn (4) | counter low 32 bits (4) | mss index (1) */
-	MAC_INPUT_LEN = TT_FLOW4_PACKED_LEN + 4 + 4 + 1,
+	/* flow (12) | peer_isn (4) | counter low 32 bits (4) | mss index (1) | ts bits (1) */
+	MAC_INPUT_LEN = TT_FLOW4_PACKED_LEN + 4 + 4 + 1 + 1,
 	KDF_INPUT_LEN = 8 + 1,
 };
 
 #define COOKIE_MAC_MASK (~UINT32_C(0) << COOKIE_MAC_SHIFT)
 
 _Static_assert(TT_SYNCOOKIE_MSS_COUNT == 1u << COOKIE_MSS_BITS, "MSS index field width");
+_Static_assert(TT_SYNCOOKIE_KEYS == 1u << COOKIE_T_BITS, "one cached key per t value");
 
 enum {
 	TS_WSCALE_MASK = 0xf,
@@ -40,6 +43,8 @@ enum {
 	TS_SACK = 1u << 4,
 	TS_RESERVED = 1u << 5,
 	TS_BITS_MASK = 0x3f,
+	/* Outside TS_BITS_MASK, so no TSecr can stand in for a missing timestamp. */
+	TS_ABSENT = 0x40,
 	TS_WSCALE_MAX = 14, /* RFC 7323 section 2.3 */
 };
 
@@ -64,22 +69,34 @@ static struct tt_siphash_key derive_key(const struct tt_siphash_key *master, uin
 	return k;
 }
 
+/* Fills the slots of the counters after `after` up to `counter`, oldest first. */
+static void derive_keys(struct tt_syncookie_keys *k, uint64_t after, uint64_t counter)
+{
+	for (uint64_t c = after + 1; c != counter + 1; c++)
+		k->key[c & COOKIE_T_MASK] = derive_key(&k->master, c);
+	k->counter = counter;
+}
+
 static void keys_sync(struct tt_syncookie_keys *k, uint64_t counter)
 {
-	if (counter == k->counter)
+	uint64_t step = counter - k->counter;
+
+	if (step == 0)
 		return;
-	/* The common move is one period forward: the current key becomes the previous one. */
-	if (counter == k->counter + 1)
-		k->prev = k->cur;
-	else
-		k->prev = derive_key(&k->master, counter - 1);
-	k->cur = derive_key(&k->master, counter);
-	k->counter = counter;
+	/* A clock that stepped back, or four idle periods, leaves no slot to keep. */
+	derive_keys(k, step < TT_SYNCOOKIE_KEYS ? k->counter : counter - TT_SYNCOOKIE_KEYS,
+		    counter);
+}
+
+/* What the MAC covers of the timestamp: the option bits, or their absence. */
+static unsigned int ts_bits(const uint32_t *ts)
+{
+	return ts != NULL ? *ts & TS_BITS_MASK : TS_ABSENT;
 }
 
 /* Top 27 bits of the MAC, already in their cookie position. */
 static uint32_t mac_bits(const struct tt_siphash_key *key, const struct tt_flow4 *f,
-			 uint32_t peer_isn, uint64_t counter, unsigned int mss_idx)
+			 uint32_t peer_isn, uint64_t counter, unsigned int mss_idx, unsigned int ts)
 {
 	uint8_t in[MAC_INPUT_LEN];
 
@@ -87,6 +104,7 @@ static uint32_t mac_bits(const struct tt_siphash_key *key, const struct tt_flow4
 	put_le32(in + TT_FLOW4_PACKED_LEN, peer_isn);
 	put_le32(in + TT_FLOW4_PACKED_LEN + 4, (uint32_t)counter);
 	in[TT_FLOW4_PACKED_LEN + 8] = (uint8_t)mss_idx;
+	in[TT_FLOW4_PACKED_LEN + 9] = (uint8_t)ts;
 	return (uint32_t)(tt_siphash(key, in, sizeof(in)) >> 32) & COOKIE_MAC_MASK;
 }
 
@@ -99,53 +117,48 @@ static unsigned int mss_index(uint16_t peer_mss)
 	return i;
 }
 
-void tt_syncookie_keys_init(struct tt_syncookie_keys *k, const struct tt_syncookie_secret *s,
-			    uint64_t now_ms)
+int tt_syncookie_keys_init(struct tt_syncookie_keys *k, const struct tt_syncookie_secret *s,
+			   uint32_t period_ms, uint64_t now_ms)
 {
-	uint64_t counter = now_ms / TT_SYNCOOKIE_PERIOD_MS;
+	uint64_t counter;
 
+	if (period_ms == 0 || period_ms > TT_SYNCOOKIE_PERIOD_MAX_MS)
+		return -EINVAL;
+	counter = now_ms / period_ms;
 	k->master = s->master;
-	k->counter = counter;
-	k->cur = derive_key(&k->master, counter);
-	k->prev = derive_key(&k->master, counter - 1);
+	k->period_ms = period_ms;
+	derive_keys(k, counter - TT_SYNCOOKIE_KEYS, counter);
+	return 0;
 }
 
 uint32_t tt_syncookie_make(struct tt_syncookie_keys *k, const struct tt_flow4 *f, uint32_t peer_isn,
-			   uint16_t peer_mss, uint64_t now_ms, uint16_t *mss_out)
+			   uint16_t peer_mss, const uint32_t *tsval, uint64_t now_ms,
+			   uint16_t *mss_out)
 {
-	uint64_t counter = now_ms / TT_SYNCOOKIE_PERIOD_MS;
+	uint64_t counter = now_ms / k->period_ms;
+	unsigned int t = (unsigned int)(counter & COOKIE_T_MASK);
 	unsigned int idx = mss_index(peer_mss);
 
 	keys_sync(k, counter);
 	*mss_out = mss_table[idx];
-	return mac_bits(&k->cur, f, peer_isn, counter, idx) |
-	       (uint32_t)(counter & COOKIE_T_MASK) << COOKIE_MSS_BITS | idx;
+	return mac_bits(&k->key[t], f, peer_isn, counter, idx, ts_bits(tsval)) |
+	       t << COOKIE_MSS_BITS | idx;
 }
 
 enum tt_syncookie_verdict tt_syncookie_check(struct tt_syncookie_keys *k, const struct tt_flow4 *f,
-					     uint32_t peer_isn, uint32_t cookie, uint64_t now_ms,
+					     uint32_t peer_isn, uint32_t cookie,
+					     const uint32_t *tsecr, uint64_t now_ms,
 					     uint16_t *mss_out)
 {
-	uint64_t now = now_ms / TT_SYNCOOKIE_PERIOD_MS;
+	uint64_t now = now_ms / k->period_ms;
 	unsigned int idx = cookie & COOKIE_MSS_MASK;
 	unsigned int t = (cookie >> COOKIE_MSS_BITS) & COOKIE_T_MASK;
-	/* Exactly one of now, now - 1, now - 2, now - 3 has low bits t. */
+	/* Exactly one of now, now - 1, now - 2, now - 3 has low bits t; key[t] is its key. */
 	unsigned int age = (unsigned int)(now - t) & COOKIE_T_MASK;
-	uint64_t counter = now - age;
-	struct tt_siphash_key old;
-	const struct tt_siphash_key *key;
 
 	keys_sync(k, now);
-	if (age == 0) {
-		key = &k->cur;
-	} else if (age == 1) {
-		key = &k->prev;
-	} else {
-		old = derive_key(&k->master, counter);
-		key = &old;
-	}
-
-	if (mac_bits(key, f, peer_isn, counter, idx) != (cookie & COOKIE_MAC_MASK))
+	if (mac_bits(&k->key[t], f, peer_isn, now - age, idx, ts_bits(tsecr)) !=
+	    (cookie & COOKIE_MAC_MASK))
 		return TT_SYNCOOKIE_BAD_HASH;
 	if (age > COOKIE_MAX_VALID_AGE)
 		return TT_SYNCOOKIE_EXPIRED;

@@ -13,21 +13,35 @@
  *  +------------------------------------------------------+-----+-------+
  *
  *   mss  index into the 8-entry MSS table (tt_syncookie.c cites the values)
- *   t    c & 3, where c = now_ms / TT_SYNCOOKIE_PERIOD_MS
- *   MAC  tt_siphash(key_c, flow | peer_isn | c | mss index); key_c is derived
- *        from the master secret and c, so the effective key rotates every period
+ *   t    c & 3, where c = now_ms / period_ms
+ *   MAC  tt_siphash(key_c, flow | peer_isn | c | mss index | ts bits); key_c is
+ *        derived from the master secret and c, so the effective key rotates
+ *        every period
+ *   ts bits  the low 6 bits of our SYN-ACK's TSval (window scale and
+ *        SACK-permitted, see tt_syncookie_ts_encode), or a marker outside
+ *        that range when the SYN-ACK carried no timestamp
  *
- * Lifetime: a cookie is VALID when its counter is the current one or the one
- * before, i.e. for 64 to 128 s depending on where in the period it was made.
- * One of four consecutive counters matches t, so a cookie whose MAC verifies
- * for c - 2 or c - 3 is reported EXPIRED rather than forged; the caller can
- * count late peers apart from attackers.
+ * Lifetime: period_ms = min(32 s, tcp.time_wait_ms / 2) and a cookie is VALID
+ * while its counter is the current one or the one before: one to two periods
+ * depending on where in the period it was made, always less than TIME-WAIT.
+ * Were it longer, a final ACK captured from a connection we closed could be
+ * replayed after its TIME-WAIT ended and would open the connection again.
+ * (A connection the peer closed leaves no TIME-WAIT here: its final ACK
+ * replays until the cookie expires, which the bound keeps short.)
+ * A cookie whose MAC verifies for c - 2 or c - 3 is reported EXPIRED rather
+ * than forged, so the caller can count late peers apart from attackers; one
+ * from c - 4 or older shares t with a younger counter and fails as a forgery.
  *
  * Threat model: an off-path attacker who never sees our SYN-ACK must guess 27
  * MAC bits for the flow it spoofs: 2^-27 per forged ACK, about one accepted
  * connection per 13 s at 10 Mpps of forged ACKs. Binding peer_isn stops a seen
  * cookie from being replayed with a different sequence space; the MSS index
- * and t are sent in the clear but covered by the MAC.
+ * and t are sent in the clear but covered by the MAC. The ts bits come back
+ * in the TSecr of the final ACK, out of the cookie, so the MAC covers them
+ * too: a peer holding one valid cookie cannot change the window scale or
+ * SACK-permitted we rebuild from them, nor drop the timestamp that carries
+ * them. The clock bits above them are not covered: the peer sets every later
+ * TSecr as it likes anyway.
  *
  * What a cookie cannot carry: only the 8 table MSS values; window scale and
  * SACK-permitted survive only when the peer sent timestamps, in the low bits
@@ -35,18 +49,20 @@
  *
  * Sharing: struct tt_syncookie_secret is one value for all workers and, so that
  * a cookie made on one node verifies on another after an ECMP change, for all
- * nodes; those nodes' clocks must agree to well under a period (NTP), or a
- * cookie made just after a period boundary on a fast node fails on a slow one.
+ * nodes; those nodes need the same tcp.time_wait_ms (it sets the period), and
+ * their clocks must agree to well under a period (NTP), or a cookie made just
+ * after a period boundary on a fast node fails on a slow one.
  *
  * Callers: struct tt_syncookie_keys is a per-worker cache of the derived keys
  * (never shared between lcores: make and check update it). Initialise it once
  * with tt_syncookie_keys_init(); make and check re-derive the keys by
  * themselves when the counter moves.
  *
- * Cost: make and check are one SipHash over 21 bytes each (about 40 ns per
- * call on an AMD EPYC VM, see tt_siphash.h). The keys cost two SipHash calls
- * per period; a check that fails for an old counter derives that period's key
- * (two more calls) on the spot.
+ * Cost: make and check are one SipHash over 22 bytes each (about 40 ns per
+ * call on an AMD EPYC VM, see tt_siphash.h), whatever counter t names: the
+ * cache holds the keys of the last four counters, so even a forged ACK costs
+ * one MAC. A key costs two SipHash calls, paid by the first packet of each
+ * period; init, a clock step back or four idle periods derive all four.
  */
 #ifndef TT_SYNCOOKIE_H
 #define TT_SYNCOOKIE_H
@@ -58,20 +74,34 @@
 #include "tt_siphash.h"
 
 enum {
-	TT_SYNCOOKIE_PERIOD_MS = 64000, /* counter tick */
+	TT_SYNCOOKIE_PERIOD_MAX_MS = 32000, /* counter tick ceiling: cookies live under 64 s */
 	TT_SYNCOOKIE_MSS_COUNT = 8,
+	TT_SYNCOOKIE_KEYS = 4, /* counters the 2 t bits tell apart */
 };
+
+/* The counter period for a TIME-WAIT: two periods stay within it. */
+static inline uint32_t tt_syncookie_period_ms(uint32_t time_wait_ms)
+{
+	uint32_t half = time_wait_ms / 2;
+
+	return half < TT_SYNCOOKIE_PERIOD_MAX_MS ? half : TT_SYNCOOKIE_PERIOD_MAX_MS;
+}
 
 /* Fill from a CSPRNG (getrandom(2)) once per deployment and share it read-only. */
 struct tt_syncookie_secret {
 	struct tt_siphash_key master;
 };
 
-/* Per-worker cache: keys for counter and counter - 1, plus a copy of the master. */
+/*
+ * Per-worker cache: key[c & 3] is key_c for the counters c = counter - 3 ..
+ * counter, so a cookie's t bits index its key directly; the master is read
+ * only when the counter moves.
+ */
 struct tt_syncookie_keys {
-	struct tt_siphash_key master;
 	uint64_t counter;
-	struct tt_siphash_key cur, prev;
+	uint32_t period_ms;
+	struct tt_siphash_key key[TT_SYNCOOKIE_KEYS];
+	struct tt_siphash_key master;
 };
 
 enum tt_syncookie_verdict {
@@ -80,24 +110,33 @@ enum tt_syncookie_verdict {
 	TT_SYNCOOKIE_EXPIRED,
 };
 
-/* Also the way to install a new master secret. */
-void tt_syncookie_keys_init(struct tt_syncookie_keys *k, const struct tt_syncookie_secret *s,
-			    uint64_t now_ms);
+/*
+ * Also the way to install a new master secret. period_ms is
+ * tt_syncookie_period_ms(tcp.time_wait_ms); 0 or above
+ * TT_SYNCOOKIE_PERIOD_MAX_MS gives -EINVAL.
+ */
+int tt_syncookie_keys_init(struct tt_syncookie_keys *k, const struct tt_syncookie_secret *s,
+			   uint32_t period_ms, uint64_t now_ms);
 
 /*
  * Returns the cookie to send as our ISN. The MSS is the largest table entry
  * not above peer_mss (the smallest entry if peer_mss is below all of them);
- * *mss_out receives it.
+ * *mss_out receives it. tsval is the TSval of the SYN-ACK as
+ * tt_syncookie_ts_encode made it, NULL when the SYN-ACK carries no timestamp.
  */
 uint32_t tt_syncookie_make(struct tt_syncookie_keys *k, const struct tt_flow4 *f, uint32_t peer_isn,
-			   uint16_t peer_mss, uint64_t now_ms, uint16_t *mss_out);
+			   uint16_t peer_mss, const uint32_t *tsval, uint64_t now_ms,
+			   uint16_t *mss_out);
 
 /*
- * peer_isn = seq of the ACK - 1, cookie = ack_seq - 1. *mss_out is written
- * only when the verdict is TT_SYNCOOKIE_VALID.
+ * peer_isn = seq of the ACK - 1, cookie = ack_seq - 1, tsecr = the ACK's
+ * TSecr, NULL when it carries no timestamp option (or we do not use
+ * timestamps). *mss_out is written only when the verdict is
+ * TT_SYNCOOKIE_VALID.
  */
 enum tt_syncookie_verdict tt_syncookie_check(struct tt_syncookie_keys *k, const struct tt_flow4 *f,
-					     uint32_t peer_isn, uint32_t cookie, uint64_t now_ms,
+					     uint32_t peer_isn, uint32_t cookie,
+					     const uint32_t *tsecr, uint64_t now_ms,
 					     uint16_t *mss_out);
 
 /*

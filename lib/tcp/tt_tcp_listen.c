@@ -48,7 +48,6 @@ static void cookie_synack(struct tt_tcp_ctx *ctx, const struct tt_flow4 *f,
 	uint16_t peer_mss = (syn->opts.present & TT_OPT_MSS) ? syn->opts.mss : TT_TCP_DEFAULT_MSS;
 	uint16_t mss;
 
-	r->seq = tt_syncookie_make(&ctx->cookie_keys, f, syn->seq, peer_mss, ctx->now_ms, &mss);
 	r->ack = syn->seq + 1;
 	r->opts.present = TT_OPT_MSS;
 	r->opts.mss = c->mss;
@@ -72,16 +71,23 @@ static void cookie_synack(struct tt_tcp_ctx *ctx, const struct tt_flow4 *f,
 		if (o.sack_ok)
 			r->opts.present |= TT_OPT_SACK_OK;
 	}
+	/* The MAC covers the option bits of the TSval, so the cookie comes after it. */
+	r->seq = tt_syncookie_make(&ctx->cookie_keys, f, syn->seq, peer_mss,
+				   (r->opts.present & TT_OPT_TS) ? &r->opts.tsval : NULL,
+				   ctx->now_ms, &mss);
 	count(ctx, TT_CTR_SYNCOOKIES_SENT);
 }
 
 static enum tt_listen_verdict cookie_ack(struct tt_tcp_ctx *ctx, const struct tt_flow4 *f,
 					 const struct tt_tcp_seg *seg, struct tt_listen_result *r)
 {
+	/* Without timestamps here our SYN-ACK carried none: a TSecr in the ACK is ignored. */
+	const uint32_t *tsecr =
+	    ((seg->opts.present & TT_OPT_TS) && ctx->conf->timestamps) ? &seg->opts.tsecr : NULL;
 	struct tt_syncookie_opts o = {0};
 
-	switch (tt_syncookie_check(&ctx->cookie_keys, f, seg->seq - 1, seg->ack - 1, ctx->now_ms,
-				   &r->mss)) {
+	switch (tt_syncookie_check(&ctx->cookie_keys, f, seg->seq - 1, seg->ack - 1, tsecr,
+				   ctx->now_ms, &r->mss)) {
 	case TT_SYNCOOKIE_VALID:
 		break;
 	case TT_SYNCOOKIE_EXPIRED:
@@ -94,8 +100,7 @@ static enum tt_listen_verdict cookie_ack(struct tt_tcp_ctx *ctx, const struct tt
 		return TT_L_RST;
 	}
 	r->opts.present = 0;
-	if ((seg->opts.present & TT_OPT_TS) && ctx->conf->timestamps &&
-	    tt_syncookie_ts_decode(seg->opts.tsecr, &o)) {
+	if (tsecr != NULL && tt_syncookie_ts_decode(*tsecr, &o)) {
 		r->opts.present |= TT_OPT_TS;
 		if (o.wscale_ok) {
 			r->opts.present |= TT_OPT_WSCALE;

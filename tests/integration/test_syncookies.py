@@ -14,7 +14,8 @@ from conftest import APPLIANCE_IP, appliance_fixture, delta, filler, note
 from l2peer import Conn, L2Peer, random_ports, tcp_checksum_ok
 
 BODY = 300
-app = appliance_fixture("cookies", body_size=BODY, syncookies="always")
+# time_wait_ms 4000: a cookie lives 2 to 4 s, ample for a scripted handshake on a busy machine.
+app = appliance_fixture("cookies", body_size=BODY, syncookies="always", time_wait_ms=4000)
 
 
 @pytest.fixture

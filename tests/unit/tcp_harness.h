@@ -227,7 +227,10 @@ static inline struct harness *h_new(void)
 	h->ctx.release = h_release;
 	h->ctx.retain = h_retain;
 	h->ctx.held_limit = UINT32_MAX;
-	tt_syncookie_keys_init(&h->ctx.cookie_keys, &cookie, h->ctx.now_ms);
+	assert_int_equal(tt_syncookie_keys_init(&h->ctx.cookie_keys, &cookie,
+						tt_syncookie_period_ms(h->conf.time_wait_ms),
+						h->ctx.now_ms),
+			 0);
 	tt_app_register(h->ctx.apps);
 	h->ctx.apps[H_APP_REC] = &h_rec_app;
 	h_http_body(h, 64);

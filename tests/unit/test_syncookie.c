@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -30,10 +31,23 @@ static const struct tt_flow4 flow_a = {
 };
 
 enum {
-	PERIOD = TT_SYNCOOKIE_PERIOD_MS,
+	TIME_WAIT_MS = 60000, /* the default tcp.time_wait_ms */
+	PERIOD = TIME_WAIT_MS / 2,
 	T0_MS = 1000 * PERIOD, /* start of a period, counter & 3 == 0 */
 	PEER_ISN = 0x01020304,
 };
+
+/* SipHash calls since the last reset: the test links with -Wl,--wrap=tt_siphash. */
+static unsigned int siphash_calls;
+
+uint64_t __real_tt_siphash(const struct tt_siphash_key *key, const void *data, size_t len);
+uint64_t __wrap_tt_siphash(const struct tt_siphash_key *key, const void *data, size_t len);
+
+uint64_t __wrap_tt_siphash(const struct tt_siphash_key *key, const void *data, size_t len)
+{
+	siphash_calls++;
+	return __real_tt_siphash(key, data, len);
+}
 
 /* Deterministic generator so a failing run can be replayed (splitmix64). */
 static uint64_t next_rand(uint64_t *state)
@@ -45,23 +59,30 @@ static uint64_t next_rand(uint64_t *state)
 	return z ^ (z >> 31);
 }
 
+static void keys_at(struct tt_syncookie_keys *k, const struct tt_syncookie_secret *s,
+		    uint32_t period_ms, uint64_t now_ms)
+{
+	assert_int_equal(tt_syncookie_keys_init(k, s, period_ms, now_ms), 0);
+}
+
+/* make and check on a cache built for the moment, as a freshly started worker has. */
 static uint32_t make_at(const struct tt_syncookie_secret *s, const struct tt_flow4 *f, uint32_t isn,
-			uint16_t peer_mss, uint64_t now_ms, uint16_t *mss)
+			uint16_t peer_mss, const uint32_t *tsval, uint64_t now_ms, uint16_t *mss)
 {
 	struct tt_syncookie_keys k;
 
-	tt_syncookie_keys_init(&k, s, now_ms);
-	return tt_syncookie_make(&k, f, isn, peer_mss, now_ms, mss);
+	keys_at(&k, s, PERIOD, now_ms);
+	return tt_syncookie_make(&k, f, isn, peer_mss, tsval, now_ms, mss);
 }
 
 static enum tt_syncookie_verdict check_at(const struct tt_syncookie_secret *s,
 					  const struct tt_flow4 *f, uint32_t isn, uint32_t cookie,
-					  uint64_t now_ms, uint16_t *mss)
+					  const uint32_t *tsecr, uint64_t now_ms, uint16_t *mss)
 {
 	struct tt_syncookie_keys k;
 
-	tt_syncookie_keys_init(&k, s, now_ms);
-	return tt_syncookie_check(&k, f, isn, cookie, now_ms, mss);
+	keys_at(&k, s, PERIOD, now_ms);
+	return tt_syncookie_check(&k, f, isn, cookie, tsecr, now_ms, mss);
 }
 
 /*
@@ -101,22 +122,31 @@ static void test_siphash_vectors(void **state)
  */
 static void test_cookie_known_answer(void **state)
 {
+	static const uint32_t ts_bits_3_sack = 0xabcdef53, ts_no_wscale_sack = 0x0000001f;
 	static const struct {
 		uint32_t isn;
 		uint16_t peer_mss;
+		uint32_t period_ms;
+		const uint32_t *tsval;
 		uint64_t now_ms;
 		uint32_t want;
 	} cases[] = {
-	    {0x01020304, 1460, UINT64_C(1700000000000), 0x65aff746},
-	    {0xfffffffe, 0, 5, 0x20e2f3a0},
+	    {0x01020304, 1460, 30000, NULL, UINT64_C(1700000000000), 0x9f2d1016},
+	    {0xfffffffe, 0, 500, NULL, 5, 0xf6ff0080},
+	    {0x01020304, 1460, 32000, &ts_bits_3_sack, UINT64_C(1700000000000), 0xbed4ca26},
+	    {0x01020304, 1460, 30000, &ts_no_wscale_sack, UINT64_C(1700000000000), 0x55203d96},
 	};
 	uint16_t mss;
 
 	(void)state;
-	for (size_t i = 0; i < ARRAY_LEN(cases); i++)
-		assert_int_equal(make_at(&secret_a, &flow_a, cases[i].isn, cases[i].peer_mss,
-					 cases[i].now_ms, &mss),
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+		struct tt_syncookie_keys k;
+
+		keys_at(&k, &secret_a, cases[i].period_ms, cases[i].now_ms);
+		assert_int_equal(tt_syncookie_make(&k, &flow_a, cases[i].isn, cases[i].peer_mss,
+						   cases[i].tsval, cases[i].now_ms, &mss),
 				 cases[i].want);
+	}
 }
 
 static void test_cookie_mss_roundtrip(void **state)
@@ -158,12 +188,12 @@ static void test_cookie_mss_roundtrip(void **state)
 	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
 		uint16_t mss = 0, got = 0;
 		uint32_t c =
-		    make_at(&secret_a, &flow_a, PEER_ISN, cases[i].peer_mss, T0_MS + 7, &mss);
+		    make_at(&secret_a, &flow_a, PEER_ISN, cases[i].peer_mss, NULL, T0_MS + 7, &mss);
 
 		assert_int_equal(mss, cases[i].want_mss);
 		assert_int_equal(c & 7, cases[i].want_idx);
 		assert_int_equal((c >> 3) & 3, (T0_MS / PERIOD) & 3);
-		assert_int_equal(check_at(&secret_a, &flow_a, PEER_ISN, c, T0_MS + 9, &got),
+		assert_int_equal(check_at(&secret_a, &flow_a, PEER_ISN, c, NULL, T0_MS + 9, &got),
 				 TT_SYNCOOKIE_VALID);
 		assert_int_equal(got, cases[i].want_mss);
 	}
@@ -176,26 +206,25 @@ static void test_cookie_expiry(void **state)
 		uint64_t check_ms;
 		enum tt_syncookie_verdict want;
 	} cases[] = {
-	    /* made at the start of a period: valid for 128 s */
+	    /* made at the start of a period: valid for two periods */
 	    {T0_MS, T0_MS, TT_SYNCOOKIE_VALID},
-	    {T0_MS, T0_MS + 63000, TT_SYNCOOKIE_VALID},
-	    {T0_MS, T0_MS + 64000, TT_SYNCOOKIE_VALID},
-	    {T0_MS, T0_MS + 127000, TT_SYNCOOKIE_VALID},
-	    {T0_MS, T0_MS + 127999, TT_SYNCOOKIE_VALID},
-	    {T0_MS, T0_MS + 128000, TT_SYNCOOKIE_EXPIRED},
-	    {T0_MS, T0_MS + 191999, TT_SYNCOOKIE_EXPIRED},
-	    {T0_MS, T0_MS + 255999, TT_SYNCOOKIE_EXPIRED},
+	    {T0_MS, T0_MS + PERIOD - 1, TT_SYNCOOKIE_VALID},
+	    {T0_MS, T0_MS + PERIOD, TT_SYNCOOKIE_VALID},
+	    {T0_MS, T0_MS + 2 * PERIOD - 1, TT_SYNCOOKIE_VALID},
+	    {T0_MS, T0_MS + 2 * PERIOD, TT_SYNCOOKIE_EXPIRED},
+	    {T0_MS, T0_MS + 3 * PERIOD - 1, TT_SYNCOOKIE_EXPIRED},
+	    {T0_MS, T0_MS + 4 * PERIOD - 1, TT_SYNCOOKIE_EXPIRED},
 	    /* counter + 4 shares the low bits: no longer recognisable */
-	    {T0_MS, T0_MS + 256000, TT_SYNCOOKIE_BAD_HASH},
-	    /* made at the end of a period: valid for 64 s only */
-	    {T0_MS + 63999, T0_MS + 127999, TT_SYNCOOKIE_VALID},
-	    {T0_MS + 63999, T0_MS + 128000, TT_SYNCOOKIE_EXPIRED},
+	    {T0_MS, T0_MS + 4 * PERIOD, TT_SYNCOOKIE_BAD_HASH},
+	    /* made at the end of a period: valid for one period only */
+	    {T0_MS + PERIOD - 1, T0_MS + 2 * PERIOD - 1, TT_SYNCOOKIE_VALID},
+	    {T0_MS + PERIOD - 1, T0_MS + 2 * PERIOD, TT_SYNCOOKIE_EXPIRED},
 	    /* from the future (clock went back a period) */
-	    {T0_MS + 64000, T0_MS, TT_SYNCOOKIE_BAD_HASH},
-	    /* counter 0: the previous counter wraps */
+	    {T0_MS + PERIOD, T0_MS, TT_SYNCOOKIE_BAD_HASH},
+	    /* counter 0: the older counters wrap */
 	    {0, 0, TT_SYNCOOKIE_VALID},
-	    {0, 127999, TT_SYNCOOKIE_VALID},
-	    {0, 128000, TT_SYNCOOKIE_EXPIRED},
+	    {0, 2 * PERIOD - 1, TT_SYNCOOKIE_VALID},
+	    {0, 2 * PERIOD, TT_SYNCOOKIE_EXPIRED},
 	};
 
 	(void)state;
@@ -205,16 +234,79 @@ static void test_cookie_expiry(void **state)
 		uint32_t c;
 
 		/* A cache that lives across the whole interval ... */
-		tt_syncookie_keys_init(&k, &secret_a, cases[i].make_ms);
-		c = tt_syncookie_make(&k, &flow_a, PEER_ISN, 1460, cases[i].make_ms, &mss);
+		keys_at(&k, &secret_a, PERIOD, cases[i].make_ms);
+		c = tt_syncookie_make(&k, &flow_a, PEER_ISN, 1460, NULL, cases[i].make_ms, &mss);
 		assert_int_equal(
-		    tt_syncookie_check(&k, &flow_a, PEER_ISN, c, cases[i].check_ms, &got),
+		    tt_syncookie_check(&k, &flow_a, PEER_ISN, c, NULL, cases[i].check_ms, &got),
 		    cases[i].want);
 		/* ... and one built at check time must agree. */
-		assert_int_equal(check_at(&secret_a, &flow_a, PEER_ISN, c, cases[i].check_ms, &got),
-				 cases[i].want);
+		assert_int_equal(
+		    check_at(&secret_a, &flow_a, PEER_ISN, c, NULL, cases[i].check_ms, &got),
+		    cases[i].want);
 		if (cases[i].want == TT_SYNCOOKIE_VALID)
 			assert_int_equal(got, 1460);
+	}
+}
+
+/* period_ms = min(32 s, time_wait_ms / 2), over the range tcp.time_wait_ms accepts. */
+static void test_cookie_period(void **state)
+{
+	static const struct {
+		uint32_t time_wait_ms, want;
+	} cases[] = {
+	    {1000, 500},    {1001, 500},    {59999, 29999}, {60000, 30000},
+	    {63999, 31999}, {64000, 32000}, {64001, 32000}, {240000, 32000},
+	};
+	static const struct {
+		uint32_t period_ms;
+		int want;
+	} init[] = {
+	    {0, -EINVAL},
+	    {1, 0},
+	    {TT_SYNCOOKIE_PERIOD_MAX_MS, 0},
+	    {TT_SYNCOOKIE_PERIOD_MAX_MS + 1, -EINVAL},
+	    {UINT32_MAX, -EINVAL},
+	};
+	struct tt_syncookie_keys k;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++)
+		assert_int_equal(tt_syncookie_period_ms(cases[i].time_wait_ms), cases[i].want);
+	for (size_t i = 0; i < ARRAY_LEN(init); i++)
+		assert_int_equal(tt_syncookie_keys_init(&k, &secret_a, init[i].period_ms, T0_MS),
+				 init[i].want);
+}
+
+/*
+ * No cookie outlives TIME-WAIT: made at the very start of a period it is
+ * valid until just before two periods have passed, and expired from then on.
+ */
+static void test_cookie_lifetime_within_time_wait(void **state)
+{
+	static const uint32_t time_wait_ms[] = {1000, 1001, 60000, 64000, 240000};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_LEN(time_wait_ms); i++) {
+		uint32_t period = tt_syncookie_period_ms(time_wait_ms[i]);
+		/* counter 1000: t = 0, and no counter below it wraps */
+		uint64_t made = UINT64_C(1000) * period;
+		struct tt_syncookie_keys k;
+		uint16_t mss, got;
+		uint32_t c;
+
+		assert_true(2 * (uint64_t)period <= time_wait_ms[i]);
+		keys_at(&k, &secret_a, period, made);
+		c = tt_syncookie_make(&k, &flow_a, PEER_ISN, 1460, NULL, made, &mss);
+		assert_int_equal(
+		    tt_syncookie_check(&k, &flow_a, PEER_ISN, c, NULL, made + 2 * period - 1, &got),
+		    TT_SYNCOOKIE_VALID);
+		assert_int_equal(
+		    tt_syncookie_check(&k, &flow_a, PEER_ISN, c, NULL, made + 2 * period, &got),
+		    TT_SYNCOOKIE_EXPIRED);
+		/* Four periods on, t names a younger counter: the cookie then looks forged. */
+		assert_int_not_equal(tt_syncookie_check(&k, &flow_a, PEER_ISN, c, NULL,
+							made + time_wait_ms[i], &got),
+				     TT_SYNCOOKIE_VALID);
 	}
 }
 
@@ -225,7 +317,7 @@ static void test_cookie_random_value(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < ARRAY_LEN(junk); i++)
-		assert_int_equal(check_at(&secret_a, &flow_a, PEER_ISN, junk[i], T0_MS, &mss),
+		assert_int_equal(check_at(&secret_a, &flow_a, PEER_ISN, junk[i], NULL, T0_MS, &mss),
 				 TT_SYNCOOKIE_BAD_HASH);
 }
 
@@ -237,24 +329,25 @@ static void test_cookie_shared_secret(void **state)
 	uint32_t c;
 
 	(void)state;
-	tt_syncookie_keys_init(&node1, &secret_a, T0_MS - 5 * PERIOD);
-	tt_syncookie_keys_init(&node2, &secret_a, T0_MS + 3);
-	c = tt_syncookie_make(&node1, &flow_a, PEER_ISN, 1452, T0_MS + 10, &mss);
-	assert_int_equal(tt_syncookie_check(&node2, &flow_a, PEER_ISN, c, T0_MS + 90000, &got),
-			 TT_SYNCOOKIE_VALID);
+	keys_at(&node1, &secret_a, PERIOD, T0_MS - 5 * PERIOD);
+	keys_at(&node2, &secret_a, PERIOD, T0_MS + 3);
+	c = tt_syncookie_make(&node1, &flow_a, PEER_ISN, 1452, NULL, T0_MS + 10, &mss);
+	assert_int_equal(
+	    tt_syncookie_check(&node2, &flow_a, PEER_ISN, c, NULL, T0_MS + PERIOD + 20000, &got),
+	    TT_SYNCOOKIE_VALID);
 	assert_int_equal(got, 1452);
 }
 
 static void test_cookie_wrong_secret(void **state)
 {
-	static const uint64_t offsets_ms[] = {0, 70000, 130000, 200000};
+	static const uint64_t offsets_ms[] = {0, PERIOD + 1, 2 * PERIOD + 1, 3 * PERIOD + 1};
 	uint16_t mss;
-	uint32_t c = make_at(&secret_a, &flow_a, PEER_ISN, 1460, T0_MS, &mss);
+	uint32_t c = make_at(&secret_a, &flow_a, PEER_ISN, 1460, NULL, T0_MS, &mss);
 
 	(void)state;
 	for (size_t i = 0; i < ARRAY_LEN(offsets_ms); i++)
 		assert_int_equal(
-		    check_at(&secret_b, &flow_a, PEER_ISN, c, T0_MS + offsets_ms[i], &mss),
+		    check_at(&secret_b, &flow_a, PEER_ISN, c, NULL, T0_MS + offsets_ms[i], &mss),
 		    TT_SYNCOOKIE_BAD_HASH);
 }
 
@@ -271,7 +364,7 @@ static void test_cookie_changed_field(void **state)
 	    {0, 0, 0, 0, 0xffffffff}, {0, 0, 0, 0, 0x100},
 	};
 	uint16_t mss;
-	uint32_t c = make_at(&secret_a, &flow_a, PEER_ISN, 1460, T0_MS, &mss);
+	uint32_t c = make_at(&secret_a, &flow_a, PEER_ISN, 1460, NULL, T0_MS, &mss);
 
 	(void)state;
 	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
@@ -282,7 +375,7 @@ static void test_cookie_changed_field(void **state)
 		f.sport = (uint16_t)(f.sport + cases[i].sport_add);
 		f.dport = (uint16_t)(f.dport + cases[i].dport_add);
 		assert_int_equal(
-		    check_at(&secret_a, &f, PEER_ISN + cases[i].isn_add, c, T0_MS + 1, &mss),
+		    check_at(&secret_a, &f, PEER_ISN + cases[i].isn_add, c, NULL, T0_MS + 1, &mss),
 		    TT_SYNCOOKIE_BAD_HASH);
 	}
 }
@@ -297,10 +390,10 @@ static void test_cookie_swapped_flow(void **state)
 	    .dport = flow_a.sport,
 	};
 	uint16_t mss;
-	uint32_t c = make_at(&secret_a, &flow_a, PEER_ISN, 1460, T0_MS, &mss);
+	uint32_t c = make_at(&secret_a, &flow_a, PEER_ISN, 1460, NULL, T0_MS, &mss);
 
 	(void)state;
-	assert_int_equal(check_at(&secret_a, &rev, PEER_ISN, c, T0_MS, &mss),
+	assert_int_equal(check_at(&secret_a, &rev, PEER_ISN, c, NULL, T0_MS, &mss),
 			 TT_SYNCOOKIE_BAD_HASH);
 }
 
@@ -318,10 +411,11 @@ static void test_cookie_bit_flip(void **state)
 		uint32_t c;
 
 		f.saddr = (uint32_t)next_rand(&rng);
-		c = make_at(&secret_a, &f, isn, 1380, make_ms[t], &mss);
+		c = make_at(&secret_a, &f, isn, 1380, NULL, make_ms[t], &mss);
 		for (unsigned int bit = 0; bit < 32; bit++) {
-			enum tt_syncookie_verdict v = check_at(
-			    &secret_a, &f, isn, c ^ (UINT32_C(1) << bit), make_ms[t] + 1000, &mss);
+			enum tt_syncookie_verdict v =
+			    check_at(&secret_a, &f, isn, c ^ (UINT32_C(1) << bit), NULL,
+				     make_ms[t] + 1000, &mss);
 
 			assert_int_not_equal(v, TT_SYNCOOKIE_VALID);
 			assert_int_equal(v, TT_SYNCOOKIE_BAD_HASH);
@@ -339,20 +433,143 @@ static void test_cookie_forgery(void **state)
 	uint16_t mss;
 
 	(void)state;
-	tt_syncookie_keys_init(&k, &secret_a, T0_MS);
+	keys_at(&k, &secret_a, PERIOD, T0_MS);
 	for (unsigned int i = 0; i < GUESSES; i++) {
 		uint64_t r = next_rand(&rng);
+		uint32_t tsecr = (uint32_t)(r >> 7);
 		struct tt_flow4 f = flow_a;
 		enum tt_syncookie_verdict v;
 
 		f.sport = (uint16_t)r;
 		v = tt_syncookie_check(&k, &f, (uint32_t)(r >> 16), (uint32_t)(r >> 32),
-				       T0_MS + (i & 0xffff), &mss);
+				       (i & 1) ? &tsecr : NULL, T0_MS + (i & 0xffff), &mss);
 		valid += v == TT_SYNCOOKIE_VALID;
 		expired += v == TT_SYNCOOKIE_EXPIRED;
 	}
 	assert_int_equal(valid, 0);
 	assert_int_equal(expired, 0);
+}
+
+/*
+ * The window scale and SACK-permitted bits travel outside the cookie, in
+ * our TSval and back in the TSecr: each of the six must be as we sent it,
+ * and the timestamp itself must be there exactly when we sent one.
+ */
+static void test_cookie_ts_bits(void **state)
+{
+	static const struct tt_syncookie_opts opts[] = {
+	    {.wscale = 7, .wscale_ok = true, .sack_ok = true},
+	    {.wscale = 0, .wscale_ok = true, .sack_ok = false},
+	    {.wscale = 14, .wscale_ok = true, .sack_ok = true},
+	    {.wscale_ok = false, .sack_ok = true},
+	    {.wscale_ok = false, .sack_ok = false},
+	};
+	uint16_t mss;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_LEN(opts); i++) {
+		uint32_t tsval = tt_syncookie_ts_encode(0x12345678, &opts[i]);
+		uint32_t c = make_at(&secret_a, &flow_a, PEER_ISN, 1460, &tsval, T0_MS, &mss);
+		/* The clock bits above the options are the peer's to echo as it likes. */
+		uint32_t other_clock = tsval ^ 0xffffffc0;
+
+		assert_int_equal(check_at(&secret_a, &flow_a, PEER_ISN, c, &tsval, T0_MS + 1, &mss),
+				 TT_SYNCOOKIE_VALID);
+		assert_int_equal(
+		    check_at(&secret_a, &flow_a, PEER_ISN, c, &other_clock, T0_MS + 1, &mss),
+		    TT_SYNCOOKIE_VALID);
+		assert_int_equal(check_at(&secret_a, &flow_a, PEER_ISN, c, NULL, T0_MS + 1, &mss),
+				 TT_SYNCOOKIE_BAD_HASH);
+		for (unsigned int bit = 0; bit < 6; bit++) {
+			uint32_t tsecr = tsval ^ (UINT32_C(1) << bit);
+
+			assert_int_equal(
+			    check_at(&secret_a, &flow_a, PEER_ISN, c, &tsecr, T0_MS + 1, &mss),
+			    TT_SYNCOOKIE_BAD_HASH);
+		}
+	}
+}
+
+/* A cookie sent without a timestamp takes none back, whatever its low bits. */
+static void test_cookie_no_ts_takes_none(void **state)
+{
+	uint16_t mss;
+	uint32_t c = make_at(&secret_a, &flow_a, PEER_ISN, 1460, NULL, T0_MS, &mss);
+
+	(void)state;
+	assert_int_equal(check_at(&secret_a, &flow_a, PEER_ISN, c, NULL, T0_MS + 1, &mss),
+			 TT_SYNCOOKIE_VALID);
+	for (uint32_t low = 0; low < 64; low++) {
+		uint32_t tsecr = 0x12345600 | low;
+
+		assert_int_equal(check_at(&secret_a, &flow_a, PEER_ISN, c, &tsecr, T0_MS + 1, &mss),
+				 TT_SYNCOOKIE_BAD_HASH);
+	}
+}
+
+/*
+ * A forged ACK costs one MAC, whatever counter its t bits name: the keys of
+ * the last four counters are already derived, so telling an expired cookie
+ * from a forged one costs nothing more.
+ */
+static void test_cookie_check_cost(void **state)
+{
+	const uint64_t now = T0_MS + 5 * PERIOD + 17;
+	struct tt_syncookie_keys k;
+	uint16_t mss;
+
+	(void)state;
+	keys_at(&k, &secret_a, PERIOD, now);
+	for (unsigned int age = 0; age < 4; age++) {
+		uint32_t made =
+		    make_at(&secret_a, &flow_a, PEER_ISN, 1460, NULL, now - age * PERIOD, &mss);
+		uint32_t forged = made ^ 0x80000000;
+
+		siphash_calls = 0;
+		assert_int_equal(tt_syncookie_check(&k, &flow_a, PEER_ISN, made, NULL, now, &mss),
+				 age <= 1 ? TT_SYNCOOKIE_VALID : TT_SYNCOOKIE_EXPIRED);
+		assert_int_equal(siphash_calls, 1);
+		siphash_calls = 0;
+		assert_int_equal(tt_syncookie_check(&k, &flow_a, PEER_ISN, forged, NULL, now, &mss),
+				 TT_SYNCOOKIE_BAD_HASH);
+		assert_int_equal(siphash_calls, 1);
+	}
+	siphash_calls = 0;
+	tt_syncookie_make(&k, &flow_a, PEER_ISN, 1460, NULL, now, &mss);
+	assert_int_equal(siphash_calls, 1);
+}
+
+/*
+ * The key of a new counter is derived (two SipHash calls) once, by the
+ * first packet of its period; the keys already cached move along with it.
+ */
+static void test_cookie_rotation_cost(void **state)
+{
+	const uint64_t start = T0_MS + 5 * PERIOD; /* a period start */
+	struct tt_syncookie_keys k;
+	uint16_t mss;
+	uint32_t c;
+
+	(void)state;
+	keys_at(&k, &secret_a, PERIOD, start + 17);
+	c = tt_syncookie_make(&k, &flow_a, PEER_ISN, 1460, NULL, start + 17, &mss);
+	for (unsigned int t = 0; t < 4; t++) {
+		siphash_calls = 0;
+		tt_syncookie_check(&k, &flow_a, PEER_ISN, t << 3, NULL, start + PERIOD, &mss);
+		assert_int_equal(siphash_calls, t == 0 ? 2 + 1 : 1);
+	}
+	siphash_calls = 0;
+	assert_int_equal(
+	    tt_syncookie_check(&k, &flow_a, PEER_ISN, c, NULL, start + 2 * PERIOD - 1, &mss),
+	    TT_SYNCOOKIE_VALID);
+	tt_syncookie_make(&k, &flow_a, PEER_ISN, 1460, NULL, start + 2 * PERIOD - 1, &mss);
+	assert_int_equal(siphash_calls, 2);
+	/* Two periods later: two keys, not four. */
+	siphash_calls = 0;
+	assert_int_equal(
+	    tt_syncookie_check(&k, &flow_a, PEER_ISN, c, NULL, start + 3 * PERIOD, &mss),
+	    TT_SYNCOOKIE_EXPIRED);
+	assert_int_equal(siphash_calls, 2 * 2 + 1);
 }
 
 static void test_ts_roundtrip(void **state)
@@ -480,6 +697,8 @@ int main(void)
 	    cmocka_unit_test(test_cookie_known_answer),
 	    cmocka_unit_test(test_cookie_mss_roundtrip),
 	    cmocka_unit_test(test_cookie_expiry),
+	    cmocka_unit_test(test_cookie_period),
+	    cmocka_unit_test(test_cookie_lifetime_within_time_wait),
 	    cmocka_unit_test(test_cookie_random_value),
 	    cmocka_unit_test(test_cookie_shared_secret),
 	    cmocka_unit_test(test_cookie_wrong_secret),
@@ -487,6 +706,10 @@ int main(void)
 	    cmocka_unit_test(test_cookie_swapped_flow),
 	    cmocka_unit_test(test_cookie_bit_flip),
 	    cmocka_unit_test(test_cookie_forgery),
+	    cmocka_unit_test(test_cookie_ts_bits),
+	    cmocka_unit_test(test_cookie_no_ts_takes_none),
+	    cmocka_unit_test(test_cookie_check_cost),
+	    cmocka_unit_test(test_cookie_rotation_cost),
 	    cmocka_unit_test(test_ts_roundtrip),
 	    cmocka_unit_test(test_ts_clamp_and_decode),
 	    cmocka_unit_test(test_isn_known_answer),

@@ -170,19 +170,29 @@ static void test_listen_cookie(void **state)
 		struct tt_tcp_opts syn;
 		uint16_t cookie_mss;
 		struct nego want;
+		bool ts_off; /* tcp.timestamps = false */
 	} cases[] = {
 	    {"timestamps carry the options",
 	     {.present = OPT_ALL, .wscale = 9, .mss = 1400},
 	     1380,
-	     {OPT_ALL, 1368, 9, 7, TCB_OPTS}},
+	     {OPT_ALL, 1368, 9, 7, TCB_OPTS},
+	     false},
 	    {"timestamps, no window scale",
 	     {.present = TT_OPT_MSS | TT_OPT_TS, .mss = 1460},
 	     1460,
-	     {TT_OPT_MSS | TT_OPT_TS, MSS_TS, 0, 0, TT_TCB_TS}},
+	     {TT_OPT_MSS | TT_OPT_TS, MSS_TS, 0, 0, TT_TCB_TS},
+	     false},
 	    {"no timestamps: mss only",
 	     {.present = TT_OPT_MSS | TT_OPT_WSCALE | TT_OPT_SACK_OK, .wscale = 9, .mss = 1460},
 	     1460,
-	     {TT_OPT_MSS, 1460, 0, 0, 0}},
+	     {TT_OPT_MSS, 1460, 0, 0, 0},
+	     false},
+	    /* RFC 7323 section 3.2: a timestamp we never agreed to is ignored, not checked */
+	    {"timestamps off here: the ACK's TSecr does not count",
+	     {.present = OPT_ALL, .wscale = 9, .mss = 1460},
+	     1460,
+	     {TT_OPT_MSS, 1460, 0, 0, 0},
+	     true},
 	};
 
 	(void)state;
@@ -192,6 +202,7 @@ static void test_listen_cookie(void **state)
 
 		print_message("case: %s\n", cases[i].name);
 		h->conf.syncookies = TT_SYNCOOKIES_ALWAYS;
+		h->conf.timestamps = !cases[i].ts_off;
 		h->peer.syn_opts = cases[i].syn;
 		h->peer.ts = cases[i].syn.present & TT_OPT_TS;
 		h->listen_app = TT_APP_HTTP;
@@ -230,16 +241,36 @@ static void test_listen_bad_cookie(void **state)
 	static const struct {
 		const char *name;
 		enum tt_syncookie_mode mode;
-		uint64_t age_ms; /* between the cookie SYN-ACK and the ACK */
+		bool after_time_wait; /* the ACK comes tcp.time_wait_ms after the SYN-ACK */
 		uint32_t ack_delta;
+		uint32_t tsecr_xor; /* over the TSecr that carries the options back */
+		bool drop_ts;	    /* the ACK leaves out the timestamp option */
 		enum tt_drop reason;
 		unsigned failed;
 	} cases[] = {
-	    {"forged, auto", TT_SYNCOOKIES_AUTO, 0, 0x5a5a5a5a, TT_DROP_SYNCOOKIE_BAD, 1},
-	    {"forged, always", TT_SYNCOOKIES_ALWAYS, 0, 0x5a5a5a5a, TT_DROP_SYNCOOKIE_BAD, 1},
-	    {"expired", TT_SYNCOOKIES_ALWAYS, 3 * TT_SYNCOOKIE_PERIOD_MS, 0,
+	    {"forged, auto", TT_SYNCOOKIES_AUTO, false, 0x5a5a5a5a, 0, false, TT_DROP_SYNCOOKIE_BAD,
+	     1},
+	    {"forged, always", TT_SYNCOOKIES_ALWAYS, false, 0x5a5a5a5a, 0, false,
+	     TT_DROP_SYNCOOKIE_BAD, 1},
+	    /* A replayed final ACK must not recreate a connection whose TIME-WAIT is over. */
+	    {"expired after TIME-WAIT", TT_SYNCOOKIES_ALWAYS, true, 0, 0, false,
 	     TT_DROP_SYNCOOKIE_EXPIRED, 1},
-	    {"cookies off", TT_SYNCOOKIES_OFF, 0, 0, TT_DROP_TCP_NO_CONN, 0},
+	    /* Options we never agreed to: each bit of the TSval's low six, or no timestamp. */
+	    {"TSecr wscale bit 0", TT_SYNCOOKIES_ALWAYS, false, 0, 1u << 0, false,
+	     TT_DROP_SYNCOOKIE_BAD, 1},
+	    {"TSecr wscale bit 1", TT_SYNCOOKIES_ALWAYS, false, 0, 1u << 1, false,
+	     TT_DROP_SYNCOOKIE_BAD, 1},
+	    {"TSecr wscale bit 2", TT_SYNCOOKIES_ALWAYS, false, 0, 1u << 2, false,
+	     TT_DROP_SYNCOOKIE_BAD, 1},
+	    {"TSecr wscale bit 3", TT_SYNCOOKIES_ALWAYS, false, 0, 1u << 3, false,
+	     TT_DROP_SYNCOOKIE_BAD, 1},
+	    {"TSecr sack bit", TT_SYNCOOKIES_ALWAYS, false, 0, 1u << 4, false,
+	     TT_DROP_SYNCOOKIE_BAD, 1},
+	    {"TSecr reserved bit", TT_SYNCOOKIES_ALWAYS, false, 0, 1u << 5, false,
+	     TT_DROP_SYNCOOKIE_BAD, 1},
+	    {"timestamp removed", TT_SYNCOOKIES_ALWAYS, false, 0, 0, true, TT_DROP_SYNCOOKIE_BAD,
+	     1},
+	    {"cookies off", TT_SYNCOOKIES_OFF, false, 0, 0, false, TT_DROP_TCP_NO_CONN, 0},
 	};
 
 	(void)state;
@@ -253,9 +284,12 @@ static void test_listen_bad_cookie(void **state)
 		h_send(h, TT_TCP_SYN, NULL, 0);
 		assert_int_equal(h->lv, TT_L_SYNACK_COOKIE);
 		h->conf.syncookies = cases[i].mode;
-		h->ctx.now_ms += cases[i].age_ms;
+		if (cases[i].after_time_wait)
+			h->ctx.now_ms += h->conf.time_wait_ms;
 		ack = h->peer.rcv_max + cases[i].ack_delta;
 		h->peer.ack = ack;
+		h->peer.tsecr ^= cases[i].tsecr_xor;
+		h->peer.ts = !cases[i].drop_ts;
 		h_send(h, TT_TCP_ACK, NULL, 0);
 		assert_int_equal(h->lv, TT_L_RST);
 		assert_int_equal(h->lr.reason, cases[i].reason);
