@@ -21,8 +21,10 @@ struct tt_stack {
 	const uint8_t *listen_app;
 	uint32_t tw_head, tw_tail; /* TIME-WAIT FIFO, oldest first (pool indices) */
 	uint32_t pressure_mark;    /* TCBs in use from which "auto" answers with cookies */
-	uint64_t rst_ms;
-	uint32_t rst_tokens;
+	struct {
+		uint64_t ms;
+		uint32_t tokens;
+	} rst[TT_STACK_RST_BUCKETS];
 	unsigned n_ports;
 	struct tt_stack_port ports[TT_CONF_MAX_PORTS];
 	struct tt_stack_io io;
@@ -174,15 +176,20 @@ static void send_rst(struct tt_stack *st, unsigned port, const struct tt_pkt *pk
 
 	if (pkt->seg.flags & TT_TCP_RST)
 		return;
-	if (st->tcp.now_ms != st->rst_ms) {
-		st->rst_ms = st->tcp.now_ms;
-		st->rst_tokens = TT_STACK_RST_PER_MS;
+	uint8_t in[5] = {(uint8_t)pkt->saddr, (uint8_t)(pkt->saddr >> 8),
+			 (uint8_t)(pkt->saddr >> 16), (uint8_t)(pkt->saddr >> 24), 'r'};
+	unsigned b = (unsigned)tt_siphash(&st->tcp.isn_secret.key, in, sizeof(in)) %
+		     TT_STACK_RST_BUCKETS;
+
+	if (st->tcp.now_ms != st->rst[b].ms) {
+		st->rst[b].ms = st->tcp.now_ms;
+		st->rst[b].tokens = TT_STACK_RST_PER_MS;
 	}
-	if (st->rst_tokens == 0) {
+	if (st->rst[b].tokens == 0) {
 		st->ctr->ev[TT_CTR_RST_RATE_LIMITED]++;
 		return;
 	}
-	st->rst_tokens--;
+	st->rst[b].tokens--;
 	stateless_hdr(pkt, &a);
 	tt_tcp_rst_reply(&pkt->seg, &a.seq, &a.ack, &a.flags);
 	send_tcp(st, port, &a, NULL, 0, 0);

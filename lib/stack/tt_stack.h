@@ -46,8 +46,15 @@ enum {
 	/* Connections that may hold out-of-order segments at once (8 segments each): bounds the
 	 * receive buffers that holes can pin. */
 	TT_STACK_OOO_BLOCKS = 1024,
-	/* Answers to segments nobody wants: at most this many RSTs per ms (RFC 5961 10). */
-	TT_STACK_RST_PER_MS = 100,
+	/*
+	 * Answers to segments nobody wants (RFC 5961 10): at most TT_STACK_RST_PER_MS RSTs per
+	 * ms to the sources of one of TT_STACK_RST_BUCKETS buckets, chosen by a keyed hash of
+	 * the source address.  Not one global budget: an attacker probing it could tell how
+	 * many RSTs went to others, i.e. whether a spoofed 4-tuple had a connection
+	 * (CVE-2016-5696).
+	 */
+	TT_STACK_RST_BUCKETS = 64,
+	TT_STACK_RST_PER_MS = 16,
 };
 
 struct tt_stack;

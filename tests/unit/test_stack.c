@@ -303,6 +303,38 @@ static void test_tiny_out_of_order_not_kept(void **state)
 	sh_free(h);
 }
 
+/*
+ * RSTs to segments without a connection are limited per source bucket, not
+ * globally: one source exhausting its budget takes nothing from another's,
+ * so the budget tells a prober nothing about RSTs sent elsewhere.
+ */
+static void test_rst_budget_per_source(void **state)
+{
+	struct sh *h = sh_new();
+	struct sh_peer *flooder, *other = NULL;
+	unsigned rsts = 0;
+
+	(void)state;
+	sh_start(h);
+	flooder = sh_peer_new(h, 81); /* no listener: every SYN earns an RST */
+	for (unsigned i = 0; i < 200; i++) {
+		sh_peer_send(flooder, TT_TCP_SYN, NULL, 0);
+		flooder->nxt += 1000;
+	}
+	rsts = h->n_frames;
+	sh_drop_frames(h);
+	assert_int_equal(rsts, TT_STACK_RST_PER_MS);
+	assert_int_equal(sh_ev(h, TT_CTR_RST_RATE_LIMITED), 200 - TT_STACK_RST_PER_MS);
+	/* In the same millisecond, other sources still get their answers (most of them: a
+	 * few share the flooder's bucket). */
+	for (unsigned i = 0; i < 16; i++) {
+		other = sh_peer_new(h, 81);
+		sh_peer_send(other, TT_TCP_SYN, NULL, 0);
+	}
+	assert_true(h->n_frames >= 12);
+	sh_free(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -314,6 +346,7 @@ int main(void)
 	    cmocka_unit_test(test_full_table_refuses_with_rst),
 	    cmocka_unit_test(test_held_buffers_bounded),
 	    cmocka_unit_test(test_tiny_out_of_order_not_kept),
+	    cmocka_unit_test(test_rst_budget_per_source),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
