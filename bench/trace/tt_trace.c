@@ -1,0 +1,289 @@
+/*
+ * tcpterm-trace: a fixed, repeatable workload for instruction counts.
+ *
+ * N short HTTP connections (SYN with MSS, window scale, SACK-permitted and
+ * timestamps; the ACK; a GET; our response; the client's FIN; our FIN; its
+ * ACK) run through the real tt_stack, with frames built and parsed by
+ * tt_net exactly as on the wire, but in memory: no NIC, no EAL, no clock.
+ * Under callgrind (bench/trace.sh) the instructions of run_connections()
+ * divided by N are the stack's cost per connection, the same on every run
+ * whatever else the machine does, so a change's cost shows before any
+ * benchmark's noise would.  The peer's work (building and parsing its
+ * frames) is counted apart, in peer_*().
+ *
+ *   tcpterm-trace [connections] [concurrent]
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tt_app.h"
+#include "tt_http.h"
+#include "tt_stack.h"
+
+enum {
+	ROOM = 2048,
+	MTU = 1500,
+	MAX_FRAMES = 4096,
+	US_ADDR = 0xc6120002u,
+	PEER_BASE = 0xc6130000u, /* 198.19.0.0/16: the clients */
+};
+
+static const struct tt_mac us_mac = {{0x02, 0, 0, 0, 0, 0x01}};
+static const struct tt_mac peer_mac = {{0x02, 0, 0, 0, 0, 0x02}};
+static const char request[] = "GET / HTTP/1.1\r\nHost: trace\r\n\r\n";
+
+struct client {
+	uint32_t addr;
+	uint16_t port;
+	uint32_t nxt, rcv_nxt, ts_recent;
+	uint32_t got; /* response bytes */
+	uint8_t step;
+};
+
+struct trace {
+	struct tt_conf conf;
+	struct tt_counters ctr;
+	struct tt_http_response http;
+	uint8_t listen_app[65536];
+	struct tt_stack *st;
+	uint64_t now;
+	unsigned n_frames;
+	unsigned long frames_out, frames_in;
+	uint8_t *frames[MAX_FRAMES];
+	uint32_t frame_len[MAX_FRAMES];
+	uint8_t rx[ROOM]; /* the client's frames are built here, one at a time */
+	struct tt_net_if us_if, peer_if;
+};
+
+static void *frame_alloc(void *arg, uint8_t **data, uint32_t *room)
+{
+	(void)arg;
+	*data = malloc(ROOM);
+	*room = ROOM;
+	return *data;
+}
+
+static void frame_free(void *arg, void *frame)
+{
+	(void)arg;
+	free(frame);
+}
+
+static void frame_send(void *arg, unsigned port, void *frame, uint32_t len)
+{
+	struct trace *t = arg;
+
+	(void)port;
+	if (t->n_frames == MAX_FRAMES) {
+		fprintf(stderr, "tcpterm-trace: more frames in flight than %d\n", MAX_FRAMES);
+		exit(1);
+	}
+	t->frames[t->n_frames] = frame;
+	t->frame_len[t->n_frames++] = len;
+	t->frames_out++;
+}
+
+/* Received buffers are the trace's own array: nothing to count. */
+static void no_ref(void *owner)
+{
+	(void)owner;
+}
+
+/* A segment from client c, built and parsed as the worker would see it. */
+static void peer_send(struct trace *t, struct client *c, uint8_t flags, const char *data,
+		      uint32_t len)
+{
+	struct tt_tcp_hdr_args a = {
+	    .src_mac = peer_mac,
+	    .dst_mac = us_mac,
+	    .saddr = c->addr,
+	    .daddr = US_ADDR,
+	    .sport = c->port,
+	    .dport = 80,
+	    .seq = c->nxt,
+	    .ack = (flags & TT_TCP_ACK) ? c->rcv_nxt : 0,
+	    .wnd = 65535,
+	    .flags = flags,
+	};
+	enum tt_drop reason;
+	struct tt_pkt pkt;
+	uint32_t hl;
+
+	if (flags & TT_TCP_SYN) {
+		a.opts.present = TT_OPT_MSS | TT_OPT_WSCALE | TT_OPT_SACK_OK;
+		a.opts.mss = 1460;
+		a.opts.wscale = 7;
+	}
+	a.opts.present |= TT_OPT_TS;
+	a.opts.tsval = (uint32_t)t->now;
+	a.opts.tsecr = c->ts_recent;
+	hl = tt_net_tcp_build(t->rx, &a, len);
+	memcpy(t->rx + hl, data, len);
+	tt_net_tcp_cksum(t->rx, false);
+	if (tt_net_parse(t->rx, hl + len, &t->us_if, &pkt, &reason) != TT_PKT_TCP) {
+		fprintf(stderr, "tcpterm-trace: our own frame did not parse\n");
+		exit(1);
+	}
+	tt_stack_input(t->st, 0, &pkt, t->rx);
+	t->frames_in++;
+	c->nxt += len + ((flags & (TT_TCP_SYN | TT_TCP_FIN)) ? 1 : 0);
+}
+
+/* What client c learns from one of our frames; returns true when it owes an ACK. */
+static int peer_receive(struct client *c, const struct tt_pkt *pkt)
+{
+	const struct tt_tcp_seg *s = &pkt->seg;
+
+	if (s->opts.present & TT_OPT_TS)
+		c->ts_recent = s->opts.tsval;
+	if (s->flags & TT_TCP_SYN) {
+		c->rcv_nxt = s->seq + 1;
+		return 1;
+	}
+	if (s->seq == c->rcv_nxt) {
+		c->rcv_nxt += s->len + ((s->flags & TT_TCP_FIN) ? 1 : 0);
+		c->got += s->len;
+	}
+	return s->len > 0 || (s->flags & TT_TCP_FIN);
+}
+
+/* Each client takes its next step once our frames reached it. */
+static void peer_step(struct trace *t, struct client *c, uint32_t response_len)
+{
+	switch (c->step) {
+	case 0: /* SYN-ACK: ACK, then the request */
+		peer_send(t, c, TT_TCP_ACK, NULL, 0);
+		peer_send(t, c, TT_TCP_ACK | TT_TCP_PSH, request, sizeof(request) - 1);
+		c->step = 1;
+		break;
+	case 1: /* the response: ACK it and close */
+		if (c->got < response_len)
+			return;
+		peer_send(t, c, TT_TCP_ACK | TT_TCP_FIN, NULL, 0);
+		c->step = 2;
+		break;
+	case 2: /* our FIN: the last ACK */
+		peer_send(t, c, TT_TCP_ACK, NULL, 0);
+		c->step = 3;
+		break;
+	default:
+		break;
+	}
+}
+
+static void peer_deliver(struct trace *t, struct client *clients, unsigned n_clients,
+			 uint32_t response_len)
+{
+	unsigned n = t->n_frames;
+	uint8_t *owes = calloc(n_clients, 1);
+
+	t->n_frames = 0;
+	for (unsigned i = 0; i < n; i++) {
+		enum tt_drop reason;
+		struct tt_pkt pkt;
+		unsigned k;
+
+		if (tt_net_parse(t->frames[i], t->frame_len[i], &t->peer_if, &pkt, &reason) !=
+		    TT_PKT_TCP) {
+			fprintf(stderr, "tcpterm-trace: a frame of ours did not parse\n");
+			exit(1);
+		}
+		k = pkt.daddr - PEER_BASE;
+		owes[k] |= (uint8_t)peer_receive(&clients[k], &pkt);
+		free(t->frames[i]);
+	}
+	for (unsigned k = 0; k < n_clients; k++)
+		if (owes[k])
+			peer_step(t, &clients[k], response_len);
+	free(owes);
+}
+
+/* The measured part: batches of `concurrent` connections from SYN to the last ACK. */
+static __attribute__((noinline)) unsigned long run_connections(struct trace *t, unsigned n,
+							       unsigned concurrent)
+{
+	struct client *clients = calloc(concurrent, sizeof(*clients));
+	unsigned long done = 0;
+
+	for (unsigned base = 0; base < n; base += concurrent) {
+		unsigned m = n - base < concurrent ? n - base : concurrent;
+
+		for (unsigned k = 0; k < m; k++) {
+			struct client *c = &clients[k];
+
+			memset(c, 0, sizeof(*c));
+			c->addr = PEER_BASE + k;
+			c->port = (uint16_t)(1024 + (base / concurrent) % 60000);
+			c->nxt = 0x1000000u * k + base;
+			peer_send(t, c, TT_TCP_SYN, NULL, 0);
+		}
+		for (unsigned round = 0; round < 16 && t->n_frames > 0; round++)
+			peer_deliver(t, clients, m, t->http.keep_alive_len);
+		for (unsigned k = 0; k < m; k++)
+			done += clients[k].step == 3 && clients[k].got == t->http.keep_alive_len;
+		t->now += 1;
+		tt_stack_set_time(t->st, t->now);
+		tt_stack_timers(t->st);
+	}
+	free(clients);
+	return done;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned n = argc > 1 ? (unsigned)strtoul(argv[1], NULL, 10) : 10000;
+	unsigned concurrent = argc > 2 ? (unsigned)strtoul(argv[2], NULL, 10) : 64;
+	static const char *const hdrs[] = {"Content-Type: text/plain"};
+	static struct trace t;
+	struct tt_stack_params p = {
+	    .conf = &t.conf.tcp,
+	    .n_ports = 1,
+	    .listen_app = t.listen_app,
+	    .app_data = &t.http,
+	    .ctr = &t.ctr,
+	    .table_seed = 1,
+	    .max_held_bufs = 1024,
+	    .io = {.frame_alloc = frame_alloc,
+		   .frame_send = frame_send,
+		   .frame_free = frame_free,
+		   .retain = no_ref,
+		   .release = no_ref,
+		   .arg = &t},
+	};
+	uint8_t body[64];
+	unsigned long done;
+
+	if (concurrent == 0 || concurrent > 1024) {
+		fprintf(stderr, "usage: tcpterm-trace [connections] [concurrent 1..1024]\n");
+		return 2;
+	}
+	for (size_t i = 0; i < sizeof(body); i++)
+		body[i] = (uint8_t)('a' + i % 26);
+	tt_conf_defaults(&t.conf);
+	t.conf.tcp.max_conns_per_core = 65536;
+	t.conf.tcp.syncookies = TT_SYNCOOKIES_OFF;
+	if (tt_http_response_build(&t.http, 200, hdrs, 1, body, sizeof(body)) != 0)
+		return 1;
+	t.listen_app[80] = TT_APP_HTTP + 1;
+	t.now = 1000000;
+	p.now_ms = t.now;
+	p.ports[0].mac = us_mac;
+	p.ports[0].mtu = MTU;
+	p.cookie_secret.master.k0 = 3;
+	p.isn_secret.key.k0 = 4;
+	tt_app_register(p.apps);
+	t.us_if = (struct tt_net_if){.mac = us_mac, .addr = US_ADDR, .addr_count = 1};
+	t.peer_if = (struct tt_net_if){.mac = peer_mac, .addr = PEER_BASE, .addr_count = 65536};
+	t.st = tt_stack_create(&p);
+	if (t.st == NULL)
+		return 1;
+	done = run_connections(&t, n, concurrent);
+	printf("{\"connections\": %u, \"completed\": %lu, \"frames_out\": %lu, "
+	       "\"frames_in\": %lu}\n",
+	       n, done, t.frames_out, t.frames_in);
+	tt_stack_free(t.st);
+	tt_http_response_free(&t.http);
+	return done == n ? 0 : 1;
+}
