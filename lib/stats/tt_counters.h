@@ -50,6 +50,7 @@
 	X(TCP_RCV_QUEUE_FULL, "tcp_receive_queue_full")                                            \
 	X(TCP_OUT_OF_ORDER, "tcp_out_of_order_not_kept")                                           \
 	X(TCP_TABLE_FULL, "tcp_table_full")                                                        \
+	X(TCP_DRAINING, "tcp_draining")                                                            \
 	X(TCP_STATE, "tcp_unexpected_in_state")                                                    \
 	X(SYNCOOKIE_BAD, "syncookie_bad")                                                          \
 	X(SYNCOOKIE_EXPIRED, "syncookie_expired")
