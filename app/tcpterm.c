@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,12 +34,39 @@ extern const char tt_default_conf[]; /* conf/tcpterm.conf, embedded at build tim
 
 enum { TT_MAX_EAL_ARGV = 128, TT_MBUFS_PER_WORKER_EXTRA = 8192 };
 
-static volatile bool quit;
+/* Counted by the handler, acted on by the main loop: printing and draining are no work for a
+ * signal handler (not async-signal-safe). */
+static volatile sig_atomic_t stop_signals; /* SIGINT, SIGTERM */
+static volatile sig_atomic_t hup_signals;
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	quit = true;
+	if (sig == SIGHUP)
+		hup_signals++;
+	else
+		stop_signals++;
+}
+
+/*
+ * Before any port starts, so that no signal finds the default action once there are
+ * connections to drain (SIGHUP would kill us, SIGPIPE from a virtio-user socket whose vhost
+ * side closed would end us with status 141).  After rte_eal_init, which installs no handler
+ * for these signals: a virtio-user port in server mode waits there for its peer, and Ctrl-C
+ * must still end that wait.
+ */
+static int install_signals(void)
+{
+	struct sigaction on = {.sa_handler = on_signal, .sa_flags = SA_RESTART};
+	struct sigaction ign = {.sa_handler = SIG_IGN};
+
+	sigemptyset(&on.sa_mask);
+	sigemptyset(&ign.sa_mask);
+	if (sigaction(SIGINT, &on, NULL) != 0 || sigaction(SIGTERM, &on, NULL) != 0 ||
+	    sigaction(SIGHUP, &on, NULL) != 0 || sigaction(SIGPIPE, &ign, NULL) != 0) {
+		fprintf(stderr, "tcpterm: sigaction: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 static void usage(FILE *f)
@@ -276,7 +304,6 @@ static int create_workers(struct appliance *a)
 		.epoch_ms = wall_ms(),
 		.tsc_base = rte_rdtsc(),
 		.tsc_hz = rte_get_tsc_hz(),
-		.quit = &quit,
 	};
 
 	tt_app_register(p.apps);
@@ -312,22 +339,80 @@ static int check_lcores(const struct tt_conf *c)
 	return 0;
 }
 
-static void run_stats(struct appliance *a)
+/* What the main lcore does every few ms while workers run: the periodic line, SIGHUP. */
+struct monitor {
+	struct tt_stats prev;
+	uint64_t last_ms;
+	sig_atomic_t hups_seen;
+};
+
+static void monitor_init(struct appliance *a, struct monitor *m)
+{
+	tt_stats_collect(a->workers, a->conf->n_workers, &m->prev);
+	m->last_ms = wall_ms();
+	m->hups_seen = 0;
+}
+
+static void monitor_tick(struct appliance *a, struct monitor *m)
 {
 	const struct tt_conf *c = a->conf;
-	struct tt_stats prev, cur;
-	uint64_t last = wall_ms();
+	struct tt_stats cur;
 
-	tt_stats_collect(a->workers, c->n_workers, &prev);
-	while (!quit) {
-		usleep(50 * 1000);
-		if (c->stats_interval_ms == 0 || wall_ms() - last < c->stats_interval_ms)
-			continue;
-		tt_stats_collect(a->workers, c->n_workers, &cur);
-		tt_stats_print_line(stdout, &cur, &prev, wall_ms() - last);
-		prev = cur;
-		last = wall_ms();
+	usleep(20 * 1000);
+	if (hup_signals != m->hups_seen) {
+		m->hups_seen = hup_signals;
+		printf("tcpterm: SIGHUP: reload is not supported; ignored\n");
+		fflush(stdout);
 	}
+	if (c->stats_interval_ms == 0 || wall_ms() - m->last_ms < c->stats_interval_ms)
+		return;
+	tt_stats_collect(a->workers, c->n_workers, &cur);
+	tt_stats_print_line(stdout, &cur, &m->prev, wall_ms() - m->last_ms);
+	m->prev = cur;
+	m->last_ms = wall_ms();
+}
+
+static bool workers_running(const struct appliance *a)
+{
+	for (unsigned w = 0; w < a->conf->n_workers; w++)
+		if (rte_eal_get_lcore_state(a->conf->worker_lcores[w]) == RUNNING)
+			return true;
+	return false;
+}
+
+/*
+ * The first SIGINT/SIGTERM: every worker drains with the configured deadline; a later one
+ * brings the deadline to now.  Returns once every worker returned.
+ */
+static void drain(struct appliance *a, struct monitor *m)
+{
+	const struct tt_conf *c = a->conf;
+	sig_atomic_t stops_seen = stop_signals;
+	uint64_t t0 = wall_ms();
+	struct tt_stats s0, s1;
+
+	tt_stats_collect(a->workers, c->n_workers, &s0);
+	printf("tcpterm: draining %" PRIu64 " connections for up to %" PRIu32 " ms\n",
+	       s0.conns_total - (uint64_t)s0.conns[TT_TCP_TIME_WAIT], c->tcp.drain_timeout_ms);
+	fflush(stdout);
+	for (unsigned w = 0; w < c->n_workers; w++)
+		tt_worker_drain(a->workers[w], c->tcp.drain_timeout_ms);
+	while (workers_running(a)) {
+		monitor_tick(a, m);
+		if (stop_signals != stops_seen) {
+			stops_seen = stop_signals;
+			printf("tcpterm: signal during the drain: resetting what is left now\n");
+			fflush(stdout);
+			for (unsigned w = 0; w < c->n_workers; w++)
+				tt_worker_drain(a->workers[w], 0);
+		}
+	}
+	rte_eal_mp_wait_lcore();
+	tt_stats_collect(a->workers, c->n_workers, &s1);
+	printf("tcpterm: drained in %" PRIu64 " ms: %" PRIu64 " closed gracefully, %" PRIu64
+	       " reset\n",
+	       wall_ms() - t0, s1.sum.ev[TT_CTR_CONN_CLOSED] - s0.sum.ev[TT_CTR_CONN_CLOSED],
+	       s1.sum.ev[TT_CTR_CONN_RESET_TX] - s0.sum.ev[TT_CTR_CONN_RESET_TX]);
 }
 
 static int setup(struct appliance *a)
@@ -384,15 +469,16 @@ static int run(struct appliance *a)
 {
 	const struct tt_conf *c = a->conf;
 	struct tt_stats final;
+	struct monitor m;
 
 	tt_stats_telemetry_init(a->workers, c->n_workers);
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
 	print_banner(a);
 	for (unsigned w = 0; w < c->n_workers; w++)
 		rte_eal_remote_launch(tt_worker_main, a->workers[w], c->worker_lcores[w]);
-	run_stats(a);
-	rte_eal_mp_wait_lcore();
+	monitor_init(a, &m);
+	while (stop_signals == 0)
+		monitor_tick(a, &m);
+	drain(a, &m);
 	tt_stats_collect(a->workers, c->n_workers, &final);
 	printf("tcpterm: stopped; final counters:\n");
 	tt_stats_print_all(stdout, &final);
@@ -436,7 +522,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	app.conf = &conf;
-	rc = setup(&app) == 0 ? run(&app) : 1;
+	rc = install_signals() == 0 && setup(&app) == 0 ? run(&app) : 1;
 	for (unsigned i = 0; i < app.n_ports_started; i++)
 		tt_port_stop(&app.ports[i]);
 	for (unsigned w = 0; w < conf.n_workers; w++)

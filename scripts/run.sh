@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build tcpterm and run it on its default configuration: a TAP port inside
 # a network namespace this script creates (appliance 198.18.0.2/24, kernel
-# side 198.18.0.1/24).  Ctrl-C stops it, prints the final counters and
+# side 198.18.0.1/24).  Ctrl-C stops it (tcpterm drains its connections,
+# a second Ctrl-C cuts the drain short), prints the final counters and
 # removes the namespace.  Extra arguments go to tcpterm after "--"
 # (e.g. -f conf/examples/two-workers.conf).
 set -euo pipefail
@@ -13,8 +14,13 @@ NS=tcpterm-run
 PID=
 cleanup() {
 	if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
+		# tcpterm has a session of its own, so Ctrl-C reaches it only from here: once to
+		# drain, once more to reset what is left.  wait returns early on each one.
+		trap 'kill -INT "$PID" 2>/dev/null || true' INT
 		kill -INT "$PID" 2>/dev/null || true
-		wait "$PID" 2>/dev/null || true
+		while kill -0 "$PID" 2>/dev/null; do
+			wait "$PID" 2>/dev/null || true
+		done
 	fi
 	ip netns del "$NS" 2>/dev/null || true
 }
@@ -25,8 +31,10 @@ ip netns del "$NS" 2>/dev/null || true
 ip netns add "$NS"
 ip netns exec "$NS" ip link set lo up
 # The TAP device is born inside the namespace because tcpterm starts there.
+# setsid: a Ctrl-C in the terminal must not reach tcpterm as well as the signal cleanup sends,
+# or the second one would cut the drain short.
 # shellcheck disable=SC2046
-ip netns exec "$NS" ./build/tcpterm $(scripts/eal-mem.sh 256) --file-prefix "tt-run-$$" -- "$@" &
+ip netns exec "$NS" setsid ./build/tcpterm $(scripts/eal-mem.sh 256) --file-prefix "tt-run-$$" -- "$@" &
 PID=$!
 for _ in $(seq 1 100); do
 	ip netns exec "$NS" ip link show tt0 >/dev/null 2>&1 && break

@@ -28,6 +28,11 @@ struct tt_stack {
 	unsigned n_ports;
 	struct tt_stack_port ports[TT_CONF_MAX_PORTS];
 	struct tt_stack_io io;
+	/* tt_stack_drain_step: new connections refused; how far the close and reset walks got. */
+	bool draining;
+	bool close_walked;
+	uint32_t close_cursor;
+	uint32_t abort_cursor;
 };
 
 #define OBJ_OF(ptr, type, member) ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
@@ -262,12 +267,35 @@ static void to_time_wait(struct tt_stack *st, struct tt_tcb *t)
 	tw_push(st, idx);
 }
 
+/* FIN after the queued data. */
+static void close_now(struct tt_stack *st, struct tt_tcb *t)
+{
+	struct tt_tcp_out out = {.n = 0};
+
+	tt_tcp_close(t);
+	tt_tcp_output(&st->tcp, t, &out);
+	send_out(st, t, &out);
+}
+
+/*
+ * While draining, a connection that completes its handshake, or that the close walk missed
+ * because a deletion shifted it behind the cursor, is closed the first time it is seen.
+ */
+static void drain_conn(struct tt_stack *st, struct tt_tcb *t)
+{
+	if ((t->state == TT_TCP_ESTABLISHED || t->state == TT_TCP_CLOSE_WAIT) &&
+	    !(t->flags & TT_TCB_FIN_QUEUED))
+		close_now(st, t);
+}
+
 static void conn_done(struct tt_stack *st, struct tt_tcb *t, const struct tt_tcp_out *out,
 		      enum tt_tcp_verdict v)
 {
 	send_out(st, t, out);
 	switch (v) {
 	case TT_V_KEEP:
+		if (unlikely(st->draining))
+			drain_conn(st, t);
 		arm(st, t);
 		break;
 	case TT_V_FREE:
@@ -345,7 +373,6 @@ static void close_one(const struct tt_flow4 *k, uint32_t v, void *arg)
 {
 	struct close_walk *cw = arg;
 	struct tt_stack *st = cw->st;
-	struct tt_tcp_out out = {.n = 0};
 	struct tt_tcb *t;
 
 	(void)k;
@@ -355,9 +382,7 @@ static void close_one(const struct tt_flow4 *k, uint32_t v, void *arg)
 	/* Handshakes complete first: the application then decides for itself. */
 	if (t->state != TT_TCP_ESTABLISHED && t->state != TT_TCP_CLOSE_WAIT)
 		return;
-	tt_tcp_close(t);
-	tt_tcp_output(&st->tcp, t, &out);
-	send_out(st, t, &out);
+	close_now(st, t);
 	arm(st, t);
 	cw->left--;
 }
@@ -373,6 +398,73 @@ uint32_t tt_stack_close_step(struct tt_stack *st, uint32_t cursor, unsigned max_
 			break;
 	}
 	return cursor;
+}
+
+static void take_value(const struct tt_flow4 *k, uint32_t v, void *arg)
+{
+	(void)k;
+	*(uint32_t *)arg = v;
+}
+
+/*
+ * A peer still waiting (for data, for our FIN or for the ACK of its own) learns from an RST
+ * that the connection is gone; all a server can know of one in SYN-SENT is our SYN, so that
+ * one goes silently (RFC 9293 3.10.5), as does a TIME-WAIT entry, which has nothing to tell.
+ */
+static void abort_conn(struct tt_stack *st, uint32_t v)
+{
+	struct tt_tcp_out out = {.n = 0};
+	struct tt_tcb *t;
+
+	if (v & TT_CONN_TW) {
+		free_tw(st, tt_pool_at(st->tws, v & ~TT_CONN_TW));
+		return;
+	}
+	t = tt_pool_at(st->tcbs, v);
+	if (t->state != TT_TCP_SYN_SENT) {
+		out.tx[out.n++] =
+		    (struct tt_tcp_tx){.seq = t->snd_nxt, .flags = TT_TCP_RST | TT_TCP_ACK};
+		st->ctr->ev[TT_CTR_RST_SENT]++;
+	}
+	st->ctr->ev[TT_CTR_CONN_RESET_TX]++;
+	t->close_reason = TT_CLOSE_TIMEOUT; /* the drain's time bound */
+	send_out(st, t, &out);
+	free_conn(st, t);
+}
+
+/*
+ * Abort what the table holds, at most budget slot visits.  A deletion pulls the following
+ * entries of its probe run back, possibly into the slot just emptied, so the walk leaves a slot
+ * only once it is empty: the slots behind the cursor stay empty and no entry is passed over.
+ * At the table's end the cursor wraps, which finds anything inserted behind it meanwhile.
+ */
+static uint32_t abort_step(struct tt_stack *st, unsigned budget)
+{
+	while (budget-- > 0 && tt_conn_tbl_count(st->tbl) > 0) {
+		uint32_t v = TT_CONN_NONE;
+		uint32_t next = tt_conn_tbl_walk(st->tbl, st->abort_cursor, 1, take_value, &v);
+
+		if (v == TT_CONN_NONE)
+			st->abort_cursor = next;
+		else
+			abort_conn(st, v);
+	}
+	return tt_conn_tbl_count(st->tbl);
+}
+
+uint32_t tt_stack_drain_step(struct tt_stack *st, uint64_t deadline_ms, unsigned budget)
+{
+	st->draining = true;
+	/* TIME-WAIT entries alone do not hold the drain up: once the process is gone, no new
+	 * connection can take their 4-tuples here. */
+	if (st->tcp.now_ms < deadline_ms && tt_pool_in_use(st->tcbs) > 0) {
+		if (!st->close_walked) {
+			st->close_cursor = tt_stack_close_step(st, st->close_cursor, budget);
+			st->close_walked = st->close_cursor == 0;
+		}
+		return tt_conn_tbl_count(st->tbl);
+	}
+	return abort_step(st, budget);
 }
 
 void tt_stack_send_segment(struct tt_stack *st, unsigned port, struct tt_tcp_hdr_args *a)
@@ -394,6 +486,15 @@ static void send_cookie_synack(struct tt_stack *st, unsigned port, const struct 
 	send_tcp(st, port, &a, NULL, 0, 0);
 }
 
+/* What LISTEN would turn into a connection: a SYN, or an ACK that may carry a SYN cookie. */
+static bool opens_conn(const struct tt_stack *st, const struct tt_tcp_seg *seg)
+{
+	uint8_t f = seg->flags & (TT_TCP_SYN | TT_TCP_ACK | TT_TCP_RST);
+
+	return f == TT_TCP_SYN ||
+	       (f == TT_TCP_ACK && st->tcp.conf->syncookies != TT_SYNCOOKIES_OFF);
+}
+
 static void tcp_listen(struct tt_stack *st, unsigned port, const struct tt_pkt *pkt,
 		       const struct tt_flow4 *f, void *owner)
 {
@@ -404,6 +505,11 @@ static void tcp_listen(struct tt_stack *st, unsigned port, const struct tt_pkt *
 
 	if (app == 0) {
 		st->ctr->drop[TT_DROP_TCP_NO_LISTENER]++;
+		send_rst(st, port, pkt);
+		return;
+	}
+	if (unlikely(st->draining) && opens_conn(st, &pkt->seg)) {
+		st->ctr->drop[TT_DROP_TCP_DRAINING]++;
 		send_rst(st, port, pkt);
 		return;
 	}

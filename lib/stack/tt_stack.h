@@ -20,6 +20,15 @@
  * worker) is passed to the applications and the reassembly queue, which
  * keep it with io.retain and give it back with io.release.
  *
+ * Draining (shutdown): once tt_stack_drain_step was called, no new
+ * connection is made: a segment that would open one (a SYN, or an ACK
+ * that may carry a SYN cookie) is answered with an RST and counted as
+ * tcp_draining; segments of existing connections are processed as usual.
+ * Established and close-wait connections get a FIN after their queued
+ * data, in bounded steps; at the deadline whatever is left is aborted (an
+ * RST, conn_reset_by_us) and TIME-WAIT entries are freed without a word.
+ * The drain is over when the table is empty.
+ *
  * Invariants: every connection is in the table exactly once, as a TCB or
  * as a TIME-WAIT entry; a TCB's timer is armed no later than
  * tt_tcp_deadline(); the per-state gauges count exactly what the pools
@@ -55,6 +64,9 @@ enum {
 	 */
 	TT_STACK_RST_BUCKETS = 64,
 	TT_STACK_RST_PER_MS = 16,
+	/* Connections closed or aborted per tt_stack_drain_step of a worker: their frames fit
+	 * the TX ring with room to spare. */
+	TT_STACK_DRAIN_BATCH = 256,
 };
 
 struct tt_stack;
@@ -128,6 +140,20 @@ struct tt_tcb *tt_stack_connect(struct tt_stack *st, unsigned port, const struct
  * call, 0 once the whole table was covered.
  */
 uint32_t tt_stack_close_step(struct tt_stack *st, uint32_t cursor, unsigned max_close);
+
+/*
+ * Drain the stack before the process exits: refuse new connections, close the open ones, abort
+ * what is left at deadline_ms (the clock of tt_stack_set_time).  The first call starts the
+ * drain.  Every call does a bounded share of the work: before the deadline it closes up to
+ * budget (>= 1) established or close-wait connections (FIN after their queued data; later
+ * calls continue the table walk until it is complete); at or after the deadline, or as soon as
+ * only TIME-WAIT entries are left, it takes up to budget steps of a walk that aborts every
+ * connection (an RST to the peer unless in SYN-SENT, counted as conn_reset_by_us) and frees
+ * every TIME-WAIT entry silently, one connection or one empty slot per step.  A later call may
+ * pass an earlier deadline.  Returns the connections left in the table: 0 once the drain is
+ * complete.
+ */
+uint32_t tt_stack_drain_step(struct tt_stack *st, uint64_t deadline_ms, unsigned budget);
 
 /* Send one segment that no connection stands behind (a crafted SYN). */
 void tt_stack_send_segment(struct tt_stack *st, unsigned port, struct tt_tcp_hdr_args *a);

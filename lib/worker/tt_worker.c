@@ -244,12 +244,21 @@ static unsigned rx_port(struct tt_worker *w, unsigned port, struct rte_mbuf **pk
 	return total;
 }
 
+void tt_worker_drain(struct tt_worker *w, uint32_t timeout_ms)
+{
+	uint64_t deadline = now_ms(w) + timeout_ms;
+
+	if (w->drain_deadline_ms == 0 || deadline < w->drain_deadline_ms)
+		w->drain_deadline_ms = deadline;
+}
+
 int tt_worker_main(void *arg)
 {
 	struct tt_worker *w = arg;
 	struct rte_mbuf *pkts[TT_RX_BURST];
+	bool drained = false;
 
-	while (!*w->quit) {
+	while (!drained && (w->quit == NULL || !*w->quit)) {
 		uint64_t t0 = rte_rdtsc();
 		unsigned n = 0, e;
 
@@ -260,6 +269,9 @@ int tt_worker_main(void *arg)
 		if (w->on_loop != NULL)
 			w->on_loop(w, w->loop_arg);
 		e = tt_stack_timers(w->stack);
+		if (unlikely(w->drain_deadline_ms != 0))
+			drained = tt_stack_drain_step(w->stack, w->drain_deadline_ms,
+						      TT_STACK_DRAIN_BATCH) == 0;
 		tt_worker_flush(w);
 		w->ctr.ev[TT_CTR_LOOPS]++;
 		if (n == 0 && e == 0) {

@@ -14,9 +14,14 @@
  * Mbufs the NIC refuses are freed and counted (tx_failed).
  *
  * The main lcore creates workers (tt_worker_create) before launching
- * them and afterwards only reads their counters and gauges.  Busy and
- * idle TSC cycles are measured per iteration (an iteration that received
- * nothing and expired nothing is idle).
+ * them and afterwards only reads their counters and gauges, and may ask
+ * them to drain (tt_worker_drain): the one field that request writes is
+ * read by the worker every loop, so no lock is needed.  A draining worker
+ * hands the deadline to tt_stack_drain_step every loop and returns from
+ * tt_worker_main once its stack is empty.
+ *
+ * Busy and idle TSC cycles are measured per iteration (an iteration that
+ * received nothing and expired nothing is idle).
  */
 #ifndef TT_WORKER_H
 #define TT_WORKER_H
@@ -65,7 +70,7 @@ struct tt_worker_params {
 	uint64_t epoch_ms; /* wall-clock ms at tsc_base: the cookie clock all nodes share */
 	uint64_t tsc_base;
 	uint64_t tsc_hz;
-	volatile bool *quit;
+	volatile bool *quit; /* the loop ends when it becomes true; NULL: only by a drain */
 };
 
 /* One port as a worker sees it: its queue pair and its TX batch. */
@@ -90,6 +95,9 @@ struct tt_worker {
 	uint64_t busy_cycles;
 	uint64_t idle_cycles;
 	volatile bool *quit;
+	/* 0, or the drain's deadline (ms, the worker's clock): written by tt_worker_drain on the
+	 * main lcore, read every loop; an aligned 64-bit store is never seen half done. */
+	volatile uint64_t drain_deadline_ms;
 	void (*on_loop)(struct tt_worker *w, void *arg);
 	void *loop_arg;
 	unsigned id;
@@ -105,6 +113,13 @@ int tt_worker_main(void *arg);
 
 /* Handle one frame received on the worker's port index port; takes ownership of m. */
 void tt_worker_rx(struct tt_worker *w, unsigned port, struct rte_mbuf *m);
+
+/*
+ * From the main lcore: make the worker drain (tt_stack_drain_step) with its deadline timeout_ms
+ * from now, and return from tt_worker_main when its stack is empty.  Calling again can only
+ * bring the deadline forward (0: abort what is left now).
+ */
+void tt_worker_drain(struct tt_worker *w, uint32_t timeout_ms);
 
 /* Transmit the TX batches of every port. */
 void tt_worker_flush(struct tt_worker *w);

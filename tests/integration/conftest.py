@@ -5,16 +5,18 @@ TAP interface tt0 that tcpterm creates is private to the run.  The kernel side i
 the appliance 198.18.0.2/24.
 
 Each test module declares its appliance with `appliance_fixture(name, **overrides)`: a module
-scoped fixture that writes a configuration (conf/tcpterm.conf with the overrides applied), starts
-tcpterm, waits for its "listening" lines and brings tt0 up.  Only one appliance runs at a time:
-pytest finishes a module's fixtures before the next module starts.
+scoped fixture (scope="function" gives every test an appliance of its own) that writes a
+configuration (conf/tcpterm.conf with the overrides applied), starts tcpterm, waits for its
+"listening" lines and brings tt0 up.  Only one appliance runs at a time: pytest finishes a
+module's fixtures before the next module starts.
 
 While the appliance runs, tests read its counters through the DPDK telemetry socket
 (/tcpterm/stats, /tcpterm/conns, /tcpterm/drops), so every test can assert on counter deltas of
 its own.  The baseline of mbufs in use (the RX ring is filled at start) is read the same way
 right after start; the last test of each module calls `finish()`, which waits for every
 connection to expire, stops the appliance with SIGINT and checks the final counters for leaked
-connections and mbufs.
+connections and mbufs.  A test that stops the appliance itself sends the signal and calls
+`wait_exit()`, which returns the exit status and leaves the output and final counters readable.
 """
 
 import json
@@ -140,6 +142,7 @@ class Appliance:
         self.n_listeners = 0
         self.baseline_mbufs = None
         self.final = None
+        self.exited = False
         self.time_wait_ms = self.overrides["time_wait_ms"]
 
     # ---- lifecycle -------------------------------------------------------------------------
@@ -201,26 +204,33 @@ class Appliance:
     def running(self):
         return self.proc is not None and self.proc.poll() is None
 
-    def stop(self, timeout=STOP_TIMEOUT_S):
-        """SIGINT, bounded wait, parse the final counters (a Counters dict)."""
-        if self.final is not None or self.proc is None:
-            return self.final
-        killed = False
+    def wait_exit(self, timeout=STOP_TIMEOUT_S):
+        """Wait up to timeout s for tcpterm to exit (after a signal the caller sent), then kill
+        it.  Returns the exit status, None when it had to be killed.  The final counters are
+        then in self.final (None when none were printed), the whole output in output()."""
         self.stop_capture()
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-            try:
-                self.proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
-                killed = True
+        status = None
+        try:
+            status = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
         self.log.close()
         shutil.rmtree(RUNTIME_DIR / self.prefix, ignore_errors=True)
+        self.final = parse_final_counters(self.output())
+        self.exited = True
+        return status
+
+    def stop(self, timeout=STOP_TIMEOUT_S):
+        """SIGINT, bounded wait, parse the final counters (a Counters dict)."""
+        if self.exited or self.proc is None:
+            return self.final
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+        status = self.wait_exit(timeout)
         text = self.output()
-        self.final = parse_final_counters(text)
-        assert not killed, f"tcpterm ignored SIGINT for {timeout}s:\n{text[-3000:]}"
-        assert self.proc.returncode == 0, f"tcpterm exited {self.proc.returncode}:\n{text[-3000:]}"
+        assert status is not None, f"tcpterm ignored SIGINT for {timeout}s:\n{text[-3000:]}"
+        assert status == 0, f"tcpterm exited {status}:\n{text[-3000:]}"
         assert self.final is not None, f"no final counters:\n{text[-3000:]}"
         return self.final
 
@@ -296,10 +306,16 @@ class Appliance:
         final = self.stop()
         note(f"[{self.name}] final counters: " + " ".join(
             f"{k}={v}" for k, v in final.items() if v != 0 and not k.startswith("loops")))
-        assert final["conns_total"] == 0, final
-        assert all(v == 0 for k, v in final.items() if k.startswith("conns_")), final
         assert mbufs == self.baseline_mbufs, \
             f"mbufs in use {mbufs}, {self.baseline_mbufs} right after start"
+        self.check_final(final)
+        return final
+
+    def check_final(self, final):
+        """The final counters of a clean end: no connection in any state, mbufs back to the
+        count right after start, no TX failure, every connection born ended in a counted way."""
+        assert final["conns_total"] == 0, final
+        assert all(v == 0 for k, v in final.items() if k.startswith("conns_")), final
         assert final["mbufs_in_use"] == self.baseline_mbufs, \
             f"final mbufs_in_use {final['mbufs_in_use']}, {self.baseline_mbufs} after start"
         assert final["tx_failed"] == 0, final
@@ -310,7 +326,6 @@ class Appliance:
         ended = sum(final[k] for k in ("conn_closed", "conn_reset_by_peer", "conn_reset_by_us",
                                        "conn_timed_out", "conn_retries_exhausted"))
         assert born == ended, f"{born} connections born, {ended} ended: {final}"
-        return final
 
 
 REPORT = []
@@ -390,10 +405,11 @@ class PacketLoss:
         return int(m.group(1)) if m else None
 
 
-def appliance_fixture(name, **overrides):
-    """A module-scoped fixture running one appliance with these configuration overrides."""
+def appliance_fixture(name, scope="module", **overrides):
+    """A fixture (module-scoped unless scope says otherwise) running one appliance with these
+    configuration overrides."""
 
-    @pytest.fixture(scope="module")
+    @pytest.fixture(scope=scope)
     def fixture(tmp_path_factory):
         app = Appliance(name, overrides, tmp_path_factory.mktemp(name))
         try:
