@@ -16,7 +16,7 @@ import statistics
 import subprocess
 import sys
 
-TCP_SCENARIOS = ['cps', 'cps_server_close', 'rps', 'rps_pipelined', 'synflood', 'concurrent',
+TCP_SCENARIOS = ['cps', 'cps_server_close', 'cps_table_full', 'rps', 'rps_pipelined', 'synflood', 'concurrent',
                  'throughput']
 
 
@@ -112,8 +112,18 @@ def scenario_figures(raw, name, runs):
         c = per_conn_cycles(x)
         return x['tsc_hz'] / c if c else None
 
+    def steadiness(x):
+        # The slowest second against the median second, first and last (ramps) left out.
+        rates = [p['cps'] for p in x.get('per_second', [])][1:-1]
+        return min(rates) / statistics.median(rates) if len(rates) >= 2 and \
+            statistics.median(rates) else None
+
     f = {
         'cps': figure([x.get('cps') for x in g], 'connections/s'),
+        'cps_steadiness': figure([steadiness(x) for x in g], 'slowest second / median second'),
+        'time_wait_recycled_rate': figure(
+            [x['time_wait_recycled'] / y['seconds'] if 'time_wait_recycled' in x and
+             y.get('seconds') else None for x, y in zip(a, g)], 'entries/s'),
         'rps': figure([x.get('rps') for x in g], 'requests/s'),
         'gbps': figure([x.get('gbps') for x in g], 'Gbit/s'),
         'syn_rate': figure([x.get('syn_rate') for x in g], 'SYN/s'),
@@ -251,6 +261,10 @@ def markdown(res):
     row('cps', 'request latency p99 (us)', 'request_p99')
     row('cps', 'request latency p999 (us)', 'request_p999')
     row('cps_server_close', 'connections/s (server closes)', 'cps', lc, f'Linux nginx {fmt(lc)}')
+    row('cps_table_full', 'connections/s, table full of TIME-WAIT', 'cps', lc,
+        f'Linux nginx {fmt(lc)}')
+    row('cps_table_full', 'slowest second / median second', 'cps_steadiness')
+    row('cps_table_full', 'TIME-WAIT entries recycled per s', 'time_wait_recycled_rate')
     row('rps', 'requests/s, 64 keep-alive conns', 'rps', lk, f'Linux nginx {fmt(lk)}')
     row('rps', 'appliance cycles per packet', 'appliance_cycles_per_packet')
     row('rps_pipelined', 'requests/s, pipeline 8', 'rps', lk, f'Linux nginx {fmt(lk)}')
