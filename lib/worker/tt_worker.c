@@ -82,7 +82,7 @@ struct tt_worker *tt_worker_create(const struct tt_worker_params *p)
 	w->on_loop = p->on_loop;
 	w->loop_arg = p->loop_arg;
 	/* Every connection can sit in TIME-WAIT at once: both pools cover the table. */
-	w->tbl = tt_conn_tbl_create(c->max_conns_per_core, p->table_seed);
+	w->tbl = tt_conn_tbl_create(c->max_conns_per_core, &p->table_key);
 	w->tcbs = tt_pool_create(c->max_conns_per_core, sizeof(struct tt_tcb));
 	w->tws = tt_pool_create(c->max_conns_per_core, sizeof(struct tt_tw));
 	w->ooo = tt_pool_create(TT_OOO_BLOCKS, sizeof(struct tt_ooo));
