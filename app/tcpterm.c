@@ -312,7 +312,8 @@ static int create_workers(struct appliance *a)
 		p.id = w;
 		p.queue_id = (uint16_t)w;
 		p.pool = a->pools[w];
-		p.table_seed = random_u64();
+		p.table_key.k0 = random_u64();
+		p.table_key.k1 = random_u64();
 		a->workers[w] = tt_worker_create(&p);
 		if (a->workers[w] == NULL) {
 			fprintf(stderr, "tcpterm: worker %u: %s (lower tcp.max_conns_per_core?)\n", w,

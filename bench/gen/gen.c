@@ -515,7 +515,8 @@ static int setup_tcp(const struct gen_opts *o, const struct tt_conf *conf, struc
 	p.app_data = &stats;
 	p.on_loop = gen_scenario_loop;
 	p.loop_arg = &run;
-	p.table_seed = rte_rdtsc();
+	p.table_key.k0 = rte_rdtsc();
+	p.table_key.k1 = rte_rdtsc() * 0x9e3779b97f4a7c15ull;
 	p.cookie_secret.master.k0 = rte_rdtsc();
 	p.isn_secret.key.k0 = rte_rdtsc() * 0x9e3779b97f4a7c15ull;
 	p.tsc_base = rte_rdtsc();

@@ -243,7 +243,7 @@ int main(int argc, char **argv)
 	    .listen_app = t.listen_app,
 	    .app_data = &t.http,
 	    .ctr = &t.ctr,
-	    .table_seed = 1,
+	    .table_key = {.k0 = 1, .k1 = 11},
 	    .max_held_bufs = 1024,
 	    .io = {.frame_alloc = frame_alloc,
 		   .frame_send = frame_send,

@@ -16,23 +16,12 @@ struct tt_conn_tbl {
 	uint32_t mask;
 	uint32_t count;
 	uint32_t max_entries;
-	uint64_t seed;
+	struct tt_siphash_key key;
 };
 
-static inline uint32_t slot_of(const struct tt_conn_tbl *t, const struct tt_flow4 *k)
+static inline uint32_t home_of(const struct tt_conn_tbl *t, const struct tt_flow4 *k)
 {
-	uint64_t a, h;
-	uint32_t b;
-
-	memcpy(&a, k, 8);
-	memcpy(&b, (const uint8_t *)k + 8, 4);
-	/* Two rounds of multiply-xorshift keyed by the seed (a 64-bit mixer
-	 * in the style of splitmix64's finaliser). */
-	h = (a ^ t->seed) * 0x9e3779b97f4a7c15ull;
-	h ^= h >> 32;
-	h = (h ^ b ^ (t->seed >> 17)) * 0xbf58476d1ce4e5b9ull;
-	h ^= h >> 29;
-	return (uint32_t)h & t->mask;
+	return (uint32_t)tt_siphash_flow4(&t->key, k) & t->mask;
 }
 
 static inline int key_eq(const struct tt_flow4 *a, const struct tt_flow4 *b)
@@ -41,7 +30,7 @@ static inline int key_eq(const struct tt_flow4 *a, const struct tt_flow4 *b)
 	       a->dport == b->dport;
 }
 
-struct tt_conn_tbl *tt_conn_tbl_create(uint32_t max_entries, uint64_t seed)
+struct tt_conn_tbl *tt_conn_tbl_create(uint32_t max_entries, const struct tt_siphash_key *key)
 {
 	struct tt_conn_tbl *t;
 	uint64_t n = 16;
@@ -64,7 +53,7 @@ struct tt_conn_tbl *tt_conn_tbl_create(uint32_t max_entries, uint64_t seed)
 	memset(t->slots, 0xff, n * sizeof(struct slot));
 	t->mask = (uint32_t)(n - 1);
 	t->max_entries = max_entries;
-	t->seed = seed;
+	t->key = *key;
 	return t;
 }
 
@@ -76,9 +65,12 @@ void tt_conn_tbl_free(struct tt_conn_tbl *t)
 	free(t);
 }
 
+/* An empty slot ends the search early; the bound ends it in a long run of other keys. */
 static struct slot *find(const struct tt_conn_tbl *t, const struct tt_flow4 *k)
 {
-	for (uint32_t i = slot_of(t, k);; i = (i + 1) & t->mask) {
+	uint32_t i = home_of(t, k);
+
+	for (uint32_t n = 0; n < TT_CONN_TBL_MAX_PROBE; n++, i = (i + 1) & t->mask) {
 		struct slot *s = &t->slots[i];
 
 		if (s->value == TT_CONN_NONE)
@@ -86,6 +78,7 @@ static struct slot *find(const struct tt_conn_tbl *t, const struct tt_flow4 *k)
 		if (key_eq(&s->key, k))
 			return s;
 	}
+	return NULL;
 }
 
 uint32_t tt_conn_tbl_lookup(const struct tt_conn_tbl *t, const struct tt_flow4 *k)
@@ -97,13 +90,16 @@ uint32_t tt_conn_tbl_lookup(const struct tt_conn_tbl *t, const struct tt_flow4 *
 
 int tt_conn_tbl_insert(struct tt_conn_tbl *t, const struct tt_flow4 *k, uint32_t value)
 {
-	uint32_t i;
+	uint32_t i = home_of(t, k), n;
 
-	for (i = slot_of(t, k); t->slots[i].value != TT_CONN_NONE; i = (i + 1) & t->mask)
+	for (n = 0; n < TT_CONN_TBL_MAX_PROBE && t->slots[i].value != TT_CONN_NONE;
+	     n++, i = (i + 1) & t->mask)
 		if (key_eq(&t->slots[i].key, k))
 			return -EEXIST;
 	if (t->count >= t->max_entries)
 		return -ENOSPC;
+	if (n == TT_CONN_TBL_MAX_PROBE)
+		return -EBUSY;
 	t->slots[i].key = *k;
 	t->slots[i].value = value;
 	t->count++;
@@ -128,12 +124,19 @@ int tt_conn_tbl_delete(struct tt_conn_tbl *t, const struct tt_flow4 *k)
 	if (s == NULL)
 		return -ENOENT;
 	hole = (uint32_t)(s - t->slots);
-	/* Backward shift: move later members of the run into the hole when
-	 * their home slot does not lie cyclically in (hole, i]. */
+	/*
+	 * Backward shift: move later members of the run into the hole when
+	 * their home slot does not lie cyclically in (hole, i].  A move only
+	 * brings a key closer to its home, so the probe bound holds; and a key
+	 * TT_CONN_TBL_MAX_PROBE or more past the hole has its home after the
+	 * hole, so nothing from there on can move and the scan stops.
+	 */
 	for (i = (hole + 1) & t->mask; t->slots[i].value != TT_CONN_NONE; i = (i + 1) & t->mask) {
-		uint32_t home = slot_of(t, &t->slots[i].key);
+		uint32_t gap = (i - hole) & t->mask;
 
-		if (((i - home) & t->mask) >= ((i - hole) & t->mask)) {
+		if (gap >= TT_CONN_TBL_MAX_PROBE)
+			break;
+		if (((i - home_of(t, &t->slots[i].key)) & t->mask) >= gap) {
 			t->slots[hole] = t->slots[i];
 			hole = i;
 		}
@@ -169,4 +172,20 @@ uint32_t tt_conn_tbl_max_entries(const struct tt_conn_tbl *t)
 uint64_t tt_conn_tbl_bytes(const struct tt_conn_tbl *t)
 {
 	return ((uint64_t)t->mask + 1) * sizeof(struct slot);
+}
+
+uint32_t tt_conn_tbl_max_probe(const struct tt_conn_tbl *t)
+{
+	uint32_t longest = 0;
+
+	for (uint32_t i = 0; i <= t->mask; i++) {
+		uint32_t probe;
+
+		if (t->slots[i].value == TT_CONN_NONE)
+			continue;
+		probe = ((i - home_of(t, &t->slots[i].key)) & t->mask) + 1;
+		if (probe > longest)
+			longest = probe;
+	}
+	return longest;
 }

@@ -102,7 +102,7 @@ struct tt_stack *tt_stack_create(const struct tt_stack_params *p)
 		return NULL;
 	}
 	/* Every connection can sit in TIME-WAIT at once: both pools cover the table. */
-	st->tbl = tt_conn_tbl_create(c->max_conns_per_core, p->table_seed);
+	st->tbl = tt_conn_tbl_create(c->max_conns_per_core, &p->table_key);
 	st->tcbs = tt_pool_create(c->max_conns_per_core, sizeof(struct tt_tcb));
 	st->tws = tt_pool_create(c->max_conns_per_core, sizeof(struct tt_tw));
 	st->ooo = tt_pool_create(p->ooo_blocks ? p->ooo_blocks : TT_STACK_OOO_BLOCKS,
@@ -339,6 +339,10 @@ static struct tt_tcb *new_conn(struct tt_stack *st, const struct tt_flow4 *f)
 	}
 	if (unlikely(rc != 0)) {
 		tt_pool_put(st->tcbs, idx);
+		if (rc == -EBUSY) { /* the key's probe run is at its bound: not a full table */
+			st->ctr->drop[TT_DROP_TCP_TABLE_PROBE]++;
+			return NULL;
+		}
 		goto full;
 	}
 	t = tt_pool_at(st->tcbs, idx);

@@ -101,7 +101,7 @@ struct tt_stack_params {
 	struct tt_counters *ctr;
 	struct tt_syncookie_secret cookie_secret;
 	struct tt_isn_secret isn_secret;
-	uint64_t table_seed;
+	struct tt_siphash_key table_key; /* keys the connection table's hash: random per worker */
 	uint64_t now_ms;
 	/* Received buffers the connections may keep referenced at once (echo's send queues,
 	 * reassembly): the buffer pool less what RX and TX need, so RX never starves. */

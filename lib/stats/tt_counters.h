@@ -51,6 +51,7 @@
 	X(TCP_OUT_OF_ORDER, "tcp_out_of_order_not_kept")                                           \
 	X(TCP_OOO_TINY, "tcp_out_of_order_tiny")                                                    \
 	X(TCP_TABLE_FULL, "tcp_table_full")                                                        \
+	X(TCP_TABLE_PROBE, "tcp_table_probe_limit")                                                \
 	X(TCP_DRAINING, "tcp_draining")                                                            \
 	X(TCP_STATE, "tcp_unexpected_in_state")                                                    \
 	X(SYNCOOKIE_BAD, "syncookie_bad")                                                          \

@@ -70,7 +70,7 @@ struct tt_worker *tt_worker_create(const struct tt_worker_params *p)
 		.app_data = p->app_data,
 		.cookie_secret = p->cookie_secret,
 		.isn_secret = p->isn_secret,
-		.table_seed = p->table_seed,
+		.table_key = p->table_key,
 		.io = {.frame_alloc = frame_alloc, .frame_send = frame_send, .frame_free = frame_free,
 		       .retain = mbuf_retain, .release = mbuf_release},
 	};

@@ -66,7 +66,7 @@ struct tt_worker_params {
 	void *loop_arg;
 	struct tt_syncookie_secret cookie_secret;
 	struct tt_isn_secret isn_secret;
-	uint64_t table_seed;
+	struct tt_siphash_key table_key; /* the connection table's: per worker, from getrandom(2) */
 	uint64_t epoch_ms; /* wall-clock ms at tsc_base: the cookie clock all nodes share */
 	uint64_t tsc_base;
 	uint64_t tsc_hz;

@@ -190,7 +190,7 @@ static void start(struct world *w)
 	    .listen_app = w->listen_app,
 	    .app_data = &w->http,
 	    .ctr = &w->ctr,
-	    .table_seed = 7,
+	    .table_key = {.k0 = 7, .k1 = 8},
 	    .now_ms = w->now,
 	    .max_held_bufs = 48,
 	    .ooo_blocks = 4,

@@ -198,7 +198,7 @@ static inline void sh_start(struct sh *h)
 	    .listen_app = h->listen_app,
 	    .app_data = &h->http,
 	    .ctr = &h->ctr,
-	    .table_seed = 42,
+	    .table_key = {.k0 = 42, .k1 = 43},
 	    .now_ms = h->now,
 	    .max_held_bufs = h->max_held,
 	    .io = {.frame_alloc = sh_frame_alloc,

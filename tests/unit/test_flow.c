@@ -2,7 +2,9 @@
 /*
  * tt_conn_tbl and tt_pool, checked against plain reference models: an
  * array indexed by key number for the table, a bitmap of handed-out
- * indices for the pool.
+ * indices for the pool.  The table is also attacked: with 4-tuples that
+ * all collide under a seeded mixer, and with 4-tuples that share a home
+ * slot under its own key, found with the table as the oracle.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -17,6 +19,7 @@
 
 #include "tt_conn_tbl.h"
 #include "tt_pool.h"
+#include "tt_siphash.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -37,6 +40,22 @@ static struct tt_flow4 flow(uint32_t saddr, uint32_t daddr, uint16_t sport, uint
 	return f;
 }
 
+static struct tt_siphash_key table_key(uint64_t seed)
+{
+	struct tt_siphash_key k;
+
+	k.k0 = rnd(&seed);
+	k.k1 = rnd(&seed);
+	return k;
+}
+
+static struct tt_conn_tbl *tbl_create(uint32_t max, uint64_t seed)
+{
+	struct tt_siphash_key k = table_key(seed);
+
+	return tt_conn_tbl_create(max, &k);
+}
+
 /* Key number i: distinct for i < 65535 through the source port. */
 static struct tt_flow4 key_of(uint32_t i, uint64_t salt)
 {
@@ -55,7 +74,7 @@ static void test_tbl_create(void **state)
 	(void)state;
 
 	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
-		struct tt_conn_tbl *t = tt_conn_tbl_create(cases[i].max, i);
+		struct tt_conn_tbl *t = tbl_create(cases[i].max, i);
 
 		assert_non_null(t);
 		assert_int_equal(tt_conn_tbl_max_entries(t), cases[i].max);
@@ -64,10 +83,10 @@ static void test_tbl_create(void **state)
 		tt_conn_tbl_free(t);
 	}
 	errno = 0;
-	assert_null(tt_conn_tbl_create(0, 1));
+	assert_null(tbl_create(0, 1));
 	assert_int_equal(errno, EINVAL);
 	errno = 0;
-	assert_null(tt_conn_tbl_create((1u << 30) + 1, 1));
+	assert_null(tbl_create((1u << 30) + 1, 1));
 	assert_int_equal(errno, EINVAL);
 	tt_conn_tbl_free(NULL);
 }
@@ -82,7 +101,7 @@ static void test_tbl_basic(void **state)
 	    flow(0xc0000201, 0xc6336407, 443, 40000),	  flow(0, 0, 0, 0),
 	    flow(0xffffffff, 0xffffffff, 0xffff, 0xffff),
 	};
-	struct tt_conn_tbl *t = tt_conn_tbl_create(16, 0x1234);
+	struct tt_conn_tbl *t = tbl_create(16, 0x1234);
 	uint32_t n = ARRAY_LEN(keys);
 	(void)state;
 
@@ -127,7 +146,7 @@ static void test_tbl_full(void **state)
 
 	for (size_t m = 0; m < ARRAY_LEN(maxes); m++) {
 		uint32_t max = maxes[m];
-		struct tt_conn_tbl *t = tt_conn_tbl_create(max, 77 + m);
+		struct tt_conn_tbl *t = tbl_create(max, 77 + m);
 		struct tt_flow4 first = key_of(0, 0), extra = key_of(max, 0);
 		struct tt_flow4 again = key_of(max + 1, 0);
 
@@ -161,10 +180,13 @@ static void test_tbl_full(void **state)
 struct model {
 	struct tt_conn_tbl *t;
 	struct tt_flow4 *keys;
-	uint32_t *val; /* TT_CONN_NONE when key i is absent */
+	uint32_t *val;	      /* TT_CONN_NONE when key i is absent */
+	const uint32_t *home; /* key i's home slot, or NULL when no run can fill */
+	uint32_t slots;
 	uint32_t universe;
 	uint32_t count;
 	uint32_t max;
+	uint32_t n_busy; /* inserts refused for a full run */
 };
 
 static void model_verify(const struct model *m)
@@ -172,6 +194,41 @@ static void model_verify(const struct model *m)
 	assert_int_equal(tt_conn_tbl_count(m->t), m->count);
 	for (uint32_t i = 0; i < m->universe; i++)
 		assert_int_equal(tt_conn_tbl_lookup(m->t, &m->keys[i]), m->val[i]);
+	assert_in_range(tt_conn_tbl_max_probe(m->t), 0, TT_CONN_TBL_MAX_PROBE);
+}
+
+/*
+ * Whether the TT_CONN_TBL_MAX_PROBE slots from key i's home are all taken.
+ * Which slots linear probing fills depends only on the homes of the present
+ * keys, not on the order of inserts and deletes, so the model counts keys
+ * per home instead of placing them.
+ */
+static bool run_full(const struct model *m, uint32_t i)
+{
+	uint32_t *per_home, carry = 0, n;
+	bool *taken;
+
+	if (m->home == NULL)
+		return false;
+	per_home = calloc(m->slots, sizeof(*per_home));
+	taken = calloc(m->slots, sizeof(*taken));
+	assert_non_null(per_home);
+	assert_non_null(taken);
+	for (uint32_t j = 0; j < m->universe; j++)
+		if (m->val[j] != TT_CONN_NONE)
+			per_home[m->home[j]]++;
+	/* Twice round: from the first empty slot on, the carry is exact. */
+	for (uint32_t s = 0; s < 2 * m->slots; s++) {
+		uint32_t x = s % m->slots;
+
+		taken[x] = carry + per_home[x] > 0;
+		carry = taken[x] ? carry + per_home[x] - 1 : 0;
+	}
+	for (n = 0; n < TT_CONN_TBL_MAX_PROBE && taken[(m->home[i] + n) % m->slots]; n++)
+		;
+	free(per_home);
+	free(taken);
+	return n == TT_CONN_TBL_MAX_PROBE;
 }
 
 /* Values as callers store them: a pool index, sometimes flagged TIME-WAIT. */
@@ -190,9 +247,13 @@ static void model_step(struct model *m, uint64_t *rng, uint32_t insert_pct)
 	uint32_t v = random_value(rng);
 
 	if (r < insert_pct) {
-		int want = present ? -EEXIST : m->count == m->max ? -ENOSPC : 0;
+		int want = present		? -EEXIST
+			   : m->count == m->max ? -ENOSPC
+			   : run_full(m, i)	? -EBUSY
+						: 0;
 
 		assert_int_equal(tt_conn_tbl_insert(m->t, k, v), want);
+		m->n_busy += want == -EBUSY;
 		if (want == 0) {
 			m->val[i] = v;
 			m->count++;
@@ -213,42 +274,49 @@ static void model_step(struct model *m, uint64_t *rng, uint32_t insert_pct)
 }
 
 /*
- * Random insert/delete/update against the model.  The insert share swings
- * between phases so the table keeps filling to max_entries and draining;
- * at a load of 1/2 in a small table, probe runs often wrap past the last
- * slot, which is where backward-shift deletion is easiest to get wrong.
+ * Random insert/delete/update against the model, then delete what is left.
+ * The insert share swings between phases so the table keeps filling to
+ * max_entries and draining; at a load of 1/2 in a small table, probe runs
+ * often wrap past the last slot, which is where backward-shift deletion is
+ * easiest to get wrong.
  */
+static void model_run(struct model *m, uint64_t seed, uint32_t ops, uint32_t check_every)
+{
+	uint64_t rng = seed;
+
+	m->val = malloc(m->universe * sizeof(*m->val));
+	assert_non_null(m->t);
+	assert_non_null(m->val);
+	for (uint32_t i = 0; i < m->universe; i++)
+		m->val[i] = TT_CONN_NONE;
+	for (uint32_t op = 0; op < ops; op++) {
+		model_step(m, &rng, (op / 1500) % 2 ? 80 : 25);
+		if (op % check_every == 0)
+			model_verify(m);
+	}
+	model_verify(m);
+	for (uint32_t i = 0; i < m->universe; i++)
+		if (m->val[i] != TT_CONN_NONE)
+			assert_int_equal(tt_conn_tbl_delete(m->t, &m->keys[i]), 0);
+	assert_int_equal(tt_conn_tbl_count(m->t), 0);
+	for (uint32_t i = 0; i < m->universe; i++)
+		assert_int_equal(tt_conn_tbl_lookup(m->t, &m->keys[i]), TT_CONN_NONE);
+	tt_conn_tbl_free(m->t);
+	free(m->val);
+}
+
 static void churn(uint32_t max, uint32_t universe, uint32_t ops, uint32_t check_every,
 		  uint64_t seed)
 {
 	struct model m = {.universe = universe, .max = max};
-	uint64_t rng = seed;
 
-	m.t = tt_conn_tbl_create(max, seed * 31 + 1);
+	m.t = tbl_create(max, seed * 31 + 1);
 	m.keys = malloc(universe * sizeof(*m.keys));
-	m.val = malloc(universe * sizeof(*m.val));
-	assert_non_null(m.t);
 	assert_non_null(m.keys);
-	assert_non_null(m.val);
-	for (uint32_t i = 0; i < universe; i++) {
+	for (uint32_t i = 0; i < universe; i++)
 		m.keys[i] = key_of(i, seed);
-		m.val[i] = TT_CONN_NONE;
-	}
-	for (uint32_t op = 0; op < ops; op++) {
-		model_step(&m, &rng, (op / 1500) % 2 ? 80 : 25);
-		if (op % check_every == 0)
-			model_verify(&m);
-	}
-	model_verify(&m);
-	for (uint32_t i = 0; i < universe; i++)
-		if (m.val[i] != TT_CONN_NONE)
-			assert_int_equal(tt_conn_tbl_delete(m.t, &m.keys[i]), 0);
-	assert_int_equal(tt_conn_tbl_count(m.t), 0);
-	for (uint32_t i = 0; i < universe; i++)
-		assert_int_equal(tt_conn_tbl_lookup(m.t, &m.keys[i]), TT_CONN_NONE);
-	tt_conn_tbl_free(m.t);
+	model_run(&m, seed, ops, check_every);
 	free(m.keys);
-	free(m.val);
 }
 
 static void test_tbl_churn(void **state)
@@ -265,6 +333,263 @@ static void test_tbl_churn(void **state)
 		for (uint64_t seed = 1; seed <= 3; seed++)
 			churn(cases[i].max, cases[i].universe, cases[i].ops, cases[i].check_every,
 			      seed + 100 * i);
+}
+
+/* ---- the table under attack ---- */
+
+/* The 4-tuple form is SipHash-2-4 of tt_flow4_pack's 12 bytes. */
+static void test_siphash_flow4(void **state)
+{
+	/* Key 00..0f, message 00..0b: the SipHash paper's vector for 12 bytes. */
+	const struct tt_siphash_key paper_key = {UINT64_C(0x0706050403020100),
+						 UINT64_C(0x0f0e0d0c0b0a0908)};
+	const struct tt_flow4 paper_flow = flow(0x03020100, 0x07060504, 0x0908, 0x0b0a);
+	uint64_t rng = 11;
+	(void)state;
+
+	assert_int_equal(tt_siphash_flow4(&paper_key, &paper_flow), UINT64_C(0x751e8fbc860ee5fb));
+	for (int i = 0; i < 1000; i++) {
+		struct tt_siphash_key k = table_key(rnd(&rng));
+		uint64_t r = rnd(&rng), p = rnd(&rng);
+		struct tt_flow4 f =
+		    flow((uint32_t)r, (uint32_t)(r >> 32), (uint16_t)p, (uint16_t)(p >> 16));
+		uint8_t packed[TT_FLOW4_PACKED_LEN];
+
+		tt_flow4_pack(&f, packed);
+		assert_int_equal(tt_siphash_flow4(&k, &f), tt_siphash(&k, packed, sizeof(packed)));
+	}
+}
+
+/*
+ * The attacker's model of a seeded hash whose seed it has learned or
+ * guessed: a splitmix64-style multiply-xorshift mixer with the seed XORed
+ * into its input, the slot taken from the low bits.
+ */
+static uint32_t seeded_slot(const struct tt_flow4 *k, uint64_t seed, uint32_t mask)
+{
+	uint64_t a, h;
+	uint32_t b;
+
+	memcpy(&a, k, 8);
+	memcpy(&b, (const uint8_t *)k + 8, 4);
+	h = (a ^ seed) * UINT64_C(0x9e3779b97f4a7c15);
+	h ^= h >> 32;
+	h = (h ^ b ^ (seed >> 17)) * UINT64_C(0xbf58476d1ce4e5b9);
+	h ^= h >> 29;
+	return (uint32_t)h & mask;
+}
+
+/*
+ * Attacker-chosen 4-tuple number c: a source in 198.19.0.0/16 (ports 1024
+ * and up) towards our service at 198.18.0.1:443.
+ */
+static struct tt_flow4 attack_flow(uint32_t c)
+{
+	return flow(0xc6130000u + c / 64512, 0xc6120001u, (uint16_t)(1024 + c % 64512), 443);
+}
+
+/*
+ * n attacker 4-tuples that all land in one slot of a table of mask + 1 slots
+ * under seeded_slot, found by brute force as a flooder would: about
+ * n * (mask + 1) tries.
+ */
+static void seeded_collisions(uint64_t seed, uint32_t mask, struct tt_flow4 *out, uint32_t n)
+{
+	const struct tt_flow4 first = attack_flow(0);
+	uint32_t target = seeded_slot(&first, seed, mask), found = 0;
+
+	for (uint32_t c = 0; found < n; c++) {
+		struct tt_flow4 k = attack_flow(c);
+
+		if (seeded_slot(&k, seed, mask) == target)
+			out[found++] = k;
+	}
+}
+
+/*
+ * 1024 4-tuples that a seeded mixer puts in one slot stay spread out in the
+ * table: under a random SipHash key they are just random keys.  At a load
+ * of 1/8 a uniform hash puts a key 16 or more slots past its home with
+ * probability about 1e-10, so 16 probes bound all 1024; one run would make
+ * the longest probe 1024.
+ */
+static void test_tbl_seeded_flood(void **state)
+{
+	enum { MAX = 4096, SLOTS = 8192, N = 1024, FLOOD_PROBE_MAX = 16 };
+	const uint64_t attacker_seed = UINT64_C(0x243f6a8885a308d3);
+	struct tt_flow4 *keys = malloc(N * sizeof(*keys));
+	(void)state;
+
+	assert_non_null(keys);
+	seeded_collisions(attacker_seed, SLOTS - 1, keys, N);
+	for (uint32_t i = 1; i < N; i++)
+		assert_int_equal(seeded_slot(&keys[i], attacker_seed, SLOTS - 1),
+				 seeded_slot(&keys[0], attacker_seed, SLOTS - 1));
+	for (uint64_t seed = 1; seed <= 8; seed++) {
+		struct tt_conn_tbl *t = tbl_create(MAX, seed * 1009);
+
+		assert_non_null(t);
+		assert_int_equal(tt_conn_tbl_bytes(t), SLOTS * 16);
+		for (uint32_t i = 0; i < N; i++)
+			assert_int_equal(tt_conn_tbl_insert(t, &keys[i], i), 0);
+		assert_in_range(tt_conn_tbl_max_probe(t), 1, FLOOD_PROBE_MAX);
+		for (uint32_t i = 0; i < N; i++)
+			assert_int_equal(tt_conn_tbl_lookup(t, &keys[i]), i);
+		tt_conn_tbl_free(t);
+	}
+	free(keys);
+}
+
+static void note_entry(const struct tt_flow4 *k, uint32_t value, void *arg)
+{
+	(void)k;
+	(void)value;
+	*(bool *)arg = true;
+}
+
+/* The slot k takes when alone in the empty table t, i.e. its home: bisect with the walk. */
+static uint32_t home_alone(struct tt_conn_tbl *t, const struct tt_flow4 *k)
+{
+	uint32_t lo = 0, n = (uint32_t)(tt_conn_tbl_bytes(t) / 16);
+
+	assert_int_equal(tt_conn_tbl_insert(t, k, 0), 0);
+	while (n > 1) {
+		bool seen = false;
+
+		tt_conn_tbl_walk(t, lo, n / 2, note_entry, &seen);
+		if (seen) {
+			n /= 2;
+		} else {
+			lo += n / 2;
+			n -= n / 2;
+		}
+	}
+	assert_int_equal(tt_conn_tbl_delete(t, k), 0);
+	return lo;
+}
+
+/*
+ * n attacker 4-tuples whose home in the empty table t is slot home, taken
+ * in order from tuple number *next on: the table is the only oracle.
+ */
+static void keys_homed_at(struct tt_conn_tbl *t, uint32_t home, struct tt_flow4 *out, uint32_t n,
+			  uint32_t *next)
+{
+	for (uint32_t found = 0; found < n; (*next)++) {
+		struct tt_flow4 k = attack_flow(*next);
+
+		if (home_alone(t, &k) == home)
+			out[found++] = k;
+	}
+}
+
+/* A home this close to the last slot makes every run of TT_CONN_TBL_MAX_PROBE wrap past it. */
+static uint32_t wrapping_home(const struct tt_conn_tbl *t)
+{
+	return (uint32_t)(tt_conn_tbl_bytes(t) / 16) - 16;
+}
+
+/*
+ * TT_CONN_TBL_MAX_PROBE keys sharing a home fill the run; the next one is
+ * refused with -EBUSY while the table has room, and the others stay
+ * reachable.  A deletion at a home must bring back a key that sits at the
+ * bound, however many keys homed later lie between.
+ */
+static void test_tbl_probe_bound(void **state)
+{
+	enum { MAX = 256, BOUND = TT_CONN_TBL_MAX_PROBE, N = BOUND + 2 };
+	const struct tt_siphash_key key = table_key(7);
+	struct tt_flow4 *c = malloc(N * sizeof(*c)), *after = malloc(BOUND * sizeof(*after));
+	struct tt_conn_tbl *t = tt_conn_tbl_create(MAX, &key), *full;
+	uint32_t next = 0, home;
+	(void)state;
+
+	assert_non_null(c);
+	assert_non_null(after);
+	assert_non_null(t);
+	home = wrapping_home(t);
+	keys_homed_at(t, home, c, N, &next);
+	keys_homed_at(t, home + 1, after, BOUND - 2, &next);
+
+	for (uint32_t i = 0; i < BOUND; i++)
+		assert_int_equal(tt_conn_tbl_insert(t, &c[i], i), 0);
+	assert_int_equal(tt_conn_tbl_max_probe(t), BOUND);
+	assert_int_equal(tt_conn_tbl_insert(t, &c[BOUND], 1), -EBUSY);
+	assert_int_equal(tt_conn_tbl_lookup(t, &c[BOUND]), TT_CONN_NONE);
+	assert_int_equal(tt_conn_tbl_delete(t, &c[BOUND]), -ENOENT);
+	assert_int_equal(tt_conn_tbl_count(t), BOUND);
+	/* A present key still reports -EEXIST. */
+	assert_int_equal(tt_conn_tbl_insert(t, &c[0], 1), -EEXIST);
+	for (uint32_t i = 0; i < BOUND; i++)
+		assert_int_equal(tt_conn_tbl_lookup(t, &c[i]), i);
+	/* A deletion in the middle of the run makes room for exactly one more. */
+	assert_int_equal(tt_conn_tbl_delete(t, &c[BOUND / 2]), 0);
+	assert_int_equal(tt_conn_tbl_insert(t, &c[BOUND], BOUND), 0);
+	assert_int_equal(tt_conn_tbl_insert(t, &c[BOUND + 1], 1), -EBUSY);
+	assert_int_equal(tt_conn_tbl_max_probe(t), BOUND);
+	for (uint32_t i = 0; i <= BOUND; i++)
+		assert_int_equal(tt_conn_tbl_lookup(t, &c[i]), i == BOUND / 2 ? TT_CONN_NONE : i);
+	for (uint32_t i = 0; i <= BOUND; i++)
+		assert_int_equal(tt_conn_tbl_delete(t, &c[i]), i == BOUND / 2 ? -ENOENT : 0);
+	assert_int_equal(tt_conn_tbl_count(t), 0);
+
+	/* c[0] at the home, the keys homed one later, then c[1] at the bound. */
+	assert_int_equal(tt_conn_tbl_insert(t, &c[0], 0), 0);
+	for (uint32_t i = 0; i < BOUND - 2; i++)
+		assert_int_equal(tt_conn_tbl_insert(t, &after[i], 2 + i), 0);
+	assert_int_equal(tt_conn_tbl_insert(t, &c[1], 1), 0);
+	assert_int_equal(tt_conn_tbl_max_probe(t), BOUND);
+	assert_int_equal(tt_conn_tbl_delete(t, &c[0]), 0);
+	assert_int_equal(tt_conn_tbl_lookup(t, &c[1]), 1);
+	for (uint32_t i = 0; i < BOUND - 2; i++)
+		assert_int_equal(tt_conn_tbl_lookup(t, &after[i]), 2 + i);
+	assert_int_equal(tt_conn_tbl_max_probe(t), BOUND - 2);
+
+	/* The same slots with max_entries keys in them: -ENOSPC comes first. */
+	full = tt_conn_tbl_create(BOUND, &key);
+	assert_non_null(full);
+	assert_int_equal(tt_conn_tbl_bytes(full), tt_conn_tbl_bytes(t));
+	for (uint32_t i = 0; i < BOUND; i++)
+		assert_int_equal(tt_conn_tbl_insert(full, &c[i], i), 0);
+	assert_int_equal(tt_conn_tbl_insert(full, &c[BOUND], 1), -ENOSPC);
+	tt_conn_tbl_free(full);
+	tt_conn_tbl_free(t);
+	free(c);
+	free(after);
+}
+
+/*
+ * Churn where most keys share one home, so the run keeps hitting the bound
+ * while ordinary keys land in and around it: after every operation, every
+ * insert's result (-EBUSY included), every lookup and the longest probe
+ * match the model.
+ */
+static void test_tbl_probe_bound_churn(void **state)
+{
+	enum { MAX = 256, SHARERS = TT_CONN_TBL_MAX_PROBE + 32, OTHERS = 64 };
+	struct tt_flow4 keys[SHARERS + OTHERS];
+	uint32_t home[SHARERS + OTHERS];
+	(void)state;
+
+	for (uint64_t seed = 1; seed <= 3; seed++) {
+		const struct tt_siphash_key key = table_key(seed * 7919);
+		struct model m = {
+		    .keys = keys, .home = home, .universe = SHARERS + OTHERS, .max = MAX};
+		struct tt_conn_tbl *scratch = tt_conn_tbl_create(MAX, &key);
+		uint32_t next = 0;
+
+		assert_non_null(scratch);
+		keys_homed_at(scratch, wrapping_home(scratch), keys, SHARERS, &next);
+		for (uint32_t i = 0; i < OTHERS; i++)
+			keys[SHARERS + i] = key_of(i, seed);
+		for (uint32_t i = 0; i < m.universe; i++)
+			home[i] = home_alone(scratch, &keys[i]);
+		m.slots = (uint32_t)(tt_conn_tbl_bytes(scratch) / 16);
+		tt_conn_tbl_free(scratch);
+		m.t = tt_conn_tbl_create(MAX, &key);
+		model_run(&m, seed, 15000, 1);
+		assert_true(m.n_busy > 0);
+	}
 }
 
 /* ---- pool ---- */
@@ -417,6 +742,10 @@ int main(void)
 	    cmocka_unit_test(test_tbl_basic),
 	    cmocka_unit_test(test_tbl_full),
 	    cmocka_unit_test(test_tbl_churn),
+	    cmocka_unit_test(test_siphash_flow4),
+	    cmocka_unit_test(test_tbl_seeded_flood),
+	    cmocka_unit_test(test_tbl_probe_bound),
+	    cmocka_unit_test(test_tbl_probe_bound_churn),
 	    cmocka_unit_test(test_pool_create),
 	    cmocka_unit_test(test_pool_exhaust),
 	    cmocka_unit_test(test_pool_index_roundtrip),

@@ -136,7 +136,7 @@ static void fx_start(struct fx *fx)
 	    .ctr = &fx->ctr,
 	    .cookie_secret = {.master = {.k0 = 0x0123456789abcdefULL, .k1 = 0x1122334455667788ULL}},
 	    .isn_secret = {.key = {.k0 = 0x1111111122222222ULL, .k1 = 0x3333333344444444ULL}},
-	    .table_seed = 0x5eed,
+	    .table_key = {.k0 = 0x5eed, .k1 = 0xfeed},
 	    .now_ms = fx->now,
 	    .io = {.frame_alloc = frame_alloc,
 		   .frame_send = frame_send,

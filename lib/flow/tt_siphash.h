@@ -1,0 +1,114 @@
+/*
+ * SipHash-2-4 keyed hash (Aumasson and Bernstein, "SipHash: a fast
+ * short-input PRF", INDOCRYPT 2012).
+ *
+ * Why: SYN cookies and initial sequence numbers must be unpredictable to an
+ * off-path attacker who sees many of our outputs (RFC 4987 section 3.6,
+ * RFC 6528 section 3), and the connection table's slot choice must be
+ * unpredictable to a peer choosing 4-tuples (tt_conn_tbl.h). SipHash is a PRF
+ * built for short inputs such as a flow 4-tuple and needs no tables.
+ *
+ * Cost measured on an AMD EPYC VM at -O2: tt_siphash is about 20 ns fixed
+ * (setup and finalisation) plus 2 ns per 8 bytes of input.  The connection
+ * table hashes on every packet, so tt_siphash_flow4 inlines and reads the
+ * 4-tuple's fields directly: a table lookup that hits in L2 takes 16 ns
+ * with it and 20 ns with tt_siphash over tt_flow4_pack's bytes (-O3,
+ * independent lookups).
+ *
+ * Invariants: the result depends only on the key and the input bytes; input
+ * words are read little-endian as the specification requires, so every host
+ * computes the same value and nodes sharing a key agree.
+ *
+ * Callers: any lcore; the functions are pure and keep no state.
+ */
+#ifndef TT_SIPHASH_H
+#define TT_SIPHASH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tt_flow4.h"
+
+/* k0 = key bytes 0..7 and k1 = key bytes 8..15, both read little-endian. */
+struct tt_siphash_key {
+	uint64_t k0, k1;
+};
+
+uint64_t tt_siphash(const struct tt_siphash_key *key, const void *data, size_t len);
+
+/*
+ * The state and its steps are in the header so that fixed-length forms such
+ * as tt_siphash_flow4 inline into their callers' hot paths.
+ */
+struct tt_siphash_state {
+	uint64_t v0, v1, v2, v3;
+};
+
+enum {
+	TT_SIPHASH_C_ROUNDS = 2, /* per message block */
+	TT_SIPHASH_D_ROUNDS = 4, /* at finalisation */
+};
+
+static inline uint64_t tt_siphash_rotl(uint64_t x, unsigned int b)
+{
+	return (x << b) | (x >> (64 - b));
+}
+
+static inline void tt_siphash_round(struct tt_siphash_state *s)
+{
+	s->v0 += s->v1;
+	s->v1 = tt_siphash_rotl(s->v1, 13) ^ s->v0;
+	s->v0 = tt_siphash_rotl(s->v0, 32);
+	s->v2 += s->v3;
+	s->v3 = tt_siphash_rotl(s->v3, 16) ^ s->v2;
+	s->v0 += s->v3;
+	s->v3 = tt_siphash_rotl(s->v3, 21) ^ s->v0;
+	s->v2 += s->v1;
+	s->v1 = tt_siphash_rotl(s->v1, 17) ^ s->v2;
+	s->v2 = tt_siphash_rotl(s->v2, 32);
+}
+
+/* The initialisation constants are the specification's (an ASCII phrase read as four words). */
+static inline void tt_siphash_init(struct tt_siphash_state *s, const struct tt_siphash_key *key)
+{
+	s->v0 = key->k0 ^ UINT64_C(0x736f6d6570736575);
+	s->v1 = key->k1 ^ UINT64_C(0x646f72616e646f6d);
+	s->v2 = key->k0 ^ UINT64_C(0x6c7967656e657261);
+	s->v3 = key->k1 ^ UINT64_C(0x7465646279746573);
+}
+
+/* Absorb one 8-byte block m, read little-endian. */
+static inline void tt_siphash_compress(struct tt_siphash_state *s, uint64_t m)
+{
+	s->v3 ^= m;
+	for (int i = 0; i < TT_SIPHASH_C_ROUNDS; i++)
+		tt_siphash_round(s);
+	s->v0 ^= m;
+}
+
+static inline uint64_t tt_siphash_final(struct tt_siphash_state *s)
+{
+	s->v2 ^= 0xff;
+	for (int i = 0; i < TT_SIPHASH_D_ROUNDS; i++)
+		tt_siphash_round(s);
+	return s->v0 ^ s->v1 ^ s->v2 ^ s->v3;
+}
+
+/*
+ * tt_siphash(key, packed, TT_FLOW4_PACKED_LEN) where packed is
+ * tt_flow4_pack(f), built from the fields without the byte copy: the first
+ * block is saddr | daddr, the last sport | dport with the length in its top
+ * byte.
+ */
+static inline uint64_t tt_siphash_flow4(const struct tt_siphash_key *key, const struct tt_flow4 *f)
+{
+	struct tt_siphash_state s;
+
+	tt_siphash_init(&s, key);
+	tt_siphash_compress(&s, (uint64_t)f->saddr | (uint64_t)f->daddr << 32);
+	tt_siphash_compress(&s, (uint64_t)f->sport | (uint64_t)f->dport << 16 |
+				    (uint64_t)TT_FLOW4_PACKED_LEN << 56);
+	return tt_siphash_final(&s);
+}
+
+#endif /* TT_SIPHASH_H */
