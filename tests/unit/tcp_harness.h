@@ -1,6 +1,7 @@
 /*
- * tcp_harness: a fake worker for packet-in/packet-out tests of tt_tcp,
- * without DPDK.
+ * tcp_harness: a minimal owner for packet-in/packet-out tests of the pure
+ * state machine (tt_tcp), without DPDK.  The real glue (table, pools,
+ * verdicts, frames) is tt_stack, which stack_harness.h drives instead.
  *
  * It plays both ends of one connection.  The worker end holds one TCB
  * and one TIME-WAIT slot and glues them to tt_tcp_* the way lib/worker
