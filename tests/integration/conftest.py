@@ -380,6 +380,10 @@ class PacketLoss:
             r = run(["ethtool", "-K", IFACE, "gso", "off", "tso", "off"], check=False)
             if r.returncode != 0:
                 pytest.skip(f"ethtool -K {IFACE} gso off tso off failed: {r.stderr.strip()}")
+            features = run(["ethtool", "-k", IFACE], check=False).stdout
+            for name in ("generic-segmentation-offload", "tcp-segmentation-offload"):
+                m = re.search(rf"^{name}: (\w+)", features, re.M)
+                assert m is None or m.group(1) == "off", f"{IFACE}: {name} still {m.group(1)}"
         r = run(["tc", "qdisc", "add", "dev", IFACE, "clsact"], check=False)
         if r.returncode != 0:
             pytest.skip(f"tc qdisc add clsact failed: {r.stderr.strip()}")

@@ -59,21 +59,27 @@ def test_upload_with_loss_on_appliance_input(app, tmp_path):
     payload = os.urandom(size)
     before = app.stats()
     drops_before = app.drops()
-    with PacketLoss(tmp_path, LOSS_PER_MILLE, ("egress",)):
-        start = time.monotonic()
-        with connect(9, timeout=90) as s:
-            s.sendall(payload)
-            s.shutdown(socket.SHUT_WR)
-            rest = recv_until_eof(s, deadline_s=90)
-        elapsed = time.monotonic() - start
-    d = delta(app.stats(), before)
-    dd = delta(app.drops(), drops_before)
+    # An upload that met no spoiled segment tests nothing: at 3% of ~1450 segments that is
+    # rare, but a burst the kernel sent as one skb escapes the filter, so up to three tries.
+    for attempt in range(3):
+        with PacketLoss(tmp_path, LOSS_PER_MILLE, ("egress",)):
+            start = time.monotonic()
+            with connect(9, timeout=90) as s:
+                s.sendall(payload)
+                s.shutdown(socket.SHUT_WR)
+                rest = recv_until_eof(s, deadline_s=90)
+            elapsed = time.monotonic() - start
+        d = delta(app.stats(), before)
+        dd = delta(app.drops(), drops_before)
+        if dd.get("tcp_bad_checksum", 0) > 0:
+            break
+        note(f"loss: upload {attempt + 1} met no spoiled segment ({elapsed:.2f}s); again")
     note(f"loss: 2 MiB upload to discard with {LOSS_PER_MILLE / 10}% loss on the kernel's "
          f"output: {elapsed:.2f}s; tcp_bad_checksum drops {dd.get('tcp_bad_checksum', 0)}, "
          f"dup_acks_sent {d.get('dup_acks_sent', 0)}, "
          f"out_of_order_queued {d.get('out_of_order_queued', 0)}")
     assert rest == b""
-    assert d.get("app_rx_bytes", 0) == size, d
+    assert d.get("app_rx_bytes", 0) == size * (attempt + 1), d
     assert dd.get("tcp_bad_checksum", 0) > 0, dd
     # Segments behind a hole wait in the reassembly queue while it has room.
     assert d.get("out_of_order_queued", 0) > 0, d
