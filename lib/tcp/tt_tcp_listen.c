@@ -109,7 +109,8 @@ static enum tt_listen_verdict cookie_ack(struct tt_tcp_ctx *ctx, const struct tt
 		if (o.sack_ok)
 			r->opts.present |= TT_OPT_SACK_OK;
 	}
-	count(ctx, TT_CTR_SYNCOOKIES_VALIDATED);
+	/* Counted as validated by tt_tcp_init_cookie, once a TCB exists: the owner may still
+	 * refuse the connection (no room), and then it is a drop, not a connection. */
 	return TT_L_NEW_COOKIE;
 }
 
@@ -227,5 +228,6 @@ void tt_tcp_init_cookie(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct t
 	t->snd_wnd = (uint32_t)ack->wnd << t->snd_wscale;
 	t->snd_wl1 = ack->seq;
 	t->snd_wl2 = ack->ack;
+	count(ctx, TT_CTR_SYNCOOKIES_VALIDATED);
 	tt_tcp_established(ctx, t);
 }

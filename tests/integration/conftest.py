@@ -8,7 +8,8 @@ Each test module declares its appliance with `appliance_fixture(name, **override
 scoped fixture (scope="function" gives every test an appliance of its own) that writes a
 configuration (conf/tcpterm.conf with the overrides applied), starts tcpterm, waits for its
 "listening" lines and brings tt0 up.  Only one appliance runs at a time: pytest finishes a
-module's fixtures before the next module starts.
+module's fixtures before the next module starts, and a module that declares several appliances
+uses them one after the other, each stopped by its own finish() test.
 
 While the appliance runs, tests read its counters through the DPDK telemetry socket
 (/tcpterm/stats, /tcpterm/conns, /tcpterm/drops), so every test can assert on counter deltas of
@@ -409,6 +410,12 @@ class PacketLoss:
         return int(m.group(1)) if m else None
 
 
+# The appliance a fixture started last.  A module may declare several appliances that run one
+# after the other (each ends with its own finish() test); when that test was deselected the
+# previous one is still running, and the next fixture stops it first: tt0 is one at a time.
+_last_started = []
+
+
 def appliance_fixture(name, scope="module", **overrides):
     """A fixture (module-scoped unless scope says otherwise) running one appliance with these
     configuration overrides."""
@@ -417,6 +424,11 @@ def appliance_fixture(name, scope="module", **overrides):
     def fixture(tmp_path_factory):
         app = Appliance(name, overrides, tmp_path_factory.mktemp(name))
         try:
+            while _last_started:
+                previous = _last_started.pop()
+                if previous.running():
+                    previous.stop()
+            _last_started.append(app)
             app.start()
             yield app
         finally:

@@ -190,20 +190,31 @@ static void test_time_wait_recycled_when_full(void **state)
 	sh_free(h);
 }
 
+enum { SMALL_TABLE = 16 };
+
+/* A started stack with a table of SMALL_TABLE connections that answers SYNs by mode, holding
+ * n established connections. */
+static struct sh *small_table(enum tt_syncookie_mode mode, unsigned n)
+{
+	struct sh *h = sh_new();
+
+	h->conf.tcp.max_conns_per_core = SMALL_TABLE;
+	h->conf.tcp.syncookies = mode;
+	h->conf.tcp.syncookie_threshold = SMALL_TABLE; /* the half-open count never gets there */
+	sh_start(h);
+	for (unsigned i = 0; i < n; i++)
+		sh_connect(sh_peer_new(h, 80));
+	assert_int_equal(in_state(h, TT_TCP_ESTABLISHED), n);
+	return h;
+}
+
 /* Under "auto", TCBs running short switch SYNs to cookies before the table fills. */
 static void test_auto_cookies_under_table_pressure(void **state)
 {
-	struct sh *h = sh_new();
+	struct sh *h = small_table(TT_SYNCOOKIES_AUTO, 14);
 	struct sh_peer *p;
 
 	(void)state;
-	h->conf.tcp.max_conns_per_core = 16;
-	h->conf.tcp.syncookies = TT_SYNCOOKIES_AUTO;
-	h->conf.tcp.syncookie_threshold = 16; /* the half-open count never gets there */
-	sh_start(h);
-	for (unsigned i = 0; i < 14; i++)
-		sh_connect(sh_peer_new(h, 80));
-	assert_int_equal(in_state(h, TT_TCP_ESTABLISHED), 14);
 	assert_int_equal(sh_ev(h, TT_CTR_SYNCOOKIES_SENT), 0);
 	p = sh_peer_new(h, 80);
 	sh_connect(p);
@@ -217,14 +228,10 @@ static void test_auto_cookies_under_table_pressure(void **state)
 /* With nothing to recycle, a SYN is refused with a counted RST, not silently dropped. */
 static void test_full_table_refuses_with_rst(void **state)
 {
-	struct sh *h = sh_new();
+	struct sh *h = small_table(TT_SYNCOOKIES_OFF, SMALL_TABLE);
 	struct sh_peer *p;
 
 	(void)state;
-	h->conf.tcp.max_conns_per_core = 16;
-	sh_start(h);
-	for (unsigned i = 0; i < 16; i++)
-		sh_connect(sh_peer_new(h, 80));
 	p = sh_peer_new(h, 80);
 	sh_peer_send(p, TT_TCP_SYN, NULL, 0);
 	sh_deliver(h);
@@ -232,7 +239,28 @@ static void test_full_table_refuses_with_rst(void **state)
 	assert_false(p->synced);
 	assert_int_equal(h->ctr.drop[TT_DROP_TCP_TABLE_FULL], 1);
 	assert_int_equal(sh_ev(h, TT_CTR_RST_SENT), 1);
-	assert_int_equal(in_state(h, TT_TCP_ESTABLISHED), 16);
+	assert_int_equal(in_state(h, TT_TCP_ESTABLISHED), SMALL_TABLE);
+	sh_free(h);
+}
+
+/* A valid cookie that finds no free TCB is refused the same way, and counted as a full table,
+ * not as a validated cookie: every validated cookie is a connection born. */
+static void test_full_table_refuses_cookie_with_rst(void **state)
+{
+	struct sh *h = small_table(TT_SYNCOOKIES_ALWAYS, SMALL_TABLE);
+	struct sh_peer *p;
+
+	(void)state;
+	assert_int_equal(sh_ev(h, TT_CTR_SYNCOOKIES_VALIDATED), SMALL_TABLE);
+	p = sh_peer_new(h, 80);
+	sh_connect(p); /* the cookie's SYN-ACK comes; the ACK that returns it finds no room */
+	sh_deliver(h);
+	assert_true(p->rst_rcvd);
+	assert_int_equal(sh_ev(h, TT_CTR_SYNCOOKIES_SENT), SMALL_TABLE + 1);
+	assert_int_equal(sh_ev(h, TT_CTR_SYNCOOKIES_VALIDATED), SMALL_TABLE);
+	assert_int_equal(sh_ev(h, TT_CTR_CONN_OPENED), SMALL_TABLE);
+	assert_int_equal(h->ctr.drop[TT_DROP_TCP_TABLE_FULL], 1);
+	assert_int_equal(tt_stack_conn_count(h->st), SMALL_TABLE);
 	sh_free(h);
 }
 
@@ -344,6 +372,7 @@ int main(void)
 	    cmocka_unit_test(test_time_wait_recycled_when_full),
 	    cmocka_unit_test(test_auto_cookies_under_table_pressure),
 	    cmocka_unit_test(test_full_table_refuses_with_rst),
+	    cmocka_unit_test(test_full_table_refuses_cookie_with_rst),
 	    cmocka_unit_test(test_held_buffers_bounded),
 	    cmocka_unit_test(test_tiny_out_of_order_not_kept),
 	    cmocka_unit_test(test_rst_budget_per_source),
