@@ -30,7 +30,8 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-BINARY = REPO / "build" / "tcpterm"
+# TT_ITEST_BINARY runs the suite on another build, e.g. build-asan/tcpterm (relative to REPO).
+BINARY = REPO / os.environ.get("TT_ITEST_BINARY", "build/tcpterm")
 BASE_CONF = REPO / "conf" / "tcpterm.conf"
 EAL_MEM = REPO / "scripts" / "eal-mem.sh"
 HERE = Path(__file__).resolve().parent
@@ -314,6 +315,10 @@ class Appliance:
 
 
 REPORT = []
+
+
+def pytest_report_header(config):
+    return f"tcpterm under test: {BINARY}"
 
 
 def note(line):
