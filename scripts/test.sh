@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Build tcpterm and run every test: the cmocka unit tests (one executable
-# per module) and the integration suite (the appliance on a TAP port in a
-# network namespace, driven by the Linux kernel's TCP, curl, wrk, python
-# sockets and scapy).  Exits non-zero on any failure.
+# per module), the fuzz harnesses over their seed corpora, and the
+# integration suite (the appliance on a TAP port in a network namespace,
+# driven by the Linux kernel's TCP, curl, wrk, python sockets and scapy).
+# Exits non-zero on any failure.
 #
 #   --sanitize: the same tests on the ASan + UBSan build (build-asan); any
 #   sanitizer report fails the test that triggered it (a unit test, or the
