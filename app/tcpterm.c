@@ -139,20 +139,16 @@ static unsigned main_lcore_of(const struct tt_conf *c)
 	}
 }
 
-static char *dupf(const char *fmt, const char *a)
-{
-	size_t n = strlen(fmt) + strlen(a) + 1;
-	char *s = malloc(n);
-
-	if (s != NULL)
-		snprintf(s, n, fmt, a);
-	return s;
-}
-
-/* Command-line EAL args, then the file's, then the ports' devices and, unless given, lcores. */
+/*
+ * Command-line EAL args, then the file's, then the ports' devices and, unless given, lcores.
+ * The strings made here are static: EAL may point into its argv until rte_eal_cleanup(), and
+ * nothing is left to free at exit.
+ */
 static int build_eal_argv(const struct tt_conf *c, int argc, char **argv, char **out)
 {
+	static char vdevs[TT_CONF_MAX_PORTS][sizeof("--vdev=") + sizeof(c->ports[0].devargs)];
 	static char lcores[1024];
+	static char main_lcore_arg[32];
 	int n = 0;
 
 	for (int i = 0; i < argc && n < TT_MAX_EAL_ARGV - 8; i++)
@@ -164,7 +160,8 @@ static int build_eal_argv(const struct tt_conf *c, int argc, char **argv, char *
 			out[n++] = "-a";
 			out[n++] = (char *)c->ports[i].devargs;
 		} else {
-			out[n++] = dupf("--vdev=%s", c->ports[i].devargs);
+			snprintf(vdevs[i], sizeof(vdevs[i]), "--vdev=%s", c->ports[i].devargs);
+			out[n++] = vdevs[i];
 		}
 	}
 	if (!has_lcore_arg(out + 1, n - 1)) {
@@ -174,10 +171,10 @@ static int build_eal_argv(const struct tt_conf *c, int argc, char **argv, char *
 		for (unsigned w = 0; w < c->n_workers; w++)
 			len += snprintf(lcores + len, sizeof(lcores) - (size_t)len, ",%u",
 					c->worker_lcores[w]);
+		snprintf(main_lcore_arg, sizeof(main_lcore_arg), "--main-lcore=%u", main_lcore);
 		out[n++] = "-l";
 		out[n++] = lcores;
-		out[n++] = dupf("--main-lcore=%s", lcores); /* first entry is the main lcore */
-		*strchr(out[n - 1], ',') = '\0';
+		out[n++] = main_lcore_arg;
 	}
 	out[n] = NULL;
 	return n;

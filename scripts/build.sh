@@ -1,6 +1,14 @@
 #!/usr/bin/env bash
 # Configure (once) and build into ./build.
+#   --sanitize: the same tree with ASan and UBSan into ./build-asan (-O2 with debug info, so
+#   reports name lines; undefined behaviour stops the program, see meson.build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -f build/build.ninja ] || meson setup build >/dev/null
-ninja -C build >/dev/null
+dir=build
+opts=()
+if [ "${1:-}" = "--sanitize" ]; then
+	dir=build-asan
+	opts=(-Db_sanitize=address,undefined -Dbuildtype=debugoptimized)
+fi
+[ -f "$dir/build.ninja" ] || meson setup "$dir" "${opts[@]}" >/dev/null
+ninja -C "$dir" >/dev/null

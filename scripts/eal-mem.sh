@@ -2,9 +2,13 @@
 # Print the EAL memory arguments for one tcpterm process: real 2 MiB
 # pages with --in-memory when enough are free, else --no-huge (slower,
 # but works with every virtual device we use).  $1 = MiB needed.
+# TT_NO_HUGE=1 asks for --no-huge even when pages are free (e.g. when a
+# sanitizer's shadow memory and the hugepage mappings do not get along).
 need_mb=${1:-256}
 free_pages=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo 2>/dev/null || echo 0)
-if [ "${free_pages:-0}" -ge $((need_mb / 2)) ]; then
+if [ "${TT_NO_HUGE:-0}" = 1 ]; then
+	echo "--no-huge -m $need_mb"
+elif [ "${free_pages:-0}" -ge $((need_mb / 2)) ]; then
 	echo "--in-memory"
 else
 	echo "warning: not enough free hugepages, using --no-huge" >&2

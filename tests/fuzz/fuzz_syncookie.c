@@ -33,9 +33,7 @@
  *    62   4  XOR over its TSecr
  *    66   1  bit 0: the ACK adds or drops the timestamp option
  *
- * Build (no DPDK needed):
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Ilib/tcp -Ilib/flow \
- *     lib/tcp/tt_syncookie.c lib/tcp/tt_siphash.c tests/fuzz/fuzz_syncookie.c
+ * Built and run by scripts/fuzz.sh (tests/fuzz/meson.build).
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -44,18 +42,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "fuzz.h"
 #include "tt_syncookie.h"
 
 /* Far enough from 0 that no signed offset below reaches a negative time. */
 #define TIME_BASE_MS (UINT64_C(1) << 32)
-
-#define REQUIRE(cond)                                                                              \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #cond);                 \
-			abort();                                                                   \
-		}                                                                                  \
-	} while (0)
 
 enum {
 	TS_OPT_BITS = 0x3f, /* the TSecr bits the MAC covers */
@@ -165,15 +156,13 @@ static enum tt_syncookie_verdict replay(const struct handshake *h,
 	struct tt_syncookie_keys maker, checker;
 	uint32_t cookie;
 
-	REQUIRE(tt_syncookie_keys_init(&maker, s, h->period_ms, h->make_cache_ms) == 0);
-	REQUIRE(tt_syncookie_keys_init(&checker, s, h->period_ms, h->check_cache_ms) == 0);
+	FUZZ_CHECK(tt_syncookie_keys_init(&maker, s, h->period_ms, h->make_cache_ms) == 0);
+	FUZZ_CHECK(tt_syncookie_keys_init(&checker, s, h->period_ms, h->check_cache_ms) == 0);
 	cookie = tt_syncookie_make(&maker, &h->flow, h->isn, h->peer_mss, h->ts ? &h->tsval : NULL,
 				   h->make_ms, mss);
 	return tt_syncookie_check(&checker, &h->ack_flow, h->ack_isn, cookie ^ h->cookie_xor,
 				  h->ack_ts ? &h->tsecr : NULL, h->check_ms, ack_mss);
 }
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -185,18 +174,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	decode(&h, data, size);
 	if (h.period_ms == 0) {
-		REQUIRE(tt_syncookie_keys_init(&probe, &secret_a, 0, h.make_ms) == -EINVAL);
+		FUZZ_CHECK(tt_syncookie_keys_init(&probe, &secret_a, 0, h.make_ms) == -EINVAL);
 		return 0;
 	}
 	v = replay(&h, &secret_a, &mss, &ack_mss);
 	age = (int64_t)(h.check_ms / h.period_ms) - (int64_t)(h.make_ms / h.period_ms);
 	if (untouched(&h) && age >= 0 && age <= 1) {
-		REQUIRE(v == TT_SYNCOOKIE_VALID);
-		REQUIRE(ack_mss == mss);
+		FUZZ_CHECK(v == TT_SYNCOOKIE_VALID);
+		FUZZ_CHECK(ack_mss == mss);
 	} else if (untouched(&h) && age >= 2 && age <= 3) {
-		REQUIRE(v == TT_SYNCOOKIE_EXPIRED);
+		FUZZ_CHECK(v == TT_SYNCOOKIE_EXPIRED);
 	} else if (v != TT_SYNCOOKIE_BAD_HASH) {
-		REQUIRE(replay(&h, &secret_b, &mss, &ack_mss) == TT_SYNCOOKIE_BAD_HASH);
+		FUZZ_CHECK(replay(&h, &secret_b, &mss, &ack_mss) == TT_SYNCOOKIE_BAD_HASH);
 	}
 	return 0;
 }

@@ -33,7 +33,8 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-BINARY = REPO / "build" / "tcpterm"
+# TT_ITEST_BINARY runs the suite on another build, e.g. build-asan/tcpterm (relative to REPO).
+BINARY = REPO / os.environ.get("TT_ITEST_BINARY", "build/tcpterm")
 BASE_CONF = REPO / "conf" / "tcpterm.conf"
 EAL_MEM = REPO / "scripts" / "eal-mem.sh"
 HERE = Path(__file__).resolve().parent
@@ -330,6 +331,10 @@ class Appliance:
 
 
 REPORT = []
+
+
+def pytest_report_header(config):
+    return f"tcpterm under test: {BINARY}"
 
 
 def note(line):

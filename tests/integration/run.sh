@@ -9,7 +9,9 @@
 # any process still inside the namespace (only ours: the namespace is created here) is stopped.
 #
 # Environment: TT_ITEST_PCAP=DIR records tt0 of each appliance into DIR/<name>.pcap;
-# TT_ITEST_KEEP=1 keeps pytest's temporary directory (configurations and tcpterm logs).
+# TT_ITEST_KEEP=1 keeps pytest's temporary directory (configurations and tcpterm logs);
+# TT_ITEST_BINARY=PATH tests another build of tcpterm (default build/tcpterm; relative paths are
+# relative to the repository), e.g. build-asan/tcpterm from scripts/build.sh --sanitize.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -19,8 +21,9 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "run.sh: needs root (network namespaces, TAP, hugepages)" >&2
 	exit 2
 fi
-if [ ! -x build/tcpterm ]; then
-	echo "run.sh: build/tcpterm missing: run scripts/build.sh first" >&2
+BINARY=${TT_ITEST_BINARY:-build/tcpterm}
+if [ ! -x "$BINARY" ]; then
+	echo "run.sh: $BINARY missing: run scripts/build.sh first" >&2
 	exit 2
 fi
 
