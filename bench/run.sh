@@ -3,7 +3,7 @@
 # (no kernel in the path), one core each, with the link's own limit and the
 # Linux kernel (nginx + wrk on loopback) measured in the same run.
 #
-#   bench/run.sh [--quick]
+#   bench/run.sh [--quick]            SCENARIOS="cps cps_table_full" for some only
 #
 # Writes bench/results/<date>/results.json, results.md and PNG plots.
 # Every figure is the median of RUNS runs (3).  Exits non-zero when a run
@@ -103,10 +103,12 @@ run_gen() {
 	tail -n 1 "$out" | grep -q '^{' || { echo "bench: generator gave no result ($out.log):" >&2; tail -5 "$out.log" >&2; }
 }
 
-# One TCP scenario: $1 name, $2 body, $3 cookies, $4 max conns, rest: generator options
+# One TCP scenario: $1 name, $2 body, $3 cookies, $4 max conns, rest: generator options.
+# SCENARIOS="cps rps" in the environment runs only those (the link and Linux references too).
 scenario() {
 	local name=$1 body=$2 cookies=$3 maxc=$4
 	shift 4
+	case " ${SCENARIOS:-$name} " in *" $name "*) ;; *) return 0 ;; esac
 	write_conf "$name" "$body" "$cookies" "$maxc"
 	for r in $(seq 1 "$RUNS"); do
 		echo "bench: $name run $r/$RUNS"
