@@ -113,8 +113,10 @@ def scenario_figures(raw, name, runs):
         return x['tsc_hz'] / c if c else None
 
     def steadiness(x):
-        # The slowest second against the median second, first and last (ramps) left out.
-        rates = [p['cps'] for p in x.get('per_second', [])][1:-1]
+        # The slowest second of the load against its median second; the first second (ramp)
+        # and what follows the load (the drain) are left out.
+        load = x.get('seconds') or 0
+        rates = [p['cps'] for p in x.get('per_second', []) if 2 <= p['t'] < int(load)]
         return min(rates) / statistics.median(rates) if len(rates) >= 2 and \
             statistics.median(rates) else None
 
@@ -261,6 +263,7 @@ def markdown(res):
     row('cps', 'request latency p99 (us)', 'request_p99')
     row('cps', 'request latency p999 (us)', 'request_p999')
     row('cps_server_close', 'connections/s (server closes)', 'cps', lc, f'Linux nginx {fmt(lc)}')
+    row('cps_server_close', 'slowest second / median second', 'cps_steadiness')
     row('cps_table_full', 'connections/s, table full of TIME-WAIT', 'cps', lc,
         f'Linux nginx {fmt(lc)}')
     row('cps_table_full', 'slowest second / median second', 'cps_steadiness')
