@@ -82,7 +82,7 @@ static void send_flood(struct tt_worker *w, struct gen_run *r, uint64_t n)
 			.opts = {.present = TT_OPT_MSS, .mss = 1460},
 		};
 
-		tt_stack_send_segment(w->stack, 0, &a);
+		tt_stack_send_segment(w->stack, 0, &a, NULL, 0);
 		r->syns_sent++;
 	}
 }
