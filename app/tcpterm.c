@@ -388,6 +388,9 @@ static int run(struct appliance *a)
 	tt_stats_telemetry_init(a->workers, c->n_workers);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	/* virtio-user writes to its vhost socket when the port closes; a vhost side that left
+	 * first must not kill us there with SIGPIPE (exit 141, after the final counters). */
+	signal(SIGPIPE, SIG_IGN);
 	print_banner(a);
 	for (unsigned w = 0; w < c->n_workers; w++)
 		rte_eal_remote_launch(tt_worker_main, a->workers[w], c->worker_lcores[w]);
