@@ -492,13 +492,12 @@ static int setup_tcp(const struct gen_opts *o, const struct tt_conf *conf, struc
 	stats.request_close = (const uint8_t *)req_close;
 	stats.request_close_len = (uint32_t)strlen(req_close);
 	stats.p = (struct gen_http_params){
-		.requests_per_conn = o->requests_per_conn,
 		.pipeline_depth = o->pipeline,
 		.body_len = o->body,
-		.close_mode = o->close_mode,
 		.hold = o->scenario == GEN_CONCURRENT,
 		.tsc_per_us = rte_get_tsc_hz() / 1000000,
 	};
+	stats.plan[0] = (struct gen_http_plan){o->requests_per_conn, o->close_mode};
 	run.o = o;
 	run.stats = &stats;
 	run.tsc_hz = rte_get_tsc_hz();

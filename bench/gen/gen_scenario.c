@@ -105,7 +105,8 @@ void gen_scenario_loop(struct tt_worker *w, void *arg)
 	if (now >= r->end_tsc) {
 		if (!r->stopping) {
 			r->stopping = true;
-			r->stats->p.requests_per_conn = 1; /* every connection ends after its next response */
+			/* Every connection ends after its next response. */
+			r->stats->plan[0].requests_per_conn = 1;
 		}
 		if (!r->closed_all) {
 			/* Closing is paced like opening, so the FINs do not arrive as one wave. */
