@@ -29,6 +29,10 @@
 
 enum { GEN_MAX_SECONDS = 3600, GEN_ARP_WAIT_MS = 15000, GEN_MBUFS = 32768 };
 
+/* The soak's own defaults: minutes of moderate churn, and a drain long enough for its
+ * scripted peers to give up on a cue that never comes. */
+enum { GEN_SOAK_DURATION_S = 180, GEN_SOAK_DRAIN_S = 30, GEN_SOAK_RATE = 300 };
+
 static volatile bool quit;
 
 static void on_signal(int sig)
@@ -39,28 +43,31 @@ static void on_signal(int sig)
 
 static const char *const scenario_names[] = {
 	[GEN_CPS] = "cps",	       [GEN_RPS] = "rps",	  [GEN_THROUGHPUT] = "throughput",
-	[GEN_CONCURRENT] = "concurrent", [GEN_SYNFLOOD] = "synflood", [GEN_BLAST] = "blast",
-	[GEN_REFLECT] = "reflect",
+	[GEN_CONCURRENT] = "concurrent", [GEN_SYNFLOOD] = "synflood", [GEN_SOAK] = "soak",
+	[GEN_BLAST] = "blast",	       [GEN_REFLECT] = "reflect",
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: tcpterm-gen [EAL args] -- --scenario NAME --device VDEV [options]\n"
-		"  --scenario cps|rps|throughput|concurrent|synflood|blast|reflect\n"
+		"  --scenario cps|rps|throughput|concurrent|synflood|soak|blast|reflect\n"
 		"  --device D          the port: a vdev string (net_vhost0,iface=/tmp/s) or PCI address\n"
 		"  --server A[:P]      the appliance (default 198.18.0.2:80)\n"
 		"  --clients A/N       client addresses: N from A on (default 198.18.1.1/250)\n"
 		"  --ports LO-HI       client ports (default 1024-65535)\n"
-		"  --duration S        seconds of load (default 5), then --drain S (default 5)\n"
-		"  --rate N            cps: connections/s, synflood: SYN/s, others: opening rate; 0 = max\n"
+		"  --duration S        seconds of load (default 5, soak 180), then --drain S (default 5,\n"
+		"                      soak 30)\n"
+		"  --rate N            cps: connections/s, synflood: SYN/s, soak: connections/s (default\n"
+		"                      300), others: opening rate; 0 = max\n"
 		"  --legit-rate N      synflood: legitimate connections/s (default 1000)\n"
 		"  --conns N           cps: in flight at most; others: connections (default 1000)\n"
 		"  --requests N        requests per connection (cps default 1, others 0 = unlimited)\n"
 		"  --pipeline K        requests in flight per connection (default 1)\n"
 		"  --body N            expected response body bytes (default 64)\n"
 		"  --close client|server  who closes first in cps (default client)\n"
-		"  --max-conns N       connection table size (default 1048576)\n");
+		"  --max-conns N       connection table size (default 1048576)\n"
+		"  --loss P            soak: percent of received frames dropped (default 0)\n");
 }
 
 static int parse_addr(const char *s, uint32_t *a)
@@ -151,8 +158,8 @@ static void defaults(struct gen_opts *o)
 	o->client_count = 250;
 	o->port_first = 1024;
 	o->port_last = 65535;
-	o->duration_s = 5;
-	o->drain_s = 5;
+	o->duration_s = 0; /* unset: per scenario */
+	o->drain_s = -1;   /* unset: per scenario */
 	o->legit_rate = 1000;
 	o->conns = 1000;
 	o->requests_per_conn = UINT32_MAX; /* unset: per scenario */
@@ -215,6 +222,9 @@ static int parse_opt(int c, const char *arg, struct gen_opts *o)
 			return -1;
 		o->max_conns = (uint32_t)v;
 		return 0;
+	case 'L':
+		o->loss_pct = atof(arg);
+		return o->loss_pct >= 0 && o->loss_pct <= 50 ? 0 : -1;
 	default:
 		return -1;
 	}
@@ -231,8 +241,8 @@ static int parse_opts(int argc, char **argv, struct gen_opts *o)
 		{"legit-rate", required_argument, NULL, 'l'}, {"conns", required_argument, NULL, 'n'},
 		{"requests", required_argument, NULL, 'q'}, {"pipeline", required_argument, NULL, 'k'},
 		{"body", required_argument, NULL, 'b'},     {"close", required_argument, NULL, 'C'},
-		{"max-conns", required_argument, NULL, 'm'}, {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+		{"max-conns", required_argument, NULL, 'm'}, {"loss", required_argument, NULL, 'L'},
+		{"help", no_argument, NULL, 'h'},	      {NULL, 0, NULL, 0},
 	};
 	int c, idx;
 
@@ -259,6 +269,12 @@ static int parse_opts(int argc, char **argv, struct gen_opts *o)
 	}
 	if (o->requests_per_conn == UINT32_MAX)
 		o->requests_per_conn = o->scenario == GEN_CPS || o->scenario == GEN_SYNFLOOD ? 1 : 0;
+	if (o->duration_s == 0)
+		o->duration_s = o->scenario == GEN_SOAK ? GEN_SOAK_DURATION_S : 5;
+	if (o->drain_s < 0)
+		o->drain_s = o->scenario == GEN_SOAK ? GEN_SOAK_DRAIN_S : 5;
+	if (o->scenario == GEN_SOAK && o->rate == 0)
+		o->rate = GEN_SOAK_RATE;
 	return 0;
 }
 
@@ -399,7 +415,10 @@ static void print_summary(FILE *f, const struct gen_opts *o, const struct gen_ht
 			i > 1 ? "," : "", i, series[i].completed - series[i - 1].completed,
 			series[i].responses - series[i - 1].responses,
 			series[i].failed - series[i - 1].failed);
-	fprintf(f, "]}\n");
+	fprintf(f, "]");
+	if (r->soak != NULL)
+		gen_soak_print(f, r->soak);
+	fprintf(f, "}\n");
 	fflush(f);
 }
 
@@ -492,13 +511,12 @@ static int setup_tcp(const struct gen_opts *o, const struct tt_conf *conf, struc
 	stats.request_close = (const uint8_t *)req_close;
 	stats.request_close_len = (uint32_t)strlen(req_close);
 	stats.p = (struct gen_http_params){
-		.requests_per_conn = o->requests_per_conn,
 		.pipeline_depth = o->pipeline,
 		.body_len = o->body,
-		.close_mode = o->close_mode,
 		.hold = o->scenario == GEN_CONCURRENT,
 		.tsc_per_us = rte_get_tsc_hz() / 1000000,
 	};
+	stats.plan[0] = (struct gen_http_plan){o->requests_per_conn, o->close_mode};
 	run.o = o;
 	run.stats = &stats;
 	run.tsc_hz = rte_get_tsc_hz();
@@ -523,6 +541,10 @@ static int setup_tcp(const struct gen_opts *o, const struct tt_conf *conf, struc
 	p.tsc_hz = rte_get_tsc_hz();
 	p.epoch_ms = 1000;
 	p.quit = &quit;
+	if (o->scenario == GEN_SOAK && gen_soak_setup(&run, &p, port) != 0) {
+		fprintf(stderr, "tcpterm-gen: soak: set-up failed on %s\n", o->device);
+		return 1;
+	}
 	w = tt_worker_create(&p);
 	if (w == NULL) {
 		fprintf(stderr, "tcpterm-gen: worker: %s (lower --max-conns)\n",

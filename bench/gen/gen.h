@@ -15,6 +15,8 @@
  *   concurrent  open --conns connections and hold them idle;
  *   synflood    SYNs from random sources at --rate beside a cps stream of
  *               legitimate clients at --legit-rate;
+ *   soak        --rate connections a second of every kind, honest and not
+ *               (gen_soak.c), with --loss percent of received frames lost;
  *   blast/reflect  the link's own limit: 64-byte frames out and back.
  *
  * Every scenario is bounded by --duration plus a drain time; nothing runs
@@ -25,12 +27,16 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "gen_http.h"
 #include "tt_worker.h"
 
-enum gen_scenario { GEN_CPS, GEN_RPS, GEN_THROUGHPUT, GEN_CONCURRENT, GEN_SYNFLOOD, GEN_BLAST,
-		    GEN_REFLECT };
+enum gen_scenario { GEN_CPS, GEN_RPS, GEN_THROUGHPUT, GEN_CONCURRENT, GEN_SYNFLOOD, GEN_SOAK,
+		    GEN_BLAST, GEN_REFLECT };
+
+/* Seconds the generator stays after its last connection, for the appliance's last FINs. */
+enum { GEN_LINGER_S = 4 };
 
 struct gen_opts {
 	enum gen_scenario scenario;
@@ -50,7 +56,10 @@ struct gen_opts {
 	uint32_t body;
 	enum gen_close_mode close_mode;
 	uint32_t max_conns;
+	double loss_pct; /* soak: received frames dropped, percent */
 };
+
+struct gen_soak;
 
 /* What the scenario hook reads and writes; owned by the worker lcore. */
 struct gen_run {
@@ -69,11 +78,35 @@ struct gen_run {
 	uint32_t close_cursor;
 	uint64_t closed;       /* closes asked for since the end (pacing) */
 	uint64_t linger_end_tsc; /* set when the last connection is gone */
+	struct gen_soak *soak; /* the soak's own state; NULL in other scenarios */
 	volatile bool *quit;
 };
 
+static inline uint64_t gen_xorshift(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
 /* The worker's per-iteration hook (struct tt_worker_params.on_loop). */
 void gen_scenario_loop(struct tt_worker *w, void *arg);
+
+/* Open a client connection of application app (its gen_http plan); false if the table is full. */
+bool gen_open(struct tt_worker *w, struct gen_run *r, uint8_t app);
+
+/* The soak's HTTP clients are applications 0 .. GEN_SOAK_PLANS - 1. */
+enum { GEN_SOAK_PLANS = 3 };
+
+/*
+ * Soak: registers its clients' applications and its loop hook in p, and its
+ * RX callback (loss, the scripted peers' replies) on the port's queue 0.
+ * 0 or -errno.
+ */
+int gen_soak_setup(struct gen_run *r, struct tt_worker_params *p, const struct tt_port *port);
+/* The soak's part of the JSON summary: ,"soak":{...} */
+void gen_soak_print(FILE *f, const struct gen_soak *s);
 
 /* blast / reflect on a port, on the calling lcore, until quit or the duration. */
 struct gen_link_result {

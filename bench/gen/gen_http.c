@@ -52,20 +52,26 @@ void gen_http_started(struct gen_http_stats *s, struct tt_tcb *t)
 	s->conns_open++;
 }
 
-static bool more_requests(const struct gen_http_stats *s, const struct conn *c)
+static const struct gen_http_plan *plan_of(const struct gen_http_stats *s, const struct tt_tcb *t)
 {
-	return s->p.requests_per_conn == 0 || c->sent < s->p.requests_per_conn;
+	return &s->plan[t->app];
+}
+
+static bool more_requests(const struct gen_http_plan *pl, const struct conn *c)
+{
+	return pl->requests_per_conn == 0 || c->sent < pl->requests_per_conn;
 }
 
 /* Keep pipeline_depth requests in flight. */
 static void send_requests(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 {
 	struct gen_http_stats *s = stats_of(ctx);
+	const struct gen_http_plan *pl = plan_of(s, t);
 	struct conn *c = conn_of(t);
 
-	while (c->sent - c->done < s->p.pipeline_depth && more_requests(s, c)) {
-		bool last = s->p.requests_per_conn != 0 && c->sent + 1 == s->p.requests_per_conn;
-		bool close = last && s->p.close_mode == GEN_CLOSE_SERVER;
+	while (c->sent - c->done < s->p.pipeline_depth && more_requests(pl, c)) {
+		bool last = pl->requests_per_conn != 0 && c->sent + 1 == pl->requests_per_conn;
+		bool close = last && pl->close_mode == GEN_CLOSE_SERVER;
 
 		if (!tt_tcp_send(ctx, t, close ? s->request_close : s->request,
 				 close ? s->request_close_len : s->request_len, NULL))
@@ -100,6 +106,7 @@ static void fail(struct tt_tcp_ctx *ctx, struct tt_tcb *t, enum gen_failure why)
 static void response_done(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 {
 	struct gen_http_stats *s = stats_of(ctx);
+	const struct gen_http_plan *pl = plan_of(s, t);
 	struct conn *c = conn_of(t);
 	uint32_t now = now_us(s);
 
@@ -111,9 +118,9 @@ static void response_done(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 	c->off = 0;
 	c->m_cl = 0;
 	c->m_end = 0;
-	if (more_requests(s, c))
+	if (more_requests(pl, c))
 		send_requests(ctx, t);
-	else if (c->done == c->sent && s->p.close_mode == GEN_CLOSE_CLIENT)
+	else if (c->done == c->sent && pl->close_mode == GEN_CLOSE_CLIENT)
 		tt_tcp_close(t);
 }
 
@@ -195,6 +202,7 @@ static void http_peer_fin(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 static void http_close(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 {
 	struct gen_http_stats *s = stats_of(ctx);
+	const struct gen_http_plan *pl = plan_of(s, t);
 	struct conn *c = conn_of(t);
 
 	s->conns_open--;
@@ -212,8 +220,8 @@ static void http_close(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 	}
 	if (!c->opened)
 		s->failed[GEN_FAIL_TIMEOUT]++;
-	else if (c->done < c->sent || (s->p.requests_per_conn != 0 && !s->p.hold &&
-				       c->done < s->p.requests_per_conn))
+	else if (c->done < c->sent ||
+		 (pl->requests_per_conn != 0 && !s->p.hold && c->done < pl->requests_per_conn))
 		s->failed[GEN_FAIL_EARLY_CLOSE]++;
 	else
 		s->conns_completed++;

@@ -6,9 +6,11 @@
  * state inside the TCB (16 bytes, no buffering): it checks the status
  * line says 200, takes Content-Length, and verifies every body byte
  * against the pattern the appliance serves (byte i = 'a' + i % 26).
- * After requests_per_conn responses it closes (client close) or asks the
- * server to close with "Connection: close" (server close); 0 means keep
- * the connection and go on until the run ends.
+ * A connection follows the plan of its application index (plan[t->app],
+ * so one run may mix kinds of clients): after requests_per_conn
+ * responses it closes (client close) or asks the server to close with
+ * "Connection: close" (server close); 0 means keep the connection and go
+ * on until the run ends.
  *
  * Every outcome is counted in struct gen_http_stats: completed requests
  * and their latency, connection set-up latency, and failures by reason
@@ -26,12 +28,17 @@
 
 enum gen_close_mode { GEN_CLOSE_CLIENT, GEN_CLOSE_SERVER };
 
-struct gen_http_params {
+/* What one connection does. */
+struct gen_http_plan {
 	uint32_t requests_per_conn; /* 0: unlimited (keep-alive until the end) */
-	uint32_t pipeline_depth;    /* requests in flight per connection, >= 1 */
-	uint32_t body_len;          /* expected Content-Length */
 	enum gen_close_mode close_mode;
-	bool hold;                  /* concurrent: open and send nothing */
+};
+
+/* What every connection of the run shares. */
+struct gen_http_params {
+	uint32_t pipeline_depth; /* requests in flight per connection, >= 1 */
+	uint32_t body_len;	 /* expected Content-Length */
+	bool hold;		 /* concurrent: open and send nothing */
 	uint64_t tsc_per_us;
 };
 
@@ -50,6 +57,7 @@ extern const char *const gen_failure_names[GEN_FAIL_COUNT];
 
 struct gen_http_stats {
 	struct gen_http_params p;
+	struct gen_http_plan plan[TT_TCP_MAX_APPS]; /* by the connection's application index */
 	uint64_t conns_attempted;
 	uint64_t conns_established;
 	uint64_t conns_completed; /* closed after every request it made was answered */

@@ -4,7 +4,7 @@
 #include "gen.h"
 
 /* Per loop iteration at most: connections opened or closed, SYNs crafted. */
-enum { GEN_OPEN_PER_LOOP = 32, GEN_SYN_PER_LOOP = 64, GEN_LINGER_S = 4 };
+enum { GEN_OPEN_PER_LOOP = 32, GEN_SYN_PER_LOOP = 64 };
 
 /* Where the synflood's sources live: 198.19.0.0/16, away from the clients. */
 #define GEN_FLOOD_NET 0xc6130000u
@@ -24,19 +24,25 @@ static void next_flow(struct gen_run *r, struct tt_flow4 *f)
 	f->dport = r->next_port++;
 }
 
+bool gen_open(struct tt_worker *w, struct gen_run *r, uint8_t app)
+{
+	struct tt_flow4 f;
+	struct tt_tcb *t;
+
+	next_flow(r, &f);
+	t = tt_stack_connect(w->stack, 0, &f, &r->server_mac, app);
+	if (t == NULL)
+		return false;
+	gen_http_started(r->stats, t);
+	r->opened++;
+	return true;
+}
+
 static void open_conns(struct tt_worker *w, struct gen_run *r, uint64_t n)
 {
-	for (uint64_t i = 0; i < n; i++) {
-		struct tt_flow4 f;
-		struct tt_tcb *t;
-
-		next_flow(r, &f);
-		t = tt_stack_connect(w->stack, 0, &f, &r->server_mac, 0);
-		if (t == NULL)
-			return; /* table full: try again next iteration */
-		gen_http_started(r->stats, t);
-		r->opened++;
-	}
+	/* A full table stops the batch: the rest are tried next iteration. */
+	for (uint64_t i = 0; i < n && gen_open(w, r, 0); i++)
+		;
 }
 
 /* How many of `rate` per second since `since` are due by now, given `done` (0 rate: cap). */
@@ -58,18 +64,10 @@ static uint64_t due(const struct gen_run *r, uint64_t now, uint64_t rate, uint64
 	return due_since(r, r->start_tsc, now, rate, done, cap);
 }
 
-static uint64_t xorshift(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
-
 static void send_flood(struct tt_worker *w, struct gen_run *r, uint64_t n)
 {
 	for (uint64_t i = 0; i < n; i++) {
-		uint64_t x = xorshift(&r->flood_rng);
+		uint64_t x = gen_xorshift(&r->flood_rng);
 		struct tt_tcp_hdr_args a = {
 			.dst_mac = r->server_mac,
 			.saddr = GEN_FLOOD_NET | (uint32_t)(x & 0xffff),
@@ -82,7 +80,7 @@ static void send_flood(struct tt_worker *w, struct gen_run *r, uint64_t n)
 			.opts = {.present = TT_OPT_MSS, .mss = 1460},
 		};
 
-		tt_stack_send_segment(w->stack, 0, &a);
+		tt_stack_send_segment(w->stack, 0, &a, NULL, 0);
 		r->syns_sent++;
 	}
 }
@@ -105,7 +103,8 @@ void gen_scenario_loop(struct tt_worker *w, void *arg)
 	if (now >= r->end_tsc) {
 		if (!r->stopping) {
 			r->stopping = true;
-			r->stats->p.requests_per_conn = 1; /* every connection ends after its next response */
+			/* Every connection ends after its next response. */
+			r->stats->plan[0].requests_per_conn = 1;
 		}
 		if (!r->closed_all) {
 			/* Closing is paced like opening, so the FINs do not arrive as one wave. */

@@ -471,9 +471,15 @@ uint32_t tt_stack_drain_step(struct tt_stack *st, uint64_t deadline_ms, unsigned
 	return abort_step(st, budget);
 }
 
-void tt_stack_send_segment(struct tt_stack *st, unsigned port, struct tt_tcp_hdr_args *a)
+void tt_stack_send_segment(struct tt_stack *st, unsigned port, struct tt_tcp_hdr_args *a,
+			   const void *payload, uint32_t len)
 {
-	send_tcp(st, port, a, NULL, 0, 0);
+	/* The frame builder copies payload out of a send queue: a one-extent queue on the stack. */
+	struct tt_sndq q = {0};
+
+	if (len > 0)
+		tt_sndq_push(&q, payload, len, NULL);
+	send_tcp(st, port, a, &q, 0, len);
 }
 
 static void send_cookie_synack(struct tt_stack *st, unsigned port, const struct tt_pkt *pkt,

@@ -155,8 +155,12 @@ uint32_t tt_stack_close_step(struct tt_stack *st, uint32_t cursor, unsigned max_
  */
 uint32_t tt_stack_drain_step(struct tt_stack *st, uint64_t deadline_ms, unsigned budget);
 
-/* Send one segment that no connection stands behind (a crafted SYN). */
-void tt_stack_send_segment(struct tt_stack *st, unsigned port, struct tt_tcp_hdr_args *a);
+/*
+ * Send one segment that no connection stands behind (a crafted SYN, a
+ * scripted peer's request) with len bytes of payload (none: NULL, 0).
+ */
+void tt_stack_send_segment(struct tt_stack *st, unsigned port, struct tt_tcp_hdr_args *a,
+			   const void *payload, uint32_t len);
 
 /* Gauges: connections in each state (TIME-WAIT entries included), [TT_TCP_NSTATES]. */
 const uint64_t *tt_stack_state_counts(const struct tt_stack *st);

@@ -267,13 +267,12 @@ static struct fix *fix_new(uint32_t per_conn, uint32_t depth, uint32_t body_len,
 	assert_int_equal(tt_http_response_build(&f->resp, 200, hdrs, 2, body, body_len), 0);
 	free(body);
 	f->s.p = (struct gen_http_params){
-	    .requests_per_conn = per_conn,
 	    .pipeline_depth = depth,
 	    .body_len = body_len,
-	    .close_mode = mode,
 	    .hold = hold,
 	    .tsc_per_us = 1000,
 	};
+	f->s.plan[0] = (struct gen_http_plan){per_conn, mode};
 	f->s.request = (const uint8_t *)req_ka;
 	f->s.request_len = (uint32_t)strlen(req_ka);
 	f->s.request_close = (const uint8_t *)req_close;
@@ -291,20 +290,31 @@ static void fix_free(struct fix *f)
 	free(f);
 }
 
-/* A new connection, as the worker and the scenario loop start it. */
-static void conn_start(struct fix *f)
+/* A new connection of application app, as the worker and the scenario loop start it. */
+static void conn_start_app(struct fix *f, uint8_t app)
 {
 	memset(&f->t, 0, sizeof(f->t));
+	f->t.app = app;
 	f->t.state = TT_TCP_SYN_SENT;
 	gen_http_started(&f->s, &f->t);
 }
 
-/* ... and the handshake completes. */
-static void conn_open(struct fix *f)
+static void conn_start(struct fix *f)
 {
-	conn_start(f);
+	conn_start_app(f, 0);
+}
+
+/* ... and the handshake completes. */
+static void conn_open_app(struct fix *f, uint8_t app)
+{
+	conn_start_app(f, app);
 	f->t.state = TT_TCP_ESTABLISHED;
 	gen_http_app.on_open(&f->ctx, &f->t);
+}
+
+static void conn_open(struct fix *f)
+{
+	conn_open_app(f, 0);
 }
 
 static void feed(struct fix *f, const void *data, uint32_t len)
@@ -441,6 +451,47 @@ static void test_http_pipeline_refill(void **state)
 	assert_true(fin_queued(f));
 	conn_end(f, TT_CLOSE_NORMAL);
 	assert_int_equal(f->s.conns_completed, 1);
+	fix_free(f);
+}
+
+/* One run, several kinds of client: each connection follows the plan of its application index. */
+static void test_http_plans(void **state)
+{
+	struct fix *f = fix_new(1, 1, 64, GEN_CLOSE_CLIENT, false);
+	const struct tt_http_response *r = &f->resp;
+
+	(void)state;
+	f->s.plan[1] = (struct gen_http_plan){1, GEN_CLOSE_SERVER};
+	f->s.plan[2] = (struct gen_http_plan){3, GEN_CLOSE_CLIENT};
+
+	conn_open(f); /* application 0: one request, then our FIN */
+	expect_request(f, 0, false);
+	feed(f, r->keep_alive, r->keep_alive_len);
+	assert_true(fin_queued(f));
+	conn_end(f, TT_CLOSE_NORMAL);
+
+	conn_open_app(f, 1); /* one request asking the server to close; we wait for its FIN */
+	expect_request(f, 0, true);
+	feed(f, r->close, r->close_len);
+	assert_false(fin_queued(f));
+	gen_http_app.on_peer_fin(&f->ctx, &f->t);
+	assert_true(fin_queued(f));
+	conn_end(f, TT_CLOSE_NORMAL);
+
+	conn_open_app(f, 2); /* three keep-alive requests, then our FIN */
+	for (unsigned i = 0; i < 3; i++) {
+		assert_false(fin_queued(f));
+		expect_request(f, 0, false);
+		acked(f);
+		feed(f, r->keep_alive, r->keep_alive_len);
+	}
+	assert_true(fin_queued(f));
+	conn_end(f, TT_CLOSE_NORMAL);
+
+	assert_int_equal(f->s.requests_sent, 5);
+	assert_int_equal(f->s.responses_ok, 5);
+	assert_int_equal(f->s.conns_completed, 3);
+	assert_int_equal(failed_total(f), 0);
 	fix_free(f);
 }
 
@@ -715,12 +766,11 @@ static void test_http_over_tcp(void **state)
 	(void)state;
 	assert_non_null(s);
 	s->p = (struct gen_http_params){
-	    .requests_per_conn = 1,
 	    .pipeline_depth = 1,
 	    .body_len = 64,
-	    .close_mode = GEN_CLOSE_CLIENT,
 	    .tsc_per_us = 1000,
 	};
+	s->plan[APP_GEN] = (struct gen_http_plan){1, GEN_CLOSE_CLIENT};
 	s->request = (const uint8_t *)req_ka;
 	s->request_len = req;
 	s->request_close = (const uint8_t *)req_close;
@@ -775,6 +825,7 @@ int main(void)
 	    cmocka_unit_test(test_http_split),
 	    cmocka_unit_test(test_http_pipelined),
 	    cmocka_unit_test(test_http_pipeline_refill),
+	    cmocka_unit_test(test_http_plans),
 	    cmocka_unit_test(test_http_failures),
 	    cmocka_unit_test(test_http_corrupt_body),
 	    cmocka_unit_test(test_http_header_forms),

@@ -363,6 +363,47 @@ static void test_rst_budget_per_source(void **state)
 	sh_free(h);
 }
 
+/* A crafted segment carries its payload whole, with checksums a peer accepts; one beyond the
+ * MTU is refused and counted, never truncated. */
+static void test_crafted_segment_payload(void **state)
+{
+	static const char req[] = "GET / HTTP/1.1\r\nHost: t\r\n\r\n";
+	static uint8_t big[SH_MTU];
+	struct sh *h = sh_new();
+	struct tt_tcp_hdr_args a = {
+	    .dst_mac = sh_peer_mac,
+	    .saddr = SH_US_ADDR,
+	    .daddr = SH_PEER_ADDR,
+	    .sport = 80,
+	    .dport = 40000,
+	    .seq = 1000,
+	    .ack = 2000,
+	    .wnd = 512,
+	    .flags = TT_TCP_ACK | TT_TCP_PSH,
+	};
+	enum tt_drop reason;
+	struct tt_pkt pkt;
+
+	(void)state;
+	sh_start(h);
+	tt_stack_send_segment(h->st, 0, &a, req, sizeof(req) - 1);
+	assert_int_equal(h->n_frames, 1);
+	assert_int_equal(
+	    tt_net_parse(h->frames[0].data, h->frames[0].len, &h->peer_if, &pkt, &reason),
+	    TT_PKT_TCP);
+	assert_int_equal(pkt.seg.seq, 1000);
+	assert_int_equal(pkt.seg.ack, 2000);
+	assert_int_equal(pkt.seg.wnd, 512);
+	assert_int_equal(pkt.seg.flags, TT_TCP_ACK | TT_TCP_PSH);
+	assert_int_equal(pkt.seg.len, sizeof(req) - 1);
+	assert_memory_equal(pkt.seg.payload, req, sizeof(req) - 1);
+	sh_drop_frames(h);
+	tt_stack_send_segment(h->st, 0, &a, big, sizeof(big));
+	assert_int_equal(h->n_frames, 0);
+	assert_int_equal(sh_ev(h, TT_CTR_TX_REFUSED_OVERSIZE), 1);
+	sh_free(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -376,6 +417,7 @@ int main(void)
 	    cmocka_unit_test(test_held_buffers_bounded),
 	    cmocka_unit_test(test_tiny_out_of_order_not_kept),
 	    cmocka_unit_test(test_rst_budget_per_source),
+	    cmocka_unit_test(test_crafted_segment_payload),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
