@@ -77,7 +77,6 @@ struct world {
 	struct tt_conf conf;
 	struct tt_counters ctr;
 	struct tt_http_response http;
-	uint8_t listen_app[65536];
 	struct tt_stack *st;
 	uint64_t now;
 	long bufs_out, owners_live;
@@ -175,12 +174,25 @@ static void configure(struct world *w, struct input *in)
 		c->min_peer_mss = c->mss;
 }
 
+/* Built once: the same for every input, and rebuilding it would cost more than most inputs. */
+static uint8_t listen_app[65536];
+static uint8_t body[3000];
+
+static void build_constants(void)
+{
+	for (size_t i = 0; i < sizeof(body); i++)
+		body[i] = (uint8_t)('a' + i % 26);
+	listen_app[80] = TT_APP_HTTP + 1;
+	listen_app[7] = TT_APP_ECHO + 1;
+	listen_app[9] = TT_APP_DISCARD + 1;
+}
+
 static void start(struct world *w)
 {
 	struct tt_stack_params p = {
 	    .conf = &w->conf.tcp,
 	    .n_ports = 1,
-	    .listen_app = w->listen_app,
+	    .listen_app = listen_app,
 	    .app_data = &w->http,
 	    .ctr = &w->ctr,
 	    .table_key = {.k0 = 7, .k1 = 8},
@@ -195,15 +207,9 @@ static void start(struct world *w)
 		   .arg = w},
 	};
 	static const char *const hdrs[] = {"Content-Type: text/plain"};
-	static uint8_t body[3000];
 
-	for (size_t i = 0; i < sizeof(body); i++)
-		body[i] = (uint8_t)('a' + i % 26);
 	FUZZ_CHECK(tt_http_response_build(&w->http, 200, hdrs, 1, body, sizeof(body)) == 0);
 	w->http.header_timeout_ms = 3000;
-	w->listen_app[80] = TT_APP_HTTP + 1;
-	w->listen_app[7] = TT_APP_ECHO + 1;
-	w->listen_app[9] = TT_APP_DISCARD + 1;
 	p.ports[0].mac = us_mac;
 	p.ports[0].mtu = MTU;
 	p.cookie_secret.master.k0 = 1;
@@ -335,6 +341,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct world *w = calloc(1, sizeof(*w));
 
 	FUZZ_CHECK(w != NULL);
+	if (body[0] == 0)
+		build_constants();
 	w->now = 1000000;
 	configure(w, &in);
 	start(w);
