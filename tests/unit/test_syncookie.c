@@ -12,12 +12,10 @@
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 /* The key 00 01 .. 0f of the SipHash paper's test vectors, read little-endian. */
-static const struct tt_siphash_key paper_key = {
-    .k0 = UINT64_C(0x0706050403020100),
-    .k1 = UINT64_C(0x0f0e0d0c0b0a0908),
-};
+#define PAPER_KEY {.k0 = UINT64_C(0x0706050403020100), .k1 = UINT64_C(0x0f0e0d0c0b0a0908)}
+static const struct tt_siphash_key paper_key = PAPER_KEY;
 
-static const struct tt_syncookie_secret secret_a = {.master = paper_key};
+static const struct tt_syncookie_secret secret_a = {.master = PAPER_KEY};
 static const struct tt_syncookie_secret secret_b = {
     .master = {.k0 = UINT64_C(0x243f6a8885a308d3), .k1 = UINT64_C(0x13198a2e03707344)},
 };
@@ -633,7 +631,7 @@ static void test_ts_clamp_and_decode(void **state)
 	}
 }
 
-static const struct tt_isn_secret isn_secret = {.key = paper_key};
+static const struct tt_isn_secret isn_secret = {.key = PAPER_KEY};
 
 /* ISN = now_us / 4 + low 32 bits of SipHash(key, packed flow), from the Python model. */
 static void test_isn_known_answer(void **state)
