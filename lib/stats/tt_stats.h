@@ -6,6 +6,9 @@
  * prints the periodic one-line summary and the full table at exit, and
  * answers DPDK telemetry (/tcpterm/stats, /tcpterm/conns, /tcpterm/drops)
  * so that `dpdk-telemetry.py` can read the same numbers while it runs.
+ * /tcpterm/stats also carries the TSC at the sample, the TSC rate and each
+ * worker's busy and idle cycles: two samples give a load window's busy
+ * fraction and cycles per connection (bench/run.sh does this).
  */
 #ifndef TT_STATS_H
 #define TT_STATS_H
