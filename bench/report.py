@@ -130,10 +130,9 @@ def appliance_window(samples, win):
     d['tsc_hz'] = b['tsc_hz']
     d['seconds'] = d['tsc'] / b['tsc_hz']
     d['coverage'] = d['tsc'] / (win['end_tsc'] - win['start_tsc'])
-    busy = [y - x for x, y in zip(a.get('busy_cycles_per_worker', []),
-                                  b.get('busy_cycles_per_worker', []))]
-    idle = [y - x for x, y in zip(a.get('idle_cycles_per_worker', []),
-                                  b.get('idle_cycles_per_worker', []))]
+    wa, wb = a.get('workers', {}), b.get('workers', {})
+    busy = [y - x for x, y in zip(wa.get('busy_cycles', []), wb.get('busy_cycles', []))]
+    idle = [y - x for x, y in zip(wa.get('idle_cycles', []), wb.get('idle_cycles', []))]
     # The busiest worker is the one that saturates first.
     d['busy_fraction'] = max((bu / (bu + i) for bu, i in zip(busy, idle) if bu + i), default=None)
     return d

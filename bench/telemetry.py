@@ -5,8 +5,8 @@ As a module: Telemetry(prefix) keeps one connection and answers query(cmd) with 
 dict; telemetry(prefix, cmd) is one query on a fresh connection.
 
 As a command, `telemetry.py sample --prefix P --out F [--interval S]` waits for the appliance's
-/tcpterm/stats, then appends one JSON line per sample to F until SIGTERM/SIGINT or until the
-appliance goes away.  Each sample carries the appliance's own TSC ("tsc"), so bench/report.py
+/tcpterm/stats, then appends one JSON line per sample to F (/tcpterm/stats with
+/tcpterm/workers under "workers") until SIGTERM/SIGINT or until the appliance goes away.  Each sample carries the appliance's own TSC ("tsc"), so bench/report.py
 can take the two samples that bound a generator's load window (the generator reports that
 window in the same TSC) and compute busy fraction, cycles per connection and rates from their
 deltas only.
@@ -80,7 +80,9 @@ def sample(args):
     with open(args.out, "w") as f:
         while t is not None and not stop:
             try:
-                f.write(json.dumps(t.query("/tcpterm/stats")) + "\n")
+                x = t.query("/tcpterm/stats")
+                x["workers"] = t.query("/tcpterm/workers")
+                f.write(json.dumps(x) + "\n")
                 n += 1
             except (OSError, ValueError):
                 break  # the appliance has stopped
