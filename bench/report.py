@@ -413,9 +413,11 @@ def markdown(res):
               '| scenario | unit | achieved /s | busy cycles per unit | capacity /s per core | '
               'appliance busy | generator busy | saturated side | window s |',
               '|---|---|---|---|---|---|---|---|---|']
-    units = {'rps': 'request', 'rps_pipelined': 'request', 'synflood': 'SYN cookie'}
+    units = {'rps': 'request', 'rps_pipelined': 'request', 'synflood': 'SYN cookie',
+             'throughput': '1 MiB response'}
     keys = {'connection': ('appliance_cps', 'cycles_per_conn', 'capacity_cps'),
             'request': ('appliance_rps', 'cycles_per_request', 'capacity_rps'),
+            '1 MiB response': ('appliance_rps', 'cycles_per_request', 'capacity_rps'),
             'SYN cookie': ('cookies_rate', 'cycles_per_cookie', 'capacity_cookies')}
     for name in TCP_SCENARIOS:
         if name not in s:
