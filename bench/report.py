@@ -2,9 +2,20 @@
 """Turn bench/run.sh's raw outputs into results.json, results.md and plots.
 
 Every figure is the median over the runs, with its unit; the link's own
-limit and the Linux kernel's figures stand beside tcpterm's.  Exits 1 when
-a run shows a correctness failure (see check_correctness), never because a
-number is low.
+limit and the Linux kernel's figures stand beside tcpterm's.
+
+The per-core figures are taken over the generator's load window only: the
+generator reports the window's bounds (TSC) and its own counters at both
+ends; the appliance's come from the first and the last of its telemetry
+samples inside that window (bench/telemetry.py).  Busy fraction, busy
+cycles per connection (request, cookie), capacity = TSC Hz / those cycles,
+frames per connection and rates are deltas between those two points, never
+counters over a process's life.  A side whose busy fraction is at least
+SATURATED is named as the one that bounds the run.
+
+Exits 1 when a run shows a correctness failure (see check_correctness),
+including a non-zero exit status and a window that could not be measured,
+never because a number is low.
 """
 import argparse
 import glob
@@ -15,6 +26,9 @@ import re
 import statistics
 import subprocess
 import sys
+
+SATURATED = 0.9
+TOP_FUNCTIONS = 15
 
 TCP_SCENARIOS = ['cps', 'cps_server_close', 'cps_table_full', 'rps', 'rps_pipelined', 'synflood', 'concurrent',
                  'throughput']
@@ -89,28 +103,126 @@ def machine_info():
             'link': 'net_virtio_user (appliance) <-> net_vhost (generator), 1 queue each'}
 
 
+def load_samples(path):
+    samples = []
+    try:
+        with open(path) as f:
+            for line in f:
+                try:
+                    samples.append(json.loads(line))
+                except ValueError:
+                    pass  # a line cut short when the sampler stopped
+    except OSError:
+        pass
+    return samples
+
+
+def appliance_window(samples, win):
+    """Deltas of the appliance's counters between its first and last samples inside the
+    generator's load window, with the span they cover."""
+    if not win:
+        return None
+    inside = [x for x in samples if win['start_tsc'] <= x.get('tsc', -1) <= win['end_tsc']]
+    if len(inside) < 2:
+        return None
+    a, b = inside[0], inside[-1]
+    d = {k: b[k] - a[k] for k, v in b.items() if isinstance(v, int) and isinstance(a.get(k), int)}
+    d['tsc_hz'] = b['tsc_hz']
+    d['seconds'] = d['tsc'] / b['tsc_hz']
+    d['coverage'] = d['tsc'] / (win['end_tsc'] - win['start_tsc'])
+    wa, wb = a.get('workers', {}), b.get('workers', {})
+    busy = [y - x for x, y in zip(wa.get('busy_cycles', []), wb.get('busy_cycles', []))]
+    idle = [y - x for x, y in zip(wa.get('idle_cycles', []), wb.get('idle_cycles', []))]
+    # The busiest worker is the one that saturates first.
+    d['busy_fraction'] = max((bu / (bu + i) for bu, i in zip(busy, idle) if bu + i), default=None)
+    return d
+
+
+def per(a, b):
+    return a / b if a is not None and b else None
+
+
+def saturated_side(app_busy, gen_busy):
+    if app_busy is None or gen_busy is None:
+        return 'unknown'
+    sides = [n for n, b in (('appliance', app_busy), ('generator', gen_busy)) if b >= SATURATED]
+    if not sides:
+        return 'neither (bounded by the in-flight cap, the offered rate or the link)'
+    return ' and '.join(sides)
+
+
+def window_figures(w, g):
+    """The figures of one run: w the appliance's window deltas, g the generator's window."""
+    secs = w.get('seconds') if w else None
+    gsecs = g.get('seconds') if g else None
+    busy = w.get('busy_cycles') if w else None
+    hz = w.get('tsc_hz') if w else None
+    conns = w.get('conn_opened') if w else None
+    reqs = w.get('http_requests') if w else None
+    cookies = w.get('syncookies_sent') if w else None
+    syns = w.get('syn_received') if w else None
+
+    def wd(key):
+        return w.get(key) if w else None
+
+    def gd(key):
+        return g.get(key) if g else None
+
+    return {
+        'window_s': secs,
+        'window_coverage': wd('coverage'),
+        'appliance_busy': wd('busy_fraction'),
+        'generator_busy': gd('busy_fraction'),
+        'appliance_cps': per(conns, secs),
+        'appliance_rps': per(reqs, secs),
+        'cycles_per_conn': per(busy, conns),
+        'cycles_per_request': per(busy, reqs),
+        'cycles_per_rx_frame': per(busy, wd('rx_packets')),
+        'cycles_per_cookie': per(busy, cookies),
+        'capacity_cps': per(hz, per(busy, conns)),
+        'capacity_rps': per(hz, per(busy, reqs)),
+        'capacity_cookies': per(hz, per(busy, cookies)),
+        'frames_in_per_conn': per(wd('rx_packets'), conns),
+        'frames_out_per_conn': per(wd('tx_packets'), conns),
+        'time_wait_recycled_rate': per(wd('time_wait_recycled'), secs),
+        'syns_offered_rate': per(gd('syns_sent'), gsecs),
+        'syns_accepted_rate': per(gd('syns_accepted'), gsecs),
+        'syns_refused_by_tx': (gd('syns_sent') - gd('syns_accepted')) if g else None,
+        'syns_received_rate': per(syns, secs),
+        'cookies_rate': per(cookies, secs),
+        'cookies_per_syn_received': per(cookies, syns),
+        'legit_scheduled': gd('legit_scheduled'),
+        'legit_attempted': gd('attempted'),
+        'legit_attempted_per_scheduled': per(gd('attempted'), gd('legit_scheduled')),
+        'generator_cps': per(gd('completed'), gsecs),
+    }
+
+
+WINDOW_UNITS = {
+    'window_s': 's', 'window_coverage': 'fraction of the load window between the samples',
+    'appliance_busy': 'fraction of TSC cycles', 'generator_busy': 'fraction of TSC cycles',
+    'appliance_cps': 'connections/s', 'appliance_rps': 'requests/s',
+    'cycles_per_conn': 'busy cycles', 'cycles_per_request': 'busy cycles',
+    'cycles_per_rx_frame': 'busy cycles', 'cycles_per_cookie': 'busy cycles',
+    'capacity_cps': 'connections/s per core', 'capacity_rps': 'requests/s per core',
+    'capacity_cookies': 'SYN cookies/s per core', 'frames_in_per_conn': 'frames',
+    'frames_out_per_conn': 'frames', 'time_wait_recycled_rate': 'entries/s',
+    'syns_offered_rate': 'SYN/s', 'syns_accepted_rate': 'SYN/s',
+    'syns_refused_by_tx': 'SYNs', 'syns_received_rate': 'SYN/s', 'cookies_rate': 'SYN-ACKs/s',
+    'cookies_per_syn_received': 'ratio', 'legit_scheduled': 'connections',
+    'legit_attempted': 'connections', 'legit_attempted_per_scheduled': 'ratio',
+    'generator_cps': 'connections/s',
+}
+
+
 def scenario_figures(raw, name, runs):
     gens = [last_json(os.path.join(raw, f'{name}.{r}.gen.json')) for r in range(1, runs + 1)]
     apps = [appliance_counters(os.path.join(raw, f'{name}.{r}.appliance.log'))
             for r in range(1, runs + 1)]
     g = [x or {} for x in gens]
-    a = [x or {} for x in apps]
-
-    def per_conn_cycles(x):
-        opened = x.get('conn_opened') or 0
-        return x['busy_cycles'] / opened if opened and 'busy_cycles' in x else None
-
-    def per_packet_cycles(x):
-        pkts = x.get('rx_packets') or 0
-        return x['busy_cycles'] / pkts if pkts and 'busy_cycles' in x else None
-
-    def busy_ratio(x):
-        total = x.get('busy_cycles', 0) + x.get('idle_cycles', 0)
-        return x['busy_cycles'] / total if total else None
-
-    def capacity(x):
-        c = per_conn_cycles(x)
-        return x['tsc_hz'] / c if c else None
+    wins = [appliance_window(load_samples(os.path.join(raw, f'{name}.{r}.samples.jsonl')),
+                             x.get('window')) for r, x in enumerate(g, 1)]
+    per_run = [window_figures(w, x.get('window')) for w, x in zip(wins, g)]
 
     def steadiness(x):
         # The slowest second of the load against its median second; the first second (ramp)
@@ -123,12 +235,8 @@ def scenario_figures(raw, name, runs):
     f = {
         'cps': figure([x.get('cps') for x in g], 'connections/s'),
         'cps_steadiness': figure([steadiness(x) for x in g], 'slowest second / median second'),
-        'time_wait_recycled_rate': figure(
-            [x['time_wait_recycled'] / y['seconds'] if 'time_wait_recycled' in x and
-             y.get('seconds') else None for x, y in zip(a, g)], 'entries/s'),
         'rps': figure([x.get('rps') for x in g], 'requests/s'),
         'gbps': figure([x.get('gbps') for x in g], 'Gbit/s'),
-        'syn_rate': figure([x.get('syn_rate') for x in g], 'SYN/s'),
         'connect_p50': figure([x.get('connect_us', {}).get('p50') for x in g], 'us'),
         'connect_p99': figure([x.get('connect_us', {}).get('p99') for x in g], 'us'),
         'connect_p999': figure([x.get('connect_us', {}).get('p999') for x in g], 'us'),
@@ -139,30 +247,49 @@ def scenario_figures(raw, name, runs):
         'completed': figure([x.get('conns_completed') for x in g], 'connections'),
         'established_peak': figure([x.get('conns_established') for x in g], 'connections'),
         'failed': figure([x.get('failed_total') for x in g], 'connections'),
-        'appliance_busy': figure([busy_ratio(x) for x in a], 'fraction of TSC cycles'),
-        'appliance_cycles_per_conn': figure([per_conn_cycles(x) for x in a], 'cycles'),
-        'appliance_cycles_per_packet': figure([per_packet_cycles(x) for x in a], 'cycles'),
-        'appliance_capacity_cps': figure([capacity(x) for x in a], 'connections/s per core'),
-        'appliance_syncookie_rate': figure(
-            [x['syncookies_sent'] / y['seconds'] if 'syncookies_sent' in x and y.get('seconds')
-             else None for x, y in zip(a, g)], 'SYN-ACKs/s'),
     }
-    completed = [x.get('conns_completed') for x in g]
-    attempted = [x.get('conns_attempted') for x in g]
+    for key, unit in WINDOW_UNITS.items():
+        f[key] = figure([x[key] for x in per_run], unit)
     f['completion_ratio'] = figure(
-        [c / t if c is not None and t else None for c, t in zip(completed, attempted)], 'ratio')
-    return f, gens, apps
+        [per(x.get('conns_completed'), x.get('conns_attempted')) for x in g], 'ratio')
+    f['saturated'] = saturated_side(f['appliance_busy']['median'], f['generator_busy']['median'])
+    return f, gens, apps, wins
 
 
-def check_correctness(name, gens, apps, problems):
-    for r, (g, a) in enumerate(zip(gens, apps), 1):
+def exit_status(path):
+    try:
+        return int(open(path).read().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def check_exit(problems, where, path, allowed=(0,)):
+    rc = exit_status(path)
+    if rc is None:
+        problems.append(f'{where}: no exit status recorded ({os.path.basename(path)})')
+    elif rc not in allowed:
+        problems.append(f'{where}: exited with status {rc}')
+
+
+def check_correctness(raw, name, gens, apps, wins, problems):
+    for r, (g, a, w) in enumerate(zip(gens, apps, wins), 1):
         where = f'{name} run {r}'
+        check_exit(problems, f'{where}: the appliance', os.path.join(
+            raw, f'{name}.{r}.appliance.log.rc'))
+        # 3: some connections failed; the checks below judge that per scenario.
+        check_exit(problems, f'{where}: the generator', os.path.join(
+            raw, f'{name}.{r}.gen.json.rc'), (0, 3))
         if g is None:
             problems.append(f'{where}: the generator produced no result')
             continue
         if a is None:
             problems.append(f'{where}: the appliance printed no final counters')
             continue
+        if 'window' not in g:
+            problems.append(f'{where}: the generator reported no load window')
+        elif w is None:
+            problems.append(f'{where}: no two telemetry samples of the appliance inside the '
+                            f'load window')
         failed = g.get('failed', {})
         if failed.get('bad_data') or failed.get('bad_status'):
             problems.append(f'{where}: bad response bytes or status ({failed})')
@@ -175,6 +302,21 @@ def check_correctness(name, gens, apps, problems):
         if a.get('conns_total'):
             problems.append(f'{where}: {a["conns_total"]} connections left in the appliance '
                             f'after its timers expired')
+
+
+def profile_figures(raw):
+    """The profile run's top functions: (share of samples, dso, symbol)."""
+    path = os.path.join(raw, 'profile-cps.txt')
+    try:
+        text = open(path).read()
+    except OSError:
+        return None
+    top = []
+    for m in re.finditer(r'^\s+([\d.]+)%\s+(\S+)\s+\[[.k]\]\s+(.+?)\s*$', text, re.M):
+        top.append({'share': float(m.group(1)) / 100, 'dso': m.group(2), 'symbol': m.group(3)})
+    g = last_json(os.path.join(raw, 'profile-cps.gen.json')) or {}
+    return {'note': text.splitlines()[0] if text else '', 'top': top[:TOP_FUNCTIONS],
+            'cps_during_profile': g.get('cps')}
 
 
 def link_figures(raw, runs):
@@ -239,24 +381,105 @@ plot '{cdf}' index 0 with lines title 'connect', '' index 1 with lines title 're
 def markdown(res):
     s = res['scenarios']
     ref = res['reference']
-    lines = [f"# tcpterm benchmark, {res['date']}", '',
+    quick = res['params']['quick']
+    lines = [f"# tcpterm benchmark, {res['date']}{' (quick: smoke figures)' if quick else ''}", '',
              f"Machine: {res['machine']['cpu']}, {res['machine']['cores']} cores, "
              f"DPDK {res['machine']['dpdk']}; link: {res['machine']['link']}. "
-             f"Medians of {res['params']['runs']} runs of {res['params']['duration_s']} s"
-             f"{' (quick)' if res['params']['quick'] else ''}.", '',
-             '| scenario | figure | tcpterm | reference | ratio |', '|---|---|---|---|---|',
-             f"| link | raw round trip, 64 B frames | | {fmt(ref['link_mpps']['median'])} Mpps | |"]
+             f"Medians of {res['params']['runs']} runs of {res['params']['duration_s']} s.", '']
+    if quick:
+        lines += [f"**Smoke figures.** A quick run of {res['params']['duration_s']} s is a "
+                  'transient (connection tables, rings and caches have not settled); it shows '
+                  'that everything runs and is correct, not what a core can do. Quote full runs '
+                  '(`bench/run.sh`).', '']
+
+    def med(name, key):
+        return s.get(name, {}).get(key, {}).get('median')
+
+    if 'cps' in s:
+        lines += [f"**Per core (cps, client closes): capacity {fmt(med('cps', 'capacity_cps'))} "
+                  f"connections/s** = TSC Hz / {fmt(med('cps', 'cycles_per_conn'))} busy cycles "
+                  f"per connection over the load window; achieved "
+                  f"{fmt(med('cps', 'appliance_cps'))} connections/s; appliance busy "
+                  f"{fmt(med('cps', 'appliance_busy'))}, generator busy "
+                  f"{fmt(med('cps', 'generator_busy'))}: saturated side: "
+                  f"{s['cps']['saturated']}.", '']
+
+    lines += ['## Per-core cost over the load window', '',
+              'Deltas of the appliance\'s telemetry between its first and last samples inside '
+              'the generator\'s load window (`window` = the seconds they span) and of the '
+              'generator\'s own counters at the window\'s ends. Busy = iterations that received, '
+              'sent or expired something; capacity = TSC Hz / busy cycles per unit. A side at '
+              f'{SATURATED:.0%} busy or more is named saturated.', '',
+              '| scenario | unit | achieved /s | busy cycles per unit | capacity /s per core | '
+              'appliance busy | generator busy | saturated side | window s |',
+              '|---|---|---|---|---|---|---|---|---|']
+    units = {'rps': 'request', 'rps_pipelined': 'request', 'synflood': 'SYN cookie',
+             'throughput': '1 MiB response'}
+    keys = {'connection': ('appliance_cps', 'cycles_per_conn', 'capacity_cps'),
+            'request': ('appliance_rps', 'cycles_per_request', 'capacity_rps'),
+            '1 MiB response': ('appliance_rps', 'cycles_per_request', 'capacity_rps'),
+            'SYN cookie': ('cookies_rate', 'cycles_per_cookie', 'capacity_cookies')}
+    for name in TCP_SCENARIOS:
+        if name not in s:
+            continue
+        unit = units.get(name, 'connection')
+        rate, cyc, cap = keys[unit]
+        lines.append(f"| {name} | {unit} | {fmt(med(name, rate))} | {fmt(med(name, cyc))} | "
+                     f"{fmt(med(name, cap))} | {fmt(med(name, 'appliance_busy'))} | "
+                     f"{fmt(med(name, 'generator_busy'))} | {s[name]['saturated']} | "
+                     f"{fmt(med(name, 'window_s'))} |")
+    if 'cps' in s:
+        lines += ['', f"Frames per connection (cps, appliance's counters): "
+                  f"{fmt(med('cps', 'frames_in_per_conn'))} in, "
+                  f"{fmt(med('cps', 'frames_out_per_conn'))} out; "
+                  f"{fmt(med('cps', 'cycles_per_rx_frame'))} busy cycles per received frame."]
+    if 'cps_server_close' in s:
+        lines += [f"Frames per connection (cps_server_close): "
+                  f"{fmt(med('cps_server_close', 'frames_in_per_conn'))} in, "
+                  f"{fmt(med('cps_server_close', 'frames_out_per_conn'))} out."]
+    if 'synflood' in s:
+        lines += ['', '## SYN flood', '',
+                  '| figure | value |', '|---|---|',
+                  f"| SYNs offered by the generator to its TX queue, per s | "
+                  f"{fmt(med('synflood', 'syns_offered_rate'))} |",
+                  f"| of which the TX queue accepted (onto the link), per s | "
+                  f"{fmt(med('synflood', 'syns_accepted_rate'))} |",
+                  f"| refused by the generator's TX queue (not offered to the appliance) | "
+                  f"{fmt(med('synflood', 'syns_refused_by_tx'))} |",
+                  f"| SYNs the appliance received, per s | "
+                  f"{fmt(med('synflood', 'syns_received_rate'))} |",
+                  f"| SYN cookies it answered, per s | {fmt(med('synflood', 'cookies_rate'))} |",
+                  f"| **answered / received (the appliance's figure)** | "
+                  f"{fmt(med('synflood', 'cookies_per_syn_received'))} |",
+                  f"| legitimate connections scheduled (--legit-rate x window) | "
+                  f"{fmt(med('synflood', 'legit_scheduled'))} |",
+                  f"| legitimate attempted / scheduled | "
+                  f"{fmt(med('synflood', 'legit_attempted_per_scheduled'))} |",
+                  f"| legitimate completed / attempted | "
+                  f"{fmt(med('synflood', 'completion_ratio'))} |"]
+    prof = res.get('profile')
+    if prof:
+        lines += ['', '## Where the appliance\'s cycles go (cps)', '',
+                  f"`perf record -e cpu-clock -F 2999 -g -t WORKER_TID` during an extra cps run "
+                  f"({prof['note']}; {fmt(prof['cps_during_profile'])} connections/s under "
+                  f"perf); share of the worker's samples, self time:", '']
+        if prof['top']:
+            lines += ['| share | object | function |', '|---|---|---|']
+            lines += [f"| {p['share']:.1%} | {p['dso']} | {p['symbol']} |" for p in prof['top']]
+        else:
+            lines += ['No samples (see raw/profile-cps.txt).']
+
+    lines += ['', '## Rates, latencies and references', '',
+              '| scenario | figure | tcpterm | reference | ratio |', '|---|---|---|---|---|',
+              f"| link | raw round trip, 64 B frames | | {fmt(ref['link_mpps']['median'])} Mpps | |"]
 
     def row(name, label, key, refv=None, refl='', unit=''):
-        v = s.get(name, {}).get(key, {}).get('median')
+        v = med(name, key)
         lines.append(f'| {name} | {label} | {fmt(v, unit)} | {refl} | '
                      f'{fmt(ratio(v, refv)) if refv else ""} |')
 
     lk, lc = ref['linux_keepalive_rps']['median'], ref['linux_close_cps']['median']
-    row('cps', 'connections/s (client closes)', 'cps', lc, f'Linux nginx {fmt(lc)}')
-    row('cps', 'appliance cycles per connection', 'appliance_cycles_per_conn')
-    row('cps', 'appliance capacity per core (TSC Hz / cycles)', 'appliance_capacity_cps')
-    row('cps', 'appliance busy fraction', 'appliance_busy')
+    row('cps', 'connections/s (client closes), generator', 'cps', lc, f'Linux nginx {fmt(lc)}')
     row('cps', 'connect latency p50 (us)', 'connect_p50')
     row('cps', 'connect latency p99 (us)', 'connect_p99')
     row('cps', 'request latency p50 (us)', 'request_p50')
@@ -269,13 +492,8 @@ def markdown(res):
     row('cps_table_full', 'slowest second / median second', 'cps_steadiness')
     row('cps_table_full', 'TIME-WAIT entries recycled per s', 'time_wait_recycled_rate')
     row('rps', 'requests/s, 64 keep-alive conns', 'rps', lk, f'Linux nginx {fmt(lk)}')
-    row('rps', 'appliance cycles per packet', 'appliance_cycles_per_packet')
+    row('rps', 'appliance busy cycles per received frame', 'cycles_per_rx_frame')
     row('rps_pipelined', 'requests/s, pipeline 8', 'rps', lk, f'Linux nginx {fmt(lk)}')
-    row('rps_pipelined', 'appliance busy fraction', 'appliance_busy')
-    row('synflood', 'SYN/s offered by the generator', 'syn_rate')
-    row('synflood', 'SYN cookies answered by the appliance, per s', 'appliance_syncookie_rate')
-    row('synflood', 'appliance busy fraction', 'appliance_busy')
-    row('synflood', 'legitimate completion ratio', 'completion_ratio')
     row('concurrent', 'connections held at once', 'established_peak')
     row('throughput', 'Gbit/s, 1 MiB responses', 'gbps')
     mem = res.get('memory', {})
@@ -288,8 +506,9 @@ def markdown(res):
     if res['correctness']['problems']:
         lines += ['Correctness problems:', ''] + [f'- {p}' for p in res['correctness']['problems']]
     else:
-        lines += ['Correctness: every run passed (no failed connection without a flood, no bad '
-                  'byte, no connection left after timers expired).']
+        lines += ['Correctness: every run passed (every process exited 0, no failed connection '
+                  'without a flood, no bad byte, no connection left after timers expired, every '
+                  'load window measured).']
     return '\n'.join(lines) + '\n'
 
 
@@ -307,10 +526,10 @@ def main():
     for name in TCP_SCENARIOS:
         if not glob.glob(os.path.join(args.raw, f'{name}.*.gen.json')):
             continue
-        f, gens, apps = scenario_figures(args.raw, name, args.runs)
+        f, gens, apps, wins = scenario_figures(args.raw, name, args.runs)
         scenarios[name] = f
         gens_by_name[name] = gens
-        check_correctness(name, gens, apps, problems)
+        check_correctness(args.raw, name, gens, apps, wins, problems)
         for a in apps:
             if a and 'tcb_bytes' in a:
                 memory = {'tcb_bytes': a['tcb_bytes'], 'table_bytes': a['table_bytes'],
@@ -318,16 +537,29 @@ def main():
                           'per_time_wait_bytes': a['tw_bytes'] + a['table_bytes']}
     if memory:
         memory['ten_million_gib'] = round(memory['per_established_bytes'] * 10e6 / 2**30, 2)
+    profile = profile_figures(args.raw)
+    if profile is not None and os.path.exists(os.path.join(args.raw, 'profile-cps.gen.json')):
+        check_exit(problems, 'cps profile run: the appliance',
+                   os.path.join(args.raw, 'profile-cps.appliance.log.rc'))
+        check_exit(problems, 'cps profile run: the generator',
+                   os.path.join(args.raw, 'profile-cps.gen.json.rc'))
     lk, lc, wrk_errors = linux_figures(args.raw, args.runs)
     if any(wrk_errors):
         problems.append(f'wrk against nginx reported socket errors: {wrk_errors}')
     link = link_figures(args.raw, args.runs)
+    for r in range(1, args.runs + 1):
+        check_exit(problems, f'link run {r}: the blaster',
+                   os.path.join(args.raw, f'link.{r}.gen.json.rc'))
+        check_exit(problems, f'link run {r}: the reflector',
+                   os.path.join(args.raw, f'link.{r}.reflect.json.rc'))
     res = {
         'date': os.path.basename(args.out.rstrip('/')),
         'machine': machine_info(),
-        'params': {'runs': args.runs, 'duration_s': args.duration, 'quick': bool(args.quick)},
+        'params': {'runs': args.runs, 'duration_s': args.duration, 'quick': bool(args.quick),
+                   'saturated_at_busy': SATURATED},
         'reference': {'link_mpps': link, 'linux_keepalive_rps': lk, 'linux_close_cps': lc},
         'scenarios': scenarios,
+        'profile': profile,
         'memory': memory,
         'ratios': {
             'cps_vs_linux': ratio(scenarios.get('cps', {}).get('cps', {}).get('median'),

@@ -6,10 +6,17 @@
 #   bench/run.sh [--quick]            SCENARIOS="cps cps_table_full" for some only
 #
 # Writes bench/results/<date>/results.json, results.md and PNG plots.
-# Every figure is the median of RUNS runs (3).  Exits non-zero when a run
-# shows a correctness failure (failed connections without a flood, bad
-# response bytes, connections left after timers expire); never because a
-# number is low.
+# Every figure is the median of RUNS runs (3).  The appliance's figures come
+# from its telemetry sampled during each run (bench/telemetry.py), taken
+# between the two samples that bound the generator's load window; the
+# generator reports its own window.  The cps scenario gets one more run
+# under `perf record` on the appliance's worker thread for the profile.
+# --quick runs are short transients: smoke figures, not capacity.
+#
+# Exits non-zero when a run shows a correctness failure (failed connections
+# without a flood, bad response bytes, connections left after timers expire,
+# a process that exits with a non-zero status or a measurement that could
+# not be taken); never because a number is low.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -41,6 +48,12 @@ cleanup() {
 	done
 	rm -rf "$TMP" /var/run/dpdk/tt-bench-*-$$
 }
+# $1 pid, $2 file: waits for the process and writes its exit status into the file.
+reap() {
+	local rc=0
+	wait "$1" 2>/dev/null || rc=$?
+	echo "$rc" >"$2"
+}
 trap cleanup EXIT
 
 MEM=$(scripts/eal-mem.sh 384)
@@ -64,12 +77,20 @@ CONF
 }
 
 SRV_PID=
-start_appliance() { # $1 conf name, $2 log; returns once the generator may connect
+SAMPLER_PID=
+SRV_PREFIX=tt-bench-srv-$$
+start_appliance() { # $1 conf name, $2 log, $3 telemetry samples (none: not sampled)
 	rm -f "$SOCK"
 	# shellcheck disable=SC2086
-	build/tcpterm $SRV_LCORES $MEM --file-prefix "tt-bench-srv-$$" -- -f "$TMP/$1.conf" >"$2" 2>&1 &
+	build/tcpterm $SRV_LCORES $MEM --file-prefix "$SRV_PREFIX" -- -f "$TMP/$1.conf" >"$2" 2>&1 &
 	SRV_PID=$!
 	PIDS+=("$SRV_PID")
+	SAMPLER_PID=
+	if [ -n "${3:-}" ]; then
+		/usr/bin/python3 bench/telemetry.py sample --prefix "$SRV_PREFIX" --out "$3" 2>"$3.log" &
+		SAMPLER_PID=$!
+		PIDS+=("$SAMPLER_PID")
+	fi
 	# virtio-user in server mode waits in its probe for the generator to connect:
 	# the socket is the sign it is ready for that (the generator then waits for ARP).
 	for _ in $(seq 1 200); do
@@ -82,25 +103,49 @@ start_appliance() { # $1 conf name, $2 log; returns once the generator may conne
 	return 1
 }
 
-stop_appliance() { # $1 log; waits for TIME-WAIT (1 s) to expire first
+# $1 log: waits for TIME-WAIT (1 s) to expire first; the exit status goes into $1.rc
+# (a SIGKILL after 10 s of drain shows there as 137).
+stop_appliance() {
+	if [ -n "$SAMPLER_PID" ]; then
+		kill -TERM "$SAMPLER_PID" 2>/dev/null || true
+		wait "$SAMPLER_PID" 2>/dev/null || true
+	fi
 	sleep 2
 	kill -INT "$SRV_PID" 2>/dev/null || true
 	for _ in $(seq 1 100); do kill -0 "$SRV_PID" 2>/dev/null || break; sleep 0.1; done
 	kill -KILL "$SRV_PID" 2>/dev/null || true
-	wait "$SRV_PID" 2>/dev/null || true
-	grep -q "final counters" "$1" || { echo "bench: no final counters in $1" >&2; return 1; }
+	reap "$SRV_PID" "$1.rc"
+	grep -q "final counters" "$1" || echo "bench: no final counters in $1" >&2
+	[ "$(cat "$1.rc")" = 0 ] || echo "bench: the appliance exited with status $(cat "$1.rc") ($1)" >&2
 }
 
-# $1 output json, rest: generator options
-run_gen() {
+# $1 output json, rest: generator options; runs in the background with its pid in GEN_PID,
+# finish_gen waits for it.
+GEN_PID=
+start_gen() {
 	local out=$1
 	shift
 	# shellcheck disable=SC2086
 	timeout $((DUR + 120)) build/tcpterm-gen $GEN_LCORES $MEM --single-file-segments \
 		--file-prefix "tt-bench-gen-$$" --no-pci -- \
 		--device "net_vhost0,iface=$SOCK,client=1,queues=1" --duration "$DUR" "$@" \
-		>"$out" 2>"$out.log" || true
+		>"$out" 2>"$out.log" &
+	GEN_PID=$!
+	PIDS+=("$GEN_PID")
+}
+
+# $1 output json. Exit status 3 means some connections failed (counted in the result, judged
+# by report.py per scenario); any other non-zero status is a failed run.
+finish_gen() {
+	local out=$1
+	reap "$GEN_PID" "$out.rc"
 	tail -n 1 "$out" | grep -q '^{' || { echo "bench: generator gave no result ($out.log):" >&2; tail -5 "$out.log" >&2; }
+	case "$(cat "$out.rc")" in 0 | 3) ;; *) echo "bench: the generator exited with status $(cat "$out.rc") ($out)" >&2 ;; esac
+}
+
+run_gen() {
+	start_gen "$@"
+	finish_gen "$1"
 }
 
 # One TCP scenario: $1 name, $2 body, $3 cookies, $4 max conns, rest: generator options.
@@ -112,10 +157,55 @@ scenario() {
 	write_conf "$name" "$body" "$cookies" "$maxc"
 	for r in $(seq 1 "$RUNS"); do
 		echo "bench: $name run $r/$RUNS"
-		start_appliance "$name" "$RAW/$name.$r.appliance.log"
+		start_appliance "$name" "$RAW/$name.$r.appliance.log" "$RAW/$name.$r.samples.jsonl"
 		run_gen "$RAW/$name.$r.gen.json" --body "$body" --max-conns "$maxc" "$@"
 		stop_appliance "$RAW/$name.$r.appliance.log"
 	done
+	[ "$name" = cps ] && profile "$name" "$body" "$maxc" "$@"
+	return 0
+}
+
+# The appliance's worker thread: DPDK names it lcore-worker-N; else the busiest thread.
+worker_tid() {
+	local t best='' most=-1 cpu
+	for t in /proc/"$SRV_PID"/task/*; do
+		case "$(cat "$t/comm" 2>/dev/null)" in lcore-worker-*) basename "$t"; return 0 ;; esac
+	done
+	for t in /proc/"$SRV_PID"/task/*; do
+		cpu=$(awk '{print $14 + $15}' "$t/stat" 2>/dev/null || echo 0)
+		[ "$cpu" -gt "$most" ] && { most=$cpu; best=$(basename "$t"); }
+	done
+	echo "$best"
+}
+
+# One more run of the scenario with perf sampling the appliance's worker (cpu-clock: this VM
+# has no hardware counters) from the second second of load to one before its end; perf itself
+# runs on the generator's CPU.  Its figures are not among the measured runs.
+profile() {
+	local name=$1 body=$2 maxc=$3 out=$RAW/profile-$1 tid secs
+	shift 3
+	if ! command -v perf >/dev/null; then
+		echo "perf not installed (Debian: linux-perf)" >"$out.txt"
+		return 0
+	fi
+	echo "bench: $name profile run"
+	start_appliance "$name" "$out.appliance.log"
+	start_gen "$out.gen.json" --body "$body" --max-conns "$maxc" "$@"
+	for _ in $(seq 1 300); do
+		grep -q '^t=1s' "$out.gen.json.log" 2>/dev/null && break
+		kill -0 "$GEN_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	tid=$(worker_tid)
+	secs=$((DUR > 3 ? DUR - 2 : 1))
+	echo "worker thread $tid, $secs s from the second second of load" >"$out.txt"
+	taskset -c 0 perf record -q -e cpu-clock -F 2999 -g -t "$tid" -o "$out.perf.data" \
+		-- sleep "$secs" >>"$out.txt" 2>&1 || true
+	finish_gen "$out.gen.json"
+	stop_appliance "$out.appliance.log"
+	perf report -i "$out.perf.data" --stdio --no-children -g none --sort dso,sym \
+		--percent-limit 0.5 >>"$out.txt" 2>/dev/null || true
+	rm -f "$out.perf.data" "$out.perf.data.old"
 }
 
 link_limit() {
@@ -129,12 +219,15 @@ link_limit() {
 		local refl=$!
 		PIDS+=("$refl")
 		sleep 2
+		local rc=0
 		# shellcheck disable=SC2086
 		timeout $((DUR + 30)) build/tcpterm-gen --lcores=0@0 $MEM --single-file-segments \
 			--file-prefix "tt-bench-blast-$$" --no-pci -- --scenario blast --duration "$DUR" \
-			--device "net_vhost0,iface=$SOCK,client=1,queues=1" >"$RAW/link.$r.gen.json" 2>"$RAW/link.$r.gen.log" || true
+			--device "net_vhost0,iface=$SOCK,client=1,queues=1" >"$RAW/link.$r.gen.json" \
+			2>"$RAW/link.$r.gen.log" || rc=$?
+		echo "$rc" >"$RAW/link.$r.gen.json.rc"
 		kill -INT "$refl" 2>/dev/null || true
-		wait "$refl" 2>/dev/null || true
+		reap "$refl" "$RAW/link.$r.reflect.json.rc"
 	done
 }
 
@@ -184,7 +277,9 @@ TIME_WAIT_MS=60000 scenario cps_table_full 64 auto 16384 --scenario cps --rate 0
 	--close server --duration "$([ "$QUICK" = 1 ] && echo "$DUR" || echo 60)"
 scenario rps 64 auto 65536 --scenario rps --conns 64 --pipeline 1
 scenario rps_pipelined 64 auto 65536 --scenario rps --conns 64 --pipeline 8
-scenario synflood 64 always 1048576 --scenario synflood --rate 0 --legit-rate 20000 --conns 512
+# synflood: a legitimate frame the saturated link loses costs its connection a 1 s RTO; 4096 in
+# flight keep such waits from throttling the legitimate schedule inside the generator.
+scenario synflood 64 always 1048576 --scenario synflood --rate 0 --legit-rate 20000 --conns 4096
 # concurrent: opened and closed at 50k/s so neither wave overflows the rings.
 scenario concurrent 64 auto $((CONC + CONC / 8 + 1024)) --scenario concurrent --conns "$CONC" \
 	--rate 50000 --duration $((DUR + CONC / 50000 + 2)) --drain $((CONC / 50000 + 30))

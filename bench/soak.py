@@ -15,12 +15,12 @@ exit 1 when a check fails.  A drop reason is fine only when the soak's traffic e
 import argparse
 import json
 import re
-import socket
 import sys
 import time
 from pathlib import Path
 
-RUNTIME_DIR = Path("/var/run/dpdk")
+from telemetry import telemetry
+
 SCRIPT_S = 2
 STATES = ["syn_recv", "established", "fin_wait_1", "fin_wait_2", "close_wait", "closing",
           "last_ack", "time_wait", "syn_sent", "closed"]
@@ -31,20 +31,6 @@ EXPECTED_DROPS = {
                          "ACK was among the frames the generator lost, so the sender's timer "
                          "fired; the appliance drops the copy and ACKs again",
 }
-
-
-def telemetry(prefix, cmd):
-    path = RUNTIME_DIR / prefix / "dpdk_telemetry.v2"
-    with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as s:
-        s.settimeout(5)
-        s.connect(str(path))
-        hello = json.loads(s.recv(65536))
-        s.send(cmd.encode())
-        reply = json.loads(s.recv(max(65536, hello.get("max_output_len", 0))))
-    value = reply.get(cmd)
-    if not isinstance(value, dict):
-        raise ValueError(f"{cmd}: {reply}")
-    return value
 
 
 def watch(args):

@@ -367,7 +367,7 @@ static void sample(const struct gen_http_stats *s, const struct gen_run *r, stru
 	x->completed = s->conns_completed;
 	x->responses = s->responses_ok;
 	x->failed = failed_total(s);
-	x->syns = r->syns_sent;
+	x->syns = r->syns_accepted;
 }
 
 static void print_hist(FILE *f, const char *name, const struct gen_hist *h)
@@ -384,27 +384,58 @@ static void print_hist(FILE *f, const char *name, const struct gen_hist *h)
 	fprintf(f, "]}");
 }
 
+/*
+ * The load window's figures: its bounds in TSC (for the appliance's samples), the worker's
+ * busy fraction and the deltas of its counters.  Absent when the run was stopped before the
+ * load ended.
+ */
+static void print_window(FILE *f, const struct gen_run *r)
+{
+	const struct gen_window *a = &r->window[0], *b = &r->window[1];
+	uint64_t busy = b->busy_cycles - a->busy_cycles, idle = b->idle_cycles - a->idle_cycles;
+	double secs = (double)(b->tsc - a->tsc) / (double)r->tsc_hz;
+
+	if (r->windows_taken < 2)
+		return;
+	fprintf(f,
+		",\"window\":{\"start_tsc\":%" PRIu64 ",\"end_tsc\":%" PRIu64 ",\"tsc_hz\":%" PRIu64
+		",\"seconds\":%.4f,\"busy_cycles\":%" PRIu64 ",\"idle_cycles\":%" PRIu64
+		",\"busy_fraction\":%.4f,\"rx_frames\":%" PRIu64 ",\"tx_frames\":%" PRIu64
+		",\"tx_refused\":%" PRIu64 ",\"attempted\":%" PRIu64 ",\"completed\":%" PRIu64
+		",\"responses\":%" PRIu64 ",\"syns_sent\":%" PRIu64 ",\"syns_accepted\":%" PRIu64
+		",\"legit_scheduled\":%.0f}",
+		a->tsc, b->tsc, r->tsc_hz, secs, busy, idle,
+		busy + idle ? (double)busy / (double)(busy + idle) : 0.0,
+		b->rx_frames - a->rx_frames, b->tx_frames - a->tx_frames,
+		b->tx_refused - a->tx_refused, b->attempted - a->attempted,
+		b->completed - a->completed, b->responses - a->responses,
+		b->syns_sent - a->syns_sent, b->syns_accepted - a->syns_accepted,
+		r->o->scenario == GEN_SYNFLOOD ? (double)r->o->legit_rate * secs : 0.0);
+}
+
 static void print_summary(FILE *f, const struct gen_opts *o, const struct gen_http_stats *s,
 			  const struct gen_run *r, const struct tt_worker *w,
 			  const struct gen_second *series, unsigned n, double secs)
 {
-	fprintf(f, "{\"scenario\":\"%s\",\"seconds\":%.3f,\"conns_attempted\":%" PRIu64
-		   ",\"conns_established\":%" PRIu64 ",\"conns_completed\":%" PRIu64
-		   ",\"conns_unfinished\":%" PRIu64 ",\"requests_sent\":%" PRIu64
-		   ",\"responses_ok\":%" PRIu64 ",\"body_bytes_verified\":%" PRIu64
-		   ",\"syns_sent\":%" PRIu64 ",\"retransmits\":%" PRIu64 ",\"tx_failed\":%" PRIu64
-		   ",",
+	fprintf(f,
+		"{\"scenario\":\"%s\",\"seconds\":%.3f,\"conns_attempted\":%" PRIu64
+		",\"conns_established\":%" PRIu64 ",\"conns_completed\":%" PRIu64
+		",\"conns_unfinished\":%" PRIu64 ",\"requests_sent\":%" PRIu64
+		",\"responses_ok\":%" PRIu64 ",\"body_bytes_verified\":%" PRIu64
+		",\"syns_sent\":%" PRIu64 ",\"syns_accepted\":%" PRIu64 ",\"retransmits\":%" PRIu64
+		",\"tx_failed\":%" PRIu64 ",",
 		scenario_names[o->scenario], secs, s->conns_attempted, s->conns_established,
 		s->conns_completed, s->conns_open, s->requests_sent, s->responses_ok,
-		s->body_bytes_verified, r->syns_sent, w->ctr.ev[TT_CTR_RETRANSMITS],
-		w->ctr.ev[TT_CTR_TX_FAILED]);
+		s->body_bytes_verified, r->syns_sent, r->syns_accepted,
+		w->ctr.ev[TT_CTR_RETRANSMITS], w->ctr.ev[TT_CTR_TX_FAILED]);
 	fprintf(f, "\"failed\":{");
 	for (unsigned i = 0; i < GEN_FAIL_COUNT; i++)
 		fprintf(f, "%s\"%s\":%" PRIu64, i ? "," : "", gen_failure_names[i], s->failed[i]);
-	fprintf(f, "},\"failed_total\":%" PRIu64 ",\"cps\":%.1f,\"rps\":%.1f,\"syn_rate\":%.1f,"
-		   "\"gbps\":%.4f,",
+	fprintf(f,
+		"},\"failed_total\":%" PRIu64 ",\"cps\":%.1f,\"rps\":%.1f,\"syn_rate\":%.1f,"
+		"\"gbps\":%.4f,",
 		failed_total(s), (double)s->conns_completed / secs, (double)s->responses_ok / secs,
-		(double)r->syns_sent / secs, (double)s->body_bytes_verified * 8 / secs / 1e9);
+		(double)r->syns_accepted / secs, (double)s->body_bytes_verified * 8 / secs / 1e9);
 	print_hist(f, "connect_us", &s->connect_us);
 	fprintf(f, ",");
 	print_hist(f, "request_us", &s->request_us);
@@ -416,6 +447,7 @@ static void print_summary(FILE *f, const struct gen_opts *o, const struct gen_ht
 			series[i].responses - series[i - 1].responses,
 			series[i].failed - series[i - 1].failed);
 	fprintf(f, "]");
+	print_window(f, r);
 	if (r->soak != NULL)
 		gen_soak_print(f, r->soak);
 	fprintf(f, "}\n");
@@ -465,13 +497,14 @@ static int run_tcp(const struct gen_opts *o, struct tt_worker *w, struct gen_run
 		if (n >= RTE_DIM(series))
 			break;
 		sample(s, r, &series[n]);
-		fprintf(stderr,
-			"t=%us cps %" PRIu64 " rps %" PRIu64 " open %" PRIu64 " failed %" PRIu64
-			" syn/s %" PRIu64 " tx_failed %" PRIu64 " retransmits %" PRIu64 "\n",
-			n, series[n].completed - series[n - 1].completed,
-			series[n].responses - series[n - 1].responses, s->conns_open,
-			series[n].failed - series[n - 1].failed, series[n].syns - series[n - 1].syns,
-			w->ctr.ev[TT_CTR_TX_FAILED], w->ctr.ev[TT_CTR_RETRANSMITS]);
+		fprintf(
+		    stderr,
+		    "t=%us cps %" PRIu64 " rps %" PRIu64 " open %" PRIu64 " failed %" PRIu64
+		    " syns_accepted/s %" PRIu64 " tx_failed %" PRIu64 " retransmits %" PRIu64 "\n",
+		    n, series[n].completed - series[n - 1].completed,
+		    series[n].responses - series[n - 1].responses, s->conns_open,
+		    series[n].failed - series[n - 1].failed, series[n].syns - series[n - 1].syns,
+		    w->ctr.ev[TT_CTR_TX_FAILED], w->ctr.ev[TT_CTR_RETRANSMITS]);
 		n++;
 	}
 	quit = true;
@@ -584,6 +617,8 @@ int main(int argc, char **argv)
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	/* A vhost port whose virtio-user peer has gone raises SIGPIPE at shutdown. */
+	signal(SIGPIPE, SIG_IGN);
 	pool = rte_pktmbuf_pool_create("gen_mbuf", GEN_MBUFS, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 				       (int)rte_socket_id());
 	if (pool == NULL || tt_port_start(&conf.ports[0], 1, &pool, &port, err, sizeof(err)) != 0) {

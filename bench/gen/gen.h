@@ -14,7 +14,10 @@
  *   throughput  --conns connections downloading --body byte responses;
  *   concurrent  open --conns connections and hold them idle;
  *   synflood    SYNs from random sources at --rate beside a cps stream of
- *               legitimate clients at --legit-rate;
+ *               legitimate clients at --legit-rate; each iteration opens
+ *               the legitimate connections due first and sends them out
+ *               before the flood's SYNs, which get what room is left in
+ *               the TX queue (those it takes are counted apart);
  *   soak        --rate connections a second of every kind, honest and not
  *               (gen_soak.c), with --loss percent of received frames lost;
  *   blast/reflect  the link's own limit: 64-byte frames out and back.
@@ -61,6 +64,21 @@ struct gen_opts {
 
 struct gen_soak;
 
+/*
+ * The generator's own counters at one instant.  The worker takes one when
+ * the load starts and one when it ends (its first iteration at or past
+ * end_tsc), so rates, the busy fraction and the flood's figures are over
+ * the load window only; the TSC values let a benchmark pick the
+ * appliance's telemetry samples of the same window.
+ */
+struct gen_window {
+	uint64_t tsc;
+	uint64_t busy_cycles, idle_cycles;
+	uint64_t rx_frames, tx_frames, tx_refused;
+	uint64_t attempted, completed, responses;
+	uint64_t syns_sent, syns_accepted;
+};
+
 /* What the scenario hook reads and writes; owned by the worker lcore. */
 struct gen_run {
 	const struct gen_opts *o;
@@ -69,8 +87,10 @@ struct gen_run {
 	uint64_t tsc_hz;
 	uint64_t start_tsc, end_tsc, drain_end_tsc;
 	uint64_t opened;       /* connections started */
-	uint64_t syns_sent;    /* synflood */
+	uint64_t syns_sent;    /* synflood: SYNs offered to the TX queue */
+	uint64_t syns_accepted; /* synflood: of which the TX queue took (onto the link) */
 	uint64_t flood_rng;
+	uint64_t flood_resume_tsc; /* synflood: paused until then (TX queue full) */
 	uint32_t next_client;  /* index into the client address range */
 	uint16_t next_port;
 	bool stopping;         /* past end_tsc: closing down */
@@ -79,6 +99,8 @@ struct gen_run {
 	uint64_t closed;       /* closes asked for since the end (pacing) */
 	uint64_t linger_end_tsc; /* set when the last connection is gone */
 	struct gen_soak *soak; /* the soak's own state; NULL in other scenarios */
+	struct gen_window window[2]; /* at the load's start and end */
+	unsigned windows_taken;
 	volatile bool *quit;
 };
 

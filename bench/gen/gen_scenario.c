@@ -6,6 +6,15 @@
 /* Per loop iteration at most: connections opened or closed, SYNs crafted. */
 enum { GEN_OPEN_PER_LOOP = 32, GEN_SYN_PER_LOOP = 64 };
 
+/*
+ * When the TX queue refuses flood SYNs (the appliance's RX ring is full), the flood pauses this
+ * long: the ring drains a little (the appliance takes ~2 frames/us, the ring holds 1024), so the
+ * legitimate clients' frames of the next iterations find room, and the generator does not spend
+ * its core crafting SYNs only to free them.  The ring never runs dry: the offered load stays at
+ * what the appliance takes.
+ */
+enum { GEN_FLOOD_BACKOFF_US = 20 };
+
 /* Where the synflood's sources live: 198.19.0.0/16, away from the clients. */
 #define GEN_FLOOD_NET 0xc6130000u
 
@@ -64,8 +73,14 @@ static uint64_t due(const struct gen_run *r, uint64_t now, uint64_t rate, uint64
 	return due_since(r, r->start_tsc, now, rate, done, cap);
 }
 
+/* n <= GEN_SYN_PER_LOOP < TT_TX_BATCH: the batch holds them all until the flush here. */
 static void send_flood(struct tt_worker *w, struct gen_run *r, uint64_t n)
 {
+	uint64_t sent_before, taken;
+
+	/* What is queued already (the legitimate clients' frames) goes first. */
+	tt_worker_flush(w);
+	sent_before = w->ctr.ev[TT_CTR_TX_PACKETS];
 	for (uint64_t i = 0; i < n; i++) {
 		uint64_t x = gen_xorshift(&r->flood_rng);
 		struct tt_tcp_hdr_args a = {
@@ -83,6 +98,30 @@ static void send_flood(struct tt_worker *w, struct gen_run *r, uint64_t n)
 		tt_stack_send_segment(w->stack, 0, &a, NULL, 0);
 		r->syns_sent++;
 	}
+	tt_worker_flush(w);
+	taken = w->ctr.ev[TT_CTR_TX_PACKETS] - sent_before;
+	r->syns_accepted += taken;
+	if (taken < n)
+		r->flood_resume_tsc = rte_rdtsc() + GEN_FLOOD_BACKOFF_US * r->tsc_hz / 1000000;
+}
+
+static void take_window(const struct tt_worker *w, struct gen_run *r, uint64_t now)
+{
+	struct gen_window *x = &r->window[r->windows_taken++];
+
+	*x = (struct gen_window){
+	    .tsc = now,
+	    .busy_cycles = w->busy_cycles,
+	    .idle_cycles = w->idle_cycles,
+	    .rx_frames = w->ctr.ev[TT_CTR_RX_PACKETS],
+	    .tx_frames = w->ctr.ev[TT_CTR_TX_PACKETS],
+	    .tx_refused = w->ctr.ev[TT_CTR_TX_FAILED],
+	    .attempted = r->stats->conns_attempted,
+	    .completed = r->stats->conns_completed,
+	    .responses = r->stats->responses_ok,
+	    .syns_sent = r->syns_sent,
+	    .syns_accepted = r->syns_accepted,
+	};
 }
 
 /* Keep up to `target` connections open (rps, throughput, concurrent, cps cap). */
@@ -100,9 +139,12 @@ void gen_scenario_loop(struct tt_worker *w, void *arg)
 	uint64_t now = rte_rdtsc();
 	uint64_t n;
 
+	if (r->windows_taken == 0)
+		take_window(w, r, now);
 	if (now >= r->end_tsc) {
 		if (!r->stopping) {
 			r->stopping = true;
+			take_window(w, r, now);
 			/* Every connection ends after its next response. */
 			r->stats->plan[0].requests_per_conn = 1;
 		}
@@ -130,10 +172,13 @@ void gen_scenario_loop(struct tt_worker *w, void *arg)
 		open_conns(w, r, n < GEN_OPEN_PER_LOOP ? n : GEN_OPEN_PER_LOOP);
 		break;
 	case GEN_SYNFLOOD:
-		n = due(r, now, o->rate, r->syns_sent, GEN_SYN_PER_LOOP);
-		send_flood(w, r, n);
 		n = due(r, now, o->legit_rate, r->opened, room(r, o->conns));
 		open_conns(w, r, n < GEN_OPEN_PER_LOOP ? n : GEN_OPEN_PER_LOOP);
+		n = now >= r->flood_resume_tsc
+			? due(r, now, o->rate, r->syns_sent, GEN_SYN_PER_LOOP)
+			: 0;
+		if (n > 0)
+			send_flood(w, r, n);
 		break;
 	default: /* rps, throughput, concurrent: a fixed population, paced by --rate */
 		if (r->opened < o->conns) {

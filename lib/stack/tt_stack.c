@@ -591,6 +591,9 @@ void tt_stack_input(struct tt_stack *st, unsigned port, const struct tt_pkt *pkt
 	struct tt_tcp_out out;
 	struct tt_tcb *t;
 
+	/* Every SYN, whatever it meets: a flood's offered load as this core saw it. */
+	if ((pkt->seg.flags & (TT_TCP_SYN | TT_TCP_ACK)) == TT_TCP_SYN)
+		st->ctr->ev[TT_CTR_SYN_RECEIVED]++;
 	if (v == TT_CONN_NONE) {
 		tcp_listen(st, port, pkt, &f, owner);
 		return;

@@ -82,6 +82,7 @@
 	X(RST_RATE_LIMITED, "rst_rate_limited")                                                    \
 	X(CHALLENGE_ACKS, "challenge_acks")                                                        \
 	X(INVALID_REPLIES_LIMITED, "invalid_replies_limited")                                      \
+	X(SYN_RECEIVED, "syn_received") /* segments with SYN and no ACK that reached TCP */        \
 	X(SYNACK_SENT, "synack_sent")                                                              \
 	X(SYNCOOKIES_SENT, "syncookies_sent")                                                      \
 	X(SYNCOOKIES_VALIDATED, "syncookies_validated")                                            \

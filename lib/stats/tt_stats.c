@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <inttypes.h>
 #include <string.h>
 
@@ -93,6 +94,40 @@ void tt_stats_print_all(FILE *f, const struct tt_stats *s)
 static struct tt_worker *const *tm_workers;
 static unsigned tm_n_workers;
 
+/*
+ * Busy and idle cycles of each worker, as two arrays indexed by worker, with the TSC at the
+ * sample.  (Kept out of /tcpterm/stats, whose values are all plain counters.)
+ */
+static int tm_workers_cycles(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct rte_tel_data *busy = rte_tel_data_alloc(), *idle = rte_tel_data_alloc();
+
+	(void)cmd;
+	(void)params;
+	if (busy == NULL || idle == NULL) {
+		rte_tel_data_free(busy);
+		rte_tel_data_free(idle);
+		return -ENOMEM;
+	}
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "tsc", rte_rdtsc());
+	rte_tel_data_start_array(busy, RTE_TEL_U64_VAL);
+	rte_tel_data_start_array(idle, RTE_TEL_U64_VAL);
+	for (unsigned w = 0; w < tm_n_workers; w++) {
+		rte_tel_data_add_array_u64(busy, tm_workers[w]->busy_cycles);
+		rte_tel_data_add_array_u64(idle, tm_workers[w]->idle_cycles);
+	}
+	if (rte_tel_data_add_dict_container(d, "busy_cycles", busy, 0) != 0)
+		rte_tel_data_free(busy);
+	if (rte_tel_data_add_dict_container(d, "idle_cycles", idle, 0) != 0)
+		rte_tel_data_free(idle);
+	return 0;
+}
+
+/*
+ * "tsc" is when the sample was taken (the TSC every core and process on the machine shares),
+ * so that a benchmark can take the deltas between two samples over exactly its load window.
+ */
 static int tm_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	struct tt_stats s;
@@ -101,6 +136,8 @@ static int tm_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	(void)params;
 	tt_stats_collect(tm_workers, tm_n_workers, &s);
 	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "tsc", rte_rdtsc());
+	rte_tel_data_add_dict_u64(d, "tsc_hz", rte_get_tsc_hz());
 	for (unsigned i = 0; i < TT_CTR_COUNT; i++)
 		rte_tel_data_add_dict_u64(d, tt_counter_names[i], s.sum.ev[i]);
 	rte_tel_data_add_dict_u64(d, "mbufs_in_use", s.mbufs_in_use);
@@ -148,5 +185,8 @@ int tt_stats_telemetry_init(struct tt_worker *const *workers, unsigned n)
 		rc = rte_telemetry_register_cmd("/tcpterm/conns", tm_conns, "Connections by state");
 	if (rc == 0)
 		rc = rte_telemetry_register_cmd("/tcpterm/drops", tm_drops, "Drops by reason");
+	if (rc == 0)
+		rc = rte_telemetry_register_cmd("/tcpterm/workers", tm_workers_cycles,
+						"Busy and idle cycles per worker");
 	return rc;
 }

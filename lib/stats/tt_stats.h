@@ -4,8 +4,11 @@
  * The main lcore sums the per-worker counters and gauges into a
  * struct tt_stats (no locks: a counter read one increment late is fine),
  * prints the periodic one-line summary and the full table at exit, and
- * answers DPDK telemetry (/tcpterm/stats, /tcpterm/conns, /tcpterm/drops)
- * so that `dpdk-telemetry.py` can read the same numbers while it runs.
+ * answers DPDK telemetry (/tcpterm/stats, /tcpterm/conns, /tcpterm/drops,
+ * /tcpterm/workers) so that `dpdk-telemetry.py` can read the same numbers
+ * while it runs.  /tcpterm/stats and /tcpterm/workers (busy and idle
+ * cycles per worker) carry the TSC at the sample: two samples give a load
+ * window's busy fraction and cycles per connection (bench/run.sh).
  */
 #ifndef TT_STATS_H
 #define TT_STATS_H

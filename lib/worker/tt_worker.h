@@ -20,8 +20,9 @@
  * hands the deadline to tt_stack_drain_step every loop and returns from
  * tt_worker_main once its stack is empty.
  *
- * Busy and idle TSC cycles are measured per iteration (an iteration that
- * received nothing and expired nothing is idle).
+ * Busy and idle TSC cycles are measured per iteration: an iteration that
+ * received nothing, expired nothing and sent nothing is idle (a load
+ * generator's iterations that only open connections are busy too).
  */
 #ifndef TT_WORKER_H
 #define TT_WORKER_H

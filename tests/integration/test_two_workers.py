@@ -3,6 +3,7 @@ kernel keeps a flow on one queue) and nothing is shared, so many parallel connec
 complete, with no state or buffer left behind on either worker."""
 import re
 import subprocess
+import time
 
 from conftest import APPLIANCE_IP, appliance_fixture, connect, filler
 
@@ -40,6 +41,20 @@ def test_wrk_parallel_connections(app):
     assert requests > 0, out
     assert "Socket errors" not in out, out
     assert "Non-2xx" not in out, out
+
+
+def test_cycles_per_worker(app):
+    """/tcpterm/workers: each worker's busy and idle cycles, and between two samples they add up
+    to the TSC cycles that passed (an iteration's end is the next one's start)."""
+    a = app.telemetry("/tcpterm/workers")
+    time.sleep(0.5)
+    b = app.telemetry("/tcpterm/workers")
+    assert len(a["busy_cycles"]) == len(a["idle_cycles"]) == 2, a
+    elapsed = b["tsc"] - a["tsc"]
+    for w in range(2):
+        spent = (b["busy_cycles"][w] - a["busy_cycles"][w] +
+                 b["idle_cycles"][w] - a["idle_cycles"][w])
+        assert abs(spent - elapsed) < 0.03 * elapsed, (w, a, b)
 
 
 def test_final_counters(app):

@@ -264,6 +264,30 @@ static void test_full_table_refuses_cookie_with_rst(void **state)
 	sh_free(h);
 }
 
+/* Every SYN without an ACK that reaches TCP is counted once, whatever it meets: a listener
+ * (cookie or not), no listener, a connection; a SYN-ACK or an ACK is not. */
+static void test_syns_counted(void **state)
+{
+	struct sh *h = small_table(TT_SYNCOOKIES_ALWAYS, 2);
+	struct sh_peer *p;
+
+	(void)state;
+	assert_int_equal(sh_ev(h, TT_CTR_SYN_RECEIVED), 2);
+	assert_int_equal(sh_ev(h, TT_CTR_SYNCOOKIES_SENT), 2);
+	sh_peer_send(sh_peer_new(h, 81), TT_TCP_SYN, NULL, 0); /* no listener: RST */
+	assert_int_equal(sh_ev(h, TT_CTR_SYN_RECEIVED), 3);
+	p = sh_peer_new(h, 80);
+	sh_peer_send(p, TT_TCP_SYN | TT_TCP_ACK, NULL, 0);
+	sh_peer_send(p, TT_TCP_ACK, NULL, 0);
+	assert_int_equal(sh_ev(h, TT_CTR_SYN_RECEIVED), 3);
+	p = &h->peers[0]; /* established: a SYN in the window is answered by a challenge ACK */
+	p->nxt -= 1;
+	sh_peer_send(p, TT_TCP_SYN, NULL, 0);
+	assert_int_equal(sh_ev(h, TT_CTR_SYN_RECEIVED), 4);
+	assert_int_equal(sh_ev(h, TT_CTR_SYNCOOKIES_SENT), 2);
+	sh_free(h);
+}
+
 /*
  * Peers that never drain (window shut, nothing ACKed) make echo hold their
  * segments; past the worker's budget the stack refuses to hold more (the
@@ -414,6 +438,7 @@ int main(void)
 	    cmocka_unit_test(test_auto_cookies_under_table_pressure),
 	    cmocka_unit_test(test_full_table_refuses_with_rst),
 	    cmocka_unit_test(test_full_table_refuses_cookie_with_rst),
+	    cmocka_unit_test(test_syns_counted),
 	    cmocka_unit_test(test_held_buffers_bounded),
 	    cmocka_unit_test(test_tiny_out_of_order_not_kept),
 	    cmocka_unit_test(test_rst_budget_per_source),

@@ -1,0 +1,109 @@
+#!/usr/bin/env python3
+"""A running tcpterm's DPDK telemetry (the v2 socket), for bench/ scripts.
+
+As a module: Telemetry(prefix) keeps one connection and answers query(cmd) with the command's
+dict; telemetry(prefix, cmd) is one query on a fresh connection.
+
+As a command, `telemetry.py sample --prefix P --out F [--interval S]` waits for the appliance's
+/tcpterm/stats, then appends one JSON line per sample to F (/tcpterm/stats with
+/tcpterm/workers under "workers") until SIGTERM/SIGINT or until the appliance goes away.  Each sample carries the appliance's own TSC ("tsc"), so bench/report.py
+can take the two samples that bound a generator's load window (the generator reports that
+window in the same TSC) and compute busy fraction, cycles per connection and rates from their
+deltas only.
+"""
+import argparse
+import json
+import signal
+import socket
+import sys
+import time
+from pathlib import Path
+
+RUNTIME_DIR = Path("/var/run/dpdk")
+
+
+class Telemetry:
+    def __init__(self, prefix, timeout=5):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            self.sock.settimeout(timeout)
+            self.sock.connect(str(RUNTIME_DIR / prefix / "dpdk_telemetry.v2"))
+            hello = json.loads(self.sock.recv(65536))
+        except (OSError, ValueError):
+            self.sock.close()
+            raise
+        self.max_len = max(65536, hello.get("max_output_len", 0))
+
+    def query(self, cmd):
+        self.sock.send(cmd.encode())
+        reply = json.loads(self.sock.recv(self.max_len))
+        value = reply.get(cmd)
+        if not isinstance(value, dict):
+            raise ValueError(f"{cmd}: {reply}")
+        return value
+
+    def close(self):
+        self.sock.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def telemetry(prefix, cmd):
+    with Telemetry(prefix) as t:
+        return t.query(cmd)
+
+
+def sample(args):
+    stop = []
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.append(True))
+    deadline = time.monotonic() + args.start_timeout
+    t = None
+    while t is None and not stop:
+        try:
+            t = Telemetry(args.prefix)
+            t.query("/tcpterm/stats")
+        except (OSError, ValueError):
+            # Not up yet, or up without tcpterm's commands registered yet.
+            if t is not None:
+                t.close()
+                t = None
+            if time.monotonic() > deadline:
+                print(f"telemetry: {args.prefix} never answered", file=sys.stderr)
+                return 1
+            time.sleep(0.05)
+    n = 0
+    with open(args.out, "w") as f:
+        while t is not None and not stop:
+            try:
+                x = t.query("/tcpterm/stats")
+                x["workers"] = t.query("/tcpterm/workers")
+                f.write(json.dumps(x) + "\n")
+                n += 1
+            except (OSError, ValueError):
+                break  # the appliance has stopped
+            time.sleep(args.interval)
+    if t is not None:
+        t.close()
+    print(f"telemetry: {n} samples of {args.prefix}", file=sys.stderr)
+    return 0
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    s = sub.add_parser("sample")
+    s.add_argument("--prefix", required=True)
+    s.add_argument("--out", required=True)
+    s.add_argument("--interval", type=float, default=0.1)
+    s.add_argument("--start-timeout", type=float, default=60)
+    args = ap.parse_args()
+    return sample(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
