@@ -161,12 +161,21 @@ static bool in_recovery(const struct tt_tcb *t)
 	return t->dupacks >= 3;
 }
 
-/* One segment again from SND.UNA: what the duplicate or partial ACKs say is missing. */
+/*
+ * One segment again from SND.UNA: what the duplicate or partial ACKs say is
+ * missing.  When it carries the last queued byte and our FIN went with that
+ * byte, the FIN goes again with it: the segment is resent as it was sent.
+ */
 static void resend_first(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_tcp_out *out)
 {
-	if (t->sndq.bytes == 0)
+	uint32_t n = min_u32(t->mss, t->sndq.bytes);
+	uint8_t flags = TT_TCP_ACK;
+
+	if (n == 0)
 		return;
-	emit(out, t->snd_una, min_u32(t->mss, t->sndq.bytes), TT_TCP_ACK);
+	if (n == t->sndq.bytes)
+		flags |= TT_TCP_PSH | ((t->flags & TT_TCB_FIN_SENT) ? TT_TCP_FIN : 0);
+	emit(out, t->snd_una, n, flags);
 	count(ctx, TT_CTR_FAST_RETRANSMITS);
 }
 

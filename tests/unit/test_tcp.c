@@ -1401,6 +1401,78 @@ static void test_fin_wait_1_retransmit(void **state)
 	assert_int_equal(ev(h, TT_CTR_APP_TX_BYTES), len);
 }
 
+/* The peer's window takes only part of the response: the FIN waits for the segment with the
+ * last byte, and rides on it. */
+static void test_fin_on_last_segment_window(void **state)
+{
+	struct harness *h = *state;
+	uint32_t len;
+
+	h_http_body(h, 1500);
+	len = h->http.close_len;
+	h_peer_plain(h, 1460);
+	h->peer.wnd = 1000;
+	h_connect(h, TT_APP_HTTP);
+	h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, get_close);
+	assert_int_equal(h->n_tx, 1);
+	h_expect(h, 0, TT_TCP_ACK, iss1(h), h->peer.nxt, 1000);
+	assert_int_equal(h->tcb.state, TT_TCP_ESTABLISHED);
+	h_ack_all(h);
+	assert_int_equal(h->n_tx, 1);
+	h_expect(h, 0, TT_TCP_ACK | TT_TCP_PSH | TT_TCP_FIN, iss1(h) + 1000, h->peer.nxt,
+		 len - 1000);
+	assert_memory_equal(h->tx[0].data, h->http.close + 1000, len - 1000);
+	assert_int_equal(h->tcb.state, TT_TCP_FIN_WAIT_1);
+	assert_int_equal(h->tcb.snd_max, iss1(h) + len + 1);
+	h_ack_all(h);
+	assert_int_equal(h->tcb.state, TT_TCP_FIN_WAIT_2);
+	assert_int_equal(h->n_tx, 0);
+}
+
+/* The last segment (with our FIN) and the first were lost: the fast retransmit resends the
+ * first, the partial ACK that follows resends the last with its FIN. */
+static void test_fin_fast_retransmit(void **state)
+{
+	struct harness *h = *state;
+	uint32_t len, last;
+
+	h_http_body(h, 4 * MSS_TS + 100);
+	len = h->http.close_len;
+	h_connect(h, TT_APP_HTTP);
+	last = iss1(h) + 4 * MSS_TS;
+	h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, get_close);
+	assert_int_equal(h->n_tx, 5);
+	h_expect(h, 4, TT_TCP_ACK | TT_TCP_PSH | TT_TCP_FIN, last, h->peer.nxt,
+		 len - 4 * MSS_TS);
+	for (int i = 0; i < 3; i++)
+		h_send(h, TT_TCP_ACK, NULL, 0);
+	assert_int_equal(h->n_tx, 1);
+	h_expect(h, 0, TT_TCP_ACK, iss1(h), h->peer.nxt, MSS_TS);
+	h->peer.ack = last;
+	h_send(h, TT_TCP_ACK, NULL, 0);
+	assert_int_equal(h->n_tx, 1);
+	h_expect(h, 0, TT_TCP_ACK | TT_TCP_PSH | TT_TCP_FIN, last, h->peer.nxt,
+		 len - 4 * MSS_TS);
+	assert_memory_equal(h->tx[0].data, h->http.close + 4 * MSS_TS, len - 4 * MSS_TS);
+	assert_int_equal(ev(h, TT_CTR_FAST_RETRANSMITS), 2);
+	h_ack_all(h);
+	assert_int_equal(h->tcb.state, TT_TCP_FIN_WAIT_2);
+}
+
+/* The peer's last data and its FIN in one segment: one ACK covers both. */
+static void test_peer_fin_with_data(void **state)
+{
+	struct harness *h = *state;
+
+	h_connect(h, H_APP_REC);
+	h_send_str(h, TT_TCP_ACK | TT_TCP_PSH | TT_TCP_FIN, "bye");
+	assert_int_equal(h->tcb.state, TT_TCP_CLOSE_WAIT);
+	assert_int_equal(h->app.rx_len, 3);
+	assert_int_equal(h->app.fins, 1);
+	assert_int_equal(h->n_tx, 1);
+	h_expect(h, 0, TT_TCP_ACK, iss1(h), H_PEER_ISN + 1 + 3 + 1, 0);
+}
+
 static void test_fin_wait_2_timeout(void **state)
 {
 	struct harness *h = *state;
@@ -1789,6 +1861,9 @@ int main(void)
 	    cmocka_unit_test(test_active_close),
 	    T(test_fin_wait_1_fin_ack),
 	    T(test_fin_wait_1_retransmit),
+	    T(test_fin_on_last_segment_window),
+	    T(test_fin_fast_retransmit),
+	    T(test_peer_fin_with_data),
 	    T(test_fin_wait_2_timeout),
 	    T(test_simultaneous_close),
 	    cmocka_unit_test(test_time_wait),
