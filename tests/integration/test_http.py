@@ -115,6 +115,24 @@ def test_response_carries_fin(app, request_bytes):
     assert tcp_flags(cap.segments[2]) == {"A"}, seen
 
 
+def test_keepalive_responses_carry_the_acks(app):
+    """Twenty requests on one connection: each response carries the ACK of its request (no ACK
+    of our own in between), and the kernel's FIN is answered by our FIN+ACK."""
+    sport = free_port()
+    with FlowCapture(sport) as cap:
+        with connect_from(80, sport) as s:
+            rd = HttpReader(s)
+            for _ in range(20):
+                s.sendall(http_get())
+                status, _, body = rd.response()
+                assert status == "HTTP/1.1 200 OK" and body == filler(BODY)
+    seen = [(sorted(tcp_flags(p)), tcp_payload_len(p)) for p in cap.segments]
+    assert len(cap.segments) == 22, seen
+    assert "S" in tcp_flags(cap.segments[0]), seen
+    assert all(tcp_payload_len(p) > 0 for p in cap.segments[1:21]), seen
+    assert {"F", "A"} <= tcp_flags(cap.segments[21]), seen
+
+
 def test_http10_keepalive_keeps_open(app):
     with connect(80) as s:
         rd = HttpReader(s)

@@ -49,6 +49,27 @@ def test_echo_last_data_with_fin(app):
     assert echo.ack == kernel_fin[0].seq + len(msg) + 1, ours
 
 
+def test_upload_acks_delayed(app):
+    """A 512 KiB upload to discard from the kernel: past the quick-ack segments, about one ACK
+    for every second segment, and the counters tell quick and delayed ACKs apart."""
+    before = app.stats()
+    sport = free_port()
+    with FlowCapture(sport) as cap:
+        with connect_from(9, sport) as s:
+            s.sendall(os.urandom(512 * 1024))
+            s.shutdown(socket.SHUT_WR)
+            assert recv_until_eof(s, deadline_s=30) == b""
+    data_segs = [p for p in cap.from_kernel if tcp_payload_len(p) > 0]
+    acks = [p for p in cap.segments if tcp_flags(p) == {"A"} and tcp_payload_len(p) == 0]
+    note(f"upload 512 KiB: {len(data_segs)} data segments from the kernel, "
+         f"{len(acks)} ACKs from the appliance")
+    assert sum(tcp_payload_len(p) for p in data_segs) >= 512 * 1024
+    assert len(acks) <= len(data_segs) // 2 + 16, (len(acks), len(data_segs))
+    d = delta(app.stats(), before)
+    assert d.get("quick_acks", 0) >= 8, d
+    assert d.get("app_rx_bytes", 0) == 512 * 1024, d
+
+
 def test_echo_small_messages_interleaved(app):
     with connect(7) as s:
         s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
