@@ -428,6 +428,13 @@ static void print_summary(FILE *f, const struct gen_opts *o, const struct gen_ht
 		s->conns_completed, s->conns_open, s->requests_sent, s->responses_ok,
 		s->body_bytes_verified, r->syns_sent, r->syns_accepted,
 		w->ctr.ev[TT_CTR_RETRANSMITS], w->ctr.ev[TT_CTR_TX_FAILED]);
+	/* What the appliance sent per completed connection: SYN-ACK, response, FIN, ACKs. */
+	fprintf(f, "\"rx_frames\":%" PRIu64 ",\"tx_frames\":%" PRIu64
+		   ",\"rx_frames_per_conn\":%.3f,",
+		w->ctr.ev[TT_CTR_RX_PACKETS], w->ctr.ev[TT_CTR_TX_PACKETS],
+		s->conns_completed != 0
+		    ? (double)w->ctr.ev[TT_CTR_RX_PACKETS] / (double)s->conns_completed
+		    : 0.0);
 	fprintf(f, "\"failed\":{");
 	for (unsigned i = 0; i < GEN_FAIL_COUNT; i++)
 		fprintf(f, "%s\"%s\":%" PRIu64, i ? "," : "", gen_failure_names[i], s->failed[i]);

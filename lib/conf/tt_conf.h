@@ -113,6 +113,9 @@ struct tt_conf_tcp {
 	/* Per connection, at most one reply (challenge ACK, ACK of an out-of-window segment,
 	 * RST for a bad ACK) to invalid segments per interval (RFC 5961 7). */
 	uint32_t invalid_reply_interval_ms;
+	/* How long an ACK of in-order data may wait for data to ride on (RFC 1122 4.2.3.2);
+	 * 0: every segment is ACKed at once. */
+	uint32_t delayed_ack_ms;
 	/* On SIGINT/SIGTERM: connections get a FIN, then an RST after this long. */
 	uint32_t drain_timeout_ms;
 	uint32_t max_conns_per_core;

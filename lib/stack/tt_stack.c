@@ -652,6 +652,9 @@ static const char *check_tcb(const struct tt_stack *st, const struct tt_tcb *t,
 		return "the segment size is 0 or above tcp.mss";
 	if (t->snd_max - t->snd_una > t->sndq.bytes + 2)
 		return "more in flight than queued (plus SYN and FIN)";
+	if (t->delack_ms != 0 && (!tt_timer_pending(&t->timer) ||
+				  t->timer.expire > tt_tcp_deadline(&st->tcp, t)))
+		return "an owed delayed ACK has no timer armed in time";
 	return NULL;
 }
 

@@ -176,8 +176,9 @@ uint32_t tt_stack_held_bufs(const struct tt_stack *st);
  * Returns NULL, or a description of the first violation found:
  * per-state gauges against the table's content, table entries against
  * the pools, the TIME-WAIT FIFO's order, each TCB's sequence variables
- * (SND.UNA <= SND.NXT <= SND.MAX, RCV.NXT <= RCV.ADV) and MSS, held
- * buffers within their budget.
+ * (SND.UNA <= SND.NXT <= SND.MAX, RCV.NXT <= RCV.ADV) and MSS, an owed
+ * delayed ACK's timer armed no later than it is due, held buffers within
+ * their budget.
  */
 const char *tt_stack_check(const struct tt_stack *st);
 

@@ -91,6 +91,8 @@
 	X(RETRANSMITS, "retransmits")                                                              \
 	X(FAST_RETRANSMITS, "fast_retransmits")                                                    \
 	X(DUP_ACKS_SENT, "dup_acks_sent")                                                          \
+	X(DELAYED_ACKS, "delayed_acks")                                                            \
+	X(QUICK_ACKS, "quick_acks")                                                                \
 	X(OOO_QUEUED, "out_of_order_queued")                                                       \
 	X(RX_HOLD_REFUSED, "rx_hold_refused")                                                      \
 	X(TIMER_EXPIRIES, "timer_expiries")                                                        \

@@ -21,8 +21,8 @@
  *   tt_tcp_send/close  the application queues data / asks for FIN.
  *
  * Timers: a connection has one timer.  tt_tcp_deadline() says when it
- * must fire next (retransmission, persist, or the bound of the current
- * state); the worker arms it no later than that, and tt_tcp_timeout()
+ * must fire next (retransmission, persist, a delayed ACK, or the bound of
+ * the current state); the worker arms it no later than that, and tt_tcp_timeout()
  * re-checks what is really due, so a deadline that moved later (an idle
  * connection that saw traffic) costs nothing until it fires.  Every state
  * has a bound from the configuration, so no peer can hold a connection
@@ -38,6 +38,17 @@
  * peer sends again), so a crowd of peers that never drain cannot take the
  * buffers RX needs.  An out-of-order segment under TT_TCP_OOO_MIN_BYTES is
  * not kept: a whole buffer for a few bytes is what such a crowd would send.
+ *
+ * Delayed ACK (RFC 1122 4.2.3.2, RFC 9293 3.8.6.3): in-order data is
+ * ACKed at the latest tcp.delayed_ack_ms after its first unacknowledged
+ * segment, and at once on the second unacknowledged segment (of any size,
+ * so at least every second full-sized one), for out-of-order data, a
+ * duplicate, a segment that fills a hole or was cut by the window, a FIN,
+ * a window update, and the first TT_TCP_QUICKACKS data segments of a
+ * connection (the peer's slow start needs our ACKs).  Any segment we send
+ * carries the ACK (tt_tcp_tx_hdr clears what is owed), so a request the
+ * application answers at once is ACKed by its response.  The deadline is
+ * stamped once, when the ACK becomes owed, and never moved later.
  *
  * Replies to invalid segments (challenge ACKs, ACKs of out-of-window
  * segments, RSTs for a bad ACK in SYN-RECEIVED) are limited per
@@ -136,6 +147,10 @@ struct tt_tcb {
 	uint32_t rtt_seq;
 	uint32_t rtt_start_ms;
 	uint8_t close_reason; /* enum tt_close_reason, for the application's on_close */
+	uint8_t quickacks;    /* in-order segments still ACKed at once (quick-ack) */
+	/* When the delayed ACK is due, as the low 16 bits of the clock: it is never more than
+	 * 500 ms ahead, far inside what 16 bits tell apart.  0: no ACK owed. */
+	uint16_t delack_ms;
 	/* Times in ms as the low 32 bits of the clock (ms_abs / ms_ahead turn them back). */
 	uint32_t rto_deadline_ms;  /* when to retransmit; 0: nothing pending */
 	uint32_t state_since_ms;   /* when the state was entered */
@@ -195,6 +210,9 @@ struct tt_tcp_tx {
 };
 
 enum { TT_TCP_OUT_MAX = 48 };
+
+/* In-order data segments ACKed at once after the handshake (quick-ack, as Linux). */
+enum { TT_TCP_QUICKACKS = 8 };
 struct tt_tcp_out {
 	unsigned n;
 	struct tt_tcp_tx tx[TT_TCP_OUT_MAX];

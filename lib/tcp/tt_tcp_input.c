@@ -161,12 +161,21 @@ static bool in_recovery(const struct tt_tcb *t)
 	return t->dupacks >= 3;
 }
 
-/* One segment again from SND.UNA: what the duplicate or partial ACKs say is missing. */
+/*
+ * One segment again from SND.UNA: what the duplicate or partial ACKs say is
+ * missing.  When it carries the last queued byte and our FIN went with that
+ * byte, the FIN goes again with it: the segment is resent as it was sent.
+ */
 static void resend_first(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_tcp_out *out)
 {
-	if (t->sndq.bytes == 0)
+	uint32_t n = min_u32(t->mss, t->sndq.bytes);
+	uint8_t flags = TT_TCP_ACK;
+
+	if (n == 0)
 		return;
-	emit(out, t->snd_una, min_u32(t->mss, t->sndq.bytes), TT_TCP_ACK);
+	if (n == t->sndq.bytes)
+		flags |= TT_TCP_PSH | ((t->flags & TT_TCB_FIN_SENT) ? TT_TCP_FIN : 0);
+	emit(out, t->snd_una, n, flags);
 	count(ctx, TT_CTR_FAST_RETRANSMITS);
 }
 
@@ -380,27 +389,62 @@ void tt_tcp_ooo_flush(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 	release_ooo_block(ctx, t);
 }
 
+/*
+ * In-order data was taken: ACK it at once, or owe a delayed ACK that any
+ * segment of ours will carry (tt_tcp_tx_hdr) and the timer sends at the
+ * latest delayed_ack_ms from now.  A second segment while one is owed is
+ * ACKed at once, so at least every second full-sized segment is.
+ */
+static void ack_data(struct tt_tcp_ctx *ctx, struct tt_tcb *t, bool at_once)
+{
+	uint16_t due;
+
+	if (at_once || ctx->conf->delayed_ack_ms == 0 || t->delack_ms != 0) {
+		t->flags |= TT_TCB_ACK_NOW;
+		return;
+	}
+	if (t->quickacks > 0) {
+		t->quickacks--;
+		t->flags |= TT_TCB_ACK_NOW;
+		count(ctx, TT_CTR_QUICK_ACKS);
+		return;
+	}
+	due = (uint16_t)(ctx->now_ms + ctx->conf->delayed_ack_ms);
+	t->delack_ms = due != 0 ? due : 1;
+}
+
 static void deliver(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_tcp_seg *seg,
 		    void *owner)
 {
 	uint32_t skip, len;
+	bool hole, all;
 
 	if (seg->len == 0 || !receives_data(t))
 		return;
-	t->flags |= TT_TCB_ACK_NOW;
 	if (seq_gt(seg->seq, t->rcv_nxt)) {
+		/* The duplicate ACK tells the peer of the hole at once (RFC 5681 4.2), and so
+		 * will the ACKs of its recovery, even of a hole we could not keep data behind. */
+		t->flags |= TT_TCB_ACK_NOW;
+		t->quickacks = TT_TCP_QUICKACKS;
 		queue_ooo(ctx, t, seg, owner);
 		return;
 	}
 	skip = t->rcv_nxt - seg->seq;
-	if (skip >= seg->len)
+	if (skip >= seg->len) {
+		t->flags |= TT_TCB_ACK_NOW; /* all old: our ACK of it was lost */
 		return;
+	}
 	len = min_u32(seg->len - skip, t->rcv_adv - t->rcv_nxt);
 	/* Bytes beyond the window are not ACKed. */
 	if (len < seg->len - skip)
 		count_drop(ctx, TT_DROP_TCP_OUT_OF_WINDOW);
-	if (take(ctx, t, seg->payload + skip, len, owner))
+	hole = t->ooo != TT_POOL_NONE;
+	all = take(ctx, t, seg->payload + skip, len, owner);
+	if (all)
 		drain_ooo(ctx, t);
+	/* A segment that fills (part of) a hole, repeats bytes or was cut short is answered at
+	 * once: the peer is recovering, or must learn what was not taken. */
+	ack_data(ctx, t, hole || skip != 0 || !all || len < seg->len - skip);
 }
 
 static void check_fin(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_tcp_seg *seg,

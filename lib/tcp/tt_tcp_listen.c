@@ -165,6 +165,7 @@ void tt_tcp_established(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 	set_state(ctx, t, TT_TCP_ESTABLISHED);
 	t->last_rx_ms = (uint32_t)ctx->now_ms; /* the handshake's last segment was acceptable */
 	t->cwnd = initial_window(ctx->conf, t->mss);
+	t->quickacks = TT_TCP_QUICKACKS;
 	count(ctx, TT_CTR_CONN_OPENED);
 	ctx->apps[t->app]->on_open(ctx, t);
 }

@@ -39,6 +39,9 @@ void tt_tcp_tx_hdr(const struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct 
 	reply_addrs(a, &t->flow, &t->peer_mac);
 	a->seq = tx->seq;
 	a->ack = (tx->flags & TT_TCP_ACK) ? t->rcv_nxt : 0;
+	/* Whatever we send acknowledges RCV.NXT: a delayed ACK rides on it. */
+	if (tx->flags & TT_TCP_ACK)
+		t->delack_ms = 0;
 	a->flags = tx->flags;
 	a->opts.present = 0;
 	if (tx->flags & TT_TCP_SYN) {
@@ -271,12 +274,21 @@ static uint64_t app_bound(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t)
 	return app->deadline != NULL ? app->deadline(ctx, t) : UINT64_MAX;
 }
 
+/* When the owed delayed ACK is due (t->delack_ms != 0), from the 16 low bits of the clock. */
+static uint64_t delack_due(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t)
+{
+	return ctx->now_ms + (uint64_t)(int64_t)(int16_t)(uint16_t)(t->delack_ms -
+								      (uint16_t)ctx->now_ms);
+}
+
 uint64_t tt_tcp_deadline(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t)
 {
 	uint64_t d = min_u64(state_bound(ctx, t), min_u64(persist_bound(ctx, t), app_bound(ctx, t)));
 
 	if (t->rto_deadline_ms != 0)
 		d = min_u64(d, ms_ahead(ctx, t->rto_deadline_ms));
+	if (t->delack_ms != 0)
+		d = min_u64(d, delack_due(ctx, t));
 	return d;
 }
 
@@ -336,6 +348,7 @@ enum tt_tcp_verdict tt_tcp_timeout(struct tt_tcp_ctx *ctx, struct tt_tcb *t,
 {
 	bool persist = ctx->now_ms >= persist_bound(ctx, t);
 	bool app = ctx->now_ms >= app_bound(ctx, t);
+	unsigned before = out->n;
 
 	count(ctx, TT_CTR_TIMER_EXPIRIES);
 	if (persist || app || ctx->now_ms >= state_bound(ctx, t)) {
@@ -351,8 +364,21 @@ enum tt_tcp_verdict tt_tcp_timeout(struct tt_tcp_ctx *ctx, struct tt_tcb *t,
 			emit_rst(ctx, t, out);
 		return TT_V_FREE;
 	}
-	if (t->rto_deadline_ms != 0 && ctx->now_ms >= ms_ahead(ctx, t->rto_deadline_ms))
-		return retransmit(ctx, t, out);
+	if (t->delack_ms != 0 && ctx->now_ms >= delack_due(ctx, t)) {
+		count(ctx, TT_CTR_DELAYED_ACKS);
+		t->flags |= TT_TCB_ACK_NOW;
+	}
+	if (t->rto_deadline_ms != 0 && ctx->now_ms >= ms_ahead(ctx, t->rto_deadline_ms)) {
+		enum tt_tcp_verdict v = retransmit(ctx, t, out);
+
+		/* What the retransmission sent carries the ACK. */
+		if (v != TT_V_KEEP || out->n > before)
+			t->flags &= (uint8_t)~TT_TCB_ACK_NOW;
+		if (v != TT_V_KEEP)
+			return v;
+	}
+	if (t->flags & TT_TCB_ACK_NOW)
+		tt_tcp_output(ctx, t, out);
 	return TT_V_KEEP;
 }
 

@@ -533,3 +533,70 @@ class HttpReader:
             if not b:
                 return self.buf == b""
             self.buf += b
+
+
+class FlowCapture:
+    """The TCP segments of the connection from one kernel port, both ways, seen on tt0 (scapy
+    sniffer).
+
+        with FlowCapture(sport) as cap:
+            ...talk on a socket bound to sport...
+        cap.segments     # the appliance's segments (scapy IP packets), in order
+        cap.from_kernel  # the kernel's
+    """
+
+    def __init__(self, sport, settle_s=0.5):
+        self.sport = sport
+        self.settle_s = settle_s
+        self.segments = []
+        self.from_kernel = []
+        self._sniffer = None
+
+    def __enter__(self):
+        from scapy.layers.inet import IP, TCP
+        from scapy.sendrecv import AsyncSniffer
+
+        def ours(p):
+            return IP in p and TCP in p and self.sport in (p[TCP].sport, p[TCP].dport)
+
+        self._sniffer = AsyncSniffer(iface=IFACE, lfilter=ours, store=True)
+        self._sniffer.start()
+        time.sleep(0.3)  # the sniffer's socket must be open before the first frame
+        return self
+
+    def __exit__(self, *exc):
+        from scapy.layers.inet import IP
+
+        time.sleep(self.settle_s)
+        got = [p[IP] for p in self._sniffer.stop()]
+        self.segments = [p for p in got if p.src == APPLIANCE_IP]
+        self.from_kernel = [p for p in got if p.src != APPLIANCE_IP]
+        return False
+
+
+def tcp_flags(ip):
+    """Flags of a captured segment (scapy IP packet) as a set of letters: {'S', 'A', 'F', ...}."""
+    from scapy.layers.inet import TCP
+
+    return set(str(ip[TCP].flags))
+
+
+def tcp_payload_len(ip):
+    """Payload bytes of a captured segment, by the headers' lengths (not the frame's padding)."""
+    from scapy.layers.inet import TCP
+
+    return ip.len - ip.ihl * 4 - ip[TCP].dataofs * 4
+
+
+def free_port():
+    """A local port for a client socket that a FlowCapture can name beforehand."""
+    with socket.socket() as s:
+        s.bind((KERNEL_IP, 0))
+        return s.getsockname()[1]
+
+
+def connect_from(port, sport, timeout=10):
+    s = socket.create_connection((APPLIANCE_IP, port), timeout=timeout,
+                                 source_address=(KERNEL_IP, sport))
+    s.settimeout(timeout)
+    return s

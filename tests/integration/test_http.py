@@ -5,8 +5,11 @@ import socket
 import subprocess
 import time
 
-from conftest import (APPLIANCE_IP, HttpReader, appliance_fixture, connect, delta, filler,
-                      http_get, kernel_drops, note, recv_until_eof)
+import pytest
+
+from conftest import (APPLIANCE_IP, FlowCapture, HttpReader, appliance_fixture, connect,
+                      connect_from, delta, filler, free_port, http_get, kernel_drops, note,
+                      recv_until_eof, tcp_flags, tcp_payload_len)
 
 BODY = 300
 app = appliance_fixture("http", body_size=BODY)
@@ -88,6 +91,46 @@ def test_http10_closes(app):
     assert head.startswith(b"HTTP/1.")
     assert b" 200 " in head.split(b"\r\n")[0]
     assert body == filler(BODY)
+
+
+@pytest.mark.parametrize("request_bytes", [http_get(extra=b"Connection: close\r\n"),
+                                           b"GET / HTTP/1.0\r\n\r\n"],
+                         ids=["connection_close", "http10"])
+def test_response_carries_fin(app, request_bytes):
+    """The response to a closing request ends with our FIN in its last segment: from us only
+    the SYN-ACK, the response with FIN, and the ACK of the kernel's FIN."""
+    sport = free_port()
+    with FlowCapture(sport) as cap:
+        with connect_from(80, sport) as s:
+            s.sendall(request_bytes)
+            data = recv_until_eof(s, deadline_s=10)
+    assert data.endswith(b"\r\n\r\n" + filler(BODY))
+    seen = [(sorted(tcp_flags(p)), tcp_payload_len(p)) for p in cap.segments]
+    with_data = [p for p in cap.segments if tcp_payload_len(p) > 0]
+    assert len(with_data) == 1, seen
+    assert {"F", "P", "A"} <= tcp_flags(with_data[0]), seen
+    assert not [p for p in cap.segments if "F" in tcp_flags(p) and tcp_payload_len(p) == 0], seen
+    assert "S" in tcp_flags(cap.segments[0]), seen
+    assert len(cap.segments) == 3, seen
+    assert tcp_flags(cap.segments[2]) == {"A"}, seen
+
+
+def test_keepalive_responses_carry_the_acks(app):
+    """Twenty requests on one connection: each response carries the ACK of its request (no ACK
+    of our own in between), and the kernel's FIN is answered by our FIN+ACK."""
+    sport = free_port()
+    with FlowCapture(sport) as cap:
+        with connect_from(80, sport) as s:
+            rd = HttpReader(s)
+            for _ in range(20):
+                s.sendall(http_get())
+                status, _, body = rd.response()
+                assert status == "HTTP/1.1 200 OK" and body == filler(BODY)
+    seen = [(sorted(tcp_flags(p)), tcp_payload_len(p)) for p in cap.segments]
+    assert len(cap.segments) == 22, seen
+    assert "S" in tcp_flags(cap.segments[0]), seen
+    assert all(tcp_payload_len(p) > 0 for p in cap.segments[1:21]), seen
+    assert {"F", "A"} <= tcp_flags(cap.segments[21]), seen
 
 
 def test_http10_keepalive_keeps_open(app):

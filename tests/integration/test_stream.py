@@ -8,8 +8,9 @@ import time
 
 import pytest
 
-from conftest import (APPLIANCE_IP, appliance_fixture, connect, delta, filler, http_get, note,
-                      recv_until_eof)
+from conftest import (APPLIANCE_IP, FlowCapture, appliance_fixture, connect, connect_from, delta,
+                      filler, free_port, http_get, note, recv_until_eof, tcp_flags,
+                      tcp_payload_len)
 
 BODY = 5000
 app = appliance_fixture("stream", body_size=BODY)
@@ -23,6 +24,48 @@ def test_echo_half_close(app):
         got = recv_until_eof(s, deadline_s=30)
     assert len(got) == len(data)
     assert got == data
+
+
+def test_echo_last_data_with_fin(app):
+    """The kernel's last data and FIN in one segment (corked): echo answers with the data and
+    its own FIN in one segment, which also ACKs the kernel's FIN."""
+    msg = b"last words"
+    sport = free_port()
+    with FlowCapture(sport) as cap:
+        with connect_from(7, sport) as s:
+            s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)
+            s.sendall(msg)
+            s.shutdown(socket.SHUT_WR)
+            got = recv_until_eof(s, deadline_s=10)
+    assert got == msg
+    theirs = [(sorted(tcp_flags(p)), tcp_payload_len(p)) for p in cap.from_kernel]
+    ours = [(sorted(tcp_flags(p)), tcp_payload_len(p)) for p in cap.segments]
+    kernel_fin = [p for p in cap.from_kernel if "F" in tcp_flags(p)]
+    assert len(kernel_fin) == 1 and tcp_payload_len(kernel_fin[0]) == len(msg), theirs
+    # SYN-ACK, then the echo with FIN acknowledging data and FIN at once: nothing else.
+    assert len(cap.segments) == 2, ours
+    echo = cap.segments[1]
+    assert {"F", "A"} <= tcp_flags(echo) and tcp_payload_len(echo) == len(msg), ours
+    assert echo.ack == kernel_fin[0].seq + len(msg) + 1, ours
+
+
+def test_upload_acks_delayed(app):
+    """A 2 MiB upload to discard from the kernel: past the quick-ack segments, one ACK for about
+    every second segment, read from the appliance's frame counters (a sniffer on tt0 cannot
+    keep up with the kernel); the counters tell quick and delayed ACKs apart."""
+    size = 2 << 20
+    before = app.stats()
+    with connect(9) as s:
+        s.sendall(os.urandom(size))
+        s.shutdown(socket.SHUT_WR)
+        assert recv_until_eof(s, deadline_s=30) == b""
+    d = delta(app.stats(), before)
+    note(f"upload 2 MiB: {d.get('rx_packets')} frames in, {d.get('tx_packets')} frames out, "
+         f"quick_acks {d.get('quick_acks', 0)}, delayed_acks {d.get('delayed_acks', 0)}")
+    assert d.get("app_rx_bytes", 0) == size, d
+    assert d["rx_packets"] >= size // 1460, d
+    assert d["tx_packets"] <= d["rx_packets"] // 2 + 16, d
+    assert d.get("quick_acks", 0) >= 8, d
 
 
 def test_echo_small_messages_interleaved(app):

@@ -428,6 +428,83 @@ static void test_crafted_segment_payload(void **state)
 	sh_free(h);
 }
 
+/* The only frame the stack sent since the last look, as its peer parses it. */
+static struct tt_tcp_seg only_frame(struct sh *h)
+{
+	enum tt_drop reason;
+	struct tt_pkt pkt;
+
+	assert_int_equal(h->n_frames, 1);
+	assert_int_equal(
+	    tt_net_parse(h->frames[0].data, h->frames[0].len, &h->peer_if, &pkt, &reason),
+	    TT_PKT_TCP);
+	return pkt.seg;
+}
+
+/* Past quick-ack, a lone segment of an upload is ACKed by the wheel's timer delayed_ack_ms
+ * after it came, not a tick before; the invariants hold at every step (sh_check). */
+static void test_delayed_ack_timer(void **state)
+{
+	static const uint8_t data[10] = "0123456789";
+	struct sh *h = sh_new();
+	struct sh_peer *p;
+	struct tt_tcp_seg s;
+	uint64_t t0;
+
+	(void)state;
+	sh_start(h);
+	p = sh_peer_new(h, 9);
+	sh_connect(p);
+	for (int i = 0; i < TT_TCP_QUICKACKS; i++) {
+		sh_peer_send(p, TT_TCP_ACK | TT_TCP_PSH, data, sizeof(data));
+		s = only_frame(h);
+		assert_int_equal(s.ack, p->nxt);
+		sh_drop_frames(h);
+	}
+	t0 = h->now;
+	sh_peer_send(p, TT_TCP_ACK | TT_TCP_PSH, data, sizeof(data));
+	assert_int_equal(h->n_frames, 0);
+	sh_advance(h, t0 + h->conf.tcp.delayed_ack_ms - 1);
+	assert_int_equal(h->n_frames, 0);
+	sh_advance(h, t0 + h->conf.tcp.delayed_ack_ms);
+	s = only_frame(h);
+	assert_int_equal(s.flags, TT_TCP_ACK);
+	assert_int_equal(s.len, 0);
+	assert_int_equal(s.ack, p->nxt);
+	assert_int_equal(sh_ev(h, TT_CTR_DELAYED_ACKS), 1);
+	assert_int_equal(sh_ev(h, TT_CTR_QUICK_ACKS), TT_TCP_QUICKACKS);
+	sh_drop_frames(h);
+	sh_advance(h, t0 + 10000);
+	assert_int_equal(h->n_frames, 0);
+	sh_free(h);
+}
+
+/* Keep-alive requests answered at once: one frame each (the response carries the ACK), and
+ * no ACK of its own afterwards, from quick-ack on and past it. */
+static void test_delayed_ack_rides_on_response(void **state)
+{
+	struct sh *h = sh_new();
+	struct sh_peer *p;
+	struct tt_tcp_seg s;
+
+	(void)state;
+	sh_start(h);
+	p = sh_peer_new(h, 80);
+	sh_connect(p);
+	for (int i = 0; i < 2 * TT_TCP_QUICKACKS; i++) {
+		sh_peer_send(p, TT_TCP_ACK | TT_TCP_PSH, get_req, sizeof(get_req) - 1);
+		s = only_frame(h);
+		assert_int_equal(s.len, h->http.keep_alive_len);
+		assert_int_equal(s.ack, p->nxt);
+		sh_deliver(h); /* the peer ACKs the response */
+		assert_int_equal(h->n_frames, 0);
+		sh_advance(h, h->now + 2 * h->conf.tcp.delayed_ack_ms);
+		assert_int_equal(h->n_frames, 0);
+	}
+	assert_int_equal(sh_ev(h, TT_CTR_DELAYED_ACKS), 0);
+	sh_free(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -443,6 +520,8 @@ int main(void)
 	    cmocka_unit_test(test_tiny_out_of_order_not_kept),
 	    cmocka_unit_test(test_rst_budget_per_source),
 	    cmocka_unit_test(test_crafted_segment_payload),
+	    cmocka_unit_test(test_delayed_ack_timer),
+	    cmocka_unit_test(test_delayed_ack_rides_on_response),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1238,6 +1238,154 @@ static void test_zero_window_peer_gone(void **state)
 	h_free(h);
 }
 
+/* ---- delayed ACK ---- */
+
+/* The first data segments of a connection are ACKed at once (quick-ack). */
+static void burn_quickacks(struct harness *h)
+{
+	for (int i = 0; i < TT_TCP_QUICKACKS; i++) {
+		h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, "0123456789");
+		assert_int_equal(h->n_tx, 1);
+		h_expect(h, 0, TT_TCP_ACK, iss1(h), h->peer.nxt, 0);
+	}
+	assert_int_equal(ev(h, TT_CTR_QUICK_ACKS), TT_TCP_QUICKACKS);
+	assert_int_equal(ev(h, TT_CTR_DELAYED_ACKS), 0);
+}
+
+/* Past quick-ack, one segment's ACK waits delayed_ack_ms from its arrival, no longer. */
+static void test_delack_timer(void **state)
+{
+	static const uint32_t delays[] = {40, 500, 1};
+	struct harness *h = *state;
+
+	for (unsigned i = 0; i < ARRAY_LEN(delays); i++) {
+		uint64_t t0;
+
+		print_message("delay %u ms\n", delays[i]);
+		h_free(h);
+		*state = h = h_new();
+		h->conf.delayed_ack_ms = delays[i];
+		h_connect(h, H_APP_REC);
+		burn_quickacks(h);
+		t0 = h->ctx.now_ms;
+		h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, "abc");
+		assert_int_equal(h->n_tx, 0);
+		assert_int_equal(tt_tcp_deadline(&h->ctx, &h->tcb), t0 + delays[i]);
+		/* A segment without data neither moves the deadline nor earns an ACK. */
+		h->ctx.now_ms = t0 + delays[i] / 2;
+		h_send(h, TT_TCP_ACK, NULL, 0);
+		assert_int_equal(h->n_tx, 0);
+		assert_int_equal(tt_tcp_deadline(&h->ctx, &h->tcb), t0 + delays[i]);
+		h_fire(h);
+		assert_int_equal(h->ctx.now_ms, t0 + delays[i]);
+		assert_int_equal(h->n_tx, 1);
+		h_expect(h, 0, TT_TCP_ACK, iss1(h), h->peer.nxt, 0);
+		assert_int_equal(ev(h, TT_CTR_DELAYED_ACKS), 1);
+		assert_true(tt_tcp_deadline(&h->ctx, &h->tcb) > h->ctx.now_ms + 500);
+		assert_int_equal(h->app.rx_len, 10 * TT_TCP_QUICKACKS + 3);
+	}
+}
+
+/* The second unacknowledged segment is ACKed at once (RFC 1122 4.2.3.2). */
+static void test_delack_every_second_segment(void **state)
+{
+	static uint8_t full[MSS_TS];
+	struct harness *h = *state;
+
+	memset(full, 'f', sizeof(full));
+	h_connect(h, H_APP_REC);
+	burn_quickacks(h);
+	for (int round = 0; round < 3; round++) {
+		h_send(h, TT_TCP_ACK, full, MSS_TS);
+		assert_int_equal(h->n_tx, 0);
+		h_send(h, TT_TCP_ACK | TT_TCP_PSH, full, MSS_TS);
+		assert_int_equal(h->n_tx, 1);
+		h_expect(h, 0, TT_TCP_ACK, iss1(h), h->peer.nxt, 0);
+		assert_int_equal(h->tcb.delack_ms, 0);
+	}
+	assert_int_equal(ev(h, TT_CTR_DELAYED_ACKS), 0);
+	assert_int_equal(ev(h, TT_CTR_QUICK_ACKS), TT_TCP_QUICKACKS);
+}
+
+/* Out-of-order data is ACKed at once (a duplicate ACK), and so is the segment that fills the
+ * hole and the next ones of the peer's recovery (quick-ack again). */
+static void test_delack_out_of_order(void **state)
+{
+	static const char text[] = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOP";
+	struct harness *h = *state;
+	struct tt_tcp_seg s;
+	uint32_t hole;
+
+	h_connect(h, H_APP_REC);
+	burn_quickacks(h);
+	h_send_str(h, TT_TCP_ACK, "owed");
+	assert_int_equal(h->n_tx, 0);
+	hole = h->peer.nxt;
+	s = h_seg(h, TT_TCP_ACK, text + 20, 20);
+	s.seq += 20;
+	h_rx(h, &s, &h->scratch);
+	assert_int_equal(h->n_tx, 1);
+	h_expect(h, 0, TT_TCP_ACK, iss1(h), hole, 0);
+	assert_int_equal(h->tcb.delack_ms, 0);
+	h_send(h, TT_TCP_ACK, text, 20);
+	assert_int_equal(h->n_tx, 1);
+	h_expect(h, 0, TT_TCP_ACK, iss1(h), hole + 20, 0);
+	assert_int_equal(ev(h, TT_CTR_QUICK_ACKS), TT_TCP_QUICKACKS + 1);
+}
+
+/* A duplicate of data already ACKed is answered at once: our ACK was lost. */
+static void test_delack_duplicate(void **state)
+{
+	struct harness *h = *state;
+	struct tt_tcp_seg s;
+
+	h_connect(h, H_APP_REC);
+	burn_quickacks(h);
+	s = h_seg(h, TT_TCP_ACK, "0123456789", 10);
+	s.seq -= 10;
+	h_rx(h, &s, &h->scratch);
+	assert_int_equal(h->n_tx, 1);
+	h_expect(h, 0, TT_TCP_ACK, iss1(h), h->peer.nxt, 0);
+	assert_int_equal(h->app.rx_len, 10 * TT_TCP_QUICKACKS);
+}
+
+/* Requests answered at once: the ACK rides on the response, never a bare ACK, and nothing
+ * is left owed for the timer. */
+static void test_delack_rides_on_response(void **state)
+{
+	struct harness *h = *state;
+	uint32_t len = h->http.keep_alive_len;
+
+	h_connect(h, TT_APP_HTTP);
+	for (int i = 0; i < 2 * TT_TCP_QUICKACKS; i++) {
+		h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, get_ka);
+		assert_int_equal(h->n_tx, 1);
+		h_expect(h, 0, TT_TCP_ACK | TT_TCP_PSH, h->tcb.snd_max - len, h->peer.nxt, len);
+		assert_int_equal(h->tcb.delack_ms, 0);
+		h_ack_all(h);
+		assert_int_equal(h->n_tx, 0);
+	}
+	assert_int_equal(ev(h, TT_CTR_DELAYED_ACKS), 0);
+	assert_int_equal(tt_tcp_deadline(&h->ctx, &h->tcb),
+			 h->ctx.now_ms + h->conf.idle_timeout_ms);
+}
+
+/* delayed_ack_ms = 0: every segment is ACKed at once, quick-ack or not. */
+static void test_delack_off(void **state)
+{
+	struct harness *h = *state;
+
+	h->conf.delayed_ack_ms = 0;
+	h_connect(h, H_APP_REC);
+	for (int i = 0; i < 2 * TT_TCP_QUICKACKS; i++) {
+		h_send_str(h, TT_TCP_ACK, "x");
+		assert_int_equal(h->n_tx, 1);
+		h_expect(h, 0, TT_TCP_ACK, iss1(h), h->peer.nxt, 0);
+	}
+	assert_int_equal(ev(h, TT_CTR_QUICK_ACKS), 0);
+	assert_int_equal(ev(h, TT_CTR_DELAYED_ACKS), 0);
+}
+
 /* ---- passive close ---- */
 
 static void test_passive_close(void **state)
@@ -1399,6 +1547,78 @@ static void test_fin_wait_1_retransmit(void **state)
 	h_ack_all(h);
 	assert_int_equal(h->tcb.state, TT_TCP_FIN_WAIT_2);
 	assert_int_equal(ev(h, TT_CTR_APP_TX_BYTES), len);
+}
+
+/* The peer's window takes only part of the response: the FIN waits for the segment with the
+ * last byte, and rides on it. */
+static void test_fin_on_last_segment_window(void **state)
+{
+	struct harness *h = *state;
+	uint32_t len;
+
+	h_http_body(h, 1500);
+	len = h->http.close_len;
+	h_peer_plain(h, 1460);
+	h->peer.wnd = 1000;
+	h_connect(h, TT_APP_HTTP);
+	h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, get_close);
+	assert_int_equal(h->n_tx, 1);
+	h_expect(h, 0, TT_TCP_ACK, iss1(h), h->peer.nxt, 1000);
+	assert_int_equal(h->tcb.state, TT_TCP_ESTABLISHED);
+	h_ack_all(h);
+	assert_int_equal(h->n_tx, 1);
+	h_expect(h, 0, TT_TCP_ACK | TT_TCP_PSH | TT_TCP_FIN, iss1(h) + 1000, h->peer.nxt,
+		 len - 1000);
+	assert_memory_equal(h->tx[0].data, h->http.close + 1000, len - 1000);
+	assert_int_equal(h->tcb.state, TT_TCP_FIN_WAIT_1);
+	assert_int_equal(h->tcb.snd_max, iss1(h) + len + 1);
+	h_ack_all(h);
+	assert_int_equal(h->tcb.state, TT_TCP_FIN_WAIT_2);
+	assert_int_equal(h->n_tx, 0);
+}
+
+/* The last segment (with our FIN) and the first were lost: the fast retransmit resends the
+ * first, the partial ACK that follows resends the last with its FIN. */
+static void test_fin_fast_retransmit(void **state)
+{
+	struct harness *h = *state;
+	uint32_t len, last;
+
+	h_http_body(h, 4 * MSS_TS + 100);
+	len = h->http.close_len;
+	h_connect(h, TT_APP_HTTP);
+	last = iss1(h) + 4 * MSS_TS;
+	h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, get_close);
+	assert_int_equal(h->n_tx, 5);
+	h_expect(h, 4, TT_TCP_ACK | TT_TCP_PSH | TT_TCP_FIN, last, h->peer.nxt,
+		 len - 4 * MSS_TS);
+	for (int i = 0; i < 3; i++)
+		h_send(h, TT_TCP_ACK, NULL, 0);
+	assert_int_equal(h->n_tx, 1);
+	h_expect(h, 0, TT_TCP_ACK, iss1(h), h->peer.nxt, MSS_TS);
+	h->peer.ack = last;
+	h_send(h, TT_TCP_ACK, NULL, 0);
+	assert_int_equal(h->n_tx, 1);
+	h_expect(h, 0, TT_TCP_ACK | TT_TCP_PSH | TT_TCP_FIN, last, h->peer.nxt,
+		 len - 4 * MSS_TS);
+	assert_memory_equal(h->tx[0].data, h->http.close + 4 * MSS_TS, len - 4 * MSS_TS);
+	assert_int_equal(ev(h, TT_CTR_FAST_RETRANSMITS), 2);
+	h_ack_all(h);
+	assert_int_equal(h->tcb.state, TT_TCP_FIN_WAIT_2);
+}
+
+/* The peer's last data and its FIN in one segment: one ACK covers both. */
+static void test_peer_fin_with_data(void **state)
+{
+	struct harness *h = *state;
+
+	h_connect(h, H_APP_REC);
+	h_send_str(h, TT_TCP_ACK | TT_TCP_PSH | TT_TCP_FIN, "bye");
+	assert_int_equal(h->tcb.state, TT_TCP_CLOSE_WAIT);
+	assert_int_equal(h->app.rx_len, 3);
+	assert_int_equal(h->app.fins, 1);
+	assert_int_equal(h->n_tx, 1);
+	h_expect(h, 0, TT_TCP_ACK, iss1(h), H_PEER_ISN + 1 + 3 + 1, 0);
 }
 
 static void test_fin_wait_2_timeout(void **state)
@@ -1783,12 +2003,21 @@ int main(void)
 	    cmocka_unit_test(test_zero_window_persist_bound),
 	    cmocka_unit_test(test_zero_window_persist_restarts),
 	    cmocka_unit_test(test_zero_window_peer_gone),
+	    T(test_delack_timer),
+	    T(test_delack_every_second_segment),
+	    T(test_delack_out_of_order),
+	    T(test_delack_duplicate),
+	    T(test_delack_rides_on_response),
+	    T(test_delack_off),
 	    cmocka_unit_test(test_passive_close),
 	    T(test_passive_close_http),
 	    T(test_last_ack_fin_again),
 	    cmocka_unit_test(test_active_close),
 	    T(test_fin_wait_1_fin_ack),
 	    T(test_fin_wait_1_retransmit),
+	    T(test_fin_on_last_segment_window),
+	    T(test_fin_fast_retransmit),
+	    T(test_peer_fin_with_data),
 	    T(test_fin_wait_2_timeout),
 	    T(test_simultaneous_close),
 	    cmocka_unit_test(test_time_wait),

@@ -146,6 +146,8 @@ static void test_http_head_trickle_times_out(void **state)
 
 	(void)state;
 	h->http.header_timeout_ms = 10000;
+	/* Every byte ACKed at once: the next deadline is then the head's bound, no delayed ACK. */
+	h->conf.delayed_ack_ms = 0;
 	h->ctx.now_ms += 500;
 	first_byte = h->ctx.now_ms;
 	h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, "G");
