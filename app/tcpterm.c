@@ -338,6 +338,13 @@ static int check_lcores(const struct tt_conf *c)
 	return 0;
 }
 
+/* Our counters and the NIC's, for the periodic line and the final table. */
+static void collect_all(const struct appliance *a, struct tt_stats *s)
+{
+	tt_stats_collect(a->workers, a->conf->n_workers, s);
+	tt_stats_collect_nic(a->ports, a->n_ports_started, s);
+}
+
 /* What the main lcore does every few ms while workers run: the periodic line, SIGHUP. */
 struct monitor {
 	struct tt_stats prev;
@@ -347,7 +354,7 @@ struct monitor {
 
 static void monitor_init(struct appliance *a, struct monitor *m)
 {
-	tt_stats_collect(a->workers, a->conf->n_workers, &m->prev);
+	collect_all(a, &m->prev);
 	m->last_ms = wall_ms();
 	m->hups_seen = 0;
 }
@@ -365,7 +372,7 @@ static void monitor_tick(struct appliance *a, struct monitor *m)
 	}
 	if (c->stats_interval_ms == 0 || wall_ms() - m->last_ms < c->stats_interval_ms)
 		return;
-	tt_stats_collect(a->workers, c->n_workers, &cur);
+	collect_all(a, &cur);
 	tt_stats_print_line(stdout, &cur, &m->prev, wall_ms() - m->last_ms);
 	m->prev = cur;
 	m->last_ms = wall_ms();
@@ -471,6 +478,7 @@ static int run(struct appliance *a)
 	struct monitor m;
 
 	tt_stats_telemetry_init(a->workers, c->n_workers);
+	tt_stats_telemetry_nic_init(c, a->ports);
 	print_banner(a);
 	for (unsigned w = 0; w < c->n_workers; w++)
 		rte_eal_remote_launch(tt_worker_main, a->workers[w], c->worker_lcores[w]);
@@ -478,7 +486,7 @@ static int run(struct appliance *a)
 	while (stop_signals == 0)
 		monitor_tick(a, &m);
 	drain(a, &m);
-	tt_stats_collect(a->workers, c->n_workers, &final);
+	collect_all(a, &final);
 	printf("tcpterm: stopped; final counters:\n");
 	tt_stats_print_all(stdout, &final);
 	return 0;
