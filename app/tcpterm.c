@@ -28,6 +28,7 @@
 #include "tt_conf.h"
 #include "tt_http.h"
 #include "tt_port.h"
+#include "tt_service.h"
 #include "tt_stats.h"
 #include "tt_worker.h"
 
@@ -401,6 +402,7 @@ static void drain(struct appliance *a, struct monitor *m)
 	printf("tcpterm: draining %" PRIu64 " connections for up to %" PRIu32 " ms\n",
 	       s0.conns_total - (uint64_t)s0.conns[TT_TCP_TIME_WAIT], c->tcp.drain_timeout_ms);
 	fflush(stdout);
+	tt_service_notify_stopping("draining");
 	for (unsigned w = 0; w < c->n_workers; w++)
 		tt_worker_drain(a->workers[w], c->tcp.drain_timeout_ms);
 	while (workers_running(a)) {
@@ -471,6 +473,17 @@ static void print_banner(const struct appliance *a)
 	fflush(stdout);
 }
 
+/* Every port started and every worker launched: the service is up. */
+static void notify_ready(const struct appliance *a)
+{
+	char status[128];
+
+	snprintf(status, sizeof(status), "%u port(s), %u worker(s), %u listener(s)",
+		 a->n_ports_started, a->conf->n_workers, a->conf->n_listeners);
+	if (tt_service_notify_ready(status) != 0)
+		fprintf(stderr, "tcpterm: readiness notification failed\n");
+}
+
 static int run(struct appliance *a)
 {
 	const struct tt_conf *c = a->conf;
@@ -482,6 +495,7 @@ static int run(struct appliance *a)
 	print_banner(a);
 	for (unsigned w = 0; w < c->n_workers; w++)
 		rte_eal_remote_launch(tt_worker_main, a->workers[w], c->worker_lcores[w]);
+	notify_ready(a);
 	monitor_init(a, &m);
 	while (stop_signals == 0)
 		monitor_tick(a, &m);
@@ -536,6 +550,9 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	eal_argc = build_eal_argv(&conf, sep ? sep : 1, argv, eal_argv);
+	if (tt_service_log_init() != 0)
+		fprintf(stderr,
+			"tcpterm: cannot direct the DPDK log to stderr; EAL's default stays\n");
 	if (rte_eal_init(eal_argc, eal_argv) < 0) {
 		fprintf(stderr,
 			"tcpterm: EAL init failed: %s\n"
