@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
+#include <rte_pdump.h>
 
 #include "tt_app.h"
 #include "tt_conf.h"
@@ -447,6 +449,35 @@ static int setup(struct appliance *a)
 	return create_workers(a);
 }
 
+/*
+ * Packet capture: dpdk-dumpcap (or dpdk-pdump) runs as a secondary process and asks us, over
+ * EAL's multi-process channel, to copy what the workers receive and send into its ring; the
+ * copies are made in the workers' rx/tx_burst callbacks only while a capture runs.  That
+ * channel needs the shared runtime directory: with --in-memory (or --no-shconf) there is none,
+ * and capture is unavailable, which is said at start rather than discovered by the operator.
+ */
+static bool capture_init(void)
+{
+	const char *dir = rte_eal_get_runtime_dir();
+	const char *prefix = strrchr(dir, '/');
+	char config[PATH_MAX];
+
+	/* The shared configuration a secondary attaches to; EAL writes none with --in-memory. */
+	snprintf(config, sizeof(config), "%s/config", dir);
+	if (access(config, F_OK) != 0) {
+		printf("tcpterm: capture unavailable: no shared EAL configuration (--in-memory?); "
+		       "dpdk-dumpcap needs a hugetlbfs (--huge-dir), see README\n");
+		return false;
+	}
+	if (rte_pdump_init() != 0) {
+		printf("tcpterm: capture unavailable: %s\n", rte_strerror(rte_errno));
+		return false;
+	}
+	printf("tcpterm: capture: dpdk-dumpcap --file-prefix=%s -i PORT -w FILE.pcapng\n",
+	       prefix != NULL ? prefix + 1 : dir);
+	return true;
+}
+
 static void print_banner(const struct appliance *a)
 {
 	const struct tt_conf *c = a->conf;
@@ -530,6 +561,7 @@ int main(int argc, char **argv)
 	struct opts o = {0};
 	char err[512];
 	int sep = 0, rc, eal_argc;
+	bool capturing;
 
 	/* EAL arguments stop at "--"; without one, every argument is ours. */
 	for (int i = 1; i < argc && sep == 0; i++)
@@ -562,6 +594,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	app.conf = &conf;
+	capturing = capture_init();
 	rc = install_signals() == 0 && setup(&app) == 0 ? run(&app) : 1;
 	for (unsigned i = 0; i < app.n_ports_started; i++)
 		tt_port_stop(&app.ports[i]);
@@ -570,6 +603,8 @@ int main(int argc, char **argv)
 	for (unsigned w = 0; w < conf.n_workers; w++)
 		tt_worker_free(app.workers[w]);
 	tt_http_response_free(&app.http);
+	if (capturing)
+		rte_pdump_uninit();
 	rte_eal_cleanup();
 	return rc;
 }

@@ -116,34 +116,14 @@ def service(tmp_path_factory):
     work = tmp_path_factory.mktemp("service")
     notes = Notifications(work / "notify.sock")
     app = Appliance("service", {}, work)
-    while conftest._last_started:
-        previous = conftest._last_started.pop()
-        if previous.running():
-            previous.stop()
-    conftest._last_started.append(app)
     app.log_path.touch()  # Appliance.start reopens it with "w": same inode
     st = os.stat(app.log_path)
-    saved = {k: os.environ.get(k) for k in ("NOTIFY_SOCKET", "JOURNAL_STREAM")}
-    os.environ["NOTIFY_SOCKET"] = notes.path
-    os.environ["JOURNAL_STREAM"] = f"{st.st_dev}:{st.st_ino}"
+    env = {"NOTIFY_SOCKET": notes.path, "JOURNAL_STREAM": f"{st.st_dev}:{st.st_ino}"}
     try:
-        app.start()
+        with conftest.running(app, env):
+            yield app, notes
     finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-    try:
-        yield app, notes
-    finally:
-        try:
-            app.stop()
-        finally:
-            notes.sock.close()
-            if app.log is not None and not app.log.closed:
-                app.log.close()
-            shutil.rmtree(conftest.RUNTIME_DIR / app.prefix, ignore_errors=True)
+        notes.sock.close()
 
 
 def test_ready_after_ports_up(service):
