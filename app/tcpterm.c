@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,11 +24,13 @@
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
+#include <rte_pdump.h>
 
 #include "tt_app.h"
 #include "tt_conf.h"
 #include "tt_http.h"
 #include "tt_port.h"
+#include "tt_service.h"
 #include "tt_stats.h"
 #include "tt_worker.h"
 
@@ -338,6 +341,13 @@ static int check_lcores(const struct tt_conf *c)
 	return 0;
 }
 
+/* Our counters and the NIC's, for the periodic line and the final table. */
+static void collect_all(const struct appliance *a, struct tt_stats *s)
+{
+	tt_stats_collect(a->workers, a->conf->n_workers, s);
+	tt_stats_collect_nic(a->ports, a->n_ports_started, s);
+}
+
 /* What the main lcore does every few ms while workers run: the periodic line, SIGHUP. */
 struct monitor {
 	struct tt_stats prev;
@@ -347,7 +357,7 @@ struct monitor {
 
 static void monitor_init(struct appliance *a, struct monitor *m)
 {
-	tt_stats_collect(a->workers, a->conf->n_workers, &m->prev);
+	collect_all(a, &m->prev);
 	m->last_ms = wall_ms();
 	m->hups_seen = 0;
 }
@@ -365,7 +375,7 @@ static void monitor_tick(struct appliance *a, struct monitor *m)
 	}
 	if (c->stats_interval_ms == 0 || wall_ms() - m->last_ms < c->stats_interval_ms)
 		return;
-	tt_stats_collect(a->workers, c->n_workers, &cur);
+	collect_all(a, &cur);
 	tt_stats_print_line(stdout, &cur, &m->prev, wall_ms() - m->last_ms);
 	m->prev = cur;
 	m->last_ms = wall_ms();
@@ -394,6 +404,7 @@ static void drain(struct appliance *a, struct monitor *m)
 	printf("tcpterm: draining %" PRIu64 " connections for up to %" PRIu32 " ms\n",
 	       s0.conns_total - (uint64_t)s0.conns[TT_TCP_TIME_WAIT], c->tcp.drain_timeout_ms);
 	fflush(stdout);
+	tt_service_notify_stopping("draining");
 	for (unsigned w = 0; w < c->n_workers; w++)
 		tt_worker_drain(a->workers[w], c->tcp.drain_timeout_ms);
 	while (workers_running(a)) {
@@ -438,6 +449,35 @@ static int setup(struct appliance *a)
 	return create_workers(a);
 }
 
+/*
+ * Packet capture: dpdk-dumpcap (or dpdk-pdump) runs as a secondary process and asks us, over
+ * EAL's multi-process channel, to copy what the workers receive and send into its ring; the
+ * copies are made in the workers' rx/tx_burst callbacks only while a capture runs.  That
+ * channel needs the shared runtime directory: with --in-memory (or --no-shconf) there is none,
+ * and capture is unavailable, which is said at start rather than discovered by the operator.
+ */
+static bool capture_init(void)
+{
+	const char *dir = rte_eal_get_runtime_dir();
+	const char *prefix = strrchr(dir, '/');
+	char config[PATH_MAX];
+
+	/* The shared configuration a secondary attaches to; EAL writes none with --in-memory. */
+	snprintf(config, sizeof(config), "%s/config", dir);
+	if (access(config, F_OK) != 0) {
+		printf("tcpterm: capture unavailable: no shared EAL configuration (--in-memory?); "
+		       "dpdk-dumpcap needs a hugetlbfs (--huge-dir), see README\n");
+		return false;
+	}
+	if (rte_pdump_init() != 0) {
+		printf("tcpterm: capture unavailable: %s\n", rte_strerror(rte_errno));
+		return false;
+	}
+	printf("tcpterm: capture: dpdk-dumpcap --file-prefix=%s -i PORT -w FILE.pcapng\n",
+	       prefix != NULL ? prefix + 1 : dir);
+	return true;
+}
+
 static void print_banner(const struct appliance *a)
 {
 	const struct tt_conf *c = a->conf;
@@ -464,6 +504,17 @@ static void print_banner(const struct appliance *a)
 	fflush(stdout);
 }
 
+/* Every port started and every worker launched: the service is up. */
+static void notify_ready(const struct appliance *a)
+{
+	char status[128];
+
+	snprintf(status, sizeof(status), "%u port(s), %u worker(s), %u listener(s)",
+		 a->n_ports_started, a->conf->n_workers, a->conf->n_listeners);
+	if (tt_service_notify_ready(status) != 0)
+		fprintf(stderr, "tcpterm: readiness notification failed\n");
+}
+
 static int run(struct appliance *a)
 {
 	const struct tt_conf *c = a->conf;
@@ -471,14 +522,16 @@ static int run(struct appliance *a)
 	struct monitor m;
 
 	tt_stats_telemetry_init(a->workers, c->n_workers);
+	tt_stats_telemetry_nic_init(c, a->ports);
 	print_banner(a);
 	for (unsigned w = 0; w < c->n_workers; w++)
 		rte_eal_remote_launch(tt_worker_main, a->workers[w], c->worker_lcores[w]);
+	notify_ready(a);
 	monitor_init(a, &m);
 	while (stop_signals == 0)
 		monitor_tick(a, &m);
 	drain(a, &m);
-	tt_stats_collect(a->workers, c->n_workers, &final);
+	collect_all(a, &final);
 	printf("tcpterm: stopped; final counters:\n");
 	tt_stats_print_all(stdout, &final);
 	return 0;
@@ -508,6 +561,7 @@ int main(int argc, char **argv)
 	struct opts o = {0};
 	char err[512];
 	int sep = 0, rc, eal_argc;
+	bool capturing;
 
 	/* EAL arguments stop at "--"; without one, every argument is ours. */
 	for (int i = 1; i < argc && sep == 0; i++)
@@ -528,6 +582,9 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	eal_argc = build_eal_argv(&conf, sep ? sep : 1, argv, eal_argv);
+	if (tt_service_log_init() != 0)
+		fprintf(stderr,
+			"tcpterm: cannot direct the DPDK log to stderr; EAL's default stays\n");
 	if (rte_eal_init(eal_argc, eal_argv) < 0) {
 		fprintf(stderr,
 			"tcpterm: EAL init failed: %s\n"
@@ -537,6 +594,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	app.conf = &conf;
+	capturing = capture_init();
 	rc = install_signals() == 0 && setup(&app) == 0 ? run(&app) : 1;
 	for (unsigned i = 0; i < app.n_ports_started; i++)
 		tt_port_stop(&app.ports[i]);
@@ -545,6 +603,8 @@ int main(int argc, char **argv)
 	for (unsigned w = 0; w < conf.n_workers; w++)
 		tt_worker_free(app.workers[w]);
 	tt_http_response_free(&app.http);
+	if (capturing)
+		rte_pdump_uninit();
 	rte_eal_cleanup();
 	return rc;
 }

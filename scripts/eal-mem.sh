@@ -4,7 +4,14 @@
 # but works with every virtual device we use).  $1 = MiB needed.
 # TT_NO_HUGE=1 asks for --no-huge even when pages are free (e.g. when a
 # sanitizer's shadow memory and the hugepage mappings do not get along).
+# TT_HUGE_DIR=DIR asks for the pages of the hugetlbfs mounted on DIR, with EAL's shared
+# runtime directory kept (no --in-memory): the mode in which secondary processes such as
+# dpdk-dumpcap can attach to the same --file-prefix.
 need_mb=${1:-256}
+if [ -n "${TT_HUGE_DIR:-}" ]; then
+	echo "--huge-dir $TT_HUGE_DIR"
+	exit 0
+fi
 free_pages=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo 2>/dev/null || echo 0)
 if [ "${TT_NO_HUGE:-0}" = 1 ]; then
 	echo "--no-huge -m $need_mb"

@@ -5,13 +5,25 @@
 # a second Ctrl-C cuts the drain short), prints the final counters and
 # removes the namespace.  Extra arguments go to tcpterm after "--"
 # (e.g. -f conf/examples/two-workers.conf).
+#
+#   --capture (first argument): EAL on a hugetlbfs mounted for this run instead of
+#   --in-memory, so that dpdk-dumpcap can attach to the running appliance (the command to use
+#   is printed); the mount and its page files go away with the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 scripts/build.sh
 
 NS=tcpterm-run
+PREFIX="tt-run-$$"
 PID=
+HUGE_DIR=
+if [ "${1:-}" = --capture ]; then
+	shift
+	HUGE_DIR=/run/tcpterm-run-$$-huge
+	TCPTERM_HUGE_DIR=$HUGE_DIR TCPTERM_HUGEPAGES=${TT_HUGEPAGES:-512} scripts/tcpterm-hugepages
+	export TT_HUGE_DIR=$HUGE_DIR
+fi
 cleanup() {
 	if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
 		# tcpterm has a session of its own, so Ctrl-C reaches it only from here: once to
@@ -23,6 +35,9 @@ cleanup() {
 		done
 	fi
 	ip netns del "$NS" 2>/dev/null || true
+	if [ -n "$HUGE_DIR" ]; then
+		umount "$HUGE_DIR" 2>/dev/null && rmdir "$HUGE_DIR"
+	fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -34,7 +49,7 @@ ip netns exec "$NS" ip link set lo up
 # setsid: a Ctrl-C in the terminal must not reach tcpterm as well as the signal cleanup sends,
 # or the second one would cut the drain short.
 # shellcheck disable=SC2046
-ip netns exec "$NS" setsid ./build/tcpterm $(scripts/eal-mem.sh 256) --file-prefix "tt-run-$$" -- "$@" &
+ip netns exec "$NS" setsid ./build/tcpterm $(scripts/eal-mem.sh 256) --file-prefix "$PREFIX" -- "$@" &
 PID=$!
 for _ in $(seq 1 100); do
 	ip netns exec "$NS" ip link show tt0 >/dev/null 2>&1 && break
@@ -52,4 +67,12 @@ tcpterm is running in network namespace $NS. Try:
 Ctrl-C to stop.
 
 MSG
+if [ -n "$HUGE_DIR" ]; then
+	cat <<MSG
+Capture (from another terminal; Ctrl-C ends it, then read the file):
+  dpdk-dumpcap --file-prefix=$PREFIX -i net_tap0 -p -w /tmp/tcpterm.pcapng
+  tshark -r /tmp/tcpterm.pcapng
+
+MSG
+fi
 wait "$PID"

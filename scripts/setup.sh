@@ -7,9 +7,9 @@ set -euo pipefail
 
 PACKAGES=(
 	build-essential pkg-config meson ninja-build python3
-	libdpdk-dev dpdk-dev libnuma-dev libconfig-dev libcmocka-dev
+	libdpdk-dev dpdk-dev libnuma-dev libconfig-dev libcmocka-dev libsystemd-dev systemd
 	iproute2 iputils-ping ethtool curl wrk
-	python3-scapy python3-pytest
+	python3-scapy python3-pytest tshark
 	clang llvm libclang-rt-14-dev
 )
 

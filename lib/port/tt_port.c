@@ -1,5 +1,7 @@
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_ethdev.h>
@@ -138,4 +140,55 @@ void tt_port_stop(struct tt_port *p)
 {
 	rte_eth_dev_stop(p->port_id);
 	rte_eth_dev_close(p->port_id);
+}
+
+static_assert(TT_PORT_QUEUE_STATS == RTE_ETHDEV_QUEUE_STAT_CNTRS, "per-queue stats size");
+
+int tt_port_stats_add(const struct tt_port *p, struct tt_port_stats *s)
+{
+	struct rte_eth_stats e;
+	int rc = rte_eth_stats_get(p->port_id, &e);
+
+	if (rc != 0)
+		return rc;
+	s->ipackets += e.ipackets;
+	s->opackets += e.opackets;
+	s->ibytes += e.ibytes;
+	s->obytes += e.obytes;
+	s->imissed += e.imissed;
+	s->ierrors += e.ierrors;
+	s->oerrors += e.oerrors;
+	s->rx_nombuf += e.rx_nombuf;
+	for (unsigned q = 0; q < TT_PORT_QUEUE_STATS; q++) {
+		s->q_ipackets[q] += e.q_ipackets[q];
+		s->q_opackets[q] += e.q_opackets[q];
+	}
+	return 0;
+}
+
+int tt_port_xstats_each(const struct tt_port *p,
+			void (*fn)(void *arg, const char *name, uint64_t value), void *arg)
+{
+	int n = rte_eth_xstats_get_names(p->port_id, NULL, 0);
+	struct rte_eth_xstat_name *names;
+	struct rte_eth_xstat *values;
+	int got;
+
+	if (n <= 0)
+		return n;
+	names = calloc((size_t)n, sizeof(*names));
+	values = calloc((size_t)n, sizeof(*values));
+	got = names != NULL && values != NULL ? 0 : -ENOMEM;
+	if (got == 0) {
+		/* The counts can only differ if the device changed in between: take the smaller. */
+		got = rte_eth_xstats_get_names(p->port_id, names, (unsigned)n);
+		if (got > 0)
+			got = RTE_MIN(got, rte_eth_xstats_get(p->port_id, values, (unsigned)n));
+		for (int i = 0; i < got; i++)
+			if (values[i].id < (uint64_t)n)
+				fn(arg, names[values[i].id].name, values[i].value);
+	}
+	free(names);
+	free(values);
+	return got;
 }

@@ -11,6 +11,10 @@
  *
  * Called on the main lcore before the workers start; returns 0 or -errno
  * and fills err with one line an operator can act on.
+ *
+ * Statistics (tt_port_stats_add, tt_port_xstats_each) are read on the
+ * main lcore while the workers run: ethdev reads the PMD's counters, which
+ * its own queues update; a value may be one burst behind, never torn.
  */
 #ifndef TT_PORT_H
 #define TT_PORT_H
@@ -40,5 +44,28 @@ void tt_port_dev_name(const struct tt_conf_port *c, char *name, size_t len);
 int tt_port_start(const struct tt_conf_port *c, uint16_t n_queues, struct rte_mempool **pools,
 		  struct tt_port *p, char *err, size_t errlen);
 void tt_port_stop(struct tt_port *p);
+
+/* Per-queue counters ethdev keeps (RTE_ETHDEV_QUEUE_STAT_CNTRS); later queues go uncounted. */
+enum { TT_PORT_QUEUE_STATS = 16 };
+
+/* The ethdev basic statistics (struct rte_eth_stats), with their ethdev names. */
+struct tt_port_stats {
+	uint64_t ipackets, opackets, ibytes, obytes;
+	uint64_t imissed;   /* the NIC had no free RX descriptor: we did not poll fast enough */
+	uint64_t ierrors;   /* erroneous frames the NIC discarded */
+	uint64_t oerrors;   /* transmissions the NIC failed */
+	uint64_t rx_nombuf; /* the PMD found no mbuf to refill the RX ring with */
+	uint64_t q_ipackets[TT_PORT_QUEUE_STATS], q_opackets[TT_PORT_QUEUE_STATS];
+};
+
+/* Add port p's basic statistics into s (to sum ports); 0 or -errno (s unchanged). */
+int tt_port_stats_add(const struct tt_port *p, struct tt_port_stats *s);
+
+/*
+ * Call fn for each of port p's extended statistics (the basic ones, per queue, and the PMD's
+ * own), in the PMD's order; returns how many, or -errno.
+ */
+int tt_port_xstats_each(const struct tt_port *p,
+			void (*fn)(void *arg, const char *name, uint64_t value), void *arg);
 
 #endif

@@ -1,3 +1,4 @@
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <string.h>
@@ -53,7 +54,7 @@ void tt_stats_print_line(FILE *f, const struct tt_stats *cur, const struct tt_st
 	fprintf(f,
 		"rx %" PRIu64 "/s tx %" PRIu64 "/s | conn/s %" PRIu64 " req/s %" PRIu64
 		" | estab %" PRId64 " syn_recv %" PRId64 " time_wait %" PRId64 " other %" PRId64
-		" | cookies %" PRIu64 "/s | drops %" PRIu64 " | busy %.1f%%\n",
+		" | cookies %" PRIu64 "/s | drops %" PRIu64,
 		rate(c[TT_CTR_RX_PACKETS], p[TT_CTR_RX_PACKETS], interval_ms),
 		rate(c[TT_CTR_TX_PACKETS], p[TT_CTR_TX_PACKETS], interval_ms),
 		rate(c[TT_CTR_CONN_OPENED], p[TT_CTR_CONN_OPENED], interval_ms),
@@ -63,7 +64,9 @@ void tt_stats_print_line(FILE *f, const struct tt_stats *cur, const struct tt_st
 		(int64_t)cur->conns_total - cur->conns[TT_TCP_ESTABLISHED] -
 			cur->conns[TT_TCP_SYN_RECEIVED] - cur->conns[TT_TCP_TIME_WAIT],
 		rate(c[TT_CTR_SYNCOOKIES_SENT], p[TT_CTR_SYNCOOKIES_SENT], interval_ms),
-		drops_total(cur) - drops_total(prev), all ? 100.0 * (double)busy / (double)all : 0.0);
+		drops_total(cur) - drops_total(prev));
+	tt_stats_print_nic_part(f, cur, prev, interval_ms);
+	fprintf(f, " | busy %.1f%%\n", all ? 100.0 * (double)busy / (double)all : 0.0);
 	fflush(f);
 }
 
@@ -83,6 +86,7 @@ void tt_stats_print_all(FILE *f, const struct tt_stats *s)
 	fprintf(f, "  rx_bufs_held                 %" PRIu64 "\n", s->rx_bufs_held);
 	fprintf(f, "cycles: busy %" PRIu64 " idle %" PRIu64 " tsc_hz %" PRIu64 "\n", s->busy_cycles,
 		s->idle_cycles, rte_get_tsc_hz());
+	tt_stats_print_nic_all(f, s);
 	fflush(f);
 }
 
@@ -189,4 +193,132 @@ int tt_stats_telemetry_init(struct tt_worker *const *workers, unsigned n)
 		rc = rte_telemetry_register_cmd("/tcpterm/workers", tm_workers_cycles,
 						"Busy and idle cycles per worker");
 	return rc;
+}
+
+/* ---- the NIC's side ------------------------------------------------------------------------ */
+
+void tt_stats_collect_nic(const struct tt_port *ports, unsigned n, struct tt_stats *s)
+{
+	memset(&s->nic, 0, sizeof(s->nic));
+	s->nic_queues = n > 0 ? RTE_MIN(ports[0].n_queues, (uint16_t)TT_PORT_QUEUE_STATS) : 0;
+	/* A port whose stats cannot be read adds nothing; the next read tries again. */
+	for (unsigned i = 0; i < n; i++)
+		tt_port_stats_add(&ports[i], &s->nic);
+}
+
+/* Frames the NIC lost before any worker saw them. */
+static uint64_t nic_drops(const struct tt_port_stats *n)
+{
+	return n->imissed + n->rx_nombuf + n->ierrors + n->oerrors;
+}
+
+void tt_stats_print_nic_part(FILE *f, const struct tt_stats *cur, const struct tt_stats *prev,
+			     uint64_t interval_ms)
+{
+	const struct tt_port_stats *c = &cur->nic, *p = &prev->nic;
+
+	fprintf(f,
+		" | nic drops %" PRIu64 " (imissed %" PRIu64 " nombuf %" PRIu64 " ierrors %" PRIu64
+		" oerrors %" PRIu64 ") rxq",
+		nic_drops(c) - nic_drops(p), c->imissed - p->imissed, c->rx_nombuf - p->rx_nombuf,
+		c->ierrors - p->ierrors, c->oerrors - p->oerrors);
+	for (unsigned q = 0; q < cur->nic_queues; q++)
+		fprintf(f, " %" PRIu64 "/s", rate(c->q_ipackets[q], p->q_ipackets[q], interval_ms));
+}
+
+void tt_stats_print_nic_all(FILE *f, const struct tt_stats *s)
+{
+	const struct tt_port_stats *n = &s->nic;
+	const struct {
+		const char *name;
+		uint64_t v;
+	} rows[] = {
+	    {"ipackets", n->ipackets}, {"opackets", n->opackets}, {"ibytes", n->ibytes},
+	    {"obytes", n->obytes},     {"imissed", n->imissed},	  {"rx_nombuf", n->rx_nombuf},
+	    {"ierrors", n->ierrors},   {"oerrors", n->oerrors},	  {"drops_total", nic_drops(n)},
+	};
+
+	fprintf(f, "nic: summed over ports, %u queue(s) each\n", s->nic_queues);
+	for (unsigned i = 0; i < RTE_DIM(rows); i++)
+		fprintf(f, "  nic_%-24s %" PRIu64 "\n", rows[i].name, rows[i].v);
+	for (unsigned q = 0; q < s->nic_queues; q++) {
+		char rx[32], tx[32];
+
+		snprintf(rx, sizeof(rx), "nic_rx_q%u_packets", q);
+		snprintf(tx, sizeof(tx), "nic_tx_q%u_packets", q);
+		fprintf(f, "  %-28s %" PRIu64 "\n  %-28s %" PRIu64 "\n", rx, n->q_ipackets[q], tx,
+			n->q_opackets[q]);
+	}
+	fflush(f);
+}
+
+/* Like the worker list above: set once before telemetry can ask, read-only afterwards. */
+static const struct tt_conf *tm_nic_conf;
+static const struct tt_port *tm_nic_ports;
+
+static void tm_nic_basic(struct rte_tel_data *d, const struct tt_port_stats *n, unsigned nq)
+{
+	char name[32];
+
+	rte_tel_data_add_dict_u64(d, "ipackets", n->ipackets);
+	rte_tel_data_add_dict_u64(d, "opackets", n->opackets);
+	rte_tel_data_add_dict_u64(d, "ibytes", n->ibytes);
+	rte_tel_data_add_dict_u64(d, "obytes", n->obytes);
+	rte_tel_data_add_dict_u64(d, "imissed", n->imissed);
+	rte_tel_data_add_dict_u64(d, "rx_nombuf", n->rx_nombuf);
+	rte_tel_data_add_dict_u64(d, "ierrors", n->ierrors);
+	rte_tel_data_add_dict_u64(d, "oerrors", n->oerrors);
+	rte_tel_data_add_dict_u64(d, "drops_total", nic_drops(n));
+	for (unsigned q = 0; q < nq; q++) {
+		snprintf(name, sizeof(name), "rx_q%u_packets", q);
+		rte_tel_data_add_dict_u64(d, name, n->q_ipackets[q]);
+		snprintf(name, sizeof(name), "tx_q%u_packets", q);
+		rte_tel_data_add_dict_u64(d, name, n->q_opackets[q]);
+	}
+}
+
+/* A telemetry dict key allows letters, digits, '_' and '/' only: a PMD's xstat names may not. */
+static void tm_nic_xstat(void *arg, const char *name, uint64_t value)
+{
+	char key[RTE_TEL_MAX_STRING_LEN];
+	size_t i;
+
+	for (i = 0; name[i] != '\0' && i + 1 < sizeof(key); i++)
+		key[i] = isalnum((unsigned char)name[i]) || name[i] == '/' ? name[i] : '_';
+	key[i] = '\0';
+	rte_tel_data_add_dict_u64(arg, key, value);
+}
+
+/* /tcpterm/nic: all ports summed; /tcpterm/nic,NAME: port NAME, basic stats then xstats. */
+static int tm_nic(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	const struct tt_conf *c = tm_nic_conf;
+	struct tt_stats s;
+
+	(void)cmd;
+	rte_tel_data_start_dict(d);
+	if (params == NULL || params[0] == '\0') {
+		tt_stats_collect_nic(tm_nic_ports, c->n_ports, &s);
+		rte_tel_data_add_dict_u64(d, "ports", c->n_ports);
+		tm_nic_basic(d, &s.nic, s.nic_queues);
+		return 0;
+	}
+	for (unsigned i = 0; i < c->n_ports; i++) {
+		if (strcmp(params, c->ports[i].name) != 0)
+			continue;
+		tt_stats_collect_nic(&tm_nic_ports[i], 1, &s);
+		tm_nic_basic(d, &s.nic, s.nic_queues);
+		return tt_port_xstats_each(&tm_nic_ports[i], tm_nic_xstat, d) < 0 ? -EIO : 0;
+	}
+	return -EINVAL; /* no such port: the client reads null */
+}
+
+int tt_stats_telemetry_nic_init(const struct tt_conf *c, const struct tt_port *ports)
+{
+	tm_nic_conf = c;
+	tm_nic_ports = ports;
+	return rte_telemetry_register_cmd("/tcpterm/nic", tm_nic,
+					  "NIC counters (ethdev), all ports summed. "
+					  "Parameter: a port name, for its own and its "
+					  "extended statistics");
 }

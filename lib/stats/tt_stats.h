@@ -9,6 +9,13 @@
  * while it runs.  /tcpterm/stats and /tcpterm/workers (busy and idle
  * cycles per worker) carry the TSC at the sample: two samples give a load
  * window's busy fraction and cycles per connection (bench/run.sh).
+ *
+ * The NIC's own counters (ethdev basic stats, summed over ports: imissed,
+ * rx_nombuf, ierrors, oerrors, per-queue packets) sit beside ours: in the
+ * periodic line as "nic drops N (...)" next to our "drops N", in the final
+ * table as nic_*, and in /tcpterm/nic (all ports summed; with a port name
+ * as parameter, that port's basic and extended statistics).  A frame the
+ * NIC dropped never reached a worker, so no drop reason of ours counts it.
  */
 #ifndef TT_STATS_H
 #define TT_STATS_H
@@ -16,7 +23,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "tt_conf.h"
 #include "tt_counters.h"
+#include "tt_port.h"
 #include "tt_tcp.h"
 #include "tt_worker.h"
 
@@ -27,6 +36,8 @@ struct tt_stats {
 	uint64_t mbufs_in_use;
 	uint64_t rx_bufs_held; /* of which received buffers connections keep (echo, reassembly) */
 	uint64_t busy_cycles, idle_cycles;
+	struct tt_port_stats nic; /* summed over ports, by tt_stats_collect_nic */
+	unsigned nic_queues;	  /* queues per port, as many as workers */
 };
 
 void tt_stats_collect(struct tt_worker *const *workers, unsigned n, struct tt_stats *s);
@@ -40,5 +51,19 @@ void tt_stats_print_all(FILE *f, const struct tt_stats *s);
 
 /* Register the telemetry commands; the workers array must outlive EAL. */
 int tt_stats_telemetry_init(struct tt_worker *const *workers, unsigned n);
+
+/* The NIC side of s: ethdev statistics of the n started ports, summed (after tt_stats_collect). */
+void tt_stats_collect_nic(const struct tt_port *ports, unsigned n, struct tt_stats *s);
+
+/* The periodic line's NIC part: " | nic drops N (imissed a nombuf b ierrors c oerrors d) rxq
+ * R0/s R1/s ..." (deltas since prev, per-queue received packets per second). */
+void tt_stats_print_nic_part(FILE *f, const struct tt_stats *cur, const struct tt_stats *prev,
+			     uint64_t interval_ms);
+
+/* The final table's NIC part: "nic: drops total N" then every nic_* counter. */
+void tt_stats_print_nic_all(FILE *f, const struct tt_stats *s);
+
+/* Register /tcpterm/nic for the ports of c (started, in c's order); ports must outlive EAL. */
+int tt_stats_telemetry_nic_init(const struct tt_conf *c, const struct tt_port *ports);
 
 #endif

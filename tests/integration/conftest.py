@@ -20,6 +20,7 @@ connections and mbufs.  A test that stops the appliance itself sends the signal 
 `wait_exit()`, which returns the exit status and leaves the output and final counters readable.
 """
 
+import contextlib
 import json
 import os
 import re
@@ -427,27 +428,45 @@ def appliance_fixture(name, scope="module", **overrides):
 
     @pytest.fixture(scope=scope)
     def fixture(tmp_path_factory):
-        app = Appliance(name, overrides, tmp_path_factory.mktemp(name))
-        try:
-            while _last_started:
-                previous = _last_started.pop()
-                if previous.running():
-                    previous.stop()
-            _last_started.append(app)
-            app.start()
+        with running(Appliance(name, overrides, tmp_path_factory.mktemp(name))) as app:
             yield app
-        finally:
-            try:
-                # Normally the module's last test stopped it; a failure here (no clean exit
-                # on SIGINT) is reported as a teardown error.
-                app.stop()
-            finally:
-                app.stop_capture()
-                if app.log is not None and not app.log.closed:
-                    app.log.close()
-                shutil.rmtree(RUNTIME_DIR / app.prefix, ignore_errors=True)
 
     return fixture
+
+
+@contextlib.contextmanager
+def running(app, env=None):
+    """Start app with env added to the environment tcpterm starts in, stopping whichever
+    appliance ran before it; stop it and clean up on exit (a module whose appliance needs more
+    than appliance_fixture gives uses this directly)."""
+    env = env or {}
+    saved = {k: os.environ.get(k) for k in env}
+    try:
+        while _last_started:
+            previous = _last_started.pop()
+            if previous.running():
+                previous.stop()
+        _last_started.append(app)
+        os.environ.update(env)
+        try:
+            app.start()
+        finally:
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+        yield app
+    finally:
+        try:
+            # Normally the module's last test stopped it; a failure here (no clean exit
+            # on SIGINT) is reported as a teardown error.
+            app.stop()
+        finally:
+            app.stop_capture()
+            if app.log is not None and not app.log.closed:
+                app.log.close()
+            shutil.rmtree(RUNTIME_DIR / app.prefix, ignore_errors=True)
 
 
 def kernel_drops():
