@@ -91,14 +91,17 @@ stop_appliance() { # $1 log; waits for TIME-WAIT (1 s) to expire first
 	grep -q "final counters" "$1" || { echo "bench: no final counters in $1" >&2; return 1; }
 }
 
-# $1 output json, rest: generator options
+# $1 output json, rest: generator options.  The rate runs leave checksums to the link both ways,
+# as a NIC would (GEN_CHECKSUM_OFFLOAD=off: the generator computes and verifies every one in
+# software, as the soak's correctness run does).
 run_gen() {
 	local out=$1
 	shift
 	# shellcheck disable=SC2086
 	timeout $((DUR + 120)) build/tcpterm-gen $GEN_LCORES $MEM --single-file-segments \
 		--file-prefix "tt-bench-gen-$$" --no-pci -- \
-		--device "net_vhost0,iface=$SOCK,client=1,queues=1" --duration "$DUR" "$@" \
+		--device "net_vhost0,iface=$SOCK,client=1,queues=1" --duration "$DUR" \
+		--checksum-offload "${GEN_CHECKSUM_OFFLOAD:-auto}" "$@" \
 		>"$out" 2>"$out.log" || true
 	tail -n 1 "$out" | grep -q '^{' || { echo "bench: generator gave no result ($out.log):" >&2; tail -5 "$out.log" >&2; }
 }
