@@ -45,6 +45,7 @@
 enum {
 	TT_ETH_HDR_LEN = 14,
 	TT_IP4_HDR_LEN = 20,
+	TT_IP4_TTL = 64, /* of every datagram we send (RFC 1700's default) */
 	TT_TCP_HDR_LEN = 20,
 	TT_TCP_OPT_MAX_LEN = 40,
 	TT_TCP_TS_OPT_LEN = 12,	  /* NOP, NOP, timestamps: in every segment once agreed */
@@ -178,8 +179,10 @@ uint32_t tt_net_tcp_hdr_len(const struct tt_tcp_opts *o);
 /*
  * Write Ethernet + IPv4 + TCP headers for a segment of payload_len bytes
  * into frame (which must have room for 14 + 20 + 60 bytes). Returns the
- * header length; the payload goes right after it.  Checksums are not done
- * here: call tt_net_tcp_cksum() once the payload is in place.
+ * header length; the payload goes right after it.  The IPv4 checksum and
+ * the TCP pseudo-header seed are written from the arguments; call
+ * tt_net_tcp_cksum() once the payload is in place, with the headers as
+ * built.
  */
 uint32_t tt_net_tcp_build(uint8_t *frame, const struct tt_tcp_hdr_args *a, uint32_t payload_len);
 
