@@ -488,11 +488,13 @@ static void print_banner(const struct appliance *a)
 		const uint8_t *m = ps->mac.b;
 
 		printf("tcpterm: port %s (%s) %02x:%02x:%02x:%02x:%02x:%02x %u.%u.%u.%u/%u, "
-		       "%u queue(s), rss %s, tx checksum %s\n",
+		       "%u queue(s), rss %s, checksums: tx ip %s, tx tcp %s, rx %s\n",
 		       p->name, ps->driver, m[0], m[1], m[2], m[3], m[4], m[5], p->addr >> 24,
-		       (p->addr >> 16) & 0xff, (p->addr >> 8) & 0xff, p->addr & 0xff,
-		       p->prefix_len, ps->n_queues, ps->rss ? "on" : "off",
-		       ps->tx_cksum_offload ? "offload" : "software");
+		       (p->addr >> 16) & 0xff, (p->addr >> 8) & 0xff, p->addr & 0xff, p->prefix_len,
+		       ps->n_queues, ps->rss ? "on" : "off",
+		       ps->tx_cksum_offload & TT_TX_IP_CKSUM ? "offload" : "software",
+		       ps->tx_cksum_offload & TT_TX_TCP_CKSUM ? "offload" : "software",
+		       ps->rx_cksum_offload ? "port verdict first" : "software");
 	}
 	printf("tcpterm: %u worker(s), memory per connection: tcb %zu B + table %zu B, "
 	       "per TIME-WAIT entry %zu B + table %zu B\n",

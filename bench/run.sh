@@ -120,7 +120,9 @@ stop_appliance() {
 }
 
 # $1 output json, rest: generator options; runs in the background with its pid in GEN_PID,
-# finish_gen waits for it.
+# finish_gen waits for it.  The rate runs leave checksums to the link both ways, as a NIC would
+# (GEN_CHECKSUM_OFFLOAD=off: the generator computes and verifies every one in software, as the
+# soak's correctness run does).
 GEN_PID=
 start_gen() {
 	local out=$1
@@ -128,7 +130,8 @@ start_gen() {
 	# shellcheck disable=SC2086
 	timeout $((DUR + 120)) build/tcpterm-gen $GEN_LCORES $MEM --single-file-segments \
 		--file-prefix "tt-bench-gen-$$" --no-pci -- \
-		--device "net_vhost0,iface=$SOCK,client=1,queues=1" --duration "$DUR" "$@" \
+		--device "net_vhost0,iface=$SOCK,client=1,queues=1" --duration "$DUR" \
+		--checksum-offload "${GEN_CHECKSUM_OFFLOAD:-auto}" "$@" \
 		>"$out" 2>"$out.log" &
 	GEN_PID=$!
 	PIDS+=("$GEN_PID")

@@ -59,7 +59,8 @@ struct gen_opts {
 	uint32_t body;
 	enum gen_close_mode close_mode;
 	uint32_t max_conns;
-	double loss_pct; /* soak: received frames dropped, percent */
+	double loss_pct;       /* soak: received frames dropped, percent */
+	bool checksum_offload; /* ports[0].checksum_offload: "auto" (true) or "off" */
 };
 
 struct gen_soak;

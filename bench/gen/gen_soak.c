@@ -155,6 +155,7 @@ struct kind_stats {
 struct gen_soak {
 	struct gen_run *r;
 	struct tt_net_if peer_if; /* the scripted peers' side of the link, for tt_net_parse */
+	bool rx_cksum_offload;	  /* the port's RX checksum verdicts are used (tt_port) */
 	uint64_t rng;
 	uint64_t loss_below; /* a received frame is lost when a draw falls below this */
 	uint64_t started;    /* starts due so far (pacing), whether they found room or not */
@@ -460,10 +461,7 @@ static void take_replies(struct gen_soak *s, struct tt_worker *w)
 		s->rx_for_peers++;
 		/* As the worker does: what the port verified is not checked again (the appliance
 		 * may leave its checksums to offload). */
-		s->peer_if.rx_ip_cksum_verified =
-		    (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD;
-		s->peer_if.rx_l4_cksum_verified =
-		    (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+		s->peer_if.rx_cksum = tt_port_rx_cksum(s->rx_cksum_offload, m);
 		if (tt_net_parse(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, &s->peer_if,
 				 &pkt, &reason) == TT_PKT_TCP)
 			peer_input(s, w, &pkt);
@@ -551,6 +549,7 @@ int gen_soak_setup(struct gen_run *r, struct tt_worker_params *p, const struct t
 		return -ENOMEM;
 	s->r = r;
 	s->peer_if.mac = port->mac;
+	s->rx_cksum_offload = port->rx_cksum_offload;
 	s->peer_if.addr = SOAK_PEER_NET;
 	s->peer_if.addr_count = SOAK_PEERS;
 	s->rng = rte_rdtsc() | 1;

@@ -141,14 +141,17 @@ int tt_conf_get_str(struct ctx *x, const config_setting_t *s, size_t cap, const 
 	return 0;
 }
 
-/* Index of str in names[n], or n. */
-static unsigned find_name(const char *const *names, unsigned n, const char *str)
+int tt_conf_get_name(struct ctx *x, const config_setting_t *s, const char *const *names, unsigned n,
+		     const char *choices, unsigned *out)
 {
-	unsigned i;
+	const char *str = NULL;
+	int rc = tt_conf_get_str(x, s, 64, &str);
 
-	for (i = 0; i < n && strcmp(names[i], str) != 0; i++)
+	if (rc)
+		return rc;
+	for (*out = 0; *out < n && strcmp(names[*out], str) != 0; (*out)++)
 		;
-	return i;
+	return *out < n ? 0 : tt_conf_fail(x, line_of(s), "\"%s\" is not one of %s", str, choices);
 }
 
 /* Leading hex digits of s, counting no further than max. */
@@ -330,16 +333,12 @@ static int parse_workers(struct ctx *x, const config_setting_t *s, const struct 
 
 static int parse_app(struct ctx *x, const config_setting_t *s, const struct key *k, void *obj)
 {
-	const char *str = NULL;
 	unsigned app;
-	int rc = tt_conf_get_str(x, s, 64, &str);
+	int rc = tt_conf_get_name(x, s, app_names, TT_APP_DISCARD + 1, "http, echo, discard", &app);
 
 	(void)k;
 	if (rc)
 		return rc;
-	app = find_name(app_names, TT_APP_DISCARD + 1, str);
-	if (app > TT_APP_DISCARD)
-		return tt_conf_fail(x, line_of(s), "\"%s\" is not one of http, echo, discard", str);
 	((struct tt_conf_listener *)obj)->app = (enum tt_app_kind)app;
 	return 0;
 }
@@ -474,16 +473,13 @@ static int parse_http(struct ctx *x, const config_setting_t *s, const struct key
 static int parse_syncookies(struct ctx *x, const config_setting_t *s, const struct key *k,
 			    void *obj)
 {
-	const char *str = NULL;
 	unsigned m;
-	int rc = tt_conf_get_str(x, s, 64, &str);
+	int rc = tt_conf_get_name(x, s, syncookie_names, TT_SYNCOOKIES_ALWAYS + 1,
+				  "always, auto, off", &m);
 
 	(void)k;
 	if (rc)
 		return rc;
-	m = find_name(syncookie_names, TT_SYNCOOKIES_ALWAYS + 1, str);
-	if (m > TT_SYNCOOKIES_ALWAYS)
-		return tt_conf_fail(x, line_of(s), "\"%s\" is not one of always, auto, off", str);
 	((struct tt_conf_tcp *)obj)->syncookies = (enum tt_syncookie_mode)m;
 	return 0;
 }

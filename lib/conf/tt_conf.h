@@ -70,6 +70,12 @@ struct tt_conf_port {
 	uint32_t gateway; /* host order, 0 = none */
 	uint16_t mtu;
 	uint16_t rx_desc, tx_desc;
+	/*
+	 * "auto" (true): the port's checksum offloads are used in each direction and layer it
+	 * reports them; "off" (false): every checksum is computed and verified in software and
+	 * the port's RX verdicts are ignored (a correctness run that trusts nothing).
+	 */
+	bool checksum_offload;
 };
 
 struct tt_conf_listener {

@@ -11,7 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const struct tt_conf_port port_defaults = {.mtu = 1500, .rx_desc = 1024, .tx_desc = 1024};
+static const struct tt_conf_port port_defaults = {
+    .mtu = 1500, .rx_desc = 1024, .tx_desc = 1024, .checksum_offload = true};
+
+static const char *const cksum_offload_names[] = {"off", "auto"};
 
 static int parse_port_name(struct ctx *x, const config_setting_t *s, const struct key *k, void *obj)
 {
@@ -201,6 +204,19 @@ static int parse_desc(struct ctx *x, const config_setting_t *s, const struct key
 	return v & (v - 1) ? tt_conf_fail(x, line_of(s), "%u is not a power of two", v) : 0;
 }
 
+static int parse_cksum_offload(struct ctx *x, const config_setting_t *s, const struct key *k,
+			       void *obj)
+{
+	unsigned m;
+	int rc = tt_conf_get_name(x, s, cksum_offload_names, 2, "auto, off", &m);
+
+	(void)k;
+	if (rc)
+		return rc;
+	((struct tt_conf_port *)obj)->checksum_offload = m == 1;
+	return 0;
+}
+
 static int check_gateway(struct ctx *x, const struct tt_conf_port *p, const unsigned *lines)
 {
 	uint32_t mask = prefix_mask(p->prefix_len);
@@ -228,6 +244,7 @@ static const struct key port_keys[P_N] = {
     [P_MTU] = UINT_KEY("mtu", struct tt_conf_port, mtu, 576, 9000),
     [P_RX_DESC] = FIELD_KEY("rx_desc", parse_desc, struct tt_conf_port, rx_desc, 64, 16384),
     [P_TX_DESC] = FIELD_KEY("tx_desc", parse_desc, struct tt_conf_port, tx_desc, 64, 16384),
+    [P_CKSUM_OFFLOAD] = {.name = "checksum_offload", .parse = parse_cksum_offload},
 };
 
 static int port_elem(struct ctx *x, const config_setting_t *e, unsigned i, void *obj)

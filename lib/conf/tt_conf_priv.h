@@ -19,7 +19,17 @@
 
 /* Each group's keys, indexed so cross-checks can find a key's line in the file. */
 enum root_key { R_EAL, R_STATS, R_WORKERS, R_PORTS, R_LISTENERS, R_HTTP, R_TCP, R_N };
-enum port_key { P_NAME, P_DEVICE, P_ADDRESS, P_GATEWAY, P_MTU, P_RX_DESC, P_TX_DESC, P_N };
+enum port_key {
+	P_NAME,
+	P_DEVICE,
+	P_ADDRESS,
+	P_GATEWAY,
+	P_MTU,
+	P_RX_DESC,
+	P_TX_DESC,
+	P_CKSUM_OFFLOAD,
+	P_N
+};
 enum listener_key { L_PORT, L_APP, L_N };
 enum http_key { H_STATUS, H_HEADERS, H_BODY_SIZE, H_BODY_FILE, H_HEADER_TIMEOUT, H_N };
 enum tcp_key {
@@ -100,6 +110,9 @@ __attribute__((format(printf, 4, 5))) int tt_conf_fail_in(struct ctx *x, unsigne
 							  const char *member, const char *fmt, ...);
 int tt_conf_wrong_type(struct ctx *x, const config_setting_t *s, const char *want);
 int tt_conf_get_str(struct ctx *x, const config_setting_t *s, size_t cap, const char **out);
+/* A string that must be one of names[n]: its index in *out, or an error listing choices. */
+int tt_conf_get_name(struct ctx *x, const config_setting_t *s, const char *const *names, unsigned n,
+		     const char *choices, unsigned *out);
 unsigned tt_conf_hex_run(const char *s, unsigned max);
 int tt_conf_parse_uint(struct ctx *x, const config_setting_t *s, const struct key *k, void *obj);
 int tt_conf_walk_group(struct ctx *x, const config_setting_t *g, const struct key *tbl, unsigned n,

@@ -13,25 +13,26 @@
  *             type ARP or IPv4 (VLAN-tagged frames are not supported);
  *   ARP       Ethernet/IPv4 hardware and protocol sizes, request or reply;
  *   IPv4      version 4, 20 <= IHL*4 <= total length <= frame length,
- *             header checksum (unless the NIC already verified it),
+ *             header checksum (unless the port already verified it;
+ *             dropped at once when the port found it bad),
  *             not a fragment, destination our address, source a unicast
  *             address that is not ours (no 0/8, 127/8, multicast, 240/4,
  *             limited or directed broadcast: a "land" segment from our
  *             own address would make us answer ourselves);
  *   ICMP      echo request with a valid checksum;
- *   TCP       data offset sane, checksum (unless verified by the NIC),
+ *   TCP       data offset sane, checksum (the same rule, TT_RX_L4_*),
  *             options well formed (each length inside the header), both
  *             ports non-zero, no SYN+FIN / SYN+RST combinations.
  *
  * Building writes the Ethernet, IPv4 and TCP headers (with options) for a
- * segment described by struct tt_tcp_hdr_args; checksums are either left
- * for the NIC (pseudo-header sum seeded as the offload API requires) or
- * computed in software.
+ * segment described by struct tt_tcp_hdr_args; each checksum is either left
+ * for the port (the TCP one seeded with the pseudo-header sum as the offload
+ * API requires) or computed in software.
  *
  * All multi-byte fields in the parsed structures are in host byte order.
  * Any lcore may call these functions; they touch only their arguments.
  * Cost: one pass over the headers; a software TCP checksum is a pass over
- * the payload, which is why NIC verification is used when reported.
+ * the payload, which is why the port's verdict is used when it gives one.
  */
 #ifndef TT_NET_H
 #define TT_NET_H
@@ -44,6 +45,7 @@
 enum {
 	TT_ETH_HDR_LEN = 14,
 	TT_IP4_HDR_LEN = 20,
+	TT_IP4_TTL = 64, /* of every datagram we send (RFC 1700's default) */
 	TT_TCP_HDR_LEN = 20,
 	TT_TCP_OPT_MAX_LEN = 40,
 	TT_TCP_TS_OPT_LEN = 12,	  /* NOP, NOP, timestamps: in every segment once agreed */
@@ -115,14 +117,34 @@ struct tt_pkt {
 	struct tt_tcp_seg seg;
 };
 
+/*
+ * What the port already knows about a received frame's checksums (lib/port maps
+ * the mbuf's RX flags to these). No bit for a layer: nobody verified it, the
+ * parser sums it in software. GOOD: verified (or, for L4, the sender left it
+ * to offload on a link whose integrity the port vouches for: not summed again).
+ * BAD: dropped with the layer's checksum reason, not summed again. ICMP is
+ * always verified in software (the L4 bits speak of TCP/UDP only).
+ */
+enum {
+	TT_RX_IP_CKSUM_GOOD = 0x01,
+	TT_RX_IP_CKSUM_BAD = 0x02,
+	TT_RX_L4_CKSUM_GOOD = 0x04,
+	TT_RX_L4_CKSUM_BAD = 0x08,
+};
+
+/* Which checksums of an outgoing TCP frame the port completes (tt_net_tcp_cksum). */
+enum {
+	TT_TX_IP_CKSUM = 0x01,
+	TT_TX_TCP_CKSUM = 0x02,
+};
+
 /* The interface a frame arrived on, as the parser needs it. */
 struct tt_net_if {
 	struct tt_mac mac;
 	uint32_t addr;       /* host order */
 	uint32_t addr_count; /* we own addr .. addr + addr_count - 1 (the generator owns many) */
 	uint32_t bcast;      /* directed broadcast of the port's prefix; 0: none (/31, /32) */
-	bool rx_ip_cksum_verified;  /* set per frame from the mbuf's offload flags */
-	bool rx_l4_cksum_verified;
+	uint8_t rx_cksum;    /* TT_RX_*_CKSUM_* bits, set per frame from the port's verdict */
 };
 
 static inline bool tt_net_is_ours(const struct tt_net_if *ifc, uint32_t a)
@@ -157,19 +179,22 @@ uint32_t tt_net_tcp_hdr_len(const struct tt_tcp_opts *o);
 /*
  * Write Ethernet + IPv4 + TCP headers for a segment of payload_len bytes
  * into frame (which must have room for 14 + 20 + 60 bytes). Returns the
- * header length; the payload goes right after it.  Checksums are not done
- * here: call tt_net_tcp_cksum() once the payload is in place.
+ * header length; the payload goes right after it.  The IPv4 checksum and
+ * the TCP pseudo-header seed are written from the arguments; call
+ * tt_net_tcp_cksum() once the payload is in place, with the headers as
+ * built.
  */
 uint32_t tt_net_tcp_build(uint8_t *frame, const struct tt_tcp_hdr_args *a, uint32_t payload_len);
 
 /*
  * Complete the checksums of a frame written by tt_net_tcp_build() (it may
- * be called again on the same frame).
- * offload: leave the IPv4 checksum zero and seed the TCP checksum with
- * the pseudo-header sum, as NIC checksum offload expects; otherwise
- * compute both in software.
+ * be called again on the same frame).  offload holds TT_TX_* bits:
+ * TT_TX_IP_CKSUM leaves the IPv4 checksum zero for the port; TT_TX_TCP_CKSUM
+ * seeds the TCP checksum with the pseudo-header sum (length included, not
+ * inverted), as DPDK's TX offload and virtio's NEEDS_CSUM expect.  A layer
+ * without its bit is computed in software.
  */
-void tt_net_tcp_cksum(uint8_t *frame, bool offload);
+void tt_net_tcp_cksum(uint8_t *frame, unsigned offload);
 
 /* Turn a parsed ARP request for our address into a reply, in place. */
 void tt_net_arp_reply(uint8_t *frame, const struct tt_net_if *ifc);
@@ -177,7 +202,35 @@ void tt_net_arp_reply(uint8_t *frame, const struct tt_net_if *ifc);
 /* Turn a parsed ICMP echo request into an echo reply, in place. */
 void tt_net_icmp_echo_reply(uint8_t *frame, const struct tt_pkt *pkt, const struct tt_net_if *ifc);
 
-/* The Internet checksum (RFC 1071) of a byte range, folded, not inverted, in memory byte order. */
+/*
+ * The Internet checksum (RFC 1071) of a byte range plus seed, folded, not
+ * inverted, in memory byte order; 0 only when every byte and the seed are 0.
+ * Sums 8 bytes per add with end-around carry into two accumulators (the
+ * one's-complement sum of 64-bit words folds to that of 16-bit words,
+ * as 2^16 - 1 divides 2^64 - 1), any alignment, any length.
+ */
 uint16_t tt_net_cksum_sum(const void *data, uint32_t len, uint32_t seed);
+
+/* A 64-bit one's-complement partial sum folded to 16 bits (end-around carries kept). */
+static inline uint16_t tt_net_cksum_fold64(uint64_t s)
+{
+	s = (s & 0xffffffff) + (s >> 32);
+	s = (s & 0xffffffff) + (s >> 32);
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
+/*
+ * tt_net_cksum_sum of an option-less IPv4 header (20 bytes), inline: five 32-bit
+ * adds that cannot overflow 64 bits, no loop, no call; every frame has one.
+ */
+static inline uint16_t tt_net_cksum_ip4_hdr(const void *ip)
+{
+	uint32_t w[5];
+
+	__builtin_memcpy(w, ip, sizeof(w));
+	return tt_net_cksum_fold64((uint64_t)w[0] + w[1] + w[2] + w[3] + w[4]);
+}
 
 #endif

@@ -6,14 +6,47 @@
 #include <rte_arp.h>
 #include <rte_icmp.h>
 #include <rte_ip.h>
-#include <rte_mbuf_core.h>
 #include <rte_tcp.h>
 
 #include "tt_net.h"
 
+/* a + b with the carry out added back in: one's-complement addition of 64-bit words. */
+static inline uint64_t add_carry(uint64_t a, uint64_t b)
+{
+	a += b;
+	return a + (a < b);
+}
+
 uint16_t tt_net_cksum_sum(const void *data, uint32_t len, uint32_t seed)
 {
-	return __rte_raw_cksum_reduce(__rte_raw_cksum(data, len, seed));
+	const uint8_t *p = data;
+	uint64_t s0 = seed, s1 = 0, w[4], tail;
+	uint8_t t[8] = {0};
+
+	for (; len >= 32; p += 32, len -= 32) {
+		memcpy(w, p, 32);
+		s0 = add_carry(s0, w[0]);
+		s1 = add_carry(s1, w[1]);
+		s0 = add_carry(s0, w[2]);
+		s1 = add_carry(s1, w[3]);
+	}
+	for (; len >= 8; p += 8, len -= 8) {
+		memcpy(w, p, 8);
+		s0 = add_carry(s0, w[0]);
+	}
+	/*
+	 * The tail (< 8 bytes) keeps each byte at its offset in a zeroed word, copied in
+	 * fixed-size pieces: it starts at an even offset, so a last odd byte is the first
+	 * of its 16-bit word, as RFC 1071 pads it.
+	 */
+	if (len & 4)
+		memcpy(t, p, 4);
+	if (len & 2)
+		memcpy(t + (len & 4), p + (len & 4), 2);
+	if (len & 1)
+		t[len & 6] = p[len & 6];
+	memcpy(&tail, t, 8);
+	return tt_net_cksum_fold64(add_carry(add_carry(s0, s1), tail));
 }
 
 static uint8_t *put_be32(uint8_t *p, uint32_t v)
@@ -90,6 +123,9 @@ uint32_t tt_net_tcp_build(uint8_t *frame, const struct tt_tcp_hdr_args *a, uint3
 	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(frame + TT_ETH_HDR_LEN + TT_IP4_HDR_LEN);
 	uint32_t optlen = write_options((uint8_t *)(th + 1), &a->opts);
 	uint32_t tcplen = TT_TCP_HDR_LEN + optlen;
+	rte_be32_t saddr = rte_cpu_to_be_32(a->saddr), daddr = rte_cpu_to_be_32(a->daddr);
+	rte_be16_t ip_len = rte_cpu_to_be_16((uint16_t)(TT_IP4_HDR_LEN + tcplen + payload_len));
+	uint64_t addrs = (uint64_t)saddr + daddr; /* two 32-bit words: four 16-bit ones, folded */
 
 	memcpy(&eth->dst_addr, a->dst_mac.b, 6);
 	memcpy(&eth->src_addr, a->src_mac.b, 6);
@@ -97,14 +133,17 @@ uint32_t tt_net_tcp_build(uint8_t *frame, const struct tt_tcp_hdr_args *a, uint3
 
 	ip->version_ihl = RTE_IPV4_VHL_DEF;
 	ip->type_of_service = 0;
-	ip->total_length = rte_cpu_to_be_16((uint16_t)(TT_IP4_HDR_LEN + tcplen + payload_len));
+	ip->total_length = ip_len;
 	ip->packet_id = 0;
 	ip->fragment_offset = RTE_BE16(RTE_IPV4_HDR_DF_FLAG);
-	ip->time_to_live = 64;
+	ip->time_to_live = TT_IP4_TTL;
 	ip->next_proto_id = IPPROTO_TCP;
-	ip->hdr_checksum = 0;
-	ip->src_addr = rte_cpu_to_be_32(a->saddr);
-	ip->dst_addr = rte_cpu_to_be_32(a->daddr);
+	ip->src_addr = saddr;
+	ip->dst_addr = daddr;
+	/* Both sums from the values, not from the frame: see tt_net_tcp_cksum. */
+	ip->hdr_checksum = (uint16_t)~tt_net_cksum_fold64(addrs + RTE_BE16(RTE_IPV4_VHL_DEF << 8) +
+							  ip_len + RTE_BE16(RTE_IPV4_HDR_DF_FLAG) +
+							  RTE_BE16(TT_IP4_TTL << 8 | IPPROTO_TCP));
 
 	th->src_port = rte_cpu_to_be_16(a->sport);
 	th->dst_port = rte_cpu_to_be_16(a->dport);
@@ -113,28 +152,51 @@ uint32_t tt_net_tcp_build(uint8_t *frame, const struct tt_tcp_hdr_args *a, uint3
 	th->data_off = (uint8_t)((tcplen / 4) << 4);
 	th->tcp_flags = a->flags;
 	th->rx_win = rte_cpu_to_be_16(a->wnd);
-	th->cksum = 0;
+	th->cksum = tt_net_cksum_fold64(addrs + RTE_BE16(IPPROTO_TCP) +
+					rte_cpu_to_be_16((uint16_t)(tcplen + payload_len)));
 	th->tcp_urp = 0;
 	return TT_ETH_HDR_LEN + TT_IP4_HDR_LEN + tcplen;
 }
 
-void tt_net_tcp_cksum(uint8_t *frame, bool offload)
+/*
+ * The pseudo-header sum (RFC 9293 3.1) of an option-less IPv4 header with
+ * the TCP length, folded, not inverted: what offload wants in the TCP
+ * checksum field and what a software sum starts from.
+ */
+static inline uint16_t phdr_sum(const struct rte_ipv4_hdr *ip, uint32_t tcp_len)
+{
+	uint32_t s = (uint32_t)(ip->src_addr & 0xffff) + (ip->src_addr >> 16) +
+		     (ip->dst_addr & 0xffff) + (ip->dst_addr >> 16) +
+		     rte_cpu_to_be_16(IPPROTO_TCP) + rte_cpu_to_be_16((uint16_t)tcp_len);
+
+	s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)((s & 0xffff) + (s >> 16));
+}
+
+void tt_net_tcp_cksum(uint8_t *frame, unsigned offload)
 {
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(frame + TT_ETH_HDR_LEN);
 	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(frame + TT_ETH_HDR_LEN + TT_IP4_HDR_LEN);
+	uint32_t tcp_len;
 
-	ip->hdr_checksum = 0;
-	th->cksum = 0;
-	if (offload) {
-		th->cksum = rte_ipv4_phdr_cksum(ip, RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_TCP_CKSUM);
+	/*
+	 * With the TCP sum offloaded nothing is read: tt_net_tcp_build already left the
+	 * IPv4 checksum and the TCP seed, computed from its arguments.  Reading the header
+	 * back would wait for the line of a buffer fresh from the pool (a miss per frame).
+	 */
+	if (offload & TT_TX_TCP_CKSUM) {
+		if (offload & TT_TX_IP_CKSUM)
+			ip->hdr_checksum = 0;
 		return;
 	}
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	/* Not rte_ipv4_udptcp_cksum: it sends a computed 0x0000 as 0xffff, which only
-	 * UDP needs (0 means "no checksum" there); TCP sends the computed value. */
-	th->cksum = (uint16_t)~tt_net_cksum_sum(th, rte_be_to_cpu_16(ip->total_length) -
-							TT_IP4_HDR_LEN,
-						rte_ipv4_phdr_cksum(ip, 0));
+	tcp_len = rte_be_to_cpu_16(ip->total_length) - TT_IP4_HDR_LEN;
+	ip->hdr_checksum = 0;
+	if (!(offload & TT_TX_IP_CKSUM))
+		ip->hdr_checksum = (uint16_t)~tt_net_cksum_ip4_hdr(ip);
+	/* The seed sits in the field and is summed with the segment. Not the UDP rule of
+	 * rte_ipv4_udptcp_cksum (a computed 0x0000 sent as 0xffff): TCP sends the value. */
+	th->cksum = phdr_sum(ip, tcp_len);
+	th->cksum = (uint16_t)~tt_net_cksum_sum(th, tcp_len, 0);
 }
 
 void tt_net_arp_reply(uint8_t *frame, const struct tt_net_if *ifc)
@@ -164,7 +226,7 @@ void tt_net_icmp_echo_reply(uint8_t *frame, const struct tt_pkt *pkt, const stru
 	memcpy(&eth->src_addr, ifc->mac.b, 6);
 	ip->dst_addr = ip->src_addr;
 	ip->src_addr = rte_cpu_to_be_32(pkt->daddr);
-	ip->time_to_live = 64;
+	ip->time_to_live = TT_IP4_TTL;
 	ip->hdr_checksum = 0;
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
 	/* Type 8 -> 0 changes one 16-bit word: adjust incrementally (RFC 1624). */

@@ -118,7 +118,9 @@ static enum tt_pkt_kind parse_tcp(const uint8_t *l4, const struct rte_ipv4_hdr *
 	doff = (uint32_t)(th->data_off >> 4) * 4;
 	if (unlikely(doff < TT_TCP_HDR_LEN || doff > pkt->l4_len))
 		return drop(reason, TT_DROP_TCP_HDR_LEN);
-	if (!ifc->rx_l4_cksum_verified &&
+	if (unlikely(ifc->rx_cksum & TT_RX_L4_CKSUM_BAD))
+		return drop(reason, TT_DROP_TCP_CSUM);
+	if (!(ifc->rx_cksum & TT_RX_L4_CKSUM_GOOD) &&
 	    unlikely(tt_net_cksum_sum(l4, pkt->l4_len, rte_ipv4_phdr_cksum(ip, 0)) != 0xffff))
 		return drop(reason, TT_DROP_TCP_CSUM);
 	pkt->sport = rte_be_to_cpu_16(th->src_port);
@@ -165,7 +167,11 @@ static enum tt_pkt_kind parse_ipv4(const uint8_t *l3, uint32_t len, const struct
 	/* Ethernet padding may follow the datagram, so only total > len is bad. */
 	if (unlikely(total < ihl || total > len))
 		return drop(reason, TT_DROP_IP_TOTAL_LEN);
-	if (!ifc->rx_ip_cksum_verified && unlikely(tt_net_cksum_sum(ip, ihl, 0) != 0xffff))
+	if (unlikely(ifc->rx_cksum & TT_RX_IP_CKSUM_BAD))
+		return drop(reason, TT_DROP_IP_CSUM);
+	if (!(ifc->rx_cksum & TT_RX_IP_CKSUM_GOOD) &&
+	    unlikely((ihl == TT_IP4_HDR_LEN ? tt_net_cksum_ip4_hdr(ip)
+					    : tt_net_cksum_sum(ip, ihl, 0)) != 0xffff))
 		return drop(reason, TT_DROP_IP_CSUM);
 	if (unlikely(ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)))
 		return drop(reason, TT_DROP_IP_FRAGMENT);

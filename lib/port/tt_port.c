@@ -20,23 +20,39 @@ void tt_port_dev_name(const struct tt_conf_port *c, char *name, size_t len)
 	name[n] = '\0';
 }
 
-static void negotiate_offloads(const struct rte_eth_dev_info *info, struct rte_eth_conf *conf,
-			       struct tt_port *p, uint16_t n_queues)
+/*
+ * Each checksum layer and direction is taken on its own: virtio-user, for one, offloads
+ * the TCP checksum both ways but never the IPv4 header's, which costs little in software.
+ */
+static void negotiate_cksum(const struct tt_conf_port *c, const struct rte_eth_dev_info *info,
+			    struct rte_eth_conf *conf, struct tt_port *p)
 {
-	const uint64_t tx_ck = RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
 	const uint64_t rx_ck = RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_TCP_CKSUM;
-	const uint64_t rss_hf = RTE_ETH_RSS_NONFRAG_IPV4_TCP | RTE_ETH_RSS_IPV4;
 
+	if (!c->checksum_offload)
+		return;
 	/* The TAP PMD "offloads" in software and sends a computed TCP checksum of 0x0000 as
 	 * 0xffff (the UDP rule, RFC 768), which receivers flag; ours costs the same. */
-	if ((info->tx_offload_capa & tx_ck) == tx_ck && strcmp(info->driver_name, "net_tap") != 0) {
-		conf->txmode.offloads |= tx_ck;
-		p->tx_cksum_offload = true;
+	if (strcmp(info->driver_name, "net_tap") != 0) {
+		if (info->tx_offload_capa & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM) {
+			conf->txmode.offloads |= RTE_ETH_TX_OFFLOAD_IPV4_CKSUM;
+			p->tx_cksum_offload |= TT_TX_IP_CKSUM;
+		}
+		if (info->tx_offload_capa & RTE_ETH_TX_OFFLOAD_TCP_CKSUM) {
+			conf->txmode.offloads |= RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
+			p->tx_cksum_offload |= TT_TX_TCP_CKSUM;
+		}
 	}
-	if ((info->rx_offload_capa & rx_ck) == rx_ck) {
-		conf->rxmode.offloads |= rx_ck;
-		p->rx_cksum_offload = true;
-	}
+	conf->rxmode.offloads |= info->rx_offload_capa & rx_ck;
+	p->rx_cksum_offload = (info->rx_offload_capa & rx_ck) != 0;
+}
+
+static void negotiate_offloads(const struct tt_conf_port *c, const struct rte_eth_dev_info *info,
+			       struct rte_eth_conf *conf, struct tt_port *p, uint16_t n_queues)
+{
+	const uint64_t rss_hf = RTE_ETH_RSS_NONFRAG_IPV4_TCP | RTE_ETH_RSS_IPV4;
+
+	negotiate_cksum(c, info, conf, p);
 	if (n_queues > 1 && (info->flow_type_rss_offloads & rss_hf) != 0) {
 		conf->rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		conf->rx_adv_conf.rss_conf.rss_hf = info->flow_type_rss_offloads & rss_hf;
@@ -110,7 +126,7 @@ int tt_port_start(const struct tt_conf_port *c, uint16_t n_queues, struct rte_me
 	}
 	p->n_queues = n_queues;
 	snprintf(p->driver, sizeof(p->driver), "%s", info.driver_name);
-	negotiate_offloads(&info, &conf, p, n_queues);
+	negotiate_offloads(c, &info, &conf, p, n_queues);
 	rc = rte_eth_dev_configure(p->port_id, n_queues, n_queues, &conf);
 	if (rc != 0) {
 		snprintf(err, errlen, "port %s: configure failed: %s", c->name, rte_strerror(-rc));

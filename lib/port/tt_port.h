@@ -5,9 +5,12 @@
  * mbuf pool.  RSS over IPv4/TCP when the port has more than one queue and
  * reports RSS; otherwise the device's own queue choice must keep a flow
  * on one queue (the TAP PMD: the kernel picks the queue by flow hash).
- * Checksum offloads (IPv4 header, TCP) are enabled in each direction the
- * port reports them (except TX on net_tap, whose software emulation gets
- * a zero TCP checksum wrong); the workers fall back to software for the rest.
+ * Checksum offloads are enabled per layer (IPv4 header, TCP) and direction
+ * wherever the port reports them and the port's checksum_offload is "auto"
+ * (except TX on net_tap, whose software emulation gets a zero TCP checksum
+ * wrong); the workers compute and verify the rest in software.
+ * tt_port_rx_cksum() turns a received mbuf's flags into the parser's
+ * TT_RX_* bits: per packet, inline, a few instructions.
  *
  * Called on the main lcore before the workers start; returns 0 or -errno
  * and fills err with one line an operator can act on.
@@ -23,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <rte_mbuf.h>
 #include <rte_mempool.h>
 
 #include "tt_conf.h"
@@ -33,13 +37,40 @@ struct tt_port {
 	uint16_t n_queues;
 	struct tt_mac mac;
 	bool rss;
-	bool tx_cksum_offload; /* IPv4 + TCP checksums by the NIC on transmit */
-	bool rx_cksum_offload; /* the NIC flags received checksums as good or bad */
+	uint8_t tx_cksum_offload; /* TT_TX_* bits: checksums the port completes on transmit */
+	bool rx_cksum_offload;	  /* the port flags received checksums good or bad */
 	char driver[32];
 };
 
 /* The ethdev name EAL gives the device of a configured port (the vdev name or PCI address). */
 void tt_port_dev_name(const struct tt_conf_port *c, char *name, size_t len);
+
+/*
+ * The port's verdict on a received frame's checksums as TT_RX_* bits; 0 when the port
+ * does not verify (rx_cksum_offload false: its flags are not even read).  L4 "NONE"
+ * is a frame whose sender left the checksum to offload on a link that vouches for its
+ * integrity (virtio's NEEDS_CSUM): its checksum field is a partial sum, so it must be
+ * taken as good, never summed.  The same holds for an IPv4 "NONE".
+ */
+static inline uint8_t tt_port_rx_cksum(bool rx_cksum_offload, const struct rte_mbuf *m)
+{
+	uint64_t ip, l4;
+	uint8_t f = 0;
+
+	if (!rx_cksum_offload)
+		return 0;
+	ip = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
+	l4 = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
+	if (ip == RTE_MBUF_F_RX_IP_CKSUM_GOOD || ip == RTE_MBUF_F_RX_IP_CKSUM_NONE)
+		f |= TT_RX_IP_CKSUM_GOOD;
+	else if (ip == RTE_MBUF_F_RX_IP_CKSUM_BAD)
+		f |= TT_RX_IP_CKSUM_BAD;
+	if (l4 == RTE_MBUF_F_RX_L4_CKSUM_GOOD || l4 == RTE_MBUF_F_RX_L4_CKSUM_NONE)
+		f |= TT_RX_L4_CKSUM_GOOD;
+	else if (l4 == RTE_MBUF_F_RX_L4_CKSUM_BAD)
+		f |= TT_RX_L4_CKSUM_BAD;
+	return f;
+}
 
 int tt_port_start(const struct tt_conf_port *c, uint16_t n_queues, struct rte_mempool **pools,
 		  struct tt_port *p, char *err, size_t errlen);

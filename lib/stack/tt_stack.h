@@ -74,8 +74,8 @@ struct tt_stack;
 /* One port as the stack builds frames for it. */
 struct tt_stack_port {
 	struct tt_mac mac;
-	uint16_t mtu; /* IP MTU: no frame is longer than 14 + mtu bytes */
-	bool tx_cksum_offload;
+	uint16_t mtu;		  /* IP MTU: no frame is longer than 14 + mtu bytes */
+	uint8_t tx_cksum_offload; /* TT_TX_* bits: checksums the port completes */
 };
 
 /* How frames leave and how received buffers are held (the worker: mbufs). */

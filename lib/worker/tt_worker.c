@@ -60,6 +60,18 @@ static uint32_t held_budget(const struct tt_worker_params *p)
 	return p->pool->size > reserve ? (uint32_t)(p->pool->size - reserve) : 0;
 }
 
+/* The mbuf TX flags that make the PMD complete the checksums tt_net_tcp_cksum left to it. */
+static uint64_t tx_ol_flags(uint8_t offload)
+{
+	uint64_t f = RTE_MBUF_F_TX_IPV4;
+
+	if (offload & TT_TX_IP_CKSUM)
+		f |= RTE_MBUF_F_TX_IP_CKSUM;
+	if (offload & TT_TX_TCP_CKSUM)
+		f |= RTE_MBUF_F_TX_TCP_CKSUM;
+	return f;
+}
+
 struct tt_worker *tt_worker_create(const struct tt_worker_params *p)
 {
 	struct tt_worker *w = rte_zmalloc("tt_worker", sizeof(*w), RTE_CACHE_LINE_SIZE);
@@ -92,6 +104,8 @@ struct tt_worker *tt_worker_create(const struct tt_worker_params *p)
 		wp->ifc.bcast = tt_net_directed_bcast(p->conf->ports[i].addr,
 						      p->conf->ports[i].prefix_len);
 		wp->tx_cksum_offload = p->ports[i].tx_cksum_offload;
+		wp->rx_cksum_offload = p->ports[i].rx_cksum_offload;
+		wp->tx_ol_flags = tx_ol_flags(wp->tx_cksum_offload);
 		sp.ports[i].mac = p->ports[i].mac;
 		sp.ports[i].mtu = p->conf->ports[i].mtu;
 		sp.ports[i].tx_cksum_offload = p->ports[i].tx_cksum_offload;
@@ -166,7 +180,7 @@ static void frame_send(void *arg, unsigned port, void *frame, uint32_t len)
 	m->data_len = (uint16_t)len;
 	m->pkt_len = len;
 	if (wp->tx_cksum_offload) {
-		m->ol_flags = RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_TCP_CKSUM;
+		m->ol_flags = wp->tx_ol_flags;
 		m->l2_len = TT_ETH_HDR_LEN;
 		m->l3_len = TT_IP4_HDR_LEN;
 	}
@@ -190,10 +204,7 @@ void tt_worker_rx(struct tt_worker *w, unsigned port, struct rte_mbuf *m)
 
 	w->ctr.ev[TT_CTR_RX_PACKETS]++;
 	w->ctr.ev[TT_CTR_RX_BYTES] += m->pkt_len;
-	ifc->rx_ip_cksum_verified =
-		(m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD;
-	ifc->rx_l4_cksum_verified =
-		(m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+	ifc->rx_cksum = tt_port_rx_cksum(wp->rx_cksum_offload, m);
 	switch (tt_net_parse(frame, rte_pktmbuf_data_len(m), ifc, &pkt, &reason)) {
 	case TT_PKT_DROP:
 		w->ctr.drop[reason]++;

@@ -78,7 +78,9 @@ struct tt_worker_params {
 struct tt_worker_port {
 	struct tt_net_if ifc;
 	uint16_t port_id;
-	bool tx_cksum_offload;
+	uint8_t tx_cksum_offload; /* TT_TX_* bits */
+	bool rx_cksum_offload;
+	uint64_t tx_ol_flags; /* what tx_cksum_offload asks of the PMD, per frame */
 	unsigned n_tx;
 	struct rte_mbuf *tx[TT_TX_BATCH];
 };

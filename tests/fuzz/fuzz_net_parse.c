@@ -23,8 +23,7 @@ static const struct tt_net_if ifs[] = {
     {.mac = {{0x02, 0x00, 0x00, 0x12, 0x00, 0x02}},
      .addr = OUR_IP,
      .addr_count = 4,
-     .rx_ip_cksum_verified = true,
-     .rx_l4_cksum_verified = true},
+     .rx_cksum = TT_RX_IP_CKSUM_GOOD | TT_RX_L4_CKSUM_GOOD},
 };
 
 static uint32_t get_be32(const uint8_t *p)

@@ -80,6 +80,7 @@ static void test_default_file(void **state)
 	assert_int_equal(conf.ports[0].mtu, 1500);
 	assert_int_equal(conf.ports[0].rx_desc, 1024);
 	assert_int_equal(conf.ports[0].tx_desc, 1024);
+	assert_true(conf.ports[0].checksum_offload);
 
 	assert_int_equal(conf.n_listeners, 3);
 	assert_int_equal(conf.listeners[0].port, 80);
@@ -171,7 +172,7 @@ static void test_values_parsed(void **state)
 	    "  { name = \"a\"; device = \"3B:1f.7,arg=1\"; address = \"192.0.2.1/31\";\n"
 	    "    mtu = 9000; },\n"
 	    "  { name = \"b-1.x\"; device = \"net_ring0\"; address = \"198.51.100.7/32\";\n"
-	    "    mtu = 9000; rx_desc = 64; tx_desc = 16384; }\n"
+	    "    mtu = 9000; rx_desc = 64; tx_desc = 16384; checksum_offload = \"off\"; }\n"
 	    ");\n"
 	    "listeners = ( { port = 65535; app = \"discard\"; }, { port = 1; app = \"echo\"; } );\n"
 	    "http = { status = 404; headers = []; body_size = 0; };\n"
@@ -191,6 +192,8 @@ static void test_values_parsed(void **state)
 	assert_int_equal(conf.ports[1].addr, 0xc6336407);
 	assert_int_equal(conf.ports[1].mtu, 9000);
 	assert_int_equal(conf.ports[1].tx_desc, 16384);
+	assert_true(conf.ports[0].checksum_offload);
+	assert_false(conf.ports[1].checksum_offload);
 	assert_int_equal(conf.listeners[0].port, 65535);
 	assert_int_equal(conf.listeners[0].app, TT_APP_DISCARD);
 	assert_int_equal(conf.http.status, 404);
@@ -489,6 +492,14 @@ static const struct err_case err_cases[] = {
     /* enumerations and formats */
     {"unknown app", PORTS "listeners = (\n\t{ port = 80;\n\t  app = \"ftp\"; }\n);\n",
      "t.conf:4: listeners[0].app: \"ftp\" is not one of http, echo, discard"},
+    {"unknown checksum offload mode",
+     "ports = ( { name = \"p0\"; device = \"net_null0\";\n"
+     "\taddress = \"10.0.0.2/24\";\n\tchecksum_offload = \"on\"; } );\n" LISTENERS,
+     "t.conf:3: ports[0].checksum_offload: \"on\" is not one of auto, off"},
+    {"checksum offload as a boolean",
+     "ports = ( { name = \"p0\"; device = \"net_null0\";\n"
+     "\taddress = \"10.0.0.2/24\"; checksum_offload = false; } );\n" LISTENERS,
+     "t.conf:2: ports[0].checksum_offload: expected a string, got a boolean"},
     {"unknown syncookie mode", BASE "tcp = {\n\tsyncookies = \"on\";\n};\n",
      "t.conf:4: tcp.syncookies: \"on\" is not one of always, auto, off"},
     {"short cookie secret", BASE "tcp = {\n\tcookie_secret = \"0011\";\n};\n",

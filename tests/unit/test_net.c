@@ -384,6 +384,79 @@ static void test_cksum_random(void **state)
 	}
 }
 
+/* A seed is a native-order partial sum: on the wire it is its bytes read big-endian. */
+static uint64_t seed_wire(uint32_t seed)
+{
+	uint8_t b[4];
+
+	memcpy(b, &seed, 4);
+	return get16(b) + (uint64_t)get16(b + 2);
+}
+
+/*
+ * Every length from 0 to past the 32-byte stride at every start alignment, with
+ * seeds up to 32 bits: the 8-byte loads, the tail and the seed must all land on
+ * the right 16-bit halves.
+ */
+static void test_cksum_lengths_alignments(void **state)
+{
+	_Alignas(8) uint8_t buf[200];
+	uint64_t rng = 0x0123456789abcdefu;
+	(void)state;
+
+	for (uint32_t i = 0; i < sizeof(buf); i++)
+		buf[i] = (uint8_t)rnd(&rng);
+	for (uint32_t off = 0; off < 8; off++) {
+		for (uint32_t len = 0; len + off <= sizeof(buf); len++) {
+			uint32_t seed = len % 3 == 0 ? 0 : (uint32_t)rnd(&rng);
+
+			assert_int_equal(wire_value(tt_net_cksum_sum(buf + off, len, seed)),
+					 ref_fold(ref_add(seed_wire(seed), buf + off, len)));
+		}
+		/* The inline IPv4 header sum agrees at every alignment too. */
+		assert_int_equal(wire_value(tt_net_cksum_ip4_hdr(buf + off)),
+				 ref_fold(ref_add(0, buf + off, 20)));
+	}
+	memset(buf, 0xff, 20);
+	assert_int_equal(tt_net_cksum_ip4_hdr(buf), 0xffff);
+}
+
+/*
+ * The carries: 64 KiB of 0xff bytes wrap every accumulator many times and
+ * sum to -0 (0xffff), never to +0; so does an all-ones seed on
+ * nothing.  Zero bytes with a zero seed are the only +0.  A sum that lands
+ * exactly on a 64-bit carry (0x8000... + 0x8000...) must keep it.
+ */
+static void test_cksum_carry(void **state)
+{
+	static uint8_t big[65535];
+	_Alignas(8) uint8_t halves[16];
+	uint64_t rng = 99;
+	(void)state;
+
+	memset(big, 0xff, sizeof(big));
+	assert_int_equal(tt_net_cksum_sum(big, sizeof(big) - 1, 0), 0xffff);
+	assert_int_equal(tt_net_cksum_sum(big, sizeof(big) - 1, 0xffffffffu), 0xffff);
+	assert_int_equal(tt_net_cksum_sum(big, 0, 0xffffffffu), 0xffff);
+	/* The odd last byte is the high half of its word on the wire: 0xff00. */
+	assert_int_equal(wire_value(tt_net_cksum_sum(big, sizeof(big), 0)), 0xff00);
+	memset(big, 0, sizeof(big));
+	assert_int_equal(tt_net_cksum_sum(big, sizeof(big), 0), 0);
+	assert_int_equal(tt_net_cksum_sum(big, 1, 0), 0);
+	assert_int_equal(wire_value(tt_net_cksum_sum(big, sizeof(big), 1)), 0x0100);
+	for (uint32_t i = 0; i < sizeof(big); i++)
+		big[i] = (uint8_t)rnd(&rng);
+	assert_int_equal(wire_value(tt_net_cksum_sum(big, sizeof(big), 0)),
+			 ref_fold(ref_add(0, big, sizeof(big))));
+	assert_int_equal(wire_value(tt_net_cksum_sum(big + 1, sizeof(big) - 1, 0)),
+			 ref_fold(ref_add(0, big + 1, sizeof(big) - 1)));
+	memset(halves, 0, sizeof(halves));
+	halves[7] = halves[15] = 0x80; /* two words of 2^63: their sum is exactly 2^64 */
+	assert_int_equal(wire_value(tt_net_cksum_sum(halves, sizeof(halves), 0)),
+			 ref_fold(ref_add(0, halves, sizeof(halves))));
+	assert_int_equal(wire_value(tt_net_cksum_sum(halves, sizeof(halves), 0)), 0x0100);
+}
+
 /* ---- parsing: accepted frames ---- */
 
 struct tcp_case {
@@ -627,20 +700,39 @@ static void test_parse_ip_options(void **state)
 struct verified_case {
 	const char *name;
 	enum base base;
-	bool ip_verified, l4_verified;
-	unsigned broken; /* KEEP_* bits: which checksum is left wrong */
+	uint8_t rx_cksum; /* TT_RX_* bits the port reported */
+	unsigned broken;  /* KEEP_* bits: which checksum is left wrong */
 	enum tt_pkt_kind want;
 	enum tt_drop why;
 };
 
+enum {
+	IP_GOOD = TT_RX_IP_CKSUM_GOOD,
+	IP_BAD = TT_RX_IP_CKSUM_BAD,
+	L4_GOOD = TT_RX_L4_CKSUM_GOOD,
+	L4_BAD = TT_RX_L4_CKSUM_BAD,
+};
+
 static const struct verified_case verified_cases[] = {
-    {"ip verified, ip bad", B_TCP, true, false, KEEP_IP_CSUM, TT_PKT_TCP, 0},
-    {"l4 verified, tcp bad", B_TCP, false, true, KEEP_L4_CSUM, TT_PKT_TCP, 0},
-    {"both verified, both bad", B_TCP, true, true, KEEP_IP_CSUM | KEEP_L4_CSUM, TT_PKT_TCP, 0},
-    {"ip verified, tcp bad", B_TCP, true, false, KEEP_L4_CSUM, TT_PKT_DROP, TT_DROP_TCP_CSUM},
-    {"l4 verified, ip bad", B_TCP, false, true, KEEP_IP_CSUM, TT_PKT_DROP, TT_DROP_IP_CSUM},
-    {"ip verified, icmp ip bad", B_ICMP, true, false, KEEP_IP_CSUM, TT_PKT_ICMP_ECHO, 0},
-    {"l4 verified, icmp bad", B_ICMP, false, true, KEEP_L4_CSUM, TT_PKT_DROP, TT_DROP_ICMP_CSUM},
+    /* good: not summed again, whatever the bytes say */
+    {"ip good, ip wrong", B_TCP, IP_GOOD, KEEP_IP_CSUM, TT_PKT_TCP, 0},
+    {"l4 good, tcp wrong", B_TCP, L4_GOOD, KEEP_L4_CSUM, TT_PKT_TCP, 0},
+    {"both good, both wrong", B_TCP, IP_GOOD | L4_GOOD, KEEP_IP_CSUM | KEEP_L4_CSUM, TT_PKT_TCP, 0},
+    /* unknown: the layer nobody verified is summed in software */
+    {"unknown, both right", B_TCP, 0, 0, TT_PKT_TCP, 0},
+    {"unknown, tcp wrong", B_TCP, 0, KEEP_L4_CSUM, TT_PKT_DROP, TT_DROP_TCP_CSUM},
+    {"unknown, ip wrong", B_TCP, 0, KEEP_IP_CSUM, TT_PKT_DROP, TT_DROP_IP_CSUM},
+    {"ip good, tcp wrong", B_TCP, IP_GOOD, KEEP_L4_CSUM, TT_PKT_DROP, TT_DROP_TCP_CSUM},
+    {"l4 good, ip wrong", B_TCP, L4_GOOD, KEEP_IP_CSUM, TT_PKT_DROP, TT_DROP_IP_CSUM},
+    /* bad: dropped with the layer's reason, even when the bytes sum right */
+    {"ip bad, both right", B_TCP, IP_BAD | L4_GOOD, 0, TT_PKT_DROP, TT_DROP_IP_CSUM},
+    {"l4 bad, both right", B_TCP, IP_GOOD | L4_BAD, 0, TT_PKT_DROP, TT_DROP_TCP_CSUM},
+    {"l4 bad, tcp wrong", B_TCP, L4_BAD, KEEP_L4_CSUM, TT_PKT_DROP, TT_DROP_TCP_CSUM},
+    {"both bad", B_TCP, IP_BAD | L4_BAD, 0, TT_PKT_DROP, TT_DROP_IP_CSUM},
+    /* ICMP: the L4 bits speak of TCP/UDP; an echo request is always summed */
+    {"ip good, icmp ip wrong", B_ICMP, IP_GOOD, KEEP_IP_CSUM, TT_PKT_ICMP_ECHO, 0},
+    {"l4 good, icmp wrong", B_ICMP, L4_GOOD, KEEP_L4_CSUM, TT_PKT_DROP, TT_DROP_ICMP_CSUM},
+    {"l4 bad, icmp right", B_ICMP, L4_BAD, 0, TT_PKT_ICMP_ECHO, 0},
 };
 
 static void test_parse_cksum_verified(void **state)
@@ -661,8 +753,7 @@ static void test_parse_cksum_verified(void **state)
 			f[OFF_IP_TTL]--;
 		if (c->broken & KEEP_L4_CSUM)
 			f[OFF_TCP_SEQ + 1] ^= 0x40;
-		ifc.rx_ip_cksum_verified = c->ip_verified;
-		ifc.rx_l4_cksum_verified = c->l4_verified;
+		ifc.rx_cksum = c->rx_cksum;
 		assert_int_equal(parse(f, len, &ifc, &pkt, &why), c->want);
 		if (c->want == TT_PKT_DROP)
 			assert_int_equal(why, c->why);
@@ -961,7 +1052,7 @@ static void test_build_roundtrip(void **state)
 			assert_int_equal(tt_net_tcp_hdr_len(&a.opts), hl);
 			for (uint32_t i = 0; i < pl; i++)
 				f[hl + i] = (uint8_t)rnd(&rng);
-			tt_net_tcp_cksum(f, false);
+			tt_net_tcp_cksum(f, 0);
 			check_built_headers(f, hl, pl, &a);
 			assert_true(ip_cksum_ok(f));
 			assert_true(tcp_cksum_ok(f));
@@ -990,52 +1081,70 @@ static void test_build_cksum_zero(void **state)
 		random_args(&a, &rng, (uint8_t)(round & 15), round);
 		hl = tt_net_tcp_build(f, &a, 2);
 		f[hl] = f[hl + 1] = 0;
-		tt_net_tcp_cksum(f, false);
+		tt_net_tcp_cksum(f, 0);
 		memcpy(f + hl, f + OFF_TCP_CSUM, 2);
-		tt_net_tcp_cksum(f, false);
+		tt_net_tcp_cksum(f, 0);
 		assert_int_equal(get16(f + OFF_TCP_CSUM), 0);
 		assert_true(tcp_cksum_ok(f));
 		assert_int_equal(parse(f, hl + 2, &peer_if, &pkt, &why), TT_PKT_TCP);
 	}
 }
 
+/*
+ * Each offload split the ports here have: both layers (a NIC), the TCP checksum
+ * only (virtio: the IPv4 header's in software), none.  What is left to the port
+ * is zero (IPv4) or the pseudo-header seed (TCP); the rest is complete.
+ */
 static void test_build_offload(void **state)
 {
 	static const uint8_t presents[] = {0, TT_OPT_MSS | TT_OPT_SACK_OK, 0x0f};
 	static const uint16_t payloads[] = {0, 1, 777};
+	static const unsigned splits[] = {TT_TX_IP_CKSUM | TT_TX_TCP_CKSUM, TT_TX_TCP_CKSUM,
+					  TT_TX_IP_CKSUM, 0};
 	_Alignas(8) uint8_t f[FRAME_MAX];
 	uint64_t rng = 7;
 	(void)state;
 
-	for (size_t i = 0; i < ARRAY_LEN(presents); i++) {
-		for (size_t j = 0; j < ARRAY_LEN(payloads); j++) {
-			struct tt_net_if both = peer_if;
-			struct tt_tcp_hdr_args a;
-			struct tt_pkt pkt;
-			enum tt_drop why;
-			uint32_t hl, len, l4_len;
+	for (size_t i = 0; i < ARRAY_LEN(presents) * ARRAY_LEN(payloads) * ARRAY_LEN(splits); i++) {
+		unsigned off = splits[i % ARRAY_LEN(splits)];
+		uint16_t pl = payloads[i / ARRAY_LEN(splits) % ARRAY_LEN(payloads)];
+		uint8_t present = presents[i / ARRAY_LEN(splits) / ARRAY_LEN(payloads)];
+		struct tt_net_if verified = peer_if;
+		struct tt_tcp_hdr_args a;
+		struct tt_pkt pkt;
+		enum tt_drop why;
+		uint32_t hl, len;
 
-			random_args(&a, &rng, presents[i], (uint32_t)j);
-			hl = tt_net_tcp_build(f, &a, payloads[j]);
-			len = hl + payloads[j];
-			memset(f + hl, 0x5a, payloads[j]);
-			tt_net_tcp_cksum(f, true);
+		random_args(&a, &rng, present, (uint32_t)i);
+		hl = tt_net_tcp_build(f, &a, pl);
+		len = hl + pl;
+		memset(f + hl, 0x5a, pl);
+		tt_net_tcp_cksum(f, off);
+		if (off & TT_TX_IP_CKSUM)
 			assert_int_equal(get16(f + OFF_IP_CSUM), 0);
+		else
+			assert_true(ip_cksum_ok(f));
+		if (off & TT_TX_TCP_CKSUM)
 			assert_int_equal(get16(f + OFF_TCP_CSUM), ref_fold(ref_pseudo(f)));
-			both.rx_ip_cksum_verified = true;
-			both.rx_l4_cksum_verified = true;
-			assert_int_equal(parse(f, len, &both, &pkt, &why), TT_PKT_TCP);
-			assert_int_equal(parse(f, len, &peer_if, &pkt, &why), TT_PKT_DROP);
-			assert_int_equal(why, TT_DROP_IP_CSUM);
-
-			/* Finish as the NIC does: sum the segment over the seed, invert. */
-			l4_len = len - OFF_L4;
-			put16(f + OFF_TCP_CSUM,
-			      (uint16_t)~ref_fold(ref_add(0, f + OFF_L4, l4_len)));
-			fix_cksums(f, len, KEEP_L4_CSUM);
+		else
 			assert_true(tcp_cksum_ok(f));
-			assert_int_equal(parse(f, len, &peer_if, &pkt, &why), TT_PKT_TCP);
+		/* A receiver that sums in software refuses what the port has yet to complete. */
+		if (off != 0) {
+			assert_int_equal(parse(f, len, &peer_if, &pkt, &why), TT_PKT_DROP);
+			assert_int_equal(why,
+					 off & TT_TX_IP_CKSUM ? TT_DROP_IP_CSUM : TT_DROP_TCP_CSUM);
 		}
+		verified.rx_cksum = TT_RX_IP_CKSUM_GOOD | TT_RX_L4_CKSUM_GOOD;
+		assert_int_equal(parse(f, len, &verified, &pkt, &why), TT_PKT_TCP);
+
+		/* Finish as the port does: sum the segment over the seed, invert. */
+		if (off & TT_TX_TCP_CKSUM)
+			put16(f + OFF_TCP_CSUM,
+			      (uint16_t)~ref_fold(ref_add(0, f + OFF_L4, len - OFF_L4)));
+		fix_cksums(f, len, KEEP_L4_CSUM | (off & TT_TX_IP_CKSUM ? 0 : KEEP_IP_CSUM));
+		assert_true(ip_cksum_ok(f));
+		assert_true(tcp_cksum_ok(f));
+		assert_int_equal(parse(f, len, &peer_if, &pkt, &why), TT_PKT_TCP);
 	}
 }
 
@@ -1257,8 +1366,8 @@ static void test_parse_fuzz(void **state)
 
 		assert_non_null(buf);
 		memcpy(buf, f, len);
-		ifc.rx_ip_cksum_verified = round % 7 == 0;
-		ifc.rx_l4_cksum_verified = round % 5 == 0;
+		ifc.rx_cksum = (uint8_t)((round % 7 == 0 ? TT_RX_IP_CKSUM_GOOD : 0) |
+					 (round % 5 == 0 ? TT_RX_L4_CKSUM_GOOD : 0));
 		kind = parse(buf, len, &ifc, &pkt, &why);
 		check_fuzz_result(kind, buf, len, &pkt, why);
 		if (kind == TT_PKT_DROP)
@@ -1287,6 +1396,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_cksum_vectors),
 	    cmocka_unit_test(test_cksum_random),
+	    cmocka_unit_test(test_cksum_lengths_alignments),
+	    cmocka_unit_test(test_cksum_carry),
 	    cmocka_unit_test(test_parse_tcp_fields),
 	    cmocka_unit_test(test_parse_options_skipped),
 	    cmocka_unit_test(test_parse_broadcast_arp_icmp),
