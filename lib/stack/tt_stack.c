@@ -644,7 +644,7 @@ static void prefetch_conn(const struct tt_stack *st, uint32_t v)
  * when its turn comes.
  */
 static void input_burst(struct tt_stack *st, unsigned port, const struct tt_pkt *pkts,
-			void *const *owners, unsigned n)
+			void *const *owners, unsigned n, bool release)
 {
 	struct tt_flow4 f[TT_STACK_BURST];
 	uint32_t hash[TT_STACK_BURST], v[TT_STACK_BURST], gen;
@@ -665,6 +665,9 @@ static void input_burst(struct tt_stack *st, unsigned port, const struct tt_pkt 
 		st->cur.flow = f[i];
 		st->cur.hash = hash[i];
 		segment_input(st, port, &pkts[i], &f[i], v[i], owners[i]);
+		/* Given back at once: the next frame built reuses a buffer still in cache. */
+		if (release)
+			st->io.release(owners[i]);
 	}
 }
 
@@ -674,13 +677,13 @@ void tt_stack_input_burst(struct tt_stack *st, unsigned port, const struct tt_pk
 	for (unsigned done = 0; done < n; done += TT_STACK_BURST) {
 		unsigned m = n - done < TT_STACK_BURST ? n - done : TT_STACK_BURST;
 
-		input_burst(st, port, pkts + done, owners + done, m);
+		input_burst(st, port, pkts + done, owners + done, m, true);
 	}
 }
 
 void tt_stack_input(struct tt_stack *st, unsigned port, const struct tt_pkt *pkt, void *owner)
 {
-	input_burst(st, port, pkt, &owner, 1);
+	input_burst(st, port, pkt, &owner, 1, false);
 }
 
 unsigned tt_stack_timers(struct tt_stack *st)

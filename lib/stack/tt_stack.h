@@ -135,8 +135,9 @@ void tt_stack_input(struct tt_stack *st, unsigned port, const struct tt_pkt *pkt
 
 /*
  * n parsed TCP segments received on port index port, in arrival order (any n; the stages
- * overlap TT_STACK_BURST at a time); owners[i] is pkts[i]'s and stays the caller's.  The same
- * outcome as tt_stack_input on each in turn.
+ * overlap TT_STACK_BURST at a time): the same outcome as tt_stack_input on each in turn, except
+ * that the caller's reference to owners[i] (pkts[i]'s buffer) passes to the stack, which gives
+ * it back (io.release) as soon as pkts[i] was processed.
  */
 void tt_stack_input_burst(struct tt_stack *st, unsigned port, const struct tt_pkt *pkts,
 			  void *const *owners, unsigned n);

@@ -353,9 +353,7 @@ static inline void sh_burst_end(struct sh *h)
 	assert_true(h->batching);
 	h->batching = false;
 	tt_stack_set_time(h->st, h->now);
-	tt_stack_input_burst(h->st, 0, h->burst, h->burst_owner, h->n_burst);
-	for (unsigned i = 0; i < h->n_burst; i++)
-		sh_release(h->burst_owner[i]);
+	tt_stack_input_burst(h->st, 0, h->burst, h->burst_owner, h->n_burst); /* releases them */
 	h->n_burst = 0;
 	sh_check(h);
 }
