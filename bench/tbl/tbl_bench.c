@@ -64,57 +64,52 @@ static double now_ns(void)
 /* Zero, but the compiler cannot know it: indexing with (value & zero) chains lookups. */
 static volatile uint32_t zero;
 
+/* One lookup after the other; returns the sum of the values. */
+static uint32_t lookup_single(const struct tt_conn_tbl *t, const struct tt_flow4 *q, uint32_t n,
+			      bool serial)
+{
+	uint32_t z = zero, sum = 0, v = 0;
+
+	for (uint32_t i = 0; i < n; i++) {
+		v = tt_conn_tbl_lookup(t, &q[serial ? i + (v & z) : i]);
+		sum += v;
+	}
+	return sum;
+}
+
+/* The same in bursts of TBL_BENCH_BURST (n a multiple of it). */
+static uint32_t lookup_bulk(const struct tt_conn_tbl *t, const struct tt_flow4 *q, uint32_t n,
+			    bool serial)
+{
+	uint32_t z = zero, sum = 0, v = 0, hashes[TBL_BENCH_BURST], values[TBL_BENCH_BURST];
+
+	for (uint32_t i = 0; i < n; i += TBL_BENCH_BURST) {
+		const struct tt_flow4 *b = &q[serial ? i + (v & z) : i];
+
+		tt_conn_tbl_hash_bulk(t, b, TBL_BENCH_BURST, hashes);
+		tt_conn_tbl_lookup_bulk(t, b, hashes, TBL_BENCH_BURST, values);
+		for (unsigned j = 0; j < TBL_BENCH_BURST; j++)
+			sum += values[j];
+		v = values[TBL_BENCH_BURST - 1];
+	}
+	return sum;
+}
+
 /*
  * Best ns per lookup over the runs; the values are summed so that no lookup
  * is optimised away.
  */
 static double time_lookups(const struct tt_conn_tbl *t, const struct tt_flow4 *q, uint32_t n,
-			   bool serial)
+			   bool serial, bool bulk)
 {
-	uint32_t z = zero;
 	double best = 0;
 
 	for (int run = 0; run < TBL_BENCH_RUNS; run++) {
 		volatile uint32_t sink;
-		uint32_t sum = 0, v = 0;
 		double t0 = now_ns(), ns;
 
-		for (uint32_t i = 0; i < n; i++) {
-			v = tt_conn_tbl_lookup(t, &q[serial ? i + (v & z) : i]);
-			sum += v;
-		}
+		sink = bulk ? lookup_bulk(t, q, n, serial) : lookup_single(t, q, n, serial);
 		ns = (now_ns() - t0) / n;
-		sink = sum;
-		(void)sink;
-		if (run == 0 || ns < best)
-			best = ns;
-	}
-	return best;
-}
-
-/* The same in bursts of TBL_BENCH_BURST (n a multiple of it). */
-static double time_bulk(const struct tt_conn_tbl *t, const struct tt_flow4 *q, uint32_t n,
-			bool serial)
-{
-	uint32_t z = zero, hashes[TBL_BENCH_BURST], values[TBL_BENCH_BURST];
-	double best = 0;
-
-	for (int run = 0; run < TBL_BENCH_RUNS; run++) {
-		volatile uint32_t sink;
-		uint32_t sum = 0, v = 0;
-		double t0 = now_ns(), ns;
-
-		for (uint32_t i = 0; i < n; i += TBL_BENCH_BURST) {
-			const struct tt_flow4 *b = &q[serial ? i + (v & z) : i];
-
-			tt_conn_tbl_hash_bulk(t, b, TBL_BENCH_BURST, hashes);
-			tt_conn_tbl_lookup_bulk(t, b, hashes, TBL_BENCH_BURST, values);
-			for (unsigned j = 0; j < TBL_BENCH_BURST; j++)
-				sum += values[j];
-			v = values[TBL_BENCH_BURST - 1];
-		}
-		ns = (now_ns() - t0) / n;
-		sink = sum;
 		(void)sink;
 		if (run == 0 || ns < best)
 			best = ns;
@@ -151,16 +146,16 @@ int main(int argc, char **argv)
 	}
 	for (uint32_t i = 0; i < n; i++)
 		q[i] = keys[splitmix64(&rng) % max];
-	hit = time_lookups(t, q, n, false);
-	hit_serial = time_lookups(t, q, n, true);
-	bulk = time_bulk(t, q, n, false);
-	bulk_serial = time_bulk(t, q, n, true);
+	hit = time_lookups(t, q, n, false, false);
+	hit_serial = time_lookups(t, q, n, true, false);
+	bulk = time_lookups(t, q, n, false, true);
+	bulk_serial = time_lookups(t, q, n, true, true);
 	/* Another port: a tuple no stored one can equal. */
 	for (uint32_t i = 0; i < n; i++) {
 		q[i] = random_flow(&rng);
 		q[i].dport = 8080;
 	}
-	miss = time_lookups(t, q, n, false);
+	miss = time_lookups(t, q, n, false, false);
 	printf("%" PRIu32 " entries in %" PRIu64 " slots (%" PRIu64 " MiB), longest probe %" PRIu32
 	       "\n",
 	       stored, tt_conn_tbl_bytes(t) / 16, tt_conn_tbl_bytes(t) >> 20,
