@@ -6,7 +6,7 @@
 #
 #   bench/trace.sh [connections] [concurrent]     defaults: 20000 64
 #
-# Prints the stack's instructions per connection (tt_stack_input and the
+# Prints the stack's instructions per connection (tt_stack_input_burst and the
 # timers; the in-memory buffers excluded) and the functions where all the
 # trace's instructions go (the client's frames are built and parsed by the
 # same tt_net code, so parse and checksum appear for both sides).
@@ -33,11 +33,12 @@ def table(inclusive):
             rows.setdefault(m.group(2).split('.')[0], int(m.group(1).replace(',', '')))
     return rows
 inc, own = table('yes'), table('no')
-stack = inc.get('tt_stack_input', 0) + inc.get('tt_stack_timers', 0)
+stack = (inc.get('tt_stack_input_burst', 0) + inc.get('tt_stack_input', 0)
+         + inc.get('tt_stack_timers', 0))
 harness = inc.get('frame_alloc', 0) + inc.get('frame_free', 0)
 print(f'connections {n}')
 print(f'stack instructions per connection: {(stack - harness) / n:,.0f} '
-      f'(tt_stack_input + timers, less the in-memory buffers)')
+      f'(tt_stack_input_burst + timers, less the in-memory buffers)')
 print('top functions by own instructions per connection:')
 for name, v in sorted(own.items(), key=lambda kv: -kv[1])[:15]:
     print(f'  {v / n:9,.0f}  {name}')

@@ -9,7 +9,9 @@
  * divided by N are the stack's cost per connection, the same on every run
  * whatever else the machine does, so a change's cost shows before any
  * benchmark's noise would.  The peer's work (building and parsing its
- * frames) is counted apart, in peer_*().
+ * frames) is counted apart, in peer_*().  The clients' segments reach the
+ * stack in bursts of up to TT_STACK_BURST (tt_stack_input_burst), as the
+ * worker hands over an RX burst.
  *
  *   tcpterm-trace [connections] [concurrent]
  */
@@ -53,7 +55,11 @@ struct trace {
 	unsigned long frames_out, frames_in;
 	uint8_t *frames[MAX_FRAMES];
 	uint32_t frame_len[MAX_FRAMES];
-	uint8_t rx[ROOM]; /* the client's frames are built here, one at a time */
+	/* The clients' frames of one burst, built and parsed, not yet handed over. */
+	unsigned n_rx;
+	uint8_t rx[TT_STACK_BURST][ROOM];
+	struct tt_pkt rx_pkt[TT_STACK_BURST];
+	void *rx_owner[TT_STACK_BURST];
 	struct tt_net_if us_if, peer_if;
 };
 
@@ -91,7 +97,15 @@ static void no_ref(void *owner)
 	(void)owner;
 }
 
-/* A segment from client c, built and parsed as the worker would see it. */
+/* The clients' segments so far reach the stack as one burst. */
+static void peer_flush(struct trace *t)
+{
+	tt_stack_input_burst(t->st, 0, t->rx_pkt, t->rx_owner, t->n_rx);
+	t->frames_in += t->n_rx;
+	t->n_rx = 0;
+}
+
+/* A segment from client c, built and parsed as the worker would see it, into the burst. */
 static void peer_send(struct trace *t, struct client *c, uint8_t flags, const char *data,
 		      uint32_t len)
 {
@@ -107,8 +121,8 @@ static void peer_send(struct trace *t, struct client *c, uint8_t flags, const ch
 	    .wnd = 65535,
 	    .flags = flags,
 	};
+	uint8_t *frame = t->rx[t->n_rx];
 	enum tt_drop reason;
-	struct tt_pkt pkt;
 	uint32_t hl;
 
 	if (flags & TT_TCP_SYN) {
@@ -119,16 +133,17 @@ static void peer_send(struct trace *t, struct client *c, uint8_t flags, const ch
 	a.opts.present |= TT_OPT_TS;
 	a.opts.tsval = (uint32_t)t->now;
 	a.opts.tsecr = c->ts_recent;
-	hl = tt_net_tcp_build(t->rx, &a, len);
-	memcpy(t->rx + hl, data, len);
-	tt_net_tcp_cksum(t->rx, false);
-	if (tt_net_parse(t->rx, hl + len, &t->us_if, &pkt, &reason) != TT_PKT_TCP) {
+	hl = tt_net_tcp_build(frame, &a, len);
+	memcpy(frame + hl, data, len);
+	tt_net_tcp_cksum(frame, false);
+	if (tt_net_parse(frame, hl + len, &t->us_if, &t->rx_pkt[t->n_rx], &reason) != TT_PKT_TCP) {
 		fprintf(stderr, "tcpterm-trace: our own frame did not parse\n");
 		exit(1);
 	}
-	tt_stack_input(t->st, 0, &pkt, t->rx);
-	t->frames_in++;
+	t->rx_owner[t->n_rx++] = frame;
 	c->nxt += len + ((flags & (TT_TCP_SYN | TT_TCP_FIN)) ? 1 : 0);
+	if (t->n_rx == TT_STACK_BURST)
+		peer_flush(t);
 }
 
 /* What client c learns from one of our frames; returns true when it owes an ACK. */
@@ -197,6 +212,7 @@ static void peer_deliver(struct trace *t, struct client *clients, unsigned n_cli
 	for (unsigned k = 0; k < n_clients; k++)
 		if (owes[k])
 			peer_step(t, &clients[k], response_len);
+	peer_flush(t);
 	free(owes);
 }
 
@@ -219,6 +235,7 @@ static __attribute__((noinline)) unsigned long run_connections(struct trace *t, 
 			c->nxt = 0x1000000u * k + base;
 			peer_send(t, c, TT_TCP_SYN, NULL, 0);
 		}
+		peer_flush(t);
 		for (unsigned round = 0; round < 16 && t->n_frames > 0; round++)
 			peer_deliver(t, clients, m, t->http.keep_alive_len);
 		for (unsigned k = 0; k < m; k++)

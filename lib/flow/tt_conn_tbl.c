@@ -16,12 +16,18 @@ struct tt_conn_tbl {
 	uint32_t mask;
 	uint32_t count;
 	uint32_t max_entries;
+	uint32_t gen; /* see tt_conn_tbl_gen */
 	struct tt_siphash_key key;
 };
 
+uint32_t tt_conn_tbl_hash(const struct tt_conn_tbl *t, const struct tt_flow4 *k)
+{
+	return (uint32_t)tt_siphash_flow4(&t->key, k);
+}
+
 static inline uint32_t home_of(const struct tt_conn_tbl *t, const struct tt_flow4 *k)
 {
-	return (uint32_t)tt_siphash_flow4(&t->key, k) & t->mask;
+	return tt_conn_tbl_hash(t, k) & t->mask;
 }
 
 static inline int key_eq(const struct tt_flow4 *a, const struct tt_flow4 *b)
@@ -66,9 +72,9 @@ void tt_conn_tbl_free(struct tt_conn_tbl *t)
 }
 
 /* An empty slot ends the search early; the bound ends it in a long run of other keys. */
-static struct slot *find(const struct tt_conn_tbl *t, const struct tt_flow4 *k)
+static struct slot *find(const struct tt_conn_tbl *t, const struct tt_flow4 *k, uint32_t hash)
 {
-	uint32_t i = home_of(t, k);
+	uint32_t i = hash & t->mask;
 
 	for (uint32_t n = 0; n < TT_CONN_TBL_MAX_PROBE; n++, i = (i + 1) & t->mask) {
 		struct slot *s = &t->slots[i];
@@ -81,16 +87,44 @@ static struct slot *find(const struct tt_conn_tbl *t, const struct tt_flow4 *k)
 	return NULL;
 }
 
-uint32_t tt_conn_tbl_lookup(const struct tt_conn_tbl *t, const struct tt_flow4 *k)
+void tt_conn_tbl_hash_bulk(const struct tt_conn_tbl *t, const struct tt_flow4 *keys, unsigned n,
+			   uint32_t *hashes)
 {
-	const struct slot *s = find(t, k);
+	for (unsigned i = 0; i < n; i++) {
+		hashes[i] = tt_conn_tbl_hash(t, &keys[i]);
+		__builtin_prefetch(&t->slots[hashes[i] & t->mask]);
+	}
+}
+
+uint32_t tt_conn_tbl_lookup_hash(const struct tt_conn_tbl *t, const struct tt_flow4 *k,
+				 uint32_t hash)
+{
+	const struct slot *s = find(t, k, hash);
 
 	return s ? s->value : TT_CONN_NONE;
 }
 
-int tt_conn_tbl_insert(struct tt_conn_tbl *t, const struct tt_flow4 *k, uint32_t value)
+uint32_t tt_conn_tbl_lookup(const struct tt_conn_tbl *t, const struct tt_flow4 *k)
 {
-	uint32_t i = home_of(t, k), n;
+	return tt_conn_tbl_lookup_hash(t, k, tt_conn_tbl_hash(t, k));
+}
+
+void tt_conn_tbl_lookup_bulk(const struct tt_conn_tbl *t, const struct tt_flow4 *keys,
+			     const uint32_t *hashes, unsigned n, uint32_t *values)
+{
+	for (unsigned i = 0; i < n; i++)
+		values[i] = tt_conn_tbl_lookup_hash(t, &keys[i], hashes[i]);
+}
+
+uint32_t tt_conn_tbl_gen(const struct tt_conn_tbl *t)
+{
+	return t->gen;
+}
+
+int tt_conn_tbl_insert_hash(struct tt_conn_tbl *t, const struct tt_flow4 *k, uint32_t hash,
+			    uint32_t value)
+{
+	uint32_t i = hash & t->mask, n;
 
 	for (n = 0; n < TT_CONN_TBL_MAX_PROBE && t->slots[i].value != TT_CONN_NONE;
 	     n++, i = (i + 1) & t->mask)
@@ -103,22 +137,40 @@ int tt_conn_tbl_insert(struct tt_conn_tbl *t, const struct tt_flow4 *k, uint32_t
 	t->slots[i].key = *k;
 	t->slots[i].value = value;
 	t->count++;
+	t->gen++;
+	return 0;
+}
+
+int tt_conn_tbl_insert(struct tt_conn_tbl *t, const struct tt_flow4 *k, uint32_t value)
+{
+	return tt_conn_tbl_insert_hash(t, k, tt_conn_tbl_hash(t, k), value);
+}
+
+int tt_conn_tbl_update_hash(struct tt_conn_tbl *t, const struct tt_flow4 *k, uint32_t hash,
+			    uint32_t value)
+{
+	struct slot *s = find(t, k, hash);
+
+	if (s == NULL)
+		return -ENOENT;
+	s->value = value;
+	t->gen++;
 	return 0;
 }
 
 int tt_conn_tbl_update(struct tt_conn_tbl *t, const struct tt_flow4 *k, uint32_t value)
 {
-	struct slot *s = find(t, k);
-
-	if (s == NULL)
-		return -ENOENT;
-	s->value = value;
-	return 0;
+	return tt_conn_tbl_update_hash(t, k, tt_conn_tbl_hash(t, k), value);
 }
 
 int tt_conn_tbl_delete(struct tt_conn_tbl *t, const struct tt_flow4 *k)
 {
-	struct slot *s = find(t, k);
+	return tt_conn_tbl_delete_hash(t, k, tt_conn_tbl_hash(t, k));
+}
+
+int tt_conn_tbl_delete_hash(struct tt_conn_tbl *t, const struct tt_flow4 *k, uint32_t hash)
+{
+	struct slot *s = find(t, k, hash);
 	uint32_t hole, i;
 
 	if (s == NULL)
@@ -143,6 +195,7 @@ int tt_conn_tbl_delete(struct tt_conn_tbl *t, const struct tt_flow4 *k)
 	}
 	memset(&t->slots[hole], 0xff, sizeof(struct slot));
 	t->count--;
+	t->gen++;
 	return 0;
 }
 

@@ -63,6 +63,21 @@
  * take about 85 ns each (12M/s) against 31: the hash's instructions fill
  * the core's reorder window, so fewer misses overlap.
  *
+ * Bursts: a worker that looks its packets up one after the other waits
+ * for every slot miss in turn.  The bulk calls split a burst's lookups in
+ * stages, as rte_hash_lookup_bulk does: tt_conn_tbl_hash_bulk hashes every
+ * key and prefetches every home slot, so the misses overlap while the
+ * hashes of the next keys are computed; tt_conn_tbl_lookup_bulk then reads
+ * slots that are (likely) in cache.  A hash is the table's own (keyed, see
+ * above) and only good for the table that made it; the *_hash calls take
+ * it instead of hashing the key again.
+ *
+ * Generation: tt_conn_tbl_gen changes with every insert, update and delete
+ * that succeeds.  A value looked up earlier is still what a lookup of the
+ * same key would return iff the generation is unchanged; a caller that
+ * looks a burst up ahead and then changes the table while it processes the
+ * burst compares generations and looks up again when they differ.
+ *
  * Not thread safe: owned by one worker lcore.
  */
 #ifndef TT_CONN_TBL_H
@@ -88,16 +103,39 @@ void tt_conn_tbl_free(struct tt_conn_tbl *t);
 /* The stored value, or TT_CONN_NONE. */
 uint32_t tt_conn_tbl_lookup(const struct tt_conn_tbl *t, const struct tt_flow4 *k);
 
+/* The table's hash of k (for the *_hash calls; a cost of about 100 instructions). */
+uint32_t tt_conn_tbl_hash(const struct tt_conn_tbl *t, const struct tt_flow4 *k);
+
+/* hashes[i] = tt_conn_tbl_hash(keys[i]) for i < n, and each home slot prefetched. */
+void tt_conn_tbl_hash_bulk(const struct tt_conn_tbl *t, const struct tt_flow4 *keys, unsigned n,
+			   uint32_t *hashes);
+
+/* tt_conn_tbl_lookup with k's hash already known. */
+uint32_t tt_conn_tbl_lookup_hash(const struct tt_conn_tbl *t, const struct tt_flow4 *k,
+				 uint32_t hash);
+
+/* values[i] = the value stored for keys[i] (hash hashes[i]) or TT_CONN_NONE, for i < n. */
+void tt_conn_tbl_lookup_bulk(const struct tt_conn_tbl *t, const struct tt_flow4 *keys,
+			     const uint32_t *hashes, unsigned n, uint32_t *values);
+
+/* Changes whenever a stored value may have: see "Generation" above. */
+uint32_t tt_conn_tbl_gen(const struct tt_conn_tbl *t);
+
 /* 0, -EEXIST (key present, left unchanged), -ENOSPC (max_entries reached) or
  * -EBUSY (the TT_CONN_TBL_MAX_PROBE slots from the key's home are all taken).
  * value must not be TT_CONN_NONE (it marks empty slots). */
 int tt_conn_tbl_insert(struct tt_conn_tbl *t, const struct tt_flow4 *k, uint32_t value);
+int tt_conn_tbl_insert_hash(struct tt_conn_tbl *t, const struct tt_flow4 *k, uint32_t hash,
+			    uint32_t value);
 
 /* Replace the value of a present key: 0 or -ENOENT. */
 int tt_conn_tbl_update(struct tt_conn_tbl *t, const struct tt_flow4 *k, uint32_t value);
+int tt_conn_tbl_update_hash(struct tt_conn_tbl *t, const struct tt_flow4 *k, uint32_t hash,
+			    uint32_t value);
 
 /* 0 or -ENOENT. */
 int tt_conn_tbl_delete(struct tt_conn_tbl *t, const struct tt_flow4 *k);
+int tt_conn_tbl_delete_hash(struct tt_conn_tbl *t, const struct tt_flow4 *k, uint32_t hash);
 
 /*
  * Call fn for the entries in slots [from, from + n_slots), so that a long

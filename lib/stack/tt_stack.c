@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include <rte_branch_prediction.h>
+#include <rte_prefetch.h>
 
 #include "tt_conn_tbl.h"
 #include "tt_pool.h"
@@ -21,6 +22,12 @@ struct tt_stack {
 	const uint8_t *listen_app;
 	uint32_t tw_head, tw_tail; /* TIME-WAIT FIFO, oldest first (pool indices) */
 	uint32_t pressure_mark;    /* TCBs in use from which "auto" answers with cookies */
+	/* The table hash of the segment in process, so that the insert, update or delete its
+	 * verdict makes needs no second SipHash (see flow_hash). */
+	struct {
+		struct tt_flow4 flow;
+		uint32_t hash;
+	} cur;
 	struct {
 		uint64_t ms;
 		uint32_t tokens;
@@ -117,6 +124,8 @@ struct tt_stack *tt_stack_create(const struct tt_stack_params *p)
 		errno = ENOMEM;
 		return NULL;
 	}
+	/* flow_hash's memo holds a true pair from the start. */
+	st->cur.hash = tt_conn_tbl_hash(st->tbl, &st->cur.flow);
 	return st;
 }
 
@@ -201,6 +210,14 @@ static void send_rst(struct tt_stack *st, unsigned port, const struct tt_pkt *pk
 	st->ctr->ev[TT_CTR_RST_SENT]++;
 }
 
+/* The table's hash of f: the one computed for the segment in process when it is f's. */
+static uint32_t flow_hash(const struct tt_stack *st, const struct tt_flow4 *f)
+{
+	if (likely(memcmp(&st->cur.flow, f, sizeof(*f)) == 0))
+		return st->cur.hash;
+	return tt_conn_tbl_hash(st->tbl, f);
+}
+
 static void arm(struct tt_stack *st, struct tt_tcb *t)
 {
 	uint64_t d = tt_tcp_deadline(&st->tcp, t);
@@ -215,7 +232,7 @@ static void arm(struct tt_stack *st, struct tt_tcb *t)
 static void free_conn(struct tt_stack *st, struct tt_tcb *t)
 {
 	tt_timer_stop(st->wheel, &t->timer);
-	tt_conn_tbl_delete(st->tbl, &t->flow);
+	tt_conn_tbl_delete_hash(st->tbl, &t->flow, flow_hash(st, &t->flow));
 	tt_tcp_destroy(&st->tcp, t);
 	tt_pool_put(st->tcbs, tt_pool_index(st->tcbs, t));
 }
@@ -261,7 +278,7 @@ static void to_time_wait(struct tt_stack *st, struct tt_tcb *t)
 		return;
 	}
 	tt_timer_stop(st->wheel, &t->timer);
-	tt_conn_tbl_update(st->tbl, &t->flow, idx | TT_CONN_TW);
+	tt_conn_tbl_update_hash(st->tbl, &t->flow, flow_hash(st, &t->flow), idx | TT_CONN_TW);
 	tt_tcp_tw_init(&st->tcp, tw_at(st, idx), t);
 	tt_pool_put(st->tcbs, tt_pool_index(st->tcbs, t));
 	tw_push(st, idx);
@@ -310,7 +327,7 @@ static void conn_done(struct tt_stack *st, struct tt_tcb *t, const struct tt_tcp
 static void free_tw(struct tt_stack *st, struct tt_tw *tw)
 {
 	tw_unlink(st, tw);
-	tt_conn_tbl_delete(st->tbl, &tw->flow);
+	tt_conn_tbl_delete_hash(st->tbl, &tw->flow, flow_hash(st, &tw->flow));
 	tt_tcp_tw_destroy(&st->tcp, tw);
 	tt_pool_put(st->tws, tt_pool_index(st->tws, tw));
 }
@@ -325,17 +342,17 @@ static void free_tw(struct tt_stack *st, struct tt_tw *tw)
  */
 static struct tt_tcb *new_conn(struct tt_stack *st, const struct tt_flow4 *f)
 {
-	uint32_t idx = tt_pool_get(st->tcbs);
+	uint32_t idx = tt_pool_get(st->tcbs), hash = flow_hash(st, f);
 	struct tt_tcb *t;
 	int rc;
 
 	if (unlikely(idx == TT_POOL_NONE))
 		goto full;
-	rc = tt_conn_tbl_insert(st->tbl, f, idx);
+	rc = tt_conn_tbl_insert_hash(st->tbl, f, hash, idx);
 	if (unlikely(rc == -ENOSPC) && st->tw_head != TT_POOL_NONE) {
 		free_tw(st, tw_at(st, st->tw_head));
 		st->ctr->ev[TT_CTR_TIME_WAIT_RECYCLED]++;
-		rc = tt_conn_tbl_insert(st->tbl, f, idx);
+		rc = tt_conn_tbl_insert_hash(st->tbl, f, hash, idx);
 	}
 	if (unlikely(rc != 0)) {
 		tt_pool_put(st->tcbs, idx);
@@ -583,11 +600,10 @@ static void tcp_time_wait(struct tt_stack *st, unsigned port, struct tt_tw *tw,
 	}
 }
 
-void tt_stack_input(struct tt_stack *st, unsigned port, const struct tt_pkt *pkt, void *owner)
+/* One segment, v what the table holds for its flow now. */
+static void segment_input(struct tt_stack *st, unsigned port, const struct tt_pkt *pkt,
+			  const struct tt_flow4 *f, uint32_t v, void *owner)
 {
-	struct tt_flow4 f = {
-		.saddr = pkt->saddr, .daddr = pkt->daddr, .sport = pkt->sport, .dport = pkt->dport};
-	uint32_t v = tt_conn_tbl_lookup(st->tbl, &f);
 	struct tt_tcp_out out;
 	struct tt_tcb *t;
 
@@ -595,16 +611,82 @@ void tt_stack_input(struct tt_stack *st, unsigned port, const struct tt_pkt *pkt
 	if ((pkt->seg.flags & (TT_TCP_SYN | TT_TCP_ACK)) == TT_TCP_SYN)
 		st->ctr->ev[TT_CTR_SYN_RECEIVED]++;
 	if (v == TT_CONN_NONE) {
-		tcp_listen(st, port, pkt, &f, owner);
+		tcp_listen(st, port, pkt, f, owner);
 		return;
 	}
 	if (v & TT_CONN_TW) {
-		tcp_time_wait(st, port, tt_pool_at(st->tws, v & ~TT_CONN_TW), pkt, &f, owner);
+		tcp_time_wait(st, port, tt_pool_at(st->tws, v & ~TT_CONN_TW), pkt, f, owner);
 		return;
 	}
 	t = tt_pool_at(st->tcbs, v);
 	out.n = 0;
 	conn_done(st, t, &out, tt_tcp_input(&st->tcp, t, &pkt->seg, owner, &out));
+}
+
+/* The first two lines of a TCB (what every segment reads), or a TIME-WAIT entry's one. */
+static void prefetch_conn(const struct tt_stack *st, uint32_t v)
+{
+	const char *p;
+
+	if (v == TT_CONN_NONE)
+		return;
+	if (v & TT_CONN_TW) {
+		rte_prefetch0(tt_pool_at(st->tws, v & ~TT_CONN_TW));
+		return;
+	}
+	p = tt_pool_at(st->tcbs, v);
+	rte_prefetch0(p);
+	rte_prefetch0(p + 64);
+}
+
+/*
+ * The stages of a burst of at most TT_STACK_BURST segments.  The lookups of the second stage only
+ * choose what to prefetch: an earlier segment of the burst may insert or remove the very entry a
+ * later one needs (its SYN then its ACK, an RST then a new SYN, a cookie ACK, a TIME-WAIT 4-tuple
+ * taken over), so once the table's generation moved, each segment looks up again, with its hash,
+ * when its turn comes.
+ */
+static void input_burst(struct tt_stack *st, unsigned port, const struct tt_pkt *pkts,
+			void *const *owners, unsigned n, bool release)
+{
+	struct tt_flow4 f[TT_STACK_BURST];
+	uint32_t hash[TT_STACK_BURST], v[TT_STACK_BURST], gen;
+
+	for (unsigned i = 0; i < n; i++)
+		f[i] = (struct tt_flow4){.saddr = pkts[i].saddr,
+					 .daddr = pkts[i].daddr,
+					 .sport = pkts[i].sport,
+					 .dport = pkts[i].dport};
+	tt_conn_tbl_hash_bulk(st->tbl, f, n, hash);
+	tt_conn_tbl_lookup_bulk(st->tbl, f, hash, n, v);
+	for (unsigned i = 0; i < n; i++)
+		prefetch_conn(st, v[i]);
+	gen = tt_conn_tbl_gen(st->tbl);
+	for (unsigned i = 0; i < n; i++) {
+		if (tt_conn_tbl_gen(st->tbl) != gen)
+			v[i] = tt_conn_tbl_lookup_hash(st->tbl, &f[i], hash[i]);
+		st->cur.flow = f[i];
+		st->cur.hash = hash[i];
+		segment_input(st, port, &pkts[i], &f[i], v[i], owners[i]);
+		/* Given back at once: the next frame built reuses a buffer still in cache. */
+		if (release)
+			st->io.release(owners[i]);
+	}
+}
+
+void tt_stack_input_burst(struct tt_stack *st, unsigned port, const struct tt_pkt *pkts,
+			  void *const *owners, unsigned n)
+{
+	for (unsigned done = 0; done < n; done += TT_STACK_BURST) {
+		unsigned m = n - done < TT_STACK_BURST ? n - done : TT_STACK_BURST;
+
+		input_burst(st, port, pkts + done, owners + done, m, true);
+	}
+}
+
+void tt_stack_input(struct tt_stack *st, unsigned port, const struct tt_pkt *pkt, void *owner)
+{
+	input_burst(st, port, pkt, &owner, 1, false);
 }
 
 unsigned tt_stack_timers(struct tt_stack *st)

@@ -29,14 +29,24 @@
  * RST, conn_reset_by_us) and TIME-WAIT entries are freed without a word.
  * The drain is over when the table is empty.
  *
+ * Bursts (tt_stack_input_burst): the segments of one RX burst go through
+ * in stages, so that the cache misses of one packet overlap those of the
+ * others instead of following them: the table hash of every segment, its
+ * home slot prefetched; then every lookup, its TCB or TIME-WAIT entry
+ * prefetched; then the state machine, segment by segment in arrival order.
+ * Each segment sees the table as its predecessors in the burst left it:
+ * the early lookups only decide what to prefetch, and once a segment
+ * changed the table (a new connection, one freed or turned into TIME-WAIT)
+ * the later ones look up again (with the hash already made) at their turn.
+ *
  * Invariants: every connection is in the table exactly once, as a TCB or
  * as a TIME-WAIT entry; a TCB's timer is armed no later than
  * tt_tcp_deadline(); the per-state gauges count exactly what the pools
  * hold.
  *
  * Threading: owned by one worker lcore; nothing here is shared or locked.
- * Cost: one table lookup per segment; allocation only from the pools
- * created by tt_stack_create.
+ * Cost: one table hash per segment, one or two lookups with it; allocation
+ * only from the pools created by tt_stack_create.
  */
 #ifndef TT_STACK_H
 #define TT_STACK_H
@@ -52,6 +62,7 @@
 
 enum {
 	TT_STACK_TIMER_BATCH = 256, /* expiries handled per tt_stack_timers call at most */
+	TT_STACK_BURST = 32,	    /* segments whose lookups tt_stack_input_burst overlaps */
 	/* Connections that may hold out-of-order segments at once (8 segments each): bounds the
 	 * receive buffers that holes can pin. */
 	TT_STACK_OOO_BLOCKS = 1024,
@@ -121,6 +132,15 @@ void tt_stack_set_time(struct tt_stack *st, uint64_t now_ms);
 
 /* A parsed TCP segment received on port index port; owner stays the caller's. */
 void tt_stack_input(struct tt_stack *st, unsigned port, const struct tt_pkt *pkt, void *owner);
+
+/*
+ * n parsed TCP segments received on port index port, in arrival order (any n; the stages
+ * overlap TT_STACK_BURST at a time): the same outcome as tt_stack_input on each in turn, except
+ * that the caller's reference to owners[i] (pkts[i]'s buffer) passes to the stack, which gives
+ * it back (io.release) as soon as pkts[i] was processed.
+ */
+void tt_stack_input_burst(struct tt_stack *st, unsigned port, const struct tt_pkt *pkts,
+			  void *const *owners, unsigned n);
 
 /* Expire due timers (at most TT_STACK_TIMER_BATCH); returns how many fired. */
 unsigned tt_stack_timers(struct tt_stack *st);

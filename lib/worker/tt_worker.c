@@ -194,40 +194,70 @@ static void reply_in_place(struct tt_worker *w, struct tt_worker_port *wp, struc
 	tx_push(w, wp, m);
 }
 
-void tt_worker_rx(struct tt_worker *w, unsigned port, struct rte_mbuf *m)
+/*
+ * Parse one frame: ARP and ICMP are answered in place and dropped frames freed (false); a TCP
+ * segment is left in *pkt for the stack (true) and m stays the caller's.
+ */
+static bool rx_parse(struct tt_worker *w, struct tt_worker_port *wp, struct rte_mbuf *m,
+		     struct tt_pkt *pkt)
 {
-	struct tt_worker_port *wp = &w->ports[port];
 	struct tt_net_if *ifc = &wp->ifc;
 	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
 	enum tt_drop reason;
-	struct tt_pkt pkt;
 
 	w->ctr.ev[TT_CTR_RX_PACKETS]++;
 	w->ctr.ev[TT_CTR_RX_BYTES] += m->pkt_len;
 	ifc->rx_cksum = tt_port_rx_cksum(wp->rx_cksum_offload, m);
-	switch (tt_net_parse(frame, rte_pktmbuf_data_len(m), ifc, &pkt, &reason)) {
+	switch (tt_net_parse(frame, rte_pktmbuf_data_len(m), ifc, pkt, &reason)) {
 	case TT_PKT_DROP:
 		w->ctr.drop[reason]++;
 		break;
 	case TT_PKT_ARP:
-		if (pkt.arp_op != TT_ARP_OP_REQUEST) {
+		if (pkt->arp_op != TT_ARP_OP_REQUEST) {
 			w->ctr.ev[TT_CTR_ARP_LEARNED]++;
 			break;
 		}
 		tt_net_arp_reply(frame, ifc);
 		w->ctr.ev[TT_CTR_ARP_REPLIES]++;
 		reply_in_place(w, wp, m);
-		return;
+		return false;
 	case TT_PKT_ICMP_ECHO:
-		tt_net_icmp_echo_reply(frame, &pkt, ifc);
+		tt_net_icmp_echo_reply(frame, pkt, ifc);
 		w->ctr.ev[TT_CTR_ICMP_ECHO_REPLIES]++;
 		reply_in_place(w, wp, m);
-		return;
+		return false;
 	case TT_PKT_TCP:
-		tt_stack_input(w->stack, port, &pkt, m);
-		break;
+		return true;
 	}
 	rte_pktmbuf_free(m);
+	return false;
+}
+
+void tt_worker_rx_burst(struct tt_worker *w, unsigned port, struct rte_mbuf **pkts, unsigned n)
+{
+	struct tt_worker_port *wp = &w->ports[port];
+	struct tt_pkt segs[TT_RX_BURST];
+	void *owners[TT_RX_BURST];
+
+	while (n > 0) {
+		unsigned m = n < TT_RX_BURST ? n : TT_RX_BURST, n_segs = 0;
+
+		/* Every frame's headers and first bytes at once: the misses overlap, and parsing
+		 * (checksum included) reads frames already on their way. */
+		for (unsigned i = 0; i < m; i++) {
+			const char *d = rte_pktmbuf_mtod(pkts[i], const char *);
+
+			rte_prefetch0(d);
+			rte_prefetch0(d + RTE_CACHE_LINE_SIZE);
+		}
+		for (unsigned i = 0; i < m; i++) {
+			if (rx_parse(w, wp, pkts[i], &segs[n_segs]))
+				owners[n_segs++] = pkts[i];
+		}
+		tt_stack_input_burst(w->stack, port, segs, owners, n_segs); /* frees them */
+		pkts += m;
+		n -= m;
+	}
 }
 
 /*
@@ -243,11 +273,7 @@ static unsigned rx_port(struct tt_worker *w, unsigned port, struct rte_mbuf **pk
 		uint16_t n = rte_eth_rx_burst(w->ports[port].port_id, w->queue_id, pkts,
 					      TT_RX_BURST);
 
-		for (uint16_t i = 0; i < n; i++) {
-			if (i + 1 < n)
-				rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
-			tt_worker_rx(w, port, pkts[i]);
-		}
+		tt_worker_rx_burst(w, port, pkts, n);
 		total += n;
 		if (n < TT_RX_BURST)
 			break;

@@ -8,9 +8,9 @@
  * touches another's state and nothing is locked.
  *
  * One loop iteration:
- *   rx_burst(32) -> parse -> ARP/ICMP replies in place, TCP segments into
- *   the stack -> the stack's frames into the TX batch -> expire a bounded
- *   batch of timers -> one tx_burst of the batch.
+ *   rx_burst(32) -> parse the burst -> ARP/ICMP replies in place, the TCP
+ *   segments into the stack as one burst -> the stack's frames into the TX
+ *   batch -> expire a bounded batch of timers -> one tx_burst of the batch.
  * Mbufs the NIC refuses are freed and counted (tx_failed).
  *
  * The main lcore creates workers (tt_worker_create) before launching
@@ -114,8 +114,13 @@ void tt_worker_free(struct tt_worker *w);
 /* The lcore entry point (rte_eal_remote_launch); arg is the struct tt_worker. */
 int tt_worker_main(void *arg);
 
-/* Handle one frame received on the worker's port index port; takes ownership of m. */
-void tt_worker_rx(struct tt_worker *w, unsigned port, struct rte_mbuf *m);
+/*
+ * Handle n frames received on the worker's port index port; takes ownership of them.  Every
+ * frame of a burst (TT_RX_BURST) is parsed first, ARP and ICMP answered in place, and the TCP
+ * segments go to the stack together (tt_stack_input_burst), which overlaps their table and
+ * TCB misses.
+ */
+void tt_worker_rx_burst(struct tt_worker *w, unsigned port, struct rte_mbuf **pkts, unsigned n);
 
 /*
  * From the main lcore: make the worker drain (tt_stack_drain_step) with its deadline timeout_ms

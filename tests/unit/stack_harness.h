@@ -11,10 +11,14 @@
  * length against the MTU and the buffer's room are all checked.
  *
  * Peers are simple, honest TCPs: they ACK every in-order byte they get,
- * keep what they received, and answer our FIN (with their own if asked).  sh_run() moves frames both
- * ways and the clock forward (firing the stack's timers) until nothing is
- * left to do or a bound is reached, so a test reads "connect, request,
- * run, check what the peer got".
+ * keep what they received, and answer our FIN (with their own if asked).  sh_run() moves frames
+ * both ways and the clock forward (firing the stack's timers) until nothing is left to do or a
+ * bound is reached, so a test reads "connect, request, run, check what the peer got".
+ *
+ * Bursts: between sh_burst_begin() and sh_burst_end() the peers' segments
+ * are parsed as they are sent but reach the stack together, through
+ * tt_stack_input_burst, as the segments of one RX burst reach it from the
+ * worker; sh_deliver() hands the peers' answers over that way too.
  *
  * Accounting checked by sh_free(): every buffer the stack allocated was
  * sent or given back, every received buffer it retained was released.
@@ -41,6 +45,7 @@ enum {
 	SH_MAX_PEERS = 64,
 	SH_PEER_RX_BYTES = 1 << 20,
 	SH_MTU = 1500,
+	SH_MAX_BURST = 2 * TT_STACK_BURST, /* more than the stack overlaps at once */
 };
 
 #define SH_US_ADDR 0xc6120002u   /* 198.18.0.2 */
@@ -97,6 +102,10 @@ struct sh {
 	unsigned n_peers;
 	struct sh_peer peers[SH_MAX_PEERS];
 	struct tt_net_if us_if, peer_if;
+	bool batching; /* between sh_burst_begin and sh_burst_end */
+	unsigned n_burst;
+	struct tt_pkt burst[SH_MAX_BURST];
+	void *burst_owner[SH_MAX_BURST];
 };
 
 static inline void *sh_frame_alloc(void *arg, uint8_t **data, uint32_t *room)
@@ -317,11 +326,36 @@ static inline void sh_peer_send(struct sh_peer *p, uint8_t flags, const void *da
 		memcpy(b->data + hl, data, len);
 	tt_net_tcp_cksum(b->data, false);
 	assert_int_equal(tt_net_parse(b->data, hl + len, &h->us_if, &pkt, &reason), TT_PKT_TCP);
+	p->nxt += len + ((flags & (TT_TCP_SYN | TT_TCP_FIN)) ? 1 : 0);
+	if (h->batching) {
+		assert_true(h->n_burst < SH_MAX_BURST);
+		h->burst[h->n_burst] = pkt;
+		h->burst_owner[h->n_burst++] = b;
+		return;
+	}
 	tt_stack_set_time(h->st, h->now);
 	tt_stack_input(h->st, 0, &pkt, b);
 	sh_release(b);
 	sh_check(h);
-	p->nxt += len + ((flags & (TT_TCP_SYN | TT_TCP_FIN)) ? 1 : 0);
+}
+
+/* From here on the peers' segments wait for sh_burst_end(). */
+static inline void sh_burst_begin(struct sh *h)
+{
+	assert_false(h->batching);
+	h->batching = true;
+	h->n_burst = 0;
+}
+
+/* The segments sent since sh_burst_begin() reach the stack as one burst, in order. */
+static inline void sh_burst_end(struct sh *h)
+{
+	assert_true(h->batching);
+	h->batching = false;
+	tt_stack_set_time(h->st, h->now);
+	tt_stack_input_burst(h->st, 0, h->burst, h->burst_owner, h->n_burst); /* releases them */
+	h->n_burst = 0;
+	sh_check(h);
 }
 
 static inline struct sh_peer *sh_peer_of(struct sh *h, const struct tt_pkt *pkt)
@@ -372,10 +406,12 @@ static inline void sh_peer_receive(struct sh_peer *p, const struct tt_pkt *pkt)
 	}
 }
 
-/* Deliver every frame the stack sent; peers then ACK. Returns the frames delivered. */
+/* Deliver every frame the stack sent; peers then ACK, in one burst. Returns the frames
+ * delivered. */
 static inline unsigned sh_deliver(struct sh *h)
 {
 	unsigned n = h->n_frames;
+	bool burst = !h->batching;
 
 	for (unsigned i = 0; i < n; i++) {
 		enum tt_drop reason;
@@ -388,6 +424,8 @@ static inline unsigned sh_deliver(struct sh *h)
 		sh_peer_receive(sh_peer_of(h, &pkt), &pkt);
 	}
 	sh_drop_frames(h);
+	if (burst)
+		sh_burst_begin(h);
 	for (unsigned i = 0; i < h->n_peers; i++) {
 		struct sh_peer *p = &h->peers[i];
 
@@ -399,6 +437,8 @@ static inline unsigned sh_deliver(struct sh *h)
 		}
 		p->owes_ack = false;
 	}
+	if (burst)
+		sh_burst_end(h);
 	return n;
 }
 
@@ -446,6 +486,26 @@ static inline void sh_connect(struct sh_peer *p)
 static inline uint64_t sh_ev(const struct sh *h, enum tt_counter c)
 {
 	return h->ctr.ev[c];
+}
+
+static inline uint64_t sh_in_state(const struct sh *h, enum tt_tcp_state s)
+{
+	return tt_stack_state_counts(h->st)[s];
+}
+
+static const char sh_get_close[] = "GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+
+/* A new peer's connection that we close first: it ends in TIME-WAIT here. */
+static inline struct sh_peer *sh_server_closed(struct sh *h)
+{
+	struct sh_peer *p = sh_peer_new(h, 80);
+
+	p->fin_back = true;
+	sh_connect(p);
+	sh_peer_send(p, TT_TCP_ACK | TT_TCP_PSH, sh_get_close, sizeof(sh_get_close) - 1);
+	sh_run(h, 0, 1, 100);
+	assert_true(p->fin_rcvd && p->fin_sent);
+	return p;
 }
 
 #endif

@@ -189,11 +189,24 @@ struct model {
 	uint32_t n_busy; /* inserts refused for a full run */
 };
 
+enum { BULK = 32 }; /* keys per bulk call, as a worker's RX burst */
+
+/* Every key looked up one by one and in bulk (ragged chunks, the last one short). */
 static void model_verify(const struct model *m)
 {
+	uint32_t hashes[BULK], values[BULK];
+
 	assert_int_equal(tt_conn_tbl_count(m->t), m->count);
 	for (uint32_t i = 0; i < m->universe; i++)
 		assert_int_equal(tt_conn_tbl_lookup(m->t, &m->keys[i]), m->val[i]);
+	for (uint32_t i = 0; i < m->universe; i += BULK - 1 - i % 3) {
+		unsigned n = m->universe - i < BULK ? m->universe - i : BULK;
+
+		tt_conn_tbl_hash_bulk(m->t, &m->keys[i], n, hashes);
+		tt_conn_tbl_lookup_bulk(m->t, &m->keys[i], hashes, n, values);
+		for (unsigned j = 0; j < n; j++)
+			assert_int_equal(values[j], m->val[i + j]);
+	}
 	assert_in_range(tt_conn_tbl_max_probe(m->t), 0, TT_CONN_TBL_MAX_PROBE);
 }
 
@@ -244,7 +257,12 @@ static void model_step(struct model *m, uint64_t *rng, uint32_t insert_pct)
 	uint32_t i = (uint32_t)(rnd(rng) % m->universe), r = (uint32_t)(rnd(rng) % 100);
 	const struct tt_flow4 *k = &m->keys[i];
 	bool present = m->val[i] != TT_CONN_NONE;
-	uint32_t v = random_value(rng);
+	uint32_t v = random_value(rng), gen = tt_conn_tbl_gen(m->t);
+	/* Half the calls take the hash made beforehand, as a burst's do. */
+	bool by_hash = rnd(rng) & 1;
+	uint32_t hash = tt_conn_tbl_hash(m->t, k);
+	bool changed;
+	int rc;
 
 	if (r < insert_pct) {
 		int want = present		? -EEXIST
@@ -252,24 +270,35 @@ static void model_step(struct model *m, uint64_t *rng, uint32_t insert_pct)
 			   : run_full(m, i)	? -EBUSY
 						: 0;
 
-		assert_int_equal(tt_conn_tbl_insert(m->t, k, v), want);
+		rc = by_hash ? tt_conn_tbl_insert_hash(m->t, k, hash, v)
+			     : tt_conn_tbl_insert(m->t, k, v);
+		assert_int_equal(rc, want);
 		m->n_busy += want == -EBUSY;
+		changed = want == 0;
 		if (want == 0) {
 			m->val[i] = v;
 			m->count++;
 		}
 	} else if (r < insert_pct + (100 - insert_pct) * 3 / 4) {
-		assert_int_equal(tt_conn_tbl_delete(m->t, k), present ? 0 : -ENOENT);
+		rc = by_hash ? tt_conn_tbl_delete_hash(m->t, k, hash) : tt_conn_tbl_delete(m->t, k);
+		assert_int_equal(rc, present ? 0 : -ENOENT);
+		changed = present;
 		if (present) {
 			m->val[i] = TT_CONN_NONE;
 			m->count--;
 		}
 	} else {
-		assert_int_equal(tt_conn_tbl_update(m->t, k, v), present ? 0 : -ENOENT);
+		rc = by_hash ? tt_conn_tbl_update_hash(m->t, k, hash, v)
+			     : tt_conn_tbl_update(m->t, k, v);
+		assert_int_equal(rc, present ? 0 : -ENOENT);
+		changed = present;
 		if (present)
 			m->val[i] = v;
 	}
+	/* The generation moves with every change and only then. */
+	assert_int_equal(tt_conn_tbl_gen(m->t) != gen, changed);
 	assert_int_equal(tt_conn_tbl_lookup(m->t, k), m->val[i]);
+	assert_int_equal(tt_conn_tbl_lookup_hash(m->t, k, hash), m->val[i]);
 	assert_int_equal(tt_conn_tbl_count(m->t), m->count);
 }
 
@@ -333,6 +362,59 @@ static void test_tbl_churn(void **state)
 		for (uint64_t seed = 1; seed <= 3; seed++)
 			churn(cases[i].max, cases[i].universe, cases[i].ops, cases[i].check_every,
 			      seed + 100 * i);
+}
+
+/*
+ * The bulk calls against the one-key ones: the hash is the table's keyed SipHash (so it depends
+ * on the table's key), the bulk lookup finds what single lookups find, a hash names where a
+ * lookup starts (a key looked up with another key's hash is not found), and looking up never
+ * changes the generation.
+ */
+static void test_tbl_bulk(void **state)
+{
+	enum { N = 2 * BULK + 5 };
+	struct tt_siphash_key key = table_key(5);
+	struct tt_conn_tbl *t = tt_conn_tbl_create(4096, &key);
+	struct tt_conn_tbl *other = tbl_create(4096, 6);
+	struct tt_flow4 keys[N];
+	uint32_t hashes[N], other_hashes[N], values[N], gen;
+	unsigned differ = 0;
+	(void)state;
+
+	assert_non_null(t);
+	assert_non_null(other);
+	for (uint32_t i = 0; i < N; i++) {
+		keys[i] = key_of(i, 9);
+		if (i % 2 == 0)
+			assert_int_equal(tt_conn_tbl_insert(t, &keys[i], i * 3), 0);
+	}
+	tt_conn_tbl_hash_bulk(t, keys, N, hashes);
+	tt_conn_tbl_hash_bulk(other, keys, N, other_hashes);
+	gen = tt_conn_tbl_gen(t);
+	tt_conn_tbl_lookup_bulk(t, keys, hashes, N, values);
+	for (uint32_t i = 0; i < N; i++) {
+		assert_int_equal(hashes[i], (uint32_t)tt_siphash_flow4(&key, &keys[i]));
+		assert_int_equal(hashes[i], tt_conn_tbl_hash(t, &keys[i]));
+		differ += hashes[i] != other_hashes[i];
+		assert_int_equal(values[i], i % 2 == 0 ? i * 3 : TT_CONN_NONE);
+		assert_int_equal(values[i], tt_conn_tbl_lookup(t, &keys[i]));
+	}
+	assert_int_equal(differ, N);
+	/* 35 keys in 8192 slots: the run at another key's home holds that key alone. */
+	for (uint32_t i = 0; i + 2 < N; i += 2)
+		assert_int_equal(tt_conn_tbl_lookup_hash(t, &keys[i], hashes[i + 2]), TT_CONN_NONE);
+	tt_conn_tbl_lookup_bulk(t, keys, hashes, 0, values);
+	assert_int_equal(tt_conn_tbl_gen(t), gen);
+	/* Failed changes leave the generation alone too. */
+	assert_int_equal(tt_conn_tbl_insert_hash(t, &keys[0], hashes[0], 1), -EEXIST);
+	assert_int_equal(tt_conn_tbl_update_hash(t, &keys[1], hashes[1], 1), -ENOENT);
+	assert_int_equal(tt_conn_tbl_delete_hash(t, &keys[1], hashes[1]), -ENOENT);
+	assert_int_equal(tt_conn_tbl_gen(t), gen);
+	assert_int_equal(tt_conn_tbl_delete_hash(t, &keys[0], hashes[0]), 0);
+	assert_int_not_equal(tt_conn_tbl_gen(t), gen);
+	assert_int_equal(tt_conn_tbl_lookup_hash(t, &keys[0], hashes[0]), TT_CONN_NONE);
+	tt_conn_tbl_free(t);
+	tt_conn_tbl_free(other);
 }
 
 /* ---- the table under attack ---- */
@@ -742,6 +824,7 @@ int main(void)
 	    cmocka_unit_test(test_tbl_basic),
 	    cmocka_unit_test(test_tbl_full),
 	    cmocka_unit_test(test_tbl_churn),
+	    cmocka_unit_test(test_tbl_bulk),
 	    cmocka_unit_test(test_siphash_flow4),
 	    cmocka_unit_test(test_tbl_seeded_flood),
 	    cmocka_unit_test(test_tbl_probe_bound),

@@ -137,25 +137,6 @@ static void test_frame_beyond_room_refused(void **state)
 	sh_free(h);
 }
 
-static const char get_close[] = "GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
-
-/* A connection we close first: it ends in TIME-WAIT here. */
-static void server_closed(struct sh *h)
-{
-	struct sh_peer *p = sh_peer_new(h, 80);
-
-	p->fin_back = true;
-	sh_connect(p);
-	sh_peer_send(p, TT_TCP_ACK | TT_TCP_PSH, get_close, sizeof(get_close) - 1);
-	sh_run(h, 0, 1, 100);
-	assert_true(p->fin_rcvd && p->fin_sent);
-}
-
-static uint64_t in_state(const struct sh *h, enum tt_tcp_state s)
-{
-	return tt_stack_state_counts(h->st)[s];
-}
-
 /* A table full of TIME-WAIT entries recycles the oldest for a new connection. */
 static void test_time_wait_recycled_when_full(void **state)
 {
@@ -166,14 +147,14 @@ static void test_time_wait_recycled_when_full(void **state)
 	h->conf.tcp.max_conns_per_core = 16;
 	sh_start(h);
 	for (unsigned i = 0; i < 16; i++)
-		server_closed(h);
-	assert_int_equal(in_state(h, TT_TCP_TIME_WAIT), 16);
+		sh_server_closed(h);
+	assert_int_equal(sh_in_state(h, TT_TCP_TIME_WAIT), 16);
 	assert_int_equal(tt_stack_conn_count(h->st), 16);
 	p = sh_peer_new(h, 80);
 	sh_connect(p);
 	assert_false(p->rst_rcvd);
-	assert_int_equal(in_state(h, TT_TCP_ESTABLISHED), 1);
-	assert_int_equal(in_state(h, TT_TCP_TIME_WAIT), 15);
+	assert_int_equal(sh_in_state(h, TT_TCP_ESTABLISHED), 1);
+	assert_int_equal(sh_in_state(h, TT_TCP_TIME_WAIT), 15);
 	assert_int_equal(sh_ev(h, TT_CTR_TIME_WAIT_RECYCLED), 1);
 	assert_int_equal(h->ctr.drop[TT_DROP_TCP_TABLE_FULL], 0);
 	/* The oldest went: the first peer's 4-tuple is free, the second's still quarantined. */
@@ -185,7 +166,7 @@ static void test_time_wait_recycled_when_full(void **state)
 	assert_true(h->peers[0].rst_rcvd);
 	/* The rest expire on time, oldest first. */
 	sh_advance(h, h->now + h->conf.tcp.time_wait_ms);
-	assert_int_equal(in_state(h, TT_TCP_TIME_WAIT), 0);
+	assert_int_equal(sh_in_state(h, TT_TCP_TIME_WAIT), 0);
 	assert_int_equal(tt_stack_conn_count(h->st), 1);
 	sh_free(h);
 }
@@ -204,7 +185,7 @@ static struct sh *small_table(enum tt_syncookie_mode mode, unsigned n)
 	sh_start(h);
 	for (unsigned i = 0; i < n; i++)
 		sh_connect(sh_peer_new(h, 80));
-	assert_int_equal(in_state(h, TT_TCP_ESTABLISHED), n);
+	assert_int_equal(sh_in_state(h, TT_TCP_ESTABLISHED), n);
 	return h;
 }
 
@@ -220,8 +201,8 @@ static void test_auto_cookies_under_table_pressure(void **state)
 	sh_connect(p);
 	assert_int_equal(sh_ev(h, TT_CTR_SYNCOOKIES_SENT), 1);
 	assert_int_equal(sh_ev(h, TT_CTR_SYNCOOKIES_VALIDATED), 1);
-	assert_int_equal(in_state(h, TT_TCP_ESTABLISHED), 15);
-	assert_int_equal(in_state(h, TT_TCP_SYN_RECEIVED), 0);
+	assert_int_equal(sh_in_state(h, TT_TCP_ESTABLISHED), 15);
+	assert_int_equal(sh_in_state(h, TT_TCP_SYN_RECEIVED), 0);
 	sh_free(h);
 }
 
@@ -239,7 +220,7 @@ static void test_full_table_refuses_with_rst(void **state)
 	assert_false(p->synced);
 	assert_int_equal(h->ctr.drop[TT_DROP_TCP_TABLE_FULL], 1);
 	assert_int_equal(sh_ev(h, TT_CTR_RST_SENT), 1);
-	assert_int_equal(in_state(h, TT_TCP_ESTABLISHED), SMALL_TABLE);
+	assert_int_equal(sh_in_state(h, TT_TCP_ESTABLISHED), SMALL_TABLE);
 	sh_free(h);
 }
 
