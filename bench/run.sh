@@ -168,13 +168,13 @@ scenario() {
 	return 0
 }
 
-# The appliance's worker thread: DPDK names it lcore-worker-N; else the busiest thread.
+# $1 pid: its worker thread; DPDK names it lcore-worker-N; else the busiest thread.
 worker_tid() {
 	local t best='' most=-1 cpu
-	for t in /proc/"$SRV_PID"/task/*; do
+	for t in /proc/"$1"/task/*; do
 		case "$(cat "$t/comm" 2>/dev/null)" in lcore-worker-*) basename "$t"; return 0 ;; esac
 	done
-	for t in /proc/"$SRV_PID"/task/*; do
+	for t in /proc/"$1"/task/*; do
 		cpu=$(awk '{print $14 + $15}' "$t/stat" 2>/dev/null || echo 0)
 		[ "$cpu" -gt "$most" ] && { most=$cpu; best=$(basename "$t"); }
 	done
@@ -183,9 +183,10 @@ worker_tid() {
 
 # One more run of the scenario with perf sampling the appliance's worker (cpu-clock: this VM
 # has no hardware counters) from the second second of load to one before its end; perf itself
-# runs on the generator's CPU.  Its figures are not among the measured runs.
+# runs on the generator's CPU.  PROFILE_SIDE=gen samples the generator's worker instead, with
+# perf on the appliance's CPU.  Its figures are not among the measured runs.
 profile() {
-	local name=$1 body=$2 maxc=$3 out=$RAW/profile-$1 tid secs
+	local name=$1 body=$2 maxc=$3 out=$RAW/profile-$1 tid secs perf_cpu
 	shift 3
 	if ! command -v perf >/dev/null; then
 		echo "perf not installed (Debian: linux-perf)" >"$out.txt"
@@ -199,10 +200,15 @@ profile() {
 		kill -0 "$GEN_PID" 2>/dev/null || break
 		sleep 0.1
 	done
-	tid=$(worker_tid)
+	if [ "${PROFILE_SIDE:-appliance}" = gen ]; then
+		# GEN_PID is timeout(1); the generator is its child.
+		tid=$(worker_tid "$(ps -o pid= --ppid "$GEN_PID" | tr -d " ")") perf_cpu=1
+	else
+		tid=$(worker_tid "$SRV_PID") perf_cpu=0
+	fi
 	secs=$((DUR > 3 ? DUR - 2 : 1))
-	echo "worker thread $tid, $secs s from the second second of load" >"$out.txt"
-	taskset -c 0 perf record -q -e cpu-clock -F 2999 -g -t "$tid" -o "$out.perf.data" \
+	echo "${PROFILE_SIDE:-appliance} worker thread $tid, $secs s from the second second of load" >"$out.txt"
+	taskset -c "$perf_cpu" perf record -q -e cpu-clock -F 2999 -g -t "$tid" -o "$out.perf.data" \
 		-- sleep "$secs" >>"$out.txt" 2>&1 || true
 	finish_gen "$out.gen.json"
 	stop_appliance "$out.appliance.log"

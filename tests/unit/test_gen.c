@@ -433,6 +433,85 @@ static void test_http_pipelined(void **state)
 	fix_free(f);
 }
 
+/*
+ * The first response parsed whole becomes the reference; later whole ones that equal it are
+ * accepted by comparison, and one wrong byte anywhere still fails the connection.
+ */
+static void test_http_reference(void **state)
+{
+	struct fix *f = fix_new(0, 1, 64, GEN_CLOSE_CLIENT, false);
+	uint32_t len = f->resp.keep_alive_len;
+	uint32_t head = f->resp.keep_alive_hdr_len;
+	uint8_t *r = malloc(2 * len);
+	uint64_t ok, by_ref = 0, failed;
+
+	(void)state;
+	assert_non_null(r);
+	/* Cut in two, the response is parsed but not learnt. */
+	conn_open(f);
+	feed(f, f->resp.keep_alive, head);
+	feed(f, f->resp.keep_alive + head, len - head);
+	assert_int_equal(f->s.ref_len, 0);
+	conn_end(f, TT_CLOSE_NORMAL);
+	/* Whole, it is learnt. */
+	conn_open(f);
+	feed(f, f->resp.keep_alive, len);
+	assert_int_equal(f->s.ref_len, len);
+	assert_memory_equal(f->s.ref, f->resp.keep_alive, len);
+	assert_int_equal(f->s.responses_by_ref, 0);
+	ok = 2;
+	conn_end(f, TT_CLOSE_NORMAL);
+	/* Two equal ones in one piece: both by comparison. */
+	memcpy(r, f->resp.keep_alive, len);
+	memcpy(r + len, f->resp.keep_alive, len);
+	conn_open(f);
+	feed(f, r, 2 * len);
+	ok += 2;
+	by_ref += 2;
+	assert_int_equal(f->s.responses_ok, ok);
+	assert_int_equal(f->s.responses_by_ref, by_ref);
+	assert_int_equal(f->s.body_bytes_verified, ok * 64);
+	assert_int_equal(f->s.request_us.n, ok);
+	conn_end(f, TT_CLOSE_NORMAL);
+	/* Each connection above ended with its next request in flight: closed early. */
+	failed = failed_total(f);
+	assert_int_equal(f->s.failed[GEN_FAIL_EARLY_CLOSE], failed);
+	/*
+	 * A wrong byte at any place of a whole response, after a good one in the same piece: the
+	 * verdict is the parser's own (g, fed a byte at a time, never learns a reference).  Most
+	 * head bytes are not checked; a flip in the body, the status line, Content-Length or the
+	 * head's end fails.
+	 */
+	for (uint32_t pos = 0; pos < len; pos++) {
+		struct fix *g = fix_new(0, 1, 64, GEN_CLOSE_CLIENT, false);
+
+		memcpy(r + len, f->resp.keep_alive, len);
+		r[len + pos] ^= 0x01;
+		conn_open(f);
+		feed(f, r, 2 * len);
+		conn_open(g);
+		for (uint32_t i = 0; i < 2 * len; i++)
+			feed(g, r + i, 1);
+		assert_int_equal(g->s.ref_len, 0);
+		by_ref++;
+		assert_int_equal(f->s.responses_by_ref, by_ref);
+		assert_int_equal(f->s.responses_ok - ok, g->s.responses_ok);
+		assert_int_equal(failed_total(f) - failed, failed_total(g));
+		assert_int_equal(fin_queued(f), fin_queued(g));
+		if (pos >= head)
+			assert_int_equal(g->s.failed[GEN_FAIL_BAD_DATA], 1);
+		conn_end(f, TT_CLOSE_NORMAL);
+		ok = f->s.responses_ok;
+		failed = failed_total(f);
+		fix_free(g);
+	}
+	assert_true(failed >= 64 + 13); /* the body, the status line */
+	/* The reference stays the good response. */
+	assert_memory_equal(f->s.ref, f->resp.keep_alive, len);
+	free(r);
+	fix_free(f);
+}
+
 /* A deeper pipeline than the request budget, refilled as answers come. */
 static void test_http_pipeline_refill(void **state)
 {
@@ -830,6 +909,7 @@ int main(void)
 	    cmocka_unit_test(test_http_corrupt_body),
 	    cmocka_unit_test(test_http_header_forms),
 	    cmocka_unit_test(test_http_empty_bodies),
+	    cmocka_unit_test(test_http_reference),
 	    cmocka_unit_test(test_http_client_close),
 	    cmocka_unit_test(test_http_server_close),
 	    cmocka_unit_test(test_http_hold),
