@@ -6,10 +6,12 @@
 # sanitizer's shadow memory and the hugepage mappings do not get along).
 # TT_HUGE_DIR=DIR asks for the pages of the hugetlbfs mounted on DIR, with EAL's shared
 # runtime directory kept (no --in-memory): the mode in which secondary processes such as
-# dpdk-dumpcap can attach to the same --file-prefix.
+# dpdk-dumpcap can attach to the same --file-prefix.  A secondary maps the primary's memory at
+# the primary's addresses: --base-virtaddr puts it far from where either process's libraries
+# (and a sanitizer's shadow) land, or the attach fails when ASLR put something there.
 need_mb=${1:-256}
 if [ -n "${TT_HUGE_DIR:-}" ]; then
-	echo "--huge-dir $TT_HUGE_DIR"
+	echo "--huge-dir $TT_HUGE_DIR --base-virtaddr 0x200000000000"
 	exit 0
 fi
 free_pages=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo 2>/dev/null || echo 0)
