@@ -354,10 +354,6 @@ static void gen_conf(const struct gen_opts *o, struct tt_conf *c)
 	c->tcp.syn_retries = 3;
 	c->tcp.rcv_window = 1u << 22;
 	c->tcp.wscale = 7;
-	/* The client ACKs every segment: with delayed ACKs (tcp.delayed_ack_ms 40), one of the
-	 * throughput scenario's 1 MiB downloads stalls after the TX-queue losses until the drain
-	 * ends, in every quick run; the cause is not found yet (issue 8, delayed ACK). */
-	c->tcp.delayed_ack_ms = 0;
 }
 
 struct gen_second {

@@ -425,7 +425,7 @@ static void deliver(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_tc
 		/* The duplicate ACK tells the peer of the hole at once (RFC 5681 4.2), and so
 		 * will the ACKs of its recovery, even of a hole we could not keep data behind. */
 		t->flags |= TT_TCB_ACK_NOW;
-		t->quickacks = TT_TCP_QUICKACKS;
+		t->quickacks = TT_TCP_QUICKACKS_RECOVERY;
 		queue_ooo(ctx, t, seg, owner);
 		return;
 	}

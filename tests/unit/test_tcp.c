@@ -1333,6 +1333,34 @@ static void test_delack_out_of_order(void **state)
 	assert_int_equal(ev(h, TT_CTR_QUICK_ACKS), TT_TCP_QUICKACKS + 1);
 }
 
+/*
+ * After out-of-order data the peer recovers hole by hole: every retransmission that moves
+ * RCV.NXT is ACKed at once, far beyond the start-up quick-ACKs, even when the data behind the
+ * hole was not kept (a segment under 256 bytes is not).
+ */
+static void test_delack_recovery_acked_at_once(void **state)
+{
+	static const char text[400];
+	struct harness *h = *state;
+	struct tt_tcp_seg s;
+	uint32_t hole;
+
+	h_connect(h, H_APP_REC);
+	burn_quickacks(h);
+	hole = h->peer.nxt;
+	s = h_seg(h, TT_TCP_ACK, text, 20);
+	s.seq += 300;
+	h_rx(h, &s, &h->scratch);
+	assert_int_equal(h->n_tx, 1);
+	assert_int_equal(h->tcb.ooo, TT_POOL_NONE);
+	for (uint32_t i = 1; i <= 3 * TT_TCP_QUICKACKS; i++) {
+		h_send(h, TT_TCP_ACK, text, 10);
+		assert_int_equal(h->n_tx, 1);
+		h_expect(h, 0, TT_TCP_ACK, iss1(h), hole + 10 * i, 0);
+		assert_int_equal(h->tcb.delack_ms, 0);
+	}
+}
+
 /* A duplicate of data already ACKed is answered at once: our ACK was lost. */
 static void test_delack_duplicate(void **state)
 {
@@ -2006,6 +2034,7 @@ int main(void)
 	    T(test_delack_timer),
 	    T(test_delack_every_second_segment),
 	    T(test_delack_out_of_order),
+	    T(test_delack_recovery_acked_at_once),
 	    T(test_delack_duplicate),
 	    T(test_delack_rides_on_response),
 	    T(test_delack_off),
