@@ -381,6 +381,8 @@ static void sample(const struct gen_http_stats *s, const struct gen_run *r, stru
 
 static void print_hist(FILE *f, const char *name, const struct gen_hist *h)
 {
+	uint64_t upper, count;
+
 	fprintf(f, "\"%s\":{\"count\":%" PRIu64 ",\"p50\":%" PRIu64 ",\"p99\":%" PRIu64
 		   ",\"p999\":%" PRIu64 ",\"cdf\":[",
 		name, h->n, gen_hist_quantile(h, 0.5), gen_hist_quantile(h, 0.99),
@@ -390,6 +392,10 @@ static void print_hist(FILE *f, const char *name, const struct gen_hist *h)
 
 		fprintf(f, "%s[%.3f,%" PRIu64 "]", i > 1 ? "," : "", q, gen_hist_quantile(h, q));
 	}
+	/* The whole distribution (the cdf above stops at p99.9): [upper edge, count] pairs. */
+	fprintf(f, "],\"buckets\":[");
+	for (unsigned pos = 0, k = 0; gen_hist_next(h, &pos, &upper, &count); k++)
+		fprintf(f, "%s[%" PRIu64 ",%" PRIu64 "]", k ? "," : "", upper, count);
 	fprintf(f, "]}");
 }
 

@@ -59,3 +59,18 @@ uint64_t gen_hist_quantile(const struct gen_hist *h, double q)
 		}
 	return upper_edge(GEN_HIST_EXP - 1, GEN_HIST_SUB - 1);
 }
+
+int gen_hist_next(const struct gen_hist *h, unsigned *pos, uint64_t *upper, uint64_t *count)
+{
+	for (; *pos < GEN_HIST_EXP * GEN_HIST_SUB; (*pos)++) {
+		unsigned e = *pos / GEN_HIST_SUB, s = *pos % GEN_HIST_SUB;
+
+		if (h->bucket[e][s] != 0) {
+			*upper = upper_edge(e, s);
+			*count = h->bucket[e][s];
+			(*pos)++;
+			return 1;
+		}
+	}
+	return 0;
+}

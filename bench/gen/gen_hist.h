@@ -25,5 +25,11 @@ void gen_hist_add(struct gen_hist *h, uint64_t v);
 void gen_hist_merge(struct gen_hist *dst, const struct gen_hist *src);
 /* The value at quantile q (0..1): the upper edge of its bucket; 0 when empty. */
 uint64_t gen_hist_quantile(const struct gen_hist *h, double q);
+/*
+ * The non-empty buckets in ascending order, for a reader that draws the whole distribution:
+ * start with *pos = 0; each call stores the next one's upper edge (it holds the values above
+ * the previous bucket's edge up to this one) and count, and returns 0 when none is left.
+ */
+int gen_hist_next(const struct gen_hist *h, unsigned *pos, uint64_t *upper, uint64_t *count);
 
 #endif

@@ -195,6 +195,40 @@ static void test_hist_distributions(void **state)
 	free(v);
 }
 
+/*
+ * The bucket walk a report draws its CDF from: ascending edges, counts that add up to n, and
+ * at every edge the cumulative count agrees with the quantiles (the walk and gen_hist_quantile
+ * see the same buckets).
+ */
+static void test_hist_walk(void **state)
+{
+	static const uint64_t v[] = {0, 0, 5, 31, 32, 64, 65, 1000, 1001, 1023, 1024, 1ull << 40};
+	struct gen_hist *h = hist_new();
+	uint64_t upper, count, prev = 0, seen = 0;
+	unsigned pos = 0, buckets = 0;
+
+	(void)state;
+	assert_int_equal(gen_hist_next(h, &pos, &upper, &count), 0);
+	for (unsigned i = 0; i < ARRAY_LEN(v); i++)
+		gen_hist_add(h, v[i]);
+	pos = 0;
+	while (gen_hist_next(h, &pos, &upper, &count)) {
+		assert_true(buckets == 0 || upper > prev);
+		assert_true(count > 0);
+		seen += count;
+		/* The last value at or below this edge is the quantile of its rank. */
+		assert_int_equal(gen_hist_quantile(h, ((double)seen - 0.5) / (double)h->n), upper);
+		prev = upper;
+		buckets++;
+	}
+	assert_int_equal(seen, h->n);
+	/* 0 twice, 5, 31, 32, 64-65, 1000-1007 twice, 1023, 1024-1055, 2^40: 9 buckets. */
+	assert_int_equal(buckets, 9);
+	assert_int_equal(prev, (33ull << 35) - 1);
+	assert_int_equal(gen_hist_next(h, &pos, &upper, &count), 0);
+	free(h);
+}
+
 /* Merging per-lcore histograms is the same as recording every sample in one. */
 static void test_hist_merge(void **state)
 {
@@ -900,6 +934,7 @@ int main(void)
 	    cmocka_unit_test(test_hist_bucket_edges),
 	    cmocka_unit_test(test_hist_distributions),
 	    cmocka_unit_test(test_hist_merge),
+	    cmocka_unit_test(test_hist_walk),
 	    /* gen_http */
 	    cmocka_unit_test(test_http_split),
 	    cmocka_unit_test(test_http_pipelined),
