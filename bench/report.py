@@ -33,6 +33,22 @@ TOP_FUNCTIONS = 15
 TCP_SCENARIOS = ['cps', 'cps_server_close', 'cps_table_full', 'rps', 'rps_pipelined', 'synflood', 'concurrent',
                  'throughput']
 
+# What a scenario's per-core figures count: the unit (connections unless named here), the
+# appliance's telemetry counter of it, and the figures' keys (rate, busy cycles per unit,
+# capacity).
+SCENARIO_UNITS = {'rps': 'request', 'rps_pipelined': 'request', 'synflood': 'SYN cookie',
+                  'throughput': '1 MiB response'}
+UNIT_FIGURES = {
+    'connection': ('conn_opened', 'appliance_cps', 'cycles_per_conn', 'capacity_cps'),
+    'request': ('http_requests', 'appliance_rps', 'cycles_per_request', 'capacity_rps'),
+    '1 MiB response': ('http_requests', 'appliance_rps', 'cycles_per_request', 'capacity_rps'),
+    'SYN cookie': ('syncookies_sent', 'cookies_rate', 'cycles_per_cookie', 'capacity_cookies'),
+}
+
+
+def scenario_unit(name):
+    return SCENARIO_UNITS.get(name, 'connection')
+
 
 def last_json(path):
     try:
@@ -85,6 +101,19 @@ def figure(values, unit):
     return {'median': median(values), 'runs': values, 'unit': unit}
 
 
+def git_revision():
+    """The checkout's commit, with '-dirty' when tracked files differ from it."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    try:
+        rev = subprocess.run(['git', '-C', here, 'rev-parse', '--short=12', 'HEAD'],
+                             capture_output=True, text=True).stdout.strip()
+        dirty = subprocess.run(['git', '-C', here, 'status', '--porcelain',
+                                '--untracked-files=no'], capture_output=True, text=True).stdout
+    except OSError:
+        return 'unknown'
+    return (rev + ('-dirty' if dirty.strip() else '')) if rev else 'unknown'
+
+
 def machine_info():
     cpu = 'unknown'
     try:
@@ -100,6 +129,7 @@ def machine_info():
     except OSError:
         dpdk = 'unknown'
     return {'cpu': cpu, 'cores': os.cpu_count(), 'kernel': platform.release(), 'dpdk': dpdk,
+            'git': git_revision(),
             'link': 'net_virtio_user (appliance) <-> net_vhost (generator), 1 queue each'}
 
 
@@ -413,17 +443,11 @@ def markdown(res):
               '| scenario | unit | achieved /s | busy cycles per unit | capacity /s per core | '
               'appliance busy | generator busy | saturated side | window s |',
               '|---|---|---|---|---|---|---|---|---|']
-    units = {'rps': 'request', 'rps_pipelined': 'request', 'synflood': 'SYN cookie',
-             'throughput': '1 MiB response'}
-    keys = {'connection': ('appliance_cps', 'cycles_per_conn', 'capacity_cps'),
-            'request': ('appliance_rps', 'cycles_per_request', 'capacity_rps'),
-            '1 MiB response': ('appliance_rps', 'cycles_per_request', 'capacity_rps'),
-            'SYN cookie': ('cookies_rate', 'cycles_per_cookie', 'capacity_cookies')}
     for name in TCP_SCENARIOS:
         if name not in s:
             continue
-        unit = units.get(name, 'connection')
-        rate, cyc, cap = keys[unit]
+        unit = scenario_unit(name)
+        _, rate, cyc, cap = UNIT_FIGURES[unit]
         lines.append(f"| {name} | {unit} | {fmt(med(name, rate))} | {fmt(med(name, cyc))} | "
                      f"{fmt(med(name, cap))} | {fmt(med(name, 'appliance_busy'))} | "
                      f"{fmt(med(name, 'generator_busy'))} | {s[name]['saturated']} | "
@@ -519,6 +543,7 @@ def main():
     ap.add_argument('--runs', type=int, default=3)
     ap.add_argument('--duration', type=float, default=10)
     ap.add_argument('--quick', type=int, default=0)
+    ap.add_argument('--scenarios', default='', help='the scenarios asked for (default: all)')
     args = ap.parse_args()
 
     problems = []
@@ -552,10 +577,15 @@ def main():
                    os.path.join(args.raw, f'link.{r}.gen.json.rc'))
         check_exit(problems, f'link run {r}: the reflector',
                    os.path.join(args.raw, f'link.{r}.reflect.json.rc'))
+    machine = machine_info()
+    # The TSC rate every cycle figure divides by, as the generator measured it.
+    machine['tsc_hz'] = next((g['window']['tsc_hz'] for gens in gens_by_name.values()
+                              for g in gens if g and 'window' in g), None)
     res = {
         'date': os.path.basename(args.out.rstrip('/')),
-        'machine': machine_info(),
+        'machine': machine,
         'params': {'runs': args.runs, 'duration_s': args.duration, 'quick': bool(args.quick),
+                   'scenarios': args.scenarios.split() or TCP_SCENARIOS,
                    'saturated_at_busy': SATURATED},
         'reference': {'link_mpps': link, 'linux_keepalive_rps': lk, 'linux_close_cps': lc},
         'scenarios': scenarios,

@@ -5,7 +5,8 @@
 #
 #   bench/run.sh [--quick]            SCENARIOS="cps cps_table_full" for some only
 #
-# Writes bench/results/<date>/results.json, results.md and PNG plots.
+# Writes bench/results/<date>/results.json, results.md, report.html (one page with every chart,
+# bench/report_html.py) and PNG plots.
 # Every figure is the median of RUNS runs (3).  The appliance's figures come
 # from its telemetry sampled during each run (bench/telemetry.py), taken
 # between the two samples that bound the generator's load window; the
@@ -295,5 +296,10 @@ scenario concurrent 64 auto $((CONC + CONC / 8 + 1024)) --scenario concurrent --
 scenario throughput 1048576 auto 65536 --scenario throughput --conns 4
 linux_reference
 
+# The page is written for a run that failed its checks too (it lists the problems); a failure
+# of either step fails the run.
+rc=0
 /usr/bin/python3 bench/report.py --raw "$RAW" --out "$OUT" --runs "$RUNS" --duration "$DUR" \
-	--quick "$QUICK"
+	--quick "$QUICK" --scenarios "${SCENARIOS:-}" || rc=$?
+/usr/bin/python3 bench/report_html.py --out "$OUT" || rc=$?
+exit "$rc"

@@ -1,0 +1,254 @@
+#!/usr/bin/env python3
+"""bench/report.py and bench/report_html.py on a small recorded run.
+
+fixture/raw/ is the cps and rps scenarios, the link limit and the Linux reference of a real
+`RUNS=1 bench/run.sh --quick` (2026-11-30-211112), trimmed: the appliance's telemetry samples
+keep the counters the report reads and the 1.5 s around the generator's load window.  Each
+test copies it, runs both scripts as bench/run.sh does and reads the page back: it must be
+well-formed (every tag closed and nested; each <svg> parses as XML), have its charts in every
+section, and plot the very numbers results.md prints and the raw files hold.  A run that lost
+a scenario must still give a page that names what is missing.
+"""
+import html.parser
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+import xml.etree.ElementTree as ET
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+BENCH = os.path.join(HERE, '..', '..', 'bench')
+FIXTURE = os.path.join(HERE, 'fixture', 'raw')
+SVG = '{http://www.w3.org/2000/svg}'
+
+sys.path.insert(0, BENCH)
+import report  # noqa: E402  (bench/ is not a package)
+
+
+class TagChecker(html.parser.HTMLParser):
+    """Fails on a tag closed out of order or left open (void elements aside)."""
+    VOID = {'meta', 'br', 'hr', 'img', 'link', 'input'}
+
+    def __init__(self):
+        super().__init__()
+        self.stack, self.errors, self.sections = [], [], []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == 'section':
+            self.sections.append(dict(attrs).get('id'))
+        if tag not in self.VOID:
+            self.stack.append(tag)
+
+    def handle_startendtag(self, tag, attrs):
+        pass  # <rect .../>: opened and closed at once
+
+    def handle_endtag(self, tag):
+        if not self.stack or self.stack[-1] != tag:
+            self.errors.append(f'</{tag}> with {self.stack[-3:]} open')
+        else:
+            self.stack.pop()
+
+
+def run_reports(raw, scenarios):
+    """bench/run.sh's last two steps on a copy of raw; returns (dir, exit codes)."""
+    out = tempfile.mkdtemp(prefix='tt-report-test-')
+    shutil.copytree(raw, os.path.join(out, 'raw'))
+    rcs = []
+    for cmd in (['report.py', '--raw', os.path.join(out, 'raw'), '--out', out, '--runs', '1',
+                 '--duration', '2', '--quick', '1', '--scenarios', scenarios],
+                ['report_html.py', '--out', out]):
+        p = subprocess.run([sys.executable, os.path.join(BENCH, cmd[0])] + cmd[1:],
+                           capture_output=True, text=True)
+        rcs.append(p.returncode)
+        if p.returncode not in (0, 1):
+            print(p.stdout, p.stderr, file=sys.stderr)
+    return out, rcs
+
+
+def read(path):
+    with open(path) as f:
+        return f.read()
+
+
+def parse_page(path):
+    text = read(path)
+    checker = TagChecker()
+    checker.feed(text)
+    checker.close()
+    svgs = {}
+    for m in re.finditer(r'<section id="(\w+)">(.*?)</section>', text, re.S):
+        svgs[m.group(1)] = [ET.fromstring(s) for s in
+                            re.findall(r'<svg .*?</svg>', m.group(2), re.S)]
+    return text, checker, svgs
+
+
+def series(chart):
+    """{name: [(x, y), ...]} of a line chart, from the values it says it drew."""
+    out = {}
+    for g in chart.iter(SVG + 'g'):
+        if g.get('class') == 'series':
+            line = g.find(SVG + 'polyline')
+            out[g.get('data-name')] = [tuple(map(float, p.split(',')))
+                                       for p in line.get('data-values').split()]
+    return out
+
+
+def bars(chart):
+    """{(group, series): value} of a bar chart."""
+    return {(r.get('data-group'), r.get('data-series')): float(r.get('data-value'))
+            for r in chart.iter(SVG + 'rect') if r.get('class') == 'bar'}
+
+
+def md_number(md, pattern):
+    m = re.search(pattern, md)
+    assert m, pattern
+    return m.group(1)
+
+
+def gen_result(name):
+    return report.last_json(os.path.join(FIXTURE, f'{name}.1.gen.json'))
+
+
+class FullRun(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.out, cls.rcs = run_reports(FIXTURE, 'cps rps')
+        cls.md = read(os.path.join(cls.out, 'results.md'))
+        cls.res = json.loads(read(os.path.join(cls.out, 'results.json')))
+        cls.text, cls.checker, cls.svgs = parse_page(os.path.join(cls.out, 'report.html'))
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.out)
+
+    def test_exit_codes(self):
+        self.assertEqual(self.rcs, [0, 0])
+
+    def test_well_formed(self):
+        self.assertEqual(self.checker.errors, [])
+        self.assertEqual(self.checker.stack, [])
+        self.assertNotIn('<script', self.text)
+        self.assertNotRegex(self.text, r'(src|href)="https?:')
+
+    def test_one_chart_per_section_item(self):
+        self.assertEqual(self.checker.sections, ['rates', 'latency', 'reference', 'cost',
+                                                 'machine'])
+        self.assertEqual(len(self.svgs['rates']), 2)  # cps, rps
+        self.assertEqual(len(self.svgs['latency']), 2)  # connect, request
+        self.assertEqual(len(self.svgs['reference']), 1)
+        self.assertEqual(len(self.svgs['cost']), 3)  # cycles, frames, bytes
+        for sec in ('rates', 'latency'):
+            for chart in self.svgs[sec]:
+                s = series(chart)
+                self.assertTrue(s, chart.findtext(SVG + 'title'))
+                self.assertTrue(all(len(p) >= 2 for p in s.values()))
+        for chart in self.svgs['reference'] + self.svgs['cost']:
+            self.assertTrue(bars(chart), chart.findtext(SVG + 'title'))
+
+    def test_reference_bars_are_results_md_numbers(self):
+        b = bars(self.svgs['reference'][0])
+        cps = b[('connections/s, client closes', 'tcpterm (generator-measured)')]
+        self.assertEqual(report.fmt(cps), md_number(
+            self.md, r'\| cps \| connections/s \(client closes\), generator \| ([\d,]+) \|'))
+        self.assertEqual(cps, gen_result('cps')['cps'])
+        rps = b[('requests/s, keep-alive', 'tcpterm (generator-measured)')]
+        self.assertEqual(report.fmt(rps), md_number(
+            self.md, r'\| rps \| requests/s, 64 keep-alive conns \| ([\d,]+) \|'))
+        linux = read(os.path.join(FIXTURE, 'linux_close.1.txt'))
+        self.assertEqual(b[('connections/s, client closes', 'Linux nginx, 1 core')],
+                         float(md_number(linux, r'Requests/sec:\s+([\d.]+)')))
+        # The link's round trips over the frames a cps connection takes both ways.
+        frames_in = float(md_number(self.md, r'Frames per connection \(cps.*?: ([\d.]+) in'))
+        frames_out = float(md_number(self.md, r'Frames per connection \(cps.*? ([\d.]+) out'))
+        link = report.last_json(os.path.join(FIXTURE, 'link.1.gen.json'))['rx_mpps'] * 1e6
+        self.assertAlmostEqual(
+            b[('connections/s, client closes', 'link limit / frames per unit')],
+            link / (frames_in + frames_out), delta=link * 1e-6)
+        # Scenarios absent from the run draw no bar.
+        self.assertNotIn(('connections/s, server closes', 'tcpterm (generator-measured)'), b)
+
+    def test_rate_over_time_adds_up_to_the_samples(self):
+        """The area under the plotted cps rate is the connections the samples counted."""
+        pts = series(self.svgs['rates'][0])['run 1']
+        samples = report.load_samples(os.path.join(FIXTURE, 'cps.1.samples.jsonl'))
+        win = gen_result('cps')['window']
+        hz = win['tsc_hz']
+        at = {round((x['tsc'] - win['start_tsc']) / hz, 6): x for x in samples}
+        area = sum(y * (x - px) for (px, _), (x, y) in zip(pts, pts[1:]))
+        opened = at[pts[-1][0]]['conn_opened'] - at[pts[0][0]]['conn_opened']
+        self.assertGreater(opened, 0)
+        self.assertAlmostEqual(area, opened, delta=opened * 1e-6)
+        # Inside the load window the rate is of the order of results.md's achieved rate.
+        inside = sorted(y for x, y in pts if 0.2 < x < win['seconds'])
+        achieved = self.res['scenarios']['cps']['appliance_cps']['median']
+        self.assertLess(abs(inside[len(inside) // 2] / achieved - 1), 0.5)
+
+    def test_latency_cdf_is_the_histogram(self):
+        connect = series(self.svgs['latency'][0])
+        name = next(n for n in connect if n.startswith('cps '))
+        pts = connect[name]
+        buckets = gen_result('cps')['connect_us']['buckets']
+        self.assertEqual([x for x, _ in pts], [float(u) for u, _ in buckets])
+        self.assertEqual(pts[-1][1], 1.0)
+        self.assertEqual([y for _, y in pts], sorted(y for _, y in pts))
+        # The median is where the CDF first passes one half: results.md's p50.
+        p50 = next(x for x, y in pts if y > 0.5)
+        self.assertEqual(report.fmt(p50), md_number(
+            self.md, r'\| cps \| connect latency p50 \(us\) \| ([\d,.]+) \|'))
+
+    def test_cost_bars_are_results_md_numbers(self):
+        cycles, frames, _ = (bars(c) for c in self.svgs['cost'])
+        self.assertEqual(report.fmt(cycles[('cps (connection)', 'busy cycles')]), md_number(
+            self.md, r'\| cps \| connection \| [\d,]+ \| ([\d,]+) \|'))
+        self.assertEqual(report.fmt(frames[('cps (connection)', 'received')]), md_number(
+            self.md, r'Frames per connection \(cps.*?: ([\d.]+) in'))
+        self.assertEqual(report.fmt(frames[('cps (connection)', 'sent')]), md_number(
+            self.md, r'Frames per connection \(cps.*? ([\d.]+) out'))
+
+    def test_machine_and_parameters(self):
+        hz = gen_result('cps')['window']['tsc_hz']
+        for text in (f'{hz:,}', self.res['machine']['kernel'], self.res['machine']['dpdk'],
+                     self.res['machine']['git'], 'cps rps', '2.0 s per run (quick)'):
+            self.assertIn(text, self.text)
+        self.assertRegex(self.text, r'<td>RUNS</td><td>1</td>')
+        self.assertRegex(self.text, r'<td>scenarios missing</td><td>none</td>')
+
+
+class MissingScenario(unittest.TestCase):
+    def setUp(self):
+        self.raw = tempfile.mkdtemp(prefix='tt-report-raw-')
+        for f in os.listdir(FIXTURE):
+            if not f.startswith('rps.'):
+                shutil.copy(os.path.join(FIXTURE, f), self.raw)
+
+    def tearDown(self):
+        shutil.rmtree(self.raw)
+
+    def check(self, scenarios, missing):
+        out, rcs = run_reports(self.raw, scenarios)
+        try:
+            self.assertEqual(rcs, [0, 0])
+            text, checker, svgs = parse_page(os.path.join(out, 'report.html'))
+            self.assertEqual(checker.errors, [])
+            m = re.search(r'<p class="missing" id="missing">([^<]*)</p>', text)
+            self.assertIsNotNone(m)
+            self.assertEqual(m.group(1).split(': ', 1)[1].split(', '), missing)
+            self.assertEqual(len(svgs['rates']), 1)  # cps only
+            self.assertTrue(series(svgs['rates'][0]))
+            self.assertTrue(svgs['rates'][0].findtext(SVG + 'title').startswith('cps:'))
+        finally:
+            shutil.rmtree(out)
+
+    def test_asked_for_and_missing(self):
+        self.check('cps rps', ['rps'])
+
+    def test_default_is_every_scenario(self):
+        self.check('', [n for n in report.TCP_SCENARIOS if n != 'cps'])
+
+
+if __name__ == '__main__':
+    unittest.main(verbosity=2)
