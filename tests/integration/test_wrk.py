@@ -55,11 +55,17 @@ def assert_clean(t, out, drops):
     assert t["responses"] == t["requests"], out
 
 
-def expected_rx_bytes(lengths, n_requests):
-    """Request bytes the appliance consumed for n_requests requests answered in order, when
-    every connection repeats the same write of requests of these lengths."""
-    full, part = divmod(n_requests, len(lengths))
-    return full * sum(lengths) + sum(lengths[:part])
+def assert_rx_bytes(d, lengths, connections):
+    """The appliance consumed the bytes of the requests it answered, once each: with every
+    connection repeating the same write of requests of these lengths, n requests answered in
+    order are the first n of that sequence.  A write cut short when wrk stops (it closes with
+    responses unread, so the kernel resets and drops what it had not sent) leaves at most one
+    unfinished request per connection (wrk opens one more to check the address first)."""
+    n = d["http_requests"]
+    full, part = divmod(n, len(lengths))
+    expected = full * sum(lengths) + sum(lengths[:part])
+    slack = (connections + 1) * max(lengths)
+    assert abs(d["app_rx_bytes"] - expected) <= slack, (expected, d)
 
 
 @pytest.mark.parametrize("depth", [8, 32])
@@ -67,7 +73,6 @@ def test_pipelined(app, depth):
     before = app.stats()
     t, out, drops = run_script(app, "pipeline.lua", 4, depth)
     assert_clean(t, out, drops)
-    assert t["requests"] % depth == 0, out
     # Answered at the pace of the link, not of retransmissions: a batch deeper than the send
     # queue's 8 extents used to wait for an RTO (~200 ms) of the requests refused, a few
     # hundred requests in the whole run.
@@ -83,9 +88,8 @@ def test_pipelined(app, depth):
     # segment, so the segments it received (ACKs included) are far fewer than the requests.
     assert d["http_requests"] >= 3 * d["rx_packets"], d
     # Every request was consumed whole, once: no byte parsed twice or skipped.
-    lengths = t["request_lengths"]
-    assert len(lengths) == depth
-    assert d["app_rx_bytes"] == expected_rx_bytes(lengths, d["http_requests"]), d
+    assert len(t["request_lengths"]) == depth
+    assert_rx_bytes(d, t["request_lengths"], 4)
 
 
 def test_close_mix(app):
@@ -115,7 +119,6 @@ def test_post_bodies(app, size):
     before = app.stats()
     t, out, drops = run_script(app, "post.lua", 4, size)
     assert_clean(t, out, drops)
-    assert t["requests"] % 2 == 0, out
     d = delta(app.stats(), before)
     print(out, d)
     assert d["http_requests"] >= t["requests"], d
@@ -125,7 +128,7 @@ def test_post_bodies(app, size):
     # bytes of the requests it answered, Content-Length and chunked alternately.
     lengths = t["request_lengths"]
     assert len(lengths) == 2 and min(lengths) > size
-    assert d["app_rx_bytes"] == expected_rx_bytes(lengths, d["http_requests"]), d
+    assert_rx_bytes(d, lengths, 4)
 
 
 def test_final_counters(app):
