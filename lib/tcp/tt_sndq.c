@@ -7,7 +7,11 @@ static inline unsigned slot(const struct tt_sndq *q, unsigned i)
 	return (q->head + i) % TT_SNDQ_EXTENTS;
 }
 
-/* The same static bytes again right behind the last extent, with room under the bound. */
+/*
+ * The same static bytes again right behind the last extent, with room under the bound for
+ * both the queue and that extent (whose acknowledged copies still count: a peer that never
+ * lets the queue drain must not grow one extent until len * reps wraps).
+ */
 static bool repeats_tail(const struct tt_sndq *q, const void *data, uint32_t len, void *owner)
 {
 	const struct tt_sndq_ext *tail;
@@ -15,7 +19,8 @@ static bool repeats_tail(const struct tt_sndq *q, const void *data, uint32_t len
 	if (owner != NULL || q->count == 0 || (uint64_t)q->bytes + len > TT_SNDQ_REPEAT_MAX_BYTES)
 		return false;
 	tail = &q->ext[slot(q, q->count - 1u)];
-	return tail->owner == NULL && tail->data == data && tail->len == len;
+	return tail->owner == NULL && tail->data == data && tail->len == len &&
+	       (uint64_t)tail->len * (tail->reps + 1u) <= TT_SNDQ_REPEAT_MAX_BYTES;
 }
 
 bool tt_sndq_push(struct tt_sndq *q, const void *data, uint32_t len, void *owner)

@@ -18,9 +18,11 @@
  * an identical one (same pointer and length) only counts one more copy in
  * that extent (reps), so a pipeline deeper than TT_SNDQ_EXTENTS does not
  * fill the queue after 8 answers and wait for the peer to retransmit the
- * requests it could not take.  A repeat is taken only while the queue holds
- * at most TT_SNDQ_REPEAT_MAX_BYTES, which bounds what a peer pipelining tiny
- * requests can queue; past it, pushes take slots as before.
+ * requests it could not take.  A repeat is taken only while the queue, and
+ * the extent with its acknowledged copies, hold at most
+ * TT_SNDQ_REPEAT_MAX_BYTES: that bounds what a peer pipelining tiny requests
+ * can queue, and len * reps never wraps however long the queue stays
+ * non-empty; past it, pushes take slots as before.
  *
  *   ext: | data | owner | len (one copy) | reps |  -> len * reps bytes
  *

@@ -143,6 +143,34 @@ static void test_repeat_bound(void **state)
 	assert_true(q.bytes <= TT_SNDQ_REPEAT_MAX_BYTES + TT_SNDQ_EXTENTS * sizeof(big));
 }
 
+/*
+ * A peer that acknowledges all but the last copies, again and again, keeps the queue short
+ * but never empty: the extent stops growing at the bound (its acknowledged copies count), so
+ * len * reps cannot wrap.
+ */
+static void test_repeat_bound_counts_acked_copies(void **state)
+{
+	static uint8_t big[4096];
+	const uint32_t most = TT_SNDQ_REPEAT_MAX_BYTES / sizeof(big);
+	struct tt_sndq q;
+
+	(void)state;
+	memset(&q, 0, sizeof(q));
+	assert_true(tt_sndq_push(&q, big, sizeof(big), NULL));
+	for (uint32_t i = 1; i < most; i++) {
+		assert_true(tt_sndq_push(&q, big, sizeof(big), NULL));
+		tt_sndq_ack(&q, sizeof(big), release);
+		assert_int_equal(q.bytes, sizeof(big));
+	}
+	assert_int_equal(q.count, 1);
+	assert_int_equal(q.ext[q.head].reps, most);
+	assert_true(tt_sndq_push(&q, big, sizeof(big), NULL));
+	assert_int_equal(q.count, 2);
+	assert_int_equal(q.ext[q.head].reps, most);
+	assert_int_equal(q.ext[(q.head + 1) % TT_SNDQ_EXTENTS].reps, 1);
+	assert_int_equal(q.bytes, 2 * sizeof(big));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -150,6 +178,7 @@ int main(void)
 	    cmocka_unit_test(test_copy_every_offset),
 	    cmocka_unit_test(test_ack_pops_when_every_copy_is_acked),
 	    cmocka_unit_test(test_repeat_bound),
+	    cmocka_unit_test(test_repeat_bound_counts_acked_copies),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
