@@ -97,8 +97,10 @@ static uint32_t http_parse_all(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const u
 
 /*
  * Requests are answered while the send queue has room; what is left is
- * not accepted, so TCP does not ACK it and the peer sends it again later:
- * deep pipelines are paced by the peer's retransmissions, never dropped.
+ * not accepted, so TCP does not ACK it and the peer sends it again later.
+ * The same response repeated takes one extent (tt_sndq), so only a
+ * pipeline whose answers exceed TT_SNDQ_REPEAT_MAX_BYTES is paced by the
+ * peer's retransmissions; nothing is ever dropped.
  */
 static uint32_t http_data(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const uint8_t *data,
 			  uint32_t len, void *owner)

@@ -7,15 +7,37 @@ static inline unsigned slot(const struct tt_sndq *q, unsigned i)
 	return (q->head + i) % TT_SNDQ_EXTENTS;
 }
 
+/*
+ * The same static bytes again right behind the last extent, with room under the bound for
+ * both the queue and that extent (whose acknowledged copies still count: a peer that never
+ * lets the queue drain must not grow one extent until len * reps wraps).
+ */
+static bool repeats_tail(const struct tt_sndq *q, const void *data, uint32_t len, void *owner)
+{
+	const struct tt_sndq_ext *tail;
+
+	if (owner != NULL || q->count == 0 || (uint64_t)q->bytes + len > TT_SNDQ_REPEAT_MAX_BYTES)
+		return false;
+	tail = &q->ext[slot(q, q->count - 1u)];
+	return tail->owner == NULL && tail->data == data && tail->len == len &&
+	       (uint64_t)tail->len * (tail->reps + 1u) <= TT_SNDQ_REPEAT_MAX_BYTES;
+}
+
 bool tt_sndq_push(struct tt_sndq *q, const void *data, uint32_t len, void *owner)
 {
 	struct tt_sndq_ext *e;
 
+	if (repeats_tail(q, data, len, owner)) {
+		q->ext[slot(q, q->count - 1u)].reps++;
+		q->bytes += len;
+		return true;
+	}
 	if (tt_sndq_full(q))
 		return false;
 	e = &q->ext[slot(q, q->count)];
 	e->data = data;
 	e->len = len;
+	e->reps = 1;
 	e->owner = owner;
 	q->count++;
 	q->bytes += len;
@@ -31,10 +53,10 @@ static unsigned pop_head(struct tt_sndq *q, tt_sndq_release_fn release)
 	unsigned owned = e->owner != NULL;
 
 	if (owned) {
-		q->held_bytes -= e->len - q->head_off;
+		q->held_bytes -= tt_sndq_ext_bytes(e) - q->head_off;
 		release(e->owner);
 	}
-	q->bytes -= e->len - q->head_off;
+	q->bytes -= tt_sndq_ext_bytes(e) - q->head_off;
 	q->head_off = 0;
 	q->head = (uint8_t)slot(q, 1);
 	q->count--;
@@ -47,7 +69,7 @@ unsigned tt_sndq_ack(struct tt_sndq *q, uint32_t n, tt_sndq_release_fn release)
 
 	while (n > 0 && q->count > 0) {
 		struct tt_sndq_ext *e = &q->ext[q->head];
-		uint32_t left = e->len - q->head_off;
+		uint32_t left = tt_sndq_ext_bytes(e) - q->head_off;
 
 		if (n < left) {
 			q->head_off += n;
@@ -68,16 +90,20 @@ void tt_sndq_copy(const struct tt_sndq *q, uint32_t off, uint32_t len, uint8_t *
 
 	for (unsigned i = 0; i < q->count && len > 0; i++) {
 		const struct tt_sndq_ext *e = &q->ext[slot(q, i)];
-		uint32_t n;
+		uint32_t bytes = tt_sndq_ext_bytes(e);
 
-		if (skip >= e->len) {
-			skip -= e->len;
+		if (skip >= bytes) {
+			skip -= bytes;
 			continue;
 		}
-		n = e->len - skip < len ? e->len - skip : len;
-		memcpy(dst, e->data + skip, n);
-		dst += n;
-		len -= n;
+		/* From skip to the extent's end or len, a copy of data at a time. */
+		bytes = bytes - skip < len ? bytes - skip : len;
+		len -= bytes;
+		for (uint32_t at = skip % e->len, n; bytes > 0; bytes -= n, at = 0) {
+			n = e->len - at < bytes ? e->len - at : bytes;
+			memcpy(dst, e->data + at, n);
+			dst += n;
+		}
 		skip = 0;
 	}
 }

@@ -13,6 +13,19 @@
  * are dropped from the head (tt_sndq_ack), and extents whose last byte was
  * acknowledged are released through the callback given to it.
  *
+ * Repeats: the HTTP responder answers a pipelined batch with the same
+ * response again and again.  A static extent (no owner) pushed right behind
+ * an identical one (same pointer and length) only counts one more copy in
+ * that extent (reps), so a pipeline deeper than TT_SNDQ_EXTENTS does not
+ * fill the queue after 8 answers and wait for the peer to retransmit the
+ * requests it could not take.  A repeat is taken only while the queue, and
+ * the extent with its acknowledged copies, hold at most
+ * TT_SNDQ_REPEAT_MAX_BYTES: that bounds what a peer pipelining tiny requests
+ * can queue, and len * reps never wraps however long the queue stays
+ * non-empty; past it, pushes take slots as before.
+ *
+ *   ext: | data | owner | len (one copy) | reps |  -> len * reps bytes
+ *
  * Capacity is TT_SNDQ_EXTENTS; tt_sndq_push fails when full, which the
  * application sees as back-pressure.  Owned by the connection's worker.
  */
@@ -24,11 +37,20 @@
 
 enum { TT_SNDQ_EXTENTS = 8 };
 
+/* 256 KiB: a few RTTs of a 1 Gb/s peer's worth of responses, far beyond any real pipeline. */
+#define TT_SNDQ_REPEAT_MAX_BYTES (256u * 1024)
+
 struct tt_sndq_ext {
 	const uint8_t *data;
-	void *owner; /* released when the extent is fully acknowledged */
-	uint32_t len;
+	void *owner;   /* released when the extent is fully acknowledged */
+	uint32_t len;  /* bytes of one copy of data */
+	uint32_t reps; /* copies back to back; 1 for an owned extent */
 };
+
+static inline uint32_t tt_sndq_ext_bytes(const struct tt_sndq_ext *e)
+{
+	return e->len * e->reps;
+}
 
 struct tt_sndq {
 	uint32_t bytes;	     /* unacknowledged + unsent bytes queued */
@@ -51,7 +73,8 @@ static inline unsigned tt_sndq_space(const struct tt_sndq *q)
 	return TT_SNDQ_EXTENTS - q->count;
 }
 
-/* Append an extent; false when the queue is full (nothing changed). */
+/* Append an extent, or one more copy to the last one (see Repeats); false when the queue is
+ * full (nothing changed). */
 bool tt_sndq_push(struct tt_sndq *q, const void *data, uint32_t len, void *owner);
 
 /* Drop n acknowledged bytes from the head, releasing finished extents; returns the owners

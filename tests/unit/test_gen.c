@@ -383,12 +383,29 @@ static bool fin_queued(const struct fix *f)
 	return f->t.flags & TT_TCB_FIN_QUEUED;
 }
 
+/* Requests in the send queue: a request repeated back to back shares one extent (reps). */
+static unsigned queued_requests(const struct fix *f)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < f->t.sndq.count; i++)
+		n += f->t.sndq.ext[(f->t.sndq.head + i) % TT_SNDQ_EXTENTS].reps;
+	return n;
+}
+
 /* Request i of the send queue is the keep-alive (false) or the close form (true). */
 static void expect_request(const struct fix *f, unsigned i, bool close)
 {
-	const struct tt_sndq_ext *e = &f->t.sndq.ext[(f->t.sndq.head + i) % TT_SNDQ_EXTENTS];
+	const struct tt_sndq_ext *e = NULL;
 
-	assert_true(i < f->t.sndq.count);
+	for (unsigned k = 0; k < f->t.sndq.count; k++) {
+		e = &f->t.sndq.ext[(f->t.sndq.head + k) % TT_SNDQ_EXTENTS];
+		if (i < e->reps)
+			break;
+		i -= e->reps;
+		e = NULL;
+	}
+	assert_non_null(e);
 	assert_ptr_equal(e->data, close ? f->s.request_close : f->s.request);
 	assert_int_equal(e->len, close ? f->s.request_close_len : f->s.request_len);
 	assert_null(e->owner);
@@ -415,7 +432,7 @@ static void test_http_split(void **state)
 			feed(f, r + cut, len - cut);
 			assert_int_equal(f->s.responses_ok, ++n);
 			/* Unlimited requests: the next one goes as soon as this is answered. */
-			assert_int_equal(f->t.sndq.count, 2);
+			assert_int_equal(queued_requests(f), 2);
 			expect_request(f, 1, false);
 			conn_end(f, TT_CLOSE_NORMAL);
 		}
@@ -446,7 +463,9 @@ static void test_http_pipelined(void **state)
 		memcpy(three + i * len, f->resp.keep_alive, len);
 	conn_open(f);
 	assert_int_equal(f->s.requests_sent, 3);
-	assert_int_equal(f->t.sndq.count, 3);
+	/* The same request three times: one extent of three copies. */
+	assert_int_equal(f->t.sndq.count, 1);
+	assert_int_equal(queued_requests(f), 3);
 	for (unsigned i = 0; i < 3; i++)
 		expect_request(f, i, false);
 	assert_int_equal(f->t.sndq.bytes, 3 * f->s.request_len);

@@ -666,6 +666,40 @@ static void test_est_http_response(void **state)
 	assert_memory_equal(h->tx[0].data + len, h->http.keep_alive, len);
 }
 
+/*
+ * A pipeline deeper than the send queue's extents (wrk's -- 16, TRex's pipeline=N): every
+ * request of the segment is answered at once and the whole segment is ACKed. Before repeated
+ * responses shared an extent, the ninth request onwards was refused and the peer had to
+ * retransmit it after an RTO, one batch per RTO.
+ */
+static void test_est_http_deep_pipeline(void **state)
+{
+	enum { DEPTH = 4 * TT_SNDQ_EXTENTS };
+	struct harness *h = *state;
+	uint32_t len = h->http.keep_alive_len, got = 0;
+	char batch[DEPTH * sizeof(get_ka)];
+	size_t n = 0;
+
+	for (unsigned i = 0; i < DEPTH; i++)
+		n += (size_t)snprintf(batch + n, sizeof(batch) - n, "%s", get_ka);
+	assert_true(DEPTH * len <= 10 * MSS_TS); /* the answers fit the initial window */
+	h_connect(h, TT_APP_HTTP);
+	h_send(h, TT_TCP_ACK | TT_TCP_PSH, batch, (uint32_t)n);
+	assert_int_equal(ev(h, TT_CTR_HTTP_REQUESTS), DEPTH);
+	assert_int_equal(ev(h, TT_CTR_APP_RX_BYTES), n);
+	assert_int_equal(h->tcb.rcv_nxt, h->peer.nxt);
+	for (unsigned i = 0; i < h->n_tx; i++) {
+		h_expect(h, i, h->tx[i].a.flags, iss1(h) + got, h->peer.nxt, h->tx[i].len);
+		for (uint32_t k = 0; k < h->tx[i].len; k++)
+			assert_int_equal(h->tx[i].data[k], h->http.keep_alive[(got + k) % len]);
+		got += h->tx[i].len;
+	}
+	assert_int_equal(got, DEPTH * len);
+	h_ack_all(h);
+	assert_int_equal(h->tcb.sndq.bytes, 0);
+	assert_int_equal(h->tcb.sndq.count, 0);
+}
+
 static void expect_full_segments(const struct harness *h, unsigned n, uint32_t first_seq)
 {
 	assert_int_equal(h->n_tx, n);
@@ -2011,6 +2045,7 @@ int main(void)
 	    T(test_synrecv_timeout_bound),
 	    T(test_est_data_acked),
 	    T(test_est_http_response),
+	    T(test_est_http_deep_pipeline),
 	    T(test_est_large_response),
 	    T(test_est_peer_window),
 	    T(test_est_out_of_order),

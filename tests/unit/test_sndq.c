@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* tt_sndq: extents, repeated static extents, acknowledgement and copy at any offset. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "tt_sndq.h"
+
+static unsigned releases;
+
+static void release(void *owner)
+{
+	(void)owner;
+	releases++;
+}
+
+static const uint8_t resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+static const uint8_t other[] = "0123456789";
+#define RESP_LEN  ((uint32_t)sizeof(resp) - 1)
+#define OTHER_LEN ((uint32_t)sizeof(other) - 1)
+
+/* What the queue must read as: reps copies of resp, then other, then 3 more of resp. */
+enum { REPS = 20 };
+static uint8_t want[(REPS + 3) * sizeof(resp) + sizeof(other)];
+
+static uint32_t fill(struct tt_sndq *q)
+{
+	uint32_t n = 0;
+
+	memset(q, 0, sizeof(*q));
+	for (unsigned i = 0; i < REPS; i++) {
+		assert_true(tt_sndq_push(q, resp, RESP_LEN, NULL));
+		memcpy(want + n, resp, RESP_LEN);
+		n += RESP_LEN;
+	}
+	assert_true(tt_sndq_push(q, other, OTHER_LEN, NULL));
+	memcpy(want + n, other, OTHER_LEN);
+	n += OTHER_LEN;
+	for (unsigned i = 0; i < 3; i++) {
+		assert_true(tt_sndq_push(q, resp, RESP_LEN, NULL));
+		memcpy(want + n, resp, RESP_LEN);
+		n += RESP_LEN;
+	}
+	return n;
+}
+
+static void test_repeats_share_an_extent(void **state)
+{
+	struct tt_sndq q;
+	uint32_t total;
+	int owner;
+
+	(void)state;
+	total = fill(&q);
+	assert_int_equal(q.count, 3);
+	assert_int_equal(q.ext[0].reps, REPS);
+	assert_int_equal(q.ext[1].reps, 1);
+	assert_int_equal(q.ext[2].reps, 3);
+	assert_int_equal(q.bytes, total);
+	/* Same bytes at another address, or owned bytes, never join an extent. */
+	assert_true(tt_sndq_push(&q, other, RESP_LEN, NULL));
+	assert_int_equal(q.count, 4);
+	assert_true(tt_sndq_push(&q, resp, RESP_LEN, &owner));
+	assert_true(tt_sndq_push(&q, resp, RESP_LEN, &owner));
+	assert_int_equal(q.count, 6);
+	assert_int_equal(q.held_bytes, 2 * RESP_LEN);
+	releases = 0;
+	assert_int_equal(tt_sndq_flush(&q, release), 2);
+	assert_int_equal(releases, 2);
+	assert_int_equal(q.bytes, 0);
+}
+
+/* Every window of the queue, before and after acknowledging into a repeated extent. */
+static void test_copy_every_offset(void **state)
+{
+	static uint8_t got[sizeof(want)];
+	struct tt_sndq q;
+	uint32_t total, acked = 0;
+
+	(void)state;
+	total = fill(&q);
+	for (unsigned step = 0; step < 4; step++) {
+		uint32_t left = total - acked;
+
+		for (uint32_t off = 0; off <= left; off++) {
+			uint32_t lens[] = {0,	      1, RESP_LEN - 1, RESP_LEN + 1, 3 * RESP_LEN,
+					   left - off};
+
+			for (unsigned k = 0; k < sizeof(lens) / sizeof(lens[0]); k++) {
+				uint32_t len = lens[k] < left - off ? lens[k] : left - off;
+
+				memset(got, 0xee, len);
+				tt_sndq_copy(&q, off, len, got);
+				assert_memory_equal(got, want + acked + off, len);
+			}
+		}
+		/* Into the middle of a copy, then across copies and extents. */
+		tt_sndq_ack(&q, step == 0 ? 7 : 5 * RESP_LEN + 3, release);
+		acked += step == 0 ? 7 : 5 * RESP_LEN + 3;
+		assert_int_equal(q.bytes, total - acked);
+	}
+}
+
+static void test_ack_pops_when_every_copy_is_acked(void **state)
+{
+	struct tt_sndq q;
+	uint32_t total;
+
+	(void)state;
+	total = fill(&q);
+	tt_sndq_ack(&q, REPS * RESP_LEN - 1, release);
+	assert_int_equal(q.count, 3);
+	assert_int_equal(q.head_off, REPS * RESP_LEN - 1);
+	/* A copy pushed now still joins the last extent, not the nearly acked head. */
+	assert_true(tt_sndq_push(&q, resp, RESP_LEN, NULL));
+	assert_int_equal(q.ext[(q.head + 2) % TT_SNDQ_EXTENTS].reps, 4);
+	tt_sndq_ack(&q, 1, release);
+	assert_int_equal(q.count, 2);
+	assert_int_equal(q.head_off, 0);
+	tt_sndq_ack(&q, total + RESP_LEN, release);
+	assert_int_equal(q.count, 0);
+	assert_int_equal(q.bytes, 0);
+}
+
+/* Past TT_SNDQ_REPEAT_MAX_BYTES queued, pushes take slots again and the queue fills. */
+static void test_repeat_bound(void **state)
+{
+	static uint8_t big[4096];
+	struct tt_sndq q;
+	unsigned pushes = 0;
+
+	(void)state;
+	memset(&q, 0, sizeof(q));
+	while (tt_sndq_push(&q, big, sizeof(big), NULL))
+		pushes++;
+	assert_int_equal(q.count, TT_SNDQ_EXTENTS);
+	assert_int_equal(q.ext[0].reps, TT_SNDQ_REPEAT_MAX_BYTES / sizeof(big));
+	assert_int_equal(pushes, TT_SNDQ_REPEAT_MAX_BYTES / sizeof(big) + TT_SNDQ_EXTENTS - 1);
+	assert_true(q.bytes <= TT_SNDQ_REPEAT_MAX_BYTES + TT_SNDQ_EXTENTS * sizeof(big));
+}
+
+/*
+ * A peer that acknowledges all but the last copies, again and again, keeps the queue short
+ * but never empty: the extent stops growing at the bound (its acknowledged copies count), so
+ * len * reps cannot wrap.
+ */
+static void test_repeat_bound_counts_acked_copies(void **state)
+{
+	static uint8_t big[4096];
+	const uint32_t most = TT_SNDQ_REPEAT_MAX_BYTES / sizeof(big);
+	struct tt_sndq q;
+
+	(void)state;
+	memset(&q, 0, sizeof(q));
+	assert_true(tt_sndq_push(&q, big, sizeof(big), NULL));
+	for (uint32_t i = 1; i < most; i++) {
+		assert_true(tt_sndq_push(&q, big, sizeof(big), NULL));
+		tt_sndq_ack(&q, sizeof(big), release);
+		assert_int_equal(q.bytes, sizeof(big));
+	}
+	assert_int_equal(q.count, 1);
+	assert_int_equal(q.ext[q.head].reps, most);
+	assert_true(tt_sndq_push(&q, big, sizeof(big), NULL));
+	assert_int_equal(q.count, 2);
+	assert_int_equal(q.ext[q.head].reps, most);
+	assert_int_equal(q.ext[(q.head + 1) % TT_SNDQ_EXTENTS].reps, 1);
+	assert_int_equal(q.bytes, 2 * sizeof(big));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_repeats_share_an_extent),
+	    cmocka_unit_test(test_copy_every_offset),
+	    cmocka_unit_test(test_ack_pops_when_every_copy_is_acked),
+	    cmocka_unit_test(test_repeat_bound),
+	    cmocka_unit_test(test_repeat_bound_counts_acked_copies),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
