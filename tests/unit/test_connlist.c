@@ -208,6 +208,7 @@ static void test_filters(void **state)
 	    {"state=closing", 0},
 	    {"local=:9", 1u << P_ESTAB},
 	    {"local=198.18.0.2:80", (1u << P_N) - 1 - (1u << P_ESTAB)},
+	    {"local=198.18.0.2", (1u << P_N) - 1},
 	    {"addr=198.18.0.2", (1u << P_N) - 1},
 	    {"addr=:80,state=close_wait", 1u << P_CLOSE_WAIT},
 	    {"addr=198.18.0.9", 0},
@@ -447,6 +448,29 @@ static void *serve_loop(void *arg)
 	return NULL;
 }
 
+/* Threads serving the mailboxes of w[0..n) over the stacks hs[0..n) (NULL: mailbox only). */
+static void start_workers(struct worker_thread *w, struct sh *const *hs, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		tt_connlist_mbox_init(&w[i].mb, (uint16_t)i);
+		w[i].h = hs[i];
+		w[i].stop = false;
+		if (hs[i] != NULL)
+			assert_int_equal(pthread_create(&w[i].tid, NULL, serve_loop, &w[i]), 0);
+	}
+}
+
+static void stop_workers(struct worker_thread *w, struct sh *const *hs, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		if (hs[i] == NULL)
+			continue;
+		__atomic_store_n(&w[i].stop, true, __ATOMIC_RELEASE);
+		pthread_join(w[i].tid, NULL);
+		sh_free(hs[i]);
+	}
+}
+
 static double since_ms(const struct timespec *t0)
 {
 	struct timespec t1;
@@ -464,12 +488,7 @@ static void test_query_merges_workers_in_order(void **state)
 	static struct tt_connlist_reply r;
 
 	(void)state;
-	for (unsigned i = 0; i < 2; i++) {
-		tt_connlist_mbox_init(&w[i].mb, (uint16_t)i);
-		w[i].h = hs[i];
-		w[i].stop = false;
-		assert_int_equal(pthread_create(&w[i].tid, NULL, serve_loop, &w[i]), 0);
-	}
+	start_workers(w, hs, 2);
 	for (unsigned round = 0; round < 3; round++) {
 		tt_connlist_query(mbs, 2, &q, 5000, &r);
 		assert_int_equal(r.workers, 2);
@@ -491,16 +510,43 @@ static void test_query_merges_workers_in_order(void **state)
 	tt_connlist_query(mbs, 2, &q, 5000, &r);
 	assert_int_equal(r.all.matched, 0);
 	assert_int_equal(r.answered, 2);
-	for (unsigned i = 0; i < 2; i++) {
-		__atomic_store_n(&w[i].stop, true, __ATOMIC_RELEASE);
-		pthread_join(w[i].tid, NULL);
-		sh_free(hs[i]);
+	stop_workers(w, hs, 2);
+}
+
+/* Many queries in a row, with changing filters and limits: every answer is its own request's. */
+static void test_queries_in_a_row_get_their_own_answers(void **state)
+{
+	struct sh *hs[2] = {crowd(), crowd_to(9)};
+	static struct worker_thread w[2];
+	struct tt_connlist_mbox *mbs[2] = {&w[0].mb, &w[1].mb};
+	static struct tt_connlist_reply r;
+	const struct {
+		const char *params;
+		uint64_t matched;
+		uint32_t n;
+	} cases[] = {
+	    {"limit=0", 2 * MANY, 0},	       {"local=198.18.0.2", 2 * MANY, TT_CONNLIST_DEFAULT},
+	    {"local=:9,limit=100", MANY, 100}, {"addr=198.18.0.3", 0, 0},
+	    {"limit=7,local=:80", MANY, 7},
+	};
+
+	(void)state;
+	start_workers(w, hs, 2);
+	for (unsigned k = 0; k < 2000; k++) {
+		unsigned c = k % (sizeof(cases) / sizeof(cases[0]));
+		struct tt_connlist_req q = parse_ok(cases[c].params);
+
+		tt_connlist_query(mbs, 2, &q, 5000, &r);
+		if (r.answered != 2 || r.all.matched != cases[c].matched || r.all.n != cases[c].n)
+			fail_msg("query %u (%s): %u answered, %" PRIu64 " matched, %u listed", k,
+				 cases[c].params, r.answered, r.all.matched, r.all.n);
 	}
+	stop_workers(w, hs, 2);
 }
 
 static void test_query_times_out_on_a_silent_worker(void **state)
 {
-	struct sh *h = crowd();
+	struct sh *hs[2] = {crowd(), NULL}; /* worker 1 never answers */
 	static struct worker_thread w[2];
 	struct tt_connlist_mbox *mbs[2] = {&w[0].mb, &w[1].mb};
 	struct tt_connlist_req q = parse_ok("limit=10");
@@ -509,11 +555,7 @@ static void test_query_times_out_on_a_silent_worker(void **state)
 	double took;
 
 	(void)state;
-	tt_connlist_mbox_init(&w[0].mb, 0);
-	tt_connlist_mbox_init(&w[1].mb, 1); /* no thread: it never answers */
-	w[0].h = h;
-	w[0].stop = false;
-	assert_int_equal(pthread_create(&w[0].tid, NULL, serve_loop, &w[0]), 0);
+	start_workers(w, hs, 2);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	tt_connlist_query(mbs, 2, &q, 200, &r);
 	took = since_ms(&t0);
@@ -524,9 +566,7 @@ static void test_query_times_out_on_a_silent_worker(void **state)
 	assert_int_equal(r.all.n, 10);
 	/* The silent worker's request was withdrawn: its mailbox is free again. */
 	assert_false(tt_connlist_pending(&w[1].mb));
-	__atomic_store_n(&w[0].stop, true, __ATOMIC_RELEASE);
-	pthread_join(w[0].tid, NULL);
-	sh_free(h);
+	stop_workers(w, hs, 2);
 }
 
 int main(void)
@@ -541,6 +581,7 @@ int main(void)
 	    cmocka_unit_test(test_parse),
 	    cmocka_unit_test(test_mailbox_protocol),
 	    cmocka_unit_test(test_query_merges_workers_in_order),
+	    cmocka_unit_test(test_queries_in_a_row_get_their_own_answers),
 	    cmocka_unit_test(test_query_times_out_on_a_silent_worker),
 	};
 
