@@ -33,8 +33,8 @@ from pathlib import Path
 import pytest
 from scapy.layers.inet import TCP
 
-from conftest import (APPLIANCE_IP, KERNEL_IP, REPO, appliance_fixture, connect, recv_until_eof,
-                      tcp_payload_len)
+from conftest import (APPLIANCE_IP, KERNEL_IP, REPO, appliance_fixture, connect, note,
+                      recv_until_eof, tcp_payload_len)
 from l2peer import Conn, L2Peer, random_ports
 
 sys.path.insert(0, str(REPO / "bench"))
@@ -58,7 +58,9 @@ app = appliance_fixture("connlist", syncookies="off", body_size=BODY, time_wait_
                         persist_timeout_ms=HOLD_MS, syn_recv_timeout_ms=HOLD_MS,
                         idle_timeout_ms=HOLD_MS, closing_timeout_ms=HOLD_MS, syn_retries=10,
                         max_retries=12)
-two = appliance_fixture("connlist_two", workers=[1, 2],
+# The default table (2^21 slots per worker): a walk takes 2048 poll iterations at least.
+BIG_TABLE = 1048576
+two = appliance_fixture("connlist_two", workers=[1, 2], max_conns_per_core=BIG_TABLE,
                         eal=["--no-pci", "--lcores=0@0,1@0,2@1"])
 
 HEAD_CLOSE = b"HEAD / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
@@ -241,7 +243,11 @@ def held(app):
 # ---- the listing of the held connections ------------------------------------------------------
 
 def test_every_held_state_listed(app, held):
+    t0 = time.monotonic()
     reply = connlist(app, f"limit={MAX_ROWS}")
+    took = (time.monotonic() - t0) * 1000
+    note(f"[connlist] /tcpterm/connlist over a table of {2 * 65536} slots, {len(held.expect)} "
+         f"connections: {took:.1f} ms (socket, walk, reply)")
     rs = rows(reply)
     assert triples(rs) == sorted(held.expect), reply
     assert reply["total"] == reply["listed"] == len(held.expect)
@@ -429,7 +435,11 @@ def test_two_workers_answer_and_merge(two):
     try:
         got = two.wait_for(two.conns, lambda c: c["established"] >= 24, 5)
         assert got["established"] == 24, dict(got)
+        t0 = time.monotonic()
         reply = connlist(two, f"limit={MAX_ROWS}")
+        took = (time.monotonic() - t0) * 1000
+        note(f"[connlist_two] /tcpterm/connlist, 2 workers of {2 * BIG_TABLE} slots each, "
+             f"24 connections: {took:.1f} ms")
         rs = rows(reply)
         assert reply["workers"] == reply["answered"] == 2 and reply["silent"] == []
         assert reply["total"] == reply["listed"] == 24
