@@ -143,7 +143,7 @@ class Held:
 
     def scapy(self):
         c = Conn(self.peer, random_ports(1)[0])
-        assert c.handshake_synack() is not None, "no SYN-ACK"
+        assert c.handshake_synack() is not None, f"no SYN-ACK to port {c.sport}"
         self.conns.append(c)
         return c
 
@@ -162,7 +162,12 @@ class Held:
             self.expect_kernel("established", self.kernel(port))
         s = self.kernel(7)
         s.sendall(b"ping")
-        assert s.recv(16) == b"ping"
+        got = b""
+        while len(got) < 4:
+            b = s.recv(16)
+            assert b, f"echo closed after {got!r}"
+            got += b
+        assert got == b"ping", got
         self.expect_kernel("established", s)
         self.wait_state("established", 3)
 
@@ -211,7 +216,8 @@ class Held:
         self.expect_scapy("closing", c)
         for state in ("syn_recv", "fin_wait_1", "last_ack", "closing"):
             self.wait_state(state, 1)
-        assert self.app.conns()["total"] == len(self.expect)
+        conns = self.app.conns()
+        assert conns["total"] == len(self.expect), f"{dict(conns)}, held {self.expect}"
 
     def of(self, *states):
         return sorted(e for e in self.expect if e[0] in states)
