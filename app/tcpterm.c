@@ -602,6 +602,7 @@ int main(int argc, char **argv)
 		tt_port_stop(&app.ports[i]);
 	if (rc == 0)
 		print_pools_after_close(&app);
+	tt_stats_telemetry_stop();
 	for (unsigned w = 0; w < conf.n_workers; w++)
 		tt_worker_free(app.workers[w]);
 	tt_http_response_free(&app.http);

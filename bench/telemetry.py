@@ -2,7 +2,7 @@
 """A running tcpterm's DPDK telemetry (the v2 socket), for bench/ scripts.
 
 As a module: Telemetry(prefix) keeps one connection and answers query(cmd) with the command's
-dict; telemetry(prefix, cmd) is one query on a fresh connection.
+dict; telemetry(prefix, cmd) is one query on a fresh connection (scripts/tcpterm-ss uses it).
 
 As a command, `telemetry.py sample --prefix P --out F [--interval S]` waits for the appliance's
 /tcpterm/stats, then appends one JSON line per sample to F (/tcpterm/stats with
@@ -22,12 +22,17 @@ from pathlib import Path
 RUNTIME_DIR = Path("/var/run/dpdk")
 
 
+def socket_path(prefix, runtime_dir=RUNTIME_DIR):
+    """Where EAL puts the telemetry socket of the process started with --file-prefix prefix."""
+    return Path(runtime_dir) / prefix / "dpdk_telemetry.v2"
+
+
 class Telemetry:
-    def __init__(self, prefix, timeout=5):
+    def __init__(self, prefix, timeout=5, runtime_dir=RUNTIME_DIR):
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
             self.sock.settimeout(timeout)
-            self.sock.connect(str(RUNTIME_DIR / prefix / "dpdk_telemetry.v2"))
+            self.sock.connect(str(socket_path(prefix, runtime_dir)))
             hello = json.loads(self.sock.recv(65536))
         except (OSError, ValueError):
             self.sock.close()
@@ -35,9 +40,10 @@ class Telemetry:
         self.max_len = max(65536, hello.get("max_output_len", 0))
 
     def query(self, cmd):
+        """The command's reply (a dict); "/cmd,params" is answered under "/cmd"."""
         self.sock.send(cmd.encode())
         reply = json.loads(self.sock.recv(self.max_len))
-        value = reply.get(cmd)
+        value = reply.get(cmd.split(",", 1)[0])
         if not isinstance(value, dict):
             raise ValueError(f"{cmd}: {reply}")
         return value

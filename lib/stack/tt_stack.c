@@ -710,6 +710,52 @@ unsigned tt_stack_timers(struct tt_stack *st)
 	return n;
 }
 
+uint32_t tt_stack_walk(const struct tt_stack *st, uint32_t from, uint32_t n_slots,
+		       void (*fn)(const struct tt_flow4 *k, uint32_t value, void *arg), void *arg)
+{
+	return tt_conn_tbl_walk(st->tbl, from, n_slots, fn, arg);
+}
+
+enum tt_tcp_state tt_stack_conn_state(const struct tt_stack *st, uint32_t value)
+{
+	if (value & TT_CONN_TW)
+		return TT_TCP_TIME_WAIT;
+	return ((const struct tt_tcb *)tt_pool_at(st->tcbs, value))->state;
+}
+
+void tt_stack_conn_describe(const struct tt_stack *st, uint32_t value, struct tt_stack_conn *c)
+{
+	uint64_t now = st->tcp.now_ms, due;
+	const struct tt_tcb *t;
+
+	memset(c, 0, sizeof(*c));
+	if (value & TT_CONN_TW) {
+		const struct tt_tw *tw = tw_at(st, value & ~TT_CONN_TW);
+
+		c->flow = tw->flow;
+		c->state = TT_TCP_TIME_WAIT;
+		c->timer = TT_TCP_TIMER_TIME_WAIT;
+		c->timer_ms = tw->expire_ms > now ? tw->expire_ms - now : 0;
+		return;
+	}
+	t = tt_pool_at(st->tcbs, value);
+	c->flow = t->flow;
+	c->state = t->state;
+	c->retrans = t->retries;
+	c->send_q = t->sndq.bytes;
+	if (t->ooo != TT_POOL_NONE) {
+		const struct tt_ooo *q = tt_pool_at(st->ooo, t->ooo);
+
+		for (uint32_t i = 0; i < q->n; i++)
+			c->recv_q += q->seg[i].len;
+	}
+	c->srtt_ms8 = t->srtt_ms8;
+	c->rttvar_ms4 = t->rttvar_ms4;
+	c->rto_ms = t->rto_ms;
+	c->timer = (uint8_t)tt_tcp_timer_next(&st->tcp, t, &due);
+	c->timer_ms = due == UINT64_MAX ? 0 : due > now ? due - now : 0;
+}
+
 struct check_walk {
 	const struct tt_stack *st;
 	uint64_t states[TT_TCP_NSTATES];

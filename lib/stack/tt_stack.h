@@ -191,6 +191,35 @@ uint32_t tt_stack_conn_count(const struct tt_stack *st);
 /* Received buffers the connections reference now (gauge). */
 uint32_t tt_stack_held_bufs(const struct tt_stack *st);
 
+/* One connection as a listing shows it (tt_connlist), at the stack's clock. */
+struct tt_stack_conn {
+	struct tt_flow4 flow; /* saddr/sport: the peer; daddr/dport: us */
+	uint8_t state;	      /* enum tt_tcp_state */
+	uint8_t timer;	      /* enum tt_tcp_timer: what the connection's timer is for next */
+	uint8_t retrans;      /* retransmissions of the current timeout in a row (RTO backoff) */
+	uint32_t send_q;      /* bytes queued to send, those in flight included */
+	uint32_t recv_q;      /* bytes received behind a hole, not yet given to the application */
+	uint32_t srtt_ms8;    /* smoothed RTT, ms << 3 (0: no sample yet) */
+	uint32_t rttvar_ms4;  /* RTT variation, ms << 2 */
+	uint32_t rto_ms;
+	uint64_t timer_ms; /* ms until the timer is due (0: due now); the wheel fires no later */
+};
+
+/*
+ * The connections (TCBs and TIME-WAIT entries) in table slots [from, from + n_slots): fn gets
+ * each one's key and table value.  Returns the slot to continue from, 0 at the table's end
+ * (tt_conn_tbl_walk).  fn must not change the stack.
+ */
+uint32_t tt_stack_walk(const struct tt_stack *st, uint32_t from, uint32_t n_slots,
+		       void (*fn)(const struct tt_flow4 *k, uint32_t value, void *arg), void *arg);
+
+/* The state of the connection a table value names (one cache line of its TCB; a TIME-WAIT
+ * entry's is in the value). */
+enum tt_tcp_state tt_stack_conn_state(const struct tt_stack *st, uint32_t value);
+
+/* Everything a listing shows of the connection a table value names. */
+void tt_stack_conn_describe(const struct tt_stack *st, uint32_t value, struct tt_stack_conn *c);
+
 /*
  * Cross-check every invariant (debug and test use: O(connections)).
  * Returns NULL, or a description of the first violation found:

@@ -1,6 +1,8 @@
+#include <assert.h>
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <string.h>
 
 #include <rte_cycles.h>
@@ -178,6 +180,163 @@ static int tm_drops(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+/* ---- the connection listing ---------------------------------------------------------------- */
+
+/*
+ * DPDK's telemetry leaves out, without a word, whatever does not fit its 16 KiB reply, so
+ * TT_CONNLIST_MAX rows of the longest values must fit with everything else.  A row's values,
+ * each with its separator (quotes around strings, a comma):
+ */
+enum {
+	TM_TEL_OUTPUT_MAX = 16384,  /* MAX_OUTPUT_LEN of DPDK 22.11's telemetry.c */
+	TM_ROW_MAX = (11 + 3)	    /* state: "established" */
+		     + 2 * (21 + 3) /* local, remote: "255.255.255.255:65535" */
+		     + 2 * (10 + 1) /* send_q, recv_q: uint32_t */
+		     + (3 + 1)	    /* retrans: uint8_t */
+		     + (12 + 1)	    /* rtt_us: srtt_ms8 (uint32_t) * 125 < 10^12 */
+		     + (13 + 1)	    /* rttvar_us: rttvar_ms4 (uint32_t) * 250 < 10^13 */
+		     + (10 + 1)	    /* rto_ms: uint32_t */
+		     + (10 + 3)	    /* timer: "retransmit" */
+		     + (10 + 1)	    /* timer_ms: clamped to uint32_t */
+		     + (2 + 1),	    /* worker: < 64 */
+	/* {"/tcpterm/connlist":{...}}; five counts (up to 20 digits) with their keys; "silent"
+	 * naming up to 64 workers; twelve column keys with their brackets. */
+	TM_FIXED_MAX = 24 + 5 * (12 + 21) + (10 + 64 * 3) + 12 * (14 + 4),
+};
+static_assert(TT_CONNLIST_MAX * TM_ROW_MAX + TM_FIXED_MAX < TM_TEL_OUTPUT_MAX,
+	      "a listing of TT_CONNLIST_MAX rows must fit one telemetry reply");
+
+/* Queries take turns (telemetry serves each client in a thread of its own); stop ends them. */
+static pthread_mutex_t tm_connlist_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool tm_connlist_stopped;
+
+enum {
+	COL_STATE,
+	COL_LOCAL,
+	COL_REMOTE,
+	COL_TIMER,
+	COL_STRINGS, /* the columns before are strings, the rest numbers */
+	COL_SEND_Q = COL_STRINGS,
+	COL_RECV_Q,
+	COL_RETRANS,
+	COL_RTT,
+	COL_RTTVAR,
+	COL_RTO,
+	COL_TIMER_MS,
+	COL_WORKER,
+	COL_SILENT,
+	COL_N
+};
+
+static const char *const tm_col_names[COL_N] = {
+    [COL_STATE] = "state",     [COL_LOCAL] = "local",	    [COL_REMOTE] = "remote",
+    [COL_TIMER] = "timer",     [COL_SEND_Q] = "send_q",	    [COL_RECV_Q] = "recv_q",
+    [COL_RETRANS] = "retrans", [COL_RTT] = "rtt_us",	    [COL_RTTVAR] = "rttvar_us",
+    [COL_RTO] = "rto_ms",      [COL_TIMER_MS] = "timer_ms", [COL_WORKER] = "worker",
+    [COL_SILENT] = "silent",
+};
+
+static void tm_endpoint(char *buf, size_t len, uint32_t a, uint16_t port)
+{
+	snprintf(buf, len, "%u.%u.%u.%u:%u", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff,
+		 port);
+}
+
+static void tm_connlist_row(struct rte_tel_data **col, const struct tt_connlist_row *row)
+{
+	const struct tt_stack_conn *c = &row->c;
+	char ep[32];
+
+	rte_tel_data_add_array_string(col[COL_STATE], tt_tcp_state_names[c->state]);
+	tm_endpoint(ep, sizeof(ep), c->flow.daddr, c->flow.dport);
+	rte_tel_data_add_array_string(col[COL_LOCAL], ep);
+	tm_endpoint(ep, sizeof(ep), c->flow.saddr, c->flow.sport);
+	rte_tel_data_add_array_string(col[COL_REMOTE], ep);
+	rte_tel_data_add_array_string(col[COL_TIMER], tt_tcp_timer_names[c->timer]);
+	rte_tel_data_add_array_u64(col[COL_SEND_Q], c->send_q);
+	rte_tel_data_add_array_u64(col[COL_RECV_Q], c->recv_q);
+	rte_tel_data_add_array_u64(col[COL_RETRANS], c->retrans);
+	rte_tel_data_add_array_u64(col[COL_RTT], (uint64_t)c->srtt_ms8 * 125);
+	rte_tel_data_add_array_u64(col[COL_RTTVAR], (uint64_t)c->rttvar_ms4 * 250);
+	rte_tel_data_add_array_u64(col[COL_RTO], c->rto_ms);
+	rte_tel_data_add_array_u64(col[COL_TIMER_MS], RTE_MIN(c->timer_ms, (uint64_t)UINT32_MAX));
+	rte_tel_data_add_array_u64(col[COL_WORKER], row->worker);
+}
+
+/*
+ * One dict: the counts, "silent" (the workers that did not answer in time, whose connections
+ * are missing), then the rows as columns (containers hold arrays only in DPDK 22.11).
+ */
+static int tm_connlist_reply(struct rte_tel_data *d, const struct tt_connlist_req *q,
+			     const struct tt_connlist_reply *r)
+{
+	struct rte_tel_data *col[COL_N];
+	unsigned i;
+
+	for (i = 0; i < COL_N; i++) {
+		col[i] = rte_tel_data_alloc();
+		if (col[i] == NULL)
+			break;
+		rte_tel_data_start_array(col[i],
+					 i < COL_STRINGS ? RTE_TEL_STRING_VAL : RTE_TEL_U64_VAL);
+	}
+	if (i < COL_N) {
+		while (i-- > 0)
+			rte_tel_data_free(col[i]);
+		return -ENOMEM;
+	}
+	for (uint32_t k = 0; k < r->all.n; k++)
+		tm_connlist_row(col, &r->all.rows[k]);
+	for (unsigned w = 0; w < r->workers; w++)
+		if (r->silent & (UINT64_C(1) << w))
+			rte_tel_data_add_array_u64(col[COL_SILENT], w);
+	rte_tel_data_add_dict_u64(d, "total", r->all.matched);
+	rte_tel_data_add_dict_u64(d, "listed", r->all.n);
+	rte_tel_data_add_dict_u64(d, "limit", q->limit);
+	rte_tel_data_add_dict_u64(d, "workers", r->workers);
+	rte_tel_data_add_dict_u64(d, "answered", r->answered);
+	for (i = 0; i < COL_N; i++)
+		if (rte_tel_data_add_dict_container(d, tm_col_names[i], col[i], 0) != 0)
+			rte_tel_data_free(col[i]);
+	return 0;
+}
+
+/* /tcpterm/connlist[,PARAMS]: see tt_connlist.h; a bad parameter gets {"error": "..."}. */
+static int tm_connlist(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	static struct tt_connlist_reply r; /* 6 KiB, used under the lock */
+	struct tt_connlist_mbox *mb[TT_CONF_MAX_WORKERS];
+	struct tt_connlist_req q;
+	char err[RTE_TEL_MAX_STRING_LEN];
+	int rc;
+
+	(void)cmd;
+	rte_tel_data_start_dict(d);
+	if (tt_connlist_parse(params, &q, err, sizeof(err)) != 0) {
+		rte_tel_data_add_dict_string(d, "error", err);
+		return 0;
+	}
+	for (unsigned w = 0; w < tm_n_workers; w++)
+		mb[w] = &tm_workers[w]->connlist;
+	pthread_mutex_lock(&tm_connlist_lock);
+	if (tm_connlist_stopped) {
+		pthread_mutex_unlock(&tm_connlist_lock);
+		rte_tel_data_add_dict_string(d, "error", "stopping: the workers are gone");
+		return 0;
+	}
+	tt_connlist_query(mb, tm_n_workers, &q, TT_CONNLIST_TIMEOUT_MS, &r);
+	rc = tm_connlist_reply(d, &q, &r);
+	pthread_mutex_unlock(&tm_connlist_lock);
+	return rc;
+}
+
+void tt_stats_telemetry_stop(void)
+{
+	pthread_mutex_lock(&tm_connlist_lock);
+	tm_connlist_stopped = true;
+	pthread_mutex_unlock(&tm_connlist_lock);
+}
+
 int tt_stats_telemetry_init(struct tt_worker *const *workers, unsigned n)
 {
 	int rc;
@@ -192,6 +351,9 @@ int tt_stats_telemetry_init(struct tt_worker *const *workers, unsigned n)
 	if (rc == 0)
 		rc = rte_telemetry_register_cmd("/tcpterm/workers", tm_workers_cycles,
 						"Busy and idle cycles per worker");
+	if (rc == 0)
+		rc = rte_telemetry_register_cmd("/tcpterm/connlist", tm_connlist,
+						"Connections like ss. Params: state=,addr=,limit=");
 	return rc;
 }
 

@@ -10,6 +10,10 @@
  * cycles per worker) carry the TSC at the sample: two samples give a load
  * window's busy fraction and cycles per connection (bench/run.sh).
  *
+ * /tcpterm/connlist lists connections like `ss -tan` (scripts/tcpterm-ss):
+ * the workers answer it themselves through their mailboxes (tt_connlist.h),
+ * and at most TT_CONNLIST_MAX rows go out, as many as one 16 KiB reply holds.
+ *
  * The NIC's own counters (ethdev basic stats, summed over ports: imissed,
  * rx_nombuf, ierrors, oerrors, per-queue packets) sit beside ours: in the
  * periodic line as "nic drops N (...)" next to our "drops N", in the final
@@ -51,6 +55,10 @@ void tt_stats_print_all(FILE *f, const struct tt_stats *s);
 
 /* Register the telemetry commands; the workers array must outlive EAL. */
 int tt_stats_telemetry_init(struct tt_worker *const *workers, unsigned n);
+
+/* Before the workers are freed: /tcpterm/connlist stops asking them (waits for a query in
+ * progress, at most TT_CONNLIST_TIMEOUT_MS). */
+void tt_stats_telemetry_stop(void);
 
 /* The NIC side of s: ethdev statistics of the n started ports, summed (after tt_stats_collect). */
 void tt_stats_collect_nic(const struct tt_port *ports, unsigned n, struct tt_stats *s);

@@ -323,6 +323,26 @@ void tt_tcp_output(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_tcp_out *
 /* When the connection's timer must fire next (absolute ms). */
 uint64_t tt_tcp_deadline(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t);
 
+/* What a connection's timer is for next, for the operator (tt_tcp_timer_next). */
+#define TT_TCP_TIMERS(X)                                                                           \
+	X(NONE, "none")		    /* nothing bounds the state (never for a TCB in the table) */  \
+	X(RETRANSMIT, "retransmit") /* SYN-ACK, data or FIN retransmission, zero-window probe */   \
+	X(DELACK, "delack")	    /* a delayed ACK */                                            \
+	X(PERSIST, "persist")	    /* the bound on a peer window kept shut on our data */         \
+	X(APP, "app")		    /* the application's bound (an HTTP head trickling in) */      \
+	X(TIMEOUT, "timeout")	    /* the state's bound: ESTABLISHED idle, SYN-RECEIVED, ... */   \
+	X(TIME_WAIT, "time_wait")   /* a TIME-WAIT entry's end (never from tt_tcp_timer_next) */
+
+#define TT_ENUM_TIMER(name, str) TT_TCP_TIMER_##name,
+enum tt_tcp_timer { TT_TCP_TIMERS(TT_ENUM_TIMER) TT_TCP_NTIMERS };
+#undef TT_ENUM_TIMER
+
+extern const char *const tt_tcp_timer_names[TT_TCP_NTIMERS];
+
+/* tt_tcp_deadline (into *due), and which of the connection's bounds it is. */
+enum tt_tcp_timer tt_tcp_timer_next(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t,
+				    uint64_t *due);
+
 /*
  * Fill the header of segment tx of connection t (everything but our MAC):
  * addresses, ACK = RCV.NXT, the window we advertise now, options.

@@ -14,6 +14,12 @@ const char *const tt_tcp_state_names[TT_TCP_NSTATES] = {
 #undef TT_NAME
 };
 
+const char *const tt_tcp_timer_names[TT_TCP_NTIMERS] = {
+#define TT_NAME(name, str) str,
+	TT_TCP_TIMERS(TT_NAME)
+#undef TT_NAME
+};
+
 /* The window we can honestly offer: what the queue does not hold yet. */
 static uint32_t window_space(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t)
 {
@@ -227,11 +233,6 @@ void tt_tcp_output(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_tcp_out *
 	t->flags &= (uint8_t)~TT_TCB_ACK_NOW;
 }
 
-static uint64_t min_u64(uint64_t a, uint64_t b)
-{
-	return a < b ? a : b;
-}
-
 /* When the current state has lasted too long. */
 static uint64_t state_bound(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t)
 {
@@ -281,15 +282,44 @@ static uint64_t delack_due(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t)
 								      (uint16_t)ctx->now_ms);
 }
 
+/* The earliest bound and its kind; inlined, so tt_tcp_deadline pays nothing for the kind. */
+static inline enum tt_tcp_timer next_timer(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t,
+					   uint64_t *due)
+{
+	const uint64_t at[] = {
+	    [TT_TCP_TIMER_NONE] = UINT64_MAX,
+	    [TT_TCP_TIMER_TIMEOUT] = state_bound(ctx, t),
+	    [TT_TCP_TIMER_PERSIST] = persist_bound(ctx, t),
+	    [TT_TCP_TIMER_APP] = app_bound(ctx, t),
+	    [TT_TCP_TIMER_RETRANSMIT] =
+		t->rto_deadline_ms != 0 ? ms_ahead(ctx, t->rto_deadline_ms) : UINT64_MAX,
+	    [TT_TCP_TIMER_DELACK] = t->delack_ms != 0 ? delack_due(ctx, t) : UINT64_MAX,
+	};
+	enum tt_tcp_timer k = TT_TCP_TIMER_NONE;
+	uint64_t d = UINT64_MAX;
+
+	for (unsigned i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
+		if (at[i] < d) {
+			d = at[i];
+			k = (enum tt_tcp_timer)i;
+		}
+	}
+	*due = d;
+	return k;
+}
+
 uint64_t tt_tcp_deadline(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t)
 {
-	uint64_t d = min_u64(state_bound(ctx, t), min_u64(persist_bound(ctx, t), app_bound(ctx, t)));
+	uint64_t d;
 
-	if (t->rto_deadline_ms != 0)
-		d = min_u64(d, ms_ahead(ctx, t->rto_deadline_ms));
-	if (t->delack_ms != 0)
-		d = min_u64(d, delack_due(ctx, t));
+	next_timer(ctx, t, &d);
 	return d;
+}
+
+enum tt_tcp_timer tt_tcp_timer_next(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t,
+				    uint64_t *due)
+{
+	return next_timer(ctx, t, due);
 }
 
 static bool handshaking(const struct tt_tcb *t)

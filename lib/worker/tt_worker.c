@@ -118,6 +118,7 @@ struct tt_worker *tt_worker_create(const struct tt_worker_params *p)
 	w->now_ms = now_ms(w);
 	w->on_loop = p->on_loop;
 	w->loop_arg = p->loop_arg;
+	tt_connlist_mbox_init(&w->connlist, (uint16_t)p->id);
 	memcpy(sp.apps, p->apps, sizeof(sp.apps));
 	sp.ctr = &w->ctr;
 	sp.now_ms = w->now_ms;
@@ -301,6 +302,7 @@ int tt_worker_main(void *arg)
 	while (!drained && (w->quit == NULL || !*w->quit)) {
 		uint64_t queued = w->ctr.ev[TT_CTR_TX_PACKETS] + w->ctr.ev[TT_CTR_TX_FAILED];
 		unsigned n = 0, e;
+		bool listed = false;
 
 		w->now_ms = w->epoch_ms + (t0 - w->tsc_base) / w->tsc_per_ms;
 		tt_stack_set_time(w->stack, w->now_ms);
@@ -309,6 +311,8 @@ int tt_worker_main(void *arg)
 		if (w->on_loop != NULL)
 			w->on_loop(w, w->loop_arg);
 		e = tt_stack_timers(w->stack);
+		if (unlikely(tt_connlist_pending(&w->connlist)))
+			listed = tt_connlist_serve(&w->connlist, w->stack);
 		if (unlikely(w->drain_deadline_ms != 0))
 			drained = tt_stack_drain_step(w->stack, w->drain_deadline_ms,
 						      TT_STACK_DRAIN_BATCH) == 0;
@@ -317,7 +321,7 @@ int tt_worker_main(void *arg)
 		/* Every frame queued in the iteration was flushed (sent or refused) by now. */
 		queued = w->ctr.ev[TT_CTR_TX_PACKETS] + w->ctr.ev[TT_CTR_TX_FAILED] - queued;
 		t1 = rte_rdtsc();
-		if (n == 0 && e == 0 && queued == 0) {
+		if (n == 0 && e == 0 && queued == 0 && !listed) {
 			w->ctr.ev[TT_CTR_LOOPS_IDLE]++;
 			w->idle_cycles += t1 - t0;
 		} else {

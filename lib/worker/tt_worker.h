@@ -20,6 +20,10 @@
  * hands the deadline to tt_stack_drain_step every loop and returns from
  * tt_worker_main once its stack is empty.
  *
+ * The connection listing (/tcpterm/connlist) reaches the worker through its mailbox
+ * (tt_connlist.h): one flag read per iteration, and while a request is in work one bounded step
+ * of its walk per iteration, counted as busy.
+ *
  * Busy and idle TSC cycles are measured per iteration: an iteration that
  * received nothing, expired nothing and sent nothing is idle (a load
  * generator's iterations that only open connections are busy too).
@@ -27,6 +31,7 @@
 #ifndef TT_WORKER_H
 #define TT_WORKER_H
 
+#include <assert.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -35,6 +40,7 @@
 #include <rte_mempool.h>
 
 #include "tt_conf.h"
+#include "tt_connlist.h"
 #include "tt_counters.h"
 #include "tt_net.h"
 #include "tt_port.h"
@@ -105,7 +111,11 @@ struct tt_worker {
 	void *loop_arg;
 	unsigned id;
 	struct tt_worker_port ports[TT_CONF_MAX_PORTS];
+	struct tt_connlist_mbox connlist; /* the listing's requests, served in the loop */
 } __rte_cache_aligned;
+
+static_assert((int)TT_CONF_MAX_WORKERS <= (int)TT_CONNLIST_MAX_WORKERS,
+	      "a listing can name every worker");
 
 /* NULL + rte_errno on failure. */
 struct tt_worker *tt_worker_create(const struct tt_worker_params *p);
