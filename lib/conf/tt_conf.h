@@ -159,6 +159,22 @@ int tt_conf_load_file(struct tt_conf *c, const char *path, char *err, size_t err
 int tt_conf_load_string(struct tt_conf *c, const char *text, const char *name, char *err,
 			size_t errlen);
 
+/*
+ * Reload (SIGHUP): load and validate like tt_conf_load_file, then compare the result with the
+ * running configuration. What the appliance sized or set up once at start cannot change at run
+ * time: eal, workers, ports (their number and every key of each), tcp.max_conns_per_core (the
+ * table and pool sizes), tcp.time_wait_ms (it also fixes the SYN cookie period the workers'
+ * keys rotate by) and tcp.cookie_secret. A file that changes one of them fails with -EPERM and
+ * "file:line: key: cannot change at run time" (the line where the file sets the key, or where
+ * its group starts when the file leaves it to a default); an invalid file fails as it would at
+ * start. Everything else (listeners, http, the rest of tcp, stats_interval_ms) may differ.
+ * *c is written only on success.
+ */
+int tt_conf_reload_file(struct tt_conf *c, const struct tt_conf *running, const char *path,
+			char *err, size_t errlen);
+int tt_conf_reload_string(struct tt_conf *c, const struct tt_conf *running, const char *text,
+			  const char *name, char *err, size_t errlen);
+
 /* Every default value; no ports and no listeners (the file must give those). */
 void tt_conf_defaults(struct tt_conf *c);
 
