@@ -147,8 +147,7 @@ int tt_stack_set_rt(struct tt_stack *st, const struct tt_stack_rt *rt)
 {
 	unsigned slot = rt->gen % TT_STACK_RT_GENS;
 
-	if ((int32_t)(rt->gen - st->gens[st->rt_cur].rt->gen) <= 0 ||
-	    (slot != st->rt_cur && st->gens[slot].conns != 0))
+	if ((int32_t)(rt->gen - st->gens[st->rt_cur].rt->gen) <= 0 || st->gens[slot].conns != 0)
 		return -EBUSY;
 	st->gens[slot].rt = rt;
 	st->rt_cur = slot;
