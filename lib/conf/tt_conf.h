@@ -23,7 +23,8 @@
  *  - tcp.syncookie_threshold <= tcp.max_conns_per_core.
  * The loader never touches *c unless the whole file is valid, so a failed reload leaves the
  * previous configuration intact. After loading, treat the struct as read-only and hand the same
- * const pointer to every lcore: nothing in it changes while the appliance runs.
+ * const pointer to every lcore: nothing in it changes while the appliance runs.  A reload
+ * (tt_conf_reload_file) makes a new struct beside it, never changes one in use (tt_reload.h).
  *
  * Which lcore: the main thread, before or after rte_eal_init (no DPDK dependency). Not for the
  * data path.
