@@ -27,6 +27,9 @@ def installed(tmp_path_factory):
                         "--destdir", str(root)], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stdout + r.stderr
     shutil.copytree("/lib/systemd/system", root / "lib" / "systemd" / "system", symlinks=True)
+    # ExecReload's /bin/kill, which verify looks for inside the root.
+    (root / "bin").mkdir(exist_ok=True)
+    shutil.copy2("/bin/kill", root / "bin" / "kill")
     return root
 
 
