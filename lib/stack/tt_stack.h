@@ -39,6 +39,12 @@
  * changed the table (a new connection, one freed or turned into TIME-WAIT)
  * the later ones look up again (with the hash already made) at their turn.
  *
+ * Reload: tt_stack_set_rt hands the stack a new configuration generation
+ * (struct tt_stack_rt below): new connections are opened under it, each
+ * connection keeps reading the TCP parameters of the generation it was
+ * opened under (a 3-bit slot in its TCB), and tt_stack_rt_oldest says
+ * which generations are still referenced.
+ *
  * Invariants: every connection is in the table exactly once, as a TCB or
  * as a TIME-WAIT entry; a TCB's timer is armed no later than
  * tt_tcp_deadline(); the per-state gauges count exactly what the pools
