@@ -42,7 +42,7 @@
  * Reload: tt_stack_set_rt hands the stack a new configuration generation
  * (struct tt_stack_rt below): new connections are opened under it, each
  * connection keeps reading the TCP parameters of the generation it was
- * opened under (a 3-bit slot in its TCB), and tt_stack_rt_oldest says
+ * opened under (its TCB keeps the slot), and tt_stack_rt_oldest says
  * which generations are still referenced.
  *
  * Invariants: every connection is in the table exactly once, as a TCB or
