@@ -28,8 +28,8 @@
 
 #include "tt_app.h"
 #include "tt_conf.h"
-#include "tt_http.h"
 #include "tt_port.h"
+#include "tt_reload.h"
 #include "tt_service.h"
 #include "tt_stats.h"
 #include "tt_worker.h"
@@ -91,9 +91,9 @@ struct opts {
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
 	static const struct option longs[] = {
-		{"check", no_argument, NULL, 'c'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"check", no_argument, NULL, 'c'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
@@ -184,47 +184,6 @@ static int build_eal_argv(const struct tt_conf *c, int argc, char **argv, char *
 	return n;
 }
 
-static int build_http(const struct tt_conf *c, struct tt_http_response *r)
-{
-	const char *hdrs[TT_CONF_MAX_HTTP_HEADERS];
-	uint8_t *body = NULL;
-	uint32_t len = 0;
-	int rc;
-
-	for (unsigned i = 0; i < c->http.n_headers; i++)
-		hdrs[i] = c->http.headers[i];
-	if (c->http.body_file[0] != '\0') {
-		FILE *f = fopen(c->http.body_file, "rb");
-		long sz;
-
-		if (f == NULL)
-			return -errno;
-		fseek(f, 0, SEEK_END);
-		sz = ftell(f);
-		rewind(f);
-		body = malloc(sz > 0 ? (size_t)sz : 1);
-		if (body == NULL || fread(body, 1, (size_t)sz, f) != (size_t)sz) {
-			fclose(f);
-			free(body);
-			return -EIO;
-		}
-		fclose(f);
-		len = (uint32_t)sz;
-	} else if (c->http.body_size > 0) {
-		len = c->http.body_size;
-		body = malloc(len);
-		if (body == NULL)
-			return -ENOMEM;
-		/* A recognisable, checkable filler: the alphabet, repeated. */
-		for (uint32_t i = 0; i < len; i++)
-			body[i] = (uint8_t)('a' + i % 26);
-	}
-	rc = tt_http_response_build(r, c->http.status, hdrs, c->http.n_headers, body, len);
-	free(body);
-	r->header_timeout_ms = c->http.header_timeout_ms;
-	return rc;
-}
-
 static uint64_t random_u64(void)
 {
 	uint64_t v = 0;
@@ -256,11 +215,12 @@ static uint64_t wall_ms(void)
 }
 
 struct appliance {
-	const struct tt_conf *conf;
+	const struct tt_conf *boot; /* as loaded at start: ports, workers, what cannot change */
+	const struct tt_conf *conf; /* the generation in force (the same fixed keys) */
+	const char *conf_path;	    /* what a reload re-reads; NULL: the built-in file */
+	struct tt_reload_set gens;
 	unsigned n_ports_started;
 	struct tt_port ports[TT_CONF_MAX_PORTS];
-	struct tt_http_response http;
-	uint8_t listen_app[65536];
 	struct rte_mempool *pools[TT_CONF_MAX_WORKERS];
 	struct tt_worker *workers[TT_CONF_MAX_WORKERS];
 };
@@ -271,19 +231,19 @@ static int create_pools(struct appliance *a)
 	unsigned n = TT_MBUFS_PER_WORKER_EXTRA;
 	uint16_t room = RTE_MBUF_DEFAULT_BUF_SIZE;
 
-	for (unsigned i = 0; i < a->conf->n_ports; i++) {
-		const struct tt_conf_port *pc = &a->conf->ports[i];
+	for (unsigned i = 0; i < a->boot->n_ports; i++) {
+		const struct tt_conf_port *pc = &a->boot->ports[i];
 
 		n += pc->rx_desc + pc->tx_desc + TT_TX_BATCH;
 		room = RTE_MAX(room, pc->mtu + 14 + RTE_PKTMBUF_HEADROOM);
 	}
 
-	for (unsigned w = 0; w < a->conf->n_workers; w++) {
+	for (unsigned w = 0; w < a->boot->n_workers; w++) {
 		char name[32];
 
 		snprintf(name, sizeof(name), "tt_mbuf_%u", w);
 		a->pools[w] = rte_pktmbuf_pool_create(
-			name, n, 256, 0, room, (int)rte_lcore_to_socket_id(a->conf->worker_lcores[w]));
+		    name, n, 256, 0, room, (int)rte_lcore_to_socket_id(a->boot->worker_lcores[w]));
 		if (a->pools[w] == NULL) {
 			fprintf(stderr, "tcpterm: mbuf pool: %s (reserve hugepages: see README)\n",
 				rte_strerror(rte_errno));
@@ -295,16 +255,17 @@ static int create_pools(struct appliance *a)
 
 static int create_workers(struct appliance *a)
 {
-	const struct tt_conf *c = a->conf;
+	const struct tt_reload_gen *g0 = tt_reload_set_latest(&a->gens);
+	const struct tt_conf *c = &g0->conf;
 	struct tt_worker_params p = {
-		.n_ports = c->n_ports,
-		.ports = a->ports,
-		.conf = c,
-		.listen_app = a->listen_app,
-		.app_data = &a->http,
-		.epoch_ms = wall_ms(),
-		.tsc_base = rte_rdtsc(),
-		.tsc_hz = rte_get_tsc_hz(),
+	    .n_ports = c->n_ports,
+	    .ports = a->ports,
+	    .conf = c,
+	    .listen_app = g0->listen_app,
+	    .app_data = &g0->http,
+	    .epoch_ms = wall_ms(),
+	    .tsc_base = rte_rdtsc(),
+	    .tsc_hz = rte_get_tsc_hz(),
 	};
 
 	tt_app_register(p.apps);
@@ -317,8 +278,8 @@ static int create_workers(struct appliance *a)
 		p.table_key.k1 = random_u64();
 		a->workers[w] = tt_worker_create(&p);
 		if (a->workers[w] == NULL) {
-			fprintf(stderr, "tcpterm: worker %u: %s (lower tcp.max_conns_per_core?)\n", w,
-				rte_strerror(rte_errno));
+			fprintf(stderr, "tcpterm: worker %u: %s (lower tcp.max_conns_per_core?)\n",
+				w, rte_strerror(rte_errno));
 			return -1;
 		}
 	}
@@ -344,11 +305,99 @@ static int check_lcores(const struct tt_conf *c)
 /* Our counters and the NIC's, for the periodic line and the final table. */
 static void collect_all(const struct appliance *a, struct tt_stats *s)
 {
-	tt_stats_collect(a->workers, a->conf->n_workers, s);
+	tt_stats_collect(a->workers, a->boot->n_workers, s);
 	tt_stats_collect_nic(a->ports, a->n_ports_started, s);
 }
 
-/* What the main lcore does every few ms while workers run: the periodic line, SIGHUP. */
+/* Log the listener changes of a reload: ports added, ports removed. */
+static void log_listener_changes(const struct tt_reload_gen *old, const struct tt_reload_gen *g)
+{
+	for (unsigned port = 1; port < 65536; port++) {
+		if (g->listen_app[port] == old->listen_app[port])
+			continue;
+		if (g->listen_app[port] == 0)
+			printf(
+			    "tcpterm: reload: no longer listening on port %u (its open connections "
+			    "continue)\n",
+			    port);
+		else
+			printf("tcpterm: reload: listening on port %u: %s\n", port,
+			       tt_conf_app_name((enum tt_app_kind)(g->listen_app[port] - 1)));
+	}
+}
+
+static void reload_refused(struct appliance *a, const char *why, const char *msg)
+{
+	printf("tcpterm: reload (%s) refused: %s; the running configuration stays\n", why, msg);
+	fflush(stdout);
+	tt_reload_outcome(&a->gens, false, msg);
+}
+
+/*
+ * Re-read the file, check it against the running configuration, build the new generation and
+ * publish it to every worker (see tt_reload.h); anything wrong changes nothing.
+ */
+static void reload(struct appliance *a, const char *why)
+{
+	static struct tt_conf next; /* 12 KiB: not on the stack */
+	const struct tt_reload_gen *old = tt_reload_set_latest(&a->gens);
+	struct tt_reload_gen *g;
+	char err[512], msg[600];
+
+	if (a->conf_path == NULL)
+		return reload_refused(a, why,
+				      "running on the built-in configuration: no file to "
+				      "re-read (start with -f FILE)");
+	if (tt_conf_reload_file(&next, a->conf, a->conf_path, err, sizeof(err)) != 0)
+		return reload_refused(a, why, err);
+	if (a->gens.n == TT_STACK_RT_GENS) {
+		snprintf(msg, sizeof(msg),
+			 "%u earlier configurations are still read by open connections",
+			 a->gens.n - 1);
+		return reload_refused(a, why, msg);
+	}
+	g = tt_reload_gen_create(&next, old->rt.gen + 1);
+	if (g == NULL) {
+		snprintf(msg, sizeof(msg), "%s: cannot build the HTTP response: %s", a->conf_path,
+			 strerror(errno));
+		return reload_refused(a, why, msg);
+	}
+	tt_reload_set_push(&a->gens, g);
+	for (unsigned w = 0; w < a->boot->n_workers; w++)
+		tt_worker_publish(a->workers[w], &g->rt);
+	a->conf = &g->conf;
+	log_listener_changes(old, g);
+	snprintf(msg, sizeof(msg),
+		 "generation %" PRIu32 " from %s: %u listener(s), http %u, body %u B", g->rt.gen,
+		 a->conf_path, g->conf.n_listeners, g->conf.http.status, g->conf.http.body_size);
+	printf("tcpterm: reload (%s) applied: %s\n", why, msg);
+	fflush(stdout);
+	tt_reload_outcome(&a->gens, true, msg);
+}
+
+/* Free the generations no worker reads any more. */
+static void release_generations(struct appliance *a)
+{
+	uint32_t oldest = tt_reload_set_latest(&a->gens)->rt.gen;
+	unsigned n;
+
+	if (a->gens.n == 1)
+		return;
+	for (unsigned w = 0; w < a->boot->n_workers; w++) {
+		uint32_t o = tt_worker_rt_oldest(a->workers[w]);
+
+		if ((int32_t)(o - oldest) < 0)
+			oldest = o;
+	}
+	n = tt_reload_set_release(&a->gens, oldest);
+	if (n > 0) {
+		printf("tcpterm: reload: %u earlier generation(s) released, %u in use\n", n,
+		       a->gens.n);
+		fflush(stdout);
+	}
+}
+
+/* What the main lcore does every few ms while workers run: the periodic line, reloads. */
 struct monitor {
 	struct tt_stats prev;
 	uint64_t last_ms;
@@ -364,15 +413,18 @@ static void monitor_init(struct appliance *a, struct monitor *m)
 
 static void monitor_tick(struct appliance *a, struct monitor *m)
 {
-	const struct tt_conf *c = a->conf;
+	const struct tt_conf *c;
 	struct tt_stats cur;
 
 	usleep(20 * 1000);
 	if (hup_signals != m->hups_seen) {
 		m->hups_seen = hup_signals;
-		printf("tcpterm: SIGHUP: reload is not supported; ignored\n");
-		fflush(stdout);
+		reload(a, "SIGHUP");
 	}
+	if (tt_reload_telemetry_pending())
+		reload(a, "telemetry");
+	release_generations(a);
+	c = a->conf;
 	if (c->stats_interval_ms == 0 || wall_ms() - m->last_ms < c->stats_interval_ms)
 		return;
 	collect_all(a, &cur);
@@ -383,8 +435,8 @@ static void monitor_tick(struct appliance *a, struct monitor *m)
 
 static bool workers_running(const struct appliance *a)
 {
-	for (unsigned w = 0; w < a->conf->n_workers; w++)
-		if (rte_eal_get_lcore_state(a->conf->worker_lcores[w]) == RUNNING)
+	for (unsigned w = 0; w < a->boot->n_workers; w++)
+		if (rte_eal_get_lcore_state(a->boot->worker_lcores[w]) == RUNNING)
 			return true;
 	return false;
 }
@@ -395,18 +447,19 @@ static bool workers_running(const struct appliance *a)
  */
 static void drain(struct appliance *a, struct monitor *m)
 {
-	const struct tt_conf *c = a->conf;
+	const struct tt_conf *c = a->boot; /* a reload during the drain may free a->conf */
+	uint32_t timeout_ms = a->conf->tcp.drain_timeout_ms;
 	sig_atomic_t stops_seen = stop_signals;
 	uint64_t t0 = wall_ms();
 	struct tt_stats s0, s1;
 
 	tt_stats_collect(a->workers, c->n_workers, &s0);
 	printf("tcpterm: draining %" PRIu64 " connections for up to %" PRIu32 " ms\n",
-	       s0.conns_total - (uint64_t)s0.conns[TT_TCP_TIME_WAIT], c->tcp.drain_timeout_ms);
+	       s0.conns_total - (uint64_t)s0.conns[TT_TCP_TIME_WAIT], timeout_ms);
 	fflush(stdout);
 	tt_service_notify_stopping("draining");
 	for (unsigned w = 0; w < c->n_workers; w++)
-		tt_worker_drain(a->workers[w], c->tcp.drain_timeout_ms);
+		tt_worker_drain(a->workers[w], timeout_ms);
 	while (workers_running(a)) {
 		monitor_tick(a, m);
 		if (stop_signals != stops_seen) {
@@ -427,17 +480,19 @@ static void drain(struct appliance *a, struct monitor *m)
 
 static int setup(struct appliance *a)
 {
-	const struct tt_conf *c = a->conf;
+	const struct tt_conf *c = a->boot;
+	struct tt_reload_gen *g0;
 	char err[512];
 
 	if (check_lcores(c) != 0 || create_pools(a) != 0)
 		return -1;
-	if (build_http(c, &a->http) != 0) {
-		fprintf(stderr, "tcpterm: cannot build the HTTP response\n");
+	g0 = tt_reload_gen_create(c, 0);
+	if (g0 == NULL) {
+		fprintf(stderr, "tcpterm: cannot build the HTTP response: %s\n", strerror(errno));
 		return -1;
 	}
-	for (unsigned i = 0; i < c->n_listeners; i++)
-		a->listen_app[c->listeners[i].port] = (uint8_t)(c->listeners[i].app + 1);
+	tt_reload_set_push(&a->gens, g0);
+	a->conf = &g0->conf;
 	for (unsigned i = 0; i < c->n_ports; i++) {
 		if (tt_port_start(&c->ports[i], (uint16_t)c->n_workers, a->pools, &a->ports[i], err,
 				  sizeof(err)) != 0) {
@@ -498,8 +553,9 @@ static void print_banner(const struct appliance *a)
 	}
 	printf("tcpterm: %u worker(s), memory per connection: tcb %zu B + table %zu B, "
 	       "per TIME-WAIT entry %zu B + table %zu B\n",
-	       c->n_workers, tt_stack_tcb_size(), tt_stack_table_bytes_per_conn(a->workers[0]->stack),
-	       tt_stack_tw_size(), tt_stack_table_bytes_per_conn(a->workers[0]->stack));
+	       c->n_workers, tt_stack_tcb_size(),
+	       tt_stack_table_bytes_per_conn(a->workers[0]->stack), tt_stack_tw_size(),
+	       tt_stack_table_bytes_per_conn(a->workers[0]->stack));
 	for (unsigned i = 0; i < c->n_listeners; i++)
 		printf("tcpterm: listening on port %u: %s\n", c->listeners[i].port,
 		       tt_conf_app_name(c->listeners[i].app));
@@ -512,19 +568,20 @@ static void notify_ready(const struct appliance *a)
 	char status[128];
 
 	snprintf(status, sizeof(status), "%u port(s), %u worker(s), %u listener(s)",
-		 a->n_ports_started, a->conf->n_workers, a->conf->n_listeners);
+		 a->n_ports_started, a->boot->n_workers, a->conf->n_listeners);
 	if (tt_service_notify_ready(status) != 0)
 		fprintf(stderr, "tcpterm: readiness notification failed\n");
 }
 
 static int run(struct appliance *a)
 {
-	const struct tt_conf *c = a->conf;
+	const struct tt_conf *c = a->boot;
 	struct tt_stats final;
 	struct monitor m;
 
 	tt_stats_telemetry_init(a->workers, c->n_workers);
-	tt_stats_telemetry_nic_init(c, a->ports);
+	tt_stats_telemetry_nic_init(a->boot, a->ports);
+	tt_reload_telemetry_init(&a->gens);
 	print_banner(a);
 	for (unsigned w = 0; w < c->n_workers; w++)
 		rte_eal_remote_launch(tt_worker_main, a->workers[w], c->worker_lcores[w]);
@@ -536,6 +593,8 @@ static int run(struct appliance *a)
 	collect_all(a, &final);
 	printf("tcpterm: stopped; final counters:\n");
 	tt_stats_print_all(stdout, &final);
+	printf("reloads: applied %" PRIu64 " refused %" PRIu64 "\n", a->gens.applied,
+	       a->gens.refused);
 	return 0;
 }
 
@@ -549,7 +608,7 @@ static void print_pools_after_close(const struct appliance *a)
 {
 	unsigned out = 0;
 
-	for (unsigned w = 0; w < a->conf->n_workers; w++)
+	for (unsigned w = 0; w < a->boot->n_workers; w++)
 		out += rte_mempool_in_use_count(a->pools[w]);
 	printf("tcpterm: ports closed, mbufs not back in the pools: %u\n", out);
 	fflush(stdout);
@@ -590,12 +649,15 @@ int main(int argc, char **argv)
 	if (rte_eal_init(eal_argc, eal_argv) < 0) {
 		fprintf(stderr,
 			"tcpterm: EAL init failed: %s\n"
-			"  reserve hugepages (scripts/setup.sh) and pass --in-memory, or pass --no-huge;\n"
+			"  reserve hugepages (scripts/setup.sh) and pass --in-memory, or pass "
+			"--no-huge;\n"
 			"  with no DPDK NIC use a virtual device, e.g. net_tap0,iface=tt0\n",
 			rte_strerror(rte_errno));
 		return 1;
 	}
+	app.boot = &conf;
 	app.conf = &conf;
+	app.conf_path = o.conf_path;
 	capturing = capture_init();
 	rc = install_signals() == 0 && setup(&app) == 0 ? run(&app) : 1;
 	for (unsigned i = 0; i < app.n_ports_started; i++)
@@ -605,7 +667,7 @@ int main(int argc, char **argv)
 	tt_stats_telemetry_stop();
 	for (unsigned w = 0; w < conf.n_workers; w++)
 		tt_worker_free(app.workers[w]);
-	tt_http_response_free(&app.http);
+	tt_reload_set_free(&app.gens);
 	if (capturing)
 		rte_pdump_uninit();
 	rte_eal_cleanup();

@@ -534,8 +534,7 @@ static const struct key tcp_keys[T_N] = {
     [T_SYN_RECV] = TCP_KEY("syn_recv_timeout_ms", syn_recv_timeout_ms, 100, 86400000),
     [T_CLOSING] = TCP_KEY("closing_timeout_ms", closing_timeout_ms, 100, 86400000),
     [T_PERSIST] = TCP_KEY("persist_timeout_ms", persist_timeout_ms, 100, 86400000),
-    [T_INVALID_REPLY] =
-	TCP_KEY("invalid_reply_interval_ms", invalid_reply_interval_ms, 0, 60000),
+    [T_INVALID_REPLY] = TCP_KEY("invalid_reply_interval_ms", invalid_reply_interval_ms, 0, 60000),
     /* RFC 1122 4.2.3.2: an ACK must not be delayed more than 0.5 s */
     [T_DELAYED_ACK] = TCP_KEY("delayed_ack_ms", delayed_ack_ms, 0, 500),
     [T_DRAIN] = TCP_KEY("drain_timeout_ms", drain_timeout_ms, 0, 600000),
@@ -641,13 +640,15 @@ static int load(struct ctx *x, const char *text)
 					x->root_line);
 		if (!rc)
 			rc = check_mss(x);
+		if (!rc && x->running)
+			rc = tt_conf_check_fixed(x);
 	}
 	config_destroy(&cfg);
 	return rc;
 }
 
-int tt_conf_load_string(struct tt_conf *c, const char *text, const char *name, char *err,
-			size_t errlen)
+static int load_text(struct tt_conf *c, const struct tt_conf *running, const char *text,
+		     const char *name, char *err, size_t errlen)
 {
 	struct ctx *x;
 	int rc;
@@ -664,6 +665,7 @@ int tt_conf_load_string(struct tt_conf *c, const char *text, const char *name, c
 	x->name = name;
 	x->err = err;
 	x->errlen = errlen;
+	x->running = running;
 	tt_conf_defaults(&x->conf);
 	snprintf(x->conf.path, sizeof(x->conf.path), "%s", name);
 	rc = load(x, text);
@@ -673,7 +675,8 @@ int tt_conf_load_string(struct tt_conf *c, const char *text, const char *name, c
 	return rc;
 }
 
-int tt_conf_load_file(struct tt_conf *c, const char *path, char *err, size_t errlen)
+static int load_file(struct tt_conf *c, const struct tt_conf *running, const char *path, char *err,
+		     size_t errlen)
 {
 	char *text = NULL;
 	int rc;
@@ -683,9 +686,32 @@ int tt_conf_load_file(struct tt_conf *c, const char *path, char *err, size_t err
 	rc = tt_conf_read_file(path, &text, err, errlen);
 	if (rc)
 		return rc;
-	rc = tt_conf_load_string(c, text, path, err, errlen);
+	rc = load_text(c, running, text, path, err, errlen);
 	free(text);
 	return rc;
+}
+
+int tt_conf_load_string(struct tt_conf *c, const char *text, const char *name, char *err,
+			size_t errlen)
+{
+	return load_text(c, NULL, text, name, err, errlen);
+}
+
+int tt_conf_load_file(struct tt_conf *c, const char *path, char *err, size_t errlen)
+{
+	return load_file(c, NULL, path, err, errlen);
+}
+
+int tt_conf_reload_string(struct tt_conf *c, const struct tt_conf *running, const char *text,
+			  const char *name, char *err, size_t errlen)
+{
+	return load_text(c, running, text, name, err, errlen);
+}
+
+int tt_conf_reload_file(struct tt_conf *c, const struct tt_conf *running, const char *path,
+			char *err, size_t errlen)
+{
+	return load_file(c, running, path, err, errlen);
 }
 
 void tt_conf_defaults(struct tt_conf *c)

@@ -23,7 +23,8 @@
  *  - tcp.syncookie_threshold <= tcp.max_conns_per_core.
  * The loader never touches *c unless the whole file is valid, so a failed reload leaves the
  * previous configuration intact. After loading, treat the struct as read-only and hand the same
- * const pointer to every lcore: nothing in it changes while the appliance runs.
+ * const pointer to every lcore: nothing in it changes while the appliance runs.  A reload
+ * (tt_conf_reload_file) makes a new struct beside it, never changes one in use (tt_reload.h).
  *
  * Which lcore: the main thread, before or after rte_eal_init (no DPDK dependency). Not for the
  * data path.
@@ -158,6 +159,22 @@ int tt_conf_load_file(struct tt_conf *c, const char *path, char *err, size_t err
 /* Same for text already in memory; name stands for the file name in errors and in c->path. */
 int tt_conf_load_string(struct tt_conf *c, const char *text, const char *name, char *err,
 			size_t errlen);
+
+/*
+ * Reload (SIGHUP): load and validate like tt_conf_load_file, then compare the result with the
+ * running configuration. What the appliance sized or set up once at start cannot change at run
+ * time: eal, workers, ports (their number and every key of each), tcp.max_conns_per_core (the
+ * table and pool sizes), tcp.time_wait_ms (it also fixes the SYN cookie period the workers'
+ * keys rotate by) and tcp.cookie_secret. A file that changes one of them fails with -EPERM and
+ * "file:line: key: cannot change at run time" (the line where the file sets the key, or where
+ * its group starts when the file leaves it to a default); an invalid file fails as it would at
+ * start. Everything else (listeners, http, the rest of tcp, stats_interval_ms) may differ.
+ * *c is written only on success.
+ */
+int tt_conf_reload_file(struct tt_conf *c, const struct tt_conf *running, const char *path,
+			char *err, size_t errlen);
+int tt_conf_reload_string(struct tt_conf *c, const struct tt_conf *running, const char *text,
+			  const char *name, char *err, size_t errlen);
 
 /* Every default value; no ports and no listeners (the file must give those). */
 void tt_conf_defaults(struct tt_conf *c);

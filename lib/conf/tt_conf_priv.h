@@ -78,6 +78,7 @@ struct key {
 /* Line 0 in the *_line arrays means "not in the file, the default applies". */
 struct ctx {
 	struct tt_conf conf; /* copied to the caller only when the whole file is valid */
+	const struct tt_conf *running; /* a reload: the configuration in force, else NULL */
 	const char *name;
 	char *err;
 	size_t errlen;
@@ -122,6 +123,9 @@ int tt_conf_for_each_elem(struct ctx *x, const config_setting_t *s, const char *
 
 /* tt_conf_port.c: the root key "ports". */
 int tt_conf_parse_ports(struct ctx *x, const config_setting_t *s, const struct key *k, void *obj);
+
+/* tt_conf_fixed.c: a reload's keys that cannot change at run time, against x->running. */
+int tt_conf_check_fixed(struct ctx *x);
 
 /* tt_conf_text.c: the checks on the raw text that libconfig would not make (see there). */
 int tt_conf_prescan(struct ctx *x, const char *text);

@@ -19,9 +19,17 @@ struct tt_stack {
 	struct tt_pool *tws;
 	struct tt_pool *ooo;
 	struct tt_timer_wheel *wheel;
-	const uint8_t *listen_app;
+	const uint8_t *listen_app; /* the latest generation's */
+	/* Configuration generations by slot (gen % TT_STACK_RT_GENS), with the connections
+	 * opened under each; slot rt_cur is the latest. */
+	struct {
+		const struct tt_stack_rt *rt;
+		uint32_t conns;
+	} gens[TT_STACK_RT_GENS];
+	unsigned rt_cur;
+	struct tt_stack_rt rt0;	   /* generation 0, from tt_stack_params */
 	uint32_t tw_head, tw_tail; /* TIME-WAIT FIFO, oldest first (pool indices) */
-	uint32_t pressure_mark;    /* TCBs in use from which "auto" answers with cookies */
+	uint32_t pressure_mark;	   /* TCBs in use from which "auto" answers with cookies */
 	/* The table hash of the segment in process, so that the insert, update or delete its
 	 * verdict makes needs no second SipHash (see flow_hash). */
 	struct {
@@ -92,6 +100,9 @@ struct tt_stack *tt_stack_create(const struct tt_stack_params *p)
 	st->n_ports = p->n_ports;
 	memcpy(st->ports, p->ports, sizeof(st->ports));
 	st->listen_app = p->listen_app;
+	st->rt0 = (struct tt_stack_rt){
+	    .gen = 0, .conf = c, .listen_app = p->listen_app, .app_data = p->app_data};
+	st->gens[0].rt = &st->rt0;
 	st->io = p->io;
 	st->tcp.conf = c;
 	st->tcp.ctr = p->ctr;
@@ -127,6 +138,45 @@ struct tt_stack *tt_stack_create(const struct tt_stack_params *p)
 	/* flow_hash's memo holds a true pair from the start. */
 	st->cur.hash = tt_conn_tbl_hash(st->tbl, &st->cur.flow);
 	return st;
+}
+
+static_assert((int)TT_STACK_RT_GENS <= (int)TT_TCP_RT_SLOTS,
+	      "a TCB's rt_slot holds a generation's slot");
+
+int tt_stack_set_rt(struct tt_stack *st, const struct tt_stack_rt *rt)
+{
+	unsigned slot = rt->gen % TT_STACK_RT_GENS;
+
+	if ((int32_t)(rt->gen - st->gens[st->rt_cur].rt->gen) <= 0 || st->gens[slot].conns != 0)
+		return -EBUSY;
+	st->gens[slot].rt = rt;
+	st->rt_cur = slot;
+	st->listen_app = rt->listen_app;
+	st->tcp.conf = rt->conf;
+	st->tcp.app_data = rt->app_data;
+	return 0;
+}
+
+uint32_t tt_stack_rt_oldest(const struct tt_stack *st)
+{
+	uint32_t oldest = st->gens[st->rt_cur].rt->gen;
+
+	for (unsigned i = 0; i < TT_STACK_RT_GENS; i++)
+		if (st->gens[i].conns != 0 && (int32_t)(st->gens[i].rt->gen - oldest) < 0)
+			oldest = st->gens[i].rt->gen;
+	return oldest;
+}
+
+/* The state machine reads the TCP parameters t was opened under... */
+static void bind_rt(struct tt_stack *st, const struct tt_tcb *t)
+{
+	st->tcp.conf = st->gens[t->rt_slot].rt->conf;
+}
+
+/* ...and a segment that meets no connection those of the latest generation. */
+static void unbind_rt(struct tt_stack *st)
+{
+	st->tcp.conf = st->gens[st->rt_cur].rt->conf;
 }
 
 /* Build one TCP segment into a new frame; the payload (if any) comes from q at off. */
@@ -192,8 +242,8 @@ static void send_rst(struct tt_stack *st, unsigned port, const struct tt_pkt *pk
 		return;
 	uint8_t in[5] = {(uint8_t)pkt->saddr, (uint8_t)(pkt->saddr >> 8),
 			 (uint8_t)(pkt->saddr >> 16), (uint8_t)(pkt->saddr >> 24), 'r'};
-	unsigned b = (unsigned)tt_siphash(&st->tcp.isn_secret.key, in, sizeof(in)) %
-		     TT_STACK_RST_BUCKETS;
+	unsigned b =
+	    (unsigned)tt_siphash(&st->tcp.isn_secret.key, in, sizeof(in)) % TT_STACK_RST_BUCKETS;
 
 	if (st->tcp.now_ms != st->rst[b].ms) {
 		st->rst[b].ms = st->tcp.now_ms;
@@ -231,6 +281,7 @@ static void arm(struct tt_stack *st, struct tt_tcb *t)
 
 static void free_conn(struct tt_stack *st, struct tt_tcb *t)
 {
+	st->gens[t->rt_slot].conns--;
 	tt_timer_stop(st->wheel, &t->timer);
 	tt_conn_tbl_delete_hash(st->tbl, &t->flow, flow_hash(st, &t->flow));
 	tt_tcp_destroy(&st->tcp, t);
@@ -277,6 +328,7 @@ static void to_time_wait(struct tt_stack *st, struct tt_tcb *t)
 		free_conn(st, t);
 		return;
 	}
+	st->gens[t->rt_slot].conns--;
 	tt_timer_stop(st->wheel, &t->timer);
 	tt_conn_tbl_update_hash(st->tbl, &t->flow, flow_hash(st, &t->flow), idx | TT_CONN_TW);
 	tt_tcp_tw_init(&st->tcp, tw_at(st, idx), t);
@@ -364,6 +416,8 @@ static struct tt_tcb *new_conn(struct tt_stack *st, const struct tt_flow4 *f)
 	}
 	t = tt_pool_at(st->tcbs, idx);
 	tt_timer_init(&t->timer);
+	t->rt_slot = st->rt_cur & (TT_TCP_RT_SLOTS - 1);
+	st->gens[st->rt_cur].conns++;
 	return t;
 full:
 	st->ctr->drop[TT_DROP_TCP_TABLE_FULL]++;
@@ -403,8 +457,10 @@ static void close_one(const struct tt_flow4 *k, uint32_t v, void *arg)
 	/* Handshakes complete first: the application then decides for itself. */
 	if (t->state != TT_TCP_ESTABLISHED && t->state != TT_TCP_CLOSE_WAIT)
 		return;
+	bind_rt(st, t);
 	close_now(st, t);
 	arm(st, t);
+	unbind_rt(st);
 	cw->left--;
 }
 
@@ -449,8 +505,10 @@ static void abort_conn(struct tt_stack *st, uint32_t v)
 	}
 	st->ctr->ev[TT_CTR_CONN_RESET_TX]++;
 	t->close_reason = TT_CLOSE_TIMEOUT; /* the drain's time bound */
+	bind_rt(st, t);
 	send_out(st, t, &out);
 	free_conn(st, t);
+	unbind_rt(st);
 }
 
 /*
@@ -620,7 +678,9 @@ static void segment_input(struct tt_stack *st, unsigned port, const struct tt_pk
 	}
 	t = tt_pool_at(st->tcbs, v);
 	out.n = 0;
+	bind_rt(st, t);
 	conn_done(st, t, &out, tt_tcp_input(&st->tcp, t, &pkt->seg, owner, &out));
+	unbind_rt(st);
 }
 
 /* The first two lines of a TCB (what every segment reads), or a TIME-WAIT entry's one. */
@@ -698,8 +758,10 @@ unsigned tt_stack_timers(struct tt_stack *st)
 		struct tt_tcp_out out = {.n = 0};
 		struct tt_tcb *t = OBJ_OF(due[i], struct tt_tcb, timer);
 
+		bind_rt(st, t);
 		conn_done(st, t, &out, tt_tcp_timeout(&st->tcp, t, &out));
 	}
+	unbind_rt(st);
 	/* TIME-WAIT expires from the FIFO's head, in the same bounded batch. */
 	while (n < TT_STACK_TIMER_BATCH && st->tw_head != TT_POOL_NONE &&
 	       tw_at(st, st->tw_head)->expire_ms <= st->tcp.now_ms) {
@@ -766,8 +828,12 @@ struct check_walk {
 static const char *check_tcb(const struct tt_stack *st, const struct tt_tcb *t,
 			     const struct tt_flow4 *k)
 {
-	const struct tt_conf_tcp *c = st->tcp.conf;
+	const struct tt_conf_tcp *c = st->gens[t->rt_slot].rt->conf;
+	struct tt_tcp_ctx ctx = st->tcp;
 
+	if (st->gens[t->rt_slot].conns == 0)
+		return "a TCB's configuration generation counts no connection";
+	ctx.conf = c; /* the deadline the state machine computes for t */
 	if (memcmp(&t->flow, k, sizeof(*k)) != 0)
 		return "a TCB's flow differs from its table key";
 	if (t->state == TT_TCP_CLOSED || t->state >= TT_TCP_TIME_WAIT)
@@ -780,8 +846,8 @@ static const char *check_tcb(const struct tt_stack *st, const struct tt_tcb *t,
 		return "the segment size is 0 or above tcp.mss";
 	if (t->snd_max - t->snd_una > t->sndq.bytes + 2)
 		return "more in flight than queued (plus SYN and FIN)";
-	if (t->delack_ms != 0 && (!tt_timer_pending(&t->timer) ||
-				  t->timer.expire > tt_tcp_deadline(&st->tcp, t)))
+	if (t->delack_ms != 0 &&
+	    (!tt_timer_pending(&t->timer) || t->timer.expire > tt_tcp_deadline(&ctx, t)))
 		return "an owed delayed ACK has no timer armed in time";
 	return NULL;
 }
@@ -809,8 +875,8 @@ static void check_one(const struct tt_flow4 *k, uint32_t v, void *arg)
 	}
 	cw->err = check_tcb(st, tt_pool_at(st->tcbs, v), k);
 	cw->states[((const struct tt_tcb *)tt_pool_at(st->tcbs, v))->state]++;
-	cw->half_open += ((const struct tt_tcb *)tt_pool_at(st->tcbs, v))->state ==
-			 TT_TCP_SYN_RECEIVED;
+	cw->half_open +=
+	    ((const struct tt_tcb *)tt_pool_at(st->tcbs, v))->state == TT_TCP_SYN_RECEIVED;
 }
 
 static const char *check_tw_fifo(const struct tt_stack *st)

@@ -39,6 +39,12 @@
  * changed the table (a new connection, one freed or turned into TIME-WAIT)
  * the later ones look up again (with the hash already made) at their turn.
  *
+ * Reload: tt_stack_set_rt hands the stack a new configuration generation
+ * (struct tt_stack_rt below): new connections are opened under it, each
+ * connection keeps reading the TCP parameters of the generation it was
+ * opened under (its TCB keeps the slot), and tt_stack_rt_oldest says
+ * which generations are still referenced.
+ *
  * Invariants: every connection is in the table exactly once, as a TCB or
  * as a TIME-WAIT entry; a TCB's timer is armed no later than
  * tt_tcp_deadline(); the per-state gauges count exactly what the pools
@@ -78,9 +84,28 @@ enum {
 	/* Connections closed or aborted per tt_stack_drain_step of a worker: their frames fit
 	 * the TX ring with room to spare. */
 	TT_STACK_DRAIN_BATCH = 256,
+	/* Configuration generations a stack's connections may hold at once (see tt_stack_rt). */
+	TT_STACK_RT_GENS = 8,
 };
 
 struct tt_stack;
+
+/*
+ * Reload: what a new configuration may change, as the stack reads it.  Immutable once given to
+ * tt_stack_set_rt; its owner (the main lcore) keeps it, and everything it points to, alive
+ * until tt_stack_rt_oldest() has passed its gen.  The stack opens new connections under the
+ * latest generation; a connection keeps reading the TCP parameters it was opened under (its
+ * window scale, MSS, timers stay consistent) while a new request on it gets the latest
+ * application data (the HTTP response).  Since a send queue may still point into the response
+ * of any generation the connection lived through, a connection holds every generation from
+ * its own to the latest: tt_stack_rt_oldest() is the generation of the oldest connection.
+ */
+struct tt_stack_rt {
+	uint32_t gen;
+	const struct tt_conf_tcp *conf;
+	const uint8_t *listen_app; /* [65536]: 0 = no listener, else application index + 1 */
+	const void *app_data;	   /* the applications' shared, read-only data */
+};
 
 /* One port as the stack builds frames for it. */
 struct tt_stack_port {
@@ -122,8 +147,18 @@ struct tt_stack_params {
 	struct tt_stack_io io;
 };
 
-/* NULL + errno (ENOMEM) on failure. */
+/* NULL + errno (ENOMEM) on failure.  conf, listen_app and app_data are generation 0. */
 struct tt_stack *tt_stack_create(const struct tt_stack_params *p);
+
+/*
+ * New connections (and new requests) from now on under rt.  rt->gen must be the latest
+ * generation + k for a k >= 1, and the generation rt->gen - TT_STACK_RT_GENS (which shares its
+ * slot) must be released (tt_stack_rt_oldest() past it): else -EBUSY and nothing changes.
+ */
+int tt_stack_set_rt(struct tt_stack *st, const struct tt_stack_rt *rt);
+
+/* The oldest generation a connection of this stack may still read (the latest when none). */
+uint32_t tt_stack_rt_oldest(const struct tt_stack *st);
 /* Releases every connection (and what it holds), then the stack. */
 void tt_stack_free(struct tt_stack *st);
 

@@ -109,7 +109,7 @@ enum {
 	TT_TCB_FIN_RCVD = 0x10,
 	TT_TCB_ACK_NOW = 0x20,	  /* an ACK is owed to the peer */
 	TT_TCB_RTT_TIMING = 0x40, /* rtt_seq/rtt_start time a segment (no timestamps) */
-	TT_TCB_WS = 0x80,         /* window scaling negotiated */
+	TT_TCB_WS = 0x80,	  /* window scaling negotiated */
 };
 
 /*
@@ -134,8 +134,8 @@ struct tt_tcb {
 	uint32_t rcv_adv; /* right edge of the window we advertised */
 	uint32_t ts_recent;
 	uint32_t ts_offset; /* added to our clock in every TSval (RFC 7323 5.4) */
-	uint32_t ooo; /* out-of-order segments: index in ctx->ooo_pool, or TT_POOL_NONE */
-	uint16_t mss; /* what we put in one segment: min(peer MSS, ours) */
+	uint32_t ooo;	    /* out-of-order segments: index in ctx->ooo_pool, or TT_POOL_NONE */
+	uint16_t mss;	    /* what we put in one segment: min(peer MSS, ours) */
 	uint8_t retries;
 	uint8_t dupacks;
 	/* cache line 1: congestion, RTT, timers; then the application */
@@ -154,8 +154,8 @@ struct tt_tcb {
 	/* Times in ms as the low 32 bits of the clock (ms_abs / ms_ahead turn them back). */
 	uint32_t rto_deadline_ms;  /* when to retransmit; 0: nothing pending */
 	uint32_t state_since_ms;   /* when the state was entered */
-	uint32_t last_rx_ms;       /* the last acceptable segment */
-	uint32_t recover;          /* SND.MAX when fast recovery began (RFC 6582) */
+	uint32_t last_rx_ms;	   /* the last acceptable segment */
+	uint32_t recover;	   /* SND.MAX when fast recovery began (RFC 6582) */
 	uint32_t persist_since_ms; /* the peer's window closed on queued data; 0: open */
 	uint32_t invalid_reply_ms; /* the last reply to an invalid segment */
 	/* set by the worker, kept by tt_tcp_init_*: */
@@ -163,7 +163,10 @@ struct tt_tcb {
 	struct tt_mac peer_mac;
 	uint8_t port; /* the worker's index of the port the connection lives on */
 	/* set by tt_tcp_init_*: */
-	uint8_t app; /* enum tt_app_kind */
+	uint8_t app : 3; /* enum tt_app_kind, < TT_TCP_MAX_APPS */
+	/* set by the worker, kept by tt_tcp_init_*: the configuration generation the
+	 * connection was opened under (tt_stack's slot), < TT_TCP_RT_SLOTS */
+	uint8_t rt_slot : 5;
 	union {
 		uint8_t bytes[24];
 		uint64_t align;
@@ -198,14 +201,14 @@ static_assert(sizeof(struct tt_tw) <= 64, "TIME-WAIT entry must fit one cache li
 /* Why a connection ended, as its application's on_close sees it. */
 enum tt_close_reason {
 	TT_CLOSE_NORMAL,  /* closed by the protocol (or never got that far) */
-	TT_CLOSE_RESET,   /* the peer reset it */
+	TT_CLOSE_RESET,	  /* the peer reset it */
 	TT_CLOSE_TIMEOUT, /* retransmissions exhausted or a state's time bound hit */
 };
 
 /* One segment to send, described; the worker builds it (tt_tcp_tx_hdr). */
 struct tt_tcp_tx {
 	uint32_t seq;
-	uint32_t len; /* payload bytes, taken from the send queue at seq - snd_una */
+	uint32_t len;  /* payload bytes, taken from the send queue at seq - snd_una */
 	uint8_t flags; /* a SYN carries the connection's SYN options */
 };
 
@@ -233,7 +236,7 @@ enum tt_tcp_verdict {
 
 struct tt_tcp_ctx;
 
-enum { TT_TCP_MAX_APPS = 8 };
+enum { TT_TCP_MAX_APPS = 8, TT_TCP_RT_SLOTS = 32 };
 
 /* The application interface (lib/app implements it). */
 struct tt_tcp_app_ops {
@@ -257,11 +260,11 @@ struct tt_tcp_app_ops {
 struct tt_tcp_ctx {
 	const struct tt_conf_tcp *conf;
 	const struct tt_tcp_app_ops *apps[TT_TCP_MAX_APPS]; /* by tcb->app */
-	const void *app_data;		      /* shared, read-only (e.g. HTTP responses) */
+	const void *app_data; /* shared, read-only (e.g. HTTP responses) */
 	struct tt_counters *ctr;
 	uint64_t state_count[TT_TCP_NSTATES]; /* gauge: connections in each state */
 	uint64_t now_ms;
-	uint32_t half_open; /* connections in SYN-RECEIVED */
+	uint32_t half_open;  /* connections in SYN-RECEIVED */
 	bool table_pressure; /* set by the owner: few TCBs left, so "auto" answers with cookies */
 	struct tt_syncookie_keys cookie_keys;
 	struct tt_isn_secret isn_secret;
@@ -304,8 +307,8 @@ void tt_tcp_init_cookie(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct t
  * name the server, f.daddr/dport us) and the SYN is described in out.
  * We offer window scaling and, when configured, timestamps.
  */
-void tt_tcp_connect(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_flow4 *f,
-		    uint8_t app, struct tt_tcp_out *out);
+void tt_tcp_connect(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_flow4 *f, uint8_t app,
+		    struct tt_tcp_out *out);
 
 /* RST in answer to a segment no connection wants (RFC 9293 3.10.7.1). */
 void tt_tcp_rst_reply(const struct tt_tcp_seg *seg, uint32_t *seq, uint32_t *ack, uint8_t *flags);

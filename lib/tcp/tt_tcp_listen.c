@@ -55,9 +55,9 @@ static void cookie_synack(struct tt_tcp_ctx *ctx, const struct tt_flow4 *f,
 	 * timestamp, so without timestamps they are not offered. */
 	if (c->timestamps && (syn->opts.present & TT_OPT_TS)) {
 		struct tt_syncookie_opts o = {
-			.wscale = syn->opts.wscale,
-			.wscale_ok = syn->opts.present & TT_OPT_WSCALE,
-			.sack_ok = syn->opts.present & TT_OPT_SACK_OK,
+		    .wscale = syn->opts.wscale,
+		    .wscale_ok = syn->opts.present & TT_OPT_WSCALE,
+		    .sack_ok = syn->opts.present & TT_OPT_SACK_OK,
 		};
 
 		r->opts.present |= TT_OPT_TS;
@@ -141,7 +141,7 @@ void tt_tcp_init_common(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct t
 	const struct tt_conf_tcp *c = ctx->conf;
 
 	memset(t, 0, offsetof(struct tt_tcb, timer));
-	memset(&t->app, 0, sizeof(*t) - offsetof(struct tt_tcb, app));
+	memset(&t->app_state, 0, sizeof(*t) - offsetof(struct tt_tcb, app_state));
 	t->flow = *f;
 	t->ooo = TT_POOL_NONE;
 	t->state = TT_TCP_CLOSED;

@@ -55,8 +55,8 @@ static uint32_t held_budget(const struct tt_worker_params *p)
 	uint64_t reserve = TT_HELD_MARGIN_MBUFS;
 
 	for (unsigned i = 0; i < p->n_ports; i++)
-		reserve += (uint64_t)p->conf->ports[i].rx_desc + p->conf->ports[i].tx_desc +
-			   TT_TX_BATCH;
+		reserve +=
+		    (uint64_t)p->conf->ports[i].rx_desc + p->conf->ports[i].tx_desc + TT_TX_BATCH;
 	return p->pool->size > reserve ? (uint32_t)(p->pool->size - reserve) : 0;
 }
 
@@ -76,15 +76,18 @@ struct tt_worker *tt_worker_create(const struct tt_worker_params *p)
 {
 	struct tt_worker *w = rte_zmalloc("tt_worker", sizeof(*w), RTE_CACHE_LINE_SIZE);
 	struct tt_stack_params sp = {
-		.conf = &p->conf->tcp,
-		.n_ports = p->n_ports,
-		.listen_app = p->listen_app,
-		.app_data = p->app_data,
-		.cookie_secret = p->cookie_secret,
-		.isn_secret = p->isn_secret,
-		.table_key = p->table_key,
-		.io = {.frame_alloc = frame_alloc, .frame_send = frame_send, .frame_free = frame_free,
-		       .retain = mbuf_retain, .release = mbuf_release},
+	    .conf = &p->conf->tcp,
+	    .n_ports = p->n_ports,
+	    .listen_app = p->listen_app,
+	    .app_data = p->app_data,
+	    .cookie_secret = p->cookie_secret,
+	    .isn_secret = p->isn_secret,
+	    .table_key = p->table_key,
+	    .io = {.frame_alloc = frame_alloc,
+		   .frame_send = frame_send,
+		   .frame_free = frame_free,
+		   .retain = mbuf_retain,
+		   .release = mbuf_release},
 	};
 
 	if (w == NULL) {
@@ -101,8 +104,8 @@ struct tt_worker *tt_worker_create(const struct tt_worker_params *p)
 		wp->ifc.mac = p->ports[i].mac;
 		wp->ifc.addr = p->conf->ports[i].addr;
 		wp->ifc.addr_count = p->addr_count ? p->addr_count : 1;
-		wp->ifc.bcast = tt_net_directed_bcast(p->conf->ports[i].addr,
-						      p->conf->ports[i].prefix_len);
+		wp->ifc.bcast =
+		    tt_net_directed_bcast(p->conf->ports[i].addr, p->conf->ports[i].prefix_len);
 		wp->tx_cksum_offload = p->ports[i].tx_cksum_offload;
 		wp->rx_cksum_offload = p->ports[i].rx_cksum_offload;
 		wp->tx_ol_flags = tx_ol_flags(wp->tx_cksum_offload);
@@ -271,8 +274,8 @@ static unsigned rx_port(struct tt_worker *w, unsigned port, struct rte_mbuf **pk
 	unsigned total = 0;
 
 	for (unsigned b = 0; b < TT_RX_BURSTS_PER_LOOP; b++) {
-		uint16_t n = rte_eth_rx_burst(w->ports[port].port_id, w->queue_id, pkts,
-					      TT_RX_BURST);
+		uint16_t n =
+		    rte_eth_rx_burst(w->ports[port].port_id, w->queue_id, pkts, TT_RX_BURST);
 
 		tt_worker_rx_burst(w, port, pkts, n);
 		total += n;
@@ -288,6 +291,18 @@ void tt_worker_drain(struct tt_worker *w, uint32_t timeout_ms)
 
 	if (w->drain_deadline_ms == 0 || deadline < w->drain_deadline_ms)
 		w->drain_deadline_ms = deadline;
+}
+
+/* One acquire load per iteration: a new generation goes to the stack, and the oldest one still
+ * read is reported while older ones are held. */
+static inline void rt_poll(struct tt_worker *w)
+{
+	const struct tt_stack_rt *rt = __atomic_load_n(&w->rt_next, __ATOMIC_ACQUIRE);
+
+	if (unlikely(rt != w->rt) && tt_stack_set_rt(w->stack, rt) == 0)
+		w->rt = rt;
+	if (unlikely(w->rt != NULL && w->rt_oldest != w->rt->gen))
+		__atomic_store_n(&w->rt_oldest, tt_stack_rt_oldest(w->stack), __ATOMIC_RELEASE);
 }
 
 int tt_worker_main(void *arg)
@@ -306,6 +321,7 @@ int tt_worker_main(void *arg)
 
 		w->now_ms = w->epoch_ms + (t0 - w->tsc_base) / w->tsc_per_ms;
 		tt_stack_set_time(w->stack, w->now_ms);
+		rt_poll(w);
 		for (unsigned p = 0; p < w->n_ports; p++)
 			n += rx_port(w, p, pkts);
 		if (w->on_loop != NULL)

@@ -16,7 +16,9 @@
  * The main lcore creates workers (tt_worker_create) before launching
  * them and afterwards only reads their counters and gauges, and may ask
  * them to drain (tt_worker_drain): the one field that request writes is
- * read by the worker every loop, so no lock is needed.  A draining worker
+ * read by the worker every loop, so no lock is needed.  A reload is
+ * published the same way (tt_worker_publish: one pointer, read once per
+ * iteration; the worker answers with rt_oldest, see tt_reload.h).  A draining worker
  * hands the deadline to tt_stack_drain_step every loop and returns from
  * tt_worker_main once its stack is empty.
  *
@@ -62,12 +64,12 @@ struct tt_worker_params {
 	uint16_t queue_id; /* the same queue index on every port */
 	unsigned n_ports;
 	const struct tt_port *ports; /* [n_ports], started; addresses from conf->ports */
-	uint32_t addr_count;         /* addresses owned from each port's address on (0: one) */
+	uint32_t addr_count;	     /* addresses owned from each port's address on (0: one) */
 	struct rte_mempool *pool;
 	const struct tt_conf *conf;
 	const uint8_t *listen_app; /* [65536]: 0 = no listener, else application index + 1 */
 	const struct tt_tcp_app_ops *apps[TT_TCP_MAX_APPS]; /* by application index */
-	const void *app_data;      /* the applications' shared data (HTTP responses) */
+	const void *app_data; /* the applications' shared data (HTTP responses) */
 	/* Called once per loop iteration after RX, e.g. to open client connections. */
 	void (*on_loop)(struct tt_worker *w, void *arg);
 	void *loop_arg;
@@ -110,6 +112,14 @@ struct tt_worker {
 	void (*on_loop)(struct tt_worker *w, void *arg);
 	void *loop_arg;
 	unsigned id;
+	/* Reload (see tt_reload.h): the latest generation, stored by the main lcore (release)
+	 * and loaded once per iteration (acquire); NULL: generation 0 of the params.  rt is
+	 * what the stack has; rt_oldest, stored by the worker (release), the oldest generation
+	 * its connections may still read: the main lcore frees generations older than every
+	 * worker's. */
+	const struct tt_stack_rt *rt_next;
+	const struct tt_stack_rt *rt;
+	uint32_t rt_oldest;
 	struct tt_worker_port ports[TT_CONF_MAX_PORTS];
 	struct tt_connlist_mbox connlist; /* the listing's requests, served in the loop */
 } __rte_cache_aligned;
@@ -138,6 +148,18 @@ void tt_worker_rx_burst(struct tt_worker *w, unsigned port, struct rte_mbuf **pk
  * bring the deadline forward (0: abort what is left now).
  */
 void tt_worker_drain(struct tt_worker *w, uint32_t timeout_ms);
+
+/* From the main lcore: the worker opens connections under rt from its next iteration on. */
+static inline void tt_worker_publish(struct tt_worker *w, const struct tt_stack_rt *rt)
+{
+	__atomic_store_n(&w->rt_next, rt, __ATOMIC_RELEASE);
+}
+
+/* From the main lcore: the oldest generation the worker may still read. */
+static inline uint32_t tt_worker_rt_oldest(const struct tt_worker *w)
+{
+	return __atomic_load_n(&w->rt_oldest, __ATOMIC_ACQUIRE);
+}
 
 /* Transmit the TX batches of every port. */
 void tt_worker_flush(struct tt_worker *w);

@@ -1,7 +1,7 @@
 """Signals and shutdown: SIGTERM (like SIGINT) drains the connections, a FIN after their queued
 data and an RST for whatever is still open after tcp.drain_timeout_ms, refuses new ones
-meanwhile, and exits 0 with the final counters; a second SIGTERM resets at once.  SIGHUP and
-SIGPIPE leave the appliance serving.  Every test starts an appliance of its own and stops it."""
+meanwhile, and exits 0 with the final counters; a second SIGTERM resets at once.  SIGHUP (a
+reload) and SIGPIPE leave the appliance serving.  Every test starts an appliance of its own and stops it."""
 
 import re
 import signal
@@ -24,7 +24,8 @@ short = appliance_fixture("shutdown-short", scope="function", drain_timeout_ms=S
 cookies = appliance_fixture("shutdown-cookies", scope="function", drain_timeout_ms=LONG_DRAIN_MS,
                             syncookies="always")
 
-HUP_LINE = "tcpterm: SIGHUP: reload is not supported; ignored"
+# The file is unchanged: the reload applies and nothing changes (test_reload has the rest).
+HUP_LINE = "tcpterm: reload (SIGHUP) applied: generation 1 from "
 
 
 def curl_ok():

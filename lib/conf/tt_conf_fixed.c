@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * A reload's keys that cannot change at run time (see tt_conf_reload_file in tt_conf.h).
+ *
+ * Each of them was consumed once at start and shaped something that stays: EAL's arguments
+ * (eal), the lcores the workers run on (workers), the ports EAL probed and configured with
+ * their queues, rings, MTU, addresses and offloads (ports), the connection table and pools each
+ * worker allocated (tcp.max_conns_per_core), the SYN cookie keys and their rotation period
+ * (tcp.cookie_secret, tcp.time_wait_ms: a cookie's life is tied to TIME-WAIT, so a shorter
+ * time_wait_ms would let an old cookie outlive it). Only the main lcore calls this.
+ */
+#include "tt_conf_priv.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+/* "file:line: key: cannot change at run time"; line 0 (the default applies): the fallback. */
+static int fixed(struct ctx *x, unsigned line, unsigned fallback, const char *key)
+{
+	snprintf(x->key, sizeof(x->key), "%s", key);
+	tt_conf_fail(x, line ? line : (fallback ? fallback : 1), "cannot change at run time");
+	return -EPERM;
+}
+
+static bool same_eal(const struct tt_conf *a, const struct tt_conf *b)
+{
+	if (a->n_eal_args != b->n_eal_args)
+		return false;
+	for (unsigned i = 0; i < a->n_eal_args; i++)
+		if (strcmp(a->eal_args[i], b->eal_args[i]) != 0)
+			return false;
+	return true;
+}
+
+static bool same_workers(const struct tt_conf *a, const struct tt_conf *b)
+{
+	return a->n_workers == b->n_workers &&
+	       memcmp(a->worker_lcores, b->worker_lcores,
+		      a->n_workers * sizeof(a->worker_lcores[0])) == 0;
+}
+
+/* The first key of port p that differs from q's, or P_N. */
+static enum port_key port_diff(const struct tt_conf_port *p, const struct tt_conf_port *q)
+{
+	if (strcmp(p->name, q->name) != 0)
+		return P_NAME;
+	if (strcmp(p->devargs, q->devargs) != 0 || p->is_pci != q->is_pci)
+		return P_DEVICE;
+	if (p->addr != q->addr || p->prefix_len != q->prefix_len)
+		return P_ADDRESS;
+	if (p->gateway != q->gateway)
+		return P_GATEWAY;
+	if (p->mtu != q->mtu)
+		return P_MTU;
+	if (p->rx_desc != q->rx_desc)
+		return P_RX_DESC;
+	if (p->tx_desc != q->tx_desc)
+		return P_TX_DESC;
+	if (p->checksum_offload != q->checksum_offload)
+		return P_CKSUM_OFFLOAD;
+	return P_N;
+}
+
+static const char *const port_key_names[P_N] = {
+    [P_NAME] = "name",	     [P_DEVICE] = "device",
+    [P_ADDRESS] = "address", [P_GATEWAY] = "gateway",
+    [P_MTU] = "mtu",	     [P_RX_DESC] = "rx_desc",
+    [P_TX_DESC] = "tx_desc", [P_CKSUM_OFFLOAD] = "checksum_offload",
+};
+
+static int check_ports(struct ctx *x, const struct tt_conf *run)
+{
+	const struct tt_conf *c = &x->conf;
+	char key[64];
+
+	if (c->n_ports != run->n_ports)
+		return fixed(x, x->root_line[R_PORTS], 1, "ports");
+	for (unsigned i = 0; i < c->n_ports; i++) {
+		enum port_key k = port_diff(&c->ports[i], &run->ports[i]);
+
+		if (k == P_N)
+			continue;
+		snprintf(key, sizeof(key), "ports[%u].%s", i, port_key_names[k]);
+		return fixed(x, x->port_line[i][k], x->root_line[R_PORTS], key);
+	}
+	return 0;
+}
+
+static int check_tcp(struct ctx *x, const struct tt_conf_tcp *t, const struct tt_conf_tcp *r)
+{
+	unsigned group = x->root_line[R_TCP];
+
+	if (t->max_conns_per_core != r->max_conns_per_core)
+		return fixed(x, x->tcp_line[T_MAX_CONNS], group, "tcp.max_conns_per_core");
+	if (t->time_wait_ms != r->time_wait_ms)
+		return fixed(x, x->tcp_line[T_TIME_WAIT], group, "tcp.time_wait_ms");
+	if (t->cookie_secret_random != r->cookie_secret_random ||
+	    memcmp(t->cookie_secret, r->cookie_secret, sizeof(t->cookie_secret)) != 0)
+		return fixed(x, x->tcp_line[T_SECRET], group, "tcp.cookie_secret");
+	return 0;
+}
+
+int tt_conf_check_fixed(struct ctx *x)
+{
+	const struct tt_conf *c = &x->conf, *run = x->running;
+	int rc;
+
+	if (!same_eal(c, run))
+		return fixed(x, x->root_line[R_EAL], 1, "eal");
+	if (!same_workers(c, run))
+		return fixed(x, x->root_line[R_WORKERS], 1, "workers");
+	rc = check_ports(x, run);
+	return rc ? rc : check_tcp(x, &c->tcp, &run->tcp);
+}

@@ -1,0 +1,143 @@
+/*
+ * tt_stack_set_rt: a reloaded configuration generation on a stack with open connections; see
+ * stack_harness.h for the frame-level peers.
+ */
+#include <errno.h>
+
+#include "stack_harness.h"
+
+static const char get_req[] = "GET / HTTP/1.1\r\nHost: t\r\n\r\n";
+
+/* Generation 1: http on 80 and 8080 only, a 100-byte body, a long idle timeout. */
+struct gen1 {
+	struct tt_conf_tcp tcp;
+	uint8_t listen_app[65536];
+	struct tt_http_response http;
+	struct tt_stack_rt rt;
+};
+
+static struct gen1 *gen1_new(const struct sh *h)
+{
+	static const char *const hdrs[] = {"X-Gen: 1"};
+	struct gen1 *g = calloc(1, sizeof(*g));
+	uint8_t body[100];
+
+	assert_non_null(g);
+	g->tcp = h->conf.tcp;
+	g->tcp.idle_timeout_ms = 100000;
+	g->listen_app[80] = TT_APP_HTTP + 1;
+	g->listen_app[8080] = TT_APP_HTTP + 1;
+	memset(body, 'z', sizeof(body));
+	assert_int_equal(tt_http_response_build(&g->http, 200, hdrs, 1, body, sizeof(body)), 0);
+	g->rt = (struct tt_stack_rt){
+	    .gen = 1, .conf = &g->tcp, .listen_app = g->listen_app, .app_data = &g->http};
+	return g;
+}
+
+static void gen1_free(struct gen1 *g)
+{
+	tt_http_response_free(&g->http);
+	free(g);
+}
+
+/* The last len bytes the peer received equal want[0..len). */
+static void assert_tail(const struct sh_peer *p, const uint8_t *want, uint32_t len)
+{
+	assert_true(p->rx_len >= len);
+	assert_memory_equal(p->rx + p->rx_len - len, want, len);
+}
+
+/*
+ * A connection open before the reload keeps its TCP parameters (here its idle timeout) while
+ * its next request gets the new response; new connections see the new listeners and timeout;
+ * the old generation is held exactly as long as that connection lives.
+ */
+static void test_generation_applies_to_new_work(void **state)
+{
+	struct sh *h = sh_new();
+	struct sh_peer *old, *fresh, *gone;
+	struct gen1 *g;
+	uint64_t no_listener;
+
+	(void)state;
+	h->conf.tcp.idle_timeout_ms = 1000;
+	h->conf.tcp.delayed_ack_ms = 0;
+	sh_start(h);
+	g = gen1_new(h);
+	old = sh_peer_new(h, 80);
+	sh_connect(old);
+	sh_peer_send(old, TT_TCP_ACK | TT_TCP_PSH, get_req, sizeof(get_req) - 1);
+	sh_run(h, 0, 1, 100);
+	assert_tail(old, h->http.keep_alive, h->http.keep_alive_len);
+	assert_int_equal(tt_stack_rt_oldest(h->st), 0);
+
+	assert_int_equal(tt_stack_set_rt(h->st, &g->rt), 0);
+	sh_check(h);
+	assert_int_equal(tt_stack_rt_oldest(h->st), 0); /* old still reads generation 0 */
+
+	/* The open connection: its next request gets generation 1's response. */
+	sh_peer_send(old, TT_TCP_ACK | TT_TCP_PSH, get_req, sizeof(get_req) - 1);
+	sh_run(h, 0, 1, 100);
+	assert_tail(old, g->http.keep_alive, g->http.keep_alive_len);
+
+	/* New connections: 8080 is new, 9 is gone (RST), 80 answers with the new response. */
+	fresh = sh_peer_new(h, 8080);
+	sh_connect(fresh);
+	sh_peer_send(fresh, TT_TCP_ACK | TT_TCP_PSH, get_req, sizeof(get_req) - 1);
+	sh_run(h, 0, 1, 100);
+	assert_tail(fresh, g->http.keep_alive, g->http.keep_alive_len);
+	no_listener = h->ctr.drop[TT_DROP_TCP_NO_LISTENER];
+	gone = sh_peer_new(h, 9);
+	sh_peer_send(gone, TT_TCP_SYN, NULL, 0);
+	sh_deliver(h);
+	assert_true(gone->rst_rcvd && !gone->synced);
+	assert_int_equal(h->ctr.drop[TT_DROP_TCP_NO_LISTENER], no_listener + 1);
+
+	/* Idle: the old connection times out after its own 1 s, the new one does not. */
+	sh_run(h, 3000, 100, 1000);
+	assert_true(old->rst_rcvd);
+	assert_false(fresh->rst_rcvd);
+	assert_int_equal(sh_in_state(h, TT_TCP_ESTABLISHED), 1);
+	assert_int_equal(tt_stack_rt_oldest(h->st), 1);
+
+	sh_free(h); /* before the generation whose response send queues may point into */
+	gen1_free(g);
+}
+
+/* A generation must be newer, and its slot free of connections of the one it replaces. */
+static void test_generation_slot_must_be_free(void **state)
+{
+	struct sh *h = sh_new();
+	struct tt_stack_rt later;
+	struct sh_peer *p;
+	struct gen1 *g;
+
+	(void)state;
+	sh_start(h);
+	g = gen1_new(h);
+	assert_int_equal(tt_stack_set_rt(h->st, &g->rt), 0);
+	p = sh_peer_new(h, 80); /* opened under generation 1 (slot 1) */
+	sh_connect(p);
+	assert_int_equal(tt_stack_set_rt(h->st, &g->rt), -EBUSY);
+	later = g->rt;
+	later.gen = 1 + TT_STACK_RT_GENS; /* slot 1 again: still held by p */
+	assert_int_equal(tt_stack_set_rt(h->st, &later), -EBUSY);
+	later.gen = TT_STACK_RT_GENS; /* slot 0: generation 0 has no connection left */
+	assert_int_equal(tt_stack_set_rt(h->st, &later), 0);
+	assert_int_equal(tt_stack_rt_oldest(h->st), 1);
+	later.gen = 3;
+	assert_int_equal(tt_stack_set_rt(h->st, &later), -EBUSY); /* older than the latest */
+	sh_check(h);
+	sh_free(h);
+	gen1_free(g);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_generation_applies_to_new_work),
+	    cmocka_unit_test(test_generation_slot_must_be_free),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
