@@ -18,10 +18,11 @@ struct tt_stack {
 	struct tt_pool *tcbs;
 	struct tt_pool *tws;
 	struct tt_pool *ooo;
+	struct tt_pool *sack;
 	struct tt_timer_wheel *wheel;
 	const uint8_t *listen_app;
 	uint32_t tw_head, tw_tail; /* TIME-WAIT FIFO, oldest first (pool indices) */
-	uint32_t pressure_mark;    /* TCBs in use from which "auto" answers with cookies */
+	uint32_t pressure_mark;	   /* TCBs in use from which "auto" answers with cookies */
 	/* The table hash of the segment in process, so that the insert, update or delete its
 	 * verdict makes needs no second SipHash (see flow_hash). */
 	struct {
@@ -82,8 +83,15 @@ void tt_stack_set_time(struct tt_stack *st, uint64_t now_ms)
 struct tt_stack *tt_stack_create(const struct tt_stack_params *p)
 {
 	const struct tt_conf_tcp *c = p->conf;
-	struct tt_stack *st = calloc(1, sizeof(*st));
+	uint32_t ooo_blocks = p->ooo_blocks ? p->ooo_blocks : TT_STACK_OOO_BLOCKS;
+	uint32_t sack_blocks = p->sack_blocks ? p->sack_blocks : TT_STACK_SACK_BLOCKS;
+	struct tt_stack *st;
 
+	if (ooo_blocks >= TT_TCB_NO_BLOCK || sack_blocks >= TT_TCB_NO_BLOCK) {
+		errno = EINVAL;
+		return NULL;
+	}
+	st = calloc(1, sizeof(*st));
 	if (st == NULL) {
 		errno = ENOMEM;
 		return NULL;
@@ -112,14 +120,15 @@ struct tt_stack *tt_stack_create(const struct tt_stack_params *p)
 	st->tbl = tt_conn_tbl_create(c->max_conns_per_core, &p->table_key);
 	st->tcbs = tt_pool_create(c->max_conns_per_core, sizeof(struct tt_tcb));
 	st->tws = tt_pool_create(c->max_conns_per_core, sizeof(struct tt_tw));
-	st->ooo = tt_pool_create(p->ooo_blocks ? p->ooo_blocks : TT_STACK_OOO_BLOCKS,
-				 sizeof(struct tt_ooo));
+	st->ooo = tt_pool_create(ooo_blocks, sizeof(struct tt_ooo));
 	st->tcp.ooo_pool = st->ooo;
+	st->sack = tt_pool_create(sack_blocks, sizeof(struct tt_sack_sb));
+	st->tcp.sack_pool = st->sack;
 	st->tw_head = st->tw_tail = TT_POOL_NONE;
 	st->pressure_mark = c->max_conns_per_core - c->max_conns_per_core / 8;
 	st->wheel = tt_timer_wheel_create(p->now_ms);
 	if (st->tbl == NULL || st->tcbs == NULL || st->tws == NULL || st->ooo == NULL ||
-	    st->wheel == NULL) {
+	    st->sack == NULL || st->wheel == NULL) {
 		tt_stack_free(st);
 		errno = ENOMEM;
 		return NULL;
@@ -192,8 +201,8 @@ static void send_rst(struct tt_stack *st, unsigned port, const struct tt_pkt *pk
 		return;
 	uint8_t in[5] = {(uint8_t)pkt->saddr, (uint8_t)(pkt->saddr >> 8),
 			 (uint8_t)(pkt->saddr >> 16), (uint8_t)(pkt->saddr >> 24), 'r'};
-	unsigned b = (unsigned)tt_siphash(&st->tcp.isn_secret.key, in, sizeof(in)) %
-		     TT_STACK_RST_BUCKETS;
+	unsigned b =
+	    (unsigned)tt_siphash(&st->tcp.isn_secret.key, in, sizeof(in)) % TT_STACK_RST_BUCKETS;
 
 	if (st->tcp.now_ms != st->rst[b].ms) {
 		st->rst[b].ms = st->tcp.now_ms;
@@ -734,8 +743,8 @@ static const char *check_tcb(const struct tt_stack *st, const struct tt_tcb *t,
 		return "the segment size is 0 or above tcp.mss";
 	if (t->snd_max - t->snd_una > t->sndq.bytes + 2)
 		return "more in flight than queued (plus SYN and FIN)";
-	if (t->delack_ms != 0 && (!tt_timer_pending(&t->timer) ||
-				  t->timer.expire > tt_tcp_deadline(&st->tcp, t)))
+	if (t->delack_ms != 0 &&
+	    (!tt_timer_pending(&t->timer) || t->timer.expire > tt_tcp_deadline(&st->tcp, t)))
 		return "an owed delayed ACK has no timer armed in time";
 	return NULL;
 }
@@ -763,8 +772,8 @@ static void check_one(const struct tt_flow4 *k, uint32_t v, void *arg)
 	}
 	cw->err = check_tcb(st, tt_pool_at(st->tcbs, v), k);
 	cw->states[((const struct tt_tcb *)tt_pool_at(st->tcbs, v))->state]++;
-	cw->half_open += ((const struct tt_tcb *)tt_pool_at(st->tcbs, v))->state ==
-			 TT_TCP_SYN_RECEIVED;
+	cw->half_open +=
+	    ((const struct tt_tcb *)tt_pool_at(st->tcbs, v))->state == TT_TCP_SYN_RECEIVED;
 }
 
 static const char *check_tw_fifo(const struct tt_stack *st)
@@ -830,6 +839,7 @@ void tt_stack_free(struct tt_stack *st)
 	tt_pool_free(st->tcbs);
 	tt_pool_free(st->tws);
 	tt_pool_free(st->ooo);
+	tt_pool_free(st->sack);
 	tt_timer_wheel_free(st->wheel);
 	free(st);
 }

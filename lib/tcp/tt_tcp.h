@@ -77,6 +77,7 @@
 #include "tt_net.h"
 #include "tt_ooo.h"
 #include "tt_pool.h"
+#include "tt_sack.h"
 #include "tt_sndq.h"
 #include "tt_syncookie.h"
 #include "tt_timer.h"
@@ -100,6 +101,9 @@ enum tt_tcp_state { TT_TCP_STATES(TT_ENUM_STATE) TT_TCP_NSTATES };
 
 extern const char *const tt_tcp_state_names[TT_TCP_NSTATES];
 
+/* struct tt_tcb.ooo / .sack: no block.  The pools behind them hold fewer blocks. */
+enum { TT_TCB_NO_BLOCK = UINT16_MAX };
+
 /* struct tt_tcb.flags */
 enum {
 	TT_TCB_TS = 0x01,	  /* timestamps negotiated */
@@ -109,7 +113,7 @@ enum {
 	TT_TCB_FIN_RCVD = 0x10,
 	TT_TCB_ACK_NOW = 0x20,	  /* an ACK is owed to the peer */
 	TT_TCB_RTT_TIMING = 0x40, /* rtt_seq/rtt_start time a segment (no timestamps) */
-	TT_TCB_WS = 0x80,         /* window scaling negotiated */
+	TT_TCB_WS = 0x80,	  /* window scaling negotiated */
 };
 
 /*
@@ -134,8 +138,10 @@ struct tt_tcb {
 	uint32_t rcv_adv; /* right edge of the window we advertised */
 	uint32_t ts_recent;
 	uint32_t ts_offset; /* added to our clock in every TSval (RFC 7323 5.4) */
-	uint32_t ooo; /* out-of-order segments: index in ctx->ooo_pool, or TT_POOL_NONE */
-	uint16_t mss; /* what we put in one segment: min(peer MSS, ours) */
+	/* Loss state, held only while there is loss (TT_TCB_NO_BLOCK: none): */
+	uint16_t ooo;  /* out-of-order segments: index in ctx->ooo_pool */
+	uint16_t sack; /* the peer's SACK blocks (scoreboard): index in ctx->sack_pool */
+	uint16_t mss;  /* what we put in one segment: min(peer MSS, ours) */
 	uint8_t retries;
 	uint8_t dupacks;
 	/* cache line 1: congestion, RTT, timers; then the application */
@@ -152,10 +158,12 @@ struct tt_tcb {
 	 * 500 ms ahead, far inside what 16 bits tell apart.  0: no ACK owed. */
 	uint16_t delack_ms;
 	/* Times in ms as the low 32 bits of the clock (ms_abs / ms_ahead turn them back). */
-	uint32_t rto_deadline_ms;  /* when to retransmit; 0: nothing pending */
-	uint32_t state_since_ms;   /* when the state was entered */
-	uint32_t last_rx_ms;       /* the last acceptable segment */
-	uint32_t recover;          /* SND.MAX when fast recovery began (RFC 6582) */
+	uint32_t rto_deadline_ms; /* when to retransmit; 0: nothing pending */
+	uint32_t state_since_ms;  /* when the state was entered */
+	uint32_t last_rx_ms;	  /* the last acceptable segment */
+	/* SND.MAX when fast recovery began (RFC 6582, RFC 6675 RecoveryPoint) or at the last
+	 * timeout; outside recovery it follows SND.UNA up. */
+	uint32_t recover;
 	uint32_t persist_since_ms; /* the peer's window closed on queued data; 0: open */
 	uint32_t invalid_reply_ms; /* the last reply to an invalid segment */
 	/* set by the worker, kept by tt_tcp_init_*: */
@@ -198,14 +206,14 @@ static_assert(sizeof(struct tt_tw) <= 64, "TIME-WAIT entry must fit one cache li
 /* Why a connection ended, as its application's on_close sees it. */
 enum tt_close_reason {
 	TT_CLOSE_NORMAL,  /* closed by the protocol (or never got that far) */
-	TT_CLOSE_RESET,   /* the peer reset it */
+	TT_CLOSE_RESET,	  /* the peer reset it */
 	TT_CLOSE_TIMEOUT, /* retransmissions exhausted or a state's time bound hit */
 };
 
 /* One segment to send, described; the worker builds it (tt_tcp_tx_hdr). */
 struct tt_tcp_tx {
 	uint32_t seq;
-	uint32_t len; /* payload bytes, taken from the send queue at seq - snd_una */
+	uint32_t len;  /* payload bytes, taken from the send queue at seq - snd_una */
 	uint8_t flags; /* a SYN carries the connection's SYN options */
 };
 
@@ -257,11 +265,11 @@ struct tt_tcp_app_ops {
 struct tt_tcp_ctx {
 	const struct tt_conf_tcp *conf;
 	const struct tt_tcp_app_ops *apps[TT_TCP_MAX_APPS]; /* by tcb->app */
-	const void *app_data;		      /* shared, read-only (e.g. HTTP responses) */
+	const void *app_data; /* shared, read-only (e.g. HTTP responses) */
 	struct tt_counters *ctr;
 	uint64_t state_count[TT_TCP_NSTATES]; /* gauge: connections in each state */
 	uint64_t now_ms;
-	uint32_t half_open; /* connections in SYN-RECEIVED */
+	uint32_t half_open;  /* connections in SYN-RECEIVED */
 	bool table_pressure; /* set by the owner: few TCBs left, so "auto" answers with cookies */
 	struct tt_syncookie_keys cookie_keys;
 	struct tt_isn_secret isn_secret;
@@ -271,6 +279,8 @@ struct tt_tcp_ctx {
 	 * segments), and how many they may: the rest of the pool stays for RX and TX. */
 	uint32_t held, held_limit;
 	struct tt_pool *ooo_pool; /* struct tt_ooo blocks; NULL: no reassembly */
+	/* struct tt_sack_sb blocks; NULL: the peer's SACK blocks are not used (NewReno). */
+	struct tt_pool *sack_pool;
 };
 
 /* ---- LISTEN: segments that matched no connection ---- */
@@ -304,8 +314,8 @@ void tt_tcp_init_cookie(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct t
  * name the server, f.daddr/dport us) and the SYN is described in out.
  * We offer window scaling and, when configured, timestamps.
  */
-void tt_tcp_connect(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_flow4 *f,
-		    uint8_t app, struct tt_tcp_out *out);
+void tt_tcp_connect(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_flow4 *f, uint8_t app,
+		    struct tt_tcp_out *out);
 
 /* RST in answer to a segment no connection wants (RFC 9293 3.10.7.1). */
 void tt_tcp_rst_reply(const struct tt_tcp_seg *seg, uint32_t *seq, uint32_t *ack, uint8_t *flags);
