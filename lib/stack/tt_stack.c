@@ -723,8 +723,32 @@ struct check_walk {
 	const struct tt_stack *st;
 	uint64_t states[TT_TCP_NSTATES];
 	uint32_t half_open;
+	uint32_t scoreboards;
 	const char *err;
 };
+
+/* The scoreboard holds sorted, disjoint, non-empty ranges inside [SND.UNA, SND.MAX]. */
+static const char *check_sack(const struct tt_stack *st, const struct tt_tcb *t)
+{
+	const struct tt_sack_sb *sb;
+	uint32_t from = t->snd_una;
+
+	if (t->sack == TT_TCB_NO_BLOCK)
+		return NULL;
+	if (t->sack >= st->sack->capacity)
+		return "a scoreboard index beyond the pool";
+	sb = tt_pool_at(st->sack, t->sack);
+	if (sb->n > TT_SACK_RANGES)
+		return "a scoreboard with more ranges than it has";
+	for (uint32_t i = 0; i < sb->n; i++) {
+		if ((int32_t)(sb->r[i].start - from) < (i > 0) ||
+		    (int32_t)(sb->r[i].end - sb->r[i].start) <= 0 ||
+		    (int32_t)(t->snd_max - sb->r[i].end) < 0)
+			return "scoreboard ranges out of order or outside [SND.UNA, SND.MAX]";
+		from = sb->r[i].end;
+	}
+	return NULL;
+}
 
 static const char *check_tcb(const struct tt_stack *st, const struct tt_tcb *t,
 			     const struct tt_flow4 *k)
@@ -746,7 +770,7 @@ static const char *check_tcb(const struct tt_stack *st, const struct tt_tcb *t,
 	if (t->delack_ms != 0 &&
 	    (!tt_timer_pending(&t->timer) || t->timer.expire > tt_tcp_deadline(&st->tcp, t)))
 		return "an owed delayed ACK has no timer armed in time";
-	return NULL;
+	return check_sack(st, t);
 }
 
 static void check_one(const struct tt_flow4 *k, uint32_t v, void *arg)
@@ -774,6 +798,8 @@ static void check_one(const struct tt_flow4 *k, uint32_t v, void *arg)
 	cw->states[((const struct tt_tcb *)tt_pool_at(st->tcbs, v))->state]++;
 	cw->half_open +=
 	    ((const struct tt_tcb *)tt_pool_at(st->tcbs, v))->state == TT_TCP_SYN_RECEIVED;
+	cw->scoreboards +=
+	    ((const struct tt_tcb *)tt_pool_at(st->tcbs, v))->sack != TT_TCB_NO_BLOCK;
 }
 
 static const char *check_tw_fifo(const struct tt_stack *st)
@@ -814,6 +840,8 @@ const char *tt_stack_check(const struct tt_stack *st)
 		return "table entries and pool objects in use differ";
 	if (st->tcp.held > st->tcp.held_limit)
 		return "more received buffers held than the budget";
+	if (cw.scoreboards != tt_pool_in_use(st->sack))
+		return "scoreboards in use differ from the connections holding one";
 	return check_tw_fifo(st);
 }
 

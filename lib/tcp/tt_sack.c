@@ -66,6 +66,15 @@ bool tt_sack_sb_add(struct tt_sack_sb *sb, uint32_t start, uint32_t end, uint32_
 	return true;
 }
 
+uint32_t tt_sack_sb_bytes(const struct tt_sack_sb *sb)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < sb->n; i++)
+		n += sb->r[i].end - sb->r[i].start;
+	return n;
+}
+
 void tt_sack_sb_trim(struct tt_sack_sb *sb, uint32_t una)
 {
 	uint32_t i = 0;

@@ -52,6 +52,9 @@ void tt_sack_sb_init(struct tt_sack_sb *sb, uint32_t una);
 bool tt_sack_sb_add(struct tt_sack_sb *sb, uint32_t start, uint32_t end, uint32_t una,
 		    uint32_t max);
 
+/* Bytes SACKed in all. */
+uint32_t tt_sack_sb_bytes(const struct tt_sack_sb *sb);
+
 /* The cumulative ACK moved to una: forget what lies below it. */
 void tt_sack_sb_trim(struct tt_sack_sb *sb, uint32_t una);
 

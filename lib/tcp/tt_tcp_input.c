@@ -210,23 +210,34 @@ static void new_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_tc
 }
 
 /*
- * Three duplicate ACKs: resend the first unacknowledged segment (RFC 5681 3.2), or, with a
- * scoreboard, what RFC 6675 says (tt_tcp_sack_dup_ack).
+ * Three duplicate ACKs: resend the first unacknowledged segment (RFC 5681 3.2).  With a
+ * scoreboard RFC 6675 decides (tt_tcp_sack_dup_ack), and an ACK at SND.UNA that SACKs new
+ * data counts as a duplicate whatever its window or payload: a receiver holding data beyond
+ * a hole shrinks its window as it goes.
  */
 static void dup_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_tcp_seg *seg,
 		    struct tt_tcp_out *out)
 {
 	bool recovering = tt_tcp_in_recovery(t);
+	bool sacked = tt_tcp_sack_update(ctx, t, seg);
+	bool dup = seg->len == 0 && !(seg->flags & TT_TCP_FIN) &&
+		   (uint32_t)seg->wnd << t->snd_wscale == t->snd_wnd;
 
-	tt_tcp_sack_update(ctx, t, seg);
 	/* With the window closed the ACKs answer probes: nothing may be resent into it. */
-	if (seg->len != 0 || (seg->flags & TT_TCP_FIN) || t->snd_una == t->snd_max ||
-	    t->snd_wnd == 0 || (uint32_t)seg->wnd << t->snd_wscale != t->snd_wnd)
+	if (t->snd_una == t->snd_max || t->snd_wnd == 0)
+		return;
+	if (t->sack != TT_TCB_NO_BLOCK) {
+		if (!dup && !sacked)
+			return;
+		if (t->dupacks < UINT8_MAX)
+			t->dupacks++;
+		tt_tcp_sack_dup_ack(ctx, t, recovering, out);
+		return;
+	}
+	if (!dup)
 		return;
 	if (t->dupacks < UINT8_MAX)
 		t->dupacks++;
-	if (tt_tcp_sack_dup_ack(ctx, t, recovering, out))
-		return;
 	if (t->dupacks != 3 || t->sndq.bytes == 0)
 		return;
 	t->ssthresh = max_u32((t->snd_max - t->snd_una) / 2, 2u * t->mss);

@@ -135,7 +135,8 @@ static uint32_t send_room(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t)
 {
 	uint32_t off = t->snd_nxt - t->snd_una;
 	uint32_t rwnd = t->snd_wnd > off ? t->snd_wnd - off : 0;
-	uint32_t cwnd = t->cwnd > off ? t->cwnd - off : 0;
+	uint32_t limit = t->cwnd + tt_tcp_sack_limited(t);
+	uint32_t cwnd = limit > off ? limit - off : 0;
 
 	if (tt_tcp_in_recovery(t) && t->sack != TT_TCB_NO_BLOCK)
 		cwnd = tt_tcp_sack_room(ctx, t);
@@ -149,6 +150,7 @@ static void send_data(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_tcp_ou
 	uint32_t mss = t->mss - tt_tcp_sack_reserve(ctx, t);
 
 	while (out->n < TT_TCP_OUT_MAX) {
+		uint32_t hole = tt_tcp_sack_skip(ctx, t);
 		uint32_t off = t->snd_nxt - t->snd_una;
 		uint32_t in_flight = off;
 		uint32_t left, n;
@@ -164,7 +166,10 @@ static void send_data(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_tcp_ou
 			break;
 		left = t->sndq.bytes - off;
 		n = min_u32(min_u32(mss, left), room);
-		if (!worth_sending(n, mss, left, in_flight))
+		/* A hole before SACKed bytes goes as it is, however short. */
+		if (n >= hole)
+			n = hole;
+		else if (!worth_sending(n, mss, left, in_flight))
 			break;
 		room -= n;
 		if (n == left) {

@@ -157,18 +157,24 @@ static inline bool tt_tcp_in_recovery(const struct tt_tcb *t)
 
 /* ---- SACK (tt_tcp_sack.c) ---- */
 
-/* An acceptable ACK moved SND.UNA (or not): take its SACK blocks into the scoreboard. */
-void tt_tcp_sack_update(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_tcp_seg *seg);
+/* An acceptable ACK moved SND.UNA (or not): take its SACK blocks into the scoreboard; true
+ * when they SACKed bytes not SACKed before. */
+bool tt_tcp_sack_update(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_tcp_seg *seg);
 /* After an ACK: give the scoreboard back when nothing SACKed is left outside recovery. */
 void tt_tcp_sack_settle(struct tt_tcp_ctx *ctx, struct tt_tcb *t);
-/* A duplicate ACK (counted in dupacks; recovering: it was under way before it); false: the
- * connection has no scoreboard, NewReno decides. */
-bool tt_tcp_sack_dup_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t, bool recovering,
+/* A duplicate ACK (counted in dupacks; recovering: recovery was under way before it) on a
+ * connection with a scoreboard. */
+void tt_tcp_sack_dup_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t, bool recovering,
 			 struct tt_tcp_out *out);
 /* A partial ACK in recovery; false: no scoreboard, NewReno decides. */
 bool tt_tcp_sack_partial_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_tcp_out *out);
 /* In SACK recovery: the new data cwnd - pipe allows. */
 uint32_t tt_tcp_sack_room(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t);
+/* Resending below SND.MAX (after a timeout): SND.NXT steps over SACKed bytes; returns how
+ * many may go before the next SACKed byte (UINT32_MAX: no limit). */
+uint32_t tt_tcp_sack_skip(const struct tt_tcp_ctx *ctx, struct tt_tcb *t);
+/* Limited Transmit (RFC 3042): bytes beyond cwnd the duplicate ACKs so far allow. */
+uint32_t tt_tcp_sack_limited(const struct tt_tcb *t);
 /* Retransmission timeout: scoreboard gone, RecoveryPoint = SND.MAX. */
 void tt_tcp_sack_timeout(struct tt_tcp_ctx *ctx, struct tt_tcb *t);
 void tt_tcp_sack_release(struct tt_tcp_ctx *ctx, struct tt_tcb *t);

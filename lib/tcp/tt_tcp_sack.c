@@ -14,8 +14,11 @@
  * on every ACK of the recovery segments go out while cwnd - pipe allows a
  * full one: lost holes first (NextSeg rule 1), then new data (rule 2, by
  * tt_tcp_output with the same allowance), then holes not yet known lost
- * (rule 3).  A timeout drops the scoreboard and sets RecoveryPoint to
- * SND.MAX; no new recovery starts below it (RFC 6675 5.1).  A peer that
+ * (rule 3).  Before DupThresh, each duplicate lets one new segment beyond
+ * cwnd go (Limited Transmit, RFC 3042, as RFC 6675 5 (3) allows).  A
+ * timeout drops the scoreboard and sets RecoveryPoint to SND.MAX; no new
+ * recovery starts below it (RFC 6675 5.1); blocks that arrive after it
+ * fill a new one, and the go-back-N resending steps over what they SACK.  A peer that
  * did not agree to SACK, or a worker out of scoreboards, gets NewReno.
  */
 #include "tt_tcp_priv.h"
@@ -56,18 +59,19 @@ static struct tt_sack_sb *sb_get(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 	return sb_of(ctx, t);
 }
 
-void tt_tcp_sack_update(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_tcp_seg *seg)
+bool tt_tcp_sack_update(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_tcp_seg *seg)
 {
 	const struct tt_tcp_opts *o = &seg->opts;
 	struct tt_sack_sb *sb = NULL;
-	uint32_t ignored = 0;
+	uint32_t ignored = 0, before = 0;
 
 	if (t->sack != TT_TCB_NO_BLOCK) {
 		sb = sb_of(ctx, t);
 		tt_sack_sb_trim(sb, t->snd_una);
+		before = tt_sack_sb_bytes(sb);
 	}
 	if (!(o->present & TT_OPT_SACK))
-		return;
+		return false;
 	ctx->ctr->ev[TT_CTR_SACK_BLOCKS_RX] += o->sack_n;
 	for (uint8_t i = 0; i < o->sack_n; i++) {
 		const struct tt_sack_block *b = &o->sack[i];
@@ -77,10 +81,11 @@ void tt_tcp_sack_update(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct t
 			continue;
 		}
 		if (sb == NULL && (sb = sb_get(ctx, t)) == NULL)
-			return;
+			return false;
 		tt_sack_sb_add(sb, b->start, b->end, t->snd_una, t->snd_max);
 	}
 	ctx->ctr->ev[TT_CTR_SACK_BLOCKS_IGNORED] += ignored;
+	return sb != NULL && tt_sack_sb_bytes(sb) > before;
 }
 
 void tt_tcp_sack_settle(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
@@ -163,28 +168,24 @@ static void enter_recovery(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_s
 	send_holes(ctx, t, sb, out);
 }
 
-bool tt_tcp_sack_dup_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t, bool recovering,
+void tt_tcp_sack_dup_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t, bool recovering,
 			 struct tt_tcp_out *out)
 {
-	struct tt_sack_sb *sb;
+	struct tt_sack_sb *sb = sb_of(ctx, t);
 
-	if (t->sack == TT_TCB_NO_BLOCK)
-		return false;
-	sb = sb_of(ctx, t);
 	if (recovering) {
 		send_holes(ctx, t, sb, out);
-		return true;
+		return;
 	}
 	/* Not below the RecoveryPoint of the last recovery or timeout (RFC 6675 5.1). */
 	if (t->sndq.bytes > 0 && seq_geq(t->snd_una, t->recover) &&
 	    (t->dupacks >= TT_SACK_DUP_THRESH || tt_sack_sb_lost(sb, t->snd_una, t->mss))) {
 		enter_recovery(ctx, t, sb, out);
-		return true;
+		return;
 	}
 	/* DupThresh duplicates are recovery: without one, the count stays below it. */
 	if (t->dupacks >= TT_SACK_DUP_THRESH)
 		t->dupacks = TT_SACK_DUP_THRESH - 1;
-	return true;
 }
 
 bool tt_tcp_sack_partial_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_tcp_out *out)
@@ -209,6 +210,30 @@ uint32_t tt_tcp_sack_room(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t)
 	uint32_t pipe = tt_sack_sb_pipe(sb_of(ctx, t), t->snd_una, t->snd_max, t->mss);
 
 	return t->cwnd > pipe ? t->cwnd - pipe : 0;
+}
+
+uint32_t tt_tcp_sack_skip(const struct tt_tcp_ctx *ctx, struct tt_tcb *t)
+{
+	const struct tt_sack_sb *sb;
+	uint32_t data_end = t->snd_una + t->sndq.bytes;
+
+	if (t->sack == TT_TCB_NO_BLOCK || !seq_lt(t->snd_nxt, t->snd_max))
+		return UINT32_MAX;
+	sb = sb_of(ctx, t);
+	for (uint32_t k = 0; k < sb->n; k++) {
+		if (seq_lt(t->snd_nxt, sb->r[k].start))
+			return sb->r[k].start - t->snd_nxt;
+		if (seq_lt(t->snd_nxt, sb->r[k].end))
+			t->snd_nxt = seq_lt(sb->r[k].end, data_end) ? sb->r[k].end : data_end;
+	}
+	return UINT32_MAX;
+}
+
+uint32_t tt_tcp_sack_limited(const struct tt_tcb *t)
+{
+	if (t->sack == TT_TCB_NO_BLOCK || tt_tcp_in_recovery(t))
+		return 0;
+	return min_u32(t->dupacks, TT_SACK_DUP_THRESH - 1) * (uint32_t)t->mss;
 }
 
 void tt_tcp_sack_timeout(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
