@@ -39,6 +39,12 @@
  * buffers RX needs.  An out-of-order segment under TT_TCP_OOO_MIN_BYTES is
  * not kept: a whole buffer for a few bytes is what such a crowd would send.
  *
+ * Loss (tt_tcp_sack.c): with SACK agreed (tcp.sack) our ACKs report the
+ * out-of-order data we hold (RFC 2018), and the peer's reports drive
+ * RFC 6675 recovery from a scoreboard taken from ctx->sack_pool only while
+ * there is loss; without SACK, or without a free scoreboard, NewReno
+ * (RFC 6582).  Both pools are indexed by 16 bits in the TCB.
+ *
  * Delayed ACK (RFC 1122 4.2.3.2, RFC 9293 3.8.6.3): in-order data is
  * ACKed at the latest tcp.delayed_ack_ms after its first unacknowledged
  * segment, and at once on the second unacknowledged segment (of any size,

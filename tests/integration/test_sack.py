@@ -99,7 +99,7 @@ def redundant(d):
     return d.get("retransmitted_bytes", 0) - d["dropped"] * SEG_BYTES
 
 
-def test_sack_resends_less(off):
+def test_sack_fewer_timeouts_no_more_resent(off):
     """The kernel keeps what arrives behind a hole, so without SACK too a lost segment is
     mostly resent once (the cumulative ACK jumps over the rest): both resend about what the
     filter dropped.  Without SACK, though, a loss is found far more often by a timeout, which
@@ -112,9 +112,13 @@ def test_sack_resends_less(off):
              f"dropped (beyond them: {redundant(w)} / {redundant(wo)}), timeouts "
              f"{w.get('retransmits', 0)} / {wo.get('retransmits', 0)}, total time "
              f"{sum(w['times']):.2f}s / {sum(wo['times']):.2f}s")
-        assert w["dropped"] is not None and wo["dropped"] is not None
-        # Never notably more than without: two segments of slack for the timeouts' resends.
-        assert redundant(w) <= max(redundant(wo), 0) + 2 * SEG_BYTES, (pm, w, wo)
+        assert w["dropped"] and wo["dropped"], (w["dropped"], wo["dropped"])
+        # Resent bytes per dropped frame: never notably more than without.  (After a timeout
+        # the scoreboard is dropped, RFC 6675 5.1, and the kernel reports 3 blocks per ACK:
+        # going back may then resend bytes it holds, as without SACK.)
+        per_drop = w.get("retransmitted_bytes", 0) / w["dropped"]
+        per_drop_wo = wo.get("retransmitted_bytes", 0) / wo["dropped"]
+        assert per_drop <= per_drop_wo * 1.1, (pm, per_drop, per_drop_wo)
     w, wo = RESULTS[("on", LOSSES[-1])], RESULTS[("off", LOSSES[-1])]
     assert w.get("retransmits", 0) < wo.get("retransmits", 0), (w, wo)
     assert sum(w["times"]) < sum(wo["times"]), (w, wo)
