@@ -418,6 +418,30 @@ static void test_recovery_resends_holes(void **state)
 	assert_int_equal(ev(h, TT_CTR_SACK_BLOCKS_IGNORED), 0);
 }
 
+/* A receiver holding data behind a hole shrinks its window: its ACKs still count as duplicates
+ * while they SACK new data (RFC 6675 2), and recovery starts. */
+static void test_dupacks_with_shrinking_window(void **state)
+{
+	static const uint32_t b1[] = {1, 2}, b2[] = {1, 3}, b3[] = {4, 5, 1, 3};
+	struct harness *h = *state;
+
+	respond(h);
+	h->peer.ack = iss1(h);
+	h->peer.wnd = 500;
+	sack_segs(h, b1, 1);
+	h->peer.wnd = 490;
+	sack_segs(h, b2, 1);
+	assert_int_equal(h->tcb.dupacks, 2);
+	h->peer.wnd = 480;
+	sack_segs(h, b3, 2);
+	assert_int_equal(ev(h, TT_CTR_SACK_RECOVERIES), 1);
+	h_expect(h, 0, TT_TCP_ACK, S(h, 0), h->tcb.rcv_nxt, MSS_TS);
+	/* The same blocks again with yet another window: nothing new, not a duplicate. */
+	h->peer.wnd = 470;
+	sack_segs(h, b3, 2);
+	assert_int_equal(h->tcb.dupacks, 3);
+}
+
 /* Blocks enough to make segment 0 lost start recovery before three duplicate ACKs. */
 static void test_recovery_on_islost(void **state)
 {
@@ -430,6 +454,46 @@ static void test_recovery_on_islost(void **state)
 	assert_int_equal(h->n_tx, 1);
 	h_expect(h, 0, TT_TCP_ACK, S(h, 0), h->tcb.rcv_nxt, MSS_TS);
 	assert_int_equal(ev(h, TT_CTR_SACK_RECOVERIES), 1);
+}
+
+/* NextSeg's order in recovery: a hole not yet lost waits while new data can go (rule 2 before
+ * rule 3). */
+static void test_recovery_new_data_before_unlost_hole(void **state)
+{
+	static const uint32_t enter[] = {1, 4}, b[] = {1, 7, 8, 9};
+	struct harness *h = *state;
+
+	respond(h);
+	h->peer.ack = iss1(h);
+	sack_segs(h, enter, 1);
+	h_expect(h, 0, TT_TCP_ACK, S(h, 0), h->tcb.rcv_nxt, MSS_TS);
+	/* Segment 7 has one segment SACKed above it: not lost.  The pipe (0 again, 7, 9) leaves
+	 * two segments of cwnd: new data. */
+	sack_segs(h, b, 2);
+	assert_int_equal(h->n_tx, 2);
+	h_expect(h, 0, TT_TCP_ACK, S(h, 10), h->tcb.rcv_nxt, MSS_TS);
+	h_expect(h, 1, TT_TCP_ACK, S(h, 11), h->tcb.rcv_nxt, MSS_TS);
+	assert_int_equal(ev(h, TT_CTR_SACK_RETRANSMITS), 1);
+}
+
+/* With nothing new to send, the hole not known lost goes (rule 3). */
+static void test_recovery_unlost_hole_when_no_new_data(void **state)
+{
+	static const uint32_t enter[] = {1, 4}, b[] = {1, 6, 7, 8};
+	struct harness *h = *state;
+
+	h_http_body(h, 12000);
+	h_connect(h, TT_APP_HTTP);
+	h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, get_ka);
+	assert_int_equal(h->n_tx, 9);
+	h->peer.ack = iss1(h);
+	sack_segs(h, enter, 1);
+	h_expect(h, 0, TT_TCP_ACK, S(h, 0), h->tcb.rcv_nxt, MSS_TS);
+	sack_segs(h, b, 2);
+	assert_int_equal(h->n_tx, 1);
+	h_expect(h, 0, TT_TCP_ACK, S(h, 6), h->tcb.rcv_nxt, MSS_TS);
+	assert_memory_equal(h->tx[0].data, h->http.keep_alive + 6 * MSS_TS, MSS_TS);
+	assert_int_equal(ev(h, TT_CTR_SACK_RETRANSMITS), 2);
 }
 
 /*
@@ -596,6 +660,9 @@ int main(void)
 	    T(test_blocks_on_data_segments),
 	    T(test_recovery_resends_holes),
 	    T(test_recovery_on_islost),
+	    T(test_dupacks_with_shrinking_window),
+	    T(test_recovery_new_data_before_unlost_hole),
+	    T(test_recovery_unlost_hole_when_no_new_data),
 	    T(test_rto_after_sack),
 	    T(test_invalid_blocks),
 	    T(test_no_sack_peer_newreno),
