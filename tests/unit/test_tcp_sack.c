@@ -442,13 +442,19 @@ static void test_dupacks_with_shrinking_window(void **state)
 	assert_int_equal(h->tcb.dupacks, 3);
 }
 
-/* Blocks enough to make segment 0 lost start recovery before three duplicate ACKs. */
-static void test_recovery_on_islost(void **state)
+/*
+ * A response of body bytes (n segments of initial window); then one ACK SACKing segments 1 to
+ * 3: enough to make segment 0 lost, so recovery starts before three duplicate ACKs and
+ * resends it alone.
+ */
+static void respond_lost_first(struct harness *h, uint32_t body, unsigned n)
 {
 	static const uint32_t b[] = {1, 4};
-	struct harness *h = *state;
 
-	respond(h);
+	h_http_body(h, body);
+	h_connect(h, TT_APP_HTTP);
+	h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, get_ka);
+	assert_int_equal(h->n_tx, n);
 	h->peer.ack = iss1(h);
 	sack_segs(h, b, 1);
 	assert_int_equal(h->n_tx, 1);
@@ -456,17 +462,19 @@ static void test_recovery_on_islost(void **state)
 	assert_int_equal(ev(h, TT_CTR_SACK_RECOVERIES), 1);
 }
 
+static void test_recovery_on_islost(void **state)
+{
+	respond_lost_first(*state, 30000, 10);
+}
+
 /* NextSeg's order in recovery: a hole not yet lost waits while new data can go (rule 2 before
  * rule 3). */
 static void test_recovery_new_data_before_unlost_hole(void **state)
 {
-	static const uint32_t enter[] = {1, 4}, b[] = {1, 7, 8, 9};
+	static const uint32_t b[] = {1, 7, 8, 9};
 	struct harness *h = *state;
 
-	respond(h);
-	h->peer.ack = iss1(h);
-	sack_segs(h, enter, 1);
-	h_expect(h, 0, TT_TCP_ACK, S(h, 0), h->tcb.rcv_nxt, MSS_TS);
+	respond_lost_first(h, 30000, 10);
 	/* Segment 7 has one segment SACKed above it: not lost.  The pipe (0 again, 7, 9) leaves
 	 * two segments of cwnd: new data. */
 	sack_segs(h, b, 2);
@@ -479,16 +487,10 @@ static void test_recovery_new_data_before_unlost_hole(void **state)
 /* With nothing new to send, the hole not known lost goes (rule 3). */
 static void test_recovery_unlost_hole_when_no_new_data(void **state)
 {
-	static const uint32_t enter[] = {1, 4}, b[] = {1, 6, 7, 8};
+	static const uint32_t b[] = {1, 6, 7, 8};
 	struct harness *h = *state;
 
-	h_http_body(h, 12000);
-	h_connect(h, TT_APP_HTTP);
-	h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, get_ka);
-	assert_int_equal(h->n_tx, 9);
-	h->peer.ack = iss1(h);
-	sack_segs(h, enter, 1);
-	h_expect(h, 0, TT_TCP_ACK, S(h, 0), h->tcb.rcv_nxt, MSS_TS);
+	respond_lost_first(h, 12000, 9);
 	sack_segs(h, b, 2);
 	assert_int_equal(h->n_tx, 1);
 	h_expect(h, 0, TT_TCP_ACK, S(h, 6), h->tcb.rcv_nxt, MSS_TS);
