@@ -520,6 +520,7 @@ static const struct key tcp_keys[T_N] = {
     [T_RCV_WINDOW] = TCP_KEY("rcv_window", rcv_window, 1024, 1073725440),
     [T_WSCALE] = TCP_KEY("wscale", wscale, 0, 14),
     [T_TIMESTAMPS] = FIELD_KEY("timestamps", parse_bool, struct tt_conf_tcp, timestamps, 0, 1),
+    [T_SACK] = FIELD_KEY("sack", parse_bool, struct tt_conf_tcp, sack, 0, 1),
     [T_CWND] = TCP_KEY("initial_cwnd_segments", initial_cwnd_segments, 1, 64),
     /* RFC 6298 asks for an upper bound of at least 60 s; Linux uses 120 s */
     [T_RTO_INITIAL] = TCP_KEY("rto_initial_ms", rto_initial_ms, 10, 120000),
@@ -731,6 +732,7 @@ void tt_conf_defaults(struct tt_conf *c)
 	    .rcv_window = 65535,
 	    .wscale = 7,
 	    .timestamps = true,
+	    .sack = true,
 	    .initial_cwnd_segments = 10,
 	    .rto_initial_ms = 1000,
 	    .rto_min_ms = 200,

@@ -107,6 +107,8 @@ struct tt_conf_tcp {
 	uint32_t rcv_window;
 	uint8_t wscale;
 	bool timestamps;
+	/* Offer and accept SACK (RFC 2018); off: SACK-permitted is never sent, NewReno alone. */
+	bool sack;
 	uint16_t initial_cwnd_segments;
 	uint32_t rto_initial_ms, rto_min_ms, rto_max_ms;
 	uint8_t max_retries;

@@ -38,6 +38,7 @@ enum tcp_key {
 	T_RCV_WINDOW,
 	T_WSCALE,
 	T_TIMESTAMPS,
+	T_SACK,
 	T_CWND,
 	T_RTO_INITIAL,
 	T_RTO_MIN,

@@ -21,7 +21,10 @@
  *             own address would make us answer ourselves);
  *   ICMP      echo request with a valid checksum;
  *   TCP       data offset sane, checksum (the same rule, TT_RX_L4_*),
- *             options well formed (each length inside the header), both
+ *             options well formed (each length inside the header, the
+ *             lengths of MSS, window scale, SACK-permitted and timestamps
+ *             exact, a SACK option 2 + 8n bytes with n 1..4; a later
+ *             second SACK option is skipped), both
  *             ports non-zero, no SYN+FIN / SYN+RST combinations.
  *
  * Building writes the Ethernet, IPv4 and TCP headers (with options) for a
@@ -70,14 +73,35 @@ enum {
 	TT_OPT_WSCALE = 0x02,
 	TT_OPT_SACK_OK = 0x04,
 	TT_OPT_TS = 0x08,
+	TT_OPT_SACK = 0x10, /* SACK blocks (RFC 2018 3) */
+};
+
+/*
+ * SACK blocks (RFC 2018 3): kind 5, length 2 + 8 * n.  At most 4 fit in the 40 option bytes,
+ * 3 beside timestamps.  Received blocks are kept as sent, unchecked: every value is the
+ * peer's choice and only the connection can tell a valid one (lib/tcp/tt_sack.h).
+ */
+enum {
+	TT_SACK_MAX_BLOCKS = 4,
+	TT_SACK_MAX_BLOCKS_TS = 3,
+	TT_SACK_OPT_LEN = 4, /* NOP, NOP, kind, length: the option's bytes less its blocks */
+	TT_SACK_BLOCK_LEN = 8,
+};
+
+struct tt_sack_block {
+	uint32_t start; /* first sequence number of the block */
+	uint32_t end;	/* sequence number just past it */
 };
 
 struct tt_tcp_opts {
 	uint8_t present; /* TT_OPT_* bits */
-	uint8_t wscale;  /* clamped to 14 (RFC 7323 2.3) */
+	uint8_t wscale;	 /* clamped to 14 (RFC 7323 2.3) */
 	uint16_t mss;
 	uint32_t tsval;
 	uint32_t tsecr;
+	uint8_t sack_n; /* blocks in sack[] when TT_OPT_SACK is present (1..4); 0 otherwise */
+	/* Only sack[0..sack_n) is valid: the parser does not clear the rest. */
+	struct tt_sack_block sack[TT_SACK_MAX_BLOCKS];
 };
 
 /* One received TCP segment, as the state machine sees it. */
@@ -111,9 +135,9 @@ struct tt_pkt {
 	uint32_t daddr; /* IPv4 destination, or ARP target address */
 	uint16_t sport;
 	uint16_t dport;
-	uint16_t l4_off;   /* offset of the TCP/ICMP header in the frame */
-	uint16_t l4_len;   /* IPv4 payload length (header + data) */
-	uint16_t arp_op;   /* TT_ARP_OP_* for ARP frames */
+	uint16_t l4_off; /* offset of the TCP/ICMP header in the frame */
+	uint16_t l4_len; /* IPv4 payload length (header + data) */
+	uint16_t arp_op; /* TT_ARP_OP_* for ARP frames */
 	struct tt_tcp_seg seg;
 };
 
@@ -141,9 +165,9 @@ enum {
 /* The interface a frame arrived on, as the parser needs it. */
 struct tt_net_if {
 	struct tt_mac mac;
-	uint32_t addr;       /* host order */
+	uint32_t addr;	     /* host order */
 	uint32_t addr_count; /* we own addr .. addr + addr_count - 1 (the generator owns many) */
-	uint32_t bcast;      /* directed broadcast of the port's prefix; 0: none (/31, /32) */
+	uint32_t bcast;	     /* directed broadcast of the port's prefix; 0: none (/31, /32) */
 	uint8_t rx_cksum;    /* TT_RX_*_CKSUM_* bits, set per frame from the port's verdict */
 };
 

@@ -1,4 +1,5 @@
 /* Frame building and in-place replies; see tt_net.h. */
+#include <assert.h>
 #include <string.h>
 
 #include <rte_byteorder.h>
@@ -61,7 +62,9 @@ static uint8_t *put_be32(uint8_t *p, uint32_t v)
 /*
  * Options are laid out so that every one stays 4-byte aligned, the way
  * most stacks send them: MSS, NOP+WS, NOP+NOP+SACK-permitted (or merged
- * into the NOP padding in front of timestamps), NOP+NOP+TS.
+ * into the NOP padding in front of timestamps), NOP+NOP+TS, NOP+NOP+SACK
+ * blocks.  The caller bounds the blocks (sack_n <= 4, 3 with timestamps):
+ * the options then never exceed 40 bytes.
  */
 static uint32_t write_options(uint8_t *p, const struct tt_tcp_opts *o)
 {
@@ -97,6 +100,16 @@ static uint32_t write_options(uint8_t *p, const struct tt_tcp_opts *o)
 		*p++ = 4;
 		*p++ = 2;
 	}
+	if (o->present & TT_OPT_SACK) {
+		*p++ = 1;
+		*p++ = 1;
+		*p++ = 5;
+		*p++ = (uint8_t)(2 + TT_SACK_BLOCK_LEN * o->sack_n);
+		for (unsigned i = 0; i < o->sack_n; i++) {
+			p = put_be32(p, o->sack[i].start);
+			p = put_be32(p, o->sack[i].end);
+		}
+	}
 	return (uint32_t)(p - start);
 }
 
@@ -113,6 +126,8 @@ uint32_t tt_net_tcp_hdr_len(const struct tt_tcp_opts *o)
 		n += 12;
 	else if (o->present & TT_OPT_SACK_OK)
 		n += 4;
+	if (o->present & TT_OPT_SACK)
+		n += TT_SACK_OPT_LEN + TT_SACK_BLOCK_LEN * (uint32_t)o->sack_n;
 	return n;
 }
 
@@ -127,6 +142,7 @@ uint32_t tt_net_tcp_build(uint8_t *frame, const struct tt_tcp_hdr_args *a, uint3
 	rte_be16_t ip_len = rte_cpu_to_be_16((uint16_t)(TT_IP4_HDR_LEN + tcplen + payload_len));
 	uint64_t addrs = (uint64_t)saddr + daddr; /* two 32-bit words: four 16-bit ones, folded */
 
+	assert(optlen <= TT_TCP_OPT_MAX_LEN);
 	memcpy(&eth->dst_addr, a->dst_mac.b, 6);
 	memcpy(&eth->src_addr, a->src_mac.b, 6);
 	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);

@@ -1,4 +1,5 @@
 /* Frame validation and classification; see tt_net.h for the rules. */
+#include <stddef.h>
 #include <string.h>
 
 #include <rte_byteorder.h>
@@ -51,6 +52,22 @@ static enum tt_pkt_kind parse_icmp(const uint8_t *l4, struct tt_pkt *pkt, enum t
 	return TT_PKT_ICMP_ECHO;
 }
 
+static uint32_t get_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* n blocks (1..4: the option fits in 40 bytes) as sent; the connection judges them. */
+static void parse_sack(const uint8_t *p, uint8_t n, struct tt_tcp_opts *o)
+{
+	o->present |= TT_OPT_SACK;
+	o->sack_n = n;
+	for (uint8_t i = 0; i < n; i++, p += TT_SACK_BLOCK_LEN) {
+		o->sack[i].start = get_be32(p);
+		o->sack[i].end = get_be32(p + 4);
+	}
+}
+
 /* Returns false on a malformed option list. */
 static bool parse_tcp_options(const uint8_t *p, uint32_t len, struct tt_tcp_opts *o)
 {
@@ -93,10 +110,18 @@ static bool parse_tcp_options(const uint8_t *p, uint32_t len, struct tt_tcp_opts
 			if (olen != 10)
 				return false;
 			o->present |= TT_OPT_TS;
-			o->tsval = (uint32_t)p[2] << 24 | (uint32_t)p[3] << 16 | (uint32_t)p[4] << 8 | p[5];
-			o->tsecr = (uint32_t)p[6] << 24 | (uint32_t)p[7] << 16 | (uint32_t)p[8] << 8 | p[9];
+			o->tsval = get_be32(p + 2);
+			o->tsecr = get_be32(p + 6);
 			break;
-		default: /* SACK blocks and unknown options are skipped by length */
+		case 5:
+			if (olen < 2 + TT_SACK_BLOCK_LEN ||
+			    olen > 2 + TT_SACK_MAX_BLOCKS * TT_SACK_BLOCK_LEN ||
+			    (olen - 2) % TT_SACK_BLOCK_LEN != 0)
+				return false;
+			if (!(o->present & TT_OPT_SACK))
+				parse_sack(p + 2, (uint8_t)((olen - 2) / TT_SACK_BLOCK_LEN), o);
+			break;
+		default: /* unknown options are skipped by length */
 			break;
 		}
 		p += olen;
@@ -136,7 +161,8 @@ static enum tt_pkt_kind parse_tcp(const uint8_t *l4, const struct rte_ipv4_hdr *
 	seg->wnd = rte_be_to_cpu_16(th->rx_win);
 	seg->payload = l4 + doff;
 	seg->len = pkt->l4_len - doff;
-	memset(&seg->opts, 0, sizeof(seg->opts));
+	/* The blocks are read only up to sack_n: not worth clearing on every segment. */
+	memset(&seg->opts, 0, offsetof(struct tt_tcp_opts, sack));
 	if (doff > TT_TCP_HDR_LEN &&
 	    unlikely(!parse_tcp_options(l4 + TT_TCP_HDR_LEN, doff - TT_TCP_HDR_LEN, &seg->opts)))
 		return drop(reason, TT_DROP_TCP_OPTIONS);
@@ -173,7 +199,8 @@ static enum tt_pkt_kind parse_ipv4(const uint8_t *l3, uint32_t len, const struct
 	    unlikely((ihl == TT_IP4_HDR_LEN ? tt_net_cksum_ip4_hdr(ip)
 					    : tt_net_cksum_sum(ip, ihl, 0)) != 0xffff))
 		return drop(reason, TT_DROP_IP_CSUM);
-	if (unlikely(ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)))
+	if (unlikely(ip->fragment_offset &
+		     RTE_BE16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)))
 		return drop(reason, TT_DROP_IP_FRAGMENT);
 	pkt->saddr = rte_be_to_cpu_32(ip->src_addr);
 	pkt->daddr = rte_be_to_cpu_32(ip->dst_addr);
@@ -200,7 +227,8 @@ enum tt_pkt_kind tt_net_parse(const uint8_t *frame, uint32_t len, const struct t
 
 	if (unlikely(len < TT_ETH_HDR_LEN))
 		return drop(reason, TT_DROP_ETH_SHORT);
-	if (memcmp(&eth->dst_addr, ifc->mac.b, 6) != 0 && !rte_is_broadcast_ether_addr(&eth->dst_addr))
+	if (memcmp(&eth->dst_addr, ifc->mac.b, 6) != 0 &&
+	    !rte_is_broadcast_ether_addr(&eth->dst_addr))
 		return drop(reason, TT_DROP_ETH_DST);
 	memcpy(pkt->src_mac.b, &eth->src_addr, 6);
 	switch (eth->ether_type) {

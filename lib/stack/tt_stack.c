@@ -18,6 +18,7 @@ struct tt_stack {
 	struct tt_pool *tcbs;
 	struct tt_pool *tws;
 	struct tt_pool *ooo;
+	struct tt_pool *sack;
 	struct tt_timer_wheel *wheel;
 	const uint8_t *listen_app; /* the latest generation's */
 	/* Configuration generations by slot (gen % TT_STACK_RT_GENS), with the connections
@@ -90,8 +91,15 @@ void tt_stack_set_time(struct tt_stack *st, uint64_t now_ms)
 struct tt_stack *tt_stack_create(const struct tt_stack_params *p)
 {
 	const struct tt_conf_tcp *c = p->conf;
-	struct tt_stack *st = calloc(1, sizeof(*st));
+	uint32_t ooo_blocks = p->ooo_blocks ? p->ooo_blocks : TT_STACK_OOO_BLOCKS;
+	uint32_t sack_blocks = p->sack_blocks ? p->sack_blocks : TT_STACK_SACK_BLOCKS;
+	struct tt_stack *st;
 
+	if (ooo_blocks >= TT_TCB_NO_BLOCK || sack_blocks >= TT_TCB_NO_BLOCK) {
+		errno = EINVAL;
+		return NULL;
+	}
+	st = calloc(1, sizeof(*st));
 	if (st == NULL) {
 		errno = ENOMEM;
 		return NULL;
@@ -123,14 +131,15 @@ struct tt_stack *tt_stack_create(const struct tt_stack_params *p)
 	st->tbl = tt_conn_tbl_create(c->max_conns_per_core, &p->table_key);
 	st->tcbs = tt_pool_create(c->max_conns_per_core, sizeof(struct tt_tcb));
 	st->tws = tt_pool_create(c->max_conns_per_core, sizeof(struct tt_tw));
-	st->ooo = tt_pool_create(p->ooo_blocks ? p->ooo_blocks : TT_STACK_OOO_BLOCKS,
-				 sizeof(struct tt_ooo));
+	st->ooo = tt_pool_create(ooo_blocks, sizeof(struct tt_ooo));
 	st->tcp.ooo_pool = st->ooo;
+	st->sack = tt_pool_create(sack_blocks, sizeof(struct tt_sack_sb));
+	st->tcp.sack_pool = st->sack;
 	st->tw_head = st->tw_tail = TT_POOL_NONE;
 	st->pressure_mark = c->max_conns_per_core - c->max_conns_per_core / 8;
 	st->wheel = tt_timer_wheel_create(p->now_ms);
 	if (st->tbl == NULL || st->tcbs == NULL || st->tws == NULL || st->ooo == NULL ||
-	    st->wheel == NULL) {
+	    st->sack == NULL || st->wheel == NULL) {
 		tt_stack_free(st);
 		errno = ENOMEM;
 		return NULL;
@@ -805,7 +814,7 @@ void tt_stack_conn_describe(const struct tt_stack *st, uint32_t value, struct tt
 	c->state = t->state;
 	c->retrans = t->retries;
 	c->send_q = t->sndq.bytes;
-	if (t->ooo != TT_POOL_NONE) {
+	if (t->ooo != TT_TCB_NO_BLOCK) {
 		const struct tt_ooo *q = tt_pool_at(st->ooo, t->ooo);
 
 		for (uint32_t i = 0; i < q->n; i++)
@@ -822,8 +831,32 @@ struct check_walk {
 	const struct tt_stack *st;
 	uint64_t states[TT_TCP_NSTATES];
 	uint32_t half_open;
+	uint32_t scoreboards;
 	const char *err;
 };
+
+/* The scoreboard holds sorted, disjoint, non-empty ranges inside [SND.UNA, SND.MAX]. */
+static const char *check_sack(const struct tt_stack *st, const struct tt_tcb *t)
+{
+	const struct tt_sack_sb *sb;
+	uint32_t from = t->snd_una;
+
+	if (t->sack == TT_TCB_NO_BLOCK)
+		return NULL;
+	if (t->sack >= st->sack->capacity)
+		return "a scoreboard index beyond the pool";
+	sb = tt_pool_at(st->sack, t->sack);
+	if (sb->n > TT_SACK_RANGES)
+		return "a scoreboard with more ranges than it has";
+	for (uint32_t i = 0; i < sb->n; i++) {
+		if ((int32_t)(sb->r[i].start - from) < (i > 0) ||
+		    (int32_t)(sb->r[i].end - sb->r[i].start) <= 0 ||
+		    (int32_t)(t->snd_max - sb->r[i].end) < 0)
+			return "scoreboard ranges out of order or outside [SND.UNA, SND.MAX]";
+		from = sb->r[i].end;
+	}
+	return NULL;
+}
 
 static const char *check_tcb(const struct tt_stack *st, const struct tt_tcb *t,
 			     const struct tt_flow4 *k)
@@ -849,7 +882,7 @@ static const char *check_tcb(const struct tt_stack *st, const struct tt_tcb *t,
 	if (t->delack_ms != 0 &&
 	    (!tt_timer_pending(&t->timer) || t->timer.expire > tt_tcp_deadline(&ctx, t)))
 		return "an owed delayed ACK has no timer armed in time";
-	return NULL;
+	return check_sack(st, t);
 }
 
 static void check_one(const struct tt_flow4 *k, uint32_t v, void *arg)
@@ -877,6 +910,8 @@ static void check_one(const struct tt_flow4 *k, uint32_t v, void *arg)
 	cw->states[((const struct tt_tcb *)tt_pool_at(st->tcbs, v))->state]++;
 	cw->half_open +=
 	    ((const struct tt_tcb *)tt_pool_at(st->tcbs, v))->state == TT_TCP_SYN_RECEIVED;
+	cw->scoreboards +=
+	    ((const struct tt_tcb *)tt_pool_at(st->tcbs, v))->sack != TT_TCB_NO_BLOCK;
 }
 
 static const char *check_tw_fifo(const struct tt_stack *st)
@@ -917,6 +952,8 @@ const char *tt_stack_check(const struct tt_stack *st)
 		return "table entries and pool objects in use differ";
 	if (st->tcp.held > st->tcp.held_limit)
 		return "more received buffers held than the budget";
+	if (cw.scoreboards != tt_pool_in_use(st->sack))
+		return "scoreboards in use differ from the connections holding one";
 	return check_tw_fifo(st);
 }
 
@@ -942,6 +979,7 @@ void tt_stack_free(struct tt_stack *st)
 	tt_pool_free(st->tcbs);
 	tt_pool_free(st->tws);
 	tt_pool_free(st->ooo);
+	tt_pool_free(st->sack);
 	tt_timer_wheel_free(st->wheel);
 	free(st);
 }

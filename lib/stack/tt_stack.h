@@ -72,6 +72,9 @@ enum {
 	/* Connections that may hold out-of-order segments at once (8 segments each): bounds the
 	 * receive buffers that holes can pin. */
 	TT_STACK_OOO_BLOCKS = 1024,
+	/* Connections that may keep a SACK scoreboard at once (72 bytes each); the rest
+	 * recover with NewReno (sack_scoreboards_exhausted). */
+	TT_STACK_SACK_BLOCKS = 1024,
 	/*
 	 * Answers to segments nobody wants (RFC 5961 10): at most TT_STACK_RST_PER_MS RSTs per
 	 * ms to the sources of one of TT_STACK_RST_BUCKETS buckets, chosen by a keyed hash of
@@ -142,12 +145,16 @@ struct tt_stack_params {
 	/* Received buffers the connections may keep referenced at once (echo's send queues,
 	 * reassembly): the buffer pool less what RX and TX need, so RX never starves. */
 	uint32_t max_held_bufs;
-	/* Connections that may hold out-of-order segments at once; 0: TT_STACK_OOO_BLOCKS. */
+	/* Connections that may hold out-of-order segments at once; 0: TT_STACK_OOO_BLOCKS.
+	 * Below TT_TCB_NO_BLOCK (a TCB keeps a 16-bit index); the same for sack_blocks. */
 	uint32_t ooo_blocks;
+	/* Connections that may hold a SACK scoreboard at once; 0: TT_STACK_SACK_BLOCKS. */
+	uint32_t sack_blocks;
 	struct tt_stack_io io;
 };
 
-/* NULL + errno (ENOMEM) on failure.  conf, listen_app and app_data are generation 0. */
+/* NULL + errno (ENOMEM; EINVAL for a block count the TCB cannot index) on failure.  conf,
+ * listen_app and app_data are generation 0. */
 struct tt_stack *tt_stack_create(const struct tt_stack_params *p);
 
 /*

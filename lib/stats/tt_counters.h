@@ -49,7 +49,7 @@
 	X(TCP_PAWS, "tcp_paws")                                                                    \
 	X(TCP_RCV_QUEUE_FULL, "tcp_receive_queue_full")                                            \
 	X(TCP_OUT_OF_ORDER, "tcp_out_of_order_not_kept")                                           \
-	X(TCP_OOO_TINY, "tcp_out_of_order_tiny")                                                    \
+	X(TCP_OOO_TINY, "tcp_out_of_order_tiny")                                                   \
 	X(TCP_TABLE_FULL, "tcp_table_full")                                                        \
 	X(TCP_TABLE_PROBE, "tcp_table_probe_limit")                                                \
 	X(TCP_DRAINING, "tcp_draining")                                                            \
@@ -90,6 +90,13 @@
 	X(TIME_WAIT_REUSED, "time_wait_reused")                                                    \
 	X(RETRANSMITS, "retransmits")                                                              \
 	X(FAST_RETRANSMITS, "fast_retransmits")                                                    \
+	X(RETRANSMITTED_BYTES, "retransmitted_bytes")                                              \
+	X(SACK_BLOCKS_SENT, "sack_blocks_sent")                                                    \
+	X(SACK_BLOCKS_RX, "sack_blocks_received")                                                  \
+	X(SACK_BLOCKS_IGNORED, "sack_blocks_ignored")                                              \
+	X(SACK_RECOVERIES, "sack_recoveries")                                                      \
+	X(SACK_RETRANSMITS, "sack_retransmits")                                                    \
+	X(SACK_NO_SCOREBOARD, "sack_scoreboards_exhausted")                                        \
 	X(DUP_ACKS_SENT, "dup_acks_sent")                                                          \
 	X(DELAYED_ACKS, "delayed_acks")                                                            \
 	X(QUICK_ACKS, "quick_acks")                                                                \

@@ -39,6 +39,12 @@
  * buffers RX needs.  An out-of-order segment under TT_TCP_OOO_MIN_BYTES is
  * not kept: a whole buffer for a few bytes is what such a crowd would send.
  *
+ * Loss (tt_tcp_sack.c): with SACK agreed (tcp.sack) our ACKs report the
+ * out-of-order data we hold (RFC 2018), and the peer's reports drive
+ * RFC 6675 recovery from a scoreboard taken from ctx->sack_pool only while
+ * there is loss; without SACK, or without a free scoreboard, NewReno
+ * (RFC 6582).  Both pools are indexed by 16 bits in the TCB.
+ *
  * Delayed ACK (RFC 1122 4.2.3.2, RFC 9293 3.8.6.3): in-order data is
  * ACKed at the latest tcp.delayed_ack_ms after its first unacknowledged
  * segment, and at once on the second unacknowledged segment (of any size,
@@ -77,6 +83,7 @@
 #include "tt_net.h"
 #include "tt_ooo.h"
 #include "tt_pool.h"
+#include "tt_sack.h"
 #include "tt_sndq.h"
 #include "tt_syncookie.h"
 #include "tt_timer.h"
@@ -99,6 +106,9 @@ enum tt_tcp_state { TT_TCP_STATES(TT_ENUM_STATE) TT_TCP_NSTATES };
 #undef TT_ENUM_STATE
 
 extern const char *const tt_tcp_state_names[TT_TCP_NSTATES];
+
+/* struct tt_tcb.ooo / .sack: no block.  The pools behind them hold fewer blocks. */
+enum { TT_TCB_NO_BLOCK = UINT16_MAX };
 
 /* struct tt_tcb.flags */
 enum {
@@ -134,8 +144,10 @@ struct tt_tcb {
 	uint32_t rcv_adv; /* right edge of the window we advertised */
 	uint32_t ts_recent;
 	uint32_t ts_offset; /* added to our clock in every TSval (RFC 7323 5.4) */
-	uint32_t ooo;	    /* out-of-order segments: index in ctx->ooo_pool, or TT_POOL_NONE */
-	uint16_t mss;	    /* what we put in one segment: min(peer MSS, ours) */
+	/* Loss state, held only while there is loss (TT_TCB_NO_BLOCK: none): */
+	uint16_t ooo;  /* out-of-order segments: index in ctx->ooo_pool */
+	uint16_t sack; /* the peer's SACK blocks (scoreboard): index in ctx->sack_pool */
+	uint16_t mss;  /* what we put in one segment: min(peer MSS, ours) */
 	uint8_t retries;
 	uint8_t dupacks;
 	/* cache line 1: congestion, RTT, timers; then the application */
@@ -152,10 +164,12 @@ struct tt_tcb {
 	 * 500 ms ahead, far inside what 16 bits tell apart.  0: no ACK owed. */
 	uint16_t delack_ms;
 	/* Times in ms as the low 32 bits of the clock (ms_abs / ms_ahead turn them back). */
-	uint32_t rto_deadline_ms;  /* when to retransmit; 0: nothing pending */
-	uint32_t state_since_ms;   /* when the state was entered */
-	uint32_t last_rx_ms;	   /* the last acceptable segment */
-	uint32_t recover;	   /* SND.MAX when fast recovery began (RFC 6582) */
+	uint32_t rto_deadline_ms; /* when to retransmit; 0: nothing pending */
+	uint32_t state_since_ms;  /* when the state was entered */
+	uint32_t last_rx_ms;	  /* the last acceptable segment */
+	/* SND.MAX when fast recovery began (RFC 6582, RFC 6675 RecoveryPoint) or at the last
+	 * timeout; outside recovery it follows SND.UNA up. */
+	uint32_t recover;
 	uint32_t persist_since_ms; /* the peer's window closed on queued data; 0: open */
 	uint32_t invalid_reply_ms; /* the last reply to an invalid segment */
 	/* set by the worker, kept by tt_tcp_init_*: */
@@ -274,6 +288,8 @@ struct tt_tcp_ctx {
 	 * segments), and how many they may: the rest of the pool stays for RX and TX. */
 	uint32_t held, held_limit;
 	struct tt_pool *ooo_pool; /* struct tt_ooo blocks; NULL: no reassembly */
+	/* struct tt_sack_sb blocks; NULL: the peer's SACK blocks are not used (NewReno). */
+	struct tt_pool *sack_pool;
 };
 
 /* ---- LISTEN: segments that matched no connection ---- */

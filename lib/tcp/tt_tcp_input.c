@@ -86,8 +86,8 @@ static enum step check_sequence(struct tt_tcp_ctx *ctx, struct tt_tcb *t,
 }
 
 /* RFC 5961 3.2: only an RST exactly at RCV.NXT resets; others get a challenge. */
-static enum step check_rst(struct tt_tcp_ctx *ctx, struct tt_tcb *t,
-			   const struct tt_tcp_seg *seg, enum tt_tcp_verdict *v)
+static enum step check_rst(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_tcp_seg *seg,
+			   enum tt_tcp_verdict *v)
 {
 	if (!(seg->flags & TT_TCP_RST))
 		return STEP_GO;
@@ -156,11 +156,6 @@ static void grow_cwnd(struct tt_tcb *t, uint32_t acked)
 		t->cwnd += max_u32(1, (uint32_t)t->mss * t->mss / t->cwnd);
 }
 
-static bool in_recovery(const struct tt_tcb *t)
-{
-	return t->dupacks >= 3;
-}
-
 /*
  * One segment again from SND.UNA: what the duplicate or partial ACKs say is
  * missing.  When it carries the last queued byte and our FIN went with that
@@ -177,6 +172,7 @@ static void resend_first(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_tcp
 		flags |= TT_TCP_PSH | ((t->flags & TT_TCB_FIN_SENT) ? TT_TCP_FIN : 0);
 	emit(out, t->snd_una, n, flags);
 	count(ctx, TT_CTR_FAST_RETRANSMITS);
+	ctx->ctr->ev[TT_CTR_RETRANSMITTED_BYTES] += n;
 }
 
 static void new_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_tcp_seg *seg,
@@ -190,16 +186,22 @@ static void new_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_tc
 	if (seq_lt(t->snd_nxt, t->snd_una))
 		t->snd_nxt = t->snd_una;
 	t->retries = 0;
-	if (in_recovery(t) && seq_lt(seg->ack, t->recover)) {
+	tt_tcp_sack_update(ctx, t, seg);
+	if (tt_tcp_in_recovery(t) && seq_lt(seg->ack, t->recover)) {
 		/* NewReno partial ACK (RFC 6582 3.2): the next hole goes out at once. */
 		t->dupacks = 3;
-		resend_first(ctx, t, out);
-	} else if (in_recovery(t)) {
+		if (!tt_tcp_sack_partial_ack(ctx, t, out))
+			resend_first(ctx, t, out);
+	} else if (tt_tcp_in_recovery(t)) {
 		t->dupacks = 0;
 		t->cwnd = t->ssthresh;
 	} else {
 		t->dupacks = 0;
 		grow_cwnd(t, acked);
+		/* RecoveryPoint never lags behind outside recovery (no stale value after a wrap).
+		 */
+		if (seq_lt(t->recover, t->snd_una))
+			t->recover = t->snd_una;
 	}
 	if (t->snd_una == t->snd_max)
 		t->rto_deadline_ms = 0;
@@ -207,13 +209,32 @@ static void new_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_tc
 		set_rto(ctx, t);
 }
 
-/* Three duplicate ACKs: resend the first unacknowledged segment (RFC 5681 3.2). */
+/*
+ * Three duplicate ACKs: resend the first unacknowledged segment (RFC 5681 3.2).  With a
+ * scoreboard RFC 6675 decides (tt_tcp_sack_dup_ack), and an ACK at SND.UNA that SACKs new
+ * data counts as a duplicate whatever its window or payload: a receiver holding data beyond
+ * a hole shrinks its window as it goes.
+ */
 static void dup_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_tcp_seg *seg,
 		    struct tt_tcp_out *out)
 {
+	bool recovering = tt_tcp_in_recovery(t);
+	bool sacked = tt_tcp_sack_update(ctx, t, seg);
+	bool dup = seg->len == 0 && !(seg->flags & TT_TCP_FIN) &&
+		   (uint32_t)seg->wnd << t->snd_wscale == t->snd_wnd;
+
 	/* With the window closed the ACKs answer probes: nothing may be resent into it. */
-	if (seg->len != 0 || (seg->flags & TT_TCP_FIN) || t->snd_una == t->snd_max ||
-	    t->snd_wnd == 0 || (uint32_t)seg->wnd << t->snd_wscale != t->snd_wnd)
+	if (t->snd_una == t->snd_max || t->snd_wnd == 0)
+		return;
+	if (t->sack != TT_TCB_NO_BLOCK) {
+		if (!dup && !sacked)
+			return;
+		if (t->dupacks < UINT8_MAX)
+			t->dupacks++;
+		tt_tcp_sack_dup_ack(ctx, t, recovering, out);
+		return;
+	}
+	if (!dup)
 		return;
 	if (t->dupacks < UINT8_MAX)
 		t->dupacks++;
@@ -250,7 +271,9 @@ static enum step check_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struc
 		new_ack(ctx, t, seg, out);
 	else if (seg->ack == t->snd_una)
 		dup_ack(ctx, t, seg, out);
-	if (seq_lt(t->snd_wl1, seg->seq) || (t->snd_wl1 == seg->seq && seq_leq(t->snd_wl2, seg->ack))) {
+	tt_tcp_sack_settle(ctx, t);
+	if (seq_lt(t->snd_wl1, seg->seq) ||
+	    (t->snd_wl1 == seg->seq && seq_leq(t->snd_wl2, seg->ack))) {
 		t->snd_wnd = (uint32_t)seg->wnd << t->snd_wscale;
 		t->snd_wl1 = seg->seq;
 		t->snd_wl2 = seg->ack;
@@ -305,15 +328,15 @@ static bool take(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const uint8_t *data, 
 static void release_ooo_block(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 {
 	tt_pool_put(ctx->ooo_pool, t->ooo);
-	t->ooo = TT_POOL_NONE;
+	t->ooo = TT_TCB_NO_BLOCK;
 }
 
 /* A segment beyond a hole: keep it if there is room, the ACK we send is a duplicate. */
 static void queue_ooo(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_tcp_seg *seg,
 		      void *owner)
 {
-	struct tt_ooo_seg s = {.seq = seg->seq, .len = seg->len, .data = seg->payload,
-			       .owner = owner};
+	struct tt_ooo_seg s = {
+	    .seq = seg->seq, .len = seg->len, .data = seg->payload, .owner = owner};
 	struct tt_ooo *q;
 
 	count(ctx, TT_CTR_DUP_ACKS_SENT);
@@ -327,11 +350,13 @@ static void queue_ooo(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_
 		count_drop(ctx, TT_DROP_TCP_OOO_TINY);
 		return;
 	}
-	if (t->ooo == TT_POOL_NONE) {
-		t->ooo = tt_pool_get(ctx->ooo_pool);
-		if (t->ooo == TT_POOL_NONE)
+	if (t->ooo == TT_TCB_NO_BLOCK) {
+		uint32_t idx = tt_pool_get(ctx->ooo_pool);
+
+		if (idx == TT_POOL_NONE)
 			goto drop;
-		((struct tt_ooo *)tt_pool_at(ctx->ooo_pool, t->ooo))->n = 0;
+		t->ooo = (uint16_t)idx;
+		tt_ooo_init(tt_pool_at(ctx->ooo_pool, t->ooo));
 	}
 	q = tt_pool_at(ctx->ooo_pool, t->ooo);
 	if (!hold(ctx, owner)) {
@@ -356,7 +381,7 @@ static void drain_ooo(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 {
 	struct tt_ooo *q;
 
-	if (t->ooo == TT_POOL_NONE)
+	if (t->ooo == TT_TCB_NO_BLOCK)
 		return;
 	q = tt_pool_at(ctx->ooo_pool, t->ooo);
 	while (q->n > 0 && seq_leq(q->seg[0].seq, t->rcv_nxt)) {
@@ -366,7 +391,8 @@ static void drain_ooo(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 
 		tt_ooo_pop(q);
 		if (seq_gt(end, t->rcv_nxt))
-			all = take(ctx, t, s.data + (t->rcv_nxt - s.seq), end - t->rcv_nxt, s.owner);
+			all =
+			    take(ctx, t, s.data + (t->rcv_nxt - s.seq), end - t->rcv_nxt, s.owner);
 		unhold(ctx, s.owner);
 		if (!all)
 			break;
@@ -379,7 +405,7 @@ void tt_tcp_ooo_flush(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 {
 	struct tt_ooo *q;
 
-	if (t->ooo == TT_POOL_NONE)
+	if (t->ooo == TT_TCB_NO_BLOCK)
 		return;
 	q = tt_pool_at(ctx->ooo_pool, t->ooo);
 	while (q->n > 0) {
@@ -438,7 +464,7 @@ static void deliver(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_tc
 	/* Bytes beyond the window are not ACKed. */
 	if (len < seg->len - skip)
 		count_drop(ctx, TT_DROP_TCP_OUT_OF_WINDOW);
-	hole = t->ooo != TT_POOL_NONE;
+	hole = t->ooo != TT_TCB_NO_BLOCK;
 	all = take(ctx, t, seg->payload + skip, len, owner);
 	if (all)
 		drain_ooo(ctx, t);

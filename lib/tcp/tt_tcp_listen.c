@@ -57,7 +57,7 @@ static void cookie_synack(struct tt_tcp_ctx *ctx, const struct tt_flow4 *f,
 		struct tt_syncookie_opts o = {
 		    .wscale = syn->opts.wscale,
 		    .wscale_ok = syn->opts.present & TT_OPT_WSCALE,
-		    .sack_ok = syn->opts.present & TT_OPT_SACK_OK,
+		    .sack_ok = c->sack && (syn->opts.present & TT_OPT_SACK_OK),
 		};
 
 		r->opts.present |= TT_OPT_TS;
@@ -106,7 +106,7 @@ static enum tt_listen_verdict cookie_ack(struct tt_tcp_ctx *ctx, const struct tt
 			r->opts.present |= TT_OPT_WSCALE;
 			r->opts.wscale = o.wscale;
 		}
-		if (o.sack_ok)
+		if (o.sack_ok && ctx->conf->sack)
 			r->opts.present |= TT_OPT_SACK_OK;
 	}
 	/* Counted as validated by tt_tcp_init_cookie, once a TCB exists: the owner may still
@@ -143,7 +143,8 @@ void tt_tcp_init_common(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct t
 	memset(t, 0, offsetof(struct tt_tcb, timer));
 	memset(&t->app_state, 0, sizeof(*t) - offsetof(struct tt_tcb, app_state));
 	t->flow = *f;
-	t->ooo = TT_POOL_NONE;
+	t->ooo = TT_TCB_NO_BLOCK;
+	t->sack = TT_TCB_NO_BLOCK;
 	t->state = TT_TCP_CLOSED;
 	ctx->state_count[TT_TCP_CLOSED]++;
 	t->app = app;
@@ -165,6 +166,7 @@ void tt_tcp_established(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 	set_state(ctx, t, TT_TCP_ESTABLISHED);
 	t->last_rx_ms = (uint32_t)ctx->now_ms; /* the handshake's last segment was acceptable */
 	t->cwnd = initial_window(ctx->conf, t->mss);
+	t->recover = t->snd_una;
 	t->quickacks = TT_TCP_QUICKACKS;
 	count(ctx, TT_CTR_CONN_OPENED);
 	ctx->apps[t->app]->on_open(ctx, t);
@@ -191,7 +193,7 @@ void tt_tcp_init_syn_recv(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct
 		t->snd_wscale = o->wscale;
 		t->rcv_wscale = c->wscale;
 	}
-	if (o->present & TT_OPT_SACK_OK)
+	if (c->sack && (o->present & TT_OPT_SACK_OK))
 		t->flags |= TT_TCB_SACK;
 	if (ts) {
 		t->flags |= TT_TCB_TS;

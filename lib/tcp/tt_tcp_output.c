@@ -3,14 +3,14 @@
  *
  * Sending follows RFC 5681 (slow start from an initial window of RFC 6928,
  * congestion avoidance, go-back-N from SND.UNA after a retransmission
- * timeout) and RFC 6298 (RTO from SRTT/RTTVAR, exponential backoff,
- * Karn's rule when timestamps are off).
+ * timeout), RFC 6675 in SACK recovery (tt_tcp_sack.c) and RFC 6298 (RTO from SRTT/RTTVAR,
+ * exponential backoff, Karn's rule when timestamps are off).
  */
 #include "tt_tcp_priv.h"
 
 const char *const tt_tcp_state_names[TT_TCP_NSTATES] = {
 #define TT_NAME(name, str) str,
-	TT_TCP_STATES(TT_NAME)
+    TT_TCP_STATES(TT_NAME)
 #undef TT_NAME
 };
 
@@ -65,7 +65,8 @@ void tt_tcp_tx_hdr(const struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct 
 		field = min_u32(space >> t->rcv_wscale, 65535);
 	}
 	if (!(tx->flags & TT_TCP_RST)) {
-		uint32_t edge = t->rcv_nxt + (field << ((tx->flags & TT_TCP_SYN) ? 0 : t->rcv_wscale));
+		uint32_t edge =
+		    t->rcv_nxt + (field << ((tx->flags & TT_TCP_SYN) ? 0 : t->rcv_wscale));
 
 		if (seq_gt(edge, t->rcv_adv))
 			t->rcv_adv = edge;
@@ -76,6 +77,8 @@ void tt_tcp_tx_hdr(const struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct 
 		a->opts.tsval = tt_tcp_tsval(ctx, t->ts_offset);
 		a->opts.tsecr = t->ts_recent;
 	}
+	a->opts.sack_n = 0;
+	tt_tcp_sack_blocks(ctx, t, tx, a);
 }
 
 static void arm_rto(const struct tt_tcp_ctx *ctx, struct tt_tcb *t)
@@ -130,11 +133,30 @@ static bool worth_sending(uint32_t n, uint32_t mss, uint32_t left, uint32_t in_f
 	return n == mss || n == left || in_flight == 0;
 }
 
+/*
+ * Bytes past SND.NXT the windows allow: the peer's window and cwnd less what is in flight,
+ * which in SACK recovery is the pipe estimate (RFC 6675 5 (C)) instead of SND.NXT - SND.UNA.
+ */
+static uint32_t send_room(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t)
+{
+	uint32_t off = t->snd_nxt - t->snd_una;
+	uint32_t rwnd = t->snd_wnd > off ? t->snd_wnd - off : 0;
+	uint32_t limit = t->cwnd + tt_tcp_sack_limited(t);
+	uint32_t cwnd = limit > off ? limit - off : 0;
+
+	if (tt_tcp_in_recovery(t) && t->sack != TT_TCB_NO_BLOCK)
+		cwnd = tt_tcp_sack_room(ctx, t);
+	return min_u32(rwnd, cwnd);
+}
+
 static void send_data(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_tcp_out *out)
 {
-	uint32_t wnd = min_u32(t->snd_wnd, t->cwnd);
+	uint32_t room = send_room(ctx, t);
+	/* Data segments leave room for the SACK blocks we owe (RFC 6691). */
+	uint32_t mss = t->mss - tt_tcp_sack_reserve(ctx, t);
 
 	while (out->n < TT_TCP_OUT_MAX) {
+		uint32_t hole = tt_tcp_sack_skip(ctx, t);
 		uint32_t off = t->snd_nxt - t->snd_una;
 		uint32_t in_flight = off;
 		uint32_t left, n;
@@ -146,12 +168,16 @@ static void send_data(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_tcp_ou
 			fin_sent(ctx, t);
 			break;
 		}
-		if (off >= t->sndq.bytes || in_flight >= wnd)
+		if (off >= t->sndq.bytes || room == 0)
 			break;
 		left = t->sndq.bytes - off;
-		n = min_u32(min_u32(t->mss, left), wnd - in_flight);
-		if (!worth_sending(n, t->mss, left, in_flight))
+		n = min_u32(min_u32(mss, left), room);
+		/* A hole before SACKed bytes goes as it is, however short. */
+		if (n >= hole)
+			n = hole;
+		else if (!worth_sending(n, mss, left, in_flight))
 			break;
+		room -= n;
 		if (n == left) {
 			flags |= TT_TCP_PSH;
 			if (fin_due(t, t->sndq.bytes)) {
@@ -161,6 +187,9 @@ static void send_data(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_tcp_ou
 		}
 		emit(out, t->snd_nxt, n, flags);
 		/* Only bytes past SND.MAX are new: a segment may straddle it. */
+		if (seq_lt(t->snd_nxt, t->snd_max))
+			ctx->ctr->ev[TT_CTR_RETRANSMITTED_BYTES] +=
+			    min_u32(n, t->snd_max - t->snd_nxt);
 		if (seq_gt(t->snd_nxt + n, t->snd_max)) {
 			uint32_t from = seq_gt(t->snd_nxt, t->snd_max) ? t->snd_nxt : t->snd_max;
 
@@ -278,8 +307,8 @@ static uint64_t app_bound(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t)
 /* When the owed delayed ACK is due (t->delack_ms != 0), from the 16 low bits of the clock. */
 static uint64_t delack_due(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t)
 {
-	return ctx->now_ms + (uint64_t)(int64_t)(int16_t)(uint16_t)(t->delack_ms -
-								      (uint16_t)ctx->now_ms);
+	return ctx->now_ms +
+	       (uint64_t)(int64_t)(int16_t)(uint16_t)(t->delack_ms - (uint16_t)ctx->now_ms);
 }
 
 /* The earliest bound and its kind; inlined, so tt_tcp_deadline pays nothing for the kind. */
@@ -368,13 +397,13 @@ static enum tt_tcp_verdict retransmit(struct tt_tcp_ctx *ctx, struct tt_tcb *t,
 	t->snd_nxt = t->snd_una;
 	t->dupacks = 0;
 	t->flags &= (uint8_t)~TT_TCB_RTT_TIMING;
+	tt_tcp_sack_timeout(ctx, t);
 	send_data(ctx, t, out);
 	arm_rto(ctx, t);
 	return TT_V_KEEP;
 }
 
-enum tt_tcp_verdict tt_tcp_timeout(struct tt_tcp_ctx *ctx, struct tt_tcb *t,
-				   struct tt_tcp_out *out)
+enum tt_tcp_verdict tt_tcp_timeout(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_tcp_out *out)
 {
 	bool persist = ctx->now_ms >= persist_bound(ctx, t);
 	bool app = ctx->now_ms >= app_bound(ctx, t);
@@ -441,5 +470,6 @@ void tt_tcp_destroy(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 	ctx->state_count[t->state]--;
 	ctx->held -= tt_sndq_flush(&t->sndq, ctx->release);
 	tt_tcp_ooo_flush(ctx, t);
+	tt_tcp_sack_release(ctx, t);
 	t->state = TT_TCP_CLOSED;
 }

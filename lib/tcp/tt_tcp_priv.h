@@ -149,6 +149,41 @@ static inline uint16_t effective_mss(const struct tt_conf_tcp *c, uint16_t peer_
 	return (uint16_t)(ts ? m - TT_TCP_TS_OPT_LEN : m);
 }
 
+/* Fast recovery (NewReno or SACK) is under way: DupThresh duplicate ACKs were seen. */
+static inline bool tt_tcp_in_recovery(const struct tt_tcb *t)
+{
+	return t->dupacks >= TT_SACK_DUP_THRESH;
+}
+
+/* ---- SACK (tt_tcp_sack.c) ---- */
+
+/* An acceptable ACK moved SND.UNA (or not): take its SACK blocks into the scoreboard; true
+ * when they SACKed bytes not SACKed before. */
+bool tt_tcp_sack_update(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_tcp_seg *seg);
+/* After an ACK: give the scoreboard back when nothing SACKed is left outside recovery. */
+void tt_tcp_sack_settle(struct tt_tcp_ctx *ctx, struct tt_tcb *t);
+/* A duplicate ACK (counted in dupacks; recovering: recovery was under way before it) on a
+ * connection with a scoreboard. */
+void tt_tcp_sack_dup_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t, bool recovering,
+			 struct tt_tcp_out *out);
+/* A partial ACK in recovery; false: no scoreboard, NewReno decides. */
+bool tt_tcp_sack_partial_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_tcp_out *out);
+/* In SACK recovery: the new data cwnd - pipe allows. */
+uint32_t tt_tcp_sack_room(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t);
+/* Resending below SND.MAX (after a timeout): SND.NXT steps over SACKed bytes; returns how
+ * many may go before the next SACKed byte (UINT32_MAX: no limit). */
+uint32_t tt_tcp_sack_skip(const struct tt_tcp_ctx *ctx, struct tt_tcb *t);
+/* Limited Transmit (RFC 3042): bytes beyond cwnd the duplicate ACKs so far allow. */
+uint32_t tt_tcp_sack_limited(const struct tt_tcb *t);
+/* Retransmission timeout: scoreboard gone, RecoveryPoint = SND.MAX. */
+void tt_tcp_sack_timeout(struct tt_tcp_ctx *ctx, struct tt_tcb *t);
+void tt_tcp_sack_release(struct tt_tcp_ctx *ctx, struct tt_tcb *t);
+/* Payload bytes a data segment leaves for the SACK blocks we owe. */
+uint32_t tt_tcp_sack_reserve(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t);
+/* Put the SACK blocks we owe into the options of segment tx, as many as fit. */
+void tt_tcp_sack_blocks(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t,
+			const struct tt_tcp_tx *tx, struct tt_tcp_hdr_args *a);
+
 void tt_tcp_init_common(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_flow4 *f,
 			uint8_t app);
 void tt_tcp_established(struct tt_tcp_ctx *ctx, struct tt_tcb *t);

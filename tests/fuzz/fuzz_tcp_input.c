@@ -2,15 +2,18 @@
  * libFuzzer harness for the TCP input path: the real tt_stack (the same
  * object the worker runs) fed by a program the fuzzer writes.  The input is
  * a configuration selector followed by operations: a segment from one of
- * four peers (every header field and option chosen by the input, sequence
- * and acknowledgment numbers either plausible or arbitrary, any payload),
+ * four peers (every header field and option chosen by the input, SACK
+ * blocks included, sequence and acknowledgment numbers and block edges
+ * either plausible or arbitrary, any payload),
  * the clock moving on (timers fire), our frames reaching the peers (who
  * learn sequence numbers and timestamps from them) or being lost.
  *
  * After every operation: tt_stack_check() (gauges, table against pools,
  * TIME-WAIT order, sequence variables, held-buffer budget), and every frame
  * we sent parses back as valid TCP (checksums included) no longer than the
- * buffer and the MTU allow, with at most tcp.mss bytes of payload.  At the
+ * buffer and the MTU allow, with at most tcp.mss bytes of payload and
+ * options beyond the timestamps (SACK blocks: at most 3 beside timestamps,
+ * 4 without).  At the
  * end the stack is freed and every frame buffer must be back; a received
  * buffer still referenced is a leak LeakSanitizer reports.  ASan and UBSan
  * (the fuzz build) catch the rest.
@@ -169,7 +172,9 @@ static void configure(struct world *w, struct input *in)
 	c->invalid_reply_interval_ms = sel & 0x40 ? 0 : 500;
 	c->rcv_window = sel & 0x80 ? 1 << 20 : 65535;
 	c->wscale = 7;
-	c->min_peer_mss = 48 + (u8(in) & 0x7f) * 4;
+	sel = u8(in);
+	c->min_peer_mss = 48 + (sel & 0x7f) * 4;
+	c->sack = !(sel & 0x80);
 	if (c->min_peer_mss > c->mss)
 		c->min_peer_mss = c->mss;
 }
@@ -242,6 +247,22 @@ static uint32_t pick_seq(struct input *in, uint32_t plausible)
 	}
 }
 
+/* SACK blocks of our data as the peer may report them, or anything; as many as fit. */
+static void sack_blocks(struct input *in, const struct peer *pr, struct tt_tcp_opts *o)
+{
+	uint32_t used = tt_net_tcp_hdr_len(o) - (TT_ETH_HDR_LEN + TT_IP4_HDR_LEN + TT_TCP_HDR_LEN);
+	uint32_t fit = (TT_TCP_OPT_MAX_LEN - used - TT_SACK_OPT_LEN) / TT_SACK_BLOCK_LEN;
+
+	if (fit == 0)
+		return;
+	o->present |= TT_OPT_SACK;
+	o->sack_n = (uint8_t)(1 + u8(in) % fit);
+	for (unsigned i = 0; i < o->sack_n; i++) {
+		o->sack[i].start = pick_seq(in, pr->rcv_nxt);
+		o->sack[i].end = pick_seq(in, o->sack[i].start + 1448);
+	}
+}
+
 /* One segment from a peer, every field from the input. */
 static void peer_segment(struct world *w, struct input *in)
 {
@@ -260,7 +281,9 @@ static void peer_segment(struct world *w, struct input *in)
 	enum tt_drop reason;
 	struct tt_pkt pkt;
 
-	a.flags = u8(in) & 0x3f;
+	uint8_t fl = u8(in);
+
+	a.flags = fl & 0x3f;
 	a.seq = pick_seq(in, pr->nxt);
 	a.ack = pick_seq(in, pr->rcv_nxt);
 	a.wnd = (opt & 0x40) ? u16(in) : 65535;
@@ -279,6 +302,8 @@ static void peer_segment(struct world *w, struct input *in)
 		a.opts.tsval = (opt & 0x10) ? u32(in) : (uint32_t)w->now;
 		a.opts.tsecr = (opt & 0x20) ? u32(in) : pr->ts_recent;
 	}
+	if (fl & 0x40)
+		sack_blocks(in, pr, &a.opts);
 	len = u16(in) % 1461;
 	if (len > in->left)
 		len = (uint32_t)in->left;
@@ -308,9 +333,18 @@ static void deliver(struct world *w, bool lost)
 		struct tt_pkt pkt;
 
 		/* Every frame we send is valid TCP, checksums included. */
-		FUZZ_CHECK(tt_net_parse(w->frames[i], w->frame_len[i], &w->peer_if, &pkt, &reason) ==
-			   TT_PKT_TCP);
+		FUZZ_CHECK(tt_net_parse(w->frames[i], w->frame_len[i], &w->peer_if, &pkt,
+					&reason) == TT_PKT_TCP);
 		FUZZ_CHECK(pkt.seg.len <= w->conf.tcp.mss);
+		if (pkt.seg.opts.present & TT_OPT_SACK) {
+			bool ts = pkt.seg.opts.present & TT_OPT_TS;
+
+			FUZZ_CHECK(pkt.seg.opts.sack_n <= (ts ? 3 : 4));
+			FUZZ_CHECK(pkt.seg.len + TT_SACK_OPT_LEN +
+				       TT_SACK_BLOCK_LEN * pkt.seg.opts.sack_n +
+				       (ts ? TT_TCP_TS_OPT_LEN : 0) <=
+				   w->conf.tcp.mss);
+		}
 		if (!lost) {
 			struct peer *pr = &w->peers[pkt.daddr - PEER_ADDR];
 			const struct tt_tcp_seg *s = &pkt.seg;

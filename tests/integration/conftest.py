@@ -496,6 +496,35 @@ def http_get(path="/", host=APPLIANCE_IP, port=80, extra=b"", version=b"HTTP/1.1
             + extra + b"\r\n")
 
 
+def fetch_close(expected, port=80, deadline_s=60, what="fetch"):
+    """One GET with Connection: close on a new connection; checks the status and every byte
+    of the body against expected; returns the seconds it took."""
+    start = time.monotonic()
+    with connect(port, timeout=deadline_s) as s:
+        s.sendall(http_get(extra=b"Connection: close\r\n"))
+        data = recv_until_eof(s, limit=len(expected) + 4096, deadline_s=deadline_s)
+    elapsed = time.monotonic() - start
+    head, body = data.split(b"\r\n\r\n", 1)
+    assert head.startswith(b"HTTP/1.1 200 OK"), head[:100]
+    assert len(body) == len(expected), f"{what}: {len(body)} bytes"
+    assert body == expected, f"{what}: corrupted body"
+    return elapsed
+
+
+def echo_through(payload, chunk, port=7, timeout=90):
+    """Send payload to the echo port chunk by chunk, reading each chunk back before the next
+    (so echo never holds more than it can queue); returns what came back."""
+    got = bytearray()
+    with connect(port, timeout=timeout) as s:
+        for off in range(0, len(payload), chunk):
+            s.sendall(payload[off:off + chunk])
+            while len(got) < min(off + chunk, len(payload)):
+                b = s.recv(65536)
+                assert b, "echo closed early"
+                got += b
+    return bytes(got)
+
+
 def connect(port, timeout=10):
     s = socket.create_connection((APPLIANCE_IP, port), timeout=timeout)
     s.settimeout(timeout)

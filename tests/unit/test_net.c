@@ -338,6 +338,11 @@ static void assert_opts_equal(const struct tt_tcp_opts *want, const struct tt_tc
 		assert_int_equal(got->tsval, want->tsval);
 		assert_int_equal(got->tsecr, want->tsecr);
 	}
+	assert_int_equal(got->sack_n, (want->present & TT_OPT_SACK) ? want->sack_n : 0);
+	for (unsigned i = 0; i < got->sack_n; i++) {
+		assert_int_equal(got->sack[i].start, want->sack[i].start);
+		assert_int_equal(got->sack[i].end, want->sack[i].end);
+	}
 }
 
 /* ---- checksum primitive ---- */
@@ -568,12 +573,28 @@ static const struct opt_case opt_ok_cases[] = {
     {"one sack block",
      {1, 1, 5, 10, 0, 0, 0, 1, 0, 0, 0, 2, 1, 1, 8, 10, 0, 0, 0, 3, 0, 0, 0, 4},
      24,
-     {.present = TT_OPT_TS, .tsval = 3, .tsecr = 4}},
+     {.present = TT_OPT_TS | TT_OPT_SACK, .tsval = 3, .tsecr = 4, .sack_n = 1, .sack = {{1, 2}}}},
     {"two sack blocks",
      {1,  1,  5,  18, 1, 2, 3, 4,  5,	 6,    7,    8,	   9,	 10, 11, 12,
       13, 14, 15, 16, 1, 1, 8, 10, 0xff, 0xff, 0xff, 0xff, 0x80, 0,  0,	 0},
      32,
-     {.present = TT_OPT_TS, .tsval = 0xffffffff, .tsecr = 0x80000000}},
+     {.present = TT_OPT_TS | TT_OPT_SACK,
+      .tsval = 0xffffffff,
+      .tsecr = 0x80000000,
+      .sack_n = 2,
+      .sack = {{0x01020304, 0x05060708}, {0x090a0b0c, 0x0d0e0f10}}}},
+    /* Blocks are kept as sent, inverted or not: only the connection can judge them. */
+    {"four sack blocks",
+     {1, 1,    5, 34, 0, 0, 0, 1, 0, 0, 0,    2, 0xff, 0xff, 0xff, 0xf0, 0, 0,
+      0, 0x10, 0, 0,  0, 9, 0, 0, 0, 8, 0x80, 0, 0,    0,    0x80, 0,	 0, 0},
+     36,
+     {.present = TT_OPT_SACK,
+      .sack_n = 4,
+      .sack = {{1, 2}, {0xfffffff0, 0x10}, {9, 8}, {0x80000000, 0x80000000}}}},
+    {"second sack option skipped",
+     {5, 10, 0, 0, 0, 1, 0, 0, 0, 2, 5, 10, 0, 0, 0, 3, 0, 0, 0, 4},
+     20,
+     {.present = TT_OPT_SACK, .sack_n = 1, .sack = {{1, 2}}}},
     {"md5 signature skipped",
      {1, 1, 19, 18, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 4, 0x01, 0x00},
      24,
@@ -800,6 +821,12 @@ static const uint8_t opt_ws_len2[] = {3, 2, 1, 1};
 static const uint8_t opt_ws_len4[] = {3, 4, 7, 0};
 static const uint8_t opt_sackok_len3[] = {4, 3, 0, 1};
 static const uint8_t opt_ts_len8[] = {8, 8, 0, 0, 0, 0, 0, 0};
+static const uint8_t opt_sack_len2[] = {1, 1, 5, 2};
+static const uint8_t opt_sack_len9[] = {5, 9, 0, 0, 0, 1, 0, 0, 0, 1, 1, 1};
+static const uint8_t opt_sack_len11[] = {5, 11, 0, 0, 0, 1, 0, 0, 0, 2, 0, 1};
+static const uint8_t opt_sack_len18_short[] = {1, 1, 5, 18, 0, 0, 0, 1, 0, 0, 0, 2};
+/* Five blocks are 42 bytes: more than the 40 a header holds. */
+static const uint8_t opt_sack_5_blocks[40] = {5, 42};
 static const uint8_t opt_ts_len12[] = {8, 12, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0};
 static const uint8_t opt_good_then_bad[] = {2, 4, 5, 0xb4, 3, 4, 7, 0};
 
@@ -895,6 +922,11 @@ static const struct drop_case drop_cases[] = {
     {"wscale length 4", B_TCP, OPTS(opt_ws_len4), .want = TT_DROP_TCP_OPTIONS},
     {"sack-permitted length 3", B_TCP, OPTS(opt_sackok_len3), .want = TT_DROP_TCP_OPTIONS},
     {"timestamp length 8", B_TCP, OPTS(opt_ts_len8), .want = TT_DROP_TCP_OPTIONS},
+    {"sack no blocks", B_TCP, OPTS(opt_sack_len2), .want = TT_DROP_TCP_OPTIONS},
+    {"sack length 9", B_TCP, OPTS(opt_sack_len9), .want = TT_DROP_TCP_OPTIONS},
+    {"sack length 11", B_TCP, OPTS(opt_sack_len11), .want = TT_DROP_TCP_OPTIONS},
+    {"sack past header", B_TCP, OPTS(opt_sack_len18_short), .want = TT_DROP_TCP_OPTIONS},
+    {"sack five blocks", B_TCP, OPTS(opt_sack_5_blocks), .want = TT_DROP_TCP_OPTIONS},
     {"timestamp length 12", B_TCP, OPTS(opt_ts_len12), .want = TT_DROP_TCP_OPTIONS},
     {"good then bad", B_TCP, OPTS(opt_good_then_bad), .want = TT_DROP_TCP_OPTIONS},
 };
@@ -977,6 +1009,12 @@ static uint32_t expected_optlen(uint8_t present)
 	return n;
 }
 
+/* The SACK option of a, padded: NOP, NOP, kind, length, the blocks. */
+static uint32_t expected_sack_len(const struct tt_tcp_opts *o)
+{
+	return (o->present & TT_OPT_SACK) ? 4u + 8u * o->sack_n : 0;
+}
+
 static void random_args(struct tt_tcp_hdr_args *a, uint64_t *rng, uint8_t present, uint32_t round)
 {
 	memset(a, 0, sizeof(*a));
@@ -995,6 +1033,16 @@ static void random_args(struct tt_tcp_hdr_args *a, uint64_t *rng, uint8_t presen
 	a->opts.wscale = (uint8_t)(rnd(rng) % 15);
 	a->opts.tsval = (uint32_t)rnd(rng);
 	a->opts.tsecr = (uint32_t)rnd(rng);
+	/* As many blocks as fit beside the other options (a SYN's never carry any). */
+	if (present & TT_OPT_SACK) {
+		uint32_t fit = (TT_TCP_OPT_MAX_LEN - expected_optlen(present) - 4) / 8;
+
+		a->opts.sack_n = (uint8_t)(1 + rnd(rng) % fit);
+		for (unsigned i = 0; i < a->opts.sack_n; i++) {
+			a->opts.sack[i].start = (uint32_t)rnd(rng);
+			a->opts.sack[i].end = (uint32_t)rnd(rng);
+		}
+	}
 }
 
 /* What a receiver reads before it looks at TCP. */
@@ -1038,7 +1086,7 @@ static void test_build_roundtrip(void **state)
 	uint32_t round = 0;
 	(void)state;
 
-	for (uint8_t present = 0; present < 16; present++) {
+	for (uint8_t present = 0; present < 32; present++) {
 		for (size_t p = 0; p < ARRAY_LEN(build_payloads); p++, round++) {
 			uint32_t pl = build_payloads[p], hl;
 			struct tt_tcp_hdr_args a;
@@ -1048,7 +1096,8 @@ static void test_build_roundtrip(void **state)
 			random_args(&a, &rng, present, round);
 			memset(f, 0xcc, sizeof(f));
 			hl = tt_net_tcp_build(f, &a, pl);
-			assert_int_equal(hl, OFF_L4 + 20 + expected_optlen(present));
+			assert_int_equal(hl, OFF_L4 + 20 + expected_optlen(present) +
+						 expected_sack_len(&a.opts));
 			assert_int_equal(tt_net_tcp_hdr_len(&a.opts), hl);
 			for (uint32_t i = 0; i < pl; i++)
 				f[hl + i] = (uint8_t)rnd(&rng);
@@ -1097,7 +1146,8 @@ static void test_build_cksum_zero(void **state)
  */
 static void test_build_offload(void **state)
 {
-	static const uint8_t presents[] = {0, TT_OPT_MSS | TT_OPT_SACK_OK, 0x0f};
+	static const uint8_t presents[] = {0, TT_OPT_MSS | TT_OPT_SACK_OK, 0x0f,
+					   TT_OPT_TS | TT_OPT_SACK};
 	static const uint16_t payloads[] = {0, 1, 777};
 	static const unsigned splits[] = {TT_TX_IP_CKSUM | TT_TX_TCP_CKSUM, TT_TX_TCP_CKSUM,
 					  TT_TX_IP_CKSUM, 0};

@@ -24,7 +24,6 @@ static const char get_ka[] = "GET / HTTP/1.1\r\nHost: t\r\n\r\n";
 static const char get_10[] = "GET / HTTP/1.0\r\n\r\n";
 static const char get_close[] = "GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
 
-
 static struct harness *connected(uint8_t app)
 {
 	struct harness *h = h_new();
@@ -93,7 +92,8 @@ static void check_synack(const struct harness *h, uint32_t seq, const struct neg
 		assert_int_equal(x->a.opts.wscale, 7);
 	if (n->synack_opts & TT_OPT_TS) {
 		/* A cookie's TSval carries the options in its low 6 bits. */
-		assert_true(x->a.opts.tsval - h_tsval(h) >= (uint32_t)-63 || x->a.opts.tsval == h_tsval(h));
+		assert_true(x->a.opts.tsval - h_tsval(h) >= (uint32_t)-63 ||
+			    x->a.opts.tsval == h_tsval(h));
 		assert_int_equal(x->a.opts.tsecr, H_PEER_TSVAL);
 	}
 }
@@ -1386,7 +1386,7 @@ static void test_delack_recovery_acked_at_once(void **state)
 	s.seq += 300;
 	h_rx(h, &s, &h->scratch);
 	assert_int_equal(h->n_tx, 1);
-	assert_int_equal(h->tcb.ooo, TT_POOL_NONE);
+	assert_int_equal(h->tcb.ooo, TT_TCB_NO_BLOCK);
 	for (uint32_t i = 1; i <= 3 * TT_TCP_QUICKACKS; i++) {
 		h_send(h, TT_TCP_ACK, text, 10);
 		assert_int_equal(h->n_tx, 1);
@@ -1652,8 +1652,7 @@ static void test_fin_fast_retransmit(void **state)
 	last = iss1(h) + 4 * MSS_TS;
 	h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, get_close);
 	assert_int_equal(h->n_tx, 5);
-	h_expect(h, 4, TT_TCP_ACK | TT_TCP_PSH | TT_TCP_FIN, last, h->peer.nxt,
-		 len - 4 * MSS_TS);
+	h_expect(h, 4, TT_TCP_ACK | TT_TCP_PSH | TT_TCP_FIN, last, h->peer.nxt, len - 4 * MSS_TS);
 	for (int i = 0; i < 3; i++)
 		h_send(h, TT_TCP_ACK, NULL, 0);
 	assert_int_equal(h->n_tx, 1);
@@ -1661,8 +1660,7 @@ static void test_fin_fast_retransmit(void **state)
 	h->peer.ack = last;
 	h_send(h, TT_TCP_ACK, NULL, 0);
 	assert_int_equal(h->n_tx, 1);
-	h_expect(h, 0, TT_TCP_ACK | TT_TCP_PSH | TT_TCP_FIN, last, h->peer.nxt,
-		 len - 4 * MSS_TS);
+	h_expect(h, 0, TT_TCP_ACK | TT_TCP_PSH | TT_TCP_FIN, last, h->peer.nxt, len - 4 * MSS_TS);
 	assert_memory_equal(h->tx[0].data, h->http.close + 4 * MSS_TS, len - 4 * MSS_TS);
 	assert_int_equal(ev(h, TT_CTR_FAST_RETRANSMITS), 2);
 	h_ack_all(h);
@@ -1927,7 +1925,8 @@ static void test_echo_release_on_ack(void **state)
 	assert_int_equal(h->tcb.sndq.held_bytes, 0);
 	h_send_str(h, TT_TCP_ACK, "x");
 	assert_int_equal(h->n_tx, 1);
-	assert_int_equal(h->tx[0].a.wnd, ECHO_WND - 101); /* no update for 100 bytes: below two segments */
+	assert_int_equal(h->tx[0].a.wnd,
+			 ECHO_WND - 101); /* no update for 100 bytes: below two segments */
 	free(a);
 }
 

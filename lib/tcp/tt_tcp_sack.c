@@ -1,0 +1,288 @@
+/*
+ * SACK in both directions (RFC 2018) and SACK-based loss recovery (RFC 6675).
+ *
+ * Receiving: while the reassembly queue holds data beyond a hole, every
+ * ACK we send carries blocks for it (tt_ooo_sack_blocks: the newest first),
+ * as many as fit beside the timestamps in 40 option bytes and in the MSS
+ * beside the segment's payload; data segments leave room for them.
+ *
+ * Sending: the peer's blocks, each checked against [SND.UNA, SND.MAX],
+ * fill the connection's scoreboard (tt_sack.h), taken from the worker's
+ * pool at the first valid block and given back once the cumulative ACK
+ * covers every SACKed byte outside recovery.  Recovery starts at DupThresh
+ * duplicate ACKs or as soon as IsLost(SND.UNA); RecoveryPoint is `recover`;
+ * on every ACK of the recovery segments go out while cwnd - pipe allows a
+ * full one: lost holes first (NextSeg rule 1), then new data (rule 2, by
+ * tt_tcp_output with the same allowance), then holes not yet known lost
+ * (rule 3).  Before DupThresh, each duplicate lets one new segment beyond
+ * cwnd go (Limited Transmit, RFC 3042, as RFC 6675 5 (3) allows).  A
+ * timeout drops the scoreboard and sets RecoveryPoint to SND.MAX; no new
+ * recovery starts below it (RFC 6675 5.1); blocks that arrive after it
+ * fill a new one, and the go-back-N resending steps over what they SACK.  A peer that
+ * did not agree to SACK, or a worker out of scoreboards, gets NewReno.
+ */
+#include "tt_tcp_priv.h"
+
+static struct tt_sack_sb *sb_of(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t)
+{
+	return tt_pool_at(ctx->sack_pool, t->sack);
+}
+
+void tt_tcp_sack_release(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
+{
+	if (t->sack == TT_TCB_NO_BLOCK)
+		return;
+	tt_pool_put(ctx->sack_pool, t->sack);
+	t->sack = TT_TCB_NO_BLOCK;
+}
+
+static bool block_valid(const struct tt_tcb *t, const struct tt_sack_block *b)
+{
+	return seq_lt(b->start, b->end) && seq_geq(b->start, t->snd_una) &&
+	       seq_leq(b->end, t->snd_max);
+}
+
+/* The scoreboard, taken from the pool at the first block worth keeping; NULL: none. */
+static struct tt_sack_sb *sb_get(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
+{
+	uint32_t idx;
+
+	if (t->sack != TT_TCB_NO_BLOCK)
+		return sb_of(ctx, t);
+	idx = tt_pool_get(ctx->sack_pool);
+	if (idx == TT_POOL_NONE) {
+		count(ctx, TT_CTR_SACK_NO_SCOREBOARD);
+		return NULL;
+	}
+	t->sack = (uint16_t)idx;
+	tt_sack_sb_init(sb_of(ctx, t), t->snd_una);
+	return sb_of(ctx, t);
+}
+
+bool tt_tcp_sack_update(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_tcp_seg *seg)
+{
+	const struct tt_tcp_opts *o = &seg->opts;
+	struct tt_sack_sb *sb = NULL;
+	uint32_t ignored = 0, before = 0;
+
+	if (t->sack != TT_TCB_NO_BLOCK) {
+		sb = sb_of(ctx, t);
+		tt_sack_sb_trim(sb, t->snd_una);
+		before = tt_sack_sb_bytes(sb);
+	}
+	if (!(o->present & TT_OPT_SACK))
+		return false;
+	ctx->ctr->ev[TT_CTR_SACK_BLOCKS_RX] += o->sack_n;
+	for (uint8_t i = 0; i < o->sack_n; i++) {
+		const struct tt_sack_block *b = &o->sack[i];
+
+		if (!(t->flags & TT_TCB_SACK) || ctx->sack_pool == NULL || !block_valid(t, b)) {
+			ignored++;
+			continue;
+		}
+		if (sb == NULL && (sb = sb_get(ctx, t)) == NULL)
+			return false;
+		tt_sack_sb_add(sb, b->start, b->end, t->snd_una, t->snd_max);
+	}
+	ctx->ctr->ev[TT_CTR_SACK_BLOCKS_IGNORED] += ignored;
+	return sb != NULL && tt_sack_sb_bytes(sb) > before;
+}
+
+void tt_tcp_sack_settle(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
+{
+	if (t->sack != TT_TCB_NO_BLOCK && !tt_tcp_in_recovery(t) && sb_of(ctx, t)->n == 0)
+		tt_tcp_sack_release(ctx, t);
+}
+
+/* Send [seq, seq + len) again, cut to the queued data; returns the bytes sent. */
+static uint32_t resend(struct tt_tcp_ctx *ctx, struct tt_tcb *t, uint32_t seq, uint32_t len,
+		       struct tt_tcp_out *out)
+{
+	uint32_t off = seq - t->snd_una;
+	uint8_t flags = TT_TCP_ACK;
+
+	if (off >= t->sndq.bytes || out->n == TT_TCP_OUT_MAX)
+		return 0;
+	len = min_u32(len, t->sndq.bytes - off);
+	/* The last queued byte went with our FIN: the FIN goes again with it. */
+	if (off + len == t->sndq.bytes)
+		flags |= TT_TCP_PSH | ((t->flags & TT_TCB_FIN_SENT) ? TT_TCP_FIN : 0);
+	emit(out, seq, len, flags);
+	count(ctx, TT_CTR_SACK_RETRANSMITS);
+	ctx->ctr->ev[TT_CTR_RETRANSMITTED_BYTES] += len;
+	return len;
+}
+
+/* NextSeg rule 2 applies: unsent data the peer's window takes (tt_tcp_output sends it). */
+static bool new_data_due(const struct tt_tcb *t)
+{
+	uint32_t off = t->snd_nxt - t->snd_una;
+
+	return off < t->sndq.bytes && off < t->snd_wnd;
+}
+
+/* RFC 6675 5 (C): segments while cwnd - pipe >= 1 SMSS; returns how many went. */
+static unsigned send_holes(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_sack_sb *sb,
+			   struct tt_tcp_out *out)
+{
+	uint32_t pipe = tt_sack_sb_pipe(sb, t->snd_una, t->snd_max, t->mss);
+	unsigned sent = 0;
+
+	while (t->cwnd > pipe && t->cwnd - pipe >= t->mss) {
+		struct tt_sack_seg s = tt_sack_sb_next(sb, t->snd_una, t->mss, true);
+
+		if (s.len == 0 && new_data_due(t))
+			break;
+		if (s.len == 0)
+			s = tt_sack_sb_next(sb, t->snd_una, t->mss, false);
+		if (s.len == 0 || (s.len = resend(ctx, t, s.seq, s.len, out)) == 0)
+			break;
+		sb->high_rxt = s.seq + s.len;
+		pipe += s.len;
+		sent++;
+	}
+	return sent;
+}
+
+/* RFC 6675 5 (4): RecoveryPoint, halve the window, resend from SND.UNA, then what fits. */
+static void enter_recovery(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_sack_sb *sb,
+			   struct tt_tcp_out *out)
+{
+	struct tt_sack_seg first;
+	uint32_t sent;
+
+	count(ctx, TT_CTR_SACK_RECOVERIES);
+	t->dupacks = max_u32(t->dupacks, TT_SACK_DUP_THRESH);
+	t->ssthresh = max_u32((t->snd_max - t->snd_una) / 2, 2u * t->mss);
+	t->cwnd = t->ssthresh;
+	t->recover = t->snd_max;
+	/* Karn: a timed segment may be among those sent again. */
+	t->flags &= (uint8_t)~TT_TCB_RTT_TIMING;
+	sb->high_rxt = t->snd_una;
+	first = tt_sack_sb_next(sb, t->snd_una, t->mss, false);
+	if (first.len == 0)
+		first = (struct tt_sack_seg){.seq = t->snd_una, .len = t->mss};
+	sent = resend(ctx, t, first.seq, first.len, out);
+	if (sent > 0)
+		sb->high_rxt = first.seq + sent;
+	send_holes(ctx, t, sb, out);
+}
+
+void tt_tcp_sack_dup_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t, bool recovering,
+			 struct tt_tcp_out *out)
+{
+	struct tt_sack_sb *sb = sb_of(ctx, t);
+
+	if (recovering) {
+		send_holes(ctx, t, sb, out);
+		return;
+	}
+	/* Not below the RecoveryPoint of the last recovery or timeout (RFC 6675 5.1). */
+	if (t->sndq.bytes > 0 && seq_geq(t->snd_una, t->recover) &&
+	    (t->dupacks >= TT_SACK_DUP_THRESH || tt_sack_sb_lost(sb, t->snd_una, t->mss))) {
+		enter_recovery(ctx, t, sb, out);
+		return;
+	}
+	/* DupThresh duplicates are recovery: without one, the count stays below it. */
+	if (t->dupacks >= TT_SACK_DUP_THRESH)
+		t->dupacks = TT_SACK_DUP_THRESH - 1;
+}
+
+bool tt_tcp_sack_partial_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_tcp_out *out)
+{
+	struct tt_sack_sb *sb;
+	uint32_t sent;
+
+	if (t->sack == TT_TCB_NO_BLOCK)
+		return false;
+	sb = sb_of(ctx, t);
+	if (send_holes(ctx, t, sb, out) > 0 || sb->n > 0 || seq_gt(sb->high_rxt, t->snd_una))
+		return true;
+	/* No SACK information left: the bytes at SND.UNA are what the ACK says is missing. */
+	sent = resend(ctx, t, t->snd_una, t->mss, out);
+	if (sent > 0)
+		sb->high_rxt = t->snd_una + sent;
+	return true;
+}
+
+uint32_t tt_tcp_sack_room(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t)
+{
+	uint32_t pipe = tt_sack_sb_pipe(sb_of(ctx, t), t->snd_una, t->snd_max, t->mss);
+
+	return t->cwnd > pipe ? t->cwnd - pipe : 0;
+}
+
+uint32_t tt_tcp_sack_skip(const struct tt_tcp_ctx *ctx, struct tt_tcb *t)
+{
+	const struct tt_sack_sb *sb;
+	uint32_t data_end = t->snd_una + t->sndq.bytes;
+
+	if (t->sack == TT_TCB_NO_BLOCK || !seq_lt(t->snd_nxt, t->snd_max))
+		return UINT32_MAX;
+	sb = sb_of(ctx, t);
+	for (uint32_t k = 0; k < sb->n; k++) {
+		if (seq_lt(t->snd_nxt, sb->r[k].start))
+			return sb->r[k].start - t->snd_nxt;
+		if (seq_lt(t->snd_nxt, sb->r[k].end))
+			t->snd_nxt = seq_lt(sb->r[k].end, data_end) ? sb->r[k].end : data_end;
+	}
+	return UINT32_MAX;
+}
+
+uint32_t tt_tcp_sack_limited(const struct tt_tcb *t)
+{
+	if (t->sack == TT_TCB_NO_BLOCK || tt_tcp_in_recovery(t))
+		return 0;
+	return min_u32(t->dupacks, TT_SACK_DUP_THRESH - 1) * (uint32_t)t->mss;
+}
+
+void tt_tcp_sack_timeout(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
+{
+	tt_tcp_sack_release(ctx, t);
+	t->recover = t->snd_max;
+}
+
+/* Blocks we report now, at most: none unless SACK was agreed and data waits behind a hole. */
+static uint8_t blocks_owed(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t)
+{
+	if (!(t->flags & TT_TCB_SACK) || t->ooo == TT_TCB_NO_BLOCK || (t->flags & TT_TCB_FIN_RCVD))
+		return 0;
+	return (uint8_t)min_u32(((struct tt_ooo *)tt_pool_at(ctx->ooo_pool, t->ooo))->n,
+				(t->flags & TT_TCB_TS) ? TT_SACK_MAX_BLOCKS_TS
+						       : TT_SACK_MAX_BLOCKS);
+}
+
+static uint32_t opt_bytes(uint32_t blocks)
+{
+	return blocks ? TT_SACK_OPT_LEN + TT_SACK_BLOCK_LEN * blocks : 0;
+}
+
+uint32_t tt_tcp_sack_reserve(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t)
+{
+	uint32_t r = opt_bytes(blocks_owed(ctx, t));
+
+	/* A peer MSS this small cannot take the blocks beside data: pure ACKs carry them. */
+	return t->mss >= 2 * r ? r : 0;
+}
+
+void tt_tcp_sack_blocks(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t,
+			const struct tt_tcp_tx *tx, struct tt_tcp_hdr_args *a)
+{
+	uint32_t n = blocks_owed(ctx, t);
+	uint32_t room = t->mss > tx->len ? t->mss - tx->len : 0;
+
+	if (n == 0 || !(tx->flags & TT_TCP_ACK) || (tx->flags & (TT_TCP_SYN | TT_TCP_RST)))
+		return;
+	/* The blocks and the payload stay within the MSS (RFC 6691): t->mss is what is left
+	 * of it beside the timestamps. */
+	while (n > 0 && opt_bytes(n) > room)
+		n--;
+	if (n == 0)
+		return;
+	a->opts.sack_n =
+	    tt_ooo_sack_blocks(tt_pool_at(ctx->ooo_pool, t->ooo), a->opts.sack, (uint8_t)n);
+	if (a->opts.sack_n == 0)
+		return;
+	a->opts.present |= TT_OPT_SACK;
+	ctx->ctr->ev[TT_CTR_SACK_BLOCKS_SENT] += a->opts.sack_n;
+}

@@ -1,0 +1,676 @@
+/*
+ * SACK (RFC 2018) and SACK-based loss recovery (RFC 6675): the scoreboard
+ * on its own, then whole connections through the same glue as the worker's
+ * (tcp_harness.h) with the reassembly and scoreboard pools a worker has.
+ * Every segment we send is checked to fit the MSS with its options.
+ */
+#include <stdio.h>
+
+#include "tcp_harness.h"
+#include "tt_sack.h"
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+enum {
+	MSS_TS = 1448, /* 1460 less the 12 bytes of the timestamp option */
+	SEG = 300,     /* the peer's out-of-order segments: above TT_TCP_OOO_MIN_BYTES */
+	HDRS = TT_ETH_HDR_LEN + TT_IP4_HDR_LEN + TT_TCP_HDR_LEN,
+};
+
+static const char get_ka[] = "GET / HTTP/1.1\r\nHost: t\r\n\r\n";
+static uint8_t peer_data[8192];
+
+/* ---- the scoreboard alone ---- */
+
+static void expect_ranges(const struct tt_sack_sb *sb, uint32_t base, const uint32_t *r, unsigned n)
+{
+	assert_int_equal(sb->n, n);
+	for (unsigned i = 0; i < n; i++) {
+		assert_int_equal(sb->r[i].start, base + r[2 * i]);
+		assert_int_equal(sb->r[i].end, base + r[2 * i + 1]);
+	}
+}
+
+/* Blocks the peer chose: only those inside [una, max], not empty, not inverted, are kept;
+ * sequence numbers wrap through 2^32 on the way. */
+static void test_sb_add(void **state)
+{
+	static const struct {
+		uint32_t start, end;
+		bool kept;
+		unsigned n;	  /* ranges after it */
+		uint32_t want[8]; /* the ranges, as offsets from una */
+	} steps[] = {
+	    {5000, 6000, true, 1, {5000, 6000}},
+	    {7000, 6500, false, 1, {5000, 6000}},		/* inverted */
+	    {8000, 8000, false, 1, {5000, 6000}},		/* empty */
+	    {UINT32_MAX - 99, 100, false, 1, {5000, 6000}},	/* starts below una */
+	    {19990, 20010, false, 1, {5000, 6000}},		/* ends above max */
+	    {0x80000000u, 0x80000010u, false, 1, {5000, 6000}}, /* half the space away */
+	    {5000, 6000, true, 1, {5000, 6000}},		/* duplicate */
+	    {5500, 6500, true, 1, {5000, 6500}},		/* overlaps */
+	    {6500, 7000, true, 1, {5000, 7000}},		/* touches */
+	    {9000, 10000, true, 2, {5000, 7000, 9000, 10000}},
+	    {1000, 2000, true, 3, {1000, 2000, 5000, 7000, 9000, 10000}},
+	    {1500, 9500, true, 1, {1000, 10000}}, /* swallows three */
+	    {0, 20000, true, 1, {0, 20000}},	  /* all of [una, max] */
+	};
+	const uint32_t una = 0xfffff000u, max = una + 20000;
+	struct tt_sack_sb sb;
+	(void)state;
+
+	tt_sack_sb_init(&sb, una);
+	for (size_t i = 0; i < ARRAY_LEN(steps); i++) {
+		assert_int_equal(
+		    tt_sack_sb_add(&sb, una + steps[i].start, una + steps[i].end, una, max),
+		    steps[i].kept);
+		expect_ranges(&sb, una, steps[i].want, steps[i].n);
+	}
+}
+
+/* Eight ranges at most: a ninth below the highest pushes the highest out, one above it is
+ * forgotten; the cumulative ACK trims from below. */
+static void test_sb_full_and_trim(void **state)
+{
+	static const uint32_t eight[] = {100, 200,  300,  400,	500,  600,  700,  800,
+					 900, 1000, 1100, 1200, 1300, 1400, 1500, 1600};
+	static const uint32_t low[] = {50,  60,	 100, 200,  300,  400,	500,  600,
+				       700, 800, 900, 1000, 1100, 1200, 1300, 1400};
+	static const uint32_t trimmed[] = {150, 200, 300,  400,	 500,  600,  700,
+					   800, 900, 1000, 1100, 1200, 1300, 1400};
+	struct tt_sack_sb sb;
+	(void)state;
+
+	tt_sack_sb_init(&sb, 0);
+	for (unsigned i = 0; i < 8; i++)
+		assert_true(tt_sack_sb_add(&sb, eight[2 * i], eight[2 * i + 1], 0, 5000));
+	expect_ranges(&sb, 0, eight, 8);
+	assert_true(tt_sack_sb_add(&sb, 3000, 3100, 0, 5000));
+	expect_ranges(&sb, 0, eight, 8);
+	assert_true(tt_sack_sb_add(&sb, 50, 60, 0, 5000));
+	expect_ranges(&sb, 0, low, 8);
+	tt_sack_sb_trim(&sb, 150);
+	expect_ranges(&sb, 0, trimmed, 7);
+	assert_int_equal(sb.high_rxt, 150);
+	tt_sack_sb_trim(&sb, 5000);
+	assert_int_equal(sb.n, 0);
+}
+
+/* IsLost per hole (three SACKed runs or more than 2 * MSS bytes above), pipe and NextSeg. */
+static void test_sb_lost_pipe_next(void **state)
+{
+	struct tt_sack_sb sb;
+	struct tt_sack_seg s;
+	(void)state;
+
+	tt_sack_sb_init(&sb, 0);
+	tt_sack_sb_add(&sb, 5000, 6000, 0, 10000);
+	/* One run of 1000 bytes above [0, 5000): nothing is lost yet. */
+	assert_false(tt_sack_sb_lost(&sb, 0, 1000));
+	assert_int_equal(tt_sack_sb_pipe(&sb, 0, 10000, 1000), 9000);
+	s = tt_sack_sb_next(&sb, 0, 1000, true);
+	assert_int_equal(s.len, 0);
+	s = tt_sack_sb_next(&sb, 0, 1000, false);
+	assert_int_equal(s.seq, 0);
+	assert_int_equal(s.len, 1000);
+
+	tt_sack_sb_add(&sb, 1000, 2000, 0, 10000);
+	tt_sack_sb_add(&sb, 3000, 4000, 0, 10000);
+	tt_sack_sb_add(&sb, 5000, 8000, 0, 10000);
+	/* Runs [1000,2000) [3000,4000) [5000,8000): every hole below 5000 is lost, the bytes
+	 * above the highest run are not. */
+	assert_true(tt_sack_sb_lost(&sb, 0, 1000));
+	assert_true(tt_sack_sb_lost(&sb, 2500, 1000));
+	assert_true(tt_sack_sb_lost(&sb, 4999, 1000));
+	assert_false(tt_sack_sb_lost(&sb, 8000, 1000));
+	assert_int_equal(tt_sack_sb_pipe(&sb, 0, 10000, 1000), 2000);
+	s = tt_sack_sb_next(&sb, 0, 1000, true);
+	assert_int_equal(s.seq, 0);
+	assert_int_equal(s.len, 1000);
+	/* Resent up to 1000: it counts in the pipe again, the next hole is next. */
+	sb.high_rxt = 1000;
+	assert_int_equal(tt_sack_sb_pipe(&sb, 0, 10000, 1000), 3000);
+	s = tt_sack_sb_next(&sb, 0, 1000, true);
+	assert_int_equal(s.seq, 2000);
+	assert_int_equal(s.len, 1000);
+	/* A hole longer than an MSS goes one MSS at a time; with a big MSS the top hole is no
+	 * longer lost (3000 bytes above, 2 * 2000 needed; two runs). */
+	sb.high_rxt = 4000;
+	s = tt_sack_sb_next(&sb, 0, 500, true);
+	assert_int_equal(s.seq, 4000);
+	assert_int_equal(s.len, 500);
+	s = tt_sack_sb_next(&sb, 0, 2000, true);
+	assert_int_equal(s.len, 0);
+	sb.high_rxt = 8000;
+	s = tt_sack_sb_next(&sb, 0, 1000, false);
+	assert_int_equal(s.len, 0);
+}
+
+/* ---- connections ---- */
+
+static int sack_setup(void **state)
+{
+	struct harness *h = h_new();
+
+	h->ctx.ooo_pool = tt_pool_create(4, sizeof(struct tt_ooo));
+	h->ctx.sack_pool = tt_pool_create(2, sizeof(struct tt_sack_sb));
+	assert_non_null(h->ctx.ooo_pool);
+	assert_non_null(h->ctx.sack_pool);
+	for (size_t i = 0; i < sizeof(peer_data); i++)
+		peer_data[i] = (uint8_t)(i * 7 + i / 251);
+	*state = h;
+	return 0;
+}
+
+static int sack_teardown(void **state)
+{
+	struct harness *h = *state;
+	struct tt_pool *ooo = h->ctx.ooo_pool, *sack = h->ctx.sack_pool;
+
+	h_free(h);
+	/* Whatever a connection took goes back when it goes. */
+	assert_int_equal(tt_pool_in_use(ooo), 0);
+	assert_int_equal(tt_pool_in_use(sack), 0);
+	tt_pool_free(ooo);
+	tt_pool_free(sack);
+	return 0;
+}
+
+/* Every segment of the last step fits the MSS with its options, the way a peer counts it. */
+static void check_sizes(const struct harness *h)
+{
+	for (unsigned i = 0; i < h->n_tx; i++) {
+		const struct tt_tcp_hdr_args *a = &h->tx[i].a;
+		uint32_t optlen = tt_net_tcp_hdr_len(&a->opts) - HDRS;
+
+		assert_true(optlen <= TT_TCP_OPT_MAX_LEN);
+		if (!(a->flags & TT_TCP_SYN))
+			assert_true(optlen + h->tx[i].len <= h->conf.mss);
+	}
+}
+
+static uint32_t iss1(const struct harness *h)
+{
+	return h->iss + 1;
+}
+
+/* Our k-th segment of a response (full segments of MSS_TS). */
+static uint32_t S(const struct harness *h, uint32_t k)
+{
+	return iss1(h) + k * MSS_TS;
+}
+
+/* The peer sends [off, off + len) of peer_data at base + off. */
+static void peer_data_at(struct harness *h, uint32_t base, uint32_t off, uint32_t len)
+{
+	struct tt_tcp_seg s = h_seg(h, TT_TCP_ACK, peer_data + off, len);
+
+	s.seq = base + off;
+	h->peer.tsval++;
+	h_rx(h, &s, &h->scratch);
+	check_sizes(h);
+}
+
+/* The peer ACKs h->peer.ack again (or anew) with these blocks. */
+static void peer_sack(struct harness *h, const struct tt_sack_block *b, uint8_t n)
+{
+	struct tt_tcp_seg s = h_seg(h, TT_TCP_ACK, NULL, 0);
+
+	if (n > 0) {
+		s.opts.present |= TT_OPT_SACK;
+		s.opts.sack_n = n;
+		memcpy(s.opts.sack, b, n * sizeof(*b));
+	}
+	h_peer_sent(h, &s);
+	h_rx(h, &s, &h->scratch);
+	check_sizes(h);
+}
+
+static void expect_blocks(const struct h_tx *x, uint32_t base, const uint32_t *r, unsigned n)
+{
+	assert_int_equal(x->a.opts.sack_n, n);
+	assert_int_equal(!!(x->a.opts.present & TT_OPT_SACK), n > 0);
+	for (unsigned i = 0; i < n; i++) {
+		assert_int_equal(x->a.opts.sack[i].start, base + r[2 * i]);
+		assert_int_equal(x->a.opts.sack[i].end, base + r[2 * i + 1]);
+	}
+}
+
+/*
+ * Receiving with holes: each ACK reports the run of the segment that made it first, then
+ * the runs of the segments before it, newest first; three blocks beside timestamps.
+ */
+static void test_blocks_sent_ts(void **state)
+{
+	static const struct {
+		uint32_t off;	  /* segment of SEG bytes at base + off */
+		uint32_t ack;	  /* offset our ACK acknowledges */
+		unsigned n;	  /* blocks in it */
+		uint32_t want[6]; /* the blocks, as offsets */
+	} steps[] = {
+	    {300, 0, 1, {300, 600}},
+	    {900, 0, 2, {900, 1200, 300, 600}},
+	    {1500, 0, 3, {1500, 1800, 900, 1200, 300, 600}},
+	    {2100, 0, 3, {2100, 2400, 1500, 1800, 900, 1200}}, /* four runs: three fit */
+	    {600, 0, 3, {300, 1200, 2100, 2400, 1500, 1800}},  /* joins two runs */
+	    {0, 1200, 2, {2100, 2400, 1500, 1800}},	       /* fills the first hole */
+	    {1200, 1800, 1, {2100, 2400}},
+	    {1800, 2400, 0, {0}},
+	};
+	struct harness *h = *state;
+	uint32_t base, sent0;
+
+	h_connect(h, H_APP_REC);
+	assert_true(h->tcb.flags & TT_TCB_SACK);
+	base = h->peer.nxt;
+	sent0 = (uint32_t)ev(h, TT_CTR_SACK_BLOCKS_SENT);
+	for (size_t i = 0; i < ARRAY_LEN(steps); i++) {
+		peer_data_at(h, base, steps[i].off, SEG);
+		assert_int_equal(h->n_tx, 1);
+		h_expect(h, 0, TT_TCP_ACK, h->tcb.snd_nxt, base + steps[i].ack, 0);
+		expect_blocks(&h->tx[0], base, steps[i].want, steps[i].n);
+		sent0 += steps[i].n;
+	}
+	assert_int_equal(ev(h, TT_CTR_SACK_BLOCKS_SENT), sent0);
+	assert_int_equal(h->app.rx_len, 2400);
+	assert_memory_equal(h->app.rx, peer_data, 2400);
+	assert_int_equal(h->tcb.ooo, TT_TCB_NO_BLOCK);
+}
+
+/* Without timestamps four blocks fit; without SACK-permitted none is sent. */
+static void test_blocks_sent_no_ts(void **state)
+{
+	static const uint32_t four[] = {2700, 3000, 2100, 2400, 1500, 1800, 900, 1200};
+	struct harness *h = *state;
+	uint32_t base;
+
+	h->peer.syn_opts.present = TT_OPT_MSS | TT_OPT_SACK_OK;
+	h->peer.ts = false;
+	h_connect(h, H_APP_REC);
+	base = h->peer.nxt;
+	for (uint32_t off = 300; off <= 2700; off += 600)
+		peer_data_at(h, base, off, SEG);
+	assert_int_equal(h->n_tx, 1);
+	assert_false(h->tx[0].a.opts.present & TT_OPT_TS);
+	expect_blocks(&h->tx[0], base, four, 4);
+	assert_int_equal(tt_net_tcp_hdr_len(&h->tx[0].a.opts), HDRS + 36);
+}
+
+static void test_blocks_not_agreed(void **state)
+{
+	struct harness *h = *state;
+	uint32_t base;
+
+	h->peer.syn_opts.present &= (uint8_t)~TT_OPT_SACK_OK;
+	h_connect(h, H_APP_REC);
+	base = h->peer.nxt;
+	peer_data_at(h, base, 300, SEG);
+	assert_int_equal(h->n_tx, 1);
+	expect_blocks(&h->tx[0], base, NULL, 0);
+	assert_int_equal(ev(h, TT_CTR_SACK_BLOCKS_SENT), 0);
+}
+
+/* Echo sends data back while a hole is open: each data segment carries the block and still
+ * fits the MSS (its payload is shortened for the option). */
+static void test_blocks_on_data_segments(void **state)
+{
+	static const uint32_t run[] = {3000, 3300};
+	struct harness *h = *state;
+	uint32_t base, echoed = 0;
+
+	h_connect(h, TT_APP_ECHO);
+	base = h->peer.nxt;
+	peer_data_at(h, base, 3000, SEG);
+	peer_data_at(h, base, 0, MSS_TS);
+	assert_true(h->n_tx >= 2);
+	for (unsigned i = 0; i < h->n_tx; i++) {
+		expect_blocks(&h->tx[i], base, run, 1);
+		echoed += h->tx[i].len;
+	}
+	assert_int_equal(echoed, MSS_TS);
+	assert_int_equal(h->tx[0].len, MSS_TS - 12);
+	assert_memory_equal(h->tx[0].data, peer_data, h->tx[0].len);
+}
+
+/* Our response of 30000 bytes: ten segments of initial window went out. */
+static void respond(struct harness *h)
+{
+	h_http_body(h, 30000);
+	h_connect(h, TT_APP_HTTP);
+	h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, get_ka);
+	assert_int_equal(h->n_tx, 10);
+}
+
+/* SACK blocks [S(a), S(b)), ... of our segments. */
+static void sack_segs(struct harness *h, const uint32_t *ab, uint8_t n)
+{
+	struct tt_sack_block b[TT_SACK_MAX_BLOCKS];
+
+	for (uint8_t i = 0; i < n; i++) {
+		b[i].start = S(h, ab[2 * i]);
+		b[i].end = S(h, ab[2 * i + 1]);
+	}
+	peer_sack(h, b, n);
+}
+
+/*
+ * Segments 0 and 3 of ten are lost.  The first two duplicate ACKs each let a new segment go
+ * (Limited Transmit); recovery starts at the third and sends segment 0 alone (cwnd halved to
+ * six segments, the rest still in the pipe); segment 3 goes once the blocks above it make it
+ * lost and the pipe has room; then new data, never a segment the peer holds.
+ */
+static void test_recovery_resends_holes(void **state)
+{
+	static const uint32_t b1[] = {1, 2}, b2[] = {1, 3}, b3[] = {4, 5, 1, 3},
+			      b4[] = {4, 6, 1, 3}, b5[] = {4, 7, 1, 3}, b6[] = {4, 8, 1, 3},
+			      b7[] = {4, 9, 1, 3}, b8[] = {4, 10};
+	struct harness *h = *state;
+	uint32_t rcv;
+
+	respond(h);
+	rcv = h->tcb.rcv_nxt;
+	h->peer.ack = iss1(h);
+	sack_segs(h, b1, 1);
+	assert_int_equal(h->n_tx, 1);
+	h_expect(h, 0, TT_TCP_ACK, S(h, 10), rcv, MSS_TS);
+	sack_segs(h, b2, 1);
+	assert_int_equal(h->n_tx, 1);
+	h_expect(h, 0, TT_TCP_ACK, S(h, 11), rcv, MSS_TS);
+	assert_int_equal(h->tcb.dupacks, 2);
+	sack_segs(h, b3, 2);
+	assert_int_equal(h->n_tx, 1);
+	h_expect(h, 0, TT_TCP_ACK, S(h, 0), rcv, MSS_TS);
+	assert_memory_equal(h->tx[0].data, h->http.keep_alive, MSS_TS);
+	assert_int_equal(h->tcb.cwnd, 6 * MSS_TS);
+	assert_int_equal(h->tcb.recover, S(h, 12));
+	assert_int_equal(ev(h, TT_CTR_SACK_RECOVERIES), 1);
+	/* Segment 3 has only 2 * MSS SACKed above it: not lost yet; the pipe is full anyway. */
+	sack_segs(h, b4, 2);
+	assert_int_equal(h->n_tx, 0);
+	/* Lost now, but the pipe (segment 0 again, 7..11) fills cwnd. */
+	sack_segs(h, b5, 2);
+	assert_int_equal(h->n_tx, 0);
+	sack_segs(h, b6, 2);
+	assert_int_equal(h->n_tx, 1);
+	h_expect(h, 0, TT_TCP_ACK, S(h, 3), rcv, MSS_TS);
+	assert_memory_equal(h->tx[0].data, h->http.keep_alive + 3 * MSS_TS, MSS_TS);
+	/* No hole left to fill: new data as the pipe drains. */
+	sack_segs(h, b7, 2);
+	assert_int_equal(h->n_tx, 1);
+	h_expect(h, 0, TT_TCP_ACK, S(h, 12), rcv, MSS_TS);
+	/* Segment 0 arrived: a partial ACK; segment 9 arrives, 3 is still out. */
+	h->peer.ack = S(h, 3);
+	sack_segs(h, b8, 1);
+	assert_int_equal(h->tcb.snd_una, S(h, 3));
+	assert_int_equal(h->n_tx, 2);
+	for (unsigned i = 0; i < h->n_tx; i++)
+		h_expect(h, i, TT_TCP_ACK, S(h, 13 + i), rcv, MSS_TS);
+	/* Segment 3 arrived: everything up to the RecoveryPoint is ACKed, recovery ends. */
+	h->peer.ack = S(h, 12);
+	peer_sack(h, NULL, 0);
+	assert_int_equal(h->tcb.dupacks, 0);
+	assert_int_equal(h->tcb.cwnd, h->tcb.ssthresh);
+	assert_int_equal(h->tcb.sack, TT_TCB_NO_BLOCK);
+	assert_int_equal(ev(h, TT_CTR_SACK_RETRANSMITS), 2);
+	assert_int_equal(ev(h, TT_CTR_RETRANSMITTED_BYTES), 2 * MSS_TS);
+	assert_int_equal(ev(h, TT_CTR_FAST_RETRANSMITS), 0);
+	assert_int_equal(ev(h, TT_CTR_RETRANSMITS), 0);
+	assert_int_equal(ev(h, TT_CTR_SACK_BLOCKS_IGNORED), 0);
+}
+
+/* A receiver holding data behind a hole shrinks its window: its ACKs still count as duplicates
+ * while they SACK new data (RFC 6675 2), and recovery starts. */
+static void test_dupacks_with_shrinking_window(void **state)
+{
+	static const uint32_t b1[] = {1, 2}, b2[] = {1, 3}, b3[] = {4, 5, 1, 3};
+	struct harness *h = *state;
+
+	respond(h);
+	h->peer.ack = iss1(h);
+	h->peer.wnd = 500;
+	sack_segs(h, b1, 1);
+	h->peer.wnd = 490;
+	sack_segs(h, b2, 1);
+	assert_int_equal(h->tcb.dupacks, 2);
+	h->peer.wnd = 480;
+	sack_segs(h, b3, 2);
+	assert_int_equal(ev(h, TT_CTR_SACK_RECOVERIES), 1);
+	h_expect(h, 0, TT_TCP_ACK, S(h, 0), h->tcb.rcv_nxt, MSS_TS);
+	/* The same blocks again with yet another window: nothing new, not a duplicate. */
+	h->peer.wnd = 470;
+	sack_segs(h, b3, 2);
+	assert_int_equal(h->tcb.dupacks, 3);
+}
+
+/*
+ * A response of body bytes (n segments of initial window); then one ACK SACKing segments 1 to
+ * 3: enough to make segment 0 lost, so recovery starts before three duplicate ACKs and
+ * resends it alone.
+ */
+static void respond_lost_first(struct harness *h, uint32_t body, unsigned n)
+{
+	static const uint32_t b[] = {1, 4};
+
+	h_http_body(h, body);
+	h_connect(h, TT_APP_HTTP);
+	h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, get_ka);
+	assert_int_equal(h->n_tx, n);
+	h->peer.ack = iss1(h);
+	sack_segs(h, b, 1);
+	assert_int_equal(h->n_tx, 1);
+	h_expect(h, 0, TT_TCP_ACK, S(h, 0), h->tcb.rcv_nxt, MSS_TS);
+	assert_int_equal(ev(h, TT_CTR_SACK_RECOVERIES), 1);
+}
+
+static void test_recovery_on_islost(void **state)
+{
+	respond_lost_first(*state, 30000, 10);
+}
+
+/* NextSeg's order in recovery: a hole not yet lost waits while new data can go (rule 2 before
+ * rule 3). */
+static void test_recovery_new_data_before_unlost_hole(void **state)
+{
+	static const uint32_t b[] = {1, 7, 8, 9};
+	struct harness *h = *state;
+
+	respond_lost_first(h, 30000, 10);
+	/* Segment 7 has one segment SACKed above it: not lost.  The pipe (0 again, 7, 9) leaves
+	 * two segments of cwnd: new data. */
+	sack_segs(h, b, 2);
+	assert_int_equal(h->n_tx, 2);
+	h_expect(h, 0, TT_TCP_ACK, S(h, 10), h->tcb.rcv_nxt, MSS_TS);
+	h_expect(h, 1, TT_TCP_ACK, S(h, 11), h->tcb.rcv_nxt, MSS_TS);
+	assert_int_equal(ev(h, TT_CTR_SACK_RETRANSMITS), 1);
+}
+
+/* With nothing new to send, the hole not known lost goes (rule 3). */
+static void test_recovery_unlost_hole_when_no_new_data(void **state)
+{
+	static const uint32_t b[] = {1, 6, 7, 8};
+	struct harness *h = *state;
+
+	respond_lost_first(h, 12000, 9);
+	sack_segs(h, b, 2);
+	assert_int_equal(h->n_tx, 1);
+	h_expect(h, 0, TT_TCP_ACK, S(h, 6), h->tcb.rcv_nxt, MSS_TS);
+	assert_memory_equal(h->tx[0].data, h->http.keep_alive + 6 * MSS_TS, MSS_TS);
+	assert_int_equal(ev(h, TT_CTR_SACK_RETRANSMITS), 2);
+}
+
+/*
+ * The timeout clears the scoreboard and goes back to SND.UNA (RFC 6675 5.1); blocks that
+ * follow fill a new one, which the resending steps over, but start no recovery below the new
+ * RecoveryPoint.
+ */
+static void test_rto_after_sack(void **state)
+{
+	static const uint32_t b[] = {4, 5, 1, 3};
+	struct harness *h = *state;
+	uint32_t max;
+
+	respond(h);
+	h->peer.ack = iss1(h);
+	for (int i = 0; i < 3; i++)
+		sack_segs(h, b, 2);
+	assert_int_equal(ev(h, TT_CTR_SACK_RECOVERIES), 1);
+	assert_true(h->tcb.sack != TT_TCB_NO_BLOCK);
+	max = h->tcb.snd_max;
+	h_fire(h);
+	assert_int_equal(ev(h, TT_CTR_RETRANSMITS), 1);
+	assert_int_equal(h->tcb.sack, TT_TCB_NO_BLOCK);
+	assert_int_equal(h->tcb.recover, max);
+	assert_int_equal(h->tcb.dupacks, 0);
+	assert_int_equal(h->n_tx, 1);
+	h_expect(h, 0, TT_TCP_ACK, S(h, 0), h->tcb.rcv_nxt, MSS_TS);
+	assert_int_equal(tt_pool_in_use(h->ctx.sack_pool), 0);
+	/* The blocks come again: going back, SND.NXT steps over segments 1 and 2 the peer
+	 * holds; the duplicate lets segment 3 go (Limited Transmit), no recovery starts. */
+	sack_segs(h, b, 2);
+	assert_int_equal(h->n_tx, 1);
+	h_expect(h, 0, TT_TCP_ACK, S(h, 3), h->tcb.rcv_nxt, MSS_TS);
+	for (int i = 0; i < 3; i++) {
+		sack_segs(h, b, 2);
+		assert_int_equal(h->n_tx, 0);
+	}
+	assert_true(h->tcb.sack != TT_TCB_NO_BLOCK);
+	assert_int_equal(ev(h, TT_CTR_SACK_RECOVERIES), 1);
+	assert_int_equal(ev(h, TT_CTR_FAST_RETRANSMITS), 0);
+}
+
+/*
+ * Blocks a peer may not send: below SND.UNA, beyond SND.MAX, inverted, half the sequence
+ * space away, empty.  All ignored and counted, no scoreboard taken; duplicate and
+ * overlapping valid ones become one range.
+ */
+static void test_invalid_blocks(void **state)
+{
+	struct harness *h = *state;
+	struct tt_sack_block bad[TT_SACK_MAX_BLOCKS], good[3];
+
+	respond(h);
+	h->peer.ack = iss1(h);
+	bad[0] = (struct tt_sack_block){S(h, 0) - 100, S(h, 0) + 100};
+	bad[1] = (struct tt_sack_block){S(h, 9), h->tcb.snd_max + 1};
+	bad[2] = (struct tt_sack_block){S(h, 3), S(h, 2)};
+	bad[3] = (struct tt_sack_block){S(h, 2) + 0x80000000u, S(h, 3) + 0x80000000u};
+	peer_sack(h, bad, 4);
+	bad[0] = (struct tt_sack_block){S(h, 2), S(h, 2)};
+	peer_sack(h, bad, 1);
+	assert_int_equal(ev(h, TT_CTR_SACK_BLOCKS_RX), 5);
+	assert_int_equal(ev(h, TT_CTR_SACK_BLOCKS_IGNORED), 5);
+	assert_int_equal(h->tcb.sack, TT_TCB_NO_BLOCK);
+	assert_int_equal(h->n_tx, 0);
+	good[0] = (struct tt_sack_block){S(h, 1), S(h, 2)};
+	good[1] = (struct tt_sack_block){S(h, 1) + 10, S(h, 2) + 10};
+	good[2] = good[0];
+	peer_sack(h, good, 3);
+	assert_int_equal(ev(h, TT_CTR_SACK_BLOCKS_IGNORED), 5);
+	assert_true(h->tcb.sack != TT_TCB_NO_BLOCK);
+	{
+		const struct tt_sack_sb *sb = tt_pool_at(h->ctx.sack_pool, h->tcb.sack);
+		const uint32_t want[] = {MSS_TS, 2 * MSS_TS + 10};
+
+		expect_ranges(sb, iss1(h), want, 1);
+	}
+	/* The third duplicate ACK: recovery resends segment 0 only. */
+	assert_int_equal(h->n_tx, 1);
+	h_expect(h, 0, TT_TCP_ACK, S(h, 0), h->tcb.rcv_nxt, MSS_TS);
+}
+
+/* A peer without SACK-permitted: its blocks are ignored, NewReno recovers as before. */
+static void test_no_sack_peer_newreno(void **state)
+{
+	static const uint32_t b[] = {1, 2};
+	struct harness *h = *state;
+
+	h->peer.syn_opts.present &= (uint8_t)~TT_OPT_SACK_OK;
+	respond(h);
+	assert_false(h->tcb.flags & TT_TCB_SACK);
+	h->peer.ack = iss1(h);
+	for (int i = 0; i < 3; i++)
+		sack_segs(h, b, 1);
+	assert_int_equal(h->n_tx, 1);
+	h_expect(h, 0, TT_TCP_ACK, S(h, 0), h->tcb.rcv_nxt, MSS_TS);
+	assert_int_equal(ev(h, TT_CTR_FAST_RETRANSMITS), 1);
+	assert_int_equal(ev(h, TT_CTR_SACK_BLOCKS_IGNORED), 3);
+	assert_int_equal(ev(h, TT_CTR_SACK_RECOVERIES), 0);
+	assert_int_equal(h->tcb.sack, TT_TCB_NO_BLOCK);
+	/* Partial ACK: the next segment at once (RFC 6582). */
+	h->peer.ack = S(h, 2);
+	peer_sack(h, NULL, 0);
+	h_expect(h, 0, TT_TCP_ACK, S(h, 2), h->tcb.rcv_nxt, MSS_TS);
+	assert_int_equal(ev(h, TT_CTR_FAST_RETRANSMITS), 2);
+	assert_int_equal(ev(h, TT_CTR_RETRANSMITTED_BYTES), 2 * MSS_TS);
+}
+
+/* No scoreboard left in the worker's pool: counted, and NewReno recovers. */
+static void test_scoreboards_exhausted(void **state)
+{
+	static const uint32_t b[] = {1, 2};
+	struct harness *h = *state;
+	uint32_t taken[2];
+
+	for (int i = 0; i < 2; i++)
+		taken[i] = tt_pool_get(h->ctx.sack_pool);
+	respond(h);
+	h->peer.ack = iss1(h);
+	for (int i = 0; i < 3; i++)
+		sack_segs(h, b, 1);
+	assert_int_equal(ev(h, TT_CTR_SACK_NO_SCOREBOARD), 3);
+	assert_int_equal(ev(h, TT_CTR_FAST_RETRANSMITS), 1);
+	h_expect(h, 0, TT_TCP_ACK, S(h, 0), h->tcb.rcv_nxt, MSS_TS);
+	for (int i = 0; i < 2; i++)
+		tt_pool_put(h->ctx.sack_pool, taken[i]);
+}
+
+/* tcp.sack = false: SACK-permitted is neither offered nor taken, with or without cookies. */
+static void test_sack_off(void **state)
+{
+	struct harness *h = *state;
+
+	h->conf.sack = false;
+	h_send(h, TT_TCP_SYN, NULL, 0);
+	assert_int_equal(h->n_tx, 1);
+	assert_false(h->tx[0].a.opts.present & TT_OPT_SACK_OK);
+	assert_false(h->tcb.flags & TT_TCB_SACK);
+	tt_tcp_destroy(&h->ctx, &h->tcb);
+	h->tcb_live = false;
+
+	h->conf.syncookies = TT_SYNCOOKIES_ALWAYS;
+	h->peer.nxt += 1000;
+	h_send(h, TT_TCP_SYN, NULL, 0);
+	assert_int_equal(h->lv, TT_L_SYNACK_COOKIE);
+	assert_false(h->tx[0].a.opts.present & TT_OPT_SACK_OK);
+	h->peer.ack = h->peer.rcv_max;
+	h_send(h, TT_TCP_ACK, NULL, 0);
+	assert_true(h->tcb_live);
+	assert_false(h->tcb.flags & TT_TCB_SACK);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, sack_setup, sack_teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_sb_add),
+	    cmocka_unit_test(test_sb_full_and_trim),
+	    cmocka_unit_test(test_sb_lost_pipe_next),
+	    T(test_blocks_sent_ts),
+	    T(test_blocks_sent_no_ts),
+	    T(test_blocks_not_agreed),
+	    T(test_blocks_on_data_segments),
+	    T(test_recovery_resends_holes),
+	    T(test_recovery_on_islost),
+	    T(test_dupacks_with_shrinking_window),
+	    T(test_recovery_new_data_before_unlost_hole),
+	    T(test_recovery_unlost_hole_when_no_new_data),
+	    T(test_rto_after_sack),
+	    T(test_invalid_blocks),
+	    T(test_no_sack_peer_newreno),
+	    T(test_scoreboards_exhausted),
+	    T(test_sack_off),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
