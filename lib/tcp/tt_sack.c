@@ -34,7 +34,7 @@ bool tt_sack_sb_add(struct tt_sack_sb *sb, uint32_t start, uint32_t end, uint32_
 {
 	uint32_t i = 0, j;
 
-	if (!lt(start, end) || lt(start, una) || lt(max, end))
+	if (!tt_sack_block_in(start, end, una, max))
 		return false;
 	/* First range that ends at or after start: it touches or follows the block. */
 	while (i < sb->n && lt(sb->r[i].end, start))

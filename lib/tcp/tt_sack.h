@@ -48,7 +48,17 @@ struct tt_sack_seg {
 /* Empty scoreboard of a connection whose first unacknowledged byte is una. */
 void tt_sack_sb_init(struct tt_sack_sb *sb, uint32_t una);
 
-/* Record block [start, end) if it lies in [una, max] and is not empty; false: ignored. */
+/*
+ * Block [start, end) lies in [una, max] and is not empty.  Judged by unsigned offsets from
+ * una, not by comparing sequence numbers pairwise: a block of 2^31 bytes or more is "after"
+ * its own end in modular order, and could pass pairwise checks with una == max.
+ */
+static inline bool tt_sack_block_in(uint32_t start, uint32_t end, uint32_t una, uint32_t max)
+{
+	return start - una < end - una && end - una <= max - una;
+}
+
+/* Record block [start, end) if tt_sack_block_in; false: ignored. */
 bool tt_sack_sb_add(struct tt_sack_sb *sb, uint32_t start, uint32_t end, uint32_t una,
 		    uint32_t max);
 

@@ -38,8 +38,7 @@ void tt_tcp_sack_release(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 
 static bool block_valid(const struct tt_tcb *t, const struct tt_sack_block *b)
 {
-	return seq_lt(b->start, b->end) && seq_geq(b->start, t->snd_una) &&
-	       seq_leq(b->end, t->snd_max);
+	return tt_sack_block_in(b->start, b->end, t->snd_una, t->snd_max);
 }
 
 /* The scoreboard, taken from the pool at the first block worth keeping; NULL: none. */
