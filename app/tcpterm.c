@@ -276,6 +276,8 @@ static int create_workers(struct appliance *a)
 		p.pool = a->pools[w];
 		p.table_key.k0 = random_u64();
 		p.table_key.k1 = random_u64();
+		p.neigh_key.k0 = random_u64();
+		p.neigh_key.k1 = random_u64();
 		a->workers[w] = tt_worker_create(&p);
 		if (a->workers[w] == NULL) {
 			fprintf(stderr, "tcpterm: worker %u: %s (lower tcp.max_conns_per_core?)\n",

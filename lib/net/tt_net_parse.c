@@ -208,7 +208,7 @@ static enum tt_pkt_kind parse_ipv4(const uint8_t *l3, uint32_t len, const struct
 		return drop(reason, TT_DROP_IP_NOT_FOR_US);
 	if (unlikely(bad_source(ifc, pkt->saddr)))
 		return drop(reason, TT_DROP_IP_BAD_SRC);
-	pkt->l4_off = (uint16_t)(TT_ETH_HDR_LEN + ihl);
+	pkt->l4_off = (uint16_t)(pkt->l3_off + ihl);
 	pkt->l4_len = (uint16_t)(total - ihl);
 	switch (ip->next_proto_id) {
 	case IPPROTO_TCP:
@@ -224,6 +224,8 @@ enum tt_pkt_kind tt_net_parse(const uint8_t *frame, uint32_t len, const struct t
 			      struct tt_pkt *pkt, enum tt_drop *reason)
 {
 	const struct rte_ether_hdr *eth = (const struct rte_ether_hdr *)frame;
+	rte_be16_t type;
+	uint16_t l3, vid;
 
 	if (unlikely(len < TT_ETH_HDR_LEN))
 		return drop(reason, TT_DROP_ETH_SHORT);
@@ -231,11 +233,31 @@ enum tt_pkt_kind tt_net_parse(const uint8_t *frame, uint32_t len, const struct t
 	    !rte_is_broadcast_ether_addr(&eth->dst_addr))
 		return drop(reason, TT_DROP_ETH_DST);
 	memcpy(pkt->src_mac.b, &eth->src_addr, 6);
-	switch (eth->ether_type) {
+	type = eth->ether_type;
+	l3 = TT_ETH_HDR_LEN;
+	vid = ifc->rx_vlan_stripped ? ifc->rx_vlan_id & 0xfff : 0;
+	if (type == RTE_BE16(RTE_ETHER_TYPE_VLAN)) {
+		const struct rte_vlan_hdr *vh = (const struct rte_vlan_hdr *)(eth + 1);
+
+		if (unlikely(len < TT_ETH_HDR_LEN + TT_VLAN_TAG_LEN))
+			return drop(reason, TT_DROP_ETH_SHORT);
+		if (unlikely(ifc->rx_vlan_stripped)) /* a second tag (QinQ) */
+			return drop(reason, TT_DROP_ETH_TYPE);
+		vid = rte_be_to_cpu_16(vh->vlan_tci) & 0xfff;
+		type = vh->eth_proto;
+		l3 += TT_VLAN_TAG_LEN;
+	}
+	if (unlikely(vid > TT_VLAN_ID_MAX))
+		return drop(reason, TT_DROP_VLAN_RESERVED);
+	if (vid != ifc->vlan)
+		return drop(reason, TT_DROP_VLAN_UNSERVED);
+	pkt->vlan = vid;
+	pkt->l3_off = l3;
+	switch (type) {
 	case RTE_BE16(RTE_ETHER_TYPE_IPV4):
-		return parse_ipv4(frame + TT_ETH_HDR_LEN, len - TT_ETH_HDR_LEN, ifc, pkt, reason);
+		return parse_ipv4(frame + l3, len - l3, ifc, pkt, reason);
 	case RTE_BE16(RTE_ETHER_TYPE_ARP):
-		return parse_arp(frame + TT_ETH_HDR_LEN, len - TT_ETH_HDR_LEN, ifc, pkt, reason);
+		return parse_arp(frame + l3, len - l3, ifc, pkt, reason);
 	default:
 		return drop(reason, TT_DROP_ETH_TYPE);
 	}

@@ -47,12 +47,33 @@ static void negotiate_cksum(const struct tt_conf_port *c, const struct rte_eth_d
 	p->rx_cksum_offload = (info->rx_offload_capa & rx_ck) != 0;
 }
 
+/*
+ * A port that serves VLANs strips and inserts tags in hardware when it reports so; the workers
+ * do it in software otherwise (tt_net_parse, tt_net_vlan_insert).  No VLAN filter is set:
+ * every tag arrives, and one no interface serves is counted (vlan_unserved).
+ */
+static void negotiate_vlan(const struct tt_conf_port *c, const struct rte_eth_dev_info *info,
+			   struct rte_eth_conf *conf, struct tt_port *p)
+{
+	if (c->n_vlans == 0)
+		return;
+	if (info->rx_offload_capa & RTE_ETH_RX_OFFLOAD_VLAN_STRIP) {
+		conf->rxmode.offloads |= RTE_ETH_RX_OFFLOAD_VLAN_STRIP;
+		p->rx_vlan_strip = true;
+	}
+	if (info->tx_offload_capa & RTE_ETH_TX_OFFLOAD_VLAN_INSERT) {
+		conf->txmode.offloads |= RTE_ETH_TX_OFFLOAD_VLAN_INSERT;
+		p->tx_vlan_insert = true;
+	}
+}
+
 static void negotiate_offloads(const struct tt_conf_port *c, const struct rte_eth_dev_info *info,
 			       struct rte_eth_conf *conf, struct tt_port *p, uint16_t n_queues)
 {
 	const uint64_t rss_hf = RTE_ETH_RSS_NONFRAG_IPV4_TCP | RTE_ETH_RSS_IPV4;
 
 	negotiate_cksum(c, info, conf, p);
+	negotiate_vlan(c, info, conf, p);
 	if (n_queues > 1 && (info->flow_type_rss_offloads & rss_hf) != 0) {
 		conf->rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		conf->rx_adv_conf.rss_conf.rss_hf = info->flow_type_rss_offloads & rss_hf;
@@ -60,9 +81,8 @@ static void negotiate_offloads(const struct tt_conf_port *c, const struct rte_et
 	}
 }
 
-static int setup_queues(const struct tt_conf_port *c, struct tt_port *p,
-			struct rte_mempool **pools, const struct rte_eth_conf *conf, char *err,
-			size_t errlen)
+static int setup_queues(const struct tt_conf_port *c, struct tt_port *p, struct rte_mempool **pools,
+			const struct rte_eth_conf *conf, char *err, size_t errlen)
 {
 	uint16_t nb_rx = c->rx_desc, nb_tx = c->tx_desc;
 	int socket = rte_eth_dev_socket_id(p->port_id);
@@ -115,7 +135,8 @@ int tt_port_start(const struct tt_conf_port *c, uint16_t n_queues, struct rte_me
 	}
 	rc = rte_eth_dev_info_get(p->port_id, &info);
 	if (rc != 0) {
-		snprintf(err, errlen, "port %s: cannot read device info: %s", c->name, rte_strerror(-rc));
+		snprintf(err, errlen, "port %s: cannot read device info: %s", c->name,
+			 rte_strerror(-rc));
 		return rc;
 	}
 	if (n_queues > info.max_rx_queues || n_queues > info.max_tx_queues) {

@@ -42,7 +42,8 @@ struct tt_stack {
 		uint32_t tokens;
 	} rst[TT_STACK_RST_BUCKETS];
 	unsigned n_ports;
-	struct tt_stack_port ports[TT_CONF_MAX_PORTS];
+	struct tt_stack_port ports[TT_STACK_MAX_IFS];
+	struct tt_neigh *neigh;
 	struct tt_stack_io io;
 	/* tt_stack_drain_step: new connections refused; how far the close and reset walks got. */
 	bool draining;
@@ -107,6 +108,7 @@ struct tt_stack *tt_stack_create(const struct tt_stack_params *p)
 	st->ctr = p->ctr;
 	st->n_ports = p->n_ports;
 	memcpy(st->ports, p->ports, sizeof(st->ports));
+	st->neigh = p->neigh;
 	st->listen_app = p->listen_app;
 	st->rt0 = (struct tt_stack_rt){
 	    .gen = 0, .conf = c, .listen_app = p->listen_app, .app_data = p->app_data};
@@ -188,9 +190,21 @@ static void unbind_rt(struct tt_stack *st)
 	st->tcp.conf = st->gens[st->rt_cur].rt->conf;
 }
 
-/* Build one TCP segment into a new frame; the payload (if any) comes from q at off. */
+/*
+ * Whether frames of interface port go to the next hop the neighbour cache resolves (else to the
+ * MAC the connection or segment brought).
+ */
+static inline bool by_neigh(const struct tt_stack *st, unsigned port)
+{
+	return st->neigh != NULL && !st->ports[port].reply_to_source_mac;
+}
+
+/*
+ * Build one TCP segment into a new frame; the payload (if any) comes from q at off.  nh: the
+ * connection's next-hop hint (NULL: a stateless reply), used when by_neigh.
+ */
 static void send_tcp(struct tt_stack *st, unsigned port, struct tt_tcp_hdr_args *a,
-		     const struct tt_sndq *q, uint32_t off, uint32_t len)
+		     const struct tt_sndq *q, uint32_t off, uint32_t len, uint16_t *nh)
 {
 	const struct tt_stack_port *sp = &st->ports[port];
 	uint32_t hl = tt_net_tcp_hdr_len(&a->opts);
@@ -217,7 +231,10 @@ static void send_tcp(struct tt_stack *st, unsigned port, struct tt_tcp_hdr_args 
 	if (len > 0)
 		tt_sndq_copy(q, off, len, frame + hl);
 	tt_net_tcp_cksum(frame, sp->tx_cksum_offload);
-	st->io.frame_send(st->io.arg, port, buf, hl + len);
+	if (by_neigh(st, port))
+		tt_neigh_send4(st->neigh, port, a->daddr, nh, buf, frame, hl + len, st->tcp.now_ms);
+	else
+		st->io.frame_send(st->io.arg, port, buf, hl + len);
 }
 
 static void send_out(struct tt_stack *st, struct tt_tcb *t, const struct tt_tcp_out *out)
@@ -227,7 +244,7 @@ static void send_out(struct tt_stack *st, struct tt_tcb *t, const struct tt_tcp_
 		struct tt_tcp_hdr_args a;
 
 		tt_tcp_tx_hdr(&st->tcp, t, tx, &a);
-		send_tcp(st, t->port, &a, &t->sndq, tx->seq - t->snd_una, tx->len);
+		send_tcp(st, t->port, &a, &t->sndq, tx->seq - t->snd_una, tx->len, &t->nh);
 	}
 }
 
@@ -265,7 +282,7 @@ static void send_rst(struct tt_stack *st, unsigned port, const struct tt_pkt *pk
 	st->rst[b].tokens--;
 	stateless_hdr(pkt, &a);
 	tt_tcp_rst_reply(&pkt->seg, &a.seq, &a.ack, &a.flags);
-	send_tcp(st, port, &a, NULL, 0, 0);
+	send_tcp(st, port, &a, NULL, 0, 0, NULL);
 	st->ctr->ev[TT_CTR_RST_SENT]++;
 }
 
@@ -433,6 +450,18 @@ full:
 	return NULL;
 }
 
+/* Where t's frames go: the MAC its first segment came from, or the next hop's entry (not known
+ * yet: tt_neigh_send4 finds it with the first frame). */
+static void set_l2_dst(const struct tt_stack *st, struct tt_tcb *t, unsigned port,
+		       const struct tt_mac *src)
+{
+	t->port = (uint8_t)port;
+	if (by_neigh(st, port))
+		t->nh = TT_NEIGH_NONE;
+	else
+		t->peer_mac = *src;
+}
+
 struct tt_tcb *tt_stack_connect(struct tt_stack *st, unsigned port, const struct tt_flow4 *f,
 				const struct tt_mac *peer_mac, uint8_t app)
 {
@@ -441,8 +470,7 @@ struct tt_tcb *tt_stack_connect(struct tt_stack *st, unsigned port, const struct
 
 	if (t == NULL)
 		return NULL;
-	t->port = (uint8_t)port;
-	t->peer_mac = *peer_mac;
+	set_l2_dst(st, t, port, peer_mac);
 	tt_tcp_connect(&st->tcp, t, f, app, &out);
 	conn_done(st, t, &out, TT_V_KEEP);
 	return t;
@@ -563,7 +591,7 @@ void tt_stack_send_segment(struct tt_stack *st, unsigned port, struct tt_tcp_hdr
 
 	if (len > 0)
 		tt_sndq_push(&q, payload, len, NULL);
-	send_tcp(st, port, a, &q, 0, len);
+	send_tcp(st, port, a, &q, 0, len, NULL);
 }
 
 static void send_cookie_synack(struct tt_stack *st, unsigned port, const struct tt_pkt *pkt,
@@ -577,7 +605,7 @@ static void send_cookie_synack(struct tt_stack *st, unsigned port, const struct 
 	a.flags = TT_TCP_SYN | TT_TCP_ACK;
 	a.wnd = (uint16_t)(st->tcp.conf->rcv_window < 65535 ? st->tcp.conf->rcv_window : 65535);
 	a.opts = r->opts;
-	send_tcp(st, port, &a, NULL, 0, 0);
+	send_tcp(st, port, &a, NULL, 0, 0, NULL);
 }
 
 /* What LISTEN would turn into a connection: a SYN, or an ACK that may carry a SYN cookie. */
@@ -625,8 +653,7 @@ static void tcp_listen(struct tt_stack *st, unsigned port, const struct tt_pkt *
 			send_rst(st, port, pkt); /* refused, and the client learns it at once */
 			return;
 		}
-		t->port = (uint8_t)port;
-		t->peer_mac = pkt->src_mac;
+		set_l2_dst(st, t, port, &pkt->src_mac);
 		tt_tcp_init_syn_recv(&st->tcp, t, f, &pkt->seg, (uint8_t)(app - 1), &out);
 		conn_done(st, t, &out, TT_V_KEEP);
 		return;
@@ -636,8 +663,7 @@ static void tcp_listen(struct tt_stack *st, unsigned port, const struct tt_pkt *
 			send_rst(st, port, pkt);
 			return;
 		}
-		t->port = (uint8_t)port;
-		t->peer_mac = pkt->src_mac;
+		set_l2_dst(st, t, port, &pkt->src_mac);
 		tt_tcp_init_cookie(&st->tcp, t, f, &pkt->seg, &r, (uint8_t)(app - 1));
 		conn_done(st, t, &out, tt_tcp_input(&st->tcp, t, &pkt->seg, owner, &out));
 		return;
@@ -658,7 +684,7 @@ static void tcp_time_wait(struct tt_stack *st, unsigned port, struct tt_tw *tw,
 		/* fall through */
 	case TT_TW_ACK:
 		tt_tcp_tw_hdr(&st->tcp, tw, &a);
-		send_tcp(st, tw->port, &a, NULL, 0, 0);
+		send_tcp(st, tw->port, &a, NULL, 0, 0, &tw->nh);
 		return;
 	case TT_TW_REUSE:
 		free_tw(st, tw);

@@ -65,7 +65,7 @@ static void check_arp(const uint8_t *frame, uint32_t len, const struct tt_pkt *p
 	r = malloc(len);
 	FUZZ_CHECK(r != NULL);
 	memcpy(r, frame, len);
-	tt_net_arp_reply(r, ifc);
+	tt_net_arp_reply(r, pkt, ifc);
 	FUZZ_CHECK(memcmp(r, pkt->src_mac.b, 6) == 0);
 	FUZZ_CHECK(memcmp(r + 6, ifc->mac.b, 6) == 0);
 	FUZZ_CHECK(r[20] == 0 && r[21] == TT_ARP_OP_REPLY);
