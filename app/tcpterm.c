@@ -228,14 +228,17 @@ struct appliance {
 /* Worker k's pool feeds RX queue k of every port and all of worker k's transmissions. */
 static int create_pools(struct appliance *a)
 {
-	unsigned n = TT_MBUFS_PER_WORKER_EXTRA;
+	/* Frames waiting for their next hop's MAC hold buffers too (tt_neigh). */
+	unsigned n = TT_MBUFS_PER_WORKER_EXTRA + a->boot->neigh.queue_per_worker;
 	uint16_t room = RTE_MBUF_DEFAULT_BUF_SIZE;
 
 	for (unsigned i = 0; i < a->boot->n_ports; i++) {
 		const struct tt_conf_port *pc = &a->boot->ports[i];
 
 		n += pc->rx_desc + pc->tx_desc + TT_TX_BATCH;
-		room = RTE_MAX(room, pc->mtu + 14 + RTE_PKTMBUF_HEADROOM);
+		/* A full-sized frame with an 802.1Q tag the port did not strip. */
+		room = RTE_MAX(room,
+			       pc->mtu + TT_ETH_HDR_LEN + TT_VLAN_TAG_LEN + RTE_PKTMBUF_HEADROOM);
 	}
 
 	for (unsigned w = 0; w < a->boot->n_workers; w++) {
