@@ -102,7 +102,8 @@ struct tt_neigh *tt_neigh_create(const struct tt_neigh_params *p)
 	n->ctr = p->ctr;
 	n->io = p->io;
 	n->n_ifs = p->n_ifs;
-	memcpy(n->ifs, p->ifs, p->n_ifs * sizeof(n->ifs[0]));
+	if (p->n_ifs > 0)
+		memcpy(n->ifs, p->ifs, p->n_ifs * sizeof(n->ifs[0]));
 	return n;
 }
 

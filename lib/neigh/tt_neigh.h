@@ -28,6 +28,11 @@
  * allocates an entry; only our own need to send does, and a flood of answers or announcements
  * for addresses we never asked about costs a hash lookup each (arp_ignored).
  *
+ * What a flood can make us hold: SYNs from spoofed addresses inside our prefix make one
+ * INCOMPLETE entry each (and `probes` broadcast requests, as Linux would send), up to `entries`;
+ * then answers to new next hops are dropped (neigh_drop_table_full) until those entries fail,
+ * probes * retrans_ms later.  Spoofed addresses outside the prefix all share the gateway's entry.
+ *
  * Held frames: at most queue_per_entry per entry (the oldest is dropped for a newer one, as
  * Linux does: neigh_drop_queue_full) and queue_per_worker in all (then the new frame is
  * dropped: neigh_drop_pool_full).  They are frames fully built but for the destination MAC,

@@ -203,9 +203,10 @@ unsigned tt_stack_timers(struct tt_stack *st);
 
 /*
  * Open a client connection on port index port to flow f (f.saddr/sport the
- * server, f.daddr/dport our side) whose next hop is peer_mac, for
- * application app.  NULL (counted as tcp_table_full) when no TCB is free
- * or the 4-tuple is in use.
+ * server, f.daddr/dport our side) for application app; its frames go to
+ * peer_mac when the interface is in reply_to_source_mac mode (or the stack
+ * has no neighbour cache), else to the next hop the cache resolves.  NULL (counted as
+ * tcp_table_full) when no TCB is free or the 4-tuple is in use.
  */
 struct tt_tcb *tt_stack_connect(struct tt_stack *st, unsigned port, const struct tt_flow4 *f,
 				const struct tt_mac *peer_mac, uint8_t app);
