@@ -555,6 +555,18 @@ static void print_banner(const struct appliance *a)
 		       ps->tx_cksum_offload & TT_TX_IP_CKSUM ? "offload" : "software",
 		       ps->tx_cksum_offload & TT_TX_TCP_CKSUM ? "offload" : "software",
 		       ps->rx_cksum_offload ? "port verdict first" : "software");
+		printf("tcpterm: port %s replies to %s\n", p->name,
+		       p->reply_to_source_mac ? "the source MAC of what they answer"
+					      : "the next hop (ARP)");
+		for (unsigned v = 0; v < p->n_vlans; v++) {
+			const struct tt_conf_vlan *vl = &p->vlans[v];
+
+			printf("tcpterm: port %s vlan %u %u.%u.%u.%u/%u, tags: rx %s, tx %s\n",
+			       p->name, vl->id, vl->addr >> 24, (vl->addr >> 16) & 0xff,
+			       (vl->addr >> 8) & 0xff, vl->addr & 0xff, vl->prefix_len,
+			       ps->rx_vlan_strip ? "stripped by the port" : "software",
+			       ps->tx_vlan_insert ? "inserted by the port" : "software");
+		}
 	}
 	printf("tcpterm: %u worker(s), memory per connection: tcb %zu B + table %zu B, "
 	       "per TIME-WAIT entry %zu B + table %zu B\n",

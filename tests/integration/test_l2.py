@@ -227,6 +227,9 @@ def syn_from_stranger(app, tap, src, sport):
 def test_vlan_interface_curl_and_ping(app, vlan100):
     """The kernel on VLAN 100 reaches the appliance's VLAN address: ARP, ICMP echo and HTTP.
     Only frames tagged 100 reach it (tt0.100, or the relay), so every answer was tagged."""
+    banner = [line for line in app.output().splitlines() if f" vlan {VLAN_ID} " in line]
+    assert banner and f"vlan {VLAN_ID} {VLAN_US}/24, tags: rx " in banner[0], banner
+    note(f"[l2] {banner[0]}")
     before = app.stats()
     out = run(["ip", "netns", "exec", vlan100, "ping", "-c", "3", "-i", "0.2", "-W", "2",
                VLAN_US], check=False)
