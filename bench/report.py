@@ -168,6 +168,25 @@ def appliance_window(samples, win):
     return d
 
 
+def memory_figures(samples):
+    """The appliance's memory (ordinary pages + hugepages, from /proc) at the sample where it
+    held the most connections, and how much it grew from the first sample (before the load)."""
+    held = [x for x in samples if x.get('memory_kb') and isinstance(x.get('conns'), dict)]
+    if not held:
+        return {}
+    first, peak = held[0], max(held, key=lambda x: x['conns'].get('total', 0))
+
+    def kib(x):
+        return sum(x['memory_kb'].values())
+
+    conns = peak['conns'].get('total', 0)
+    return {
+        'conns_held_peak': conns,
+        'memory_at_peak_mib': kib(peak) / 1024,
+        'memory_growth_per_conn': per((kib(peak) - kib(first)) * 1024, conns),
+    }
+
+
 def per(a, b):
     return a / b if a is not None and b else None
 
@@ -253,6 +272,8 @@ def scenario_figures(raw, name, runs):
     wins = [appliance_window(load_samples(os.path.join(raw, f'{name}.{r}.samples.jsonl')),
                              x.get('window')) for r, x in enumerate(g, 1)]
     per_run = [window_figures(w, x.get('window')) for w, x in zip(wins, g)]
+    mems = [memory_figures(load_samples(os.path.join(raw, f'{name}.{r}.samples.jsonl')))
+            for r in range(1, runs + 1)]
 
     def steadiness(x):
         # The slowest second of the load against its median second; the first second (ramp)
@@ -280,6 +301,9 @@ def scenario_figures(raw, name, runs):
     }
     for key, unit in WINDOW_UNITS.items():
         f[key] = figure([x[key] for x in per_run], unit)
+    for key, unit in (('conns_held_peak', 'connections'), ('memory_at_peak_mib', 'MiB'),
+                      ('memory_growth_per_conn', 'bytes')):
+        f[key] = figure([m.get(key) for m in mems], unit)
     f['completion_ratio'] = figure(
         [per(x.get('conns_completed'), x.get('conns_attempted')) for x in g], 'ratio')
     f['saturated'] = saturated_side(f['appliance_busy']['median'], f['generator_busy']['median'])
@@ -519,6 +543,9 @@ def markdown(res):
     row('rps', 'appliance busy cycles per received frame', 'cycles_per_rx_frame')
     row('rps_pipelined', 'requests/s, pipeline 8', 'rps', lk, f'Linux nginx {fmt(lk)}')
     row('concurrent', 'connections held at once', 'established_peak')
+    row('concurrent', 'appliance memory holding them (MiB, RSS + hugepages)',
+        'memory_at_peak_mib')
+    row('concurrent', 'memory grown per connection held (B, measured)', 'memory_growth_per_conn')
     row('throughput', 'Gbit/s, 1 MiB responses', 'gbps')
     mem = res.get('memory', {})
     lines += ['', f"Memory per established connection: {mem.get('per_established_bytes')} B "
