@@ -112,17 +112,17 @@ static bool options_ok(const uint8_t *p, uint32_t len)
 	return true;
 }
 
-/*
- * Walk the extension headers from the first next header nh at offset off of the datagram
- * (end bytes long) to the upper layer: its protocol in *nh, its offset in *off.  False, with
- * the reason set, for a datagram to drop.
- */
 static bool ext_drop(enum tt_drop *reason, enum tt_drop why)
 {
 	*reason = why;
 	return false;
 }
 
+/*
+ * Walk the extension headers from the first next header nh at offset off of the datagram
+ * (end bytes long) to the upper layer: its protocol in *nh, its offset in *off.  False, with
+ * the reason set, for a datagram to drop.
+ */
 static bool walk_ext(const uint8_t *l3, uint32_t end, uint8_t *nh, uint32_t *off,
 		     enum tt_drop *reason)
 {
@@ -199,8 +199,8 @@ enum tt_pkt_kind tt_net_parse_ipv6(const uint8_t *l3, uint32_t len, const struct
 {
 	const struct rte_ipv6_hdr *ip = (const struct rte_ipv6_hdr *)l3;
 	uint32_t plen, end, off = TT_IP6_HDR_LEN;
-	uint8_t nh = ip->proto;
 	uint16_t phdr;
+	uint8_t nh;
 
 	pkt->family = TT_AF_INET6;
 	if (unlikely(len < TT_IP6_HDR_LEN))
@@ -212,6 +212,7 @@ enum tt_pkt_kind tt_net_parse_ipv6(const uint8_t *l3, uint32_t len, const struct
 	if (unlikely(plen == 0 || plen > len - TT_IP6_HDR_LEN))
 		return tt_net_drop(reason, TT_DROP_IP6_PAYLOAD_LEN);
 	end = TT_IP6_HDR_LEN + plen; /* Ethernet padding may follow */
+	nh = ip->proto;
 	memcpy(&pkt->saddr6, ip->src_addr, 16);
 	memcpy(&pkt->daddr6, ip->dst_addr, 16);
 	if (!tt_net_is_ours6(ifc, &pkt->daddr6) &&

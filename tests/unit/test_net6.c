@@ -392,6 +392,7 @@ static const uint8_t b_loop[16] = {[15] = 1};
 
 static const struct hdr_case hdr_cases[] = {
     {"frame cut to 53", 0, NULL, 0, -(int32_t)sizeof(echo_req) - 1, false, TT_DROP_IP6_SHORT},
+    {"frame cut to 15", 0, NULL, 0, -(int32_t)sizeof(echo_req) - 39, false, TT_DROP_IP6_SHORT},
     {"version 4", OFF_IP, &b_ver4, 1, 0, false, TT_DROP_IP6_VERSION},
     {"payload length 0 (jumbogram)", OFF_IP_PLEN, b_zero2, 2, 0, false, TT_DROP_IP6_PAYLOAD_LEN},
     {"payload length past the frame", OFF_IP_PLEN, b_plen_big, 2, 0, false,
