@@ -13,7 +13,7 @@
  *
  * Invariants of a struct tt_conf filled by a successful load:
  *  - every field is inside the range documented in conf/tcpterm.conf;
- *  - 1 <= n_ports <= TT_CONF_MAX_PORTS, names and addresses distinct;
+ *  - 1 <= n_ports <= TT_CONF_MAX_PORTS, names and addresses (IPv4 and IPv6) distinct;
  *  - 1 <= n_workers <= TT_CONF_MAX_WORKERS, lcore ids distinct;
  *  - 1 <= n_listeners <= TT_CONF_MAX_LISTENERS, TCP ports distinct;
  *  - tcp.mss + 40 <= ports[i].mtu for every port;
@@ -48,6 +48,7 @@ enum {
 	TT_CONF_MAX_LISTENERS = 64,
 	TT_CONF_MAX_EAL_ARGS = 32,
 	TT_CONF_MAX_HTTP_HEADERS = 16,
+	TT_CONF_MAX_ADDR6 = 4, /* IPv6 addresses per port */
 };
 
 /* Largest HTTP body, whether from body_size or from body_file. */
@@ -69,6 +70,11 @@ struct tt_conf_port {
 	uint32_t addr; /* host order */
 	uint8_t prefix_len;
 	uint32_t gateway; /* host order, 0 = none */
+	/* IPv6 addresses (network byte order) and their prefix lengths; none by default.  Each
+	 * is a unicast address no other port or entry has. */
+	unsigned n_addr6;
+	uint8_t addr6[TT_CONF_MAX_ADDR6][16];
+	uint8_t prefix6_len[TT_CONF_MAX_ADDR6];
 	uint16_t mtu;
 	uint16_t rx_desc, tx_desc;
 	/*

@@ -23,6 +23,7 @@ enum port_key {
 	P_NAME,
 	P_DEVICE,
 	P_ADDRESS,
+	P_ADDRESS6,
 	P_GATEWAY,
 	P_MTU,
 	P_RX_DESC,
@@ -78,7 +79,7 @@ struct key {
 
 /* Line 0 in the *_line arrays means "not in the file, the default applies". */
 struct ctx {
-	struct tt_conf conf; /* copied to the caller only when the whole file is valid */
+	struct tt_conf conf;	       /* copied to the caller only when the whole file is valid */
 	const struct tt_conf *running; /* a reload: the configuration in force, else NULL */
 	const char *name;
 	char *err;

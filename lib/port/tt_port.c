@@ -50,7 +50,8 @@ static void negotiate_cksum(const struct tt_conf_port *c, const struct rte_eth_d
 static void negotiate_offloads(const struct tt_conf_port *c, const struct rte_eth_dev_info *info,
 			       struct rte_eth_conf *conf, struct tt_port *p, uint16_t n_queues)
 {
-	const uint64_t rss_hf = RTE_ETH_RSS_NONFRAG_IPV4_TCP | RTE_ETH_RSS_IPV4;
+	const uint64_t rss_hf = RTE_ETH_RSS_NONFRAG_IPV4_TCP | RTE_ETH_RSS_IPV4 |
+				RTE_ETH_RSS_NONFRAG_IPV6_TCP | RTE_ETH_RSS_IPV6;
 
 	negotiate_cksum(c, info, conf, p);
 	if (n_queues > 1 && (info->flow_type_rss_offloads & rss_hf) != 0) {
@@ -60,9 +61,8 @@ static void negotiate_offloads(const struct tt_conf_port *c, const struct rte_et
 	}
 }
 
-static int setup_queues(const struct tt_conf_port *c, struct tt_port *p,
-			struct rte_mempool **pools, const struct rte_eth_conf *conf, char *err,
-			size_t errlen)
+static int setup_queues(const struct tt_conf_port *c, struct tt_port *p, struct rte_mempool **pools,
+			const struct rte_eth_conf *conf, char *err, size_t errlen)
 {
 	uint16_t nb_rx = c->rx_desc, nb_tx = c->tx_desc;
 	int socket = rte_eth_dev_socket_id(p->port_id);
@@ -95,6 +95,39 @@ static void wait_link(struct tt_port *p)
 	}
 }
 
+/*
+ * Neighbour solicitations come to the solicited-node group of each IPv6 address: have the port
+ * pass those groups' Ethernet addresses (RFC 2464 7), or all multicast when it cannot filter
+ * by a list.
+ */
+static int join_solicited_nodes(const struct tt_conf_port *c, struct tt_port *p, char *err,
+				size_t errlen)
+{
+	struct rte_ether_addr mc[TT_CONF_MAX_ADDR6];
+	int rc;
+
+	if (c->n_addr6 == 0)
+		return 0;
+	for (unsigned i = 0; i < c->n_addr6; i++) {
+		struct tt_in6 a, g;
+
+		memcpy(a.b, c->addr6[i], 16);
+		tt_net_solicited_node(&a, &g);
+		mc[i].addr_bytes[0] = 0x33;
+		mc[i].addr_bytes[1] = 0x33;
+		memcpy(&mc[i].addr_bytes[2], &g.b[12], 4);
+	}
+	rc = rte_eth_dev_set_mc_addr_list(p->port_id, mc, c->n_addr6);
+	if (rc == 0)
+		return 0;
+	rc = rte_eth_allmulticast_enable(p->port_id);
+	if (rc != 0 && rc != -ENOTSUP)
+		snprintf(err, errlen, "port %s: cannot receive IPv6 solicited-node multicast: %s",
+			 c->name, rte_strerror(-rc));
+	/* -ENOTSUP: a port without multicast filtering (a TAP) passes every group anyway. */
+	return rc == -ENOTSUP ? 0 : rc;
+}
+
 int tt_port_start(const struct tt_conf_port *c, uint16_t n_queues, struct rte_mempool **pools,
 		  struct tt_port *p, char *err, size_t errlen)
 {
@@ -115,7 +148,8 @@ int tt_port_start(const struct tt_conf_port *c, uint16_t n_queues, struct rte_me
 	}
 	rc = rte_eth_dev_info_get(p->port_id, &info);
 	if (rc != 0) {
-		snprintf(err, errlen, "port %s: cannot read device info: %s", c->name, rte_strerror(-rc));
+		snprintf(err, errlen, "port %s: cannot read device info: %s", c->name,
+			 rte_strerror(-rc));
 		return rc;
 	}
 	if (n_queues > info.max_rx_queues || n_queues > info.max_tx_queues) {
@@ -146,6 +180,9 @@ int tt_port_start(const struct tt_conf_port *c, uint16_t n_queues, struct rte_me
 		snprintf(err, errlen, "port %s: start failed: %s", c->name, rte_strerror(-rc));
 		return rc;
 	}
+	rc = join_solicited_nodes(c, p, err, errlen);
+	if (rc != 0)
+		return rc;
 	rte_eth_macaddr_get(p->port_id, &mac);
 	memcpy(p->mac.b, mac.addr_bytes, 6);
 	wait_link(p);

@@ -42,6 +42,25 @@
 	X(TCP_OPTIONS, "tcp_bad_options")                                                          \
 	X(TCP_FLAGS, "tcp_bad_flags")                                                              \
 	X(TCP_PORT, "tcp_bad_port")                                                                \
+	X(IP6_SHORT, "ip6_short")                                                                  \
+	X(IP6_VERSION, "ip6_bad_version")                                                          \
+	X(IP6_PAYLOAD_LEN, "ip6_bad_payload_len")                                                  \
+	X(IP6_NOT_FOR_US, "ip6_not_our_address")                                                   \
+	X(IP6_BAD_SRC, "ip6_bad_source")                                                           \
+	X(IP6_EXT_HDR, "ip6_bad_ext_header")                                                       \
+	X(IP6_EXT_CHAIN, "ip6_ext_chain_too_long")                                                 \
+	X(IP6_EXT_OPTION, "ip6_ext_option_discarded")                                              \
+	X(IP6_ROUTING, "ip6_routing_segments_left")                                                \
+	X(IP6_FRAGMENT, "ip6_fragment")                                                            \
+	X(IP6_NO_NEXT, "ip6_no_next_header")                                                       \
+	X(IP6_PROTO, "ip6_unsupported_next_header")                                                \
+	X(ICMP6_SHORT, "icmp6_short")                                                              \
+	X(ICMP6_CSUM, "icmp6_bad_checksum")                                                        \
+	X(ICMP6_TYPE, "icmp6_type_not_served")                                                     \
+	X(ND_HOP_LIMIT, "nd_bad_hop_limit")                                                        \
+	X(ND_MALFORMED, "nd_malformed")                                                            \
+	X(ND_NOT_FOR_US, "nd_target_not_ours")                                                     \
+	X(TCP6_NOT_SERVED, "tcp6_not_served")                                                      \
 	X(TCP_NO_LISTENER, "tcp_no_listener")                                                      \
 	X(TCP_NO_CONN, "tcp_no_connection")                                                        \
 	X(TCP_OUT_OF_WINDOW, "tcp_out_of_window")                                                  \
@@ -69,6 +88,9 @@
 	X(ARP_REPLIES, "arp_replies")                                                              \
 	X(ARP_LEARNED, "arp_learned")                                                              \
 	X(ICMP_ECHO_REPLIES, "icmp_echo_replies")                                                  \
+	X(ICMP6_ECHO_REPLIES, "icmp6_echo_replies")                                                \
+	X(ND_ADVERTS_SENT, "nd_adverts_sent")                                                      \
+	X(ND_ADVERTS_RX, "nd_adverts_received")                                                    \
 	X(CONN_OPENED, "conn_opened")                                                              \
 	X(CONN_CLOSED, "conn_closed")                                                              \
 	X(CONN_RESET_RX, "conn_reset_by_peer")                                                     \

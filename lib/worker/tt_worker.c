@@ -106,6 +106,8 @@ struct tt_worker *tt_worker_create(const struct tt_worker_params *p)
 		wp->ifc.addr_count = p->addr_count ? p->addr_count : 1;
 		wp->ifc.bcast =
 		    tt_net_directed_bcast(p->conf->ports[i].addr, p->conf->ports[i].prefix_len);
+		wp->ifc.n_addr6 = (uint8_t)p->conf->ports[i].n_addr6;
+		memcpy(wp->ifc.addr6, p->conf->ports[i].addr6, sizeof(wp->ifc.addr6));
 		wp->tx_cksum_offload = p->ports[i].tx_cksum_offload;
 		wp->rx_cksum_offload = p->ports[i].rx_cksum_offload;
 		wp->tx_ol_flags = tx_ol_flags(wp->tx_cksum_offload);
@@ -199,6 +201,19 @@ static void reply_in_place(struct tt_worker *w, struct tt_worker_port *wp, struc
 }
 
 /*
+ * The same for a reply of len bytes written over the frame.  Every mbuf holds a frame of the
+ * port's MTU in one segment (the pool is sized so, and the MTU is at least 576), so len fits.
+ */
+static_assert(TT_ND_FRAME_LEN <= TT_ETH_HDR_LEN + 576, "an advertisement fits any mbuf");
+static void reply_rewritten(struct tt_worker *w, struct tt_worker_port *wp, struct rte_mbuf *m,
+			    uint32_t len)
+{
+	m->data_len = (uint16_t)len;
+	m->pkt_len = len;
+	reply_in_place(w, wp, m);
+}
+
+/*
  * Parse one frame: ARP and ICMP are answered in place and dropped frames freed (false); a TCP
  * segment is left in *pkt for the stack (true) and m stays the caller's.
  */
@@ -230,8 +245,22 @@ static bool rx_parse(struct tt_worker *w, struct tt_worker_port *wp, struct rte_
 		w->ctr.ev[TT_CTR_ICMP_ECHO_REPLIES]++;
 		reply_in_place(w, wp, m);
 		return false;
+	case TT_PKT_ICMP6_ECHO:
+		w->ctr.ev[TT_CTR_ICMP6_ECHO_REPLIES]++;
+		reply_rewritten(w, wp, m, tt_net_icmp6_echo_reply(frame, pkt, ifc));
+		return false;
+	case TT_PKT_ND_NS:
+		w->ctr.ev[TT_CTR_ND_ADVERTS_SENT]++;
+		reply_rewritten(w, wp, m, tt_nd_na_reply(frame, pkt, ifc));
+		return false;
+	case TT_PKT_ND_NA:
+		w->ctr.ev[TT_CTR_ND_ADVERTS_RX]++;
+		break;
 	case TT_PKT_TCP:
-		return true;
+		if (pkt->family == TT_AF_INET)
+			return true;
+		w->ctr.drop[TT_DROP_TCP6_NOT_SERVED]++;
+		break;
 	}
 	rte_pktmbuf_free(m);
 	return false;

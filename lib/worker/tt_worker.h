@@ -8,7 +8,7 @@
  * touches another's state and nothing is locked.
  *
  * One loop iteration:
- *   rx_burst(32) -> parse the burst -> ARP/ICMP replies in place, the TCP
+ *   rx_burst(32) -> parse the burst -> ARP/ICMP/ICMPv6/ND replies in place, the TCP
  *   segments into the stack as one burst -> the stack's frames into the TX
  *   batch -> expire a bounded batch of timers -> one tx_burst of the batch.
  * Mbufs the NIC refuses are freed and counted (tx_failed).
@@ -44,6 +44,7 @@
 #include "tt_conf.h"
 #include "tt_connlist.h"
 #include "tt_counters.h"
+#include "tt_nd.h"
 #include "tt_net.h"
 #include "tt_port.h"
 #include "tt_stack.h"
@@ -124,6 +125,7 @@ struct tt_worker {
 	struct tt_connlist_mbox connlist; /* the listing's requests, served in the loop */
 } __rte_cache_aligned;
 
+static_assert((int)TT_CONF_MAX_ADDR6 == (int)TT_NET_MAX_ADDR6, "a port's IPv6 addresses fit");
 static_assert((int)TT_CONF_MAX_WORKERS <= (int)TT_CONNLIST_MAX_WORKERS,
 	      "a listing can name every worker");
 
