@@ -166,7 +166,7 @@ scenario() {
 		run_gen "$RAW/$name.$r.gen.json" --body "$body" --max-conns "$maxc" "$@"
 		stop_appliance "$RAW/$name.$r.appliance.log"
 	done
-	[ "$name" = cps ] && profile "$name" "$body" "$maxc" "$@"
+	[ "$name" = "${PROFILE_SCENARIO:-cps}" ] && profile "$name" "$body" "$maxc" "$@"
 	return 0
 }
 
