@@ -375,11 +375,18 @@ static const struct tt_conf_tcp *latest_conf(const struct tt_stack *st)
 	return st->gens[st->rt_cur].rt->conf;
 }
 
-static uint64_t orphan_count(const struct tt_stack *st)
+/*
+ * Whether orphan t must go: the orphans are over tcp.max_orphans_per_core, an orphan that has
+ * retransmitted k times weighing 2^k of them (Linux's tcp_too_many_orphans(shift)): under
+ * pressure the orphans whose peers went silent give up first, long before their retries end.
+ */
+static bool orphans_over(const struct tt_stack *st, const struct tt_tcb *t)
 {
 	const uint64_t *n = st->tcp.state_count;
+	unsigned shift = t->retries < 16 ? t->retries : 16;
 
-	return n[TT_TCP_FIN_WAIT_1] + n[TT_TCP_CLOSING] + n[TT_TCP_LAST_ACK];
+	return (n[TT_TCP_FIN_WAIT_1] + n[TT_TCP_CLOSING] + n[TT_TCP_LAST_ACK]) << shift >
+	       latest_conf(st)->max_orphans_per_core;
 }
 
 /* An RST to the peer (unless in SYN-SENT, where it has nothing to match), then the TCB goes. */
@@ -408,8 +415,7 @@ static void conn_done(struct tt_stack *st, struct tt_tcb *t, const struct tt_tcp
 			drain_conn(st, t);
 		/* Over the bound, an orphan that just became one or whose timer fired is reset
 		 * (Linux's tcp_close and tcp_out_of_resources): it can hold the table no longer. */
-		if (unlikely(tt_tcp_state_is_orphan(t->state)) &&
-		    orphan_count(st) > latest_conf(st)->max_orphans_per_core) {
+		if (unlikely(tt_tcp_state_is_orphan(t->state)) && orphans_over(st, t)) {
 			st->ctr->ev[TT_CTR_ORPHANS_RESET]++;
 			reset_conn(st, t);
 			break;

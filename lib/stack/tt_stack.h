@@ -49,7 +49,9 @@
  * tcp.max_orphans_per_core of the latest generation: a connection that is an orphan when a
  * segment or its timer leaves it while the stack holds more than that is reset (an RST,
  * orphans_reset, conn_reset_by_us), as Linux resets orphans beyond tcp_max_orphans, so peers
- * that never send the final ACK cannot make the table full.
+ * that never send the final ACK cannot make the table full.  An orphan that has retransmitted
+ * k times counts the orphans 2^k times (Linux's shift in tcp_out_of_resources): past half the
+ * bound, an orphan goes at its first retransmission, past a quarter at its second.
  *
  * Invariants: every connection is in the table exactly once, as a TCB or
  * as a TIME-WAIT entry; a TCB's timer is armed no later than

@@ -1,8 +1,9 @@
 /*
  * Graceful overload, through the real stack (stack_harness.h): the bound on orphans
- * (tcp.max_orphans_per_core), their shorter retransmission budget (tcp.orphan_retries) and the
- * admission control that sheds SYNs while the worker's RX polls come back full
- * (tcp.syn_shed_full_polls), each at 0, 1 and its largest useful value.
+ * (tcp.max_orphans_per_core, with the weight of an orphan's retransmissions), their shorter
+ * retransmission budget (tcp.orphan_retries) and the admission control that sheds SYNs while
+ * the worker's RX polls come back full (tcp.syn_shed_full_polls), each at 0, 1 and its largest
+ * useful value.
  */
 #include "stack_harness.h"
 
@@ -112,6 +113,41 @@ static void test_orphan_retries(void **state)
 	}
 }
 
+/*
+ * Under the bound, an orphan that retransmitted k times weighs 2^k: three silent orphans with
+ * room for four all survive their start, then at each round of retransmissions the one whose
+ * weight tips the count over the bound goes (3 x 2 > 4, then 2 x 4 > 4, then 1 x 8 > 4), long
+ * before their retries would end them.
+ */
+static void test_orphans_under_pressure_go_first(void **state)
+{
+	struct sh *h = sh_new();
+	uint64_t step = 0;
+
+	(void)state;
+	h->conf.tcp.max_orphans_per_core = 4;
+	h->conf.tcp.orphan_retries = 30;
+	h->conf.tcp.closing_timeout_ms = 86400000;
+	sh_start(h);
+	for (unsigned i = 0; i < 3; i++)
+		silent_orphan(h);
+	assert_int_equal(orphans(h), 3);
+	assert_int_equal(sh_ev(h, TT_CTR_ORPHANS_RESET), 0);
+	while (orphans(h) == 3 && step++ < 100000)
+		sh_run(h, 10, 10, 100);
+	assert_int_equal(orphans(h), 2);
+	assert_int_equal(sh_ev(h, TT_CTR_ORPHANS_RESET), 1);
+	assert_int_equal(sh_ev(h, TT_CTR_RETRANSMITS), 3);
+	sh_run(h, 1000000, 500, 1000);
+	assert_int_equal(orphans(h), 0);
+	assert_int_equal(sh_ev(h, TT_CTR_ORPHANS_RESET), 3);
+	assert_int_equal(sh_ev(h, TT_CTR_RETRANSMITS), 3 + 2 + 1);
+	assert_int_equal(sh_ev(h, TT_CTR_CONN_RETRIES_EXHAUSTED), 0);
+	for (unsigned i = 0; i < 3; i++)
+		assert_true(h->peers[i].rst_rcvd);
+	sh_free(h);
+}
+
 /* A peer's SYN alone; true if the stack answered it (with a SYN-ACK). */
 static bool syn_answered(struct sh *h, struct sh_peer *p)
 {
@@ -193,6 +229,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_orphans_bounded),
 	    cmocka_unit_test(test_orphan_retries),
+	    cmocka_unit_test(test_orphans_under_pressure_go_first),
 	    cmocka_unit_test(test_syn_shed_after_full_polls),
 	    cmocka_unit_test(test_syn_shed_in_burst),
 	};
