@@ -381,8 +381,7 @@ int tt_worker_main(void *arg)
 						      TT_STACK_DRAIN_BATCH) == 0;
 		tt_worker_flush(w);
 		w->ctr.ev[TT_CTR_LOOPS]++;
-		/* Every frame queued in the iteration was flushed (sent, held or refused) by now.
-		 */
+		/* Every frame queued in the iteration was sent, held or refused by now. */
 		queued = w->ctr.ev[TT_CTR_TX_PACKETS] + w->ctr.ev[TT_CTR_TX_FAILED] +
 			 w->ctr.ev[TT_CTR_TX_HELD] - queued;
 		t1 = rte_rdtsc();
