@@ -31,7 +31,11 @@ SATURATED = 0.9
 TOP_FUNCTIONS = 15
 
 TCP_SCENARIOS = ['cps', 'cps_server_close', 'cps_table_full', 'rps', 'rps_pipelined', 'synflood', 'concurrent',
-                 'throughput']
+                 'throughput', 'overload']
+# Scenarios whose load is meant to lose connections: failures are their figure, not a fault.
+LOSSY_SCENARIOS = ('synflood', 'overload')
+# Connections the application has closed that still wait for the peer (Linux's orphans).
+ORPHAN_STATES = ('fin_wait_1', 'closing', 'last_ack')
 
 # What a scenario's per-core figures count: the unit (connections unless named here), the
 # appliance's telemetry counter of it, and the figures' keys (rate, busy cycles per unit,
@@ -165,6 +169,8 @@ def appliance_window(samples, win):
     idle = [y - x for x, y in zip(wa.get('idle_cycles', []), wb.get('idle_cycles', []))]
     # The busiest worker is the one that saturates first.
     d['busy_fraction'] = max((bu / (bu + i) for bu, i in zip(busy, idle) if bu + i), default=None)
+    d['orphans_peak'] = max(sum(x.get('conns', {}).get(k, 0) for k in ORPHAN_STATES)
+                            for x in inside)
     return d
 
 
@@ -244,6 +250,16 @@ def window_figures(w, g):
         'legit_attempted': gd('attempted'),
         'legit_attempted_per_scheduled': per(gd('attempted'), gd('legit_scheduled')),
         'generator_cps': per(gd('completed'), gsecs),
+        'offered_cps': per(gd('attempted'), gsecs),
+        'generator_tx_refused': gd('tx_refused'),
+        'nic_imissed': wd('nic_imissed'),
+        'orphans_peak': wd('orphans_peak'),
+        'retransmits_rate': per(wd('retransmits'), secs),
+        'table_full_drops': wd('drop_tcp_table_full'),
+        'orphans_reset': wd('orphans_reset'),
+        'syns_shed': wd('drop_tcp_syn_shed'),
+        'tx_held_retried': wd('tx_held_retried'),
+        'tx_held_dropped': wd('tx_held_dropped'),
     }
 
 
@@ -261,6 +277,12 @@ WINDOW_UNITS = {
     'cookies_per_syn_received': 'ratio', 'legit_scheduled': 'connections',
     'legit_attempted': 'connections', 'legit_attempted_per_scheduled': 'ratio',
     'generator_cps': 'connections/s',
+    'offered_cps': 'connections/s the generator attempted (SYNs it sent)',
+    'generator_tx_refused': 'frames the generator\'s TX queue (the appliance\'s RX ring) refused',
+    'nic_imissed': 'frames', 'orphans_peak': 'connections (FIN-WAIT-1 + CLOSING + LAST-ACK)',
+    'retransmits_rate': 'retransmission timeouts/s', 'table_full_drops': 'SYNs',
+    'orphans_reset': 'connections', 'syns_shed': 'SYNs', 'tx_held_retried': 'frames',
+    'tx_held_dropped': 'frames',
 }
 
 
@@ -307,7 +329,21 @@ def scenario_figures(raw, name, runs):
     f['completion_ratio'] = figure(
         [per(x.get('conns_completed'), x.get('conns_attempted')) for x in g], 'ratio')
     f['saturated'] = saturated_side(f['appliance_busy']['median'], f['generator_busy']['median'])
+    if name == 'overload':
+        cap = read_number(os.path.join(raw, 'overload.capacity'))
+        f['capacity_cps_used'] = figure([cap], 'connections/s (the cps runs\' median or given)')
+        f['offered_per_capacity'] = figure([per(x['offered_cps'], cap) for x in per_run],
+                                           'fraction of capacity')
+        f['goodput_per_capacity'] = figure([per(x['generator_cps'], cap) for x in per_run],
+                                           'fraction of capacity')
     return f, gens, apps, wins
+
+
+def read_number(path):
+    try:
+        return float(open(path).read().strip())
+    except (OSError, ValueError):
+        return None
 
 
 def exit_status(path):
@@ -347,7 +383,7 @@ def check_correctness(raw, name, gens, apps, wins, problems):
         failed = g.get('failed', {})
         if failed.get('bad_data') or failed.get('bad_status'):
             problems.append(f'{where}: bad response bytes or status ({failed})')
-        if name != 'synflood' and (g.get('failed_total') or g.get('conns_unfinished')):
+        if name not in LOSSY_SCENARIOS and (g.get('failed_total') or g.get('conns_unfinished')):
             problems.append(f'{where}: {g.get("failed_total")} failed and '
                             f'{g.get("conns_unfinished")} unfinished connections without a flood '
                             f'({failed})')
@@ -505,6 +541,26 @@ def markdown(res):
                   f"{fmt(med('synflood', 'legit_attempted_per_scheduled'))} |",
                   f"| legitimate completed / attempted | "
                   f"{fmt(med('synflood', 'completion_ratio'))} |"]
+    if 'overload' in s:
+        lines += ['', '## Overload (2x capacity offered, a client that never retransmits)', '',
+                  '| figure | value |', '|---|---|']
+        for key, label in (
+                ('capacity_cps_used', 'capacity, connections/s'),
+                ('offered_cps', 'offered: connections attempted per s'),
+                ('offered_per_capacity', 'offered / capacity'),
+                ('generator_tx_refused', 'frames the appliance\'s RX ring refused'),
+                ('generator_cps', 'completed connections per s'),
+                ('goodput_per_capacity', '**goodput / capacity**'),
+                ('appliance_busy', 'appliance busy'), ('generator_busy', 'generator busy'),
+                ('nic_imissed', 'appliance NIC imissed'),
+                ('orphans_peak', 'orphans at most (FIN-WAIT-1 + CLOSING + LAST-ACK)'),
+                ('orphans_reset', 'orphans reset over the bound or out of retries'),
+                ('retransmits_rate', 'appliance retransmission timeouts per s'),
+                ('table_full_drops', 'SYNs refused, table full'),
+                ('syns_shed', 'SYNs shed while saturated'),
+                ('tx_held_retried', 'TX frames held and sent again'),
+                ('tx_held_dropped', 'TX frames dropped after holding')):
+            lines.append(f"| {label} | {fmt(med('overload', key))} |")
     prof = res.get('profile')
     if prof:
         lines += ['', '## Where the appliance\'s cycles go (cps)', '',
@@ -566,12 +622,23 @@ def markdown(res):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--raw', required=True)
-    ap.add_argument('--out', required=True)
+    ap.add_argument('--out')
     ap.add_argument('--runs', type=int, default=3)
     ap.add_argument('--duration', type=float, default=10)
     ap.add_argument('--quick', type=int, default=0)
     ap.add_argument('--scenarios', default='', help='the scenarios asked for (default: all)')
+    ap.add_argument('--capacity', metavar='SCENARIO',
+                    help='only print the median capacity (connections/s) of SCENARIO\'s runs')
     args = ap.parse_args()
+    if args.capacity:
+        cap = scenario_figures(args.raw, args.capacity, args.runs)[0]['capacity_cps']['median']
+        if cap is None:
+            print(f'report: no capacity from {args.capacity} in {args.raw}', file=sys.stderr)
+            return 1
+        print(round(cap))
+        return 0
+    if not args.out:
+        ap.error('--out is required')
 
     problems = []
     scenarios, gens_by_name, memory = {}, {}, {}

@@ -4,6 +4,7 @@
 # Linux kernel (nginx + wrk on loopback) measured in the same run.
 #
 #   bench/run.sh [--quick]            SCENARIOS="cps cps_table_full" for some only
+#   SCENARIOS="cps overload" bench/run.sh   graceful overload: 2x the cps capacity offered
 #
 # Writes bench/results/<date>/results.json, results.md, report.html (one page with every chart,
 # bench/report_html.py) and PNG plots.
@@ -167,7 +168,7 @@ scenario() {
 		run_gen "$RAW/$name.$r.gen.json" --body "$body" --max-conns "$maxc" "$@"
 		stop_appliance "$RAW/$name.$r.appliance.log"
 	done
-	[ "$name" = cps ] && profile "$name" "$body" "$maxc" "$@"
+	[ "$name" = "${PROFILE_SCENARIO:-cps}" ] && profile "$name" "$body" "$maxc" "$@"
 	return 0
 }
 
@@ -298,6 +299,20 @@ scenario synflood 64 always 1048576 --scenario synflood --rate 0 --legit-rate 20
 GEN_EXTRA_S=$((2 * CONC / CONC_RATE + 32)) scenario concurrent 64 auto $((CONC + CONC / 8 + 1024)) --scenario concurrent --conns "$CONC" \
 	--rate "$CONC_RATE" --duration $((DUR + CONC / CONC_RATE + 2)) --drain $((CONC / CONC_RATE + 30))
 scenario throughput 1048576 auto 65536 --scenario throughput --conns 4
+# overload: an open-loop client that never retransmits (as dperf's) offers OVERLOAD_FACTOR (2) x
+# the appliance's capacity: OVERLOAD_CAPACITY connections/s, or else TSC Hz / busy cycles per
+# connection of this invocation's cps runs (SCENARIOS="cps overload").  The rate caps nothing
+# else: up to a million connections in flight, each ended by its first RTO if a frame is lost.
+overload() {
+	local cap
+	case " ${SCENARIOS:-overload} " in *" overload "*) ;; *) return 0 ;; esac
+	cap=${OVERLOAD_CAPACITY:-$(/usr/bin/python3 bench/report.py --raw "$RAW" --runs "$RUNS" \
+		--capacity cps)} || { echo "bench: overload needs the cps runs or OVERLOAD_CAPACITY" >&2; return 1; }
+	echo "$cap" >"$RAW/overload.capacity"
+	scenario overload 64 auto 1048576 --scenario cps --close client --no-retransmit \
+		--rate "$(/usr/bin/python3 -c "print(round($cap * ${OVERLOAD_FACTOR:-2}))")" --conns 1000000
+}
+overload
 linux_reference
 
 # The page is written for a run that failed its checks too (it lists the problems); a failure

@@ -140,6 +140,14 @@ struct tt_conf_tcp {
 	/* true: the application draws a secret at startup (cookie_secret is all zero here). */
 	bool cookie_secret_random;
 	uint8_t cookie_secret[16];
+	/* Orphans: connections the application closed whose FIN is unacknowledged (FIN-WAIT-1,
+	 * CLOSING, LAST-ACK).  Per worker at most max_orphans_per_core; one that would exceed it
+	 * is reset.  An orphan retransmits at most min(orphan_retries, max_retries) times. */
+	uint32_t max_orphans_per_core;
+	uint8_t orphan_retries;
+	/* Admission control: a worker whose RX queue filled every burst of this many polls in a
+	 * row drops SYNs before any lookup, until a poll comes back short; 0: never. */
+	uint16_t syn_shed_full_polls;
 };
 
 struct tt_conf {

@@ -72,6 +72,7 @@
 	X(TCP_TABLE_FULL, "tcp_table_full")                                                        \
 	X(TCP_TABLE_PROBE, "tcp_table_probe_limit")                                                \
 	X(TCP_DRAINING, "tcp_draining")                                                            \
+	X(TCP_SYN_SHED, "tcp_syn_shed") /* a saturated worker's admission control */               \
 	X(TCP_STATE, "tcp_unexpected_in_state")                                                    \
 	X(SYNCOOKIE_BAD, "syncookie_bad")                                                          \
 	X(SYNCOOKIE_EXPIRED, "syncookie_expired")
@@ -82,7 +83,10 @@
 	X(RX_BYTES, "rx_bytes")                                                                    \
 	X(TX_PACKETS, "tx_packets")                                                                \
 	X(TX_BYTES, "tx_bytes")                                                                    \
-	X(TX_FAILED, "tx_failed")                                                                  \
+	X(TX_FAILED, "tx_failed")	      /* refused by the NIC and freed, never sent */       \
+	X(TX_HELD, "tx_held")		      /* refused, kept for the next flush */               \
+	X(TX_HELD_RETRIED, "tx_held_retried") /* of those, sent by the next flush */               \
+	X(TX_HELD_DROPPED, "tx_held_dropped") /* of those, refused again and freed */              \
 	X(TX_REFUSED_OVERSIZE, "tx_refused_oversize")                                              \
 	X(MBUF_ALLOC_FAILED, "mbuf_alloc_failed")                                                  \
 	X(ARP_REPLIES, "arp_replies")                                                              \
@@ -99,6 +103,9 @@
 	X(CONN_RETRIES_EXHAUSTED, "conn_retries_exhausted")                                        \
 	X(CONN_PERSIST_TIMEOUT, "conn_persist_timed_out")                                          \
 	X(CONN_APP_TIMEOUT, "conn_app_timed_out")                                                  \
+	X(ORPHANS_RESET, "orphans_reset") /* over tcp.max_orphans_per_core */                      \
+	X(ORPHAN_RETRIES_EXHAUSTED, "orphan_retries_exhausted")                                    \
+	X(SYN_SHED_POLLS, "syn_shed_polls") /* polls of a worker shedding SYNs */                  \
 	X(TIME_WAIT_RECYCLED, "time_wait_recycled")                                                \
 	X(RST_SENT, "rst_sent")                                                                    \
 	X(RST_RATE_LIMITED, "rst_rate_limited")                                                    \

@@ -148,19 +148,60 @@ void tt_worker_free(struct tt_worker *w)
 	rte_free(w);
 }
 
+/*
+ * A frame worth holding when the TX queue refuses it: an IPv4 TCP segment with data, SYN or
+ * FIN, whose loss would cost its connection a retransmission timeout (1 s at first).  Pure
+ * ACKs and RSTs are not held, nor ARP or ICMP replies: an ACK's news is cumulative and the
+ * next ACK or segment repeats it, an RST or an echo reply answers something the peer sends
+ * again, and each would take a held slot from a segment whose loss costs a timeout.
+ */
+static bool worth_holding(const struct rte_mbuf *m)
+{
+	const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
+	const uint8_t *ip = f + TT_ETH_HDR_LEN, *tcp;
+	uint32_t len = rte_pktmbuf_data_len(m), ihl, tot;
+
+	if (len < TT_ETH_HDR_LEN + TT_IP4_HDR_LEN + 20 || f[12] != 0x08 || f[13] != 0x00 ||
+	    ip[9] != 6)
+		return false;
+	ihl = (ip[0] & 0xfu) * 4u;
+	tot = (uint32_t)ip[2] << 8 | ip[3];
+	if (ihl < TT_IP4_HDR_LEN || len < TT_ETH_HDR_LEN + ihl + 20)
+		return false;
+	tcp = ip + ihl;
+	return (tcp[13] & (TT_TCP_SYN | TT_TCP_FIN)) || tot > ihl + (tcp[12] >> 4) * 4u;
+}
+
+/*
+ * One tx_burst of the port's batch.  Frames the queue refuses (a momentarily full ring) that
+ * are worth it (worth_holding) stay at the batch's head, TT_TX_HOLD at most, and go first in
+ * the next flush; a held frame refused again, and every other refused frame, is freed and
+ * counted in tx_failed.
+ */
 static void flush_port(struct tt_worker *w, struct tt_worker_port *wp)
 {
+	unsigned n = wp->n_tx, held = wp->n_held, kept = 0;
 	uint16_t sent;
 
-	if (wp->n_tx == 0)
+	if (n == 0)
 		return;
-	sent = rte_eth_tx_burst(wp->port_id, w->queue_id, wp->tx, (uint16_t)wp->n_tx);
+	sent = rte_eth_tx_burst(wp->port_id, w->queue_id, wp->tx, (uint16_t)n);
 	w->ctr.ev[TT_CTR_TX_PACKETS] += sent;
-	if (unlikely(sent < wp->n_tx)) {
-		w->ctr.ev[TT_CTR_TX_FAILED] += wp->n_tx - sent;
-		rte_pktmbuf_free_bulk(&wp->tx[sent], wp->n_tx - sent);
+	w->ctr.ev[TT_CTR_TX_HELD_RETRIED] += RTE_MIN((unsigned)sent, held);
+	for (unsigned i = sent; unlikely(i < n); i++) {
+		struct rte_mbuf *m = wp->tx[i];
+
+		/* kept <= i - sent: the move never overwrites a frame still to look at. */
+		if (i >= held && kept < TT_TX_HOLD && worth_holding(m)) {
+			wp->tx[kept++] = m;
+			continue;
+		}
+		w->ctr.ev[TT_CTR_TX_HELD_DROPPED] += i < held;
+		w->ctr.ev[TT_CTR_TX_FAILED]++;
+		rte_pktmbuf_free(m);
 	}
-	wp->n_tx = 0;
+	w->ctr.ev[TT_CTR_TX_HELD] += kept;
+	wp->n_tx = wp->n_held = kept;
 }
 
 void tt_worker_flush(struct tt_worker *w)
@@ -344,15 +385,21 @@ int tt_worker_main(void *arg)
 	uint64_t t0 = rte_rdtsc(), t1;
 
 	while (!drained && (w->quit == NULL || !*w->quit)) {
-		uint64_t queued = w->ctr.ev[TT_CTR_TX_PACKETS] + w->ctr.ev[TT_CTR_TX_FAILED];
+		uint64_t queued = w->ctr.ev[TT_CTR_TX_PACKETS] + w->ctr.ev[TT_CTR_TX_FAILED] +
+				  w->ctr.ev[TT_CTR_TX_HELD];
 		unsigned n = 0, e;
-		bool listed = false;
+		bool listed = false, full = false;
 
 		w->now_ms = w->epoch_ms + (t0 - w->tsc_base) / w->tsc_per_ms;
 		tt_stack_set_time(w->stack, w->now_ms);
 		rt_poll(w);
-		for (unsigned p = 0; p < w->n_ports; p++)
-			n += rx_port(w, p, pkts);
+		for (unsigned p = 0; p < w->n_ports; p++) {
+			unsigned got = rx_port(w, p, pkts);
+
+			n += got;
+			full |= got == TT_RX_BURST * TT_RX_BURSTS_PER_LOOP;
+		}
+		tt_stack_rx_poll(w->stack, full);
 		if (w->on_loop != NULL)
 			w->on_loop(w, w->loop_arg);
 		e = tt_stack_timers(w->stack);
@@ -363,8 +410,9 @@ int tt_worker_main(void *arg)
 						      TT_STACK_DRAIN_BATCH) == 0;
 		tt_worker_flush(w);
 		w->ctr.ev[TT_CTR_LOOPS]++;
-		/* Every frame queued in the iteration was flushed (sent or refused) by now. */
-		queued = w->ctr.ev[TT_CTR_TX_PACKETS] + w->ctr.ev[TT_CTR_TX_FAILED] - queued;
+		/* Every frame queued in the iteration was sent, held or refused by now. */
+		queued = w->ctr.ev[TT_CTR_TX_PACKETS] + w->ctr.ev[TT_CTR_TX_FAILED] +
+			 w->ctr.ev[TT_CTR_TX_HELD] - queued;
 		t1 = rte_rdtsc();
 		if (n == 0 && e == 0 && queued == 0 && !listed) {
 			w->ctr.ev[TT_CTR_LOOPS_IDLE]++;

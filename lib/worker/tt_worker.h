@@ -11,7 +11,12 @@
  *   rx_burst(32) -> parse the burst -> ARP/ICMP/ICMPv6/ND replies in place, the TCP
  *   segments into the stack as one burst -> the stack's frames into the TX
  *   batch -> expire a bounded batch of timers -> one tx_burst of the batch.
- * Mbufs the NIC refuses are freed and counted (tx_failed).
+ * A data, SYN or FIN segment the NIC's TX queue refuses is held for the next flush
+ * (TT_TX_HOLD per port, tx_held; tx_held_retried / tx_held_dropped say how it went); other
+ * refused frames, and held ones refused again, are freed and counted (tx_failed).
+ *
+ * Admission control: after each RX poll the worker tells its stack whether some port filled
+ * every burst it asked for (tt_stack_rx_poll), which sheds SYNs while that goes on.
  *
  * The main lcore creates workers (tt_worker_create) before launching
  * them and afterwards only reads their counters and gauges, and may ask
@@ -54,6 +59,9 @@ enum {
 	TT_RX_BURST = 32,
 	TT_RX_BURSTS_PER_LOOP = 4,
 	TT_TX_BATCH = 128,
+	/* Refused frames a port's batch keeps for the next flush (see tt_worker_flush): a
+	 * quarter of it, so a burst of new frames always has room beside them. */
+	TT_TX_HOLD = TT_TX_BATCH / 4,
 	TT_HELD_MARGIN_MBUFS = 1024, /* beyond the rings: mempool cache and one loop's frames */
 };
 
@@ -91,6 +99,7 @@ struct tt_worker_port {
 	bool rx_cksum_offload;
 	uint64_t tx_ol_flags; /* what tx_cksum_offload asks of the PMD, per frame */
 	unsigned n_tx;
+	unsigned n_held; /* tx[0 .. n_held): refused once, tried again at the next flush */
 	struct rte_mbuf *tx[TT_TX_BATCH];
 };
 
@@ -163,7 +172,7 @@ static inline uint32_t tt_worker_rt_oldest(const struct tt_worker *w)
 	return __atomic_load_n(&w->rt_oldest, __ATOMIC_ACQUIRE);
 }
 
-/* Transmit the TX batches of every port. */
+/* Transmit the TX batches of every port; refused frames as described above (TT_TX_HOLD). */
 void tt_worker_flush(struct tt_worker *w);
 
 #endif
