@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
@@ -555,6 +556,13 @@ static void print_banner(const struct appliance *a)
 		       ps->tx_cksum_offload & TT_TX_IP_CKSUM ? "offload" : "software",
 		       ps->tx_cksum_offload & TT_TX_TCP_CKSUM ? "offload" : "software",
 		       ps->rx_cksum_offload ? "port verdict first" : "software");
+		for (unsigned j = 0; j < p->n_addr6; j++) {
+			char a6[INET6_ADDRSTRLEN];
+
+			inet_ntop(AF_INET6, p->addr6[j], a6, sizeof(a6));
+			printf("tcpterm: port %s ipv6 %s/%u (tcp not served yet)\n", p->name, a6,
+			       p->prefix6_len[j]);
+		}
 		printf("tcpterm: port %s replies to %s\n", p->name,
 		       p->reply_to_source_mac ? "the source MAC of what they answer"
 					      : "the next hop (ARP)");

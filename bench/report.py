@@ -31,7 +31,11 @@ SATURATED = 0.9
 TOP_FUNCTIONS = 15
 
 TCP_SCENARIOS = ['cps', 'cps_server_close', 'cps_table_full', 'rps', 'rps_pipelined', 'synflood', 'concurrent',
-                 'throughput']
+                 'throughput', 'overload']
+# Scenarios whose load is meant to lose connections: failures are their figure, not a fault.
+LOSSY_SCENARIOS = ('synflood', 'overload')
+# Connections the application has closed that still wait for the peer (Linux's orphans).
+ORPHAN_STATES = ('fin_wait_1', 'closing', 'last_ack')
 
 # What a scenario's per-core figures count: the unit (connections unless named here), the
 # appliance's telemetry counter of it, and the figures' keys (rate, busy cycles per unit,
@@ -165,7 +169,28 @@ def appliance_window(samples, win):
     idle = [y - x for x, y in zip(wa.get('idle_cycles', []), wb.get('idle_cycles', []))]
     # The busiest worker is the one that saturates first.
     d['busy_fraction'] = max((bu / (bu + i) for bu, i in zip(busy, idle) if bu + i), default=None)
+    d['orphans_peak'] = max(sum(x.get('conns', {}).get(k, 0) for k in ORPHAN_STATES)
+                            for x in inside)
     return d
+
+
+def memory_figures(samples):
+    """The appliance's memory (ordinary pages + hugepages, from /proc) at the sample where it
+    held the most connections, and how much it grew from the first sample (before the load)."""
+    held = [x for x in samples if x.get('memory_kb') and isinstance(x.get('conns'), dict)]
+    if not held:
+        return {}
+    first, peak = held[0], max(held, key=lambda x: x['conns'].get('total', 0))
+
+    def kib(x):
+        return sum(x['memory_kb'].values())
+
+    conns = peak['conns'].get('total', 0)
+    return {
+        'conns_held_peak': conns,
+        'memory_at_peak_mib': kib(peak) / 1024,
+        'memory_growth_per_conn': per((kib(peak) - kib(first)) * 1024, conns),
+    }
 
 
 def per(a, b):
@@ -225,6 +250,16 @@ def window_figures(w, g):
         'legit_attempted': gd('attempted'),
         'legit_attempted_per_scheduled': per(gd('attempted'), gd('legit_scheduled')),
         'generator_cps': per(gd('completed'), gsecs),
+        'offered_cps': per(gd('attempted'), gsecs),
+        'generator_tx_refused': gd('tx_refused'),
+        'nic_imissed': wd('nic_imissed'),
+        'orphans_peak': wd('orphans_peak'),
+        'retransmits_rate': per(wd('retransmits'), secs),
+        'table_full_drops': wd('drop_tcp_table_full'),
+        'orphans_reset': wd('orphans_reset'),
+        'syns_shed': wd('drop_tcp_syn_shed'),
+        'tx_held_retried': wd('tx_held_retried'),
+        'tx_held_dropped': wd('tx_held_dropped'),
     }
 
 
@@ -242,6 +277,12 @@ WINDOW_UNITS = {
     'cookies_per_syn_received': 'ratio', 'legit_scheduled': 'connections',
     'legit_attempted': 'connections', 'legit_attempted_per_scheduled': 'ratio',
     'generator_cps': 'connections/s',
+    'offered_cps': 'connections/s the generator attempted (SYNs it sent)',
+    'generator_tx_refused': 'frames the generator\'s TX queue (the appliance\'s RX ring) refused',
+    'nic_imissed': 'frames', 'orphans_peak': 'connections (FIN-WAIT-1 + CLOSING + LAST-ACK)',
+    'retransmits_rate': 'retransmission timeouts/s', 'table_full_drops': 'SYNs',
+    'orphans_reset': 'connections', 'syns_shed': 'SYNs', 'tx_held_retried': 'frames',
+    'tx_held_dropped': 'frames',
 }
 
 
@@ -253,6 +294,8 @@ def scenario_figures(raw, name, runs):
     wins = [appliance_window(load_samples(os.path.join(raw, f'{name}.{r}.samples.jsonl')),
                              x.get('window')) for r, x in enumerate(g, 1)]
     per_run = [window_figures(w, x.get('window')) for w, x in zip(wins, g)]
+    mems = [memory_figures(load_samples(os.path.join(raw, f'{name}.{r}.samples.jsonl')))
+            for r in range(1, runs + 1)]
 
     def steadiness(x):
         # The slowest second of the load against its median second; the first second (ramp)
@@ -280,10 +323,27 @@ def scenario_figures(raw, name, runs):
     }
     for key, unit in WINDOW_UNITS.items():
         f[key] = figure([x[key] for x in per_run], unit)
+    for key, unit in (('conns_held_peak', 'connections'), ('memory_at_peak_mib', 'MiB'),
+                      ('memory_growth_per_conn', 'bytes')):
+        f[key] = figure([m.get(key) for m in mems], unit)
     f['completion_ratio'] = figure(
         [per(x.get('conns_completed'), x.get('conns_attempted')) for x in g], 'ratio')
     f['saturated'] = saturated_side(f['appliance_busy']['median'], f['generator_busy']['median'])
+    if name == 'overload':
+        cap = read_number(os.path.join(raw, 'overload.capacity'))
+        f['capacity_cps_used'] = figure([cap], 'connections/s (the cps runs\' median or given)')
+        f['offered_per_capacity'] = figure([per(x['offered_cps'], cap) for x in per_run],
+                                           'fraction of capacity')
+        f['goodput_per_capacity'] = figure([per(x['generator_cps'], cap) for x in per_run],
+                                           'fraction of capacity')
     return f, gens, apps, wins
+
+
+def read_number(path):
+    try:
+        return float(open(path).read().strip())
+    except (OSError, ValueError):
+        return None
 
 
 def exit_status(path):
@@ -323,7 +383,7 @@ def check_correctness(raw, name, gens, apps, wins, problems):
         failed = g.get('failed', {})
         if failed.get('bad_data') or failed.get('bad_status'):
             problems.append(f'{where}: bad response bytes or status ({failed})')
-        if name != 'synflood' and (g.get('failed_total') or g.get('conns_unfinished')):
+        if name not in LOSSY_SCENARIOS and (g.get('failed_total') or g.get('conns_unfinished')):
             problems.append(f'{where}: {g.get("failed_total")} failed and '
                             f'{g.get("conns_unfinished")} unfinished connections without a flood '
                             f'({failed})')
@@ -481,6 +541,26 @@ def markdown(res):
                   f"{fmt(med('synflood', 'legit_attempted_per_scheduled'))} |",
                   f"| legitimate completed / attempted | "
                   f"{fmt(med('synflood', 'completion_ratio'))} |"]
+    if 'overload' in s:
+        lines += ['', '## Overload (2x capacity offered, a client that never retransmits)', '',
+                  '| figure | value |', '|---|---|']
+        for key, label in (
+                ('capacity_cps_used', 'capacity, connections/s'),
+                ('offered_cps', 'offered: connections attempted per s'),
+                ('offered_per_capacity', 'offered / capacity'),
+                ('generator_tx_refused', 'frames the appliance\'s RX ring refused'),
+                ('generator_cps', 'completed connections per s'),
+                ('goodput_per_capacity', '**goodput / capacity**'),
+                ('appliance_busy', 'appliance busy'), ('generator_busy', 'generator busy'),
+                ('nic_imissed', 'appliance NIC imissed'),
+                ('orphans_peak', 'orphans at most (FIN-WAIT-1 + CLOSING + LAST-ACK)'),
+                ('orphans_reset', 'orphans reset over the bound or out of retries'),
+                ('retransmits_rate', 'appliance retransmission timeouts per s'),
+                ('table_full_drops', 'SYNs refused, table full'),
+                ('syns_shed', 'SYNs shed while saturated'),
+                ('tx_held_retried', 'TX frames held and sent again'),
+                ('tx_held_dropped', 'TX frames dropped after holding')):
+            lines.append(f"| {label} | {fmt(med('overload', key))} |")
     prof = res.get('profile')
     if prof:
         lines += ['', '## Where the appliance\'s cycles go (cps)', '',
@@ -519,6 +599,9 @@ def markdown(res):
     row('rps', 'appliance busy cycles per received frame', 'cycles_per_rx_frame')
     row('rps_pipelined', 'requests/s, pipeline 8', 'rps', lk, f'Linux nginx {fmt(lk)}')
     row('concurrent', 'connections held at once', 'established_peak')
+    row('concurrent', 'appliance memory holding them (MiB, RSS + hugepages)',
+        'memory_at_peak_mib')
+    row('concurrent', 'memory grown per connection held (B, measured)', 'memory_growth_per_conn')
     row('throughput', 'Gbit/s, 1 MiB responses', 'gbps')
     mem = res.get('memory', {})
     lines += ['', f"Memory per established connection: {mem.get('per_established_bytes')} B "
@@ -539,12 +622,23 @@ def markdown(res):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--raw', required=True)
-    ap.add_argument('--out', required=True)
+    ap.add_argument('--out')
     ap.add_argument('--runs', type=int, default=3)
     ap.add_argument('--duration', type=float, default=10)
     ap.add_argument('--quick', type=int, default=0)
     ap.add_argument('--scenarios', default='', help='the scenarios asked for (default: all)')
+    ap.add_argument('--capacity', metavar='SCENARIO',
+                    help='only print the median capacity (connections/s) of SCENARIO\'s runs')
     args = ap.parse_args()
+    if args.capacity:
+        cap = scenario_figures(args.raw, args.capacity, args.runs)[0]['capacity_cps']['median']
+        if cap is None:
+            print(f'report: no capacity from {args.capacity} in {args.raw}', file=sys.stderr)
+            return 1
+        print(round(cap))
+        return 0
+    if not args.out:
+        ap.error('--out is required')
 
     problems = []
     scenarios, gens_by_name, memory = {}, {}, {}

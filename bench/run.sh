@@ -4,6 +4,7 @@
 # Linux kernel (nginx + wrk on loopback) measured in the same run.
 #
 #   bench/run.sh [--quick]            SCENARIOS="cps cps_table_full" for some only
+#   SCENARIOS="cps overload" bench/run.sh   graceful overload: 2x the cps capacity offered
 #
 # Writes bench/results/<date>/results.json, results.md, report.html (one page with every chart,
 # bench/report_html.py) and PNG plots.
@@ -29,7 +30,8 @@ case "${1:-}" in
 *) echo "usage: bench/run.sh [--quick]" >&2; exit 2 ;;
 esac
 RUNS=${RUNS:-3}
-if [ "$QUICK" = 1 ]; then DUR=2; CONC=20000; else DUR=10; CONC=1000000; fi
+if [ "$QUICK" = 1 ]; then DUR=2; CONC=${CONC:-20000}; else DUR=10; CONC=${CONC:-1000000}; fi
+CONC_RATE=${CONC_RATE:-50000}
 
 scripts/setup.sh --bench
 scripts/build.sh
@@ -91,7 +93,8 @@ start_appliance() { # $1 conf name, $2 log, $3 telemetry samples (none: not samp
 	PIDS+=("$SRV_PID")
 	SAMPLER_PID=
 	if [ -n "${3:-}" ]; then
-		/usr/bin/python3 bench/telemetry.py sample --prefix "$SRV_PREFIX" --out "$3" 2>"$3.log" &
+		/usr/bin/python3 bench/telemetry.py sample --prefix "$SRV_PREFIX" --pid "$SRV_PID" \
+			--out "$3" 2>"$3.log" &
 		SAMPLER_PID=$!
 		PIDS+=("$SAMPLER_PID")
 	fi
@@ -132,7 +135,7 @@ start_gen() {
 	local out=$1
 	shift
 	# shellcheck disable=SC2086
-	timeout $((DUR + 120)) build/tcpterm-gen $GEN_LCORES $MEM --single-file-segments \
+	timeout $((DUR + ${GEN_EXTRA_S:-0} + 120)) build/tcpterm-gen $GEN_LCORES $MEM --single-file-segments \
 		--file-prefix "tt-bench-gen-$$" --no-pci -- \
 		--device "net_vhost0,iface=$SOCK,client=1,queues=1" --duration "$DUR" \
 		--checksum-offload "${GEN_CHECKSUM_OFFLOAD:-auto}" "$@" \
@@ -168,7 +171,7 @@ scenario() {
 		run_gen "$RAW/$name.$r.gen.json" --body "$body" --max-conns "$maxc" "$@"
 		stop_appliance "$RAW/$name.$r.appliance.log"
 	done
-	[ "$name" = cps ] && profile "$name" "$body" "$maxc" "$@"
+	[ "$name" = "${PROFILE_SCENARIO:-cps}" ] && profile "$name" "$body" "$maxc" "$@"
 	return 0
 }
 
@@ -293,10 +296,26 @@ scenario rps_pipelined 64 auto 65536 --scenario rps --conns 64 --pipeline 8
 # synflood: a legitimate frame the saturated link loses costs its connection a 1 s RTO; 4096 in
 # flight keep such waits from throttling the legitimate schedule inside the generator.
 scenario synflood 64 always 1048576 --scenario synflood --rate 0 --legit-rate 20000 --conns 4096
-# concurrent: opened and closed at 50k/s so neither wave overflows the rings.
-scenario concurrent 64 auto $((CONC + CONC / 8 + 1024)) --scenario concurrent --conns "$CONC" \
-	--rate 50000 --duration $((DUR + CONC / 50000 + 2)) --drain $((CONC / 50000 + 30))
+# concurrent: CONC connections (1 M; CONC=10000000 for the 10 M figure) opened and closed at
+# CONC_RATE/s (50 k) so neither wave overflows the rings; the sampler records the appliance's
+# memory while it holds them.  GEN_EXTRA_S: the generator runs longer than DUR by the waves.
+GEN_EXTRA_S=$((2 * CONC / CONC_RATE + 32)) scenario concurrent 64 auto $((CONC + CONC / 8 + 1024)) --scenario concurrent --conns "$CONC" \
+	--rate "$CONC_RATE" --duration $((DUR + CONC / CONC_RATE + 2)) --drain $((CONC / CONC_RATE + 30))
 scenario throughput 1048576 auto 65536 --scenario throughput --conns 4
+# overload: an open-loop client that never retransmits (as dperf's) offers OVERLOAD_FACTOR (2) x
+# the appliance's capacity: OVERLOAD_CAPACITY connections/s, or else TSC Hz / busy cycles per
+# connection of this invocation's cps runs (SCENARIOS="cps overload").  The rate caps nothing
+# else: up to a million connections in flight, each ended by its first RTO if a frame is lost.
+overload() {
+	local cap
+	case " ${SCENARIOS:-overload} " in *" overload "*) ;; *) return 0 ;; esac
+	cap=${OVERLOAD_CAPACITY:-$(/usr/bin/python3 bench/report.py --raw "$RAW" --runs "$RUNS" \
+		--capacity cps)} || { echo "bench: overload needs the cps runs or OVERLOAD_CAPACITY" >&2; return 1; }
+	echo "$cap" >"$RAW/overload.capacity"
+	scenario overload 64 auto 1048576 --scenario cps --close client --no-retransmit \
+		--rate "$(/usr/bin/python3 -c "print(round($cap * ${OVERLOAD_FACTOR:-2}))")" --conns 1000000
+}
+overload
 linux_reference
 
 # The page is written for a run that failed its checks too (it lists the problems); a failure

@@ -6,7 +6,9 @@ dict; telemetry(prefix, cmd) is one query on a fresh connection (scripts/tcpterm
 
 As a command, `telemetry.py sample --prefix P --out F [--interval S]` waits for the appliance's
 /tcpterm/stats, then appends one JSON line per sample to F (/tcpterm/stats with
-/tcpterm/workers under "workers") until SIGTERM/SIGINT or until the appliance goes away.  Each sample carries the appliance's own TSC ("tsc"), so bench/report.py
+/tcpterm/workers under "workers", /tcpterm/conns under "conns", /tcpterm/drops as drop_* and
+/tcpterm/nic as nic_*; with --pid also the process's memory under "memory_kb") until
+SIGTERM/SIGINT or until the appliance goes away.  Each sample carries the appliance's own TSC ("tsc"), so bench/report.py
 can take the two samples that bound a generator's load window (the generator reports that
 window in the same TSC) and compute busy fraction, cycles per connection and rates from their
 deltas only.
@@ -63,6 +65,21 @@ def telemetry(prefix, cmd):
         return t.query(cmd)
 
 
+def process_memory_kb(pid):
+    """What the process holds: VmRSS (its ordinary pages) and HugetlbPages (its hugepages, which
+    VmRSS leaves out), in KiB, from /proc/PID/status; {} once it is gone."""
+    held = {}
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                if key in ("VmRSS", "HugetlbPages"):
+                    held[key] = int(value.split()[0])
+    except (OSError, ValueError):
+        return {}
+    return held
+
+
 def sample(args):
     stop = []
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -88,6 +105,14 @@ def sample(args):
             try:
                 x = t.query("/tcpterm/stats")
                 x["workers"] = t.query("/tcpterm/workers")
+                # Gauges by state (the overload's orphans) and the drops by reason, and the
+                # NIC's losses, as nic_* counters beside the appliance's own.
+                x["conns"] = t.query("/tcpterm/conns")
+                x.update({f"drop_{k}": v for k, v in t.query("/tcpterm/drops").items()})
+                x.update({f"nic_{k}": v for k, v in t.query("/tcpterm/nic").items()
+                          if isinstance(v, int)})
+                if args.pid:
+                    x["memory_kb"] = process_memory_kb(args.pid)
                 f.write(json.dumps(x) + "\n")
                 n += 1
             except (OSError, ValueError):
@@ -106,6 +131,8 @@ def main():
     s.add_argument("--prefix", required=True)
     s.add_argument("--out", required=True)
     s.add_argument("--interval", type=float, default=0.1)
+    s.add_argument("--pid", type=int,
+                   help="also record this process's memory")
     s.add_argument("--start-timeout", type=float, default=60)
     args = ap.parse_args()
     return sample(args)

@@ -67,7 +67,9 @@ static void usage(FILE *f)
 		"  --body N            expected response body bytes (default 64)\n"
 		"  --close client|server  who closes first in cps (default client)\n"
 		"  --max-conns N       connection table size (default 1048576)\n"
-		"  --loss P            soak: percent of received frames dropped (default 0)\n");
+		"  --loss P            soak: percent of received frames dropped (default 0)\n"
+		"  --no-retransmit     never send a segment twice (as dperf): a connection whose SYN,\n"
+		"                      data or FIN goes unanswered for one RTO fails (timeout/reset)\n");
 	fprintf(f, "  --checksum-offload auto|off\n"
 		   "                      auto: checksums left to the link both ways and its\n"
 		   "                      verdicts trusted (rate runs); off (default): every checksum\n"
@@ -229,6 +231,9 @@ static int parse_opt(int c, const char *arg, struct gen_opts *o)
 	case 'L':
 		o->loss_pct = atof(arg);
 		return o->loss_pct >= 0 && o->loss_pct <= 50 ? 0 : -1;
+	case 'R':
+		o->no_retransmit = true;
+		return 0;
 	case 'O':
 		o->checksum_offload = !strcmp(arg, "auto");
 		return !strcmp(arg, "auto") || !strcmp(arg, "off") ? 0 : -1;
@@ -250,6 +255,7 @@ static int parse_opts(int argc, char **argv, struct gen_opts *o)
 		{"body", required_argument, NULL, 'b'},     {"close", required_argument, NULL, 'C'},
 		{"max-conns", required_argument, NULL, 'm'}, {"loss", required_argument, NULL, 'L'},
 		{"checksum-offload", required_argument, NULL, 'O'},
+		{"no-retransmit", no_argument, NULL, 'R'},
 		{"help", no_argument, NULL, 'h'},	      {NULL, 0, NULL, 0},
 	};
 	int c, idx;
@@ -355,6 +361,11 @@ static void gen_conf(const struct gen_opts *o, struct tt_conf *c)
 	/* The client keeps TIME-WAIT short: its 4-tuples come round again. */
 	c->tcp.time_wait_ms = 1000;
 	c->tcp.syn_retries = 3;
+	/* An open-loop client that offers load it cannot take back: a lost frame costs its
+	 * connection, never a second try that would add to an overload (the RTO's only act is
+	 * the connection's end). */
+	if (o->no_retransmit)
+		c->tcp.syn_retries = c->tcp.max_retries = 0;
 	c->tcp.rcv_window = 1u << 22;
 	c->tcp.wscale = 7;
 }

@@ -61,6 +61,7 @@ struct gen_opts {
 	uint32_t max_conns;
 	double loss_pct;       /* soak: received frames dropped, percent */
 	bool checksum_offload; /* ports[0].checksum_offload: "auto" (true) or "off" */
+	bool no_retransmit;    /* syn_retries = max_retries = 0: one RTO ends a connection */
 };
 
 struct gen_soak;

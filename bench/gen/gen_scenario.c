@@ -115,7 +115,9 @@ static void take_window(const struct tt_worker *w, struct gen_run *r, uint64_t n
 	    .idle_cycles = w->idle_cycles,
 	    .rx_frames = w->ctr.ev[TT_CTR_RX_PACKETS],
 	    .tx_frames = w->ctr.ev[TT_CTR_TX_PACKETS],
-	    .tx_refused = w->ctr.ev[TT_CTR_TX_FAILED],
+	    /* Frames the TX queue refused at least once (a held one may go out later). */
+	    .tx_refused = w->ctr.ev[TT_CTR_TX_FAILED] + w->ctr.ev[TT_CTR_TX_HELD] -
+			  w->ctr.ev[TT_CTR_TX_HELD_DROPPED],
 	    .attempted = r->stats->conns_attempted,
 	    .completed = r->stats->conns_completed,
 	    .responses = r->stats->responses_ok,

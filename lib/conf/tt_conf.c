@@ -544,6 +544,9 @@ static const struct key tcp_keys[T_N] = {
     [T_SYNCOOKIES] = {.name = "syncookies", .parse = parse_syncookies},
     [T_THRESHOLD] = TCP_KEY("syncookie_threshold", syncookie_threshold, 0, 67108864),
     [T_SECRET] = {.name = "cookie_secret", .parse = parse_secret},
+    [T_MAX_ORPHANS] = TCP_KEY("max_orphans_per_core", max_orphans_per_core, 0, 67108864),
+    [T_ORPHAN_RETRIES] = TCP_KEY("orphan_retries", orphan_retries, 0, 30),
+    [T_SHED_POLLS] = TCP_KEY("syn_shed_full_polls", syn_shed_full_polls, 0, 1024),
 };
 
 /* tcp.<a> <= tcp.<b>. Blames a when the file sets it, else b: a default alone is never wrong. */
@@ -793,6 +796,9 @@ void tt_conf_defaults(struct tt_conf *c)
 	    .syncookies = TT_SYNCOOKIES_AUTO,
 	    .syncookie_threshold = 1024,
 	    .cookie_secret_random = true,
+	    .max_orphans_per_core = 65536,
+	    .orphan_retries = 3,
+	    .syn_shed_full_polls = 4,
 	};
 	c->neigh = (struct tt_conf_neigh){
 	    .entries = 1024,

@@ -13,7 +13,7 @@
  *
  * Invariants of a struct tt_conf filled by a successful load:
  *  - every field is inside the range documented in conf/tcpterm.conf;
- *  - 1 <= n_ports <= TT_CONF_MAX_PORTS, names and addresses distinct;
+ *  - 1 <= n_ports <= TT_CONF_MAX_PORTS, names and addresses (IPv4 and IPv6) distinct;
  *  - 1 <= n_workers <= TT_CONF_MAX_WORKERS, lcore ids distinct;
  *  - 1 <= n_listeners <= TT_CONF_MAX_LISTENERS, TCP ports distinct;
  *  - tcp.mss + 40 <= ports[i].mtu for every port;
@@ -50,6 +50,7 @@ enum {
 	TT_CONF_MAX_EAL_ARGS = 32,
 	TT_CONF_MAX_HTTP_HEADERS = 16,
 	TT_CONF_MAX_NEIGH_ENTRIES = 16384,
+	TT_CONF_MAX_ADDR6 = 4, /* IPv6 addresses per port */
 };
 
 /* Largest HTTP body, whether from body_size or from body_file. */
@@ -79,6 +80,11 @@ struct tt_conf_port {
 	uint32_t addr; /* host order */
 	uint8_t prefix_len;
 	uint32_t gateway; /* host order, 0 = none */
+	/* IPv6 addresses (network byte order) and their prefix lengths; none by default.  Each
+	 * is a unicast address no other port or entry has. */
+	unsigned n_addr6;
+	uint8_t addr6[TT_CONF_MAX_ADDR6][16];
+	uint8_t prefix6_len[TT_CONF_MAX_ADDR6];
 	uint16_t mtu;
 	uint16_t rx_desc, tx_desc;
 	/*
@@ -153,6 +159,14 @@ struct tt_conf_tcp {
 	/* true: the application draws a secret at startup (cookie_secret is all zero here). */
 	bool cookie_secret_random;
 	uint8_t cookie_secret[16];
+	/* Orphans: connections the application closed whose FIN is unacknowledged (FIN-WAIT-1,
+	 * CLOSING, LAST-ACK).  Per worker at most max_orphans_per_core; one that would exceed it
+	 * is reset.  An orphan retransmits at most min(orphan_retries, max_retries) times. */
+	uint32_t max_orphans_per_core;
+	uint8_t orphan_retries;
+	/* Admission control: a worker whose RX queue filled every burst of this many polls in a
+	 * row drops SYNs before any lookup, until a poll comes back short; 0: never. */
+	uint16_t syn_shed_full_polls;
 };
 
 /* The neighbour cache of each worker (ARP; see lib/neigh/tt_neigh.h). */

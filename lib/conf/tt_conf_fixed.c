@@ -63,6 +63,10 @@ static enum port_key port_diff(const struct tt_conf_port *p, const struct tt_con
 		return P_DEVICE;
 	if (p->addr != q->addr || p->prefix_len != q->prefix_len)
 		return P_ADDRESS;
+	if (p->n_addr6 != q->n_addr6 ||
+	    memcmp(p->addr6, q->addr6, sizeof(p->addr6[0]) * p->n_addr6) != 0 ||
+	    memcmp(p->prefix6_len, q->prefix6_len, p->n_addr6) != 0)
+		return P_ADDRESS6;
 	if (p->gateway != q->gateway)
 		return P_GATEWAY;
 	if (p->mtu != q->mtu)
@@ -84,6 +88,7 @@ static const char *const port_key_names[P_N] = {
     [P_NAME] = "name",
     [P_DEVICE] = "device",
     [P_ADDRESS] = "address",
+    [P_ADDRESS6] = "address6",
     [P_GATEWAY] = "gateway",
     [P_MTU] = "mtu",
     [P_RX_DESC] = "rx_desc",

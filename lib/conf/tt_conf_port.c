@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The "ports" list: device strings (PCI addresses normalised to DPDK's form, vdevs checked),
- * IPv4 address/prefix and gateway, descriptor ring sizes, the VLANs of each port, and the
- * checks across ports and VLANs (distinct addresses; a VLAN's prefix overlaps no other
- * interface's, so that an address names one interface).
+ * IPv4 address/prefix and gateway, IPv6 addresses/prefixes, descriptor ring sizes, the VLANs
+ * of each port, and the checks across ports and VLANs (distinct addresses; a VLAN's prefix
+ * overlaps no other interface's, so that an address names one interface).
  */
 #include "tt_conf_priv.h"
 
@@ -183,6 +183,65 @@ static int parse_address(struct ctx *x, const config_setting_t *s, const struct 
 		return rc;
 	why = unusable_in_subnet(p->addr, p->prefix_len);
 	return why ? tt_conf_fail(x, line_of(s), "%s %s", str, why) : 0;
+}
+
+/* Why a is no address for a host interface of its own, or NULL (RFC 4291 2.4, 2.5.5.2). */
+static const char *unusable_host6(const uint8_t a[16])
+{
+	static const uint8_t zero[16], mapped[12] = {[10] = 0xff, [11] = 0xff};
+
+	if (a[0] == 0xff)
+		return "is a multicast address";
+	if (!memcmp(a, zero, 15) && (a[15] == 0 || a[15] == 1))
+		return a[15] ? "is the loopback address" : "is the unspecified address";
+	if (!memcmp(a, mapped, sizeof(mapped)))
+		return "is an IPv4-mapped address";
+	return NULL;
+}
+
+/* One "addr/prefix" entry of address6 into slot i of the port. */
+static int address6_elem(struct ctx *x, const config_setting_t *e, unsigned i, void *obj)
+{
+	struct tt_conf_port *p = obj;
+	char buf[64], *slash;
+	const char *str = NULL, *why;
+	unsigned len;
+	int rc = tt_conf_get_str(x, e, sizeof(buf), &str);
+
+	if (rc)
+		return rc;
+	memcpy(buf, str, strlen(str) + 1);
+	slash = strchr(buf, '/');
+	if (!slash || !slash[1] || strspn(slash + 1, "0123456789") != strlen(slash + 1) ||
+	    strlen(slash + 1) > 3)
+		return tt_conf_fail(x, line_of(e), "\"%s\" is not IPv6/prefix, e.g. 2001:2::2/64",
+				    str);
+	*slash = '\0';
+	len = (unsigned)atoi(slash + 1);
+	if (len < 1 || len > 128)
+		return tt_conf_fail(x, line_of(e), "prefix length %u is out of range (1..128)",
+				    len);
+	if (inet_pton(AF_INET6, buf, p->addr6[i]) != 1)
+		return tt_conf_fail(x, line_of(e), "\"%s\" is not an IPv6 address", buf);
+	why = unusable_host6(p->addr6[i]);
+	if (why)
+		return tt_conf_fail(x, line_of(e), "%s %s", buf, why);
+	for (unsigned j = 0; j < i; j++)
+		if (!memcmp(p->addr6[j], p->addr6[i], 16))
+			return tt_conf_fail(x, line_of(e), "%s is already address6[%u]", buf, j);
+	p->prefix6_len[i] = (uint8_t)len;
+	p->n_addr6 = i + 1;
+	return 0;
+}
+
+/* One string, or a list of them. */
+static int parse_address6(struct ctx *x, const config_setting_t *s, const struct key *k, void *obj)
+{
+	(void)k;
+	if (config_setting_type(s) == CONFIG_TYPE_STRING)
+		return address6_elem(x, s, 0, obj);
+	return tt_conf_for_each_elem(x, s, "a string or a list of strings \"addr/prefix\"", 1,
+				     TT_CONF_MAX_ADDR6, address6_elem, obj);
 }
 
 static int parse_gateway(struct ctx *x, const config_setting_t *s, const struct key *k, void *obj)
@@ -376,10 +435,28 @@ static int check_ifaces(struct ctx *x, unsigned i, const struct tt_conf_port *p)
 	}
 	return 0;
 }
+/* No IPv6 address of p is one of q's (ports[j]). */
+static int check_addr6_distinct(struct ctx *x, const struct tt_conf_port *p,
+				const struct tt_conf_port *q, unsigned j, unsigned line)
+{
+	char ip6[INET6_ADDRSTRLEN];
+
+	for (unsigned a = 0; a < p->n_addr6; a++)
+		for (unsigned b = 0; b < q->n_addr6; b++) {
+			if (memcmp(p->addr6[a], q->addr6[b], 16) != 0)
+				continue;
+			inet_ntop(AF_INET6, p->addr6[a], ip6, sizeof(ip6));
+			return tt_conf_fail_in(x, line, "address6",
+					       "%s is already an address of ports[%u]", ip6, j);
+		}
+	return 0;
+}
+
 static const struct key port_keys[P_N] = {
     [P_NAME] = {.name = "name", .parse = parse_port_name, .required = true},
     [P_DEVICE] = {.name = "device", .parse = parse_device, .required = true},
     [P_ADDRESS] = {.name = "address", .parse = parse_address, .required = true},
+    [P_ADDRESS6] = {.name = "address6", .parse = parse_address6},
     [P_GATEWAY] = {.name = "gateway", .parse = parse_gateway},
     [P_MTU] = UINT_KEY("mtu", struct tt_conf_port, mtu, 576, 9000),
     [P_RX_DESC] = FIELD_KEY("rx_desc", parse_desc, struct tt_conf_port, rx_desc, 64, 16384),
@@ -418,6 +495,9 @@ static int port_elem(struct ctx *x, const config_setting_t *e, unsigned i, void 
 		if (c->ports[j].addr == p->addr)
 			return tt_conf_fail_in(x, lines[P_ADDRESS], "address",
 					       "%s is already the address of ports[%u]", ip, j);
+		rc = check_addr6_distinct(x, p, &c->ports[j], j, lines[P_ADDRESS6]);
+		if (rc)
+			return rc;
 	}
 	c->n_ports = i + 1;
 	return 0;

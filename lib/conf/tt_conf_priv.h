@@ -24,6 +24,7 @@ enum port_key {
 	P_NAME,
 	P_DEVICE,
 	P_ADDRESS,
+	P_ADDRESS6,
 	P_GATEWAY,
 	P_MTU,
 	P_RX_DESC,
@@ -63,6 +64,9 @@ enum tcp_key {
 	T_SYNCOOKIES,
 	T_THRESHOLD,
 	T_SECRET,
+	T_MAX_ORPHANS,
+	T_ORPHAN_RETRIES,
+	T_SHED_POLLS,
 	T_N
 };
 

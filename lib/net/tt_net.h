@@ -11,10 +11,10 @@
  * leaves its sender in saddr and src_mac, which may refresh a neighbour.
  *
  * Validation done here, so that later stages may trust the result:
- *   Ethernet  length >= 14, destination is our MAC or broadcast,
- *             type ARP or IPv4, after at most one 802.1Q tag (18 bytes
- *             then; a second tag, or one in a frame the port already
- *             stripped a tag from, is an unsupported type);
+ *   Ethernet  length >= 14, destination is our MAC, broadcast or (IPv6 only) a 33:33
+ *             multicast MAC, type ARP, IPv4 or IPv6, after at most one 802.1Q tag (18 bytes
+ *             then; a second tag, one in a frame the port already stripped a tag from,
+ *             or one before IPv6 (served untagged only), is an unsupported type);
  *   VLAN      the frame's VLAN (its tag's ID, or the ID the port stripped;
  *             none, or ID 0 (priority tagged, IEEE 802.1Q 9.6): untagged)
  *             is the interface's: else vlan_unserved (4095: reserved);
@@ -27,12 +27,26 @@
  *             limited or directed broadcast: a "land" segment from our
  *             own address would make us answer ourselves);
  *   ICMP      echo request with a valid checksum;
- *   TCP       data offset sane, checksum (the same rule, TT_RX_L4_*),
+ *   IPv6      (tt_net_parse6.c) version 6, 40 + payload length <= frame length, payload
+ *             length not 0 (no jumbograms), destination one of our addresses (the
+ *             solicited-node group of one only for neighbour solicitations), source not
+ *             multicast, loopback, IPv4-mapped or ours, and unspecified only for duplicate
+ *             address detection; the extension header chain walked to its upper layer
+ *             (TT_IP6_MAX_EXT_HDRS headers at most, every length bounded by the payload,
+ *             hop-by-hop only first, options judged as RFC 8200 4.2 says, a routing header
+ *             only with no segments left); fragments and other next headers dropped;
+ *   ICMPv6    checksum over the pseudo-header, echo request or neighbour solicitation /
+ *             advertisement (the latter validated by tt_nd.h);
+ *   TCP       (both families) data offset sane, checksum (the same rule, TT_RX_L4_*),
  *             options well formed (each length inside the header, the
  *             lengths of MSS, window scale, SACK-permitted and timestamps
  *             exact, a SACK option 2 + 8n bytes with n 1..4; a later
  *             second SACK option is skipped), both
  *             ports non-zero, no SYN+FIN / SYN+RST combinations.
+ *
+ * IPv6 TCP segments are parsed into the same struct tt_pkt (family TT_AF_INET6, the
+ * addresses in saddr6/daddr6); the stack does not serve them yet, the worker drops them
+ * counted (tcp6_not_served).
  *
  * Building writes the Ethernet, IPv4 and TCP headers (with options) for a
  * segment described by struct tt_tcp_hdr_args; each checksum is either left
@@ -64,6 +78,22 @@ enum {
 	TT_TCP_DEFAULT_MSS = 536, /* a SYN without an MSS option (RFC 9293 3.7.1) */
 	TT_ARP_LEN = 28,
 	TT_ICMP_HDR_LEN = 8,
+	TT_IP6_HDR_LEN = 40,
+	TT_IP6_HOP_LIMIT = 64, /* of every datagram we send but ND (Linux's default) */
+	/* Extension headers walked before the upper layer (Linux allows as many as fit; 8
+	 * hold every chain RFC 8200 4.1 orders, a longer one is an attack on the walk). */
+	TT_IP6_MAX_EXT_HDRS = 8,
+	/* Non-padding options in one hop-by-hop or destination options header (Linux's
+	 * net.ipv6.max_hbh_opts_number / max_dst_opts_number default). */
+	TT_IP6_MAX_OPTS = 8,
+	TT_NET_MAX_ADDR6 = 4, /* IPv6 addresses per port */
+};
+
+enum { TT_AF_INET = 4, TT_AF_INET6 = 6 }; /* struct tt_pkt.family */
+
+/* An IPv6 address in network byte order. */
+struct tt_in6 {
+	uint8_t b[16];
 };
 
 /* TCP header flag bits, as on the wire. */
@@ -133,6 +163,9 @@ enum tt_pkt_kind {
 	TT_PKT_ARP,
 	TT_PKT_ICMP_ECHO,
 	TT_PKT_TCP,
+	TT_PKT_ICMP6_ECHO,
+	TT_PKT_ND_NS, /* a neighbour solicitation for one of our addresses (tt_nd.h) */
+	TT_PKT_ND_NA, /* a valid neighbour advertisement */
 };
 
 enum { TT_ARP_OP_REQUEST = 1, TT_ARP_OP_REPLY = 2 };
@@ -140,6 +173,7 @@ enum { TT_ARP_OP_REQUEST = 1, TT_ARP_OP_REPLY = 2 };
 /* What the parser learned about a frame. */
 struct tt_pkt {
 	struct tt_mac src_mac;
+	uint8_t family; /* TT_AF_INET (ARP, IPv4) or TT_AF_INET6 */
 	uint32_t saddr; /* IPv4 source, or ARP sender address */
 	uint32_t daddr; /* IPv4 destination, or ARP target address */
 	uint16_t sport;
@@ -147,9 +181,13 @@ struct tt_pkt {
 	uint16_t vlan;	 /* 0: untagged; else the VLAN ID (from the frame or the port's strip) */
 	uint16_t l3_off; /* offset of the ARP/IPv4 header in the frame: 14, 18 when tagged */
 	uint16_t l4_off; /* offset of the TCP/ICMP header in the frame */
-	uint16_t l4_len; /* IPv4 payload length (header + data) */
+	uint16_t l4_len; /* upper-layer length (header + data), IPv4 or IPv6 */
 	uint16_t arp_op; /* TT_ARP_OP_* for ARP frames */
 	struct tt_tcp_seg seg;
+	/* IPv6 only.  daddr6 as sent: ours, or (ND) the solicited-node group of one of ours;
+	 * for an echo request to such a group, the member address of ours the reply is from. */
+	struct tt_in6 saddr6, daddr6;
+	struct tt_in6 nd_target; /* TT_PKT_ND_NS / NA: the target address */
 };
 
 /*
@@ -184,6 +222,8 @@ struct tt_net_if {
 	uint32_t addr_count; /* we own addr .. addr + addr_count - 1 (the generator owns many) */
 	uint32_t bcast;	     /* directed broadcast of the port's prefix; 0: none (/31, /32) */
 	uint8_t rx_cksum;    /* TT_RX_*_CKSUM_* bits, set per frame from the port's verdict */
+	uint8_t n_addr6;
+	struct tt_in6 addr6[TT_NET_MAX_ADDR6];
 };
 
 static inline bool tt_net_is_ours(const struct tt_net_if *ifc, uint32_t a)
@@ -195,6 +235,24 @@ static inline bool tt_net_is_ours(const struct tt_net_if *ifc, uint32_t a)
 static inline uint32_t tt_net_directed_bcast(uint32_t addr, uint8_t prefix_len)
 {
 	return prefix_len >= 31 ? 0 : addr | (UINT32_MAX >> prefix_len);
+}
+
+/* Whether a is one of the port's IPv6 addresses. */
+static inline bool tt_net_is_ours6(const struct tt_net_if *ifc, const struct tt_in6 *a)
+{
+	for (unsigned i = 0; i < ifc->n_addr6; i++)
+		if (__builtin_memcmp(&ifc->addr6[i], a, sizeof(*a)) == 0)
+			return true;
+	return false;
+}
+
+/* The solicited-node multicast group of a (RFC 4291 2.7.1): ff02::1:ff00:0/104 | low 24 bits. */
+static inline void tt_net_solicited_node(const struct tt_in6 *a, struct tt_in6 *group)
+{
+	static const uint8_t prefix[13] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0xff};
+
+	__builtin_memcpy(group->b, prefix, sizeof(prefix));
+	__builtin_memcpy(group->b + 13, a->b + 13, 3);
 }
 
 enum tt_pkt_kind tt_net_parse(const uint8_t *frame, uint32_t len, const struct tt_net_if *ifc,
@@ -274,6 +332,21 @@ void tt_net_arp_reply(uint8_t *frame, const struct tt_pkt *pkt, const struct tt_
 
 /* Turn a parsed ICMP echo request into an echo reply, in place (a tag stays). */
 void tt_net_icmp_echo_reply(uint8_t *frame, const struct tt_pkt *pkt, const struct tt_net_if *ifc);
+
+/*
+ * Turn a parsed ICMPv6 echo request into an echo reply in place: from the address it was
+ * sent to, hop limit TT_IP6_HOP_LIMIT, without the request's extension headers (the
+ * message moves up behind the IPv6 header).  Returns the reply's frame length.
+ */
+uint32_t tt_net_icmp6_echo_reply(uint8_t *frame, const struct tt_pkt *pkt,
+				 const struct tt_net_if *ifc);
+
+/*
+ * The IPv6 pseudo-header sum (RFC 8200 8.1) for an upper layer of len bytes and protocol
+ * proto, between the 32 address bytes at addrs (source then destination, as in the
+ * header): folded, not inverted, in memory byte order, the seed of tt_net_cksum_sum.
+ */
+uint16_t tt_net_phdr6_sum(const void *addrs, uint32_t len, uint8_t proto);
 
 /*
  * The Internet checksum (RFC 1071) of a byte range plus seed, folded, not

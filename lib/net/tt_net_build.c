@@ -283,3 +283,38 @@ void tt_net_icmp_echo_reply(uint8_t *frame, const struct tt_pkt *pkt, const stru
 	if (unlikely(icmp->icmp_cksum == 0) && tt_net_cksum_sum(icmp, pkt->l4_len, 0) == 0)
 		icmp->icmp_cksum = 0xffff;
 }
+
+uint16_t tt_net_phdr6_sum(const void *addrs, uint32_t len, uint8_t proto)
+{
+	/* The 32-bit length and the next header, in memory order like the addresses. */
+	return tt_net_cksum_sum(addrs, 32,
+				(uint32_t)rte_cpu_to_be_16((uint16_t)(len >> 16)) +
+				    rte_cpu_to_be_16((uint16_t)len) + rte_cpu_to_be_16(proto));
+}
+
+uint32_t tt_net_icmp6_echo_reply(uint8_t *frame, const struct tt_pkt *pkt,
+				 const struct tt_net_if *ifc)
+{
+	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)frame;
+	struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(frame + TT_ETH_HDR_LEN);
+	uint8_t *icmp = frame + TT_ETH_HDR_LEN + TT_IP6_HDR_LEN;
+	uint16_t sum;
+
+	eth->dst_addr = eth->src_addr;
+	memcpy(&eth->src_addr, ifc->mac.b, 6);
+	/* Extension headers are the request's, not the reply's. */
+	if (pkt->l4_off != TT_ETH_HDR_LEN + TT_IP6_HDR_LEN)
+		memmove(icmp, frame + pkt->l4_off, pkt->l4_len);
+	ip->vtc_flow = RTE_BE32(6u << 28);
+	ip->payload_len = rte_cpu_to_be_16(pkt->l4_len);
+	ip->proto = IPPROTO_ICMPV6;
+	ip->hop_limits = TT_IP6_HOP_LIMIT;
+	memcpy(ip->src_addr, &pkt->daddr6, 16);
+	memcpy(ip->dst_addr, &pkt->saddr6, 16);
+	icmp[0] = 129; /* echo reply (RFC 4443 4.2) */
+	icmp[2] = icmp[3] = 0;
+	sum = (uint16_t)~tt_net_cksum_sum(
+	    icmp, pkt->l4_len, tt_net_phdr6_sum(ip->src_addr, pkt->l4_len, IPPROTO_ICMPV6));
+	memcpy(icmp + 2, &sum, 2);
+	return TT_ETH_HDR_LEN + TT_IP6_HDR_LEN + pkt->l4_len;
+}

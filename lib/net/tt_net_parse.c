@@ -9,13 +9,7 @@
 #include <rte_ip.h>
 #include <rte_tcp.h>
 
-#include "tt_net.h"
-
-static inline enum tt_pkt_kind drop(enum tt_drop *reason, enum tt_drop why)
-{
-	*reason = why;
-	return TT_PKT_DROP;
-}
+#include "tt_net_priv.h"
 
 static enum tt_pkt_kind parse_arp(const uint8_t *l3, uint32_t len, const struct tt_net_if *ifc,
 				  struct tt_pkt *pkt, enum tt_drop *reason)
@@ -26,16 +20,16 @@ static enum tt_pkt_kind parse_arp(const uint8_t *l3, uint32_t len, const struct 
 	if (unlikely(len < TT_ARP_LEN || arp->arp_hardware != RTE_BE16(RTE_ARP_HRD_ETHER) ||
 		     arp->arp_protocol != RTE_BE16(RTE_ETHER_TYPE_IPV4) || arp->arp_hlen != 6 ||
 		     arp->arp_plen != 4))
-		return drop(reason, TT_DROP_ARP_MALFORMED);
+		return tt_net_drop(reason, TT_DROP_ARP_MALFORMED);
 	op = rte_be_to_cpu_16(arp->arp_opcode);
 	if (unlikely(op != TT_ARP_OP_REQUEST && op != TT_ARP_OP_REPLY))
-		return drop(reason, TT_DROP_ARP_MALFORMED);
+		return tt_net_drop(reason, TT_DROP_ARP_MALFORMED);
 	pkt->arp_op = op;
 	pkt->saddr = rte_be_to_cpu_32(arp->arp_data.arp_sip);
 	pkt->daddr = rte_be_to_cpu_32(arp->arp_data.arp_tip);
 	memcpy(pkt->src_mac.b, &arp->arp_data.arp_sha, 6);
 	if (!tt_net_is_ours(ifc, pkt->daddr))
-		return drop(reason, TT_DROP_ARP_NOT_FOR_US);
+		return tt_net_drop(reason, TT_DROP_ARP_NOT_FOR_US);
 	return TT_PKT_ARP;
 }
 
@@ -44,11 +38,11 @@ static enum tt_pkt_kind parse_icmp(const uint8_t *l4, struct tt_pkt *pkt, enum t
 	const struct rte_icmp_hdr *icmp = (const struct rte_icmp_hdr *)l4;
 
 	if (unlikely(pkt->l4_len < TT_ICMP_HDR_LEN))
-		return drop(reason, TT_DROP_ICMP_SHORT);
+		return tt_net_drop(reason, TT_DROP_ICMP_SHORT);
 	if (icmp->icmp_type != RTE_IP_ICMP_ECHO_REQUEST || icmp->icmp_code != 0)
-		return drop(reason, TT_DROP_ICMP_TYPE);
+		return tt_net_drop(reason, TT_DROP_ICMP_TYPE);
 	if (unlikely(tt_net_cksum_sum(l4, pkt->l4_len, 0) != 0xffff))
-		return drop(reason, TT_DROP_ICMP_CSUM);
+		return tt_net_drop(reason, TT_DROP_ICMP_CSUM);
 	return TT_PKT_ICMP_ECHO;
 }
 
@@ -129,9 +123,8 @@ static bool parse_tcp_options(const uint8_t *p, uint32_t len, struct tt_tcp_opts
 	return true;
 }
 
-static enum tt_pkt_kind parse_tcp(const uint8_t *l4, const struct rte_ipv4_hdr *ip,
-				  const struct tt_net_if *ifc, struct tt_pkt *pkt,
-				  enum tt_drop *reason)
+enum tt_pkt_kind tt_net_parse_tcp(const uint8_t *l4, uint16_t phdr, const struct tt_net_if *ifc,
+				  struct tt_pkt *pkt, enum tt_drop *reason)
 {
 	const struct rte_tcp_hdr *th = (const struct rte_tcp_hdr *)l4;
 	struct tt_tcp_seg *seg = &pkt->seg;
@@ -139,22 +132,22 @@ static enum tt_pkt_kind parse_tcp(const uint8_t *l4, const struct rte_ipv4_hdr *
 	uint8_t fl;
 
 	if (unlikely(pkt->l4_len < TT_TCP_HDR_LEN))
-		return drop(reason, TT_DROP_TCP_SHORT);
+		return tt_net_drop(reason, TT_DROP_TCP_SHORT);
 	doff = (uint32_t)(th->data_off >> 4) * 4;
 	if (unlikely(doff < TT_TCP_HDR_LEN || doff > pkt->l4_len))
-		return drop(reason, TT_DROP_TCP_HDR_LEN);
+		return tt_net_drop(reason, TT_DROP_TCP_HDR_LEN);
 	if (unlikely(ifc->rx_cksum & TT_RX_L4_CKSUM_BAD))
-		return drop(reason, TT_DROP_TCP_CSUM);
+		return tt_net_drop(reason, TT_DROP_TCP_CSUM);
 	if (!(ifc->rx_cksum & TT_RX_L4_CKSUM_GOOD) &&
-	    unlikely(tt_net_cksum_sum(l4, pkt->l4_len, rte_ipv4_phdr_cksum(ip, 0)) != 0xffff))
-		return drop(reason, TT_DROP_TCP_CSUM);
+	    unlikely(tt_net_cksum_sum(l4, pkt->l4_len, phdr) != 0xffff))
+		return tt_net_drop(reason, TT_DROP_TCP_CSUM);
 	pkt->sport = rte_be_to_cpu_16(th->src_port);
 	pkt->dport = rte_be_to_cpu_16(th->dst_port);
 	if (unlikely(pkt->sport == 0 || pkt->dport == 0))
-		return drop(reason, TT_DROP_TCP_PORT);
+		return tt_net_drop(reason, TT_DROP_TCP_PORT);
 	fl = th->tcp_flags & 0x3f;
 	if (unlikely((fl & TT_TCP_SYN) && (fl & (TT_TCP_FIN | TT_TCP_RST))))
-		return drop(reason, TT_DROP_TCP_FLAGS);
+		return tt_net_drop(reason, TT_DROP_TCP_FLAGS);
 	seg->flags = fl;
 	seg->seq = rte_be_to_cpu_32(th->sent_seq);
 	seg->ack = rte_be_to_cpu_32(th->recv_ack);
@@ -165,7 +158,7 @@ static enum tt_pkt_kind parse_tcp(const uint8_t *l4, const struct rte_ipv4_hdr *
 	memset(&seg->opts, 0, offsetof(struct tt_tcp_opts, sack));
 	if (doff > TT_TCP_HDR_LEN &&
 	    unlikely(!parse_tcp_options(l4 + TT_TCP_HDR_LEN, doff - TT_TCP_HDR_LEN, &seg->opts)))
-		return drop(reason, TT_DROP_TCP_OPTIONS);
+		return tt_net_drop(reason, TT_DROP_TCP_OPTIONS);
 	return TT_PKT_TCP;
 }
 
@@ -183,40 +176,40 @@ static enum tt_pkt_kind parse_ipv4(const uint8_t *l3, uint32_t len, const struct
 	uint32_t ihl, total;
 
 	if (unlikely(len < TT_IP4_HDR_LEN))
-		return drop(reason, TT_DROP_IP_SHORT);
+		return tt_net_drop(reason, TT_DROP_IP_SHORT);
 	if (unlikely((ip->version_ihl >> 4) != 4))
-		return drop(reason, TT_DROP_IP_VERSION);
+		return tt_net_drop(reason, TT_DROP_IP_VERSION);
 	ihl = (uint32_t)(ip->version_ihl & 0xf) * 4;
 	if (unlikely(ihl < TT_IP4_HDR_LEN || ihl > len))
-		return drop(reason, TT_DROP_IP_HDR_LEN);
+		return tt_net_drop(reason, TT_DROP_IP_HDR_LEN);
 	total = rte_be_to_cpu_16(ip->total_length);
 	/* Ethernet padding may follow the datagram, so only total > len is bad. */
 	if (unlikely(total < ihl || total > len))
-		return drop(reason, TT_DROP_IP_TOTAL_LEN);
+		return tt_net_drop(reason, TT_DROP_IP_TOTAL_LEN);
 	if (unlikely(ifc->rx_cksum & TT_RX_IP_CKSUM_BAD))
-		return drop(reason, TT_DROP_IP_CSUM);
+		return tt_net_drop(reason, TT_DROP_IP_CSUM);
 	if (!(ifc->rx_cksum & TT_RX_IP_CKSUM_GOOD) &&
 	    unlikely((ihl == TT_IP4_HDR_LEN ? tt_net_cksum_ip4_hdr(ip)
 					    : tt_net_cksum_sum(ip, ihl, 0)) != 0xffff))
-		return drop(reason, TT_DROP_IP_CSUM);
+		return tt_net_drop(reason, TT_DROP_IP_CSUM);
 	if (unlikely(ip->fragment_offset &
 		     RTE_BE16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)))
-		return drop(reason, TT_DROP_IP_FRAGMENT);
+		return tt_net_drop(reason, TT_DROP_IP_FRAGMENT);
 	pkt->saddr = rte_be_to_cpu_32(ip->src_addr);
 	pkt->daddr = rte_be_to_cpu_32(ip->dst_addr);
 	if (!tt_net_is_ours(ifc, pkt->daddr))
-		return drop(reason, TT_DROP_IP_NOT_FOR_US);
+		return tt_net_drop(reason, TT_DROP_IP_NOT_FOR_US);
 	if (unlikely(bad_source(ifc, pkt->saddr)))
-		return drop(reason, TT_DROP_IP_BAD_SRC);
+		return tt_net_drop(reason, TT_DROP_IP_BAD_SRC);
 	pkt->l4_off = (uint16_t)(pkt->l3_off + ihl);
 	pkt->l4_len = (uint16_t)(total - ihl);
 	switch (ip->next_proto_id) {
 	case IPPROTO_TCP:
-		return parse_tcp(l3 + ihl, ip, ifc, pkt, reason);
+		return tt_net_parse_tcp(l3 + ihl, rte_ipv4_phdr_cksum(ip, 0), ifc, pkt, reason);
 	case IPPROTO_ICMP:
 		return parse_icmp(l3 + ihl, pkt, reason);
 	default:
-		return drop(reason, TT_DROP_IP_PROTO);
+		return tt_net_drop(reason, TT_DROP_IP_PROTO);
 	}
 }
 
@@ -226,12 +219,16 @@ enum tt_pkt_kind tt_net_parse(const uint8_t *frame, uint32_t len, const struct t
 	const struct rte_ether_hdr *eth = (const struct rte_ether_hdr *)frame;
 	rte_be16_t type;
 	uint16_t l3, vid;
+	bool mcast6;
 
 	if (unlikely(len < TT_ETH_HDR_LEN))
-		return drop(reason, TT_DROP_ETH_SHORT);
+		return tt_net_drop(reason, TT_DROP_ETH_SHORT);
+	/* IPv6 multicast (33:33:..., RFC 2464 7), for IPv6 only (checked once the type is known
+	 * behind any tag); the IPv6 destination is judged later.  A unicast MAC never starts so. */
+	mcast6 = frame[0] == 0x33 && frame[1] == 0x33;
 	if (memcmp(&eth->dst_addr, ifc->mac.b, 6) != 0 &&
-	    !rte_is_broadcast_ether_addr(&eth->dst_addr))
-		return drop(reason, TT_DROP_ETH_DST);
+	    !rte_is_broadcast_ether_addr(&eth->dst_addr) && !mcast6)
+		return tt_net_drop(reason, TT_DROP_ETH_DST);
 	memcpy(pkt->src_mac.b, &eth->src_addr, 6);
 	type = eth->ether_type;
 	l3 = TT_ETH_HDR_LEN;
@@ -240,25 +237,34 @@ enum tt_pkt_kind tt_net_parse(const uint8_t *frame, uint32_t len, const struct t
 		const struct rte_vlan_hdr *vh = (const struct rte_vlan_hdr *)(eth + 1);
 
 		if (unlikely(len < TT_ETH_HDR_LEN + TT_VLAN_TAG_LEN))
-			return drop(reason, TT_DROP_ETH_SHORT);
+			return tt_net_drop(reason, TT_DROP_ETH_SHORT);
 		if (unlikely(ifc->rx_vlan_stripped)) /* a second tag (QinQ) */
-			return drop(reason, TT_DROP_ETH_TYPE);
+			return tt_net_drop(reason, TT_DROP_ETH_TYPE);
 		vid = rte_be_to_cpu_16(vh->vlan_tci) & 0xfff;
 		type = vh->eth_proto;
 		l3 += TT_VLAN_TAG_LEN;
 	}
 	if (unlikely(vid > TT_VLAN_ID_MAX))
-		return drop(reason, TT_DROP_VLAN_RESERVED);
+		return tt_net_drop(reason, TT_DROP_VLAN_RESERVED);
 	if (vid != ifc->vlan)
-		return drop(reason, TT_DROP_VLAN_UNSERVED);
+		return tt_net_drop(reason, TT_DROP_VLAN_UNSERVED);
+	if (unlikely(mcast6 && type != RTE_BE16(RTE_ETHER_TYPE_IPV6)))
+		return tt_net_drop(reason, TT_DROP_ETH_DST);
 	pkt->vlan = vid;
 	pkt->l3_off = l3;
+	pkt->family = TT_AF_INET;
 	switch (type) {
+	case RTE_BE16(RTE_ETHER_TYPE_IPV6):
+		/* IPv6 is served untagged (its replies are written at fixed offsets); a priority
+		 * tag in the frame is not. */
+		if (unlikely(l3 != TT_ETH_HDR_LEN))
+			return tt_net_drop(reason, TT_DROP_ETH_TYPE);
+		return tt_net_parse_ipv6(frame + l3, len - l3, ifc, pkt, reason);
 	case RTE_BE16(RTE_ETHER_TYPE_IPV4):
 		return parse_ipv4(frame + l3, len - l3, ifc, pkt, reason);
 	case RTE_BE16(RTE_ETHER_TYPE_ARP):
 		return parse_arp(frame + l3, len - l3, ifc, pkt, reason);
 	default:
-		return drop(reason, TT_DROP_ETH_TYPE);
+		return tt_net_drop(reason, TT_DROP_ETH_TYPE);
 	}
 }

@@ -70,7 +70,8 @@ static void negotiate_vlan(const struct tt_conf_port *c, const struct rte_eth_de
 static void negotiate_offloads(const struct tt_conf_port *c, const struct rte_eth_dev_info *info,
 			       struct rte_eth_conf *conf, struct tt_port *p, uint16_t n_queues)
 {
-	const uint64_t rss_hf = RTE_ETH_RSS_NONFRAG_IPV4_TCP | RTE_ETH_RSS_IPV4;
+	const uint64_t rss_hf = RTE_ETH_RSS_NONFRAG_IPV4_TCP | RTE_ETH_RSS_IPV4 |
+				RTE_ETH_RSS_NONFRAG_IPV6_TCP | RTE_ETH_RSS_IPV6;
 
 	negotiate_cksum(c, info, conf, p);
 	negotiate_vlan(c, info, conf, p);
@@ -113,6 +114,39 @@ static void wait_link(struct tt_port *p)
 			return;
 		rte_delay_ms(100);
 	}
+}
+
+/*
+ * Neighbour solicitations come to the solicited-node group of each IPv6 address: have the port
+ * pass those groups' Ethernet addresses (RFC 2464 7), or all multicast when it cannot filter
+ * by a list.
+ */
+static int join_solicited_nodes(const struct tt_conf_port *c, struct tt_port *p, char *err,
+				size_t errlen)
+{
+	struct rte_ether_addr mc[TT_CONF_MAX_ADDR6];
+	int rc;
+
+	if (c->n_addr6 == 0)
+		return 0;
+	for (unsigned i = 0; i < c->n_addr6; i++) {
+		struct tt_in6 a, g;
+
+		memcpy(a.b, c->addr6[i], 16);
+		tt_net_solicited_node(&a, &g);
+		mc[i].addr_bytes[0] = 0x33;
+		mc[i].addr_bytes[1] = 0x33;
+		memcpy(&mc[i].addr_bytes[2], &g.b[12], 4);
+	}
+	rc = rte_eth_dev_set_mc_addr_list(p->port_id, mc, c->n_addr6);
+	if (rc == 0)
+		return 0;
+	rc = rte_eth_allmulticast_enable(p->port_id);
+	if (rc != 0 && rc != -ENOTSUP)
+		snprintf(err, errlen, "port %s: cannot receive IPv6 solicited-node multicast: %s",
+			 c->name, rte_strerror(-rc));
+	/* -ENOTSUP: a port without multicast filtering (a TAP) passes every group anyway. */
+	return rc == -ENOTSUP ? 0 : rc;
 }
 
 int tt_port_start(const struct tt_conf_port *c, uint16_t n_queues, struct rte_mempool **pools,
@@ -167,6 +201,9 @@ int tt_port_start(const struct tt_conf_port *c, uint16_t n_queues, struct rte_me
 		snprintf(err, errlen, "port %s: start failed: %s", c->name, rte_strerror(-rc));
 		return rc;
 	}
+	rc = join_solicited_nodes(c, p, err, errlen);
+	if (rc != 0)
+		return rc;
 	rte_eth_macaddr_get(p->port_id, &mac);
 	memcpy(p->mac.b, mac.addr_bytes, 6);
 	wait_link(p);

@@ -2,13 +2,15 @@
  * tt_port: bring up one ethdev port for N workers.
  *
  * One RX and one TX queue per worker, queue k fed from worker k's own
- * mbuf pool.  RSS over IPv4/TCP when the port has more than one queue and
+ * mbuf pool.  RSS over IPv4/TCP and IPv6/TCP when the port has more than one queue and
  * reports RSS; otherwise the device's own queue choice must keep a flow
  * on one queue (the TAP PMD: the kernel picks the queue by flow hash).
  * Checksum offloads are enabled per layer (IPv4 header, TCP) and direction
  * wherever the port reports them and the port's checksum_offload is "auto"
  * (except TX on net_tap, whose software emulation gets a zero TCP checksum
  * wrong); the workers compute and verify the rest in software.
+ * A port with IPv6 addresses is made to receive their solicited-node groups' multicast
+ * (the group list, else all multicast; a port that cannot filter receives them anyway).
  * tt_port_rx_cksum() turns a received mbuf's flags into the parser's
  * TT_RX_* bits: per packet, inline, a few instructions.  A port with VLANs
  * strips and inserts 802.1Q tags in hardware where it reports so.

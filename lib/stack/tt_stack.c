@@ -50,6 +50,9 @@ struct tt_stack {
 	bool close_walked;
 	uint32_t close_cursor;
 	uint32_t abort_cursor;
+	/* Admission control (tt_stack_rx_poll): full RX polls in a row; SYNs shed or not. */
+	uint32_t full_polls;
+	bool shedding;
 };
 
 #define OBJ_OF(ptr, type, member) ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
@@ -383,6 +386,42 @@ static void drain_conn(struct tt_stack *st, struct tt_tcb *t)
 		close_now(st, t);
 }
 
+/* The latest generation's configuration (a bound on the whole stack, not on one connection). */
+static const struct tt_conf_tcp *latest_conf(const struct tt_stack *st)
+{
+	return st->gens[st->rt_cur].rt->conf;
+}
+
+/*
+ * Whether orphan t must go: the orphans are over tcp.max_orphans_per_core, an orphan that has
+ * retransmitted k times weighing 2^k of them (Linux's tcp_too_many_orphans(shift)): under
+ * pressure the orphans whose peers went silent give up first, long before their retries end.
+ */
+static bool orphans_over(const struct tt_stack *st, const struct tt_tcb *t)
+{
+	const uint64_t *n = st->tcp.state_count;
+	unsigned shift = t->retries < 16 ? t->retries : 16;
+
+	return (n[TT_TCP_FIN_WAIT_1] + n[TT_TCP_CLOSING] + n[TT_TCP_LAST_ACK]) << shift >
+	       latest_conf(st)->max_orphans_per_core;
+}
+
+/* An RST to the peer (unless in SYN-SENT, where it has nothing to match), then the TCB goes. */
+static void reset_conn(struct tt_stack *st, struct tt_tcb *t)
+{
+	struct tt_tcp_out out = {.n = 0};
+
+	if (t->state != TT_TCP_SYN_SENT) {
+		out.tx[out.n++] =
+		    (struct tt_tcp_tx){.seq = t->snd_nxt, .flags = TT_TCP_RST | TT_TCP_ACK};
+		st->ctr->ev[TT_CTR_RST_SENT]++;
+	}
+	st->ctr->ev[TT_CTR_CONN_RESET_TX]++;
+	t->close_reason = TT_CLOSE_TIMEOUT;
+	send_out(st, t, &out);
+	free_conn(st, t);
+}
+
 static void conn_done(struct tt_stack *st, struct tt_tcb *t, const struct tt_tcp_out *out,
 		      enum tt_tcp_verdict v)
 {
@@ -391,6 +430,13 @@ static void conn_done(struct tt_stack *st, struct tt_tcb *t, const struct tt_tcp
 	case TT_V_KEEP:
 		if (unlikely(st->draining))
 			drain_conn(st, t);
+		/* Over the bound, an orphan that just became one or whose timer fired is reset
+		 * (Linux's tcp_close and tcp_out_of_resources): it can hold the table no longer. */
+		if (unlikely(tt_tcp_state_is_orphan(t->state)) && orphans_over(st, t)) {
+			st->ctr->ev[TT_CTR_ORPHANS_RESET]++;
+			reset_conn(st, t);
+			break;
+		}
 		arm(st, t);
 		break;
 	case TT_V_FREE:
@@ -527,7 +573,6 @@ static void take_value(const struct tt_flow4 *k, uint32_t v, void *arg)
  */
 static void abort_conn(struct tt_stack *st, uint32_t v)
 {
-	struct tt_tcp_out out = {.n = 0};
 	struct tt_tcb *t;
 
 	if (v & TT_CONN_TW) {
@@ -535,16 +580,8 @@ static void abort_conn(struct tt_stack *st, uint32_t v)
 		return;
 	}
 	t = tt_pool_at(st->tcbs, v);
-	if (t->state != TT_TCP_SYN_SENT) {
-		out.tx[out.n++] =
-		    (struct tt_tcp_tx){.seq = t->snd_nxt, .flags = TT_TCP_RST | TT_TCP_ACK};
-		st->ctr->ev[TT_CTR_RST_SENT]++;
-	}
-	st->ctr->ev[TT_CTR_CONN_RESET_TX]++;
-	t->close_reason = TT_CLOSE_TIMEOUT; /* the drain's time bound */
 	bind_rt(st, t);
-	send_out(st, t, &out);
-	free_conn(st, t);
+	reset_conn(st, t); /* the drain's time bound */
 	unbind_rt(st);
 }
 
@@ -742,16 +779,29 @@ static void prefetch_conn(const struct tt_stack *st, uint32_t v)
  * when its turn comes.
  */
 static void input_burst(struct tt_stack *st, unsigned port, const struct tt_pkt *pkts,
-			void *const *owners, unsigned n, bool release)
+			void *const *owners, unsigned n_in, bool release)
 {
 	struct tt_flow4 f[TT_STACK_BURST];
 	uint32_t hash[TT_STACK_BURST], v[TT_STACK_BURST], gen;
+	uint8_t idx[TT_STACK_BURST]; /* the segments that go on, by their index in pkts */
+	unsigned n = 0;
 
-	for (unsigned i = 0; i < n; i++)
-		f[i] = (struct tt_flow4){.saddr = pkts[i].saddr,
-					 .daddr = pkts[i].daddr,
-					 .sport = pkts[i].sport,
-					 .dport = pkts[i].dport};
+	for (unsigned i = 0; i < n_in; i++) {
+		/* Shedding: a SYN costs no hash, lookup, cookie or TCB, and no reply. */
+		if (unlikely(st->shedding) &&
+		    (pkts[i].seg.flags & (TT_TCP_SYN | TT_TCP_ACK | TT_TCP_RST)) == TT_TCP_SYN) {
+			st->ctr->ev[TT_CTR_SYN_RECEIVED]++;
+			st->ctr->drop[TT_DROP_TCP_SYN_SHED]++;
+			if (release)
+				st->io.release(owners[i]);
+			continue;
+		}
+		idx[n] = (uint8_t)i;
+		f[n++] = (struct tt_flow4){.saddr = pkts[i].saddr,
+					   .daddr = pkts[i].daddr,
+					   .sport = pkts[i].sport,
+					   .dport = pkts[i].dport};
+	}
 	tt_conn_tbl_hash_bulk(st->tbl, f, n, hash);
 	tt_conn_tbl_lookup_bulk(st->tbl, f, hash, n, v);
 	for (unsigned i = 0; i < n; i++)
@@ -762,11 +812,20 @@ static void input_burst(struct tt_stack *st, unsigned port, const struct tt_pkt 
 			v[i] = tt_conn_tbl_lookup_hash(st->tbl, &f[i], hash[i]);
 		st->cur.flow = f[i];
 		st->cur.hash = hash[i];
-		segment_input(st, port, &pkts[i], &f[i], v[i], owners[i]);
+		segment_input(st, port, &pkts[idx[i]], &f[i], v[i], owners[idx[i]]);
 		/* Given back at once: the next frame built reuses a buffer still in cache. */
 		if (release)
-			st->io.release(owners[i]);
+			st->io.release(owners[idx[i]]);
 	}
+}
+
+void tt_stack_rx_poll(struct tt_stack *st, bool full)
+{
+	uint16_t k = latest_conf(st)->syn_shed_full_polls;
+
+	st->full_polls = full ? st->full_polls + (st->full_polls < k) : 0;
+	st->shedding = k != 0 && st->full_polls >= k;
+	st->ctr->ev[TT_CTR_SYN_SHED_POLLS] += st->shedding;
 }
 
 void tt_stack_input_burst(struct tt_stack *st, unsigned port, const struct tt_pkt *pkts,

@@ -49,6 +49,14 @@
  * opened under (its TCB keeps the slot), and tt_stack_rt_oldest says
  * which generations are still referenced.
  *
+ * Orphans (tt_tcp_state_is_orphan: FIN-WAIT-1, CLOSING, LAST-ACK) are bounded per stack by
+ * tcp.max_orphans_per_core of the latest generation: a connection that is an orphan when a
+ * segment or its timer leaves it while the stack holds more than that is reset (an RST,
+ * orphans_reset, conn_reset_by_us), as Linux resets orphans beyond tcp_max_orphans, so peers
+ * that never send the final ACK cannot make the table full.  An orphan that has retransmitted
+ * k times counts the orphans 2^k times (Linux's shift in tcp_out_of_resources): past half the
+ * bound, an orphan goes at its first retransmission, past a quarter at its second.
+ *
  * Invariants: every connection is in the table exactly once, as a TCB or
  * as a TIME-WAIT entry; a TCB's timer is armed no later than
  * tt_tcp_deadline(); the per-state gauges count exactly what the pools
@@ -197,6 +205,16 @@ void tt_stack_input(struct tt_stack *st, unsigned port, const struct tt_pkt *pkt
  */
 void tt_stack_input_burst(struct tt_stack *st, unsigned port, const struct tt_pkt *pkts,
 			  void *const *owners, unsigned n);
+
+/*
+ * Admission control: the caller's RX poll ended, full when it returned every frame it could
+ * take (the queue had more).  After tcp.syn_shed_full_polls full polls in a row the stack sheds
+ * new work, first and cheaply: until a poll comes back short, a SYN (no ACK, no RST) is dropped
+ * before its hash and lookup (tcp_syn_shed), so the cycles go to the segments of open
+ * connections, whose loss in an overflowing ring would cost them a retransmission or leave an
+ * orphan.  syn_shed_polls counts the polls spent shedding.  0 turns it off.
+ */
+void tt_stack_rx_poll(struct tt_stack *st, bool full);
 
 /* Expire due timers (at most TT_STACK_TIMER_BATCH); returns how many fired. */
 unsigned tt_stack_timers(struct tt_stack *st);

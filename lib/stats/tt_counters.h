@@ -42,6 +42,25 @@
 	X(TCP_OPTIONS, "tcp_bad_options")                                                          \
 	X(TCP_FLAGS, "tcp_bad_flags")                                                              \
 	X(TCP_PORT, "tcp_bad_port")                                                                \
+	X(IP6_SHORT, "ip6_short")                                                                  \
+	X(IP6_VERSION, "ip6_bad_version")                                                          \
+	X(IP6_PAYLOAD_LEN, "ip6_bad_payload_len")                                                  \
+	X(IP6_NOT_FOR_US, "ip6_not_our_address")                                                   \
+	X(IP6_BAD_SRC, "ip6_bad_source")                                                           \
+	X(IP6_EXT_HDR, "ip6_bad_ext_header")                                                       \
+	X(IP6_EXT_CHAIN, "ip6_ext_chain_too_long")                                                 \
+	X(IP6_EXT_OPTION, "ip6_ext_option_discarded")                                              \
+	X(IP6_ROUTING, "ip6_routing_segments_left")                                                \
+	X(IP6_FRAGMENT, "ip6_fragment")                                                            \
+	X(IP6_NO_NEXT, "ip6_no_next_header")                                                       \
+	X(IP6_PROTO, "ip6_unsupported_next_header")                                                \
+	X(ICMP6_SHORT, "icmp6_short")                                                              \
+	X(ICMP6_CSUM, "icmp6_bad_checksum")                                                        \
+	X(ICMP6_TYPE, "icmp6_type_not_served")                                                     \
+	X(ND_HOP_LIMIT, "nd_bad_hop_limit")                                                        \
+	X(ND_MALFORMED, "nd_malformed")                                                            \
+	X(ND_NOT_FOR_US, "nd_target_not_ours")                                                     \
+	X(TCP6_NOT_SERVED, "tcp6_not_served")                                                      \
 	X(TCP_NO_LISTENER, "tcp_no_listener")                                                      \
 	X(TCP_NO_CONN, "tcp_no_connection")                                                        \
 	X(TCP_OUT_OF_WINDOW, "tcp_out_of_window")                                                  \
@@ -53,6 +72,7 @@
 	X(TCP_TABLE_FULL, "tcp_table_full")                                                        \
 	X(TCP_TABLE_PROBE, "tcp_table_probe_limit")                                                \
 	X(TCP_DRAINING, "tcp_draining")                                                            \
+	X(TCP_SYN_SHED, "tcp_syn_shed") /* a saturated worker's admission control */               \
 	X(TCP_STATE, "tcp_unexpected_in_state")                                                    \
 	X(SYNCOOKIE_BAD, "syncookie_bad")                                                          \
 	X(SYNCOOKIE_EXPIRED, "syncookie_expired")                                                  \
@@ -66,7 +86,10 @@
 	X(RX_BYTES, "rx_bytes")                                                                    \
 	X(TX_PACKETS, "tx_packets")                                                                \
 	X(TX_BYTES, "tx_bytes")                                                                    \
-	X(TX_FAILED, "tx_failed")                                                                  \
+	X(TX_FAILED, "tx_failed")	      /* refused by the NIC and freed, never sent */       \
+	X(TX_HELD, "tx_held")		      /* refused, kept for the next flush */               \
+	X(TX_HELD_RETRIED, "tx_held_retried") /* of those, sent by the next flush */               \
+	X(TX_HELD_DROPPED, "tx_held_dropped") /* of those, refused again and freed */              \
 	X(TX_REFUSED_OVERSIZE, "tx_refused_oversize")                                              \
 	X(MBUF_ALLOC_FAILED, "mbuf_alloc_failed")                                                  \
 	X(ARP_REPLIES, "arp_replies")                                                              \
@@ -86,6 +109,9 @@
 	X(NEIGH_DROP_TABLE_FULL, "neigh_drop_table_full") /* no entry free for a new next hop */   \
 	X(NEIGH_DROP_NO_ROUTE, "neigh_drop_no_route")	  /* off-link, and no gateway */           \
 	X(ICMP_ECHO_REPLIES, "icmp_echo_replies")                                                  \
+	X(ICMP6_ECHO_REPLIES, "icmp6_echo_replies")                                                \
+	X(ND_ADVERTS_SENT, "nd_adverts_sent")                                                      \
+	X(ND_ADVERTS_RX, "nd_adverts_received")                                                    \
 	X(CONN_OPENED, "conn_opened")                                                              \
 	X(CONN_CLOSED, "conn_closed")                                                              \
 	X(CONN_RESET_RX, "conn_reset_by_peer")                                                     \
@@ -94,6 +120,9 @@
 	X(CONN_RETRIES_EXHAUSTED, "conn_retries_exhausted")                                        \
 	X(CONN_PERSIST_TIMEOUT, "conn_persist_timed_out")                                          \
 	X(CONN_APP_TIMEOUT, "conn_app_timed_out")                                                  \
+	X(ORPHANS_RESET, "orphans_reset") /* over tcp.max_orphans_per_core */                      \
+	X(ORPHAN_RETRIES_EXHAUSTED, "orphan_retries_exhausted")                                    \
+	X(SYN_SHED_POLLS, "syn_shed_polls") /* polls of a worker shedding SYNs */                  \
 	X(TIME_WAIT_RECYCLED, "time_wait_recycled")                                                \
 	X(RST_SENT, "rst_sent")                                                                    \
 	X(RST_RATE_LIMITED, "rst_rate_limited")                                                    \

@@ -101,6 +101,31 @@ static struct tt_worker *const *tm_workers;
 static unsigned tm_n_workers;
 
 /*
+ * The workers are freed at exit while a telemetry client may still ask: every callback that
+ * reads them holds this lock for reading, and tt_stats_telemetry_stop takes it for writing
+ * once, after which callbacks answer {"error": ...} instead of reading freed memory.
+ */
+static pthread_rwlock_t tm_workers_lock = PTHREAD_RWLOCK_INITIALIZER;
+static bool tm_stopped;
+
+/* Holds the workers for reading; false (lock not held, d filled with the error) once stopped. */
+static bool tm_workers_hold(struct rte_tel_data *d)
+{
+	pthread_rwlock_rdlock(&tm_workers_lock);
+	if (!tm_stopped)
+		return true;
+	pthread_rwlock_unlock(&tm_workers_lock);
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "error", "stopping: the workers are gone");
+	return false;
+}
+
+static void tm_workers_release(void)
+{
+	pthread_rwlock_unlock(&tm_workers_lock);
+}
+
+/*
  * Busy and idle cycles of each worker, as two arrays indexed by worker, with the TSC at the
  * sample.  (Kept out of /tcpterm/stats, whose values are all plain counters.)
  */
@@ -115,6 +140,11 @@ static int tm_workers_cycles(const char *cmd, const char *params, struct rte_tel
 		rte_tel_data_free(idle);
 		return -ENOMEM;
 	}
+	if (!tm_workers_hold(d)) {
+		rte_tel_data_free(busy);
+		rte_tel_data_free(idle);
+		return 0;
+	}
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_u64(d, "tsc", rte_rdtsc());
 	rte_tel_data_start_array(busy, RTE_TEL_U64_VAL);
@@ -123,6 +153,7 @@ static int tm_workers_cycles(const char *cmd, const char *params, struct rte_tel
 		rte_tel_data_add_array_u64(busy, tm_workers[w]->busy_cycles);
 		rte_tel_data_add_array_u64(idle, tm_workers[w]->idle_cycles);
 	}
+	tm_workers_release();
 	if (rte_tel_data_add_dict_container(d, "busy_cycles", busy, 0) != 0)
 		rte_tel_data_free(busy);
 	if (rte_tel_data_add_dict_container(d, "idle_cycles", idle, 0) != 0)
@@ -140,7 +171,10 @@ static int tm_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 
 	(void)cmd;
 	(void)params;
+	if (!tm_workers_hold(d))
+		return 0;
 	tt_stats_collect(tm_workers, tm_n_workers, &s);
+	tm_workers_release();
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_u64(d, "tsc", rte_rdtsc());
 	rte_tel_data_add_dict_u64(d, "tsc_hz", rte_get_tsc_hz());
@@ -159,7 +193,10 @@ static int tm_conns(const char *cmd, const char *params, struct rte_tel_data *d)
 
 	(void)cmd;
 	(void)params;
+	if (!tm_workers_hold(d))
+		return 0;
 	tt_stats_collect(tm_workers, tm_n_workers, &s);
+	tm_workers_release();
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_u64(d, "total", s.conns_total);
 	for (unsigned i = 0; i < TT_TCP_NSTATES; i++)
@@ -173,7 +210,10 @@ static int tm_drops(const char *cmd, const char *params, struct rte_tel_data *d)
 
 	(void)cmd;
 	(void)params;
+	if (!tm_workers_hold(d))
+		return 0;
 	tt_stats_collect(tm_workers, tm_n_workers, &s);
+	tm_workers_release();
 	rte_tel_data_start_dict(d);
 	for (unsigned i = 0; i < TT_DROP_COUNT; i++)
 		rte_tel_data_add_dict_u64(d, tt_drop_names[i], s.sum.drop[i]);
@@ -206,9 +246,8 @@ enum {
 static_assert(TT_CONNLIST_MAX * TM_ROW_MAX + TM_FIXED_MAX < TM_TEL_OUTPUT_MAX,
 	      "a listing of TT_CONNLIST_MAX rows must fit one telemetry reply");
 
-/* Queries take turns (telemetry serves each client in a thread of its own); stop ends them. */
+/* Queries take turns (telemetry serves each client in a thread of its own). */
 static pthread_mutex_t tm_connlist_lock = PTHREAD_MUTEX_INITIALIZER;
-static bool tm_connlist_stopped;
 
 enum {
 	COL_STATE,
@@ -316,25 +355,23 @@ static int tm_connlist(const char *cmd, const char *params, struct rte_tel_data 
 		rte_tel_data_add_dict_string(d, "error", err);
 		return 0;
 	}
+	if (!tm_workers_hold(d))
+		return 0;
 	for (unsigned w = 0; w < tm_n_workers; w++)
 		mb[w] = &tm_workers[w]->connlist;
 	pthread_mutex_lock(&tm_connlist_lock);
-	if (tm_connlist_stopped) {
-		pthread_mutex_unlock(&tm_connlist_lock);
-		rte_tel_data_add_dict_string(d, "error", "stopping: the workers are gone");
-		return 0;
-	}
 	tt_connlist_query(mb, tm_n_workers, &q, TT_CONNLIST_TIMEOUT_MS, &r);
 	rc = tm_connlist_reply(d, &q, &r);
 	pthread_mutex_unlock(&tm_connlist_lock);
+	tm_workers_release();
 	return rc;
 }
 
 void tt_stats_telemetry_stop(void)
 {
-	pthread_mutex_lock(&tm_connlist_lock);
-	tm_connlist_stopped = true;
-	pthread_mutex_unlock(&tm_connlist_lock);
+	pthread_rwlock_wrlock(&tm_workers_lock);
+	tm_stopped = true;
+	pthread_rwlock_unlock(&tm_workers_lock);
 }
 
 int tt_stats_telemetry_init(struct tt_worker *const *workers, unsigned n)

@@ -107,6 +107,17 @@ enum tt_tcp_state { TT_TCP_STATES(TT_ENUM_STATE) TT_TCP_NSTATES };
 
 extern const char *const tt_tcp_state_names[TT_TCP_NSTATES];
 
+/*
+ * An orphan (Linux's word): the application has closed and our FIN waits for the peer's ACK
+ * (FIN-WAIT-1, CLOSING, LAST-ACK).  Nobody reads it any more, yet it holds a TCB and
+ * retransmits; tcp.orphan_retries and tcp.max_orphans_per_core bound what peers that never
+ * send the final ACK can make a worker keep.
+ */
+static inline bool tt_tcp_state_is_orphan(unsigned state)
+{
+	return state == TT_TCP_FIN_WAIT_1 || state == TT_TCP_CLOSING || state == TT_TCP_LAST_ACK;
+}
+
 /* struct tt_tcb.ooo / .sack: no block.  The pools behind them hold fewer blocks. */
 enum { TT_TCB_NO_BLOCK = UINT16_MAX };
 

@@ -361,9 +361,14 @@ static enum tt_tcp_verdict retransmit(struct tt_tcp_ctx *ctx, struct tt_tcb *t,
 {
 	const struct tt_conf_tcp *c = ctx->conf;
 	uint8_t limit = handshaking(t) ? c->syn_retries : c->max_retries;
+	bool orphan = tt_tcp_state_is_orphan(t->state) && c->orphan_retries < limit;
 
+	if (orphan)
+		limit = c->orphan_retries;
 	if (t->retries >= limit) {
 		count(ctx, TT_CTR_CONN_RETRIES_EXHAUSTED);
+		if (orphan)
+			count(ctx, TT_CTR_ORPHAN_RETRIES_EXHAUSTED);
 		t->close_reason = TT_CLOSE_TIMEOUT;
 		if (!handshaking(t))
 			emit_rst(ctx, t, out);

@@ -91,6 +91,10 @@ static void add_if(struct tt_worker *w, const struct tt_worker_params *p, unsign
 	wi->ifc.addr = addr;
 	wi->ifc.addr_count = p->addr_count ? p->addr_count : 1;
 	wi->ifc.bcast = tt_net_directed_bcast(addr, prefix_len);
+	if (v == NULL) { /* IPv6 is served on the untagged interface only */
+		wi->ifc.n_addr6 = (uint8_t)c->n_addr6;
+		memcpy(wi->ifc.addr6, c->addr6, sizeof(wi->ifc.addr6));
+	}
 	sp->ports[ifx].mac = p->ports[i].mac;
 	sp->ports[ifx].mtu = c->mtu;
 	sp->ports[ifx].tx_cksum_offload = p->ports[i].tx_cksum_offload;
@@ -217,19 +221,60 @@ void tt_worker_free(struct tt_worker *w)
 	rte_free(w);
 }
 
+/*
+ * A frame worth holding when the TX queue refuses it: an IPv4 TCP segment with data, SYN or
+ * FIN, whose loss would cost its connection a retransmission timeout (1 s at first).  Pure
+ * ACKs and RSTs are not held, nor ARP or ICMP replies: an ACK's news is cumulative and the
+ * next ACK or segment repeats it, an RST or an echo reply answers something the peer sends
+ * again, and each would take a held slot from a segment whose loss costs a timeout.
+ */
+static bool worth_holding(const struct rte_mbuf *m)
+{
+	const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
+	const uint8_t *ip = f + TT_ETH_HDR_LEN, *tcp;
+	uint32_t len = rte_pktmbuf_data_len(m), ihl, tot;
+
+	if (len < TT_ETH_HDR_LEN + TT_IP4_HDR_LEN + 20 || f[12] != 0x08 || f[13] != 0x00 ||
+	    ip[9] != 6)
+		return false;
+	ihl = (ip[0] & 0xfu) * 4u;
+	tot = (uint32_t)ip[2] << 8 | ip[3];
+	if (ihl < TT_IP4_HDR_LEN || len < TT_ETH_HDR_LEN + ihl + 20)
+		return false;
+	tcp = ip + ihl;
+	return (tcp[13] & (TT_TCP_SYN | TT_TCP_FIN)) || tot > ihl + (tcp[12] >> 4) * 4u;
+}
+
+/*
+ * One tx_burst of the port's batch.  Frames the queue refuses (a momentarily full ring) that
+ * are worth it (worth_holding) stay at the batch's head, TT_TX_HOLD at most, and go first in
+ * the next flush; a held frame refused again, and every other refused frame, is freed and
+ * counted in tx_failed.
+ */
 static void flush_port(struct tt_worker *w, struct tt_worker_port *wp)
 {
+	unsigned n = wp->n_tx, held = wp->n_held, kept = 0;
 	uint16_t sent;
 
-	if (wp->n_tx == 0)
+	if (n == 0)
 		return;
-	sent = rte_eth_tx_burst(wp->port_id, w->queue_id, wp->tx, (uint16_t)wp->n_tx);
+	sent = rte_eth_tx_burst(wp->port_id, w->queue_id, wp->tx, (uint16_t)n);
 	w->ctr.ev[TT_CTR_TX_PACKETS] += sent;
-	if (unlikely(sent < wp->n_tx)) {
-		w->ctr.ev[TT_CTR_TX_FAILED] += wp->n_tx - sent;
-		rte_pktmbuf_free_bulk(&wp->tx[sent], wp->n_tx - sent);
+	w->ctr.ev[TT_CTR_TX_HELD_RETRIED] += RTE_MIN((unsigned)sent, held);
+	for (unsigned i = sent; unlikely(i < n); i++) {
+		struct rte_mbuf *m = wp->tx[i];
+
+		/* kept <= i - sent: the move never overwrites a frame still to look at. */
+		if (i >= held && kept < TT_TX_HOLD && worth_holding(m)) {
+			wp->tx[kept++] = m;
+			continue;
+		}
+		w->ctr.ev[TT_CTR_TX_HELD_DROPPED] += i < held;
+		w->ctr.ev[TT_CTR_TX_FAILED]++;
+		rte_pktmbuf_free(m);
 	}
-	wp->n_tx = 0;
+	w->ctr.ev[TT_CTR_TX_HELD] += kept;
+	wp->n_tx = wp->n_held = kept;
 }
 
 void tt_worker_flush(struct tt_worker *w)
@@ -309,6 +354,20 @@ static void reply_in_place(struct tt_worker *w, const struct tt_worker_if *wi, s
 	tx_if(w, wi, m);
 }
 
+/*
+ * The same for a reply of len bytes written over the frame (IPv6, served untagged only: the
+ * frame has no tag in it).  Every mbuf holds a frame of the port's MTU in one segment (the pool
+ * is sized so, and the MTU is at least 576), so len fits.
+ */
+static_assert(TT_ND_FRAME_LEN <= TT_ETH_HDR_LEN + 576, "an advertisement fits any mbuf");
+static void reply_rewritten(struct tt_worker *w, const struct tt_worker_if *wi,
+			    struct rte_mbuf *m, const struct tt_pkt *pkt, uint32_t len)
+{
+	m->data_len = (uint16_t)len;
+	m->pkt_len = len;
+	reply_in_place(w, wi, m, pkt);
+}
+
 /* An ARP packet from a neighbour (any: request, reply, gratuitous) refreshes its entry. */
 static void arp_learn(struct tt_worker *w, unsigned ifx, const struct tt_pkt *pkt)
 {
@@ -373,8 +432,22 @@ static int rx_parse(struct tt_worker *w, unsigned port, struct rte_mbuf *m, stru
 		w->ctr.ev[TT_CTR_ICMP_ECHO_REPLIES]++;
 		reply_in_place(w, &w->ifs[ifx], m, pkt);
 		return -1;
+	case TT_PKT_ICMP6_ECHO:
+		w->ctr.ev[TT_CTR_ICMP6_ECHO_REPLIES]++;
+		reply_rewritten(w, &w->ifs[ifx], m, pkt, tt_net_icmp6_echo_reply(frame, pkt, ifc));
+		return -1;
+	case TT_PKT_ND_NS:
+		w->ctr.ev[TT_CTR_ND_ADVERTS_SENT]++;
+		reply_rewritten(w, &w->ifs[ifx], m, pkt, tt_nd_na_reply(frame, pkt, ifc));
+		return -1;
+	case TT_PKT_ND_NA:
+		w->ctr.ev[TT_CTR_ND_ADVERTS_RX]++;
+		break;
 	case TT_PKT_TCP:
-		return ifx;
+		if (pkt->family == TT_AF_INET)
+			return ifx;
+		w->ctr.drop[TT_DROP_TCP6_NOT_SERVED]++;
+		break;
 	}
 	rte_pktmbuf_free(m);
 	return -1;
@@ -467,15 +540,21 @@ int tt_worker_main(void *arg)
 	uint64_t t0 = rte_rdtsc(), t1;
 
 	while (!drained && (w->quit == NULL || !*w->quit)) {
-		uint64_t queued = w->ctr.ev[TT_CTR_TX_PACKETS] + w->ctr.ev[TT_CTR_TX_FAILED];
+		uint64_t queued = w->ctr.ev[TT_CTR_TX_PACKETS] + w->ctr.ev[TT_CTR_TX_FAILED] +
+				  w->ctr.ev[TT_CTR_TX_HELD];
 		unsigned n = 0, e;
-		bool listed = false;
+		bool listed = false, full = false;
 
 		w->now_ms = w->epoch_ms + (t0 - w->tsc_base) / w->tsc_per_ms;
 		tt_stack_set_time(w->stack, w->now_ms);
 		rt_poll(w);
-		for (unsigned p = 0; p < w->n_ports; p++)
-			n += rx_port(w, p, pkts);
+		for (unsigned p = 0; p < w->n_ports; p++) {
+			unsigned got = rx_port(w, p, pkts);
+
+			n += got;
+			full |= got == TT_RX_BURST * TT_RX_BURSTS_PER_LOOP;
+		}
+		tt_stack_rx_poll(w->stack, full);
 		if (w->on_loop != NULL)
 			w->on_loop(w, w->loop_arg);
 		e = tt_stack_timers(w->stack);
@@ -487,8 +566,9 @@ int tt_worker_main(void *arg)
 						      TT_STACK_DRAIN_BATCH) == 0;
 		tt_worker_flush(w);
 		w->ctr.ev[TT_CTR_LOOPS]++;
-		/* Every frame queued in the iteration was flushed (sent or refused) by now. */
-		queued = w->ctr.ev[TT_CTR_TX_PACKETS] + w->ctr.ev[TT_CTR_TX_FAILED] - queued;
+		/* Every frame queued in the iteration was sent, held or refused by now. */
+		queued = w->ctr.ev[TT_CTR_TX_PACKETS] + w->ctr.ev[TT_CTR_TX_FAILED] +
+			 w->ctr.ev[TT_CTR_TX_HELD] - queued;
 		t1 = rte_rdtsc();
 		if (n == 0 && e == 0 && queued == 0 && !listed) {
 			w->ctr.ev[TT_CTR_LOOPS_IDLE]++;

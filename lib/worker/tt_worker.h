@@ -8,11 +8,16 @@
  * touches another's state and nothing is locked.
  *
  * One loop iteration:
- *   rx_burst(32) -> parse the burst -> ARP/ICMP replies in place, the TCP
+ *   rx_burst(32) -> parse the burst -> ARP/ICMP/ICMPv6/ND replies in place, the TCP
  *   segments into the stack as one burst -> the stack's frames into the TX
  *   batch -> expire a bounded batch of timers and neighbour deadlines -> one
  *   tx_burst of the batch.
- * Mbufs the NIC refuses are freed and counted (tx_failed).
+ * A data, SYN or FIN segment the NIC's TX queue refuses is held for the next flush
+ * (TT_TX_HOLD per port, tx_held; tx_held_retried / tx_held_dropped say how it went); other
+ * refused frames, and held ones refused again, are freed and counted (tx_failed).
+ *
+ * Admission control: after each RX poll the worker tells its stack whether some port filled
+ * every burst it asked for (tt_stack_rx_poll), which sheds SYNs while that goes on.
  *
  * Interfaces: each port untagged is interface 0..n_ports-1, then come the
  * VLANs of each port in order, each an interface with its own addresses.  A
@@ -61,6 +66,7 @@
 #include "tt_conf.h"
 #include "tt_connlist.h"
 #include "tt_counters.h"
+#include "tt_nd.h"
 #include "tt_neigh.h"
 #include "tt_net.h"
 #include "tt_port.h"
@@ -71,6 +77,9 @@ enum {
 	TT_RX_BURST = 32,
 	TT_RX_BURSTS_PER_LOOP = 4,
 	TT_TX_BATCH = 128,
+	/* Refused frames a port's batch keeps for the next flush (see tt_worker_flush): a
+	 * quarter of it, so a burst of new frames always has room beside them. */
+	TT_TX_HOLD = TT_TX_BATCH / 4,
 	TT_HELD_MARGIN_MBUFS = 1024, /* beyond the rings: mempool cache and one loop's frames */
 };
 
@@ -112,6 +121,7 @@ struct tt_worker_port {
 	uint16_t vlan_id[TT_CONF_MAX_VLANS]; /* the VLANs served, with their interfaces: */
 	uint8_t vlan_ifx[TT_CONF_MAX_VLANS];
 	unsigned n_tx;
+	unsigned n_held; /* tx[0 .. n_held): refused once, tried again at the next flush */
 	struct rte_mbuf *tx[TT_TX_BATCH];
 };
 
@@ -155,6 +165,7 @@ struct tt_worker {
 	struct tt_connlist_mbox connlist; /* the listing's requests, served in the loop */
 } __rte_cache_aligned;
 
+static_assert((int)TT_CONF_MAX_ADDR6 == (int)TT_NET_MAX_ADDR6, "a port's IPv6 addresses fit");
 static_assert((int)TT_CONF_MAX_WORKERS <= (int)TT_CONNLIST_MAX_WORKERS,
 	      "a listing can name every worker");
 
@@ -192,7 +203,7 @@ static inline uint32_t tt_worker_rt_oldest(const struct tt_worker *w)
 	return __atomic_load_n(&w->rt_oldest, __ATOMIC_ACQUIRE);
 }
 
-/* Transmit the TX batches of every port. */
+/* Transmit the TX batches of every port; refused frames as described above (TT_TX_HOLD). */
 void tt_worker_flush(struct tt_worker *w);
 
 #endif

@@ -76,6 +76,16 @@ def connlist(a, params=""):
         return t.query("/tcpterm/connlist" + (f",{params}" if params else ""))
 
 
+def timed_full_listing(a, what):
+    """The listing of up to MAX_ROWS rows; how long it took goes into the measurements
+    summary, after what (the table and the connections it walked)."""
+    t0 = time.monotonic()
+    reply = connlist(a, f"limit={MAX_ROWS}")
+    took = (time.monotonic() - t0) * 1000
+    note(f"{what}: {took:.1f} ms (socket, walk, reply)")
+    return reply
+
+
 def rows(reply):
     """The reply's columns as one dict per row (every column as long as "listed")."""
     n = reply["listed"]
@@ -249,11 +259,8 @@ def held(app):
 # ---- the listing of the held connections ------------------------------------------------------
 
 def test_every_held_state_listed(app, held):
-    t0 = time.monotonic()
-    reply = connlist(app, f"limit={MAX_ROWS}")
-    took = (time.monotonic() - t0) * 1000
-    note(f"[connlist] /tcpterm/connlist over a table of {2 * 65536} slots, {len(held.expect)} "
-         f"connections: {took:.1f} ms (socket, walk, reply)")
+    reply = timed_full_listing(app, f"[connlist] /tcpterm/connlist over a table of {2 * 65536} "
+                               f"slots, {len(held.expect)} connections")
     rs = rows(reply)
     assert triples(rs) == sorted(held.expect), reply
     assert reply["total"] == reply["listed"] == len(held.expect)
@@ -441,11 +448,8 @@ def test_two_workers_answer_and_merge(two):
     try:
         got = two.wait_for(two.conns, lambda c: c["established"] >= 24, 5)
         assert got["established"] == 24, dict(got)
-        t0 = time.monotonic()
-        reply = connlist(two, f"limit={MAX_ROWS}")
-        took = (time.monotonic() - t0) * 1000
-        note(f"[connlist_two] /tcpterm/connlist, 2 workers of {2 * BIG_TABLE} slots each, "
-             f"24 connections: {took:.1f} ms")
+        reply = timed_full_listing(two, f"[connlist_two] /tcpterm/connlist, 2 workers of "
+                                   f"{2 * BIG_TABLE} slots each, 24 connections")
         rs = rows(reply)
         assert reply["workers"] == reply["answered"] == 2 and reply["silent"] == []
         assert reply["total"] == reply["listed"] == 24

@@ -6,6 +6,7 @@ reload) and SIGPIPE leave the appliance serving.  Every test starts an appliance
 import re
 import signal
 import socket
+import threading
 import time
 
 import pytest
@@ -154,3 +155,34 @@ def test_new_connections_refused_while_draining(cookies):
     assert final["drop_tcp_draining"] == 2, final
     assert final["syncookies_validated"] == 1, final
     assert final["conn_reset_by_us"] == 1, final
+
+
+def test_telemetry_queries_across_exit(short):
+    """Clients that keep asking for counters while the appliance exits get counters or an
+    error, never an answer read from freed workers: the exit status stays 0."""
+    commands = ("/tcpterm/stats", "/tcpterm/conns", "/tcpterm/drops", "/tcpterm/workers",
+                "/tcpterm/connlist")
+    answers = {"counters": 0, "errors": 0}
+    stop = threading.Event()
+
+    def ask(cmd):
+        while not stop.is_set():
+            try:
+                reply = short.telemetry(cmd)
+            except (OSError, ValueError, KeyError):
+                continue  # the socket is gone, or the reply was cut by the exit
+            answers["errors" if "error" in reply else "counters"] += 1
+
+    askers = [threading.Thread(target=ask, args=(c,)) for c in commands]
+    for t in askers:
+        t.start()
+    try:
+        time.sleep(0.5)
+        short.proc.send_signal(signal.SIGTERM)
+        status = short.wait_exit()
+    finally:
+        stop.set()
+        for t in askers:
+            t.join(timeout=10)
+    exited_cleanly(short, status)
+    assert answers["counters"] > 0, answers

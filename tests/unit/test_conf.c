@@ -77,6 +77,10 @@ static void test_default_file(void **state)
 	assert_int_equal(conf.ports[0].addr, 0xc6120002); /* 198.18.0.2 */
 	assert_int_equal(conf.ports[0].prefix_len, 24);
 	assert_int_equal(conf.ports[0].gateway, 0xc6120001);
+	assert_int_equal(conf.ports[0].n_addr6, 1);
+	assert_memory_equal(conf.ports[0].addr6[0],
+			    ((const uint8_t[16]){0x20, 0x01, 0, 2, [15] = 2}), 16); /* 2001:2::2 */
+	assert_int_equal(conf.ports[0].prefix6_len[0], 64);
 	assert_int_equal(conf.ports[0].mtu, 1500);
 	assert_int_equal(conf.ports[0].rx_desc, 1024);
 	assert_int_equal(conf.ports[0].tx_desc, 1024);
@@ -152,6 +156,7 @@ static void test_minimal_takes_defaults(void **state)
 	assert_memory_equal(&conf.http, &def.http, sizeof(def.http));
 	assert_int_equal(conf.ports[0].addr, 0x0a000002);
 	assert_int_equal(conf.ports[0].gateway, 0);
+	assert_int_equal(conf.ports[0].n_addr6, 0);
 	assert_int_equal(conf.ports[0].mtu, 1500);
 	assert_int_equal(conf.ports[0].rx_desc, 1024);
 	assert_int_equal(def.n_ports, 0);
@@ -242,6 +247,9 @@ static const struct range_case range_cases[] = {
     {IN_TCP, "drain_timeout_ms", 0, 600000},
     {IN_TCP, "max_conns_per_core", 16, 67108864},
     {IN_TCP, "syncookie_threshold", 0, 67108864},
+    {IN_TCP, "max_orphans_per_core", 0, 67108864},
+    {IN_TCP, "orphan_retries", 0, 30},
+    {IN_TCP, "syn_shed_full_polls", 0, 1024},
     {IN_HTTP, "status", 200, 599},
     {IN_HTTP, "body_size", 0, 16777216},
     {IN_HTTP, "header_timeout_ms", 100, 86400000},
@@ -436,6 +444,67 @@ static const struct err_case err_cases[] = {
      "ports = ( { name = \"p0\"; device = \"net_null0\";\n\taddress = \"224.0.0.5/24\"; } "
      ");\n" LISTENERS,
      "t.conf:2: ports[0].address: 224.0.0.5 is a multicast, reserved or broadcast address"},
+    /* IPv6 addresses */
+    {"address6 without prefix",
+     "ports = ( { name = \"p0\"; device = \"net_null0\"; address = \"10.0.0.2/24\";\n"
+     "\taddress6 = \"2001:2::2\"; } );\n" LISTENERS,
+     "t.conf:2: ports[0].address6: \"2001:2::2\" is not IPv6/prefix, e.g. 2001:2::2/64"},
+    {"address6 prefix 0",
+     "ports = ( { name = \"p0\"; device = \"net_null0\"; address = \"10.0.0.2/24\";\n"
+     "\taddress6 = \"2001:2::2/0\"; } );\n" LISTENERS,
+     "t.conf:2: ports[0].address6: prefix length 0 is out of range (1..128)"},
+    {"address6 prefix 129",
+     "ports = ( { name = \"p0\"; device = \"net_null0\"; address = \"10.0.0.2/24\";\n"
+     "\taddress6 = [ \"2001:2::2/64\",\n\t\"2001:2:0:1::2/129\" ]; } );\n" LISTENERS,
+     "t.conf:3: ports[0].address6[1]: prefix length 129 is out of range (1..128)"},
+    {"address6 not IPv6",
+     "ports = ( { name = \"p0\"; device = \"net_null0\"; address = \"10.0.0.2/24\";\n"
+     "\taddress6 = \"2001:2::2::1/64\"; } );\n" LISTENERS,
+     "t.conf:2: ports[0].address6: \"2001:2::2::1\" is not an IPv6 address"},
+    {"address6 an IPv4 address",
+     "ports = ( { name = \"p0\"; device = \"net_null0\"; address = \"10.0.0.2/24\";\n"
+     "\taddress6 = \"10.0.0.3/24\"; } );\n" LISTENERS,
+     "t.conf:2: ports[0].address6: \"10.0.0.3\" is not an IPv6 address"},
+    {"address6 multicast",
+     "ports = ( { name = \"p0\"; device = \"net_null0\"; address = \"10.0.0.2/24\";\n"
+     "\taddress6 = \"ff02::1/64\"; } );\n" LISTENERS,
+     "t.conf:2: ports[0].address6: ff02::1 is a multicast address"},
+    {"address6 unspecified",
+     "ports = ( { name = \"p0\"; device = \"net_null0\"; address = \"10.0.0.2/24\";\n"
+     "\taddress6 = \"::/64\"; } );\n" LISTENERS,
+     "t.conf:2: ports[0].address6: :: is the unspecified address"},
+    {"address6 loopback",
+     "ports = ( { name = \"p0\"; device = \"net_null0\"; address = \"10.0.0.2/24\";\n"
+     "\taddress6 = \"::1/128\"; } );\n" LISTENERS,
+     "t.conf:2: ports[0].address6: ::1 is the loopback address"},
+    {"address6 IPv4-mapped",
+     "ports = ( { name = \"p0\"; device = \"net_null0\"; address = \"10.0.0.2/24\";\n"
+     "\taddress6 = \"::ffff:10.0.0.2/96\"; } );\n" LISTENERS,
+     "t.conf:2: ports[0].address6: ::ffff:10.0.0.2 is an IPv4-mapped address"},
+    {"address6 twice in a port",
+     "ports = ( { name = \"p0\"; device = \"net_null0\"; address = \"10.0.0.2/24\";\n"
+     "\taddress6 = [ \"2001:2::2/64\", \"2001:2:0:0::2/48\" ]; } );\n" LISTENERS,
+     "t.conf:2: ports[0].address6[1]: 2001:2:0:0::2 is already address6[0]"},
+    {"address6 on two ports",
+     "ports = (\n\t{ name = \"p0\"; device = \"net_null0\"; address = \"10.0.0.2/24\";\n"
+     "\t  address6 = \"2001:2::2/64\"; },\n"
+     "\t{ name = \"p1\"; device = \"net_null1\"; address = \"10.0.1.2/24\";\n"
+     "\t  address6 = [ \"2001:2:0:1::2/64\", \"2001:2::2/64\" ]; }\n);\n" LISTENERS,
+     "t.conf:5: ports[1].address6: 2001:2::2 is already an address of ports[0]"},
+    {"address6 five entries",
+     "ports = ( { name = \"p0\"; device = \"net_null0\"; address = \"10.0.0.2/24\";\n"
+     "\taddress6 = [ \"2001:2::1/64\", \"2001:2::2/64\", \"2001:2::3/64\", \"2001:2::4/64\",\n"
+     "\t\"2001:2::5/64\" ]; } );\n" LISTENERS,
+     "t.conf:2: ports[0].address6: has 5 entries, at most 4 are supported"},
+    {"address6 empty list",
+     "ports = ( { name = \"p0\"; device = \"net_null0\"; address = \"10.0.0.2/24\";\n"
+     "\taddress6 = [ ]; } );\n" LISTENERS,
+     "t.conf:2: ports[0].address6: must not be empty"},
+    {"address6 a number",
+     "ports = ( { name = \"p0\"; device = \"net_null0\"; address = \"10.0.0.2/24\";\n"
+     "\taddress6 = 64; } );\n" LISTENERS,
+     "t.conf:2: ports[0].address6: expected a string or a list of strings \"addr/prefix\", got "
+     "an integer"},
     {"bad device",
      "ports = ( { name = \"p0\"; address = \"10.0.0.2/24\";\n\tdevice = \"01:00\"; } "
      ");\n" LISTENERS,
@@ -528,6 +597,23 @@ static const struct err_case err_cases[] = {
     {"204 with a body", BASE "http = {\n\tstatus = 204;\n};\n",
      "t.conf:4: http.status: 204 responses carry no body; set http.body_size = 0"},
 };
+
+static void test_address6_list(void **state)
+{
+	(void)state;
+	expect_ok(
+	    "ports = ( { name = \"p0\"; device = \"net_null0\"; address = \"10.0.0.2/24\";\n"
+	    "\taddress6 = [ \"2001:2::2/64\", \"2001:2:0:1:0:0:0:abcd/128\", \"fe80::2/10\" ]; "
+	    "} );\n" LISTENERS);
+	assert_int_equal(conf.ports[0].n_addr6, 3);
+	assert_memory_equal(conf.ports[0].addr6[1],
+			    ((const uint8_t[16]){0x20, 0x01, 0, 2, 0, 0, 0, 1, [14] = 0xab, 0xcd}),
+			    16);
+	assert_int_equal(conf.ports[0].prefix6_len[0], 64);
+	assert_int_equal(conf.ports[0].prefix6_len[1], 128);
+	assert_int_equal(conf.ports[0].prefix6_len[2], 10);
+	assert_int_equal(conf.ports[0].addr6[2][0], 0xfe);
+}
 
 static void test_errors(void **state)
 {
@@ -708,6 +794,7 @@ int main(void)
 	    cmocka_unit_test(test_minimal_takes_defaults),
 	    cmocka_unit_test(test_values_parsed),
 	    cmocka_unit_test(test_out_of_range),
+	    cmocka_unit_test(test_address6_list),
 	    cmocka_unit_test(test_errors),
 	    cmocka_unit_test(test_error_leaves_conf_untouched),
 	    cmocka_unit_test(test_body_file),

@@ -85,6 +85,8 @@ static void test_fixed_keys_refused(void **state)
 	    {7, "  address = \"198.18.0.3/24\";", "new.conf:7: ports[0].address"},
 	    {7, "  address = \"198.18.0.2/16\";", "new.conf:7: ports[0].address"},
 	    {8, "  gateway = \"198.18.0.9\";", "new.conf:8: ports[0].gateway"},
+	    {8, "  address6 = \"2001:2::2/64\"; gateway = \"198.18.0.1\";",
+	     "new.conf:8: ports[0].address6"},
 	    {9, "  mtu = 9000;", "new.conf:9: ports[0].mtu"},
 	    {10, "  rx_desc = 512;", "new.conf:10: ports[0].rx_desc"},
 	    {11, "  tx_desc = 2048;", "new.conf:11: ports[0].tx_desc"},

@@ -55,7 +55,7 @@ static void enter(struct harness *h, enum closing_how how)
 }
 
 /*
- * With retries to spare (rto_max and max_retries would allow minutes),
+ * With retries to spare (rto_max, max_retries and orphan_retries would allow minutes),
  * closing_timeout_ms ends the state: RST, counted as a timeout.
  */
 static void test_closing_states_bounded(void **state)
@@ -69,6 +69,7 @@ static void test_closing_states_bounded(void **state)
 
 		h->conf.closing_timeout_ms = 5000;
 		h->conf.max_retries = 30;
+		h->conf.orphan_retries = 30;
 		h_connect(h, TT_APP_HTTP);
 		enter(h, hows[i]);
 		since = h->ctx.now_ms;

@@ -1,0 +1,34 @@
+/*
+ * Pieces shared by the parser's files (tt_net_parse.c: Ethernet, ARP, IPv4, TCP;
+ * tt_net_parse6.c: IPv6 and ICMPv6; tt_nd.c: neighbour discovery); not a public API.
+ */
+#ifndef TT_NET_PRIV_H
+#define TT_NET_PRIV_H
+
+#include "tt_net.h"
+
+static inline enum tt_pkt_kind tt_net_drop(enum tt_drop *reason, enum tt_drop why)
+{
+	*reason = why;
+	return TT_PKT_DROP;
+}
+
+static inline bool tt_net_is_unspecified6(const struct tt_in6 *a)
+{
+	static const struct tt_in6 zero;
+
+	return __builtin_memcmp(a, &zero, sizeof(*a)) == 0;
+}
+
+/*
+ * The TCP header at l4 (pkt->l4_len bytes of segment, inside the frame), its checksum
+ * seeded with phdr, the pseudo-header sum of its family (tt_net_phdr6_sum, or IPv4's).
+ */
+enum tt_pkt_kind tt_net_parse_tcp(const uint8_t *l4, uint16_t phdr, const struct tt_net_if *ifc,
+				  struct tt_pkt *pkt, enum tt_drop *reason);
+
+/* The IPv6 datagram at l3, len bytes to the end of the frame. */
+enum tt_pkt_kind tt_net_parse_ipv6(const uint8_t *l3, uint32_t len, const struct tt_net_if *ifc,
+				   struct tt_pkt *pkt, enum tt_drop *reason);
+
+#endif
