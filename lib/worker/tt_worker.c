@@ -360,8 +360,8 @@ static void reply_in_place(struct tt_worker *w, const struct tt_worker_if *wi, s
  * is sized so, and the MTU is at least 576), so len fits.
  */
 static_assert(TT_ND_FRAME_LEN <= TT_ETH_HDR_LEN + 576, "an advertisement fits any mbuf");
-static void reply_rewritten(struct tt_worker *w, const struct tt_worker_if *wi,
-			    struct rte_mbuf *m, const struct tt_pkt *pkt, uint32_t len)
+static void reply_rewritten(struct tt_worker *w, const struct tt_worker_if *wi, struct rte_mbuf *m,
+			    const struct tt_pkt *pkt, uint32_t len)
 {
 	m->data_len = (uint16_t)len;
 	m->pkt_len = len;
