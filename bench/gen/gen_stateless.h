@@ -63,6 +63,7 @@ struct gen_sl_conf {
 	X(not_tcp, "frames not TCP to one of our addresses (ARP requests answered)")               \
 	X(replies, "replies offered to the TX queue")                                              \
 	X(tx_refused, "replies and SYNs the TX queue refused (freed)")                             \
+	X(no_mbuf, "iterations whose SYNs found the pool empty (sent later, as due)")              \
 	X(rx_frames, "frames received")                                                            \
 	X(tx_frames, "frames the TX queue took")
 

@@ -114,8 +114,12 @@ static uint16_t add_syns(struct sl_run *r, uint64_t now, struct rte_mbuf **tx, u
 		n = want > r->sl.ctr.syns_sent ? want - r->sl.ctr.syns_sent : 0;
 		n = n < room ? n : room;
 	}
-	if (n == 0 || rte_pktmbuf_alloc_bulk(r->pool, tx, (unsigned)n) != 0)
+	if (n == 0)
 		return 0;
+	if (rte_pktmbuf_alloc_bulk(r->pool, tx, (unsigned)n) != 0) {
+		r->sl.ctr.no_mbuf++;
+		return 0;
+	}
 	for (uint64_t i = 0; i < n; i++) {
 		uint8_t *frame = rte_pktmbuf_mtod(tx[i], uint8_t *);
 
