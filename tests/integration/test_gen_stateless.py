@@ -30,7 +30,8 @@ eal = [ "--no-pci", "--single-file-segments" ];
 stats_interval_ms = 0;
 workers = [ 1 ];
 ports = ( {{ name = "virtio0"; device = "net_virtio_user0,path={sock},queues=1,queue_size=1024,server=1";
-            address = "198.18.0.2/24"; checksum_offload = "off"; }} );
+            address = "198.18.0.2/24"; checksum_offload = "off";
+            reply_to_source_mac = true; }} ); # clients off the /24, as in bench/run.sh
 listeners = ( {{ port = 80; app = "http"; }} );
 http = {{ body_size = 64; }};
 tcp = {{ time_wait_ms = 1000; syncookies = "auto"; max_conns_per_core = 262144; }};
