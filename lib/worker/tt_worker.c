@@ -226,7 +226,9 @@ static void frame_send(void *arg, unsigned port, void *frame, uint32_t len)
 
 	m->data_len = (uint16_t)len;
 	m->pkt_len = len;
-	if (wp->tx_cksum_offload) {
+	/* An IPv6 segment's checksum is complete (tt_net_tcp6_cksum): no offload flags. */
+	if (wp->tx_cksum_offload && rte_pktmbuf_mtod(m, const struct rte_ether_hdr *)->ether_type ==
+					RTE_BE16(RTE_ETHER_TYPE_IPV4)) {
 		m->ol_flags = wp->tx_ol_flags;
 		m->l2_len = TT_ETH_HDR_LEN;
 		m->l3_len = TT_IP4_HDR_LEN;
@@ -298,10 +300,7 @@ static bool rx_parse(struct tt_worker *w, struct tt_worker_port *wp, struct rte_
 		w->ctr.ev[TT_CTR_ND_ADVERTS_RX]++;
 		break;
 	case TT_PKT_TCP:
-		if (pkt->family == TT_AF_INET)
-			return true;
-		w->ctr.drop[TT_DROP_TCP6_NOT_SERVED]++;
-		break;
+		return true;
 	}
 	rte_pktmbuf_free(m);
 	return false;
