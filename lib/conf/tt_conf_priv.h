@@ -31,7 +31,7 @@ enum port_key {
 	P_CKSUM_OFFLOAD,
 	P_N
 };
-enum listener_key { L_PORT, L_APP, L_N };
+enum listener_key { L_PORT, L_APP, L_FAMILY, L_N };
 enum http_key { H_STATUS, H_HEADERS, H_BODY_SIZE, H_BODY_FILE, H_HEADER_TIMEOUT, H_N };
 enum tcp_key {
 	T_MSS,

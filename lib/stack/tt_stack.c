@@ -756,12 +756,12 @@ static bool opens_conn(const struct tt_stack *st, const struct tt_tcp_seg *seg)
 static void tcp_listen6(struct tt_stack *st, unsigned port, const struct tt_pkt *pkt,
 			const struct tt_flow4 *f, const struct tt_addr6_pair *a6, void *owner)
 {
-	uint8_t app = st->listen_app[pkt->dport];
+	uint8_t l = st->listen_app[pkt->dport], app = l & TT_LISTEN_APP_MASK;
 	struct tt_listen_result r;
 	struct tt_tcp_out out = {.n = 0};
 	struct tt_tcb *t;
 
-	if (app == 0) {
+	if (app == 0 || (l & (a6 != NULL ? TT_LISTEN_NO_IPV6 : TT_LISTEN_NO_IPV4))) {
 		st->ctr->drop[TT_DROP_TCP_NO_LISTENER]++;
 		send_rst(st, port, pkt);
 		return;

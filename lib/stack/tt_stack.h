@@ -119,6 +119,17 @@ enum {
 struct tt_stack;
 
 /*
+ * A listen_app entry (one per TCP port): the application index + 1 in the low bits (0: no
+ * listener), and the families the listener does not answer (listeners[].family); a segment of
+ * such a family meets no listener (tcp_no_listener, an RST).
+ */
+enum {
+	TT_LISTEN_APP_MASK = 0x0f,
+	TT_LISTEN_NO_IPV4 = 0x40,
+	TT_LISTEN_NO_IPV6 = 0x80,
+};
+
+/*
  * Reload: what a new configuration may change, as the stack reads it.  Immutable once given to
  * tt_stack_set_rt; its owner (the main lcore) keeps it, and everything it points to, alive
  * until tt_stack_rt_oldest() has passed its gen.  The stack opens new connections under the
@@ -131,7 +142,7 @@ struct tt_stack;
 struct tt_stack_rt {
 	uint32_t gen;
 	const struct tt_conf_tcp *conf;
-	const uint8_t *listen_app; /* [65536]: 0 = no listener, else application index + 1 */
+	const uint8_t *listen_app; /* [65536]: TT_LISTEN_* entries */
 	const void *app_data;	   /* the applications' shared, read-only data */
 };
 
@@ -159,7 +170,7 @@ struct tt_stack_params {
 	const struct tt_conf_tcp *conf;
 	unsigned n_ports;
 	struct tt_stack_port ports[TT_CONF_MAX_PORTS];
-	const uint8_t *listen_app; /* [65536]: 0 = no listener, else application index + 1 */
+	const uint8_t *listen_app; /* [65536]: TT_LISTEN_* entries */
 	const struct tt_tcp_app_ops *apps[TT_TCP_MAX_APPS];
 	const void *app_data; /* the applications' shared, read-only data */
 	struct tt_counters *ctr;
