@@ -229,14 +229,17 @@ struct appliance {
 /* Worker k's pool feeds RX queue k of every port and all of worker k's transmissions. */
 static int create_pools(struct appliance *a)
 {
-	unsigned n = TT_MBUFS_PER_WORKER_EXTRA;
+	/* Frames waiting for their next hop's MAC hold buffers too (tt_neigh). */
+	unsigned n = TT_MBUFS_PER_WORKER_EXTRA + a->boot->neigh.queue_per_worker;
 	uint16_t room = RTE_MBUF_DEFAULT_BUF_SIZE;
 
 	for (unsigned i = 0; i < a->boot->n_ports; i++) {
 		const struct tt_conf_port *pc = &a->boot->ports[i];
 
 		n += pc->rx_desc + pc->tx_desc + TT_TX_BATCH;
-		room = RTE_MAX(room, pc->mtu + 14 + RTE_PKTMBUF_HEADROOM);
+		/* A full-sized frame with an 802.1Q tag the port did not strip. */
+		room = RTE_MAX(room,
+			       pc->mtu + TT_ETH_HDR_LEN + TT_VLAN_TAG_LEN + RTE_PKTMBUF_HEADROOM);
 	}
 
 	for (unsigned w = 0; w < a->boot->n_workers; w++) {
@@ -277,6 +280,8 @@ static int create_workers(struct appliance *a)
 		p.pool = a->pools[w];
 		p.table_key.k0 = random_u64();
 		p.table_key.k1 = random_u64();
+		p.neigh_key.k0 = random_u64();
+		p.neigh_key.k1 = random_u64();
 		a->workers[w] = tt_worker_create(&p);
 		if (a->workers[w] == NULL) {
 			fprintf(stderr, "tcpterm: worker %u: %s (lower tcp.max_conns_per_core?)\n",
@@ -561,6 +566,18 @@ static void print_banner(const struct appliance *a)
 			inet_ntop(AF_INET6, p->addr6[j], a6, sizeof(a6));
 			printf("tcpterm: port %s ipv6 %s/%u (tcp not served yet)\n", p->name, a6,
 			       p->prefix6_len[j]);
+		}
+		printf("tcpterm: port %s replies to %s\n", p->name,
+		       p->reply_to_source_mac ? "the source MAC of what they answer"
+					      : "the next hop (ARP)");
+		for (unsigned v = 0; v < p->n_vlans; v++) {
+			const struct tt_conf_vlan *vl = &p->vlans[v];
+
+			printf("tcpterm: port %s vlan %u %u.%u.%u.%u/%u, tags: rx %s, tx %s\n",
+			       p->name, vl->id, vl->addr >> 24, (vl->addr >> 16) & 0xff,
+			       (vl->addr >> 8) & 0xff, vl->addr & 0xff, vl->prefix_len,
+			       ps->rx_vlan_strip ? "stripped by the port" : "software",
+			       ps->tx_vlan_insert ? "inserted by the port" : "software");
 		}
 	}
 	printf("tcpterm: %u worker(s), memory per connection: tcb %zu B + table %zu B, "

@@ -70,8 +70,11 @@ write_conf() {
 eal = [ "--no-pci", "--single-file-segments" ];
 stats_interval_ms = 0;
 workers = [ 1 ];
+# The generator, alone on a point-to-point link, sends from client addresses off this prefix
+# (and floods from spoofed ones) with no gateway to route them: answers go back to its MAC, as
+# to a router (reply_to_source_mac), not through ARP.
 ports = ( { name = "virtio0"; device = "net_virtio_user0,path=$SOCK,queues=1,queue_size=1024,server=1";
-            address = "198.18.0.2/24"; } );
+            address = "198.18.0.2/24"; reply_to_source_mac = true; } );
 listeners = ( { port = 80; app = "http"; } );
 http = { body_size = $2; };
 tcp = { time_wait_ms = ${TIME_WAIT_MS:-1000}; syncookies = "$3"; max_conns_per_core = $4;

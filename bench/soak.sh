@@ -94,9 +94,12 @@ cat >"$TMP/soak.conf" <<CONF
 eal = [ "--no-pci", "--single-file-segments" ];
 stats_interval_ms = 0;
 workers = [ 1 ];
+# The generator, alone on a point-to-point link, sends from client addresses off this prefix
+# (and floods from spoofed ones) with no gateway to route them: answers go back to its MAC, as
+# to a router (reply_to_source_mac), not through ARP.
 ports = ( { name = "virtio0";
             device = "net_virtio_user0,path=$SOCK,queues=1,queue_size=$RING,server=1";
-            address = "198.18.0.2/24"; } );
+            address = "198.18.0.2/24"; reply_to_source_mac = true; } );
 listeners = ( { port = 80; app = "http"; }, { port = 7; app = "echo"; } );
 http = { body_size = 16384; header_timeout_ms = $HEADER; };
 tcp = { time_wait_ms = $TIME_WAIT; fin_wait_2_timeout_ms = $FIN_WAIT_2;

@@ -354,6 +354,9 @@ static void gen_conf(const struct gen_opts *o, struct tt_conf *c)
 	p->rx_desc = 1024;
 	p->tx_desc = 1024;
 	p->checksum_offload = o->checksum_offload;
+	/* The generator resolved the server's MAC itself (resolve_server) and sends from many
+	 * addresses: its frames go to the MAC it knows, not through its neighbour cache. */
+	p->reply_to_source_mac = true;
 	c->tcp.max_conns_per_core = o->max_conns;
 	/* The client keeps TIME-WAIT short: its 4-tuples come round again. */
 	c->tcp.time_wait_ms = 1000;
@@ -601,6 +604,7 @@ static int setup_tcp(const struct gen_opts *o, const struct tt_conf *conf, struc
 	p.loop_arg = &run;
 	p.table_key.k0 = rte_rdtsc();
 	p.table_key.k1 = rte_rdtsc() * 0x9e3779b97f4a7c15ull;
+	p.neigh_key.k0 = rte_rdtsc() ^ 0x5bd1e995u;
 	p.cookie_secret.master.k0 = rte_rdtsc();
 	p.isn_secret.key.k0 = rte_rdtsc() * 0x9e3779b97f4a7c15ull;
 	p.tsc_base = rte_rdtsc();

@@ -31,7 +31,7 @@ static const char *const syncookie_names[] = {
 };
 
 /* Appends ".name" (or "name" at the top) or, with name NULL, "[index]" to the key path. */
-static size_t push(struct ctx *x, const char *name, unsigned index)
+size_t tt_conf_push(struct ctx *x, const char *name, unsigned index)
 {
 	size_t old = strlen(x->key);
 
@@ -77,7 +77,7 @@ int tt_conf_fail_in(struct ctx *x, unsigned line, const char *member, const char
 {
 	va_list ap;
 
-	push(x, member, 0);
+	tt_conf_push(x, member, 0);
 	va_start(ap, fmt);
 	vfail(x, line, fmt, ap);
 	va_end(ap);
@@ -186,7 +186,7 @@ int tt_conf_parse_uint(struct ctx *x, const config_setting_t *s, const struct ke
 	return 0;
 }
 
-static int parse_bool(struct ctx *x, const config_setting_t *s, const struct key *k, void *obj)
+int tt_conf_parse_bool(struct ctx *x, const config_setting_t *s, const struct key *k, void *obj)
 {
 	if (config_setting_type(s) != CONFIG_TYPE_BOOL)
 		return tt_conf_wrong_type(x, s, "a boolean (true or false)");
@@ -223,7 +223,7 @@ int tt_conf_walk_group(struct ctx *x, const config_setting_t *g, const struct ke
 	for (i = 0; i < len; i++) {
 		const config_setting_t *s = config_setting_get_elem(g, i);
 
-		old = push(x, config_setting_name(s), 0);
+		old = tt_conf_push(x, config_setting_name(s), 0);
 		for (k = 0; k < n && strcmp(tbl[k].name, config_setting_name(s)) != 0; k++)
 			;
 		if (k == n)
@@ -259,7 +259,7 @@ int tt_conf_for_each_elem(struct ctx *x, const config_setting_t *s, const char *
 		return tt_conf_fail(x, line_of(s), "has %u entries, at most %u are supported", n,
 				    max);
 	for (i = 0; i < n; i++) {
-		old = push(x, NULL, i);
+		old = tt_conf_push(x, NULL, i);
 		rc = fn(x, config_setting_get_elem(s, i), i, obj);
 		if (rc)
 			return rc;
@@ -539,8 +539,9 @@ static const struct key tcp_keys[T_N] = {
     /* 65535 << 14: the largest window RFC 7323 scaling can express */
     [T_RCV_WINDOW] = TCP_KEY("rcv_window", rcv_window, 1024, 1073725440),
     [T_WSCALE] = TCP_KEY("wscale", wscale, 0, 14),
-    [T_TIMESTAMPS] = FIELD_KEY("timestamps", parse_bool, struct tt_conf_tcp, timestamps, 0, 1),
-    [T_SACK] = FIELD_KEY("sack", parse_bool, struct tt_conf_tcp, sack, 0, 1),
+    [T_TIMESTAMPS] =
+	FIELD_KEY("timestamps", tt_conf_parse_bool, struct tt_conf_tcp, timestamps, 0, 1),
+    [T_SACK] = FIELD_KEY("sack", tt_conf_parse_bool, struct tt_conf_tcp, sack, 0, 1),
     [T_CWND] = TCP_KEY("initial_cwnd_segments", initial_cwnd_segments, 1, 64),
     /* RFC 6298 asks for an upper bound of at least 60 s; Linux uses 120 s */
     [T_RTO_INITIAL] = TCP_KEY("rto_initial_ms", rto_initial_ms, 10, 120000),
@@ -617,6 +618,44 @@ static int parse_tcp(struct ctx *x, const config_setting_t *s, const struct key 
 	return rc ? rc : check_tcp(x);
 }
 
+#define NEIGH_KEY(n, field, lo, hi) UINT_KEY(n, struct tt_conf_neigh, field, lo, hi)
+
+static const struct key neigh_keys[N_N] = {
+    [N_ENTRIES] = NEIGH_KEY("entries", entries, 16, TT_CONF_MAX_NEIGH_ENTRIES),
+    [N_REACHABLE] = NEIGH_KEY("reachable_ms", reachable_ms, 1000, 3600000),
+    [N_RETRANS] = NEIGH_KEY("retrans_ms", retrans_ms, 10, 60000),
+    [N_PROBES] = NEIGH_KEY("probes", probes, 1, 10),
+    [N_QUEUE_ENTRY] = NEIGH_KEY("queue_per_entry", queue_per_entry, 1, 1024),
+    [N_QUEUE_WORKER] = NEIGH_KEY("queue_per_worker", queue_per_worker, 1, 65536),
+};
+
+static int parse_neigh(struct ctx *x, const config_setting_t *s, const struct key *k, void *obj)
+{
+	struct tt_conf_neigh *n = &((struct tt_conf *)obj)->neigh;
+	int rc;
+
+	(void)k;
+	if (!config_setting_is_group(s))
+		return tt_conf_wrong_type(x, s, "a group { ... }");
+	rc = tt_conf_walk_group(x, s, neigh_keys, N_N, n, x->neigh_line);
+	if (rc)
+		return rc;
+	/* A refresh must be able to finish before the entry's life would end a second time. */
+	if ((uint64_t)n->retrans_ms * n->probes >= n->reachable_ms)
+		return tt_conf_fail_in(
+		    x, x->neigh_line[N_RETRANS] ? x->neigh_line[N_RETRANS] : line_of(s),
+		    "retrans_ms",
+		    "%u * neigh.probes (%u) must be below "
+		    "neigh.reachable_ms (%u)",
+		    n->retrans_ms, n->probes, n->reachable_ms);
+	if (n->queue_per_entry > n->queue_per_worker)
+		return tt_conf_fail_in(
+		    x, x->neigh_line[N_QUEUE_ENTRY] ? x->neigh_line[N_QUEUE_ENTRY] : line_of(s),
+		    "queue_per_entry", "%u is above neigh.queue_per_worker (%u)",
+		    n->queue_per_entry, n->queue_per_worker);
+	return 0;
+}
+
 static const struct key root_keys[R_N] = {
     [R_EAL] = {.name = "eal", .parse = parse_eal},
     [R_STATS] = {.name = "stats_interval_ms", .parse = parse_stats},
@@ -625,6 +664,7 @@ static const struct key root_keys[R_N] = {
     [R_LISTENERS] = {.name = "listeners", .parse = parse_listeners, .required = true},
     [R_HTTP] = {.name = "http", .parse = parse_http},
     [R_TCP] = {.name = "tcp", .parse = parse_tcp},
+    [R_NEIGH] = {.name = "neigh", .parse = parse_neigh},
 };
 
 /* Segments of tcp.mss must fit every port: blame mss when set, else the port's mtu. */
@@ -640,8 +680,8 @@ static int check_mss(struct ctx *x)
 			return tt_conf_fail_in(x, x->tcp_line[T_MSS], "tcp.mss",
 					       "%u exceeds ports[%u].mtu - %u (%u)", c->tcp.mss, i,
 					       TCPIP_HDR_BYTES, c->ports[i].mtu - TCPIP_HDR_BYTES);
-		push(x, "ports", 0);
-		push(x, NULL, i);
+		tt_conf_push(x, "ports", 0);
+		tt_conf_push(x, NULL, i);
 		return tt_conf_fail_in(x, x->port_line[i][P_MTU], "mtu",
 				       "%u is too small for tcp.mss %u (needs >= %u)",
 				       c->ports[i].mtu, c->tcp.mss, need);
@@ -779,6 +819,14 @@ void tt_conf_defaults(struct tt_conf *c)
 	    .max_orphans_per_core = 65536,
 	    .orphan_retries = 3,
 	    .syn_shed_full_polls = 4,
+	};
+	c->neigh = (struct tt_conf_neigh){
+	    .entries = 1024,
+	    .reachable_ms = 30000,
+	    .retrans_ms = 1000,
+	    .probes = 3,
+	    .queue_per_entry = 64,
+	    .queue_per_worker = 1024,
 	};
 }
 

@@ -44,10 +44,12 @@
 
 enum {
 	TT_CONF_MAX_PORTS = 8,
+	TT_CONF_MAX_VLANS = 16, /* per port */
 	TT_CONF_MAX_WORKERS = 64,
 	TT_CONF_MAX_LISTENERS = 64,
 	TT_CONF_MAX_EAL_ARGS = 32,
 	TT_CONF_MAX_HTTP_HEADERS = 16,
+	TT_CONF_MAX_NEIGH_ENTRIES = 16384,
 	TT_CONF_MAX_ADDR6 = 4, /* IPv6 addresses per port */
 };
 
@@ -57,6 +59,14 @@ enum { TT_CONF_MAX_BODY_BYTES = 16 * 1024 * 1024 };
 enum tt_app_kind { TT_APP_HTTP, TT_APP_ECHO, TT_APP_DISCARD };
 
 enum tt_syncookie_mode { TT_SYNCOOKIES_OFF, TT_SYNCOOKIES_AUTO, TT_SYNCOOKIES_ALWAYS };
+
+/* One VLAN of a port: an interface with its own address, prefix and gateway. */
+struct tt_conf_vlan {
+	uint16_t id;   /* 1..4094 */
+	uint32_t addr; /* host order */
+	uint8_t prefix_len;
+	uint32_t gateway; /* host order, 0 = none */
+};
 
 struct tt_conf_port {
 	char name[32];
@@ -83,6 +93,15 @@ struct tt_conf_port {
 	 * the port's RX verdicts are ignored (a correctness run that trusts nothing).
 	 */
 	bool checksum_offload;
+	/*
+	 * true: every reply goes to the Ethernet source MAC of the frame that caused it (a
+	 * connection: of its first segment), whatever routing says; false: to the next hop's MAC,
+	 * resolved by ARP (the peer on-link, else the gateway), as Linux does.
+	 */
+	bool reply_to_source_mac;
+	/* 802.1Q VLANs served besides the untagged port, each an interface of its own. */
+	unsigned n_vlans;
+	struct tt_conf_vlan vlans[TT_CONF_MAX_VLANS];
 };
 
 /* Which address families a listener answers: "both" (the default), "ipv4", "ipv6". */
@@ -154,6 +173,16 @@ struct tt_conf_tcp {
 	uint16_t syn_shed_full_polls;
 };
 
+/* The neighbour cache of each worker (ARP; see lib/neigh/tt_neigh.h). */
+struct tt_conf_neigh {
+	uint32_t entries;
+	uint32_t reachable_ms;
+	uint32_t retrans_ms;
+	uint32_t probes;
+	uint32_t queue_per_entry;
+	uint32_t queue_per_worker;
+};
+
 struct tt_conf {
 	char path[256]; /* the file loaded, or the name given to tt_conf_load_string */
 	unsigned n_eal_args;
@@ -166,6 +195,7 @@ struct tt_conf {
 	struct tt_conf_listener listeners[TT_CONF_MAX_LISTENERS];
 	struct tt_conf_http http;
 	struct tt_conf_tcp tcp;
+	struct tt_conf_neigh neigh;
 	uint32_t stats_interval_ms; /* 0 = no periodic line */
 };
 

@@ -7,7 +7,8 @@
  * their queues, rings, MTU, addresses and offloads (ports), the connection table and pools each
  * worker allocated (tcp.max_conns_per_core), the SYN cookie keys and their rotation period
  * (tcp.cookie_secret, tcp.time_wait_ms: a cookie's life is tied to TIME-WAIT, so a shorter
- * time_wait_ms would let an old cookie outlive it). Only the main lcore calls this.
+ * time_wait_ms would let an old cookie outlive it), the neighbour cache each worker sized and
+ * whose entries run on its timings (neigh). Only the main lcore calls this.
  */
 #include "tt_conf_priv.h"
 
@@ -40,6 +41,19 @@ static bool same_workers(const struct tt_conf *a, const struct tt_conf *b)
 		      a->n_workers * sizeof(a->worker_lcores[0])) == 0;
 }
 
+/* Field by field: the structs' padding is whatever assignment left. */
+static bool same_vlans(const struct tt_conf_port *p, const struct tt_conf_port *q)
+{
+	if (p->n_vlans != q->n_vlans)
+		return false;
+	for (unsigned v = 0; v < p->n_vlans; v++)
+		if (p->vlans[v].id != q->vlans[v].id || p->vlans[v].addr != q->vlans[v].addr ||
+		    p->vlans[v].prefix_len != q->vlans[v].prefix_len ||
+		    p->vlans[v].gateway != q->vlans[v].gateway)
+			return false;
+	return true;
+}
+
 /* The first key of port p that differs from q's, or P_N. */
 static enum port_key port_diff(const struct tt_conf_port *p, const struct tt_conf_port *q)
 {
@@ -63,13 +77,25 @@ static enum port_key port_diff(const struct tt_conf_port *p, const struct tt_con
 		return P_TX_DESC;
 	if (p->checksum_offload != q->checksum_offload)
 		return P_CKSUM_OFFLOAD;
+	if (p->reply_to_source_mac != q->reply_to_source_mac)
+		return P_REPLY_TO_SOURCE;
+	if (!same_vlans(p, q))
+		return P_VLANS;
 	return P_N;
 }
 
 static const char *const port_key_names[P_N] = {
-    [P_NAME] = "name",	       [P_DEVICE] = "device",	[P_ADDRESS] = "address",
-    [P_ADDRESS6] = "address6", [P_GATEWAY] = "gateway", [P_MTU] = "mtu",
-    [P_RX_DESC] = "rx_desc",   [P_TX_DESC] = "tx_desc", [P_CKSUM_OFFLOAD] = "checksum_offload",
+    [P_NAME] = "name",
+    [P_DEVICE] = "device",
+    [P_ADDRESS] = "address",
+    [P_ADDRESS6] = "address6",
+    [P_GATEWAY] = "gateway",
+    [P_MTU] = "mtu",
+    [P_RX_DESC] = "rx_desc",
+    [P_TX_DESC] = "tx_desc",
+    [P_CKSUM_OFFLOAD] = "checksum_offload",
+    [P_REPLY_TO_SOURCE] = "reply_to_source_mac",
+    [P_VLANS] = "vlans",
 };
 
 static int check_ports(struct ctx *x, const struct tt_conf *run)
@@ -114,5 +140,7 @@ int tt_conf_check_fixed(struct ctx *x)
 	if (!same_workers(c, run))
 		return fixed(x, x->root_line[R_WORKERS], 1, "workers");
 	rc = check_ports(x, run);
+	if (!rc && memcmp(&c->neigh, &run->neigh, sizeof(c->neigh)) != 0)
+		rc = fixed(x, x->root_line[R_NEIGH], 1, "neigh");
 	return rc ? rc : check_tcp(x, &c->tcp, &run->tcp);
 }

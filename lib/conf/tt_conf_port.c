@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The "ports" list: device strings (PCI addresses normalised to DPDK's form, vdevs checked),
- * IPv4 address/prefix and gateway, IPv6 addresses/prefixes, descriptor ring sizes, and the
- * checks across ports.
+ * IPv4 address/prefix and gateway, IPv6 addresses/prefixes, descriptor ring sizes, the VLANs
+ * of each port, and the checks across ports and VLANs (distinct addresses; a VLAN's prefix
+ * overlaps no other interface's, so that an address names one interface).
  */
 #include "tt_conf_priv.h"
 
@@ -277,7 +278,8 @@ static int parse_cksum_offload(struct ctx *x, const config_setting_t *s, const s
 	return 0;
 }
 
-static int check_gateway(struct ctx *x, const struct tt_conf_port *p, const unsigned *lines)
+/* The gateway of an interface (p's address, prefix and gateway) is a host of its prefix. */
+static int check_gateway(struct ctx *x, const struct tt_conf_port *p, unsigned line)
 {
 	uint32_t mask = prefix_mask(p->prefix_len);
 	const char *why;
@@ -288,13 +290,150 @@ static int check_gateway(struct ctx *x, const struct tt_conf_port *p, const unsi
 	ip_str(p->gateway, gw);
 	ip_str(p->addr & mask, net);
 	if ((p->gateway ^ p->addr) & mask)
-		return tt_conf_fail_in(x, lines[P_GATEWAY], "gateway", "%s is outside %s/%u", gw,
-				       net, p->prefix_len);
+		return tt_conf_fail_in(x, line, "gateway", "%s is outside %s/%u", gw, net,
+				       p->prefix_len);
 	if (p->gateway == p->addr)
-		return tt_conf_fail_in(x, lines[P_GATEWAY], "gateway",
-				       "%s is the port's own address", gw);
+		return tt_conf_fail_in(x, line, "gateway", "%s is the interface's own address", gw);
 	why = unusable_in_subnet(p->gateway, p->prefix_len);
-	return why ? tt_conf_fail_in(x, lines[P_GATEWAY], "gateway", "%s %s", gw, why) : 0;
+	return why ? tt_conf_fail_in(x, line, "gateway", "%s %s", gw, why) : 0;
+}
+
+/* A VLAN as it is parsed: address and gateway go through the port's parsers (p first). */
+struct vlan_scratch {
+	struct tt_conf_port p;
+	uint16_t id;
+};
+
+static const struct key vlan_keys[V_N] = {
+    [V_ID] = UINT_KEY("id", struct vlan_scratch, id, 1, 4094),
+    [V_ADDRESS] = {.name = "address", .parse = parse_address, .required = true},
+    [V_GATEWAY] = {.name = "gateway", .parse = parse_gateway},
+};
+
+/* The key path of a port's VLAN v, for an error found after the port's group was walked. */
+static void push_vlan(struct ctx *x, unsigned v)
+{
+	tt_conf_push(x, "vlans", 0);
+	tt_conf_push(x, NULL, v);
+}
+
+/* One interface of the ports parsed so far, for the checks across them. */
+struct iface {
+	uint32_t addr;
+	uint8_t prefix_len;
+	unsigned port;
+	int vlan; /* index in the port's vlans, -1: the untagged port */
+};
+
+static void iface_name(const struct iface *f, char *buf, size_t cap)
+{
+	if (f->vlan < 0)
+		snprintf(buf, cap, "ports[%u]", f->port);
+	else
+		snprintf(buf, cap, "ports[%u].vlans[%d]", f->port, f->vlan);
+}
+
+/*
+ * Why a VLAN interface (or one beside a VLAN) cannot be next to f: the same address, or
+ * prefixes that overlap (an address would then name two interfaces); NULL when they may.
+ */
+static const char *clash(const struct iface *a, const struct iface *f)
+{
+	uint8_t len = a->prefix_len < f->prefix_len ? a->prefix_len : f->prefix_len;
+
+	if (a->addr == f->addr)
+		return "is already the address of";
+	if (((a->addr ^ f->addr) & prefix_mask(len)) == 0)
+		return "overlaps the prefix of";
+	return NULL;
+}
+
+/* The interfaces of ports[0..n_ports) and of p (port index i, vlans [0..n_vlans)). */
+static unsigned ifaces(const struct tt_conf *c, unsigned i, const struct tt_conf_port *p,
+		       unsigned n_vlans, struct iface *out)
+{
+	unsigned n = 0;
+
+	for (unsigned j = 0; j <= i; j++) {
+		const struct tt_conf_port *q = j < i ? &c->ports[j] : p;
+		unsigned nv = j < i ? q->n_vlans : n_vlans;
+
+		out[n++] = (struct iface){q->addr, q->prefix_len, j, -1};
+		for (unsigned v = 0; v < nv; v++)
+			out[n++] =
+			    (struct iface){q->vlans[v].addr, q->vlans[v].prefix_len, j, (int)v};
+	}
+	return n;
+}
+
+static int vlan_elem(struct ctx *x, const config_setting_t *e, unsigned v, void *obj)
+{
+	struct tt_conf_port *port = obj;
+	unsigned *lines = x->vlan_line[x->cur_port][v];
+	struct vlan_scratch sc = {.p = {.prefix_len = 0}};
+	int rc;
+
+	if (!config_setting_is_group(e))
+		return tt_conf_wrong_type(x, e, "a group { id = ...; address = ...; }");
+	rc = tt_conf_walk_group(x, e, vlan_keys, V_N, &sc, lines);
+	if (!rc && !lines[V_ID])
+		rc = tt_conf_fail_in(x, line_of(e), "id", "required key is missing");
+	if (!rc)
+		rc = check_gateway(x, &sc.p, lines[V_GATEWAY]);
+	if (rc)
+		return rc;
+	for (unsigned j = 0; j < v; j++)
+		if (port->vlans[j].id == sc.id)
+			return tt_conf_fail_in(x, lines[V_ID], "id", "%u is already vlans[%u]",
+					       sc.id, j);
+	port->vlans[v] = (struct tt_conf_vlan){
+	    .id = sc.id, .addr = sc.p.addr, .prefix_len = sc.p.prefix_len, .gateway = sc.p.gateway};
+	port->n_vlans = v + 1;
+	return 0;
+}
+
+static int parse_vlans(struct ctx *x, const config_setting_t *s, const struct key *k, void *obj)
+{
+	(void)k;
+	((struct tt_conf_port *)obj)->n_vlans = 0;
+	return tt_conf_for_each_elem(x, s, "a list of groups ( { id = ...; ... }, ... )", 0,
+				     TT_CONF_MAX_VLANS, vlan_elem, obj);
+}
+
+/*
+ * Port i (p, parsed whole) and its VLANs against every interface before them: the port's own
+ * address against the VLANs of earlier ports, each VLAN against all (ports never against ports:
+ * two ports on one prefix were allowed before VLANs existed).
+ */
+static int check_ifaces(struct ctx *x, unsigned i, const struct tt_conf_port *p)
+{
+	struct iface all[TT_CONF_MAX_PORTS * (1 + TT_CONF_MAX_VLANS)];
+	unsigned n = ifaces(&x->conf, i, p, p->n_vlans, all);
+
+	/* all[] lists the interfaces in order, so each is checked against those before it. */
+	for (unsigned a = 0; a < n; a++) {
+		if (all[a].port != i)
+			continue;
+		for (unsigned b = 0; b < a; b++) {
+			const char *why;
+			char ip[16], other[48];
+
+			if ((all[a].vlan < 0 && all[b].vlan < 0) ||
+			    (why = clash(&all[a], &all[b])) == NULL)
+				continue;
+			ip_str(all[a].addr, ip);
+			iface_name(&all[b], other, sizeof(other));
+			if (all[a].vlan < 0)
+				return tt_conf_fail_in(x, x->port_line[i][P_ADDRESS], "address",
+						       "%s/%u %s %s", ip, all[a].prefix_len, why,
+						       other);
+			push_vlan(x, (unsigned)all[a].vlan);
+			return tt_conf_fail_in(x, x->vlan_line[i][all[a].vlan][V_ADDRESS],
+					       "address", "%s/%u %s %s", ip, all[a].prefix_len, why,
+					       other);
+		}
+	}
+	return 0;
 }
 /* No IPv6 address of p is one of q's (ports[j]). */
 static int check_addr6_distinct(struct ctx *x, const struct tt_conf_port *p,
@@ -323,6 +462,9 @@ static const struct key port_keys[P_N] = {
     [P_RX_DESC] = FIELD_KEY("rx_desc", parse_desc, struct tt_conf_port, rx_desc, 64, 16384),
     [P_TX_DESC] = FIELD_KEY("tx_desc", parse_desc, struct tt_conf_port, tx_desc, 64, 16384),
     [P_CKSUM_OFFLOAD] = {.name = "checksum_offload", .parse = parse_cksum_offload},
+    [P_REPLY_TO_SOURCE] = FIELD_KEY("reply_to_source_mac", tt_conf_parse_bool, struct tt_conf_port,
+				    reply_to_source_mac, 0, 1),
+    [P_VLANS] = {.name = "vlans", .parse = parse_vlans},
 };
 
 static int port_elem(struct ctx *x, const config_setting_t *e, unsigned i, void *obj)
@@ -337,9 +479,12 @@ static int port_elem(struct ctx *x, const config_setting_t *e, unsigned i, void 
 	if (!config_setting_is_group(e))
 		return tt_conf_wrong_type(x, e, "a group { name = ...; ... }");
 	*p = port_defaults;
+	x->cur_port = i;
 	rc = tt_conf_walk_group(x, e, port_keys, P_N, p, lines);
 	if (!rc)
-		rc = check_gateway(x, p, lines);
+		rc = check_gateway(x, p, lines[P_GATEWAY]);
+	if (!rc)
+		rc = check_ifaces(x, i, p);
 	if (rc)
 		return rc;
 	ip_str(p->addr, ip);

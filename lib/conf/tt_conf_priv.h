@@ -18,7 +18,8 @@
 #include <libconfig.h>
 
 /* Each group's keys, indexed so cross-checks can find a key's line in the file. */
-enum root_key { R_EAL, R_STATS, R_WORKERS, R_PORTS, R_LISTENERS, R_HTTP, R_TCP, R_N };
+enum root_key { R_EAL, R_STATS, R_WORKERS, R_PORTS, R_LISTENERS, R_HTTP, R_TCP, R_NEIGH, R_N };
+enum neigh_key { N_ENTRIES, N_REACHABLE, N_RETRANS, N_PROBES, N_QUEUE_ENTRY, N_QUEUE_WORKER, N_N };
 enum port_key {
 	P_NAME,
 	P_DEVICE,
@@ -29,8 +30,11 @@ enum port_key {
 	P_RX_DESC,
 	P_TX_DESC,
 	P_CKSUM_OFFLOAD,
+	P_REPLY_TO_SOURCE,
+	P_VLANS,
 	P_N
 };
+enum vlan_key { V_ID, V_ADDRESS, V_GATEWAY, V_N };
 enum listener_key { L_PORT, L_APP, L_FAMILY, L_N };
 enum http_key { H_STATUS, H_HEADERS, H_BODY_SIZE, H_BODY_FILE, H_HEADER_TIMEOUT, H_N };
 enum tcp_key {
@@ -91,7 +95,10 @@ struct ctx {
 	unsigned root_line[R_N];
 	unsigned tcp_line[T_N];
 	unsigned http_line[H_N];
+	unsigned neigh_line[N_N];
 	unsigned port_line[TT_CONF_MAX_PORTS][P_N];
+	unsigned cur_port; /* the port whose group is being parsed */
+	unsigned vlan_line[TT_CONF_MAX_PORTS][TT_CONF_MAX_VLANS][V_N];
 };
 
 typedef int elem_fn(struct ctx *x, const config_setting_t *e, unsigned i, void *obj);
@@ -114,6 +121,9 @@ __attribute__((format(printf, 3, 4))) int tt_conf_fail(struct ctx *x, unsigned l
 						       const char *fmt, ...);
 __attribute__((format(printf, 4, 5))) int tt_conf_fail_in(struct ctx *x, unsigned line,
 							  const char *member, const char *fmt, ...);
+/* Appends ".name" (or "name" at the top) or, with name NULL, "[index]" to the key path; returns
+ * the path's old length. */
+size_t tt_conf_push(struct ctx *x, const char *name, unsigned index);
 int tt_conf_wrong_type(struct ctx *x, const config_setting_t *s, const char *want);
 int tt_conf_get_str(struct ctx *x, const config_setting_t *s, size_t cap, const char **out);
 /* A string that must be one of names[n]: its index in *out, or an error listing choices. */
@@ -121,6 +131,7 @@ int tt_conf_get_name(struct ctx *x, const config_setting_t *s, const char *const
 		     const char *choices, unsigned *out);
 unsigned tt_conf_hex_run(const char *s, unsigned max);
 int tt_conf_parse_uint(struct ctx *x, const config_setting_t *s, const struct key *k, void *obj);
+int tt_conf_parse_bool(struct ctx *x, const config_setting_t *s, const struct key *k, void *obj);
 int tt_conf_walk_group(struct ctx *x, const config_setting_t *g, const struct key *tbl, unsigned n,
 		       void *obj, unsigned *lines);
 int tt_conf_for_each_elem(struct ctx *x, const config_setting_t *s, const char *want, unsigned min,

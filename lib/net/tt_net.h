@@ -6,11 +6,18 @@
  * and the fuzzer.  tt_net_parse() validates every field a later stage
  * relies on and classifies the frame; on any defect it returns
  * TT_PKT_DROP with exactly one reason; the frame is untouched and the
- * contents of *pkt are then unspecified.
+ * contents of *pkt are then unspecified, except after arp_not_for_us: a
+ * well-formed ARP packet for another address (a gratuitous ARP among them)
+ * leaves its sender in saddr and src_mac, which may refresh a neighbour.
  *
  * Validation done here, so that later stages may trust the result:
  *   Ethernet  length >= 14, destination is our MAC, broadcast or (IPv6 only) a 33:33
- *             multicast MAC, type ARP, IPv4 or IPv6 (VLAN-tagged frames are not supported);
+ *             multicast MAC, type ARP, IPv4 or IPv6, after at most one 802.1Q tag (18 bytes
+ *             then; a second tag, one in a frame the port already stripped a tag from,
+ *             or one before IPv6 (served untagged only), is an unsupported type);
+ *   VLAN      the frame's VLAN (its tag's ID, or the ID the port stripped;
+ *             none, or ID 0 (priority tagged, IEEE 802.1Q 9.6): untagged)
+ *             is the interface's: else vlan_unserved (4095: reserved);
  *   ARP       Ethernet/IPv4 hardware and protocol sizes, request or reply;
  *   IPv4      version 4, 20 <= IHL*4 <= total length <= frame length,
  *             header checksum (unless the port already verified it;
@@ -61,6 +68,8 @@
 
 enum {
 	TT_ETH_HDR_LEN = 14,
+	TT_VLAN_TAG_LEN = 4,   /* an 802.1Q tag: TPID 0x8100, then PCP, DEI and the 12-bit ID */
+	TT_VLAN_ID_MAX = 4094, /* 4095 is reserved (IEEE 802.1Q table 9-2) */
 	TT_IP4_HDR_LEN = 20,
 	TT_IP4_TTL = 64, /* of every datagram we send (RFC 1700's default) */
 	TT_TCP_HDR_LEN = 20,
@@ -169,6 +178,8 @@ struct tt_pkt {
 	uint32_t daddr; /* IPv4 destination, or ARP target address */
 	uint16_t sport;
 	uint16_t dport;
+	uint16_t vlan;	 /* 0: untagged; else the VLAN ID (from the frame or the port's strip) */
+	uint16_t l3_off; /* offset of the ARP/IPv4 header in the frame: 14, 18 when tagged */
 	uint16_t l4_off; /* offset of the TCP/ICMP header in the frame */
 	uint16_t l4_len; /* upper-layer length (header + data), IPv4 or IPv6 */
 	uint16_t arp_op; /* TT_ARP_OP_* for ARP frames */
@@ -200,9 +211,13 @@ enum {
 	TT_TX_TCP_CKSUM = 0x02,
 };
 
-/* The interface a frame arrived on, as the parser needs it. */
+/* The interface a frame arrived on (a port, or one VLAN of it), as the parser needs it. */
 struct tt_net_if {
 	struct tt_mac mac;
+	uint16_t vlan; /* the VLAN ID the interface serves; 0: untagged frames */
+	/* Per frame: the port stripped a tag (offload) whose ID was rx_vlan_id. */
+	bool rx_vlan_stripped;
+	uint16_t rx_vlan_id;
 	uint32_t addr;	     /* host order */
 	uint32_t addr_count; /* we own addr .. addr + addr_count - 1 (the generator owns many) */
 	uint32_t bcast;	     /* directed broadcast of the port's prefix; 0: none (/31, /32) */
@@ -242,6 +257,31 @@ static inline void tt_net_solicited_node(const struct tt_in6 *a, struct tt_in6 *
 
 enum tt_pkt_kind tt_net_parse(const uint8_t *frame, uint32_t len, const struct tt_net_if *ifc,
 			      struct tt_pkt *pkt, enum tt_drop *reason);
+
+/*
+ * The VLAN ID of a frame's 802.1Q tag (0: no tag, or too short for one): what a port's
+ * interface is chosen by before tt_net_parse checks it.  Any lcore; reads 16 bytes at most.
+ */
+static inline uint16_t tt_net_frame_vlan(const uint8_t *frame, uint32_t len)
+{
+	if (len < TT_ETH_HDR_LEN + TT_VLAN_TAG_LEN || frame[12] != 0x81 || frame[13] != 0x00)
+		return 0;
+	return (uint16_t)((frame[14] & 0x0f) << 8 | frame[15]);
+}
+
+/*
+ * Tag an untagged frame with VLAN ID vid (priority 0): the frame starts TT_VLAN_TAG_LEN bytes
+ * after tagged, which must be writable (an mbuf's headroom); the MAC addresses move to tagged
+ * and the tag follows them.  What a port without VLAN insert offload needs.
+ */
+static inline void tt_net_vlan_insert(uint8_t *tagged, uint16_t vid)
+{
+	__builtin_memmove(tagged, tagged + TT_VLAN_TAG_LEN, 12);
+	tagged[12] = 0x81;
+	tagged[13] = 0x00;
+	tagged[14] = (uint8_t)(vid >> 8 & 0x0f);
+	tagged[15] = (uint8_t)vid;
+}
 
 /* Everything needed to write the headers of one outgoing TCP segment. */
 struct tt_tcp_hdr_args {
@@ -296,10 +336,19 @@ uint32_t tt_net_tcp6_build(uint8_t *frame, const struct tt_tcp_hdr_args *a, cons
  * (RFC 8200 8.1), in software: the worker's TX offload flags describe IPv4 frames. */
 void tt_net_tcp6_cksum(uint8_t *frame);
 
-/* Turn a parsed ARP request for our address into a reply, in place. */
-void tt_net_arp_reply(uint8_t *frame, const struct tt_net_if *ifc);
+/*
+ * Write an ARP request (RFC 826) from (src, sip) asking for tip: to the broadcast address, or
+ * with dst (not NULL) to that MAC alone, as a refresh of an entry already known (Linux's
+ * unicast probe); the target hardware address is zero either way.  frame needs
+ * TT_ETH_HDR_LEN + TT_ARP_LEN bytes; returns that length (the port pads to the minimum frame).
+ */
+uint32_t tt_net_arp_request(uint8_t *frame, const struct tt_mac *src, uint32_t sip, uint32_t tip,
+			    const struct tt_mac *dst);
 
-/* Turn a parsed ICMP echo request into an echo reply, in place. */
+/* Turn a parsed ARP request for our address into a reply, in place (a tag stays). */
+void tt_net_arp_reply(uint8_t *frame, const struct tt_pkt *pkt, const struct tt_net_if *ifc);
+
+/* Turn a parsed ICMP echo request into an echo reply, in place (a tag stays). */
 void tt_net_icmp_echo_reply(uint8_t *frame, const struct tt_pkt *pkt, const struct tt_net_if *ifc);
 
 /*

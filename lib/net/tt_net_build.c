@@ -251,10 +251,34 @@ void tt_net_tcp6_cksum(uint8_t *frame)
 	th->cksum = (uint16_t)~tt_net_cksum_sum(th, tcp_len, 0);
 }
 
-void tt_net_arp_reply(uint8_t *frame, const struct tt_net_if *ifc)
+uint32_t tt_net_arp_request(uint8_t *frame, const struct tt_mac *src, uint32_t sip, uint32_t tip,
+			    const struct tt_mac *dst)
 {
 	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)frame;
 	struct rte_arp_hdr *arp = (struct rte_arp_hdr *)(frame + TT_ETH_HDR_LEN);
+
+	if (dst != NULL)
+		memcpy(&eth->dst_addr, dst->b, 6);
+	else
+		memset(&eth->dst_addr, 0xff, 6);
+	memcpy(&eth->src_addr, src->b, 6);
+	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_ARP);
+	arp->arp_hardware = RTE_BE16(RTE_ARP_HRD_ETHER);
+	arp->arp_protocol = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+	arp->arp_hlen = 6;
+	arp->arp_plen = 4;
+	arp->arp_opcode = RTE_BE16(RTE_ARP_OP_REQUEST);
+	memcpy(&arp->arp_data.arp_sha, src->b, 6);
+	arp->arp_data.arp_sip = rte_cpu_to_be_32(sip);
+	memset(&arp->arp_data.arp_tha, 0, 6);
+	arp->arp_data.arp_tip = rte_cpu_to_be_32(tip);
+	return TT_ETH_HDR_LEN + TT_ARP_LEN;
+}
+
+void tt_net_arp_reply(uint8_t *frame, const struct tt_pkt *pkt, const struct tt_net_if *ifc)
+{
+	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)frame;
+	struct rte_arp_hdr *arp = (struct rte_arp_hdr *)(frame + pkt->l3_off);
 	struct rte_arp_ipv4 *d = &arp->arp_data;
 	rte_be32_t asked = d->arp_tip; /* one of our addresses: the parser checked */
 
@@ -270,7 +294,7 @@ void tt_net_arp_reply(uint8_t *frame, const struct tt_net_if *ifc)
 void tt_net_icmp_echo_reply(uint8_t *frame, const struct tt_pkt *pkt, const struct tt_net_if *ifc)
 {
 	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)frame;
-	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(frame + TT_ETH_HDR_LEN);
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(frame + pkt->l3_off);
 	struct rte_icmp_hdr *icmp = (struct rte_icmp_hdr *)(frame + pkt->l4_off);
 	uint32_t sum;
 

@@ -201,7 +201,7 @@ static enum tt_pkt_kind parse_ipv4(const uint8_t *l3, uint32_t len, const struct
 		return tt_net_drop(reason, TT_DROP_IP_NOT_FOR_US);
 	if (unlikely(bad_source(ifc, pkt->saddr)))
 		return tt_net_drop(reason, TT_DROP_IP_BAD_SRC);
-	pkt->l4_off = (uint16_t)(TT_ETH_HDR_LEN + ihl);
+	pkt->l4_off = (uint16_t)(pkt->l3_off + ihl);
 	pkt->l4_len = (uint16_t)(total - ihl);
 	switch (ip->next_proto_id) {
 	case IPPROTO_TCP:
@@ -217,25 +217,53 @@ enum tt_pkt_kind tt_net_parse(const uint8_t *frame, uint32_t len, const struct t
 			      struct tt_pkt *pkt, enum tt_drop *reason)
 {
 	const struct rte_ether_hdr *eth = (const struct rte_ether_hdr *)frame;
+	rte_be16_t type;
+	uint16_t l3, vid;
+	bool mcast6;
 
 	if (unlikely(len < TT_ETH_HDR_LEN))
 		return tt_net_drop(reason, TT_DROP_ETH_SHORT);
-	/* IPv6 multicast (33:33:..., RFC 2464 7): the IPv6 destination is judged later. */
+	/* IPv6 multicast (33:33:..., RFC 2464 7), for IPv6 only (checked once the type is known
+	 * behind any tag); the IPv6 destination is judged later.  A unicast MAC never starts so. */
+	mcast6 = frame[0] == 0x33 && frame[1] == 0x33;
 	if (memcmp(&eth->dst_addr, ifc->mac.b, 6) != 0 &&
-	    !rte_is_broadcast_ether_addr(&eth->dst_addr) &&
-	    !(eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV6) && frame[0] == 0x33 &&
-	      frame[1] == 0x33))
+	    !rte_is_broadcast_ether_addr(&eth->dst_addr) && !mcast6)
 		return tt_net_drop(reason, TT_DROP_ETH_DST);
 	memcpy(pkt->src_mac.b, &eth->src_addr, 6);
+	type = eth->ether_type;
+	l3 = TT_ETH_HDR_LEN;
+	vid = ifc->rx_vlan_stripped ? ifc->rx_vlan_id & 0xfff : 0;
+	if (type == RTE_BE16(RTE_ETHER_TYPE_VLAN)) {
+		const struct rte_vlan_hdr *vh = (const struct rte_vlan_hdr *)(eth + 1);
+
+		if (unlikely(len < TT_ETH_HDR_LEN + TT_VLAN_TAG_LEN))
+			return tt_net_drop(reason, TT_DROP_ETH_SHORT);
+		if (unlikely(ifc->rx_vlan_stripped)) /* a second tag (QinQ) */
+			return tt_net_drop(reason, TT_DROP_ETH_TYPE);
+		vid = rte_be_to_cpu_16(vh->vlan_tci) & 0xfff;
+		type = vh->eth_proto;
+		l3 += TT_VLAN_TAG_LEN;
+	}
+	if (unlikely(vid > TT_VLAN_ID_MAX))
+		return tt_net_drop(reason, TT_DROP_VLAN_RESERVED);
+	if (vid != ifc->vlan)
+		return tt_net_drop(reason, TT_DROP_VLAN_UNSERVED);
+	if (unlikely(mcast6 && type != RTE_BE16(RTE_ETHER_TYPE_IPV6)))
+		return tt_net_drop(reason, TT_DROP_ETH_DST);
+	pkt->vlan = vid;
+	pkt->l3_off = l3;
 	pkt->family = TT_AF_INET;
-	switch (eth->ether_type) {
+	switch (type) {
 	case RTE_BE16(RTE_ETHER_TYPE_IPV6):
-		return tt_net_parse_ipv6(frame + TT_ETH_HDR_LEN, len - TT_ETH_HDR_LEN, ifc, pkt,
-					 reason);
+		/* IPv6 is served untagged (its replies are written at fixed offsets); a priority
+		 * tag in the frame is not. */
+		if (unlikely(l3 != TT_ETH_HDR_LEN))
+			return tt_net_drop(reason, TT_DROP_ETH_TYPE);
+		return tt_net_parse_ipv6(frame + l3, len - l3, ifc, pkt, reason);
 	case RTE_BE16(RTE_ETHER_TYPE_IPV4):
-		return parse_ipv4(frame + TT_ETH_HDR_LEN, len - TT_ETH_HDR_LEN, ifc, pkt, reason);
+		return parse_ipv4(frame + l3, len - l3, ifc, pkt, reason);
 	case RTE_BE16(RTE_ETHER_TYPE_ARP):
-		return parse_arp(frame + TT_ETH_HDR_LEN, len - TT_ETH_HDR_LEN, ifc, pkt, reason);
+		return parse_arp(frame + l3, len - l3, ifc, pkt, reason);
 	default:
 		return tt_net_drop(reason, TT_DROP_ETH_TYPE);
 	}

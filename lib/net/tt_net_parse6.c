@@ -224,7 +224,7 @@ enum tt_pkt_kind tt_net_parse_ipv6(const uint8_t *l3, uint32_t len, const struct
 		return tt_net_drop(reason, TT_DROP_IP6_BAD_SRC);
 	if (!walk_ext(l3, end, &nh, &off, reason))
 		return TT_PKT_DROP;
-	pkt->l4_off = (uint16_t)(TT_ETH_HDR_LEN + off);
+	pkt->l4_off = (uint16_t)(pkt->l3_off + off);
 	pkt->l4_len = (uint16_t)(end - off);
 	phdr = tt_net_phdr6_sum(ip->src_addr, pkt->l4_len, nh);
 	if (nh == NH_ICMP6)

@@ -47,6 +47,26 @@ static void negotiate_cksum(const struct tt_conf_port *c, const struct rte_eth_d
 	p->rx_cksum_offload = (info->rx_offload_capa & rx_ck) != 0;
 }
 
+/*
+ * A port that serves VLANs strips and inserts tags in hardware when it reports so; the workers
+ * do it in software otherwise (tt_net_parse, tt_net_vlan_insert).  No VLAN filter is set:
+ * every tag arrives, and one no interface serves is counted (vlan_unserved).
+ */
+static void negotiate_vlan(const struct tt_conf_port *c, const struct rte_eth_dev_info *info,
+			   struct rte_eth_conf *conf, struct tt_port *p)
+{
+	if (c->n_vlans == 0)
+		return;
+	if (info->rx_offload_capa & RTE_ETH_RX_OFFLOAD_VLAN_STRIP) {
+		conf->rxmode.offloads |= RTE_ETH_RX_OFFLOAD_VLAN_STRIP;
+		p->rx_vlan_strip = true;
+	}
+	if (info->tx_offload_capa & RTE_ETH_TX_OFFLOAD_VLAN_INSERT) {
+		conf->txmode.offloads |= RTE_ETH_TX_OFFLOAD_VLAN_INSERT;
+		p->tx_vlan_insert = true;
+	}
+}
+
 static void negotiate_offloads(const struct tt_conf_port *c, const struct rte_eth_dev_info *info,
 			       struct rte_eth_conf *conf, struct tt_port *p, uint16_t n_queues)
 {
@@ -54,6 +74,7 @@ static void negotiate_offloads(const struct tt_conf_port *c, const struct rte_et
 				RTE_ETH_RSS_NONFRAG_IPV6_TCP | RTE_ETH_RSS_IPV6;
 
 	negotiate_cksum(c, info, conf, p);
+	negotiate_vlan(c, info, conf, p);
 	if (n_queues > 1 && (info->flow_type_rss_offloads & rss_hf) != 0) {
 		conf->rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		conf->rx_adv_conf.rss_conf.rss_hf = info->flow_type_rss_offloads & rss_hf;

@@ -12,7 +12,8 @@
  * A port with IPv6 addresses is made to receive their solicited-node groups' multicast
  * (the group list, else all multicast; a port that cannot filter receives them anyway).
  * tt_port_rx_cksum() turns a received mbuf's flags into the parser's
- * TT_RX_* bits: per packet, inline, a few instructions.
+ * TT_RX_* bits: per packet, inline, a few instructions.  A port with VLANs
+ * strips and inserts 802.1Q tags in hardware where it reports so.
  *
  * Called on the main lcore before the workers start; returns 0 or -errno
  * and fills err with one line an operator can act on.
@@ -41,6 +42,8 @@ struct tt_port {
 	bool rss;
 	uint8_t tx_cksum_offload; /* TT_TX_* bits: checksums the port completes on transmit */
 	bool rx_cksum_offload;	  /* the port flags received checksums good or bad */
+	bool rx_vlan_strip;	  /* the port strips 802.1Q tags into the mbuf (port with VLANs) */
+	bool tx_vlan_insert;	  /* the port inserts the mbuf's tag on transmit (likewise) */
 	char driver[32];
 };
 
@@ -72,6 +75,12 @@ static inline uint8_t tt_port_rx_cksum(bool rx_cksum_offload, const struct rte_m
 	else if (l4 == RTE_MBUF_F_RX_L4_CKSUM_BAD)
 		f |= TT_RX_L4_CKSUM_BAD;
 	return f;
+}
+
+/* Whether the port stripped an 802.1Q tag from m (into m->vlan_tci). */
+static inline bool tt_port_rx_vlan_stripped(bool rx_vlan_strip, const struct rte_mbuf *m)
+{
+	return rx_vlan_strip && (m->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED);
 }
 
 int tt_port_start(const struct tt_conf_port *c, uint16_t n_queues, struct rte_mempool **pools,

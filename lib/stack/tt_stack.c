@@ -42,7 +42,8 @@ struct tt_stack {
 		uint32_t tokens;
 	} rst[TT_STACK_RST_BUCKETS];
 	unsigned n_ports;
-	struct tt_stack_port ports[TT_CONF_MAX_PORTS];
+	struct tt_stack_port ports[TT_STACK_MAX_IFS];
+	struct tt_neigh *neigh;
 	struct tt_stack_io io;
 	/* tt_stack_drain_step: new connections refused; how far the close and reset walks got. */
 	bool draining;
@@ -166,6 +167,7 @@ struct tt_stack *tt_stack_create(const struct tt_stack_params *p)
 	st->ctr = p->ctr;
 	st->n_ports = p->n_ports;
 	memcpy(st->ports, p->ports, sizeof(st->ports));
+	st->neigh = p->neigh;
 	st->listen_app = p->listen_app;
 	st->rt0 = (struct tt_stack_rt){
 	    .gen = 0, .conf = c, .listen_app = p->listen_app, .app_data = p->app_data};
@@ -259,12 +261,24 @@ static void unbind_rt(struct tt_stack *st)
 }
 
 /*
+ * Whether frames of interface port go to the next hop the neighbour cache resolves (else to the
+ * MAC the connection or segment brought).  IPv6 frames always go to the MAC (a6 not NULL): the
+ * cache resolves IPv4 next hops only.
+ */
+static inline bool by_neigh(const struct tt_stack *st, unsigned port,
+			    const struct tt_addr6_pair *a6)
+{
+	return st->neigh != NULL && !st->ports[port].reply_to_source_mac && a6 == NULL;
+}
+
+/*
  * Build one TCP segment into a new frame; the payload (if any) comes from q at off.  a6: the
  * flow's IPv6 addresses (peer first: the frame goes from a6->daddr to a6->saddr), NULL: IPv4.
+ * nh: the connection's next-hop hint (NULL: a stateless reply), used when by_neigh.
  */
 static void send_tcp(struct tt_stack *st, unsigned port, struct tt_tcp_hdr_args *a,
 		     const struct tt_addr6_pair *a6, const struct tt_sndq *q, uint32_t off,
-		     uint32_t len)
+		     uint32_t len, uint16_t *nh)
 {
 	const struct tt_stack_port *sp = &st->ports[port];
 	uint32_t hl = a6 == NULL ? tt_net_tcp_hdr_len(&a->opts) : tt_net_tcp6_hdr_len(&a->opts);
@@ -297,7 +311,10 @@ static void send_tcp(struct tt_stack *st, unsigned port, struct tt_tcp_hdr_args 
 		tt_net_tcp_cksum(frame, sp->tx_cksum_offload);
 	else
 		tt_net_tcp6_cksum(frame);
-	st->io.frame_send(st->io.arg, port, buf, hl + len);
+	if (by_neigh(st, port, a6))
+		tt_neigh_send4(st->neigh, port, a->daddr, nh, buf, frame, hl + len, st->tcp.now_ms);
+	else
+		st->io.frame_send(st->io.arg, port, buf, hl + len);
 }
 
 static void send_out(struct tt_stack *st, struct tt_tcb *t, const struct tt_tcp_out *out)
@@ -310,7 +327,7 @@ static void send_out(struct tt_stack *st, struct tt_tcb *t, const struct tt_tcp_
 		struct tt_tcp_hdr_args a;
 
 		tt_tcp_tx_hdr(&st->tcp, t, tx, &a);
-		send_tcp(st, t->port, &a, a6, &t->sndq, tx->seq - t->snd_una, tx->len);
+		send_tcp(st, t->port, &a, a6, &t->sndq, tx->seq - t->snd_una, tx->len, &t->nh);
 	}
 	st->tcp.addr6 = saved;
 }
@@ -368,7 +385,7 @@ static void send_rst(struct tt_stack *st, unsigned port, const struct tt_pkt *pk
 	st->rst[b].tokens--;
 	stateless_hdr(pkt, &a);
 	tt_tcp_rst_reply(&pkt->seg, &a.seq, &a.ack, &a.flags);
-	send_tcp(st, port, &a, a6, NULL, 0, 0);
+	send_tcp(st, port, &a, a6, NULL, 0, 0, NULL);
 	st->ctr->ev[TT_CTR_RST_SENT]++;
 }
 
@@ -606,6 +623,19 @@ full:
 	return NULL;
 }
 
+/* Where t's frames go: the MAC its first segment came from (always so over IPv6), or the next
+ * hop's entry (not known yet: tt_neigh_send4 finds it with the first frame).  new_conn set
+ * t->ipv6. */
+static void set_l2_dst(const struct tt_stack *st, struct tt_tcb *t, unsigned port,
+		       const struct tt_mac *src)
+{
+	t->port = (uint8_t)port;
+	if (by_neigh(st, port, tcb_addr6(st, t)))
+		t->nh = TT_NEIGH_NONE;
+	else
+		t->peer_mac = *src;
+}
+
 struct tt_tcb *tt_stack_connect(struct tt_stack *st, unsigned port, const struct tt_flow4 *f,
 				const struct tt_mac *peer_mac, uint8_t app)
 {
@@ -614,8 +644,7 @@ struct tt_tcb *tt_stack_connect(struct tt_stack *st, unsigned port, const struct
 
 	if (t == NULL)
 		return NULL;
-	t->port = (uint8_t)port;
-	t->peer_mac = *peer_mac;
+	set_l2_dst(st, t, port, peer_mac);
 	tt_tcp_connect(&st->tcp, t, f, app, &out);
 	conn_done(st, t, &out, TT_V_KEEP);
 	return t;
@@ -727,7 +756,7 @@ void tt_stack_send_segment(struct tt_stack *st, unsigned port, struct tt_tcp_hdr
 
 	if (len > 0)
 		tt_sndq_push(&q, payload, len, NULL);
-	send_tcp(st, port, a, NULL, &q, 0, len);
+	send_tcp(st, port, a, NULL, &q, 0, len, NULL);
 }
 
 static void send_cookie_synack(struct tt_stack *st, unsigned port, const struct tt_pkt *pkt,
@@ -741,7 +770,7 @@ static void send_cookie_synack(struct tt_stack *st, unsigned port, const struct 
 	a.flags = TT_TCP_SYN | TT_TCP_ACK;
 	a.wnd = (uint16_t)(st->tcp.conf->rcv_window < 65535 ? st->tcp.conf->rcv_window : 65535);
 	a.opts = r->opts;
-	send_tcp(st, port, &a, a6, NULL, 0, 0);
+	send_tcp(st, port, &a, a6, NULL, 0, 0, NULL);
 }
 
 /* What LISTEN would turn into a connection: a SYN, or an ACK that may carry a SYN cookie. */
@@ -789,8 +818,7 @@ static void tcp_listen6(struct tt_stack *st, unsigned port, const struct tt_pkt 
 			send_rst(st, port, pkt); /* refused, and the client learns it at once */
 			return;
 		}
-		t->port = (uint8_t)port;
-		t->peer_mac = pkt->src_mac;
+		set_l2_dst(st, t, port, &pkt->src_mac);
 		tt_tcp_init_syn_recv(&st->tcp, t, f, &pkt->seg, (uint8_t)(app - 1), &out);
 		conn_done(st, t, &out, TT_V_KEEP);
 		return;
@@ -800,8 +828,7 @@ static void tcp_listen6(struct tt_stack *st, unsigned port, const struct tt_pkt 
 			send_rst(st, port, pkt);
 			return;
 		}
-		t->port = (uint8_t)port;
-		t->peer_mac = pkt->src_mac;
+		set_l2_dst(st, t, port, &pkt->src_mac);
 		tt_tcp_init_cookie(&st->tcp, t, f, &pkt->seg, &r, (uint8_t)(app - 1));
 		conn_done(st, t, &out, tt_tcp_input(&st->tcp, t, &pkt->seg, owner, &out));
 		return;
@@ -833,7 +860,7 @@ static void tcp_time_wait(struct tt_stack *st, unsigned port, struct tt_tw *tw,
 		/* fall through */
 	case TT_TW_ACK:
 		tt_tcp_tw_hdr(&st->tcp, tw, &a);
-		send_tcp(st, tw->port, &a, tw_addr6(st, tw), NULL, 0, 0);
+		send_tcp(st, tw->port, &a, tw_addr6(st, tw), NULL, 0, 0, &tw->nh);
 		return;
 	case TT_TW_REUSE:
 		free_tw(st, tw);

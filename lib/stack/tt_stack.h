@@ -12,7 +12,11 @@
  *
  * Frames: the stack asks io.frame_alloc for a buffer, writes Ethernet +
  * IPv4 + TCP + payload, completes the checksums (or seeds them for the
- * port's offload) and hands it to io.frame_send.  A frame that would not
+ * port's offload) and hands it to io.frame_send, or, when it has a neighbour
+ * cache (params.neigh) and the interface is not in reply_to_source_mac mode,
+ * to tt_neigh_send4, which writes the next hop's MAC and sends it or holds it
+ * until the next hop resolves.  A connection keeps its next hop's entry as a
+ * hint (tt_tcb.nh), so its segments find the MAC without hashing.  A frame that would not
  * fit the buffer's room or the port's MTU is never built: the buffer goes
  * back through io.frame_free and tx_refused_oversize counts it.
  *
@@ -86,6 +90,7 @@
 
 #include "tt_conf.h"
 #include "tt_counters.h"
+#include "tt_neigh.h"
 #include "tt_net.h"
 #include "tt_tcp.h"
 
@@ -146,11 +151,17 @@ struct tt_stack_rt {
 	const void *app_data;	   /* the applications' shared, read-only data */
 };
 
-/* One port as the stack builds frames for it. */
+/* The interfaces a stack serves: every port untagged, then the VLANs of each port. */
+enum { TT_STACK_MAX_IFS = TT_CONF_MAX_PORTS * (1 + TT_CONF_MAX_VLANS) };
+
+/* One interface (a port, or one VLAN of a port) as the stack builds frames for it. */
 struct tt_stack_port {
 	struct tt_mac mac;
 	uint16_t mtu;		  /* IP MTU: no frame is longer than 14 + mtu bytes */
 	uint8_t tx_cksum_offload; /* TT_TX_* bits: checksums the port completes */
+	/* Replies go to the source MAC of the segment that caused them (the connection's first),
+	 * not to the next hop the neighbour cache resolves; always so without a cache. */
+	bool reply_to_source_mac;
 };
 
 /* How frames leave and how received buffers are held (the worker: mbufs). */
@@ -168,8 +179,11 @@ struct tt_stack_io {
 
 struct tt_stack_params {
 	const struct tt_conf_tcp *conf;
-	unsigned n_ports;
-	struct tt_stack_port ports[TT_CONF_MAX_PORTS];
+	unsigned n_ports; /* interfaces, in fact: see TT_STACK_MAX_IFS */
+	struct tt_stack_port ports[TT_STACK_MAX_IFS];
+	/* The worker's neighbour cache (its interfaces numbered as ports[]); NULL: none, every
+	 * frame goes to the MAC the connection or the segment brought. */
+	struct tt_neigh *neigh;
 	const uint8_t *listen_app; /* [65536]: TT_LISTEN_* entries */
 	const struct tt_tcp_app_ops *apps[TT_TCP_MAX_APPS];
 	const void *app_data; /* the applications' shared, read-only data */
@@ -238,9 +252,10 @@ unsigned tt_stack_timers(struct tt_stack *st);
 
 /*
  * Open a client connection on port index port to flow f (f.saddr/sport the
- * server, f.daddr/dport our side) whose next hop is peer_mac, for
- * application app.  NULL (counted as tcp_table_full) when no TCB is free
- * or the 4-tuple is in use.
+ * server, f.daddr/dport our side) for application app; its frames go to
+ * peer_mac when the interface is in reply_to_source_mac mode (or the stack
+ * has no neighbour cache), else to the next hop the cache resolves.  NULL (counted as
+ * tcp_table_full) when no TCB is free or the 4-tuple is in use.
  */
 struct tt_tcb *tt_stack_connect(struct tt_stack *st, unsigned port, const struct tt_flow4 *f,
 				const struct tt_mac *peer_mac, uint8_t app);

@@ -77,7 +77,10 @@
 	X(TCP_SYN_SHED, "tcp_syn_shed") /* a saturated worker's admission control */               \
 	X(TCP_STATE, "tcp_unexpected_in_state")                                                    \
 	X(SYNCOOKIE_BAD, "syncookie_bad")                                                          \
-	X(SYNCOOKIE_EXPIRED, "syncookie_expired")
+	X(SYNCOOKIE_EXPIRED, "syncookie_expired")                                                  \
+	X(VLAN_UNSERVED,                                                                           \
+	  "vlan_unserved") /* a tag (or stripped tag) no interface of the port serves */           \
+	X(VLAN_RESERVED, "vlan_reserved_id") /* VLAN ID 4095 (IEEE 802.1Q: reserved) */
 
 /* Events and totals; gauges (connections by state) live in tt_tcp_stats. */
 #define TT_EVENT_COUNTERS(X)                                                                       \
@@ -92,7 +95,21 @@
 	X(TX_REFUSED_OVERSIZE, "tx_refused_oversize")                                              \
 	X(MBUF_ALLOC_FAILED, "mbuf_alloc_failed")                                                  \
 	X(ARP_REPLIES, "arp_replies")                                                              \
-	X(ARP_LEARNED, "arp_learned")                                                              \
+	X(ARP_LEARNED, "arp_learned") /* ARP replies for us that confirmed an entry we hold */     \
+	X(ARP_IGNORED, "arp_ignored") /* ARP replies, gratuitous ARP for no entry we hold */       \
+	X(ARP_REQUESTS_SENT, "arp_requests_sent")                                                  \
+	X(NEIGH_RESOLVED, "neigh_resolved")   /* an incomplete entry learned its MAC */            \
+	X(NEIGH_REFRESHED, "neigh_refreshed") /* a reachable or stale entry confirmed again */     \
+	X(NEIGH_MAC_CHANGED, "neigh_mac_changed")                                                  \
+	X(NEIGH_EXPIRED, "neigh_expired")  /* unused past its lifetime: freed */                   \
+	X(NEIGH_FAILED, "neigh_failed")	   /* every solicitation unanswered: freed */              \
+	X(NEIGH_HELD, "neigh_frames_held") /* frames that waited for a resolution */               \
+	X(NEIGH_HELD_SENT, "neigh_frames_released")                                                \
+	X(NEIGH_DROP_QUEUE_FULL, "neigh_drop_queue_full") /* the entry's queue: oldest dropped */  \
+	X(NEIGH_DROP_POOL_FULL, "neigh_drop_pool_full")	  /* the worker's held frames at bound */  \
+	X(NEIGH_DROP_UNRESOLVED, "neigh_drop_unresolved") /* held when resolution failed */        \
+	X(NEIGH_DROP_TABLE_FULL, "neigh_drop_table_full") /* no entry free for a new next hop */   \
+	X(NEIGH_DROP_NO_ROUTE, "neigh_drop_no_route")	  /* off-link, and no gateway */           \
 	X(ICMP_ECHO_REPLIES, "icmp_echo_replies")                                                  \
 	X(ICMP6_ECHO_REPLIES, "icmp6_echo_replies")                                                \
 	X(ND_ADVERTS_SENT, "nd_adverts_sent")                                                      \

@@ -185,8 +185,14 @@ struct tt_tcb {
 	uint32_t invalid_reply_ms; /* the last reply to an invalid segment */
 	/* set by the worker, kept by tt_tcp_init_*: */
 	struct tt_timer timer;
-	struct tt_mac peer_mac;
-	uint8_t port; /* the worker's index of the port the connection lives on */
+	/* Where frames go: an interface in reply_to_source_mac mode keeps the source MAC of the
+	 * segment that made the connection; otherwise the neighbour cache says, and nh is the
+	 * index of the next hop's entry (a hint, checked on use: tt_neigh_send4). */
+	union {
+		struct tt_mac peer_mac;
+		uint16_t nh;
+	};
+	uint8_t port; /* the worker's interface index (a port, or one VLAN of it) */
 	/* set by tt_tcp_init_*: */
 	uint8_t app : 3; /* enum tt_app_kind, < TT_TCP_MAX_APPS */
 	/* set by the worker, kept by tt_tcp_init_*: the configuration generation the
@@ -219,8 +225,11 @@ struct tt_tw {
 	uint32_t ts_offset;
 	uint16_t wnd; /* advertised window field to repeat in ACKs */
 	uint8_t ts_ok;
-	uint8_t port;
-	struct tt_mac peer_mac;
+	uint8_t port; /* the interface index, as struct tt_tcb's */
+	union {	      /* as struct tt_tcb's */
+		struct tt_mac peer_mac;
+		uint16_t nh;
+	};
 	uint8_t ipv6;	     /* the TCB's ipv6: the addresses are in the worker's side pool */
 	uint32_t prev, next; /* FIFO links, TT_POOL_NONE at the ends */
 	uint64_t expire_ms;

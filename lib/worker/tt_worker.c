@@ -52,7 +52,8 @@ static void frame_send(void *arg, unsigned port, void *frame, uint32_t len);
  */
 static uint32_t held_budget(const struct tt_worker_params *p)
 {
-	uint64_t reserve = TT_HELD_MARGIN_MBUFS;
+	/* Frames waiting for a next hop hold mbufs too. */
+	uint64_t reserve = TT_HELD_MARGIN_MBUFS + (uint64_t)p->conf->neigh.queue_per_worker;
 
 	for (unsigned i = 0; i < p->n_ports; i++)
 		reserve +=
@@ -72,8 +73,93 @@ static uint64_t tx_ol_flags(uint8_t offload)
 	return f;
 }
 
+/* One interface (port i untagged when v is NULL, else its VLAN v) in the worker, the stack's
+ * parameters and the neighbour cache's interfaces. */
+static void add_if(struct tt_worker *w, const struct tt_worker_params *p, unsigned i,
+		   const struct tt_conf_vlan *v, struct tt_stack_params *sp,
+		   struct tt_neigh_if *nif)
+{
+	const struct tt_conf_port *c = &p->conf->ports[i];
+	unsigned ifx = w->n_ifs++;
+	struct tt_worker_if *wi = &w->ifs[ifx];
+	uint32_t addr = v ? v->addr : c->addr;
+	uint8_t prefix_len = v ? v->prefix_len : c->prefix_len;
+
+	wi->port = (uint8_t)i;
+	wi->ifc.mac = p->ports[i].mac;
+	wi->ifc.vlan = v ? v->id : 0;
+	wi->ifc.addr = addr;
+	wi->ifc.addr_count = p->addr_count ? p->addr_count : 1;
+	wi->ifc.bcast = tt_net_directed_bcast(addr, prefix_len);
+	if (v == NULL) { /* IPv6 is served on the untagged interface only */
+		wi->ifc.n_addr6 = (uint8_t)c->n_addr6;
+		memcpy(wi->ifc.addr6, c->addr6, sizeof(wi->ifc.addr6));
+	}
+	sp->ports[ifx].mac = p->ports[i].mac;
+	sp->ports[ifx].mtu = c->mtu;
+	sp->ports[ifx].tx_cksum_offload = p->ports[i].tx_cksum_offload;
+	sp->ports[ifx].reply_to_source_mac = c->reply_to_source_mac;
+	nif[ifx] = (struct tt_neigh_if){.mac = p->ports[i].mac,
+					.addr = addr,
+					.prefix_len = prefix_len,
+					.gateway = v ? v->gateway : c->gateway};
+}
+
+static void add_ports(struct tt_worker *w, const struct tt_worker_params *p,
+		      struct tt_stack_params *sp, struct tt_neigh_if *nif)
+{
+	for (unsigned i = 0; i < p->n_ports; i++) {
+		struct tt_worker_port *wp = &w->ports[i];
+
+		wp->port_id = p->ports[i].port_id;
+		wp->tx_cksum_offload = p->ports[i].tx_cksum_offload;
+		wp->rx_cksum_offload = p->ports[i].rx_cksum_offload;
+		wp->rx_vlan_strip = p->ports[i].rx_vlan_strip;
+		wp->tx_vlan_insert = p->ports[i].tx_vlan_insert;
+		wp->tx_ol_flags = tx_ol_flags(wp->tx_cksum_offload);
+		add_if(w, p, i, NULL, sp, nif);
+	}
+	for (unsigned i = 0; i < p->n_ports; i++) {
+		const struct tt_conf_port *c = &p->conf->ports[i];
+		struct tt_worker_port *wp = &w->ports[i];
+
+		for (unsigned v = 0; v < c->n_vlans; v++) {
+			wp->vlan_id[v] = c->vlans[v].id;
+			wp->vlan_ifx[v] = (uint8_t)w->n_ifs;
+			add_if(w, p, i, &c->vlans[v], sp, nif);
+		}
+		wp->n_vlans = c->n_vlans;
+	}
+	sp->n_ports = w->n_ifs;
+}
+
+static struct tt_neigh *neigh_create(struct tt_worker *w, const struct tt_worker_params *p,
+				     const struct tt_neigh_if *nif)
+{
+	const struct tt_conf_neigh *c = &p->conf->neigh;
+	struct tt_neigh_params np = {
+	    .entries = c->entries,
+	    .queue_per_entry = c->queue_per_entry,
+	    .queue_per_worker = c->queue_per_worker,
+	    .reachable_ms = c->reachable_ms,
+	    .retrans_ms = c->retrans_ms,
+	    .probes = c->probes,
+	    .n_ifs = w->n_ifs,
+	    .ifs = nif,
+	    .key = p->neigh_key,
+	    .ctr = &w->ctr,
+	    .io = {.frame_alloc = frame_alloc,
+		   .frame_send = frame_send,
+		   .frame_free = frame_free,
+		   .arg = w},
+	};
+
+	return tt_neigh_create(&np);
+}
+
 struct tt_worker *tt_worker_create(const struct tt_worker_params *p)
 {
+	struct tt_neigh_if nif[TT_STACK_MAX_IFS];
 	struct tt_worker *w = rte_zmalloc("tt_worker", sizeof(*w), RTE_CACHE_LINE_SIZE);
 	struct tt_stack_params sp = {
 	    .conf = &p->conf->tcp,
@@ -97,24 +183,7 @@ struct tt_worker *tt_worker_create(const struct tt_worker_params *p)
 	w->id = p->id;
 	w->queue_id = p->queue_id;
 	w->n_ports = p->n_ports;
-	for (unsigned i = 0; i < p->n_ports; i++) {
-		struct tt_worker_port *wp = &w->ports[i];
-
-		wp->port_id = p->ports[i].port_id;
-		wp->ifc.mac = p->ports[i].mac;
-		wp->ifc.addr = p->conf->ports[i].addr;
-		wp->ifc.addr_count = p->addr_count ? p->addr_count : 1;
-		wp->ifc.bcast =
-		    tt_net_directed_bcast(p->conf->ports[i].addr, p->conf->ports[i].prefix_len);
-		wp->ifc.n_addr6 = (uint8_t)p->conf->ports[i].n_addr6;
-		memcpy(wp->ifc.addr6, p->conf->ports[i].addr6, sizeof(wp->ifc.addr6));
-		wp->tx_cksum_offload = p->ports[i].tx_cksum_offload;
-		wp->rx_cksum_offload = p->ports[i].rx_cksum_offload;
-		wp->tx_ol_flags = tx_ol_flags(wp->tx_cksum_offload);
-		sp.ports[i].mac = p->ports[i].mac;
-		sp.ports[i].mtu = p->conf->ports[i].mtu;
-		sp.ports[i].tx_cksum_offload = p->ports[i].tx_cksum_offload;
-	}
+	add_ports(w, p, &sp, nif);
 	w->pool = p->pool;
 	w->quit = p->quit;
 	w->tsc_base = p->tsc_base;
@@ -129,8 +198,11 @@ struct tt_worker *tt_worker_create(const struct tt_worker_params *p)
 	sp.now_ms = w->now_ms;
 	sp.max_held_bufs = held_budget(p);
 	sp.io.arg = w;
-	w->stack = tt_stack_create(&sp);
+	w->neigh = neigh_create(w, p, nif);
+	sp.neigh = w->neigh;
+	w->stack = w->neigh != NULL ? tt_stack_create(&sp) : NULL;
 	if (w->stack == NULL) {
+		tt_neigh_free(w->neigh);
 		rte_free(w);
 		rte_errno = ENOMEM;
 		return NULL;
@@ -145,6 +217,7 @@ void tt_worker_free(struct tt_worker *w)
 	for (unsigned i = 0; i < w->n_ports; i++)
 		rte_pktmbuf_free_bulk(w->ports[i].tx, w->ports[i].n_tx);
 	tt_stack_free(w->stack);
+	tt_neigh_free(w->neigh); /* after the stack: its connections' frames may wait here */
 	rte_free(w);
 }
 
@@ -218,99 +291,170 @@ static void tx_push(struct tt_worker *w, struct tt_worker_port *wp, struct rte_m
 		flush_port(w, wp);
 }
 
-static void frame_send(void *arg, unsigned port, void *frame, uint32_t len)
+/*
+ * Queue m (untagged, its offload flags set) on its interface's port: tagged first when the
+ * interface is a VLAN, by the port (offload) or here, in the mbuf's headroom.
+ */
+static void tx_if(struct tt_worker *w, const struct tt_worker_if *wi, struct rte_mbuf *m)
 {
-	struct tt_worker *w = arg;
-	struct tt_worker_port *wp = &w->ports[port];
-	struct rte_mbuf *m = frame;
+	struct tt_worker_port *wp = &w->ports[wi->port];
+	uint8_t *tagged;
 
-	m->data_len = (uint16_t)len;
-	m->pkt_len = len;
-	/* An IPv6 segment's checksum is complete (tt_net_tcp6_cksum): no offload flags. */
-	if (wp->tx_cksum_offload && rte_pktmbuf_mtod(m, const struct rte_ether_hdr *)->ether_type ==
-					RTE_BE16(RTE_ETHER_TYPE_IPV4)) {
-		m->ol_flags = wp->tx_ol_flags;
-		m->l2_len = TT_ETH_HDR_LEN;
-		m->l3_len = TT_IP4_HDR_LEN;
+	if (wi->ifc.vlan != 0) {
+		if (wp->tx_vlan_insert) {
+			m->ol_flags |= RTE_MBUF_F_TX_VLAN;
+			m->vlan_tci = wi->ifc.vlan;
+		} else {
+			tagged = (uint8_t *)rte_pktmbuf_prepend(m, TT_VLAN_TAG_LEN);
+			if (unlikely(tagged == NULL)) {
+				w->ctr.ev[TT_CTR_TX_REFUSED_OVERSIZE]++;
+				rte_pktmbuf_free(m);
+				return;
+			}
+			tt_net_vlan_insert(tagged, wi->ifc.vlan);
+			m->l2_len += TT_VLAN_TAG_LEN;
+		}
 	}
 	tx_push(w, wp, m);
 }
 
-/* Send the received frame, turned into a reply in place, back out of its port. */
-static void reply_in_place(struct tt_worker *w, struct tt_worker_port *wp, struct rte_mbuf *m)
+/* A frame built by the stack (Ethernet, IPv4, TCP) or the neighbour cache (ARP). */
+static void frame_send(void *arg, unsigned ifx, void *frame, uint32_t len)
 {
+	struct tt_worker *w = arg;
+	const struct tt_worker_if *wi = &w->ifs[ifx];
+	const struct tt_worker_port *wp = &w->ports[wi->port];
+	struct rte_mbuf *m = frame;
+	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
+
+	m->data_len = (uint16_t)len;
+	m->pkt_len = len;
 	m->ol_flags = 0;
-	tx_push(w, wp, m);
+	m->l2_len = TT_ETH_HDR_LEN;
+	if (wp->tx_cksum_offload && d[12] == 0x08 && d[13] == 0x00) { /* IPv4, not ARP */
+		m->ol_flags = wp->tx_ol_flags;
+		m->l3_len = TT_IP4_HDR_LEN;
+	}
+	tx_if(w, wi, m);
 }
 
 /*
- * The same for a reply of len bytes written over the frame.  Every mbuf holds a frame of the
- * port's MTU in one segment (the pool is sized so, and the MTU is at least 576), so len fits.
+ * Send the received frame, turned into a reply in place, back out of its interface: a tag in
+ * the frame stays where it is; one the port stripped is inserted again.
+ */
+static void reply_in_place(struct tt_worker *w, const struct tt_worker_if *wi, struct rte_mbuf *m,
+			   const struct tt_pkt *pkt)
+{
+	m->ol_flags = 0;
+	if (pkt->l3_off != TT_ETH_HDR_LEN) {
+		tx_push(w, &w->ports[wi->port], m);
+		return;
+	}
+	m->l2_len = TT_ETH_HDR_LEN;
+	tx_if(w, wi, m);
+}
+
+/*
+ * The same for a reply of len bytes written over the frame (IPv6, served untagged only: the
+ * frame has no tag in it).  Every mbuf holds a frame of the port's MTU in one segment (the pool
+ * is sized so, and the MTU is at least 576), so len fits.
  */
 static_assert(TT_ND_FRAME_LEN <= TT_ETH_HDR_LEN + 576, "an advertisement fits any mbuf");
-static void reply_rewritten(struct tt_worker *w, struct tt_worker_port *wp, struct rte_mbuf *m,
-			    uint32_t len)
+static void reply_rewritten(struct tt_worker *w, const struct tt_worker_if *wi, struct rte_mbuf *m,
+			    const struct tt_pkt *pkt, uint32_t len)
 {
 	m->data_len = (uint16_t)len;
 	m->pkt_len = len;
-	reply_in_place(w, wp, m);
+	reply_in_place(w, wi, m, pkt);
+}
+
+/* An ARP packet from a neighbour (any: request, reply, gratuitous) refreshes its entry. */
+static void arp_learn(struct tt_worker *w, unsigned ifx, const struct tt_pkt *pkt)
+{
+	tt_neigh_learn4(w->neigh, ifx, pkt->saddr, &pkt->src_mac, w->now_ms);
+}
+
+/* The interface of port index port that serves VLAN vid (0: untagged), or -1. */
+static int if_of(const struct tt_worker *w, unsigned port, uint16_t vid)
+{
+	const struct tt_worker_port *wp = &w->ports[port];
+
+	if (vid == 0)
+		return (int)port;
+	for (unsigned v = 0; v < wp->n_vlans; v++)
+		if (wp->vlan_id[v] == vid)
+			return wp->vlan_ifx[v];
+	return -1;
 }
 
 /*
- * Parse one frame: ARP and ICMP are answered in place and dropped frames freed (false); a TCP
- * segment is left in *pkt for the stack (true) and m stays the caller's.
+ * Parse one frame received on port index port: ARP and ICMP are answered in place and dropped
+ * frames freed (-1); a TCP segment is left in *pkt for the stack, m stays the caller's and the
+ * result is its interface.
  */
-static bool rx_parse(struct tt_worker *w, struct tt_worker_port *wp, struct rte_mbuf *m,
-		     struct tt_pkt *pkt)
+static int rx_parse(struct tt_worker *w, unsigned port, struct rte_mbuf *m, struct tt_pkt *pkt)
 {
-	struct tt_net_if *ifc = &wp->ifc;
+	struct tt_worker_port *wp = &w->ports[port];
 	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
+	bool stripped = tt_port_rx_vlan_stripped(wp->rx_vlan_strip, m);
+	uint16_t vid = stripped ? m->vlan_tci & 0xfff : tt_net_frame_vlan(frame, m->data_len);
+	int ifx = if_of(w, port, vid);
+	struct tt_net_if *ifc;
 	enum tt_drop reason;
 
 	w->ctr.ev[TT_CTR_RX_PACKETS]++;
 	w->ctr.ev[TT_CTR_RX_BYTES] += m->pkt_len;
+	if (unlikely(ifx < 0)) {
+		w->ctr.drop[vid > TT_VLAN_ID_MAX ? TT_DROP_VLAN_RESERVED : TT_DROP_VLAN_UNSERVED]++;
+		rte_pktmbuf_free(m);
+		return -1;
+	}
+	ifc = &w->ifs[ifx].ifc;
 	ifc->rx_cksum = tt_port_rx_cksum(wp->rx_cksum_offload, m);
+	ifc->rx_vlan_stripped = stripped;
+	ifc->rx_vlan_id = m->vlan_tci;
 	switch (tt_net_parse(frame, rte_pktmbuf_data_len(m), ifc, pkt, &reason)) {
 	case TT_PKT_DROP:
 		w->ctr.drop[reason]++;
+		if (reason == TT_DROP_ARP_NOT_FOR_US)
+			arp_learn(w, (unsigned)ifx, pkt);
 		break;
 	case TT_PKT_ARP:
-		if (pkt->arp_op != TT_ARP_OP_REQUEST) {
-			w->ctr.ev[TT_CTR_ARP_LEARNED]++;
+		arp_learn(w, (unsigned)ifx, pkt);
+		if (pkt->arp_op != TT_ARP_OP_REQUEST)
 			break;
-		}
-		tt_net_arp_reply(frame, ifc);
+		tt_net_arp_reply(frame, pkt, ifc);
 		w->ctr.ev[TT_CTR_ARP_REPLIES]++;
-		reply_in_place(w, wp, m);
-		return false;
+		reply_in_place(w, &w->ifs[ifx], m, pkt);
+		return -1;
 	case TT_PKT_ICMP_ECHO:
 		tt_net_icmp_echo_reply(frame, pkt, ifc);
 		w->ctr.ev[TT_CTR_ICMP_ECHO_REPLIES]++;
-		reply_in_place(w, wp, m);
-		return false;
+		reply_in_place(w, &w->ifs[ifx], m, pkt);
+		return -1;
 	case TT_PKT_ICMP6_ECHO:
 		w->ctr.ev[TT_CTR_ICMP6_ECHO_REPLIES]++;
-		reply_rewritten(w, wp, m, tt_net_icmp6_echo_reply(frame, pkt, ifc));
-		return false;
+		reply_rewritten(w, &w->ifs[ifx], m, pkt, tt_net_icmp6_echo_reply(frame, pkt, ifc));
+		return -1;
 	case TT_PKT_ND_NS:
 		w->ctr.ev[TT_CTR_ND_ADVERTS_SENT]++;
-		reply_rewritten(w, wp, m, tt_nd_na_reply(frame, pkt, ifc));
-		return false;
+		reply_rewritten(w, &w->ifs[ifx], m, pkt, tt_nd_na_reply(frame, pkt, ifc));
+		return -1;
 	case TT_PKT_ND_NA:
 		w->ctr.ev[TT_CTR_ND_ADVERTS_RX]++;
 		break;
 	case TT_PKT_TCP:
-		return true;
+		return ifx; /* IPv4, or IPv6 (served on the untagged interface only) */
 	}
 	rte_pktmbuf_free(m);
-	return false;
+	return -1;
 }
 
 void tt_worker_rx_burst(struct tt_worker *w, unsigned port, struct rte_mbuf **pkts, unsigned n)
 {
-	struct tt_worker_port *wp = &w->ports[port];
 	struct tt_pkt segs[TT_RX_BURST];
 	void *owners[TT_RX_BURST];
+	uint8_t ifx[TT_RX_BURST];
 
 	while (n > 0) {
 		unsigned m = n < TT_RX_BURST ? n : TT_RX_BURST, n_segs = 0;
@@ -324,10 +468,19 @@ void tt_worker_rx_burst(struct tt_worker *w, unsigned port, struct rte_mbuf **pk
 			rte_prefetch0(d + RTE_CACHE_LINE_SIZE);
 		}
 		for (unsigned i = 0; i < m; i++) {
-			if (rx_parse(w, wp, pkts[i], &segs[n_segs]))
+			int x = rx_parse(w, port, pkts[i], &segs[n_segs]);
+
+			if (x >= 0) {
+				ifx[n_segs] = (uint8_t)x;
 				owners[n_segs++] = pkts[i];
+			}
 		}
-		tt_stack_input_burst(w->stack, port, segs, owners, n_segs); /* frees them */
+		/* Each run of segments of one interface as one burst (the stack frees them). */
+		for (unsigned a = 0, b; a < n_segs; a = b) {
+			for (b = a + 1; b < n_segs && ifx[b] == ifx[a]; b++)
+				;
+			tt_stack_input_burst(w->stack, ifx[a], segs + a, owners + a, b - a);
+		}
 		pkts += m;
 		n -= m;
 	}
@@ -402,6 +555,7 @@ int tt_worker_main(void *arg)
 		if (w->on_loop != NULL)
 			w->on_loop(w, w->loop_arg);
 		e = tt_stack_timers(w->stack);
+		e += tt_neigh_tick(w->neigh, w->now_ms);
 		if (unlikely(tt_connlist_pending(&w->connlist)))
 			listed = tt_connlist_serve(&w->connlist, w->stack);
 		if (unlikely(w->drain_deadline_ms != 0))

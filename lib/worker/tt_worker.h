@@ -10,13 +10,30 @@
  * One loop iteration:
  *   rx_burst(32) -> parse the burst -> ARP/ICMP/ICMPv6/ND replies in place, the TCP
  *   segments into the stack as one burst -> the stack's frames into the TX
- *   batch -> expire a bounded batch of timers -> one tx_burst of the batch.
+ *   batch -> expire a bounded batch of timers and neighbour deadlines -> one
+ *   tx_burst of the batch.
  * A data, SYN or FIN segment the NIC's TX queue refuses is held for the next flush
  * (TT_TX_HOLD per port, tx_held; tx_held_retried / tx_held_dropped say how it went); other
  * refused frames, and held ones refused again, are freed and counted (tx_failed).
  *
  * Admission control: after each RX poll the worker tells its stack whether some port filled
  * every burst it asked for (tt_stack_rx_poll), which sheds SYNs while that goes on.
+ *
+ * Interfaces: each port untagged is interface 0..n_ports-1, then come the
+ * VLANs of each port in order, each an interface with its own addresses.  A
+ * received frame is given to the interface of its port and VLAN (the tag
+ * the port stripped, or the one in the frame: software); a frame of a VLAN
+ * the port does not serve is dropped (vlan_unserved).  Frames leave tagged
+ * with their interface's VLAN, by the port's insert offload or in software
+ * (the tag written into the mbuf's headroom).  Connections remember their
+ * interface (tt_tcb.port); an address belongs to one interface only (the
+ * configuration refuses overlapping prefixes beside a VLAN), so a 4-tuple
+ * names one interface and the connection table needs no interface in its
+ * key.
+ *
+ * Next hops: the worker owns a neighbour cache (tt_neigh) over its
+ * interfaces; ARP packets update the entries it holds, the stack sends
+ * through it, tt_neigh_tick runs its deadlines every iteration.
  *
  * The main lcore creates workers (tt_worker_create) before launching
  * them and afterwards only reads their counters and gauges, and may ask
@@ -50,6 +67,7 @@
 #include "tt_connlist.h"
 #include "tt_counters.h"
 #include "tt_nd.h"
+#include "tt_neigh.h"
 #include "tt_net.h"
 #include "tt_port.h"
 #include "tt_stack.h"
@@ -85,22 +103,32 @@ struct tt_worker_params {
 	struct tt_syncookie_secret cookie_secret;
 	struct tt_isn_secret isn_secret;
 	struct tt_siphash_key table_key; /* the connection table's: per worker, from getrandom(2) */
+	struct tt_siphash_key neigh_key; /* the neighbour cache's: likewise */
 	uint64_t epoch_ms; /* wall-clock ms at tsc_base: the cookie clock all nodes share */
 	uint64_t tsc_base;
 	uint64_t tsc_hz;
 	volatile bool *quit; /* the loop ends when it becomes true; NULL: only by a drain */
 };
 
-/* One port as a worker sees it: its queue pair and its TX batch. */
+/* One port as a worker sees it: its queue pair, its VLANs and its TX batch. */
 struct tt_worker_port {
-	struct tt_net_if ifc;
 	uint16_t port_id;
 	uint8_t tx_cksum_offload; /* TT_TX_* bits */
 	bool rx_cksum_offload;
-	uint64_t tx_ol_flags; /* what tx_cksum_offload asks of the PMD, per frame */
+	bool rx_vlan_strip, tx_vlan_insert; /* the port's VLAN offloads */
+	uint64_t tx_ol_flags;		    /* what tx_cksum_offload asks of the PMD, per frame */
+	unsigned n_vlans;
+	uint16_t vlan_id[TT_CONF_MAX_VLANS]; /* the VLANs served, with their interfaces: */
+	uint8_t vlan_ifx[TT_CONF_MAX_VLANS];
 	unsigned n_tx;
 	unsigned n_held; /* tx[0 .. n_held): refused once, tried again at the next flush */
 	struct rte_mbuf *tx[TT_TX_BATCH];
+};
+
+/* One interface: a port untagged, or one VLAN of it. */
+struct tt_worker_if {
+	struct tt_net_if ifc;
+	uint8_t port; /* index in tt_worker.ports */
 };
 
 struct tt_worker {
@@ -131,6 +159,9 @@ struct tt_worker {
 	const struct tt_stack_rt *rt;
 	uint32_t rt_oldest;
 	struct tt_worker_port ports[TT_CONF_MAX_PORTS];
+	unsigned n_ifs;
+	struct tt_worker_if ifs[TT_STACK_MAX_IFS];
+	struct tt_neigh *neigh;
 	struct tt_connlist_mbox connlist; /* the listing's requests, served in the loop */
 } __rte_cache_aligned;
 

@@ -2,8 +2,10 @@
  * libFuzzer harness for tt_net_parse(): the input is one received frame.  Whatever the parser
  * accepts, later stages trust without checking again, so beyond "no crash" this checks what
  * they rely on: a TCP segment's headers and payload lie inside the frame, the ARP, ICMP and
- * ICMPv6 replies built in place stay inside it and come out well formed, and a neighbour
- * advertisement written for a solicitation fits TT_ND_FRAME_LEN and checksums.
+ * ICMPv6 replies built in place stay inside it and come out well formed (a VLAN tag kept), a
+ * neighbour advertisement written for a solicitation fits TT_ND_FRAME_LEN and checksums, a
+ * frame reaches only the interface of its VLAN, and tagging an accepted frame in software
+ * changes nothing but its VLAN.
  */
 #include <stdbool.h>
 #include <stdlib.h>
@@ -16,8 +18,9 @@
 #define OUR_IP 0xc6120002u /* 198.18.0.2 */
 
 /*
- * Each frame is parsed twice, as software checks it and as if the NIC had verified the
- * checksums: the second lets the fuzzer reach what lies behind a checksum without forging it.
+ * Each frame is parsed four times: as software checks it, as if the NIC had verified the
+ * checksums (which lets the fuzzer reach what lies behind a checksum without forging it), as
+ * VLAN 100's interface would, and as VLAN 100's when the port stripped a tag of 100 from it.
  * Four addresses, as the load generator owns a range.
  */
 /* Two IPv6 addresses, 2001:2::2 and 2001:2:0:1::2 (RFC 5180's benchmarking range). */
@@ -33,7 +36,64 @@ static const struct tt_net_if ifs[] = {
      .addr_count = 4,
      .rx_cksum = TT_RX_IP_CKSUM_GOOD | TT_RX_L4_CKSUM_GOOD,
      OUR_IP6},
+    {.mac = {{0x02, 0x00, 0x00, 0x12, 0x00, 0x02}},
+     .vlan = 100,
+     .addr = OUR_IP,
+     .addr_count = 4,
+     .rx_cksum = TT_RX_IP_CKSUM_GOOD | TT_RX_L4_CKSUM_GOOD},
+    {.mac = {{0x02, 0x00, 0x00, 0x12, 0x00, 0x02}},
+     .vlan = 100,
+     .rx_vlan_stripped = true,
+     .rx_vlan_id = 0x2064, /* priority 1, VLAN 100 */
+     .addr = OUR_IP,
+     .addr_count = 4},
 };
+
+/* The layer 2 header as the parser reports it: one tag at most, the interface's VLAN. */
+static void check_l2(const uint8_t *frame, uint32_t len, const struct tt_pkt *pkt,
+		     const struct tt_net_if *ifc)
+{
+	bool tagged = frame[12] == 0x81 && frame[13] == 0x00;
+
+	FUZZ_CHECK(pkt->vlan == ifc->vlan);
+	FUZZ_CHECK(pkt->l3_off == (tagged ? TT_ETH_HDR_LEN + TT_VLAN_TAG_LEN : TT_ETH_HDR_LEN));
+	FUZZ_CHECK(!(tagged && ifc->rx_vlan_stripped));
+	FUZZ_CHECK(pkt->l3_off <= len);
+	FUZZ_CHECK(!tagged || tt_net_frame_vlan(frame, len) == ifc->vlan);
+}
+
+/*
+ * An untagged frame the untagged interface took, tagged in software (tt_net_vlan_insert), is
+ * taken by VLAN 100's interface with the same result; IPv6, served untagged only, is not.
+ */
+static void check_tagged_same(const uint8_t *frame, uint32_t len, enum tt_pkt_kind kind,
+			      const struct tt_pkt *pkt, const struct tt_net_if *ifc)
+{
+	struct tt_net_if vif = *ifc;
+	struct tt_pkt t;
+	enum tt_drop reason;
+	uint8_t *r;
+
+	if (pkt->l3_off != TT_ETH_HDR_LEN || pkt->vlan != 0)
+		return;
+	r = malloc(len + TT_VLAN_TAG_LEN);
+	FUZZ_CHECK(r != NULL);
+	memcpy(r + TT_VLAN_TAG_LEN, frame, len);
+	tt_net_vlan_insert(r, 100);
+	vif.vlan = 100;
+	if (pkt->family == TT_AF_INET6) { /* served untagged only */
+		FUZZ_CHECK(tt_net_parse(r, len + TT_VLAN_TAG_LEN, &vif, &t, &reason) ==
+			   TT_PKT_DROP);
+		FUZZ_CHECK(reason == TT_DROP_ETH_TYPE);
+		free(r);
+		return;
+	}
+	FUZZ_CHECK(tt_net_parse(r, len + TT_VLAN_TAG_LEN, &vif, &t, &reason) == kind);
+	FUZZ_CHECK(t.vlan == 100 && t.l3_off == TT_ETH_HDR_LEN + TT_VLAN_TAG_LEN);
+	FUZZ_CHECK(t.saddr == pkt->saddr && t.daddr == pkt->daddr);
+	FUZZ_CHECK(t.l4_off == pkt->l4_off + TT_VLAN_TAG_LEN || kind == TT_PKT_ARP);
+	free(r);
+}
 
 static uint32_t get_be32(const uint8_t *p)
 {
@@ -47,7 +107,7 @@ static void check_tcp(const uint8_t *frame, uint32_t len, const struct tt_pkt *p
 	const uint8_t *l4 = frame + pkt->l4_off;
 
 	FUZZ_CHECK(pkt->l4_off >=
-		   TT_ETH_HDR_LEN + (pkt->family == TT_AF_INET6 ? TT_IP6_HDR_LEN : TT_IP4_HDR_LEN));
+		   pkt->l3_off + (pkt->family == TT_AF_INET6 ? TT_IP6_HDR_LEN : TT_IP4_HDR_LEN));
 	FUZZ_CHECK((uint32_t)pkt->l4_off + pkt->l4_len <= len);
 	/* The payload starts after a header of 20..60 bytes and ends with the IPv4 datagram. */
 	FUZZ_CHECK(seg->payload >= l4 + TT_TCP_HDR_LEN);
@@ -120,7 +180,8 @@ static void check_ns(const struct tt_pkt *pkt, const struct tt_net_if *ifc)
 static void check_arp(const uint8_t *frame, uint32_t len, const struct tt_pkt *pkt,
 		      const struct tt_net_if *ifc)
 {
-	enum { ARP_END = TT_ETH_HDR_LEN + TT_ARP_LEN };
+	const uint32_t o = pkt->l3_off - TT_ETH_HDR_LEN; /* 4 after a tag */
+	const uint32_t ARP_END = pkt->l3_off + TT_ARP_LEN;
 	uint8_t *r;
 
 	FUZZ_CHECK(len >= ARP_END);
@@ -131,14 +192,15 @@ static void check_arp(const uint8_t *frame, uint32_t len, const struct tt_pkt *p
 	r = malloc(len);
 	FUZZ_CHECK(r != NULL);
 	memcpy(r, frame, len);
-	tt_net_arp_reply(r, ifc);
+	tt_net_arp_reply(r, pkt, ifc);
 	FUZZ_CHECK(memcmp(r, pkt->src_mac.b, 6) == 0);
 	FUZZ_CHECK(memcmp(r + 6, ifc->mac.b, 6) == 0);
-	FUZZ_CHECK(r[20] == 0 && r[21] == TT_ARP_OP_REPLY);
-	FUZZ_CHECK(memcmp(r + 22, ifc->mac.b, 6) == 0);
-	FUZZ_CHECK(get_be32(r + 28) == pkt->daddr);
-	FUZZ_CHECK(memcmp(r + 32, pkt->src_mac.b, 6) == 0);
-	FUZZ_CHECK(get_be32(r + 38) == pkt->saddr);
+	FUZZ_CHECK(memcmp(r + 12, frame + 12, 2 + o) == 0); /* type, or the tag, unchanged */
+	FUZZ_CHECK(r[o + 20] == 0 && r[o + 21] == TT_ARP_OP_REPLY);
+	FUZZ_CHECK(memcmp(r + o + 22, ifc->mac.b, 6) == 0);
+	FUZZ_CHECK(get_be32(r + o + 28) == pkt->daddr);
+	FUZZ_CHECK(memcmp(r + o + 32, pkt->src_mac.b, 6) == 0);
+	FUZZ_CHECK(get_be32(r + o + 38) == pkt->saddr);
 	FUZZ_CHECK(memcmp(r + ARP_END, frame + ARP_END, len - ARP_END) == 0);
 	free(r);
 }
@@ -147,10 +209,11 @@ static void check_arp(const uint8_t *frame, uint32_t len, const struct tt_pkt *p
 static void check_icmp(const uint8_t *frame, uint32_t len, const struct tt_pkt *pkt,
 		       const struct tt_net_if *ifc)
 {
-	uint32_t ihl = (uint32_t)(frame[TT_ETH_HDR_LEN] & 0xf) * 4;
+	const uint32_t l3 = pkt->l3_off;
+	uint32_t ihl = (uint32_t)(frame[l3] & 0xf) * 4;
 	uint8_t *r;
 
-	FUZZ_CHECK(pkt->l4_off == TT_ETH_HDR_LEN + ihl);
+	FUZZ_CHECK(pkt->l4_off == l3 + ihl);
 	FUZZ_CHECK(pkt->l4_len >= TT_ICMP_HDR_LEN);
 	FUZZ_CHECK((uint32_t)pkt->l4_off + pkt->l4_len <= len);
 	r = malloc(len);
@@ -159,9 +222,10 @@ static void check_icmp(const uint8_t *frame, uint32_t len, const struct tt_pkt *
 	tt_net_icmp_echo_reply(r, pkt, ifc);
 	FUZZ_CHECK(memcmp(r, pkt->src_mac.b, 6) == 0);
 	FUZZ_CHECK(memcmp(r + 6, ifc->mac.b, 6) == 0);
-	FUZZ_CHECK(get_be32(r + 26) == pkt->daddr);
-	FUZZ_CHECK(get_be32(r + 30) == pkt->saddr);
-	FUZZ_CHECK(tt_net_cksum_sum(r + TT_ETH_HDR_LEN, ihl, 0) == 0xffff);
+	FUZZ_CHECK(memcmp(r + 12, frame + 12, l3 - 12) == 0); /* type, or the tag, unchanged */
+	FUZZ_CHECK(get_be32(r + l3 + 12) == pkt->daddr);
+	FUZZ_CHECK(get_be32(r + l3 + 16) == pkt->saddr);
+	FUZZ_CHECK(tt_net_cksum_sum(r + l3, ihl, 0) == 0xffff);
 	FUZZ_CHECK(r[pkt->l4_off] == 0 && r[pkt->l4_off + 1] == 0);
 	FUZZ_CHECK(tt_net_cksum_sum(r + pkt->l4_off, pkt->l4_len, 0) == 0xffff);
 	/* Identifier, sequence number and data come back unchanged. */
@@ -178,7 +242,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		enum tt_drop reason = TT_DROP_COUNT;
 		struct tt_pkt pkt;
 
-		switch (tt_net_parse(data, (uint32_t)size, &ifs[i], &pkt, &reason)) {
+		enum tt_pkt_kind kind = tt_net_parse(data, (uint32_t)size, &ifs[i], &pkt, &reason);
+
+		if (kind != TT_PKT_DROP) {
+			check_l2(data, (uint32_t)size, &pkt, &ifs[i]);
+			check_tagged_same(data, (uint32_t)size, kind, &pkt, &ifs[i]);
+		}
+		switch (kind) {
 		case TT_PKT_DROP:
 			FUZZ_CHECK(reason < TT_DROP_COUNT);
 			break;

@@ -77,6 +77,10 @@ def libconfig_value(v):
         return str(v)
     if isinstance(v, str):
         return json.dumps(v)
+    if isinstance(v, dict):
+        return "{ " + " ".join(f"{k} = {libconfig_value(x)};" for k, x in v.items()) + " }"
+    if isinstance(v, list) and any(isinstance(x, dict) for x in v):
+        return "( " + ", ".join(libconfig_value(x) for x in v) + " )"
     if isinstance(v, list):
         return "[ " + ", ".join(libconfig_value(x) for x in v) + " ]"
     raise TypeError(f"no libconfig literal for {v!r}")

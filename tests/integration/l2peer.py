@@ -1,7 +1,8 @@
 """A made-up host on tt0 for hand-crafted frames: its own MAC and an IPv4 address the kernel
-does not own, so the kernel never answers for it (no stray RSTs to our SYN-ACKs).  The
-appliance answers to the source MAC of each frame, and a packet socket on tt0 sees those
-answers (the kernel drops them as addressed to another host).  Scapy builds and dissects."""
+does not own, so the kernel never answers for it (no stray RSTs to our SYN-ACKs).  It answers
+the appliance's ARP requests for its address, as a host does (the appliance sends to the next
+hop it resolves), and a packet socket on tt0 sees the appliance's frames (the kernel drops
+them as addressed to another host).  Scapy builds and dissects."""
 
 import random
 import socket
@@ -42,6 +43,7 @@ class L2Peer:
         self.lock = threading.Lock()
         self.stop = False
         self.thread = None
+        self.arp_answered = 0
 
     def __enter__(self):
         self.sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
@@ -67,10 +69,27 @@ class L2Peer:
                 continue
             except OSError:
                 return
-            if addr[2] == PACKET_OUTGOING or data[0:6] != mac:
+            if addr[2] == PACKET_OUTGOING:
+                continue
+            if self._arp_request_for_us(data):
+                self._arp_answer(data, mac)
+                continue
+            if data[0:6] != mac:
                 continue
             with self.lock:
                 self.frames.append(data)
+
+    def _arp_request_for_us(self, data):
+        return (len(data) >= 42 and data[12:14] == b"\x08\x06" and data[20:22] == b"\x00\x01"
+                and data[38:42] == socket.inet_aton(self.ip))
+
+    def _arp_answer(self, req, mac):
+        """An ARP reply from our MAC to the requester (RFC 826)."""
+        sha, spa = req[22:28], req[28:32]
+        reply = (sha + mac + b"\x08\x06" + b"\x00\x01\x08\x00\x06\x04\x00\x02" + mac
+                 + socket.inet_aton(self.ip) + sha + spa)
+        self.arp_answered += 1
+        self.sock.send(reply)
 
     # ---- sending ---------------------------------------------------------------------------
 

@@ -23,6 +23,12 @@
  * tt_stack_input_burst, as the segments of one RX burst reach it from the
  * worker; sh_deliver() hands the peers' answers over that way too.
  *
+ * Next hops: sh_start_neigh() gives the stack a neighbour cache (the
+ * stack's interface 0 at SH_US_ADDR/prefix, with a gateway or none).  Its
+ * ARP requests are counted (arp_requests) and, while arp_answers is set,
+ * answered with next_hop_mac for whatever address they ask; every TCP frame
+ * must then go to next_hop_mac.
+ *
  * Accounting checked by sh_free(): every buffer the stack allocated was
  * sent or given back, every received buffer it retained was released.
  */
@@ -114,6 +120,12 @@ struct sh {
 	unsigned n_burst;
 	struct tt_pkt burst[SH_MAX_BURST];
 	void *burst_owner[SH_MAX_BURST];
+	struct tt_neigh *neigh; /* sh_start_neigh */
+	bool arp_answers;
+	struct tt_mac next_hop_mac;
+	unsigned arp_requests;
+	unsigned n_asked;
+	uint32_t asked[SH_MAX_FRAMES];
 };
 
 static inline void *sh_frame_alloc(void *arg, uint8_t **data, uint32_t *room)
@@ -209,7 +221,7 @@ static inline struct sh *sh_new(void)
 	return h;
 }
 
-static inline void sh_start(struct sh *h)
+static inline void sh_start_with(struct sh *h, struct tt_neigh *neigh)
 {
 	struct tt_stack_params p = {
 	    .conf = &h->conf.tcp,
@@ -231,6 +243,7 @@ static inline void sh_start(struct sh *h)
 
 	p.ports[0].mac = sh_us_mac;
 	p.ports[0].mtu = SH_MTU;
+	p.neigh = neigh;
 	p.cookie_secret.master.k0 = 0x0123456789abcdefULL;
 	p.cookie_secret.master.k1 = 0xfedcba9876543210ULL;
 	p.isn_secret.key.k0 = 0x1111111122222222ULL;
@@ -238,6 +251,39 @@ static inline void sh_start(struct sh *h)
 	tt_app_register(p.apps);
 	h->st = tt_stack_create(&p);
 	assert_non_null(h->st);
+}
+
+static inline void sh_start(struct sh *h)
+{
+	sh_start_with(h, NULL);
+}
+
+/* The stack with a neighbour cache: our address SH_US_ADDR/prefix_len, gateway (0: none). */
+static inline void sh_start_neigh(struct sh *h, uint8_t prefix_len, uint32_t gateway)
+{
+	const struct tt_neigh_if nif = {
+	    .mac = sh_us_mac, .addr = SH_US_ADDR, .prefix_len = prefix_len, .gateway = gateway};
+	const struct tt_neigh_params np = {
+	    .entries = 64,
+	    .queue_per_entry = 8,
+	    .queue_per_worker = 64,
+	    .reachable_ms = 30000,
+	    .retrans_ms = 1000,
+	    .probes = 3,
+	    .n_ifs = 1,
+	    .ifs = &nif,
+	    .ctr = &h->ctr,
+	    .io = {.frame_alloc = sh_frame_alloc,
+		   .frame_send = sh_frame_send,
+		   .frame_free = sh_frame_free,
+		   .arg = h},
+	};
+
+	h->neigh = tt_neigh_create(&np);
+	assert_non_null(h->neigh);
+	h->arp_answers = true;
+	h->next_hop_mac = (struct tt_mac){{0x02, 0, 0, 0, 0, 0xfe}};
+	sh_start_with(h, h->neigh);
 }
 
 static inline void sh_drop_frames(struct sh *h)
@@ -252,6 +298,7 @@ static inline void sh_free(struct sh *h)
 	sh_drop_frames(h);
 	assert_true(tt_stack_held_bufs(h->st) <= (uint32_t)h->owners_live);
 	tt_stack_free(h->st);
+	tt_neigh_free(h->neigh);
 	assert_int_equal(h->bufs_out, 0);
 	assert_int_equal(h->owners_live, 0);
 	for (unsigned i = 0; i < h->n_peers; i++)
@@ -452,16 +499,31 @@ static inline unsigned sh_deliver(struct sh *h)
 	bool burst = !h->batching;
 
 	for (unsigned i = 0; i < n; i++) {
+		const uint8_t *d = h->frames[i].data;
+		struct tt_net_if pif;
 		enum tt_drop reason;
 		struct tt_pkt pkt;
 
-		/* The peer's parser checks our checksums, lengths and addresses. */
-		assert_int_equal(
-		    tt_net_parse(h->frames[i].data, h->frames[i].len, &h->peer_if, &pkt, &reason),
-		    TT_PKT_TCP);
+		if (d[12] == 0x08 && d[13] == 0x06) { /* our ARP request */
+			h->arp_requests++;
+			h->asked[h->n_asked++] = (uint32_t)d[38] << 24 | (uint32_t)d[39] << 16 |
+						 (uint32_t)d[40] << 8 | d[41];
+			continue;
+		}
+		/* The peer's parser checks our checksums, lengths and addresses; with a
+		 * neighbour cache the frame is for the next hop, which passes it on. */
+		pif = h->peer_if;
+		if (h->neigh != NULL)
+			pif.mac = h->next_hop_mac;
+		assert_int_equal(tt_net_parse(d, h->frames[i].len, &pif, &pkt, &reason),
+				 TT_PKT_TCP);
 		sh_peer_receive(sh_peer_of(h, &pkt), &pkt);
 	}
 	sh_drop_frames(h);
+	/* The next hop answers now: what was held goes out, delivered with the next call. */
+	for (unsigned i = 0; i < h->n_asked && h->arp_answers; i++)
+		tt_neigh_learn4(h->neigh, 0, h->asked[i], &h->next_hop_mac, h->now);
+	h->n_asked = 0;
 	if (burst)
 		sh_burst_begin(h);
 	for (unsigned i = 0; i < h->n_peers; i++) {
@@ -487,6 +549,9 @@ static inline void sh_advance(struct sh *h, uint64_t ms)
 	tt_stack_set_time(h->st, h->now);
 	while (tt_stack_timers(h->st) > 0)
 		sh_check(h);
+	if (h->neigh != NULL)
+		while (tt_neigh_tick(h->neigh, h->now) > 0)
+			;
 }
 
 /*

@@ -425,7 +425,7 @@ static const struct err_case err_cases[] = {
     {"gateway is the port itself",
      "ports = ( { name = \"p0\"; device = \"net_null0\"; address = \"10.0.0.2/24\";\n"
      "\tgateway = \"10.0.0.2\"; } );\n" LISTENERS,
-     "t.conf:2: ports[0].gateway: 10.0.0.2 is the port's own address"},
+     "t.conf:2: ports[0].gateway: 10.0.0.2 is the interface's own address"},
     {"gateway is the broadcast address",
      "ports = ( { name = \"p0\"; device = \"net_null0\"; address = \"10.0.0.2/24\";\n"
      "\tgateway = \"10.0.0.255\"; } );\n" LISTENERS,
@@ -689,6 +689,116 @@ static void test_load_file_errors(void **state)
 	assert_string_equal(err, "x:1: fo");
 }
 
+/* A port with VLANs, a second port on the same prefix, both modes, a neighbour group. */
+static void test_vlans_neigh_parsed(void **state)
+{
+	(void)state;
+	expect_ok(
+	    "ports = (\n"
+	    "\t{ name = \"p0\"; device = \"net_null0\"; address = \"10.0.0.2/24\";\n"
+	    "\t  reply_to_source_mac = true;\n"
+	    "\t  vlans = ( { id = 100; address = \"10.1.0.2/24\"; gateway = \"10.1.0.1\"; },\n"
+	    "\t            { id = 4094; address = \"10.2.0.2/16\"; } ); },\n"
+	    "\t{ name = \"p1\"; device = \"net_null1\"; address = \"10.0.0.3/24\";\n"
+	    "\t  vlans = ( { id = 100; address = \"10.3.0.2/24\"; } ); }\n"
+	    ");\n" LISTENERS
+	    "neigh = { entries = 16; reachable_ms = 1000; retrans_ms = 10; probes = 1;\n"
+	    "\t queue_per_entry = 1; queue_per_worker = 1; };\n");
+	assert_true(conf.ports[0].reply_to_source_mac);
+	assert_false(conf.ports[1].reply_to_source_mac);
+	assert_int_equal(conf.ports[0].n_vlans, 2);
+	assert_int_equal(conf.ports[0].vlans[0].id, 100);
+	assert_int_equal(conf.ports[0].vlans[0].addr, 0x0a010002);
+	assert_int_equal(conf.ports[0].vlans[0].prefix_len, 24);
+	assert_int_equal(conf.ports[0].vlans[0].gateway, 0x0a010001);
+	assert_int_equal(conf.ports[0].vlans[1].id, 4094);
+	assert_int_equal(conf.ports[0].vlans[1].prefix_len, 16);
+	assert_int_equal(conf.ports[0].vlans[1].gateway, 0);
+	assert_int_equal(conf.ports[1].n_vlans, 1);
+	assert_int_equal(conf.neigh.entries, 16);
+	assert_int_equal(conf.neigh.reachable_ms, 1000);
+	assert_int_equal(conf.neigh.retrans_ms, 10);
+	assert_int_equal(conf.neigh.probes, 1);
+	assert_int_equal(conf.neigh.queue_per_entry, 1);
+	assert_int_equal(conf.neigh.queue_per_worker, 1);
+	/* Defaults: untagged only, next hops resolved, Linux's ARP timings. */
+	expect_ok(BASE);
+	assert_false(conf.ports[0].reply_to_source_mac);
+	assert_int_equal(conf.ports[0].n_vlans, 0);
+	assert_int_equal(conf.neigh.entries, 1024);
+	assert_int_equal(conf.neigh.reachable_ms, 30000);
+	assert_int_equal(conf.neigh.retrans_ms, 1000);
+	assert_int_equal(conf.neigh.probes, 3);
+}
+
+#define PORT0	"ports = (\n\t{ name = \"p0\"; device = \"net_null0\"; address = \"10.0.0.2/24\";\n"
+#define VLAN(s) "\t  vlans = ( " s " ); }\n);\n" LISTENERS
+
+static const struct err_case vlan_err_cases[] = {
+    {"vlan id 0", PORT0 VLAN("{ id = 0; address = \"10.1.0.2/24\"; }"),
+     "t.conf:3: ports[0].vlans[0].id: 0 is out of range (1..4094)"},
+    {"vlan id 4095", PORT0 VLAN("{ id = 4095; address = \"10.1.0.2/24\"; }"),
+     "t.conf:3: ports[0].vlans[0].id: 4095 is out of range (1..4094)"},
+    {"vlan id twice",
+     PORT0 VLAN("{ id = 7; address = \"10.1.0.2/24\"; },\n{ id = 7; address = \"10.2.0.2/24\"; }"),
+     "t.conf:4: ports[0].vlans[1].id: 7 is already vlans[0]"},
+    {"vlan without id", PORT0 VLAN("{ address = \"10.1.0.2/24\"; }"),
+     "t.conf:3: ports[0].vlans[0].id: required key is missing"},
+    {"vlan without address", PORT0 VLAN("{ id = 3; }"),
+     "t.conf:3: ports[0].vlans[0].address: required key is missing"},
+    {"vlan inside its port's prefix", PORT0 VLAN("{ id = 3;\naddress = \"10.0.0.9/24\"; }"),
+     "t.conf:4: ports[0].vlans[0].address: 10.0.0.9/24 overlaps the prefix of ports[0]"},
+    {"vlan prefix holding its port", PORT0 VLAN("{ id = 3;\naddress = \"10.1.0.9/8\"; }"),
+     "t.conf:4: ports[0].vlans[0].address: 10.1.0.9/8 overlaps the prefix of ports[0]"},
+    {"vlans on one address",
+     PORT0 VLAN("{ id = 3; address = \"10.1.0.9/24\"; },\n{ id = 4; address = \"10.1.0.9/24\"; }"),
+     "t.conf:4: ports[0].vlans[1].address: 10.1.0.9/24 is already the address of "
+     "ports[0].vlans[0]"},
+    {"vlan gateway outside",
+     PORT0 VLAN("{ id = 3; address = \"10.1.0.9/24\";\ngateway = \"10.9.0.1\"; }"),
+     "t.conf:4: ports[0].vlans[0].gateway: 10.9.0.1 is outside 10.1.0.0/24"},
+    {"vlan as a list item of the wrong type", PORT0 VLAN("3"),
+     "t.conf:3: ports[0].vlans[0]: expected a group { id = ...; address = ...; }, got an integer"},
+    {"port inside an earlier port's vlan",
+     "ports = (\n"
+     "\t{ name = \"p0\"; device = \"net_null0\"; address = \"10.0.0.2/24\";\n"
+     "\t  vlans = ( { id = 3; address = \"10.1.0.2/24\"; } ); },\n"
+     "\t{ name = \"p1\"; device = \"net_null1\";\n"
+     "\t  address = \"10.1.0.7/24\"; }\n);\n" LISTENERS,
+     "t.conf:5: ports[1].address: 10.1.0.7/24 overlaps the prefix of ports[0].vlans[0]"},
+    {"reply_to_source_mac not a boolean", PORT0 "\t  reply_to_source_mac = 1; }\n);\n" LISTENERS,
+     "t.conf:3: ports[0].reply_to_source_mac: expected a boolean (true or false), got an integer"},
+    {"neigh retransmissions outlast the life",
+     BASE "neigh = {\n\treachable_ms = 2000;\n"
+	  "\tretrans_ms = 1000;\n};\n",
+     "t.conf:5: neigh.retrans_ms: 1000 * neigh.probes (3) must be below neigh.reachable_ms (2000)"},
+    {"neigh queue per entry above per worker",
+     BASE "neigh = {\n\tqueue_per_entry = 8;\n"
+	  "\tqueue_per_worker = 4;\n};\n",
+     "t.conf:4: neigh.queue_per_entry: 8 is above neigh.queue_per_worker (4)"},
+    {"neigh entries", BASE "neigh = { entries = 15; };\n",
+     "t.conf:3: neigh.entries: 15 is out of range (16..16384)"},
+};
+
+static void test_vlan_neigh_errors(void **state)
+{
+	char many[4096];
+	int n;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(vlan_err_cases) / sizeof(vlan_err_cases[0]); i++)
+		expect_error(vlan_err_cases[i].what, vlan_err_cases[i].text,
+			     vlan_err_cases[i].want);
+	n = snprintf(many, sizeof(many), PORT0 "\t  vlans = (");
+	for (unsigned v = 0; v <= TT_CONF_MAX_VLANS; v++)
+		n += snprintf(many + n, sizeof(many) - (size_t)n,
+			      "%s{ id = %u; address = \"10.%u.0.2/24\"; }", v ? ", " : "", v + 1,
+			      v + 1);
+	snprintf(many + n, sizeof(many) - (size_t)n, " ); }\n);\n" LISTENERS);
+	expect_error("17 vlans", many,
+		     "t.conf:3: ports[0].vlans: has 17 entries, at most 16 are supported");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -702,6 +812,8 @@ int main(void)
 	    cmocka_unit_test(test_error_leaves_conf_untouched),
 	    cmocka_unit_test(test_body_file),
 	    cmocka_unit_test(test_load_file_errors),
+	    cmocka_unit_test(test_vlans_neigh_parsed),
+	    cmocka_unit_test(test_vlan_neigh_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

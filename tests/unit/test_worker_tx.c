@@ -75,6 +75,8 @@ static int setup(void **state)
 	g.conf.ports[0].mtu = 1500;
 	g.conf.ports[0].rx_desc = 64;
 	g.conf.ports[0].tx_desc = 64;
+	/* Peers off the /24 with no gateway: answered where their frames came from. */
+	g.conf.ports[0].reply_to_source_mac = true;
 	g.conf.tcp.max_conns_per_core = 1024;
 	g.listen_app[80] = TT_APP_HTTP + 1;
 	if (tt_http_response_build(&g.http, 200, hdrs, 1, (const uint8_t *)"hello", 5) != 0)

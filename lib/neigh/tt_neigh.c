@@ -1,0 +1,419 @@
+/* The neighbour cache of one worker; see tt_neigh.h. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_branch_prediction.h>
+
+#include "tt_neigh.h"
+
+enum { NO_SLOT = UINT32_MAX };
+
+/* One cache line: what a hinted lookup reads. */
+struct entry {
+	struct tt_neigh_key key;
+	struct tt_mac mac;
+	uint8_t state;		 /* enum tt_neigh_state */
+	uint8_t probes;		 /* requests sent in this resolution or refresh */
+	uint16_t held;		 /* frames on the queue */
+	uint32_t q_head, q_tail; /* held frames (pending slots), oldest first */
+	uint64_t confirmed_ms;	 /* the last answer */
+	uint64_t used_ms;	 /* the last frame sent towards it */
+	uint64_t due_ms;	 /* the next request, or the state's end */
+};
+_Static_assert(sizeof(struct entry) == 64, "a neighbour entry is one cache line");
+
+/* A frame waiting for its next hop's MAC. */
+struct pending {
+	void *frame;
+	uint8_t *data;
+	uint32_t len;
+	uint32_t next;
+};
+
+struct tt_neigh {
+	struct entry *e; /* [cap] */
+	uint16_t *index; /* [index_mask + 1]: entry numbers, TT_NEIGH_NONE: empty */
+	uint32_t index_mask;
+	uint32_t cap, used;
+	uint16_t free_head; /* free entries, linked through their q_head */
+	struct pending *q;  /* [queue_per_worker] */
+	uint32_t q_free, q_used;
+	uint32_t queue_per_entry, reachable_ms, retrans_ms, probes;
+	uint32_t cursor; /* where tt_neigh_tick goes on */
+	struct tt_siphash_key hkey;
+	struct tt_counters *ctr;
+	struct tt_neigh_io io;
+	unsigned n_ifs;
+	struct tt_neigh_if ifs[];
+};
+
+static inline bool key_eq(const struct tt_neigh_key *a, const struct tt_neigh_key *b)
+{
+	return memcmp(a, b, sizeof(*a)) == 0;
+}
+
+static uint32_t home(const struct tt_neigh *n, const struct tt_neigh_key *k)
+{
+	return (uint32_t)tt_siphash(&n->hkey, k, sizeof(*k)) & n->index_mask;
+}
+
+struct tt_neigh *tt_neigh_create(const struct tt_neigh_params *p)
+{
+	struct tt_neigh *n;
+	uint32_t slots = 1;
+
+	if (p->entries < 16 || p->entries > TT_NEIGH_MAX_ENTRIES || p->queue_per_entry == 0 ||
+	    p->queue_per_entry > UINT16_MAX || p->queue_per_worker == 0 || p->probes == 0 ||
+	    p->probes > UINT8_MAX || p->retrans_ms == 0 || p->reachable_ms == 0 ||
+	    p->n_ifs > TT_NEIGH_MAX_IFS) {
+		errno = EINVAL;
+		return NULL;
+	}
+	while (slots < 2 * p->entries)
+		slots <<= 1;
+	n = calloc(1, sizeof(*n) + p->n_ifs * sizeof(n->ifs[0]));
+	if (n == NULL) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	n->e = calloc(p->entries, sizeof(*n->e));
+	n->index = malloc(slots * sizeof(*n->index));
+	n->q = calloc(p->queue_per_worker, sizeof(*n->q));
+	if (n->e == NULL || n->index == NULL || n->q == NULL) {
+		tt_neigh_free(n);
+		errno = ENOMEM;
+		return NULL;
+	}
+	memset(n->index, 0xff, slots * sizeof(*n->index));
+	n->index_mask = slots - 1;
+	n->cap = p->entries;
+	for (uint32_t i = 0; i < p->entries; i++)
+		n->e[i].q_head = i + 1 < p->entries ? i + 1 : TT_NEIGH_NONE;
+	n->free_head = 0;
+	for (uint32_t i = 0; i < p->queue_per_worker; i++)
+		n->q[i].next = i + 1 < p->queue_per_worker ? i + 1 : NO_SLOT;
+	n->q_free = 0;
+	n->queue_per_entry = p->queue_per_entry;
+	n->reachable_ms = p->reachable_ms;
+	n->retrans_ms = p->retrans_ms;
+	n->probes = p->probes;
+	n->hkey = p->key;
+	n->ctr = p->ctr;
+	n->io = p->io;
+	n->n_ifs = p->n_ifs;
+	if (p->n_ifs > 0)
+		memcpy(n->ifs, p->ifs, p->n_ifs * sizeof(n->ifs[0]));
+	return n;
+}
+
+static struct pending *q_pop(struct tt_neigh *n, struct entry *e)
+{
+	uint32_t i = e->q_head;
+	struct pending *q = &n->q[i];
+
+	e->q_head = q->next;
+	if (--e->held == 0)
+		e->q_head = e->q_tail = NO_SLOT;
+	q->next = n->q_free;
+	n->q_free = i;
+	n->q_used--;
+	return q;
+}
+
+/* Every frame held on e goes back, counted as ctr (a drop reason). */
+static void q_drop_all(struct tt_neigh *n, struct entry *e, enum tt_counter ctr)
+{
+	while (e->held > 0) {
+		struct pending *q = q_pop(n, e);
+
+		n->ctr->ev[ctr]++;
+		n->io.frame_free(n->io.arg, q->frame);
+	}
+}
+
+void tt_neigh_free(struct tt_neigh *n)
+{
+	if (n == NULL)
+		return;
+	if (n->e != NULL && n->q != NULL)
+		for (uint32_t i = 0; i < n->cap; i++)
+			if (n->e[i].state != TT_NEIGH_FREE)
+				while (n->e[i].held > 0)
+					n->io.frame_free(n->io.arg, q_pop(n, &n->e[i])->frame);
+	free(n->e);
+	free(n->index);
+	free(n->q);
+	free(n);
+}
+
+/* The index slot that names entry i (it is in the index). */
+static uint32_t slot_of(const struct tt_neigh *n, uint32_t i)
+{
+	uint32_t s = home(n, &n->e[i].key);
+
+	while (n->index[s] != i)
+		s = (s + 1) & n->index_mask;
+	return s;
+}
+
+/* Entry number for k, or TT_NEIGH_NONE. */
+static uint32_t find(const struct tt_neigh *n, const struct tt_neigh_key *k)
+{
+	uint32_t s = home(n, k);
+
+	for (unsigned d = 0; d < TT_NEIGH_MAX_PROBE; d++, s = (s + 1) & n->index_mask) {
+		uint16_t i = n->index[s];
+
+		if (i == TT_NEIGH_NONE)
+			return TT_NEIGH_NONE;
+		if (key_eq(&n->e[i].key, k))
+			return i;
+	}
+	return TT_NEIGH_NONE;
+}
+
+/*
+ * Remove entry i: backward-shift deletion keeps every probe run unbroken (a later entry of the
+ * run moves into the hole when its home does not lie between the hole and itself).
+ */
+static void remove_entry(struct tt_neigh *n, uint32_t i)
+{
+	uint32_t hole = slot_of(n, i), s = hole;
+
+	for (;;) {
+		uint32_t h;
+
+		s = (s + 1) & n->index_mask;
+		if (n->index[s] == TT_NEIGH_NONE)
+			break;
+		h = home(n, &n->e[n->index[s]].key);
+		/* Moves when home h is not in the cyclic range (hole, s]. */
+		if (((s - h) & n->index_mask) >= ((s - hole) & n->index_mask)) {
+			n->index[hole] = n->index[s];
+			hole = s;
+		}
+	}
+	n->index[hole] = TT_NEIGH_NONE;
+	memset(&n->e[i], 0, sizeof(n->e[i]));
+	n->e[i].q_head = n->free_head;
+	n->free_head = (uint16_t)i;
+	n->used--;
+}
+
+/* A new INCOMPLETE entry for k, or TT_NEIGH_NONE when the table (or k's probe run) is full. */
+static uint32_t insert(struct tt_neigh *n, const struct tt_neigh_key *k)
+{
+	uint32_t s = home(n, k), i = n->free_head;
+	unsigned d = 0;
+
+	if (i == TT_NEIGH_NONE)
+		return TT_NEIGH_NONE;
+	while (n->index[s] != TT_NEIGH_NONE) {
+		if (++d == TT_NEIGH_MAX_PROBE)
+			return TT_NEIGH_NONE;
+		s = (s + 1) & n->index_mask;
+	}
+	n->free_head = (uint16_t)n->e[i].q_head;
+	n->index[s] = (uint16_t)i;
+	n->e[i] = (struct entry){
+	    .key = *k, .state = TT_NEIGH_INCOMPLETE, .q_head = NO_SLOT, .q_tail = NO_SLOT};
+	n->used++;
+	return i;
+}
+
+static uint32_t key_addr4(const struct tt_neigh_key *k)
+{
+	return (uint32_t)k->addr[0] << 24 | (uint32_t)k->addr[1] << 16 | (uint32_t)k->addr[2] << 8 |
+	       k->addr[3];
+}
+
+/* One request for e: broadcast while INCOMPLETE, to the known MAC while STALE. */
+static void solicit(struct tt_neigh *n, struct entry *e, uint64_t now_ms)
+{
+	const struct tt_neigh_if *ifc = &n->ifs[e->key.ifx];
+	uint8_t *data;
+	uint32_t room;
+	void *f;
+
+	e->probes++;
+	e->due_ms = now_ms + n->retrans_ms;
+	f = n->io.frame_alloc(n->io.arg, &data, &room);
+	if (f == NULL) {
+		n->ctr->ev[TT_CTR_MBUF_ALLOC_FAILED]++;
+		return;
+	}
+	if (room < TT_ETH_HDR_LEN + TT_ARP_LEN) {
+		n->ctr->ev[TT_CTR_TX_REFUSED_OVERSIZE]++;
+		n->io.frame_free(n->io.arg, f);
+		return;
+	}
+	n->io.frame_send(n->io.arg, e->key.ifx, f,
+			 tt_net_arp_request(data, &ifc->mac, ifc->addr, key_addr4(&e->key),
+					    e->state == TT_NEIGH_STALE ? &e->mac : NULL));
+	n->ctr->ev[TT_CTR_ARP_REQUESTS_SENT]++;
+}
+
+/* Queue a frame on INCOMPLETE entry e: the oldest goes when the entry's queue is full. */
+static void hold(struct tt_neigh *n, struct entry *e, void *frame, uint8_t *data, uint32_t len)
+{
+	uint32_t i;
+
+	if (e->held >= n->queue_per_entry) {
+		n->ctr->ev[TT_CTR_NEIGH_DROP_QUEUE_FULL]++;
+		n->io.frame_free(n->io.arg, q_pop(n, e)->frame);
+	}
+	if (n->q_free == NO_SLOT) {
+		n->ctr->ev[TT_CTR_NEIGH_DROP_POOL_FULL]++;
+		n->io.frame_free(n->io.arg, frame);
+		return;
+	}
+	i = n->q_free;
+	n->q_free = n->q[i].next;
+	n->q[i] = (struct pending){.frame = frame, .data = data, .len = len, .next = NO_SLOT};
+	if (e->held++ == 0)
+		e->q_head = i;
+	else
+		n->q[e->q_tail].next = i;
+	e->q_tail = i;
+	n->q_used++;
+	n->ctr->ev[TT_CTR_NEIGH_HELD]++;
+}
+
+void tt_neigh_send4(struct tt_neigh *n, unsigned ifx, uint32_t daddr, uint16_t *hint, void *frame,
+		    uint8_t *data, uint32_t len, uint64_t now_ms)
+{
+	struct tt_neigh_key k;
+	struct entry *e;
+	uint32_t nh, i;
+
+	if (unlikely(!tt_neigh_next_hop4(&n->ifs[ifx], daddr, &nh))) {
+		n->ctr->ev[TT_CTR_NEIGH_DROP_NO_ROUTE]++;
+		n->io.frame_free(n->io.arg, frame);
+		return;
+	}
+	k = tt_neigh_key4(ifx, nh);
+	i = hint != NULL ? *hint : TT_NEIGH_NONE;
+	if (i >= n->cap || !key_eq(&n->e[i].key, &k) || n->e[i].state == TT_NEIGH_FREE)
+		i = find(n, &k);
+	if (i == TT_NEIGH_NONE) {
+		i = insert(n, &k);
+		if (i == TT_NEIGH_NONE) {
+			n->ctr->ev[TT_CTR_NEIGH_DROP_TABLE_FULL]++;
+			n->io.frame_free(n->io.arg, frame);
+			return;
+		}
+		solicit(n, &n->e[i], now_ms);
+	}
+	if (hint != NULL)
+		*hint = (uint16_t)i;
+	e = &n->e[i];
+	e->used_ms = now_ms;
+	if (e->state == TT_NEIGH_INCOMPLETE) {
+		hold(n, e, frame, data, len);
+		return;
+	}
+	memcpy(data, e->mac.b, 6);
+	n->io.frame_send(n->io.arg, ifx, frame, len);
+}
+
+bool tt_neigh_learn4(struct tt_neigh *n, unsigned ifx, uint32_t addr, const struct tt_mac *mac,
+		     uint64_t now_ms)
+{
+	struct tt_neigh_key k = tt_neigh_key4(ifx, addr);
+	uint32_t i = find(n, &k);
+	struct entry *e;
+
+	if (i == TT_NEIGH_NONE) {
+		n->ctr->ev[TT_CTR_ARP_IGNORED]++;
+		return false;
+	}
+	e = &n->e[i];
+	n->ctr->ev[TT_CTR_ARP_LEARNED]++;
+	if (e->state == TT_NEIGH_INCOMPLETE)
+		n->ctr->ev[TT_CTR_NEIGH_RESOLVED]++;
+	else if (memcmp(&e->mac, mac, sizeof(*mac)) != 0)
+		n->ctr->ev[TT_CTR_NEIGH_MAC_CHANGED]++;
+	else
+		n->ctr->ev[TT_CTR_NEIGH_REFRESHED]++;
+	e->mac = *mac;
+	e->state = TT_NEIGH_REACHABLE;
+	e->probes = 0;
+	e->confirmed_ms = now_ms;
+	e->due_ms = now_ms + n->reachable_ms;
+	while (e->held > 0) {
+		struct pending *q = q_pop(n, e);
+
+		memcpy(q->data, mac->b, 6);
+		n->ctr->ev[TT_CTR_NEIGH_HELD_SENT]++;
+		n->io.frame_send(n->io.arg, ifx, q->frame, q->len);
+	}
+	return true;
+}
+
+/* What is due for entry i at now_ms; true when it changed or sent something. */
+static bool tick_one(struct tt_neigh *n, uint32_t i, uint64_t now_ms)
+{
+	struct entry *e = &n->e[i];
+
+	if (e->state == TT_NEIGH_FREE || now_ms < e->due_ms)
+		return false;
+	switch (e->state) {
+	case TT_NEIGH_REACHABLE:
+		/* In use during its life: refresh it, still sending to the MAC it has. */
+		if (e->used_ms > e->confirmed_ms) {
+			e->state = TT_NEIGH_STALE;
+			e->probes = 0;
+			solicit(n, e, now_ms);
+			return true;
+		}
+		n->ctr->ev[TT_CTR_NEIGH_EXPIRED]++;
+		break;
+	case TT_NEIGH_INCOMPLETE:
+	case TT_NEIGH_STALE:
+		if (e->probes < n->probes) {
+			solicit(n, e, now_ms);
+			return true;
+		}
+		n->ctr->ev[TT_CTR_NEIGH_FAILED]++;
+		q_drop_all(n, e, TT_CTR_NEIGH_DROP_UNRESOLVED);
+		break;
+	}
+	remove_entry(n, i);
+	return true;
+}
+
+unsigned tt_neigh_tick(struct tt_neigh *n, uint64_t now_ms)
+{
+	unsigned done = 0;
+
+	if (n->used == 0)
+		return 0;
+	for (unsigned k = 0; k < TT_NEIGH_TICK_BATCH && k < n->cap; k++) {
+		done += tick_one(n, n->cursor, now_ms);
+		n->cursor = n->cursor + 1 < n->cap ? n->cursor + 1 : 0;
+	}
+	return done;
+}
+
+enum tt_neigh_state tt_neigh_state(const struct tt_neigh *n, const struct tt_neigh_key *key,
+				   struct tt_mac *mac)
+{
+	uint32_t i = find(n, key);
+
+	if (i == TT_NEIGH_NONE)
+		return TT_NEIGH_FREE;
+	if (mac != NULL)
+		*mac = n->e[i].mac;
+	return (enum tt_neigh_state)n->e[i].state;
+}
+
+uint32_t tt_neigh_entries(const struct tt_neigh *n)
+{
+	return n->used;
+}
+
+uint32_t tt_neigh_held(const struct tt_neigh *n)
+{
+	return n->q_used;
+}

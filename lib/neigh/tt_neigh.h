@@ -1,0 +1,176 @@
+/*
+ * tt_neigh: one worker's neighbour cache, the next hop of every frame we send, and the frames
+ * that wait for a next hop's MAC.
+ *
+ * Next hop (tt_neigh_send4): a destination inside the interface's prefix is its own next hop
+ * (on-link); any other goes to the interface's gateway; without a gateway it has no route and
+ * the frame is dropped (neigh_drop_no_route), as Linux answers ENETUNREACH.
+ *
+ * Entries are keyed by (interface, address family, address): the address is 16 bytes so that
+ * IPv6 neighbour discovery can share the table (only IPv4 and ARP are implemented here).  The
+ * table is fixed at creation: `entries` entries, an open-addressed index of twice as many
+ * slots, probe runs bounded by TT_NEIGH_MAX_PROBE (a run at its bound counts as a full table).
+ * An entry never moves once allocated, so its index is a stable hint: a connection keeps the
+ * index of its next hop's entry (struct tt_tcb.nh) and each segment checks the entry's key
+ * against its own instead of hashing (tt_neigh_send4 with a hint).
+ *
+ *   INCOMPLETE  asked for, no answer yet: frames wait on the entry's queue; a broadcast
+ *               request every retrans_ms, `probes` in all, then the entry fails: its frames
+ *               are dropped (neigh_drop_unresolved) and it is freed (neigh_failed);
+ *   REACHABLE   MAC known, confirmed by an ARP reply less than reachable_ms ago;
+ *   STALE       reachable_ms passed while the entry was in use: the MAC is still used while
+ *               unicast requests refresh it, one every retrans_ms, `probes` in all; an answer
+ *               makes it REACHABLE again, silence frees it (neigh_failed).  An entry unused
+ *               for a whole reachable_ms is freed when it ends (neigh_expired).
+ *
+ * Only an ARP packet whose sender we hold an entry for changes the table (tt_neigh_learn): a
+ * reply to our request, a request from that neighbour, a gratuitous ARP.  Nothing from the wire
+ * allocates an entry; only our own need to send does, and a flood of answers or announcements
+ * for addresses we never asked about costs a hash lookup each (arp_ignored).
+ *
+ * What a flood can make us hold: SYNs from spoofed addresses inside our prefix make one
+ * INCOMPLETE entry each (and `probes` broadcast requests, as Linux would send), up to `entries`;
+ * then answers to new next hops are dropped (neigh_drop_table_full) until those entries fail,
+ * probes * retrans_ms later.  Spoofed addresses outside the prefix all share the gateway's entry.
+ *
+ * Held frames: at most queue_per_entry per entry (the oldest is dropped for a newer one, as
+ * Linux does: neigh_drop_queue_full) and queue_per_worker in all (then the new frame is
+ * dropped: neigh_drop_pool_full).  They are frames fully built but for the destination MAC,
+ * which is written when the entry resolves; then io.send transmits them in their order.
+ *
+ * Timers: tt_neigh_tick walks at most TT_NEIGH_TICK_BATCH entries per call, round robin, and
+ * sends the requests and ends the states due; the worker calls it every loop iteration, so an
+ * entry's deadlines are late by at most a few iterations.
+ *
+ * Threading: owned by one worker lcore, nothing shared.  Cost: a hinted lookup reads one
+ * cache line (the entry); a miss hashes the key (SipHash) and probes the index.
+ */
+#ifndef TT_NEIGH_H
+#define TT_NEIGH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "tt_counters.h"
+#include "tt_net.h"
+#include "tt_siphash.h"
+
+enum {
+	TT_NEIGH_NONE = UINT16_MAX, /* a hint that names no entry */
+	TT_NEIGH_MAX_ENTRIES = 16384,
+	TT_NEIGH_MAX_IFS = 256, /* interfaces a worker has (ports and their VLANs) */
+	TT_NEIGH_MAX_PROBE = 32,
+	TT_NEIGH_TICK_BATCH = 64,
+};
+
+enum tt_neigh_family { TT_NEIGH_IPV4 = 4, TT_NEIGH_IPV6 = 6 };
+
+enum tt_neigh_state { TT_NEIGH_FREE, TT_NEIGH_INCOMPLETE, TT_NEIGH_REACHABLE, TT_NEIGH_STALE };
+
+/* An entry's identity: 20 bytes, compared and hashed whole (the padding is zero). */
+struct tt_neigh_key {
+	uint8_t ifx;	/* the worker's interface index */
+	uint8_t family; /* enum tt_neigh_family */
+	uint8_t pad[2];
+	uint8_t addr[16]; /* IPv4: the first 4 bytes, network order; the rest zero */
+};
+
+static inline struct tt_neigh_key tt_neigh_key4(unsigned ifx, uint32_t addr)
+{
+	struct tt_neigh_key k = {.ifx = (uint8_t)ifx, .family = TT_NEIGH_IPV4};
+
+	k.addr[0] = (uint8_t)(addr >> 24);
+	k.addr[1] = (uint8_t)(addr >> 16);
+	k.addr[2] = (uint8_t)(addr >> 8);
+	k.addr[3] = (uint8_t)addr;
+	return k;
+}
+
+/* One interface as routing and ARP see it. */
+struct tt_neigh_if {
+	struct tt_mac mac;
+	uint32_t addr; /* ours, host order: the sender of our requests */
+	uint8_t prefix_len;
+	uint32_t gateway; /* host order; 0: none */
+};
+
+/* How frames leave (the worker: its TX batch; the unit tests: memory). */
+struct tt_neigh_io {
+	/* A buffer for one frame (NULL: none left); *data and *room describe it. */
+	void *(*frame_alloc)(void *arg, uint8_t **data, uint32_t *room);
+	/* Transmit len bytes of a frame on interface ifx (ownership passes). */
+	void (*frame_send)(void *arg, unsigned ifx, void *frame, uint32_t len);
+	/* Give back a frame that will not be sent. */
+	void (*frame_free)(void *arg, void *frame);
+	void *arg;
+};
+
+struct tt_neigh_params {
+	uint32_t entries;	   /* 16..TT_NEIGH_MAX_ENTRIES */
+	uint32_t queue_per_entry;  /* held frames per entry, >= 1 */
+	uint32_t queue_per_worker; /* held frames in all, >= 1 */
+	uint32_t reachable_ms;	   /* an answer keeps an entry REACHABLE this long */
+	uint32_t retrans_ms;	   /* between two requests for one entry */
+	uint32_t probes;	   /* requests per resolution or refresh, >= 1 */
+	unsigned n_ifs;
+	const struct tt_neigh_if *ifs; /* [n_ifs], copied */
+	struct tt_siphash_key key;     /* the index's hash key (random per worker) */
+	struct tt_counters *ctr;
+	struct tt_neigh_io io;
+};
+
+struct tt_neigh;
+
+/* NULL + errno (EINVAL for parameters out of range, ENOMEM) on failure. */
+struct tt_neigh *tt_neigh_create(const struct tt_neigh_params *p);
+
+/* Gives every held frame back (io.frame_free), then the cache. */
+void tt_neigh_free(struct tt_neigh *n);
+
+/*
+ * Send len bytes of frame (Ethernet + IPv4, built but for the destination MAC) on interface
+ * ifx towards IPv4 host-order daddr: the MAC of its next hop is written and the frame sent, or
+ * it waits for the next hop's resolution (a new entry sends its first request now), or it is
+ * dropped and counted.  Ownership of frame passes in every case.  hint (NULL: none) is the
+ * caller's memory of the next hop's entry: tried first, updated to the entry found.
+ */
+void tt_neigh_send4(struct tt_neigh *n, unsigned ifx, uint32_t daddr, uint16_t *hint, void *frame,
+		    uint8_t *data, uint32_t len, uint64_t now_ms);
+
+/*
+ * An ARP packet on interface ifx said that addr (IPv4, host order) is at mac.  An entry we hold
+ * for it learns the MAC (REACHABLE, its held frames go out); returns false when we hold none
+ * (nothing changes).
+ */
+bool tt_neigh_learn4(struct tt_neigh *n, unsigned ifx, uint32_t addr, const struct tt_mac *mac,
+		     uint64_t now_ms);
+
+/* Send the requests and end the states due by now_ms, in at most TT_NEIGH_TICK_BATCH entries.
+ * Returns the entries that changed or sent something. */
+unsigned tt_neigh_tick(struct tt_neigh *n, uint64_t now_ms);
+
+/* The entry for key, for the operator and the tests: its state (TT_NEIGH_FREE: none) and MAC. */
+enum tt_neigh_state tt_neigh_state(const struct tt_neigh *n, const struct tt_neigh_key *key,
+				   struct tt_mac *mac);
+
+/* Gauges: entries in use, frames held now. */
+uint32_t tt_neigh_entries(const struct tt_neigh *n);
+uint32_t tt_neigh_held(const struct tt_neigh *n);
+
+/*
+ * The next hop of IPv4 host-order daddr leaving interface ifc: daddr itself on-link, else the
+ * gateway; false when off-link without a gateway.
+ */
+static inline bool tt_neigh_next_hop4(const struct tt_neigh_if *ifc, uint32_t daddr, uint32_t *nh)
+{
+	uint32_t mask = ifc->prefix_len ? UINT32_MAX << (32 - ifc->prefix_len) : 0;
+
+	if (((daddr ^ ifc->addr) & mask) == 0) {
+		*nh = daddr;
+		return true;
+	}
+	*nh = ifc->gateway;
+	return ifc->gateway != 0;
+}
+
+#endif

@@ -1,0 +1,463 @@
+/*
+ * tt_neigh: next-hop choice, resolution, lifetime and refresh, the bounded queues, the table's
+ * bound against ARP from the wire; then the stack sending through it (stack_harness).
+ */
+#include "stack_harness.h"
+
+#define US     0xc6120002u /* 198.18.0.2/24 */
+#define GW     0xc6120001u /* 198.18.0.1 */
+#define PEER   0xc6120063u /* 198.18.0.99: on-link */
+#define REMOTE 0xc6130005u /* 198.19.0.5: off-link */
+
+enum { T0 = 1000000, MAX_SENT = 256 };
+
+static const struct tt_mac us_mac = {{0x02, 0, 0, 0, 0, 0x01}};
+static const struct tt_mac gw_mac = {{0x02, 0, 0, 0, 0, 0x0a}};
+static const struct tt_mac peer_mac2 = {{0x02, 0, 0, 0, 0, 0x0b}};
+
+struct sent {
+	unsigned ifx;
+	uint32_t len;
+	uint8_t data[64];
+};
+
+struct fx {
+	struct tt_counters ctr;
+	struct tt_neigh *n;
+	long live; /* frames allocated or handed in and not yet sent or freed */
+	unsigned n_sent, n_freed;
+	struct sent sent[MAX_SENT];
+};
+
+static void *fx_alloc(void *arg, uint8_t **data, uint32_t *room)
+{
+	struct fx *f = arg;
+	uint8_t *b = calloc(1, 64);
+
+	assert_non_null(b);
+	f->live++;
+	*data = b;
+	*room = 64;
+	return b;
+}
+
+static void fx_send(void *arg, unsigned ifx, void *frame, uint32_t len)
+{
+	struct fx *f = arg;
+	struct sent *s = &f->sent[f->n_sent++];
+
+	assert_true(f->n_sent <= MAX_SENT);
+	assert_true(len <= sizeof(s->data));
+	s->ifx = ifx;
+	s->len = len;
+	memcpy(s->data, frame, len);
+	free(frame);
+	f->live--;
+}
+
+static void fx_free(void *arg, void *frame)
+{
+	struct fx *f = arg;
+
+	free(frame);
+	f->n_freed++;
+	f->live--;
+}
+
+static struct fx *fx_new(uint32_t entries, uint32_t per_entry, uint32_t per_worker,
+			 uint32_t gateway)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	const struct tt_neigh_if ifs[2] = {
+	    {.mac = us_mac, .addr = US, .prefix_len = 24, .gateway = gateway},
+	    {.mac = us_mac, .addr = 0xc6120102u, .prefix_len = 24, .gateway = 0},
+	};
+	const struct tt_neigh_params p = {
+	    .entries = entries,
+	    .queue_per_entry = per_entry,
+	    .queue_per_worker = per_worker,
+	    .reachable_ms = 30000,
+	    .retrans_ms = 1000,
+	    .probes = 3,
+	    .n_ifs = 2,
+	    .ifs = ifs,
+	    .key = {.k0 = 7, .k1 = 8},
+	    .io = {.frame_alloc = fx_alloc, .frame_send = fx_send, .frame_free = fx_free},
+	};
+	struct tt_neigh_params q = p;
+
+	assert_non_null(f);
+	q.ctr = &f->ctr;
+	q.io.arg = f;
+	f->n = tt_neigh_create(&q);
+	assert_non_null(f->n);
+	return f;
+}
+
+static void fx_free_all(struct fx *f)
+{
+	tt_neigh_free(f->n);
+	assert_int_equal(f->live, 0);
+	free(f);
+}
+
+/* A frame towards daddr (its first 6 bytes get the next hop's MAC); tag marks it. */
+static void send_to(struct fx *f, unsigned ifx, uint32_t daddr, uint16_t *hint, uint8_t tag,
+		    uint64_t now)
+{
+	uint8_t *d;
+	uint32_t room;
+	void *b = fx_alloc(f, &d, &room);
+
+	memset(d, 0, 6);
+	d[12] = 0x08;
+	d[20] = tag;
+	tt_neigh_send4(f->n, ifx, daddr, hint, b, d, 60, now);
+}
+
+static bool is_arp_request(const struct sent *s, uint32_t target, const struct tt_mac *dst)
+{
+	struct tt_net_if peer = {.addr = target, .addr_count = 1};
+	struct tt_pkt pkt;
+	enum tt_drop why;
+
+	peer.mac = dst ? *dst : (struct tt_mac){{1, 1, 1, 1, 1, 1}};
+	if (tt_net_parse(s->data, s->len, &peer, &pkt, &why) != TT_PKT_ARP)
+		return false;
+	if (dst == NULL && memcmp(s->data, "\xff\xff\xff\xff\xff\xff", 6) != 0)
+		return false;
+	return pkt.arp_op == TT_ARP_OP_REQUEST && pkt.saddr == US && pkt.daddr == target &&
+	       memcmp(pkt.src_mac.b, us_mac.b, 6) == 0;
+}
+
+static void assert_data_to(const struct sent *s, const struct tt_mac *mac, uint8_t tag)
+{
+	assert_int_equal(s->len, 60);
+	assert_memory_equal(s->data, mac->b, 6);
+	assert_int_equal(s->data[20], tag);
+}
+
+/* On-link: one broadcast request, the frame waits, the answer sends it to the peer's MAC. */
+static void test_resolve_on_link(void **state)
+{
+	struct fx *f = fx_new(64, 8, 64, GW);
+	struct tt_neigh_key k = tt_neigh_key4(0, PEER);
+	struct tt_mac mac;
+	uint16_t hint = TT_NEIGH_NONE;
+	(void)state;
+
+	send_to(f, 0, PEER, &hint, 1, T0);
+	assert_int_equal(f->n_sent, 1);
+	assert_true(is_arp_request(&f->sent[0], PEER, NULL));
+	assert_int_not_equal(hint, TT_NEIGH_NONE);
+	assert_int_equal(tt_neigh_state(f->n, &k, NULL), TT_NEIGH_INCOMPLETE);
+	assert_int_equal(tt_neigh_held(f->n), 1);
+	send_to(f, 0, PEER, &hint, 2, T0 + 1); /* no second request */
+	assert_int_equal(f->n_sent, 1);
+
+	assert_true(tt_neigh_learn4(f->n, 0, PEER, &peer_mac2, T0 + 2));
+	assert_int_equal(f->n_sent, 3);
+	assert_data_to(&f->sent[1], &peer_mac2, 1);
+	assert_data_to(&f->sent[2], &peer_mac2, 2);
+	assert_int_equal(tt_neigh_state(f->n, &k, &mac), TT_NEIGH_REACHABLE);
+	assert_memory_equal(mac.b, peer_mac2.b, 6);
+	assert_int_equal(tt_neigh_held(f->n), 0);
+	/* Resolved: at once, by the hint and without one. */
+	send_to(f, 0, PEER, &hint, 3, T0 + 3);
+	send_to(f, 0, PEER, NULL, 4, T0 + 3);
+	assert_data_to(&f->sent[3], &peer_mac2, 3);
+	assert_data_to(&f->sent[4], &peer_mac2, 4);
+	assert_int_equal(f->ctr.ev[TT_CTR_ARP_REQUESTS_SENT], 1);
+	assert_int_equal(f->ctr.ev[TT_CTR_NEIGH_RESOLVED], 1);
+	assert_int_equal(f->ctr.ev[TT_CTR_NEIGH_HELD], 2);
+	assert_int_equal(f->ctr.ev[TT_CTR_NEIGH_HELD_SENT], 2);
+	fx_free_all(f);
+}
+
+/* Off-link goes to the gateway, one entry for every remote host; no gateway: no route. */
+static void test_next_hop(void **state)
+{
+	struct fx *f = fx_new(64, 8, 64, GW);
+	struct tt_neigh_if ifc = {.addr = US, .prefix_len = 24, .gateway = GW};
+	uint32_t nh;
+	(void)state;
+
+	assert_true(tt_neigh_next_hop4(&ifc, PEER, &nh));
+	assert_int_equal(nh, PEER);
+	assert_true(tt_neigh_next_hop4(&ifc, REMOTE, &nh));
+	assert_int_equal(nh, GW);
+	ifc.gateway = 0;
+	assert_false(tt_neigh_next_hop4(&ifc, REMOTE, &nh));
+	ifc.prefix_len = 15; /* 198.18.0.0/15 holds 198.19.0.5 */
+	assert_true(tt_neigh_next_hop4(&ifc, REMOTE, &nh));
+	assert_int_equal(nh, REMOTE);
+
+	send_to(f, 0, REMOTE, NULL, 1, T0);
+	send_to(f, 0, REMOTE + 1, NULL, 2, T0);
+	assert_int_equal(f->n_sent, 1);
+	assert_true(is_arp_request(&f->sent[0], GW, NULL));
+	assert_int_equal(tt_neigh_entries(f->n), 1);
+	tt_neigh_learn4(f->n, 0, GW, &gw_mac, T0 + 1);
+	assert_data_to(&f->sent[1], &gw_mac, 1);
+	assert_data_to(&f->sent[2], &gw_mac, 2);
+	/* Interface 1 has no gateway: dropped, counted, nothing asked. */
+	send_to(f, 1, REMOTE, NULL, 3, T0 + 2);
+	assert_int_equal(f->n_sent, 3);
+	assert_int_equal(f->ctr.ev[TT_CTR_NEIGH_DROP_NO_ROUTE], 1);
+	assert_int_equal(f->n_freed, 1);
+	fx_free_all(f);
+}
+
+/* probes broadcast requests retrans_ms apart, then the held frames are dropped. */
+static void test_failure_after_retries(void **state)
+{
+	struct fx *f = fx_new(64, 8, 64, GW);
+	struct tt_neigh_key k = tt_neigh_key4(0, PEER);
+	(void)state;
+
+	send_to(f, 0, PEER, NULL, 1, T0);
+	send_to(f, 0, PEER, NULL, 2, T0);
+	assert_int_equal(tt_neigh_tick(f->n, T0 + 999), 0);
+	assert_int_equal(tt_neigh_tick(f->n, T0 + 1000), 1);
+	assert_int_equal(tt_neigh_tick(f->n, T0 + 2000), 1);
+	assert_int_equal(f->n_sent, 3);
+	for (unsigned i = 0; i < 3; i++)
+		assert_true(is_arp_request(&f->sent[i], PEER, NULL));
+	assert_int_equal(tt_neigh_state(f->n, &k, NULL), TT_NEIGH_INCOMPLETE);
+	assert_int_equal(tt_neigh_tick(f->n, T0 + 3000), 1);
+	assert_int_equal(tt_neigh_state(f->n, &k, NULL), TT_NEIGH_FREE);
+	assert_int_equal(f->n_sent, 3);
+	assert_int_equal(f->n_freed, 2);
+	assert_int_equal(f->ctr.ev[TT_CTR_NEIGH_FAILED], 1);
+	assert_int_equal(f->ctr.ev[TT_CTR_NEIGH_DROP_UNRESOLVED], 2);
+	assert_int_equal(tt_neigh_entries(f->n), 0);
+	/* A later answer finds nothing to update. */
+	assert_false(tt_neigh_learn4(f->n, 0, PEER, &peer_mac2, T0 + 3001));
+	fx_free_all(f);
+}
+
+/* The entry's queue drops its oldest; the worker's bound drops the new frame. */
+static void test_queue_bounds(void **state)
+{
+	struct fx *f = fx_new(64, 2, 3, GW);
+	(void)state;
+
+	send_to(f, 0, PEER, NULL, 1, T0);
+	send_to(f, 0, PEER, NULL, 2, T0);
+	send_to(f, 0, PEER, NULL, 3, T0); /* 1 goes */
+	assert_int_equal(f->ctr.ev[TT_CTR_NEIGH_DROP_QUEUE_FULL], 1);
+	assert_int_equal(tt_neigh_held(f->n), 2);
+	send_to(f, 0, PEER + 1, NULL, 4, T0);
+	send_to(f, 0, PEER + 1, NULL, 5, T0); /* the worker's three are taken */
+	assert_int_equal(f->ctr.ev[TT_CTR_NEIGH_DROP_POOL_FULL], 1);
+	assert_int_equal(tt_neigh_held(f->n), 3);
+	assert_int_equal(f->n_freed, 2);
+	f->n_sent = 0;
+	tt_neigh_learn4(f->n, 0, PEER, &peer_mac2, T0 + 1);
+	assert_int_equal(f->n_sent, 2);
+	assert_data_to(&f->sent[0], &peer_mac2, 2);
+	assert_data_to(&f->sent[1], &peer_mac2, 3);
+	fx_free_all(f); /* the frame still held for PEER + 1 is given back */
+}
+
+/* In use at the end of its life: refreshed by unicast while its MAC stays in use. */
+static void test_refresh_and_expiry(void **state)
+{
+	struct fx *f = fx_new(64, 8, 64, GW);
+	struct tt_neigh_key k = tt_neigh_key4(0, PEER);
+	uint16_t hint = TT_NEIGH_NONE;
+	(void)state;
+
+	send_to(f, 0, PEER, &hint, 1, T0);
+	tt_neigh_learn4(f->n, 0, PEER, &peer_mac2, T0);
+	f->n_sent = 0;
+	send_to(f, 0, PEER, &hint, 2, T0 + 10000); /* used */
+	assert_int_equal(tt_neigh_tick(f->n, T0 + 29999), 0);
+	assert_int_equal(tt_neigh_tick(f->n, T0 + 30000), 1);
+	assert_int_equal(tt_neigh_state(f->n, &k, NULL), TT_NEIGH_STALE);
+	assert_int_equal(f->n_sent, 2);
+	assert_true(is_arp_request(&f->sent[1], PEER, &peer_mac2)); /* unicast */
+	send_to(f, 0, PEER, &hint, 3, T0 + 30001);		    /* still sent at once */
+	assert_data_to(&f->sent[2], &peer_mac2, 3);
+	assert_true(tt_neigh_learn4(f->n, 0, PEER, &peer_mac2, T0 + 30002));
+	assert_int_equal(tt_neigh_state(f->n, &k, NULL), TT_NEIGH_REACHABLE);
+	assert_int_equal(f->ctr.ev[TT_CTR_NEIGH_REFRESHED], 1);
+	/* Unused for a whole life: freed, no request. */
+	assert_int_equal(tt_neigh_tick(f->n, T0 + 60002), 1);
+	assert_int_equal(tt_neigh_state(f->n, &k, NULL), TT_NEIGH_FREE);
+	assert_int_equal(f->ctr.ev[TT_CTR_NEIGH_EXPIRED], 1);
+	assert_int_equal(f->n_sent, 3);
+	/* Used, then silent through every refresh: freed as failed. */
+	send_to(f, 0, PEER, &hint, 4, T0 + 70000);
+	tt_neigh_learn4(f->n, 0, PEER, &peer_mac2, T0 + 70000);
+	send_to(f, 0, PEER, &hint, 5, T0 + 70001);
+	for (uint64_t t = T0 + 100000; t <= T0 + 103000; t += 1000)
+		tt_neigh_tick(f->n, t);
+	assert_int_equal(tt_neigh_state(f->n, &k, NULL), TT_NEIGH_FREE);
+	assert_int_equal(f->ctr.ev[TT_CTR_NEIGH_FAILED], 1);
+	fx_free_all(f);
+}
+
+/* A gratuitous ARP (or any) moves an entry we hold to a new MAC. */
+static void test_mac_change(void **state)
+{
+	struct fx *f = fx_new(64, 8, 64, GW);
+	(void)state;
+
+	send_to(f, 0, PEER, NULL, 1, T0);
+	tt_neigh_learn4(f->n, 0, PEER, &peer_mac2, T0);
+	assert_true(tt_neigh_learn4(f->n, 0, PEER, &gw_mac, T0 + 5));
+	assert_int_equal(f->ctr.ev[TT_CTR_NEIGH_MAC_CHANGED], 1);
+	send_to(f, 0, PEER, NULL, 2, T0 + 6);
+	assert_data_to(&f->sent[f->n_sent - 1], &gw_mac, 2);
+	fx_free_all(f);
+}
+
+/* Answers and announcements for addresses we never asked about allocate nothing. */
+static void test_arp_flood_allocates_nothing(void **state)
+{
+	struct fx *f = fx_new(16, 8, 64, GW);
+	(void)state;
+
+	for (uint32_t i = 0; i < 100000; i++)
+		assert_false(tt_neigh_learn4(f->n, i & 1, 0xc6120000u + i, &gw_mac, T0 + i));
+	assert_int_equal(tt_neigh_entries(f->n), 0);
+	assert_int_equal(f->ctr.ev[TT_CTR_ARP_IGNORED], 100000);
+	assert_int_equal(f->n_sent, 0);
+	fx_free_all(f);
+}
+
+/* The table's bound, and a hint that outlived its entry (slot reused for another key). */
+static void test_table_full_and_stale_hint(void **state)
+{
+	struct fx *f = fx_new(16, 8, 64, GW);
+	uint16_t hint = TT_NEIGH_NONE, old;
+	unsigned full;
+	(void)state;
+
+	for (uint32_t i = 0; i < 16; i++)
+		send_to(f, 0, 0xc6120010u + i, i == 0 ? &hint : NULL, 1, T0);
+	full = (unsigned)f->ctr.ev[TT_CTR_NEIGH_DROP_TABLE_FULL];
+	assert_int_equal(tt_neigh_entries(f->n) + full, 16);
+	send_to(f, 0, PEER, NULL, 1, T0);
+	assert_int_equal(f->ctr.ev[TT_CTR_NEIGH_DROP_TABLE_FULL], full + 1);
+	/* Every entry fails; the first slot freed is taken by PEER. */
+	for (uint64_t t = T0 + 1000; t <= T0 + 3000; t += 1000)
+		while (tt_neigh_tick(f->n, t) > 0)
+			;
+	assert_int_equal(tt_neigh_entries(f->n), 0);
+	old = hint;
+	send_to(f, 0, PEER, NULL, 2, T0 + 3001);
+	tt_neigh_learn4(f->n, 0, PEER, &peer_mac2, T0 + 3002);
+	/* The old hint names another key (or a free slot): never PEER's MAC for 198.18.0.16. */
+	f->n_sent = 0;
+	send_to(f, 0, 0xc6120010u, &hint, 3, T0 + 3003);
+	assert_int_equal(f->n_sent, 1);
+	assert_true(is_arp_request(&f->sent[0], 0xc6120010u, NULL));
+	(void)old;
+	fx_free_all(f);
+}
+
+static void test_params_checked(void **state)
+{
+	struct tt_counters ctr;
+	struct tt_neigh_params p = {.entries = 16,
+				    .queue_per_entry = 1,
+				    .queue_per_worker = 1,
+				    .reachable_ms = 1,
+				    .retrans_ms = 1,
+				    .probes = 1,
+				    .ctr = &ctr};
+	struct tt_neigh *n;
+	(void)state;
+
+	n = tt_neigh_create(&p);
+	assert_non_null(n);
+	tt_neigh_free(n);
+	p.entries = TT_NEIGH_MAX_ENTRIES + 1;
+	assert_null(tt_neigh_create(&p));
+	p.entries = 16;
+	p.probes = 0;
+	assert_null(tt_neigh_create(&p));
+}
+
+/* ---- the stack through the cache ---- */
+
+/* Peers off-link (198.18.1.x from 198.18.0.2/24): everything goes to the gateway's MAC. */
+static void test_stack_via_gateway(void **state)
+{
+	struct sh *h = sh_new();
+	struct sh_peer *p[4];
+	(void)state;
+
+	sh_start_neigh(h, 24, GW);
+	for (unsigned i = 0; i < 4; i++) {
+		p[i] = sh_peer_new(h, 80);
+		sh_peer_send(p[i], TT_TCP_SYN, NULL, 0); /* the SYN-ACK may wait */
+	}
+	sh_run(h, 1000, 10, 100000);
+	for (unsigned i = 0; i < 4; i++)
+		assert_true(p[i]->synced);
+	/* One request for the gateway; the SYN-ACKs waited for its answer. */
+	assert_int_equal(h->arp_requests, 1);
+	assert_int_equal(sh_ev(h, TT_CTR_NEIGH_RESOLVED), 1);
+	assert_int_equal(sh_ev(h, TT_CTR_NEIGH_HELD), 4);
+	assert_int_equal(sh_ev(h, TT_CTR_NEIGH_HELD_SENT), 4);
+	sh_free(h);
+}
+
+/* The same peers with no gateway: no route, no SYN-ACK, counted. */
+static void test_stack_no_route(void **state)
+{
+	struct sh *h = sh_new();
+	struct sh_peer *p;
+	(void)state;
+
+	sh_start_neigh(h, 24, 0);
+	p = sh_peer_new(h, 80);
+	sh_peer_send(p, TT_TCP_SYN, NULL, 0);
+	sh_run(h, 100, 10, 1000);
+	assert_false(p->synced);
+	assert_int_equal(h->arp_requests, 0);
+	assert_true(sh_ev(h, TT_CTR_NEIGH_DROP_NO_ROUTE) >= 1);
+	sh_free(h);
+}
+
+/* Nobody answers: the SYN-ACK is dropped after the requests, as counted. */
+static void test_stack_unresolved(void **state)
+{
+	struct sh *h = sh_new();
+	struct sh_peer *p;
+	(void)state;
+
+	sh_start_neigh(h, 16, 0); /* 198.18.1.x on-link */
+	h->arp_answers = false;
+	p = sh_peer_new(h, 80);
+	sh_peer_send(p, TT_TCP_SYN, NULL, 0);
+	sh_run(h, 5000, 100, 1000);
+	assert_false(p->synced);
+	assert_true(h->arp_requests >= 3);
+	assert_true(sh_ev(h, TT_CTR_NEIGH_FAILED) >= 1);
+	assert_true(sh_ev(h, TT_CTR_NEIGH_DROP_UNRESOLVED) >= 1);
+	sh_free(h);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_resolve_on_link),
+	    cmocka_unit_test(test_next_hop),
+	    cmocka_unit_test(test_failure_after_retries),
+	    cmocka_unit_test(test_queue_bounds),
+	    cmocka_unit_test(test_refresh_and_expiry),
+	    cmocka_unit_test(test_mac_change),
+	    cmocka_unit_test(test_arp_flood_allocates_nothing),
+	    cmocka_unit_test(test_table_full_and_stale_hint),
+	    cmocka_unit_test(test_params_checked),
+	    cmocka_unit_test(test_stack_via_gateway),
+	    cmocka_unit_test(test_stack_no_route),
+	    cmocka_unit_test(test_stack_unresolved),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
