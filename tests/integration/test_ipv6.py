@@ -12,6 +12,7 @@ import os
 import re
 import socket
 import subprocess
+import sys
 import threading
 import time
 
@@ -25,9 +26,12 @@ from scapy.packet import Raw
 from scapy.pton_ntop import inet_pton
 from scapy.utils6 import in6_ptop
 
-from conftest import (APPLIANCE_IP, IFACE, appliance_fixture, delta, filler, note, recv_until_eof,
-                      run)
+from conftest import (APPLIANCE_IP, IFACE, REPO, appliance_fixture, delta, filler, note,
+                      recv_until_eof, run)
 from l2peer import ETH_P_ALL, PACKET_OUTGOING
+
+sys.path.insert(0, str(REPO / "bench"))
+from telemetry import Telemetry  # noqa: E402
 
 APP6 = "2001:2::2"
 KERNEL6 = "2001:2::1"
@@ -287,6 +291,22 @@ def test_time_wait6_reused_by_the_kernel(v6):
     assert time.monotonic() - t < 0.9
     d = delta(v6.stats(), before)
     assert d.get("time_wait_reused") == 1 and d.get("conn_opened_ipv6") == 2, d
+
+
+def test_connlist_shows_v6_endpoints(v6):
+    """The listing (telemetry and tcpterm-ss) names an IPv6 connection by [addr]:port."""
+    with connect6(7) as s:
+        port = s.getsockname()[1]
+        s.sendall(b"x")
+        assert s.recv(1) == b"x"
+        with Telemetry(v6.prefix) as t:
+            reply = t.query("/tcpterm/connlist,state=established")
+        pairs = list(zip(reply["local"], reply["remote"]))
+        assert (f"[{APP6}]:7", f"[{KERNEL6}]:{port}") in pairs, reply
+        r = subprocess.run([str(REPO / "scripts" / "tcpterm-ss"), "--file-prefix", v6.prefix],
+                           capture_output=True, text=True, timeout=30)
+        assert r.returncode == 0, r.stderr
+        assert f"[{KERNEL6}]:{port}" in r.stdout, r.stdout
 
 
 def test_finish(v6):
