@@ -24,6 +24,7 @@
 #include <rte_malloc.h>
 
 #include "gen.h"
+#include "gen_stateless.h"
 #include "tt_conf.h"
 #include "tt_port.h"
 
@@ -69,7 +70,10 @@ static void usage(FILE *f)
 		"  --max-conns N       connection table size (default 1048576)\n"
 		"  --loss P            soak: percent of received frames dropped (default 0)\n"
 		"  --no-retransmit     never send a segment twice (as dperf): a connection whose SYN,\n"
-		"                      data or FIN goes unanswered for one RTO fails (timeout/reset)\n");
+		"                      data or FIN goes unanswered for one RTO fails (timeout/reset)\n"
+		"  --stateless         cps without connection state: each reply computed from the\n"
+		"                      segment it answers, nothing verified, never a retransmission\n"
+		"                      (rate runs; --body at most 1024)\n");
 	fprintf(f, "  --checksum-offload auto|off\n"
 		   "                      auto: checksums left to the link both ways and its\n"
 		   "                      verdicts trusted (rate runs); off (default): every checksum\n"
@@ -234,6 +238,9 @@ static int parse_opt(int c, const char *arg, struct gen_opts *o)
 	case 'R':
 		o->no_retransmit = true;
 		return 0;
+	case 'Z':
+		o->stateless = true;
+		return 0;
 	case 'O':
 		o->checksum_offload = !strcmp(arg, "auto");
 		return !strcmp(arg, "auto") || !strcmp(arg, "off") ? 0 : -1;
@@ -256,6 +263,7 @@ static int parse_opts(int argc, char **argv, struct gen_opts *o)
 		{"max-conns", required_argument, NULL, 'm'}, {"loss", required_argument, NULL, 'L'},
 		{"checksum-offload", required_argument, NULL, 'O'},
 		{"no-retransmit", no_argument, NULL, 'R'},
+		{"stateless", no_argument, NULL, 'Z'},
 		{"help", no_argument, NULL, 'h'},	      {NULL, 0, NULL, 0},
 	};
 	int c, idx;
@@ -279,6 +287,11 @@ static int parse_opts(int argc, char **argv, struct gen_opts *o)
 		fprintf(stderr, "tcpterm-gen: %s\n",
 			optind != argc ? "unexpected argument" : "--device is required");
 		usage(stderr);
+		return -1;
+	}
+	if (o->stateless && (o->scenario != GEN_CPS || o->body > GEN_SL_BODY_MAX)) {
+		fprintf(stderr, "tcpterm-gen: --stateless is for cps with --body %u at most\n",
+			GEN_SL_BODY_MAX);
 		return -1;
 	}
 	if (o->requests_per_conn == UINT32_MAX)
@@ -415,17 +428,14 @@ static void print_hist(FILE *f, const char *name, const struct gen_hist *h)
 
 /*
  * The load window's figures: its bounds in TSC (for the appliance's samples), the worker's
- * busy fraction and the deltas of its counters.  Absent when the run was stopped before the
- * load ended.
+ * busy fraction and the deltas of its counters.
  */
-static void print_window(FILE *f, const struct gen_run *r)
+void gen_print_window(FILE *f, const struct gen_window w[2], uint64_t tsc_hz, double legit_rate)
 {
-	const struct gen_window *a = &r->window[0], *b = &r->window[1];
+	const struct gen_window *a = &w[0], *b = &w[1];
 	uint64_t busy = b->busy_cycles - a->busy_cycles, idle = b->idle_cycles - a->idle_cycles;
-	double secs = (double)(b->tsc - a->tsc) / (double)r->tsc_hz;
+	double secs = (double)(b->tsc - a->tsc) / (double)tsc_hz;
 
-	if (r->windows_taken < 2)
-		return;
 	fprintf(f,
 		",\"window\":{\"start_tsc\":%" PRIu64 ",\"end_tsc\":%" PRIu64 ",\"tsc_hz\":%" PRIu64
 		",\"seconds\":%.4f,\"busy_cycles\":%" PRIu64 ",\"idle_cycles\":%" PRIu64
@@ -433,13 +443,12 @@ static void print_window(FILE *f, const struct gen_run *r)
 		",\"tx_refused\":%" PRIu64 ",\"attempted\":%" PRIu64 ",\"completed\":%" PRIu64
 		",\"responses\":%" PRIu64 ",\"syns_sent\":%" PRIu64 ",\"syns_accepted\":%" PRIu64
 		",\"legit_scheduled\":%.0f}",
-		a->tsc, b->tsc, r->tsc_hz, secs, busy, idle,
+		a->tsc, b->tsc, tsc_hz, secs, busy, idle,
 		busy + idle ? (double)busy / (double)(busy + idle) : 0.0,
 		b->rx_frames - a->rx_frames, b->tx_frames - a->tx_frames,
 		b->tx_refused - a->tx_refused, b->attempted - a->attempted,
 		b->completed - a->completed, b->responses - a->responses,
-		b->syns_sent - a->syns_sent, b->syns_accepted - a->syns_accepted,
-		r->o->scenario == GEN_SYNFLOOD ? (double)r->o->legit_rate * secs : 0.0);
+		b->syns_sent - a->syns_sent, b->syns_accepted - a->syns_accepted, legit_rate * secs);
 }
 
 static void print_summary(FILE *f, const struct gen_opts *o, const struct gen_http_stats *s,
@@ -483,7 +492,10 @@ static void print_summary(FILE *f, const struct gen_opts *o, const struct gen_ht
 			series[i].responses - series[i - 1].responses,
 			series[i].failed - series[i - 1].failed);
 	fprintf(f, "]");
-	print_window(f, r);
+	/* Absent when the run was stopped before the load ended. */
+	if (r->windows_taken == 2)
+		gen_print_window(f, r->window, r->tsc_hz,
+				 o->scenario == GEN_SYNFLOOD ? (double)o->legit_rate : 0.0);
 	if (r->soak != NULL)
 		gen_soak_print(f, r->soak);
 	fprintf(f, "}\n");
@@ -551,6 +563,58 @@ static int run_tcp(const struct gen_opts *o, struct tt_worker *w, struct gen_run
 	return failed_total(s) == 0 ? 0 : 3;
 }
 
+/* The GET the clients send: keep-alive, and with "Connection: close". */
+static void write_requests(const struct gen_opts *o, char *req, size_t len, char *req_close,
+			   size_t close_len)
+{
+	struct in_addr srv = {.s_addr = htonl(o->server)};
+
+	snprintf(req, len, "GET / HTTP/1.1\r\nHost: %s\r\n\r\n", inet_ntoa(srv));
+	snprintf(req_close, close_len, "GET / HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n",
+		 inet_ntoa(srv));
+}
+
+/* The worker lcore and the appliance's MAC, or an exit status (1: no lcore, 2: no ARP reply). */
+static int worker_and_server(const struct gen_opts *o, const struct tt_port *port,
+			     struct rte_mempool *pool, unsigned *lcore, struct tt_mac *server_mac)
+{
+	struct in_addr srv = {.s_addr = htonl(o->server)};
+
+	*lcore = first_worker_lcore();
+	if (*lcore == RTE_MAX_LCORE) {
+		fprintf(stderr, "tcpterm-gen: needs a worker lcore besides the main one (-l 0,1)\n");
+		return 1;
+	}
+	if (resolve_server(port->port_id, &port->mac, o, pool, server_mac) != 0) {
+		fprintf(stderr, "tcpterm-gen: the appliance %s does not answer ARP on %s\n",
+			inet_ntoa(srv), o->device);
+		return 2;
+	}
+	return 0;
+}
+
+static int run_stateless(const struct gen_opts *o, const struct tt_port *port,
+			 struct rte_mempool *pool)
+{
+	static char req[128], req_close[160];
+	struct gen_sl_conf c = {
+	    .mac = port->mac,
+	    .server = o->server,
+	    .server_port = o->server_port,
+	    .close_mode = o->close_mode,
+	    .body_len = o->body,
+	};
+	unsigned lcore;
+	int rc = worker_and_server(o, port, pool, &lcore, &c.server_mac);
+
+	if (rc != 0)
+		return rc;
+	write_requests(o, req, sizeof(req), req_close, sizeof(req_close));
+	c.request = (const uint8_t *)(o->close_mode == GEN_CLOSE_SERVER ? req_close : req);
+	c.request_len = (uint32_t)strlen((const char *)c.request);
+	return gen_sl_run(o, port, pool, &c, lcore, &quit);
+}
+
 static int setup_tcp(const struct gen_opts *o, const struct tt_conf *conf, struct tt_port *port,
 		     struct rte_mempool *pool)
 {
@@ -559,22 +623,13 @@ static int setup_tcp(const struct gen_opts *o, const struct tt_conf *conf, struc
 	static struct gen_run run;
 	static char req[128], req_close[160];
 	struct tt_worker_params p = {0};
-	struct in_addr srv = {.s_addr = htonl(o->server)};
-	unsigned lcore = first_worker_lcore();
+	unsigned lcore;
 	struct tt_worker *w;
+	int rc = worker_and_server(o, port, pool, &lcore, &run.server_mac);
 
-	if (lcore == RTE_MAX_LCORE) {
-		fprintf(stderr, "tcpterm-gen: needs a worker lcore besides the main one (-l 0,1)\n");
-		return 1;
-	}
-	if (resolve_server(port->port_id, &port->mac, o, pool, &run.server_mac) != 0) {
-		fprintf(stderr, "tcpterm-gen: the appliance %s does not answer ARP on %s\n",
-			inet_ntoa(srv), o->device);
-		return 2;
-	}
-	snprintf(req, sizeof(req), "GET / HTTP/1.1\r\nHost: %s\r\n\r\n", inet_ntoa(srv));
-	snprintf(req_close, sizeof(req_close),
-		 "GET / HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n", inet_ntoa(srv));
+	if (rc != 0)
+		return rc;
+	write_requests(o, req, sizeof(req), req_close, sizeof(req_close));
 	stats.request = (const uint8_t *)req;
 	stats.request_len = (uint32_t)strlen(req);
 	stats.request_close = (const uint8_t *)req_close;
@@ -665,6 +720,8 @@ int main(int argc, char **argv)
 	}
 	if (o.scenario == GEN_BLAST || o.scenario == GEN_REFLECT)
 		rc = run_link(&o, &port, pool);
+	else if (o.stateless)
+		rc = run_stateless(&o, &port, pool);
 	else
 		rc = setup_tcp(&o, &conf, &port, pool);
 	tt_port_stop(&port);

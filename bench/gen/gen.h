@@ -22,6 +22,10 @@
  *               (gen_soak.c), with --loss percent of received frames lost;
  *   blast/reflect  the link's own limit: 64-byte frames out and back.
  *
+ * cps --stateless runs without lib/ (gen_stateless.h): no connection
+ * state, every reply computed from the segment it answers, for rate runs
+ * the generator must not limit.
+ *
  * Every scenario is bounded by --duration plus a drain time; nothing runs
  * forever.
  */
@@ -62,6 +66,7 @@ struct gen_opts {
 	double loss_pct;       /* soak: received frames dropped, percent */
 	bool checksum_offload; /* ports[0].checksum_offload: "auto" (true) or "off" */
 	bool no_retransmit;    /* syn_retries = max_retries = 0: one RTO ends a connection */
+	bool stateless;        /* cps without connection state (gen_stateless.h) */
 };
 
 struct gen_soak;
@@ -131,6 +136,15 @@ enum { GEN_SOAK_PLANS = 3 };
 int gen_soak_setup(struct gen_run *r, struct tt_worker_params *p, const struct tt_port *port);
 /* The soak's part of the JSON summary: ,"soak":{...} */
 void gen_soak_print(FILE *f, const struct gen_soak *s);
+
+/* The load window's figures as the summary's ,"window":{...}: w[0] at its start, w[1] at its end. */
+void gen_print_window(FILE *f, const struct gen_window w[2], uint64_t tsc_hz, double legit_rate);
+
+/* The stateless cps client (gen_stateless.h) on lcore until the duration and drain end or quit;
+ * prints its summary; 0, or 3 when the server reset connections. */
+struct gen_sl_conf;
+int gen_sl_run(const struct gen_opts *o, const struct tt_port *port, struct rte_mempool *pool,
+	       const struct gen_sl_conf *conf, unsigned lcore, volatile bool *quit);
 
 /* blast / reflect on a port, on the calling lcore, until quit or the duration. */
 struct gen_link_result {

@@ -1,0 +1,99 @@
+/*
+ * gen_stateless: a cps client without connection state, for rate runs
+ * where the generator must never be the bottleneck (tcpterm-gen --scenario
+ * cps --stateless; the bench's overload scenario).
+ *
+ * As dperf's client: SYNs go out open loop at --rate (0: as fast as the TX
+ * queue takes them) from a walk over the (client address, port) tuples
+ * (ports fastest, then addresses, wrapping), and every reply is computed
+ * from the segment it answers alone, written over that segment's mbuf:
+ *
+ *   SYN-ACK            -> ACK carrying the request (seq = their ack,
+ *                         ack = their seq + 1);
+ *   a whole response   -> client close: ACK + FIN; server close: ACK
+ *                         (ACK + FIN when the response carries the FIN);
+ *   other data         -> ACK (counted: a response cut across segments);
+ *   FIN without data   -> ACK (client close: the server's FIN in LAST-ACK),
+ *                         ACK + FIN (server close: the server closed first);
+ *   RST                -> counted, no reply;
+ *   a bare ACK         -> nothing (it acknowledges our FIN or request);
+ *   anything else      -> counted as unexpected, no reply.
+ *
+ * Nothing is ever sent twice: a lost frame costs its connection.
+ *
+ * A response is whole when one segment carries it: it starts with
+ * "HTTP/1.1 200 " and its length is the response's (the head learned from
+ * the first such segment whose head ends in "\r\n\r\n" followed by
+ * exactly --body bytes, then fixed).  That needs a response no longer than
+ * one segment (GEN_SL_BODY_MAX); its bytes are not verified here: the
+ * stateful client (without --stateless) does that in correctness runs.
+ */
+#ifndef GEN_STATELESS_H
+#define GEN_STATELESS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "gen_http.h"
+#include "tt_net.h"
+
+/* --body at most: the response's head and body fit one 1460-byte segment. */
+enum { GEN_SL_BODY_MAX = 1024 };
+
+/* What the client answers with: fixed for the run. */
+struct gen_sl_conf {
+	struct tt_mac mac, server_mac;
+	uint32_t server;
+	uint16_t server_port;
+	enum gen_close_mode close_mode;
+	uint32_t body_len;
+	const uint8_t *request; /* the GET; "Connection: close" in server-close mode */
+	uint32_t request_len;
+};
+
+#define GEN_SL_COUNTERS(X)                                                                         \
+	X(syns_sent, "SYNs offered to the TX queue")                                               \
+	X(syns_accepted, "of which the TX queue took")                                             \
+	X(synacks, "SYN-ACKs answered with the request")                                           \
+	X(responses, "whole responses seen")                                                       \
+	X(partial, "data segments that were not a whole response")                                 \
+	X(fins, "FINs from the server")                                                            \
+	X(rsts, "RSTs from the server")                                                            \
+	X(unexpected, "TCP segments with no reply in the client's rules")                          \
+	X(not_tcp, "frames not TCP to one of our addresses (ARP requests answered)")               \
+	X(replies, "replies offered to the TX queue")                                              \
+	X(tx_refused, "replies and SYNs the TX queue refused (freed)")                             \
+	X(no_mbuf, "iterations whose SYNs found the pool empty (sent later, as due)")              \
+	X(rx_frames, "frames received")                                                            \
+	X(tx_frames, "frames the TX queue took")
+
+#define GEN_SL_FIELD(name, doc) uint64_t name;
+struct gen_sl_ctr {
+	GEN_SL_COUNTERS(GEN_SL_FIELD)
+};
+#undef GEN_SL_FIELD
+
+/* The client's state: the run's constants, what it learned, its counters. */
+struct gen_sl {
+	struct gen_sl_conf c;
+	uint32_t response_len; /* 0: not learned yet */
+	struct gen_sl_ctr ctr;
+};
+
+/* One reply: its headers (payload_len bytes of c.request follow when with_request). */
+struct gen_sl_reply {
+	struct tt_tcp_hdr_args h;
+	bool with_request;
+};
+
+/*
+ * The reply to TCP segment pkt (parsed, from the server to one of our
+ * addresses), counted in s->ctr; false: no reply.
+ */
+bool gen_sl_answer(struct gen_sl *s, const struct tt_pkt *pkt, struct gen_sl_reply *r);
+
+/* The SYN of tuple (client address, port) with initial sequence number isn. */
+void gen_sl_syn(const struct gen_sl *s, uint32_t caddr, uint16_t cport, uint32_t isn,
+		struct tt_tcp_hdr_args *h);
+
+#endif

@@ -1,0 +1,273 @@
+/*
+ * The stateless cps client's loop on the worker lcore (gen_stateless.h):
+ * receive a burst, answer it in place, add the SYNs due, send all in one
+ * burst; and its per-second lines and JSON summary on the main lcore.
+ */
+#include <inttypes.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_mbuf.h>
+
+#include "gen.h"
+#include "gen_stateless.h"
+#include "tt_port.h"
+
+enum { SL_BURST = 32, SL_QUIET_S = 2 };
+
+struct sl_run {
+	struct gen_sl sl;
+	const struct gen_opts *o;
+	const struct tt_port *port;
+	struct rte_mempool *pool;
+	struct tt_net_if ifc;
+	uint64_t tx_ol_flags;
+	uint64_t tsc_hz, start_tsc, end_tsc, drain_end_tsc;
+	uint64_t busy_cycles, idle_cycles;
+	uint64_t rng;
+	uint32_t next_client;
+	uint32_t next_port;
+	struct gen_window window[2];
+	unsigned windows_taken;
+	volatile bool *quit;
+};
+
+static void take_window(struct sl_run *r, uint64_t now)
+{
+	const struct gen_sl_ctr *c = &r->sl.ctr;
+
+	r->window[r->windows_taken++] = (struct gen_window){
+	    .tsc = now,
+	    .busy_cycles = r->busy_cycles,
+	    .idle_cycles = r->idle_cycles,
+	    .rx_frames = c->rx_frames,
+	    .tx_frames = c->tx_frames,
+	    .tx_refused = c->tx_refused,
+	    .attempted = c->syns_accepted,
+	    .completed = c->responses,
+	    .responses = c->responses,
+	    .syns_sent = c->syns_sent,
+	    .syns_accepted = c->syns_accepted,
+	};
+}
+
+/* Frame m's TX length and checksum flags; the checksums the port does not complete are summed. */
+static void tx_prepare(const struct sl_run *r, struct rte_mbuf *m, uint32_t len)
+{
+	tt_net_tcp_cksum(rte_pktmbuf_mtod(m, uint8_t *), r->port->tx_cksum_offload);
+	m->data_len = (uint16_t)len;
+	m->pkt_len = len;
+	m->ol_flags = r->tx_ol_flags;
+	m->l2_len = TT_ETH_HDR_LEN;
+	m->l3_len = TT_IP4_HDR_LEN;
+}
+
+/* Turn received frame m into its reply; false: m is to be freed. */
+static bool answer(struct sl_run *r, struct rte_mbuf *m)
+{
+	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
+	struct gen_sl_reply rep;
+	enum tt_drop reason;
+	struct tt_pkt pkt;
+	uint32_t hl, plen;
+
+	r->ifc.rx_cksum = tt_port_rx_cksum(r->port->rx_cksum_offload, m);
+	switch (tt_net_parse(frame, rte_pktmbuf_data_len(m), &r->ifc, &pkt, &reason)) {
+	case TT_PKT_TCP:
+		break;
+	case TT_PKT_ARP:
+		r->sl.ctr.not_tcp++;
+		if (pkt.arp_op != TT_ARP_OP_REQUEST)
+			return false;
+		tt_net_arp_reply(frame, &r->ifc);
+		m->ol_flags = 0;
+		return true;
+	default:
+		r->sl.ctr.not_tcp++;
+		return false;
+	}
+	if (!gen_sl_answer(&r->sl, &pkt, &rep))
+		return false;
+	plen = rep.with_request ? r->sl.c.request_len : 0;
+	/* The reply is written over the segment it answers: read nothing of it after this. */
+	hl = tt_net_tcp_build(frame, &rep.h, plen);
+	if (plen != 0)
+		memcpy(frame + hl, r->sl.c.request, plen);
+	tx_prepare(r, m, hl + plen);
+	r->sl.ctr.replies++;
+	return true;
+}
+
+/* The SYNs due by now, at most room of them, appended at tx. */
+static uint16_t add_syns(struct sl_run *r, uint64_t now, struct rte_mbuf **tx, uint16_t room)
+{
+	const struct gen_opts *o = r->o;
+	uint64_t n = room;
+	struct tt_tcp_hdr_args h;
+
+	if (o->rate != 0) {
+		uint64_t want =
+		    (uint64_t)((double)(now - r->start_tsc) * (double)o->rate / (double)r->tsc_hz);
+
+		n = want > r->sl.ctr.syns_sent ? want - r->sl.ctr.syns_sent : 0;
+		n = n < room ? n : room;
+	}
+	if (n == 0)
+		return 0;
+	if (rte_pktmbuf_alloc_bulk(r->pool, tx, (unsigned)n) != 0) {
+		r->sl.ctr.no_mbuf++;
+		return 0;
+	}
+	for (uint64_t i = 0; i < n; i++) {
+		uint8_t *frame = rte_pktmbuf_mtod(tx[i], uint8_t *);
+
+		if (r->next_port > o->port_last) {
+			r->next_port = o->port_first;
+			r->next_client = (r->next_client + 1) % o->client_count;
+		}
+		gen_sl_syn(&r->sl, o->client_first + r->next_client, (uint16_t)r->next_port++,
+			   (uint32_t)gen_xorshift(&r->rng), &h);
+		tx_prepare(r, tx[i], tt_net_tcp_build(frame, &h, 0));
+	}
+	r->sl.ctr.syns_sent += n;
+	return (uint16_t)n;
+}
+
+static int sl_loop(void *arg)
+{
+	struct sl_run *r = arg;
+	struct gen_sl_ctr *c = &r->sl.ctr;
+	uint16_t port = r->port->port_id;
+	uint64_t last_rx = 0;
+	bool loading = true;
+
+	while (!*r->quit) {
+		struct rte_mbuf *rx[SL_BURST], *tx[2 * SL_BURST];
+		uint64_t t0 = rte_rdtsc();
+		uint16_t n = rte_eth_rx_burst(port, 0, rx, SL_BURST), ntx = 0, syns = 0, sent;
+
+		if (r->windows_taken == 0)
+			take_window(r, t0);
+		if (loading && t0 >= r->end_tsc) {
+			loading = false;
+			take_window(r, t0);
+		}
+		c->rx_frames += n;
+		for (uint16_t i = 0; i < n; i++) {
+			if (answer(r, rx[i]))
+				tx[ntx++] = rx[i];
+			else
+				rte_pktmbuf_free(rx[i]);
+		}
+		if (loading) {
+			syns = add_syns(r, t0, tx + ntx, SL_BURST);
+			ntx += syns;
+		}
+		sent = ntx ? rte_eth_tx_burst(port, 0, tx, ntx) : 0;
+		/* Replies go first: the SYNs are the burst's tail. */
+		c->syns_accepted += sent > ntx - syns ? sent - (ntx - syns) : 0;
+		c->tx_frames += sent;
+		if (sent < ntx) {
+			c->tx_refused += ntx - sent;
+			rte_pktmbuf_free_bulk(tx + sent, ntx - sent);
+		}
+		if (n != 0)
+			last_rx = t0;
+		if (n != 0 || ntx != 0)
+			r->busy_cycles += rte_rdtsc() - t0;
+		else
+			r->idle_cycles += rte_rdtsc() - t0;
+		if (!loading && (t0 >= r->drain_end_tsc ||
+				 t0 - RTE_MAX(last_rx, r->end_tsc) >= SL_QUIET_S * r->tsc_hz))
+			*r->quit = true;
+	}
+	return 0;
+}
+
+#define SL_PRINT(name, doc)                                                                        \
+	fprintf(f, "%s\"%s\":%" PRIu64, first ? "" : ",", #name, c->name), first = false;
+static void print_summary(FILE *f, const struct sl_run *r, const uint64_t *series, unsigned n,
+			  double secs)
+{
+	const struct gen_sl_ctr *c = &r->sl.ctr;
+	bool first = true;
+
+	/* The stateful client's keys where they mean the same; nothing here is verified. */
+	fprintf(
+	    f,
+	    "{\"scenario\":\"cps\",\"stateless\":true,\"seconds\":%.3f,\"conns_attempted\":%" PRIu64
+	    ",\"conns_established\":%" PRIu64 ",\"conns_completed\":%" PRIu64
+	    ",\"conns_unfinished\":%" PRIu64 ",\"requests_sent\":%" PRIu64
+	    ",\"responses_ok\":%" PRIu64 ",\"body_bytes_verified\":0,\"syns_sent\":%" PRIu64
+	    ",\"syns_accepted\":%" PRIu64 ",\"retransmits\":0,\"tx_failed\":%" PRIu64
+	    ",\"rx_frames\":%" PRIu64 ",\"tx_frames\":%" PRIu64 ",\"failed\":{\"reset\":%" PRIu64
+	    "},\"failed_total\":%" PRIu64 ",\"cps\":%.1f,\"rps\":%.1f,\"syn_rate\":%.1f,"
+	    "\"response_len\":%u,\"counters\":{",
+	    secs, c->syns_accepted, c->synacks, c->responses,
+	    c->syns_accepted > c->responses ? c->syns_accepted - c->responses : 0, c->synacks,
+	    c->responses, c->syns_sent, c->syns_accepted, c->tx_refused, c->rx_frames, c->tx_frames,
+	    c->rsts, c->rsts, (double)c->responses / secs, (double)c->responses / secs,
+	    (double)c->syns_accepted / secs, r->sl.response_len);
+	GEN_SL_COUNTERS(SL_PRINT)
+	fprintf(f, "},\"per_second\":[");
+	for (unsigned i = 1; i < n; i++)
+		fprintf(f, "%s{\"t\":%u,\"cps\":%" PRIu64 ",\"rps\":%" PRIu64 ",\"failed\":0}",
+			i > 1 ? "," : "", i, series[i] - series[i - 1], series[i] - series[i - 1]);
+	fprintf(f, "]");
+	if (r->windows_taken == 2)
+		gen_print_window(f, r->window, r->tsc_hz, 0);
+	fprintf(f, "}\n");
+	fflush(f);
+}
+#undef SL_PRINT
+
+int gen_sl_run(const struct gen_opts *o, const struct tt_port *port, struct rte_mempool *pool,
+	       const struct gen_sl_conf *conf, unsigned lcore, volatile bool *quit)
+{
+	static struct sl_run run;
+	static uint64_t series[3600 + 700];
+	struct sl_run *r = &run;
+	unsigned n = 0;
+
+	r->sl.c = *conf;
+	r->o = o;
+	r->port = port;
+	r->pool = pool;
+	r->ifc = (struct tt_net_if){
+	    .mac = port->mac, .addr = o->client_first, .addr_count = o->client_count};
+	r->tx_ol_flags = RTE_MBUF_F_TX_IPV4 |
+			 (port->tx_cksum_offload & TT_TX_IP_CKSUM ? RTE_MBUF_F_TX_IP_CKSUM : 0) |
+			 (port->tx_cksum_offload & TT_TX_TCP_CKSUM ? RTE_MBUF_F_TX_TCP_CKSUM : 0);
+	r->tsc_hz = rte_get_tsc_hz();
+	r->rng = rte_rdtsc() | 1;
+	r->next_port = o->port_first;
+	r->quit = quit;
+	r->start_tsc = rte_rdtsc();
+	r->end_tsc = r->start_tsc + (uint64_t)(o->duration_s * (double)r->tsc_hz);
+	r->drain_end_tsc = r->end_tsc + (uint64_t)(o->drain_s * (double)r->tsc_hz);
+	series[n++] = 0;
+	rte_eal_remote_launch(sl_loop, r, lcore);
+	while (!*quit && n < RTE_DIM(series)) {
+		uint64_t next = r->start_tsc + (uint64_t)n * r->tsc_hz;
+		const struct gen_sl_ctr *c = &r->sl.ctr;
+
+		while (!*quit && rte_rdtsc() < next)
+			rte_delay_us_sleep(10000);
+		series[n] = c->responses;
+		fprintf(stderr,
+			"t=%us cps %" PRIu64 " syns_accepted %" PRIu64 " synacks %" PRIu64
+			" rsts %" PRIu64 " partial %" PRIu64 " unexpected %" PRIu64
+			" tx_refused %" PRIu64 "\n",
+			n, series[n] - series[n - 1], c->syns_accepted, c->synacks, c->rsts,
+			c->partial, c->unexpected, c->tx_refused);
+		n++;
+	}
+	*quit = true;
+	rte_eal_wait_lcore(lcore);
+	print_summary(
+	    stdout, r, series, n,
+	    RTE_MIN(o->duration_s, (double)(rte_rdtsc() - r->start_tsc) / (double)r->tsc_hz));
+	return r->sl.ctr.rsts == 0 ? 0 : 3;
+}

@@ -1,0 +1,259 @@
+/*
+ * The stateless cps client's replies (bench/gen/gen_stateless.c) to
+ * crafted segments from the appliance, at and across the sequence wrap:
+ * each segment is built and parsed as frames (lib/net), the reply is
+ * checked field by field and then built and parsed back as the appliance
+ * would receive it (addresses, ports, numbers, flags, the request).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "gen_stateless.h"
+
+#define SERVER 0xc6120002u /* 198.18.0.2 */
+#define CLIENT 0xc6120105u /* 198.18.1.5 */
+#define CPORT  40000
+#define BODY   64
+
+static const char request[] = "GET / HTTP/1.1\r\nHost: 198.18.0.2\r\n\r\n";
+static const struct tt_mac gen_mac = {{0x02, 0, 0, 0, 0, 0x01}};
+static const struct tt_mac srv_mac = {{0x02, 0, 0, 0, 0, 0x02}};
+
+static struct gen_sl client(enum gen_close_mode mode)
+{
+	return (struct gen_sl){.c = {.mac = gen_mac,
+				     .server_mac = srv_mac,
+				     .server = SERVER,
+				     .server_port = 80,
+				     .close_mode = mode,
+				     .body_len = BODY,
+				     .request = (const uint8_t *)request,
+				     .request_len = sizeof(request) - 1}};
+}
+
+/* A response of BODY body bytes, head padded so the whole is len bytes (len >= 60 + BODY). */
+static uint32_t response(uint8_t *buf, uint32_t len)
+{
+	static const char head[] = "HTTP/1.1 200 OK\r\nContent-Length: 64\r\nX: ";
+	uint32_t pad = len - BODY - (uint32_t)(sizeof(head) - 1) - 4;
+
+	memcpy(buf, head, sizeof(head) - 1);
+	memset(buf + sizeof(head) - 1, 'x', pad);
+	memcpy(buf + sizeof(head) - 1 + pad, "\r\n\r\n", 4);
+	for (uint32_t i = 0; i < BODY; i++)
+		buf[len - BODY + i] = (uint8_t)('a' + i % 26);
+	return len;
+}
+
+/* Parse frame as received on the interface owning addr (with its MAC). */
+static struct tt_pkt parse(const uint8_t *frame, uint32_t len, uint32_t addr,
+			   const struct tt_mac *mac)
+{
+	struct tt_net_if ifc = {.mac = *mac, .addr = addr, .addr_count = 1};
+	struct tt_pkt pkt;
+	enum tt_drop reason;
+
+	assert_int_equal(tt_net_parse(frame, len, &ifc, &pkt, &reason), TT_PKT_TCP);
+	return pkt;
+}
+
+/* The appliance's segment to the client, as the client parses it. */
+static struct tt_pkt from_server(uint8_t *frame, uint8_t flags, uint32_t seq, uint32_t ack,
+				 const uint8_t *payload, uint32_t len)
+{
+	struct tt_tcp_hdr_args a = {.src_mac = srv_mac,
+				    .dst_mac = gen_mac,
+				    .saddr = SERVER,
+				    .daddr = CLIENT,
+				    .sport = 80,
+				    .dport = CPORT,
+				    .seq = seq,
+				    .ack = ack,
+				    .wnd = 65535,
+				    .flags = flags};
+	uint32_t hl = tt_net_tcp_build(frame, &a, len);
+
+	memcpy(frame + hl, payload, len);
+	tt_net_tcp_cksum(frame, 0);
+	return parse(frame, hl + len, CLIENT, &gen_mac);
+}
+
+/* The reply as the appliance parses it (software checksums both ways). */
+static struct tt_pkt at_server(const struct gen_sl *s, const struct gen_sl_reply *r)
+{
+	static uint8_t frame[2048];
+	uint32_t plen = r->with_request ? s->c.request_len : 0;
+	uint32_t hl = tt_net_tcp_build(frame, &r->h, plen);
+
+	memcpy(frame + hl, s->c.request, plen);
+	tt_net_tcp_cksum(frame, 0);
+	return parse(frame, hl + plen, SERVER, &srv_mac);
+}
+
+static void check_reply(const struct gen_sl *s, const struct gen_sl_reply *r, uint8_t flags,
+			uint32_t seq, uint32_t ack)
+{
+	struct tt_pkt p = at_server(s, r);
+
+	assert_int_equal(p.saddr, CLIENT);
+	assert_int_equal(p.sport, CPORT);
+	assert_int_equal(p.dport, 80);
+	assert_int_equal(p.seg.flags, flags);
+	assert_int_equal(p.seg.seq, seq);
+	assert_int_equal(p.seg.ack, ack);
+	assert_memory_equal(p.src_mac.b, gen_mac.b, 6);
+	if (r->with_request) {
+		assert_int_equal(p.seg.len, sizeof(request) - 1);
+		assert_memory_equal(p.seg.payload, request, sizeof(request) - 1);
+	} else {
+		assert_int_equal(p.seg.len, 0);
+	}
+}
+
+static void test_synack_at_wrap(void **state)
+{
+	struct gen_sl s = client(GEN_CLOSE_CLIENT);
+	struct gen_sl_reply r;
+	uint8_t frame[256];
+	struct tt_pkt p = from_server(frame, TT_TCP_SYN | TT_TCP_ACK, 0xffffffffu, 0x10, NULL, 0);
+
+	(void)state;
+	assert_true(gen_sl_answer(&s, &p, &r));
+	assert_true(r.with_request);
+	check_reply(&s, &r, TT_TCP_ACK | TT_TCP_PSH, 0x10, 0);
+	assert_int_equal(s.ctr.synacks, 1);
+}
+
+/* Client close: a whole response across the wrap gets ACK + FIN; the server's FIN an ACK. */
+static void test_client_close(void **state)
+{
+	struct gen_sl s = client(GEN_CLOSE_CLIENT);
+	struct gen_sl_reply r;
+	uint8_t frame[2048], body[400];
+	uint32_t n = response(body, 150), our = 0xfffffff0u;
+	struct tt_pkt p = from_server(frame, TT_TCP_ACK | TT_TCP_PSH, 0xffffff9cu, our, body, n);
+
+	(void)state;
+	assert_true(gen_sl_answer(&s, &p, &r));
+	check_reply(&s, &r, TT_TCP_ACK | TT_TCP_FIN, our, 0xffffff9cu + 150);
+	assert_int_equal(s.ctr.responses, 1);
+	assert_int_equal(s.response_len, 150);
+	/* Their ACK of our FIN: nothing. Their FIN (LAST-ACK) at the wrap: an ACK past it. */
+	p = from_server(frame, TT_TCP_ACK, 50, our + 1, NULL, 0);
+	assert_false(gen_sl_answer(&s, &p, &r));
+	p = from_server(frame, TT_TCP_ACK | TT_TCP_FIN, 0xffffffffu, our + 1, NULL, 0);
+	assert_true(gen_sl_answer(&s, &p, &r));
+	check_reply(&s, &r, TT_TCP_ACK, our + 1, 0);
+	assert_int_equal(s.ctr.fins, 1);
+	assert_int_equal(s.ctr.unexpected + s.ctr.partial + s.ctr.rsts, 0);
+}
+
+/* Server close: the response with its FIN gets ACK + FIN past both; a later lone FIN too. */
+static void test_server_close(void **state)
+{
+	struct gen_sl s = client(GEN_CLOSE_SERVER);
+	struct gen_sl_reply r;
+	uint8_t frame[2048], body[400];
+	uint32_t n = response(body, 200);
+	struct tt_pkt p =
+	    from_server(frame, TT_TCP_ACK | TT_TCP_PSH | TT_TCP_FIN, 0xffffff38u, 7, body, n);
+
+	(void)state;
+	assert_true(gen_sl_answer(&s, &p, &r));
+	check_reply(&s, &r, TT_TCP_ACK | TT_TCP_FIN, 7, 0xffffff38u + 201);
+	/* The response alone: its ACK; then the FIN: ACK + FIN. */
+	p = from_server(frame, TT_TCP_ACK | TT_TCP_PSH, 1000, 7, body, n);
+	assert_true(gen_sl_answer(&s, &p, &r));
+	check_reply(&s, &r, TT_TCP_ACK, 7, 1200);
+	p = from_server(frame, TT_TCP_ACK | TT_TCP_FIN, 1200, 7, NULL, 0);
+	assert_true(gen_sl_answer(&s, &p, &r));
+	check_reply(&s, &r, TT_TCP_ACK | TT_TCP_FIN, 7, 1201);
+	assert_int_equal(s.ctr.responses, 2);
+	assert_int_equal(s.ctr.fins, 2);
+}
+
+/* Data that is not one whole response is acknowledged, never closed on, never learned from. */
+static void test_partial(void **state)
+{
+	struct gen_sl s = client(GEN_CLOSE_CLIENT);
+	struct gen_sl_reply r;
+	uint8_t frame[2048], body[400];
+	uint32_t n = response(body, 150);
+	struct tt_pkt p = from_server(frame, TT_TCP_ACK, 0xfffffff0u, 9, body, n - 1);
+
+	(void)state;
+	assert_true(gen_sl_answer(&s, &p, &r));
+	check_reply(&s, &r, TT_TCP_ACK, 9, 0xfffffff0u + n - 1);
+	assert_int_equal(s.response_len, 0);
+	/* Learned from a whole one, a longer one is not whole either. */
+	p = from_server(frame, TT_TCP_ACK, 1, 9, body, n);
+	assert_true(gen_sl_answer(&s, &p, &r));
+	n = response(body, 160);
+	p = from_server(frame, TT_TCP_ACK, 1, 9, body, n);
+	assert_true(gen_sl_answer(&s, &p, &r));
+	check_reply(&s, &r, TT_TCP_ACK, 9, 161);
+	/* The body's tail alone (no status line). */
+	p = from_server(frame, TT_TCP_ACK, 1, 9, body + 100, 60);
+	assert_true(gen_sl_answer(&s, &p, &r));
+	assert_int_equal(s.ctr.responses, 1);
+	assert_int_equal(s.ctr.partial, 3);
+}
+
+/* RSTs are counted; a SYN without ACK, a SYN-ACK with data, another source: unexpected. */
+static void test_no_reply(void **state)
+{
+	struct gen_sl s = client(GEN_CLOSE_CLIENT);
+	struct gen_sl_reply r;
+	uint8_t frame[256];
+	struct tt_pkt p = from_server(frame, TT_TCP_RST | TT_TCP_ACK, 1, 2, NULL, 0);
+
+	(void)state;
+	assert_false(gen_sl_answer(&s, &p, &r));
+	assert_int_equal(s.ctr.rsts, 1);
+	p = from_server(frame, TT_TCP_SYN, 1, 0, NULL, 0);
+	assert_false(gen_sl_answer(&s, &p, &r));
+	p = from_server(frame, TT_TCP_SYN | TT_TCP_ACK, 1, 2, (const uint8_t *)"x", 1);
+	assert_false(gen_sl_answer(&s, &p, &r));
+	p = from_server(frame, TT_TCP_SYN | TT_TCP_ACK, 1, 2, NULL, 0);
+	p.sport = 81;
+	assert_false(gen_sl_answer(&s, &p, &r));
+	assert_int_equal(s.ctr.unexpected, 3);
+	assert_int_equal(s.ctr.synacks, 0);
+}
+
+static void test_syn(void **state)
+{
+	struct gen_sl s = client(GEN_CLOSE_CLIENT);
+	struct tt_tcp_hdr_args h;
+	uint8_t frame[256];
+	struct tt_pkt p;
+	uint32_t len;
+
+	(void)state;
+	gen_sl_syn(&s, CLIENT, 65535, 0xffffffffu, &h);
+	len = tt_net_tcp_build(frame, &h, 0);
+	tt_net_tcp_cksum(frame, 0);
+	p = parse(frame, len, SERVER, &srv_mac);
+	assert_int_equal(p.saddr, CLIENT);
+	assert_int_equal(p.sport, 65535);
+	assert_int_equal(p.dport, 80);
+	assert_int_equal(p.seg.flags, TT_TCP_SYN);
+	assert_int_equal(p.seg.seq, 0xffffffffu);
+	assert_true(p.seg.opts.present & TT_OPT_MSS);
+	assert_int_equal(p.seg.opts.mss, 1460);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_synack_at_wrap), cmocka_unit_test(test_client_close),
+	    cmocka_unit_test(test_server_close),   cmocka_unit_test(test_partial),
+	    cmocka_unit_test(test_no_reply),	   cmocka_unit_test(test_syn),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
