@@ -81,7 +81,7 @@ static bool answer(struct sl_run *r, struct rte_mbuf *m)
 		r->sl.ctr.not_tcp++;
 		if (pkt.arp_op != TT_ARP_OP_REQUEST)
 			return false;
-		tt_net_arp_reply(frame, &r->ifc);
+		tt_net_arp_reply(frame, &pkt, &r->ifc);
 		m->ol_flags = 0;
 		return true;
 	default:
