@@ -327,8 +327,12 @@ static void log_listener_changes(const struct tt_reload_gen *old, const struct t
 			    "continue)\n",
 			    port);
 		else
-			printf("tcpterm: reload: listening on port %u: %s\n", port,
-			       tt_conf_app_name((enum tt_app_kind)(g->listen_app[port] - 1)));
+			printf("tcpterm: reload: listening on port %u: %s%s\n", port,
+			       tt_conf_app_name((enum tt_app_kind)(
+				   (g->listen_app[port] & TT_LISTEN_APP_MASK) - 1)),
+			       g->listen_app[port] & TT_LISTEN_NO_IPV6	 ? " (IPv4 only)"
+			       : g->listen_app[port] & TT_LISTEN_NO_IPV4 ? " (IPv6 only)"
+									 : "");
 	}
 }
 

@@ -343,6 +343,24 @@ static int parse_app(struct ctx *x, const config_setting_t *s, const struct key 
 	return 0;
 }
 
+static const char *const family_names[] = {
+    [TT_FAMILY_BOTH] = "both",
+    [TT_FAMILY_IPV4] = "ipv4",
+    [TT_FAMILY_IPV6] = "ipv6",
+};
+
+static int parse_family(struct ctx *x, const config_setting_t *s, const struct key *k, void *obj)
+{
+	unsigned f;
+	int rc = tt_conf_get_name(x, s, family_names, TT_FAMILY_IPV6 + 1, "both, ipv4, ipv6", &f);
+
+	(void)k;
+	if (rc)
+		return rc;
+	((struct tt_conf_listener *)obj)->family = (enum tt_conf_family)f;
+	return 0;
+}
+
 static const struct key listener_keys[L_N] = {
     [L_PORT] = {.name = "port",
 		.parse = tt_conf_parse_uint,
@@ -352,6 +370,7 @@ static const struct key listener_keys[L_N] = {
 		.size = sizeof(uint16_t),
 		.required = true},
     [L_APP] = {.name = "app", .parse = parse_app, .required = true},
+    [L_FAMILY] = {.name = "family", .parse = parse_family},
 };
 
 static int listener_elem(struct ctx *x, const config_setting_t *e, unsigned i, void *obj)
@@ -363,6 +382,7 @@ static int listener_elem(struct ctx *x, const config_setting_t *e, unsigned i, v
 
 	if (!config_setting_is_group(e))
 		return tt_conf_wrong_type(x, e, "a group { port = ...; app = ...; }");
+	l->family = TT_FAMILY_BOTH;
 	rc = tt_conf_walk_group(x, e, listener_keys, L_N, l, lines);
 	if (rc)
 		return rc;

@@ -104,9 +104,13 @@ struct tt_conf_port {
 	struct tt_conf_vlan vlans[TT_CONF_MAX_VLANS];
 };
 
+/* Which address families a listener answers: "both" (the default), "ipv4", "ipv6". */
+enum tt_conf_family { TT_FAMILY_BOTH, TT_FAMILY_IPV4, TT_FAMILY_IPV6 };
+
 struct tt_conf_listener {
 	uint16_t port;
 	enum tt_app_kind app;
+	enum tt_conf_family family;
 };
 
 struct tt_conf_http {

@@ -15,7 +15,7 @@
  *   +----------+----------+------+------+----------+
  *
  * value == TT_CONN_NONE marks an empty slot; callers store a pool index
- * with TT_CONN_TW set for TIME-WAIT entries.
+ * with TT_CONN_TW set for TIME-WAIT entries and TT_CONN_V6 for IPv6 ones.
  *
  * Capacity is fixed at creation: twice max_entries rounded up to a power
  * of two keeps the load factor at or below 1/2.  Inserting beyond
@@ -90,6 +90,7 @@
 
 #define TT_CONN_NONE UINT32_MAX
 #define TT_CONN_TW   0x80000000u /* value flag: the index names a TIME-WAIT entry */
+#define TT_CONN_V6   0x40000000u /* value flag: the connection is over IPv6 (tt_stack.h) */
 
 /* Slots a probe reads at most; see the probe bound above. */
 #define TT_CONN_TBL_MAX_PROBE 192u
@@ -143,7 +144,8 @@ int tt_conn_tbl_delete_hash(struct tt_conn_tbl *t, const struct tt_flow4 *k, uin
  * Returns the slot to continue from, or 0 once the end was reached.
  */
 uint32_t tt_conn_tbl_walk(const struct tt_conn_tbl *t, uint32_t from, uint32_t n_slots,
-			  void (*fn)(const struct tt_flow4 *k, uint32_t value, void *arg), void *arg);
+			  void (*fn)(const struct tt_flow4 *k, uint32_t value, void *arg),
+			  void *arg);
 
 uint32_t tt_conn_tbl_count(const struct tt_conn_tbl *t);
 uint32_t tt_conn_tbl_max_entries(const struct tt_conn_tbl *t);

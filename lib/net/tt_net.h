@@ -45,8 +45,8 @@
  *             ports non-zero, no SYN+FIN / SYN+RST combinations.
  *
  * IPv6 TCP segments are parsed into the same struct tt_pkt (family TT_AF_INET6, the
- * addresses in saddr6/daddr6); the stack does not serve them yet, the worker drops them
- * counted (tcp6_not_served).
+ * addresses in saddr6/daddr6) and served by the stack like IPv4's; replies are built by
+ * tt_net_tcp6_build (TCP checksum over the IPv6 pseudo-header, always in software).
  *
  * Building writes the Ethernet, IPv4 and TCP headers (with options) for a
  * segment described by struct tt_tcp_hdr_args; each checksum is either left
@@ -317,6 +317,24 @@ uint32_t tt_net_tcp_build(uint8_t *frame, const struct tt_tcp_hdr_args *a, uint3
  * without its bit is computed in software.
  */
 void tt_net_tcp_cksum(uint8_t *frame, unsigned offload);
+
+/* Bytes of Ethernet + IPv6 + TCP headers tt_net_tcp6_build writes: 20 more than IPv4's. */
+static inline uint32_t tt_net_tcp6_hdr_len(const struct tt_tcp_opts *o)
+{
+	return tt_net_tcp_hdr_len(o) + TT_IP6_HDR_LEN - TT_IP4_HDR_LEN;
+}
+
+/*
+ * tt_net_tcp_build for IPv6: Ethernet + IPv6 (hop limit TT_IP6_HOP_LIMIT, no extension
+ * header, from src to dst; a's IPv4 addresses are not read) + TCP.  Returns the header
+ * length.  Call tt_net_tcp6_cksum once the payload is in place.
+ */
+uint32_t tt_net_tcp6_build(uint8_t *frame, const struct tt_tcp_hdr_args *a, const uint8_t src[16],
+			   const uint8_t dst[16], uint32_t payload_len);
+
+/* The TCP checksum of a frame written by tt_net_tcp6_build, over the IPv6 pseudo-header
+ * (RFC 8200 8.1), in software: the worker's TX offload flags describe IPv4 frames. */
+void tt_net_tcp6_cksum(uint8_t *frame);
 
 /*
  * Write an ARP request (RFC 826) from (src, sip) asking for tip: to the broadcast address, or

@@ -131,18 +131,34 @@ uint32_t tt_net_tcp_hdr_len(const struct tt_tcp_opts *o)
 	return n;
 }
 
+/* The TCP header and options of a; the checksum field is left for the caller. */
+static uint32_t write_tcp(struct rte_tcp_hdr *th, const struct tt_tcp_hdr_args *a)
+{
+	uint32_t tcplen = TT_TCP_HDR_LEN + write_options((uint8_t *)(th + 1), &a->opts);
+
+	assert(tcplen <= TT_TCP_HDR_LEN + TT_TCP_OPT_MAX_LEN);
+	th->src_port = rte_cpu_to_be_16(a->sport);
+	th->dst_port = rte_cpu_to_be_16(a->dport);
+	th->sent_seq = rte_cpu_to_be_32(a->seq);
+	th->recv_ack = rte_cpu_to_be_32(a->ack);
+	th->data_off = (uint8_t)((tcplen / 4) << 4);
+	th->tcp_flags = a->flags;
+	th->rx_win = rte_cpu_to_be_16(a->wnd);
+	th->cksum = 0;
+	th->tcp_urp = 0;
+	return tcplen;
+}
+
 uint32_t tt_net_tcp_build(uint8_t *frame, const struct tt_tcp_hdr_args *a, uint32_t payload_len)
 {
 	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)frame;
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(frame + TT_ETH_HDR_LEN);
 	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(frame + TT_ETH_HDR_LEN + TT_IP4_HDR_LEN);
-	uint32_t optlen = write_options((uint8_t *)(th + 1), &a->opts);
-	uint32_t tcplen = TT_TCP_HDR_LEN + optlen;
+	uint32_t tcplen = write_tcp(th, a);
 	rte_be32_t saddr = rte_cpu_to_be_32(a->saddr), daddr = rte_cpu_to_be_32(a->daddr);
 	rte_be16_t ip_len = rte_cpu_to_be_16((uint16_t)(TT_IP4_HDR_LEN + tcplen + payload_len));
 	uint64_t addrs = (uint64_t)saddr + daddr; /* two 32-bit words: four 16-bit ones, folded */
 
-	assert(optlen <= TT_TCP_OPT_MAX_LEN);
 	memcpy(&eth->dst_addr, a->dst_mac.b, 6);
 	memcpy(&eth->src_addr, a->src_mac.b, 6);
 	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
@@ -160,17 +176,8 @@ uint32_t tt_net_tcp_build(uint8_t *frame, const struct tt_tcp_hdr_args *a, uint3
 	ip->hdr_checksum = (uint16_t)~tt_net_cksum_fold64(addrs + RTE_BE16(RTE_IPV4_VHL_DEF << 8) +
 							  ip_len + RTE_BE16(RTE_IPV4_HDR_DF_FLAG) +
 							  RTE_BE16(TT_IP4_TTL << 8 | IPPROTO_TCP));
-
-	th->src_port = rte_cpu_to_be_16(a->sport);
-	th->dst_port = rte_cpu_to_be_16(a->dport);
-	th->sent_seq = rte_cpu_to_be_32(a->seq);
-	th->recv_ack = rte_cpu_to_be_32(a->ack);
-	th->data_off = (uint8_t)((tcplen / 4) << 4);
-	th->tcp_flags = a->flags;
-	th->rx_win = rte_cpu_to_be_16(a->wnd);
 	th->cksum = tt_net_cksum_fold64(addrs + RTE_BE16(IPPROTO_TCP) +
 					rte_cpu_to_be_16((uint16_t)(tcplen + payload_len)));
-	th->tcp_urp = 0;
 	return TT_ETH_HDR_LEN + TT_IP4_HDR_LEN + tcplen;
 }
 
@@ -212,6 +219,35 @@ void tt_net_tcp_cksum(uint8_t *frame, unsigned offload)
 	/* The seed sits in the field and is summed with the segment. Not the UDP rule of
 	 * rte_ipv4_udptcp_cksum (a computed 0x0000 sent as 0xffff): TCP sends the value. */
 	th->cksum = phdr_sum(ip, tcp_len);
+	th->cksum = (uint16_t)~tt_net_cksum_sum(th, tcp_len, 0);
+}
+
+uint32_t tt_net_tcp6_build(uint8_t *frame, const struct tt_tcp_hdr_args *a, const uint8_t src[16],
+			   const uint8_t dst[16], uint32_t payload_len)
+{
+	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)frame;
+	struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(frame + TT_ETH_HDR_LEN);
+	uint32_t tcplen = write_tcp((struct rte_tcp_hdr *)(ip + 1), a);
+
+	memcpy(&eth->dst_addr, a->dst_mac.b, 6);
+	memcpy(&eth->src_addr, a->src_mac.b, 6);
+	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV6);
+	ip->vtc_flow = RTE_BE32(6u << 28);
+	ip->payload_len = rte_cpu_to_be_16((uint16_t)(tcplen + payload_len));
+	ip->proto = IPPROTO_TCP;
+	ip->hop_limits = TT_IP6_HOP_LIMIT;
+	memcpy(ip->src_addr, src, 16);
+	memcpy(ip->dst_addr, dst, 16);
+	return TT_ETH_HDR_LEN + TT_IP6_HDR_LEN + tcplen;
+}
+
+void tt_net_tcp6_cksum(uint8_t *frame)
+{
+	struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(frame + TT_ETH_HDR_LEN);
+	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(ip + 1);
+	uint32_t tcp_len = rte_be_to_cpu_16(ip->payload_len);
+
+	th->cksum = tt_net_phdr6_sum(ip->src_addr, tcp_len, IPPROTO_TCP);
 	th->cksum = (uint16_t)~tt_net_cksum_sum(th, tcp_len, 0);
 }
 

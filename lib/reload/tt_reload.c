@@ -84,8 +84,13 @@ struct tt_reload_gen *tt_reload_gen_create(const struct tt_conf *c, uint32_t gen
 		errno = -rc;
 		return NULL;
 	}
-	for (unsigned i = 0; i < c->n_listeners; i++)
-		g->listen_app[c->listeners[i].port] = (uint8_t)(c->listeners[i].app + 1);
+	for (unsigned i = 0; i < c->n_listeners; i++) {
+		const struct tt_conf_listener *l = &c->listeners[i];
+
+		g->listen_app[l->port] =
+		    (uint8_t)((l->app + 1) | (l->family == TT_FAMILY_IPV4 ? TT_LISTEN_NO_IPV6 : 0) |
+			      (l->family == TT_FAMILY_IPV6 ? TT_LISTEN_NO_IPV4 : 0));
+	}
 	g->rt = (struct tt_stack_rt){
 	    .gen = gen, .conf = &g->conf.tcp, .listen_app = g->listen_app, .app_data = &g->http};
 	return g;

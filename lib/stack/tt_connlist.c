@@ -190,7 +190,7 @@ static int parse_pair(char *key, char *val, struct tt_connlist_req *req, unsigne
 			   : bad(err, len, "address not A.B.C.D, A.B.C.D:PORT or :PORT", copy);
 	}
 	if (parse_uint(val, TT_CONNLIST_MAX, &limit) != 0)
-		return bad(err, len, "limit not 0..100", val);
+		return bad(err, len, "limit not 0..75", val);
 	req->limit = (uint32_t)limit;
 	return 0;
 }
@@ -201,7 +201,7 @@ int tt_connlist_parse(const char *params, struct tt_connlist_req *req, char *err
 	unsigned seen = 0;
 	char *tok, *next;
 
-	static_assert(TT_CONNLIST_MAX == 100, "the limit's message names the bound");
+	static_assert(TT_CONNLIST_MAX == 75, "the limit's message names the bound");
 	memset(req, 0, sizeof(*req));
 	req->limit = TT_CONNLIST_DEFAULT;
 	if (params == NULL || params[0] == '\0')

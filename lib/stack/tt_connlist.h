@@ -40,7 +40,8 @@
  *                 case and '-' for '_' do not matter (ss's "syn-recv", "TIME-WAIT"); repeat
  *                 the key for several states
  *   addr=EP       either side is EP; local=EP, remote=EP: that side is EP; EP is A.B.C.D,
- *                 A.B.C.D:PORT or :PORT (any address); each key at most once
+ *                 A.B.C.D:PORT or :PORT (any address, either family); each key at most once;
+ *                 an address matches IPv4 connections only
  *   limit=N       rows listed at most, 0..TT_CONNLIST_MAX (default TT_CONNLIST_DEFAULT); the
  *                 reply always counts every connection that matched
  * Given keys must all match.  Anything else is rejected with a message.
@@ -55,9 +56,9 @@
 #include "tt_stack.h"
 
 enum {
-	/* Rows in one reply at most: a reply of that many worst-case rows fits DPDK telemetry's
-	 * 16 KiB (see tt_stats.c). */
-	TT_CONNLIST_MAX = 100,
+	/* Rows in one reply at most: a reply of that many worst-case rows (IPv6 endpoints) fits
+	 * DPDK telemetry's 16 KiB (see tt_stats.c). */
+	TT_CONNLIST_MAX = 75,
 	TT_CONNLIST_DEFAULT = 50,
 	TT_CONNLIST_SLOTS_PER_STEP = 1024,
 	TT_CONNLIST_READS_PER_STEP = 64,

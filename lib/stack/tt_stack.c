@@ -53,7 +53,63 @@ struct tt_stack {
 	/* Admission control (tt_stack_rx_poll): full RX polls in a row; SYNs shed or not. */
 	uint32_t full_polls;
 	bool shedding;
+	/* IPv6 (tt_stack.h): the address pairs of the IPv6 connections (NULL: none may open),
+	 * each TCB's and TIME-WAIT entry's pair by pool index (read for IPv6 ones only), and
+	 * the key that folds an IPv6 4-tuple into a table key. */
+	struct tt_pool *pairs6;
+	uint32_t *tcb_pair6, *tw_pair6;
+	struct tt_siphash_key key6;
 };
+
+/* The pool index a table value names. */
+static inline uint32_t conn_index(uint32_t v)
+{
+	return v & ~(TT_CONN_TW | TT_CONN_V6);
+}
+
+static inline struct tt_tcb *tcb_of(const struct tt_stack *st, uint32_t v)
+{
+	return tt_pool_at(st->tcbs, conn_index(v));
+}
+
+static inline struct tt_tw *tw_of(const struct tt_stack *st, uint32_t v)
+{
+	return tt_pool_at(st->tws, conn_index(v));
+}
+
+static const struct tt_addr6_pair *pair6_at(const struct tt_stack *st, uint32_t idx)
+{
+	return tt_pool_at(st->pairs6, idx);
+}
+
+/* A TCB's addresses: NULL for IPv4. */
+static const struct tt_addr6_pair *tcb_addr6(const struct tt_stack *st, const struct tt_tcb *t)
+{
+	if (likely(!t->ipv6))
+		return NULL;
+	return pair6_at(st, st->tcb_pair6[tt_pool_index(st->tcbs, t)]);
+}
+
+static const struct tt_addr6_pair *tw_addr6(const struct tt_stack *st, const struct tt_tw *tw)
+{
+	if (likely(!tw->ipv6))
+		return NULL;
+	return pair6_at(st, st->tw_pair6[tt_pool_index(st->tws, tw)]);
+}
+
+/* The table key of an IPv6 4-tuple: the ports, and a keyed 64-bit hash of the addresses
+ * and ports in place of the IPv4 addresses. */
+static struct tt_flow4 flow6_key(const struct tt_stack *st, const struct tt_addr6_pair *a6,
+				 uint16_t sport, uint16_t dport)
+{
+	struct tt_flow4 f = {.sport = sport, .dport = dport};
+	uint8_t in[TT_FLOW_PACKED_MAX];
+	uint64_t h = tt_siphash(&st->key6, in, tt_flow_pack(&f, a6, in));
+
+	f.saddr = (uint32_t)h;
+	f.daddr = (uint32_t)(h >> 32);
+	return f;
+}
 
 #define OBJ_OF(ptr, type, member) ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
 
@@ -143,8 +199,17 @@ struct tt_stack *tt_stack_create(const struct tt_stack_params *p)
 	st->tw_head = st->tw_tail = TT_POOL_NONE;
 	st->pressure_mark = c->max_conns_per_core - c->max_conns_per_core / 8;
 	st->wheel = tt_timer_wheel_create(p->now_ms);
+	st->tcb_pair6 = calloc(c->max_conns_per_core, sizeof(uint32_t));
+	st->tw_pair6 = calloc(c->max_conns_per_core, sizeof(uint32_t));
+	if (p->addr6_pairs != TT_STACK_NO_ADDR6)
+		st->pairs6 = tt_pool_create(p->addr6_pairs ? p->addr6_pairs : c->max_conns_per_core,
+					    sizeof(struct tt_addr6_pair));
+	/* Its own key, drawn from the table's: the fold and the table's hash stay independent. */
+	st->key6.k0 = tt_siphash(&p->table_key, "addr6-k0", 8);
+	st->key6.k1 = tt_siphash(&p->table_key, "addr6-k1", 8);
 	if (st->tbl == NULL || st->tcbs == NULL || st->tws == NULL || st->ooo == NULL ||
-	    st->sack == NULL || st->wheel == NULL) {
+	    st->sack == NULL || st->wheel == NULL || st->tcb_pair6 == NULL ||
+	    st->tw_pair6 == NULL || (p->addr6_pairs != TT_STACK_NO_ADDR6 && st->pairs6 == NULL)) {
 		tt_stack_free(st);
 		errno = ENOMEM;
 		return NULL;
@@ -181,36 +246,42 @@ uint32_t tt_stack_rt_oldest(const struct tt_stack *st)
 	return oldest;
 }
 
-/* The state machine reads the TCP parameters t was opened under... */
+/* The state machine reads the TCP parameters t was opened under (and its addresses)... */
 static void bind_rt(struct tt_stack *st, const struct tt_tcb *t)
 {
 	st->tcp.conf = st->gens[t->rt_slot].rt->conf;
+	st->tcp.addr6 = tcb_addr6(st, t);
 }
 
 /* ...and a segment that meets no connection those of the latest generation. */
 static void unbind_rt(struct tt_stack *st)
 {
 	st->tcp.conf = st->gens[st->rt_cur].rt->conf;
+	st->tcp.addr6 = NULL;
 }
 
 /*
  * Whether frames of interface port go to the next hop the neighbour cache resolves (else to the
- * MAC the connection or segment brought).
+ * MAC the connection or segment brought).  IPv6 frames always go to the MAC (a6 not NULL): the
+ * cache resolves IPv4 next hops only.
  */
-static inline bool by_neigh(const struct tt_stack *st, unsigned port)
+static inline bool by_neigh(const struct tt_stack *st, unsigned port,
+			    const struct tt_addr6_pair *a6)
 {
-	return st->neigh != NULL && !st->ports[port].reply_to_source_mac;
+	return st->neigh != NULL && !st->ports[port].reply_to_source_mac && a6 == NULL;
 }
 
 /*
- * Build one TCP segment into a new frame; the payload (if any) comes from q at off.  nh: the
- * connection's next-hop hint (NULL: a stateless reply), used when by_neigh.
+ * Build one TCP segment into a new frame; the payload (if any) comes from q at off.  a6: the
+ * flow's IPv6 addresses (peer first: the frame goes from a6->daddr to a6->saddr), NULL: IPv4.
+ * nh: the connection's next-hop hint (NULL: a stateless reply), used when by_neigh.
  */
 static void send_tcp(struct tt_stack *st, unsigned port, struct tt_tcp_hdr_args *a,
-		     const struct tt_sndq *q, uint32_t off, uint32_t len, uint16_t *nh)
+		     const struct tt_addr6_pair *a6, const struct tt_sndq *q, uint32_t off,
+		     uint32_t len, uint16_t *nh)
 {
 	const struct tt_stack_port *sp = &st->ports[port];
-	uint32_t hl = tt_net_tcp_hdr_len(&a->opts);
+	uint32_t hl = a6 == NULL ? tt_net_tcp_hdr_len(&a->opts) : tt_net_tcp6_hdr_len(&a->opts);
 	uint32_t room;
 	uint8_t *frame;
 	void *buf;
@@ -230,11 +301,17 @@ static void send_tcp(struct tt_stack *st, unsigned port, struct tt_tcp_hdr_args 
 		return;
 	}
 	a->src_mac = sp->mac;
-	tt_net_tcp_build(frame, a, len);
+	if (a6 == NULL)
+		tt_net_tcp_build(frame, a, len);
+	else
+		tt_net_tcp6_build(frame, a, a6->daddr, a6->saddr, len);
 	if (len > 0)
 		tt_sndq_copy(q, off, len, frame + hl);
-	tt_net_tcp_cksum(frame, sp->tx_cksum_offload);
-	if (by_neigh(st, port))
+	if (a6 == NULL)
+		tt_net_tcp_cksum(frame, sp->tx_cksum_offload);
+	else
+		tt_net_tcp6_cksum(frame);
+	if (by_neigh(st, port, a6))
 		tt_neigh_send4(st->neigh, port, a->daddr, nh, buf, frame, hl + len, st->tcp.now_ms);
 	else
 		st->io.frame_send(st->io.arg, port, buf, hl + len);
@@ -242,13 +319,27 @@ static void send_tcp(struct tt_stack *st, unsigned port, struct tt_tcp_hdr_args 
 
 static void send_out(struct tt_stack *st, struct tt_tcb *t, const struct tt_tcp_out *out)
 {
+	const struct tt_addr6_pair *a6 = tcb_addr6(st, t), *saved = st->tcp.addr6;
+
+	st->tcp.addr6 = a6; /* the MSS a SYN-ACK advertises */
 	for (unsigned i = 0; i < out->n; i++) {
 		const struct tt_tcp_tx *tx = &out->tx[i];
 		struct tt_tcp_hdr_args a;
 
 		tt_tcp_tx_hdr(&st->tcp, t, tx, &a);
-		send_tcp(st, t->port, &a, &t->sndq, tx->seq - t->snd_una, tx->len, &t->nh);
+		send_tcp(st, t->port, &a, a6, &t->sndq, tx->seq - t->snd_una, tx->len, &t->nh);
 	}
+	st->tcp.addr6 = saved;
+}
+
+/* pkt's IPv6 addresses as a pair (peer first) in *a6, or NULL for IPv4. */
+static const struct tt_addr6_pair *pkt_addr6(const struct tt_pkt *pkt, struct tt_addr6_pair *a6)
+{
+	if (pkt->family != TT_AF_INET6)
+		return NULL;
+	memcpy(a6->saddr, pkt->saddr6.b, 16);
+	memcpy(a6->daddr, pkt->daddr6.b, 16);
+	return a6;
 }
 
 /* Header of a reply to pkt that no connection state stands behind. */
@@ -266,13 +357,22 @@ static void stateless_hdr(const struct tt_pkt *pkt, struct tt_tcp_hdr_args *a)
 static void send_rst(struct tt_stack *st, unsigned port, const struct tt_pkt *pkt)
 {
 	struct tt_tcp_hdr_args a;
+	struct tt_addr6_pair pair;
+	const struct tt_addr6_pair *a6 = pkt_addr6(pkt, &pair);
 
 	if (pkt->seg.flags & TT_TCP_RST)
 		return;
-	uint8_t in[5] = {(uint8_t)pkt->saddr, (uint8_t)(pkt->saddr >> 8),
-			 (uint8_t)(pkt->saddr >> 16), (uint8_t)(pkt->saddr >> 24), 'r'};
-	unsigned b =
-	    (unsigned)tt_siphash(&st->tcp.isn_secret.key, in, sizeof(in)) % TT_STACK_RST_BUCKETS;
+	/* The bucket of the source address: 4 bytes for IPv4, 16 for IPv6, then a domain byte. */
+	uint8_t in[17] = {(uint8_t)pkt->saddr, (uint8_t)(pkt->saddr >> 8),
+			  (uint8_t)(pkt->saddr >> 16), (uint8_t)(pkt->saddr >> 24)};
+	size_t n = 4;
+
+	if (a6 != NULL) {
+		memcpy(in, a6->saddr, 16);
+		n = 16;
+	}
+	in[n++] = 'r';
+	unsigned b = (unsigned)tt_siphash(&st->tcp.isn_secret.key, in, n) % TT_STACK_RST_BUCKETS;
 
 	if (st->tcp.now_ms != st->rst[b].ms) {
 		st->rst[b].ms = st->tcp.now_ms;
@@ -285,7 +385,7 @@ static void send_rst(struct tt_stack *st, unsigned port, const struct tt_pkt *pk
 	st->rst[b].tokens--;
 	stateless_hdr(pkt, &a);
 	tt_tcp_rst_reply(&pkt->seg, &a.seq, &a.ack, &a.flags);
-	send_tcp(st, port, &a, NULL, 0, 0, NULL);
+	send_tcp(st, port, &a, a6, NULL, 0, 0, NULL);
 	st->ctr->ev[TT_CTR_RST_SENT]++;
 }
 
@@ -310,11 +410,15 @@ static void arm(struct tt_stack *st, struct tt_tcb *t)
 
 static void free_conn(struct tt_stack *st, struct tt_tcb *t)
 {
+	uint32_t idx = tt_pool_index(st->tcbs, t);
+
 	st->gens[t->rt_slot].conns--;
 	tt_timer_stop(st->wheel, &t->timer);
 	tt_conn_tbl_delete_hash(st->tbl, &t->flow, flow_hash(st, &t->flow));
 	tt_tcp_destroy(&st->tcp, t);
-	tt_pool_put(st->tcbs, tt_pool_index(st->tcbs, t));
+	if (t->ipv6)
+		tt_pool_put(st->pairs6, st->tcb_pair6[idx]);
+	tt_pool_put(st->tcbs, idx);
 }
 
 static struct tt_tw *tw_at(const struct tt_stack *st, uint32_t idx)
@@ -359,8 +463,11 @@ static void to_time_wait(struct tt_stack *st, struct tt_tcb *t)
 	}
 	st->gens[t->rt_slot].conns--;
 	tt_timer_stop(st->wheel, &t->timer);
-	tt_conn_tbl_update_hash(st->tbl, &t->flow, flow_hash(st, &t->flow), idx | TT_CONN_TW);
+	tt_conn_tbl_update_hash(st->tbl, &t->flow, flow_hash(st, &t->flow),
+				idx | TT_CONN_TW | (t->ipv6 ? TT_CONN_V6 : 0));
 	tt_tcp_tw_init(&st->tcp, tw_at(st, idx), t);
+	/* The address pair goes with the connection into TIME-WAIT. */
+	st->tw_pair6[idx] = st->tcb_pair6[tt_pool_index(st->tcbs, t)];
 	tt_pool_put(st->tcbs, tt_pool_index(st->tcbs, t));
 	tw_push(st, idx);
 }
@@ -450,10 +557,14 @@ static void conn_done(struct tt_stack *st, struct tt_tcb *t, const struct tt_tcp
 
 static void free_tw(struct tt_stack *st, struct tt_tw *tw)
 {
+	uint32_t idx = tt_pool_index(st->tws, tw);
+
 	tw_unlink(st, tw);
 	tt_conn_tbl_delete_hash(st->tbl, &tw->flow, flow_hash(st, &tw->flow));
 	tt_tcp_tw_destroy(&st->tcp, tw);
-	tt_pool_put(st->tws, tt_pool_index(st->tws, tw));
+	if (tw->ipv6)
+		tt_pool_put(st->pairs6, st->tw_pair6[idx]);
+	tt_pool_put(st->tws, idx);
 }
 
 /*
@@ -464,22 +575,33 @@ static void free_tw(struct tt_stack *st, struct tt_tw *tw)
  * 4-tuple.  The TCB pool covers the table, so when it is empty every slot
  * holds a TCB and nothing can be recycled.
  */
-static struct tt_tcb *new_conn(struct tt_stack *st, const struct tt_flow4 *f)
+static struct tt_tcb *new_conn(struct tt_stack *st, const struct tt_flow4 *f,
+			       const struct tt_addr6_pair *a6)
 {
-	uint32_t idx = tt_pool_get(st->tcbs), hash = flow_hash(st, f);
+	uint32_t idx = tt_pool_get(st->tcbs), hash = flow_hash(st, f), pair = TT_POOL_NONE;
 	struct tt_tcb *t;
 	int rc;
 
 	if (unlikely(idx == TT_POOL_NONE))
 		goto full;
-	rc = tt_conn_tbl_insert_hash(st->tbl, f, hash, idx);
+	if (a6 != NULL) {
+		pair = st->pairs6 != NULL ? tt_pool_get(st->pairs6) : TT_POOL_NONE;
+		if (unlikely(pair == TT_POOL_NONE)) {
+			tt_pool_put(st->tcbs, idx);
+			st->ctr->drop[TT_DROP_TCP6_PAIRS_FULL]++;
+			return NULL;
+		}
+	}
+	rc = tt_conn_tbl_insert_hash(st->tbl, f, hash, idx | (a6 != NULL ? TT_CONN_V6 : 0));
 	if (unlikely(rc == -ENOSPC) && st->tw_head != TT_POOL_NONE) {
 		free_tw(st, tw_at(st, st->tw_head));
 		st->ctr->ev[TT_CTR_TIME_WAIT_RECYCLED]++;
-		rc = tt_conn_tbl_insert_hash(st->tbl, f, hash, idx);
+		rc = tt_conn_tbl_insert_hash(st->tbl, f, hash, idx | (a6 != NULL ? TT_CONN_V6 : 0));
 	}
 	if (unlikely(rc != 0)) {
 		tt_pool_put(st->tcbs, idx);
+		if (pair != TT_POOL_NONE)
+			tt_pool_put(st->pairs6, pair);
 		if (rc == -EBUSY) { /* the key's probe run is at its bound: not a full table */
 			st->ctr->drop[TT_DROP_TCP_TABLE_PROBE]++;
 			return NULL;
@@ -489,6 +611,11 @@ static struct tt_tcb *new_conn(struct tt_stack *st, const struct tt_flow4 *f)
 	t = tt_pool_at(st->tcbs, idx);
 	tt_timer_init(&t->timer);
 	t->rt_slot = st->rt_cur & (TT_TCP_RT_SLOTS - 1);
+	t->ipv6 = a6 != NULL;
+	if (a6 != NULL) {
+		*(struct tt_addr6_pair *)tt_pool_at(st->pairs6, pair) = *a6;
+		st->tcb_pair6[idx] = pair;
+	}
 	st->gens[st->rt_cur].conns++;
 	return t;
 full:
@@ -496,13 +623,14 @@ full:
 	return NULL;
 }
 
-/* Where t's frames go: the MAC its first segment came from, or the next hop's entry (not known
- * yet: tt_neigh_send4 finds it with the first frame). */
+/* Where t's frames go: the MAC its first segment came from (always so over IPv6), or the next
+ * hop's entry (not known yet: tt_neigh_send4 finds it with the first frame).  new_conn set
+ * t->ipv6. */
 static void set_l2_dst(const struct tt_stack *st, struct tt_tcb *t, unsigned port,
 		       const struct tt_mac *src)
 {
 	t->port = (uint8_t)port;
-	if (by_neigh(st, port))
+	if (by_neigh(st, port, tcb_addr6(st, t)))
 		t->nh = TT_NEIGH_NONE;
 	else
 		t->peer_mac = *src;
@@ -512,7 +640,7 @@ struct tt_tcb *tt_stack_connect(struct tt_stack *st, unsigned port, const struct
 				const struct tt_mac *peer_mac, uint8_t app)
 {
 	struct tt_tcp_out out = {.n = 0};
-	struct tt_tcb *t = new_conn(st, f);
+	struct tt_tcb *t = new_conn(st, f, NULL);
 
 	if (t == NULL)
 		return NULL;
@@ -536,7 +664,7 @@ static void close_one(const struct tt_flow4 *k, uint32_t v, void *arg)
 	(void)k;
 	if ((v & TT_CONN_TW) || cw->left == 0)
 		return;
-	t = tt_pool_at(st->tcbs, v);
+	t = tcb_of(st, v);
 	/* Handshakes complete first: the application then decides for itself. */
 	if (t->state != TT_TCP_ESTABLISHED && t->state != TT_TCP_CLOSE_WAIT)
 		return;
@@ -576,10 +704,10 @@ static void abort_conn(struct tt_stack *st, uint32_t v)
 	struct tt_tcb *t;
 
 	if (v & TT_CONN_TW) {
-		free_tw(st, tt_pool_at(st->tws, v & ~TT_CONN_TW));
+		free_tw(st, tw_of(st, v));
 		return;
 	}
-	t = tt_pool_at(st->tcbs, v);
+	t = tcb_of(st, v);
 	bind_rt(st, t);
 	reset_conn(st, t); /* the drain's time bound */
 	unbind_rt(st);
@@ -628,11 +756,11 @@ void tt_stack_send_segment(struct tt_stack *st, unsigned port, struct tt_tcp_hdr
 
 	if (len > 0)
 		tt_sndq_push(&q, payload, len, NULL);
-	send_tcp(st, port, a, &q, 0, len, NULL);
+	send_tcp(st, port, a, NULL, &q, 0, len, NULL);
 }
 
 static void send_cookie_synack(struct tt_stack *st, unsigned port, const struct tt_pkt *pkt,
-			       const struct tt_listen_result *r)
+			       const struct tt_addr6_pair *a6, const struct tt_listen_result *r)
 {
 	struct tt_tcp_hdr_args a;
 
@@ -642,7 +770,7 @@ static void send_cookie_synack(struct tt_stack *st, unsigned port, const struct 
 	a.flags = TT_TCP_SYN | TT_TCP_ACK;
 	a.wnd = (uint16_t)(st->tcp.conf->rcv_window < 65535 ? st->tcp.conf->rcv_window : 65535);
 	a.opts = r->opts;
-	send_tcp(st, port, &a, NULL, 0, 0, NULL);
+	send_tcp(st, port, &a, a6, NULL, 0, 0, NULL);
 }
 
 /* What LISTEN would turn into a connection: a SYN, or an ACK that may carry a SYN cookie. */
@@ -654,15 +782,15 @@ static bool opens_conn(const struct tt_stack *st, const struct tt_tcp_seg *seg)
 	       (f == TT_TCP_ACK && st->tcp.conf->syncookies != TT_SYNCOOKIES_OFF);
 }
 
-static void tcp_listen(struct tt_stack *st, unsigned port, const struct tt_pkt *pkt,
-		       const struct tt_flow4 *f, void *owner)
+static void tcp_listen6(struct tt_stack *st, unsigned port, const struct tt_pkt *pkt,
+			const struct tt_flow4 *f, const struct tt_addr6_pair *a6, void *owner)
 {
-	uint8_t app = st->listen_app[pkt->dport];
+	uint8_t l = st->listen_app[pkt->dport], app = l & TT_LISTEN_APP_MASK;
 	struct tt_listen_result r;
 	struct tt_tcp_out out = {.n = 0};
 	struct tt_tcb *t;
 
-	if (app == 0) {
+	if (app == 0 || (l & (a6 != NULL ? TT_LISTEN_NO_IPV6 : TT_LISTEN_NO_IPV4))) {
 		st->ctr->drop[TT_DROP_TCP_NO_LISTENER]++;
 		send_rst(st, port, pkt);
 		return;
@@ -682,10 +810,10 @@ static void tcp_listen(struct tt_stack *st, unsigned port, const struct tt_pkt *
 		send_rst(st, port, pkt);
 		return;
 	case TT_L_SYNACK_COOKIE:
-		send_cookie_synack(st, port, pkt, &r);
+		send_cookie_synack(st, port, pkt, a6, &r);
 		return;
 	case TT_L_NEW_SYN_RECV:
-		t = new_conn(st, f);
+		t = new_conn(st, f, a6);
 		if (t == NULL) {
 			send_rst(st, port, pkt); /* refused, and the client learns it at once */
 			return;
@@ -695,7 +823,7 @@ static void tcp_listen(struct tt_stack *st, unsigned port, const struct tt_pkt *
 		conn_done(st, t, &out, TT_V_KEEP);
 		return;
 	case TT_L_NEW_COOKIE:
-		t = new_conn(st, f);
+		t = new_conn(st, f, a6);
 		if (t == NULL) {
 			send_rst(st, port, pkt);
 			return;
@@ -705,6 +833,17 @@ static void tcp_listen(struct tt_stack *st, unsigned port, const struct tt_pkt *
 		conn_done(st, t, &out, tt_tcp_input(&st->tcp, t, &pkt->seg, owner, &out));
 		return;
 	}
+}
+
+/* LISTEN for pkt, whose IPv6 addresses (NULL: IPv4) the state machine sees meanwhile. */
+static void tcp_listen(struct tt_stack *st, unsigned port, const struct tt_pkt *pkt,
+		       const struct tt_flow4 *f, void *owner)
+{
+	struct tt_addr6_pair pair;
+
+	st->tcp.addr6 = pkt_addr6(pkt, &pair);
+	tcp_listen6(st, port, pkt, f, st->tcp.addr6, owner);
+	st->tcp.addr6 = NULL;
 }
 
 static void tcp_time_wait(struct tt_stack *st, unsigned port, struct tt_tw *tw,
@@ -721,13 +860,31 @@ static void tcp_time_wait(struct tt_stack *st, unsigned port, struct tt_tw *tw,
 		/* fall through */
 	case TT_TW_ACK:
 		tt_tcp_tw_hdr(&st->tcp, tw, &a);
-		send_tcp(st, tw->port, &a, NULL, 0, 0, &tw->nh);
+		send_tcp(st, tw->port, &a, tw_addr6(st, tw), NULL, 0, 0, &tw->nh);
 		return;
 	case TT_TW_REUSE:
 		free_tw(st, tw);
 		tcp_listen(st, port, pkt, f, owner);
 		return;
 	}
+}
+
+/*
+ * Whether the connection of table value v is pkt's: always for IPv4 (the key is the 4-tuple),
+ * unless v is an IPv6 connection; for IPv6 when v is one whose addresses are pkt's (the key
+ * holds a hash of them).
+ */
+static bool same_flow(const struct tt_stack *st, const struct tt_pkt *pkt, uint32_t v)
+{
+	const struct tt_addr6_pair *a6;
+
+	if (pkt->family != TT_AF_INET6)
+		return !(v & TT_CONN_V6);
+	if (!(v & TT_CONN_V6))
+		return false;
+	a6 = v & TT_CONN_TW ? tw_addr6(st, tw_of(st, v)) : tcb_addr6(st, tcb_of(st, v));
+	return memcmp(a6->saddr, pkt->saddr6.b, 16) == 0 &&
+	       memcmp(a6->daddr, pkt->daddr6.b, 16) == 0;
 }
 
 /* One segment, v what the table holds for its flow now. */
@@ -744,11 +901,15 @@ static void segment_input(struct tt_stack *st, unsigned port, const struct tt_pk
 		tcp_listen(st, port, pkt, f, owner);
 		return;
 	}
-	if (v & TT_CONN_TW) {
-		tcp_time_wait(st, port, tt_pool_at(st->tws, v & ~TT_CONN_TW), pkt, f, owner);
+	if (unlikely(!same_flow(st, pkt, v))) {
+		st->ctr->drop[TT_DROP_TCP_FLOW_COLLISION]++;
 		return;
 	}
-	t = tt_pool_at(st->tcbs, v);
+	if (v & TT_CONN_TW) {
+		tcp_time_wait(st, port, tw_of(st, v), pkt, f, owner);
+		return;
+	}
+	t = tcb_of(st, v);
 	out.n = 0;
 	bind_rt(st, t);
 	conn_done(st, t, &out, tt_tcp_input(&st->tcp, t, &pkt->seg, owner, &out));
@@ -763,12 +924,25 @@ static void prefetch_conn(const struct tt_stack *st, uint32_t v)
 	if (v == TT_CONN_NONE)
 		return;
 	if (v & TT_CONN_TW) {
-		rte_prefetch0(tt_pool_at(st->tws, v & ~TT_CONN_TW));
+		rte_prefetch0(tw_of(st, v));
 		return;
 	}
-	p = tt_pool_at(st->tcbs, v);
+	p = (const char *)tcb_of(st, v);
 	rte_prefetch0(p);
 	rte_prefetch0(p + 64);
+}
+
+/* The table key of pkt's flow (an IPv6 one: flow6_key). */
+static struct tt_flow4 flow_key(const struct tt_stack *st, const struct tt_pkt *pkt)
+{
+	struct tt_addr6_pair pair;
+
+	if (likely(pkt->family != TT_AF_INET6))
+		return (struct tt_flow4){.saddr = pkt->saddr,
+					 .daddr = pkt->daddr,
+					 .sport = pkt->sport,
+					 .dport = pkt->dport};
+	return flow6_key(st, pkt_addr6(pkt, &pair), pkt->sport, pkt->dport);
 }
 
 /*
@@ -797,10 +971,7 @@ static void input_burst(struct tt_stack *st, unsigned port, const struct tt_pkt 
 			continue;
 		}
 		idx[n] = (uint8_t)i;
-		f[n++] = (struct tt_flow4){.saddr = pkts[i].saddr,
-					   .daddr = pkts[i].daddr,
-					   .sport = pkts[i].sport,
-					   .dport = pkts[i].dport};
+		f[n++] = flow_key(st, &pkts[i]);
 	}
 	tt_conn_tbl_hash_bulk(st->tbl, f, n, hash);
 	tt_conn_tbl_lookup_bulk(st->tbl, f, hash, n, v);
@@ -876,7 +1047,14 @@ enum tt_tcp_state tt_stack_conn_state(const struct tt_stack *st, uint32_t value)
 {
 	if (value & TT_CONN_TW)
 		return TT_TCP_TIME_WAIT;
-	return ((const struct tt_tcb *)tt_pool_at(st->tcbs, value))->state;
+	return tcb_of(st, value)->state;
+}
+
+static void describe_addr6(struct tt_stack_conn *c, const struct tt_addr6_pair *a6)
+{
+	c->ipv6 = a6 != NULL;
+	if (a6 != NULL)
+		c->addr6 = *a6;
 }
 
 void tt_stack_conn_describe(const struct tt_stack *st, uint32_t value, struct tt_stack_conn *c)
@@ -886,16 +1064,18 @@ void tt_stack_conn_describe(const struct tt_stack *st, uint32_t value, struct tt
 
 	memset(c, 0, sizeof(*c));
 	if (value & TT_CONN_TW) {
-		const struct tt_tw *tw = tw_at(st, value & ~TT_CONN_TW);
+		const struct tt_tw *tw = tw_of(st, value);
 
 		c->flow = tw->flow;
+		describe_addr6(c, tw_addr6(st, tw));
 		c->state = TT_TCP_TIME_WAIT;
 		c->timer = TT_TCP_TIMER_TIME_WAIT;
 		c->timer_ms = tw->expire_ms > now ? tw->expire_ms - now : 0;
 		return;
 	}
-	t = tt_pool_at(st->tcbs, value);
+	t = tcb_of(st, value);
 	c->flow = t->flow;
+	describe_addr6(c, tcb_addr6(st, t));
 	c->state = t->state;
 	c->retrans = t->retries;
 	c->send_q = t->sndq.bytes;
@@ -914,6 +1094,7 @@ void tt_stack_conn_describe(const struct tt_stack *st, uint32_t value, struct tt
 
 struct check_walk {
 	const struct tt_stack *st;
+	uint32_t pairs; /* IPv6 connections seen */
 	uint64_t states[TT_TCP_NSTATES];
 	uint32_t half_open;
 	uint32_t scoreboards;
@@ -970,6 +1151,29 @@ static const char *check_tcb(const struct tt_stack *st, const struct tt_tcb *t,
 	return check_sack(st, t);
 }
 
+/*
+ * An IPv6 connection (flag ipv6, table value v) holds a pair of the side pool whose fold is its
+ * key; an IPv4 one holds none.
+ */
+static const char *check_addr6(struct check_walk *cw, uint32_t v, bool ipv6, uint32_t pair,
+			       const struct tt_flow4 *k)
+{
+	const struct tt_stack *st = cw->st;
+	struct tt_flow4 f;
+
+	if (ipv6 != ((v & TT_CONN_V6) != 0))
+		return "a connection's IPv6 flag differs from its table value's";
+	if (!ipv6)
+		return NULL;
+	cw->pairs++;
+	if (st->pairs6 == NULL || pair >= st->pairs6->capacity)
+		return "an IPv6 connection's address pair is beyond the side pool";
+	f = flow6_key(st, pair6_at(st, pair), k->sport, k->dport);
+	if (memcmp(&f, k, sizeof(f)) != 0)
+		return "an IPv6 connection's table key is not the hash of its addresses";
+	return NULL;
+}
+
 static void check_one(const struct tt_flow4 *k, uint32_t v, void *arg)
 {
 	struct check_walk *cw = arg;
@@ -977,26 +1181,32 @@ static void check_one(const struct tt_flow4 *k, uint32_t v, void *arg)
 
 	if (cw->err != NULL)
 		return;
-	if (v & TT_CONN_TW) {
-		const struct tt_tw *tw = tw_at(st, v & ~TT_CONN_TW);
+	if (conn_index(v) < ((v & TT_CONN_TW) ? st->tws : st->tcbs)->capacity) {
+		bool tw = v & TT_CONN_TW;
 
-		if ((v & ~TT_CONN_TW) >= st->tws->capacity)
+		cw->err = check_addr6(cw, v, tw ? tw_of(st, v)->ipv6 : tcb_of(st, v)->ipv6,
+				      (tw ? st->tw_pair6 : st->tcb_pair6)[conn_index(v)], k);
+		if (cw->err != NULL)
+			return;
+	}
+	if (v & TT_CONN_TW) {
+		const struct tt_tw *tw = tw_of(st, v);
+
+		if (conn_index(v) >= st->tws->capacity)
 			cw->err = "a TIME-WAIT index beyond the pool";
 		else if (memcmp(&tw->flow, k, sizeof(*k)) != 0)
 			cw->err = "a TIME-WAIT entry's flow differs from its table key";
 		cw->states[TT_TCP_TIME_WAIT]++;
 		return;
 	}
-	if (v >= st->tcbs->capacity) {
+	if (conn_index(v) >= st->tcbs->capacity) {
 		cw->err = "a TCB index beyond the pool";
 		return;
 	}
-	cw->err = check_tcb(st, tt_pool_at(st->tcbs, v), k);
-	cw->states[((const struct tt_tcb *)tt_pool_at(st->tcbs, v))->state]++;
-	cw->half_open +=
-	    ((const struct tt_tcb *)tt_pool_at(st->tcbs, v))->state == TT_TCP_SYN_RECEIVED;
-	cw->scoreboards +=
-	    ((const struct tt_tcb *)tt_pool_at(st->tcbs, v))->sack != TT_TCB_NO_BLOCK;
+	cw->err = check_tcb(st, tcb_of(st, v), k);
+	cw->states[tcb_of(st, v)->state]++;
+	cw->half_open += tcb_of(st, v)->state == TT_TCP_SYN_RECEIVED;
+	cw->scoreboards += tcb_of(st, v)->sack != TT_TCB_NO_BLOCK;
 }
 
 static const char *check_tw_fifo(const struct tt_stack *st)
@@ -1039,6 +1249,8 @@ const char *tt_stack_check(const struct tt_stack *st)
 		return "more received buffers held than the budget";
 	if (cw.scoreboards != tt_pool_in_use(st->sack))
 		return "scoreboards in use differ from the connections holding one";
+	if (cw.pairs != (st->pairs6 != NULL ? tt_pool_in_use(st->pairs6) : 0))
+		return "IPv6 address pairs in use differ from the IPv6 connections";
 	return check_tw_fifo(st);
 }
 
@@ -1048,9 +1260,9 @@ static void release_one(const struct tt_flow4 *k, uint32_t v, void *arg)
 
 	(void)k;
 	if (v & TT_CONN_TW)
-		tt_tcp_tw_destroy(&st->tcp, tt_pool_at(st->tws, v & ~TT_CONN_TW));
+		tt_tcp_tw_destroy(&st->tcp, tw_of(st, v));
 	else
-		tt_tcp_destroy(&st->tcp, tt_pool_at(st->tcbs, v));
+		tt_tcp_destroy(&st->tcp, tcb_of(st, v));
 }
 
 void tt_stack_free(struct tt_stack *st)
@@ -1065,6 +1277,9 @@ void tt_stack_free(struct tt_stack *st)
 	tt_pool_free(st->tws);
 	tt_pool_free(st->ooo);
 	tt_pool_free(st->sack);
+	tt_pool_free(st->pairs6);
+	free(st->tcb_pair6);
+	free(st->tw_pair6);
 	tt_timer_wheel_free(st->wheel);
 	free(st);
 }

@@ -57,6 +57,21 @@
  * k times counts the orphans 2^k times (Linux's shift in tcp_out_of_resources): past half the
  * bound, an orphan goes at its first retransmission, past a quarter at its second.
  *
+ * IPv6: a connection over IPv6 is served exactly as one over IPv4; only its identity differs.
+ * The TCB (384 bytes) and the TIME-WAIT entry (56) keep their IPv4 size: their flow field holds
+ * the ports and, in place of the two IPv4 addresses, a 64-bit SipHash of the full 4-tuple under
+ * a per-stack key of its own (so the one table serves both families, its probe bound and
+ * flooding defence unchanged), and a flag bit says IPv6.  The 32-byte address pairs live in a
+ * side pool (tt_stack_params.addr6_pairs, by default as many as the table holds), named by the
+ * pool index of the TCB or TIME-WAIT entry through two index arrays (4 bytes per connection
+ * each), read for IPv6 connections only.  The table value carries TT_CONN_V6, so a lookup
+ * compares the full addresses with the pair (a hash match of other addresses, or an IPv4
+ * 4-tuple equal to a key, is dropped as tcp_flow_key_collision) and an IPv4 segment pays one
+ * bit test.  A new IPv6 connection with no pair left is refused like a full table, counted as
+ * tcp6_addr_pairs_exhausted.  The SYN cookie, ISN and timestamp offset MACs cover both
+ * addresses in full (tt_flow_pack); our MSS is tcp.mss - 20 (tt_tcp_our_mss); the frames are
+ * tt_net_tcp6_build's, their checksum computed in software.
+ *
  * Invariants: every connection is in the table exactly once, as a TCB or
  * as a TIME-WAIT entry; a TCB's timer is armed no later than
  * tt_tcp_deadline(); the per-state gauges count exactly what the pools
@@ -104,7 +119,20 @@ enum {
 	TT_STACK_RT_GENS = 8,
 };
 
+#define TT_STACK_NO_ADDR6 UINT32_MAX /* tt_stack_params.addr6_pairs: no IPv6 connection */
+
 struct tt_stack;
+
+/*
+ * A listen_app entry (one per TCP port): the application index + 1 in the low bits (0: no
+ * listener), and the families the listener does not answer (listeners[].family); a segment of
+ * such a family meets no listener (tcp_no_listener, an RST).
+ */
+enum {
+	TT_LISTEN_APP_MASK = 0x0f,
+	TT_LISTEN_NO_IPV4 = 0x40,
+	TT_LISTEN_NO_IPV6 = 0x80,
+};
 
 /*
  * Reload: what a new configuration may change, as the stack reads it.  Immutable once given to
@@ -119,7 +147,7 @@ struct tt_stack;
 struct tt_stack_rt {
 	uint32_t gen;
 	const struct tt_conf_tcp *conf;
-	const uint8_t *listen_app; /* [65536]: 0 = no listener, else application index + 1 */
+	const uint8_t *listen_app; /* [65536]: TT_LISTEN_* entries */
 	const void *app_data;	   /* the applications' shared, read-only data */
 };
 
@@ -156,7 +184,7 @@ struct tt_stack_params {
 	/* The worker's neighbour cache (its interfaces numbered as ports[]); NULL: none, every
 	 * frame goes to the MAC the connection or the segment brought. */
 	struct tt_neigh *neigh;
-	const uint8_t *listen_app; /* [65536]: 0 = no listener, else application index + 1 */
+	const uint8_t *listen_app; /* [65536]: TT_LISTEN_* entries */
 	const struct tt_tcp_app_ops *apps[TT_TCP_MAX_APPS];
 	const void *app_data; /* the applications' shared, read-only data */
 	struct tt_counters *ctr;
@@ -172,6 +200,9 @@ struct tt_stack_params {
 	uint32_t ooo_blocks;
 	/* Connections that may hold a SACK scoreboard at once; 0: TT_STACK_SACK_BLOCKS. */
 	uint32_t sack_blocks;
+	/* IPv6 connections (TIME-WAIT entries included) at once: the side pool's address pairs;
+	 * 0: tcp.max_conns_per_core (every connection may be IPv6), TT_STACK_NO_ADDR6: none. */
+	uint32_t addr6_pairs;
 	struct tt_stack_io io;
 };
 
@@ -268,14 +299,16 @@ uint32_t tt_stack_held_bufs(const struct tt_stack *st);
 
 /* One connection as a listing shows it (tt_connlist), at the stack's clock. */
 struct tt_stack_conn {
-	struct tt_flow4 flow; /* saddr/sport: the peer; daddr/dport: us */
-	uint8_t state;	      /* enum tt_tcp_state */
-	uint8_t timer;	      /* enum tt_tcp_timer: what the connection's timer is for next */
-	uint8_t retrans;      /* retransmissions of the current timeout in a row (RTO backoff) */
-	uint32_t send_q;      /* bytes queued to send, those in flight included */
-	uint32_t recv_q;      /* bytes received behind a hole, not yet given to the application */
-	uint32_t srtt_ms8;    /* smoothed RTT, ms << 3 (0: no sample yet) */
-	uint32_t rttvar_ms4;  /* RTT variation, ms << 2 */
+	struct tt_flow4 flow; /* saddr/sport: the peer; daddr/dport: us (IPv6: ports only) */
+	bool ipv6;	      /* the addresses are addr6's */
+	struct tt_addr6_pair addr6;
+	uint8_t state;	     /* enum tt_tcp_state */
+	uint8_t timer;	     /* enum tt_tcp_timer: what the connection's timer is for next */
+	uint8_t retrans;     /* retransmissions of the current timeout in a row (RTO backoff) */
+	uint32_t send_q;     /* bytes queued to send, those in flight included */
+	uint32_t recv_q;     /* bytes received behind a hole, not yet given to the application */
+	uint32_t srtt_ms8;   /* smoothed RTT, ms << 3 (0: no sample yet) */
+	uint32_t rttvar_ms4; /* RTT variation, ms << 2 */
 	uint32_t rto_ms;
 	uint64_t timer_ms; /* ms until the timer is due (0: due now); the wheel fires no later */
 };
@@ -302,7 +335,9 @@ void tt_stack_conn_describe(const struct tt_stack *st, uint32_t value, struct tt
  * the pools, the TIME-WAIT FIFO's order, each TCB's sequence variables
  * (SND.UNA <= SND.NXT <= SND.MAX, RCV.NXT <= RCV.ADV) and MSS, an owed
  * delayed ACK's timer armed no later than it is due, held buffers within
- * their budget.
+ * their budget, each IPv6 connection's address pair (in the side pool, its
+ * table key the hash of it) and the pairs in use against the IPv6
+ * connections.
  */
 const char *tt_stack_check(const struct tt_stack *st);
 

@@ -60,7 +60,9 @@
 	X(ND_HOP_LIMIT, "nd_bad_hop_limit")                                                        \
 	X(ND_MALFORMED, "nd_malformed")                                                            \
 	X(ND_NOT_FOR_US, "nd_target_not_ours")                                                     \
-	X(TCP6_NOT_SERVED, "tcp6_not_served")                                                      \
+	X(TCP6_PAIRS_FULL, "tcp6_addr_pairs_exhausted") /* a new IPv6 connection, no pair left */  \
+	X(TCP_FLOW_COLLISION,                                                                      \
+	  "tcp_flow_key_collision") /* two flows, one table key (tt_stack.h) */                    \
 	X(TCP_NO_LISTENER, "tcp_no_listener")                                                      \
 	X(TCP_NO_CONN, "tcp_no_connection")                                                        \
 	X(TCP_OUT_OF_WINDOW, "tcp_out_of_window")                                                  \
@@ -113,6 +115,7 @@
 	X(ND_ADVERTS_SENT, "nd_adverts_sent")                                                      \
 	X(ND_ADVERTS_RX, "nd_adverts_received")                                                    \
 	X(CONN_OPENED, "conn_opened")                                                              \
+	X(CONN_OPENED_IPV6, "conn_opened_ipv6") /* of conn_opened, over IPv6 */                    \
 	X(CONN_CLOSED, "conn_closed")                                                              \
 	X(CONN_RESET_RX, "conn_reset_by_peer")                                                     \
 	X(CONN_RESET_TX, "conn_reset_by_us")                                                       \

@@ -1,3 +1,4 @@
+#include <arpa/inet.h>
 #include <assert.h>
 #include <ctype.h>
 #include <errno.h>
@@ -64,7 +65,7 @@ void tt_stats_print_line(FILE *f, const struct tt_stats *cur, const struct tt_st
 		cur->conns[TT_TCP_ESTABLISHED], cur->conns[TT_TCP_SYN_RECEIVED],
 		cur->conns[TT_TCP_TIME_WAIT],
 		(int64_t)cur->conns_total - cur->conns[TT_TCP_ESTABLISHED] -
-			cur->conns[TT_TCP_SYN_RECEIVED] - cur->conns[TT_TCP_TIME_WAIT],
+		    cur->conns[TT_TCP_SYN_RECEIVED] - cur->conns[TT_TCP_TIME_WAIT],
 		rate(c[TT_CTR_SYNCOOKIES_SENT], p[TT_CTR_SYNCOOKIES_SENT], interval_ms),
 		drops_total(cur) - drops_total(prev));
 	tt_stats_print_nic_part(f, cur, prev, interval_ms);
@@ -230,7 +231,7 @@ static int tm_drops(const char *cmd, const char *params, struct rte_tel_data *d)
 enum {
 	TM_TEL_OUTPUT_MAX = 16384,  /* MAX_OUTPUT_LEN of DPDK 22.11's telemetry.c */
 	TM_ROW_MAX = (11 + 3)	    /* state: "established" */
-		     + 2 * (21 + 3) /* local, remote: "255.255.255.255:65535" */
+		     + 2 * (47 + 3) /* local, remote: "[ffff:...:ffff]:65535" (IPv6, 39 + 8) */
 		     + 2 * (10 + 1) /* send_q, recv_q: uint32_t */
 		     + (3 + 1)	    /* retrans: uint8_t */
 		     + (12 + 1)	    /* rtt_us: srtt_ms8 (uint32_t) * 125 < 10^12 */
@@ -275,21 +276,27 @@ static const char *const tm_col_names[COL_N] = {
     [COL_SILENT] = "silent",
 };
 
-static void tm_endpoint(char *buf, size_t len, uint32_t a, uint16_t port)
+/* A.B.C.D:PORT, or [IPv6]:PORT when a6 (16 bytes) is not NULL. */
+static void tm_endpoint(char *buf, size_t len, uint32_t a, const uint8_t *a6, uint16_t port)
 {
-	snprintf(buf, len, "%u.%u.%u.%u:%u", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff,
-		 port);
+	char s[INET6_ADDRSTRLEN];
+
+	if (a6 != NULL && inet_ntop(AF_INET6, a6, s, sizeof(s)) != NULL)
+		snprintf(buf, len, "[%s]:%u", s, port);
+	else
+		snprintf(buf, len, "%u.%u.%u.%u:%u", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff,
+			 a & 0xff, port);
 }
 
 static void tm_connlist_row(struct rte_tel_data **col, const struct tt_connlist_row *row)
 {
 	const struct tt_stack_conn *c = &row->c;
-	char ep[32];
+	char ep[64];
 
 	rte_tel_data_add_array_string(col[COL_STATE], tt_tcp_state_names[c->state]);
-	tm_endpoint(ep, sizeof(ep), c->flow.daddr, c->flow.dport);
+	tm_endpoint(ep, sizeof(ep), c->flow.daddr, c->ipv6 ? c->addr6.daddr : NULL, c->flow.dport);
 	rte_tel_data_add_array_string(col[COL_LOCAL], ep);
-	tm_endpoint(ep, sizeof(ep), c->flow.saddr, c->flow.sport);
+	tm_endpoint(ep, sizeof(ep), c->flow.saddr, c->ipv6 ? c->addr6.saddr : NULL, c->flow.sport);
 	rte_tel_data_add_array_string(col[COL_REMOTE], ep);
 	rte_tel_data_add_array_string(col[COL_TIMER], tt_tcp_timer_names[c->timer]);
 	rte_tel_data_add_array_u64(col[COL_SEND_Q], c->send_q);

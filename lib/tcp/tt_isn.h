@@ -35,7 +35,9 @@ struct tt_isn_secret {
 	struct tt_siphash_key key;
 };
 
-uint32_t tt_isn_make(const struct tt_isn_secret *s, const struct tt_flow4 *f, uint64_t now_us);
+/* a6: the flow's IPv6 addresses, NULL for IPv4 (tt_flow_pack: every address byte is fed). */
+uint32_t tt_isn_make(const struct tt_isn_secret *s, const struct tt_flow4 *f,
+		     const struct tt_addr6_pair *a6, uint64_t now_us);
 
 /*
  * The offset a connection adds to our millisecond clock in its TSvals
@@ -44,6 +46,7 @@ uint32_t tt_isn_make(const struct tt_isn_secret *s, const struct tt_flow4 *f, ui
  * clock nor anything about other flows' offsets.  Constant per 4-tuple:
  * a new incarnation's timestamps keep growing (RFC 6191).
  */
-uint32_t tt_isn_ts_offset(const struct tt_isn_secret *s, const struct tt_flow4 *f);
+uint32_t tt_isn_ts_offset(const struct tt_isn_secret *s, const struct tt_flow4 *f,
+			  const struct tt_addr6_pair *a6);
 
 #endif /* TT_ISN_H */

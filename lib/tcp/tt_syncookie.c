@@ -27,8 +27,9 @@ enum {
 	COOKIE_T_MASK = (1u << COOKIE_T_BITS) - 1,
 	/* Cookies from the current and the previous counter are accepted. */
 	COOKIE_MAX_VALID_AGE = 1,
-	/* flow (12) | peer_isn (4) | counter low 32 bits (4) | mss index (1) | ts bits (1) */
-	MAC_INPUT_LEN = TT_FLOW4_PACKED_LEN + 4 + 4 + 1 + 1,
+	/* flow (12, IPv6: 36) | peer_isn (4) | counter low 32 bits (4) | mss index (1) |
+	 * ts bits (1) */
+	MAC_INPUT_MAX = TT_FLOW_PACKED_MAX + 4 + 4 + 1 + 1,
 	KDF_INPUT_LEN = 8 + 1,
 };
 
@@ -96,16 +97,17 @@ static unsigned int ts_bits(const uint32_t *ts)
 
 /* Top 27 bits of the MAC, already in their cookie position. */
 static uint32_t mac_bits(const struct tt_siphash_key *key, const struct tt_flow4 *f,
-			 uint32_t peer_isn, uint64_t counter, unsigned int mss_idx, unsigned int ts)
+			 const struct tt_addr6_pair *a6, uint32_t peer_isn, uint64_t counter,
+			 unsigned int mss_idx, unsigned int ts)
 {
-	uint8_t in[MAC_INPUT_LEN];
+	uint8_t in[MAC_INPUT_MAX];
+	unsigned n = tt_flow_pack(f, a6, in);
 
-	tt_flow4_pack(f, in);
-	put_le32(in + TT_FLOW4_PACKED_LEN, peer_isn);
-	put_le32(in + TT_FLOW4_PACKED_LEN + 4, (uint32_t)counter);
-	in[TT_FLOW4_PACKED_LEN + 8] = (uint8_t)mss_idx;
-	in[TT_FLOW4_PACKED_LEN + 9] = (uint8_t)ts;
-	return (uint32_t)(tt_siphash(key, in, sizeof(in)) >> 32) & COOKIE_MAC_MASK;
+	put_le32(in + n, peer_isn);
+	put_le32(in + n + 4, (uint32_t)counter);
+	in[n + 8] = (uint8_t)mss_idx;
+	in[n + 9] = (uint8_t)ts;
+	return (uint32_t)(tt_siphash(key, in, n + 10) >> 32) & COOKIE_MAC_MASK;
 }
 
 static unsigned int mss_index(uint16_t peer_mss)
@@ -131,9 +133,9 @@ int tt_syncookie_keys_init(struct tt_syncookie_keys *k, const struct tt_syncooki
 	return 0;
 }
 
-uint32_t tt_syncookie_make(struct tt_syncookie_keys *k, const struct tt_flow4 *f, uint32_t peer_isn,
-			   uint16_t peer_mss, const uint32_t *tsval, uint64_t now_ms,
-			   uint16_t *mss_out)
+uint32_t tt_syncookie_make(struct tt_syncookie_keys *k, const struct tt_flow4 *f,
+			   const struct tt_addr6_pair *a6, uint32_t peer_isn, uint16_t peer_mss,
+			   const uint32_t *tsval, uint64_t now_ms, uint16_t *mss_out)
 {
 	uint64_t counter = now_ms / k->period_ms;
 	unsigned int t = (unsigned int)(counter & COOKIE_T_MASK);
@@ -141,14 +143,14 @@ uint32_t tt_syncookie_make(struct tt_syncookie_keys *k, const struct tt_flow4 *f
 
 	keys_sync(k, counter);
 	*mss_out = mss_table[idx];
-	return mac_bits(&k->key[t], f, peer_isn, counter, idx, ts_bits(tsval)) |
+	return mac_bits(&k->key[t], f, a6, peer_isn, counter, idx, ts_bits(tsval)) |
 	       t << COOKIE_MSS_BITS | idx;
 }
 
 enum tt_syncookie_verdict tt_syncookie_check(struct tt_syncookie_keys *k, const struct tt_flow4 *f,
-					     uint32_t peer_isn, uint32_t cookie,
-					     const uint32_t *tsecr, uint64_t now_ms,
-					     uint16_t *mss_out)
+					     const struct tt_addr6_pair *a6, uint32_t peer_isn,
+					     uint32_t cookie, const uint32_t *tsecr,
+					     uint64_t now_ms, uint16_t *mss_out)
 {
 	uint64_t now = now_ms / k->period_ms;
 	unsigned int idx = cookie & COOKIE_MSS_MASK;
@@ -157,7 +159,7 @@ enum tt_syncookie_verdict tt_syncookie_check(struct tt_syncookie_keys *k, const 
 	unsigned int age = (unsigned int)(now - t) & COOKIE_T_MASK;
 
 	keys_sync(k, now);
-	if (mac_bits(&k->key[t], f, peer_isn, now - age, idx, ts_bits(tsecr)) !=
+	if (mac_bits(&k->key[t], f, a6, peer_isn, now - age, idx, ts_bits(tsecr)) !=
 	    (cookie & COOKIE_MAC_MASK))
 		return TT_SYNCOOKIE_BAD_HASH;
 	if (age > COOKIE_MAX_VALID_AGE)

@@ -14,7 +14,8 @@
  *
  *   mss  index into the 8-entry MSS table (tt_syncookie.c cites the values)
  *   t    c & 3, where c = now_ms / period_ms
- *   MAC  tt_siphash(key_c, flow | peer_isn | c | mss index | ts bits); key_c is
+ *   MAC  tt_siphash(key_c, flow | peer_isn | c | mss index | ts bits), flow
+ *        as tt_flow_pack (IPv6: both full addresses); key_c is
  *        derived from the master secret and c, so the effective key rotates
  *        every period
  *   ts bits  the low 6 bits of our SYN-ACK's TSval (window scale and
@@ -123,10 +124,12 @@ int tt_syncookie_keys_init(struct tt_syncookie_keys *k, const struct tt_syncooki
  * not above peer_mss (the smallest entry if peer_mss is below all of them);
  * *mss_out receives it. tsval is the TSval of the SYN-ACK as
  * tt_syncookie_ts_encode made it, NULL when the SYN-ACK carries no timestamp.
+ * a6: the flow's IPv6 addresses (the MAC covers them in full, tt_flow_pack),
+ * NULL for IPv4.
  */
-uint32_t tt_syncookie_make(struct tt_syncookie_keys *k, const struct tt_flow4 *f, uint32_t peer_isn,
-			   uint16_t peer_mss, const uint32_t *tsval, uint64_t now_ms,
-			   uint16_t *mss_out);
+uint32_t tt_syncookie_make(struct tt_syncookie_keys *k, const struct tt_flow4 *f,
+			   const struct tt_addr6_pair *a6, uint32_t peer_isn, uint16_t peer_mss,
+			   const uint32_t *tsval, uint64_t now_ms, uint16_t *mss_out);
 
 /*
  * peer_isn = seq of the ACK - 1, cookie = ack_seq - 1, tsecr = the ACK's
@@ -135,9 +138,9 @@ uint32_t tt_syncookie_make(struct tt_syncookie_keys *k, const struct tt_flow4 *f
  * TT_SYNCOOKIE_VALID.
  */
 enum tt_syncookie_verdict tt_syncookie_check(struct tt_syncookie_keys *k, const struct tt_flow4 *f,
-					     uint32_t peer_isn, uint32_t cookie,
-					     const uint32_t *tsecr, uint64_t now_ms,
-					     uint16_t *mss_out);
+					     const struct tt_addr6_pair *a6, uint32_t peer_isn,
+					     uint32_t cookie, const uint32_t *tsecr,
+					     uint64_t now_ms, uint16_t *mss_out);
 
 /*
  * Peer options from the SYN, carried in our TSval when the SYN had timestamps

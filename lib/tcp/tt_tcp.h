@@ -197,7 +197,10 @@ struct tt_tcb {
 	uint8_t app : 3; /* enum tt_app_kind, < TT_TCP_MAX_APPS */
 	/* set by the worker, kept by tt_tcp_init_*: the configuration generation the
 	 * connection was opened under (tt_stack's slot), < TT_TCP_RT_SLOTS */
-	uint8_t rt_slot : 5;
+	uint8_t rt_slot : 4;
+	/* set by the worker: the connection is over IPv6, its addresses in the worker's side
+	 * pool (tt_stack.h); flow then holds the ports and a keyed hash of the addresses */
+	uint8_t ipv6 : 1;
 	union {
 		uint8_t bytes[24];
 		uint64_t align;
@@ -215,7 +218,7 @@ static_assert(sizeof(struct tt_tcb) == 6 * 64, "TCB size is deliberate: 6 cache 
  * both to expire and to be recycled when the table is full.
  */
 struct tt_tw {
-	struct tt_flow4 flow;
+	struct tt_flow4 flow; /* IPv6: as the TCB's */
 	uint32_t snd_nxt;
 	uint32_t rcv_nxt;
 	uint32_t ts_recent;
@@ -227,10 +230,12 @@ struct tt_tw {
 		struct tt_mac peer_mac;
 		uint16_t nh;
 	};
+	uint8_t ipv6;	     /* the TCB's ipv6: the addresses are in the worker's side pool */
 	uint32_t prev, next; /* FIFO links, TT_POOL_NONE at the ends */
 	uint64_t expire_ms;
 };
 static_assert(sizeof(struct tt_tw) <= 64, "TIME-WAIT entry must fit one cache line");
+static_assert(sizeof(struct tt_tw) == 56, "the IPv6 flag took the padding, nothing more");
 
 /* Why a connection ended, as its application's on_close sees it. */
 enum tt_close_reason {
@@ -270,7 +275,7 @@ enum tt_tcp_verdict {
 
 struct tt_tcp_ctx;
 
-enum { TT_TCP_MAX_APPS = 8, TT_TCP_RT_SLOTS = 32 };
+enum { TT_TCP_MAX_APPS = 8, TT_TCP_RT_SLOTS = 16 };
 
 /* The application interface (lib/app implements it). */
 struct tt_tcp_app_ops {
@@ -310,7 +315,19 @@ struct tt_tcp_ctx {
 	struct tt_pool *ooo_pool; /* struct tt_ooo blocks; NULL: no reassembly */
 	/* struct tt_sack_sb blocks; NULL: the peer's SACK blocks are not used (NewReno). */
 	struct tt_pool *sack_pool;
+	/* Set by the owner around every call: the IPv6 addresses of the segment or connection in
+	 * process, NULL for IPv4.  The ISN, the timestamp offset and the SYN cookie cover them
+	 * in full; our MSS is then 20 bytes less (tt_tcp_our_mss). */
+	const struct tt_addr6_pair *addr6;
 };
+
+/* The MSS we advertise and the ceiling of a connection's: tcp.mss (<= MTU - 40) over IPv4,
+ * tcp.mss - 20 (<= MTU - 60) over IPv6, whose header is 20 bytes longer. */
+static inline uint16_t tt_tcp_our_mss(const struct tt_tcp_ctx *ctx)
+{
+	return (uint16_t)(ctx->conf->mss -
+			  (ctx->addr6 != NULL ? TT_IP6_HDR_LEN - TT_IP4_HDR_LEN : 0));
+}
 
 /* ---- LISTEN: segments that matched no connection ---- */
 

@@ -8,14 +8,14 @@
  */
 #include "tt_tcp_priv.h"
 
-void tt_tcp_connect(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_flow4 *f,
-		    uint8_t app, struct tt_tcp_out *out)
+void tt_tcp_connect(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_flow4 *f, uint8_t app,
+		    struct tt_tcp_out *out)
 {
 	const struct tt_conf_tcp *c = ctx->conf;
 
 	tt_tcp_init_common(ctx, t, f, app);
 	set_state(ctx, t, TT_TCP_SYN_SENT);
-	t->snd_una = tt_isn_make(&ctx->isn_secret, f, ctx->now_ms * 1000);
+	t->snd_una = tt_isn_make(&ctx->isn_secret, f, NULL, ctx->now_ms * 1000);
 	t->snd_nxt = t->snd_max = t->snd_una + 1;
 	t->mss = c->mss;
 	t->flags |= TT_TCB_WS;
@@ -43,7 +43,7 @@ static void take_synack_options(struct tt_tcp_ctx *ctx, struct tt_tcb *t,
 		t->ts_recent = o->tsval;
 	else
 		t->flags &= (uint8_t)~TT_TCB_TS;
-	t->mss = effective_mss(ctx->conf, (o->present & TT_OPT_MSS) ? o->mss : TT_TCP_DEFAULT_MSS,
+	t->mss = effective_mss(ctx, (o->present & TT_OPT_MSS) ? o->mss : TT_TCP_DEFAULT_MSS,
 			       t->flags & TT_TCB_TS);
 }
 

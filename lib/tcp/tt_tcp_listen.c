@@ -50,7 +50,7 @@ static void cookie_synack(struct tt_tcp_ctx *ctx, const struct tt_flow4 *f,
 
 	r->ack = syn->seq + 1;
 	r->opts.present = TT_OPT_MSS;
-	r->opts.mss = c->mss;
+	r->opts.mss = tt_tcp_our_mss(ctx);
 	/* Window scale and SACK-permitted can only be remembered inside the
 	 * timestamp, so without timestamps they are not offered. */
 	if (c->timestamps && (syn->opts.present & TT_OPT_TS)) {
@@ -62,7 +62,7 @@ static void cookie_synack(struct tt_tcp_ctx *ctx, const struct tt_flow4 *f,
 
 		r->opts.present |= TT_OPT_TS;
 		r->opts.tsval = tt_syncookie_ts_encode(
-		    tt_tcp_tsval(ctx, tt_isn_ts_offset(&ctx->isn_secret, f)), &o);
+		    tt_tcp_tsval(ctx, tt_isn_ts_offset(&ctx->isn_secret, f, ctx->addr6)), &o);
 		r->opts.tsecr = syn->opts.tsval;
 		if (o.wscale_ok) {
 			r->opts.present |= TT_OPT_WSCALE;
@@ -72,7 +72,7 @@ static void cookie_synack(struct tt_tcp_ctx *ctx, const struct tt_flow4 *f,
 			r->opts.present |= TT_OPT_SACK_OK;
 	}
 	/* The MAC covers the option bits of the TSval, so the cookie comes after it. */
-	r->seq = tt_syncookie_make(&ctx->cookie_keys, f, syn->seq, peer_mss,
+	r->seq = tt_syncookie_make(&ctx->cookie_keys, f, ctx->addr6, syn->seq, peer_mss,
 				   (r->opts.present & TT_OPT_TS) ? &r->opts.tsval : NULL,
 				   ctx->now_ms, &mss);
 	count(ctx, TT_CTR_SYNCOOKIES_SENT);
@@ -86,8 +86,8 @@ static enum tt_listen_verdict cookie_ack(struct tt_tcp_ctx *ctx, const struct tt
 	    ((seg->opts.present & TT_OPT_TS) && ctx->conf->timestamps) ? &seg->opts.tsecr : NULL;
 	struct tt_syncookie_opts o = {0};
 
-	switch (tt_syncookie_check(&ctx->cookie_keys, f, seg->seq - 1, seg->ack - 1, tsecr,
-				   ctx->now_ms, &r->mss)) {
+	switch (tt_syncookie_check(&ctx->cookie_keys, f, ctx->addr6, seg->seq - 1, seg->ack - 1,
+				   tsecr, ctx->now_ms, &r->mss)) {
 	case TT_SYNCOOKIE_VALID:
 		break;
 	case TT_SYNCOOKIE_EXPIRED:
@@ -152,7 +152,7 @@ void tt_tcp_init_common(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct t
 	t->ssthresh = UINT32_MAX / 2;
 	t->last_rx_ms = (uint32_t)ctx->now_ms;
 	if (c->timestamps)
-		t->ts_offset = tt_isn_ts_offset(&ctx->isn_secret, f);
+		t->ts_offset = tt_isn_ts_offset(&ctx->isn_secret, f, ctx->addr6);
 }
 
 /* RFC 6928: IW = min(10 * MSS, max(2 * MSS, 14600)) for 10 segments; here N segments. */
@@ -169,6 +169,8 @@ void tt_tcp_established(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 	t->recover = t->snd_una;
 	t->quickacks = TT_TCP_QUICKACKS;
 	count(ctx, TT_CTR_CONN_OPENED);
+	if (ctx->addr6 != NULL)
+		count(ctx, TT_CTR_CONN_OPENED_IPV6);
 	ctx->apps[t->app]->on_open(ctx, t);
 }
 
@@ -183,11 +185,11 @@ void tt_tcp_init_syn_recv(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct
 	set_state(ctx, t, TT_TCP_SYN_RECEIVED);
 	t->rcv_nxt = syn->seq + 1;
 	t->rcv_adv = t->rcv_nxt;
-	t->snd_una = tt_isn_make(&ctx->isn_secret, f, ctx->now_ms * 1000);
+	t->snd_una = tt_isn_make(&ctx->isn_secret, f, ctx->addr6, ctx->now_ms * 1000);
 	t->snd_nxt = t->snd_max = t->snd_una + 1;
 	t->snd_wnd = syn->wnd; /* never scaled in a SYN */
 	t->snd_wl1 = syn->seq;
-	t->mss = effective_mss(c, (o->present & TT_OPT_MSS) ? o->mss : TT_TCP_DEFAULT_MSS, ts);
+	t->mss = effective_mss(ctx, (o->present & TT_OPT_MSS) ? o->mss : TT_TCP_DEFAULT_MSS, ts);
 	if (o->present & TT_OPT_WSCALE) {
 		t->flags |= TT_TCB_WS;
 		t->snd_wscale = o->wscale;
@@ -216,7 +218,7 @@ void tt_tcp_init_cookie(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct t
 	t->rcv_nxt = ack->seq;
 	/* What our SYN-ACK advertised: the unscaled configured window. */
 	t->rcv_adv = t->rcv_nxt + min_u32(c->rcv_window, 65535);
-	t->mss = effective_mss(c, r->mss, ts);
+	t->mss = effective_mss(ctx, r->mss, ts);
 	if (r->opts.present & TT_OPT_WSCALE) {
 		t->flags |= TT_TCB_WS;
 		t->snd_wscale = r->opts.wscale;

@@ -16,7 +16,7 @@ const char *const tt_tcp_state_names[TT_TCP_NSTATES] = {
 
 const char *const tt_tcp_timer_names[TT_TCP_NTIMERS] = {
 #define TT_NAME(name, str) str,
-	TT_TCP_TIMERS(TT_NAME)
+    TT_TCP_TIMERS(TT_NAME)
 #undef TT_NAME
 };
 
@@ -54,7 +54,7 @@ void tt_tcp_tx_hdr(const struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct 
 		/* The window in a SYN is never scaled (RFC 7323 2.2). */
 		field = min_u32(space, 65535);
 		a->opts.present = TT_OPT_MSS;
-		a->opts.mss = ctx->conf->mss;
+		a->opts.mss = tt_tcp_our_mss(ctx);
 		if (t->flags & TT_TCB_WS) {
 			a->opts.present |= TT_OPT_WSCALE;
 			a->opts.wscale = t->rcv_wscale;

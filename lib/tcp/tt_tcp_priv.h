@@ -140,12 +140,13 @@ static inline void reply_addrs(struct tt_tcp_hdr_args *a, const struct tt_flow4 
  * CVE-2019-11479), capped by ours, less the options we always send
  * (RFC 6691).  The floor (>= 48) keeps the result above zero.
  */
-static inline uint16_t effective_mss(const struct tt_conf_tcp *c, uint16_t peer_mss, bool ts)
+static inline uint16_t effective_mss(const struct tt_tcp_ctx *ctx, uint16_t peer_mss, bool ts)
 {
+	const struct tt_conf_tcp *c = ctx->conf;
 	uint16_t m = peer_mss < c->min_peer_mss ? c->min_peer_mss : peer_mss;
 
-	if (m > c->mss)
-		m = c->mss;
+	if (m > tt_tcp_our_mss(ctx))
+		m = tt_tcp_our_mss(ctx);
 	return (uint16_t)(ts ? m - TT_TCP_TS_OPT_LEN : m);
 }
 

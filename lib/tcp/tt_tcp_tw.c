@@ -27,6 +27,7 @@ void tt_tcp_tw_init(struct tt_tcp_ctx *ctx, struct tt_tw *tw, struct tt_tcb *t)
 	tw->wnd = a.wnd;
 	tw->peer_mac = t->peer_mac;
 	tw->port = t->port;
+	tw->ipv6 = t->ipv6;
 	/* The gauge keeps counting this connection in TIME-WAIT: only the TCB goes. */
 	ctx->state_count[TT_TCP_TIME_WAIT]++;
 	tt_tcp_destroy(ctx, t);

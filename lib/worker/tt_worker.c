@@ -444,10 +444,7 @@ static int rx_parse(struct tt_worker *w, unsigned port, struct rte_mbuf *m, stru
 		w->ctr.ev[TT_CTR_ND_ADVERTS_RX]++;
 		break;
 	case TT_PKT_TCP:
-		if (pkt->family == TT_AF_INET)
-			return ifx;
-		w->ctr.drop[TT_DROP_TCP6_NOT_SERVED]++;
-		break;
+		return ifx; /* IPv4, or IPv6 (served on the untagged interface only) */
 	}
 	rte_pktmbuf_free(m);
 	return -1;

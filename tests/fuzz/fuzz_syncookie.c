@@ -158,9 +158,9 @@ static enum tt_syncookie_verdict replay(const struct handshake *h,
 
 	FUZZ_CHECK(tt_syncookie_keys_init(&maker, s, h->period_ms, h->make_cache_ms) == 0);
 	FUZZ_CHECK(tt_syncookie_keys_init(&checker, s, h->period_ms, h->check_cache_ms) == 0);
-	cookie = tt_syncookie_make(&maker, &h->flow, h->isn, h->peer_mss, h->ts ? &h->tsval : NULL,
-				   h->make_ms, mss);
-	return tt_syncookie_check(&checker, &h->ack_flow, h->ack_isn, cookie ^ h->cookie_xor,
+	cookie = tt_syncookie_make(&maker, &h->flow, NULL, h->isn, h->peer_mss,
+				   h->ts ? &h->tsval : NULL, h->make_ms, mss);
+	return tt_syncookie_check(&checker, &h->ack_flow, NULL, h->ack_isn, cookie ^ h->cookie_xor,
 				  h->ack_ts ? &h->tsecr : NULL, h->check_ms, ack_mss);
 }
 

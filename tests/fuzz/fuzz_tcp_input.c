@@ -2,11 +2,11 @@
  * libFuzzer harness for the TCP input path: the real tt_stack (the same
  * object the worker runs) fed by a program the fuzzer writes.  The input is
  * a configuration selector followed by operations: a segment from one of
- * four peers (every header field and option chosen by the input, SACK
- * blocks included, sequence and acknowledgment numbers and block edges
- * either plausible or arbitrary, any payload),
- * the clock moving on (timers fire), our frames reaching the peers (who
- * learn sequence numbers and timestamps from them) or being lost.
+ * four peers (two over IPv4, two over IPv6 from the same ports as their
+ * IPv4 siblings, so both families' keys meet in the table; every header field and option chosen by
+ * the input, SACK blocks included, sequence and acknowledgment numbers and block edges either
+ * plausible or arbitrary, any payload), the clock moving on (timers fire), our frames reaching the
+ * peers (who learn sequence numbers and timestamps from them) or being lost.
  *
  * After every operation: tt_stack_check() (gauges, table against pools,
  * TIME-WAIT order, sequence variables, held-buffer budget), and every frame
@@ -40,6 +40,16 @@ enum {
 };
 
 static const struct tt_mac us_mac = {{0x02, 0, 0, 0, 0, 0x01}};
+static const struct tt_in6 us_addr6 = {{0x20, 0x01, 0, 0x02, [15] = 0x02}};
+
+/* 2001:2::100 + i, the IPv6 peer i's address. */
+static struct tt_in6 peer_addr6(unsigned i)
+{
+	struct tt_in6 a = {{0x20, 0x01, 0, 0x02, [14] = 0x01}};
+
+	a.b[15] = (uint8_t)i;
+	return a;
+}
 static const struct tt_mac peer_mac = {{0x02, 0, 0, 0, 0, 0x02}};
 static const uint16_t dports[4] = {80, 7, 9, 81};
 
@@ -72,6 +82,7 @@ struct rxbuf {
 };
 
 struct peer {
+	bool v6; /* from peer_addr6(index) */
 	uint16_t sport, dport;
 	uint32_t nxt, rcv_nxt, ts_recent;
 };
@@ -228,8 +239,13 @@ static void start(struct world *w)
 	w->peer_if.mac = peer_mac;
 	w->peer_if.addr = PEER_ADDR;
 	w->peer_if.addr_count = N_PEERS;
+	w->us_if.n_addr6 = 1;
+	w->us_if.addr6[0] = us_addr6;
 	for (unsigned i = 0; i < N_PEERS; i++) {
-		w->peers[i].sport = (uint16_t)(40000 + i);
+		w->peers[i].v6 = i & 1;
+		if (w->peers[i].v6)
+			w->peer_if.addr6[w->peer_if.n_addr6++] = peer_addr6(i);
+		w->peers[i].sport = (uint16_t)(40000 + i / 2);
 		w->peers[i].dport = dports[i];
 		w->peers[i].nxt = 1000u * (i + 1);
 	}
@@ -307,15 +323,24 @@ static void peer_segment(struct world *w, struct input *in)
 	len = u16(in) % 1461;
 	if (len > in->left)
 		len = (uint32_t)in->left;
-	hl = tt_net_tcp_hdr_len(&a.opts);
+	hl = pr->v6 ? tt_net_tcp6_hdr_len(&a.opts) : tt_net_tcp_hdr_len(&a.opts);
 	b = malloc(sizeof(*b) + hl + len);
 	FUZZ_CHECK(b != NULL);
 	b->refs = 1;
-	tt_net_tcp_build(b->data, &a, len);
+	if (pr->v6) {
+		struct tt_in6 src = peer_addr6((unsigned)(pr - w->peers));
+
+		tt_net_tcp6_build(b->data, &a, src.b, us_addr6.b, len);
+	} else {
+		tt_net_tcp_build(b->data, &a, len);
+	}
 	memcpy(b->data + hl, in->p, len);
 	in->p += len;
 	in->left -= len;
-	tt_net_tcp_cksum(b->data, false);
+	if (pr->v6)
+		tt_net_tcp6_cksum(b->data);
+	else
+		tt_net_tcp_cksum(b->data, false);
 	if (tt_net_parse(b->data, hl + len, &w->us_if, &pkt, &reason) == TT_PKT_TCP) {
 		tt_stack_set_time(w->st, w->now);
 		tt_stack_input(w->st, 0, &pkt, b);
@@ -335,7 +360,8 @@ static void deliver(struct world *w, bool lost)
 		/* Every frame we send is valid TCP, checksums included. */
 		FUZZ_CHECK(tt_net_parse(w->frames[i], w->frame_len[i], &w->peer_if, &pkt,
 					&reason) == TT_PKT_TCP);
-		FUZZ_CHECK(pkt.seg.len <= w->conf.tcp.mss);
+		/* Over IPv6 our segments are 20 bytes shorter (tt_tcp_our_mss). */
+		FUZZ_CHECK(pkt.seg.len + (pkt.family == TT_AF_INET6 ? 20 : 0) <= w->conf.tcp.mss);
 		if (pkt.seg.opts.present & TT_OPT_SACK) {
 			bool ts = pkt.seg.opts.present & TT_OPT_TS;
 
@@ -346,9 +372,12 @@ static void deliver(struct world *w, bool lost)
 				   w->conf.tcp.mss);
 		}
 		if (!lost) {
-			struct peer *pr = &w->peers[pkt.daddr - PEER_ADDR];
+			struct peer *pr =
+			    &w->peers[pkt.family == TT_AF_INET6 ? pkt.daddr6.b[15]
+								: pkt.daddr - PEER_ADDR];
 			const struct tt_tcp_seg *s = &pkt.seg;
 
+			FUZZ_CHECK(pr->v6 == (pkt.family == TT_AF_INET6));
 			if (s->flags & TT_TCP_SYN)
 				pr->rcv_nxt = s->seq + 1;
 			else if (s->seq == pr->rcv_nxt)

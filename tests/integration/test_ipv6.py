@@ -3,12 +3,17 @@ by neighbour discovery and pings it (ping -6, several sizes), a made-up host sol
 solicited-node group, unicast, and as duplicate address detection) and checks the advertisement
 field by field, an echo request behind extension headers gets a reply without them, and what the
 appliance does not serve (a fragment, a routing header with segments left, an option that says
-discard, a chain longer than the walk's cap, TCP over IPv6 for now) is dropped under its named
-reason.  Addresses are from 2001:2::/48 (RFC 5180): the appliance 2001:2::2 (conf/tcpterm.conf),
+discard, a chain longer than the walk's cap) is dropped under its named reason.  TCP over IPv6
+is served like IPv4's: curl -6, a 1 MiB echo byte-exact, wrk to a literal, both families at
+once, an RST for a closed port, and a TIME-WAIT entry taken over by the kernel's next SYN.  Addresses are from 2001:2::/48 (RFC 5180): the appliance 2001:2::2 (conf/tcpterm.conf),
 the kernel 2001:2::1, the made-up host 2001:2::66."""
 
+import os
+import re
 import socket
 import subprocess
+import sys
+import threading
 import time
 
 import pytest
@@ -21,15 +26,20 @@ from scapy.packet import Raw
 from scapy.pton_ntop import inet_pton
 from scapy.utils6 import in6_ptop
 
-from conftest import IFACE, appliance_fixture, delta, run
+from conftest import (APPLIANCE_IP, IFACE, REPO, appliance_fixture, delta, filler, note,
+                      recv_until_eof, run)
 from l2peer import ETH_P_ALL, PACKET_OUTGOING
+
+sys.path.insert(0, str(REPO / "bench"))
+from telemetry import Telemetry  # noqa: E402
 
 APP6 = "2001:2::2"
 KERNEL6 = "2001:2::1"
 HOST6 = "2001:2::66"
 HOST_MAC = "02:00:5e:10:00:66"
 
-app = appliance_fixture("ipv6")
+BODY = 3000
+app = appliance_fixture("ipv6", body_size=BODY)
 
 
 @pytest.fixture(scope="module")
@@ -183,14 +193,120 @@ def test_dropped_and_counted(v6, reason, payload):
     assert {k: v for k, v in d.items() if k in REASONS} == {reason: 1}, d
 
 
-def test_tcp6_not_served_yet(v6):
-    """TCP over IPv6 reaches the parser (checksum verified) and is dropped, counted, until the
-    stack holds IPv6 connections: the kernel's connect times out, nothing is answered."""
-    before = v6.drops()
-    r = subprocess.run(["curl", "-6", "-s", "--max-time", "2", f"http://[{APP6}]/"],
+def connect6(port, sport=0, timeout=10):
+    s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.settimeout(timeout)
+    s.bind((KERNEL6, sport))
+    s.connect((APP6, port))
+    return s
+
+
+def test_curl6_gets_the_body(v6):
+    """The kernel's TCP over IPv6 against the stack: handshake, request, response, close."""
+    before = v6.stats()
+    r = subprocess.run(["curl", "-6", "-s", "--max-time", "5", f"http://[{APP6}]/"],
                        capture_output=True, timeout=30)
-    assert r.returncode != 0
-    assert delta(v6.drops(), before).get("tcp6_not_served", 0) >= 1
+    assert r.returncode == 0, r
+    assert r.stdout == filler(BODY)
+    d = delta(v6.stats(), before)
+    assert d.get("conn_opened_ipv6") == 1 and d.get("conn_opened") == 1, d
+
+
+def test_echo6_1mib_byte_exact(v6):
+    data = os.urandom(1 << 20)
+    got = []
+    s = connect6(7, timeout=60)
+
+    def reader():
+        got.append(recv_until_eof(s, limit=len(data) + 1, deadline_s=60))
+
+    t = threading.Thread(target=reader)
+    t.start()
+    s.sendall(data)
+    s.shutdown(socket.SHUT_WR)
+    t.join(timeout=60)
+    s.close()
+    assert got and got[0] == data, f"{len(got[0]) if got else None} bytes back"
+
+
+def test_closed_port6_is_reset(v6):
+    before = v6.drops()
+    with pytest.raises(ConnectionRefusedError):
+        connect6(5555).close()
+    assert delta(v6.drops(), before).get("tcp_no_listener") == 1
+
+
+def test_wrk6_no_errors(v6):
+    before = v6.stats()
+    r = subprocess.run(["wrk", "-t1", "-c10", "-d2s", "--timeout", "2s", f"http://[{APP6}]/"],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stdout + r.stderr
+    m = re.search(r"(\d+) requests in", r.stdout)
+    assert m and int(m.group(1)) > 200, r.stdout
+    assert "Socket errors" not in r.stdout and "Non-2xx" not in r.stdout, r.stdout
+    note(f"wrk -6 (-t1 -c10 -d2s): {m.group(1)} requests")
+    d = delta(v6.stats(), before)
+    assert d.get("conn_opened_ipv6", 0) >= 10, d
+
+
+def test_v4_and_v6_at_once(v6):
+    """Both families on the same server ports at the same time, each byte-exact."""
+    out = {}
+
+    def fetch(fam, url):
+        r = subprocess.run(["curl", fam, "-s", "--max-time", "5", url, url, url],
+                           capture_output=True, timeout=30)
+        out[fam] = r
+
+    ts = [threading.Thread(target=fetch, args=a)
+          for a in (("-4", f"http://{APPLIANCE_IP}/"), ("-6", f"http://[{APP6}]/"))]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join(timeout=30)
+    for fam in ("-4", "-6"):
+        assert out[fam].returncode == 0 and out[fam].stdout == filler(BODY) * 3, fam
+
+
+def test_time_wait6_reused_by_the_kernel(v6):
+    """HTTP/1.0: we close first and keep an IPv6 TIME-WAIT entry; the kernel's next SYN from
+    the same port takes it over at once (no 1 s SYN retransmission)."""
+    assert v6.wait_idle(timeout=v6.time_wait_ms / 1000 + 5)["total"] == 0
+    before = v6.stats()
+    with socket.socket(socket.AF_INET6) as probe:
+        probe.bind((KERNEL6, 0))
+        port = probe.getsockname()[1]
+
+    def one():
+        with connect6(80, sport=port) as s:
+            s.sendall(b"GET / HTTP/1.0\r\n\r\n")
+            return recv_until_eof(s, deadline_s=10)
+
+    assert one().endswith(filler(BODY))
+    assert v6.wait_for(v6.conns, lambda c: c["time_wait"] == 1, 2)["time_wait"] == 1
+    time.sleep(0.05)
+    t = time.monotonic()
+    assert one().endswith(filler(BODY))
+    assert time.monotonic() - t < 0.9
+    d = delta(v6.stats(), before)
+    assert d.get("time_wait_reused") == 1 and d.get("conn_opened_ipv6") == 2, d
+
+
+def test_connlist_shows_v6_endpoints(v6):
+    """The listing (telemetry and tcpterm-ss) names an IPv6 connection by [addr]:port."""
+    with connect6(7) as s:
+        port = s.getsockname()[1]
+        s.sendall(b"x")
+        assert s.recv(1) == b"x"
+        with Telemetry(v6.prefix) as t:
+            reply = t.query("/tcpterm/connlist,state=established")
+        pairs = list(zip(reply["local"], reply["remote"]))
+        assert (f"[{APP6}]:7", f"[{KERNEL6}]:{port}") in pairs, reply
+        r = subprocess.run([str(REPO / "scripts" / "tcpterm-ss"), "--file-prefix", v6.prefix],
+                           capture_output=True, text=True, timeout=30)
+        assert r.returncode == 0, r.stderr
+        assert f"[{KERNEL6}]:{port}" in r.stdout, r.stdout
 
 
 def test_finish(v6):

@@ -10,6 +10,9 @@
  * parsed back with the peer's view of the link, so its checksums, its
  * length against the MTU and the buffer's room are all checked.
  *
+ * IPv6 peers (sh_peer_new6, at most TT_NET_MAX_ADDR6 addresses among them) send and get
+ * Ethernet/IPv6/TCP frames (tt_net_tcp6_build) to and from SH_US_ADDR6.
+ *
  * Peers are simple, honest TCPs: they ACK every in-order byte they get,
  * keep what they received, and answer our FIN (with their own if asked).  sh_run() moves frames
  * both ways and the clock forward (firing the stack's timers) until nothing is left to do or a
@@ -57,6 +60,8 @@ enum {
 #define SH_US_ADDR   0xc6120002u /* 198.18.0.2 */
 #define SH_PEER_ADDR 0xc6120101u /* 198.18.1.1 and up */
 
+/* 2001:2::2 (us) and 2001:2::100 + i (the IPv6 peers, RFC 5180's benchmarking prefix) */
+static const struct tt_in6 sh_us_addr6 = {{0x20, 0x01, 0, 0x02, [15] = 0x02}};
 static const struct tt_mac sh_us_mac = {{0x02, 0, 0, 0, 0, 0x01}};
 static const struct tt_mac sh_peer_mac = {{0x02, 0, 0, 0, 0, 0x02}};
 
@@ -90,6 +95,8 @@ struct sh_peer {
 	uint32_t max_payload; /* largest payload of one segment from us */
 	uint32_t rx_len;
 	uint8_t *rx;
+	bool v6; /* an IPv6 peer at addr6 */
+	struct tt_in6 addr6;
 };
 
 struct sh {
@@ -99,9 +106,10 @@ struct sh {
 	struct tt_http_response http;
 	struct tt_stack *st;
 	uint64_t now;
-	uint32_t room;	   /* what frame_alloc offers */
-	uint32_t max_held; /* the stack's budget of held received buffers */
-	long bufs_out;	   /* frame buffers allocated and not yet sent or given back */
+	uint32_t room;	      /* what frame_alloc offers */
+	uint32_t max_held;    /* the stack's budget of held received buffers */
+	uint32_t addr6_pairs; /* tt_stack_params.addr6_pairs */
+	long bufs_out;	      /* frame buffers allocated and not yet sent or given back */
 	long owners_live;
 	unsigned n_frames;
 	struct sh_frame frames[SH_MAX_FRAMES];
@@ -204,6 +212,8 @@ static inline struct sh *sh_new(void)
 	h->us_if.mac = sh_us_mac;
 	h->us_if.addr = SH_US_ADDR;
 	h->us_if.addr_count = 1;
+	h->us_if.n_addr6 = 1;
+	h->us_if.addr6[0] = sh_us_addr6;
 	h->peer_if.mac = sh_peer_mac;
 	h->peer_if.addr = SH_PEER_ADDR;
 	h->peer_if.addr_count = SH_MAX_PEERS;
@@ -222,6 +232,7 @@ static inline void sh_start_with(struct sh *h, struct tt_neigh *neigh)
 	    .table_key = {.k0 = 42, .k1 = 43},
 	    .now_ms = h->now,
 	    .max_held_bufs = h->max_held,
+	    .addr6_pairs = h->addr6_pairs,
 	    .io = {.frame_alloc = sh_frame_alloc,
 		   .frame_send = sh_frame_send,
 		   .frame_free = sh_frame_free,
@@ -321,6 +332,20 @@ static inline struct sh_peer *sh_peer_new(struct sh *h, uint16_t dport)
 	return p;
 }
 
+/* The same over IPv6, from the next of the peer link's IPv6 addresses. */
+static inline struct sh_peer *sh_peer_new6(struct sh *h, uint16_t dport)
+{
+	struct sh_peer *p = sh_peer_new(h, dport);
+	struct tt_in6 a = {{0x20, 0x01, 0, 0x02, [14] = 0x01, [15] = 0}};
+
+	assert_true(h->peer_if.n_addr6 < TT_NET_MAX_ADDR6);
+	a.b[15] = h->peer_if.n_addr6;
+	p->v6 = true;
+	p->addr6 = a;
+	h->peer_if.addr6[h->peer_if.n_addr6++] = a;
+	return p;
+}
+
 /* Every invariant of the stack, after every step. */
 static inline void sh_check(const struct sh *h)
 {
@@ -362,16 +387,23 @@ static inline void sh_peer_send(struct sh_peer *p, uint8_t flags, const void *da
 		a.opts.tsval = p->tsval++;
 		a.opts.tsecr = (flags & TT_TCP_ACK) ? p->ts_recent : 0;
 	}
-	hl = tt_net_tcp_hdr_len(&a.opts);
+	hl = p->v6 ? tt_net_tcp6_hdr_len(&a.opts) : tt_net_tcp_hdr_len(&a.opts);
 	b = malloc(sizeof(*b) + hl + len);
 	assert_non_null(b);
 	b->refs = 1;
 	b->h = h;
 	h->owners_live++;
-	assert_int_equal(tt_net_tcp_build(b->data, &a, len), hl);
+	if (p->v6)
+		assert_int_equal(tt_net_tcp6_build(b->data, &a, p->addr6.b, sh_us_addr6.b, len),
+				 hl);
+	else
+		assert_int_equal(tt_net_tcp_build(b->data, &a, len), hl);
 	if (len > 0)
 		memcpy(b->data + hl, data, len);
-	tt_net_tcp_cksum(b->data, false);
+	if (p->v6)
+		tt_net_tcp6_cksum(b->data);
+	else
+		tt_net_tcp_cksum(b->data, false);
 	assert_int_equal(tt_net_parse(b->data, hl + len, &h->us_if, &pkt, &reason), TT_PKT_TCP);
 	p->nxt += len + ((flags & (TT_TCP_SYN | TT_TCP_FIN)) ? 1 : 0);
 	if (h->batching) {
@@ -407,9 +439,15 @@ static inline void sh_burst_end(struct sh *h)
 
 static inline struct sh_peer *sh_peer_of(struct sh *h, const struct tt_pkt *pkt)
 {
-	for (unsigned i = 0; i < h->n_peers; i++)
-		if (h->peers[i].addr == pkt->daddr && h->peers[i].port == pkt->dport)
+	for (unsigned i = 0; i < h->n_peers; i++) {
+		const struct sh_peer *p = &h->peers[i];
+		bool to = pkt->family == TT_AF_INET6
+			      ? p->v6 && memcmp(&p->addr6, &pkt->daddr6, sizeof(p->addr6)) == 0
+			      : !p->v6 && p->addr == pkt->daddr;
+
+		if (to && p->port == pkt->dport)
 			return &h->peers[i];
+	}
 	fail_msg("a frame to %08x:%u, no such peer", pkt->daddr, pkt->dport);
 	return NULL;
 }

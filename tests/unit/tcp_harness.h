@@ -117,7 +117,7 @@ struct harness {
 	struct h_app app;
 	struct h_peer peer;
 	struct h_buf scratch; /* owner of segments a test does not track */
-	uint32_t iss; /* our initial sequence number: from our SYN, SYN-ACK or cookie */
+	uint32_t iss;	      /* our initial sequence number: from our SYN, SYN-ACK or cookie */
 	unsigned n_tx;
 	struct h_tx tx[TT_TCP_OUT_MAX];
 };
@@ -628,7 +628,7 @@ static inline int teardown(void **state)
 /* The TSval we send now on h_flow: the clock plus the flow's offset (RFC 7323 5.4). */
 static inline uint32_t h_tsval(const struct harness *h)
 {
-	return (uint32_t)h->ctx.now_ms + tt_isn_ts_offset(&h->ctx.isn_secret, &h_flow);
+	return (uint32_t)h->ctx.now_ms + tt_isn_ts_offset(&h->ctx.isn_secret, &h_flow, NULL);
 }
 
 static inline uint64_t ev(const struct harness *h, enum tt_counter c)

@@ -179,7 +179,9 @@ static void test_values_parsed(void **state)
 	    "  { name = \"b-1.x\"; device = \"net_ring0\"; address = \"198.51.100.7/32\";\n"
 	    "    mtu = 9000; rx_desc = 64; tx_desc = 16384; checksum_offload = \"off\"; }\n"
 	    ");\n"
-	    "listeners = ( { port = 65535; app = \"discard\"; }, { port = 1; app = \"echo\"; } );\n"
+	    "listeners = ( { port = 65535; app = \"discard\"; family = \"ipv6\"; },\n"
+	    "  { port = 1; app = \"echo\"; family = \"ipv4\"; },\n"
+	    "  { port = 2; app = \"http\"; family = \"both\"; }, { port = 3; app = \"http\"; } );\n"
 	    "http = { status = 404; headers = []; body_size = 0; };\n"
 	    "tcp = { mss = 8960; rcv_window = 1073725440L; wscale = 14; timestamps = false;\n"
 	    "  syncookies = \"always\"; cookie_secret = \"00112233445566778899AABBccddeeff\";\n"
@@ -201,6 +203,10 @@ static void test_values_parsed(void **state)
 	assert_false(conf.ports[1].checksum_offload);
 	assert_int_equal(conf.listeners[0].port, 65535);
 	assert_int_equal(conf.listeners[0].app, TT_APP_DISCARD);
+	assert_int_equal(conf.listeners[0].family, TT_FAMILY_IPV6);
+	assert_int_equal(conf.listeners[1].family, TT_FAMILY_IPV4);
+	assert_int_equal(conf.listeners[2].family, TT_FAMILY_BOTH);
+	assert_int_equal(conf.listeners[3].family, TT_FAMILY_BOTH); /* the default */
 	assert_int_equal(conf.http.status, 404);
 	assert_int_equal(conf.http.n_headers, 0);
 	assert_int_equal(conf.http.body_size, 0);
@@ -561,6 +567,13 @@ static const struct err_case err_cases[] = {
     /* enumerations and formats */
     {"unknown app", PORTS "listeners = (\n\t{ port = 80;\n\t  app = \"ftp\"; }\n);\n",
      "t.conf:4: listeners[0].app: \"ftp\" is not one of http, echo, discard"},
+    {"unknown listener family",
+     PORTS "listeners = (\n\t{ port = 80; app = \"http\"; },\n\t{ port = 7; app = \"echo\";\n"
+	   "\t  family = \"inet6\"; }\n);\n",
+     "t.conf:5: listeners[1].family: \"inet6\" is not one of both, ipv4, ipv6"},
+    {"listener family not a string",
+     PORTS "listeners = (\n\t{ port = 80; app = \"http\"; family = 6; }\n);\n",
+     "t.conf:3: listeners[0].family: expected a string, got an integer"},
     {"unknown checksum offload mode",
      "ports = ( { name = \"p0\"; device = \"net_null0\";\n"
      "\taddress = \"10.0.0.2/24\";\n\tchecksum_offload = \"on\"; } );\n" LISTENERS,

@@ -1377,8 +1377,7 @@ static void test_parse_fuzz(void **state)
 	}
 	/* IPv4 frames, so the IPv6 reasons (test_net6.c) stay out of the count. */
 	for (uint32_t i = 0; i < TT_DROP_COUNT; i++)
-		distinct +=
-		    reasons[i] != 0 && (i < TT_DROP_IP6_SHORT || i > TT_DROP_TCP6_NOT_SERVED);
+		distinct += reasons[i] != 0 && (i < TT_DROP_IP6_SHORT || i > TT_DROP_ND_NOT_FOR_US);
 	print_message("  tcp %u icmp %u arp %u drop %u, %u drop reasons\n", kinds[TT_PKT_TCP],
 		      kinds[TT_PKT_ICMP_ECHO], kinds[TT_PKT_ARP],
 		      200000 - kinds[TT_PKT_TCP] - kinds[TT_PKT_ICMP_ECHO] - kinds[TT_PKT_ARP],

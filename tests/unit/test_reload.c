@@ -14,7 +14,9 @@
 
 static const char text[] =
     "ports = ( { name = \"p0\"; device = \"net_null0\"; address = \"198.18.0.2/24\"; } );\n"
-    "listeners = ( { port = 80; app = \"http\"; }, { port = 7; app = \"echo\"; } );\n"
+    "listeners = ( { port = 80; app = \"http\"; }, { port = 7; app = \"echo\"; },\n"
+    "  { port = 9; app = \"discard\"; family = \"ipv4\"; },\n"
+    "  { port = 10; app = \"discard\"; family = \"ipv6\"; } );\n"
     "http = { status = 404; body_size = 5; headers = [ ]; };\n"
     "tcp = { idle_timeout_ms = 1234; };\n";
 
@@ -43,7 +45,9 @@ static void test_gen_create(void **state)
 	assert_ptr_equal(g->rt.listen_app, g->listen_app);
 	assert_int_equal(g->listen_app[80], TT_APP_HTTP + 1);
 	assert_int_equal(g->listen_app[7], TT_APP_ECHO + 1);
-	assert_int_equal(g->listen_app[9], 0);
+	assert_int_equal(g->listen_app[9], (TT_APP_DISCARD + 1) | TT_LISTEN_NO_IPV6);
+	assert_int_equal(g->listen_app[10], (TT_APP_DISCARD + 1) | TT_LISTEN_NO_IPV4);
+	assert_int_equal(g->listen_app[11], 0);
 	r = g->rt.app_data;
 	assert_ptr_equal(r, &g->http);
 	assert_true(r->keep_alive_len > sizeof(status) + 5);

@@ -12,7 +12,10 @@
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 /* The key 00 01 .. 0f of the SipHash paper's test vectors, read little-endian. */
-#define PAPER_KEY {.k0 = UINT64_C(0x0706050403020100), .k1 = UINT64_C(0x0f0e0d0c0b0a0908)}
+#define PAPER_KEY                                                                                  \
+	{                                                                                          \
+		.k0 = UINT64_C(0x0706050403020100), .k1 = UINT64_C(0x0f0e0d0c0b0a0908)             \
+	}
 static const struct tt_siphash_key paper_key = PAPER_KEY;
 
 static const struct tt_syncookie_secret secret_a = {.master = PAPER_KEY};
@@ -70,7 +73,7 @@ static uint32_t make_at(const struct tt_syncookie_secret *s, const struct tt_flo
 	struct tt_syncookie_keys k;
 
 	keys_at(&k, s, PERIOD, now_ms);
-	return tt_syncookie_make(&k, f, isn, peer_mss, tsval, now_ms, mss);
+	return tt_syncookie_make(&k, f, NULL, isn, peer_mss, tsval, now_ms, mss);
 }
 
 static enum tt_syncookie_verdict check_at(const struct tt_syncookie_secret *s,
@@ -80,7 +83,7 @@ static enum tt_syncookie_verdict check_at(const struct tt_syncookie_secret *s,
 	struct tt_syncookie_keys k;
 
 	keys_at(&k, s, PERIOD, now_ms);
-	return tt_syncookie_check(&k, f, isn, cookie, tsecr, now_ms, mss);
+	return tt_syncookie_check(&k, f, NULL, isn, cookie, tsecr, now_ms, mss);
 }
 
 /*
@@ -141,8 +144,9 @@ static void test_cookie_known_answer(void **state)
 		struct tt_syncookie_keys k;
 
 		keys_at(&k, &secret_a, cases[i].period_ms, cases[i].now_ms);
-		assert_int_equal(tt_syncookie_make(&k, &flow_a, cases[i].isn, cases[i].peer_mss,
-						   cases[i].tsval, cases[i].now_ms, &mss),
+		assert_int_equal(tt_syncookie_make(&k, &flow_a, NULL, cases[i].isn,
+						   cases[i].peer_mss, cases[i].tsval,
+						   cases[i].now_ms, &mss),
 				 cases[i].want);
 	}
 }
@@ -233,10 +237,11 @@ static void test_cookie_expiry(void **state)
 
 		/* A cache that lives across the whole interval ... */
 		keys_at(&k, &secret_a, PERIOD, cases[i].make_ms);
-		c = tt_syncookie_make(&k, &flow_a, PEER_ISN, 1460, NULL, cases[i].make_ms, &mss);
-		assert_int_equal(
-		    tt_syncookie_check(&k, &flow_a, PEER_ISN, c, NULL, cases[i].check_ms, &got),
-		    cases[i].want);
+		c = tt_syncookie_make(&k, &flow_a, NULL, PEER_ISN, 1460, NULL, cases[i].make_ms,
+				      &mss);
+		assert_int_equal(tt_syncookie_check(&k, &flow_a, NULL, PEER_ISN, c, NULL,
+						    cases[i].check_ms, &got),
+				 cases[i].want);
 		/* ... and one built at check time must agree. */
 		assert_int_equal(
 		    check_at(&secret_a, &flow_a, PEER_ISN, c, NULL, cases[i].check_ms, &got),
@@ -294,15 +299,15 @@ static void test_cookie_lifetime_within_time_wait(void **state)
 
 		assert_true(2 * (uint64_t)period <= time_wait_ms[i]);
 		keys_at(&k, &secret_a, period, made);
-		c = tt_syncookie_make(&k, &flow_a, PEER_ISN, 1460, NULL, made, &mss);
-		assert_int_equal(
-		    tt_syncookie_check(&k, &flow_a, PEER_ISN, c, NULL, made + 2 * period - 1, &got),
-		    TT_SYNCOOKIE_VALID);
-		assert_int_equal(
-		    tt_syncookie_check(&k, &flow_a, PEER_ISN, c, NULL, made + 2 * period, &got),
-		    TT_SYNCOOKIE_EXPIRED);
+		c = tt_syncookie_make(&k, &flow_a, NULL, PEER_ISN, 1460, NULL, made, &mss);
+		assert_int_equal(tt_syncookie_check(&k, &flow_a, NULL, PEER_ISN, c, NULL,
+						    made + 2 * period - 1, &got),
+				 TT_SYNCOOKIE_VALID);
+		assert_int_equal(tt_syncookie_check(&k, &flow_a, NULL, PEER_ISN, c, NULL,
+						    made + 2 * period, &got),
+				 TT_SYNCOOKIE_EXPIRED);
 		/* Four periods on, t names a younger counter: the cookie then looks forged. */
-		assert_int_not_equal(tt_syncookie_check(&k, &flow_a, PEER_ISN, c, NULL,
+		assert_int_not_equal(tt_syncookie_check(&k, &flow_a, NULL, PEER_ISN, c, NULL,
 							made + time_wait_ms[i], &got),
 				     TT_SYNCOOKIE_VALID);
 	}
@@ -329,10 +334,10 @@ static void test_cookie_shared_secret(void **state)
 	(void)state;
 	keys_at(&node1, &secret_a, PERIOD, T0_MS - 5 * PERIOD);
 	keys_at(&node2, &secret_a, PERIOD, T0_MS + 3);
-	c = tt_syncookie_make(&node1, &flow_a, PEER_ISN, 1452, NULL, T0_MS + 10, &mss);
-	assert_int_equal(
-	    tt_syncookie_check(&node2, &flow_a, PEER_ISN, c, NULL, T0_MS + PERIOD + 20000, &got),
-	    TT_SYNCOOKIE_VALID);
+	c = tt_syncookie_make(&node1, &flow_a, NULL, PEER_ISN, 1452, NULL, T0_MS + 10, &mss);
+	assert_int_equal(tt_syncookie_check(&node2, &flow_a, NULL, PEER_ISN, c, NULL,
+					    T0_MS + PERIOD + 20000, &got),
+			 TT_SYNCOOKIE_VALID);
 	assert_int_equal(got, 1452);
 }
 
@@ -439,7 +444,7 @@ static void test_cookie_forgery(void **state)
 		enum tt_syncookie_verdict v;
 
 		f.sport = (uint16_t)r;
-		v = tt_syncookie_check(&k, &f, (uint32_t)(r >> 16), (uint32_t)(r >> 32),
+		v = tt_syncookie_check(&k, &f, NULL, (uint32_t)(r >> 16), (uint32_t)(r >> 32),
 				       (i & 1) ? &tsecr : NULL, T0_MS + (i & 0xffff), &mss);
 		valid += v == TT_SYNCOOKIE_VALID;
 		expired += v == TT_SYNCOOKIE_EXPIRED;
@@ -524,16 +529,18 @@ static void test_cookie_check_cost(void **state)
 		uint32_t forged = made ^ 0x80000000;
 
 		siphash_calls = 0;
-		assert_int_equal(tt_syncookie_check(&k, &flow_a, PEER_ISN, made, NULL, now, &mss),
-				 age <= 1 ? TT_SYNCOOKIE_VALID : TT_SYNCOOKIE_EXPIRED);
+		assert_int_equal(
+		    tt_syncookie_check(&k, &flow_a, NULL, PEER_ISN, made, NULL, now, &mss),
+		    age <= 1 ? TT_SYNCOOKIE_VALID : TT_SYNCOOKIE_EXPIRED);
 		assert_int_equal(siphash_calls, 1);
 		siphash_calls = 0;
-		assert_int_equal(tt_syncookie_check(&k, &flow_a, PEER_ISN, forged, NULL, now, &mss),
-				 TT_SYNCOOKIE_BAD_HASH);
+		assert_int_equal(
+		    tt_syncookie_check(&k, &flow_a, NULL, PEER_ISN, forged, NULL, now, &mss),
+		    TT_SYNCOOKIE_BAD_HASH);
 		assert_int_equal(siphash_calls, 1);
 	}
 	siphash_calls = 0;
-	tt_syncookie_make(&k, &flow_a, PEER_ISN, 1460, NULL, now, &mss);
+	tt_syncookie_make(&k, &flow_a, NULL, PEER_ISN, 1460, NULL, now, &mss);
 	assert_int_equal(siphash_calls, 1);
 }
 
@@ -550,22 +557,22 @@ static void test_cookie_rotation_cost(void **state)
 
 	(void)state;
 	keys_at(&k, &secret_a, PERIOD, start + 17);
-	c = tt_syncookie_make(&k, &flow_a, PEER_ISN, 1460, NULL, start + 17, &mss);
+	c = tt_syncookie_make(&k, &flow_a, NULL, PEER_ISN, 1460, NULL, start + 17, &mss);
 	for (unsigned int t = 0; t < 4; t++) {
 		siphash_calls = 0;
-		tt_syncookie_check(&k, &flow_a, PEER_ISN, t << 3, NULL, start + PERIOD, &mss);
+		tt_syncookie_check(&k, &flow_a, NULL, PEER_ISN, t << 3, NULL, start + PERIOD, &mss);
 		assert_int_equal(siphash_calls, t == 0 ? 2 + 1 : 1);
 	}
 	siphash_calls = 0;
 	assert_int_equal(
-	    tt_syncookie_check(&k, &flow_a, PEER_ISN, c, NULL, start + 2 * PERIOD - 1, &mss),
+	    tt_syncookie_check(&k, &flow_a, NULL, PEER_ISN, c, NULL, start + 2 * PERIOD - 1, &mss),
 	    TT_SYNCOOKIE_VALID);
-	tt_syncookie_make(&k, &flow_a, PEER_ISN, 1460, NULL, start + 2 * PERIOD - 1, &mss);
+	tt_syncookie_make(&k, &flow_a, NULL, PEER_ISN, 1460, NULL, start + 2 * PERIOD - 1, &mss);
 	assert_int_equal(siphash_calls, 2);
 	/* Two periods later: two keys, not four. */
 	siphash_calls = 0;
 	assert_int_equal(
-	    tt_syncookie_check(&k, &flow_a, PEER_ISN, c, NULL, start + 3 * PERIOD, &mss),
+	    tt_syncookie_check(&k, &flow_a, NULL, PEER_ISN, c, NULL, start + 3 * PERIOD, &mss),
 	    TT_SYNCOOKIE_EXPIRED);
 	assert_int_equal(siphash_calls, 2 * 2 + 1);
 }
@@ -637,7 +644,8 @@ static const struct tt_isn_secret isn_secret = {.key = PAPER_KEY};
 static void test_isn_known_answer(void **state)
 {
 	(void)state;
-	assert_int_equal(tt_isn_make(&isn_secret, &flow_a, UINT64_C(1700000000123456)), 0x411a2f57);
+	assert_int_equal(tt_isn_make(&isn_secret, &flow_a, NULL, UINT64_C(1700000000123456)),
+			 0x411a2f57);
 }
 
 static void test_isn_differs_across_flows(void **state)
@@ -656,10 +664,10 @@ static void test_isn_differs_across_flows(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < ARRAY_LEN(flows); i++) {
-		isn[i] = tt_isn_make(&isn_secret, &flows[i], 123456789);
+		isn[i] = tt_isn_make(&isn_secret, &flows[i], NULL, 123456789);
 		for (size_t j = 0; j < i; j++)
 			assert_int_not_equal(isn[i], isn[j]);
-		assert_int_not_equal(isn[i], tt_isn_make(&other, &flows[i], 123456789));
+		assert_int_not_equal(isn[i], tt_isn_make(&other, &flows[i], NULL, 123456789));
 	}
 }
 
@@ -681,8 +689,8 @@ static void test_isn_grows_with_time(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
-		uint32_t a = tt_isn_make(&isn_secret, &flow_a, t0);
-		uint32_t b = tt_isn_make(&isn_secret, &flow_a, t0 + cases[i].dt_us);
+		uint32_t a = tt_isn_make(&isn_secret, &flow_a, NULL, t0);
+		uint32_t b = tt_isn_make(&isn_secret, &flow_a, NULL, t0 + cases[i].dt_us);
 
 		assert_int_equal((uint32_t)(b - a), cases[i].want_delta);
 	}

@@ -146,8 +146,8 @@ static void test_listen_syn_recv(void **state)
 		assert_true(h->tcb_live);
 		assert_int_equal(h->tcb.state, TT_TCP_SYN_RECEIVED);
 		assert_int_equal(h->ctx.half_open, 1);
-		assert_int_equal(
-		    h->iss, tt_isn_make(&h->ctx.isn_secret, &h_flow, (uint64_t)H_T0_MS * 1000));
+		assert_int_equal(h->iss, tt_isn_make(&h->ctx.isn_secret, &h_flow, NULL,
+						     (uint64_t)H_T0_MS * 1000));
 		check_synack(h, h->iss, &cases[i].want);
 		if (cases[i].want.synack_opts & TT_OPT_TS)
 			assert_int_equal(h->tx[0].a.opts.tsval, h_tsval(h));

@@ -301,9 +301,9 @@ static void test_tsval_offset(void **state)
 
 	(void)state;
 	other.sport++;
-	assert_int_equal(off, tt_isn_ts_offset(&h->ctx.isn_secret, &h_flow));
+	assert_int_equal(off, tt_isn_ts_offset(&h->ctx.isn_secret, &h_flow, NULL));
 	assert_int_not_equal(off, 0);
-	assert_int_not_equal(off, tt_isn_ts_offset(&h->ctx.isn_secret, &other));
+	assert_int_not_equal(off, tt_isn_ts_offset(&h->ctx.isn_secret, &other, NULL));
 	h->ctx.now_ms += 1234;
 	h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, "x");
 	assert_int_equal(h->tx[0].a.opts.tsval, (uint32_t)h->ctx.now_ms + off);

@@ -20,7 +20,6 @@ enum {
 static const char get_ka[] = "GET / HTTP/1.1\r\nHost: t\r\n\r\n";
 static const char response[] = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello";
 
-
 static uint64_t all_drops(const struct harness *h)
 {
 	uint64_t n = 0;
@@ -95,8 +94,8 @@ static void test_connect_syn(void **state)
 		h->conf.wscale = cases[i].wscale;
 		h_open(h, H_APP_REC);
 		expect_syn_sent(h);
-		assert_int_equal(
-		    h->iss, tt_isn_make(&h->ctx.isn_secret, &h_flow, (uint64_t)H_T0_MS * 1000));
+		assert_int_equal(h->iss, tt_isn_make(&h->ctx.isn_secret, &h_flow, NULL,
+						     (uint64_t)H_T0_MS * 1000));
 		assert_int_equal(h->n_tx, 1);
 		h_expect(h, 0, TT_TCP_SYN, h->iss, 0, 0);
 		assert_int_equal(x->a.saddr, h_flow.daddr);
