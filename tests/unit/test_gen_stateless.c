@@ -77,7 +77,8 @@ static struct tt_pkt from_server(uint8_t *frame, uint8_t flags, uint32_t seq, ui
 				    .flags = flags};
 	uint32_t hl = tt_net_tcp_build(frame, &a, len);
 
-	memcpy(frame + hl, payload, len);
+	if (len > 0) /* payload may be NULL then, which memcpy does not allow */
+		memcpy(frame + hl, payload, len);
 	tt_net_tcp_cksum(frame, 0);
 	return parse(frame, hl + len, CLIENT, &gen_mac);
 }
