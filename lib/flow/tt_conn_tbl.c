@@ -22,7 +22,7 @@ struct tt_conn_tbl {
 
 uint32_t tt_conn_tbl_hash(const struct tt_conn_tbl *t, const struct tt_flow4 *k)
 {
-	return (uint32_t)tt_siphash_flow4(&t->key, k);
+	return (uint32_t)tt_siphash13_flow4(&t->key, k);
 }
 
 static inline uint32_t home_of(const struct tt_conn_tbl *t, const struct tt_flow4 *k)

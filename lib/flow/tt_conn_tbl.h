@@ -27,8 +27,8 @@
  * run, walks it (the hash-flooding attack of Crosby and Wallach, USENIX
  * Security 2003).  A fixed or merely seeded mixer does not stop this:
  * multiply-xorshift is invertible and a seed XORed in moves the collisions
- * without removing them.  So the home slot is the low bits of SipHash-2-4
- * (tt_siphash.h), a PRF, of the 4-tuple under a 128-bit key drawn from
+ * without removing them.  So the home slot is the low bits of SipHash-1-3
+ * (tt_siphash.h, which says why not 2-4), a keyed hash, of the 4-tuple under a 128-bit key drawn from
  * getrandom(2) for each table and never sent anywhere: without the key the
  * homes of chosen tuples are independent and uniform, and what a peer
  * learns of one worker's collisions, by timing or otherwise, says nothing

@@ -22,7 +22,8 @@ static inline uint64_t load_le_tail(const uint8_t *p, size_t n)
 	return w;
 }
 
-uint64_t tt_siphash(const struct tt_siphash_key *key, const void *data, size_t len)
+static uint64_t siphash_cd(const struct tt_siphash_key *key, const void *data, size_t len, int c,
+			   int d)
 {
 	const uint8_t *p = data;
 	const uint8_t *end = p + (len & ~(size_t)7);
@@ -30,9 +31,19 @@ uint64_t tt_siphash(const struct tt_siphash_key *key, const void *data, size_t l
 
 	tt_siphash_init(&s, key);
 	for (; p != end; p += 8)
-		tt_siphash_compress(&s, load_le64(p));
+		tt_siphash_compress(&s, load_le64(p), c);
 
 	/* The last block carries the message length mod 256 in its top byte. */
-	tt_siphash_compress(&s, load_le_tail(p, len & 7) | ((uint64_t)(len & 0xff) << 56));
-	return tt_siphash_final(&s);
+	tt_siphash_compress(&s, load_le_tail(p, len & 7) | ((uint64_t)(len & 0xff) << 56), c);
+	return tt_siphash_final(&s, d);
+}
+
+uint64_t tt_siphash(const struct tt_siphash_key *key, const void *data, size_t len)
+{
+	return siphash_cd(key, data, len, TT_SIPHASH_C_ROUNDS, TT_SIPHASH_D_ROUNDS);
+}
+
+uint64_t tt_siphash13(const struct tt_siphash_key *key, const void *data, size_t len)
+{
+	return siphash_cd(key, data, len, TT_SIPHASH13_C_ROUNDS, TT_SIPHASH13_D_ROUNDS);
 }

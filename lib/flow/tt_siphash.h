@@ -1,6 +1,7 @@
 /*
- * SipHash-2-4 keyed hash (Aumasson and Bernstein, "SipHash: a fast
- * short-input PRF", INDOCRYPT 2012).
+ * SipHash keyed hash (Aumasson and Bernstein, "SipHash: a fast
+ * short-input PRF", INDOCRYPT 2012): SipHash-2-4, the PRF, and SipHash-1-3,
+ * the reduced variant for hash tables.
  *
  * Why: SYN cookies and initial sequence numbers must be unpredictable to an
  * off-path attacker who sees many of our outputs (RFC 4987 section 3.6,
@@ -10,10 +11,20 @@
  *
  * Cost measured on an AMD EPYC VM at -O2: tt_siphash is about 20 ns fixed
  * (setup and finalisation) plus 2 ns per 8 bytes of input.  The connection
- * table hashes on every packet, so tt_siphash_flow4 inlines and reads the
+ * table hashes on every packet, so tt_siphash13_flow4 inlines and reads the
  * 4-tuple's fields directly: a table lookup that hits in L2 takes 16 ns
  * with it and 20 ns with tt_siphash over tt_flow4_pack's bytes (-O3,
- * independent lookups).
+ * independent lookups; measured with SipHash-2-4 in both).
+ *
+ * Which variant: SYN cookies and ISNs are secrets an attacker may collect
+ * by the million, so they use SipHash-2-4, the variant its authors propose
+ * as a PRF.  The connection table only needs a peer that cannot compute
+ * slot homes to be unable to aim tuples at one run; SipHash-1-3 (one round
+ * per block, three at finalisation: 5 rounds for a 12-byte 4-tuple instead
+ * of 8) is what Rust's and CPython's (3.11+) hash tables use for that, and
+ * still stronger than the keyed jhash Linux uses for its established-socket
+ * table.  It saves 220 of the stack's 8,559 instructions per short HTTP
+ * connection (bench/trace.sh: the table hash 670 -> 450).
  *
  * Invariants: the result depends only on the key and the input bytes; input
  * words are read little-endian as the specification requires, so every host
@@ -34,7 +45,11 @@ struct tt_siphash_key {
 	uint64_t k0, k1;
 };
 
+/* SipHash-2-4 of len bytes. */
 uint64_t tt_siphash(const struct tt_siphash_key *key, const void *data, size_t len);
+
+/* SipHash-1-3 of len bytes. */
+uint64_t tt_siphash13(const struct tt_siphash_key *key, const void *data, size_t len);
 
 /*
  * The state and its steps are in the header so that fixed-length forms such
@@ -44,9 +59,12 @@ struct tt_siphash_state {
 	uint64_t v0, v1, v2, v3;
 };
 
+/* Rounds per message block (c) and at finalisation (d) of SipHash-c-d. */
 enum {
-	TT_SIPHASH_C_ROUNDS = 2, /* per message block */
-	TT_SIPHASH_D_ROUNDS = 4, /* at finalisation */
+	TT_SIPHASH_C_ROUNDS = 2,
+	TT_SIPHASH_D_ROUNDS = 4,
+	TT_SIPHASH13_C_ROUNDS = 1,
+	TT_SIPHASH13_D_ROUNDS = 3,
 };
 
 static inline uint64_t tt_siphash_rotl(uint64_t x, unsigned int b)
@@ -77,38 +95,42 @@ static inline void tt_siphash_init(struct tt_siphash_state *s, const struct tt_s
 	s->v3 = key->k1 ^ UINT64_C(0x7465646279746573);
 }
 
-/* Absorb one 8-byte block m, read little-endian. */
-static inline void tt_siphash_compress(struct tt_siphash_state *s, uint64_t m)
+/* Absorb one 8-byte block m, read little-endian, in c rounds. */
+static inline void tt_siphash_compress(struct tt_siphash_state *s, uint64_t m, int c)
 {
 	s->v3 ^= m;
-	for (int i = 0; i < TT_SIPHASH_C_ROUNDS; i++)
+	for (int i = 0; i < c; i++)
 		tt_siphash_round(s);
 	s->v0 ^= m;
 }
 
-static inline uint64_t tt_siphash_final(struct tt_siphash_state *s)
+/* The hash, after d finalisation rounds. */
+static inline uint64_t tt_siphash_final(struct tt_siphash_state *s, int d)
 {
 	s->v2 ^= 0xff;
-	for (int i = 0; i < TT_SIPHASH_D_ROUNDS; i++)
+	for (int i = 0; i < d; i++)
 		tt_siphash_round(s);
 	return s->v0 ^ s->v1 ^ s->v2 ^ s->v3;
 }
 
 /*
- * tt_siphash(key, packed, TT_FLOW4_PACKED_LEN) where packed is
- * tt_flow4_pack(f), built from the fields without the byte copy: the first
- * block is saddr | daddr, the last sport | dport with the length in its top
- * byte.
+ * tt_siphash13(key, tt_flow4_pack(f), TT_FLOW4_PACKED_LEN), the connection table's hash, built
+ * from the fields without the byte copy: the first block is saddr | daddr, the last
+ * sport | dport with the length in its top byte.
  */
-static inline uint64_t tt_siphash_flow4(const struct tt_siphash_key *key, const struct tt_flow4 *f)
+static inline uint64_t tt_siphash13_flow4(const struct tt_siphash_key *key,
+					  const struct tt_flow4 *f)
 {
 	struct tt_siphash_state s;
 
 	tt_siphash_init(&s, key);
-	tt_siphash_compress(&s, (uint64_t)f->saddr | (uint64_t)f->daddr << 32);
-	tt_siphash_compress(&s, (uint64_t)f->sport | (uint64_t)f->dport << 16 |
-				    (uint64_t)TT_FLOW4_PACKED_LEN << 56);
-	return tt_siphash_final(&s);
+	tt_siphash_compress(&s, (uint64_t)f->saddr | (uint64_t)f->daddr << 32,
+			    TT_SIPHASH13_C_ROUNDS);
+	tt_siphash_compress(&s,
+			    (uint64_t)f->sport | (uint64_t)f->dport << 16 |
+				(uint64_t)TT_FLOW4_PACKED_LEN << 56,
+			    TT_SIPHASH13_C_ROUNDS);
+	return tt_siphash_final(&s, TT_SIPHASH13_D_ROUNDS);
 }
 
 #endif /* TT_SIPHASH_H */
