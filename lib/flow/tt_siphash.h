@@ -126,10 +126,9 @@ static inline uint64_t tt_siphash13_flow4(const struct tt_siphash_key *key,
 	tt_siphash_init(&s, key);
 	tt_siphash_compress(&s, (uint64_t)f->saddr | (uint64_t)f->daddr << 32,
 			    TT_SIPHASH13_C_ROUNDS);
-	tt_siphash_compress(&s,
-			    (uint64_t)f->sport | (uint64_t)f->dport << 16 |
-				(uint64_t)TT_FLOW4_PACKED_LEN << 56,
-			    TT_SIPHASH13_C_ROUNDS);
+	tt_siphash_compress(
+	    &s, (uint64_t)f->sport | (uint64_t)f->dport << 16 | (uint64_t)TT_FLOW4_PACKED_LEN << 56,
+	    TT_SIPHASH13_C_ROUNDS);
 	return tt_siphash_final(&s, TT_SIPHASH13_D_ROUNDS);
 }
 
