@@ -362,14 +362,15 @@ static void send_rst(struct tt_stack *st, unsigned port, const struct tt_pkt *pk
 
 	if (pkt->seg.flags & TT_TCP_RST)
 		return;
-	/* The bucket of the source address: 4 bytes for IPv4, 16 for IPv6, then a domain byte. */
-	uint8_t in[17] = {(uint8_t)pkt->saddr, (uint8_t)(pkt->saddr >> 8),
-			  (uint8_t)(pkt->saddr >> 16), (uint8_t)(pkt->saddr >> 24)};
+	/* The bucket of the source: its IPv4 address, or its IPv6 /64 (one host may hold the whole
+	 * /64 and send from any address in it), then a domain byte. */
+	uint8_t in[9] = {(uint8_t)pkt->saddr, (uint8_t)(pkt->saddr >> 8),
+			 (uint8_t)(pkt->saddr >> 16), (uint8_t)(pkt->saddr >> 24)};
 	size_t n = 4;
 
 	if (a6 != NULL) {
-		memcpy(in, a6->saddr, 16);
-		n = 16;
+		memcpy(in, a6->saddr, 8);
+		n = 8;
 	}
 	in[n++] = 'r';
 	unsigned b = (unsigned)tt_siphash(&st->tcp.isn_secret.key, in, n) % TT_STACK_RST_BUCKETS;

@@ -126,6 +126,35 @@ static void test_rst_for_closed_port6(void **state)
 	sh_free(h);
 }
 
+/* The RST budget of an IPv6 source is its /64's: a flood from one address of it uses up what
+ * the others in the same /64 would get (the harness's IPv6 peers share one /64). */
+static void test_rst_budget_per_64(void **state)
+{
+	struct sh *h = sh_new();
+	struct sh_peer *flooder, *neighbour;
+
+	(void)state;
+	sh_start(h);
+	flooder = sh_peer_new6(h, 81); /* no listener: every SYN earns an RST */
+	neighbour = sh_peer_new6(h, 81);
+	for (unsigned i = 0; i < 2 * TT_STACK_RST_PER_MS; i++) {
+		sh_peer_send(flooder, TT_TCP_SYN, NULL, 0);
+		flooder->nxt += 1000;
+	}
+	assert_int_equal(h->n_frames, TT_STACK_RST_PER_MS);
+	assert_int_equal(sh_ev(h, TT_CTR_RST_RATE_LIMITED), TT_STACK_RST_PER_MS);
+	sh_drop_frames(h);
+	sh_peer_send(neighbour, TT_TCP_SYN, NULL, 0);
+	assert_int_equal(h->n_frames, 0);
+	assert_int_equal(sh_ev(h, TT_CTR_RST_RATE_LIMITED), TT_STACK_RST_PER_MS + 1);
+	/* The next millisecond refills the bucket. */
+	sh_advance(h, h->now + 1);
+	sh_peer_send(neighbour, TT_TCP_SYN, NULL, 0);
+	sh_deliver(h);
+	assert_true(neighbour->rst_rcvd);
+	sh_free(h);
+}
+
 /* A listener for IPv6 only refuses IPv4 and serves IPv6. */
 static void test_listener_ipv6_only(void **state)
 {
@@ -258,6 +287,7 @@ int main(void)
 	    cmocka_unit_test(test_client_close6),
 	    cmocka_unit_test(test_server_close6_time_wait),
 	    cmocka_unit_test(test_rst_for_closed_port6),
+	    cmocka_unit_test(test_rst_budget_per_64),
 	    cmocka_unit_test(test_listener_ipv6_only),
 	    cmocka_unit_test(test_same_ports_both_families),
 	    cmocka_unit_test(test_pairs_exhausted),
