@@ -18,17 +18,74 @@ void tt_connlist_mbox_init(struct tt_connlist_mbox *mb, uint16_t worker)
 
 /* ---- the worker's walk ---------------------------------------------------------------------- */
 
-static bool ep_match(const struct tt_connlist_ep *e, uint32_t addr, uint16_t port)
+static bool ep_port_match(const struct tt_connlist_ep *e, uint16_t port)
 {
-	return (!e->has_addr || e->addr == addr) && (!e->has_port || e->port == port);
+	return !e->has_port || e->port == port;
 }
 
-/* A flow's saddr/sport is the peer, daddr/dport us (tt_flow4.h). */
-static bool flow_match(const struct tt_connlist_req *q, const struct tt_flow4 *k)
+/*
+ * One side of a connection: addr/port of the table key (IPv4), or the port of the key and
+ * the address a6 (IPv6: the key holds a hash where IPv4 has addresses).
+ */
+static bool ep_match(const struct tt_connlist_ep *e, uint32_t addr, const uint8_t *a6,
+		     uint16_t port)
 {
-	return ep_match(&q->local, k->daddr, k->dport) &&
-	       ep_match(&q->remote, k->saddr, k->sport) &&
-	       (ep_match(&q->any, k->daddr, k->dport) || ep_match(&q->any, k->saddr, k->sport));
+	if (!ep_port_match(e, port))
+		return false;
+	if (a6 != NULL)
+		return !e->has_addr && (!e->has_addr6 || memcmp(e->addr6, a6, 16) == 0);
+	return !e->has_addr6 && (!e->has_addr || e->addr == addr);
+}
+
+/*
+ * A flow's saddr/sport is the peer, daddr/dport us (tt_flow4.h).  a6: the connection's IPv6
+ * addresses, or NULL for IPv4.
+ */
+static bool flow_match(const struct tt_connlist_req *q, const struct tt_flow4 *k,
+		       const struct tt_addr6_pair *a6)
+{
+	const uint8_t *ours = a6 ? a6->daddr : NULL, *theirs = a6 ? a6->saddr : NULL;
+
+	return ep_match(&q->local, k->daddr, ours, k->dport) &&
+	       ep_match(&q->remote, k->saddr, theirs, k->sport) &&
+	       (ep_match(&q->any, k->daddr, ours, k->dport) ||
+		ep_match(&q->any, k->saddr, theirs, k->sport));
+}
+
+/* Whether a side of the request names an address: an IPv4 one (v6 false) or an IPv6 one. */
+static bool req_has_addr(const struct tt_connlist_req *q, bool v6)
+{
+	const struct tt_connlist_ep *e[] = {&q->local, &q->remote, &q->any};
+
+	for (unsigned i = 0; i < 3; i++)
+		if (v6 ? e[i]->has_addr6 : e[i]->has_addr)
+			return true;
+	return false;
+}
+
+/*
+ * Whether the connection of table key k and value matches.  The key holds IPv4 addresses,
+ * and a hash of the addresses of an IPv6 connection: a request without IPv6 addresses is
+ * decided on the key alone but for one read that confirms an IPv4 address match is no IPv6
+ * connection; one with IPv6 addresses needs the connection's addresses.  *reads counts the
+ * connections read.
+ */
+static bool conn_match(const struct tt_connlist_req *q, const struct tt_stack *st,
+		       const struct tt_flow4 *k, uint32_t value, unsigned *reads)
+{
+	const struct tt_addr6_pair *a6;
+
+	if (!req_has_addr(q, true)) {
+		if (!flow_match(q, k, NULL))
+			return false;
+		if (!req_has_addr(q, false))
+			return true;
+		++*reads;
+		return tt_stack_conn_addr6(st, value) == NULL;
+	}
+	++*reads;
+	a6 = tt_stack_conn_addr6(st, value);
+	return a6 != NULL && flow_match(q, k, a6);
 }
 
 struct step {
@@ -37,17 +94,20 @@ struct step {
 	unsigned reads;
 };
 
-/* The address filter needs only the table key; the state costs a read of the connection. */
+/* The address filter needs the table key, and a read of the connection as conn_match says;
+ * the state costs one read (the same one, if conn_match made it). */
 static void visit(const struct tt_flow4 *k, uint32_t value, void *arg)
 {
 	struct step *s = arg;
 	struct tt_connlist_mbox *mb = s->mb;
 	struct tt_connlist_answer *a = &mb->ans;
 	enum tt_tcp_state state;
+	unsigned reads = s->reads;
 
-	if (!flow_match(&mb->req, k))
+	if (!conn_match(&mb->req, s->st, k, value, &s->reads))
 		return;
-	s->reads++;
+	if (s->reads == reads)
+		s->reads++;
 	state = tt_stack_conn_state(s->st, value);
 	if (mb->req.states != 0 && !(mb->req.states & (1u << state)))
 		return;
@@ -96,7 +156,8 @@ static int bad(char *err, size_t len, const char *what, const char *tok)
 	size_t i;
 
 	for (i = 0; tok[i] != '\0' && i + 1 < sizeof(safe); i++)
-		safe[i] = isalnum((unsigned char)tok[i]) || strchr("._:-*", tok[i]) ? tok[i] : '?';
+		safe[i] =
+		    isalnum((unsigned char)tok[i]) || strchr("._:-*[]", tok[i]) ? tok[i] : '?';
 	safe[i] = '\0';
 	snprintf(err, len, "%s: '%s'", what, safe);
 	return -EINVAL;
@@ -139,26 +200,46 @@ static int parse_uint(const char *v, unsigned long max, unsigned long *out)
 	return 0;
 }
 
-/* A.B.C.D, A.B.C.D:PORT or :PORT (port 1..65535). */
+/* A.B.C.D, A.B.C.D:PORT, IPV6, [IPV6], [IPV6]:PORT or :PORT (port 1..65535). */
 static int parse_ep(char *v, struct tt_connlist_ep *e)
 {
-	char *colon = strchr(v, ':');
+	char *addr = v, *port = NULL, *close;
 	struct in_addr a;
-	unsigned long port;
+	unsigned long n;
 
-	if (colon != NULL) {
-		*colon = '\0';
-		if (parse_uint(colon + 1, 65535, &port) != 0 || port == 0)
+	if (*v == '[') {
+		close = strchr(v, ']');
+		if (close == NULL || (close[1] != '\0' && close[1] != ':'))
 			return -EINVAL;
-		e->port = (uint16_t)port;
+		*close = '\0';
+		addr = v + 1;
+		port = close[1] == ':' ? close + 2 : NULL;
+		if (inet_pton(AF_INET6, addr, e->addr6) != 1)
+			return -EINVAL;
+		e->has_addr6 = true;
+	} else if (strchr(v, ':') != strrchr(v, ':')) { /* two colons or more: a bare IPv6 */
+		if (inet_pton(AF_INET6, v, e->addr6) != 1)
+			return -EINVAL;
+		e->has_addr6 = true;
+	} else {
+		port = strchr(v, ':');
+		if (port != NULL)
+			*port++ = '\0';
+		if (*addr == '\0' && port == NULL)
+			return -EINVAL;
+		if (*addr != '\0') {
+			if (inet_pton(AF_INET, addr, &a) != 1)
+				return -EINVAL;
+			e->addr = ntohl(a.s_addr);
+			e->has_addr = true;
+		}
+	}
+	if (port != NULL) {
+		if (parse_uint(port, 65535, &n) != 0 || n == 0)
+			return -EINVAL;
+		e->port = (uint16_t)n;
 		e->has_port = true;
 	}
-	if (*v == '\0')
-		return colon != NULL ? 0 : -EINVAL;
-	if (inet_pton(AF_INET, v, &a) != 1)
-		return -EINVAL;
-	e->addr = ntohl(a.s_addr);
-	e->has_addr = true;
 	return 0;
 }
 
@@ -187,7 +268,8 @@ static int parse_pair(char *key, char *val, struct tt_connlist_req *req, unsigne
 		snprintf(copy, sizeof(copy), "%s", val);
 		return parse_ep(val, eps[k]) == 0
 			   ? 0
-			   : bad(err, len, "address not A.B.C.D, A.B.C.D:PORT or :PORT", copy);
+			   : bad(err, len,
+				 "address not A.B.C.D[:PORT], IPV6, [IPV6][:PORT] or :PORT", copy);
 	}
 	if (parse_uint(val, TT_CONNLIST_MAX, &limit) != 0)
 		return bad(err, len, "limit not 0..75", val);

@@ -40,8 +40,9 @@
  *                 case and '-' for '_' do not matter (ss's "syn-recv", "TIME-WAIT"); repeat
  *                 the key for several states
  *   addr=EP       either side is EP; local=EP, remote=EP: that side is EP; EP is A.B.C.D,
- *                 A.B.C.D:PORT or :PORT (any address, either family); each key at most once;
- *                 an address matches IPv4 connections only
+ *                 A.B.C.D:PORT, an IPv6 address (2001:2::1), [IPV6]:PORT, or :PORT (any
+ *                 address, either family); each key at most once; an address matches
+ *                 connections of its family only
  *   limit=N       rows listed at most, 0..TT_CONNLIST_MAX (default TT_CONNLIST_DEFAULT); the
  *                 reply always counts every connection that matched
  * Given keys must all match.  Anything else is rejected with a message.
@@ -76,9 +77,10 @@ enum tt_connlist_state {
 
 /* One side of a connection to match: address and/or port (neither: anything). */
 struct tt_connlist_ep {
-	uint32_t addr; /* host order */
+	uint32_t addr;	   /* host order, when has_addr */
+	uint8_t addr6[16]; /* when has_addr6 */
 	uint16_t port;
-	bool has_addr, has_port;
+	bool has_addr, has_addr6, has_port;
 };
 
 struct tt_connlist_req {

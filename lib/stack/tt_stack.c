@@ -1051,6 +1051,13 @@ enum tt_tcp_state tt_stack_conn_state(const struct tt_stack *st, uint32_t value)
 	return tcb_of(st, value)->state;
 }
 
+const struct tt_addr6_pair *tt_stack_conn_addr6(const struct tt_stack *st, uint32_t value)
+{
+	if (value & TT_CONN_TW)
+		return tw_addr6(st, tw_of(st, value));
+	return tcb_addr6(st, tcb_of(st, value));
+}
+
 static void describe_addr6(struct tt_stack_conn *c, const struct tt_addr6_pair *a6)
 {
 	c->ipv6 = a6 != NULL;

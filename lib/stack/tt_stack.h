@@ -326,6 +326,9 @@ uint32_t tt_stack_walk(const struct tt_stack *st, uint32_t from, uint32_t n_slot
  * entry's is in the value). */
 enum tt_tcp_state tt_stack_conn_state(const struct tt_stack *st, uint32_t value);
 
+/* The addresses of the IPv6 connection a table value names; NULL for an IPv4 one. */
+const struct tt_addr6_pair *tt_stack_conn_addr6(const struct tt_stack *st, uint32_t value);
+
 /* Everything a listing shows of the connection a table value names. */
 void tt_stack_conn_describe(const struct tt_stack *st, uint32_t value, struct tt_stack_conn *c);
 

@@ -307,6 +307,17 @@ def test_connlist_shows_v6_endpoints(v6):
                            capture_output=True, text=True, timeout=30)
         assert r.returncode == 0, r.stderr
         assert f"[{KERNEL6}]:{port}" in r.stdout, r.stdout
+        # Filtered by its IPv6 endpoints it alone is listed; an IPv4 address never names it.
+        for params, want in ((f"remote=[{KERNEL6}]:{port}", 1), (f"addr={APP6},local=:7", 1),
+                             (f"local=[{APP6}]:{port}", 0), (f"local={APPLIANCE_IP}:7", 0)):
+            with Telemetry(v6.prefix) as t:
+                reply = t.query(f"/tcpterm/connlist,state=established,{params}")
+            assert reply["total"] == want, (params, reply)
+        r = subprocess.run([str(REPO / "scripts" / "tcpterm-ss"), "--file-prefix", v6.prefix,
+                            "--remote", f"[{KERNEL6}]:{port}"],
+                           capture_output=True, text=True, timeout=30)
+        assert r.returncode == 0, r.stderr
+        assert f"[{KERNEL6}]:{port}" in r.stdout and "1 of 1 connections listed" in r.stdout, r.stdout
 
 
 def test_finish(v6):

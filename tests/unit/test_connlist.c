@@ -190,6 +190,18 @@ static void test_receive_queue_is_what_waits_behind_a_hole(void **state)
 	sh_free(h);
 }
 
+/* Which of the peers' connections a listing names, by their ports (bit per peer). */
+static unsigned listed(const struct tt_connlist_reply *r, struct sh_peer *const *p, unsigned n)
+{
+	unsigned got = 0;
+
+	for (uint32_t k = 0; k < r->all.n; k++)
+		for (unsigned j = 0; j < n; j++)
+			if (r->all.rows[k].c.flow.sport == p[j]->port)
+				got |= 1u << j;
+	return got;
+}
+
 struct filter_case {
 	const char *params;
 	unsigned peers; /* bit per P_* expected */
@@ -217,13 +229,10 @@ static void test_filters(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		unsigned want = cases[i].peers, got = 0;
+		unsigned want = cases[i].peers, got;
 
 		ask(h, cases[i].params, &r);
-		for (uint32_t k = 0; k < r.all.n; k++)
-			for (unsigned j = 0; j < P_N; j++)
-				if (r.all.rows[k].c.flow.sport == p[j]->port)
-					got |= 1u << j;
+		got = listed(&r, p, P_N);
 		if (got != want || r.all.matched != (uint64_t)__builtin_popcount(want))
 			fail_msg("%s: peers %#x listed of %" PRIu64 " matched, want %#x",
 				 cases[i].params, got, r.all.matched, want);
@@ -242,6 +251,63 @@ static void test_filters(void **state)
 			assert_int_equal(r.all.rows[0].c.flow.sport, p[j]->port);
 		}
 	}
+	sh_free(h);
+}
+
+/*
+ * IPv6 endpoints: an IPv6 address matches IPv6 connections only (established and TIME-WAIT,
+ * whose keys hold a hash where IPv4 has addresses) and an IPv4 one IPv4 connections only.
+ */
+static void test_filters_ipv6(void **state)
+{
+	enum { V4, V6A, V6B, V6_TW, N };
+	struct sh *h = sh_new();
+	struct sh_peer *p[N];
+	struct tt_connlist_reply r;
+	char buf[128];
+	const struct filter_case cases[] = {
+	    {"addr=2001:2::100", 1u << V6A},
+	    {"remote=[2001:2::101]", 1u << V6B},
+	    {"local=[2001:2::2]:9", (1u << V6A) | (1u << V6B)},
+	    {"local=2001:2::2", (1u << V6A) | (1u << V6B) | (1u << V6_TW)},
+	    {"addr=[2001:2::2]:80,state=time_wait", 1u << V6_TW},
+	    {"local=198.18.0.2", 1u << V4},
+	    {"addr=:9", (1u << V4) | (1u << V6A) | (1u << V6B)},
+	    {"addr=2001:2::999", 0},
+	    {"local=[2001:2::2]:9,remote=198.18.1.1", 0}, /* two families: nothing */
+	};
+
+	(void)state;
+	sh_start(h);
+	p[V4] = sh_peer_new(h, 9);
+	p[V6A] = sh_peer_new6(h, 9);
+	p[V6B] = sh_peer_new6(h, 9);
+	for (unsigned j = V4; j <= V6B; j++)
+		sh_connect(p[j]);
+	p[V6_TW] = sh_peer_new6(h, 80);
+	p[V6_TW]->fin_back = true;
+	sh_connect(p[V6_TW]);
+	sh_peer_send(p[V6_TW], TT_TCP_ACK | TT_TCP_PSH, sh_get_close, sizeof(sh_get_close) - 1);
+	sh_run(h, 0, 1, 100);
+	assert_int_equal(sh_in_state(h, TT_TCP_TIME_WAIT), 1);
+	sh_drop_frames(h);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		unsigned got;
+
+		ask(h, cases[i].params, &r);
+		got = listed(&r, p, N);
+		if (got != cases[i].peers ||
+		    r.all.matched != (uint64_t)__builtin_popcount(cases[i].peers))
+			fail_msg("%s: peers %#x listed of %" PRIu64 " matched, want %#x",
+				 cases[i].params, got, r.all.matched, cases[i].peers);
+	}
+	/* With its port, each IPv6 peer alone; with another's port, none. */
+	snprintf(buf, sizeof(buf), "remote=[2001:2::100]:%u", p[V6A]->port);
+	ask(h, buf, &r);
+	assert_int_equal(listed(&r, p, N), 1u << V6A);
+	snprintf(buf, sizeof(buf), "remote=[2001:2::100]:%u", p[V6B]->port);
+	ask(h, buf, &r);
+	assert_int_equal(r.all.matched, 0);
 	sh_free(h);
 }
 
@@ -352,6 +418,15 @@ static void test_parse(void **state)
 	    "foo=1",
 	    "limit=1,limit=2",
 	    "addr=1.2.3.4,addr=1.2.3.5",
+	    "addr=[2001:2::1",
+	    "addr=[2001:2::1]80",
+	    "addr=[2001:2::1]:",
+	    "addr=[2001:2::1]:0",
+	    "addr=[2001:2::1]:65536",
+	    "addr=[1.2.3.4]",
+	    "addr=[]:80",
+	    "addr=2001:2::1:80:1:2:3:4:5",
+	    "addr=2001:2:::1",
 	    "state=established,",
 	    ",state=established",
 	    "state=established,,limit=1",
@@ -373,6 +448,15 @@ static void test_parse(void **state)
 	assert_int_equal(q.remote.port, 80);
 	assert_true(!q.local.has_addr && q.local.has_port && q.local.port == 9);
 	assert_true(q.any.has_addr && !q.any.has_port && q.any.addr == 0xc6120002);
+	q = parse_ok("addr=2001:2::1,remote=[2001:2::fffe]:65535,local=[::1]");
+	assert_true(q.any.has_addr6 && !q.any.has_addr && !q.any.has_port);
+	assert_int_equal(q.any.addr6[0], 0x20);
+	assert_int_equal(q.any.addr6[3], 0x02);
+	assert_int_equal(q.any.addr6[15], 0x01);
+	assert_true(q.remote.has_addr6 && q.remote.has_port && q.remote.port == 65535);
+	assert_int_equal(q.remote.addr6[14], 0xff);
+	assert_int_equal(q.remote.addr6[15], 0xfe);
+	assert_true(q.local.has_addr6 && !q.local.has_port && q.local.addr6[15] == 1);
 	q = parse_ok("limit=0");
 	assert_int_equal(q.limit, 0);
 	q = parse_ok("limit=75");
@@ -575,6 +659,7 @@ int main(void)
 	    cmocka_unit_test(test_rows_of_every_state),
 	    cmocka_unit_test(test_receive_queue_is_what_waits_behind_a_hole),
 	    cmocka_unit_test(test_filters),
+	    cmocka_unit_test(test_filters_ipv6),
 	    cmocka_unit_test(test_empty_table),
 	    cmocka_unit_test(test_limit_bounds_rows_not_total),
 	    cmocka_unit_test(test_walk_is_bounded_per_step),
