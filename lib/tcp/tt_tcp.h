@@ -182,13 +182,15 @@ static_assert(sizeof(struct tt_sndb) == 224, "the send queue (208) and its 16 by
  * The send queue and the state that lives only while bytes are queued or in flight are in a
  * struct tt_sndb, held only then.
  *
- * Why not 2 lines (128 bytes) yet: line 1 alone needs 80 bytes as it stands, the application
- * 24 more, and line 0 is full.  Reaching 128 takes, together: the timer linked by 32-bit pool
- * index instead of two pointers (24 -> 12 bytes; lib/timer is pointer-linked for every user),
- * srtt/rttvar/rto in 16-bit fields with clamped ranges (12 -> 6), cwnd/ssthresh kept in the
- * send block and saved as segment counts while there is none (8 -> 4), and the application's
- * state cut to 16 bytes (the HTTP parser is 16, its head clock 4 more; the load generator's
- * client state is 24) or kept on demand only while a request head is incomplete.
+ * Why not 2 lines (128 bytes) yet: line 0 is full, and what follows it takes 104 bytes (80 of
+ * state, 4 of them padding before the timer, and the application's 24) where 64 would fit.  The
+ * 40 bytes are there only all together: the timer linked by 32-bit pool index instead of two
+ * pointers, its expiry as 32 bits (24 + 4 -> 12; lib/timer is pointer-linked for every user),
+ * srtt/rttvar/rto in 16-bit fields with clamped ranges (12 -> 6), cwnd/ssthresh wholly in the
+ * send block, a new one starting from the initial window (8 -> 0), the application's state cut
+ * to 16 bytes (24 -> 16: the HTTP parser is 16, its head clock 4 more, the load generator's
+ * client state 24) or kept on demand only while a request head is incomplete, and
+ * invalid_reply_ms as 16 bits (4 -> 2).
  */
 struct tt_tcb {
 	/* cache line 0: per-segment */
