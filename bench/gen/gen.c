@@ -371,6 +371,9 @@ static void gen_conf(const struct gen_opts *o, struct tt_conf *c)
 	 * addresses: its frames go to the MAC it knows, not through its neighbour cache. */
 	p->reply_to_source_mac = true;
 	c->tcp.max_conns_per_core = o->max_conns;
+	/* Every connection may have requests in flight: a client whose request found no send
+	 * block would only try again on a response that never comes. */
+	c->tcp.send_blocks_per_core = o->max_conns;
 	/* The client keeps TIME-WAIT short: its 4-tuples come round again. */
 	c->tcp.time_wait_ms = 1000;
 	c->tcp.syn_retries = 3;

@@ -50,7 +50,8 @@ static uint64_t http_deadline(const struct tt_tcp_ctx *ctx, const struct tt_tcb 
 	       r->header_timeout_ms;
 }
 
-static bool http_respond(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_http_request *req)
+static bool http_respond(struct tt_tcp_ctx *ctx, struct tt_tcb *t,
+			 const struct tt_http_request *req)
 {
 	const struct tt_http_response *r = ctx->app_data;
 	const uint8_t *bytes = req->keep_alive ? r->keep_alive : r->close;
@@ -73,7 +74,7 @@ static uint32_t http_parse_all(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const u
 	const struct tt_http_response *r = ctx->app_data;
 	uint32_t done = 0;
 
-	while (done < len && !tt_sndq_full(&t->sndq)) {
+	while (done < len && tt_tcp_send_ready(ctx, t)) {
 		struct tt_http_request req;
 		uint32_t used;
 
@@ -96,8 +97,8 @@ static uint32_t http_parse_all(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const u
 }
 
 /*
- * Requests are answered while the send queue has room; what is left is
- * not accepted, so TCP does not ACK it and the peer sends it again later.
+ * Requests are answered while the send queue has room (or a send block is free to hold one);
+ * what is left is not accepted, so TCP does not ACK it and the peer sends it again later.
  * The same response repeated takes one extent (tt_sndq), so only a
  * pipeline whose answers exceed TT_SNDQ_REPEAT_MAX_BYTES is paced by the
  * peer's retransmissions; nothing is ever dropped.
@@ -144,23 +145,23 @@ static uint32_t discard_data(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const uin
 }
 
 const struct tt_tcp_app_ops tt_app_http = {
-	.on_open = http_open,
-	.on_data = http_data,
-	.on_peer_fin = close_on_peer_fin,
-	.deadline = http_deadline,
+    .on_open = http_open,
+    .on_data = http_data,
+    .on_peer_fin = close_on_peer_fin,
+    .deadline = http_deadline,
 };
 
 const struct tt_tcp_app_ops tt_app_echo = {
-	.on_open = no_open,
-	.on_data = echo_data,
-	.on_peer_fin = close_on_peer_fin,
-	.holds_rx = true,
+    .on_open = no_open,
+    .on_data = echo_data,
+    .on_peer_fin = close_on_peer_fin,
+    .holds_rx = true,
 };
 
 const struct tt_tcp_app_ops tt_app_discard = {
-	.on_open = no_open,
-	.on_data = discard_data,
-	.on_peer_fin = close_on_peer_fin,
+    .on_open = no_open,
+    .on_data = discard_data,
+    .on_peer_fin = close_on_peer_fin,
 };
 
 void tt_app_register(const struct tt_tcp_app_ops **apps)

@@ -20,7 +20,8 @@
  *  - tcp.min_peer_mss <= tcp.mss;
  *  - tcp.rto_min_ms <= tcp.rto_initial_ms <= tcp.rto_max_ms;
  *  - tcp.rcv_window >> tcp.wscale fits the 16-bit window field;
- *  - tcp.syncookie_threshold <= tcp.max_conns_per_core.
+ *  - tcp.syncookie_threshold <= tcp.max_conns_per_core;
+ *  - tcp.send_blocks_per_core <= tcp.max_conns_per_core.
  * The loader never touches *c unless the whole file is valid, so a failed reload leaves the
  * previous configuration intact. After loading, treat the struct as read-only and hand the same
  * const pointer to every lcore: nothing in it changes while the appliance runs.  A reload
@@ -171,7 +172,18 @@ struct tt_conf_tcp {
 	/* Admission control: a worker whose RX queue filled every burst of this many polls in a
 	 * row drops SYNs before any lookup, until a poll comes back short; 0: never. */
 	uint16_t syn_shed_full_polls;
+	/* Connections of a worker that may hold bytes queued or in flight at once (a send block
+	 * each, struct tt_sndb); 0: tt_conf_tcp_send_blocks' default. */
+	uint32_t send_blocks_per_core;
 };
+
+/* Send blocks per worker: tcp.send_blocks_per_core, by default a quarter of the connections
+ * (at most one in four may have a response in flight; the rest wait for one, tt_sndb). */
+static inline uint32_t tt_conf_tcp_send_blocks(const struct tt_conf_tcp *t)
+{
+	return t->send_blocks_per_core != 0 ? t->send_blocks_per_core
+					    : (t->max_conns_per_core + 3) / 4;
+}
 
 /* The neighbour cache of each worker (ARP; see lib/neigh/tt_neigh.h). */
 struct tt_conf_neigh {

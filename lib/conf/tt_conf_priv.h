@@ -67,6 +67,7 @@ enum tcp_key {
 	T_MAX_ORPHANS,
 	T_ORPHAN_RETRIES,
 	T_SHED_POLLS,
+	T_SEND_BLOCKS,
 	T_N
 };
 

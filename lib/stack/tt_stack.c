@@ -19,6 +19,7 @@ struct tt_stack {
 	struct tt_pool *tws;
 	struct tt_pool *ooo;
 	struct tt_pool *sack;
+	struct tt_pool *sndb;
 	struct tt_timer_wheel *wheel;
 	const uint8_t *listen_app; /* the latest generation's */
 	/* Configuration generations by slot (gen % TT_STACK_RT_GENS), with the connections
@@ -196,6 +197,8 @@ struct tt_stack *tt_stack_create(const struct tt_stack_params *p)
 	st->tcp.ooo_pool = st->ooo;
 	st->sack = tt_pool_create(sack_blocks, sizeof(struct tt_sack_sb));
 	st->tcp.sack_pool = st->sack;
+	st->sndb = tt_pool_create(tt_conf_tcp_send_blocks(c), sizeof(struct tt_sndb));
+	st->tcp.sndb_pool = st->sndb;
 	st->tw_head = st->tw_tail = TT_POOL_NONE;
 	st->pressure_mark = c->max_conns_per_core - c->max_conns_per_core / 8;
 	st->wheel = tt_timer_wheel_create(p->now_ms);
@@ -208,7 +211,7 @@ struct tt_stack *tt_stack_create(const struct tt_stack_params *p)
 	st->key6.k0 = tt_siphash(&p->table_key, "addr6-k0", 8);
 	st->key6.k1 = tt_siphash(&p->table_key, "addr6-k1", 8);
 	if (st->tbl == NULL || st->tcbs == NULL || st->tws == NULL || st->ooo == NULL ||
-	    st->sack == NULL || st->wheel == NULL || st->tcb_pair6 == NULL ||
+	    st->sack == NULL || st->sndb == NULL || st->wheel == NULL || st->tcb_pair6 == NULL ||
 	    st->tw_pair6 == NULL || (p->addr6_pairs != TT_STACK_NO_ADDR6 && st->pairs6 == NULL)) {
 		tt_stack_free(st);
 		errno = ENOMEM;
@@ -320,6 +323,7 @@ static void send_tcp(struct tt_stack *st, unsigned port, struct tt_tcp_hdr_args 
 static void send_out(struct tt_stack *st, struct tt_tcb *t, const struct tt_tcp_out *out)
 {
 	const struct tt_addr6_pair *a6 = tcb_addr6(st, t), *saved = st->tcp.addr6;
+	const struct tt_sndb *b = tt_tcp_sndb(&st->tcp, t); /* payload: only while it holds one */
 
 	st->tcp.addr6 = a6; /* the MSS a SYN-ACK advertises */
 	for (unsigned i = 0; i < out->n; i++) {
@@ -327,7 +331,8 @@ static void send_out(struct tt_stack *st, struct tt_tcb *t, const struct tt_tcp_
 		struct tt_tcp_hdr_args a;
 
 		tt_tcp_tx_hdr(&st->tcp, t, tx, &a);
-		send_tcp(st, t->port, &a, a6, &t->sndq, tx->seq - t->snd_una, tx->len, &t->nh);
+		send_tcp(st, t->port, &a, a6, b != NULL ? &b->q : NULL, tx->seq - t->snd_una,
+			 tx->len, &t->nh);
 	}
 	st->tcp.addr6 = saved;
 }
@@ -1086,7 +1091,7 @@ void tt_stack_conn_describe(const struct tt_stack *st, uint32_t value, struct tt
 	describe_addr6(c, tcb_addr6(st, t));
 	c->state = t->state;
 	c->retrans = t->retries;
-	c->send_q = t->sndq.bytes;
+	c->send_q = tt_tcp_queued(&st->tcp, t);
 	if (t->ooo != TT_TCB_NO_BLOCK) {
 		const struct tt_ooo *q = tt_pool_at(st->ooo, t->ooo);
 
@@ -1106,6 +1111,7 @@ struct check_walk {
 	uint64_t states[TT_TCP_NSTATES];
 	uint32_t half_open;
 	uint32_t scoreboards;
+	uint32_t send_blocks;
 	const char *err;
 };
 
@@ -1151,7 +1157,9 @@ static const char *check_tcb(const struct tt_stack *st, const struct tt_tcb *t,
 		return "RCV.ADV is behind RCV.NXT";
 	if (t->mss == 0 || t->mss > c->mss)
 		return "the segment size is 0 or above tcp.mss";
-	if (t->snd_max - t->snd_una > t->sndq.bytes + 2)
+	if (t->sndb != TT_SNDB_NONE && t->sndb >= st->sndb->capacity)
+		return "a send block index beyond the pool";
+	if (t->snd_max - t->snd_una > tt_tcp_queued(&ctx, t) + 2)
 		return "more in flight than queued (plus SYN and FIN)";
 	if (t->delack_ms != 0 &&
 	    (!tt_timer_pending(&t->timer) || t->timer.expire > tt_tcp_deadline(&ctx, t)))
@@ -1215,6 +1223,7 @@ static void check_one(const struct tt_flow4 *k, uint32_t v, void *arg)
 	cw->states[tcb_of(st, v)->state]++;
 	cw->half_open += tcb_of(st, v)->state == TT_TCP_SYN_RECEIVED;
 	cw->scoreboards += tcb_of(st, v)->sack != TT_TCB_NO_BLOCK;
+	cw->send_blocks += tcb_of(st, v)->sndb != TT_SNDB_NONE;
 }
 
 static const char *check_tw_fifo(const struct tt_stack *st)
@@ -1257,6 +1266,8 @@ const char *tt_stack_check(const struct tt_stack *st)
 		return "more received buffers held than the budget";
 	if (cw.scoreboards != tt_pool_in_use(st->sack))
 		return "scoreboards in use differ from the connections holding one";
+	if (cw.send_blocks != tt_pool_in_use(st->sndb))
+		return "send blocks in use differ from the connections holding one";
 	if (cw.pairs != (st->pairs6 != NULL ? tt_pool_in_use(st->pairs6) : 0))
 		return "IPv6 address pairs in use differ from the IPv6 connections";
 	return check_tw_fifo(st);
@@ -1285,6 +1296,7 @@ void tt_stack_free(struct tt_stack *st)
 	tt_pool_free(st->tws);
 	tt_pool_free(st->ooo);
 	tt_pool_free(st->sack);
+	tt_pool_free(st->sndb);
 	tt_pool_free(st->pairs6);
 	free(st->tcb_pair6);
 	free(st->tw_pair6);

@@ -146,6 +146,8 @@
 	X(SACK_RECOVERIES, "sack_recoveries")                                                      \
 	X(SACK_RETRANSMITS, "sack_retransmits")                                                    \
 	X(SACK_NO_SCOREBOARD, "sack_scoreboards_exhausted")                                        \
+	/* a send refused for want of a send block (its bytes are not ACKed, the peer resends) */  \
+	X(SEND_BLOCKS_EXHAUSTED, "send_blocks_exhausted")                                          \
 	X(DUP_ACKS_SENT, "dup_acks_sent")                                                          \
 	X(DELAYED_ACKS, "delayed_acks")                                                            \
 	X(QUICK_ACKS, "quick_acks")                                                                \

@@ -134,9 +134,63 @@ enum {
 };
 
 /*
- * The transmission control block.  The first cache line holds what every
- * segment of an established connection reads or writes (identity, state,
- * the sequence variables); timers, RTT state and the application follow.
+ * A send block: what only a connection with bytes to send or to see acknowledged needs.  A
+ * TCB takes one from ctx->sndb_pool when the application first queues bytes (tt_tcp_send)
+ * and gives it back once every queued byte is acknowledged and nothing else is in flight
+ * (SND.UNA == SND.MAX), or when the connection ends; an idle keep-alive connection holds
+ * none.  What it carries, and why it can go with the queue:
+ *
+ *   q                 the send queue (tt_sndq): the bytes themselves;
+ *   recover           RFC 6582 / RFC 6675 RecoveryPoint: recovery is from the loss of
+ *                     queued bytes; without a block it reads as SND.UNA (no recovery to
+ *                     finish: the FIN alone is never resent by fast retransmit);
+ *   persist_since_ms  the peer's window closed on queued bytes (there are none without one);
+ *   rtt_seq/start_ms  a data segment being timed (Karn; no timestamps): the ACK that drains
+ *                     the queue covers it, so the sample is taken before the block goes.
+ *
+ * Congestion state (cwnd, ssthresh) and the RTT estimate stay in the TCB: they outlive one
+ * response (RFC 5681 4.1 keeps cwnd across an idle shorter than the RTO).
+ *
+ * When the pool is empty the application sees the queue as full (tt_tcp_send returns false,
+ * tt_tcp_send_ready false), exactly as when a queue has no free extent: the bytes it refuses
+ * are not acknowledged, the peer sends them again, and a block freed by any connection of the
+ * worker serves them then; no acknowledged byte is lost and every connection keeps its timers
+ * (counted: send_blocks_exhausted).
+ */
+struct tt_sndb {
+	struct tt_sndq q;
+	uint32_t recover;
+	uint32_t persist_since_ms; /* the peer's window closed on queued data; 0: open */
+	uint32_t rtt_seq;
+	uint32_t rtt_start_ms;
+};
+
+static_assert(sizeof(struct tt_sndb) == 224, "the send queue (208) and its 16 bytes of state");
+
+/* struct tt_tcb.sndb: no send block. */
+#define TT_SNDB_NONE UINT32_MAX
+
+/*
+ * The transmission control block: 3 cache lines.
+ *
+ *   line 0    what every segment of an established connection reads or writes: identity,
+ *             state, the sequence variables, the loss-block indices, the segment size;
+ *   line 1-2  congestion and RTT estimate, the time stamps that bound every state, the send
+ *             block index, the timer link, where frames go (L2), then the application's
+ *             state (the HTTP parser); 24 bytes unused.
+ *
+ * The send queue and the state that lives only while bytes are queued or in flight are in a
+ * struct tt_sndb, held only then.
+ *
+ * Why not 2 lines (128 bytes) yet: line 0 is full, and what follows it takes 104 bytes (80 of
+ * state, 4 of them padding before the timer, and the application's 24) where 64 would fit.  The
+ * 40 bytes are there only all together: the timer linked by 32-bit pool index instead of two
+ * pointers, its expiry as 32 bits (24 + 4 -> 12; lib/timer is pointer-linked for every user),
+ * srtt/rttvar/rto in 16-bit fields with clamped ranges (12 -> 6), cwnd/ssthresh wholly in the
+ * send block, a new one starting from the initial window (8 -> 0), the application's state cut
+ * to 16 bytes (24 -> 16: the HTTP parser is 16, its head clock 4 more, the load generator's
+ * client state 24) or kept on demand only while a request head is incomplete, and
+ * invalid_reply_ms as 16 bits (4 -> 2).
  */
 struct tt_tcb {
 	/* cache line 0: per-segment */
@@ -161,28 +215,23 @@ struct tt_tcb {
 	uint16_t mss;  /* what we put in one segment: min(peer MSS, ours) */
 	uint8_t retries;
 	uint8_t dupacks;
-	/* cache line 1: congestion, RTT, timers; then the application */
+	/* cache line 1: congestion, RTT, timers, where frames go; then the application */
 	uint32_t cwnd;
 	uint32_t ssthresh;
 	uint32_t srtt_ms8;   /* smoothed RTT, ms << 3 (RFC 6298) */
 	uint32_t rttvar_ms4; /* RTT variation, ms << 2 */
 	uint32_t rto_ms;
-	uint32_t rtt_seq;
-	uint32_t rtt_start_ms;
 	uint8_t close_reason; /* enum tt_close_reason, for the application's on_close */
 	uint8_t quickacks;    /* in-order segments still ACKed at once (quick-ack) */
 	/* When the delayed ACK is due, as the low 16 bits of the clock: it is never more than
 	 * 500 ms ahead, far inside what 16 bits tell apart.  0: no ACK owed. */
 	uint16_t delack_ms;
 	/* Times in ms as the low 32 bits of the clock (ms_abs / ms_ahead turn them back). */
-	uint32_t rto_deadline_ms; /* when to retransmit; 0: nothing pending */
-	uint32_t state_since_ms;  /* when the state was entered */
-	uint32_t last_rx_ms;	  /* the last acceptable segment */
-	/* SND.MAX when fast recovery began (RFC 6582, RFC 6675 RecoveryPoint) or at the last
-	 * timeout; outside recovery it follows SND.UNA up. */
-	uint32_t recover;
-	uint32_t persist_since_ms; /* the peer's window closed on queued data; 0: open */
+	uint32_t rto_deadline_ms;  /* when to retransmit; 0: nothing pending */
+	uint32_t state_since_ms;   /* when the state was entered */
+	uint32_t last_rx_ms;	   /* the last acceptable segment */
 	uint32_t invalid_reply_ms; /* the last reply to an invalid segment */
+	uint32_t sndb;		   /* the send block: index in ctx->sndb_pool, TT_SNDB_NONE: none */
 	/* set by the worker, kept by tt_tcp_init_*: */
 	struct tt_timer timer;
 	/* Where frames go: an interface in reply_to_source_mac mode keeps the source MAC of the
@@ -204,12 +253,12 @@ struct tt_tcb {
 	union {
 		uint8_t bytes[24];
 		uint64_t align;
-	} app_state; /* the application's per-connection state (HTTP parser) */
-	struct tt_sndq sndq;
+	} app_state;	    /* the application's per-connection state (HTTP parser) */
+	uint8_t unused[24]; /* keeps TCBs on cache-line boundaries in the pool */
 };
 
 static_assert(offsetof(struct tt_tcb, cwnd) == 64, "per-segment fields fill cache line 0");
-static_assert(sizeof(struct tt_tcb) == 6 * 64, "TCB size is deliberate: 6 cache lines");
+static_assert(sizeof(struct tt_tcb) == 3 * 64, "TCB size is deliberate: 3 cache lines");
 
 /*
  * The compact TIME-WAIT form of a connection (RFC 9293 3.6.1).  Entries
@@ -315,6 +364,9 @@ struct tt_tcp_ctx {
 	struct tt_pool *ooo_pool; /* struct tt_ooo blocks; NULL: no reassembly */
 	/* struct tt_sack_sb blocks; NULL: the peer's SACK blocks are not used (NewReno). */
 	struct tt_pool *sack_pool;
+	/* struct tt_sndb blocks: connections with bytes queued or in flight at once (never NULL).
+	 */
+	struct tt_pool *sndb_pool;
 	/* Set by the owner around every call: the IPv6 addresses of the segment or connection in
 	 * process, NULL for IPv4.  The ISN, the timestamp offset and the SYN cookie cover them
 	 * in full; our MSS is then 20 bytes less (tt_tcp_our_mss). */
@@ -327,6 +379,19 @@ static inline uint16_t tt_tcp_our_mss(const struct tt_tcp_ctx *ctx)
 {
 	return (uint16_t)(ctx->conf->mss -
 			  (ctx->addr6 != NULL ? TT_IP6_HDR_LEN - TT_IP4_HDR_LEN : 0));
+}
+
+/* The connection's send block; NULL while it holds none (nothing queued or in flight). */
+static inline struct tt_sndb *tt_tcp_sndb(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t)
+{
+	return t->sndb == TT_SNDB_NONE ? NULL
+				       : (struct tt_sndb *)tt_pool_at(ctx->sndb_pool, t->sndb);
+}
+
+/* Bytes queued (unacknowledged and unsent), 0 without a send block. */
+static inline uint32_t tt_tcp_queued(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t)
+{
+	return t->sndb == TT_SNDB_NONE ? 0 : tt_tcp_sndb(ctx, t)->q.bytes;
 }
 
 /* ---- LISTEN: segments that matched no connection ---- */
@@ -417,9 +482,13 @@ void tt_tcp_destroy(struct tt_tcp_ctx *ctx, struct tt_tcb *t);
 
 /* ---- the application's side ---- */
 
-/* Queue bytes to send; false when the send queue is full. */
+/* Queue bytes to send; false when the send queue is full or no send block is free (counted:
+ * send_blocks_exhausted). */
 bool tt_tcp_send(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const void *data, uint32_t len,
 		 void *owner);
+/* Whether tt_tcp_send would take one more extent now (the queue has a free extent, or a send
+ * block is free to hold it); false counts as send_blocks_exhausted when no block is free. */
+bool tt_tcp_send_ready(struct tt_tcp_ctx *ctx, const struct tt_tcb *t);
 /* No more data from us: FIN after what is queued. */
 void tt_tcp_close(struct tt_tcb *t);
 

@@ -141,9 +141,10 @@ static void measure_rtt(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct t
 	if ((t->flags & TT_TCB_TS) && (seg->opts.present & TT_OPT_TS) && seg->opts.tsecr != 0) {
 		/* A TSecr ahead of our clock wraps to a huge sample, which rtt_sample ignores. */
 		rtt_sample(ctx, t, tt_tcp_tsval(ctx, t->ts_offset) - seg->opts.tsecr);
-	} else if ((t->flags & TT_TCB_RTT_TIMING) && seq_geq(seg->ack, t->rtt_seq)) {
+	} else if ((t->flags & TT_TCB_RTT_TIMING) &&
+		   seq_geq(seg->ack, tt_tcp_sndb(ctx, t)->rtt_seq)) {
 		t->flags &= (uint8_t)~TT_TCB_RTT_TIMING;
-		rtt_sample(ctx, t, (uint32_t)ctx->now_ms - t->rtt_start_ms);
+		rtt_sample(ctx, t, (uint32_t)ctx->now_ms - tt_tcp_sndb(ctx, t)->rtt_start_ms);
 	}
 }
 
@@ -163,12 +164,13 @@ static void grow_cwnd(struct tt_tcb *t, uint32_t acked)
  */
 static void resend_first(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_tcp_out *out)
 {
-	uint32_t n = min_u32(t->mss, t->sndq.bytes);
+	uint32_t queued = tt_tcp_queued(ctx, t);
+	uint32_t n = min_u32(t->mss, queued);
 	uint8_t flags = TT_TCP_ACK;
 
 	if (n == 0)
 		return;
-	if (n == t->sndq.bytes)
+	if (n == queued)
 		flags |= TT_TCP_PSH | ((t->flags & TT_TCB_FIN_SENT) ? TT_TCP_FIN : 0);
 	emit(out, t->snd_una, n, flags);
 	count(ctx, TT_CTR_FAST_RETRANSMITS);
@@ -179,15 +181,17 @@ static void new_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_tc
 		    struct tt_tcp_out *out)
 {
 	uint32_t acked = seg->ack - t->snd_una;
+	struct tt_sndb *b = tt_tcp_sndb(ctx, t);
 
 	measure_rtt(ctx, t, seg);
-	ctx->held -= tt_sndq_ack(&t->sndq, min_u32(acked, t->sndq.bytes), ctx->release);
+	if (b != NULL)
+		ctx->held -= tt_sndq_ack(&b->q, min_u32(acked, b->q.bytes), ctx->release);
 	t->snd_una = seg->ack;
 	if (seq_lt(t->snd_nxt, t->snd_una))
 		t->snd_nxt = t->snd_una;
 	t->retries = 0;
 	tt_tcp_sack_update(ctx, t, seg);
-	if (tt_tcp_in_recovery(t) && seq_lt(seg->ack, t->recover)) {
+	if (tt_tcp_in_recovery(t) && seq_lt(seg->ack, recovery_point(ctx, t))) {
 		/* NewReno partial ACK (RFC 6582 3.2): the next hole goes out at once. */
 		t->dupacks = 3;
 		if (!tt_tcp_sack_partial_ack(ctx, t, out))
@@ -200,8 +204,8 @@ static void new_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_tc
 		grow_cwnd(t, acked);
 		/* RecoveryPoint never lags behind outside recovery (no stale value after a wrap).
 		 */
-		if (seq_lt(t->recover, t->snd_una))
-			t->recover = t->snd_una;
+		if (seq_lt(recovery_point(ctx, t), t->snd_una))
+			set_recovery_point(ctx, t, t->snd_una);
 	}
 	if (t->snd_una == t->snd_max)
 		t->rto_deadline_ms = 0;
@@ -238,11 +242,11 @@ static void dup_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_tc
 		return;
 	if (t->dupacks < UINT8_MAX)
 		t->dupacks++;
-	if (t->dupacks != 3 || t->sndq.bytes == 0)
+	if (t->dupacks != 3 || tt_tcp_queued(ctx, t) == 0)
 		return;
 	t->ssthresh = max_u32((t->snd_max - t->snd_una) / 2, 2u * t->mss);
 	t->cwnd = t->ssthresh;
-	t->recover = t->snd_max;
+	set_recovery_point(ctx, t, t->snd_max);
 	resend_first(ctx, t, out);
 }
 
@@ -281,10 +285,11 @@ static enum step check_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struc
 	/* RFC 1122 4.2.2.17: a peer that answers the probes of its closed window stays,
 	 * but only for persist_timeout_ms from when the window closed on our data
 	 * (persist_since_ms, started where the probing starts). */
-	if (t->snd_wnd == 0 && t->sndq.bytes > 0)
+	if (t->snd_wnd == 0 && tt_tcp_queued(ctx, t) > 0)
 		t->retries = 0;
-	else
-		t->persist_since_ms = 0;
+	else if (t->sndb != TT_SNDB_NONE)
+		tt_tcp_sndb(ctx, t)->persist_since_ms = 0;
+	tt_tcp_sndb_settle(ctx, t);
 	if (!our_fin_acked(t))
 		return STEP_GO;
 	switch (t->state) {

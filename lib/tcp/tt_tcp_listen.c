@@ -145,6 +145,7 @@ void tt_tcp_init_common(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct t
 	t->flow = *f;
 	t->ooo = TT_TCB_NO_BLOCK;
 	t->sack = TT_TCB_NO_BLOCK;
+	t->sndb = TT_SNDB_NONE;
 	t->state = TT_TCP_CLOSED;
 	ctx->state_count[TT_TCP_CLOSED]++;
 	t->app = app;
@@ -166,7 +167,6 @@ void tt_tcp_established(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 	set_state(ctx, t, TT_TCP_ESTABLISHED);
 	t->last_rx_ms = (uint32_t)ctx->now_ms; /* the handshake's last segment was acceptable */
 	t->cwnd = initial_window(ctx->conf, t->mss);
-	t->recover = t->snd_una;
 	t->quickacks = TT_TCP_QUICKACKS;
 	count(ctx, TT_CTR_CONN_OPENED);
 	if (ctx->addr6 != NULL)

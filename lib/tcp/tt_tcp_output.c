@@ -6,6 +6,8 @@
  * timeout), RFC 6675 in SACK recovery (tt_tcp_sack.c) and RFC 6298 (RTO from SRTT/RTTVAR,
  * exponential backoff, Karn's rule when timestamps are off).
  */
+#include <string.h>
+
 #include "tt_tcp_priv.h"
 
 const char *const tt_tcp_state_names[TT_TCP_NSTATES] = {
@@ -23,13 +25,15 @@ const char *const tt_tcp_timer_names[TT_TCP_NTIMERS] = {
 /* The window we can honestly offer: what the queue does not hold yet. */
 static uint32_t window_space(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t)
 {
+	const struct tt_sndb *b = tt_tcp_sndb(ctx, t);
 	uint32_t cfg = ctx->conf->rcv_window;
-	uint32_t held = t->sndq.held_bytes;
+	uint32_t held = b != NULL ? b->q.held_bytes : 0;
 	uint32_t space = cfg > held ? cfg - held : 0;
 
 	/* Received segments the application keeps each need a free extent. */
 	if (ctx->apps[t->app]->holds_rx)
-		space = min_u32(space, tt_sndq_space(&t->sndq) * (uint32_t)t->mss);
+		space = min_u32(space, (b != NULL ? tt_sndq_space(&b->q) : TT_SNDQ_EXTENTS) *
+					   (uint32_t)t->mss);
 	/* Never move the right edge to the left (RFC 9293 3.8.6.2.2). */
 	if (seq_lt(t->rcv_nxt + space, t->rcv_adv))
 		space = t->rcv_adv - t->rcv_nxt;
@@ -87,18 +91,21 @@ static void arm_rto(const struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 		set_rto(ctx, t);
 }
 
-/* The peer's window is shut on our data: probes begin, and so does the persist bound. */
+/* The peer's window is shut on our data (so t holds a send block): probes begin, and so does
+ * the persist bound. */
 static void arm_persist(const struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 {
-	if (t->persist_since_ms == 0)
-		t->persist_since_ms = ms_stamp(ctx->now_ms);
+	struct tt_sndb *b = tt_tcp_sndb(ctx, t);
+
+	if (b->persist_since_ms == 0)
+		b->persist_since_ms = ms_stamp(ctx->now_ms);
 	arm_rto(ctx, t);
 }
 
-/* A FIN may go out (first time or again) once every queued byte is sent. */
-static bool fin_due(const struct tt_tcb *t, uint32_t off)
+/* A FIN may go out (first time or again) once every queued byte (queued) is sent. */
+static bool fin_due(const struct tt_tcb *t, uint32_t off, uint32_t queued)
 {
-	if (!(t->flags & TT_TCB_FIN_QUEUED) || off != t->sndq.bytes)
+	if (!(t->flags & TT_TCB_FIN_QUEUED) || off != queued)
 		return false;
 	switch (t->state) {
 	case TT_TCP_ESTABLISHED:
@@ -151,6 +158,8 @@ static uint32_t send_room(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t)
 
 static void send_data(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_tcp_out *out)
 {
+	struct tt_sndb *b = tt_tcp_sndb(ctx, t);
+	uint32_t queued = b != NULL ? b->q.bytes : 0;
 	uint32_t room = send_room(ctx, t);
 	/* Data segments leave room for the SACK blocks we owe (RFC 6691). */
 	uint32_t mss = t->mss - tt_tcp_sack_reserve(ctx, t);
@@ -162,15 +171,15 @@ static void send_data(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_tcp_ou
 		uint32_t left, n;
 		uint8_t flags = TT_TCP_ACK;
 
-		if (fin_due(t, off)) {
+		if (fin_due(t, off, queued)) {
 			emit(out, t->snd_nxt, 0, TT_TCP_FIN | TT_TCP_ACK);
 			t->snd_nxt++;
 			fin_sent(ctx, t);
 			break;
 		}
-		if (off >= t->sndq.bytes || room == 0)
+		if (off >= queued || room == 0)
 			break;
-		left = t->sndq.bytes - off;
+		left = queued - off;
 		n = min_u32(min_u32(mss, left), room);
 		/* A hole before SACKed bytes goes as it is, however short. */
 		if (n >= hole)
@@ -180,7 +189,7 @@ static void send_data(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_tcp_ou
 		room -= n;
 		if (n == left) {
 			flags |= TT_TCP_PSH;
-			if (fin_due(t, t->sndq.bytes)) {
+			if (fin_due(t, queued, queued)) {
 				flags |= TT_TCP_FIN;
 				fin_sent(ctx, t);
 			}
@@ -198,8 +207,8 @@ static void send_data(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_tcp_ou
 		if (!seq_lt(t->snd_nxt, t->snd_max)) {
 			if (!(t->flags & (TT_TCB_TS | TT_TCB_RTT_TIMING))) {
 				t->flags |= TT_TCB_RTT_TIMING;
-				t->rtt_seq = t->snd_nxt + n;
-				t->rtt_start_ms = (uint32_t)ctx->now_ms;
+				b->rtt_seq = t->snd_nxt + n;
+				b->rtt_start_ms = (uint32_t)ctx->now_ms;
 			}
 		}
 		t->snd_nxt += n + ((flags & TT_TCP_FIN) ? 1 : 0);
@@ -210,7 +219,7 @@ static void send_data(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_tcp_ou
 		t->snd_max = t->snd_nxt;
 	if (t->snd_una != t->snd_max)
 		arm_rto(ctx, t);
-	else if (t->sndq.bytes > 0 && t->snd_wnd == 0)
+	else if (queued > 0 && t->snd_wnd == 0)
 		arm_persist(ctx, t); /* probe the zero window on expiry */
 }
 
@@ -292,9 +301,11 @@ static uint64_t state_bound(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t
 /* A closed peer window with our data waiting: how long the peer may keep it shut. */
 static uint64_t persist_bound(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t)
 {
-	if (t->persist_since_ms == 0)
+	const struct tt_sndb *b = tt_tcp_sndb(ctx, t);
+
+	if (b == NULL || b->persist_since_ms == 0)
 		return UINT64_MAX;
-	return ms_abs(ctx, t->persist_since_ms) + ctx->conf->persist_timeout_ms;
+	return ms_abs(ctx, b->persist_since_ms) + ctx->conf->persist_timeout_ms;
 }
 
 static uint64_t app_bound(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t)
@@ -384,7 +395,7 @@ static enum tt_tcp_verdict retransmit(struct tt_tcp_ctx *ctx, struct tt_tcb *t,
 		arm_rto(ctx, t);
 		return TT_V_KEEP;
 	}
-	if (t->snd_wnd == 0 && t->sndq.bytes > 0) {
+	if (t->snd_wnd == 0 && tt_tcp_queued(ctx, t) > 0) {
 		/* Zero-window probe: one byte beyond the window (RFC 9293 3.8.6.1).
 		 * SND.MAX covers it so that the ACK accepting it is valid; SND.NXT
 		 * stays, so a byte the closed window refused goes first when it opens. */
@@ -446,17 +457,74 @@ enum tt_tcp_verdict tt_tcp_timeout(struct tt_tcp_ctx *ctx, struct tt_tcb *t, str
 	return TT_V_KEEP;
 }
 
+bool tt_tcp_send_ready(struct tt_tcp_ctx *ctx, const struct tt_tcb *t)
+{
+	if (t->sndb != TT_SNDB_NONE)
+		return !tt_sndq_full(&tt_tcp_sndb(ctx, t)->q);
+	if (ctx->sndb_pool->n_free > 0)
+		return true;
+	count(ctx, TT_CTR_SEND_BLOCKS_EXHAUSTED);
+	return false;
+}
+
+/* Take a send block for t (it has none); false when the pool is empty. */
+static bool sndb_take(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
+{
+	uint32_t idx = tt_pool_get(ctx->sndb_pool);
+	struct tt_sndb *b;
+
+	if (idx == TT_POOL_NONE)
+		return false;
+	b = tt_pool_at(ctx->sndb_pool, idx);
+	memset(&b->q, 0, sizeof(b->q));
+	/* No recovery under way: RecoveryPoint starts at SND.UNA as in a new connection. */
+	b->recover = t->snd_una;
+	b->persist_since_ms = 0;
+	t->flags &= (uint8_t)~TT_TCB_RTT_TIMING;
+	t->sndb = idx;
+	return true;
+}
+
 bool tt_tcp_send(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const void *data, uint32_t len,
 		 void *owner)
 {
+	struct tt_sndb *b;
+
 	if (t->flags & TT_TCB_FIN_QUEUED)
 		return false;
 	if (len == 0)
 		return true;
-	if (tt_sndq_full(&t->sndq) || (owner != NULL && !hold(ctx, owner)))
+	if (!tt_tcp_send_ready(ctx, t))
 		return false;
-	tt_sndq_push(&t->sndq, data, len, owner);
+	if (t->sndb == TT_SNDB_NONE && !sndb_take(ctx, t))
+		return false; /* tt_tcp_send_ready saw a free block */
+	b = tt_tcp_sndb(ctx, t);
+	if (owner != NULL && !hold(ctx, owner))
+		return false; /* an empty block goes back at the next settle */
+	tt_sndq_push(&b->q, data, len, owner);
 	return true;
+}
+
+void tt_tcp_sndb_settle(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
+{
+	struct tt_sndb *b = tt_tcp_sndb(ctx, t);
+
+	if (b == NULL || b->q.bytes != 0 || t->snd_una != t->snd_max)
+		return;
+	t->flags &= (uint8_t)~TT_TCB_RTT_TIMING;
+	tt_pool_put(ctx->sndb_pool, t->sndb);
+	t->sndb = TT_SNDB_NONE;
+}
+
+static void sndb_release(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
+{
+	struct tt_sndb *b = tt_tcp_sndb(ctx, t);
+
+	if (b == NULL)
+		return;
+	ctx->held -= tt_sndq_flush(&b->q, ctx->release);
+	tt_pool_put(ctx->sndb_pool, t->sndb);
+	t->sndb = TT_SNDB_NONE;
 }
 
 void tt_tcp_close(struct tt_tcb *t)
@@ -473,7 +541,7 @@ void tt_tcp_destroy(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 	if (t->state == TT_TCP_SYN_RECEIVED)
 		ctx->half_open--;
 	ctx->state_count[t->state]--;
-	ctx->held -= tt_sndq_flush(&t->sndq, ctx->release);
+	sndb_release(ctx, t);
 	tt_tcp_ooo_flush(ctx, t);
 	tt_tcp_sack_release(ctx, t);
 	t->state = TT_TCP_CLOSED;

@@ -185,6 +185,26 @@ uint32_t tt_tcp_sack_reserve(const struct tt_tcp_ctx *ctx, const struct tt_tcb *
 void tt_tcp_sack_blocks(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t,
 			const struct tt_tcp_tx *tx, struct tt_tcp_hdr_args *a);
 
+/* Give the send block back when nothing is queued and nothing is in flight. */
+void tt_tcp_sndb_settle(struct tt_tcp_ctx *ctx, struct tt_tcb *t);
+
+/* RFC 6582 / RFC 6675 RecoveryPoint: SND.UNA without a send block (nothing to recover). */
+static inline uint32_t recovery_point(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t)
+{
+	const struct tt_sndb *b = tt_tcp_sndb(ctx, t);
+
+	return b != NULL ? b->recover : t->snd_una;
+}
+
+/* Set RecoveryPoint; without a send block there are no queued bytes to recover. */
+static inline void set_recovery_point(const struct tt_tcp_ctx *ctx, struct tt_tcb *t, uint32_t seq)
+{
+	struct tt_sndb *b = tt_tcp_sndb(ctx, t);
+
+	if (b != NULL)
+		b->recover = seq;
+}
+
 void tt_tcp_init_common(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_flow4 *f,
 			uint8_t app);
 void tt_tcp_established(struct tt_tcp_ctx *ctx, struct tt_tcb *t);

@@ -98,13 +98,14 @@ static uint32_t resend(struct tt_tcp_ctx *ctx, struct tt_tcb *t, uint32_t seq, u
 		       struct tt_tcp_out *out)
 {
 	uint32_t off = seq - t->snd_una;
+	uint32_t queued = tt_tcp_queued(ctx, t);
 	uint8_t flags = TT_TCP_ACK;
 
-	if (off >= t->sndq.bytes || out->n == TT_TCP_OUT_MAX)
+	if (off >= queued || out->n == TT_TCP_OUT_MAX)
 		return 0;
-	len = min_u32(len, t->sndq.bytes - off);
+	len = min_u32(len, queued - off);
 	/* The last queued byte went with our FIN: the FIN goes again with it. */
-	if (off + len == t->sndq.bytes)
+	if (off + len == queued)
 		flags |= TT_TCP_PSH | ((t->flags & TT_TCB_FIN_SENT) ? TT_TCP_FIN : 0);
 	emit(out, seq, len, flags);
 	count(ctx, TT_CTR_SACK_RETRANSMITS);
@@ -113,11 +114,11 @@ static uint32_t resend(struct tt_tcp_ctx *ctx, struct tt_tcb *t, uint32_t seq, u
 }
 
 /* NextSeg rule 2 applies: unsent data the peer's window takes (tt_tcp_output sends it). */
-static bool new_data_due(const struct tt_tcb *t)
+static bool new_data_due(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t)
 {
 	uint32_t off = t->snd_nxt - t->snd_una;
 
-	return off < t->sndq.bytes && off < t->snd_wnd;
+	return off < tt_tcp_queued(ctx, t) && off < t->snd_wnd;
 }
 
 /* RFC 6675 5 (C): segments while cwnd - pipe >= 1 SMSS; returns how many went. */
@@ -130,7 +131,7 @@ static unsigned send_holes(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_s
 	while (t->cwnd > pipe && t->cwnd - pipe >= t->mss) {
 		struct tt_sack_seg s = tt_sack_sb_next(sb, t->snd_una, t->mss, true);
 
-		if (s.len == 0 && new_data_due(t))
+		if (s.len == 0 && new_data_due(ctx, t))
 			break;
 		if (s.len == 0)
 			s = tt_sack_sb_next(sb, t->snd_una, t->mss, false);
@@ -154,7 +155,7 @@ static void enter_recovery(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_s
 	t->dupacks = max_u32(t->dupacks, TT_SACK_DUP_THRESH);
 	t->ssthresh = max_u32((t->snd_max - t->snd_una) / 2, 2u * t->mss);
 	t->cwnd = t->ssthresh;
-	t->recover = t->snd_max;
+	set_recovery_point(ctx, t, t->snd_max);
 	/* Karn: a timed segment may be among those sent again. */
 	t->flags &= (uint8_t)~TT_TCB_RTT_TIMING;
 	sb->high_rxt = t->snd_una;
@@ -177,7 +178,7 @@ void tt_tcp_sack_dup_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t, bool recoveri
 		return;
 	}
 	/* Not below the RecoveryPoint of the last recovery or timeout (RFC 6675 5.1). */
-	if (t->sndq.bytes > 0 && seq_geq(t->snd_una, t->recover) &&
+	if (tt_tcp_queued(ctx, t) > 0 && seq_geq(t->snd_una, recovery_point(ctx, t)) &&
 	    (t->dupacks >= TT_SACK_DUP_THRESH || tt_sack_sb_lost(sb, t->snd_una, t->mss))) {
 		enter_recovery(ctx, t, sb, out);
 		return;
@@ -214,7 +215,7 @@ uint32_t tt_tcp_sack_room(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t)
 uint32_t tt_tcp_sack_skip(const struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 {
 	const struct tt_sack_sb *sb;
-	uint32_t data_end = t->snd_una + t->sndq.bytes;
+	uint32_t data_end = t->snd_una + tt_tcp_queued(ctx, t);
 
 	if (t->sack == TT_TCB_NO_BLOCK || !seq_lt(t->snd_nxt, t->snd_max))
 		return UINT32_MAX;
@@ -238,7 +239,7 @@ uint32_t tt_tcp_sack_limited(const struct tt_tcb *t)
 void tt_tcp_sack_timeout(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 {
 	tt_tcp_sack_release(ctx, t);
-	t->recover = t->snd_max;
+	set_recovery_point(ctx, t, t->snd_max);
 }
 
 /* Blocks we report now, at most: none unless SACK was agreed and data waits behind a hole. */

@@ -8,8 +8,11 @@
  * plausible or arbitrary, any payload), the clock moving on (timers fire), our frames reaching the
  * peers (who learn sequence numbers and timestamps from them) or being lost.
  *
+ * The send blocks are 1 to 4 (tied to the table size the selector picks), so the four peers
+ * often find none left (back-pressure, tt_sndb).
+ *
  * After every operation: tt_stack_check() (gauges, table against pools,
- * TIME-WAIT order, sequence variables, held-buffer budget), and every frame
+ * TIME-WAIT order, sequence variables, held-buffer budget, send blocks), and every frame
  * we sent parses back as valid TCP (checksums included) no longer than the
  * buffer and the MTU allow, with at most tcp.mss bytes of payload and
  * options beyond the timestamps (SACK blocks: at most 3 beside timestamps,
@@ -173,6 +176,8 @@ static void configure(struct world *w, struct input *in)
 
 	tt_conf_defaults(&w->conf);
 	c->max_conns_per_core = 16 + (sel & 0x30);
+	/* 1 to 4 send blocks for the four peers: most programs run the pool dry. */
+	c->send_blocks_per_core = 1 + ((sel & 0x30) >> 4);
 	c->syncookies = (enum tt_syncookie_mode)(sel % 3);
 	c->syncookie_threshold = sel & 0x4 ? 2 : 1024;
 	c->timestamps = !(sel & 0x8);

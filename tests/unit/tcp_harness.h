@@ -44,6 +44,7 @@ enum {
 	H_BUF_BYTES = 2048,
 	H_TX_BYTES = 1500,
 	H_APP_RX_BYTES = 65536,
+	H_SNDB_BLOCKS = 2, /* the one connection needs one; a test may shrink the pool */
 };
 
 /* The recording application takes the discard slot: ctx->apps has one per enum tt_app_kind. */
@@ -109,7 +110,8 @@ struct harness {
 	struct tt_tcb tcb;
 	struct tt_tw tw;
 	bool tcb_live, tw_live;
-	uint8_t listen_app; /* application of new connections */
+	unsigned sndb_others; /* send blocks a test took out of the pool (other connections') */
+	uint8_t listen_app;   /* application of new connections */
 	enum tt_listen_verdict lv;
 	struct tt_listen_result lr;
 	enum tt_tcp_verdict v;
@@ -228,6 +230,8 @@ static inline struct harness *h_new(void)
 	h->ctx.release = h_release;
 	h->ctx.retain = h_retain;
 	h->ctx.held_limit = UINT32_MAX;
+	h->ctx.sndb_pool = tt_pool_create(H_SNDB_BLOCKS, sizeof(struct tt_sndb));
+	assert_non_null(h->ctx.sndb_pool);
 	assert_int_equal(tt_syncookie_keys_init(&h->ctx.cookie_keys, &cookie,
 						tt_syncookie_period_ms(h->conf.time_wait_ms),
 						h->ctx.now_ms),
@@ -269,6 +273,23 @@ static inline void h_check_gauges(const struct harness *h)
 	for (unsigned s = 0; s < TT_TCP_NSTATES; s++)
 		assert_int_equal(h->ctx.state_count[s], want[s]);
 	assert_int_equal(h->ctx.half_open, h->tcb_live && h->tcb.state == TT_TCP_SYN_RECEIVED);
+	assert_int_equal(tt_pool_in_use(h->ctx.sndb_pool),
+			 h->sndb_others + (h->tcb_live && h->tcb.sndb != TT_SNDB_NONE));
+}
+
+/* The connection's send block (it must hold one). */
+static inline struct tt_sndb *h_sndq_block(struct harness *h)
+{
+	struct tt_sndb *b = tt_tcp_sndb(&h->ctx, &h->tcb);
+
+	assert_non_null(b);
+	return b;
+}
+
+/* The connection's send queue (it must hold a send block). */
+static inline struct tt_sndq *h_sndq(struct harness *h)
+{
+	return &h_sndq_block(h)->q;
 }
 
 static inline void h_free(struct harness *h)
@@ -280,6 +301,8 @@ static inline void h_free(struct harness *h)
 	h->tcb_live = h->tw_live = false;
 	h_check_gauges(h);
 	assert_int_equal(h->ctx.held, 0);
+	assert_int_equal(tt_pool_in_use(h->ctx.sndb_pool), 0);
+	tt_pool_free(h->ctx.sndb_pool);
 	tt_http_response_free(&h->http);
 	free(h);
 }
@@ -318,8 +341,7 @@ static inline void h_capture(struct harness *h, const struct tt_tcp_out *out)
 			h->iss = x->a.seq;
 		assert_true(x->len <= sizeof(x->data));
 		if (x->len > 0)
-			tt_sndq_copy(&h->tcb.sndq, out->tx[i].seq - h->tcb.snd_una, x->len,
-				     x->data);
+			tt_sndq_copy(h_sndq(h), out->tx[i].seq - h->tcb.snd_una, x->len, x->data);
 		h_peer_sees(h, x);
 	}
 }

@@ -106,6 +106,7 @@ static void test_default_file(void **state)
 	assert_true(conf.tcp.timestamps);
 	assert_int_equal(conf.tcp.rto_min_ms, 200);
 	assert_int_equal(conf.tcp.max_conns_per_core, 1048576);
+	assert_int_equal(tt_conf_tcp_send_blocks(&conf.tcp), 1048576 / 4);
 	assert_int_equal(conf.tcp.syncookies, TT_SYNCOOKIES_AUTO);
 	assert_true(conf.tcp.cookie_secret_random);
 
@@ -256,6 +257,7 @@ static const struct range_case range_cases[] = {
     {IN_TCP, "max_orphans_per_core", 0, 67108864},
     {IN_TCP, "orphan_retries", 0, 30},
     {IN_TCP, "syn_shed_full_polls", 0, 1024},
+    {IN_TCP, "send_blocks_per_core", 0, 67108864},
     {IN_HTTP, "status", 200, 599},
     {IN_HTTP, "body_size", 0, 16777216},
     {IN_HTTP, "header_timeout_ms", 100, 86400000},
@@ -564,6 +566,12 @@ static const struct err_case err_cases[] = {
     {"threshold above max_conns, both set",
      BASE "tcp = {\n\tmax_conns_per_core = 1000;\n\tsyncookie_threshold = 1001;\n};\n",
      "t.conf:5: tcp.syncookie_threshold: 1001 is above tcp.max_conns_per_core (1000)"},
+    {"send blocks above the default max_conns",
+     BASE "tcp = {\n\tsend_blocks_per_core = 2000000;\n};\n",
+     "t.conf:4: tcp.send_blocks_per_core: 2000000 is above tcp.max_conns_per_core (1048576)"},
+    {"send blocks above max_conns, both set",
+     BASE "tcp = {\n\tmax_conns_per_core = 2000;\n\tsend_blocks_per_core = 2001;\n};\n",
+     "t.conf:5: tcp.send_blocks_per_core: 2001 is above tcp.max_conns_per_core (2000)"},
     /* enumerations and formats */
     {"unknown app", PORTS "listeners = (\n\t{ port = 80;\n\t  app = \"ftp\"; }\n);\n",
      "t.conf:4: listeners[0].app: \"ftp\" is not one of http, echo, discard"},

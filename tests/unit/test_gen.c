@@ -315,19 +315,44 @@ static struct fix *fix_new(uint32_t per_conn, uint32_t depth, uint32_t body_len,
 	f->ctx.app_data = &f->s;
 	f->ctx.release = no_release;
 	f->ctx.retain = no_retain;
+	f->ctx.sndb_pool = tt_pool_create(1, sizeof(struct tt_sndb));
+	assert_non_null(f->ctx.sndb_pool);
+	f->t.sndb = TT_SNDB_NONE;
 	return f;
+}
+
+/* The bare TCB gives its send block back, as tt_tcp_destroy would. */
+static void put_block(struct fix *f)
+{
+	if (f->t.sndb != TT_SNDB_NONE)
+		tt_pool_put(f->ctx.sndb_pool, f->t.sndb);
+	f->t.sndb = TT_SNDB_NONE;
 }
 
 static void fix_free(struct fix *f)
 {
+	put_block(f);
+	assert_int_equal(tt_pool_in_use(f->ctx.sndb_pool), 0);
+	tt_pool_free(f->ctx.sndb_pool);
 	tt_http_response_free(&f->resp);
 	free(f);
+}
+
+/* The connection's send queue; an empty one while it holds no send block. */
+static const struct tt_sndq *queue_of(const struct fix *f)
+{
+	static const struct tt_sndq empty;
+	const struct tt_sndb *b = tt_tcp_sndb(&f->ctx, &f->t);
+
+	return b != NULL ? &b->q : &empty;
 }
 
 /* A new connection of application app, as the worker and the scenario loop start it. */
 static void conn_start_app(struct fix *f, uint8_t app)
 {
+	put_block(f); /* the fixture's previous connection's, if any */
 	memset(&f->t, 0, sizeof(f->t));
+	f->t.sndb = TT_SNDB_NONE;
 	f->t.app = app;
 	f->t.state = TT_TCP_SYN_SENT;
 	gen_http_started(&f->s, &f->t);
@@ -366,7 +391,10 @@ static void conn_end(struct fix *f, enum tt_close_reason why)
 /* The peer acknowledged every request: the send queue empties. */
 static void acked(struct fix *f)
 {
-	tt_sndq_ack(&f->t.sndq, f->t.sndq.bytes, f->ctx.release);
+	struct tt_sndb *b = tt_tcp_sndb(&f->ctx, &f->t);
+
+	if (b != NULL)
+		tt_sndq_ack(&b->q, b->q.bytes, f->ctx.release);
 }
 
 static uint64_t failed_total(const struct fix *f)
@@ -386,20 +414,22 @@ static bool fin_queued(const struct fix *f)
 /* Requests in the send queue: a request repeated back to back shares one extent (reps). */
 static unsigned queued_requests(const struct fix *f)
 {
+	const struct tt_sndq *q = queue_of(f);
 	unsigned n = 0;
 
-	for (unsigned i = 0; i < f->t.sndq.count; i++)
-		n += f->t.sndq.ext[(f->t.sndq.head + i) % TT_SNDQ_EXTENTS].reps;
+	for (unsigned i = 0; i < q->count; i++)
+		n += q->ext[(q->head + i) % TT_SNDQ_EXTENTS].reps;
 	return n;
 }
 
 /* Request i of the send queue is the keep-alive (false) or the close form (true). */
 static void expect_request(const struct fix *f, unsigned i, bool close)
 {
+	const struct tt_sndq *q = queue_of(f);
 	const struct tt_sndq_ext *e = NULL;
 
-	for (unsigned k = 0; k < f->t.sndq.count; k++) {
-		e = &f->t.sndq.ext[(f->t.sndq.head + k) % TT_SNDQ_EXTENTS];
+	for (unsigned k = 0; k < q->count; k++) {
+		e = &q->ext[(q->head + k) % TT_SNDQ_EXTENTS];
 		if (i < e->reps)
 			break;
 		i -= e->reps;
@@ -464,11 +494,11 @@ static void test_http_pipelined(void **state)
 	conn_open(f);
 	assert_int_equal(f->s.requests_sent, 3);
 	/* The same request three times: one extent of three copies. */
-	assert_int_equal(f->t.sndq.count, 1);
+	assert_int_equal(queue_of(f)->count, 1);
 	assert_int_equal(queued_requests(f), 3);
 	for (unsigned i = 0; i < 3; i++)
 		expect_request(f, i, false);
-	assert_int_equal(f->t.sndq.bytes, 3 * f->s.request_len);
+	assert_int_equal(queue_of(f)->bytes, 3 * f->s.request_len);
 	/* The three answers in one piece, cut inside the second. */
 	feed(f, three, len + 10);
 	assert_int_equal(f->s.responses_ok, 1);
@@ -763,14 +793,14 @@ static void test_http_client_close(void **state)
 		print_message("case: %u requests\n", per_conn[i]);
 		conn_open(f);
 		for (uint32_t k = 0; k < per_conn[i]; k++) {
-			assert_int_equal(f->t.sndq.count, 1);
+			assert_int_equal(queue_of(f)->count, 1);
 			expect_request(f, 0, false);
 			assert_false(fin_queued(f));
 			acked(f);
 			feed(f, f->resp.keep_alive, f->resp.keep_alive_len);
 		}
 		assert_true(fin_queued(f));
-		assert_int_equal(f->t.sndq.count, 0);
+		assert_int_equal(queue_of(f)->count, 0);
 		assert_int_equal(f->s.requests_sent, per_conn[i]);
 		assert_int_equal(f->s.responses_ok, per_conn[i]);
 		conn_end(f, TT_CLOSE_NORMAL);
@@ -796,12 +826,12 @@ static void test_http_server_close(void **state)
 			acked(f);
 			feed(f, f->resp.keep_alive, f->resp.keep_alive_len);
 		}
-		assert_int_equal(f->t.sndq.count, 1);
+		assert_int_equal(queue_of(f)->count, 1);
 		expect_request(f, 0, true);
 		acked(f);
 		feed(f, f->resp.close, f->resp.close_len);
 		assert_int_equal(f->s.responses_ok, n);
-		assert_int_equal(f->t.sndq.count, 0);
+		assert_int_equal(queue_of(f)->count, 0);
 		assert_false(fin_queued(f));
 		gen_http_app.on_peer_fin(&f->ctx, &f->t);
 		assert_true(fin_queued(f));
@@ -818,8 +848,8 @@ static void test_http_hold(void **state)
 
 	(void)state;
 	conn_open(f);
-	assert_int_equal(f->t.sndq.bytes, 0);
-	assert_int_equal(f->t.sndq.count, 0);
+	assert_int_equal(queue_of(f)->bytes, 0);
+	assert_int_equal(queue_of(f)->count, 0);
 	assert_int_equal(f->s.requests_sent, 0);
 	assert_int_equal(f->s.conns_established, 1);
 	assert_int_equal(f->s.connect_us.n, 1);

@@ -3,7 +3,7 @@
  * (tcp.max_orphans_per_core, with the weight of an orphan's retransmissions), their shorter
  * retransmission budget (tcp.orphan_retries) and the admission control that sheds SYNs while
  * the worker's RX polls come back full (tcp.syn_shed_full_polls), each at 0, 1 and its largest
- * useful value.
+ * useful value; the send blocks (tcp.send_blocks_per_core) at 1 and 2.
  */
 #include "stack_harness.h"
 
@@ -224,6 +224,55 @@ static void test_syn_shed_in_burst(void **state)
 	sh_free(h);
 }
 
+/*
+ * tcp.send_blocks_per_core at 1 and 2: with every block held by a connection whose response is
+ * not acknowledged yet, one more request waits (not acknowledged, send_blocks_exhausted) and is
+ * answered once, byte for byte, when its peer sends it again after a block came back.
+ */
+static void test_send_blocks_bounded(void **state)
+{
+	static const uint32_t blocks[] = {1, 2};
+	const uint32_t len = sizeof(get_req) - 1;
+
+	(void)state;
+	for (unsigned c = 0; c < ARRAY_LEN(blocks); c++) {
+		struct sh *h = sh_new();
+		struct sh_peer *holder[2], *late;
+		uint32_t seq;
+
+		h->conf.tcp.send_blocks_per_core = blocks[c];
+		sh_start(h);
+		for (unsigned i = 0; i < blocks[c]; i++) {
+			holder[i] = sh_peer_new(h, 80);
+			sh_connect(holder[i]);
+			holder[i]->acks = false;
+			sh_peer_send(holder[i], TT_TCP_ACK | TT_TCP_PSH, get_req, len);
+			sh_deliver(h);
+			assert_int_equal(holder[i]->rx_len, h->http.keep_alive_len);
+		}
+		late = sh_peer_new(h, 80);
+		sh_connect(late);
+		seq = late->nxt;
+		sh_peer_send(late, TT_TCP_ACK | TT_TCP_PSH, get_req, len);
+		sh_deliver(h);
+		assert_int_equal(late->rx_len, 0);
+		assert_int_equal(sh_ev(h, TT_CTR_SEND_BLOCKS_EXHAUSTED), 1);
+		assert_int_equal(sh_ev(h, TT_CTR_HTTP_REQUESTS), blocks[c]);
+
+		/* The first holder's response is acknowledged: its block goes back. */
+		sh_peer_send(holder[0], TT_TCP_ACK, NULL, 0);
+		late->nxt = seq; /* the late peer's retransmission */
+		sh_peer_send(late, TT_TCP_ACK | TT_TCP_PSH, get_req, len);
+		sh_run(h, 0, 1, 100);
+		assert_int_equal(late->rx_len, h->http.keep_alive_len);
+		assert_memory_equal(late->rx, h->http.keep_alive, h->http.keep_alive_len);
+		assert_int_equal(sh_ev(h, TT_CTR_SEND_BLOCKS_EXHAUSTED), 1);
+		assert_int_equal(sh_ev(h, TT_CTR_HTTP_REQUESTS), blocks[c] + 1);
+		assert_int_equal(sh_in_state(h, TT_TCP_ESTABLISHED), blocks[c] + 1);
+		sh_free(h);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -232,6 +281,7 @@ int main(void)
 	    cmocka_unit_test(test_orphans_under_pressure_go_first),
 	    cmocka_unit_test(test_syn_shed_after_full_polls),
 	    cmocka_unit_test(test_syn_shed_in_burst),
+	    cmocka_unit_test(test_send_blocks_bounded),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -696,8 +696,9 @@ static void test_est_http_deep_pipeline(void **state)
 	}
 	assert_int_equal(got, DEPTH * len);
 	h_ack_all(h);
-	assert_int_equal(h->tcb.sndq.bytes, 0);
-	assert_int_equal(h->tcb.sndq.count, 0);
+	/* Everything acknowledged: the send block went back to the pool. */
+	assert_int_equal(h->tcb.sndb, TT_SNDB_NONE);
+	assert_int_equal(tt_tcp_queued(&h->ctx, &h->tcb), 0);
 }
 
 static void expect_full_segments(const struct harness *h, unsigned n, uint32_t first_seq)
@@ -745,7 +746,8 @@ static void test_est_large_response(void **state)
 	assert_int_equal(ev(h, TT_CTR_APP_TX_BYTES), len);
 	h_ack_all(h);
 	assert_int_equal(h->n_tx, 0);
-	assert_int_equal(h->tcb.sndq.bytes, 0);
+	assert_int_equal(h->tcb.sndb, TT_SNDB_NONE);
+	assert_int_equal(tt_tcp_queued(&h->ctx, &h->tcb), 0);
 	free(s.buf);
 }
 
@@ -1242,15 +1244,15 @@ static void test_zero_window_persist_restarts(void **state)
 
 	(void)state;
 	h->conf.persist_timeout_ms = 20000;
-	assert_int_not_equal(h->tcb.persist_since_ms, 0);
+	assert_int_not_equal(h_sndq_block(h)->persist_since_ms, 0);
 	h->ctx.now_ms += 15000;
 	h->peer.wnd = 1; /* one byte: the window is open again */
 	h_send(h, TT_TCP_ACK, NULL, 0);
-	assert_int_equal(h->tcb.persist_since_ms, 0);
+	assert_int_equal(h_sndq_block(h)->persist_since_ms, 0);
 	h->peer.ack = h->peer.rcv_max;
 	h->peer.wnd = 0;
 	h_send(h, TT_TCP_ACK, NULL, 0);
-	assert_int_equal(h->tcb.persist_since_ms, (uint32_t)h->ctx.now_ms);
+	assert_int_equal(h_sndq_block(h)->persist_since_ms, (uint32_t)h->ctx.now_ms);
 	assert_true(tt_tcp_deadline(&h->ctx, &h->tcb) <= h->ctx.now_ms + 20000);
 	h_free(h);
 }
@@ -1917,12 +1919,12 @@ static void test_echo_release_on_ack(void **state)
 	h_send(h, TT_TCP_ACK, NULL, 0);
 	assert_int_equal(h->n_tx, 0);
 	assert_int_equal(a->refs, 1);
-	assert_int_equal(h->tcb.sndq.held_bytes, 60);
+	assert_int_equal(h_sndq(h)->held_bytes, 60);
 
 	h_ack_all(h);
 	assert_int_equal(a->refs, 0);
 	assert_int_equal(a->releases, 1);
-	assert_int_equal(h->tcb.sndq.held_bytes, 0);
+	assert_int_equal(h->tcb.sndb, TT_SNDB_NONE); /* no held bytes: no block at all */
 	h_send_str(h, TT_TCP_ACK, "x");
 	assert_int_equal(h->n_tx, 1);
 	assert_int_equal(h->tx[0].a.wnd,

@@ -414,7 +414,7 @@ static void test_recovery_resends_holes(void **state)
 	h_expect(h, 0, TT_TCP_ACK, S(h, 0), rcv, MSS_TS);
 	assert_memory_equal(h->tx[0].data, h->http.keep_alive, MSS_TS);
 	assert_int_equal(h->tcb.cwnd, 6 * MSS_TS);
-	assert_int_equal(h->tcb.recover, S(h, 12));
+	assert_int_equal(h_sndq_block(h)->recover, S(h, 12));
 	assert_int_equal(ev(h, TT_CTR_SACK_RECOVERIES), 1);
 	/* Segment 3 has only 2 * MSS SACKed above it: not lost yet; the pipe is full anyway. */
 	sack_segs(h, b4, 2);
@@ -551,7 +551,7 @@ static void test_rto_after_sack(void **state)
 	h_fire(h);
 	assert_int_equal(ev(h, TT_CTR_RETRANSMITS), 1);
 	assert_int_equal(h->tcb.sack, TT_TCB_NO_BLOCK);
-	assert_int_equal(h->tcb.recover, max);
+	assert_int_equal(h_sndq_block(h)->recover, max);
 	assert_int_equal(h->tcb.dupacks, 0);
 	assert_int_equal(h->n_tx, 1);
 	h_expect(h, 0, TT_TCP_ACK, S(h, 0), h->tcb.rcv_nxt, MSS_TS);
