@@ -69,6 +69,8 @@ static enum port_key port_diff(const struct tt_conf_port *p, const struct tt_con
 		return P_ADDRESS6;
 	if (p->gateway != q->gateway)
 		return P_GATEWAY;
+	if (memcmp(p->gateway6, q->gateway6, sizeof(p->gateway6)) != 0)
+		return P_GATEWAY6;
 	if (p->mtu != q->mtu)
 		return P_MTU;
 	if (p->rx_desc != q->rx_desc)
@@ -90,6 +92,7 @@ static const char *const port_key_names[P_N] = {
     [P_ADDRESS] = "address",
     [P_ADDRESS6] = "address6",
     [P_GATEWAY] = "gateway",
+    [P_GATEWAY6] = "gateway6",
     [P_MTU] = "mtu",
     [P_RX_DESC] = "rx_desc",
     [P_TX_DESC] = "tx_desc",

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The "ports" list: device strings (PCI addresses normalised to DPDK's form, vdevs checked),
- * IPv4 address/prefix and gateway, IPv6 addresses/prefixes, descriptor ring sizes, the VLANs
- * of each port, and the checks across ports and VLANs (distinct addresses; a VLAN's prefix
+ * IPv4 address/prefix and gateway, IPv6 addresses/prefixes and gateway, descriptor ring sizes, the
+ * VLANs of each port, and the checks across ports and VLANs (distinct addresses; a VLAN's prefix
  * overlaps no other interface's, so that an address names one interface).
  */
 #include "tt_conf_priv.h"
@@ -253,6 +253,64 @@ static int parse_gateway(struct ctx *x, const config_setting_t *s, const struct 
 	return rc ? rc : get_ipv4(x, s, str, &((struct tt_conf_port *)obj)->gateway);
 }
 
+static int parse_gateway6(struct ctx *x, const config_setting_t *s, const struct key *k, void *obj)
+{
+	struct tt_conf_port *p = obj;
+	const char *str = NULL, *why;
+	int rc = tt_conf_get_str(x, s, 64, &str);
+
+	(void)k;
+	if (rc)
+		return rc;
+	if (inet_pton(AF_INET6, str, p->gateway6) != 1)
+		return tt_conf_fail(x, line_of(s), "\"%s\" is not an IPv6 address (no /prefix)",
+				    str);
+	why = unusable_host6(p->gateway6);
+	return why ? tt_conf_fail(x, line_of(s), "%s %s", str, why) : 0;
+}
+
+/* Whether a and b share their first len bits. */
+static bool same_prefix6(const uint8_t *a, const uint8_t *b, unsigned len)
+{
+	unsigned i = 0;
+
+	for (; len >= 8; len -= 8, i++)
+		if (a[i] != b[i])
+			return false;
+	return len == 0 || ((a[i] ^ b[i]) & (uint8_t)(0xff00 >> len)) == 0;
+}
+
+/*
+ * gateway6 is reachable without a gateway: link-local (fe80::/10, on every link) or inside one
+ * of the port's address6 prefixes, and not one of its addresses.
+ */
+static int check_gateway6(struct ctx *x, const struct tt_conf_port *p, unsigned line)
+{
+	static const uint8_t zero[16];
+	char gw[INET6_ADDRSTRLEN];
+	unsigned i;
+
+	if (!memcmp(p->gateway6, zero, 16))
+		return 0;
+	inet_ntop(AF_INET6, p->gateway6, gw, sizeof(gw));
+	if (p->n_addr6 == 0)
+		return tt_conf_fail_in(x, line, "gateway6",
+				       "%s needs an address6 on the port (ours to solicit it from)",
+				       gw);
+	for (i = 0; i < p->n_addr6; i++)
+		if (!memcmp(p->gateway6, p->addr6[i], 16))
+			return tt_conf_fail_in(x, line, "gateway6", "%s is the port's own address6",
+					       gw);
+	if (p->gateway6[0] == 0xfe && (p->gateway6[1] & 0xc0) == 0x80)
+		return 0;
+	for (i = 0; i < p->n_addr6; i++)
+		if (same_prefix6(p->gateway6, p->addr6[i], p->prefix6_len[i]))
+			return 0;
+	return tt_conf_fail_in(x, line, "gateway6",
+			       "%s is outside every address6 prefix and not link-local (fe80::/10)",
+			       gw);
+}
+
 /* Descriptor rings are power-of-two sized by every PMD this appliance targets. */
 static int parse_desc(struct ctx *x, const config_setting_t *s, const struct key *k, void *obj)
 {
@@ -458,6 +516,7 @@ static const struct key port_keys[P_N] = {
     [P_ADDRESS] = {.name = "address", .parse = parse_address, .required = true},
     [P_ADDRESS6] = {.name = "address6", .parse = parse_address6},
     [P_GATEWAY] = {.name = "gateway", .parse = parse_gateway},
+    [P_GATEWAY6] = {.name = "gateway6", .parse = parse_gateway6},
     [P_MTU] = UINT_KEY("mtu", struct tt_conf_port, mtu, 576, 9000),
     [P_RX_DESC] = FIELD_KEY("rx_desc", parse_desc, struct tt_conf_port, rx_desc, 64, 16384),
     [P_TX_DESC] = FIELD_KEY("tx_desc", parse_desc, struct tt_conf_port, tx_desc, 64, 16384),
@@ -483,6 +542,8 @@ static int port_elem(struct ctx *x, const config_setting_t *e, unsigned i, void 
 	rc = tt_conf_walk_group(x, e, port_keys, P_N, p, lines);
 	if (!rc)
 		rc = check_gateway(x, p, lines[P_GATEWAY]);
+	if (!rc)
+		rc = check_gateway6(x, p, lines[P_GATEWAY6]);
 	if (!rc)
 		rc = check_ifaces(x, i, p);
 	if (rc)

@@ -26,6 +26,7 @@ enum port_key {
 	P_ADDRESS,
 	P_ADDRESS6,
 	P_GATEWAY,
+	P_GATEWAY6,
 	P_MTU,
 	P_RX_DESC,
 	P_TX_DESC,
@@ -99,6 +100,7 @@ struct ctx {
 	unsigned port_line[TT_CONF_MAX_PORTS][P_N];
 	unsigned cur_port; /* the port whose group is being parsed */
 	unsigned vlan_line[TT_CONF_MAX_PORTS][TT_CONF_MAX_VLANS][V_N];
+	unsigned listener_line[TT_CONF_MAX_LISTENERS][L_N];
 };
 
 typedef int elem_fn(struct ctx *x, const config_setting_t *e, unsigned i, void *obj);

@@ -29,7 +29,8 @@
  *   ICMP      echo request with a valid checksum;
  *   IPv6      (tt_net_parse6.c) version 6, 40 + payload length <= frame length, payload
  *             length not 0 (no jumbograms), destination one of our addresses (the
- *             solicited-node group of one only for neighbour solicitations), source not
+ *             solicited-node group of one only for neighbour solicitations and echo
+ *             requests, all-nodes only for advertisements), source not
  *             multicast, loopback, IPv4-mapped or ours, and unspecified only for duplicate
  *             address detection; the extension header chain walked to its upper layer
  *             (TT_IP6_MAX_EXT_HDRS headers at most, every length bounded by the payload,
@@ -188,6 +189,11 @@ struct tt_pkt {
 	 * for an echo request to such a group, the member address of ours the reply is from. */
 	struct tt_in6 saddr6, daddr6;
 	struct tt_in6 nd_target; /* TT_PKT_ND_NS / NA: the target address */
+	/* TT_PKT_ND_NS / NA: the link-layer address option (source for NS, target for NA) when
+	 * nd_has_lla, and the NA's flags (TT_ND_NA_*; 0 for NS). */
+	bool nd_has_lla;
+	uint8_t nd_flags;
+	struct tt_mac nd_lla;
 };
 
 /*
@@ -238,6 +244,14 @@ static inline uint32_t tt_net_directed_bcast(uint32_t addr, uint8_t prefix_len)
 }
 
 /* Whether a is one of the port's IPv6 addresses. */
+/* ff02::1, the all-nodes group (RFC 4291 2.7.1): where unsolicited advertisements go. */
+static inline bool tt_net_is_all_nodes6(const struct tt_in6 *a)
+{
+	static const uint8_t all_nodes[16] = {0xff, 0x02, [15] = 1};
+
+	return __builtin_memcmp(a->b, all_nodes, 16) == 0;
+}
+
 static inline bool tt_net_is_ours6(const struct tt_net_if *ifc, const struct tt_in6 *a)
 {
 	for (unsigned i = 0; i < ifc->n_addr6; i++)

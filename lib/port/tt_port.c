@@ -117,14 +117,15 @@ static void wait_link(struct tt_port *p)
 }
 
 /*
- * Neighbour solicitations come to the solicited-node group of each IPv6 address: have the port
- * pass those groups' Ethernet addresses (RFC 2464 7), or all multicast when it cannot filter
- * by a list.
+ * Neighbour solicitations come to the solicited-node group of each IPv6 address, unsolicited
+ * advertisements to all-nodes: have the port pass those groups' Ethernet addresses (RFC 2464
+ * 7), or all multicast when it cannot filter by a list.
  */
 static int join_solicited_nodes(const struct tt_conf_port *c, struct tt_port *p, char *err,
 				size_t errlen)
 {
-	struct rte_ether_addr mc[TT_CONF_MAX_ADDR6];
+	struct rte_ether_addr mc[TT_CONF_MAX_ADDR6 + 1] = {
+	    [TT_CONF_MAX_ADDR6] = {{0x33, 0x33, 0, 0, 0, 1}}};
 	int rc;
 
 	if (c->n_addr6 == 0)
@@ -138,7 +139,8 @@ static int join_solicited_nodes(const struct tt_conf_port *c, struct tt_port *p,
 		mc[i].addr_bytes[1] = 0x33;
 		memcpy(&mc[i].addr_bytes[2], &g.b[12], 4);
 	}
-	rc = rte_eth_dev_set_mc_addr_list(p->port_id, mc, c->n_addr6);
+	mc[c->n_addr6] = mc[TT_CONF_MAX_ADDR6]; /* all-nodes after the groups */
+	rc = rte_eth_dev_set_mc_addr_list(p->port_id, mc, c->n_addr6 + 1);
 	if (rc == 0)
 		return 0;
 	rc = rte_eth_allmulticast_enable(p->port_id);

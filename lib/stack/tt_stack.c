@@ -261,14 +261,12 @@ static void unbind_rt(struct tt_stack *st)
 }
 
 /*
- * Whether frames of interface port go to the next hop the neighbour cache resolves (else to the
- * MAC the connection or segment brought).  IPv6 frames always go to the MAC (a6 not NULL): the
- * cache resolves IPv4 next hops only.
+ * Whether frames of interface port go to the next hop the neighbour cache resolves (ARP or ND,
+ * by the frame's family), else to the MAC the connection or segment brought.
  */
-static inline bool by_neigh(const struct tt_stack *st, unsigned port,
-			    const struct tt_addr6_pair *a6)
+static inline bool by_neigh(const struct tt_stack *st, unsigned port)
 {
-	return st->neigh != NULL && !st->ports[port].reply_to_source_mac && a6 == NULL;
+	return st->neigh != NULL && !st->ports[port].reply_to_source_mac;
 }
 
 /*
@@ -311,10 +309,13 @@ static void send_tcp(struct tt_stack *st, unsigned port, struct tt_tcp_hdr_args 
 		tt_net_tcp_cksum(frame, sp->tx_cksum_offload);
 	else
 		tt_net_tcp6_cksum(frame);
-	if (by_neigh(st, port, a6))
+	if (!by_neigh(st, port))
+		st->io.frame_send(st->io.arg, port, buf, hl + len);
+	else if (a6 == NULL)
 		tt_neigh_send4(st->neigh, port, a->daddr, nh, buf, frame, hl + len, st->tcp.now_ms);
 	else
-		st->io.frame_send(st->io.arg, port, buf, hl + len);
+		tt_neigh_send6(st->neigh, port, (const struct tt_in6 *)a6->saddr, nh, buf, frame,
+			       hl + len, st->tcp.now_ms);
 }
 
 static void send_out(struct tt_stack *st, struct tt_tcb *t, const struct tt_tcp_out *out)
@@ -623,14 +624,13 @@ full:
 	return NULL;
 }
 
-/* Where t's frames go: the MAC its first segment came from (always so over IPv6), or the next
- * hop's entry (not known yet: tt_neigh_send4 finds it with the first frame).  new_conn set
- * t->ipv6. */
+/* Where t's frames go: the MAC its first segment came from, or the next hop's entry (not known
+ * yet: tt_neigh_send4/6 finds it with the first frame). */
 static void set_l2_dst(const struct tt_stack *st, struct tt_tcb *t, unsigned port,
 		       const struct tt_mac *src)
 {
 	t->port = (uint8_t)port;
-	if (by_neigh(st, port, tcb_addr6(st, t)))
+	if (by_neigh(st, port))
 		t->nh = TT_NEIGH_NONE;
 	else
 		t->peer_mac = *src;

@@ -187,7 +187,7 @@ struct tt_tcb {
 	struct tt_timer timer;
 	/* Where frames go: an interface in reply_to_source_mac mode keeps the source MAC of the
 	 * segment that made the connection; otherwise the neighbour cache says, and nh is the
-	 * index of the next hop's entry (a hint, checked on use: tt_neigh_send4). */
+	 * index of the next hop's entry (a hint, checked on use: tt_neigh_send4/6). */
 	union {
 		struct tt_mac peer_mac;
 		uint16_t nh;

@@ -103,6 +103,12 @@ static void add_if(struct tt_worker *w, const struct tt_worker_params *p, unsign
 					.addr = addr,
 					.prefix_len = prefix_len,
 					.gateway = v ? v->gateway : c->gateway};
+	if (v == NULL) {
+		nif[ifx].n_addr6 = wi->ifc.n_addr6;
+		memcpy(nif[ifx].addr6, c->addr6, sizeof(nif[ifx].addr6));
+		memcpy(nif[ifx].prefix6_len, c->prefix6_len, sizeof(nif[ifx].prefix6_len));
+		memcpy(nif[ifx].gateway6.b, c->gateway6, 16);
+	}
 }
 
 static void add_ports(struct tt_worker *w, const struct tt_worker_params *p,
@@ -318,7 +324,7 @@ static void tx_if(struct tt_worker *w, const struct tt_worker_if *wi, struct rte
 	tx_push(w, wp, m);
 }
 
-/* A frame built by the stack (Ethernet, IPv4, TCP) or the neighbour cache (ARP). */
+/* A frame built by the stack (Ethernet, IPv4 or IPv6, TCP) or the neighbour cache (ARP, ND). */
 static void frame_send(void *arg, unsigned ifx, void *frame, uint32_t len)
 {
 	struct tt_worker *w = arg;
@@ -372,6 +378,24 @@ static void reply_rewritten(struct tt_worker *w, const struct tt_worker_if *wi, 
 static void arp_learn(struct tt_worker *w, unsigned ifx, const struct tt_pkt *pkt)
 {
 	tt_neigh_learn4(w->neigh, ifx, pkt->saddr, &pkt->src_mac, w->now_ms);
+}
+
+/*
+ * What a neighbour discovery message tells the cache: an advertisement of its target, a
+ * solicitation (not duplicate address detection: that has no source) of its sender.
+ */
+static void nd_learn(struct tt_worker *w, unsigned ifx, const struct tt_pkt *pkt,
+		     enum tt_pkt_kind kind)
+{
+	const struct tt_mac *lla = pkt->nd_has_lla ? &pkt->nd_lla : NULL;
+
+	if (kind == TT_PKT_ND_NA)
+		tt_neigh_learn6(w->neigh, ifx, &pkt->nd_target, lla,
+				pkt->nd_flags & TT_ND_NA_SOLICITED ? TT_NEIGH_ND_NA_SOLICITED
+								   : TT_NEIGH_ND_NA,
+				pkt->nd_flags & TT_ND_NA_OVERRIDE, w->now_ms);
+	else if (lla != NULL)
+		tt_neigh_learn6(w->neigh, ifx, &pkt->saddr6, lla, TT_NEIGH_ND_NS, true, w->now_ms);
 }
 
 /* The interface of port index port that serves VLAN vid (0: untagged), or -1. */
@@ -437,11 +461,13 @@ static int rx_parse(struct tt_worker *w, unsigned port, struct rte_mbuf *m, stru
 		reply_rewritten(w, &w->ifs[ifx], m, pkt, tt_net_icmp6_echo_reply(frame, pkt, ifc));
 		return -1;
 	case TT_PKT_ND_NS:
+		nd_learn(w, (unsigned)ifx, pkt, TT_PKT_ND_NS);
 		w->ctr.ev[TT_CTR_ND_ADVERTS_SENT]++;
 		reply_rewritten(w, &w->ifs[ifx], m, pkt, tt_nd_na_reply(frame, pkt, ifc));
 		return -1;
 	case TT_PKT_ND_NA:
 		w->ctr.ev[TT_CTR_ND_ADVERTS_RX]++;
+		nd_learn(w, (unsigned)ifx, pkt, TT_PKT_ND_NA);
 		break;
 	case TT_PKT_TCP:
 		return ifx; /* IPv4, or IPv6 (served on the untagged interface only) */
