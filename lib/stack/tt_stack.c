@@ -133,6 +133,11 @@ const uint64_t *tt_stack_state_counts(const struct tt_stack *st)
 	return st->tcp.state_count;
 }
 
+const uint64_t *tt_stack_state_counts6(const struct tt_stack *st)
+{
+	return st->tcp.state_count6;
+}
+
 uint32_t tt_stack_conn_count(const struct tt_stack *st)
 {
 	return tt_conn_tbl_count(st->tbl);
@@ -1095,7 +1100,7 @@ void tt_stack_conn_describe(const struct tt_stack *st, uint32_t value, struct tt
 struct check_walk {
 	const struct tt_stack *st;
 	uint32_t pairs; /* IPv6 connections seen */
-	uint64_t states[TT_TCP_NSTATES];
+	uint64_t states[TT_TCP_NSTATES], states6[TT_TCP_NSTATES];
 	uint32_t half_open;
 	uint32_t scoreboards;
 	const char *err;
@@ -1197,6 +1202,7 @@ static void check_one(const struct tt_flow4 *k, uint32_t v, void *arg)
 		else if (memcmp(&tw->flow, k, sizeof(*k)) != 0)
 			cw->err = "a TIME-WAIT entry's flow differs from its table key";
 		cw->states[TT_TCP_TIME_WAIT]++;
+		cw->states6[TT_TCP_TIME_WAIT] += tw->ipv6;
 		return;
 	}
 	if (conn_index(v) >= st->tcbs->capacity) {
@@ -1205,6 +1211,7 @@ static void check_one(const struct tt_flow4 *k, uint32_t v, void *arg)
 	}
 	cw->err = check_tcb(st, tcb_of(st, v), k);
 	cw->states[tcb_of(st, v)->state]++;
+	cw->states6[tcb_of(st, v)->state] += tcb_of(st, v)->ipv6;
 	cw->half_open += tcb_of(st, v)->state == TT_TCP_SYN_RECEIVED;
 	cw->scoreboards += tcb_of(st, v)->sack != TT_TCB_NO_BLOCK;
 }
@@ -1239,7 +1246,8 @@ const char *tt_stack_check(const struct tt_stack *st)
 	if (cw.err != NULL)
 		return cw.err;
 	for (unsigned s = 0; s < TT_TCP_NSTATES; s++)
-		if (cw.states[s] != st->tcp.state_count[s])
+		if (cw.states[s] != st->tcp.state_count[s] ||
+		    cw.states6[s] != st->tcp.state_count6[s])
 			return "a per-state gauge differs from the table's content";
 	if (cw.half_open != st->tcp.half_open)
 		return "the half-open count differs from the table's content";

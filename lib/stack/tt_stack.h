@@ -292,6 +292,9 @@ void tt_stack_send_segment(struct tt_stack *st, unsigned port, struct tt_tcp_hdr
 /* Gauges: connections in each state (TIME-WAIT entries included), [TT_TCP_NSTATES]. */
 const uint64_t *tt_stack_state_counts(const struct tt_stack *st);
 
+/* The IPv6 connections among them (IPv4: the difference), [TT_TCP_NSTATES]. */
+const uint64_t *tt_stack_state_counts6(const struct tt_stack *st);
+
 /* Connections (TCBs and TIME-WAIT entries) in the table. */
 uint32_t tt_stack_conn_count(const struct tt_stack *st);
 

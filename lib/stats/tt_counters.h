@@ -120,6 +120,7 @@
 	X(CONN_OPENED, "conn_opened")                                                              \
 	X(CONN_OPENED_IPV6, "conn_opened_ipv6") /* of conn_opened, over IPv6 */                    \
 	X(CONN_CLOSED, "conn_closed")                                                              \
+	X(CONN_CLOSED_IPV6, "conn_closed_ipv6") /* of conn_closed, over IPv6 */                    \
 	X(CONN_RESET_RX, "conn_reset_by_peer")                                                     \
 	X(CONN_RESET_TX, "conn_reset_by_us")                                                       \
 	X(CONN_TIMEOUT, "conn_timed_out")                                                          \

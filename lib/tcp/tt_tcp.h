@@ -301,7 +301,8 @@ struct tt_tcp_ctx {
 	const struct tt_tcp_app_ops *apps[TT_TCP_MAX_APPS]; /* by tcb->app */
 	const void *app_data; /* shared, read-only (e.g. HTTP responses) */
 	struct tt_counters *ctr;
-	uint64_t state_count[TT_TCP_NSTATES]; /* gauge: connections in each state */
+	uint64_t state_count[TT_TCP_NSTATES];  /* gauge: connections in each state */
+	uint64_t state_count6[TT_TCP_NSTATES]; /* gauge: the IPv6 ones among them (tcb->ipv6) */
 	uint64_t now_ms;
 	uint32_t half_open;  /* connections in SYN-RECEIVED */
 	bool table_pressure; /* set by the owner: few TCBs left, so "auto" answers with cookies */

@@ -624,17 +624,21 @@ static inline uint64_t sh_in_state(const struct sh *h, enum tt_tcp_state s)
 
 static const char sh_get_close[] = "GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
 
-/* A new peer's connection that we close first: it ends in TIME-WAIT here. */
-static inline struct sh_peer *sh_server_closed(struct sh *h)
+/* New peer p (of port 80) connects and asks for a close we do first: it ends in TIME-WAIT. */
+static inline struct sh_peer *sh_closed_by_us(struct sh_peer *p)
 {
-	struct sh_peer *p = sh_peer_new(h, 80);
-
 	p->fin_back = true;
 	sh_connect(p);
 	sh_peer_send(p, TT_TCP_ACK | TT_TCP_PSH, sh_get_close, sizeof(sh_get_close) - 1);
-	sh_run(h, 0, 1, 100);
+	sh_run(p->h, 0, 1, 100);
 	assert_true(p->fin_rcvd && p->fin_sent);
 	return p;
+}
+
+/* A new IPv4 peer's connection that we close first. */
+static inline struct sh_peer *sh_server_closed(struct sh *h)
+{
+	return sh_closed_by_us(sh_peer_new(h, 80));
 }
 
 #endif
