@@ -61,12 +61,17 @@ enum tt_app_kind { TT_APP_HTTP, TT_APP_ECHO, TT_APP_DISCARD };
 
 enum tt_syncookie_mode { TT_SYNCOOKIES_OFF, TT_SYNCOOKIES_AUTO, TT_SYNCOOKIES_ALWAYS };
 
-/* One VLAN of a port: an interface with its own address, prefix and gateway. */
+/* One VLAN of a port: an interface with its own addresses, prefixes and gateways. */
 struct tt_conf_vlan {
 	uint16_t id;   /* 1..4094 */
 	uint32_t addr; /* host order */
 	uint8_t prefix_len;
 	uint32_t gateway; /* host order, 0 = none */
+	/* IPv6, as the port's own (tt_conf_port): none by default. */
+	unsigned n_addr6;
+	uint8_t addr6[TT_CONF_MAX_ADDR6][16];
+	uint8_t prefix6_len[TT_CONF_MAX_ADDR6];
+	uint8_t gateway6[16];
 };
 
 struct tt_conf_port {

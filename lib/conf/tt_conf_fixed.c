@@ -49,7 +49,13 @@ static bool same_vlans(const struct tt_conf_port *p, const struct tt_conf_port *
 	for (unsigned v = 0; v < p->n_vlans; v++)
 		if (p->vlans[v].id != q->vlans[v].id || p->vlans[v].addr != q->vlans[v].addr ||
 		    p->vlans[v].prefix_len != q->vlans[v].prefix_len ||
-		    p->vlans[v].gateway != q->vlans[v].gateway)
+		    p->vlans[v].gateway != q->vlans[v].gateway ||
+		    p->vlans[v].n_addr6 != q->vlans[v].n_addr6 ||
+		    memcmp(p->vlans[v].addr6, q->vlans[v].addr6,
+			   sizeof(p->vlans[v].addr6[0]) * p->vlans[v].n_addr6) != 0 ||
+		    memcmp(p->vlans[v].prefix6_len, q->vlans[v].prefix6_len, p->vlans[v].n_addr6) !=
+			0 ||
+		    memcmp(p->vlans[v].gateway6, q->vlans[v].gateway6, 16) != 0)
 			return false;
 	return true;
 }

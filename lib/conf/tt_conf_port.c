@@ -366,6 +366,8 @@ static const struct key vlan_keys[V_N] = {
     [V_ID] = UINT_KEY("id", struct vlan_scratch, id, 1, 4094),
     [V_ADDRESS] = {.name = "address", .parse = parse_address, .required = true},
     [V_GATEWAY] = {.name = "gateway", .parse = parse_gateway},
+    [V_ADDRESS6] = {.name = "address6", .parse = parse_address6},
+    [V_GATEWAY6] = {.name = "gateway6", .parse = parse_gateway6},
 };
 
 /* The key path of a port's VLAN v, for an error found after the port's group was walked. */
@@ -438,14 +440,22 @@ static int vlan_elem(struct ctx *x, const config_setting_t *e, unsigned v, void 
 		rc = tt_conf_fail_in(x, line_of(e), "id", "required key is missing");
 	if (!rc)
 		rc = check_gateway(x, &sc.p, lines[V_GATEWAY]);
+	if (!rc)
+		rc = check_gateway6(x, &sc.p, lines[V_GATEWAY6]);
 	if (rc)
 		return rc;
 	for (unsigned j = 0; j < v; j++)
 		if (port->vlans[j].id == sc.id)
 			return tt_conf_fail_in(x, lines[V_ID], "id", "%u is already vlans[%u]",
 					       sc.id, j);
-	port->vlans[v] = (struct tt_conf_vlan){
-	    .id = sc.id, .addr = sc.p.addr, .prefix_len = sc.p.prefix_len, .gateway = sc.p.gateway};
+	port->vlans[v] = (struct tt_conf_vlan){.id = sc.id,
+					       .addr = sc.p.addr,
+					       .prefix_len = sc.p.prefix_len,
+					       .gateway = sc.p.gateway,
+					       .n_addr6 = sc.p.n_addr6};
+	memcpy(port->vlans[v].addr6, sc.p.addr6, sizeof(sc.p.addr6));
+	memcpy(port->vlans[v].prefix6_len, sc.p.prefix6_len, sizeof(sc.p.prefix6_len));
+	memcpy(port->vlans[v].gateway6, sc.p.gateway6, 16);
 	port->n_vlans = v + 1;
 	return 0;
 }
@@ -493,20 +503,60 @@ static int check_ifaces(struct ctx *x, unsigned i, const struct tt_conf_port *p)
 	}
 	return 0;
 }
-/* No IPv6 address of p is one of q's (ports[j]). */
-static int check_addr6_distinct(struct ctx *x, const struct tt_conf_port *p,
-				const struct tt_conf_port *q, unsigned j, unsigned line)
-{
-	char ip6[INET6_ADDRSTRLEN];
+/* One IPv6 address of an interface, for the check that no two interfaces share one. */
+struct addr6_of {
+	const uint8_t *a;
+	struct iface f; /* port and VLAN; addr and prefix_len unused */
+};
 
-	for (unsigned a = 0; a < p->n_addr6; a++)
-		for (unsigned b = 0; b < q->n_addr6; b++) {
-			if (memcmp(p->addr6[a], q->addr6[b], 16) != 0)
+/* The IPv6 addresses of ports[0..i) and of p (port index i), each with its interface. */
+static unsigned addrs6(const struct tt_conf *c, unsigned i, const struct tt_conf_port *p,
+		       struct addr6_of *out)
+{
+	unsigned n = 0;
+
+	for (unsigned j = 0; j <= i; j++) {
+		const struct tt_conf_port *q = j < i ? &c->ports[j] : p;
+
+		for (unsigned a = 0; a < q->n_addr6; a++)
+			out[n++] = (struct addr6_of){q->addr6[a], {0, 0, j, -1}};
+		for (unsigned v = 0; v < q->n_vlans; v++)
+			for (unsigned a = 0; a < q->vlans[v].n_addr6; a++)
+				out[n++] =
+				    (struct addr6_of){q->vlans[v].addr6[a], {0, 0, j, (int)v}};
+	}
+	return n;
+}
+
+/*
+ * No IPv6 address of port i (p, its VLANs included) is one of another interface's (earlier
+ * ports and their VLANs, the port itself and its other VLANs): an address names one interface.
+ */
+static int check_addr6_distinct(struct ctx *x, unsigned i, const struct tt_conf_port *p)
+{
+	struct addr6_of all[TT_CONF_MAX_PORTS * (1 + TT_CONF_MAX_VLANS) * TT_CONF_MAX_ADDR6];
+	unsigned n = addrs6(&x->conf, i, p, all);
+	char ip6[INET6_ADDRSTRLEN], other[48];
+
+	for (unsigned a = 0; a < n; a++) {
+		if (all[a].f.port != i)
+			continue;
+		for (unsigned b = 0; b < a; b++) {
+			if (memcmp(all[a].a, all[b].a, 16) != 0 ||
+			    (all[a].f.port == all[b].f.port && all[a].f.vlan == all[b].f.vlan))
 				continue;
-			inet_ntop(AF_INET6, p->addr6[a], ip6, sizeof(ip6));
-			return tt_conf_fail_in(x, line, "address6",
-					       "%s is already an address of ports[%u]", ip6, j);
+			inet_ntop(AF_INET6, all[a].a, ip6, sizeof(ip6));
+			iface_name(&all[b].f, other, sizeof(other));
+			if (all[a].f.vlan < 0)
+				return tt_conf_fail_in(x, x->port_line[i][P_ADDRESS6], "address6",
+						       "%s is already an address of %s", ip6,
+						       other);
+			push_vlan(x, (unsigned)all[a].f.vlan);
+			return tt_conf_fail_in(x, x->vlan_line[i][all[a].f.vlan][V_ADDRESS6],
+					       "address6", "%s is already an address of %s", ip6,
+					       other);
 		}
+	}
 	return 0;
 }
 
@@ -546,6 +596,8 @@ static int port_elem(struct ctx *x, const config_setting_t *e, unsigned i, void 
 		rc = check_gateway6(x, p, lines[P_GATEWAY6]);
 	if (!rc)
 		rc = check_ifaces(x, i, p);
+	if (!rc)
+		rc = check_addr6_distinct(x, i, p);
 	if (rc)
 		return rc;
 	ip_str(p->addr, ip);
@@ -556,9 +608,6 @@ static int port_elem(struct ctx *x, const config_setting_t *e, unsigned i, void 
 		if (c->ports[j].addr == p->addr)
 			return tt_conf_fail_in(x, lines[P_ADDRESS], "address",
 					       "%s is already the address of ports[%u]", ip, j);
-		rc = check_addr6_distinct(x, p, &c->ports[j], j, lines[P_ADDRESS6]);
-		if (rc)
-			return rc;
 	}
 	c->n_ports = i + 1;
 	return 0;

@@ -14,7 +14,8 @@
  *   Ethernet  length >= 14, destination is our MAC, broadcast or (IPv6 only) a 33:33
  *             multicast MAC, type ARP, IPv4 or IPv6, after at most one 802.1Q tag (18 bytes
  *             then; a second tag, one in a frame the port already stripped a tag from,
- *             or one before IPv6 (served untagged only), is an unsupported type);
+ *             or one before IPv6, is an unsupported type: IPv6 replies are written at
+ *             fixed offsets, so the worker takes such a tag out first, tt_net_vlan_strip);
  *   VLAN      the frame's VLAN (its tag's ID, or the ID the port stripped;
  *             none, or ID 0 (priority tagged, IEEE 802.1Q 9.6): untagged)
  *             is the interface's: else vlan_unserved (4095: reserved);
@@ -295,6 +296,23 @@ static inline void tt_net_vlan_insert(uint8_t *tagged, uint16_t vid)
 	tagged[13] = 0x00;
 	tagged[14] = (uint8_t)(vid >> 8 & 0x0f);
 	tagged[15] = (uint8_t)vid;
+}
+
+/* Whether frame (len bytes) is IPv6 behind one 802.1Q tag: what tt_net_vlan_strip is for. */
+static inline bool tt_net_frame_tagged_ipv6(const uint8_t *frame, uint32_t len)
+{
+	return len >= TT_ETH_HDR_LEN + TT_VLAN_TAG_LEN && frame[12] == 0x81 && frame[13] == 0x00 &&
+	       frame[16] == 0x86 && frame[17] == 0xdd;
+}
+
+/*
+ * Take the tag out of a tagged frame, as a port's strip offload would: the MAC addresses move
+ * TT_VLAN_TAG_LEN bytes on, where the untagged frame now starts.  The inverse of
+ * tt_net_vlan_insert.
+ */
+static inline void tt_net_vlan_strip(uint8_t *tagged)
+{
+	__builtin_memmove(tagged + TT_VLAN_TAG_LEN, tagged, 12);
 }
 
 /* Everything needed to write the headers of one outgoing TCP segment. */

@@ -750,7 +750,8 @@ static void test_vlans_neigh_parsed(void **state)
 	    "ports = (\n"
 	    "\t{ name = \"p0\"; device = \"net_null0\"; address = \"10.0.0.2/24\";\n"
 	    "\t  reply_to_source_mac = true;\n"
-	    "\t  vlans = ( { id = 100; address = \"10.1.0.2/24\"; gateway = \"10.1.0.1\"; },\n"
+	    "\t  vlans = ( { id = 100; address = \"10.1.0.2/24\"; gateway = \"10.1.0.1\";\n"
+	    "\t              address6 = [ \"2001:2:0:64::2/64\" ]; gateway6 = \"fe80::1\"; },\n"
 	    "\t            { id = 4094; address = \"10.2.0.2/16\"; } ); },\n"
 	    "\t{ name = \"p1\"; device = \"net_null1\"; address = \"10.0.0.3/24\";\n"
 	    "\t  vlans = ( { id = 100; address = \"10.3.0.2/24\"; } ); }\n"
@@ -764,6 +765,12 @@ static void test_vlans_neigh_parsed(void **state)
 	assert_int_equal(conf.ports[0].vlans[0].addr, 0x0a010002);
 	assert_int_equal(conf.ports[0].vlans[0].prefix_len, 24);
 	assert_int_equal(conf.ports[0].vlans[0].gateway, 0x0a010001);
+	assert_int_equal(conf.ports[0].vlans[0].n_addr6, 1);
+	assert_memory_equal(conf.ports[0].vlans[0].addr6[0],
+			    ((const uint8_t[16]){0x20, 0x01, 0, 2, 0, 0, 0, 0x64, [15] = 2}), 16);
+	assert_int_equal(conf.ports[0].vlans[0].prefix6_len[0], 64);
+	assert_int_equal(conf.ports[0].vlans[0].gateway6[0], 0xfe);
+	assert_int_equal(conf.ports[0].vlans[1].n_addr6, 0);
 	assert_int_equal(conf.ports[0].vlans[1].id, 4094);
 	assert_int_equal(conf.ports[0].vlans[1].prefix_len, 16);
 	assert_int_equal(conf.ports[0].vlans[1].gateway, 0);
@@ -810,6 +817,25 @@ static const struct err_case vlan_err_cases[] = {
     {"vlan gateway outside",
      PORT0 VLAN("{ id = 3; address = \"10.1.0.9/24\";\ngateway = \"10.9.0.1\"; }"),
      "t.conf:4: ports[0].vlans[0].gateway: 10.9.0.1 is outside 10.1.0.0/24"},
+    {"vlan gateway6 outside its address6",
+     PORT0 VLAN("{ id = 3; address = \"10.1.0.9/24\"; address6 = \"2001:2:0:3::2/64\";\n"
+		"gateway6 = \"2001:2::1\"; }"),
+     "t.conf:4: ports[0].vlans[0].gateway6: 2001:2::1 is outside every address6 prefix and "
+     "not link-local (fe80::/10)"},
+    {"vlan address6 of its port",
+     "ports = (\n\t{ name = \"p0\"; device = \"net_null0\"; address = \"10.0.0.2/24\";\n"
+     "\t  address6 = \"2001:2::2/64\";\n"
+     "\t  vlans = ( { id = 3; address = \"10.1.0.9/24\";\n\taddress6 = \"2001:2::2/64\"; } ); }\n"
+     ");\n" LISTENERS,
+     "t.conf:5: ports[0].vlans[0].address6: 2001:2::2 is already an address of ports[0]"},
+    {"vlan address6 of an earlier port's vlan",
+     "ports = (\n\t{ name = \"p0\"; device = \"net_null0\"; address = \"10.0.0.2/24\";\n"
+     "\t  vlans = ( { id = 3; address = \"10.1.0.9/24\"; address6 = \"2001:2::9/64\"; } ); },\n"
+     "\t{ name = \"p1\"; device = \"net_null1\"; address = \"10.0.0.3/24\";\n"
+     "\t  vlans = ( { id = 3; address = \"10.2.0.9/24\";\n\taddress6 = \"2001:2::9/64\"; } ); }\n"
+     ");\n" LISTENERS,
+     "t.conf:6: ports[1].vlans[0].address6: 2001:2::9 is already an address of "
+     "ports[0].vlans[0]"},
     {"vlan as a list item of the wrong type", PORT0 VLAN("3"),
      "t.conf:3: ports[0].vlans[0]: expected a group { id = ...; address = ...; }, got an integer"},
     {"port inside an earlier port's vlan",

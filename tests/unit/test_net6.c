@@ -714,6 +714,40 @@ static void test_nd_lla(void **state)
 	assert_false(pkt.nd_has_lla);
 }
 
+/* IPv6 on a VLAN: a tagged frame is refused as it is, parsed once its tag is out (as the
+ * worker takes it out), by the VLAN's interface; a tag before IPv4 is not taken for IPv6. */
+static void test_vlan_strip6(void **state)
+{
+	_Alignas(8) uint8_t buf[FRAME_MAX + TT_VLAN_TAG_LEN];
+	uint8_t *f = buf + TT_VLAN_TAG_LEN;
+	struct tt_net_if vif = our_if;
+	struct tt_pkt pkt;
+	enum tt_drop why;
+	uint32_t len = build_ns(f, &peer6, &our6, &our6, true, 255);
+	(void)state;
+
+	assert_false(tt_net_frame_tagged_ipv6(f, len));
+	tt_net_vlan_insert(buf, 100); /* buf now holds the tagged frame */
+	assert_true(tt_net_frame_tagged_ipv6(buf, len + TT_VLAN_TAG_LEN));
+	assert_false(tt_net_frame_tagged_ipv6(buf, TT_ETH_HDR_LEN + TT_VLAN_TAG_LEN - 1));
+	vif.vlan = 100;
+	assert_int_equal(tt_net_parse(buf, len + TT_VLAN_TAG_LEN, &vif, &pkt, &why), TT_PKT_DROP);
+	assert_int_equal(why, TT_DROP_ETH_TYPE);
+	tt_net_vlan_strip(buf);
+	vif.rx_vlan_stripped = true;
+	vif.rx_vlan_id = 100;
+	assert_int_equal(tt_net_parse(f, len, &vif, &pkt, &why), TT_PKT_ND_NS);
+	assert_int_equal(pkt.vlan, 100);
+	assert_int_equal(pkt.l3_off, TT_ETH_HDR_LEN);
+	/* Without the stripped tag's ID the frame is untagged: not the VLAN's. */
+	vif.rx_vlan_stripped = false;
+	assert_int_equal(tt_net_parse(f, len, &vif, &pkt, &why), TT_PKT_DROP);
+	assert_int_equal(why, TT_DROP_VLAN_UNSERVED);
+	buf[16] = 0x08;
+	buf[17] = 0x00;
+	assert_false(tt_net_frame_tagged_ipv6(buf, len + TT_VLAN_TAG_LEN));
+}
+
 /* TCP over IPv6 parses into the same segment, with the v6 pseudo-header in its checksum. */
 static void test_tcp6(void **state)
 {
@@ -839,8 +873,8 @@ int main(void)
 	    cmocka_unit_test(test_ext_chain_cap), cmocka_unit_test(test_ext_cases),
 	    cmocka_unit_test(test_hdr_cases),	  cmocka_unit_test(test_ns_na),
 	    cmocka_unit_test(test_ns_build),	  cmocka_unit_test(test_nd_cases),
-	    cmocka_unit_test(test_nd_lla),	  cmocka_unit_test(test_tcp6),
-	    cmocka_unit_test(test_random_chains),
+	    cmocka_unit_test(test_nd_lla),	  cmocka_unit_test(test_vlan_strip6),
+	    cmocka_unit_test(test_tcp6),	  cmocka_unit_test(test_random_chains),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
