@@ -377,7 +377,7 @@ static int listener_elem(struct ctx *x, const config_setting_t *e, unsigned i, v
 {
 	struct tt_conf *c = obj;
 	struct tt_conf_listener *l = &c->listeners[i];
-	unsigned lines[L_N], j;
+	unsigned *lines = x->listener_line[i], j;
 	int rc;
 
 	if (!config_setting_is_group(e))
@@ -671,6 +671,26 @@ static const struct key root_keys[R_N] = {
     [R_NEIGH] = {.name = "neigh", .parse = parse_neigh},
 };
 
+/* A listener for IPv6 alone needs an IPv6 address on some port, or it could never be reached. */
+static int check_families(struct ctx *x)
+{
+	const struct tt_conf *c = &x->conf;
+
+	for (unsigned i = 0; i < c->n_ports; i++)
+		if (c->ports[i].n_addr6 > 0)
+			return 0;
+	for (unsigned i = 0; i < c->n_listeners; i++) {
+		if (c->listeners[i].family != TT_FAMILY_IPV6)
+			continue;
+		tt_conf_push(x, "listeners", 0);
+		tt_conf_push(x, NULL, i);
+		return tt_conf_fail_in(x, x->listener_line[i][L_FAMILY], "family",
+				       "\"ipv6\" but no port has an address6 (listener %u)",
+				       c->listeners[i].port);
+	}
+	return 0;
+}
+
 /* Segments of tcp.mss must fit every port: blame mss when set, else the port's mtu. */
 static int check_mss(struct ctx *x)
 {
@@ -708,6 +728,8 @@ static int load(struct ctx *x, const char *text)
 					x->root_line);
 		if (!rc)
 			rc = check_mss(x);
+		if (!rc)
+			rc = check_families(x);
 		if (!rc && x->running)
 			rc = tt_conf_check_fixed(x);
 	}

@@ -21,7 +21,8 @@
  *  - tcp.rto_min_ms <= tcp.rto_initial_ms <= tcp.rto_max_ms;
  *  - tcp.rcv_window >> tcp.wscale fits the 16-bit window field;
  *  - tcp.syncookie_threshold <= tcp.max_conns_per_core;
- *  - tcp.send_blocks_per_core <= tcp.max_conns_per_core.
+ *  - tcp.send_blocks_per_core <= tcp.max_conns_per_core;
+ *  - a listener with family "ipv6" has a port with an IPv6 address to answer on.
  * The loader never touches *c unless the whole file is valid, so a failed reload leaves the
  * previous configuration intact. After loading, treat the struct as read-only and hand the same
  * const pointer to every lcore: nothing in it changes while the appliance runs.  A reload
@@ -61,12 +62,17 @@ enum tt_app_kind { TT_APP_HTTP, TT_APP_ECHO, TT_APP_DISCARD };
 
 enum tt_syncookie_mode { TT_SYNCOOKIES_OFF, TT_SYNCOOKIES_AUTO, TT_SYNCOOKIES_ALWAYS };
 
-/* One VLAN of a port: an interface with its own address, prefix and gateway. */
+/* One VLAN of a port: an interface with its own addresses, prefixes and gateways. */
 struct tt_conf_vlan {
 	uint16_t id;   /* 1..4094 */
 	uint32_t addr; /* host order */
 	uint8_t prefix_len;
 	uint32_t gateway; /* host order, 0 = none */
+	/* IPv6, as the port's own (tt_conf_port): none by default. */
+	unsigned n_addr6;
+	uint8_t addr6[TT_CONF_MAX_ADDR6][16];
+	uint8_t prefix6_len[TT_CONF_MAX_ADDR6];
+	uint8_t gateway6[16];
 };
 
 struct tt_conf_port {
@@ -86,6 +92,9 @@ struct tt_conf_port {
 	unsigned n_addr6;
 	uint8_t addr6[TT_CONF_MAX_ADDR6][16];
 	uint8_t prefix6_len[TT_CONF_MAX_ADDR6];
+	/* The IPv6 next hop for destinations outside every address6 prefix (network byte order;
+	 * all zero = none): on-link, inside one of those prefixes, or link-local (fe80::/10). */
+	uint8_t gateway6[16];
 	uint16_t mtu;
 	uint16_t rx_desc, tx_desc;
 	/*
@@ -97,7 +106,8 @@ struct tt_conf_port {
 	/*
 	 * true: every reply goes to the Ethernet source MAC of the frame that caused it (a
 	 * connection: of its first segment), whatever routing says; false: to the next hop's MAC,
-	 * resolved by ARP (the peer on-link, else the gateway), as Linux does.
+	 * resolved by ARP or neighbour discovery (the peer on-link, else gateway or gateway6),
+	 * as Linux does.
 	 */
 	bool reply_to_source_mac;
 	/* 802.1Q VLANs served besides the untagged port, each an interface of its own. */

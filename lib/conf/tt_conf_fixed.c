@@ -49,7 +49,13 @@ static bool same_vlans(const struct tt_conf_port *p, const struct tt_conf_port *
 	for (unsigned v = 0; v < p->n_vlans; v++)
 		if (p->vlans[v].id != q->vlans[v].id || p->vlans[v].addr != q->vlans[v].addr ||
 		    p->vlans[v].prefix_len != q->vlans[v].prefix_len ||
-		    p->vlans[v].gateway != q->vlans[v].gateway)
+		    p->vlans[v].gateway != q->vlans[v].gateway ||
+		    p->vlans[v].n_addr6 != q->vlans[v].n_addr6 ||
+		    memcmp(p->vlans[v].addr6, q->vlans[v].addr6,
+			   sizeof(p->vlans[v].addr6[0]) * p->vlans[v].n_addr6) != 0 ||
+		    memcmp(p->vlans[v].prefix6_len, q->vlans[v].prefix6_len, p->vlans[v].n_addr6) !=
+			0 ||
+		    memcmp(p->vlans[v].gateway6, q->vlans[v].gateway6, 16) != 0)
 			return false;
 	return true;
 }
@@ -69,6 +75,8 @@ static enum port_key port_diff(const struct tt_conf_port *p, const struct tt_con
 		return P_ADDRESS6;
 	if (p->gateway != q->gateway)
 		return P_GATEWAY;
+	if (memcmp(p->gateway6, q->gateway6, sizeof(p->gateway6)) != 0)
+		return P_GATEWAY6;
 	if (p->mtu != q->mtu)
 		return P_MTU;
 	if (p->rx_desc != q->rx_desc)
@@ -90,6 +98,7 @@ static const char *const port_key_names[P_N] = {
     [P_ADDRESS] = "address",
     [P_ADDRESS6] = "address6",
     [P_GATEWAY] = "gateway",
+    [P_GATEWAY6] = "gateway6",
     [P_MTU] = "mtu",
     [P_RX_DESC] = "rx_desc",
     [P_TX_DESC] = "tx_desc",

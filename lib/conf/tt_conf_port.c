@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The "ports" list: device strings (PCI addresses normalised to DPDK's form, vdevs checked),
- * IPv4 address/prefix and gateway, IPv6 addresses/prefixes, descriptor ring sizes, the VLANs
- * of each port, and the checks across ports and VLANs (distinct addresses; a VLAN's prefix
+ * IPv4 address/prefix and gateway, IPv6 addresses/prefixes and gateway, descriptor ring sizes, the
+ * VLANs of each port, and the checks across ports and VLANs (distinct addresses; a VLAN's prefix
  * overlaps no other interface's, so that an address names one interface).
  */
 #include "tt_conf_priv.h"
@@ -253,6 +253,64 @@ static int parse_gateway(struct ctx *x, const config_setting_t *s, const struct 
 	return rc ? rc : get_ipv4(x, s, str, &((struct tt_conf_port *)obj)->gateway);
 }
 
+static int parse_gateway6(struct ctx *x, const config_setting_t *s, const struct key *k, void *obj)
+{
+	struct tt_conf_port *p = obj;
+	const char *str = NULL, *why;
+	int rc = tt_conf_get_str(x, s, 64, &str);
+
+	(void)k;
+	if (rc)
+		return rc;
+	if (inet_pton(AF_INET6, str, p->gateway6) != 1)
+		return tt_conf_fail(x, line_of(s), "\"%s\" is not an IPv6 address (no /prefix)",
+				    str);
+	why = unusable_host6(p->gateway6);
+	return why ? tt_conf_fail(x, line_of(s), "%s %s", str, why) : 0;
+}
+
+/* Whether a and b share their first len bits. */
+static bool same_prefix6(const uint8_t *a, const uint8_t *b, unsigned len)
+{
+	unsigned i = 0;
+
+	for (; len >= 8; len -= 8, i++)
+		if (a[i] != b[i])
+			return false;
+	return len == 0 || ((a[i] ^ b[i]) & (uint8_t)(0xff00 >> len)) == 0;
+}
+
+/*
+ * gateway6 is reachable without a gateway: link-local (fe80::/10, on every link) or inside one
+ * of the port's address6 prefixes, and not one of its addresses.
+ */
+static int check_gateway6(struct ctx *x, const struct tt_conf_port *p, unsigned line)
+{
+	static const uint8_t zero[16];
+	char gw[INET6_ADDRSTRLEN];
+	unsigned i;
+
+	if (!memcmp(p->gateway6, zero, 16))
+		return 0;
+	inet_ntop(AF_INET6, p->gateway6, gw, sizeof(gw));
+	if (p->n_addr6 == 0)
+		return tt_conf_fail_in(x, line, "gateway6",
+				       "%s needs an address6 on the port (ours to solicit it from)",
+				       gw);
+	for (i = 0; i < p->n_addr6; i++)
+		if (!memcmp(p->gateway6, p->addr6[i], 16))
+			return tt_conf_fail_in(x, line, "gateway6", "%s is the port's own address6",
+					       gw);
+	if (p->gateway6[0] == 0xfe && (p->gateway6[1] & 0xc0) == 0x80)
+		return 0;
+	for (i = 0; i < p->n_addr6; i++)
+		if (same_prefix6(p->gateway6, p->addr6[i], p->prefix6_len[i]))
+			return 0;
+	return tt_conf_fail_in(x, line, "gateway6",
+			       "%s is outside every address6 prefix and not link-local (fe80::/10)",
+			       gw);
+}
+
 /* Descriptor rings are power-of-two sized by every PMD this appliance targets. */
 static int parse_desc(struct ctx *x, const config_setting_t *s, const struct key *k, void *obj)
 {
@@ -308,6 +366,8 @@ static const struct key vlan_keys[V_N] = {
     [V_ID] = UINT_KEY("id", struct vlan_scratch, id, 1, 4094),
     [V_ADDRESS] = {.name = "address", .parse = parse_address, .required = true},
     [V_GATEWAY] = {.name = "gateway", .parse = parse_gateway},
+    [V_ADDRESS6] = {.name = "address6", .parse = parse_address6},
+    [V_GATEWAY6] = {.name = "gateway6", .parse = parse_gateway6},
 };
 
 /* The key path of a port's VLAN v, for an error found after the port's group was walked. */
@@ -380,14 +440,22 @@ static int vlan_elem(struct ctx *x, const config_setting_t *e, unsigned v, void 
 		rc = tt_conf_fail_in(x, line_of(e), "id", "required key is missing");
 	if (!rc)
 		rc = check_gateway(x, &sc.p, lines[V_GATEWAY]);
+	if (!rc)
+		rc = check_gateway6(x, &sc.p, lines[V_GATEWAY6]);
 	if (rc)
 		return rc;
 	for (unsigned j = 0; j < v; j++)
 		if (port->vlans[j].id == sc.id)
 			return tt_conf_fail_in(x, lines[V_ID], "id", "%u is already vlans[%u]",
 					       sc.id, j);
-	port->vlans[v] = (struct tt_conf_vlan){
-	    .id = sc.id, .addr = sc.p.addr, .prefix_len = sc.p.prefix_len, .gateway = sc.p.gateway};
+	port->vlans[v] = (struct tt_conf_vlan){.id = sc.id,
+					       .addr = sc.p.addr,
+					       .prefix_len = sc.p.prefix_len,
+					       .gateway = sc.p.gateway,
+					       .n_addr6 = sc.p.n_addr6};
+	memcpy(port->vlans[v].addr6, sc.p.addr6, sizeof(sc.p.addr6));
+	memcpy(port->vlans[v].prefix6_len, sc.p.prefix6_len, sizeof(sc.p.prefix6_len));
+	memcpy(port->vlans[v].gateway6, sc.p.gateway6, 16);
 	port->n_vlans = v + 1;
 	return 0;
 }
@@ -435,20 +503,60 @@ static int check_ifaces(struct ctx *x, unsigned i, const struct tt_conf_port *p)
 	}
 	return 0;
 }
-/* No IPv6 address of p is one of q's (ports[j]). */
-static int check_addr6_distinct(struct ctx *x, const struct tt_conf_port *p,
-				const struct tt_conf_port *q, unsigned j, unsigned line)
-{
-	char ip6[INET6_ADDRSTRLEN];
+/* One IPv6 address of an interface, for the check that no two interfaces share one. */
+struct addr6_of {
+	const uint8_t *a;
+	struct iface f; /* port and VLAN; addr and prefix_len unused */
+};
 
-	for (unsigned a = 0; a < p->n_addr6; a++)
-		for (unsigned b = 0; b < q->n_addr6; b++) {
-			if (memcmp(p->addr6[a], q->addr6[b], 16) != 0)
+/* The IPv6 addresses of ports[0..i) and of p (port index i), each with its interface. */
+static unsigned addrs6(const struct tt_conf *c, unsigned i, const struct tt_conf_port *p,
+		       struct addr6_of *out)
+{
+	unsigned n = 0;
+
+	for (unsigned j = 0; j <= i; j++) {
+		const struct tt_conf_port *q = j < i ? &c->ports[j] : p;
+
+		for (unsigned a = 0; a < q->n_addr6; a++)
+			out[n++] = (struct addr6_of){q->addr6[a], {0, 0, j, -1}};
+		for (unsigned v = 0; v < q->n_vlans; v++)
+			for (unsigned a = 0; a < q->vlans[v].n_addr6; a++)
+				out[n++] =
+				    (struct addr6_of){q->vlans[v].addr6[a], {0, 0, j, (int)v}};
+	}
+	return n;
+}
+
+/*
+ * No IPv6 address of port i (p, its VLANs included) is one of another interface's (earlier
+ * ports and their VLANs, the port itself and its other VLANs): an address names one interface.
+ */
+static int check_addr6_distinct(struct ctx *x, unsigned i, const struct tt_conf_port *p)
+{
+	struct addr6_of all[TT_CONF_MAX_PORTS * (1 + TT_CONF_MAX_VLANS) * TT_CONF_MAX_ADDR6];
+	unsigned n = addrs6(&x->conf, i, p, all);
+	char ip6[INET6_ADDRSTRLEN], other[48];
+
+	for (unsigned a = 0; a < n; a++) {
+		if (all[a].f.port != i)
+			continue;
+		for (unsigned b = 0; b < a; b++) {
+			if (memcmp(all[a].a, all[b].a, 16) != 0 ||
+			    (all[a].f.port == all[b].f.port && all[a].f.vlan == all[b].f.vlan))
 				continue;
-			inet_ntop(AF_INET6, p->addr6[a], ip6, sizeof(ip6));
-			return tt_conf_fail_in(x, line, "address6",
-					       "%s is already an address of ports[%u]", ip6, j);
+			inet_ntop(AF_INET6, all[a].a, ip6, sizeof(ip6));
+			iface_name(&all[b].f, other, sizeof(other));
+			if (all[a].f.vlan < 0)
+				return tt_conf_fail_in(x, x->port_line[i][P_ADDRESS6], "address6",
+						       "%s is already an address of %s", ip6,
+						       other);
+			push_vlan(x, (unsigned)all[a].f.vlan);
+			return tt_conf_fail_in(x, x->vlan_line[i][all[a].f.vlan][V_ADDRESS6],
+					       "address6", "%s is already an address of %s", ip6,
+					       other);
 		}
+	}
 	return 0;
 }
 
@@ -458,6 +566,7 @@ static const struct key port_keys[P_N] = {
     [P_ADDRESS] = {.name = "address", .parse = parse_address, .required = true},
     [P_ADDRESS6] = {.name = "address6", .parse = parse_address6},
     [P_GATEWAY] = {.name = "gateway", .parse = parse_gateway},
+    [P_GATEWAY6] = {.name = "gateway6", .parse = parse_gateway6},
     [P_MTU] = UINT_KEY("mtu", struct tt_conf_port, mtu, 576, 9000),
     [P_RX_DESC] = FIELD_KEY("rx_desc", parse_desc, struct tt_conf_port, rx_desc, 64, 16384),
     [P_TX_DESC] = FIELD_KEY("tx_desc", parse_desc, struct tt_conf_port, tx_desc, 64, 16384),
@@ -484,7 +593,11 @@ static int port_elem(struct ctx *x, const config_setting_t *e, unsigned i, void 
 	if (!rc)
 		rc = check_gateway(x, p, lines[P_GATEWAY]);
 	if (!rc)
+		rc = check_gateway6(x, p, lines[P_GATEWAY6]);
+	if (!rc)
 		rc = check_ifaces(x, i, p);
+	if (!rc)
+		rc = check_addr6_distinct(x, i, p);
 	if (rc)
 		return rc;
 	ip_str(p->addr, ip);
@@ -495,9 +608,6 @@ static int port_elem(struct ctx *x, const config_setting_t *e, unsigned i, void 
 		if (c->ports[j].addr == p->addr)
 			return tt_conf_fail_in(x, lines[P_ADDRESS], "address",
 					       "%s is already the address of ports[%u]", ip, j);
-		rc = check_addr6_distinct(x, p, &c->ports[j], j, lines[P_ADDRESS6]);
-		if (rc)
-			return rc;
 	}
 	c->n_ports = i + 1;
 	return 0;

@@ -26,6 +26,7 @@ enum port_key {
 	P_ADDRESS,
 	P_ADDRESS6,
 	P_GATEWAY,
+	P_GATEWAY6,
 	P_MTU,
 	P_RX_DESC,
 	P_TX_DESC,
@@ -34,7 +35,7 @@ enum port_key {
 	P_VLANS,
 	P_N
 };
-enum vlan_key { V_ID, V_ADDRESS, V_GATEWAY, V_N };
+enum vlan_key { V_ID, V_ADDRESS, V_GATEWAY, V_ADDRESS6, V_GATEWAY6, V_N };
 enum listener_key { L_PORT, L_APP, L_FAMILY, L_N };
 enum http_key { H_STATUS, H_HEADERS, H_BODY_SIZE, H_BODY_FILE, H_HEADER_TIMEOUT, H_N };
 enum tcp_key {
@@ -100,6 +101,7 @@ struct ctx {
 	unsigned port_line[TT_CONF_MAX_PORTS][P_N];
 	unsigned cur_port; /* the port whose group is being parsed */
 	unsigned vlan_line[TT_CONF_MAX_PORTS][TT_CONF_MAX_VLANS][V_N];
+	unsigned listener_line[TT_CONF_MAX_LISTENERS][L_N];
 };
 
 typedef int elem_fn(struct ctx *x, const config_setting_t *e, unsigned i, void *obj);

@@ -5,6 +5,7 @@
 
 #include <rte_branch_prediction.h>
 
+#include "tt_nd.h"
 #include "tt_neigh.h"
 
 enum { NO_SLOT = UINT32_MAX };
@@ -228,12 +229,25 @@ static uint32_t key_addr4(const struct tt_neigh_key *k)
 	       k->addr[3];
 }
 
-/* One request for e: broadcast while INCOMPLETE, to the known MAC while STALE. */
+/* Our address to solicit target from: the first whose prefix holds it, else the first. */
+static const struct tt_in6 *nd_source(const struct tt_neigh_if *ifc, const struct tt_in6 *target)
+{
+	unsigned i = tt_neigh_prefix6_of(ifc, target);
+
+	return &ifc->addr6[i < ifc->n_addr6 ? i : 0];
+}
+
+/*
+ * One request for e: while INCOMPLETE an ARP broadcast or a solicitation to the target's
+ * solicited-node group; while STALE the same to the known MAC alone.
+ */
 static void solicit(struct tt_neigh *n, struct entry *e, uint64_t now_ms)
 {
 	const struct tt_neigh_if *ifc = &n->ifs[e->key.ifx];
+	const struct tt_mac *known = e->state == TT_NEIGH_STALE ? &e->mac : NULL;
+	bool v6 = e->key.family == TT_NEIGH_IPV6;
+	uint32_t need = v6 ? TT_ND_FRAME_LEN : TT_ETH_HDR_LEN + TT_ARP_LEN, room, len;
 	uint8_t *data;
-	uint32_t room;
 	void *f;
 
 	e->probes++;
@@ -243,15 +257,22 @@ static void solicit(struct tt_neigh *n, struct entry *e, uint64_t now_ms)
 		n->ctr->ev[TT_CTR_MBUF_ALLOC_FAILED]++;
 		return;
 	}
-	if (room < TT_ETH_HDR_LEN + TT_ARP_LEN) {
+	if (room < need) {
 		n->ctr->ev[TT_CTR_TX_REFUSED_OVERSIZE]++;
 		n->io.frame_free(n->io.arg, f);
 		return;
 	}
-	n->io.frame_send(n->io.arg, e->key.ifx, f,
-			 tt_net_arp_request(data, &ifc->mac, ifc->addr, key_addr4(&e->key),
-					    e->state == TT_NEIGH_STALE ? &e->mac : NULL));
-	n->ctr->ev[TT_CTR_ARP_REQUESTS_SENT]++;
+	if (v6) {
+		struct tt_in6 target;
+
+		memcpy(target.b, e->key.addr, 16);
+		len = tt_nd_ns_build(data, &ifc->mac, nd_source(ifc, &target), &target, known);
+		n->ctr->ev[TT_CTR_ND_SOLICITS_SENT]++;
+	} else {
+		len = tt_net_arp_request(data, &ifc->mac, ifc->addr, key_addr4(&e->key), known);
+		n->ctr->ev[TT_CTR_ARP_REQUESTS_SENT]++;
+	}
+	n->io.frame_send(n->io.arg, e->key.ifx, f, len);
 }
 
 /* Queue a frame on INCOMPLETE entry e: the oldest goes when the entry's queue is full. */
@@ -280,24 +301,17 @@ static void hold(struct tt_neigh *n, struct entry *e, void *frame, uint8_t *data
 	n->ctr->ev[TT_CTR_NEIGH_HELD]++;
 }
 
-void tt_neigh_send4(struct tt_neigh *n, unsigned ifx, uint32_t daddr, uint16_t *hint, void *frame,
-		    uint8_t *data, uint32_t len, uint64_t now_ms)
+/* Send the frame to next hop k (its route found) on interface ifx; see tt_neigh_send4. */
+static void send_nh(struct tt_neigh *n, unsigned ifx, const struct tt_neigh_key *k, uint16_t *hint,
+		    void *frame, uint8_t *data, uint32_t len, uint64_t now_ms)
 {
-	struct tt_neigh_key k;
 	struct entry *e;
-	uint32_t nh, i;
+	uint32_t i = hint != NULL ? *hint : TT_NEIGH_NONE;
 
-	if (unlikely(!tt_neigh_next_hop4(&n->ifs[ifx], daddr, &nh))) {
-		n->ctr->ev[TT_CTR_NEIGH_DROP_NO_ROUTE]++;
-		n->io.frame_free(n->io.arg, frame);
-		return;
-	}
-	k = tt_neigh_key4(ifx, nh);
-	i = hint != NULL ? *hint : TT_NEIGH_NONE;
-	if (i >= n->cap || !key_eq(&n->e[i].key, &k) || n->e[i].state == TT_NEIGH_FREE)
-		i = find(n, &k);
+	if (i >= n->cap || !key_eq(&n->e[i].key, k) || n->e[i].state == TT_NEIGH_FREE)
+		i = find(n, k);
 	if (i == TT_NEIGH_NONE) {
-		i = insert(n, &k);
+		i = insert(n, k);
 		if (i == TT_NEIGH_NONE) {
 			n->ctr->ev[TT_CTR_NEIGH_DROP_TABLE_FULL]++;
 			n->io.frame_free(n->io.arg, frame);
@@ -317,19 +331,44 @@ void tt_neigh_send4(struct tt_neigh *n, unsigned ifx, uint32_t daddr, uint16_t *
 	n->io.frame_send(n->io.arg, ifx, frame, len);
 }
 
-bool tt_neigh_learn4(struct tt_neigh *n, unsigned ifx, uint32_t addr, const struct tt_mac *mac,
-		     uint64_t now_ms)
+static void no_route(struct tt_neigh *n, void *frame)
 {
-	struct tt_neigh_key k = tt_neigh_key4(ifx, addr);
-	uint32_t i = find(n, &k);
-	struct entry *e;
+	n->ctr->ev[TT_CTR_NEIGH_DROP_NO_ROUTE]++;
+	n->io.frame_free(n->io.arg, frame);
+}
 
-	if (i == TT_NEIGH_NONE) {
-		n->ctr->ev[TT_CTR_ARP_IGNORED]++;
-		return false;
+void tt_neigh_send4(struct tt_neigh *n, unsigned ifx, uint32_t daddr, uint16_t *hint, void *frame,
+		    uint8_t *data, uint32_t len, uint64_t now_ms)
+{
+	struct tt_neigh_key k;
+	uint32_t nh;
+
+	if (unlikely(!tt_neigh_next_hop4(&n->ifs[ifx], daddr, &nh))) {
+		no_route(n, frame);
+		return;
 	}
-	e = &n->e[i];
-	n->ctr->ev[TT_CTR_ARP_LEARNED]++;
+	k = tt_neigh_key4(ifx, nh);
+	send_nh(n, ifx, &k, hint, frame, data, len, now_ms);
+}
+
+void tt_neigh_send6(struct tt_neigh *n, unsigned ifx, const struct tt_in6 *daddr, uint16_t *hint,
+		    void *frame, uint8_t *data, uint32_t len, uint64_t now_ms)
+{
+	struct tt_neigh_key k;
+	struct tt_in6 nh;
+
+	if (unlikely(!tt_neigh_next_hop6(&n->ifs[ifx], daddr, &nh))) {
+		no_route(n, frame);
+		return;
+	}
+	k = tt_neigh_key6(ifx, &nh);
+	send_nh(n, ifx, &k, hint, frame, data, len, now_ms);
+}
+
+/* Entry e (on interface ifx) is confirmed at mac: REACHABLE, its held frames go out. */
+static void confirm(struct tt_neigh *n, unsigned ifx, struct entry *e, const struct tt_mac *mac,
+		    uint64_t now_ms)
+{
 	if (e->state == TT_NEIGH_INCOMPLETE)
 		n->ctr->ev[TT_CTR_NEIGH_RESOLVED]++;
 	else if (memcmp(&e->mac, mac, sizeof(*mac)) != 0)
@@ -348,7 +387,49 @@ bool tt_neigh_learn4(struct tt_neigh *n, unsigned ifx, uint32_t addr, const stru
 		n->ctr->ev[TT_CTR_NEIGH_HELD_SENT]++;
 		n->io.frame_send(n->io.arg, ifx, q->frame, q->len);
 	}
+}
+
+bool tt_neigh_learn4(struct tt_neigh *n, unsigned ifx, uint32_t addr, const struct tt_mac *mac,
+		     uint64_t now_ms)
+{
+	struct tt_neigh_key k = tt_neigh_key4(ifx, addr);
+	uint32_t i = find(n, &k);
+
+	if (i == TT_NEIGH_NONE) {
+		n->ctr->ev[TT_CTR_ARP_IGNORED]++;
+		return false;
+	}
+	n->ctr->ev[TT_CTR_ARP_LEARNED]++;
+	confirm(n, ifx, &n->e[i], mac, now_ms);
 	return true;
+}
+
+bool tt_neigh_learn6(struct tt_neigh *n, unsigned ifx, const struct tt_in6 *addr,
+		     const struct tt_mac *mac, enum tt_neigh_nd_kind kind, bool override,
+		     uint64_t now_ms)
+{
+	struct tt_neigh_key k = tt_neigh_key6(ifx, addr);
+	uint32_t i = find(n, &k);
+	struct entry *e;
+
+	if (i == TT_NEIGH_NONE)
+		goto ignored;
+	e = &n->e[i];
+	if (mac == NULL) {
+		/* Only the answer to our probe confirms, and only a MAC we already have. */
+		if (kind != TT_NEIGH_ND_NA_SOLICITED || e->state == TT_NEIGH_INCOMPLETE)
+			goto ignored;
+		mac = &e->mac;
+	} else if (kind != TT_NEIGH_ND_NS && !override && e->state != TT_NEIGH_INCOMPLETE &&
+		   memcmp(&e->mac, mac, sizeof(*mac)) != 0) {
+		goto ignored;
+	}
+	n->ctr->ev[TT_CTR_ND_LEARNED]++;
+	confirm(n, ifx, e, mac, now_ms);
+	return true;
+ignored:
+	n->ctr->ev[TT_CTR_ND_IGNORED]++;
+	return false;
 }
 
 /* What is due for entry i at now_ms; true when it changed or sent something. */

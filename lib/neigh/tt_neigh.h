@@ -1,36 +1,48 @@
 /*
  * tt_neigh: one worker's neighbour cache, the next hop of every frame we send, and the frames
- * that wait for a next hop's MAC.
+ * that wait for a next hop's MAC.  IPv4 resolves by ARP (RFC 826), IPv6 by neighbour discovery
+ * (RFC 4861 7.2); both share one table and one set of rules.
  *
- * Next hop (tt_neigh_send4): a destination inside the interface's prefix is its own next hop
- * (on-link); any other goes to the interface's gateway; without a gateway it has no route and
- * the frame is dropped (neigh_drop_no_route), as Linux answers ENETUNREACH.
+ * Next hop (tt_neigh_send4, tt_neigh_send6): a destination inside the interface's prefix (IPv6:
+ * inside one of its address6 prefixes, or link-local fe80::/10) is its own next hop (on-link);
+ * any other goes to the interface's gateway (IPv6: gateway6); without one it has no route and
+ * the frame is dropped (neigh_drop_no_route, either family), as Linux answers ENETUNREACH.
  *
- * Entries are keyed by (interface, address family, address): the address is 16 bytes so that
- * IPv6 neighbour discovery can share the table (only IPv4 and ARP are implemented here).  The
- * table is fixed at creation: `entries` entries, an open-addressed index of twice as many
- * slots, probe runs bounded by TT_NEIGH_MAX_PROBE (a run at its bound counts as a full table).
- * An entry never moves once allocated, so its index is a stable hint: a connection keeps the
- * index of its next hop's entry (struct tt_tcb.nh) and each segment checks the entry's key
- * against its own instead of hashing (tt_neigh_send4 with a hint).
+ * Entries are keyed by (interface, address family, address): the address is 16 bytes, so IPv4
+ * and IPv6 next hops live in one table.  The table is fixed at creation: `entries` entries, an
+ * open-addressed index of twice as many slots, probe runs bounded by TT_NEIGH_MAX_PROBE (a run
+ * at its bound counts as a full table).  An entry never moves once allocated, so its index is
+ * a stable hint: a connection or TIME-WAIT entry keeps the index of its next hop's entry
+ * (struct tt_tcb.nh, tt_tw.nh) and each segment checks the entry's key against its own instead
+ * of hashing (tt_neigh_send4/6 with a hint).
  *
- *   INCOMPLETE  asked for, no answer yet: frames wait on the entry's queue; a broadcast
- *               request every retrans_ms, `probes` in all, then the entry fails: its frames
- *               are dropped (neigh_drop_unresolved) and it is freed (neigh_failed);
- *   REACHABLE   MAC known, confirmed by an ARP reply less than reachable_ms ago;
+ *   INCOMPLETE  asked for, no answer yet: frames wait on the entry's queue; a request every
+ *               retrans_ms, `probes` in all (ARP: broadcast; ND: a solicitation to the
+ *               target's solicited-node group), then the entry fails: its frames are dropped
+ *               (neigh_drop_unresolved) and it is freed (neigh_failed);
+ *   REACHABLE   MAC known, confirmed by an answer less than reachable_ms ago;
  *   STALE       reachable_ms passed while the entry was in use: the MAC is still used while
- *               unicast requests refresh it, one every retrans_ms, `probes` in all; an answer
- *               makes it REACHABLE again, silence frees it (neigh_failed).  An entry unused
- *               for a whole reachable_ms is freed when it ends (neigh_expired).
+ *               unicast requests (ARP to the MAC; ND to the address at the MAC, as Linux's
+ *               probes) refresh it, one every retrans_ms, `probes` in all; an answer makes it
+ *               REACHABLE again, silence frees it (neigh_failed).  An entry unused for a whole
+ *               reachable_ms is freed when it ends (neigh_expired).
  *
- * Only an ARP packet whose sender we hold an entry for changes the table (tt_neigh_learn): a
- * reply to our request, a request from that neighbour, a gratuitous ARP.  Nothing from the wire
- * allocates an entry; only our own need to send does, and a flood of answers or announcements
- * for addresses we never asked about costs a hash lookup each (arp_ignored).
+ * Only a packet about a neighbour we hold an entry for changes the table (tt_neigh_learn4,
+ * tt_neigh_learn6): ARP, a reply to our request, a request from that neighbour, a gratuitous
+ * ARP; ND, an advertisement (solicited or not) or a solicitation whose source link-layer
+ * option names it.  Nothing from the wire allocates an entry; only our own need to send does,
+ * and a flood of answers or announcements for addresses we never asked about costs a hash
+ * lookup each (arp_ignored, nd_ignored).  An advertisement follows RFC 4861 7.2.5 where it
+ * matters to a host that only sends: one without a target link-layer option teaches an
+ * INCOMPLETE entry nothing, and confirms a known MAC only when Solicited (the answer to our
+ * unicast probe, which Linux sends without the option); one whose address differs from the
+ * known MAC replaces it only with Override set (else nd_ignored: a proxy or anycast answer
+ * must not take over).  Unsolicited news (a solicitation, an unsolicited advertisement) is
+ * taken as ARP's is: the MAC is learnt and the entry counts as confirmed.
  *
  * What a flood can make us hold: SYNs from spoofed addresses inside our prefix make one
- * INCOMPLETE entry each (and `probes` broadcast requests, as Linux would send), up to `entries`;
- * then answers to new next hops are dropped (neigh_drop_table_full) until those entries fail,
+ * INCOMPLETE entry each (and `probes` requests, as Linux would send), up to `entries`; then
+ * answers to new next hops are dropped (neigh_drop_table_full) until those entries fail,
  * probes * retrans_ms later.  Spoofed addresses outside the prefix all share the gateway's entry.
  *
  * Held frames: at most queue_per_entry per entry (the oldest is dropped for a newer one, as
@@ -86,12 +98,26 @@ static inline struct tt_neigh_key tt_neigh_key4(unsigned ifx, uint32_t addr)
 	return k;
 }
 
-/* One interface as routing and ARP see it. */
+static inline struct tt_neigh_key tt_neigh_key6(unsigned ifx, const struct tt_in6 *addr)
+{
+	struct tt_neigh_key k = {.ifx = (uint8_t)ifx, .family = TT_NEIGH_IPV6};
+
+	__builtin_memcpy(k.addr, addr->b, 16);
+	return k;
+}
+
+/* One interface as routing, ARP and neighbour discovery see it. */
 struct tt_neigh_if {
 	struct tt_mac mac;
 	uint32_t addr; /* ours, host order: the sender of our requests */
 	uint8_t prefix_len;
 	uint32_t gateway; /* host order; 0: none */
+	/* IPv6: our addresses (the source of our solicitations: the first whose prefix holds the
+	 * target, else the first), their prefix lengths, the gateway (all zero: none). */
+	uint8_t n_addr6;
+	uint8_t prefix6_len[TT_NET_MAX_ADDR6];
+	struct tt_in6 addr6[TT_NET_MAX_ADDR6];
+	struct tt_in6 gateway6;
 };
 
 /* How frames leave (the worker: its TX batch; the unit tests: memory). */
@@ -137,12 +163,33 @@ void tt_neigh_free(struct tt_neigh *n);
 void tt_neigh_send4(struct tt_neigh *n, unsigned ifx, uint32_t daddr, uint16_t *hint, void *frame,
 		    uint8_t *data, uint32_t len, uint64_t now_ms);
 
+/* tt_neigh_send4 for a frame of Ethernet + IPv6 towards daddr. */
+void tt_neigh_send6(struct tt_neigh *n, unsigned ifx, const struct tt_in6 *daddr, uint16_t *hint,
+		    void *frame, uint8_t *data, uint32_t len, uint64_t now_ms);
+
 /*
  * An ARP packet on interface ifx said that addr (IPv4, host order) is at mac.  An entry we hold
  * for it learns the MAC (REACHABLE, its held frames go out); returns false when we hold none
  * (nothing changes).
  */
 bool tt_neigh_learn4(struct tt_neigh *n, unsigned ifx, uint32_t addr, const struct tt_mac *mac,
+		     uint64_t now_ms);
+
+/* What a neighbour discovery message said about a neighbour (tt_neigh_learn6). */
+enum tt_neigh_nd_kind {
+	TT_NEIGH_ND_NS,		  /* a solicitation from it, with its source link-layer option */
+	TT_NEIGH_ND_NA,		  /* an advertisement without Solicited */
+	TT_NEIGH_ND_NA_SOLICITED, /* the answer to a solicitation */
+};
+
+/*
+ * A neighbour discovery message on interface ifx spoke of addr: mac is its link-layer address
+ * option (NULL: the message had none), override the advertisement's Override flag.  An entry we
+ * hold learns or is confirmed as tt_neigh.h's top comment says (its held frames go out once it
+ * has a MAC); returns false when it changed nothing (counted nd_ignored).
+ */
+bool tt_neigh_learn6(struct tt_neigh *n, unsigned ifx, const struct tt_in6 *addr,
+		     const struct tt_mac *mac, enum tt_neigh_nd_kind kind, bool override,
 		     uint64_t now_ms);
 
 /* Send the requests and end the states due by now_ms, in at most TT_NEIGH_TICK_BATCH entries.
@@ -171,6 +218,51 @@ static inline bool tt_neigh_next_hop4(const struct tt_neigh_if *ifc, uint32_t da
 	}
 	*nh = ifc->gateway;
 	return ifc->gateway != 0;
+}
+
+/* fe80::/10 (RFC 4291 2.5.6): on every link, never behind a gateway. */
+static inline bool tt_neigh_is_link_local6(const struct tt_in6 *a)
+{
+	return a->b[0] == 0xfe && (a->b[1] & 0xc0) == 0x80;
+}
+
+/* Whether a and b share their first len bits. */
+static inline bool tt_neigh_prefix6_eq(const struct tt_in6 *a, const struct tt_in6 *b, unsigned len)
+{
+	unsigned i = 0;
+
+	for (; len >= 8; len -= 8, i++)
+		if (a->b[i] != b->b[i])
+			return false;
+	return len == 0 || ((a->b[i] ^ b->b[i]) & (uint8_t)(0xff00 >> len)) == 0;
+}
+
+/* Index of the first of ifc's IPv6 addresses whose prefix holds a, or ifc->n_addr6. */
+static inline unsigned tt_neigh_prefix6_of(const struct tt_neigh_if *ifc, const struct tt_in6 *a)
+{
+	unsigned i;
+
+	for (i = 0; i < ifc->n_addr6; i++)
+		if (tt_neigh_prefix6_eq(a, &ifc->addr6[i], ifc->prefix6_len[i]))
+			break;
+	return i;
+}
+
+/*
+ * The next hop of IPv6 daddr leaving interface ifc: daddr itself when on-link (inside one of
+ * the interface's prefixes, or link-local), else gateway6; false when off-link without one.
+ */
+static inline bool tt_neigh_next_hop6(const struct tt_neigh_if *ifc, const struct tt_in6 *daddr,
+				      struct tt_in6 *nh)
+{
+	static const struct tt_in6 none;
+
+	if (tt_neigh_is_link_local6(daddr) || tt_neigh_prefix6_of(ifc, daddr) < ifc->n_addr6) {
+		*nh = *daddr;
+		return true;
+	}
+	*nh = ifc->gateway6;
+	return __builtin_memcmp(&ifc->gateway6, &none, sizeof(none)) != 0;
 }
 
 #endif

@@ -12,13 +12,18 @@ enum { OFF_FLAGS = 4, OFF_TARGET = 8, NH_ICMP6 = 58 };
 
 static const struct tt_in6 all_nodes = {{0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}};
 
-/* The options after the fixed part: each inside the message, none of length 0.  Whether a
- * source link-layer address option was among them goes to *slla. */
-static bool options_ok(const uint8_t *p, uint32_t len, bool *slla)
+/*
+ * The options after the fixed part: each inside the message, none of length 0, and a
+ * link-layer address option of type lla_type exactly 8 bytes (an Ethernet address; Linux's
+ * ndisc_opt_addr_data refuses any other length).  The last such option's address goes to
+ * pkt->nd_lla (RFC 4861 7.1.1 names no winner; Linux keeps the last too); whether one was
+ * there, to pkt->nd_has_lla.
+ */
+static bool options_ok(const uint8_t *p, uint32_t len, uint8_t lla_type, struct tt_pkt *pkt)
 {
 	uint32_t off = 0;
 
-	*slla = false;
+	pkt->nd_has_lla = false;
 	while (off < len) {
 		uint32_t olen;
 
@@ -27,8 +32,12 @@ static bool options_ok(const uint8_t *p, uint32_t len, bool *slla)
 		olen = (uint32_t)p[off + 1] * 8;
 		if (olen > len - off)
 			return false;
-		if (p[off] == TT_ND_OPT_SLLA)
-			*slla = true;
+		if (p[off] == lla_type) {
+			if (olen != TT_ND_LLA_OPT_LEN)
+				return false;
+			memcpy(pkt->nd_lla.b, p + off + 2, 6);
+			pkt->nd_has_lla = true;
+		}
 		off += olen;
 	}
 	return true;
@@ -37,21 +46,29 @@ static bool options_ok(const uint8_t *p, uint32_t len, bool *slla)
 enum tt_pkt_kind tt_nd_parse(const uint8_t *icmp, uint32_t len, uint8_t hop_limit,
 			     const struct tt_net_if *ifc, struct tt_pkt *pkt, enum tt_drop *reason)
 {
-	bool slla;
+	bool na = icmp[0] == TT_ND_TYPE_NA;
 
 	if (unlikely(hop_limit != TT_ND_HOP_LIMIT))
 		return tt_net_drop(reason, TT_DROP_ND_HOP_LIMIT);
 	if (unlikely(icmp[1] != 0 || len < TT_ND_MSG_LEN || icmp[OFF_TARGET] == 0xff ||
-		     !options_ok(icmp + TT_ND_MSG_LEN, len - TT_ND_MSG_LEN, &slla)))
+		     !options_ok(icmp + TT_ND_MSG_LEN, len - TT_ND_MSG_LEN,
+				 na ? TT_ND_OPT_TLLA : TT_ND_OPT_SLLA, pkt)))
 		return tt_net_drop(reason, TT_DROP_ND_MALFORMED);
 	memcpy(&pkt->nd_target, icmp + OFF_TARGET, sizeof(pkt->nd_target));
-	if (icmp[0] == TT_ND_TYPE_NA) {
-		if (unlikely(pkt->daddr6.b[0] == 0xff && (icmp[OFF_FLAGS] & TT_ND_NA_SOLICITED)))
+	if (na) {
+		pkt->nd_flags =
+		    icmp[OFF_FLAGS] & (TT_ND_NA_ROUTER | TT_ND_NA_SOLICITED | TT_ND_NA_OVERRIDE);
+		if (unlikely(pkt->daddr6.b[0] == 0xff && (pkt->nd_flags & TT_ND_NA_SOLICITED)))
 			return tt_net_drop(reason, TT_DROP_ND_MALFORMED);
 		return TT_PKT_ND_NA;
 	}
+	pkt->nd_flags = 0;
+	/* A solicitation goes to a solicited-node group or to a unicast address, never to
+	 * all-nodes (RFC 4861 7.2.2). */
+	if (unlikely(tt_net_is_all_nodes6(&pkt->daddr6)))
+		return tt_net_drop(reason, TT_DROP_ND_MALFORMED);
 	/* Duplicate address detection: to the target's group, never with a link-layer address. */
-	if (tt_net_is_unspecified6(&pkt->saddr6) && (pkt->daddr6.b[0] != 0xff || slla))
+	if (tt_net_is_unspecified6(&pkt->saddr6) && (pkt->daddr6.b[0] != 0xff || pkt->nd_has_lla))
 		return tt_net_drop(reason, TT_DROP_ND_MALFORMED);
 	if (!tt_net_is_ours6(ifc, &pkt->nd_target))
 		return tt_net_drop(reason, TT_DROP_ND_NOT_FOR_US);
@@ -113,11 +130,13 @@ uint32_t tt_nd_na_reply(uint8_t *frame, const struct tt_pkt *pkt, const struct t
 }
 
 uint32_t tt_nd_ns_build(uint8_t *frame, const struct tt_mac *mac, const struct tt_in6 *src,
-			const struct tt_in6 *target)
+			const struct tt_in6 *target, const struct tt_mac *dst)
 {
 	struct tt_in6 group;
 	struct tt_mac dst_mac;
 
+	if (dst != NULL)
+		return write_nd(frame, dst, mac, src, target, TT_ND_TYPE_NS, 0, target);
 	tt_net_solicited_node(target, &group);
 	multicast_mac(&group, &dst_mac);
 	return write_nd(frame, &dst_mac, mac, src, &group, TT_ND_TYPE_NS, 0, target);

@@ -7,13 +7,18 @@
  * address (a peer's duplicate address detection for an address we hold) is answered to
  * all-nodes without Solicited, as Linux does.  Our own addresses are static: no duplicate
  * address detection is run for them (RFC 4862 5.4 lets a node skip it).  A valid NA is
- * classified and counted; tt_nd_ns_build writes the solicitation a next-hop resolver sends.
+ * classified and counted; tt_nd_ns_build writes the solicitation the neighbour cache
+ * (lib/neigh) sends to resolve a next hop.  The parser hands the link-layer address option
+ * (source for NS, target for NA) and the NA's flags on in struct tt_pkt, for that cache to
+ * learn from; it never decides what to learn.
  *
  * Validation (RFC 4861 7.1.1, 7.1.2), on top of what tt_net_parse6.c checked (the ICMPv6
  * checksum, the addresses): hop limit 255 (so the message cannot come from off the link),
  * code 0, at least 24 bytes, the target not a multicast address, every option of non-zero
- * length inside the message; an NS from the unspecified address only to a solicited-node
- * group and without a source link-layer option; an NA to a group without Solicited.
+ * length inside the message, a link-layer address option (the type the message carries)
+ * exactly 8 bytes; an NS never to all-nodes, and from the unspecified address only to a
+ * solicited-node group and without a source link-layer option; an NA to a group (all-nodes:
+ * an unsolicited announcement) without Solicited.
  *
  * Replies answer to the Ethernet source of the solicitation (as ARP replies do), not to its
  * link-layer option, which a resolver of next hops may later prefer.
@@ -58,9 +63,11 @@ uint32_t tt_nd_na_reply(uint8_t *frame, const struct tt_pkt *pkt, const struct t
 
 /*
  * Write a solicitation for target from src (one of ours) and our MAC into frame
- * (TT_ND_FRAME_LEN bytes), to target's solicited-node group.  Returns TT_ND_FRAME_LEN.
+ * (TT_ND_FRAME_LEN bytes), with our link-layer address option: to target's solicited-node
+ * group when dst is NULL (resolution), else to target itself at Ethernet address dst (the
+ * unicast refresh of RFC 4861 7.2.2, as Linux probes a STALE entry).  Returns TT_ND_FRAME_LEN.
  */
 uint32_t tt_nd_ns_build(uint8_t *frame, const struct tt_mac *mac, const struct tt_in6 *src,
-			const struct tt_in6 *target);
+			const struct tt_in6 *target, const struct tt_mac *dst);
 
 #endif

@@ -14,7 +14,8 @@
  *   Ethernet  length >= 14, destination is our MAC, broadcast or (IPv6 only) a 33:33
  *             multicast MAC, type ARP, IPv4 or IPv6, after at most one 802.1Q tag (18 bytes
  *             then; a second tag, one in a frame the port already stripped a tag from,
- *             or one before IPv6 (served untagged only), is an unsupported type);
+ *             or one before IPv6, is an unsupported type: IPv6 replies are written at
+ *             fixed offsets, so the worker takes such a tag out first, tt_net_vlan_strip);
  *   VLAN      the frame's VLAN (its tag's ID, or the ID the port stripped;
  *             none, or ID 0 (priority tagged, IEEE 802.1Q 9.6): untagged)
  *             is the interface's: else vlan_unserved (4095: reserved);
@@ -29,7 +30,8 @@
  *   ICMP      echo request with a valid checksum;
  *   IPv6      (tt_net_parse6.c) version 6, 40 + payload length <= frame length, payload
  *             length not 0 (no jumbograms), destination one of our addresses (the
- *             solicited-node group of one only for neighbour solicitations), source not
+ *             solicited-node group of one only for neighbour solicitations and echo
+ *             requests, all-nodes only for advertisements), source not
  *             multicast, loopback, IPv4-mapped or ours, and unspecified only for duplicate
  *             address detection; the extension header chain walked to its upper layer
  *             (TT_IP6_MAX_EXT_HDRS headers at most, every length bounded by the payload,
@@ -188,6 +190,11 @@ struct tt_pkt {
 	 * for an echo request to such a group, the member address of ours the reply is from. */
 	struct tt_in6 saddr6, daddr6;
 	struct tt_in6 nd_target; /* TT_PKT_ND_NS / NA: the target address */
+	/* TT_PKT_ND_NS / NA: the link-layer address option (source for NS, target for NA) when
+	 * nd_has_lla, and the NA's flags (TT_ND_NA_*; 0 for NS). */
+	bool nd_has_lla;
+	uint8_t nd_flags;
+	struct tt_mac nd_lla;
 };
 
 /*
@@ -238,6 +245,14 @@ static inline uint32_t tt_net_directed_bcast(uint32_t addr, uint8_t prefix_len)
 }
 
 /* Whether a is one of the port's IPv6 addresses. */
+/* ff02::1, the all-nodes group (RFC 4291 2.7.1): where unsolicited advertisements go. */
+static inline bool tt_net_is_all_nodes6(const struct tt_in6 *a)
+{
+	static const uint8_t all_nodes[16] = {0xff, 0x02, [15] = 1};
+
+	return __builtin_memcmp(a->b, all_nodes, 16) == 0;
+}
+
 static inline bool tt_net_is_ours6(const struct tt_net_if *ifc, const struct tt_in6 *a)
 {
 	for (unsigned i = 0; i < ifc->n_addr6; i++)
@@ -281,6 +296,23 @@ static inline void tt_net_vlan_insert(uint8_t *tagged, uint16_t vid)
 	tagged[13] = 0x00;
 	tagged[14] = (uint8_t)(vid >> 8 & 0x0f);
 	tagged[15] = (uint8_t)vid;
+}
+
+/* Whether frame (len bytes) is IPv6 behind one 802.1Q tag: what tt_net_vlan_strip is for. */
+static inline bool tt_net_frame_tagged_ipv6(const uint8_t *frame, uint32_t len)
+{
+	return len >= TT_ETH_HDR_LEN + TT_VLAN_TAG_LEN && frame[12] == 0x81 && frame[13] == 0x00 &&
+	       frame[16] == 0x86 && frame[17] == 0xdd;
+}
+
+/*
+ * Take the tag out of a tagged frame, as a port's strip offload would: the MAC addresses move
+ * TT_VLAN_TAG_LEN bytes on, where the untagged frame now starts.  The inverse of
+ * tt_net_vlan_insert.
+ */
+static inline void tt_net_vlan_strip(uint8_t *tagged)
+{
+	__builtin_memmove(tagged + TT_VLAN_TAG_LEN, tagged, 12);
 }
 
 /* Everything needed to write the headers of one outgoing TCP segment. */

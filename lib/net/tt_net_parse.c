@@ -255,8 +255,9 @@ enum tt_pkt_kind tt_net_parse(const uint8_t *frame, uint32_t len, const struct t
 	pkt->family = TT_AF_INET;
 	switch (type) {
 	case RTE_BE16(RTE_ETHER_TYPE_IPV6):
-		/* IPv6 is served untagged (its replies are written at fixed offsets); a priority
-		 * tag in the frame is not. */
+		/* IPv6 replies are written at fixed offsets: a tag, even a priority one, must be
+		 * out of the frame (the port's offload or tt_net_vlan_strip) before it is parsed.
+		 */
 		if (unlikely(l3 != TT_ETH_HDR_LEN))
 			return tt_net_drop(reason, TT_DROP_ETH_TYPE);
 		return tt_net_parse_ipv6(frame + l3, len - l3, ifc, pkt, reason);

@@ -182,7 +182,9 @@ static enum tt_pkt_kind parse_icmp6(const uint8_t *l4, uint16_t phdr, uint8_t ho
 		if (unlikely(tt_net_is_unspecified6(&pkt->saddr6)))
 			return tt_net_drop(reason, TT_DROP_IP6_BAD_SRC);
 		/* To our solicited-node group: answered, as Linux does, from the address of ours
-		 * the group stands for. */
+		 * the group stands for; all-nodes is let in for advertisements only. */
+		if (unlikely(tt_net_is_all_nodes6(&pkt->daddr6)))
+			return tt_net_drop(reason, TT_DROP_IP6_NOT_FOR_US);
 		if (is_multicast(&pkt->daddr6))
 			our_member(ifc, &pkt->daddr6);
 		return TT_PKT_ICMP6_ECHO;
@@ -215,7 +217,9 @@ enum tt_pkt_kind tt_net_parse_ipv6(const uint8_t *l3, uint32_t len, const struct
 	nh = ip->proto;
 	memcpy(&pkt->saddr6, ip->src_addr, 16);
 	memcpy(&pkt->daddr6, ip->dst_addr, 16);
-	if (!tt_net_is_ours6(ifc, &pkt->daddr6) &&
+	/* All-nodes carries unsolicited advertisements, which refresh a neighbour; ICMPv6 lets
+	 * nothing else through to it (tt_nd_parse, parse_icmp6), TCP no multicast at all. */
+	if (!tt_net_is_ours6(ifc, &pkt->daddr6) && !tt_net_is_all_nodes6(&pkt->daddr6) &&
 	    solicited_node_of(ifc, &pkt->daddr6) == ifc->n_addr6)
 		return tt_net_drop(reason, TT_DROP_IP6_NOT_FOR_US);
 	/* The unspecified source is left to ND, which takes it from duplicate address detection. */

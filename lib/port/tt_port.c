@@ -116,29 +116,40 @@ static void wait_link(struct tt_port *p)
 	}
 }
 
+/* The Ethernet group of addr's solicited-node group (RFC 2464 7) as mc[(*n)++]. */
+static void add_group(struct rte_ether_addr *mc, unsigned *n, const uint8_t addr[16])
+{
+	struct tt_in6 a, g;
+
+	memcpy(a.b, addr, 16);
+	tt_net_solicited_node(&a, &g);
+	mc[*n].addr_bytes[0] = 0x33;
+	mc[*n].addr_bytes[1] = 0x33;
+	memcpy(&mc[*n].addr_bytes[2], &g.b[12], 4);
+	(*n)++;
+}
+
 /*
- * Neighbour solicitations come to the solicited-node group of each IPv6 address: have the port
- * pass those groups' Ethernet addresses (RFC 2464 7), or all multicast when it cannot filter
- * by a list.
+ * Neighbour solicitations come to the solicited-node group of each IPv6 address (the port's and
+ * its VLANs'), unsolicited advertisements to all-nodes: have the port pass those groups'
+ * Ethernet addresses, or all multicast when it cannot filter by a list.
  */
 static int join_solicited_nodes(const struct tt_conf_port *c, struct tt_port *p, char *err,
 				size_t errlen)
 {
-	struct rte_ether_addr mc[TT_CONF_MAX_ADDR6];
+	struct rte_ether_addr mc[TT_CONF_MAX_ADDR6 * (1 + TT_CONF_MAX_VLANS) + 1];
+	unsigned n = 0;
 	int rc;
 
-	if (c->n_addr6 == 0)
+	for (unsigned i = 0; i < c->n_addr6; i++)
+		add_group(mc, &n, c->addr6[i]);
+	for (unsigned v = 0; v < c->n_vlans; v++)
+		for (unsigned i = 0; i < c->vlans[v].n_addr6; i++)
+			add_group(mc, &n, c->vlans[v].addr6[i]);
+	if (n == 0)
 		return 0;
-	for (unsigned i = 0; i < c->n_addr6; i++) {
-		struct tt_in6 a, g;
-
-		memcpy(a.b, c->addr6[i], 16);
-		tt_net_solicited_node(&a, &g);
-		mc[i].addr_bytes[0] = 0x33;
-		mc[i].addr_bytes[1] = 0x33;
-		memcpy(&mc[i].addr_bytes[2], &g.b[12], 4);
-	}
-	rc = rte_eth_dev_set_mc_addr_list(p->port_id, mc, c->n_addr6);
+	mc[n++] = (struct rte_ether_addr){{0x33, 0x33, 0, 0, 0, 1}}; /* all-nodes */
+	rc = rte_eth_dev_set_mc_addr_list(p->port_id, mc, n);
 	if (rc == 0)
 		return 0;
 	rc = rte_eth_allmulticast_enable(p->port_id);

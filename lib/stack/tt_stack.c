@@ -134,6 +134,11 @@ const uint64_t *tt_stack_state_counts(const struct tt_stack *st)
 	return st->tcp.state_count;
 }
 
+const uint64_t *tt_stack_state_counts6(const struct tt_stack *st)
+{
+	return st->tcp.state_count6;
+}
+
 uint32_t tt_stack_conn_count(const struct tt_stack *st)
 {
 	return tt_conn_tbl_count(st->tbl);
@@ -264,14 +269,12 @@ static void unbind_rt(struct tt_stack *st)
 }
 
 /*
- * Whether frames of interface port go to the next hop the neighbour cache resolves (else to the
- * MAC the connection or segment brought).  IPv6 frames always go to the MAC (a6 not NULL): the
- * cache resolves IPv4 next hops only.
+ * Whether frames of interface port go to the next hop the neighbour cache resolves (ARP or ND,
+ * by the frame's family), else to the MAC the connection or segment brought.
  */
-static inline bool by_neigh(const struct tt_stack *st, unsigned port,
-			    const struct tt_addr6_pair *a6)
+static inline bool by_neigh(const struct tt_stack *st, unsigned port)
 {
-	return st->neigh != NULL && !st->ports[port].reply_to_source_mac && a6 == NULL;
+	return st->neigh != NULL && !st->ports[port].reply_to_source_mac;
 }
 
 /*
@@ -314,10 +317,13 @@ static void send_tcp(struct tt_stack *st, unsigned port, struct tt_tcp_hdr_args 
 		tt_net_tcp_cksum(frame, sp->tx_cksum_offload);
 	else
 		tt_net_tcp6_cksum(frame);
-	if (by_neigh(st, port, a6))
+	if (!by_neigh(st, port))
+		st->io.frame_send(st->io.arg, port, buf, hl + len);
+	else if (a6 == NULL)
 		tt_neigh_send4(st->neigh, port, a->daddr, nh, buf, frame, hl + len, st->tcp.now_ms);
 	else
-		st->io.frame_send(st->io.arg, port, buf, hl + len);
+		tt_neigh_send6(st->neigh, port, (const struct tt_in6 *)a6->saddr, nh, buf, frame,
+			       hl + len, st->tcp.now_ms);
 }
 
 static void send_out(struct tt_stack *st, struct tt_tcb *t, const struct tt_tcp_out *out)
@@ -669,14 +675,13 @@ full:
 	return NULL;
 }
 
-/* Where t's frames go: the MAC its first segment came from (always so over IPv6), or the next
- * hop's entry (not known yet: tt_neigh_send4 finds it with the first frame).  new_conn set
- * t->ipv6. */
+/* Where t's frames go: the MAC its first segment came from, or the next hop's entry (not known
+ * yet: tt_neigh_send4/6 finds it with the first frame). */
 static void set_l2_dst(const struct tt_stack *st, struct tt_tcb *t, unsigned port,
 		       const struct tt_mac *src)
 {
 	t->port = (uint8_t)port;
-	if (by_neigh(st, port, tcb_addr6(st, t)))
+	if (by_neigh(st, port))
 		t->nh = TT_NEIGH_NONE;
 	else
 		t->peer_mac = *src;
@@ -1142,7 +1147,7 @@ void tt_stack_conn_describe(const struct tt_stack *st, uint32_t value, struct tt
 struct check_walk {
 	const struct tt_stack *st;
 	uint32_t pairs; /* IPv6 connections seen */
-	uint64_t states[TT_TCP_NSTATES];
+	uint64_t states[TT_TCP_NSTATES], states6[TT_TCP_NSTATES];
 	uint32_t half_open;
 	uint32_t scoreboards;
 	uint32_t send_blocks;
@@ -1247,6 +1252,7 @@ static void check_one(const struct tt_flow4 *k, uint32_t v, void *arg)
 		else if (memcmp(&tw->flow, k, sizeof(*k)) != 0)
 			cw->err = "a TIME-WAIT entry's flow differs from its table key";
 		cw->states[TT_TCP_TIME_WAIT]++;
+		cw->states6[TT_TCP_TIME_WAIT] += tw->ipv6;
 		return;
 	}
 	if (conn_index(v) >= st->tcbs->capacity) {
@@ -1255,6 +1261,7 @@ static void check_one(const struct tt_flow4 *k, uint32_t v, void *arg)
 	}
 	cw->err = check_tcb(st, tcb_of(st, v), k);
 	cw->states[tcb_of(st, v)->state]++;
+	cw->states6[tcb_of(st, v)->state] += tcb_of(st, v)->ipv6;
 	cw->half_open += tcb_of(st, v)->state == TT_TCP_SYN_RECEIVED;
 	cw->scoreboards += tcb_of(st, v)->sack != TT_TCB_NO_BLOCK;
 	cw->send_blocks += tcb_of(st, v)->sndb != TT_SNDB_NONE;
@@ -1290,7 +1297,8 @@ const char *tt_stack_check(const struct tt_stack *st)
 	if (cw.err != NULL)
 		return cw.err;
 	for (unsigned s = 0; s < TT_TCP_NSTATES; s++)
-		if (cw.states[s] != st->tcp.state_count[s])
+		if (cw.states[s] != st->tcp.state_count[s] ||
+		    cw.states6[s] != st->tcp.state_count6[s])
 			return "a per-state gauge differs from the table's content";
 	if (cw.half_open != st->tcp.half_open)
 		return "the half-open count differs from the table's content";

@@ -14,9 +14,10 @@
  * IPv4 + TCP + payload, completes the checksums (or seeds them for the
  * port's offload) and hands it to io.frame_send, or, when it has a neighbour
  * cache (params.neigh) and the interface is not in reply_to_source_mac mode,
- * to tt_neigh_send4, which writes the next hop's MAC and sends it or holds it
- * until the next hop resolves.  A connection keeps its next hop's entry as a
- * hint (tt_tcb.nh), so its segments find the MAC without hashing.  A frame that would not
+ * to tt_neigh_send4 (IPv4: ARP) or tt_neigh_send6 (IPv6: neighbour discovery),
+ * which writes the next hop's MAC and sends it or holds it until the next hop
+ * resolves.  A connection (and its TIME-WAIT entry) keeps its next hop's entry as
+ * a hint (tt_tcb.nh), so its segments find the MAC without hashing.  A frame that would not
  * fit the buffer's room or the port's MTU is never built: the buffer goes
  * back through io.frame_free and tx_refused_oversize counts it.
  *
@@ -291,6 +292,9 @@ void tt_stack_send_segment(struct tt_stack *st, unsigned port, struct tt_tcp_hdr
 
 /* Gauges: connections in each state (TIME-WAIT entries included), [TT_TCP_NSTATES]. */
 const uint64_t *tt_stack_state_counts(const struct tt_stack *st);
+
+/* The IPv6 connections among them (IPv4: the difference), [TT_TCP_NSTATES]. */
+const uint64_t *tt_stack_state_counts6(const struct tt_stack *st);
 
 /* Connections (TCBs and TIME-WAIT entries) in the table. */
 uint32_t tt_stack_conn_count(const struct tt_stack *st);

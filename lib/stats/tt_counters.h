@@ -98,6 +98,9 @@
 	X(ARP_LEARNED, "arp_learned") /* ARP replies for us that confirmed an entry we hold */     \
 	X(ARP_IGNORED, "arp_ignored") /* ARP replies, gratuitous ARP for no entry we hold */       \
 	X(ARP_REQUESTS_SENT, "arp_requests_sent")                                                  \
+	X(ND_SOLICITS_SENT, "nd_solicits_sent") /* to resolve or refresh an IPv6 next hop */       \
+	X(ND_LEARNED, "nd_learned") /* advertisements, solicitations that taught an entry */       \
+	X(ND_IGNORED, "nd_ignored") /* ND for no entry we hold, or that must not change it */      \
 	X(NEIGH_RESOLVED, "neigh_resolved")   /* an incomplete entry learned its MAC */            \
 	X(NEIGH_REFRESHED, "neigh_refreshed") /* a reachable or stale entry confirmed again */     \
 	X(NEIGH_MAC_CHANGED, "neigh_mac_changed")                                                  \
@@ -117,6 +120,7 @@
 	X(CONN_OPENED, "conn_opened")                                                              \
 	X(CONN_OPENED_IPV6, "conn_opened_ipv6") /* of conn_opened, over IPv6 */                    \
 	X(CONN_CLOSED, "conn_closed")                                                              \
+	X(CONN_CLOSED_IPV6, "conn_closed_ipv6") /* of conn_closed, over IPv6 */                    \
 	X(CONN_RESET_RX, "conn_reset_by_peer")                                                     \
 	X(CONN_RESET_TX, "conn_reset_by_us")                                                       \
 	X(CONN_TIMEOUT, "conn_timed_out")                                                          \

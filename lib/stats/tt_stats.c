@@ -22,15 +22,19 @@ void tt_stats_collect(struct tt_worker *const *workers, unsigned n, struct tt_st
 			s->sum.drop[i] += wk->ctr.drop[i];
 		for (unsigned i = 0; i < TT_CTR_COUNT; i++)
 			s->sum.ev[i] += wk->ctr.ev[i];
-		for (unsigned i = 0; i < TT_TCP_NSTATES; i++)
+		for (unsigned i = 0; i < TT_TCP_NSTATES; i++) {
 			s->conns[i] += (int64_t)tt_stack_state_counts(wk->stack)[i];
+			s->conns6[i] += (int64_t)tt_stack_state_counts6(wk->stack)[i];
+		}
 		s->mbufs_in_use += rte_mempool_in_use_count(wk->pool);
 		s->rx_bufs_held += tt_stack_held_bufs(wk->stack);
 		s->busy_cycles += wk->busy_cycles;
 		s->idle_cycles += wk->idle_cycles;
 	}
-	for (unsigned i = 0; i < TT_TCP_NSTATES; i++)
+	for (unsigned i = 0; i < TT_TCP_NSTATES; i++) {
 		s->conns_total += (uint64_t)s->conns[i];
+		s->conns_total6 += (uint64_t)s->conns6[i];
+	}
 }
 
 static uint64_t drops_total(const struct tt_stats *s)
@@ -76,8 +80,13 @@ void tt_stats_print_line(FILE *f, const struct tt_stats *cur, const struct tt_st
 void tt_stats_print_all(FILE *f, const struct tt_stats *s)
 {
 	fprintf(f, "connections: total %" PRIu64 "\n", s->conns_total);
-	for (unsigned i = 0; i < TT_TCP_NSTATES; i++)
-		fprintf(f, "  conns_%-22s %" PRId64 "\n", tt_tcp_state_names[i], s->conns[i]);
+	for (unsigned i = 0; i < TT_TCP_NSTATES; i++) {
+		char name6[32];
+
+		snprintf(name6, sizeof(name6), "%s_ipv6", tt_tcp_state_names[i]);
+		fprintf(f, "  conns_%-22s %" PRId64 "\n  conns_%-22s %" PRId64 "\n",
+			tt_tcp_state_names[i], s->conns[i], name6, s->conns6[i]);
+	}
 	fprintf(f, "counters:\n");
 	for (unsigned i = 0; i < TT_CTR_COUNT; i++)
 		fprintf(f, "  %-28s %" PRIu64 "\n", tt_counter_names[i], s->sum.ev[i]);
@@ -200,8 +209,14 @@ static int tm_conns(const char *cmd, const char *params, struct rte_tel_data *d)
 	tm_workers_release();
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_u64(d, "total", s.conns_total);
-	for (unsigned i = 0; i < TT_TCP_NSTATES; i++)
+	rte_tel_data_add_dict_u64(d, "total_ipv6", s.conns_total6);
+	for (unsigned i = 0; i < TT_TCP_NSTATES; i++) {
+		char name[32];
+
 		rte_tel_data_add_dict_u64(d, tt_tcp_state_names[i], (uint64_t)s.conns[i]);
+		snprintf(name, sizeof(name), "%s_ipv6", tt_tcp_state_names[i]);
+		rte_tel_data_add_dict_u64(d, name, (uint64_t)s.conns6[i]);
+	}
 	return 0;
 }
 

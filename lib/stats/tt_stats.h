@@ -35,8 +35,9 @@
 
 struct tt_stats {
 	struct tt_counters sum;
-	int64_t conns[TT_TCP_NSTATES]; /* connections by state, like ss -s */
-	uint64_t conns_total;
+	int64_t conns[TT_TCP_NSTATES];	/* connections by state, like ss -s */
+	int64_t conns6[TT_TCP_NSTATES]; /* the IPv6 ones among them (IPv4: the difference) */
+	uint64_t conns_total, conns_total6;
 	uint64_t mbufs_in_use;
 	uint64_t rx_bufs_held; /* of which received buffers connections keep (echo, reassembly) */
 	uint64_t busy_cycles, idle_cycles;

@@ -236,7 +236,7 @@ struct tt_tcb {
 	struct tt_timer timer;
 	/* Where frames go: an interface in reply_to_source_mac mode keeps the source MAC of the
 	 * segment that made the connection; otherwise the neighbour cache says, and nh is the
-	 * index of the next hop's entry (a hint, checked on use: tt_neigh_send4). */
+	 * index of the next hop's entry (a hint, checked on use: tt_neigh_send4/6). */
 	union {
 		struct tt_mac peer_mac;
 		uint16_t nh;
@@ -350,7 +350,8 @@ struct tt_tcp_ctx {
 	const struct tt_tcp_app_ops *apps[TT_TCP_MAX_APPS]; /* by tcb->app */
 	const void *app_data; /* shared, read-only (e.g. HTTP responses) */
 	struct tt_counters *ctr;
-	uint64_t state_count[TT_TCP_NSTATES]; /* gauge: connections in each state */
+	uint64_t state_count[TT_TCP_NSTATES];  /* gauge: connections in each state */
+	uint64_t state_count6[TT_TCP_NSTATES]; /* gauge: the IPv6 ones among them (tcb->ipv6) */
 	uint64_t now_ms;
 	uint32_t half_open;  /* connections in SYN-RECEIVED */
 	bool table_pressure; /* set by the owner: few TCBs left, so "auto" answers with cookies */

@@ -298,11 +298,11 @@ static enum step check_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struc
 		return STEP_GO;
 	case TT_TCP_CLOSING:
 		set_state(ctx, t, TT_TCP_TIME_WAIT);
-		count(ctx, TT_CTR_CONN_CLOSED);
+		count_closed(ctx, t);
 		*v = TT_V_TIME_WAIT;
 		return STEP_DONE;
 	case TT_TCP_LAST_ACK:
-		count(ctx, TT_CTR_CONN_CLOSED);
+		count_closed(ctx, t);
 		*v = TT_V_FREE;
 		return STEP_DONE;
 	default:
@@ -496,7 +496,7 @@ static void check_fin(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_
 		break;
 	case TT_TCP_FIN_WAIT_2:
 		set_state(ctx, t, TT_TCP_TIME_WAIT);
-		count(ctx, TT_CTR_CONN_CLOSED);
+		count_closed(ctx, t);
 		*v = TT_V_TIME_WAIT;
 		break;
 	default:

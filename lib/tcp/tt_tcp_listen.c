@@ -148,6 +148,7 @@ void tt_tcp_init_common(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct t
 	t->sndb = TT_SNDB_NONE;
 	t->state = TT_TCP_CLOSED;
 	ctx->state_count[TT_TCP_CLOSED]++;
+	ctx->state_count6[TT_TCP_CLOSED] += t->ipv6; /* set by the worker before */
 	t->app = app;
 	t->rto_ms = c->rto_initial_ms;
 	t->ssthresh = UINT32_MAX / 2;

@@ -541,6 +541,8 @@ void tt_tcp_destroy(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 	if (t->state == TT_TCP_SYN_RECEIVED)
 		ctx->half_open--;
 	ctx->state_count[t->state]--;
+	if (t->ipv6)
+		ctx->state_count6[t->state]--;
 	sndb_release(ctx, t);
 	tt_tcp_ooo_flush(ctx, t);
 	tt_tcp_sack_release(ctx, t);

@@ -42,6 +42,14 @@ static inline void count(struct tt_tcp_ctx *ctx, enum tt_counter c)
 	ctx->ctr->ev[c]++;
 }
 
+/* A connection closed in order (it reached TIME-WAIT or its LAST-ACK was acknowledged). */
+static inline void count_closed(struct tt_tcp_ctx *ctx, const struct tt_tcb *t)
+{
+	count(ctx, TT_CTR_CONN_CLOSED);
+	if (t->ipv6)
+		count(ctx, TT_CTR_CONN_CLOSED_IPV6);
+}
+
 static inline void count_drop(struct tt_tcp_ctx *ctx, enum tt_drop d)
 {
 	ctx->ctr->drop[d]++;
@@ -76,6 +84,10 @@ static inline void set_state(struct tt_tcp_ctx *ctx, struct tt_tcb *t, enum tt_t
 		ctx->half_open++;
 	ctx->state_count[t->state]--;
 	ctx->state_count[s]++;
+	if (t->ipv6) {
+		ctx->state_count6[t->state]--;
+		ctx->state_count6[s]++;
+	}
 	t->state = (uint8_t)s;
 	t->state_since_ms = (uint32_t)ctx->now_ms;
 }

@@ -30,6 +30,7 @@ void tt_tcp_tw_init(struct tt_tcp_ctx *ctx, struct tt_tw *tw, struct tt_tcb *t)
 	tw->ipv6 = t->ipv6;
 	/* The gauge keeps counting this connection in TIME-WAIT: only the TCB goes. */
 	ctx->state_count[TT_TCP_TIME_WAIT]++;
+	ctx->state_count6[TT_TCP_TIME_WAIT] += tw->ipv6;
 	tt_tcp_destroy(ctx, t);
 }
 
@@ -74,6 +75,6 @@ void tt_tcp_tw_hdr(const struct tt_tcp_ctx *ctx, const struct tt_tw *tw, struct 
 
 void tt_tcp_tw_destroy(struct tt_tcp_ctx *ctx, struct tt_tw *tw)
 {
-	(void)tw;
 	ctx->state_count[TT_TCP_TIME_WAIT]--;
+	ctx->state_count6[TT_TCP_TIME_WAIT] -= tw->ipv6;
 }

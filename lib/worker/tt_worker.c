@@ -91,10 +91,8 @@ static void add_if(struct tt_worker *w, const struct tt_worker_params *p, unsign
 	wi->ifc.addr = addr;
 	wi->ifc.addr_count = p->addr_count ? p->addr_count : 1;
 	wi->ifc.bcast = tt_net_directed_bcast(addr, prefix_len);
-	if (v == NULL) { /* IPv6 is served on the untagged interface only */
-		wi->ifc.n_addr6 = (uint8_t)c->n_addr6;
-		memcpy(wi->ifc.addr6, c->addr6, sizeof(wi->ifc.addr6));
-	}
+	wi->ifc.n_addr6 = (uint8_t)(v ? v->n_addr6 : c->n_addr6);
+	memcpy(wi->ifc.addr6, v ? v->addr6 : c->addr6, sizeof(wi->ifc.addr6));
 	sp->ports[ifx].mac = p->ports[i].mac;
 	sp->ports[ifx].mtu = c->mtu;
 	sp->ports[ifx].tx_cksum_offload = p->ports[i].tx_cksum_offload;
@@ -103,6 +101,11 @@ static void add_if(struct tt_worker *w, const struct tt_worker_params *p, unsign
 					.addr = addr,
 					.prefix_len = prefix_len,
 					.gateway = v ? v->gateway : c->gateway};
+	nif[ifx].n_addr6 = wi->ifc.n_addr6;
+	memcpy(nif[ifx].addr6, wi->ifc.addr6, sizeof(nif[ifx].addr6));
+	memcpy(nif[ifx].prefix6_len, v ? v->prefix6_len : c->prefix6_len,
+	       sizeof(nif[ifx].prefix6_len));
+	memcpy(nif[ifx].gateway6.b, v ? v->gateway6 : c->gateway6, 16);
 }
 
 static void add_ports(struct tt_worker *w, const struct tt_worker_params *p,
@@ -318,7 +321,7 @@ static void tx_if(struct tt_worker *w, const struct tt_worker_if *wi, struct rte
 	tx_push(w, wp, m);
 }
 
-/* A frame built by the stack (Ethernet, IPv4, TCP) or the neighbour cache (ARP). */
+/* A frame built by the stack (Ethernet, IPv4 or IPv6, TCP) or the neighbour cache (ARP, ND). */
 static void frame_send(void *arg, unsigned ifx, void *frame, uint32_t len)
 {
 	struct tt_worker *w = arg;
@@ -355,9 +358,9 @@ static void reply_in_place(struct tt_worker *w, const struct tt_worker_if *wi, s
 }
 
 /*
- * The same for a reply of len bytes written over the frame (IPv6, served untagged only: the
- * frame has no tag in it).  Every mbuf holds a frame of the port's MTU in one segment (the pool
- * is sized so, and the MTU is at least 576), so len fits.
+ * The same for a reply of len bytes written over the frame (IPv6: any tag was stripped, by the
+ * port or rx_parse, and goes back on in tx_if).  Every mbuf holds a frame of the port's MTU in one
+ * segment (the pool is sized so, and the MTU is at least 576), so len fits.
  */
 static_assert(TT_ND_FRAME_LEN <= TT_ETH_HDR_LEN + 576, "an advertisement fits any mbuf");
 static void reply_rewritten(struct tt_worker *w, const struct tt_worker_if *wi, struct rte_mbuf *m,
@@ -372,6 +375,24 @@ static void reply_rewritten(struct tt_worker *w, const struct tt_worker_if *wi, 
 static void arp_learn(struct tt_worker *w, unsigned ifx, const struct tt_pkt *pkt)
 {
 	tt_neigh_learn4(w->neigh, ifx, pkt->saddr, &pkt->src_mac, w->now_ms);
+}
+
+/*
+ * What a neighbour discovery message tells the cache: an advertisement of its target, a
+ * solicitation (not duplicate address detection: that has no source) of its sender.
+ */
+static void nd_learn(struct tt_worker *w, unsigned ifx, const struct tt_pkt *pkt,
+		     enum tt_pkt_kind kind)
+{
+	const struct tt_mac *lla = pkt->nd_has_lla ? &pkt->nd_lla : NULL;
+
+	if (kind == TT_PKT_ND_NA)
+		tt_neigh_learn6(w->neigh, ifx, &pkt->nd_target, lla,
+				pkt->nd_flags & TT_ND_NA_SOLICITED ? TT_NEIGH_ND_NA_SOLICITED
+								   : TT_NEIGH_ND_NA,
+				pkt->nd_flags & TT_ND_NA_OVERRIDE, w->now_ms);
+	else if (lla != NULL)
+		tt_neigh_learn6(w->neigh, ifx, &pkt->saddr6, lla, TT_NEIGH_ND_NS, true, w->now_ms);
 }
 
 /* The interface of port index port that serves VLAN vid (0: untagged), or -1. */
@@ -398,9 +419,21 @@ static int rx_parse(struct tt_worker *w, unsigned port, struct rte_mbuf *m, stru
 	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
 	bool stripped = tt_port_rx_vlan_stripped(wp->rx_vlan_strip, m);
 	uint16_t vid = stripped ? m->vlan_tci & 0xfff : tt_net_frame_vlan(frame, m->data_len);
-	int ifx = if_of(w, port, vid);
 	struct tt_net_if *ifc;
 	enum tt_drop reason;
+	int ifx;
+
+	/* A tag before IPv6 comes out here, as the port's offload would take it: IPv6 replies
+	 * are written at fixed offsets (tt_nd_na_reply, tt_net_icmp6_echo_reply) and tagged
+	 * again on the way out (tx_if). */
+	if (!stripped && tt_net_frame_tagged_ipv6(frame, m->data_len)) {
+		tt_net_vlan_strip(frame);
+		rte_pktmbuf_adj(m, TT_VLAN_TAG_LEN);
+		frame = rte_pktmbuf_mtod(m, uint8_t *);
+		m->vlan_tci = vid;
+		stripped = true;
+	}
+	ifx = if_of(w, port, vid);
 
 	w->ctr.ev[TT_CTR_RX_PACKETS]++;
 	w->ctr.ev[TT_CTR_RX_BYTES] += m->pkt_len;
@@ -437,14 +470,16 @@ static int rx_parse(struct tt_worker *w, unsigned port, struct rte_mbuf *m, stru
 		reply_rewritten(w, &w->ifs[ifx], m, pkt, tt_net_icmp6_echo_reply(frame, pkt, ifc));
 		return -1;
 	case TT_PKT_ND_NS:
+		nd_learn(w, (unsigned)ifx, pkt, TT_PKT_ND_NS);
 		w->ctr.ev[TT_CTR_ND_ADVERTS_SENT]++;
 		reply_rewritten(w, &w->ifs[ifx], m, pkt, tt_nd_na_reply(frame, pkt, ifc));
 		return -1;
 	case TT_PKT_ND_NA:
 		w->ctr.ev[TT_CTR_ND_ADVERTS_RX]++;
+		nd_learn(w, (unsigned)ifx, pkt, TT_PKT_ND_NA);
 		break;
 	case TT_PKT_TCP:
-		return ifx; /* IPv4, or IPv6 (served on the untagged interface only) */
+		return ifx; /* IPv4 or IPv6, untagged or of a VLAN */
 	}
 	rte_pktmbuf_free(m);
 	return -1;

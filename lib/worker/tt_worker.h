@@ -32,8 +32,10 @@
  * key.
  *
  * Next hops: the worker owns a neighbour cache (tt_neigh) over its
- * interfaces; ARP packets update the entries it holds, the stack sends
- * through it, tt_neigh_tick runs its deadlines every iteration.
+ * interfaces; ARP packets and neighbour advertisements / solicitations
+ * update the entries it holds, the stack sends through it, tt_neigh_tick
+ * runs its deadlines every iteration.  A tag before IPv6 that the port did
+ * not strip is taken out before parsing (tt_net_vlan_strip).
  *
  * The main lcore creates workers (tt_worker_create) before launching
  * them and afterwards only reads their counters and gauges, and may ask

@@ -40,13 +40,15 @@ static const struct tt_net_if ifs[] = {
      .vlan = 100,
      .addr = OUR_IP,
      .addr_count = 4,
-     .rx_cksum = TT_RX_IP_CKSUM_GOOD | TT_RX_L4_CKSUM_GOOD},
+     .rx_cksum = TT_RX_IP_CKSUM_GOOD | TT_RX_L4_CKSUM_GOOD,
+     OUR_IP6},
     {.mac = {{0x02, 0x00, 0x00, 0x12, 0x00, 0x02}},
      .vlan = 100,
      .rx_vlan_stripped = true,
      .rx_vlan_id = 0x2064, /* priority 1, VLAN 100 */
      .addr = OUR_IP,
-     .addr_count = 4},
+     .addr_count = 4,
+     OUR_IP6},
 };
 
 /* The layer 2 header as the parser reports it: one tag at most, the interface's VLAN. */
@@ -81,10 +83,18 @@ static void check_tagged_same(const uint8_t *frame, uint32_t len, enum tt_pkt_ki
 	memcpy(r + TT_VLAN_TAG_LEN, frame, len);
 	tt_net_vlan_insert(r, 100);
 	vif.vlan = 100;
-	if (pkt->family == TT_AF_INET6) { /* served untagged only */
+	if (pkt->family == TT_AF_INET6) {
+		/* Refused with its tag in it; the worker takes the tag out first, as here. */
 		FUZZ_CHECK(tt_net_parse(r, len + TT_VLAN_TAG_LEN, &vif, &t, &reason) ==
 			   TT_PKT_DROP);
 		FUZZ_CHECK(reason == TT_DROP_ETH_TYPE);
+		FUZZ_CHECK(tt_net_frame_tagged_ipv6(r, len + TT_VLAN_TAG_LEN));
+		tt_net_vlan_strip(r);
+		vif.rx_vlan_stripped = true;
+		vif.rx_vlan_id = 100;
+		FUZZ_CHECK(tt_net_parse(r + TT_VLAN_TAG_LEN, len, &vif, &t, &reason) == kind);
+		FUZZ_CHECK(t.vlan == 100 && t.l3_off == TT_ETH_HDR_LEN && t.l4_off == pkt->l4_off);
+		FUZZ_CHECK(memcmp(&t.saddr6, &pkt->saddr6, 16) == 0);
 		free(r);
 		return;
 	}
@@ -158,6 +168,29 @@ static void check_icmp6(const uint8_t *frame, uint32_t len, const struct tt_pkt 
 	FUZZ_CHECK(memcmp(r + TT_ETH_HDR_LEN + TT_IP6_HDR_LEN + 4, frame + pkt->l4_off + 4,
 			  pkt->l4_len - 4) == 0);
 	free(r);
+}
+
+/* The link-layer address option handed on: 8 bytes of the message's options, of the type the
+ * message carries; an NA's flags are its three defined bits only, an NS has none. */
+static void check_nd_lla(const uint8_t *frame, uint32_t len, const struct tt_pkt *pkt)
+{
+	const uint8_t *opts = frame + pkt->l4_off + TT_ND_MSG_LEN;
+	uint32_t olen = pkt->l4_len - TT_ND_MSG_LEN;
+	uint8_t type = frame[pkt->l4_off] == TT_ND_TYPE_NA ? TT_ND_OPT_TLLA : TT_ND_OPT_SLLA;
+	bool found = false, any = false;
+
+	FUZZ_CHECK((uint32_t)pkt->l4_off + pkt->l4_len <= len && pkt->l4_len >= TT_ND_MSG_LEN);
+	FUZZ_CHECK((pkt->nd_flags & ~(TT_ND_NA_ROUTER | TT_ND_NA_SOLICITED | TT_ND_NA_OVERRIDE)) ==
+		   0);
+	FUZZ_CHECK(type == TT_ND_OPT_TLLA || pkt->nd_flags == 0);
+	for (uint32_t off = 0; off + 2 <= olen && opts[off + 1] != 0; off += opts[off + 1] * 8u) {
+		if (opts[off] != type)
+			continue;
+		FUZZ_CHECK(opts[off + 1] == 1); /* any other length is refused */
+		any = true;
+		found |= memcmp(opts + off + 2, pkt->nd_lla.b, 6) == 0;
+	}
+	FUZZ_CHECK(pkt->nd_has_lla == any && found == any);
 }
 
 /* An advertisement for one of our addresses, into exactly TT_ND_FRAME_LEN bytes. */
@@ -266,9 +299,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case TT_PKT_ND_NS:
 			check_ns(&pkt, &ifs[i]);
+			check_nd_lla(data, (uint32_t)size, &pkt);
 			break;
 		case TT_PKT_ND_NA:
 			FUZZ_CHECK(pkt.nd_target.b[0] != 0xff);
+			check_nd_lla(data, (uint32_t)size, &pkt);
 			break;
 		}
 	}

@@ -211,6 +211,10 @@ def test_curl6_gets_the_body(v6):
     assert r.stdout == filler(BODY)
     d = delta(v6.stats(), before)
     assert d.get("conn_opened_ipv6") == 1 and d.get("conn_opened") == 1, d
+    # Closed in order, counted for its family too.
+    d = v6.wait_for(lambda: delta(v6.stats(), before),
+                    lambda d: d.get("conn_closed_ipv6", 0) >= 1, timeout=3)
+    assert d.get("conn_closed_ipv6") == 1 and d.get("conn_closed") == 1, d
 
 
 def test_echo6_1mib_byte_exact(v6):
@@ -299,6 +303,9 @@ def test_connlist_shows_v6_endpoints(v6):
         port = s.getsockname()[1]
         s.sendall(b"x")
         assert s.recv(1) == b"x"
+        c = v6.conns()  # the per-family gauges beside the totals, as ss -s shows them
+        assert c["established_ipv6"] == 1 and c["total_ipv6"] >= 1, dict(c)
+        assert c["established"] >= c["established_ipv6"], dict(c)
         with Telemetry(v6.prefix) as t:
             reply = t.query("/tcpterm/connlist,state=established")
         pairs = list(zip(reply["local"], reply["remote"]))

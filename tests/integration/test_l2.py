@@ -23,6 +23,8 @@ from conftest import (APPLIANCE_IP, IFACE, appliance_fixture, delta, filler, not
 VLAN_ID = 100
 VLAN_US = "198.18.1.2"
 VLAN_KERNEL = "198.18.1.1"
+VLAN_US6 = "2001:2:0:64::2"  # RFC 5180's 2001:2::/48, the /64 of VLAN 100 (0x64)
+VLAN_KERNEL6 = "2001:2:0:64::1"
 CLIENT_NET_ROUTER = "198.19.0.1"
 CLIENT_IP = "198.19.0.2"
 STRANGER_MAC = "02:00:5e:10:00:99"  # a host on tt0 that is not the gateway
@@ -33,7 +35,8 @@ PACKET_OUTGOING = 4
 TP_STATUS_VLAN_VALID = 0x10
 
 app = appliance_fixture("l2", body_size=BODY, vlans=[
-    {"id": VLAN_ID, "address": f"{VLAN_US}/24", "gateway": VLAN_KERNEL}])
+    {"id": VLAN_ID, "address": f"{VLAN_US}/24", "gateway": VLAN_KERNEL,
+     "address6": f"{VLAN_US6}/64"}])
 old_mode = appliance_fixture("l2_source_mac", body_size=BODY, reply_to_source_mac=True)
 
 
@@ -267,6 +270,33 @@ def test_unserved_vlan_dropped_and_counted(app, vlan100):
                      lambda d: d.get("vlan_unserved", 0) >= 2
                      and d.get("vlan_reserved_id", 0) >= 1, timeout=5)
     assert d == {"vlan_unserved": 2, "vlan_reserved_id": 1}, d
+
+
+def test_vlan_ipv6(app, vlan100):
+    """IPv6 on VLAN 100: the kernel there pings and curls the VLAN's IPv6 address.  The
+    appliance answers its solicitation and echo requests, tagged, and solicits the kernel over
+    the VLAN before its SYN-ACK (tags before IPv6 are taken out in software on a TAP)."""
+    dev = [line.split(":")[1].strip().split("@")[0] for line in
+           run(["ip", "netns", "exec", vlan100, "ip", "-o", "link"]).stdout.splitlines()
+           if ": lo:" not in line][0]
+    ns = ["ip", "netns", "exec", vlan100]
+    sh(*ns, "sysctl", "-qw", f"net.ipv6.conf.{dev}.router_solicitations=0",
+       f"net.ipv6.conf.{dev}.disable_ipv6=0")
+    try:
+        sh(*ns, "ip", "-6", "addr", "add", f"{VLAN_KERNEL6}/64", "dev", dev, "nodad")
+        before = app.stats()
+        out = run(ns + ["ping", "-6", "-c", "3", "-i", "0.2", "-W", "2", VLAN_US6], check=False)
+        assert out.returncode == 0, out.stdout + out.stderr
+        out = run(ns + ["curl", "-6", "-s", "-m", "10", f"http://[{VLAN_US6}]/"], check=False,
+                  timeout=20)
+        assert out.returncode == 0 and out.stdout.encode() == filler(BODY), out
+        d = delta(app.stats(), before)
+        assert d.get("icmp6_echo_replies", 0) >= 3 and d.get("nd_adverts_sent", 0) >= 1, d
+        assert d.get("nd_solicits_sent", 0) >= 1 and d.get("neigh_resolved", 0) >= 1, d
+        assert d.get("conn_opened_ipv6", 0) >= 1, d
+    finally:
+        # No IPv6 chatter left to count as drops in the tests after this one.
+        sh(*ns, "sysctl", "-qw", f"net.ipv6.conf.{dev}.disable_ipv6=1", check=False)
 
 
 def test_routed_client_subnet(app, client_net):

@@ -24,10 +24,12 @@
  * worker; sh_deliver() hands the peers' answers over that way too.
  *
  * Next hops: sh_start_neigh() gives the stack a neighbour cache (the
- * stack's interface 0 at SH_US_ADDR/prefix, with a gateway or none).  Its
- * ARP requests are counted (arp_requests) and, while arp_answers is set,
- * answered with next_hop_mac for whatever address they ask; every TCP frame
- * must then go to next_hop_mac.
+ * stack's interface 0 at SH_US_ADDR/prefix, with a gateway or none, and
+ * sh_us_addr6/64; sh_start_neigh_if() takes the whole interface).  Its ARP
+ * requests and neighbour solicitations are counted (arp_requests, nd_solicits)
+ * and, while arp_answers is set, answered (a reply; a solicited advertisement)
+ * with next_hop_mac for whatever address they ask; every TCP frame must then go
+ * to next_hop_mac.
  *
  * Accounting checked by sh_free(): every buffer the stack allocated was
  * sent or given back, every received buffer it retained was released.
@@ -45,6 +47,7 @@
 
 #include "tt_app.h"
 #include "tt_http.h"
+#include "tt_nd.h"
 #include "tt_stack.h"
 
 enum {
@@ -126,6 +129,8 @@ struct sh {
 	unsigned arp_requests;
 	unsigned n_asked;
 	uint32_t asked[SH_MAX_FRAMES];
+	unsigned nd_solicits, n_asked6;
+	struct tt_in6 asked6[SH_MAX_FRAMES];
 };
 
 static inline void *sh_frame_alloc(void *arg, uint8_t **data, uint32_t *room)
@@ -258,11 +263,9 @@ static inline void sh_start(struct sh *h)
 	sh_start_with(h, NULL);
 }
 
-/* The stack with a neighbour cache: our address SH_US_ADDR/prefix_len, gateway (0: none). */
-static inline void sh_start_neigh(struct sh *h, uint8_t prefix_len, uint32_t gateway)
+/* The stack with a neighbour cache whose interface 0 is nif. */
+static inline void sh_start_neigh_if(struct sh *h, const struct tt_neigh_if *nif)
 {
-	const struct tt_neigh_if nif = {
-	    .mac = sh_us_mac, .addr = SH_US_ADDR, .prefix_len = prefix_len, .gateway = gateway};
 	const struct tt_neigh_params np = {
 	    .entries = 64,
 	    .queue_per_entry = 8,
@@ -271,7 +274,7 @@ static inline void sh_start_neigh(struct sh *h, uint8_t prefix_len, uint32_t gat
 	    .retrans_ms = 1000,
 	    .probes = 3,
 	    .n_ifs = 1,
-	    .ifs = &nif,
+	    .ifs = nif,
 	    .ctr = &h->ctr,
 	    .io = {.frame_alloc = sh_frame_alloc,
 		   .frame_send = sh_frame_send,
@@ -284,6 +287,20 @@ static inline void sh_start_neigh(struct sh *h, uint8_t prefix_len, uint32_t gat
 	h->arp_answers = true;
 	h->next_hop_mac = (struct tt_mac){{0x02, 0, 0, 0, 0, 0xfe}};
 	sh_start_with(h, h->neigh);
+}
+
+/* The same at SH_US_ADDR/prefix_len, gateway (0: none), sh_us_addr6/64 without a gateway6. */
+static inline void sh_start_neigh(struct sh *h, uint8_t prefix_len, uint32_t gateway)
+{
+	struct tt_neigh_if nif = {.mac = sh_us_mac,
+				  .addr = SH_US_ADDR,
+				  .prefix_len = prefix_len,
+				  .gateway = gateway,
+				  .n_addr6 = 1,
+				  .prefix6_len = {64},
+				  .addr6 = {sh_us_addr6}};
+
+	sh_start_neigh_if(h, &nif);
 }
 
 static inline void sh_drop_frames(struct sh *h)
@@ -510,6 +527,12 @@ static inline unsigned sh_deliver(struct sh *h)
 						 (uint32_t)d[40] << 8 | d[41];
 			continue;
 		}
+		if (d[12] == 0x86 && d[13] == 0xdd && d[20] == 58 && d[54] == TT_ND_TYPE_NS) {
+			assert_int_equal(h->frames[i].len, TT_ND_FRAME_LEN);
+			h->nd_solicits++;
+			memcpy(&h->asked6[h->n_asked6++], d + 62, 16);
+			continue;
+		}
 		/* The peer's parser checks our checksums, lengths and addresses; with a
 		 * neighbour cache the frame is for the next hop, which passes it on. */
 		pif = h->peer_if;
@@ -523,7 +546,10 @@ static inline unsigned sh_deliver(struct sh *h)
 	/* The next hop answers now: what was held goes out, delivered with the next call. */
 	for (unsigned i = 0; i < h->n_asked && h->arp_answers; i++)
 		tt_neigh_learn4(h->neigh, 0, h->asked[i], &h->next_hop_mac, h->now);
-	h->n_asked = 0;
+	for (unsigned i = 0; i < h->n_asked6 && h->arp_answers; i++)
+		tt_neigh_learn6(h->neigh, 0, &h->asked6[i], &h->next_hop_mac,
+				TT_NEIGH_ND_NA_SOLICITED, true, h->now);
+	h->n_asked = h->n_asked6 = 0;
 	if (burst)
 		sh_burst_begin(h);
 	for (unsigned i = 0; i < h->n_peers; i++) {
@@ -598,17 +624,21 @@ static inline uint64_t sh_in_state(const struct sh *h, enum tt_tcp_state s)
 
 static const char sh_get_close[] = "GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
 
-/* A new peer's connection that we close first: it ends in TIME-WAIT here. */
-static inline struct sh_peer *sh_server_closed(struct sh *h)
+/* New peer p (of port 80) connects and asks for a close we do first: it ends in TIME-WAIT. */
+static inline struct sh_peer *sh_closed_by_us(struct sh_peer *p)
 {
-	struct sh_peer *p = sh_peer_new(h, 80);
-
 	p->fin_back = true;
 	sh_connect(p);
 	sh_peer_send(p, TT_TCP_ACK | TT_TCP_PSH, sh_get_close, sizeof(sh_get_close) - 1);
-	sh_run(h, 0, 1, 100);
+	sh_run(p->h, 0, 1, 100);
 	assert_true(p->fin_rcvd && p->fin_sent);
 	return p;
+}
+
+/* A new IPv4 peer's connection that we close first. */
+static inline struct sh_peer *sh_server_closed(struct sh *h)
+{
+	return sh_closed_by_us(sh_peer_new(h, 80));
 }
 
 #endif

@@ -178,7 +178,8 @@ static void test_values_parsed(void **state)
 	    "  { name = \"a\"; device = \"3B:1f.7,arg=1\"; address = \"192.0.2.1/31\";\n"
 	    "    mtu = 9000; },\n"
 	    "  { name = \"b-1.x\"; device = \"net_ring0\"; address = \"198.51.100.7/32\";\n"
-	    "    mtu = 9000; rx_desc = 64; tx_desc = 16384; checksum_offload = \"off\"; }\n"
+	    "    mtu = 9000; rx_desc = 64; tx_desc = 16384; checksum_offload = \"off\";\n"
+	    "    address6 = \"2001:2::7/64\"; gateway6 = \"2001:2::1\"; }\n"
 	    ");\n"
 	    "listeners = ( { port = 65535; app = \"discard\"; family = \"ipv6\"; },\n"
 	    "  { port = 1; app = \"echo\"; family = \"ipv4\"; },\n"
@@ -199,6 +200,9 @@ static void test_values_parsed(void **state)
 	assert_false(conf.ports[1].is_pci);
 	assert_int_equal(conf.ports[1].addr, 0xc6336407);
 	assert_int_equal(conf.ports[1].mtu, 9000);
+	assert_memory_equal(conf.ports[1].gateway6,
+			    ((const uint8_t[16]){0x20, 0x01, 0, 2, [15] = 1}), 16);
+	assert_memory_equal(conf.ports[0].gateway6, ((const uint8_t[16]){0}), 16);
 	assert_int_equal(conf.ports[1].tx_desc, 16384);
 	assert_true(conf.ports[0].checksum_offload);
 	assert_false(conf.ports[1].checksum_offload);
@@ -453,6 +457,37 @@ static const struct err_case err_cases[] = {
      ");\n" LISTENERS,
      "t.conf:2: ports[0].address: 224.0.0.5 is a multicast, reserved or broadcast address"},
     /* IPv6 addresses */
+    {"gateway6 outside every prefix",
+     "ports = ( { name = \"p0\"; device = \"net_null0\"; address = \"10.0.0.2/24\";\n"
+     "\taddress6 = [ \"2001:2::2/64\", \"2001:2:0:1::2/64\" ];\n"
+     "\tgateway6 = \"2001:2:0:2::1\"; } );\n" LISTENERS,
+     "t.conf:3: ports[0].gateway6: 2001:2:0:2::1 is outside every address6 prefix and not "
+     "link-local (fe80::/10)"},
+    {"gateway6 without address6",
+     "ports = ( { name = \"p0\"; device = \"net_null0\"; address = \"10.0.0.2/24\";\n"
+     "\tgateway6 = \"fe80::1\"; } );\n" LISTENERS,
+     "t.conf:2: ports[0].gateway6: fe80::1 needs an address6 on the port (ours to solicit it "
+     "from)"},
+    {"gateway6 our own address",
+     "ports = ( { name = \"p0\"; device = \"net_null0\"; address = \"10.0.0.2/24\";\n"
+     "\taddress6 = \"2001:2::2/64\"; gateway6 = \"2001:2::2\"; } );\n" LISTENERS,
+     "t.conf:2: ports[0].gateway6: 2001:2::2 is the port's own address6"},
+    {"gateway6 with a prefix",
+     "ports = ( { name = \"p0\"; device = \"net_null0\"; address = \"10.0.0.2/24\";\n"
+     "\taddress6 = \"2001:2::2/64\"; gateway6 = \"2001:2::1/64\"; } );\n" LISTENERS,
+     "t.conf:2: ports[0].gateway6: \"2001:2::1/64\" is not an IPv6 address (no /prefix)"},
+    {"gateway6 multicast",
+     "ports = ( { name = \"p0\"; device = \"net_null0\"; address = \"10.0.0.2/24\";\n"
+     "\taddress6 = \"2001:2::2/64\"; gateway6 = \"ff02::2\"; } );\n" LISTENERS,
+     "t.conf:2: ports[0].gateway6: ff02::2 is a multicast address"},
+    {"gateway6 an IPv4 address",
+     "ports = ( { name = \"p0\"; device = \"net_null0\"; address = \"10.0.0.2/24\";\n"
+     "\taddress6 = \"2001:2::2/64\"; gateway6 = \"10.0.0.1\"; } );\n" LISTENERS,
+     "t.conf:2: ports[0].gateway6: \"10.0.0.1\" is not an IPv6 address (no /prefix)"},
+    {"ipv6 listener without address6",
+     PORTS "listeners = ( { port = 80; app = \"http\"; },\n"
+	   "\t{ port = 81; app = \"http\";\n\t  family = \"ipv6\"; } );\n",
+     "t.conf:4: listeners[1].family: \"ipv6\" but no port has an address6 (listener 81)"},
     {"address6 without prefix",
      "ports = ( { name = \"p0\"; device = \"net_null0\"; address = \"10.0.0.2/24\";\n"
      "\taddress6 = \"2001:2::2\"; } );\n" LISTENERS,
@@ -634,6 +669,24 @@ static void test_address6_list(void **state)
 	assert_int_equal(conf.ports[0].prefix6_len[1], 128);
 	assert_int_equal(conf.ports[0].prefix6_len[2], 10);
 	assert_int_equal(conf.ports[0].addr6[2][0], 0xfe);
+	/* gateway6: link-local, or at the bit boundary of a prefix */
+	expect_ok("ports = ( { name = \"p0\"; device = \"net_null0\"; address = \"10.0.0.2/24\";\n"
+		  "\taddress6 = \"2001:2::2/57\"; gateway6 = \"fe80::1\"; } );\n" LISTENERS);
+	assert_int_equal(conf.ports[0].gateway6[0], 0xfe);
+	expect_ok("ports = ( { name = \"p0\"; device = \"net_null0\"; address = \"10.0.0.2/24\";\n"
+		  "\taddress6 = \"2001:2::2/57\"; gateway6 = \"2001:2:0:7f::1\"; } );\n" LISTENERS);
+	expect_error("gateway6 just outside",
+		     "ports = ( { name = \"p0\"; device = \"net_null0\"; address = "
+		     "\"10.0.0.2/24\";\n\taddress6 = \"2001:2::2/57\"; gateway6 = "
+		     "\"2001:2:0:80::1\"; } );\n" LISTENERS,
+		     "t.conf:2: ports[0].gateway6: 2001:2:0:80::1 is outside every address6 "
+		     "prefix and not link-local (fe80::/10)");
+	/* An IPv6 listener is fine once any port has an address6. */
+	expect_ok(
+	    "ports = ( { name = \"p0\"; device = \"net_null0\"; address = \"10.0.0.2/24\"; },\n"
+	    "\t{ name = \"p1\"; device = \"net_null1\"; address = \"10.0.1.2/24\";\n"
+	    "\taddress6 = \"2001:2::2/64\"; } );\n"
+	    "listeners = ( { port = 80; app = \"http\"; family = \"ipv6\"; } );\n");
 }
 
 static void test_errors(void **state)
@@ -705,7 +758,8 @@ static void test_vlans_neigh_parsed(void **state)
 	    "ports = (\n"
 	    "\t{ name = \"p0\"; device = \"net_null0\"; address = \"10.0.0.2/24\";\n"
 	    "\t  reply_to_source_mac = true;\n"
-	    "\t  vlans = ( { id = 100; address = \"10.1.0.2/24\"; gateway = \"10.1.0.1\"; },\n"
+	    "\t  vlans = ( { id = 100; address = \"10.1.0.2/24\"; gateway = \"10.1.0.1\";\n"
+	    "\t              address6 = [ \"2001:2:0:64::2/64\" ]; gateway6 = \"fe80::1\"; },\n"
 	    "\t            { id = 4094; address = \"10.2.0.2/16\"; } ); },\n"
 	    "\t{ name = \"p1\"; device = \"net_null1\"; address = \"10.0.0.3/24\";\n"
 	    "\t  vlans = ( { id = 100; address = \"10.3.0.2/24\"; } ); }\n"
@@ -719,6 +773,12 @@ static void test_vlans_neigh_parsed(void **state)
 	assert_int_equal(conf.ports[0].vlans[0].addr, 0x0a010002);
 	assert_int_equal(conf.ports[0].vlans[0].prefix_len, 24);
 	assert_int_equal(conf.ports[0].vlans[0].gateway, 0x0a010001);
+	assert_int_equal(conf.ports[0].vlans[0].n_addr6, 1);
+	assert_memory_equal(conf.ports[0].vlans[0].addr6[0],
+			    ((const uint8_t[16]){0x20, 0x01, 0, 2, 0, 0, 0, 0x64, [15] = 2}), 16);
+	assert_int_equal(conf.ports[0].vlans[0].prefix6_len[0], 64);
+	assert_int_equal(conf.ports[0].vlans[0].gateway6[0], 0xfe);
+	assert_int_equal(conf.ports[0].vlans[1].n_addr6, 0);
 	assert_int_equal(conf.ports[0].vlans[1].id, 4094);
 	assert_int_equal(conf.ports[0].vlans[1].prefix_len, 16);
 	assert_int_equal(conf.ports[0].vlans[1].gateway, 0);
@@ -765,6 +825,25 @@ static const struct err_case vlan_err_cases[] = {
     {"vlan gateway outside",
      PORT0 VLAN("{ id = 3; address = \"10.1.0.9/24\";\ngateway = \"10.9.0.1\"; }"),
      "t.conf:4: ports[0].vlans[0].gateway: 10.9.0.1 is outside 10.1.0.0/24"},
+    {"vlan gateway6 outside its address6",
+     PORT0 VLAN("{ id = 3; address = \"10.1.0.9/24\"; address6 = \"2001:2:0:3::2/64\";\n"
+		"gateway6 = \"2001:2::1\"; }"),
+     "t.conf:4: ports[0].vlans[0].gateway6: 2001:2::1 is outside every address6 prefix and "
+     "not link-local (fe80::/10)"},
+    {"vlan address6 of its port",
+     "ports = (\n\t{ name = \"p0\"; device = \"net_null0\"; address = \"10.0.0.2/24\";\n"
+     "\t  address6 = \"2001:2::2/64\";\n"
+     "\t  vlans = ( { id = 3; address = \"10.1.0.9/24\";\n\taddress6 = \"2001:2::2/64\"; } ); }\n"
+     ");\n" LISTENERS,
+     "t.conf:5: ports[0].vlans[0].address6: 2001:2::2 is already an address of ports[0]"},
+    {"vlan address6 of an earlier port's vlan",
+     "ports = (\n\t{ name = \"p0\"; device = \"net_null0\"; address = \"10.0.0.2/24\";\n"
+     "\t  vlans = ( { id = 3; address = \"10.1.0.9/24\"; address6 = \"2001:2::9/64\"; } ); },\n"
+     "\t{ name = \"p1\"; device = \"net_null1\"; address = \"10.0.0.3/24\";\n"
+     "\t  vlans = ( { id = 3; address = \"10.2.0.9/24\";\n\taddress6 = \"2001:2::9/64\"; } ); }\n"
+     ");\n" LISTENERS,
+     "t.conf:6: ports[1].vlans[0].address6: 2001:2::9 is already an address of "
+     "ports[0].vlans[0]"},
     {"vlan as a list item of the wrong type", PORT0 VLAN("3"),
      "t.conf:3: ports[0].vlans[0]: expected a group { id = ...; address = ...; }, got an integer"},
     {"port inside an earlier port's vlan",

@@ -1,6 +1,7 @@
 /*
  * tt_neigh: next-hop choice, resolution, lifetime and refresh, the bounded queues, the table's
- * bound against ARP from the wire; then the stack sending through it (stack_harness).
+ * bound against ARP from the wire; the same over IPv6 by neighbour discovery; then the stack
+ * sending through it (stack_harness), both families.
  */
 #include "stack_harness.h"
 
@@ -9,7 +10,15 @@
 #define PEER   0xc6120063u /* 198.18.0.99: on-link */
 #define REMOTE 0xc6130005u /* 198.19.0.5: off-link */
 
-enum { T0 = 1000000, MAX_SENT = 256 };
+enum { T0 = 1000000, MAX_SENT = 256, ROOM = 128 };
+
+/* RFC 5180's 2001:2::/48: us 2001:2::2/64 (gateway6 2001:2::1) on interface 0, 2001:2:0:1::2/64
+ * (no gateway6) on interface 1. */
+static const struct tt_in6 us6 = {{0x20, 0x01, 0, 0x02, [15] = 0x02}};
+static const struct tt_in6 gw6 = {{0x20, 0x01, 0, 0x02, [15] = 0x01}};
+static const struct tt_in6 peer6 = {{0x20, 0x01, 0, 0x02, [15] = 0x63}};
+static const struct tt_in6 remote6 = {{0x20, 0x01, 0, 0x02, 0, 0x09, [15] = 0x05}};
+static const struct tt_in6 us6b = {{0x20, 0x01, 0, 0x02, 0, 0, 0, 0x01, [15] = 0x02}};
 
 static const struct tt_mac us_mac = {{0x02, 0, 0, 0, 0, 0x01}};
 static const struct tt_mac gw_mac = {{0x02, 0, 0, 0, 0, 0x0a}};
@@ -18,7 +27,7 @@ static const struct tt_mac peer_mac2 = {{0x02, 0, 0, 0, 0, 0x0b}};
 struct sent {
 	unsigned ifx;
 	uint32_t len;
-	uint8_t data[64];
+	uint8_t data[ROOM];
 };
 
 struct fx {
@@ -32,12 +41,12 @@ struct fx {
 static void *fx_alloc(void *arg, uint8_t **data, uint32_t *room)
 {
 	struct fx *f = arg;
-	uint8_t *b = calloc(1, 64);
+	uint8_t *b = calloc(1, ROOM);
 
 	assert_non_null(b);
 	f->live++;
 	*data = b;
-	*room = 64;
+	*room = ROOM;
 	return b;
 }
 
@@ -69,8 +78,21 @@ static struct fx *fx_new(uint32_t entries, uint32_t per_entry, uint32_t per_work
 {
 	struct fx *f = calloc(1, sizeof(*f));
 	const struct tt_neigh_if ifs[2] = {
-	    {.mac = us_mac, .addr = US, .prefix_len = 24, .gateway = gateway},
-	    {.mac = us_mac, .addr = 0xc6120102u, .prefix_len = 24, .gateway = 0},
+	    {.mac = us_mac,
+	     .addr = US,
+	     .prefix_len = 24,
+	     .gateway = gateway,
+	     .n_addr6 = 1,
+	     .prefix6_len = {64},
+	     .addr6 = {us6},
+	     .gateway6 = gateway ? gw6 : (struct tt_in6){{0}}},
+	    {.mac = us_mac,
+	     .addr = 0xc6120102u,
+	     .prefix_len = 24,
+	     .gateway = 0,
+	     .n_addr6 = 1,
+	     .prefix6_len = {64},
+	     .addr6 = {us6b}},
 	};
 	const struct tt_neigh_params p = {
 	    .entries = entries,
@@ -381,6 +403,278 @@ static void test_params_checked(void **state)
 	assert_null(tt_neigh_create(&p));
 }
 
+/* ---- IPv6: neighbour discovery ---- */
+
+/* A frame of Ethernet + IPv6 towards daddr (the first 6 bytes get the next hop's MAC). */
+static void send6_to(struct fx *f, unsigned ifx, const struct tt_in6 *daddr, uint16_t *hint,
+		     uint8_t tag, uint64_t now)
+{
+	uint8_t *d;
+	uint32_t room;
+	void *b = fx_alloc(f, &d, &room);
+
+	memset(d, 0, 6);
+	d[12] = 0x86;
+	d[13] = 0xdd;
+	d[20] = tag;
+	tt_neigh_send6(f->n, ifx, daddr, hint, b, d, 60, now);
+}
+
+/*
+ * Whether s is our solicitation for target, as the target's owner parses it (hop limit,
+ * checksum, options: tt_net_parse and tt_nd_parse), from src with our link-layer option: to
+ * the solicited-node group's MAC and address, or (dst) to target itself at dst.
+ */
+static bool is_ns(const struct sent *s, const struct tt_in6 *target, const struct tt_in6 *src,
+		  const struct tt_mac *dst)
+{
+	struct tt_net_if owner = {.mac = dst ? *dst : (struct tt_mac){{1, 1, 1, 1, 1, 1}},
+				  .n_addr6 = 1};
+	const uint8_t sn_mac[6] = {0x33, 0x33, 0xff, target->b[13], target->b[14], target->b[15]};
+	struct tt_in6 group;
+	struct tt_pkt pkt;
+	enum tt_drop why;
+
+	owner.addr6[0] = *target;
+	tt_net_solicited_node(target, &group);
+	if (s->len != TT_ND_FRAME_LEN ||
+	    tt_net_parse(s->data, s->len, &owner, &pkt, &why) != TT_PKT_ND_NS)
+		return false;
+	if (memcmp(s->data, dst ? dst->b : sn_mac, 6) != 0 ||
+	    memcmp(&pkt.daddr6, dst ? target : &group, 16) != 0)
+		return false;
+	return memcmp(&pkt.nd_target, target, 16) == 0 && memcmp(&pkt.saddr6, src, 16) == 0 &&
+	       pkt.nd_has_lla && memcmp(pkt.nd_lla.b, us_mac.b, 6) == 0 &&
+	       memcmp(pkt.src_mac.b, us_mac.b, 6) == 0;
+}
+
+/* On-link: a solicitation to the group, the frames wait, the advertisement sends them. */
+static void test_nd_resolve_on_link(void **state)
+{
+	struct fx *f = fx_new(64, 8, 64, GW);
+	struct tt_neigh_key k = tt_neigh_key6(0, &peer6);
+	uint16_t hint = TT_NEIGH_NONE;
+	struct tt_mac mac;
+	(void)state;
+
+	send6_to(f, 0, &peer6, &hint, 1, T0);
+	send6_to(f, 0, &peer6, &hint, 2, T0 + 1);
+	assert_int_equal(f->n_sent, 1);
+	assert_true(is_ns(&f->sent[0], &peer6, &us6, NULL));
+	assert_int_equal(tt_neigh_state(f->n, &k, NULL), TT_NEIGH_INCOMPLETE);
+	assert_int_equal(tt_neigh_held(f->n), 2);
+	/* The IPv4 key of the same bytes is another entry. */
+	assert_int_equal(tt_neigh_state(f->n,
+					&(struct tt_neigh_key){.family = TT_NEIGH_IPV4,
+							       .addr = {0x20, 0x01, 0, 0x02}},
+					NULL),
+			 TT_NEIGH_FREE);
+
+	assert_true(
+	    tt_neigh_learn6(f->n, 0, &peer6, &peer_mac2, TT_NEIGH_ND_NA_SOLICITED, true, T0 + 2));
+	assert_int_equal(f->n_sent, 3);
+	assert_data_to(&f->sent[1], &peer_mac2, 1);
+	assert_data_to(&f->sent[2], &peer_mac2, 2);
+	assert_int_equal(tt_neigh_state(f->n, &k, &mac), TT_NEIGH_REACHABLE);
+	assert_memory_equal(mac.b, peer_mac2.b, 6);
+	send6_to(f, 0, &peer6, &hint, 3, T0 + 3);
+	send6_to(f, 0, &peer6, NULL, 4, T0 + 3);
+	assert_data_to(&f->sent[3], &peer_mac2, 3);
+	assert_data_to(&f->sent[4], &peer_mac2, 4);
+	assert_int_equal(f->ctr.ev[TT_CTR_ND_SOLICITS_SENT], 1);
+	assert_int_equal(f->ctr.ev[TT_CTR_ARP_REQUESTS_SENT], 0);
+	assert_int_equal(f->ctr.ev[TT_CTR_ND_LEARNED], 1);
+	assert_int_equal(f->ctr.ev[TT_CTR_NEIGH_RESOLVED], 1);
+	assert_int_equal(f->ctr.ev[TT_CTR_NEIGH_HELD_SENT], 2);
+	fx_free_all(f);
+}
+
+/* On-link by prefix (at its bit boundary) or link-local; else gateway6; else no route. */
+static void test_nd_next_hop(void **state)
+{
+	struct fx *f = fx_new(64, 8, 64, GW);
+	struct tt_neigh_if ifc = {.n_addr6 = 2, .prefix6_len = {64, 57}, .gateway6 = gw6};
+	struct tt_in6 nh, a = us6b, ll = {{0xfe, 0x80, [15] = 9}},
+			  ll_edge = {{0xfe, 0xbf, [15] = 9}};
+	struct tt_in6 not_ll = {{0xfe, 0xc0, [15] = 9}};
+	(void)state;
+
+	ifc.addr6[0] = us6;
+	ifc.addr6[1] = us6b; /* 2001:2:0:1::2/57: 2001:2:0:0..7f::/57 */
+	assert_true(tt_neigh_next_hop6(&ifc, &peer6, &nh));
+	assert_memory_equal(&nh, &peer6, 16);
+	a.b[7] = 0x7f; /* the last /64 inside the /57 */
+	assert_true(tt_neigh_next_hop6(&ifc, &a, &nh));
+	assert_memory_equal(&nh, &a, 16);
+	a.b[7] = 0x80; /* the first outside */
+	assert_true(tt_neigh_next_hop6(&ifc, &a, &nh));
+	assert_memory_equal(&nh, &gw6, 16);
+	assert_true(tt_neigh_next_hop6(&ifc, &ll, &nh));
+	assert_memory_equal(&nh, &ll, 16);
+	assert_true(tt_neigh_next_hop6(&ifc, &ll_edge, &nh));
+	assert_memory_equal(&nh, &ll_edge, 16);
+	assert_true(tt_neigh_next_hop6(&ifc, &not_ll, &nh));
+	assert_memory_equal(&nh, &gw6, 16);
+	memset(&ifc.gateway6, 0, 16);
+	assert_false(tt_neigh_next_hop6(&ifc, &remote6, &nh));
+	assert_true(tt_neigh_next_hop6(&ifc, &ll, &nh)); /* link-local needs no gateway */
+
+	/* Off-link: one solicitation for the gateway, from our address on its prefix. */
+	send6_to(f, 0, &remote6, NULL, 1, T0);
+	send6_to(f, 0, &not_ll, NULL, 2, T0);
+	assert_int_equal(f->n_sent, 1);
+	assert_true(is_ns(&f->sent[0], &gw6, &us6, NULL));
+	assert_int_equal(tt_neigh_entries(f->n), 1);
+	assert_true(
+	    tt_neigh_learn6(f->n, 0, &gw6, &gw_mac, TT_NEIGH_ND_NA_SOLICITED, true, T0 + 1));
+	assert_data_to(&f->sent[1], &gw_mac, 1);
+	assert_data_to(&f->sent[2], &gw_mac, 2);
+	/* Interface 1 has no gateway6: no route, nothing asked; link-local is asked for. */
+	send6_to(f, 1, &remote6, NULL, 3, T0 + 2);
+	assert_int_equal(f->n_sent, 3);
+	assert_int_equal(f->ctr.ev[TT_CTR_NEIGH_DROP_NO_ROUTE], 1);
+	send6_to(f, 1, &ll, NULL, 4, T0 + 2);
+	assert_int_equal(f->n_sent, 4);
+	assert_true(is_ns(&f->sent[3], &ll, &us6b, NULL));
+	fx_free_all(f);
+}
+
+/* Silence: `probes` solicitations retrans_ms apart, then the held frames are dropped. */
+static void test_nd_failure(void **state)
+{
+	struct fx *f = fx_new(64, 8, 64, GW);
+	struct tt_neigh_key k = tt_neigh_key6(0, &peer6);
+	(void)state;
+
+	send6_to(f, 0, &peer6, NULL, 1, T0);
+	send6_to(f, 0, &peer6, NULL, 2, T0);
+	assert_int_equal(tt_neigh_tick(f->n, T0 + 999), 0);
+	assert_int_equal(tt_neigh_tick(f->n, T0 + 1000), 1);
+	assert_int_equal(tt_neigh_tick(f->n, T0 + 2000), 1);
+	assert_int_equal(f->n_sent, 3);
+	for (unsigned i = 0; i < 3; i++)
+		assert_true(is_ns(&f->sent[i], &peer6, &us6, NULL));
+	assert_int_equal(tt_neigh_tick(f->n, T0 + 3000), 1);
+	assert_int_equal(tt_neigh_state(f->n, &k, NULL), TT_NEIGH_FREE);
+	assert_int_equal(f->n_freed, 2);
+	assert_int_equal(f->ctr.ev[TT_CTR_ND_SOLICITS_SENT], 3);
+	assert_int_equal(f->ctr.ev[TT_CTR_NEIGH_FAILED], 1);
+	assert_int_equal(f->ctr.ev[TT_CTR_NEIGH_DROP_UNRESOLVED], 2);
+	assert_false(tt_neigh_learn6(f->n, 0, &peer6, &peer_mac2, TT_NEIGH_ND_NA_SOLICITED, true,
+				     T0 + 3001));
+	assert_int_equal(f->ctr.ev[TT_CTR_ND_IGNORED], 1);
+	fx_free_all(f);
+}
+
+/* STALE: a unicast solicitation to the known MAC; Linux's answer (Solicited, no option)
+ * confirms it. */
+static void test_nd_refresh(void **state)
+{
+	struct fx *f = fx_new(64, 8, 64, GW);
+	struct tt_neigh_key k = tt_neigh_key6(0, &peer6);
+	uint16_t hint = TT_NEIGH_NONE;
+	(void)state;
+
+	send6_to(f, 0, &peer6, &hint, 1, T0);
+	tt_neigh_learn6(f->n, 0, &peer6, &peer_mac2, TT_NEIGH_ND_NA_SOLICITED, true, T0);
+	send6_to(f, 0, &peer6, &hint, 2, T0 + 10000);
+	f->n_sent = 0;
+	assert_int_equal(tt_neigh_tick(f->n, T0 + 30000), 1);
+	assert_int_equal(tt_neigh_state(f->n, &k, NULL), TT_NEIGH_STALE);
+	assert_int_equal(f->n_sent, 1);
+	assert_true(is_ns(&f->sent[0], &peer6, &us6, &peer_mac2));
+	send6_to(f, 0, &peer6, &hint, 3, T0 + 30001); /* still sent at once */
+	assert_data_to(&f->sent[1], &peer_mac2, 3);
+	/* An unsolicited advertisement without an option confirms nothing... */
+	assert_false(tt_neigh_learn6(f->n, 0, &peer6, NULL, TT_NEIGH_ND_NA, true, T0 + 30002));
+	assert_int_equal(tt_neigh_state(f->n, &k, NULL), TT_NEIGH_STALE);
+	/* ...the solicited one does, keeping the MAC. */
+	assert_true(
+	    tt_neigh_learn6(f->n, 0, &peer6, NULL, TT_NEIGH_ND_NA_SOLICITED, false, T0 + 30003));
+	assert_int_equal(tt_neigh_state(f->n, &k, NULL), TT_NEIGH_REACHABLE);
+	assert_int_equal(f->ctr.ev[TT_CTR_NEIGH_REFRESHED], 1);
+	/* Used, then silent through every unicast probe: freed as failed. */
+	send6_to(f, 0, &peer6, &hint, 4, T0 + 40000);
+	for (uint64_t t = T0 + 60003; t <= T0 + 63003; t += 1000)
+		tt_neigh_tick(f->n, t);
+	assert_int_equal(tt_neigh_state(f->n, &k, NULL), TT_NEIGH_FREE);
+	assert_int_equal(f->ctr.ev[TT_CTR_NEIGH_FAILED], 1);
+	assert_int_equal(f->ctr.ev[TT_CTR_ND_SOLICITS_SENT], 1 + 1 + 3);
+	fx_free_all(f);
+}
+
+/*
+ * What ND from the wire may change: nothing for addresses we hold no entry for; an INCOMPLETE
+ * entry learns from any message with an address, never from one without; a known MAC moves
+ * only with Override (or by the neighbour's own solicitation).
+ */
+static void test_nd_learning_rules(void **state)
+{
+	struct fx *f = fx_new(16, 8, 64, GW);
+	struct tt_neigh_key k = tt_neigh_key6(0, &peer6);
+	struct tt_mac mac;
+	(void)state;
+
+	for (uint32_t i = 0; i < 1000; i++) {
+		struct tt_in6 a = peer6;
+
+		a.b[14] = (uint8_t)(i >> 8);
+		a.b[15] = (uint8_t)i;
+		assert_false(tt_neigh_learn6(f->n, i & 1, &a, &gw_mac,
+					     (enum tt_neigh_nd_kind)(i % 3), true, T0));
+	}
+	assert_int_equal(tt_neigh_entries(f->n), 0);
+	assert_int_equal(f->ctr.ev[TT_CTR_ND_IGNORED], 1000);
+
+	send6_to(f, 0, &peer6, NULL, 1, T0);
+	f->n_sent = 0;
+	assert_false(
+	    tt_neigh_learn6(f->n, 0, &peer6, NULL, TT_NEIGH_ND_NA_SOLICITED, true, T0 + 1));
+	assert_int_equal(tt_neigh_state(f->n, &k, NULL), TT_NEIGH_INCOMPLETE);
+	/* Unsolicited, no Override: still the first address an INCOMPLETE entry hears of. */
+	assert_true(tt_neigh_learn6(f->n, 0, &peer6, &peer_mac2, TT_NEIGH_ND_NA, false, T0 + 2));
+	assert_data_to(&f->sent[0], &peer_mac2, 1);
+	/* Another MAC without Override: a proxy's answer, ignored. */
+	assert_false(
+	    tt_neigh_learn6(f->n, 0, &peer6, &gw_mac, TT_NEIGH_ND_NA_SOLICITED, false, T0 + 3));
+	assert_int_equal(tt_neigh_state(f->n, &k, &mac), TT_NEIGH_REACHABLE);
+	assert_memory_equal(mac.b, peer_mac2.b, 6);
+	/* With Override it moves; so it does by the neighbour's own solicitation. */
+	assert_true(tt_neigh_learn6(f->n, 0, &peer6, &gw_mac, TT_NEIGH_ND_NA, true, T0 + 4));
+	tt_neigh_state(f->n, &k, &mac);
+	assert_memory_equal(mac.b, gw_mac.b, 6);
+	assert_true(tt_neigh_learn6(f->n, 0, &peer6, &peer_mac2, TT_NEIGH_ND_NS, false, T0 + 5));
+	tt_neigh_state(f->n, &k, &mac);
+	assert_memory_equal(mac.b, peer_mac2.b, 6);
+	assert_int_equal(f->ctr.ev[TT_CTR_NEIGH_MAC_CHANGED], 2);
+	assert_int_equal(f->ctr.ev[TT_CTR_ND_LEARNED], 3);
+	assert_int_equal(f->ctr.ev[TT_CTR_ND_IGNORED], 1000 + 2);
+	/* The same address over ARP is another family: ARP learns nothing about it. */
+	assert_false(tt_neigh_learn4(f->n, 0, 0x20010002u, &gw_mac, T0 + 6));
+	fx_free_all(f);
+}
+
+/* Held frames of both families share the worker's bound. */
+static void test_nd_queue_bounds(void **state)
+{
+	struct fx *f = fx_new(64, 2, 3, GW);
+	(void)state;
+
+	send6_to(f, 0, &peer6, NULL, 1, T0);
+	send6_to(f, 0, &peer6, NULL, 2, T0);
+	send6_to(f, 0, &peer6, NULL, 3, T0); /* 1 goes */
+	assert_int_equal(f->ctr.ev[TT_CTR_NEIGH_DROP_QUEUE_FULL], 1);
+	send_to(f, 0, PEER, NULL, 4, T0);
+	send_to(f, 0, PEER, NULL, 5, T0); /* the worker's three are taken */
+	assert_int_equal(f->ctr.ev[TT_CTR_NEIGH_DROP_POOL_FULL], 1);
+	f->n_sent = 0;
+	tt_neigh_learn6(f->n, 0, &peer6, &peer_mac2, TT_NEIGH_ND_NA_SOLICITED, true, T0 + 1);
+	assert_int_equal(f->n_sent, 2);
+	assert_data_to(&f->sent[0], &peer_mac2, 2);
+	assert_data_to(&f->sent[1], &peer_mac2, 3);
+	fx_free_all(f);
+}
+
 /* ---- the stack through the cache ---- */
 
 /* Peers off-link (198.18.1.x from 198.18.0.2/24): everything goes to the gateway's MAC. */
@@ -442,6 +736,95 @@ static void test_stack_unresolved(void **state)
 	sh_free(h);
 }
 
+/* IPv6 peers on-link: one solicitation each before its SYN-ACK, the whole exchange (request,
+ * response, close) then through the connection's hint without another. */
+static void test_stack6_on_link(void **state)
+{
+	struct sh *h = sh_new();
+	struct sh_peer *p[3];
+	(void)state;
+
+	sh_start_neigh(h, 24, GW);
+	for (unsigned i = 0; i < 3; i++) {
+		p[i] = sh_peer_new6(h, 80);
+		p[i]->fin_back = true;
+		sh_peer_send(p[i], TT_TCP_SYN, NULL, 0);
+	}
+	sh_run(h, 1000, 10, 100000);
+	for (unsigned i = 0; i < 3; i++) {
+		assert_true(p[i]->synced);
+		sh_peer_send(p[i], TT_TCP_ACK | TT_TCP_PSH, "GET / HTTP/1.0\r\n\r\n", 18);
+	}
+	sh_run(h, 5000, 10, 100000);
+	for (unsigned i = 0; i < 3; i++)
+		assert_true(p[i]->fin_rcvd && p[i]->rx_len > 64);
+	assert_int_equal(h->nd_solicits, 3);
+	assert_int_equal(h->arp_requests, 0);
+	assert_int_equal(sh_ev(h, TT_CTR_ND_SOLICITS_SENT), 3);
+	assert_int_equal(sh_ev(h, TT_CTR_NEIGH_RESOLVED), 3);
+	assert_int_equal(sh_ev(h, TT_CTR_NEIGH_HELD_SENT), 3);
+	sh_free(h);
+}
+
+/* Off every address6 prefix: through gateway6, one solicitation for all; without a gateway6,
+ * no route. */
+static void test_stack6_via_gateway6(void **state)
+{
+	struct tt_neigh_if nif = {.mac = sh_us_mac,
+				  .addr = SH_US_ADDR,
+				  .prefix_len = 24,
+				  .n_addr6 = 1,
+				  .prefix6_len = {120}, /* 2001:2::/120: the peers are off it */
+				  .addr6 = {sh_us_addr6},
+				  .gateway6 = gw6};
+	struct sh *h = sh_new();
+	struct sh_peer *p[3];
+	(void)state;
+
+	sh_start_neigh_if(h, &nif);
+	for (unsigned i = 0; i < 3; i++) {
+		p[i] = sh_peer_new6(h, 80);
+		sh_peer_send(p[i], TT_TCP_SYN, NULL, 0);
+	}
+	sh_run(h, 1000, 10, 100000);
+	for (unsigned i = 0; i < 3; i++)
+		assert_true(p[i]->synced);
+	assert_int_equal(h->nd_solicits, 1);
+	assert_memory_equal(&h->asked6[0], &gw6, 16);
+	assert_int_equal(sh_ev(h, TT_CTR_NEIGH_HELD), 3);
+	sh_free(h);
+
+	h = sh_new();
+	memset(&nif.gateway6, 0, 16);
+	sh_start_neigh_if(h, &nif);
+	p[0] = sh_peer_new6(h, 80);
+	sh_peer_send(p[0], TT_TCP_SYN, NULL, 0);
+	sh_run(h, 100, 10, 1000);
+	assert_false(p[0]->synced);
+	assert_int_equal(h->nd_solicits, 0);
+	assert_true(sh_ev(h, TT_CTR_NEIGH_DROP_NO_ROUTE) >= 1);
+	sh_free(h);
+}
+
+/* Nobody advertises: the SYN-ACK is dropped after the solicitations, counted. */
+static void test_stack6_unresolved(void **state)
+{
+	struct sh *h = sh_new();
+	struct sh_peer *p;
+	(void)state;
+
+	sh_start_neigh(h, 24, GW);
+	h->arp_answers = false;
+	p = sh_peer_new6(h, 80);
+	sh_peer_send(p, TT_TCP_SYN, NULL, 0);
+	sh_run(h, 5000, 100, 1000);
+	assert_false(p->synced);
+	assert_int_equal(h->nd_solicits, 3);
+	assert_true(sh_ev(h, TT_CTR_NEIGH_FAILED) >= 1);
+	assert_true(sh_ev(h, TT_CTR_NEIGH_DROP_UNRESOLVED) >= 1);
+	sh_free(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -454,9 +837,18 @@ int main(void)
 	    cmocka_unit_test(test_arp_flood_allocates_nothing),
 	    cmocka_unit_test(test_table_full_and_stale_hint),
 	    cmocka_unit_test(test_params_checked),
+	    cmocka_unit_test(test_nd_resolve_on_link),
+	    cmocka_unit_test(test_nd_next_hop),
+	    cmocka_unit_test(test_nd_failure),
+	    cmocka_unit_test(test_nd_refresh),
+	    cmocka_unit_test(test_nd_learning_rules),
+	    cmocka_unit_test(test_nd_queue_bounds),
 	    cmocka_unit_test(test_stack_via_gateway),
 	    cmocka_unit_test(test_stack_no_route),
 	    cmocka_unit_test(test_stack_unresolved),
+	    cmocka_unit_test(test_stack6_on_link),
+	    cmocka_unit_test(test_stack6_via_gateway6),
+	    cmocka_unit_test(test_stack6_unresolved),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -539,7 +539,7 @@ static void test_ns_build(void **state)
 
 	memcpy(mac.b, our_mac, 6);
 	peer_if.addr6[0] = peer6;
-	assert_int_equal(tt_nd_ns_build(f, &mac, &our6, &peer6), TT_ND_FRAME_LEN);
+	assert_int_equal(tt_nd_ns_build(f, &mac, &our6, &peer6, NULL), TT_ND_FRAME_LEN);
 	assert_memory_equal(f, sn_mac, 6);
 	assert_memory_equal(f + 6, our_mac, 6);
 	assert_int_equal(f[OFF_IP_HLIM], 255);
@@ -554,6 +554,17 @@ static void test_ns_build(void **state)
 	assert_int_equal(tt_net_parse(f, TT_ND_FRAME_LEN, &peer_if, &pkt, &why), TT_PKT_ND_NS);
 	assert_memory_equal(&pkt.nd_target, &peer6, 16);
 	assert_memory_equal(pkt.src_mac.b, our_mac, 6);
+	assert_true(pkt.nd_has_lla);
+	assert_memory_equal(pkt.nd_lla.b, our_mac, 6);
+
+	/* The unicast refresh: to the peer's address and MAC, the same message. */
+	assert_int_equal(tt_nd_ns_build(f, &mac, &our6, &peer6, &peer_if.mac), TT_ND_FRAME_LEN);
+	assert_memory_equal(f, peer_if.mac.b, 6);
+	assert_memory_equal(f + OFF_IP_DST, &peer6, 16);
+	assert_int_equal(f[OFF_IP_HLIM], 255);
+	assert_int_equal(ref_l4_sum(f, f + OFF_L4, 32, NH_ICMP6), 0xffff);
+	assert_int_equal(tt_net_parse(f, TT_ND_FRAME_LEN, &peer_if, &pkt, &why), TT_PKT_ND_NS);
+	assert_memory_equal(&pkt.nd_target, &peer6, 16);
 }
 
 /* ND defects: each an NS or NA patched, its checksum recomputed. */
@@ -594,8 +605,22 @@ static const struct nd_case nd_cases[] = {
      .want = TT_DROP_COUNT},
     {"ns target not ours", TT_ND_TYPE_NS, &peer6, &our6_sn, &other6, 255,
      .want = TT_DROP_ND_NOT_FOR_US},
-    {"ns other group", TT_ND_TYPE_NS, &peer6, &all_nodes, &our6, 255,
-     .want = TT_DROP_IP6_NOT_FOR_US},
+    {"ns to all-nodes", TT_ND_TYPE_NS, &peer6, &all_nodes, &our6, 255,
+     .want = TT_DROP_ND_MALFORMED},
+    {"ns source link-layer of 16 bytes", TT_ND_TYPE_NS, &peer6, &our6, &our6, 255,
+     .opt = {1, 2, 2, 0, 0x5e, 0x10, 0, 2}, .opt_len = 16, .want = TT_DROP_ND_MALFORMED},
+    {"ns target link-layer of 16 bytes (not its type: skipped)", TT_ND_TYPE_NS, &peer6, &our6,
+     &our6, 255, .opt = {2, 2, 2, 0, 0x5e, 0x10, 0, 2}, .opt_len = 16, .want = TT_DROP_COUNT},
+    {"na target link-layer of 16 bytes", TT_ND_TYPE_NA, &peer6, &our6, &peer6, 255, .flags = 0x60,
+     .opt = {2, 2, 2, 0, 0x5e, 0x10, 0, 2}, .opt_len = 16, .want = TT_DROP_ND_MALFORMED},
+    {"na option length 0", TT_ND_TYPE_NA, &peer6, &our6, &peer6, 255, .flags = 0x60,
+     .opt = {2, 0, 2, 0, 0x5e, 0x10, 0, 2}, .opt_len = 8, .want = TT_DROP_ND_MALFORMED},
+    {"na option past the message", TT_ND_TYPE_NA, &peer6, &our6, &peer6, 255, .flags = 0x60,
+     .opt = {2, 1, 2, 0, 0x5e, 0x10}, .opt_len = 6, .want = TT_DROP_ND_MALFORMED},
+    {"na unsolicited to all-nodes", TT_ND_TYPE_NA, &peer6, &all_nodes, &peer6, 255, .flags = 0x20,
+     .want = TT_DROP_COUNT},
+    {"na solicited to all-nodes", TT_ND_TYPE_NA, &peer6, &all_nodes, &peer6, 255, .flags = 0x60,
+     .want = TT_DROP_ND_MALFORMED},
     {"dad ns to unicast", TT_ND_TYPE_NS, &zero6, &our6, &our6, 255, .want = TT_DROP_ND_MALFORMED},
     {"dad ns with source link-layer", TT_ND_TYPE_NS, &zero6, &our6_sn, &our6, 255,
      .opt = {1, 1, 2, 0, 0x5e, 0x10, 0, 2}, .opt_len = 8, .want = TT_DROP_ND_MALFORMED},
@@ -640,6 +665,87 @@ static void test_nd_cases(void **state)
 			assert_memory_equal(&pkt.nd_target, c->target, 16);
 		}
 	}
+}
+
+/* The link-layer address option and the flags reach struct tt_pkt: at 0, 1 and the last
+ * of several options; an option of the other type is not taken for it. */
+static void test_nd_lla(void **state)
+{
+	static const uint8_t mac1[6] = {2, 0, 0x5e, 0x10, 0, 1}, mac2[6] = {2, 0, 0x5e, 0x10, 0, 2};
+	_Alignas(8) uint8_t f[FRAME_MAX];
+	struct tt_pkt pkt;
+	enum tt_drop why;
+	(void)state;
+
+	for (unsigned n_opts = 0; n_opts <= 3; n_opts++) {
+		uint8_t m[24 + 3 * 8] = {TT_ND_TYPE_NA, 0, 0, 0, TT_ND_NA_SOLICITED | 0x1f};
+		struct frame6 d = {.src = peer6,
+				   .dst = our6,
+				   .hlim = 255,
+				   .nh = NH_ICMP6,
+				   .proto = NH_ICMP6,
+				   .l4 = m,
+				   .l4_len = 24 + 8 * n_opts};
+
+		print_message("  %u options\n", n_opts);
+		memcpy(m + 8, &peer6, 16);
+		for (unsigned i = 0; i < n_opts; i++) {
+			/* TLLA mac1, a source option (ignored in an NA), TLLA mac2 */
+			m[24 + 8 * i] = i == 1 ? TT_ND_OPT_SLLA : TT_ND_OPT_TLLA;
+			m[25 + 8 * i] = 1;
+			memcpy(m + 26 + 8 * i, i == 2 ? mac2 : mac1, 6);
+		}
+		memset(&pkt, 0xa5, sizeof(pkt));
+		assert_int_equal(parse_copy(f, build6(f, &d), &pkt, &why), TT_PKT_ND_NA);
+		assert_int_equal(pkt.nd_flags, TT_ND_NA_SOLICITED); /* reserved bits cleared */
+		assert_int_equal(pkt.nd_has_lla, n_opts > 0);
+		if (n_opts > 0)
+			assert_memory_equal(pkt.nd_lla.b, n_opts == 3 ? mac2 : mac1, 6);
+	}
+	/* An NS: its source option, no flags. */
+	memset(&pkt, 0xa5, sizeof(pkt));
+	assert_int_equal(parse_copy(f, build_ns(f, &peer6, &our6, &our6, true, 255), &pkt, &why),
+			 TT_PKT_ND_NS);
+	assert_true(pkt.nd_has_lla);
+	assert_int_equal(pkt.nd_flags, 0);
+	assert_memory_equal(pkt.nd_lla.b, peer_mac, 6);
+	assert_int_equal(parse_copy(f, build_ns(f, &peer6, &our6, &our6, false, 255), &pkt, &why),
+			 TT_PKT_ND_NS);
+	assert_false(pkt.nd_has_lla);
+}
+
+/* IPv6 on a VLAN: a tagged frame is refused as it is, parsed once its tag is out (as the
+ * worker takes it out), by the VLAN's interface; a tag before IPv4 is not taken for IPv6. */
+static void test_vlan_strip6(void **state)
+{
+	_Alignas(8) uint8_t buf[FRAME_MAX + TT_VLAN_TAG_LEN];
+	uint8_t *f = buf + TT_VLAN_TAG_LEN;
+	struct tt_net_if vif = our_if;
+	struct tt_pkt pkt;
+	enum tt_drop why;
+	uint32_t len = build_ns(f, &peer6, &our6, &our6, true, 255);
+	(void)state;
+
+	assert_false(tt_net_frame_tagged_ipv6(f, len));
+	tt_net_vlan_insert(buf, 100); /* buf now holds the tagged frame */
+	assert_true(tt_net_frame_tagged_ipv6(buf, len + TT_VLAN_TAG_LEN));
+	assert_false(tt_net_frame_tagged_ipv6(buf, TT_ETH_HDR_LEN + TT_VLAN_TAG_LEN - 1));
+	vif.vlan = 100;
+	assert_int_equal(tt_net_parse(buf, len + TT_VLAN_TAG_LEN, &vif, &pkt, &why), TT_PKT_DROP);
+	assert_int_equal(why, TT_DROP_ETH_TYPE);
+	tt_net_vlan_strip(buf);
+	vif.rx_vlan_stripped = true;
+	vif.rx_vlan_id = 100;
+	assert_int_equal(tt_net_parse(f, len, &vif, &pkt, &why), TT_PKT_ND_NS);
+	assert_int_equal(pkt.vlan, 100);
+	assert_int_equal(pkt.l3_off, TT_ETH_HDR_LEN);
+	/* Without the stripped tag's ID the frame is untagged: not the VLAN's. */
+	vif.rx_vlan_stripped = false;
+	assert_int_equal(tt_net_parse(f, len, &vif, &pkt, &why), TT_PKT_DROP);
+	assert_int_equal(why, TT_DROP_VLAN_UNSERVED);
+	buf[16] = 0x08;
+	buf[17] = 0x00;
+	assert_false(tt_net_frame_tagged_ipv6(buf, len + TT_VLAN_TAG_LEN));
 }
 
 /* TCP over IPv6 parses into the same segment, with the v6 pseudo-header in its checksum. */
@@ -767,6 +873,7 @@ int main(void)
 	    cmocka_unit_test(test_ext_chain_cap), cmocka_unit_test(test_ext_cases),
 	    cmocka_unit_test(test_hdr_cases),	  cmocka_unit_test(test_ns_na),
 	    cmocka_unit_test(test_ns_build),	  cmocka_unit_test(test_nd_cases),
+	    cmocka_unit_test(test_nd_lla),	  cmocka_unit_test(test_vlan_strip6),
 	    cmocka_unit_test(test_tcp6),	  cmocka_unit_test(test_random_chains),
 	};
 

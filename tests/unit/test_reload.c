@@ -13,7 +13,8 @@
 #include "tt_reload.h"
 
 static const char text[] =
-    "ports = ( { name = \"p0\"; device = \"net_null0\"; address = \"198.18.0.2/24\"; } );\n"
+    "ports = ( { name = \"p0\"; device = \"net_null0\"; address = \"198.18.0.2/24\";\n"
+    "  address6 = \"2001:2::2/64\"; } );\n"
     "listeners = ( { port = 80; app = \"http\"; }, { port = 7; app = \"echo\"; },\n"
     "  { port = 9; app = \"discard\"; family = \"ipv4\"; },\n"
     "  { port = 10; app = \"discard\"; family = \"ipv6\"; } );\n"

@@ -73,12 +73,7 @@ static void test_server_close6_time_wait(void **state)
 
 	(void)state;
 	sh_start(h);
-	p = sh_peer_new6(h, 80);
-	p->fin_back = true;
-	sh_connect(p);
-	sh_peer_send(p, TT_TCP_ACK | TT_TCP_PSH, sh_get_close, sizeof(sh_get_close) - 1);
-	sh_run(h, 0, 1, 100);
-	assert_true(p->fin_rcvd && p->fin_sent);
+	p = sh_closed_by_us(sh_peer_new6(h, 80));
 	assert_int_equal(sh_in_state(h, TT_TCP_TIME_WAIT), 1);
 	/* The FIN again: the entry answers with an ACK to the IPv6 peer. */
 	segs = p->segs_rcvd;
@@ -101,6 +96,49 @@ static void test_server_close6_time_wait(void **state)
 	assert_int_equal(sh_in_state(h, TT_TCP_TIME_WAIT), 1);
 	sh_advance(h, h->now + h->conf.tcp.time_wait_ms);
 	assert_int_equal(tt_stack_conn_count(h->st), 0);
+	sh_free(h);
+}
+
+/* The per-family gauges and counters beside the totals (sh_check verifies the gauges against
+ * the table after every step): two IPv4 and one IPv6 connection, closed both ways. */
+static void test_family_gauges(void **state)
+{
+	struct sh *h = sh_new();
+	struct sh_peer *v4a, *v4b, *v6;
+	const uint64_t *n6;
+
+	(void)state;
+	sh_start(h);
+	n6 = tt_stack_state_counts6(h->st);
+	v4a = sh_peer_new(h, 80);
+	v4b = sh_peer_new(h, 80);
+	v6 = sh_peer_new6(h, 80);
+	sh_connect(v4a);
+	sh_connect(v4b);
+	sh_connect(v6);
+	assert_int_equal(sh_in_state(h, TT_TCP_ESTABLISHED), 3);
+	assert_int_equal(n6[TT_TCP_ESTABLISHED], 1);
+	/* The IPv6 peer closes first: LAST-ACK, then gone. */
+	sh_peer_send(v6, TT_TCP_ACK | TT_TCP_FIN, NULL, 0);
+	sh_run(h, 1000, 10, 100);
+	assert_int_equal(n6[TT_TCP_ESTABLISHED], 0);
+	assert_int_equal(sh_ev(h, TT_CTR_CONN_CLOSED_IPV6), 1);
+	assert_int_equal(sh_ev(h, TT_CTR_CONN_CLOSED), 1);
+	/* An IPv4 one the same way: only the total moves. */
+	sh_peer_send(v4a, TT_TCP_ACK | TT_TCP_FIN, NULL, 0);
+	sh_run(h, 1000, 10, 100);
+	assert_int_equal(sh_ev(h, TT_CTR_CONN_CLOSED), 2);
+	assert_int_equal(sh_ev(h, TT_CTR_CONN_CLOSED_IPV6), 1);
+	assert_int_equal(sh_in_state(h, TT_TCP_ESTABLISHED), 1);
+	/* A new IPv6 connection we close: its TIME-WAIT entry counts as IPv6. */
+	sh_closed_by_us(sh_peer_new6(h, 80));
+	assert_int_equal(sh_in_state(h, TT_TCP_TIME_WAIT), 1);
+	assert_int_equal(n6[TT_TCP_TIME_WAIT], 1);
+	assert_int_equal(sh_ev(h, TT_CTR_CONN_CLOSED_IPV6), 2);
+	sh_advance(h, h->now + h->conf.tcp.time_wait_ms);
+	assert_int_equal(n6[TT_TCP_TIME_WAIT], 0);
+	for (unsigned s = 0; s < TT_TCP_NSTATES; s++)
+		assert_int_equal(n6[s], 0);
 	sh_free(h);
 }
 
@@ -286,6 +324,7 @@ int main(void)
 	    cmocka_unit_test(test_http6),
 	    cmocka_unit_test(test_client_close6),
 	    cmocka_unit_test(test_server_close6_time_wait),
+	    cmocka_unit_test(test_family_gauges),
 	    cmocka_unit_test(test_rst_for_closed_port6),
 	    cmocka_unit_test(test_rst_budget_per_64),
 	    cmocka_unit_test(test_listener_ipv6_only),
