@@ -150,6 +150,7 @@
 	X(SACK_RECOVERIES, "sack_recoveries")                                                      \
 	X(SACK_RETRANSMITS, "sack_retransmits")                                                    \
 	X(SACK_NO_SCOREBOARD, "sack_scoreboards_exhausted")                                        \
+	X(SACK_RENEGED, "sack_reneged")                                                            \
 	/* a send refused for want of a send block (its bytes are not ACKed, the peer resends) */  \
 	X(SEND_BLOCKS_EXHAUSTED, "send_blocks_exhausted")                                          \
 	X(DUP_ACKS_SENT, "dup_acks_sent")                                                          \

@@ -188,7 +188,7 @@ uint32_t tt_tcp_sack_room(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t);
 uint32_t tt_tcp_sack_skip(const struct tt_tcp_ctx *ctx, struct tt_tcb *t);
 /* Limited Transmit (RFC 3042): bytes beyond cwnd the duplicate ACKs so far allow. */
 uint32_t tt_tcp_sack_limited(const struct tt_tcb *t);
-/* Retransmission timeout: scoreboard gone, RecoveryPoint = SND.MAX. */
+/* Retransmission timeout: RecoveryPoint = SND.MAX, the scoreboard kept (HighRxt = SND.UNA). */
 void tt_tcp_sack_timeout(struct tt_tcp_ctx *ctx, struct tt_tcb *t);
 void tt_tcp_sack_release(struct tt_tcp_ctx *ctx, struct tt_tcb *t);
 /* Payload bytes a data segment leaves for the SACK blocks we owe. */

@@ -16,10 +16,16 @@
  * tt_tcp_output with the same allowance), then holes not yet known lost
  * (rule 3).  Before DupThresh, each duplicate lets one new segment beyond
  * cwnd go (Limited Transmit, RFC 3042, as RFC 6675 5 (3) allows).  A
- * timeout drops the scoreboard and sets RecoveryPoint to SND.MAX; no new
- * recovery starts below it (RFC 6675 5.1); blocks that arrive after it
- * fill a new one, and the go-back-N resending steps over what they SACK.  A peer that
- * did not agree to SACK, or a worker out of scoreboards, gets NewReno.
+ * timeout sets RecoveryPoint to SND.MAX and no new recovery starts below it
+ * (RFC 6675 5.1); the scoreboard is kept, as Linux keeps it, and the
+ * go-back-N resending steps over what it and the blocks that follow SACK:
+ * a receiver reports 3 or 4 blocks per ACK, so one that holds more ranges
+ * would otherwise be sent again what it already has.  RFC 2018 lets a
+ * receiver discard what it SACKed (reneging): a cumulative ACK that stops at
+ * or inside a SACKed range says it did: the scoreboard is dropped then
+ * (sack_reneged) and sending goes back to SND.UNA, so those bytes go
+ * again.  A peer that did not agree to SACK, or a worker out of
+ * scoreboards, gets NewReno.
  */
 #include "tt_tcp_priv.h"
 
@@ -67,6 +73,13 @@ bool tt_tcp_sack_update(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct t
 	if (t->sack != TT_TCB_NO_BLOCK) {
 		sb = sb_of(ctx, t);
 		tt_sack_sb_trim(sb, t->snd_una);
+		if (sb->n > 0 && sb->r[0].start == t->snd_una) {
+			/* SND.UNA is a byte the peer said it held: it reneged.  Resending may
+			 * have stepped over what it dropped; it goes back to SND.UNA. */
+			count(ctx, TT_CTR_SACK_RENEGED);
+			tt_sack_sb_init(sb, t->snd_una);
+			t->snd_nxt = t->snd_una;
+		}
 		before = tt_sack_sb_bytes(sb);
 	}
 	if (!(o->present & TT_OPT_SACK))
@@ -238,7 +251,8 @@ uint32_t tt_tcp_sack_limited(const struct tt_tcb *t)
 
 void tt_tcp_sack_timeout(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 {
-	tt_tcp_sack_release(ctx, t);
+	if (t->sack != TT_TCB_NO_BLOCK)
+		sb_of(ctx, t)->high_rxt = t->snd_una;
 	set_recovery_point(ctx, t, t->snd_max);
 }
 

@@ -113,9 +113,8 @@ def test_sack_fewer_timeouts_no_more_resent(off):
              f"{w.get('retransmits', 0)} / {wo.get('retransmits', 0)}, total time "
              f"{sum(w['times']):.2f}s / {sum(wo['times']):.2f}s")
         assert w["dropped"] and wo["dropped"], (w["dropped"], wo["dropped"])
-        # Resent bytes per dropped frame: never notably more than without.  (After a timeout
-        # the scoreboard is dropped, RFC 6675 5.1, and the kernel reports 3 blocks per ACK:
-        # going back may then resend bytes it holds, as without SACK.)
+        # Resent bytes per dropped frame: never notably more than without (the scoreboard
+        # outlives a timeout, so going back steps over what the kernel holds).
         per_drop = w.get("retransmitted_bytes", 0) / w["dropped"]
         per_drop_wo = wo.get("retransmitted_bytes", 0) / wo["dropped"]
         assert per_drop <= per_drop_wo * 1.1, (pm, per_drop, per_drop_wo)

@@ -530,15 +530,11 @@ static void test_recovery_unlost_hole_when_no_new_data(void **state)
 	assert_int_equal(ev(h, TT_CTR_SACK_RETRANSMITS), 2);
 }
 
-/*
- * The timeout clears the scoreboard and goes back to SND.UNA (RFC 6675 5.1); blocks that
- * follow fill a new one, which the resending steps over, but start no recovery below the new
- * RecoveryPoint.
- */
-static void test_rto_after_sack(void **state)
+/* Segments 1-2 and 4 SACKed, recovery, then the timeout: RecoveryPoint = SND.MAX, back to
+ * SND.UNA with one segment, the scoreboard kept. */
+static void rto_after_sack(struct harness *h)
 {
 	static const uint32_t b[] = {4, 5, 1, 3};
-	struct harness *h = *state;
 	uint32_t max;
 
 	respond(h);
@@ -550,24 +546,55 @@ static void test_rto_after_sack(void **state)
 	max = h->tcb.snd_max;
 	h_fire(h);
 	assert_int_equal(ev(h, TT_CTR_RETRANSMITS), 1);
-	assert_int_equal(h->tcb.sack, TT_TCB_NO_BLOCK);
+	assert_true(h->tcb.sack != TT_TCB_NO_BLOCK);
 	assert_int_equal(h_sndq_block(h)->recover, max);
 	assert_int_equal(h->tcb.dupacks, 0);
 	assert_int_equal(h->n_tx, 1);
 	h_expect(h, 0, TT_TCP_ACK, S(h, 0), h->tcb.rcv_nxt, MSS_TS);
-	assert_int_equal(tt_pool_in_use(h->ctx.sack_pool), 0);
-	/* The blocks come again: going back, SND.NXT steps over segments 1 and 2 the peer
-	 * holds; the duplicate lets segment 3 go (Limited Transmit), no recovery starts. */
-	sack_segs(h, b, 2);
-	assert_int_equal(h->n_tx, 1);
+}
+
+/*
+ * The timeout keeps the scoreboard (RFC 6675 5.1 leaves it open; Linux keeps it): going back,
+ * SND.NXT steps over what the peer holds even when its ACKs no longer report it (a receiver
+ * sends 3 or 4 blocks per ACK); no recovery starts below the new RecoveryPoint.
+ */
+static void test_rto_keeps_scoreboard(void **state)
+{
+	static const uint32_t b4[] = {4, 5};
+	struct harness *h = *state;
+
+	rto_after_sack(h);
+	/* Segment 0 arrives: the peer ACKs up to segment 3, which it lacks, and reports only
+	 * segment 4 now.  With cwnd 2 segments, 3 goes, then 5 (4 is held). */
+	h->peer.ack = S(h, 3);
+	sack_segs(h, b4, 1);
+	assert_int_equal(h->n_tx, 2);
 	h_expect(h, 0, TT_TCP_ACK, S(h, 3), h->tcb.rcv_nxt, MSS_TS);
-	for (int i = 0; i < 3; i++) {
-		sack_segs(h, b, 2);
-		assert_int_equal(h->n_tx, 0);
-	}
-	assert_true(h->tcb.sack != TT_TCB_NO_BLOCK);
+	h_expect(h, 1, TT_TCP_ACK, S(h, 5), h->tcb.rcv_nxt, MSS_TS);
+	/* Its duplicates start no recovery below the RecoveryPoint. */
+	for (int i = 0; i < 3; i++)
+		sack_segs(h, b4, 1);
 	assert_int_equal(ev(h, TT_CTR_SACK_RECOVERIES), 1);
 	assert_int_equal(ev(h, TT_CTR_FAST_RETRANSMITS), 0);
+	assert_int_equal(ev(h, TT_CTR_SACK_RENEGED), 0);
+}
+
+/*
+ * A peer that discards what it SACKed (reneging, RFC 2018 8) shows it by a cumulative ACK
+ * that stops at a byte it reported: the scoreboard is dropped and those bytes go again.
+ */
+static void test_rto_reneged(void **state)
+{
+	struct harness *h = *state;
+
+	rto_after_sack(h);
+	/* Segment 0 arrives, but the peer dropped 1 and 2: it ACKs up to segment 1. */
+	h->peer.ack = S(h, 1);
+	peer_sack(h, NULL, 0);
+	assert_int_equal(ev(h, TT_CTR_SACK_RENEGED), 1);
+	assert_int_equal(h->n_tx, 2);
+	h_expect(h, 0, TT_TCP_ACK, S(h, 1), h->tcb.rcv_nxt, MSS_TS);
+	h_expect(h, 1, TT_TCP_ACK, S(h, 2), h->tcb.rcv_nxt, MSS_TS);
 }
 
 /*
@@ -698,7 +725,8 @@ int main(void)
 	    T(test_dupacks_with_shrinking_window),
 	    T(test_recovery_new_data_before_unlost_hole),
 	    T(test_recovery_unlost_hole_when_no_new_data),
-	    T(test_rto_after_sack),
+	    T(test_rto_keeps_scoreboard),
+	    T(test_rto_reneged),
 	    T(test_invalid_blocks),
 	    T(test_no_sack_peer_newreno),
 	    T(test_scoreboards_exhausted),
