@@ -175,11 +175,11 @@ static unsigned match_sibling(const char *const *words, unsigned n_words, unsign
  * tokens; returns the first byte after the run (or e). A byte that differs from the candidate's
  * moves to a sibling before giving up; once given up the rest of the run is only scanned.
  */
-static inline const uint8_t *match_run(struct tt_http_parser *q, const char *const *words,
+static inline const uint8_t *match_run(struct tt_http_parser *p, const char *const *words,
 				       unsigned n_words, bool fold_case, const uint8_t *s,
 				       const uint8_t *e)
 {
-	unsigned cand = q->cand, idx = q->idx;
+	unsigned cand = p->cand, idx = p->idx;
 
 	for (; s < e && cand != MATCH_NONE && is_tchar(*s); s++) {
 		uint8_t c = fold_case ? fold(*s) : *s;
@@ -191,30 +191,30 @@ static inline const uint8_t *match_run(struct tt_http_parser *q, const char *con
 	}
 	while (s < e && is_tchar(*s))
 		s++;
-	q->cand = cand;
-	q->idx = idx;
+	p->cand = cand;
+	p->idx = idx;
 	return s;
 }
 
 /* Index of the fully matched word, or n_words. */
-static unsigned match_result(const struct tt_http_parser *q, const char *const *words,
+static unsigned match_result(const struct tt_http_parser *p, const char *const *words,
 			     unsigned n_words)
 {
-	if (q->cand == MATCH_NONE || words[q->cand][q->idx] != '\0')
+	if (p->cand == MATCH_NONE || words[p->cand][p->idx] != '\0')
 		return n_words;
-	return q->cand;
+	return p->cand;
 }
 
-static void match_start(struct tt_http_parser *q)
+static void match_start(struct tt_http_parser *p)
 {
-	q->cand = 0;
-	q->idx = 0;
+	p->cand = 0;
+	p->idx = 0;
 }
 
 /* The byte at s is refused; it is where the caller reports the error. */
-static const uint8_t *refuse(struct tt_http_parser *q, const uint8_t *s)
+static const uint8_t *refuse(struct tt_http_parser *p, const uint8_t *s)
 {
-	q->state = ST_BAD;
+	p->state = ST_BAD;
 	return s;
 }
 
@@ -223,7 +223,7 @@ static const uint8_t *refuse(struct tt_http_parser *q, const uint8_t *s)
  * then handles as a bare LF. False when the piece ends after the CR (remembered in F_CR, *sp =
  * e) or another byte follows (refused, *sp at it).
  */
-static bool cr_lf(struct tt_http_parser *q, const uint8_t **sp, const uint8_t *e)
+static bool cr_lf(struct tt_http_parser *p, const uint8_t **sp, const uint8_t *e)
 {
 	const uint8_t *s = *sp + 1;
 
@@ -231,8 +231,8 @@ static bool cr_lf(struct tt_http_parser *q, const uint8_t **sp, const uint8_t *e
 		*sp = s;
 		return true;
 	}
-	q->flags |= F_CR;
-	*sp = s == e ? e : refuse(q, s);
+	p->flags |= F_CR;
+	*sp = s == e ? e : refuse(p, s);
 	return false;
 }
 
@@ -241,10 +241,10 @@ static bool cr_lf(struct tt_http_parser *q, const uint8_t **sp, const uint8_t *e
  * it stopped: at e, after the byte that changed the state, or at the refused byte.
  */
 
-static const uint8_t *lead(struct tt_http_parser *q, const uint8_t *s, const uint8_t *e)
+static const uint8_t *lead(struct tt_http_parser *p, const uint8_t *s, const uint8_t *e)
 {
 	for (; s < e; s++) {
-		if (*s == '\r' && !cr_lf(q, &s, e))
+		if (*s == '\r' && !cr_lf(p, &s, e))
 			return s;
 		if (*s != '\n')
 			break;
@@ -252,31 +252,31 @@ static const uint8_t *lead(struct tt_http_parser *q, const uint8_t *s, const uin
 	if (s == e)
 		return s;
 	if (!is_tchar(*s))
-		return refuse(q, s);
-	q->state = ST_METHOD;
-	match_start(q);
+		return refuse(p, s);
+	p->state = ST_METHOD;
+	match_start(p);
 	return s;
 }
 
-static const uint8_t *method(struct tt_http_parser *q, const uint8_t *s, const uint8_t *e)
+static const uint8_t *method(struct tt_http_parser *p, const uint8_t *s, const uint8_t *e)
 {
-	s = match_run(q, method_words, N_WORDS(method_words), false, s, e);
+	s = match_run(p, method_words, N_WORDS(method_words), false, s, e);
 	if (s == e)
 		return s;
 	if (*s != ' ')
-		return refuse(q, s);
-	q->flags |= match_result(q, method_words, N_WORDS(method_words));
-	q->state = ST_TARGET_START;
+		return refuse(p, s);
+	p->flags |= match_result(p, method_words, N_WORDS(method_words));
+	p->state = ST_TARGET_START;
 	return s + 1;
 }
 
-static const uint8_t *target(struct tt_http_parser *q, const uint8_t *s, const uint8_t *e)
+static const uint8_t *target(struct tt_http_parser *p, const uint8_t *s, const uint8_t *e)
 {
-	if (q->state == ST_TARGET_START) {
+	if (p->state == ST_TARGET_START) {
 		/* Not a space: the target is not empty. */
-		q->state = ST_TARGET;
+		p->state = ST_TARGET;
 		if (!(char_class[*s] & C_TARGET))
-			return refuse(q, s);
+			return refuse(p, s);
 		s++;
 	}
 	while (s < e && (char_class[*s] & C_TARGET))
@@ -284,131 +284,131 @@ static const uint8_t *target(struct tt_http_parser *q, const uint8_t *s, const u
 	if (s == e)
 		return s;
 	if (*s != ' ')
-		return refuse(q, s);
-	q->state = ST_VERSION;
-	q->idx = 0;
+		return refuse(p, s);
+	p->state = ST_VERSION;
+	p->idx = 0;
 	return s + 1;
 }
 
-static const uint8_t *version(struct tt_http_parser *q, const uint8_t *s, const uint8_t *e)
+static const uint8_t *version(struct tt_http_parser *p, const uint8_t *s, const uint8_t *e)
 {
 	static const char prefix[] = "HTTP/1.";
 	enum { PREFIX_LEN = sizeof(prefix) - 1 };
 
 	/* The usual case, the whole version in this piece, at once. */
-	if (q->idx == 0 && e - s >= PREFIX_LEN && !memcmp(s, prefix, PREFIX_LEN)) {
-		q->idx = PREFIX_LEN;
+	if (p->idx == 0 && e - s >= PREFIX_LEN && !memcmp(s, prefix, PREFIX_LEN)) {
+		p->idx = PREFIX_LEN;
 		s += PREFIX_LEN;
 	}
-	for (; s < e && q->idx < PREFIX_LEN; s++)
-		if (*s != (uint8_t)prefix[q->idx++])
-			return refuse(q, s);
+	for (; s < e && p->idx < PREFIX_LEN; s++)
+		if (*s != (uint8_t)prefix[p->idx++])
+			return refuse(p, s);
 	if (s == e)
 		return s;
 	if (*s != '0' && *s != '1')
-		return refuse(q, s);
-	q->flags |= *s == '1' ? F_HTTP11 : 0;
-	q->state = ST_LINE_END;
+		return refuse(p, s);
+	p->flags |= *s == '1' ? F_HTTP11 : 0;
+	p->state = ST_LINE_END;
 	return s + 1;
 }
 
-static const uint8_t *line_end(struct tt_http_parser *q, const uint8_t *s, const uint8_t *e)
+static const uint8_t *line_end(struct tt_http_parser *p, const uint8_t *s, const uint8_t *e)
 {
-	if (*s == '\r' && !cr_lf(q, &s, e))
+	if (*s == '\r' && !cr_lf(p, &s, e))
 		return s;
 	if (*s != '\n')
-		return refuse(q, s);
-	q->state = ST_NAME_START;
+		return refuse(p, s);
+	p->state = ST_NAME_START;
 	return s + 1;
 }
 
 /* The blank line ending the head: the request is done unless a body follows. */
-static bool head_done(struct tt_http_parser *q)
+static bool head_done(struct tt_http_parser *p)
 {
-	if (q->flags & F_CHUNKED) {
+	if (p->flags & F_CHUNKED) {
 		/* Both framings at once is the request smuggling pattern (RFC 9112 6.1). */
-		if ((q->flags & F_HAS_CL) || !(q->flags & F_HTTP11))
+		if ((p->flags & F_HAS_CL) || !(p->flags & F_HTTP11))
 			return false;
-		q->state = ST_CHUNK_SIZE_START;
+		p->state = ST_CHUNK_SIZE_START;
 	} else {
-		q->state = q->remaining ? ST_BODY : ST_DONE;
+		p->state = p->remaining ? ST_BODY : ST_DONE;
 	}
 	return true;
 }
 
-static const uint8_t *name_start(struct tt_http_parser *q, const uint8_t *s, const uint8_t *e)
+static const uint8_t *name_start(struct tt_http_parser *p, const uint8_t *s, const uint8_t *e)
 {
-	if (*s == '\r' && !cr_lf(q, &s, e))
+	if (*s == '\r' && !cr_lf(p, &s, e))
 		return s;
 	if (*s == '\n')
-		return head_done(q) ? s + 1 : refuse(q, s);
+		return head_done(p) ? s + 1 : refuse(p, s);
 	if (!is_tchar(*s))
-		return refuse(q, s);
-	q->state = ST_NAME;
-	match_start(q);
+		return refuse(p, s);
+	p->state = ST_NAME;
+	match_start(p);
 	return s;
 }
 
-static const uint8_t *name(struct tt_http_parser *q, const uint8_t *s, const uint8_t *e)
+static const uint8_t *name(struct tt_http_parser *p, const uint8_t *s, const uint8_t *e)
 {
-	s = match_run(q, field_words, N_WORDS(field_words), true, s, e);
+	s = match_run(p, field_words, N_WORDS(field_words), true, s, e);
 	if (s == e)
 		return s;
 	if (*s != ':')
-		return refuse(q, s);
-	q->field = match_result(q, field_words, N_WORDS(field_words));
-	q->state = ST_VALUE;
-	q->vstate = V_OWS;
+		return refuse(p, s);
+	p->field = match_result(p, field_words, N_WORDS(field_words));
+	p->state = ST_VALUE;
+	p->vstate = V_OWS;
 	return s + 1;
 }
 
 /* End of one element of Connection or Transfer-Encoding; false if the element is refused. */
-static bool token_end(struct tt_http_parser *q)
+static bool token_end(struct tt_http_parser *p)
 {
 	unsigned t;
 
-	if (q->field == FIELD_CONNECTION) {
-		t = match_result(q, connection_words, N_WORDS(connection_words));
+	if (p->field == FIELD_CONNECTION) {
+		t = match_result(p, connection_words, N_WORDS(connection_words));
 		if (t == TOKEN_CLOSE)
-			q->flags |= F_CLOSE;
+			p->flags |= F_CLOSE;
 		else if (t == TOKEN_KEEP_ALIVE)
-			q->flags |= F_KEEP_ALIVE;
+			p->flags |= F_KEEP_ALIVE;
 		return true;
 	}
 	/* Only a single "chunked" is framing this responder can skip (RFC 9112 6.1, 7). */
-	if (match_result(q, coding_words, N_WORDS(coding_words)) != 0 || (q->flags & F_CHUNKED))
+	if (match_result(p, coding_words, N_WORDS(coding_words)) != 0 || (p->flags & F_CHUNKED))
 		return false;
-	q->flags |= F_CHUNKED;
+	p->flags |= F_CHUNKED;
 	return true;
 }
 
 /* Connection and Transfer-Encoding values: #token lists, empty elements allowed. */
-static const uint8_t *value_tokens(struct tt_http_parser *q, const uint8_t *s, const uint8_t *e)
+static const uint8_t *value_tokens(struct tt_http_parser *p, const uint8_t *s, const uint8_t *e)
 {
-	bool te = q->field == FIELD_TRANSFER_ENCODING, ok;
+	bool te = p->field == FIELD_TRANSFER_ENCODING, ok;
 	const char *const *words = te ? coding_words : connection_words;
 	unsigned n_words = te ? N_WORDS(coding_words) : N_WORDS(connection_words);
 
 	while (s < e) {
 		if (is_tchar(*s)) {
-			if (q->vstate == V_AFTER)
-				return refuse(q, s);
-			if (q->vstate == V_OWS)
-				match_start(q);
-			q->vstate = V_TOKEN;
-			s = match_run(q, words, n_words, true, s, e);
+			if (p->vstate == V_AFTER)
+				return refuse(p, s);
+			if (p->vstate == V_OWS)
+				match_start(p);
+			p->vstate = V_TOKEN;
+			s = match_run(p, words, n_words, true, s, e);
 			continue;
 		}
-		if (*s == '\r' && !cr_lf(q, &s, e))
+		if (*s == '\r' && !cr_lf(p, &s, e))
 			return s;
 		if (*s != ',' && *s != '\n' && !is_ws(*s))
-			return refuse(q, s);
-		ok = q->vstate != V_TOKEN || token_end(q);
-		q->vstate = is_ws(*s) && q->vstate != V_OWS ? V_AFTER : V_OWS;
-		if (!ok || (*s == '\n' && te && !(q->flags & F_CHUNKED)))
-			return refuse(q, s);
+			return refuse(p, s);
+		ok = p->vstate != V_TOKEN || token_end(p);
+		p->vstate = is_ws(*s) && p->vstate != V_OWS ? V_AFTER : V_OWS;
+		if (!ok || (*s == '\n' && te && !(p->flags & F_CHUNKED)))
+			return refuse(p, s);
 		if (*s++ == '\n') {
-			q->state = ST_NAME_START;
+			p->state = ST_NAME_START;
 			break;
 		}
 	}
@@ -437,71 +437,71 @@ static unsigned n_digits(uint64_t v)
  * (RFC 9110 8.6); with no room for a second number it is checked digit by digit against the
  * stored one, leading zeros skipped, idx counting the significant digits matched.
  */
-static bool content_length_digit(struct tt_http_parser *q, unsigned d)
+static bool content_length_digit(struct tt_http_parser *p, unsigned d)
 {
 	unsigned n;
 
-	if (!(q->flags & F_HAS_CL)) {
-		if (q->remaining > (TT_HTTP_LENGTH_MAX - d) / 10)
+	if (!(p->flags & F_HAS_CL)) {
+		if (p->remaining > (TT_HTTP_LENGTH_MAX - d) / 10)
 			return false;
-		q->remaining = q->remaining * 10 + d;
+		p->remaining = p->remaining * 10 + d;
 		return true;
 	}
-	if (q->idx == 0 && d == 0)
+	if (p->idx == 0 && d == 0)
 		return true;
-	n = n_digits(q->remaining);
-	if (q->idx >= n || digit_at(q->remaining, n, q->idx) != d)
+	n = n_digits(p->remaining);
+	if (p->idx >= n || digit_at(p->remaining, n, p->idx) != d)
 		return false;
-	q->idx++;
+	p->idx++;
 	return true;
 }
 
-static const uint8_t *value_content_length(struct tt_http_parser *q, const uint8_t *s,
+static const uint8_t *value_content_length(struct tt_http_parser *p, const uint8_t *s,
 					   const uint8_t *e)
 {
 	for (; s < e; s++) {
 		if (*s >= '0' && *s <= '9') {
-			if (q->vstate == V_AFTER)
-				return refuse(q, s);
-			if (q->vstate == V_OWS) {
-				q->vstate = V_TOKEN;
-				q->idx = 0;
+			if (p->vstate == V_AFTER)
+				return refuse(p, s);
+			if (p->vstate == V_OWS) {
+				p->vstate = V_TOKEN;
+				p->idx = 0;
 			}
-			if (!content_length_digit(q, *s - '0'))
-				return refuse(q, s);
+			if (!content_length_digit(p, *s - '0'))
+				return refuse(p, s);
 			continue;
 		}
 		if (is_ws(*s)) {
-			if (q->vstate == V_TOKEN)
-				q->vstate = V_AFTER;
+			if (p->vstate == V_TOKEN)
+				p->vstate = V_AFTER;
 			continue;
 		}
-		if (*s == '\r' && !cr_lf(q, &s, e))
+		if (*s == '\r' && !cr_lf(p, &s, e))
 			return s;
-		if (*s != '\n' || q->vstate == V_OWS)
-			return refuse(q, s);
-		if ((q->flags & F_HAS_CL) && q->idx != n_digits(q->remaining))
-			return refuse(q, s);
-		q->flags |= F_HAS_CL;
-		q->state = ST_NAME_START;
+		if (*s != '\n' || p->vstate == V_OWS)
+			return refuse(p, s);
+		if ((p->flags & F_HAS_CL) && p->idx != n_digits(p->remaining))
+			return refuse(p, s);
+		p->flags |= F_HAS_CL;
+		p->state = ST_NAME_START;
 		return s + 1;
 	}
 	return s;
 }
 
-static const uint8_t *value(struct tt_http_parser *q, const uint8_t *s, const uint8_t *e)
+static const uint8_t *value(struct tt_http_parser *p, const uint8_t *s, const uint8_t *e)
 {
-	if (q->field == FIELD_CONTENT_LENGTH)
-		return value_content_length(q, s, e);
-	if (q->field != FIELD_OTHER)
-		return value_tokens(q, s, e);
+	if (p->field == FIELD_CONTENT_LENGTH)
+		return value_content_length(p, s, e);
+	if (p->field != FIELD_OTHER)
+		return value_tokens(p, s, e);
 	while (s < e && is_value_char(*s))
 		s++;
-	if (s == e || (*s == '\r' && !cr_lf(q, &s, e)))
+	if (s == e || (*s == '\r' && !cr_lf(p, &s, e)))
 		return s;
 	if (*s != '\n')
-		return refuse(q, s);
-	q->state = ST_NAME_START;
+		return refuse(p, s);
+	p->state = ST_NAME_START;
 	return s + 1;
 }
 
@@ -509,154 +509,154 @@ static const uint8_t *value(struct tt_http_parser *q, const uint8_t *s, const ui
  * The head states over data[s..e), one state's run at a time. Only the bytes up to
  * TT_HTTP_HEAD_MAX are looked at; a head still going on at the next byte is refused there.
  */
-static const uint8_t *head(struct tt_http_parser *q, const uint8_t *s, const uint8_t *e)
+static const uint8_t *head(struct tt_http_parser *p, const uint8_t *s, const uint8_t *e)
 {
-	uint32_t room = TT_HTTP_HEAD_MAX - q->head_len;
+	uint32_t room = TT_HTTP_HEAD_MAX - p->head_len;
 	const uint8_t *start = s, *end = (uint32_t)(e - s) > room ? s + room : e;
 
 	/* A CR ended the previous piece. */
-	if (s < end && (q->flags & F_CR)) {
+	if (s < end && (p->flags & F_CR)) {
 		if (*s == '\n')
-			q->flags &= ~F_CR;
+			p->flags &= ~F_CR;
 		else
-			refuse(q, s);
+			refuse(p, s);
 	}
-	while (s < end && q->state < ST_BODY) {
-		switch (q->state) {
+	while (s < end && p->state < ST_BODY) {
+		switch (p->state) {
 		case ST_LEAD:
-			s = lead(q, s, end);
+			s = lead(p, s, end);
 			break;
 		case ST_METHOD:
-			s = method(q, s, end);
+			s = method(p, s, end);
 			break;
 		case ST_TARGET_START:
 		case ST_TARGET:
-			s = target(q, s, end);
+			s = target(p, s, end);
 			break;
 		case ST_VERSION:
-			s = version(q, s, end);
+			s = version(p, s, end);
 			break;
 		case ST_LINE_END:
-			s = line_end(q, s, end);
+			s = line_end(p, s, end);
 			break;
 		case ST_NAME_START:
-			s = name_start(q, s, end);
+			s = name_start(p, s, end);
 			break;
 		case ST_NAME:
-			s = name(q, s, end);
+			s = name(p, s, end);
 			break;
 		case ST_VALUE:
-			s = value(q, s, end);
+			s = value(p, s, end);
 			break;
 		}
 	}
-	if (q->state < ST_BODY && end < e) {
-		q->head_len = TT_HTTP_HEAD_MAX + 1;
-		return refuse(q, s);
+	if (p->state < ST_BODY && end < e) {
+		p->head_len = TT_HTTP_HEAD_MAX + 1;
+		return refuse(p, s);
 	}
 	/* A refused byte counts: it was seen. */
-	q->head_len += (uint16_t)(s - start) + (q->state == ST_BAD);
+	p->head_len += (uint16_t)(s - start) + (p->state == ST_BAD);
 	return s;
 }
 
-static enum step chunk_size_done(struct tt_http_parser *q)
+static enum step chunk_size_done(struct tt_http_parser *p)
 {
-	q->state = q->remaining ? ST_CHUNK_DATA : ST_TRAILER_START;
+	p->state = p->remaining ? ST_CHUNK_DATA : ST_TRAILER_START;
 	return STEP_MORE;
 }
 
 /* chunked-body of RFC 9112 7.1; extensions and trailer fields are checked for bytes only. */
-static enum step step_chunk(struct tt_http_parser *q, uint8_t c)
+static enum step step_chunk(struct tt_http_parser *p, uint8_t c)
 {
 	int d = hex_value(c);
 
-	switch (q->state) {
+	switch (p->state) {
 	case ST_CHUNK_SIZE_START:
 		if (d < 0)
 			return STEP_BAD;
-		q->state = ST_CHUNK_SIZE;
+		p->state = ST_CHUNK_SIZE;
 		/* fall through */
 	case ST_CHUNK_SIZE:
 		if (d >= 0) {
-			if (q->remaining > TT_HTTP_LENGTH_MAX >> 4)
+			if (p->remaining > TT_HTTP_LENGTH_MAX >> 4)
 				return STEP_BAD;
-			q->remaining = q->remaining << 4 | (unsigned)d;
+			p->remaining = p->remaining << 4 | (unsigned)d;
 			return STEP_MORE;
 		}
 		/* fall through */
 	case ST_CHUNK_BWS:
 		if (is_ws(c)) {
-			q->state = ST_CHUNK_BWS;
+			p->state = ST_CHUNK_BWS;
 			return STEP_MORE;
 		}
 		if (c == ';') {
-			q->state = ST_CHUNK_EXT;
+			p->state = ST_CHUNK_EXT;
 			return STEP_MORE;
 		}
-		return c == '\n' ? chunk_size_done(q) : STEP_BAD;
+		return c == '\n' ? chunk_size_done(p) : STEP_BAD;
 	case ST_CHUNK_EXT:
 		if (c == '\n')
-			return chunk_size_done(q);
+			return chunk_size_done(p);
 		return is_value_char(c) ? STEP_MORE : STEP_BAD;
 	case ST_CHUNK_DATA_END:
-		q->state = ST_CHUNK_SIZE_START;
+		p->state = ST_CHUNK_SIZE_START;
 		return c == '\n' ? STEP_MORE : STEP_BAD;
 	case ST_TRAILER_START:
 		if (c == '\n')
 			return STEP_DONE;
-		q->state = ST_TRAILER;
+		p->state = ST_TRAILER;
 		return is_tchar(c) ? STEP_MORE : STEP_BAD;
 	case ST_TRAILER:
 		if (c == '\n')
-			q->state = ST_TRAILER_START;
+			p->state = ST_TRAILER_START;
 		return c == '\n' || is_value_char(c) ? STEP_MORE : STEP_BAD;
 	}
 	return STEP_BAD;
 }
 
 /* Line ends are CRLF or a bare LF: a CR only arms the check, the LF does the line's work. */
-static enum step step_chunk_line(struct tt_http_parser *q, uint8_t c)
+static enum step step_chunk_line(struct tt_http_parser *p, uint8_t c)
 {
-	if (q->flags & F_CR) {
+	if (p->flags & F_CR) {
 		if (c != '\n')
 			return STEP_BAD;
-		q->flags &= ~F_CR;
-	} else if (c == '\r' && (chunk_line_end_states >> q->state & 1)) {
-		q->flags |= F_CR;
+		p->flags &= ~F_CR;
+	} else if (c == '\r' && (chunk_line_end_states >> p->state & 1)) {
+		p->flags |= F_CR;
 		return STEP_MORE;
 	}
-	return step_chunk(q, c);
+	return step_chunk(p, c);
 }
 
 /* Skip body bytes in bulk; returns the bytes taken from avail. */
-static uint32_t body_skip(struct tt_http_parser *q, uint32_t avail)
+static uint32_t body_skip(struct tt_http_parser *p, uint32_t avail)
 {
-	uint32_t n = q->remaining < avail ? (uint32_t)q->remaining : avail;
+	uint32_t n = p->remaining < avail ? (uint32_t)p->remaining : avail;
 
-	q->remaining -= n;
-	if (q->remaining == 0 && q->state == ST_CHUNK_DATA)
-		q->state = ST_CHUNK_DATA_END;
+	p->remaining -= n;
+	if (p->remaining == 0 && p->state == ST_CHUNK_DATA)
+		p->state = ST_CHUNK_DATA_END;
 	return n;
 }
 
 /* The body states over data[s..e): payload skipped in bulk, chunk framing byte by byte. */
-static const uint8_t *body(struct tt_http_parser *q, const uint8_t *s, const uint8_t *e)
+static const uint8_t *body(struct tt_http_parser *p, const uint8_t *s, const uint8_t *e)
 {
 	enum step r;
 
-	while (s < e && q->state < ST_BAD) {
-		if (q->state == ST_BODY || q->state == ST_CHUNK_DATA) {
-			s += body_skip(q, (uint32_t)(e - s));
-			if (q->state == ST_BODY && q->remaining == 0)
-				q->state = ST_DONE;
+	while (s < e && p->state < ST_BAD) {
+		if (p->state == ST_BODY || p->state == ST_CHUNK_DATA) {
+			s += body_skip(p, (uint32_t)(e - s));
+			if (p->state == ST_BODY && p->remaining == 0)
+				p->state = ST_DONE;
 			continue;
 		}
-		r = step_chunk_line(q, *s);
+		r = step_chunk_line(p, *s);
 		if (r == STEP_BAD)
-			return refuse(q, s);
+			return refuse(p, s);
 		s++;
 		if (r == STEP_DONE)
-			q->state = ST_DONE;
+			p->state = ST_DONE;
 	}
 	return s;
 }
@@ -682,32 +682,26 @@ static void request_fill(const struct tt_http_parser *p, struct tt_http_request 
 		req->keep_alive = p->flags & F_KEEP_ALIVE;
 }
 
-/*
- * The state is worked on in a local copy, written back once: the input bytes may alias
- * anything, so stores through p would make the compiler reload every field after each one.
- */
 enum tt_http_status tt_http_parse(struct tt_http_parser *p, const uint8_t *data, uint32_t len,
 				  uint32_t *consumed, struct tt_http_request *req)
 {
-	struct tt_http_parser q = *p;
 	const uint8_t *s = data, *e = data + len;
 
-	if (q.state == ST_BAD) {
+	if (p->state == ST_BAD) {
 		*consumed = 0;
 		return TT_HTTP_BAD;
 	}
-	if (q.state < ST_BODY)
-		s = head(&q, s, e);
-	if (q.state >= ST_BODY && q.state < ST_BAD)
-		s = body(&q, s, e);
+	if (p->state < ST_BODY)
+		s = head(p, s, e);
+	if (p->state >= ST_BODY && p->state < ST_BAD)
+		s = body(p, s, e);
 	*consumed = (uint32_t)(s - data);
-	if (q.state == ST_DONE) {
-		request_fill(&q, req);
+	if (p->state == ST_DONE) {
+		request_fill(p, req);
 		tt_http_parser_init(p);
 		return TT_HTTP_REQUEST;
 	}
-	*p = q;
-	return q.state == ST_BAD ? TT_HTTP_BAD : TT_HTTP_NEED_MORE;
+	return p->state == ST_BAD ? TT_HTTP_BAD : TT_HTTP_NEED_MORE;
 }
 
 /* Reason phrases of RFC 9110 section 15 for the codes a responder is usually configured with. */
