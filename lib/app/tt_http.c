@@ -551,6 +551,7 @@ static const uint8_t *head(struct tt_http_parser *p, const uint8_t *s, const uin
 		}
 	}
 	if (p->state < ST_BODY && end < e) {
+		/* The byte at end would be head byte TT_HTTP_HEAD_MAX + 1. */
 		p->head_len = TT_HTTP_HEAD_MAX + 1;
 		return refuse(p, s);
 	}
