@@ -28,15 +28,15 @@ enum state {
 	ST_TRAILER_START,
 	ST_TRAILER,
 	ST_BAD,
+	ST_DONE, /* a request ended in this call; never stored, the parser is reset instead */
 };
 
-static_assert(ST_BAD < 32, "line_end_states is a 32-bit mask");
+static_assert(ST_BAD < 32, "chunk_line_end_states is a 32-bit mask");
 
-/* States where CR starts a line end; elsewhere CR is an ordinary (invalid) byte. */
-static const uint32_t line_end_states = 1u << ST_LEAD | 1u << ST_LINE_END | 1u << ST_NAME_START |
-					1u << ST_VALUE | 1u << ST_CHUNK_SIZE | 1u << ST_CHUNK_BWS |
-					1u << ST_CHUNK_EXT | 1u << ST_CHUNK_DATA_END |
-					1u << ST_TRAILER_START | 1u << ST_TRAILER;
+/* Chunk framing states where CR starts a line end; elsewhere CR is an ordinary (invalid) byte. */
+static const uint32_t chunk_line_end_states = 1u << ST_CHUNK_SIZE | 1u << ST_CHUNK_BWS |
+					      1u << ST_CHUNK_EXT | 1u << ST_CHUNK_DATA_END |
+					      1u << ST_TRAILER_START | 1u << ST_TRAILER;
 
 enum {
 	F_METHOD = 0x03,
@@ -84,18 +84,47 @@ enum value_state {
 	V_AFTER, /* whitespace after an element */
 };
 
-/* tchar of RFC 9110 5.6.2 as a bitmap of the ASCII range, one bit per byte value. */
-static const uint32_t tchar_map[4] = {0x00000000, 0x03ff6cfa, 0xc7fffffe, 0x57ffffff};
+/*
+ * Byte classes, one table lookup per byte: tchar of RFC 9110 5.6.2; field-vchar (VCHAR /
+ * obs-text, 5.5) plus SP and HTAB, what may appear inside a field value; and the bytes a
+ * request target may hold (VCHAR / obs-text; its grammar is not checked).
+ */
+enum {
+	C_TCHAR = 1,
+	C_VALUE = 2,
+	C_TARGET = 4,
+};
+
+#define IS_ALNUM(c)                                                                                \
+	(((c) >= '0' && (c) <= '9') || ((c) >= 'A' && (c) <= 'Z') || ((c) >= 'a' && (c) <= 'z'))
+#define IS_TCHAR(c)                                                                                \
+	(IS_ALNUM(c) || (c) == '!' || (c) == '#' || (c) == '$' || (c) == '%' || (c) == '&' ||      \
+	 (c) == '\'' || (c) == '*' || (c) == '+' || (c) == '-' || (c) == '.' || (c) == '^' ||      \
+	 (c) == '_' || (c) == '`' || (c) == '|' || (c) == '~')
+#define CLASS(c)                                                                                   \
+	((IS_TCHAR(c) ? C_TCHAR : 0) |                                                             \
+	 (((c) >= 0x20 && (c) != 0x7f) || (c) == '\t' ? C_VALUE : 0) |                             \
+	 ((c) > 0x20 && (c) != 0x7f ? C_TARGET : 0))
+#define CLASS_ROW(r)                                                                               \
+	CLASS(r), CLASS(r + 1), CLASS(r + 2), CLASS(r + 3), CLASS(r + 4), CLASS(r + 5),            \
+	    CLASS(r + 6), CLASS(r + 7), CLASS(r + 8), CLASS(r + 9), CLASS(r + 10), CLASS(r + 11),  \
+	    CLASS(r + 12), CLASS(r + 13), CLASS(r + 14), CLASS(r + 15)
+
+static const uint8_t char_class[256] = {
+    CLASS_ROW(0x00), CLASS_ROW(0x10), CLASS_ROW(0x20), CLASS_ROW(0x30),
+    CLASS_ROW(0x40), CLASS_ROW(0x50), CLASS_ROW(0x60), CLASS_ROW(0x70),
+    CLASS_ROW(0x80), CLASS_ROW(0x90), CLASS_ROW(0xa0), CLASS_ROW(0xb0),
+    CLASS_ROW(0xc0), CLASS_ROW(0xd0), CLASS_ROW(0xe0), CLASS_ROW(0xf0),
+};
 
 static bool is_tchar(uint8_t c)
 {
-	return c < 128 && (tchar_map[c >> 5] >> (c & 31) & 1);
+	return char_class[c] & C_TCHAR;
 }
 
-/* field-vchar (VCHAR / obs-text) plus SP and HTAB: what may appear inside a field value. */
 static bool is_value_char(uint8_t c)
 {
-	return (c >= 0x20 && c != 0x7f) || c == '\t';
+	return char_class[c] & C_VALUE;
 }
 
 static bool is_ws(uint8_t c)
@@ -118,39 +147,53 @@ static uint8_t fold(uint8_t c)
 	return c >= 'A' && c <= 'Z' ? c | 0x20 : c;
 }
 
-static void match_start(struct tt_http_parser *p)
+#define N_WORDS(w) (sizeof(w) / sizeof((w)[0]))
+
+/*
+ * The first word after cand sharing its first idx bytes and continuing with c, or MATCH_NONE:
+ * all words sharing the bytes matched so far stay possible ("con" continues as "connection" or
+ * "content-length").
+ */
+static unsigned match_sibling(const char *const *words, unsigned n_words, unsigned cand,
+			      unsigned idx, uint8_t c)
 {
-	p->cand = 0;
-	p->idx = 0;
+	const char *cur = words[cand];
+	unsigned k, j;
+
+	for (k = 0; k < n_words; k++) {
+		/* cur's first idx bytes are tchars, never NUL: a shorter words[k] stops j. */
+		for (j = 0; j < idx && words[k][j] == cur[j]; j++)
+			;
+		if (j == idx && (uint8_t)words[k][idx] == c)
+			return k;
+	}
+	return MATCH_NONE;
 }
 
 /*
- * Advance the running match by one byte. All words sharing the bytes matched so far stay
- * possible, so a mismatch on the current candidate moves to a sibling with the same prefix
- * ("con" continues as "connection" or "content-length") before giving up.
+ * Follow the running match (cand, idx) over the run of tchars at s, case-folded for names and
+ * tokens; returns the first byte after the run (or e). A byte that differs from the candidate's
+ * moves to a sibling before giving up; once given up the rest of the run is only scanned.
  */
-static void match_step(struct tt_http_parser *p, const char *const *words, unsigned n_words,
-		       uint8_t c)
+static inline const uint8_t *match_run(struct tt_http_parser *p, const char *const *words,
+				       unsigned n_words, bool fold_case, const uint8_t *s,
+				       const uint8_t *e)
 {
-	const char *cur;
-	unsigned k;
+	unsigned cand = p->cand, idx = p->idx;
 
-	if (p->cand == MATCH_NONE)
-		return;
-	cur = words[p->cand];
-	if ((uint8_t)cur[p->idx] != c) {
-		p->cand = MATCH_NONE;
-		for (k = 0; k < n_words; k++) {
-			/* strncmp first: it proves words[k] is at least idx bytes long. */
-			if (!strncmp(words[k], cur, p->idx) && (uint8_t)words[k][p->idx] == c) {
-				p->cand = k;
-				break;
-			}
-		}
-		if (p->cand == MATCH_NONE)
-			return;
+	for (; s < e && cand != MATCH_NONE && is_tchar(*s); s++) {
+		uint8_t c = fold_case ? fold(*s) : *s;
+
+		if (c != (uint8_t)words[cand][idx])
+			cand = match_sibling(words, n_words, cand, idx, c);
+		if (cand != MATCH_NONE)
+			idx++;
 	}
-	p->idx++;
+	while (s < e && is_tchar(*s))
+		s++;
+	p->cand = cand;
+	p->idx = idx;
+	return s;
 }
 
 /* Index of the fully matched word, or n_words. */
@@ -162,59 +205,165 @@ static unsigned match_result(const struct tt_http_parser *p, const char *const *
 	return p->cand;
 }
 
-#define N_WORDS(w) (sizeof(w) / sizeof((w)[0]))
-
-static enum step step_request_line(struct tt_http_parser *p, uint8_t c)
+static void match_start(struct tt_http_parser *p)
 {
-	static const char version[] = "HTTP/1.";
-
-	switch (p->state) {
-	case ST_LEAD:
-		if (c == '\n')
-			return STEP_MORE;
-		if (!is_tchar(c))
-			return STEP_BAD;
-		p->state = ST_METHOD;
-		match_start(p);
-		/* fall through */
-	case ST_METHOD:
-		if (c == ' ') {
-			p->flags |= match_result(p, method_words, N_WORDS(method_words));
-			p->state = ST_TARGET_START;
-			return STEP_MORE;
-		}
-		if (!is_tchar(c))
-			return STEP_BAD;
-		match_step(p, method_words, N_WORDS(method_words), c);
-		return STEP_MORE;
-	case ST_TARGET_START:
-	case ST_TARGET:
-		if (c == ' ' && p->state == ST_TARGET) {
-			p->state = ST_VERSION;
-			p->idx = 0;
-			return STEP_MORE;
-		}
-		p->state = ST_TARGET;
-		return c > 0x20 && c != 0x7f ? STEP_MORE : STEP_BAD;
-	case ST_VERSION:
-		if (p->idx < sizeof(version) - 1)
-			return c == (uint8_t)version[p->idx++] ? STEP_MORE : STEP_BAD;
-		if (c != '0' && c != '1')
-			return STEP_BAD;
-		p->flags |= c == '1' ? F_HTTP11 : 0;
-		p->state = ST_LINE_END;
-		return STEP_MORE;
-	case ST_LINE_END:
-		if (c != '\n')
-			return STEP_BAD;
-		p->state = ST_NAME_START;
-		return STEP_MORE;
-	}
-	return STEP_BAD;
+	p->cand = 0;
+	p->idx = 0;
 }
 
-/* End of one element of Connection or Transfer-Encoding. */
-static enum step token_end(struct tt_http_parser *p)
+/* The byte at s is refused; it is where the caller reports the error. */
+static const uint8_t *refuse(struct tt_http_parser *p, const uint8_t *s)
+{
+	p->state = ST_BAD;
+	return s;
+}
+
+/*
+ * *sp is at a CR where a line may end. True with *sp moved to the LF after it, which the caller
+ * then handles as a bare LF. False when the piece ends after the CR (remembered in F_CR, *sp =
+ * e) or another byte follows (refused, *sp at it).
+ */
+static bool cr_lf(struct tt_http_parser *p, const uint8_t **sp, const uint8_t *e)
+{
+	const uint8_t *s = *sp + 1;
+
+	if (s < e && *s == '\n') {
+		*sp = s;
+		return true;
+	}
+	p->flags |= F_CR;
+	*sp = s == e ? e : refuse(p, s);
+	return false;
+}
+
+/*
+ * Head states. Each consumes the bytes at s (s < e) that it can, as one run, and returns where
+ * it stopped: at e, after the byte that changed the state, or at the refused byte.
+ */
+
+static const uint8_t *lead(struct tt_http_parser *p, const uint8_t *s, const uint8_t *e)
+{
+	for (; s < e; s++) {
+		if (*s == '\r' && !cr_lf(p, &s, e))
+			return s;
+		if (*s != '\n')
+			break;
+	}
+	if (s == e)
+		return s;
+	if (!is_tchar(*s))
+		return refuse(p, s);
+	p->state = ST_METHOD;
+	match_start(p);
+	return s;
+}
+
+static const uint8_t *method(struct tt_http_parser *p, const uint8_t *s, const uint8_t *e)
+{
+	s = match_run(p, method_words, N_WORDS(method_words), false, s, e);
+	if (s == e)
+		return s;
+	if (*s != ' ')
+		return refuse(p, s);
+	p->flags |= match_result(p, method_words, N_WORDS(method_words));
+	p->state = ST_TARGET_START;
+	return s + 1;
+}
+
+static const uint8_t *target(struct tt_http_parser *p, const uint8_t *s, const uint8_t *e)
+{
+	if (p->state == ST_TARGET_START) {
+		/* Not a space: the target is not empty. */
+		p->state = ST_TARGET;
+		if (!(char_class[*s] & C_TARGET))
+			return refuse(p, s);
+		s++;
+	}
+	while (s < e && (char_class[*s] & C_TARGET))
+		s++;
+	if (s == e)
+		return s;
+	if (*s != ' ')
+		return refuse(p, s);
+	p->state = ST_VERSION;
+	p->idx = 0;
+	return s + 1;
+}
+
+static const uint8_t *version(struct tt_http_parser *p, const uint8_t *s, const uint8_t *e)
+{
+	static const char prefix[] = "HTTP/1.";
+	enum { PREFIX_LEN = sizeof(prefix) - 1 };
+
+	/* The usual case, the whole version in this piece, at once. */
+	if (p->idx == 0 && e - s >= PREFIX_LEN && !memcmp(s, prefix, PREFIX_LEN)) {
+		p->idx = PREFIX_LEN;
+		s += PREFIX_LEN;
+	}
+	for (; s < e && p->idx < PREFIX_LEN; s++)
+		if (*s != (uint8_t)prefix[p->idx++])
+			return refuse(p, s);
+	if (s == e)
+		return s;
+	if (*s != '0' && *s != '1')
+		return refuse(p, s);
+	p->flags |= *s == '1' ? F_HTTP11 : 0;
+	p->state = ST_LINE_END;
+	return s + 1;
+}
+
+static const uint8_t *line_end(struct tt_http_parser *p, const uint8_t *s, const uint8_t *e)
+{
+	if (*s == '\r' && !cr_lf(p, &s, e))
+		return s;
+	if (*s != '\n')
+		return refuse(p, s);
+	p->state = ST_NAME_START;
+	return s + 1;
+}
+
+/* The blank line ending the head: the request is done unless a body follows. */
+static bool head_done(struct tt_http_parser *p)
+{
+	if (p->flags & F_CHUNKED) {
+		/* Both framings at once is the request smuggling pattern (RFC 9112 6.1). */
+		if ((p->flags & F_HAS_CL) || !(p->flags & F_HTTP11))
+			return false;
+		p->state = ST_CHUNK_SIZE_START;
+	} else {
+		p->state = p->remaining ? ST_BODY : ST_DONE;
+	}
+	return true;
+}
+
+static const uint8_t *name_start(struct tt_http_parser *p, const uint8_t *s, const uint8_t *e)
+{
+	if (*s == '\r' && !cr_lf(p, &s, e))
+		return s;
+	if (*s == '\n')
+		return head_done(p) ? s + 1 : refuse(p, s);
+	if (!is_tchar(*s))
+		return refuse(p, s);
+	p->state = ST_NAME;
+	match_start(p);
+	return s;
+}
+
+static const uint8_t *name(struct tt_http_parser *p, const uint8_t *s, const uint8_t *e)
+{
+	s = match_run(p, field_words, N_WORDS(field_words), true, s, e);
+	if (s == e)
+		return s;
+	if (*s != ':')
+		return refuse(p, s);
+	p->field = match_result(p, field_words, N_WORDS(field_words));
+	p->state = ST_VALUE;
+	p->vstate = V_OWS;
+	return s + 1;
+}
+
+/* End of one element of Connection or Transfer-Encoding; false if the element is refused. */
+static bool token_end(struct tt_http_parser *p)
 {
 	unsigned t;
 
@@ -224,44 +373,46 @@ static enum step token_end(struct tt_http_parser *p)
 			p->flags |= F_CLOSE;
 		else if (t == TOKEN_KEEP_ALIVE)
 			p->flags |= F_KEEP_ALIVE;
-		return STEP_MORE;
+		return true;
 	}
 	/* Only a single "chunked" is framing this responder can skip (RFC 9112 6.1, 7). */
 	if (match_result(p, coding_words, N_WORDS(coding_words)) != 0 || (p->flags & F_CHUNKED))
-		return STEP_BAD;
+		return false;
 	p->flags |= F_CHUNKED;
-	return STEP_MORE;
+	return true;
 }
 
 /* Connection and Transfer-Encoding values: #token lists, empty elements allowed. */
-static enum step value_tokens(struct tt_http_parser *p, uint8_t c)
+static const uint8_t *value_tokens(struct tt_http_parser *p, const uint8_t *s, const uint8_t *e)
 {
-	const char *const *words = connection_words;
-	unsigned n_words = N_WORDS(connection_words);
-	enum step r = STEP_MORE;
+	bool te = p->field == FIELD_TRANSFER_ENCODING, ok;
+	const char *const *words = te ? coding_words : connection_words;
+	unsigned n_words = te ? N_WORDS(coding_words) : N_WORDS(connection_words);
 
-	if (p->field == FIELD_TRANSFER_ENCODING) {
-		words = coding_words;
-		n_words = N_WORDS(coding_words);
+	while (s < e) {
+		if (is_tchar(*s)) {
+			if (p->vstate == V_AFTER)
+				return refuse(p, s);
+			if (p->vstate == V_OWS)
+				match_start(p);
+			p->vstate = V_TOKEN;
+			s = match_run(p, words, n_words, true, s, e);
+			continue;
+		}
+		if (*s == '\r' && !cr_lf(p, &s, e))
+			return s;
+		if (*s != ',' && *s != '\n' && !is_ws(*s))
+			return refuse(p, s);
+		ok = p->vstate != V_TOKEN || token_end(p);
+		p->vstate = is_ws(*s) && p->vstate != V_OWS ? V_AFTER : V_OWS;
+		if (!ok || (*s == '\n' && te && !(p->flags & F_CHUNKED)))
+			return refuse(p, s);
+		if (*s++ == '\n') {
+			p->state = ST_NAME_START;
+			break;
+		}
 	}
-	if (is_tchar(c)) {
-		if (p->vstate == V_AFTER)
-			return STEP_BAD;
-		if (p->vstate == V_OWS)
-			match_start(p);
-		p->vstate = V_TOKEN;
-		match_step(p, words, n_words, fold(c));
-		return STEP_MORE;
-	}
-	if (c != ',' && c != '\n' && !is_ws(c))
-		return STEP_BAD;
-	if (p->vstate == V_TOKEN)
-		r = token_end(p);
-	p->vstate = is_ws(c) && p->vstate != V_OWS ? V_AFTER : V_OWS;
-	if (r == STEP_MORE && c == '\n' && p->field == FIELD_TRANSFER_ENCODING &&
-	    !(p->flags & F_CHUNKED))
-		return STEP_BAD;
-	return r;
+	return s;
 }
 
 /* Decimal digit k (0 = most significant) of v, which has n significant digits. */
@@ -286,100 +437,127 @@ static unsigned n_digits(uint64_t v)
  * (RFC 9110 8.6); with no room for a second number it is checked digit by digit against the
  * stored one, leading zeros skipped, idx counting the significant digits matched.
  */
-static enum step content_length_digit(struct tt_http_parser *p, unsigned d)
+static bool content_length_digit(struct tt_http_parser *p, unsigned d)
 {
 	unsigned n;
 
 	if (!(p->flags & F_HAS_CL)) {
 		if (p->remaining > (TT_HTTP_LENGTH_MAX - d) / 10)
-			return STEP_BAD;
+			return false;
 		p->remaining = p->remaining * 10 + d;
-		return STEP_MORE;
+		return true;
 	}
 	if (p->idx == 0 && d == 0)
-		return STEP_MORE;
+		return true;
 	n = n_digits(p->remaining);
 	if (p->idx >= n || digit_at(p->remaining, n, p->idx) != d)
-		return STEP_BAD;
+		return false;
 	p->idx++;
-	return STEP_MORE;
+	return true;
 }
 
-static enum step value_content_length(struct tt_http_parser *p, uint8_t c)
+static const uint8_t *value_content_length(struct tt_http_parser *p, const uint8_t *s,
+					   const uint8_t *e)
 {
-	if (c >= '0' && c <= '9') {
-		if (p->vstate == V_AFTER)
-			return STEP_BAD;
-		if (p->vstate == V_OWS) {
-			p->vstate = V_TOKEN;
-			p->idx = 0;
+	for (; s < e; s++) {
+		if (*s >= '0' && *s <= '9') {
+			if (p->vstate == V_AFTER)
+				return refuse(p, s);
+			if (p->vstate == V_OWS) {
+				p->vstate = V_TOKEN;
+				p->idx = 0;
+			}
+			if (!content_length_digit(p, *s - '0'))
+				return refuse(p, s);
+			continue;
 		}
-		return content_length_digit(p, c - '0');
-	}
-	if (is_ws(c)) {
-		if (p->vstate == V_TOKEN)
-			p->vstate = V_AFTER;
-		return STEP_MORE;
-	}
-	if (c != '\n' || p->vstate == V_OWS)
-		return STEP_BAD;
-	if ((p->flags & F_HAS_CL) && p->idx != n_digits(p->remaining))
-		return STEP_BAD;
-	p->flags |= F_HAS_CL;
-	return STEP_MORE;
-}
-
-static enum step head_done(struct tt_http_parser *p)
-{
-	if (p->flags & F_CHUNKED) {
-		/* Both framings at once is the request smuggling pattern (RFC 9112 6.1). */
-		if ((p->flags & F_HAS_CL) || !(p->flags & F_HTTP11))
-			return STEP_BAD;
-		p->state = ST_CHUNK_SIZE_START;
-		return STEP_MORE;
-	}
-	if (p->remaining == 0)
-		return STEP_DONE;
-	p->state = ST_BODY;
-	return STEP_MORE;
-}
-
-static enum step step_header(struct tt_http_parser *p, uint8_t c)
-{
-	enum step r;
-
-	switch (p->state) {
-	case ST_NAME_START:
-		if (c == '\n')
-			return head_done(p);
-		if (!is_tchar(c))
-			return STEP_BAD;
-		p->state = ST_NAME;
-		match_start(p);
-		/* fall through */
-	case ST_NAME:
-		if (c == ':') {
-			p->field = match_result(p, field_words, N_WORDS(field_words));
-			p->state = ST_VALUE;
-			p->vstate = V_OWS;
-			return STEP_MORE;
+		if (is_ws(*s)) {
+			if (p->vstate == V_TOKEN)
+				p->vstate = V_AFTER;
+			continue;
 		}
-		if (!is_tchar(c))
-			return STEP_BAD;
-		match_step(p, field_words, N_WORDS(field_words), fold(c));
-		return STEP_MORE;
-	case ST_VALUE:
-		if (p->field == FIELD_CONTENT_LENGTH)
-			r = value_content_length(p, c);
-		else if (p->field == FIELD_OTHER)
-			r = c == '\n' || is_value_char(c) ? STEP_MORE : STEP_BAD;
+		if (*s == '\r' && !cr_lf(p, &s, e))
+			return s;
+		if (*s != '\n' || p->vstate == V_OWS)
+			return refuse(p, s);
+		if ((p->flags & F_HAS_CL) && p->idx != n_digits(p->remaining))
+			return refuse(p, s);
+		p->flags |= F_HAS_CL;
+		p->state = ST_NAME_START;
+		return s + 1;
+	}
+	return s;
+}
+
+static const uint8_t *value(struct tt_http_parser *p, const uint8_t *s, const uint8_t *e)
+{
+	if (p->field == FIELD_CONTENT_LENGTH)
+		return value_content_length(p, s, e);
+	if (p->field != FIELD_OTHER)
+		return value_tokens(p, s, e);
+	while (s < e && is_value_char(*s))
+		s++;
+	if (s == e || (*s == '\r' && !cr_lf(p, &s, e)))
+		return s;
+	if (*s != '\n')
+		return refuse(p, s);
+	p->state = ST_NAME_START;
+	return s + 1;
+}
+
+/*
+ * The head states over data[s..e), one state's run at a time. Only the bytes up to
+ * TT_HTTP_HEAD_MAX are looked at; a head still going on at the next byte is refused there.
+ */
+static const uint8_t *head(struct tt_http_parser *p, const uint8_t *s, const uint8_t *e)
+{
+	uint32_t room = TT_HTTP_HEAD_MAX - p->head_len;
+	const uint8_t *start = s, *end = (uint32_t)(e - s) > room ? s + room : e;
+
+	/* A CR ended the previous piece. */
+	if (s < end && (p->flags & F_CR)) {
+		if (*s == '\n')
+			p->flags &= ~F_CR;
 		else
-			r = value_tokens(p, c);
-		if (r == STEP_MORE && c == '\n')
-			p->state = ST_NAME_START;
-		return r;
+			refuse(p, s);
 	}
-	return STEP_BAD;
+	while (s < end && p->state < ST_BODY) {
+		switch (p->state) {
+		case ST_LEAD:
+			s = lead(p, s, end);
+			break;
+		case ST_METHOD:
+			s = method(p, s, end);
+			break;
+		case ST_TARGET_START:
+		case ST_TARGET:
+			s = target(p, s, end);
+			break;
+		case ST_VERSION:
+			s = version(p, s, end);
+			break;
+		case ST_LINE_END:
+			s = line_end(p, s, end);
+			break;
+		case ST_NAME_START:
+			s = name_start(p, s, end);
+			break;
+		case ST_NAME:
+			s = name(p, s, end);
+			break;
+		case ST_VALUE:
+			s = value(p, s, end);
+			break;
+		}
+	}
+	if (p->state < ST_BODY && end < e) {
+		/* The byte at end would be head byte TT_HTTP_HEAD_MAX + 1. */
+		p->head_len = TT_HTTP_HEAD_MAX + 1;
+		return refuse(p, s);
+	}
+	/* A refused byte counts: it was seen. */
+	p->head_len += (uint16_t)(s - start) + (p->state == ST_BAD);
+	return s;
 }
 
 static enum step chunk_size_done(struct tt_http_parser *p)
@@ -438,21 +616,50 @@ static enum step step_chunk(struct tt_http_parser *p, uint8_t c)
 }
 
 /* Line ends are CRLF or a bare LF: a CR only arms the check, the LF does the line's work. */
-static enum step step(struct tt_http_parser *p, uint8_t c)
+static enum step step_chunk_line(struct tt_http_parser *p, uint8_t c)
 {
 	if (p->flags & F_CR) {
 		if (c != '\n')
 			return STEP_BAD;
 		p->flags &= ~F_CR;
-	} else if (c == '\r' && (line_end_states >> p->state & 1)) {
+	} else if (c == '\r' && (chunk_line_end_states >> p->state & 1)) {
 		p->flags |= F_CR;
 		return STEP_MORE;
 	}
-	if (p->state < ST_NAME_START)
-		return step_request_line(p, c);
-	if (p->state < ST_BODY)
-		return step_header(p, c);
 	return step_chunk(p, c);
+}
+
+/* Skip body bytes in bulk; returns the bytes taken from avail. */
+static uint32_t body_skip(struct tt_http_parser *p, uint32_t avail)
+{
+	uint32_t n = p->remaining < avail ? (uint32_t)p->remaining : avail;
+
+	p->remaining -= n;
+	if (p->remaining == 0 && p->state == ST_CHUNK_DATA)
+		p->state = ST_CHUNK_DATA_END;
+	return n;
+}
+
+/* The body states over data[s..e): payload skipped in bulk, chunk framing byte by byte. */
+static const uint8_t *body(struct tt_http_parser *p, const uint8_t *s, const uint8_t *e)
+{
+	enum step r;
+
+	while (s < e && p->state < ST_BAD) {
+		if (p->state == ST_BODY || p->state == ST_CHUNK_DATA) {
+			s += body_skip(p, (uint32_t)(e - s));
+			if (p->state == ST_BODY && p->remaining == 0)
+				p->state = ST_DONE;
+			continue;
+		}
+		r = step_chunk_line(p, *s);
+		if (r == STEP_BAD)
+			return refuse(p, s);
+		s++;
+		if (r == STEP_DONE)
+			p->state = ST_DONE;
+	}
+	return s;
 }
 
 void tt_http_parser_init(struct tt_http_parser *p)
@@ -476,54 +683,26 @@ static void request_fill(const struct tt_http_parser *p, struct tt_http_request 
 		req->keep_alive = p->flags & F_KEEP_ALIVE;
 }
 
-/* Skip body bytes in bulk; returns the bytes taken from avail. */
-static uint32_t body_skip(struct tt_http_parser *p, uint32_t avail)
-{
-	uint32_t n = p->remaining < avail ? (uint32_t)p->remaining : avail;
-
-	p->remaining -= n;
-	if (p->remaining == 0 && p->state == ST_CHUNK_DATA)
-		p->state = ST_CHUNK_DATA_END;
-	return n;
-}
-
 enum tt_http_status tt_http_parse(struct tt_http_parser *p, const uint8_t *data, uint32_t len,
 				  uint32_t *consumed, struct tt_http_request *req)
 {
-	uint32_t i = 0;
-	enum step r;
+	const uint8_t *s = data, *e = data + len;
 
 	if (p->state == ST_BAD) {
 		*consumed = 0;
 		return TT_HTTP_BAD;
 	}
-	while (i < len) {
-		if (p->state == ST_BODY || p->state == ST_CHUNK_DATA) {
-			i += body_skip(p, len - i);
-			if (p->state == ST_BODY && p->remaining == 0)
-				goto done;
-			continue;
-		}
-		if (p->state < ST_BODY && ++p->head_len > TT_HTTP_HEAD_MAX)
-			r = STEP_BAD;
-		else
-			r = step(p, data[i]);
-		if (r == STEP_BAD) {
-			p->state = ST_BAD;
-			*consumed = i;
-			return TT_HTTP_BAD;
-		}
-		i++;
-		if (r == STEP_DONE)
-			goto done;
+	if (p->state < ST_BODY)
+		s = head(p, s, e);
+	if (p->state >= ST_BODY && p->state < ST_BAD)
+		s = body(p, s, e);
+	*consumed = (uint32_t)(s - data);
+	if (p->state == ST_DONE) {
+		request_fill(p, req);
+		tt_http_parser_init(p);
+		return TT_HTTP_REQUEST;
 	}
-	*consumed = len;
-	return TT_HTTP_NEED_MORE;
-done:
-	request_fill(p, req);
-	tt_http_parser_init(p);
-	*consumed = i;
-	return TT_HTTP_REQUEST;
+	return p->state == ST_BAD ? TT_HTTP_BAD : TT_HTTP_NEED_MORE;
 }
 
 /* Reason phrases of RFC 9110 section 15 for the codes a responder is usually configured with. */

@@ -47,7 +47,11 @@
  *
  * Callers: the parser is used by the worker lcore that owns the connection; the builder runs on
  * the main lcore before the workers start. No locks, no allocation on the data path.
- * Cost: one switch per head byte; a body or chunk payload costs O(1) per piece.
+ * Cost: each head state takes its bytes as one run in a tight loop (a byte-class table lookup,
+ * the running word match advanced in place), so the state switch runs once per state change,
+ * not per byte; the head bound is set once per piece. About 15 instructions per byte on a
+ * 31-byte GET, 10 on a 438-byte browser head, plus about 80 per call (bench/http_trace.sh).
+ * Chunk framing goes byte by byte; a body or chunk payload costs O(1) per piece.
  */
 
 #include <assert.h>

@@ -1,8 +1,15 @@
 /*
  * libFuzzer harness for tt_http_parse(): TCP hands the parser a byte stream cut at arbitrary
  * points, and the parser keeps no bytes, only its 16-byte state, so it must find the same
- * requests and the same verdict however the stream is cut.  Each input is fed twice, in one
- * piece and in pieces whose lengths the input chooses, and the two traces must agree.
+ * requests and the same verdict however the stream is cut, and be in the same state after
+ * the same bytes. The parser takes whole runs of bytes at once where it can; one byte per call
+ * drives it through every state change one step at a time, so that feeding is the reference.
+ *
+ * Each input's stream is fed one byte per call first, recording the parser state after every
+ * offset; then in one piece, in pieces whose lengths the input chooses, and (streams up to
+ * SPLIT_ALL_MAX bytes) cut in two at every position. Every feeding must report the same
+ * requests and the same refused byte, and after every call the parser must equal the
+ * reference's state at the same offset, the refused byte's state after a refusal.
  *
  * Input: one byte k (0..7), k bytes of piece lengths (each value + 1, used in turn and over
  * again), then the stream.  k = 0 feeds the stream one byte at a time.
@@ -14,7 +21,7 @@
 #include "fuzz.h"
 #include "tt_http.h"
 
-enum { MAX_LENS = 7 };
+enum { MAX_LENS = 7, SPLIT_ALL_MAX = 256 };
 
 struct event {
 	uint32_t end; /* stream offset just past the request */
@@ -28,10 +35,28 @@ struct trace {
 	bool bad;
 	uint32_t bad_at; /* stream offset of the byte the parser refused */
 	struct tt_http_parser p;
+	/* The byte-by-byte reference: state after each stream offset, and after its refusal. */
+	struct tt_http_parser *at;
+	struct tt_http_parser bad_state;
+	bool recording; /* this is the reference: fill at[] instead of checking against it */
 };
 
+/* After a call that left the stream at offset off (or refused the byte there). */
+static void state_check(struct trace *t, const struct trace *ref, uint32_t off, bool refused)
+{
+	if (t->recording) {
+		if (refused)
+			t->bad_state = t->p;
+		else
+			t->at[off] = t->p;
+		return;
+	}
+	FUZZ_CHECK(memcmp(&t->p, refused ? &ref->bad_state : &ref->at[off], sizeof(t->p)) == 0);
+}
+
 /* Feeds stream[off..off+n) as one piece; false once the parser has refused a byte. */
-static bool feed(struct trace *t, const uint8_t *stream, uint32_t off, uint32_t n)
+static bool feed(struct trace *t, const struct trace *ref, const uint8_t *stream, uint32_t off,
+		 uint32_t n)
 {
 	uint32_t end = off + n;
 
@@ -53,6 +78,7 @@ static bool feed(struct trace *t, const uint8_t *stream, uint32_t off, uint32_t 
 			FUZZ_CHECK(consumed < avail);
 			t->bad = true;
 			t->bad_at = off + consumed;
+			state_check(t, ref, t->bad_at, true);
 			/* Refused stays refused until the parser is reset. */
 			consumed = UINT32_MAX;
 			FUZZ_CHECK(tt_http_parse(&t->p, stream + off, avail, &consumed, &req) ==
@@ -61,15 +87,52 @@ static bool feed(struct trace *t, const uint8_t *stream, uint32_t off, uint32_t 
 			return false;
 		}
 		off += consumed;
+		state_check(t, ref, off, false);
 	}
 	return true;
 }
 
+static void traces_equal(const struct trace *a, const struct trace *b)
+{
+	FUZZ_CHECK(a->n == b->n);
+	for (uint32_t i = 0; i < a->n; i++) {
+		FUZZ_CHECK(a->ev[i].end == b->ev[i].end);
+		FUZZ_CHECK(a->ev[i].method == b->ev[i].method);
+		FUZZ_CHECK(a->ev[i].keep_alive == b->ev[i].keep_alive);
+	}
+	FUZZ_CHECK(a->bad == b->bad);
+	FUZZ_CHECK(!a->bad || a->bad_at == b->bad_at);
+	/* Same bytes seen, same state: nothing about the cuts may linger in the parser. */
+	FUZZ_CHECK(memcmp(&a->p, &b->p, sizeof(a->p)) == 0);
+}
+
+/* Feeds the stream in pieces of the given lengths (used in turn; none: one byte each). */
+static void feed_pieces(struct trace *t, const struct trace *ref, const uint8_t *stream,
+			uint32_t len, const uint8_t *lens, uint32_t k)
+{
+	uint32_t off = 0, piece = 0;
+
+	t->n = 0;
+	t->bad = false;
+	tt_http_parser_init(&t->p);
+	if (t->recording)
+		t->at[0] = t->p;
+	while (off < len) {
+		uint32_t n = k ? lens[piece++ % k] + 1u : 1;
+
+		if (n > len - off)
+			n = len - off;
+		if (!feed(t, ref, stream, off, n))
+			break;
+		off += n;
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct trace whole = {0}, cut = {0};
+	struct trace ref = {.recording = true}, t = {0};
 	const uint8_t *lens, *stream;
-	uint32_t k, len, off = 0, piece = 0;
+	uint32_t k, len;
 
 	if (size < 1 || size > UINT32_MAX / 2)
 		return 0;
@@ -79,34 +142,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	lens = data + 1;
 	stream = data + 1 + k;
 	len = (uint32_t)(size - 1 - k);
-	whole.ev = calloc(len + 1, sizeof(*whole.ev));
-	cut.ev = calloc(len + 1, sizeof(*cut.ev));
-	FUZZ_CHECK(whole.ev && cut.ev);
-	tt_http_parser_init(&whole.p);
-	tt_http_parser_init(&cut.p);
+	ref.ev = calloc(len + 1, sizeof(*ref.ev));
+	ref.at = calloc(len + 1, sizeof(*ref.at));
+	t.ev = calloc(len + 1, sizeof(*t.ev));
+	FUZZ_CHECK(ref.ev && ref.at && t.ev);
 
-	feed(&whole, stream, 0, len);
-	while (off < len) {
-		uint32_t n = k ? lens[piece++ % k] + 1u : 1;
+	feed_pieces(&ref, NULL, stream, len, NULL, 0);
+	tt_http_parser_init(&t.p);
+	feed(&t, &ref, stream, 0, len);
+	traces_equal(&ref, &t);
+	feed_pieces(&t, &ref, stream, len, lens, k);
+	traces_equal(&ref, &t);
+	for (uint32_t cut = 1; len <= SPLIT_ALL_MAX && cut < len; cut++) {
+		uint8_t two[2] = {(uint8_t)(cut - 1), (uint8_t)(len - cut - 1)};
 
-		if (n > len - off)
-			n = len - off;
-		if (!feed(&cut, stream, off, n))
-			break;
-		off += n;
+		/* Piece lengths are one byte each: cut - 1 and len - cut - 1 fit below 256. */
+		feed_pieces(&t, &ref, stream, len, two, 2);
+		traces_equal(&ref, &t);
 	}
-
-	FUZZ_CHECK(whole.n == cut.n);
-	for (uint32_t i = 0; i < whole.n; i++) {
-		FUZZ_CHECK(whole.ev[i].end == cut.ev[i].end);
-		FUZZ_CHECK(whole.ev[i].method == cut.ev[i].method);
-		FUZZ_CHECK(whole.ev[i].keep_alive == cut.ev[i].keep_alive);
-	}
-	FUZZ_CHECK(whole.bad == cut.bad);
-	FUZZ_CHECK(!whole.bad || whole.bad_at == cut.bad_at);
-	/* Same bytes seen, same state: nothing about the cuts may linger in the parser. */
-	FUZZ_CHECK(memcmp(&whole.p, &cut.p, sizeof(whole.p)) == 0);
-	free(whole.ev);
-	free(cut.ev);
+	free(ref.ev);
+	free(ref.at);
+	free(t.ev);
 	return 0;
 }
