@@ -254,7 +254,7 @@ struct tt_tcb {
 		uint8_t bytes[24];
 		uint64_t align;
 	} app_state;	    /* the application's per-connection state (HTTP parser) */
-	uint8_t unused[24]; /* keeps TCBs on cache-line boundaries in the pool */
+	uint8_t unused[40]; /* keeps TCBs on cache-line boundaries in the pool */
 };
 
 static_assert(offsetof(struct tt_tcb, cwnd) == 64, "per-segment fields fill cache line 0");
