@@ -118,6 +118,11 @@ static struct tt_flow4 flow6_key(const struct tt_stack *st, const struct tt_addr
 	return f;
 }
 
+const struct tt_tcb *tt_stack_tcbs(const struct tt_stack *st)
+{
+	return tt_pool_at(st->tcbs, 0);
+}
+
 size_t tt_stack_tcb_size(void)
 {
 	return sizeof(struct tt_tcb);
@@ -1146,7 +1151,7 @@ void tt_stack_conn_describe(const struct tt_stack *st, uint32_t value, struct tt
 	}
 	c->srtt_ms8 = t->srtt_ms8;
 	c->rttvar_ms4 = t->rttvar_ms4;
-	c->rto_ms = t->rto_ms;
+	c->rto_ms = tt_tcp_rto_ms(t);
 	c->timer = (uint8_t)tt_tcp_timer_next(&st->tcp, t, &due);
 	c->timer_ms = due == UINT64_MAX ? 0 : due > now ? due - now : 0;
 }

@@ -108,9 +108,9 @@ enum {
 	 * Answers to segments nobody wants (RFC 5961 10): at most TT_STACK_RST_PER_MS RSTs per
 	 * ms to the sources of one of TT_STACK_RST_BUCKETS buckets, chosen by a keyed hash of
 	 * the source address (of its /64 for IPv6: a host owns at least that much, and a bucket
-	 * per /128 would let it spread a flood over all buckets).  Not one global budget: an attacker probing it could tell how
-	 * many RSTs went to others, i.e. whether a spoofed 4-tuple had a connection
-	 * (CVE-2016-5696).
+	 * per /128 would let it spread a flood over all buckets).  Not one global budget: an
+	 * attacker probing it could tell how many RSTs went to others, i.e. whether a spoofed
+	 * 4-tuple had a connection (CVE-2016-5696).
 	 */
 	TT_STACK_RST_BUCKETS = 64,
 	TT_STACK_RST_PER_MS = 16,
@@ -348,6 +348,10 @@ void tt_stack_conn_describe(const struct tt_stack *st, uint32_t value, struct tt
  * connections.
  */
 const char *tt_stack_check(const struct tt_stack *st);
+
+/* The TCB pool: TCB i of the stack is tt_stack_tcbs(st)[i], i < tcp.max_conns_per_core (an
+ * application may keep per-connection state beside it, by that index). */
+const struct tt_tcb *tt_stack_tcbs(const struct tt_stack *st);
 
 /* Memory per object, for the operator: TCB, TIME-WAIT entry, table share per connection. */
 size_t tt_stack_tcb_size(void);

@@ -330,7 +330,7 @@ static void test_rtt_sample_from_forged_tsecr(void **state)
 		h_ack_all(h); /* a real sample: 20 ms */
 		srtt = h->tcb.srtt_ms8;
 		rttvar = h->tcb.rttvar_ms4;
-		rto = h->tcb.rto_ms;
+		rto = tt_tcp_rto_ms(&h->tcb);
 		assert_int_not_equal(srtt, 0);
 		h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, get_ka);
 		h->peer.tsecr = h_tsval(h) - behind[i];
@@ -339,7 +339,7 @@ static void test_rtt_sample_from_forged_tsecr(void **state)
 		assert_int_equal(h->tcb.snd_una, h->tcb.snd_max); /* the ACK itself is taken */
 		assert_int_equal(h->tcb.srtt_ms8, srtt);
 		assert_int_equal(h->tcb.rttvar_ms4, rttvar);
-		assert_int_equal(h->tcb.rto_ms, rto);
+		assert_int_equal(tt_tcp_rto_ms(&h->tcb), rto);
 		h_free(h);
 	}
 }
