@@ -748,6 +748,11 @@ static void test_est_large_response(void **state)
 	assert_int_equal(h->n_tx, 0);
 	assert_int_equal(h->tcb.sndb, TT_SNDB_NONE);
 	assert_int_equal(tt_tcp_queued(&h->ctx, &h->tcb), 0);
+	/* The next response takes a new send block: the initial window again (RFC 5681 4.1's
+	 * restart window, however short the idle), 10 segments, not the grown cwnd. */
+	h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, get_ka);
+	assert_int_equal(tt_tcp_sndb(&h->ctx, &h->tcb)->cwnd, 10 * MSS_TS);
+	assert_int_equal(h->n_tx, 10);
 	free(s.buf);
 }
 
