@@ -428,8 +428,7 @@ static void arm(struct tt_stack *st, struct tt_tcb *t)
 	if (d == UINT64_MAX)
 		return;
 	/* Lazy: a timer due earlier than needed fires, finds nothing due and re-arms. */
-	if (!tt_timer_pending(&t->timer) || d < tt_timer_expiry(st->wheel, &t->timer))
-		tt_timer_start(st->wheel, tcb_index(st, t), d);
+	tt_timer_start_before(st->wheel, tcb_index(st, t), d);
 }
 
 static void free_conn(struct tt_stack *st, struct tt_tcb *t)

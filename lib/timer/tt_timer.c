@@ -3,6 +3,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 
 enum {
@@ -24,12 +25,12 @@ static_assert(HORIZON_BITS < 64, "epoch bits must exist above the top level");
 static_assert(TT_TIMER_MAX_NODES + N_HEADS == TT_TIMER_NONE, "heads fill the top indices");
 static_assert(TT_TIMER_REACH_TICKS <= INT32_MAX, "an expiry is read back as now +/- 31 bits");
 
+static_assert(offsetof(struct tt_timer_wheel_pub, now) == 0, "the inline accessors' view");
+
 struct tt_timer_wheel {
 	/* Touched by every advance: the clock, counters, bitmaps and where the timers are. */
-	uint64_t now; /* every slot whose first tick is <= now has been taken off */
+	struct tt_timer_wheel_pub pub; /* now: every slot whose first tick is <= now is off */
 	uint64_t pending;
-	uint8_t *nodes; /* timer 0 */
-	size_t stride;
 	uint64_t occupied[TT_TIMER_LEVELS][BITMAP_WORDS];
 	/* List heads, at indices TT_TIMER_MAX_NODES + k: the slots (level * 256 + slot), then
 	 * the due list (expire <= now, waiting to be handed out) and the cascade list (taken
@@ -46,7 +47,7 @@ static struct tt_timer *node(struct tt_timer_wheel *w, uint32_t i)
 {
 	if (i >= TT_TIMER_MAX_NODES)
 		return &w->head[i - TT_TIMER_MAX_NODES];
-	return (struct tt_timer *)(w->nodes + (size_t)i * w->stride);
+	return (struct tt_timer *)(w->pub.nodes + (size_t)i * w->pub.stride);
 }
 
 static void list_init(struct tt_timer_wheel *w, uint32_t h)
@@ -117,10 +118,9 @@ static int bit_find_from(const uint64_t *bm, unsigned from)
 	}
 }
 
-/* The absolute tick of a stored expiry: the one nearest the wheel's clock. */
 static uint64_t expiry_of(const struct tt_timer_wheel *w, const struct tt_timer *t)
 {
-	return w->now + (uint64_t)(int64_t)(int32_t)(t->expire - (uint32_t)w->now);
+	return tt_timer_expiry(w, t);
 }
 
 /*
@@ -128,7 +128,7 @@ static uint64_t expiry_of(const struct tt_timer_wheel *w, const struct tt_timer 
  * head, found only when the unlink empties the list (the head is then both
  * neighbours). The due and cascade heads are not slots and are skipped.
  */
-static void detach(struct tt_timer_wheel *w, uint32_t i)
+static inline void detach(struct tt_timer_wheel *w, uint32_t i)
 {
 	struct tt_timer *t = node(w, i);
 	uint32_t next = t->next, prev = t->prev, k;
@@ -148,11 +148,11 @@ static void file_timer(struct tt_timer_wheel *w, uint32_t i, uint64_t expire)
 {
 	unsigned level, slot;
 
-	if (expire <= w->now) {
+	if (expire <= w->pub.now) {
 		list_add_tail(w, head_index(HEAD_DUE), i);
 		return;
 	}
-	level = (unsigned)(63 - __builtin_clzll(expire ^ w->now)) / TT_TIMER_LEVEL_BITS;
+	level = (unsigned)(63 - __builtin_clzll(expire ^ w->pub.now)) / TT_TIMER_LEVEL_BITS;
 	if (level > TOP_LEVEL) {
 		level = TOP_LEVEL;
 		slot = BEYOND_HORIZON_SLOT;
@@ -174,17 +174,17 @@ static bool next_event(const struct tt_timer_wheel *w, uint64_t *tick)
 
 	for (level = 0; level < TT_TIMER_LEVELS; level++) {
 		unsigned shift = level * TT_TIMER_LEVEL_BITS;
-		unsigned cur = (unsigned)(w->now >> shift) & SLOT_MASK;
+		unsigned cur = (unsigned)(w->pub.now >> shift) & SLOT_MASK;
 		uint64_t span = UINT64_C(1) << (shift + TT_TIMER_LEVEL_BITS);
 		int s = bit_find_from(w->occupied[level], cur + 1);
 
 		if (s >= 0) {
-			*tick = (w->now & ~(span - 1)) | ((uint64_t)s << shift);
+			*tick = (w->pub.now & ~(span - 1)) | ((uint64_t)s << shift);
 			return true;
 		}
 	}
 	if (bit_test(w->occupied[TOP_LEVEL], BEYOND_HORIZON_SLOT)) {
-		*tick = ((w->now >> HORIZON_BITS) + 1) << HORIZON_BITS;
+		*tick = ((w->pub.now >> HORIZON_BITS) + 1) << HORIZON_BITS;
 		return true;
 	}
 	return false;
@@ -195,7 +195,7 @@ static void take_off_slots(struct tt_timer_wheel *w, uint64_t tick)
 {
 	unsigned level;
 
-	w->now = tick;
+	w->pub.now = tick;
 	for (level = TOP_LEVEL; level > 0; level--) {
 		unsigned shift = level * TT_TIMER_LEVEL_BITS;
 		unsigned slot = (unsigned)(tick >> shift) & SLOT_MASK;
@@ -263,10 +263,10 @@ struct tt_timer_wheel *tt_timer_wheel_create(uint64_t now_tick, void *nodes, siz
 		errno = ENOMEM;
 		return NULL;
 	}
-	w->now = now_tick;
+	w->pub.now = now_tick;
 	w->pending = 0;
-	w->nodes = nodes;
-	w->stride = stride;
+	w->pub.nodes = nodes;
+	w->pub.stride = stride;
 	for (k = 0; k < TT_TIMER_LEVELS; k++)
 		for (unsigned word = 0; word < BITMAP_WORDS; word++)
 			w->occupied[k][word] = 0;
@@ -288,10 +288,10 @@ void tt_timer_start(struct tt_timer_wheel *w, uint32_t i, uint64_t expire_tick)
 		detach(w, i);
 	else
 		w->pending++;
-	if (expire_tick > w->now && expire_tick - w->now > TT_TIMER_REACH_TICKS)
-		expire_tick = w->now + TT_TIMER_REACH_TICKS;
-	else if (expire_tick < w->now && w->now - expire_tick > TT_TIMER_REACH_TICKS)
-		expire_tick = w->now - TT_TIMER_REACH_TICKS;
+	if (expire_tick > w->pub.now && expire_tick - w->pub.now > TT_TIMER_REACH_TICKS)
+		expire_tick = w->pub.now + TT_TIMER_REACH_TICKS;
+	else if (expire_tick < w->pub.now && w->pub.now - expire_tick > TT_TIMER_REACH_TICKS)
+		expire_tick = w->pub.now - TT_TIMER_REACH_TICKS;
 	t->expire = (uint32_t)expire_tick;
 	file_timer(w, i, expire_tick);
 }
@@ -302,11 +302,6 @@ void tt_timer_stop(struct tt_timer_wheel *w, uint32_t i)
 		return;
 	detach(w, i);
 	w->pending--;
-}
-
-uint64_t tt_timer_expiry(const struct tt_timer_wheel *w, const struct tt_timer *t)
-{
-	return expiry_of(w, t);
 }
 
 unsigned tt_timer_wheel_advance(struct tt_timer_wheel *w, uint64_t now_tick, uint32_t *out,
@@ -328,8 +323,8 @@ unsigned tt_timer_wheel_advance(struct tt_timer_wheel *w, uint64_t now_tick, uin
 			continue;
 		}
 		if (!next_event(w, &tick) || tick > now_tick) {
-			if (now_tick > w->now)
-				w->now = now_tick;
+			if (now_tick > w->pub.now)
+				w->pub.now = now_tick;
 			break;
 		}
 		take_off_slots(w, tick);

@@ -93,6 +93,13 @@ struct tt_timer {
 
 struct tt_timer_wheel;
 
+/* The start of every wheel: exposed for the inline accessors only; do not touch the fields. */
+struct tt_timer_wheel_pub {
+	uint64_t now;	/* the wheel's tick */
+	uint8_t *nodes; /* timer 0 */
+	size_t stride;
+};
+
 /*
  * Timer i is at (char *)nodes + i * stride, for i < n_nodes <= TT_TIMER_MAX_NODES.
  * Returns NULL with errno set (ENOMEM, EINVAL) on failure.
@@ -124,11 +131,31 @@ static inline bool tt_timer_pending(const struct tt_timer *t)
  */
 void tt_timer_start(struct tt_timer_wheel *w, uint32_t i, uint64_t expire_tick);
 
+/* The absolute expiry of t: pending, or just returned by tt_timer_wheel_advance(). */
+static inline uint64_t tt_timer_expiry(const struct tt_timer_wheel *w, const struct tt_timer *t)
+{
+	uint64_t now = ((const struct tt_timer_wheel_pub *)(const void *)w)->now;
+
+	return now + (uint64_t)(int64_t)(int32_t)(t->expire - (uint32_t)now);
+}
+
+/*
+ * Arm timer i (i < n_nodes) to expire no later than expire_tick: as tt_timer_start, but a
+ * no-op when it is pending with an expiry at or before that one (for callers that re-check
+ * what is due when the timer fires, so an early timer costs nothing until then).
+ */
+static inline void tt_timer_start_before(struct tt_timer_wheel *w, uint32_t i, uint64_t expire_tick)
+{
+	const struct tt_timer_wheel_pub *p = (const struct tt_timer_wheel_pub *)(const void *)w;
+	const struct tt_timer *t = (const struct tt_timer *)(p->nodes + (size_t)i * p->stride);
+
+	if (tt_timer_pending(t) && tt_timer_expiry(w, t) <= expire_tick)
+		return;
+	tt_timer_start(w, i, expire_tick);
+}
+
 /* Disarm timer i; a no-op on an idle timer. */
 void tt_timer_stop(struct tt_timer_wheel *w, uint32_t i);
-
-/* The absolute expiry of t: pending, or just returned by tt_timer_wheel_advance(). */
-uint64_t tt_timer_expiry(const struct tt_timer_wheel *w, const struct tt_timer *t);
 
 /*
  * Move the wheel to now_tick and hand back at most max expired timers in

@@ -636,6 +636,36 @@ static void test_far_future(void **state)
 	far_one(UINT64_MAX - 1, 1);
 }
 
+/* start_before moves a timer earlier only; an idle one it arms. */
+static void test_start_before(void **state)
+{
+	struct tt_timer t[2];
+	struct tt_timer_wheel *w = wheel_new(100, t, 2);
+	uint32_t out[2];
+
+	(void)state;
+	tt_timer_init(&t[0]);
+	tt_timer_init(&t[1]);
+	tt_timer_start_before(w, 0, 500);
+	assert_true(tt_timer_pending(&t[0]));
+	assert_true(tt_timer_expiry(w, &t[0]) == 500);
+	tt_timer_start_before(w, 0, 700); /* later: stays at 500 */
+	assert_true(tt_timer_expiry(w, &t[0]) == 500);
+	tt_timer_start_before(w, 0, 500);
+	assert_true(tt_timer_expiry(w, &t[0]) == 500);
+	tt_timer_start_before(w, 0, 300); /* earlier: moves */
+	assert_true(tt_timer_expiry(w, &t[0]) == 300);
+	tt_timer_start_before(w, 1, 100 + TT_TIMER_REACH_TICKS + 5); /* at the reach */
+	tt_timer_start_before(w, 1, 100 + TT_TIMER_REACH_TICKS + 1);
+	assert_true(tt_timer_expiry(w, &t[1]) == 100 + TT_TIMER_REACH_TICKS);
+	assert_int_equal(tt_timer_wheel_pending_count(w), 2);
+	assert_int_equal(advance_checked(w, 299, out, 2), 0);
+	assert_int_equal(advance_checked(w, 300, out, 2), 1);
+	assert_int_equal(out[0], 0);
+	assert_int_equal(advance_checked(w, 500, out, 2), 0);
+	tt_timer_wheel_free(w);
+}
+
 static void test_pending_count(void **state)
 {
 	struct tt_timer t[3];
@@ -679,6 +709,7 @@ int main(void)
 	    cmocka_unit_test(test_bounded_batch),
 	    cmocka_unit_test(test_cascade_bounded),
 	    cmocka_unit_test(test_far_future),
+	    cmocka_unit_test(test_start_before),
 	    cmocka_unit_test(test_pending_count),
 	};
 
