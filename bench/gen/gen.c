@@ -43,41 +43,51 @@ static void on_signal(int sig)
 }
 
 static const char *const scenario_names[] = {
-	[GEN_CPS] = "cps",	       [GEN_RPS] = "rps",	  [GEN_THROUGHPUT] = "throughput",
-	[GEN_CONCURRENT] = "concurrent", [GEN_SYNFLOOD] = "synflood", [GEN_SOAK] = "soak",
-	[GEN_BLAST] = "blast",	       [GEN_REFLECT] = "reflect",
+    [GEN_CPS] = "cps",
+    [GEN_RPS] = "rps",
+    [GEN_THROUGHPUT] = "throughput",
+    [GEN_CONCURRENT] = "concurrent",
+    [GEN_SYNFLOOD] = "synflood",
+    [GEN_SOAK] = "soak",
+    [GEN_BLAST] = "blast",
+    [GEN_REFLECT] = "reflect",
 };
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: tcpterm-gen [EAL args] -- --scenario NAME --device VDEV [options]\n"
-		"  --scenario cps|rps|throughput|concurrent|synflood|soak|blast|reflect\n"
-		"  --device D          the port: a vdev string (net_vhost0,iface=/tmp/s) or PCI address\n"
-		"  --server A[:P]      the appliance (default 198.18.0.2:80)\n"
-		"  --clients A/N       client addresses: N from A on (default 198.18.1.1/250)\n"
-		"  --ports LO-HI       client ports (default 1024-65535)\n"
-		"  --duration S        seconds of load (default 5, soak 180), then --drain S (default 5,\n"
-		"                      soak 30)\n"
-		"  --rate N            cps: connections/s, synflood: SYN/s, soak: connections/s (default\n"
-		"                      300), others: opening rate; 0 = max\n"
-		"  --legit-rate N      synflood: legitimate connections/s (default 1000)\n"
-		"  --conns N           cps: in flight at most; others: connections (default 1000)\n"
-		"  --requests N        requests per connection (cps default 1, others 0 = unlimited)\n"
-		"  --pipeline K        requests in flight per connection (default 1)\n"
-		"  --body N            expected response body bytes (default 64)\n"
-		"  --close client|server  who closes first in cps (default client)\n"
-		"  --max-conns N       connection table size (default 1048576)\n"
-		"  --loss P            soak: percent of received frames dropped (default 0)\n"
-		"  --no-retransmit     never send a segment twice (as dperf): a connection whose SYN,\n"
-		"                      data or FIN goes unanswered for one RTO fails (timeout/reset)\n"
-		"  --stateless         cps without connection state: each reply computed from the\n"
-		"                      segment it answers, nothing verified, never a retransmission\n"
-		"                      (rate runs; --body at most 1024)\n");
-	fprintf(f, "  --checksum-offload auto|off\n"
-		   "                      auto: checksums left to the link both ways and its\n"
-		   "                      verdicts trusted (rate runs); off (default): every checksum\n"
-		   "                      computed and verified here in software (correctness runs)\n");
+	fprintf(
+	    f,
+	    "usage: tcpterm-gen [EAL args] -- --scenario NAME --device VDEV [options]\n"
+	    "  --scenario cps|rps|throughput|concurrent|synflood|soak|blast|reflect\n"
+	    "  --device D          the port: a vdev string (net_vhost0,iface=/tmp/s) or PCI "
+	    "address\n"
+	    "  --server A[:P]      the appliance (default 198.18.0.2:80)\n"
+	    "  --clients A/N       client addresses: N from A on (default 198.18.1.1/250)\n"
+	    "  --ports LO-HI       client ports (default 1024-65535)\n"
+	    "  --duration S        seconds of load (default 5, soak 180), then --drain S (default "
+	    "5,\n"
+	    "                      soak 30)\n"
+	    "  --rate N            cps: connections/s, synflood: SYN/s, soak: connections/s "
+	    "(default\n"
+	    "                      300), others: opening rate; 0 = max\n"
+	    "  --legit-rate N      synflood: legitimate connections/s (default 1000)\n"
+	    "  --conns N           cps: in flight at most; others: connections (default 1000)\n"
+	    "  --requests N        requests per connection (cps default 1, others 0 = unlimited)\n"
+	    "  --pipeline K        requests in flight per connection (default 1)\n"
+	    "  --body N            expected response body bytes (default 64)\n"
+	    "  --close client|server  who closes first in cps (default client)\n"
+	    "  --max-conns N       connection table size (default 1048576)\n"
+	    "  --loss P            soak: percent of received frames dropped (default 0)\n"
+	    "  --no-retransmit     never send a segment twice (as dperf): a connection whose SYN,\n"
+	    "                      data or FIN goes unanswered for one RTO fails (timeout/reset)\n"
+	    "  --stateless         cps without connection state: each reply computed from the\n"
+	    "                      segment it answers, nothing verified, never a retransmission\n"
+	    "                      (rate runs; --body at most 1024)\n");
+	fprintf(
+	    f, "  --checksum-offload auto|off\n"
+	       "                      auto: checksums left to the link both ways and its\n"
+	       "                      verdicts trusted (rate runs); off (default): every checksum\n"
+	       "                      computed and verified here in software (correctness runs)\n");
 }
 
 static int parse_addr(const char *s, uint32_t *a)
@@ -162,7 +172,7 @@ static void defaults(struct gen_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->scenario = GEN_CPS;
-	o->server = 0xc6120002;      /* 198.18.0.2 */
+	o->server = 0xc6120002; /* 198.18.0.2 */
 	o->server_port = 80;
 	o->client_first = 0xc6120101; /* 198.18.1.1 */
 	o->client_count = 250;
@@ -253,18 +263,27 @@ static int parse_opt(int c, const char *arg, struct gen_opts *o)
 static int parse_opts(int argc, char **argv, struct gen_opts *o)
 {
 	static const struct option longs[] = {
-		{"scenario", required_argument, NULL, 's'}, {"device", required_argument, NULL, 'd'},
-		{"server", required_argument, NULL, 'S'},   {"clients", required_argument, NULL, 'c'},
-		{"ports", required_argument, NULL, 'p'},    {"duration", required_argument, NULL, 'D'},
-		{"drain", required_argument, NULL, 'W'},    {"rate", required_argument, NULL, 'r'},
-		{"legit-rate", required_argument, NULL, 'l'}, {"conns", required_argument, NULL, 'n'},
-		{"requests", required_argument, NULL, 'q'}, {"pipeline", required_argument, NULL, 'k'},
-		{"body", required_argument, NULL, 'b'},     {"close", required_argument, NULL, 'C'},
-		{"max-conns", required_argument, NULL, 'm'}, {"loss", required_argument, NULL, 'L'},
-		{"checksum-offload", required_argument, NULL, 'O'},
-		{"no-retransmit", no_argument, NULL, 'R'},
-		{"stateless", no_argument, NULL, 'Z'},
-		{"help", no_argument, NULL, 'h'},	      {NULL, 0, NULL, 0},
+	    {"scenario", required_argument, NULL, 's'},
+	    {"device", required_argument, NULL, 'd'},
+	    {"server", required_argument, NULL, 'S'},
+	    {"clients", required_argument, NULL, 'c'},
+	    {"ports", required_argument, NULL, 'p'},
+	    {"duration", required_argument, NULL, 'D'},
+	    {"drain", required_argument, NULL, 'W'},
+	    {"rate", required_argument, NULL, 'r'},
+	    {"legit-rate", required_argument, NULL, 'l'},
+	    {"conns", required_argument, NULL, 'n'},
+	    {"requests", required_argument, NULL, 'q'},
+	    {"pipeline", required_argument, NULL, 'k'},
+	    {"body", required_argument, NULL, 'b'},
+	    {"close", required_argument, NULL, 'C'},
+	    {"max-conns", required_argument, NULL, 'm'},
+	    {"loss", required_argument, NULL, 'L'},
+	    {"checksum-offload", required_argument, NULL, 'O'},
+	    {"no-retransmit", no_argument, NULL, 'R'},
+	    {"stateless", no_argument, NULL, 'Z'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	int c, idx;
 
@@ -295,7 +314,8 @@ static int parse_opts(int argc, char **argv, struct gen_opts *o)
 		return -1;
 	}
 	if (o->requests_per_conn == UINT32_MAX)
-		o->requests_per_conn = o->scenario == GEN_CPS || o->scenario == GEN_SYNFLOOD ? 1 : 0;
+		o->requests_per_conn =
+		    o->scenario == GEN_CPS || o->scenario == GEN_SYNFLOOD ? 1 : 0;
 	if (o->duration_s == 0)
 		o->duration_s = o->scenario == GEN_SOAK ? GEN_SOAK_DURATION_S : 5;
 	if (o->drain_s < 0)
@@ -413,8 +433,9 @@ static void print_hist(FILE *f, const char *name, const struct gen_hist *h)
 {
 	uint64_t upper, count;
 
-	fprintf(f, "\"%s\":{\"count\":%" PRIu64 ",\"p50\":%" PRIu64 ",\"p99\":%" PRIu64
-		   ",\"p999\":%" PRIu64 ",\"cdf\":[",
+	fprintf(f,
+		"\"%s\":{\"count\":%" PRIu64 ",\"p50\":%" PRIu64 ",\"p99\":%" PRIu64
+		",\"p999\":%" PRIu64 ",\"cdf\":[",
 		name, h->n, gen_hist_quantile(h, 0.5), gen_hist_quantile(h, 0.99),
 		gen_hist_quantile(h, 0.999));
 	for (int i = 1; i <= 100; i++) {
@@ -439,19 +460,19 @@ void gen_print_window(FILE *f, const struct gen_window w[2], uint64_t tsc_hz, do
 	uint64_t busy = b->busy_cycles - a->busy_cycles, idle = b->idle_cycles - a->idle_cycles;
 	double secs = (double)(b->tsc - a->tsc) / (double)tsc_hz;
 
-	fprintf(f,
-		",\"window\":{\"start_tsc\":%" PRIu64 ",\"end_tsc\":%" PRIu64 ",\"tsc_hz\":%" PRIu64
-		",\"seconds\":%.4f,\"busy_cycles\":%" PRIu64 ",\"idle_cycles\":%" PRIu64
-		",\"busy_fraction\":%.4f,\"rx_frames\":%" PRIu64 ",\"tx_frames\":%" PRIu64
-		",\"tx_refused\":%" PRIu64 ",\"attempted\":%" PRIu64 ",\"completed\":%" PRIu64
-		",\"responses\":%" PRIu64 ",\"syns_sent\":%" PRIu64 ",\"syns_accepted\":%" PRIu64
-		",\"legit_scheduled\":%.0f}",
-		a->tsc, b->tsc, tsc_hz, secs, busy, idle,
-		busy + idle ? (double)busy / (double)(busy + idle) : 0.0,
-		b->rx_frames - a->rx_frames, b->tx_frames - a->tx_frames,
-		b->tx_refused - a->tx_refused, b->attempted - a->attempted,
-		b->completed - a->completed, b->responses - a->responses,
-		b->syns_sent - a->syns_sent, b->syns_accepted - a->syns_accepted, legit_rate * secs);
+	fprintf(
+	    f,
+	    ",\"window\":{\"start_tsc\":%" PRIu64 ",\"end_tsc\":%" PRIu64 ",\"tsc_hz\":%" PRIu64
+	    ",\"seconds\":%.4f,\"busy_cycles\":%" PRIu64 ",\"idle_cycles\":%" PRIu64
+	    ",\"busy_fraction\":%.4f,\"rx_frames\":%" PRIu64 ",\"tx_frames\":%" PRIu64
+	    ",\"tx_refused\":%" PRIu64 ",\"attempted\":%" PRIu64 ",\"completed\":%" PRIu64
+	    ",\"responses\":%" PRIu64 ",\"syns_sent\":%" PRIu64 ",\"syns_accepted\":%" PRIu64
+	    ",\"legit_scheduled\":%.0f}",
+	    a->tsc, b->tsc, tsc_hz, secs, busy, idle,
+	    busy + idle ? (double)busy / (double)(busy + idle) : 0.0, b->rx_frames - a->rx_frames,
+	    b->tx_frames - a->tx_frames, b->tx_refused - a->tx_refused, b->attempted - a->attempted,
+	    b->completed - a->completed, b->responses - a->responses, b->syns_sent - a->syns_sent,
+	    b->syns_accepted - a->syns_accepted, legit_rate * secs);
 }
 
 static void print_summary(FILE *f, const struct gen_opts *o, const struct gen_http_stats *s,
@@ -470,8 +491,8 @@ static void print_summary(FILE *f, const struct gen_opts *o, const struct gen_ht
 		s->body_bytes_verified, r->syns_sent, r->syns_accepted,
 		w->ctr.ev[TT_CTR_RETRANSMITS], w->ctr.ev[TT_CTR_TX_FAILED]);
 	/* What the appliance sent per completed connection: SYN-ACK, response, FIN, ACKs. */
-	fprintf(f, "\"rx_frames\":%" PRIu64 ",\"tx_frames\":%" PRIu64
-		   ",\"rx_frames_per_conn\":%.3f,",
+	fprintf(f,
+		"\"rx_frames\":%" PRIu64 ",\"tx_frames\":%" PRIu64 ",\"rx_frames_per_conn\":%.3f,",
 		w->ctr.ev[TT_CTR_RX_PACKETS], w->ctr.ev[TT_CTR_TX_PACKETS],
 		s->conns_completed != 0
 		    ? (double)w->ctr.ev[TT_CTR_RX_PACKETS] / (double)s->conns_completed
@@ -489,8 +510,9 @@ static void print_summary(FILE *f, const struct gen_opts *o, const struct gen_ht
 	print_hist(f, "request_us", &s->request_us);
 	fprintf(f, ",\"per_second\":[");
 	for (unsigned i = 1; i < n; i++)
-		fprintf(f, "%s{\"t\":%u,\"cps\":%" PRIu64 ",\"rps\":%" PRIu64 ",\"failed\":%" PRIu64
-			   "}",
+		fprintf(f,
+			"%s{\"t\":%u,\"cps\":%" PRIu64 ",\"rps\":%" PRIu64 ",\"failed\":%" PRIu64
+			"}",
 			i > 1 ? "," : "", i, series[i].completed - series[i - 1].completed,
 			series[i].responses - series[i - 1].responses,
 			series[i].failed - series[i - 1].failed);
@@ -505,8 +527,7 @@ static void print_summary(FILE *f, const struct gen_opts *o, const struct gen_ht
 	fflush(f);
 }
 
-static int run_link(const struct gen_opts *o, const struct tt_port *port,
-		    struct rte_mempool *pool)
+static int run_link(const struct gen_opts *o, const struct tt_port *port, struct rte_mempool *pool)
 {
 	struct gen_link_result r;
 
@@ -585,7 +606,8 @@ static int worker_and_server(const struct gen_opts *o, const struct tt_port *por
 
 	*lcore = first_worker_lcore();
 	if (*lcore == RTE_MAX_LCORE) {
-		fprintf(stderr, "tcpterm-gen: needs a worker lcore besides the main one (-l 0,1)\n");
+		fprintf(stderr,
+			"tcpterm-gen: needs a worker lcore besides the main one (-l 0,1)\n");
 		return 1;
 	}
 	if (resolve_server(port->port_id, &port->mac, o, pool, server_mac) != 0) {
@@ -638,10 +660,10 @@ static int setup_tcp(const struct gen_opts *o, const struct tt_conf *conf, struc
 	stats.request_close = (const uint8_t *)req_close;
 	stats.request_close_len = (uint32_t)strlen(req_close);
 	stats.p = (struct gen_http_params){
-		.pipeline_depth = o->pipeline,
-		.body_len = o->body,
-		.hold = o->scenario == GEN_CONCURRENT,
-		.tsc_per_us = rte_get_tsc_hz() / 1000000,
+	    .pipeline_depth = o->pipeline,
+	    .body_len = o->body,
+	    .hold = o->scenario == GEN_CONCURRENT,
+	    .tsc_per_us = rte_get_tsc_hz() / 1000000,
 	};
 	stats.plan[0] = (struct gen_http_plan){o->requests_per_conn, o->close_mode};
 	run.o = o;
@@ -679,7 +701,13 @@ static int setup_tcp(const struct gen_opts *o, const struct tt_conf *conf, struc
 			rte_strerror(rte_errno));
 		return 1;
 	}
-	return run_tcp(o, w, &run, &stats, lcore);
+	if (gen_http_attach(&stats, tt_stack_tcbs(w->stack), o->max_conns) != 0) {
+		fprintf(stderr, "tcpterm-gen: no memory for %u connections' state\n", o->max_conns);
+		return 1;
+	}
+	rc = run_tcp(o, w, &run, &stats, lcore);
+	gen_http_detach(&stats);
+	return rc;
 }
 
 int main(int argc, char **argv)

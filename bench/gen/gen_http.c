@@ -1,4 +1,6 @@
 /* The load generator's HTTP client; see gen_http.h. */
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_cycles.h>
@@ -13,31 +15,49 @@ enum phase { PH_NEW, PH_HEAD, PH_BODY, PH_FAILED };
 
 enum { CL_DIGITS = 0xff };
 
-/* Per-connection state, in tcb->app_state. */
-struct conn {
-	uint32_t t_us;      /* connect start, then the start of the response being read */
+/* Per-connection state, beside the stack's TCBs (gen_http_attach): the TCB's 16 bytes of
+ * application state are the appliance's size, and the generator needs more. */
+struct gen_http_conn {
+	uint32_t t_us;	    /* connect start, then the start of the response being read */
 	uint32_t body_left; /* body bytes still to read */
-	uint32_t off;       /* head: bytes read so far; body: offset for the pattern */
-	uint32_t sent;      /* requests sent on this connection */
-	uint32_t done;      /* responses read completely */
+	uint32_t off;	    /* head: bytes read so far; body: offset for the pattern */
+	uint32_t sent;	    /* requests sent on this connection */
+	uint32_t done;	    /* responses read completely */
 	uint8_t phase;
 	uint8_t m_cl;  /* bytes of "\ncontent-length:" matched, or CL_DIGITS */
 	uint8_t m_end; /* bytes of "\r\n\r\n" matched */
 	uint8_t opened;
 };
-static_assert(sizeof(struct conn) <= sizeof(((struct tt_tcb *)0)->app_state), "fits the TCB");
 
 static const char cl_name[] = "\ncontent-length:";
 static const char head_end[] = "\r\n\r\n";
 
-static struct conn *conn_of(struct tt_tcb *t)
-{
-	return (struct conn *)t->app_state.bytes;
-}
-
 static struct gen_http_stats *stats_of(struct tt_tcp_ctx *ctx)
 {
 	return (struct gen_http_stats *)(uintptr_t)ctx->app_data;
+}
+
+static struct gen_http_conn *conn_in(struct gen_http_stats *s, const struct tt_tcb *t)
+{
+	return &s->conns[t - s->tcbs];
+}
+
+static struct gen_http_conn *conn_of(struct tt_tcp_ctx *ctx, const struct tt_tcb *t)
+{
+	return conn_in(stats_of(ctx), t);
+}
+
+int gen_http_attach(struct gen_http_stats *s, const struct tt_tcb *tcbs, uint32_t n)
+{
+	s->conns = calloc(n, sizeof(*s->conns));
+	s->tcbs = tcbs;
+	return s->conns != NULL ? 0 : -ENOMEM;
+}
+
+void gen_http_detach(struct gen_http_stats *s)
+{
+	free(s->conns);
+	s->conns = NULL;
 }
 
 static uint32_t now_us(const struct gen_http_stats *s)
@@ -47,7 +67,8 @@ static uint32_t now_us(const struct gen_http_stats *s)
 
 void gen_http_started(struct gen_http_stats *s, struct tt_tcb *t)
 {
-	conn_of(t)->t_us = now_us(s);
+	/* A TCB's previous connection left its state here: this one starts afresh. */
+	*conn_in(s, t) = (struct gen_http_conn){.t_us = now_us(s)};
 	s->conns_attempted++;
 	s->conns_open++;
 }
@@ -57,7 +78,7 @@ static const struct gen_http_plan *plan_of(const struct gen_http_stats *s, const
 	return &s->plan[t->app];
 }
 
-static bool more_requests(const struct gen_http_plan *pl, const struct conn *c)
+static bool more_requests(const struct gen_http_plan *pl, const struct gen_http_conn *c)
 {
 	return pl->requests_per_conn == 0 || c->sent < pl->requests_per_conn;
 }
@@ -67,7 +88,7 @@ static void send_requests(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 {
 	struct gen_http_stats *s = stats_of(ctx);
 	const struct gen_http_plan *pl = plan_of(s, t);
-	struct conn *c = conn_of(t);
+	struct gen_http_conn *c = conn_of(ctx, t);
 
 	while (c->sent - c->done < s->p.pipeline_depth && more_requests(pl, c)) {
 		bool last = pl->requests_per_conn != 0 && c->sent + 1 == pl->requests_per_conn;
@@ -86,7 +107,7 @@ static void send_requests(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 static void http_open(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 {
 	struct gen_http_stats *s = stats_of(ctx);
-	struct conn *c = conn_of(t);
+	struct gen_http_conn *c = conn_of(ctx, t);
 
 	c->opened = 1;
 	c->phase = PH_HEAD;
@@ -99,7 +120,7 @@ static void http_open(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 static void fail(struct tt_tcp_ctx *ctx, struct tt_tcb *t, enum gen_failure why)
 {
 	stats_of(ctx)->failed[why]++;
-	conn_of(t)->phase = PH_FAILED;
+	conn_of(ctx, t)->phase = PH_FAILED;
 	tt_tcp_close(t);
 }
 
@@ -107,7 +128,7 @@ static void response_done(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 {
 	struct gen_http_stats *s = stats_of(ctx);
 	const struct gen_http_plan *pl = plan_of(s, t);
-	struct conn *c = conn_of(t);
+	struct gen_http_conn *c = conn_of(ctx, t);
 	uint32_t now = now_us(s);
 
 	s->responses_ok++;
@@ -125,7 +146,7 @@ static void response_done(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 }
 
 /* One byte of a response head; false on a bad status line. */
-static bool head_byte(struct conn *c, uint8_t b)
+static bool head_byte(struct gen_http_conn *c, uint8_t b)
 {
 	/* The status code ends at a space (RFC 9112 4): "HTTP/1.1 2000" is no 200. */
 	static const char status[] = "HTTP/1.1 200 ";
@@ -141,8 +162,8 @@ static bool head_byte(struct conn *c, uint8_t b)
 			c->m_cl = 0;
 	} else {
 		c->m_cl = lower == (uint8_t)cl_name[c->m_cl] ? (uint8_t)(c->m_cl + 1)
-			  : (lower == '\n')                   ? 1
-							      : 0;
+			  : (lower == '\n')		     ? 1
+							     : 0;
 		if (c->m_cl == sizeof(cl_name) - 1) {
 			c->m_cl = CL_DIGITS;
 			c->body_left = 0;
@@ -165,8 +186,8 @@ static void ref_learn(struct gen_http_stats *s, const uint8_t *data, uint32_t st
 }
 
 /* The response at data[i] equals the reference, and the parser is at a response's start. */
-static bool ref_match(const struct gen_http_stats *s, const struct conn *c, const uint8_t *data,
-		      uint32_t i, uint32_t len)
+static bool ref_match(const struct gen_http_stats *s, const struct gen_http_conn *c,
+		      const uint8_t *data, uint32_t i, uint32_t len)
 {
 	return s->ref_len != 0 && c->phase == PH_HEAD && c->off == 0 && len - i >= s->ref_len &&
 	       memcmp(data + i, s->ref, s->ref_len) == 0;
@@ -176,7 +197,7 @@ static uint32_t http_data(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const uint8_
 			  uint32_t len, void *owner)
 {
 	struct gen_http_stats *s = stats_of(ctx);
-	struct conn *c = conn_of(t);
+	struct gen_http_conn *c = conn_of(ctx, t);
 	uint32_t i = 0;
 	/* Where the response being parsed began in data; UINT32_MAX: in an earlier call. */
 	uint32_t start = c->phase == PH_HEAD && c->off == 0 ? 0 : UINT32_MAX;
@@ -237,7 +258,7 @@ static void http_close(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 {
 	struct gen_http_stats *s = stats_of(ctx);
 	const struct gen_http_plan *pl = plan_of(s, t);
-	struct conn *c = conn_of(t);
+	struct gen_http_conn *c = conn_of(ctx, t);
 
 	s->conns_open--;
 	if (c->phase == PH_FAILED)

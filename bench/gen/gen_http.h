@@ -73,7 +73,7 @@ struct gen_http_stats {
 	uint64_t conns_attempted;
 	uint64_t conns_established;
 	uint64_t conns_completed; /* closed after every request it made was answered */
-	uint64_t conns_open;      /* gauge */
+	uint64_t conns_open;	  /* gauge */
 	uint64_t requests_sent;
 	uint64_t responses_ok;
 	uint64_t body_bytes_verified;
@@ -81,15 +81,22 @@ struct gen_http_stats {
 	uint64_t failed[GEN_FAIL_COUNT];
 	struct gen_hist connect_us;
 	struct gen_hist request_us;
-	const uint8_t *request;  /* the GET we send, keep-alive form */
+	const uint8_t *request; /* the GET we send, keep-alive form */
 	uint32_t request_len;
 	const uint8_t *request_close; /* with Connection: close */
 	uint32_t request_close_len;
 	uint32_t ref_len; /* 0: no reference yet */
 	uint8_t ref[GEN_HTTP_REF_MAX];
+	/* Per-connection client state: conns[t - tcbs] (gen_http_attach). */
+	struct gen_http_conn *conns;
+	const struct tt_tcb *tcbs;
 };
 
 extern const struct tt_tcp_app_ops gen_http_app;
+
+/* Give the n TCBs at tcbs (a stack's, tt_stack_tcbs) their client state; 0 or -ENOMEM. */
+int gen_http_attach(struct gen_http_stats *s, const struct tt_tcb *tcbs, uint32_t n);
+void gen_http_detach(struct gen_http_stats *s);
 
 /* Mark t as a connection being opened now (after tt_stack_connect). */
 void gen_http_started(struct gen_http_stats *s, struct tt_tcb *t);

@@ -1,53 +1,36 @@
 #include "tt_app.h"
 #include "tt_http.h"
 
-/* What the http application keeps per connection, in the TCB's application area. */
-struct http_conn {
-	struct tt_http_parser parser;
-	uint32_t head_since_ms; /* low 32 bits of the clock at a head's first byte; 0: none */
-};
-
-static_assert(sizeof(struct http_conn) <= sizeof(((struct tt_tcb *)0)->app_state),
-	      "the HTTP state lives in the TCB's application area");
-
-static struct http_conn *http_of(struct tt_tcb *t)
-{
-	return (struct http_conn *)t->app_state.bytes;
-}
+/*
+ * What the http application keeps per connection: the parser, in the TCB's application area.
+ * A request head's clock (when its first byte came) is the connection's application mark
+ * (tt_tcp_app_mark): requests are read in ESTABLISHED only, and a peer's FIN ends them (the
+ * connection closes, and a closing one reads nothing more).
+ */
+static_assert(sizeof(struct tt_http_parser) <= sizeof(((struct tt_tcb *)0)->app_state),
+	      "the HTTP parser lives in the TCB's application area");
 
 static struct tt_http_parser *parser_of(struct tt_tcb *t)
 {
-	return &http_of(t)->parser;
+	return (struct tt_http_parser *)t->app_state.bytes;
 }
 
 static void http_open(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 {
 	(void)ctx;
 	tt_http_parser_init(parser_of(t));
-	http_of(t)->head_since_ms = 0;
-}
-
-/* The head's clock starts at its first byte and stops when it ends (or the request fails). */
-static void track_head(const struct tt_tcp_ctx *ctx, struct tt_tcb *t)
-{
-	struct http_conn *c = http_of(t);
-
-	if (!tt_http_in_head(&c->parser))
-		c->head_since_ms = 0;
-	else if (c->head_since_ms == 0)
-		c->head_since_ms = (uint32_t)ctx->now_ms != 0 ? (uint32_t)ctx->now_ms : 1;
 }
 
 /* A head that trickles in (Slowloris) times out header_timeout_ms after its first byte. */
 static uint64_t http_deadline(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t)
 {
 	const struct tt_http_response *r = ctx->app_data;
-	const struct http_conn *c = (const struct http_conn *)t->app_state.bytes;
 
-	if (c->head_since_ms == 0 || r->header_timeout_ms == 0 || (t->flags & TT_TCB_FIN_QUEUED))
+	if (t->state != TT_TCP_ESTABLISHED || r->header_timeout_ms == 0 ||
+	    (t->flags & TT_TCB_FIN_QUEUED) ||
+	    !tt_http_in_head((const struct tt_http_parser *)t->app_state.bytes))
 		return UINT64_MAX;
-	return ctx->now_ms - (uint32_t)((uint32_t)ctx->now_ms - c->head_since_ms) +
-	       r->header_timeout_ms;
+	return tt_tcp_app_since(ctx->now_ms, t) + r->header_timeout_ms;
 }
 
 static bool http_respond(struct tt_tcp_ctx *ctx, struct tt_tcb *t,
@@ -106,13 +89,16 @@ static uint32_t http_parse_all(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const u
 static uint32_t http_data(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const uint8_t *data,
 			  uint32_t len, void *owner)
 {
+	bool in_head = tt_http_in_head(parser_of(t));
 	uint32_t done;
 
 	(void)owner;
 	if (t->flags & TT_TCB_FIN_QUEUED)
 		return len; /* closing: later requests are read and ignored */
 	done = http_parse_all(ctx, t, data, len);
-	track_head(ctx, t);
+	/* The head's clock starts at its first byte. */
+	if (!in_head && tt_http_in_head(parser_of(t)))
+		tt_tcp_app_mark(ctx->now_ms, t);
 	return done;
 }
 

@@ -73,6 +73,12 @@ static inline struct tt_tcb *tcb_of(const struct tt_stack *st, uint32_t v)
 	return tt_pool_at(st->tcbs, conn_index(v));
 }
 
+/* A TCB's pool index, which also names its timer on the wheel (a constant stride: no division). */
+static inline uint32_t tcb_index(const struct tt_stack *st, const struct tt_tcb *t)
+{
+	return (uint32_t)(t - (const struct tt_tcb *)tt_pool_at(st->tcbs, 0));
+}
+
 static inline struct tt_tw *tw_of(const struct tt_stack *st, uint32_t v)
 {
 	return tt_pool_at(st->tws, conn_index(v));
@@ -88,7 +94,7 @@ static const struct tt_addr6_pair *tcb_addr6(const struct tt_stack *st, const st
 {
 	if (likely(!t->ipv6))
 		return NULL;
-	return pair6_at(st, st->tcb_pair6[tt_pool_index(st->tcbs, t)]);
+	return pair6_at(st, st->tcb_pair6[tcb_index(st, t)]);
 }
 
 static const struct tt_addr6_pair *tw_addr6(const struct tt_stack *st, const struct tt_tw *tw)
@@ -112,7 +118,10 @@ static struct tt_flow4 flow6_key(const struct tt_stack *st, const struct tt_addr
 	return f;
 }
 
-#define OBJ_OF(ptr, type, member) ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
+const struct tt_tcb *tt_stack_tcbs(const struct tt_stack *st)
+{
+	return tt_pool_at(st->tcbs, 0);
+}
 
 size_t tt_stack_tcb_size(void)
 {
@@ -206,7 +215,10 @@ struct tt_stack *tt_stack_create(const struct tt_stack_params *p)
 	st->tcp.sndb_pool = st->sndb;
 	st->tw_head = st->tw_tail = TT_POOL_NONE;
 	st->pressure_mark = c->max_conns_per_core - c->max_conns_per_core / 8;
-	st->wheel = tt_timer_wheel_create(p->now_ms);
+	if (st->tcbs != NULL)
+		st->wheel = tt_timer_wheel_create(
+		    p->now_ms, (uint8_t *)tt_pool_at(st->tcbs, 0) + offsetof(struct tt_tcb, timer),
+		    sizeof(struct tt_tcb), c->max_conns_per_core);
 	st->tcb_pair6 = calloc(c->max_conns_per_core, sizeof(uint32_t));
 	st->tw_pair6 = calloc(c->max_conns_per_core, sizeof(uint32_t));
 	if (p->addr6_pairs != TT_STACK_NO_ADDR6)
@@ -416,16 +428,15 @@ static void arm(struct tt_stack *st, struct tt_tcb *t)
 	if (d == UINT64_MAX)
 		return;
 	/* Lazy: a timer due earlier than needed fires, finds nothing due and re-arms. */
-	if (!tt_timer_pending(&t->timer) || d < t->timer.expire)
-		tt_timer_start(st->wheel, &t->timer, d);
+	tt_timer_start_before(st->wheel, tcb_index(st, t), d);
 }
 
 static void free_conn(struct tt_stack *st, struct tt_tcb *t)
 {
-	uint32_t idx = tt_pool_index(st->tcbs, t);
+	uint32_t idx = tcb_index(st, t);
 
 	st->gens[t->rt_slot].conns--;
-	tt_timer_stop(st->wheel, &t->timer);
+	tt_timer_stop(st->wheel, idx);
 	tt_conn_tbl_delete_hash(st->tbl, &t->flow, flow_hash(st, &t->flow));
 	tt_tcp_destroy(&st->tcp, t);
 	if (t->ipv6)
@@ -474,13 +485,13 @@ static void to_time_wait(struct tt_stack *st, struct tt_tcb *t)
 		return;
 	}
 	st->gens[t->rt_slot].conns--;
-	tt_timer_stop(st->wheel, &t->timer);
+	tt_timer_stop(st->wheel, tcb_index(st, t));
 	tt_conn_tbl_update_hash(st->tbl, &t->flow, flow_hash(st, &t->flow),
 				idx | TT_CONN_TW | (t->ipv6 ? TT_CONN_V6 : 0));
 	tt_tcp_tw_init(&st->tcp, tw_at(st, idx), t);
 	/* The address pair goes with the connection into TIME-WAIT. */
-	st->tw_pair6[idx] = st->tcb_pair6[tt_pool_index(st->tcbs, t)];
-	tt_pool_put(st->tcbs, tt_pool_index(st->tcbs, t));
+	st->tw_pair6[idx] = st->tcb_pair6[tcb_index(st, t)];
+	tt_pool_put(st->tcbs, tcb_index(st, t));
 	tw_push(st, idx);
 }
 
@@ -1067,12 +1078,12 @@ void tt_stack_input(struct tt_stack *st, unsigned port, const struct tt_pkt *pkt
 
 unsigned tt_stack_timers(struct tt_stack *st)
 {
-	struct tt_timer *due[TT_STACK_TIMER_BATCH];
+	uint32_t due[TT_STACK_TIMER_BATCH];
 	unsigned n = tt_timer_wheel_advance(st->wheel, st->tcp.now_ms, due, TT_STACK_TIMER_BATCH);
 
 	for (unsigned i = 0; i < n; i++) {
 		struct tt_tcp_out out = {.n = 0};
-		struct tt_tcb *t = OBJ_OF(due[i], struct tt_tcb, timer);
+		struct tt_tcb *t = tt_pool_at(st->tcbs, due[i]);
 
 		bind_rt(st, t);
 		conn_done(st, t, &out, tt_tcp_timeout(&st->tcp, t, &out));
@@ -1139,7 +1150,7 @@ void tt_stack_conn_describe(const struct tt_stack *st, uint32_t value, struct tt
 	}
 	c->srtt_ms8 = t->srtt_ms8;
 	c->rttvar_ms4 = t->rttvar_ms4;
-	c->rto_ms = t->rto_ms;
+	c->rto_ms = tt_tcp_rto_ms(t);
 	c->timer = (uint8_t)tt_tcp_timer_next(&st->tcp, t, &due);
 	c->timer_ms = due == UINT64_MAX ? 0 : due > now ? due - now : 0;
 }
@@ -1200,8 +1211,8 @@ static const char *check_tcb(const struct tt_stack *st, const struct tt_tcb *t,
 		return "a send block index beyond the pool";
 	if (t->snd_max - t->snd_una > tt_tcp_queued(&ctx, t) + 2)
 		return "more in flight than queued (plus SYN and FIN)";
-	if (t->delack_ms != 0 &&
-	    (!tt_timer_pending(&t->timer) || t->timer.expire > tt_tcp_deadline(&ctx, t)))
+	if (t->delack_ms != 0 && (!tt_timer_pending(&t->timer) ||
+				  tt_timer_expiry(st->wheel, &t->timer) > tt_tcp_deadline(&ctx, t)))
 		return "an owed delayed ACK has no timer armed in time";
 	return check_sack(st, t);
 }

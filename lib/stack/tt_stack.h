@@ -59,7 +59,7 @@
  * bound, an orphan goes at its first retransmission, past a quarter at its second.
  *
  * IPv6: a connection over IPv6 is served exactly as one over IPv4; only its identity differs.
- * The TCB (192 bytes) and the TIME-WAIT entry (56) keep their IPv4 size: their flow field holds
+ * The TCB (128 bytes) and the TIME-WAIT entry (56) keep their IPv4 size: their flow field holds
  * the ports and, in place of the two IPv4 addresses, a 64-bit SipHash of the full 4-tuple under
  * a per-stack key of its own (so the one table serves both families, its probe bound and
  * flooding defence unchanged), and a flag bit says IPv6.  The 32-byte address pairs live in a
@@ -108,9 +108,9 @@ enum {
 	 * Answers to segments nobody wants (RFC 5961 10): at most TT_STACK_RST_PER_MS RSTs per
 	 * ms to the sources of one of TT_STACK_RST_BUCKETS buckets, chosen by a keyed hash of
 	 * the source address (of its /64 for IPv6: a host owns at least that much, and a bucket
-	 * per /128 would let it spread a flood over all buckets).  Not one global budget: an attacker probing it could tell how
-	 * many RSTs went to others, i.e. whether a spoofed 4-tuple had a connection
-	 * (CVE-2016-5696).
+	 * per /128 would let it spread a flood over all buckets).  Not one global budget: an
+	 * attacker probing it could tell how many RSTs went to others, i.e. whether a spoofed
+	 * 4-tuple had a connection (CVE-2016-5696).
 	 */
 	TT_STACK_RST_BUCKETS = 64,
 	TT_STACK_RST_PER_MS = 16,
@@ -348,6 +348,10 @@ void tt_stack_conn_describe(const struct tt_stack *st, uint32_t value, struct tt
  * connections.
  */
 const char *tt_stack_check(const struct tt_stack *st);
+
+/* The TCB pool: TCB i of the stack is tt_stack_tcbs(st)[i], i < tcp.max_conns_per_core (an
+ * application may keep per-connection state beside it, by that index). */
+const struct tt_tcb *tt_stack_tcbs(const struct tt_stack *st);
 
 /* Memory per object, for the operator: TCB, TIME-WAIT entry, table share per connection. */
 size_t tt_stack_tcb_size(void);

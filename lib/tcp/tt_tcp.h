@@ -146,10 +146,20 @@ enum {
  *                     finish: the FIN alone is never resent by fast retransmit);
  *   persist_since_ms  the peer's window closed on queued bytes (there are none without one);
  *   rtt_seq/start_ms  a data segment being timed (Karn; no timestamps): the ACK that drains
- *                     the queue covers it, so the sample is taken before the block goes.
+ *                     the queue covers it, so the sample is taken before the block goes;
+ *   cwnd/ssthresh     congestion state (RFC 5681): it paces queued bytes only (a FIN alone is
+ *                     never held back by cwnd, and a loss with no block is a FIN's).
  *
- * Congestion state (cwnd, ssthresh) and the RTT estimate stay in the TCB: they outlive one
- * response (RFC 5681 4.1 keeps cwnd across an idle shorter than the RTO).
+ * A new block starts as a new connection does: cwnd at the initial window (RFC 6928,
+ * tcp.initial_cwnd_segments), ssthresh unbounded.  So every response sent after the peer
+ * acknowledged all of the previous one starts from the initial window.  RFC 5681 4.1 asks
+ * for no more than that restart after an idle longer than the RTO and lets a sender keep
+ * cwnd after a shorter one; RFC 7661 (experimental) would even keep it longer.  Starting
+ * from IW is the conservative end of both (we never send more than they allow), and costs
+ * only responses larger than IW that follow each other with a fully acknowledged gap; a
+ * pipelined or streaming connection keeps its block, and its cwnd, throughout.  What is lost
+ * is a reduced ssthresh: after a loss, the next response slow-starts again, as a new
+ * connection to the same peer would.  The RTT estimate stays in the TCB.
  *
  * When the pool is empty the application sees the queue as full (tt_tcp_send returns false,
  * tt_tcp_send_ready false), exactly as when a queue has no free extent: the bytes it refuses
@@ -163,34 +173,49 @@ struct tt_sndb {
 	uint32_t persist_since_ms; /* the peer's window closed on queued data; 0: open */
 	uint32_t rtt_seq;
 	uint32_t rtt_start_ms;
+	uint32_t cwnd;
+	uint32_t ssthresh;
 };
 
-static_assert(sizeof(struct tt_sndb) == 224, "the send queue (208) and its 16 bytes of state");
+static_assert(sizeof(struct tt_sndb) == 232, "the send queue (208) and its 24 bytes of state");
 
 /* struct tt_tcb.sndb: no send block. */
 #define TT_SNDB_NONE UINT32_MAX
 
+/* Ranges of the TCB's 16-bit RTT fields (struct tt_tcb). */
+enum {
+	/* An RTT sample above this counts as this: srtt << 3 and 4 * rttvar then fit 16 bits. */
+	TT_TCB_RTT_MAX_MS = 8191,
+	/* The RTO is kept in 2 ms units: up to 131,070 ms, above tcp.rto_max_ms's ceiling. */
+	TT_TCB_RTO_MAX_MS = 2 * UINT16_MAX,
+};
+
 /*
- * The transmission control block: 3 cache lines.
+ * The transmission control block: 2 cache lines.
  *
- *   line 0    what every segment of an established connection reads or writes: identity,
- *             state, the sequence variables, the loss-block indices, the segment size;
- *   line 1-2  congestion and RTT estimate, the time stamps that bound every state, the send
- *             block index, the timer link, where frames go (L2), then the application's
- *             state (the HTTP parser); 24 bytes unused.
+ *   line 0  what every segment of an established connection reads or writes: identity,
+ *           state, the sequence variables, the loss-block indices, the segment size;
+ *   line 1  the RTT estimate, the time stamps that bound every state, the send block index,
+ *           the timer link, where frames go (L2), then the application's 16 bytes.
  *
- * The send queue and the state that lives only while bytes are queued or in flight are in a
- * struct tt_sndb, held only then.
+ * The send queue, congestion state and what lives only while bytes are queued or in flight
+ * are in a struct tt_sndb, held only then.  Line 1, byte by byte:
  *
- * Why not 2 lines (128 bytes) yet: line 0 is full, and what follows it takes 104 bytes (80 of
- * state, 4 of them padding before the timer, and the application's 24) where 64 would fit.  The
- * 40 bytes are there only all together: the timer linked by 32-bit pool index instead of two
- * pointers, its expiry as 32 bits (24 + 4 -> 12; lib/timer is pointer-linked for every user),
- * srtt/rttvar/rto in 16-bit fields with clamped ranges (12 -> 6), cwnd/ssthresh wholly in the
- * send block, a new one starting from the initial window (8 -> 0), the application's state cut
- * to 16 bytes (24 -> 16: the HTTP parser is 16, its head clock 4 more, the load generator's
- * client state 24) or kept on demand only while a request head is incomplete, and
- * invalid_reply_ms as 16 bits (4 -> 2).
+ *    0      2      4      6  7  8      10     12           16           20           24
+ *   +------+------+------+--+--+------+------+------------+------------+------------+
+ *   | srtt |rttvar| rto  |cr|qa|delack|invrep| rto_deadl. | state_since|  last_rx   |
+ *   +------+------+------+--+--+------+------+------------+------------+------------+
+ *   24          28                        40                 46   47   48             64
+ *   +-----------+-------------------------+------------------+----+----+--------------+
+ *   |   sndb    | timer: next, prev, exp. | peer_mac or nh   |port|bits|  app_state   |
+ *   +-----------+-------------------------+------------------+----+----+--------------+
+ *
+ * Units and ranges of the narrow fields (RFC 6298 arithmetic is unchanged, in ms):
+ *   srtt_ms8    smoothed RTT << 3, samples clamped to TT_TCB_RTT_MAX_MS (<= 65,528);
+ *   rttvar_ms4  RTT variation << 2 (<= 4 * 8,191 in steady state, 2 * 8,191 at the first
+ *               sample);
+ *   rto_2ms     RTO in 2 ms units, rounded up, clamped to [rto_min_ms, rto_max_ms] (<= 120 s);
+ *   delack_ms, invalid_reply_ms  the low 16 bits of the clock (see each).
  */
 struct tt_tcb {
 	/* cache line 0: per-segment */
@@ -215,24 +240,27 @@ struct tt_tcb {
 	uint16_t mss;  /* what we put in one segment: min(peer MSS, ours) */
 	uint8_t retries;
 	uint8_t dupacks;
-	/* cache line 1: congestion, RTT, timers, where frames go; then the application */
-	uint32_t cwnd;
-	uint32_t ssthresh;
-	uint32_t srtt_ms8;   /* smoothed RTT, ms << 3 (RFC 6298) */
-	uint32_t rttvar_ms4; /* RTT variation, ms << 2 */
-	uint32_t rto_ms;
+	/* cache line 1: RTT, timers, where frames go; then the application */
+	uint16_t srtt_ms8;    /* smoothed RTT, ms << 3 (RFC 6298); 0: no sample yet */
+	uint16_t rttvar_ms4;  /* RTT variation, ms << 2 */
+	uint16_t rto_2ms;     /* RTO in 2 ms units: tt_tcp_rto_ms() */
 	uint8_t close_reason; /* enum tt_close_reason, for the application's on_close */
 	uint8_t quickacks;    /* in-order segments still ACKed at once (quick-ack) */
 	/* When the delayed ACK is due, as the low 16 bits of the clock: it is never more than
 	 * 500 ms ahead, far inside what 16 bits tell apart.  0: no ACK owed. */
 	uint16_t delack_ms;
+	/* The last reply to an invalid segment, as the low 16 bits of the clock (0: none); the
+	 * interval it is held to is at most 60,000 ms. */
+	uint16_t invalid_reply_ms;
 	/* Times in ms as the low 32 bits of the clock (ms_abs / ms_ahead turn them back). */
-	uint32_t rto_deadline_ms;  /* when to retransmit; 0: nothing pending */
-	uint32_t state_since_ms;   /* when the state was entered */
-	uint32_t last_rx_ms;	   /* the last acceptable segment */
-	uint32_t invalid_reply_ms; /* the last reply to an invalid segment */
-	uint32_t sndb;		   /* the send block: index in ctx->sndb_pool, TT_SNDB_NONE: none */
-	/* set by the worker, kept by tt_tcp_init_*: */
+	uint32_t rto_deadline_ms; /* when to retransmit; 0: nothing pending */
+	/* When the state was entered.  ESTABLISHED has no bound from it (its idle bound counts
+	 * from last_rx_ms), so there the application may take it as its own clock
+	 * (tt_tcp_app_mark): the HTTP responder times a request head from it. */
+	uint32_t state_since_ms;
+	uint32_t last_rx_ms; /* the last acceptable segment */
+	uint32_t sndb;	     /* the send block: index in ctx->sndb_pool, TT_SNDB_NONE: none */
+	/* set by the worker, kept by tt_tcp_init_*: linked by pool index (tt_timer) */
 	struct tt_timer timer;
 	/* Where frames go: an interface in reply_to_source_mac mode keeps the source MAC of the
 	 * segment that made the connection; otherwise the neighbour cache says, and nh is the
@@ -251,14 +279,32 @@ struct tt_tcb {
 	 * pool (tt_stack.h); flow then holds the ports and a keyed hash of the addresses */
 	uint8_t ipv6 : 1;
 	union {
-		uint8_t bytes[24];
+		uint8_t bytes[16];
 		uint64_t align;
-	} app_state;	    /* the application's per-connection state (HTTP parser) */
-	uint8_t unused[24]; /* keeps TCBs on cache-line boundaries in the pool */
+	} app_state; /* the application's per-connection state (HTTP parser) */
 };
 
-static_assert(offsetof(struct tt_tcb, cwnd) == 64, "per-segment fields fill cache line 0");
-static_assert(sizeof(struct tt_tcb) == 3 * 64, "TCB size is deliberate: 3 cache lines");
+static_assert(offsetof(struct tt_tcb, srtt_ms8) == 64, "per-segment fields fill cache line 0");
+static_assert(offsetof(struct tt_tcb, app_state) == 112, "line 1 as drawn above");
+static_assert(sizeof(struct tt_tcb) == 2 * 64, "TCB size is deliberate: 2 cache lines");
+
+/* The RTO in ms. */
+static inline uint32_t tt_tcp_rto_ms(const struct tt_tcb *t)
+{
+	return 2u * t->rto_2ms;
+}
+
+/* ESTABLISHED only: the application marks now on the connection's clock (state_since_ms). */
+static inline void tt_tcp_app_mark(uint64_t now_ms, struct tt_tcb *t)
+{
+	t->state_since_ms = (uint32_t)now_ms;
+}
+
+/* The absolute time of the application's mark (within 49 days of now). */
+static inline uint64_t tt_tcp_app_since(uint64_t now_ms, const struct tt_tcb *t)
+{
+	return now_ms - (uint32_t)((uint32_t)now_ms - t->state_since_ms);
+}
 
 /*
  * The compact TIME-WAIT form of a connection (RFC 9293 3.6.1).  Entries

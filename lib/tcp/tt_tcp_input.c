@@ -21,12 +21,14 @@ static bool invalid_reply_allowed(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 {
 	uint32_t interval = ctx->conf->invalid_reply_interval_ms;
 
+	/* A 16-bit stamp: interval <= 60,000 ms < 2^16, read back as the latest time with those
+	 * low bits (a reply 65.5 s or more ago may then look recent: one reply less, no more). */
 	if (interval != 0 && t->invalid_reply_ms != 0 &&
-	    ctx->now_ms < ms_abs(ctx, t->invalid_reply_ms) + interval) {
+	    (uint16_t)((uint16_t)ctx->now_ms - t->invalid_reply_ms) < interval) {
 		count(ctx, TT_CTR_INVALID_REPLIES_LIMITED);
 		return false;
 	}
-	t->invalid_reply_ms = ms_stamp(ctx->now_ms);
+	t->invalid_reply_ms = (uint16_t)ctx->now_ms != 0 ? (uint16_t)ctx->now_ms : 1;
 	return true;
 }
 
@@ -122,18 +124,21 @@ static void rtt_sample(struct tt_tcp_ctx *ctx, struct tt_tcb *t, uint32_t rtt)
 
 	if (rtt > c->rto_max_ms)
 		return;
+	/* The 16-bit fields hold srtt << 3 and rttvar << 2 for samples up to 8,191 ms: a longer
+	 * one counts as that (the RTO it gives, srtt + 4 rttvar, is still clamped as below). */
+	rtt = min_u32(rtt, TT_TCB_RTT_MAX_MS);
 	if (t->srtt_ms8 == 0) {
-		t->srtt_ms8 = rtt << 3;
-		t->rttvar_ms4 = rtt << 1;
+		t->srtt_ms8 = (uint16_t)(rtt << 3);
+		t->rttvar_ms4 = (uint16_t)(rtt << 1);
 	} else {
 		uint32_t srtt = t->srtt_ms8 >> 3;
 		uint32_t adelta = rtt > srtt ? rtt - srtt : srtt - rtt;
 
-		t->rttvar_ms4 = t->rttvar_ms4 - (t->rttvar_ms4 >> 2) + adelta;
-		t->srtt_ms8 = t->srtt_ms8 - srtt + rtt;
+		t->rttvar_ms4 = (uint16_t)(t->rttvar_ms4 - (t->rttvar_ms4 >> 2) + adelta);
+		t->srtt_ms8 = (uint16_t)(t->srtt_ms8 - srtt + rtt);
 	}
-	rto = (t->srtt_ms8 >> 3) + max_u32(1, t->rttvar_ms4);
-	t->rto_ms = min_u32(max_u32(rto, c->rto_min_ms), c->rto_max_ms);
+	rto = (uint32_t)(t->srtt_ms8 >> 3) + max_u32(1, t->rttvar_ms4);
+	rto_set_ms(t, min_u32(max_u32(rto, c->rto_min_ms), c->rto_max_ms));
 }
 
 static void measure_rtt(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_tcp_seg *seg)
@@ -149,12 +154,12 @@ static void measure_rtt(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct t
 }
 
 /* RFC 5681 3.1: slow start below ssthresh, congestion avoidance above. */
-static void grow_cwnd(struct tt_tcb *t, uint32_t acked)
+static void grow_cwnd(struct tt_sndb *b, uint32_t acked, uint16_t mss)
 {
-	if (t->cwnd < t->ssthresh)
-		t->cwnd += min_u32(acked, t->mss);
+	if (b->cwnd < b->ssthresh)
+		b->cwnd += min_u32(acked, mss);
 	else
-		t->cwnd += max_u32(1, (uint32_t)t->mss * t->mss / t->cwnd);
+		b->cwnd += max_u32(1, (uint32_t)mss * mss / b->cwnd);
 }
 
 /*
@@ -198,10 +203,12 @@ static void new_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_tc
 			resend_first(ctx, t, out);
 	} else if (tt_tcp_in_recovery(t)) {
 		t->dupacks = 0;
-		t->cwnd = t->ssthresh;
+		if (b != NULL)
+			b->cwnd = b->ssthresh;
 	} else {
 		t->dupacks = 0;
-		grow_cwnd(t, acked);
+		if (b != NULL)
+			grow_cwnd(b, acked, t->mss);
 		/* RecoveryPoint never lags behind outside recovery (no stale value after a wrap).
 		 */
 		if (seq_lt(recovery_point(ctx, t), t->snd_una))
@@ -244,8 +251,7 @@ static void dup_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_tc
 		t->dupacks++;
 	if (t->dupacks != 3 || tt_tcp_queued(ctx, t) == 0)
 		return;
-	t->ssthresh = max_u32((t->snd_max - t->snd_una) / 2, 2u * t->mss);
-	t->cwnd = t->ssthresh;
+	cwnd_halve(ctx, t);
 	set_recovery_point(ctx, t, t->snd_max);
 	resend_first(ctx, t, out);
 }

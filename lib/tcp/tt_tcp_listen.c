@@ -150,24 +150,16 @@ void tt_tcp_init_common(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct t
 	ctx->state_count[TT_TCP_CLOSED]++;
 	ctx->state_count6[TT_TCP_CLOSED] += t->ipv6; /* set by the worker before */
 	t->app = app;
-	t->rto_ms = c->rto_initial_ms;
-	t->ssthresh = UINT32_MAX / 2;
+	rto_set_ms(t, c->rto_initial_ms);
 	t->last_rx_ms = (uint32_t)ctx->now_ms;
 	if (c->timestamps)
 		t->ts_offset = tt_isn_ts_offset(&ctx->isn_secret, f, ctx->addr6);
-}
-
-/* RFC 6928: IW = min(10 * MSS, max(2 * MSS, 14600)) for 10 segments; here N segments. */
-static uint32_t initial_window(const struct tt_conf_tcp *c, uint16_t mss)
-{
-	return (uint32_t)c->initial_cwnd_segments * mss;
 }
 
 void tt_tcp_established(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 {
 	set_state(ctx, t, TT_TCP_ESTABLISHED);
 	t->last_rx_ms = (uint32_t)ctx->now_ms; /* the handshake's last segment was acceptable */
-	t->cwnd = initial_window(ctx->conf, t->mss);
 	t->quickacks = TT_TCP_QUICKACKS;
 	count(ctx, TT_CTR_CONN_OPENED);
 	if (ctx->addr6 != NULL)

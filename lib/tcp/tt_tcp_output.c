@@ -146,10 +146,15 @@ static bool worth_sending(uint32_t n, uint32_t mss, uint32_t left, uint32_t in_f
  */
 static uint32_t send_room(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t)
 {
+	const struct tt_sndb *b = tt_tcp_sndb(ctx, t);
 	uint32_t off = t->snd_nxt - t->snd_una;
 	uint32_t rwnd = t->snd_wnd > off ? t->snd_wnd - off : 0;
-	uint32_t limit = t->cwnd + tt_tcp_sack_limited(t);
-	uint32_t cwnd = limit > off ? limit - off : 0;
+	uint32_t limit, cwnd;
+
+	if (b == NULL)
+		return 0; /* nothing queued */
+	limit = b->cwnd + tt_tcp_sack_limited(t);
+	cwnd = limit > off ? limit - off : 0;
 
 	if (tt_tcp_in_recovery(t) && t->sack != TT_TCB_NO_BLOCK)
 		cwnd = tt_tcp_sack_room(ctx, t);
@@ -386,7 +391,7 @@ static enum tt_tcp_verdict retransmit(struct tt_tcp_ctx *ctx, struct tt_tcb *t,
 		return TT_V_FREE;
 	}
 	t->retries++;
-	t->rto_ms = min_u32(t->rto_ms * 2, c->rto_max_ms);
+	rto_set_ms(t, min_u32(tt_tcp_rto_ms(t) * 2, c->rto_max_ms));
 	t->rto_deadline_ms = 0;
 	count(ctx, TT_CTR_RETRANSMITS);
 	if (handshaking(t)) {
@@ -408,8 +413,9 @@ static enum tt_tcp_verdict retransmit(struct tt_tcp_ctx *ctx, struct tt_tcb *t,
 		return TT_V_KEEP;
 	}
 	/* RFC 5681 3.1 eq. 4, then go back to SND.UNA with a loss window. */
-	t->ssthresh = max_u32((t->snd_max - t->snd_una) / 2, 2u * t->mss);
-	t->cwnd = t->mss;
+	cwnd_halve(ctx, t);
+	if (tt_tcp_sndb(ctx, t) != NULL)
+		tt_tcp_sndb(ctx, t)->cwnd = t->mss;
 	t->snd_nxt = t->snd_una;
 	t->dupacks = 0;
 	t->flags &= (uint8_t)~TT_TCB_RTT_TIMING;
@@ -480,6 +486,9 @@ static bool sndb_take(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 	/* No recovery under way: RecoveryPoint starts at SND.UNA as in a new connection. */
 	b->recover = t->snd_una;
 	b->persist_since_ms = 0;
+	/* A new block starts as a new connection: the initial window, ssthresh unbounded. */
+	b->cwnd = tt_tcp_initial_window(ctx->conf, t->mss);
+	b->ssthresh = UINT32_MAX / 2;
 	t->flags &= (uint8_t)~TT_TCB_RTT_TIMING;
 	t->sndb = idx;
 	return true;

@@ -110,10 +110,16 @@ static inline uint32_t ms_stamp(uint64_t abs_ms)
 	return (uint32_t)abs_ms != 0 ? (uint32_t)abs_ms : 1;
 }
 
-/* Arm the retransmission timer rto_ms from now. */
+/* Set the RTO (ms, at most tcp.rto_max_ms's ceiling): rounded up to the field's 2 ms unit. */
+static inline void rto_set_ms(struct tt_tcb *t, uint32_t ms)
+{
+	t->rto_2ms = (uint16_t)((ms < TT_TCB_RTO_MAX_MS ? ms : TT_TCB_RTO_MAX_MS) + 1) / 2;
+}
+
+/* Arm the retransmission timer one RTO from now. */
 static inline void set_rto(const struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 {
-	t->rto_deadline_ms = ms_stamp(ctx->now_ms + t->rto_ms);
+	t->rto_deadline_ms = ms_stamp(ctx->now_ms + tt_tcp_rto_ms(t));
 }
 
 static inline void emit(struct tt_tcp_out *out, uint32_t seq, uint32_t len, uint8_t flags)
@@ -215,6 +221,25 @@ static inline void set_recovery_point(const struct tt_tcp_ctx *ctx, struct tt_tc
 
 	if (b != NULL)
 		b->recover = seq;
+}
+
+/* Loss (RFC 5681 3.1 eq. 4, 3.2 step 2): ssthresh = max(FlightSize / 2, 2 SMSS), cwnd
+ * from there.  Congestion state is the send block's: without one only a FIN can be in
+ * flight, and cwnd never holds a FIN back. */
+static inline void cwnd_halve(const struct tt_tcp_ctx *ctx, struct tt_tcb *t)
+{
+	struct tt_sndb *b = tt_tcp_sndb(ctx, t);
+
+	if (b == NULL)
+		return;
+	b->ssthresh = max_u32((t->snd_max - t->snd_una) / 2, 2u * t->mss);
+	b->cwnd = b->ssthresh;
+}
+
+/* RFC 6928: IW = min(10 * MSS, max(2 * MSS, 14600)) for 10 segments; here N segments. */
+static inline uint32_t tt_tcp_initial_window(const struct tt_conf_tcp *c, uint16_t mss)
+{
+	return (uint32_t)c->initial_cwnd_segments * mss;
 }
 
 void tt_tcp_init_common(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_flow4 *f,

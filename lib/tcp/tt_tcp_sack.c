@@ -139,9 +139,11 @@ static unsigned send_holes(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_s
 			   struct tt_tcp_out *out)
 {
 	uint32_t pipe = tt_sack_sb_pipe(sb, t->snd_una, t->snd_max, t->mss);
+	const struct tt_sndb *b = tt_tcp_sndb(ctx, t);
+	uint32_t cwnd = b != NULL ? b->cwnd : 0;
 	unsigned sent = 0;
 
-	while (t->cwnd > pipe && t->cwnd - pipe >= t->mss) {
+	while (cwnd > pipe && cwnd - pipe >= t->mss) {
 		struct tt_sack_seg s = tt_sack_sb_next(sb, t->snd_una, t->mss, true);
 
 		if (s.len == 0 && new_data_due(ctx, t))
@@ -166,8 +168,7 @@ static void enter_recovery(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_s
 
 	count(ctx, TT_CTR_SACK_RECOVERIES);
 	t->dupacks = max_u32(t->dupacks, TT_SACK_DUP_THRESH);
-	t->ssthresh = max_u32((t->snd_max - t->snd_una) / 2, 2u * t->mss);
-	t->cwnd = t->ssthresh;
+	cwnd_halve(ctx, t);
 	set_recovery_point(ctx, t, t->snd_max);
 	/* Karn: a timed segment may be among those sent again. */
 	t->flags &= (uint8_t)~TT_TCB_RTT_TIMING;
@@ -221,8 +222,10 @@ bool tt_tcp_sack_partial_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt
 uint32_t tt_tcp_sack_room(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t)
 {
 	uint32_t pipe = tt_sack_sb_pipe(sb_of(ctx, t), t->snd_una, t->snd_max, t->mss);
+	const struct tt_sndb *b = tt_tcp_sndb(ctx, t);
+	uint32_t cwnd = b != NULL ? b->cwnd : 0;
 
-	return t->cwnd > pipe ? t->cwnd - pipe : 0;
+	return cwnd > pipe ? cwnd - pipe : 0;
 }
 
 uint32_t tt_tcp_sack_skip(const struct tt_tcp_ctx *ctx, struct tt_tcb *t)

@@ -270,6 +270,7 @@ static const char req_close[] = "GET / HTTP/1.1\r\nHost: t\r\nConnection: close\
 struct fix {
 	struct gen_http_stats s;
 	struct tt_counters ctr;
+	struct tt_conf_tcp conf; /* a send block's initial window */
 	struct tt_tcp_ctx ctx;
 	struct tt_tcb t;
 	struct tt_http_response resp; /* what the appliance answers */
@@ -312,12 +313,15 @@ static struct fix *fix_new(uint32_t per_conn, uint32_t depth, uint32_t body_len,
 	f->s.request_close = (const uint8_t *)req_close;
 	f->s.request_close_len = (uint32_t)strlen(req_close);
 	f->ctx.ctr = &f->ctr;
+	f->conf.initial_cwnd_segments = 10;
+	f->ctx.conf = &f->conf;
 	f->ctx.app_data = &f->s;
 	f->ctx.release = no_release;
 	f->ctx.retain = no_retain;
 	f->ctx.sndb_pool = tt_pool_create(1, sizeof(struct tt_sndb));
 	assert_non_null(f->ctx.sndb_pool);
 	f->t.sndb = TT_SNDB_NONE;
+	assert_int_equal(gen_http_attach(&f->s, &f->t, 1), 0);
 	return f;
 }
 
@@ -335,6 +339,7 @@ static void fix_free(struct fix *f)
 	assert_int_equal(tt_pool_in_use(f->ctx.sndb_pool), 0);
 	tt_pool_free(f->ctx.sndb_pool);
 	tt_http_response_free(&f->resp);
+	gen_http_detach(&f->s);
 	free(f);
 }
 
@@ -938,6 +943,7 @@ static void test_http_over_tcp(void **state)
 	s->request_close = (const uint8_t *)req_close;
 	s->request_close_len = (uint32_t)strlen(req_close);
 	h->ctx.apps[APP_GEN] = &gen_http_app;
+	assert_int_equal(gen_http_attach(s, &h->tcb, 1), 0);
 	/* The harness's server answers with its own 64-byte a..z body, as the appliance would. */
 	resp = h->http.keep_alive_len;
 	h->ctx.app_data = s;
@@ -972,6 +978,7 @@ static void test_http_over_tcp(void **state)
 	for (unsigned k = 0; k < GEN_FAIL_COUNT; k++)
 		assert_int_equal(s->failed[k], 0);
 	h_free(h);
+	gen_http_detach(s);
 	free(s);
 }
 

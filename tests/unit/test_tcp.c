@@ -569,7 +569,7 @@ static void fire_synacks(struct harness *h, const uint32_t *at, const uint32_t *
 		assert_int_equal(h->n_tx, 1);
 		h_expect(h, 0, TT_TCP_SYN | TT_TCP_ACK, h->iss, H_PEER_ISN + 1, 0);
 		assert_int_equal(h->tx[0].a.opts.present, OPT_ALL);
-		assert_int_equal(h->tcb.rto_ms, rto[i]);
+		assert_int_equal(tt_tcp_rto_ms(&h->tcb), rto[i]);
 		assert_int_equal(ev(h, TT_CTR_RETRANSMITS), i + 1);
 	}
 }
@@ -720,14 +720,14 @@ static void test_est_large_response(void **state)
 	h_connect(h, TT_APP_HTTP);
 	stream_init(&s, iss1(h), len);
 	h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, get_ka);
-	assert_int_equal(h->tcb.cwnd, 10 * MSS_TS);
+	assert_int_equal(tt_tcp_sndb(&h->ctx, &h->tcb)->cwnd, 10 * MSS_TS);
 	expect_full_segments(h, 10, iss1(h));
 	stream_take(&s, h);
 
 	/* Two segments acknowledged: slow start adds one MSS, three segments fit. */
 	h->peer.ack = iss1(h) + 2 * MSS_TS;
 	h_send(h, TT_TCP_ACK, NULL, 0);
-	assert_int_equal(h->tcb.cwnd, 11 * MSS_TS);
+	assert_int_equal(tt_tcp_sndb(&h->ctx, &h->tcb)->cwnd, 11 * MSS_TS);
 	expect_full_segments(h, 3, iss1(h) + 10 * MSS_TS);
 	stream_take(&s, h);
 
@@ -748,6 +748,11 @@ static void test_est_large_response(void **state)
 	assert_int_equal(h->n_tx, 0);
 	assert_int_equal(h->tcb.sndb, TT_SNDB_NONE);
 	assert_int_equal(tt_tcp_queued(&h->ctx, &h->tcb), 0);
+	/* The next response takes a new send block: the initial window again (RFC 5681 4.1's
+	 * restart window, however short the idle), 10 segments, not the grown cwnd. */
+	h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, get_ka);
+	assert_int_equal(tt_tcp_sndb(&h->ctx, &h->tcb)->cwnd, 10 * MSS_TS);
+	assert_int_equal(h->n_tx, 10);
 	free(s.buf);
 }
 
@@ -1007,9 +1012,9 @@ static void test_rto_go_back_n(void **state)
 	assert_int_equal(h->v, TT_V_KEEP);
 	expect_full_segments(h, 1, iss1(h));
 	assert_memory_equal(h->tx[0].data, h->http.keep_alive, MSS_TS);
-	assert_int_equal(h->tcb.cwnd, MSS_TS);
-	assert_int_equal(h->tcb.ssthresh, 2 * MSS_TS);
-	assert_int_equal(h->tcb.rto_ms, 2000);
+	assert_int_equal(tt_tcp_sndb(&h->ctx, &h->tcb)->cwnd, MSS_TS);
+	assert_int_equal(tt_tcp_sndb(&h->ctx, &h->tcb)->ssthresh, 2 * MSS_TS);
+	assert_int_equal(tt_tcp_rto_ms(&h->tcb), 2000);
 	assert_int_equal(h->tcb.snd_max, max);
 	assert_int_equal(tt_tcp_deadline(&h->ctx, &h->tcb), H_T0_MS + 3000);
 	assert_int_equal(ev(h, TT_CTR_RETRANSMITS), 1);
@@ -1018,12 +1023,12 @@ static void test_rto_go_back_n(void **state)
 	h->ctx.now_ms += 100;
 	h->peer.ack = iss1(h) + MSS_TS;
 	h_send(h, TT_TCP_ACK, NULL, 0);
-	assert_int_equal(h->tcb.rto_ms, 300);
-	assert_int_equal(h->tcb.cwnd, 2 * MSS_TS);
+	assert_int_equal(tt_tcp_rto_ms(&h->tcb), 300);
+	assert_int_equal(tt_tcp_sndb(&h->ctx, &h->tcb)->cwnd, 2 * MSS_TS);
 	expect_full_segments(h, 2, iss1(h) + MSS_TS);
 	h->peer.ack = iss1(h) + 3 * MSS_TS;
 	h_send(h, TT_TCP_ACK, NULL, 0);
-	assert_int_equal(h->tcb.cwnd, 2 * MSS_TS + MSS_TS / 2);
+	assert_int_equal(tt_tcp_sndb(&h->ctx, &h->tcb)->cwnd, 2 * MSS_TS + MSS_TS / 2);
 	assert_int_equal(h->n_tx, 1);
 	h_expect(h, 0, TT_TCP_ACK | TT_TCP_PSH, iss1(h) + 3 * MSS_TS, h->tcb.rcv_nxt,
 		 len - 3 * MSS_TS);
@@ -1059,14 +1064,14 @@ static void test_fast_retransmit(void **state)
 	h_expect(h, 0, TT_TCP_ACK, iss1(h), h->tcb.rcv_nxt, MSS_TS);
 	assert_memory_equal(h->tx[0].data, h->http.keep_alive, MSS_TS);
 	assert_int_equal(ev(h, TT_CTR_FAST_RETRANSMITS), 1);
-	assert_int_equal(h->tcb.ssthresh, 5 * MSS_TS);
-	assert_int_equal(h->tcb.cwnd, 5 * MSS_TS);
+	assert_int_equal(tt_tcp_sndb(&h->ctx, &h->tcb)->ssthresh, 5 * MSS_TS);
+	assert_int_equal(tt_tcp_sndb(&h->ctx, &h->tcb)->cwnd, 5 * MSS_TS);
 	h_send(h, TT_TCP_ACK, NULL, 0);
 	assert_int_equal(h->n_tx, 0);
 	assert_int_equal(ev(h, TT_CTR_FAST_RETRANSMITS), 1);
 	/* The hole is filled: recovery ends with cwnd = ssthresh (RFC 6582 3.2 step 3). */
 	h_ack_all(h);
-	assert_int_equal(h->tcb.cwnd, 5 * MSS_TS);
+	assert_int_equal(tt_tcp_sndb(&h->ctx, &h->tcb)->cwnd, 5 * MSS_TS);
 	expect_full_segments(h, 5, iss1(h) + 10 * MSS_TS);
 }
 
@@ -1204,7 +1209,7 @@ static void test_zero_window_peer_alive(void **state)
 		h_send(h, TT_TCP_ACK, NULL, 0);
 		assert_int_equal(h->n_tx, 0);
 	}
-	assert_int_equal(h->tcb.rto_ms, h->conf.rto_max_ms);
+	assert_int_equal(tt_tcp_rto_ms(&h->tcb), h->conf.rto_max_ms);
 	assert_int_equal(ev(h, TT_CTR_CONN_RETRIES_EXHAUSTED), 0);
 	assert_int_equal(ev(h, TT_CTR_FAST_RETRANSMITS), 0);
 	h_free(h);

@@ -69,6 +69,7 @@ static void test_closing_states_bounded(void **state)
 
 		h->conf.closing_timeout_ms = 5000;
 		h->conf.max_retries = 30;
+		h->conf.idle_timeout_ms = 86400000; /* only the retransmission timer fires */
 		h->conf.orphan_retries = 30;
 		h_connect(h, TT_APP_HTTP);
 		enter(h, hows[i]);
@@ -330,7 +331,7 @@ static void test_rtt_sample_from_forged_tsecr(void **state)
 		h_ack_all(h); /* a real sample: 20 ms */
 		srtt = h->tcb.srtt_ms8;
 		rttvar = h->tcb.rttvar_ms4;
-		rto = h->tcb.rto_ms;
+		rto = tt_tcp_rto_ms(&h->tcb);
 		assert_int_not_equal(srtt, 0);
 		h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, get_ka);
 		h->peer.tsecr = h_tsval(h) - behind[i];
@@ -339,7 +340,54 @@ static void test_rtt_sample_from_forged_tsecr(void **state)
 		assert_int_equal(h->tcb.snd_una, h->tcb.snd_max); /* the ACK itself is taken */
 		assert_int_equal(h->tcb.srtt_ms8, srtt);
 		assert_int_equal(h->tcb.rttvar_ms4, rttvar);
-		assert_int_equal(h->tcb.rto_ms, rto);
+		assert_int_equal(tt_tcp_rto_ms(&h->tcb), rto);
+		h_free(h);
+	}
+}
+
+/*
+ * RFC 6298 in the TCB's 16-bit fields: the first sample sets SRTT = R, RTTVAR = R/2, RTO =
+ * SRTT + max(G, 4 RTTVAR) within [rto_min_ms, rto_max_ms], then rounded up to the RTO's 2 ms
+ * unit; a sample above TT_TCB_RTT_MAX_MS counts as that, and a second equal sample leaves
+ * SRTT and shrinks RTTVAR by a quarter.
+ */
+struct rtt_case {
+	uint32_t rtt_ms, rto_max_ms;
+	uint16_t srtt_ms8, rttvar_ms4; /* after the first sample */
+	uint32_t rto_ms;	       /* after the first sample */
+	uint16_t rttvar2_ms4;	       /* after a second, equal sample */
+};
+
+static void test_rtt_fields_ranges(void **state)
+{
+	static const struct rtt_case cases[] = {
+	    {1, 60000, 8, 2, 200, 2},			/* rto_min_ms */
+	    {150, 60000, 1200, 300, 450, 225},		/* 150 + 300 */
+	    {151, 60000, 1208, 302, 454, 227},		/* 151 + 302 = 453: 2 ms unit */
+	    {8191, 60000, 65528, 16382, 24574, 12287},	/* the largest sample kept */
+	    {8192, 60000, 65528, 16382, 24574, 12287},	/* clamped to 8,191 */
+	    {50000, 60000, 65528, 16382, 24574, 12287}, /* clamped to 8,191 */
+	    {8191, 10000, 65528, 16382, 10000, 12287},	/* rto_max_ms */
+	    {8191, 120000, 65528, 16382, 24574, 12287}, /* the widest rto_max_ms */
+	};
+
+	(void)state;
+	for (unsigned i = 0; i < ARRAY_LEN(cases); i++) {
+		const struct rtt_case *c = &cases[i];
+		struct harness *h = connected(TT_APP_HTTP);
+
+		h->conf.rto_max_ms = c->rto_max_ms;
+		h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, get_ka);
+		h->ctx.now_ms += c->rtt_ms;
+		h_ack_all(h);
+		assert_int_equal(h->tcb.srtt_ms8, c->srtt_ms8);
+		assert_int_equal(h->tcb.rttvar_ms4, c->rttvar_ms4);
+		assert_int_equal(tt_tcp_rto_ms(&h->tcb), c->rto_ms);
+		h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, get_ka);
+		h->ctx.now_ms += c->rtt_ms;
+		h_ack_all(h);
+		assert_int_equal(h->tcb.srtt_ms8, c->srtt_ms8);
+		assert_int_equal(h->tcb.rttvar_ms4, c->rttvar2_ms4);
 		h_free(h);
 	}
 }
@@ -347,6 +395,7 @@ static void test_rtt_sample_from_forged_tsecr(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_rtt_fields_ranges),
 	    cmocka_unit_test(test_closing_states_bounded),
 	    cmocka_unit_test(test_close_wait_zero_window_bounded),
 	    cmocka_unit_test(test_idle_not_refreshed_by_invalid),

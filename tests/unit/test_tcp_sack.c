@@ -413,7 +413,7 @@ static void test_recovery_resends_holes(void **state)
 	assert_int_equal(h->n_tx, 1);
 	h_expect(h, 0, TT_TCP_ACK, S(h, 0), rcv, MSS_TS);
 	assert_memory_equal(h->tx[0].data, h->http.keep_alive, MSS_TS);
-	assert_int_equal(h->tcb.cwnd, 6 * MSS_TS);
+	assert_int_equal(tt_tcp_sndb(&h->ctx, &h->tcb)->cwnd, 6 * MSS_TS);
 	assert_int_equal(h_sndq_block(h)->recover, S(h, 12));
 	assert_int_equal(ev(h, TT_CTR_SACK_RECOVERIES), 1);
 	/* Segment 3 has only 2 * MSS SACKed above it: not lost yet; the pipe is full anyway. */
@@ -441,7 +441,8 @@ static void test_recovery_resends_holes(void **state)
 	h->peer.ack = S(h, 12);
 	peer_sack(h, NULL, 0);
 	assert_int_equal(h->tcb.dupacks, 0);
-	assert_int_equal(h->tcb.cwnd, h->tcb.ssthresh);
+	assert_int_equal(tt_tcp_sndb(&h->ctx, &h->tcb)->cwnd,
+			 tt_tcp_sndb(&h->ctx, &h->tcb)->ssthresh);
 	assert_int_equal(h->tcb.sack, TT_TCB_NO_BLOCK);
 	assert_int_equal(ev(h, TT_CTR_SACK_RETRANSMITS), 2);
 	assert_int_equal(ev(h, TT_CTR_RETRANSMITTED_BYTES), 2 * MSS_TS);
