@@ -113,11 +113,16 @@ def test_sack_fewer_timeouts_no_more_resent(off):
              f"{w.get('retransmits', 0)} / {wo.get('retransmits', 0)}, total time "
              f"{sum(w['times']):.2f}s / {sum(wo['times']):.2f}s")
         assert w["dropped"] and wo["dropped"], (w["dropped"], wo["dropped"])
-        # Resent bytes per dropped frame: never notably more than without (the scoreboard
-        # outlives a timeout, so going back steps over what the kernel holds).
-        per_drop = w.get("retransmitted_bytes", 0) / w["dropped"]
-        per_drop_wo = wo.get("retransmitted_bytes", 0) / wo["dropped"]
-        assert per_drop <= per_drop_wo * 1.1, (pm, per_drop, per_drop_wo)
+    # Resent bytes per dropped frame, over both loss rates (a 3% run may drop only a few
+    # dozen frames, too few to judge alone): never notably more than without (the scoreboard
+    # outlives a timeout, so going back steps over what the kernel holds).
+    w_all = [RESULTS[("on", pm)] for pm in LOSSES]
+    wo_all = [RESULTS[("off", pm)] for pm in LOSSES]
+    per_drop = (sum(r.get("retransmitted_bytes", 0) for r in w_all)
+                / sum(r["dropped"] for r in w_all))
+    per_drop_wo = (sum(r.get("retransmitted_bytes", 0) for r in wo_all)
+                   / sum(r["dropped"] for r in wo_all))
+    assert per_drop <= per_drop_wo * 1.1, (per_drop, per_drop_wo)
     w, wo = RESULTS[("on", LOSSES[-1])], RESULTS[("off", LOSSES[-1])]
     assert w.get("retransmits", 0) < wo.get("retransmits", 0), (w, wo)
     assert sum(w["times"]) < sum(wo["times"]), (w, wo)
