@@ -69,8 +69,9 @@ static void test_tbl_create(void **state)
 {
 	static const struct {
 		uint32_t max;
-		uint64_t bytes; /* 16-byte slots, a power of two >= 2 * max, at least 16 */
-	} cases[] = {{1, 256}, {8, 256}, {9, 512}, {64, 2048}, {100, 4096}, {4096, 131072}};
+		uint64_t bytes; /* 16-byte slots, 2 * max of them, at least 16 */
+	} cases[] = {{1, 256},	  {8, 256},	  {9, 288},	      {64, 2048},
+		     {100, 3200}, {4096, 131072}, {1000003, 32000096}};
 	(void)state;
 
 	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
@@ -629,17 +630,51 @@ static void test_tbl_probe_bound(void **state)
 		assert_int_equal(tt_conn_tbl_lookup(t, &after[i]), 2 + i);
 	assert_int_equal(tt_conn_tbl_max_probe(t), BOUND - 2);
 
-	/* The same slots with max_entries keys in them: -ENOSPC comes first. */
-	full = tt_conn_tbl_create(BOUND, &key);
+	/* The run full and max_entries keys in the table: -ENOSPC comes first. */
+	full = tt_conn_tbl_create(MAX, &key);
 	assert_non_null(full);
-	assert_int_equal(tt_conn_tbl_bytes(full), tt_conn_tbl_bytes(t));
 	for (uint32_t i = 0; i < BOUND; i++)
 		assert_int_equal(tt_conn_tbl_insert(full, &c[i], i), 0);
+	for (uint32_t i = 0; tt_conn_tbl_count(full) < MAX; i++) {
+		struct tt_flow4 k = attack_flow(next + i);
+		int rc = tt_conn_tbl_insert(full, &k, i);
+
+		assert_true(rc == 0 || rc == -EBUSY); /* -EBUSY: homed at the full run's home */
+	}
 	assert_int_equal(tt_conn_tbl_insert(full, &c[BOUND], 1), -ENOSPC);
 	tt_conn_tbl_free(full);
 	tt_conn_tbl_free(t);
 	free(c);
 	free(after);
+}
+
+/*
+ * Deletion by value (for a caller that kept the hash, not the key) finds the slot however far
+ * along its run, past the table's last slot, and pulls the run back as deletion by key does.
+ */
+static void test_tbl_delete_value(void **state)
+{
+	enum { MAX = 256, N = 40, V = 1000 };
+	const struct tt_siphash_key key = table_key(11);
+	struct tt_conn_tbl *t = tt_conn_tbl_create(MAX, &key);
+	struct tt_flow4 c[N];
+	uint32_t next = 0;
+	(void)state;
+
+	assert_non_null(t);
+	keys_homed_at(t, wrapping_home(t), c, N, &next);
+	for (uint32_t i = 0; i < N; i++)
+		assert_int_equal(tt_conn_tbl_insert(t, &c[i], V + i), 0);
+	assert_int_equal(tt_conn_tbl_delete_value(t, tt_conn_tbl_hash(t, &c[30]), V + 30), 0);
+	assert_int_equal(tt_conn_tbl_delete_value(t, tt_conn_tbl_hash(t, &c[30]), V + 30), -ENOENT);
+	assert_int_equal(tt_conn_tbl_delete_value(t, tt_conn_tbl_hash(t, &c[0]), V - 1), -ENOENT);
+	assert_int_equal(tt_conn_tbl_delete_value(t, tt_conn_tbl_hash(t, &c[0]), V), 0);
+	assert_int_equal(tt_conn_tbl_count(t), N - 2);
+	for (uint32_t i = 0; i < N; i++)
+		assert_int_equal(tt_conn_tbl_lookup(t, &c[i]),
+				 i == 0 || i == 30 ? TT_CONN_NONE : V + i);
+	assert_int_equal(tt_conn_tbl_max_probe(t), N - 2);
+	tt_conn_tbl_free(t);
 }
 
 /*
@@ -830,6 +865,7 @@ int main(void)
 	    cmocka_unit_test(test_siphash13),
 	    cmocka_unit_test(test_tbl_seeded_flood),
 	    cmocka_unit_test(test_tbl_probe_bound),
+	    cmocka_unit_test(test_tbl_delete_value),
 	    cmocka_unit_test(test_tbl_probe_bound_churn),
 	    cmocka_unit_test(test_pool_create),
 	    cmocka_unit_test(test_pool_exhaust),
