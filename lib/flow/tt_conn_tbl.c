@@ -13,7 +13,8 @@ static_assert(sizeof(struct slot) == 16, "four slots per cache line");
 
 struct tt_conn_tbl {
 	struct slot *slots;
-	uint32_t n_slots;
+	uint32_t n_homes; /* slots a key may have as its home */
+	uint32_t n_slots; /* n_homes + TT_CONN_TBL_MAX_PROBE: no run wraps */
 	uint32_t count;
 	uint32_t max_entries;
 	uint32_t gen; /* see tt_conn_tbl_gen */
@@ -25,28 +26,16 @@ uint32_t tt_conn_tbl_hash(const struct tt_conn_tbl *t, const struct tt_flow4 *k)
 	return (uint32_t)tt_siphash13_flow4(&t->key, k);
 }
 
-/* The home slot of a hash: its high bits scaled to the table (Lemire's multiply-shift range
+/* The home slot of a hash: the hash scaled to the homes (Lemire's multiply-shift range
  * reduction), so the table needs no power-of-two size. */
 static inline uint32_t home(const struct tt_conn_tbl *t, uint32_t hash)
 {
-	return (uint32_t)(((uint64_t)hash * t->n_slots) >> 32);
+	return (uint32_t)(((uint64_t)hash * t->n_homes) >> 32);
 }
 
 static inline uint32_t home_of(const struct tt_conn_tbl *t, const struct tt_flow4 *k)
 {
 	return home(t, tt_conn_tbl_hash(t, k));
-}
-
-/* The slot after i, cyclically. */
-static inline uint32_t next_slot(const struct tt_conn_tbl *t, uint32_t i)
-{
-	return i + 1 == t->n_slots ? 0 : i + 1;
-}
-
-/* How far slot i lies after slot from, cyclically. */
-static inline uint32_t slots_after(const struct tt_conn_tbl *t, uint32_t from, uint32_t i)
-{
-	return i >= from ? i - from : i + t->n_slots - from;
 }
 
 static inline int key_eq(const struct tt_flow4 *a, const struct tt_flow4 *b)
@@ -59,6 +48,7 @@ struct tt_conn_tbl *tt_conn_tbl_create(uint32_t max_entries, const struct tt_sip
 {
 	struct tt_conn_tbl *t;
 	uint64_t n = 2ull * max_entries < 16 ? 16 : 2ull * max_entries;
+	uint64_t bytes = (n + TT_CONN_TBL_MAX_PROBE) * sizeof(struct slot);
 
 	if (max_entries == 0 || max_entries > (1u << 30)) {
 		errno = EINVAL;
@@ -67,14 +57,15 @@ struct tt_conn_tbl *tt_conn_tbl_create(uint32_t max_entries, const struct tt_sip
 	t = calloc(1, sizeof(*t));
 	if (t == NULL)
 		return NULL;
-	t->slots = aligned_alloc(64, (n * sizeof(struct slot) + 63) & ~(uint64_t)63);
+	t->slots = aligned_alloc(64, (bytes + 63) & ~(uint64_t)63);
 	if (t->slots == NULL) {
 		free(t);
 		errno = ENOMEM;
 		return NULL;
 	}
-	memset(t->slots, 0xff, n * sizeof(struct slot));
-	t->n_slots = (uint32_t)n;
+	memset(t->slots, 0xff, bytes);
+	t->n_homes = (uint32_t)n;
+	t->n_slots = (uint32_t)n + TT_CONN_TBL_MAX_PROBE;
 	t->max_entries = max_entries;
 	t->key = *key;
 	return t;
@@ -93,7 +84,7 @@ static struct slot *find(const struct tt_conn_tbl *t, const struct tt_flow4 *k, 
 {
 	uint32_t i = home(t, hash);
 
-	for (uint32_t n = 0; n < TT_CONN_TBL_MAX_PROBE; n++, i = next_slot(t, i)) {
+	for (uint32_t n = 0; n < TT_CONN_TBL_MAX_PROBE; n++, i++) {
 		struct slot *s = &t->slots[i];
 
 		if (s->value == TT_CONN_NONE)
@@ -143,8 +134,7 @@ int tt_conn_tbl_insert_hash(struct tt_conn_tbl *t, const struct tt_flow4 *k, uin
 {
 	uint32_t i = home(t, hash), n;
 
-	for (n = 0; n < TT_CONN_TBL_MAX_PROBE && t->slots[i].value != TT_CONN_NONE;
-	     n++, i = next_slot(t, i))
+	for (n = 0; n < TT_CONN_TBL_MAX_PROBE && t->slots[i].value != TT_CONN_NONE; n++, i++)
 		if (key_eq(&t->slots[i].key, k))
 			return -EEXIST;
 	if (t->count >= t->max_entries)
@@ -187,20 +177,19 @@ int tt_conn_tbl_delete(struct tt_conn_tbl *t, const struct tt_flow4 *k)
 
 /*
  * Empty slot s.  Backward shift: move later members of the run into the hole when their home
- * slot does not lie cyclically in (hole, i].  A move only brings a key closer to its home, so
- * the probe bound holds; and a key TT_CONN_TBL_MAX_PROBE or more past the hole has its home
- * after the hole, so nothing from there on can move and the scan stops.
+ * is at or before the hole.  A move only brings a key closer to its home, so the probe bound
+ * holds; and a key TT_CONN_TBL_MAX_PROBE or more past the hole has its home after the hole,
+ * so nothing from there on can move and the scan stops.  The last slot is always empty (no
+ * home is within TT_CONN_TBL_MAX_PROBE of it), so the scan needs no other bound.
  */
 static void remove_slot(struct tt_conn_tbl *t, struct slot *s)
 {
 	uint32_t hole = (uint32_t)(s - t->slots), i;
 
-	for (i = next_slot(t, hole); t->slots[i].value != TT_CONN_NONE; i = next_slot(t, i)) {
-		uint32_t gap = slots_after(t, hole, i);
-
-		if (gap >= TT_CONN_TBL_MAX_PROBE)
+	for (i = hole + 1; t->slots[i].value != TT_CONN_NONE; i++) {
+		if (i - hole >= TT_CONN_TBL_MAX_PROBE)
 			break;
-		if (slots_after(t, home_of(t, &t->slots[i].key), i) >= gap) {
+		if (home_of(t, &t->slots[i].key) <= hole) {
 			t->slots[hole] = t->slots[i];
 			hole = i;
 		}
@@ -225,7 +214,7 @@ int tt_conn_tbl_delete_value(struct tt_conn_tbl *t, uint32_t hash, uint32_t valu
 	uint32_t i = home(t, hash);
 
 	for (uint32_t n = 0; n < TT_CONN_TBL_MAX_PROBE && t->slots[i].value != TT_CONN_NONE;
-	     n++, i = next_slot(t, i))
+	     n++, i++)
 		if (t->slots[i].value == value) {
 			remove_slot(t, &t->slots[i]);
 			return 0;
@@ -275,7 +264,7 @@ uint32_t tt_conn_tbl_max_probe(const struct tt_conn_tbl *t)
 
 		if (t->slots[i].value == TT_CONN_NONE)
 			continue;
-		probe = slots_after(t, home_of(t, &t->slots[i].key), i) + 1;
+		probe = i - home_of(t, &t->slots[i].key) + 1;
 		if (probe > longest)
 			longest = probe;
 	}

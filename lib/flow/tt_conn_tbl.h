@@ -17,11 +17,13 @@
  * value == TT_CONN_NONE marks an empty slot; callers store a pool index
  * with TT_CONN_TW set for TIME-WAIT entries and TT_CONN_V6 for IPv6 ones.
  *
- * Capacity is fixed at creation: exactly twice max_entries slots (at least
- * 16) keep the load factor at or below 1/2, 32 bytes of table per entry
- * whatever max_entries is (the home slot is the hash scaled to the slot
- * count, so no power-of-two size is needed).  Inserting beyond
- * max_entries fails with -ENOSPC; the caller refuses the connection.
+ * Capacity is fixed at creation: exactly twice max_entries home slots (at
+ * least 16) keep the load factor at or below 1/2, 32 bytes of table per
+ * entry whatever max_entries is (the home slot is the hash scaled to the
+ * number of homes, so no power-of-two size is needed).  TT_CONN_TBL_MAX_PROBE
+ * more slots follow the homes, so a probe run never wraps around (3 KiB).
+ * Inserting beyond max_entries fails with -ENOSPC; the caller refuses the
+ * connection.
  *
  * Threat model: a peer picks source addresses and ports (48 bits per
  * address it can use) and wants thousands of 4-tuples in one probe run,

@@ -69,9 +69,10 @@ static void test_tbl_create(void **state)
 {
 	static const struct {
 		uint32_t max;
-		uint64_t bytes; /* 16-byte slots, 2 * max of them, at least 16 */
-	} cases[] = {{1, 256},	  {8, 256},	  {9, 288},	      {64, 2048},
-		     {100, 3200}, {4096, 131072}, {1000003, 32000096}};
+		uint64_t bytes; /* 16-byte slots: 2 * max homes (at least 16), 192 more after */
+	} cases[] = {{1, 256 + 3072},		{8, 256 + 3072},    {9, 288 + 3072},
+		     {64, 2048 + 3072},		{100, 3200 + 3072}, {4096, 131072 + 3072},
+		     {1000003, 32000096 + 3072}};
 	(void)state;
 
 	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
@@ -231,14 +232,12 @@ static bool run_full(const struct model *m, uint32_t i)
 	for (uint32_t j = 0; j < m->universe; j++)
 		if (m->val[j] != TT_CONN_NONE)
 			per_home[m->home[j]]++;
-	/* Twice round: from the first empty slot on, the carry is exact. */
-	for (uint32_t s = 0; s < 2 * m->slots; s++) {
-		uint32_t x = s % m->slots;
-
+	/* Runs never wrap: they end in the slots after the homes. */
+	for (uint32_t x = 0; x < m->slots; x++) {
 		taken[x] = carry + per_home[x] > 0;
 		carry = taken[x] ? carry + per_home[x] - 1 : 0;
 	}
-	for (n = 0; n < TT_CONN_TBL_MAX_PROBE && taken[(m->home[i] + n) % m->slots]; n++)
+	for (n = 0; n < TT_CONN_TBL_MAX_PROBE && taken[m->home[i] + n]; n++)
 		;
 	free(per_home);
 	free(taken);
@@ -307,8 +306,8 @@ static void model_step(struct model *m, uint64_t *rng, uint32_t insert_pct)
  * Random insert/delete/update against the model, then delete what is left.
  * The insert share swings between phases so the table keeps filling to
  * max_entries and draining; at a load of 1/2 in a small table, probe runs
- * often wrap past the last slot, which is where backward-shift deletion is
- * easiest to get wrong.
+ * often run past the last home into the slots after it, where backward-shift
+ * deletion is easiest to get wrong.
  */
 static void model_run(struct model *m, uint64_t seed, uint32_t ops, uint32_t check_every)
 {
@@ -514,7 +513,7 @@ static void test_tbl_seeded_flood(void **state)
 		struct tt_conn_tbl *t = tbl_create(MAX, seed * 1009);
 
 		assert_non_null(t);
-		assert_int_equal(tt_conn_tbl_bytes(t), SLOTS * 16);
+		assert_int_equal(tt_conn_tbl_bytes(t), (SLOTS + TT_CONN_TBL_MAX_PROBE) * 16);
 		for (uint32_t i = 0; i < N; i++)
 			assert_int_equal(tt_conn_tbl_insert(t, &keys[i], i), 0);
 		assert_in_range(tt_conn_tbl_max_probe(t), 1, FLOOD_PROBE_MAX);
@@ -568,10 +567,11 @@ static void keys_homed_at(struct tt_conn_tbl *t, uint32_t home, struct tt_flow4 
 	}
 }
 
-/* A home this close to the last slot makes every run of TT_CONN_TBL_MAX_PROBE wrap past it. */
-static uint32_t wrapping_home(const struct tt_conn_tbl *t)
+/* A home this close to the last one makes every run of TT_CONN_TBL_MAX_PROBE run on into the
+ * slots after the homes. */
+static uint32_t last_homes(const struct tt_conn_tbl *t)
 {
-	return (uint32_t)(tt_conn_tbl_bytes(t) / 16) - 16;
+	return (uint32_t)(tt_conn_tbl_bytes(t) / 16) - TT_CONN_TBL_MAX_PROBE - 16;
 }
 
 /*
@@ -592,7 +592,7 @@ static void test_tbl_probe_bound(void **state)
 	assert_non_null(c);
 	assert_non_null(after);
 	assert_non_null(t);
-	home = wrapping_home(t);
+	home = last_homes(t);
 	keys_homed_at(t, home, c, N, &next);
 	keys_homed_at(t, home + 1, after, BOUND - 2, &next);
 
@@ -650,7 +650,7 @@ static void test_tbl_probe_bound(void **state)
 
 /*
  * Deletion by value (for a caller that kept the hash, not the key) finds the slot however far
- * along its run, past the table's last slot, and pulls the run back as deletion by key does.
+ * along its run, past the last home, and pulls the run back as deletion by key does.
  */
 static void test_tbl_delete_value(void **state)
 {
@@ -662,7 +662,7 @@ static void test_tbl_delete_value(void **state)
 	(void)state;
 
 	assert_non_null(t);
-	keys_homed_at(t, wrapping_home(t), c, N, &next);
+	keys_homed_at(t, last_homes(t), c, N, &next);
 	for (uint32_t i = 0; i < N; i++)
 		assert_int_equal(tt_conn_tbl_insert(t, &c[i], V + i), 0);
 	assert_int_equal(tt_conn_tbl_delete_value(t, tt_conn_tbl_hash(t, &c[30]), V + 30), 0);
@@ -698,7 +698,7 @@ static void test_tbl_probe_bound_churn(void **state)
 		uint32_t next = 0;
 
 		assert_non_null(scratch);
-		keys_homed_at(scratch, wrapping_home(scratch), keys, SHARERS, &next);
+		keys_homed_at(scratch, last_homes(scratch), keys, SHARERS, &next);
 		for (uint32_t i = 0; i < OTHERS; i++)
 			keys[SHARERS + i] = key_of(i, seed);
 		for (uint32_t i = 0; i < m.universe; i++)
