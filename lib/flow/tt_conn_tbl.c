@@ -13,7 +13,8 @@ static_assert(sizeof(struct slot) == 16, "four slots per cache line");
 
 struct tt_conn_tbl {
 	struct slot *slots;
-	uint32_t mask;
+	uint32_t n_homes; /* slots a key may have as its home */
+	uint32_t n_slots; /* n_homes + TT_CONN_TBL_MAX_PROBE: no run wraps */
 	uint32_t count;
 	uint32_t max_entries;
 	uint32_t gen; /* see tt_conn_tbl_gen */
@@ -25,9 +26,16 @@ uint32_t tt_conn_tbl_hash(const struct tt_conn_tbl *t, const struct tt_flow4 *k)
 	return (uint32_t)tt_siphash13_flow4(&t->key, k);
 }
 
+/* The home slot of a hash: the hash scaled to the homes (Lemire's multiply-shift range
+ * reduction), so the table needs no power-of-two size. */
+static inline uint32_t home(const struct tt_conn_tbl *t, uint32_t hash)
+{
+	return (uint32_t)(((uint64_t)hash * t->n_homes) >> 32);
+}
+
 static inline uint32_t home_of(const struct tt_conn_tbl *t, const struct tt_flow4 *k)
 {
-	return tt_conn_tbl_hash(t, k) & t->mask;
+	return home(t, tt_conn_tbl_hash(t, k));
 }
 
 static inline int key_eq(const struct tt_flow4 *a, const struct tt_flow4 *b)
@@ -39,25 +47,25 @@ static inline int key_eq(const struct tt_flow4 *a, const struct tt_flow4 *b)
 struct tt_conn_tbl *tt_conn_tbl_create(uint32_t max_entries, const struct tt_siphash_key *key)
 {
 	struct tt_conn_tbl *t;
-	uint64_t n = 16;
+	uint64_t n = 2ull * max_entries < 16 ? 16 : 2ull * max_entries;
+	uint64_t bytes = (n + TT_CONN_TBL_MAX_PROBE) * sizeof(struct slot);
 
 	if (max_entries == 0 || max_entries > (1u << 30)) {
 		errno = EINVAL;
 		return NULL;
 	}
-	while (n < 2ull * max_entries)
-		n <<= 1;
 	t = calloc(1, sizeof(*t));
 	if (t == NULL)
 		return NULL;
-	t->slots = aligned_alloc(64, n * sizeof(struct slot));
+	t->slots = aligned_alloc(64, (bytes + 63) & ~(uint64_t)63);
 	if (t->slots == NULL) {
 		free(t);
 		errno = ENOMEM;
 		return NULL;
 	}
-	memset(t->slots, 0xff, n * sizeof(struct slot));
-	t->mask = (uint32_t)(n - 1);
+	memset(t->slots, 0xff, bytes);
+	t->n_homes = (uint32_t)n;
+	t->n_slots = (uint32_t)n + TT_CONN_TBL_MAX_PROBE;
 	t->max_entries = max_entries;
 	t->key = *key;
 	return t;
@@ -74,9 +82,9 @@ void tt_conn_tbl_free(struct tt_conn_tbl *t)
 /* An empty slot ends the search early; the bound ends it in a long run of other keys. */
 static struct slot *find(const struct tt_conn_tbl *t, const struct tt_flow4 *k, uint32_t hash)
 {
-	uint32_t i = hash & t->mask;
+	uint32_t i = home(t, hash);
 
-	for (uint32_t n = 0; n < TT_CONN_TBL_MAX_PROBE; n++, i = (i + 1) & t->mask) {
+	for (uint32_t n = 0; n < TT_CONN_TBL_MAX_PROBE; n++, i++) {
 		struct slot *s = &t->slots[i];
 
 		if (s->value == TT_CONN_NONE)
@@ -92,7 +100,7 @@ void tt_conn_tbl_hash_bulk(const struct tt_conn_tbl *t, const struct tt_flow4 *k
 {
 	for (unsigned i = 0; i < n; i++) {
 		hashes[i] = tt_conn_tbl_hash(t, &keys[i]);
-		__builtin_prefetch(&t->slots[hashes[i] & t->mask]);
+		__builtin_prefetch(&t->slots[home(t, hashes[i])]);
 	}
 }
 
@@ -124,10 +132,9 @@ uint32_t tt_conn_tbl_gen(const struct tt_conn_tbl *t)
 int tt_conn_tbl_insert_hash(struct tt_conn_tbl *t, const struct tt_flow4 *k, uint32_t hash,
 			    uint32_t value)
 {
-	uint32_t i = hash & t->mask, n;
+	uint32_t i = home(t, hash), n;
 
-	for (n = 0; n < TT_CONN_TBL_MAX_PROBE && t->slots[i].value != TT_CONN_NONE;
-	     n++, i = (i + 1) & t->mask)
+	for (n = 0; n < TT_CONN_TBL_MAX_PROBE && t->slots[i].value != TT_CONN_NONE; n++, i++)
 		if (key_eq(&t->slots[i].key, k))
 			return -EEXIST;
 	if (t->count >= t->max_entries)
@@ -168,27 +175,21 @@ int tt_conn_tbl_delete(struct tt_conn_tbl *t, const struct tt_flow4 *k)
 	return tt_conn_tbl_delete_hash(t, k, tt_conn_tbl_hash(t, k));
 }
 
-int tt_conn_tbl_delete_hash(struct tt_conn_tbl *t, const struct tt_flow4 *k, uint32_t hash)
+/*
+ * Empty slot s.  Backward shift: move later members of the run into the hole when their home
+ * is at or before the hole.  A move only brings a key closer to its home, so the probe bound
+ * holds; and a key TT_CONN_TBL_MAX_PROBE or more past the hole has its home after the hole,
+ * so nothing from there on can move and the scan stops.  The last slot is always empty (no
+ * home is within TT_CONN_TBL_MAX_PROBE of it), so the scan needs no other bound.
+ */
+static void remove_slot(struct tt_conn_tbl *t, struct slot *s)
 {
-	struct slot *s = find(t, k, hash);
-	uint32_t hole, i;
+	uint32_t hole = (uint32_t)(s - t->slots), i;
 
-	if (s == NULL)
-		return -ENOENT;
-	hole = (uint32_t)(s - t->slots);
-	/*
-	 * Backward shift: move later members of the run into the hole when
-	 * their home slot does not lie cyclically in (hole, i].  A move only
-	 * brings a key closer to its home, so the probe bound holds; and a key
-	 * TT_CONN_TBL_MAX_PROBE or more past the hole has its home after the
-	 * hole, so nothing from there on can move and the scan stops.
-	 */
-	for (i = (hole + 1) & t->mask; t->slots[i].value != TT_CONN_NONE; i = (i + 1) & t->mask) {
-		uint32_t gap = (i - hole) & t->mask;
-
-		if (gap >= TT_CONN_TBL_MAX_PROBE)
+	for (i = hole + 1; t->slots[i].value != TT_CONN_NONE; i++) {
+		if (i - hole >= TT_CONN_TBL_MAX_PROBE)
 			break;
-		if (((i - home_of(t, &t->slots[i].key)) & t->mask) >= gap) {
+		if (home_of(t, &t->slots[i].key) <= hole) {
 			t->slots[hole] = t->slots[i];
 			hole = i;
 		}
@@ -196,7 +197,34 @@ int tt_conn_tbl_delete_hash(struct tt_conn_tbl *t, const struct tt_flow4 *k, uin
 	memset(&t->slots[hole], 0xff, sizeof(struct slot));
 	t->count--;
 	t->gen++;
+}
+
+int tt_conn_tbl_delete_hash(struct tt_conn_tbl *t, const struct tt_flow4 *k, uint32_t hash)
+{
+	struct slot *s = find(t, k, hash);
+
+	if (s == NULL)
+		return -ENOENT;
+	remove_slot(t, s);
 	return 0;
+}
+
+int tt_conn_tbl_delete_value(struct tt_conn_tbl *t, uint32_t hash, uint32_t value)
+{
+	uint32_t i = home(t, hash);
+
+	for (uint32_t n = 0; n < TT_CONN_TBL_MAX_PROBE && t->slots[i].value != TT_CONN_NONE;
+	     n++, i++)
+		if (t->slots[i].value == value) {
+			remove_slot(t, &t->slots[i]);
+			return 0;
+		}
+	return -ENOENT;
+}
+
+void tt_conn_tbl_prefetch(const struct tt_conn_tbl *t, uint32_t hash)
+{
+	__builtin_prefetch(&t->slots[home(t, hash)]);
 }
 
 uint32_t tt_conn_tbl_walk(const struct tt_conn_tbl *t, uint32_t from, uint32_t n_slots,
@@ -204,12 +232,12 @@ uint32_t tt_conn_tbl_walk(const struct tt_conn_tbl *t, uint32_t from, uint32_t n
 {
 	uint64_t end = (uint64_t)from + n_slots;
 
-	if (end > (uint64_t)t->mask + 1)
-		end = (uint64_t)t->mask + 1;
+	if (end > t->n_slots)
+		end = t->n_slots;
 	for (uint32_t i = from; i < end; i++)
 		if (t->slots[i].value != TT_CONN_NONE)
 			fn(&t->slots[i].key, t->slots[i].value, arg);
-	return end == (uint64_t)t->mask + 1 ? 0 : (uint32_t)end;
+	return end == t->n_slots ? 0 : (uint32_t)end;
 }
 
 uint32_t tt_conn_tbl_count(const struct tt_conn_tbl *t)
@@ -224,19 +252,19 @@ uint32_t tt_conn_tbl_max_entries(const struct tt_conn_tbl *t)
 
 uint64_t tt_conn_tbl_bytes(const struct tt_conn_tbl *t)
 {
-	return ((uint64_t)t->mask + 1) * sizeof(struct slot);
+	return (uint64_t)t->n_slots * sizeof(struct slot);
 }
 
 uint32_t tt_conn_tbl_max_probe(const struct tt_conn_tbl *t)
 {
 	uint32_t longest = 0;
 
-	for (uint32_t i = 0; i <= t->mask; i++) {
+	for (uint32_t i = 0; i < t->n_slots; i++) {
 		uint32_t probe;
 
 		if (t->slots[i].value == TT_CONN_NONE)
 			continue;
-		probe = ((i - home_of(t, &t->slots[i].key)) & t->mask) + 1;
+		probe = i - home_of(t, &t->slots[i].key) + 1;
 		if (probe > longest)
 			longest = probe;
 	}

@@ -17,9 +17,13 @@
  * value == TT_CONN_NONE marks an empty slot; callers store a pool index
  * with TT_CONN_TW set for TIME-WAIT entries and TT_CONN_V6 for IPv6 ones.
  *
- * Capacity is fixed at creation: twice max_entries rounded up to a power
- * of two keeps the load factor at or below 1/2.  Inserting beyond
- * max_entries fails with -ENOSPC; the caller refuses the connection.
+ * Capacity is fixed at creation: exactly twice max_entries home slots (at
+ * least 16) keep the load factor at or below 1/2, 32 bytes of table per
+ * entry whatever max_entries is (the home slot is the hash scaled to the
+ * number of homes, so no power-of-two size is needed).  TT_CONN_TBL_MAX_PROBE
+ * more slots follow the homes, so a probe run never wraps around (3 KiB).
+ * Inserting beyond max_entries fails with -ENOSPC; the caller refuses the
+ * connection.
  *
  * Threat model: a peer picks source addresses and ports (48 bits per
  * address it can use) and wants thousands of 4-tuples in one probe run,
@@ -27,12 +31,11 @@
  * run, walks it (the hash-flooding attack of Crosby and Wallach, USENIX
  * Security 2003).  A fixed or merely seeded mixer does not stop this:
  * multiply-xorshift is invertible and a seed XORed in moves the collisions
- * without removing them.  So the home slot is the low bits of SipHash-1-3
- * (tt_siphash.h, which says why not 2-4), a keyed hash, of the 4-tuple under a 128-bit key drawn from
- * getrandom(2) for each table and never sent anywhere: without the key the
- * homes of chosen tuples are independent and uniform, and what a peer
- * learns of one worker's collisions, by timing or otherwise, says nothing
- * about another's.  The key is not rotated (that would mean rehashing a
+ * without removing them.  So the home slot comes from SipHash-1-3
+ * (tt_siphash.h, which says why not 2-4), a keyed hash, of the 4-tuple under a 128-bit key drawn
+ * from getrandom(2) for each table and never sent anywhere: without the key the homes of chosen
+ * tuples are independent and uniform, and what a peer learns of one worker's collisions, by timing
+ * or otherwise, says nothing about another's.  The key is not rotated (that would mean rehashing a
  * live table); the probe bound caps what a leak can buy.
  *
  * Probe bound, the backstop for a leaked key or a broken hash: no key sits
@@ -137,6 +140,12 @@ int tt_conn_tbl_update_hash(struct tt_conn_tbl *t, const struct tt_flow4 *k, uin
 /* 0 or -ENOENT. */
 int tt_conn_tbl_delete(struct tt_conn_tbl *t, const struct tt_flow4 *k);
 int tt_conn_tbl_delete_hash(struct tt_conn_tbl *t, const struct tt_flow4 *k, uint32_t hash);
+/* Delete the entry holding value, for a caller that kept its key's hash but not the key: each
+ * value must then be in the table at most once.  0 or -ENOENT. */
+int tt_conn_tbl_delete_value(struct tt_conn_tbl *t, uint32_t hash, uint32_t value);
+
+/* Prefetch the home slot of a key with this hash (a delete or lookup soon to come). */
+void tt_conn_tbl_prefetch(const struct tt_conn_tbl *t, uint32_t hash);
 
 /*
  * Call fn for the entries in slots [from, from + n_slots), so that a long

@@ -12,9 +12,9 @@
  * and IPv6 next hops live in one table.  The table is fixed at creation: `entries` entries, an
  * open-addressed index of twice as many slots, probe runs bounded by TT_NEIGH_MAX_PROBE (a run
  * at its bound counts as a full table).  An entry never moves once allocated, so its index is
- * a stable hint: a connection or TIME-WAIT entry keeps the index of its next hop's entry
- * (struct tt_tcb.nh, tt_tw.nh) and each segment checks the entry's key against its own instead
- * of hashing (tt_neigh_send4/6 with a hint).
+ * a stable hint: a connection keeps the index of its next hop's entry (struct tt_tcb.nh) and
+ * each segment checks the entry's key against its own instead of hashing (tt_neigh_send4/6
+ * with a hint; a TIME-WAIT entry's rare answers look theirs up).
  *
  *   INCOMPLETE  asked for, no answer yet: frames wait on the entry's queue; a request every
  *               retrans_ms, `probes` in all (ARP: broadcast; ND: a solicitation to the

@@ -114,7 +114,7 @@ static void visit(const struct tt_flow4 *k, uint32_t value, void *arg)
 	a->matched++;
 	if (a->n >= mb->req.limit)
 		return;
-	tt_stack_conn_describe(s->st, value, &a->rows[a->n].c);
+	tt_stack_conn_describe(s->st, k, value, &a->rows[a->n].c);
 	a->rows[a->n].worker = mb->worker;
 	a->n++;
 }

@@ -10,13 +10,14 @@
 #include "tt_pool.h"
 #include "tt_stack.h"
 #include "tt_timer.h"
+#include "tt_tw_ring.h"
 
 struct tt_stack {
 	struct tt_tcp_ctx tcp;
 	struct tt_counters *ctr;
 	struct tt_conn_tbl *tbl;
 	struct tt_pool *tcbs;
-	struct tt_pool *tws;
+	struct tt_tw_ring tw; /* TIME-WAIT entries, oldest first */
 	struct tt_pool *ooo;
 	struct tt_pool *sack;
 	struct tt_pool *sndb;
@@ -30,7 +31,6 @@ struct tt_stack {
 	} gens[TT_STACK_RT_GENS];
 	unsigned rt_cur;
 	struct tt_stack_rt rt0;	   /* generation 0, from tt_stack_params */
-	uint32_t tw_head, tw_tail; /* TIME-WAIT FIFO, oldest first (pool indices) */
 	uint32_t pressure_mark;	   /* TCBs in use from which "auto" answers with cookies */
 	/* The table hash of the segment in process, so that the insert, update or delete its
 	 * verdict makes needs no second SipHash (see flow_hash). */
@@ -55,10 +55,10 @@ struct tt_stack {
 	uint32_t full_polls;
 	bool shedding;
 	/* IPv6 (tt_stack.h): the address pairs of the IPv6 connections (NULL: none may open),
-	 * each TCB's and TIME-WAIT entry's pair by pool index (read for IPv6 ones only), and
-	 * the key that folds an IPv6 4-tuple into a table key. */
+	 * each TCB's pair by pool index (read for IPv6 ones only; a TIME-WAIT entry holds its
+	 * own), and the key that folds an IPv6 4-tuple into a table key. */
 	struct tt_pool *pairs6;
-	uint32_t *tcb_pair6, *tw_pair6;
+	uint32_t *tcb_pair6;
 	struct tt_siphash_key key6;
 };
 
@@ -81,7 +81,7 @@ static inline uint32_t tcb_index(const struct tt_stack *st, const struct tt_tcb 
 
 static inline struct tt_tw *tw_of(const struct tt_stack *st, uint32_t v)
 {
-	return tt_pool_at(st->tws, conn_index(v));
+	return tt_tw_ring_at(&st->tw, conn_index(v));
 }
 
 static const struct tt_addr6_pair *pair6_at(const struct tt_stack *st, uint32_t idx)
@@ -101,7 +101,7 @@ static const struct tt_addr6_pair *tw_addr6(const struct tt_stack *st, const str
 {
 	if (likely(!tw->ipv6))
 		return NULL;
-	return pair6_at(st, st->tw_pair6[tt_pool_index(st->tws, tw)]);
+	return pair6_at(st, tw->pair6);
 }
 
 /* The table key of an IPv6 4-tuple: the ports, and a keyed 64-bit hash of the addresses
@@ -206,30 +206,32 @@ struct tt_stack *tt_stack_create(const struct tt_stack_params *p)
 	/* Every connection can sit in TIME-WAIT at once: both pools cover the table. */
 	st->tbl = tt_conn_tbl_create(c->max_conns_per_core, &p->table_key);
 	st->tcbs = tt_pool_create(c->max_conns_per_core, sizeof(struct tt_tcb));
-	st->tws = tt_pool_create(c->max_conns_per_core, sizeof(struct tt_tw));
+	if (tt_tw_ring_init(&st->tw, c->max_conns_per_core) != 0) {
+		tt_stack_free(st);
+		errno = ENOMEM;
+		return NULL;
+	}
 	st->ooo = tt_pool_create(ooo_blocks, sizeof(struct tt_ooo));
 	st->tcp.ooo_pool = st->ooo;
 	st->sack = tt_pool_create(sack_blocks, sizeof(struct tt_sack_sb));
 	st->tcp.sack_pool = st->sack;
 	st->sndb = tt_pool_create(tt_conf_tcp_send_blocks(c), sizeof(struct tt_sndb));
 	st->tcp.sndb_pool = st->sndb;
-	st->tw_head = st->tw_tail = TT_POOL_NONE;
 	st->pressure_mark = c->max_conns_per_core - c->max_conns_per_core / 8;
 	if (st->tcbs != NULL)
 		st->wheel = tt_timer_wheel_create(
 		    p->now_ms, (uint8_t *)tt_pool_at(st->tcbs, 0) + offsetof(struct tt_tcb, timer),
 		    sizeof(struct tt_tcb), c->max_conns_per_core);
 	st->tcb_pair6 = calloc(c->max_conns_per_core, sizeof(uint32_t));
-	st->tw_pair6 = calloc(c->max_conns_per_core, sizeof(uint32_t));
 	if (p->addr6_pairs != TT_STACK_NO_ADDR6)
 		st->pairs6 = tt_pool_create(p->addr6_pairs ? p->addr6_pairs : c->max_conns_per_core,
 					    sizeof(struct tt_addr6_pair));
 	/* Its own key, drawn from the table's: the fold and the table's hash stay independent. */
 	st->key6.k0 = tt_siphash(&p->table_key, "addr6-k0", 8);
 	st->key6.k1 = tt_siphash(&p->table_key, "addr6-k1", 8);
-	if (st->tbl == NULL || st->tcbs == NULL || st->tws == NULL || st->ooo == NULL ||
-	    st->sack == NULL || st->sndb == NULL || st->wheel == NULL || st->tcb_pair6 == NULL ||
-	    st->tw_pair6 == NULL || (p->addr6_pairs != TT_STACK_NO_ADDR6 && st->pairs6 == NULL)) {
+	if (st->tbl == NULL || st->tcbs == NULL || st->ooo == NULL || st->sack == NULL ||
+	    st->sndb == NULL || st->wheel == NULL || st->tcb_pair6 == NULL ||
+	    (p->addr6_pairs != TT_STACK_NO_ADDR6 && st->pairs6 == NULL)) {
 		tt_stack_free(st);
 		errno = ENOMEM;
 		return NULL;
@@ -444,55 +446,88 @@ static void free_conn(struct tt_stack *st, struct tt_tcb *t)
 	tt_pool_put(st->tcbs, idx);
 }
 
-static struct tt_tw *tw_at(const struct tt_stack *st, uint32_t idx)
+static struct tt_tw *tw_at(const struct tt_stack *st, uint32_t pos)
 {
-	return tt_pool_at(st->tws, idx);
+	return tt_tw_ring_at(&st->tw, pos);
 }
 
-/* Append entry idx to the TIME-WAIT FIFO, expiring time_wait_ms from now. */
-static void tw_push(struct tt_stack *st, uint32_t idx)
+/* The table value that names the TIME-WAIT entry at pos. */
+static uint32_t tw_value(const struct tt_tw *tw, uint32_t pos)
 {
-	struct tt_tw *tw = tw_at(st, idx);
-
-	tw->expire_ms = st->tcp.now_ms + st->tcp.conf->time_wait_ms;
-	tw->next = TT_POOL_NONE;
-	tw->prev = st->tw_tail;
-	if (st->tw_tail != TT_POOL_NONE)
-		tw_at(st, st->tw_tail)->next = idx;
-	else
-		st->tw_head = idx;
-	st->tw_tail = idx;
+	return pos | TT_CONN_TW | (tw->ipv6 ? TT_CONN_V6 : 0);
 }
 
-static void tw_unlink(struct tt_stack *st, struct tt_tw *tw)
+/* A live TIME-WAIT entry goes: its table slot, its gauges, its address pair.  Its place in
+ * the ring stays, a hole, until the head passes it. */
+static void free_tw(struct tt_stack *st, struct tt_tw *tw)
 {
-	if (tw->prev != TT_POOL_NONE)
-		tw_at(st, tw->prev)->next = tw->next;
-	else
-		st->tw_head = tw->next;
-	if (tw->next != TT_POOL_NONE)
-		tw_at(st, tw->next)->prev = tw->prev;
-	else
-		st->tw_tail = tw->prev;
+	tt_conn_tbl_delete_value(st->tbl, tw->hash, tw_value(tw, tt_tw_ring_pos(&st->tw, tw)));
+	tt_tcp_tw_destroy(&st->tcp, tw);
+	if (tw->ipv6)
+		tt_pool_put(st->pairs6, tw->pair6);
+	tt_tw_ring_mark_gone(&st->tw, tw);
+}
+
+/* Free the oldest live TIME-WAIT entry, for room in the table; false when there is none. */
+static bool recycle_oldest_tw(struct tt_stack *st)
+{
+	if (st->tw.live == 0)
+		return false;
+	/* Each hole is stepped over once in its life: the walk is paid for by the frees that
+	 * made the holes. */
+	while (tt_tw_ring_at(&st->tw, st->tw.head)->gone)
+		tt_tw_ring_pop(&st->tw);
+	free_tw(st, tt_tw_ring_at(&st->tw, st->tw.head));
+	tt_tw_ring_pop(&st->tw);
+	st->ctr->ev[TT_CTR_TIME_WAIT_RECYCLED]++;
+	return true;
+}
+
+/* A place at the ring's tail for an entry that expires time_wait_ms from now; a full ring
+ * gives up its head (recycled if it still lives). */
+static struct tt_tw *tw_push(struct tt_stack *st)
+{
+	struct tt_tw *tw;
+
+	if (unlikely(tt_tw_ring_full(&st->tw))) {
+		if (tt_tw_ring_at(&st->tw, st->tw.head)->gone)
+			tt_tw_ring_pop(&st->tw);
+		else
+			recycle_oldest_tw(st);
+	}
+	tw = tw_at(st, tt_tw_ring_push(&st->tw));
+	tw->expire_ms = (uint32_t)(st->tcp.now_ms + st->tcp.conf->time_wait_ms);
+	return tw;
 }
 
 static void to_time_wait(struct tt_stack *st, struct tt_tcb *t)
 {
-	uint32_t idx = tt_pool_get(st->tws);
+	uint32_t hash = flow_hash(st, &t->flow);
+	struct tt_tw *tw = tw_push(st);
 
-	if (unlikely(idx == TT_POOL_NONE)) {
-		free_conn(st, t);
-		return;
-	}
 	st->gens[t->rt_slot].conns--;
 	tt_timer_stop(st->wheel, tcb_index(st, t));
-	tt_conn_tbl_update_hash(st->tbl, &t->flow, flow_hash(st, &t->flow),
-				idx | TT_CONN_TW | (t->ipv6 ? TT_CONN_V6 : 0));
-	tt_tcp_tw_init(&st->tcp, tw_at(st, idx), t);
+	tt_tcp_tw_init(&st->tcp, tw, t);
+	tw->hash = hash;
 	/* The address pair goes with the connection into TIME-WAIT. */
-	st->tw_pair6[idx] = st->tcb_pair6[tcb_index(st, t)];
+	tw->pair6 = st->tcb_pair6[tcb_index(st, t)];
+	tt_conn_tbl_update_hash(st->tbl, &t->flow, hash, tw_value(tw, tt_tw_ring_pos(&st->tw, tw)));
 	tt_pool_put(st->tcbs, tcb_index(st, t));
-	tw_push(st, idx);
+}
+
+/* The FIN came again: the entry moves to the tail, to live time_wait_ms from now. */
+static struct tt_tw *restart_tw(struct tt_stack *st, struct tt_tw *tw, const struct tt_flow4 *f)
+{
+	struct tt_tw kept = *tw;
+	uint32_t expire_ms;
+
+	tt_tw_ring_mark_gone(&st->tw, tw);
+	tw = tw_push(st);
+	expire_ms = tw->expire_ms;
+	*tw = kept;
+	tw->expire_ms = expire_ms;
+	tt_conn_tbl_update_hash(st->tbl, f, kept.hash, tw_value(tw, tt_tw_ring_pos(&st->tw, tw)));
+	return tw;
 }
 
 /* FIN after the queued data. */
@@ -578,54 +613,35 @@ static void conn_done(struct tt_stack *st, struct tt_tcb *t, const struct tt_tcp
 	}
 }
 
-/* Free a TIME-WAIT entry whose table hash is known. */
-static void free_tw_hashed(struct tt_stack *st, struct tt_tw *tw, uint32_t hash)
-{
-	uint32_t idx = tt_pool_index(st->tws, tw);
-
-	tw_unlink(st, tw);
-	tt_conn_tbl_delete_hash(st->tbl, &tw->flow, hash);
-	tt_tcp_tw_destroy(&st->tcp, tw);
-	if (tw->ipv6)
-		tt_pool_put(st->pairs6, st->tw_pair6[idx]);
-	tt_pool_put(st->tws, idx);
-}
-
-static void free_tw(struct tt_stack *st, struct tt_tw *tw)
-{
-	free_tw_hashed(st, tw, flow_hash(st, &tw->flow));
-}
+/* How many entries past the head the expiry walk prefetches the table slot of. */
+#define TW_PREFETCH_AHEAD 8u
 
 /*
- * TIME-WAIT entries expire from the FIFO's head, at most max of them; returns how many.  Each
- * costs two cache misses, its entry and its table slot, which a plain walk takes one after
- * the other.  So it is a two-stage pipeline: an entry is read, its slot and the next entry
- * prefetched, and it is freed one step later, while those loads are under way.
+ * TIME-WAIT entries expire from the ring's head, at most max places walked; returns how many
+ * expired.  An entry holds its key's hash, so the walk reads entries in order (one cache line
+ * for two) and the only miss is each entry's table slot, prefetched some entries ahead.
  */
 static unsigned expire_tw(struct tt_stack *st, unsigned max)
 {
-	struct tt_tw *ready = NULL;
-	uint32_t ready_hash = 0, idx = st->tw_head;
+	uint32_t now = (uint32_t)st->tcp.now_ms;
 	unsigned n = 0;
 
-	while (n < max && idx != TT_POOL_NONE) {
-		struct tt_tw *tw = tw_at(st, idx);
-		uint32_t hash;
+	for (unsigned walked = 0; walked < max && st->tw.used > 0; walked++) {
+		struct tt_tw *tw = tw_at(st, st->tw.head);
 
-		if (tw->expire_ms > st->tcp.now_ms)
-			break;
-		tt_conn_tbl_hash_bulk(st->tbl, &tw->flow, 1, &hash);
-		idx = tw->next;
-		if (idx != TT_POOL_NONE)
-			__builtin_prefetch(tw_at(st, idx));
-		if (ready != NULL)
-			free_tw_hashed(st, ready, ready_hash);
-		ready = tw;
-		ready_hash = hash;
-		n++;
+		if (!tw->gone) {
+			if ((int32_t)(tw->expire_ms - now) > 0)
+				break;
+			if (st->tw.used > TW_PREFETCH_AHEAD)
+				tt_conn_tbl_prefetch(st->tbl,
+						     tw_at(st, tt_tw_ring_next(&st->tw, st->tw.head,
+									       TW_PREFETCH_AHEAD))
+							 ->hash);
+			free_tw(st, tw);
+			n++;
+		}
+		tt_tw_ring_pop(&st->tw);
 	}
-	if (ready != NULL)
-		free_tw_hashed(st, ready, ready_hash);
 	st->ctr->ev[TT_CTR_TIMER_EXPIRIES] += n;
 	return n;
 }
@@ -656,9 +672,7 @@ static struct tt_tcb *new_conn(struct tt_stack *st, const struct tt_flow4 *f,
 		}
 	}
 	rc = tt_conn_tbl_insert_hash(st->tbl, f, hash, idx | (a6 != NULL ? TT_CONN_V6 : 0));
-	if (unlikely(rc == -ENOSPC) && st->tw_head != TT_POOL_NONE) {
-		free_tw(st, tw_at(st, st->tw_head));
-		st->ctr->ev[TT_CTR_TIME_WAIT_RECYCLED]++;
+	if (unlikely(rc == -ENOSPC) && recycle_oldest_tw(st)) {
 		rc = tt_conn_tbl_insert_hash(st->tbl, f, hash, idx | (a6 != NULL ? TT_CONN_V6 : 0));
 	}
 	if (unlikely(rc != 0)) {
@@ -917,12 +931,13 @@ static void tcp_time_wait(struct tt_stack *st, unsigned port, struct tt_tw *tw,
 	case TT_TW_DROP:
 		return;
 	case TT_TW_ACK_RESTART:
-		tw_unlink(st, tw);
-		tw_push(st, tt_pool_index(st->tws, tw));
+		tw = restart_tw(st, tw, f);
 		/* fall through */
 	case TT_TW_ACK:
-		tt_tcp_tw_hdr(&st->tcp, tw, &a);
-		send_tcp(st, tw->port, &a, tw_addr6(st, tw), NULL, 0, 0, &tw->nh);
+		/* Back the way the segment came: its interface, its source MAC or (by_neigh) the
+		 * next hop of its source. */
+		tt_tcp_tw_hdr(&st->tcp, tw, f, &pkt->src_mac, &a);
+		send_tcp(st, port, &a, tw_addr6(st, tw), NULL, 0, 0, NULL);
 		return;
 	case TT_TW_REUSE:
 		free_tw(st, tw);
@@ -1120,7 +1135,8 @@ static void describe_addr6(struct tt_stack_conn *c, const struct tt_addr6_pair *
 		c->addr6 = *a6;
 }
 
-void tt_stack_conn_describe(const struct tt_stack *st, uint32_t value, struct tt_stack_conn *c)
+void tt_stack_conn_describe(const struct tt_stack *st, const struct tt_flow4 *k, uint32_t value,
+			    struct tt_stack_conn *c)
 {
 	uint64_t now = st->tcp.now_ms, due;
 	const struct tt_tcb *t;
@@ -1129,11 +1145,13 @@ void tt_stack_conn_describe(const struct tt_stack *st, uint32_t value, struct tt
 	if (value & TT_CONN_TW) {
 		const struct tt_tw *tw = tw_of(st, value);
 
-		c->flow = tw->flow;
+		int32_t left = (int32_t)(tw->expire_ms - (uint32_t)now);
+
+		c->flow = *k;
 		describe_addr6(c, tw_addr6(st, tw));
 		c->state = TT_TCP_TIME_WAIT;
 		c->timer = TT_TCP_TIMER_TIME_WAIT;
-		c->timer_ms = tw->expire_ms > now ? tw->expire_ms - now : 0;
+		c->timer_ms = left > 0 ? (uint64_t)left : 0;
 		return;
 	}
 	t = tcb_of(st, value);
@@ -1247,24 +1265,25 @@ static void check_one(const struct tt_flow4 *k, uint32_t v, void *arg)
 
 	if (cw->err != NULL)
 		return;
-	if (conn_index(v) < ((v & TT_CONN_TW) ? st->tws : st->tcbs)->capacity) {
-		bool tw = v & TT_CONN_TW;
-
-		cw->err = check_addr6(cw, v, tw ? tw_of(st, v)->ipv6 : tcb_of(st, v)->ipv6,
-				      (tw ? st->tw_pair6 : st->tcb_pair6)[conn_index(v)], k);
-		if (cw->err != NULL)
-			return;
-	}
 	if (v & TT_CONN_TW) {
 		const struct tt_tw *tw = tw_of(st, v);
 
-		if (conn_index(v) >= st->tws->capacity)
-			cw->err = "a TIME-WAIT index beyond the pool";
-		else if (memcmp(&tw->flow, k, sizeof(*k)) != 0)
-			cw->err = "a TIME-WAIT entry's flow differs from its table key";
+		if (!tt_tw_ring_holds(&st->tw, conn_index(v)))
+			cw->err = "a TIME-WAIT index outside the ring's entries";
+		else if (tw->gone)
+			cw->err = "the table names a TIME-WAIT entry that is gone";
+		else if (tw->hash != tt_conn_tbl_hash(st->tbl, k))
+			cw->err = "a TIME-WAIT entry's hash is not its table key's";
+		else
+			cw->err = check_addr6(cw, v, tw->ipv6, tw->pair6, k);
 		cw->states[TT_TCP_TIME_WAIT]++;
 		cw->states6[TT_TCP_TIME_WAIT] += tw->ipv6;
 		return;
+	}
+	if (conn_index(v) < st->tcbs->capacity) {
+		cw->err = check_addr6(cw, v, tcb_of(st, v)->ipv6, st->tcb_pair6[conn_index(v)], k);
+		if (cw->err != NULL)
+			return;
 	}
 	if (conn_index(v) >= st->tcbs->capacity) {
 		cw->err = "a TCB index beyond the pool";
@@ -1278,25 +1297,25 @@ static void check_one(const struct tt_flow4 *k, uint32_t v, void *arg)
 	cw->send_blocks += tcb_of(st, v)->sndb != TT_SNDB_NONE;
 }
 
-static const char *check_tw_fifo(const struct tt_stack *st)
+static const char *check_tw_ring(const struct tt_stack *st)
 {
-	uint64_t prev_expire = 0;
-	uint32_t n = 0, prev = TT_POOL_NONE;
+	uint32_t live = 0, pos = st->tw.head, last = 0;
 
-	for (uint32_t i = st->tw_head; i != TT_POOL_NONE; i = tw_at(st, i)->next) {
-		const struct tt_tw *tw = tw_at(st, i);
+	if (st->tw.used > st->tw.cap || st->tw.head >= st->tw.cap)
+		return "the TIME-WAIT ring's head or length is beyond its capacity";
+	for (uint32_t i = 0; i < st->tw.used; i++, pos = tt_tw_ring_next(&st->tw, pos, 1)) {
+		const struct tt_tw *tw = tw_at(st, pos);
 
-		if (tw->prev != prev)
-			return "the TIME-WAIT FIFO's links disagree";
-		if (tw->expire_ms < prev_expire)
-			return "the TIME-WAIT FIFO is out of expiry order";
-		if (++n > tt_pool_in_use(st->tws))
-			return "the TIME-WAIT FIFO is longer than the pool's use";
-		prev_expire = tw->expire_ms;
-		prev = i;
+		if (tw->gone)
+			continue;
+		/* Live entries expire in ring order (on the 32-bit clock, within 2^31 ms). */
+		if (live > 0 && (int32_t)(tw->expire_ms - last) < 0)
+			return "the TIME-WAIT ring is out of expiry order";
+		last = tw->expire_ms;
+		live++;
 	}
-	if (prev != st->tw_tail || n != tt_pool_in_use(st->tws))
-		return "the TIME-WAIT FIFO does not hold every entry";
+	if (live != st->tw.live)
+		return "the TIME-WAIT ring's live count differs from its entries";
 	return NULL;
 }
 
@@ -1313,7 +1332,7 @@ const char *tt_stack_check(const struct tt_stack *st)
 			return "a per-state gauge differs from the table's content";
 	if (cw.half_open != st->tcp.half_open)
 		return "the half-open count differs from the table's content";
-	if (tt_conn_tbl_count(st->tbl) != tt_pool_in_use(st->tcbs) + tt_pool_in_use(st->tws))
+	if (tt_conn_tbl_count(st->tbl) != tt_pool_in_use(st->tcbs) + st->tw.live)
 		return "table entries and pool objects in use differ";
 	if (st->tcp.held > st->tcp.held_limit)
 		return "more received buffers held than the budget";
@@ -1323,7 +1342,7 @@ const char *tt_stack_check(const struct tt_stack *st)
 		return "send blocks in use differ from the connections holding one";
 	if (cw.pairs != (st->pairs6 != NULL ? tt_pool_in_use(st->pairs6) : 0))
 		return "IPv6 address pairs in use differ from the IPv6 connections";
-	return check_tw_fifo(st);
+	return check_tw_ring(st);
 }
 
 static void release_one(const struct tt_flow4 *k, uint32_t v, void *arg)
@@ -1342,17 +1361,16 @@ void tt_stack_free(struct tt_stack *st)
 	if (st == NULL)
 		return;
 	/* What connections hold (received buffers) goes back before the pools go. */
-	if (st->tbl != NULL && st->tcbs != NULL && st->tws != NULL)
+	if (st->tbl != NULL && st->tcbs != NULL && st->tw.e != NULL)
 		tt_conn_tbl_walk(st->tbl, 0, UINT32_MAX, release_one, st);
 	tt_conn_tbl_free(st->tbl);
 	tt_pool_free(st->tcbs);
-	tt_pool_free(st->tws);
+	tt_tw_ring_fini(&st->tw);
 	tt_pool_free(st->ooo);
 	tt_pool_free(st->sack);
 	tt_pool_free(st->sndb);
 	tt_pool_free(st->pairs6);
 	free(st->tcb_pair6);
-	free(st->tw_pair6);
 	tt_timer_wheel_free(st->wheel);
 	free(st);
 }

@@ -4,7 +4,7 @@
  * The state machine (tt_tcp) is pure: it changes one connection and says
  * what to send and whether the connection lives on, dies or turns into a
  * TIME-WAIT entry.  This module owns everything around it: the connection
- * table, the TCB and TIME-WAIT pools, the out-of-order pool, the timer
+ * table, the TCB pool and TIME-WAIT ring (tt_tw_ring.h), the out-of-order pool, the timer
  * wheel, the stateless answers (RST, cookie SYN-ACK) and the frames.  It
  * takes parsed segments (tt_net_parse) and turns every reply into a frame
  * through the caller's I/O callbacks, so the worker keeps only RX, TX and
@@ -16,10 +16,11 @@
  * cache (params.neigh) and the interface is not in reply_to_source_mac mode,
  * to tt_neigh_send4 (IPv4: ARP) or tt_neigh_send6 (IPv6: neighbour discovery),
  * which writes the next hop's MAC and sends it or holds it until the next hop
- * resolves.  A connection (and its TIME-WAIT entry) keeps its next hop's entry as
- * a hint (tt_tcb.nh), so its segments find the MAC without hashing.  A frame that would not
- * fit the buffer's room or the port's MTU is never built: the buffer goes
- * back through io.frame_free and tx_refused_oversize counts it.
+ * resolves.  A connection keeps its next hop's entry as a hint (tt_tcb.nh), so its
+ * segments find the MAC without hashing; a TIME-WAIT entry answers a segment the way it
+ * came (its interface, and its source MAC or the next hop of its source, looked up).  A frame that
+ * would not fit the buffer's room or the port's MTU is never built: the buffer goes back through
+ * io.frame_free and tx_refused_oversize counts it.
  *
  * Received payload: the segment's owner (the received mbuf for the
  * worker) is passed to the applications and the reassembly queue, which
@@ -333,8 +334,9 @@ enum tt_tcp_state tt_stack_conn_state(const struct tt_stack *st, uint32_t value)
 /* The addresses of the IPv6 connection a table value names; NULL for an IPv4 one. */
 const struct tt_addr6_pair *tt_stack_conn_addr6(const struct tt_stack *st, uint32_t value);
 
-/* Everything a listing shows of the connection a table value names. */
-void tt_stack_conn_describe(const struct tt_stack *st, uint32_t value, struct tt_stack_conn *c);
+/* Everything a listing shows of the connection a table value names, k its table key. */
+void tt_stack_conn_describe(const struct tt_stack *st, const struct tt_flow4 *k, uint32_t value,
+			    struct tt_stack_conn *c);
 
 /*
  * Cross-check every invariant (debug and test use: O(connections)).

@@ -63,7 +63,7 @@
  * (CVE-2016-5696).
  *
  * TIME-WAIT is not a TCB: a closing connection becomes a struct tt_tw of
- * 64 bytes that remembers only what RFC 9293 / RFC 6191 / RFC 1337 need
+ * 32 bytes that remembers only what RFC 9293 / RFC 6191 / RFC 1337 need
  * (sequence numbers, the peer's last timestamp, the window to re-ACK).
  *
  * All of it runs on the worker lcore that owns the connection.
@@ -307,30 +307,29 @@ static inline uint64_t tt_tcp_app_since(uint64_t now_ms, const struct tt_tcb *t)
 }
 
 /*
- * The compact TIME-WAIT form of a connection (RFC 9293 3.6.1).  Entries
- * of one worker sit on a FIFO (prev/next are pool indices) ordered by
- * expiry: every entry lives time_wait_ms, so the oldest is always first,
- * both to expire and to be recycled when the table is full.
+ * The compact TIME-WAIT form of a connection (RFC 9293 3.6.1): 32 bytes,
+ * two to a cache line.  It keeps what the segments it answers need
+ * (sequence numbers, the peer's last timestamp, the window to re-ACK) and
+ * nothing a segment brings along anyway: the 4-tuple is the table key the
+ * segment was found under, and an answer goes back the way the segment
+ * came (its interface, its source MAC or the next hop of its source).
+ * The worker (tt_stack) owns hash, expire_ms, pair6 and gone; the TCP
+ * functions below the rest.
  */
 struct tt_tw {
-	struct tt_flow4 flow; /* IPv6: as the TCB's */
+	uint32_t hash; /* the table's hash of the 4-tuple: finds its slot without the key */
 	uint32_t snd_nxt;
 	uint32_t rcv_nxt;
 	uint32_t ts_recent;
 	uint32_t ts_offset;
-	uint16_t wnd; /* advertised window field to repeat in ACKs */
-	uint8_t ts_ok;
-	uint8_t port; /* the interface index, as struct tt_tcb's */
-	union {	      /* as struct tt_tcb's */
-		struct tt_mac peer_mac;
-		uint16_t nh;
-	};
-	uint8_t ipv6;	     /* the TCB's ipv6: the addresses are in the worker's side pool */
-	uint32_t prev, next; /* FIFO links, TT_POOL_NONE at the ends */
-	uint64_t expire_ms;
+	uint32_t expire_ms; /* low 32 bits of the worker's clock (time_wait_ms < 2^31) */
+	uint32_t pair6;	    /* IPv6: the address pair's index in the worker's side pool */
+	uint16_t wnd;	    /* advertised window field to repeat in ACKs */
+	uint8_t ts_ok : 1;
+	uint8_t ipv6 : 1; /* the TCB's ipv6 */
+	uint8_t gone : 1; /* freed before it expired: a hole in the worker's ring */
 };
-static_assert(sizeof(struct tt_tw) <= 64, "TIME-WAIT entry must fit one cache line");
-static_assert(sizeof(struct tt_tw) == 56, "the IPv6 flag took the padding, nothing more");
+static_assert(sizeof(struct tt_tw) == 32, "two TIME-WAIT entries per cache line");
 
 /* Why a connection ended, as its application's on_close sees it. */
 enum tt_close_reason {
@@ -552,8 +551,9 @@ enum tt_tw_verdict {
 void tt_tcp_tw_init(struct tt_tcp_ctx *ctx, struct tt_tw *tw, struct tt_tcb *t);
 enum tt_tw_verdict tt_tcp_tw_input(struct tt_tcp_ctx *ctx, const struct tt_tw *tw,
 				   const struct tt_tcp_seg *seg);
-/* The ACK a TIME-WAIT entry repeats. */
-void tt_tcp_tw_hdr(const struct tt_tcp_ctx *ctx, const struct tt_tw *tw, struct tt_tcp_hdr_args *a);
+/* The ACK a TIME-WAIT entry repeats, in answer to a segment of flow f from peer_mac. */
+void tt_tcp_tw_hdr(const struct tt_tcp_ctx *ctx, const struct tt_tw *tw, const struct tt_flow4 *f,
+		   const struct tt_mac *peer_mac, struct tt_tcp_hdr_args *a);
 /* The entry leaves TIME-WAIT (expired or reused). */
 void tt_tcp_tw_destroy(struct tt_tcp_ctx *ctx, struct tt_tw *tw);
 

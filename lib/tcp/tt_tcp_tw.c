@@ -1,6 +1,6 @@
 /*
  * TIME-WAIT (RFC 9293 3.6.1): the 2*MSL quarantine of a closed 4-tuple,
- * kept in a struct tt_tw of at most 64 bytes instead of a TCB.
+ * kept in a struct tt_tw of 32 bytes instead of a TCB.
  *
  *   RST          ignored: an RST must not cut TIME-WAIT short (RFC 1337);
  *   SYN          a new incarnation if it is provably newer: a larger
@@ -18,16 +18,14 @@ void tt_tcp_tw_init(struct tt_tcp_ctx *ctx, struct tt_tw *tw, struct tt_tcb *t)
 	struct tt_tcp_hdr_args a;
 
 	tt_tcp_tx_hdr(ctx, t, &ack, &a);
-	tw->flow = t->flow;
 	tw->snd_nxt = t->snd_nxt;
 	tw->rcv_nxt = t->rcv_nxt;
 	tw->ts_recent = t->ts_recent;
 	tw->ts_ok = (t->flags & TT_TCB_TS) != 0;
 	tw->ts_offset = t->ts_offset;
 	tw->wnd = a.wnd;
-	tw->peer_mac = t->peer_mac;
-	tw->port = t->port;
 	tw->ipv6 = t->ipv6;
+	tw->gone = 0;
 	/* The gauge keeps counting this connection in TIME-WAIT: only the TCB goes. */
 	ctx->state_count[TT_TCP_TIME_WAIT]++;
 	ctx->state_count6[TT_TCP_TIME_WAIT] += tw->ipv6;
@@ -58,9 +56,10 @@ enum tt_tw_verdict tt_tcp_tw_input(struct tt_tcp_ctx *ctx, const struct tt_tw *t
 	return TT_TW_DROP;
 }
 
-void tt_tcp_tw_hdr(const struct tt_tcp_ctx *ctx, const struct tt_tw *tw, struct tt_tcp_hdr_args *a)
+void tt_tcp_tw_hdr(const struct tt_tcp_ctx *ctx, const struct tt_tw *tw, const struct tt_flow4 *f,
+		   const struct tt_mac *peer_mac, struct tt_tcp_hdr_args *a)
 {
-	reply_addrs(a, &tw->flow, &tw->peer_mac);
+	reply_addrs(a, f, peer_mac);
 	a->seq = tw->snd_nxt;
 	a->ack = tw->rcv_nxt;
 	a->flags = TT_TCP_ACK;

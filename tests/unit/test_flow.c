@@ -69,8 +69,10 @@ static void test_tbl_create(void **state)
 {
 	static const struct {
 		uint32_t max;
-		uint64_t bytes; /* 16-byte slots, a power of two >= 2 * max, at least 16 */
-	} cases[] = {{1, 256}, {8, 256}, {9, 512}, {64, 2048}, {100, 4096}, {4096, 131072}};
+		uint64_t bytes; /* 16-byte slots: 2 * max homes (at least 16), 192 more after */
+	} cases[] = {{1, 256 + 3072},		{8, 256 + 3072},    {9, 288 + 3072},
+		     {64, 2048 + 3072},		{100, 3200 + 3072}, {4096, 131072 + 3072},
+		     {1000003, 32000096 + 3072}};
 	(void)state;
 
 	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
@@ -230,14 +232,12 @@ static bool run_full(const struct model *m, uint32_t i)
 	for (uint32_t j = 0; j < m->universe; j++)
 		if (m->val[j] != TT_CONN_NONE)
 			per_home[m->home[j]]++;
-	/* Twice round: from the first empty slot on, the carry is exact. */
-	for (uint32_t s = 0; s < 2 * m->slots; s++) {
-		uint32_t x = s % m->slots;
-
+	/* Runs never wrap: they end in the slots after the homes. */
+	for (uint32_t x = 0; x < m->slots; x++) {
 		taken[x] = carry + per_home[x] > 0;
 		carry = taken[x] ? carry + per_home[x] - 1 : 0;
 	}
-	for (n = 0; n < TT_CONN_TBL_MAX_PROBE && taken[(m->home[i] + n) % m->slots]; n++)
+	for (n = 0; n < TT_CONN_TBL_MAX_PROBE && taken[m->home[i] + n]; n++)
 		;
 	free(per_home);
 	free(taken);
@@ -306,8 +306,8 @@ static void model_step(struct model *m, uint64_t *rng, uint32_t insert_pct)
  * Random insert/delete/update against the model, then delete what is left.
  * The insert share swings between phases so the table keeps filling to
  * max_entries and draining; at a load of 1/2 in a small table, probe runs
- * often wrap past the last slot, which is where backward-shift deletion is
- * easiest to get wrong.
+ * often run past the last home into the slots after it, where backward-shift
+ * deletion is easiest to get wrong.
  */
 static void model_run(struct model *m, uint64_t seed, uint32_t ops, uint32_t check_every)
 {
@@ -513,7 +513,7 @@ static void test_tbl_seeded_flood(void **state)
 		struct tt_conn_tbl *t = tbl_create(MAX, seed * 1009);
 
 		assert_non_null(t);
-		assert_int_equal(tt_conn_tbl_bytes(t), SLOTS * 16);
+		assert_int_equal(tt_conn_tbl_bytes(t), (SLOTS + TT_CONN_TBL_MAX_PROBE) * 16);
 		for (uint32_t i = 0; i < N; i++)
 			assert_int_equal(tt_conn_tbl_insert(t, &keys[i], i), 0);
 		assert_in_range(tt_conn_tbl_max_probe(t), 1, FLOOD_PROBE_MAX);
@@ -567,10 +567,11 @@ static void keys_homed_at(struct tt_conn_tbl *t, uint32_t home, struct tt_flow4 
 	}
 }
 
-/* A home this close to the last slot makes every run of TT_CONN_TBL_MAX_PROBE wrap past it. */
-static uint32_t wrapping_home(const struct tt_conn_tbl *t)
+/* A home this close to the last one makes every run of TT_CONN_TBL_MAX_PROBE run on into the
+ * slots after the homes. */
+static uint32_t last_homes(const struct tt_conn_tbl *t)
 {
-	return (uint32_t)(tt_conn_tbl_bytes(t) / 16) - 16;
+	return (uint32_t)(tt_conn_tbl_bytes(t) / 16) - TT_CONN_TBL_MAX_PROBE - 16;
 }
 
 /*
@@ -591,7 +592,7 @@ static void test_tbl_probe_bound(void **state)
 	assert_non_null(c);
 	assert_non_null(after);
 	assert_non_null(t);
-	home = wrapping_home(t);
+	home = last_homes(t);
 	keys_homed_at(t, home, c, N, &next);
 	keys_homed_at(t, home + 1, after, BOUND - 2, &next);
 
@@ -629,17 +630,51 @@ static void test_tbl_probe_bound(void **state)
 		assert_int_equal(tt_conn_tbl_lookup(t, &after[i]), 2 + i);
 	assert_int_equal(tt_conn_tbl_max_probe(t), BOUND - 2);
 
-	/* The same slots with max_entries keys in them: -ENOSPC comes first. */
-	full = tt_conn_tbl_create(BOUND, &key);
+	/* The run full and max_entries keys in the table: -ENOSPC comes first. */
+	full = tt_conn_tbl_create(MAX, &key);
 	assert_non_null(full);
-	assert_int_equal(tt_conn_tbl_bytes(full), tt_conn_tbl_bytes(t));
 	for (uint32_t i = 0; i < BOUND; i++)
 		assert_int_equal(tt_conn_tbl_insert(full, &c[i], i), 0);
+	for (uint32_t i = 0; tt_conn_tbl_count(full) < MAX; i++) {
+		struct tt_flow4 k = attack_flow(next + i);
+		int rc = tt_conn_tbl_insert(full, &k, i);
+
+		assert_true(rc == 0 || rc == -EBUSY); /* -EBUSY: homed at the full run's home */
+	}
 	assert_int_equal(tt_conn_tbl_insert(full, &c[BOUND], 1), -ENOSPC);
 	tt_conn_tbl_free(full);
 	tt_conn_tbl_free(t);
 	free(c);
 	free(after);
+}
+
+/*
+ * Deletion by value (for a caller that kept the hash, not the key) finds the slot however far
+ * along its run, past the last home, and pulls the run back as deletion by key does.
+ */
+static void test_tbl_delete_value(void **state)
+{
+	enum { MAX = 256, N = 40, V = 1000 };
+	const struct tt_siphash_key key = table_key(11);
+	struct tt_conn_tbl *t = tt_conn_tbl_create(MAX, &key);
+	struct tt_flow4 c[N];
+	uint32_t next = 0;
+	(void)state;
+
+	assert_non_null(t);
+	keys_homed_at(t, last_homes(t), c, N, &next);
+	for (uint32_t i = 0; i < N; i++)
+		assert_int_equal(tt_conn_tbl_insert(t, &c[i], V + i), 0);
+	assert_int_equal(tt_conn_tbl_delete_value(t, tt_conn_tbl_hash(t, &c[30]), V + 30), 0);
+	assert_int_equal(tt_conn_tbl_delete_value(t, tt_conn_tbl_hash(t, &c[30]), V + 30), -ENOENT);
+	assert_int_equal(tt_conn_tbl_delete_value(t, tt_conn_tbl_hash(t, &c[0]), V - 1), -ENOENT);
+	assert_int_equal(tt_conn_tbl_delete_value(t, tt_conn_tbl_hash(t, &c[0]), V), 0);
+	assert_int_equal(tt_conn_tbl_count(t), N - 2);
+	for (uint32_t i = 0; i < N; i++)
+		assert_int_equal(tt_conn_tbl_lookup(t, &c[i]),
+				 i == 0 || i == 30 ? TT_CONN_NONE : V + i);
+	assert_int_equal(tt_conn_tbl_max_probe(t), N - 2);
+	tt_conn_tbl_free(t);
 }
 
 /*
@@ -663,7 +698,7 @@ static void test_tbl_probe_bound_churn(void **state)
 		uint32_t next = 0;
 
 		assert_non_null(scratch);
-		keys_homed_at(scratch, wrapping_home(scratch), keys, SHARERS, &next);
+		keys_homed_at(scratch, last_homes(scratch), keys, SHARERS, &next);
 		for (uint32_t i = 0; i < OTHERS; i++)
 			keys[SHARERS + i] = key_of(i, seed);
 		for (uint32_t i = 0; i < m.universe; i++)
@@ -830,6 +865,7 @@ int main(void)
 	    cmocka_unit_test(test_siphash13),
 	    cmocka_unit_test(test_tbl_seeded_flood),
 	    cmocka_unit_test(test_tbl_probe_bound),
+	    cmocka_unit_test(test_tbl_delete_value),
 	    cmocka_unit_test(test_tbl_probe_bound_churn),
 	    cmocka_unit_test(test_pool_create),
 	    cmocka_unit_test(test_pool_exhaust),

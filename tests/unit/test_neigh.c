@@ -700,6 +700,33 @@ static void test_stack_via_gateway(void **state)
 	sh_free(h);
 }
 
+/* A TIME-WAIT entry keeps no next hop: its ACK of a FIN that comes again goes to the next hop
+ * of the segment's source (the gateway's MAC, which the peer's parser checks), looked up in
+ * the cache without asking again. */
+static void test_time_wait_via_gateway(void **state)
+{
+	struct sh *h = sh_new();
+	struct sh_peer *p;
+	unsigned segs;
+	(void)state;
+
+	sh_start_neigh(h, 24, GW);
+	p = sh_peer_new(h, 80);
+	p->fin_back = true;
+	sh_peer_send(p, TT_TCP_SYN, NULL, 0);
+	sh_run(h, 1000, 10, 100000);
+	sh_peer_send(p, TT_TCP_ACK | TT_TCP_PSH, sh_get_close, sizeof(sh_get_close) - 1);
+	sh_run(h, 0, 1, 100000);
+	assert_int_equal(sh_in_state(h, TT_TCP_TIME_WAIT), 1);
+	segs = p->segs_rcvd;
+	p->nxt--;
+	sh_peer_send(p, TT_TCP_ACK | TT_TCP_FIN, NULL, 0);
+	sh_run(h, 0, 1, 100000);
+	assert_int_equal(p->segs_rcvd, segs + 1);
+	assert_int_equal(h->arp_requests, 1);
+	sh_free(h);
+}
+
 /* The same peers with no gateway: no route, no SYN-ACK, counted. */
 static void test_stack_no_route(void **state)
 {
@@ -844,6 +871,7 @@ int main(void)
 	    cmocka_unit_test(test_nd_learning_rules),
 	    cmocka_unit_test(test_nd_queue_bounds),
 	    cmocka_unit_test(test_stack_via_gateway),
+	    cmocka_unit_test(test_time_wait_via_gateway),
 	    cmocka_unit_test(test_stack_no_route),
 	    cmocka_unit_test(test_stack_unresolved),
 	    cmocka_unit_test(test_stack6_on_link),

@@ -171,6 +171,128 @@ static void test_time_wait_recycled_when_full(void **state)
 	sh_free(h);
 }
 
+/* The peer sends its FIN again (our ACK of it was lost): an ACK comes back. */
+static void fin_again(struct sh_peer *p)
+{
+	unsigned segs = p->segs_rcvd;
+
+	p->nxt--;
+	sh_peer_send(p, TT_TCP_ACK | TT_TCP_FIN, NULL, 0);
+	sh_deliver(p->h);
+	assert_int_equal(p->segs_rcvd, segs + 1);
+}
+
+/* A peer whose connection is gone gets an RST for an ACK; one in TIME-WAIT gets nothing. */
+static void check_quarantined(struct sh_peer *p, bool in_time_wait)
+{
+	p->rst_rcvd = false;
+	sh_peer_send(p, TT_TCP_ACK, NULL, 0);
+	sh_deliver(p->h);
+	assert_int_equal(p->rst_rcvd, !in_time_wait);
+}
+
+/*
+ * TIME-WAIT entries sit in a ring with as many places as the table: with every place taken, a
+ * FIN that comes again moves its entry to the tail, across the ring's end; the place it leaves
+ * is a hole that the head steps over without counting an expiry, and when the hole is not at
+ * the head the head gives way (recycled, as a full table does).  Every other entry expires
+ * time_wait_ms after it entered, the moved ones time_wait_ms after their FIN came again.
+ */
+static void test_time_wait_ring_restart_and_wrap(void **state)
+{
+	struct sh *h = sh_new();
+	uint64_t t0, t1, tw_ms, expiries;
+
+	(void)state;
+	h->conf.tcp.max_conns_per_core = 8;
+	sh_start(h);
+	tw_ms = h->conf.tcp.time_wait_ms;
+	for (unsigned i = 0; i < 8; i++)
+		sh_server_closed(h);
+	t0 = h->now;
+	t1 = t0 + tw_ms / 2;
+	sh_advance(h, t1);
+	fin_again(&h->peers[0]); /* the head's own place makes room */
+	assert_int_equal(sh_ev(h, TT_CTR_TIME_WAIT_RECYCLED), 0);
+	fin_again(&h->peers[5]); /* a hole in the middle: the head (peer 1) gives way */
+	assert_int_equal(sh_ev(h, TT_CTR_TIME_WAIT_RECYCLED), 1);
+	assert_int_equal(sh_in_state(h, TT_TCP_TIME_WAIT), 7);
+	check_quarantined(&h->peers[1], false);
+	check_quarantined(&h->peers[2], true);
+	check_quarantined(&h->peers[5], true);
+	expiries = sh_ev(h, TT_CTR_TIMER_EXPIRIES);
+	sh_advance(h, t0 + tw_ms - 1);
+	assert_int_equal(sh_in_state(h, TT_TCP_TIME_WAIT), 7);
+	sh_advance(h, t0 + tw_ms);
+	assert_int_equal(sh_in_state(h, TT_TCP_TIME_WAIT), 2); /* peers 0 and 5 */
+	assert_int_equal(sh_ev(h, TT_CTR_TIMER_EXPIRIES) - expiries, 5);
+	check_quarantined(&h->peers[0], true);
+	check_quarantined(&h->peers[6], false);
+	sh_advance(h, t1 + tw_ms - 1);
+	assert_int_equal(sh_in_state(h, TT_TCP_TIME_WAIT), 2);
+	sh_advance(h, t1 + tw_ms);
+	assert_int_equal(sh_in_state(h, TT_TCP_TIME_WAIT), 0);
+	/* The ring, its head now past its end, takes a full round again. */
+	for (unsigned i = 0; i < 8; i++)
+		sh_server_closed(h);
+	assert_int_equal(sh_in_state(h, TT_TCP_TIME_WAIT), 8);
+	assert_int_equal(sh_ev(h, TT_CTR_TIME_WAIT_RECYCLED), 1);
+	sh_free(h);
+}
+
+struct tw_timer {
+	const struct tt_stack *st;
+	uint64_t ms;
+	unsigned n;
+};
+
+static void tw_timer_of(const struct tt_flow4 *k, uint32_t value, void *arg)
+{
+	struct tw_timer *w = arg;
+	struct tt_stack_conn c;
+
+	tt_stack_conn_describe(w->st, k, value, &c);
+	assert_int_equal(c.state, TT_TCP_TIME_WAIT);
+	w->ms = c.timer_ms;
+	w->n++;
+}
+
+/* What a listing says is left of the one TIME-WAIT entry. */
+static uint64_t tw_left_ms(const struct sh *h)
+{
+	struct tw_timer w = {.st = h->st};
+
+	tt_stack_walk(h->st, 0, UINT32_MAX, tw_timer_of, &w);
+	assert_int_equal(w.n, 1);
+	return w.ms;
+}
+
+/* An entry keeps the low 32 bits of its expiry: one made just before the clock's low half
+ * wraps expires on time after it, neither at once nor never, and a listing counts down. */
+static void test_time_wait_expiry_across_clock_wrap(void **state)
+{
+	struct sh *h = sh_new();
+	uint64_t t0, tw_ms;
+
+	(void)state;
+	h->now = (1ull << 32) - 2000;
+	sh_start(h);
+	tw_ms = h->conf.tcp.time_wait_ms;
+	sh_server_closed(h);
+	t0 = h->now;
+	assert_int_equal(tw_left_ms(h), tw_ms);
+	sh_advance(h, t0 + 1000); /* the timers run before the wrap ... */
+	assert_int_equal(tw_left_ms(h), tw_ms - 1000);
+	sh_advance(h, t0 + 3000); /* ... and after it */
+	assert_int_equal(tw_left_ms(h), tw_ms - 3000);
+	sh_advance(h, t0 + tw_ms - 1);
+	assert_int_equal(sh_in_state(h, TT_TCP_TIME_WAIT), 1);
+	assert_int_equal(tw_left_ms(h), 1);
+	sh_advance(h, t0 + tw_ms);
+	assert_int_equal(sh_in_state(h, TT_TCP_TIME_WAIT), 0);
+	sh_free(h);
+}
+
 enum { SMALL_TABLE = 16 };
 
 /* A started stack with a table of SMALL_TABLE connections that answers SYNs by mode, holding
@@ -493,6 +615,8 @@ int main(void)
 	    cmocka_unit_test(test_peer_mss_echo),
 	    cmocka_unit_test(test_frame_beyond_room_refused),
 	    cmocka_unit_test(test_time_wait_recycled_when_full),
+	    cmocka_unit_test(test_time_wait_ring_restart_and_wrap),
+	    cmocka_unit_test(test_time_wait_expiry_across_clock_wrap),
 	    cmocka_unit_test(test_auto_cookies_under_table_pressure),
 	    cmocka_unit_test(test_full_table_refuses_with_rst),
 	    cmocka_unit_test(test_full_table_refuses_cookie_with_rst),

@@ -1840,9 +1840,8 @@ static void test_time_wait_entry(void **state)
 {
 	struct harness *h = *state;
 
-	assert_true(sizeof(struct tt_tw) <= 64);
+	assert_int_equal(sizeof(struct tt_tw), 32);
 	to_time_wait(h, true);
-	assert_true(memcmp(&h->tw.flow, &h_flow, sizeof(h_flow)) == 0);
 	assert_int_equal(h->tw.ts_recent, h->peer.tsval - 1);
 	assert_int_equal(h->tw.wnd, WND_SCALED);
 	assert_int_equal(h->ctx.state_count[TT_TCP_TIME_WAIT], 1);
