@@ -21,13 +21,13 @@ static void http_open(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 	tt_http_parser_init(parser_of(t));
 }
 
-/* A head that trickles in (Slowloris) times out header_timeout_ms after its first byte. */
+/* A head that trickles in (Slowloris) times out header_timeout_ms after its first byte.  TCP
+ * asks in ESTABLISHED only, where the connection's clock is the head's. */
 static uint64_t http_deadline(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t)
 {
 	const struct tt_http_response *r = ctx->app_data;
 
-	if (t->state != TT_TCP_ESTABLISHED || r->header_timeout_ms == 0 ||
-	    (t->flags & TT_TCB_FIN_QUEUED) ||
+	if (r->header_timeout_ms == 0 || (t->flags & TT_TCB_FIN_QUEUED) ||
 	    !tt_http_in_head((const struct tt_http_parser *)t->app_state.bytes))
 		return UINT64_MAX;
 	return tt_tcp_app_since(ctx->now_ms, t) + r->header_timeout_ms;

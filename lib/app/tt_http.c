@@ -31,6 +31,8 @@ enum state {
 	ST_DONE, /* a request ended in this call; never stored, the parser is reset instead */
 };
 
+static_assert((int)ST_BODY == (int)TT_HTTP_HEAD_STATES,
+	      "tt_http_in_head tells the head states apart");
 static_assert(ST_BAD < 32, "chunk_line_end_states is a 32-bit mask");
 
 /* Chunk framing states where CR starts a line end; elsewhere CR is an ordinary (invalid) byte. */
@@ -665,11 +667,6 @@ static const uint8_t *body(struct tt_http_parser *p, const uint8_t *s, const uin
 void tt_http_parser_init(struct tt_http_parser *p)
 {
 	memset(p, 0, sizeof(*p));
-}
-
-bool tt_http_in_head(const struct tt_http_parser *p)
-{
-	return p->state < ST_BODY && p->head_len > 0;
 }
 
 static void request_fill(const struct tt_http_parser *p, struct tt_http_request *req)

@@ -81,7 +81,8 @@ struct tt_http_request {
 	bool keep_alive;
 };
 
-/* Fields are private to tt_http.c; the struct is public only so it can live inside the TCB. */
+/* Fields are private to tt_http.c (tt_http_in_head below reads two); the struct is public only
+ * so it can live inside the TCB. */
 struct tt_http_parser {
 	uint64_t remaining; /* Content-Length or chunk size being read, then body bytes left */
 	uint16_t head_len;  /* head bytes seen so far, checked against TT_HTTP_HEAD_MAX */
@@ -97,8 +98,15 @@ static_assert(sizeof(struct tt_http_parser) <= 16, "parser state is embedded in 
 
 void tt_http_parser_init(struct tt_http_parser *p);
 
-/* True while a request head has begun (a byte of it, or a leading empty line) but not ended. */
-bool tt_http_in_head(const struct tt_http_parser *p);
+/* The parser's states below this one read a request head (tt_http.c's enum state). */
+enum { TT_HTTP_HEAD_STATES = 9 };
+
+/* True while a request head has begun (a byte of it, or a leading empty line) but not ended.
+ * Inline: the application asks on every segment and every deadline. */
+static inline bool tt_http_in_head(const struct tt_http_parser *p)
+{
+	return p->state < TT_HTTP_HEAD_STATES && p->head_len > 0;
+}
 
 /*
  * Consume bytes from data[0..len).

@@ -382,7 +382,8 @@ struct tt_tcp_app_ops {
 	/* The connection is going away (closed, reset or timed out); may be NULL. */
 	void (*on_close)(struct tt_tcp_ctx *ctx, struct tt_tcb *t);
 	/* The application's own bound on the connection (absolute ms, UINT64_MAX: none);
-	 * past it the connection times out like any state bound.  May be NULL. */
+	 * past it the connection times out like any state bound.  Asked in ESTABLISHED only,
+	 * where the connection's clock is the application's (tt_tcp_app_mark).  May be NULL. */
 	uint64_t (*deadline)(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t);
 	/* The application keeps received segments in the send queue (echo): the
 	 * receive window is then bounded by the queue's free extents too. */

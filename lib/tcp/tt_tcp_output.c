@@ -313,11 +313,15 @@ static uint64_t persist_bound(const struct tt_tcp_ctx *ctx, const struct tt_tcb 
 	return ms_abs(ctx, b->persist_since_ms) + ctx->conf->persist_timeout_ms;
 }
 
+/* The application's bound: only ESTABLISHED has one (the connection's clock is the
+ * application's there, tt_tcp_app_mark), so no other state pays for the call. */
 static uint64_t app_bound(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t)
 {
 	const struct tt_tcp_app_ops *app = ctx->apps[t->app];
 
-	return app->deadline != NULL ? app->deadline(ctx, t) : UINT64_MAX;
+	if (t->state != TT_TCP_ESTABLISHED || app->deadline == NULL)
+		return UINT64_MAX;
+	return app->deadline(ctx, t);
 }
 
 /* When the owed delayed ACK is due (t->delack_ms != 0), from the 16 low bits of the clock. */
@@ -327,29 +331,35 @@ static uint64_t delack_due(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t)
 	       (uint64_t)(int64_t)(int16_t)(uint16_t)(t->delack_ms - (uint16_t)ctx->now_ms);
 }
 
-/* The earliest bound and its kind; inlined, so tt_tcp_deadline pays nothing for the kind. */
+/* Keep *due the earliest bound seen and *k its kind; a tie keeps the kind seen first. */
+static inline void take_earlier(uint64_t at, enum tt_tcp_timer kind, uint64_t *due,
+				enum tt_tcp_timer *k)
+{
+	if (at < *due) {
+		*due = at;
+		*k = kind;
+	}
+}
+
+/*
+ * The earliest bound and its kind, the bounds taken in the enum's order; inlined, so
+ * tt_tcp_deadline pays nothing for the kind.  A straight run of compares: a bound that is not
+ * pending costs one test, and the send block is read only when there is one.
+ */
 static inline enum tt_tcp_timer next_timer(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t,
 					   uint64_t *due)
 {
-	const uint64_t at[] = {
-	    [TT_TCP_TIMER_NONE] = UINT64_MAX,
-	    [TT_TCP_TIMER_TIMEOUT] = state_bound(ctx, t),
-	    [TT_TCP_TIMER_PERSIST] = persist_bound(ctx, t),
-	    [TT_TCP_TIMER_APP] = app_bound(ctx, t),
-	    [TT_TCP_TIMER_RETRANSMIT] =
-		t->rto_deadline_ms != 0 ? ms_ahead(ctx, t->rto_deadline_ms) : UINT64_MAX,
-	    [TT_TCP_TIMER_DELACK] = t->delack_ms != 0 ? delack_due(ctx, t) : UINT64_MAX,
-	};
 	enum tt_tcp_timer k = TT_TCP_TIMER_NONE;
-	uint64_t d = UINT64_MAX;
 
-	for (unsigned i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
-		if (at[i] < d) {
-			d = at[i];
-			k = (enum tt_tcp_timer)i;
-		}
-	}
-	*due = d;
+	*due = UINT64_MAX;
+	if (t->rto_deadline_ms != 0)
+		take_earlier(ms_ahead(ctx, t->rto_deadline_ms), TT_TCP_TIMER_RETRANSMIT, due, &k);
+	if (t->delack_ms != 0)
+		take_earlier(delack_due(ctx, t), TT_TCP_TIMER_DELACK, due, &k);
+	if (t->sndb != TT_SNDB_NONE)
+		take_earlier(persist_bound(ctx, t), TT_TCP_TIMER_PERSIST, due, &k);
+	take_earlier(app_bound(ctx, t), TT_TCP_TIMER_APP, due, &k);
+	take_earlier(state_bound(ctx, t), TT_TCP_TIMER_TIMEOUT, due, &k);
 	return k;
 }
 
