@@ -849,7 +849,7 @@ static void tcp_listen6(struct tt_stack *st, unsigned port, const struct tt_pkt 
 {
 	uint8_t l = st->listen_app[pkt->dport], app = l & TT_LISTEN_APP_MASK;
 	struct tt_listen_result r;
-	struct tt_tcp_out out = {.n = 0};
+	struct tt_tcp_out out; /* not zeroed: a cookie SYN-ACK, most of a flood, needs none */
 	struct tt_tcb *t;
 
 	if (app == 0 || (l & (a6 != NULL ? TT_LISTEN_NO_IPV6 : TT_LISTEN_NO_IPV4))) {
@@ -863,6 +863,7 @@ static void tcp_listen6(struct tt_stack *st, unsigned port, const struct tt_pkt 
 		return;
 	}
 	st->tcp.table_pressure = tt_pool_in_use(st->tcbs) >= st->pressure_mark;
+	out.n = 0;
 	switch (tt_tcp_listen(&st->tcp, f, &pkt->seg, &r)) {
 	case TT_L_DROP:
 		st->ctr->drop[r.reason]++;

@@ -30,6 +30,7 @@ enum {
 	/* flow (12, IPv6: 36) | peer_isn (4) | counter low 32 bits (4) | mss index (1) |
 	 * ts bits (1) */
 	MAC_INPUT_MAX = TT_FLOW_PACKED_MAX + 4 + 4 + 1 + 1,
+	MAC_INPUT4_LEN = TT_FLOW4_PACKED_LEN + 4 + 4 + 1 + 1,
 	KDF_INPUT_LEN = 8 + 1,
 };
 
@@ -95,14 +96,41 @@ static unsigned int ts_bits(const uint32_t *ts)
 	return ts != NULL ? *ts & TS_BITS_MASK : TS_ABSENT;
 }
 
+/*
+ * tt_siphash(key, the MAC input of an IPv4 flow) without the byte copy: the 22 bytes are
+ * saddr | daddr, sport | dport | peer_isn, then counter | mss index | ts bits with the
+ * length in the top byte, each block read little-endian as tt_siphash reads it.
+ */
+static inline uint64_t mac4(const struct tt_siphash_key *key, const struct tt_flow4 *f,
+			    uint32_t peer_isn, uint32_t counter, unsigned int mss_idx,
+			    unsigned int ts)
+{
+	struct tt_siphash_state s;
+
+	tt_siphash_init(&s, key);
+	tt_siphash_compress(&s, (uint64_t)f->saddr | (uint64_t)f->daddr << 32, TT_SIPHASH_C_ROUNDS);
+	tt_siphash_compress(
+	    &s, (uint64_t)f->sport | (uint64_t)f->dport << 16 | (uint64_t)peer_isn << 32,
+	    TT_SIPHASH_C_ROUNDS);
+	tt_siphash_compress(&s,
+			    (uint64_t)counter | (uint64_t)mss_idx << 32 | (uint64_t)ts << 40 |
+				(uint64_t)MAC_INPUT4_LEN << 56,
+			    TT_SIPHASH_C_ROUNDS);
+	return tt_siphash_final(&s, TT_SIPHASH_D_ROUNDS);
+}
+
 /* Top 27 bits of the MAC, already in their cookie position. */
 static uint32_t mac_bits(const struct tt_siphash_key *key, const struct tt_flow4 *f,
 			 const struct tt_addr6_pair *a6, uint32_t peer_isn, uint64_t counter,
 			 unsigned int mss_idx, unsigned int ts)
 {
 	uint8_t in[MAC_INPUT_MAX];
-	unsigned n = tt_flow_pack(f, a6, in);
+	unsigned n;
 
+	if (a6 == NULL)
+		return (uint32_t)(mac4(key, f, peer_isn, (uint32_t)counter, mss_idx, ts) >> 32) &
+		       COOKIE_MAC_MASK;
+	n = tt_flow_pack(f, a6, in);
 	put_le32(in + n, peer_isn);
 	put_le32(in + n + 4, (uint32_t)counter);
 	in[n + 8] = (uint8_t)mss_idx;
