@@ -90,39 +90,55 @@ static inline uint64_t sum_words(const void *p, unsigned n)
 	return s;
 }
 
-/* The addresses, reversed from the SYN's; returns their sum, which both checksums cover. */
+/*
+ * The addresses, reversed from the SYN's; returns their sum, which both checksums cover.
+ * Every sum here is taken from the values, never read back from the frame: a read of a
+ * buffer fresh from the pool waits for its line (the stores cannot forward to it).
+ */
 static uint64_t write_addrs(uint8_t *frame, const struct tt_synack_tmpl *t,
 			    const struct tt_pkt *syn)
 {
+	uint32_t src, dst;
+
 	if (t->family == TT_AF_INET6) {
 		memcpy(frame + IP6_SRC_OFF, syn->daddr6.b, 16);
 		memcpy(frame + IP6_SRC_OFF + 16, syn->saddr6.b, 16);
-		return sum_words(frame + IP6_SRC_OFF, 8);
+		return sum_words(syn->daddr6.b, 4) + sum_words(syn->saddr6.b, 4);
 	}
-	put32(frame + IP4_SRC_OFF, rte_cpu_to_be_32(syn->daddr));
-	put32(frame + IP4_SRC_OFF + 4, rte_cpu_to_be_32(syn->saddr));
-	return sum_words(frame + IP4_SRC_OFF, 2);
+	src = rte_cpu_to_be_32(syn->daddr);
+	dst = rte_cpu_to_be_32(syn->saddr);
+	put32(frame + IP4_SRC_OFF, src);
+	put32(frame + IP4_SRC_OFF + 4, dst);
+	return (uint64_t)src + dst;
+}
+
+/* A 32-bit field in network order, stored at p; returns it for the sum. */
+static inline uint32_t put_be32(uint8_t *p, uint32_t v)
+{
+	uint32_t be = rte_cpu_to_be_32(v);
+
+	put32(p, be);
+	return be;
 }
 
 uint32_t tt_synack_write(uint8_t *frame, const struct tt_synack_tmpl *t, const struct tt_pkt *syn,
 			 uint32_t seq, uint32_t ack, const struct tt_tcp_opts *o)
 {
 	uint8_t *th = frame + tcp_off(t->family);
+	uint16_t sport = rte_cpu_to_be_16(syn->dport), dport = rte_cpu_to_be_16(syn->sport);
 	uint64_t addrs, words;
 
 	memcpy(frame, t->frame, TT_SYNACK_ROOM);
 	memcpy(frame, syn->src_mac.b, 6);
 	addrs = write_addrs(frame, t, syn);
-	put16(th, rte_cpu_to_be_16(syn->dport));
-	put16(th + 2, rte_cpu_to_be_16(syn->sport));
-	put32(th + TCP_SEQ_OFF, rte_cpu_to_be_32(seq));
-	put32(th + TCP_ACK_OFF, rte_cpu_to_be_32(ack));
-	words = addrs + sum_words(th, 3);
-	if (t->ts_off != 0) {
-		put32(frame + t->ts_off, rte_cpu_to_be_32(o->tsval));
-		put32(frame + t->ts_off + 4, rte_cpu_to_be_32(o->tsecr));
-		words += sum_words(frame + t->ts_off, 2);
-	}
+	put16(th, sport);
+	put16(th + 2, dport);
+	/* The two ports are one 32-bit word of the header, as it lies in memory. */
+	words = addrs + sport + dport + put_be32(th + TCP_SEQ_OFF, seq) +
+		put_be32(th + TCP_ACK_OFF, ack);
+	if (t->ts_off != 0)
+		words += put_be32(frame + t->ts_off, o->tsval) +
+			 (uint64_t)put_be32(frame + t->ts_off + 4, o->tsecr);
 	if (t->family != TT_AF_INET6 && !(t->offload & TT_TX_IP_CKSUM))
 		put16(frame + IP4_CKSUM_OFF, (uint16_t)~tt_net_cksum_fold64(t->ip_sum + addrs));
 	if (t->offload & TT_TX_TCP_CKSUM)
