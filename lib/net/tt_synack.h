@@ -47,7 +47,8 @@ struct tt_synack_tmpl {
 	uint8_t ts_off;	  /* offset of the TSval in the frame; 0: no timestamps */
 	uint8_t family;	  /* TT_AF_INET or TT_AF_INET6 */
 	uint8_t offload;  /* TT_TX_* bits of the interface */
-	uint8_t frame[TT_SYNACK_ROOM];
+	/* Aligned as a buffer's data: the builders access it by header structs. */
+	_Alignas(8) uint8_t frame[TT_SYNACK_ROOM];
 };
 
 /* What a template depends on besides its interface; never 0. */
