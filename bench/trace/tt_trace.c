@@ -13,8 +13,16 @@
  * stack in bursts of up to TT_STACK_BURST (tt_stack_input_burst), as the
  * worker hands over an RX burst.
  *
+ * --synflood N: N SYNs (the same options), each from its own 4-tuple, to a
+ * listener answering every SYN with a cookie (syncookies "always").  The
+ * frames are built beforehand (uncounted); the worker's parse of them
+ * (parse_syns) and their bursts through the stack (run_synflood) are the
+ * counted parts, each SYN-ACK freed as it comes out.
+ *
  *   tcpterm-trace [connections] [concurrent]
+ *   tcpterm-trace --synflood N
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +38,9 @@ enum {
 	MAX_FRAMES = 4096,
 	US_ADDR = 0xc6120002u,
 	PEER_BASE = 0xc6130000u, /* 198.19.0.0/16: the clients */
+	PEERS = 65536,
+	SYN_ROOM = 128, /* a SYN with options: 74 bytes */
+	SYN_FRAME_OFF_FLAGS = 14 + 20 + 13,
 };
 
 static const struct tt_mac us_mac = {{0x02, 0, 0, 0, 0, 0x01}};
@@ -105,9 +116,8 @@ static void peer_flush(struct trace *t)
 	t->n_rx = 0;
 }
 
-/* A segment from client c, built and parsed as the worker would see it, into the burst. */
-static void peer_send(struct trace *t, struct client *c, uint8_t flags, const char *data,
-		      uint32_t len)
+/* The header of client c's next segment, with the options a Linux client sends. */
+static struct tt_tcp_hdr_args client_hdr(const struct client *c, uint8_t flags, uint32_t tsval)
 {
 	struct tt_tcp_hdr_args a = {
 	    .src_mac = peer_mac,
@@ -120,19 +130,26 @@ static void peer_send(struct trace *t, struct client *c, uint8_t flags, const ch
 	    .ack = (flags & TT_TCP_ACK) ? c->rcv_nxt : 0,
 	    .wnd = 65535,
 	    .flags = flags,
+	    .opts = {.present = TT_OPT_TS, .tsval = tsval, .tsecr = c->ts_recent},
 	};
+
+	if (flags & TT_TCP_SYN) {
+		a.opts.present |= TT_OPT_MSS | TT_OPT_WSCALE | TT_OPT_SACK_OK;
+		a.opts.mss = 1460;
+		a.opts.wscale = 7;
+	}
+	return a;
+}
+
+/* A segment from client c, built and parsed as the worker would see it, into the burst. */
+static void peer_send(struct trace *t, struct client *c, uint8_t flags, const char *data,
+		      uint32_t len)
+{
+	struct tt_tcp_hdr_args a = client_hdr(c, flags, (uint32_t)t->now);
 	uint8_t *frame = t->rx[t->n_rx];
 	enum tt_drop reason;
 	uint32_t hl;
 
-	if (flags & TT_TCP_SYN) {
-		a.opts.present = TT_OPT_MSS | TT_OPT_WSCALE | TT_OPT_SACK_OK;
-		a.opts.mss = 1460;
-		a.opts.wscale = 7;
-	}
-	a.opts.present |= TT_OPT_TS;
-	a.opts.tsval = (uint32_t)t->now;
-	a.opts.tsecr = c->ts_recent;
 	hl = tt_net_tcp_build(frame, &a, len);
 	memcpy(frame + hl, data, len);
 	tt_net_tcp_cksum(frame, false);
@@ -248,10 +265,106 @@ static __attribute__((noinline)) unsigned long run_connections(struct trace *t, 
 	return done;
 }
 
+/* Client c's SYN, built into frame; returns its length. */
+static uint32_t syn_build(uint8_t *frame, const struct client *c, uint32_t tsval)
+{
+	struct tt_tcp_hdr_args a = client_hdr(c, TT_TCP_SYN, tsval);
+	uint32_t len = tt_net_tcp_build(frame, &a, 0);
+
+	tt_net_tcp_cksum(frame, false);
+	return len;
+}
+
+/* The flood's frames, built outside the counted functions: SYN i from its own 4-tuple. */
+static uint8_t *build_syns(unsigned n, uint32_t *len)
+{
+	uint8_t *frames = malloc((size_t)n * SYN_ROOM);
+
+	for (unsigned i = 0; frames != NULL && i < n; i++) {
+		struct client c = {.addr = PEER_BASE + i % PEERS,
+				   .port = (uint16_t)(1024 + i / PEERS),
+				   .nxt = 0x9e3779b9u * i};
+
+		len[i] = syn_build(frames + (size_t)i * SYN_ROOM, &c, i);
+	}
+	return frames;
+}
+
+/* What the worker does to each SYN before the stack sees it. */
+static __attribute__((noinline)) void
+parse_syns(struct trace *t, uint8_t *frames, const uint32_t *len, struct tt_pkt *pkts, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		enum tt_drop reason;
+
+		if (tt_net_parse(frames + (size_t)i * SYN_ROOM, len[i], &t->us_if, &pkts[i],
+				 &reason) != TT_PKT_TCP) {
+			fprintf(stderr, "tcpterm-trace: a SYN did not parse\n");
+			exit(1);
+		}
+	}
+}
+
+/* The SYN-ACKs of one burst: counted and freed unread (their parse is not the stack's). */
+static unsigned long take_synacks(struct trace *t)
+{
+	unsigned long synacks = 0;
+
+	for (unsigned i = 0; i < t->n_frames; i++) {
+		synacks += t->frames[i][SYN_FRAME_OFF_FLAGS] == (TT_TCP_SYN | TT_TCP_ACK);
+		free(t->frames[i]);
+	}
+	t->n_frames = 0;
+	return synacks;
+}
+
+/* The measured part of --synflood: the SYNs in bursts of TT_STACK_BURST; the SYN-ACKs out. */
+static __attribute__((noinline)) unsigned long run_synflood(struct trace *t,
+							    const struct tt_pkt *pkts, unsigned n)
+{
+	void *owners[TT_STACK_BURST] = {0};
+	unsigned long synacks = 0;
+
+	for (unsigned base = 0; base < n; base += TT_STACK_BURST) {
+		unsigned m = n - base < TT_STACK_BURST ? n - base : TT_STACK_BURST;
+
+		tt_stack_input_burst(t->st, 0, pkts + base, owners, m);
+		t->frames_in += m;
+		synacks += take_synacks(t);
+	}
+	return synacks;
+}
+
+/* Exit status 0 only when every SYN got one cookie SYN-ACK and the counters say so. */
+static int synflood(struct trace *t, unsigned n)
+{
+	uint32_t *len = malloc(n * sizeof(*len));
+	struct tt_pkt *pkts = malloc(n * sizeof(*pkts));
+	uint8_t *frames = len != NULL && pkts != NULL ? build_syns(n, len) : NULL;
+	unsigned long synacks;
+
+	if (frames == NULL) {
+		fprintf(stderr, "tcpterm-trace: no memory for %u SYNs\n", n);
+		return 1;
+	}
+	parse_syns(t, frames, len, pkts, n);
+	synacks = run_synflood(t, pkts, n);
+	printf("{\"syns\": %u, \"synacks\": %lu, \"syncookies_sent\": %lu, "
+	       "\"frames_out\": %lu}\n",
+	       n, synacks, (unsigned long)t->ctr.ev[TT_CTR_SYNCOOKIES_SENT], t->frames_out);
+	free(frames);
+	free(pkts);
+	free(len);
+	return synacks == n && t->ctr.ev[TT_CTR_SYNCOOKIES_SENT] == n && t->frames_out == n ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
-	unsigned n = argc > 1 ? (unsigned)strtoul(argv[1], NULL, 10) : 10000;
-	unsigned concurrent = argc > 2 ? (unsigned)strtoul(argv[2], NULL, 10) : 64;
+	bool flood = argc > 1 && strcmp(argv[1], "--synflood") == 0;
+	char **args = flood ? argv + 1 : argv;
+	int n_args = flood ? argc - 1 : argc;
+	unsigned n = n_args > 1 ? (unsigned)strtoul(args[1], NULL, 10) : 10000;
+	unsigned concurrent = n_args > 2 ? (unsigned)strtoul(args[2], NULL, 10) : 64;
 	static const char *const hdrs[] = {"Content-Type: text/plain"};
 	static struct trace t;
 	struct tt_stack_params p = {
@@ -273,14 +386,15 @@ int main(int argc, char **argv)
 	unsigned long done;
 
 	if (concurrent == 0 || concurrent > 1024) {
-		fprintf(stderr, "usage: tcpterm-trace [connections] [concurrent 1..1024]\n");
+		fprintf(stderr,
+			"usage: tcpterm-trace [connections] [concurrent 1..1024] | --synflood N\n");
 		return 2;
 	}
 	for (size_t i = 0; i < sizeof(body); i++)
 		body[i] = (uint8_t)('a' + i % 26);
 	tt_conf_defaults(&t.conf);
 	t.conf.tcp.max_conns_per_core = 65536;
-	t.conf.tcp.syncookies = TT_SYNCOOKIES_OFF;
+	t.conf.tcp.syncookies = flood ? TT_SYNCOOKIES_ALWAYS : TT_SYNCOOKIES_OFF;
 	if (tt_http_response_build(&t.http, 200, hdrs, 1, body, sizeof(body)) != 0)
 		return 1;
 	t.listen_app[80] = TT_APP_HTTP + 1;
@@ -296,6 +410,13 @@ int main(int argc, char **argv)
 	t.st = tt_stack_create(&p);
 	if (t.st == NULL)
 		return 1;
+	if (flood) {
+		int rc = synflood(&t, n);
+
+		tt_stack_free(t.st);
+		tt_http_response_free(&t.http);
+		return rc;
+	}
 	done = run_connections(&t, n, concurrent);
 	printf("{\"connections\": %u, \"completed\": %lu, \"frames_out\": %lu, "
 	       "\"frames_in\": %lu}\n",

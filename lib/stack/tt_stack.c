@@ -9,6 +9,7 @@
 #include "tt_conn_tbl.h"
 #include "tt_pool.h"
 #include "tt_stack.h"
+#include "tt_synack.h"
 #include "tt_timer.h"
 #include "tt_tw_ring.h"
 
@@ -44,6 +45,8 @@ struct tt_stack {
 	} rst[TT_STACK_RST_BUCKETS];
 	unsigned n_ports;
 	struct tt_stack_port ports[TT_STACK_MAX_IFS];
+	/* Cookie SYN-ACK templates, TT_SYNACK_SLOTS per interface, each built on first use. */
+	struct tt_synack_tmpl *synack;
 	struct tt_neigh *neigh;
 	struct tt_stack_io io;
 	/* tt_stack_drain_step: new connections refused; how far the close and reset walks got. */
@@ -229,8 +232,10 @@ struct tt_stack *tt_stack_create(const struct tt_stack_params *p)
 	/* Its own key, drawn from the table's: the fold and the table's hash stay independent. */
 	st->key6.k0 = tt_siphash(&p->table_key, "addr6-k0", 8);
 	st->key6.k1 = tt_siphash(&p->table_key, "addr6-k1", 8);
-	if (st->tbl == NULL || st->tcbs == NULL || st->ooo == NULL || st->sack == NULL ||
-	    st->sndb == NULL || st->wheel == NULL || st->tcb_pair6 == NULL ||
+	st->synack = calloc(p->n_ports, TT_SYNACK_SLOTS * sizeof(*st->synack));
+	if ((st->synack == NULL && p->n_ports > 0) || st->tbl == NULL || st->tcbs == NULL ||
+	    st->ooo == NULL || st->sack == NULL || st->sndb == NULL || st->wheel == NULL ||
+	    st->tcb_pair6 == NULL ||
 	    (p->addr6_pairs != TT_STACK_NO_ADDR6 && st->pairs6 == NULL)) {
 		tt_stack_free(st);
 		errno = ENOMEM;
@@ -292,6 +297,46 @@ static inline bool by_neigh(const struct tt_stack *st, unsigned port)
 }
 
 /*
+ * A new frame for interface port, its buffer returned and its data in *frame; NULL (counted)
+ * when none is left or a frame of len bytes, written as write_len, would not fit.
+ */
+static void *frame_get(struct tt_stack *st, unsigned port, uint32_t len, uint32_t write_len,
+		       uint8_t **frame)
+{
+	uint32_t room;
+	void *buf;
+
+	if (unlikely(len > TT_ETH_HDR_LEN + (uint32_t)st->ports[port].mtu)) {
+		st->ctr->ev[TT_CTR_TX_REFUSED_OVERSIZE]++;
+		return NULL;
+	}
+	buf = st->io.frame_alloc(st->io.arg, frame, &room);
+	if (unlikely(buf == NULL)) {
+		st->ctr->ev[TT_CTR_MBUF_ALLOC_FAILED]++;
+		return NULL;
+	}
+	if (unlikely(write_len > room)) {
+		st->ctr->ev[TT_CTR_TX_REFUSED_OVERSIZE]++;
+		st->io.frame_free(st->io.arg, buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* A built frame of len bytes to the peer daddr (IPv4) or a6->saddr (a6 not NULL). */
+static void frame_xmit(struct tt_stack *st, unsigned port, void *buf, uint8_t *frame, uint32_t len,
+		       uint32_t daddr, const struct tt_addr6_pair *a6, uint16_t *nh)
+{
+	if (!by_neigh(st, port))
+		st->io.frame_send(st->io.arg, port, buf, len);
+	else if (a6 == NULL)
+		tt_neigh_send4(st->neigh, port, daddr, nh, buf, frame, len, st->tcp.now_ms);
+	else
+		tt_neigh_send6(st->neigh, port, (const struct tt_in6 *)a6->saddr, nh, buf, frame,
+			       len, st->tcp.now_ms);
+}
+
+/*
  * Build one TCP segment into a new frame; the payload (if any) comes from q at off.  a6: the
  * flow's IPv6 addresses (peer first: the frame goes from a6->daddr to a6->saddr), NULL: IPv4.
  * nh: the connection's next-hop hint (NULL: a stateless reply), used when by_neigh.
@@ -302,24 +347,11 @@ static void send_tcp(struct tt_stack *st, unsigned port, struct tt_tcp_hdr_args 
 {
 	const struct tt_stack_port *sp = &st->ports[port];
 	uint32_t hl = a6 == NULL ? tt_net_tcp_hdr_len(&a->opts) : tt_net_tcp6_hdr_len(&a->opts);
-	uint32_t room;
 	uint8_t *frame;
-	void *buf;
+	void *buf = frame_get(st, port, hl + len, hl + len, &frame);
 
-	if (unlikely(hl + len > TT_ETH_HDR_LEN + (uint32_t)sp->mtu)) {
-		st->ctr->ev[TT_CTR_TX_REFUSED_OVERSIZE]++;
+	if (buf == NULL)
 		return;
-	}
-	buf = st->io.frame_alloc(st->io.arg, &frame, &room);
-	if (unlikely(buf == NULL)) {
-		st->ctr->ev[TT_CTR_MBUF_ALLOC_FAILED]++;
-		return;
-	}
-	if (unlikely(hl + len > room)) {
-		st->ctr->ev[TT_CTR_TX_REFUSED_OVERSIZE]++;
-		st->io.frame_free(st->io.arg, buf);
-		return;
-	}
 	a->src_mac = sp->mac;
 	if (a6 == NULL)
 		tt_net_tcp_build(frame, a, len);
@@ -331,13 +363,7 @@ static void send_tcp(struct tt_stack *st, unsigned port, struct tt_tcp_hdr_args 
 		tt_net_tcp_cksum(frame, sp->tx_cksum_offload);
 	else
 		tt_net_tcp6_cksum(frame);
-	if (!by_neigh(st, port))
-		st->io.frame_send(st->io.arg, port, buf, hl + len);
-	else if (a6 == NULL)
-		tt_neigh_send4(st->neigh, port, a->daddr, nh, buf, frame, hl + len, st->tcp.now_ms);
-	else
-		tt_neigh_send6(st->neigh, port, (const struct tt_in6 *)a6->saddr, nh, buf, frame,
-			       hl + len, st->tcp.now_ms);
+	frame_xmit(st, port, buf, frame, hl + len, a->daddr, a6, nh);
 }
 
 static void send_out(struct tt_stack *st, struct tt_tcb *t, const struct tt_tcp_out *out)
@@ -835,18 +861,35 @@ void tt_stack_send_segment(struct tt_stack *st, unsigned port, struct tt_tcp_hdr
 	send_tcp(st, port, a, NULL, &q, 0, len, NULL);
 }
 
+/* Port's template for SYN-ACKs of pkt's family with options o and window wnd, (re)built when
+ * what it was built for differs: first use, or a configuration change. */
+static const struct tt_synack_tmpl *synack_tmpl(struct tt_stack *st, unsigned port,
+						const struct tt_pkt *pkt,
+						const struct tt_tcp_opts *o, uint16_t wnd)
+{
+	const struct tt_stack_port *sp = &st->ports[port];
+	struct tt_synack_tmpl *t =
+	    &st->synack[port * TT_SYNACK_SLOTS + tt_synack_slot(pkt->family, o->present)];
+
+	if (unlikely(t->key != tt_synack_key(o, wnd)))
+		tt_synack_tmpl_build(t, &sp->mac, pkt->family, o, wnd, sp->tx_cksum_offload);
+	return t;
+}
+
+/* The cookie's SYN-ACK, from the template: the frame send_tcp would build for it. */
 static void send_cookie_synack(struct tt_stack *st, unsigned port, const struct tt_pkt *pkt,
 			       const struct tt_addr6_pair *a6, const struct tt_listen_result *r)
 {
-	struct tt_tcp_hdr_args a;
+	uint16_t wnd =
+	    (uint16_t)(st->tcp.conf->rcv_window < 65535 ? st->tcp.conf->rcv_window : 65535);
+	const struct tt_synack_tmpl *t = synack_tmpl(st, port, pkt, &r->opts, wnd);
+	uint8_t *frame;
+	void *buf = frame_get(st, port, t->len, TT_SYNACK_ROOM, &frame);
 
-	stateless_hdr(pkt, &a);
-	a.seq = r->seq;
-	a.ack = r->ack;
-	a.flags = TT_TCP_SYN | TT_TCP_ACK;
-	a.wnd = (uint16_t)(st->tcp.conf->rcv_window < 65535 ? st->tcp.conf->rcv_window : 65535);
-	a.opts = r->opts;
-	send_tcp(st, port, &a, a6, NULL, 0, 0, NULL);
+	if (buf == NULL)
+		return;
+	frame_xmit(st, port, buf, frame, tt_synack_write(frame, t, pkt, r->seq, r->ack, &r->opts),
+		   pkt->saddr, a6, NULL);
 }
 
 /* What LISTEN would turn into a connection: a SYN, or an ACK that may carry a SYN cookie. */
@@ -863,7 +906,7 @@ static void tcp_listen6(struct tt_stack *st, unsigned port, const struct tt_pkt 
 {
 	uint8_t l = st->listen_app[pkt->dport], app = l & TT_LISTEN_APP_MASK;
 	struct tt_listen_result r;
-	struct tt_tcp_out out = {.n = 0};
+	struct tt_tcp_out out; /* not zeroed: a cookie SYN-ACK, most of a flood, needs none */
 	struct tt_tcb *t;
 
 	if (app == 0 || (l & (a6 != NULL ? TT_LISTEN_NO_IPV6 : TT_LISTEN_NO_IPV4))) {
@@ -877,6 +920,7 @@ static void tcp_listen6(struct tt_stack *st, unsigned port, const struct tt_pkt 
 		return;
 	}
 	st->tcp.table_pressure = tt_pool_in_use(st->tcbs) >= st->pressure_mark;
+	out.n = 0;
 	switch (tt_tcp_listen(&st->tcp, f, &pkt->seg, &r)) {
 	case TT_L_DROP:
 		st->ctr->drop[r.reason]++;
@@ -1371,6 +1415,7 @@ void tt_stack_free(struct tt_stack *st)
 	tt_pool_free(st->sndb);
 	tt_pool_free(st->pairs6);
 	free(st->tcb_pair6);
+	free(st->synack);
 	tt_timer_wheel_free(st->wheel);
 	free(st);
 }

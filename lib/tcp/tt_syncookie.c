@@ -30,6 +30,7 @@ enum {
 	/* flow (12, IPv6: 36) | peer_isn (4) | counter low 32 bits (4) | mss index (1) |
 	 * ts bits (1) */
 	MAC_INPUT_MAX = TT_FLOW_PACKED_MAX + 4 + 4 + 1 + 1,
+	MAC_INPUT4_LEN = TT_FLOW4_PACKED_LEN + 4 + 4 + 1 + 1,
 	KDF_INPUT_LEN = 8 + 1,
 };
 
@@ -76,6 +77,7 @@ static void derive_keys(struct tt_syncookie_keys *k, uint64_t after, uint64_t co
 	for (uint64_t c = after + 1; c != counter + 1; c++)
 		k->key[c & COOKIE_T_MASK] = derive_key(&k->master, c);
 	k->counter = counter;
+	k->counter_ms = counter * k->period_ms;
 }
 
 static void keys_sync(struct tt_syncookie_keys *k, uint64_t counter)
@@ -89,10 +91,46 @@ static void keys_sync(struct tt_syncookie_keys *k, uint64_t counter)
 		    counter);
 }
 
+/*
+ * The counter of now_ms, the keys synced to it.  Inside the cached counter's period (every
+ * packet but the first of a period) it costs no 64-bit division, tens of cycles per SYN and
+ * per ACK; a clock that stepped back falls outside and divides.
+ */
+static uint64_t counter_now(struct tt_syncookie_keys *k, uint64_t now_ms)
+{
+	if (now_ms - k->counter_ms < k->period_ms)
+		return k->counter;
+	keys_sync(k, now_ms / k->period_ms);
+	return k->counter;
+}
+
 /* What the MAC covers of the timestamp: the option bits, or their absence. */
 static unsigned int ts_bits(const uint32_t *ts)
 {
 	return ts != NULL ? *ts & TS_BITS_MASK : TS_ABSENT;
+}
+
+/*
+ * tt_siphash(key, the MAC input of an IPv4 flow) without the byte copy: the 22 bytes are
+ * saddr | daddr, sport | dport | peer_isn, then counter | mss index | ts bits with the
+ * length in the top byte, each block read little-endian as tt_siphash reads it.
+ */
+static inline uint64_t mac4(const struct tt_siphash_key *key, const struct tt_flow4 *f,
+			    uint32_t peer_isn, uint32_t counter, unsigned int mss_idx,
+			    unsigned int ts)
+{
+	struct tt_siphash_state s;
+
+	tt_siphash_init(&s, key);
+	tt_siphash_compress(&s, (uint64_t)f->saddr | (uint64_t)f->daddr << 32, TT_SIPHASH_C_ROUNDS);
+	tt_siphash_compress(
+	    &s, (uint64_t)f->sport | (uint64_t)f->dport << 16 | (uint64_t)peer_isn << 32,
+	    TT_SIPHASH_C_ROUNDS);
+	tt_siphash_compress(&s,
+			    (uint64_t)counter | (uint64_t)mss_idx << 32 | (uint64_t)ts << 40 |
+				(uint64_t)MAC_INPUT4_LEN << 56,
+			    TT_SIPHASH_C_ROUNDS);
+	return tt_siphash_final(&s, TT_SIPHASH_D_ROUNDS);
 }
 
 /* Top 27 bits of the MAC, already in their cookie position. */
@@ -101,8 +139,12 @@ static uint32_t mac_bits(const struct tt_siphash_key *key, const struct tt_flow4
 			 unsigned int mss_idx, unsigned int ts)
 {
 	uint8_t in[MAC_INPUT_MAX];
-	unsigned n = tt_flow_pack(f, a6, in);
+	unsigned n;
 
+	if (a6 == NULL)
+		return (uint32_t)(mac4(key, f, peer_isn, (uint32_t)counter, mss_idx, ts) >> 32) &
+		       COOKIE_MAC_MASK;
+	n = tt_flow_pack(f, a6, in);
 	put_le32(in + n, peer_isn);
 	put_le32(in + n + 4, (uint32_t)counter);
 	in[n + 8] = (uint8_t)mss_idx;
@@ -137,11 +179,10 @@ uint32_t tt_syncookie_make(struct tt_syncookie_keys *k, const struct tt_flow4 *f
 			   const struct tt_addr6_pair *a6, uint32_t peer_isn, uint16_t peer_mss,
 			   const uint32_t *tsval, uint64_t now_ms, uint16_t *mss_out)
 {
-	uint64_t counter = now_ms / k->period_ms;
+	uint64_t counter = counter_now(k, now_ms);
 	unsigned int t = (unsigned int)(counter & COOKIE_T_MASK);
 	unsigned int idx = mss_index(peer_mss);
 
-	keys_sync(k, counter);
 	*mss_out = mss_table[idx];
 	return mac_bits(&k->key[t], f, a6, peer_isn, counter, idx, ts_bits(tsval)) |
 	       t << COOKIE_MSS_BITS | idx;
@@ -152,13 +193,12 @@ enum tt_syncookie_verdict tt_syncookie_check(struct tt_syncookie_keys *k, const 
 					     uint32_t cookie, const uint32_t *tsecr,
 					     uint64_t now_ms, uint16_t *mss_out)
 {
-	uint64_t now = now_ms / k->period_ms;
+	uint64_t now = counter_now(k, now_ms);
 	unsigned int idx = cookie & COOKIE_MSS_MASK;
 	unsigned int t = (cookie >> COOKIE_MSS_BITS) & COOKIE_T_MASK;
 	/* Exactly one of now, now - 1, now - 2, now - 3 has low bits t; key[t] is its key. */
 	unsigned int age = (unsigned int)(now - t) & COOKIE_T_MASK;
 
-	keys_sync(k, now);
 	if (mac_bits(&k->key[t], f, a6, peer_isn, now - age, idx, ts_bits(tsecr)) !=
 	    (cookie & COOKIE_MAC_MASK))
 		return TT_SYNCOOKIE_BAD_HASH;

@@ -100,6 +100,7 @@ struct tt_syncookie_secret {
  */
 struct tt_syncookie_keys {
 	uint64_t counter;
+	uint64_t counter_ms; /* counter * period_ms: where its period starts */
 	uint32_t period_ms;
 	struct tt_siphash_key key[TT_SYNCOOKIE_KEYS];
 	struct tt_siphash_key master;

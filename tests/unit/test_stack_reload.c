@@ -104,6 +104,53 @@ static void test_generation_applies_to_new_work(void **state)
 	gen1_free(g);
 }
 
+/* The SYN-ACK a new peer of h gets on port 80, parsed; its frame is dropped. */
+static struct tt_pkt cookie_synack(struct sh *h)
+{
+	struct sh_peer *p = sh_peer_new(h, 80);
+	enum tt_drop reason;
+	struct tt_pkt pkt;
+
+	p->ts = true;
+	sh_peer_send(p, TT_TCP_SYN, NULL, 0);
+	assert_int_equal(h->n_frames, 1);
+	assert_int_equal(
+	    tt_net_parse(h->frames[0].data, h->frames[0].len, &h->peer_if, &pkt, &reason),
+	    TT_PKT_TCP);
+	assert_int_equal(pkt.seg.flags, TT_TCP_SYN | TT_TCP_ACK);
+	sh_drop_frames(h);
+	return pkt;
+}
+
+/*
+ * Cookie SYN-ACKs come from a template per interface: a generation with another window and
+ * MSS must change the next SYN-ACK, not answer from the template built before.
+ */
+static void test_cookie_synack_follows_generation(void **state)
+{
+	struct sh *h = sh_new();
+	struct tt_pkt before, after;
+	struct gen1 *g;
+
+	(void)state;
+	h->conf.tcp.syncookies = TT_SYNCOOKIES_ALWAYS;
+	sh_start(h);
+	g = gen1_new(h);
+	g->tcp.rcv_window = 20000;
+	g->tcp.mss = 1200;
+	before = cookie_synack(h);
+	assert_int_equal(before.seg.wnd,
+			 h->conf.tcp.rcv_window < 65535 ? h->conf.tcp.rcv_window : 65535);
+	assert_int_equal(before.seg.opts.mss, h->conf.tcp.mss);
+	assert_int_equal(tt_stack_set_rt(h->st, &g->rt), 0);
+	after = cookie_synack(h);
+	assert_int_equal(after.seg.wnd, 20000);
+	assert_int_equal(after.seg.opts.mss, 1200);
+	assert_int_equal(h->ctr.ev[TT_CTR_SYNCOOKIES_SENT], 2);
+	sh_free(h);
+	gen1_free(g);
+}
+
 /* A generation must be newer, and its slot free of connections of the one it replaces. */
 static void test_generation_slot_must_be_free(void **state)
 {
@@ -137,6 +184,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_generation_applies_to_new_work),
 	    cmocka_unit_test(test_generation_slot_must_be_free),
+	    cmocka_unit_test(test_cookie_synack_follows_generation),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -31,6 +31,12 @@ static const struct tt_flow4 flow_a = {
     .dport = 443,
 };
 
+/* 2001:db8::1 (peer) -> 2001:db8::7 (us), the ports of flow_a. */
+static const struct tt_addr6_pair pair_a = {
+    .saddr = {0x20, 0x01, 0x0d, 0xb8, [15] = 1},
+    .daddr = {0x20, 0x01, 0x0d, 0xb8, [15] = 7},
+};
+
 enum {
 	TIME_WAIT_MS = 60000, /* the default tcp.time_wait_ms */
 	PERIOD = TIME_WAIT_MS / 2,
@@ -67,13 +73,20 @@ static void keys_at(struct tt_syncookie_keys *k, const struct tt_syncookie_secre
 }
 
 /* make and check on a cache built for the moment, as a freshly started worker has. */
-static uint32_t make_at(const struct tt_syncookie_secret *s, const struct tt_flow4 *f, uint32_t isn,
-			uint16_t peer_mss, const uint32_t *tsval, uint64_t now_ms, uint16_t *mss)
+static uint32_t make6_at(const struct tt_syncookie_secret *s, const struct tt_flow4 *f,
+			 const struct tt_addr6_pair *a6, uint32_t isn, uint16_t peer_mss,
+			 const uint32_t *tsval, uint64_t now_ms, uint16_t *mss)
 {
 	struct tt_syncookie_keys k;
 
 	keys_at(&k, s, PERIOD, now_ms);
-	return tt_syncookie_make(&k, f, NULL, isn, peer_mss, tsval, now_ms, mss);
+	return tt_syncookie_make(&k, f, a6, isn, peer_mss, tsval, now_ms, mss);
+}
+
+static uint32_t make_at(const struct tt_syncookie_secret *s, const struct tt_flow4 *f, uint32_t isn,
+			uint16_t peer_mss, const uint32_t *tsval, uint64_t now_ms, uint16_t *mss)
+{
+	return make6_at(s, f, NULL, isn, peer_mss, tsval, now_ms, mss);
 }
 
 static enum tt_syncookie_verdict check_at(const struct tt_syncookie_secret *s,
@@ -148,6 +161,53 @@ static void test_cookie_known_answer(void **state)
 						   cases[i].peer_mss, cases[i].tsval,
 						   cases[i].now_ms, &mss),
 				 cases[i].want);
+	}
+}
+
+/* The cookie of an IPv4 flow as the header documents it, from tt_siphash over the bytes. */
+static uint32_t cookie_by_layout(const struct tt_syncookie_keys *k, const struct tt_flow4 *f,
+				 uint32_t isn, unsigned int mss_idx, unsigned int ts,
+				 uint64_t now_ms)
+{
+	uint64_t c = now_ms / k->period_ms;
+	uint8_t in[22];
+
+	tt_flow4_pack(f, in);
+	for (int i = 0; i < 4; i++) {
+		in[12 + i] = (uint8_t)(isn >> (8 * i));
+		in[16 + i] = (uint8_t)(c >> (8 * i));
+	}
+	in[20] = (uint8_t)mss_idx;
+	in[21] = (uint8_t)ts;
+	return ((uint32_t)(tt_siphash(&k->key[c & 3], in, sizeof(in)) >> 32) & ~UINT32_C(31)) |
+	       (uint32_t)(c & 3) << 3 | mss_idx;
+}
+
+/*
+ * The IPv4 MAC is computed from the fields without packing them: every bit of
+ * every field must land where the byte layout puts it, for random flows, ISNs,
+ * counters (all four t values) and both the absent and present timestamp.
+ */
+static void test_cookie_ipv4_mac_layout(void **state)
+{
+	uint64_t rng = 7;
+
+	(void)state;
+	for (unsigned int i = 0; i < 4096; i++) {
+		struct tt_flow4 f = {.saddr = (uint32_t)next_rand(&rng),
+				     .daddr = (uint32_t)next_rand(&rng),
+				     .sport = (uint16_t)next_rand(&rng),
+				     .dport = (uint16_t)next_rand(&rng)};
+		uint32_t isn = (uint32_t)next_rand(&rng), tsval = (uint32_t)next_rand(&rng);
+		uint64_t now = T0_MS + next_rand(&rng) % (UINT64_C(1) << 40);
+		const uint32_t *ts = (i & 1) ? &tsval : NULL;
+		struct tt_syncookie_keys k;
+		uint16_t mss;
+
+		keys_at(&k, &secret_b, PERIOD, now);
+		assert_int_equal(
+		    tt_syncookie_make(&k, &f, NULL, isn, 1460, ts, now, &mss),
+		    cookie_by_layout(&k, &f, isn, 6, ts != NULL ? tsval & 63 : 64, now));
 	}
 }
 
@@ -513,7 +573,9 @@ static void test_cookie_no_ts_takes_none(void **state)
 /*
  * A forged ACK costs one MAC, whatever counter its t bits name: the keys of
  * the last four counters are already derived, so telling an expired cookie
- * from a forged one costs nothing more.
+ * from a forged one costs nothing more.  Counted on an IPv6 flow, whose MAC
+ * is a tt_siphash call; an IPv4 flow's is the same computation inlined
+ * (test_cookie_ipv4_mac_layout).
  */
 static void test_cookie_check_cost(void **state)
 {
@@ -524,23 +586,23 @@ static void test_cookie_check_cost(void **state)
 	(void)state;
 	keys_at(&k, &secret_a, PERIOD, now);
 	for (unsigned int age = 0; age < 4; age++) {
-		uint32_t made =
-		    make_at(&secret_a, &flow_a, PEER_ISN, 1460, NULL, now - age * PERIOD, &mss);
+		uint32_t made = make6_at(&secret_a, &flow_a, &pair_a, PEER_ISN, 1460, NULL,
+					 now - age * PERIOD, &mss);
 		uint32_t forged = made ^ 0x80000000;
 
 		siphash_calls = 0;
 		assert_int_equal(
-		    tt_syncookie_check(&k, &flow_a, NULL, PEER_ISN, made, NULL, now, &mss),
+		    tt_syncookie_check(&k, &flow_a, &pair_a, PEER_ISN, made, NULL, now, &mss),
 		    age <= 1 ? TT_SYNCOOKIE_VALID : TT_SYNCOOKIE_EXPIRED);
 		assert_int_equal(siphash_calls, 1);
 		siphash_calls = 0;
 		assert_int_equal(
-		    tt_syncookie_check(&k, &flow_a, NULL, PEER_ISN, forged, NULL, now, &mss),
+		    tt_syncookie_check(&k, &flow_a, &pair_a, PEER_ISN, forged, NULL, now, &mss),
 		    TT_SYNCOOKIE_BAD_HASH);
 		assert_int_equal(siphash_calls, 1);
 	}
 	siphash_calls = 0;
-	tt_syncookie_make(&k, &flow_a, NULL, PEER_ISN, 1460, NULL, now, &mss);
+	tt_syncookie_make(&k, &flow_a, &pair_a, PEER_ISN, 1460, NULL, now, &mss);
 	assert_int_equal(siphash_calls, 1);
 }
 
@@ -557,22 +619,23 @@ static void test_cookie_rotation_cost(void **state)
 
 	(void)state;
 	keys_at(&k, &secret_a, PERIOD, start + 17);
-	c = tt_syncookie_make(&k, &flow_a, NULL, PEER_ISN, 1460, NULL, start + 17, &mss);
+	c = tt_syncookie_make(&k, &flow_a, &pair_a, PEER_ISN, 1460, NULL, start + 17, &mss);
 	for (unsigned int t = 0; t < 4; t++) {
 		siphash_calls = 0;
-		tt_syncookie_check(&k, &flow_a, NULL, PEER_ISN, t << 3, NULL, start + PERIOD, &mss);
+		tt_syncookie_check(&k, &flow_a, &pair_a, PEER_ISN, t << 3, NULL, start + PERIOD,
+				   &mss);
 		assert_int_equal(siphash_calls, t == 0 ? 2 + 1 : 1);
 	}
 	siphash_calls = 0;
-	assert_int_equal(
-	    tt_syncookie_check(&k, &flow_a, NULL, PEER_ISN, c, NULL, start + 2 * PERIOD - 1, &mss),
-	    TT_SYNCOOKIE_VALID);
-	tt_syncookie_make(&k, &flow_a, NULL, PEER_ISN, 1460, NULL, start + 2 * PERIOD - 1, &mss);
+	assert_int_equal(tt_syncookie_check(&k, &flow_a, &pair_a, PEER_ISN, c, NULL,
+					    start + 2 * PERIOD - 1, &mss),
+			 TT_SYNCOOKIE_VALID);
+	tt_syncookie_make(&k, &flow_a, &pair_a, PEER_ISN, 1460, NULL, start + 2 * PERIOD - 1, &mss);
 	assert_int_equal(siphash_calls, 2);
 	/* Two periods later: two keys, not four. */
 	siphash_calls = 0;
 	assert_int_equal(
-	    tt_syncookie_check(&k, &flow_a, NULL, PEER_ISN, c, NULL, start + 3 * PERIOD, &mss),
+	    tt_syncookie_check(&k, &flow_a, &pair_a, PEER_ISN, c, NULL, start + 3 * PERIOD, &mss),
 	    TT_SYNCOOKIE_EXPIRED);
 	assert_int_equal(siphash_calls, 2 * 2 + 1);
 }
@@ -716,6 +779,7 @@ int main(void)
 	    cmocka_unit_test(test_cookie_no_ts_takes_none),
 	    cmocka_unit_test(test_cookie_check_cost),
 	    cmocka_unit_test(test_cookie_rotation_cost),
+	    cmocka_unit_test(test_cookie_ipv4_mac_layout),
 	    cmocka_unit_test(test_ts_roundtrip),
 	    cmocka_unit_test(test_ts_clamp_and_decode),
 	    cmocka_unit_test(test_isn_known_answer),
