@@ -11,7 +11,6 @@ run last) answers go back to the frame's source MAC and nothing is solicited.  A
 from 2001:2::/48 (RFC 5180), as in test_ipv6.py, and link-local."""
 
 import socket
-import threading
 import time
 
 import pytest
@@ -23,7 +22,7 @@ from scapy.utils6 import in6_ptop
 
 from conftest import (IFACE, appliance_fixture, delta, enable_ipv6, filler, note,
                       routed_client, run)
-from l2peer import ETH_P_ALL, PACKET_OUTGOING
+from l2peer import PacketSocket
 
 APP6 = "2001:2::2"
 KERNEL6 = "2001:2::1"
@@ -59,31 +58,18 @@ def v6(app):
     return app
 
 
-class Sniffer:
+class Sniffer(PacketSocket):
     """Every frame the appliance sends on tt0 while it is open, dissected, in order."""
 
     def __init__(self, app):
+        super().__init__()
         self.app_mac = app.mac
         self.frames = []
-        self.stop = False
-        self.sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
-        self.sock.bind((IFACE, 0))
-        self.sock.settimeout(0.05)
-        self.thread = threading.Thread(target=self._rx, daemon=True)
 
-    def _rx(self):
-        while not self.stop:
-            try:
-                data, addr = self.sock.recvfrom(65535)
-            except socket.timeout:
-                continue
-            p = Ether(data)
-            if addr[2] != PACKET_OUTGOING and p.src == self.app_mac:
-                self.frames.append(p)
-
-    def send(self, frame):
-        self.sock.send(bytes(frame))
+    def received(self, data):
+        p = Ether(data)
+        if p.src == self.app_mac:
+            self.frames.append(p)
 
     def wait(self, pred, timeout):
         deadline = time.monotonic() + timeout
@@ -93,15 +79,6 @@ class Sniffer:
                     return p
             time.sleep(0.02)
         return None
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stop = True
-        self.thread.join(timeout=5)
-        self.sock.close()
 
 
 def is_ns_for(p, target):
