@@ -369,8 +369,8 @@ static void gen_conf(const struct gen_opts *o, struct tt_conf *c)
 	snprintf(p->name, sizeof(p->name), "gen");
 	snprintf(p->devargs, sizeof(p->devargs), "%s", o->device);
 	p->is_pci = strchr(o->device, ':') != NULL && strncmp(o->device, "net_", 4) != 0;
-	p->addr = o->client_first;
-	p->prefix_len = 16;
+	p->ip.addr = o->client_first;
+	p->ip.prefix_len = 16;
 	p->mtu = 1500;
 	p->rx_desc = 1024;
 	p->tx_desc = 1024;
