@@ -554,18 +554,18 @@ static void print_banner(const struct appliance *a)
 
 		printf("tcpterm: port %s (%s) %02x:%02x:%02x:%02x:%02x:%02x %u.%u.%u.%u/%u, "
 		       "%u queue(s), rss %s, checksums: tx ip %s, tx tcp %s, rx %s\n",
-		       p->name, ps->driver, m[0], m[1], m[2], m[3], m[4], m[5], p->addr >> 24,
-		       (p->addr >> 16) & 0xff, (p->addr >> 8) & 0xff, p->addr & 0xff, p->prefix_len,
-		       ps->n_queues, ps->rss ? "on" : "off",
+		       p->name, ps->driver, m[0], m[1], m[2], m[3], m[4], m[5], p->ip.addr >> 24,
+		       (p->ip.addr >> 16) & 0xff, (p->ip.addr >> 8) & 0xff, p->ip.addr & 0xff,
+		       p->ip.prefix_len, ps->n_queues, ps->rss ? "on" : "off",
 		       ps->tx_cksum_offload & TT_TX_IP_CKSUM ? "offload" : "software",
 		       ps->tx_cksum_offload & TT_TX_TCP_CKSUM ? "offload" : "software",
 		       ps->rx_cksum_offload ? "port verdict first" : "software");
-		for (unsigned j = 0; j < p->n_addr6; j++) {
+		for (unsigned j = 0; j < p->ip.n_addr6; j++) {
 			char a6[INET6_ADDRSTRLEN];
 
-			inet_ntop(AF_INET6, p->addr6[j], a6, sizeof(a6));
+			inet_ntop(AF_INET6, p->ip.addr6[j], a6, sizeof(a6));
 			printf("tcpterm: port %s ipv6 %s/%u (tcp not served yet)\n", p->name, a6,
-			       p->prefix6_len[j]);
+			       p->ip.prefix6_len[j]);
 		}
 		printf("tcpterm: port %s replies to %s\n", p->name,
 		       p->reply_to_source_mac ? "the source MAC of what they answer"
@@ -574,8 +574,8 @@ static void print_banner(const struct appliance *a)
 			const struct tt_conf_vlan *vl = &p->vlans[v];
 
 			printf("tcpterm: port %s vlan %u %u.%u.%u.%u/%u, tags: rx %s, tx %s\n",
-			       p->name, vl->id, vl->addr >> 24, (vl->addr >> 16) & 0xff,
-			       (vl->addr >> 8) & 0xff, vl->addr & 0xff, vl->prefix_len,
+			       p->name, vl->id, vl->ip.addr >> 24, (vl->ip.addr >> 16) & 0xff,
+			       (vl->ip.addr >> 8) & 0xff, vl->ip.addr & 0xff, vl->ip.prefix_len,
 			       ps->rx_vlan_strip ? "stripped by the port" : "software",
 			       ps->tx_vlan_insert ? "inserted by the port" : "software");
 		}

@@ -331,34 +331,22 @@ static int resolve_server(uint16_t port_id, const struct tt_mac *our_mac, const 
 {
 	for (int ms = 0; ms < GEN_ARP_WAIT_MS; ms += 100) {
 		struct rte_mbuf *m = rte_pktmbuf_alloc(pool), *rx[32];
-		struct rte_ether_hdr *e;
-		struct rte_arp_hdr *a;
 		uint16_t n;
 
 		if (m == NULL)
 			return -ENOMEM;
-		e = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-		a = (struct rte_arp_hdr *)(e + 1);
-		memset(&e->dst_addr, 0xff, 6);
-		memcpy(&e->src_addr, our_mac->b, 6);
-		e->ether_type = RTE_BE16(RTE_ETHER_TYPE_ARP);
-		a->arp_hardware = RTE_BE16(RTE_ARP_HRD_ETHER);
-		a->arp_protocol = RTE_BE16(RTE_ETHER_TYPE_IPV4);
-		a->arp_hlen = 6;
-		a->arp_plen = 4;
-		a->arp_opcode = RTE_BE16(RTE_ARP_OP_REQUEST);
-		memcpy(&a->arp_data.arp_sha, our_mac->b, 6);
-		a->arp_data.arp_sip = rte_cpu_to_be_32(o->client_first);
-		memset(&a->arp_data.arp_tha, 0, 6);
-		a->arp_data.arp_tip = rte_cpu_to_be_32(o->server);
-		m->data_len = m->pkt_len = 60;
+		tt_net_arp_request(rte_pktmbuf_mtod(m, uint8_t *), our_mac, o->client_first,
+				   o->server, NULL);
+		m->data_len = m->pkt_len = 60; /* 42 bytes sent as the shortest Ethernet frame */
 		if (rte_eth_tx_burst(port_id, 0, &m, 1) != 1)
 			rte_pktmbuf_free(m);
 		rte_delay_ms(100);
 		n = rte_eth_rx_burst(port_id, 0, rx, 32);
 		for (uint16_t i = 0; i < n; i++) {
-			e = rte_pktmbuf_mtod(rx[i], struct rte_ether_hdr *);
-			a = (struct rte_arp_hdr *)(e + 1);
+			const struct rte_ether_hdr *e =
+			    rte_pktmbuf_mtod(rx[i], const struct rte_ether_hdr *);
+			const struct rte_arp_hdr *a = (const struct rte_arp_hdr *)(e + 1);
+
 			if (e->ether_type == RTE_BE16(RTE_ETHER_TYPE_ARP) &&
 			    a->arp_opcode == RTE_BE16(RTE_ARP_OP_REPLY) &&
 			    a->arp_data.arp_sip == rte_cpu_to_be_32(o->server)) {
@@ -381,8 +369,8 @@ static void gen_conf(const struct gen_opts *o, struct tt_conf *c)
 	snprintf(p->name, sizeof(p->name), "gen");
 	snprintf(p->devargs, sizeof(p->devargs), "%s", o->device);
 	p->is_pci = strchr(o->device, ':') != NULL && strncmp(o->device, "net_", 4) != 0;
-	p->addr = o->client_first;
-	p->prefix_len = 16;
+	p->ip.addr = o->client_first;
+	p->ip.prefix_len = 16;
 	p->mtu = 1500;
 	p->rx_desc = 1024;
 	p->tx_desc = 1024;

@@ -677,7 +677,7 @@ static int check_families(struct ctx *x)
 	const struct tt_conf *c = &x->conf;
 
 	for (unsigned i = 0; i < c->n_ports; i++)
-		if (c->ports[i].n_addr6 > 0)
+		if (c->ports[i].ip.n_addr6 > 0)
 			return 0;
 	for (unsigned i = 0; i < c->n_listeners; i++) {
 		if (c->listeners[i].family != TT_FAMILY_IPV6)

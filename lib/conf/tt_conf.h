@@ -62,17 +62,28 @@ enum tt_app_kind { TT_APP_HTTP, TT_APP_ECHO, TT_APP_DISCARD };
 
 enum tt_syncookie_mode { TT_SYNCOOKIES_OFF, TT_SYNCOOKIES_AUTO, TT_SYNCOOKIES_ALWAYS };
 
-/* One VLAN of a port: an interface with its own addresses, prefixes and gateways. */
-struct tt_conf_vlan {
-	uint16_t id;   /* 1..4094 */
+/*
+ * The addresses of one interface, a port untagged or one of its VLANs: the same keys (address,
+ * gateway, address6, gateway6) in both groups of the file.
+ */
+struct tt_conf_addrs {
 	uint32_t addr; /* host order */
 	uint8_t prefix_len;
 	uint32_t gateway; /* host order, 0 = none */
-	/* IPv6, as the port's own (tt_conf_port): none by default. */
+	/* IPv6 addresses (network byte order) and their prefix lengths; none by default.  Each
+	 * is a unicast address no other interface has. */
 	unsigned n_addr6;
 	uint8_t addr6[TT_CONF_MAX_ADDR6][16];
 	uint8_t prefix6_len[TT_CONF_MAX_ADDR6];
+	/* The IPv6 next hop for destinations outside every address6 prefix (network byte order;
+	 * all zero = none): on-link, inside one of those prefixes, or link-local (fe80::/10). */
 	uint8_t gateway6[16];
+};
+
+/* One VLAN of a port: an interface with its own addresses, prefixes and gateways. */
+struct tt_conf_vlan {
+	uint16_t id; /* 1..4094 */
+	struct tt_conf_addrs ip;
 };
 
 struct tt_conf_port {
@@ -84,17 +95,7 @@ struct tt_conf_port {
 	 */
 	char devargs[256];
 	bool is_pci;
-	uint32_t addr; /* host order */
-	uint8_t prefix_len;
-	uint32_t gateway; /* host order, 0 = none */
-	/* IPv6 addresses (network byte order) and their prefix lengths; none by default.  Each
-	 * is a unicast address no other port or entry has. */
-	unsigned n_addr6;
-	uint8_t addr6[TT_CONF_MAX_ADDR6][16];
-	uint8_t prefix6_len[TT_CONF_MAX_ADDR6];
-	/* The IPv6 next hop for destinations outside every address6 prefix (network byte order;
-	 * all zero = none): on-link, inside one of those prefixes, or link-local (fe80::/10). */
-	uint8_t gateway6[16];
+	struct tt_conf_addrs ip;
 	uint16_t mtu;
 	uint16_t rx_desc, tx_desc;
 	/*

@@ -41,21 +41,32 @@ static bool same_workers(const struct tt_conf *a, const struct tt_conf *b)
 		      a->n_workers * sizeof(a->worker_lcores[0])) == 0;
 }
 
-/* Field by field: the structs' padding is whatever assignment left. */
+/*
+ * The first address key (P_ADDRESS, P_ADDRESS6, P_GATEWAY, P_GATEWAY6) whose value differs
+ * between a and b, or P_N.  Field by field: the structs' padding is whatever assignment left.
+ */
+static enum port_key addrs_diff(const struct tt_conf_addrs *a, const struct tt_conf_addrs *b)
+{
+	if (a->addr != b->addr || a->prefix_len != b->prefix_len)
+		return P_ADDRESS;
+	if (a->n_addr6 != b->n_addr6 ||
+	    memcmp(a->addr6, b->addr6, sizeof(a->addr6[0]) * a->n_addr6) != 0 ||
+	    memcmp(a->prefix6_len, b->prefix6_len, a->n_addr6) != 0)
+		return P_ADDRESS6;
+	if (a->gateway != b->gateway)
+		return P_GATEWAY;
+	if (memcmp(a->gateway6, b->gateway6, sizeof(a->gateway6)) != 0)
+		return P_GATEWAY6;
+	return P_N;
+}
+
 static bool same_vlans(const struct tt_conf_port *p, const struct tt_conf_port *q)
 {
 	if (p->n_vlans != q->n_vlans)
 		return false;
 	for (unsigned v = 0; v < p->n_vlans; v++)
-		if (p->vlans[v].id != q->vlans[v].id || p->vlans[v].addr != q->vlans[v].addr ||
-		    p->vlans[v].prefix_len != q->vlans[v].prefix_len ||
-		    p->vlans[v].gateway != q->vlans[v].gateway ||
-		    p->vlans[v].n_addr6 != q->vlans[v].n_addr6 ||
-		    memcmp(p->vlans[v].addr6, q->vlans[v].addr6,
-			   sizeof(p->vlans[v].addr6[0]) * p->vlans[v].n_addr6) != 0 ||
-		    memcmp(p->vlans[v].prefix6_len, q->vlans[v].prefix6_len, p->vlans[v].n_addr6) !=
-			0 ||
-		    memcmp(p->vlans[v].gateway6, q->vlans[v].gateway6, 16) != 0)
+		if (p->vlans[v].id != q->vlans[v].id ||
+		    addrs_diff(&p->vlans[v].ip, &q->vlans[v].ip) != P_N)
 			return false;
 	return true;
 }
@@ -63,20 +74,15 @@ static bool same_vlans(const struct tt_conf_port *p, const struct tt_conf_port *
 /* The first key of port p that differs from q's, or P_N. */
 static enum port_key port_diff(const struct tt_conf_port *p, const struct tt_conf_port *q)
 {
+	enum port_key k;
+
 	if (strcmp(p->name, q->name) != 0)
 		return P_NAME;
 	if (strcmp(p->devargs, q->devargs) != 0 || p->is_pci != q->is_pci)
 		return P_DEVICE;
-	if (p->addr != q->addr || p->prefix_len != q->prefix_len)
-		return P_ADDRESS;
-	if (p->n_addr6 != q->n_addr6 ||
-	    memcmp(p->addr6, q->addr6, sizeof(p->addr6[0]) * p->n_addr6) != 0 ||
-	    memcmp(p->prefix6_len, q->prefix6_len, p->n_addr6) != 0)
-		return P_ADDRESS6;
-	if (p->gateway != q->gateway)
-		return P_GATEWAY;
-	if (memcmp(p->gateway6, q->gateway6, sizeof(p->gateway6)) != 0)
-		return P_GATEWAY6;
+	k = addrs_diff(&p->ip, &q->ip);
+	if (k != P_N)
+		return k;
 	if (p->mtu != q->mtu)
 		return P_MTU;
 	if (p->rx_desc != q->rx_desc)

@@ -157,14 +157,19 @@ static int get_ipv4(struct ctx *x, const config_setting_t *s, const char *str, u
 	return why ? tt_conf_fail(x, line_of(s), "%s %s", str, why) : 0;
 }
 
+/* The interface addresses an address key of a port or VLAN group writes (at the key's offset). */
+static struct tt_conf_addrs *addrs_of(const struct key *k, void *obj)
+{
+	return (struct tt_conf_addrs *)((char *)obj + k->off);
+}
+
 static int parse_address(struct ctx *x, const config_setting_t *s, const struct key *k, void *obj)
 {
-	struct tt_conf_port *p = obj;
+	struct tt_conf_addrs *p = addrs_of(k, obj);
 	char buf[64], *slash;
 	const char *str = NULL, *why;
 	int rc = tt_conf_get_str(x, s, sizeof(buf), &str);
 
-	(void)k;
 	if (rc)
 		return rc;
 	memcpy(buf, str, strlen(str) + 1);
@@ -199,10 +204,10 @@ static const char *unusable_host6(const uint8_t a[16])
 	return NULL;
 }
 
-/* One "addr/prefix" entry of address6 into slot i of the port. */
+/* One "addr/prefix" entry of address6 into slot i of the interface's addresses (obj). */
 static int address6_elem(struct ctx *x, const config_setting_t *e, unsigned i, void *obj)
 {
-	struct tt_conf_port *p = obj;
+	struct tt_conf_addrs *p = obj;
 	char buf[64], *slash;
 	const char *str = NULL, *why;
 	unsigned len;
@@ -237,11 +242,10 @@ static int address6_elem(struct ctx *x, const config_setting_t *e, unsigned i, v
 /* One string, or a list of them. */
 static int parse_address6(struct ctx *x, const config_setting_t *s, const struct key *k, void *obj)
 {
-	(void)k;
 	if (config_setting_type(s) == CONFIG_TYPE_STRING)
-		return address6_elem(x, s, 0, obj);
+		return address6_elem(x, s, 0, addrs_of(k, obj));
 	return tt_conf_for_each_elem(x, s, "a string or a list of strings \"addr/prefix\"", 1,
-				     TT_CONF_MAX_ADDR6, address6_elem, obj);
+				     TT_CONF_MAX_ADDR6, address6_elem, addrs_of(k, obj));
 }
 
 static int parse_gateway(struct ctx *x, const config_setting_t *s, const struct key *k, void *obj)
@@ -249,17 +253,15 @@ static int parse_gateway(struct ctx *x, const config_setting_t *s, const struct 
 	const char *str = NULL;
 	int rc = tt_conf_get_str(x, s, 64, &str);
 
-	(void)k;
-	return rc ? rc : get_ipv4(x, s, str, &((struct tt_conf_port *)obj)->gateway);
+	return rc ? rc : get_ipv4(x, s, str, &addrs_of(k, obj)->gateway);
 }
 
 static int parse_gateway6(struct ctx *x, const config_setting_t *s, const struct key *k, void *obj)
 {
-	struct tt_conf_port *p = obj;
+	struct tt_conf_addrs *p = addrs_of(k, obj);
 	const char *str = NULL, *why;
 	int rc = tt_conf_get_str(x, s, 64, &str);
 
-	(void)k;
 	if (rc)
 		return rc;
 	if (inet_pton(AF_INET6, str, p->gateway6) != 1)
@@ -284,7 +286,7 @@ static bool same_prefix6(const uint8_t *a, const uint8_t *b, unsigned len)
  * gateway6 is reachable without a gateway: link-local (fe80::/10, on every link) or inside one
  * of the port's address6 prefixes, and not one of its addresses.
  */
-static int check_gateway6(struct ctx *x, const struct tt_conf_port *p, unsigned line)
+static int check_gateway6(struct ctx *x, const struct tt_conf_addrs *p, unsigned line)
 {
 	static const uint8_t zero[16];
 	char gw[INET6_ADDRSTRLEN];
@@ -337,7 +339,7 @@ static int parse_cksum_offload(struct ctx *x, const config_setting_t *s, const s
 }
 
 /* The gateway of an interface (p's address, prefix and gateway) is a host of its prefix. */
-static int check_gateway(struct ctx *x, const struct tt_conf_port *p, unsigned line)
+static int check_gateway(struct ctx *x, const struct tt_conf_addrs *p, unsigned line)
 {
 	uint32_t mask = prefix_mask(p->prefix_len);
 	const char *why;
@@ -356,18 +358,19 @@ static int check_gateway(struct ctx *x, const struct tt_conf_port *p, unsigned l
 	return why ? tt_conf_fail_in(x, line, "gateway", "%s %s", gw, why) : 0;
 }
 
-/* A VLAN as it is parsed: address and gateway go through the port's parsers (p first). */
-struct vlan_scratch {
-	struct tt_conf_port p;
-	uint16_t id;
-};
+/* A key of the interface addresses (struct tt_conf_addrs) at type.ip, parsed by fn. */
+#define ADDRS_KEY(n, fn, type, req)                                                                \
+	{                                                                                          \
+		.name = (n), .parse = (fn), .off = offsetof(type, ip), .required = (req)           \
+	}
 
+/* A VLAN's address keys go through the port's parsers, into its own struct tt_conf_addrs. */
 static const struct key vlan_keys[V_N] = {
-    [V_ID] = UINT_KEY("id", struct vlan_scratch, id, 1, 4094),
-    [V_ADDRESS] = {.name = "address", .parse = parse_address, .required = true},
-    [V_GATEWAY] = {.name = "gateway", .parse = parse_gateway},
-    [V_ADDRESS6] = {.name = "address6", .parse = parse_address6},
-    [V_GATEWAY6] = {.name = "gateway6", .parse = parse_gateway6},
+    [V_ID] = UINT_KEY("id", struct tt_conf_vlan, id, 1, 4094),
+    [V_ADDRESS] = ADDRS_KEY("address", parse_address, struct tt_conf_vlan, true),
+    [V_GATEWAY] = ADDRS_KEY("gateway", parse_gateway, struct tt_conf_vlan, false),
+    [V_ADDRESS6] = ADDRS_KEY("address6", parse_address6, struct tt_conf_vlan, false),
+    [V_GATEWAY6] = ADDRS_KEY("gateway6", parse_gateway6, struct tt_conf_vlan, false),
 };
 
 /* The key path of a port's VLAN v, for an error found after the port's group was walked. */
@@ -418,10 +421,10 @@ static unsigned ifaces(const struct tt_conf *c, unsigned i, const struct tt_conf
 		const struct tt_conf_port *q = j < i ? &c->ports[j] : p;
 		unsigned nv = j < i ? q->n_vlans : n_vlans;
 
-		out[n++] = (struct iface){q->addr, q->prefix_len, j, -1};
+		out[n++] = (struct iface){q->ip.addr, q->ip.prefix_len, j, -1};
 		for (unsigned v = 0; v < nv; v++)
-			out[n++] =
-			    (struct iface){q->vlans[v].addr, q->vlans[v].prefix_len, j, (int)v};
+			out[n++] = (struct iface){q->vlans[v].ip.addr, q->vlans[v].ip.prefix_len, j,
+						  (int)v};
 	}
 	return n;
 }
@@ -430,32 +433,25 @@ static int vlan_elem(struct ctx *x, const config_setting_t *e, unsigned v, void 
 {
 	struct tt_conf_port *port = obj;
 	unsigned *lines = x->vlan_line[x->cur_port][v];
-	struct vlan_scratch sc = {.p = {.prefix_len = 0}};
+	struct tt_conf_vlan vlan = {.id = 0};
 	int rc;
 
 	if (!config_setting_is_group(e))
 		return tt_conf_wrong_type(x, e, "a group { id = ...; address = ...; }");
-	rc = tt_conf_walk_group(x, e, vlan_keys, V_N, &sc, lines);
+	rc = tt_conf_walk_group(x, e, vlan_keys, V_N, &vlan, lines);
 	if (!rc && !lines[V_ID])
 		rc = tt_conf_fail_in(x, line_of(e), "id", "required key is missing");
 	if (!rc)
-		rc = check_gateway(x, &sc.p, lines[V_GATEWAY]);
+		rc = check_gateway(x, &vlan.ip, lines[V_GATEWAY]);
 	if (!rc)
-		rc = check_gateway6(x, &sc.p, lines[V_GATEWAY6]);
+		rc = check_gateway6(x, &vlan.ip, lines[V_GATEWAY6]);
 	if (rc)
 		return rc;
 	for (unsigned j = 0; j < v; j++)
-		if (port->vlans[j].id == sc.id)
+		if (port->vlans[j].id == vlan.id)
 			return tt_conf_fail_in(x, lines[V_ID], "id", "%u is already vlans[%u]",
-					       sc.id, j);
-	port->vlans[v] = (struct tt_conf_vlan){.id = sc.id,
-					       .addr = sc.p.addr,
-					       .prefix_len = sc.p.prefix_len,
-					       .gateway = sc.p.gateway,
-					       .n_addr6 = sc.p.n_addr6};
-	memcpy(port->vlans[v].addr6, sc.p.addr6, sizeof(sc.p.addr6));
-	memcpy(port->vlans[v].prefix6_len, sc.p.prefix6_len, sizeof(sc.p.prefix6_len));
-	memcpy(port->vlans[v].gateway6, sc.p.gateway6, 16);
+					       vlan.id, j);
+	port->vlans[v] = vlan;
 	port->n_vlans = v + 1;
 	return 0;
 }
@@ -518,12 +514,12 @@ static unsigned addrs6(const struct tt_conf *c, unsigned i, const struct tt_conf
 	for (unsigned j = 0; j <= i; j++) {
 		const struct tt_conf_port *q = j < i ? &c->ports[j] : p;
 
-		for (unsigned a = 0; a < q->n_addr6; a++)
-			out[n++] = (struct addr6_of){q->addr6[a], {0, 0, j, -1}};
+		for (unsigned a = 0; a < q->ip.n_addr6; a++)
+			out[n++] = (struct addr6_of){q->ip.addr6[a], {0, 0, j, -1}};
 		for (unsigned v = 0; v < q->n_vlans; v++)
-			for (unsigned a = 0; a < q->vlans[v].n_addr6; a++)
+			for (unsigned a = 0; a < q->vlans[v].ip.n_addr6; a++)
 				out[n++] =
-				    (struct addr6_of){q->vlans[v].addr6[a], {0, 0, j, (int)v}};
+				    (struct addr6_of){q->vlans[v].ip.addr6[a], {0, 0, j, (int)v}};
 	}
 	return n;
 }
@@ -563,10 +559,10 @@ static int check_addr6_distinct(struct ctx *x, unsigned i, const struct tt_conf_
 static const struct key port_keys[P_N] = {
     [P_NAME] = {.name = "name", .parse = parse_port_name, .required = true},
     [P_DEVICE] = {.name = "device", .parse = parse_device, .required = true},
-    [P_ADDRESS] = {.name = "address", .parse = parse_address, .required = true},
-    [P_ADDRESS6] = {.name = "address6", .parse = parse_address6},
-    [P_GATEWAY] = {.name = "gateway", .parse = parse_gateway},
-    [P_GATEWAY6] = {.name = "gateway6", .parse = parse_gateway6},
+    [P_ADDRESS] = ADDRS_KEY("address", parse_address, struct tt_conf_port, true),
+    [P_ADDRESS6] = ADDRS_KEY("address6", parse_address6, struct tt_conf_port, false),
+    [P_GATEWAY] = ADDRS_KEY("gateway", parse_gateway, struct tt_conf_port, false),
+    [P_GATEWAY6] = ADDRS_KEY("gateway6", parse_gateway6, struct tt_conf_port, false),
     [P_MTU] = UINT_KEY("mtu", struct tt_conf_port, mtu, 576, 9000),
     [P_RX_DESC] = FIELD_KEY("rx_desc", parse_desc, struct tt_conf_port, rx_desc, 64, 16384),
     [P_TX_DESC] = FIELD_KEY("tx_desc", parse_desc, struct tt_conf_port, tx_desc, 64, 16384),
@@ -591,21 +587,21 @@ static int port_elem(struct ctx *x, const config_setting_t *e, unsigned i, void 
 	x->cur_port = i;
 	rc = tt_conf_walk_group(x, e, port_keys, P_N, p, lines);
 	if (!rc)
-		rc = check_gateway(x, p, lines[P_GATEWAY]);
+		rc = check_gateway(x, &p->ip, lines[P_GATEWAY]);
 	if (!rc)
-		rc = check_gateway6(x, p, lines[P_GATEWAY6]);
+		rc = check_gateway6(x, &p->ip, lines[P_GATEWAY6]);
 	if (!rc)
 		rc = check_ifaces(x, i, p);
 	if (!rc)
 		rc = check_addr6_distinct(x, i, p);
 	if (rc)
 		return rc;
-	ip_str(p->addr, ip);
+	ip_str(p->ip.addr, ip);
 	for (j = 0; j < i; j++) {
 		if (!strcmp(c->ports[j].name, p->name))
 			return tt_conf_fail_in(x, lines[P_NAME], "name",
 					       "\"%s\" is already ports[%u]", p->name, j);
-		if (c->ports[j].addr == p->addr)
+		if (c->ports[j].ip.addr == p->ip.addr)
 			return tt_conf_fail_in(x, lines[P_ADDRESS], "address",
 					       "%s is already the address of ports[%u]", ip, j);
 	}

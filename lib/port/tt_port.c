@@ -141,11 +141,11 @@ static int join_solicited_nodes(const struct tt_conf_port *c, struct tt_port *p,
 	unsigned n = 0;
 	int rc;
 
-	for (unsigned i = 0; i < c->n_addr6; i++)
-		add_group(mc, &n, c->addr6[i]);
+	for (unsigned i = 0; i < c->ip.n_addr6; i++)
+		add_group(mc, &n, c->ip.addr6[i]);
 	for (unsigned v = 0; v < c->n_vlans; v++)
-		for (unsigned i = 0; i < c->vlans[v].n_addr6; i++)
-			add_group(mc, &n, c->vlans[v].addr6[i]);
+		for (unsigned i = 0; i < c->vlans[v].ip.n_addr6; i++)
+			add_group(mc, &n, c->vlans[v].ip.addr6[i]);
 	if (n == 0)
 		return 0;
 	mc[n++] = (struct rte_ether_addr){{0x33, 0x33, 0, 0, 0, 1}}; /* all-nodes */

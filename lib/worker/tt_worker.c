@@ -80,32 +80,30 @@ static void add_if(struct tt_worker *w, const struct tt_worker_params *p, unsign
 		   struct tt_neigh_if *nif)
 {
 	const struct tt_conf_port *c = &p->conf->ports[i];
+	const struct tt_conf_addrs *ip = v ? &v->ip : &c->ip;
 	unsigned ifx = w->n_ifs++;
 	struct tt_worker_if *wi = &w->ifs[ifx];
-	uint32_t addr = v ? v->addr : c->addr;
-	uint8_t prefix_len = v ? v->prefix_len : c->prefix_len;
 
 	wi->port = (uint8_t)i;
 	wi->ifc.mac = p->ports[i].mac;
 	wi->ifc.vlan = v ? v->id : 0;
-	wi->ifc.addr = addr;
+	wi->ifc.addr = ip->addr;
 	wi->ifc.addr_count = p->addr_count ? p->addr_count : 1;
-	wi->ifc.bcast = tt_net_directed_bcast(addr, prefix_len);
-	wi->ifc.n_addr6 = (uint8_t)(v ? v->n_addr6 : c->n_addr6);
-	memcpy(wi->ifc.addr6, v ? v->addr6 : c->addr6, sizeof(wi->ifc.addr6));
+	wi->ifc.bcast = tt_net_directed_bcast(ip->addr, ip->prefix_len);
+	wi->ifc.n_addr6 = (uint8_t)ip->n_addr6;
+	memcpy(wi->ifc.addr6, ip->addr6, sizeof(wi->ifc.addr6));
 	sp->ports[ifx].mac = p->ports[i].mac;
 	sp->ports[ifx].mtu = c->mtu;
 	sp->ports[ifx].tx_cksum_offload = p->ports[i].tx_cksum_offload;
 	sp->ports[ifx].reply_to_source_mac = c->reply_to_source_mac;
 	nif[ifx] = (struct tt_neigh_if){.mac = p->ports[i].mac,
-					.addr = addr,
-					.prefix_len = prefix_len,
-					.gateway = v ? v->gateway : c->gateway};
+					.addr = ip->addr,
+					.prefix_len = ip->prefix_len,
+					.gateway = ip->gateway};
 	nif[ifx].n_addr6 = wi->ifc.n_addr6;
 	memcpy(nif[ifx].addr6, wi->ifc.addr6, sizeof(nif[ifx].addr6));
-	memcpy(nif[ifx].prefix6_len, v ? v->prefix6_len : c->prefix6_len,
-	       sizeof(nif[ifx].prefix6_len));
-	memcpy(nif[ifx].gateway6.b, v ? v->gateway6 : c->gateway6, 16);
+	memcpy(nif[ifx].prefix6_len, ip->prefix6_len, sizeof(nif[ifx].prefix6_len));
+	memcpy(nif[ifx].gateway6.b, ip->gateway6, 16);
 }
 
 static void add_ports(struct tt_worker *w, const struct tt_worker_params *p,

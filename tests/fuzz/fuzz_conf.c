@@ -66,13 +66,13 @@ static void check_conf(const struct tt_conf *c)
 
 		FUZZ_CHECK(terminated(p->name, sizeof(p->name)) && p->name[0]);
 		FUZZ_CHECK(terminated(p->devargs, sizeof(p->devargs)) && p->devargs[0]);
-		FUZZ_CHECK(p->prefix_len >= 1 && p->prefix_len <= 32);
+		FUZZ_CHECK(p->ip.prefix_len >= 1 && p->ip.prefix_len <= 32);
 		FUZZ_CHECK(t->mss + 40u <= p->mtu);
 		FUZZ_CHECK(p->rx_desc && !(p->rx_desc & (p->rx_desc - 1)));
 		FUZZ_CHECK(p->tx_desc && !(p->tx_desc & (p->tx_desc - 1)));
 		for (unsigned j = 0; j < i; j++) {
 			FUZZ_CHECK(strcmp(p->name, c->ports[j].name) != 0);
-			FUZZ_CHECK(p->addr != c->ports[j].addr);
+			FUZZ_CHECK(p->ip.addr != c->ports[j].ip.addr);
 		}
 	}
 	FUZZ_CHECK(c->n_workers >= 1 && c->n_workers <= TT_CONF_MAX_WORKERS);

@@ -21,34 +21,22 @@
  * Each frame is parsed four times: as software checks it, as if the NIC had verified the
  * checksums (which lets the fuzzer reach what lies behind a checksum without forging it), as
  * VLAN 100's interface would, and as VLAN 100's when the port stripped a tag of 100 from it.
- * Four addresses, as the load generator owns a range.
+ * Every interface has the same MAC and addresses: four IPv4 ones from 198.18.0.2, as the load
+ * generator owns a range, and two IPv6 ones, 2001:2::2 and 2001:2:0:1::2 (RFC 5180's
+ * benchmarking range).
  */
-/* Two IPv6 addresses, 2001:2::2 and 2001:2:0:1::2 (RFC 5180's benchmarking range). */
-#define OUR_IP6                                                                                    \
-	.n_addr6 = 2, .addr6 = {                                                                   \
-			  {{0x20, 0x01, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2}},                \
-			  {{0x20, 0x01, 0, 2, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 2}},                \
+#define OURS                                                                                       \
+	.mac = {{0x02, 0x00, 0x00, 0x12, 0x00, 0x02}}, .addr = OUR_IP, .addr_count = 4,            \
+	.n_addr6 = 2,                                                                              \
+	.addr6 = {                                                                                 \
+	    {{0x20, 0x01, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2}},                              \
+	    {{0x20, 0x01, 0, 2, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 2}},                              \
 	}
 static const struct tt_net_if ifs[] = {
-    {.mac = {{0x02, 0x00, 0x00, 0x12, 0x00, 0x02}}, .addr = OUR_IP, .addr_count = 4, OUR_IP6},
-    {.mac = {{0x02, 0x00, 0x00, 0x12, 0x00, 0x02}},
-     .addr = OUR_IP,
-     .addr_count = 4,
-     .rx_cksum = TT_RX_IP_CKSUM_GOOD | TT_RX_L4_CKSUM_GOOD,
-     OUR_IP6},
-    {.mac = {{0x02, 0x00, 0x00, 0x12, 0x00, 0x02}},
-     .vlan = 100,
-     .addr = OUR_IP,
-     .addr_count = 4,
-     .rx_cksum = TT_RX_IP_CKSUM_GOOD | TT_RX_L4_CKSUM_GOOD,
-     OUR_IP6},
-    {.mac = {{0x02, 0x00, 0x00, 0x12, 0x00, 0x02}},
-     .vlan = 100,
-     .rx_vlan_stripped = true,
-     .rx_vlan_id = 0x2064, /* priority 1, VLAN 100 */
-     .addr = OUR_IP,
-     .addr_count = 4,
-     OUR_IP6},
+    {OURS},
+    {OURS, .rx_cksum = TT_RX_IP_CKSUM_GOOD | TT_RX_L4_CKSUM_GOOD},
+    {OURS, .vlan = 100, .rx_cksum = TT_RX_IP_CKSUM_GOOD | TT_RX_L4_CKSUM_GOOD},
+    {OURS, .vlan = 100, .rx_vlan_stripped = true, .rx_vlan_id = 0x2064 /* priority 1, VLAN 100 */},
 };
 
 /* The layer 2 header as the parser reports it: one tag at most, the interface's VLAN. */

@@ -473,6 +473,45 @@ def running(app, env=None):
             shutil.rmtree(RUNTIME_DIR / app.prefix, ignore_errors=True)
 
 
+def enable_ipv6(dev):
+    """IPv6 on dev (run.sh turns it off for the suite) without router solicitations."""
+    run(["sysctl", "-qw", f"net.ipv6.conf.{dev}.router_solicitations=0",
+         f"net.ipv6.conf.{dev}.disable_ipv6=0"])
+
+
+@contextlib.contextmanager
+def routed_client(name, router_ip, client_ip, prefix_len):
+    """A client one hop behind the kernel: client_ip/prefix_len in a namespace of its own
+    (yielded, named after name) behind a veth pair whose side in the suite's namespace is
+    router_ip, the client's default route, with forwarding on in the suite's namespace while it
+    exists.  IPv4 or IPv6 by the addresses (IPv6 ones without duplicate address detection)."""
+    v6 = ":" in client_ip
+    ip = ["ip", "-6"] if v6 else ["ip"]
+    nodad = ["nodad"] if v6 else []
+    router_dev, client_dev = ("ttr6", "ttc6") if v6 else ("ttr0", "ttc0")
+    forwarding = "net.ipv6.conf.all.forwarding" if v6 else "net.ipv4.ip_forward"
+    ns = f"tt-{name}-client-{os.getpid()}"
+    in_ns = ["ip", "netns", "exec", ns]
+    run(["ip", "netns", "add", ns])
+    try:
+        run(["ip", "link", "add", router_dev, "type", "veth", "peer", "name", client_dev])
+        run(["ip", "link", "set", client_dev, "netns", ns])
+        if v6:
+            enable_ipv6(router_dev)
+        run(ip + ["addr", "add", f"{router_ip}/{prefix_len}", "dev", router_dev] + nodad)
+        run(["ip", "link", "set", router_dev, "up"])
+        run(in_ns + ["ip", "link", "set", "lo", "up"])
+        run(in_ns + ip + ["addr", "add", f"{client_ip}/{prefix_len}", "dev", client_dev] + nodad)
+        run(in_ns + ["ip", "link", "set", client_dev, "up"])
+        run(in_ns + ip + ["route", "add", "default", "via", router_ip])
+        run(["sysctl", "-qw", f"{forwarding}=1"])
+        yield ns
+    finally:
+        run(["sysctl", "-qw", f"{forwarding}=0"], check=False)
+        run(["ip", "link", "del", router_dev], check=False)
+        run(["ip", "netns", "del", ns], check=False)
+
+
 def kernel_drops():
     """Frames the kernel dropped on the TAP path: tt0's queues and the per-CPU backlog.  Loss
     there is the host's, not the appliance's; tests print it next to timing-sensitive results."""

@@ -33,17 +33,14 @@ def tcp_checksum_ok(frame):
     return q[IP].chksum == got_ip and got_tcp in want_tcp
 
 
-class L2Peer:
-    def __init__(self, app, ip="198.18.0.77", mac="02:00:5e:10:00:77"):
-        self.app = app
-        self.ip = ip
-        self.mac = mac
+class PacketSocket:
+    """A packet socket on tt0 while open (a context manager): a thread hands each frame it sees
+    that the kernel did not send itself to self.received(data)."""
+
+    def __init__(self):
         self.sock = None
-        self.frames = []
-        self.lock = threading.Lock()
         self.stop = False
         self.thread = None
-        self.arp_answered = 0
 
     def __enter__(self):
         self.sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
@@ -61,7 +58,6 @@ class L2Peer:
         return False
 
     def _rx(self):
-        mac = bytes.fromhex(self.mac.replace(":", ""))
         while not self.stop:
             try:
                 data, addr = self.sock.recvfrom(65535)
@@ -69,13 +65,29 @@ class L2Peer:
                 continue
             except OSError:
                 return
-            if addr[2] == PACKET_OUTGOING:
-                continue
-            if self._arp_request_for_us(data):
-                self._arp_answer(data, mac)
-                continue
-            if data[0:6] != mac:
-                continue
+            if addr[2] != PACKET_OUTGOING:
+                self.received(data)
+
+    def send(self, *frames):
+        for f in frames:
+            self.sock.send(bytes(f))
+
+
+class L2Peer(PacketSocket):
+    def __init__(self, app, ip="198.18.0.77", mac="02:00:5e:10:00:77"):
+        super().__init__()
+        self.app = app
+        self.ip = ip
+        self.mac = mac
+        self.mac_bytes = bytes.fromhex(mac.replace(":", ""))
+        self.frames = []
+        self.lock = threading.Lock()
+        self.arp_answered = 0
+
+    def received(self, data):
+        if self._arp_request_for_us(data):
+            self._arp_answer(data)
+        elif data[0:6] == self.mac_bytes:
             with self.lock:
                 self.frames.append(data)
 
@@ -83,8 +95,9 @@ class L2Peer:
         return (len(data) >= 42 and data[12:14] == b"\x08\x06" and data[20:22] == b"\x00\x01"
                 and data[38:42] == socket.inet_aton(self.ip))
 
-    def _arp_answer(self, req, mac):
+    def _arp_answer(self, req):
         """An ARP reply from our MAC to the requester (RFC 826)."""
+        mac = self.mac_bytes
         sha, spa = req[22:28], req[28:32]
         reply = (sha + mac + b"\x08\x06" + b"\x00\x01\x08\x00\x06\x04\x00\x02" + mac
                  + socket.inet_aton(self.ip) + sha + spa)
@@ -99,10 +112,6 @@ class L2Peer:
     def ip_tcp(self, sport, dport=80, **tcp):
         return self.eth() / IP(src=self.ip, dst=APPLIANCE_IP) / TCP(sport=sport, dport=dport,
                                                                    **tcp)
-
-    def send(self, *frames):
-        for f in frames:
-            self.sock.send(bytes(f))
 
     # ---- receiving -------------------------------------------------------------------------
 

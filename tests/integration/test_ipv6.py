@@ -26,8 +26,8 @@ from scapy.packet import Raw
 from scapy.pton_ntop import inet_pton
 from scapy.utils6 import in6_ptop
 
-from conftest import (APPLIANCE_IP, IFACE, REPO, appliance_fixture, delta, filler, note,
-                      recv_until_eof, run)
+from conftest import (APPLIANCE_IP, IFACE, REPO, appliance_fixture, delta, enable_ipv6,
+                      filler, note, recv_until_eof, run)
 from l2peer import ETH_P_ALL, PACKET_OUTGOING
 
 sys.path.insert(0, str(REPO / "bench"))
@@ -46,8 +46,7 @@ app = appliance_fixture("ipv6", body_size=BODY)
 def v6(app):
     """IPv6 on tt0 (run.sh turns it off for the suite) without router solicitations, and the
     kernel's address (nodad: usable at once)."""
-    run(["sysctl", "-qw", f"net.ipv6.conf.{IFACE}.router_solicitations=0",
-         f"net.ipv6.conf.{IFACE}.disable_ipv6=0"])
+    enable_ipv6(IFACE)
     run(["ip", "-6", "addr", "add", f"{KERNEL6}/64", "dev", IFACE, "nodad"])
     return app
 

@@ -18,7 +18,7 @@ from scapy.layers.inet import IP, TCP
 from scapy.layers.l2 import ARP, Dot1Q, Ether
 
 from conftest import (APPLIANCE_IP, IFACE, appliance_fixture, delta, filler, note,
-                      run)
+                      routed_client, run)
 
 VLAN_ID = 100
 VLAN_US = "198.18.1.2"
@@ -152,24 +152,8 @@ def vlan100(app):
 @pytest.fixture(scope="module")
 def client_net():
     """198.19.0.2 in its own namespace, routed by the suite's namespace to the appliance."""
-    ns = f"tt-l2-client-{os.getpid()}"
-    sh("ip", "netns", "add", ns)
-    try:
-        sh("ip", "link", "add", "ttr0", "type", "veth", "peer", "name", "ttc0")
-        sh("ip", "link", "set", "ttc0", "netns", ns)
-        sh("ip", "addr", "add", f"{CLIENT_NET_ROUTER}/24", "dev", "ttr0")
-        sh("ip", "link", "set", "ttr0", "up")
-        sh("ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up")
-        sh("ip", "netns", "exec", ns, "ip", "addr", "add", f"{CLIENT_IP}/24", "dev", "ttc0")
-        sh("ip", "netns", "exec", ns, "ip", "link", "set", "ttc0", "up")
-        sh("ip", "netns", "exec", ns, "ip", "route", "add", "default", "via",
-           CLIENT_NET_ROUTER)
-        sh("sysctl", "-qw", "net.ipv4.ip_forward=1")
+    with routed_client("l2", CLIENT_NET_ROUTER, CLIENT_IP, 24) as ns:
         yield ns
-    finally:
-        sh("sysctl", "-qw", "net.ipv4.ip_forward=0", check=False)
-        sh("ip", "link", "del", "ttr0", check=False)
-        sh("ip", "netns", "del", ns, check=False)
 
 
 class Tap:

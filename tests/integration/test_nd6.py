@@ -10,9 +10,7 @@ frame's source wins (the answer goes where ND says).  With reply_to_source_mac (
 run last) answers go back to the frame's source MAC and nothing is solicited.  Addresses are
 from 2001:2::/48 (RFC 5180), as in test_ipv6.py, and link-local."""
 
-import os
 import socket
-import threading
 import time
 
 import pytest
@@ -22,8 +20,9 @@ from scapy.layers.inet import TCP
 from scapy.layers.l2 import Ether
 from scapy.utils6 import in6_ptop
 
-from conftest import IFACE, appliance_fixture, delta, filler, note, run
-from l2peer import ETH_P_ALL, PACKET_OUTGOING
+from conftest import (IFACE, appliance_fixture, delta, enable_ipv6, filler, note,
+                      routed_client, run)
+from l2peer import PacketSocket
 
 APP6 = "2001:2::2"
 KERNEL6 = "2001:2::1"
@@ -51,45 +50,26 @@ def kernel_mac():
     return open(f"/sys/class/net/{IFACE}/address").read().strip()
 
 
-def enable_v6(dev):
-    """IPv6 on dev (run.sh turns it off for the suite) without router solicitations."""
-    sh("sysctl", "-qw", f"net.ipv6.conf.{dev}.router_solicitations=0",
-       f"net.ipv6.conf.{dev}.disable_ipv6=0")
-
-
 @pytest.fixture(scope="module")
 def v6(app):
-    enable_v6(IFACE)
+    enable_ipv6(IFACE)
     sh("ip", "-6", "addr", "add", f"{KERNEL6}/64", "dev", IFACE, "nodad")
     sh("ip", "-6", "addr", "add", f"{GATEWAY6}/64", "dev", IFACE, "nodad")
     return app
 
 
-class Sniffer:
+class Sniffer(PacketSocket):
     """Every frame the appliance sends on tt0 while it is open, dissected, in order."""
 
     def __init__(self, app):
+        super().__init__()
         self.app_mac = app.mac
         self.frames = []
-        self.stop = False
-        self.sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
-        self.sock.bind((IFACE, 0))
-        self.sock.settimeout(0.05)
-        self.thread = threading.Thread(target=self._rx, daemon=True)
 
-    def _rx(self):
-        while not self.stop:
-            try:
-                data, addr = self.sock.recvfrom(65535)
-            except socket.timeout:
-                continue
-            p = Ether(data)
-            if addr[2] != PACKET_OUTGOING and p.src == self.app_mac:
-                self.frames.append(p)
-
-    def send(self, frame):
-        self.sock.send(bytes(frame))
+    def received(self, data):
+        p = Ether(data)
+        if p.src == self.app_mac:
+            self.frames.append(p)
 
     def wait(self, pred, timeout):
         deadline = time.monotonic() + timeout
@@ -99,15 +79,6 @@ class Sniffer:
                     return p
             time.sleep(0.02)
         return None
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stop = True
-        self.thread.join(timeout=5)
-        self.sock.close()
 
 
 def is_ns_for(p, target):
@@ -182,26 +153,8 @@ def test_kernel_solicited_before_synack(v6):
 @pytest.fixture(scope="module")
 def client_net(v6):
     """2001:2:0:1::2 in its own namespace, routed by the suite's namespace to the appliance."""
-    ns = f"tt-nd6-client-{os.getpid()}"
-    sh("ip", "netns", "add", ns)
-    try:
-        sh("ip", "link", "add", "ttr6", "type", "veth", "peer", "name", "ttc6")
-        sh("ip", "link", "set", "ttc6", "netns", ns)
-        enable_v6("ttr6")
-        sh("ip", "-6", "addr", "add", f"{CLIENT_NET_ROUTER6}/64", "dev", "ttr6", "nodad")
-        sh("ip", "link", "set", "ttr6", "up")
-        sh("ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up")
-        sh("ip", "netns", "exec", ns, "ip", "-6", "addr", "add", f"{CLIENT6}/64", "dev", "ttc6",
-           "nodad")
-        sh("ip", "netns", "exec", ns, "ip", "link", "set", "ttc6", "up")
-        sh("ip", "netns", "exec", ns, "ip", "-6", "route", "add", "default", "via",
-           CLIENT_NET_ROUTER6)
-        sh("sysctl", "-qw", "net.ipv6.conf.all.forwarding=1")
+    with routed_client("nd6", CLIENT_NET_ROUTER6, CLIENT6, 64) as ns:
         yield ns
-    finally:
-        sh("sysctl", "-qw", "net.ipv6.conf.all.forwarding=0", check=False)
-        sh("ip", "link", "del", "ttr6", check=False)
-        sh("ip", "netns", "del", ns, check=False)
 
 
 def test_routed_client_prefix_via_gateway6(v6, client_net):

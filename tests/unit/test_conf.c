@@ -74,13 +74,13 @@ static void test_default_file(void **state)
 	assert_string_equal(conf.ports[0].name, "tap0");
 	assert_string_equal(conf.ports[0].devargs, "net_tap0,iface=tt0");
 	assert_false(conf.ports[0].is_pci);
-	assert_int_equal(conf.ports[0].addr, 0xc6120002); /* 198.18.0.2 */
-	assert_int_equal(conf.ports[0].prefix_len, 24);
-	assert_int_equal(conf.ports[0].gateway, 0xc6120001);
-	assert_int_equal(conf.ports[0].n_addr6, 1);
-	assert_memory_equal(conf.ports[0].addr6[0],
+	assert_int_equal(conf.ports[0].ip.addr, 0xc6120002); /* 198.18.0.2 */
+	assert_int_equal(conf.ports[0].ip.prefix_len, 24);
+	assert_int_equal(conf.ports[0].ip.gateway, 0xc6120001);
+	assert_int_equal(conf.ports[0].ip.n_addr6, 1);
+	assert_memory_equal(conf.ports[0].ip.addr6[0],
 			    ((const uint8_t[16]){0x20, 0x01, 0, 2, [15] = 2}), 16); /* 2001:2::2 */
-	assert_int_equal(conf.ports[0].prefix6_len[0], 64);
+	assert_int_equal(conf.ports[0].ip.prefix6_len[0], 64);
 	assert_int_equal(conf.ports[0].mtu, 1500);
 	assert_int_equal(conf.ports[0].rx_desc, 1024);
 	assert_int_equal(conf.ports[0].tx_desc, 1024);
@@ -134,7 +134,7 @@ static void test_examples(void **state)
 	assert_int_equal(rc, 0);
 	assert_true(conf.ports[0].is_pci);
 	assert_string_equal(conf.ports[0].devargs, "0000:01:00.0");
-	assert_int_equal(conf.ports[0].gateway, 0xc6120101); /* 198.18.1.1 */
+	assert_int_equal(conf.ports[0].ip.gateway, 0xc6120101); /* 198.18.1.1 */
 	assert_int_equal(conf.ports[0].rx_desc, 2048);
 	assert_int_equal(conf.tcp.rcv_window, 1048576);
 	assert_int_equal(conf.http.n_headers, 2);
@@ -155,9 +155,9 @@ static void test_minimal_takes_defaults(void **state)
 	assert_int_equal(conf.stats_interval_ms, def.stats_interval_ms);
 	assert_memory_equal(&conf.tcp, &def.tcp, sizeof(def.tcp));
 	assert_memory_equal(&conf.http, &def.http, sizeof(def.http));
-	assert_int_equal(conf.ports[0].addr, 0x0a000002);
-	assert_int_equal(conf.ports[0].gateway, 0);
-	assert_int_equal(conf.ports[0].n_addr6, 0);
+	assert_int_equal(conf.ports[0].ip.addr, 0x0a000002);
+	assert_int_equal(conf.ports[0].ip.gateway, 0);
+	assert_int_equal(conf.ports[0].ip.n_addr6, 0);
 	assert_int_equal(conf.ports[0].mtu, 1500);
 	assert_int_equal(conf.ports[0].rx_desc, 1024);
 	assert_int_equal(def.n_ports, 0);
@@ -196,13 +196,13 @@ static void test_values_parsed(void **state)
 	assert_int_equal(conf.n_ports, 2);
 	assert_true(conf.ports[0].is_pci);
 	assert_string_equal(conf.ports[0].devargs, "0000:3b:1f.7,arg=1");
-	assert_int_equal(conf.ports[0].prefix_len, 31);
+	assert_int_equal(conf.ports[0].ip.prefix_len, 31);
 	assert_false(conf.ports[1].is_pci);
-	assert_int_equal(conf.ports[1].addr, 0xc6336407);
+	assert_int_equal(conf.ports[1].ip.addr, 0xc6336407);
 	assert_int_equal(conf.ports[1].mtu, 9000);
-	assert_memory_equal(conf.ports[1].gateway6,
+	assert_memory_equal(conf.ports[1].ip.gateway6,
 			    ((const uint8_t[16]){0x20, 0x01, 0, 2, [15] = 1}), 16);
-	assert_memory_equal(conf.ports[0].gateway6, ((const uint8_t[16]){0}), 16);
+	assert_memory_equal(conf.ports[0].ip.gateway6, ((const uint8_t[16]){0}), 16);
 	assert_int_equal(conf.ports[1].tx_desc, 16384);
 	assert_true(conf.ports[0].checksum_offload);
 	assert_false(conf.ports[1].checksum_offload);
@@ -661,18 +661,18 @@ static void test_address6_list(void **state)
 	    "ports = ( { name = \"p0\"; device = \"net_null0\"; address = \"10.0.0.2/24\";\n"
 	    "\taddress6 = [ \"2001:2::2/64\", \"2001:2:0:1:0:0:0:abcd/128\", \"fe80::2/10\" ]; "
 	    "} );\n" LISTENERS);
-	assert_int_equal(conf.ports[0].n_addr6, 3);
-	assert_memory_equal(conf.ports[0].addr6[1],
+	assert_int_equal(conf.ports[0].ip.n_addr6, 3);
+	assert_memory_equal(conf.ports[0].ip.addr6[1],
 			    ((const uint8_t[16]){0x20, 0x01, 0, 2, 0, 0, 0, 1, [14] = 0xab, 0xcd}),
 			    16);
-	assert_int_equal(conf.ports[0].prefix6_len[0], 64);
-	assert_int_equal(conf.ports[0].prefix6_len[1], 128);
-	assert_int_equal(conf.ports[0].prefix6_len[2], 10);
-	assert_int_equal(conf.ports[0].addr6[2][0], 0xfe);
+	assert_int_equal(conf.ports[0].ip.prefix6_len[0], 64);
+	assert_int_equal(conf.ports[0].ip.prefix6_len[1], 128);
+	assert_int_equal(conf.ports[0].ip.prefix6_len[2], 10);
+	assert_int_equal(conf.ports[0].ip.addr6[2][0], 0xfe);
 	/* gateway6: link-local, or at the bit boundary of a prefix */
 	expect_ok("ports = ( { name = \"p0\"; device = \"net_null0\"; address = \"10.0.0.2/24\";\n"
 		  "\taddress6 = \"2001:2::2/57\"; gateway6 = \"fe80::1\"; } );\n" LISTENERS);
-	assert_int_equal(conf.ports[0].gateway6[0], 0xfe);
+	assert_int_equal(conf.ports[0].ip.gateway6[0], 0xfe);
 	expect_ok("ports = ( { name = \"p0\"; device = \"net_null0\"; address = \"10.0.0.2/24\";\n"
 		  "\taddress6 = \"2001:2::2/57\"; gateway6 = \"2001:2:0:7f::1\"; } );\n" LISTENERS);
 	expect_error("gateway6 just outside",
@@ -770,18 +770,18 @@ static void test_vlans_neigh_parsed(void **state)
 	assert_false(conf.ports[1].reply_to_source_mac);
 	assert_int_equal(conf.ports[0].n_vlans, 2);
 	assert_int_equal(conf.ports[0].vlans[0].id, 100);
-	assert_int_equal(conf.ports[0].vlans[0].addr, 0x0a010002);
-	assert_int_equal(conf.ports[0].vlans[0].prefix_len, 24);
-	assert_int_equal(conf.ports[0].vlans[0].gateway, 0x0a010001);
-	assert_int_equal(conf.ports[0].vlans[0].n_addr6, 1);
-	assert_memory_equal(conf.ports[0].vlans[0].addr6[0],
+	assert_int_equal(conf.ports[0].vlans[0].ip.addr, 0x0a010002);
+	assert_int_equal(conf.ports[0].vlans[0].ip.prefix_len, 24);
+	assert_int_equal(conf.ports[0].vlans[0].ip.gateway, 0x0a010001);
+	assert_int_equal(conf.ports[0].vlans[0].ip.n_addr6, 1);
+	assert_memory_equal(conf.ports[0].vlans[0].ip.addr6[0],
 			    ((const uint8_t[16]){0x20, 0x01, 0, 2, 0, 0, 0, 0x64, [15] = 2}), 16);
-	assert_int_equal(conf.ports[0].vlans[0].prefix6_len[0], 64);
-	assert_int_equal(conf.ports[0].vlans[0].gateway6[0], 0xfe);
-	assert_int_equal(conf.ports[0].vlans[1].n_addr6, 0);
+	assert_int_equal(conf.ports[0].vlans[0].ip.prefix6_len[0], 64);
+	assert_int_equal(conf.ports[0].vlans[0].ip.gateway6[0], 0xfe);
+	assert_int_equal(conf.ports[0].vlans[1].ip.n_addr6, 0);
 	assert_int_equal(conf.ports[0].vlans[1].id, 4094);
-	assert_int_equal(conf.ports[0].vlans[1].prefix_len, 16);
-	assert_int_equal(conf.ports[0].vlans[1].gateway, 0);
+	assert_int_equal(conf.ports[0].vlans[1].ip.prefix_len, 16);
+	assert_int_equal(conf.ports[0].vlans[1].ip.gateway, 0);
 	assert_int_equal(conf.ports[1].n_vlans, 1);
 	assert_int_equal(conf.neigh.entries, 16);
 	assert_int_equal(conf.neigh.reachable_ms, 1000);

@@ -134,7 +134,7 @@ static void test_identical_is_noop(void **state)
 	assert_int_equal(next.listeners[0].port, 80);
 	assert_int_equal(next.http.body_size, running.http.body_size);
 	assert_int_equal(next.tcp.idle_timeout_ms, running.tcp.idle_timeout_ms);
-	assert_int_equal(next.ports[0].addr, running.ports[0].addr);
+	assert_int_equal(next.ports[0].ip.addr, running.ports[0].ip.addr);
 	assert_string_equal(next.path, "new.conf");
 }
 

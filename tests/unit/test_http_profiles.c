@@ -133,7 +133,7 @@ static void test_response_sizes_match_example_conf(void **state)
 	tt_http_response_free(&resp);
 
 	assert_int_equal(inet_pton(AF_INET, TREX_SERVER_IP, &server), 1);
-	assert_int_equal(conf.ports[0].addr, ntohl(server.s_addr));
+	assert_int_equal(conf.ports[0].ip.addr, ntohl(server.s_addr));
 	for (unsigned i = 0; i < conf.n_listeners; i++)
 		http_listener |= conf.listeners[i].port == TREX_HTTP_PORT &&
 				 conf.listeners[i].app == TT_APP_HTTP;

@@ -4,7 +4,8 @@
  * checked with a reference RFC 1071 sum over a pseudo-header laid out independently of the
  * library (RFC 8200 8.1), so a parser and a builder that agree on a mistake still fail.
  * Addresses come from 2001:2::/48 (RFC 5180).  Every length an extension header or an ND
- * option carries is tried at 0, 1, its largest value and one past the packet.
+ * option carries is tried at 0, 1, its largest value and one past the packet; ND options also
+ * at none, one and as many as the largest frame holds.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -667,6 +668,18 @@ static void test_nd_cases(void **state)
 	}
 }
 
+/* The NA message m (mlen bytes) from peer6 to our6, as it travels (hop limit 255). */
+static struct frame6 na_frame(const uint8_t *m, uint32_t mlen)
+{
+	return (struct frame6){.src = peer6,
+			       .dst = our6,
+			       .hlim = 255,
+			       .nh = NH_ICMP6,
+			       .proto = NH_ICMP6,
+			       .l4 = m,
+			       .l4_len = mlen};
+}
+
 /* The link-layer address option and the flags reach struct tt_pkt: at 0, 1 and the last
  * of several options; an option of the other type is not taken for it. */
 static void test_nd_lla(void **state)
@@ -679,13 +692,7 @@ static void test_nd_lla(void **state)
 
 	for (unsigned n_opts = 0; n_opts <= 3; n_opts++) {
 		uint8_t m[24 + 3 * 8] = {TT_ND_TYPE_NA, 0, 0, 0, TT_ND_NA_SOLICITED | 0x1f};
-		struct frame6 d = {.src = peer6,
-				   .dst = our6,
-				   .hlim = 255,
-				   .nh = NH_ICMP6,
-				   .proto = NH_ICMP6,
-				   .l4 = m,
-				   .l4_len = 24 + 8 * n_opts};
+		struct frame6 d = na_frame(m, 24 + 8 * n_opts);
 
 		print_message("  %u options\n", n_opts);
 		memcpy(m + 8, &peer6, 16);
@@ -712,6 +719,101 @@ static void test_nd_lla(void **state)
 	assert_int_equal(parse_copy(f, build_ns(f, &peer6, &our6, &our6, false, 255), &pkt, &why),
 			 TT_PKT_ND_NS);
 	assert_false(pkt.nd_has_lla);
+}
+
+/* 8-byte options after the NA's fixed part that fill the largest frame the parser is handed
+ * (an mbuf segment's data_len is 16 bits): 8182 of them, a 65534-byte frame. */
+#define ND_OPTS_MAX ((UINT16_MAX - OFF_L4 - TT_ND_MSG_LEN) / 8)
+
+/* An NA's options: n_before of 8 bytes (an unknown type and TLLA mac1 by turns), then one more
+ * of last_type and length byte last_len of which last_bytes are in the message (0: none). */
+struct nd_opts_case {
+	const char *name;
+	uint32_t n_before;
+	uint8_t last_type, last_len;
+	uint32_t last_bytes;
+	enum tt_drop want;	 /* TT_DROP_COUNT: accepted */
+	const uint8_t *want_lla; /* accepted: the address handed on, NULL for none */
+};
+
+static const uint8_t opt_mac1[6] = {2, 0, 0x5e, 0x10, 0, 1}, opt_mac2[6] = {2, 0, 0x5e, 0x10, 0, 2};
+enum { OPT_UNKNOWN = 14 };
+
+static const struct nd_opts_case nd_opts_cases[] = {
+    {"no option", 0, 0, 0, 0, TT_DROP_COUNT, NULL},
+    {"one option", 0, TT_ND_OPT_TLLA, 1, 8, TT_DROP_COUNT, opt_mac2},
+    {"as many as the largest frame holds", ND_OPTS_MAX - 1, TT_ND_OPT_TLLA, 1, 8, TT_DROP_COUNT,
+     opt_mac2},
+    {"the largest frame's options, the last of length 0", ND_OPTS_MAX - 1, OPT_UNKNOWN, 0, 8,
+     TT_DROP_ND_MALFORMED, NULL},
+    {"the largest frame's options, the last 8 bytes past the end", ND_OPTS_MAX - 1, OPT_UNKNOWN, 2,
+     8, TT_DROP_ND_MALFORMED, NULL},
+    {"the largest frame's options, the last's length byte missing", ND_OPTS_MAX - 1, OPT_UNKNOWN, 1,
+     1, TT_DROP_ND_MALFORMED, NULL},
+    {"the largest length (255 x 8 bytes), whole", 2, OPT_UNKNOWN, 255, 2040, TT_DROP_COUNT,
+     opt_mac1},
+    {"the largest length, one byte short", 2, OPT_UNKNOWN, 255, 2039, TT_DROP_ND_MALFORMED, NULL},
+    {"length 0 first", 0, OPT_UNKNOWN, 0, 8, TT_DROP_ND_MALFORMED, NULL},
+};
+
+/* The NA of case c, built on the heap, as tt_net_parse takes it (an exact-size copy). */
+static enum tt_pkt_kind parse_na_opts(const struct nd_opts_case *c, struct tt_pkt *pkt,
+				      enum tt_drop *why)
+{
+	uint32_t mlen = TT_ND_MSG_LEN + 8 * c->n_before + c->last_bytes;
+	uint8_t *m = calloc(1, mlen), *f = malloc(OFF_L4 + mlen), *o = m + TT_ND_MSG_LEN;
+	struct frame6 d = na_frame(m, mlen);
+	enum tt_pkt_kind k;
+
+	assert_non_null(m);
+	assert_non_null(f);
+	m[0] = TT_ND_TYPE_NA;
+	m[4] = TT_ND_NA_SOLICITED;
+	memcpy(m + 8, &peer6, 16);
+	for (uint32_t i = 0; i < c->n_before; i++, o += 8) {
+		o[0] = i % 2 ? TT_ND_OPT_TLLA : OPT_UNKNOWN;
+		o[1] = 1;
+		memcpy(o + 2, opt_mac1, 6);
+	}
+	if (c->last_bytes > 0)
+		o[0] = c->last_type;
+	if (c->last_bytes > 1)
+		o[1] = c->last_len;
+	if (c->last_bytes >= 8)
+		memcpy(o + 2, opt_mac2, 6);
+	k = parse_copy(f, build6(f, &d), pkt, why);
+	free(f);
+	free(m);
+	return k;
+}
+
+/*
+ * Every option length read from the wire is bounded by what is left of the message: none, one,
+ * as many as the largest frame holds, the largest length whole and one byte short, a length of
+ * 0 (refused, so the walk always moves on) and a last option past the end.
+ */
+static void test_nd_option_bounds(void **state)
+{
+	struct tt_pkt pkt;
+	enum tt_drop why;
+	(void)state;
+
+	for (size_t i = 0; i < ARRAY_LEN(nd_opts_cases); i++) {
+		const struct nd_opts_case *c = &nd_opts_cases[i];
+		enum tt_pkt_kind k;
+
+		print_message("  %s\n", c->name);
+		k = parse_na_opts(c, &pkt, &why);
+		if (c->want != TT_DROP_COUNT) {
+			assert_int_equal(k, TT_PKT_DROP);
+			assert_int_equal(why, c->want);
+			continue;
+		}
+		assert_int_equal(k, TT_PKT_ND_NA);
+		assert_int_equal(pkt.nd_has_lla, c->want_lla != NULL);
+		if (c->want_lla)
+			assert_memory_equal(pkt.nd_lla.b, c->want_lla, 6);
+	}
 }
 
 /* IPv6 on a VLAN: a tagged frame is refused as it is, parsed once its tag is out (as the
@@ -873,8 +975,9 @@ int main(void)
 	    cmocka_unit_test(test_ext_chain_cap), cmocka_unit_test(test_ext_cases),
 	    cmocka_unit_test(test_hdr_cases),	  cmocka_unit_test(test_ns_na),
 	    cmocka_unit_test(test_ns_build),	  cmocka_unit_test(test_nd_cases),
-	    cmocka_unit_test(test_nd_lla),	  cmocka_unit_test(test_vlan_strip6),
-	    cmocka_unit_test(test_tcp6),	  cmocka_unit_test(test_random_chains),
+	    cmocka_unit_test(test_nd_lla),	  cmocka_unit_test(test_nd_option_bounds),
+	    cmocka_unit_test(test_vlan_strip6),	  cmocka_unit_test(test_tcp6),
+	    cmocka_unit_test(test_random_chains),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -70,8 +70,8 @@ static int setup(void **state)
 
 	tt_conf_defaults(&g.conf);
 	g.conf.n_ports = 1;
-	g.conf.ports[0].addr = US_ADDR;
-	g.conf.ports[0].prefix_len = 24;
+	g.conf.ports[0].ip.addr = US_ADDR;
+	g.conf.ports[0].ip.prefix_len = 24;
 	g.conf.ports[0].mtu = 1500;
 	g.conf.ports[0].rx_desc = 64;
 	g.conf.ports[0].tx_desc = 64;
