@@ -6,6 +6,7 @@
 #
 #   bench/trace.sh [connections] [concurrent]     defaults: 20000 64
 #   bench/trace.sh --synflood [syns]              default: 100000
+#   bench/trace.sh --keepalive [conns] [requests] defaults: 64 200000
 #
 # Prints the stack's instructions per connection (tt_stack_input_burst and the
 # timers; the in-memory buffers excluded) and the functions where all the
@@ -16,11 +17,20 @@
 # "always"; prints the stack's instructions per cookie SYN-ACK, the worker's
 # parse per SYN apart (tt_net_parse, not part of tt_stack), and the top
 # functions of the two (the SYNs are built outside the count).
+#
+# --keepalive: conns connections opened once (not counted), then requests GETs
+# round-robin, one in flight per connection as wrk and the rps scenario keep
+# it, each answered and ACKed (by the connection's next GET); prints the
+# stack's instructions per request (tt_stack_input_burst + timers) and the top
+# functions of the request phase.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "${1:-}" = "--synflood" ]; then
 	MODE=synflood N=${2:-100000}
 	ARGS=(--synflood "$N") COLLECT=(--toggle-collect='run_synflood*' --toggle-collect='parse_syns*')
+elif [ "${1:-}" = "--keepalive" ]; then
+	MODE=requests N=${3:-200000}
+	ARGS=(--keepalive "${2:-64}" "$N") COLLECT=(--toggle-collect='run_requests*')
 else
 	MODE=connections N=${1:-20000}
 	ARGS=("$N" "${2:-64}") COLLECT=(--toggle-collect='run_connections*')
@@ -53,6 +63,11 @@ if mode == 'synflood':
           f'(tt_stack_input_burst, less the in-memory buffers)')
     print(f'worker parse per SYN: {inc.get("tt_net_parse", 0) / n:,.0f} (tt_net_parse, apart)')
     print('top functions by own instructions per SYN:')
+elif mode == 'requests':
+    print(f'keep-alive requests {n}')
+    print(f'stack instructions per request: {(stack - harness) / n:,.0f} '
+          f'(tt_stack_input_burst + timers, less the in-memory buffers)')
+    print('top functions by own instructions per request:')
 else:
     print(f'connections {n}')
     print(f'stack instructions per connection: {(stack - harness) / n:,.0f} '
@@ -61,7 +76,7 @@ else:
 # The trace's own buffers (malloc'd and freed around the stack) are not the stack's.
 buffers = {'malloc', 'free', '_int_malloc', '_int_free', 'malloc_consolidate', 'unlink_chunk',
            'frame_alloc', 'frame_free', 'take_synacks'}
-rows = [(k, v) for k, v in own.items() if mode != 'synflood' or k not in buffers]
+rows = [(k, v) for k, v in own.items() if mode == 'connections' or k not in buffers]
 for name, v in sorted(rows, key=lambda kv: -kv[1])[:15]:
     print(f'  {v / n:9,.0f}  {name}')
 PY

@@ -19,8 +19,18 @@
  * (parse_syns) and their bursts through the stack (run_synflood) are the
  * counted parts, each SYN-ACK freed as it comes out.
  *
+ * --keepalive CONNS REQUESTS: CONNS connections opened once (uncounted), then
+ * REQUESTS GETs round-robin over them, one in flight per connection as wrk and
+ * the rps scenario keep it: each round every connection sends its next GET,
+ * which ACKs the previous response, and the responses come back before the
+ * next round; a last bare ACK per connection closes the count.  The clock
+ * moves 1 ms per REQUESTS_PER_MS requests (the issue's goal of 6 M requests/s
+ * per core), with the timers run every round as the worker runs them every
+ * loop.  run_requests() is the counted part.
+ *
  *   tcpterm-trace [connections] [concurrent]
  *   tcpterm-trace --synflood N
+ *   tcpterm-trace --keepalive CONNS REQUESTS
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -41,6 +51,17 @@ enum {
 	PEERS = 65536,
 	SYN_ROOM = 128, /* a SYN with options: 74 bytes */
 	SYN_FRAME_OFF_FLAGS = 14 + 20 + 13,
+	REQUESTS_PER_MS = 6000,
+	MAX_CONCURRENT = 1024,
+};
+
+/* Where a client is in its connection. */
+enum client_step {
+	STEP_SYN_SENT,
+	STEP_REQUESTED, /* a short connection's GET sent: the response, then close */
+	STEP_CLOSING,	/* our FIN awaited */
+	STEP_DONE,
+	STEP_OPEN, /* keep-alive: the next request is the run's to send */
 };
 
 static const struct tt_mac us_mac = {{0x02, 0, 0, 0, 0, 0x01}};
@@ -51,8 +72,10 @@ struct client {
 	uint32_t addr;
 	uint16_t port;
 	uint32_t nxt, rcv_nxt, ts_recent;
-	uint32_t got; /* response bytes */
-	uint8_t step;
+	uint64_t got;	   /* response bytes */
+	uint64_t requests; /* keep-alive GETs sent */
+	uint8_t step;	   /* enum client_step */
+	bool keep_alive;
 };
 
 struct trace {
@@ -185,20 +208,24 @@ static int peer_receive(struct client *c, const struct tt_pkt *pkt)
 static void peer_step(struct trace *t, struct client *c, uint32_t response_len)
 {
 	switch (c->step) {
-	case 0: /* SYN-ACK: ACK, then the request */
+	case STEP_SYN_SENT: /* SYN-ACK: ACK, then (a short connection) the request */
 		peer_send(t, c, TT_TCP_ACK, NULL, 0);
+		if (c->keep_alive) {
+			c->step = STEP_OPEN;
+			break;
+		}
 		peer_send(t, c, TT_TCP_ACK | TT_TCP_PSH, request, sizeof(request) - 1);
-		c->step = 1;
+		c->step = STEP_REQUESTED;
 		break;
-	case 1: /* the response: ACK it and close */
+	case STEP_REQUESTED: /* the response: ACK it and close */
 		if (c->got < response_len)
 			return;
 		peer_send(t, c, TT_TCP_ACK | TT_TCP_FIN, NULL, 0);
-		c->step = 2;
+		c->step = STEP_CLOSING;
 		break;
-	case 2: /* our FIN: the last ACK */
+	case STEP_CLOSING: /* our FIN: the last ACK */
 		peer_send(t, c, TT_TCP_ACK, NULL, 0);
-		c->step = 3;
+		c->step = STEP_DONE;
 		break;
 	default:
 		break;
@@ -256,13 +283,97 @@ static __attribute__((noinline)) unsigned long run_connections(struct trace *t, 
 		for (unsigned round = 0; round < 16 && t->n_frames > 0; round++)
 			peer_deliver(t, clients, m, t->http.keep_alive_len);
 		for (unsigned k = 0; k < m; k++)
-			done += clients[k].step == 3 && clients[k].got == t->http.keep_alive_len;
+			done += clients[k].step == STEP_DONE &&
+				clients[k].got == t->http.keep_alive_len;
 		t->now += 1;
 		tt_stack_set_time(t->st, t->now);
 		tt_stack_timers(t->st);
 	}
 	free(clients);
 	return done;
+}
+
+/* The keep-alive clients' handshakes (not counted): true when every one is open. */
+static bool open_keepalive(struct trace *t, struct client *clients, unsigned conns)
+{
+	bool open = true;
+
+	for (unsigned k = 0; k < conns; k++) {
+		struct client *c = &clients[k];
+
+		*c = (struct client){
+		    .addr = PEER_BASE + k, .port = 1024, .nxt = 0x1000000u * k, .keep_alive = true};
+		peer_send(t, c, TT_TCP_SYN, NULL, 0);
+	}
+	peer_flush(t);
+	for (unsigned round = 0; round < 16 && t->n_frames > 0; round++)
+		peer_deliver(t, clients, conns, 0);
+	for (unsigned k = 0; k < conns; k++)
+		open = open && clients[k].step == STEP_OPEN;
+	return open;
+}
+
+/* The clock of the request phase: 1 ms per REQUESTS_PER_MS requests since start_ms. */
+static void request_clock(struct trace *t, uint64_t start_ms, unsigned long sent)
+{
+	t->now = start_ms + sent / REQUESTS_PER_MS;
+	tt_stack_set_time(t->st, t->now);
+	tt_stack_timers(t->st);
+}
+
+/*
+ * The measured part of --keepalive: rounds of one GET per connection (each ACKing the response
+ * before it) until n are sent, every round's responses delivered before the next; then each
+ * connection ACKs its last response.
+ */
+static __attribute__((noinline)) void run_requests(struct trace *t, struct client *clients,
+						   unsigned conns, unsigned long n)
+{
+	uint64_t start_ms = t->now;
+	unsigned long sent = 0;
+
+	while (sent < n) {
+		for (unsigned k = 0; k < conns && sent < n; k++, sent++) {
+			peer_send(t, &clients[k], TT_TCP_ACK | TT_TCP_PSH, request,
+				  sizeof(request) - 1);
+			clients[k].requests++;
+		}
+		peer_flush(t);
+		peer_deliver(t, clients, conns, 0);
+		request_clock(t, start_ms, sent);
+	}
+	for (unsigned k = 0; k < conns; k++)
+		peer_send(t, &clients[k], TT_TCP_ACK, NULL, 0);
+	peer_flush(t);
+	request_clock(t, start_ms, sent);
+}
+
+/* Exit status 0 only when every request got its whole response and nothing else came. */
+static int keepalive(struct trace *t, unsigned conns, unsigned long n)
+{
+	struct client *clients = calloc(conns, sizeof(*clients));
+	unsigned long frames_before, answered = 0;
+	bool whole = true;
+
+	if (clients == NULL || !open_keepalive(t, clients, conns)) {
+		fprintf(stderr, "tcpterm-trace: the keep-alive connections did not open\n");
+		free(clients);
+		return 1;
+	}
+	frames_before = t->frames_out;
+	run_requests(t, clients, conns, n);
+	for (unsigned k = 0; k < conns; k++) {
+		answered += clients[k].got / t->http.keep_alive_len;
+		whole = whole && clients[k].got == clients[k].requests * t->http.keep_alive_len;
+	}
+	printf("{\"connections\": %u, \"requests\": %lu, \"answered\": %lu, "
+	       "\"frames_out\": %lu, \"open\": %u}\n",
+	       conns, n, answered, t->frames_out - frames_before, tt_stack_conn_count(t->st));
+	free(clients);
+	return whole && answered == n && t->frames_out - frames_before == n &&
+		       tt_stack_conn_count(t->st) == conns
+		   ? 0
+		   : 1;
 }
 
 /* Client c's SYN, built into frame; returns its length. */
@@ -361,8 +472,9 @@ static int synflood(struct trace *t, unsigned n)
 int main(int argc, char **argv)
 {
 	bool flood = argc > 1 && strcmp(argv[1], "--synflood") == 0;
-	char **args = flood ? argv + 1 : argv;
-	int n_args = flood ? argc - 1 : argc;
+	bool keep = argc > 1 && strcmp(argv[1], "--keepalive") == 0;
+	char **args = flood || keep ? argv + 1 : argv;
+	int n_args = flood || keep ? argc - 1 : argc;
 	unsigned n = n_args > 1 ? (unsigned)strtoul(args[1], NULL, 10) : 10000;
 	unsigned concurrent = n_args > 2 ? (unsigned)strtoul(args[2], NULL, 10) : 64;
 	static const char *const hdrs[] = {"Content-Type: text/plain"};
@@ -385,9 +497,14 @@ int main(int argc, char **argv)
 	uint8_t body[64];
 	unsigned long done;
 
-	if (concurrent == 0 || concurrent > 1024) {
-		fprintf(stderr,
-			"usage: tcpterm-trace [connections] [concurrent 1..1024] | --synflood N\n");
+	/* --keepalive CONNS REQUESTS: the connections come first. */
+	if (keep) {
+		concurrent = n_args > 1 ? (unsigned)strtoul(args[1], NULL, 10) : 64;
+		n = n_args > 2 ? (unsigned)strtoul(args[2], NULL, 10) : 100000;
+	}
+	if (concurrent == 0 || concurrent > MAX_CONCURRENT) {
+		fprintf(stderr, "usage: tcpterm-trace [connections] [concurrent 1..1024] | "
+				"--synflood N | --keepalive CONNS(1..1024) REQUESTS\n");
 		return 2;
 	}
 	for (size_t i = 0; i < sizeof(body); i++)
@@ -410,8 +527,8 @@ int main(int argc, char **argv)
 	t.st = tt_stack_create(&p);
 	if (t.st == NULL)
 		return 1;
-	if (flood) {
-		int rc = synflood(&t, n);
+	if (flood || keep) {
+		int rc = flood ? synflood(&t, n) : keepalive(&t, concurrent, n);
 
 		tt_stack_free(t.st);
 		tt_http_response_free(&t.http);

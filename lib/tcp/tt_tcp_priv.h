@@ -176,9 +176,19 @@ static inline bool tt_tcp_in_recovery(const struct tt_tcb *t)
 
 /* ---- SACK (tt_tcp_sack.c) ---- */
 
+/* tt_tcp_sack_update on a connection with a scoreboard or an ACK with SACK blocks. */
+bool tt_tcp_sack_update_sb(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_tcp_seg *seg);
+
 /* An acceptable ACK moved SND.UNA (or not): take its SACK blocks into the scoreboard; true
- * when they SACKed bytes not SACKed before. */
-bool tt_tcp_sack_update(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_tcp_seg *seg);
+ * when they SACKed bytes not SACKed before.  Most ACKs (no scoreboard, no blocks: every
+ * keep-alive request's) cost two tests and no call. */
+static inline bool tt_tcp_sack_update(struct tt_tcp_ctx *ctx, struct tt_tcb *t,
+				      const struct tt_tcp_seg *seg)
+{
+	if (t->sack == TT_TCB_NO_BLOCK && !(seg->opts.present & TT_OPT_SACK))
+		return false;
+	return tt_tcp_sack_update_sb(ctx, t, seg);
+}
 /* After an ACK: give the scoreboard back when nothing SACKed is left outside recovery. */
 void tt_tcp_sack_settle(struct tt_tcp_ctx *ctx, struct tt_tcb *t);
 /* A duplicate ACK (counted in dupacks; recovering: recovery was under way before it) on a
@@ -189,9 +199,18 @@ void tt_tcp_sack_dup_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t, bool recoveri
 bool tt_tcp_sack_partial_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_tcp_out *out);
 /* In SACK recovery: the new data cwnd - pipe allows. */
 uint32_t tt_tcp_sack_room(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t);
+/* tt_tcp_sack_skip resending below SND.MAX on a connection with a scoreboard. */
+uint32_t tt_tcp_sack_skip_sb(const struct tt_tcp_ctx *ctx, struct tt_tcb *t);
+
 /* Resending below SND.MAX (after a timeout): SND.NXT steps over SACKed bytes; returns how
- * many may go before the next SACKed byte (UINT32_MAX: no limit). */
-uint32_t tt_tcp_sack_skip(const struct tt_tcp_ctx *ctx, struct tt_tcb *t);
+ * many may go before the next SACKed byte (UINT32_MAX: no limit).  Sending new data, or
+ * with no scoreboard, costs two tests and no call (each data segment asks). */
+static inline uint32_t tt_tcp_sack_skip(const struct tt_tcp_ctx *ctx, struct tt_tcb *t)
+{
+	if (t->sack == TT_TCB_NO_BLOCK || !seq_lt(t->snd_nxt, t->snd_max))
+		return UINT32_MAX;
+	return tt_tcp_sack_skip_sb(ctx, t);
+}
 /* Limited Transmit (RFC 3042): bytes beyond cwnd the duplicate ACKs so far allow. */
 uint32_t tt_tcp_sack_limited(const struct tt_tcb *t);
 /* Retransmission timeout: RecoveryPoint = SND.MAX, the scoreboard kept (HighRxt = SND.UNA). */

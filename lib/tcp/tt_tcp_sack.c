@@ -64,7 +64,7 @@ static struct tt_sack_sb *sb_get(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 	return sb_of(ctx, t);
 }
 
-bool tt_tcp_sack_update(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_tcp_seg *seg)
+bool tt_tcp_sack_update_sb(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_tcp_seg *seg)
 {
 	const struct tt_tcp_opts *o = &seg->opts;
 	struct tt_sack_sb *sb = NULL;
@@ -228,14 +228,11 @@ uint32_t tt_tcp_sack_room(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t)
 	return cwnd > pipe ? cwnd - pipe : 0;
 }
 
-uint32_t tt_tcp_sack_skip(const struct tt_tcp_ctx *ctx, struct tt_tcb *t)
+uint32_t tt_tcp_sack_skip_sb(const struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 {
-	const struct tt_sack_sb *sb;
+	const struct tt_sack_sb *sb = sb_of(ctx, t);
 	uint32_t data_end = t->snd_una + tt_tcp_queued(ctx, t);
 
-	if (t->sack == TT_TCB_NO_BLOCK || !seq_lt(t->snd_nxt, t->snd_max))
-		return UINT32_MAX;
-	sb = sb_of(ctx, t);
 	for (uint32_t k = 0; k < sb->n; k++) {
 		if (seq_lt(t->snd_nxt, sb->r[k].start))
 			return sb->r[k].start - t->snd_nxt;
