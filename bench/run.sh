@@ -288,7 +288,7 @@ link_limit
 # with the checked reference, connections counted by port), which a core runs faster than the
 # appliance, so the appliance saturates first; CPS_CLIENT=stateful runs the project's stack as the
 # client instead (its TIME-WAIT table and timers make it the bottleneck).
-cps_client=(--stateless) cps_conns=${CPS_CONNS:-64}
+cps_client=(--stateless) cps_conns=${CPS_CONNS:-128}
 [ "${CPS_CLIENT:-stateless}" = stateful ] && cps_client=() cps_conns=${CPS_CONNS:-512}
 scenario cps 64 auto 1048576 --scenario cps --rate 0 --conns "$cps_conns" --close client "${cps_client[@]}"
 scenario cps_server_close 64 auto 1048576 --scenario cps --rate 0 --conns "$cps_conns" --close server "${cps_client[@]}"

@@ -85,14 +85,40 @@ static void conn_end(struct gen_sl *s, struct gen_sl_conn *c, uint64_t *outcome)
 	s->in_flight--;
 }
 
-void gen_sl_opened(struct gen_sl *s, uint32_t client, uint16_t port)
+void gen_sl_opened(struct gen_sl *s, uint32_t client, uint16_t port, uint32_t now_ms)
 {
 	struct gen_sl_conn *c = &s->conns[port];
 
 	if (c->phase != GEN_SL_FREE)
 		conn_end(s, c, &s->ctr.timed_out);
-	*c = (struct gen_sl_conn){.client = (uint16_t)client, .phase = GEN_SL_SYN_SENT};
+	*c = (struct gen_sl_conn){
+	    .client = (uint16_t)client, .phase = GEN_SL_SYN_SENT, .syn_ms = now_ms};
 	s->in_flight++;
+}
+
+uint32_t gen_sl_isn(const struct gen_sl *s, uint32_t client, uint16_t port)
+{
+	return ((client << 16) | port) * 0x9e3779b1u ^ s->isn_key;
+}
+
+unsigned gen_sl_syns_due(struct gen_sl *s, uint32_t now_ms, uint16_t *ports, unsigned max)
+{
+	unsigned n = 0;
+
+	if (s->syn_rto_ms == 0)
+		return 0;
+	for (unsigned k = 0; k < GEN_SL_SWEEP && n < max; k++) {
+		uint16_t port = (uint16_t)s->sweep++;
+		struct gen_sl_conn *c = &s->conns[port];
+
+		if (c->phase == GEN_SL_SYN_SENT && now_ms - c->syn_ms >= s->syn_rto_ms) {
+			c->syn_ms = now_ms;
+			ports[n++] = port;
+		}
+	}
+	s->sweep %= GEN_SL_PORTS;
+	s->ctr.syn_retransmits += n;
+	return n;
 }
 
 uint64_t gen_sl_failed(const struct gen_sl *s)

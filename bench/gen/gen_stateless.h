@@ -19,7 +19,11 @@
  *   a bare ACK         -> nothing (it acknowledges our FIN or request);
  *   anything else      -> counted as unexpected, no reply.
  *
- * Nothing is ever sent twice: a lost frame costs its connection.
+ * Nothing else is ever sent twice, and at --rate N not even a SYN: a lost
+ * frame costs its connection.  At --rate 0 (--conns in flight) a SYN still
+ * unanswered after syn_rto_ms goes out again, same tuple and ISN, found by
+ * a sweep of GEN_SL_SWEEP table entries a loop: the appliance sheds SYNs
+ * while its RX queue backs up, as it does when it is the saturated side.
  *
  * A response is whole when one segment carries it, and good when it is
  * byte for byte the reference: the first whole one is checked in full
@@ -80,9 +84,10 @@ struct gen_sl_conn {
 	uint16_t client; /* index into the client addresses (client_count <= 65536) */
 	uint8_t phase;
 	uint8_t pad;
+	uint32_t syn_ms; /* when its SYN last went out */
 };
 
-enum { GEN_SL_PORTS = 65536, GEN_SL_REF_MAX = 1460 };
+enum { GEN_SL_PORTS = 65536, GEN_SL_REF_MAX = 1460, GEN_SL_SWEEP = 64 };
 
 #define GEN_SL_COUNTERS(X)                                                                         \
 	X(syns_sent, "SYNs offered to the TX queue")                                               \
@@ -95,6 +100,7 @@ enum { GEN_SL_PORTS = 65536, GEN_SL_REF_MAX = 1460 };
 	X(reset, "connections in flight the server reset")                                         \
 	X(timed_out, "connections still unfinished when their port came round again")              \
 	X(stray, "segments of a connection not in the phase they answer")                          \
+	X(syn_retransmits, "SYNs sent again after syn_rto_ms unanswered")                          \
 	X(fins, "FINs from the server")                                                            \
 	X(rsts, "RSTs from the server")                                                            \
 	X(unexpected, "TCP segments with no reply in the client's rules")                          \
@@ -116,6 +122,9 @@ struct gen_sl {
 	struct gen_sl_conf c;
 	struct gen_sl_conn *conns; /* GEN_SL_PORTS entries, by client port */
 	uint64_t in_flight;	   /* opened, neither completed nor failed */
+	uint32_t syn_rto_ms;	   /* 0: a SYN is never sent again */
+	uint32_t isn_key;
+	uint32_t sweep;		   /* the next table entry the SYN sweep looks at */
 	uint32_t response_len;	   /* the reference's; 0: not learned yet */
 	uint8_t ref[GEN_SL_REF_MAX];
 	struct gen_sl_ctr ctr;
@@ -133,8 +142,19 @@ struct gen_sl_reply {
  */
 bool gen_sl_answer(struct gen_sl *s, const struct tt_pkt *pkt, struct gen_sl_reply *r);
 
-/* The TX queue took the SYN of (client address index, port): the connection is in flight. */
-void gen_sl_opened(struct gen_sl *s, uint32_t client, uint16_t port);
+/* The TX queue took the SYN of (client address index, port) at now_ms: the connection is in flight.
+ */
+void gen_sl_opened(struct gen_sl *s, uint32_t client, uint16_t port, uint32_t now_ms);
+
+/* The initial sequence number of (client address index, port): the same for its SYN's repeats. */
+uint32_t gen_sl_isn(const struct gen_sl *s, uint32_t client, uint16_t port);
+
+/*
+ * Sweep the next GEN_SL_SWEEP table entries: the ports of the connections whose SYN is due again
+ * (syn_rto_ms unanswered), at most max of them, into ports (their client in the entry); their
+ * time is now_ms from here on.  The count.
+ */
+unsigned gen_sl_syns_due(struct gen_sl *s, uint32_t now_ms, uint16_t *ports, unsigned max);
 
 /* Connections failed so far: reset, bad response, timed out. */
 uint64_t gen_sl_failed(const struct gen_sl *s);

@@ -16,7 +16,8 @@
 #include "gen_stateless.h"
 #include "tt_port.h"
 
-enum { SL_BURST = 32, SL_QUIET_S = 2 };
+/* SL_SYN_RTO_MS: at --rate 0, a SYN unanswered that long goes out again (gen_stateless.h). */
+enum { SL_BURST = 32, SL_QUIET_S = 2, SL_SYN_RTO_MS = 20 };
 
 struct sl_run {
 	struct gen_sl sl;
@@ -25,9 +26,8 @@ struct sl_run {
 	struct rte_mempool *pool;
 	struct tt_net_if ifc;
 	uint64_t tx_ol_flags;
-	uint64_t tsc_hz, start_tsc, end_tsc, drain_end_tsc;
+	uint64_t tsc_hz, tsc_per_ms, start_tsc, end_tsc, drain_end_tsc;
 	uint64_t busy_cycles, idle_cycles;
-	uint64_t rng;
 	uint32_t next_client;
 	uint32_t next_port;
 	/* The tuples of the burst's SYNs, to mark those the TX queue takes as opened. */
@@ -104,6 +104,14 @@ static bool answer(struct sl_run *r, struct rte_mbuf *m)
 	return true;
 }
 
+static void build_syn(struct sl_run *r, struct rte_mbuf *m, uint32_t client, uint16_t port)
+{
+	struct tt_tcp_hdr_args h;
+
+	gen_sl_syn(&r->sl, r->o->client_first + client, port, gen_sl_isn(&r->sl, client, port), &h);
+	tx_prepare(r, m, tt_net_tcp_build(rte_pktmbuf_mtod(m, uint8_t *), &h, 0));
+}
+
 /*
  * The SYNs due by now, at most room of them, appended at tx: at --rate, or (rate 0) as many as
  * keep --conns connections in flight.
@@ -112,7 +120,6 @@ static uint16_t add_syns(struct sl_run *r, uint64_t now, struct rte_mbuf **tx, u
 {
 	const struct gen_opts *o = r->o;
 	uint64_t n = room;
-	struct tt_tcp_hdr_args h;
 
 	if (o->rate == 0) {
 		uint64_t free_conns = o->conns > r->sl.in_flight ? o->conns - r->sl.in_flight : 0;
@@ -132,19 +139,34 @@ static uint16_t add_syns(struct sl_run *r, uint64_t now, struct rte_mbuf **tx, u
 		return 0;
 	}
 	for (uint64_t i = 0; i < n; i++) {
-		uint8_t *frame = rte_pktmbuf_mtod(tx[i], uint8_t *);
-
 		if (r->next_port > o->port_last) {
 			r->next_port = o->port_first;
 			r->next_client = (r->next_client + 1) % o->client_count;
 		}
 		r->syn_client[i] = r->next_client;
-		r->syn_port[i] = (uint16_t)r->next_port;
-		gen_sl_syn(&r->sl, o->client_first + r->next_client, (uint16_t)r->next_port++,
-			   (uint32_t)gen_xorshift(&r->rng), &h);
-		tx_prepare(r, tx[i], tt_net_tcp_build(frame, &h, 0));
+		r->syn_port[i] = (uint16_t)r->next_port++;
+		build_syn(r, tx[i], r->syn_client[i], r->syn_port[i]);
 	}
 	r->sl.ctr.syns_sent += n;
+	return (uint16_t)n;
+}
+
+/* The SYNs due again (gen_stateless.h), at most room of them, appended at tx. */
+static uint16_t add_syn_repeats(struct sl_run *r, uint32_t now_ms, struct rte_mbuf **tx,
+				uint16_t room)
+{
+	uint16_t ports[GEN_SL_SWEEP];
+	unsigned n = gen_sl_syns_due(&r->sl, now_ms, ports, RTE_MIN(room, GEN_SL_SWEEP));
+
+	if (n == 0)
+		return 0;
+	/* None left: their time was reset, so they come round again a timeout later. */
+	if (rte_pktmbuf_alloc_bulk(r->pool, tx, n) != 0) {
+		r->sl.ctr.no_mbuf++;
+		return 0;
+	}
+	for (unsigned i = 0; i < n; i++)
+		build_syn(r, tx[i], r->sl.conns[ports[i]].client, ports[i]);
 	return (uint16_t)n;
 }
 
@@ -157,8 +179,9 @@ static int sl_loop(void *arg)
 	bool loading = true;
 
 	while (!*r->quit) {
-		struct rte_mbuf *rx[SL_BURST], *tx[2 * SL_BURST];
+		struct rte_mbuf *rx[SL_BURST], *tx[3 * SL_BURST];
 		uint64_t t0 = rte_rdtsc();
+		uint32_t now_ms = (uint32_t)(t0 / r->tsc_per_ms);
 		uint16_t n = rte_eth_rx_burst(port, 0, rx, SL_BURST), ntx = 0, syns = 0, sent;
 
 		if (r->windows_taken == 0)
@@ -174,6 +197,7 @@ static int sl_loop(void *arg)
 			else
 				rte_pktmbuf_free(rx[i]);
 		}
+		ntx += add_syn_repeats(r, now_ms, tx + ntx, SL_BURST);
 		if (loading) {
 			syns = add_syns(r, t0, tx + ntx, SL_BURST);
 			ntx += syns;
@@ -181,7 +205,7 @@ static int sl_loop(void *arg)
 		sent = ntx ? rte_eth_tx_burst(port, 0, tx, ntx) : 0;
 		/* Replies go first: the SYNs are the burst's tail. */
 		for (uint16_t i = 0; i + ntx - syns < sent; i++)
-			gen_sl_opened(&r->sl, r->syn_client[i], r->syn_port[i]);
+			gen_sl_opened(&r->sl, r->syn_client[i], r->syn_port[i], now_ms);
 		c->syns_accepted += sent > ntx - syns ? sent - (ntx - syns) : 0;
 		c->tx_frames += sent;
 		if (sent < ntx) {
@@ -263,7 +287,9 @@ int gen_sl_run(const struct gen_opts *o, const struct tt_port *port, struct rte_
 			 (port->tx_cksum_offload & TT_TX_IP_CKSUM ? RTE_MBUF_F_TX_IP_CKSUM : 0) |
 			 (port->tx_cksum_offload & TT_TX_TCP_CKSUM ? RTE_MBUF_F_TX_TCP_CKSUM : 0);
 	r->tsc_hz = rte_get_tsc_hz();
-	r->rng = rte_rdtsc() | 1;
+	r->tsc_per_ms = r->tsc_hz / 1000;
+	r->sl.syn_rto_ms = o->rate == 0 ? SL_SYN_RTO_MS : 0;
+	r->sl.isn_key = (uint32_t)rte_rdtsc();
 	r->next_port = o->port_first;
 	r->quit = quit;
 	r->start_tsc = rte_rdtsc();

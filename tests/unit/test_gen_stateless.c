@@ -152,7 +152,7 @@ static void open_conn(struct gen_sl *s, uint32_t irs)
 {
 	struct gen_sl_reply r;
 
-	gen_sl_opened(s, 4, CPORT);
+	gen_sl_opened(s, 4, CPORT, 0);
 	assert_true(answers(s, &r, TT_TCP_SYN | TT_TCP_ACK, irs, 0x10, NULL, 0));
 	assert_int_equal(s->conns[CPORT].phase, GEN_SL_REQUEST);
 }
@@ -163,7 +163,7 @@ static void test_synack_at_wrap(void **state)
 	struct gen_sl_reply r;
 
 	(void)state;
-	gen_sl_opened(&s, 4, CPORT);
+	gen_sl_opened(&s, 4, CPORT, 0);
 	assert_true(answers(&s, &r, TT_TCP_SYN | TT_TCP_ACK, 0xffffffffu, 0x10, NULL, 0));
 	assert_true(r.with_request);
 	check_reply(&s, &r, TT_TCP_ACK | TT_TCP_PSH, 0x10, 0);
@@ -321,9 +321,9 @@ static void test_failures(void **state)
 	assert_false(answers(&s, &r, TT_TCP_RST | TT_TCP_ACK, 2, 0x10, NULL, 0));
 	assert_int_equal(s.in_flight, 0);
 	/* Another address index on the port: its SYN-ACK is not ours. */
-	gen_sl_opened(&s, 5, CPORT);
+	gen_sl_opened(&s, 5, CPORT, 0);
 	assert_true(answers(&s, &r, TT_TCP_SYN | TT_TCP_ACK, 1, 0x10, NULL, 0));
-	gen_sl_opened(&s, 4, CPORT);
+	gen_sl_opened(&s, 4, CPORT, 0);
 	assert_int_equal(s.in_flight, 1);
 	assert_int_equal(gen_sl_failed(&s), 2);
 	check_counters(&s, (struct gen_sl_ctr){
@@ -352,6 +352,45 @@ static void test_syn(void **state)
 	assert_int_equal(p.seg.opts.mss, 1460);
 }
 
+/* A SYN still unanswered after syn_rto_ms is due again, once a timeout, until its SYN-ACK. */
+static void test_syn_repeat(void **state)
+{
+	struct gen_sl s = client(GEN_CLOSE_CLIENT);
+	struct gen_sl_reply r;
+	uint16_t ports[GEN_SL_SWEEP];
+
+	(void)state;
+	s.syn_rto_ms = 20;
+	gen_sl_opened(&s, 4, CPORT, 0xfffffff0u); /* the clock wraps in between */
+	s.sweep = CPORT - 10;
+	assert_int_equal(gen_sl_syns_due(&s, 3, ports, GEN_SL_SWEEP), 0);
+	assert_int_equal(s.sweep, CPORT - 10 + GEN_SL_SWEEP);
+	s.sweep = CPORT - GEN_SL_SWEEP + 1; /* the sweep's last entry */
+	assert_int_equal(gen_sl_syns_due(&s, 4, ports, GEN_SL_SWEEP), 1);
+	assert_int_equal(ports[0], CPORT);
+	assert_int_equal(gen_sl_isn(&s, 4, CPORT), gen_sl_isn(&s, 4, CPORT));
+	assert_int_not_equal(gen_sl_isn(&s, 4, CPORT), gen_sl_isn(&s, 5, CPORT));
+	s.sweep = CPORT;
+	assert_int_equal(gen_sl_syns_due(&s, 23, ports, GEN_SL_SWEEP), 0);
+	/* max 0 takes none; the sweep wraps at the table's end. */
+	s.sweep = CPORT;
+	assert_int_equal(gen_sl_syns_due(&s, 24, ports, 0), 0);
+	gen_sl_opened(&s, 4, 3, 0);
+	s.sweep = GEN_SL_PORTS - 10;
+	assert_int_equal(gen_sl_syns_due(&s, 24, ports, GEN_SL_SWEEP), 1);
+	assert_int_equal(ports[0], 3);
+	assert_int_equal(s.sweep, GEN_SL_SWEEP - 10);
+	/* Answered: never again; and none at all without a timeout. */
+	assert_true(answers(&s, &r, TT_TCP_SYN | TT_TCP_ACK, 1, 0x10, NULL, 0));
+	s.sweep = CPORT;
+	assert_int_equal(gen_sl_syns_due(&s, 1000, ports, GEN_SL_SWEEP), 0);
+	gen_sl_opened(&s, 4, CPORT, 0);
+	s.syn_rto_ms = 0;
+	s.sweep = CPORT;
+	assert_int_equal(gen_sl_syns_due(&s, 1000, ports, GEN_SL_SWEEP), 0);
+	assert_int_equal(s.ctr.syn_retransmits, 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -359,6 +398,7 @@ int main(void)
 	    cmocka_unit_test(test_server_close),      cmocka_unit_test(test_partial),
 	    cmocka_unit_test(test_no_reply),	      cmocka_unit_test(test_syn),
 	    cmocka_unit_test(test_reference_checked), cmocka_unit_test(test_failures),
+	    cmocka_unit_test(test_syn_repeat),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
