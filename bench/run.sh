@@ -283,11 +283,12 @@ NGINX
 }
 
 link_limit
-# cps: 512 connections in flight keep both rings from overflowing at full speed.  The client is
-# tcpterm-gen --stateless (replies computed from the segment they answer, every response compared
-# with the checked reference, connections counted by port), which a core runs faster than the
-# appliance, so the appliance saturates first; CPS_CLIENT=stateful runs the project's stack as the
-# client instead (its TIME-WAIT table and timers make it the bottleneck).
+# cps: the client is tcpterm-gen --stateless (replies computed from the segment they answer, every
+# response compared with the fully checked reference, each connection counted once by its port,
+# a SYN the saturated appliance shed sent again after 20 ms), which a core runs faster than the
+# appliance: 128 (CPS_CONNS) connections in flight keep the appliance's RX queue from running dry,
+# so it saturates first.  CPS_CLIENT=stateful runs the project's stack as the client instead, 512
+# in flight (its 1 s TIME-WAIT table of ~800 k entries makes it the bottleneck).
 cps_client=(--stateless) cps_conns=${CPS_CONNS:-128}
 [ "${CPS_CLIENT:-stateless}" = stateful ] && cps_client=() cps_conns=${CPS_CONNS:-512}
 scenario cps 64 auto 1048576 --scenario cps --rate 0 --conns "$cps_conns" --close client "${cps_client[@]}"
