@@ -81,8 +81,9 @@ static void usage(FILE *f)
 	    "  --no-retransmit     never send a segment twice (as dperf): a connection whose SYN,\n"
 	    "                      data or FIN goes unanswered for one RTO fails (timeout/reset)\n"
 	    "  --stateless         cps without connection state: each reply computed from the\n"
-	    "                      segment it answers, nothing verified, never a retransmission\n"
-	    "                      (rate runs; --body at most 1024)\n");
+	    "                      segment it answers, never a retransmission, responses\n"
+	    "                      verified, connections counted by port (rate runs; --body\n"
+	    "                      at most 1024)\n");
 	fprintf(
 	    f, "  --checksum-offload auto|off\n"
 	       "                      auto: checksums left to the link both ways and its\n"
@@ -616,6 +617,8 @@ static int run_stateless(const struct gen_opts *o, const struct tt_port *port,
 	    .server_port = o->server_port,
 	    .close_mode = o->close_mode,
 	    .body_len = o->body,
+	    .client_first = o->client_first,
+	    .client_count = o->client_count,
 	};
 	unsigned lcore;
 	int rc = worker_and_server(o, port, pool, &lcore, &c.server_mac);

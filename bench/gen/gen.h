@@ -22,9 +22,10 @@
  *               (gen_soak.c), with --loss percent of received frames lost;
  *   blast/reflect  the link's own limit: 64-byte frames out and back.
  *
- * cps --stateless runs without lib/ (gen_stateless.h): no connection
- * state, every reply computed from the segment it answers, for rate runs
- * the generator must not limit.
+ * cps --stateless runs without lib/ (gen_stateless.h): every reply
+ * computed from the segment it answers, each response compared with the
+ * verified reference, each connection's phase in a table indexed by its
+ * port; for rate runs the generator must not limit.
  *
  * Every scenario is bounded by --duration plus a drain time; nothing runs
  * forever.

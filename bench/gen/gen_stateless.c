@@ -1,29 +1,129 @@
-/* The stateless cps client's replies; see gen_stateless.h. */
+/* The stateless cps client's replies and its connection counts; see gen_stateless.h. */
 #define _GNU_SOURCE /* memmem */
 #include <string.h>
+#include <strings.h>
 
 #include "gen_stateless.h"
 
 static const char status_ok[] = "HTTP/1.1 200 ";
 static const char head_end[] = "\r\n\r\n";
+static const char content_length[] = "\r\ncontent-length:";
 
 enum { SL_WINDOW = 65535, SL_MSS = 1460 };
 
-/* Whether payload is one whole response; the first one whose head and body add up fixes its length.
+/* The Content-Length value of head[0, len) (which ends in "\r\n\r\n"); UINT32_MAX: none or bad. */
+static uint32_t head_content_length(const uint8_t *head, uint32_t len)
+{
+	const uint32_t name_len = sizeof(content_length) - 1;
+	uint64_t v = 0;
+	uint32_t i, digits = 0;
+
+	for (i = 0; i + name_len <= len; i++)
+		if (strncasecmp((const char *)head + i, content_length, name_len) == 0)
+			break;
+	if (i + name_len > len)
+		return UINT32_MAX;
+	for (i += name_len; i < len && head[i] == ' '; i++)
+		;
+	for (; i < len && head[i] >= '0' && head[i] <= '9' && v <= UINT32_MAX; i++, digits++)
+		v = v * 10 + (uint64_t)(head[i] - '0');
+	return digits != 0 && v < UINT32_MAX && head[i] == '\r' ? (uint32_t)v : UINT32_MAX;
+}
+
+/* Whether p[0, len) is a whole response of the run, checked byte by byte (no reference yet). */
+static bool response_ok(const struct gen_sl *s, const uint8_t *p, uint32_t len)
+{
+	const uint8_t *end = memmem(p, len, head_end, sizeof(head_end) - 1);
+	uint32_t head_len, body;
+
+	if (end == NULL)
+		return false;
+	head_len = (uint32_t)(end - p) + (uint32_t)(sizeof(head_end) - 1);
+	body = len - head_len;
+	if (body != s->c.body_len || head_content_length(p, head_len) != body)
+		return false;
+	for (uint32_t i = 0; i < body; i++)
+		if (p[head_len + i] != (uint8_t)('a' + i % 26))
+			return false;
+	return true;
+}
+
+/*
+ * Whether payload is one whole, good response: the reference's bytes, or, before there is one,
+ * a response that passes every check (and becomes the reference).
  */
 static bool whole_response(struct gen_sl *s, const uint8_t *p, uint32_t len)
 {
-	const uint8_t *end;
-
 	if (len < sizeof(status_ok) - 1 || memcmp(p, status_ok, sizeof(status_ok) - 1) != 0)
 		return false;
 	if (s->response_len != 0)
-		return len == s->response_len;
-	end = memmem(p, len, head_end, sizeof(head_end) - 1);
-	if (end == NULL || (uint32_t)(p + len - end) != sizeof(head_end) - 1 + s->c.body_len)
+		return len == s->response_len && memcmp(p, s->ref, len) == 0;
+	if (len > sizeof(s->ref) || !response_ok(s, p, len))
 		return false;
+	memcpy(s->ref, p, len);
 	s->response_len = len;
 	return true;
+}
+
+/* The table entry of pkt's connection if it is in phase want; NULL: counted as stray. */
+static struct gen_sl_conn *conn_in(struct gen_sl *s, const struct tt_pkt *pkt,
+				   enum gen_sl_phase want)
+{
+	struct gen_sl_conn *c = &s->conns[pkt->dport];
+
+	if (c->phase != want || c->client != pkt->daddr - s->c.client_first) {
+		s->ctr.stray++;
+		return NULL;
+	}
+	return c;
+}
+
+static void conn_end(struct gen_sl *s, struct gen_sl_conn *c, uint64_t *outcome)
+{
+	c->phase = GEN_SL_FREE;
+	(*outcome)++;
+	s->in_flight--;
+}
+
+void gen_sl_opened(struct gen_sl *s, uint32_t client, uint16_t port, uint32_t now_ms)
+{
+	struct gen_sl_conn *c = &s->conns[port];
+
+	if (c->phase != GEN_SL_FREE)
+		conn_end(s, c, &s->ctr.timed_out);
+	*c = (struct gen_sl_conn){
+	    .client = (uint16_t)client, .phase = GEN_SL_SYN_SENT, .syn_ms = now_ms};
+	s->in_flight++;
+}
+
+uint32_t gen_sl_isn(const struct gen_sl *s, uint32_t client, uint16_t port)
+{
+	return ((client << 16) | port) * 0x9e3779b1u ^ s->isn_key;
+}
+
+unsigned gen_sl_syns_due(struct gen_sl *s, uint32_t now_ms, uint16_t *ports, unsigned max)
+{
+	unsigned n = 0;
+
+	if (s->syn_rto_ms == 0)
+		return 0;
+	for (unsigned k = 0; k < GEN_SL_SWEEP && n < max; k++) {
+		uint16_t port = (uint16_t)s->sweep++;
+		struct gen_sl_conn *c = &s->conns[port];
+
+		if (c->phase == GEN_SL_SYN_SENT && now_ms - c->syn_ms >= s->syn_rto_ms) {
+			c->syn_ms = now_ms;
+			ports[n++] = port;
+		}
+	}
+	s->sweep %= GEN_SL_PORTS;
+	s->ctr.syn_retransmits += n;
+	return n;
+}
+
+uint64_t gen_sl_failed(const struct gen_sl *s)
+{
+	return s->ctr.reset + s->ctr.bad_data + s->ctr.timed_out;
 }
 
 static void reply_to(const struct gen_sl *s, const struct tt_pkt *pkt, uint8_t flags, uint32_t ack,
@@ -44,6 +144,21 @@ static void reply_to(const struct gen_sl *s, const struct tt_pkt *pkt, uint8_t f
 	};
 }
 
+/* A whole good response moves its connection on; anything else fails it. */
+static void count_response(struct gen_sl *s, const struct tt_pkt *pkt, bool whole, bool fin)
+{
+	struct gen_sl_conn *c = conn_in(s, pkt, GEN_SL_REQUEST);
+
+	if (c == NULL)
+		return;
+	if (!whole)
+		conn_end(s, c, &s->ctr.bad_data);
+	else if (fin && s->c.close_mode == GEN_CLOSE_SERVER)
+		conn_end(s, c, &s->ctr.completed);
+	else
+		c->phase = GEN_SL_RESPONSE;
+}
+
 static bool answer_data(struct gen_sl *s, const struct tt_pkt *pkt, struct gen_sl_reply *r)
 {
 	const struct tt_tcp_seg *g = &pkt->seg;
@@ -53,6 +168,7 @@ static bool answer_data(struct gen_sl *s, const struct tt_pkt *pkt, struct gen_s
 
 	if (fin)
 		s->ctr.fins++;
+	count_response(s, pkt, whole, fin);
 	if (!whole) {
 		s->ctr.partial++;
 		reply_to(s, pkt, TT_TCP_ACK | (fin ? TT_TCP_FIN : 0), ack, r);
@@ -65,36 +181,59 @@ static bool answer_data(struct gen_sl *s, const struct tt_pkt *pkt, struct gen_s
 	return true;
 }
 
+static void count_reset(struct gen_sl *s, const struct tt_pkt *pkt)
+{
+	struct gen_sl_conn *c = &s->conns[pkt->dport];
+
+	s->ctr.rsts++;
+	if (c->phase != GEN_SL_FREE && c->client == pkt->daddr - s->c.client_first)
+		conn_end(s, c, &s->ctr.reset);
+}
+
+static bool answer_synack(struct gen_sl *s, const struct tt_pkt *pkt, struct gen_sl_reply *r)
+{
+	const struct tt_tcp_seg *g = &pkt->seg;
+	struct gen_sl_conn *c;
+
+	if (g->len != 0 || (g->flags & TT_TCP_FIN)) {
+		s->ctr.unexpected++;
+		return false;
+	}
+	s->ctr.synacks++;
+	c = conn_in(s, pkt, GEN_SL_SYN_SENT);
+	if (c != NULL)
+		c->phase = GEN_SL_REQUEST;
+	reply_to(s, pkt, TT_TCP_ACK | TT_TCP_PSH, g->seq + 1, r);
+	r->with_request = true;
+	return true;
+}
+
 bool gen_sl_answer(struct gen_sl *s, const struct tt_pkt *pkt, struct gen_sl_reply *r)
 {
 	const struct tt_tcp_seg *g = &pkt->seg;
+	struct gen_sl_conn *c;
 
 	if (pkt->saddr != s->c.server || pkt->sport != s->c.server_port) {
 		s->ctr.unexpected++;
 		return false;
 	}
 	if (g->flags & TT_TCP_RST) {
-		s->ctr.rsts++;
+		count_reset(s, pkt);
 		return false;
 	}
 	if (!(g->flags & TT_TCP_ACK)) {
 		s->ctr.unexpected++;
 		return false;
 	}
-	if (g->flags & TT_TCP_SYN) {
-		if (g->len != 0 || (g->flags & TT_TCP_FIN)) {
-			s->ctr.unexpected++;
-			return false;
-		}
-		s->ctr.synacks++;
-		reply_to(s, pkt, TT_TCP_ACK | TT_TCP_PSH, g->seq + 1, r);
-		r->with_request = true;
-		return true;
-	}
+	if (g->flags & TT_TCP_SYN)
+		return answer_synack(s, pkt, r);
 	if (g->len != 0)
 		return answer_data(s, pkt, r);
 	if (g->flags & TT_TCP_FIN) {
 		s->ctr.fins++;
+		c = conn_in(s, pkt, GEN_SL_RESPONSE);
+		if (c != NULL)
+			conn_end(s, c, &s->ctr.completed);
 		reply_to(s, pkt,
 			 TT_TCP_ACK | (s->c.close_mode == GEN_CLOSE_SERVER ? TT_TCP_FIN : 0),
 			 g->seq + 1, r);

@@ -19,14 +19,38 @@
  *   a bare ACK         -> nothing (it acknowledges our FIN or request);
  *   anything else      -> counted as unexpected, no reply.
  *
- * Nothing is ever sent twice: a lost frame costs its connection.
+ * Nothing else is ever sent twice, and at --rate N not even a SYN: a lost
+ * frame costs its connection.  At --rate 0 (--conns in flight) a SYN still
+ * unanswered after syn_rto_ms goes out again, same tuple and ISN, found by
+ * a sweep of GEN_SL_SWEEP table entries a loop: the appliance sheds SYNs
+ * while its RX queue backs up, as it does when it is the saturated side.
  *
- * A response is whole when one segment carries it: it starts with
- * "HTTP/1.1 200 " and its length is the response's (the head learned from
- * the first such segment whose head ends in "\r\n\r\n" followed by
- * exactly --body bytes, then fixed).  That needs a response no longer than
- * one segment (GEN_SL_BODY_MAX); its bytes are not verified here: the
- * stateful client (without --stateless) does that in correctness runs.
+ * A response is whole when one segment carries it, and good when it is
+ * byte for byte the reference: the first whole one is checked in full
+ * (status "HTTP/1.1 200 ", Content-Length = --body, the head's end, every
+ * body byte of the pattern byte i = 'a' + i % 26) and becomes the
+ * reference; every later one is compared with it by one memcmp.  That
+ * needs a response no longer than one segment (GEN_SL_BODY_MAX).
+ *
+ * The replies need no state, but the counts do: each connection's phase
+ * sits in a table indexed directly by its client port (the tuple walk
+ * turns ports fastest, so the connections in flight have distinct ports
+ * unless one is older than a whole round of them), with its client
+ * address to tell a stray segment from its own:
+ *
+ *   SYN taken by the TX queue  -> SYN_SENT (the port's previous
+ *                                 connection, if unfinished: timed out)
+ *   SYN-ACK                    -> REQUEST
+ *   good whole response        -> RESPONSE (server close, with the FIN:
+ *                                 DONE); a bad or cut one: failed
+ *   FIN without data           -> DONE, after RESPONSE
+ *   RST                        -> failed
+ *
+ * So completed + failed + in flight = SYNs taken, each connection counted
+ * once; a segment of a connection not in the phase it answers (a
+ * retransmission, a late one) is counted as stray and answered as ever.
+ * DONE and failed free the entry.  An entry is 4 bytes: 256 KiB for the
+ * 64 Ki ports, no hashing.
  */
 #ifndef GEN_STATELESS_H
 #define GEN_STATELESS_H
@@ -49,7 +73,21 @@ struct gen_sl_conf {
 	uint32_t body_len;
 	const uint8_t *request; /* the GET; "Connection: close" in server-close mode */
 	uint32_t request_len;
+	uint32_t client_first; /* our addresses: client_first .. + client_count - 1 */
+	uint32_t client_count;
 };
+
+/* Where a connection is (its port's table entry); FREE: never opened, or done with. */
+enum gen_sl_phase { GEN_SL_FREE, GEN_SL_SYN_SENT, GEN_SL_REQUEST, GEN_SL_RESPONSE };
+
+struct gen_sl_conn {
+	uint16_t client; /* index into the client addresses (client_count <= 65536) */
+	uint8_t phase;
+	uint8_t pad;
+	uint32_t syn_ms; /* when its SYN last went out */
+};
+
+enum { GEN_SL_PORTS = 65536, GEN_SL_REF_MAX = 1460, GEN_SL_SWEEP = 64 };
 
 #define GEN_SL_COUNTERS(X)                                                                         \
 	X(syns_sent, "SYNs offered to the TX queue")                                               \
@@ -57,6 +95,12 @@ struct gen_sl_conf {
 	X(synacks, "SYN-ACKs answered with the request")                                           \
 	X(responses, "whole responses seen")                                                       \
 	X(partial, "data segments that were not a whole response")                                 \
+	X(bad_data, "connections failed on a response that is not the expected one")               \
+	X(completed, "connections done: response verified and FINs exchanged")                     \
+	X(reset, "connections in flight the server reset")                                         \
+	X(timed_out, "connections still unfinished when their port came round again")              \
+	X(stray, "segments of a connection not in the phase they answer")                          \
+	X(syn_retransmits, "SYNs sent again after syn_rto_ms unanswered")                          \
 	X(fins, "FINs from the server")                                                            \
 	X(rsts, "RSTs from the server")                                                            \
 	X(unexpected, "TCP segments with no reply in the client's rules")                          \
@@ -76,7 +120,13 @@ struct gen_sl_ctr {
 /* The client's state: the run's constants, what it learned, its counters. */
 struct gen_sl {
 	struct gen_sl_conf c;
-	uint32_t response_len; /* 0: not learned yet */
+	struct gen_sl_conn *conns; /* GEN_SL_PORTS entries, by client port */
+	uint64_t in_flight;	   /* opened, neither completed nor failed */
+	uint32_t syn_rto_ms;	   /* 0: a SYN is never sent again */
+	uint32_t isn_key;
+	uint32_t sweep;		   /* the next table entry the SYN sweep looks at */
+	uint32_t response_len;	   /* the reference's; 0: not learned yet */
+	uint8_t ref[GEN_SL_REF_MAX];
 	struct gen_sl_ctr ctr;
 };
 
@@ -91,6 +141,23 @@ struct gen_sl_reply {
  * addresses), counted in s->ctr; false: no reply.
  */
 bool gen_sl_answer(struct gen_sl *s, const struct tt_pkt *pkt, struct gen_sl_reply *r);
+
+/* The TX queue took the SYN of (client address index, port) at now_ms: the connection is in flight.
+ */
+void gen_sl_opened(struct gen_sl *s, uint32_t client, uint16_t port, uint32_t now_ms);
+
+/* The initial sequence number of (client address index, port): the same for its SYN's repeats. */
+uint32_t gen_sl_isn(const struct gen_sl *s, uint32_t client, uint16_t port);
+
+/*
+ * Sweep the next GEN_SL_SWEEP table entries: the ports of the connections whose SYN is due again
+ * (syn_rto_ms unanswered), at most max of them, into ports (their client in the entry); their
+ * time is now_ms from here on.  The count.
+ */
+unsigned gen_sl_syns_due(struct gen_sl *s, uint32_t now_ms, uint16_t *ports, unsigned max);
+
+/* Connections failed so far: reset, bad response, timed out. */
+uint64_t gen_sl_failed(const struct gen_sl *s);
 
 /* The SYN of tuple (client address, port) with initial sequence number isn. */
 void gen_sl_syn(const struct gen_sl *s, uint32_t caddr, uint16_t cport, uint32_t isn,

@@ -3,7 +3,9 @@
  * crafted segments from the appliance, at and across the sequence wrap:
  * each segment is built and parsed as frames (lib/net), the reply is
  * checked field by field and then built and parsed back as the appliance
- * would receive it (addresses, ports, numbers, flags, the request).
+ * would receive it (addresses, ports, numbers, flags, the request); and
+ * the connection counts kept beside the replies (a connection opened,
+ * answered, completed, failed, or stray segments), every counter checked.
  */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -24,16 +26,25 @@ static const char request[] = "GET / HTTP/1.1\r\nHost: 198.18.0.2\r\n\r\n";
 static const struct tt_mac gen_mac = {{0x02, 0, 0, 0, 0, 0x01}};
 static const struct tt_mac srv_mac = {{0x02, 0, 0, 0, 0, 0x02}};
 
+/* CLIENT is address index 4 of the client's range. */
+#define CLIENT_FIRST (CLIENT - 4)
+
 static struct gen_sl client(enum gen_close_mode mode)
 {
-	return (struct gen_sl){.c = {.mac = gen_mac,
+	static struct gen_sl_conn conns[GEN_SL_PORTS];
+
+	memset(conns, 0, sizeof(conns));
+	return (struct gen_sl){.conns = conns,
+			       .c = {.mac = gen_mac,
 				     .server_mac = srv_mac,
 				     .server = SERVER,
 				     .server_port = 80,
 				     .close_mode = mode,
 				     .body_len = BODY,
 				     .request = (const uint8_t *)request,
-				     .request_len = sizeof(request) - 1}};
+				     .request_len = sizeof(request) - 1,
+				     .client_first = CLIENT_FIRST,
+				     .client_count = 250}};
 }
 
 /* A response of BODY body bytes, head padded so the whole is len bytes (len >= 60 + BODY). */
@@ -136,16 +147,30 @@ static void check_counters(const struct gen_sl *s, struct gen_sl_ctr want)
 #undef CHECK_COUNTER
 }
 
+/* Open the connection of CLIENT:CPORT and answer the SYN-ACK of server sequence irs. */
+static void open_conn(struct gen_sl *s, uint32_t irs)
+{
+	struct gen_sl_reply r;
+
+	gen_sl_opened(s, 4, CPORT, 0);
+	assert_true(answers(s, &r, TT_TCP_SYN | TT_TCP_ACK, irs, 0x10, NULL, 0));
+	assert_int_equal(s->conns[CPORT].phase, GEN_SL_REQUEST);
+}
+
 static void test_synack_at_wrap(void **state)
 {
 	struct gen_sl s = client(GEN_CLOSE_CLIENT);
 	struct gen_sl_reply r;
 
 	(void)state;
+	gen_sl_opened(&s, 4, CPORT, 0);
 	assert_true(answers(&s, &r, TT_TCP_SYN | TT_TCP_ACK, 0xffffffffu, 0x10, NULL, 0));
 	assert_true(r.with_request);
 	check_reply(&s, &r, TT_TCP_ACK | TT_TCP_PSH, 0x10, 0);
-	check_counters(&s, (struct gen_sl_ctr){.synacks = 1});
+	/* Retransmitted: answered again, counted stray. */
+	assert_true(answers(&s, &r, TT_TCP_SYN | TT_TCP_ACK, 0xffffffffu, 0x10, NULL, 0));
+	check_counters(&s, (struct gen_sl_ctr){.synacks = 2, .stray = 1});
+	assert_int_equal(s.in_flight, 1);
 }
 
 /* Client close: a whole response across the wrap gets ACK + FIN; the server's FIN an ACK. */
@@ -157,6 +182,7 @@ static void test_client_close(void **state)
 	uint32_t n = response(body, 150), our = 0xfffffff0u;
 
 	(void)state;
+	open_conn(&s, 0xffffff9bu);
 	assert_true(answers(&s, &r, TT_TCP_ACK | TT_TCP_PSH, 0xffffff9cu, our, body, n));
 	check_reply(&s, &r, TT_TCP_ACK | TT_TCP_FIN, our, 0xffffff9cu + 150);
 	assert_int_equal(s.response_len, 150);
@@ -164,7 +190,12 @@ static void test_client_close(void **state)
 	assert_false(answers(&s, &r, TT_TCP_ACK, 50, our + 1, NULL, 0));
 	assert_true(answers(&s, &r, TT_TCP_ACK | TT_TCP_FIN, 0xffffffffu, our + 1, NULL, 0));
 	check_reply(&s, &r, TT_TCP_ACK, our + 1, 0);
-	check_counters(&s, (struct gen_sl_ctr){.responses = 1, .fins = 1});
+	/* Retransmitted (our ACK lost): answered as in TIME-WAIT, counted once more as stray. */
+	assert_true(answers(&s, &r, TT_TCP_ACK | TT_TCP_FIN, 0xffffffffu, our + 1, NULL, 0));
+	check_counters(&s,
+		       (struct gen_sl_ctr){
+			   .synacks = 1, .responses = 1, .fins = 2, .completed = 1, .stray = 1});
+	assert_int_equal(s.in_flight, 0);
 }
 
 /* Server close: the response with its FIN gets ACK + FIN past both; a later lone FIN too. */
@@ -176,17 +207,22 @@ static void test_server_close(void **state)
 	uint32_t n = response(body, 200);
 
 	(void)state;
+	open_conn(&s, 0xffffff37u);
 	assert_true(answers(&s, &r, TT_TCP_ACK | TT_TCP_PSH | TT_TCP_FIN, 0xffffff38u, 7, body, n));
 	check_reply(&s, &r, TT_TCP_ACK | TT_TCP_FIN, 7, 0xffffff38u + 201);
-	/* The response alone: its ACK; then the FIN: ACK + FIN. */
+	assert_int_equal(s.in_flight, 0);
+	/* Next connection on the port: the response alone gets its ACK; the FIN ACK + FIN. */
+	open_conn(&s, 999);
 	assert_true(answers(&s, &r, TT_TCP_ACK | TT_TCP_PSH, 1000, 7, body, n));
 	check_reply(&s, &r, TT_TCP_ACK, 7, 1200);
 	assert_true(answers(&s, &r, TT_TCP_ACK | TT_TCP_FIN, 1200, 7, NULL, 0));
 	check_reply(&s, &r, TT_TCP_ACK | TT_TCP_FIN, 7, 1201);
-	check_counters(&s, (struct gen_sl_ctr){.responses = 2, .fins = 2});
+	check_counters(
+	    &s, (struct gen_sl_ctr){.synacks = 2, .responses = 2, .fins = 2, .completed = 2});
+	assert_int_equal(s.in_flight, 0);
 }
 
-/* Data that is not one whole response is acknowledged, never closed on, never learned from. */
+/* Data that is not one whole response is acknowledged, fails its connection, is never learned. */
 static void test_partial(void **state)
 {
 	struct gen_sl s = client(GEN_CLOSE_CLIENT);
@@ -195,9 +231,11 @@ static void test_partial(void **state)
 	uint32_t n = response(body, 150);
 
 	(void)state;
+	open_conn(&s, 0xffffffefu);
 	assert_true(answers(&s, &r, TT_TCP_ACK, 0xfffffff0u, 9, body, n - 1));
 	check_reply(&s, &r, TT_TCP_ACK, 9, 0xfffffff0u + n - 1);
 	assert_int_equal(s.response_len, 0);
+	assert_int_equal(s.in_flight, 0);
 	/* Learned from a whole one, a longer one is not whole either. */
 	assert_true(answers(&s, &r, TT_TCP_ACK, 1, 9, body, n));
 	n = response(body, 160);
@@ -205,7 +243,54 @@ static void test_partial(void **state)
 	check_reply(&s, &r, TT_TCP_ACK, 9, 161);
 	/* The body's tail alone (no status line). */
 	assert_true(answers(&s, &r, TT_TCP_ACK, 1, 9, body + 100, 60));
-	check_counters(&s, (struct gen_sl_ctr){.responses = 1, .partial = 3});
+	check_counters(&s,
+		       (struct gen_sl_ctr){
+			   .synacks = 1, .responses = 1, .partial = 3, .bad_data = 1, .stray = 3});
+}
+
+/* A first response is learned only when every check passes; later ones must equal it. */
+static void test_reference_checked(void **state)
+{
+	struct gen_sl s = client(GEN_CLOSE_CLIENT);
+	struct gen_sl_reply r;
+	uint8_t good[400], bad[400];
+	uint32_t n = response(good, 150);
+	static const struct {
+		uint32_t at;
+		uint8_t byte;
+	} flaws[] = {
+	    {150 - BODY, 'b'},	   /* the body's first byte */
+	    {149, 'a'},		   /* its last (byte 63 is 'l') */
+	    {9, '3'},		   /* the status: 300 */
+	    {34, '5'},		   /* Content-Length: 65 */
+	    {17, 'X'},		   /* no Content-Length header */
+	    {150 - BODY - 1, 'x'}, /* no head end */
+	};
+
+	(void)state;
+	for (unsigned i = 0; i < sizeof(flaws) / sizeof(flaws[0]); i++) {
+		memcpy(bad, good, n);
+		bad[flaws[i].at] = flaws[i].byte;
+		open_conn(&s, 99);
+		assert_true(answers(&s, &r, TT_TCP_ACK, 100, 9, bad, n));
+		assert_int_equal(s.response_len, 0);
+		assert_int_equal(s.ctr.bad_data, i + 1);
+	}
+	open_conn(&s, 99);
+	assert_true(answers(&s, &r, TT_TCP_ACK, 100, 9, good, n));
+	assert_int_equal(s.response_len, n);
+	/* One byte off the reference, body or head: bad. */
+	for (uint32_t at = 0; at < n; at += n - 1) {
+		memcpy(bad, good, n);
+		bad[at] ^= 1;
+		open_conn(&s, 99);
+		assert_true(answers(&s, &r, TT_TCP_ACK, 100, 9, bad, n));
+	}
+	assert_int_equal(s.ctr.bad_data, 8);
+	assert_int_equal(s.ctr.responses, 1);
+	/* The good one was still waiting for the FIN when its port was opened again. */
+	assert_int_equal(s.ctr.timed_out, 1);
+	assert_int_equal(s.in_flight, 0);
 }
 
 /* RSTs are counted; a SYN without ACK, a SYN-ACK with data, another source: unexpected. */
@@ -223,6 +308,26 @@ static void test_no_reply(void **state)
 	other.sport = 81;
 	assert_false(gen_sl_answer(&s, &other, &r));
 	check_counters(&s, (struct gen_sl_ctr){.rsts = 1, .unexpected = 3});
+}
+
+/* A connection fails on a reset in flight, or when its port comes round unfinished. */
+static void test_failures(void **state)
+{
+	struct gen_sl s = client(GEN_CLOSE_CLIENT);
+	struct gen_sl_reply r;
+
+	(void)state;
+	open_conn(&s, 1);
+	assert_false(answers(&s, &r, TT_TCP_RST | TT_TCP_ACK, 2, 0x10, NULL, 0));
+	assert_int_equal(s.in_flight, 0);
+	/* Another address index on the port: its SYN-ACK is not ours. */
+	gen_sl_opened(&s, 5, CPORT, 0);
+	assert_true(answers(&s, &r, TT_TCP_SYN | TT_TCP_ACK, 1, 0x10, NULL, 0));
+	gen_sl_opened(&s, 4, CPORT, 0);
+	assert_int_equal(s.in_flight, 1);
+	assert_int_equal(gen_sl_failed(&s), 2);
+	check_counters(&s, (struct gen_sl_ctr){
+			       .synacks = 2, .rsts = 1, .reset = 1, .timed_out = 1, .stray = 1});
 }
 
 static void test_syn(void **state)
@@ -247,12 +352,53 @@ static void test_syn(void **state)
 	assert_int_equal(p.seg.opts.mss, 1460);
 }
 
+/* A SYN still unanswered after syn_rto_ms is due again, once a timeout, until its SYN-ACK. */
+static void test_syn_repeat(void **state)
+{
+	struct gen_sl s = client(GEN_CLOSE_CLIENT);
+	struct gen_sl_reply r;
+	uint16_t ports[GEN_SL_SWEEP];
+
+	(void)state;
+	s.syn_rto_ms = 20;
+	gen_sl_opened(&s, 4, CPORT, 0xfffffff0u); /* the clock wraps in between */
+	s.sweep = CPORT - 10;
+	assert_int_equal(gen_sl_syns_due(&s, 3, ports, GEN_SL_SWEEP), 0);
+	assert_int_equal(s.sweep, CPORT - 10 + GEN_SL_SWEEP);
+	s.sweep = CPORT - GEN_SL_SWEEP + 1; /* the sweep's last entry */
+	assert_int_equal(gen_sl_syns_due(&s, 4, ports, GEN_SL_SWEEP), 1);
+	assert_int_equal(ports[0], CPORT);
+	assert_int_equal(gen_sl_isn(&s, 4, CPORT), gen_sl_isn(&s, 4, CPORT));
+	assert_int_not_equal(gen_sl_isn(&s, 4, CPORT), gen_sl_isn(&s, 5, CPORT));
+	s.sweep = CPORT;
+	assert_int_equal(gen_sl_syns_due(&s, 23, ports, GEN_SL_SWEEP), 0);
+	/* max 0 takes none; the sweep wraps at the table's end. */
+	s.sweep = CPORT;
+	assert_int_equal(gen_sl_syns_due(&s, 24, ports, 0), 0);
+	gen_sl_opened(&s, 4, 3, 0);
+	s.sweep = GEN_SL_PORTS - 10;
+	assert_int_equal(gen_sl_syns_due(&s, 24, ports, GEN_SL_SWEEP), 1);
+	assert_int_equal(ports[0], 3);
+	assert_int_equal(s.sweep, GEN_SL_SWEEP - 10);
+	/* Answered: never again; and none at all without a timeout. */
+	assert_true(answers(&s, &r, TT_TCP_SYN | TT_TCP_ACK, 1, 0x10, NULL, 0));
+	s.sweep = CPORT;
+	assert_int_equal(gen_sl_syns_due(&s, 1000, ports, GEN_SL_SWEEP), 0);
+	gen_sl_opened(&s, 4, CPORT, 0);
+	s.syn_rto_ms = 0;
+	s.sweep = CPORT;
+	assert_int_equal(gen_sl_syns_due(&s, 1000, ports, GEN_SL_SWEEP), 0);
+	assert_int_equal(s.ctr.syn_retransmits, 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_synack_at_wrap), cmocka_unit_test(test_client_close),
-	    cmocka_unit_test(test_server_close),   cmocka_unit_test(test_partial),
-	    cmocka_unit_test(test_no_reply),	   cmocka_unit_test(test_syn),
+	    cmocka_unit_test(test_synack_at_wrap),    cmocka_unit_test(test_client_close),
+	    cmocka_unit_test(test_server_close),      cmocka_unit_test(test_partial),
+	    cmocka_unit_test(test_no_reply),	      cmocka_unit_test(test_syn),
+	    cmocka_unit_test(test_reference_checked), cmocka_unit_test(test_failures),
+	    cmocka_unit_test(test_syn_repeat),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
