@@ -127,23 +127,30 @@ static inline uint64_t mac4(const struct tt_siphash_key *key, const struct tt_fl
 	return tt_siphash_blocks(key, m, MAC_INPUT4_LEN);
 }
 
+/* tt_siphash(key, the MAC input of an IPv6 flow): rare, so packed as bytes and kept out of line. */
+static uint64_t mac6(const struct tt_siphash_key *key, const struct tt_flow4 *f,
+		     const struct tt_addr6_pair *a6, uint32_t peer_isn, uint32_t counter,
+		     unsigned int mss_idx, unsigned int ts)
+{
+	uint8_t in[MAC_INPUT_MAX];
+	unsigned n = tt_flow_pack(f, a6, in);
+
+	put_le32(in + n, peer_isn);
+	put_le32(in + n + 4, counter);
+	in[n + 8] = (uint8_t)mss_idx;
+	in[n + 9] = (uint8_t)ts;
+	return tt_siphash(key, in, n + 10);
+}
+
 /* Top 27 bits of the MAC, already in their cookie position. */
 static inline uint32_t mac_bits(const struct tt_siphash_key *key, const struct tt_flow4 *f,
 				const struct tt_addr6_pair *a6, uint32_t peer_isn, uint64_t counter,
 				unsigned int mss_idx, unsigned int ts)
 {
-	uint8_t in[MAC_INPUT_MAX];
-	unsigned n;
+	uint64_t mac = a6 == NULL ? mac4(key, f, peer_isn, (uint32_t)counter, mss_idx, ts)
+				  : mac6(key, f, a6, peer_isn, (uint32_t)counter, mss_idx, ts);
 
-	if (a6 == NULL)
-		return (uint32_t)(mac4(key, f, peer_isn, (uint32_t)counter, mss_idx, ts) >> 32) &
-		       COOKIE_MAC_MASK;
-	n = tt_flow_pack(f, a6, in);
-	put_le32(in + n, peer_isn);
-	put_le32(in + n + 4, (uint32_t)counter);
-	in[n + 8] = (uint8_t)mss_idx;
-	in[n + 9] = (uint8_t)ts;
-	return (uint32_t)(tt_siphash(key, in, n + 10) >> 32) & COOKIE_MAC_MASK;
+	return (uint32_t)(mac >> 32) & COOKIE_MAC_MASK;
 }
 
 static unsigned int mss_index(uint16_t peer_mss)
