@@ -112,44 +112,45 @@ static unsigned int ts_bits(const uint32_t *ts)
 
 /*
  * tt_siphash(key, the MAC input of an IPv4 flow) without the byte copy: the 22 bytes are
- * saddr | daddr, sport | dport | peer_isn, then counter | mss index | ts bits with the
- * length in the top byte, each block read little-endian as tt_siphash reads it.
+ * saddr | daddr, sport | dport | peer_isn, then counter | mss index | ts bits, each block
+ * read little-endian as tt_siphash reads it.
  */
 static inline uint64_t mac4(const struct tt_siphash_key *key, const struct tt_flow4 *f,
 			    uint32_t peer_isn, uint32_t counter, unsigned int mss_idx,
 			    unsigned int ts)
 {
-	struct tt_siphash_state s;
+	uint64_t m[3];
 
-	tt_siphash_init(&s, key);
-	tt_siphash_compress(&s, (uint64_t)f->saddr | (uint64_t)f->daddr << 32, TT_SIPHASH_C_ROUNDS);
-	tt_siphash_compress(
-	    &s, (uint64_t)f->sport | (uint64_t)f->dport << 16 | (uint64_t)peer_isn << 32,
-	    TT_SIPHASH_C_ROUNDS);
-	tt_siphash_compress(&s,
-			    (uint64_t)counter | (uint64_t)mss_idx << 32 | (uint64_t)ts << 40 |
-				(uint64_t)MAC_INPUT4_LEN << 56,
-			    TT_SIPHASH_C_ROUNDS);
-	return tt_siphash_final(&s, TT_SIPHASH_D_ROUNDS);
+	tt_siphash_flow4_blocks(f, m);
+	m[1] |= (uint64_t)peer_isn << 32;
+	m[2] = (uint64_t)counter | (uint64_t)mss_idx << 32 | (uint64_t)ts << 40;
+	return tt_siphash_blocks(key, m, MAC_INPUT4_LEN);
+}
+
+/* tt_siphash(key, the MAC input of an IPv6 flow): rare, so packed as bytes and kept out of line. */
+static uint64_t mac6(const struct tt_siphash_key *key, const struct tt_flow4 *f,
+		     const struct tt_addr6_pair *a6, uint32_t peer_isn, uint32_t counter,
+		     unsigned int mss_idx, unsigned int ts)
+{
+	uint8_t in[MAC_INPUT_MAX];
+	unsigned n = tt_flow_pack(f, a6, in);
+
+	put_le32(in + n, peer_isn);
+	put_le32(in + n + 4, counter);
+	in[n + 8] = (uint8_t)mss_idx;
+	in[n + 9] = (uint8_t)ts;
+	return tt_siphash(key, in, n + 10);
 }
 
 /* Top 27 bits of the MAC, already in their cookie position. */
-static uint32_t mac_bits(const struct tt_siphash_key *key, const struct tt_flow4 *f,
-			 const struct tt_addr6_pair *a6, uint32_t peer_isn, uint64_t counter,
-			 unsigned int mss_idx, unsigned int ts)
+static inline uint32_t mac_bits(const struct tt_siphash_key *key, const struct tt_flow4 *f,
+				const struct tt_addr6_pair *a6, uint32_t peer_isn, uint64_t counter,
+				unsigned int mss_idx, unsigned int ts)
 {
-	uint8_t in[MAC_INPUT_MAX];
-	unsigned n;
+	uint64_t mac = a6 == NULL ? mac4(key, f, peer_isn, (uint32_t)counter, mss_idx, ts)
+				  : mac6(key, f, a6, peer_isn, (uint32_t)counter, mss_idx, ts);
 
-	if (a6 == NULL)
-		return (uint32_t)(mac4(key, f, peer_isn, (uint32_t)counter, mss_idx, ts) >> 32) &
-		       COOKIE_MAC_MASK;
-	n = tt_flow_pack(f, a6, in);
-	put_le32(in + n, peer_isn);
-	put_le32(in + n + 4, (uint32_t)counter);
-	in[n + 8] = (uint8_t)mss_idx;
-	in[n + 9] = (uint8_t)ts;
-	return (uint32_t)(tt_siphash(key, in, n + 10) >> 32) & COOKIE_MAC_MASK;
+	return (uint32_t)(mac >> 32) & COOKIE_MAC_MASK;
 }
 
 static unsigned int mss_index(uint16_t peer_mss)

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "tt_isn.h"
@@ -127,6 +128,31 @@ static void test_siphash_vectors(void **state)
 		msg[i] = (uint8_t)i;
 	for (size_t i = 0; i < ARRAY_LEN(cases); i++)
 		assert_int_equal(tt_siphash(&paper_key, msg, cases[i].len), cases[i].want);
+}
+
+/*
+ * The block form against the byte form at every length a caller could give it up to three
+ * blocks, each length on bytes from the generator: every byte must land where tt_siphash
+ * reads it, and the length must go to the top byte of the last block.
+ */
+static void test_siphash_blocks_match_bytes(void **state)
+{
+	uint64_t rng = 5;
+
+	(void)state;
+	for (size_t len = 0; len < 24; len++) {
+		for (int i = 0; i < 64; i++) {
+			struct tt_siphash_key k = {next_rand(&rng), next_rand(&rng)};
+			uint64_t m[3] = {0};
+			uint8_t bytes[24];
+
+			for (size_t b = 0; b < len; b++) {
+				bytes[b] = (uint8_t)next_rand(&rng);
+				m[b / 8] |= (uint64_t)bytes[b] << (8 * (b % 8));
+			}
+			assert_int_equal(tt_siphash_blocks(&k, m, len), tt_siphash(&k, bytes, len));
+		}
+	}
 }
 
 /*
@@ -711,6 +737,90 @@ static void test_isn_known_answer(void **state)
 			 0x411a2f57);
 }
 
+/* The ISN's offset F and the timestamp offset as tt_isn.h documents them, over packed bytes. */
+static uint32_t isn_offset_by_layout(const struct tt_isn_secret *s, const struct tt_flow4 *f,
+				     const struct tt_addr6_pair *a6)
+{
+	uint8_t in[TT_FLOW_PACKED_MAX];
+
+	return (uint32_t)tt_siphash(&s->key, in, tt_flow_pack(f, a6, in));
+}
+
+static uint32_t ts_offset_by_layout(const struct tt_isn_secret *s, const struct tt_flow4 *f,
+				    const struct tt_addr6_pair *a6)
+{
+	uint8_t in[TT_FLOW_PACKED_MAX + 1];
+	unsigned n = tt_flow_pack(f, a6, in);
+
+	in[n] = 't';
+	return (uint32_t)tt_siphash(&s->key, in, n + 1);
+}
+
+static void assert_isn_layout(const struct tt_isn_secret *s, const struct tt_flow4 *f,
+			      const struct tt_addr6_pair *a6, uint64_t now_us)
+{
+	assert_int_equal(tt_isn_make(s, f, a6, now_us),
+			 (uint32_t)(now_us / TT_ISN_TICK_US) + isn_offset_by_layout(s, f, a6));
+	assert_int_equal(tt_isn_ts_offset(s, f, a6), ts_offset_by_layout(s, f, a6));
+}
+
+/*
+ * The IPv4 ISN and timestamp offset are computed from the fields without packing them: every
+ * bit of every field must land where the byte layout puts it, for the all-zero and all-ones
+ * fields, each field alone at its maximum, and random flows, keys and clocks.
+ */
+static void test_isn_ipv4_layout(void **state)
+{
+	static const struct tt_flow4 edges[] = {
+	    {0, 0, 0, 0},	   {UINT32_MAX, UINT32_MAX, UINT16_MAX, UINT16_MAX},
+	    {UINT32_MAX, 0, 0, 0}, {0, UINT32_MAX, 0, 0},
+	    {0, 0, UINT16_MAX, 0}, {0, 0, 0, UINT16_MAX},
+	    {0, 0, 1, 0},	   {0, 0, 0, 1},
+	};
+	uint64_t rng = 9;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_LEN(edges); i++) {
+		assert_isn_layout(&isn_secret, &edges[i], NULL, 0);
+		assert_isn_layout(&isn_secret, &edges[i], NULL, UINT64_MAX);
+	}
+	for (unsigned int i = 0; i < 4096; i++) {
+		const struct tt_isn_secret s = {.key = {next_rand(&rng), next_rand(&rng)}};
+		struct tt_flow4 f = {.saddr = (uint32_t)next_rand(&rng),
+				     .daddr = (uint32_t)next_rand(&rng),
+				     .sport = (uint16_t)next_rand(&rng),
+				     .dport = (uint16_t)next_rand(&rng)};
+
+		assert_isn_layout(&s, &f, NULL, next_rand(&rng));
+	}
+}
+
+/* The IPv6 forms feed every address byte: pair_a, all-zero, all-ones and random addresses. */
+static void test_isn_ipv6_layout(void **state)
+{
+	struct tt_addr6_pair a6;
+	uint64_t rng = 13;
+
+	(void)state;
+	assert_isn_layout(&isn_secret, &flow_a, &pair_a, 123456789);
+	memset(&a6, 0, sizeof(a6));
+	assert_isn_layout(&isn_secret, &(struct tt_flow4){0}, &a6, 0);
+	memset(&a6, 0xff, sizeof(a6));
+	assert_isn_layout(&isn_secret, &(struct tt_flow4){.sport = UINT16_MAX, .dport = UINT16_MAX},
+			  &a6, UINT64_MAX);
+	for (unsigned int i = 0; i < 1024; i++) {
+		const struct tt_isn_secret s = {.key = {next_rand(&rng), next_rand(&rng)}};
+		struct tt_flow4 f = {.sport = (uint16_t)next_rand(&rng),
+				     .dport = (uint16_t)next_rand(&rng)};
+
+		for (size_t b = 0; b < sizeof(a6.saddr); b++) {
+			a6.saddr[b] = (uint8_t)next_rand(&rng);
+			a6.daddr[b] = (uint8_t)next_rand(&rng);
+		}
+		assert_isn_layout(&s, &f, &a6, next_rand(&rng));
+	}
+}
+
 static void test_isn_differs_across_flows(void **state)
 {
 	static const struct tt_flow4 flows[] = {
@@ -763,6 +873,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_siphash_vectors),
+	    cmocka_unit_test(test_siphash_blocks_match_bytes),
 	    cmocka_unit_test(test_cookie_known_answer),
 	    cmocka_unit_test(test_cookie_mss_roundtrip),
 	    cmocka_unit_test(test_cookie_expiry),
@@ -783,6 +894,8 @@ int main(void)
 	    cmocka_unit_test(test_ts_roundtrip),
 	    cmocka_unit_test(test_ts_clamp_and_decode),
 	    cmocka_unit_test(test_isn_known_answer),
+	    cmocka_unit_test(test_isn_ipv4_layout),
+	    cmocka_unit_test(test_isn_ipv6_layout),
 	    cmocka_unit_test(test_isn_differs_across_flows),
 	    cmocka_unit_test(test_isn_grows_with_time),
 	};
