@@ -174,7 +174,8 @@ static void peer_send(struct trace *t, struct client *c, uint8_t flags, const ch
 	uint32_t hl;
 
 	hl = tt_net_tcp_build(frame, &a, len);
-	memcpy(frame + hl, data, len);
+	if (len > 0)
+		memcpy(frame + hl, data, len);
 	tt_net_tcp_cksum(frame, false);
 	if (tt_net_parse(frame, hl + len, &t->us_if, &t->rx_pkt[t->n_rx], &reason) != TT_PKT_TCP) {
 		fprintf(stderr, "tcpterm-trace: our own frame did not parse\n");
