@@ -42,6 +42,11 @@ ORPHAN_STATES = ('fin_wait_1', 'closing', 'last_ack')
 # capacity).
 SCENARIO_UNITS = {'rps': 'request', 'rps_pipelined': 'request', 'synflood': 'SYN cookie',
                   'throughput': '1 MiB response'}
+# The objects of the PMD and what it calls per frame (librte_net: the packet-type parse of the
+# virtio RX offload path).
+PMD_OBJECTS = ('librte_net_virtio', 'librte_net.', 'librte_ethdev')
+# The per-core goals (units per second) the floor section reads each unit's figures against.
+GOALS = {'connection': 2.5e6, 'request': 6e6, 'SYN cookie': 12e6}
 UNIT_FIGURES = {
     'connection': ('conn_opened', 'appliance_cps', 'cycles_per_conn', 'capacity_cps'),
     'request': ('http_requests', 'appliance_rps', 'cycles_per_request', 'capacity_rps'),
@@ -233,6 +238,7 @@ def window_figures(w, g):
         'cycles_per_conn': per(busy, conns),
         'cycles_per_request': per(busy, reqs),
         'cycles_per_rx_frame': per(busy, wd('rx_packets')),
+        'tx_per_rx_frame': per(wd('tx_packets'), wd('rx_packets')),
         'cycles_per_cookie': per(busy, cookies),
         'capacity_cps': per(hz, per(busy, conns)),
         'capacity_rps': per(hz, per(busy, reqs)),
@@ -271,6 +277,7 @@ WINDOW_UNITS = {
     'cycles_per_conn': 'busy cycles', 'cycles_per_request': 'busy cycles',
     'generator_cycles_per_conn': 'the generator\'s busy cycles per completed connection',
     'cycles_per_rx_frame': 'busy cycles', 'cycles_per_cookie': 'busy cycles',
+    'tx_per_rx_frame': 'frames sent per frame received',
     'capacity_cps': 'connections/s per core', 'capacity_rps': 'requests/s per core',
     'capacity_cookies': 'SYN cookies/s per core', 'frames_in_per_conn': 'frames',
     'frames_out_per_conn': 'frames', 'time_wait_recycled_rate': 'entries/s',
@@ -397,7 +404,7 @@ def check_correctness(raw, name, gens, apps, wins, problems):
 
 
 def profile_figures(raw):
-    """The profile run's top functions: (share of samples, dso, symbol)."""
+    """The profile run's shares of samples: by object (dso) and its top functions."""
     path = os.path.join(raw, 'profile-cps.txt')
     try:
         text = open(path).read()
@@ -406,14 +413,22 @@ def profile_figures(raw):
     top = []
     for m in re.finditer(r'^\s+([\d.]+)%\s+(\S+)\s+\[[.k]\]\s+(.+?)\s*$', text, re.M):
         top.append({'share': float(m.group(1)) / 100, 'dso': m.group(2), 'symbol': m.group(3)})
+    objects = [{'share': float(m.group(1)) / 100, 'dso': m.group(2)}
+               for m in re.finditer(r'^\s+([\d.]+)%\s+(\S+)\s*$', text, re.M)]
     g = last_json(os.path.join(raw, 'profile-cps.gen.json')) or {}
     return {'note': text.splitlines()[0] if text else '', 'top': top[:TOP_FUNCTIONS],
-            'cps_during_profile': g.get('cps')}
+            'objects': objects, 'cps_during_profile': g.get('cps')}
 
 
 def link_figures(raw, runs):
+    """The round-trip frame rate (the blaster's), and the reflector's busy cycles per frame."""
     res = [last_json(os.path.join(raw, f'link.{r}.gen.json')) for r in range(1, runs + 1)]
-    return figure([x.get('rx_mpps') if x else None for x in res], 'Mpps round trip')
+    refl = [last_json(os.path.join(raw, f'link.{r}.reflect.json')) or {}
+            for r in range(1, runs + 1)]
+    return (figure([x.get('rx_mpps') if x else None for x in res], 'Mpps round trip'),
+            figure([x.get('busy_cycles_per_rx_frame') for x in refl],
+                   'busy cycles per frame received and sent back'),
+            figure([x.get('busy_fraction') for x in refl], 'fraction of TSC cycles'))
 
 
 def linux_figures(raw, runs):
@@ -470,6 +485,46 @@ plot '{cdf}' index 0 with lines title 'connect', '' index 1 with lines title 're
         pass
 
 
+def floor_section(res, med):
+    """Each per-core figure against the link's own cost per frame and against its goal."""
+    ref, hz = res['reference'], res['machine'].get('tsc_hz')
+    floor = ref.get('link_reflect_cycles_per_frame', {}).get('median')
+    if not floor or not hz:
+        return []
+    lines = ['', '## What bounds the per-core figures', '',
+             f"The link alone: the reflector of the link run (MAC swap, bursts of 32, no TCP, "
+             f"no mbuf allocated or freed) spends {fmt(floor)} busy cycles per frame it receives "
+             f"and sends back (busy {fmt(ref['link_reflect_busy']['median'])}). A unit of i "
+             f"frames in and o out costs at least (i + o) / 2 of that in the PMD of this port "
+             f"type: the link floor. Goal cycles = TSC Hz / the goal rate; what the goal leaves "
+             f"above the floor is all TCP, HTTP, tables, timers and mbufs may take.", '',
+             '| scenario | unit | frames in + out | link floor cycles | busy cycles | '
+             'busy - floor | goal /s | goal cycles | goal - floor |',
+             '|---|---|---|---|---|---|---|---|---|']
+    for name in TCP_SCENARIOS:
+        unit = scenario_unit(name)
+        cyc, per_rx, tx_rx = (med(name, UNIT_FIGURES[unit][2]), med(name, 'cycles_per_rx_frame'),
+                              med(name, 'tx_per_rx_frame'))
+        if name not in res['scenarios'] or unit not in GOALS or None in (cyc, per_rx, tx_rx):
+            continue
+        f_in = cyc / per_rx
+        f_out = f_in * tx_rx
+        link = floor * (f_in + f_out) / 2
+        goal = hz / GOALS[unit]
+        lines.append(f"| {name} | {unit} | {f_in:.2f} + {f_out:.2f} | {fmt(link)} | {fmt(cyc)} | "
+                     f"{fmt(cyc - link)} | {fmt(GOALS[unit])} | {fmt(goal)} | "
+                     f"{fmt(goal - link)} |")
+    prof = res.get('profile') or {}
+    pmd = sum(o['share'] for o in prof.get('objects', []) if o['dso'].startswith(PMD_OBJECTS))
+    if pmd and prof.get('cps_during_profile'):
+        names = ', '.join(o.rstrip('.') for o in PMD_OBJECTS)
+        lines += ['', f"Measured in the appliance: during the cps profile run the PMD's objects "
+                  f"({names}) took {pmd:.1%} of the worker's samples, "
+                  f"{fmt(pmd * hz / prof['cps_during_profile'])} cycles per connection (its "
+                  f"empty polls included)."]
+    return lines
+
+
 def markdown(res):
     s = res['scenarios']
     ref = res['reference']
@@ -523,6 +578,7 @@ def markdown(res):
         lines += [f"Frames per connection (cps_server_close): "
                   f"{fmt(med('cps_server_close', 'frames_in_per_conn'))} in, "
                   f"{fmt(med('cps_server_close', 'frames_out_per_conn'))} out."]
+    lines += floor_section(res, med)
     if 'synflood' in s:
         lines += ['', '## SYN flood', '',
                   '| figure | value |', '|---|---|',
@@ -571,6 +627,9 @@ def markdown(res):
                   f"`perf record -e cpu-clock -F 2999 -g -t WORKER_TID` during an extra cps run "
                   f"({prof['note']}; {fmt(prof['cps_during_profile'])} connections/s under "
                   f"perf); share of the worker's samples, self time:", '']
+        if prof['objects']:
+            lines += ['By object: ' + ', '.join(f"{o['dso']} {o['share']:.1%}"
+                                                for o in prof['objects']) + '.', '']
         if prof['top']:
             lines += ['| share | object | function |', '|---|---|---|']
             lines += [f"| {p['share']:.1%} | {p['dso']} | {p['symbol']} |" for p in prof['top']]
@@ -669,7 +728,7 @@ def main():
     lk, lc, wrk_errors = linux_figures(args.raw, args.runs)
     if any(wrk_errors):
         problems.append(f'wrk against nginx reported socket errors: {wrk_errors}')
-    link = link_figures(args.raw, args.runs)
+    link, reflect_cycles, reflect_busy = link_figures(args.raw, args.runs)
     for r in range(1, args.runs + 1):
         check_exit(problems, f'link run {r}: the blaster',
                    os.path.join(args.raw, f'link.{r}.gen.json.rc'))
@@ -685,7 +744,9 @@ def main():
         'params': {'runs': args.runs, 'duration_s': args.duration, 'quick': bool(args.quick),
                    'scenarios': args.scenarios.split() or TCP_SCENARIOS,
                    'saturated_at_busy': SATURATED},
-        'reference': {'link_mpps': link, 'linux_keepalive_rps': lk, 'linux_close_cps': lc},
+        'reference': {'link_mpps': link, 'link_reflect_cycles_per_frame': reflect_cycles,
+                      'link_reflect_busy': reflect_busy, 'linux_keepalive_rps': lk,
+                      'linux_close_cps': lc},
         'scenarios': scenarios,
         'profile': profile,
         'memory': memory,

@@ -219,6 +219,9 @@ profile() {
 		-- sleep "$secs" >>"$out.txt" 2>&1 || true
 	finish_gen "$out.gen.json"
 	stop_appliance "$out.appliance.log"
+	# By object first (the PMD's share against ours), then by function.
+	perf report -i "$out.perf.data" --stdio --no-children -g none --sort dso \
+		--percent-limit 0.1 >>"$out.txt" 2>/dev/null || true
 	perf report -i "$out.perf.data" --stdio --no-children -g none --sort dso,sym \
 		--percent-limit 0.5 >>"$out.txt" 2>/dev/null || true
 	rm -f "$out.perf.data" "$out.perf.data.old"

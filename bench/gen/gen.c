@@ -522,9 +522,11 @@ static int run_link(const struct gen_opts *o, const struct tt_port *port, struct
 
 	gen_link_run(o, port->port_id, pool, &quit, &r);
 	printf("{\"scenario\":\"%s\",\"seconds\":%.3f,\"tx_frames\":%" PRIu64
-	       ",\"rx_frames\":%" PRIu64 ",\"tx_mpps\":%.3f,\"rx_mpps\":%.3f}\n",
+	       ",\"rx_frames\":%" PRIu64 ",\"tx_mpps\":%.3f,\"rx_mpps\":%.3f"
+	       ",\"busy_fraction\":%.4f,\"busy_cycles_per_rx_frame\":%.1f}\n",
 	       scenario_names[o->scenario], r.seconds, r.tx, r.rx, (double)r.tx / r.seconds / 1e6,
-	       (double)r.rx / r.seconds / 1e6);
+	       (double)r.rx / r.seconds / 1e6, r.cycles ? (double)r.busy_cycles / r.cycles : 0.0,
+	       r.rx ? (double)r.busy_cycles / r.rx : 0.0);
 	return 0;
 }
 

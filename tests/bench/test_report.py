@@ -2,7 +2,8 @@
 """bench/report.py and bench/report_html.py on a small recorded run.
 
 fixture/raw/ is the cps and rps scenarios, the link limit and the Linux reference of a real
-`RUNS=1 bench/run.sh --quick` (2026-11-30-211112), trimmed: the appliance's telemetry samples
+`RUNS=1 bench/run.sh --quick` (2026-11-30-211112; the reflector's line, with its busy cycles, of
+2026-12-01-122604), trimmed: the appliance's telemetry samples
 keep the counters the report reads and the 1.5 s around the generator's load window.  Each
 test copies it, runs both scripts as bench/run.sh does and reads the page back: it must be
 well-formed (every tag closed and nested; each <svg> parses as XML), have its charts in every
@@ -170,6 +171,26 @@ class FullRun(unittest.TestCase):
             link / (frames_in + frames_out), delta=link * 1e-6)
         # Scenarios absent from the run draw no bar.
         self.assertNotIn(('connections/s, server closes', 'tcpterm (generator-measured)'), b)
+
+    def test_link_floor_is_reflector_cost_times_frames(self):
+        refl = report.last_json(os.path.join(FIXTURE, 'link.1.reflect.json'))
+        frames_in = float(md_number(self.md, r'Frames per connection \(cps.*?: ([\d.]+) in'))
+        frames_out = float(md_number(self.md, r'Frames per connection \(cps.*? ([\d.]+) out'))
+        row = re.search(r'^\| cps \| connection \| ([\d.]+) \+ ([\d.]+) \| ([\d,]+) \| ([\d,]+) \| '
+                        r'([\d,-]+) \| 2,500,000 \| ([\d,]+) \| ([\d,-]+) \|$', self.md, re.M)
+        self.assertIsNotNone(row, 'the cps row of the floor table')
+        num = [float(x.replace(',', '')) for x in row.groups()]
+        self.assertAlmostEqual(num[0], frames_in, delta=0.01)
+        self.assertAlmostEqual(num[1], frames_out, delta=0.01)
+        floor = refl['busy_cycles_per_rx_frame'] * (num[0] + num[1]) / 2
+        self.assertAlmostEqual(num[2], floor, delta=1)
+        cyc = self.res['scenarios']['cps']['cycles_per_conn']['median']
+        self.assertAlmostEqual(num[3], cyc, delta=1)
+        self.assertAlmostEqual(num[4], cyc - floor, delta=2)
+        goal = self.res['machine']['tsc_hz'] / 2.5e6
+        self.assertAlmostEqual(num[5], goal, delta=1)
+        self.assertAlmostEqual(num[6], goal - floor, delta=2)
+        self.assertIn('| rps | request |', self.md)
 
     def test_rate_over_time_adds_up_to_the_samples(self):
         """The area under the plotted cps rate is the connections the samples counted."""
