@@ -18,13 +18,19 @@
  * break the per-flow monotonicity above. It must be independent of the SYN
  * cookie secret.
  *
- * Callers: any lcore; pure function, the secret is read-only and may be
- * shared. Cost: one SipHash-2-4 over 12 bytes (13 for the timestamp offset).
+ * The timestamp offset (RFC 7323 5.4) of a connection comes from the same
+ * hash: F is its low 32 bits, the offset its high 32 bits.  Both halves of
+ * one keyed PRF output are as independent as two outputs, so a peer that
+ * learns F and the offset of its own flows learns nothing of another flow's.
+ *
+ * Callers: any lcore; pure functions, the secret is read-only and may be
+ * shared. Cost: one SipHash-2-4 over the packed flow (12 bytes for IPv4)
+ * gives both values; a new connection hashes once (tt_isn_flow_hash).
  * An IPv4 flow is fed as its two 8-byte blocks built from the fields
  * (tt_siphash_flow4_blocks), the same value as over the packed bytes:
- * callgrind on bench/trace.sh's workload counts 140 instructions per
- * tt_isn_make and 137 per tt_isn_ts_offset (185 and 187 over the bytes).
- * An IPv6 flow (36 bytes, rare) goes through the byte form.
+ * callgrind on bench/trace.sh's workload counts 137 instructions per hash
+ * (185 over the bytes).  An IPv6 flow (36 bytes, rare) goes through the byte
+ * form.
  */
 #ifndef TT_ISN_H
 #define TT_ISN_H
@@ -40,18 +46,37 @@ struct tt_isn_secret {
 	struct tt_siphash_key key;
 };
 
-/* a6: the flow's IPv6 addresses, NULL for IPv4 (tt_flow_pack: every address byte is fed). */
-uint32_t tt_isn_make(const struct tt_isn_secret *s, const struct tt_flow4 *f,
-		     const struct tt_addr6_pair *a6, uint64_t now_us);
+/* SipHash-2-4 of the packed flow; a6: its IPv6 addresses, NULL for IPv4 (tt_flow_pack: every
+ * address byte is fed).  Low half: the ISN's offset F; high half: the timestamp offset. */
+uint64_t tt_isn_flow_hash(const struct tt_isn_secret *s, const struct tt_flow4 *f,
+			  const struct tt_addr6_pair *a6);
+
+/* The ISN of the flow whose tt_isn_flow_hash is h, at now_us. */
+static inline uint32_t tt_isn_at(uint64_t h, uint64_t now_us)
+{
+	return (uint32_t)(now_us / TT_ISN_TICK_US) + (uint32_t)h;
+}
 
 /*
- * The offset a connection adds to our millisecond clock in its TSvals
- * (RFC 7323 5.4): a keyed hash of the flow under the same secret, kept
- * apart from the ISN's by a domain byte, so a peer learns neither our
- * clock nor anything about other flows' offsets.  Constant per 4-tuple:
- * a new incarnation's timestamps keep growing (RFC 6191).
+ * The offset a connection adds to our millisecond clock in its TSvals, from its flow's
+ * tt_isn_flow_hash: a peer learns neither our clock nor anything about other flows' offsets.
+ * Constant per 4-tuple: a new incarnation's timestamps keep growing (RFC 6191).
  */
-uint32_t tt_isn_ts_offset(const struct tt_isn_secret *s, const struct tt_flow4 *f,
-			  const struct tt_addr6_pair *a6);
+static inline uint32_t tt_isn_ts_offset_of(uint64_t h)
+{
+	return (uint32_t)(h >> 32);
+}
+
+static inline uint32_t tt_isn_make(const struct tt_isn_secret *s, const struct tt_flow4 *f,
+				   const struct tt_addr6_pair *a6, uint64_t now_us)
+{
+	return tt_isn_at(tt_isn_flow_hash(s, f, a6), now_us);
+}
+
+static inline uint32_t tt_isn_ts_offset(const struct tt_isn_secret *s, const struct tt_flow4 *f,
+					const struct tt_addr6_pair *a6)
+{
+	return tt_isn_ts_offset_of(tt_isn_flow_hash(s, f, a6));
+}
 
 #endif /* TT_ISN_H */

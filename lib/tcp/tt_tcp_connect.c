@@ -12,10 +12,10 @@ void tt_tcp_connect(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_fl
 		    struct tt_tcp_out *out)
 {
 	const struct tt_conf_tcp *c = ctx->conf;
+	uint64_t h = tt_tcp_init_common(ctx, t, f, app);
 
-	tt_tcp_init_common(ctx, t, f, app);
 	set_state(ctx, t, TT_TCP_SYN_SENT);
-	t->snd_una = tt_isn_make(&ctx->isn_secret, f, NULL, ctx->now_ms * 1000);
+	t->snd_una = tt_isn_at(h, ctx->now_ms * 1000);
 	t->snd_nxt = t->snd_max = t->snd_una + 1;
 	t->mss = c->mss;
 	t->flags |= TT_TCB_WS;

@@ -135,10 +135,11 @@ enum tt_listen_verdict tt_tcp_listen(struct tt_tcp_ctx *ctx, const struct tt_flo
 	return TT_L_SYNACK_COOKIE;
 }
 
-void tt_tcp_init_common(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_flow4 *f,
-			uint8_t app)
+uint64_t tt_tcp_init_common(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_flow4 *f,
+			    uint8_t app)
 {
 	const struct tt_conf_tcp *c = ctx->conf;
+	uint64_t h = tt_isn_flow_hash(&ctx->isn_secret, f, ctx->addr6);
 
 	memset(t, 0, offsetof(struct tt_tcb, timer));
 	memset(&t->app_state, 0, sizeof(*t) - offsetof(struct tt_tcb, app_state));
@@ -153,7 +154,8 @@ void tt_tcp_init_common(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct t
 	rto_set_ms(t, c->rto_initial_ms);
 	t->last_rx_ms = (uint32_t)ctx->now_ms;
 	if (c->timestamps)
-		t->ts_offset = tt_isn_ts_offset(&ctx->isn_secret, f, ctx->addr6);
+		t->ts_offset = tt_isn_ts_offset_of(h);
+	return h;
 }
 
 void tt_tcp_established(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
@@ -173,12 +175,12 @@ void tt_tcp_init_syn_recv(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct
 	const struct tt_conf_tcp *c = ctx->conf;
 	const struct tt_tcp_opts *o = &syn->opts;
 	bool ts = c->timestamps && (o->present & TT_OPT_TS);
+	uint64_t h = tt_tcp_init_common(ctx, t, f, app);
 
-	tt_tcp_init_common(ctx, t, f, app);
 	set_state(ctx, t, TT_TCP_SYN_RECEIVED);
 	t->rcv_nxt = syn->seq + 1;
 	t->rcv_adv = t->rcv_nxt;
-	t->snd_una = tt_isn_make(&ctx->isn_secret, f, ctx->addr6, ctx->now_ms * 1000);
+	t->snd_una = tt_isn_at(h, ctx->now_ms * 1000);
 	t->snd_nxt = t->snd_max = t->snd_una + 1;
 	t->snd_wnd = syn->wnd; /* never scaled in a SYN */
 	t->snd_wl1 = syn->seq;

@@ -261,8 +261,9 @@ static inline uint32_t tt_tcp_initial_window(const struct tt_conf_tcp *c, uint16
 	return (uint32_t)c->initial_cwnd_segments * mss;
 }
 
-void tt_tcp_init_common(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_flow4 *f,
-			uint8_t app);
+/* Returns the flow's tt_isn_flow_hash: the ISN's offset besides the timestamp offset it set. */
+uint64_t tt_tcp_init_common(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_flow4 *f,
+			    uint8_t app);
 void tt_tcp_established(struct tt_tcp_ctx *ctx, struct tt_tcb *t);
 /* Release the out-of-order segments a connection holds. */
 void tt_tcp_ooo_flush(struct tt_tcp_ctx *ctx, struct tt_tcb *t);

@@ -749,11 +749,9 @@ static uint32_t isn_offset_by_layout(const struct tt_isn_secret *s, const struct
 static uint32_t ts_offset_by_layout(const struct tt_isn_secret *s, const struct tt_flow4 *f,
 				    const struct tt_addr6_pair *a6)
 {
-	uint8_t in[TT_FLOW_PACKED_MAX + 1];
-	unsigned n = tt_flow_pack(f, a6, in);
+	uint8_t in[TT_FLOW_PACKED_MAX];
 
-	in[n] = 't';
-	return (uint32_t)tt_siphash(&s->key, in, n + 1);
+	return (uint32_t)(tt_siphash(&s->key, in, tt_flow_pack(f, a6, in)) >> 32);
 }
 
 static void assert_isn_layout(const struct tt_isn_secret *s, const struct tt_flow4 *f,
