@@ -301,7 +301,9 @@ scenario cps_server_close 64 auto 1048576 --scenario cps --rate 0 --conns "$cps_
 # connections/s must hold steady for a minute (the quick run's few seconds only smoke-test it).
 TIME_WAIT_MS=60000 scenario cps_table_full 64 auto 16384 --scenario cps --rate 0 --conns 512 \
 	--close server --duration "$([ "$QUICK" = 1 ] && echo "$DUR" || echo 60)"
-scenario rps 64 auto 65536 --scenario rps --conns 64 --pipeline 1
+# rps: RPS_CONNS (512) connections, one request in flight on each: enough that the round trip
+# over the link does not bound the rate (64 left both sides half idle).
+scenario rps 64 auto 65536 --scenario rps --conns "${RPS_CONNS:-512}" --pipeline 1
 scenario rps_pipelined 64 auto 65536 --scenario rps --conns 64 --pipeline 8
 # synflood: a legitimate frame the saturated link loses costs its connection a 1 s RTO; 4096 in
 # flight keep such waits from throttling the legitimate schedule inside the generator.

@@ -158,7 +158,8 @@ class FullRun(unittest.TestCase):
         self.assertEqual(cps, gen_result('cps')['cps'])
         rps = b[('requests/s, keep-alive', 'tcpterm (generator-measured)')]
         self.assertEqual(report.fmt(rps), md_number(
-            self.md, r'\| rps \| requests/s, 64 keep-alive conns \| ([\d,]+) \|'))
+            self.md,
+            r'\| rps \| requests/s, keep-alive, 1 in flight per connection \| ([\d,]+) \|'))
         linux = read(os.path.join(FIXTURE, 'linux_close.1.txt'))
         self.assertEqual(b[('connections/s, client closes', 'Linux nginx, 1 core')],
                          float(md_number(linux, r'Requests/sec:\s+([\d.]+)')))
