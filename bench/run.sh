@@ -78,7 +78,8 @@ ports = ( { name = "virtio0"; device = "net_virtio_user0,path=$SOCK,queues=1,que
 listeners = ( { port = 80; app = "http"; } );
 http = { body_size = $2; };
 tcp = { time_wait_ms = ${TIME_WAIT_MS:-1000}; syncookies = "$3"; max_conns_per_core = $4;
-        rcv_window = 1048576; wscale = 7; idle_timeout_ms = 600000; };
+        rcv_window = 1048576; wscale = 7; idle_timeout_ms = 600000;
+        syn_shed_full_polls = ${SYN_SHED_FULL_POLLS:-4}; };
 CONF
 }
 
