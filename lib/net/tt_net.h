@@ -244,7 +244,6 @@ static inline uint32_t tt_net_directed_bcast(uint32_t addr, uint8_t prefix_len)
 	return prefix_len >= 31 ? 0 : addr | (UINT32_MAX >> prefix_len);
 }
 
-/* Whether a is one of the port's IPv6 addresses. */
 /* ff02::1, the all-nodes group (RFC 4291 2.7.1): where unsolicited advertisements go. */
 static inline bool tt_net_is_all_nodes6(const struct tt_in6 *a)
 {
@@ -253,6 +252,7 @@ static inline bool tt_net_is_all_nodes6(const struct tt_in6 *a)
 	return __builtin_memcmp(a->b, all_nodes, 16) == 0;
 }
 
+/* Whether a is one of the port's IPv6 addresses. */
 static inline bool tt_net_is_ours6(const struct tt_net_if *ifc, const struct tt_in6 *a)
 {
 	for (unsigned i = 0; i < ifc->n_addr6; i++)
