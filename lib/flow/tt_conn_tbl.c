@@ -1,5 +1,6 @@
 #include <assert.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,12 +19,19 @@ struct tt_conn_tbl {
 	uint32_t count;
 	uint32_t max_entries;
 	uint32_t gen; /* see tt_conn_tbl_gen */
+	bool hash_x8; /* tt_siphash13_flow4_x8 runs on this CPU (checked once, at creation) */
 	struct tt_siphash_key key;
 };
 
-uint32_t tt_conn_tbl_hash(const struct tt_conn_tbl *t, const struct tt_flow4 *k)
+/* Inline, so that the bulk hash's loop needs no call per key. */
+static inline uint32_t table_hash(const struct tt_conn_tbl *t, const struct tt_flow4 *k)
 {
 	return (uint32_t)tt_siphash13_flow4(&t->key, k);
+}
+
+uint32_t tt_conn_tbl_hash(const struct tt_conn_tbl *t, const struct tt_flow4 *k)
+{
+	return table_hash(t, k);
 }
 
 /* The home slot of a hash: the hash scaled to the homes (Lemire's multiply-shift range
@@ -33,9 +41,14 @@ static inline uint32_t home(const struct tt_conn_tbl *t, uint32_t hash)
 	return (uint32_t)(((uint64_t)hash * t->n_homes) >> 32);
 }
 
+static inline void prefetch_home(const struct tt_conn_tbl *t, uint32_t hash)
+{
+	__builtin_prefetch(&t->slots[home(t, hash)]);
+}
+
 static inline uint32_t home_of(const struct tt_conn_tbl *t, const struct tt_flow4 *k)
 {
-	return home(t, tt_conn_tbl_hash(t, k));
+	return home(t, table_hash(t, k));
 }
 
 static inline int key_eq(const struct tt_flow4 *a, const struct tt_flow4 *b)
@@ -68,6 +81,7 @@ struct tt_conn_tbl *tt_conn_tbl_create(uint32_t max_entries, const struct tt_sip
 	t->n_slots = (uint32_t)n + TT_CONN_TBL_MAX_PROBE;
 	t->max_entries = max_entries;
 	t->key = *key;
+	t->hash_x8 = tt_siphash13_flow4_x8_usable();
 	return t;
 }
 
@@ -95,12 +109,25 @@ static struct slot *find(const struct tt_conn_tbl *t, const struct tt_flow4 *k, 
 	return NULL;
 }
 
+/* Eight keys at a time in SIMD lanes where the CPU has them, the rest one by one. */
 void tt_conn_tbl_hash_bulk(const struct tt_conn_tbl *t, const struct tt_flow4 *keys, unsigned n,
 			   uint32_t *hashes)
 {
-	for (unsigned i = 0; i < n; i++) {
-		hashes[i] = tt_conn_tbl_hash(t, &keys[i]);
-		__builtin_prefetch(&t->slots[home(t, hashes[i])]);
+	unsigned i = 0;
+
+	if (t->hash_x8)
+		for (; n - i >= TT_SIPHASH_X8; i += TT_SIPHASH_X8) {
+			uint64_t h[TT_SIPHASH_X8];
+
+			tt_siphash13_flow4_x8(&t->key, &keys[i], h);
+			for (unsigned j = 0; j < TT_SIPHASH_X8; j++) {
+				hashes[i + j] = (uint32_t)h[j];
+				prefetch_home(t, hashes[i + j]);
+			}
+		}
+	for (; i < n; i++) {
+		hashes[i] = table_hash(t, &keys[i]);
+		prefetch_home(t, hashes[i]);
 	}
 }
 
@@ -224,7 +251,7 @@ int tt_conn_tbl_delete_value(struct tt_conn_tbl *t, uint32_t hash, uint32_t valu
 
 void tt_conn_tbl_prefetch(const struct tt_conn_tbl *t, uint32_t hash)
 {
-	__builtin_prefetch(&t->slots[home(t, hash)]);
+	prefetch_home(t, hash);
 }
 
 uint32_t tt_conn_tbl_walk(const struct tt_conn_tbl *t, uint32_t from, uint32_t n_slots,
