@@ -1,6 +1,5 @@
 #include <assert.h>
 #include <errno.h>
-#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,7 +18,6 @@ struct tt_conn_tbl {
 	uint32_t count;
 	uint32_t max_entries;
 	uint32_t gen; /* see tt_conn_tbl_gen */
-	bool hash_x8; /* tt_siphash13_flow4_x8 runs on this CPU (checked once, at creation) */
 	struct tt_siphash_key key;
 };
 
@@ -81,7 +79,6 @@ struct tt_conn_tbl *tt_conn_tbl_create(uint32_t max_entries, const struct tt_sip
 	t->n_slots = (uint32_t)n + TT_CONN_TBL_MAX_PROBE;
 	t->max_entries = max_entries;
 	t->key = *key;
-	t->hash_x8 = tt_siphash13_flow4_x8_usable();
 	return t;
 }
 
@@ -109,23 +106,10 @@ static struct slot *find(const struct tt_conn_tbl *t, const struct tt_flow4 *k, 
 	return NULL;
 }
 
-/* Eight keys at a time in SIMD lanes where the CPU has them, the rest one by one. */
 void tt_conn_tbl_hash_bulk(const struct tt_conn_tbl *t, const struct tt_flow4 *keys, unsigned n,
 			   uint32_t *hashes)
 {
-	unsigned i = 0;
-
-	if (t->hash_x8)
-		for (; n - i >= TT_SIPHASH_X8; i += TT_SIPHASH_X8) {
-			uint64_t h[TT_SIPHASH_X8];
-
-			tt_siphash13_flow4_x8(&t->key, &keys[i], h);
-			for (unsigned j = 0; j < TT_SIPHASH_X8; j++) {
-				hashes[i + j] = (uint32_t)h[j];
-				prefetch_home(t, hashes[i + j]);
-			}
-		}
-	for (; i < n; i++) {
+	for (unsigned i = 0; i < n; i++) {
 		hashes[i] = table_hash(t, &keys[i]);
 		prefetch_home(t, hashes[i]);
 	}

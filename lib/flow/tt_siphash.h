@@ -41,7 +41,6 @@
 #ifndef TT_SIPHASH_H
 #define TT_SIPHASH_H
 
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -167,25 +166,5 @@ static inline uint64_t tt_siphash13_flow4(const struct tt_siphash_key *key,
 	return tt_siphash_blocks_cd(key, m, TT_FLOW4_PACKED_LEN, TT_SIPHASH13_C_ROUNDS,
 				    TT_SIPHASH13_D_ROUNDS);
 }
-
-/*
- * Eight flows at once: out[i] = tt_siphash13_flow4(key, &f[i]) for i < TT_SIPHASH_X8, each flow
- * in a 64-bit lane of AVX-512F registers (SipHash is adds, xors and rotates of 64-bit words:
- * vpaddq, vpxorq, vprolq), so one pass of the rounds' instructions hashes eight flows.  The
- * flows' 96 bytes are read with two loads and spread over the lanes with permutes, not gathers
- * (slow on CPUs with the Gather Data Sampling fix).
- *
- * Only on a CPU for which tt_siphash13_flow4_x8_usable() is true; on x86-64 the function is
- * built for AVX-512F whatever the build's -march, so it faults anywhere else.  On other
- * architectures it is the scalar form eight times and usable() is false.
- */
-enum { TT_SIPHASH_X8 = 8 };
-
-/* The CPU has AVX-512F and the OS saves its registers (GCC's __builtin_cpu_supports checks both).
- */
-bool tt_siphash13_flow4_x8_usable(void);
-
-void tt_siphash13_flow4_x8(const struct tt_siphash_key *key, const struct tt_flow4 f[TT_SIPHASH_X8],
-			   uint64_t out[TT_SIPHASH_X8]);
 
 #endif /* TT_SIPHASH_H */

@@ -450,56 +450,13 @@ static void test_siphash13(void **state)
 	}
 }
 
-/* Each lane of tt_siphash13_flow4_x8 against tt_siphash13_flow4 of its flow. */
-static void check_x8(const struct tt_siphash_key *k, const struct tt_flow4 f[TT_SIPHASH_X8])
-{
-	uint64_t out[TT_SIPHASH_X8];
-
-	tt_siphash13_flow4_x8(k, f, out);
-	for (int i = 0; i < TT_SIPHASH_X8; i++)
-		assert_int_equal(out[i], tt_siphash13_flow4(k, &f[i]));
-}
-
 /*
- * The eight-lane form gives the scalar form's value in every lane: random flows and keys, the
- * table's own key forms, and extremes (all-zero and all-ones addresses and ports, alone and next
- * to each other, so a lane that read its neighbour's bytes would differ).
- */
-static void test_siphash13_x8(void **state)
-{
-	const struct tt_siphash_key keys[] = {{0, 0}, {UINT64_MAX, UINT64_MAX}, table_key(21)};
-	const struct tt_flow4 zero = flow(0, 0, 0, 0),
-			      ones = flow(UINT32_MAX, UINT32_MAX, 0xffff, 0xffff);
-	struct tt_flow4 f[TT_SIPHASH_X8];
-	uint64_t rng = 23;
-	(void)state;
-
-	if (!tt_siphash13_flow4_x8_usable())
-		skip();
-	for (size_t k = 0; k < ARRAY_LEN(keys); k++)
-		for (unsigned pattern = 0; pattern < 1u << TT_SIPHASH_X8; pattern++) {
-			for (int i = 0; i < TT_SIPHASH_X8; i++)
-				f[i] = pattern >> i & 1 ? ones : zero;
-			check_x8(&keys[k], f);
-		}
-	for (int n = 0; n < 10000; n++) {
-		struct tt_siphash_key k = table_key(rnd(&rng));
-
-		for (int i = 0; i < TT_SIPHASH_X8; i++)
-			f[i] = n % 2 ? random_flow(&rng) : key_of((uint32_t)rnd(&rng), rnd(&rng));
-		check_x8(&k, f);
-	}
-}
-
-/*
- * tt_conn_tbl_hash_bulk equals tt_conn_tbl_hash key by key for every burst length up to one past
- * four lanes' worth, from every start offset within a lane group (so the eight-key loads are not
- * always aligned), and writes no hash past the n-th: the SIMD groups and the scalar remainder
- * both run on a CPU with AVX-512F, the scalar loop alone on one without.
+ * tt_conn_tbl_hash_bulk equals tt_conn_tbl_hash key by key for every burst length from 0 to one
+ * past a worker's RX burst, from several start offsets, and writes no hash past the n-th.
  */
 static void test_tbl_hash_bulk_lengths(void **state)
 {
-	enum { MAX_N = 4 * TT_SIPHASH_X8 + 1, START_MAX = TT_SIPHASH_X8 - 1 };
+	enum { MAX_N = BULK + 1, START_MAX = 7 };
 	struct tt_conn_tbl *t = tbl_create(4096, 25);
 	struct tt_flow4 keys[START_MAX + MAX_N];
 	uint32_t hashes[MAX_N + 1];
@@ -945,7 +902,6 @@ int main(void)
 	    cmocka_unit_test(test_tbl_churn),
 	    cmocka_unit_test(test_tbl_bulk),
 	    cmocka_unit_test(test_siphash13),
-	    cmocka_unit_test(test_siphash13_x8),
 	    cmocka_unit_test(test_tbl_hash_bulk_lengths),
 	    cmocka_unit_test(test_tbl_seeded_flood),
 	    cmocka_unit_test(test_tbl_probe_bound),
