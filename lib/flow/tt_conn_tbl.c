@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "tt_conn_tbl.h"
 
@@ -56,30 +55,6 @@ static inline int key_eq(const struct tt_flow4 *a, const struct tt_flow4 *b)
 	       a->dport == b->dport;
 }
 
-enum { HUGE_PAGE_BYTES = 2u << 20 };
-
-/*
- * bytes of slots, all empty (0xff).  A table of 2 MiB or more is aligned to 2 MiB and asks for
- * transparent huge pages: homes are random, so on 4 KiB pages nearly every lookup of a large table
- * (32 MiB for a million entries) also misses the TLB, and the page walk holds up the very prefetch
- * that was to hide the slot's cache miss.  The advice may be refused (THP "never", no memory to
- * compact): the table then works the same on small pages.
- */
-static struct slot *slots_alloc(uint64_t bytes)
-{
-	uint64_t align = bytes >= HUGE_PAGE_BYTES ? HUGE_PAGE_BYTES : 64;
-	uint64_t size = (bytes + align - 1) & ~(align - 1);
-	struct slot *slots = aligned_alloc(align, size);
-
-	if (slots == NULL)
-		return NULL;
-	if (align == HUGE_PAGE_BYTES)
-		(void)madvise(slots, size, MADV_HUGEPAGE);
-	/* Written after the advice, so the first touch of each 2 MiB faults in a huge page. */
-	memset(slots, 0xff, bytes);
-	return slots;
-}
-
 struct tt_conn_tbl *tt_conn_tbl_create(uint32_t max_entries, const struct tt_siphash_key *key)
 {
 	struct tt_conn_tbl *t;
@@ -93,12 +68,13 @@ struct tt_conn_tbl *tt_conn_tbl_create(uint32_t max_entries, const struct tt_sip
 	t = calloc(1, sizeof(*t));
 	if (t == NULL)
 		return NULL;
-	t->slots = slots_alloc(bytes);
+	t->slots = aligned_alloc(64, (bytes + 63) & ~(uint64_t)63);
 	if (t->slots == NULL) {
 		free(t);
 		errno = ENOMEM;
 		return NULL;
 	}
+	memset(t->slots, 0xff, bytes);
 	t->n_homes = (uint32_t)n;
 	t->n_slots = (uint32_t)n + TT_CONN_TBL_MAX_PROBE;
 	t->max_entries = max_entries;
