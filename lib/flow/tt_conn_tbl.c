@@ -21,9 +21,15 @@ struct tt_conn_tbl {
 	struct tt_siphash_key key;
 };
 
-uint32_t tt_conn_tbl_hash(const struct tt_conn_tbl *t, const struct tt_flow4 *k)
+/* Inline, so that the bulk hash's loop needs no call per key. */
+static inline uint32_t table_hash(const struct tt_conn_tbl *t, const struct tt_flow4 *k)
 {
 	return (uint32_t)tt_siphash13_flow4(&t->key, k);
+}
+
+uint32_t tt_conn_tbl_hash(const struct tt_conn_tbl *t, const struct tt_flow4 *k)
+{
+	return table_hash(t, k);
 }
 
 /* The home slot of a hash: the hash scaled to the homes (Lemire's multiply-shift range
@@ -33,9 +39,14 @@ static inline uint32_t home(const struct tt_conn_tbl *t, uint32_t hash)
 	return (uint32_t)(((uint64_t)hash * t->n_homes) >> 32);
 }
 
+static inline void prefetch_home(const struct tt_conn_tbl *t, uint32_t hash)
+{
+	__builtin_prefetch(&t->slots[home(t, hash)]);
+}
+
 static inline uint32_t home_of(const struct tt_conn_tbl *t, const struct tt_flow4 *k)
 {
-	return home(t, tt_conn_tbl_hash(t, k));
+	return home(t, table_hash(t, k));
 }
 
 static inline int key_eq(const struct tt_flow4 *a, const struct tt_flow4 *b)
@@ -99,8 +110,8 @@ void tt_conn_tbl_hash_bulk(const struct tt_conn_tbl *t, const struct tt_flow4 *k
 			   uint32_t *hashes)
 {
 	for (unsigned i = 0; i < n; i++) {
-		hashes[i] = tt_conn_tbl_hash(t, &keys[i]);
-		__builtin_prefetch(&t->slots[home(t, hashes[i])]);
+		hashes[i] = table_hash(t, &keys[i]);
+		prefetch_home(t, hashes[i]);
 	}
 }
 
@@ -224,7 +235,7 @@ int tt_conn_tbl_delete_value(struct tt_conn_tbl *t, uint32_t hash, uint32_t valu
 
 void tt_conn_tbl_prefetch(const struct tt_conn_tbl *t, uint32_t hash)
 {
-	__builtin_prefetch(&t->slots[home(t, hash)]);
+	prefetch_home(t, hash);
 }
 
 uint32_t tt_conn_tbl_walk(const struct tt_conn_tbl *t, uint32_t from, uint32_t n_slots,

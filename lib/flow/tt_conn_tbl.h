@@ -73,7 +73,11 @@
  * hashes of the next keys are computed; tt_conn_tbl_lookup_bulk then reads
  * slots that are (likely) in cache.  A hash is the table's own (keyed, see
  * above) and only good for the table that made it; the *_hash calls take
- * it instead of hashing the key again.
+ * it instead of hashing the key again.  tt_conn_tbl_hash_bulk hashes one
+ * key at a time, the SipHash inlined in its loop: eight keys at once in
+ * AVX-512F lanes (about 13 instructions a key against 90) and the slots on
+ * 2 MiB pages were both tried and neither lowered the cps benchmark's busy
+ * cycles per connection (1,866 before; 1,888 and 1,940 with them).
  *
  * Generation: tt_conn_tbl_gen changes with every insert, update and delete
  * that succeeds.  A value looked up earlier is still what a lookup of the

@@ -419,6 +419,14 @@ static void test_tbl_bulk(void **state)
 
 /* ---- the table under attack ---- */
 
+/* A flow with every field drawn from rng. */
+static struct tt_flow4 random_flow(uint64_t *rng)
+{
+	uint64_t r = rnd(rng), p = rnd(rng);
+
+	return flow((uint32_t)r, (uint32_t)(r >> 32), (uint16_t)p, (uint16_t)(p >> 16));
+}
+
 /* SipHash-1-3 against the reference's outputs, and the table's 4-tuple form against it. */
 static void test_siphash13(void **state)
 {
@@ -432,9 +440,7 @@ static void test_siphash13(void **state)
 	assert_int_equal(tt_siphash13(&zero, "siphash", 7), UINT64_C(0x8264ceeccb16bcbe));
 	for (int i = 0; i < 1000; i++) {
 		struct tt_siphash_key k = table_key(rnd(&rng));
-		uint64_t r = rnd(&rng), p = rnd(&rng);
-		struct tt_flow4 f =
-		    flow((uint32_t)r, (uint32_t)(r >> 32), (uint16_t)p, (uint16_t)(p >> 16));
+		struct tt_flow4 f = random_flow(&rng);
 		uint8_t packed[TT_FLOW4_PACKED_LEN];
 
 		tt_flow4_pack(&f, packed);
@@ -442,6 +448,39 @@ static void test_siphash13(void **state)
 		assert_int_not_equal(tt_siphash13_flow4(&k, &f),
 				     tt_siphash(&k, packed, sizeof(packed)));
 	}
+}
+
+/*
+ * tt_conn_tbl_hash_bulk equals tt_conn_tbl_hash key by key for every burst length from 0 to one
+ * past a worker's RX burst, from several start offsets, and writes no hash past the n-th.
+ */
+static void test_tbl_hash_bulk_lengths(void **state)
+{
+	enum { MAX_N = BULK + 1, START_MAX = 7 };
+	struct tt_conn_tbl *t = tbl_create(4096, 25);
+	struct tt_flow4 keys[START_MAX + MAX_N];
+	uint32_t hashes[MAX_N + 1];
+	uint64_t rng = 27;
+	(void)state;
+
+	assert_non_null(t);
+	for (int round = 0; round < 20; round++) {
+		for (size_t i = 0; i < ARRAY_LEN(keys); i++)
+			keys[i] =
+			    round % 2 ? random_flow(&rng) : key_of((uint32_t)i, (uint64_t)round);
+		for (unsigned start = 0; start <= START_MAX; start++)
+			for (unsigned n = 0; n <= MAX_N; n++) {
+				const uint32_t canary = (uint32_t)rnd(&rng);
+
+				hashes[n] = canary;
+				tt_conn_tbl_hash_bulk(t, &keys[start], n, hashes);
+				for (unsigned i = 0; i < n; i++)
+					assert_int_equal(hashes[i],
+							 tt_conn_tbl_hash(t, &keys[start + i]));
+				assert_int_equal(hashes[n], canary);
+			}
+	}
+	tt_conn_tbl_free(t);
 }
 
 /*
@@ -863,6 +902,7 @@ int main(void)
 	    cmocka_unit_test(test_tbl_churn),
 	    cmocka_unit_test(test_tbl_bulk),
 	    cmocka_unit_test(test_siphash13),
+	    cmocka_unit_test(test_tbl_hash_bulk_lengths),
 	    cmocka_unit_test(test_tbl_seeded_flood),
 	    cmocka_unit_test(test_tbl_probe_bound),
 	    cmocka_unit_test(test_tbl_delete_value),
