@@ -30,7 +30,7 @@
  * the timestamp offset) are fed as 8-byte blocks built from the fields
  * (tt_siphash_flow4_blocks, tt_siphash_blocks) rather than packed and read
  * back byte by byte: the same value as tt_siphash over the bytes, with the
- * blocks in registers (tt_isn_ts_offset 187 -> 137 instructions).
+ * blocks in registers (the ISN's flow hash 185 -> 137 instructions).
  *
  * Invariants: the result depends only on the key and the input bytes; input
  * words are read little-endian as the specification requires, so every host
