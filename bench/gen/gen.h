@@ -150,7 +150,7 @@ int gen_sl_run(const struct gen_opts *o, const struct tt_port *port, struct rte_
 /* blast / reflect on a port, on the calling lcore, until quit or the duration. */
 struct gen_link_result {
 	uint64_t tx, rx;
-	uint64_t cycles, busy_cycles; /* TSC cycles of the run; of iterations that received */
+	uint64_t cycles, busy_cycles; /* first to last frame received; of iterations that did */
 	double seconds;
 };
 int gen_link_run(const struct gen_opts *o, uint16_t port_id, struct rte_mempool *pool,

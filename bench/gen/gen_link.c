@@ -54,6 +54,7 @@ int gen_link_run(const struct gen_opts *o, uint16_t port_id, struct rte_mempool 
 	uint64_t hz = rte_get_tsc_hz();
 	uint64_t start = rte_rdtsc();
 	uint64_t end = start + (uint64_t)(o->duration_s * (double)hz), now = start;
+	uint64_t first_rx = 0, last_rx = 0;
 	struct rte_mbuf *m[LINK_BURST];
 
 	memset(r, 0, sizeof(*r));
@@ -73,10 +74,14 @@ int gen_link_run(const struct gen_opts *o, uint16_t port_id, struct rte_mempool 
 		if (sent < n)
 			rte_pktmbuf_free_bulk(&m[sent], n - sent);
 		now = rte_rdtsc();
-		if (n > 0)
+		if (n > 0) {
 			r->busy_cycles += now - before;
+			first_rx = first_rx != 0 ? first_rx : before;
+			last_rx = now;
+		}
 	}
-	r->cycles = now - start;
-	r->seconds = (double)r->cycles / (double)hz;
+	/* The load's span, first frame to last: not the seconds before the peer starts. */
+	r->cycles = last_rx - first_rx;
+	r->seconds = (double)(now - start) / (double)hz;
 	return 0;
 }
