@@ -17,7 +17,7 @@ struct tt_conn_tbl {
 	uint32_t n_slots; /* n_homes + TT_CONN_TBL_MAX_PROBE: no run wraps */
 	uint32_t count;
 	uint32_t max_entries;
-	uint32_t gen; /* see tt_conn_tbl_gen */
+	uint64_t changed[4]; /* keys changed since the mark (tt_conn_tbl_changed): bit hash % 256 */
 	struct tt_siphash_key key;
 };
 
@@ -135,9 +135,19 @@ void tt_conn_tbl_lookup_bulk(const struct tt_conn_tbl *t, const struct tt_flow4 
 		values[i] = tt_conn_tbl_lookup_hash(t, &keys[i], hashes[i]);
 }
 
-uint32_t tt_conn_tbl_gen(const struct tt_conn_tbl *t)
+void tt_conn_tbl_mark(struct tt_conn_tbl *t)
 {
-	return t->gen;
+	memset(t->changed, 0, sizeof(t->changed));
+}
+
+static void note_change(struct tt_conn_tbl *t, uint32_t hash)
+{
+	t->changed[(hash >> 6) & 3] |= 1ull << (hash & 63);
+}
+
+bool tt_conn_tbl_changed(const struct tt_conn_tbl *t, uint32_t hash)
+{
+	return t->changed[(hash >> 6) & 3] >> (hash & 63) & 1;
 }
 
 int tt_conn_tbl_insert_hash(struct tt_conn_tbl *t, const struct tt_flow4 *k, uint32_t hash,
@@ -155,7 +165,7 @@ int tt_conn_tbl_insert_hash(struct tt_conn_tbl *t, const struct tt_flow4 *k, uin
 	t->slots[i].key = *k;
 	t->slots[i].value = value;
 	t->count++;
-	t->gen++;
+	note_change(t, hash);
 	return 0;
 }
 
@@ -172,7 +182,7 @@ int tt_conn_tbl_update_hash(struct tt_conn_tbl *t, const struct tt_flow4 *k, uin
 	if (s == NULL)
 		return -ENOENT;
 	s->value = value;
-	t->gen++;
+	note_change(t, hash);
 	return 0;
 }
 
@@ -187,13 +197,13 @@ int tt_conn_tbl_delete(struct tt_conn_tbl *t, const struct tt_flow4 *k)
 }
 
 /*
- * Empty slot s.  Backward shift: move later members of the run into the hole when their home
- * is at or before the hole.  A move only brings a key closer to its home, so the probe bound
- * holds; and a key TT_CONN_TBL_MAX_PROBE or more past the hole has its home after the hole,
- * so nothing from there on can move and the scan stops.  The last slot is always empty (no
- * home is within TT_CONN_TBL_MAX_PROBE of it), so the scan needs no other bound.
+ * Empty slot s, which holds a key of this hash.  Backward shift: move later members of the run into
+ * the hole when their home is at or before the hole.  A move only brings a key closer to its home,
+ * so the probe bound holds; and a key TT_CONN_TBL_MAX_PROBE or more past the hole has its home
+ * after the hole, so nothing from there on can move and the scan stops.  The last slot is always
+ * empty (no home is within TT_CONN_TBL_MAX_PROBE of it), so the scan needs no other bound.
  */
-static void remove_slot(struct tt_conn_tbl *t, struct slot *s)
+static void remove_slot(struct tt_conn_tbl *t, struct slot *s, uint32_t hash)
 {
 	uint32_t hole = (uint32_t)(s - t->slots), i;
 
@@ -207,7 +217,7 @@ static void remove_slot(struct tt_conn_tbl *t, struct slot *s)
 	}
 	memset(&t->slots[hole], 0xff, sizeof(struct slot));
 	t->count--;
-	t->gen++;
+	note_change(t, hash);
 }
 
 int tt_conn_tbl_delete_hash(struct tt_conn_tbl *t, const struct tt_flow4 *k, uint32_t hash)
@@ -216,7 +226,7 @@ int tt_conn_tbl_delete_hash(struct tt_conn_tbl *t, const struct tt_flow4 *k, uin
 
 	if (s == NULL)
 		return -ENOENT;
-	remove_slot(t, s);
+	remove_slot(t, s, hash);
 	return 0;
 }
 
@@ -227,7 +237,7 @@ int tt_conn_tbl_delete_value(struct tt_conn_tbl *t, uint32_t hash, uint32_t valu
 	for (uint32_t n = 0; n < TT_CONN_TBL_MAX_PROBE && t->slots[i].value != TT_CONN_NONE;
 	     n++, i++)
 		if (t->slots[i].value == value) {
-			remove_slot(t, &t->slots[i]);
+			remove_slot(t, &t->slots[i], hash);
 			return 0;
 		}
 	return -ENOENT;

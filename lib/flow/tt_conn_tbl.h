@@ -79,17 +79,22 @@
  * 2 MiB pages were both tried and neither lowered the cps benchmark's busy
  * cycles per connection (1,866 before; 1,888 and 1,940 with them).
  *
- * Generation: tt_conn_tbl_gen changes with every insert, update and delete
- * that succeeds.  A value looked up earlier is still what a lookup of the
- * same key would return iff the generation is unchanged; a caller that
- * looks a burst up ahead and then changes the table while it processes the
- * burst compares generations and looks up again when they differ.
+ * Changes since a mark: a caller that looks a burst up ahead and then changes the table while it
+ * processes the burst must know which values it looked up may have gone stale.  A stored value
+ * changes only by an insert, update or delete of its own key (a delete's backward shift moves
+ * other keys to other slots, never to other values), so every change that succeeds notes its
+ * key's hash in a 256-bit filter, which tt_conn_tbl_mark clears.  tt_conn_tbl_changed(hash) is
+ * true for every key changed since the mark, and for others only by chance: about one in eight
+ * after 32 changes.  So a burst looks up again the few segments whose key an earlier one touched,
+ * where one generation number for the whole table would send every segment after its first
+ * change back to the table.
  *
  * Not thread safe: owned by one worker lcore.
  */
 #ifndef TT_CONN_TBL_H
 #define TT_CONN_TBL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "tt_flow4.h"
@@ -126,8 +131,11 @@ uint32_t tt_conn_tbl_lookup_hash(const struct tt_conn_tbl *t, const struct tt_fl
 void tt_conn_tbl_lookup_bulk(const struct tt_conn_tbl *t, const struct tt_flow4 *keys,
 			     const uint32_t *hashes, unsigned n, uint32_t *values);
 
-/* Changes whenever a stored value may have: see "Generation" above. */
-uint32_t tt_conn_tbl_gen(const struct tt_conn_tbl *t);
+/* Start a new window of changes: see "Changes since a mark" above. */
+void tt_conn_tbl_mark(struct tt_conn_tbl *t);
+
+/* false: no key of this hash was inserted, updated or deleted since the last mark. */
+bool tt_conn_tbl_changed(const struct tt_conn_tbl *t, uint32_t hash);
 
 /* 0, -EEXIST (key present, left unchanged), -ENOSPC (max_entries reached) or
  * -EBUSY (the TT_CONN_TBL_MAX_PROBE slots from the key's home are all taken).
@@ -144,8 +152,9 @@ int tt_conn_tbl_update_hash(struct tt_conn_tbl *t, const struct tt_flow4 *k, uin
 /* 0 or -ENOENT. */
 int tt_conn_tbl_delete(struct tt_conn_tbl *t, const struct tt_flow4 *k);
 int tt_conn_tbl_delete_hash(struct tt_conn_tbl *t, const struct tt_flow4 *k, uint32_t hash);
-/* Delete the entry holding value, for a caller that kept its key's hash but not the key: each
- * value must then be in the table at most once.  0 or -ENOENT. */
+/* Delete the entry holding value, for a caller that kept its key's hash (that very key's: it is
+ * the one noted as changed) but not the key: each value must then be in the table at most once.
+ * 0 or -ENOENT. */
 int tt_conn_tbl_delete_value(struct tt_conn_tbl *t, uint32_t hash, uint32_t value);
 
 /* Prefetch the home slot of a key with this hash (a delete or lookup soon to come). */

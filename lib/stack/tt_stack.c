@@ -1070,14 +1070,14 @@ static struct tt_flow4 flow_key(const struct tt_stack *st, const struct tt_pkt *
  * The stages of a burst of at most TT_STACK_BURST segments.  The lookups of the second stage only
  * choose what to prefetch: an earlier segment of the burst may insert or remove the very entry a
  * later one needs (its SYN then its ACK, an RST then a new SYN, a cookie ACK, a TIME-WAIT 4-tuple
- * taken over), so once the table's generation moved, each segment looks up again, with its hash,
- * when its turn comes.
+ * taken over), so a segment whose key the table may have changed since the burst's lookups
+ * (tt_conn_tbl_changed) looks up again, with its hash, when its turn comes.
  */
 static void input_burst(struct tt_stack *st, unsigned port, const struct tt_pkt *pkts,
 			void *const *owners, unsigned n_in, bool release)
 {
 	struct tt_flow4 f[TT_STACK_BURST];
-	uint32_t hash[TT_STACK_BURST], v[TT_STACK_BURST], gen;
+	uint32_t hash[TT_STACK_BURST], v[TT_STACK_BURST];
 	uint8_t idx[TT_STACK_BURST]; /* the segments that go on, by their index in pkts */
 	unsigned n = 0;
 
@@ -1098,9 +1098,9 @@ static void input_burst(struct tt_stack *st, unsigned port, const struct tt_pkt 
 	tt_conn_tbl_lookup_bulk(st->tbl, f, hash, n, v);
 	for (unsigned i = 0; i < n; i++)
 		prefetch_conn(st, v[i]);
-	gen = tt_conn_tbl_gen(st->tbl);
+	tt_conn_tbl_mark(st->tbl);
 	for (unsigned i = 0; i < n; i++) {
-		if (tt_conn_tbl_gen(st->tbl) != gen)
+		if (tt_conn_tbl_changed(st->tbl, hash[i]))
 			v[i] = tt_conn_tbl_lookup_hash(st->tbl, &f[i], hash[i]);
 		st->cur.flow = f[i];
 		st->cur.hash = hash[i];
