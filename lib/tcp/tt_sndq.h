@@ -63,6 +63,20 @@ struct tt_sndq {
 
 typedef void (*tt_sndq_release_fn)(void *owner);
 
+/*
+ * An empty queue in memory that held anything (a send block back from another connection).  Only
+ * the counters: an extent is read only between head and head + count, and tt_sndq_push writes it
+ * whole before it gets there, so the 192 bytes of extents need no clearing.
+ */
+static inline void tt_sndq_init(struct tt_sndq *q)
+{
+	q->bytes = 0;
+	q->held_bytes = 0;
+	q->head_off = 0;
+	q->head = 0;
+	q->count = 0;
+}
+
 static inline bool tt_sndq_full(const struct tt_sndq *q)
 {
 	return q->count == TT_SNDQ_EXTENTS;

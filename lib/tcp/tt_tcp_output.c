@@ -492,7 +492,7 @@ static bool sndb_take(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 	if (idx == TT_POOL_NONE)
 		return false;
 	b = tt_pool_at(ctx->sndb_pool, idx);
-	memset(&b->q, 0, sizeof(b->q));
+	tt_sndq_init(&b->q);
 	/* No recovery under way: RecoveryPoint starts at SND.UNA as in a new connection. */
 	b->recover = t->snd_una;
 	b->persist_since_ms = 0;

@@ -31,7 +31,7 @@ static uint32_t fill(struct tt_sndq *q)
 {
 	uint32_t n = 0;
 
-	memset(q, 0, sizeof(*q));
+	tt_sndq_init(q);
 	for (unsigned i = 0; i < REPS; i++) {
 		assert_true(tt_sndq_push(q, resp, RESP_LEN, NULL));
 		memcpy(want + n, resp, RESP_LEN);
@@ -171,6 +171,47 @@ static void test_repeat_bound_counts_acked_copies(void **state)
 	assert_int_equal(q.bytes, 2 * sizeof(big));
 }
 
+/*
+ * tt_sndq_init clears the counters only: a queue over the stale extents of an earlier use (the
+ * same static response at the tail, an owned extent, garbage) behaves as a new one.  A push of
+ * the stale tail's bytes starts an extent of its own, nothing stale is copied or released.
+ */
+static void test_init_over_stale_extents(void **state)
+{
+	static uint8_t got[2 * sizeof(resp)];
+	struct tt_sndq q;
+	int owner;
+
+	(void)state;
+	for (unsigned pass = 0; pass < 2; pass++) {
+		if (pass == 0) {
+			fill(&q);
+			assert_true(tt_sndq_push(&q, resp, RESP_LEN, &owner));
+		} else {
+			memset(&q, 0xa5, sizeof(q));
+		}
+		tt_sndq_init(&q);
+		assert_int_equal(q.bytes, 0);
+		assert_int_equal(q.held_bytes, 0);
+		assert_int_equal(tt_sndq_space(&q), TT_SNDQ_EXTENTS);
+		assert_true(tt_sndq_push(&q, resp, RESP_LEN, NULL));
+		assert_int_equal(q.count, 1);
+		assert_int_equal(q.ext[q.head].reps, 1);
+		assert_true(tt_sndq_push(&q, resp, RESP_LEN, NULL));
+		assert_int_equal(q.count, 1);
+		assert_int_equal(q.bytes, 2 * RESP_LEN);
+		memset(got, 0, sizeof(got));
+		tt_sndq_copy(&q, 0, 2 * RESP_LEN, got);
+		assert_memory_equal(got, resp, RESP_LEN);
+		assert_memory_equal(got + RESP_LEN, resp, RESP_LEN);
+		releases = 0;
+		assert_int_equal(tt_sndq_ack(&q, 2 * RESP_LEN, release), 0);
+		assert_int_equal(releases, 0);
+		assert_int_equal(q.count, 0);
+		assert_int_equal(q.bytes, 0);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -179,6 +220,7 @@ int main(void)
 	    cmocka_unit_test(test_ack_pops_when_every_copy_is_acked),
 	    cmocka_unit_test(test_repeat_bound),
 	    cmocka_unit_test(test_repeat_bound_counts_acked_copies),
+	    cmocka_unit_test(test_init_over_stale_extents),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
