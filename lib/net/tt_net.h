@@ -46,6 +46,10 @@
  *             second SACK option is skipped), both
  *             ports non-zero, no SYN+FIN / SYN+RST combinations.
  *
+ * A shedding worker (tt_stack_shedding) sorts out plain IPv4 SYNs before parsing with
+ * tt_net_peek_ipv4_syn: a few bytes at fixed offsets, none of the checks above but the
+ * Ethernet type, IPv4 version, header length, fragment and TCP flag ones (see there).
+ *
  * IPv6 TCP segments are parsed into the same struct tt_pkt (family TT_AF_INET6, the
  * addresses in saddr6/daddr6) and served by the stack like IPv4's; replies are built by
  * tt_net_tcp6_build (TCP checksum over the IPv6 pseudo-header, always in software).
@@ -303,6 +307,44 @@ static inline bool tt_net_frame_tagged_ipv6(const uint8_t *frame, uint32_t len)
 {
 	return len >= TT_ETH_HDR_LEN + TT_VLAN_TAG_LEN && frame[12] == 0x81 && frame[13] == 0x00 &&
 	       frame[16] == 0x86 && frame[17] == 0xdd;
+}
+
+/*
+ * Whether frame (len bytes) is a plain IPv4 SYN, judged from fixed offsets alone: what a worker
+ * whose stack sheds SYNs (tt_stack_shedding) drops before tt_net_parse.  True only when len is at
+ * least 14 + 20 + 20, the frame is untagged with type IPv4, its version/IHL byte 0x45 (version 4,
+ * no options, so the TCP header is at byte 34), its protocol TCP, it is no fragment (MF and
+ * offset 0), and its TCP flags have SYN set and ACK, RST and FIN clear.  Reads bytes 12..47 only
+ * (the frame's first cache line), none at or past len.
+ *
+ * Deliberately not checked: the destination MAC, the IPv4 total length, both checksums, the
+ * addresses, the ports and the data offset.  While shedding, a frame that passes is counted as
+ * shed (tcp_syn_shed) even when tt_net_parse would have dropped it for another reason (a bad
+ * checksum, not our address): it is dropped either way and allocates nothing, and checking more
+ * would cost every shed SYN what shedding is there to save.
+ */
+static inline bool tt_net_peek_ipv4_syn(const uint8_t *frame, uint32_t len)
+{
+	enum {
+		ETH_TYPE = 12,
+		IP_VER_IHL = TT_ETH_HDR_LEN,
+		IP_FRAG = TT_ETH_HDR_LEN + 6, /* flags (reserved, DF, MF) and offset, 2 bytes */
+		IP_PROTO = TT_ETH_HDR_LEN + 9,
+		TCP_FLAGS = TT_ETH_HDR_LEN + TT_IP4_HDR_LEN + 13,
+		ETH_TYPE_IPV4_HI = 0x08,
+		ETH_TYPE_IPV4_LO = 0x00,
+		IP_V4_IHL_20 = 0x45,
+		IP_PROTO_TCP = 6,
+		/* MF and the offset's 5 high bits; its 8 low bits are byte IP_FRAG + 1 */
+		IP_MF_OFFSET_HI = 0x3f,
+	};
+	const uint8_t rst_ack_fin_syn = TT_TCP_RST | TT_TCP_ACK | TT_TCP_FIN | TT_TCP_SYN;
+
+	return len >= TT_ETH_HDR_LEN + TT_IP4_HDR_LEN + TT_TCP_HDR_LEN &&
+	       frame[ETH_TYPE] == ETH_TYPE_IPV4_HI && frame[ETH_TYPE + 1] == ETH_TYPE_IPV4_LO &&
+	       frame[IP_VER_IHL] == IP_V4_IHL_20 && frame[IP_PROTO] == IP_PROTO_TCP &&
+	       (frame[IP_FRAG] & IP_MF_OFFSET_HI) == 0 && frame[IP_FRAG + 1] == 0 &&
+	       (frame[TCP_FLAGS] & rst_ack_fin_syn) == TT_TCP_SYN;
 }
 
 /*

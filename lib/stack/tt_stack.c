@@ -1120,6 +1120,11 @@ void tt_stack_rx_poll(struct tt_stack *st, bool full)
 	st->ctr->ev[TT_CTR_SYN_SHED_POLLS] += st->shedding;
 }
 
+bool tt_stack_shedding(const struct tt_stack *st)
+{
+	return st->shedding;
+}
+
 void tt_stack_input_burst(struct tt_stack *st, unsigned port, const struct tt_pkt *pkts,
 			  void *const *owners, unsigned n)
 {

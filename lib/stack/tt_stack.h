@@ -246,9 +246,15 @@ void tt_stack_input_burst(struct tt_stack *st, unsigned port, const struct tt_pk
  * new work, first and cheaply: until a poll comes back short, a SYN (no ACK, no RST) is dropped
  * before its hash and lookup (tcp_syn_shed), so the cycles go to the segments of open
  * connections, whose loss in an overflowing ring would cost them a retransmission or leave an
- * orphan.  syn_shed_polls counts the polls spent shedding.  0 turns it off.
+ * orphan.  The worker drops a plain untagged IPv4 SYN even before parsing it
+ * (tt_net_peek_ipv4_syn, counted the same way) while tt_stack_shedding says so; the check here
+ * catches the rest (IPv6, tagged, IPv4 with options).  syn_shed_polls counts the polls spent
+ * shedding.  0 turns it off.
  */
 void tt_stack_rx_poll(struct tt_stack *st, bool full);
+
+/* Whether SYNs are being shed, as the last tt_stack_rx_poll decided. */
+bool tt_stack_shedding(const struct tt_stack *st);
 
 /* Expire due timers (at most TT_STACK_TIMER_BATCH); returns how many fired. */
 unsigned tt_stack_timers(struct tt_stack *st);

@@ -490,17 +490,40 @@ static int rx_parse(struct tt_worker *w, unsigned port, struct rte_mbuf *m, stru
 	return -1;
 }
 
+/*
+ * While the stack sheds SYNs: whether m, received on port, is a plain IPv4 SYN the port did not
+ * untag (tt_net_peek_ipv4_syn), counted as received and as the stack counts a shed SYN; the
+ * caller frees it.  Costs a few byte compares of the first cache line, not a parse: a saturated
+ * worker receives more of these than of anything else.
+ */
+static bool rx_shed_syn(struct tt_worker *w, const struct tt_worker_port *wp,
+			const struct rte_mbuf *m)
+{
+	if (tt_port_rx_vlan_stripped(wp->rx_vlan_strip, m) ||
+	    !tt_net_peek_ipv4_syn(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m)))
+		return false;
+	w->ctr.ev[TT_CTR_RX_PACKETS]++;
+	w->ctr.ev[TT_CTR_RX_BYTES] += m->pkt_len;
+	w->ctr.ev[TT_CTR_SYN_RECEIVED]++;
+	w->ctr.drop[TT_DROP_TCP_SYN_SHED]++;
+	return true;
+}
+
 void tt_worker_rx_burst(struct tt_worker *w, unsigned port, struct rte_mbuf **pkts, unsigned n)
 {
+	const struct tt_worker_port *wp = &w->ports[port];
+	bool shedding = tt_stack_shedding(w->stack);
 	struct tt_pkt segs[TT_RX_BURST];
 	void *owners[TT_RX_BURST];
+	struct rte_mbuf *shed[TT_RX_BURST];
 	uint8_t ifx[TT_RX_BURST];
 
 	while (n > 0) {
-		unsigned m = n < TT_RX_BURST ? n : TT_RX_BURST, n_segs = 0;
+		unsigned m = n < TT_RX_BURST ? n : TT_RX_BURST, n_segs = 0, n_shed = 0;
 
 		/* Every frame's headers and first bytes at once: the misses overlap, and parsing
-		 * (checksum included) reads frames already on their way. */
+		 * (checksum included) reads frames already on their way.  A SYN shed unparsed is
+		 * judged by its first line alone. */
 		for (unsigned i = 0; i < m; i++) {
 			const char *d = rte_pktmbuf_mtod(pkts[i], const char *);
 
@@ -508,13 +531,22 @@ void tt_worker_rx_burst(struct tt_worker *w, unsigned port, struct rte_mbuf **pk
 			rte_prefetch0(d + RTE_CACHE_LINE_SIZE);
 		}
 		for (unsigned i = 0; i < m; i++) {
-			int x = rx_parse(w, port, pkts[i], &segs[n_segs]);
+			int x;
 
+			if (unlikely(shedding) && rx_shed_syn(w, wp, pkts[i])) {
+				shed[n_shed++] = pkts[i];
+				continue;
+			}
+			x = rx_parse(w, port, pkts[i], &segs[n_segs]);
 			if (x >= 0) {
 				ifx[n_segs] = (uint8_t)x;
 				owners[n_segs++] = pkts[i];
 			}
 		}
+		/* No reply will be built in a shed SYN's buffer, so nothing is lost by freeing
+		 * them together (see mbuf_release), before the segments' replies take buffers. */
+		if (n_shed > 0)
+			rte_pktmbuf_free_bulk(shed, n_shed);
 		/* Each run of segments of one interface as one burst (the stack frees them). */
 		for (unsigned a = 0, b; a < n_segs; a = b) {
 			for (b = a + 1; b < n_segs && ifx[b] == ifx[a]; b++)

@@ -17,7 +17,13 @@
  * refused frames, and held ones refused again, are freed and counted (tx_failed).
  *
  * Admission control: after each RX poll the worker tells its stack whether some port filled
- * every burst it asked for (tt_stack_rx_poll), which sheds SYNs while that goes on.
+ * every burst it asked for (tt_stack_rx_poll), which sheds SYNs while that goes on.  While it
+ * does (tt_stack_shedding), the worker drops a plain IPv4 SYN the port did not untag before
+ * parsing it: recognised at fixed offsets of its first cache line (tt_net_peek_ipv4_syn), counted
+ * as received, syn_received and tcp_syn_shed, and freed with the burst's other shed SYNs in one
+ * rte_pktmbuf_free_bulk.  No checksum or address is checked, so a frame the parser would have
+ * dropped for another reason counts as shed; either way it is dropped.  Other SYNs (IPv6, tagged,
+ * IPv4 with options) are shed by the stack after parsing.
  *
  * Interfaces: each port untagged is interface 0..n_ports-1, then come the
  * VLANs of each port in order, each an interface with its own addresses.  A
@@ -180,9 +186,9 @@ int tt_worker_main(void *arg);
 
 /*
  * Handle n frames received on the worker's port index port; takes ownership of them.  Every
- * frame of a burst (TT_RX_BURST) is parsed first, ARP and ICMP answered in place, and the TCP
- * segments go to the stack together (tt_stack_input_burst), which overlaps their table and
- * TCB misses.
+ * frame of a burst (TT_RX_BURST) is parsed first (but SYNs shed unparsed, see admission control
+ * above), ARP and ICMP answered in place, and the TCP segments go to the stack together
+ * (tt_stack_input_burst), which overlaps their table and TCB misses.
  */
 void tt_worker_rx_burst(struct tt_worker *w, unsigned port, struct rte_mbuf **pkts, unsigned n);
 

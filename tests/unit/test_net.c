@@ -1346,10 +1346,28 @@ static void check_fuzz_result(enum tt_pkt_kind kind, const uint8_t *buf, uint32_
 	}
 }
 
+/*
+ * The peek (on the exact-size copy: a sanitizer build catches an over-read) against the parser:
+ * of the frames the parser takes as TCP, it picks exactly the untagged, option-less IPv4 plain
+ * SYNs.  Returns whether the frame peeked as one.
+ */
+static bool check_peek_agrees(enum tt_pkt_kind kind, const uint8_t *buf, uint32_t len,
+			      const struct tt_pkt *pkt)
+{
+	bool peeked = tt_net_peek_ipv4_syn(buf, len);
+	uint8_t rafs = TT_TCP_RST | TT_TCP_ACK | TT_TCP_FIN | TT_TCP_SYN;
+
+	if (kind == TT_PKT_TCP)
+		assert_int_equal(peeked,
+				 pkt->l4_off == OFF_L4 && (pkt->seg.flags & rafs) == TT_TCP_SYN);
+	return peeked;
+}
+
 static void test_parse_fuzz(void **state)
 {
 	_Alignas(8) uint8_t f[FRAME_MAX];
 	uint32_t kinds[TT_PKT_TCP + 1] = {0}, reasons[TT_DROP_COUNT] = {0}, distinct = 0;
+	uint32_t peeked_syns = 0;
 	uint64_t rng = 0x243f6a8885a308d3u;
 	(void)state;
 
@@ -1369,6 +1387,7 @@ static void test_parse_fuzz(void **state)
 					 (round % 5 == 0 ? TT_RX_L4_CKSUM_GOOD : 0));
 		kind = parse(buf, len, &ifc, &pkt, &why);
 		check_fuzz_result(kind, buf, len, &pkt, why);
+		peeked_syns += check_peek_agrees(kind, buf, len, &pkt);
 		if (kind == TT_PKT_DROP)
 			reasons[why]++;
 		else if (kind <= TT_PKT_TCP)
@@ -1378,10 +1397,11 @@ static void test_parse_fuzz(void **state)
 	/* IPv4 frames, so the IPv6 reasons (test_net6.c) stay out of the count. */
 	for (uint32_t i = 0; i < TT_DROP_COUNT; i++)
 		distinct += reasons[i] != 0 && (i < TT_DROP_IP6_SHORT || i > TT_DROP_ND_NOT_FOR_US);
-	print_message("  tcp %u icmp %u arp %u drop %u, %u drop reasons\n", kinds[TT_PKT_TCP],
-		      kinds[TT_PKT_ICMP_ECHO], kinds[TT_PKT_ARP],
+	print_message("  tcp %u icmp %u arp %u drop %u, %u drop reasons, %u peeked as SYNs\n",
+		      kinds[TT_PKT_TCP], kinds[TT_PKT_ICMP_ECHO], kinds[TT_PKT_ARP],
 		      200000 - kinds[TT_PKT_TCP] - kinds[TT_PKT_ICMP_ECHO] - kinds[TT_PKT_ARP],
-		      distinct);
+		      distinct, peeked_syns);
+	assert_true(peeked_syns > 1000);
 	/* The mix must reach every kind and every parser reason, or it tests little. */
 	assert_true(kinds[TT_PKT_TCP] > 1000);
 	assert_true(kinds[TT_PKT_ICMP_ECHO] > 1000);
@@ -1526,6 +1546,135 @@ static void test_vlan_insert(void **state)
 }
 
 /* Our requests, broadcast and unicast (a refresh), as the neighbour asked sees them. */
+/* ---- the shedding worker's SYN peek ---- */
+
+/* An option-less SYN: the shortest frame tt_net_peek_ipv4_syn may take (14 + 20 + 20). */
+static uint32_t build_bare_syn(uint8_t *f)
+{
+	struct tcp_spec s = syn_spec;
+
+	s.opts = NULL;
+	s.optlen = 0;
+	return build_tcp(f, &s);
+}
+
+/* The peek of len bytes of f copied to the end of a buffer of exactly len bytes. */
+static bool peek_exact(const uint8_t *f, uint32_t len)
+{
+	uint8_t *buf = malloc(len + 1);
+	bool r;
+
+	assert_non_null(buf);
+	memcpy(buf + 1, f, len);
+	r = tt_net_peek_ipv4_syn(buf + 1, len);
+	free(buf);
+	return r;
+}
+
+static void test_peek_syn_lengths(void **state)
+{
+	_Alignas(8) uint8_t f[FRAME_MAX];
+	uint32_t bare = build_bare_syn(f);
+	(void)state;
+
+	assert_int_equal(bare, 54);
+	/* Every prefix of a SYN (0, 1, ..., 53 bytes) is too short, and none is read past its
+	 * end (the sanitizer build). */
+	for (uint32_t len = 0; len < bare; len++)
+		assert_false(peek_exact(f, len));
+	assert_true(peek_exact(f, bare));
+	assert_true(peek_exact(f, bare + 6)); /* padded to the Ethernet minimum */
+	assert_true(peek_exact(f, build_tcp(f, &syn_spec)));
+}
+
+/* What the peek deliberately leaves to the parser: a SYN it would drop is still a SYN here. */
+static void test_peek_syn_unchecked(void **state)
+{
+	_Alignas(8) uint8_t f[FRAME_MAX];
+	uint32_t len = build_tcp(f, &syn_spec);
+	struct tt_pkt pkt;
+	enum tt_drop why;
+	(void)state;
+
+	f[OFF_IP_CSUM] ^= 0xff;
+	assert_int_equal(parse(f, len, &our_if, &pkt, &why), TT_PKT_DROP);
+	assert_int_equal(why, TT_DROP_IP_CSUM);
+	assert_true(peek_exact(f, len));
+	build_tcp(f, &syn_spec);
+	f[OFF_TCP_CSUM] ^= 0xff;
+	assert_int_equal(parse(f, len, &our_if, &pkt, &why), TT_PKT_DROP);
+	assert_int_equal(why, TT_DROP_TCP_CSUM);
+	assert_true(peek_exact(f, len));
+	build_tcp(f, &syn_spec);
+	put32(f + OFF_IP_DST, OTHER_IP);
+	fix_cksums(f, len, 0);
+	assert_int_equal(parse(f, len, &our_if, &pkt, &why), TT_PKT_DROP);
+	assert_int_equal(why, TT_DROP_IP_NOT_FOR_US);
+	assert_true(peek_exact(f, len));
+}
+
+struct peek_case {
+	const char *name;
+	struct patch p;
+	bool want;
+};
+
+static const struct peek_case peek_cases[] = {
+    {"ethertype vlan", {OFF_ETH_TYPE, 2, 0x8100}, false},
+    {"ethertype ipv6", {OFF_ETH_TYPE, 2, 0x86dd}, false},
+    {"ethertype arp", {OFF_ETH_TYPE, 2, 0x0806}, false},
+    {"ethertype low byte", {OFF_ETH_TYPE + 1, 1, 0x01}, false},
+    {"ihl 6", {OFF_IP, 1, 0x46}, false},
+    {"ihl 4", {OFF_IP, 1, 0x44}, false},
+    {"version 6", {OFF_IP, 1, 0x65}, false},
+    {"udp", {OFF_IP_PROTO, 1, PROTO_UDP}, false},
+    {"icmp", {OFF_IP_PROTO, 1, PROTO_ICMP}, false},
+    {"more fragments", {OFF_IP_FRAG, 2, 0x2000}, false},
+    {"fragment offset 1", {OFF_IP_FRAG, 2, 0x0001}, false},
+    {"fragment offset 0x1000", {OFF_IP_FRAG, 2, 0x1000}, false},
+    {"syn ack", {OFF_TCP_FLAGS, 1, TT_TCP_SYN | TT_TCP_ACK}, false},
+    {"syn rst", {OFF_TCP_FLAGS, 1, TT_TCP_SYN | TT_TCP_RST}, false},
+    {"syn fin", {OFF_TCP_FLAGS, 1, TT_TCP_SYN | TT_TCP_FIN}, false},
+    {"ack", {OFF_TCP_FLAGS, 1, TT_TCP_ACK}, false},
+    {"no flags", {OFF_TCP_FLAGS, 1, 0}, false},
+    {"all flags", {OFF_TCP_FLAGS, 1, 0xff}, false},
+    /* What the parser accepts in a SYN is a SYN here too. */
+    {"df clear", {OFF_IP_FRAG, 2, 0x0000}, true},
+    {"reserved and df", {OFF_IP_FRAG, 2, 0xc000}, true},
+    {"syn psh urg", {OFF_TCP_FLAGS, 1, TT_TCP_SYN | TT_TCP_PSH | TT_TCP_URG}, true},
+    {"ecn setup syn", {OFF_TCP_FLAGS, 1, TT_TCP_SYN | 0xc0}, true},
+    {"data offset 0", {OFF_TCP_DOFF, 1, 0x00}, true},
+    {"other mac", {OFF_ETH_DST, 1, 0x04}, true},
+};
+
+/* Each field the peek judges, changed alone in a full SYN (checksums left as built). */
+static void test_peek_syn_fields(void **state)
+{
+	_Alignas(8) uint8_t f[FRAME_MAX];
+	(void)state;
+
+	for (size_t i = 0; i < ARRAY_LEN(peek_cases); i++) {
+		const struct peek_case *c = &peek_cases[i];
+		uint32_t len = build_tcp(f, &syn_spec);
+
+		print_message("  %s\n", c->name);
+		assert_true(peek_exact(f, len));
+		apply_patch(f, &c->p);
+		assert_int_equal(peek_exact(f, len), c->want);
+	}
+}
+
+/* A tagged SYN is left to the parser (and the stack's shedding), whatever its VLAN. */
+static void test_peek_syn_tagged(void **state)
+{
+	_Alignas(8) uint8_t f[FRAME_MAX];
+	(void)state;
+
+	assert_false(peek_exact(f, tag(f, build_tcp(f, &syn_spec), 0x0064)));
+	assert_false(peek_exact(f, tag(f, build_tcp(f, &syn_spec), 0x0000)));
+	assert_false(peek_exact(f, tag(f, build_bare_syn(f), 0x0064)));
+}
+
 static void test_arp_request(void **state)
 {
 	_Alignas(8) uint8_t f[FRAME_MAX];
@@ -1580,6 +1729,10 @@ int main(void)
 	    cmocka_unit_test(test_vlan_replies_in_place),
 	    cmocka_unit_test(test_vlan_insert),
 	    cmocka_unit_test(test_arp_request),
+	    cmocka_unit_test(test_peek_syn_lengths),
+	    cmocka_unit_test(test_peek_syn_unchecked),
+	    cmocka_unit_test(test_peek_syn_fields),
+	    cmocka_unit_test(test_peek_syn_tagged),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -3,7 +3,8 @@
  * hugepages or PCI) whose TX ring holds TX_ROOM frames until the test takes them.  SYN-ACKs (the
  * replies to crafted SYNs fed through tt_worker_rx_burst) are the segments a full queue must
  * not lose: refused, they are held for the next flush (none, one, and TT_TX_HOLD of them, the
- * rest freed); a held frame refused again is dropped; RSTs are never held.
+ * rest freed); a held frame refused again is dropped; RSTs are never held.  The same worker,
+ * shedding, drops SYNs before parsing them.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -106,34 +107,41 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* A segment with these flags from a new peer to dport, its checksums complete. */
+static struct rte_mbuf *seg_frame(uint16_t dport, uint8_t flags)
+{
+	struct tt_tcp_hdr_args a = {
+	    .src_mac = {{0x02, 0, 0, 0, 0, 0x02}},
+	    .dst_mac = g.port.mac,
+	    .saddr = 0xc6120101u,
+	    .daddr = US_ADDR,
+	    .sport = (uint16_t)(10000 + g.next_peer++),
+	    .dport = dport,
+	    .seq = 12345,
+	    .ack = 777,
+	    .wnd = 65535,
+	    .flags = flags,
+	    .opts = {.present = TT_OPT_MSS, .mss = 1460},
+	};
+	struct rte_mbuf *m = rte_pktmbuf_alloc(g.pool);
+	uint32_t len;
+
+	assert_non_null(m);
+	len = tt_net_tcp_build(rte_pktmbuf_mtod(m, uint8_t *), &a, 0);
+	tt_net_tcp_cksum(rte_pktmbuf_mtod(m, uint8_t *), 0);
+	m->data_len = (uint16_t)len;
+	m->pkt_len = len;
+	return m;
+}
+
 /* n SYNs from new peers to dport, received as one RX burst; their replies wait in the batch. */
 static void syns_in(unsigned n, uint16_t dport)
 {
 	struct rte_mbuf *m[64];
 
 	assert_true(n <= 64);
-	for (unsigned i = 0; i < n; i++) {
-		struct tt_tcp_hdr_args a = {
-		    .src_mac = {{0x02, 0, 0, 0, 0, 0x02}},
-		    .dst_mac = g.port.mac,
-		    .saddr = 0xc6120101u,
-		    .daddr = US_ADDR,
-		    .sport = (uint16_t)(10000 + g.next_peer++),
-		    .dport = dport,
-		    .seq = 12345,
-		    .wnd = 65535,
-		    .flags = TT_TCP_SYN,
-		    .opts = {.present = TT_OPT_MSS, .mss = 1460},
-		};
-		uint32_t len;
-
-		m[i] = rte_pktmbuf_alloc(g.pool);
-		assert_non_null(m[i]);
-		len = tt_net_tcp_build(rte_pktmbuf_mtod(m[i], uint8_t *), &a, 0);
-		tt_net_tcp_cksum(rte_pktmbuf_mtod(m[i], uint8_t *), 0);
-		m[i]->data_len = (uint16_t)len;
-		m[i]->pkt_len = len;
-	}
+	for (unsigned i = 0; i < n; i++)
+		m[i] = seg_frame(dport, TT_TCP_SYN);
 	tt_worker_rx_burst(g.w, 0, m, n);
 }
 
@@ -209,10 +217,97 @@ static void test_refused_synacks_held(void **state)
 	assert_int_equal(link_take(flags), 0);
 }
 
+static uint64_t drop(enum tt_drop d)
+{
+	return g.w->ctr.drop[d];
+}
+
+/* A SYN whose TCP checksum is wrong: the parser drops it (tcp_csum), the peek does not look. */
+static struct rte_mbuf *bad_cksum_syn(void)
+{
+	struct rte_mbuf *m = seg_frame(80, TT_TCP_SYN);
+
+	rte_pktmbuf_mtod(m, uint8_t *)[TT_ETH_HDR_LEN + TT_IP4_HDR_LEN + 16] ^= 0xff;
+	return m;
+}
+
+/*
+ * A shedding worker drops IPv4 SYNs unparsed: counted as the stack counts a shed SYN, never
+ * answered, no connection, every buffer back in the pool; an ACK and a SYN-ACK of the same
+ * burst go on to the stack (answered with RSTs).  The SYN with a bad checksum tells the two
+ * paths apart: shed unparsed, it counts as shed, not as tcp_csum.  After a short poll SYNs are
+ * answered again.
+ */
+static void test_shed_syns_unparsed(void **state)
+{
+	enum { SYNS = TT_RX_BURST + 8 }; /* the burst's frames go through in two chunks */
+	struct rte_mbuf *m[SYNS + 3];
+	uint8_t flags[TX_ROOM + 1];
+	uint64_t syn0, shed0, csum0, rx0, bytes0, rst0;
+	uint32_t conns0 = tt_stack_conn_count(g.w->stack), frame_bytes = 0;
+	unsigned avail0, n;
+
+	(void)state;
+	tt_worker_flush(g.w);
+	while (link_take(flags) > 0)
+		tt_worker_flush(g.w);
+	for (unsigned k = 0; k < g.conf.tcp.syn_shed_full_polls; k++) {
+		assert_false(tt_stack_shedding(g.w->stack));
+		tt_stack_rx_poll(g.w->stack, true);
+	}
+	assert_true(tt_stack_shedding(g.w->stack));
+
+	syn0 = ev(TT_CTR_SYN_RECEIVED);
+	shed0 = drop(TT_DROP_TCP_SYN_SHED);
+	csum0 = drop(TT_DROP_TCP_CSUM);
+	rx0 = ev(TT_CTR_RX_PACKETS);
+	bytes0 = ev(TT_CTR_RX_BYTES);
+	rst0 = ev(TT_CTR_RST_SENT);
+	avail0 = rte_mempool_avail_count(g.pool);
+	for (unsigned i = 0; i < SYNS - 1; i++)
+		m[i] = seg_frame(80, TT_TCP_SYN);
+	m[SYNS - 1] = bad_cksum_syn();
+	m[SYNS] = seg_frame(80, TT_TCP_ACK);
+	m[SYNS + 1] = seg_frame(80, TT_TCP_SYN);
+	m[SYNS + 2] = seg_frame(80, TT_TCP_SYN | TT_TCP_ACK);
+	for (unsigned i = 0; i < SYNS + 3; i++)
+		frame_bytes += m[i]->pkt_len;
+	tt_worker_rx_burst(g.w, 0, m, SYNS + 3);
+	tt_worker_flush(g.w);
+
+	assert_int_equal(ev(TT_CTR_SYN_RECEIVED) - syn0, SYNS + 1);
+	assert_int_equal(drop(TT_DROP_TCP_SYN_SHED) - shed0, SYNS + 1);
+	assert_int_equal(drop(TT_DROP_TCP_CSUM), csum0);
+	assert_int_equal(ev(TT_CTR_RX_PACKETS) - rx0, SYNS + 3);
+	assert_int_equal(ev(TT_CTR_RX_BYTES) - bytes0, frame_bytes);
+	assert_int_equal(tt_stack_conn_count(g.w->stack), conns0);
+	/* The ACK and the SYN-ACK met no connection: an RST each, and nothing else went out. */
+	assert_int_equal(ev(TT_CTR_RST_SENT) - rst0, 2);
+	n = link_take(flags);
+	assert_int_equal(n, 2);
+	for (unsigned i = 0; i < n; i++)
+		assert_int_equal(flags[i] & (TT_TCP_SYN | TT_TCP_RST), TT_TCP_RST);
+	assert_int_equal(rte_mempool_avail_count(g.pool), avail0);
+
+	/* A short poll ends it: SYNs are answered, a bad checksum is the parser's again. */
+	tt_stack_rx_poll(g.w->stack, false);
+	assert_false(tt_stack_shedding(g.w->stack));
+	m[0] = seg_frame(80, TT_TCP_SYN);
+	m[1] = bad_cksum_syn();
+	tt_worker_rx_burst(g.w, 0, m, 2);
+	tt_worker_flush(g.w);
+	assert_int_equal(drop(TT_DROP_TCP_SYN_SHED) - shed0, SYNS + 1);
+	assert_int_equal(drop(TT_DROP_TCP_CSUM) - csum0, 1);
+	assert_int_equal(ev(TT_CTR_SYN_RECEIVED) - syn0, SYNS + 2);
+	assert_int_equal(link_take(flags), 1);
+	assert_int_equal(flags[0], TT_TCP_SYN | TT_TCP_ACK);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_refused_synacks_held),
+	    cmocka_unit_test(test_shed_syns_unparsed),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
