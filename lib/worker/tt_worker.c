@@ -491,10 +491,10 @@ static int rx_parse(struct tt_worker *w, unsigned port, struct rte_mbuf *m, stru
 }
 
 /*
- * While the stack sheds SYNs: whether m, received on port, is a plain IPv4 SYN the port did not
- * untag (tt_net_peek_ipv4_syn), counted as received and as the stack counts a shed SYN; the
- * caller frees it.  Costs a few byte compares of the first cache line, not a parse: a saturated
- * worker receives more of these than of anything else.
+ * While the stack sheds SYNs: whether m, received on the port wp, is a plain IPv4 SYN the port
+ * did not untag (tt_net_peek_ipv4_syn), counted as received and as the stack counts a shed SYN;
+ * the caller frees it.  A few byte compares of the first cache line instead of a parse with its
+ * checksums: every cycle a shed SYN takes is one the connections being served lose.
  */
 static bool rx_shed_syn(struct tt_worker *w, const struct tt_worker_port *wp,
 			const struct rte_mbuf *m)
