@@ -225,7 +225,7 @@ profile() {
 		--percent-limit 0.1 >>"$out.txt" 2>/dev/null || true
 	perf report -i "$out.perf.data" --stdio --no-children -g none --sort dso,sym \
 		--percent-limit 0.5 >>"$out.txt" 2>/dev/null || true
-	rm -f "$out.perf.data" "$out.perf.data.old"
+	[ -n "${PROFILE_KEEP:-}" ] || rm -f "$out.perf.data" "$out.perf.data.old"
 }
 
 link_limit() {
@@ -299,7 +299,7 @@ link_limit
 cps_client=(--stateless)
 [ "${CPS_CLIENT:-stateless}" = stateful ] && cps_client=()
 cps_conns=${CPS_CONNS:-512}
-SYN_SHED_FULL_POLLS=${SYN_SHED_FULL_POLLS:-0} scenario cps 64 auto 1048576 --scenario cps \
+SYN_SHED_FULL_POLLS=${SYN_SHED_FULL_POLLS:-0} scenario cps 64 auto "${CPS_MAX_CONNS:-1048576}" --scenario cps \
 	--rate 0 --conns "$cps_conns" --close client "${cps_client[@]}"
 SYN_SHED_FULL_POLLS=${SYN_SHED_FULL_POLLS:-0} scenario cps_server_close 64 auto 1048576 \
 	--scenario cps --rate 0 --conns "$cps_conns" --close server "${cps_client[@]}"
