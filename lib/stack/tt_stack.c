@@ -494,6 +494,22 @@ static void free_tw(struct tt_stack *st, struct tt_tw *tw)
 	tt_tw_ring_mark_gone(&st->tw, tw);
 }
 
+/* How many entries past the head the expiry walk and the recycling prefetch the table slot of. */
+#define TW_PREFETCH_AHEAD 8u
+
+/*
+ * Entries leave the ring from its head, by expiry or recycled for room, and each one's only miss
+ * is its table slot (the ring itself is read in order): prefetched here for the entry
+ * TW_PREFETCH_AHEAD places on, it is in cache by the time that one leaves.
+ */
+static void prefetch_tw_slot_ahead(struct tt_stack *st)
+{
+	if (st->tw.used > TW_PREFETCH_AHEAD)
+		tt_conn_tbl_prefetch(
+		    st->tbl,
+		    tw_at(st, tt_tw_ring_next(&st->tw, st->tw.head, TW_PREFETCH_AHEAD))->hash);
+}
+
 /* Free the oldest live TIME-WAIT entry, for room in the table; false when there is none. */
 static bool recycle_oldest_tw(struct tt_stack *st)
 {
@@ -503,6 +519,7 @@ static bool recycle_oldest_tw(struct tt_stack *st)
 	 * made the holes. */
 	while (tt_tw_ring_at(&st->tw, st->tw.head)->gone)
 		tt_tw_ring_pop(&st->tw);
+	prefetch_tw_slot_ahead(st);
 	free_tw(st, tt_tw_ring_at(&st->tw, st->tw.head));
 	tt_tw_ring_pop(&st->tw);
 	st->ctr->ev[TT_CTR_TIME_WAIT_RECYCLED]++;
@@ -639,13 +656,10 @@ static void conn_done(struct tt_stack *st, struct tt_tcb *t, const struct tt_tcp
 	}
 }
 
-/* How many entries past the head the expiry walk prefetches the table slot of. */
-#define TW_PREFETCH_AHEAD 8u
-
 /*
  * TIME-WAIT entries expire from the ring's head, at most max places walked; returns how many
  * expired.  An entry holds its key's hash, so the walk reads entries in order (one cache line
- * for two) and the only miss is each entry's table slot, prefetched some entries ahead.
+ * for two) and the only miss is each entry's table slot (prefetch_tw_slot_ahead).
  */
 static unsigned expire_tw(struct tt_stack *st, unsigned max)
 {
@@ -658,11 +672,7 @@ static unsigned expire_tw(struct tt_stack *st, unsigned max)
 		if (!tw->gone) {
 			if ((int32_t)(tw->expire_ms - now) > 0)
 				break;
-			if (st->tw.used > TW_PREFETCH_AHEAD)
-				tt_conn_tbl_prefetch(st->tbl,
-						     tw_at(st, tt_tw_ring_next(&st->tw, st->tw.head,
-									       TW_PREFETCH_AHEAD))
-							 ->hash);
+			prefetch_tw_slot_ahead(st);
 			free_tw(st, tw);
 			n++;
 		}
