@@ -75,9 +75,16 @@
  * above) and only good for the table that made it; the *_hash calls take
  * it instead of hashing the key again.  tt_conn_tbl_hash_bulk hashes one
  * key at a time, the SipHash inlined in its loop: eight keys at once in
- * AVX-512F lanes (about 13 instructions a key against 90) and the slots on
- * 2 MiB pages were both tried and neither lowered the cps benchmark's busy
- * cycles per connection (1,866 before; 1,888 and 1,940 with them).
+ * AVX-512F lanes (about 13 instructions a key against 90) were tried and did
+ * not lower the cps benchmark's busy cycles per connection (1,866 before,
+ * 1,888 with them).
+ *
+ * Memory: a table of 2 MiB or more lives on transparent huge pages where the
+ * kernel gives them (madvise(MADV_HUGEPAGE)), so that a random slot costs a
+ * cache miss without a TLB miss too.  It shows where the table is full:
+ * cps_server_close, a million TIME-WAIT entries, 1,964-2,014 -> 1,808 busy
+ * cycles per connection; with the few hundred entries of the client-close
+ * cps run it was within the noise (1,866 -> 1,940 in one trial).
  *
  * Changes since a mark: a caller that looks a burst up ahead and then changes the table while it
  * processes the burst must know which values it looked up may have gone stale.  A stored value

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -385,6 +386,63 @@ static void test_tbl_churn(void **state)
  * lookup starts (a key looked up with another key's hash is not found), and looking up notes no
  * change.
  */
+/* AnonHugePages of this process, in KiB (-1 when the kernel does not say). */
+static long anon_huge_kib(void)
+{
+	FILE *f = fopen("/proc/self/smaps_rollup", "r");
+	char line[256];
+	long kib = -1;
+
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "AnonHugePages: %ld kB", &kib) == 1)
+			break;
+	fclose(f);
+	return kib;
+}
+
+/* Whether the kernel hands out transparent huge pages to a region that asks for them. */
+static bool thp_on_request(void)
+{
+	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+	char mode[128] = "";
+	bool on;
+
+	if (f == NULL)
+		return false;
+	on = fgets(mode, sizeof(mode), f) != NULL && strstr(mode, "[never]") == NULL;
+	fclose(f);
+	return on;
+}
+
+/*
+ * A table of 2 MiB or more asks for transparent huge pages and gets them where the kernel gives
+ * them to a region that asks ("madvise" or "always"), and still reads as an empty table.
+ */
+static void test_tbl_huge_pages(void **state)
+{
+	struct tt_siphash_key key = table_key(11);
+	struct tt_conn_tbl *big;
+	long before;
+
+	(void)state;
+	if (!thp_on_request() || anon_huge_kib() < 0) {
+		skip(); /* THP off in this kernel: nothing to check */
+		return;
+	}
+	before = anon_huge_kib();
+	big = tt_conn_tbl_create(1u << 20, &key);
+	assert_non_null(big);
+	assert_true(anon_huge_kib() - before >= 2048);
+	for (uint32_t i = 0; i < 64; i++) {
+		struct tt_flow4 k = key_of(i, 3);
+
+		assert_int_equal(tt_conn_tbl_lookup(big, &k), TT_CONN_NONE);
+	}
+	tt_conn_tbl_free(big);
+}
+
 static void test_tbl_bulk(void **state)
 {
 	enum { N = 2 * BULK + 5 };
@@ -921,6 +979,7 @@ int main(void)
 	    cmocka_unit_test(test_tbl_full),
 	    cmocka_unit_test(test_tbl_churn),
 	    cmocka_unit_test(test_tbl_bulk),
+	    cmocka_unit_test(test_tbl_huge_pages),
 	    cmocka_unit_test(test_siphash13),
 	    cmocka_unit_test(test_tbl_hash_bulk_lengths),
 	    cmocka_unit_test(test_tbl_seeded_flood),
