@@ -126,21 +126,15 @@ uint64_t gen_sl_failed(const struct gen_sl *s)
 	return s->ctr.reset + s->ctr.bad_data + s->ctr.timed_out;
 }
 
-static void reply_to(const struct gen_sl *s, const struct tt_pkt *pkt, uint8_t flags, uint32_t ack,
+static void reply_to(const struct tt_pkt *pkt, enum gen_sl_frame frame, uint32_t ack,
 		     struct gen_sl_reply *r)
 {
-	r->with_request = false;
-	r->h = (struct tt_tcp_hdr_args){
-	    .src_mac = s->c.mac,
-	    .dst_mac = s->c.server_mac,
-	    .saddr = pkt->daddr,
-	    .daddr = pkt->saddr,
-	    .sport = pkt->dport,
-	    .dport = pkt->sport,
+	*r = (struct gen_sl_reply){
+	    .caddr = pkt->daddr,
+	    .cport = pkt->dport,
 	    .seq = pkt->seg.ack,
 	    .ack = ack,
-	    .wnd = SL_WINDOW,
-	    .flags = flags,
+	    .frame = (uint8_t)frame,
 	};
 }
 
@@ -171,12 +165,14 @@ static bool answer_data(struct gen_sl *s, const struct tt_pkt *pkt, struct gen_s
 	count_response(s, pkt, whole, fin);
 	if (!whole) {
 		s->ctr.partial++;
-		reply_to(s, pkt, TT_TCP_ACK | (fin ? TT_TCP_FIN : 0), ack, r);
+		reply_to(pkt, fin ? GEN_SL_FRAME_FIN_ACK : GEN_SL_FRAME_ACK, ack, r);
 		return true;
 	}
 	s->ctr.responses++;
 	/* Client close: ours goes with the ACK.  Server close: ours answers theirs. */
-	reply_to(s, pkt, TT_TCP_ACK | (fin || s->c.close_mode == GEN_CLOSE_CLIENT ? TT_TCP_FIN : 0),
+	reply_to(pkt,
+		 fin || s->c.close_mode == GEN_CLOSE_CLIENT ? GEN_SL_FRAME_FIN_ACK
+							    : GEN_SL_FRAME_ACK,
 		 ack, r);
 	return true;
 }
@@ -203,8 +199,7 @@ static bool answer_synack(struct gen_sl *s, const struct tt_pkt *pkt, struct gen
 	c = conn_in(s, pkt, GEN_SL_SYN_SENT);
 	if (c != NULL)
 		c->phase = GEN_SL_REQUEST;
-	reply_to(s, pkt, TT_TCP_ACK | TT_TCP_PSH, g->seq + 1, r);
-	r->with_request = true;
+	reply_to(pkt, GEN_SL_FRAME_REQUEST, g->seq + 1, r);
 	return true;
 }
 
@@ -234,27 +229,52 @@ bool gen_sl_answer(struct gen_sl *s, const struct tt_pkt *pkt, struct gen_sl_rep
 		c = conn_in(s, pkt, GEN_SL_RESPONSE);
 		if (c != NULL)
 			conn_end(s, c, &s->ctr.completed);
-		reply_to(s, pkt,
-			 TT_TCP_ACK | (s->c.close_mode == GEN_CLOSE_SERVER ? TT_TCP_FIN : 0),
+		reply_to(pkt,
+			 s->c.close_mode == GEN_CLOSE_SERVER ? GEN_SL_FRAME_FIN_ACK
+							     : GEN_SL_FRAME_ACK,
 			 g->seq + 1, r);
 		return true;
 	}
 	return false; /* a bare ACK: of our request or our FIN */
 }
 
-void gen_sl_syn(const struct gen_sl *s, uint32_t caddr, uint16_t cport, uint32_t isn,
-		struct tt_tcp_hdr_args *h)
+void gen_sl_syn(const struct gen_sl *s, uint32_t client, uint16_t port, struct gen_sl_reply *r)
 {
-	*h = (struct tt_tcp_hdr_args){
+	*r = (struct gen_sl_reply){
+	    .caddr = s->c.client_first + client,
+	    .cport = port,
+	    .seq = gen_sl_isn(s, client, port),
+	    .frame = GEN_SL_FRAME_SYN,
+	};
+}
+
+/* The template of a frame with flags (and, for the request, c.request) to the server. */
+static bool frame_init(struct gen_sl *s, enum gen_sl_frame frame, uint8_t flags, unsigned offload)
+{
+	struct tt_tcp_hdr_args h = {
 	    .src_mac = s->c.mac,
 	    .dst_mac = s->c.server_mac,
-	    .saddr = caddr,
 	    .daddr = s->c.server,
-	    .sport = cport,
 	    .dport = s->c.server_port,
-	    .seq = isn,
 	    .wnd = SL_WINDOW,
-	    .flags = TT_TCP_SYN,
-	    .opts = {.present = TT_OPT_MSS, .mss = SL_MSS},
+	    .flags = flags,
 	};
+	uint32_t len = frame == GEN_SL_FRAME_REQUEST ? s->c.request_len : 0;
+
+	if (frame == GEN_SL_FRAME_SYN)
+		h.opts = (struct tt_tcp_opts){.present = TT_OPT_MSS, .mss = SL_MSS};
+	return gen_tmpl_init(&s->frames[frame], &h, s->c.request, len, offload);
+}
+
+bool gen_sl_frames_init(struct gen_sl *s, unsigned offload)
+{
+	return frame_init(s, GEN_SL_FRAME_SYN, TT_TCP_SYN, offload) &&
+	       frame_init(s, GEN_SL_FRAME_ACK, TT_TCP_ACK, offload) &&
+	       frame_init(s, GEN_SL_FRAME_FIN_ACK, TT_TCP_ACK | TT_TCP_FIN, offload) &&
+	       frame_init(s, GEN_SL_FRAME_REQUEST, TT_TCP_ACK | TT_TCP_PSH, offload);
+}
+
+uint32_t gen_sl_write(const struct gen_sl *s, const struct gen_sl_reply *r, uint8_t *frame)
+{
+	return gen_tmpl_write(&s->frames[r->frame], frame, r->caddr, r->cport, r->seq, r->ack);
 }

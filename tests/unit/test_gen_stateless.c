@@ -33,18 +33,23 @@ static struct gen_sl client(enum gen_close_mode mode)
 {
 	static struct gen_sl_conn conns[GEN_SL_PORTS];
 
+	struct gen_sl s;
+
 	memset(conns, 0, sizeof(conns));
-	return (struct gen_sl){.conns = conns,
-			       .c = {.mac = gen_mac,
-				     .server_mac = srv_mac,
-				     .server = SERVER,
-				     .server_port = 80,
-				     .close_mode = mode,
-				     .body_len = BODY,
-				     .request = (const uint8_t *)request,
-				     .request_len = sizeof(request) - 1,
-				     .client_first = CLIENT_FIRST,
-				     .client_count = 250}};
+	s = (struct gen_sl){.conns = conns,
+			    .c = {.mac = gen_mac,
+				  .server_mac = srv_mac,
+				  .server = SERVER,
+				  .server_port = 80,
+				  .close_mode = mode,
+				  .body_len = BODY,
+				  .request = (const uint8_t *)request,
+				  .request_len = sizeof(request) - 1,
+				  .client_first = CLIENT_FIRST,
+				  .client_count = 250}};
+	/* Checksums in software, which the parser at the other end then verifies. */
+	assert_true(gen_sl_frames_init(&s, 0));
+	return s;
 }
 
 /* A response of BODY body bytes, head padded so the whole is len bytes (len >= 60 + BODY). */
@@ -109,12 +114,8 @@ static bool answers(struct gen_sl *s, struct gen_sl_reply *r, uint8_t flags, uin
 static struct tt_pkt at_server(const struct gen_sl *s, const struct gen_sl_reply *r)
 {
 	static uint8_t frame[2048];
-	uint32_t plen = r->with_request ? s->c.request_len : 0;
-	uint32_t hl = tt_net_tcp_build(frame, &r->h, plen);
 
-	memcpy(frame + hl, s->c.request, plen);
-	tt_net_tcp_cksum(frame, 0);
-	return parse(frame, hl + plen, SERVER, &srv_mac);
+	return parse(frame, gen_sl_write(s, r, frame), SERVER, &srv_mac);
 }
 
 static void check_reply(const struct gen_sl *s, const struct gen_sl_reply *r, uint8_t flags,
@@ -129,7 +130,7 @@ static void check_reply(const struct gen_sl *s, const struct gen_sl_reply *r, ui
 	assert_int_equal(p.seg.seq, seq);
 	assert_int_equal(p.seg.ack, ack);
 	assert_memory_equal(p.src_mac.b, gen_mac.b, 6);
-	if (r->with_request) {
+	if (r->frame == GEN_SL_FRAME_REQUEST) {
 		assert_int_equal(p.seg.len, sizeof(request) - 1);
 		assert_memory_equal(p.seg.payload, request, sizeof(request) - 1);
 	} else {
@@ -165,7 +166,7 @@ static void test_synack_at_wrap(void **state)
 	(void)state;
 	gen_sl_opened(&s, 4, CPORT, 0);
 	assert_true(answers(&s, &r, TT_TCP_SYN | TT_TCP_ACK, 0xffffffffu, 0x10, NULL, 0));
-	assert_true(r.with_request);
+	assert_int_equal(r.frame, GEN_SL_FRAME_REQUEST);
 	check_reply(&s, &r, TT_TCP_ACK | TT_TCP_PSH, 0x10, 0);
 	/* Retransmitted: answered again, counted stray. */
 	assert_true(answers(&s, &r, TT_TCP_SYN | TT_TCP_ACK, 0xffffffffu, 0x10, NULL, 0));
@@ -333,23 +334,43 @@ static void test_failures(void **state)
 static void test_syn(void **state)
 {
 	struct gen_sl s = client(GEN_CLOSE_CLIENT);
-	struct tt_tcp_hdr_args h;
-	uint8_t frame[256];
+	struct gen_sl_reply r;
+	uint8_t frame[2048];
 	struct tt_pkt p;
-	uint32_t len;
 
 	(void)state;
-	gen_sl_syn(&s, CLIENT, 65535, 0xffffffffu, &h);
-	len = tt_net_tcp_build(frame, &h, 0);
-	tt_net_tcp_cksum(frame, 0);
-	p = parse(frame, len, SERVER, &srv_mac);
+	s.isn_key = 0x5a5a5a5a;
+	gen_sl_syn(&s, 4, 65535, &r);
+	p = parse(frame, gen_sl_write(&s, &r, frame), SERVER, &srv_mac);
 	assert_int_equal(p.saddr, CLIENT);
 	assert_int_equal(p.sport, 65535);
 	assert_int_equal(p.dport, 80);
 	assert_int_equal(p.seg.flags, TT_TCP_SYN);
-	assert_int_equal(p.seg.seq, 0xffffffffu);
+	assert_int_equal(p.seg.seq, gen_sl_isn(&s, 4, 65535));
 	assert_true(p.seg.opts.present & TT_OPT_MSS);
 	assert_int_equal(p.seg.opts.mss, 1460);
+}
+
+/* A request that does not fit a template is refused, one that just fits taken. */
+static void test_request_room(void **state)
+{
+	static uint8_t long_request[GEN_TMPL_ROOM];
+	struct gen_sl s = client(GEN_CLOSE_CLIENT);
+	const uint32_t room = GEN_TMPL_ROOM - TT_ETH_HDR_LEN - TT_IP4_HDR_LEN - TT_TCP_HDR_LEN;
+	struct gen_sl_reply r = {.caddr = CLIENT, .cport = CPORT, .frame = GEN_SL_FRAME_REQUEST};
+	uint8_t frame[2048];
+	struct tt_pkt p;
+
+	(void)state;
+	memset(long_request, 'x', sizeof(long_request));
+	s.c.request = long_request;
+	s.c.request_len = room + 1;
+	assert_false(gen_sl_frames_init(&s, 0));
+	s.c.request_len = room;
+	assert_true(gen_sl_frames_init(&s, 0));
+	p = parse(frame, gen_sl_write(&s, &r, frame), SERVER, &srv_mac);
+	assert_int_equal(p.seg.len, room);
+	assert_memory_equal(p.seg.payload, long_request, room);
 }
 
 /* A SYN still unanswered after syn_rto_ms is due again, once a timeout, until its SYN-ACK. */
@@ -398,7 +419,7 @@ int main(void)
 	    cmocka_unit_test(test_server_close),      cmocka_unit_test(test_partial),
 	    cmocka_unit_test(test_no_reply),	      cmocka_unit_test(test_syn),
 	    cmocka_unit_test(test_reference_checked), cmocka_unit_test(test_failures),
-	    cmocka_unit_test(test_syn_repeat),
+	    cmocka_unit_test(test_syn_repeat),	      cmocka_unit_test(test_request_room),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
