@@ -3,8 +3,9 @@
  * where the generator must never be the bottleneck (tcpterm-gen --scenario
  * cps --stateless; the bench's overload scenario).
  *
- * As dperf's client: SYNs go out open loop at --rate (0: as fast as the TX
- * queue takes them) from a walk over the (client address, port) tuples
+ * As dperf's client: SYNs go out open loop at --rate (in batches of 16 or
+ * with replies, at most 20 us late: gen_stateless_run.c; 0: as fast as the
+ * TX queue takes them) from a walk over the (client address, port) tuples
  * (ports fastest, then addresses, wrapping), and every reply is computed
  * from the segment it answers alone, written over that segment's mbuf:
  *
