@@ -335,6 +335,11 @@ def scenario_figures(raw, name, runs):
     for key, unit in (('conns_held_peak', 'connections'), ('memory_at_peak_mib', 'MiB'),
                       ('memory_growth_per_conn', 'bytes')):
         f[key] = figure([m.get(key) for m in mems], unit)
+    # The stateless client's TX queue, over the whole run (bench/gen/gen_sl_tx.h): replies it
+    # refused were held and sent again; those beyond the hold's bound were dropped (each a
+    # connection lost).  None for the stateful client.
+    for key in ('replies_held', 'replies_dropped'):
+        f['generator_' + key] = figure([x.get('counters', {}).get(key) for x in g], 'replies')
     f['completion_ratio'] = figure(
         [per(x.get('conns_completed'), x.get('conns_attempted')) for x in g], 'ratio')
     f['saturated'] = saturated_side(f['appliance_busy']['median'], f['generator_busy']['median'])
@@ -395,7 +400,8 @@ def check_correctness(raw, name, gens, apps, wins, problems):
         if name not in LOSSY_SCENARIOS and (g.get('failed_total') or g.get('conns_unfinished')):
             problems.append(f'{where}: {g.get("failed_total")} failed and '
                             f'{g.get("conns_unfinished")} unfinished connections without a flood '
-                            f'({failed})')
+                            f'({failed}; the generator\'s TX queue: {g.get("tx_failed")} frames '
+                            f'refused and freed)')
         if g.get('conns_attempted', 0) == 0:
             problems.append(f'{where}: no connection was attempted')
         if a.get('conns_total'):
@@ -578,6 +584,13 @@ def markdown(res):
         lines += [f"Frames per connection (cps_server_close): "
                   f"{fmt(med('cps_server_close', 'frames_in_per_conn'))} in, "
                   f"{fmt(med('cps_server_close', 'frames_out_per_conn'))} out."]
+    for name in ('cps', 'cps_server_close'):
+        if name in s and med(name, 'generator_replies_held') is not None:
+            lines += [f"The generator's TX queue ({name}): "
+                      f"{fmt(med(name, 'generator_tx_refused'))} frames refused over the load "
+                      f"window; over the run "
+                      f"{fmt(med(name, 'generator_replies_held'))} replies held and sent again, "
+                      f"{fmt(med(name, 'generator_replies_dropped'))} dropped (hold full)."]
     lines += floor_section(res, med)
     if 'synflood' in s:
         lines += ['', '## SYN flood', '',
@@ -607,6 +620,8 @@ def markdown(res):
                 ('offered_cps', 'offered: connections attempted per s'),
                 ('offered_per_capacity', 'offered / capacity'),
                 ('generator_tx_refused', 'frames the appliance\'s RX ring refused'),
+                ('generator_replies_held', 'of which replies, held and sent again (whole run)'),
+                ('generator_replies_dropped', 'replies dropped, the generator\'s hold full'),
                 ('generator_cps', 'completed connections per s'),
                 ('goodput_per_capacity', '**goodput / capacity**'),
                 ('appliance_busy', 'appliance busy'), ('generator_busy', 'generator busy'),

@@ -21,10 +21,12 @@
  *   anything else      -> counted as unexpected, no reply.
  *
  * Nothing else is ever sent twice, and at --rate N not even a SYN: a lost
- * frame costs its connection.  At --rate 0 (--conns in flight) a SYN still
- * unanswered after syn_rto_ms goes out again, same tuple and ISN, found by
- * a sweep of GEN_SL_SWEEP table entries a loop: the appliance sheds SYNs
- * while its RX queue backs up, as it does when it is the saturated side.
+ * frame costs its connection.  (A reply the client's own TX queue refuses
+ * is not lost: it is held and goes first in a later burst, gen_sl_tx.h.)
+ * At --rate 0 (--conns in flight) a SYN still unanswered after syn_rto_ms
+ * goes out again, same tuple and ISN, found by a sweep of GEN_SL_SWEEP
+ * table entries a loop: the appliance sheds SYNs while its RX queue backs
+ * up, as it does when it is the saturated side.
  *
  * A response is whole when one segment carries it, and good when it is
  * byte for byte the reference: the first whole one is checked in full
@@ -116,7 +118,10 @@ enum { GEN_SL_PORTS = 65536, GEN_SL_REF_MAX = 1460, GEN_SL_SWEEP = 64 };
 	X(unexpected, "TCP segments with no reply in the client's rules")                          \
 	X(not_tcp, "frames not TCP to one of our addresses (ARP requests answered)")               \
 	X(replies, "replies offered to the TX queue")                                              \
-	X(tx_refused, "replies and SYNs the TX queue refused (freed)")                             \
+	X(tx_refused, "frames the TX queue refused, each once: SYNs freed, replies held/dropped")  \
+	X(replies_held, "refused replies kept for the next burst (gen_sl_tx.h)")                   \
+	X(replies_resent, "held replies the TX queue took later")                                  \
+	X(replies_dropped, "refused replies freed, the hold full: their connections time out")     \
 	X(no_mbuf, "iterations whose SYNs found the pool empty (sent later, as due)")              \
 	X(rx_frames, "frames received")                                                            \
 	X(polls, "receive bursts asked for")                                                       \

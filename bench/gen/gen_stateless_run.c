@@ -1,7 +1,8 @@
 /*
  * The stateless cps client's loop on the worker lcore (gen_stateless.h):
  * receive a burst, answer it in place, add the SYNs due, send all in one
- * burst; and its per-second lines and JSON summary on the main lcore.
+ * burst behind the replies the TX queue refused before (gen_sl_tx.h); and
+ * its per-second lines and JSON summary on the main lcore.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include <rte_mbuf.h>
 
 #include "gen.h"
+#include "gen_sl_tx.h"
 #include "gen_stateless.h"
 #include "tt_port.h"
 
@@ -24,7 +26,7 @@
  * than a batch (overload, 1,360,000 x 2, templates in both: 1,932 busy cycles per completed
  * connection at 0.965 busy before, 1,802 at 0.908 after; medians of 3).
  */
-enum { SL_BURST = 32, SL_QUIET_S = 2, SL_SYN_RTO_MS = 20, SL_SYN_BATCH = 16, SL_SYN_WAIT_US = 20 };
+enum { SL_QUIET_S = 2, SL_SYN_RTO_MS = 20, SL_SYN_BATCH = 16, SL_SYN_WAIT_US = 20 };
 
 struct sl_run {
 	struct gen_sl sl;
@@ -37,9 +39,10 @@ struct sl_run {
 	uint64_t busy_cycles, idle_cycles;
 	uint32_t next_client;
 	uint32_t next_port;
+	struct gen_sl_tx tx; /* the burst: held replies, replies, SYNs (gen_sl_tx.h) */
 	/* The tuples of the burst's SYNs, to mark those the TX queue takes as opened. */
-	uint32_t syn_client[SL_BURST];
-	uint16_t syn_port[SL_BURST];
+	uint32_t syn_client[GEN_SL_BURST];
+	uint16_t syn_port[GEN_SL_BURST];
 	struct gen_window window[2];
 	unsigned windows_taken;
 	volatile bool *quit;
@@ -184,15 +187,16 @@ static int sl_loop(void *arg)
 {
 	struct sl_run *r = arg;
 	struct gen_sl_ctr *c = &r->sl.ctr;
+	struct gen_sl_tx *t = &r->tx;
 	uint16_t port = r->port->port_id;
 	uint64_t last_rx = 0;
 	bool loading = true;
 
 	while (!*r->quit) {
-		struct rte_mbuf *rx[SL_BURST], *tx[3 * SL_BURST];
+		struct rte_mbuf *rx[GEN_SL_BURST];
 		uint64_t t0 = rte_rdtsc();
 		uint32_t now_ms = (uint32_t)(t0 / r->tsc_per_ms);
-		uint16_t n = rte_eth_rx_burst(port, 0, rx, SL_BURST), ntx = 0, syns = 0, sent;
+		uint16_t n = rte_eth_rx_burst(port, 0, rx, GEN_SL_BURST), ntx, syns = 0, sent;
 
 		if (r->windows_taken == 0)
 			take_window(r, t0);
@@ -202,28 +206,24 @@ static int sl_loop(void *arg)
 		}
 		c->rx_frames += n;
 		c->polls++;
-		c->full_polls += n == SL_BURST;
+		c->full_polls += n == GEN_SL_BURST;
 		for (uint16_t i = 0; i < n; i++) {
 			if (answer(r, rx[i]))
-				tx[ntx++] = rx[i];
+				gen_sl_tx_reply(t, rx[i]);
 			else
 				rte_pktmbuf_free(rx[i]);
 		}
-		ntx += add_syn_repeats(r, now_ms, tx + ntx, SL_BURST);
+		t->n += add_syn_repeats(r, now_ms, t->f + t->n, GEN_SL_BURST);
 		if (loading) {
-			syns = add_syns(r, t0, tx + ntx, SL_BURST, ntx != 0);
-			ntx += syns;
+			syns = add_syns(r, t0, t->f + t->n, GEN_SL_BURST, t->n != 0);
+			t->n += syns;
 		}
-		sent = ntx ? rte_eth_tx_burst(port, 0, tx, ntx) : 0;
+		ntx = t->n;
+		sent = gen_sl_tx_send(t, port, c);
 		/* Replies go first: the SYNs are the burst's tail. */
 		for (uint16_t i = 0; i + ntx - syns < sent; i++)
 			gen_sl_opened(&r->sl, r->syn_client[i], r->syn_port[i], now_ms);
 		c->syns_accepted += sent > ntx - syns ? sent - (ntx - syns) : 0;
-		c->tx_frames += sent;
-		if (sent < ntx) {
-			c->tx_refused += ntx - sent;
-			rte_pktmbuf_free_bulk(tx + sent, ntx - sent);
-		}
 		if (n != 0)
 			last_rx = t0;
 		if (n != 0 || ntx != 0)
@@ -234,6 +234,8 @@ static int sl_loop(void *arg)
 				 t0 - RTE_MAX(last_rx, r->end_tsc) >= SL_QUIET_S * r->tsc_hz))
 			*r->quit = true;
 	}
+	/* Their connections are left in flight (unfinished). */
+	gen_sl_tx_free(t);
 	return 0;
 }
 
@@ -245,7 +247,8 @@ static void print_summary(FILE *f, const struct sl_run *r, const uint64_t *serie
 	const struct gen_sl_ctr *c = &r->sl.ctr;
 	bool first = true;
 
-	/* The stateful client's keys where they mean the same. */
+	/* The stateful client's keys where they mean the same: tx_failed, frames refused and freed
+	 * (SYNs, and replies the hold had no room for). */
 	fprintf(
 	    f,
 	    "{\"scenario\":\"cps\",\"stateless\":true,\"seconds\":%.3f,\"conns_attempted\":%" PRIu64
@@ -259,10 +262,10 @@ static void print_summary(FILE *f, const struct sl_run *r, const uint64_t *serie
 	    ",\"cps\":%.1f,\"rps\":%.1f,\"syn_rate\":%.1f,"
 	    "\"response_len\":%u,\"counters\":{",
 	    secs, c->syns_accepted, c->synacks, c->completed, r->sl.in_flight, c->synacks,
-	    c->responses, c->responses * r->o->body, c->syns_sent, c->syns_accepted, c->tx_refused,
-	    c->rx_frames, c->tx_frames, c->reset, c->timed_out, c->bad_data, gen_sl_failed(&r->sl),
-	    (double)c->completed / secs, (double)c->responses / secs,
-	    (double)c->syns_accepted / secs, r->sl.response_len);
+	    c->responses, c->responses * r->o->body, c->syns_sent, c->syns_accepted,
+	    c->tx_refused - c->replies_held, c->rx_frames, c->tx_frames, c->reset, c->timed_out,
+	    c->bad_data, gen_sl_failed(&r->sl), (double)c->completed / secs,
+	    (double)c->responses / secs, (double)c->syns_accepted / secs, r->sl.response_len);
 	GEN_SL_COUNTERS(SL_PRINT)
 	fprintf(f, "},\"per_second\":[");
 	for (unsigned i = 1; i < n; i++)
@@ -325,9 +328,11 @@ int gen_sl_run(const struct gen_opts *o, const struct tt_port *port, struct rte_
 		fprintf(stderr,
 			"t=%us cps %" PRIu64 " syns_accepted %" PRIu64 " synacks %" PRIu64
 			" rsts %" PRIu64 " partial %" PRIu64 " unexpected %" PRIu64
-			" tx_refused %" PRIu64 "\n",
+			" tx_refused %" PRIu64 " replies_held %" PRIu64 " replies_dropped %" PRIu64
+			"\n",
 			n, series[n] - series[n - 1], c->syns_accepted, c->synacks, c->rsts,
-			c->partial, c->unexpected, c->tx_refused);
+			c->partial, c->unexpected, c->tx_refused, c->replies_held,
+			c->replies_dropped);
 		n++;
 	}
 	*quit = true;
