@@ -80,10 +80,10 @@ static void usage(FILE *f)
 	    "  --loss P            soak: percent of received frames dropped (default 0)\n"
 	    "  --no-retransmit     never send a segment twice (as dperf): a connection whose SYN,\n"
 	    "                      data or FIN goes unanswered for one RTO fails (timeout/reset)\n"
-	    "  --stateless         cps without connection state: each reply computed from the\n"
-	    "                      segment it answers, never a retransmission, responses\n"
-	    "                      verified, connections counted by port (rate runs; --body\n"
-	    "                      at most 1024)\n");
+	    "  --stateless         cps, or rps keep-alive (--pipeline 1, --rate 0), without\n"
+	    "                      connection state: each reply computed from the segment it\n"
+	    "                      answers, never a retransmission, responses verified,\n"
+	    "                      connections counted by port (rate runs; --body at most 1024)\n");
 	fprintf(
 	    f, "  --checksum-offload auto|off\n"
 	       "                      auto: checksums left to the link both ways and its\n"
@@ -261,6 +261,15 @@ static int parse_opt(int c, const char *arg, struct gen_opts *o)
 }
 
 /* 0, 1 (help shown) or -1 (error printed). */
+/* What the stateless client runs: cps, and rps with one request in flight, opened at once. */
+static bool stateless_fits(const struct gen_opts *o)
+{
+	if (o->body > GEN_SL_BODY_MAX)
+		return false;
+	return o->scenario == GEN_CPS ||
+	       (o->scenario == GEN_RPS && o->pipeline == 1 && o->rate == 0);
+}
+
 static int parse_opts(int argc, char **argv, struct gen_opts *o)
 {
 	static const struct option longs[] = {
@@ -309,9 +318,12 @@ static int parse_opts(int argc, char **argv, struct gen_opts *o)
 		usage(stderr);
 		return -1;
 	}
-	if (o->stateless && (o->scenario != GEN_CPS || o->body > GEN_SL_BODY_MAX)) {
-		fprintf(stderr, "tcpterm-gen: --stateless is for cps with --body %u at most\n",
-			GEN_SL_BODY_MAX);
+	if (o->stateless && !stateless_fits(o)) {
+		fprintf(
+		    stderr,
+		    "tcpterm-gen: --stateless is for cps, or rps with --pipeline 1 and --rate 0, "
+		    "with --body %u at most\n",
+		    GEN_SL_BODY_MAX);
 		return -1;
 	}
 	if (o->requests_per_conn == UINT32_MAX)
@@ -617,10 +629,12 @@ static int run_stateless(const struct gen_opts *o, const struct tt_port *port,
 	    .mac = port->mac,
 	    .server = o->server,
 	    .server_port = o->server_port,
-	    .close_mode = o->close_mode,
+	    /* Keep-alive connections end as the stateful client's do: the client closes. */
+	    .close_mode = o->scenario == GEN_RPS ? GEN_CLOSE_CLIENT : o->close_mode,
 	    .body_len = o->body,
 	    .client_first = o->client_first,
 	    .client_count = o->client_count,
+	    .keep_alive = o->scenario == GEN_RPS,
 	};
 	unsigned lcore;
 	int rc = worker_and_server(o, port, pool, &lcore, &c.server_mac);
@@ -628,7 +642,7 @@ static int run_stateless(const struct gen_opts *o, const struct tt_port *port,
 	if (rc != 0)
 		return rc;
 	write_requests(o, req, sizeof(req), req_close, sizeof(req_close));
-	c.request = (const uint8_t *)(o->close_mode == GEN_CLOSE_SERVER ? req_close : req);
+	c.request = (const uint8_t *)(c.close_mode == GEN_CLOSE_SERVER ? req_close : req);
 	c.request_len = (uint32_t)strlen((const char *)c.request);
 	return gen_sl_run(o, port, pool, &c, lcore, &quit);
 }

@@ -138,8 +138,12 @@ static void reply_to(const struct tt_pkt *pkt, enum gen_sl_frame frame, uint32_t
 	};
 }
 
-/* A whole good response moves its connection on; anything else fails it. */
-static void count_response(struct gen_sl *s, const struct tt_pkt *pkt, bool whole, bool fin)
+/*
+ * A whole good response moves its connection on (again: keep-alive asks on, the connection
+ * waits for the next response); anything else fails it.
+ */
+static void count_response(struct gen_sl *s, const struct tt_pkt *pkt, bool whole, bool fin,
+			   bool again)
 {
 	struct gen_sl_conn *c = conn_in(s, pkt, GEN_SL_REQUEST);
 
@@ -147,6 +151,8 @@ static void count_response(struct gen_sl *s, const struct tt_pkt *pkt, bool whol
 		return;
 	if (!whole)
 		conn_end(s, c, &s->ctr.bad_data);
+	else if (again)
+		return;
 	else if (fin && s->c.close_mode == GEN_CLOSE_SERVER)
 		conn_end(s, c, &s->ctr.completed);
 	else
@@ -159,16 +165,22 @@ static bool answer_data(struct gen_sl *s, const struct tt_pkt *pkt, struct gen_s
 	bool fin = g->flags & TT_TCP_FIN;
 	uint32_t ack = g->seq + g->len + (fin ? 1 : 0);
 	bool whole = whole_response(s, g->payload, g->len);
+	bool again = whole && !fin && s->c.keep_alive && s->asking;
 
 	if (fin)
 		s->ctr.fins++;
-	count_response(s, pkt, whole, fin);
+	count_response(s, pkt, whole, fin, again);
 	if (!whole) {
 		s->ctr.partial++;
 		reply_to(pkt, fin ? GEN_SL_FRAME_FIN_ACK : GEN_SL_FRAME_ACK, ack, r);
 		return true;
 	}
 	s->ctr.responses++;
+	if (again) {
+		s->ctr.requests++;
+		reply_to(pkt, GEN_SL_FRAME_REQUEST, ack, r);
+		return true;
+	}
 	/* Client close: ours goes with the ACK.  Server close: ours answers theirs. */
 	reply_to(pkt,
 		 fin || s->c.close_mode == GEN_CLOSE_CLIENT ? GEN_SL_FRAME_FIN_ACK
@@ -196,6 +208,7 @@ static bool answer_synack(struct gen_sl *s, const struct tt_pkt *pkt, struct gen
 		return false;
 	}
 	s->ctr.synacks++;
+	s->ctr.requests++;
 	c = conn_in(s, pkt, GEN_SL_SYN_SENT);
 	if (c != NULL)
 		c->phase = GEN_SL_REQUEST;

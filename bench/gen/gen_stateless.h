@@ -20,6 +20,13 @@
  *   a bare ACK         -> nothing (it acknowledges our FIN or request);
  *   anything else      -> counted as unexpected, no reply.
  *
+ * Keep-alive (tcpterm-gen --scenario rps --stateless, one request in flight
+ * per connection, as the stateful client's --pipeline 1): --conns
+ * connections are opened as at --rate 0 and kept; while the load lasts
+ * (asking) a whole response is answered with the next request (ACK + the
+ * request, seq = their ack, ack = their seq + len), after it with ACK +
+ * FIN, and the connection ends as a client-close one.
+ *
  * Nothing else is ever sent twice, and at --rate N not even a SYN: a lost
  * frame costs its connection.  (A reply the client's own TX queue refuses
  * is not lost: it is held and goes first in a later burst, gen_sl_tx.h.)
@@ -45,7 +52,8 @@
  *                                 connection, if unfinished: timed out)
  *   SYN-ACK                    -> REQUEST
  *   good whole response        -> RESPONSE (server close, with the FIN:
- *                                 DONE); a bad or cut one: failed
+ *                                 DONE; keep-alive while asking: REQUEST
+ *                                 again); a bad or cut one: failed
  *   FIN without data           -> DONE, after RESPONSE
  *   RST                        -> failed
  *
@@ -87,6 +95,7 @@ struct gen_sl_conf {
 	uint32_t request_len;
 	uint32_t client_first; /* our addresses: client_first .. + client_count - 1 */
 	uint32_t client_count;
+	bool keep_alive; /* a response is answered with the next request while asking */
 };
 
 /* Where a connection is (its port's table entry); FREE: never opened, or done with. */
@@ -105,6 +114,7 @@ enum { GEN_SL_PORTS = 65536, GEN_SL_REF_MAX = 1460, GEN_SL_SWEEP = 64 };
 	X(syns_sent, "SYNs offered to the TX queue")                                               \
 	X(syns_accepted, "of which the TX queue took")                                             \
 	X(synacks, "SYN-ACKs answered with the request")                                           \
+	X(requests, "requests sent: with the handshake's ACK, and keep-alive after responses")     \
 	X(responses, "whole responses seen")                                                       \
 	X(partial, "data segments that were not a whole response")                                 \
 	X(bad_data, "connections failed on a response that is not the expected one")               \
@@ -153,6 +163,7 @@ struct gen_sl {
 	uint32_t isn_key;
 	uint32_t sweep;		   /* the next table entry the SYN sweep looks at */
 	uint32_t response_len;	   /* the reference's; 0: not learned yet */
+	bool asking;		   /* keep-alive: the load lasts, responses get a next request */
 	uint8_t ref[GEN_SL_REF_MAX];
 	struct gen_sl_ctr ctr;
 };

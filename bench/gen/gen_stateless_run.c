@@ -202,6 +202,7 @@ static int sl_loop(void *arg)
 			take_window(r, t0);
 		if (loading && t0 >= r->end_tsc) {
 			loading = false;
+			r->sl.asking = false;
 			take_window(r, t0);
 		}
 		c->rx_frames += n;
@@ -241,8 +242,13 @@ static int sl_loop(void *arg)
 
 #define SL_PRINT(name, doc)                                                                        \
 	fprintf(f, "%s\"%s\":%" PRIu64, first ? "" : ",", #name, c->name), first = false;
-static void print_summary(FILE *f, const struct sl_run *r, const uint64_t *series, unsigned n,
-			  double secs)
+/* The client's totals at the end of each second of the run. */
+struct sl_second {
+	uint64_t completed, responses;
+};
+
+static void print_summary(FILE *f, const struct sl_run *r, const struct sl_second *series,
+			  unsigned n, double secs)
 {
 	const struct gen_sl_ctr *c = &r->sl.ctr;
 	bool first = true;
@@ -251,7 +257,7 @@ static void print_summary(FILE *f, const struct sl_run *r, const uint64_t *serie
 	 * (SYNs, and replies the hold had no room for). */
 	fprintf(
 	    f,
-	    "{\"scenario\":\"cps\",\"stateless\":true,\"seconds\":%.3f,\"conns_attempted\":%" PRIu64
+	    "{\"scenario\":\"%s\",\"stateless\":true,\"seconds\":%.3f,\"conns_attempted\":%" PRIu64
 	    ",\"conns_established\":%" PRIu64 ",\"conns_completed\":%" PRIu64
 	    ",\"conns_unfinished\":%" PRIu64 ",\"requests_sent\":%" PRIu64
 	    ",\"responses_ok\":%" PRIu64 ",\"body_bytes_verified\":%" PRIu64
@@ -261,16 +267,17 @@ static void print_summary(FILE *f, const struct sl_run *r, const uint64_t *serie
 	    ",\"bad_data\":%" PRIu64 "},\"failed_total\":%" PRIu64
 	    ",\"cps\":%.1f,\"rps\":%.1f,\"syn_rate\":%.1f,"
 	    "\"response_len\":%u,\"counters\":{",
-	    secs, c->syns_accepted, c->synacks, c->completed, r->sl.in_flight, c->synacks,
-	    c->responses, c->responses * r->o->body, c->syns_sent, c->syns_accepted,
-	    c->tx_refused - c->replies_held, c->rx_frames, c->tx_frames, c->reset, c->timed_out,
-	    c->bad_data, gen_sl_failed(&r->sl), (double)c->completed / secs,
+	    r->sl.c.keep_alive ? "rps" : "cps", secs, c->syns_accepted, c->synacks, c->completed,
+	    r->sl.in_flight, c->requests, c->responses, c->responses * r->o->body, c->syns_sent,
+	    c->syns_accepted, c->tx_refused - c->replies_held, c->rx_frames, c->tx_frames, c->reset,
+	    c->timed_out, c->bad_data, gen_sl_failed(&r->sl), (double)c->completed / secs,
 	    (double)c->responses / secs, (double)c->syns_accepted / secs, r->sl.response_len);
 	GEN_SL_COUNTERS(SL_PRINT)
 	fprintf(f, "},\"per_second\":[");
 	for (unsigned i = 1; i < n; i++)
 		fprintf(f, "%s{\"t\":%u,\"cps\":%" PRIu64 ",\"rps\":%" PRIu64 ",\"failed\":0}",
-			i > 1 ? "," : "", i, series[i] - series[i - 1], series[i] - series[i - 1]);
+			i > 1 ? "," : "", i, series[i].completed - series[i - 1].completed,
+			series[i].responses - series[i - 1].responses);
 	fprintf(f, "]");
 	if (r->windows_taken == 2)
 		gen_print_window(f, r->window, r->tsc_hz, 0);
@@ -283,7 +290,7 @@ int gen_sl_run(const struct gen_opts *o, const struct tt_port *port, struct rte_
 	       const struct gen_sl_conf *conf, unsigned lcore, volatile bool *quit)
 {
 	static struct sl_run run;
-	static uint64_t series[3600 + 700];
+	static struct sl_second series[3600 + 700];
 	struct sl_run *r = &run;
 	unsigned n = 0;
 
@@ -311,12 +318,13 @@ int gen_sl_run(const struct gen_opts *o, const struct tt_port *port, struct rte_
 	r->tsc_per_ms = r->tsc_hz / 1000;
 	r->sl.syn_rto_ms = o->rate == 0 ? SL_SYN_RTO_MS : 0;
 	r->sl.isn_key = (uint32_t)rte_rdtsc();
+	r->sl.asking = true;
 	r->next_port = o->port_first;
 	r->quit = quit;
 	r->start_tsc = rte_rdtsc();
 	r->end_tsc = r->start_tsc + (uint64_t)(o->duration_s * (double)r->tsc_hz);
 	r->drain_end_tsc = r->end_tsc + (uint64_t)(o->drain_s * (double)r->tsc_hz);
-	series[n++] = 0;
+	series[n++] = (struct sl_second){0};
 	rte_eal_remote_launch(sl_loop, r, lcore);
 	while (!*quit && n < RTE_DIM(series)) {
 		uint64_t next = r->start_tsc + (uint64_t)n * r->tsc_hz;
@@ -324,14 +332,15 @@ int gen_sl_run(const struct gen_opts *o, const struct tt_port *port, struct rte_
 
 		while (!*quit && rte_rdtsc() < next)
 			rte_delay_us_sleep(10000);
-		series[n] = c->completed;
+		series[n] = (struct sl_second){c->completed, c->responses};
 		fprintf(stderr,
-			"t=%us cps %" PRIu64 " syns_accepted %" PRIu64 " synacks %" PRIu64
-			" rsts %" PRIu64 " partial %" PRIu64 " unexpected %" PRIu64
-			" tx_refused %" PRIu64 " replies_held %" PRIu64 " replies_dropped %" PRIu64
-			"\n",
-			n, series[n] - series[n - 1], c->syns_accepted, c->synacks, c->rsts,
-			c->partial, c->unexpected, c->tx_refused, c->replies_held,
+			"t=%us cps %" PRIu64 " rps %" PRIu64 " syns_accepted %" PRIu64
+			" synacks %" PRIu64 " rsts %" PRIu64 " partial %" PRIu64
+			" unexpected %" PRIu64 " tx_refused %" PRIu64 " replies_held %" PRIu64
+			" replies_dropped %" PRIu64 "\n",
+			n, series[n].completed - series[n - 1].completed,
+			series[n].responses - series[n - 1].responses, c->syns_accepted, c->synacks,
+			c->rsts, c->partial, c->unexpected, c->tx_refused, c->replies_held,
 			c->replies_dropped);
 		n++;
 	}

@@ -10,7 +10,11 @@ dropped nothing else (no bad checksum, no unexpected segment) and hold none once
 has passed.
 
 With the appliance's RX ring cut to 64 frames the client's TX queue refuses millions of frames
-a run, and still no connection may be lost: the replies it refused are held and sent again."""
+a run, and still no connection may be lost: the replies it refused are held and sent again.
+
+Keep-alive (--scenario rps): a few connections ask again after every response for the whole
+load, then close; every request must be answered by the appliance with the verified response,
+and every connection completed once."""
 
 import json
 import os
@@ -51,10 +55,10 @@ def eal_mem():
     return args
 
 
-def run_client(tmp_path, client_args, rx_desc=1024):
-    """The stateless client with client_args against an appliance whose RX ring (the client's
-    TX queue) holds rx_desc frames: the client's process, its summary, the appliance's final
-    counters."""
+def run_client(tmp_path, client_args, rx_desc=1024, scenario="cps"):
+    """The stateless client of scenario with client_args against an appliance whose RX ring
+    (the client's TX queue) holds rx_desc frames: the client's process, its summary, the
+    appliance's final counters."""
     assert GEN.exists(), f"{GEN} missing: build first (scripts/build.sh)"
     sock = tmp_path / "vhost.sock"
     conf = tmp_path / "appliance.conf"
@@ -73,7 +77,7 @@ def run_client(tmp_path, client_args, rx_desc=1024):
         gen = run([str(GEN), "--lcores=0@1,1@0", *eal_mem(), "--single-file-segments",
                    "--file-prefix", f"{prefix}-gensl-gen", "--no-pci", "--",
                    "--device", f"net_vhost0,iface={sock},client=1,queues=1",
-                   "--scenario", "cps", "--stateless", "--duration", str(DURATION_S),
+                   "--scenario", scenario, "--stateless", "--duration", str(DURATION_S),
                    "--drain", "3", "--checksum-offload", "off", *client_args],
                   check=False, timeout=60)
         # 3: connections left unfinished (the callers check which).
@@ -138,3 +142,28 @@ def test_refused_replies_held(tmp_path, close):
     assert gen.returncode == 0
     assert g["tx_failed"] == c["tx_refused"] - c["replies_held"], g
     assert final["conn_closed"] == c["completed"] and final["conns_total"] == 0, dict(final)
+
+
+KEEP_ALIVE_CONNS = 64
+
+
+def test_stateless_keep_alive(tmp_path):
+    gen, g, final = run_client(tmp_path, ["--conns", str(KEEP_ALIVE_CONNS), "--rate", "0",
+                                          "--pipeline", "1"], scenario="rps")
+    c = g["counters"]
+    n = KEEP_ALIVE_CONNS
+    assert g["scenario"] == "rps" and gen.returncode == 0, g
+    # Each connection asked many times: its first request with the handshake's ACK, one more
+    # after every response but its last, which got the FIN.
+    assert c["responses"] >= 100 * n, c
+    assert c["requests"] == c["responses"] and g["requests_sent"] == c["requests"], c
+    seen = {k: c[k] for k in ("syns_accepted", "synacks", "fins", "completed", "partial",
+                              "unexpected", "rsts", "stray", "bad_data", "timed_out")}
+    assert seen == {"syns_accepted": n, "synacks": n, "fins": n, "completed": n, "partial": 0,
+                    "unexpected": 0, "rsts": 0, "stray": 0, "bad_data": 0, "timed_out": 0}, c
+    assert g["conns_completed"] == n and g["conns_unfinished"] == 0, g
+    assert g["failed_total"] == 0 and g["body_bytes_verified"] == 64 * c["responses"], g
+    assert sum(p["rps"] for p in g["per_second"]) <= c["responses"], g["per_second"]
+    assert final["http_requests"] == c["responses"], dict(final)
+    assert final["conn_opened"] == n and final["conn_closed"] == n, dict(final)
+    assert final["drops_total"] == 0 and final["conns_total"] == 0, dict(final)

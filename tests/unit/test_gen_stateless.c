@@ -170,7 +170,7 @@ static void test_synack_at_wrap(void **state)
 	check_reply(&s, &r, TT_TCP_ACK | TT_TCP_PSH, 0x10, 0);
 	/* Retransmitted: answered again, counted stray. */
 	assert_true(answers(&s, &r, TT_TCP_SYN | TT_TCP_ACK, 0xffffffffu, 0x10, NULL, 0));
-	check_counters(&s, (struct gen_sl_ctr){.synacks = 2, .stray = 1});
+	check_counters(&s, (struct gen_sl_ctr){.synacks = 2, .requests = 2, .stray = 1});
 	assert_int_equal(s.in_flight, 1);
 }
 
@@ -193,9 +193,12 @@ static void test_client_close(void **state)
 	check_reply(&s, &r, TT_TCP_ACK, our + 1, 0);
 	/* Retransmitted (our ACK lost): answered as in TIME-WAIT, counted once more as stray. */
 	assert_true(answers(&s, &r, TT_TCP_ACK | TT_TCP_FIN, 0xffffffffu, our + 1, NULL, 0));
-	check_counters(&s,
-		       (struct gen_sl_ctr){
-			   .synacks = 1, .responses = 1, .fins = 2, .completed = 1, .stray = 1});
+	check_counters(&s, (struct gen_sl_ctr){.synacks = 1,
+					       .requests = 1,
+					       .responses = 1,
+					       .fins = 2,
+					       .completed = 1,
+					       .stray = 1});
 	assert_int_equal(s.in_flight, 0);
 }
 
@@ -218,9 +221,70 @@ static void test_server_close(void **state)
 	check_reply(&s, &r, TT_TCP_ACK, 7, 1200);
 	assert_true(answers(&s, &r, TT_TCP_ACK | TT_TCP_FIN, 1200, 7, NULL, 0));
 	check_reply(&s, &r, TT_TCP_ACK | TT_TCP_FIN, 7, 1201);
-	check_counters(
-	    &s, (struct gen_sl_ctr){.synacks = 2, .responses = 2, .fins = 2, .completed = 2});
+	check_counters(&s,
+		       (struct gen_sl_ctr){
+			   .synacks = 2, .requests = 2, .responses = 2, .fins = 2, .completed = 2});
 	assert_int_equal(s.in_flight, 0);
+}
+
+/*
+ * Keep-alive: while the load lasts each whole response gets the next request, acknowledging it
+ * (both sequence spaces across the wrap), and the connection stays where it waits for the next;
+ * then a response gets ACK + FIN and the server's FIN an ACK, as in client close.
+ */
+static void test_keep_alive(void **state)
+{
+	struct gen_sl s = client(GEN_CLOSE_CLIENT);
+	struct gen_sl_reply r;
+	uint8_t body[400];
+	uint32_t n = response(body, 150), irs = 0xffffff00u, our = 0xffffffe0u;
+	const uint32_t req_len = sizeof(request) - 1;
+
+	(void)state;
+	s.c.keep_alive = true;
+	s.asking = true;
+	open_conn(&s, irs);
+	for (uint32_t k = 0; k < 2; k++, our += req_len) {
+		assert_true(
+		    answers(&s, &r, TT_TCP_ACK | TT_TCP_PSH, irs + 1 + k * n, our, body, n));
+		assert_int_equal(r.frame, GEN_SL_FRAME_REQUEST);
+		check_reply(&s, &r, TT_TCP_ACK | TT_TCP_PSH, our, irs + 1 + (k + 1) * n);
+		assert_int_equal(s.conns[CPORT].phase, GEN_SL_REQUEST);
+	}
+	assert_true(our < 0xffffffe0u); /* the requests took our sequence numbers past the wrap */
+	s.asking = false;
+	assert_true(answers(&s, &r, TT_TCP_ACK | TT_TCP_PSH, irs + 1 + 2 * n, our, body, n));
+	check_reply(&s, &r, TT_TCP_ACK | TT_TCP_FIN, our, irs + 1 + 3 * n);
+	assert_true(answers(&s, &r, TT_TCP_ACK | TT_TCP_FIN, irs + 1 + 3 * n, our + 1, NULL, 0));
+	check_reply(&s, &r, TT_TCP_ACK, our + 1, irs + 2 + 3 * n);
+	check_counters(&s,
+		       (struct gen_sl_ctr){
+			   .synacks = 1, .requests = 3, .responses = 3, .fins = 1, .completed = 1});
+	assert_int_equal(s.in_flight, 0);
+}
+
+/* Not keep-alive, or keep-alive with the server's FIN on the response: no next request. */
+static void test_keep_alive_not_asked(void **state)
+{
+	struct gen_sl s = client(GEN_CLOSE_CLIENT);
+	struct gen_sl_reply r;
+	uint8_t body[400];
+	uint32_t n = response(body, 150);
+
+	(void)state;
+	s.asking = true; /* without keep_alive it changes nothing */
+	open_conn(&s, 99);
+	assert_true(answers(&s, &r, TT_TCP_ACK | TT_TCP_PSH, 100, 7, body, n));
+	check_reply(&s, &r, TT_TCP_ACK | TT_TCP_FIN, 7, 100 + n);
+	s = client(GEN_CLOSE_CLIENT);
+	s.c.keep_alive = true;
+	s.asking = true;
+	open_conn(&s, 99);
+	assert_true(answers(&s, &r, TT_TCP_ACK | TT_TCP_PSH | TT_TCP_FIN, 100, 7, body, n));
+	check_reply(&s, &r, TT_TCP_ACK | TT_TCP_FIN, 7, 101 + n);
+	check_counters(&s,
+		       (struct gen_sl_ctr){.synacks = 1, .requests = 1, .responses = 1, .fins = 1});
+	assert_int_equal(s.conns[CPORT].phase, GEN_SL_RESPONSE);
 }
 
 /* Data that is not one whole response is acknowledged, fails its connection, is never learned. */
@@ -244,9 +308,12 @@ static void test_partial(void **state)
 	check_reply(&s, &r, TT_TCP_ACK, 9, 161);
 	/* The body's tail alone (no status line). */
 	assert_true(answers(&s, &r, TT_TCP_ACK, 1, 9, body + 100, 60));
-	check_counters(&s,
-		       (struct gen_sl_ctr){
-			   .synacks = 1, .responses = 1, .partial = 3, .bad_data = 1, .stray = 3});
+	check_counters(&s, (struct gen_sl_ctr){.synacks = 1,
+					       .requests = 1,
+					       .responses = 1,
+					       .partial = 3,
+					       .bad_data = 1,
+					       .stray = 3});
 }
 
 /* A first response is learned only when every check passes; later ones must equal it. */
@@ -327,8 +394,10 @@ static void test_failures(void **state)
 	gen_sl_opened(&s, 4, CPORT, 0);
 	assert_int_equal(s.in_flight, 1);
 	assert_int_equal(gen_sl_failed(&s), 2);
-	check_counters(&s, (struct gen_sl_ctr){
-			       .synacks = 2, .rsts = 1, .reset = 1, .timed_out = 1, .stray = 1});
+	check_counters(
+	    &s,
+	    (struct gen_sl_ctr){
+		.synacks = 2, .requests = 2, .rsts = 1, .reset = 1, .timed_out = 1, .stray = 1});
 }
 
 static void test_syn(void **state)
@@ -419,6 +488,7 @@ int main(void)
 	    cmocka_unit_test(test_server_close),      cmocka_unit_test(test_partial),
 	    cmocka_unit_test(test_no_reply),	      cmocka_unit_test(test_syn),
 	    cmocka_unit_test(test_reference_checked), cmocka_unit_test(test_failures),
+	    cmocka_unit_test(test_keep_alive),	      cmocka_unit_test(test_keep_alive_not_asked),
 	    cmocka_unit_test(test_syn_repeat),	      cmocka_unit_test(test_request_room),
 	};
 
