@@ -252,6 +252,7 @@ def window_figures(w, g):
         'syns_received_rate': per(syns, secs),
         'cookies_rate': per(cookies, secs),
         'cookies_per_syn_received': per(cookies, syns),
+        'cookies_received_rate': per(gd('flood_rx'), gsecs),
         'legit_scheduled': gd('legit_scheduled'),
         'legit_attempted': gd('attempted'),
         'legit_attempted_per_scheduled': per(gd('attempted'), gd('legit_scheduled')),
@@ -283,7 +284,8 @@ WINDOW_UNITS = {
     'frames_out_per_conn': 'frames', 'time_wait_recycled_rate': 'entries/s',
     'syns_offered_rate': 'SYN/s', 'syns_accepted_rate': 'SYN/s',
     'syns_refused_by_tx': 'SYNs', 'syns_received_rate': 'SYN/s', 'cookies_rate': 'SYN-ACKs/s',
-    'cookies_per_syn_received': 'ratio', 'legit_scheduled': 'connections',
+    'cookies_per_syn_received': 'ratio', 'cookies_received_rate': 'frames/s',
+    'legit_scheduled': 'connections',
     'legit_attempted': 'connections', 'legit_attempted_per_scheduled': 'ratio',
     'generator_cps': 'connections/s',
     'offered_cps': 'connections/s the generator attempted (SYNs it sent)',
@@ -606,6 +608,8 @@ def markdown(res):
                   f"| SYN cookies it answered, per s | {fmt(med('synflood', 'cookies_rate'))} |",
                   f"| **answered / received (the appliance's figure)** | "
                   f"{fmt(med('synflood', 'cookies_per_syn_received'))} |",
+                  f"| SYN-ACKs (frames to the flood's sources) the generator received and "
+                  f"dropped unparsed, per s | {fmt(med('synflood', 'cookies_received_rate'))} |",
                   f"| legitimate connections scheduled (--legit-rate x window) | "
                   f"{fmt(med('synflood', 'legit_scheduled'))} |",
                   f"| legitimate attempted / scheduled | "

@@ -468,12 +468,12 @@ void gen_print_window(FILE *f, const struct gen_window w[2], uint64_t tsc_hz, do
 	    ",\"busy_fraction\":%.4f,\"rx_frames\":%" PRIu64 ",\"tx_frames\":%" PRIu64
 	    ",\"tx_refused\":%" PRIu64 ",\"attempted\":%" PRIu64 ",\"completed\":%" PRIu64
 	    ",\"responses\":%" PRIu64 ",\"syns_sent\":%" PRIu64 ",\"syns_accepted\":%" PRIu64
-	    ",\"legit_scheduled\":%.0f}",
+	    ",\"flood_rx\":%" PRIu64 ",\"legit_scheduled\":%.0f}",
 	    a->tsc, b->tsc, tsc_hz, secs, busy, idle,
 	    busy + idle ? (double)busy / (double)(busy + idle) : 0.0, b->rx_frames - a->rx_frames,
 	    b->tx_frames - a->tx_frames, b->tx_refused - a->tx_refused, b->attempted - a->attempted,
 	    b->completed - a->completed, b->responses - a->responses, b->syns_sent - a->syns_sent,
-	    b->syns_accepted - a->syns_accepted, legit_rate * secs);
+	    b->syns_accepted - a->syns_accepted, b->flood_rx - a->flood_rx, legit_rate * secs);
 }
 
 static void print_summary(FILE *f, const struct gen_opts *o, const struct gen_http_stats *s,
@@ -485,12 +485,13 @@ static void print_summary(FILE *f, const struct gen_opts *o, const struct gen_ht
 		",\"conns_established\":%" PRIu64 ",\"conns_completed\":%" PRIu64
 		",\"conns_unfinished\":%" PRIu64 ",\"requests_sent\":%" PRIu64
 		",\"responses_ok\":%" PRIu64 ",\"body_bytes_verified\":%" PRIu64
-		",\"syns_sent\":%" PRIu64 ",\"syns_accepted\":%" PRIu64 ",\"retransmits\":%" PRIu64
-		",\"tx_failed\":%" PRIu64 ",",
+		",\"syns_sent\":%" PRIu64 ",\"syns_accepted\":%" PRIu64 ",\"flood_rx\":%" PRIu64
+		",\"flood_no_mbuf\":%" PRIu64 ",\"retransmits\":%" PRIu64 ",\"tx_failed\":%" PRIu64
+		",",
 		scenario_names[o->scenario], secs, s->conns_attempted, s->conns_established,
 		s->conns_completed, s->conns_open, s->requests_sent, s->responses_ok,
-		s->body_bytes_verified, r->syns_sent, r->syns_accepted,
-		w->ctr.ev[TT_CTR_RETRANSMITS], w->ctr.ev[TT_CTR_TX_FAILED]);
+		s->body_bytes_verified, r->syns_sent, r->syns_accepted, r->flood_rx,
+		r->flood_no_mbuf, w->ctr.ev[TT_CTR_RETRANSMITS], w->ctr.ev[TT_CTR_TX_FAILED]);
 	/* What the appliance sent per completed connection: SYN-ACK, response, FIN, ACKs. */
 	fprintf(f,
 		"\"rx_frames\":%" PRIu64 ",\"tx_frames\":%" PRIu64 ",\"rx_frames_per_conn\":%.3f,",
@@ -698,6 +699,10 @@ static int setup_tcp(const struct gen_opts *o, const struct tt_conf *conf, struc
 	p.tsc_hz = rte_get_tsc_hz();
 	p.epoch_ms = 1000;
 	p.quit = &quit;
+	if (o->scenario == GEN_SYNFLOOD && gen_flood_setup(&run, port) != 0) {
+		fprintf(stderr, "tcpterm-gen: synflood: no RX callback on %s\n", o->device);
+		return 1;
+	}
 	if (o->scenario == GEN_SOAK && gen_soak_setup(&run, &p, port) != 0) {
 		fprintf(stderr, "tcpterm-gen: soak: set-up failed on %s\n", o->device);
 		return 1;

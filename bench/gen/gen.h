@@ -17,7 +17,10 @@
  *               legitimate clients at --legit-rate; each iteration opens
  *               the legitimate connections due first and sends them out
  *               before the flood's SYNs, which get what room is left in
- *               the TX queue (those it takes are counted apart);
+ *               the TX queue (those it takes are counted apart); the SYNs
+ *               are written from a template and the appliance's SYN-ACKs
+ *               to their sources dropped unparsed (gen_flood.h), so the
+ *               flood costs the generator little at either end;
  *   soak        --rate connections a second of every kind, honest and not
  *               (gen_soak.c), with --loss percent of received frames lost;
  *   blast/reflect  the link's own limit: 64-byte frames out and back.
@@ -41,6 +44,7 @@
 #include <stdio.h>
 
 #include "gen_http.h"
+#include "gen_tmpl.h"
 #include "tt_worker.h"
 
 enum gen_scenario { GEN_CPS, GEN_RPS, GEN_THROUGHPUT, GEN_CONCURRENT, GEN_SYNFLOOD, GEN_SOAK,
@@ -88,6 +92,7 @@ struct gen_window {
 	uint64_t rx_frames, tx_frames, tx_refused;
 	uint64_t attempted, completed, responses;
 	uint64_t syns_sent, syns_accepted;
+	uint64_t flood_rx;
 };
 
 /* What the scenario hook reads and writes; owned by the worker lcore. */
@@ -102,6 +107,9 @@ struct gen_run {
 	uint64_t syns_accepted; /* synflood: of which the TX queue took (onto the link) */
 	uint64_t flood_rng;
 	uint64_t flood_resume_tsc; /* synflood: paused until then (TX queue full) */
+	uint64_t flood_rx;	   /* synflood: frames to the flood's sources, dropped unparsed */
+	uint64_t flood_no_mbuf;	   /* synflood: SYN batches not sent for want of mbufs */
+	struct gen_tmpl flood_syn; /* synflood: the SYN's template (gen_flood.h) */
 	uint32_t next_client;  /* index into the client address range */
 	uint16_t next_port;
 	bool stopping;         /* past end_tsc: closing down */
@@ -128,6 +136,13 @@ void gen_scenario_loop(struct tt_worker *w, void *arg);
 
 /* Open a client connection of application app (its gen_http plan); false if the table is full. */
 bool gen_open(struct tt_worker *w, struct gen_run *r, uint8_t app);
+
+/*
+ * Synflood: the SYN template, and the RX callback on the port's queue 0 that drops frames to
+ * the flood's sources before the stack parses them (gen_flood.h).  After the appliance's MAC is
+ * known; 0 or -errno.
+ */
+int gen_flood_setup(struct gen_run *r, const struct tt_port *port);
 
 /* The soak's HTTP clients are applications 0 .. GEN_SOAK_PLANS - 1. */
 enum { GEN_SOAK_PLANS = 3 };

@@ -1,7 +1,10 @@
 /* The scenarios as a worker loop hook; see gen.h. */
 #include <rte_cycles.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
 
 #include "gen.h"
+#include "gen_flood.h"
 
 /* Per loop iteration at most: connections opened or closed, SYNs crafted. */
 enum { GEN_OPEN_PER_LOOP = 32, GEN_SYN_PER_LOOP = 64 };
@@ -14,9 +17,6 @@ enum { GEN_OPEN_PER_LOOP = 32, GEN_SYN_PER_LOOP = 64 };
  * what the appliance takes.
  */
 enum { GEN_FLOOD_BACKOFF_US = 20 };
-
-/* Where the synflood's sources live: 198.19.0.0/16, away from the clients. */
-#define GEN_FLOOD_NET 0xc6130000u
 
 /* Next client 4-tuple: ports fastest, then addresses, wrapping. */
 static void next_flow(struct gen_run *r, struct tt_flow4 *f)
@@ -73,36 +73,79 @@ static uint64_t due(const struct gen_run *r, uint64_t now, uint64_t rate, uint64
 	return due_since(r, r->start_tsc, now, rate, done, cap);
 }
 
-/* n <= GEN_SYN_PER_LOOP < TT_TX_BATCH: the batch holds them all until the flush here. */
+/*
+ * n SYNs from the template, straight to the TX queue after the legitimate clients' frames: the
+ * ones it refuses are freed at once (syns_sent - syns_accepted), and the flood pauses.
+ */
 static void send_flood(struct tt_worker *w, struct gen_run *r, uint64_t n)
 {
-	uint64_t sent_before, taken;
+	const struct tt_worker_port *wp = &w->ports[0];
+	struct rte_mbuf *m[GEN_SYN_PER_LOOP];
+	uint16_t taken;
 
+	if (rte_pktmbuf_alloc_bulk(w->pool, m, (unsigned)n) != 0) {
+		r->flood_no_mbuf++;
+		return;
+	}
+	for (uint64_t i = 0; i < n; i++) {
+		uint32_t len = gen_flood_syn_write(&r->flood_syn, rte_pktmbuf_mtod(m[i], uint8_t *),
+						   gen_xorshift(&r->flood_rng));
+
+		m[i]->data_len = (uint16_t)len;
+		m[i]->pkt_len = len;
+		m[i]->ol_flags = wp->tx_cksum_offload ? wp->tx_ol_flags : 0;
+		m[i]->l2_len = TT_ETH_HDR_LEN;
+		m[i]->l3_len = TT_IP4_HDR_LEN;
+	}
 	/* What is queued already (the legitimate clients' frames) goes first. */
 	tt_worker_flush(w);
-	sent_before = w->ctr.ev[TT_CTR_TX_PACKETS];
-	for (uint64_t i = 0; i < n; i++) {
-		uint64_t x = gen_xorshift(&r->flood_rng);
-		struct tt_tcp_hdr_args a = {
-			.dst_mac = r->server_mac,
-			.saddr = GEN_FLOOD_NET | (uint32_t)(x & 0xffff),
-			.daddr = r->o->server,
-			.sport = (uint16_t)(1024 + ((x >> 16) % 64000)),
-			.dport = r->o->server_port,
-			.seq = (uint32_t)(x >> 32),
-			.flags = 0x02, /* SYN */
-			.wnd = 65535,
-			.opts = {.present = TT_OPT_MSS, .mss = 1460},
-		};
-
-		tt_stack_send_segment(w->stack, 0, &a, NULL, 0);
-		r->syns_sent++;
-	}
-	tt_worker_flush(w);
-	taken = w->ctr.ev[TT_CTR_TX_PACKETS] - sent_before;
+	taken = rte_eth_tx_burst(wp->port_id, w->queue_id, m, (uint16_t)n);
+	r->syns_sent += n;
 	r->syns_accepted += taken;
-	if (taken < n)
+	if (taken < n) {
+		rte_pktmbuf_free_bulk(m + taken, (unsigned)(n - taken));
 		r->flood_resume_tsc = rte_rdtsc() + GEN_FLOOD_BACKOFF_US * r->tsc_hz / 1000000;
+	}
+}
+
+/*
+ * The port's RX callback in the synflood: frames to the flood's sources (the appliance's SYN-ACK
+ * cookies) counted (flood_rx) and freed together before the worker sees the burst; the others
+ * keep their order.
+ */
+static uint16_t drop_flood_rx(uint16_t port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n,
+			      uint16_t max, void *arg)
+{
+	struct gen_run *r = arg;
+	struct rte_mbuf *drop[TT_RX_BURST];
+	uint16_t kept = 0;
+	unsigned n_drop = 0;
+
+	(void)port;
+	(void)queue;
+	(void)max;
+	for (uint16_t i = 0; i < n; i++) {
+		if (!gen_flood_peek(rte_pktmbuf_mtod(pkts[i], const uint8_t *),
+				    rte_pktmbuf_data_len(pkts[i]))) {
+			pkts[kept++] = pkts[i];
+			continue;
+		}
+		drop[n_drop++] = pkts[i];
+		if (n_drop == RTE_DIM(drop)) {
+			rte_pktmbuf_free_bulk(drop, n_drop);
+			n_drop = 0;
+		}
+	}
+	rte_pktmbuf_free_bulk(drop, n_drop);
+	r->flood_rx += n - kept;
+	return kept;
+}
+
+int gen_flood_setup(struct gen_run *r, const struct tt_port *port)
+{
+	gen_flood_syn_init(&r->flood_syn, &port->mac, &r->server_mac, r->o->server,
+			   r->o->server_port, port->tx_cksum_offload);
+	return rte_eth_add_rx_callback(port->port_id, 0, drop_flood_rx, r) != NULL ? 0 : -rte_errno;
 }
 
 static void take_window(const struct tt_worker *w, struct gen_run *r, uint64_t now)
@@ -123,6 +166,7 @@ static void take_window(const struct tt_worker *w, struct gen_run *r, uint64_t n
 	    .responses = r->stats->responses_ok,
 	    .syns_sent = r->syns_sent,
 	    .syns_accepted = r->syns_accepted,
+	    .flood_rx = r->flood_rx,
 	};
 }
 
