@@ -109,6 +109,7 @@ struct gen_run {
 	uint64_t flood_resume_tsc; /* synflood: paused until then (TX queue full) */
 	uint64_t flood_rx;	   /* synflood: frames to the flood's sources, dropped unparsed */
 	uint64_t flood_no_mbuf;	   /* synflood: SYN batches not sent for want of mbufs */
+	bool flood_rx_full;	   /* synflood: the last RX burst was full before the drop */
 	struct gen_tmpl flood_syn; /* synflood: the SYN's template (gen_flood.h) */
 	uint32_t next_client;  /* index into the client address range */
 	uint16_t next_port;

@@ -14,7 +14,8 @@
  * and the IPv4 destination at fixed offsets; no header length, checksum or
  * TCP field read, since any frame to those addresses is dropped anyway)
  * and drops it before its stack would parse it.  A tagged frame is never
- * recognised: it goes to the stack as before.
+ * recognised: it goes to the stack as before.  The worker never sees such
+ * frames, so an iteration whose only work was dropping them counts as idle.
  *
  * Any lcore; the functions touch only their arguments.
  */

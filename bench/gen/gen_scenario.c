@@ -7,7 +7,7 @@
 #include "gen_flood.h"
 
 /* Per loop iteration at most: connections opened or closed, SYNs crafted. */
-enum { GEN_OPEN_PER_LOOP = 32, GEN_SYN_PER_LOOP = 64 };
+enum { GEN_OPEN_PER_LOOP = 32, GEN_SYN_PER_LOOP = 64, GEN_FLOOD_RX_BURSTS = 8 };
 
 /*
  * When the TX queue refuses flood SYNs (the appliance's RX ring is full), the flood pauses this
@@ -102,7 +102,10 @@ static void send_flood(struct tt_worker *w, struct gen_run *r, uint64_t n)
 	taken = rte_eth_tx_burst(wp->port_id, w->queue_id, m, (uint16_t)n);
 	r->syns_sent += n;
 	r->syns_accepted += taken;
+	/* The worker's own counters: its frames out, and an iteration that sent SYNs is busy. */
+	w->ctr.ev[TT_CTR_TX_PACKETS] += taken;
 	if (taken < n) {
+		w->ctr.ev[TT_CTR_TX_FAILED] += n - taken;
 		rte_pktmbuf_free_bulk(m + taken, (unsigned)(n - taken));
 		r->flood_resume_tsc = rte_rdtsc() + GEN_FLOOD_BACKOFF_US * r->tsc_hz / 1000000;
 	}
@@ -111,7 +114,8 @@ static void send_flood(struct tt_worker *w, struct gen_run *r, uint64_t n)
 /*
  * The port's RX callback in the synflood: frames to the flood's sources (the appliance's SYN-ACK
  * cookies) counted (flood_rx) and freed together before the worker sees the burst; the others
- * keep their order.
+ * keep their order.  Whether the ring filled the burst is noted (flood_rx_full): the worker
+ * stops polling at the first burst that comes back short, as a thinned one does.
  */
 static uint16_t drop_flood_rx(uint16_t port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n,
 			      uint16_t max, void *arg)
@@ -123,7 +127,7 @@ static uint16_t drop_flood_rx(uint16_t port, uint16_t queue, struct rte_mbuf **p
 
 	(void)port;
 	(void)queue;
-	(void)max;
+	r->flood_rx_full = n == max;
 	for (uint16_t i = 0; i < n; i++) {
 		if (!gen_flood_peek(rte_pktmbuf_mtod(pkts[i], const uint8_t *),
 				    rte_pktmbuf_data_len(pkts[i]))) {
@@ -139,6 +143,23 @@ static uint16_t drop_flood_rx(uint16_t port, uint16_t queue, struct rte_mbuf **p
 	rte_pktmbuf_free_bulk(drop, n_drop);
 	r->flood_rx += n - kept;
 	return kept;
+}
+
+/*
+ * Up to GEN_FLOOD_RX_BURSTS more bursts while the ring filled the last one: at --rate 0 each
+ * iteration sends up to GEN_SYN_PER_LOOP SYNs, whose SYN-ACKs must come off the ring as fast,
+ * or the ring fills and the legitimate clients' frames are lost with the cookies.
+ */
+static void poll_flood_rx(struct tt_worker *w, struct gen_run *r)
+{
+	struct rte_mbuf *pkts[TT_RX_BURST];
+
+	for (unsigned b = 0; b < GEN_FLOOD_RX_BURSTS && r->flood_rx_full; b++) {
+		uint16_t n = rte_eth_rx_burst(w->ports[0].port_id, w->queue_id, pkts, TT_RX_BURST);
+
+		tt_worker_rx_burst(w, 0, pkts, n);
+	}
+	r->flood_rx_full = false;
 }
 
 int gen_flood_setup(struct gen_run *r, const struct tt_port *port)
@@ -218,6 +239,7 @@ void gen_scenario_loop(struct tt_worker *w, void *arg)
 		open_conns(w, r, n < GEN_OPEN_PER_LOOP ? n : GEN_OPEN_PER_LOOP);
 		break;
 	case GEN_SYNFLOOD:
+		poll_flood_rx(w, r);
 		n = due(r, now, o->legit_rate, r->opened, room(r, o->conns));
 		open_conns(w, r, n < GEN_OPEN_PER_LOOP ? n : GEN_OPEN_PER_LOOP);
 		n = now >= r->flood_resume_tsc

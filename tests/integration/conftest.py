@@ -691,3 +691,71 @@ def connect_from(port, sport, timeout=10):
                                  source_address=(KERNEL_IP, sport))
     s.settimeout(timeout)
     return s
+
+
+GEN = REPO / "build" / "tcpterm-gen"
+
+
+def vhost_eal_mem():
+    """EAL memory arguments for one side of the benchmark's link; skips without hugepages."""
+    args = run(["bash", str(EAL_MEM), "256"]).stdout.split()
+    if "--no-huge" in args:
+        pytest.skip("vhost-user needs hugepages")
+    return args
+
+
+def _itest_prefix(name, side):
+    return f"{os.environ.get('TT_ITEST_PREFIX', f'tt-itest-{os.getpid()}')}-{name}-{side}"
+
+
+@contextlib.contextmanager
+def vhost_appliance(tmp_path, name, syncookies, rx_desc=1024):
+    """The appliance on the benchmark's link (virtio-user in server mode, no kernel, every
+    checksum in software, rx_desc frames in its RX ring), its worker on CPU 1, as bench/run.sh
+    starts it; yields the vhost socket for tcpterm-gen (run_gen) and the appliance's log.
+    Stopped with SIGINT on exit, which must end it with status 0 and its final counters in the
+    log."""
+    assert GEN.exists(), f"{GEN} missing: build first (scripts/build.sh)"
+    sock = tmp_path / "vhost.sock"
+    conf = tmp_path / "appliance.conf"
+    log_path = tmp_path / "appliance.log"
+    conf.write_text(f"""
+eal = [ "--no-pci", "--single-file-segments" ];
+stats_interval_ms = 0;
+workers = [ 1 ];
+ports = ( {{ name = "virtio0"; device = "net_virtio_user0,path={sock},queues=1,queue_size=1024,server=1";
+            address = "198.18.0.2/24"; checksum_offload = "off"; rx_desc = {rx_desc};
+            reply_to_source_mac = true; }} ); # clients off the /24, as in bench/run.sh
+listeners = ( {{ port = 80; app = "http"; }} );
+http = {{ body_size = 64; }};
+tcp = {{ time_wait_ms = 1000; syncookies = "{syncookies}"; max_conns_per_core = 262144; }};
+""")
+    log = open(log_path, "w")
+    app = subprocess.Popen([str(BINARY), "--lcores=0@0,1@1", *vhost_eal_mem(), "--file-prefix",
+                            _itest_prefix(name, "app"), "--", "-f", str(conf)],
+                           stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while not sock.exists():
+            assert app.poll() is None, log_path.read_text()
+            assert time.monotonic() < deadline, "the appliance did not create its socket"
+            time.sleep(0.1)
+        yield sock, log_path
+    finally:
+        app.send_signal(signal.SIGINT)
+        try:
+            app.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            app.kill()
+            app.wait(timeout=10)
+        log.close()
+    assert app.returncode == 0, log_path.read_text()[-2000:]
+
+
+def run_gen(name, sock, *args):
+    """tcpterm-gen on the other end of vhost_appliance's link (worker on CPU 0, every checksum
+    in software) with these options; the finished process."""
+    return run([str(GEN), "--lcores=0@1,1@0", *vhost_eal_mem(), "--single-file-segments",
+                "--file-prefix", _itest_prefix(name, "gen"), "--no-pci", "--",
+                "--device", f"net_vhost0,iface={sock},client=1,queues=1",
+                "--checksum-offload", "off", *args], check=False, timeout=60)

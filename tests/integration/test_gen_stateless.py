@@ -17,82 +17,30 @@ load, then close; every request must be answered by the appliance with the verif
 and every connection completed once."""
 
 import json
-import os
-import signal
-import subprocess
 import time
 
 import pytest
 
-from conftest import EAL_MEM, REPO, parse_final_counters, run
+from conftest import parse_final_counters, run_gen, vhost_appliance
 
-GEN = REPO / "build" / "tcpterm-gen"
-BINARY = REPO / os.environ.get("TT_ITEST_BINARY", "build/tcpterm")
 RATE = 20000
 DURATION_S = 2
 SMALL_RX_RING = 64
 CONNS_SMALL = 100
 
 
-def appliance_conf(path, sock, rx_desc):
-    path.write_text(f"""
-eal = [ "--no-pci", "--single-file-segments" ];
-stats_interval_ms = 0;
-workers = [ 1 ];
-ports = ( {{ name = "virtio0"; device = "net_virtio_user0,path={sock},queues=1,queue_size=1024,server=1";
-            address = "198.18.0.2/24"; checksum_offload = "off"; rx_desc = {rx_desc};
-            reply_to_source_mac = true; }} ); # clients off the /24, as in bench/run.sh
-listeners = ( {{ port = 80; app = "http"; }} );
-http = {{ body_size = 64; }};
-tcp = {{ time_wait_ms = 1000; syncookies = "auto"; max_conns_per_core = 262144; }};
-""")
-
-
-def eal_mem():
-    args = run(["bash", str(EAL_MEM), "256"]).stdout.split()
-    if "--no-huge" in args:
-        pytest.skip("vhost-user needs hugepages")
-    return args
-
-
 def run_client(tmp_path, client_args, rx_desc=1024, scenario="cps"):
     """The stateless client of scenario with client_args against an appliance whose RX ring
     (the client's TX queue) holds rx_desc frames: the client's process, its summary, the
     appliance's final counters."""
-    assert GEN.exists(), f"{GEN} missing: build first (scripts/build.sh)"
-    sock = tmp_path / "vhost.sock"
-    conf = tmp_path / "appliance.conf"
-    appliance_conf(conf, sock, rx_desc)
-    prefix = os.environ.get("TT_ITEST_PREFIX", f"tt-itest-{os.getpid()}")
-    log = open(tmp_path / "appliance.log", "w")
-    app = subprocess.Popen([str(BINARY), "--lcores=0@0,1@1", *eal_mem(), "--file-prefix",
-                            f"{prefix}-gensl-app", "--", "-f", str(conf)],
-                           stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 30
-        while not sock.exists():
-            assert app.poll() is None, (tmp_path / "appliance.log").read_text()
-            assert time.monotonic() < deadline, "the appliance did not create its socket"
-            time.sleep(0.1)
-        gen = run([str(GEN), "--lcores=0@1,1@0", *eal_mem(), "--single-file-segments",
-                   "--file-prefix", f"{prefix}-gensl-gen", "--no-pci", "--",
-                   "--device", f"net_vhost0,iface={sock},client=1,queues=1",
-                   "--scenario", scenario, "--stateless", "--duration", str(DURATION_S),
-                   "--drain", "3", "--checksum-offload", "off", *client_args],
-                  check=False, timeout=60)
+    with vhost_appliance(tmp_path, "gensl", syncookies="auto", rx_desc=rx_desc) as (sock,
+                                                                                   app_log):
+        gen = run_gen("gensl", sock, "--scenario", scenario, "--stateless", "--duration",
+                      str(DURATION_S), "--drain", "3", *client_args)
         # 3: connections left unfinished (the callers check which).
         assert gen.returncode in (0, 3), gen.stderr[-2000:]
         time.sleep(2)  # the appliance's TIME-WAIT (server close) expires
-    finally:
-        app.send_signal(signal.SIGINT)
-        try:
-            app.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            app.kill()
-            app.wait(timeout=10)
-        log.close()
-    assert app.returncode == 0
-    final = parse_final_counters((tmp_path / "appliance.log").read_text())
+    final = parse_final_counters(app_log.read_text())
     assert final is not None
     return gen, json.loads([x for x in gen.stdout.splitlines() if x.startswith("{")][-1]), final
 
