@@ -29,12 +29,12 @@ SMALL_RX_RING = 64
 CONNS_SMALL = 100
 
 
-def run_client(tmp_path, client_args, rx_desc=1024, scenario="cps"):
+def run_client(tmp_path, client_args, rx_desc=1024, scenario="cps", syn_shed_full_polls=4):
     """The stateless client of scenario with client_args against an appliance whose RX ring
     (the client's TX queue) holds rx_desc frames: the client's process, its summary, the
     appliance's final counters."""
-    with vhost_appliance(tmp_path, "gensl", syncookies="auto", rx_desc=rx_desc) as (sock,
-                                                                                   app_log):
+    with vhost_appliance(tmp_path, "gensl", syncookies="auto", rx_desc=rx_desc,
+                         syn_shed_full_polls=syn_shed_full_polls) as (sock, app_log):
         gen = run_gen("gensl", sock, "--scenario", scenario, "--stateless", "--duration",
                       str(DURATION_S), "--drain", "3", *client_args)
         # 3: connections left unfinished (the callers check which).
@@ -79,15 +79,27 @@ def test_refused_replies_held(tmp_path, close):
     than the closed loop offers): the refused SYNs are freed (they opened nothing), the refused
     replies held and sent first in a later burst, and no connection is lost.  CONNS_SMALL stays
     under the hold's bound (bench/gen/gen_sl_tx.h: 128), with one reply waiting each at most,
-    so none is dropped.  Freeing refused replies instead failed about 1,300 connections a run."""
+    so none is dropped.  Freeing refused replies instead failed about 1,300 connections a run.
+    The appliance does not shed SYNs here, as in the bench's closed-loop runs: a ring this small
+    is full on each of the loop's waves, and with shedding on (4 full polls) a slow appliance
+    (the sanitizer build) shed the same SYN on each repeat until its port came round again, a
+    timeout (24-96 connections a run, server close).  A SYN is not held (it opened nothing, and
+    at --rate 0 it is repeated after 20 ms): one whose repeats the full ring refuses until its
+    port comes round again (every 64,512 connections, about 0.16 s here) times out unanswered,
+    which the sanitizer build showed for 8-12 connections of 400 k; a connection whose SYN was
+    answered must complete."""
     gen, g, final = run_client(tmp_path, ["--rate", "0", "--conns", str(CONNS_SMALL),
-                                          "--close", close], rx_desc=SMALL_RX_RING)
+                                          "--close", close], rx_desc=SMALL_RX_RING,
+                               syn_shed_full_polls=0)
     c = g["counters"]
     assert c["tx_refused"] > 0 and c["replies_held"] > 0, c
     assert c["replies_dropped"] == 0 and c["replies_resent"] == c["replies_held"], c
-    assert g["failed_total"] == 0 and g["conns_unfinished"] == 0, g
-    assert c["completed"] == c["syns_accepted"] > CONNS_SMALL * 10, c
-    assert gen.returncode == 0
+    assert c["reset"] == 0 and c["bad_data"] == 0 and g["conns_unfinished"] == 0, c
+    # Each connection counted once: completed, or timed out with its SYN never answered.
+    assert c["completed"] + c["timed_out"] == c["syns_accepted"] > CONNS_SMALL * 10, c
+    assert c["synacks"] - c["stray"] <= c["completed"] <= c["synacks"], c
+    assert c["timed_out"] <= c["syns_accepted"] // 1000, c
+    assert gen.returncode == (3 if c["timed_out"] else 0)
     assert g["tx_failed"] == c["tx_refused"] - c["replies_held"], g
     assert final["conn_closed"] == c["completed"] and final["conns_total"] == 0, dict(final)
 
