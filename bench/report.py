@@ -202,12 +202,18 @@ def per(a, b):
     return a / b if a is not None and b else None
 
 
-def saturated_side(app_busy, gen_busy):
+def saturated_side(app_busy, gen_busy, gen_refused=None):
+    """The side(s) at SATURATED busy or more.  When both are, but the generator's TX queue (the
+    appliance's RX ring) refused frames in the window, the generator offered more than the
+    appliance took: the appliance bounds the run (a generator that sends on every iteration, as
+    the synflood's at --rate 0, reads busy whatever the appliance does)."""
     if app_busy is None or gen_busy is None:
         return 'unknown'
     sides = [n for n, b in (('appliance', app_busy), ('generator', gen_busy)) if b >= SATURATED]
     if not sides:
         return 'neither (bounded by the in-flight cap, the offered rate or the link)'
+    if len(sides) == 2 and gen_refused:
+        return 'appliance (the generator offered more than it took)'
     return ' and '.join(sides)
 
 
@@ -344,7 +350,8 @@ def scenario_figures(raw, name, runs):
         f['generator_' + key] = figure([x.get('counters', {}).get(key) for x in g], 'replies')
     f['completion_ratio'] = figure(
         [per(x.get('conns_completed'), x.get('conns_attempted')) for x in g], 'ratio')
-    f['saturated'] = saturated_side(f['appliance_busy']['median'], f['generator_busy']['median'])
+    f['saturated'] = saturated_side(f['appliance_busy']['median'], f['generator_busy']['median'],
+                                    f['generator_tx_refused']['median'])
     if name == 'overload':
         cap = read_number(os.path.join(raw, 'overload.capacity'))
         f['capacity_cps_used'] = figure([cap], 'connections/s (the cps runs\' median or given)')

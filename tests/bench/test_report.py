@@ -240,6 +240,26 @@ class FullRun(unittest.TestCase):
         self.assertRegex(self.text, r'<td>scenarios missing</td><td>none</td>')
 
 
+class SaturatedSide(unittest.TestCase):
+    """Which side report.saturated_side names, at the SATURATED bound and on either side of it."""
+
+    def test_one_or_neither(self):
+        at, below = report.SATURATED, report.SATURATED - 0.001
+        self.assertEqual(report.saturated_side(at, below), 'appliance')
+        self.assertEqual(report.saturated_side(below, at), 'generator')
+        self.assertTrue(report.saturated_side(below, below).startswith('neither'))
+        self.assertEqual(report.saturated_side(None, at), 'unknown')
+
+    def test_both_unless_the_generator_was_refused(self):
+        self.assertEqual(report.saturated_side(0.99, 0.99), 'appliance and generator')
+        self.assertEqual(report.saturated_side(0.99, 0.99, 0), 'appliance and generator')
+        self.assertEqual(report.saturated_side(0.99, 0.99, 1),
+                         'appliance (the generator offered more than it took)')
+        # Refusals alone name no side: a generator below the bound is not the limit either way.
+        self.assertEqual(report.saturated_side(0.99, 0.5, 1000), 'appliance')
+        self.assertEqual(report.saturated_side(0.5, 0.99, 1000), 'generator')
+
+
 class MissingScenario(unittest.TestCase):
     def setUp(self):
         self.raw = tempfile.mkdtemp(prefix='tt-report-raw-')
