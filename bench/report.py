@@ -47,6 +47,36 @@ SCENARIO_UNITS = {'rps': 'request', 'rps_pipelined': 'request', 'synflood': 'SYN
 PMD_OBJECTS = ('librte_net_virtio', 'librte_net.', 'librte_ethdev')
 # The per-core goals (units per second) the floor section reads each unit's figures against.
 GOALS = {'connection': 2.5e6, 'request': 6e6, 'SYN cookie': 12e6}
+
+
+def _functions(*prefixes):
+    """A component test: tcpterm's functions whose names start so (clones like .cold and
+    .constprop.N included)."""
+    return lambda dso, sym: dso == 'tcpterm' and sym.startswith(prefixes)
+
+
+# The parts of the work a profile's samples are summed into, first match wins.  The first
+# ESSENTIAL_PARTS are what any TCP terminator does for every frame or unit on this link (take
+# the frame from the PMD and give it a buffer back, read its headers, find its connection, and
+# for a new one compute a MAC: the cookie or the ISN, RFC 6528), each at what it costs here;
+# then the application, the rest of tcpterm, and other objects.
+COMPONENTS = (
+    ('the PMD (virtio, ethdev, its packet-type parse)',
+     lambda dso, sym: dso.startswith(PMD_OBJECTS)),
+    ('mbufs from and back to the pool',
+     lambda dso, sym: dso.startswith('librte_mempool') or sym.startswith(
+         ('rte_pktmbuf_free', 'rte_mempool', 'frame_alloc', 'frame_free', 'mbuf_release'))),
+    ('received headers parsed (Ethernet, IP, TCP)',
+     _functions('tt_net_parse', 'tt_net_peek', 'tt_worker_rx_burst')),
+    ('connection table (SipHash of the 4-tuple, probes, inserts, removals)',
+     _functions('tt_conn_tbl', 'remove_slot')),
+    ('SYN cookie and ISN MACs (SipHash)', _functions('tt_syncookie', 'tt_isn')),
+    ('HTTP (requests parsed, responses queued)', _functions('tt_http', 'http_')),
+    ('the rest of tcpterm (TCP, timers, frames built, the worker loop)',
+     lambda dso, sym: dso == 'tcpterm'),
+    ('other objects (libc copies, kernel, loader)', lambda dso, sym: True),
+)
+ESSENTIAL_PARTS = 5
 UNIT_FIGURES = {
     'connection': ('conn_opened', 'appliance_cps', 'cycles_per_conn', 'capacity_cps'),
     'request': ('http_requests', 'appliance_rps', 'cycles_per_request', 'capacity_rps'),
@@ -418,21 +448,65 @@ def check_correctness(raw, name, gens, apps, wins, problems):
                             f'after its timers expired')
 
 
-def profile_figures(raw):
-    """The profile run's shares of samples: by object (dso) and its top functions."""
-    path = os.path.join(raw, 'profile-cps.txt')
+def profile_rate(raw, name, gen):
+    """Units per second the appliance served in a profile run's load window (its telemetry), or
+    failing that (no samples) what the generator counted over its whole run."""
+    unit = scenario_unit(name)
+    w = appliance_window(load_samples(os.path.join(raw, f'profile-{name}.samples.jsonl')),
+                         gen.get('window'))
+    if w and w.get(UNIT_FIGURES[unit][0]):
+        return w[UNIT_FIGURES[unit][0]] / w['seconds']
+    if unit == 'SYN cookie':
+        return per(gen.get('flood_rx'), gen.get('seconds'))
+    return gen.get('rps' if unit == 'request' else 'cps')
+
+
+def components(functions):
+    """The samples' shares summed by COMPONENTS; what the listing left out (below its limit) is
+    the last entry, 'unlisted'."""
+    shares = [0.0] * len(COMPONENTS)
+    for f in functions:
+        i = next(i for i, (_, test) in enumerate(COMPONENTS) if test(f['dso'], f['symbol']))
+        shares[i] += f['share']
+    parts = [{'part': label, 'share': share} for (label, _), share in zip(COMPONENTS, shares)]
+    return parts + [{'part': 'unlisted (each under the listing\'s limit)',
+                     'share': max(0.0, 1 - sum(shares))}]
+
+
+def profile_figures(raw, name):
+    """Scenario name's profile run: shares of samples by object, by part of the work
+    (COMPONENTS) and its top functions, and the units per second under perf."""
+    path = os.path.join(raw, f'profile-{name}.txt')
     try:
         text = open(path).read()
     except OSError:
         return None
-    top = []
+    functions = []
     for m in re.finditer(r'^\s+([\d.]+)%\s+(\S+)\s+\[[.k]\]\s+(.+?)\s*$', text, re.M):
-        top.append({'share': float(m.group(1)) / 100, 'dso': m.group(2), 'symbol': m.group(3)})
+        functions.append({'share': float(m.group(1)) / 100, 'dso': m.group(2),
+                          'symbol': m.group(3)})
     objects = [{'share': float(m.group(1)) / 100, 'dso': m.group(2)}
                for m in re.finditer(r'^\s+([\d.]+)%\s+(\S+)\s*$', text, re.M)]
-    g = last_json(os.path.join(raw, 'profile-cps.gen.json')) or {}
-    return {'note': text.splitlines()[0] if text else '', 'top': top[:TOP_FUNCTIONS],
-            'objects': objects, 'cps_during_profile': g.get('cps')}
+    g = last_json(os.path.join(raw, f'profile-{name}.gen.json')) or {}
+    return {'note': text.splitlines()[0] if text else '', 'top': functions[:TOP_FUNCTIONS],
+            'objects': objects, 'components': components(functions) if functions else [],
+            'unit': scenario_unit(name), 'rate_during_profile': profile_rate(raw, name, g)}
+
+
+def profiles_figures(raw, problems):
+    """Every profile run of the invocation, by scenario, their exit statuses checked."""
+    out = {}
+    for name in TCP_SCENARIOS:
+        prof = profile_figures(raw, name)
+        if prof is None:
+            continue
+        out[name] = prof
+        if os.path.exists(os.path.join(raw, f'profile-{name}.gen.json')):
+            check_exit(problems, f'{name} profile run: the appliance',
+                       os.path.join(raw, f'profile-{name}.appliance.log.rc'))
+            check_exit(problems, f'{name} profile run: the generator',
+                       os.path.join(raw, f'profile-{name}.gen.json.rc'))
+    return out
 
 
 def link_figures(raw, runs):
@@ -529,15 +603,42 @@ def floor_section(res, med):
         lines.append(f"| {name} | {unit} | {f_in:.2f} + {f_out:.2f} | {fmt(link)} | {fmt(cyc)} | "
                      f"{fmt(cyc - link)} | {fmt(GOALS[unit])} | {fmt(goal)} | "
                      f"{fmt(goal - link)} |")
-    prof = res.get('profile') or {}
-    pmd = sum(o['share'] for o in prof.get('objects', []) if o['dso'].startswith(PMD_OBJECTS))
-    if pmd and prof.get('cps_during_profile'):
-        names = ', '.join(o.rstrip('.') for o in PMD_OBJECTS)
-        lines += ['', f"Measured in the appliance: during the cps profile run the PMD's objects "
-                  f"({names}) took {pmd:.1%} of the worker's samples, "
-                  f"{fmt(pmd * hz / prof['cps_during_profile'])} cycles per connection (its "
-                  f"empty polls included)."]
+    for name, prof in res.get('profiles', {}).items():
+        pmd = sum(o['share'] for o in prof['objects'] if o['dso'].startswith(PMD_OBJECTS))
+        if pmd and prof.get('rate_during_profile'):
+            names = ', '.join(o.rstrip('.') for o in PMD_OBJECTS)
+            lines += ['', f"Measured in the appliance: during the {name} profile run the PMD's "
+                      f"objects ({names}) took {pmd:.1%} of the worker's samples, "
+                      f"{fmt(pmd * hz / prof['rate_during_profile'])} cycles per {prof['unit']} "
+                      f"(its empty polls included)."]
     return lines
+
+
+def profile_section(name, prof, hz):
+    """Where the appliance's cycles went in scenario name's profile run."""
+    rate, unit = prof.get('rate_during_profile'), prof['unit']
+    lines = ['', f"## Where the appliance's cycles go ({name})", '',
+             f"`perf record -e cpu-clock -F 2999 -g -t WORKER_TID` during an extra {name} run "
+             f"({prof['note']}; {fmt(rate)} {unit}s/s under perf); share of the worker's "
+             f"samples, self time:", '']
+    if prof['objects']:
+        lines += ['By object: ' + ', '.join(f"{o['dso']} {o['share']:.1%}"
+                                            for o in prof['objects']) + '.', '']
+    if not prof['top']:
+        return lines + [f'No samples (see raw/profile-{name}.txt).']
+    if prof['components'] and rate and hz:
+        per_unit = [c['share'] * hz / rate for c in prof['components']]
+        lines += [f'| part of the work | share | cycles per {unit} |', '|---|---|---|']
+        lines += [f"| {c['part']} | {c['share']:.1%} | {fmt(v)} |"
+                  for c, v in zip(prof['components'], per_unit)]
+        if unit in GOALS:
+            lines += ['', f"The first {ESSENTIAL_PARTS} parts, which any TCP terminator has on "
+                      f"this link, cost {fmt(sum(per_unit[:ESSENTIAL_PARTS]))} cycles per {unit} "
+                      f"here; the goal of {fmt(GOALS[unit])} {unit}s/s per core allows "
+                      f"{fmt(hz / GOALS[unit])} in all."]
+        lines.append('')
+    lines += ['| share | object | function |', '|---|---|---|']
+    return lines + [f"| {p['share']:.1%} | {p['dso']} | {p['symbol']} |" for p in prof['top']]
 
 
 def markdown(res):
@@ -647,20 +748,8 @@ def markdown(res):
                 ('tx_held_retried', 'TX frames held and sent again'),
                 ('tx_held_dropped', 'TX frames dropped after holding')):
             lines.append(f"| {label} | {fmt(med('overload', key))} |")
-    prof = res.get('profile')
-    if prof:
-        lines += ['', '## Where the appliance\'s cycles go (cps)', '',
-                  f"`perf record -e cpu-clock -F 2999 -g -t WORKER_TID` during an extra cps run "
-                  f"({prof['note']}; {fmt(prof['cps_during_profile'])} connections/s under "
-                  f"perf); share of the worker's samples, self time:", '']
-        if prof['objects']:
-            lines += ['By object: ' + ', '.join(f"{o['dso']} {o['share']:.1%}"
-                                                for o in prof['objects']) + '.', '']
-        if prof['top']:
-            lines += ['| share | object | function |', '|---|---|---|']
-            lines += [f"| {p['share']:.1%} | {p['dso']} | {p['symbol']} |" for p in prof['top']]
-        else:
-            lines += ['No samples (see raw/profile-cps.txt).']
+    for name, prof in res.get('profiles', {}).items():
+        lines += profile_section(name, prof, res['machine'].get('tsc_hz'))
 
     lines += ['', '## Rates, latencies and references', '',
               '| scenario | figure | tcpterm | reference | ratio |', '|---|---|---|---|---|',
@@ -746,12 +835,7 @@ def main():
                           'per_time_wait_bytes': a['tw_bytes'] + a['table_bytes']}
     if memory:
         memory['ten_million_gib'] = round(memory['per_established_bytes'] * 10e6 / 2**30, 2)
-    profile = profile_figures(args.raw)
-    if profile is not None and os.path.exists(os.path.join(args.raw, 'profile-cps.gen.json')):
-        check_exit(problems, 'cps profile run: the appliance',
-                   os.path.join(args.raw, 'profile-cps.appliance.log.rc'))
-        check_exit(problems, 'cps profile run: the generator',
-                   os.path.join(args.raw, 'profile-cps.gen.json.rc'))
+    profiles = profiles_figures(args.raw, problems)
     lk, lc, wrk_errors = linux_figures(args.raw, args.runs)
     if any(wrk_errors):
         problems.append(f'wrk against nginx reported socket errors: {wrk_errors}')
@@ -775,7 +859,7 @@ def main():
                       'link_reflect_busy': reflect_busy, 'linux_keepalive_rps': lk,
                       'linux_close_cps': lc},
         'scenarios': scenarios,
-        'profile': profile,
+        'profiles': profiles,
         'memory': memory,
         'ratios': {
             'cps_vs_linux': ratio(scenarios.get('cps', {}).get('cps', {}).get('median'),

@@ -4,7 +4,9 @@
 fixture/raw/ is the cps and rps scenarios, the link limit and the Linux reference of a real
 `RUNS=1 bench/run.sh --quick` (2026-11-30-211112; the reflector's line, with its busy cycles, of
 2026-12-01-122604), trimmed: the appliance's telemetry samples
-keep the counters the report reads and the 1.5 s around the generator's load window.  Each
+keep the counters the report reads and the 1.5 s around the generator's load window; the
+rps run's files stand in for its profile run too (profile-rps.*), beside the listing of a real
+rps profile (2026-12-01-203332, functions at 0.5% or more).  Each
 test copies it, runs both scripts as bench/run.sh does and reads the page back: it must be
 well-formed (every tag closed and nested; each <svg> parses as XML), have its charts in every
 section, and plot the very numbers results.md prints and the raw files hold.  A run that lost
@@ -238,6 +240,59 @@ class FullRun(unittest.TestCase):
             self.assertIn(text, self.text)
         self.assertRegex(self.text, r'<td>RUNS</td><td>1</td>')
         self.assertRegex(self.text, r'<td>scenarios missing</td><td>none</td>')
+
+
+    def test_profile_parts_are_its_samples_per_unit(self):
+        """The rps profile's parts: every listed function in exactly one, their cycles the share
+        times the worker's cycles per request in the profile run's window, and the first
+        ESSENTIAL_PARTS summed in the line below the table."""
+        prof = self.res['profiles']['rps']
+        samples = report.load_samples(os.path.join(FIXTURE, 'profile-rps.samples.jsonl'))
+        w = report.appliance_window(samples, report.last_json(
+            os.path.join(FIXTURE, 'profile-rps.gen.json'))['window'])
+        self.assertAlmostEqual(prof['rate_during_profile'], w['http_requests'] / w['seconds'])
+        listed = sum(float(m.group(1)) / 100 for m in re.finditer(
+            r'^\s+([\d.]+)%\s+\S+\s+\[[.k]\]', read(os.path.join(FIXTURE, 'profile-rps.txt')),
+            re.M))
+        parts = prof['components']
+        self.assertAlmostEqual(sum(c['share'] for c in parts[:-1]), listed)
+        self.assertAlmostEqual(sum(c['share'] for c in parts), 1)
+        per_request = self.res['machine']['tsc_hz'] / prof['rate_during_profile']
+        rows = dict(re.findall(r'^\| ([^|]+?) \| [\d.]+% \| ([\d,.]+) \|$', self.md, re.M))
+        for c in parts:
+            self.assertAlmostEqual(float(rows[c['part']].replace(',', '')),
+                                   c['share'] * per_request, delta=1)
+        essential = sum(c['share'] for c in parts[:report.ESSENTIAL_PARTS]) * per_request
+        self.assertAlmostEqual(float(md_number(
+            self.md, r'which any TCP terminator has on this link, cost ([\d,]+) cycles per request'
+        ).replace(',', '')), essential, delta=1)
+
+
+class ProfileParts(unittest.TestCase):
+    """Which part of the work report.components puts a function's samples in."""
+
+    def part_of(self, dso, symbol):
+        parts = report.components([{'share': 1.0, 'dso': dso, 'symbol': symbol}])
+        return next(c['part'] for c in parts if c['share'] == 1.0)
+
+    def test_each_part(self):
+        label = [c[0] for c in report.COMPONENTS]
+        cases = [('librte_net_virtio.so.23.0', '0x0000000000012694', 0),
+                 ('librte_net.so.23.0', 'rte_net_get_ptype', 0),
+                 ('librte_mempool_ring.so.23.0', 'common_ring_mp_enqueue', 1),
+                 ('tcpterm', 'frame_alloc.cold', 1), ('tcpterm', 'rte_pktmbuf_free', 1),
+                 ('tcpterm', 'tt_net_parse_tcp', 2), ('tcpterm', 'tt_worker_rx_burst', 2),
+                 ('tcpterm', 'tt_conn_tbl_hash_bulk', 3), ('tcpterm', 'remove_slot', 3),
+                 ('tcpterm', 'tt_syncookie_make', 4), ('tcpterm', 'tt_isn_flow_hash', 4),
+                 ('tcpterm', 'tt_http_parse', 5), ('tcpterm', 'http_data', 5),
+                 ('tcpterm', 'input_burst.constprop.1', 6), ('tcpterm', 'tt_synack_write', 6),
+                 ('libc.so.6', '__memmove_avx512_unaligned_erms', 7)]
+        for dso, symbol, part in cases:
+            self.assertEqual(self.part_of(dso, symbol), label[part], symbol)
+
+    def test_nothing_listed_is_all_unlisted(self):
+        parts = report.components([])
+        self.assertEqual([c['share'] for c in parts], [0.0] * len(report.COMPONENTS) + [1.0])
 
 
 class SaturatedSide(unittest.TestCase):
