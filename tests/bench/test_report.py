@@ -295,6 +295,41 @@ class ProfileParts(unittest.TestCase):
         self.assertEqual([c['share'] for c in parts], [0.0] * len(report.COMPONENTS) + [1.0])
 
 
+class ProfileRunExit(unittest.TestCase):
+    """A profile run's generator may report failed connections (status 3) only in a scenario
+    meant to lose some (LOSSY_SCENARIOS); its appliance never."""
+
+    def setUp(self):
+        self.raw = tempfile.mkdtemp(prefix='tt-report-prof-')
+
+    def tearDown(self):
+        shutil.rmtree(self.raw)
+
+    def problems(self, name, gen_rc, app_rc=0):
+        """The problems of a raw directory holding name's profile run alone."""
+        raw = tempfile.mkdtemp(dir=self.raw)
+        shutil.copy(os.path.join(FIXTURE, 'profile-rps.txt'),
+                    os.path.join(raw, f'profile-{name}.txt'))
+        shutil.copy(os.path.join(FIXTURE, 'profile-rps.gen.json'),
+                    os.path.join(raw, f'profile-{name}.gen.json'))
+        for suffix, rc in (('gen.json.rc', gen_rc), ('appliance.log.rc', app_rc)):
+            with open(os.path.join(raw, f'profile-{name}.{suffix}'), 'w') as f:
+                f.write(f'{rc}\n')
+        problems = []
+        self.assertEqual(list(report.profiles_figures(raw, problems)), [name])
+        return problems
+
+    def test_failed_connections(self):
+        self.assertEqual(self.problems('synflood', 3), [])
+        self.assertEqual(self.problems('overload', 3), [])
+        self.assertEqual(self.problems('cps', 3),
+                         ['cps profile run: the generator: exited with status 3'])
+        self.assertEqual(self.problems('synflood', 1),
+                         ['synflood profile run: the generator: exited with status 1'])
+        self.assertEqual(self.problems('synflood', 0, 141),
+                         ['synflood profile run: the appliance: exited with status 141'])
+
+
 class SaturatedSide(unittest.TestCase):
     """Which side report.saturated_side names, at the SATURATED bound and on either side of it."""
 
