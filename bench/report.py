@@ -59,8 +59,7 @@ def _functions(*prefixes):
 # ESSENTIAL_PARTS are what any TCP terminator does for every frame or unit on this link (take
 # the frame from the PMD and give it a buffer back, read its headers, find its connection, and
 # for a new one compute a MAC: the cookie or the ISN, RFC 6528), each at what it costs here;
-# then the application, the rest of tcpterm, and other objects.  Under LTO the entries these
-# rules name stay calls (noinline: tt_net_parse, tt_stack_input_burst, tt_syncookie_*).
+# then the application, the rest of tcpterm, and other objects.
 COMPONENTS = (
     ('the PMD (virtio, ethdev, its packet-type parse)',
      lambda dso, sym: dso.startswith(PMD_OBJECTS)),

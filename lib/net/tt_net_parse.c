@@ -213,11 +213,8 @@ static enum tt_pkt_kind parse_ipv4(const uint8_t *l3, uint32_t len, const struct
 	}
 }
 
-/* A call even under link-time optimisation: the profile counts the received headers' parse
- * apart (bench/report.py COMPONENTS). */
-__attribute__((noinline)) enum tt_pkt_kind tt_net_parse(const uint8_t *frame, uint32_t len,
-							const struct tt_net_if *ifc,
-							struct tt_pkt *pkt, enum tt_drop *reason)
+enum tt_pkt_kind tt_net_parse(const uint8_t *frame, uint32_t len, const struct tt_net_if *ifc,
+			      struct tt_pkt *pkt, enum tt_drop *reason)
 {
 	const struct rte_ether_hdr *eth = (const struct rte_ether_hdr *)frame;
 	rte_be16_t type;

@@ -1135,11 +1135,8 @@ bool tt_stack_shedding(const struct tt_stack *st)
 	return st->shedding;
 }
 
-/* A call even under link-time optimisation: the profile keeps the stack's cycles apart from
- * the worker's receive and parse (bench/report.py COMPONENTS). */
-__attribute__((noinline)) void tt_stack_input_burst(struct tt_stack *st, unsigned port,
-						    const struct tt_pkt *pkts, void *const *owners,
-						    unsigned n)
+void tt_stack_input_burst(struct tt_stack *st, unsigned port, const struct tt_pkt *pkts,
+			  void *const *owners, unsigned n)
 {
 	for (unsigned done = 0; done < n; done += TT_STACK_BURST) {
 		unsigned m = n - done < TT_STACK_BURST ? n - done : TT_STACK_BURST;
