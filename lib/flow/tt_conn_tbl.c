@@ -45,7 +45,7 @@ static inline uint32_t home(const struct tt_conn_tbl *t, uint32_t hash)
  * The home slot's line, and the next line when the home is the last slot of its own (the slots
  * start on a line): a probe that goes on past the home, and a removal, which looks at the slot
  * after the key's, read it.  Branch-free: when the home is not last, the second prefetch asks
- * for the home's line again, which costs less than a branch mispredicted one time in four.
+ * for the home's line again.
  */
 static inline void prefetch_home(const struct tt_conn_tbl *t, uint32_t hash)
 {
