@@ -11,7 +11,6 @@ struct slot {
 	uint32_t value;
 };
 static_assert(sizeof(struct slot) == 16, "four slots per cache line");
-#define SLOTS_PER_LINE (64 / sizeof(struct slot))
 
 struct tt_conn_tbl {
 	struct slot *slots;
@@ -41,18 +40,9 @@ static inline uint32_t home(const struct tt_conn_tbl *t, uint32_t hash)
 	return (uint32_t)(((uint64_t)hash * t->n_homes) >> 32);
 }
 
-/*
- * The home slot's line, and the next line when the home is the last slot of its own (the slots
- * start on a line): a probe that goes on past the home, and a removal, which looks at the slot
- * after the key's, read it.  Branch-free: when the home is not last, the second prefetch asks
- * for the home's line again.
- */
 static inline void prefetch_home(const struct tt_conn_tbl *t, uint32_t hash)
 {
-	uint32_t h = home(t, hash);
-
-	__builtin_prefetch(&t->slots[h]);
-	__builtin_prefetch(&t->slots[h + (h % SLOTS_PER_LINE == SLOTS_PER_LINE - 1)]);
+	__builtin_prefetch(&t->slots[home(t, hash)]);
 }
 
 static inline uint32_t home_of(const struct tt_conn_tbl *t, const struct tt_flow4 *k)
