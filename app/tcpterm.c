@@ -582,11 +582,13 @@ static void print_banner(const struct appliance *a)
 	}
 	printf("tcpterm: %u worker(s), memory per connection: tcb %zu B + table %zu B, "
 	       "per TIME-WAIT entry %zu B + table %zu B; a send block of %zu B while data is "
-	       "queued (%u per worker)\n",
+	       "queued (%u per worker), an application block of %u B while a request is "
+	       "incomplete (%u per worker)\n",
 	       c->n_workers, tt_stack_tcb_size(),
 	       tt_stack_table_bytes_per_conn(a->workers[0]->stack), tt_stack_tw_size(),
 	       tt_stack_table_bytes_per_conn(a->workers[0]->stack), sizeof(struct tt_sndb),
-	       tt_conf_tcp_send_blocks(&c->tcp));
+	       tt_conf_tcp_send_blocks(&c->tcp), (unsigned)TT_TCP_APP_BLOCK_BYTES,
+	       tt_conf_tcp_app_blocks(&c->tcp));
 	for (unsigned i = 0; i < c->n_listeners; i++)
 		printf("tcpterm: listening on port %u: %s\n", c->listeners[i].port,
 		       tt_conf_app_name(c->listeners[i].app));

@@ -2,33 +2,26 @@
 #include "tt_http.h"
 
 /*
- * What the http application keeps per connection: the parser, in the TCB's application area.
- * A request head's clock (when its first byte came) is the connection's application mark
- * (tt_tcp_app_mark): requests are read in ESTABLISHED only, and a peer's FIN ends them (the
- * connection closes, and a closing one reads nothing more).
+ * What the http application keeps per connection: the parser, while a request is incomplete,
+ * in the connection's application block (tt_tcp_app_block); a connection between requests
+ * keeps none, and a fresh parser reads its next bytes.  A request head's clock (when its first
+ * byte came) is the connection's application mark (tt_tcp_app_mark): requests are read in
+ * ESTABLISHED only, and a peer's FIN ends them (the connection closes, and a closing one reads
+ * nothing more).
  */
-static_assert(sizeof(struct tt_http_parser) <= sizeof(((struct tt_tcb *)0)->app_state),
-	      "the HTTP parser lives in the TCB's application area");
-
-static struct tt_http_parser *parser_of(struct tt_tcb *t)
-{
-	return (struct tt_http_parser *)t->app_state.bytes;
-}
-
-static void http_open(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
-{
-	(void)ctx;
-	tt_http_parser_init(parser_of(t));
-}
+static_assert(sizeof(struct tt_http_parser) <= TT_TCP_APP_BLOCK_BYTES,
+	      "the HTTP parser fits an application block");
+static_assert(_Alignof(struct tt_http_parser) <= 8, "application blocks are 8-byte aligned");
 
 /* A head that trickles in (Slowloris) times out header_timeout_ms after its first byte.  TCP
  * asks in ESTABLISHED only, where the connection's clock is the head's. */
 static uint64_t http_deadline(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t)
 {
 	const struct tt_http_response *r = ctx->app_data;
+	const struct tt_http_parser *p = tt_tcp_app_block(ctx, t);
 
-	if (r->header_timeout_ms == 0 || (t->flags & TT_TCB_FIN_QUEUED) ||
-	    !tt_http_in_head((const struct tt_http_parser *)t->app_state.bytes))
+	if (r->header_timeout_ms == 0 || (t->flags & TT_TCB_FIN_QUEUED) || p == NULL ||
+	    !tt_http_in_head(p))
 		return UINT64_MAX;
 	return tt_tcp_app_since(ctx->now_ms, t) + r->header_timeout_ms;
 }
@@ -50,33 +43,58 @@ static bool http_respond(struct tt_tcp_ctx *ctx, struct tt_tcb *t,
 	return false;
 }
 
-/* Answer the complete requests in data; returns the bytes taken (see http_data). */
-static uint32_t http_parse_all(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const uint8_t *data,
-			       uint32_t len)
+/* Answer the complete requests in data with parser p; returns the bytes they took.  *rest_read:
+ * the bytes after them went into p (an incomplete request), or were a bad request (answered). */
+static uint32_t http_parse_all(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_http_parser *p,
+			       const uint8_t *data, uint32_t len, bool *rest_read)
 {
 	const struct tt_http_response *r = ctx->app_data;
 	uint32_t done = 0;
 
+	*rest_read = false;
 	while (done < len && tt_tcp_send_ready(ctx, t)) {
 		struct tt_http_request req;
 		uint32_t used;
 
-		switch (tt_http_parse(parser_of(t), data + done, len - done, &used, &req)) {
+		switch (tt_http_parse(p, data + done, len - done, &used, &req)) {
 		case TT_HTTP_NEED_MORE:
-			return len;
+			*rest_read = true;
+			return done;
 		case TT_HTTP_BAD:
 			ctx->ctr->ev[TT_CTR_HTTP_BAD_REQUESTS]++;
 			tt_tcp_send(ctx, t, r->bad_request, r->bad_request_len, NULL);
 			tt_tcp_close(t);
-			return len;
+			*rest_read = true;
+			return done;
 		case TT_HTTP_REQUEST:
 			done += used;
-			if (!http_respond(ctx, t, &req))
-				return len;
+			if (!http_respond(ctx, t, &req)) {
+				*rest_read = true; /* closing: what follows is read and ignored */
+				return done;
+			}
 			break;
 		}
 	}
 	return done;
+}
+
+/* Keep what the parser holds after a piece: in the connection's application block, taken if it
+ * holds none and given back once the parser holds nothing.  false: no block was free. */
+static bool http_keep_parser(struct tt_tcp_ctx *ctx, struct tt_tcb *t,
+			     const struct tt_http_parser *p)
+{
+	struct tt_http_parser *kept;
+
+	if (tt_http_parser_fresh(p) || (t->flags & TT_TCB_FIN_QUEUED)) {
+		tt_tcp_app_block_release(ctx, t);
+		return true;
+	}
+	kept = tt_tcp_app_block_take(ctx, t);
+	if (kept == NULL)
+		return false;
+	if (kept != p)
+		*kept = *p;
+	return true;
 }
 
 /*
@@ -84,22 +102,32 @@ static uint32_t http_parse_all(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const u
  * what is left is not accepted, so TCP does not ACK it and the peer sends it again later.
  * The same response repeated takes one extent (tt_sndq), so only a
  * pipeline whose answers exceed TT_SNDQ_REPEAT_MAX_BYTES is paced by the
- * peer's retransmissions; nothing is ever dropped.
+ * peer's retransmissions; nothing is ever dropped.  An incomplete request is accepted only
+ * if its parser can be kept: without a free application block its bytes are left for the
+ * peer to send again (app_blocks_exhausted), as one that needs a send block is.
  */
 static uint32_t http_data(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const uint8_t *data,
 			  uint32_t len, void *owner)
 {
-	bool in_head = tt_http_in_head(parser_of(t));
+	struct tt_http_parser fresh, *p = tt_tcp_app_block(ctx, t);
+	bool in_head, rest_read;
 	uint32_t done;
 
 	(void)owner;
 	if (t->flags & TT_TCB_FIN_QUEUED)
 		return len; /* closing: later requests are read and ignored */
-	done = http_parse_all(ctx, t, data, len);
+	if (p == NULL) {
+		tt_http_parser_init(&fresh);
+		p = &fresh;
+	}
+	in_head = tt_http_in_head(p);
+	done = http_parse_all(ctx, t, p, data, len, &rest_read);
+	if (!http_keep_parser(ctx, t, p))
+		return done;
 	/* The head's clock starts at its first byte. */
-	if (!in_head && tt_http_in_head(parser_of(t)))
+	if (!in_head && tt_http_in_head(p))
 		tt_tcp_app_mark(ctx->now_ms, t);
-	return done;
+	return rest_read ? len : done;
 }
 
 static void close_on_peer_fin(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
@@ -131,7 +159,7 @@ static uint32_t discard_data(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const uin
 }
 
 const struct tt_tcp_app_ops tt_app_http = {
-    .on_open = http_open,
+    .on_open = no_open,
     .on_data = http_data,
     .on_peer_fin = close_on_peer_fin,
     .deadline = http_deadline,

@@ -10,7 +10,8 @@
  *
  * Each application is a struct tt_tcp_app_ops (the callbacks TCP makes)
  * and uses tt_tcp_send / tt_tcp_close to act.  Applications keep their
- * per-connection state in tcb->app_state (16 bytes) and read shared,
+ * per-connection state in an application block (tt_tcp_app_block, held
+ * only while there is some) and read shared,
  * immutable data (the pre-built HTTP responses) from ctx->app_data.
  * Runs on the worker that owns the connection; no allocation.
  */

@@ -10,8 +10,9 @@
  * Parser. TCP hands payload to tt_http_parse() piece by piece as it arrives; a request may be
  * cut anywhere (inside a CRLF, inside a header name) and several pipelined requests may share a
  * piece. The parser never copies or buffers bytes: everything it must remember lives in
- * struct tt_http_parser, which sits in every connection control block and is therefore held to
- * 16 bytes. Header names and the Connection / Transfer-Encoding tokens are recognised with a
+ * struct tt_http_parser, held to 16 bytes: between two segments of one request it is kept in the
+ * connection's application block (tt_tcp_app_block), and a connection between requests keeps
+ * none. Header names and the Connection / Transfer-Encoding tokens are recognised with a
  * running match against small word tables (candidate word + matched length), Content-Length is
  * accumulated as it streams past, and a repeated Content-Length is compared digit by digit
  * against the stored value instead of being parsed into a second number.
@@ -82,7 +83,7 @@ struct tt_http_request {
 };
 
 /* Fields are private to tt_http.c (tt_http_in_head below reads two); the struct is public only
- * so it can live inside the TCB. */
+ * so that the application can keep it in an application block. */
 struct tt_http_parser {
 	uint64_t remaining; /* Content-Length or chunk size being read, then body bytes left */
 	uint16_t head_len;  /* head bytes seen so far, checked against TT_HTTP_HEAD_MAX */
@@ -94,9 +95,13 @@ struct tt_http_parser {
 	uint8_t idx;	/* bytes of that entry matched; digits compared for a repeated length */
 };
 
-static_assert(sizeof(struct tt_http_parser) <= 16, "parser state is embedded in every TCB");
+static_assert(sizeof(struct tt_http_parser) <= 16, "parser state fits an application block");
 
 void tt_http_parser_init(struct tt_http_parser *p);
+
+/* True while p holds nothing of a request: as tt_http_parser_init left it, or as a complete
+ * request left it. */
+bool tt_http_parser_fresh(const struct tt_http_parser *p);
 
 /* The parser's states below this one read a request head (tt_http.c's enum state). */
 enum { TT_HTTP_HEAD_STATES = 9 };

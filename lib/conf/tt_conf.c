@@ -568,6 +568,7 @@ static const struct key tcp_keys[T_N] = {
     [T_ORPHAN_RETRIES] = TCP_KEY("orphan_retries", orphan_retries, 0, 30),
     [T_SHED_POLLS] = TCP_KEY("syn_shed_full_polls", syn_shed_full_polls, 0, 1024),
     [T_SEND_BLOCKS] = TCP_KEY("send_blocks_per_core", send_blocks_per_core, 0, 67108864),
+    [T_APP_BLOCKS] = TCP_KEY("app_blocks_per_core", app_blocks_per_core, 0, 67108864),
 };
 
 /* tcp.<a> <= tcp.<b>. Blames a when the file sets it, else b: a default alone is never wrong. */
@@ -598,6 +599,9 @@ static int check_tcp(struct ctx *x)
 				 t->max_conns_per_core);
 	if (!rc && t->send_blocks_per_core != 0)
 		rc = tcp_need_le(x, T_SEND_BLOCKS, t->send_blocks_per_core, T_MAX_CONNS,
+				 t->max_conns_per_core);
+	if (!rc && t->app_blocks_per_core != 0)
+		rc = tcp_need_le(x, T_APP_BLOCKS, t->app_blocks_per_core, T_MAX_CONNS,
 				 t->max_conns_per_core);
 	if (rc)
 		return rc;

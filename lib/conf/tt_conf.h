@@ -22,6 +22,7 @@
  *  - tcp.rcv_window >> tcp.wscale fits the 16-bit window field;
  *  - tcp.syncookie_threshold <= tcp.max_conns_per_core;
  *  - tcp.send_blocks_per_core <= tcp.max_conns_per_core;
+ *  - tcp.app_blocks_per_core <= tcp.max_conns_per_core;
  *  - a listener with family "ipv6" has a port with an IPv6 address to answer on.
  * The loader never touches *c unless the whole file is valid, so a failed reload leaves the
  * previous configuration intact. After loading, treat the struct as read-only and hand the same
@@ -186,6 +187,10 @@ struct tt_conf_tcp {
 	/* Connections of a worker that may hold bytes queued or in flight at once (a send block
 	 * each, struct tt_sndb); 0: tt_conf_tcp_send_blocks' default. */
 	uint32_t send_blocks_per_core;
+	/* Connections of a worker whose application may hold state beyond the TCB at once (an
+	 * HTTP request that came in more than one segment; tt_tcp_app_block); 0:
+	 * tt_conf_tcp_app_blocks' default. */
+	uint32_t app_blocks_per_core;
 };
 
 /* Send blocks per worker: tcp.send_blocks_per_core, by default a quarter of the connections
@@ -194,6 +199,14 @@ static inline uint32_t tt_conf_tcp_send_blocks(const struct tt_conf_tcp *t)
 {
 	return t->send_blocks_per_core != 0 ? t->send_blocks_per_core
 					    : (t->max_conns_per_core + 3) / 4;
+}
+
+/* Application blocks per worker: tcp.app_blocks_per_core, by default a quarter of the
+ * connections. */
+static inline uint32_t tt_conf_tcp_app_blocks(const struct tt_conf_tcp *t)
+{
+	return t->app_blocks_per_core != 0 ? t->app_blocks_per_core
+					   : (t->max_conns_per_core + 3) / 4;
 }
 
 /* The neighbour cache of each worker (ARP; see lib/neigh/tt_neigh.h). */

@@ -5,7 +5,8 @@
  * Each of them was consumed once at start and shaped something that stays: EAL's arguments
  * (eal), the lcores the workers run on (workers), the ports EAL probed and configured with
  * their queues, rings, MTU, addresses and offloads (ports), the connection table and pools each
- * worker allocated (tcp.max_conns_per_core, tcp.send_blocks_per_core), the SYN cookie keys and
+ * worker allocated (tcp.max_conns_per_core, tcp.send_blocks_per_core,
+ * tcp.app_blocks_per_core), the SYN cookie keys and
  * their rotation period (tcp.cookie_secret, tcp.time_wait_ms: a cookie's life is tied to TIME-WAIT,
  * so a shorter time_wait_ms would let an old cookie outlive it), the neighbour cache each worker
  * sized and whose entries run on its timings (neigh). Only the main lcore calls this.
@@ -139,6 +140,8 @@ static int check_tcp(struct ctx *x, const struct tt_conf_tcp *t, const struct tt
 		return fixed(x, x->tcp_line[T_MAX_CONNS], group, "tcp.max_conns_per_core");
 	if (tt_conf_tcp_send_blocks(t) != tt_conf_tcp_send_blocks(r))
 		return fixed(x, x->tcp_line[T_SEND_BLOCKS], group, "tcp.send_blocks_per_core");
+	if (tt_conf_tcp_app_blocks(t) != tt_conf_tcp_app_blocks(r))
+		return fixed(x, x->tcp_line[T_APP_BLOCKS], group, "tcp.app_blocks_per_core");
 	if (t->time_wait_ms != r->time_wait_ms)
 		return fixed(x, x->tcp_line[T_TIME_WAIT], group, "tcp.time_wait_ms");
 	if (t->cookie_secret_random != r->cookie_secret_random ||

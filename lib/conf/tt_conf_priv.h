@@ -69,6 +69,7 @@ enum tcp_key {
 	T_ORPHAN_RETRIES,
 	T_SHED_POLLS,
 	T_SEND_BLOCKS,
+	T_APP_BLOCKS,
 	T_N
 };
 

@@ -22,6 +22,7 @@ struct tt_stack {
 	struct tt_pool *ooo;
 	struct tt_pool *sack;
 	struct tt_pool *sndb;
+	struct tt_pool *app_blocks;
 	struct tt_timer_wheel *wheel;
 	const uint8_t *listen_app; /* the latest generation's */
 	/* Configuration generations by slot (gen % TT_STACK_RT_GENS), with the connections
@@ -220,6 +221,8 @@ struct tt_stack *tt_stack_create(const struct tt_stack_params *p)
 	st->tcp.sack_pool = st->sack;
 	st->sndb = tt_pool_create(tt_conf_tcp_send_blocks(c), sizeof(struct tt_sndb));
 	st->tcp.sndb_pool = st->sndb;
+	st->app_blocks = tt_pool_create(tt_conf_tcp_app_blocks(c), TT_TCP_APP_BLOCK_BYTES);
+	st->tcp.app_pool = st->app_blocks;
 	st->pressure_mark = c->max_conns_per_core - c->max_conns_per_core / 8;
 	if (st->tcbs != NULL)
 		st->wheel = tt_timer_wheel_create(
@@ -234,8 +237,8 @@ struct tt_stack *tt_stack_create(const struct tt_stack_params *p)
 	st->key6.k1 = tt_siphash(&p->table_key, "addr6-k1", 8);
 	st->synack = calloc(p->n_ports, TT_SYNACK_SLOTS * sizeof(*st->synack));
 	if ((st->synack == NULL && p->n_ports > 0) || st->tbl == NULL || st->tcbs == NULL ||
-	    st->ooo == NULL || st->sack == NULL || st->sndb == NULL || st->wheel == NULL ||
-	    st->tcb_pair6 == NULL ||
+	    st->ooo == NULL || st->sack == NULL || st->sndb == NULL || st->app_blocks == NULL ||
+	    st->wheel == NULL || st->tcb_pair6 == NULL ||
 	    (p->addr6_pairs != TT_STACK_NO_ADDR6 && st->pairs6 == NULL)) {
 		tt_stack_free(st);
 		errno = ENOMEM;
@@ -1047,7 +1050,7 @@ static void segment_input(struct tt_stack *st, unsigned port, const struct tt_pk
 	unbind_rt(st);
 }
 
-/* The first two lines of a TCB (what every segment reads), or a TIME-WAIT entry's one. */
+/* Every line a TCB spans (two or three: tt_tcp.h), or a TIME-WAIT entry's one. */
 static void prefetch_conn(const struct tt_stack *st, uint32_t v)
 {
 	const char *p;
@@ -1061,6 +1064,7 @@ static void prefetch_conn(const struct tt_stack *st, uint32_t v)
 	p = (const char *)tcb_of(st, v);
 	rte_prefetch0(p);
 	rte_prefetch0(p + 64);
+	rte_prefetch0(p + sizeof(struct tt_tcb) - 1);
 }
 
 /* The table key of pkt's flow (an IPv6 one: flow6_key). */
@@ -1239,6 +1243,7 @@ struct check_walk {
 	uint32_t half_open;
 	uint32_t scoreboards;
 	uint32_t send_blocks;
+	uint32_t app_blocks;
 	const char *err;
 };
 
@@ -1286,6 +1291,8 @@ static const char *check_tcb(const struct tt_stack *st, const struct tt_tcb *t,
 		return "the segment size is 0 or above tcp.mss";
 	if (t->sndb != TT_SNDB_NONE && t->sndb >= st->sndb->capacity)
 		return "a send block index beyond the pool";
+	if (t->app_block != TT_TCB_NO_APP_BLOCK && t->app_block >= st->app_blocks->capacity)
+		return "an application block index beyond the pool";
 	if (t->snd_max - t->snd_una > tt_tcp_queued(&ctx, t) + 2)
 		return "more in flight than queued (plus SYN and FIN)";
 	if (t->delack_ms != 0 && (!tt_timer_pending(&t->timer) ||
@@ -1354,6 +1361,7 @@ static void check_one(const struct tt_flow4 *k, uint32_t v, void *arg)
 	cw->half_open += tcb_of(st, v)->state == TT_TCP_SYN_RECEIVED;
 	cw->scoreboards += tcb_of(st, v)->sack != TT_TCB_NO_BLOCK;
 	cw->send_blocks += tcb_of(st, v)->sndb != TT_SNDB_NONE;
+	cw->app_blocks += tcb_of(st, v)->app_block != TT_TCB_NO_APP_BLOCK;
 }
 
 static const char *check_tw_ring(const struct tt_stack *st)
@@ -1399,6 +1407,8 @@ const char *tt_stack_check(const struct tt_stack *st)
 		return "scoreboards in use differ from the connections holding one";
 	if (cw.send_blocks != tt_pool_in_use(st->sndb))
 		return "send blocks in use differ from the connections holding one";
+	if (cw.app_blocks != tt_pool_in_use(st->app_blocks))
+		return "application blocks in use differ from the connections holding one";
 	if (cw.pairs != (st->pairs6 != NULL ? tt_pool_in_use(st->pairs6) : 0))
 		return "IPv6 address pairs in use differ from the IPv6 connections";
 	return check_tw_ring(st);
@@ -1428,6 +1438,7 @@ void tt_stack_free(struct tt_stack *st)
 	tt_pool_free(st->ooo);
 	tt_pool_free(st->sack);
 	tt_pool_free(st->sndb);
+	tt_pool_free(st->app_blocks);
 	tt_pool_free(st->pairs6);
 	free(st->tcb_pair6);
 	free(st->synack);

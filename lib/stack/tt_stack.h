@@ -60,7 +60,7 @@
  * bound, an orphan goes at its first retransmission, past a quarter at its second.
  *
  * IPv6: a connection over IPv6 is served exactly as one over IPv4; only its identity differs.
- * The TCB (128 bytes) and the TIME-WAIT entry (56) keep their IPv4 size: their flow field holds
+ * The TCB (112 bytes) and the TIME-WAIT entry (32) keep their IPv4 size: their flow field holds
  * the ports and, in place of the two IPv4 addresses, a 64-bit SipHash of the full 4-tuple under
  * a per-stack key of its own (so the one table serves both families, its probe bound and
  * flooding defence unchanged), and a flag bit says IPv6.  The 32-byte address pairs live in a

@@ -153,6 +153,8 @@
 	X(SACK_RENEGED, "sack_reneged")                                                            \
 	/* a send refused for want of a send block (its bytes are not ACKed, the peer resends) */  \
 	X(SEND_BLOCKS_EXHAUSTED, "send_blocks_exhausted")                                          \
+	/* bytes an application left unread for want of an application block (the peer resends) */ \
+	X(APP_BLOCKS_EXHAUSTED, "app_blocks_exhausted")                                            \
 	X(DUP_ACKS_SENT, "dup_acks_sent")                                                          \
 	X(DELAYED_ACKS, "delayed_acks")                                                            \
 	X(QUICK_ACKS, "quick_acks")                                                                \

@@ -191,24 +191,29 @@ enum {
 };
 
 /*
- * The transmission control block: 2 cache lines.
+ * The transmission control block: 112 bytes, 7/4 of a cache line.
  *
- *   line 0  what every segment of an established connection reads or writes: identity,
- *           state, the sequence variables, the loss-block indices, the segment size;
- *   line 1  the RTT estimate, the time stamps that bound every state, the send block index,
- *           the timer link, where frames go (L2), then the application's 16 bytes.
+ *   bytes 0-63    what every segment of an established connection reads or writes: identity,
+ *                 state, the sequence variables, the loss-block and send-block indices, the
+ *                 segment size;
+ *   bytes 64-111  the RTT estimate, the time stamps that bound every state, the application
+ *                 block index, the timer link, where frames go (L2).
  *
- * The send queue, congestion state and what lives only while bytes are queued or in flight
- * are in a struct tt_sndb, held only then.  Line 1, byte by byte:
+ * The pool packs TCBs at this stride from a 64-byte aligned base, so a TCB starts at 0, 16, 32
+ * or 48 bytes into a line and spans two or three lines (the worker prefetches all of them).
+ * What a connection holds only while it needs it is outside: the send queue and congestion
+ * state while bytes are queued or in flight (struct tt_sndb), the application's state beyond
+ * the TCB while it has some (an application block, tt_tcp_app_block), out-of-order segments
+ * and the peer's SACK blocks while there is loss.  Bytes 64-111:
  *
- *    0      2      4      6  7  8      10     12           16           20           24
+ *    64     66     68     70 71 72     74     76           80           84           88
  *   +------+------+------+--+--+------+------+------------+------------+------------+
  *   | srtt |rttvar| rto  |cr|qa|delack|invrep| rto_deadl. | state_since|  last_rx   |
  *   +------+------+------+--+--+------+------+------------+------------+------------+
- *   24          28                        40                 46   47   48             64
- *   +-----------+-------------------------+------------------+----+----+--------------+
- *   |   sndb    | timer: next, prev, exp. | peer_mac or nh   |port|bits|  app_state   |
- *   +-----------+-------------------------+------------------+----+----+--------------+
+ *   88          92                        104                110  111  112
+ *   +-----------+-------------------------+------------------+----+----+
+ *   | app_block | timer: next, prev, exp. | peer_mac or nh   |port|bits|
+ *   +-----------+-------------------------+------------------+----+----+
  *
  * Units and ranges of the narrow fields (RFC 6298 arithmetic is unchanged, in ms):
  *   srtt_ms8    smoothed RTT << 3, samples clamped to TT_TCB_RTT_MAX_MS (<= 65,528);
@@ -216,9 +221,13 @@ enum {
  *               sample);
  *   rto_2ms     RTO in 2 ms units, rounded up, clamped to [rto_min_ms, rto_max_ms] (<= 120 s);
  *   delack_ms, invalid_reply_ms  the low 16 bits of the clock (see each).
+ *
+ * RFC 9293's SND.WL2 is not kept: the window is taken from a segment whose sequence number
+ * is newer than SND.WL1's, or equal to it with an ACK that is the newest (SND.UNA after the
+ * ACK is processed); see tt_tcp_input.c.
  */
 struct tt_tcb {
-	/* cache line 0: per-segment */
+	/* bytes 0-63: per-segment */
 	struct tt_flow4 flow;
 	uint8_t state;
 	uint8_t flags;
@@ -228,8 +237,7 @@ struct tt_tcb {
 	uint32_t snd_nxt;
 	uint32_t snd_max; /* highest sequence sent + 1 (snd_nxt rewinds on RTO) */
 	uint32_t snd_wnd; /* peer's window, scaled */
-	uint32_t snd_wl1;
-	uint32_t snd_wl2;
+	uint32_t snd_wl1; /* the sequence number of the segment the window was taken from */
 	uint32_t rcv_nxt;
 	uint32_t rcv_adv; /* right edge of the window we advertised */
 	uint32_t ts_recent;
@@ -240,7 +248,8 @@ struct tt_tcb {
 	uint16_t mss;  /* what we put in one segment: min(peer MSS, ours) */
 	uint8_t retries;
 	uint8_t dupacks;
-	/* cache line 1: RTT, timers, where frames go; then the application */
+	uint32_t sndb; /* the send block: index in ctx->sndb_pool, TT_SNDB_NONE: none */
+	/* bytes 64-111: RTT, timers, the application block, where frames go */
 	uint16_t srtt_ms8;    /* smoothed RTT, ms << 3 (RFC 6298); 0: no sample yet */
 	uint16_t rttvar_ms4;  /* RTT variation, ms << 2 */
 	uint16_t rto_2ms;     /* RTO in 2 ms units: tt_tcp_rto_ms() */
@@ -259,7 +268,9 @@ struct tt_tcb {
 	 * (tt_tcp_app_mark): the HTTP responder times a request head from it. */
 	uint32_t state_since_ms;
 	uint32_t last_rx_ms; /* the last acceptable segment */
-	uint32_t sndb;	     /* the send block: index in ctx->sndb_pool, TT_SNDB_NONE: none */
+	/* The application's state beyond the TCB: index in ctx->app_pool, TT_TCB_NO_APP_BLOCK:
+	 * none (tt_tcp_app_block). */
+	uint32_t app_block;
 	/* set by the worker, kept by tt_tcp_init_*: linked by pool index (tt_timer) */
 	struct tt_timer timer;
 	/* Where frames go: an interface in reply_to_source_mac mode keeps the source MAC of the
@@ -278,15 +289,14 @@ struct tt_tcb {
 	/* set by the worker: the connection is over IPv6, its addresses in the worker's side
 	 * pool (tt_stack.h); flow then holds the ports and a keyed hash of the addresses */
 	uint8_t ipv6 : 1;
-	union {
-		uint8_t bytes[16];
-		uint64_t align;
-	} app_state; /* the application's per-connection state (HTTP parser) */
 };
 
-static_assert(offsetof(struct tt_tcb, srtt_ms8) == 64, "per-segment fields fill cache line 0");
-static_assert(offsetof(struct tt_tcb, app_state) == 112, "line 1 as drawn above");
-static_assert(sizeof(struct tt_tcb) == 2 * 64, "TCB size is deliberate: 2 cache lines");
+static_assert(offsetof(struct tt_tcb, srtt_ms8) == 64, "per-segment fields fill bytes 0-63");
+static_assert(offsetof(struct tt_tcb, timer) == 92, "bytes 64-111 as drawn above");
+static_assert(sizeof(struct tt_tcb) == 112, "TCB size is deliberate: 112 bytes");
+
+/* struct tt_tcb.app_block: no application block. */
+#define TT_TCB_NO_APP_BLOCK UINT32_MAX
 
 /* The RTO in ms. */
 static inline uint32_t tt_tcp_rto_ms(const struct tt_tcb *t)
@@ -414,6 +424,9 @@ struct tt_tcp_ctx {
 	/* struct tt_sndb blocks: connections with bytes queued or in flight at once (never NULL).
 	 */
 	struct tt_pool *sndb_pool;
+	/* Application blocks (TT_TCP_APP_BLOCK_BYTES each): connections whose application holds
+	 * state beyond the TCB at once; NULL: none. */
+	struct tt_pool *app_pool;
 	/* Set by the owner around every call: the IPv6 addresses of the segment or connection in
 	 * process, NULL for IPv4.  The ISN, the timestamp offset and the SYN cookie cover them
 	 * in full; our MSS is then 20 bytes less (tt_tcp_our_mss). */
@@ -434,6 +447,28 @@ static inline struct tt_sndb *tt_tcp_sndb(const struct tt_tcp_ctx *ctx, const st
 	return t->sndb == TT_SNDB_NONE ? NULL
 				       : (struct tt_sndb *)tt_pool_at(ctx->sndb_pool, t->sndb);
 }
+
+/*
+ * Application blocks: what an application keeps of a connection beyond the TCB (the HTTP
+ * parser between the segments of a request), held only while it keeps something.  A block is
+ * TT_TCP_APP_BLOCK_BYTES, 8-byte aligned; TCP releases it when the connection goes
+ * (tt_tcp_destroy).  An application that finds the pool empty takes fewer bytes of the segment
+ * in process, so that the peer sends them again (counted: app_blocks_exhausted).
+ */
+enum { TT_TCP_APP_BLOCK_BYTES = 16 };
+
+/* The connection's application block; NULL while it holds none. */
+static inline void *tt_tcp_app_block(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t)
+{
+	return t->app_block == TT_TCB_NO_APP_BLOCK ? NULL : tt_pool_at(ctx->app_pool, t->app_block);
+}
+
+/* The connection's application block, taken from the pool if it holds none; NULL (counted)
+ * when the pool is empty. */
+void *tt_tcp_app_block_take(struct tt_tcp_ctx *ctx, struct tt_tcb *t);
+
+/* Give the connection's application block back (nothing if it holds none). */
+void tt_tcp_app_block_release(struct tt_tcp_ctx *ctx, struct tt_tcb *t);
 
 /* Bytes queued (unacknowledged and unsent), 0 without a send block. */
 static inline uint32_t tt_tcp_queued(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t)

@@ -75,7 +75,6 @@ enum tt_tcp_verdict tt_tcp_input_syn_sent(struct tt_tcp_ctx *ctx, struct tt_tcb 
 	t->snd_una = seg->ack;
 	t->snd_wnd = seg->wnd; /* never scaled in a SYN */
 	t->snd_wl1 = seg->seq;
-	t->snd_wl2 = seg->ack;
 	t->rto_deadline_ms = 0;
 	t->retries = 0;
 	take_synack_options(ctx, t, seg);

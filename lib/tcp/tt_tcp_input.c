@@ -282,11 +282,11 @@ static enum step check_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struc
 	else if (seg->ack == t->snd_una)
 		dup_ack(ctx, t, seg, out);
 	tt_tcp_sack_settle(ctx, t);
-	if (seq_lt(t->snd_wl1, seg->seq) ||
-	    (t->snd_wl1 == seg->seq && seq_leq(t->snd_wl2, seg->ack))) {
+	/* RFC 9293 3.10.7.4 without SND.WL2 (tt_tcp.h): SND.UNA is the newest ACK, so a segment
+	 * of the window's own sequence number whose ACK is older is a stale copy. */
+	if (seq_lt(t->snd_wl1, seg->seq) || (t->snd_wl1 == seg->seq && seg->ack == t->snd_una)) {
 		t->snd_wnd = (uint32_t)seg->wnd << t->snd_wscale;
 		t->snd_wl1 = seg->seq;
-		t->snd_wl2 = seg->ack;
 	}
 	/* RFC 1122 4.2.2.17: a peer that answers the probes of its closed window stays,
 	 * but only for persist_timeout_ms from when the window closed on our data
@@ -587,7 +587,6 @@ static enum tt_tcp_verdict input_syn_received(struct tt_tcp_ctx *ctx, struct tt_
 	t->snd_una = seg->ack;
 	t->snd_wnd = (uint32_t)seg->wnd << t->snd_wscale;
 	t->snd_wl1 = seg->seq;
-	t->snd_wl2 = seg->ack;
 	t->rto_deadline_ms = 0;
 	t->retries = 0;
 	tt_tcp_established(ctx, t);

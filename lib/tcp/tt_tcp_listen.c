@@ -142,11 +142,11 @@ uint64_t tt_tcp_init_common(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const stru
 	uint64_t h = tt_isn_flow_hash(&ctx->isn_secret, f, ctx->addr6);
 
 	memset(t, 0, offsetof(struct tt_tcb, timer));
-	memset(&t->app_state, 0, sizeof(*t) - offsetof(struct tt_tcb, app_state));
 	t->flow = *f;
 	t->ooo = TT_TCB_NO_BLOCK;
 	t->sack = TT_TCB_NO_BLOCK;
 	t->sndb = TT_SNDB_NONE;
+	t->app_block = TT_TCB_NO_APP_BLOCK;
 	t->state = TT_TCP_CLOSED;
 	ctx->state_count[TT_TCP_CLOSED]++;
 	ctx->state_count6[TT_TCP_CLOSED] += t->ipv6; /* set by the worker before */
@@ -227,7 +227,6 @@ void tt_tcp_init_cookie(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct t
 	}
 	t->snd_wnd = (uint32_t)ack->wnd << t->snd_wscale;
 	t->snd_wl1 = ack->seq;
-	t->snd_wl2 = ack->ack;
 	count(ctx, TT_CTR_SYNCOOKIES_VALIDATED);
 	tt_tcp_established(ctx, t);
 }

@@ -546,6 +546,29 @@ static void sndb_release(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 	t->sndb = TT_SNDB_NONE;
 }
 
+void *tt_tcp_app_block_take(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
+{
+	uint32_t idx;
+
+	if (t->app_block != TT_TCB_NO_APP_BLOCK)
+		return tt_pool_at(ctx->app_pool, t->app_block);
+	idx = ctx->app_pool != NULL ? tt_pool_get(ctx->app_pool) : TT_POOL_NONE;
+	if (idx == TT_POOL_NONE) {
+		count(ctx, TT_CTR_APP_BLOCKS_EXHAUSTED);
+		return NULL;
+	}
+	t->app_block = idx;
+	return tt_pool_at(ctx->app_pool, idx);
+}
+
+void tt_tcp_app_block_release(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
+{
+	if (t->app_block == TT_TCB_NO_APP_BLOCK)
+		return;
+	tt_pool_put(ctx->app_pool, t->app_block);
+	t->app_block = TT_TCB_NO_APP_BLOCK;
+}
+
 void tt_tcp_close(struct tt_tcb *t)
 {
 	t->flags |= TT_TCB_FIN_QUEUED;
@@ -563,6 +586,7 @@ void tt_tcp_destroy(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 	if (t->ipv6)
 		ctx->state_count6[t->state]--;
 	sndb_release(ctx, t);
+	tt_tcp_app_block_release(ctx, t);
 	tt_tcp_ooo_flush(ctx, t);
 	tt_tcp_sack_release(ctx, t);
 	t->state = TT_TCP_CLOSED;

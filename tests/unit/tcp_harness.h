@@ -45,6 +45,7 @@ enum {
 	H_TX_BYTES = 1500,
 	H_APP_RX_BYTES = 65536,
 	H_SNDB_BLOCKS = 2, /* the one connection needs one; a test may shrink the pool */
+	H_APP_BLOCKS = 1,  /* the one connection needs one; a test may take it */
 };
 
 /* The recording application takes the discard slot: ctx->apps has one per enum tt_app_kind. */
@@ -111,6 +112,7 @@ struct harness {
 	struct tt_tw tw;
 	bool tcb_live, tw_live;
 	unsigned sndb_others; /* send blocks a test took out of the pool (other connections') */
+	unsigned app_block_others; /* application blocks a test took out of the pool */
 	uint8_t listen_app;   /* application of new connections */
 	enum tt_listen_verdict lv;
 	struct tt_listen_result lr;
@@ -232,6 +234,8 @@ static inline struct harness *h_new(void)
 	h->ctx.held_limit = UINT32_MAX;
 	h->ctx.sndb_pool = tt_pool_create(H_SNDB_BLOCKS, sizeof(struct tt_sndb));
 	assert_non_null(h->ctx.sndb_pool);
+	h->ctx.app_pool = tt_pool_create(H_APP_BLOCKS, TT_TCP_APP_BLOCK_BYTES);
+	assert_non_null(h->ctx.app_pool);
 	assert_int_equal(tt_syncookie_keys_init(&h->ctx.cookie_keys, &cookie,
 						tt_syncookie_period_ms(h->conf.time_wait_ms),
 						h->ctx.now_ms),
@@ -275,6 +279,30 @@ static inline void h_check_gauges(const struct harness *h)
 	assert_int_equal(h->ctx.half_open, h->tcb_live && h->tcb.state == TT_TCP_SYN_RECEIVED);
 	assert_int_equal(tt_pool_in_use(h->ctx.sndb_pool),
 			 h->sndb_others + (h->tcb_live && h->tcb.sndb != TT_SNDB_NONE));
+	assert_int_equal(tt_pool_in_use(h->ctx.app_pool),
+			 h->app_block_others +
+			     (h->tcb_live && h->tcb.app_block != TT_TCB_NO_APP_BLOCK));
+}
+
+/* Other connections take every free block of pool: what tt_pool_get handed out, in taken[],
+ * counted in *others (the blocks the gauges check leave to them). */
+static inline unsigned h_take_all(struct tt_pool *pool, uint32_t *taken, unsigned *others)
+{
+	unsigned n = 0;
+	uint32_t idx;
+
+	while ((idx = tt_pool_get(pool)) != TT_POOL_NONE)
+		taken[n++] = idx;
+	*others = n;
+	return n;
+}
+
+static inline void h_give_back(struct tt_pool *pool, const uint32_t *taken, unsigned n,
+			       unsigned *others)
+{
+	for (unsigned i = 0; i < n; i++)
+		tt_pool_put(pool, taken[i]);
+	*others = 0;
 }
 
 /* The connection's send block (it must hold one). */
@@ -303,6 +331,8 @@ static inline void h_free(struct harness *h)
 	assert_int_equal(h->ctx.held, 0);
 	assert_int_equal(tt_pool_in_use(h->ctx.sndb_pool), 0);
 	tt_pool_free(h->ctx.sndb_pool);
+	assert_int_equal(tt_pool_in_use(h->ctx.app_pool), h->app_block_others);
+	tt_pool_free(h->ctx.app_pool);
 	tt_http_response_free(&h->http);
 	free(h);
 }

@@ -262,6 +262,7 @@ static const struct range_case range_cases[] = {
     {IN_TCP, "orphan_retries", 0, 30},
     {IN_TCP, "syn_shed_full_polls", 0, 1024},
     {IN_TCP, "send_blocks_per_core", 0, 67108864},
+    {IN_TCP, "app_blocks_per_core", 0, 67108864},
     {IN_HTTP, "status", 200, 599},
     {IN_HTTP, "body_size", 0, 16777216},
     {IN_HTTP, "header_timeout_ms", 100, 86400000},
@@ -607,6 +608,9 @@ static const struct err_case err_cases[] = {
     {"send blocks above max_conns, both set",
      BASE "tcp = {\n\tmax_conns_per_core = 2000;\n\tsend_blocks_per_core = 2001;\n};\n",
      "t.conf:5: tcp.send_blocks_per_core: 2001 is above tcp.max_conns_per_core (2000)"},
+    {"application blocks above max_conns, both set",
+     BASE "tcp = {\n\tmax_conns_per_core = 2000;\n\tapp_blocks_per_core = 2001;\n};\n",
+     "t.conf:5: tcp.app_blocks_per_core: 2001 is above tcp.max_conns_per_core (2000)"},
     /* enumerations and formats */
     {"unknown app", PORTS "listeners = (\n\t{ port = 80;\n\t  app = \"ftp\"; }\n);\n",
      "t.conf:4: listeners[0].app: \"ftp\" is not one of http, echo, discard"},

@@ -103,6 +103,8 @@ static void test_fixed_keys_refused(void **state)
 	    {18, "  time_wait_ms = 30000;", "new.conf:18: tcp.time_wait_ms"},
 	    {18, "  time_wait_ms = 60000; send_blocks_per_core = 512;",
 	     "new.conf:18: tcp.send_blocks_per_core"},
+	    {18, "  time_wait_ms = 60000; app_blocks_per_core = 512;",
+	     "new.conf:18: tcp.app_blocks_per_core"},
 	    {19, "  cookie_secret = \"00112233445566778899aabbccddeeff\";",
 	     "new.conf:19: tcp.cookie_secret"},
 	    /* left to its default, which differs: blamed where the group (or file) starts */

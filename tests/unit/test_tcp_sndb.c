@@ -12,25 +12,6 @@
 static const char get_ka[] = "GET / HTTP/1.1\r\nHost: t\r\n\r\n";
 static const char get_close[] = "GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
 
-/* Other connections take every free block: what tt_pool_get handed out, in taken[]. */
-static unsigned take_all(struct harness *h, uint32_t *taken)
-{
-	unsigned n = 0;
-	uint32_t idx;
-
-	while ((idx = tt_pool_get(h->ctx.sndb_pool)) != TT_POOL_NONE)
-		taken[n++] = idx;
-	h->sndb_others = n;
-	return n;
-}
-
-static void give_back(struct harness *h, const uint32_t *taken, unsigned n)
-{
-	for (unsigned i = 0; i < n; i++)
-		tt_pool_put(h->ctx.sndb_pool, taken[i]);
-	h->sndb_others = 0;
-}
-
 /* The block comes with the response and goes with its last ACK; the next request takes one
  * again. */
 static void test_block_while_unacked(void **state)
@@ -98,7 +79,7 @@ static void test_http_waits_for_block(void **state)
 	unsigned n;
 
 	h_connect(h, TT_APP_HTTP);
-	n = take_all(h, taken);
+	n = h_take_all(h->ctx.sndb_pool, taken, &h->sndb_others);
 	assert_int_equal(n, H_SNDB_BLOCKS);
 	rcv_nxt = h->tcb.rcv_nxt;
 	req_seq = h->peer.nxt;
@@ -113,7 +94,7 @@ static void test_http_waits_for_block(void **state)
 	assert_int_equal(ev(h, TT_CTR_HTTP_REQUESTS), 0);
 	assert_int_equal(ev(h, TT_CTR_SEND_BLOCKS_EXHAUSTED), 1);
 
-	give_back(h, taken, n);
+	h_give_back(h->ctx.sndb_pool, taken, n, &h->sndb_others);
 	h->peer.nxt = req_seq; /* the peer's retransmission */
 	h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, get_ka);
 	assert_int_equal(h->tcb.rcv_nxt, rcv_nxt + strlen(get_ka));
@@ -141,7 +122,7 @@ static void test_echo_waits_for_block(void **state)
 		b->data[i] = (uint8_t)(7 * i);
 	h_peer_plain(h, 1460);
 	h_connect(h, TT_APP_ECHO);
-	n = take_all(h, taken);
+	n = h_take_all(h->ctx.sndb_pool, taken, &h->sndb_others);
 	rcv_nxt = h->tcb.rcv_nxt;
 	seq = h->peer.nxt;
 	h_send_buf(h, TT_TCP_ACK | TT_TCP_PSH, b, 500);
@@ -152,7 +133,7 @@ static void test_echo_waits_for_block(void **state)
 		assert_int_equal(h->tx[i].len, 0);
 	assert_int_equal(ev(h, TT_CTR_SEND_BLOCKS_EXHAUSTED), 1);
 
-	give_back(h, taken, n);
+	h_give_back(h->ctx.sndb_pool, taken, n, &h->sndb_others);
 	h->peer.nxt = seq;
 	h_send_buf(h, TT_TCP_ACK | TT_TCP_PSH, b, 500);
 	assert_int_equal(h->tcb.rcv_nxt, rcv_nxt + 500);
@@ -178,7 +159,7 @@ static void test_no_block_connection_still_closes(void **state)
 	unsigned n;
 
 	h_connect(h, TT_APP_HTTP);
-	n = take_all(h, taken);
+	n = h_take_all(h->ctx.sndb_pool, taken, &h->sndb_others);
 	req_seq = h->peer.nxt;
 	h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, get_ka);
 	assert_int_equal(ev(h, TT_CTR_SEND_BLOCKS_EXHAUSTED), 1);
@@ -197,7 +178,7 @@ static void test_no_block_connection_still_closes(void **state)
 	assert_true(h->tx[0].a.flags & TT_TCP_FIN);
 	h_ack_all(h);
 	assert_false(h->tcb_live);
-	give_back(h, taken, n);
+	h_give_back(h->ctx.sndb_pool, taken, n, &h->sndb_others);
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
