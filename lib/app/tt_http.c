@@ -669,13 +669,6 @@ void tt_http_parser_init(struct tt_http_parser *p)
 	memset(p, 0, sizeof(*p));
 }
 
-bool tt_http_parser_fresh(const struct tt_http_parser *p)
-{
-	static const struct tt_http_parser fresh;
-
-	return memcmp(p, &fresh, sizeof(*p)) == 0;
-}
-
 static void request_fill(const struct tt_http_parser *p, struct tt_http_request *req)
 {
 	req->method = (enum tt_http_method)(p->flags & F_METHOD);

@@ -467,8 +467,15 @@ static inline void *tt_tcp_app_block(const struct tt_tcp_ctx *ctx, const struct 
  * when the pool is empty. */
 void *tt_tcp_app_block_take(struct tt_tcp_ctx *ctx, struct tt_tcb *t);
 
-/* Give the connection's application block back (nothing if it holds none). */
-void tt_tcp_app_block_release(struct tt_tcp_ctx *ctx, struct tt_tcb *t);
+/* Give the connection's application block back (nothing if it holds none).  Inline: the
+ * application asks after every request. */
+static inline void tt_tcp_app_block_release(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
+{
+	if (t->app_block == TT_TCB_NO_APP_BLOCK)
+		return;
+	tt_pool_put(ctx->app_pool, t->app_block);
+	t->app_block = TT_TCB_NO_APP_BLOCK;
+}
 
 /* Bytes queued (unacknowledged and unsent), 0 without a send block. */
 static inline uint32_t tt_tcp_queued(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t)

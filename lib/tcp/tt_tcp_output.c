@@ -561,14 +561,6 @@ void *tt_tcp_app_block_take(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 	return tt_pool_at(ctx->app_pool, idx);
 }
 
-void tt_tcp_app_block_release(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
-{
-	if (t->app_block == TT_TCB_NO_APP_BLOCK)
-		return;
-	tt_pool_put(ctx->app_pool, t->app_block);
-	t->app_block = TT_TCB_NO_APP_BLOCK;
-}
-
 void tt_tcp_close(struct tt_tcb *t)
 {
 	t->flags |= TT_TCB_FIN_QUEUED;
