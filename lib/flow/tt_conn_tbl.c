@@ -7,10 +7,13 @@
 #include "tt_conn_tbl.h"
 
 struct slot {
-	struct tt_flow4 key;
+	uint32_t tag; /* the key's table hash */
 	uint32_t value;
 };
-static_assert(sizeof(struct slot) == 16, "four slots per cache line");
+static_assert(sizeof(struct slot) == 8, "eight slots per cache line");
+
+/* No slot: the end of a search (slot indices stay below 2^31 + TT_CONN_TBL_MAX_PROBE). */
+#define NO_SLOT UINT32_MAX
 
 struct tt_conn_tbl {
 	struct slot *slots;
@@ -19,6 +22,8 @@ struct tt_conn_tbl {
 	uint32_t count;
 	uint32_t max_entries;
 	uint64_t changed[4]; /* keys changed since the mark (tt_conn_tbl_changed): bit hash % 256 */
+	tt_conn_tbl_key_fn key_of;
+	const void *ctx;
 	struct tt_siphash_key key;
 };
 
@@ -43,11 +48,6 @@ static inline uint32_t home(const struct tt_conn_tbl *t, uint32_t hash)
 static inline void prefetch_home(const struct tt_conn_tbl *t, uint32_t hash)
 {
 	__builtin_prefetch(&t->slots[home(t, hash)]);
-}
-
-static inline uint32_t home_of(const struct tt_conn_tbl *t, const struct tt_flow4 *k)
-{
-	return home(t, table_hash(t, k));
 }
 
 static inline int key_eq(const struct tt_flow4 *a, const struct tt_flow4 *b)
@@ -79,13 +79,14 @@ static struct slot *slots_alloc(uint64_t *bytes)
 	return p;
 }
 
-struct tt_conn_tbl *tt_conn_tbl_create(uint32_t max_entries, const struct tt_siphash_key *key)
+struct tt_conn_tbl *tt_conn_tbl_create(uint32_t max_entries, const struct tt_siphash_key *key,
+				       tt_conn_tbl_key_fn key_of, const void *ctx)
 {
 	struct tt_conn_tbl *t;
 	uint64_t n = 2ull * max_entries < 16 ? 16 : 2ull * max_entries;
 	uint64_t bytes = (n + TT_CONN_TBL_MAX_PROBE) * sizeof(struct slot);
 
-	if (max_entries == 0 || max_entries > (1u << 30)) {
+	if (max_entries == 0 || max_entries > (1u << 30) || key_of == NULL) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -103,6 +104,8 @@ struct tt_conn_tbl *tt_conn_tbl_create(uint32_t max_entries, const struct tt_sip
 	t->n_slots = (uint32_t)n + TT_CONN_TBL_MAX_PROBE;
 	t->max_entries = max_entries;
 	t->key = *key;
+	t->key_of = key_of;
+	t->ctx = ctx;
 	return t;
 }
 
@@ -114,20 +117,48 @@ void tt_conn_tbl_free(struct tt_conn_tbl *t)
 	free(t);
 }
 
-/* An empty slot ends the search early; the bound ends it in a long run of other keys. */
-static struct slot *find(const struct tt_conn_tbl *t, const struct tt_flow4 *k, uint32_t hash)
+static inline const struct tt_flow4 *key_at(const struct tt_conn_tbl *t, uint32_t i)
 {
-	uint32_t i = home(t, hash);
+	return t->key_of(t->ctx, t->slots[i].value);
+}
 
-	for (uint32_t n = 0; n < TT_CONN_TBL_MAX_PROBE; n++, i++) {
-		struct slot *s = &t->slots[i];
+/*
+ * The first slot from i on whose tag is hash, or NO_SLOT: an empty slot ends the search early, the
+ * bound (TT_CONN_TBL_MAX_PROBE slots from the home) ends it in a long run of other keys.
+ */
+static inline uint32_t next_candidate(const struct tt_conn_tbl *t, uint32_t hash, uint32_t i)
+{
+	const uint32_t end = home(t, hash) + TT_CONN_TBL_MAX_PROBE;
+
+	for (; i < end; i++) {
+		const struct slot *s = &t->slots[i];
 
 		if (s->value == TT_CONN_NONE)
-			return NULL;
-		if (key_eq(&s->key, k))
-			return s;
+			return NO_SLOT;
+		if (s->tag == hash)
+			return i;
 	}
-	return NULL;
+	return NO_SLOT;
+}
+
+/* The slot of k from candidate i on (the first from the home: next_candidate), or NO_SLOT. */
+static uint32_t find_from(const struct tt_conn_tbl *t, const struct tt_flow4 *k, uint32_t hash,
+			  uint32_t i)
+{
+	for (; i != NO_SLOT; i = next_candidate(t, hash, i + 1))
+		if (key_eq(key_at(t, i), k))
+			return i;
+	return NO_SLOT;
+}
+
+static uint32_t find(const struct tt_conn_tbl *t, const struct tt_flow4 *k, uint32_t hash)
+{
+	return find_from(t, k, hash, next_candidate(t, hash, home(t, hash)));
+}
+
+static uint32_t value_at(const struct tt_conn_tbl *t, uint32_t i)
+{
+	return i == NO_SLOT ? TT_CONN_NONE : t->slots[i].value;
 }
 
 void tt_conn_tbl_hash_bulk(const struct tt_conn_tbl *t, const struct tt_flow4 *keys, unsigned n,
@@ -142,9 +173,7 @@ void tt_conn_tbl_hash_bulk(const struct tt_conn_tbl *t, const struct tt_flow4 *k
 uint32_t tt_conn_tbl_lookup_hash(const struct tt_conn_tbl *t, const struct tt_flow4 *k,
 				 uint32_t hash)
 {
-	const struct slot *s = find(t, k, hash);
-
-	return s ? s->value : TT_CONN_NONE;
+	return value_at(t, find(t, k, hash));
 }
 
 uint32_t tt_conn_tbl_lookup(const struct tt_conn_tbl *t, const struct tt_flow4 *k)
@@ -152,11 +181,20 @@ uint32_t tt_conn_tbl_lookup(const struct tt_conn_tbl *t, const struct tt_flow4 *
 	return tt_conn_tbl_lookup_hash(t, k, tt_conn_tbl_hash(t, k));
 }
 
+/*
+ * Two passes (see "Bursts" in the header): values[i] holds key i's first candidate slot between
+ * them, so the burst's key reads are all under way before the first is compared.
+ */
 void tt_conn_tbl_lookup_bulk(const struct tt_conn_tbl *t, const struct tt_flow4 *keys,
 			     const uint32_t *hashes, unsigned n, uint32_t *values)
 {
+	for (unsigned i = 0; i < n; i++) {
+		values[i] = next_candidate(t, hashes[i], home(t, hashes[i]));
+		if (values[i] != NO_SLOT)
+			__builtin_prefetch(key_at(t, values[i]));
+	}
 	for (unsigned i = 0; i < n; i++)
-		values[i] = tt_conn_tbl_lookup_hash(t, &keys[i], hashes[i]);
+		values[i] = value_at(t, find_from(t, &keys[i], hashes[i], values[i]));
 }
 
 void tt_conn_tbl_mark(struct tt_conn_tbl *t)
@@ -180,13 +218,13 @@ int tt_conn_tbl_insert_hash(struct tt_conn_tbl *t, const struct tt_flow4 *k, uin
 	uint32_t i = home(t, hash), n;
 
 	for (n = 0; n < TT_CONN_TBL_MAX_PROBE && t->slots[i].value != TT_CONN_NONE; n++, i++)
-		if (key_eq(&t->slots[i].key, k))
+		if (t->slots[i].tag == hash && key_eq(key_at(t, i), k))
 			return -EEXIST;
 	if (t->count >= t->max_entries)
 		return -ENOSPC;
 	if (n == TT_CONN_TBL_MAX_PROBE)
 		return -EBUSY;
-	t->slots[i].key = *k;
+	t->slots[i].tag = hash;
 	t->slots[i].value = value;
 	t->count++;
 	note_change(t, hash);
@@ -201,11 +239,11 @@ int tt_conn_tbl_insert(struct tt_conn_tbl *t, const struct tt_flow4 *k, uint32_t
 int tt_conn_tbl_update_hash(struct tt_conn_tbl *t, const struct tt_flow4 *k, uint32_t hash,
 			    uint32_t value)
 {
-	struct slot *s = find(t, k, hash);
+	uint32_t i = find(t, k, hash);
 
-	if (s == NULL)
+	if (i == NO_SLOT)
 		return -ENOENT;
-	s->value = value;
+	t->slots[i].value = value;
 	note_change(t, hash);
 	return 0;
 }
@@ -221,20 +259,19 @@ int tt_conn_tbl_delete(struct tt_conn_tbl *t, const struct tt_flow4 *k)
 }
 
 /*
- * Empty slot s, which holds a key of this hash.  Backward shift: move later members of the run into
- * the hole when their home is at or before the hole.  A move only brings a key closer to its home,
- * so the probe bound holds; and a key TT_CONN_TBL_MAX_PROBE or more past the hole has its home
- * after the hole, so nothing from there on can move and the scan stops.  The last slot is always
- * empty (no home is within TT_CONN_TBL_MAX_PROBE of it), so the scan needs no other bound.
+ * Empty slot hole, which holds a key of this hash.  Backward shift: move later members of the run
+ * into the hole when their home (their tag's) is at or before the hole.  A move only brings a key
+ * closer to its home, so the probe bound holds; and a key TT_CONN_TBL_MAX_PROBE or more past the
+ * hole has its home after the hole, so nothing from there on can move and the scan stops.  The last
+ * slot is always empty (no home is within TT_CONN_TBL_MAX_PROBE of it), so the scan needs no other
+ * bound.
  */
-static void remove_slot(struct tt_conn_tbl *t, struct slot *s, uint32_t hash)
+static void remove_slot(struct tt_conn_tbl *t, uint32_t hole, uint32_t hash)
 {
-	uint32_t hole = (uint32_t)(s - t->slots), i;
-
-	for (i = hole + 1; t->slots[i].value != TT_CONN_NONE; i++) {
+	for (uint32_t i = hole + 1; t->slots[i].value != TT_CONN_NONE; i++) {
 		if (i - hole >= TT_CONN_TBL_MAX_PROBE)
 			break;
-		if (home_of(t, &t->slots[i].key) <= hole) {
+		if (home(t, t->slots[i].tag) <= hole) {
 			t->slots[hole] = t->slots[i];
 			hole = i;
 		}
@@ -246,11 +283,11 @@ static void remove_slot(struct tt_conn_tbl *t, struct slot *s, uint32_t hash)
 
 int tt_conn_tbl_delete_hash(struct tt_conn_tbl *t, const struct tt_flow4 *k, uint32_t hash)
 {
-	struct slot *s = find(t, k, hash);
+	uint32_t i = find(t, k, hash);
 
-	if (s == NULL)
+	if (i == NO_SLOT)
 		return -ENOENT;
-	remove_slot(t, s, hash);
+	remove_slot(t, i, hash);
 	return 0;
 }
 
@@ -260,8 +297,8 @@ int tt_conn_tbl_delete_value(struct tt_conn_tbl *t, uint32_t hash, uint32_t valu
 
 	for (uint32_t n = 0; n < TT_CONN_TBL_MAX_PROBE && t->slots[i].value != TT_CONN_NONE;
 	     n++, i++)
-		if (t->slots[i].value == value) {
-			remove_slot(t, &t->slots[i], hash);
+		if (t->slots[i].tag == hash && t->slots[i].value == value) {
+			remove_slot(t, i, hash);
 			return 0;
 		}
 	return -ENOENT;
@@ -273,7 +310,8 @@ void tt_conn_tbl_prefetch(const struct tt_conn_tbl *t, uint32_t hash)
 }
 
 uint32_t tt_conn_tbl_walk(const struct tt_conn_tbl *t, uint32_t from, uint32_t n_slots,
-			  void (*fn)(const struct tt_flow4 *k, uint32_t value, void *arg), void *arg)
+			  void (*fn)(const struct tt_flow4 *k, uint32_t value, void *arg),
+			  void *arg)
 {
 	uint64_t end = (uint64_t)from + n_slots;
 
@@ -281,7 +319,7 @@ uint32_t tt_conn_tbl_walk(const struct tt_conn_tbl *t, uint32_t from, uint32_t n
 		end = t->n_slots;
 	for (uint32_t i = from; i < end; i++)
 		if (t->slots[i].value != TT_CONN_NONE)
-			fn(&t->slots[i].key, t->slots[i].value, arg);
+			fn(key_at(t, i), t->slots[i].value, arg);
 	return end == t->n_slots ? 0 : (uint32_t)end;
 }
 
@@ -309,7 +347,7 @@ uint32_t tt_conn_tbl_max_probe(const struct tt_conn_tbl *t)
 
 		if (t->slots[i].value == TT_CONN_NONE)
 			continue;
-		probe = i - home_of(t, &t->slots[i].key) + 1;
+		probe = i - home(t, t->slots[i].tag) + 1;
 		if (probe > longest)
 			longest = probe;
 	}

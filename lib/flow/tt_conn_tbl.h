@@ -1,27 +1,37 @@
 /*
  * tt_conn_tbl: one worker's connection table, 4-tuple -> 32-bit value.
  *
- * Open addressing with linear probing over 16-byte slots (four per cache
- * line), so a lookup usually costs one cache miss.  Deletion shifts the
- * following entries back instead of leaving tombstones (Knuth 6.4 R), so
- * probe lengths do not grow with churn: a TIME-WAIT wave of a million
- * deletions leaves the table as fast as it was.
+ * Open addressing with linear probing over 8-byte slots (eight per cache
+ * line), so a lookup usually costs one cache miss in the table.  A slot
+ * holds no key: it holds the key's 32-bit table hash (its tag) and the
+ * value, and every value names an object of the caller's that holds the
+ * key (a TCB's flow, a TIME-WAIT entry's).  The caller's key_of, given at
+ * creation, returns where that key is.  A lookup reads the slots from the
+ * key's home; a slot whose tag equals the key's hash is a candidate, and
+ * key_of's key is compared with the one looked up, so a 32-bit tag
+ * collision (two keys in about 2^32 of the same hash) costs a second key
+ * read, never a wrong answer.  Deletion shifts the following entries back
+ * instead of leaving tombstones (Knuth 6.4 R), so probe lengths do not grow
+ * with churn: a TIME-WAIT wave of a million deletions leaves the table as
+ * fast as it was.  The home is a function of the tag alone, so the shift
+ * reads no key and computes no hash.
  *
- * Slot layout (16 bytes):
+ * Slot layout (8 bytes):
  *
- *   0          4          8      10     12         16
- *   +----------+----------+------+------+----------+
- *   | saddr    | daddr    |sport |dport | value    |
- *   +----------+----------+------+------+----------+
+ *   0          4          8
+ *   +----------+----------+
+ *   | tag      | value    |    tag = tt_conn_tbl_hash(key)
+ *   +----------+----------+
  *
  * value == TT_CONN_NONE marks an empty slot; callers store a pool index
  * with TT_CONN_TW set for TIME-WAIT entries and TT_CONN_V6 for IPv6 ones.
+ * Two keys present at once have two values (each value names one key).
  *
  * Capacity is fixed at creation: exactly twice max_entries home slots (at
- * least 16) keep the load factor at or below 1/2, 32 bytes of table per
+ * least 16) keep the load factor at or below 1/2, 16 bytes of table per
  * entry whatever max_entries is (the home slot is the hash scaled to the
  * number of homes, so no power-of-two size is needed).  TT_CONN_TBL_MAX_PROBE
- * more slots follow the homes, so a probe run never wraps around (3 KiB).
+ * more slots follow the homes, so a probe run never wraps around (1.5 KiB).
  * Inserting beyond max_entries fails with -ENOSPC; the caller refuses the
  * connection.
  *
@@ -42,7 +52,8 @@
  * TT_CONN_TBL_MAX_PROBE or more slots past its home.  An insert that would
  * break this fails with -EBUSY and the caller refuses the connection as it
  * does for -ENOSPC; lookups, inserts and deletes then read at most
- * TT_CONN_TBL_MAX_PROBE slots whatever the keys.  The bound is chosen so
+ * TT_CONN_TBL_MAX_PROBE slots whatever the keys (and as many keys at most, should a
+ * peer who knows the table's key have chosen tuples of one tag).  The bound is chosen so
  * that honest traffic never meets it: with a uniform hash at load a, the
  * chance that the n slots from an insert's home are all taken (the queue
  * model of linear probing, in agreement with a simulation of a 16M-slot
@@ -54,8 +65,8 @@
  *
  * so with 192, even a table kept full at 10M inserts per second refuses
  * one connection by chance in about 10^4 years, while the worst walk stays
- * at 48 cache lines read in order.  A few dozen would not do: at a = 1/2,
- * about one insert in 400000 finds 48 slots taken.
+ * at 24 cache lines read in order (and a key read per tag that matches).  A few dozen would not do:
+ * at a = 1/2, about one insert in 400000 finds 48 slots taken.
  *
  * Cost (bench/tbl/tbl_bench.c, 2^20 random keys in 2^21 slots, AMD EPYC
  * VM), against a multiply-xorshift mixer in the same table: a lookup runs
@@ -71,7 +82,12 @@
  * stages, as rte_hash_lookup_bulk does: tt_conn_tbl_hash_bulk hashes every
  * key and prefetches every home slot, so the misses overlap while the
  * hashes of the next keys are computed; tt_conn_tbl_lookup_bulk then reads
- * slots that are (likely) in cache.  A hash is the table's own (keyed, see
+ * slots that are (likely) in cache in two passes, so that the key reads
+ * overlap too: the first finds each key's first candidate and prefetches
+ * key_of's address for it, the second compares the keys and, for the rare
+ * candidate that is another key, reads on down the run.  That is why key_of
+ * must only compute an address: a key_of that read the object would wait
+ * for its miss in the first pass, one candidate at a time.  A hash is the table's own (keyed, see
  * above) and only good for the table that made it; the *_hash calls take
  * it instead of hashing the key again.  tt_conn_tbl_hash_bulk hashes one
  * key at a time, the SipHash inlined in its loop: eight keys at once in
@@ -116,8 +132,19 @@
 
 struct tt_conn_tbl;
 
-/* key: fill from getrandom(2), one per table; it is copied.  NULL + errno on failure. */
-struct tt_conn_tbl *tt_conn_tbl_create(uint32_t max_entries, const struct tt_siphash_key *key);
+/*
+ * Where the key of a stored value is: the object value names holds it, from the value's insert
+ * (or the update that stored it) until its delete (or the update that replaced it).  Called
+ * for candidates only, in lookups, inserts, updates and deletes by key and in the walk.  It must
+ * compute an address without reading the object (see "Bursts" above); reading the caller's own
+ * bookkeeping (a pool's base) is fine.
+ */
+typedef const struct tt_flow4 *(*tt_conn_tbl_key_fn)(const void *ctx, uint32_t value);
+
+/* key: fill from getrandom(2), one per table; it is copied.  key_of(ctx, value) as above.
+ * NULL + errno on failure. */
+struct tt_conn_tbl *tt_conn_tbl_create(uint32_t max_entries, const struct tt_siphash_key *key,
+				       tt_conn_tbl_key_fn key_of, const void *ctx);
 void tt_conn_tbl_free(struct tt_conn_tbl *t);
 
 /* The stored value, or TT_CONN_NONE. */
@@ -159,17 +186,17 @@ int tt_conn_tbl_update_hash(struct tt_conn_tbl *t, const struct tt_flow4 *k, uin
 /* 0 or -ENOENT. */
 int tt_conn_tbl_delete(struct tt_conn_tbl *t, const struct tt_flow4 *k);
 int tt_conn_tbl_delete_hash(struct tt_conn_tbl *t, const struct tt_flow4 *k, uint32_t hash);
-/* Delete the entry holding value, for a caller that kept its key's hash (that very key's: it is
- * the one noted as changed) but not the key: each value must then be in the table at most once.
- * 0 or -ENOENT. */
+/* Delete the entry holding value, for a caller that kept its key's hash but not the key: the slot
+ * whose tag and value are these (key_of is not called).  0 or -ENOENT. */
 int tt_conn_tbl_delete_value(struct tt_conn_tbl *t, uint32_t hash, uint32_t value);
 
 /* Prefetch the home slot of a key with this hash (a delete or lookup soon to come). */
 void tt_conn_tbl_prefetch(const struct tt_conn_tbl *t, uint32_t hash);
 
 /*
- * Call fn for the entries in slots [from, from + n_slots), so that a long
- * walk can be spread over many calls; fn must not insert or delete.
+ * Call fn for the entries in slots [from, from + n_slots), with each one's
+ * key from key_of, so that a long walk can be spread over many calls; fn
+ * must not insert or delete.
  * Returns the slot to continue from, or 0 once the end was reached.
  */
 uint32_t tt_conn_tbl_walk(const struct tt_conn_tbl *t, uint32_t from, uint32_t n_slots,
@@ -184,8 +211,8 @@ uint64_t tt_conn_tbl_bytes(const struct tt_conn_tbl *t);
 
 /*
  * The most slots a lookup of a present key reads now (0 when empty), at
- * most TT_CONN_TBL_MAX_PROBE.  Reads and hashes the whole table: for tests
- * and benchmarks, not for the data path.
+ * most TT_CONN_TBL_MAX_PROBE.  Reads the whole table: for tests and
+ * benchmarks, not for the data path.
  */
 uint32_t tt_conn_tbl_max_probe(const struct tt_conn_tbl *t);
 

@@ -88,6 +88,20 @@ static inline struct tt_tw *tw_of(const struct tt_stack *st, uint32_t v)
 	return tt_tw_ring_at(&st->tw, conn_index(v));
 }
 
+/*
+ * The table's key_of (tt_conn_tbl.h): where the key of a table value is, an address computed
+ * without reading the entry.  A new TCB's flow is written by tt_tcp_init_* right after its
+ * insert, before the table is used again; a TIME-WAIT entry's is written before its value goes in.
+ */
+static const struct tt_flow4 *conn_key(const void *ctx, uint32_t v)
+{
+	const struct tt_stack *st = ctx;
+
+	if (v & TT_CONN_TW)
+		return tt_tw_ring_flow(&st->tw, conn_index(v));
+	return &tcb_of(st, v)->flow;
+}
+
 static const struct tt_addr6_pair *pair6_at(const struct tt_stack *st, uint32_t idx)
 {
 	return tt_pool_at(st->pairs6, idx);
@@ -134,7 +148,7 @@ size_t tt_stack_tcb_size(void)
 
 size_t tt_stack_tw_size(void)
 {
-	return sizeof(struct tt_tw);
+	return sizeof(struct tt_tw) + sizeof(struct tt_flow4); /* the entry and its key */
 }
 
 size_t tt_stack_table_bytes_per_conn(const struct tt_stack *st)
@@ -208,7 +222,7 @@ struct tt_stack *tt_stack_create(const struct tt_stack_params *p)
 		return NULL;
 	}
 	/* Every connection can sit in TIME-WAIT at once: both pools cover the table. */
-	st->tbl = tt_conn_tbl_create(c->max_conns_per_core, &p->table_key);
+	st->tbl = tt_conn_tbl_create(c->max_conns_per_core, &p->table_key, conn_key, st);
 	st->tcbs = tt_pool_create(c->max_conns_per_core, sizeof(struct tt_tcb));
 	if (tt_tw_ring_init(&st->tw, c->max_conns_per_core) != 0) {
 		tt_stack_free(st);
@@ -557,6 +571,7 @@ static void to_time_wait(struct tt_stack *st, struct tt_tcb *t)
 	tw->hash = hash;
 	/* The address pair goes with the connection into TIME-WAIT. */
 	tw->pair6 = st->tcb_pair6[tcb_index(st, t)];
+	*tt_tw_ring_flow(&st->tw, tt_tw_ring_pos(&st->tw, tw)) = t->flow;
 	tt_conn_tbl_update_hash(st->tbl, &t->flow, hash, tw_value(tw, tt_tw_ring_pos(&st->tw, tw)));
 	tt_pool_put(st->tcbs, tcb_index(st, t));
 }
@@ -572,6 +587,7 @@ static struct tt_tw *restart_tw(struct tt_stack *st, struct tt_tw *tw, const str
 	expire_ms = tw->expire_ms;
 	*tw = kept;
 	tw->expire_ms = expire_ms;
+	*tt_tw_ring_flow(&st->tw, tt_tw_ring_pos(&st->tw, tw)) = *f;
 	tt_conn_tbl_update_hash(st->tbl, f, kept.hash, tw_value(tw, tt_tw_ring_pos(&st->tw, tw)));
 	return tw;
 }

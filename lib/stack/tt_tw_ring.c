@@ -15,7 +15,9 @@ int tt_tw_ring_init(struct tt_tw_ring *r, uint32_t cap)
 		return -1;
 	}
 	r->e = aligned_alloc(64, bytes);
-	if (r->e == NULL) {
+	r->flow = malloc((size_t)cap * sizeof(*r->flow));
+	if (r->e == NULL || r->flow == NULL) {
+		tt_tw_ring_fini(r);
 		errno = ENOMEM;
 		return -1;
 	}
@@ -26,5 +28,7 @@ int tt_tw_ring_init(struct tt_tw_ring *r, uint32_t cap)
 void tt_tw_ring_fini(struct tt_tw_ring *r)
 {
 	free(r->e);
+	free(r->flow);
 	r->e = NULL;
+	r->flow = NULL;
 }

@@ -5,7 +5,9 @@
  * the order of entry is the order of expiry: the oldest is at the head, both to expire and to
  * be recycled when room runs out.  Nothing links the entries; an entry's position in the ring
  * names it (the connection table's value).  That is what keeps an entry at 32 bytes and its
- * allocation free of any per-entry bookkeeping.
+ * allocation free of any per-entry bookkeeping.  Each position's 4-tuple (the table's key, which
+ * the table does not store: tt_conn_tbl.h) sits in an array beside the entries, 12 bytes more
+ * per entry, read only when a lookup's tag matches the entry's or a walk passes it.
  *
  * An entry freed before it expires (a new SYN took its 4-tuple, a drain aborted it) is marked
  * gone and stays in place, a hole that the head steps over when it gets there.  A hole holds
@@ -25,6 +27,7 @@
 
 struct tt_tw_ring {
 	struct tt_tw *e;
+	struct tt_flow4 *flow; /* by position: the entry's table key */
 	uint32_t cap;
 	uint32_t head; /* the oldest entry's position */
 	uint32_t used; /* positions from the head on that hold an entry, live or gone */
@@ -38,6 +41,12 @@ void tt_tw_ring_fini(struct tt_tw_ring *r);
 static inline struct tt_tw *tt_tw_ring_at(const struct tt_tw_ring *r, uint32_t pos)
 {
 	return &r->e[pos];
+}
+
+/* The table key of the entry at pos (the caller writes it when the entry takes its place). */
+static inline struct tt_flow4 *tt_tw_ring_flow(const struct tt_tw_ring *r, uint32_t pos)
+{
+	return &r->flow[pos];
 }
 
 static inline uint32_t tt_tw_ring_pos(const struct tt_tw_ring *r, const struct tt_tw *tw)

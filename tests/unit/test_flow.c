@@ -4,7 +4,10 @@
  * array indexed by key number for the table, a bitmap of handed-out
  * indices for the pool.  The table is also attacked: with 4-tuples that
  * all collide under a seeded mixer, and with 4-tuples that share a home
- * slot under its own key, found with the table as the oracle.
+ * slot under its own key, found with the table as the oracle.  The table
+ * stores no keys, only their hashes: each test keeps its keys in an array
+ * and a value names its key by number (numbered_key); keys whose 32-bit
+ * hashes collide are found by a birthday search.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -50,11 +53,32 @@ static struct tt_siphash_key table_key(uint64_t seed)
 	return k;
 }
 
-static struct tt_conn_tbl *tbl_create(uint32_t max, uint64_t seed)
+/* A value's low 16 bits number its key in the test's array; the bits above are payload (as
+ * TT_CONN_TW is the stack's), so one key can be given different values. */
+#define KEY_NUMBER_MASK 0xffffu
+
+static uint32_t val(uint32_t key_number, uint32_t payload)
+{
+	return key_number | payload << 16;
+}
+
+/* The tables' key_of: keys is the test's array of keys. */
+static const struct tt_flow4 *numbered_key(const void *keys, uint32_t value)
+{
+	return (const struct tt_flow4 *)keys + (value & KEY_NUMBER_MASK);
+}
+
+static struct tt_conn_tbl *tbl_create(uint32_t max, uint64_t seed, const struct tt_flow4 *keys)
 {
 	struct tt_siphash_key k = table_key(seed);
 
-	return tt_conn_tbl_create(max, &k);
+	return tt_conn_tbl_create(max, &k, numbered_key, keys);
+}
+
+/* Slots in t: homes and the TT_CONN_TBL_MAX_PROBE after them. */
+static uint32_t tbl_slots(const struct tt_conn_tbl *t)
+{
+	return (uint32_t)(tt_conn_tbl_bytes(t) / 8);
 }
 
 /* Key number i: distinct for i < 65535 through the source port. */
@@ -70,14 +94,15 @@ static void test_tbl_create(void **state)
 {
 	static const struct {
 		uint32_t max;
-		uint64_t bytes; /* 16-byte slots: 2 * max homes (at least 16), 192 more after */
-	} cases[] = {{1, 256 + 3072},		{8, 256 + 3072},    {9, 288 + 3072},
-		     {64, 2048 + 3072},		{100, 3200 + 3072}, {4096, 131072 + 3072},
-		     {1000003, 32000096 + 3072}};
+		uint64_t bytes; /* 8-byte slots: 2 * max homes (at least 16), 192 more after */
+	} cases[] = {{1, 128 + 1536},		{8, 128 + 1536},    {9, 144 + 1536},
+		     {64, 1024 + 1536},		{100, 1600 + 1536}, {4096, 65536 + 1536},
+		     {1000003, 16000048 + 1536}};
+	const struct tt_siphash_key key = table_key(1);
 	(void)state;
 
 	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
-		struct tt_conn_tbl *t = tbl_create(cases[i].max, i);
+		struct tt_conn_tbl *t = tbl_create(cases[i].max, i, NULL);
 
 		assert_non_null(t);
 		assert_int_equal(tt_conn_tbl_max_entries(t), cases[i].max);
@@ -86,10 +111,13 @@ static void test_tbl_create(void **state)
 		tt_conn_tbl_free(t);
 	}
 	errno = 0;
-	assert_null(tbl_create(0, 1));
+	assert_null(tbl_create(0, 1, NULL));
 	assert_int_equal(errno, EINVAL);
 	errno = 0;
-	assert_null(tbl_create((1u << 30) + 1, 1));
+	assert_null(tbl_create((1u << 30) + 1, 1, NULL));
+	assert_int_equal(errno, EINVAL);
+	errno = 0;
+	assert_null(tt_conn_tbl_create(16, &key, NULL, NULL));
 	assert_int_equal(errno, EINVAL);
 	tt_conn_tbl_free(NULL);
 }
@@ -104,40 +132,40 @@ static void test_tbl_basic(void **state)
 	    flow(0xc0000201, 0xc6336407, 443, 40000),	  flow(0, 0, 0, 0),
 	    flow(0xffffffff, 0xffffffff, 0xffff, 0xffff),
 	};
-	struct tt_conn_tbl *t = tbl_create(16, 0x1234);
+	struct tt_conn_tbl *t = tbl_create(16, 0x1234, keys);
 	uint32_t n = ARRAY_LEN(keys);
 	(void)state;
 
 	assert_non_null(t);
 	for (uint32_t i = 0; i < n; i++) {
 		assert_int_equal(tt_conn_tbl_lookup(t, &keys[i]), TT_CONN_NONE);
-		assert_int_equal(tt_conn_tbl_insert(t, &keys[i], i * 10), 0);
+		assert_int_equal(tt_conn_tbl_insert(t, &keys[i], val(i, 10)), 0);
 		assert_int_equal(tt_conn_tbl_count(t), i + 1);
 	}
 	for (uint32_t i = 0; i < n; i++) {
-		assert_int_equal(tt_conn_tbl_lookup(t, &keys[i]), i * 10);
+		assert_int_equal(tt_conn_tbl_lookup(t, &keys[i]), val(i, 10));
 		/* A duplicate leaves the stored value alone. */
-		assert_int_equal(tt_conn_tbl_insert(t, &keys[i], 999), -EEXIST);
-		assert_int_equal(tt_conn_tbl_lookup(t, &keys[i]), i * 10);
-		assert_int_equal(tt_conn_tbl_update(t, &keys[i], (i * 10) | TT_CONN_TW), 0);
+		assert_int_equal(tt_conn_tbl_insert(t, &keys[i], val(i, 999)), -EEXIST);
+		assert_int_equal(tt_conn_tbl_lookup(t, &keys[i]), val(i, 10));
+		assert_int_equal(tt_conn_tbl_update(t, &keys[i], val(i, 10) | TT_CONN_TW), 0);
 	}
 	assert_int_equal(tt_conn_tbl_count(t), n);
 	for (uint32_t i = 0; i < n; i++)
-		assert_int_equal(tt_conn_tbl_lookup(t, &keys[i]), (i * 10) | TT_CONN_TW);
+		assert_int_equal(tt_conn_tbl_lookup(t, &keys[i]), val(i, 10) | TT_CONN_TW);
 
 	/* Delete every other key; the rest must stay reachable. */
 	for (uint32_t i = 0; i < n; i += 2)
 		assert_int_equal(tt_conn_tbl_delete(t, &keys[i]), 0);
 	for (uint32_t i = 0; i < n; i++) {
-		uint32_t want = i % 2 ? (i * 10) | TT_CONN_TW : TT_CONN_NONE;
+		uint32_t want = i % 2 ? val(i, 10) | TT_CONN_TW : TT_CONN_NONE;
 
 		assert_int_equal(tt_conn_tbl_lookup(t, &keys[i]), want);
 		assert_int_equal(tt_conn_tbl_delete(t, &keys[i]), i % 2 ? 0 : -ENOENT);
-		assert_int_equal(tt_conn_tbl_update(t, &keys[i], 1), -ENOENT);
+		assert_int_equal(tt_conn_tbl_update(t, &keys[i], val(i, 1)), -ENOENT);
 	}
 	assert_int_equal(tt_conn_tbl_count(t), 0);
-	assert_int_equal(tt_conn_tbl_insert(t, &keys[3], 7), 0);
-	assert_int_equal(tt_conn_tbl_lookup(t, &keys[3]), 7);
+	assert_int_equal(tt_conn_tbl_insert(t, &keys[3], val(3, 7)), 0);
+	assert_int_equal(tt_conn_tbl_lookup(t, &keys[3]), val(3, 7));
 	assert_int_equal(tt_conn_tbl_count(t), 1);
 	tt_conn_tbl_free(t);
 }
@@ -149,34 +177,33 @@ static void test_tbl_full(void **state)
 
 	for (size_t m = 0; m < ARRAY_LEN(maxes); m++) {
 		uint32_t max = maxes[m];
-		struct tt_conn_tbl *t = tbl_create(max, 77 + m);
-		struct tt_flow4 first = key_of(0, 0), extra = key_of(max, 0);
-		struct tt_flow4 again = key_of(max + 1, 0);
+		struct tt_flow4 *keys = calloc(max + 2, sizeof(*keys));
+		struct tt_conn_tbl *t = tbl_create(max, 77 + m, keys);
+		const struct tt_flow4 *extra = &keys[max], *again = &keys[max + 1];
 
+		assert_non_null(keys);
 		assert_non_null(t);
-		for (uint32_t i = 0; i < max; i++) {
-			struct tt_flow4 k = key_of(i, 0);
-
-			assert_int_equal(tt_conn_tbl_insert(t, &k, i), 0);
-		}
+		for (uint32_t i = 0; i < max + 2; i++)
+			keys[i] = key_of(i, 0);
+		for (uint32_t i = 0; i < max; i++)
+			assert_int_equal(tt_conn_tbl_insert(t, &keys[i], i), 0);
 		assert_int_equal(tt_conn_tbl_count(t), max);
-		assert_int_equal(tt_conn_tbl_insert(t, &extra, 1), -ENOSPC);
-		assert_int_equal(tt_conn_tbl_lookup(t, &extra), TT_CONN_NONE);
+		assert_int_equal(tt_conn_tbl_insert(t, extra, max), -ENOSPC);
+		assert_int_equal(tt_conn_tbl_lookup(t, extra), TT_CONN_NONE);
 		/* A present key reports -EEXIST even when the table is full. */
 		for (uint32_t i = 0; i < max; i++) {
-			struct tt_flow4 k = key_of(i, 0);
-
-			assert_int_equal(tt_conn_tbl_insert(t, &k, 5), -EEXIST);
-			assert_int_equal(tt_conn_tbl_lookup(t, &k), i);
+			assert_int_equal(tt_conn_tbl_insert(t, &keys[i], val(i, 5)), -EEXIST);
+			assert_int_equal(tt_conn_tbl_lookup(t, &keys[i]), i);
 		}
 		assert_int_equal(tt_conn_tbl_count(t), max);
 		/* One deletion makes room for exactly one more. */
-		assert_int_equal(tt_conn_tbl_delete(t, &first), 0);
-		assert_int_equal(tt_conn_tbl_insert(t, &extra, 1), 0);
-		assert_int_equal(tt_conn_tbl_insert(t, &again, 2), -ENOSPC);
+		assert_int_equal(tt_conn_tbl_delete(t, &keys[0]), 0);
+		assert_int_equal(tt_conn_tbl_insert(t, extra, max), 0);
+		assert_int_equal(tt_conn_tbl_insert(t, again, max + 1), -ENOSPC);
 		assert_int_equal(tt_conn_tbl_count(t), max);
-		assert_int_equal(tt_conn_tbl_lookup(t, &extra), 1);
+		assert_int_equal(tt_conn_tbl_lookup(t, extra), max);
 		tt_conn_tbl_free(t);
+		free(keys);
 	}
 }
 
@@ -245,12 +272,12 @@ static bool run_full(const struct model *m, uint32_t i)
 	return n == TT_CONN_TBL_MAX_PROBE;
 }
 
-/* Values as callers store them: a pool index, sometimes flagged TIME-WAIT. */
-static uint32_t random_value(uint64_t *rng)
+/* A value for key number i as callers store them: an index, sometimes flagged TIME-WAIT. */
+static uint32_t random_value(uint64_t *rng, uint32_t i)
 {
 	uint64_t r = rnd(rng);
 
-	return (uint32_t)(r % 0x7fffffff) | (r >> 63 ? TT_CONN_TW : 0);
+	return val(i, (uint32_t)(r % 0x7fff)) | (r >> 63 ? TT_CONN_TW : 0);
 }
 
 /* How many of the 256 hash classes the table has noted as changed since its mark. */
@@ -268,7 +295,7 @@ static void model_step(struct model *m, uint64_t *rng, uint32_t insert_pct)
 	uint32_t i = (uint32_t)(rnd(rng) % m->universe), r = (uint32_t)(rnd(rng) % 100);
 	const struct tt_flow4 *k = &m->keys[i];
 	bool present = m->val[i] != TT_CONN_NONE;
-	uint32_t v = random_value(rng);
+	uint32_t v = random_value(rng, i);
 	/* Half the calls take the hash made beforehand, as a burst's do. */
 	bool by_hash = rnd(rng) & 1;
 	uint32_t hash = tt_conn_tbl_hash(m->t, k);
@@ -355,9 +382,9 @@ static void churn(uint32_t max, uint32_t universe, uint32_t ops, uint32_t check_
 {
 	struct model m = {.universe = universe, .max = max};
 
-	m.t = tbl_create(max, seed * 31 + 1);
-	m.keys = malloc(universe * sizeof(*m.keys));
+	m.keys = calloc(universe, sizeof(*m.keys));
 	assert_non_null(m.keys);
+	m.t = tbl_create(max, seed * 31 + 1, m.keys);
 	for (uint32_t i = 0; i < universe; i++)
 		m.keys[i] = key_of(i, seed);
 	model_run(&m, seed, ops, check_every);
@@ -421,6 +448,7 @@ static void test_tbl_huge_pages(void **state)
 {
 	struct tt_siphash_key key = table_key(11);
 	struct tt_conn_tbl *small, *big;
+	struct tt_flow4 keys[64] = {{0}};
 	long before;
 
 	(void)state;
@@ -429,16 +457,15 @@ static void test_tbl_huge_pages(void **state)
 		skip(); /* no VmFlags in this kernel's smaps: nothing to read */
 		return;
 	}
-	small = tt_conn_tbl_create(1024, &key);
+	small = tt_conn_tbl_create(1024, &key, numbered_key, keys);
 	assert_non_null(small);
 	assert_int_equal(huge_advised_kib(), before);
-	big = tt_conn_tbl_create(1u << 20, &key);
+	big = tt_conn_tbl_create(1u << 20, &key, numbered_key, keys);
 	assert_non_null(big);
 	assert_true((uint64_t)(huge_advised_kib() - before) * 1024 >= tt_conn_tbl_bytes(big));
-	for (uint32_t i = 0; i < 64; i++) {
-		struct tt_flow4 k = key_of(i, 3);
-
-		assert_int_equal(tt_conn_tbl_lookup(big, &k), TT_CONN_NONE);
+	for (uint32_t i = 0; i < ARRAY_LEN(keys); i++) {
+		keys[i] = key_of(i, 3);
+		assert_int_equal(tt_conn_tbl_lookup(big, &keys[i]), TT_CONN_NONE);
 	}
 	tt_conn_tbl_free(small);
 	tt_conn_tbl_free(big);
@@ -448,9 +475,9 @@ static void test_tbl_bulk(void **state)
 {
 	enum { N = 2 * BULK + 5 };
 	struct tt_siphash_key key = table_key(5);
-	struct tt_conn_tbl *t = tt_conn_tbl_create(4096, &key);
-	struct tt_conn_tbl *other = tbl_create(4096, 6);
-	struct tt_flow4 keys[N];
+	struct tt_flow4 keys[N] = {{0}};
+	struct tt_conn_tbl *t = tt_conn_tbl_create(4096, &key, numbered_key, keys);
+	struct tt_conn_tbl *other = tbl_create(4096, 6, keys);
 	uint32_t hashes[N], other_hashes[N], values[N];
 	unsigned differ = 0;
 	(void)state;
@@ -460,7 +487,7 @@ static void test_tbl_bulk(void **state)
 	for (uint32_t i = 0; i < N; i++) {
 		keys[i] = key_of(i, 9);
 		if (i % 2 == 0)
-			assert_int_equal(tt_conn_tbl_insert(t, &keys[i], i * 3), 0);
+			assert_int_equal(tt_conn_tbl_insert(t, &keys[i], val(i, 3)), 0);
 	}
 	tt_conn_tbl_hash_bulk(t, keys, N, hashes);
 	tt_conn_tbl_hash_bulk(other, keys, N, other_hashes);
@@ -470,7 +497,7 @@ static void test_tbl_bulk(void **state)
 		assert_int_equal(hashes[i], (uint32_t)tt_siphash13_flow4(&key, &keys[i]));
 		assert_int_equal(hashes[i], tt_conn_tbl_hash(t, &keys[i]));
 		differ += hashes[i] != other_hashes[i];
-		assert_int_equal(values[i], i % 2 == 0 ? i * 3 : TT_CONN_NONE);
+		assert_int_equal(values[i], i % 2 == 0 ? val(i, 3) : TT_CONN_NONE);
 		assert_int_equal(values[i], tt_conn_tbl_lookup(t, &keys[i]));
 	}
 	assert_int_equal(differ, N);
@@ -480,8 +507,8 @@ static void test_tbl_bulk(void **state)
 	tt_conn_tbl_lookup_bulk(t, keys, hashes, 0, values);
 	assert_int_equal(changes_noted(t), 0);
 	/* Failed changes note nothing either. */
-	assert_int_equal(tt_conn_tbl_insert_hash(t, &keys[0], hashes[0], 1), -EEXIST);
-	assert_int_equal(tt_conn_tbl_update_hash(t, &keys[1], hashes[1], 1), -ENOENT);
+	assert_int_equal(tt_conn_tbl_insert_hash(t, &keys[0], hashes[0], val(0, 1)), -EEXIST);
+	assert_int_equal(tt_conn_tbl_update_hash(t, &keys[1], hashes[1], val(1, 1)), -ENOENT);
 	assert_int_equal(tt_conn_tbl_delete_hash(t, &keys[1], hashes[1]), -ENOENT);
 	assert_int_equal(changes_noted(t), 0);
 	assert_int_equal(tt_conn_tbl_delete_hash(t, &keys[0], hashes[0]), 0);
@@ -536,8 +563,8 @@ static void test_siphash13(void **state)
 static void test_tbl_hash_bulk_lengths(void **state)
 {
 	enum { MAX_N = BULK + 1, START_MAX = 7 };
-	struct tt_conn_tbl *t = tbl_create(4096, 25);
-	struct tt_flow4 keys[START_MAX + MAX_N];
+	struct tt_flow4 keys[START_MAX + MAX_N] = {{0}};
+	struct tt_conn_tbl *t = tbl_create(4096, 25, keys);
 	uint32_t hashes[MAX_N + 1];
 	uint64_t rng = 27;
 	(void)state;
@@ -628,10 +655,10 @@ static void test_tbl_seeded_flood(void **state)
 		assert_int_equal(seeded_slot(&keys[i], attacker_seed, SLOTS - 1),
 				 seeded_slot(&keys[0], attacker_seed, SLOTS - 1));
 	for (uint64_t seed = 1; seed <= 8; seed++) {
-		struct tt_conn_tbl *t = tbl_create(MAX, seed * 1009);
+		struct tt_conn_tbl *t = tbl_create(MAX, seed * 1009, keys);
 
 		assert_non_null(t);
-		assert_int_equal(tt_conn_tbl_bytes(t), (SLOTS + TT_CONN_TBL_MAX_PROBE) * 16);
+		assert_int_equal(tbl_slots(t), SLOTS + TT_CONN_TBL_MAX_PROBE);
 		for (uint32_t i = 0; i < N; i++)
 			assert_int_equal(tt_conn_tbl_insert(t, &keys[i], i), 0);
 		assert_in_range(tt_conn_tbl_max_probe(t), 1, FLOOD_PROBE_MAX);
@@ -649,10 +676,11 @@ static void note_entry(const struct tt_flow4 *k, uint32_t value, void *arg)
 	*(bool *)arg = true;
 }
 
-/* The slot k takes when alone in the empty table t, i.e. its home: bisect with the walk. */
+/* The slot k takes when alone in the empty table t, i.e. its home: bisect with the walk.  The
+ * value 0 names another key (t's key_of is not asked about k): k is deleted by value. */
 static uint32_t home_alone(struct tt_conn_tbl *t, const struct tt_flow4 *k)
 {
-	uint32_t lo = 0, n = (uint32_t)(tt_conn_tbl_bytes(t) / 16);
+	uint32_t lo = 0, n = tbl_slots(t);
 
 	assert_int_equal(tt_conn_tbl_insert(t, k, 0), 0);
 	while (n > 1) {
@@ -666,7 +694,7 @@ static uint32_t home_alone(struct tt_conn_tbl *t, const struct tt_flow4 *k)
 			n -= n / 2;
 		}
 	}
-	assert_int_equal(tt_conn_tbl_delete(t, k), 0);
+	assert_int_equal(tt_conn_tbl_delete_value(t, tt_conn_tbl_hash(t, k), 0), 0);
 	return lo;
 }
 
@@ -689,7 +717,7 @@ static void keys_homed_at(struct tt_conn_tbl *t, uint32_t home, struct tt_flow4 
  * slots after the homes. */
 static uint32_t last_homes(const struct tt_conn_tbl *t)
 {
-	return (uint32_t)(tt_conn_tbl_bytes(t) / 16) - TT_CONN_TBL_MAX_PROBE - 16;
+	return tbl_slots(t) - TT_CONN_TBL_MAX_PROBE - 16;
 }
 
 /*
@@ -701,14 +729,16 @@ static uint32_t last_homes(const struct tt_conn_tbl *t)
 static void test_tbl_probe_bound(void **state)
 {
 	enum { MAX = 256, BOUND = TT_CONN_TBL_MAX_PROBE, N = BOUND + 2 };
+	/* The keys by number: N sharing a home, BOUND - 2 homed one later, MAX others. */
+	enum { AFTER = N, MORE = N + BOUND };
 	const struct tt_siphash_key key = table_key(7);
-	struct tt_flow4 *c = malloc(N * sizeof(*c)), *after = malloc(BOUND * sizeof(*after));
-	struct tt_conn_tbl *t = tt_conn_tbl_create(MAX, &key), *full;
+	struct tt_flow4 *c = calloc(MORE + MAX, sizeof(*c));
+	struct tt_flow4 *after = c + AFTER, *more = c + MORE;
+	struct tt_conn_tbl *t = tt_conn_tbl_create(MAX, &key, numbered_key, c), *full;
 	uint32_t next = 0, home;
 	(void)state;
 
 	assert_non_null(c);
-	assert_non_null(after);
 	assert_non_null(t);
 	home = last_homes(t);
 	keys_homed_at(t, home, c, N, &next);
@@ -717,18 +747,18 @@ static void test_tbl_probe_bound(void **state)
 	for (uint32_t i = 0; i < BOUND; i++)
 		assert_int_equal(tt_conn_tbl_insert(t, &c[i], i), 0);
 	assert_int_equal(tt_conn_tbl_max_probe(t), BOUND);
-	assert_int_equal(tt_conn_tbl_insert(t, &c[BOUND], 1), -EBUSY);
+	assert_int_equal(tt_conn_tbl_insert(t, &c[BOUND], BOUND), -EBUSY);
 	assert_int_equal(tt_conn_tbl_lookup(t, &c[BOUND]), TT_CONN_NONE);
 	assert_int_equal(tt_conn_tbl_delete(t, &c[BOUND]), -ENOENT);
 	assert_int_equal(tt_conn_tbl_count(t), BOUND);
 	/* A present key still reports -EEXIST. */
-	assert_int_equal(tt_conn_tbl_insert(t, &c[0], 1), -EEXIST);
+	assert_int_equal(tt_conn_tbl_insert(t, &c[0], val(0, 1)), -EEXIST);
 	for (uint32_t i = 0; i < BOUND; i++)
 		assert_int_equal(tt_conn_tbl_lookup(t, &c[i]), i);
 	/* A deletion in the middle of the run makes room for exactly one more. */
 	assert_int_equal(tt_conn_tbl_delete(t, &c[BOUND / 2]), 0);
 	assert_int_equal(tt_conn_tbl_insert(t, &c[BOUND], BOUND), 0);
-	assert_int_equal(tt_conn_tbl_insert(t, &c[BOUND + 1], 1), -EBUSY);
+	assert_int_equal(tt_conn_tbl_insert(t, &c[BOUND + 1], BOUND + 1), -EBUSY);
 	assert_int_equal(tt_conn_tbl_max_probe(t), BOUND);
 	for (uint32_t i = 0; i <= BOUND; i++)
 		assert_int_equal(tt_conn_tbl_lookup(t, &c[i]), i == BOUND / 2 ? TT_CONN_NONE : i);
@@ -739,31 +769,32 @@ static void test_tbl_probe_bound(void **state)
 	/* c[0] at the home, the keys homed one later, then c[1] at the bound. */
 	assert_int_equal(tt_conn_tbl_insert(t, &c[0], 0), 0);
 	for (uint32_t i = 0; i < BOUND - 2; i++)
-		assert_int_equal(tt_conn_tbl_insert(t, &after[i], 2 + i), 0);
+		assert_int_equal(tt_conn_tbl_insert(t, &after[i], AFTER + i), 0);
 	assert_int_equal(tt_conn_tbl_insert(t, &c[1], 1), 0);
 	assert_int_equal(tt_conn_tbl_max_probe(t), BOUND);
 	assert_int_equal(tt_conn_tbl_delete(t, &c[0]), 0);
 	assert_int_equal(tt_conn_tbl_lookup(t, &c[1]), 1);
 	for (uint32_t i = 0; i < BOUND - 2; i++)
-		assert_int_equal(tt_conn_tbl_lookup(t, &after[i]), 2 + i);
+		assert_int_equal(tt_conn_tbl_lookup(t, &after[i]), AFTER + i);
 	assert_int_equal(tt_conn_tbl_max_probe(t), BOUND - 2);
 
 	/* The run full and max_entries keys in the table: -ENOSPC comes first. */
-	full = tt_conn_tbl_create(MAX, &key);
+	full = tt_conn_tbl_create(MAX, &key, numbered_key, c);
 	assert_non_null(full);
 	for (uint32_t i = 0; i < BOUND; i++)
 		assert_int_equal(tt_conn_tbl_insert(full, &c[i], i), 0);
 	for (uint32_t i = 0; tt_conn_tbl_count(full) < MAX; i++) {
-		struct tt_flow4 k = attack_flow(next + i);
-		int rc = tt_conn_tbl_insert(full, &k, i);
+		int rc;
 
+		assert_true(i < MAX);
+		more[i] = attack_flow(next + i);
+		rc = tt_conn_tbl_insert(full, &more[i], MORE + i);
 		assert_true(rc == 0 || rc == -EBUSY); /* -EBUSY: homed at the full run's home */
 	}
-	assert_int_equal(tt_conn_tbl_insert(full, &c[BOUND], 1), -ENOSPC);
+	assert_int_equal(tt_conn_tbl_insert(full, &c[BOUND], BOUND), -ENOSPC);
 	tt_conn_tbl_free(full);
 	tt_conn_tbl_free(t);
 	free(c);
-	free(after);
 }
 
 /*
@@ -772,10 +803,10 @@ static void test_tbl_probe_bound(void **state)
  */
 static void test_tbl_delete_value(void **state)
 {
-	enum { MAX = 256, N = 40, V = 1000 };
+	enum { MAX = 256, N = 40, V = 1u << 16 /* val(i, 1) for key i */ };
 	const struct tt_siphash_key key = table_key(11);
-	struct tt_conn_tbl *t = tt_conn_tbl_create(MAX, &key);
-	struct tt_flow4 c[N];
+	struct tt_flow4 c[N] = {{0}};
+	struct tt_conn_tbl *t = tt_conn_tbl_create(MAX, &key, numbered_key, c);
 	uint32_t next = 0;
 	(void)state;
 
@@ -785,7 +816,10 @@ static void test_tbl_delete_value(void **state)
 		assert_int_equal(tt_conn_tbl_insert(t, &c[i], V + i), 0);
 	assert_int_equal(tt_conn_tbl_delete_value(t, tt_conn_tbl_hash(t, &c[30]), V + 30), 0);
 	assert_int_equal(tt_conn_tbl_delete_value(t, tt_conn_tbl_hash(t, &c[30]), V + 30), -ENOENT);
-	assert_int_equal(tt_conn_tbl_delete_value(t, tt_conn_tbl_hash(t, &c[0]), V - 1), -ENOENT);
+	assert_int_equal(tt_conn_tbl_delete_value(t, tt_conn_tbl_hash(t, &c[0]), val(0, 2)),
+			 -ENOENT);
+	/* The value of another key of the same home: the tag must match too. */
+	assert_int_equal(tt_conn_tbl_delete_value(t, tt_conn_tbl_hash(t, &c[0]), V + 1), -ENOENT);
 	assert_int_equal(tt_conn_tbl_delete_value(t, tt_conn_tbl_hash(t, &c[0]), V), 0);
 	assert_int_equal(tt_conn_tbl_count(t), N - 2);
 	for (uint32_t i = 0; i < N; i++)
@@ -804,7 +838,7 @@ static void test_tbl_delete_value(void **state)
 static void test_tbl_probe_bound_churn(void **state)
 {
 	enum { MAX = 256, SHARERS = TT_CONN_TBL_MAX_PROBE + 32, OTHERS = 64 };
-	struct tt_flow4 keys[SHARERS + OTHERS];
+	struct tt_flow4 keys[SHARERS + OTHERS] = {{0}};
 	uint32_t home[SHARERS + OTHERS];
 	(void)state;
 
@@ -812,7 +846,7 @@ static void test_tbl_probe_bound_churn(void **state)
 		const struct tt_siphash_key key = table_key(seed * 7919);
 		struct model m = {
 		    .keys = keys, .home = home, .universe = SHARERS + OTHERS, .max = MAX};
-		struct tt_conn_tbl *scratch = tt_conn_tbl_create(MAX, &key);
+		struct tt_conn_tbl *scratch = tt_conn_tbl_create(MAX, &key, numbered_key, keys);
 		uint32_t next = 0;
 
 		assert_non_null(scratch);
@@ -821,12 +855,228 @@ static void test_tbl_probe_bound_churn(void **state)
 			keys[SHARERS + i] = key_of(i, seed);
 		for (uint32_t i = 0; i < m.universe; i++)
 			home[i] = home_alone(scratch, &keys[i]);
-		m.slots = (uint32_t)(tt_conn_tbl_bytes(scratch) / 16);
+		m.slots = tbl_slots(scratch);
 		tt_conn_tbl_free(scratch);
-		m.t = tt_conn_tbl_create(MAX, &key);
+		m.t = tt_conn_tbl_create(MAX, &key, numbered_key, keys);
 		model_run(&m, seed, 15000, 1);
 		assert_true(m.n_busy > 0);
 	}
+}
+
+/* ---- tags: keys of one 32-bit hash ---- */
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * n pairs of distinct 4-tuples whose hashes in t are equal, written to out[2 * i] and
+ * out[2 * i + 1]: a birthday search over 2^19 random tuples, which holds about 32 such pairs
+ * (2^38 / 2^33).  Each tuple's hash and number are sorted together, so equal hashes end up side by
+ * side.
+ */
+static void colliding_pairs(const struct tt_conn_tbl *t, uint64_t seed, struct tt_flow4 *out,
+			    unsigned n)
+{
+	enum { TRIES = 1u << 19 };
+	struct tt_flow4 *f = malloc(TRIES * sizeof(*f));
+	uint64_t *by_hash = malloc(TRIES * sizeof(*by_hash));
+	unsigned found = 0;
+
+	assert_non_null(f);
+	assert_non_null(by_hash);
+	for (uint32_t i = 0; i < TRIES; i++) {
+		f[i] = random_flow(&seed);
+		by_hash[i] = (uint64_t)tt_conn_tbl_hash(t, &f[i]) << 32 | i;
+	}
+	qsort(by_hash, TRIES, sizeof(*by_hash), cmp_u64);
+	for (uint32_t i = 1; i < TRIES && found < n; i++) {
+		const struct tt_flow4 *a = &f[(uint32_t)by_hash[i - 1]],
+				      *b = &f[(uint32_t)by_hash[i]];
+
+		if (by_hash[i - 1] >> 32 != by_hash[i] >> 32 || memcmp(a, b, sizeof(*a)) == 0)
+			continue;
+		out[2 * found] = *a;
+		out[2 * found + 1] = *b;
+		found++;
+	}
+	assert_int_equal(found, n);
+	free(f);
+	free(by_hash);
+}
+
+/*
+ * Two keys of one tag: each is found as itself whichever sits first in the run, the second
+ * insert is not taken for a duplicate, and deleting, updating or deleting by value one of them
+ * leaves the other as it was.
+ */
+static void test_tbl_tag_collision(void **state)
+{
+	struct tt_flow4 keys[2] = {{0}};
+	const struct tt_flow4 *a = &keys[0], *b = &keys[1];
+	struct tt_conn_tbl *t = tbl_create(64, 41, keys);
+	uint32_t hash;
+	(void)state;
+
+	assert_non_null(t);
+	colliding_pairs(t, 43, keys, 1);
+	hash = tt_conn_tbl_hash(t, a);
+	assert_int_equal(tt_conn_tbl_hash(t, b), hash);
+
+	assert_int_equal(tt_conn_tbl_insert(t, a, 0), 0);
+	assert_int_equal(tt_conn_tbl_lookup(t, b), TT_CONN_NONE);
+	assert_int_equal(tt_conn_tbl_update(t, b, val(1, 1)), -ENOENT);
+	assert_int_equal(tt_conn_tbl_delete(t, b), -ENOENT);
+	assert_int_equal(tt_conn_tbl_insert(t, b, 1), 0);
+	assert_int_equal(tt_conn_tbl_count(t), 2);
+	assert_int_equal(tt_conn_tbl_max_probe(t), 2); /* one home */
+	assert_int_equal(tt_conn_tbl_insert(t, a, val(0, 1)), -EEXIST);
+	assert_int_equal(tt_conn_tbl_insert(t, b, val(1, 1)), -EEXIST);
+	assert_int_equal(tt_conn_tbl_update(t, b, val(1, 5)), 0);
+	assert_int_equal(tt_conn_tbl_lookup(t, a), 0);
+	assert_int_equal(tt_conn_tbl_lookup(t, b), val(1, 5));
+
+	/* b moves back to the home; a comes in behind it, so b is a's first candidate. */
+	assert_int_equal(tt_conn_tbl_delete(t, a), 0);
+	assert_int_equal(tt_conn_tbl_lookup(t, a), TT_CONN_NONE);
+	assert_int_equal(tt_conn_tbl_lookup(t, b), val(1, 5));
+	assert_int_equal(tt_conn_tbl_max_probe(t), 1);
+	assert_int_equal(tt_conn_tbl_insert(t, a, 0), 0);
+	assert_int_equal(tt_conn_tbl_lookup(t, a), 0);
+	assert_int_equal(tt_conn_tbl_update(t, a, val(0, 7)), 0);
+	assert_int_equal(tt_conn_tbl_lookup(t, b), val(1, 5));
+	assert_int_equal(tt_conn_tbl_delete(t, b), 0);
+	assert_int_equal(tt_conn_tbl_lookup(t, a), val(0, 7));
+	assert_int_equal(tt_conn_tbl_lookup(t, b), TT_CONN_NONE);
+
+	/* By value: the tag and the value single one of the two out. */
+	assert_int_equal(tt_conn_tbl_insert(t, b, 1), 0);
+	assert_int_equal(tt_conn_tbl_delete_value(t, hash, val(0, 7)), 0);
+	assert_int_equal(tt_conn_tbl_lookup(t, a), TT_CONN_NONE);
+	assert_int_equal(tt_conn_tbl_lookup(t, b), 1);
+	assert_int_equal(tt_conn_tbl_count(t), 1);
+	tt_conn_tbl_free(t);
+}
+
+/*
+ * A burst holding three pairs of keys of one tag each, among other keys.  Pair 0 goes in in burst
+ * order, pair 2 the other way round (so a key's first candidate is its partner), and of pair 1
+ * only the key later in the burst (the other, absent, has its partner as its candidate).  The
+ * bulk lookup must read on past every candidate that is another key, as single lookups do.
+ */
+static void test_tbl_bulk_collision(void **state)
+{
+	enum { PAIRS = 3 };
+	/* Each pair's places in the burst, in the order they go in. */
+	static const uint32_t at[PAIRS][2] = {{0, 31}, {6, 5}, {20, 2}};
+	struct tt_flow4 keys[BULK] = {{0}}, pairs[2 * PAIRS];
+	uint32_t hashes[BULK], values[BULK], want[BULK];
+	bool paired[BULK] = {false};
+	struct tt_conn_tbl *t = tbl_create(256, 47, keys);
+	uint64_t rng = 53;
+	(void)state;
+
+	assert_non_null(t);
+	colliding_pairs(t, 59, pairs, PAIRS);
+	for (uint32_t p = 0; p < PAIRS; p++)
+		for (uint32_t j = 0; j < 2; j++) {
+			keys[at[p][j]] = pairs[2 * p + j];
+			paired[at[p][j]] = true;
+		}
+	for (uint32_t i = 0; i < BULK; i++) {
+		want[i] = TT_CONN_NONE;
+		if (paired[i])
+			continue;
+		keys[i] = random_flow(&rng);
+		if (i % 3 == 0)
+			want[i] = val(i, 2);
+	}
+	for (uint32_t p = 0; p < PAIRS; p++) {
+		want[at[p][0]] = val(at[p][0], 1);
+		if (p != 1)
+			want[at[p][1]] = val(at[p][1], 1);
+		for (uint32_t j = 0; j < 2; j++)
+			if (want[at[p][j]] != TT_CONN_NONE)
+				assert_int_equal(
+				    tt_conn_tbl_insert(t, &keys[at[p][j]], want[at[p][j]]), 0);
+	}
+	for (uint32_t i = 0; i < BULK; i++)
+		if (!paired[i] && want[i] != TT_CONN_NONE)
+			assert_int_equal(tt_conn_tbl_insert(t, &keys[i], want[i]), 0);
+	tt_conn_tbl_hash_bulk(t, keys, BULK, hashes);
+	for (uint32_t p = 0; p < PAIRS; p++)
+		assert_int_equal(hashes[at[p][0]], hashes[at[p][1]]);
+	tt_conn_tbl_lookup_bulk(t, keys, hashes, BULK, values);
+	for (uint32_t i = 0; i < BULK; i++) {
+		assert_int_equal(values[i], want[i]);
+		assert_int_equal(tt_conn_tbl_lookup(t, &keys[i]), want[i]);
+	}
+	tt_conn_tbl_free(t);
+}
+
+struct slot_seen {
+	const struct tt_flow4 *keys;
+	uint32_t value;
+};
+
+/* The walk hands over each entry's key as key_of gives it. */
+static void note_value(const struct tt_flow4 *k, uint32_t value, void *arg)
+{
+	struct slot_seen *seen = arg;
+
+	assert_ptr_equal(k, numbered_key(seen->keys, value));
+	seen->value = value;
+}
+
+/* Slots from..from + n of t hold the values want (TT_CONN_NONE: empty). */
+static void assert_slots(const struct tt_conn_tbl *t, const struct tt_flow4 *keys, uint32_t from,
+			 const uint32_t *want, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		struct slot_seen seen = {.keys = keys, .value = TT_CONN_NONE};
+
+		tt_conn_tbl_walk(t, from + i, 1, note_value, &seen);
+		assert_int_equal(seen.value, want[i]);
+	}
+}
+
+/*
+ * Backward shift over one run that several homes share: keys homed at h (a0-a2), h + 1 (b0, b1),
+ * h + 4 (c0, pushed to h + 5) and h + 6 (d0, in place).  Deleting a0 moves every key up to c0
+ * back by one, c0 to its home, and leaves d0, homed after the hole, where it is; deleting b0 then
+ * moves b1 alone.  Slot by slot, as the walk shows them.
+ */
+static void test_tbl_shift_across_runs(void **state)
+{
+	enum { MAX = 256, N = 7, SPAN = 8, NONE = TT_CONN_NONE, H = 100 };
+	static const uint32_t home_offset[N] = {0, 0, 0, 1, 1, 4, 6};
+	static const uint32_t full[SPAN] = {0, 1, 2, 3, 4, 5, 6, NONE};
+	static const uint32_t no_a0[SPAN] = {1, 2, 3, 4, 5, NONE, 6, NONE};
+	static const uint32_t no_a0_b0[SPAN] = {1, 2, 4, NONE, 5, NONE, 6, NONE};
+	const struct tt_siphash_key key = table_key(61);
+	struct tt_flow4 keys[N] = {{0}};
+	struct tt_conn_tbl *t = tt_conn_tbl_create(MAX, &key, numbered_key, keys);
+	uint32_t next = 0;
+	(void)state;
+
+	assert_non_null(t);
+	for (uint32_t i = 0; i < N; i++)
+		keys_homed_at(t, H + home_offset[i], &keys[i], 1, &next);
+	for (uint32_t i = 0; i < N; i++)
+		assert_int_equal(tt_conn_tbl_insert(t, &keys[i], i), 0);
+	assert_slots(t, keys, H, full, SPAN);
+	assert_int_equal(tt_conn_tbl_max_probe(t), 4); /* b1: h + 4, homed at h + 1 */
+	assert_int_equal(tt_conn_tbl_delete(t, &keys[0]), 0);
+	assert_slots(t, keys, H, no_a0, SPAN);
+	assert_int_equal(tt_conn_tbl_delete(t, &keys[3]), 0);
+	assert_slots(t, keys, H, no_a0_b0, SPAN);
+	assert_int_equal(tt_conn_tbl_max_probe(t), 2);
+	for (uint32_t i = 0; i < N; i++)
+		assert_int_equal(tt_conn_tbl_lookup(t, &keys[i]), i == 0 || i == 3 ? NONE : i);
+	tt_conn_tbl_free(t);
 }
 
 /* ---- pool ---- */
@@ -987,6 +1237,9 @@ int main(void)
 	    cmocka_unit_test(test_tbl_probe_bound),
 	    cmocka_unit_test(test_tbl_delete_value),
 	    cmocka_unit_test(test_tbl_probe_bound_churn),
+	    cmocka_unit_test(test_tbl_tag_collision),
+	    cmocka_unit_test(test_tbl_bulk_collision),
+	    cmocka_unit_test(test_tbl_shift_across_runs),
 	    cmocka_unit_test(test_pool_create),
 	    cmocka_unit_test(test_pool_exhaust),
 	    cmocka_unit_test(test_pool_index_roundtrip),
