@@ -77,6 +77,17 @@
  * take about 85 ns each (12M/s) against 31: the hash's instructions fill
  * the core's reorder window, so fewer misses overlap.
  *
+ * Keys out of the slots (the same benchmark, whose key_of reads a 12 MiB array of keys, on a
+ * 2-core Xeon VM; two rounds each, against 16-byte slots holding the keys): the table is 16 MiB
+ * instead of 32, so a miss takes 42-46 ns against 56-60, but a hit reads its key too, a second
+ * miss, 49-56 ns against 35-39 independent (71-84 against 122-143 serial, where the smaller
+ * table's fewer TLB misses win); in bursts of 32, 22-24 ns against 22.  Instructions (callgrind,
+ * 2^16 keys): 168 a lookup against 135, and 88 a key in the bulk lookup against 42, two calls
+ * of key_of and the second pass.  In the stack the key read is the TCB's first line, which
+ * the segment reads anyway: the cps benchmark's busy cycles per connection were 2,074 and
+ * 2,026 against 2,033 and 2,018 (cps_server_close 2,230 and 2,180 against 2,147 and 2,220),
+ * within the runs' spread.
+ *
  * Bursts: a worker that looks its packets up one after the other waits
  * for every slot miss in turn.  The bulk calls split a burst's lookups in
  * stages, as rte_hash_lookup_bulk does: tt_conn_tbl_hash_bulk hashes every
