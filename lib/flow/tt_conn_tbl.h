@@ -80,13 +80,13 @@
  * Keys out of the slots (the same benchmark, whose key_of reads a 12 MiB array of keys, on a
  * 2-core Xeon VM; two rounds each, against 16-byte slots holding the keys): the table is 16 MiB
  * instead of 32, so a miss takes 42-46 ns against 56-60, but a hit reads its key too, a second
- * miss, 49-56 ns against 35-39 independent (71-84 against 122-143 serial, where the smaller
- * table's fewer TLB misses win); in bursts of 32, 22-24 ns against 22.  Instructions (callgrind,
+ * miss, 49-56 ns against 35-39 independent (yet 71-84 against 122-143 serial, which these
+ * runs do not explain); in bursts of 32, 22-24 ns against 22.  Instructions (callgrind,
  * 2^16 keys): 168 a lookup against 135, and 88 a key in the bulk lookup against 42, two calls
  * of key_of and the second pass.  In the stack the key read is the TCB's first line, which
- * the segment reads anyway: the cps benchmark's busy cycles per connection were 2,074 and
- * 2,026 against 2,033 and 2,018 (cps_server_close 2,230 and 2,180 against 2,147 and 2,220),
- * within the runs' spread.
+ * the segment reads anyway: in three interleaved rounds the cps benchmark's busy cycles per
+ * connection were 2,074, 2,026 and 2,148 against 2,033, 2,018 and 2,128 (0.4-2% more each
+ * round), cps_server_close's 2,230, 2,180 and 2,334 against 2,147, 2,220 and 2,391.
  *
  * Bursts: a worker that looks its packets up one after the other waits
  * for every slot miss in turn.  The bulk calls split a burst's lookups in
