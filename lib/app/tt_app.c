@@ -130,6 +130,14 @@ static uint32_t http_data(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const uint8_
 	return rest_read ? len : done;
 }
 
+/* The peer's FIN ends an incomplete request: nothing more of it will come, so its parser goes
+ * now rather than with the connection. */
+static void http_peer_fin(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
+{
+	tt_tcp_app_block_release(ctx, t);
+	tt_tcp_close(t);
+}
+
 static void close_on_peer_fin(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 {
 	(void)ctx;
@@ -161,7 +169,7 @@ static uint32_t discard_data(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const uin
 const struct tt_tcp_app_ops tt_app_http = {
     .on_open = no_open,
     .on_data = http_data,
-    .on_peer_fin = close_on_peer_fin,
+    .on_peer_fin = http_peer_fin,
     .deadline = http_deadline,
 };
 

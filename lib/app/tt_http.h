@@ -96,7 +96,9 @@ struct tt_http_parser {
 	uint8_t idx;	/* bytes of that entry matched; digits compared for a repeated length */
 };
 
-static_assert(sizeof(struct tt_http_parser) <= 16, "parser state fits an application block");
+/* Exactly its fields' bytes: no padding, which tt_http_parser_fresh would compare and a struct
+ * copy need not keep. */
+static_assert(sizeof(struct tt_http_parser) == 16, "parser state: 16 bytes, no padding");
 
 void tt_http_parser_init(struct tt_http_parser *p);
 
