@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "tt_http.h"
 
+#include <endian.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -127,6 +128,30 @@ static bool is_tchar(uint8_t c)
 static bool is_value_char(uint8_t c)
 {
 	return char_class[c] & C_VALUE;
+}
+
+/*
+ * Skip the run of bytes at s that are all at least lo and not DEL, looked at eight at a time (lo
+ * at most 0x80, so obs-text never stops it); returns the first byte that is not, or where fewer
+ * than eight bytes are left.  The caller's byte loop decides on that byte (a tab inside a
+ * value, a line end, a refused byte) and on the piece's last bytes.
+ */
+static const uint8_t *skip_printable(const uint8_t *s, const uint8_t *e, uint8_t lo)
+{
+	const uint64_t ones = 0x0101010101010101ull, highs = ones << 7, del = ones * 0x7f;
+	uint64_t w, d, stop;
+
+	for (; e - s >= 8; s += 8) {
+		memcpy(&w, s, sizeof(w));
+		w = le64toh(w); /* the first byte in the lowest bits */
+		d = w ^ del;	/* a zero byte where w has a DEL */
+		/* High bits of the bytes below lo or zero in d; a borrow only runs upward, so the
+		 * lowest one set is exact. */
+		stop = (((w - ones * lo) & ~w) | ((d - ones) & ~d)) & highs;
+		if (stop)
+			return s + __builtin_ctzll(stop) / 8;
+	}
+	return s;
 }
 
 static bool is_ws(uint8_t c)
@@ -262,6 +287,15 @@ static const uint8_t *lead(struct tt_http_parser *p, const uint8_t *s, const uin
 
 static const uint8_t *method(struct tt_http_parser *p, const uint8_t *s, const uint8_t *e)
 {
+	/* The usual case, the method's first byte here and a whole "GET " in this piece, at once,
+	 * leaving the state the byte by byte match leaves (GET is word 0, and sets no method
+	 * flag). */
+	static_assert(TT_HTTP_GET == 0, "GET is method word 0 and flag value 0");
+	if (p->cand == 0 && p->idx == 0 && e - s >= 4 && memcmp(s, "GET ", 4) == 0) {
+		p->idx = 3;
+		p->state = ST_TARGET_START;
+		return s + 4;
+	}
 	s = match_run(p, method_words, N_WORDS(method_words), false, s, e);
 	if (s == e)
 		return s;
@@ -281,6 +315,7 @@ static const uint8_t *target(struct tt_http_parser *p, const uint8_t *s, const u
 			return refuse(p, s);
 		s++;
 	}
+	s = skip_printable(s, e, 0x21);
 	while (s < e && (char_class[*s] & C_TARGET))
 		s++;
 	if (s == e)
@@ -497,6 +532,7 @@ static const uint8_t *value(struct tt_http_parser *p, const uint8_t *s, const ui
 		return value_content_length(p, s, e);
 	if (p->field != FIELD_OTHER)
 		return value_tokens(p, s, e);
+	s = skip_printable(s, e, 0x20);
 	while (s < e && is_value_char(*s))
 		s++;
 	if (s == e || (*s == '\r' && !cr_lf(p, &s, e)))

@@ -65,6 +65,7 @@ static const struct req_case req_cases[] = {
     {"options", {OK("OPTIONS * HTTP/1.1" CRLF CRLF, OTHER, true)}},
     {"method prefix", {OK("GE" L11 CRLF, OTHER, true)}},
     {"method longer", {OK("GETS" L11 CRLF, OTHER, true)}},
+    {"method ending in get", {OK("-GET" L11 CRLF, OTHER, true)}},
     {"method near head", {OK("HEADER" L11 CRLF, OTHER, true)}},
     {"method case", {OK("get" L11 CRLF, OTHER, true)}},
     {"method tchars", {OK("M-SEARCH" L11 CRLF, OTHER, true)}},
@@ -374,6 +375,54 @@ static void test_request_table(void **state)
 	}
 }
 
+/*
+ * Every byte value inside a long request target and a long header field value, at each offset
+ * of an 8-byte word (the parser skips such runs a word at a time): refused where it is not a
+ * byte the run may hold, read on where it is.  Space and the line ends, which end a run, are
+ * tested by the request table.
+ */
+static void check_byte_in_run(const char *head, const char *tail, unsigned offset, uint8_t b,
+			      bool allowed)
+{
+	uint8_t buf[96];
+	struct run want = {.n = 1};
+	uint32_t len = 0, at;
+
+	len += (uint32_t)strlen(strcpy((char *)buf, head));
+	memset(buf + len, 'a', offset);
+	len += offset;
+	at = len;
+	buf[len++] = b;
+	memset(buf + len, 'a', 16);
+	len += 16;
+	memcpy(buf + len, tail, strlen(tail));
+	len += (uint32_t)strlen(tail);
+	if (allowed)
+		want.ev[0] = (struct event){TT_HTTP_REQUEST, len, TT_HTTP_GET, true};
+	else
+		want.ev[0] = (struct event){TT_HTTP_BAD, at, TT_HTTP_GET, false};
+	check_all_feedings(head, buf, len, &want);
+}
+
+static void test_byte_classes_in_long_runs(void **state)
+{
+	unsigned offset, b;
+
+	(void)state;
+	for (b = 0; b < 256; b++) {
+		if (b == ' ' || b == '\r' || b == '\n')
+			continue;
+		for (offset = 0; offset < 8; offset++) {
+			/* request-target: VCHAR / obs-text */
+			check_byte_in_run("GET /", " HTTP/1.1\r\n\r\n", offset, (uint8_t)b,
+					  b > 0x20 && b != 0x7f);
+			/* field-value: VCHAR / obs-text, SP, HTAB */
+			check_byte_in_run("GET / HTTP/1.1\r\nX-Long: ", "\r\n\r\n", offset,
+					  (uint8_t)b, (b >= 0x20 && b != 0x7f) || b == '\t');
+		}
+	}
+}
+
 /* A GET whose head is exactly `len` bytes, padded with one long header. */
 static uint8_t *head_of_size(uint32_t len)
 {
@@ -628,6 +677,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_parser_size),
 	    cmocka_unit_test(test_request_table),
+	    cmocka_unit_test(test_byte_classes_in_long_runs),
 	    cmocka_unit_test(test_head_limit),
 	    cmocka_unit_test(test_head_limit_leading_lines),
 	    cmocka_unit_test(test_body_across_pieces),
