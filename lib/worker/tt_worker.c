@@ -27,9 +27,16 @@ static void mbuf_retain(void *owner)
 	rte_mbuf_refcnt_update(owner, 1);
 }
 
+/* The worker's clock at TSC value tsc: a multiply for the loop's every iteration, not a
+ * 64-bit division (tens of cycles, a fifth of the loop's own samples). */
+static inline uint64_t ms_at(const struct tt_worker *w, uint64_t tsc)
+{
+	return w->epoch_ms + rte_reciprocal_divide_u64(tsc - w->tsc_base, &w->tsc_per_ms);
+}
+
 static uint64_t now_ms(const struct tt_worker *w)
 {
-	return w->epoch_ms + (rte_rdtsc() - w->tsc_base) / w->tsc_per_ms;
+	return ms_at(w, rte_rdtsc());
 }
 
 static void *frame_alloc(void *arg, uint8_t **data, uint32_t *room)
@@ -195,7 +202,7 @@ struct tt_worker *tt_worker_create(const struct tt_worker_params *p)
 	w->pool = p->pool;
 	w->quit = p->quit;
 	w->tsc_base = p->tsc_base;
-	w->tsc_per_ms = p->tsc_hz / 1000;
+	w->tsc_per_ms = rte_reciprocal_value_u64(p->tsc_hz / 1000);
 	w->epoch_ms = p->epoch_ms;
 	w->now_ms = now_ms(w);
 	w->on_loop = p->on_loop;
@@ -614,7 +621,7 @@ int tt_worker_main(void *arg)
 		unsigned n = 0, e;
 		bool listed = false, full = false;
 
-		w->now_ms = w->epoch_ms + (t0 - w->tsc_base) / w->tsc_per_ms;
+		w->now_ms = ms_at(w, t0);
 		tt_stack_set_time(w->stack, w->now_ms);
 		rt_poll(w);
 		for (unsigned p = 0; p < w->n_ports; p++) {

@@ -70,6 +70,7 @@
 #include <rte_common.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
+#include <rte_reciprocal.h>
 
 #include "tt_conf.h"
 #include "tt_connlist.h"
@@ -146,7 +147,7 @@ struct tt_worker {
 	unsigned n_ports;
 	struct rte_mempool *pool;
 	uint64_t tsc_base;
-	uint64_t tsc_per_ms;
+	struct rte_reciprocal_u64 tsc_per_ms; /* TSC ticks a millisecond, as a divisor */
 	uint64_t epoch_ms;
 	uint64_t now_ms;
 	uint64_t busy_cycles;
