@@ -369,8 +369,24 @@ struct tt_tcp_hdr_args {
 	struct tt_tcp_opts opts; /* present bits select which options go out */
 };
 
-/* Bytes of Ethernet + IPv4 + TCP headers (with these options) tt_net_tcp_build writes. */
-uint32_t tt_net_tcp_hdr_len(const struct tt_tcp_opts *o);
+/* Bytes of Ethernet + IPv4 + TCP headers (with these options) tt_net_tcp_build writes; must
+ * agree with its write_options byte for byte. */
+static inline uint32_t tt_net_tcp_hdr_len(const struct tt_tcp_opts *o)
+{
+	uint32_t n = TT_ETH_HDR_LEN + TT_IP4_HDR_LEN + TT_TCP_HDR_LEN;
+
+	if (o->present & TT_OPT_MSS)
+		n += 4;
+	if (o->present & TT_OPT_WSCALE)
+		n += 4;
+	if (o->present & TT_OPT_TS)
+		n += 12;
+	else if (o->present & TT_OPT_SACK_OK)
+		n += 4;
+	if (o->present & TT_OPT_SACK)
+		n += TT_SACK_OPT_LEN + TT_SACK_BLOCK_LEN * (uint32_t)o->sack_n;
+	return n;
+}
 
 /*
  * Write Ethernet + IPv4 + TCP headers for a segment of payload_len bytes
@@ -391,6 +407,23 @@ uint32_t tt_net_tcp_build(uint8_t *frame, const struct tt_tcp_hdr_args *a, uint3
  * without its bit is computed in software.
  */
 void tt_net_tcp_cksum(uint8_t *frame, unsigned offload);
+
+/*
+ * The data path's one pass: tt_net_tcp_build and tt_net_tcp_cksum(offload) in one, but for
+ * the payload, whose sum tt_net_tcp_cksum_payload adds when TT_TX_TCP_CKSUM is not in
+ * offload.  Nothing is read back from the frame: a buffer fresh from the pool would make
+ * each read wait for its line.  Byte for byte the frame the two general calls make
+ * (tests/unit/test_net.c).
+ */
+uint32_t tt_net_tcp_build_tx(uint8_t *frame, const struct tt_tcp_hdr_args *a, uint32_t payload_len,
+			     unsigned offload);
+
+/*
+ * The software TCP checksum of a frame tt_net_tcp_build_tx wrote without TT_TX_TCP_CKSUM (hl:
+ * what it returned), once its payload_len bytes of payload are in place.  Call it once: the
+ * field holds the headers' share of the sum until then.
+ */
+void tt_net_tcp_cksum_payload(uint8_t *frame, uint32_t hl, uint32_t payload_len);
 
 /* Bytes of Ethernet + IPv6 + TCP headers tt_net_tcp6_build writes: 20 more than IPv4's. */
 static inline uint32_t tt_net_tcp6_hdr_len(const struct tt_tcp_opts *o)

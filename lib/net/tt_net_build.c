@@ -50,13 +50,24 @@ uint16_t tt_net_cksum_sum(const void *data, uint32_t len, uint32_t seed)
 	return tt_net_cksum_fold64(add_carry(add_carry(s0, s1), tail));
 }
 
-static uint8_t *put_be32(uint8_t *p, uint32_t v)
+/*
+ * Header words written in order: every field of the TCP header and of our options falls in
+ * whole 32-bit words, so each is composed in a register, stored at once and added to sum (the
+ * words as they lie in memory, which is what the one's-complement sum takes).
+ */
+struct words {
+	uint8_t *p;
+	uint64_t sum;
+};
+
+/* Store the word whose bytes, first to last, are those of host read as big-endian. */
+static inline void put_word(struct words *w, uint32_t host)
 {
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-	return p + 4;
+	uint32_t be = rte_cpu_to_be_32(host);
+
+	memcpy(w->p, &be, 4);
+	w->p += 4;
+	w->sum += be;
 }
 
 /*
@@ -66,98 +77,64 @@ static uint8_t *put_be32(uint8_t *p, uint32_t v)
  * blocks.  The caller bounds the blocks (sack_n <= 4, 3 with timestamps):
  * the options then never exceed 40 bytes.
  */
-static uint32_t write_options(uint8_t *p, const struct tt_tcp_opts *o)
+static inline void write_options(struct words *w, const struct tt_tcp_opts *o)
 {
-	uint8_t *start = p;
-
-	if (o->present & TT_OPT_MSS) {
-		*p++ = 2;
-		*p++ = 4;
-		*p++ = (uint8_t)(o->mss >> 8);
-		*p++ = (uint8_t)o->mss;
-	}
-	if (o->present & TT_OPT_WSCALE) {
-		*p++ = 1;
-		*p++ = 3;
-		*p++ = 3;
-		*p++ = o->wscale;
-	}
+	if (o->present & TT_OPT_MSS)
+		put_word(w, 0x02040000u | o->mss);
+	if (o->present & TT_OPT_WSCALE)
+		put_word(w, 0x01030300u | o->wscale);
 	if (o->present & TT_OPT_TS) {
-		if (o->present & TT_OPT_SACK_OK) {
-			*p++ = 4;
-			*p++ = 2;
-		} else {
-			*p++ = 1;
-			*p++ = 1;
-		}
-		*p++ = 8;
-		*p++ = 10;
-		p = put_be32(p, o->tsval);
-		p = put_be32(p, o->tsecr);
+		put_word(w, (o->present & TT_OPT_SACK_OK) ? 0x0402080au : 0x0101080au);
+		put_word(w, o->tsval);
+		put_word(w, o->tsecr);
 	} else if (o->present & TT_OPT_SACK_OK) {
-		*p++ = 1;
-		*p++ = 1;
-		*p++ = 4;
-		*p++ = 2;
+		put_word(w, 0x01010402u);
 	}
 	if (o->present & TT_OPT_SACK) {
-		*p++ = 1;
-		*p++ = 1;
-		*p++ = 5;
-		*p++ = (uint8_t)(2 + TT_SACK_BLOCK_LEN * o->sack_n);
+		put_word(w, 0x01010500u | (2u + TT_SACK_BLOCK_LEN * o->sack_n));
 		for (unsigned i = 0; i < o->sack_n; i++) {
-			p = put_be32(p, o->sack[i].start);
-			p = put_be32(p, o->sack[i].end);
+			put_word(w, o->sack[i].start);
+			put_word(w, o->sack[i].end);
 		}
 	}
-	return (uint32_t)(p - start);
 }
 
-/* Must agree with write_options byte for byte. */
-uint32_t tt_net_tcp_hdr_len(const struct tt_tcp_opts *o)
+/*
+ * The TCP header and options of a at th, the checksum field zero; returns the header's length
+ * and its words' sum in *sum.  Inlined into each family's builder: the data path's one pass.
+ */
+static inline __attribute__((always_inline)) uint32_t
+write_tcp(uint8_t *th, const struct tt_tcp_hdr_args *a, uint64_t *sum)
 {
-	uint32_t n = TT_ETH_HDR_LEN + TT_IP4_HDR_LEN + TT_TCP_HDR_LEN;
+	struct words w = {.p = th + TT_TCP_HDR_LEN, .sum = 0};
+	uint32_t tcplen;
 
-	if (o->present & TT_OPT_MSS)
-		n += 4;
-	if (o->present & TT_OPT_WSCALE)
-		n += 4;
-	if (o->present & TT_OPT_TS)
-		n += 12;
-	else if (o->present & TT_OPT_SACK_OK)
-		n += 4;
-	if (o->present & TT_OPT_SACK)
-		n += TT_SACK_OPT_LEN + TT_SACK_BLOCK_LEN * (uint32_t)o->sack_n;
-	return n;
-}
-
-/* The TCP header and options of a; the checksum field is left for the caller. */
-static uint32_t write_tcp(struct rte_tcp_hdr *th, const struct tt_tcp_hdr_args *a)
-{
-	uint32_t tcplen = TT_TCP_HDR_LEN + write_options((uint8_t *)(th + 1), &a->opts);
-
+	write_options(&w, &a->opts);
+	tcplen = (uint32_t)(w.p - th);
 	assert(tcplen <= TT_TCP_HDR_LEN + TT_TCP_OPT_MAX_LEN);
-	th->src_port = rte_cpu_to_be_16(a->sport);
-	th->dst_port = rte_cpu_to_be_16(a->dport);
-	th->sent_seq = rte_cpu_to_be_32(a->seq);
-	th->recv_ack = rte_cpu_to_be_32(a->ack);
-	th->data_off = (uint8_t)((tcplen / 4) << 4);
-	th->tcp_flags = a->flags;
-	th->rx_win = rte_cpu_to_be_16(a->wnd);
-	th->cksum = 0;
-	th->tcp_urp = 0;
+	w.p = th;
+	put_word(&w, (uint32_t)a->sport << 16 | a->dport);
+	put_word(&w, a->seq);
+	put_word(&w, a->ack);
+	put_word(&w, (tcplen / 4) << 28 | (uint32_t)a->flags << 16 | a->wnd);
+	put_word(&w, 0); /* checksum and urgent pointer */
+	*sum = w.sum;
 	return tcplen;
 }
 
-uint32_t tt_net_tcp_build(uint8_t *frame, const struct tt_tcp_hdr_args *a, uint32_t payload_len)
+uint32_t tt_net_tcp_build_tx(uint8_t *frame, const struct tt_tcp_hdr_args *a, uint32_t payload_len,
+			     unsigned offload)
 {
 	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)frame;
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(frame + TT_ETH_HDR_LEN);
 	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(frame + TT_ETH_HDR_LEN + TT_IP4_HDR_LEN);
-	uint32_t tcplen = write_tcp(th, a);
+	uint64_t words;
+	uint32_t tcplen = write_tcp((uint8_t *)th, a, &words);
 	rte_be32_t saddr = rte_cpu_to_be_32(a->saddr), daddr = rte_cpu_to_be_32(a->daddr);
 	rte_be16_t ip_len = rte_cpu_to_be_16((uint16_t)(TT_IP4_HDR_LEN + tcplen + payload_len));
 	uint64_t addrs = (uint64_t)saddr + daddr; /* two 32-bit words: four 16-bit ones, folded */
+	uint64_t phdr =
+	    addrs + RTE_BE16(IPPROTO_TCP) + rte_cpu_to_be_16((uint16_t)(tcplen + payload_len));
 
 	memcpy(&eth->dst_addr, a->dst_mac.b, 6);
 	memcpy(&eth->src_addr, a->src_mac.b, 6);
@@ -172,13 +149,26 @@ uint32_t tt_net_tcp_build(uint8_t *frame, const struct tt_tcp_hdr_args *a, uint3
 	ip->next_proto_id = IPPROTO_TCP;
 	ip->src_addr = saddr;
 	ip->dst_addr = daddr;
-	/* Both sums from the values, not from the frame: see tt_net_tcp_cksum. */
-	ip->hdr_checksum = (uint16_t)~tt_net_cksum_fold64(addrs + RTE_BE16(RTE_IPV4_VHL_DEF << 8) +
-							  ip_len + RTE_BE16(RTE_IPV4_HDR_DF_FLAG) +
-							  RTE_BE16(TT_IP4_TTL << 8 | IPPROTO_TCP));
-	th->cksum = tt_net_cksum_fold64(addrs + RTE_BE16(IPPROTO_TCP) +
-					rte_cpu_to_be_16((uint16_t)(tcplen + payload_len)));
+	/* Every sum from the values, not from the frame: see tt_net_tcp_cksum. */
+	ip->hdr_checksum = 0;
+	if (!(offload & TT_TX_IP_CKSUM))
+		ip->hdr_checksum = (uint16_t)~tt_net_cksum_fold64(
+		    addrs + RTE_BE16(RTE_IPV4_VHL_DEF << 8) + ip_len +
+		    RTE_BE16(RTE_IPV4_HDR_DF_FLAG) + RTE_BE16(TT_IP4_TTL << 8 | IPPROTO_TCP));
+	th->cksum = tt_net_cksum_fold64((offload & TT_TX_TCP_CKSUM) ? phdr : phdr + words);
 	return TT_ETH_HDR_LEN + TT_IP4_HDR_LEN + tcplen;
+}
+
+uint32_t tt_net_tcp_build(uint8_t *frame, const struct tt_tcp_hdr_args *a, uint32_t payload_len)
+{
+	return tt_net_tcp_build_tx(frame, a, payload_len, TT_TX_TCP_CKSUM);
+}
+
+void tt_net_tcp_cksum_payload(uint8_t *frame, uint32_t hl, uint32_t payload_len)
+{
+	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(frame + TT_ETH_HDR_LEN + TT_IP4_HDR_LEN);
+
+	th->cksum = (uint16_t)~tt_net_cksum_sum(frame + hl, payload_len, th->cksum);
 }
 
 /*
@@ -227,7 +217,8 @@ uint32_t tt_net_tcp6_build(uint8_t *frame, const struct tt_tcp_hdr_args *a, cons
 {
 	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)frame;
 	struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(frame + TT_ETH_HDR_LEN);
-	uint32_t tcplen = write_tcp((struct rte_tcp_hdr *)(ip + 1), a);
+	uint64_t words; /* unused: tt_net_tcp6_cksum sums the frame */
+	uint32_t tcplen = write_tcp((uint8_t *)(ip + 1), a, &words);
 
 	memcpy(&eth->dst_addr, a->dst_mac.b, 6);
 	memcpy(&eth->src_addr, a->src_mac.b, 6);

@@ -371,15 +371,15 @@ static void send_tcp(struct tt_stack *st, unsigned port, struct tt_tcp_hdr_args 
 		return;
 	a->src_mac = sp->mac;
 	if (a6 == NULL)
-		tt_net_tcp_build(frame, a, len);
+		tt_net_tcp_build_tx(frame, a, len, sp->tx_cksum_offload);
 	else
 		tt_net_tcp6_build(frame, a, a6->daddr, a6->saddr, len);
 	if (len > 0)
 		tt_sndq_copy(q, off, len, frame + hl);
-	if (a6 == NULL)
-		tt_net_tcp_cksum(frame, sp->tx_cksum_offload);
-	else
+	if (a6 != NULL)
 		tt_net_tcp6_cksum(frame);
+	else if (!(sp->tx_cksum_offload & TT_TX_TCP_CKSUM))
+		tt_net_tcp_cksum_payload(frame, hl, len);
 	frame_xmit(st, port, buf, frame, hl + len, a->daddr, a6, nh);
 }
 
