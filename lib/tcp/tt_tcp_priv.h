@@ -212,15 +212,38 @@ static inline uint32_t tt_tcp_sack_skip(const struct tt_tcp_ctx *ctx, struct tt_
 	return tt_tcp_sack_skip_sb(ctx, t);
 }
 /* Limited Transmit (RFC 3042): bytes beyond cwnd the duplicate ACKs so far allow. */
-uint32_t tt_tcp_sack_limited(const struct tt_tcb *t);
+static inline uint32_t tt_tcp_sack_limited(const struct tt_tcb *t)
+{
+	if (t->sack == TT_TCB_NO_BLOCK || tt_tcp_in_recovery(t))
+		return 0;
+	return min_u32(t->dupacks, TT_SACK_DUP_THRESH - 1) * (uint32_t)t->mss;
+}
 /* Retransmission timeout: RecoveryPoint = SND.MAX, the scoreboard kept (HighRxt = SND.UNA). */
 void tt_tcp_sack_timeout(struct tt_tcp_ctx *ctx, struct tt_tcb *t);
 void tt_tcp_sack_release(struct tt_tcp_ctx *ctx, struct tt_tcb *t);
+/* tt_tcp_sack_reserve and tt_tcp_sack_blocks on a SACK connection holding out-of-order data. */
+uint32_t tt_tcp_sack_reserve_ooo(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t);
+void tt_tcp_sack_blocks_ooo(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t,
+			    const struct tt_tcp_tx *tx, struct tt_tcp_hdr_args *a);
+
+/* Blocks may be owed only on a SACK connection holding out-of-order data: every other segment
+ * (each keep-alive response) pays two tests for the SACK option and no call. */
+static inline bool tt_tcp_sack_may_owe(const struct tt_tcb *t)
+{
+	return (t->flags & TT_TCB_SACK) && t->ooo != TT_TCB_NO_BLOCK;
+}
 /* Payload bytes a data segment leaves for the SACK blocks we owe. */
-uint32_t tt_tcp_sack_reserve(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t);
+static inline uint32_t tt_tcp_sack_reserve(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t)
+{
+	return tt_tcp_sack_may_owe(t) ? tt_tcp_sack_reserve_ooo(ctx, t) : 0;
+}
 /* Put the SACK blocks we owe into the options of segment tx, as many as fit. */
-void tt_tcp_sack_blocks(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t,
-			const struct tt_tcp_tx *tx, struct tt_tcp_hdr_args *a);
+static inline void tt_tcp_sack_blocks(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t,
+				      const struct tt_tcp_tx *tx, struct tt_tcp_hdr_args *a)
+{
+	if (tt_tcp_sack_may_owe(t))
+		tt_tcp_sack_blocks_ooo(ctx, t, tx, a);
+}
 
 /* Give the send block back when nothing is queued and nothing is in flight. */
 void tt_tcp_sndb_settle(struct tt_tcp_ctx *ctx, struct tt_tcb *t);

@@ -242,13 +242,6 @@ uint32_t tt_tcp_sack_skip_sb(const struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 	return UINT32_MAX;
 }
 
-uint32_t tt_tcp_sack_limited(const struct tt_tcb *t)
-{
-	if (t->sack == TT_TCB_NO_BLOCK || tt_tcp_in_recovery(t))
-		return 0;
-	return min_u32(t->dupacks, TT_SACK_DUP_THRESH - 1) * (uint32_t)t->mss;
-}
-
 void tt_tcp_sack_timeout(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 {
 	if (t->sack != TT_TCB_NO_BLOCK)
@@ -271,7 +264,7 @@ static uint32_t opt_bytes(uint32_t blocks)
 	return blocks ? TT_SACK_OPT_LEN + TT_SACK_BLOCK_LEN * blocks : 0;
 }
 
-uint32_t tt_tcp_sack_reserve(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t)
+uint32_t tt_tcp_sack_reserve_ooo(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t)
 {
 	uint32_t r = opt_bytes(blocks_owed(ctx, t));
 
@@ -279,8 +272,8 @@ uint32_t tt_tcp_sack_reserve(const struct tt_tcp_ctx *ctx, const struct tt_tcb *
 	return t->mss >= 2 * r ? r : 0;
 }
 
-void tt_tcp_sack_blocks(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t,
-			const struct tt_tcp_tx *tx, struct tt_tcp_hdr_args *a)
+void tt_tcp_sack_blocks_ooo(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t,
+			    const struct tt_tcp_tx *tx, struct tt_tcp_hdr_args *a)
 {
 	uint32_t n = blocks_owed(ctx, t);
 	uint32_t room = t->mss > tx->len ? t->mss - tx->len : 0;
