@@ -57,7 +57,9 @@
  * Building writes the Ethernet, IPv4 and TCP headers (with options) for a
  * segment described by struct tt_tcp_hdr_args; each checksum is either left
  * for the port (the TCP one seeded with the pseudo-header sum as the offload
- * API requires) or computed in software.
+ * API requires) or computed in software.  The stack's segments take one pass
+ * (tt_net_tcp_build_tx): every header word is composed in a register, stored
+ * once and summed as it goes, so no checksum reads the headers back.
  *
  * All multi-byte fields in the parsed structures are in host byte order.
  * Any lcore may call these functions; they touch only their arguments.
