@@ -494,16 +494,27 @@ static inline uint16_t tt_net_cksum_fold64(uint64_t s)
 	return (uint16_t)s;
 }
 
+/* The 32-bit word at p, any alignment, in memory byte order. */
+static inline uint32_t tt_net_load32(const void *p)
+{
+	uint32_t w;
+
+	__builtin_memcpy(&w, p, sizeof(w));
+	return w;
+}
+
 /*
  * tt_net_cksum_sum of an option-less IPv4 header (20 bytes), inline: five 32-bit
- * adds that cannot overflow 64 bits, no loop, no call; every frame has one.
+ * adds that cannot overflow 64 bits, no loop, no call; every frame has one.  Each
+ * word is loaded on its own: copied as one array, the header went through the stack.
  */
 static inline uint16_t tt_net_cksum_ip4_hdr(const void *ip)
 {
-	uint32_t w[5];
+	const uint8_t *p = (const uint8_t *)ip;
 
-	__builtin_memcpy(w, ip, sizeof(w));
-	return tt_net_cksum_fold64((uint64_t)w[0] + w[1] + w[2] + w[3] + w[4]);
+	return tt_net_cksum_fold64((uint64_t)tt_net_load32(p) + tt_net_load32(p + 4) +
+				   tt_net_load32(p + 8) + tt_net_load32(p + 12) +
+				   tt_net_load32(p + 16));
 }
 
 #endif

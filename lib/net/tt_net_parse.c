@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include <rte_byteorder.h>
+#include <rte_common.h>
 #include <rte_ether.h>
 #include <rte_arp.h>
 #include <rte_icmp.h>
@@ -10,6 +11,24 @@
 #include <rte_tcp.h>
 
 #include "tt_net_priv.h"
+
+/* TCP option kinds (IANA registry) and the exact lengths of the fixed-size ones. */
+enum {
+	TCP_OPT_EOL = 0,
+	TCP_OPT_NOP = 1,
+	TCP_OPT_MSS = 2,
+	TCP_OPT_WSCALE = 3,
+	TCP_OPT_SACK_OK = 4,
+	TCP_OPT_SACK = 5,
+	TCP_OPT_TS = 8,
+	TCP_MSS_LEN = 4,
+	TCP_WSCALE_LEN = 3,
+	TCP_SACK_OK_LEN = 2,
+	TCP_TS_LEN = 10,
+	TCP_WSCALE_MAX = 14,
+};
+
+enum { IP4_VERSION_IHL_PLAIN = 0x45 }; /* version 4, a header of 5 words: no options */
 
 static enum tt_pkt_kind parse_arp(const uint8_t *l3, uint32_t len, const struct tt_net_if *ifc,
 				  struct tt_pkt *pkt, enum tt_drop *reason)
@@ -51,6 +70,19 @@ static uint32_t get_be32(const uint8_t *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
+/* The values of the timestamps option at p (its kind and length checked). */
+static inline void read_ts(const uint8_t *p, struct tt_tcp_opts *o)
+{
+	o->tsval = get_be32(p + 2);
+	o->tsecr = get_be32(p + 6);
+}
+
+/* RFC 7323 2.3: a larger shift is taken as 14. */
+static inline uint8_t clamp_wscale(uint8_t shift)
+{
+	return shift > TCP_WSCALE_MAX ? TCP_WSCALE_MAX : shift;
+}
+
 /* n blocks (1..4: the option fits in 40 bytes) as sent; the connection judges them. */
 static void parse_sack(const uint8_t *p, uint8_t n, struct tt_tcp_opts *o)
 {
@@ -71,9 +103,9 @@ static bool parse_tcp_options(const uint8_t *p, uint32_t len, struct tt_tcp_opts
 		uint8_t kind = p[0];
 		uint8_t olen;
 
-		if (kind == 0) /* end of option list */
+		if (kind == TCP_OPT_EOL)
 			break;
-		if (kind == 1) { /* no-operation */
+		if (kind == TCP_OPT_NOP) {
 			p++;
 			continue;
 		}
@@ -83,31 +115,30 @@ static bool parse_tcp_options(const uint8_t *p, uint32_t len, struct tt_tcp_opts
 		if (olen < 2 || olen > end - p)
 			return false;
 		switch (kind) {
-		case 2:
-			if (olen != 4)
+		case TCP_OPT_MSS:
+			if (olen != TCP_MSS_LEN)
 				return false;
 			o->present |= TT_OPT_MSS;
 			o->mss = (uint16_t)(p[2] << 8 | p[3]);
 			break;
-		case 3:
-			if (olen != 3)
+		case TCP_OPT_WSCALE:
+			if (olen != TCP_WSCALE_LEN)
 				return false;
 			o->present |= TT_OPT_WSCALE;
-			o->wscale = p[2] > 14 ? 14 : p[2];
+			o->wscale = clamp_wscale(p[2]);
 			break;
-		case 4:
-			if (olen != 2)
+		case TCP_OPT_SACK_OK:
+			if (olen != TCP_SACK_OK_LEN)
 				return false;
 			o->present |= TT_OPT_SACK_OK;
 			break;
-		case 8:
-			if (olen != 10)
+		case TCP_OPT_TS:
+			if (olen != TCP_TS_LEN)
 				return false;
 			o->present |= TT_OPT_TS;
-			o->tsval = get_be32(p + 2);
-			o->tsecr = get_be32(p + 6);
+			read_ts(p, o);
 			break;
-		case 5:
+		case TCP_OPT_SACK:
 			if (olen < 2 + TT_SACK_BLOCK_LEN ||
 			    olen > 2 + TT_SACK_MAX_BLOCKS * TT_SACK_BLOCK_LEN ||
 			    (olen - 2) % TT_SACK_BLOCK_LEN != 0)
@@ -123,8 +154,75 @@ static bool parse_tcp_options(const uint8_t *p, uint32_t len, struct tt_tcp_opts
 	return true;
 }
 
-enum tt_pkt_kind tt_net_parse_tcp(const uint8_t *l4, uint16_t phdr, const struct tt_net_if *ifc,
-				  struct tt_pkt *pkt, enum tt_drop *reason)
+/*
+ * The pseudo-header sum (RFC 9293 3.1, RFC 8200 8.1) of the TCP segment of pkt, from the
+ * addresses of its IP header: asked for only when the port did not verify the checksum.
+ */
+static uint16_t tcp_phdr_sum(const void *addrs, const struct tt_pkt *pkt)
+{
+	const uint8_t *a = addrs;
+
+	if (pkt->family == TT_AF_INET6)
+		return tt_net_phdr6_sum(addrs, pkt->l4_len, IPPROTO_TCP);
+	/* Zero and protocol, then the length: 16-bit words in memory order, like the addresses. */
+	return tt_net_cksum_fold64((uint64_t)tt_net_load32(a) + tt_net_load32(a + 4) +
+				   rte_cpu_to_be_16(IPPROTO_TCP) + rte_cpu_to_be_16(pkt->l4_len));
+}
+
+/*
+ * Options as nearly every stack lays them out, each in whole 4-byte words: MSS; NOP and
+ * window scale; NOP, NOP (or SACK-permitted) and timestamps; NOP, NOP and SACK-permitted.
+ * Read a word at a time, as parse_tcp_options reads the same bytes, up to the first word
+ * that is none of these (SACK blocks, EOL, another layout, any other length); returns the
+ * bytes read, which the general walk continues after, so every list ends as the walk alone
+ * would leave it: a fast path that cannot accept what the walk refuses.
+ */
+static inline uint32_t parse_aligned_options(const uint8_t *p, uint32_t len, struct tt_tcp_opts *o)
+{
+	enum {
+		NOP_NOP_TS = 0x0101080a,
+		SACK_OK_TS = 0x0402080a,
+		NOP_NOP_SACK_OK = 0x01010402,
+		MSS_HEAD = 0x0204,	    /* the word's first 16 bits; the MSS follows */
+		NOP_WSCALE_HEAD = 0x010303, /* the word's first 24 bits; the shift follows */
+	};
+	uint32_t off = 0;
+
+	/* Every segment of a connection that agreed on timestamps: one compare, no loop. */
+	if (len == TT_TCP_TS_OPT_LEN && get_be32(p) == NOP_NOP_TS) {
+		o->present = TT_OPT_TS;
+		read_ts(p + 2, o);
+		return len;
+	}
+	while (len - off >= 4) {
+		uint32_t w = get_be32(p + off);
+
+		if ((w == NOP_NOP_TS || w == SACK_OK_TS) && len - off >= TT_TCP_TS_OPT_LEN) {
+			o->present |= w == SACK_OK_TS ? TT_OPT_TS | TT_OPT_SACK_OK : TT_OPT_TS;
+			read_ts(p + off + 2, o);
+			off += TT_TCP_TS_OPT_LEN;
+		} else if (w >> 16 == MSS_HEAD) {
+			o->present |= TT_OPT_MSS;
+			o->mss = (uint16_t)w;
+			off += 4;
+		} else if (w >> 8 == NOP_WSCALE_HEAD) {
+			o->present |= TT_OPT_WSCALE;
+			o->wscale = clamp_wscale((uint8_t)w);
+			off += 4;
+		} else if (w == NOP_NOP_SACK_OK) {
+			o->present |= TT_OPT_SACK_OK;
+			off += 4;
+		} else {
+			break;
+		}
+	}
+	return off;
+}
+
+/* tt_net_parse_tcp, inline in parse_ipv4: the frame's one call then does all of the work. */
+static __rte_always_inline enum tt_pkt_kind parse_tcp(const uint8_t *l4, const void *addrs,
+						      const struct tt_net_if *ifc,
+						      struct tt_pkt *pkt, enum tt_drop *reason)
 {
 	const struct rte_tcp_hdr *th = (const struct rte_tcp_hdr *)l4;
 	struct tt_tcp_seg *seg = &pkt->seg;
@@ -139,7 +237,7 @@ enum tt_pkt_kind tt_net_parse_tcp(const uint8_t *l4, uint16_t phdr, const struct
 	if (unlikely(ifc->rx_cksum & TT_RX_L4_CKSUM_BAD))
 		return tt_net_drop(reason, TT_DROP_TCP_CSUM);
 	if (!(ifc->rx_cksum & TT_RX_L4_CKSUM_GOOD) &&
-	    unlikely(tt_net_cksum_sum(l4, pkt->l4_len, phdr) != 0xffff))
+	    unlikely(tt_net_cksum_sum(l4, pkt->l4_len, tcp_phdr_sum(addrs, pkt)) != 0xffff))
 		return tt_net_drop(reason, TT_DROP_TCP_CSUM);
 	pkt->sport = rte_be_to_cpu_16(th->src_port);
 	pkt->dport = rte_be_to_cpu_16(th->dst_port);
@@ -156,10 +254,21 @@ enum tt_pkt_kind tt_net_parse_tcp(const uint8_t *l4, uint16_t phdr, const struct
 	seg->len = pkt->l4_len - doff;
 	/* The blocks are read only up to sack_n: not worth clearing on every segment. */
 	memset(&seg->opts, 0, offsetof(struct tt_tcp_opts, sack));
-	if (doff > TT_TCP_HDR_LEN &&
-	    unlikely(!parse_tcp_options(l4 + TT_TCP_HDR_LEN, doff - TT_TCP_HDR_LEN, &seg->opts)))
-		return tt_net_drop(reason, TT_DROP_TCP_OPTIONS);
+	if (doff > TT_TCP_HDR_LEN) {
+		const uint8_t *opts = l4 + TT_TCP_HDR_LEN;
+		uint32_t len = doff - TT_TCP_HDR_LEN;
+		uint32_t read = parse_aligned_options(opts, len, &seg->opts);
+
+		if (read < len && unlikely(!parse_tcp_options(opts + read, len - read, &seg->opts)))
+			return tt_net_drop(reason, TT_DROP_TCP_OPTIONS);
+	}
 	return TT_PKT_TCP;
+}
+
+enum tt_pkt_kind tt_net_parse_tcp(const uint8_t *l4, const void *addrs, const struct tt_net_if *ifc,
+				  struct tt_pkt *pkt, enum tt_drop *reason)
+{
+	return parse_tcp(l4, addrs, ifc, pkt, reason);
 }
 
 /* RFC 1122 3.2.1.3 / RFC 1812 5.3.7: addresses no peer may send from. */
@@ -177,11 +286,15 @@ static enum tt_pkt_kind parse_ipv4(const uint8_t *l3, uint32_t len, const struct
 
 	if (unlikely(len < TT_IP4_HDR_LEN))
 		return tt_net_drop(reason, TT_DROP_IP_SHORT);
-	if (unlikely((ip->version_ihl >> 4) != 4))
-		return tt_net_drop(reason, TT_DROP_IP_VERSION);
-	ihl = (uint32_t)(ip->version_ihl & 0xf) * 4;
-	if (unlikely(ihl < TT_IP4_HDR_LEN || ihl > len))
-		return tt_net_drop(reason, TT_DROP_IP_HDR_LEN);
+	/* Version 4 without options, nearly every datagram: one compare judges both fields. */
+	ihl = TT_IP4_HDR_LEN;
+	if (unlikely(ip->version_ihl != IP4_VERSION_IHL_PLAIN)) {
+		if (unlikely((ip->version_ihl >> 4) != 4))
+			return tt_net_drop(reason, TT_DROP_IP_VERSION);
+		ihl = (uint32_t)(ip->version_ihl & 0xf) * 4;
+		if (unlikely(ihl < TT_IP4_HDR_LEN || ihl > len))
+			return tt_net_drop(reason, TT_DROP_IP_HDR_LEN);
+	}
 	total = rte_be_to_cpu_16(ip->total_length);
 	/* Ethernet padding may follow the datagram, so only total > len is bad. */
 	if (unlikely(total < ihl || total > len))
@@ -203,14 +316,11 @@ static enum tt_pkt_kind parse_ipv4(const uint8_t *l3, uint32_t len, const struct
 		return tt_net_drop(reason, TT_DROP_IP_BAD_SRC);
 	pkt->l4_off = (uint16_t)(pkt->l3_off + ihl);
 	pkt->l4_len = (uint16_t)(total - ihl);
-	switch (ip->next_proto_id) {
-	case IPPROTO_TCP:
-		return tt_net_parse_tcp(l3 + ihl, rte_ipv4_phdr_cksum(ip, 0), ifc, pkt, reason);
-	case IPPROTO_ICMP:
+	if (likely(ip->next_proto_id == IPPROTO_TCP))
+		return parse_tcp(l3 + ihl, &ip->src_addr, ifc, pkt, reason);
+	if (ip->next_proto_id == IPPROTO_ICMP)
 		return parse_icmp(l3 + ihl, pkt, reason);
-	default:
-		return tt_net_drop(reason, TT_DROP_IP_PROTO);
-	}
+	return tt_net_drop(reason, TT_DROP_IP_PROTO);
 }
 
 enum tt_pkt_kind tt_net_parse(const uint8_t *frame, uint32_t len, const struct tt_net_if *ifc,
@@ -253,6 +363,8 @@ enum tt_pkt_kind tt_net_parse(const uint8_t *frame, uint32_t len, const struct t
 	pkt->vlan = vid;
 	pkt->l3_off = l3;
 	pkt->family = TT_AF_INET;
+	if (likely(type == RTE_BE16(RTE_ETHER_TYPE_IPV4)))
+		return parse_ipv4(frame + l3, len - l3, ifc, pkt, reason);
 	switch (type) {
 	case RTE_BE16(RTE_ETHER_TYPE_IPV6):
 		/* IPv6 replies are written at fixed offsets: a tag, even a priority one, must be
@@ -261,8 +373,6 @@ enum tt_pkt_kind tt_net_parse(const uint8_t *frame, uint32_t len, const struct t
 		if (unlikely(l3 != TT_ETH_HDR_LEN))
 			return tt_net_drop(reason, TT_DROP_ETH_TYPE);
 		return tt_net_parse_ipv6(frame + l3, len - l3, ifc, pkt, reason);
-	case RTE_BE16(RTE_ETHER_TYPE_IPV4):
-		return parse_ipv4(frame + l3, len - l3, ifc, pkt, reason);
 	case RTE_BE16(RTE_ETHER_TYPE_ARP):
 		return parse_arp(frame + l3, len - l3, ifc, pkt, reason);
 	default:

@@ -201,7 +201,6 @@ enum tt_pkt_kind tt_net_parse_ipv6(const uint8_t *l3, uint32_t len, const struct
 {
 	const struct rte_ipv6_hdr *ip = (const struct rte_ipv6_hdr *)l3;
 	uint32_t plen, end, off = TT_IP6_HDR_LEN;
-	uint16_t phdr;
 	uint8_t nh;
 
 	pkt->family = TT_AF_INET6;
@@ -230,13 +229,13 @@ enum tt_pkt_kind tt_net_parse_ipv6(const uint8_t *l3, uint32_t len, const struct
 		return TT_PKT_DROP;
 	pkt->l4_off = (uint16_t)(pkt->l3_off + off);
 	pkt->l4_len = (uint16_t)(end - off);
-	phdr = tt_net_phdr6_sum(ip->src_addr, pkt->l4_len, nh);
 	if (nh == NH_ICMP6)
-		return parse_icmp6(l3 + off, phdr, ip->hop_limits, ifc, pkt, reason);
+		return parse_icmp6(l3 + off, tt_net_phdr6_sum(ip->src_addr, pkt->l4_len, nh),
+				   ip->hop_limits, ifc, pkt, reason);
 	/* TCP: only to a unicast address of ours, from a unicast one. */
 	if (unlikely(tt_net_is_unspecified6(&pkt->saddr6)))
 		return tt_net_drop(reason, TT_DROP_IP6_BAD_SRC);
 	if (unlikely(is_multicast(&pkt->daddr6)))
 		return tt_net_drop(reason, TT_DROP_IP6_NOT_FOR_US);
-	return tt_net_parse_tcp(l3 + off, phdr, ifc, pkt, reason);
+	return tt_net_parse_tcp(l3 + off, ip->src_addr, ifc, pkt, reason);
 }

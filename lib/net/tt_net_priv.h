@@ -21,10 +21,11 @@ static inline bool tt_net_is_unspecified6(const struct tt_in6 *a)
 }
 
 /*
- * The TCP header at l4 (pkt->l4_len bytes of segment, inside the frame), its checksum
- * seeded with phdr, the pseudo-header sum of its family (tt_net_phdr6_sum, or IPv4's).
+ * The TCP header at l4 (pkt->l4_len bytes of segment, inside the frame, pkt->family set);
+ * addrs: the source and destination addresses of its IP header (8 bytes for IPv4, 32 for
+ * IPv6), summed into the pseudo-header only when the port did not verify the checksum.
  */
-enum tt_pkt_kind tt_net_parse_tcp(const uint8_t *l4, uint16_t phdr, const struct tt_net_if *ifc,
+enum tt_pkt_kind tt_net_parse_tcp(const uint8_t *l4, const void *addrs, const struct tt_net_if *ifc,
 				  struct tt_pkt *pkt, enum tt_drop *reason);
 
 /* The IPv6 datagram at l3, len bytes to the end of the frame. */

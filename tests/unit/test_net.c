@@ -548,6 +548,61 @@ static const struct opt_case opt_ok_cases[] = {
      24,
      {.present = TT_OPT_MSS, .mss = 256}},
     {"unknown option fills the header", {30, 40}, 40, {0}},
+    /* The word-at-a-time fast path (parse_aligned_options) at its edges, and the lists just
+     * past them that the general walk must finish. */
+    {"timestamps alone",
+     {1, 1, 8, 10, 0, 0, 0, 7, 0xff, 0, 0, 1},
+     12,
+     {.present = TT_OPT_TS, .tsval = 7, .tsecr = 0xff000001}},
+    {"timestamps then eol word",
+     {1, 1, 8, 10, 0, 0, 0, 7, 0, 0, 0, 8, 0, 0, 0, 0},
+     16,
+     {.present = TT_OPT_TS, .tsval = 7, .tsecr = 8}},
+    {"timestamps twice: the last",
+     {1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2, 1, 1, 8, 10, 0, 0, 0, 3, 0, 0, 0, 4},
+     24,
+     {.present = TT_OPT_TS, .tsval = 3, .tsecr = 4}},
+    {"timestamps then sack block",
+     {1, 1, 8, 10, 0, 0, 0, 3, 0, 0, 0, 4, 1, 1, 5, 10, 0, 0, 0, 1, 0, 0, 0, 2},
+     24,
+     {.present = TT_OPT_TS | TT_OPT_SACK, .tsval = 3, .tsecr = 4, .sack_n = 1, .sack = {{1, 2}}}},
+    {"linux syn",
+     {2, 4, 5, 0xb4, 4, 2, 8, 10, 0, 0, 0, 9, 0, 0, 0, 0, 1, 3, 3, 7},
+     20,
+     {.present = TT_OPT_MSS | TT_OPT_WSCALE | TT_OPT_SACK_OK | TT_OPT_TS,
+      .mss = 1460,
+      .wscale = 7,
+      .tsval = 9}},
+    {"bsd syn",
+     {2, 4, 5, 0xb4, 1, 3, 3, 6, 4, 2, 8, 10, 0, 0, 0, 9, 0, 0, 0, 0},
+     20,
+     {.present = TT_OPT_MSS | TT_OPT_WSCALE | TT_OPT_SACK_OK | TT_OPT_TS,
+      .mss = 1460,
+      .wscale = 6,
+      .tsval = 9}},
+    {"windows syn",
+     {2, 4, 5, 0xb4, 1, 3, 3, 8, 1, 1, 4, 2},
+     12,
+     {.present = TT_OPT_MSS | TT_OPT_WSCALE | TT_OPT_SACK_OK, .mss = 1460, .wscale = 8}},
+    {"mss alone, 0", {2, 4, 0, 0}, 4, {.present = TT_OPT_MSS, .mss = 0}},
+    {"mss alone, 65535", {2, 4, 0xff, 0xff}, 4, {.present = TT_OPT_MSS, .mss = 0xffff}},
+    {"mss twice: the last", {2, 4, 1, 0, 2, 4, 2, 0}, 8, {.present = TT_OPT_MSS, .mss = 0x200}},
+    {"nop wscale 14", {1, 3, 3, 14}, 4, {.present = TT_OPT_WSCALE, .wscale = 14}},
+    {"nop wscale 15 clamped", {1, 3, 3, 15}, 4, {.present = TT_OPT_WSCALE, .wscale = 14}},
+    {"nop wscale 255 clamped", {1, 3, 3, 255}, 4, {.present = TT_OPT_WSCALE, .wscale = 14}},
+    {"words fill 40 bytes",
+     {1, 1, 4, 2, 2, 4, 1, 0, 1, 3, 3, 0,  1, 1, 4, 2, 2, 4, 2, 0,
+      1, 3, 3, 1, 1, 1, 4, 2, 1, 1, 8, 10, 0, 0, 0, 5, 0, 0, 0, 6},
+     40,
+     {.present = TT_OPT_MSS | TT_OPT_WSCALE | TT_OPT_SACK_OK | TT_OPT_TS,
+      .mss = 0x200,
+      .wscale = 1,
+      .tsval = 5,
+      .tsecr = 6}},
+    {"mss then unknown word",
+     {2, 4, 5, 0xb4, 30, 4, 0, 0, 1, 3, 3, 2},
+     12,
+     {.present = TT_OPT_MSS | TT_OPT_WSCALE, .mss = 1460, .wscale = 2}},
     {"all four, unusual order",
      {8, 10, 0, 0, 1, 0, 0, 0, 2, 0, 3, 3, 2, 4, 2, 2, 4, 1, 0, 1},
      20,
@@ -777,6 +832,17 @@ static const uint8_t opt_sack_len18_short[] = {1, 1, 5, 18, 0, 0, 0, 1, 0, 0, 0,
 static const uint8_t opt_sack_5_blocks[40] = {5, 42};
 static const uint8_t opt_ts_len12[] = {8, 12, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0};
 static const uint8_t opt_good_then_bad[] = {2, 4, 5, 0xb4, 3, 4, 7, 0};
+/* Words that almost match the fast path (parse_aligned_options): the general walk refuses. */
+static const uint8_t opt_ts_word_8_left[] = {2, 4, 5, 0xb4, 1, 1, 8, 10, 0, 0, 0, 1};
+static const uint8_t opt_ts_word_last[] = {2, 4, 5, 0xb4, 1, 1, 8, 10};
+static const uint8_t opt_sackok_ts_word_8_left[] = {1, 3, 3, 7, 4, 2, 8, 10, 0, 0, 0, 1};
+static const uint8_t opt_ts_alone_len11[] = {1, 1, 8, 11, 0, 0, 0, 1, 0, 0, 0, 2};
+static const uint8_t opt_ts_alone_len9[] = {1, 1, 8, 9, 0, 0, 0, 1, 0, 0, 0, 2};
+static const uint8_t opt_mss_word_len5[] = {2, 5, 5, 0xb4, 0, 1, 1, 1};
+static const uint8_t opt_nop_ws_len4[] = {1, 3, 4, 7};
+static const uint8_t opt_nop_nop_sackok_len3[] = {1, 1, 4, 3};
+static const uint8_t opt_mss_then_len0[] = {2, 4, 5, 0xb4, 30, 0, 0, 0};
+static const uint8_t opt_words_then_len1[] = {2, 4, 5, 0xb4, 1, 3, 3, 7, 1, 1, 4, 2, 30, 1, 0, 0};
 
 /* The SYN base is 74 bytes: 14 + 20 + 20 + 20 of options, so 60 at L3. */
 static const struct drop_case drop_cases[] = {
@@ -878,6 +944,17 @@ static const struct drop_case drop_cases[] = {
     {"sack five blocks", B_TCP, OPTS(opt_sack_5_blocks), .want = TT_DROP_TCP_OPTIONS},
     {"timestamp length 12", B_TCP, OPTS(opt_ts_len12), .want = TT_DROP_TCP_OPTIONS},
     {"good then bad", B_TCP, OPTS(opt_good_then_bad), .want = TT_DROP_TCP_OPTIONS},
+    {"timestamp word, 8 bytes left", B_TCP, OPTS(opt_ts_word_8_left), .want = TT_DROP_TCP_OPTIONS},
+    {"timestamp word last", B_TCP, OPTS(opt_ts_word_last), .want = TT_DROP_TCP_OPTIONS},
+    {"sack-ok timestamp word, 8 bytes left", B_TCP, OPTS(opt_sackok_ts_word_8_left),
+     .want = TT_DROP_TCP_OPTIONS},
+    {"timestamps alone, length 11", B_TCP, OPTS(opt_ts_alone_len11), .want = TT_DROP_TCP_OPTIONS},
+    {"timestamps alone, length 9", B_TCP, OPTS(opt_ts_alone_len9), .want = TT_DROP_TCP_OPTIONS},
+    {"mss word, length 5", B_TCP, OPTS(opt_mss_word_len5), .want = TT_DROP_TCP_OPTIONS},
+    {"nop wscale length 4", B_TCP, OPTS(opt_nop_ws_len4), .want = TT_DROP_TCP_OPTIONS},
+    {"nop nop sack-ok length 3", B_TCP, OPTS(opt_nop_nop_sackok_len3), .want = TT_DROP_TCP_OPTIONS},
+    {"mss word then length 0", B_TCP, OPTS(opt_mss_then_len0), .want = TT_DROP_TCP_OPTIONS},
+    {"three words then length 1", B_TCP, OPTS(opt_words_then_len1), .want = TT_DROP_TCP_OPTIONS},
 };
 
 static void apply_patch(uint8_t *f, const struct patch *p)
