@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * tt_conn_tbl's operations one by one: creation and its sizes, insert,
+ * lookup, update and delete on keys that differ in one field, a full
+ * table, and random operations checked against the model (flow_harness.h)
+ * while the table fills to max_entries and drains.  A big table asks for
+ * transparent huge pages.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "tt_conn_tbl.h"
+
+#include "flow_harness.h"
+
+static void test_tbl_create(void **state)
+{
+	static const struct {
+		uint32_t max;
+		uint64_t bytes; /* 8-byte slots: 2 * max homes (at least 16), 192 more after */
+	} cases[] = {{1, 128 + 1536},		{8, 128 + 1536},    {9, 144 + 1536},
+		     {64, 1024 + 1536},		{100, 1600 + 1536}, {4096, 65536 + 1536},
+		     {1000003, 16000048 + 1536}};
+	const struct tt_siphash_key key = table_key(1);
+	(void)state;
+
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+		struct tt_conn_tbl *t = tbl_create(cases[i].max, i, NULL);
+
+		assert_non_null(t);
+		assert_int_equal(tt_conn_tbl_max_entries(t), cases[i].max);
+		assert_int_equal(tt_conn_tbl_count(t), 0);
+		assert_int_equal(tt_conn_tbl_bytes(t), cases[i].bytes);
+		tt_conn_tbl_free(t);
+	}
+	errno = 0;
+	assert_null(tbl_create(0, 1, NULL));
+	assert_int_equal(errno, EINVAL);
+	errno = 0;
+	assert_null(tbl_create((1u << 30) + 1, 1, NULL));
+	assert_int_equal(errno, EINVAL);
+	errno = 0;
+	assert_null(tt_conn_tbl_create(16, &key, NULL, NULL));
+	assert_int_equal(errno, EINVAL);
+	tt_conn_tbl_free(NULL);
+}
+
+static void test_tbl_basic(void **state)
+{
+	/* Each key differs from the first in one field, or by swapping. */
+	const struct tt_flow4 keys[] = {
+	    flow(0xc0000201, 0xc6336407, 40000, 443),	  flow(0xc0000202, 0xc6336407, 40000, 443),
+	    flow(0xc0000201, 0xc6336408, 40000, 443),	  flow(0xc0000201, 0xc6336407, 40001, 443),
+	    flow(0xc0000201, 0xc6336407, 40000, 444),	  flow(0xc6336407, 0xc0000201, 443, 40000),
+	    flow(0xc0000201, 0xc6336407, 443, 40000),	  flow(0, 0, 0, 0),
+	    flow(0xffffffff, 0xffffffff, 0xffff, 0xffff),
+	};
+	struct tt_conn_tbl *t = tbl_create(16, 0x1234, keys);
+	uint32_t n = ARRAY_LEN(keys);
+	(void)state;
+
+	assert_non_null(t);
+	for (uint32_t i = 0; i < n; i++) {
+		assert_int_equal(tt_conn_tbl_lookup(t, &keys[i]), TT_CONN_NONE);
+		assert_int_equal(tt_conn_tbl_insert(t, &keys[i], val(i, 10)), 0);
+		assert_int_equal(tt_conn_tbl_count(t), i + 1);
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		assert_int_equal(tt_conn_tbl_lookup(t, &keys[i]), val(i, 10));
+		/* A duplicate leaves the stored value alone. */
+		assert_int_equal(tt_conn_tbl_insert(t, &keys[i], val(i, 999)), -EEXIST);
+		assert_int_equal(tt_conn_tbl_lookup(t, &keys[i]), val(i, 10));
+		assert_int_equal(tt_conn_tbl_update(t, &keys[i], val(i, 10) | TT_CONN_TW), 0);
+	}
+	assert_int_equal(tt_conn_tbl_count(t), n);
+	for (uint32_t i = 0; i < n; i++)
+		assert_int_equal(tt_conn_tbl_lookup(t, &keys[i]), val(i, 10) | TT_CONN_TW);
+
+	/* Delete every other key; the rest must stay reachable. */
+	for (uint32_t i = 0; i < n; i += 2)
+		assert_int_equal(tt_conn_tbl_delete(t, &keys[i]), 0);
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t want = i % 2 ? val(i, 10) | TT_CONN_TW : TT_CONN_NONE;
+
+		assert_int_equal(tt_conn_tbl_lookup(t, &keys[i]), want);
+		assert_int_equal(tt_conn_tbl_delete(t, &keys[i]), i % 2 ? 0 : -ENOENT);
+		assert_int_equal(tt_conn_tbl_update(t, &keys[i], val(i, 1)), -ENOENT);
+	}
+	assert_int_equal(tt_conn_tbl_count(t), 0);
+	assert_int_equal(tt_conn_tbl_insert(t, &keys[3], val(3, 7)), 0);
+	assert_int_equal(tt_conn_tbl_lookup(t, &keys[3]), val(3, 7));
+	assert_int_equal(tt_conn_tbl_count(t), 1);
+	tt_conn_tbl_free(t);
+}
+
+static void test_tbl_full(void **state)
+{
+	static const uint32_t maxes[] = {1, 5, 64, 1000};
+	(void)state;
+
+	for (size_t m = 0; m < ARRAY_LEN(maxes); m++) {
+		uint32_t max = maxes[m];
+		struct tt_flow4 *keys = calloc(max + 2, sizeof(*keys));
+		struct tt_conn_tbl *t = tbl_create(max, 77 + m, keys);
+		const struct tt_flow4 *extra = &keys[max], *again = &keys[max + 1];
+
+		assert_non_null(keys);
+		assert_non_null(t);
+		for (uint32_t i = 0; i < max + 2; i++)
+			keys[i] = key_of(i, 0);
+		for (uint32_t i = 0; i < max; i++)
+			assert_int_equal(tt_conn_tbl_insert(t, &keys[i], i), 0);
+		assert_int_equal(tt_conn_tbl_count(t), max);
+		assert_int_equal(tt_conn_tbl_insert(t, extra, max), -ENOSPC);
+		assert_int_equal(tt_conn_tbl_lookup(t, extra), TT_CONN_NONE);
+		/* A present key reports -EEXIST even when the table is full. */
+		for (uint32_t i = 0; i < max; i++) {
+			assert_int_equal(tt_conn_tbl_insert(t, &keys[i], val(i, 5)), -EEXIST);
+			assert_int_equal(tt_conn_tbl_lookup(t, &keys[i]), i);
+		}
+		assert_int_equal(tt_conn_tbl_count(t), max);
+		/* One deletion makes room for exactly one more. */
+		assert_int_equal(tt_conn_tbl_delete(t, &keys[0]), 0);
+		assert_int_equal(tt_conn_tbl_insert(t, extra, max), 0);
+		assert_int_equal(tt_conn_tbl_insert(t, again, max + 1), -ENOSPC);
+		assert_int_equal(tt_conn_tbl_count(t), max);
+		assert_int_equal(tt_conn_tbl_lookup(t, extra), max);
+		tt_conn_tbl_free(t);
+		free(keys);
+	}
+}
+
+static void churn(uint32_t max, uint32_t universe, uint32_t ops, uint32_t check_every,
+		  uint64_t seed)
+{
+	struct model m = {.universe = universe, .max = max};
+
+	m.keys = calloc(universe, sizeof(*m.keys));
+	assert_non_null(m.keys);
+	m.t = tbl_create(max, seed * 31 + 1, m.keys);
+	for (uint32_t i = 0; i < universe; i++)
+		m.keys[i] = key_of(i, seed);
+	model_run(&m, seed, ops, check_every);
+	free(m.keys);
+}
+
+static void test_tbl_churn(void **state)
+{
+	static const struct {
+		uint32_t max, universe, ops, check_every;
+	} cases[] = {
+	    {64, 256, 100000, 8}, {64, 96, 100000, 8}, {1, 4, 20000, 1},
+	    {5, 20, 50000, 4},	  {16, 40, 100000, 4}, {1000, 3000, 100000, 500},
+	};
+	(void)state;
+
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++)
+		for (uint64_t seed = 1; seed <= 3; seed++)
+			churn(cases[i].max, cases[i].universe, cases[i].ops, cases[i].check_every,
+			      seed + 100 * i);
+}
+/*
+ * KiB of this process's mappings advised for transparent huge pages (VmFlags "hg" in
+ * /proc/self/smaps), or -1 when the kernel does not list VmFlags.
+ */
+static long huge_advised_kib(void)
+{
+	FILE *f = fopen("/proc/self/smaps", "r");
+	char line[512];
+	long kib = 0, size = 0;
+	bool flags_seen = false;
+
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (sscanf(line, "Size: %ld kB", &size) == 1)
+			continue;
+		if (strncmp(line, "VmFlags:", 8) != 0)
+			continue;
+		flags_seen = true;
+		if (strstr(line, " hg") != NULL)
+			kib += size;
+	}
+	fclose(f);
+	return flags_seen ? kib : -1;
+}
+
+/*
+ * A table of 2 MiB or more asks for transparent huge pages for all its slots (whether the kernel
+ * then finds free 2 MiB blocks is the machine's business), a small one does not, and the big
+ * table still reads as empty.
+ */
+static void test_tbl_huge_pages(void **state)
+{
+	struct tt_siphash_key key = table_key(11);
+	struct tt_conn_tbl *small, *big;
+	struct tt_flow4 keys[64] = {{0}};
+	long before;
+
+	(void)state;
+	before = huge_advised_kib();
+	if (before < 0) {
+		skip(); /* no VmFlags in this kernel's smaps: nothing to read */
+		return;
+	}
+	small = tt_conn_tbl_create(1024, &key, numbered_key, keys);
+	assert_non_null(small);
+	assert_int_equal(huge_advised_kib(), before);
+	big = tt_conn_tbl_create(1u << 20, &key, numbered_key, keys);
+	assert_non_null(big);
+	assert_true((uint64_t)(huge_advised_kib() - before) * 1024 >= tt_conn_tbl_bytes(big));
+	for (uint32_t i = 0; i < ARRAY_LEN(keys); i++) {
+		keys[i] = key_of(i, 3);
+		assert_int_equal(tt_conn_tbl_lookup(big, &keys[i]), TT_CONN_NONE);
+	}
+	tt_conn_tbl_free(small);
+	tt_conn_tbl_free(big);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_tbl_create),	   cmocka_unit_test(test_tbl_basic),
+	    cmocka_unit_test(test_tbl_full),	   cmocka_unit_test(test_tbl_churn),
+	    cmocka_unit_test(test_tbl_huge_pages),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

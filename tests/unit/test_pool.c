@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * tt_pool against a bitmap of handed-out indices: bad sizes refused, every
+ * object handed out once until the pool is empty, indices and addresses
+ * converted both ways, and random get/put.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "tt_pool.h"
+
+#include "flow_harness.h"
+
+static void test_pool_create(void **state)
+{
+	(void)state;
+
+	errno = 0;
+	assert_null(tt_pool_create(0, 64));
+	assert_int_equal(errno, EINVAL);
+	errno = 0;
+	assert_null(tt_pool_create(8, 0));
+	assert_int_equal(errno, EINVAL);
+	errno = 0;
+	assert_null(tt_pool_create(TT_POOL_NONE, 8));
+	assert_int_equal(errno, EINVAL);
+	tt_pool_free(NULL);
+}
+
+static const struct {
+	uint32_t capacity, elt_size;
+} pool_cases[] = {{1, 1}, {7, 24}, {100, 64}, {33, 192}, {1000, 8}, {17, 128}};
+
+/* Take everything, check the objects are distinct and sized, give it back. */
+static void pool_drain(struct tt_pool *p, uint32_t cap, uint32_t size, uint32_t *idx)
+{
+	for (uint32_t i = 0; i < cap; i++) {
+		idx[i] = tt_pool_get(p);
+		assert_true(idx[i] < cap);
+		assert_int_equal(tt_pool_in_use(p), i + 1);
+		uint8_t *o = tt_pool_at(p, idx[i]);
+
+		assert_int_equal(tt_pool_index(p, o), idx[i]);
+		if (size % 64 == 0)
+			assert_int_equal((uintptr_t)o % 64, 0);
+		/* Writing the whole object must not disturb any other one. */
+		memset(o, (int)(idx[i] & 0xff), size);
+	}
+	for (uint32_t i = 0; i < cap; i++) {
+		const uint8_t *o = tt_pool_at(p, i);
+
+		for (uint32_t b = 0; b < size; b++)
+			assert_int_equal(o[b], i & 0xff);
+	}
+	assert_int_equal(tt_pool_get(p), TT_POOL_NONE);
+	assert_int_equal(tt_pool_get(p), TT_POOL_NONE);
+	assert_int_equal(tt_pool_in_use(p), cap);
+}
+
+static void test_pool_exhaust(void **state)
+{
+	(void)state;
+
+	for (size_t c = 0; c < ARRAY_LEN(pool_cases); c++) {
+		uint32_t cap = pool_cases[c].capacity, size = pool_cases[c].elt_size;
+		struct tt_pool *p = tt_pool_create(cap, size);
+		uint32_t *idx = malloc(cap * sizeof(*idx));
+		bool *seen = calloc(cap, sizeof(*seen));
+
+		assert_non_null(p);
+		assert_non_null(idx);
+		assert_non_null(seen);
+		assert_int_equal(tt_pool_in_use(p), 0);
+		pool_drain(p, cap, size, idx);
+		for (uint32_t i = 0; i < cap; i++) {
+			assert_false(seen[idx[i]]);
+			seen[idx[i]] = true;
+		}
+		/* With one object free, get must return exactly that one. */
+		tt_pool_put(p, idx[cap / 2]);
+		assert_int_equal(tt_pool_in_use(p), cap - 1);
+		assert_int_equal(tt_pool_get(p), idx[cap / 2]);
+		assert_int_equal(tt_pool_get(p), TT_POOL_NONE);
+		for (uint32_t i = 0; i < cap; i++)
+			tt_pool_put(p, idx[i]);
+		assert_int_equal(tt_pool_in_use(p), 0);
+		/* A refilled pool hands the same set out again. */
+		pool_drain(p, cap, size, idx);
+		tt_pool_free(p);
+		free(idx);
+		free(seen);
+	}
+}
+
+static void test_pool_index_roundtrip(void **state)
+{
+	(void)state;
+
+	for (size_t c = 0; c < ARRAY_LEN(pool_cases); c++) {
+		uint32_t cap = pool_cases[c].capacity, size = pool_cases[c].elt_size;
+		struct tt_pool *p = tt_pool_create(cap, size);
+		const uint8_t *base;
+
+		assert_non_null(p);
+		base = tt_pool_at(p, 0);
+		for (uint32_t i = 0; i < cap; i++) {
+			const uint8_t *o = tt_pool_at(p, i);
+
+			assert_ptr_equal(o, base + (size_t)i * size);
+			assert_int_equal(tt_pool_index(p, o), i);
+			if (size % 64 == 0)
+				assert_int_equal((uintptr_t)o % 64, 0);
+		}
+		tt_pool_free(p);
+	}
+}
+
+/* Random get/put against a bitmap: nothing is handed out twice. */
+static void test_pool_churn(void **state)
+{
+	enum { CAP = 257, OPS = 100000 };
+	struct tt_pool *p = tt_pool_create(CAP, 64);
+	uint32_t held[CAP], n_held = 0;
+	bool out[CAP] = {false};
+	uint64_t rng = 5;
+	(void)state;
+
+	assert_non_null(p);
+	for (uint32_t op = 0; op < OPS; op++) {
+		bool get = rnd(&rng) % 100 < ((op / 2000) % 2 ? 70 : 30);
+
+		if (get) {
+			uint32_t i = tt_pool_get(p);
+
+			if (n_held == CAP) {
+				assert_int_equal(i, TT_POOL_NONE);
+				continue;
+			}
+			assert_true(i < CAP);
+			assert_false(out[i]);
+			out[i] = true;
+			held[n_held++] = i;
+		} else if (n_held) {
+			uint32_t k = (uint32_t)(rnd(&rng) % n_held), i = held[k];
+
+			held[k] = held[--n_held];
+			out[i] = false;
+			tt_pool_put(p, i);
+		}
+		assert_int_equal(tt_pool_in_use(p), n_held);
+	}
+	tt_pool_free(p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_pool_create),
+	    cmocka_unit_test(test_pool_exhaust),
+	    cmocka_unit_test(test_pool_index_roundtrip),
+	    cmocka_unit_test(test_pool_churn),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
