@@ -274,6 +274,8 @@ def window_figures(w, g):
         'cycles_per_conn': per(busy, conns),
         'cycles_per_request': per(busy, reqs),
         'cycles_per_rx_frame': per(busy, wd('rx_packets')),
+        'port_rx_cycles_per_rx_frame': per(wd('port_rx_cycles'), wd('rx_packets')),
+        'port_tx_cycles_per_tx_frame': per(wd('port_tx_cycles'), wd('tx_packets')),
         'tx_per_rx_frame': per(wd('tx_packets'), wd('rx_packets')),
         'cycles_per_cookie': per(busy, cookies),
         'capacity_cps': per(hz, per(busy, conns)),
@@ -314,6 +316,9 @@ WINDOW_UNITS = {
     'cycles_per_conn': 'busy cycles', 'cycles_per_request': 'busy cycles',
     'generator_cycles_per_conn': 'the generator\'s busy cycles per completed connection',
     'cycles_per_rx_frame': 'busy cycles', 'cycles_per_cookie': 'busy cycles',
+    'port_rx_cycles_per_rx_frame': 'busy cycles in the port\'s receive calls (their empty '
+                                   'polls in busy iterations included)',
+    'port_tx_cycles_per_tx_frame': 'busy cycles in the port\'s send calls',
     'tx_per_rx_frame': 'frames sent per frame received',
     'capacity_cps': 'connections/s per core', 'capacity_rps': 'requests/s per core',
     'capacity_cookies': 'SYN cookies/s per core', 'frames_in_per_conn': 'frames',
@@ -588,10 +593,15 @@ def floor_section(res, med):
              f"and sends back (busy {fmt(ref['link_reflect_busy']['median'])}). A unit of i "
              f"frames in and o out costs at least (i + o) / 2 of that in the PMD of this port "
              f"type: the link floor. Goal cycles = TSC Hz / the goal rate; what the goal leaves "
-             f"above the floor is all TCP, HTTP, tables, timers and mbufs may take.", '',
+             f"above the floor is all TCP, HTTP, tables, timers and mbufs may take. "
+             f"In the port's calls: the appliance's busy cycles inside its receive and send "
+             f"calls (rte_eth_rx_burst, rte_eth_tx_burst; the virtio PMD's refill and its "
+             f"freeing of sent mbufs included) per unit, read from the TSC around each call; "
+             f"beside them, the rest of the busy cycles, which are tcpterm's own.", '',
              '| scenario | unit | frames in + out | link floor cycles | busy cycles | '
-             'busy - floor | goal /s | goal cycles | goal - floor |',
-             '|---|---|---|---|---|---|---|---|---|']
+             'in the port\'s calls | the rest | busy - floor | goal /s | goal cycles | '
+             'goal - floor |',
+             '|---|---|---|---|---|---|---|---|---|---|---|']
     for name in TCP_SCENARIOS:
         unit = scenario_unit(name)
         cyc, per_rx, tx_rx = (med(name, UNIT_FIGURES[unit][2]), med(name, 'cycles_per_rx_frame'),
@@ -602,7 +612,11 @@ def floor_section(res, med):
         f_out = f_in * tx_rx
         link = floor * (f_in + f_out) / 2
         goal = hz / GOALS[unit]
+        p_rx, p_tx = (med(name, 'port_rx_cycles_per_rx_frame'),
+                      med(name, 'port_tx_cycles_per_tx_frame'))
+        port = p_rx * f_in + p_tx * f_out if None not in (p_rx, p_tx) else None
         lines.append(f"| {name} | {unit} | {f_in:.2f} + {f_out:.2f} | {fmt(link)} | {fmt(cyc)} | "
+                     f"{fmt(port)} | {fmt(cyc - port if port is not None else None)} | "
                      f"{fmt(cyc - link)} | {fmt(GOALS[unit])} | {fmt(goal)} | "
                      f"{fmt(goal - link)} |")
     for name, prof in res.get('profiles', {}).items():

@@ -30,6 +30,8 @@ void tt_stats_collect(struct tt_worker *const *workers, unsigned n, struct tt_st
 		s->rx_bufs_held += tt_stack_held_bufs(wk->stack);
 		s->busy_cycles += wk->busy_cycles;
 		s->idle_cycles += wk->idle_cycles;
+		s->port_rx_cycles += wk->port_rx_cycles;
+		s->port_tx_cycles += wk->port_tx_cycles;
 	}
 	for (unsigned i = 0; i < TT_TCP_NSTATES; i++) {
 		s->conns_total += (uint64_t)s->conns[i];
@@ -98,6 +100,8 @@ void tt_stats_print_all(FILE *f, const struct tt_stats *s)
 	fprintf(f, "  rx_bufs_held                 %" PRIu64 "\n", s->rx_bufs_held);
 	fprintf(f, "cycles: busy %" PRIu64 " idle %" PRIu64 " tsc_hz %" PRIu64 "\n", s->busy_cycles,
 		s->idle_cycles, rte_get_tsc_hz());
+	fprintf(f, "  port_rx_cycles               %" PRIu64 "\n", s->port_rx_cycles);
+	fprintf(f, "  port_tx_cycles               %" PRIu64 "\n", s->port_tx_cycles);
 	tt_stats_print_nic_all(f, s);
 	fflush(f);
 }
@@ -194,6 +198,8 @@ static int tm_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "rx_bufs_held", s.rx_bufs_held);
 	rte_tel_data_add_dict_u64(d, "busy_cycles", s.busy_cycles);
 	rte_tel_data_add_dict_u64(d, "idle_cycles", s.idle_cycles);
+	rte_tel_data_add_dict_u64(d, "port_rx_cycles", s.port_rx_cycles);
+	rte_tel_data_add_dict_u64(d, "port_tx_cycles", s.port_tx_cycles);
 	return 0;
 }
 

@@ -269,11 +269,14 @@ static bool worth_holding(const struct rte_mbuf *m)
 static void flush_port(struct tt_worker *w, struct tt_worker_port *wp)
 {
 	unsigned n = wp->n_tx, held = wp->n_held, kept = 0;
+	uint64_t t;
 	uint16_t sent;
 
 	if (n == 0)
 		return;
+	t = rte_rdtsc();
 	sent = rte_eth_tx_burst(wp->port_id, w->queue_id, wp->tx, (uint16_t)n);
+	w->port_tx_cycles += rte_rdtsc() - t;
 	w->ctr.ev[TT_CTR_TX_PACKETS] += sent;
 	w->ctr.ev[TT_CTR_TX_HELD_RETRIED] += RTE_MIN((unsigned)sent, held);
 	for (unsigned i = sent; unlikely(i < n); i++) {
@@ -569,16 +572,27 @@ void tt_worker_rx_burst(struct tt_worker *w, unsigned port, struct rte_mbuf **pk
  * Up to TT_RX_BURSTS_PER_LOOP full bursts per port and iteration: a peer
  * that sends faster than one burst per loop is drained before its replies
  * pile up, while the timers still run at least once per bounded batch.
+ * *t is the TSC when the port's first receive call begins (the caller's
+ * last reading), and on return when its last burst's processing ended; the
+ * cycles from each receive call's start to its return are added to
+ * *in_port.  A burst costs two TSC reads, an empty poll one.
  */
-static unsigned rx_port(struct tt_worker *w, unsigned port, struct rte_mbuf **pkts)
+static unsigned rx_port(struct tt_worker *w, unsigned port, struct rte_mbuf **pkts, uint64_t *t,
+			uint64_t *in_port)
 {
 	unsigned total = 0;
 
 	for (unsigned b = 0; b < TT_RX_BURSTS_PER_LOOP; b++) {
 		uint16_t n =
 		    rte_eth_rx_burst(w->ports[port].port_id, w->queue_id, pkts, TT_RX_BURST);
+		uint64_t received = rte_rdtsc();
 
+		*in_port += received - *t;
+		*t = received;
+		if (n == 0)
+			break;
 		tt_worker_rx_burst(w, port, pkts, n);
+		*t = rte_rdtsc();
 		total += n;
 		if (n < TT_RX_BURST)
 			break;
@@ -620,12 +634,13 @@ int tt_worker_main(void *arg)
 				  w->ctr.ev[TT_CTR_TX_HELD];
 		unsigned n = 0, e;
 		bool listed = false, full = false;
+		uint64_t t = t0, in_rx = 0;
 
 		w->now_ms = ms_at(w, t0);
 		tt_stack_set_time(w->stack, w->now_ms);
 		rt_poll(w);
 		for (unsigned p = 0; p < w->n_ports; p++) {
-			unsigned got = rx_port(w, p, pkts);
+			unsigned got = rx_port(w, p, pkts, &t, &in_rx);
 
 			n += got;
 			full |= got == TT_RX_BURST * TT_RX_BURSTS_PER_LOOP;
@@ -651,6 +666,7 @@ int tt_worker_main(void *arg)
 			w->idle_cycles += t1 - t0;
 		} else {
 			w->busy_cycles += t1 - t0;
+			w->port_rx_cycles += in_rx;
 		}
 		t0 = t1;
 	}

@@ -58,7 +58,10 @@
  *
  * Busy and idle TSC cycles are measured per iteration: an iteration that
  * received nothing, expired nothing and sent nothing is idle (a load
- * generator's iterations that only open connections are busy too).
+ * generator's iterations that only open connections are busy too).  Of
+ * the busy cycles, those spent inside the ports' receive and send calls
+ * are counted apart (port_rx_cycles, port_tx_cycles): what the PMD takes,
+ * read from the TSC around each call rather than from samples.
  */
 #ifndef TT_WORKER_H
 #define TT_WORKER_H
@@ -152,6 +155,10 @@ struct tt_worker {
 	uint64_t now_ms;
 	uint64_t busy_cycles;
 	uint64_t idle_cycles;
+	/* Of busy_cycles, those inside the ports' receive and send calls (rte_eth_rx_burst from
+	 * the iteration's start, rte_eth_tx_burst): the PMD's share, by the TSC. */
+	uint64_t port_rx_cycles;
+	uint64_t port_tx_cycles;
 	volatile bool *quit;
 	/* 0, or the drain's deadline (ms, the worker's clock): written by tt_worker_drain on the
 	 * main lcore, read every loop; an aligned 64-bit store is never seen half done. */

@@ -1,12 +1,11 @@
 #!/usr/bin/env python3
 """bench/report.py and bench/report_html.py on a small recorded run.
 
-fixture/raw/ is the cps and rps scenarios, the link limit and the Linux reference of a real
-`RUNS=1 bench/run.sh --quick` (2026-11-30-211112; the reflector's line, with its busy cycles, of
-2026-12-01-122604), trimmed: the appliance's telemetry samples
-keep the counters the report reads and the 1.5 s around the generator's load window; the
-rps run's files stand in for its profile run too (profile-rps.*), beside the listing of a real
-rps profile (2026-12-01-203332, functions at 0.5% or more).  Each
+fixture/raw/ is the cps and rps scenarios, the link limit, the Linux reference and the rps
+profile run of a real `CPS_CLIENT=stateful RPS_CLIENT=stateful RUNS=1 SCENARIOS="cps rps"
+PROFILE_SCENARIOS=rps bench/run.sh --quick` (2026-12-02-060519), trimmed: the appliance's
+telemetry samples keep the counters the report reads and the 1.5 s around the generator's load
+window; the profile's listing is whole.  Each
 test copies it, runs both scripts as bench/run.sh does and reads the page back: it must be
 well-formed (every tag closed and nested; each <svg> parses as XML), have its charts in every
 section, and plot the very numbers results.md prints and the raw files hold.  A run that lost
@@ -112,6 +111,16 @@ def md_number(md, pattern):
     return m.group(1)
 
 
+def floor_row(md):
+    """The numbers of the cps row of results.md's floor table: frames in, frames out, link floor,
+    busy cycles, in the port's calls, the rest, busy - floor, goal cycles, goal - floor."""
+    row = re.search(r'^\| cps \| connection \| ([\d.]+) \+ ([\d.]+) \| ([\d,]+) \| ([\d,]+) \| '
+                    r'([\d,]+) \| ([\d,]+) \| ([\d,-]+) \| 2,500,000 \| ([\d,]+) \| ([\d,-]+) \|$',
+                    md, re.M)
+    assert row, 'the cps row of the floor table'
+    return [float(x.replace(',', '')) for x in row.groups()]
+
+
 def gen_result(name):
     return report.last_json(os.path.join(FIXTURE, f'{name}.1.gen.json'))
 
@@ -179,10 +188,8 @@ class FullRun(unittest.TestCase):
         refl = report.last_json(os.path.join(FIXTURE, 'link.1.reflect.json'))
         frames_in = float(md_number(self.md, r'Frames per connection \(cps.*?: ([\d.]+) in'))
         frames_out = float(md_number(self.md, r'Frames per connection \(cps.*? ([\d.]+) out'))
-        row = re.search(r'^\| cps \| connection \| ([\d.]+) \+ ([\d.]+) \| ([\d,]+) \| ([\d,]+) \| '
-                        r'([\d,-]+) \| 2,500,000 \| ([\d,]+) \| ([\d,-]+) \|$', self.md, re.M)
-        self.assertIsNotNone(row, 'the cps row of the floor table')
-        num = [float(x.replace(',', '')) for x in row.groups()]
+        num = floor_row(self.md)
+        del num[4:6]  # the port's calls and the rest: test_port_calls_are_the_window_deltas
         self.assertAlmostEqual(num[0], frames_in, delta=0.01)
         self.assertAlmostEqual(num[1], frames_out, delta=0.01)
         floor = refl['busy_cycles_per_rx_frame'] * (num[0] + num[1]) / 2
@@ -194,6 +201,25 @@ class FullRun(unittest.TestCase):
         self.assertAlmostEqual(num[5], goal, delta=1)
         self.assertAlmostEqual(num[6], goal - floor, delta=2)
         self.assertIn('| rps | request |', self.md)
+
+    def test_port_calls_are_the_window_deltas(self):
+        """The floor table's cycles in the port's calls are the appliance's TSC-measured
+        receive and send cycles between its first and last samples inside the load window, per
+        connection; the rest is the busy cycles less those."""
+        win = gen_result('cps')['window']
+        with open(os.path.join(FIXTURE, 'cps.1.samples.jsonl')) as f:
+            inside = [x for x in map(json.loads, f)
+                      if win['start_tsc'] <= x['tsc'] <= win['end_tsc']]
+        a, b = inside[0], inside[-1]
+        conns = b['conn_opened'] - a['conn_opened']
+        port = sum(b[k] - a[k] for k in ('port_rx_cycles', 'port_tx_cycles')) / conns
+        busy = (b['busy_cycles'] - a['busy_cycles']) / conns
+        self.assertGreater(port, 0)
+        self.assertLess(port, busy)
+        num = floor_row(self.md)
+        self.assertAlmostEqual(num[3], busy, delta=1)
+        self.assertAlmostEqual(num[4], port, delta=1)
+        self.assertAlmostEqual(num[5], busy - port, delta=1)
 
     def test_rate_over_time_adds_up_to_the_samples(self):
         """The area under the plotted cps rate is the connections the samples counted."""
