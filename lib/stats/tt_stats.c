@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <string.h>
 
 #include <rte_cycles.h>
@@ -139,39 +140,62 @@ static void tm_workers_release(void)
 	pthread_rwlock_unlock(&tm_workers_lock);
 }
 
+/* The cycle counters of each worker that /tcpterm/workers gives, an array each. */
+static const struct {
+	const char *name;
+	size_t offset; /* of the uint64_t in struct tt_worker */
+} worker_cycles[] = {
+    {"busy_cycles", offsetof(struct tt_worker, busy_cycles)},
+    {"idle_cycles", offsetof(struct tt_worker, idle_cycles)},
+    {"port_rx_cycles", offsetof(struct tt_worker, port_rx_cycles)},
+    {"port_tx_cycles", offsetof(struct tt_worker, port_tx_cycles)},
+};
+
+static void free_all(struct rte_tel_data **arrays, unsigned n)
+{
+	for (unsigned k = 0; k < n; k++)
+		rte_tel_data_free(arrays[k]);
+}
+
 /*
- * Busy and idle cycles of each worker, as two arrays indexed by worker, with the TSC at the
- * sample.  (Kept out of /tcpterm/stats, whose values are all plain counters.)
+ * Each worker's busy and idle cycles and, of the busy ones, those in the ports' calls: arrays
+ * indexed by worker, with the TSC at the sample.  (Kept out of /tcpterm/stats, whose values are
+ * all plain counters.)
  */
 static int tm_workers_cycles(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	struct rte_tel_data *busy = rte_tel_data_alloc(), *idle = rte_tel_data_alloc();
+	struct rte_tel_data *arrays[RTE_DIM(worker_cycles)];
+	const unsigned n = RTE_DIM(worker_cycles);
 
 	(void)cmd;
 	(void)params;
-	if (busy == NULL || idle == NULL) {
-		rte_tel_data_free(busy);
-		rte_tel_data_free(idle);
-		return -ENOMEM;
+	for (unsigned k = 0; k < n; k++)
+		arrays[k] = rte_tel_data_alloc();
+	for (unsigned k = 0; k < n; k++) {
+		if (arrays[k] == NULL) {
+			free_all(arrays, n);
+			return -ENOMEM;
+		}
 	}
 	if (!tm_workers_hold(d)) {
-		rte_tel_data_free(busy);
-		rte_tel_data_free(idle);
+		free_all(arrays, n);
 		return 0;
 	}
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_u64(d, "tsc", rte_rdtsc());
-	rte_tel_data_start_array(busy, RTE_TEL_U64_VAL);
-	rte_tel_data_start_array(idle, RTE_TEL_U64_VAL);
+	for (unsigned k = 0; k < n; k++)
+		rte_tel_data_start_array(arrays[k], RTE_TEL_U64_VAL);
 	for (unsigned w = 0; w < tm_n_workers; w++) {
-		rte_tel_data_add_array_u64(busy, tm_workers[w]->busy_cycles);
-		rte_tel_data_add_array_u64(idle, tm_workers[w]->idle_cycles);
+		const char *wk = (const char *)tm_workers[w];
+
+		for (unsigned k = 0; k < n; k++)
+			rte_tel_data_add_array_u64(
+			    arrays[k], *(const uint64_t *)(wk + worker_cycles[k].offset));
 	}
 	tm_workers_release();
-	if (rte_tel_data_add_dict_container(d, "busy_cycles", busy, 0) != 0)
-		rte_tel_data_free(busy);
-	if (rte_tel_data_add_dict_container(d, "idle_cycles", idle, 0) != 0)
-		rte_tel_data_free(idle);
+	for (unsigned k = 0; k < n; k++)
+		if (rte_tel_data_add_dict_container(d, worker_cycles[k].name, arrays[k], 0) != 0)
+			rte_tel_data_free(arrays[k]);
 	return 0;
 }
 

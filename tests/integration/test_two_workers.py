@@ -45,16 +45,23 @@ def test_wrk_parallel_connections(app):
 
 def test_cycles_per_worker(app):
     """/tcpterm/workers: each worker's busy and idle cycles, and between two samples they add up
-    to the TSC cycles that passed (an iteration's end is the next one's start)."""
+    to the TSC cycles that passed (an iteration's end is the next one's start); of the busy ones,
+    those in the port's calls, which the workers' sums in /tcpterm/stats are made of."""
     a = app.telemetry("/tcpterm/workers")
     time.sleep(0.5)
     b = app.telemetry("/tcpterm/workers")
-    assert len(a["busy_cycles"]) == len(a["idle_cycles"]) == 2, a
+    keys = ("busy_cycles", "idle_cycles", "port_rx_cycles", "port_tx_cycles")
+    assert all(len(a[k]) == 2 for k in keys), a
     elapsed = b["tsc"] - a["tsc"]
     for w in range(2):
         spent = (b["busy_cycles"][w] - a["busy_cycles"][w] +
                  b["idle_cycles"][w] - a["idle_cycles"][w])
         assert abs(spent - elapsed) < 0.03 * elapsed, (w, a, b)
+        assert b["port_rx_cycles"][w] + b["port_tx_cycles"][w] < b["busy_cycles"][w], (w, b)
+    st = app.telemetry("/tcpterm/stats")
+    for k in ("port_rx_cycles", "port_tx_cycles"):
+        # The sum is taken after the per-worker sample: it can only have grown.
+        assert st[k] >= sum(b[k]) > 0, (k, st, b)
 
 
 def test_port_cycles_within_busy(app):
