@@ -1,23 +1,32 @@
 /*
- * tcpterm-trace: a fixed, repeatable workload for instruction counts.
+ * tcpterm-trace: a fixed, repeatable workload for instruction and cycle counts.
  *
  * N short HTTP connections (SYN with MSS, window scale, SACK-permitted and
  * timestamps; the ACK; a GET; our response; the client's FIN; our FIN; its
  * ACK) run through the real tt_stack, with frames built and parsed by
  * tt_net exactly as on the wire, but in memory: no NIC, no EAL, no clock.
- * Under callgrind (bench/trace.sh) the instructions of run_connections()
- * divided by N are the stack's cost per connection, the same on every run
- * whatever else the machine does, so a change's cost shows before any
- * benchmark's noise would.  The peer's work (building and parsing its
- * frames) is counted apart, in peer_*().  The clients' segments reach the
- * stack in bursts of up to TT_STACK_BURST (tt_stack_input_burst), as the
- * worker hands over an RX burst.
+ * The port is the bench link's (virtio): it completes the TCP sum of what we
+ * send and vouches for the TCP sum of what we receive, so as on that link no
+ * segment is summed in software.  The clients' frames of a burst are parsed
+ * as the worker parses a received burst (worker_parse), then reach the stack
+ * together (tt_stack_input_burst), up to TT_STACK_BURST of them.
+ *
+ * Two measures of tcpterm's own work on it, both per connection:
+ * - under callgrind (bench/trace.sh), the instructions of the stack's calls
+ *   and of worker_parse, the same on every run whatever else the machine
+ *   does, so a change's cost shows before any benchmark's noise would;
+ * - run natively, the TSC cycles of the same calls (parse_tsc, stack_tsc in
+ *   the JSON line): that work with every line it touches in cache and no
+ *   PMD, which set beside a benchmark's busy cycles tells the cycles of
+ *   instructions from those of the link's and the table's misses.
+ * Our frames' buffers come from a stack of free ones, the last freed first
+ * (as the worker's mempool cache gives them), so no allocator is timed.
  *
  * --synflood N: N SYNs (the same options), each from its own 4-tuple, to a
- * listener answering every SYN with a cookie (syncookies "always").  The
- * frames are built beforehand (uncounted); the worker's parse of them
- * (parse_syns) and their bursts through the stack (run_synflood) are the
- * counted parts, each SYN-ACK freed as it comes out.
+ * listener answering every SYN with a cookie (syncookies "always").  Each
+ * burst's frames are built just before it (uncounted), as a burst lands in
+ * the RX ring; the worker's parse of them and their burst through the stack
+ * (synflood_burst) are the counted parts, each SYN-ACK freed as it comes out.
  *
  * --keepalive CONNS REQUESTS: CONNS connections opened once (uncounted), then
  * REQUESTS GETs round-robin over them, one in flight per connection as wrk and
@@ -38,6 +47,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_cycles.h>
+
 #include "tt_app.h"
 #include "tt_http.h"
 #include "tt_stack.h"
@@ -51,6 +62,7 @@ enum {
 	PEERS = 65536,
 	SYN_ROOM = 128, /* a SYN with options: 74 bytes */
 	SYN_FRAME_OFF_FLAGS = 14 + 20 + 13,
+	POOL_FRAMES = MAX_FRAMES + 64, /* every frame in flight, and the stack's spare ones */
 	REQUESTS_PER_MS = 6000,
 	MAX_CONCURRENT = 1024,
 };
@@ -89,26 +101,49 @@ struct trace {
 	unsigned long frames_out, frames_in;
 	uint8_t *frames[MAX_FRAMES];
 	uint32_t frame_len[MAX_FRAMES];
-	/* The clients' frames of one burst, built and parsed, not yet handed over. */
+	/* Our frames' buffers: a stack of free ones, the last freed taken first (as the worker's
+	 * mempool cache gives them), so no allocator's cost is in the stack's. */
+	unsigned n_free;
+	uint8_t *free_frames[POOL_FRAMES];
+	/* The clients' frames of one burst, built, not yet parsed and handed over. */
 	unsigned n_rx;
 	uint8_t rx[TT_STACK_BURST][ROOM];
+	uint32_t rx_len[TT_STACK_BURST];
 	struct tt_pkt rx_pkt[TT_STACK_BURST];
 	void *rx_owner[TT_STACK_BURST];
 	struct tt_net_if us_if, peer_if;
+	/* TSC cycles of the counted phase in the worker's parse of the clients' frames and in the
+	 * stack's calls (tt_stack_input_burst, tt_stack_timers): tcpterm's own work, timed when
+	 * the trace runs natively. */
+	uint64_t parse_tsc, stack_tsc;
 };
 
 static void *frame_alloc(void *arg, uint8_t **data, uint32_t *room)
 {
-	(void)arg;
-	*data = malloc(ROOM);
+	struct trace *t = arg;
+
+	if (t->n_free == 0)
+		return NULL;
+	*data = t->free_frames[--t->n_free];
 	*room = ROOM;
 	return *data;
 }
 
 static void frame_free(void *arg, void *frame)
 {
-	(void)arg;
-	free(frame);
+	struct trace *t = arg;
+
+	t->free_frames[t->n_free++] = frame;
+}
+
+/* The stack's timers at the trace's clock, timed as the stack's work. */
+static void stack_timers(struct trace *t)
+{
+	uint64_t t0 = rte_rdtsc();
+
+	tt_stack_set_time(t->st, t->now);
+	tt_stack_timers(t->st);
+	t->stack_tsc += rte_rdtsc() - t0;
 }
 
 static void frame_send(void *arg, unsigned port, void *frame, uint32_t len)
@@ -131,11 +166,46 @@ static void no_ref(void *owner)
 	(void)owner;
 }
 
-/* The clients' segments so far reach the stack as one burst. */
+/*
+ * What the worker does to each frame of a received burst before the stack sees it (m frames
+ * stride bytes apart), timed; the trace's own frames always parse.
+ */
+static __attribute__((noinline)) void worker_parse(struct trace *t, uint8_t *frames, size_t stride,
+						   const uint32_t *len, struct tt_pkt *pkts,
+						   unsigned m)
+{
+	uint64_t t0 = rte_rdtsc();
+
+	for (unsigned k = 0; k < m; k++) {
+		enum tt_drop reason;
+
+		if (tt_net_parse(frames + k * stride, len[k], &t->us_if, &pkts[k], &reason) !=
+		    TT_PKT_TCP) {
+			fprintf(stderr, "tcpterm-trace: a frame of the clients did not parse\n");
+			exit(1);
+		}
+	}
+	t->parse_tsc += rte_rdtsc() - t0;
+}
+
+/* A burst of the clients' segments through the stack, timed. */
+static void stack_input(struct trace *t, const struct tt_pkt *pkts, void **owners, unsigned m)
+{
+	uint64_t t0 = rte_rdtsc();
+
+	tt_stack_input_burst(t->st, 0, pkts, owners, m);
+	t->stack_tsc += rte_rdtsc() - t0;
+	t->frames_in += m;
+}
+
+/* The clients' frames so far: parsed as the worker parses a received burst, then to the stack
+ * as one burst. */
 static void peer_flush(struct trace *t)
 {
-	tt_stack_input_burst(t->st, 0, t->rx_pkt, t->rx_owner, t->n_rx);
-	t->frames_in += t->n_rx;
+	worker_parse(t, t->rx[0], ROOM, t->rx_len, t->rx_pkt, t->n_rx);
+	for (unsigned i = 0; i < t->n_rx; i++)
+		t->rx_owner[i] = t->rx[i];
+	stack_input(t, t->rx_pkt, t->rx_owner, t->n_rx);
 	t->n_rx = 0;
 }
 
@@ -164,24 +234,19 @@ static struct tt_tcp_hdr_args client_hdr(const struct client *c, uint8_t flags, 
 	return a;
 }
 
-/* A segment from client c, built and parsed as the worker would see it, into the burst. */
+/* A segment from client c, built as the worker would receive it, into the burst. */
 static void peer_send(struct trace *t, struct client *c, uint8_t flags, const char *data,
 		      uint32_t len)
 {
 	struct tt_tcp_hdr_args a = client_hdr(c, flags, (uint32_t)t->now);
 	uint8_t *frame = t->rx[t->n_rx];
-	enum tt_drop reason;
 	uint32_t hl;
 
 	hl = tt_net_tcp_build(frame, &a, len);
 	if (len > 0)
 		memcpy(frame + hl, data, len);
 	tt_net_tcp_cksum(frame, false);
-	if (tt_net_parse(frame, hl + len, &t->us_if, &t->rx_pkt[t->n_rx], &reason) != TT_PKT_TCP) {
-		fprintf(stderr, "tcpterm-trace: our own frame did not parse\n");
-		exit(1);
-	}
-	t->rx_owner[t->n_rx++] = frame;
+	t->rx_len[t->n_rx++] = hl + len;
 	c->nxt += len + ((flags & (TT_TCP_SYN | TT_TCP_FIN)) ? 1 : 0);
 	if (t->n_rx == TT_STACK_BURST)
 		peer_flush(t);
@@ -252,7 +317,7 @@ static void peer_deliver(struct trace *t, struct client *clients, unsigned n_cli
 		}
 		k = pkt.daddr - PEER_BASE;
 		owes[k] |= (uint8_t)peer_receive(&clients[k], &pkt);
-		free(t->frames[i]);
+		frame_free(t, t->frames[i]);
 	}
 	for (unsigned k = 0; k < n_clients; k++)
 		if (owes[k])
@@ -287,8 +352,7 @@ static __attribute__((noinline)) unsigned long run_connections(struct trace *t, 
 			done += clients[k].step == STEP_DONE &&
 				clients[k].got == t->http.keep_alive_len;
 		t->now += 1;
-		tt_stack_set_time(t->st, t->now);
-		tt_stack_timers(t->st);
+		stack_timers(t);
 	}
 	free(clients);
 	return done;
@@ -318,8 +382,7 @@ static bool open_keepalive(struct trace *t, struct client *clients, unsigned con
 static void request_clock(struct trace *t, uint64_t start_ms, unsigned long sent)
 {
 	t->now = start_ms + sent / REQUESTS_PER_MS;
-	tt_stack_set_time(t->st, t->now);
-	tt_stack_timers(t->st);
+	stack_timers(t);
 }
 
 /*
@@ -349,6 +412,16 @@ static __attribute__((noinline)) void run_requests(struct trace *t, struct clien
 	request_clock(t, start_ms, sent);
 }
 
+/* The timed cycles as JSON members (in a buffer that lives until the next call). */
+static const char *tsc_json(const struct trace *t)
+{
+	static char buf[96];
+
+	snprintf(buf, sizeof(buf), "\"parse_tsc\": %lu, \"stack_tsc\": %lu",
+		 (unsigned long)t->parse_tsc, (unsigned long)t->stack_tsc);
+	return buf;
+}
+
 /* Exit status 0 only when every request got its whole response and nothing else came. */
 static int keepalive(struct trace *t, unsigned conns, unsigned long n)
 {
@@ -362,14 +435,16 @@ static int keepalive(struct trace *t, unsigned conns, unsigned long n)
 		return 1;
 	}
 	frames_before = t->frames_out;
+	t->parse_tsc = t->stack_tsc = 0;
 	run_requests(t, clients, conns, n);
 	for (unsigned k = 0; k < conns; k++) {
 		answered += clients[k].got / t->http.keep_alive_len;
 		whole = whole && clients[k].got == clients[k].requests * t->http.keep_alive_len;
 	}
 	printf("{\"connections\": %u, \"requests\": %lu, \"answered\": %lu, "
-	       "\"frames_out\": %lu, \"open\": %u}\n",
-	       conns, n, answered, t->frames_out - frames_before, tt_stack_conn_count(t->st));
+	       "\"frames_out\": %lu, \"open\": %u, %s}\n",
+	       conns, n, answered, t->frames_out - frames_before, tt_stack_conn_count(t->st),
+	       tsc_json(t));
 	free(clients);
 	return whole && answered == n && t->frames_out - frames_before == n &&
 		       tt_stack_conn_count(t->st) == conns
@@ -387,86 +462,57 @@ static uint32_t syn_build(uint8_t *frame, const struct client *c, uint32_t tsval
 	return len;
 }
 
-/* The flood's frames, built outside the counted functions: SYN i from its own 4-tuple. */
-static uint8_t *build_syns(unsigned n, uint32_t *len)
+/* The flood's burst from SYN first on, outside the counted functions: SYN i from its own
+ * 4-tuple, into frames[] (SYN_ROOM bytes each), as a burst lands in the RX ring. */
+static __attribute__((noinline)) void build_syns(unsigned first, unsigned m,
+						 uint8_t frames[][SYN_ROOM], uint32_t *len)
 {
-	uint8_t *frames = malloc((size_t)n * SYN_ROOM);
-
-	for (unsigned i = 0; frames != NULL && i < n; i++) {
+	for (unsigned k = 0; k < m; k++) {
+		unsigned i = first + k;
 		struct client c = {.addr = PEER_BASE + i % PEERS,
 				   .port = (uint16_t)(1024 + i / PEERS),
 				   .nxt = 0x9e3779b9u * i};
 
-		len[i] = syn_build(frames + (size_t)i * SYN_ROOM, &c, i);
-	}
-	return frames;
-}
-
-/* What the worker does to each SYN before the stack sees it. */
-static __attribute__((noinline)) void
-parse_syns(struct trace *t, uint8_t *frames, const uint32_t *len, struct tt_pkt *pkts, unsigned n)
-{
-	for (unsigned i = 0; i < n; i++) {
-		enum tt_drop reason;
-
-		if (tt_net_parse(frames + (size_t)i * SYN_ROOM, len[i], &t->us_if, &pkts[i],
-				 &reason) != TT_PKT_TCP) {
-			fprintf(stderr, "tcpterm-trace: a SYN did not parse\n");
-			exit(1);
-		}
+		len[k] = syn_build(frames[k], &c, i);
 	}
 }
 
-/* The SYN-ACKs of one burst: counted and freed unread (their parse is not the stack's). */
-static unsigned long take_synacks(struct trace *t)
-{
-	unsigned long synacks = 0;
-
-	for (unsigned i = 0; i < t->n_frames; i++) {
-		synacks += t->frames[i][SYN_FRAME_OFF_FLAGS] == (TT_TCP_SYN | TT_TCP_ACK);
-		free(t->frames[i]);
-	}
-	t->n_frames = 0;
-	return synacks;
-}
-
-/* The measured part of --synflood: the SYNs in bursts of TT_STACK_BURST; the SYN-ACKs out. */
-static __attribute__((noinline)) unsigned long run_synflood(struct trace *t,
-							    const struct tt_pkt *pkts, unsigned n)
+/* A burst of SYNs through the stack; returns the SYN-ACKs that came out (freed unread: their
+ * parse is not the stack's). */
+static __attribute__((noinline)) unsigned long synflood_burst(struct trace *t,
+							      const struct tt_pkt *pkts, unsigned m)
 {
 	void *owners[TT_STACK_BURST] = {0};
 	unsigned long synacks = 0;
 
-	for (unsigned base = 0; base < n; base += TT_STACK_BURST) {
-		unsigned m = n - base < TT_STACK_BURST ? n - base : TT_STACK_BURST;
-
-		tt_stack_input_burst(t->st, 0, pkts + base, owners, m);
-		t->frames_in += m;
-		synacks += take_synacks(t);
+	stack_input(t, pkts, owners, m);
+	for (unsigned i = 0; i < t->n_frames; i++) {
+		synacks += t->frames[i][SYN_FRAME_OFF_FLAGS] == (TT_TCP_SYN | TT_TCP_ACK);
+		frame_free(t, t->frames[i]);
 	}
+	t->n_frames = 0;
 	return synacks;
 }
 
 /* Exit status 0 only when every SYN got one cookie SYN-ACK and the counters say so. */
 static int synflood(struct trace *t, unsigned n)
 {
-	uint32_t *len = malloc(n * sizeof(*len));
-	struct tt_pkt *pkts = malloc(n * sizeof(*pkts));
-	uint8_t *frames = len != NULL && pkts != NULL ? build_syns(n, len) : NULL;
-	unsigned long synacks;
+	static uint8_t frames[TT_STACK_BURST][SYN_ROOM];
+	uint32_t len[TT_STACK_BURST];
+	struct tt_pkt pkts[TT_STACK_BURST];
+	unsigned long synacks = 0;
 
-	if (frames == NULL) {
-		fprintf(stderr, "tcpterm-trace: no memory for %u SYNs\n", n);
-		return 1;
+	for (unsigned base = 0; base < n; base += TT_STACK_BURST) {
+		unsigned m = n - base < TT_STACK_BURST ? n - base : TT_STACK_BURST;
+
+		build_syns(base, m, frames, len);
+		worker_parse(t, frames[0], SYN_ROOM, len, pkts, m);
+		synacks += synflood_burst(t, pkts, m);
 	}
-	parse_syns(t, frames, len, pkts, n);
-	synacks = run_synflood(t, pkts, n);
 	printf("{\"syns\": %u, \"synacks\": %lu, \"syncookies_sent\": %lu, "
-	       "\"frames_out\": %lu}\n",
-	       n, synacks, (unsigned long)t->ctr.ev[TT_CTR_SYNCOOKIES_SENT], t->frames_out);
-	free(frames);
-	free(pkts);
-	free(len);
+	       "\"frames_out\": %lu, %s}\n",
+	       n, synacks, (unsigned long)t->ctr.ev[TT_CTR_SYNCOOKIES_SENT], t->frames_out,
+	       tsc_json(t));
 	return synacks == n && t->ctr.ev[TT_CTR_SYNCOOKIES_SENT] == n && t->frames_out == n ? 0 : 1;
 }
 
@@ -495,7 +541,7 @@ int main(int argc, char **argv)
 		   .release = no_ref,
 		   .arg = &t},
 	};
-	uint8_t body[64];
+	uint8_t body[64], *pool;
 	unsigned long done;
 
 	/* --keepalive CONNS REQUESTS: the connections come first. */
@@ -520,11 +566,23 @@ int main(int argc, char **argv)
 	p.now_ms = t.now;
 	p.ports[0].mac = us_mac;
 	p.ports[0].mtu = MTU;
+	/* The bench link's port (virtio): the TCP sum completed by the port, the IPv4 one not;
+	 * received TCP sums vouched for, so neither side sums a segment. */
+	p.ports[0].tx_cksum_offload = TT_TX_TCP_CKSUM;
 	p.cookie_secret.master.k0 = 3;
 	p.isn_secret.key.k0 = 4;
 	tt_app_register(p.apps);
-	t.us_if = (struct tt_net_if){.mac = us_mac, .addr = US_ADDR, .addr_count = 1};
-	t.peer_if = (struct tt_net_if){.mac = peer_mac, .addr = PEER_BASE, .addr_count = 65536};
+	t.us_if = (struct tt_net_if){
+	    .mac = us_mac, .addr = US_ADDR, .addr_count = 1, .rx_cksum = TT_RX_L4_CKSUM_GOOD};
+	t.peer_if = (struct tt_net_if){.mac = peer_mac,
+				       .addr = PEER_BASE,
+				       .addr_count = 65536,
+				       .rx_cksum = TT_RX_L4_CKSUM_GOOD};
+	pool = malloc((size_t)POOL_FRAMES * ROOM);
+	if (pool == NULL)
+		return 1;
+	for (unsigned i = 0; i < POOL_FRAMES; i++)
+		frame_free(&t, pool + (size_t)i * ROOM);
 	t.st = tt_stack_create(&p);
 	if (t.st == NULL)
 		return 1;
@@ -537,8 +595,8 @@ int main(int argc, char **argv)
 	}
 	done = run_connections(&t, n, concurrent);
 	printf("{\"connections\": %u, \"completed\": %lu, \"frames_out\": %lu, "
-	       "\"frames_in\": %lu}\n",
-	       n, done, t.frames_out, t.frames_in);
+	       "\"frames_in\": %lu, %s}\n",
+	       n, done, t.frames_out, t.frames_in, tsc_json(&t));
 	tt_stack_free(t.st);
 	tt_http_response_free(&t.http);
 	return done == n ? 0 : 1;
