@@ -7,6 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__SSSE3__) && !defined(TT_HTTP_PORTABLE)
+#define SIMD
+#include <tmmintrin.h>
+#endif
+
 enum state {
 	/* Head states: every byte seen in them counts toward TT_HTTP_HEAD_MAX. */
 	ST_LEAD, /* before the request line, skipping empty lines */
@@ -62,8 +67,19 @@ enum step {
 /* A running match stops following any word once this is its candidate. */
 #define MATCH_NONE 0xff
 
+/* A word the parser recognises; len lets a whole name be compared without a NUL search. */
+struct word {
+	const char *text;
+	size_t len;
+};
+
+#define WORD(s)                                                                                    \
+	{                                                                                          \
+		s, sizeof(s) - 1                                                                   \
+	}
+
 /* Request methods are case-sensitive (RFC 9110 9.1); index = enum tt_http_method. */
-static const char *const method_words[] = {"GET", "HEAD", "POST"};
+static const struct word method_words[] = {WORD("GET"), WORD("HEAD"), WORD("POST")};
 static_assert(sizeof(method_words) / sizeof(method_words[0]) == TT_HTTP_OTHER, "one per method");
 
 enum field {
@@ -74,12 +90,13 @@ enum field {
 };
 
 /* Lowercase: names and the tokens below are compared case-insensitively. */
-static const char *const field_words[] = {"connection", "content-length", "transfer-encoding"};
+static const struct word field_words[] = {WORD("connection"), WORD("content-length"),
+					  WORD("transfer-encoding")};
 static_assert(sizeof(field_words) / sizeof(field_words[0]) == FIELD_OTHER, "one per field");
 
 enum { TOKEN_CLOSE, TOKEN_KEEP_ALIVE };
-static const char *const connection_words[] = {"close", "keep-alive"};
-static const char *const coding_words[] = {"chunked"};
+static const struct word connection_words[] = {WORD("close"), WORD("keep-alive")};
+static const struct word coding_words[] = {WORD("chunked")};
 
 enum value_state {
 	V_OWS,	 /* before an element (start of value or after a comma) */
@@ -174,24 +191,114 @@ static uint8_t fold(uint8_t c)
 	return c >= 'A' && c <= 'Z' ? c | 0x20 : c;
 }
 
+/*
+ * Runs of one class are scanned 16 bytes at a time: with SSSE3 (every build here: DPDK's flags
+ * carry -march=corei7) C_TARGET and C_VALUE are byte ranges (C_TARGET above SP, C_VALUE from SP
+ * up plus HTAB, DEL in neither, obs-text in both) and C_TCHAR a bitmap looked up by nibbles;
+ * other builds, and the tests of that path (TT_HTTP_PORTABLE), look each byte up in char_class.
+ */
+#ifdef SIMD
+/* Bit h of entry l: byte (h << 4 | l) is a tchar; h < 8, no tchar is above 0x7f. */
+#define TCHAR_BITS(l)                                                                              \
+	(char)(IS_TCHAR((l) + 0x20) << 2 | IS_TCHAR((l) + 0x30) << 3 | IS_TCHAR((l) + 0x40) << 4 | \
+	       IS_TCHAR((l) + 0x50) << 5 | IS_TCHAR((l) + 0x60) << 6 | IS_TCHAR((l) + 0x70) << 7)
+
+static inline __m128i tchar_bits(__m128i v)
+{
+	const __m128i by_low =
+	    _mm_setr_epi8(TCHAR_BITS(0), TCHAR_BITS(1), TCHAR_BITS(2), TCHAR_BITS(3), TCHAR_BITS(4),
+			  TCHAR_BITS(5), TCHAR_BITS(6), TCHAR_BITS(7), TCHAR_BITS(8), TCHAR_BITS(9),
+			  TCHAR_BITS(10), TCHAR_BITS(11), TCHAR_BITS(12), TCHAR_BITS(13),
+			  TCHAR_BITS(14), TCHAR_BITS(15));
+	const __m128i by_high =
+	    _mm_setr_epi8(1, 2, 4, 8, 16, 32, 64, (char)128, 0, 0, 0, 0, 0, 0, 0, 0);
+	__m128i high = _mm_and_si128(_mm_srli_epi16(v, 4), _mm_set1_epi8(0x0f));
+
+	/* pshufb gives 0 for an index with its top bit set: obs-text finds no bit. */
+	return _mm_and_si128(_mm_shuffle_epi8(by_low, v), _mm_shuffle_epi8(by_high, high));
+}
+#endif
+
+enum { SCAN_WIDTH = 16 };
+
+/* Bit i set where byte i of the SCAN_WIDTH at q is not of class cls. */
+static inline unsigned outside_class16(const uint8_t *q, uint8_t cls)
+{
+#ifdef SIMD
+	__m128i v = _mm_loadu_si128((const __m128i *)q), out;
+
+	if (cls == C_TCHAR) {
+		out = _mm_cmpeq_epi8(tchar_bits(v), _mm_setzero_si128());
+	} else {
+		out = _mm_min_epu8(v, _mm_set1_epi8(cls == C_TARGET ? 0x20 : 0x1f));
+		out = _mm_cmpeq_epi8(out, v);
+		if (cls == C_VALUE)
+			out = _mm_andnot_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\t')), out);
+		out = _mm_or_si128(out, _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f)));
+	}
+	return (unsigned)_mm_movemask_epi8(out);
+#else
+	unsigned m = 0, i;
+
+	for (i = 0; i < SCAN_WIDTH; i++)
+		m |= (unsigned)!(char_class[q[i]] & cls) << i;
+	return m;
+#endif
+}
+
+/*
+ * The first byte in [s, e) not of class cls, or e. The piece ending at e holds at least
+ * SCAN_WIDTH bytes and every load lies in it: SCAN_WIDTH bytes at s while that many remain,
+ * then the piece's last SCAN_WIDTH with the bytes before s shifted out.
+ */
+static inline const uint8_t *skip_class(const uint8_t *s, const uint8_t *e, uint8_t cls)
+{
+	unsigned m;
+
+	for (; e - s >= SCAN_WIDTH; s += SCAN_WIDTH) {
+		m = outside_class16(s, cls);
+		if (m)
+			return s + __builtin_ctz(m);
+	}
+	if (s == e)
+		return e;
+	m = outside_class16(e - SCAN_WIDTH, cls) >> (SCAN_WIDTH - (e - s));
+	return m ? s + __builtin_ctz(m) : e;
+}
+
 #define N_WORDS(w) (sizeof(w) / sizeof((w)[0]))
+
+/* Index of the word equal to the n bytes at s case-folded, or n_words. */
+static unsigned word_index(const struct word *words, unsigned n_words, const uint8_t *s, size_t n)
+{
+	unsigned k;
+	size_t j;
+
+	/* The words differ in length: only one can be the one. */
+	for (k = 0; k < n_words && words[k].len != n; k++)
+		;
+	for (j = 0; k < n_words && j < n; j++)
+		if (fold(s[j]) != (uint8_t)words[k].text[j])
+			return n_words;
+	return k;
+}
 
 /*
  * The first word after cand sharing its first idx bytes and continuing with c, or MATCH_NONE:
  * all words sharing the bytes matched so far stay possible ("con" continues as "connection" or
  * "content-length").
  */
-static unsigned match_sibling(const char *const *words, unsigned n_words, unsigned cand,
+static unsigned match_sibling(const struct word *words, unsigned n_words, unsigned cand,
 			      unsigned idx, uint8_t c)
 {
-	const char *cur = words[cand];
+	const char *cur = words[cand].text;
 	unsigned k, j;
 
 	for (k = 0; k < n_words; k++) {
 		/* cur's first idx bytes are tchars, never NUL: a shorter words[k] stops j. */
-		for (j = 0; j < idx && words[k][j] == cur[j]; j++)
+		for (j = 0; j < idx && words[k].text[j] == cur[j]; j++)
 			;
-		if (j == idx && (uint8_t)words[k][idx] == c)
+		if (j == idx && (uint8_t)words[k].text[idx] == c)
 			return k;
 	}
 	return MATCH_NONE;
@@ -202,7 +309,7 @@ static unsigned match_sibling(const char *const *words, unsigned n_words, unsign
  * tokens; returns the first byte after the run (or e). A byte that differs from the candidate's
  * moves to a sibling before giving up; once given up the rest of the run is only scanned.
  */
-static inline const uint8_t *match_run(struct tt_http_parser *p, const char *const *words,
+static inline const uint8_t *match_run(struct tt_http_parser *p, const struct word *words,
 				       unsigned n_words, bool fold_case, const uint8_t *s,
 				       const uint8_t *e)
 {
@@ -211,7 +318,7 @@ static inline const uint8_t *match_run(struct tt_http_parser *p, const char *con
 	for (; s < e && cand != MATCH_NONE && is_tchar(*s); s++) {
 		uint8_t c = fold_case ? fold(*s) : *s;
 
-		if (c != (uint8_t)words[cand][idx])
+		if (c != (uint8_t)words[cand].text[idx])
 			cand = match_sibling(words, n_words, cand, idx, c);
 		if (cand != MATCH_NONE)
 			idx++;
@@ -224,14 +331,16 @@ static inline const uint8_t *match_run(struct tt_http_parser *p, const char *con
 }
 
 /* Index of the fully matched word, or n_words. */
-static unsigned match_result(const struct tt_http_parser *p, const char *const *words,
+static unsigned match_result(const struct tt_http_parser *p, const struct word *words,
 			     unsigned n_words)
 {
-	if (p->cand == MATCH_NONE || words[p->cand][p->idx] != '\0')
+	if (p->cand == MATCH_NONE || words[p->cand].len != p->idx)
 		return n_words;
 	return p->cand;
 }
 
+/* Also clears a match spent on its word: the state after a word must not depend on whether the
+ * word was compared at once or followed across pieces. */
 static void match_start(struct tt_http_parser *p)
 {
 	p->cand = 0;
@@ -264,11 +373,49 @@ static bool cr_lf(struct tt_http_parser *p, const uint8_t **sp, const uint8_t *e
 }
 
 /*
+ * The LF at lf ended a line; a header line or the blank line follows. What the line left in the
+ * fields below is cleared: the state at a line start must be the same whether the line came
+ * whole in a piece (taken at once, those fields never written) or byte by byte.
+ */
+static const uint8_t *next_line(struct tt_http_parser *p, const uint8_t *lf)
+{
+	p->state = ST_NAME_START;
+	p->field = 0;
+	p->vstate = 0;
+	p->cand = 0;
+	p->idx = 0;
+	return lf + 1;
+}
+
+/* The blank line ending the head: the request is done unless a body follows. */
+static bool head_done(struct tt_http_parser *p)
+{
+	if (p->flags & F_CHUNKED) {
+		/* Both framings at once is the request smuggling pattern (RFC 9112 6.1). */
+		if ((p->flags & F_HAS_CL) || !(p->flags & F_HTTP11))
+			return false;
+		p->state = ST_CHUNK_SIZE_START;
+	} else {
+		p->state = p->remaining ? ST_BODY : ST_DONE;
+	}
+	return true;
+}
+
+static const uint8_t *name_end(struct tt_http_parser *p, unsigned field, const uint8_t *colon)
+{
+	p->field = field;
+	p->state = ST_VALUE;
+	p->vstate = V_OWS;
+	match_start(p);
+	return colon + 1;
+}
+
+/*
  * Head states. Each consumes the bytes at s (s < e) that it can, as one run, and returns where
  * it stopped: at e, after the byte that changed the state, or at the refused byte.
  */
 
-static const uint8_t *lead(struct tt_http_parser *p, const uint8_t *s, const uint8_t *e)
+static inline const uint8_t *lead(struct tt_http_parser *p, const uint8_t *s, const uint8_t *e)
 {
 	for (; s < e; s++) {
 		if (*s == '\r' && !cr_lf(p, &s, e))
@@ -355,25 +502,11 @@ static const uint8_t *line_end(struct tt_http_parser *p, const uint8_t *s, const
 		return s;
 	if (*s != '\n')
 		return refuse(p, s);
-	p->state = ST_NAME_START;
-	return s + 1;
+	return next_line(p, s);
 }
 
-/* The blank line ending the head: the request is done unless a body follows. */
-static bool head_done(struct tt_http_parser *p)
-{
-	if (p->flags & F_CHUNKED) {
-		/* Both framings at once is the request smuggling pattern (RFC 9112 6.1). */
-		if ((p->flags & F_HAS_CL) || !(p->flags & F_HTTP11))
-			return false;
-		p->state = ST_CHUNK_SIZE_START;
-	} else {
-		p->state = p->remaining ? ST_BODY : ST_DONE;
-	}
-	return true;
-}
-
-static const uint8_t *name_start(struct tt_http_parser *p, const uint8_t *s, const uint8_t *e)
+static inline const uint8_t *name_start(struct tt_http_parser *p, const uint8_t *s,
+					const uint8_t *e)
 {
 	if (*s == '\r' && !cr_lf(p, &s, e))
 		return s;
@@ -393,10 +526,7 @@ static const uint8_t *name(struct tt_http_parser *p, const uint8_t *s, const uin
 		return s;
 	if (*s != ':')
 		return refuse(p, s);
-	p->field = match_result(p, field_words, N_WORDS(field_words));
-	p->state = ST_VALUE;
-	p->vstate = V_OWS;
-	return s + 1;
+	return name_end(p, match_result(p, field_words, N_WORDS(field_words)), s);
 }
 
 /* End of one element of Connection or Transfer-Encoding; false if the element is refused. */
@@ -419,11 +549,21 @@ static bool token_end(struct tt_http_parser *p)
 	return true;
 }
 
+/* s is past the bytes of a value framing does not need: its line must end there. */
+static const uint8_t *value_end(struct tt_http_parser *p, const uint8_t *s, const uint8_t *e)
+{
+	if (s == e || (*s == '\r' && !cr_lf(p, &s, e)))
+		return s;
+	if (*s != '\n')
+		return refuse(p, s);
+	return next_line(p, s);
+}
+
 /* Connection and Transfer-Encoding values: #token lists, empty elements allowed. */
 static const uint8_t *value_tokens(struct tt_http_parser *p, const uint8_t *s, const uint8_t *e)
 {
 	bool te = p->field == FIELD_TRANSFER_ENCODING, ok;
-	const char *const *words = te ? coding_words : connection_words;
+	const struct word *words = te ? coding_words : connection_words;
 	unsigned n_words = te ? N_WORDS(coding_words) : N_WORDS(connection_words);
 
 	while (s < e) {
@@ -444,10 +584,9 @@ static const uint8_t *value_tokens(struct tt_http_parser *p, const uint8_t *s, c
 		p->vstate = is_ws(*s) && p->vstate != V_OWS ? V_AFTER : V_OWS;
 		if (!ok || (*s == '\n' && te && !(p->flags & F_CHUNKED)))
 			return refuse(p, s);
-		if (*s++ == '\n') {
-			p->state = ST_NAME_START;
-			break;
-		}
+		if (*s == '\n')
+			return next_line(p, s);
+		s++;
 	}
 	return s;
 }
@@ -520,13 +659,12 @@ static const uint8_t *value_content_length(struct tt_http_parser *p, const uint8
 		if ((p->flags & F_HAS_CL) && p->idx != n_digits(p->remaining))
 			return refuse(p, s);
 		p->flags |= F_HAS_CL;
-		p->state = ST_NAME_START;
-		return s + 1;
+		return next_line(p, s);
 	}
 	return s;
 }
 
-static const uint8_t *value(struct tt_http_parser *p, const uint8_t *s, const uint8_t *e)
+static inline const uint8_t *value(struct tt_http_parser *p, const uint8_t *s, const uint8_t *e)
 {
 	if (p->field == FIELD_CONTENT_LENGTH)
 		return value_content_length(p, s, e);
@@ -535,12 +673,107 @@ static const uint8_t *value(struct tt_http_parser *p, const uint8_t *s, const ui
 	s = skip_printable(s, e, 0x20);
 	while (s < e && is_value_char(*s))
 		s++;
-	if (s == e || (*s == '\r' && !cr_lf(p, &s, e)))
-		return s;
-	if (*s != '\n')
-		return refuse(p, s);
-	p->state = ST_NAME_START;
-	return s + 1;
+	return value_end(p, s, e);
+}
+
+/*
+ * Lines whole in a piece of at least SCAN_WIDTH bytes are taken at once: each run scanned
+ * SCAN_WIDTH bytes at a time, each word compared whole, no state written until the line ends.
+ * The first line this cannot take (cut by the piece end, holding a byte to refuse, or merely
+ * unusual) goes to the head states above, which follow a line across pieces and find the byte
+ * to refuse; values whose elements framing needs (Content-Length, Connection,
+ * Transfer-Encoding) go to their states after the colon.
+ */
+
+/*
+ * Where the target starts, after the method and its SP (NULL if no SP ends a method), and the
+ * method: the usual ones with their SP compared at once, any other scanned as tchars.
+ */
+static const uint8_t *after_method(const uint8_t *s, const uint8_t *e, unsigned *method)
+{
+	const uint8_t *sp;
+	unsigned k;
+
+	for (k = 0; k < N_WORDS(method_words); k++) {
+		const struct word *w = &method_words[k];
+
+		if ((size_t)(e - s) > w->len && !memcmp(s, w->text, w->len) && s[w->len] == ' ') {
+			*method = k;
+			return s + w->len + 1;
+		}
+	}
+	*method = TT_HTTP_OTHER;
+	sp = skip_class(s, e, C_TCHAR);
+	return sp < e && *sp == ' ' ? sp + 1 : NULL;
+}
+
+/* The request line at s: where the next line starts, or NULL. */
+static const uint8_t *request_line(struct tt_http_parser *p, const uint8_t *s, const uint8_t *e)
+{
+	/* What load generators and most clients send for the root: one compare. */
+	static const char root_get[SCAN_WIDTH] = "GET / HTTP/1.1\r\n";
+	const uint8_t *target, *target_end, *v, *lf;
+	unsigned method;
+
+	if (e - s >= SCAN_WIDTH && !memcmp(s, root_get, SCAN_WIDTH)) {
+		p->flags |= TT_HTTP_GET | F_HTTP11;
+		return next_line(p, s + SCAN_WIDTH - 1);
+	}
+	target = after_method(s, e, &method);
+	if (!target)
+		return NULL;
+	target_end = skip_class(target, e, C_TARGET);
+	if (target_end == target || target_end == e || *target_end != ' ')
+		return NULL;
+	v = target_end + 1;
+	/* The version and at least the LF. */
+	if (e - v < 9 || (memcmp(v, "HTTP/1.1", 8) && memcmp(v, "HTTP/1.0", 8)))
+		return NULL;
+	lf = v + 8 + (v[8] == '\r');
+	if (lf == e || *lf != '\n')
+		return NULL;
+	p->flags |= method | (v[7] == '1' ? F_HTTP11 : 0);
+	return next_line(p, lf);
+}
+
+/* Header lines from s while their names are whole in the piece; returns where one is not. */
+static const uint8_t *field_lines(struct tt_http_parser *p, const uint8_t *s, const uint8_t *e)
+{
+	const uint8_t *colon;
+
+	while (s < e && is_tchar(*s)) {
+		colon = skip_class(s, e, C_TCHAR);
+		if (colon == e || *colon != ':')
+			break;
+		s = name_end(p, word_index(field_words, N_WORDS(field_words), s, colon - s), colon);
+		if (p->field == FIELD_OTHER)
+			s = value_end(p, skip_class(s, e, C_VALUE), e);
+		else
+			s = value(p, s, e);
+		if (p->state != ST_NAME_START)
+			break;
+	}
+	return s;
+}
+
+/*
+ * From a line start (ST_LEAD or ST_NAME_START) at s < e: the lines whole in the piece, then
+ * the first other line's start by its state. Out of line: inlined, its vector constants and
+ * registers would be set up on every call of the parser, byte-sized pieces included.
+ */
+static __attribute__((noinline)) const uint8_t *whole_lines(struct tt_http_parser *p,
+							    const uint8_t *s, const uint8_t *e)
+{
+	const uint8_t *next;
+
+	if (p->state == ST_LEAD) {
+		next = request_line(p, s, e);
+		if (!next)
+			return lead(p, s, e);
+		s = next;
+	}
+	s = field_lines(p, s, e);
+	return s < e && p->state == ST_NAME_START ? name_start(p, s, e) : s;
 }
 
 /*
@@ -551,6 +784,7 @@ static const uint8_t *head(struct tt_http_parser *p, const uint8_t *s, const uin
 {
 	uint32_t room = TT_HTTP_HEAD_MAX - p->head_len;
 	const uint8_t *start = s, *end = (uint32_t)(e - s) > room ? s + room : e;
+	bool wide = end - start >= SCAN_WIDTH;
 
 	/* A CR ended the previous piece. */
 	if (s < end && (p->flags & F_CR)) {
@@ -562,7 +796,7 @@ static const uint8_t *head(struct tt_http_parser *p, const uint8_t *s, const uin
 	while (s < end && p->state < ST_BODY) {
 		switch (p->state) {
 		case ST_LEAD:
-			s = lead(p, s, end);
+			s = wide ? whole_lines(p, s, end) : lead(p, s, end);
 			break;
 		case ST_METHOD:
 			s = method(p, s, end);
@@ -578,7 +812,7 @@ static const uint8_t *head(struct tt_http_parser *p, const uint8_t *s, const uin
 			s = line_end(p, s, end);
 			break;
 		case ST_NAME_START:
-			s = name_start(p, s, end);
+			s = wide ? whole_lines(p, s, end) : name_start(p, s, end);
 			break;
 		case ST_NAME:
 			s = name(p, s, end);
@@ -716,8 +950,17 @@ static void request_fill(const struct tt_http_parser *p, struct tt_http_request 
 		req->keep_alive = p->flags & F_KEEP_ALIVE;
 }
 
-enum tt_http_status tt_http_parse(struct tt_http_parser *p, const uint8_t *data, uint32_t len,
-				  uint32_t *consumed, struct tt_http_request *req)
+static enum tt_http_status request_done(struct tt_http_parser *p, struct tt_http_request *req)
+{
+	request_fill(p, req);
+	tt_http_parser_init(p);
+	return TT_HTTP_REQUEST;
+}
+
+static __attribute__((noinline)) enum tt_http_status parse(struct tt_http_parser *p,
+							   const uint8_t *data, uint32_t len,
+							   uint32_t *consumed,
+							   struct tt_http_request *req)
 {
 	const uint8_t *s = data, *e = data + len;
 
@@ -730,12 +973,38 @@ enum tt_http_status tt_http_parse(struct tt_http_parser *p, const uint8_t *data,
 	if (p->state >= ST_BODY && p->state < ST_BAD)
 		s = body(p, s, e);
 	*consumed = (uint32_t)(s - data);
-	if (p->state == ST_DONE) {
-		request_fill(p, req);
-		tt_http_parser_init(p);
-		return TT_HTTP_REQUEST;
-	}
+	if (p->state == ST_DONE)
+		return request_done(p, req);
 	return p->state == ST_BAD ? TT_HTTP_BAD : TT_HTTP_NEED_MORE;
+}
+
+static __attribute__((noinline)) enum tt_http_status whole_request(struct tt_http_parser *p,
+								   const uint8_t *data,
+								   uint32_t len, uint32_t *consumed,
+								   struct tt_http_request *req)
+{
+	uint32_t room = TT_HTTP_HEAD_MAX - p->head_len, used;
+	const uint8_t *s = whole_lines(p, data, data + (len > room ? room : len));
+	enum tt_http_status st;
+
+	used = (uint32_t)(s - data);
+	if (p->state == ST_DONE) {
+		*consumed = used;
+		return request_done(p, req);
+	}
+	p->head_len += (uint16_t)used + (p->state == ST_BAD);
+	st = parse(p, s, len - used, consumed, req);
+	*consumed += used;
+	return st;
+}
+
+enum tt_http_status tt_http_parse(struct tt_http_parser *p, const uint8_t *data, uint32_t len,
+				  uint32_t *consumed, struct tt_http_request *req)
+{
+	if (len >= SCAN_WIDTH && p->state == ST_LEAD && !(p->flags & F_CR) &&
+	    p->head_len <= TT_HTTP_HEAD_MAX - SCAN_WIDTH)
+		return whole_request(p, data, len, consumed, req);
+	return parse(p, data, len, consumed, req);
 }
 
 /* Reason phrases of RFC 9110 section 15 for the codes a responder is usually configured with. */
