@@ -505,6 +505,143 @@ static void test_body_across_pieces(void **state)
 	assert_false(req.keep_alive);
 }
 
+/*
+ * Differential check of the two ways the parser reads a head: lines whole in a piece of 16 bytes
+ * or more are taken at once, anything else byte run by byte run. Requests are generated from a
+ * fixed seed (valid and not: header sets, name case, CRLF or LF, Content-Length and chunked
+ * bodies, pipelining), then mutated (a byte replaced by one that matters to the grammar, a byte
+ * dropped); every one must report the same events whole, cut in two anywhere, and byte by byte.
+ */
+static uint32_t rnd_state = 0x9e3779b9u;
+
+static uint32_t rnd(uint32_t n)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 17;
+	rnd_state ^= rnd_state << 5;
+	return rnd_state % n;
+}
+
+static const char *pick(const char *const *list, size_t n)
+{
+	return list[rnd((uint32_t)n)];
+}
+
+#define PICK(list) pick(list, sizeof(list) / sizeof(list[0]))
+
+static size_t put(uint8_t *b, size_t len, size_t cap, const char *s)
+{
+	size_t n = strlen(s);
+
+	assert_true(len + n <= cap);
+	memcpy(b + len, s, n);
+	return len + n;
+}
+
+/* s with each letter's case chosen at random. */
+static size_t put_any_case(uint8_t *b, size_t len, size_t cap, const char *s)
+{
+	size_t start = len, i;
+
+	len = put(b, len, cap, s);
+	for (i = start; i < len; i++)
+		if ((b[i] | 0x20) >= 'a' && (b[i] | 0x20) <= 'z' && rnd(2))
+			b[i] ^= 0x20;
+	return len;
+}
+
+static size_t gen_request(uint8_t *b, size_t len, size_t cap)
+{
+	static const char *const methods[] = {"GET",	  "HEAD", "POST", "PUT",
+					      "M-SEARCH", "GETS", "get"};
+	static const char *const targets[] = {"/", "*", "/index.html?q=1&r=%20", "/\x80\xff",
+					      "/a/very/long/path/that/goes/past/sixteen/bytes"};
+	static const char *const versions[] = {"HTTP/1.1", "HTTP/1.1", "HTTP/1.0", "HTTP/1.2"};
+	static const char *const names[] = {
+	    "Host",	  "User-Agent",	  "Accept",	    "X-Long-Header-Name-Here",
+	    "Connection", "Content-Type", "Content-Lengthy"};
+	static const char *const values[] = {"",
+					     " a",
+					     " 198.18.0.2:80",
+					     "\tcaf\xc3\xa9 \t",
+					     " text/html,application/xhtml+xml;q=0.9,*/*;q=0.8",
+					     " keep-alive",
+					     " close",
+					     " Upgrade, close"};
+	const char *eol = rnd(4) ? "\r\n" : "\n";
+	unsigned n, i, body = rnd(4);
+	char num[24];
+
+	if (!rnd(8))
+		len = put(b, len, cap, eol);
+	len = put(b, len, cap, PICK(methods));
+	len = put(b, len, cap, " ");
+	len = put(b, len, cap, PICK(targets));
+	len = put(b, len, cap, " ");
+	len = put(b, len, cap, PICK(versions));
+	len = put(b, len, cap, eol);
+	for (n = rnd(8), i = 0; i < n; i++) {
+		len = put_any_case(b, len, cap, PICK(names));
+		len = put(b, len, cap, ":");
+		len = put(b, len, cap, PICK(values));
+		len = put(b, len, cap, eol);
+	}
+	if (body == 1) {
+		snprintf(num, sizeof(num), "%u", rnd(20));
+		len = put_any_case(b, len, cap, "Content-Length: ");
+		len = put(b, len, cap, num);
+		len = put(b, len, cap, eol);
+	} else if (body == 2) {
+		len = put_any_case(b, len, cap, "Transfer-Encoding: chunked");
+		len = put(b, len, cap, eol);
+	}
+	len = put(b, len, cap, eol);
+	if (body == 1)
+		for (i = (unsigned)strtoul(num, NULL, 10); i; i--)
+			len = put(b, len, cap, "x");
+	else if (body == 2)
+		len = put(b, len, cap, "3;e=1\r\nabc\r\n0\r\nT: v\r\n\r\n");
+	return len;
+}
+
+/* A byte that matters to the grammar, or any byte. */
+static uint8_t gen_byte(void)
+{
+	static const uint8_t special[] = {'\r', '\n', ':',  ' ', '\t', 0,
+					  0x7f, 0x80, 0xff, '"', ','};
+
+	return rnd(3) ? special[rnd(sizeof(special))] : (uint8_t)rnd(256);
+}
+
+static void test_whole_equals_bytewise(void **state)
+{
+	static uint8_t buf[2048];
+	struct run whole, got;
+	size_t len, at;
+	unsigned i, k;
+
+	(void)state;
+	for (i = 0; i < 3000; i++) {
+		len = 0;
+		for (k = 1 + rnd(3); k; k--)
+			len = gen_request(buf, len, sizeof(buf) / 2);
+		if (i % 3 && len) {
+			at = rnd((uint32_t)len);
+			if (i % 3 == 1)
+				buf[at] = gen_byte();
+			else
+				memmove(buf + at, buf + at + 1, --len - at);
+		}
+		drive(buf, (uint32_t)len, (uint32_t)len, (uint32_t)len, &whole);
+		drive(buf, (uint32_t)len, 1, 1, &got);
+		assert_runs_equal("generated", "bytewise", i, &whole, &got);
+		for (at = 0; at <= len; at += 1 + (len > 256) * rnd(7)) {
+			drive(buf, (uint32_t)len, (uint32_t)at, (uint32_t)len, &got);
+			assert_runs_equal("generated", "split at", (uint32_t)at, &whole, &got);
+		}
+	}
+}
+
 static void test_parser_size(void **state)
 {
 	struct tt_http_parser p;
@@ -681,6 +818,7 @@ int main(void)
 	    cmocka_unit_test(test_head_limit),
 	    cmocka_unit_test(test_head_limit_leading_lines),
 	    cmocka_unit_test(test_body_across_pieces),
+	    cmocka_unit_test(test_whole_equals_bytewise),
 	    cmocka_unit_test(test_response_exact),
 	    cmocka_unit_test(test_response_no_headers),
 	    cmocka_unit_test(test_response_head_len),
