@@ -686,8 +686,9 @@ static inline const uint8_t *value(struct tt_http_parser *p, const uint8_t *s, c
  */
 
 /*
- * Where the target starts, after the method and its SP (NULL if no SP ends a method), and the
- * method: the usual ones with their SP compared at once, any other scanned as tchars.
+ * Where the target starts, after the method and its SP (NULL if the method is empty or no SP
+ * ends it), and the method: the usual ones with their SP compared at once, any other scanned as
+ * tchars.
  */
 static const uint8_t *after_method(const uint8_t *s, const uint8_t *e, unsigned *method)
 {
@@ -704,7 +705,7 @@ static const uint8_t *after_method(const uint8_t *s, const uint8_t *e, unsigned 
 	}
 	*method = TT_HTTP_OTHER;
 	sp = skip_class(s, e, C_TCHAR);
-	return sp < e && *sp == ' ' ? sp + 1 : NULL;
+	return sp > s && sp < e && *sp == ' ' ? sp + 1 : NULL;
 }
 
 /* The request line at s: where the next line starts, or NULL. */

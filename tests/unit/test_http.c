@@ -154,6 +154,7 @@ static const struct req_case req_cases[] = {
     {"empty target", {BAD("GET  / HTTP/1.1" CRLF CRLF, " /")}},
     {"double space", {BAD("GET /  HTTP/1.1" CRLF CRLF, " HTTP")}},
     {"leading space", {BAD(" GET" L11 CRLF, " GET")}},
+    {"empty method", {BAD(" / HTTP/1.1" CRLF "Host: a" CRLF CRLF, " /")}},
     {"method ctl", {BAD("G\x01T" L11 CRLF, "\x01")}},
     {"method del", {BAD("GE\x7fT" L11 CRLF, "\x7f")}},
     {"method nul", {BAD("GE\0T" L11 CRLF, "")}},
@@ -553,7 +554,7 @@ static size_t put_any_case(uint8_t *b, size_t len, size_t cap, const char *s)
 static size_t gen_request(uint8_t *b, size_t len, size_t cap)
 {
 	static const char *const methods[] = {"GET",	  "HEAD", "POST", "PUT",
-					      "M-SEARCH", "GETS", "get"};
+					      "M-SEARCH", "GETS", "get",  ""};
 	static const char *const targets[] = {"/", "*", "/index.html?q=1&r=%20", "/\x80\xff",
 					      "/a/very/long/path/that/goes/past/sixteen/bytes"};
 	static const char *const versions[] = {"HTTP/1.1", "HTTP/1.1", "HTTP/1.0", "HTTP/1.2"};
