@@ -576,8 +576,17 @@ void tt_tcp_destroy(struct tt_tcp_ctx *ctx, struct tt_tcb *t);
 bool tt_tcp_send(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const void *data, uint32_t len,
 		 void *owner);
 /* Whether tt_tcp_send would take one more extent now (the queue has a free extent, or a send
- * block is free to hold it); false counts as send_blocks_exhausted when no block is free. */
-bool tt_tcp_send_ready(struct tt_tcp_ctx *ctx, const struct tt_tcb *t);
+ * block is free to hold it); false counts as send_blocks_exhausted when no block is free.
+ * Inline: the application asks before every request it answers. */
+static inline bool tt_tcp_send_ready(struct tt_tcp_ctx *ctx, const struct tt_tcb *t)
+{
+	if (t->sndb != TT_SNDB_NONE)
+		return !tt_sndq_full(&tt_tcp_sndb(ctx, t)->q);
+	if (ctx->sndb_pool->n_free > 0)
+		return true;
+	ctx->ctr->ev[TT_CTR_SEND_BLOCKS_EXHAUSTED]++;
+	return false;
+}
 /* No more data from us: FIN after what is queued. */
 void tt_tcp_close(struct tt_tcb *t);
 

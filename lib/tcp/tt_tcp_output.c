@@ -217,7 +217,8 @@ static void send_data(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_tcp_ou
 			}
 		}
 		t->snd_nxt += n + ((flags & TT_TCP_FIN) ? 1 : 0);
-		if (flags & TT_TCP_FIN)
+		/* The queue's tail went (PSH): a FIN due went with it, so nothing is left. */
+		if (flags & TT_TCP_PSH)
 			break;
 	}
 	if (seq_gt(t->snd_nxt, t->snd_max))
@@ -473,16 +474,6 @@ enum tt_tcp_verdict tt_tcp_timeout(struct tt_tcp_ctx *ctx, struct tt_tcb *t, str
 	return TT_V_KEEP;
 }
 
-bool tt_tcp_send_ready(struct tt_tcp_ctx *ctx, const struct tt_tcb *t)
-{
-	if (t->sndb != TT_SNDB_NONE)
-		return !tt_sndq_full(&tt_tcp_sndb(ctx, t)->q);
-	if (ctx->sndb_pool->n_free > 0)
-		return true;
-	count(ctx, TT_CTR_SEND_BLOCKS_EXHAUSTED);
-	return false;
-}
-
 /* Take a send block for t (it has none); false when the pool is empty. */
 static bool sndb_take(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 {
@@ -513,11 +504,16 @@ bool tt_tcp_send(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const void *data, uin
 		return false;
 	if (len == 0)
 		return true;
-	if (!tt_tcp_send_ready(ctx, t))
+	if (t->sndb != TT_SNDB_NONE) {
+		b = tt_tcp_sndb(ctx, t);
+		if (tt_sndq_full(&b->q))
+			return false;
+	} else if (sndb_take(ctx, t)) {
+		b = tt_tcp_sndb(ctx, t);
+	} else {
+		count(ctx, TT_CTR_SEND_BLOCKS_EXHAUSTED);
 		return false;
-	if (t->sndb == TT_SNDB_NONE && !sndb_take(ctx, t))
-		return false; /* tt_tcp_send_ready saw a free block */
-	b = tt_tcp_sndb(ctx, t);
+	}
 	if (owner != NULL && !hold(ctx, owner))
 		return false; /* an empty block goes back at the next settle */
 	tt_sndq_push(&b->q, data, len, owner);
