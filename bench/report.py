@@ -527,11 +527,98 @@ def link_figures(raw, runs):
             figure([x.get('busy_fraction') for x in refl], 'fraction of TSC cycles'))
 
 
+# The units tcpterm-trace replays (bench/run.sh replay): scenario -> the key counting them.
+REPLAYS = {'cps': 'connections', 'rps': 'requests', 'synflood': 'syns'}
+
+
+def clock_samples(path):
+    """The core's cycles per TSC cycle that tcpterm-trace --clock appended to path."""
+    try:
+        with open(path) as f:
+            return [json.loads(l)['core_cycles_per_tsc'] for l in f if l.startswith('{')]
+    except (OSError, ValueError, KeyError):
+        return []
+
+
+def clock_figure(raw, name, runs):
+    """The clock samples taken before and after each of scenario name's runs."""
+    values = [c for r in range(1, runs + 1)
+              for c in clock_samples(os.path.join(raw, f'{name}.{r}.clock.jsonl'))]
+    return figure(values, 'core cycles per TSC cycle, before and after each run')
+
+
+def replay_figures(raw, runs):
+    """Per replayed scenario, tcpterm-trace's native TSC cycles per unit in the worker's parse and
+    the stack's calls; and the core's cycles per TSC cycle when they ran."""
+    out = {}
+    for name, key in REPLAYS.items():
+        runs_json = [last_json(os.path.join(raw, f'replay.{name}.{r}.json'))
+                     for r in range(1, runs + 1)]
+        cycles = [(j['parse_tsc'] + j['stack_tsc']) / j[key] if j and j.get(key) else None
+                  for j in runs_json]
+        if any(c is not None for c in cycles):
+            out[name] = figure(cycles, 'TSC cycles per unit: parse and stack, replayed warm')
+    return out, median(clock_samples(os.path.join(raw, 'replay.clock.jsonl')))
+
+
+def unit_frames_and_port(name, med):
+    """Frames in and out per unit of scenario name, and the busy cycles per unit in the port's
+    calls (None without the port's counters); None when the scenario has no such figures."""
+    unit = scenario_unit(name)
+    cyc, per_rx, tx_rx = (med(name, UNIT_FIGURES[unit][2]), med(name, 'cycles_per_rx_frame'),
+                          med(name, 'tx_per_rx_frame'))
+    if None in (cyc, per_rx, tx_rx):
+        return None
+    f_in = cyc / per_rx
+    f_out = f_in * tx_rx
+    p_rx, p_tx = (med(name, 'port_rx_cycles_per_rx_frame'),
+                  med(name, 'port_tx_cycles_per_tx_frame'))
+    port = p_rx * f_in + p_tx * f_out if None not in (p_rx, p_tx) else None
+    return f_in, f_out, port
+
+
+def replay_section(res, med):
+    """tcpterm's own cycles on the link against the same work replayed warm."""
+    replay = res.get('replay', {})
+    rows = []
+    for name, fig in replay.get('units', {}).items():
+        unit = scenario_unit(name)
+        frames = unit_frames_and_port(name, med)
+        warm = fig['median']
+        if frames is None or frames[2] is None or warm is None:
+            continue
+        own = med(name, UNIT_FIGURES[unit][2]) - frames[2]
+        rows.append(f"| {name} | {unit} | {fmt(own)} | {fmt(warm)} | {fmt(own - warm)} | "
+                    f"{fmt(warm / own)} |")
+    if not rows:
+        return []
+    clock = replay.get('core_cycles_per_tsc')
+    lines = ['', "tcpterm's own part replayed warm: tcpterm-trace (bench/trace/tt_trace.c) runs "
+             "the same units through the worker's parse and the real stack in memory, natively "
+             "on the appliance's CPU, every line it touches in cache and no PMD (the port's "
+             "offloads as on this link), and times those calls with the TSC. What the link "
+             "adds to them is the worker's mbufs and loop and the misses of the link's buffers "
+             "and the tables.", '',
+             "| scenario | unit | the rest (on the link) | replayed warm | the rest - warm | "
+             "warm / the rest |", '|---|---|---|---|---|---|'] + rows
+    if clock:
+        lines += ['', f"Cycles here are the TSC's: this core ran {fmt(clock)} of its own cycles "
+                  "per TSC cycle (tcpterm-trace --clock: a chain of dependent multiplies, 3 "
+                  "cycles each)."]
+    return lines
+
+
 def linux_figures(raw, runs):
     ka = [wrk_rate(os.path.join(raw, f'linux_keepalive.{r}.txt')) for r in range(1, runs + 1)]
     cl = [wrk_rate(os.path.join(raw, f'linux_close.{r}.txt')) for r in range(1, runs + 1)]
     return (figure([x[0] for x in ka], 'requests/s'), figure([x[0] for x in cl], 'connections/s'),
             [x[1] for x in ka + cl])
+
+
+def clock_range(f):
+    """A scenario's clock samples as their range, or n/a."""
+    values = [v for v in f.get('core_cycles_per_tsc', {}).get('runs', []) if v is not None]
+    return f'{min(values):.2f}-{max(values):.2f}' if values else 'n/a'
 
 
 def ratio(a, b):
@@ -604,21 +691,18 @@ def floor_section(res, med):
              '|---|---|---|---|---|---|---|---|---|---|---|']
     for name in TCP_SCENARIOS:
         unit = scenario_unit(name)
-        cyc, per_rx, tx_rx = (med(name, UNIT_FIGURES[unit][2]), med(name, 'cycles_per_rx_frame'),
-                              med(name, 'tx_per_rx_frame'))
-        if name not in res['scenarios'] or unit not in GOALS or None in (cyc, per_rx, tx_rx):
+        frames = unit_frames_and_port(name, med)
+        if name not in res['scenarios'] or unit not in GOALS or frames is None:
             continue
-        f_in = cyc / per_rx
-        f_out = f_in * tx_rx
+        f_in, f_out, port = frames
+        cyc = med(name, UNIT_FIGURES[unit][2])
         link = floor * (f_in + f_out) / 2
         goal = hz / GOALS[unit]
-        p_rx, p_tx = (med(name, 'port_rx_cycles_per_rx_frame'),
-                      med(name, 'port_tx_cycles_per_tx_frame'))
-        port = p_rx * f_in + p_tx * f_out if None not in (p_rx, p_tx) else None
         lines.append(f"| {name} | {unit} | {f_in:.2f} + {f_out:.2f} | {fmt(link)} | {fmt(cyc)} | "
                      f"{fmt(port)} | {fmt(cyc - port if port is not None else None)} | "
                      f"{fmt(cyc - link)} | {fmt(GOALS[unit])} | {fmt(goal)} | "
                      f"{fmt(goal - link)} |")
+    lines += replay_section(res, med)
     for name, prof in res.get('profiles', {}).items():
         pmd = sum(o['share'] for o in prof['objects'] if o['dso'].startswith(PMD_OBJECTS))
         if pmd and prof.get('rate_during_profile'):
@@ -688,10 +772,13 @@ def markdown(res):
               'the generator\'s load window (`window` = the seconds they span) and of the '
               'generator\'s own counters at the window\'s ends. Busy = iterations that received, '
               'sent or expired something; capacity = TSC Hz / busy cycles per unit. A side at '
-              f'{SATURATED:.0%} busy or more is named saturated.', '',
+              f'{SATURATED:.0%} busy or more is named saturated. Core clock / TSC: the range of '
+              'the appliance CPU\'s own cycles per TSC cycle, sampled before and after each run '
+              '(tcpterm-trace --clock); on a VM the host moves it from second to second, and '
+              'busy cycles, counted in TSC cycles, move with it.', '',
               '| scenario | unit | achieved /s | busy cycles per unit | capacity /s per core | '
-              'appliance busy | generator busy | saturated side | window s |',
-              '|---|---|---|---|---|---|---|---|---|']
+              'appliance busy | generator busy | saturated side | window s | core clock / TSC |',
+              '|---|---|---|---|---|---|---|---|---|---|']
     for name in TCP_SCENARIOS:
         if name not in s:
             continue
@@ -700,7 +787,7 @@ def markdown(res):
         lines.append(f"| {name} | {unit} | {fmt(med(name, rate))} | {fmt(med(name, cyc))} | "
                      f"{fmt(med(name, cap))} | {fmt(med(name, 'appliance_busy'))} | "
                      f"{fmt(med(name, 'generator_busy'))} | {s[name]['saturated']} | "
-                     f"{fmt(med(name, 'window_s'))} |")
+                     f"{fmt(med(name, 'window_s'))} | {clock_range(s[name])} |")
     if 'cps' in s:
         lines += ['', f"Frames per connection (cps, appliance's counters): "
                   f"{fmt(med('cps', 'frames_in_per_conn'))} in, "
@@ -841,6 +928,7 @@ def main():
         if not glob.glob(os.path.join(args.raw, f'{name}.*.gen.json')):
             continue
         f, gens, apps, wins = scenario_figures(args.raw, name, args.runs)
+        f['core_cycles_per_tsc'] = clock_figure(args.raw, name, args.runs)
         scenarios[name] = f
         gens_by_name[name] = gens
         check_correctness(args.raw, name, gens, apps, wins, problems)
@@ -856,6 +944,7 @@ def main():
     if any(wrk_errors):
         problems.append(f'wrk against nginx reported socket errors: {wrk_errors}')
     link, reflect_cycles, reflect_busy = link_figures(args.raw, args.runs)
+    replay_units, core_per_tsc = replay_figures(args.raw, args.runs)
     for r in range(1, args.runs + 1):
         check_exit(problems, f'link run {r}: the blaster',
                    os.path.join(args.raw, f'link.{r}.gen.json.rc'))
@@ -876,6 +965,7 @@ def main():
                       'linux_close_cps': lc},
         'scenarios': scenarios,
         'profiles': profiles,
+        'replay': {'units': replay_units, 'core_cycles_per_tsc': core_per_tsc},
         'memory': memory,
         'ratios': {
             'cps_vs_linux': ratio(scenarios.get('cps', {}).get('cps', {}).get('median'),

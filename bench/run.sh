@@ -163,6 +163,13 @@ run_gen() {
 	finish_gen "$1"
 }
 
+# The appliance CPU's clock against the TSC (tcpterm-trace --clock, a tenth of a second), appended
+# to $1: on a VM the host moves it from second to second, and every cycle figure counts in TSC
+# cycles, so results.md prints it beside them.
+clock_sample() {
+	taskset -c 1 build/tcpterm-trace --clock >>"$1"
+}
+
 # One TCP scenario: $1 name, $2 body, $3 cookies, $4 max conns, rest: generator options.
 # SCENARIOS="cps rps" in the environment runs only those (the link and Linux references too).
 scenario() {
@@ -172,9 +179,11 @@ scenario() {
 	write_conf "$name" "$body" "$cookies" "$maxc"
 	for r in $(seq 1 "$RUNS"); do
 		echo "bench: $name run $r/$RUNS"
+		clock_sample "$RAW/$name.$r.clock.jsonl"
 		start_appliance "$name" "$RAW/$name.$r.appliance.log" "$RAW/$name.$r.samples.jsonl"
 		run_gen "$RAW/$name.$r.gen.json" --body "$body" --max-conns "$maxc" "$@"
 		stop_appliance "$RAW/$name.$r.appliance.log"
+		clock_sample "$RAW/$name.$r.clock.jsonl"
 	done
 	case " $PROFILE_SCENARIOS " in *" $name "*) profile "$name" "$body" "$maxc" "$@" ;; esac
 	return 0
@@ -291,7 +300,21 @@ NGINX
 	wait "$ngx" 2>/dev/null || true
 }
 
+# tcpterm's own work replayed warm (bench/trace/tt_trace.c, natively on the appliance's CPU): the
+# worker's parse and the stack's calls for the cps, rps and synflood units, every line in cache
+# and no PMD; report.py sets them beside the rate runs' busy cycles outside the port's calls.
+replay() {
+	local scale=$((QUICK ? 1 : 10))
+	for r in $(seq 1 "$RUNS"); do
+		taskset -c 1 build/tcpterm-trace $((40000 * scale)) 64 >"$RAW/replay.cps.$r.json"
+		taskset -c 1 build/tcpterm-trace --keepalive 64 $((400000 * scale)) >"$RAW/replay.rps.$r.json"
+		taskset -c 1 build/tcpterm-trace --synflood $((200000 * scale)) >"$RAW/replay.synflood.$r.json"
+	done
+	clock_sample "$RAW/replay.clock.jsonl"
+}
+
 link_limit
+replay
 # cps: the client is tcpterm-gen --stateless (replies computed from the segment they answer, every
 # response compared with the fully checked reference, each connection counted once by its port,
 # a SYN the saturated appliance shed sent again after 20 ms), which a core runs faster than the
