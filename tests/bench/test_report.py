@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """bench/report.py and bench/report_html.py on a small recorded run.
 
-fixture/raw/ is the cps and rps scenarios, the link limit, the Linux reference and the rps
-profile run of a real `CPS_CLIENT=stateful RPS_CLIENT=stateful RUNS=1 SCENARIOS="cps rps"
-PROFILE_SCENARIOS=rps bench/run.sh --quick` (2026-12-02-060519), trimmed: the appliance's
+fixture/raw/ is the cps and rps scenarios, the link limit, the Linux reference, the warm
+replays, the clock samples and the rps profile run of a real `CPS_CLIENT=stateful
+RPS_CLIENT=stateful RUNS=1 SCENARIOS="cps rps" PROFILE_SCENARIOS=rps bench/run.sh --quick`
+(2026-12-02-075722), trimmed: the appliance's
 telemetry samples keep the counters the report reads and the 1.5 s around the generator's load
 window; the profile's listing is whole.  Each
 test copies it, runs both scripts as bench/run.sh does and reads the page back: it must be
@@ -220,6 +221,41 @@ class FullRun(unittest.TestCase):
         self.assertAlmostEqual(num[3], busy, delta=1)
         self.assertAlmostEqual(num[4], port, delta=1)
         self.assertAlmostEqual(num[5], busy - port, delta=1)
+
+    def test_replay_is_the_trace_beside_the_rest(self):
+        """The replay table's warm cycles are tcpterm-trace's parse and stack TSC cycles per
+        unit from the raw replay files, beside the floor table's rest; a scenario that had no
+        rate run (synflood here) has no row, though the trace replayed it."""
+        for name, unit, key in (('cps', 'connection', 'connections'),
+                                ('rps', 'request', 'requests')):
+            j = report.last_json(os.path.join(FIXTURE, f'replay.{name}.1.json'))
+            warm = (j['parse_tsc'] + j['stack_tsc']) / j[key]
+            row = re.search(rf'^\| {name} \| {unit} \| ([\d,]+) \| ([\d,]+) \| ([\d,-]+) \| '
+                            r'([\d.]+) \|$', self.md, re.M)
+            self.assertTrue(row, f'the {name} row of the replay table')
+            rest, shown, diff, share = [float(x.replace(',', '')) for x in row.groups()]
+            self.assertAlmostEqual(shown, warm, delta=1)
+            self.assertAlmostEqual(diff, rest - warm, delta=1)
+            self.assertAlmostEqual(share, warm / rest, delta=1e-3)
+            self.assertLess(warm, rest)
+            if name == 'cps':
+                self.assertEqual(rest, floor_row(self.md)[5])
+        self.assertNotRegex(self.md, r'(?m)^\| synflood \| SYN cookie \| [\d,]+ \|')
+        self.assertIn('synflood', self.res['replay']['units'])
+
+    def test_clock_is_the_samples(self):
+        """The per-core table's clock column is the range of the samples taken around the
+        scenario's runs; the replay's clock is the median of its own samples."""
+        for name in ('cps', 'rps'):
+            vals = report.clock_samples(os.path.join(FIXTURE, f'{name}.1.clock.jsonl'))
+            self.assertEqual(len(vals), 2)
+            row = re.search(rf'^\| {name} \|.*\| ([\d.]+)-([\d.]+) \|$', self.md, re.M)
+            self.assertTrue(row, f'the {name} row with its clock range')
+            self.assertAlmostEqual(float(row.group(1)), min(vals), delta=0.005)
+            self.assertAlmostEqual(float(row.group(2)), max(vals), delta=0.005)
+        replay = report.clock_samples(os.path.join(FIXTURE, 'replay.clock.jsonl'))
+        self.assertEqual(self.res['replay']['core_cycles_per_tsc'], report.median(replay))
+        self.assertIn(f'ran {report.median(replay):.3f} of its own cycles per TSC cycle', self.md)
 
     def test_rate_over_time_adds_up_to_the_samples(self):
         """The area under the plotted cps rate is the connections the samples counted."""
