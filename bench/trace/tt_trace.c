@@ -4,15 +4,17 @@
  * N short HTTP connections (SYN with MSS, window scale, SACK-permitted and
  * timestamps; the handshake's ACK carrying a GET, as the bench's clients send
  * it (bench/gen/gen_stateless.h); our response; the client's FIN; our FIN;
- * its ACK: four frames in, three out) run through the real tt_stack, with frames built and parsed by
- * tt_net exactly as on the wire, but in memory: no NIC, no EAL, no clock.
+ * its ACK: four frames in, three out) run through the real tt_stack, with
+ * frames built and parsed by tt_net exactly as on the wire, but in memory:
+ * no NIC, no EAL, no clock.
  * The port is the bench link's (virtio): it completes the TCP sum of what we
  * send and vouches for the TCP sum of what we receive, so as on that link no
  * segment is summed in software.  The clients' frames of a burst are parsed
  * as the worker parses a received burst (worker_parse), then reach the stack
  * together (tt_stack_input_burst), up to TT_STACK_BURST of them.
  *
- * Two measures of tcpterm's own work on it, both per connection:
+ * Two measures of tcpterm's own work on it, per connection (or request, or
+ * SYN below):
  * - under callgrind (bench/trace.sh), the instructions of the stack's calls
  *   and of worker_parse, the same on every run whatever else the machine
  *   does, so a change's cost shows before any benchmark's noise would;
