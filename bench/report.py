@@ -49,10 +49,12 @@ PMD_OBJECTS = ('librte_net_virtio', 'librte_net.', 'librte_ethdev')
 GOALS = {'connection': 2.5e6, 'request': 6e6, 'SYN cookie': 12e6}
 
 
-def _functions(*prefixes):
+def _functions(*prefixes, files=()):
     """A component test: tcpterm's functions whose names start so (clones like .cold and
-    .constprop.N included)."""
-    return lambda dso, sym: dso == 'tcpterm' and sym.startswith(prefixes)
+    .constprop.N included), or that were compiled from one of files (the static functions
+    the compiler kept apart, whose names say nothing of their part; src: symbol_sources)."""
+    return lambda dso, sym, src: dso == 'tcpterm' and (
+        sym.startswith(prefixes) or (src is not None and src.endswith(files)))
 
 
 # The parts of the work a profile's samples are summed into, first match wins.  The first
@@ -62,19 +64,22 @@ def _functions(*prefixes):
 # then the application, the rest of tcpterm, and other objects.
 COMPONENTS = (
     ('the PMD (virtio, ethdev, its packet-type parse)',
-     lambda dso, sym: dso.startswith(PMD_OBJECTS)),
+     lambda dso, sym, src: dso.startswith(PMD_OBJECTS)),
     ('mbufs from and back to the pool',
-     lambda dso, sym: dso.startswith('librte_mempool') or sym.startswith(
+     lambda dso, sym, src: dso.startswith('librte_mempool') or sym.startswith(
          ('rte_pktmbuf_free', 'rte_mempool', 'frame_alloc', 'frame_free', 'mbuf_release'))),
     ('received headers parsed (Ethernet, IP, TCP)',
-     _functions('tt_net_parse', 'tt_net_peek', 'tt_worker_rx_burst')),
+     _functions('tt_net_parse', 'tt_net_peek', 'tt_worker_rx_burst',
+                files=('tt_net_parse.c', 'tt_net_parse6.c'))),
     ('connection table (SipHash of the 4-tuple, probes, inserts, removals)',
-     _functions('tt_conn_tbl', 'remove_slot')),
-    ('SYN cookie and ISN MACs (SipHash)', _functions('tt_syncookie', 'tt_isn')),
-    ('HTTP (requests parsed, responses queued)', _functions('tt_http', 'http_')),
+     _functions('tt_conn_tbl', 'remove_slot', files=('tt_conn_tbl.c',))),
+    ('SYN cookie and ISN MACs (SipHash)',
+     _functions('tt_syncookie', 'tt_isn', files=('tt_syncookie.c', 'tt_isn.c'))),
+    ('HTTP (requests parsed, responses queued)',
+     _functions('tt_http', 'http_', files=('tt_http.c', 'tt_app.c'))),
     ('the rest of tcpterm (TCP, timers, frames built, the worker loop)',
-     lambda dso, sym: dso == 'tcpterm'),
-    ('other objects (libc copies, kernel, loader)', lambda dso, sym: True),
+     lambda dso, sym, src: dso == 'tcpterm'),
+    ('other objects (libc copies, kernel, loader)', lambda dso, sym, src: True),
 )
 ESSENTIAL_PARTS = 5
 UNIT_FIGURES = {
@@ -466,12 +471,32 @@ def profile_rate(raw, name, gen):
     return gen.get('rps' if unit == 'request' else 'cps')
 
 
-def components(functions):
-    """The samples' shares summed by COMPONENTS; what the listing left out (below its limit) is
-    the last entry, 'unlisted'."""
+def symbol_sources(raw):
+    """tcpterm's function names and the one object each was compiled into (meson names it
+    after the source's path: lib_app_tt_http.c), from the `nm -A` listing of its libraries
+    that bench/run.sh writes (raw/symbols.txt); a name that two objects define maps to none."""
+    files = {}
+    try:
+        with open(os.path.join(raw, 'symbols.txt')) as f:
+            for line in f:
+                m = re.match(r'(?:[^:]+\.a:)?(?:[^:]*/)?([^/:]+)\.o:\s*[0-9a-f]*\s+[tT]\s+'
+                             r'(\S+)$', line.strip())
+                if m:
+                    files.setdefault(m.group(2).split('.')[0], set()).add(m.group(1))
+    except OSError:
+        pass
+    return {sym: next(iter(srcs)) for sym, srcs in files.items() if len(srcs) == 1}
+
+
+def components(functions, sources=None):
+    """The samples' shares summed by COMPONENTS, each function's source file looked up in
+    sources (symbol_sources; a clone by the name before its first dot); what the listing left
+    out (below its limit) is the last entry, 'unlisted'."""
+    sources = sources or {}
     shares = [0.0] * len(COMPONENTS)
     for f in functions:
-        i = next(i for i, (_, test) in enumerate(COMPONENTS) if test(f['dso'], f['symbol']))
+        src = sources.get(f['symbol'].split('.')[0])
+        i = next(i for i, (_, test) in enumerate(COMPONENTS) if test(f['dso'], f['symbol'], src))
         shares[i] += f['share']
     parts = [{'part': label, 'share': share} for (label, _), share in zip(COMPONENTS, shares)]
     return parts + [{'part': 'unlisted (each under the listing\'s limit)',
@@ -494,7 +519,8 @@ def profile_figures(raw, name):
                for m in re.finditer(r'^\s+([\d.]+)%\s+(\S+)\s*$', text, re.M)]
     g = last_json(os.path.join(raw, f'profile-{name}.gen.json')) or {}
     return {'note': text.splitlines()[0] if text else '', 'top': functions[:TOP_FUNCTIONS],
-            'objects': objects, 'components': components(functions) if functions else [],
+            'objects': objects,
+            'components': components(functions, symbol_sources(raw)) if functions else [],
             'unit': scenario_unit(name), 'rate_during_profile': profile_rate(raw, name, g)}
 
 

@@ -234,7 +234,9 @@ profile() {
 	finish_gen "$out.gen.json"
 	stop_appliance "$out.appliance.log"
 	# By object first (the PMD's share against ours), then every function (report.py sums them
-	# by part of the work; a PMD without symbols lists hundreds of addresses).
+	# by part of the work, by name or by the object tcpterm's listing below puts them in; a PMD
+	# without symbols lists hundreds of addresses).
+	nm -A build/libtt_*.a build/tcpterm.p/*.o >"$RAW/symbols.txt" 2>/dev/null || true
 	perf report -i "$out.perf.data" --stdio --no-children -g none --sort dso \
 		--percent-limit 0.1 >>"$out.txt" 2>/dev/null || true
 	perf report -i "$out.perf.data" --stdio --no-children -g none --sort dso,sym \

@@ -333,9 +333,42 @@ class FullRun(unittest.TestCase):
 class ProfileParts(unittest.TestCase):
     """Which part of the work report.components puts a function's samples in."""
 
-    def part_of(self, dso, symbol):
-        parts = report.components([{'share': 1.0, 'dso': dso, 'symbol': symbol}])
+    def part_of(self, dso, symbol, sources=None):
+        parts = report.components([{'share': 1.0, 'dso': dso, 'symbol': symbol}], sources)
         return next(c['part'] for c in parts if c['share'] == 1.0)
+
+    def test_by_source_file(self):
+        """A static function whose name says nothing of its part goes by the object nm lists it
+        in (archive members and plain objects, clones by the name before the dot); a name two
+        objects define, or none, goes by its name alone."""
+        listing = ('build/libtt_app.a:build/libtt_app.a.p/lib_app_tt_http.c.o:'
+                   '0000000000001050 t whole_request\n'
+                   'build/libtt_app.a:build/libtt_app.a.p/lib_app_tt_http.c.o:'
+                   '00000000000022c0 T tt_http_parse\n'
+                   'build/libtt_app.a:build/libtt_app.a.p/lib_app_tt_http.c.o:'
+                   '0000000000000000 r char_class\n'
+                   'build/libtt_net.a:build/libtt_net.a.p/lib_net_tt_net_parse.c.o:'
+                   '0000000000000400 t parse_tcp.isra.0\n'
+                   'build/libtt_flow.a:build/libtt_flow.a.p/lib_flow_tt_conn_tbl.c.o:'
+                   '0000000000000100 t find_from\n'
+                   'build/tcpterm.p/app_tcpterm.c.o:0000000000000000 t find_from\n'
+                   'build/libtt_stack.a:build/libtt_stack.a.p/lib_stack_tt_stack.c.o:'
+                   '0000000000000010 t input_burst.constprop.1\n')
+        raw = tempfile.mkdtemp(prefix='tt-report-syms-')
+        self.addCleanup(shutil.rmtree, raw)
+        with open(os.path.join(raw, 'symbols.txt'), 'w') as f:
+            f.write(listing)
+        src = report.symbol_sources(raw)
+        self.assertEqual(src, {'whole_request': 'lib_app_tt_http.c',
+                               'tt_http_parse': 'lib_app_tt_http.c',
+                               'parse_tcp': 'lib_net_tt_net_parse.c',
+                               'input_burst': 'lib_stack_tt_stack.c'})
+        label = [c[0] for c in report.COMPONENTS]
+        for symbol, part in (('whole_request', 5), ('whole_request.cold', 5), ('parse_tcp', 2),
+                             ('find_from', 6), ('input_burst.constprop.1', 6)):
+            self.assertEqual(self.part_of('tcpterm', symbol, src), label[part], symbol)
+        self.assertEqual(self.part_of('tcpterm', 'whole_request'), label[6])
+        self.assertEqual(report.symbol_sources(os.path.join(raw, 'none')), {})
 
     def test_each_part(self):
         label = [c[0] for c in report.COMPONENTS]
