@@ -4,7 +4,7 @@
 fixture/raw/ is the cps and rps scenarios, the link limit, the Linux reference, the warm
 replays, the clock samples and the rps profile run of a real `CPS_CLIENT=stateful
 RPS_CLIENT=stateful RUNS=1 SCENARIOS="cps rps" PROFILE_SCENARIOS=rps bench/run.sh --quick`
-(2026-12-02-075722), trimmed: the appliance's
+(2026-12-02-084044), trimmed (symbols.txt keeps the functions the profile lists): the appliance's
 telemetry samples keep the counters the report reads and the 1.5 s around the generator's load
 window; the profile's listing is whole.  Each
 test copies it, runs both scripts as bench/run.sh does and reads the page back: it must be
@@ -328,6 +328,20 @@ class FullRun(unittest.TestCase):
         self.assertAlmostEqual(float(md_number(
             self.md, r'which any TCP terminator has on this link, cost ([\d,]+) cycles per request'
         ).replace(',', '')), essential, delta=1)
+
+
+    def test_http_part_holds_the_parser_by_its_file(self):
+        """The rps profile's HTTP part holds every listed function of tt_http.c and tt_app.c,
+        the parser's static ones (whole_request) included, whatever their names."""
+        sources = report.symbol_sources(FIXTURE)
+        self.assertEqual(sources.get('whole_request'), 'lib_app_tt_http.c')
+        http = sum(float(m.group(1)) / 100 for m in re.finditer(
+            r'^\s+([\d.]+)%\s+tcpterm\s+\[[.k]\]\s+(\S+)',
+            read(os.path.join(FIXTURE, 'profile-rps.txt')), re.M)
+            if (sources.get(m.group(2).split('.')[0]) or '').endswith(('tt_http.c', 'tt_app.c')))
+        self.assertGreater(http, 0.05)
+        parts = {c['part']: c['share'] for c in self.res['profiles']['rps']['components']}
+        self.assertAlmostEqual(parts['HTTP (requests parsed, responses queued)'], http)
 
 
 class ProfileParts(unittest.TestCase):
