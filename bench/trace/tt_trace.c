@@ -567,7 +567,8 @@ int main(int argc, char **argv)
 		   .release = no_ref,
 		   .arg = &t},
 	};
-	uint8_t body[64], *pool;
+	static uint8_t pool[POOL_FRAMES][ROOM];
+	uint8_t body[64];
 	unsigned long done;
 
 	if (argc > 1 && strcmp(argv[1], "--clock") == 0)
@@ -606,11 +607,8 @@ int main(int argc, char **argv)
 				       .addr = PEER_BASE,
 				       .addr_count = 65536,
 				       .rx_cksum = TT_RX_L4_CKSUM_GOOD};
-	pool = malloc((size_t)POOL_FRAMES * ROOM);
-	if (pool == NULL)
-		return 1;
 	for (unsigned i = 0; i < POOL_FRAMES; i++)
-		frame_free(&t, pool + (size_t)i * ROOM);
+		frame_free(&t, pool[i]);
 	t.st = tt_stack_create(&p);
 	if (t.st == NULL)
 		return 1;
