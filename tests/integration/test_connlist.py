@@ -57,7 +57,7 @@ app = appliance_fixture("connlist", syncookies="off", body_size=BODY, time_wait_
                         fin_wait_2_timeout_ms=HOLD_MS, close_wait_timeout_ms=HOLD_MS,
                         persist_timeout_ms=HOLD_MS, syn_recv_timeout_ms=HOLD_MS,
                         idle_timeout_ms=HOLD_MS, closing_timeout_ms=HOLD_MS, syn_retries=10,
-                        max_retries=12)
+                        max_retries=12, orphan_retries=12)
 # The default table (2^21 slots per worker): a walk takes 2048 poll iterations at least.
 BIG_TABLE = 1048576
 two = appliance_fixture("connlist_two", workers=[1, 2], max_conns_per_core=BIG_TABLE,
