@@ -166,6 +166,7 @@ struct tt_worker {
 	void (*on_loop)(struct tt_worker *w, void *arg);
 	void *loop_arg;
 	unsigned id;
+	bool prefetchw; /* the CPU has PREFETCHW: received buffers are prefetched for writing */
 	/* Reload (see tt_reload.h): the latest generation, stored by the main lcore (release)
 	 * and loaded once per iteration (acquire); NULL: generation 0 of the params.  rt is
 	 * what the stack has; rt_oldest, stored by the worker (release), the oldest generation
