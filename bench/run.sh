@@ -343,10 +343,10 @@ TIME_WAIT_MS=60000 scenario cps_table_full 64 auto 16384 --scenario cps --rate 0
 # tcpterm-gen --stateless (keep-alive: each whole response answered with the next request,
 # computed from it), which a core runs faster than the appliance; RPS_CLIENT=stateful runs the
 # project's stack as the client instead (it keeps request latency histograms, and saturates
-# with the appliance).
+# with the appliance).  RPS_BODY: the response body's bytes (64).
 rps_client=(--stateless)
 [ "${RPS_CLIENT:-stateless}" = stateful ] && rps_client=()
-scenario rps 64 auto 65536 --scenario rps --conns "${RPS_CONNS:-512}" --pipeline 1 "${rps_client[@]}"
+scenario rps "${RPS_BODY:-64}" auto 65536 --scenario rps --conns "${RPS_CONNS:-512}" --pipeline 1 "${rps_client[@]}"
 scenario rps_pipelined 64 auto 65536 --scenario rps --conns 64 --pipeline 8
 # synflood: a legitimate frame the saturated link loses costs its connection a 1 s RTO; 4096 in
 # flight keep such waits from throttling the legitimate schedule inside the generator.  It

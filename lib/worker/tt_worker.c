@@ -21,8 +21,9 @@
  * burst's mbufs together at its end (rte_pktmbuf_free_bulk) and taking frames from a stash
  * refilled 32 at a time both break that reuse, and measured slower (bench/run.sh, cps and rps).
  *
- * So each received frame's buffer is where a reply will be written, and its first
- * RX_WRITE_LINES lines are prefetched for writing when the burst arrives (tt_worker_rx_burst).
+ * So each received frame's buffer is where a reply will be written, and its first lines are
+ * prefetched for writing when the burst arrives (tt_worker_rx_burst): as many as the last frame
+ * sent covered (w->write_lines), at least RX_WRITE_LINES and at most RX_WRITE_LINES_MAX.
  * A line of the buffer that the port's other side (another core, a NIC) last read rather than
  * wrote, such as the tail of an earlier reply beyond the short request now in the buffer, is
  * shared with it; a store into a shared line waits for the other copy to be invalidated, stores
@@ -33,9 +34,12 @@
  * and 772 with the two read prefetches of before; four lines read, or two or three for writing,
  * took 714-811: the reply's last two lines are the ones that wait.  A short connection took 3-12%
  * fewer (five cps runs: 1,493-1,867 against 1,539-2,126), a SYN cookie (a reply of two lines) the
- * same.
+ * same.  With a 1 KiB body (replies of 18 lines), as many lines as the last frame against four:
+ * 1,426 and 1,427 against 1,476 and 1,493 per request; full segments (1 MiB responses, 24 lines
+ * against four) cost the same per byte.
  */
-#define RX_WRITE_LINES 4
+#define RX_WRITE_LINES	   4u
+#define RX_WRITE_LINES_MAX 24u /* a full 1,500-byte frame */
 
 /* PREFETCHW (CPUID 8000_0001h ECX bit 8): most x86 CPUs since 2014 have it. */
 static bool cpu_has_prefetchw(void)
@@ -241,6 +245,7 @@ struct tt_worker *tt_worker_create(const struct tt_worker_params *p)
 	}
 	w->id = p->id;
 	w->prefetchw = cpu_has_prefetchw();
+	w->write_lines = RX_WRITE_LINES;
 	w->queue_id = p->queue_id;
 	w->n_ports = p->n_ports;
 	add_ports(w, p, &sp, nif);
@@ -389,7 +394,10 @@ static void frame_send(void *arg, unsigned ifx, void *frame, uint32_t len)
 	const struct tt_worker_port *wp = &w->ports[wi->port];
 	struct rte_mbuf *m = frame;
 	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint32_t lines = (len + RTE_CACHE_LINE_SIZE - 1) / RTE_CACHE_LINE_SIZE;
 
+	/* The next replies are likely as long (see RX_WRITE_LINES). */
+	w->write_lines = (uint8_t)RTE_MIN(RTE_MAX(lines, RX_WRITE_LINES), RX_WRITE_LINES_MAX);
 	m->data_len = (uint16_t)len;
 	m->pkt_len = len;
 	m->ol_flags = 0;
@@ -583,7 +591,7 @@ void tt_worker_rx_burst(struct tt_worker *w, unsigned port, struct rte_mbuf **pk
 		for (unsigned i = 0; i < m; i++) {
 			const char *d = rte_pktmbuf_mtod(pkts[i], const char *);
 
-			for (unsigned l = 0; l < RX_WRITE_LINES; l++)
+			for (unsigned l = 0; l < w->write_lines; l++)
 				prefetch_for_write(w, d + l * RTE_CACHE_LINE_SIZE);
 		}
 		for (unsigned i = 0; i < m; i++) {

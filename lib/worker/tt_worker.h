@@ -167,6 +167,7 @@ struct tt_worker {
 	void *loop_arg;
 	unsigned id;
 	bool prefetchw; /* the CPU has PREFETCHW: received buffers are prefetched for writing */
+	uint8_t write_lines; /* how many lines of each (the last frame sent's, bounded) */
 	/* Reload (see tt_reload.h): the latest generation, stored by the main lcore (release)
 	 * and loaded once per iteration (acquire); NULL: generation 0 of the params.  rt is
 	 * what the stack has; rt_oldest, stored by the worker (release), the oldest generation
