@@ -377,6 +377,10 @@ def scenario_figures(raw, name, runs):
         'completed': figure([x.get('conns_completed') for x in g], 'connections'),
         'established_peak': figure([x.get('conns_established') for x in g], 'connections'),
         'failed': figure([x.get('failed_total') for x in g], 'connections'),
+        # The HTTP body's bytes per response the generator verified, so a run with another body
+        # (bench/run.sh RPS_BODY) says so beside its figures.
+        'body_bytes': figure([per(x.get('body_bytes_verified'), x.get('responses_ok'))
+                              for x in g], 'bytes per response'),
     }
     for key, unit in WINDOW_UNITS.items():
         f[key] = figure([x[key] for x in per_run], unit)
@@ -902,7 +906,9 @@ def markdown(res):
         f'Linux nginx {fmt(lc)}')
     row('cps_table_full', 'slowest second / median second', 'cps_steadiness')
     row('cps_table_full', 'TIME-WAIT entries recycled per s', 'time_wait_recycled_rate')
-    row('rps', 'requests/s, keep-alive, 1 in flight per connection', 'rps', lk,
+    rps_body = med('rps', 'body_bytes')
+    row('rps', 'requests/s, keep-alive, 1 in flight per connection'
+        + (f', {fmt(rps_body)} B body' if rps_body else ''), 'rps', lk,
         f'Linux nginx {fmt(lk)}')
     row('rps', 'appliance busy cycles per received frame', 'cycles_per_rx_frame')
     row('rps_pipelined', 'requests/s, pipeline 8', 'rps', lk, f'Linux nginx {fmt(lk)}')

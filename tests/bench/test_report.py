@@ -171,7 +171,12 @@ class FullRun(unittest.TestCase):
         rps = b[('requests/s, keep-alive', 'tcpterm (generator-measured)')]
         self.assertEqual(report.fmt(rps), md_number(
             self.md,
-            r'\| rps \| requests/s, keep-alive, 1 in flight per connection \| ([\d,]+) \|'))
+            r'\| rps \| requests/s, keep-alive, 1 in flight per connection, [\d,]+ B body \| '
+            r'([\d,]+) \|'))
+        # The body the rps row names is the one the generator verified (bench/run.sh RPS_BODY).
+        g = gen_result('rps')
+        self.assertEqual(md_number(self.md, r'1 in flight per connection, ([\d,]+) B body'),
+                         report.fmt(g['body_bytes_verified'] / g['responses_ok']))
         linux = read(os.path.join(FIXTURE, 'linux_close.1.txt'))
         self.assertEqual(b[('connections/s, client closes', 'Linux nginx, 1 core')],
                          float(md_number(linux, r'Requests/sec:\s+([\d.]+)')))
