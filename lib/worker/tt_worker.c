@@ -429,17 +429,20 @@ static void frame_send(void *arg, unsigned ifx, void *frame, uint32_t len)
 	struct rte_mbuf *m = frame;
 	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
 	uint32_t lines = (len + RTE_CACHE_LINE_SIZE - 1) / RTE_CACHE_LINE_SIZE;
+	/* IPv4, not ARP: the port completes the checksums it offloads. */
+	bool cksum = wp->tx_cksum_offload && d[12] == 0x08 && d[13] == 0x00;
 
 	/* The next replies are likely as long (see RX_WRITE_LINES). */
 	w->write_lines = (uint8_t)RTE_MIN(RTE_MAX(lines, RX_WRITE_LINES), RX_WRITE_LINES_MAX);
 	m->data_len = (uint16_t)len;
 	m->pkt_len = len;
-	m->ol_flags = 0;
-	m->l2_len = TT_ETH_HDR_LEN;
-	if (wp->tx_cksum_offload && d[12] == 0x08 && d[13] == 0x00) { /* IPv4, not ARP */
-		m->ol_flags = wp->tx_ol_flags;
-		m->l3_len = TT_IP4_HDR_LEN;
-	}
+	/* The header lengths as one word: setting the fields one by one reads the mbuf's second
+	 * line first, and that read waited (alternated inside runs: rps's median interval 551-557
+	 * busy cycles per request against 555-587, cps's 1,757-2,003 per connection against
+	 * 1,807-2,043). */
+	m->ol_flags = cksum ? wp->tx_ol_flags : 0;
+	m->tx_offload =
+	    rte_mbuf_tx_offload(TT_ETH_HDR_LEN, cksum ? TT_IP4_HDR_LEN : 0, 0, 0, 0, 0, 0);
 	tx_if(w, wi, m);
 }
 
