@@ -4,7 +4,9 @@
  * replies to crafted SYNs fed through tt_worker_rx_burst) are the segments a full queue must
  * not lose: refused, they are held for the next flush (none, one, and TT_TX_HOLD of them, the
  * rest freed); a held frame refused again is dropped; RSTs are never held.  The same worker,
- * shedding, drops SYNs before parsing them.
+ * shedding, drops SYNs before parsing them.  And its loop (tt_worker_main, run for a few
+ * iterations) builds a reply in the received buffer the stack gave back last, not one from the
+ * pool, and gives a kept buffer back to the pool when it idles.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -303,11 +305,76 @@ static void test_shed_syns_unparsed(void **state)
 	assert_int_equal(flags[0], TT_TCP_SYN | TT_TCP_ACK);
 }
 
+/* tt_worker_main's on_loop: counts iterations, notes the pool's free mbufs at the third (the
+ * second was idle) and ends the loop there. */
+struct loop_watch {
+	volatile bool quit;
+	unsigned iterations;
+	unsigned avail_at_third;
+};
+
+static void watch_loop(struct tt_worker *w, void *arg)
+{
+	struct loop_watch *lw = arg;
+
+	(void)w;
+	if (++lw->iterations == 3) {
+		lw->avail_at_third = rte_mempool_avail_count(g.pool);
+		lw->quit = true;
+	}
+}
+
+/*
+ * Two SYNs received in one burst by the running loop: the first one's SYN-ACK comes from the
+ * pool, the second one's is built in the first SYN's buffer (the pool has no cache and hands its
+ * mbufs out first in, first out, so only the loop's keeping of that buffer gives it), and the
+ * second SYN's buffer, kept for the next frame, goes back to the pool at the idle iteration
+ * that follows.
+ */
+static void test_reply_in_received_buffer(void **state)
+{
+	struct loop_watch lw = {0};
+	struct rte_mbuf *syn[2], *sent[TX_ROOM + 1];
+	uint8_t flags[TX_ROOM + 1];
+	unsigned avail0;
+
+	(void)state;
+	tt_worker_flush(g.w);
+	while (link_take(flags) > 0)
+		tt_worker_flush(g.w);
+	tt_stack_rx_poll(g.w->stack, false); /* not shedding */
+	avail0 = rte_mempool_avail_count(g.pool);
+	syn[0] = seg_frame(80, TT_TCP_SYN);
+	syn[1] = seg_frame(80, TT_TCP_SYN);
+	assert_int_equal(rte_ring_enqueue_bulk(g.rx, (void **)syn, 2, NULL), 2);
+	g.w->quit = &lw.quit;
+	g.w->on_loop = watch_loop;
+	g.w->loop_arg = &lw;
+	tt_worker_main(g.w);
+	g.w->quit = NULL;
+	g.w->on_loop = NULL;
+
+	assert_int_equal(lw.iterations, 3);
+	/* Held by then: the two SYN-ACKs on the link, nothing kept. */
+	assert_int_equal(lw.avail_at_third, avail0 - 2);
+	assert_int_equal(rte_ring_dequeue_burst(g.tx, (void **)sent, TX_ROOM + 1, NULL), 2);
+	for (unsigned i = 0; i < 2; i++) {
+		const uint8_t *f = rte_pktmbuf_mtod(sent[i], const uint8_t *);
+
+		assert_int_equal(f[TT_ETH_HDR_LEN + TT_IP4_HDR_LEN + 13], TT_TCP_SYN | TT_TCP_ACK);
+	}
+	assert_ptr_not_equal(sent[0], syn[0]);
+	assert_ptr_equal(sent[1], syn[0]);
+	rte_pktmbuf_free_bulk(sent, 2);
+	assert_int_equal(rte_mempool_avail_count(g.pool), avail0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_refused_synacks_held),
 	    cmocka_unit_test(test_shed_syns_unparsed),
+	    cmocka_unit_test(test_reply_in_received_buffer),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
