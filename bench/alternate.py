@@ -20,8 +20,10 @@ figure and how many intervals it has.  The units: http_requests (rps), conn_clos
 syncookies_sent (synflood).
 """
 import argparse
-import json
 import statistics
+import sys
+
+from report import load_samples
 
 PERIOD_SHIFT = 30  # a way lasts 2^30 TSC cycles
 
@@ -53,8 +55,9 @@ def main():
     ap.add_argument('--min-busy', type=float, default=0.9)
     ap.add_argument('--min-units', type=int, default=1000)
     args = ap.parse_args()
-    with open(args.samples) as f:
-        samples = [json.loads(line) for line in f if line.strip()]
+    samples = load_samples(args.samples)  # a last line the sampler's stop cut short is skipped
+    if len(samples) < 2:
+        sys.exit(f'alternate.py: {args.samples}: fewer than two telemetry samples')
     for way, (per_unit, median, n) in ways(samples, args.unit, args.ways, args.min_busy,
                                            args.min_units).items():
         print(f'way {way}: {per_unit:.1f} busy cycles per unit, median interval {median:.1f}, '

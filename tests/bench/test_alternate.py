@@ -70,6 +70,7 @@ class Ways(unittest.TestCase):
         with tempfile.NamedTemporaryFile('w', suffix='.jsonl', delete=False) as f:
             for r in run(lambda p: 500 if p % 2 else 700):
                 f.write(json.dumps(r) + '\n')
+            f.write('{"tsc": 12')  # the sampler stopped mid-line
         try:
             out = subprocess.run([sys.executable, os.path.join(BENCH, 'alternate.py'), f.name,
                                   'u'], capture_output=True, text=True, check=True).stdout
@@ -77,6 +78,12 @@ class Ways(unittest.TestCase):
             os.unlink(f.name)
         self.assertIn('way 0: 700.0 busy cycles per unit', out)
         self.assertIn('way 1: 500.0 busy cycles per unit', out)
+
+    def test_command_line_without_samples(self):
+        res = subprocess.run([sys.executable, os.path.join(BENCH, 'alternate.py'),
+                              '/nonexistent/x.samples.jsonl', 'u'], capture_output=True, text=True)
+        self.assertNotEqual(res.returncode, 0)
+        self.assertIn('fewer than two telemetry samples', res.stderr)
 
 
 if __name__ == '__main__':
