@@ -165,8 +165,9 @@ static void frame_send(void *arg, unsigned port, void *frame, uint32_t len)
 }
 
 /* Received buffers are the trace's own array: nothing to count. */
-static void no_ref(void *owner)
+static void no_ref(void *arg, void *owner)
 {
+	(void)arg;
 	(void)owner;
 }
 

@@ -213,6 +213,7 @@ struct tt_stack *tt_stack_create(const struct tt_stack_params *p)
 	st->tcp.isn_secret = p->isn_secret;
 	st->tcp.release = p->io.release;
 	st->tcp.retain = p->io.retain;
+	st->tcp.owner_arg = p->io.arg;
 	st->tcp.held_limit = p->max_held_bufs;
 	memcpy(st->tcp.apps, p->apps, sizeof(st->tcp.apps));
 	if (tt_syncookie_keys_init(&st->tcp.cookie_keys, &p->cookie_secret,
@@ -1118,7 +1119,7 @@ static void input_burst(struct tt_stack *st, unsigned port, const struct tt_pkt 
 			st->ctr->ev[TT_CTR_SYN_RECEIVED]++;
 			st->ctr->drop[TT_DROP_TCP_SYN_SHED]++;
 			if (release)
-				st->io.release(owners[i]);
+				st->io.release(st->io.arg, owners[i]);
 			continue;
 		}
 		idx[n] = (uint8_t)i;
@@ -1137,7 +1138,7 @@ static void input_burst(struct tt_stack *st, unsigned port, const struct tt_pkt 
 		segment_input(st, port, &pkts[idx[i]], &f[i], v[i], owners[idx[i]]);
 		/* Given back at once: the next frame built reuses a buffer still in cache. */
 		if (release)
-			st->io.release(owners[idx[i]]);
+			st->io.release(st->io.arg, owners[idx[i]]);
 	}
 }
 

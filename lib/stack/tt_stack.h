@@ -175,9 +175,10 @@ struct tt_stack_io {
 	void (*frame_send)(void *arg, unsigned port, void *frame, uint32_t len);
 	/* Give back a buffer that was not sent. */
 	void (*frame_free)(void *arg, void *frame);
-	void (*retain)(void *owner);
-	void (*release)(void *owner);
-	void *arg;
+	/* Keep a received buffer referenced, and give a reference back. */
+	void (*retain)(void *arg, void *owner);
+	void (*release)(void *arg, void *owner);
+	void *arg; /* the first argument of each */
 };
 
 struct tt_stack_params {

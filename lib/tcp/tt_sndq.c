@@ -47,14 +47,14 @@ bool tt_sndq_push(struct tt_sndq *q, const void *data, uint32_t len, void *owner
 }
 
 /* Returns 1 if the extent held an owner (now released), else 0. */
-static unsigned pop_head(struct tt_sndq *q, tt_sndq_release_fn release)
+static unsigned pop_head(struct tt_sndq *q, tt_sndq_release_fn release, void *arg)
 {
 	struct tt_sndq_ext *e = &q->ext[q->head];
 	unsigned owned = e->owner != NULL;
 
 	if (owned) {
 		q->held_bytes -= tt_sndq_ext_bytes(e) - q->head_off;
-		release(e->owner);
+		release(arg, e->owner);
 	}
 	q->bytes -= tt_sndq_ext_bytes(e) - q->head_off;
 	q->head_off = 0;
@@ -63,7 +63,7 @@ static unsigned pop_head(struct tt_sndq *q, tt_sndq_release_fn release)
 	return owned;
 }
 
-unsigned tt_sndq_ack(struct tt_sndq *q, uint32_t n, tt_sndq_release_fn release)
+unsigned tt_sndq_ack(struct tt_sndq *q, uint32_t n, tt_sndq_release_fn release, void *arg)
 {
 	unsigned released = 0;
 
@@ -79,7 +79,7 @@ unsigned tt_sndq_ack(struct tt_sndq *q, uint32_t n, tt_sndq_release_fn release)
 			break;
 		}
 		n -= left;
-		released += pop_head(q, release);
+		released += pop_head(q, release, arg);
 	}
 	return released;
 }
@@ -108,11 +108,11 @@ void tt_sndq_copy(const struct tt_sndq *q, uint32_t off, uint32_t len, uint8_t *
 	}
 }
 
-unsigned tt_sndq_flush(struct tt_sndq *q, tt_sndq_release_fn release)
+unsigned tt_sndq_flush(struct tt_sndq *q, tt_sndq_release_fn release, void *arg)
 {
 	unsigned released = 0;
 
 	while (q->count > 0)
-		released += pop_head(q, release);
+		released += pop_head(q, release, arg);
 	return released;
 }

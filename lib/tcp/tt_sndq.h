@@ -61,7 +61,8 @@ struct tt_sndq {
 	struct tt_sndq_ext ext[TT_SNDQ_EXTENTS];
 };
 
-typedef void (*tt_sndq_release_fn)(void *owner);
+/* Gives back an owner handle: release(arg, owner), arg the caller's (the worker's io.arg). */
+typedef void (*tt_sndq_release_fn)(void *arg, void *owner);
 
 /*
  * An empty queue in memory that held anything (a send block back from another connection).  Only
@@ -93,12 +94,12 @@ bool tt_sndq_push(struct tt_sndq *q, const void *data, uint32_t len, void *owner
 
 /* Drop n acknowledged bytes from the head, releasing finished extents; returns the owners
  * released. */
-unsigned tt_sndq_ack(struct tt_sndq *q, uint32_t n, tt_sndq_release_fn release);
+unsigned tt_sndq_ack(struct tt_sndq *q, uint32_t n, tt_sndq_release_fn release, void *arg);
 
 /* Copy len bytes starting off bytes after the head into dst. */
 void tt_sndq_copy(const struct tt_sndq *q, uint32_t off, uint32_t len, uint8_t *dst);
 
 /* Release everything (connection torn down); returns the owners released. */
-unsigned tt_sndq_flush(struct tt_sndq *q, tt_sndq_release_fn release);
+unsigned tt_sndq_flush(struct tt_sndq *q, tt_sndq_release_fn release, void *arg);
 
 #endif

@@ -413,8 +413,11 @@ struct tt_tcp_ctx {
 	bool table_pressure; /* set by the owner: few TCBs left, so "auto" answers with cookies */
 	struct tt_syncookie_keys cookie_keys;
 	struct tt_isn_secret isn_secret;
-	tt_sndq_release_fn release; /* frees an owner handle (a received mbuf) */
-	void (*retain)(void *owner);
+	/* Give back and keep a reference to an owner handle (a received mbuf), owner_arg the
+	 * first argument of both. */
+	tt_sndq_release_fn release;
+	void (*retain)(void *arg, void *owner);
+	void *owner_arg;
 	/* Received buffers the queues of this worker reference (echo's send queues, out-of-order
 	 * segments), and how many they may: the rest of the pool stays for RX and TX. */
 	uint32_t held, held_limit;

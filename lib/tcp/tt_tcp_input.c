@@ -190,7 +190,8 @@ static void new_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_tc
 
 	measure_rtt(ctx, t, seg);
 	if (b != NULL)
-		ctx->held -= tt_sndq_ack(&b->q, min_u32(acked, b->q.bytes), ctx->release);
+		ctx->held -=
+		    tt_sndq_ack(&b->q, min_u32(acked, b->q.bytes), ctx->release, ctx->owner_arg);
 	t->snd_una = seg->ack;
 	if (seq_lt(t->snd_nxt, t->snd_una))
 		t->snd_nxt = t->snd_una;

@@ -537,7 +537,7 @@ static void sndb_release(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 
 	if (b == NULL)
 		return;
-	ctx->held -= tt_sndq_flush(&b->q, ctx->release);
+	ctx->held -= tt_sndq_flush(&b->q, ctx->release, ctx->owner_arg);
 	tt_pool_put(ctx->sndb_pool, t->sndb);
 	t->sndb = TT_SNDB_NONE;
 }

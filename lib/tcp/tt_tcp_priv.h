@@ -65,14 +65,14 @@ static inline bool hold(struct tt_tcp_ctx *ctx, void *owner)
 		return false;
 	}
 	ctx->held++;
-	ctx->retain(owner);
+	ctx->retain(ctx->owner_arg, owner);
 	return true;
 }
 
 static inline void unhold(struct tt_tcp_ctx *ctx, void *owner)
 {
 	ctx->held--;
-	ctx->release(owner);
+	ctx->release(ctx->owner_arg, owner);
 }
 
 /* Every state change goes through here so the per-state gauges stay exact. */

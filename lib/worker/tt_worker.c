@@ -70,18 +70,15 @@ static inline void prefetch_for_write(const struct tt_worker *w, const void *p)
 	rte_prefetch0(p);
 }
 
-/* The worker whose loop runs on this thread (tt_worker_main): the stack gives received buffers
- * back with the buffer alone, and mbuf_release keeps one for that worker's next frame. */
-static RTE_DEFINE_PER_LCORE(struct tt_worker *, loop_worker);
-
 /* A buffer nothing else references (one segment, direct, the last reference) is kept for the
- * next frame_alloc when the running loop's slot is free; any other goes back to its pool. */
-static void mbuf_release(void *owner)
+ * next frame_alloc while the loop runs and its slot is free; any other goes back to its pool,
+ * and so does every one given back outside the loop (teardown on the main lcore). */
+static void mbuf_release(void *arg, void *owner)
 {
 	struct rte_mbuf *m = owner;
-	struct tt_worker *w = RTE_PER_LCORE(loop_worker);
+	struct tt_worker *w = arg;
 
-	if (w != NULL && w->recycled == NULL && m->nb_segs == 1 && RTE_MBUF_DIRECT(m) &&
+	if (w->looping && w->recycled == NULL && m->nb_segs == 1 && RTE_MBUF_DIRECT(m) &&
 	    rte_mbuf_refcnt_read(m) == 1) {
 		w->recycled = m;
 		return;
@@ -98,8 +95,9 @@ static void recycled_free(struct tt_worker *w)
 	}
 }
 
-static void mbuf_retain(void *owner)
+static void mbuf_retain(void *arg, void *owner)
 {
+	(void)arg;
 	rte_mbuf_refcnt_update(owner, 1);
 }
 
@@ -720,7 +718,7 @@ int tt_worker_main(void *arg)
 	 * iterations unaccounted (a read costs tens of cycles, most of an idle poll). */
 	uint64_t t0 = rte_rdtsc(), t1;
 
-	RTE_PER_LCORE(loop_worker) = w;
+	w->looping = true;
 	while (!drained && (w->quit == NULL || !*w->quit)) {
 		uint64_t queued = w->ctr.ev[TT_CTR_TX_PACKETS] + w->ctr.ev[TT_CTR_TX_FAILED] +
 				  w->ctr.ev[TT_CTR_TX_HELD];
@@ -765,6 +763,6 @@ int tt_worker_main(void *arg)
 	}
 	tt_worker_flush(w);
 	recycled_free(w);
-	RTE_PER_LCORE(loop_worker) = NULL;
+	w->looping = false;
 	return 0;
 }

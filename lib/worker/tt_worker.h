@@ -169,9 +169,10 @@ struct tt_worker {
 	bool prefetchw; /* the CPU has PREFETCHW: received buffers are prefetched for writing */
 	uint8_t write_lines; /* how many lines of each (the last frame sent's, bounded) */
 	/* The received buffer given back last, for the next frame built (see mbuf_release in
-	 * tt_worker.c); NULL when none.  Only the running loop fills it, and it empties it when
-	 * idle: an idle worker holds no buffer. */
+	 * tt_worker.c); NULL when none.  Only the running loop (looping: inside tt_worker_main)
+	 * fills it, and it empties it when idle: an idle worker holds no buffer. */
 	struct rte_mbuf *recycled;
+	bool looping;
 	/* Reload (see tt_reload.h): the latest generation, stored by the main lcore (release)
 	 * and loaded once per iteration (acquire); NULL: generation 0 of the params.  rt is
 	 * what the stack has; rt_oldest, stored by the worker (release), the oldest generation

@@ -139,8 +139,9 @@ static void frame_send(void *arg, unsigned port, void *frame, uint32_t len)
 	w->frame_len[w->n_frames++] = len;
 }
 
-static void owner_release(void *owner)
+static void owner_release(void *arg, void *owner)
 {
+	(void)arg;
 	struct rxbuf *b = owner;
 
 	FUZZ_CHECK(b->refs > 0);
@@ -148,8 +149,9 @@ static void owner_release(void *owner)
 		free(b);
 }
 
-static void owner_retain(void *owner)
+static void owner_retain(void *arg, void *owner)
 {
+	(void)arg;
 	struct rxbuf *b = owner;
 
 	FUZZ_CHECK(b->refs > 0);
@@ -350,7 +352,7 @@ static void peer_segment(struct world *w, struct input *in)
 		tt_stack_set_time(w->st, w->now);
 		tt_stack_input(w->st, 0, &pkt, b);
 	}
-	owner_release(b);
+	owner_release(w, b);
 	if (a.seq == pr->nxt)
 		pr->nxt += len + ((a.flags & (TT_TCP_SYN | TT_TCP_FIN)) ? 1 : 0);
 }

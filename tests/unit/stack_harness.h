@@ -167,10 +167,11 @@ static inline void sh_frame_free(void *arg, void *frame)
 	h->bufs_out--;
 }
 
-static inline void sh_release(void *owner)
+static inline void sh_release(void *arg, void *owner)
 {
 	struct sh_buf *b = owner;
 
+	assert_ptr_equal(arg, b->h); /* the stack passes its io.arg */
 	assert_true(b->refs > 0);
 	if (--b->refs == 0) {
 		b->h->owners_live--;
@@ -178,10 +179,11 @@ static inline void sh_release(void *owner)
 	}
 }
 
-static inline void sh_retain(void *owner)
+static inline void sh_retain(void *arg, void *owner)
 {
 	struct sh_buf *b = owner;
 
+	assert_ptr_equal(arg, b->h);
 	assert_true(b->refs > 0);
 	b->refs++;
 }
@@ -431,7 +433,7 @@ static inline void sh_peer_send(struct sh_peer *p, uint8_t flags, const void *da
 	}
 	tt_stack_set_time(h->st, h->now);
 	tt_stack_input(h->st, 0, &pkt, b);
-	sh_release(b);
+	sh_release(h, b);
 	sh_check(h);
 }
 

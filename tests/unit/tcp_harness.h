@@ -131,8 +131,9 @@ static inline struct harness *h_of(struct tt_tcp_ctx *ctx)
 	return (struct harness *)(void *)((char *)ctx - offsetof(struct harness, ctx));
 }
 
-static inline void h_release(void *owner)
+static inline void h_release(void *arg, void *owner)
 {
+	(void)arg;
 	struct h_buf *b = owner;
 
 	assert_true(b->refs > 0);
@@ -140,8 +141,9 @@ static inline void h_release(void *owner)
 	b->releases++;
 }
 
-static inline void h_retain(void *owner)
+static inline void h_retain(void *arg, void *owner)
 {
+	(void)arg;
 	struct h_buf *b = owner;
 
 	assert_true(b->refs > 0);

@@ -276,14 +276,16 @@ struct fix {
 	struct tt_http_response resp; /* what the appliance answers */
 };
 
-static void no_release(void *owner)
+static void no_release(void *arg, void *owner)
 {
+	(void)arg;
 	(void)owner;
 	fail_msg("the generator's requests have no owner to release");
 }
 
-static void no_retain(void *owner)
+static void no_retain(void *arg, void *owner)
 {
+	(void)arg;
 	(void)owner;
 	fail_msg("the generator's requests have no owner to retain");
 }
@@ -399,7 +401,7 @@ static void acked(struct fix *f)
 	struct tt_sndb *b = tt_tcp_sndb(&f->ctx, &f->t);
 
 	if (b != NULL)
-		tt_sndq_ack(&b->q, b->q.bytes, f->ctx.release);
+		tt_sndq_ack(&b->q, b->q.bytes, f->ctx.release, NULL);
 }
 
 static uint64_t failed_total(const struct fix *f)

@@ -12,8 +12,9 @@
 
 static unsigned releases;
 
-static void release(void *owner)
+static void release(void *arg, void *owner)
 {
+	(void)arg;
 	(void)owner;
 	releases++;
 }
@@ -69,7 +70,7 @@ static void test_repeats_share_an_extent(void **state)
 	assert_int_equal(q.count, 6);
 	assert_int_equal(q.held_bytes, 2 * RESP_LEN);
 	releases = 0;
-	assert_int_equal(tt_sndq_flush(&q, release), 2);
+	assert_int_equal(tt_sndq_flush(&q, release, NULL), 2);
 	assert_int_equal(releases, 2);
 	assert_int_equal(q.bytes, 0);
 }
@@ -99,7 +100,7 @@ static void test_copy_every_offset(void **state)
 			}
 		}
 		/* Into the middle of a copy, then across copies and extents. */
-		tt_sndq_ack(&q, step == 0 ? 7 : 5 * RESP_LEN + 3, release);
+		tt_sndq_ack(&q, step == 0 ? 7 : 5 * RESP_LEN + 3, release, NULL);
 		acked += step == 0 ? 7 : 5 * RESP_LEN + 3;
 		assert_int_equal(q.bytes, total - acked);
 	}
@@ -112,16 +113,16 @@ static void test_ack_pops_when_every_copy_is_acked(void **state)
 
 	(void)state;
 	total = fill(&q);
-	tt_sndq_ack(&q, REPS * RESP_LEN - 1, release);
+	tt_sndq_ack(&q, REPS * RESP_LEN - 1, release, NULL);
 	assert_int_equal(q.count, 3);
 	assert_int_equal(q.head_off, REPS * RESP_LEN - 1);
 	/* A copy pushed now still joins the last extent, not the nearly acked head. */
 	assert_true(tt_sndq_push(&q, resp, RESP_LEN, NULL));
 	assert_int_equal(q.ext[(q.head + 2) % TT_SNDQ_EXTENTS].reps, 4);
-	tt_sndq_ack(&q, 1, release);
+	tt_sndq_ack(&q, 1, release, NULL);
 	assert_int_equal(q.count, 2);
 	assert_int_equal(q.head_off, 0);
-	tt_sndq_ack(&q, total + RESP_LEN, release);
+	tt_sndq_ack(&q, total + RESP_LEN, release, NULL);
 	assert_int_equal(q.count, 0);
 	assert_int_equal(q.bytes, 0);
 }
@@ -159,7 +160,7 @@ static void test_repeat_bound_counts_acked_copies(void **state)
 	assert_true(tt_sndq_push(&q, big, sizeof(big), NULL));
 	for (uint32_t i = 1; i < most; i++) {
 		assert_true(tt_sndq_push(&q, big, sizeof(big), NULL));
-		tt_sndq_ack(&q, sizeof(big), release);
+		tt_sndq_ack(&q, sizeof(big), release, NULL);
 		assert_int_equal(q.bytes, sizeof(big));
 	}
 	assert_int_equal(q.count, 1);
@@ -205,7 +206,7 @@ static void test_init_over_stale_extents(void **state)
 		assert_memory_equal(got, resp, RESP_LEN);
 		assert_memory_equal(got + RESP_LEN, resp, RESP_LEN);
 		releases = 0;
-		assert_int_equal(tt_sndq_ack(&q, 2 * RESP_LEN, release), 0);
+		assert_int_equal(tt_sndq_ack(&q, 2 * RESP_LEN, release, NULL), 0);
 		assert_int_equal(releases, 0);
 		assert_int_equal(q.count, 0);
 		assert_int_equal(q.bytes, 0);

@@ -112,13 +112,15 @@ static void frame_free(void *arg, void *frame)
 	free(frame);
 }
 
-static void buf_retain(void *owner)
+static void buf_retain(void *arg, void *owner)
 {
+	(void)arg;
 	((struct buf *)owner)->refs++;
 }
 
-static void buf_release(void *owner)
+static void buf_release(void *arg, void *owner)
 {
+	(void)arg;
 	struct buf *b = owner;
 
 	assert_true(b->refs > 0);
