@@ -186,7 +186,6 @@ struct tt_pkt {
 	uint32_t daddr; /* IPv4 destination, or ARP target address */
 	uint16_t sport;
 	uint16_t dport;
-	uint16_t vlan;	 /* 0: untagged; else the VLAN ID (from the frame or the port's strip) */
 	uint16_t l3_off; /* offset of the ARP/IPv4 header in the frame: 14, 18 when tagged */
 	uint16_t l4_off; /* offset of the TCP/ICMP header in the frame */
 	uint16_t l4_len; /* upper-layer length (header + data), IPv4 or IPv6 */

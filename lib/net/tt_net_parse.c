@@ -360,7 +360,6 @@ enum tt_pkt_kind tt_net_parse(const uint8_t *frame, uint32_t len, const struct t
 		return tt_net_drop(reason, TT_DROP_VLAN_UNSERVED);
 	if (unlikely(mcast6 && type != RTE_BE16(RTE_ETHER_TYPE_IPV6)))
 		return tt_net_drop(reason, TT_DROP_ETH_DST);
-	pkt->vlan = vid;
 	pkt->l3_off = l3;
 	pkt->family = TT_AF_INET;
 	if (likely(type == RTE_BE16(RTE_ETHER_TYPE_IPV4)))

@@ -839,7 +839,6 @@ static void test_vlan_strip6(void **state)
 	vif.rx_vlan_stripped = true;
 	vif.rx_vlan_id = 100;
 	assert_int_equal(tt_net_parse(f, len, &vif, &pkt, &why), TT_PKT_ND_NS);
-	assert_int_equal(pkt.vlan, 100);
 	assert_int_equal(pkt.l3_off, TT_ETH_HDR_LEN);
 	/* Without the stripped tag's ID the frame is untagged: not the VLAN's. */
 	vif.rx_vlan_stripped = false;
