@@ -277,6 +277,7 @@ static int create_workers(struct appliance *a)
 	for (unsigned w = 0; w < c->n_workers; w++) {
 		p.id = w;
 		p.queue_id = (uint16_t)w;
+		p.numa_node = (int)rte_lcore_to_socket_id(a->boot->worker_lcores[w]);
 		p.pool = a->pools[w];
 		p.table_key.k0 = random_u64();
 		p.table_key.k1 = random_u64();

@@ -3,6 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <linux/mempolicy.h>
 
 #include "tt_conn_tbl.h"
 
@@ -58,13 +62,27 @@ static inline int key_eq(const struct tt_flow4 *a, const struct tt_flow4 *b)
 
 #define HUGE_PAGE (2u << 20)
 
+/* Pages of [p, p + bytes) not yet touched come from node when it has free memory (mbind(2)
+ * MPOL_PREFERRED); advice, as madvise is: where the call fails they come from anywhere. */
+static void prefer_node(void *p, uint64_t bytes, int node)
+{
+	unsigned long mask[4] = {0};
+	const unsigned long bits = 8 * sizeof(mask[0]);
+
+	if (node < 0 || (unsigned)node >= 8 * sizeof(mask))
+		return;
+	mask[(unsigned)node / bits] = 1ul << ((unsigned)node % bits);
+	(void)syscall(SYS_mbind, p, bytes, MPOL_PREFERRED, mask, 8 * sizeof(mask), 0);
+}
+
 /*
  * The slots, on transparent huge pages where the kernel gives them (THP "madvise" or "always"):
  * a lookup lands on a random slot of tens of MiB, and on 4 KiB pages nearly every one is a TLB
  * miss as well as a cache miss.  A table below one huge page keeps 64-byte alignment, so small
- * tables waste nothing; a larger one is rounded up to whole huge pages (under 2 MiB more).
+ * tables waste nothing; a larger one is rounded up to whole huge pages (under 2 MiB more) and
+ * its pages come from node, before anything touches them (the creator's memset).
  */
-static struct slot *slots_alloc(uint64_t *bytes)
+static struct slot *slots_alloc(uint64_t *bytes, int node)
 {
 	void *p;
 
@@ -74,13 +92,22 @@ static struct slot *slots_alloc(uint64_t *bytes)
 	}
 	*bytes = (*bytes + HUGE_PAGE - 1) & ~(uint64_t)(HUGE_PAGE - 1);
 	p = aligned_alloc(HUGE_PAGE, *bytes);
-	if (p != NULL)
+	if (p != NULL) {
 		(void)madvise(p, *bytes, MADV_HUGEPAGE); /* advice: 4 KiB pages still work */
+		prefer_node(p, *bytes, node);
+	}
 	return p;
 }
 
 struct tt_conn_tbl *tt_conn_tbl_create(uint32_t max_entries, const struct tt_siphash_key *key,
 				       tt_conn_tbl_key_fn key_of, const void *ctx)
+{
+	return tt_conn_tbl_create_on_node(max_entries, key, key_of, ctx, -1);
+}
+
+struct tt_conn_tbl *tt_conn_tbl_create_on_node(uint32_t max_entries,
+					       const struct tt_siphash_key *key,
+					       tt_conn_tbl_key_fn key_of, const void *ctx, int node)
 {
 	struct tt_conn_tbl *t;
 	uint64_t n = 2ull * max_entries < 16 ? 16 : 2ull * max_entries;
@@ -93,7 +120,7 @@ struct tt_conn_tbl *tt_conn_tbl_create(uint32_t max_entries, const struct tt_sip
 	t = calloc(1, sizeof(*t));
 	if (t == NULL)
 		return NULL;
-	t->slots = slots_alloc(&bytes);
+	t->slots = slots_alloc(&bytes, node);
 	if (t->slots == NULL) {
 		free(t);
 		errno = ENOMEM;

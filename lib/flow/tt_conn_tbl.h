@@ -112,6 +112,10 @@
  * cps_server_close, a million TIME-WAIT entries, 1,964-2,014 -> 1,808 busy
  * cycles per connection; with the few hundred entries of the client-close
  * cps run it was within the noise (1,866 -> 1,940 in one trial).
+ * tt_conn_tbl_create_on_node also asks for those pages on a NUMA node (mbind(2),
+ * MPOL_PREFERRED) before the slots are first written: the worker's, so that a
+ * worker on another socket than the thread that creates its table does not pay
+ * a remote access for every miss.
  *
  * Changes since a mark: a caller that looks a burst up ahead and then changes the table while it
  * processes the burst must know which values it looked up may have gone stale.  A stored value
@@ -156,6 +160,12 @@ typedef const struct tt_flow4 *(*tt_conn_tbl_key_fn)(const void *ctx, uint32_t v
  * NULL + errno on failure. */
 struct tt_conn_tbl *tt_conn_tbl_create(uint32_t max_entries, const struct tt_siphash_key *key,
 				       tt_conn_tbl_key_fn key_of, const void *ctx);
+/* The same, the slots of a table of 2 MiB or more placed on NUMA node node (see Memory
+ * above); node < 0: wherever the memory comes from, as tt_conn_tbl_create. */
+struct tt_conn_tbl *tt_conn_tbl_create_on_node(uint32_t max_entries,
+					       const struct tt_siphash_key *key,
+					       tt_conn_tbl_key_fn key_of, const void *ctx,
+					       int node);
 void tt_conn_tbl_free(struct tt_conn_tbl *t);
 
 /* The stored value, or TT_CONN_NONE. */

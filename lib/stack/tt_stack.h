@@ -195,6 +195,8 @@ struct tt_stack_params {
 	struct tt_syncookie_secret cookie_secret;
 	struct tt_isn_secret isn_secret;
 	struct tt_siphash_key table_key; /* keys the connection table's hash: random per worker */
+	/* The NUMA node the connection table's memory comes from (the worker's); < 0: any. */
+	int numa_node;
 	uint64_t now_ms;
 	/* Received buffers the connections may keep referenced at once (echo's send queues,
 	 * reassembly): the buffer pool less what RX and TX need, so RX never starves. */

@@ -264,6 +264,7 @@ struct tt_worker *tt_worker_create(const struct tt_worker_params *p)
 	    .cookie_secret = p->cookie_secret,
 	    .isn_secret = p->isn_secret,
 	    .table_key = p->table_key,
+	    .numa_node = p->numa_node,
 	    .io = {.frame_alloc = frame_alloc,
 		   .frame_send = frame_send,
 		   .frame_free = frame_free,

@@ -115,6 +115,7 @@ struct tt_worker_params {
 	struct tt_syncookie_secret cookie_secret;
 	struct tt_isn_secret isn_secret;
 	struct tt_siphash_key table_key; /* the connection table's: per worker, from getrandom(2) */
+	int numa_node; /* the worker lcore's: where its connection table is placed; < 0: any */
 	struct tt_siphash_key neigh_key; /* the neighbour cache's: likewise */
 	uint64_t epoch_ms; /* wall-clock ms at tsc_base: the cookie clock all nodes share */
 	uint64_t tsc_base;

@@ -4,7 +4,7 @@
  * lookup, update and delete on keys that differ in one field, a full
  * table, and random operations checked against the model (flow_harness.h)
  * while the table fills to max_entries and drains.  A big table asks for
- * transparent huge pages.
+ * transparent huge pages, on the NUMA node it is created for.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -226,12 +226,63 @@ static void test_tbl_huge_pages(void **state)
 	tt_conn_tbl_free(big);
 }
 
+/* Mappings of this process whose pages come from node first (mbind MPOL_PREFERRED); -1 when
+ * the kernel keeps no numa_maps. */
+static long preferring_node(int node)
+{
+	FILE *f = fopen("/proc/self/numa_maps", "r");
+	char line[1024], policy[32];
+	long n = 0;
+
+	if (f == NULL)
+		return -1;
+	snprintf(policy, sizeof(policy), " prefer:%d ", node);
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strstr(line, policy) != NULL)
+			n++;
+	fclose(f);
+	return n;
+}
+
+/*
+ * tt_conn_tbl_create_on_node: a big table's slots come from the node asked for, before they are
+ * first written (the memset that empties them); a small one, a few lines of the heap, and a
+ * table created for any node ask nothing.
+ */
+static void test_tbl_numa_node(void **state)
+{
+	struct tt_siphash_key key = table_key(12);
+	struct tt_conn_tbl *small, *any, *big;
+	struct tt_flow4 keys[4] = {{0}};
+	long before;
+
+	(void)state;
+	before = preferring_node(0);
+	if (before < 0) {
+		skip(); /* a kernel without NUMA: nothing to place */
+		return;
+	}
+	small = tt_conn_tbl_create_on_node(1024, &key, numbered_key, keys, 0);
+	assert_non_null(small);
+	any = tt_conn_tbl_create(1u << 20, &key, numbered_key, keys);
+	assert_non_null(any);
+	assert_int_equal(preferring_node(0), before);
+	big = tt_conn_tbl_create_on_node(1u << 20, &key, numbered_key, keys, 0);
+	assert_non_null(big);
+	assert_int_equal(preferring_node(0), before + 1);
+	keys[0] = key_of(1, 3);
+	assert_int_equal(tt_conn_tbl_lookup(big, &keys[0]), TT_CONN_NONE);
+	tt_conn_tbl_free(small);
+	tt_conn_tbl_free(any);
+	tt_conn_tbl_free(big);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_tbl_create),	   cmocka_unit_test(test_tbl_basic),
 	    cmocka_unit_test(test_tbl_full),	   cmocka_unit_test(test_tbl_churn),
-	    cmocka_unit_test(test_tbl_huge_pages),
+	    cmocka_unit_test(test_tbl_huge_pages), cmocka_unit_test(test_tbl_numa_node),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
