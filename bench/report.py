@@ -45,9 +45,10 @@ ORPHAN_STATES = ('fin_wait_1', 'closing', 'last_ack')
 # capacity).
 SCENARIO_UNITS = {'rps': 'request', 'rps_pipelined': 'request', 'synflood': 'SYN cookie',
                   'throughput': '1 MiB response'}
-# The objects of the PMD and what it calls per frame (librte_net: the packet-type parse of the
-# virtio RX offload path).
-PMD_OBJECTS = ('librte_net_virtio', 'librte_net.', 'librte_ethdev')
+# The objects of the PMD, of whichever link the run had, and what it calls per frame (librte_net:
+# the packet-type parse of the virtio RX offload path).
+PMD_OBJECTS = ('librte_net_virtio', 'librte_net_memif', 'librte_net_vhost', 'librte_vhost',
+               'librte_net.', 'librte_ethdev')
 # The per-core goals (units per second) the floor section reads each unit's figures against.
 GOALS = {'connection': 2.5e6, 'request': 6e6, 'SYN cookie': 12e6}
 
@@ -161,7 +162,13 @@ def git_revision():
     return (rev + ('-dirty' if dirty.strip() else '')) if rev else 'unknown'
 
 
-def machine_info():
+# bench/run.sh's APPLIANCE_SIDE: which PMD each end of the link has.
+LINKS = {'virtio': 'net_virtio_user (appliance) <-> net_vhost (generator)',
+         'vhost': 'net_vhost (appliance) <-> net_virtio_user (generator)',
+         'memif': 'net_memif zero-copy client (appliance) <-> net_memif server (generator)'}
+
+
+def machine_info(link='virtio'):
     cpu = 'unknown'
     try:
         for line in open('/proc/cpuinfo'):
@@ -177,9 +184,7 @@ def machine_info():
         dpdk = 'unknown'
     return {'cpu': cpu, 'cores': os.cpu_count(), 'kernel': platform.release(), 'dpdk': dpdk,
             'git': git_revision(),
-            'link': 'net_virtio_user (appliance) <-> net_vhost (generator), 1 queue each; '
-                    'cps_vhost and overload: net_vhost (appliance) <-> net_virtio_user '
-                    '(generator)'}
+            'link': f"{LINKS[link]}, 1 queue each; cps_vhost and overload: {LINKS['vhost']}"}
 
 
 def load_samples(path):
@@ -952,6 +957,8 @@ def main():
     ap.add_argument('--duration', type=float, default=10)
     ap.add_argument('--quick', type=int, default=0)
     ap.add_argument('--scenarios', default='', help='the scenarios asked for (default: all)')
+    ap.add_argument('--link', choices=sorted(LINKS), default='virtio',
+                    help="the appliance's end of the link (bench/run.sh APPLIANCE_SIDE)")
     ap.add_argument('--capacity', metavar='SCENARIO',
                     help='only print the median capacity (connections/s) of SCENARIO\'s runs')
     args = ap.parse_args()
@@ -993,7 +1000,7 @@ def main():
                    os.path.join(args.raw, f'link.{r}.gen.json.rc'))
         check_exit(problems, f'link run {r}: the reflector',
                    os.path.join(args.raw, f'link.{r}.reflect.json.rc'))
-    machine = machine_info()
+    machine = machine_info(args.link)
     # The TSC rate every cycle figure divides by, as the generator measured it.
     machine['tsc_hz'] = next((g['window']['tsc_hz'] for gens in gens_by_name.values()
                               for g in gens if g and 'window' in g), None)

@@ -68,15 +68,24 @@ SOCK=$TMP/vhost.sock
 # The link's two ends: the appliance on net_virtio_user and the generator on net_vhost, whose PMD
 # copies every frame both ways (APPLIANCE_SIDE=virtio, the default), or turned around
 # (APPLIANCE_SIDE=vhost: the appliance pays the copies, and the generator has the cycles to offer
-# it twice what it can take; the overload scenario's).
+# it twice what it can take; the overload scenario's), or memif (APPLIANCE_SIDE=memif: the
+# appliance a zero-copy client, the generator the server that copies both ways).  On memif the
+# generator's end listens on the socket, so it starts first, and it stays (--linger) until the
+# appliance has stopped: net_memif (DPDK 22.11) can fault in a burst call of the end still
+# polling while it tears down a link whose other end closed.
 link_devices() {
-	if [ "$1" = vhost ]; then
+	LINK_SIDE=$1
+	case "$1" in
+	vhost)
 		APP_DEV="net_vhost0,iface=$SOCK,queues=1"
-		GEN_DEV="net_virtio_user0,path=$SOCK,queues=1,queue_size=1024"
-	else
+		GEN_DEV="net_virtio_user0,path=$SOCK,queues=1,queue_size=1024" ;;
+	memif)
+		APP_DEV="net_memif0,role=client,socket=$SOCK,socket-abstract=no,zero-copy=yes"
+		GEN_DEV="net_memif0,role=server,socket=$SOCK,socket-abstract=no" ;;
+	*)
 		APP_DEV="net_virtio_user0,path=$SOCK,queues=1,queue_size=1024,server=1"
-		GEN_DEV="net_vhost0,iface=$SOCK,client=1,queues=1"
-	fi
+		GEN_DEV="net_vhost0,iface=$SOCK,client=1,queues=1" ;;
+	esac
 }
 link_devices "${APPLIANCE_SIDE:-virtio}"
 SRV_LCORES="--lcores=0@0,1@1" # appliance: worker on CPU 1
@@ -101,11 +110,22 @@ tcp = { time_wait_ms = ${TIME_WAIT_MS:-1000}; syncookies = "$3"; max_conns_per_c
 CONF
 }
 
+# $1 pid of the process whose end makes the socket: true once it is there, false if the process
+# ended or 20 s passed.
+wait_socket() {
+	for _ in $(seq 1 200); do
+		[ -S "$SOCK" ] && return 0
+		kill -0 "$1" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+
 SRV_PID=
 SAMPLER_PID=
 SRV_PREFIX=tt-bench-srv-$$
 start_appliance() { # $1 conf name, $2 log, $3 telemetry samples (none: not sampled)
-	rm -f "$SOCK"
+	[ "$LINK_SIDE" = memif ] || rm -f "$SOCK"
 	# shellcheck disable=SC2086
 	build/tcpterm $SRV_LCORES $MEM --file-prefix "$SRV_PREFIX" -- -f "$TMP/$1.conf" >"$2" 2>&1 &
 	SRV_PID=$!
@@ -119,12 +139,8 @@ start_appliance() { # $1 conf name, $2 log, $3 telemetry samples (none: not samp
 	fi
 	# The appliance's end listens on the socket (virtio-user in server mode waits in its probe
 	# for the generator; vhost listens by default): the socket is the sign it is ready for the
-	# generator to connect (which then waits for ARP).
-	for _ in $(seq 1 200); do
-		[ -S "$SOCK" ] && return 0
-		kill -0 "$SRV_PID" 2>/dev/null || break
-		sleep 0.1
-	done
+	# generator to connect (which then waits for ARP).  On memif the generator's end made it.
+	wait_socket "$SRV_PID" && return 0
 	echo "bench: the appliance did not start:" >&2
 	cat "$2" >&2
 	return 1
@@ -178,6 +194,30 @@ run_gen() {
 	finish_gen "$1"
 }
 
+# On memif: the generator starts first (its end makes the socket) and stays after its result
+# (--linger) until stop_both has stopped the appliance.  $1 output json, rest: generator options.
+start_gen_first() {
+	rm -f "$SOCK"
+	start_gen "$@" --linger 60
+	wait_socket "$GEN_PID" && return 0
+	echo "bench: the generator did not start:" >&2
+	tail -5 "$1.log" >&2
+	return 1
+}
+
+# $1 the generator's output json, $2 the appliance's log: once the generator's result is out, the
+# appliance stops, then the generator.
+stop_both() {
+	for _ in $(seq 1 $(((DUR + ${GEN_EXTRA_S:-0} + 130) * 5))); do
+		tail -n 1 "$1" 2>/dev/null | grep -q '^{' && break
+		kill -0 "$GEN_PID" 2>/dev/null || break
+		sleep 0.2
+	done
+	stop_appliance "$2"
+	kill -INT "$GEN_PID" 2>/dev/null || true
+	finish_gen "$1"
+}
+
 # The appliance CPU's clock against the TSC (tcpterm-trace --clock, a tenth of a second), appended
 # to $1: on a VM the host moves it from second to second, and every cycle figure counts in TSC
 # cycles, so results.md prints it beside them.
@@ -195,9 +235,15 @@ scenario() {
 	for r in $(seq 1 "$RUNS"); do
 		echo "bench: $name run $r/$RUNS"
 		clock_sample "$RAW/$name.$r.clock.jsonl"
-		start_appliance "$name" "$RAW/$name.$r.appliance.log" "$RAW/$name.$r.samples.jsonl"
-		run_gen "$RAW/$name.$r.gen.json" --body "$body" --max-conns "$maxc" "$@"
-		stop_appliance "$RAW/$name.$r.appliance.log"
+		if [ "$LINK_SIDE" = memif ]; then
+			start_gen_first "$RAW/$name.$r.gen.json" --body "$body" --max-conns "$maxc" "$@"
+			start_appliance "$name" "$RAW/$name.$r.appliance.log" "$RAW/$name.$r.samples.jsonl"
+			stop_both "$RAW/$name.$r.gen.json" "$RAW/$name.$r.appliance.log"
+		else
+			start_appliance "$name" "$RAW/$name.$r.appliance.log" "$RAW/$name.$r.samples.jsonl"
+			run_gen "$RAW/$name.$r.gen.json" --body "$body" --max-conns "$maxc" "$@"
+			stop_appliance "$RAW/$name.$r.appliance.log"
+		fi
 		clock_sample "$RAW/$name.$r.clock.jsonl"
 	done
 	case " $PROFILE_SCENARIOS " in *" $name "*) profile "$name" "$body" "$maxc" "$@" ;; esac
@@ -229,8 +275,13 @@ profile() {
 		return 0
 	fi
 	echo "bench: $name profile run"
-	start_appliance "$name" "$out.appliance.log" "$out.samples.jsonl"
-	start_gen "$out.gen.json" --body "$body" --max-conns "$maxc" "$@"
+	if [ "$LINK_SIDE" = memif ]; then
+		start_gen_first "$out.gen.json" --body "$body" --max-conns "$maxc" "$@"
+		start_appliance "$name" "$out.appliance.log" "$out.samples.jsonl"
+	else
+		start_appliance "$name" "$out.appliance.log" "$out.samples.jsonl"
+		start_gen "$out.gen.json" --body "$body" --max-conns "$maxc" "$@"
+	fi
 	for _ in $(seq 1 300); do
 		grep -q '^t=1s' "$out.gen.json.log" 2>/dev/null && break
 		kill -0 "$GEN_PID" 2>/dev/null || break
@@ -246,8 +297,12 @@ profile() {
 	echo "${PROFILE_SIDE:-appliance} worker thread $tid, $secs s from the second second of load" >"$out.txt"
 	taskset -c "$perf_cpu" perf record -q -e cpu-clock -F 2999 -g -t "$tid" -o "$out.perf.data" \
 		-- sleep "$secs" >>"$out.txt" 2>&1 || true
-	finish_gen "$out.gen.json"
-	stop_appliance "$out.appliance.log"
+	if [ "$LINK_SIDE" = memif ]; then
+		stop_both "$out.gen.json" "$out.appliance.log"
+	else
+		finish_gen "$out.gen.json"
+		stop_appliance "$out.appliance.log"
+	fi
 	# By object first (the PMD's share against ours), then every function (report.py sums them
 	# by part of the work, by name or by the object tcpterm's listing below puts them in; a PMD
 	# without symbols lists hundreds of addresses).
@@ -259,22 +314,49 @@ profile() {
 	[ -n "${PROFILE_KEEP:-}" ] || rm -f "$out.perf.data" "$out.perf.data.old"
 }
 
+# The link's own limit: a reflector on the appliance's end, a blaster on the generator's.  On memif
+# the blaster starts first and stays (--linger) until the reflector has stopped (see link_devices).
 link_limit() {
+	local refl_dev="net_virtio_user0,path=$SOCK,queues=1,server=1"
+	local blast_dev="net_vhost0,iface=$SOCK,client=1,queues=1" blast=
+	[ "$LINK_SIDE" = memif ] && refl_dev=$APP_DEV blast_dev=$GEN_DEV
 	for r in $(seq 1 "$RUNS"); do
 		echo "bench: link run $r/$RUNS"
 		rm -f "$SOCK"
+		local rc=0 refl
+		if [ "$LINK_SIDE" = memif ]; then
+			# shellcheck disable=SC2086
+			timeout $((DUR + 90)) build/tcpterm-gen --lcores=0@0 $MEM --single-file-segments \
+				--file-prefix "tt-bench-blast-$$" --no-pci -- --scenario blast --duration "$DUR" \
+				--linger 60 --device "$blast_dev" >"$RAW/link.$r.gen.json" \
+				2>"$RAW/link.$r.gen.log" &
+			blast=$!
+			PIDS+=("$blast")
+			wait_socket "$blast" || echo "bench: the link run's blaster did not start" >&2
+		fi
 		# shellcheck disable=SC2086
 		build/tcpterm-gen --lcores=0@1 $MEM --single-file-segments --file-prefix "tt-bench-refl-$$" \
 			--no-pci -- --scenario reflect --duration $((DUR + 10)) \
-			--device "net_virtio_user0,path=$SOCK,queues=1,server=1" >"$RAW/link.$r.reflect.json" 2>&1 &
-		local refl=$!
+			--device "$refl_dev" >"$RAW/link.$r.reflect.json" 2>&1 &
+		refl=$!
 		PIDS+=("$refl")
+		if [ "$LINK_SIDE" = memif ]; then
+			for _ in $(seq 1 $(((DUR + 60) * 5))); do
+				tail -n 1 "$RAW/link.$r.gen.json" 2>/dev/null | grep -q '^{' && break
+				kill -0 "$blast" 2>/dev/null || break
+				sleep 0.2
+			done
+			kill -INT "$refl" 2>/dev/null || true
+			reap "$refl" "$RAW/link.$r.reflect.json.rc"
+			kill -INT "$blast" 2>/dev/null || true
+			reap "$blast" "$RAW/link.$r.gen.json.rc"
+			continue
+		fi
 		sleep 2
-		local rc=0
 		# shellcheck disable=SC2086
 		timeout $((DUR + 30)) build/tcpterm-gen --lcores=0@0 $MEM --single-file-segments \
 			--file-prefix "tt-bench-blast-$$" --no-pci -- --scenario blast --duration "$DUR" \
-			--device "net_vhost0,iface=$SOCK,client=1,queues=1" >"$RAW/link.$r.gen.json" \
+			--device "$blast_dev" >"$RAW/link.$r.gen.json" \
 			2>"$RAW/link.$r.gen.log" || rc=$?
 		echo "$rc" >"$RAW/link.$r.gen.json.rc"
 		kill -INT "$refl" 2>/dev/null || true
@@ -412,6 +494,6 @@ linux_reference
 # of either step fails the run.
 rc=0
 /usr/bin/python3 bench/report.py --raw "$RAW" --out "$OUT" --runs "$RUNS" --duration "$DUR" \
-	--quick "$QUICK" --scenarios "${SCENARIOS:-}" || rc=$?
+	--quick "$QUICK" --scenarios "${SCENARIOS:-}" --link "$LINK_SIDE" || rc=$?
 /usr/bin/python3 bench/report_html.py --out "$OUT" || rc=$?
 exit "$rc"

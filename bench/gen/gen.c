@@ -85,7 +85,10 @@ static void usage(FILE *f)
 	    "                      answers, never a retransmission, responses verified,\n"
 	    "                      connections counted by port (rate runs; --body at most 1024)\n");
 	fprintf(
-	    f, "  --checksum-offload auto|off\n"
+	    f, "  --linger S          after the result is printed, keep the port open up to S\n"
+	       "                      seconds or until SIGINT/SIGTERM (default 0): a memif peer\n"
+	       "                      stops first, before its PMD tears the link down\n"
+	       "  --checksum-offload auto|off\n"
 	       "                      auto: checksums left to the link both ways and its\n"
 	       "                      verdicts trusted (rate runs); off (default): every checksum\n"
 	       "                      computed and verified here in software (correctness runs)\n");
@@ -211,6 +214,9 @@ static int parse_opt(int c, const char *arg, struct gen_opts *o)
 	case 'W':
 		o->drain_s = atof(arg);
 		return o->drain_s >= 0 && o->drain_s <= 600 ? 0 : -1;
+	case 'G':
+		o->linger_s = atof(arg);
+		return o->linger_s >= 0 && o->linger_s <= 600 ? 0 : -1;
 	case 'r':
 		return parse_u64(arg, UINT32_MAX, &o->rate);
 	case 'l':
@@ -280,6 +286,7 @@ static int parse_opts(int argc, char **argv, struct gen_opts *o)
 	    {"ports", required_argument, NULL, 'p'},
 	    {"duration", required_argument, NULL, 'D'},
 	    {"drain", required_argument, NULL, 'W'},
+	    {"linger", required_argument, NULL, 'G'},
 	    {"rate", required_argument, NULL, 'r'},
 	    {"legit-rate", required_argument, NULL, 'l'},
 	    {"conns", required_argument, NULL, 'n'},
@@ -722,6 +729,21 @@ static int setup_tcp(const struct gen_opts *o, const struct tt_conf *conf, struc
 	return rc;
 }
 
+/*
+ * The result is out; the port stays open for up to s seconds or until a signal.  A memif peer
+ * that polls this port's memory is stopped first that way: net_memif (DPDK 22.11) can fault in
+ * the peer's burst call while it tears down a link whose other end has closed.
+ */
+static void linger(double s)
+{
+	uint64_t end = rte_rdtsc() + (uint64_t)(s * (double)rte_get_tsc_hz());
+
+	fflush(stdout);
+	quit = false;
+	while (!quit && rte_rdtsc() < end)
+		rte_delay_us_sleep(10000);
+}
+
 int main(int argc, char **argv)
 {
 	static struct tt_conf conf;
@@ -767,6 +789,7 @@ int main(int argc, char **argv)
 		rc = run_stateless(&o, &port, pool);
 	else
 		rc = setup_tcp(&o, &conf, &port, pool);
+	linger(o.linger_s);
 	tt_port_stop(&port);
 	rte_eal_cleanup();
 	return rc;

@@ -63,6 +63,8 @@ struct gen_opts {
 	uint16_t port_first, port_last; /* client ports */
 	double duration_s;
 	double drain_s;
+	/* After the result: the port stays open this long, or until SIGINT/SIGTERM (--linger). */
+	double linger_s;
 	uint64_t rate;       /* cps: connections/s; synflood: SYN/s; 0: as fast as possible */
 	uint64_t legit_rate; /* synflood: legitimate connections/s */
 	uint32_t conns;      /* cps: in flight at most; others: connections */
