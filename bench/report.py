@@ -32,8 +32,8 @@ TOP_FUNCTIONS = 15
 
 TCP_SCENARIOS = ['cps', 'cps_server_close', 'cps_table_full', 'rps', 'rps_pipelined', 'synflood', 'concurrent',
                  'throughput', 'cps_vhost', 'overload']
-# Scenarios run on the link turned around (bench/run.sh APPLIANCE_SIDE=vhost): the appliance on
-# net_vhost pays the copies, so the virtio reflector's floor is not theirs.
+# Scenarios run on the link turned around (the appliance on net_vhost pays the copies) unless the
+# run is on memif (bench/run.sh APPLIANCE_SIDE), so the virtio reflector's floor is not theirs.
 VHOST_SIDE_SCENARIOS = ('cps_vhost', 'overload')
 # Scenarios whose load is meant to lose connections: failures are their figure, not a fault.
 LOSSY_SCENARIOS = ('synflood', 'overload')
@@ -184,7 +184,8 @@ def machine_info(link='virtio'):
         dpdk = 'unknown'
     return {'cpu': cpu, 'cores': os.cpu_count(), 'kernel': platform.release(), 'dpdk': dpdk,
             'git': git_revision(),
-            'link': f"{LINKS[link]}, 1 queue each; cps_vhost and overload: {LINKS['vhost']}"}
+            'link': f"{LINKS[link]}, 1 queue each" + (
+                '' if link == 'memif' else f"; cps_vhost and overload: {LINKS['vhost']}")}
 
 
 def load_samples(path):
@@ -408,7 +409,7 @@ def scenario_figures(raw, name, runs):
                                     f['generator_tx_refused']['median'])
     if name == 'overload':
         cap = read_number(os.path.join(raw, 'overload.capacity'))
-        f['capacity_cps_used'] = figure([cap], 'connections/s (the cps_vhost runs\' median or '
+        f['capacity_cps_used'] = figure([cap], 'connections/s (the capacity runs\' median or '
                                                 'given)')
         f['offered_per_capacity'] = figure([per(x['offered_cps'], cap) for x in per_run],
                                            'fraction of capacity')
@@ -731,7 +732,7 @@ def floor_section(res, med):
         unit = scenario_unit(name)
         frames = unit_frames_and_port(name, med)
         if (name not in res['scenarios'] or unit not in GOALS or frames is None
-                or name in VHOST_SIDE_SCENARIOS):
+                or (name in VHOST_SIDE_SCENARIOS and res['params'].get('link') != 'memif')):
             continue
         f_in, f_out, port = frames
         cyc = med(name, UNIT_FIGURES[unit][2])
@@ -872,9 +873,11 @@ def markdown(res):
                   f"{fmt(med('synflood', 'completion_ratio'))} |"]
     if 'overload' in s:
         lines += ['', '## Overload (2x capacity offered, a client that never retransmits)', '',
-                  'On the link turned around (the appliance on net_vhost pays the copies, so the '
-                  'generator has the cycles to offer twice what it takes); the capacity is the '
-                  'cps_vhost runs\' on the same link.', '',
+                  ('On the scenarios\' memif link; the capacity is the cps runs\'.'
+                   if res['params'].get('link') == 'memif' else
+                   'On the link turned around (the appliance on net_vhost pays the copies, so the '
+                   'generator has the cycles to offer twice what it takes); the capacity is the '
+                   'cps_vhost runs\' on the same link.'), '',
                   '| figure | value |', '|---|---|']
         for key, label in (
                 ('capacity_cps_used', 'capacity, connections/s'),
@@ -1009,7 +1012,7 @@ def main():
         'machine': machine,
         'params': {'runs': args.runs, 'duration_s': args.duration, 'quick': bool(args.quick),
                    'scenarios': args.scenarios.split() or TCP_SCENARIOS,
-                   'saturated_at_busy': SATURATED},
+                   'saturated_at_busy': SATURATED, 'link': args.link},
         'reference': {'link_mpps': link, 'link_reflect_cycles_per_frame': reflect_cycles,
                       'link_reflect_busy': reflect_busy, 'linux_keepalive_rps': lk,
                       'linux_close_cps': lc},

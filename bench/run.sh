@@ -460,26 +460,28 @@ GEN_EXTRA_S=$((2 * CONC / CONC_RATE + 32)) scenario concurrent 64 auto $((CONC +
 	--rate "$CONC_RATE" --duration $((DUR + CONC / CONC_RATE + 2)) --drain $((CONC / CONC_RATE + 30))
 scenario throughput 1048576 auto 65536 --scenario throughput --conns 4
 # overload: an open-loop client that never retransmits (as dperf's) offers OVERLOAD_FACTOR (2) x
-# the appliance's capacity, on the link turned around (APPLIANCE_SIDE=vhost): where the appliance
-# takes virtio-user, the generator pays the vhost copies and saturates at about 1.2-1.45 x, its
-# replies then lost in its own ring, so the figure would be the generator's.  The capacity is
-# OVERLOAD_CAPACITY connections/s, or else TSC Hz / busy cycles per connection of cps runs on
-# the same link (cps_vhost, as the cps scenario: a closed loop, shedding off; there the appliance
-# saturates and the generator does not).  The rate caps nothing else: up to a million
-# connections in flight, each ended by its first RTO if a frame is lost.  The client is
-# tcpterm-gen --stateless (no connection state, every reply computed from the segment it
-# answers, never a retransmission); OVERLOAD_CLIENT=stateful runs the project's stack as the
-# client instead (it saturates first).
+# the appliance's capacity.  On the default link it runs turned around (the appliance on the
+# vhost end): where the appliance takes virtio-user, the generator pays the vhost copies and
+# saturates at about 1.2-1.45 x, its replies then lost in its own ring, so the figure would be the
+# generator's.  With APPLIANCE_SIDE=memif it keeps memif, where the generator has the cycles.  The
+# capacity is OVERLOAD_CAPACITY connections/s, or else TSC Hz / busy cycles per connection of cps
+# runs on the same link: cps_vhost (as the cps scenario: a closed loop, shedding off; there the
+# appliance saturates and the generator does not), or on memif the cps runs, made here when the
+# invocation has none.  The rate caps nothing else: up to a million connections in flight, each
+# ended by its first RTO if a frame is lost.  The client is tcpterm-gen --stateless (no
+# connection state, every reply computed from the segment it answers, never a retransmission);
+# OVERLOAD_CLIENT=stateful runs the project's stack as the client instead (it saturates first).
 overload() {
-	local cap
+	local cap side=vhost runs=cps_vhost
 	case " ${SCENARIOS:-overload} " in *" overload "*) ;; *) return 0 ;; esac
-	link_devices vhost
-	if [ -z "${OVERLOAD_CAPACITY:-}" ]; then
-		SYN_SHED_FULL_POLLS=0 SCENARIOS=cps_vhost scenario cps_vhost 64 auto 1048576 \
+	[ "$LINK_SIDE" = memif ] && side=memif runs=cps
+	link_devices "$side"
+	if [ -z "${OVERLOAD_CAPACITY:-}" ] && ! [ -e "$RAW/$runs.1.gen.json" ]; then
+		SYN_SHED_FULL_POLLS=0 SCENARIOS=$runs scenario "$runs" 64 auto 1048576 \
 			--scenario cps --rate 0 --conns "$cps_conns" --close client "${cps_client[@]}"
 	fi
 	cap=${OVERLOAD_CAPACITY:-$(/usr/bin/python3 bench/report.py --raw "$RAW" --runs "$RUNS" \
-		--capacity cps_vhost)} || { echo "bench: no capacity for the overload runs" >&2; return 1; }
+		--capacity "$runs")} || { echo "bench: no capacity for the overload runs" >&2; return 1; }
 	echo "$cap" >"$RAW/overload.capacity"
 	local client=(--stateless)
 	[ "${OVERLOAD_CLIENT:-stateless}" = stateful ] && client=(--no-retransmit --conns 1000000)
