@@ -554,13 +554,15 @@ static void print_banner(const struct appliance *a)
 		const uint8_t *m = ps->mac.b;
 
 		printf("tcpterm: port %s (%s) %02x:%02x:%02x:%02x:%02x:%02x %u.%u.%u.%u/%u, "
-		       "%u queue(s), rss %s, checksums: tx ip %s, tx tcp %s, rx %s\n",
+		       "%u queue(s), rss %s, checksums: tx ip %s, tx tcp %s, rx %s; tx sent %s\n",
 		       p->name, ps->driver, m[0], m[1], m[2], m[3], m[4], m[5], p->ip.addr >> 24,
 		       (p->ip.addr >> 16) & 0xff, (p->ip.addr >> 8) & 0xff, p->ip.addr & 0xff,
 		       p->ip.prefix_len, ps->n_queues, ps->rss ? "on" : "off",
 		       ps->tx_cksum_offload & TT_TX_IP_CKSUM ? "offload" : "software",
 		       ps->tx_cksum_offload & TT_TX_TCP_CKSUM ? "offload" : "software",
-		       ps->rx_cksum_offload ? "port verdict first" : "software");
+		       ps->rx_cksum_offload ? "port verdict first" : "software",
+		       ps->tx_flush_per_burst ? "after each full rx burst and loop"
+					      : "once a loop");
 		for (unsigned j = 0; j < p->ip.n_addr6; j++) {
 			char a6[INET6_ADDRSTRLEN];
 

@@ -44,6 +44,7 @@ struct tt_port {
 	bool rx_cksum_offload;	  /* the port flags received checksums good or bad */
 	bool rx_vlan_strip;	  /* the port strips 802.1Q tags into the mbuf (port with VLANs) */
 	bool tx_vlan_insert;	  /* the port inserts the mbuf's tag on transmit (likewise) */
+	bool tx_flush_per_burst;  /* the workers send after each full RX burst (tx_flush_policy) */
 	char driver[32];
 };
 

@@ -211,6 +211,7 @@ static void add_ports(struct tt_worker *w, const struct tt_worker_params *p,
 		wp->rx_cksum_offload = p->ports[i].rx_cksum_offload;
 		wp->rx_vlan_strip = p->ports[i].rx_vlan_strip;
 		wp->tx_vlan_insert = p->ports[i].tx_vlan_insert;
+		wp->tx_flush_per_burst = p->ports[i].tx_flush_per_burst;
 		wp->tx_ol_flags = tx_ol_flags(wp->tx_cksum_offload);
 		add_if(w, p, i, NULL, sp, nif);
 	}
@@ -665,7 +666,9 @@ void tt_worker_rx_burst(struct tt_worker *w, unsigned port, struct rte_mbuf **pk
  * *t is the TSC when the port's first receive call begins (the caller's
  * last reading), and on return when its last burst's processing ended; the
  * cycles from each receive call's start to its return are added to
- * *in_port.  A burst costs two TSC reads, an empty poll one.
+ * *in_port.  A burst costs two TSC reads, an empty poll one.  After a full
+ * burst, a port with tx_flush_per_burst sends what the burst's replies added
+ * to its batch before the next receive call.
  */
 static unsigned rx_port(struct tt_worker *w, unsigned port, struct rte_mbuf **pkts, uint64_t *t,
 			uint64_t *in_port)
@@ -682,6 +685,8 @@ static unsigned rx_port(struct tt_worker *w, unsigned port, struct rte_mbuf **pk
 		if (n == 0)
 			break;
 		tt_worker_rx_burst(w, port, pkts, n);
+		if (w->ports[port].tx_flush_per_burst && n == TT_RX_BURST)
+			flush_port(w, &w->ports[port]);
 		*t = rte_rdtsc();
 		total += n;
 		if (n < TT_RX_BURST)

@@ -11,7 +11,10 @@
  *   rx_burst(32) -> parse the burst -> ARP/ICMP/ICMPv6/ND replies in place, the TCP
  *   segments into the stack as one burst -> the stack's frames into the TX
  *   batch -> expire a bounded batch of timers and neighbour deadlines -> one
- *   tx_burst of the batch.
+ *   tx_burst of the batch.  Up to TT_RX_BURSTS_PER_LOOP bursts per port and
+ *   iteration; a port that asks for it (tt_port.tx_flush_per_burst: memif) has
+ *   its batch sent after each full burst as well, so its peer gets the replies
+ *   while the next burst is being served.
  * A data, SYN or FIN segment the NIC's TX queue refuses is held for the next flush
  * (TT_TX_HOLD per port, tx_held; tx_held_retried / tx_held_dropped say how it went); other
  * refused frames, and held ones refused again, are freed and counted (tx_failed).
@@ -129,6 +132,7 @@ struct tt_worker_port {
 	uint8_t tx_cksum_offload; /* TT_TX_* bits */
 	bool rx_cksum_offload;
 	bool rx_vlan_strip, tx_vlan_insert; /* the port's VLAN offloads */
+	bool tx_flush_per_burst;	    /* the batch sent after each full RX burst too */
 	uint64_t tx_ol_flags;		    /* what tx_cksum_offload asks of the PMD, per frame */
 	unsigned n_vlans;
 	uint16_t vlan_id[TT_CONF_MAX_VLANS]; /* the VLANs served, with their interfaces: */

@@ -6,7 +6,8 @@
  * rest freed); a held frame refused again is dropped; RSTs are never held.  The same worker,
  * shedding, drops SYNs before parsing them.  And its loop (tt_worker_main, run for a few
  * iterations) builds a reply in the received buffer the stack gave back last, not one from the
- * pool, and gives a kept buffer back to the pool when it idles.
+ * pool, and gives a kept buffer back to the pool when it idles; a port that asks for it has its
+ * batch sent after each full burst as well as at the iteration's end.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -305,6 +306,17 @@ static void test_shed_syns_unparsed(void **state)
 	assert_int_equal(flags[0], TT_TCP_SYN | TT_TCP_ACK);
 }
 
+/* tt_worker_main until on_loop, called at each iteration with arg, sets *quit. */
+static void run_loop(volatile bool *quit, void (*on_loop)(struct tt_worker *, void *), void *arg)
+{
+	g.w->quit = quit;
+	g.w->on_loop = on_loop;
+	g.w->loop_arg = arg;
+	tt_worker_main(g.w);
+	g.w->quit = NULL;
+	g.w->on_loop = NULL;
+}
+
 /* tt_worker_main's on_loop: counts iterations, notes the pool's free mbufs at the third (the
  * second was idle) and ends the loop there. */
 struct loop_watch {
@@ -347,12 +359,7 @@ static void test_reply_in_received_buffer(void **state)
 	syn[0] = seg_frame(80, TT_TCP_SYN);
 	syn[1] = seg_frame(80, TT_TCP_SYN);
 	assert_int_equal(rte_ring_enqueue_bulk(g.rx, (void **)syn, 2, NULL), 2);
-	g.w->quit = &lw.quit;
-	g.w->on_loop = watch_loop;
-	g.w->loop_arg = &lw;
-	tt_worker_main(g.w);
-	g.w->quit = NULL;
-	g.w->on_loop = NULL;
+	run_loop(&lw.quit, watch_loop, &lw);
 
 	assert_int_equal(lw.iterations, 3);
 	/* Held by then: the two SYN-ACKs on the link, nothing kept. */
@@ -369,12 +376,69 @@ static void test_reply_in_received_buffer(void **state)
 	assert_int_equal(rte_mempool_avail_count(g.pool), avail0);
 }
 
+/* tt_worker_main's on_loop: notes how many frames the link holds at the first iteration, before
+ * the iteration's own flush, and ends the loop there. */
+struct first_watch {
+	volatile bool quit;
+	unsigned on_link;
+};
+
+static void watch_first(struct tt_worker *w, void *arg)
+{
+	struct first_watch *fw = arg;
+
+	(void)w;
+	fw->on_link = rte_ring_count(g.tx);
+	fw->quit = true;
+}
+
+/*
+ * A full burst and one more SYN received by the running loop, on a port that flushes once per
+ * iteration and on one that flushes after each full burst (tt_port.tx_flush_per_burst): before
+ * the iteration's own flush the link holds nothing from the first, and from the second as many
+ * of the full burst's SYN-ACKs as it has room for.
+ */
+static void test_flush_per_full_burst(void **state)
+{
+	struct rte_mbuf *m[TT_RX_BURST + 1];
+	uint8_t flags[TX_ROOM + 1];
+	unsigned avail0;
+
+	(void)state;
+	for (unsigned per_burst = 0; per_burst <= 1; per_burst++) {
+		struct first_watch fw = {0};
+
+		do
+			tt_worker_flush(g.w);
+		while (link_take(flags) > 0 || g.w->ports[0].n_tx > 0);
+		tt_stack_rx_poll(g.w->stack, false); /* not shedding */
+		avail0 = rte_mempool_avail_count(g.pool);
+		for (unsigned i = 0; i < TT_RX_BURST + 1; i++)
+			m[i] = seg_frame(80, TT_TCP_SYN);
+		assert_int_equal(rte_ring_enqueue_bulk(g.rx, (void **)m, TT_RX_BURST + 1, NULL),
+				 TT_RX_BURST + 1);
+		g.w->ports[0].tx_flush_per_burst = per_burst;
+		run_loop(&fw.quit, watch_first, &fw);
+		g.w->ports[0].tx_flush_per_burst = false;
+
+		assert_int_equal(rte_ring_count(g.rx), 0);
+		assert_int_equal(fw.on_link, per_burst ? TX_ROOM : 0);
+		/* What the link refused and the batch held goes out as the link is emptied; every
+		 * buffer comes back (the connections' TCBs hold none). */
+		do
+			tt_worker_flush(g.w);
+		while (link_take(flags) > 0 || g.w->ports[0].n_tx > 0);
+		assert_int_equal(rte_mempool_avail_count(g.pool), avail0);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_refused_synacks_held),
 	    cmocka_unit_test(test_shed_syns_unparsed),
 	    cmocka_unit_test(test_reply_in_received_buffer),
+	    cmocka_unit_test(test_flush_per_full_burst),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
