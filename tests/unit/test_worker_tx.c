@@ -163,6 +163,16 @@ static unsigned link_take(uint8_t *flags)
 	return n;
 }
 
+/* Flush and empty the link until nothing is left in it or in the port's batch (held frames). */
+static void link_drain(void)
+{
+	uint8_t flags[TX_ROOM + 1];
+
+	do
+		tt_worker_flush(g.w);
+	while (link_take(flags) > 0 || g.w->ports[0].n_tx > 0);
+}
+
 static uint64_t ev(enum tt_counter c)
 {
 	return g.w->ctr.ev[c];
@@ -251,9 +261,7 @@ static void test_shed_syns_unparsed(void **state)
 	unsigned avail0, n;
 
 	(void)state;
-	tt_worker_flush(g.w);
-	while (link_take(flags) > 0)
-		tt_worker_flush(g.w);
+	link_drain();
 	for (unsigned k = 0; k < g.conf.tcp.syn_shed_full_polls; k++) {
 		assert_false(tt_stack_shedding(g.w->stack));
 		tt_stack_rx_poll(g.w->stack, true);
@@ -347,13 +355,10 @@ static void test_reply_in_received_buffer(void **state)
 {
 	struct loop_watch lw = {0};
 	struct rte_mbuf *syn[2], *sent[TX_ROOM + 1];
-	uint8_t flags[TX_ROOM + 1];
 	unsigned avail0;
 
 	(void)state;
-	tt_worker_flush(g.w);
-	while (link_take(flags) > 0)
-		tt_worker_flush(g.w);
+	link_drain();
 	tt_stack_rx_poll(g.w->stack, false); /* not shedding */
 	avail0 = rte_mempool_avail_count(g.pool);
 	syn[0] = seg_frame(80, TT_TCP_SYN);
@@ -401,16 +406,13 @@ static void watch_first(struct tt_worker *w, void *arg)
 static void test_flush_per_full_burst(void **state)
 {
 	struct rte_mbuf *m[TT_RX_BURST + 1];
-	uint8_t flags[TX_ROOM + 1];
 	unsigned avail0;
 
 	(void)state;
 	for (unsigned per_burst = 0; per_burst <= 1; per_burst++) {
 		struct first_watch fw = {0};
 
-		do
-			tt_worker_flush(g.w);
-		while (link_take(flags) > 0 || g.w->ports[0].n_tx > 0);
+		link_drain();
 		tt_stack_rx_poll(g.w->stack, false); /* not shedding */
 		avail0 = rte_mempool_avail_count(g.pool);
 		for (unsigned i = 0; i < TT_RX_BURST + 1; i++)
@@ -425,9 +427,7 @@ static void test_flush_per_full_burst(void **state)
 		assert_int_equal(fw.on_link, per_burst ? TX_ROOM : 0);
 		/* What the link refused and the batch held goes out as the link is emptied; every
 		 * buffer comes back (the connections' TCBs hold none). */
-		do
-			tt_worker_flush(g.w);
-		while (link_take(flags) > 0 || g.w->ports[0].n_tx > 0);
+		link_drain();
 		assert_int_equal(rte_mempool_avail_count(g.pool), avail0);
 	}
 }
