@@ -2,7 +2,9 @@
 against the real appliance over the benchmark's link (virtio-user <-> vhost-user, no kernel),
 with every checksum computed and verified in software on both sides, for both close modes.
 
-At a rate far below capacity nothing is lost on the link, so every SYN the link took and the
+At a rate far below capacity the link refuses frames only while the appliance is descheduled
+long enough to fill its RX ring (the two processes share both cores): a refused SYN is freed and
+opened nothing, a refused reply is held and sent again.  Every SYN the link took and the
 appliance did not shed must come back as a SYN-ACK, a request, one whole response and a FIN,
 and the client must count it completed, its response verified, exactly once;
 the appliance must have received every SYN, served and closed exactly as many connections,
@@ -50,12 +52,17 @@ def test_stateless_client(tmp_path, close):
     gen, g, final = run_client(tmp_path, ["--rate", str(RATE), "--close", close])
     c = g["counters"]
     sent = c["syns_accepted"]
-    assert_paced(sent, RATE, DURATION_S, c)
-    assert c["syns_sent"] == sent and c["tx_refused"] == 0, c
-    # The appliance sheds SYNs while its RX ring backs up (the two processes share both cores,
-    # so it is sometimes descheduled for a moment): those, and only those, go unanswered.
+    assert_paced(c["syns_sent"], RATE, DURATION_S, c)
+    # A stall of the appliance that fills its RX ring (1,024 frames, 51 ms of this rate) makes
+    # the link refuse SYNs (859 once in CI) and, once it runs again, the appliance shed some of
+    # those its ring holds: each bounded by 5%, and every frame accounted for exactly.
+    refused_syns = c["syns_sent"] - sent
+    assert refused_syns <= c["syns_sent"] // 20, c
+    assert c["tx_refused"] == refused_syns + c["replies_held"], c
+    assert c["replies_dropped"] == 0 and c["replies_resent"] == c["replies_held"], c
+    # The SYNs shed, and only those, go unanswered.
     shed = final["drop_tcp_syn_shed"]
-    assert shed <= sent // 100, dict(final)
+    assert shed <= sent // 20, dict(final)
     answered = sent - shed
     seen = {k: c[k] for k in ("synacks", "responses", "fins", "partial", "unexpected", "rsts")}
     assert seen == {"synacks": answered, "responses": answered, "fins": answered, "partial": 0,
