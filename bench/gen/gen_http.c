@@ -95,7 +95,7 @@ static void send_requests(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 		bool close = last && pl->close_mode == GEN_CLOSE_SERVER;
 
 		if (!tt_tcp_send(ctx, t, close ? s->request_close : s->request,
-				 close ? s->request_close_len : s->request_len, NULL))
+				 close ? s->request_close_len : s->request_len, NULL, 0))
 			break;
 		if (c->sent == c->done)
 			c->t_us = now_us(s);

@@ -32,11 +32,14 @@ static bool http_respond(struct tt_tcp_ctx *ctx, struct tt_tcb *t,
 	const struct tt_http_response *r = ctx->app_data;
 	const uint8_t *bytes = req->keep_alive ? r->keep_alive : r->close;
 	uint32_t len = req->keep_alive ? r->keep_alive_len : r->close_len;
+	uint16_t sum = req->keep_alive ? r->keep_alive_sum : r->close_sum;
 
-	if (req->method == TT_HTTP_HEAD)
+	if (req->method == TT_HTTP_HEAD) {
 		len = req->keep_alive ? r->keep_alive_hdr_len : r->close_hdr_len;
+		sum = req->keep_alive ? r->keep_alive_hdr_sum : r->close_hdr_sum;
+	}
 	ctx->ctr->ev[TT_CTR_HTTP_REQUESTS]++;
-	tt_tcp_send(ctx, t, bytes, len, NULL);
+	tt_tcp_send(ctx, t, bytes, len, NULL, sum);
 	if (req->keep_alive)
 		return true;
 	tt_tcp_close(t);
@@ -62,7 +65,8 @@ static uint32_t http_parse_all(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct 
 			return done;
 		case TT_HTTP_BAD:
 			ctx->ctr->ev[TT_CTR_HTTP_BAD_REQUESTS]++;
-			tt_tcp_send(ctx, t, r->bad_request, r->bad_request_len, NULL);
+			tt_tcp_send(ctx, t, r->bad_request, r->bad_request_len, NULL,
+				    r->bad_request_sum);
 			tt_tcp_close(t);
 			*rest_read = true;
 			return done;
@@ -153,7 +157,7 @@ static void no_open(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 static uint32_t echo_data(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const uint8_t *data,
 			  uint32_t len, void *owner)
 {
-	return tt_tcp_send(ctx, t, data, len, owner) ? len : 0;
+	return tt_tcp_send(ctx, t, data, len, owner, 0) ? len : 0;
 }
 
 static uint32_t discard_data(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const uint8_t *data,

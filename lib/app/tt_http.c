@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tt_net.h"
+
 #if defined(__SSSE3__) && !defined(TT_HTTP_PORTABLE)
 #define SIMD
 #include <tmmintrin.h>
@@ -1156,9 +1158,16 @@ int tt_http_response_build(struct tt_http_response *r, uint16_t status, const ch
 	if (!rc)
 		rc = render(&bad, "Connection: close\r\n", &r->bad_request, &r->bad_request_len,
 			    &bad_hdr_len);
-	if (rc)
+	if (rc) {
 		tt_http_response_free(r);
-	return rc;
+		return rc;
+	}
+	r->keep_alive_sum = tt_net_cksum_sum(r->keep_alive, r->keep_alive_len, 0);
+	r->keep_alive_hdr_sum = tt_net_cksum_sum(r->keep_alive, r->keep_alive_hdr_len, 0);
+	r->close_sum = tt_net_cksum_sum(r->close, r->close_len, 0);
+	r->close_hdr_sum = tt_net_cksum_sum(r->close, r->close_hdr_len, 0);
+	r->bad_request_sum = tt_net_cksum_sum(r->bad_request, r->bad_request_len, 0);
+	return 0;
 }
 
 void tt_http_response_free(struct tt_http_response *r)

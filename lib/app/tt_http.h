@@ -140,15 +140,20 @@ enum tt_http_status tt_http_parse(struct tt_http_parser *p, const uint8_t *data,
 				  uint32_t *consumed, struct tt_http_request *req);
 
 struct tt_http_response {
-	/* Full response bytes; *_hdr_len = bytes up to and including the blank line (for HEAD). */
+	/* Full response bytes; *_hdr_len = bytes up to and including the blank line (for HEAD).
+	 * *_sum: tt_net_cksum_sum (seed 0) of those bytes, for the send queue (tt_sndq.h,
+	 * Checksums). */
 	uint8_t *keep_alive;
 	uint32_t keep_alive_len;
 	uint32_t keep_alive_hdr_len;
+	uint16_t keep_alive_sum, keep_alive_hdr_sum;
 	uint8_t *close; /* same with "Connection: close" */
 	uint32_t close_len;
 	uint32_t close_hdr_len;
+	uint16_t close_sum, close_hdr_sum;
 	uint8_t *bad_request; /* 400, empty body, Connection: close */
 	uint32_t bad_request_len;
+	uint16_t bad_request_sum;
 	/* A request head must be complete this long after its first byte (Slowloris); set by
 	 * the caller after tt_http_response_build, 0: no bound. */
 	uint32_t header_timeout_ms;

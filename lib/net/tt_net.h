@@ -411,7 +411,7 @@ void tt_net_tcp_cksum(uint8_t *frame, unsigned offload);
 
 /*
  * The data path's one pass: tt_net_tcp_build and tt_net_tcp_cksum(offload) in one, but for
- * the payload, whose sum tt_net_tcp_cksum_payload adds when TT_TX_TCP_CKSUM is not in
+ * the payload, whose sum tt_net_tcp_cksum_finish adds when TT_TX_TCP_CKSUM is not in
  * offload.  Nothing is read back from the frame: a buffer fresh from the pool would make
  * each read wait for its line.  Byte for byte the frame the two general calls make
  * (tests/unit/test_net.c).
@@ -420,11 +420,12 @@ uint32_t tt_net_tcp_build_tx(uint8_t *frame, const struct tt_tcp_hdr_args *a, ui
 			     unsigned offload);
 
 /*
- * The software TCP checksum of a frame tt_net_tcp_build_tx wrote without TT_TX_TCP_CKSUM (hl:
- * what it returned), once its payload_len bytes of payload are in place.  Call it once: the
- * field holds the headers' share of the sum until then.
+ * The software TCP checksum of a frame tt_net_tcp_build_tx wrote without TT_TX_TCP_CKSUM, from
+ * payload_sum, the sum of its payload (tt_net_cksum_sum of the bytes with seed 0, or
+ * tt_sndq_copy_sum as it copies them; 0 for none).  Call it once: the field holds the headers'
+ * share of the sum until then.
  */
-void tt_net_tcp_cksum_payload(uint8_t *frame, uint32_t hl, uint32_t payload_len);
+void tt_net_tcp_cksum_finish(uint8_t *frame, uint16_t payload_sum);
 
 /* Bytes of Ethernet + IPv6 + TCP headers tt_net_tcp6_build writes: 20 more than IPv4's. */
 static inline uint32_t tt_net_tcp6_hdr_len(const struct tt_tcp_opts *o)

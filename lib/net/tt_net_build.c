@@ -194,11 +194,11 @@ uint32_t tt_net_tcp_build(uint8_t *frame, const struct tt_tcp_hdr_args *a, uint3
 	return tt_net_tcp_build_tx(frame, a, payload_len, TT_TX_TCP_CKSUM);
 }
 
-void tt_net_tcp_cksum_payload(uint8_t *frame, uint32_t hl, uint32_t payload_len)
+void tt_net_tcp_cksum_finish(uint8_t *frame, uint16_t payload_sum)
 {
 	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(frame + TT_ETH_HDR_LEN + TT_IP4_HDR_LEN);
 
-	th->cksum = (uint16_t)~tt_net_cksum_sum(frame + hl, payload_len, th->cksum);
+	th->cksum = (uint16_t)~tt_net_cksum_fold64((uint64_t)th->cksum + payload_sum);
 }
 
 /*

@@ -372,16 +372,22 @@ static void send_tcp(struct tt_stack *st, unsigned port, struct tt_tcp_hdr_args 
 	if (buf == NULL)
 		return;
 	a->src_mac = sp->mac;
-	if (a6 == NULL)
-		tt_net_tcp_build_tx(frame, a, len, sp->tx_cksum_offload);
-	else
+	if (a6 != NULL) {
 		tt_net_tcp6_build(frame, a, a6->daddr, a6->saddr, len);
-	if (len > 0)
-		tt_sndq_copy(q, off, len, frame + hl);
-	if (a6 != NULL)
+		if (len > 0)
+			tt_sndq_copy(q, off, len, frame + hl);
 		tt_net_tcp6_cksum(frame);
-	else if (!(sp->tx_cksum_offload & TT_TX_TCP_CKSUM))
-		tt_net_tcp_cksum_payload(frame, hl, len);
+	} else {
+		tt_net_tcp_build_tx(frame, a, len, sp->tx_cksum_offload);
+		if (!(sp->tx_cksum_offload & TT_TX_TCP_CKSUM)) {
+			/* The payload's sum as it is copied: a whole response adds the sum it was
+			 * rendered with (tt_sndq.h, Checksums). */
+			tt_net_tcp_cksum_finish(
+			    frame, len > 0 ? tt_sndq_copy_sum(q, off, len, frame + hl) : 0);
+		} else if (len > 0) {
+			tt_sndq_copy(q, off, len, frame + hl);
+		}
+	}
 	frame_xmit(st, port, buf, frame, hl + len, a->daddr, a6, nh);
 }
 
@@ -888,7 +894,7 @@ void tt_stack_send_segment(struct tt_stack *st, unsigned port, struct tt_tcp_hdr
 	struct tt_sndq q = {0};
 
 	if (len > 0)
-		tt_sndq_push(&q, payload, len, NULL);
+		tt_sndq_push(&q, payload, len, NULL, 0);
 	send_tcp(st, port, a, NULL, &q, 0, len, NULL);
 }
 

@@ -1,5 +1,8 @@
 #include <string.h>
 
+#include <rte_byteorder.h>
+
+#include "tt_net.h"
 #include "tt_sndq.h"
 
 static inline unsigned slot(const struct tt_sndq *q, unsigned i)
@@ -20,10 +23,11 @@ static bool repeats_tail(const struct tt_sndq *q, const void *data, uint32_t len
 		return false;
 	tail = &q->ext[slot(q, q->count - 1u)];
 	return tail->owner == NULL && tail->data == data && tail->len == len &&
+	       tail->reps < TT_SNDQ_REPEATS_MAX &&
 	       (uint64_t)tail->len * (tail->reps + 1u) <= TT_SNDQ_REPEAT_MAX_BYTES;
 }
 
-bool tt_sndq_push(struct tt_sndq *q, const void *data, uint32_t len, void *owner)
+bool tt_sndq_push(struct tt_sndq *q, const void *data, uint32_t len, void *owner, uint16_t sum)
 {
 	struct tt_sndq_ext *e;
 
@@ -38,6 +42,7 @@ bool tt_sndq_push(struct tt_sndq *q, const void *data, uint32_t len, void *owner
 	e->data = data;
 	e->len = len;
 	e->reps = 1;
+	e->sum = sum;
 	e->owner = owner;
 	q->count++;
 	q->bytes += len;
@@ -84,9 +89,17 @@ unsigned tt_sndq_ack(struct tt_sndq *q, uint32_t n, tt_sndq_release_fn release, 
 	return released;
 }
 
-void tt_sndq_copy(const struct tt_sndq *q, uint32_t off, uint32_t len, uint8_t *dst)
+/*
+ * Copy len bytes from off bytes after the head into dst; with summed, also their checksum as
+ * an unfolded sum of 16-bit words in memory order.  A piece that starts at an odd offset of
+ * dst adds its sum byte-swapped (RFC 1071 2(B)).  Inlined twice, so the plain copy carries no
+ * summing.
+ */
+static inline uint64_t copy_pieces(const struct tt_sndq *q, uint32_t off, uint32_t len,
+				   uint8_t *dst, bool summed)
 {
-	uint32_t skip = off + q->head_off;
+	uint32_t skip = off + q->head_off, pos = 0;
+	uint64_t acc = 0;
 
 	for (unsigned i = 0; i < q->count && len > 0; i++) {
 		const struct tt_sndq_ext *e = &q->ext[slot(q, i)];
@@ -100,12 +113,31 @@ void tt_sndq_copy(const struct tt_sndq *q, uint32_t off, uint32_t len, uint8_t *
 		bytes = bytes - skip < len ? bytes - skip : len;
 		len -= bytes;
 		for (uint32_t at = skip % e->len, n; bytes > 0; bytes -= n, at = 0) {
+			uint16_t sum;
+
 			n = e->len - at < bytes ? e->len - at : bytes;
-			memcpy(dst, e->data + at, n);
-			dst += n;
+			memcpy(dst + pos, e->data + at, n);
+			if (summed) {
+				sum = e->sum != 0 && n == e->len
+					  ? e->sum
+					  : tt_net_cksum_sum(dst + pos, n, 0);
+				acc += (pos & 1) ? rte_bswap16(sum) : sum;
+			}
+			pos += n;
 		}
 		skip = 0;
 	}
+	return acc;
+}
+
+void tt_sndq_copy(const struct tt_sndq *q, uint32_t off, uint32_t len, uint8_t *dst)
+{
+	copy_pieces(q, off, len, dst, false);
+}
+
+uint16_t tt_sndq_copy_sum(const struct tt_sndq *q, uint32_t off, uint32_t len, uint8_t *dst)
+{
+	return tt_net_cksum_fold64(copy_pieces(q, off, len, dst, true));
 }
 
 unsigned tt_sndq_flush(struct tt_sndq *q, tt_sndq_release_fn release, void *arg)

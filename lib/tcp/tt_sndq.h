@@ -20,11 +20,21 @@
  * fill the queue after 8 answers and wait for the peer to retransmit the
  * requests it could not take.  A repeat is taken only while the queue, and
  * the extent with its acknowledged copies, hold at most
- * TT_SNDQ_REPEAT_MAX_BYTES: that bounds what a peer pipelining tiny requests
- * can queue, and len * reps never wraps however long the queue stays
- * non-empty; past it, pushes take slots as before.
+ * TT_SNDQ_REPEAT_MAX_BYTES, and the extent fewer than TT_SNDQ_REPEATS_MAX
+ * copies: that bounds what a peer pipelining tiny requests can queue, and
+ * len * reps never wraps however long the queue stays non-empty; past it,
+ * pushes take slots as before.
  *
  *   ext: | data | owner | len (one copy) | reps |  -> len * reps bytes
+ *
+ * Checksums: a port without TCP checksum offload sums every payload byte it
+ * sends.  The pusher may give the Internet checksum of one copy of an
+ * extent's bytes (the HTTP responder sums its responses once, when it
+ * renders them); tt_sndq_copy_sum then adds it for each whole copy a frame
+ * carries instead of summing the bytes again, and sums only the pieces of
+ * copies.  0 means not known (tt_net_cksum_sum is 0 only for zero bytes,
+ * which sum to 0 anyway).  The bytes of an extent do not change while it
+ * is queued (they are what a retransmission sends), so neither does its sum.
  *
  * Capacity is TT_SNDQ_EXTENTS; tt_sndq_push fails when full, which the
  * application sees as back-pressure.  Owned by the connection's worker.
@@ -39,12 +49,15 @@ enum { TT_SNDQ_EXTENTS = 8 };
 
 /* 256 KiB: a few RTTs of a 1 Gb/s peer's worth of responses, far beyond any real pipeline. */
 #define TT_SNDQ_REPEAT_MAX_BYTES (256u * 1024)
+/* What reps holds: 4-byte copies up to the byte bound; shorter ones take more slots. */
+#define TT_SNDQ_REPEATS_MAX UINT16_MAX
 
 struct tt_sndq_ext {
 	const uint8_t *data;
 	void *owner;   /* released when the extent is fully acknowledged */
 	uint32_t len;  /* bytes of one copy of data */
-	uint32_t reps; /* copies back to back; 1 for an owned extent */
+	uint16_t reps; /* copies back to back; 1 for an owned extent */
+	uint16_t sum;  /* tt_net_cksum_sum of one copy (seed 0); 0: not known */
 };
 
 static inline uint32_t tt_sndq_ext_bytes(const struct tt_sndq_ext *e)
@@ -89,8 +102,8 @@ static inline unsigned tt_sndq_space(const struct tt_sndq *q)
 }
 
 /* Append an extent, or one more copy to the last one (see Repeats); false when the queue is
- * full (nothing changed). */
-bool tt_sndq_push(struct tt_sndq *q, const void *data, uint32_t len, void *owner);
+ * full (nothing changed).  sum: the checksum of data (see Checksums), 0 if not known. */
+bool tt_sndq_push(struct tt_sndq *q, const void *data, uint32_t len, void *owner, uint16_t sum);
 
 /* Drop n acknowledged bytes from the head, releasing finished extents; returns the owners
  * released. */
@@ -98,6 +111,11 @@ unsigned tt_sndq_ack(struct tt_sndq *q, uint32_t n, tt_sndq_release_fn release, 
 
 /* Copy len bytes starting off bytes after the head into dst. */
 void tt_sndq_copy(const struct tt_sndq *q, uint32_t off, uint32_t len, uint8_t *dst);
+
+/* The same copy, returning the Internet checksum of the bytes copied (folded, not inverted, in
+ * memory byte order, as tt_net_cksum_sum of dst): whole copies of a summed extent add its sum,
+ * the rest is summed from dst. */
+uint16_t tt_sndq_copy_sum(const struct tt_sndq *q, uint32_t off, uint32_t len, uint8_t *dst);
 
 /* Release everything (connection torn down); returns the owners released. */
 unsigned tt_sndq_flush(struct tt_sndq *q, tt_sndq_release_fn release, void *arg);

@@ -575,9 +575,9 @@ void tt_tcp_destroy(struct tt_tcp_ctx *ctx, struct tt_tcb *t);
 /* ---- the application's side ---- */
 
 /* Queue bytes to send; false when the send queue is full or no send block is free (counted:
- * send_blocks_exhausted). */
+ * send_blocks_exhausted).  sum: their checksum if known, else 0 (tt_sndq_push). */
 bool tt_tcp_send(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const void *data, uint32_t len,
-		 void *owner);
+		 void *owner, uint16_t sum);
 /* Whether tt_tcp_send would take one more extent now (the queue has a free extent, or a send
  * block is free to hold it); false counts as send_blocks_exhausted when no block is free.
  * Inline: the application asks before every request it answers. */

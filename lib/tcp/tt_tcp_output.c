@@ -496,7 +496,7 @@ static bool sndb_take(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 }
 
 bool tt_tcp_send(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const void *data, uint32_t len,
-		 void *owner)
+		 void *owner, uint16_t sum)
 {
 	struct tt_sndb *b;
 
@@ -516,7 +516,7 @@ bool tt_tcp_send(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const void *data, uin
 	}
 	if (owner != NULL && !hold(ctx, owner))
 		return false; /* an empty block goes back at the next settle */
-	tt_sndq_push(&b->q, data, len, owner);
+	tt_sndq_push(&b->q, data, len, owner, sum);
 	return true;
 }
 

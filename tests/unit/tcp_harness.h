@@ -157,8 +157,8 @@ static inline void rec_open(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 
 	a->opens++;
 	if (a->open_request != NULL)
-		assert_true(
-		    tt_tcp_send(ctx, t, a->open_request, (uint32_t)strlen(a->open_request), NULL));
+		assert_true(tt_tcp_send(ctx, t, a->open_request, (uint32_t)strlen(a->open_request),
+					NULL, 0));
 }
 
 static inline uint32_t rec_data(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const uint8_t *data,

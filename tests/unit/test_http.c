@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #define _GNU_SOURCE /* memmem */
+#include <endian.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "net_ref.h"
 #include "tt_http.h"
 
 /*
@@ -515,7 +517,7 @@ static void test_body_across_pieces(void **state)
  */
 static uint32_t rnd_state = 0x9e3779b9u;
 
-static uint32_t rnd(uint32_t n)
+static uint32_t rnd_below(uint32_t n)
 {
 	rnd_state ^= rnd_state << 13;
 	rnd_state ^= rnd_state >> 17;
@@ -525,7 +527,7 @@ static uint32_t rnd(uint32_t n)
 
 static const char *pick(const char *const *list, size_t n)
 {
-	return list[rnd((uint32_t)n)];
+	return list[rnd_below((uint32_t)n)];
 }
 
 #define PICK(list) pick(list, sizeof(list) / sizeof(list[0]))
@@ -546,7 +548,7 @@ static size_t put_any_case(uint8_t *b, size_t len, size_t cap, const char *s)
 
 	len = put(b, len, cap, s);
 	for (i = start; i < len; i++)
-		if ((b[i] | 0x20) >= 'a' && (b[i] | 0x20) <= 'z' && rnd(2))
+		if ((b[i] | 0x20) >= 'a' && (b[i] | 0x20) <= 'z' && rnd_below(2))
 			b[i] ^= 0x20;
 	return len;
 }
@@ -569,11 +571,11 @@ static size_t gen_request(uint8_t *b, size_t len, size_t cap)
 					     " keep-alive",
 					     " close",
 					     " Upgrade, close"};
-	const char *eol = rnd(4) ? "\r\n" : "\n";
-	unsigned n, i, body = rnd(4);
+	const char *eol = rnd_below(4) ? "\r\n" : "\n";
+	unsigned n, i, body = rnd_below(4);
 	char num[24];
 
-	if (!rnd(8))
+	if (!rnd_below(8))
 		len = put(b, len, cap, eol);
 	len = put(b, len, cap, PICK(methods));
 	len = put(b, len, cap, " ");
@@ -581,14 +583,14 @@ static size_t gen_request(uint8_t *b, size_t len, size_t cap)
 	len = put(b, len, cap, " ");
 	len = put(b, len, cap, PICK(versions));
 	len = put(b, len, cap, eol);
-	for (n = rnd(8), i = 0; i < n; i++) {
+	for (n = rnd_below(8), i = 0; i < n; i++) {
 		len = put_any_case(b, len, cap, PICK(names));
 		len = put(b, len, cap, ":");
 		len = put(b, len, cap, PICK(values));
 		len = put(b, len, cap, eol);
 	}
 	if (body == 1) {
-		snprintf(num, sizeof(num), "%u", rnd(20));
+		snprintf(num, sizeof(num), "%u", rnd_below(20));
 		len = put_any_case(b, len, cap, "Content-Length: ");
 		len = put(b, len, cap, num);
 		len = put(b, len, cap, eol);
@@ -611,7 +613,7 @@ static uint8_t gen_byte(void)
 	static const uint8_t special[] = {'\r', '\n', ':',  ' ', '\t', 0,
 					  0x7f, 0x80, 0xff, '"', ','};
 
-	return rnd(3) ? special[rnd(sizeof(special))] : (uint8_t)rnd(256);
+	return rnd_below(3) ? special[rnd_below(sizeof(special))] : (uint8_t)rnd_below(256);
 }
 
 static void test_whole_equals_bytewise(void **state)
@@ -624,10 +626,10 @@ static void test_whole_equals_bytewise(void **state)
 	(void)state;
 	for (i = 0; i < 3000; i++) {
 		len = 0;
-		for (k = 1 + rnd(3); k; k--)
+		for (k = 1 + rnd_below(3); k; k--)
 			len = gen_request(buf, len, sizeof(buf) / 2);
 		if (i % 3 && len) {
-			at = rnd((uint32_t)len);
+			at = rnd_below((uint32_t)len);
 			if (i % 3 == 1)
 				buf[at] = gen_byte();
 			else
@@ -636,7 +638,7 @@ static void test_whole_equals_bytewise(void **state)
 		drive(buf, (uint32_t)len, (uint32_t)len, (uint32_t)len, &whole);
 		drive(buf, (uint32_t)len, 1, 1, &got);
 		assert_runs_equal("generated", "bytewise", i, &whole, &got);
-		for (at = 0; at <= len; at += 1 + (len > 256) * rnd(7)) {
+		for (at = 0; at <= len; at += 1 + (len > 256) * rnd_below(7)) {
 			drive(buf, (uint32_t)len, (uint32_t)at, (uint32_t)len, &got);
 			assert_runs_equal("generated", "split at", (uint32_t)at, &whole, &got);
 		}
@@ -698,7 +700,14 @@ static void test_response_no_headers(void **state)
 	tt_http_response_free(&r);
 }
 
-/* HEAD sends hdr_len bytes: everything up to the blank line, none of the body. */
+/* A response's stored checksum is the reference RFC 1071 sum of its bytes (memory order). */
+static void assert_sum(uint16_t sum, const uint8_t *bytes, uint32_t len)
+{
+	assert_int_equal(be16toh(sum), ref_fold(ref_add(0, bytes, len)));
+}
+
+/* HEAD sends hdr_len bytes: everything up to the blank line, none of the body.  Each length
+ * sent has its checksum beside it (odd lengths included: the body is 23 bytes). */
 static void test_response_head_len(void **state)
 {
 	static const char body[] = "<html>0123456789</html>";
@@ -713,6 +722,12 @@ static void test_response_head_len(void **state)
 	assert_memory_equal(r.close + r.close_hdr_len, body, sizeof(body) - 1);
 	assert_int_equal(r.keep_alive_len, r.keep_alive_hdr_len + sizeof(body) - 1);
 	assert_memory_equal(r.keep_alive + r.keep_alive_hdr_len, body, sizeof(body) - 1);
+	assert_true((r.close_len - r.close_hdr_len) % 2 == 1);
+	assert_sum(r.keep_alive_sum, r.keep_alive, r.keep_alive_len);
+	assert_sum(r.keep_alive_hdr_sum, r.keep_alive, r.keep_alive_hdr_len);
+	assert_sum(r.close_sum, r.close, r.close_len);
+	assert_sum(r.close_hdr_sum, r.close, r.close_hdr_len);
+	assert_sum(r.bad_request_sum, r.bad_request, r.bad_request_len);
 	tt_http_response_free(&r);
 }
 

@@ -1476,9 +1476,9 @@ static void test_passive_close(void **state)
 		assert_int_equal(h->n_tx, 1);
 		h_expect(h, 0, TT_TCP_ACK, iss1(h), H_PEER_ISN + 2, 0);
 
-		assert_true(tt_tcp_send(&h->ctx, &h->tcb, cases[i].last_words, n, NULL));
+		assert_true(tt_tcp_send(&h->ctx, &h->tcb, cases[i].last_words, n, NULL, 0));
 		tt_tcp_close(&h->tcb);
-		assert_false(tt_tcp_send(&h->ctx, &h->tcb, "more", 4, NULL));
+		assert_false(tt_tcp_send(&h->ctx, &h->tcb, "more", 4, NULL, 0));
 		h_output(h);
 		assert_int_equal(h->tcb.state, TT_TCP_LAST_ACK);
 		assert_int_equal(h->n_tx, 1);
