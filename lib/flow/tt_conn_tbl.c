@@ -191,10 +191,10 @@ static uint32_t value_at(const struct tt_conn_tbl *t, uint32_t i)
 void tt_conn_tbl_hash_bulk(const struct tt_conn_tbl *t, const struct tt_flow4 *keys, unsigned n,
 			   uint32_t *hashes)
 {
-	for (unsigned i = 0; i < n; i++) {
+	for (unsigned i = 0; i < n; i++)
 		hashes[i] = table_hash(t, &keys[i]);
+	for (unsigned i = 0; i < n; i++)
 		prefetch_home(t, hashes[i]);
-	}
 }
 
 uint32_t tt_conn_tbl_lookup_hash(const struct tt_conn_tbl *t, const struct tt_flow4 *k,

@@ -91,8 +91,10 @@
  * Bursts: a worker that looks its packets up one after the other waits
  * for every slot miss in turn.  The bulk calls split a burst's lookups in
  * stages, as rte_hash_lookup_bulk does: tt_conn_tbl_hash_bulk hashes every
- * key and prefetches every home slot, so the misses overlap while the
- * hashes of the next keys are computed; tt_conn_tbl_lookup_bulk then reads
+ * key, then prefetches every home slot, so the misses overlap; the hashes go
+ * first, all of them, because a prefetch waiting for a free miss slot between
+ * two hashes held the next hash back (bench/README.md: 1-4% of the busy cycles
+ * per connection and per SYN cookie on memif); tt_conn_tbl_lookup_bulk then reads
  * slots that are (likely) in cache in two passes, so that the key reads
  * overlap too: the first finds each key's first candidate and prefetches
  * key_of's address for it, the second compares the keys and, for the rare
