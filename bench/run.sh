@@ -306,7 +306,12 @@ profile() {
 	# By object first (the PMD's share against ours), then every function (report.py sums them
 	# by part of the work, by name or by the object tcpterm's listing below puts them in; a PMD
 	# without symbols lists hundreds of addresses).
-	nm -A build/libtt_*.a build/tcpterm.p/*.o >"$RAW/symbols.txt" 2>/dev/null || true
+	# objdump, not nm: nm reads a link-time-optimised object's own symbol table, which names no
+	# static function; the code beside it does (fat objects, meson.build).  Each function as
+	# `OBJECT.o: ADDRESS t NAME`, the form of `nm -A`.
+	objdump -t build/libtt_*.a build/tcpterm.p/*.o 2>/dev/null |
+		awk '/\.o: +file format/ { o = $1 } / F \.text/ { print o " " $1 " t " $NF }' \
+			>"$RAW/symbols.txt" || true
 	perf report -i "$out.perf.data" --stdio --no-children -g none --sort dso \
 		--percent-limit 0.1 >>"$out.txt" 2>/dev/null || true
 	perf report -i "$out.perf.data" --stdio --no-children -g none --sort dso,sym \

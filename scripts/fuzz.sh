@@ -53,7 +53,7 @@ fi
 
 if [ ! -f "$B/build.ninja" ]; then
 	CC=clang meson setup "$B" -Dfuzz=true -Dtests=false -Db_sanitize=address,undefined \
-		-Dbuildtype=debugoptimized >/dev/null || exit 2
+		-Dbuildtype=debugoptimized -Db_lto=false >/dev/null || exit 2
 fi
 if ! ninja -C "$B" fuzzers >"$B/ninja.log" 2>&1; then
 	cat "$B/ninja.log"
