@@ -209,17 +209,22 @@ enum tt_syncookie_verdict tt_syncookie_check(struct tt_syncookie_keys *k, const 
 	return TT_SYNCOOKIE_VALID;
 }
 
-uint32_t tt_syncookie_ts_encode(uint32_t now_tsval, const struct tt_syncookie_opts *o)
+uint32_t tt_syncookie_ts_opts(const struct tt_syncookie_opts *o)
 {
 	uint32_t bits = TS_WSCALE_NONE;
-	uint32_t ts;
 
 	if (o->wscale_ok)
 		bits = o->wscale < TS_WSCALE_MAX ? o->wscale : TS_WSCALE_MAX;
 	if (o->sack_ok)
 		bits |= TS_SACK;
+	return bits;
+}
 
-	ts = (now_tsval & ~(uint32_t)TS_BITS_MASK) | bits;
+uint32_t tt_syncookie_ts_encode(uint32_t now_tsval, const struct tt_syncookie_opts *o)
+{
+	uint32_t bits = tt_syncookie_ts_opts(o);
+	uint32_t ts = (now_tsval & ~(uint32_t)TS_BITS_MASK) | bits;
+
 	/* Step back one 64-tick block rather than send a TSval ahead of our clock. */
 	if (bits > (now_tsval & TS_BITS_MASK))
 		ts -= TS_BITS_MASK + 1;

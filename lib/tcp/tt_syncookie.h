@@ -124,7 +124,8 @@ int tt_syncookie_keys_init(struct tt_syncookie_keys *k, const struct tt_syncooki
  * Returns the cookie to send as our ISN. The MSS is the largest table entry
  * not above peer_mss (the smallest entry if peer_mss is below all of them);
  * *mss_out receives it. tsval is the TSval of the SYN-ACK as
- * tt_syncookie_ts_encode made it, NULL when the SYN-ACK carries no timestamp.
+ * tt_syncookie_ts_encode made it, or only its option bits (tt_syncookie_ts_opts),
+ * NULL when the SYN-ACK carries no timestamp.
  * a6: the flow's IPv6 addresses (the MAC covers them in full, tt_flow_pack),
  * NULL for IPv4.
  */
@@ -164,6 +165,13 @@ struct tt_syncookie_opts {
 	bool wscale_ok;
 	bool sack_ok;
 };
+
+/*
+ * The low 6 bits of every TSval tt_syncookie_ts_encode makes of o, whatever the clock: all of
+ * it that tt_syncookie_make's MAC covers.  The cookie can so be made before the TSval, without
+ * waiting for the clock's offset (a hash of its own, tt_isn.h).
+ */
+uint32_t tt_syncookie_ts_opts(const struct tt_syncookie_opts *o);
 
 /* A shift count above 14 is encoded as 14, as RFC 7323 section 2.3 asks of receivers. */
 uint32_t tt_syncookie_ts_encode(uint32_t now_tsval, const struct tt_syncookie_opts *o);

@@ -46,20 +46,25 @@ static void cookie_synack(struct tt_tcp_ctx *ctx, const struct tt_flow4 *f,
 {
 	const struct tt_conf_tcp *c = ctx->conf;
 	uint16_t peer_mss = (syn->opts.present & TT_OPT_MSS) ? syn->opts.mss : TT_TCP_DEFAULT_MSS;
+	/* Window scale and SACK-permitted can only be remembered inside the
+	 * timestamp, so without timestamps they are not offered. */
+	bool ts = c->timestamps && (syn->opts.present & TT_OPT_TS);
+	const struct tt_syncookie_opts o = {
+	    .wscale = syn->opts.wscale,
+	    .wscale_ok = syn->opts.present & TT_OPT_WSCALE,
+	    .sack_ok = c->sack && (syn->opts.present & TT_OPT_SACK_OK),
+	};
+	uint32_t ts_opts = tt_syncookie_ts_opts(&o);
 	uint16_t mss;
 
 	r->ack = syn->seq + 1;
 	r->opts.present = TT_OPT_MSS;
 	r->opts.mss = tt_tcp_our_mss(ctx);
-	/* Window scale and SACK-permitted can only be remembered inside the
-	 * timestamp, so without timestamps they are not offered. */
-	if (c->timestamps && (syn->opts.present & TT_OPT_TS)) {
-		struct tt_syncookie_opts o = {
-		    .wscale = syn->opts.wscale,
-		    .wscale_ok = syn->opts.present & TT_OPT_WSCALE,
-		    .sack_ok = c->sack && (syn->opts.present & TT_OPT_SACK_OK),
-		};
-
+	/* The MAC covers only the TSval's option bits, so it does not wait for the clock's
+	 * offset: the two SipHash computations are independent, and the core overlaps them. */
+	r->seq = tt_syncookie_make(&ctx->cookie_keys, f, ctx->addr6, syn->seq, peer_mss,
+				   ts ? &ts_opts : NULL, ctx->now_ms, &mss);
+	if (ts) {
 		r->opts.present |= TT_OPT_TS;
 		r->opts.tsval = tt_syncookie_ts_encode(
 		    tt_tcp_tsval(ctx, tt_isn_ts_offset(&ctx->isn_secret, f, ctx->addr6)), &o);
@@ -71,10 +76,6 @@ static void cookie_synack(struct tt_tcp_ctx *ctx, const struct tt_flow4 *f,
 		if (o.sack_ok)
 			r->opts.present |= TT_OPT_SACK_OK;
 	}
-	/* The MAC covers the option bits of the TSval, so the cookie comes after it. */
-	r->seq = tt_syncookie_make(&ctx->cookie_keys, f, ctx->addr6, syn->seq, peer_mss,
-				   (r->opts.present & TT_OPT_TS) ? &r->opts.tsval : NULL,
-				   ctx->now_ms, &mss);
 	count(ctx, TT_CTR_SYNCOOKIES_SENT);
 }
 

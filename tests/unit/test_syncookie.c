@@ -690,6 +690,8 @@ static void test_ts_roundtrip(void **state)
 				if (now[n] >= 63)
 					assert_true(ts <= now[n]);
 				assert_int_equal(ts & 0x3f, ws | sack << 4);
+				/* what the cookie's MAC covers, known without the clock */
+				assert_int_equal(tt_syncookie_ts_opts(&in), ts & 0x3f);
 				assert_true(tt_syncookie_ts_decode(ts, &out));
 				assert_int_equal(out.wscale_ok, in.wscale_ok);
 				assert_int_equal(out.wscale, in.wscale);
@@ -717,6 +719,7 @@ static void test_ts_clamp_and_decode(void **state)
 
 	(void)state;
 	assert_int_equal(tt_syncookie_ts_encode(1000, &big) & 0x3f, 14);
+	assert_int_equal(tt_syncookie_ts_opts(&big), 14);
 	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
 		assert_int_equal(tt_syncookie_ts_decode(cases[i].tsecr, &out), cases[i].ok);
 		if (!cases[i].ok)
