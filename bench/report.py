@@ -31,12 +31,12 @@ SATURATED = 0.9
 TOP_FUNCTIONS = 15
 
 TCP_SCENARIOS = ['cps', 'cps_server_close', 'cps_table_full', 'rps', 'rps_pipelined', 'synflood', 'concurrent',
-                 'throughput', 'cps_vhost', 'overload']
+                 'throughput', 'cps_vhost', 'overload', 'open_loop']
 # Scenarios run on the link turned around (the appliance on net_vhost pays the copies) unless the
 # run is on memif (bench/run.sh APPLIANCE_SIDE), so the virtio reflector's floor is not theirs.
-VHOST_SIDE_SCENARIOS = ('cps_vhost', 'overload')
+VHOST_SIDE_SCENARIOS = ('cps_vhost', 'overload', 'open_loop')
 # Scenarios whose load is meant to lose connections: failures are their figure, not a fault.
-LOSSY_SCENARIOS = ('synflood', 'overload')
+LOSSY_SCENARIOS = ('synflood', 'overload', 'open_loop')
 # Connections the application has closed that still wait for the peer (Linux's orphans).
 ORPHAN_STATES = ('fin_wait_1', 'closing', 'last_ack')
 
@@ -299,6 +299,9 @@ def window_figures(w, g):
         'capacity_cookies': per(hz, per(busy, cookies)),
         'frames_in_per_conn': per(wd('rx_packets'), conns),
         'frames_out_per_conn': per(wd('tx_packets'), conns),
+        'frames_per_busy_loop': per(wd('rx_packets'), wd('loops') - wd('loops_idle'))
+                                if w and 'loops' in w and 'loops_idle' in w else None,
+        'syns_shed_per_conn': per(wd('drop_tcp_syn_shed'), conns),
         'time_wait_recycled_rate': per(wd('time_wait_recycled'), secs),
         'syns_offered_rate': per(gd('syns_sent'), gsecs),
         'syns_accepted_rate': per(gd('syns_accepted'), gsecs),
@@ -339,6 +342,8 @@ WINDOW_UNITS = {
     'capacity_cps': 'connections/s per core', 'capacity_rps': 'requests/s per core',
     'capacity_cookies': 'SYN cookies/s per core', 'frames_in_per_conn': 'frames',
     'frames_out_per_conn': 'frames', 'time_wait_recycled_rate': 'entries/s',
+    'frames_per_busy_loop': 'frames received per busy iteration of the worker',
+    'syns_shed_per_conn': 'SYNs shed per connection opened',
     'syns_offered_rate': 'SYN/s', 'syns_accepted_rate': 'SYN/s',
     'syns_refused_by_tx': 'SYNs', 'syns_received_rate': 'SYN/s', 'cookies_rate': 'SYN-ACKs/s',
     'cookies_per_syn_received': 'ratio', 'cookies_received_rate': 'frames/s',
@@ -407,7 +412,7 @@ def scenario_figures(raw, name, runs):
         [per(x.get('conns_completed'), x.get('conns_attempted')) for x in g], 'ratio')
     f['saturated'] = saturated_side(f['appliance_busy']['median'], f['generator_busy']['median'],
                                     f['generator_tx_refused']['median'])
-    if name == 'overload':
+    if name in ('overload', 'open_loop'):
         cap = read_number(os.path.join(raw, 'overload.capacity'))
         f['capacity_cps_used'] = figure([cap], 'connections/s (the capacity runs\' median or '
                                                 'given)')
@@ -667,6 +672,36 @@ def ratio(a, b):
     return a / b if a is not None and b else None
 
 
+def open_loop_section(s, link):
+    """The open_loop runs beside the capacity runs and overload's: what a connection costs when
+    the same client offers less than the capacity (no queue builds, the worker's bursts are
+    short), which neither the closed loop nor 2x shows."""
+    cap_runs = 'cps' if link == 'memif' else 'cps_vhost'
+    runs = [n for n in (cap_runs, 'open_loop', 'overload') if n in s]
+
+    def med(name, key):
+        return s.get(name, {}).get(key, {}).get('median')
+
+    def ratio(name):
+        return fmt(per(med(name, 'cycles_per_conn'), med(cap_runs, 'cycles_per_conn')))
+
+    lines = ['', '### Below capacity: the same open-loop client at less than the capacity', '',
+             f"open_loop offers {fmt(med('open_loop', 'offered_per_capacity'))} of the capacity "
+             "with overload's client (an open loop that never retransmits); the capacity runs "
+             f"({cap_runs}) are a closed loop that keeps the worker's queue full.  A connection "
+             f"took {ratio('open_loop')} x the busy cycles of one in {cap_runs} in open_loop, "
+             f"{ratio('overload')} x in overload.", '',
+             '| figure | ' + ' | '.join(runs) + ' |', '|---|' + '---|' * len(runs)]
+    for key, label in (('offered_per_capacity', 'offered / capacity'),
+                       ('appliance_cps', 'connections opened per s'),
+                       ('appliance_busy', 'appliance busy'),
+                       ('cycles_per_conn', 'busy cycles per connection'),
+                       ('frames_per_busy_loop', 'frames received per busy iteration'),
+                       ('syns_shed_per_conn', 'SYNs shed per connection')):
+        lines.append(f"| {label} | " + ' | '.join(fmt(med(n, key)) for n in runs) + ' |')
+    return lines
+
+
 def fmt(v, unit=''):
     if v is None:
         return 'n/a'
@@ -900,6 +935,8 @@ def markdown(res):
                 ('tx_held_retried', 'TX frames held and sent again'),
                 ('tx_held_dropped', 'TX frames dropped after holding')):
             lines.append(f"| {label} | {fmt(med('overload', key))} |")
+    if 'open_loop' in s:
+        lines += open_loop_section(s, res['params'].get('link'))
     for name, prof in res.get('profiles', {}).items():
         lines += profile_section(name, prof, res['machine'].get('tsc_hz'))
 

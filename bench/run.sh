@@ -5,6 +5,7 @@
 #
 #   bench/run.sh [--quick]            SCENARIOS="cps cps_table_full" for some only
 #   SCENARIOS=overload bench/run.sh     graceful overload: 2x capacity offered (cps_vhost runs first)
+#   SCENARIOS=open_loop bench/run.sh    the same client at 0.75x capacity (with overload by default)
 #
 # Writes bench/results/<date>/results.json, results.md, report.html (one page with every chart,
 # bench/report_html.py) and PNG plots.
@@ -476,9 +477,12 @@ scenario throughput 1048576 auto 65536 --scenario throughput --conns 4
 # ended by its first RTO if a frame is lost.  The client is tcpterm-gen --stateless (no
 # connection state, every reply computed from the segment it answers, never a retransmission);
 # OVERLOAD_CLIENT=stateful runs the project's stack as the client instead (it saturates first).
+# open_loop: the same client offering OPEN_LOOP_FACTOR (0.75) x the same capacity: what a
+# connection costs when arrivals are open-loop and below capacity, so the worker's bursts are
+# short (bench/README.md), beside the closed loop's cost and overload's.
 overload() {
 	local cap side=vhost runs=cps_vhost
-	case " ${SCENARIOS:-overload} " in *" overload "*) ;; *) return 0 ;; esac
+	case " ${SCENARIOS:-overload} " in *" overload "* | *" open_loop "*) ;; *) return 0 ;; esac
 	[ "$LINK_SIDE" = memif ] && side=memif runs=cps
 	link_devices "$side"
 	if [ -z "${OVERLOAD_CAPACITY:-}" ] && ! [ -e "$RAW/$runs.1.gen.json" ]; then
@@ -492,6 +496,8 @@ overload() {
 	[ "${OVERLOAD_CLIENT:-stateless}" = stateful ] && client=(--no-retransmit --conns 1000000)
 	scenario overload 64 auto 1048576 --scenario cps --close client "${client[@]}" \
 		--rate "$(/usr/bin/python3 -c "print(round($cap * ${OVERLOAD_FACTOR:-2}))")"
+	scenario open_loop 64 auto 1048576 --scenario cps --close client "${client[@]}" \
+		--rate "$(/usr/bin/python3 -c "print(round($cap * ${OPEN_LOOP_FACTOR:-0.75}))")"
 	link_devices "${APPLIANCE_SIDE:-virtio}"
 }
 overload
