@@ -674,8 +674,8 @@ def ratio(a, b):
 
 def open_loop_section(s, link):
     """The open_loop runs beside the capacity runs and overload's: what a connection costs when
-    the same client offers less than the capacity (no queue builds, the worker's bursts are
-    short), which neither the closed loop nor 2x shows."""
+    the same client offers less than the capacity (the worker's bursts are short), which neither
+    the closed loop nor 2x shows."""
     cap_runs = 'cps' if link == 'memif' else 'cps_vhost'
     runs = [n for n in (cap_runs, 'open_loop', 'overload') if n in s]
 

@@ -10,7 +10,8 @@ window; the profile's listing is whole.  Each
 test copies it, runs both scripts as bench/run.sh does and reads the page back: it must be
 well-formed (every tag closed and nested; each <svg> parses as XML), have its charts in every
 section, and plot the very numbers results.md prints and the raw files hold.  A run that lost
-a scenario must still give a page that names what is missing.
+a scenario must still give a page that names what is missing.  The open_loop table (results.md's
+"Below capacity") is checked on figures given to it directly.
 """
 import html.parser
 import json
@@ -462,6 +463,50 @@ class SaturatedSide(unittest.TestCase):
         # Refusals alone name no side: a generator below the bound is not the limit either way.
         self.assertEqual(report.saturated_side(0.99, 0.5, 1000), 'appliance')
         self.assertEqual(report.saturated_side(0.5, 0.99, 1000), 'generator')
+
+
+class OpenLoop(unittest.TestCase):
+    """The window figures the open_loop table reads, and the table beside the capacity runs."""
+
+    def test_frames_per_busy_loop_and_shed(self):
+        w = {'seconds': 1.0, 'busy_cycles': 1000, 'conn_opened': 10, 'rx_packets': 44,
+             'loops': 30, 'loops_idle': 26, 'drop_tcp_syn_shed': 3}
+        f = report.window_figures(w, None)
+        self.assertEqual(f['frames_per_busy_loop'], 11.0)
+        self.assertEqual(f['syns_shed_per_conn'], 0.3)
+        w['loops_idle'] = 30  # no busy iteration: no figure rather than a division by zero
+        self.assertIsNone(report.window_figures(w, None)['frames_per_busy_loop'])
+        del w['loops']
+        self.assertIsNone(report.window_figures(w, None)['frames_per_busy_loop'])
+
+    @staticmethod
+    def figures(**runs):
+        return {name: {key: {'median': v} for key, v in keys.items()}
+                for name, keys in runs.items()}
+
+    def test_table_beside_the_capacity_runs(self):
+        s = self.figures(
+            cps={'cycles_per_conn': 3000.0, 'appliance_cps': 800000.0,
+                 'frames_per_busy_loop': 128.0},
+            open_loop={'cycles_per_conn': 3750.0, 'offered_per_capacity': 0.75,
+                       'frames_per_busy_loop': 11.0, 'syns_shed_per_conn': 0.072},
+            overload={'cycles_per_conn': 3300.0, 'offered_per_capacity': 1.97})
+        text = '\n'.join(report.open_loop_section(s, 'memif'))
+        self.assertIn('offers 0.750 of the capacity', text)
+        self.assertIn('took 1.250 x the busy cycles of one in cps in open_loop, 1.100 x in '
+                      'overload', text)
+        self.assertIn('| figure | cps | open_loop | overload |', text)
+        self.assertIn('| busy cycles per connection | 3,000 | 3,750 | 3,300 |', text)
+        self.assertIn('| frames received per busy iteration | 128 | 11 | n/a |', text)
+        self.assertIn('| SYNs shed per connection | n/a | 0.072 | n/a |', text)
+
+    def test_vhost_link_reads_cps_vhost(self):
+        s = self.figures(cps={'cycles_per_conn': 1.0},
+                         cps_vhost={'cycles_per_conn': 2000.0},
+                         open_loop={'cycles_per_conn': 3000.0})
+        text = '\n'.join(report.open_loop_section(s, 'virtio'))
+        self.assertIn('| figure | cps_vhost | open_loop |', text)
+        self.assertIn('took 1.500 x the busy cycles of one in cps_vhost', text)
 
 
 class MissingScenario(unittest.TestCase):
