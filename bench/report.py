@@ -695,6 +695,7 @@ def open_loop_section(s, link):
     for key, label in (('offered_per_capacity', 'offered / capacity'),
                        ('appliance_cps', 'connections opened per s'),
                        ('appliance_busy', 'appliance busy'),
+                       ('generator_busy', 'generator busy'),
                        ('cycles_per_conn', 'busy cycles per connection'),
                        ('frames_per_busy_loop', 'frames received per busy iteration'),
                        ('syns_shed_per_conn', 'SYNs shed per connection')):

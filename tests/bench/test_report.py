@@ -487,7 +487,8 @@ class OpenLoop(unittest.TestCase):
     def test_table_beside_the_capacity_runs(self):
         s = self.figures(
             cps={'cycles_per_conn': 3000.0, 'appliance_cps': 800000.0,
-                 'frames_per_busy_loop': 128.0},
+                 'frames_per_busy_loop': 128.0, 'appliance_busy': 0.983,
+                 'generator_busy': 0.674},
             open_loop={'cycles_per_conn': 3750.0, 'offered_per_capacity': 0.75,
                        'frames_per_busy_loop': 11.0, 'syns_shed_per_conn': 0.072},
             overload={'cycles_per_conn': 3300.0, 'offered_per_capacity': 1.97})
@@ -497,6 +498,9 @@ class OpenLoop(unittest.TestCase):
                       'overload', text)
         self.assertIn('| figure | cps | open_loop | overload |', text)
         self.assertIn('| busy cycles per connection | 3,000 | 3,750 | 3,300 |', text)
+        # Both sides' busy fractions, so a reader can tell which one bounded each run.
+        self.assertIn('| appliance busy | 0.983 | n/a | n/a |\n| generator busy | 0.674 | n/a | n/a |',
+                      text)
         self.assertIn('| frames received per busy iteration | 128 | 11 | n/a |', text)
         self.assertIn('| SYNs shed per connection | n/a | 0.072 | n/a |', text)
 
