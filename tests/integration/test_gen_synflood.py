@@ -34,12 +34,14 @@ def test_synflood(tmp_path):
     assert g["syns_sent"] - sent <= g["syns_sent"] // 20 and g["flood_no_mbuf"] == 0, g
     assert_paced(legit, LEGIT_RATE, DURATION_S, g)
     assert g["conns_completed"] == legit and g["failed_total"] == 0, g
-    # The legitimate clients retransmit only after the link refused one of their frames (a
-    # stall, above: 71 retransmits, 26 of them SYNs, after one of 100 ms).
-    assert g["retransmits"] == 0 or g["tx_failed"] > 0, g
     # The appliance sheds SYNs while its RX ring backs up (the two processes share both cores):
     # those, and only those, go unanswered.
     shed = final["drop_tcp_syn_shed"]
+    # The legitimate clients retransmit only after one of their frames or of the appliance's
+    # replies was lost: refused by the link either way (a stall, above: 71 retransmits, 26 of
+    # them SYNs, after one of 100 ms), or a SYN shed (one retransmit, 1 s later, in a CI run).
+    lost = g["tx_failed"] + shed + final["tx_failed"] + final["tx_held_dropped"]
+    assert g["retransmits"] == 0 or lost > 0, (shed, dict(final), g)
     assert shed <= sent // 20, dict(final)
     legit_syns = final["syn_received"] - sent
     assert legit <= legit_syns <= legit + g["retransmits"], (g["retransmits"], dict(final))
