@@ -482,7 +482,7 @@ scenario throughput 1048576 auto 65536 --scenario throughput --conns 4
 # short (bench/README.md), beside the closed loop's cost and overload's.
 overload() {
 	local cap side=vhost runs=cps_vhost
-	case " ${SCENARIOS:-overload} " in *" overload "* | *" open_loop "*) ;; *) return 0 ;; esac
+	case " ${SCENARIOS:-overload} " in *" overload "* | *" open_loop "* | *" overload_alternate "*) ;; *) return 0 ;; esac
 	[ "$LINK_SIDE" = memif ] && side=memif runs=cps
 	link_devices "$side"
 	if [ -z "${OVERLOAD_CAPACITY:-}" ] && ! [ -e "$RAW/$runs.1.gen.json" ]; then
@@ -498,6 +498,14 @@ overload() {
 		--rate "$(/usr/bin/python3 -c "print(round($cap * ${OVERLOAD_FACTOR:-2}))")"
 	scenario open_loop 64 auto 1048576 --scenario cps --close client "${client[@]}" \
 		--rate "$(/usr/bin/python3 -c "print(round($cap * ${OPEN_LOOP_FACTOR:-0.75}))")"
+	# overload_alternate, only when SCENARIOS names it (a diagnostic, not in results.md): the
+	# closed loop of the cps runs and overload's open loop take turns inside one run
+	# (tcpterm-gen --alternate), for bench/alternate.py to set each beside the other.
+	case " ${SCENARIOS:-} " in *" overload_alternate "*)
+		scenario overload_alternate 64 auto 1048576 --scenario cps --close client \
+			--stateless --alternate --conns "$cps_conns" \
+			--rate "$(/usr/bin/python3 -c "print(round($cap * ${OVERLOAD_FACTOR:-2}))")" ;;
+	esac
 	link_devices "${APPLIANCE_SIDE:-virtio}"
 }
 overload

@@ -83,7 +83,9 @@ static void usage(FILE *f)
 	    "  --stateless         cps, or rps keep-alive (--pipeline 1, --rate 0), without\n"
 	    "                      connection state: each reply computed from the segment it\n"
 	    "                      answers, never a retransmission, responses verified,\n"
-	    "                      connections counted by port (rate runs; --body at most 1024)\n");
+	    "                      connections counted by port (rate runs; --body at most 1024)\n"
+	    "  --alternate         --stateless cps at --rate N: a closed loop of --conns and the\n"
+	    "                      open loop at N take turns of 2^30 TSC cycles each\n");
 	fprintf(
 	    f, "  --linger S          after the result is printed, keep the port open up to S\n"
 	       "                      seconds or until SIGINT/SIGTERM (default 0): a memif peer\n"
@@ -258,6 +260,9 @@ static int parse_opt(int c, const char *arg, struct gen_opts *o)
 	case 'Z':
 		o->stateless = true;
 		return 0;
+	case 'a':
+		o->alternate = true;
+		return 0;
 	case 'O':
 		o->checksum_offload = !strcmp(arg, "auto");
 		return !strcmp(arg, "auto") || !strcmp(arg, "off") ? 0 : -1;
@@ -299,6 +304,7 @@ static int parse_opts(int argc, char **argv, struct gen_opts *o)
 	    {"checksum-offload", required_argument, NULL, 'O'},
 	    {"no-retransmit", no_argument, NULL, 'R'},
 	    {"stateless", no_argument, NULL, 'Z'},
+	    {"alternate", no_argument, NULL, 'a'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -331,6 +337,10 @@ static int parse_opts(int argc, char **argv, struct gen_opts *o)
 		    "tcpterm-gen: --stateless is for cps, or rps with --pipeline 1 and --rate 0, "
 		    "with --body %u at most\n",
 		    GEN_SL_BODY_MAX);
+		return -1;
+	}
+	if (o->alternate && !(o->stateless && o->scenario == GEN_CPS && o->rate > 0)) {
+		fprintf(stderr, "tcpterm-gen: --alternate is for --stateless cps at a --rate\n");
 		return -1;
 	}
 	if (o->requests_per_conn == UINT32_MAX)

@@ -77,6 +77,7 @@ struct gen_opts {
 	bool checksum_offload; /* ports[0].checksum_offload: "auto" (true) or "off" */
 	bool no_retransmit;    /* syn_retries = max_retries = 0: one RTO ends a connection */
 	bool stateless;        /* cps without connection state (gen_stateless.h) */
+	bool alternate;	       /* stateless cps: closed, open loop by turns (gen_stateless.h) */
 };
 
 struct gen_soak;

@@ -83,17 +83,21 @@ static void conn_end(struct gen_sl *s, struct gen_sl_conn *c, uint64_t *outcome)
 	c->phase = GEN_SL_FREE;
 	(*outcome)++;
 	s->in_flight--;
+	s->closed_in_flight -= c->closed;
 }
 
-void gen_sl_opened(struct gen_sl *s, uint32_t client, uint16_t port, uint32_t now_ms)
+void gen_sl_opened(struct gen_sl *s, uint32_t client, uint16_t port, uint32_t now_ms, bool closed)
 {
 	struct gen_sl_conn *c = &s->conns[port];
 
 	if (c->phase != GEN_SL_FREE)
 		conn_end(s, c, &s->ctr.timed_out);
-	*c = (struct gen_sl_conn){
-	    .client = (uint16_t)client, .phase = GEN_SL_SYN_SENT, .syn_ms = now_ms};
+	*c = (struct gen_sl_conn){.client = (uint16_t)client,
+				  .phase = GEN_SL_SYN_SENT,
+				  .closed = closed,
+				  .syn_ms = now_ms};
 	s->in_flight++;
+	s->closed_in_flight += closed;
 }
 
 uint32_t gen_sl_isn(const struct gen_sl *s, uint32_t client, uint16_t port)
@@ -111,7 +115,8 @@ unsigned gen_sl_syns_due(struct gen_sl *s, uint32_t now_ms, uint16_t *ports, uns
 		uint16_t port = (uint16_t)s->sweep++;
 		struct gen_sl_conn *c = &s->conns[port];
 
-		if (c->phase == GEN_SL_SYN_SENT && now_ms - c->syn_ms >= s->syn_rto_ms) {
+		if (c->phase == GEN_SL_SYN_SENT && c->closed &&
+		    now_ms - c->syn_ms >= s->syn_rto_ms) {
 			c->syn_ms = now_ms;
 			ports[n++] = port;
 		}

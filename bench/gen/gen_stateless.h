@@ -35,6 +35,16 @@
  * table entries a loop: the appliance sheds SYNs while its RX queue backs
  * up, as it does when it is the saturated side.
  *
+ * --alternate (cps at --rate N): the closed loop and the open loop take
+ * turns by the TSC (GEN_SL_ALTERNATE_SHIFT), so that a benchmark compares
+ * the two in the same minutes (bench/alternate.py groups the appliance's
+ * samples by the same bit).  While the closed loop's turn lasts, SYNs go
+ * out as at --rate 0: --conns of its own connections in flight, each SYN
+ * sent again until answered; during the open loop's, at N a second from
+ * the turn's start, never sent twice.  A connection keeps the loop that
+ * opened it: the closed loop counts only its own in flight, and repeats
+ * only its own SYNs.
+ *
  * A response is whole when one segment carries it, and good when it is
  * byte for byte the reference: the first whole one is checked in full
  * (status "HTTP/1.1 200 ", Content-Length = --body, the head's end, every
@@ -104,11 +114,18 @@ enum gen_sl_phase { GEN_SL_FREE, GEN_SL_SYN_SENT, GEN_SL_REQUEST, GEN_SL_RESPONS
 struct gen_sl_conn {
 	uint16_t client; /* index into the client addresses (client_count <= 65536) */
 	uint8_t phase;
-	uint8_t pad;
+	uint8_t closed;	 /* opened by the closed loop: its SYN is sent again until answered */
 	uint32_t syn_ms; /* when its SYN last went out */
 };
 
-enum { GEN_SL_PORTS = 65536, GEN_SL_REF_MAX = 1460, GEN_SL_SWEEP = 64 };
+/* GEN_SL_ALTERNATE_SHIFT: with --alternate, a loop's turn lasts 2^30 TSC cycles (0.44 s at
+ * 2.45 GHz); the closed loop's turns are those whose bit 30 is 0. */
+enum {
+	GEN_SL_PORTS = 65536,
+	GEN_SL_REF_MAX = 1460,
+	GEN_SL_SWEEP = 64,
+	GEN_SL_ALTERNATE_SHIFT = 30
+};
 
 #define GEN_SL_COUNTERS(X)                                                                         \
 	X(syns_sent, "SYNs offered to the TX queue")                                               \
@@ -159,6 +176,7 @@ struct gen_sl {
 	struct gen_tmpl frames[GEN_SL_FRAMES];
 	struct gen_sl_conn *conns; /* GEN_SL_PORTS entries, by client port */
 	uint64_t in_flight;	   /* opened, neither completed nor failed */
+	uint64_t closed_in_flight; /* of those, opened by the closed loop */
 	uint32_t syn_rto_ms;	   /* 0: a SYN is never sent again */
 	uint32_t isn_key;
 	uint32_t sweep;		   /* the next table entry the SYN sweep looks at */
@@ -189,17 +207,17 @@ uint32_t gen_sl_write(const struct gen_sl *s, const struct gen_sl_reply *r, uint
  */
 bool gen_sl_answer(struct gen_sl *s, const struct tt_pkt *pkt, struct gen_sl_reply *r);
 
-/* The TX queue took the SYN of (client address index, port) at now_ms: the connection is in flight.
- */
-void gen_sl_opened(struct gen_sl *s, uint32_t client, uint16_t port, uint32_t now_ms);
+/* The TX queue took the SYN of (client address index, port) at now_ms: the connection is in
+ * flight, opened by the closed loop (its SYN repeated until answered) or not. */
+void gen_sl_opened(struct gen_sl *s, uint32_t client, uint16_t port, uint32_t now_ms, bool closed);
 
 /* The initial sequence number of (client address index, port): the same for its SYN's repeats. */
 uint32_t gen_sl_isn(const struct gen_sl *s, uint32_t client, uint16_t port);
 
 /*
- * Sweep the next GEN_SL_SWEEP table entries: the ports of the connections whose SYN is due again
- * (syn_rto_ms unanswered), at most max of them, into ports (their client in the entry); their
- * time is now_ms from here on.  The count.
+ * Sweep the next GEN_SL_SWEEP table entries: the ports of the closed loop's connections whose
+ * SYN is due again (syn_rto_ms unanswered), at most max of them, into ports (their client in the
+ * entry); their time is now_ms from here on.  The count.
  */
 unsigned gen_sl_syns_due(struct gen_sl *s, uint32_t now_ms, uint16_t *ports, unsigned max);
 

@@ -18,7 +18,7 @@
 #include "tt_port.h"
 
 /*
- * SL_SYN_RTO_MS: at --rate 0, a SYN unanswered that long goes out again (gen_stateless.h).
+ * SL_SYN_RTO_MS: in the closed loop, a SYN unanswered that long goes out again (gen_stateless.h).
  * SL_SYN_BATCH: at --rate N, SYNs wait until that many are due unless replies go out anyway
  * or the first has waited SL_SYN_WAIT_US (16 are due in 6 us at the overload scenario's
  * 2.7 M/s; at 1,000/s the wait bounds the delay): a TX burst costs the vhost PMD a
@@ -36,6 +36,10 @@ struct sl_run {
 	struct tt_net_if ifc;
 	uint64_t tx_ol_flags;
 	uint64_t tsc_hz, tsc_per_ms, start_tsc, end_tsc, drain_end_tsc;
+	/* The open loop's pacing: SYNs due at --rate from pace_tsc on, pace_syns of them sent (the
+	 * start of the run, or with --alternate of the open loop's turn). */
+	uint64_t pace_tsc, pace_syns;
+	bool closed; /* the closed loop's turn (--rate 0, or with --alternate) */
 	uint64_t busy_cycles, idle_cycles;
 	uint32_t next_client;
 	uint32_t next_port;
@@ -119,9 +123,9 @@ static void build_syn(struct sl_run *r, struct rte_mbuf *m, uint32_t client, uin
 }
 
 /*
- * The SYNs due by now, at most room of them, appended at tx: at --rate (none while fewer than
- * SL_SYN_BATCH are due and the burst has no replies), or (rate 0) as many as keep --conns
- * connections in flight.
+ * The SYNs due by now, at most room of them, appended at tx: in the open loop at --rate (none
+ * while fewer than SL_SYN_BATCH are due and the burst has no replies), in the closed loop as
+ * many as keep --conns of its connections in flight.
  */
 static uint16_t add_syns(struct sl_run *r, uint64_t now, struct rte_mbuf **tx, uint16_t room,
 			 bool with_replies)
@@ -129,17 +133,17 @@ static uint16_t add_syns(struct sl_run *r, uint64_t now, struct rte_mbuf **tx, u
 	const struct gen_opts *o = r->o;
 	uint64_t n = room;
 
-	if (o->rate == 0) {
-		uint64_t free_conns = o->conns > r->sl.in_flight ? o->conns - r->sl.in_flight : 0;
+	if (r->closed) {
+		uint64_t in_flight = r->sl.closed_in_flight;
+		uint64_t free_conns = o->conns > in_flight ? o->conns - in_flight : 0;
 
 		n = free_conns < room ? free_conns : room;
 	} else {
 		double per_syn = (double)r->tsc_hz / (double)o->rate;
-		uint64_t want = (uint64_t)((double)(now - r->start_tsc) / per_syn);
-		double first_due =
-		    (double)r->start_tsc + (double)(r->sl.ctr.syns_sent + 1) * per_syn;
+		uint64_t want = (uint64_t)((double)(now - r->pace_tsc) / per_syn);
+		double first_due = (double)r->pace_tsc + (double)(r->pace_syns + 1) * per_syn;
 
-		n = want > r->sl.ctr.syns_sent ? want - r->sl.ctr.syns_sent : 0;
+		n = want > r->pace_syns ? want - r->pace_syns : 0;
 		n = n < room ? n : room;
 		if (n < SL_SYN_BATCH && !with_replies &&
 		    (double)now - first_due < (double)r->tsc_per_ms * SL_SYN_WAIT_US / 1000)
@@ -161,6 +165,7 @@ static uint16_t add_syns(struct sl_run *r, uint64_t now, struct rte_mbuf **tx, u
 		build_syn(r, tx[i], r->syn_client[i], r->syn_port[i]);
 	}
 	r->sl.ctr.syns_sent += n;
+	r->pace_syns += r->closed ? 0 : n;
 	return (uint16_t)n;
 }
 
@@ -200,6 +205,15 @@ static int sl_loop(void *arg)
 
 		if (r->windows_taken == 0)
 			take_window(r, t0);
+		if (r->o->alternate) {
+			bool closed = ((t0 >> GEN_SL_ALTERNATE_SHIFT) & 1) == 0;
+
+			if (r->closed && !closed) {
+				r->pace_tsc = t0;
+				r->pace_syns = 0;
+			}
+			r->closed = closed;
+		}
 		if (loading && t0 >= r->end_tsc) {
 			loading = false;
 			r->sl.asking = false;
@@ -223,7 +237,7 @@ static int sl_loop(void *arg)
 		sent = gen_sl_tx_send(t, port, c);
 		/* Replies go first: the SYNs are the burst's tail. */
 		for (uint16_t i = 0; i + ntx - syns < sent; i++)
-			gen_sl_opened(&r->sl, r->syn_client[i], r->syn_port[i], now_ms);
+			gen_sl_opened(&r->sl, r->syn_client[i], r->syn_port[i], now_ms, r->closed);
 		c->syns_accepted += sent > ntx - syns ? sent - (ntx - syns) : 0;
 		if (n != 0)
 			last_rx = t0;
@@ -316,12 +330,14 @@ int gen_sl_run(const struct gen_opts *o, const struct tt_port *port, struct rte_
 			 (port->tx_cksum_offload & TT_TX_TCP_CKSUM ? RTE_MBUF_F_TX_TCP_CKSUM : 0);
 	r->tsc_hz = rte_get_tsc_hz();
 	r->tsc_per_ms = r->tsc_hz / 1000;
-	r->sl.syn_rto_ms = o->rate == 0 ? SL_SYN_RTO_MS : 0;
+	r->sl.syn_rto_ms = o->rate == 0 || o->alternate ? SL_SYN_RTO_MS : 0;
+	r->closed = o->rate == 0;
 	r->sl.isn_key = (uint32_t)rte_rdtsc();
 	r->sl.asking = true;
 	r->next_port = o->port_first;
 	r->quit = quit;
 	r->start_tsc = rte_rdtsc();
+	r->pace_tsc = r->start_tsc;
 	r->end_tsc = r->start_tsc + (uint64_t)(o->duration_s * (double)r->tsc_hz);
 	r->drain_end_tsc = r->end_tsc + (uint64_t)(o->drain_s * (double)r->tsc_hz);
 	series[n++] = (struct sl_second){0};

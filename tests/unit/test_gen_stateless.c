@@ -153,7 +153,7 @@ static void open_conn(struct gen_sl *s, uint32_t irs)
 {
 	struct gen_sl_reply r;
 
-	gen_sl_opened(s, 4, CPORT, 0);
+	gen_sl_opened(s, 4, CPORT, 0, true);
 	assert_true(answers(s, &r, TT_TCP_SYN | TT_TCP_ACK, irs, 0x10, NULL, 0));
 	assert_int_equal(s->conns[CPORT].phase, GEN_SL_REQUEST);
 }
@@ -164,7 +164,7 @@ static void test_synack_at_wrap(void **state)
 	struct gen_sl_reply r;
 
 	(void)state;
-	gen_sl_opened(&s, 4, CPORT, 0);
+	gen_sl_opened(&s, 4, CPORT, 0, true);
 	assert_true(answers(&s, &r, TT_TCP_SYN | TT_TCP_ACK, 0xffffffffu, 0x10, NULL, 0));
 	assert_int_equal(r.frame, GEN_SL_FRAME_REQUEST);
 	check_reply(&s, &r, TT_TCP_ACK | TT_TCP_PSH, 0x10, 0);
@@ -389,9 +389,9 @@ static void test_failures(void **state)
 	assert_false(answers(&s, &r, TT_TCP_RST | TT_TCP_ACK, 2, 0x10, NULL, 0));
 	assert_int_equal(s.in_flight, 0);
 	/* Another address index on the port: its SYN-ACK is not ours. */
-	gen_sl_opened(&s, 5, CPORT, 0);
+	gen_sl_opened(&s, 5, CPORT, 0, true);
 	assert_true(answers(&s, &r, TT_TCP_SYN | TT_TCP_ACK, 1, 0x10, NULL, 0));
-	gen_sl_opened(&s, 4, CPORT, 0);
+	gen_sl_opened(&s, 4, CPORT, 0, true);
 	assert_int_equal(s.in_flight, 1);
 	assert_int_equal(gen_sl_failed(&s), 2);
 	check_counters(
@@ -451,7 +451,7 @@ static void test_syn_repeat(void **state)
 
 	(void)state;
 	s.syn_rto_ms = 20;
-	gen_sl_opened(&s, 4, CPORT, 0xfffffff0u); /* the clock wraps in between */
+	gen_sl_opened(&s, 4, CPORT, 0xfffffff0u, true); /* the clock wraps in between */
 	s.sweep = CPORT - 10;
 	assert_int_equal(gen_sl_syns_due(&s, 3, ports, GEN_SL_SWEEP), 0);
 	assert_int_equal(s.sweep, CPORT - 10 + GEN_SL_SWEEP);
@@ -465,7 +465,7 @@ static void test_syn_repeat(void **state)
 	/* max 0 takes none; the sweep wraps at the table's end. */
 	s.sweep = CPORT;
 	assert_int_equal(gen_sl_syns_due(&s, 24, ports, 0), 0);
-	gen_sl_opened(&s, 4, 3, 0);
+	gen_sl_opened(&s, 4, 3, 0, true);
 	s.sweep = GEN_SL_PORTS - 10;
 	assert_int_equal(gen_sl_syns_due(&s, 24, ports, GEN_SL_SWEEP), 1);
 	assert_int_equal(ports[0], 3);
@@ -474,10 +474,50 @@ static void test_syn_repeat(void **state)
 	assert_true(answers(&s, &r, TT_TCP_SYN | TT_TCP_ACK, 1, 0x10, NULL, 0));
 	s.sweep = CPORT;
 	assert_int_equal(gen_sl_syns_due(&s, 1000, ports, GEN_SL_SWEEP), 0);
-	gen_sl_opened(&s, 4, CPORT, 0);
+	gen_sl_opened(&s, 4, CPORT, 0, true);
 	s.syn_rto_ms = 0;
 	s.sweep = CPORT;
 	assert_int_equal(gen_sl_syns_due(&s, 1000, ports, GEN_SL_SWEEP), 0);
+	assert_int_equal(s.ctr.syn_retransmits, 2);
+}
+
+/*
+ * --alternate: a connection the open loop opened is never repeated and not counted among the
+ * closed loop's in flight, however it ends (reset, or its port come round unfinished).
+ */
+static void test_open_loop_conns(void **state)
+{
+	struct gen_sl s = client(GEN_CLOSE_CLIENT);
+	struct gen_sl_reply r;
+	uint16_t ports[GEN_SL_SWEEP];
+
+	(void)state;
+	s.syn_rto_ms = 20;
+	gen_sl_opened(&s, 4, CPORT, 0, false);
+	gen_sl_opened(&s, 4, CPORT + 1, 0, true);
+	assert_int_equal(s.in_flight, 2);
+	assert_int_equal(s.closed_in_flight, 1);
+	s.sweep = CPORT;
+	assert_int_equal(gen_sl_syns_due(&s, 1000, ports, GEN_SL_SWEEP), 1);
+	assert_int_equal(ports[0], CPORT + 1);
+	/* The open loop's port comes round to the closed loop: the first timed out, not repeated.
+	 */
+	gen_sl_opened(&s, 4, CPORT, 1000, true);
+	assert_int_equal(s.in_flight, 2);
+	assert_int_equal(s.closed_in_flight, 2);
+	assert_int_equal(s.ctr.timed_out, 1);
+	/* And back to the open loop while the closed loop's SYN is unanswered. */
+	gen_sl_opened(&s, 4, CPORT, 1000, false);
+	assert_int_equal(s.closed_in_flight, 1);
+	assert_int_equal(s.ctr.timed_out, 2);
+	s.sweep = CPORT;
+	assert_int_equal(gen_sl_syns_due(&s, 5000, ports, GEN_SL_SWEEP), 1);
+	assert_int_equal(ports[0], CPORT + 1);
+	/* A reset ends the open loop's connection; the closed loop's count keeps its own. */
+	assert_true(answers(&s, &r, TT_TCP_SYN | TT_TCP_ACK, 1, 0x10, NULL, 0));
+	assert_false(answers(&s, &r, TT_TCP_RST | TT_TCP_ACK, 2, 0x10, NULL, 0));
+	assert_int_equal(s.in_flight, 1);
+	assert_int_equal(s.closed_in_flight, 1);
 	assert_int_equal(s.ctr.syn_retransmits, 2);
 }
 
@@ -489,7 +529,8 @@ int main(void)
 	    cmocka_unit_test(test_no_reply),	      cmocka_unit_test(test_syn),
 	    cmocka_unit_test(test_reference_checked), cmocka_unit_test(test_failures),
 	    cmocka_unit_test(test_keep_alive),	      cmocka_unit_test(test_keep_alive_not_asked),
-	    cmocka_unit_test(test_syn_repeat),	      cmocka_unit_test(test_request_room),
+	    cmocka_unit_test(test_syn_repeat),	      cmocka_unit_test(test_open_loop_conns),
+	    cmocka_unit_test(test_request_room),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
