@@ -245,14 +245,14 @@ void tt_stack_input_burst(struct tt_stack *st, unsigned port, const struct tt_pk
 
 /*
  * Admission control: the caller's RX poll ended, full when it returned every frame it could
- * take (the queue had more).  After tcp.syn_shed_full_polls full polls in a row the stack sheds
- * new work, first and cheaply: until a poll comes back short, a SYN (no ACK, no RST) is dropped
- * before its hash and lookup (tcp_syn_shed), so the cycles go to the segments of open
- * connections, whose loss in an overflowing ring would cost them a retransmission or leave an
- * orphan.  The worker drops a plain untagged IPv4 SYN even before parsing it
- * (tt_net_peek_ipv4_syn, counted the same way) while tt_stack_shedding says so; the check here
- * catches the rest (IPv6, tagged, IPv4 with options).  syn_shed_polls counts the polls spent
- * shedding.  0 turns it off.
+ * take (the queue had more) and the caller is saturated (the worker: tt_busy.h).  After
+ * tcp.syn_shed_full_polls full polls in a row the stack sheds new work, first and cheaply: until a
+ * poll comes back short, a SYN (no ACK, no RST) is dropped before its hash and lookup
+ * (tcp_syn_shed), so the cycles go to the segments of open connections, whose loss in an
+ * overflowing ring would cost them a retransmission or leave an orphan.  The worker drops a plain
+ * untagged IPv4 SYN even before parsing it (tt_net_peek_ipv4_syn, counted the same way) while
+ * tt_stack_shedding says so; the check here catches the rest (IPv6, tagged, IPv4 with options).
+ * syn_shed_polls counts the polls spent shedding.  0 turns it off.
  */
 void tt_stack_rx_poll(struct tt_stack *st, bool full);
 

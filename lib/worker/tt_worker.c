@@ -317,6 +317,7 @@ struct tt_worker *tt_worker_create(const struct tt_worker_params *p)
 	w->quit = p->quit;
 	w->tsc_base = p->tsc_base;
 	w->tsc_per_ms = rte_reciprocal_value_u64(p->tsc_hz / 1000);
+	tt_busy_window_init(&w->recent, p->tsc_hz / 1000);
 	w->epoch_ms = p->epoch_ms;
 	w->now_ms = now_ms(w);
 	w->on_loop = p->on_loop;
@@ -780,7 +781,7 @@ int tt_worker_main(void *arg)
 			n += got;
 			full |= got == TT_RX_BURST * TT_RX_BURSTS_PER_LOOP;
 		}
-		tt_stack_rx_poll(w->stack, full);
+		tt_stack_rx_poll(w->stack, full && tt_busy_window_saturated(&w->recent));
 		if (w->on_loop != NULL)
 			w->on_loop(w, w->loop_arg);
 		e = tt_stack_timers(w->stack);
@@ -799,10 +800,12 @@ int tt_worker_main(void *arg)
 		if (n == 0 && e == 0 && queued == 0 && !listed) {
 			w->ctr.ev[TT_CTR_LOOPS_IDLE]++;
 			w->idle_cycles += t1 - t0;
+			tt_busy_window_add(&w->recent, t1 - t0, false);
 			recycled_free(w);
 		} else {
 			w->busy_cycles += t1 - t0;
 			w->port_rx_cycles += in_rx;
+			tt_busy_window_add(&w->recent, t1 - t0, true);
 		}
 		t0 = t1;
 	}

@@ -20,7 +20,9 @@
  * refused frames, and held ones refused again, are freed and counted (tx_failed).
  *
  * Admission control: after each RX poll the worker tells its stack whether some port filled
- * every burst it asked for (tt_stack_rx_poll), which sheds SYNs while that goes on.  While it
+ * every burst it asked for while the worker was saturated, busy for more than half of the last
+ * millisecond or two (tt_busy.h: a wave of frames after idle time is not overload), and the
+ * stack sheds SYNs while that goes on (tt_stack_rx_poll).  While it
  * does (tt_stack_shedding), the worker drops a plain IPv4 SYN the port did not untag before
  * parsing it: recognised at fixed offsets of its first cache line (tt_net_peek_ipv4_syn), counted
  * as received, syn_received and tcp_syn_shed, and freed with the burst's other shed SYNs in one
@@ -78,6 +80,7 @@
 #include <rte_mempool.h>
 #include <rte_reciprocal.h>
 
+#include "tt_busy.h"
 #include "tt_conf.h"
 #include "tt_connlist.h"
 #include "tt_counters.h"
@@ -160,6 +163,9 @@ struct tt_worker {
 	uint64_t now_ms;
 	uint64_t busy_cycles;
 	uint64_t idle_cycles;
+	/* The last millisecond or two, busy or not: a full RX poll counts toward shedding SYNs
+	 * only while the worker is saturated (tt_busy.h). */
+	struct tt_busy_window recent;
 	/* Of busy_cycles, those inside the ports' receive and send calls (rte_eth_rx_burst from
 	 * the iteration's start, rte_eth_tx_burst): the PMD's share, by the TSC. */
 	uint64_t port_rx_cycles;

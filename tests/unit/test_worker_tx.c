@@ -7,7 +7,8 @@
  * shedding, drops SYNs before parsing them.  And its loop (tt_worker_main, run for a few
  * iterations) builds a reply in the received buffer the stack gave back last, not one from the
  * pool, and gives a kept buffer back to the pool when it idles; a port that asks for it has its
- * batch sent after each full burst as well as at the iteration's end.
+ * batch sent after each full burst as well as at the iteration's end; and full polls lead it to
+ * shed SYNs only while it is saturated.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -28,7 +29,8 @@
 #include "tt_http.h"
 #include "tt_worker.h"
 
-enum { TX_ROOM = 7, POOL_MBUFS = 2047 }; /* a ring of 8 slots holds 7 */
+/* A ring of 8 slots holds 7; the RX ring holds four full iterations' frames and more. */
+enum { TX_ROOM = 7, RX_ROOM = 1023, POOL_MBUFS = 2047 };
 
 #define US_ADDR 0xc6120002u /* 198.18.0.2 */
 
@@ -57,7 +59,8 @@ static int setup(void **state)
 		return -1;
 	g.pool = rte_pktmbuf_pool_create("tt_test_pool", POOL_MBUFS, 0, 0,
 					 RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
-	g.rx = rte_ring_create("tt_test_rx", 64, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	g.rx = rte_ring_create("tt_test_rx", RX_ROOM + 1, SOCKET_ID_ANY,
+			       RING_F_SP_ENQ | RING_F_SC_DEQ);
 	g.tx = rte_ring_create("tt_test_tx", TX_ROOM + 1, SOCKET_ID_ANY,
 			       RING_F_SP_ENQ | RING_F_SC_DEQ);
 	if (g.pool == NULL || g.rx == NULL || g.tx == NULL)
@@ -432,6 +435,56 @@ static void test_flush_per_full_burst(void **state)
 	}
 }
 
+/* tt_worker_main's on_loop: ends the loop at the given iteration. */
+struct loop_count {
+	volatile bool quit;
+	unsigned iterations, last;
+};
+
+static void count_loop(struct tt_worker *w, void *arg)
+{
+	struct loop_count *lc = arg;
+
+	(void)w;
+	lc->quit = ++lc->iterations == lc->last;
+}
+
+/*
+ * Four full iterations of SYNs (tcp.syn_shed_full_polls, the default) and 32 more, received by
+ * the running loop: a worker idle for the window before the wave answers them all; one busy
+ * for it (saturated, tt_busy.h) sheds the 32 that come after the fourth full poll.  The window
+ * is made long enough that the wave itself cannot tip it, however slow the build.
+ */
+static void test_shed_only_saturated(void **state)
+{
+	enum { FULL = TT_RX_BURST * TT_RX_BURSTS_PER_LOOP, WAVE = 4 * FULL + TT_RX_BURST };
+	static struct rte_mbuf *m[WAVE];
+	uint64_t span = rte_get_tsc_hz() * 100;
+
+	(void)state;
+	static_assert((unsigned)WAVE <= (unsigned)RX_ROOM, "the wave fits the RX ring");
+	assert_int_equal(g.conf.tcp.syn_shed_full_polls, 4);
+	for (unsigned saturated = 0; saturated <= 1; saturated++) {
+		struct loop_count lc = {.last = 5};
+		uint64_t syn0 = ev(TT_CTR_SYN_RECEIVED), shed0 = drop(TT_DROP_TCP_SYN_SHED);
+
+		link_drain();
+		tt_stack_rx_poll(g.w->stack, false); /* not shedding */
+		tt_busy_window_init(&g.w->recent, span);
+		tt_busy_window_add(&g.w->recent, span, saturated);
+		for (unsigned i = 0; i < WAVE; i++)
+			m[i] = seg_frame(80, TT_TCP_SYN);
+		assert_int_equal(rte_ring_enqueue_bulk(g.rx, (void **)m, WAVE, NULL), WAVE);
+		run_loop(&lc.quit, count_loop, &lc);
+
+		assert_int_equal(rte_ring_count(g.rx), 0);
+		assert_int_equal(ev(TT_CTR_SYN_RECEIVED) - syn0, WAVE);
+		assert_int_equal(drop(TT_DROP_TCP_SYN_SHED) - shed0, saturated ? TT_RX_BURST : 0);
+		link_drain();
+	}
+	tt_busy_window_init(&g.w->recent, rte_get_tsc_hz() / 1000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -439,6 +492,7 @@ int main(void)
 	    cmocka_unit_test(test_shed_syns_unparsed),
 	    cmocka_unit_test(test_reply_in_received_buffer),
 	    cmocka_unit_test(test_flush_per_full_burst),
+	    cmocka_unit_test(test_shed_only_saturated),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
