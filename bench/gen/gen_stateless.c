@@ -116,7 +116,7 @@ unsigned gen_sl_syns_due(struct gen_sl *s, uint32_t now_ms, uint16_t *ports, uns
 		struct gen_sl_conn *c = &s->conns[port];
 
 		if (c->phase == GEN_SL_SYN_SENT && c->closed &&
-		    now_ms - c->syn_ms >= s->syn_rto_ms) {
+		    now_ms - c->syn_ms >= s->syn_rto_ms + port % s->syn_rto_ms) {
 			c->syn_ms = now_ms;
 			ports[n++] = port;
 		}

@@ -30,10 +30,13 @@
  * Nothing else is ever sent twice, and at --rate N not even a SYN: a lost
  * frame costs its connection.  (A reply the client's own TX queue refuses
  * is not lost: it is held and goes first in a later burst, gen_sl_tx.h.)
- * At --rate 0 (--conns in flight) a SYN still unanswered after syn_rto_ms
+ * At --rate 0 (--conns in flight) a SYN still unanswered after syn_rto_ms,
+ * plus its port's share of another syn_rto_ms (port mod syn_rto_ms ms),
  * goes out again, same tuple and ISN, found by a sweep of GEN_SL_SWEEP
  * table entries a loop: the appliance sheds SYNs while its RX queue backs
- * up, as it does when it is the saturated side.
+ * up, as it does when it is the saturated side.  The share spreads the
+ * repeats of SYNs shed together over a timeout: sent again together, they
+ * would fill the appliance's polls as one wave again and be shed again.
  *
  * --alternate (cps at --rate N): the closed loop and the open loop take
  * turns by the TSC (GEN_SL_ALTERNATE_SHIFT), so that a benchmark compares
@@ -216,7 +219,7 @@ uint32_t gen_sl_isn(const struct gen_sl *s, uint32_t client, uint16_t port);
 
 /*
  * Sweep the next GEN_SL_SWEEP table entries: the ports of the closed loop's connections whose
- * SYN is due again (syn_rto_ms unanswered), at most max of them, into ports (their client in the
+ * SYN is due again (syn_rto_ms and its port's share unanswered), at most max of them, into ports (their client in the
  * entry); their time is now_ms from here on.  The count.
  */
 unsigned gen_sl_syns_due(struct gen_sl *s, uint32_t now_ms, uint16_t *ports, unsigned max);

@@ -442,7 +442,8 @@ static void test_request_room(void **state)
 	assert_memory_equal(p.seg.payload, long_request, room);
 }
 
-/* A SYN still unanswered after syn_rto_ms is due again, once a timeout, until its SYN-ACK. */
+/* A SYN still unanswered after syn_rto_ms (and its port's share, 0 for CPORT) is due again,
+ * once a timeout, until its SYN-ACK. */
 static void test_syn_repeat(void **state)
 {
 	struct gen_sl s = client(GEN_CLOSE_CLIENT);
@@ -467,7 +468,9 @@ static void test_syn_repeat(void **state)
 	assert_int_equal(gen_sl_syns_due(&s, 24, ports, 0), 0);
 	gen_sl_opened(&s, 4, 3, 0, true);
 	s.sweep = GEN_SL_PORTS - 10;
-	assert_int_equal(gen_sl_syns_due(&s, 24, ports, GEN_SL_SWEEP), 1);
+	assert_int_equal(gen_sl_syns_due(&s, 22, ports, GEN_SL_SWEEP), 0); /* port 3: 20 + 3 */
+	s.sweep = GEN_SL_PORTS - 10;
+	assert_int_equal(gen_sl_syns_due(&s, 23, ports, GEN_SL_SWEEP), 1);
 	assert_int_equal(ports[0], 3);
 	assert_int_equal(s.sweep, GEN_SL_SWEEP - 10);
 	/* Answered: never again; and none at all without a timeout. */
