@@ -219,8 +219,8 @@ uint32_t gen_sl_isn(const struct gen_sl *s, uint32_t client, uint16_t port);
 
 /*
  * Sweep the next GEN_SL_SWEEP table entries: the ports of the closed loop's connections whose
- * SYN is due again (syn_rto_ms and its port's share unanswered), at most max of them, into ports (their client in the
- * entry); their time is now_ms from here on.  The count.
+ * SYN is due again (syn_rto_ms and its port's share unanswered), at most max of them, into
+ * ports (their client in the entry); their time is now_ms from here on.  The count.
  */
 unsigned gen_sl_syns_due(struct gen_sl *s, uint32_t now_ms, uint16_t *ports, unsigned max);
 
