@@ -52,7 +52,8 @@
  *
  * Cost: start and stop are O(1) (doubly linked slot lists, per-level
  * occupancy bitmaps). Advancing finds the next non-empty slot by scanning at
- * most 4 x 4 bitmap words, whatever the gap, and moves a whole slot in O(1).
+ * most 4 x 4 bitmap words, whatever the gap, and moves a whole slot in O(1);
+ * an advance to the tick the wheel is already at checks two lists and no slot.
  * A timer is re-filed at most 3 times in its life (plus once per 2^32 ticks
  * across an epoch boundary). One advance call returns at most `max` timers and
  * re-files at most TT_TIMER_CASCADE_MAX_PER_CALL, so a wave of a million

@@ -666,6 +666,39 @@ static void test_start_before(void **state)
 	tt_timer_wheel_free(w);
 }
 
+/*
+ * Advances at the tick the wheel is at, with timers started between them: one started for that
+ * tick or before fires at the next such advance, one for the next tick only there; a stop
+ * between two advances is honoured.
+ */
+static void test_same_tick(void **state)
+{
+	struct tt_timer t[4];
+	struct tt_timer_wheel *w = wheel_new(1000, t, 4);
+	uint32_t out[4];
+
+	(void)state;
+	for (unsigned i = 0; i < 4; i++)
+		tt_timer_init(&t[i]);
+	tt_timer_start(w, 0, 1001);
+	assert_int_equal(advance_checked(w, 1000, out, 4), 0);
+	assert_int_equal(advance_checked(w, 1000, out, 4), 0);
+	tt_timer_start(w, 1, 1000);
+	assert_int_equal(advance_checked(w, 1000, out, 4), 1);
+	assert_int_equal(out[0], 1);
+	tt_timer_start(w, 2, 999);
+	tt_timer_start(w, 3, 1000);
+	tt_timer_stop(w, 3);
+	assert_int_equal(advance_checked(w, 1000, out, 4), 1);
+	assert_int_equal(out[0], 2);
+	assert_int_equal(advance_checked(w, 1000, out, 4), 0);
+	assert_int_equal(advance_checked(w, 1001, out, 4), 1);
+	assert_int_equal(out[0], 0);
+	assert_int_equal(advance_checked(w, 1001, out, 4), 0);
+	assert_int_equal(tt_timer_wheel_pending_count(w), 0);
+	tt_timer_wheel_free(w);
+}
+
 static void test_pending_count(void **state)
 {
 	struct tt_timer t[3];
@@ -698,6 +731,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_create_empty),
+	    cmocka_unit_test(test_same_tick),
 	    cmocka_unit_test(test_order),
 	    cmocka_unit_test(test_tick_by_tick_exact),
 	    cmocka_unit_test(test_never_early_random),
