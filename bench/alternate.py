@@ -16,7 +16,9 @@ is at least --min-busy (a run's first and last seconds are not saturated).
     bench/alternate.py raw/rps.1.samples.jsonl http_requests [--ways 4] [--min-busy 0.9]
 
 prints, for each way, its busy cycles per unit over all its intervals, the median interval's
-figure and how many intervals it has.  The units: http_requests (rps), conn_closed (cps),
+figure, how many intervals it has, and over them its units a second and busy fraction (the
+rate a way achieved beside what each unit cost: tcpterm-gen --alternate's turns of a closed and
+an open loop differ in both).  The units: http_requests (rps), conn_closed (cps),
 syncookies_sent (synflood).
 """
 import argparse
@@ -29,7 +31,8 @@ PERIOD_SHIFT = 30  # a way lasts 2^30 TSC cycles
 
 
 def ways(samples, unit, n_ways, min_busy, min_units):
-    """{way: (cycles per unit over its intervals, median interval's cycles per unit, intervals)}."""
+    """{way: (cycles per unit over its intervals, median interval's cycles per unit, intervals,
+    units per TSC cycle over them, their busy fraction)}."""
     acc = {}
     for a, b in zip(samples, samples[1:]):
         if a['tsc'] >> PERIOD_SHIFT != b['tsc'] >> PERIOD_SHIFT:
@@ -40,11 +43,15 @@ def ways(samples, unit, n_ways, min_busy, min_units):
         if units < min_units or busy + idle <= 0 or busy / (busy + idle) < min_busy:
             continue
         way = (a['tsc'] >> PERIOD_SHIFT) & (n_ways - 1)
-        sums = acc.setdefault(way, [0, 0, []])  # busy cycles, units, each interval's ratio
+        # busy cycles, units, each interval's ratio, idle cycles, TSC cycles spanned
+        sums = acc.setdefault(way, [0, 0, [], 0, 0])
         sums[0] += busy
         sums[1] += units
         sums[2].append(busy / units)
-    return {w: (c / n, statistics.median(e), len(e)) for w, (c, n, e) in sorted(acc.items())}
+        sums[3] += idle
+        sums[4] += b['tsc'] - a['tsc']
+    return {w: (c / n, statistics.median(e), len(e), n / span, c / (c + i))
+            for w, (c, n, e, i, span) in sorted(acc.items())}
 
 
 def main():
@@ -58,10 +65,13 @@ def main():
     samples = load_samples(args.samples)  # a last line the sampler's stop cut short is skipped
     if len(samples) < 2:
         sys.exit(f'alternate.py: {args.samples}: fewer than two telemetry samples')
-    for way, (per_unit, median, n) in ways(samples, args.unit, args.ways, args.min_busy,
-                                           args.min_units).items():
+    hz = samples[0].get('tsc_hz')
+    for way, (per_unit, median, n, per_tsc, busy) in ways(samples, args.unit, args.ways,
+                                                          args.min_busy,
+                                                          args.min_units).items():
+        rate = f'{per_tsc * hz:,.0f} units/s' if hz else f'{per_tsc:.3g} units per TSC cycle'
         print(f'way {way}: {per_unit:.1f} busy cycles per unit, median interval {median:.1f}, '
-              f'{n} intervals')
+              f'{n} intervals; {rate} at {busy:.3f} busy')
 
 
 if __name__ == '__main__':

@@ -52,6 +52,13 @@ class Ways(unittest.TestCase):
         self.assertAlmostEqual(got[0][0], 600)
         self.assertAlmostEqual(got[1][0], 600)
 
+    def test_rate_and_busy_of_each_way(self):
+        got = alternate.ways(run(lambda p: 500, busy=lambda p: 0.5 if p % 2 else 1.0),
+                             'u', 2, 0.0, 1000)
+        self.assertAlmostEqual(got[0][3], 1000 / STEP)
+        self.assertAlmostEqual(got[0][4], 1.0)
+        self.assertAlmostEqual(got[1][4], 0.5, places=6)
+
     def test_four_ways(self):
         got = alternate.ways(run(lambda p: 100 * (p % 4 + 1)), 'u', 4, 0.9, 1000)
         self.assertEqual({w: round(v[0]) for w, v in got.items()},
@@ -78,6 +85,7 @@ class Ways(unittest.TestCase):
             os.unlink(f.name)
         self.assertIn('way 0: 700.0 busy cycles per unit', out)
         self.assertIn('way 1: 500.0 busy cycles per unit', out)
+        self.assertIn(f'{1000 / STEP:.3g} units per TSC cycle at 1.000 busy', out)
 
     def test_command_line_without_samples(self):
         res = subprocess.run([sys.executable, os.path.join(BENCH, 'alternate.py'),
