@@ -425,14 +425,16 @@ def scenario_figures(raw, name, runs):
 
 def read_number(path):
     try:
-        return float(open(path).read().strip())
+        with open(path) as f:
+            return float(f.read().strip())
     except (OSError, ValueError):
         return None
 
 
 def exit_status(path):
     try:
-        return int(open(path).read().strip())
+        with open(path) as f:
+            return int(f.read().strip())
     except (OSError, ValueError):
         return None
 
@@ -703,6 +705,135 @@ def open_loop_section(s, link):
     return lines
 
 
+TURNS_SCENARIO = 'overload_alternate'
+
+
+def turn_figures(samples, applied, gen, hz):
+    """One overload_alternate run's figures by turn: the appliance's telemetry intervals inside
+    the generator's load window, each credited to its turn's way once the turn's shedding was in
+    force (bench/alternate.py), and the generator's own busy and SYNs by turn."""
+    import alternate  # bench/alternate.py reads samples with this module's load_samples
+
+    win = gen['window']
+    inside = [x for x in samples if win['start_tsc'] <= x.get('tsc', -1) <= win['end_tsc']]
+    acc = {w: dict.fromkeys(('busy', 'idle', 'conns', 'shed', 'span', 'n'), 0) for w in (0, 1)}
+    for way, a, b in alternate.intervals(inside, 2, applied):
+        d = acc[way]
+        d['busy'] += b['busy_cycles'] - a['busy_cycles']
+        d['idle'] += b['idle_cycles'] - a['idle_cycles']
+        d['conns'] += b['conn_closed'] - a['conn_closed']
+        d['shed'] += b.get('drop_tcp_syn_shed', 0) - a.get('drop_tcp_syn_shed', 0)
+        d['span'] += b['tsc'] - a['tsc']
+        d['n'] += 1
+    closed, opened = acc[0], acc[1]
+    gt = gen.get('turns', {})
+    gc, go = gt.get('closed', {}), gt.get('open', {})
+
+    def busy(b, i):
+        return per(b, (b or 0) + (i or 0))
+
+    cycles_closed = per(closed['busy'], closed['conns'])
+    capacity = per(hz, cycles_closed)
+    goodput = per(opened['conns'], per(opened['span'], hz))
+    offered = per(go.get('syns_accepted'),
+                  per(go.get('busy_cycles', 0) + go.get('idle_cycles', 0), hz))
+    return {
+        'capacity_cps': capacity, 'closed_cycles_per_conn': cycles_closed,
+        'closed_cps': per(closed['conns'], per(closed['span'], hz)),
+        'closed_busy': busy(closed['busy'], closed['idle']),
+        'closed_generator_busy': busy(gc.get('busy_cycles'), gc.get('idle_cycles')),
+        'closed_shed_per_conn': per(closed['shed'], closed['conns']),
+        'closed_intervals': closed['n'],
+        'offered_cps': offered, 'offered_per_capacity': per(offered, capacity),
+        'goodput_cps': goodput, 'goodput_per_capacity': per(goodput, capacity),
+        'open_cycles_per_conn': per(opened['busy'], opened['conns']),
+        'open_busy': busy(opened['busy'], opened['idle']),
+        'open_generator_busy': busy(go.get('busy_cycles'), go.get('idle_cycles')),
+        'open_shed_per_conn': per(opened['shed'], opened['conns']),
+        'open_intervals': opened['n'],
+    }
+
+
+TURN_UNITS = {
+    'capacity_cps': 'connections/s (TSC Hz / the closed turns\' busy cycles per connection)',
+    'closed_cycles_per_conn': 'busy cycles', 'closed_cps': 'connections/s',
+    'closed_busy': 'fraction', 'closed_generator_busy': 'fraction',
+    'closed_shed_per_conn': 'SYNs', 'closed_intervals': '0.1 s intervals',
+    'offered_cps': 'SYNs the link took per s of open turns',
+    'offered_per_capacity': 'fraction of capacity', 'goodput_cps': 'connections/s',
+    'goodput_per_capacity': 'fraction of capacity', 'open_cycles_per_conn': 'busy cycles',
+    'open_busy': 'fraction', 'open_generator_busy': 'fraction', 'open_shed_per_conn': 'SYNs',
+    'open_intervals': '0.1 s intervals', 'reloads_refused': 'turns left out',
+}
+
+
+def turns_figures(raw, runs, problems):
+    """overload_alternate's figures (medians over its runs), or None when it did not run."""
+    import alternate
+
+    per_run, refused = [], []
+    for r in range(1, runs + 1):
+        base = os.path.join(raw, f'{TURNS_SCENARIO}.{r}')
+        if not os.path.exists(base + '.gen.json'):
+            continue
+        where = f'{TURNS_SCENARIO} run {r}'
+        check_exit(problems, f'{where}: the appliance', base + '.appliance.log.rc')
+        check_exit(problems, f'{where}: the generator', base + '.gen.json.rc', (0, 3))
+        gen = last_json(base + '.gen.json')
+        if not gen or 'window' not in gen or 'turns' not in gen:
+            problems.append(f'{where}: the generator reported no load window by turn')
+            continue
+        try:
+            applied = alternate.applied_turns(base + '.turns.jsonl')
+            with open(base + '.turns.jsonl') as f:
+                refused.append(sum('"refused"' in line for line in f))
+        except OSError:
+            problems.append(f'{where}: no log of the turns\' shedding (bench/shed_turns.py)')
+            continue
+        samples = load_samples(base + '.samples.jsonl')
+        f = turn_figures(samples, applied, gen, gen['window']['tsc_hz'])
+        if not f['closed_intervals'] or not f['open_intervals']:
+            problems.append(f'{where}: no telemetry interval inside a turn of each loop')
+            continue
+        per_run.append(f)
+    if not per_run:
+        return None
+    out = {k: figure([x[k] for x in per_run], TURN_UNITS[k]) for k in per_run[0]}
+    out['reloads_refused'] = figure(refused, TURN_UNITS['reloads_refused'])
+    return out
+
+
+def turns_section(t):
+    """results.md: capacity and overload from the same minutes."""
+    def m(key):
+        return fmt(t[key]['median'])
+
+    lines = ['', '### Capacity and overload in one run (tcpterm-gen --alternate)', '',
+             'The same client runs the cps runs\' closed loop and overload\'s open loop in '
+             'turns of 2^30 TSC cycles; the appliance\'s SYN shedding is off in the closed '
+             'turns and on in the open ones (bench/shed_turns.py, a reload as each turn '
+             'begins).  Each turn counts from when its shedding was in force '
+             '(bench/alternate.py), so the capacity and the goodput come from the same '
+             'minutes of the host, where the tables above take them from runs minutes apart.',
+             '', '| figure | closed turns (capacity) | open turns (overload) |',
+             '|---|---|---|',
+             f"| connections per s | {m('closed_cps')} | {m('goodput_cps')} |",
+             f"| appliance busy | {m('closed_busy')} | {m('open_busy')} |",
+             f"| generator busy | {m('closed_generator_busy')} | {m('open_generator_busy')} |",
+             f"| busy cycles per connection | {m('closed_cycles_per_conn')} | "
+             f"{m('open_cycles_per_conn')} |",
+             f"| SYNs shed per connection | {m('closed_shed_per_conn')} | "
+             f"{m('open_shed_per_conn')} |",
+             f"| telemetry intervals counted | {m('closed_intervals')} | "
+             f"{m('open_intervals')} |", '',
+             f"Capacity (TSC Hz / the closed turns' busy cycles per connection): "
+             f"{m('capacity_cps')} connections/s; offered in the open turns "
+             f"{m('offered_cps')} SYNs/s ({m('offered_per_capacity')} x capacity); "
+             f"**goodput / capacity {m('goodput_per_capacity')}**; turns left out, their "
+             f"reload refused: {sum(t['reloads_refused']['runs'])} over the runs."]
+    return lines
+
+
 def fmt(v, unit=''):
     if v is None:
         return 'n/a'
@@ -938,6 +1069,8 @@ def markdown(res):
             lines.append(f"| {label} | {fmt(med('overload', key))} |")
     if 'open_loop' in s:
         lines += open_loop_section(s, res['params'].get('link'))
+    if res.get('overload_turns'):
+        lines += turns_section(res['overload_turns'])
     for name, prof in res.get('profiles', {}).items():
         lines += profile_section(name, prof, res['machine'].get('tsc_hz'))
 
@@ -1030,6 +1163,7 @@ def main():
                           'per_time_wait_bytes': a['tw_bytes'] + a['table_bytes']}
     if memory:
         memory['ten_million_gib'] = round(memory['per_established_bytes'] * 10e6 / 2**30, 2)
+    overload_turns = turns_figures(args.raw, args.runs, problems)
     profiles = profiles_figures(args.raw, problems)
     lk, lc, wrk_errors = linux_figures(args.raw, args.runs)
     if any(wrk_errors):
@@ -1055,6 +1189,7 @@ def main():
                       'link_reflect_busy': reflect_busy, 'linux_keepalive_rps': lk,
                       'linux_close_cps': lc},
         'scenarios': scenarios,
+        'overload_turns': overload_turns,
         'profiles': profiles,
         'replay': {'units': replay_units, 'core_cycles_per_tsc': core_per_tsc},
         'memory': memory,

@@ -226,6 +226,25 @@ clock_sample() {
 	taskset -c 1 build/tcpterm-trace --clock >>"$1"
 }
 
+# With SHED_TURNS=K in the environment (tcpterm-gen --alternate's runs), bench/shed_turns.py sets
+# the appliance's tcp.syn_shed_full_polls to 0 as each closed-loop turn begins and to K as each
+# open-loop one does, through its configuration file ($1) and a reload; its log of the turns goes
+# to $2.  It ends when the appliance stops answering.
+SHED_PID=
+start_shed_turns() {
+	[ -n "${SHED_TURNS:-}" ] || return 0
+	/usr/bin/python3 bench/shed_turns.py --prefix "$SRV_PREFIX" --conf "$TMP/$1.conf" \
+		--shed "$SHED_TURNS" --out "$2" --duration $((DUR + ${GEN_EXTRA_S:-0} + 200)) \
+		2>"$2.log" &
+	SHED_PID=$!
+	PIDS+=("$SHED_PID")
+}
+finish_shed_turns() {
+	[ -n "$SHED_PID" ] || return 0
+	wait "$SHED_PID" 2>/dev/null || true
+	SHED_PID=
+}
+
 # One TCP scenario: $1 name, $2 body, $3 cookies, $4 max conns, rest: generator options.
 # SCENARIOS="cps rps" in the environment runs only those (the link and Linux references too).
 scenario() {
@@ -239,12 +258,15 @@ scenario() {
 		if [ "$LINK_SIDE" = memif ]; then
 			start_gen_first "$RAW/$name.$r.gen.json" --body "$body" --max-conns "$maxc" "$@"
 			start_appliance "$name" "$RAW/$name.$r.appliance.log" "$RAW/$name.$r.samples.jsonl"
+			start_shed_turns "$name" "$RAW/$name.$r.turns.jsonl"
 			stop_both "$RAW/$name.$r.gen.json" "$RAW/$name.$r.appliance.log"
 		else
 			start_appliance "$name" "$RAW/$name.$r.appliance.log" "$RAW/$name.$r.samples.jsonl"
+			start_shed_turns "$name" "$RAW/$name.$r.turns.jsonl"
 			run_gen "$RAW/$name.$r.gen.json" --body "$body" --max-conns "$maxc" "$@"
 			stop_appliance "$RAW/$name.$r.appliance.log"
 		fi
+		finish_shed_turns
 		clock_sample "$RAW/$name.$r.clock.jsonl"
 	done
 	case " $PROFILE_SCENARIOS " in *" $name "*) profile "$name" "$body" "$maxc" "$@" ;; esac
@@ -498,11 +520,13 @@ overload() {
 		--rate "$(/usr/bin/python3 -c "print(round($cap * ${OVERLOAD_FACTOR:-2}))")"
 	scenario open_loop 64 auto 1048576 --scenario cps --close client "${client[@]}" \
 		--rate "$(/usr/bin/python3 -c "print(round($cap * ${OPEN_LOOP_FACTOR:-0.75}))")"
-	# overload_alternate, only when SCENARIOS names it (a diagnostic, not in results.md): the
-	# closed loop of the cps runs and overload's open loop take turns inside one run
-	# (tcpterm-gen --alternate), for bench/alternate.py to set each beside the other.
-	case " ${SCENARIOS:-} " in *" overload_alternate "*)
-		scenario overload_alternate 64 auto 1048576 --scenario cps --close client \
+	# overload_alternate, with overload (or alone when SCENARIOS names it): the cps runs' closed
+	# loop and overload's open loop take turns inside one run (tcpterm-gen --alternate), the
+	# appliance's SYN shedding off in the closed turns and on in the open ones (SHED_TURNS), so
+	# that results.md sets the goodput beside a capacity of the same minutes.
+	case " ${SCENARIOS:-overload} " in *" overload "* | *" overload_alternate "*)
+		SCENARIOS=overload_alternate SHED_TURNS=${SYN_SHED_FULL_POLLS:-4} \
+			scenario overload_alternate 64 auto 1048576 --scenario cps --close client \
 			--stateless --alternate --conns "$cps_conns" \
 			--rate "$(/usr/bin/python3 -c "print(round($cap * ${OVERLOAD_FACTOR:-2}))")" ;;
 	esac

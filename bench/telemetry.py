@@ -80,25 +80,34 @@ def process_memory_kb(pid):
     return held
 
 
-def sample(args):
-    stop = []
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.append(True))
-    deadline = time.monotonic() + args.start_timeout
-    t = None
-    while t is None and not stop:
+def wait_for(prefix, start_timeout, stop):
+    """A connection once the appliance answers /tcpterm/stats; None if it did not within
+    start_timeout seconds (said on stderr) or stop filled first."""
+    deadline = time.monotonic() + start_timeout
+    while not stop:
+        t = None
         try:
-            t = Telemetry(args.prefix)
+            t = Telemetry(prefix)
             t.query("/tcpterm/stats")
+            return t
         except (OSError, ValueError):
             # Not up yet, or up without tcpterm's commands registered yet.
             if t is not None:
                 t.close()
-                t = None
             if time.monotonic() > deadline:
-                print(f"telemetry: {args.prefix} never answered", file=sys.stderr)
-                return 1
+                print(f"telemetry: {prefix} never answered", file=sys.stderr)
+                return None
             time.sleep(0.05)
+    return None
+
+
+def sample(args):
+    stop = []
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.append(True))
+    t = wait_for(args.prefix, args.start_timeout, stop)
+    if t is None and not stop:
+        return 1
     n = 0
     with open(args.out, "w") as f:
         while t is not None and not stop:

@@ -41,6 +41,10 @@ struct sl_run {
 	uint64_t pace_tsc, pace_syns;
 	bool closed; /* the closed loop's turn (--rate 0, or with --alternate) */
 	uint64_t busy_cycles, idle_cycles;
+	/* With --alternate, the load window's busy and idle cycles by turn, [0] the closed loop's
+	 * and [1] the open loop's, as bench/alternate.py splits the appliance's: which side a turn
+	 * saturated. */
+	uint64_t turn_busy[2], turn_idle[2], turn_syns[2];
 	uint32_t next_client;
 	uint32_t next_port;
 	struct gen_sl_tx tx; /* the burst: held replies, replies, SYNs (gen_sl_tx.h) */
@@ -199,9 +203,10 @@ static int sl_loop(void *arg)
 
 	while (!*r->quit) {
 		struct rte_mbuf *rx[GEN_SL_BURST];
-		uint64_t t0 = rte_rdtsc();
+		uint64_t t0 = rte_rdtsc(), t1;
 		uint32_t now_ms = (uint32_t)(t0 / r->tsc_per_ms);
-		uint16_t n = rte_eth_rx_burst(port, 0, rx, GEN_SL_BURST), ntx, syns = 0, sent;
+		uint16_t n = rte_eth_rx_burst(port, 0, rx, GEN_SL_BURST), ntx, syns = 0, sent,
+			 opened;
 
 		if (r->windows_taken == 0)
 			take_window(r, t0);
@@ -236,15 +241,21 @@ static int sl_loop(void *arg)
 		ntx = t->n;
 		sent = gen_sl_tx_send(t, port, c);
 		/* Replies go first: the SYNs are the burst's tail. */
-		for (uint16_t i = 0; i + ntx - syns < sent; i++)
+		opened = sent > ntx - syns ? sent - (ntx - syns) : 0;
+		for (uint16_t i = 0; i < opened; i++)
 			gen_sl_opened(&r->sl, r->syn_client[i], r->syn_port[i], now_ms, r->closed);
-		c->syns_accepted += sent > ntx - syns ? sent - (ntx - syns) : 0;
+		c->syns_accepted += opened;
+		if (loading && r->o->alternate)
+			r->turn_syns[!r->closed] += opened;
 		if (n != 0)
 			last_rx = t0;
+		t1 = rte_rdtsc();
 		if (n != 0 || ntx != 0)
-			r->busy_cycles += rte_rdtsc() - t0;
+			r->busy_cycles += t1 - t0;
 		else
-			r->idle_cycles += rte_rdtsc() - t0;
+			r->idle_cycles += t1 - t0;
+		if (loading && r->o->alternate)
+			(n != 0 || ntx != 0 ? r->turn_busy : r->turn_idle)[!r->closed] += t1 - t0;
 		if (!loading && (t0 >= r->drain_end_tsc ||
 				 t0 - RTE_MAX(last_rx, r->end_tsc) >= SL_QUIET_S * r->tsc_hz))
 			*r->quit = true;
@@ -295,6 +306,14 @@ static void print_summary(FILE *f, const struct sl_run *r, const struct sl_secon
 	fprintf(f, "]");
 	if (r->windows_taken == 2)
 		gen_print_window(f, r->window, r->tsc_hz, 0);
+	if (r->o->alternate)
+		fprintf(f,
+			",\"turns\":{\"closed\":{\"busy_cycles\":%" PRIu64
+			",\"idle_cycles\":%" PRIu64 ",\"syns_accepted\":%" PRIu64
+			"},\"open\":{\"busy_cycles\":%" PRIu64 ",\"idle_cycles\":%" PRIu64
+			",\"syns_accepted\":%" PRIu64 "}}",
+			r->turn_busy[0], r->turn_idle[0], r->turn_syns[0], r->turn_busy[1],
+			r->turn_idle[1], r->turn_syns[1]);
 	fprintf(f, "}\n");
 	fflush(f);
 }

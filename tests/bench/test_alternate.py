@@ -94,5 +94,62 @@ class Ways(unittest.TestCase):
         self.assertIn('fewer than two telemetry samples', res.stderr)
 
 
+class Turns(unittest.TestCase):
+    """--turns: bench/shed_turns.py's log of when each turn's configuration was in force."""
+
+    def log(self, rows):
+        with tempfile.NamedTemporaryFile('w', suffix='.jsonl', delete=False) as f:
+            for r in rows:
+                f.write(json.dumps(r) + '\n')
+        self.addCleanup(os.unlink, f.name)
+        return f.name
+
+    def test_applied_turns_only(self):
+        path = self.log([{'turn': 8, 'applied_tsc': 8 * PERIOD + 5, 'outcome': 'applied'},
+                         {'turn': 9, 'applied_tsc': 9 * PERIOD + 5, 'outcome': 'refused'},
+                         {'turn': 10, 'applied_tsc': 10 * PERIOD + 7, 'outcome': 'applied'}])
+        self.assertEqual(alternate.applied_turns(path), {8: 8 * PERIOD + 5, 10: 10 * PERIOD + 7})
+
+    def test_intervals_before_the_reload_left_out(self):
+        # The first interval of each turn ran under the other way's shedding, at ten times the
+        # cost; the log says the turn's reload came just after that interval's first sample.
+        rows = run(lambda p: 500 if p % 2 else 700)
+        firsts = [i for i in range(1, len(rows) - 1)
+                  if rows[i]['tsc'] // PERIOD != rows[i - 1]['tsc'] // PERIOD]
+        for i in firsts:
+            for r in rows[i + 1:]:
+                r['busy_cycles'] += 9 * 700 * 1000
+        applied = {rows[i]['tsc'] // PERIOD: rows[i]['tsc'] + 1 for i in firsts}
+        got = alternate.ways(rows, 'u', 2, 0.0, 1000, applied)
+        self.assertAlmostEqual(got[0][0], 700)
+        self.assertAlmostEqual(got[1][0], 500)
+        self.assertGreater(alternate.ways(rows, 'u', 2, 0.0, 1000)[0][0], 1000)
+        # Exactly those intervals, and the turn before the first boundary (not in the log).
+        starts = {a['tsc'] for _, a, _ in alternate.intervals(rows, 2, applied)}
+        self.assertFalse(starts & {rows[i]['tsc'] for i in firsts})
+        self.assertEqual(min(starts), rows[firsts[0] + 1]['tsc'])
+
+    def test_refused_turn_left_out(self):
+        rows = run(lambda p: 500 if p % 2 else 700)
+        turns = sorted({r['tsc'] // PERIOD for r in rows})
+        applied = {t: t * PERIOD for t in turns if t != turns[2]}
+        kept = [(w, a['tsc'] // PERIOD) for w, a, _ in alternate.intervals(rows, 2, applied)]
+        self.assertTrue(kept)
+        self.assertNotIn(turns[2], {t for _, t in kept})
+        self.assertEqual({t for _, t in kept}, set(turns) - {turns[2]})
+
+    def test_command_line_with_turns(self):
+        rows = run(lambda p: 500 if p % 2 else 700)
+        turns = sorted({r['tsc'] // PERIOD for r in rows})
+        log = self.log([{'turn': t, 'applied_tsc': t * PERIOD, 'outcome': 'applied'}
+                        for t in turns if t % 2 == 0])
+        samples = self.log(rows)
+        out = subprocess.run([sys.executable, os.path.join(BENCH, 'alternate.py'), samples, 'u',
+                              '--turns', log], capture_output=True, text=True,
+                             check=True).stdout
+        self.assertIn('way 0: 700.0 busy cycles per unit', out)
+        self.assertNotIn('way 1', out)
+
+
 if __name__ == '__main__':
     unittest.main(verbosity=2)

@@ -513,6 +513,118 @@ class OpenLoop(unittest.TestCase):
         self.assertIn('took 1.500 x the busy cycles of one in cps_vhost', text)
 
 
+class OverloadTurns(unittest.TestCase):
+    """overload_alternate: the closed turns' capacity beside the open turns' goodput, each turn
+    counted once its shedding was in force (bench/shed_turns.py's log)."""
+
+    PERIOD = 1 << 30
+    STEP = PERIOD // 5
+    HZ = 2_000_000_000
+
+    def samples(self):
+        """0.2-turn intervals: closed turns (even) saturated at 3,000 busy cycles per
+        connection, open turns at 0.9 busy and 3,500, 1.5 SYNs shed per connection."""
+        rows, tsc = [], 7 * self.PERIOD + 1
+        c = {'busy_cycles': 0, 'idle_cycles': 0, 'conn_closed': 0, 'drop_tcp_syn_shed': 0}
+        for _ in range(60):
+            rows.append(dict(c, tsc=tsc))
+            if (tsc // self.PERIOD) % 2 == 0:
+                n = self.STEP // 3000
+                c['busy_cycles'] += n * 3000
+                c['idle_cycles'] += self.STEP - n * 3000
+            else:
+                n = int(0.9 * self.STEP / 3500)
+                c['busy_cycles'] += n * 3500
+                c['idle_cycles'] += self.STEP - n * 3500
+                c['drop_tcp_syn_shed'] += n * 3 // 2
+            c['conn_closed'] += n
+            tsc += self.STEP
+        return rows
+
+    def gen(self, rows):
+        return {'window': {'start_tsc': rows[0]['tsc'], 'end_tsc': rows[-1]['tsc'],
+                           'tsc_hz': self.HZ},
+                'turns': {'closed': {'busy_cycles': 60, 'idle_cycles': 40,
+                                     'syns_accepted': 10},
+                          'open': {'busy_cycles': 3 * self.HZ, 'idle_cycles': self.HZ,
+                                   'syns_accepted': 4 * 2 * self.HZ // 3000}}}
+
+    def test_figures_by_turn(self):
+        rows = self.samples()
+        applied = {t: t * self.PERIOD for t in range(7, 20)}
+        f = report.turn_figures(rows, applied, self.gen(rows), self.HZ)
+        n_closed, n_open = self.STEP // 3000, int(0.9 * self.STEP / 3500)
+        self.assertAlmostEqual(f['closed_cycles_per_conn'], 3000)
+        self.assertAlmostEqual(f['capacity_cps'], self.HZ / 3000)
+        self.assertAlmostEqual(f['closed_busy'], 1.0, places=4)
+        self.assertAlmostEqual(f['open_cycles_per_conn'], 3500)
+        self.assertAlmostEqual(f['open_busy'], 0.9, places=4)
+        self.assertAlmostEqual(f['open_shed_per_conn'], 1.5, places=3)
+        self.assertEqual(f['closed_shed_per_conn'], 0)
+        self.assertAlmostEqual(f['goodput_cps'], n_open * self.HZ / self.STEP)
+        self.assertAlmostEqual(f['goodput_per_capacity'], n_open * 3000 / self.STEP)
+        self.assertAlmostEqual(f['closed_cps'], n_closed * self.HZ / self.STEP)
+        # The generator's own: its busy by turn, and the SYNs the link took in the open turns
+        # over their 4 s: twice the capacity.
+        self.assertAlmostEqual(f['closed_generator_busy'], 0.6)
+        self.assertAlmostEqual(f['open_generator_busy'], 0.75)
+        self.assertAlmostEqual(f['offered_per_capacity'], 2.0, places=3)
+        # Four intervals start in each whole turn; the one that ends in the next is left out.
+        self.assertEqual(f['closed_intervals'] + f['open_intervals'], 59 - 59 // 5)
+
+    def test_turn_counted_from_its_reload(self):
+        rows = self.samples()
+        turns = range(7, 20)
+        whole = report.turn_figures(rows, {t: t * self.PERIOD for t in turns}, self.gen(rows),
+                                    self.HZ)
+        # Every turn's reload answered just after its first sample: one interval fewer a turn.
+        firsts = {}
+        for r in rows:
+            firsts.setdefault(r['tsc'] // self.PERIOD, r['tsc'])
+        applied = {t: tsc + 1 for t, tsc in firsts.items()}
+        f = report.turn_figures(rows, applied, self.gen(rows), self.HZ)
+        self.assertEqual(whole['closed_intervals'] - f['closed_intervals'], 6)
+        self.assertEqual(whole['open_intervals'] - f['open_intervals'], 6)
+        self.assertAlmostEqual(f['closed_cycles_per_conn'], 3000)
+        # A turn whose reload was refused is not in applied: left out whole.
+        del applied[8]
+        g = report.turn_figures(rows, applied, self.gen(rows), self.HZ)
+        self.assertEqual(f['closed_intervals'] - g['closed_intervals'], 3)
+
+    def test_runs_and_section(self):
+        raw = tempfile.mkdtemp(prefix='tt-report-turns-')
+        self.addCleanup(shutil.rmtree, raw)
+        rows = self.samples()
+        base = os.path.join(raw, 'overload_alternate.1')
+        with open(base + '.gen.json', 'w') as f:
+            f.write('tcpterm-gen: started\n' + json.dumps(self.gen(rows)) + '\n')
+        with open(base + '.samples.jsonl', 'w') as f:
+            f.writelines(json.dumps(r) + '\n' for r in rows)
+        for rc in ('.gen.json.rc', '.appliance.log.rc'):
+            with open(base + rc, 'w') as f:
+                f.write('0\n')
+        problems = []
+        self.assertIsNone(report.turns_figures(raw, 1, problems))
+        self.assertEqual(problems, ['overload_alternate run 1: no log of the turns\' shedding '
+                                    '(bench/shed_turns.py)'])
+        with open(base + '.turns.jsonl', 'w') as f:
+            for t in range(7, 20):
+                f.write(json.dumps({'turn': t, 'applied_tsc': t * self.PERIOD,
+                                    'outcome': 'refused' if t == 9 else 'applied'}) + '\n')
+        problems = []
+        t = report.turns_figures(raw, 1, problems)
+        self.assertEqual(problems, [])
+        self.assertAlmostEqual(t['capacity_cps']['median'], self.HZ / 3000)
+        self.assertEqual(t['reloads_refused']['runs'], [1])
+        text = '\n'.join(report.turns_section(t))
+        self.assertIn('| busy cycles per connection | 3,000 | 3,500 |', text)
+        self.assertIn('| appliance busy | 1.000 | 0.900 |', text)
+        self.assertIn('| generator busy | 0.600 | 0.750 |', text)
+        self.assertIn(f"**goodput / capacity {report.fmt(t['goodput_per_capacity']['median'])}**",
+                      text)
+        self.assertIn('reload refused: 1 over the runs', text)
+
+
 class MissingScenario(unittest.TestCase):
     def setUp(self):
         self.raw = tempfile.mkdtemp(prefix='tt-report-raw-')
