@@ -91,6 +91,10 @@ link_devices() {
 link_devices "${APPLIANCE_SIDE:-virtio}"
 SRV_LCORES="--lcores=0@0,1@1" # appliance: worker on CPU 1
 GEN_LCORES="--lcores=0@1,1@0" # generator: worker on CPU 0
+# The telemetry sampler and bench/shed_turns.py run beside the generator's worker, which has the
+# cycles to spare (0.5-0.7 busy): left to the scheduler, their wake-ups every 0.1 s also preempt
+# the appliance's worker, and the time it is off its CPU counts in its busy or idle cycles.
+HELPER_CPU=0
 
 # $1 name, $2 http body bytes, $3 syncookie mode, $4 max connections
 write_conf() {
@@ -133,7 +137,8 @@ start_appliance() { # $1 conf name, $2 log, $3 telemetry samples (none: not samp
 	PIDS+=("$SRV_PID")
 	SAMPLER_PID=
 	if [ -n "${3:-}" ]; then
-		/usr/bin/python3 bench/telemetry.py sample --prefix "$SRV_PREFIX" --pid "$SRV_PID" \
+		taskset -c "$HELPER_CPU" /usr/bin/python3 bench/telemetry.py sample \
+			--prefix "$SRV_PREFIX" --pid "$SRV_PID" \
 			--out "$3" 2>"$3.log" &
 		SAMPLER_PID=$!
 		PIDS+=("$SAMPLER_PID")
@@ -233,7 +238,8 @@ clock_sample() {
 SHED_PID=
 start_shed_turns() {
 	[ -n "${SHED_TURNS:-}" ] || return 0
-	/usr/bin/python3 bench/shed_turns.py --prefix "$SRV_PREFIX" --conf "$TMP/$1.conf" \
+	taskset -c "$HELPER_CPU" /usr/bin/python3 bench/shed_turns.py --prefix "$SRV_PREFIX" \
+		--conf "$TMP/$1.conf" \
 		--shed "$SHED_TURNS" --out "$2" --duration $((DUR + ${GEN_EXTRA_S:-0} + 200)) \
 		2>"$2.log" &
 	SHED_PID=$!
