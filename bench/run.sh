@@ -532,11 +532,14 @@ overload() {
 	# overload_alternate, with overload (or alone when SCENARIOS names it): the cps runs' closed
 	# loop and overload's open loop take turns inside one run (tcpterm-gen --alternate), the
 	# appliance's SYN shedding off in the closed turns and on in the open ones (SHED_TURNS), so
-	# that results.md sets the goodput beside a capacity of the same minutes.
+	# that results.md sets the goodput beside a capacity of the same minutes.  Each open turn
+	# offers OVERLOAD_FACTOR x what the closed turn before it completed (--alternate-factor), the
+	# first one OVERLOAD_FACTOR x the capacity above.
 	case " ${SCENARIOS:-overload} " in *" overload "* | *" overload_alternate "*)
 		SCENARIOS=overload_alternate SHED_TURNS=${SYN_SHED_FULL_POLLS:-4} \
 			scenario overload_alternate 64 auto 1048576 --scenario cps --close client \
-			--stateless --alternate --conns "$cps_conns" \
+			--stateless --alternate --alternate-factor "${OVERLOAD_FACTOR:-2}" \
+			--conns "$cps_conns" \
 			--rate "$(/usr/bin/python3 -c "print(round($cap * ${OVERLOAD_FACTOR:-2}))")" ;;
 	esac
 	link_devices "${APPLIANCE_SIDE:-virtio}"

@@ -85,7 +85,11 @@ static void usage(FILE *f)
 	    "                      answers, never a retransmission, responses verified,\n"
 	    "                      connections counted by port (rate runs; --body at most 1024)\n"
 	    "  --alternate         --stateless cps at --rate N: a closed loop of --conns and the\n"
-	    "                      open loop at N take turns of 2^30 TSC cycles each\n");
+	    "                      open loop at N take turns of 2^30 TSC cycles each\n"
+	    "  --alternate-factor F\n"
+	    "                      with --alternate: each open turn at F x the connections a\n"
+	    "                      second the closed turn before it completed (its second\n"
+	    "                      half); --rate until one is measured\n");
 	fprintf(
 	    f, "  --linger S          after the result is printed, keep the port open up to S\n"
 	       "                      seconds or until SIGINT/SIGTERM (default 0): a memif peer\n"
@@ -263,6 +267,9 @@ static int parse_opt(int c, const char *arg, struct gen_opts *o)
 	case 'a':
 		o->alternate = true;
 		return 0;
+	case 'F':
+		o->alternate_factor = atof(arg);
+		return o->alternate_factor > 0 && o->alternate_factor <= 100 ? 0 : -1;
 	case 'O':
 		o->checksum_offload = !strcmp(arg, "auto");
 		return !strcmp(arg, "auto") || !strcmp(arg, "off") ? 0 : -1;
@@ -305,6 +312,7 @@ static int parse_opts(int argc, char **argv, struct gen_opts *o)
 	    {"no-retransmit", no_argument, NULL, 'R'},
 	    {"stateless", no_argument, NULL, 'Z'},
 	    {"alternate", no_argument, NULL, 'a'},
+	    {"alternate-factor", required_argument, NULL, 'F'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -341,6 +349,10 @@ static int parse_opts(int argc, char **argv, struct gen_opts *o)
 	}
 	if (o->alternate && !(o->stateless && o->scenario == GEN_CPS && o->rate > 0)) {
 		fprintf(stderr, "tcpterm-gen: --alternate is for --stateless cps at a --rate\n");
+		return -1;
+	}
+	if (o->alternate_factor > 0 && !o->alternate) {
+		fprintf(stderr, "tcpterm-gen: --alternate-factor needs --alternate\n");
 		return -1;
 	}
 	if (o->requests_per_conn == UINT32_MAX)

@@ -78,6 +78,7 @@ struct gen_opts {
 	bool no_retransmit;    /* syn_retries = max_retries = 0: one RTO ends a connection */
 	bool stateless;        /* cps without connection state (gen_stateless.h) */
 	bool alternate;	       /* stateless cps: closed, open loop by turns (gen_stateless.h) */
+	double alternate_factor; /* > 0: each open turn at this x the closed turn's rate */
 };
 
 struct gen_soak;

@@ -126,6 +126,37 @@ unsigned gen_sl_syns_due(struct gen_sl *s, uint32_t now_ms, uint16_t *ports, uns
 	return n;
 }
 
+void gen_sl_turn_rate_init(struct gen_sl_turn_rate *t, double factor, double rate)
+{
+	*t = (struct gen_sl_turn_rate){.factor = factor, .rate = rate, .mark_turn = UINT64_MAX};
+}
+
+double gen_sl_turn_rate_update(struct gen_sl_turn_rate *t, uint64_t tsc, uint64_t tsc_hz,
+			       uint64_t completed)
+{
+	uint64_t turn = tsc >> GEN_SL_ALTERNATE_SHIFT;
+	bool second_half = (tsc >> (GEN_SL_ALTERNATE_SHIFT - 1)) & 1;
+
+	if (t->factor <= 0)
+		return t->rate;
+	if ((turn & 1) == 0) {
+		if (second_half && t->mark_turn != turn) {
+			t->mark_turn = turn;
+			t->mark_tsc = tsc;
+			t->mark_completed = completed;
+		}
+		return t->rate;
+	}
+	if (t->mark_turn == turn - 1) {
+		/* The open turn's first iteration: its rate, once. */
+		if (completed > t->mark_completed && tsc > t->mark_tsc)
+			t->rate = t->factor * (double)(completed - t->mark_completed) *
+				  (double)tsc_hz / (double)(tsc - t->mark_tsc);
+		t->mark_turn = turn;
+	}
+	return t->rate;
+}
+
 uint64_t gen_sl_failed(const struct gen_sl *s)
 {
 	return s->ctr.reset + s->ctr.bad_data + s->ctr.timed_out;

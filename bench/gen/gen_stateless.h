@@ -46,7 +46,8 @@
  * sent again until answered; during the open loop's, at N a second from
  * the turn's start, never sent twice.  A connection keeps the loop that
  * opened it: the closed loop counts only its own in flight, and repeats
- * only its own SYNs.
+ * only its own SYNs.  With --alternate-factor F, each open turn offers F x
+ * what the closed turn before it served instead (struct gen_sl_turn_rate).
  *
  * A response is whole when one segment carries it, and good when it is
  * byte for byte the reference: the first whole one is checked in full
@@ -223,6 +224,27 @@ uint32_t gen_sl_isn(const struct gen_sl *s, uint32_t client, uint16_t port);
  * ports (their client in the entry); their time is now_ms from here on.  The count.
  */
 unsigned gen_sl_syns_due(struct gen_sl *s, uint32_t now_ms, uint16_t *ports, unsigned max);
+
+/*
+ * --alternate-factor F: the open loop's rate for each of its turns, F x the connections the
+ * client completed a second over the second half of the closed turn before it.  That is the
+ * appliance's capacity as the benchmark measures it (the closed turns saturate it) in the same
+ * half second, so the overload the open turn offers follows the host's speed from turn to turn;
+ * the half leaves out the switch (the appliance's configuration reload, the last connections of
+ * the open turn before).  Until a closed turn's second half has been measured, and after one
+ * that completed nothing, the rate stays as it was (--rate at first); F = 0: always --rate.
+ */
+struct gen_sl_turn_rate {
+	double factor, rate; /* rate: the open loop's SYNs a second */
+	uint64_t mark_turn;  /* the closed turn measured, or the open turn its rate is for */
+	uint64_t mark_tsc, mark_completed;
+};
+
+void gen_sl_turn_rate_init(struct gen_sl_turn_rate *t, double factor, double rate);
+
+/* At TSC tsc with completed connections so far: the open loop's rate (SYNs a second). */
+double gen_sl_turn_rate_update(struct gen_sl_turn_rate *t, uint64_t tsc, uint64_t tsc_hz,
+			       uint64_t completed);
 
 /* Connections failed so far: reset, bad response, timed out. */
 uint64_t gen_sl_failed(const struct gen_sl *s);

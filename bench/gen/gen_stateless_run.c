@@ -39,6 +39,7 @@ struct sl_run {
 	/* The open loop's pacing: SYNs due at --rate from pace_tsc on, pace_syns of them sent (the
 	 * start of the run, or with --alternate of the open loop's turn). */
 	uint64_t pace_tsc, pace_syns;
+	struct gen_sl_turn_rate open_rate; /* the open loop's SYNs a second */
 	bool closed; /* the closed loop's turn (--rate 0, or with --alternate) */
 	uint64_t busy_cycles, idle_cycles;
 	/* With --alternate, the load window's busy and idle cycles by turn, [0] the closed loop's
@@ -143,7 +144,7 @@ static uint16_t add_syns(struct sl_run *r, uint64_t now, struct rte_mbuf **tx, u
 
 		n = free_conns < room ? free_conns : room;
 	} else {
-		double per_syn = (double)r->tsc_hz / (double)o->rate;
+		double per_syn = (double)r->tsc_hz / r->open_rate.rate;
 		uint64_t want = (uint64_t)((double)(now - r->pace_tsc) / per_syn);
 		double first_due = (double)r->pace_tsc + (double)(r->pace_syns + 1) * per_syn;
 
@@ -218,6 +219,7 @@ static int sl_loop(void *arg)
 				r->pace_syns = 0;
 			}
 			r->closed = closed;
+			gen_sl_turn_rate_update(&r->open_rate, t0, r->tsc_hz, c->completed);
 		}
 		if (loading && t0 >= r->end_tsc) {
 			loading = false;
@@ -351,6 +353,7 @@ int gen_sl_run(const struct gen_opts *o, const struct tt_port *port, struct rte_
 	r->tsc_per_ms = r->tsc_hz / 1000;
 	r->sl.syn_rto_ms = o->rate == 0 || o->alternate ? SL_SYN_RTO_MS : 0;
 	r->closed = o->rate == 0;
+	gen_sl_turn_rate_init(&r->open_rate, o->alternate_factor, (double)o->rate);
 	r->sl.isn_key = (uint32_t)rte_rdtsc();
 	r->sl.asking = true;
 	r->next_port = o->port_first;

@@ -524,6 +524,41 @@ static void test_open_loop_conns(void **state)
 	assert_int_equal(s.ctr.syn_retransmits, 2);
 }
 
+/*
+ * --alternate-factor: each open turn's rate is the factor times what the client completed a
+ * second over the second half of the closed turn before it, set once as the turn begins.
+ */
+static void test_turn_rate(void **state)
+{
+	const uint64_t turn = 1ull << GEN_SL_ALTERNATE_SHIFT, half = turn / 2, hz = turn;
+	struct gen_sl_turn_rate t;
+
+	(void)state;
+	gen_sl_turn_rate_init(&t, 2.0, 1000.0);
+	/* An open turn before any closed one was measured, and a closed turn's first half. */
+	assert_true(gen_sl_turn_rate_update(&t, 3 * turn + 5, hz, 10) == 1000.0);
+	assert_true(gen_sl_turn_rate_update(&t, 4 * turn + 1, hz, 20) == 1000.0);
+	assert_true(gen_sl_turn_rate_update(&t, 4 * turn + half - 1, hz, 30) == 1000.0);
+	/* Its second half from 40 completed; the open turn begins at 40 + 300 (a second at hz = a
+	 * turn: 300 in half a second), at 2x: 1,200 a second. */
+	assert_true(gen_sl_turn_rate_update(&t, 4 * turn + half, hz, 40) == 1000.0);
+	assert_true(gen_sl_turn_rate_update(&t, 4 * turn + half + 9, hz, 45) == 1000.0);
+	assert_true(gen_sl_turn_rate_update(&t, 5 * turn, hz, 340) == 1200.0);
+	/* Set once: the open turn's own completions do not move it. */
+	assert_true(gen_sl_turn_rate_update(&t, 5 * turn + half, hz, 900) == 1200.0);
+	/* A closed turn that completed nothing in its second half leaves the rate as it was. */
+	assert_true(gen_sl_turn_rate_update(&t, 6 * turn + half, hz, 1000) == 1200.0);
+	assert_true(gen_sl_turn_rate_update(&t, 7 * turn + 3, hz, 1000) == 1200.0);
+	/* A closed turn the loop missed the second half of (no iteration in it) measures nothing:
+	 * the next open turn keeps the rate. */
+	assert_true(gen_sl_turn_rate_update(&t, 8 * turn + 7, hz, 1100) == 1200.0);
+	assert_true(gen_sl_turn_rate_update(&t, 9 * turn + 7, hz, 1500) == 1200.0);
+	/* Factor 0 (no --alternate-factor): --rate throughout. */
+	gen_sl_turn_rate_init(&t, 0, 1000.0);
+	assert_true(gen_sl_turn_rate_update(&t, 4 * turn + half, hz, 40) == 1000.0);
+	assert_true(gen_sl_turn_rate_update(&t, 5 * turn, hz, 340) == 1000.0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -533,7 +568,7 @@ int main(void)
 	    cmocka_unit_test(test_reference_checked), cmocka_unit_test(test_failures),
 	    cmocka_unit_test(test_keep_alive),	      cmocka_unit_test(test_keep_alive_not_asked),
 	    cmocka_unit_test(test_syn_repeat),	      cmocka_unit_test(test_open_loop_conns),
-	    cmocka_unit_test(test_request_room),
+	    cmocka_unit_test(test_turn_rate),	      cmocka_unit_test(test_request_room),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
