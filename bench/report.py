@@ -810,9 +810,11 @@ def turns_section(t):
 
     lines = ['', '### Capacity and overload in one run (tcpterm-gen --alternate)', '',
              'The same client runs the cps runs\' closed loop and overload\'s open loop in '
-             'turns of 2^30 TSC cycles; the appliance\'s SYN shedding is off in the closed '
-             'turns and on in the open ones (bench/shed_turns.py, a reload as each turn '
-             'begins).  Each turn counts from when its shedding was in force '
+             'turns of 2^30 TSC cycles, each open turn at OVERLOAD_FACTOR x what the closed '
+             'turn before it completed (tcpterm-gen --alternate-factor); the appliance\'s SYN '
+             'shedding is off in the closed turns and on in the open ones (bench/shed_turns.py, '
+             'a reload as each turn begins).  Each turn counts from when its shedding was in '
+             'force '
              '(bench/alternate.py), so the capacity and the goodput come from the same '
              'minutes of the host, where the tables above take them from runs minutes apart.',
              '', '| figure | closed turns (capacity) | open turns (overload) |',
