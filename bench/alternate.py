@@ -33,11 +33,15 @@ from report import load_samples
 PERIOD_SHIFT = 30  # a way lasts 2^30 TSC cycles
 
 
-def applied_turns(path):
-    """{turn: TSC from which its configuration was in force} of a bench/shed_turns.py log, for
-    the turns whose reload was applied."""
+def turns_log(path):
+    """The lines of a bench/shed_turns.py log, one per turn."""
     with open(path) as f:
-        rows = [json.loads(line) for line in f if line.startswith('{')]
+        return [json.loads(line) for line in f if line.startswith('{')]
+
+
+def applied_turns(rows):
+    """{turn: TSC from which its configuration was in force} of turns_log's rows, for the turns
+    whose reload was applied."""
     return {r['turn']: r['applied_tsc'] for r in rows if r.get('outcome') == 'applied'}
 
 
@@ -91,7 +95,7 @@ def main():
     if len(samples) < 2:
         sys.exit(f'alternate.py: {args.samples}: fewer than two telemetry samples')
     hz = samples[0].get('tsc_hz')
-    applied = applied_turns(args.turns) if args.turns else None
+    applied = applied_turns(turns_log(args.turns)) if args.turns else None
     for way, (per_unit, median, n, per_tsc, busy) in ways(samples, args.unit, args.ways,
                                                           args.min_busy, args.min_units,
                                                           applied).items():

@@ -784,12 +784,12 @@ def turns_figures(raw, runs, problems):
             problems.append(f'{where}: the generator reported no load window by turn')
             continue
         try:
-            applied = alternate.applied_turns(base + '.turns.jsonl')
-            with open(base + '.turns.jsonl') as f:
-                refused.append(sum('"refused"' in line for line in f))
+            log = alternate.turns_log(base + '.turns.jsonl')
         except OSError:
             problems.append(f'{where}: no log of the turns\' shedding (bench/shed_turns.py)')
             continue
+        applied = alternate.applied_turns(log)
+        refused.append(len(log) - len(applied))
         samples = load_samples(base + '.samples.jsonl')
         f = turn_figures(samples, applied, gen, gen['window']['tsc_hz'])
         if not f['closed_intervals'] or not f['open_intervals']:

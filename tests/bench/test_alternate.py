@@ -108,7 +108,8 @@ class Turns(unittest.TestCase):
         path = self.log([{'turn': 8, 'applied_tsc': 8 * PERIOD + 5, 'outcome': 'applied'},
                          {'turn': 9, 'applied_tsc': 9 * PERIOD + 5, 'outcome': 'refused'},
                          {'turn': 10, 'applied_tsc': 10 * PERIOD + 7, 'outcome': 'applied'}])
-        self.assertEqual(alternate.applied_turns(path), {8: 8 * PERIOD + 5, 10: 10 * PERIOD + 7})
+        self.assertEqual(alternate.applied_turns(alternate.turns_log(path)),
+                         {8: 8 * PERIOD + 5, 10: 10 * PERIOD + 7})
 
     def test_intervals_before_the_reload_left_out(self):
         # The first interval of each turn ran under the other way's shedding, at ten times the
