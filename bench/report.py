@@ -737,6 +737,13 @@ def turn_figures(samples, applied, gen, hz):
     goodput = per(opened['conns'], per(opened['span'], hz))
     offered = per(go.get('syns_accepted'),
                   per(go.get('busy_cycles', 0) + go.get('idle_cycles', 0), hz))
+    goodput_per_capacity = per(goodput, capacity)
+    open_busy = busy(opened['busy'], opened['idle'])
+    # With the capacity at a worker busy all the time, goodput / capacity = the open turns'
+    # busy fraction less the share of their time beyond their connections at the closed
+    # turns' cost: what shedding's SYNs took, with whatever more a connection cost.
+    beyond = (None if cycles_closed is None
+              else opened['busy'] - opened['conns'] * cycles_closed)
     return {
         'capacity_cps': capacity, 'closed_cycles_per_conn': cycles_closed,
         'closed_cps': per(closed['conns'], per(closed['span'], hz)),
@@ -745,9 +752,13 @@ def turn_figures(samples, applied, gen, hz):
         'closed_shed_per_conn': per(closed['shed'], closed['conns']),
         'closed_intervals': closed['n'],
         'offered_cps': offered, 'offered_per_capacity': per(offered, capacity),
-        'goodput_cps': goodput, 'goodput_per_capacity': per(goodput, capacity),
+        'goodput_cps': goodput, 'goodput_per_capacity': goodput_per_capacity,
         'open_cycles_per_conn': per(opened['busy'], opened['conns']),
-        'open_busy': busy(opened['busy'], opened['idle']),
+        'open_busy': open_busy,
+        'lost_to_idle': None if open_busy is None else 1 - open_busy,
+        'lost_beyond_conns': (None if None in (open_busy, goodput_per_capacity)
+                              else open_busy - goodput_per_capacity),
+        'cycles_beyond_per_shed': per(beyond, opened['shed']),
         'open_generator_busy': busy(go.get('busy_cycles'), go.get('idle_cycles')),
         'open_shed_per_conn': per(opened['shed'], opened['conns']),
         'open_intervals': opened['n'],
@@ -764,6 +775,10 @@ TURN_UNITS = {
     'goodput_per_capacity': 'fraction of capacity', 'open_cycles_per_conn': 'busy cycles',
     'open_busy': 'fraction', 'open_generator_busy': 'fraction', 'open_shed_per_conn': 'SYNs',
     'open_intervals': '0.1 s intervals', 'reloads_refused': 'turns left out',
+    'lost_to_idle': 'fraction of capacity (1 - the open turns\' busy)',
+    'lost_beyond_conns': 'fraction of capacity (the open turns\' busy - goodput / capacity)',
+    'cycles_beyond_per_shed': 'busy cycles per SYN shed beyond the open turns\' connections '
+                              'at the closed turns\' cost',
 }
 
 
@@ -832,7 +847,12 @@ def turns_section(t):
              f"{m('capacity_cps')} connections/s; offered in the open turns "
              f"{m('offered_cps')} SYNs/s ({m('offered_per_capacity')} x capacity); "
              f"**goodput / capacity {m('goodput_per_capacity')}**; turns left out, their "
-             f"reload refused: {sum(t['reloads_refused']['runs'])} over the runs."]
+             f"reload refused: {sum(t['reloads_refused']['runs'])} over the runs.", '',
+             f"Where the rest of capacity went in the open turns: {m('lost_to_idle')} to the "
+             f"worker's idle, {m('lost_beyond_conns')} to busy cycles beyond their "
+             f"connections at the closed turns' cost, {m('cycles_beyond_per_shed')} per SYN "
+             f"shed (at most what a shed SYN costs: it also holds whatever more an admitted "
+             f"connection costs under overload)."]
     return lines
 
 

@@ -564,6 +564,13 @@ class OverloadTurns(unittest.TestCase):
         self.assertAlmostEqual(f['goodput_cps'], n_open * self.HZ / self.STEP)
         self.assertAlmostEqual(f['goodput_per_capacity'], n_open * 3000 / self.STEP)
         self.assertAlmostEqual(f['closed_cps'], n_closed * self.HZ / self.STEP)
+        # What capacity the open turns lost: 0.1 to idle; the rest to their 500 cycles a
+        # connection over the closed turns' 3,000, 1.5 SYNs shed a connection: 333 a SYN.
+        self.assertAlmostEqual(f['lost_to_idle'], 0.1, places=4)
+        self.assertAlmostEqual(f['lost_beyond_conns'], n_open * 500 / self.STEP)
+        self.assertAlmostEqual(f['lost_to_idle'] + f['lost_beyond_conns']
+                               + f['goodput_per_capacity'], 1.0)
+        self.assertAlmostEqual(f['cycles_beyond_per_shed'], 500 / 1.5, delta=0.5)
         # The generator's own: its busy by turn, and the SYNs the link took in the open turns
         # over their 4 s: twice the capacity.
         self.assertAlmostEqual(f['closed_generator_busy'], 0.6)
