@@ -482,10 +482,10 @@ rps_client=(--stateless)
 [ "${RPS_CLIENT:-stateless}" = stateful ] && rps_client=()
 scenario rps "${RPS_BODY:-64}" auto 65536 --scenario rps --conns "${RPS_CONNS:-512}" --pipeline 1 "${rps_client[@]}"
 # rps_pipelined: RPS_PIPELINED_CONNS (512) connections with eight requests in flight on each, sent
-# and answered about eight to a segment.  With 64 neither side was more than 0.6 busy; with 512 the
-# stateful client (this stack's, which parses every response) saturates first and the appliance
-# runs 0.85-0.9 busy (bench/README.md), so its cycles per request are measured near saturation.
-scenario rps_pipelined 64 auto 65536 --scenario rps --conns "${RPS_PIPELINED_CONNS:-512}" --pipeline 8
+# and answered eight to a segment, by the same client as rps (RPS_CLIENT).  With 64 neither side
+# was more than 0.6 busy; with 512 the stateful client saturated first (bench/README.md).
+scenario rps_pipelined 64 auto 65536 --scenario rps --conns "${RPS_PIPELINED_CONNS:-512}" --pipeline 8 \
+	"${rps_client[@]}"
 # synflood: a legitimate frame the saturated link loses costs its connection a 1 s RTO; 4096 in
 # flight keep such waits from throttling the legitimate schedule inside the generator.  It
 # measures what answering cookies costs, so SYN shedding is off (SYN_SHED_FULL_POLLS=0) as in

@@ -80,10 +80,11 @@ static void usage(FILE *f)
 	    "  --loss P            soak: percent of received frames dropped (default 0)\n"
 	    "  --no-retransmit     never send a segment twice (as dperf): a connection whose SYN,\n"
 	    "                      data or FIN goes unanswered for one RTO fails (timeout/reset)\n"
-	    "  --stateless         cps, or rps keep-alive (--pipeline 1, --rate 0), without\n"
-	    "                      connection state: each reply computed from the segment it\n"
-	    "                      answers, never a retransmission, responses verified,\n"
-	    "                      connections counted by port (rate runs; --body at most 1024)\n"
+	    "  --stateless         cps, or rps keep-alive (--pipeline 8 at most, --rate 0),\n"
+	    "                      without connection state: each reply computed from the\n"
+	    "                      segment it answers, never a retransmission, responses\n"
+	    "                      verified, connections counted by port (rate runs; --body at\n"
+	    "                      most 1024)\n"
 	    "  --alternate         --stateless cps at --rate N: a closed loop of --conns and the\n"
 	    "                      open loop at N take turns of 2^30 TSC cycles each\n"
 	    "  --alternate-factor F\n"
@@ -279,13 +280,14 @@ static int parse_opt(int c, const char *arg, struct gen_opts *o)
 }
 
 /* 0, 1 (help shown) or -1 (error printed). */
-/* What the stateless client runs: cps, and rps with one request in flight, opened at once. */
+/* What the stateless client runs: cps, and rps with up to GEN_SL_PIPELINE_MAX requests in
+ * flight, opened at once. */
 static bool stateless_fits(const struct gen_opts *o)
 {
 	if (o->body > GEN_SL_BODY_MAX)
 		return false;
 	return o->scenario == GEN_CPS ||
-	       (o->scenario == GEN_RPS && o->pipeline == 1 && o->rate == 0);
+	       (o->scenario == GEN_RPS && o->pipeline <= GEN_SL_PIPELINE_MAX && o->rate == 0);
 }
 
 static int parse_opts(int argc, char **argv, struct gen_opts *o)
@@ -342,9 +344,9 @@ static int parse_opts(int argc, char **argv, struct gen_opts *o)
 	if (o->stateless && !stateless_fits(o)) {
 		fprintf(
 		    stderr,
-		    "tcpterm-gen: --stateless is for cps, or rps with --pipeline 1 and --rate 0, "
-		    "with --body %u at most\n",
-		    GEN_SL_BODY_MAX);
+		    "tcpterm-gen: --stateless is for cps, or rps with --pipeline %u at most and "
+		    "--rate 0, with --body %u at most\n",
+		    GEN_SL_PIPELINE_MAX, GEN_SL_BODY_MAX);
 		return -1;
 	}
 	if (o->alternate && !(o->stateless && o->scenario == GEN_CPS && o->rate > 0)) {
@@ -665,6 +667,7 @@ static int run_stateless(const struct gen_opts *o, const struct tt_port *port,
 	    .client_first = o->client_first,
 	    .client_count = o->client_count,
 	    .keep_alive = o->scenario == GEN_RPS,
+	    .pipeline = o->pipeline,
 	};
 	unsigned lcore;
 	int rc = worker_and_server(o, port, pool, &lcore, &c.server_mac);

@@ -49,20 +49,39 @@ static bool response_ok(const struct gen_sl *s, const uint8_t *p, uint32_t len)
 }
 
 /*
- * Whether payload is one whole, good response: the reference's bytes, or, before there is one,
- * a response that passes every check (and becomes the reference).
+ * Learn the reference from the response at the start of p[0, len), if it passes every check: its
+ * length is its head's and the run's body length.
  */
-static bool whole_response(struct gen_sl *s, const uint8_t *p, uint32_t len)
+static bool learn_reference(struct gen_sl *s, const uint8_t *p, uint32_t len)
 {
-	if (len < sizeof(status_ok) - 1 || memcmp(p, status_ok, sizeof(status_ok) - 1) != 0)
+	const uint8_t *end = memmem(p, len, head_end, sizeof(head_end) - 1);
+	uint32_t n;
+
+	if (len < sizeof(status_ok) - 1 || memcmp(p, status_ok, sizeof(status_ok) - 1) != 0 ||
+	    end == NULL)
 		return false;
-	if (s->response_len != 0)
-		return len == s->response_len && memcmp(p, s->ref, len) == 0;
-	if (len > sizeof(s->ref) || !response_ok(s, p, len))
+	n = (uint32_t)(end - p) + (uint32_t)(sizeof(head_end) - 1) + s->c.body_len;
+	if (n > len || n > sizeof(s->ref) || !response_ok(s, p, n))
 		return false;
-	memcpy(s->ref, p, len);
-	s->response_len = len;
+	memcpy(s->ref, p, n);
+	s->response_len = n;
 	return true;
+}
+
+/*
+ * How many whole, good responses payload is, back to back (0: anything else): each the
+ * reference's bytes; before there is one, the first passes every check and becomes it.
+ */
+static uint32_t whole_responses(struct gen_sl *s, const uint8_t *p, uint32_t len)
+{
+	uint32_t n = 0;
+
+	if (s->response_len == 0 && !learn_reference(s, p, len))
+		return 0;
+	for (uint32_t off = 0; off < len; off += s->response_len, n++)
+		if (len - off < s->response_len || memcmp(p + off, s->ref, s->response_len) != 0)
+			return 0;
+	return n;
 }
 
 /* The table entry of pkt's connection if it is in phase want; NULL: counted as stray. */
@@ -174,25 +193,42 @@ static void reply_to(const struct tt_pkt *pkt, enum gen_sl_frame frame, uint32_t
 	};
 }
 
+/* The requests a connection keeps in flight: pipeline keep-alive, else the one. */
+static uint32_t requests_per_batch(const struct gen_sl *s)
+{
+	return s->c.keep_alive ? s->c.pipeline : 1;
+}
+
+/* What a data segment's responses did to their batch. */
+enum batch { BATCH_BAD, BATCH_PART, BATCH_DONE };
+
 /*
- * A whole good response moves its connection on (again: keep-alive asks on, the connection
- * waits for the next response); anything else fails it.
+ * n whole good responses (0: none, the data bad or cut) move pkt's connection on: with the last
+ * of its batch's responses it is done with the batch (again: keep-alive asks on, the next batch
+ * is due), before it it waits for the rest; none, or more than were due, fail it.  A stray
+ * segment's connection is not known: its good responses count as a batch done.
  */
-static void count_response(struct gen_sl *s, const struct tt_pkt *pkt, bool whole, bool fin,
-			   bool again)
+static enum batch count_responses(struct gen_sl *s, const struct tt_pkt *pkt, uint32_t n, bool fin,
+				  bool again)
 {
 	struct gen_sl_conn *c = conn_in(s, pkt, GEN_SL_REQUEST);
 
 	if (c == NULL)
-		return;
-	if (!whole)
+		return n == 0 ? BATCH_BAD : BATCH_DONE;
+	if (n == 0 || n > c->waiting) {
 		conn_end(s, c, &s->ctr.bad_data);
-	else if (again)
-		return;
+		return BATCH_BAD;
+	}
+	c->waiting = (uint8_t)(c->waiting - n);
+	if (c->waiting > 0 && !fin)
+		return BATCH_PART;
+	if (again)
+		c->waiting = (uint8_t)requests_per_batch(s);
 	else if (fin && s->c.close_mode == GEN_CLOSE_SERVER)
 		conn_end(s, c, &s->ctr.completed);
 	else
 		c->phase = GEN_SL_RESPONSE;
+	return BATCH_DONE;
 }
 
 static bool answer_data(struct gen_sl *s, const struct tt_pkt *pkt, struct gen_sl_reply *r)
@@ -200,20 +236,25 @@ static bool answer_data(struct gen_sl *s, const struct tt_pkt *pkt, struct gen_s
 	const struct tt_tcp_seg *g = &pkt->seg;
 	bool fin = g->flags & TT_TCP_FIN;
 	uint32_t ack = g->seq + g->len + (fin ? 1 : 0);
-	bool whole = whole_response(s, g->payload, g->len);
-	bool again = whole && !fin && s->c.keep_alive && s->asking;
+	uint32_t n = whole_responses(s, g->payload, g->len);
+	bool again = !fin && s->c.keep_alive && s->asking;
+	enum batch b;
 
 	if (fin)
 		s->ctr.fins++;
-	count_response(s, pkt, whole, fin, again);
-	if (!whole) {
+	b = count_responses(s, pkt, n, fin, again);
+	if (b == BATCH_BAD) {
 		s->ctr.partial++;
 		reply_to(pkt, fin ? GEN_SL_FRAME_FIN_ACK : GEN_SL_FRAME_ACK, ack, r);
 		return true;
 	}
-	s->ctr.responses++;
+	s->ctr.responses += n;
+	if (b == BATCH_PART) {
+		reply_to(pkt, GEN_SL_FRAME_ACK, ack, r);
+		return true;
+	}
 	if (again) {
-		s->ctr.requests++;
+		s->ctr.requests += requests_per_batch(s);
 		reply_to(pkt, GEN_SL_FRAME_REQUEST, ack, r);
 		return true;
 	}
@@ -244,10 +285,12 @@ static bool answer_synack(struct gen_sl *s, const struct tt_pkt *pkt, struct gen
 		return false;
 	}
 	s->ctr.synacks++;
-	s->ctr.requests++;
+	s->ctr.requests += requests_per_batch(s);
 	c = conn_in(s, pkt, GEN_SL_SYN_SENT);
-	if (c != NULL)
+	if (c != NULL) {
 		c->phase = GEN_SL_REQUEST;
+		c->waiting = (uint8_t)requests_per_batch(s);
+	}
 	reply_to(pkt, GEN_SL_FRAME_REQUEST, g->seq + 1, r);
 	return true;
 }
@@ -297,8 +340,9 @@ void gen_sl_syn(const struct gen_sl *s, uint32_t client, uint16_t port, struct g
 	};
 }
 
-/* The template of a frame with flags (and, for the request, c.request) to the server. */
-static bool frame_init(struct gen_sl *s, enum gen_sl_frame frame, uint8_t flags, unsigned offload)
+/* The template of a frame with flags and requests copies of c.request to the server. */
+static bool frame_init(struct gen_sl *s, enum gen_sl_frame frame, uint8_t flags, uint32_t requests,
+		       unsigned offload)
 {
 	struct tt_tcp_hdr_args h = {
 	    .src_mac = s->c.mac,
@@ -308,19 +352,27 @@ static bool frame_init(struct gen_sl *s, enum gen_sl_frame frame, uint8_t flags,
 	    .wnd = SL_WINDOW,
 	    .flags = flags,
 	};
-	uint32_t len = frame == GEN_SL_FRAME_REQUEST ? s->c.request_len : 0;
+	uint8_t payload[GEN_TMPL_ROOM] = {0};
 
+	if ((uint64_t)requests * s->c.request_len > sizeof(payload))
+		return false;
+	for (uint32_t i = 0; i < requests; i++)
+		memcpy(payload + i * s->c.request_len, s->c.request, s->c.request_len);
 	if (frame == GEN_SL_FRAME_SYN)
 		h.opts = (struct tt_tcp_opts){.present = TT_OPT_MSS, .mss = SL_MSS};
-	return gen_tmpl_init(&s->frames[frame], &h, s->c.request, len, offload);
+	return gen_tmpl_init(&s->frames[frame], &h, payload, requests * s->c.request_len, offload);
 }
 
 bool gen_sl_frames_init(struct gen_sl *s, unsigned offload)
 {
-	return frame_init(s, GEN_SL_FRAME_SYN, TT_TCP_SYN, offload) &&
-	       frame_init(s, GEN_SL_FRAME_ACK, TT_TCP_ACK, offload) &&
-	       frame_init(s, GEN_SL_FRAME_FIN_ACK, TT_TCP_ACK | TT_TCP_FIN, offload) &&
-	       frame_init(s, GEN_SL_FRAME_REQUEST, TT_TCP_ACK | TT_TCP_PSH, offload);
+	uint32_t k = requests_per_batch(s);
+
+	if (k == 0 || k > GEN_SL_PIPELINE_MAX)
+		return false;
+	return frame_init(s, GEN_SL_FRAME_REQUEST, TT_TCP_ACK | TT_TCP_PSH, k, offload) &&
+	       frame_init(s, GEN_SL_FRAME_SYN, TT_TCP_SYN, 0, offload) &&
+	       frame_init(s, GEN_SL_FRAME_ACK, TT_TCP_ACK, 0, offload) &&
+	       frame_init(s, GEN_SL_FRAME_FIN_ACK, TT_TCP_ACK | TT_TCP_FIN, 0, offload);
 }
 
 uint32_t gen_sl_write(const struct gen_sl *s, const struct gen_sl_reply *r, uint8_t *frame)

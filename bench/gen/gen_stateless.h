@@ -20,12 +20,16 @@
  *   a bare ACK         -> nothing (it acknowledges our FIN or request);
  *   anything else      -> counted as unexpected, no reply.
  *
- * Keep-alive (tcpterm-gen --scenario rps --stateless, one request in flight
- * per connection, as the stateful client's --pipeline 1): --conns
- * connections are opened as at --rate 0 and kept; while the load lasts
- * (asking) a whole response is answered with the next request (ACK + the
- * request, seq = their ack, ack = their seq + len), after it with ACK +
- * FIN, and the connection ends as a client-close one.
+ * Keep-alive (tcpterm-gen --scenario rps --stateless --pipeline K): --conns
+ * connections are opened as at --rate 0 and kept, each with K requests in
+ * flight (K = 1 by default, at most GEN_SL_PIPELINE_MAX), sent together in
+ * one segment; while the load lasts (asking) the segment that carries the
+ * last of a connection's K responses is answered with the next K (ACK + the
+ * requests, seq = their ack, ack = their seq + len), after it with ACK +
+ * FIN, and the connection ends as a client-close one.  A segment with some
+ * of the K responses (the appliance cut them across segments) gets an ACK:
+ * the next requests wait for the last response, when the server's ack
+ * covers every request sent, which is what lets seq be their ack.
  *
  * Nothing else is ever sent twice, and at --rate N not even a SYN: a lost
  * frame costs its connection.  (A reply the client's own TX queue refuses
@@ -65,20 +69,21 @@
  *   SYN taken by the TX queue  -> SYN_SENT (the port's previous
  *                                 connection, if unfinished: timed out)
  *   SYN-ACK                    -> REQUEST
- *   good whole response        -> RESPONSE (server close, with the FIN:
- *                                 DONE; keep-alive while asking: REQUEST
- *                                 again); a bad or cut one: failed
+ *   good whole responses, the  -> RESPONSE (server close, with the FIN:
+ *   last of those due             DONE; keep-alive while asking: REQUEST
+ *                                 again); bad ones, a response cut inside,
+ *                                 more than were due: failed
  *   FIN without data           -> DONE, after RESPONSE
  *   RST                        -> failed
  *
  * So completed + failed + in flight = SYNs taken, each connection counted
  * once; a segment of a connection not in the phase it answers (a
  * retransmission, a late one) is counted as stray and answered as ever.
- * DONE and failed free the entry.  An entry is 4 bytes: 256 KiB for the
+ * DONE and failed free the entry.  An entry is 12 bytes: 768 KiB for the
  * 64 Ki ports, no hashing.
  *
- * Every frame the client sends is one of four (a SYN with the MSS option,
- * an ACK, an ACK + FIN, the request with ACK + PSH), differing only in the
+ * Every frame the client sends is one of four kinds (a SYN with the MSS
+ * option, an ACK, an ACK + FIN, the requests with ACK + PSH), differing only in the
  * client's address and port and the two sequence numbers: each is written
  * from a template (gen_tmpl.h) with incremental checksums, the bytes the
  * general builder would write, at a copy and a few additions (in the
@@ -95,8 +100,9 @@
 #include "gen_tmpl.h"
 #include "tt_net.h"
 
-/* --body at most: the response's head and body fit one 1460-byte segment. */
-enum { GEN_SL_BODY_MAX = 1024 };
+/* --body at most: the response's head and body fit one 1460-byte segment.  --pipeline at most
+ * (keep-alive): the requests of a connection go in one segment (and one template). */
+enum { GEN_SL_BODY_MAX = 1024, GEN_SL_PIPELINE_MAX = 8 };
 
 /* What the client answers with: fixed for the run. */
 struct gen_sl_conf {
@@ -109,7 +115,8 @@ struct gen_sl_conf {
 	uint32_t request_len;
 	uint32_t client_first; /* our addresses: client_first .. + client_count - 1 */
 	uint32_t client_count;
-	bool keep_alive; /* a response is answered with the next request while asking */
+	bool keep_alive;   /* responses are answered with the next requests while asking */
+	uint32_t pipeline; /* keep-alive: requests in flight per connection, 1..PIPELINE_MAX */
 };
 
 /* Where a connection is (its port's table entry); FREE: never opened, or done with. */
@@ -119,6 +126,7 @@ struct gen_sl_conn {
 	uint16_t client; /* index into the client addresses (client_count <= 65536) */
 	uint8_t phase;
 	uint8_t closed;	 /* opened by the closed loop: its SYN is sent again until answered */
+	uint8_t waiting; /* REQUEST: responses still due */
 	uint32_t syn_ms; /* when its SYN last went out */
 };
 
@@ -137,7 +145,7 @@ enum {
 	X(synacks, "SYN-ACKs answered with the request")                                           \
 	X(requests, "requests sent: with the handshake's ACK, and keep-alive after responses")     \
 	X(responses, "whole responses seen")                                                       \
-	X(partial, "data segments that were not a whole response")                                 \
+	X(partial, "data segments that were not whole responses, at most as many as were due")     \
 	X(bad_data, "connections failed on a response that is not the expected one")               \
 	X(completed, "connections done: response verified and FINs exchanged")                     \
 	X(reset, "connections in flight the server reset")                                         \
@@ -170,7 +178,7 @@ enum gen_sl_frame {
 	GEN_SL_FRAME_SYN,
 	GEN_SL_FRAME_ACK,
 	GEN_SL_FRAME_FIN_ACK,
-	GEN_SL_FRAME_REQUEST, /* ACK + PSH with c.request */
+	GEN_SL_FRAME_REQUEST, /* ACK + PSH with a batch: c.request, keep-alive c.pipeline times */
 	GEN_SL_FRAMES
 };
 

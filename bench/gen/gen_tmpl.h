@@ -26,7 +26,8 @@
 
 #include "tt_net.h"
 
-enum { GEN_TMPL_CHUNK = 64, GEN_TMPL_ROOM = 4 * GEN_TMPL_CHUNK };
+/* ROOM: the headers and up to 458 bytes of payload, the stateless client's pipelined requests. */
+enum { GEN_TMPL_CHUNK = 64, GEN_TMPL_ROOM = 8 * GEN_TMPL_CHUNK };
 
 struct gen_tmpl {
 	uint8_t frame[GEN_TMPL_ROOM];

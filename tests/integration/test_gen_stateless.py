@@ -14,9 +14,9 @@ has passed.
 With the appliance's RX ring cut to 64 frames the client's TX queue refuses millions of frames
 a run, and still no connection may be lost: the replies it refused are held and sent again.
 
-Keep-alive (--scenario rps): a few connections ask again after every response for the whole
-load, then close; every request must be answered by the appliance with the verified response,
-and every connection completed once."""
+Keep-alive (--scenario rps): a few connections ask again after every response (pipelined: after
+every batch of eight, sent in one segment) for the whole load, then close; every request must be
+answered by the appliance with the verified response, and every connection completed once."""
 
 import json
 import time
@@ -114,14 +114,15 @@ def test_refused_replies_held(tmp_path, close):
 KEEP_ALIVE_CONNS = 64
 
 
-def test_stateless_keep_alive(tmp_path):
+@pytest.mark.parametrize("pipeline", [1, 8])
+def test_stateless_keep_alive(tmp_path, pipeline):
     gen, g, final = run_client(tmp_path, ["--conns", str(KEEP_ALIVE_CONNS), "--rate", "0",
-                                          "--pipeline", "1"], scenario="rps")
+                                          "--pipeline", str(pipeline)], scenario="rps")
     c = g["counters"]
     n = KEEP_ALIVE_CONNS
     assert g["scenario"] == "rps" and gen.returncode == 0, g
-    # Each connection asked many times: its first request with the handshake's ACK, one more
-    # after every response but its last, which got the FIN.
+    # Each connection asked many times: its first batch with the handshake's ACK, one more
+    # after every batch's last response but the last batch's, which got the FIN.
     assert c["responses"] >= 100 * n, c
     assert c["requests"] == c["responses"] and g["requests_sent"] == c["requests"], c
     seen = {k: c[k] for k in ("syns_accepted", "synacks", "fins", "completed", "partial",

@@ -46,7 +46,8 @@ static struct gen_sl client(enum gen_close_mode mode)
 				  .request = (const uint8_t *)request,
 				  .request_len = sizeof(request) - 1,
 				  .client_first = CLIENT_FIRST,
-				  .client_count = 250}};
+				  .client_count = 250,
+				  .pipeline = 1}};
 	/* Checksums in software, which the parser at the other end then verifies. */
 	assert_true(gen_sl_frames_init(&s, 0));
 	return s;
@@ -131,8 +132,11 @@ static void check_reply(const struct gen_sl *s, const struct gen_sl_reply *r, ui
 	assert_int_equal(p.seg.ack, ack);
 	assert_memory_equal(p.src_mac.b, gen_mac.b, 6);
 	if (r->frame == GEN_SL_FRAME_REQUEST) {
-		assert_int_equal(p.seg.len, sizeof(request) - 1);
-		assert_memory_equal(p.seg.payload, request, sizeof(request) - 1);
+		uint32_t k = s->c.keep_alive ? s->c.pipeline : 1, len = sizeof(request) - 1;
+
+		assert_int_equal(p.seg.len, k * len);
+		for (uint32_t i = 0; i < k; i++)
+			assert_memory_equal(p.seg.payload + i * len, request, len);
 	} else {
 		assert_int_equal(p.seg.len, 0);
 	}
@@ -285,6 +289,118 @@ static void test_keep_alive_not_asked(void **state)
 	check_counters(&s,
 		       (struct gen_sl_ctr){.synacks = 1, .requests = 1, .responses = 1, .fins = 1});
 	assert_int_equal(s.conns[CPORT].phase, GEN_SL_RESPONSE);
+}
+
+/* A client keeping k requests in flight on each connection (keep-alive, --pipeline k). */
+static struct gen_sl pipelined(uint32_t k)
+{
+	struct gen_sl s = client(GEN_CLOSE_CLIENT);
+
+	s.c.keep_alive = true;
+	s.c.pipeline = k;
+	s.asking = true;
+	assert_true(gen_sl_frames_init(&s, 0));
+	return s;
+}
+
+/*
+ * Pipelined keep-alive: the handshake's ACK carries the k requests; the segment with the last of
+ * the k responses (all k, or the rest of them after a cut between two) gets the next k, the
+ * first part only an ACK; after the load the last response gets ACK + FIN.
+ */
+static void test_pipelined(void **state)
+{
+	struct gen_sl s = pipelined(3);
+	struct gen_sl_reply r;
+	uint8_t three[3 * 150];
+	uint32_t n = 150, irs = 0xfffffe00u, our = 0xffffff00u, seq = irs + 1;
+	const uint32_t batch = 3 * (sizeof(request) - 1);
+
+	(void)state;
+	for (uint32_t i = 0; i < 3; i++)
+		response(three + i * n, n);
+	gen_sl_opened(&s, 4, CPORT, 0, true);
+	assert_true(answers(&s, &r, TT_TCP_SYN | TT_TCP_ACK, irs, our, NULL, 0));
+	check_reply(&s, &r, TT_TCP_ACK | TT_TCP_PSH, our, seq);
+	our += batch;
+	/* All three in one segment: the next three. */
+	assert_true(answers(&s, &r, TT_TCP_ACK | TT_TCP_PSH, seq, our, three, 3 * n));
+	seq += 3 * n;
+	check_reply(&s, &r, TT_TCP_ACK | TT_TCP_PSH, our, seq);
+	our += batch;
+	/* Two, then the third: an ACK, then the next three. */
+	assert_true(answers(&s, &r, TT_TCP_ACK | TT_TCP_PSH, seq, our, three, 2 * n));
+	seq += 2 * n;
+	check_reply(&s, &r, TT_TCP_ACK, our, seq);
+	assert_int_equal(s.conns[CPORT].waiting, 1);
+	assert_true(answers(&s, &r, TT_TCP_ACK | TT_TCP_PSH, seq, our, three, n));
+	seq += n;
+	check_reply(&s, &r, TT_TCP_ACK | TT_TCP_PSH, our, seq);
+	assert_true(our > 0xffffff00u + batch); /* not yet across the wrap */
+	our += batch;
+	assert_true(our < 0xffffff00u); /* across it now */
+	/* The load over: one, then the last two get ACK + FIN; the server's FIN an ACK. */
+	s.asking = false;
+	assert_true(answers(&s, &r, TT_TCP_ACK | TT_TCP_PSH, seq, our, three, n));
+	seq += n;
+	check_reply(&s, &r, TT_TCP_ACK, our, seq);
+	assert_true(answers(&s, &r, TT_TCP_ACK | TT_TCP_PSH, seq, our, three, 2 * n));
+	seq += 2 * n;
+	check_reply(&s, &r, TT_TCP_ACK | TT_TCP_FIN, our, seq);
+	assert_int_equal(s.conns[CPORT].phase, GEN_SL_RESPONSE);
+	assert_true(answers(&s, &r, TT_TCP_ACK | TT_TCP_FIN, seq, our + 1, NULL, 0));
+	check_reply(&s, &r, TT_TCP_ACK, our + 1, seq + 1);
+	check_counters(&s,
+		       (struct gen_sl_ctr){
+			   .synacks = 1, .requests = 9, .responses = 9, .fins = 1, .completed = 1});
+	assert_int_equal(s.in_flight, 0);
+}
+
+/* More responses than are due, or a response cut inside, fail the connection. */
+static void test_pipelined_bad(void **state)
+{
+	struct gen_sl s = pipelined(2);
+	struct gen_sl_reply r;
+	uint8_t three[3 * 150];
+	uint32_t n = 150;
+
+	(void)state;
+	for (uint32_t i = 0; i < 3; i++)
+		response(three + i * n, n);
+	open_conn(&s, 99);
+	assert_true(answers(&s, &r, TT_TCP_ACK | TT_TCP_PSH, 100, 7, three, 3 * n));
+	check_reply(&s, &r, TT_TCP_ACK, 7, 100 + 3 * n);
+	assert_int_equal(s.ctr.bad_data, 1);
+	open_conn(&s, 99);
+	assert_true(answers(&s, &r, TT_TCP_ACK | TT_TCP_PSH, 100, 7, three, n));
+	check_reply(&s, &r, TT_TCP_ACK, 7, 100 + n);
+	assert_true(answers(&s, &r, TT_TCP_ACK | TT_TCP_PSH, 100 + n, 7, three, n / 2));
+	check_reply(&s, &r, TT_TCP_ACK, 7, 100 + n + n / 2);
+	check_counters(
+	    &s, (struct gen_sl_ctr){
+		    .synacks = 2, .requests = 4, .responses = 1, .partial = 2, .bad_data = 2});
+	assert_int_equal(s.in_flight, 0);
+}
+
+/* The pipeline's depth: 1..GEN_SL_PIPELINE_MAX, its requests in one template. */
+static void test_pipeline_depth(void **state)
+{
+	static uint8_t long_request[GEN_TMPL_ROOM];
+	struct gen_sl s = pipelined(GEN_SL_PIPELINE_MAX);
+
+	(void)state;
+	s.c.pipeline = 0;
+	assert_false(gen_sl_frames_init(&s, 0));
+	s.c.pipeline = GEN_SL_PIPELINE_MAX + 1;
+	assert_false(gen_sl_frames_init(&s, 0));
+	/* Eight of a request that fits alone do not fit together. */
+	memset(long_request, 'x', sizeof(long_request));
+	s.c.request = long_request;
+	s.c.request_len = 100;
+	s.c.pipeline = 1;
+	assert_true(gen_sl_frames_init(&s, 0));
+	s.c.pipeline = GEN_SL_PIPELINE_MAX;
+	assert_false(gen_sl_frames_init(&s, 0));
 }
 
 /* Data that is not one whole response is acknowledged, fails its connection, is never learned. */
@@ -569,6 +685,8 @@ int main(void)
 	    cmocka_unit_test(test_keep_alive),	      cmocka_unit_test(test_keep_alive_not_asked),
 	    cmocka_unit_test(test_syn_repeat),	      cmocka_unit_test(test_open_loop_conns),
 	    cmocka_unit_test(test_turn_rate),	      cmocka_unit_test(test_request_room),
+	    cmocka_unit_test(test_pipelined),	      cmocka_unit_test(test_pipelined_bad),
+	    cmocka_unit_test(test_pipeline_depth),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
