@@ -81,10 +81,10 @@ static void usage(FILE *f)
 	    "  --no-retransmit     never send a segment twice (as dperf): a connection whose SYN,\n"
 	    "                      data or FIN goes unanswered for one RTO fails (timeout/reset)\n"
 	    "  --stateless         cps, or rps keep-alive (--pipeline 8 at most, --rate 0),\n"
-	    "                      without connection state: each reply computed from the\n"
-	    "                      segment it answers, never a retransmission, responses\n"
-	    "                      verified, connections counted by port (rate runs; --body at\n"
-	    "                      most 1024)\n"
+	    "                      without TCP state: each reply computed from the segment it\n"
+	    "                      answers, never a retransmission, responses verified,\n"
+	    "                      connections counted by port (rate runs; --body at most 1024;\n"
+	    "                      pipelined, the responses of a batch must fit one segment)\n"
 	    "  --alternate         --stateless cps at --rate N: a closed loop of --conns and the\n"
 	    "                      open loop at N take turns of 2^30 TSC cycles each\n"
 	    "  --alternate-factor F\n"
@@ -279,7 +279,6 @@ static int parse_opt(int c, const char *arg, struct gen_opts *o)
 	}
 }
 
-/* 0, 1 (help shown) or -1 (error printed). */
 /* What the stateless client runs: cps, and rps with up to GEN_SL_PIPELINE_MAX requests in
  * flight, opened at once. */
 static bool stateless_fits(const struct gen_opts *o)
@@ -290,6 +289,7 @@ static bool stateless_fits(const struct gen_opts *o)
 	       (o->scenario == GEN_RPS && o->pipeline <= GEN_SL_PIPELINE_MAX && o->rate == 0);
 }
 
+/* 0, 1 (help shown) or -1 (error printed). */
 static int parse_opts(int argc, char **argv, struct gen_opts *o)
 {
 	static const struct option longs[] = {

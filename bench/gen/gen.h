@@ -25,7 +25,7 @@
  *               (gen_soak.c), with --loss percent of received frames lost;
  *   blast/reflect  the link's own limit: 64-byte frames out and back.
  *
- * cps --stateless runs without lib/ (gen_stateless.h): every reply
+ * cps and rps --stateless run without lib/ (gen_stateless.h): every reply
  * computed from the segment it answers, each response compared with the
  * verified reference, each connection's phase in a table indexed by its
  * port; for rate runs the generator must not limit (frames from templates,

@@ -199,14 +199,14 @@ static uint32_t requests_per_batch(const struct gen_sl *s)
 	return s->c.keep_alive ? s->c.pipeline : 1;
 }
 
-/* What a data segment's responses did to their batch. */
-enum batch { BATCH_BAD, BATCH_PART, BATCH_DONE };
+/* What a data segment's responses did to their batch; STRAY: good ones of no connection known. */
+enum batch { BATCH_BAD, BATCH_PART, BATCH_DONE, BATCH_STRAY };
 
 /*
  * n whole good responses (0: none, the data bad or cut) move pkt's connection on: with the last
  * of its batch's responses it is done with the batch (again: keep-alive asks on, the next batch
- * is due), before it it waits for the rest; none, or more than were due, fail it.  A stray
- * segment's connection is not known: its good responses count as a batch done.
+ * is due), before it it waits for the rest; none, more than were due, or the server's FIN
+ * before the last, fail it.
  */
 static enum batch count_responses(struct gen_sl *s, const struct tt_pkt *pkt, uint32_t n, bool fin,
 				  bool again)
@@ -214,13 +214,13 @@ static enum batch count_responses(struct gen_sl *s, const struct tt_pkt *pkt, ui
 	struct gen_sl_conn *c = conn_in(s, pkt, GEN_SL_REQUEST);
 
 	if (c == NULL)
-		return n == 0 ? BATCH_BAD : BATCH_DONE;
-	if (n == 0 || n > c->waiting) {
+		return n == 0 ? BATCH_BAD : BATCH_STRAY;
+	if (n == 0 || n > c->waiting || (fin && n < c->waiting)) {
 		conn_end(s, c, &s->ctr.bad_data);
 		return BATCH_BAD;
 	}
 	c->waiting = (uint8_t)(c->waiting - n);
-	if (c->waiting > 0 && !fin)
+	if (c->waiting > 0)
 		return BATCH_PART;
 	if (again)
 		c->waiting = (uint8_t)requests_per_batch(s);
@@ -253,7 +253,8 @@ static bool answer_data(struct gen_sl *s, const struct tt_pkt *pkt, struct gen_s
 		reply_to(pkt, GEN_SL_FRAME_ACK, ack, r);
 		return true;
 	}
-	if (again) {
+	/* A stray segment (a late one, of a connection failed or done) asks nothing more. */
+	if (again && b == BATCH_DONE) {
 		s->ctr.requests += requests_per_batch(s);
 		reply_to(pkt, GEN_SL_FRAME_REQUEST, ack, r);
 		return true;

@@ -1,13 +1,15 @@
 /*
- * gen_stateless: a cps client without connection state, for rate runs
- * where the generator must never be the bottleneck (tcpterm-gen --scenario
- * cps --stateless; the bench's overload scenario).
+ * gen_stateless: a cps and keep-alive client without TCP connection state,
+ * for rate runs where the generator must never be the bottleneck
+ * (tcpterm-gen --scenario cps|rps --stateless; the bench's cps, rps,
+ * rps_pipelined and overload scenarios).
  *
  * As dperf's client: SYNs go out open loop at --rate (in batches of 16 or
  * with replies, at most 20 us late: gen_stateless_run.c; 0: as fast as the
  * TX queue takes them) from a walk over the (client address, port) tuples
  * (ports fastest, then addresses, wrapping), and every reply is computed
- * from the segment it answers alone, written over that segment's mbuf:
+ * from the segment it answers (and, pipelined, the responses its connection
+ * still waits for), written over that segment's mbuf:
  *
  *   SYN-ACK            -> ACK carrying the request (seq = their ack,
  *                         ack = their seq + 1);
@@ -29,7 +31,12 @@
  * FIN, and the connection ends as a client-close one.  A segment with some
  * of the K responses (the appliance cut them across segments) gets an ACK:
  * the next requests wait for the last response, when the server's ack
- * covers every request sent, which is what lets seq be their ack.
+ * covers every request sent, which is what lets seq be their ack.  So the
+ * K responses must fit one segment whole or be cut between responses: K x
+ * the response's bytes at most 1460 (the rps_pipelined scenario: 8 x 153);
+ * a response cut inside fails its connection.  Nothing is sent twice: a
+ * request the appliance did not take (its send blocks all in use) leaves
+ * its connection waiting, unfinished when the run ends.
  *
  * Nothing else is ever sent twice, and at --rate N not even a SYN: a lost
  * frame costs its connection.  (A reply the client's own TX queue refuses
@@ -72,7 +79,8 @@
  *   good whole responses, the  -> RESPONSE (server close, with the FIN:
  *   last of those due             DONE; keep-alive while asking: REQUEST
  *                                 again); bad ones, a response cut inside,
- *                                 more than were due: failed
+ *                                 more than were due, a FIN before the
+ *                                 last: failed
  *   FIN without data           -> DONE, after RESPONSE
  *   RST                        -> failed
  *
@@ -101,7 +109,8 @@
 #include "tt_net.h"
 
 /* --body at most: the response's head and body fit one 1460-byte segment.  --pipeline at most
- * (keep-alive): the requests of a connection go in one segment (and one template). */
+ * (keep-alive): the requests of a connection go in one segment (and one template); the
+ * responses must fit one too (above). */
 enum { GEN_SL_BODY_MAX = 1024, GEN_SL_PIPELINE_MAX = 8 };
 
 /* What the client answers with: fixed for the run. */
@@ -146,7 +155,7 @@ enum {
 	X(requests, "requests sent: with the handshake's ACK, and keep-alive after responses")     \
 	X(responses, "whole responses seen")                                                       \
 	X(partial, "data segments that were not whole responses, at most as many as were due")     \
-	X(bad_data, "connections failed on a response that is not the expected one")               \
+	X(bad_data, "connections failed on a bad, cut or unasked-for response, or a FIN early")    \
 	X(completed, "connections done: response verified and FINs exchanged")                     \
 	X(reset, "connections in flight the server reset")                                         \
 	X(timed_out, "connections still unfinished when their port came round again")              \

@@ -125,6 +125,9 @@ def test_stateless_keep_alive(tmp_path, pipeline):
     # after every batch's last response but the last batch's, which got the FIN.
     assert c["responses"] >= 100 * n, c
     assert c["requests"] == c["responses"] and g["requests_sent"] == c["requests"], c
+    # The requests went a batch to a frame: beside them only each connection's SYN, FIN and
+    # last ACK (and an ARP reply or two).
+    assert c["tx_frames"] <= c["requests"] // pipeline + 3 * n + 4, c
     seen = {k: c[k] for k in ("syns_accepted", "synacks", "fins", "completed", "partial",
                               "unexpected", "rsts", "stray", "bad_data", "timed_out")}
     assert seen == {"syns_accepted": n, "synacks": n, "fins": n, "completed": n, "partial": 0,
