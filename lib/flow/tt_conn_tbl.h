@@ -102,11 +102,19 @@
  * must only compute an address: a key_of that read the object would wait
  * for its miss in the first pass, one candidate at a time.  A hash is the table's own (keyed, see
  * above) and only good for the table that made it; the *_hash calls take
- * it instead of hashing the key again.  tt_conn_tbl_hash_bulk hashes one
- * key at a time, the SipHash inlined in its loop: eight keys at once in
- * AVX-512F lanes (about 13 instructions a key against 90) were tried and did
- * not lower the cps benchmark's busy cycles per connection (1,866 before,
- * 1,888 with them).
+ * it instead of hashing the key again.  tt_conn_tbl_hash_bulk hashes four
+ * keys at a time in AVX2 lanes where the CPU has them (tt_siphash_x4.h; the
+ * rest of a burst, and every key on a CPU without AVX2, one at a time with
+ * the SipHash inlined in the loop): 44 instructions a key against 89, so
+ * bench/trace.sh's 5,588 stack instructions per short connection became
+ * 5,410, 925 per cookie SYN-ACK 880 and 2,031 per keep-alive request 1,987;
+ * tcpterm-tbl-bench's bulk lookups of present keys in a table of 65,536,
+ * run alternately on one core, 18.0-20.9 ns against 21.0-23.7 in five pairs
+ * of six.  The benchmarks on the link do not resolve a change of that size
+ * (bench/README.md).  Eight keys at once in AVX-512F lanes (about 13
+ * instructions a key) were tried before and did not lower the cps
+ * benchmark's busy cycles either (1,866 before, 1,888 with them); valgrind,
+ * which counts trace.sh's instructions, does not run AVX-512.
  *
  * Memory: a table of 2 MiB or more lives on transparent huge pages where the
  * kernel gives them (madvise(MADV_HUGEPAGE)), so that a random slot costs a
