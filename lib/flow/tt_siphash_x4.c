@@ -42,13 +42,16 @@ static inline X4 void round_x4(struct x4_state *s)
 	s->v2 = ROTL32(s->v2);
 }
 
-/* tt_siphash_init with one key for the four messages. */
+/* tt_siphash_init with one key for the four messages: the scalar state, in every lane. */
 static inline X4 void init_x4(struct x4_state *s, const struct tt_siphash_key *key)
 {
-	s->v0 = _mm256_set1_epi64x((long long)(key->k0 ^ UINT64_C(0x736f6d6570736575)));
-	s->v1 = _mm256_set1_epi64x((long long)(key->k1 ^ UINT64_C(0x646f72616e646f6d)));
-	s->v2 = _mm256_set1_epi64x((long long)(key->k0 ^ UINT64_C(0x6c7967656e657261)));
-	s->v3 = _mm256_set1_epi64x((long long)(key->k1 ^ UINT64_C(0x7465646279746573)));
+	struct tt_siphash_state one;
+
+	tt_siphash_init(&one, key);
+	s->v0 = _mm256_set1_epi64x((long long)one.v0);
+	s->v1 = _mm256_set1_epi64x((long long)one.v1);
+	s->v2 = _mm256_set1_epi64x((long long)one.v2);
+	s->v3 = _mm256_set1_epi64x((long long)one.v3);
 }
 
 /* tt_siphash_compress of one block per message, m's lane i to message i. */
@@ -102,17 +105,18 @@ X4 unsigned tt_siphash13_flow4_x4(const struct tt_siphash_key *key, const struct
 	/* The low 32 bits of each lane, in order, into the low half. */
 	const __m256i low_halves = _mm256_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6);
 	unsigned done = n & ~3u;
+	struct x4_state start;
 
+	init_x4(&start, key);
 	for (unsigned i = 0; i < done; i += 4) {
 		const struct tt_flow4 *f = &flows[i];
 		__m256i m0 = _mm256_setr_epi64x((long long)load64(&f[0]), (long long)load64(&f[1]),
 						(long long)load64(&f[2]), (long long)load64(&f[3]));
 		__m256i m1 = _mm256_setr_epi64x(load32(&f[0].sport), load32(&f[1].sport),
 						load32(&f[2].sport), load32(&f[3].sport));
-		struct x4_state s;
+		struct x4_state s = start;
 		__m256i h;
 
-		init_x4(&s, key);
 		compress_x4(&s, m0, TT_SIPHASH13_C_ROUNDS);
 		compress_x4(&s, _mm256_or_si256(m1, len), TT_SIPHASH13_C_ROUNDS);
 		h = final_x4(&s, TT_SIPHASH13_D_ROUNDS);
