@@ -336,9 +336,9 @@ int tt_conn_tbl_delete_value(struct tt_conn_tbl *t, uint32_t hash, uint32_t valu
 	return -ENOENT;
 }
 
-void tt_conn_tbl_prefetch(const struct tt_conn_tbl *t, uint32_t hash)
+const void *tt_conn_tbl_home_addr(const struct tt_conn_tbl *t, uint32_t hash)
 {
-	prefetch_home(t, hash);
+	return &t->slots[home(t, hash)];
 }
 
 uint32_t tt_conn_tbl_walk(const struct tt_conn_tbl *t, uint32_t from, uint32_t n_slots,

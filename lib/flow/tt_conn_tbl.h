@@ -221,8 +221,15 @@ int tt_conn_tbl_delete_hash(struct tt_conn_tbl *t, const struct tt_flow4 *k, uin
  * whose tag and value are these (key_of is not called).  0 or -ENOENT. */
 int tt_conn_tbl_delete_value(struct tt_conn_tbl *t, uint32_t hash, uint32_t value);
 
-/* Prefetch the home slot of a key with this hash (a delete or lookup soon to come). */
-void tt_conn_tbl_prefetch(const struct tt_conn_tbl *t, uint32_t hash);
+/*
+ * The home slot of a key with this hash, where a lookup, insert or delete by it starts: for the
+ * caller to prefetch one soon to come.  With an instruction the compiler keeps (DPDK's
+ * rte_prefetch0, an asm statement): a function whose only work is __builtin_prefetch has no
+ * side effect for GCC's interprocedural analysis, which then deletes its calls under link-time
+ * optimisation, as it deleted this table's own prefetch call from the TIME-WAIT expiry and
+ * recycling once meson.build turned LTO on.
+ */
+const void *tt_conn_tbl_home_addr(const struct tt_conn_tbl *t, uint32_t hash);
 
 /*
  * Call fn for the entries in slots [from, from + n_slots), with each one's

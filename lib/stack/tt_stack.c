@@ -530,9 +530,9 @@ static void free_tw(struct tt_stack *st, struct tt_tw *tw)
 static void prefetch_tw_slot_ahead(struct tt_stack *st)
 {
 	if (st->tw.used > TW_PREFETCH_AHEAD)
-		tt_conn_tbl_prefetch(
+		rte_prefetch0(tt_conn_tbl_home_addr(
 		    st->tbl,
-		    tw_at(st, tt_tw_ring_next(&st->tw, st->tw.head, TW_PREFETCH_AHEAD))->hash);
+		    tw_at(st, tt_tw_ring_next(&st->tw, st->tw.head, TW_PREFETCH_AHEAD))->hash));
 }
 
 /* Free the oldest live TIME-WAIT entry, for room in the table; false when there is none. */

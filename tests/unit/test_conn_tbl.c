@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * tt_conn_tbl's operations one by one: creation and its sizes, insert,
- * lookup, update and delete on keys that differ in one field, a full
- * table, and random operations checked against the model (flow_harness.h)
- * while the table fills to max_entries and drains.  A big table asks for
- * transparent huge pages, on the NUMA node it is created for.
+ * tt_conn_tbl's operations one by one: creation and its sizes, where a
+ * hash's home slot lies, insert, lookup, update and delete on keys that
+ * differ in one field, a full table, and random operations checked against
+ * the model (flow_harness.h) while the table fills to max_entries and
+ * drains.  A big table asks for transparent huge pages, on the NUMA node it
+ * is created for.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -99,6 +100,48 @@ static void test_tbl_basic(void **state)
 	assert_int_equal(tt_conn_tbl_insert(t, &keys[3], val(3, 7)), 0);
 	assert_int_equal(tt_conn_tbl_lookup(t, &keys[3]), val(3, 7));
 	assert_int_equal(tt_conn_tbl_count(t), 1);
+	tt_conn_tbl_free(t);
+}
+
+/* tt_conn_tbl_walk's callback: the one value it met. */
+static void record_value(const struct tt_flow4 *k, uint32_t value, void *arg)
+{
+	(void)k;
+	*(uint32_t *)arg = value;
+}
+
+/*
+ * tt_conn_tbl_home_addr: the slot where a key with that hash lands in an empty table, as the
+ * header lays the slots out (8 bytes each, twice max_entries homes, the home the hash scaled
+ * to them): the first home for hash 0, the last for the largest, and each key inserted alone
+ * found by a walk of that one slot.
+ */
+static void test_tbl_home_addr(void **state)
+{
+	enum { MAX = 1000, HOMES = 2 * MAX, SLOT = 8 };
+	struct tt_flow4 keys[64];
+	struct tt_conn_tbl *t;
+	const char *first;
+	(void)state;
+
+	for (uint32_t i = 0; i < ARRAY_LEN(keys); i++)
+		keys[i] = flow(0xc6120000 + i, 0xc6120002, (uint16_t)(40000 + 7 * i), 80);
+	t = tbl_create(MAX, 0x5678, keys);
+	assert_non_null(t);
+	first = tt_conn_tbl_home_addr(t, 0);
+	assert_ptr_equal(tt_conn_tbl_home_addr(t, 1), first);
+	assert_ptr_equal(tt_conn_tbl_home_addr(t, UINT32_MAX), first + (HOMES - 1) * SLOT);
+	assert_ptr_equal(tt_conn_tbl_home_addr(t, UINT32_C(1) << 31), first + HOMES / 2 * SLOT);
+	for (uint32_t i = 0; i < ARRAY_LEN(keys); i++) {
+		uint32_t h = tt_conn_tbl_hash(t, &keys[i]), seen = TT_CONN_NONE;
+		ptrdiff_t at = (const char *)tt_conn_tbl_home_addr(t, h) - first;
+
+		assert_int_equal(at % SLOT, 0);
+		assert_int_equal(tt_conn_tbl_insert(t, &keys[i], val(i, 3)), 0);
+		tt_conn_tbl_walk(t, (uint32_t)(at / SLOT), 1, record_value, &seen);
+		assert_int_equal(seen, val(i, 3));
+		assert_int_equal(tt_conn_tbl_delete(t, &keys[i]), 0);
+	}
 	tt_conn_tbl_free(t);
 }
 
@@ -280,9 +323,10 @@ static void test_tbl_numa_node(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_tbl_create),	   cmocka_unit_test(test_tbl_basic),
-	    cmocka_unit_test(test_tbl_full),	   cmocka_unit_test(test_tbl_churn),
-	    cmocka_unit_test(test_tbl_huge_pages), cmocka_unit_test(test_tbl_numa_node),
+	    cmocka_unit_test(test_tbl_create),	  cmocka_unit_test(test_tbl_basic),
+	    cmocka_unit_test(test_tbl_home_addr), cmocka_unit_test(test_tbl_full),
+	    cmocka_unit_test(test_tbl_churn),	  cmocka_unit_test(test_tbl_huge_pages),
+	    cmocka_unit_test(test_tbl_numa_node),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
