@@ -94,7 +94,11 @@ def test_refused_replies_held(tmp_path, close):
     at --rate 0 it is repeated after 20 ms): one whose repeats the full ring refuses until its
     port comes round again (every 64,512 connections, about 0.16 s here) times out unanswered,
     which the sanitizer build showed for 8-12 connections of 400 k; a connection whose SYN was
-    answered must complete."""
+    answered must complete.  The client counts a connection timed out when its port comes round
+    again; a SYN-ACK of it that arrives later is stray to the client but answered as ever, so the
+    appliance may still serve and close it (once in a sanitizer run, server close: 305,127
+    closed against 305,126 completed): it closes at least what the client completed, at most
+    that and the timed out."""
     gen, g, final = run_client(tmp_path, ["--rate", "0", "--conns", str(CONNS_SMALL),
                                           "--close", close], rx_desc=SMALL_RX_RING,
                                syn_shed_full_polls=0)
@@ -108,7 +112,9 @@ def test_refused_replies_held(tmp_path, close):
     assert c["timed_out"] <= c["syns_accepted"] // 1000, c
     assert gen.returncode == (3 if c["timed_out"] else 0)
     assert g["tx_failed"] == c["tx_refused"] - c["replies_held"], g
-    assert final["conn_closed"] == c["completed"] and final["conns_total"] == 0, dict(final)
+    closed = final["conn_closed"]
+    assert c["completed"] <= closed <= c["completed"] + c["timed_out"], (c, dict(final))
+    assert final["conns_total"] == 0, dict(final)
 
 
 KEEP_ALIVE_CONNS = 64
