@@ -906,8 +906,9 @@ def floor_section(res, med):
     if not floor or not hz:
         return []
     lines = ['', '## What bounds the per-core figures', '',
-             f"The link alone: the reflector of the link run (MAC swap, bursts of 32, no TCP, "
-             f"no mbuf allocated or freed) spends {fmt(floor)} busy cycles per frame it receives "
+             f"The link alone: the reflector of the link run (MAC swap, bursts of 32, no TCP "
+             f"state, no mbuf allocated or freed; 60-byte TCP segments with the rate runs' "
+             f"checksum offloads) spends {fmt(floor)} busy cycles per frame it receives "
              f"and sends back (busy {fmt(ref['link_reflect_busy']['median'])}). A unit of i "
              f"frames in and o out costs at least (i + o) / 2 of that in the PMD of this port "
              f"type: the link floor. Goal cycles = TSC Hz / the goal rate; what the goal leaves "

@@ -353,9 +353,12 @@ profile() {
 
 # The link's own limit: a reflector on the appliance's end, a blaster on the generator's.  On memif
 # the blaster starts first and stays (--linger) until the reflector has stopped (see link_devices).
+# Their frames are TCP segments with the checksum offloads of the rate runs: the appliance's
+# default on the reflector, the generator's (GEN_CHECKSUM_OFFLOAD) on the blaster.
 link_limit() {
 	local refl_dev="net_virtio_user0,path=$SOCK,queues=1,server=1"
 	local blast_dev="net_vhost0,iface=$SOCK,client=1,queues=1" blast=
+	local gen_ck=${GEN_CHECKSUM_OFFLOAD:-auto}
 	[ "$LINK_SIDE" = memif ] && refl_dev=$APP_DEV blast_dev=$GEN_DEV
 	for r in $(seq 1 "$RUNS"); do
 		echo "bench: link run $r/$RUNS"
@@ -365,7 +368,8 @@ link_limit() {
 			# shellcheck disable=SC2086
 			timeout $((DUR + 90)) build/tcpterm-gen --lcores=0@0 $MEM --single-file-segments \
 				--file-prefix "tt-bench-blast-$$" --no-pci -- --scenario blast --duration "$DUR" \
-				--linger 60 --device "$blast_dev" >"$RAW/link.$r.gen.json" \
+				--linger 60 --device "$blast_dev" --checksum-offload "$gen_ck" \
+				>"$RAW/link.$r.gen.json" \
 				2>"$RAW/link.$r.gen.log" &
 			blast=$!
 			PIDS+=("$blast")
@@ -374,7 +378,7 @@ link_limit() {
 		# shellcheck disable=SC2086
 		build/tcpterm-gen --lcores=0@1 $MEM --single-file-segments --file-prefix "tt-bench-refl-$$" \
 			--no-pci -- --scenario reflect --duration $((DUR + 10)) \
-			--device "$refl_dev" >"$RAW/link.$r.reflect.json" 2>&1 &
+			--device "$refl_dev" --checksum-offload auto >"$RAW/link.$r.reflect.json" 2>&1 &
 		refl=$!
 		PIDS+=("$refl")
 		if [ "$LINK_SIDE" = memif ]; then
@@ -393,7 +397,7 @@ link_limit() {
 		# shellcheck disable=SC2086
 		timeout $((DUR + 30)) build/tcpterm-gen --lcores=0@0 $MEM --single-file-segments \
 			--file-prefix "tt-bench-blast-$$" --no-pci -- --scenario blast --duration "$DUR" \
-			--device "$blast_dev" >"$RAW/link.$r.gen.json" \
+			--device "$blast_dev" --checksum-offload "$gen_ck" >"$RAW/link.$r.gen.json" \
 			2>"$RAW/link.$r.gen.log" || rc=$?
 		echo "$rc" >"$RAW/link.$r.gen.json.rc"
 		kill -INT "$refl" 2>/dev/null || true

@@ -564,7 +564,7 @@ static int run_link(const struct gen_opts *o, const struct tt_port *port, struct
 {
 	struct gen_link_result r;
 
-	gen_link_run(o, port->port_id, pool, &quit, &r);
+	gen_link_run(o, port, pool, &quit, &r);
 	printf("{\"scenario\":\"%s\",\"seconds\":%.3f,\"tx_frames\":%" PRIu64
 	       ",\"rx_frames\":%" PRIu64 ",\"tx_mpps\":%.3f,\"rx_mpps\":%.3f"
 	       ",\"busy_fraction\":%.4f,\"busy_cycles_per_rx_frame\":%.1f}\n",

@@ -176,7 +176,7 @@ struct gen_link_result {
 	uint64_t cycles, busy_cycles; /* first to last frame received; of iterations that did */
 	double seconds;
 };
-int gen_link_run(const struct gen_opts *o, uint16_t port_id, struct rte_mempool *pool,
+int gen_link_run(const struct gen_opts *o, const struct tt_port *port, struct rte_mempool *pool,
 		 volatile bool *quit, struct gen_link_result *r);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * The link's own limit, with no TCP at all: "blast" sends 64-byte frames
+ * The link's own limit, with no TCP at all: "blast" sends 60-byte frames
  * as fast as the port takes them and counts what comes back; "reflect"
  * (on the other end) swaps the MAC addresses of every frame and sends it
  * back.  The round-trip frame rate is the ceiling any TCP figure over the
@@ -8,6 +8,14 @@
  * own): busy cycles per reflected frame are what one frame received and one
  * sent cost in the PMD alone, the floor under any per-frame figure of the
  * appliance on the same port type.
+ *
+ * So that both ends' PMDs treat the frames as they treat the appliance's, every
+ * frame is an IPv4 TCP segment (an ACK without payload, padded to 60 bytes) with
+ * the checksums the port's offloads take (--checksum-offload, as in the rate
+ * runs): the TCP one left to the link and flagged so, which makes a virtio-user
+ * reflector parse each frame's headers on receipt (rte_net_get_ptype) and mark it
+ * for the peer on sending, as the appliance's port does.  The reflector sends each
+ * frame back with the same flags; a swap of the MAC addresses changes no sum.
  */
 #include <string.h>
 
@@ -16,27 +24,57 @@
 #include <rte_mbuf.h>
 
 #include "gen.h"
+#include "tt_port.h"
 
-enum { LINK_BURST = 32, LINK_FRAME = 60, LINK_ETHERTYPE = 0x88b5 /* local experimental */ };
+enum {
+	LINK_BURST = 32,
+	LINK_FRAME = 60, /* Ethernet's minimum: a 54-byte segment and its padding */
+	LINK_SRC_ADDR = 0xc6120002u, /* 198.18.0.2 -> 198.18.0.1, RFC 2544's range */
+	LINK_DST_ADDR = 0xc6120001u,
+	LINK_SRC_PORT = 1024,
+	LINK_DST_PORT = 9,
+};
 
-static uint16_t fill_burst(struct rte_mempool *pool, struct rte_mbuf **m)
+/* The blaster's frame: the same bytes every time, its checksums as offload leaves them. */
+static void link_frame(uint8_t frame[GEN_TMPL_ROOM], const struct tt_port *port)
+{
+	const struct tt_tcp_hdr_args a = {
+	    .src_mac = port->mac,
+	    .dst_mac = {{0x02, 0, 0, 0, 0, 0x01}},
+	    .daddr = LINK_DST_ADDR,
+	    .dport = LINK_DST_PORT,
+	    .flags = TT_TCP_ACK,
+	    .wnd = 65535,
+	};
+	struct gen_tmpl t;
+
+	memset(frame, 0, GEN_TMPL_ROOM);
+	gen_tmpl_init(&t, &a, NULL, 0, port->tx_cksum_offload);
+	gen_tmpl_write(&t, frame, LINK_SRC_ADDR, LINK_SRC_PORT, 1, 1);
+}
+
+/* The mbuf fields that hand frame's checksums to the port, as the appliance sets them. */
+static void link_tx_flags(struct rte_mbuf *m, uint64_t ol_flags)
+{
+	m->ol_flags = ol_flags;
+	m->l2_len = TT_ETH_HDR_LEN;
+	m->l3_len = TT_IP4_HDR_LEN;
+}
+
+static uint16_t fill_burst(struct rte_mempool *pool, const uint8_t *frame, uint64_t ol_flags,
+			   struct rte_mbuf **m)
 {
 	if (rte_pktmbuf_alloc_bulk(pool, m, LINK_BURST) != 0)
 		return 0;
 	for (unsigned i = 0; i < LINK_BURST; i++) {
-		uint8_t *f = rte_pktmbuf_mtod(m[i], uint8_t *);
-
-		memset(f, 0xff, 6);
-		memset(f + 6, 0x02, 6);
-		f[12] = LINK_ETHERTYPE >> 8;
-		f[13] = LINK_ETHERTYPE & 0xff;
-		memset(f + 14, 0, LINK_FRAME - 14);
+		memcpy(rte_pktmbuf_mtod(m[i], uint8_t *), frame, LINK_FRAME);
 		m[i]->data_len = m[i]->pkt_len = LINK_FRAME;
+		link_tx_flags(m[i], ol_flags);
 	}
 	return LINK_BURST;
 }
 
-static void reflect_burst(struct rte_mbuf **m, uint16_t n)
+static void reflect_burst(struct rte_mbuf **m, uint16_t n, uint64_t ol_flags)
 {
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_ether_hdr *e = rte_pktmbuf_mtod(m[i], struct rte_ether_hdr *);
@@ -44,13 +82,17 @@ static void reflect_burst(struct rte_mbuf **m, uint16_t n)
 
 		e->src_addr = e->dst_addr;
 		e->dst_addr = a;
-		m[i]->ol_flags = 0;
+		link_tx_flags(m[i], ol_flags);
 	}
 }
 
-int gen_link_run(const struct gen_opts *o, uint16_t port_id, struct rte_mempool *pool,
+int gen_link_run(const struct gen_opts *o, const struct tt_port *port, struct rte_mempool *pool,
 		 volatile bool *quit, struct gen_link_result *r)
 {
+	uint16_t port_id = port->port_id;
+	uint64_t ol_flags =
+	    port->tx_cksum_offload != 0 ? tt_port_tx_ol_flags(port->tx_cksum_offload) : 0;
+	uint8_t frame[GEN_TMPL_ROOM];
 	uint64_t hz = rte_get_tsc_hz();
 	uint64_t start = rte_rdtsc();
 	uint64_t end = start + (uint64_t)(o->duration_s * (double)hz), now = start;
@@ -58,16 +100,17 @@ int gen_link_run(const struct gen_opts *o, uint16_t port_id, struct rte_mempool 
 	struct rte_mbuf *m[LINK_BURST];
 
 	memset(r, 0, sizeof(*r));
+	link_frame(frame, port);
 	while (!*quit && now < end) {
 		uint16_t n = rte_eth_rx_burst(port_id, 0, m, LINK_BURST), sent;
 		uint64_t before = now;
 
 		r->rx += n;
 		if (o->scenario == GEN_REFLECT) {
-			reflect_burst(m, n);
+			reflect_burst(m, n, ol_flags);
 		} else {
 			rte_pktmbuf_free_bulk(m, n);
-			n = fill_burst(pool, m);
+			n = fill_burst(pool, frame, ol_flags, m);
 		}
 		sent = rte_eth_tx_burst(port_id, 0, m, n);
 		r->tx += sent;

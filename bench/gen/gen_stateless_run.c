@@ -346,9 +346,7 @@ int gen_sl_run(const struct gen_opts *o, const struct tt_port *port, struct rte_
 	r->pool = pool;
 	r->ifc = (struct tt_net_if){
 	    .mac = port->mac, .addr = o->client_first, .addr_count = o->client_count};
-	r->tx_ol_flags = RTE_MBUF_F_TX_IPV4 |
-			 (port->tx_cksum_offload & TT_TX_IP_CKSUM ? RTE_MBUF_F_TX_IP_CKSUM : 0) |
-			 (port->tx_cksum_offload & TT_TX_TCP_CKSUM ? RTE_MBUF_F_TX_TCP_CKSUM : 0);
+	r->tx_ol_flags = tt_port_tx_ol_flags(port->tx_cksum_offload);
 	r->tsc_hz = rte_get_tsc_hz();
 	r->tsc_per_ms = r->tsc_hz / 1000;
 	r->sl.syn_rto_ms = o->rate == 0 || o->alternate ? SL_SYN_RTO_MS : 0;

@@ -78,6 +78,19 @@ static inline uint8_t tt_port_rx_cksum(bool rx_cksum_offload, const struct rte_m
 	return f;
 }
 
+/* The mbuf TX flags that make the PMD complete the checksums (TT_TX_* bits in offload) that
+ * tt_net_tcp_build_tx left to it; the mbuf's l2_len and l3_len must be set beside them. */
+static inline uint64_t tt_port_tx_ol_flags(uint8_t offload)
+{
+	uint64_t f = RTE_MBUF_F_TX_IPV4;
+
+	if (offload & TT_TX_IP_CKSUM)
+		f |= RTE_MBUF_F_TX_IP_CKSUM;
+	if (offload & TT_TX_TCP_CKSUM)
+		f |= RTE_MBUF_F_TX_TCP_CKSUM;
+	return f;
+}
+
 /* Whether the port stripped an 802.1Q tag from m (into m->vlan_tci). */
 static inline bool tt_port_rx_vlan_stripped(bool rx_vlan_strip, const struct rte_mbuf *m)
 {

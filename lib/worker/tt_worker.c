@@ -185,18 +185,6 @@ static uint32_t held_budget(const struct tt_worker_params *p)
 	return p->pool->size > reserve ? (uint32_t)(p->pool->size - reserve) : 0;
 }
 
-/* The mbuf TX flags that make the PMD complete the checksums tt_net_tcp_cksum left to it. */
-static uint64_t tx_ol_flags(uint8_t offload)
-{
-	uint64_t f = RTE_MBUF_F_TX_IPV4;
-
-	if (offload & TT_TX_IP_CKSUM)
-		f |= RTE_MBUF_F_TX_IP_CKSUM;
-	if (offload & TT_TX_TCP_CKSUM)
-		f |= RTE_MBUF_F_TX_TCP_CKSUM;
-	return f;
-}
-
 /* One interface (port i untagged when v is NULL, else its VLAN v) in the worker, the stack's
  * parameters and the neighbour cache's interfaces. */
 static void add_if(struct tt_worker *w, const struct tt_worker_params *p, unsigned i,
@@ -242,7 +230,7 @@ static void add_ports(struct tt_worker *w, const struct tt_worker_params *p,
 		wp->rx_vlan_strip = p->ports[i].rx_vlan_strip;
 		wp->tx_vlan_insert = p->ports[i].tx_vlan_insert;
 		wp->tx_flush_per_burst = p->ports[i].tx_flush_per_burst;
-		wp->tx_ol_flags = tx_ol_flags(wp->tx_cksum_offload);
+		wp->tx_ol_flags = tt_port_tx_ol_flags(wp->tx_cksum_offload);
 		add_if(w, p, i, NULL, sp, nif);
 	}
 	for (unsigned i = 0; i < p->n_ports; i++) {
