@@ -917,7 +917,7 @@ def floor_section(res, med):
              f"calls (rte_eth_rx_burst, rte_eth_tx_burst; the virtio PMD's refill and its "
              f"freeing of sent mbufs included) per unit, read from the TSC around each call; "
              f"beside them, the rest of the busy cycles, which are tcpterm's own."]
-    rows = []
+    rows, below = [], []
     for name in TCP_SCENARIOS:
         unit = scenario_unit(name)
         frames = unit_frames_and_port(name, med)
@@ -932,10 +932,16 @@ def floor_section(res, med):
                     f"{fmt(port)} | {fmt(cyc - port if port is not None else None)} | "
                     f"{fmt(cyc - link)} | {fmt(GOALS[unit])} | {fmt(goal)} | "
                     f"{fmt(goal - link)} |")
+        if goal <= link:
+            below.append(f"{name} ({fmt(goal)} against {fmt(link)})")
     if rows:
         lines += ['', '| scenario | unit | frames in + out | link floor cycles | busy cycles | '
                   'in the port\'s calls | the rest | busy - floor | goal /s | goal cycles | '
                   'goal - floor |', '|---|---|---|---|---|---|---|---|---|---|---|'] + rows
+    if below:
+        lines += ['', "Goals below the link floor on this port type, where the PMD's receive "
+                  "and send alone cost more cycles than the goal allows per unit: "
+                  + ', '.join(below) + '.']
     lines += replay_section(res, med)
     for name, prof in res.get('profiles', {}).items():
         pmd = sum(o['share'] for o in prof['objects'] if o['dso'].startswith(PMD_OBJECTS))

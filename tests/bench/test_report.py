@@ -209,6 +209,27 @@ class FullRun(unittest.TestCase):
         self.assertAlmostEqual(num[6], goal - floor, delta=2)
         self.assertIn('| rps | request |', self.md)
 
+    def test_goal_below_floor_is_named(self):
+        """A goal that allows fewer cycles per unit than the link floor is named under the
+        floor table, and only such a goal: the fixture's goals are all above its floor."""
+        self.assertNotIn('Goals below the link floor', self.md)
+        res = json.loads(json.dumps(self.res))
+        s = res['scenarios']
+
+        def med(name, key):
+            return s.get(name, {}).get(key, {}).get('median')
+
+        hz = res['machine']['tsc_hz']
+        num = floor_row(self.md)
+        # A floor per frame just above what the cps goal allows over its frames, and still
+        # below what the rps goal allows over its two (one request in, one response out).
+        per_frame = hz / 2.5e6 / ((num[0] + num[1]) / 2) + 1
+        self.assertLess(per_frame, hz / 6e6)
+        res['reference']['link_reflect_cycles_per_frame']['median'] = per_frame
+        text = '\n'.join(report.floor_section(res, med))
+        self.assertRegex(text, r'Goals below the link floor[^\n]*: cps \(')
+        self.assertNotRegex(text, r'Goals below the link floor[^\n]*rps \(')
+
     def test_port_calls_are_the_window_deltas(self):
         """The floor table's cycles in the port's calls are the appliance's TSC-measured
         receive and send cycles between its first and last samples inside the load window, per
