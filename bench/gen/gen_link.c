@@ -1,5 +1,5 @@
 /*
- * The link's own limit, with no TCP at all: "blast" sends 60-byte frames
+ * The link's own limit, with no TCP state at all: "blast" sends 60-byte frames
  * as fast as the port takes them and counts what comes back; "reflect"
  * (on the other end) swaps the MAC addresses of every frame and sends it
  * back.  The round-trip frame rate is the ceiling any TCP figure over the
