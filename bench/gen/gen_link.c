@@ -49,6 +49,7 @@ static void link_frame(uint8_t frame[GEN_TMPL_ROOM], const struct tt_port *port)
 	struct gen_tmpl t;
 
 	memset(frame, 0, GEN_TMPL_ROOM);
+	/* An ACK without payload always fits the template's room. */
 	gen_tmpl_init(&t, &a, NULL, 0, port->tx_cksum_offload);
 	gen_tmpl_write(&t, frame, LINK_SRC_ADDR, LINK_SRC_PORT, 1, 1);
 }
