@@ -140,6 +140,13 @@ def wrk_rate(path):
     return (float(m.group(1)) if m else None), (sum(map(int, errors.groups())) if errors else 0)
 
 
+def medians_of(scenarios):
+    """med(name, key): scenario name's median of figure key in scenarios, None when absent."""
+    def med(name, key):
+        return scenarios.get(name, {}).get(key, {}).get('median')
+    return med
+
+
 def median(values):
     values = [v for v in values if v is not None]
     return statistics.median(values) if values else None
@@ -681,8 +688,7 @@ def open_loop_section(s, link):
     cap_runs = 'cps' if link == 'memif' else 'cps_vhost'
     runs = [n for n in (cap_runs, 'open_loop', 'overload') if n in s]
 
-    def med(name, key):
-        return s.get(name, {}).get(key, {}).get('median')
+    med = medians_of(s)
 
     def ratio(name):
         return fmt(per(med(name, 'cycles_per_conn'), med(cap_runs, 'cycles_per_conn')))
@@ -995,8 +1001,7 @@ def markdown(res):
                   'that everything runs and is correct, not what a core can do. Quote full runs '
                   '(`bench/run.sh`).', '']
 
-    def med(name, key):
-        return s.get(name, {}).get(key, {}).get('median')
+    med = medians_of(s)
 
     if 'cps' in s:
         lines += [f"**Per core (cps, client closes): capacity {fmt(med('cps', 'capacity_cps'))} "

@@ -214,11 +214,7 @@ class FullRun(unittest.TestCase):
         floor table, and only such a goal: the fixture's goals are all above its floor."""
         self.assertNotIn('Goals below the link floor', self.md)
         res = json.loads(json.dumps(self.res))
-        s = res['scenarios']
-
-        def med(name, key):
-            return s.get(name, {}).get(key, {}).get('median')
-
+        med = report.medians_of(res['scenarios'])
         hz = res['machine']['tsc_hz']
         num = floor_row(self.md)
         # A floor per frame just above what the cps goal allows over its frames, and still
