@@ -419,6 +419,7 @@ def scenario_figures(raw, name, runs):
         [per(x.get('conns_completed'), x.get('conns_attempted')) for x in g], 'ratio')
     f['saturated'] = saturated_side(f['appliance_busy']['median'], f['generator_busy']['median'],
                                     f['generator_tx_refused']['median'])
+    link_floor_figures(f, raw, name, per_run)
     if name in ('overload', 'open_loop'):
         cap = read_number(os.path.join(raw, 'overload.capacity'))
         f['capacity_cps_used'] = figure([cap], 'connections/s (the capacity runs\' median or '
@@ -428,6 +429,37 @@ def scenario_figures(raw, name, runs):
         f['goodput_per_capacity'] = figure([per(x['generator_cps'], cap) for x in per_run],
                                            'fraction of capacity')
     return f, gens, apps, wins
+
+
+def link_floor_figures(f, raw, name, per_run):
+    """The link run right after each run (bench/run.sh scenario), when the invocation made them:
+    the reflector's busy cycles per frame in the same minutes, and the run's cycles in the port's
+    calls and its busy cycles against the link floor of its frames, run by run.  The floor's
+    frame is one received and one sent back, so i frames in and o out have (i + o) / 2 of it."""
+    samples = [last_json(os.path.join(raw, f'{name}.{r}.link.reflect.json'))
+               for r in range(1, len(per_run) + 1)]
+    if not any(samples):
+        return
+    refl = [(x or {}).get('busy_cycles_per_rx_frame') for x in samples]
+
+    def against_floor(cycles_per_rx_frame, x, floor):
+        t = x['tx_per_rx_frame']
+        if None in (cycles_per_rx_frame, t, floor):
+            return None
+        return per(cycles_per_rx_frame, floor * (1 + t) / 2)
+
+    def port_per_rx_frame(x):
+        p_rx, p_tx, t = (x['port_rx_cycles_per_rx_frame'], x['port_tx_cycles_per_tx_frame'],
+                         x['tx_per_rx_frame'])
+        return p_rx + p_tx * t if None not in (p_rx, p_tx, t) else None
+
+    f['link_cycles_per_frame'] = figure(
+        refl, 'the reflector\'s busy cycles per frame received and sent back, in a link run '
+              'right after the run')
+    f['port_per_link_floor'] = figure(
+        [against_floor(port_per_rx_frame(x), x, c) for x, c in zip(per_run, refl)], 'ratio')
+    f['busy_per_link_floor'] = figure(
+        [against_floor(x['cycles_per_rx_frame'], x, c) for x, c in zip(per_run, refl)], 'ratio')
 
 
 def read_number(path):
@@ -462,6 +494,12 @@ def check_correctness(raw, name, gens, apps, wins, problems):
         # 3: some connections failed; the checks below judge that per scenario.
         check_exit(problems, f'{where}: the generator', os.path.join(
             raw, f'{name}.{r}.gen.json.rc'), (0, 3))
+        link = os.path.join(raw, f'{name}.{r}.link')
+        if os.path.exists(link + '.reflect.json'):
+            check_exit(problems, f'{where}: the link run after it, the blaster',
+                       link + '.gen.json.rc')
+            check_exit(problems, f'{where}: the link run after it, the reflector',
+                       link + '.reflect.json.rc')
         if g is None:
             problems.append(f'{where}: the generator produced no result')
             continue
@@ -865,7 +903,7 @@ def turns_section(t):
 def fmt(v, unit=''):
     if v is None:
         return 'n/a'
-    if isinstance(v, float) and v < 10:
+    if isinstance(v, float) and abs(v) < 10:
         return f'{v:.3f}{unit}'
     return f'{v:,.0f}{unit}'
 
@@ -915,14 +953,20 @@ def floor_section(res, med):
              f"The link alone: the reflector of the link run (MAC swap, bursts of 32, no TCP "
              f"state, no mbuf allocated or freed; 60-byte TCP segments with the rate runs' "
              f"checksum offloads) spends {fmt(floor)} busy cycles per frame it receives "
-             f"and sends back (busy {fmt(ref['link_reflect_busy']['median'])}). A unit of i "
+             f"and sends back (busy {fmt(ref['link_reflect_busy']['median'])}) in the runs that "
+             f"begin the invocation. A unit of i "
              f"frames in and o out costs at least (i + o) / 2 of that in the PMD of this port "
              f"type: the link floor. Goal cycles = TSC Hz / the goal rate; what the goal leaves "
              f"above the floor is all TCP, HTTP, tables, timers and mbufs may take. "
              f"In the port's calls: the appliance's busy cycles inside its receive and send "
              f"calls (rte_eth_rx_burst, rte_eth_tx_burst; the virtio PMD's refill and its "
              f"freeing of sent mbufs included) per unit, read from the TSC around each call; "
-             f"beside them, the rest of the busy cycles, which are tcpterm's own."]
+             f"beside them, the rest of the busy cycles, which are tcpterm's own. "
+             f"A scenario whose runs were each followed by a short link run (bench/run.sh "
+             f"LINK_SAMPLE_S) reads its floor from those, the median of its runs' (floor per "
+             f"frame given), and its port's calls and busy cycles against the floor run by run "
+             f"(medians of the runs' ratios): the host's cost per frame moves between minutes, "
+             f"and these ratios are read in the same minutes."]
     rows, below = [], []
     for name in TCP_SCENARIOS:
         unit = scenario_unit(name)
@@ -932,18 +976,23 @@ def floor_section(res, med):
             continue
         f_in, f_out, port = frames
         cyc = med(name, UNIT_FIGURES[unit][2])
-        link = floor * (f_in + f_out) / 2
+        per_frame = med(name, 'link_cycles_per_frame') or floor
+        link = per_frame * (f_in + f_out) / 2
         goal = hz / GOALS[unit]
-        rows.append(f"| {name} | {unit} | {f_in:.2f} + {f_out:.2f} | {fmt(link)} | {fmt(cyc)} | "
+        rows.append(f"| {name} | {unit} | {f_in:.2f} + {f_out:.2f} | {fmt(per_frame)} | "
+                    f"{fmt(link)} | {fmt(cyc)} | "
                     f"{fmt(port)} | {fmt(cyc - port if port is not None else None)} | "
-                    f"{fmt(cyc - link)} | {fmt(GOALS[unit])} | {fmt(goal)} | "
-                    f"{fmt(goal - link)} |")
+                    f"{fmt(cyc - link)} | {fmt(med(name, 'port_per_link_floor'))} | "
+                    f"{fmt(med(name, 'busy_per_link_floor'))} | {fmt(GOALS[unit])} | "
+                    f"{fmt(goal)} | {fmt(goal - link)} |")
         if goal <= link:
             below.append(f"{name} ({fmt(goal)} against {fmt(link)})")
     if rows:
-        lines += ['', '| scenario | unit | frames in + out | link floor cycles | busy cycles | '
-                  'in the port\'s calls | the rest | busy - floor | goal /s | goal cycles | '
-                  'goal - floor |', '|---|---|---|---|---|---|---|---|---|---|---|'] + rows
+        lines += ['', '| scenario | unit | frames in + out | floor per frame | link floor cycles | '
+                  'busy cycles | in the port\'s calls | the rest | busy - floor | '
+                  'port\'s calls / floor | busy / floor | goal /s | goal cycles | '
+                  'goal - floor |', '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|']
+        lines += rows
     if below:
         lines += ['', "Goals below the link floor on this port type, where the PMD's receive "
                   "and send alone cost more cycles than the goal allows per unit: "

@@ -37,6 +37,8 @@ if [ "$QUICK" = 1 ]; then DUR=2; CONC=${CONC:-20000}; else DUR=10; CONC=${CONC:-
 if [ "$QUICK" = 1 ]; then PROFILE_SCENARIOS=${PROFILE_SCENARIOS:-cps}; else
 	PROFILE_SCENARIOS=${PROFILE_SCENARIOS:-cps rps synflood}; fi
 CONC_RATE=${CONC_RATE:-50000}
+# Seconds of a link run after each scenario run (0: none): see scenario.
+LINK_SAMPLE_S=${LINK_SAMPLE_S:-$((QUICK ? 2 : 3))}
 
 scripts/setup.sh --bench
 scripts/build.sh
@@ -274,6 +276,11 @@ scenario() {
 		fi
 		finish_shed_turns
 		clock_sample "$RAW/$name.$r.clock.jsonl"
+		# The link's own cost per frame in the same minutes as the run, for report.py's floor
+		# table: on this host it moved threefold between invocations a minute apart.
+		if [ "$LINK_SAMPLE_S" -gt 0 ] && [ "$LINK_SIDE" != vhost ]; then
+			link_run "$RAW/$name.$r.link" "$LINK_SAMPLE_S"
+		fi
 	done
 	case " $PROFILE_SCENARIOS " in *" $name "*) profile "$name" "$body" "$maxc" "$@" ;; esac
 	return 0
@@ -351,57 +358,60 @@ profile() {
 	[ -n "${PROFILE_KEEP:-}" ] || rm -f "$out.perf.data" "$out.perf.data.old"
 }
 
-# The link's own limit: a reflector on the appliance's end, a blaster on the generator's.  On memif
-# the blaster starts first and stays (--linger) until the reflector has stopped (see link_devices).
-# Their frames are TCP segments with the checksum offloads of the rate runs: the appliance's
-# default on the reflector, the generator's (GEN_CHECKSUM_OFFLOAD) on the blaster.
-link_limit() {
-	local refl_dev="net_virtio_user0,path=$SOCK,queues=1,server=1"
-	local blast_dev="net_vhost0,iface=$SOCK,client=1,queues=1" blast=
+# The link's own limit: a reflector on the appliance's end, a blaster on the generator's, for $2
+# seconds, writing $1.gen.json, $1.reflect.json and their exit statuses.  On memif the blaster
+# starts first and stays (--linger) until the reflector has stopped (see link_devices).  Their
+# frames are TCP segments with the checksum offloads of the rate runs: the appliance's default
+# on the reflector, the generator's (GEN_CHECKSUM_OFFLOAD) on the blaster.
+link_run() {
+	local out=$1 dur=$2 refl_dev="net_virtio_user0,path=$SOCK,queues=1,server=1"
+	local blast_dev="net_vhost0,iface=$SOCK,client=1,queues=1" blast='' rc=0 refl
 	local gen_ck=${GEN_CHECKSUM_OFFLOAD:-auto}
 	[ "$LINK_SIDE" = memif ] && refl_dev=$APP_DEV blast_dev=$GEN_DEV
+	rm -f "$SOCK"
+	if [ "$LINK_SIDE" = memif ]; then
+		# shellcheck disable=SC2086
+		timeout $((dur + 90)) build/tcpterm-gen --lcores=0@0 $MEM --single-file-segments \
+			--file-prefix "tt-bench-blast-$$" --no-pci -- --scenario blast --duration "$dur" \
+			--linger 60 --device "$blast_dev" --checksum-offload "$gen_ck" >"$out.gen.json" \
+			2>"$out.gen.log" &
+		blast=$!
+		PIDS+=("$blast")
+		wait_socket "$blast" || echo "bench: the link run's blaster did not start" >&2
+	fi
+	# shellcheck disable=SC2086
+	build/tcpterm-gen --lcores=0@1 $MEM --single-file-segments --file-prefix "tt-bench-refl-$$" \
+		--no-pci -- --scenario reflect --duration $((dur + 10)) \
+		--device "$refl_dev" --checksum-offload auto >"$out.reflect.json" 2>&1 &
+	refl=$!
+	PIDS+=("$refl")
+	if [ "$LINK_SIDE" = memif ]; then
+		for _ in $(seq 1 $(((dur + 60) * 5))); do
+			tail -n 1 "$out.gen.json" 2>/dev/null | grep -q '^{' && break
+			kill -0 "$blast" 2>/dev/null || break
+			sleep 0.2
+		done
+		kill -INT "$refl" 2>/dev/null || true
+		reap "$refl" "$out.reflect.json.rc"
+		kill -INT "$blast" 2>/dev/null || true
+		reap "$blast" "$out.gen.json.rc"
+		return 0
+	fi
+	sleep 2
+	# shellcheck disable=SC2086
+	timeout $((dur + 30)) build/tcpterm-gen --lcores=0@0 $MEM --single-file-segments \
+		--file-prefix "tt-bench-blast-$$" --no-pci -- --scenario blast --duration "$dur" \
+		--device "$blast_dev" --checksum-offload "$gen_ck" >"$out.gen.json" \
+		2>"$out.gen.log" || rc=$?
+	echo "$rc" >"$out.gen.json.rc"
+	kill -INT "$refl" 2>/dev/null || true
+	reap "$refl" "$out.reflect.json.rc"
+}
+
+link_limit() {
 	for r in $(seq 1 "$RUNS"); do
 		echo "bench: link run $r/$RUNS"
-		rm -f "$SOCK"
-		local rc=0 refl
-		if [ "$LINK_SIDE" = memif ]; then
-			# shellcheck disable=SC2086
-			timeout $((DUR + 90)) build/tcpterm-gen --lcores=0@0 $MEM --single-file-segments \
-				--file-prefix "tt-bench-blast-$$" --no-pci -- --scenario blast --duration "$DUR" \
-				--linger 60 --device "$blast_dev" --checksum-offload "$gen_ck" \
-				>"$RAW/link.$r.gen.json" \
-				2>"$RAW/link.$r.gen.log" &
-			blast=$!
-			PIDS+=("$blast")
-			wait_socket "$blast" || echo "bench: the link run's blaster did not start" >&2
-		fi
-		# shellcheck disable=SC2086
-		build/tcpterm-gen --lcores=0@1 $MEM --single-file-segments --file-prefix "tt-bench-refl-$$" \
-			--no-pci -- --scenario reflect --duration $((DUR + 10)) \
-			--device "$refl_dev" --checksum-offload auto >"$RAW/link.$r.reflect.json" 2>&1 &
-		refl=$!
-		PIDS+=("$refl")
-		if [ "$LINK_SIDE" = memif ]; then
-			for _ in $(seq 1 $(((DUR + 60) * 5))); do
-				tail -n 1 "$RAW/link.$r.gen.json" 2>/dev/null | grep -q '^{' && break
-				kill -0 "$blast" 2>/dev/null || break
-				sleep 0.2
-			done
-			kill -INT "$refl" 2>/dev/null || true
-			reap "$refl" "$RAW/link.$r.reflect.json.rc"
-			kill -INT "$blast" 2>/dev/null || true
-			reap "$blast" "$RAW/link.$r.gen.json.rc"
-			continue
-		fi
-		sleep 2
-		# shellcheck disable=SC2086
-		timeout $((DUR + 30)) build/tcpterm-gen --lcores=0@0 $MEM --single-file-segments \
-			--file-prefix "tt-bench-blast-$$" --no-pci -- --scenario blast --duration "$DUR" \
-			--device "$blast_dev" --checksum-offload "$gen_ck" >"$RAW/link.$r.gen.json" \
-			2>"$RAW/link.$r.gen.log" || rc=$?
-		echo "$rc" >"$RAW/link.$r.gen.json.rc"
-		kill -INT "$refl" 2>/dev/null || true
-		reap "$refl" "$RAW/link.$r.reflect.json.rc"
+		link_run "$RAW/link.$r" "$DUR"
 	done
 }
 
@@ -496,8 +506,9 @@ scenario rps_pipelined 64 auto 65536 --scenario rps --conns "${RPS_PIPELINED_CON
 # the cps runs: the generator's flood outruns the appliance, and with the appliance's default
 # (4) it shed 21% of the SYNs it received, unanswered (5.64 M cookies/s, 414 busy cycles per
 # cookie, shed SYNs included; 6.84 M/s and 371 with shedding off, every SYN answered).
+# SYNFLOOD_RATE caps the flood's SYNs per second (0: as fast as the link takes them).
 SYN_SHED_FULL_POLLS=${SYN_SHED_FULL_POLLS:-0} scenario synflood 64 always 1048576 \
-	--scenario synflood --rate 0 --legit-rate 20000 --conns 4096
+	--scenario synflood --rate "${SYNFLOOD_RATE:-0}" --legit-rate 20000 --conns 4096
 # concurrent: CONC connections (1 M; CONC=10000000 for the 10 M figure) opened and closed at
 # CONC_RATE/s (50 k) so neither wave overflows the rings; the sampler records the appliance's
 # memory while it holds them.  GEN_EXTRA_S: the generator runs longer than DUR by the waves.

@@ -6,7 +6,8 @@ replays, the clock samples and the rps profile run of a real `CPS_CLIENT=statefu
 RPS_CLIENT=stateful RUNS=1 SCENARIOS="cps rps" PROFILE_SCENARIOS=rps bench/run.sh --quick`
 (2026-12-02-084044), trimmed (symbols.txt keeps the functions the profile lists): the appliance's
 telemetry samples keep the counters the report reads and the 1.5 s around the generator's load
-window; the profile's listing is whole.  Each
+window; the profile's listing is whole.  cps.1.link.* is the link run that followed cps run 1 in
+a later invocation (`RUNS=2 SCENARIOS="synflood cps" bench/run.sh`, 2026-12-04-203132).  Each
 test copies it, runs both scripts as bench/run.sh does and reads the page back: it must be
 well-formed (every tag closed and nested; each <svg> parses as XML), have its charts in every
 section, and plot the very numbers results.md prints and the raw files hold.  A run that lost
@@ -113,14 +114,15 @@ def md_number(md, pattern):
     return m.group(1)
 
 
-def floor_row(md):
-    """The numbers of the cps row of results.md's floor table: frames in, frames out, link floor,
-    busy cycles, in the port's calls, the rest, busy - floor, goal cycles, goal - floor."""
-    row = re.search(r'^\| cps \| connection \| ([\d.]+) \+ ([\d.]+) \| ([\d,]+) \| ([\d,]+) \| '
-                    r'([\d,]+) \| ([\d,]+) \| ([\d,-]+) \| 2,500,000 \| ([\d,]+) \| ([\d,-]+) \|$',
-                    md, re.M)
-    assert row, 'the cps row of the floor table'
-    return [float(x.replace(',', '')) for x in row.groups()]
+def floor_row(md, name='cps', unit='connection', goal='2,500,000'):
+    """The numbers of a row of results.md's floor table: frames in, frames out, floor per frame,
+    link floor, busy cycles, in the port's calls, the rest, busy - floor, port's calls / floor,
+    busy / floor (None where n/a), goal cycles, goal - floor."""
+    num = r'([\d,.-]+|n/a)'
+    row = re.search(rf'^\| {name} \| {unit} \| ([\d.]+) \+ ([\d.]+) \| ' + ' \\| '.join([num] * 8)
+                    + rf' \| {goal} \| {num} \| {num} \|$', md, re.M)
+    assert row, f'the {name} row of the floor table'
+    return [None if x == 'n/a' else float(x.replace(',', '')) for x in row.groups()]
 
 
 def gen_result(name):
@@ -192,22 +194,34 @@ class FullRun(unittest.TestCase):
         self.assertNotIn(('connections/s, server closes', 'tcpterm (generator-measured)'), b)
 
     def test_link_floor_is_reflector_cost_times_frames(self):
-        refl = report.last_json(os.path.join(FIXTURE, 'link.1.reflect.json'))
+        """The cps run was followed by a link run of its own (cps.1.link.*): its row reads the
+        floor from that one, not from the invocation's first link run, and sets the run's port
+        calls and busy cycles against it; rps, which had none, reads the invocation's."""
+        first = report.last_json(os.path.join(FIXTURE, 'link.1.reflect.json'))
+        after = report.last_json(os.path.join(FIXTURE, 'cps.1.link.reflect.json'))
+        self.assertNotAlmostEqual(first['busy_cycles_per_rx_frame'],
+                                  after['busy_cycles_per_rx_frame'], delta=10)
         frames_in = float(md_number(self.md, r'Frames per connection \(cps.*?: ([\d.]+) in'))
         frames_out = float(md_number(self.md, r'Frames per connection \(cps.*? ([\d.]+) out'))
-        num = floor_row(self.md)
-        del num[4:6]  # the port's calls and the rest: test_port_calls_are_the_window_deltas
-        self.assertAlmostEqual(num[0], frames_in, delta=0.01)
-        self.assertAlmostEqual(num[1], frames_out, delta=0.01)
-        floor = refl['busy_cycles_per_rx_frame'] * (num[0] + num[1]) / 2
-        self.assertAlmostEqual(num[2], floor, delta=1)
+        (f_in, f_out, per_frame, link, busy, port, _, busy_less, port_ratio, busy_ratio, goal,
+         goal_less) = floor_row(self.md)
+        self.assertAlmostEqual(f_in, frames_in, delta=0.01)
+        self.assertAlmostEqual(f_out, frames_out, delta=0.01)
+        self.assertAlmostEqual(per_frame, after['busy_cycles_per_rx_frame'], delta=0.5)
+        floor = after['busy_cycles_per_rx_frame'] * (f_in + f_out) / 2
+        self.assertAlmostEqual(link, floor, delta=1)
         cyc = self.res['scenarios']['cps']['cycles_per_conn']['median']
-        self.assertAlmostEqual(num[3], cyc, delta=1)
-        self.assertAlmostEqual(num[4], cyc - floor, delta=2)
-        goal = self.res['machine']['tsc_hz'] / 2.5e6
-        self.assertAlmostEqual(num[5], goal, delta=1)
-        self.assertAlmostEqual(num[6], goal - floor, delta=2)
-        self.assertIn('| rps | request |', self.md)
+        self.assertAlmostEqual(busy, cyc, delta=1)
+        self.assertAlmostEqual(busy_less, cyc - floor, delta=2)
+        self.assertAlmostEqual(port_ratio, port / floor, delta=2e-3)
+        self.assertAlmostEqual(busy_ratio, cyc / floor, delta=2e-3)
+        self.assertAlmostEqual(goal, self.res['machine']['tsc_hz'] / 2.5e6, delta=1)
+        self.assertAlmostEqual(goal_less, goal - floor, delta=2)
+        rps = floor_row(self.md, 'rps', 'request', '6,000,000')
+        self.assertAlmostEqual(rps[2], first['busy_cycles_per_rx_frame'], delta=0.5)
+        self.assertAlmostEqual(rps[3], first['busy_cycles_per_rx_frame'] * (rps[0] + rps[1]) / 2,
+                               delta=1)
+        self.assertEqual(rps[8:10], [None, None])
 
     def test_goal_below_floor_is_named(self):
         """A goal that allows fewer cycles per unit than the link floor is named under the
@@ -222,6 +236,7 @@ class FullRun(unittest.TestCase):
         per_frame = hz / 2.5e6 / ((num[0] + num[1]) / 2) + 1
         self.assertLess(per_frame, hz / 6e6)
         res['reference']['link_reflect_cycles_per_frame']['median'] = per_frame
+        res['scenarios']['cps']['link_cycles_per_frame']['median'] = per_frame
         text = '\n'.join(report.floor_section(res, med))
         self.assertRegex(text, r'Goals below the link floor[^\n]*: cps \(')
         self.assertNotRegex(text, r'Goals below the link floor[^\n]*rps \(')
@@ -241,9 +256,9 @@ class FullRun(unittest.TestCase):
         self.assertGreater(port, 0)
         self.assertLess(port, busy)
         num = floor_row(self.md)
-        self.assertAlmostEqual(num[3], busy, delta=1)
-        self.assertAlmostEqual(num[4], port, delta=1)
-        self.assertAlmostEqual(num[5], busy - port, delta=1)
+        self.assertAlmostEqual(num[4], busy, delta=1)
+        self.assertAlmostEqual(num[5], port, delta=1)
+        self.assertAlmostEqual(num[6], busy - port, delta=1)
 
     def test_replay_is_the_trace_beside_the_rest(self):
         """The replay table's warm cycles are tcpterm-trace's parse and stack TSC cycles per
@@ -262,7 +277,7 @@ class FullRun(unittest.TestCase):
             self.assertAlmostEqual(share, warm / rest, delta=1e-3)
             self.assertLess(warm, rest)
             if name == 'cps':
-                self.assertEqual(rest, floor_row(self.md)[5])
+                self.assertEqual(rest, floor_row(self.md)[6])
         self.assertNotRegex(self.md, r'(?m)^\| synflood \| SYN cookie \| [\d,]+ \|')
         self.assertIn('synflood', self.res['replay']['units'])
 
@@ -460,6 +475,38 @@ class ProfileRunExit(unittest.TestCase):
                          ['synflood profile run: the generator: exited with status 1'])
         self.assertEqual(self.problems('synflood', 0, 141),
                          ['synflood profile run: the appliance: exited with status 141'])
+
+
+class LinkRunAfterExit(unittest.TestCase):
+    """The link run after a scenario's run is checked as the run itself: a reflector or a
+    blaster that failed, or left no status, fails the report."""
+
+    def problems(self, rc_reflect, rc_blast):
+        raw = tempfile.mkdtemp(prefix='tt-report-link-')
+        self.addCleanup(shutil.rmtree, raw)
+        for f in os.listdir(FIXTURE):
+            if f.startswith('cps.1.'):
+                shutil.copy(os.path.join(FIXTURE, f), raw)
+        for suffix, rc in (('reflect.json.rc', rc_reflect), ('gen.json.rc', rc_blast)):
+            path = os.path.join(raw, f'cps.1.link.{suffix}')
+            os.remove(path)
+            if rc is not None:
+                with open(path, 'w') as f:
+                    f.write(f'{rc}\n')
+        _, gens, apps, wins = report.scenario_figures(raw, 'cps', 1)
+        problems = []
+        report.check_correctness(raw, 'cps', gens, apps, wins, problems)
+        return [p for p in problems if 'link run' in p]
+
+    def test_statuses(self):
+        self.assertEqual(self.problems(0, 0), [])
+        self.assertEqual(self.problems(130, 0),
+                         ['cps run 1: the link run after it, the reflector: exited with status 130'])
+        self.assertEqual(self.problems(0, 124),
+                         ['cps run 1: the link run after it, the blaster: exited with status 124'])
+        self.assertEqual(self.problems(None, 0),
+                         ['cps run 1: the link run after it, the reflector: no exit status '
+                          'recorded (cps.1.link.reflect.json.rc)'])
 
 
 class SaturatedSide(unittest.TestCase):
