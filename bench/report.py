@@ -963,10 +963,10 @@ def floor_section(res, med):
              f"freeing of sent mbufs included) per unit, read from the TSC around each call; "
              f"beside them, the rest of the busy cycles, which are tcpterm's own. "
              f"A scenario whose runs were each followed by a short link run (bench/run.sh "
-             f"LINK_SAMPLE_S) reads its floor from those, the median of its runs' (floor per "
-             f"frame given), and its port's calls and busy cycles against the floor run by run "
-             f"(medians of the runs' ratios): the host's cost per frame moves between minutes, "
-             f"and these ratios are read in the same minutes."]
+             f"LINK_SAMPLE_S) takes its floor per frame from those (the median of its runs'), "
+             f"and gives its port's calls and its busy cycles over the floor run by run (the "
+             f"medians of the runs' ratios): the host's cost per frame moves from one minute to "
+             f"the next, and each ratio is read within the same minutes."]
     rows, below = [], []
     for name in TCP_SCENARIOS:
         unit = scenario_unit(name)
