@@ -175,7 +175,21 @@ LINKS = {'virtio': 'net_virtio_user (appliance) <-> net_vhost (generator)',
          'memif': 'net_memif zero-copy client (appliance) <-> net_memif server (generator)'}
 
 
-def machine_info(link='virtio'):
+# The appliance's receive on virtio-user, as bench/run.sh VIRTIO_RX chose it (raw/virtio_rx).
+VIRTIO_RX = {'plain': "virtio's plain receive (mrg_rxbuf=0, vectorized=1), the appliance's "
+                      "checksums in software",
+             'offload': "virtio's mergeable receive, the appliance's checksums offloaded"}
+
+
+def virtio_rx(raw):
+    try:
+        with open(os.path.join(raw, 'virtio_rx')) as f:
+            return VIRTIO_RX.get(f.read().strip())
+    except OSError:
+        return None
+
+
+def machine_info(link='virtio', rx=None):
     cpu = 'unknown'
     try:
         for line in open('/proc/cpuinfo'):
@@ -192,6 +206,7 @@ def machine_info(link='virtio'):
     return {'cpu': cpu, 'cores': os.cpu_count(), 'kernel': platform.release(), 'dpdk': dpdk,
             'git': git_revision(),
             'link': f"{LINKS[link]}, 1 queue each" + (
+                f" ({rx})" if rx and link == 'virtio' else '') + (
                 '' if link == 'memif' else f"; cps_vhost and overload: {LINKS['vhost']}")}
 
 
@@ -689,10 +704,10 @@ def replay_section(res, med):
     clock = replay.get('core_cycles_per_tsc')
     lines = ['', "tcpterm's own part replayed warm: tcpterm-trace (bench/trace/tt_trace.c) runs "
              "the same units through the worker's parse and the real stack in memory, natively "
-             "on the appliance's CPU, every line it touches in cache and no PMD (the port's "
-             "offloads as on this link), and times those calls with the TSC. What the link "
-             "adds to them is the worker's mbufs and loop and the misses of the link's buffers "
-             "and the tables.", '',
+             "on the appliance's CPU, every line it touches in cache and no PMD (checksums as "
+             "the appliance's port has them on this link), and times those calls with the "
+             "TSC. What the link adds to them is the worker's mbufs and loop and the misses of "
+             "the link's buffers and the tables.", '',
              "| scenario | unit | the rest (on the link) | replayed warm | the rest - warm | "
              "warm / the rest |", '|---|---|---|---|---|---|'] + rows
     if clock:
@@ -951,8 +966,8 @@ def floor_section(res, med):
         return []
     lines = ['', '## What bounds the per-core figures', '',
              f"The link alone: the reflector of the link run (MAC swap, bursts of 32, no TCP "
-             f"state, no mbuf allocated or freed; 60-byte TCP segments with the rate runs' "
-             f"checksum offloads) spends {fmt(floor)} busy cycles per frame it receives "
+             f"state, no mbuf allocated or freed; 60-byte TCP segments, its port set as the "
+             f"appliance's in the rate runs) spends {fmt(floor)} busy cycles per frame it receives "
              f"and sends back (busy {fmt(ref['link_reflect_busy']['median'])}) in the runs that "
              f"begin the invocation. A unit of i "
              f"frames in and o out costs at least (i + o) / 2 of that in the PMD of this port "
@@ -1258,7 +1273,7 @@ def main():
                    os.path.join(args.raw, f'link.{r}.gen.json.rc'))
         check_exit(problems, f'link run {r}: the reflector',
                    os.path.join(args.raw, f'link.{r}.reflect.json.rc'))
-    machine = machine_info(args.link)
+    machine = machine_info(args.link, virtio_rx(args.raw))
     # The TSC rate every cycle figure divides by, as the generator measured it.
     machine['tsc_hz'] = next((g['window']['tsc_hz'] for gens in gens_by_name.values()
                               for g in gens if g and 'window' in g), None)

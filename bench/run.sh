@@ -76,8 +76,19 @@ SOCK=$TMP/vhost.sock
 # generator's end listens on the socket, so it starts first, and it stays (--linger) until the
 # appliance has stopped: net_memif (DPDK 22.11) can fault in a burst call of the end still
 # polling while it tears down a link whose other end closed.
+# The appliance's receive on virtio-user (VIRTIO_RX): "plain", the default, is virtio's plain
+# receive (mrg_rxbuf=0, vectorized=1) with the appliance's checksum offloads off, so that no PMD
+# code reads a received buffer (the worker's burst prefetch takes the first read) and the vhost
+# side handles no offload for the appliance's frames; "offload" is the mergeable receive with the
+# checksum offloads, as before 2026-12-04 (bench/README.md has the two measured).
+case "${VIRTIO_RX:=plain}" in
+plain) VIRTIO_APP_ARGS=",mrg_rxbuf=0,vectorized=1" VIRTIO_APP_CKSUM=off ;;
+offload) VIRTIO_APP_ARGS="" VIRTIO_APP_CKSUM=auto ;;
+*) echo "bench: VIRTIO_RX is plain or offload" >&2; exit 2 ;;
+esac
 link_devices() {
 	LINK_SIDE=$1
+	APP_CKSUM=auto
 	case "$1" in
 	vhost)
 		APP_DEV="net_vhost0,iface=$SOCK,queues=1"
@@ -86,11 +97,13 @@ link_devices() {
 		APP_DEV="net_memif0,role=client,socket=$SOCK,socket-abstract=no,zero-copy=yes"
 		GEN_DEV="net_memif0,role=server,socket=$SOCK,socket-abstract=no" ;;
 	*)
-		APP_DEV="net_virtio_user0,path=$SOCK,queues=1,queue_size=1024,server=1"
+		APP_DEV="net_virtio_user0,path=$SOCK,queues=1,queue_size=1024,server=1$VIRTIO_APP_ARGS"
+		APP_CKSUM=$VIRTIO_APP_CKSUM
 		GEN_DEV="net_vhost0,iface=$SOCK,client=1,queues=1" ;;
 	esac
 }
 link_devices "${APPLIANCE_SIDE:-virtio}"
+echo "$VIRTIO_RX" >"$RAW/virtio_rx"
 SRV_LCORES="--lcores=0@0,1@1" # appliance: worker on CPU 1
 GEN_LCORES="--lcores=0@1,1@0" # generator: worker on CPU 0
 # The telemetry sampler and bench/shed_turns.py run beside the generator's worker, which has the
@@ -108,7 +121,8 @@ workers = [ 1 ];
 # (and floods from spoofed ones) with no gateway to route them: answers go back to its MAC, as
 # to a router (reply_to_source_mac), not through ARP.
 ports = ( { name = "virtio0"; device = "$APP_DEV";
-            address = "198.18.0.2/24"; reply_to_source_mac = true; } );
+            address = "198.18.0.2/24"; reply_to_source_mac = true;
+            checksum_offload = "$APP_CKSUM"; } );
 listeners = ( { port = 80; app = "http"; } );
 http = { body_size = $2; };
 tcp = { time_wait_ms = ${TIME_WAIT_MS:-1000}; syncookies = "$3"; max_conns_per_core = $4;
@@ -361,13 +375,14 @@ profile() {
 # The link's own limit: a reflector on the appliance's end, a blaster on the generator's, for $2
 # seconds, writing $1.gen.json, $1.reflect.json and their exit statuses.  On memif the blaster
 # starts first and stays (--linger) until the reflector has stopped (see link_devices).  Their
-# frames are TCP segments with the checksum offloads of the rate runs: the appliance's default
-# on the reflector, the generator's (GEN_CHECKSUM_OFFLOAD) on the blaster.
+# frames are TCP segments, and each end's port is set as in the rate runs: the reflector's as the
+# appliance's (on virtio-user, VIRTIO_RX's receive and checksum offloads), the blaster's checksum
+# offloads as the generator's (GEN_CHECKSUM_OFFLOAD).
 link_run() {
-	local out=$1 dur=$2 refl_dev="net_virtio_user0,path=$SOCK,queues=1,server=1"
+	local out=$1 dur=$2 refl_dev="net_virtio_user0,path=$SOCK,queues=1,server=1$VIRTIO_APP_ARGS"
 	local blast_dev="net_vhost0,iface=$SOCK,client=1,queues=1" blast='' rc=0 refl
-	local gen_ck=${GEN_CHECKSUM_OFFLOAD:-auto}
-	[ "$LINK_SIDE" = memif ] && refl_dev=$APP_DEV blast_dev=$GEN_DEV
+	local gen_ck=${GEN_CHECKSUM_OFFLOAD:-auto} refl_ck=$VIRTIO_APP_CKSUM
+	[ "$LINK_SIDE" = memif ] && refl_dev=$APP_DEV blast_dev=$GEN_DEV refl_ck=auto
 	rm -f "$SOCK"
 	if [ "$LINK_SIDE" = memif ]; then
 		# shellcheck disable=SC2086
@@ -382,7 +397,7 @@ link_run() {
 	# shellcheck disable=SC2086
 	build/tcpterm-gen --lcores=0@1 $MEM --single-file-segments --file-prefix "tt-bench-refl-$$" \
 		--no-pci -- --scenario reflect --duration $((dur + 10)) \
-		--device "$refl_dev" --checksum-offload auto >"$out.reflect.json" 2>&1 &
+		--device "$refl_dev" --checksum-offload "$refl_ck" >"$out.reflect.json" 2>&1 &
 	refl=$!
 	PIDS+=("$refl")
 	if [ "$LINK_SIDE" = memif ]; then
@@ -454,11 +469,16 @@ NGINX
 # worker's parse and the stack's calls for the cps, rps and synflood units, every line in cache
 # and no PMD; report.py sets them beside the rate runs' busy cycles outside the port's calls.
 replay() {
-	local scale=$((QUICK ? 1 : 10))
+	local scale=$((QUICK ? 1 : 10)) sums=offload
+	# The appliance's checksums as its port in the rate runs has them (VIRTIO_RX).
+	[ "$APP_CKSUM" = off ] && sums=software
 	for r in $(seq 1 "$RUNS"); do
-		taskset -c 1 build/tcpterm-trace $((40000 * scale)) 64 >"$RAW/replay.cps.$r.json"
-		taskset -c 1 build/tcpterm-trace --keepalive 64 $((400000 * scale)) >"$RAW/replay.rps.$r.json"
-		taskset -c 1 build/tcpterm-trace --synflood $((200000 * scale)) >"$RAW/replay.synflood.$r.json"
+		TT_TRACE_CHECKSUMS=$sums taskset -c 1 build/tcpterm-trace $((40000 * scale)) 64 \
+			>"$RAW/replay.cps.$r.json"
+		TT_TRACE_CHECKSUMS=$sums taskset -c 1 build/tcpterm-trace --keepalive 64 \
+			$((400000 * scale)) >"$RAW/replay.rps.$r.json"
+		TT_TRACE_CHECKSUMS=$sums taskset -c 1 build/tcpterm-trace --synflood \
+			$((200000 * scale)) >"$RAW/replay.synflood.$r.json"
 	done
 	clock_sample "$RAW/replay.clock.jsonl"
 }

@@ -509,6 +509,26 @@ class LinkRunAfterExit(unittest.TestCase):
                           'recorded (cps.1.link.reflect.json.rc)'])
 
 
+class VirtioReceive(unittest.TestCase):
+    """The header names the appliance's virtio-user receive that bench/run.sh recorded."""
+
+    def link_text(self, recorded, link='virtio'):
+        raw = tempfile.mkdtemp(prefix='tt-report-rx-')
+        self.addCleanup(shutil.rmtree, raw)
+        if recorded is not None:
+            with open(os.path.join(raw, 'virtio_rx'), 'w') as f:
+                f.write(recorded + '\n')
+        return report.machine_info(link, report.virtio_rx(raw))['link']
+
+    def test_recorded_mode_named(self):
+        self.assertIn("(virtio's plain receive (mrg_rxbuf=0, vectorized=1), the appliance's "
+                      "checksums in software)", self.link_text('plain'))
+        self.assertIn("(virtio's mergeable receive, the appliance's checksums offloaded)",
+                      self.link_text('offload'))
+        self.assertNotIn('receive', self.link_text(None))
+        self.assertNotIn('receive', self.link_text('plain', 'memif'))
+
+
 class SaturatedSide(unittest.TestCase):
     """Which side report.saturated_side names, at the SATURATED bound and on either side of it."""
 
