@@ -470,8 +470,9 @@ NGINX
 # and no PMD; report.py sets them beside the rate runs' busy cycles outside the port's calls.
 replay() {
 	local scale=$((QUICK ? 1 : 10)) sums=offload
-	# The appliance's checksums as its port in the rate runs has them (VIRTIO_RX).
-	[ "$APP_CKSUM" = off ] && sums=software
+	# The appliance's checksums as its port in the rate runs has them: in software with
+	# VIRTIO_RX=plain, and on memif, which offers no checksum offload.
+	if [ "$APP_CKSUM" = off ] || [ "$LINK_SIDE" = memif ]; then sums=software; fi
 	for r in $(seq 1 "$RUNS"); do
 		TT_TRACE_CHECKSUMS=$sums taskset -c 1 build/tcpterm-trace $((40000 * scale)) 64 \
 			>"$RAW/replay.cps.$r.json"

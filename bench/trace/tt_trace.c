@@ -48,7 +48,7 @@
  * The appliance's checksums are those of the bench link's port with its offloads (the TCP sum
  * of a frame sent left to the port, a received one vouched for); with TT_TRACE_CHECKSUMS=software
  * in the environment, every one is computed and verified in software, as the port of
- * bench/run.sh VIRTIO_RX=plain has it.
+ * bench/run.sh VIRTIO_RX=plain has it, and a memif port, which offers no checksum offload.
  */
 #include <stdbool.h>
 #include <stdint.h>
