@@ -23,7 +23,7 @@
 
 #include "gen_sl_tx.h"
 
-enum { ROOM = 7, POOL_MBUFS = 1023, MAX_FRAMES = 4096 }; /* a ring of 8 slots holds 7 */
+enum { ROOM = 7, POOL_MBUFS = 2047, MAX_FRAMES = 4096 }; /* a ring of 8 slots holds 7 */
 
 static struct {
 	struct rte_mempool *pool;
