@@ -12,6 +12,9 @@
 static_assert(sizeof(struct tt_http_parser) <= TT_TCP_APP_BLOCK_BYTES,
 	      "the HTTP parser fits an application block");
 static_assert(_Alignof(struct tt_http_parser) <= 8, "application blocks are 8-byte aligned");
+/* The worker's request memo (tt_http.h) is its application state (tt_tcp_ctx.app_worker). */
+static_assert(sizeof(struct tt_http_memo) <= TT_TCP_APP_WORKER_BYTES,
+	      "the request memo fits the worker's application state");
 
 /* A head that trickles in (Slowloris) times out header_timeout_ms after its first byte.  TCP
  * asks in ESTABLISHED only, where the connection's clock is the head's. */
@@ -59,7 +62,8 @@ static uint32_t http_parse_all(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct 
 		struct tt_http_request req;
 		uint32_t used;
 
-		switch (tt_http_parse(p, data + done, len - done, &used, &req)) {
+		switch (tt_http_parse_memo((struct tt_http_memo *)ctx->app_worker, p, data + done,
+					   len - done, &used, &req)) {
 		case TT_HTTP_NEED_MORE:
 			*rest_read = true;
 			return done;

@@ -1010,6 +1010,29 @@ enum tt_http_status tt_http_parse(struct tt_http_parser *p, const uint8_t *data,
 	return parse(p, data, len, consumed, req);
 }
 
+enum tt_http_status tt_http_parse_memo(struct tt_http_memo *m, struct tt_http_parser *p,
+				       const uint8_t *data, uint32_t len, uint32_t *consumed,
+				       struct tt_http_request *req)
+{
+	bool fresh = tt_http_parser_fresh(p);
+	enum tt_http_status st;
+
+	if (fresh && m->len != 0 && len >= m->len && memcmp(data, m->bytes, m->len) == 0) {
+		*consumed = m->len;
+		req->method = (enum tt_http_method)m->method;
+		req->keep_alive = m->keep_alive;
+		return TT_HTTP_REQUEST;
+	}
+	st = tt_http_parse(p, data, len, consumed, req);
+	if (st == TT_HTTP_REQUEST && fresh && *consumed <= TT_HTTP_MEMO_MAX) {
+		memcpy(m->bytes, data, *consumed);
+		m->len = (uint16_t)*consumed;
+		m->method = (uint8_t)req->method;
+		m->keep_alive = req->keep_alive;
+	}
+	return st;
+}
+
 /* Reason phrases of RFC 9110 section 15 for the codes a responder is usually configured with. */
 static const struct {
 	uint16_t status;

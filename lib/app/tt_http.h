@@ -139,6 +139,33 @@ static inline bool tt_http_in_head(const struct tt_http_parser *p)
 enum tt_http_status tt_http_parse(struct tt_http_parser *p, const uint8_t *data, uint32_t len,
 				  uint32_t *consumed, struct tt_http_request *req);
 
+/*
+ * Request memo.  A request is framed by its own bytes: a fresh parser ends it where the same
+ * bytes end it, whatever follows them in the piece (tests/fuzz/fuzz_http.c holds every feeding
+ * to the one-byte-per-call reference, which cannot look ahead).  So a piece that a fresh parser
+ * would begin with the bytes of a request it read before holds that request again, and
+ * tt_http_parse_memo answers it with one compare instead of a parse: load generators (wrk,
+ * TRex, tcpterm-gen) send one request again and again, and each one of a pipelined batch is
+ * matched in turn.  Anything else is parsed as by tt_http_parse, and the last whole request a
+ * fresh parser read (TT_HTTP_MEMO_MAX bytes at most) replaces the memo.  A zeroed memo is
+ * empty.  One per worker (the connections of a worker take turns in one parse at a time).
+ */
+enum { TT_HTTP_MEMO_MAX = 116 };
+
+struct tt_http_memo {
+	uint16_t len; /* bytes of the remembered request; 0: none */
+	uint8_t method;
+	bool keep_alive;
+	uint8_t bytes[TT_HTTP_MEMO_MAX];
+};
+
+static_assert(sizeof(struct tt_http_memo) == 120, "a memo: its request and 4 bytes of header");
+
+/* tt_http_parse through memo m: the same results and the same parser state after every call. */
+enum tt_http_status tt_http_parse_memo(struct tt_http_memo *m, struct tt_http_parser *p,
+				       const uint8_t *data, uint32_t len, uint32_t *consumed,
+				       struct tt_http_request *req);
+
 struct tt_http_response {
 	/* Full response bytes; *_hdr_len = bytes up to and including the blank line (for HEAD).
 	 * *_sum: tt_net_cksum_sum (seed 0) of those bytes, for the send queue (tt_sndq.h,

@@ -11,6 +11,11 @@
  * requests and the same refused byte, and after every call the parser must equal the
  * reference's state at the same offset, the refused byte's state after a refusal.
  *
+ * The same feedings again through a request memo (tt_http_parse_memo), which must change
+ * nothing: first with an empty memo, so that the stream's own requests fill it and a repeated
+ * one is answered from it, then with the memo that feeding left, whose request may begin any
+ * piece or lie across a cut.
+ *
  * Input: one byte k (0..7), k bytes of piece lengths (each value + 1, used in turn and over
  * again), then the stream.  k = 0 feeds the stream one byte at a time.
  */
@@ -39,7 +44,16 @@ struct trace {
 	struct tt_http_parser *at;
 	struct tt_http_parser bad_state;
 	bool recording; /* this is the reference: fill at[] instead of checking against it */
+	struct tt_http_memo *memo; /* not NULL: parse through it */
 };
+
+static enum tt_http_status parse_piece(struct trace *t, const uint8_t *data, uint32_t len,
+				       uint32_t *consumed, struct tt_http_request *req)
+{
+	if (t->memo != NULL)
+		return tt_http_parse_memo(t->memo, &t->p, data, len, consumed, req);
+	return tt_http_parse(&t->p, data, len, consumed, req);
+}
 
 /* After a call that left the stream at offset off (or refused the byte there). */
 static void state_check(struct trace *t, const struct trace *ref, uint32_t off, bool refused)
@@ -64,7 +78,7 @@ static bool feed(struct trace *t, const struct trace *ref, const uint8_t *stream
 		struct tt_http_request req = {.method = TT_HTTP_OTHER};
 		uint32_t avail = end - off, consumed = UINT32_MAX;
 
-		switch (tt_http_parse(&t->p, stream + off, avail, &consumed, &req)) {
+		switch (parse_piece(t, stream + off, avail, &consumed, &req)) {
 		case TT_HTTP_NEED_MORE:
 			FUZZ_CHECK(consumed == avail);
 			break;
@@ -81,7 +95,7 @@ static bool feed(struct trace *t, const struct trace *ref, const uint8_t *stream
 			state_check(t, ref, t->bad_at, true);
 			/* Refused stays refused until the parser is reset. */
 			consumed = UINT32_MAX;
-			FUZZ_CHECK(tt_http_parse(&t->p, stream + off, avail, &consumed, &req) ==
+			FUZZ_CHECK(parse_piece(t, stream + off, avail, &consumed, &req) ==
 				   TT_HTTP_BAD);
 			FUZZ_CHECK(consumed == 0);
 			return false;
@@ -128,8 +142,29 @@ static void feed_pieces(struct trace *t, const struct trace *ref, const uint8_t 
 	}
 }
 
+/* Every feeding but the reference's: whole, in the input's pieces, cut in two everywhere. */
+static void feedings(struct trace *t, const struct trace *ref, const uint8_t *stream, uint32_t len,
+		     const uint8_t *lens, uint32_t k)
+{
+	t->n = 0;
+	t->bad = false;
+	tt_http_parser_init(&t->p);
+	feed(t, ref, stream, 0, len);
+	traces_equal(ref, t);
+	feed_pieces(t, ref, stream, len, lens, k);
+	traces_equal(ref, t);
+	for (uint32_t cut = 1; len <= SPLIT_ALL_MAX && cut < len; cut++) {
+		uint8_t two[2] = {(uint8_t)(cut - 1), (uint8_t)(len - cut - 1)};
+
+		/* Piece lengths are one byte each: cut - 1 and len - cut - 1 fit below 256. */
+		feed_pieces(t, ref, stream, len, two, 2);
+		traces_equal(ref, t);
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	struct tt_http_memo memo = {0};
 	struct trace ref = {.recording = true}, t = {0};
 	const uint8_t *lens, *stream;
 	uint32_t k, len;
@@ -148,18 +183,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(ref.ev && ref.at && t.ev);
 
 	feed_pieces(&ref, NULL, stream, len, NULL, 0);
-	tt_http_parser_init(&t.p);
-	feed(&t, &ref, stream, 0, len);
-	traces_equal(&ref, &t);
-	feed_pieces(&t, &ref, stream, len, lens, k);
-	traces_equal(&ref, &t);
-	for (uint32_t cut = 1; len <= SPLIT_ALL_MAX && cut < len; cut++) {
-		uint8_t two[2] = {(uint8_t)(cut - 1), (uint8_t)(len - cut - 1)};
-
-		/* Piece lengths are one byte each: cut - 1 and len - cut - 1 fit below 256. */
-		feed_pieces(&t, &ref, stream, len, two, 2);
-		traces_equal(&ref, &t);
-	}
+	feedings(&t, &ref, stream, len, lens, k);
+	/* Through the memo: empty at first, then as the stream's requests left it. */
+	t.memo = &memo;
+	feedings(&t, &ref, stream, len, lens, k);
+	feedings(&t, &ref, stream, len, lens, k);
 	free(ref.ev);
 	free(ref.at);
 	free(t.ev);

@@ -645,6 +645,105 @@ static void test_whole_equals_bytewise(void **state)
 	}
 }
 
+/* One call through memo m with parser p on the string s; *used and *req as tt_http_parse. */
+static enum tt_http_status memo_parse(struct tt_http_memo *m, struct tt_http_parser *p,
+				      const char *s, uint32_t len, uint32_t *used,
+				      struct tt_http_request *req)
+{
+	*used = UINT32_MAX;
+	return tt_http_parse_memo(m, p, (const uint8_t *)s, len, used, req);
+}
+
+/*
+ * The request memo: filled by a whole request a fresh parser read, answering the same bytes at
+ * the head of a later piece (a memo whose method was changed by hand shows which calls it
+ * answered), and never by a piece too short for them, a parser in the middle of a request, a
+ * refused request or one over TT_HTTP_MEMO_MAX bytes.
+ */
+static void test_request_memo(void **state)
+{
+	static const char get[] = "GET / HTTP/1.1\r\nHost: a\r\n\r\n";
+	static const char get_b[] = "GET / HTTP/1.1\r\nHost: b\r\n\r\n";
+	static const char get10[] = "GET / HTTP/1.0\r\n\r\n";
+	const uint32_t n = sizeof(get) - 1;
+	struct tt_http_memo m = {0};
+	struct tt_http_parser p;
+	struct tt_http_request req;
+	char piece[3 * sizeof(get)], big[TT_HTTP_MEMO_MAX + 2];
+	uint32_t used;
+
+	(void)state;
+	tt_http_parser_init(&p);
+	/* Empty: parsed, and remembered with its result. */
+	assert_int_equal(memo_parse(&m, &p, get, n, &used, &req), TT_HTTP_REQUEST);
+	assert_int_equal(used, n);
+	assert_int_equal(m.len, n);
+	assert_memory_equal(m.bytes, get, n);
+	assert_int_equal(m.method, TT_HTTP_GET);
+	assert_true(m.keep_alive);
+	/* The same bytes, exactly or with more behind them: the memo answers. */
+	m.method = TT_HTTP_POST;
+	assert_int_equal(memo_parse(&m, &p, get, n, &used, &req), TT_HTTP_REQUEST);
+	assert_int_equal(used, n);
+	assert_int_equal(req.method, TT_HTTP_POST);
+	assert_true(req.keep_alive);
+	assert_true(tt_http_parser_fresh(&p));
+	/* Three in a piece (pipelined): each from the memo in turn. */
+	memcpy(piece, get, n);
+	memcpy(piece + n, get, n);
+	memcpy(piece + 2 * n, get, n);
+	for (uint32_t off = 0; off < 3 * n; off += used) {
+		req.method = TT_HTTP_GET;
+		assert_int_equal(memo_parse(&m, &p, piece + off, 3 * n - off, &used, &req),
+				 TT_HTTP_REQUEST);
+		assert_int_equal(used, n);
+		assert_int_equal(req.method, TT_HTTP_POST);
+	}
+	/* One byte short: parsed (the rest is to come), the memo kept; the rest completes the
+	 * request in a parser that was not fresh, which is not remembered either. */
+	assert_int_equal(memo_parse(&m, &p, get, n - 1, &used, &req), TT_HTTP_NEED_MORE);
+	assert_int_equal(used, n - 1);
+	assert_false(tt_http_parser_fresh(&p));
+	assert_int_equal(memo_parse(&m, &p, get + n - 1, 1, &used, &req), TT_HTTP_REQUEST);
+	assert_int_equal(used, 1);
+	assert_int_equal(req.method, TT_HTTP_GET);
+	assert_int_equal(m.len, n);
+	assert_int_equal(m.method, TT_HTTP_POST);
+	/* Another request: parsed (one byte differs), and remembered in the place of the first. */
+	assert_int_equal(memo_parse(&m, &p, get_b, n, &used, &req), TT_HTTP_REQUEST);
+	assert_int_equal(req.method, TT_HTTP_GET);
+	assert_memory_equal(m.bytes, get_b, n);
+	assert_int_equal(m.method, TT_HTTP_GET);
+	/* HTTP/1.0 without keep-alive: the memo keeps that too. */
+	assert_int_equal(memo_parse(&m, &p, get10, sizeof(get10) - 1, &used, &req),
+			 TT_HTTP_REQUEST);
+	assert_false(req.keep_alive);
+	req.keep_alive = true;
+	assert_int_equal(memo_parse(&m, &p, get10, sizeof(get10) - 1, &used, &req),
+			 TT_HTTP_REQUEST);
+	assert_false(req.keep_alive);
+	/* A request of TT_HTTP_MEMO_MAX bytes is remembered, one of a byte more is not. */
+	for (uint32_t len = TT_HTTP_MEMO_MAX; len <= TT_HTTP_MEMO_MAX + 1; len++) {
+		static const char head[] = "GET / HTTP/1.1\r\nX: ";
+		uint32_t pad = len - (uint32_t)(sizeof(head) - 1 + 4);
+
+		memcpy(big, head, sizeof(head) - 1);
+		memset(big + sizeof(head) - 1, 'a', pad);
+		memcpy(big + sizeof(head) - 1 + pad, "\r\n\r\n", 5);
+		assert_int_equal(strlen(big), len);
+		assert_int_equal(memo_parse(&m, &p, big, len, &used, &req), TT_HTTP_REQUEST);
+		assert_int_equal(used, len);
+		assert_int_equal(m.len, len == TT_HTTP_MEMO_MAX ? len : TT_HTTP_MEMO_MAX);
+	}
+	/* A refused request is not remembered, and the memo does not answer a refused parser. */
+	assert_int_equal(memo_parse(&m, &p, "GET / HTTP/2.0\r\n\r\n", 20, &used, &req),
+			 TT_HTTP_BAD);
+	assert_int_equal(m.len, TT_HTTP_MEMO_MAX);
+	memcpy(big, m.bytes, TT_HTTP_MEMO_MAX);
+	assert_int_equal(memo_parse(&m, &p, big, TT_HTTP_MEMO_MAX, &used, &req), TT_HTTP_BAD);
+	assert_int_equal(used, 0);
+}
+
 static void test_parser_size(void **state)
 {
 	struct tt_http_parser p;
@@ -835,6 +934,7 @@ int main(void)
 	    cmocka_unit_test(test_head_limit_leading_lines),
 	    cmocka_unit_test(test_body_across_pieces),
 	    cmocka_unit_test(test_whole_equals_bytewise),
+	    cmocka_unit_test(test_request_memo),
 	    cmocka_unit_test(test_response_exact),
 	    cmocka_unit_test(test_response_no_headers),
 	    cmocka_unit_test(test_response_head_len),
