@@ -12,7 +12,8 @@
 static_assert(sizeof(struct tt_http_parser) <= TT_TCP_APP_BLOCK_BYTES,
 	      "the HTTP parser fits an application block");
 static_assert(_Alignof(struct tt_http_parser) <= 8, "application blocks are 8-byte aligned");
-/* The worker's request memo (tt_http.h) is its application state (tt_tcp_ctx.app_worker). */
+/* The worker's request memo (tt_http.h) is its application state (tt_tcp_ctx.app_worker); a
+ * context without one (a test's) parses every request. */
 static_assert(sizeof(struct tt_http_memo) <= TT_TCP_APP_WORKER_BYTES,
 	      "the request memo fits the worker's application state");
 
@@ -55,6 +56,7 @@ static uint32_t http_parse_all(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct 
 			       const uint8_t *data, uint32_t len, bool *rest_read)
 {
 	const struct tt_http_response *r = ctx->app_data;
+	struct tt_http_memo *memo = ctx->app_worker;
 	uint32_t done = 0;
 
 	*rest_read = false;
@@ -62,8 +64,9 @@ static uint32_t http_parse_all(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct 
 		struct tt_http_request req;
 		uint32_t used;
 
-		switch (tt_http_parse_memo((struct tt_http_memo *)ctx->app_worker, p, data + done,
-					   len - done, &used, &req)) {
+		switch (memo != NULL
+			    ? tt_http_parse_memo(memo, p, data + done, len - done, &used, &req)
+			    : tt_http_parse(p, data + done, len - done, &used, &req)) {
 		case TT_HTTP_NEED_MORE:
 			*rest_read = true;
 			return done;

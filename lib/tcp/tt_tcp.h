@@ -400,7 +400,7 @@ struct tt_tcp_app_ops {
 	bool holds_rx;
 };
 
-/* The applications' writable state of a worker (tt_tcp_ctx.app_worker). */
+/* The bytes of the applications' writable state of a worker (tt_tcp_ctx.app_worker). */
 enum { TT_TCP_APP_WORKER_BYTES = 120 };
 
 /* Per-worker context: everything the state machine reads besides the TCB. */
@@ -437,9 +437,10 @@ struct tt_tcp_ctx {
 	 * process, NULL for IPv4.  The ISN, the timestamp offset and the SYN cookie cover them
 	 * in full; our MSS is then 20 bytes less (tt_tcp_our_mss). */
 	const struct tt_addr6_pair *addr6;
-	/* What the applications keep of their own on this worker, zeroed with the context (the
-	 * HTTP request memo, tt_app.c): the worker's alone, unlike app_data. */
-	uint64_t app_worker[TT_TCP_APP_WORKER_BYTES / 8];
+	/* What the applications keep of their own on this worker: TT_TCP_APP_WORKER_BYTES,
+	 * zeroed by the owner (the HTTP request memo, tt_app.c), written by this worker alone,
+	 * unlike app_data; NULL: none. */
+	void *app_worker;
 };
 
 /* The MSS we advertise and the ceiling of a connection's: tcp.mss (<= MTU - 40) over IPv4,
