@@ -417,7 +417,10 @@ static inline void sh_peer_send(struct sh_peer *p, uint8_t flags, const void *da
 				 hl);
 	else
 		assert_int_equal(tt_net_tcp_build(b->data, &a, len), hl);
-	if (len > 0)
+	/* data may be NULL only without bytes (the test of data keeps a compiler's copy of this
+	 * function for NULL data from warning about the copy). */
+	assert_true(len == 0 || data != NULL);
+	if (data != NULL && len > 0)
 		memcpy(b->data + hl, data, len);
 	if (p->v6)
 		tt_net_tcp6_cksum(b->data);

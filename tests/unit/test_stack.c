@@ -490,6 +490,68 @@ static void test_rst_budget_per_source(void **state)
 	sh_free(h);
 }
 
+/* Peer p received len bytes at from, exactly want, and nothing after them. */
+static void rx_is(const struct sh_peer *p, uint32_t from, const uint8_t *want, uint32_t len)
+{
+	assert_int_equal(p->rx_len, from + len);
+	assert_memory_equal(p->rx + from, want, len);
+}
+
+/*
+ * One worker's request memo (tt_http.h) through the stack: the connections of a worker share
+ * it, and each request is answered as its own bytes ask, whichever request another connection
+ * sent before it: a GET filling it, a HEAD and an HTTP/1.0 request (not kept alive) that differ
+ * from it, the GET again and three pipelined in one segment, answered from it.
+ */
+static void test_request_memo_shared(void **state)
+{
+	static const char head_req[] = "HEAD / HTTP/1.1\r\nHost: t\r\n\r\n";
+	static const char get10_req[] = "GET / HTTP/1.0\r\nHost: t\r\n\r\n";
+	char three[3 * (sizeof(get_req) - 1)];
+	struct sh *h = sh_new();
+	const struct tt_http_response *r = &h->http;
+	struct sh_peer *peer[3], *a, *b, *c;
+	uint32_t from;
+
+	(void)state;
+	sh_start(h);
+	for (unsigned i = 0; i < 3; i++) {
+		peer[i] = sh_peer_new(h, 80);
+		sh_connect(peer[i]);
+	}
+	a = peer[0];
+	b = peer[1];
+	c = peer[2];
+	sh_peer_send(a, TT_TCP_ACK | TT_TCP_PSH, get_req, sizeof(get_req) - 1);
+	sh_run(h, 100, 10, 100);
+	rx_is(a, 0, r->keep_alive, r->keep_alive_len);
+	sh_peer_send(b, TT_TCP_ACK | TT_TCP_PSH, head_req, sizeof(head_req) - 1);
+	sh_run(h, 100, 10, 100);
+	rx_is(b, 0, r->keep_alive, r->keep_alive_hdr_len);
+	sh_peer_send(a, TT_TCP_ACK | TT_TCP_PSH, get_req, sizeof(get_req) - 1);
+	sh_run(h, 100, 10, 100);
+	rx_is(a, r->keep_alive_len, r->keep_alive, r->keep_alive_len);
+	sh_peer_send(b, TT_TCP_ACK | TT_TCP_PSH, head_req, sizeof(head_req) - 1);
+	sh_run(h, 100, 10, 100);
+	rx_is(b, r->keep_alive_hdr_len, r->keep_alive, r->keep_alive_hdr_len);
+	for (unsigned i = 0; i < 3; i++)
+		memcpy(three + i * (sizeof(get_req) - 1), get_req, sizeof(get_req) - 1);
+	from = a->rx_len;
+	sh_peer_send(a, TT_TCP_ACK | TT_TCP_PSH, three, sizeof(three));
+	sh_run(h, 100, 10, 100);
+	assert_int_equal(a->rx_len, from + 3 * r->keep_alive_len);
+	for (unsigned i = 0; i < 3; i++)
+		assert_memory_equal(a->rx + from + i * r->keep_alive_len, r->keep_alive,
+				    r->keep_alive_len);
+	sh_peer_send(c, TT_TCP_ACK | TT_TCP_PSH, get10_req, sizeof(get10_req) - 1);
+	sh_run(h, 100, 10, 100);
+	rx_is(c, 0, r->close, r->close_len);
+	assert_true(c->fin_rcvd);
+	assert_false(a->fin_rcvd || b->fin_rcvd);
+	assert_int_equal(sh_ev(h, TT_CTR_HTTP_REQUESTS), 8);
+	sh_free(h);
+}
+
 /* A crafted segment carries its payload whole, with checksums a peer accepts; one beyond the
  * MTU is refused and counted, never truncated. */
 static void test_crafted_segment_payload(void **state)
@@ -612,6 +674,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_peer_mss_http),
+	    cmocka_unit_test(test_request_memo_shared),
 	    cmocka_unit_test(test_peer_mss_echo),
 	    cmocka_unit_test(test_frame_beyond_room_refused),
 	    cmocka_unit_test(test_time_wait_recycled_when_full),
