@@ -665,6 +665,7 @@ static void test_request_memo(void **state)
 	static const char get[] = "GET / HTTP/1.1\r\nHost: a\r\n\r\n";
 	static const char get_b[] = "GET / HTTP/1.1\r\nHost: b\r\n\r\n";
 	static const char get10[] = "GET / HTTP/1.0\r\n\r\n";
+	static const char http20[] = "GET / HTTP/2.0\r\n\r\n";
 	const uint32_t n = sizeof(get) - 1;
 	struct tt_http_memo m = {0};
 	struct tt_http_parser p;
@@ -736,8 +737,7 @@ static void test_request_memo(void **state)
 		assert_int_equal(m.len, len == TT_HTTP_MEMO_MAX ? len : TT_HTTP_MEMO_MAX);
 	}
 	/* A refused request is not remembered, and the memo does not answer a refused parser. */
-	assert_int_equal(memo_parse(&m, &p, "GET / HTTP/2.0\r\n\r\n", 20, &used, &req),
-			 TT_HTTP_BAD);
+	assert_int_equal(memo_parse(&m, &p, http20, sizeof(http20) - 1, &used, &req), TT_HTTP_BAD);
 	assert_int_equal(m.len, TT_HTTP_MEMO_MAX);
 	memcpy(big, m.bytes, TT_HTTP_MEMO_MAX);
 	assert_int_equal(memo_parse(&m, &p, big, TT_HTTP_MEMO_MAX, &used, &req), TT_HTTP_BAD);
