@@ -54,17 +54,20 @@ def test_stateless_client(tmp_path, close):
     sent = c["syns_accepted"]
     assert_paced(c["syns_sent"], RATE, DURATION_S, c)
     # A stall of the appliance that fills its RX ring (1,024 frames, 51 ms of this rate) makes
-    # the link refuse SYNs (859 once in CI) and, once it runs again, the appliance shed some of
-    # those its ring holds: each bounded by 5%, and every frame accounted for exactly.
+    # the link refuse SYNs and, once it runs again, the appliance shed some of those its ring
+    # holds; every frame is accounted for exactly, whatever the stall.  How long the host stalls
+    # the appliance is the machine's, not the code's: the bounds (a fifth each) only keep the
+    # run meaningful, most of its connections served.  In CI the link refused 859 SYNs (2%) in
+    # a normal build, 2,813 (7%) in the sanitizer build.
     # A refused reply is held (1,024 at most, bench/gen/gen_sl_tx.h): one such stall once
     # refused 4,472 replies in CI and dropped 388 of them when the hold took 128.
     refused_syns = c["syns_sent"] - sent
-    assert refused_syns <= c["syns_sent"] // 20, c
+    assert refused_syns <= c["syns_sent"] // 5, c
     assert c["tx_refused"] == refused_syns + c["replies_held"] + c["replies_dropped"], c
     assert c["replies_dropped"] == 0 and c["replies_resent"] == c["replies_held"], c
     # The SYNs shed, and only those, go unanswered.
     shed = final["drop_tcp_syn_shed"]
-    assert shed <= sent // 20, dict(final)
+    assert shed <= sent // 5, dict(final)
     answered = sent - shed
     seen = {k: c[k] for k in ("synacks", "responses", "fins", "partial", "unexpected", "rsts")}
     assert seen == {"synacks": answered, "responses": answered, "fins": answered, "partial": 0,
