@@ -2,13 +2,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-
-#include <linux/mempolicy.h>
 
 #include "tt_conn_tbl.h"
+#include "tt_mem.h"
 #include "tt_siphash_x4.h"
 
 struct slot {
@@ -62,45 +58,6 @@ static inline int key_eq(const struct tt_flow4 *a, const struct tt_flow4 *b)
 	       a->dport == b->dport;
 }
 
-#define HUGE_PAGE (2u << 20)
-
-/* Pages of [p, p + bytes) not yet touched come from node when it has free memory (mbind(2)
- * MPOL_PREFERRED); advice, as madvise is: where the call fails they come from anywhere. */
-static void prefer_node(void *p, uint64_t bytes, int node)
-{
-	unsigned long mask[4] = {0};
-	const unsigned long bits = 8 * sizeof(mask[0]);
-
-	if (node < 0 || (unsigned)node >= 8 * sizeof(mask))
-		return;
-	mask[(unsigned)node / bits] = 1ul << ((unsigned)node % bits);
-	(void)syscall(SYS_mbind, p, bytes, MPOL_PREFERRED, mask, 8 * sizeof(mask), 0);
-}
-
-/*
- * The slots, on transparent huge pages where the kernel gives them (THP "madvise" or "always"):
- * a lookup lands on a random slot of tens of MiB, and on 4 KiB pages nearly every one is a TLB
- * miss as well as a cache miss.  A table below one huge page keeps 64-byte alignment, so small
- * tables waste nothing; a larger one is rounded up to whole huge pages (under 2 MiB more) and
- * its pages come from node, before anything touches them (the creator's memset).
- */
-static struct slot *slots_alloc(uint64_t *bytes, int node)
-{
-	void *p;
-
-	if (*bytes < HUGE_PAGE) {
-		*bytes = (*bytes + 63) & ~(uint64_t)63;
-		return aligned_alloc(64, *bytes);
-	}
-	*bytes = (*bytes + HUGE_PAGE - 1) & ~(uint64_t)(HUGE_PAGE - 1);
-	p = aligned_alloc(HUGE_PAGE, *bytes);
-	if (p != NULL) {
-		(void)madvise(p, *bytes, MADV_HUGEPAGE); /* advice: 4 KiB pages still work */
-		prefer_node(p, *bytes, node);
-	}
-	return p;
-}
-
 struct tt_conn_tbl *tt_conn_tbl_create(uint32_t max_entries, const struct tt_siphash_key *key,
 				       tt_conn_tbl_key_fn key_of, const void *ctx)
 {
@@ -122,7 +79,7 @@ struct tt_conn_tbl *tt_conn_tbl_create_on_node(uint32_t max_entries,
 	t = calloc(1, sizeof(*t));
 	if (t == NULL)
 		return NULL;
-	t->slots = slots_alloc(&bytes, node);
+	t->slots = tt_mem_alloc(&bytes, node);
 	if (t->slots == NULL) {
 		free(t);
 		errno = ENOMEM;

@@ -117,7 +117,7 @@
  * which counts trace.sh's instructions, does not run AVX-512.
  *
  * Memory: a table of 2 MiB or more lives on transparent huge pages where the
- * kernel gives them (madvise(MADV_HUGEPAGE)), so that a random slot costs a
+ * kernel gives them (tt_mem.h), so that a random slot costs a
  * cache miss without a TLB miss too.  It shows where the table is full:
  * cps_server_close, a million TIME-WAIT entries, 1,964-2,014 -> 1,808 busy
  * cycles per connection; with the few hundred entries of the client-close

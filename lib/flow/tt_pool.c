@@ -1,12 +1,18 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "tt_mem.h"
 #include "tt_pool.h"
 
 struct tt_pool *tt_pool_create(uint32_t capacity, uint32_t elt_size)
 {
+	return tt_pool_create_on_node(capacity, elt_size, -1);
+}
+
+struct tt_pool *tt_pool_create_on_node(uint32_t capacity, uint32_t elt_size, int node)
+{
 	struct tt_pool *p;
-	size_t bytes = (size_t)capacity * elt_size;
+	uint64_t bytes = (uint64_t)capacity * elt_size;
 
 	if (capacity == 0 || elt_size == 0 || capacity == TT_POOL_NONE) {
 		errno = EINVAL;
@@ -15,7 +21,7 @@ struct tt_pool *tt_pool_create(uint32_t capacity, uint32_t elt_size)
 	p = calloc(1, sizeof(*p));
 	if (p == NULL)
 		return NULL;
-	p->objs = aligned_alloc(64, (bytes + 63) & ~(size_t)63);
+	p->objs = tt_mem_alloc(&bytes, node);
 	p->free_stack = malloc((size_t)capacity * sizeof(uint32_t));
 	if (p->objs == NULL || p->free_stack == NULL) {
 		tt_pool_free(p);

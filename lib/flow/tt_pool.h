@@ -31,8 +31,11 @@ struct tt_pool {
  * Objects are not zeroed (the owner initialises each on get), so the
  * memory of a large pool is only touched as it is used.  Each object is
  * 64-byte aligned when elt_size is a multiple of 64.  NULL + errno on failure.
+ * The objects come from tt_mem: a pool of 2 MiB or more on huge pages,
+ * from node when it is not negative (tt_pool_create: any node).
  */
 struct tt_pool *tt_pool_create(uint32_t capacity, uint32_t elt_size);
+struct tt_pool *tt_pool_create_on_node(uint32_t capacity, uint32_t elt_size, int node);
 void tt_pool_free(struct tt_pool *p);
 
 static inline uint32_t tt_pool_get(struct tt_pool *p)

@@ -225,8 +225,9 @@ struct tt_stack *tt_stack_create(const struct tt_stack_params *p)
 	/* Every connection can sit in TIME-WAIT at once: both pools cover the table. */
 	st->tbl = tt_conn_tbl_create_on_node(c->max_conns_per_core, &p->table_key, conn_key, st,
 					     p->numa_node);
-	st->tcbs = tt_pool_create(c->max_conns_per_core, sizeof(struct tt_tcb));
-	if (tt_tw_ring_init(&st->tw, c->max_conns_per_core) != 0) {
+	st->tcbs =
+	    tt_pool_create_on_node(c->max_conns_per_core, sizeof(struct tt_tcb), p->numa_node);
+	if (tt_tw_ring_init(&st->tw, c->max_conns_per_core, p->numa_node) != 0) {
 		tt_stack_free(st);
 		errno = ENOMEM;
 		return NULL;

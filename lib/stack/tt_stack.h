@@ -195,7 +195,8 @@ struct tt_stack_params {
 	struct tt_syncookie_secret cookie_secret;
 	struct tt_isn_secret isn_secret;
 	struct tt_siphash_key table_key; /* keys the connection table's hash: random per worker */
-	/* The NUMA node the connection table's memory comes from (the worker's); < 0: any. */
+	/* The NUMA node the memory of the connection table, the TCB pool and the TIME-WAIT ring
+	 * comes from (the worker's; tt_mem.h); < 0: any. */
 	int numa_node;
 	uint64_t now_ms;
 	/* Received buffers the connections may keep referenced at once (echo's send queues,

@@ -3,19 +3,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tt_mem.h"
 #include "tt_tw_ring.h"
 
-int tt_tw_ring_init(struct tt_tw_ring *r, uint32_t cap)
+int tt_tw_ring_init(struct tt_tw_ring *r, uint32_t cap, int node)
 {
-	size_t bytes = ((size_t)cap * sizeof(struct tt_tw) + 63) & ~(size_t)63;
+	uint64_t bytes = (uint64_t)cap * sizeof(struct tt_tw),
+		 flow_bytes = (uint64_t)cap * sizeof(*r->flow);
 
 	memset(r, 0, sizeof(*r));
 	if (cap == 0 || cap > (UINT32_MAX >> 2)) {
 		errno = EINVAL;
 		return -1;
 	}
-	r->e = aligned_alloc(64, bytes);
-	r->flow = malloc((size_t)cap * sizeof(*r->flow));
+	r->e = tt_mem_alloc(&bytes, node);
+	r->flow = tt_mem_alloc(&flow_bytes, node);
 	if (r->e == NULL || r->flow == NULL) {
 		tt_tw_ring_fini(r);
 		errno = ENOMEM;

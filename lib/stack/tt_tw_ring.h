@@ -34,8 +34,9 @@ struct tt_tw_ring {
 	uint32_t live; /* entries not gone */
 };
 
-/* 0, or -1 + errno.  The entries are not touched until used. */
-int tt_tw_ring_init(struct tt_tw_ring *r, uint32_t cap);
+/* 0, or -1 + errno.  The entries are not touched until used; they come from tt_mem (huge pages
+ * from node, node < 0: any). */
+int tt_tw_ring_init(struct tt_tw_ring *r, uint32_t cap, int node);
 void tt_tw_ring_fini(struct tt_tw_ring *r);
 
 static inline struct tt_tw *tt_tw_ring_at(const struct tt_tw_ring *r, uint32_t pos)

@@ -2,14 +2,17 @@
 /*
  * tt_pool against a bitmap of handed-out indices: bad sizes refused, every
  * object handed out once until the pool is empty, indices and addresses
- * converted both ways, and random get/put.
+ * converted both ways, and random get/put; a pool of 2 MiB or more on huge
+ * pages (tt_mem.h) where the kernel's THP mode allows them.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +21,68 @@
 #include "tt_pool.h"
 
 #include "flow_harness.h"
+
+enum { HUGE_PAGE = 2u << 20 };
+
+/* Whether the kernel gives huge pages to a region that asks (THP "always" or "madvise"). */
+static bool thp_on_advice(void)
+{
+	char mode[128] = "";
+	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+
+	if (f == NULL)
+		return false;
+	if (fgets(mode, sizeof(mode), f) == NULL)
+		mode[0] = 0;
+	fclose(f);
+	return strstr(mode, "[always]") != NULL || strstr(mode, "[madvise]") != NULL;
+}
+
+/* The kB of huge pages /proc/self/smaps shows in the mapping that holds p. */
+static unsigned long huge_kb_at(const void *p)
+{
+	FILE *f = fopen("/proc/self/smaps", "r");
+	char line[256];
+	bool in = false;
+	unsigned long kb = 0;
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		unsigned long lo, hi;
+
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2)
+			in = (uintptr_t)p >= lo && (uintptr_t)p < hi;
+		else if (in && sscanf(line, "AnonHugePages: %lu kB", &kb) == 1)
+			break;
+	}
+	fclose(f);
+	return kb;
+}
+
+/* A pool below one huge page keeps 64-byte alignment; one of 4 MiB starts on a huge page, and
+ * once written it is held in huge pages where the THP mode allows them. */
+static void test_pool_huge_pages(void **state)
+{
+	struct tt_pool *small, *big;
+	uint8_t *objs;
+
+	(void)state;
+	/* glibc's perturbation (meson test sets MALLOC_PERTURB_) writes fresh memory before tt_mem
+	 * advises it, and pages written before the advice are small ones. */
+	mallopt(M_PERTURB, 0);
+	small = tt_pool_create_on_node(1000, 64, 0);
+	big = tt_pool_create_on_node(32768, 128, 0);
+	assert_non_null(small);
+	assert_non_null(big);
+	assert_int_equal((uintptr_t)tt_pool_at(small, 0) % 64, 0);
+	objs = tt_pool_at(big, 0);
+	assert_int_equal((uintptr_t)objs % HUGE_PAGE, 0);
+	memset(objs, 1, (size_t)32768 * 128);
+	if (thp_on_advice())
+		assert_true(huge_kb_at(objs) >= HUGE_PAGE / 1024);
+	tt_pool_free(small);
+	tt_pool_free(big);
+}
 
 static void test_pool_create(void **state)
 {
@@ -163,10 +228,9 @@ static void test_pool_churn(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_pool_create),
-	    cmocka_unit_test(test_pool_exhaust),
-	    cmocka_unit_test(test_pool_index_roundtrip),
-	    cmocka_unit_test(test_pool_churn),
+	    cmocka_unit_test(test_pool_create),		 cmocka_unit_test(test_pool_exhaust),
+	    cmocka_unit_test(test_pool_index_roundtrip), cmocka_unit_test(test_pool_churn),
+	    cmocka_unit_test(test_pool_huge_pages),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
