@@ -709,10 +709,11 @@ def _itest_prefix(name, side):
 
 
 @contextlib.contextmanager
-def vhost_appliance(tmp_path, name, syncookies, rx_desc=1024, syn_shed_full_polls=4):
+def vhost_appliance(tmp_path, name, syncookies, rx_desc=1024, syn_shed_full_polls=4,
+                    time_wait_ms=1000):
     """The appliance on the benchmark's link (virtio-user in server mode, no kernel, every
-    checksum in software, rx_desc frames in its RX ring, tcp.syn_shed_full_polls as given), its
-    worker on CPU 1, as bench/run.sh starts it; yields the vhost socket for tcpterm-gen (run_gen) and the appliance's log.
+    checksum in software, rx_desc frames in its RX ring, tcp.syn_shed_full_polls and
+    tcp.time_wait_ms as given), its worker on CPU 1, as bench/run.sh starts it; yields the vhost socket for tcpterm-gen (run_gen) and the appliance's log.
     Stopped with SIGINT on exit, which must end it with status 0 and its final counters in the
     log."""
     assert GEN.exists(), f"{GEN} missing: build first (scripts/build.sh)"
@@ -728,7 +729,7 @@ ports = ( {{ name = "virtio0"; device = "net_virtio_user0,path={sock},queues=1,q
             reply_to_source_mac = true; }} ); # clients off the /24, as in bench/run.sh
 listeners = ( {{ port = 80; app = "http"; }} );
 http = {{ body_size = 64; }};
-tcp = {{ time_wait_ms = 1000; syncookies = "{syncookies}"; max_conns_per_core = 262144;
+tcp = {{ time_wait_ms = {time_wait_ms}; syncookies = "{syncookies}"; max_conns_per_core = 262144;
         syn_shed_full_polls = {syn_shed_full_polls}; }};
 """)
     log = open(log_path, "w")
