@@ -300,17 +300,15 @@ scenario() {
 	return 0
 }
 
-# $1 pid: its worker thread; DPDK names it lcore-worker-N; else the busiest thread.
+# $1 pid: its worker thread, which DPDK 22.11 names rte-worker-N (later releases lcore-worker-N).
+# No fallback to the busiest thread: a large table's set-up makes the main thread the busiest for
+# seconds into the load, and a profile of the wrong thread would be reported as the worker's.
 worker_tid() {
-	local t best='' most=-1 cpu
+	local t
 	for t in /proc/"$1"/task/*; do
-		case "$(cat "$t/comm" 2>/dev/null)" in lcore-worker-*) basename "$t"; return 0 ;; esac
+		case "$(cat "$t/comm" 2>/dev/null)" in rte-worker-* | lcore-worker-*) basename "$t"; return 0 ;; esac
 	done
-	for t in /proc/"$1"/task/*; do
-		cpu=$(awk '{print $14 + $15}' "$t/stat" 2>/dev/null || echo 0)
-		[ "$cpu" -gt "$most" ] && { most=$cpu; best=$(basename "$t"); }
-	done
-	echo "$best"
+	return 1
 }
 
 # One more run of the scenario with perf sampling the appliance's worker (cpu-clock: this VM
@@ -342,14 +340,18 @@ profile() {
 	done
 	if [ "${PROFILE_SIDE:-appliance}" = gen ]; then
 		# GEN_PID is timeout(1); the generator is its child.
-		tid=$(worker_tid "$(ps -o pid= --ppid "$GEN_PID" | tr -d " ")") perf_cpu=1
+		tid=$(worker_tid "$(ps -o pid= --ppid "$GEN_PID" | tr -d " ")") perf_cpu=1 || tid=''
 	else
-		tid=$(worker_tid "$SRV_PID") perf_cpu=0
+		tid=$(worker_tid "$SRV_PID") perf_cpu=0 || tid=''
 	fi
 	secs=$((pdur - 2))
-	echo "${PROFILE_SIDE:-appliance} worker thread $tid, $secs s from the second second of load" >"$out.txt"
-	taskset -c "$perf_cpu" perf record -q -e cpu-clock -F 2999 -g -t "$tid" -o "$out.perf.data" \
-		-- sleep "$secs" >>"$out.txt" 2>&1 || true
+	if [ -n "$tid" ]; then
+		echo "${PROFILE_SIDE:-appliance} worker thread $tid, $secs s from the second second of load" >"$out.txt"
+		taskset -c "$perf_cpu" perf record -q -e cpu-clock -F 2999 -g -t "$tid" -o "$out.perf.data" \
+			-- sleep "$secs" >>"$out.txt" 2>&1 || true
+	else
+		echo "no ${PROFILE_SIDE:-appliance} worker thread (rte-worker-N) found" >"$out.txt"
+	fi
 	if [ "$LINK_SIDE" = memif ]; then
 		stop_both "$out.gen.json" "$out.appliance.log"
 	else
