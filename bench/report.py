@@ -775,13 +775,16 @@ def turn_figures(samples, applied, gen, hz):
 
     win = gen['window']
     inside = [x for x in samples if win['start_tsc'] <= x.get('tsc', -1) <= win['end_tsc']]
-    acc = {w: dict.fromkeys(('busy', 'idle', 'conns', 'shed', 'span', 'n'), 0) for w in (0, 1)}
+    acc = {w: dict.fromkeys(('busy', 'idle', 'conns', 'shed', 'rx_cycles', 'rx', 'span', 'n'),
+                            0) for w in (0, 1)}
     for way, a, b in alternate.intervals(inside, 2, applied):
         d = acc[way]
         d['busy'] += b['busy_cycles'] - a['busy_cycles']
         d['idle'] += b['idle_cycles'] - a['idle_cycles']
         d['conns'] += b['conn_closed'] - a['conn_closed']
         d['shed'] += b.get('drop_tcp_syn_shed', 0) - a.get('drop_tcp_syn_shed', 0)
+        d['rx_cycles'] += b.get('port_rx_cycles', 0) - a.get('port_rx_cycles', 0)
+        d['rx'] += b.get('rx_packets', 0) - a.get('rx_packets', 0)
         d['span'] += b['tsc'] - a['tsc']
         d['n'] += 1
     closed, opened = acc[0], acc[1]
@@ -803,6 +806,12 @@ def turn_figures(samples, applied, gen, hz):
     # turns' cost: what shedding's SYNs took, with whatever more a connection cost.
     beyond = (None if cycles_closed is None
               else opened['busy'] - opened['conns'] * cycles_closed)
+    # A shed SYN costs at least its share of the port's receive calls: with every admitted
+    # connection at the closed turns' cost, that alone leaves goodput / capacity at most this.
+    shed_per_conn = per(opened['shed'], opened['conns'])
+    rx_per_frame = per(opened['rx_cycles'], opened['rx'])
+    ceiling = (None if None in (cycles_closed, shed_per_conn, rx_per_frame)
+               else cycles_closed / (cycles_closed + shed_per_conn * rx_per_frame))
     return {
         'capacity_cps': capacity, 'closed_cycles_per_conn': cycles_closed,
         'closed_cps': per(closed['conns'], per(closed['span'], hz)),
@@ -819,7 +828,10 @@ def turn_figures(samples, applied, gen, hz):
                               else open_busy - goodput_per_capacity),
         'cycles_beyond_per_shed': per(beyond, opened['shed']),
         'open_generator_busy': busy(go.get('busy_cycles'), go.get('idle_cycles')),
-        'open_shed_per_conn': per(opened['shed'], opened['conns']),
+        'open_shed_per_conn': shed_per_conn,
+        'closed_rx_cycles_per_frame': per(closed['rx_cycles'], closed['rx']),
+        'open_rx_cycles_per_frame': rx_per_frame,
+        'ceiling_after_shed_receive': ceiling,
         'open_intervals': opened['n'],
     }
 
@@ -838,6 +850,10 @@ TURN_UNITS = {
     'lost_beyond_conns': 'fraction of capacity (the open turns\' busy - goodput / capacity)',
     'cycles_beyond_per_shed': 'busy cycles per SYN shed beyond the open turns\' connections '
                               'at the closed turns\' cost',
+    'closed_rx_cycles_per_frame': 'cycles in the port\'s receive calls per frame received',
+    'open_rx_cycles_per_frame': 'cycles in the port\'s receive calls per frame received',
+    'ceiling_after_shed_receive': 'fraction of capacity left once each SYN shed has paid its '
+                                  'receive',
 }
 
 
@@ -900,6 +916,8 @@ def turns_section(t):
              f"{m('open_cycles_per_conn')} |",
              f"| SYNs shed per connection | {m('closed_shed_per_conn')} | "
              f"{m('open_shed_per_conn')} |",
+             f"| port's receive calls, cycles per frame received | "
+             f"{m('closed_rx_cycles_per_frame')} | {m('open_rx_cycles_per_frame')} |",
              f"| telemetry intervals counted | {m('closed_intervals')} | "
              f"{m('open_intervals')} |", '',
              f"Capacity (TSC Hz / the closed turns' busy cycles per connection): "
@@ -911,7 +929,10 @@ def turns_section(t):
              f"worker's idle, {m('lost_beyond_conns')} to busy cycles beyond their "
              f"connections at the closed turns' cost, {m('cycles_beyond_per_shed')} per SYN "
              f"shed (at most what a shed SYN costs: it also holds whatever more an admitted "
-             f"connection costs under overload)."]
+             f"connection costs under overload).  At least, a shed SYN costs its receive: the "
+             f"port's receive calls' cycles per frame; with that alone beside each connection "
+             f"at the closed turns' cost, goodput / capacity is at most "
+             f"{m('ceiling_after_shed_receive')}, whatever tcpterm does with the SYN."]
     return lines
 
 

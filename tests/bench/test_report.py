@@ -607,20 +607,26 @@ class OverloadTurns(unittest.TestCase):
 
     def samples(self):
         """0.2-turn intervals: closed turns (even) saturated at 3,000 busy cycles per
-        connection, open turns at 0.9 busy and 3,500, 1.5 SYNs shed per connection."""
+        connection, 4 frames received per connection at 200 cycles each in the port's receive;
+        open turns at 0.9 busy and 3,500, 1.5 SYNs shed per connection, received at 250."""
         rows, tsc = [], 7 * self.PERIOD + 1
-        c = {'busy_cycles': 0, 'idle_cycles': 0, 'conn_closed': 0, 'drop_tcp_syn_shed': 0}
+        c = {'busy_cycles': 0, 'idle_cycles': 0, 'conn_closed': 0, 'drop_tcp_syn_shed': 0,
+             'port_rx_cycles': 0, 'rx_packets': 0}
         for _ in range(60):
             rows.append(dict(c, tsc=tsc))
             if (tsc // self.PERIOD) % 2 == 0:
                 n = self.STEP // 3000
                 c['busy_cycles'] += n * 3000
                 c['idle_cycles'] += self.STEP - n * 3000
+                c['rx_packets'] += 4 * n
+                c['port_rx_cycles'] += 4 * n * 200
             else:
                 n = int(0.9 * self.STEP / 3500)
                 c['busy_cycles'] += n * 3500
                 c['idle_cycles'] += self.STEP - n * 3500
                 c['drop_tcp_syn_shed'] += n * 3 // 2
+                c['rx_packets'] += 4 * n + n * 3 // 2
+                c['port_rx_cycles'] += (4 * n + n * 3 // 2) * 250
             c['conn_closed'] += n
             tsc += self.STEP
         return rows
@@ -658,6 +664,11 @@ class OverloadTurns(unittest.TestCase):
         shed_per_cycle = 1.5 * n_open / self.STEP
         self.assertAlmostEqual(f['cycles_beyond_per_shed'] * shed_per_cycle,
                                f['lost_beyond_conns'], delta=1e-4)
+        # The port's receive per frame by turn, and what the open turns' 1.5 SYNs a connection
+        # leave at 250 cycles each beside the closed turns' 3,000: 3,000 / 3,375 of capacity.
+        self.assertAlmostEqual(f['closed_rx_cycles_per_frame'], 200)
+        self.assertAlmostEqual(f['open_rx_cycles_per_frame'], 250)
+        self.assertAlmostEqual(f['ceiling_after_shed_receive'], 3000 / 3375, places=3)
         # The generator's own: its busy by turn, and the SYNs the link took in the open turns
         # over their 4 s: twice the capacity.
         self.assertAlmostEqual(f['closed_generator_busy'], 0.6)
@@ -717,6 +728,8 @@ class OverloadTurns(unittest.TestCase):
         self.assertIn(f"**goodput / capacity {report.fmt(t['goodput_per_capacity']['median'])}**",
                       text)
         self.assertIn('reload refused: 1 over the runs', text)
+        self.assertIn("| port's receive calls, cycles per frame received | 200 | 250 |", text)
+        self.assertIn('goodput / capacity is at most 0.889, whatever tcpterm does', text)
 
 
 class MissingScenario(unittest.TestCase):
