@@ -1,4 +1,5 @@
 /* Large per-worker arrays on huge pages from the worker's node; see tt_mem.h. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -9,6 +10,7 @@
 #include "tt_mem.h"
 
 #define HUGE_PAGE (2u << 20)
+#define SMALL_PAGE 4096u
 
 /* Pages of [p, p + bytes) not yet touched come from node when it has free memory. */
 static void prefer_node(void *p, uint64_t bytes, int node)
@@ -37,4 +39,12 @@ void *tt_mem_alloc(uint64_t *bytes, int node)
 		prefer_node(p, *bytes, node);
 	}
 	return p;
+}
+
+void tt_mem_populate(void *p, uint64_t bytes)
+{
+	volatile uint8_t *b = p;
+
+	for (uint64_t off = 0; off < bytes; off += SMALL_PAGE)
+		b[off] = 0;
 }

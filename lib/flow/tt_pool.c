@@ -1,15 +1,11 @@
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "tt_mem.h"
 #include "tt_pool.h"
 
-struct tt_pool *tt_pool_create(uint32_t capacity, uint32_t elt_size)
-{
-	return tt_pool_create_on_node(capacity, elt_size, -1);
-}
-
-struct tt_pool *tt_pool_create_on_node(uint32_t capacity, uint32_t elt_size, int node)
+static struct tt_pool *pool_create(uint32_t capacity, uint32_t elt_size, int node, bool populate)
 {
 	struct tt_pool *p;
 	uint64_t bytes = (uint64_t)capacity * elt_size;
@@ -28,6 +24,8 @@ struct tt_pool *tt_pool_create_on_node(uint32_t capacity, uint32_t elt_size, int
 		errno = ENOMEM;
 		return NULL;
 	}
+	if (populate)
+		tt_mem_populate(p->objs, bytes);
 	/* Lowest index on top, so a fresh pool hands out 0, 1, 2 ... */
 	for (uint32_t i = 0; i < capacity; i++)
 		p->free_stack[i] = capacity - 1 - i;
@@ -35,6 +33,16 @@ struct tt_pool *tt_pool_create_on_node(uint32_t capacity, uint32_t elt_size, int
 	p->capacity = capacity;
 	p->elt_size = elt_size;
 	return p;
+}
+
+struct tt_pool *tt_pool_create(uint32_t capacity, uint32_t elt_size)
+{
+	return pool_create(capacity, elt_size, -1, false);
+}
+
+struct tt_pool *tt_pool_create_on_node(uint32_t capacity, uint32_t elt_size, int node)
+{
+	return pool_create(capacity, elt_size, node, true);
 }
 
 void tt_pool_free(struct tt_pool *p)

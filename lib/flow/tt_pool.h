@@ -28,11 +28,14 @@ struct tt_pool {
 };
 
 /*
- * Objects are not zeroed (the owner initialises each on get), so the
- * memory of a large pool is only touched as it is used.  Each object is
+ * Objects are not zeroed (the owner initialises each on get).  Each object is
  * 64-byte aligned when elt_size is a multiple of 64.  NULL + errno on failure.
- * The objects come from tt_mem: a pool of 2 MiB or more on huge pages,
- * from node when it is not negative (tt_pool_create: any node).
+ * The objects come from tt_mem: a pool of 2 MiB or more on huge pages.
+ * tt_pool_create: from any node, the memory touched only as it is used (pools
+ * sized for peaks seldom reached).  tt_pool_create_on_node: from node (any
+ * when negative), every page taken at creation (tt_mem_populate), for a pool
+ * the worker draws on as its connections grow, which must not stall it on a
+ * page fault.
  */
 struct tt_pool *tt_pool_create(uint32_t capacity, uint32_t elt_size);
 struct tt_pool *tt_pool_create_on_node(uint32_t capacity, uint32_t elt_size, int node);

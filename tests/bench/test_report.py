@@ -597,6 +597,26 @@ class OpenLoop(unittest.TestCase):
         self.assertIn('took 1.500 x the busy cycles of one in cps_vhost', text)
 
 
+class ConcurrentMemory(unittest.TestCase):
+    """The concurrent scenario's memory: all of it at the peak over the connections held then,
+    and what it grew by from the first sample."""
+
+    def test_peak_per_connection_and_growth(self):
+        mib = 1024  # kB
+        samples = [
+            {'memory_kb': {'rss': 300 * mib, 'hugepages': 100 * mib}, 'conns': {'total': 0}},
+            {'memory_kb': {'rss': 900 * mib, 'hugepages': 100 * mib}, 'conns': {'total': 4 << 20}},
+            {'memory_kb': {'rss': 600 * mib, 'hugepages': 100 * mib}, 'conns': {'total': 1 << 20}},
+            {'conns': {'total': 8 << 20}},  # no memory read: not a candidate
+        ]
+        m = report.memory_figures(samples)
+        self.assertEqual(m['conns_held_peak'], 4 << 20)
+        self.assertEqual(m['memory_at_peak_mib'], 1000)
+        self.assertEqual(m['memory_per_conn_held'], 250)
+        self.assertEqual(m['memory_growth_per_conn'], 150)
+        self.assertEqual(report.memory_figures([{'conns': {'total': 5}}]), {})
+
+
 class OverloadTurns(unittest.TestCase):
     """overload_alternate: the closed turns' capacity beside the open turns' goodput, each turn
     counted once its shedding was in force (bench/shed_turns.py's log)."""

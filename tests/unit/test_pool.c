@@ -3,7 +3,8 @@
  * tt_pool against a bitmap of handed-out indices: bad sizes refused, every
  * object handed out once until the pool is empty, indices and addresses
  * converted both ways, and random get/put; a pool of 2 MiB or more on huge
- * pages (tt_mem.h) where the kernel's THP mode allows them.
+ * pages (tt_mem.h) where the kernel's THP mode allows them, and a pool on a
+ * node with every page in memory from its creation (tt_mem_populate).
  */
 #include <errno.h>
 #include <malloc.h>
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <cmocka.h>
 
@@ -59,8 +61,23 @@ static unsigned long huge_kb_at(const void *p)
 	return kb;
 }
 
-/* A pool below one huge page keeps 64-byte alignment; one of 4 MiB starts on a huge page, and
- * once written it is held in huge pages where the THP mode allows them. */
+/* How many 4 KiB pages of [p, p + bytes) are in memory (mincore(2)); p page-aligned. */
+static size_t resident_pages(void *p, size_t bytes)
+{
+	size_t n = bytes / 4096, in = 0;
+	unsigned char *v = malloc(n);
+
+	assert_non_null(v);
+	assert_int_equal(mincore(p, bytes, v), 0);
+	for (size_t i = 0; i < n; i++)
+		in += v[i] & 1;
+	free(v);
+	return in;
+}
+
+/* A pool below one huge page keeps 64-byte alignment; one of 4 MiB starts on a huge page, is in
+ * memory from its creation on (before any object is taken: no page fault on the data path), and
+ * is held in huge pages where the THP mode allows them. */
 static void test_pool_huge_pages(void **state)
 {
 	struct tt_pool *small, *big;
@@ -77,6 +94,7 @@ static void test_pool_huge_pages(void **state)
 	assert_int_equal((uintptr_t)tt_pool_at(small, 0) % 64, 0);
 	objs = tt_pool_at(big, 0);
 	assert_int_equal((uintptr_t)objs % HUGE_PAGE, 0);
+	assert_int_equal(resident_pages(objs, (size_t)32768 * 128), (size_t)32768 * 128 / 4096);
 	memset(objs, 1, (size_t)32768 * 128);
 	if (thp_on_advice())
 		assert_true(huge_kb_at(objs) >= HUGE_PAGE / 1024);
