@@ -45,6 +45,9 @@ void tt_mem_populate(void *p, uint64_t bytes)
 {
 	volatile uint8_t *b = p;
 
+	/* Steps of a page from p meet every page up to the last, which p + bytes - 1 is on. */
 	for (uint64_t off = 0; off < bytes; off += SMALL_PAGE)
 		b[off] = 0;
+	if (bytes > 0)
+		b[bytes - 1] = 0;
 }

@@ -37,8 +37,9 @@
  * failure; free() gives it back. */
 void *tt_mem_alloc(uint64_t *bytes, int node);
 
-/* Writes a zero into every 4 KiB page of [p, p + bytes), so that each is taken now (from the
- * node tt_mem_alloc preferred) and none on the data path; the other bytes keep what they held. */
+/* Writes a zero byte into every 4 KiB page that [p, p + bytes) meets, so that each is taken now
+ * (from the node tt_mem_alloc preferred) and none on the data path; the bytes written are the
+ * only ones changed. */
 void tt_mem_populate(void *p, uint64_t bytes);
 
 #endif
