@@ -250,8 +250,8 @@ def appliance_window(samples, win):
 def memory_figures(samples):
     """The appliance's memory (ordinary pages + hugepages, from /proc) at the sample where it
     held the most connections, that memory per connection held, and how much it grew from the
-    first sample (before the load: the table, the TCB pool and the TIME-WAIT ring are taken at
-    start, so the growth is what the connections take beyond them)."""
+    first sample (before the load: the table and the TCB pool are taken at start, so the
+    growth is what the connections take beyond them)."""
     held = [x for x in samples if x.get('memory_kb') and isinstance(x.get('conns'), dict)]
     if not held:
         return {}
