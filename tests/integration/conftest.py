@@ -713,7 +713,8 @@ def vhost_appliance(tmp_path, name, syncookies, rx_desc=1024, syn_shed_full_poll
                     time_wait_ms=1000):
     """The appliance on the benchmark's link (virtio-user in server mode, no kernel, every
     checksum in software, rx_desc frames in its RX ring, tcp.syn_shed_full_polls and
-    tcp.time_wait_ms as given), its worker on CPU 1, as bench/run.sh starts it; yields the vhost socket for tcpterm-gen (run_gen) and the appliance's log.
+    tcp.time_wait_ms as given), its worker on CPU 1, as bench/run.sh starts it; yields the
+    vhost socket for tcpterm-gen (run_gen) and the appliance's log.
     Stopped with SIGINT on exit, which must end it with status 0 and its final counters in the
     log."""
     assert GEN.exists(), f"{GEN} missing: build first (scripts/build.sh)"

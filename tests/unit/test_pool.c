@@ -4,7 +4,8 @@
  * object handed out once until the pool is empty, indices and addresses
  * converted both ways, and random get/put; a pool of 2 MiB or more on huge
  * pages (tt_mem.h) where the kernel's THP mode allows them, and a pool on a
- * node with every page in memory from its creation (tt_mem_populate).
+ * node with every page in memory from its creation (tt_mem_populate, whose
+ * range is checked at a page's edges and at 0 bytes).
  */
 #include <errno.h>
 #include <malloc.h>
@@ -20,6 +21,7 @@
 
 #include <cmocka.h>
 
+#include "tt_mem.h"
 #include "tt_pool.h"
 
 #include "flow_harness.h"
@@ -100,6 +102,31 @@ static void test_pool_huge_pages(void **state)
 		assert_true(huge_kb_at(objs) >= HUGE_PAGE / 1024);
 	tt_pool_free(small);
 	tt_pool_free(big);
+}
+
+/* tt_mem_populate takes every page its range meets, and no other: a range from 96 bytes before
+ * the end of one fresh page to 104 bytes into the next, then one exactly a page long. */
+static void test_mem_populate_bounds(void **state)
+{
+	uint8_t *m =
+	    mmap(NULL, 4 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	unsigned char v[4];
+
+	(void)state;
+	assert_true(m != MAP_FAILED);
+	assert_int_equal(mincore(m, 4 * 4096, v), 0);
+	assert_int_equal((v[0] | v[1] | v[2] | v[3]) & 1, 0);
+	tt_mem_populate(m + 4000, 200);
+	assert_int_equal(mincore(m, 4 * 4096, v), 0);
+	assert_int_equal(v[0] & 1, 1);
+	assert_int_equal(v[1] & 1, 1);
+	assert_int_equal(v[2] & 1, 0);
+	tt_mem_populate(m + 3 * 4096, 4096);
+	tt_mem_populate(m + 2 * 4096, 0);
+	assert_int_equal(mincore(m, 4 * 4096, v), 0);
+	assert_int_equal(v[2] & 1, 0);
+	assert_int_equal(v[3] & 1, 1);
+	munmap(m, 4 * 4096);
 }
 
 static void test_pool_create(void **state)
@@ -248,7 +275,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_pool_create),		 cmocka_unit_test(test_pool_exhaust),
 	    cmocka_unit_test(test_pool_index_roundtrip), cmocka_unit_test(test_pool_churn),
-	    cmocka_unit_test(test_pool_huge_pages),
+	    cmocka_unit_test(test_pool_huge_pages),	 cmocka_unit_test(test_mem_populate_bounds),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
