@@ -778,8 +778,8 @@ def turn_figures(samples, applied, gen, hz):
 
     win = gen['window']
     inside = [x for x in samples if win['start_tsc'] <= x.get('tsc', -1) <= win['end_tsc']]
-    acc = {w: dict.fromkeys(('busy', 'idle', 'conns', 'shed', 'rx_cycles', 'rx', 'span', 'n'),
-                            0) for w in (0, 1)}
+    acc = {w: dict.fromkeys(('busy', 'idle', 'conns', 'shed', 'rx_cycles', 'rx', 'tx_cycles',
+                             'tx', 'span', 'n'), 0) for w in (0, 1)}
     for way, a, b in alternate.intervals(inside, 2, applied):
         d = acc[way]
         d['busy'] += b['busy_cycles'] - a['busy_cycles']
@@ -788,6 +788,8 @@ def turn_figures(samples, applied, gen, hz):
         d['shed'] += b.get('drop_tcp_syn_shed', 0) - a.get('drop_tcp_syn_shed', 0)
         d['rx_cycles'] += b.get('port_rx_cycles', 0) - a.get('port_rx_cycles', 0)
         d['rx'] += b.get('rx_packets', 0) - a.get('rx_packets', 0)
+        d['tx_cycles'] += b.get('port_tx_cycles', 0) - a.get('port_tx_cycles', 0)
+        d['tx'] += b.get('tx_packets', 0) - a.get('tx_packets', 0)
         d['span'] += b['tsc'] - a['tsc']
         d['n'] += 1
     closed, opened = acc[0], acc[1]
@@ -815,7 +817,20 @@ def turn_figures(samples, applied, gen, hz):
     rx_per_frame = per(opened['rx_cycles'], opened['rx'])
     ceiling = (None if None in (cycles_closed, shed_per_conn, rx_per_frame)
                else cycles_closed / (cycles_closed + shed_per_conn * rx_per_frame))
-    return {
+    # A connection's busy cycles by where they went: the port's receive calls, its send calls
+    # and the rest, tcpterm's own; and the frames each way.
+    parts = {}
+    for label, d in (('closed', closed), ('open', opened)):
+        parts[f'{label}_rx_cycles_per_conn'] = per(d['rx_cycles'], d['conns'])
+        parts[f'{label}_tx_cycles_per_conn'] = per(d['tx_cycles'], d['conns'])
+        parts[f'{label}_own_cycles_per_conn'] = per(d['busy'] - d['rx_cycles'] - d['tx_cycles'],
+                                                    d['conns'])
+        parts[f'{label}_rx_frames_per_conn'] = per(d['rx'], d['conns'])
+        parts[f'{label}_tx_frames_per_conn'] = per(d['tx'], d['conns'])
+    for part in ('rx', 'tx', 'own'):
+        o, c = parts[f'open_{part}_cycles_per_conn'], parts[f'closed_{part}_cycles_per_conn']
+        parts[f'extra_{part}_cycles_per_conn'] = None if None in (o, c) else o - c
+    return {**parts,
         'capacity_cps': capacity, 'closed_cycles_per_conn': cycles_closed,
         'closed_cps': per(closed['conns'], per(closed['span'], hz)),
         'closed_busy': busy(closed['busy'], closed['idle']),
@@ -857,19 +872,30 @@ TURN_UNITS = {
     'open_rx_cycles_per_frame': 'cycles in the port\'s receive calls per frame received',
     'ceiling_after_shed_receive': 'fraction of capacity left once each SYN shed has paid its '
                                   'receive',
+    **{f'{turn}_{part}': unit for turn in ('closed', 'open') for part, unit in (
+        ('rx_cycles_per_conn', 'busy cycles per connection in the port\'s receive calls'),
+        ('tx_cycles_per_conn', 'busy cycles per connection in the port\'s send calls'),
+        ('own_cycles_per_conn', 'busy cycles per connection outside the port\'s calls'),
+        ('rx_frames_per_conn', 'frames received per connection (SYNs shed included)'),
+        ('tx_frames_per_conn', 'frames sent per connection'))},
+    **{f'extra_{part}_cycles_per_conn': f'busy cycles per connection {where}, the open turns\' '
+       'less the closed turns\'' for part, where in (
+           ('rx', 'in the port\'s receive calls'), ('tx', 'in the port\'s send calls'),
+           ('own', 'outside the port\'s calls'))},
 }
 
 
-def turns_figures(raw, runs, problems):
-    """overload_alternate's figures (medians over its runs), or None when it did not run."""
+def turns_figures(raw, runs, problems, scenario=TURNS_SCENARIO):
+    """The figures of scenario, an overload_alternate run (medians over its runs), or None
+    when it did not run."""
     import alternate
 
     per_run, refused = [], []
     for r in range(1, runs + 1):
-        base = os.path.join(raw, f'{TURNS_SCENARIO}.{r}')
+        base = os.path.join(raw, f'{scenario}.{r}')
         if not os.path.exists(base + '.gen.json'):
             continue
-        where = f'{TURNS_SCENARIO} run {r}'
+        where = f'{scenario} run {r}'
         check_exit(problems, f'{where}: the appliance', base + '.appliance.log.rc')
         check_exit(problems, f'{where}: the generator', base + '.gen.json.rc', (0, 3))
         gen = last_json(base + '.gen.json')
@@ -896,46 +922,72 @@ def turns_figures(raw, runs, problems):
     return out
 
 
-def turns_section(t):
-    """results.md: capacity and overload from the same minutes."""
+TURNS_INTRO = (
+    'The same client runs the cps runs\' closed loop and overload\'s open loop in turns of 2^30 '
+    'TSC cycles, each open turn at OVERLOAD_FACTOR x what the closed turn before it completed '
+    '(tcpterm-gen --alternate-factor); the appliance\'s SYN shedding is off in the closed turns '
+    'and on in the open ones (bench/shed_turns.py, a reload as each turn begins).  Each turn '
+    'counts from when its shedding was in force (bench/alternate.py), so the capacity and the '
+    'goodput come from the same minutes of the host, where the tables above take them from '
+    'runs minutes apart.')
+
+MEMIF_TURNS_SCENARIO = 'overload_alternate_memif'
+MEMIF_TURNS_INTRO = (
+    'The same run with the appliance on net_memif (zero-copy) and the generator on its server '
+    'end, in the same invocation (bench/run.sh: overload_alternate_memif): the port\'s receive '
+    'calls\' cycles per frame here, beside those above, say what a shed SYN costs each port '
+    'before tcpterm sees it.')
+
+
+def turns_section(t, memif=False):
+    """results.md: capacity and overload from the same minutes (memif: the memif run's)."""
     def m(key):
         return fmt(t[key]['median'])
 
-    lines = ['', '### Capacity and overload in one run (tcpterm-gen --alternate)', '',
-             'The same client runs the cps runs\' closed loop and overload\'s open loop in '
-             'turns of 2^30 TSC cycles, each open turn at OVERLOAD_FACTOR x what the closed '
-             'turn before it completed (tcpterm-gen --alternate-factor); the appliance\'s SYN '
-             'shedding is off in the closed turns and on in the open ones (bench/shed_turns.py, '
-             'a reload as each turn begins).  Each turn counts from when its shedding was in '
-             'force '
-             '(bench/alternate.py), so the capacity and the goodput come from the same '
-             'minutes of the host, where the tables above take them from runs minutes apart.',
-             '', '| figure | closed turns (capacity) | open turns (overload) |',
-             '|---|---|---|',
-             f"| connections per s | {m('closed_cps')} | {m('goodput_cps')} |",
-             f"| appliance busy | {m('closed_busy')} | {m('open_busy')} |",
-             f"| generator busy | {m('closed_generator_busy')} | {m('open_generator_busy')} |",
-             f"| busy cycles per connection | {m('closed_cycles_per_conn')} | "
-             f"{m('open_cycles_per_conn')} |",
-             f"| SYNs shed per connection | {m('closed_shed_per_conn')} | "
-             f"{m('open_shed_per_conn')} |",
-             f"| port's receive calls, cycles per frame received | "
-             f"{m('closed_rx_cycles_per_frame')} | {m('open_rx_cycles_per_frame')} |",
-             f"| telemetry intervals counted | {m('closed_intervals')} | "
-             f"{m('open_intervals')} |", '',
-             f"Capacity (TSC Hz / the closed turns' busy cycles per connection): "
-             f"{m('capacity_cps')} connections/s; offered in the open turns "
-             f"{m('offered_cps')} SYNs/s ({m('offered_per_capacity')} x capacity); "
-             f"**goodput / capacity {m('goodput_per_capacity')}**; turns left out, their "
-             f"reload refused: {sum(t['reloads_refused']['runs'])} over the runs.", '',
-             f"Where the rest of capacity went in the open turns: {m('lost_to_idle')} to the "
-             f"worker's idle, {m('lost_beyond_conns')} to busy cycles beyond their "
-             f"connections at the closed turns' cost, {m('cycles_beyond_per_shed')} per SYN "
-             f"shed (at most what a shed SYN costs: it also holds whatever more an admitted "
-             f"connection costs under overload).  At least, a shed SYN costs its receive: the "
-             f"port's receive calls' cycles per frame; with that alone beside each connection "
-             f"at the closed turns' cost, goodput / capacity is at most "
-             f"{m('ceiling_after_shed_receive')}, whatever tcpterm does with the SYN."]
+    def pair(key):
+        return f"{m('closed_' + key)} | {m('open_' + key)}"
+
+    if memif:
+        lines = ['', '### Capacity and overload in one run, on memif', '', MEMIF_TURNS_INTRO]
+    else:
+        lines = ['', '### Capacity and overload in one run (tcpterm-gen --alternate)', '',
+                 TURNS_INTRO]
+    lines += ['', '| figure | closed turns (capacity) | open turns (overload) |',
+              '|---|---|---|',
+              f"| connections per s | {m('closed_cps')} | {m('goodput_cps')} |",
+              f"| appliance busy | {m('closed_busy')} | {m('open_busy')} |",
+              f"| generator busy | {m('closed_generator_busy')} | {m('open_generator_busy')} |",
+              f"| busy cycles per connection | {m('closed_cycles_per_conn')} | "
+              f"{m('open_cycles_per_conn')} |",
+              f"| of those, in the port's receive calls | {pair('rx_cycles_per_conn')} |",
+              f"| of those, in the port's send calls | {pair('tx_cycles_per_conn')} |",
+              f"| of those, tcpterm's own (outside the port's calls) | "
+              f"{pair('own_cycles_per_conn')} |",
+              f"| frames received per connection (SYNs shed included) | "
+              f"{pair('rx_frames_per_conn')} |",
+              f"| frames sent per connection | {pair('tx_frames_per_conn')} |",
+              f"| SYNs shed per connection | {m('closed_shed_per_conn')} | "
+              f"{m('open_shed_per_conn')} |",
+              f"| port's receive calls, cycles per frame received | "
+              f"{m('closed_rx_cycles_per_frame')} | {m('open_rx_cycles_per_frame')} |",
+              f"| telemetry intervals counted | {m('closed_intervals')} | "
+              f"{m('open_intervals')} |", '',
+              f"Capacity (TSC Hz / the closed turns' busy cycles per connection): "
+              f"{m('capacity_cps')} connections/s; offered in the open turns "
+              f"{m('offered_cps')} SYNs/s ({m('offered_per_capacity')} x capacity); "
+              f"**goodput / capacity {m('goodput_per_capacity')}**; turns left out, their "
+              f"reload refused: {sum(t['reloads_refused']['runs'])} over the runs.", '',
+              f"Where the rest of capacity went in the open turns: {m('lost_to_idle')} to the "
+              f"worker's idle, {m('lost_beyond_conns')} to busy cycles beyond their "
+              f"connections at the closed turns' cost, {m('cycles_beyond_per_shed')} per SYN "
+              f"shed (at most what a shed SYN costs: it also holds whatever more an admitted "
+              f"connection costs under overload).  Per connection, the open turns spent "
+              f"{m('extra_rx_cycles_per_conn')} cycles more than the closed turns in the "
+              f"port's receive calls, {m('extra_tx_cycles_per_conn')} in its send calls and "
+              f"{m('extra_own_cycles_per_conn')} outside them.  At least, a shed SYN costs its "
+              f"receive: the port's receive calls' cycles per frame; with that alone beside "
+              f"each connection at the closed turns' cost, goodput / capacity is at most "
+              f"{m('ceiling_after_shed_receive')}, whatever tcpterm does with the SYN."]
     return lines
 
 
@@ -1193,6 +1245,8 @@ def markdown(res):
         lines += open_loop_section(s, res['params'].get('link'))
     if res.get('overload_turns'):
         lines += turns_section(res['overload_turns'])
+    if res.get('overload_turns_memif'):
+        lines += turns_section(res['overload_turns_memif'], memif=True)
     for name, prof in res.get('profiles', {}).items():
         lines += profile_section(name, prof, res['machine'].get('tsc_hz'))
 
@@ -1289,6 +1343,7 @@ def main():
     if memory:
         memory['ten_million_gib'] = round(memory['per_established_bytes'] * 10e6 / 2**30, 2)
     overload_turns = turns_figures(args.raw, args.runs, problems)
+    overload_turns_memif = turns_figures(args.raw, args.runs, problems, MEMIF_TURNS_SCENARIO)
     profiles = profiles_figures(args.raw, problems)
     lk, lc, wrk_errors = linux_figures(args.raw, args.runs)
     if any(wrk_errors):
@@ -1314,7 +1369,7 @@ def main():
                       'link_reflect_busy': reflect_busy, 'linux_keepalive_rps': lk,
                       'linux_close_cps': lc},
         'scenarios': scenarios,
-        'overload_turns': overload_turns,
+        'overload_turns': overload_turns, 'overload_turns_memif': overload_turns_memif,
         'profiles': profiles,
         'replay': {'units': replay_units, 'core_cycles_per_tsc': core_per_tsc},
         'memory': memory,

@@ -555,9 +555,19 @@ scenario throughput 1048576 auto 65536 --scenario throughput --conns "${THROUGHP
 # open_loop: the same client offering OPEN_LOOP_FACTOR (0.75) x the same capacity: what a
 # connection costs when arrivals are open-loop and below capacity, so the worker's bursts are
 # short (bench/README.md), beside the closed loop's cost and overload's.
+# $1 name, $2 the first open turn's SYNs a second: the cps runs' closed loop and overload's open
+# loop in turns of one run, the shedding set per turn (see overload).
+alternate_run() {
+	SCENARIOS=$1 SHED_TURNS=${SYN_SHED_FULL_POLLS:-4} \
+		scenario "$1" 64 auto 1048576 --scenario cps --close client --stateless --alternate \
+		--alternate-factor "${OVERLOAD_FACTOR:-2}" --conns "$cps_conns" --rate "$2"
+}
 overload() {
 	local cap side=vhost runs=cps_vhost
-	case " ${SCENARIOS:-overload} " in *" overload "* | *" open_loop "* | *" overload_alternate "*) ;; *) return 0 ;; esac
+	case " ${SCENARIOS:-overload} " in
+	*" overload "* | *" open_loop "* | *" overload_alternate "* | *" overload_alternate_memif "*) ;;
+	*) return 0 ;;
+	esac
 	[ "$LINK_SIDE" = memif ] && side=memif runs=cps
 	link_devices "$side"
 	if [ -z "${OVERLOAD_CAPACITY:-}" ] && ! [ -e "$RAW/$runs.1.gen.json" ]; then
@@ -579,12 +589,19 @@ overload() {
 	# that results.md sets the goodput beside a capacity of the same minutes.  Each open turn
 	# offers OVERLOAD_FACTOR x what the closed turn before it completed (--alternate-factor), the
 	# first one OVERLOAD_FACTOR x the capacity above.
+	local first_rate
+	first_rate=$(/usr/bin/python3 -c "print(round($cap * ${OVERLOAD_FACTOR:-2}))")
 	case " ${SCENARIOS:-overload} " in *" overload "* | *" overload_alternate "*)
-		SCENARIOS=overload_alternate SHED_TURNS=${SYN_SHED_FULL_POLLS:-4} \
-			scenario overload_alternate 64 auto 1048576 --scenario cps --close client \
-			--stateless --alternate --alternate-factor "${OVERLOAD_FACTOR:-2}" \
-			--conns "$cps_conns" \
-			--rate "$(/usr/bin/python3 -c "print(round($cap * ${OVERLOAD_FACTOR:-2}))")" ;;
+		alternate_run overload_alternate "$first_rate" ;;
+	esac
+	# overload_alternate_memif, with overload when its link is vhost: the same alternating run
+	# with the appliance on memif, whose receive of a frame costs a fraction of the vhost end's
+	# copies, so that results.md shows what a shed SYN costs each port beside what tcpterm
+	# keeps of capacity.  Its first open turn offers OVERLOAD_FACTOR x the capacity above; the
+	# others, as always, OVERLOAD_FACTOR x what the closed turn before completed.
+	case "$side ${SCENARIOS:-overload} " in vhost*" overload "* | *" overload_alternate_memif "*)
+		link_devices memif
+		alternate_run overload_alternate_memif "$first_rate" ;;
 	esac
 	link_devices "${APPLIANCE_SIDE:-virtio}"
 }

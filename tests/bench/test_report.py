@@ -627,11 +627,12 @@ class OverloadTurns(unittest.TestCase):
 
     def samples(self):
         """0.2-turn intervals: closed turns (even) saturated at 3,000 busy cycles per
-        connection, 4 frames received per connection at 200 cycles each in the port's receive;
-        open turns at 0.9 busy and 3,500, 1.5 SYNs shed per connection, received at 250."""
+        connection, 4 frames received per connection at 200 cycles each in the port's receive,
+        3 sent at 100 in its send; open turns at 0.9 busy and 3,500, 1.5 SYNs shed per
+        connection, received at 250, the same 3 frames sent at 150."""
         rows, tsc = [], 7 * self.PERIOD + 1
         c = {'busy_cycles': 0, 'idle_cycles': 0, 'conn_closed': 0, 'drop_tcp_syn_shed': 0,
-             'port_rx_cycles': 0, 'rx_packets': 0}
+             'port_rx_cycles': 0, 'rx_packets': 0, 'port_tx_cycles': 0, 'tx_packets': 0}
         for _ in range(60):
             rows.append(dict(c, tsc=tsc))
             if (tsc // self.PERIOD) % 2 == 0:
@@ -640,6 +641,7 @@ class OverloadTurns(unittest.TestCase):
                 c['idle_cycles'] += self.STEP - n * 3000
                 c['rx_packets'] += 4 * n
                 c['port_rx_cycles'] += 4 * n * 200
+                c['port_tx_cycles'] += 3 * n * 100
             else:
                 n = int(0.9 * self.STEP / 3500)
                 c['busy_cycles'] += n * 3500
@@ -647,7 +649,9 @@ class OverloadTurns(unittest.TestCase):
                 c['drop_tcp_syn_shed'] += n * 3 // 2
                 c['rx_packets'] += 4 * n + n * 3 // 2
                 c['port_rx_cycles'] += (4 * n + n * 3 // 2) * 250
+                c['port_tx_cycles'] += 3 * n * 150
             c['conn_closed'] += n
+            c['tx_packets'] += 3 * n
             tsc += self.STEP
         return rows
 
@@ -689,6 +693,21 @@ class OverloadTurns(unittest.TestCase):
         self.assertAlmostEqual(f['closed_rx_cycles_per_frame'], 200)
         self.assertAlmostEqual(f['open_rx_cycles_per_frame'], 250)
         self.assertAlmostEqual(f['ceiling_after_shed_receive'], 3000 / 3375, places=3)
+        # A connection's cycles by part: the receive calls (4 frames at 200; 5.5 at 250), the
+        # send calls (3 at 100; at 150) and the rest; the open turns' more by part.
+        self.assertAlmostEqual(f['closed_rx_cycles_per_conn'], 800)
+        self.assertAlmostEqual(f['open_rx_cycles_per_conn'], 1375, delta=0.5)
+        self.assertAlmostEqual(f['closed_tx_cycles_per_conn'], 300)
+        self.assertAlmostEqual(f['open_tx_cycles_per_conn'], 450)
+        self.assertAlmostEqual(f['closed_own_cycles_per_conn'], 1900)
+        self.assertAlmostEqual(f['open_own_cycles_per_conn'], 1675, delta=0.5)
+        self.assertAlmostEqual(f['extra_rx_cycles_per_conn'], 575, delta=0.5)
+        self.assertAlmostEqual(f['extra_tx_cycles_per_conn'], 150)
+        self.assertAlmostEqual(f['extra_own_cycles_per_conn'], -225, delta=0.5)
+        self.assertAlmostEqual(f['closed_rx_frames_per_conn'], 4)
+        self.assertAlmostEqual(f['open_rx_frames_per_conn'], 5.5, delta=1e-3)
+        self.assertAlmostEqual(f['closed_tx_frames_per_conn'], 3)
+        self.assertAlmostEqual(f['open_tx_frames_per_conn'], 3)
         # The generator's own: its busy by turn, and the SYNs the link took in the open turns
         # over their 4 s: twice the capacity.
         self.assertAlmostEqual(f['closed_generator_busy'], 0.6)
@@ -750,6 +769,23 @@ class OverloadTurns(unittest.TestCase):
         self.assertIn('reload refused: 1 over the runs', text)
         self.assertIn("| port's receive calls, cycles per frame received | 200 | 250 |", text)
         self.assertIn('goodput / capacity is at most 0.889, whatever tcpterm does', text)
+        self.assertIn("| of those, in the port's send calls | 300 | 450 |", text)
+        self.assertIn("| frames received per connection (SYNs shed included) | 4.000 | 5.500 |",
+                      text)
+        self.assertIn('150 in its send calls and -225 outside them', text)
+        self.assertIn('### Capacity and overload in one run (tcpterm-gen --alternate)', text)
+        # The memif run's, under its own name and heading; absent, no figures and no problem.
+        self.assertIsNone(report.turns_figures(raw, 1, problems, report.MEMIF_TURNS_SCENARIO))
+        self.assertEqual(problems, [])
+        for f in os.listdir(raw):
+            if f.startswith('overload_alternate.1.'):
+                shutil.copy(os.path.join(raw, f), os.path.join(
+                    raw, f.replace('overload_alternate.', report.MEMIF_TURNS_SCENARIO + '.')))
+        m = report.turns_figures(raw, 1, problems, report.MEMIF_TURNS_SCENARIO)
+        self.assertEqual(problems, [])
+        self.assertEqual(m['goodput_per_capacity'], t['goodput_per_capacity'])
+        self.assertIn('### Capacity and overload in one run, on memif',
+                      '\n'.join(report.turns_section(m, memif=True)))
 
 
 class MissingScenario(unittest.TestCase):
