@@ -327,6 +327,8 @@ def window_figures(w, g):
         'frames_per_busy_loop': per(wd('rx_packets'), wd('loops') - wd('loops_idle'))
                                 if w and 'loops' in w and 'loops_idle' in w else None,
         'syns_shed_per_conn': per(wd('drop_tcp_syn_shed'), conns),
+        'stalls_100us_rate': per(wd('loops_over_100us'), secs),
+        'stalls_1ms_rate': per(wd('loops_over_1ms'), secs),
         'time_wait_recycled_rate': per(wd('time_wait_recycled'), secs),
         'syns_offered_rate': per(gd('syns_sent'), gsecs),
         'syns_accepted_rate': per(gd('syns_accepted'), gsecs),
@@ -369,6 +371,8 @@ WINDOW_UNITS = {
     'frames_out_per_conn': 'frames', 'time_wait_recycled_rate': 'entries/s',
     'frames_per_busy_loop': 'frames received per busy iteration of the worker',
     'syns_shed_per_conn': 'SYNs shed per connection opened',
+    'stalls_100us_rate': 'worker iterations of 100 us or more a second',
+    'stalls_1ms_rate': 'worker iterations of 1 ms or more a second',
     'syns_offered_rate': 'SYN/s', 'syns_accepted_rate': 'SYN/s',
     'syns_refused_by_tx': 'SYNs', 'syns_received_rate': 'SYN/s', 'cookies_rate': 'SYN-ACKs/s',
     'cookies_per_syn_received': 'ratio', 'cookies_received_rate': 'frames/s',
@@ -1182,6 +1186,13 @@ def markdown(res):
         lines += [f"Frames per connection (cps_server_close): "
                   f"{fmt(med('cps_server_close', 'frames_in_per_conn'))} in, "
                   f"{fmt(med('cps_server_close', 'frames_out_per_conn'))} out."]
+    stalls = [f"{name} {fmt(med(name, 'stalls_100us_rate'))} / {fmt(med(name, 'stalls_1ms_rate'))}"
+              for name in s if med(name, 'stalls_1ms_rate') is not None]
+    if stalls:
+        lines += ["The worker's iterations of 100 us or more / of 1 ms or more a second over the "
+                  "load window (stalls: a page first touched, the host taking the CPU; an RX "
+                  "ring of 1,024 fills in 2.5 ms at 400 k frames a second): "
+                  + ', '.join(stalls) + '.']
     for name in ('cps', 'cps_server_close'):
         if name in s and med(name, 'generator_replies_held') is not None:
             lines += [f"The generator's TX queue ({name}): "

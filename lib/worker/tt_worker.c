@@ -305,6 +305,7 @@ struct tt_worker *tt_worker_create(const struct tt_worker_params *p)
 	w->quit = p->quit;
 	w->tsc_base = p->tsc_base;
 	w->tsc_per_ms = rte_reciprocal_value_u64(p->tsc_hz / 1000);
+	w->tsc_100us = p->tsc_hz / 10000;
 	tt_busy_window_init(&w->recent, p->tsc_hz / 1000);
 	w->epoch_ms = p->epoch_ms;
 	w->now_ms = now_ms(w);
@@ -785,6 +786,10 @@ int tt_worker_main(void *arg)
 		queued = w->ctr.ev[TT_CTR_TX_PACKETS] + w->ctr.ev[TT_CTR_TX_FAILED] +
 			 w->ctr.ev[TT_CTR_TX_HELD] - queued;
 		t1 = rte_rdtsc();
+		if (unlikely(t1 - t0 >= w->tsc_100us)) {
+			w->ctr.ev[TT_CTR_LOOPS_OVER_100US]++;
+			w->ctr.ev[TT_CTR_LOOPS_OVER_1MS] += t1 - t0 >= 10 * w->tsc_100us;
+		}
 		if (n == 0 && e == 0 && queued == 0 && !listed) {
 			w->ctr.ev[TT_CTR_LOOPS_IDLE]++;
 			w->idle_cycles += t1 - t0;

@@ -159,6 +159,7 @@ struct tt_worker {
 	struct rte_mempool *pool;
 	uint64_t tsc_base;
 	struct rte_reciprocal_u64 tsc_per_ms; /* TSC ticks a millisecond, as a divisor */
+	uint64_t tsc_100us;		      /* TSC ticks in 100 us: a slow iteration's least */
 	uint64_t epoch_ms;
 	uint64_t now_ms;
 	uint64_t busy_cycles;

@@ -144,6 +144,10 @@ class FullRun(unittest.TestCase):
     def test_exit_codes(self):
         self.assertEqual(self.rcs, [0, 0])
 
+    def test_no_stall_line_without_its_counters(self):
+        # The fixture's telemetry predates loops_over_100us and loops_over_1ms.
+        self.assertNotIn("The worker's iterations of 100 us or more", self.md)
+
     def test_well_formed(self):
         self.assertEqual(self.checker.errors, [])
         self.assertEqual(self.checker.stack, [])
@@ -562,6 +566,16 @@ class OpenLoop(unittest.TestCase):
         self.assertIsNone(report.window_figures(w, None)['frames_per_busy_loop'])
         del w['loops']
         self.assertIsNone(report.window_figures(w, None)['frames_per_busy_loop'])
+
+    def test_stall_rates(self):
+        """The worker's iterations of 100 us and of 1 ms or more a second of the window; none
+        from a telemetry that predates the counters."""
+        w = {'seconds': 2.0, 'busy_cycles': 1000, 'loops_over_100us': 30, 'loops_over_1ms': 5}
+        f = report.window_figures(w, None)
+        self.assertEqual(f['stalls_100us_rate'], 15.0)
+        self.assertEqual(f['stalls_1ms_rate'], 2.5)
+        del w['loops_over_1ms']
+        self.assertIsNone(report.window_figures(w, None)['stalls_1ms_rate'])
 
     @staticmethod
     def figures(**runs):

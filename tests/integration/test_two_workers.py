@@ -1,7 +1,9 @@
 """Two workers, one queue pair each on the TAP port: every flow stays with one worker (the
 kernel keeps a flow on one queue) and nothing is shared, so many parallel connections must all
 complete, with no state or buffer left behind on either worker."""
+import os
 import re
+import signal
 import subprocess
 import time
 
@@ -75,6 +77,23 @@ def test_port_cycles_within_busy(app):
     st = app.telemetry("/tcpterm/stats")
     assert st["port_rx_cycles"] > 0 and st["port_tx_cycles"] > 0, st
     assert st["port_rx_cycles"] + st["port_tx_cycles"] < st["busy_cycles"], st
+
+
+def test_stalls_counted(app):
+    """An iteration the host holds up is counted: the appliance stopped for 50 ms (SIGSTOP, as
+    a host that takes the CPUs) ends one iteration of each worker at 1 ms or more, which is
+    also at 100 us or more."""
+    a = app.telemetry("/tcpterm/stats")
+    os.kill(app.proc.pid, signal.SIGSTOP)
+    try:
+        time.sleep(0.05)
+    finally:
+        os.kill(app.proc.pid, signal.SIGCONT)
+    time.sleep(0.1)
+    b = app.telemetry("/tcpterm/stats")
+    over_1ms = b["loops_over_1ms"] - a["loops_over_1ms"]
+    assert over_1ms >= 2, (a, b)
+    assert b["loops_over_100us"] - a["loops_over_100us"] >= over_1ms, (a, b)
 
 
 def test_final_counters(app):
