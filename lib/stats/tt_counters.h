@@ -167,9 +167,9 @@
 	X(APP_TX_BYTES, "app_tx_bytes")                                                            \
 	X(LOOPS, "loops")                                                                          \
 	X(LOOPS_IDLE, "loops_idle")                                                                \
-	/* iterations that took 100 us or more, 1 ms or more from start to end: the worker's    \
-	 * stalls (a page first touched, the host taking the CPU, a wave of work), each long     \
-	 * enough to fill an RX ring at a few hundred thousand frames a second */                \
+	/* iterations that took 100 us or more, 1 ms or more from start to end: the worker's       \
+	 * stalls (a page first touched, the host taking the CPU, a wave of work), each long       \
+	 * enough to fill an RX ring at a few hundred thousand frames a second */                  \
 	X(LOOPS_OVER_100US, "loops_over_100us")                                                    \
 	X(LOOPS_OVER_1MS, "loops_over_1ms")
 
