@@ -1190,9 +1190,10 @@ def markdown(res):
               for name in s if med(name, 'stalls_1ms_rate') is not None]
     if stalls:
         lines += ["The worker's iterations of 100 us or more / of 1 ms or more a second over the "
-                  "load window (stalls: a page first touched, the host taking the CPU; an RX "
-                  "ring of 1,024 fills in 2.5 ms at 400 k frames a second): "
-                  + ', '.join(stalls) + '.']
+                  "load window (a stall, from a page first touched to the host taking the CPU, "
+                  "or that much work in one iteration, as bursts of pipelined requests or of "
+                  "1 MiB responses give; an RX ring of 1,024 fills in 2.5 ms at 400 k frames a "
+                  "second): " + ', '.join(stalls) + '.']
     for name in ('cps', 'cps_server_close'):
         if name in s and med(name, 'generator_replies_held') is not None:
             lines += [f"The generator's TX queue ({name}): "

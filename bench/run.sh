@@ -540,6 +540,13 @@ GEN_EXTRA_S=$((2 * CONC / CONC_RATE + 32)) scenario concurrent 64 auto $((CONC +
 # throughput: THROUGHPUT_CONNS (64) keep-alive connections fetching 1 MiB responses; with 4 the
 # appliance ran 0.81-0.84 busy, bounded by the data in flight (bench/README.md).
 scenario throughput 1048576 auto 65536 --scenario throughput --conns "${THROUGHPUT_CONNS:-64}"
+# $1 name, $2 the first open turn's SYNs a second: the cps runs' closed loop and overload's open
+# loop in turns of one run, the shedding set per turn (see overload).
+alternate_run() {
+	SCENARIOS=$1 SHED_TURNS=${SYN_SHED_FULL_POLLS:-4} \
+		scenario "$1" 64 auto 1048576 --scenario cps --close client --stateless --alternate \
+		--alternate-factor "${OVERLOAD_FACTOR:-2}" --conns "$cps_conns" --rate "$2"
+}
 # overload: an open-loop client that never retransmits (as dperf's) offers OVERLOAD_FACTOR (2) x
 # the appliance's capacity.  On the default link it runs turned around (the appliance on the
 # vhost end): where the appliance takes virtio-user, the generator pays the vhost copies and
@@ -555,13 +562,6 @@ scenario throughput 1048576 auto 65536 --scenario throughput --conns "${THROUGHP
 # open_loop: the same client offering OPEN_LOOP_FACTOR (0.75) x the same capacity: what a
 # connection costs when arrivals are open-loop and below capacity, so the worker's bursts are
 # short (bench/README.md), beside the closed loop's cost and overload's.
-# $1 name, $2 the first open turn's SYNs a second: the cps runs' closed loop and overload's open
-# loop in turns of one run, the shedding set per turn (see overload).
-alternate_run() {
-	SCENARIOS=$1 SHED_TURNS=${SYN_SHED_FULL_POLLS:-4} \
-		scenario "$1" 64 auto 1048576 --scenario cps --close client --stateless --alternate \
-		--alternate-factor "${OVERLOAD_FACTOR:-2}" --conns "$cps_conns" --rate "$2"
-}
 overload() {
 	local cap side=vhost runs=cps_vhost
 	case " ${SCENARIOS:-overload} " in
