@@ -51,6 +51,7 @@ static const char *const scenario_names[] = {
     [GEN_SOAK] = "soak",
     [GEN_BLAST] = "blast",
     [GEN_REFLECT] = "reflect",
+    [GEN_RESPOND] = "respond",
 };
 
 static void usage(FILE *f)
@@ -58,10 +59,10 @@ static void usage(FILE *f)
 	fprintf(
 	    f,
 	    "usage: tcpterm-gen [EAL args] -- --scenario NAME --device VDEV [options]\n"
-	    "  --scenario cps|rps|throughput|concurrent|synflood|soak|blast|reflect\n"
+	    "  --scenario cps|rps|throughput|concurrent|synflood|soak|blast|reflect|respond\n"
 	    "  --device D          the port: a vdev string (net_vhost0,iface=/tmp/s) or PCI "
 	    "address\n"
-	    "  --server A[:P]      the appliance (default 198.18.0.2:80)\n"
+	    "  --server A[:P]      the appliance (default 198.18.0.2:80); respond: our own\n"
 	    "  --clients A/N       client addresses: N from A on (default 198.18.1.1/250)\n"
 	    "  --ports LO-HI       client ports (default 1024-65535)\n"
 	    "  --duration S        seconds of load (default 5, soak 180), then --drain S (default "
@@ -74,8 +75,9 @@ static void usage(FILE *f)
 	    "  --conns N           cps: in flight at most; others: connections (default 1000)\n"
 	    "  --requests N        requests per connection (cps default 1, others 0 = unlimited)\n"
 	    "  --pipeline K        requests in flight per connection (default 1)\n"
-	    "  --body N            expected response body bytes (default 64)\n"
-	    "  --close client|server  who closes first in cps (default client)\n"
+	    "  --body N            expected response body bytes (default 64); respond: sent\n"
+	    "  --close client|server  who closes first in cps (default client); respond:\n"
+	    "                      server: the response with our FIN\n"
 	    "  --max-conns N       connection table size (default 1048576)\n"
 	    "  --loss P            soak: percent of received frames dropped (default 0)\n"
 	    "  --no-retransmit     never send a segment twice (as dperf): a connection whose SYN,\n"
@@ -564,13 +566,22 @@ static int run_link(const struct gen_opts *o, const struct tt_port *port, struct
 {
 	struct gen_link_result r;
 
-	gen_link_run(o, port, pool, &quit, &r);
-	printf("{\"scenario\":\"%s\",\"seconds\":%.3f,\"tx_frames\":%" PRIu64
-	       ",\"rx_frames\":%" PRIu64 ",\"tx_mpps\":%.3f,\"rx_mpps\":%.3f"
-	       ",\"busy_fraction\":%.4f,\"busy_cycles_per_rx_frame\":%.1f}\n",
-	       scenario_names[o->scenario], r.seconds, r.tx, r.rx, (double)r.tx / r.seconds / 1e6,
-	       (double)r.rx / r.seconds / 1e6, r.cycles ? (double)r.busy_cycles / r.cycles : 0.0,
-	       r.rx ? (double)r.busy_cycles / r.rx : 0.0);
+	if (gen_link_run(o, port, pool, &quit, &r) != 0)
+		return 1;
+	printf(
+	    "{\"scenario\":\"%s\",\"seconds\":%.3f,\"tx_frames\":%" PRIu64 ",\"rx_frames\":%" PRIu64
+	    ",\"tx_refused\":%" PRIu64 ",\"tx_mpps\":%.3f,\"rx_mpps\":%.3f"
+	    ",\"busy_fraction\":%.4f,\"busy_cycles\":%" PRIu64 ",\"busy_cycles_per_rx_frame\":%.1f",
+	    scenario_names[o->scenario], r.seconds, r.tx, r.rx, r.tx_refused,
+	    (double)r.tx / r.seconds / 1e6, (double)r.rx / r.seconds / 1e6,
+	    r.cycles ? (double)r.busy_cycles / r.cycles : 0.0, r.busy_cycles,
+	    r.rx ? (double)r.busy_cycles / r.rx : 0.0);
+	if (o->scenario == GEN_RESPOND)
+		printf(",\"syn_acks\":%" PRIu64 ",\"responses\":%" PRIu64 ",\"fins\":%" PRIu64
+		       ",\"unexpected\":%" PRIu64 ",\"not_ours\":%" PRIu64,
+		       r.rsp.syn_acks, r.rsp.responses, r.rsp.fins, r.rsp.unexpected,
+		       r.rsp.not_ours);
+	printf("}\n");
 	return 0;
 }
 
@@ -808,7 +819,7 @@ int main(int argc, char **argv)
 		rte_eal_cleanup();
 		return 1;
 	}
-	if (o.scenario == GEN_BLAST || o.scenario == GEN_REFLECT)
+	if (o.scenario == GEN_BLAST || o.scenario == GEN_REFLECT || o.scenario == GEN_RESPOND)
 		rc = run_link(&o, &port, pool);
 	else if (o.stateless)
 		rc = run_stateless(&o, &port, pool);

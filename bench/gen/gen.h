@@ -23,7 +23,10 @@
  *               flood costs the generator little at either end;
  *   soak        --rate connections a second of every kind, honest and not
  *               (gen_soak.c), with --loss percent of received frames lost;
- *   blast/reflect  the link's own limit: 64-byte frames out and back.
+ *   blast/reflect  the link's own limit: 64-byte frames out and back;
+ *   respond     in the appliance's place, an HTTP server with no TCP state
+ *               (gen_responder.h): what the appliance's work costs at the
+ *               least on its port.
  *
  * cps and rps --stateless run without lib/ (gen_stateless.h): every reply
  * computed from the segment it answers, each response compared with the
@@ -44,11 +47,21 @@
 #include <stdio.h>
 
 #include "gen_http.h"
+#include "gen_responder.h"
 #include "gen_tmpl.h"
 #include "tt_worker.h"
 
-enum gen_scenario { GEN_CPS, GEN_RPS, GEN_THROUGHPUT, GEN_CONCURRENT, GEN_SYNFLOOD, GEN_SOAK,
-		    GEN_BLAST, GEN_REFLECT };
+enum gen_scenario {
+	GEN_CPS,
+	GEN_RPS,
+	GEN_THROUGHPUT,
+	GEN_CONCURRENT,
+	GEN_SYNFLOOD,
+	GEN_SOAK,
+	GEN_BLAST,
+	GEN_REFLECT,
+	GEN_RESPOND
+};
 
 /* Seconds the generator stays after its last connection, for the appliance's last FINs. */
 enum { GEN_LINGER_S = 4 };
@@ -170,11 +183,13 @@ struct gen_sl_conf;
 int gen_sl_run(const struct gen_opts *o, const struct tt_port *port, struct rte_mempool *pool,
 	       const struct gen_sl_conf *conf, unsigned lcore, volatile bool *quit);
 
-/* blast / reflect on a port, on the calling lcore, until quit or the duration. */
+/* blast / reflect / respond on a port, on the calling lcore, until quit or the duration. */
 struct gen_link_result {
 	uint64_t tx, rx;
+	uint64_t tx_refused;
 	uint64_t cycles, busy_cycles; /* first to last frame received; of iterations that did */
 	double seconds;
+	struct gen_rsp_ctr rsp; /* respond: the replies by kind */
 };
 int gen_link_run(const struct gen_opts *o, const struct tt_port *port, struct rte_mempool *pool,
 		 volatile bool *quit, struct gen_link_result *r);

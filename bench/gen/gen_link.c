@@ -16,14 +16,21 @@
  * reflector parse each frame's headers on receipt (rte_net_get_ptype) and mark it
  * for the peer on sending, as the appliance's port does.  The reflector sends each
  * frame back with the same flags; a swap of the MAC addresses changes no sum.
+ *
+ * "respond" runs the same loop with a TCP client at the other end: each frame is
+ * parsed and answered in place by gen_responder.h, a reply sent with the port's
+ * checksum flags; frames without a reply are freed.  Its busy cycles per
+ * connection answered are the least the appliance's could be on that port.
  */
 #include <string.h>
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
+#include <rte_prefetch.h>
 
 #include "gen.h"
+#include "gen_responder.h"
 #include "tt_port.h"
 
 enum {
@@ -87,9 +94,59 @@ static void reflect_burst(struct rte_mbuf **m, uint16_t n, uint64_t ol_flags)
 	}
 }
 
+/* The responder's answers to n received frames, in place: the replies first in m, their count;
+ * the rest freed. */
+static uint16_t respond_burst(struct gen_rsp *rsp, const struct tt_port *port,
+			      struct tt_net_if *ifc, uint64_t ol_flags, struct rte_mbuf **m,
+			      uint16_t n)
+{
+	struct rte_mbuf *drop[LINK_BURST];
+	uint16_t k = 0, d = 0;
+
+	/* The headers' lines on their way for the whole burst, as the appliance asks for them. */
+	for (uint16_t i = 0; i < n; i++)
+		rte_prefetch0(rte_pktmbuf_mtod(m[i], void *));
+	for (uint16_t i = 0; i < n; i++) {
+		uint8_t *frame = rte_pktmbuf_mtod(m[i], uint8_t *);
+		enum tt_drop reason;
+		struct tt_pkt pkt;
+		uint32_t len = 0;
+
+		ifc->rx_cksum = tt_port_rx_cksum(port->rx_cksum_offload, m[i]);
+		switch (tt_net_parse(frame, rte_pktmbuf_data_len(m[i]), ifc, &pkt, &reason)) {
+		case TT_PKT_TCP:
+			len = gen_rsp_answer(rsp, &pkt, frame);
+			break;
+		case TT_PKT_ARP: /* the client's, for our MAC before its load */
+			if (pkt.arp_op == TT_ARP_OP_REQUEST) {
+				tt_net_arp_reply(frame, &pkt, ifc);
+				m[i]->ol_flags = 0;
+				m[k++] = m[i];
+				continue;
+			}
+			break;
+		default:
+			rsp->ctr.not_ours++;
+			break;
+		}
+		if (len == 0) {
+			drop[d++] = m[i];
+			continue;
+		}
+		m[i]->data_len = (uint16_t)len;
+		m[i]->pkt_len = len;
+		link_tx_flags(m[i], ol_flags);
+		m[k++] = m[i];
+	}
+	rte_pktmbuf_free_bulk(drop, d);
+	return k;
+}
+
 int gen_link_run(const struct gen_opts *o, const struct tt_port *port, struct rte_mempool *pool,
 		 volatile bool *quit, struct gen_link_result *r)
 {
+	static struct gen_rsp rsp;
+	struct tt_net_if ifc = {.mac = port->mac, .addr = o->server, .addr_count = 1};
 	uint16_t port_id = port->port_id;
 	uint64_t ol_flags =
 	    port->tx_cksum_offload != 0 ? tt_port_tx_ol_flags(port->tx_cksum_offload) : 0;
@@ -102,12 +159,22 @@ int gen_link_run(const struct gen_opts *o, const struct tt_port *port, struct rt
 
 	memset(r, 0, sizeof(*r));
 	link_frame(frame, port);
+	/* Replies are written over the frames they answer: every buffer has room for a template. */
+	if (o->scenario == GEN_RESPOND &&
+	    (rte_pktmbuf_data_room_size(pool) < RTE_PKTMBUF_HEADROOM + GEN_TMPL_ROOM ||
+	     !gen_rsp_init(&rsp, &port->mac, o->server, o->server_port, o->body,
+			   o->close_mode == GEN_CLOSE_SERVER, port->tx_cksum_offload))) {
+		fprintf(stderr, "tcpterm-gen: the response does not fit the frames\n");
+		return 1;
+	}
 	while (!*quit && now < end) {
-		uint16_t n = rte_eth_rx_burst(port_id, 0, m, LINK_BURST), sent;
+		uint16_t got = rte_eth_rx_burst(port_id, 0, m, LINK_BURST), n = got, sent;
 		uint64_t before = now;
 
-		r->rx += n;
-		if (o->scenario == GEN_REFLECT) {
+		r->rx += got;
+		if (o->scenario == GEN_RESPOND) {
+			n = respond_burst(&rsp, port, &ifc, ol_flags, m, got);
+		} else if (o->scenario == GEN_REFLECT) {
 			reflect_burst(m, n, ol_flags);
 		} else {
 			rte_pktmbuf_free_bulk(m, n);
@@ -115,10 +182,12 @@ int gen_link_run(const struct gen_opts *o, const struct tt_port *port, struct rt
 		}
 		sent = rte_eth_tx_burst(port_id, 0, m, n);
 		r->tx += sent;
+		r->tx_refused += n - sent;
 		if (sent < n)
 			rte_pktmbuf_free_bulk(&m[sent], n - sent);
 		now = rte_rdtsc();
-		if (n > 0) {
+		/* Busy: what was received (a burst the responder wholly freed too), or blasted. */
+		if ((o->scenario == GEN_BLAST ? n : got) > 0) {
 			r->busy_cycles += now - before;
 			first_rx = first_rx != 0 ? first_rx : before;
 			last_rx = now;
@@ -126,6 +195,7 @@ int gen_link_run(const struct gen_opts *o, const struct tt_port *port, struct rt
 	}
 	/* The load's span, first frame to last: not the seconds before the peer starts. */
 	r->cycles = last_rx - first_rx;
+	r->rsp = rsp.ctr;
 	r->seconds = (double)(now - start) / (double)hz;
 	return 0;
 }

@@ -8,8 +8,10 @@
 enum {
 	IP_CKSUM = TT_ETH_HDR_LEN + 10,
 	IP_SADDR = TT_ETH_HDR_LEN + 12,
+	IP_DADDR = TT_ETH_HDR_LEN + 16,
 	TCP_OFF = TT_ETH_HDR_LEN + TT_IP4_HDR_LEN,
 	TCP_SPORT = TCP_OFF,
+	TCP_DPORT = TCP_OFF + 2,
 	TCP_SEQ = TCP_OFF + 4,
 	TCP_ACK = TCP_OFF + 8,
 	TCP_CKSUM = TCP_OFF + 16,
@@ -39,16 +41,19 @@ static uint64_t words(uint32_t v)
 	return (uint64_t)(v & 0xffff) + (v >> 16);
 }
 
-bool gen_tmpl_init(struct gen_tmpl *t, const struct tt_tcp_hdr_args *a, const uint8_t *payload,
-		   uint32_t len, unsigned offload)
+/* The template with the client at the source (to_client false) or the destination. */
+static bool tmpl_init(struct gen_tmpl *t, const struct tt_tcp_hdr_args *a, const uint8_t *payload,
+		      uint32_t len, unsigned offload, bool to_client)
 {
 	struct tt_tcp_hdr_args zeroed = *a;
 	uint32_t hl;
 
 	if (tt_net_tcp_hdr_len(&a->opts) + (uint64_t)len > sizeof(t->frame))
 		return false;
-	zeroed.saddr = 0;
-	zeroed.sport = 0;
+	*(to_client ? &zeroed.daddr : &zeroed.saddr) = 0;
+	*(to_client ? &zeroed.dport : &zeroed.sport) = 0;
+	t->addr_at = to_client ? IP_DADDR : IP_SADDR;
+	t->port_at = to_client ? TCP_DPORT : TCP_SPORT;
 	zeroed.seq = 0;
 	zeroed.ack = 0;
 	memset(t->frame, 0, sizeof(t->frame));
@@ -65,16 +70,29 @@ bool gen_tmpl_init(struct gen_tmpl *t, const struct tt_tcp_hdr_args *a, const ui
 	return true;
 }
 
-uint32_t gen_tmpl_write(const struct gen_tmpl *t, uint8_t *frame, uint32_t saddr, uint16_t sport,
+bool gen_tmpl_init(struct gen_tmpl *t, const struct tt_tcp_hdr_args *a, const uint8_t *payload,
+		   uint32_t len, unsigned offload)
+{
+	return tmpl_init(t, a, payload, len, offload, false);
+}
+
+bool gen_tmpl_init_reply(struct gen_tmpl *t, const struct tt_tcp_hdr_args *a,
+			 const uint8_t *payload, uint32_t len, unsigned offload)
+{
+	return tmpl_init(t, a, payload, len, offload, true);
+}
+
+/* The address and the port take the same place in every sum, whichever end they are. */
+uint32_t gen_tmpl_write(const struct gen_tmpl *t, uint8_t *frame, uint32_t caddr, uint16_t cport,
 			uint32_t seq, uint32_t ack)
 {
-	uint32_t sa = htonl(saddr), sq = htonl(seq), ak = htonl(ack);
-	uint16_t sp = htons(sport);
+	uint32_t sa = htonl(caddr), sq = htonl(seq), ak = htonl(ack);
+	uint16_t sp = htons(cport);
 
 	for (uint32_t off = 0; off < t->len; off += GEN_TMPL_CHUNK)
 		memcpy(frame + off, t->frame + off, GEN_TMPL_CHUNK);
-	put32(frame + IP_SADDR, sa);
-	put16(frame + TCP_SPORT, sp);
+	put32(frame + t->addr_at, sa);
+	put16(frame + t->port_at, sp);
 	put32(frame + TCP_SEQ, sq);
 	put32(frame + TCP_ACK, ak);
 	if (!(t->offload & TT_TX_IP_CKSUM))

@@ -1,7 +1,9 @@
 /*
  * gen_tmpl: an IPv4 TCP frame written from a template instead of built
  * field by field, for a generator whose frames differ only in the client's
- * address and port and the two sequence numbers (bench/gen/gen_stateless.h).
+ * address and port and the two sequence numbers: the source's in the
+ * clients' frames (bench/gen/gen_stateless.h), the destination's in the
+ * replies of a responder (bench/gen/gen_responder.h).
  *
  * The template is built once by tt_net_tcp_build and tt_net_tcp_cksum
  * (payload included) with those four fields zero, so its checksums, the
@@ -35,18 +37,24 @@ struct gen_tmpl {
 	uint16_t ip_sum;  /* the IPv4 header's sum, not inverted; unused when offloaded */
 	uint16_t tcp_sum; /* the TCP sum (or, offloaded, the seed's), not inverted */
 	uint8_t offload;  /* TT_TX_* */
+	uint8_t addr_at, port_at; /* where the client's address and port go in the frame */
 };
 
 /*
- * The template of a's frame (its saddr, sport, seq and ack ignored) carrying payload[0, len),
- * with the checksums offload leaves to the port; false: it would not fit GEN_TMPL_ROOM.
+ * The template of a's frame (its saddr, sport, seq and ack ignored: the client is its source)
+ * carrying payload[0, len), with the checksums offload leaves to the port; false: it would not
+ * fit GEN_TMPL_ROOM.
  */
 bool gen_tmpl_init(struct gen_tmpl *t, const struct tt_tcp_hdr_args *a, const uint8_t *payload,
 		   uint32_t len, unsigned offload);
 
-/* Write t's frame with these fields into frame (room: t->len rounded up to GEN_TMPL_CHUNK); its
- * length. */
-uint32_t gen_tmpl_write(const struct gen_tmpl *t, uint8_t *frame, uint32_t saddr, uint16_t sport,
+/* The same for a frame to the client: a's daddr, dport, seq and ack ignored. */
+bool gen_tmpl_init_reply(struct gen_tmpl *t, const struct tt_tcp_hdr_args *a,
+			 const uint8_t *payload, uint32_t len, unsigned offload);
+
+/* Write t's frame with these fields (caddr, cport: the client's) into frame (room: t->len
+ * rounded up to GEN_TMPL_CHUNK); its length. */
+uint32_t gen_tmpl_write(const struct gen_tmpl *t, uint8_t *frame, uint32_t caddr, uint16_t cport,
 			uint32_t seq, uint32_t ack);
 
 #endif

@@ -51,7 +51,7 @@ static int read_body(const struct tt_conf_http *h, uint8_t **body, uint32_t *len
 	return 0;
 }
 
-static int build_http(const struct tt_conf_http *h, struct tt_http_response *r)
+int tt_reload_http_response(const struct tt_conf_http *h, struct tt_http_response *r)
 {
 	const char *hdrs[TT_CONF_MAX_HTTP_HEADERS];
 	uint8_t *body;
@@ -78,7 +78,7 @@ struct tt_reload_gen *tt_reload_gen_create(const struct tt_conf *c, uint32_t gen
 		return NULL;
 	}
 	g->conf = *c;
-	rc = build_http(&c->http, &g->http);
+	rc = tt_reload_http_response(&c->http, &g->http);
 	if (rc != 0) {
 		free(g);
 		errno = -rc;

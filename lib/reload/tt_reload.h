@@ -43,6 +43,10 @@
 #include "tt_http.h"
 #include "tt_stack.h"
 
+/* The response h configures, rendered (tt_http_response_build; its body from body_file or the
+ * alphabet repeated): 0 or -errno. */
+int tt_reload_http_response(const struct tt_conf_http *h, struct tt_http_response *r);
+
 struct tt_reload_gen {
 	struct tt_stack_rt rt; /* what workers read; points into this object */
 	struct tt_conf conf;

@@ -16,15 +16,7 @@
 #include <cmocka.h>
 
 #include "gen_stateless.h"
-
-#define SERVER 0xc6120002u /* 198.18.0.2 */
-#define CLIENT 0xc6120105u /* 198.18.1.5 */
-#define CPORT  40000
-#define BODY   64
-
-static const char request[] = "GET / HTTP/1.1\r\nHost: 198.18.0.2\r\n\r\n";
-static const struct tt_mac gen_mac = {{0x02, 0, 0, 0, 0, 0x01}};
-static const struct tt_mac srv_mac = {{0x02, 0, 0, 0, 0, 0x02}};
+#include "gen_harness.h"
 
 /* CLIENT is address index 4 of the client's range. */
 #define CLIENT_FIRST (CLIENT - 4)
@@ -65,18 +57,6 @@ static uint32_t response(uint8_t *buf, uint32_t len)
 	for (uint32_t i = 0; i < BODY; i++)
 		buf[len - BODY + i] = (uint8_t)('a' + i % 26);
 	return len;
-}
-
-/* Parse frame as received on the interface owning addr (with its MAC). */
-static struct tt_pkt parse(const uint8_t *frame, uint32_t len, uint32_t addr,
-			   const struct tt_mac *mac)
-{
-	struct tt_net_if ifc = {.mac = *mac, .addr = addr, .addr_count = 1};
-	struct tt_pkt pkt;
-	enum tt_drop reason;
-
-	assert_int_equal(tt_net_parse(frame, len, &ifc, &pkt, &reason), TT_PKT_TCP);
-	return pkt;
 }
 
 /* The appliance's segment to the client, as the client parses it. */

@@ -5,7 +5,9 @@
  * maximum and across the wrap of each 16-bit word; a sweep of one word
  * through all 65,536 values, so that the checksum takes each of its values
  * (0x0000 and 0xffff among them); payloads of odd and even length up to the
- * template's room, and one byte more refused.
+ * template's room, and one byte more refused.  Each for both kinds of
+ * template: the client's frames (its address and port at the source) and
+ * a responder's replies (the client's at the destination).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,14 +26,26 @@ static const uint16_t values16[] = {0, 1, 0x7fff, 0x8000, 0xfffe, 0xffff};
 
 static uint8_t payload[GEN_TMPL_ROOM];
 
+/* The template kind under test: false, the client's frames; true, replies to the client. */
+static bool to_client;
+
+static bool tmpl_init(struct gen_tmpl *t, const struct tt_tcp_hdr_args *a, uint32_t len,
+		      unsigned offload)
+{
+	return to_client ? gen_tmpl_init_reply(t, a, payload, len, offload)
+			 : gen_tmpl_init(t, a, payload, len, offload);
+}
+
 static struct tt_tcp_hdr_args args(uint8_t flags, bool mss)
 {
 	struct tt_tcp_hdr_args a = {.src_mac = {{0x02, 0, 0, 0, 0, 0x01}},
 				    .dst_mac = {{0x02, 0, 0, 0, 0, 0x02}},
-				    .daddr = 0xc6120002u,
-				    .dport = 80,
 				    .wnd = 65535,
 				    .flags = flags};
+
+	/* The server's end, which the template keeps. */
+	*(to_client ? &a.saddr : &a.daddr) = 0xc6120002u;
+	*(to_client ? &a.sport : &a.dport) = 80;
 
 	if (mss)
 		a.opts = (struct tt_tcp_opts){.present = TT_OPT_MSS, .mss = 1460};
@@ -40,19 +54,19 @@ static struct tt_tcp_hdr_args args(uint8_t flags, bool mss)
 
 /* t's frame with these fields equals the frame built in full, and has its length. */
 static void check_write(const struct gen_tmpl *t, struct tt_tcp_hdr_args a, uint32_t len,
-			uint32_t saddr, uint16_t sport, uint32_t seq, uint32_t ack)
+			uint32_t caddr, uint16_t cport, uint32_t seq, uint32_t ack)
 {
 	uint8_t want[2048] = {0}, got[2048] = {0};
 	uint32_t hl;
 
-	a.saddr = saddr;
-	a.sport = sport;
+	*(to_client ? &a.daddr : &a.saddr) = caddr;
+	*(to_client ? &a.dport : &a.sport) = cport;
 	a.seq = seq;
 	a.ack = ack;
 	hl = tt_net_tcp_build(want, &a, len);
 	memcpy(want + hl, payload, len);
 	tt_net_tcp_cksum(want, t->offload);
-	assert_int_equal(gen_tmpl_write(t, got, saddr, sport, seq, ack), hl + len);
+	assert_int_equal(gen_tmpl_write(t, got, caddr, cport, seq, ack), hl + len);
 	assert_memory_equal(got, want, hl + len);
 }
 
@@ -61,7 +75,7 @@ static void check_all_values(struct tt_tcp_hdr_args a, uint32_t len)
 	for (size_t o = 0; o < sizeof(offloads) / sizeof(offloads[0]); o++) {
 		struct gen_tmpl t;
 
-		assert_true(gen_tmpl_init(&t, &a, payload, len, offloads[o]));
+		assert_true(tmpl_init(&t, &a, len, offloads[o]));
 		for (size_t i = 0; i < sizeof(values32) / sizeof(values32[0]); i++)
 			for (size_t j = 0; j < sizeof(values16) / sizeof(values16[0]); j++) {
 				uint32_t v = values32[i];
@@ -101,7 +115,7 @@ static void test_every_checksum(void **state)
 	for (size_t o = 0; o < sizeof(offloads) / sizeof(offloads[0]); o++) {
 		struct gen_tmpl t;
 
-		assert_true(gen_tmpl_init(&t, &a, payload, 0, offloads[o]));
+		assert_true(tmpl_init(&t, &a, 0, offloads[o]));
 		for (uint32_t w = 0; w <= 0xffff; w++) {
 			check_write(&t, a, 0, 0xc6120000u | w, 40000, w << 16, 7);
 			check_write(&t, a, 0, 0xc6120105u, (uint16_t)w, 0x12345678, 0);
@@ -117,21 +131,37 @@ static void test_room(void **state)
 	struct gen_tmpl t;
 
 	(void)state;
-	assert_true(gen_tmpl_init(&t, &a, payload, room, 0));
+	assert_true(tmpl_init(&t, &a, room, 0));
 	assert_int_equal(t.len, GEN_TMPL_ROOM);
-	assert_false(gen_tmpl_init(&t, &a, payload, room + 1, 0));
-	assert_false(gen_tmpl_init(&t, &syn, payload, room - 3, 0));
-	assert_false(gen_tmpl_init(&t, &a, payload, UINT32_MAX, 0));
+	assert_false(tmpl_init(&t, &a, room + 1, 0));
+	assert_false(tmpl_init(&t, &syn, room - 3, 0));
+	assert_false(tmpl_init(&t, &a, UINT32_MAX, 0));
+}
+
+static int clients_frames(void **state)
+{
+	(void)state;
+	to_client = false;
+	return 0;
+}
+
+static int replies(void **state)
+{
+	(void)state;
+	to_client = true;
+	return 0;
 }
 
 int main(void)
 {
+#define BOTH(f) cmocka_unit_test_setup(f, clients_frames), cmocka_unit_test_setup(f, replies)
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_headers_only),
-	    cmocka_unit_test(test_with_payload),
-	    cmocka_unit_test(test_every_checksum),
-	    cmocka_unit_test(test_room),
+	    BOTH(test_headers_only),
+	    BOTH(test_with_payload),
+	    BOTH(test_every_checksum),
+	    BOTH(test_room),
 	};
+#undef BOTH
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
