@@ -442,6 +442,7 @@ def scenario_figures(raw, name, runs):
     f['saturated'] = saturated_side(f['appliance_busy']['median'], f['generator_busy']['median'],
                                     f['generator_tx_refused']['median'])
     link_floor_figures(f, raw, name, per_run)
+    responder_figures(f, raw, name, per_run)
     if name in ('overload', 'open_loop'):
         cap = read_number(os.path.join(raw, 'overload.capacity'))
         f['capacity_cps_used'] = figure([cap], 'connections/s (the capacity runs\' median or '
@@ -484,6 +485,35 @@ def link_floor_figures(f, raw, name, per_run):
         [against_floor(x['cycles_per_rx_frame'], x, c) for x, c in zip(per_run, refl)], 'ratio')
 
 
+# What the responder (bench/gen/gen_responder.h) counts a unit by: a connection or a cookie a
+# SYN-ACK sent, a request a response.
+RESPONDER_UNITS = {'connection': 'syn_acks', 'request': 'responses', 'SYN cookie': 'syn_acks'}
+
+
+def responder_figures(f, raw, name, per_run):
+    """The responder run right after each run (bench/run.sh responder_run), when the invocation
+    made them: the responder's busy cycles per unit, its busy fraction, the rate its client
+    reached, and the appliance's busy cycles per unit over the responder's, run by run."""
+    runs = range(1, len(per_run) + 1)
+    rsp = [last_json(os.path.join(raw, f'{name}.{r}.rsp.json')) for r in runs]
+    if not any(rsp):
+        return
+    unit = scenario_unit(name)
+    key, app_key = RESPONDER_UNITS[unit], UNIT_FIGURES[unit][2]
+    gen = [last_json(os.path.join(raw, f'{name}.{r}.rsp.gen.json')) or {} for r in runs]
+    cycles = [per((x or {}).get('busy_cycles'), (x or {}).get(key)) for x in rsp]
+    f['responder_cycles_per_unit'] = figure(
+        cycles, f'the responder\'s busy cycles per {unit} (no TCP state), right after the run')
+    f['responder_busy'] = figure([(x or {}).get('busy_fraction') for x in rsp],
+                                 'fraction of TSC cycles, first frame received to last')
+    f['responder_rate'] = figure(
+        [x.get('rps' if unit == 'request' else 'cps') if unit != 'SYN cookie' else None
+         for x in gen], f'{unit}s/s the same client reached against the responder')
+    f['appliance_per_responder'] = figure(
+        [per(x[app_key], c) for x, c in zip(per_run, cycles)],
+        'the appliance\'s busy cycles per unit / the responder\'s, run by run')
+
+
 def read_number(path):
     try:
         with open(path) as f:
@@ -522,6 +552,18 @@ def check_correctness(raw, name, gens, apps, wins, problems):
                        link + '.gen.json.rc')
             check_exit(problems, f'{where}: the link run after it, the reflector',
                        link + '.reflect.json.rc')
+        rsp = os.path.join(raw, f'{name}.{r}.rsp')
+        if os.path.exists(rsp + '.json'):
+            check_exit(problems, f'{where}: the responder run after it, the responder',
+                       rsp + '.json.rc')
+            check_exit(problems, f'{where}: the responder run after it, the generator',
+                       rsp + '.gen.json.rc', (0, 3))
+            rg = last_json(rsp + '.gen.json') or {}
+            if name not in LOSSY_SCENARIOS and (rg.get('failed_total') or
+                                                rg.get('conns_unfinished')):
+                problems.append(f'{where}: the responder run after it: '
+                                f'{rg.get("failed_total")} failed and '
+                                f'{rg.get("conns_unfinished")} unfinished connections')
         if g is None:
             problems.append(f'{where}: the generator produced no result')
             continue
@@ -1038,6 +1080,33 @@ plot '{cdf}' index 0 with lines title 'connect', '' index 1 with lines title 're
         pass
 
 
+def responder_section(res, med):
+    """The appliance against a responder that keeps no TCP state, on the same port."""
+    rows = []
+    for name in TCP_SCENARIOS:
+        rsp = med(name, 'responder_cycles_per_unit') if name in res['scenarios'] else None
+        if rsp is None:
+            continue
+        unit = scenario_unit(name)
+        app = med(name, UNIT_FIGURES[unit][2])
+        rows.append(f"| {name} | {unit} | {fmt(app)} | {fmt(rsp)} | "
+                    f"{fmt(med(name, 'appliance_per_responder'))} | "
+                    f"{fmt(med(name, 'responder_busy'))} | {fmt(med(name, 'responder_rate'))} |")
+    if not rows:
+        return []
+    return ['', "The same client against a responder that keeps no TCP state, in the "
+            "appliance's place on its port, CPU and checksum settings, right after each run "
+            "(tcpterm-gen --scenario respond, bench/gen/gen_responder.h): each reply computed "
+            "from the segment it answers and written over it, no table, no TCB, no timer, no "
+            "HTTP parse. Its busy cycles per unit are what the port's calls, the parse and the "
+            "replies cost at the least; the appliance's over them (the median of the runs' "
+            "ratios) is what being a TCP endpoint costs beyond that. The responder's busy "
+            "fraction spans its first frame received to its last.", '',
+            '| scenario | unit | appliance busy cycles | responder busy cycles | '
+            'appliance / responder | responder busy | rate against the responder /s |',
+            '|---|---|---|---|---|---|---|'] + rows
+
+
 def floor_section(res, med):
     """Each per-core figure against the link's own cost per frame and against its goal."""
     ref, hz = res['reference'], res['machine'].get('tsc_hz')
@@ -1093,6 +1162,7 @@ def floor_section(res, med):
                   "and send alone cost more cycles than the goal allows per unit: "
                   + ', '.join(below) + '.']
     lines += replay_section(res, med)
+    lines += responder_section(res, med)
     for name, prof in res.get('profiles', {}).items():
         pmd = sum(o['share'] for o in prof['objects'] if o['dso'].startswith(PMD_OBJECTS))
         if pmd and prof.get('rate_during_profile'):

@@ -39,6 +39,9 @@ if [ "$QUICK" = 1 ]; then PROFILE_SCENARIOS=${PROFILE_SCENARIOS:-cps}; else
 CONC_RATE=${CONC_RATE:-50000}
 # Seconds of a link run after each scenario run (0: none): see scenario.
 LINK_SAMPLE_S=${LINK_SAMPLE_S:-$((QUICK ? 2 : 3))}
+# The scenarios whose every run is followed by the same client against a responder with no TCP
+# state in the appliance's place (see responder_run); on the default link only.
+RESPONDER_SCENARIOS=${RESPONDER_SCENARIOS-cps cps_server_close rps synflood}
 
 scripts/setup.sh --bench
 scripts/build.sh
@@ -267,6 +270,36 @@ finish_shed_turns() {
 	SHED_PID=
 }
 
+# The generator's run of a scenario ($1 output json prefix, $2 body, rest: the generator's
+# options) against a responder that keeps no TCP state (tcpterm-gen --scenario respond,
+# bench/gen/gen_responder.h), its loop on the appliance's worker CPU, on the appliance's port with
+# its checksum settings: each reply
+# computed from the segment it answers, no table, no timer.  Its busy cycles per unit are the
+# least the appliance's work could cost on this port; report.py sets them beside the appliance's
+# run just before, in the same minutes.  $1.json: the responder's result, $1.gen.json the
+# generator's.
+responder_run() {
+	local out=$1 body=$2 close=client rsp
+	shift 2
+	case " $* " in *" --close server "*) close=server ;; esac
+	rm -f "$SOCK"
+	# shellcheck disable=SC2086
+	timeout $((DUR + ${GEN_EXTRA_S:-0} + 150)) build/tcpterm-gen --lcores=0@1 $MEM \
+		--single-file-segments --file-prefix "tt-bench-rsp-$$" --no-pci -- --scenario respond \
+		--duration $((DUR + ${GEN_EXTRA_S:-0} + 140)) --device "$APP_DEV" \
+		--checksum-offload "$APP_CKSUM" --body "$body" --close "$close" \
+		>"$out.json" 2>"$out.log" &
+	rsp=$!
+	PIDS+=("$rsp")
+	if wait_socket "$rsp"; then
+		run_gen "$out.gen.json" --body "$body" "$@"
+	else
+		echo "bench: the responder did not start ($out.log)" >&2
+	fi
+	kill -INT "$rsp" 2>/dev/null || true
+	reap "$rsp" "$out.json.rc"
+}
+
 # One TCP scenario: $1 name, $2 body, $3 cookies, $4 max conns, rest: generator options.
 # SCENARIOS="cps rps" in the environment runs only those (the link and Linux references too).
 scenario() {
@@ -294,6 +327,11 @@ scenario() {
 		# table: on this host it moved threefold between invocations a minute apart.
 		if [ "$LINK_SAMPLE_S" -gt 0 ] && [ "$LINK_SIDE" != vhost ]; then
 			link_run "$RAW/$name.$r.link" "$LINK_SAMPLE_S"
+		fi
+		if [ "$LINK_SIDE" = virtio ]; then
+			case " $RESPONDER_SCENARIOS " in
+			*" $name "*) responder_run "$RAW/$name.$r.rsp" "$body" --max-conns "$maxc" "$@" ;;
+			esac
 		fi
 	done
 	case " $PROFILE_SCENARIOS " in *" $name "*) profile "$name" "$body" "$maxc" "$@" ;; esac

@@ -7,7 +7,9 @@ RPS_CLIENT=stateful RUNS=1 SCENARIOS="cps rps" PROFILE_SCENARIOS=rps bench/run.s
 (2026-12-02-084044), trimmed (symbols.txt keeps the functions the profile lists): the appliance's
 telemetry samples keep the counters the report reads and the 1.5 s around the generator's load
 window; the profile's listing is whole.  cps.1.link.* is the link run that followed cps run 1 in
-a later invocation (`RUNS=2 SCENARIOS="synflood cps" bench/run.sh`, 2026-12-04-203132).  Each
+a later invocation (`RUNS=2 SCENARIOS="synflood cps" bench/run.sh`, 2026-12-04-203132), and
+cps.1.rsp.* the responder run that followed cps run 1 in another (`RUNS=1 SCENARIOS="cps
+synflood" bench/run.sh --quick`, 2026-12-05-091000).  Each
 test copies it, runs both scripts as bench/run.sh does and reads the page back: it must be
 well-formed (every tag closed and nested; each <svg> parses as XML), have its charts in every
 section, and plot the very numbers results.md prints and the raw files hold.  A run that lost
@@ -226,6 +228,29 @@ class FullRun(unittest.TestCase):
         self.assertAlmostEqual(rps[3], first['busy_cycles_per_rx_frame'] * (rps[0] + rps[1]) / 2,
                                delta=1)
         self.assertEqual(rps[8:10], [None, None])
+
+    def test_responder_beside_the_appliance(self):
+        """The cps run was followed by a responder run (cps.1.rsp.*): its row sets the run's busy
+        cycles per connection beside the responder's, its busy cycles over the SYN-ACKs it sent,
+        with the ratio, its busy fraction and the rate its client reached; rps, which had none,
+        has no row."""
+        rsp = report.last_json(os.path.join(FIXTURE, 'cps.1.rsp.json'))
+        gen = report.last_json(os.path.join(FIXTURE, 'cps.1.rsp.gen.json'))
+        num = r'([\d,.]+)'
+        row = re.search(r'^\| cps \| connection \| ' + ' \\| '.join([num] * 5) + r' \|$',
+                        self.md, re.M)
+        self.assertIsNotNone(row, 'the cps row of the responder table')
+        app, cyc, ratio, busy, rate = (float(x.replace(',', '')) for x in row.groups())
+        want = rsp['busy_cycles'] / rsp['syn_acks']
+        self.assertAlmostEqual(app, self.res['scenarios']['cps']['cycles_per_conn']['median'],
+                               delta=1)
+        self.assertAlmostEqual(cyc, want, delta=1)
+        self.assertAlmostEqual(ratio, app / want, delta=2e-3)
+        self.assertAlmostEqual(busy, rsp['busy_fraction'], delta=1e-3)
+        self.assertAlmostEqual(rate, gen['cps'], delta=1)
+        table = self.md.split('| responder busy cycles |', 1)[1].split('\n\n', 1)[0]
+        self.assertIn('| cps |', table)
+        self.assertNotIn('| rps |', table)
 
     def test_goal_below_floor_is_named(self):
         """A goal that allows fewer cycles per unit than the link floor is named under the
@@ -481,26 +506,36 @@ class ProfileRunExit(unittest.TestCase):
                          ['synflood profile run: the appliance: exited with status 141'])
 
 
+def run_after_problems(test, prefix, rcs, word, edit=None):
+    """check_correctness's problems naming word for cps run 1 of the fixture, with the exit
+    statuses of the run after it (prefix + suffix: rc, None: no status file) as rcs gives them
+    and edit (given the copy's directory) applied."""
+    raw = tempfile.mkdtemp(prefix='tt-report-after-')
+    test.addCleanup(shutil.rmtree, raw)
+    for f in os.listdir(FIXTURE):
+        if f.startswith('cps.1.'):
+            shutil.copy(os.path.join(FIXTURE, f), raw)
+    for suffix, rc in rcs.items():
+        path = os.path.join(raw, prefix + suffix)
+        os.remove(path)
+        if rc is not None:
+            with open(path, 'w') as f:
+                f.write(f'{rc}\n')
+    if edit:
+        edit(raw)
+    _, gens, apps, wins = report.scenario_figures(raw, 'cps', 1)
+    problems = []
+    report.check_correctness(raw, 'cps', gens, apps, wins, problems)
+    return [p for p in problems if word in p]
+
+
 class LinkRunAfterExit(unittest.TestCase):
     """The link run after a scenario's run is checked as the run itself: a reflector or a
     blaster that failed, or left no status, fails the report."""
 
     def problems(self, rc_reflect, rc_blast):
-        raw = tempfile.mkdtemp(prefix='tt-report-link-')
-        self.addCleanup(shutil.rmtree, raw)
-        for f in os.listdir(FIXTURE):
-            if f.startswith('cps.1.'):
-                shutil.copy(os.path.join(FIXTURE, f), raw)
-        for suffix, rc in (('reflect.json.rc', rc_reflect), ('gen.json.rc', rc_blast)):
-            path = os.path.join(raw, f'cps.1.link.{suffix}')
-            os.remove(path)
-            if rc is not None:
-                with open(path, 'w') as f:
-                    f.write(f'{rc}\n')
-        _, gens, apps, wins = report.scenario_figures(raw, 'cps', 1)
-        problems = []
-        report.check_correctness(raw, 'cps', gens, apps, wins, problems)
-        return [p for p in problems if 'link run' in p]
+        return run_after_problems(self, 'cps.1.link.', {'reflect.json.rc': rc_reflect,
+                                                        'gen.json.rc': rc_blast}, 'link run')
 
     def test_statuses(self):
         self.assertEqual(self.problems(0, 0), [])
@@ -511,6 +546,41 @@ class LinkRunAfterExit(unittest.TestCase):
         self.assertEqual(self.problems(None, 0),
                          ['cps run 1: the link run after it, the reflector: no exit status '
                           'recorded (cps.1.link.reflect.json.rc)'])
+
+
+class ResponderRunExit(unittest.TestCase):
+    """The responder run after a scenario's run is checked as the run itself: a responder or a
+    generator that failed or left no status, or connections its client failed, fail the
+    report."""
+
+    def problems(self, rc_responder, rc_gen, failed=0):
+        def fail(raw):
+            gen = report.last_json(os.path.join(raw, 'cps.1.rsp.gen.json'))
+            gen['failed_total'] = failed
+            with open(os.path.join(raw, 'cps.1.rsp.gen.json'), 'w') as f:
+                f.write(json.dumps(gen) + '\n')
+
+        return run_after_problems(self, 'cps.1.rsp.', {'json.rc': rc_responder,
+                                                       'gen.json.rc': rc_gen}, 'responder run',
+                                  fail if failed else None)
+
+    def test_statuses(self):
+        self.assertEqual(self.problems(0, 0), [])
+        self.assertEqual(self.problems(0, 3), [])
+        self.assertEqual(self.problems(1, 0),
+                         ['cps run 1: the responder run after it, the responder: exited with '
+                          'status 1'])
+        self.assertEqual(self.problems(0, 2),
+                         ['cps run 1: the responder run after it, the generator: exited with '
+                          'status 2'])
+        self.assertEqual(self.problems(None, 0),
+                         ['cps run 1: the responder run after it, the responder: no exit status '
+                          'recorded (cps.1.rsp.json.rc)'])
+
+    def test_failed_connections(self):
+        self.assertEqual(self.problems(0, 3, failed=5),
+                         ['cps run 1: the responder run after it: 5 failed and 0 unfinished '
+                          'connections'])
 
 
 class VirtioReceive(unittest.TestCase):
