@@ -573,7 +573,13 @@ SYN_SHED_FULL_POLLS=${SYN_SHED_FULL_POLLS:-0} scenario synflood 64 always 104857
 # concurrent: CONC connections (1 M; CONC=10000000 for the 10 M figure) opened and closed at
 # CONC_RATE/s (50 k) so neither wave overflows the rings; the sampler records the appliance's
 # memory while it holds them.  GEN_EXTRA_S: the generator runs longer than DUR by the waves.
-GEN_EXTRA_S=$((2 * CONC / CONC_RATE + 32)) scenario concurrent 64 auto $((CONC + CONC / 8 + 1024)) --scenario concurrent --conns "$CONC" \
+# The table holds CONC + an eighth, so its last connections open past the pressure mark, on SYN
+# cookies; TIME_WAIT_MS=4000 makes those live 2-4 s (lib/tcp/tt_syncookie.h), past the client's
+# first retransmission of its ACK (1 s) when a stall of the host had the link refuse it, and
+# mostly past its second (3 s).  With 1000 (cookies of 0.5-1 s) three clients were reset in
+# 2026-12-05-092126, their ACKs too late, the link having refused 20,221 frames in a stall.
+# The client closes first: the appliance keeps no TIME-WAIT here.
+TIME_WAIT_MS=4000 GEN_EXTRA_S=$((2 * CONC / CONC_RATE + 32)) scenario concurrent 64 auto $((CONC + CONC / 8 + 1024)) --scenario concurrent --conns "$CONC" \
 	--rate "$CONC_RATE" --duration $((DUR + CONC / CONC_RATE + 2)) --drain $((CONC / CONC_RATE + 30))
 # throughput: THROUGHPUT_CONNS (64) keep-alive connections fetching 1 MiB responses; with 4 the
 # appliance ran 0.81-0.84 busy, bounded by the data in flight (bench/README.md).
