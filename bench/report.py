@@ -504,6 +504,10 @@ def responder_figures(f, raw, name, per_run):
     cycles = [per((x or {}).get('busy_cycles'), (x or {}).get(key)) for x in rsp]
     f['responder_cycles_per_unit'] = figure(
         cycles, f'the responder\'s busy cycles per {unit} (no TCP state), right after the run')
+    f['responder_port_per_unit'] = figure(
+        [per((x or {}).get('port_rx_cycles', 0) + (x or {}).get('port_tx_cycles', 0)
+             if x and 'port_rx_cycles' in x else None, (x or {}).get(key)) for x in rsp],
+        f'the responder\'s busy cycles per {unit} in its port\'s receive and send calls')
     f['responder_busy'] = figure([(x or {}).get('busy_fraction') for x in rsp],
                                  'fraction of TSC cycles, first frame received to last')
     f['responder_rate'] = figure(
@@ -1089,8 +1093,13 @@ def responder_section(res, med):
             continue
         unit = scenario_unit(name)
         app = med(name, UNIT_FIGURES[unit][2])
+        frames = unit_frames_and_port(name, med)
+        rsp_port = med(name, 'responder_port_per_unit')
         rows.append(f"| {name} | {unit} | {fmt(app)} | {fmt(rsp)} | "
                     f"{fmt(med(name, 'appliance_per_responder'))} | "
+                    f"{fmt(frames[2] if frames else None)} | {fmt(rsp_port)} | "
+                    f"{fmt(app - frames[2] if frames and frames[2] is not None else None)} | "
+                    f"{fmt(rsp - rsp_port if rsp_port is not None else None)} | "
                     f"{fmt(med(name, 'responder_busy'))} | {fmt(med(name, 'responder_rate'))} |")
     if not rows:
         return []
@@ -1100,11 +1109,15 @@ def responder_section(res, med):
             "from the segment it answers and written over it, no table, no TCB, no timer, no "
             "HTTP parse. Its busy cycles per unit are what the port's calls, the parse and the "
             "replies cost at the least; the appliance's over them (the median of the runs' "
-            "ratios) is what being a TCP endpoint costs beyond that. The responder's busy "
-            "fraction spans its first frame received to its last.", '',
+            "ratios) is what being a TCP endpoint costs beyond that. Each side's busy cycles "
+            "inside its port's receive and send calls are read from the TSC around them, and the "
+            "rest is its own work. The responder's busy fraction spans its first frame "
+            "received to its last.", '',
             '| scenario | unit | appliance busy cycles | responder busy cycles | '
-            'appliance / responder | responder busy | rate against the responder /s |',
-            '|---|---|---|---|---|---|---|'] + rows
+            'appliance / responder | appliance in the port\'s calls | responder in the port\'s '
+            'calls | appliance\'s rest | responder\'s rest | responder busy | '
+            'rate against the responder /s |',
+            '|---|---|---|---|---|---|---|---|---|---|---|'] + rows
 
 
 def floor_section(res, med):

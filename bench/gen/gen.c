@@ -577,10 +577,11 @@ static int run_link(const struct gen_opts *o, const struct tt_port *port, struct
 	    r.cycles ? (double)r.busy_cycles / r.cycles : 0.0, r.busy_cycles,
 	    r.rx ? (double)r.busy_cycles / r.rx : 0.0);
 	if (o->scenario == GEN_RESPOND)
-		printf(",\"syn_acks\":%" PRIu64 ",\"responses\":%" PRIu64 ",\"fins\":%" PRIu64
+		printf(",\"port_rx_cycles\":%" PRIu64 ",\"port_tx_cycles\":%" PRIu64
+		       ",\"syn_acks\":%" PRIu64 ",\"responses\":%" PRIu64 ",\"fins\":%" PRIu64
 		       ",\"unexpected\":%" PRIu64 ",\"not_ours\":%" PRIu64,
-		       r.rsp.syn_acks, r.rsp.responses, r.rsp.fins, r.rsp.unexpected,
-		       r.rsp.not_ours);
+		       r.port_rx_cycles, r.port_tx_cycles, r.rsp.syn_acks, r.rsp.responses,
+		       r.rsp.fins, r.rsp.unexpected, r.rsp.not_ours);
 	printf("}\n");
 	return 0;
 }

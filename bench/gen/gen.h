@@ -188,6 +188,7 @@ struct gen_link_result {
 	uint64_t tx, rx;
 	uint64_t tx_refused;
 	uint64_t cycles, busy_cycles; /* first to last frame received; of iterations that did */
+	uint64_t port_rx_cycles, port_tx_cycles; /* respond: busy cycles in the port's calls */
 	double seconds;
 	struct gen_rsp_ctr rsp; /* respond: the replies by kind */
 };

@@ -8,8 +8,8 @@ RPS_CLIENT=stateful RUNS=1 SCENARIOS="cps rps" PROFILE_SCENARIOS=rps bench/run.s
 telemetry samples keep the counters the report reads and the 1.5 s around the generator's load
 window; the profile's listing is whole.  cps.1.link.* is the link run that followed cps run 1 in
 a later invocation (`RUNS=2 SCENARIOS="synflood cps" bench/run.sh`, 2026-12-04-203132), and
-cps.1.rsp.* the responder run that followed cps run 1 in another (`RUNS=1 SCENARIOS="cps
-synflood" bench/run.sh --quick`, 2026-12-05-091000).  Each
+cps.1.rsp.* the responder run that followed cps run 1 in another (`RUNS=1 SCENARIOS="cps rps"
+bench/run.sh --quick`, 2026-12-05-094845).  Each
 test copies it, runs both scripts as bench/run.sh does and reads the page back: it must be
 well-formed (every tag closed and nested; each <svg> parses as XML), have its charts in every
 section, and plot the very numbers results.md prints and the raw files hold.  A run that lost
@@ -232,25 +232,29 @@ class FullRun(unittest.TestCase):
     def test_responder_beside_the_appliance(self):
         """The cps run was followed by a responder run (cps.1.rsp.*): its row sets the run's busy
         cycles per connection beside the responder's, its busy cycles over the SYN-ACKs it sent,
-        with the ratio, its busy fraction and the rate its client reached; rps, which had none,
-        has no row."""
+        with the ratio, each side's cycles in its port's calls and the rest, the responder's busy
+        fraction and the rate its client reached; rps, which had none, has no row."""
         rsp = report.last_json(os.path.join(FIXTURE, 'cps.1.rsp.json'))
         gen = report.last_json(os.path.join(FIXTURE, 'cps.1.rsp.gen.json'))
-        num = r'([\d,.]+)'
-        row = re.search(r'^\| cps \| connection \| ' + ' \\| '.join([num] * 5) + r' \|$',
-                        self.md, re.M)
+        table = self.md.split('| responder busy cycles |', 1)[1].split('\n\n', 1)[0]
+        self.assertNotIn('| rps |', table)
+        row = re.search(r'^\| cps \| connection \| (.*) \|$', table, re.M)
         self.assertIsNotNone(row, 'the cps row of the responder table')
-        app, cyc, ratio, busy, rate = (float(x.replace(',', '')) for x in row.groups())
-        want = rsp['busy_cycles'] / rsp['syn_acks']
+        (app, cyc, ratio, app_port, rsp_port, app_rest, rsp_rest, busy,
+         rate) = (float(x.strip().replace(',', '')) for x in row.group(1).split('|'))
+        conns = rsp['syn_acks']
+        want = rsp['busy_cycles'] / conns
+        want_port = (rsp['port_rx_cycles'] + rsp['port_tx_cycles']) / conns
         self.assertAlmostEqual(app, self.res['scenarios']['cps']['cycles_per_conn']['median'],
                                delta=1)
+        self.assertAlmostEqual(app_port, floor_row(self.md)[5], delta=1)
+        self.assertAlmostEqual(app_rest, app - app_port, delta=2)
         self.assertAlmostEqual(cyc, want, delta=1)
+        self.assertAlmostEqual(rsp_port, want_port, delta=1)
+        self.assertAlmostEqual(rsp_rest, want - want_port, delta=2)
         self.assertAlmostEqual(ratio, app / want, delta=2e-3)
         self.assertAlmostEqual(busy, rsp['busy_fraction'], delta=1e-3)
         self.assertAlmostEqual(rate, gen['cps'], delta=1)
-        table = self.md.split('| responder busy cycles |', 1)[1].split('\n\n', 1)[0]
-        self.assertIn('| cps |', table)
-        self.assertNotIn('| rps |', table)
 
     def test_goal_below_floor_is_named(self):
         """A goal that allows fewer cycles per unit than the link floor is named under the
