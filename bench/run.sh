@@ -273,11 +273,10 @@ finish_shed_turns() {
 # The generator's run of a scenario ($1 output json prefix, $2 body, rest: the generator's
 # options) against a responder that keeps no TCP state (tcpterm-gen --scenario respond,
 # bench/gen/gen_responder.h), its loop on the appliance's worker CPU, on the appliance's port with
-# its checksum settings: each reply
-# computed from the segment it answers, no table, no timer.  Its busy cycles per unit are the
-# least the appliance's work could cost on this port; report.py sets them beside the appliance's
-# run just before, in the same minutes.  $1.json: the responder's result, $1.gen.json the
-# generator's.
+# its checksum settings: each reply computed from the segment it answers, no table, no timer.
+# Its busy cycles per unit are what the port's calls, the parse and the replies cost with nothing
+# kept; report.py sets them beside the appliance's run just before, in the same minutes.
+# $1.json: the responder's result, $1.gen.json the generator's.
 responder_run() {
 	local out=$1 body=$2 close=client rsp
 	shift 2

@@ -20,7 +20,8 @@
  * "respond" runs the same loop with a TCP client at the other end: each frame is
  * parsed and answered in place by gen_responder.h, a reply sent with the port's
  * checksum flags; frames without a reply are freed.  Its busy cycles per
- * connection answered are the least the appliance's could be on that port.
+ * connection answered are what the appliance's would come to on that port
+ * if it kept nothing.
  * It alone also reads the TSC around its receive and send calls (busy
  * iterations only, as the appliance counts port_rx_cycles and
  * port_tx_cycles): two reads more an iteration, which the floor's reflector
