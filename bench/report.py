@@ -1108,7 +1108,7 @@ def responder_section(res, med):
             "(tcpterm-gen --scenario respond, bench/gen/gen_responder.h): each reply computed "
             "from the segment it answers and written over it, no table, no TCB, no timer, no "
             "HTTP parse. Its busy cycles per unit are what the port's calls, the parse and the "
-            "replies cost at the least; the appliance's over them (the median of the runs' "
+            "replies cost with nothing kept; the appliance's over them (the median of the runs' "
             "ratios) is what being a TCP endpoint costs beyond that. Each side's busy cycles "
             "inside its port's receive and send calls are read from the TSC around them, and the "
             "rest is its own work. The responder's busy fraction spans its first frame "

@@ -539,7 +539,7 @@ cps_client=(--stateless)
 cps_conns=${CPS_CONNS:-512}
 SYN_SHED_FULL_POLLS=${SYN_SHED_FULL_POLLS:-0} scenario cps 64 auto "${CPS_MAX_CONNS:-1048576}" --scenario cps \
 	--rate 0 --conns "$cps_conns" --close client "${cps_client[@]}"
-SYN_SHED_FULL_POLLS=${SYN_SHED_FULL_POLLS:-0} scenario cps_server_close 64 auto 1048576 \
+SYN_SHED_FULL_POLLS=${SYN_SHED_FULL_POLLS:-0} scenario cps_server_close 64 auto "${SERVER_CLOSE_MAX_CONNS:-1048576}" \
 	--scenario cps --rate 0 --conns "$cps_conns" --close server "${cps_client[@]}"
 # cps_table_full: the appliance closes first into a 60 s TIME-WAIT and its table holds 16384, so
 # it is full within a fraction of a second and every new connection recycles the oldest entry;
