@@ -86,6 +86,8 @@ COMPONENTS = (
     ('other objects (libc copies, kernel, loader)', lambda dso, sym, src: True),
 )
 ESSENTIAL_PARTS = 5
+PMD_PART, REST_PART = 0, 6  # the COMPONENTS that hold an idle poll's samples
+IDLE_PART = 'idle polls (empty receive calls, and the loop around them)'
 UNIT_FIGURES = {
     'connection': ('conn_opened', 'appliance_cps', 'cycles_per_conn', 'capacity_cps'),
     'request': ('http_requests', 'appliance_rps', 'cycles_per_request', 'capacity_rps'),
@@ -594,12 +596,17 @@ def check_correctness(raw, name, gens, apps, wins, problems):
                             f'after its timers expired')
 
 
+def profile_window(raw, name, gen):
+    """The appliance's telemetry over a profile run's load window (appliance_window)."""
+    return appliance_window(load_samples(os.path.join(raw, f'profile-{name}.samples.jsonl')),
+                            gen.get('window'))
+
+
 def profile_rate(raw, name, gen):
     """Units per second the appliance served in a profile run's load window (its telemetry), or
     failing that (no samples) what the generator counted over its whole run."""
     unit = scenario_unit(name)
-    w = appliance_window(load_samples(os.path.join(raw, f'profile-{name}.samples.jsonl')),
-                         gen.get('window'))
+    w = profile_window(raw, name, gen)
     if w and w.get(UNIT_FIGURES[unit][0]):
         return w[UNIT_FIGURES[unit][0]] / w['seconds']
     if unit == 'SYN cookie':
@@ -624,19 +631,43 @@ def symbol_sources(raw):
     return {sym: next(iter(srcs)) for sym, srcs in files.items() if len(srcs) == 1}
 
 
-def components(functions, sources=None):
+def idle_polls(w):
+    """The shares of a profile run's worker cycles over its load window (appliance_window)
+    that were idle polls: {'rx': in their empty receive calls, 'loop': around them}; None for a
+    run whose appliance did not count idle_port_rx_cycles."""
+    if not w or 'idle_port_rx_cycles' not in w:
+        return None
+    total = w.get('busy_cycles', 0) + w.get('idle_cycles', 0)
+    if total <= 0:
+        return None
+    return {'rx': w['idle_port_rx_cycles'] / total,
+            'loop': (w['idle_cycles'] - w['idle_port_rx_cycles']) / total}
+
+
+def components(functions, sources=None, idle=None):
     """The samples' shares summed by COMPONENTS, each function's source file looked up in
     sources (symbol_sources; a clone by the name before its first dot); what the listing left
-    out (below its limit) is the last entry, 'unlisted'."""
+    out (below its limit) is the last entry, 'unlisted'.  With idle (idle_polls), the idle
+    polls' share is taken out of the PMD's part (their receive calls) and out of the rest of
+    tcpterm (the loop around them), each as far as it goes, into a part of its own before
+    'unlisted', so that the other parts are busy cycles."""
     sources = sources or {}
     shares = [0.0] * len(COMPONENTS)
     for f in functions:
         src = sources.get(f['symbol'].split('.')[0])
         i = next(i for i, (_, test) in enumerate(COMPONENTS) if test(f['dso'], f['symbol'], src))
         shares[i] += f['share']
+    idle_share = 0.0
+    if idle:
+        for i, key in ((PMD_PART, 'rx'), (REST_PART, 'loop')):
+            taken = min(shares[i], max(0.0, idle[key]))
+            shares[i] -= taken
+            idle_share += taken
     parts = [{'part': label, 'share': share} for (label, _), share in zip(COMPONENTS, shares)]
+    if idle:
+        parts.append({'part': IDLE_PART, 'share': idle_share})
     return parts + [{'part': 'unlisted (each under the listing\'s limit)',
-                     'share': max(0.0, 1 - sum(shares))}]
+                     'share': max(0.0, 1 - sum(shares) - idle_share)}]
 
 
 def profile_figures(raw, name):
@@ -654,9 +685,12 @@ def profile_figures(raw, name):
     objects = [{'share': float(m.group(1)) / 100, 'dso': m.group(2)}
                for m in re.finditer(r'^\s+([\d.]+)%\s+(\S+)\s*$', text, re.M)]
     g = last_json(os.path.join(raw, f'profile-{name}.gen.json')) or {}
+    w = profile_window(raw, name, g)
+    idle = idle_polls(w)
     return {'note': text.splitlines()[0] if text else '', 'top': functions[:TOP_FUNCTIONS],
             'objects': objects,
-            'components': components(functions, symbol_sources(raw)) if functions else [],
+            'components': components(functions, symbol_sources(raw), idle) if functions else [],
+            'busy_fraction': (w or {}).get('busy_fraction'), 'idle_split': idle is not None,
             'unit': scenario_unit(name), 'rate_during_profile': profile_rate(raw, name, g)}
 
 
@@ -1178,12 +1212,15 @@ def floor_section(res, med):
     lines += responder_section(res, med)
     for name, prof in res.get('profiles', {}).items():
         pmd = sum(o['share'] for o in prof['objects'] if o['dso'].startswith(PMD_OBJECTS))
+        polls = '(its empty polls included)'
+        if prof.get('idle_split') and prof['components']:
+            pmd, polls = prof['components'][PMD_PART]['share'], '(its empty polls apart)'
         if pmd and prof.get('rate_during_profile'):
             names = ', '.join(o.rstrip('.') for o in PMD_OBJECTS)
             lines += ['', f"Measured in the appliance: during the {name} profile run the PMD's "
                       f"objects ({names}) took {pmd:.1%} of the worker's samples, "
                       f"{fmt(pmd * hz / prof['rate_during_profile'])} cycles per {prof['unit']} "
-                      f"(its empty polls included)."]
+                      f"{polls}."]
     return lines
 
 
@@ -1204,6 +1241,17 @@ def profile_section(name, prof, hz):
         lines += [f'| part of the work | share | cycles per {unit} |', '|---|---|---|']
         lines += [f"| {c['part']} | {c['share']:.1%} | {fmt(v)} |"
                   for c, v in zip(prof['components'], per_unit)]
+        busy = prof.get('busy_fraction')
+        if prof.get('idle_split'):
+            lines += ['', f"The worker was {fmt(busy)} busy over the run's load window (its "
+                      "telemetry). The idle polls' share of the samples (their empty receive "
+                      "calls, idle_port_rx_cycles, and the rest of the idle cycles, the loop "
+                      "around them) is taken out of the PMD's part and the rest of tcpterm's "
+                      "into a part of its own, so that every other part is busy cycles."]
+        else:
+            lines += ['', f"The worker was {fmt(busy)} busy over the run's load window; its idle "
+                      "polls' samples are in the PMD's part and the rest of tcpterm's (this "
+                      "appliance did not count idle_port_rx_cycles)."]
         if unit in GOALS:
             lines += ['', f"The first {ESSENTIAL_PARTS} parts, which any TCP terminator has on "
                       f"this link, cost {fmt(sum(per_unit[:ESSENTIAL_PARTS]))} cycles per {unit} "

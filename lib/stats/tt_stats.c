@@ -33,6 +33,7 @@ void tt_stats_collect(struct tt_worker *const *workers, unsigned n, struct tt_st
 		s->idle_cycles += wk->idle_cycles;
 		s->port_rx_cycles += wk->port_rx_cycles;
 		s->port_tx_cycles += wk->port_tx_cycles;
+		s->idle_port_rx_cycles += wk->idle_port_rx_cycles;
 	}
 	for (unsigned i = 0; i < TT_TCP_NSTATES; i++) {
 		s->conns_total += (uint64_t)s->conns[i];
@@ -103,6 +104,7 @@ void tt_stats_print_all(FILE *f, const struct tt_stats *s)
 		s->idle_cycles, rte_get_tsc_hz());
 	fprintf(f, "  port_rx_cycles               %" PRIu64 "\n", s->port_rx_cycles);
 	fprintf(f, "  port_tx_cycles               %" PRIu64 "\n", s->port_tx_cycles);
+	fprintf(f, "  idle_port_rx_cycles          %" PRIu64 "\n", s->idle_port_rx_cycles);
 	tt_stats_print_nic_all(f, s);
 	fflush(f);
 }
@@ -149,6 +151,7 @@ static const struct {
     {"idle_cycles", offsetof(struct tt_worker, idle_cycles)},
     {"port_rx_cycles", offsetof(struct tt_worker, port_rx_cycles)},
     {"port_tx_cycles", offsetof(struct tt_worker, port_tx_cycles)},
+    {"idle_port_rx_cycles", offsetof(struct tt_worker, idle_port_rx_cycles)},
 };
 
 static void free_all(struct rte_tel_data **arrays, unsigned n)
@@ -224,6 +227,7 @@ static int tm_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "idle_cycles", s.idle_cycles);
 	rte_tel_data_add_dict_u64(d, "port_rx_cycles", s.port_rx_cycles);
 	rte_tel_data_add_dict_u64(d, "port_tx_cycles", s.port_tx_cycles);
+	rte_tel_data_add_dict_u64(d, "idle_port_rx_cycles", s.idle_port_rx_cycles);
 	return 0;
 }
 

@@ -42,6 +42,7 @@ struct tt_stats {
 	uint64_t rx_bufs_held; /* of which received buffers connections keep (echo, reassembly) */
 	uint64_t busy_cycles, idle_cycles;
 	uint64_t port_rx_cycles, port_tx_cycles; /* of busy_cycles, in the ports' calls */
+	uint64_t idle_port_rx_cycles;		 /* of idle_cycles, in the empty receive calls */
 	struct tt_port_stats nic; /* summed over ports, by tt_stats_collect_nic */
 	unsigned nic_queues;	  /* queues per port, as many as workers */
 };

@@ -793,6 +793,7 @@ int tt_worker_main(void *arg)
 		if (n == 0 && e == 0 && queued == 0 && !listed) {
 			w->ctr.ev[TT_CTR_LOOPS_IDLE]++;
 			w->idle_cycles += t1 - t0;
+			w->idle_port_rx_cycles += in_rx;
 			tt_busy_window_add(&w->recent, t1 - t0, false);
 			recycled_free(w);
 		} else {

@@ -66,7 +66,8 @@
  * generator's iterations that only open connections are busy too).  Of
  * the busy cycles, those spent inside the ports' receive and send calls
  * are counted apart (port_rx_cycles, port_tx_cycles): what the PMD takes,
- * read from the TSC around each call rather than from samples.
+ * read from the TSC around each call rather than from samples; and of the
+ * idle cycles, those of the empty receive calls (idle_port_rx_cycles).
  */
 #ifndef TT_WORKER_H
 #define TT_WORKER_H
@@ -171,6 +172,9 @@ struct tt_worker {
 	 * the iteration's start, rte_eth_tx_burst): the PMD's share, by the TSC. */
 	uint64_t port_rx_cycles;
 	uint64_t port_tx_cycles;
+	/* Of idle_cycles, those inside the empty receive calls: a profile's samples of idle polls
+	 * split between the PMD and the loop around its calls. */
+	uint64_t idle_port_rx_cycles;
 	volatile bool *quit;
 	/* 0, or the drain's deadline (ms, the worker's clock): written by tt_worker_drain on the
 	 * main lcore, read every loop; an aligned 64-bit store is never seen half done. */

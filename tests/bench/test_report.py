@@ -150,6 +150,13 @@ class FullRun(unittest.TestCase):
         # The fixture's telemetry predates loops_over_100us and loops_over_1ms.
         self.assertNotIn("The worker's iterations of 100 us or more", self.md)
 
+    def test_idle_polls_said_to_be_in_the_rows(self):
+        # The fixture's appliance predates idle_port_rx_cycles: no idle part, and the text says
+        # where the idle polls' samples are.
+        self.assertNotIn(report.IDLE_PART, self.md)
+        self.assertIn("this appliance did not count idle_port_rx_cycles", self.md)
+        self.assertIn("(its empty polls included)", self.md)
+
     def test_well_formed(self):
         self.assertEqual(self.checker.errors, [])
         self.assertEqual(self.checker.stack, [])
@@ -473,6 +480,75 @@ class ProfileParts(unittest.TestCase):
     def test_nothing_listed_is_all_unlisted(self):
         parts = report.components([])
         self.assertEqual([c['share'] for c in parts], [0.0] * len(report.COMPONENTS) + [1.0])
+
+
+class IdlePolls(unittest.TestCase):
+    """A profile run's idle polls: the appliance's idle_port_rx_cycles split its idle cycles
+    into the empty receive calls and the loop around them, taken out of the PMD's part and the
+    rest of tcpterm's into a part of their own."""
+
+    def test_components_move_the_idle_shares(self):
+        functions = [{'share': 0.5, 'dso': 'librte_net_virtio.so.23.0', 'symbol': '0x1'},
+                     {'share': 0.3, 'dso': 'tcpterm', 'symbol': 'tt_worker_main'},
+                     {'share': 0.15, 'dso': 'tcpterm', 'symbol': 'tt_http_parse'}]
+        parts = {c['part']: c['share'] for c in
+                 report.components(functions, idle={'rx': 0.1, 'loop': 0.05})}
+        self.assertAlmostEqual(parts[report.COMPONENTS[report.PMD_PART][0]], 0.4)
+        self.assertAlmostEqual(parts[report.COMPONENTS[report.REST_PART][0]], 0.25)
+        self.assertAlmostEqual(parts[report.IDLE_PART], 0.15)
+        self.assertAlmostEqual(parts['HTTP (requests parsed, responses queued)'], 0.15)
+        self.assertAlmostEqual(sum(parts.values()), 1)
+        self.assertAlmostEqual(parts["unlisted (each under the listing's limit)"], 0.05)
+        # A window's idle share beyond what a part's samples hold takes that part to zero.
+        parts = {c['part']: c['share'] for c in
+                 report.components(functions, idle={'rx': 0.7, 'loop': 0.0})}
+        self.assertAlmostEqual(parts[report.COMPONENTS[report.PMD_PART][0]], 0)
+        self.assertAlmostEqual(parts[report.IDLE_PART], 0.5)
+        self.assertNotIn(report.IDLE_PART, {c['part'] for c in report.components(functions)})
+
+    def test_profile_rows_are_busy_cycles(self):
+        """The recorded rps profile run with idle_port_rx_cycles written into its samples (60%
+        of each sample's idle cycles): the idle row holds the window's idle share, the PMD's
+        row and the rest's are that much lower than without, and the first parts' sum in
+        results.md is of busy cycles."""
+        raw = tempfile.mkdtemp(prefix='tt-idle-test-')
+        self.addCleanup(shutil.rmtree, raw)
+        shutil.copytree(FIXTURE, os.path.join(raw, 'raw'))
+        path = os.path.join(raw, 'raw', 'profile-rps.samples.jsonl')
+        rows = []
+        for line in read(path).splitlines():
+            if line.startswith('{'):
+                x = json.loads(line)
+                x['idle_port_rx_cycles'] = int(0.6 * x['idle_cycles'])
+                line = json.dumps(x)
+            rows.append(line)
+        with open(path, 'w') as f:
+            f.write('\n'.join(rows) + '\n')
+        out, rcs = run_reports(os.path.join(raw, 'raw'), 'cps rps')
+        self.addCleanup(shutil.rmtree, out)
+        self.assertEqual(rcs, [0, 0])
+        res = json.loads(read(os.path.join(out, 'results.json')))
+        md = read(os.path.join(out, 'results.md'))
+        before = {c['part']: c['share'] for c in report.profile_figures(FIXTURE, 'rps')[
+            'components']}
+        after = {c['part']: c['share'] for c in res['profiles']['rps']['components']}
+        w = report.profile_window(os.path.join(raw, 'raw'), 'rps', report.last_json(
+            os.path.join(FIXTURE, 'profile-rps.gen.json')))
+        idle = w['idle_cycles'] / (w['idle_cycles'] + w['busy_cycles'])
+        self.assertGreater(idle, 0.01)
+        self.assertAlmostEqual(after[report.IDLE_PART], idle, places=3)
+        pmd, rest = (report.COMPONENTS[i][0] for i in (report.PMD_PART, report.REST_PART))
+        self.assertAlmostEqual(before[pmd] - after[pmd], 0.6 * idle, places=3)
+        self.assertAlmostEqual(before[rest] - after[rest], 0.4 * idle, places=3)
+        self.assertAlmostEqual(sum(after.values()), 1)
+        self.assertIn('so that every other part is busy cycles', md)
+        per_request = res['machine']['tsc_hz'] / res['profiles']['rps']['rate_during_profile']
+        essential = sum(c['share'] for c in
+                        res['profiles']['rps']['components'][:report.ESSENTIAL_PARTS])
+        self.assertAlmostEqual(float(md_number(
+            md, r'which any TCP terminator has on this link, cost ([\d,]+) cycles per request'
+        ).replace(',', '')), essential * per_request, delta=1)
+        self.assertIn("(its empty polls apart)", md)
 
 
 class ProfileRunExit(unittest.TestCase):

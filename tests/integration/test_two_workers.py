@@ -52,7 +52,8 @@ def test_cycles_per_worker(app):
     a = app.telemetry("/tcpterm/workers")
     time.sleep(0.5)
     b = app.telemetry("/tcpterm/workers")
-    keys = ("busy_cycles", "idle_cycles", "port_rx_cycles", "port_tx_cycles")
+    keys = ("busy_cycles", "idle_cycles", "port_rx_cycles", "port_tx_cycles",
+            "idle_port_rx_cycles")
     assert all(len(a[k]) == 2 for k in keys), a
     elapsed = b["tsc"] - a["tsc"]
     for w in range(2):
@@ -60,8 +61,11 @@ def test_cycles_per_worker(app):
                  b["idle_cycles"][w] - a["idle_cycles"][w])
         assert abs(spent - elapsed) < 0.03 * elapsed, (w, a, b)
         assert b["port_rx_cycles"][w] + b["port_tx_cycles"][w] < b["busy_cycles"][w], (w, b)
+        # An idle iteration is its empty receive call and the loop around it.
+        idle_rx = b["idle_port_rx_cycles"][w] - a["idle_port_rx_cycles"][w]
+        assert 0 < idle_rx < b["idle_cycles"][w] - a["idle_cycles"][w], (w, a, b)
     st = app.telemetry("/tcpterm/stats")
-    for k in ("port_rx_cycles", "port_tx_cycles"):
+    for k in ("port_rx_cycles", "port_tx_cycles", "idle_port_rx_cycles"):
         # The sum is taken after the per-worker sample: it can only have grown.
         assert st[k] >= sum(b[k]) > 0, (k, st, b)
 
