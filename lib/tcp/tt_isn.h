@@ -22,6 +22,9 @@
  * hash: F is its low 32 bits, the offset its high 32 bits.  Both halves of
  * one keyed PRF output are as independent as two outputs, so a peer that
  * learns F and the offset of its own flows learns nothing of another flow's.
+ * A connection a SYN cookie opens has the cookie for its ISN and the cookie's
+ * MAC's low half for its timestamp offset (tt_syncookie.h): a cookie SYN-ACK
+ * costs one SipHash, not two.
  *
  * Callers: any lcore; pure functions, the secret is read-only and may be
  * shared. Cost: one SipHash-2-4 over the packed flow (12 bytes for IPv4)

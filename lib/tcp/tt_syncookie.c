@@ -142,15 +142,24 @@ static uint64_t mac6(const struct tt_siphash_key *key, const struct tt_flow4 *f,
 	return tt_siphash(key, in, n + 10);
 }
 
-/* Top 27 bits of the MAC, already in their cookie position. */
-static inline uint32_t mac_bits(const struct tt_siphash_key *key, const struct tt_flow4 *f,
-				const struct tt_addr6_pair *a6, uint32_t peer_isn, uint64_t counter,
-				unsigned int mss_idx, unsigned int ts)
+static inline uint64_t mac(const struct tt_siphash_key *key, const struct tt_flow4 *f,
+			   const struct tt_addr6_pair *a6, uint32_t peer_isn, uint64_t counter,
+			   unsigned int mss_idx, unsigned int ts)
 {
-	uint64_t mac = a6 == NULL ? mac4(key, f, peer_isn, (uint32_t)counter, mss_idx, ts)
-				  : mac6(key, f, a6, peer_isn, (uint32_t)counter, mss_idx, ts);
+	return a6 == NULL ? mac4(key, f, peer_isn, (uint32_t)counter, mss_idx, ts)
+			  : mac6(key, f, a6, peer_isn, (uint32_t)counter, mss_idx, ts);
+}
 
-	return (uint32_t)(mac >> 32) & COOKIE_MAC_MASK;
+/* The MAC's top 27 bits, in their cookie position. */
+static inline uint32_t mac_bits(uint64_t m)
+{
+	return (uint32_t)(m >> 32) & COOKIE_MAC_MASK;
+}
+
+/* The timestamp offset of the connection the cookie opens: the MAC's low half, not sent in it. */
+static inline uint32_t mac_ts_offset(uint64_t m)
+{
+	return (uint32_t)m;
 }
 
 static unsigned int mss_index(uint16_t peer_mss)
@@ -181,34 +190,38 @@ int tt_syncookie_keys_init(struct tt_syncookie_keys *k, const struct tt_syncooki
 __attribute__((noinline)) uint32_t
 tt_syncookie_make(struct tt_syncookie_keys *k, const struct tt_flow4 *f,
 		  const struct tt_addr6_pair *a6, uint32_t peer_isn, uint16_t peer_mss,
-		  const uint32_t *tsval, uint64_t now_ms, uint16_t *mss_out)
+		  const uint32_t *tsval, uint64_t now_ms, uint16_t *mss_out, uint32_t *ts_offset)
 {
 	uint64_t counter = counter_now(k, now_ms);
 	unsigned int t = (unsigned int)(counter & COOKIE_T_MASK);
 	unsigned int idx = mss_index(peer_mss);
+	uint64_t m = mac(&k->key[t], f, a6, peer_isn, counter, idx, ts_bits(tsval));
 
 	*mss_out = mss_table[idx];
-	return mac_bits(&k->key[t], f, a6, peer_isn, counter, idx, ts_bits(tsval)) |
-	       t << COOKIE_MSS_BITS | idx;
+	if (ts_offset != NULL)
+		*ts_offset = mac_ts_offset(m);
+	return mac_bits(m) | t << COOKIE_MSS_BITS | idx;
 }
 
 __attribute__((noinline)) enum tt_syncookie_verdict
 tt_syncookie_check(struct tt_syncookie_keys *k, const struct tt_flow4 *f,
 		   const struct tt_addr6_pair *a6, uint32_t peer_isn, uint32_t cookie,
-		   const uint32_t *tsecr, uint64_t now_ms, uint16_t *mss_out)
+		   const uint32_t *tsecr, uint64_t now_ms, uint16_t *mss_out, uint32_t *ts_offset)
 {
 	uint64_t now = counter_now(k, now_ms);
 	unsigned int idx = cookie & COOKIE_MSS_MASK;
 	unsigned int t = (cookie >> COOKIE_MSS_BITS) & COOKIE_T_MASK;
 	/* Exactly one of now, now - 1, now - 2, now - 3 has low bits t; key[t] is its key. */
 	unsigned int age = (unsigned int)(now - t) & COOKIE_T_MASK;
+	uint64_t m = mac(&k->key[t], f, a6, peer_isn, now - age, idx, ts_bits(tsecr));
 
-	if (mac_bits(&k->key[t], f, a6, peer_isn, now - age, idx, ts_bits(tsecr)) !=
-	    (cookie & COOKIE_MAC_MASK))
+	if (mac_bits(m) != (cookie & COOKIE_MAC_MASK))
 		return TT_SYNCOOKIE_BAD_HASH;
 	if (age > COOKIE_MAX_VALID_AGE)
 		return TT_SYNCOOKIE_EXPIRED;
 	*mss_out = mss_table[idx];
+	if (ts_offset != NULL)
+		*ts_offset = mac_ts_offset(m);
 	return TT_SYNCOOKIE_VALID;
 }
 

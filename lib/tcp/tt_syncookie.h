@@ -42,7 +42,11 @@
  * too: a peer holding one valid cookie cannot change the window scale or
  * SACK-permitted we rebuild from them, nor drop the timestamp that carries
  * them. The clock bits above them are not covered: the peer sets every later
- * TSecr as it likes anyway.
+ * TSecr as it likes anyway. Those clock bits show our clock plus the MAC's low
+ * half (the connection's timestamp offset) to whoever sees the SYN-ACK, which
+ * carries the cookie itself anyway; the halves of one keyed PRF output are as
+ * independent as two outputs, so they tell nothing of the 27 bits another
+ * flow's cookie needs.
  *
  * What a cookie cannot carry: only the 8 table MSS values; window scale and
  * SACK-permitted survive only when the peer sent timestamps, in the low bits
@@ -127,22 +131,28 @@ int tt_syncookie_keys_init(struct tt_syncookie_keys *k, const struct tt_syncooki
  * tt_syncookie_ts_encode made it, or only its option bits (tt_syncookie_ts_opts),
  * NULL when the SYN-ACK carries no timestamp.
  * a6: the flow's IPv6 addresses (the MAC covers them in full, tt_flow_pack),
- * NULL for IPv4.
+ * NULL for IPv4.  *ts_offset (unless NULL) receives the timestamp offset of the
+ * connection the cookie opens (RFC 7323 5.4): the MAC's low 32 bits, which the
+ * cookie does not carry (it carries bits 63..37) and a check of the same cookie
+ * computes again, so the connection keeps the clock its SYN-ACK's TSval showed
+ * without a hash of its own.
  */
 uint32_t tt_syncookie_make(struct tt_syncookie_keys *k, const struct tt_flow4 *f,
 			   const struct tt_addr6_pair *a6, uint32_t peer_isn, uint16_t peer_mss,
-			   const uint32_t *tsval, uint64_t now_ms, uint16_t *mss_out);
+			   const uint32_t *tsval, uint64_t now_ms, uint16_t *mss_out,
+			   uint32_t *ts_offset);
 
 /*
  * peer_isn = seq of the ACK - 1, cookie = ack_seq - 1, tsecr = the ACK's
  * TSecr, NULL when it carries no timestamp option (or we do not use
- * timestamps). *mss_out is written only when the verdict is
- * TT_SYNCOOKIE_VALID.
+ * timestamps). *mss_out and *ts_offset (unless NULL; the value make gave) are
+ * written only when the verdict is TT_SYNCOOKIE_VALID.
  */
 enum tt_syncookie_verdict tt_syncookie_check(struct tt_syncookie_keys *k, const struct tt_flow4 *f,
 					     const struct tt_addr6_pair *a6, uint32_t peer_isn,
 					     uint32_t cookie, const uint32_t *tsecr,
-					     uint64_t now_ms, uint16_t *mss_out);
+					     uint64_t now_ms, uint16_t *mss_out,
+					     uint32_t *ts_offset);
 
 /*
  * Peer options from the SYN, carried in our TSval when the SYN had timestamps
@@ -168,8 +178,8 @@ struct tt_syncookie_opts {
 
 /*
  * The low 6 bits of every TSval tt_syncookie_ts_encode makes of o, whatever the clock: all of
- * it that tt_syncookie_make's MAC covers.  The cookie can so be made before the TSval, without
- * waiting for the clock's offset (a hash of its own, tt_isn.h).
+ * it that tt_syncookie_make's MAC covers.  The cookie can so be made before the TSval, whose
+ * clock's offset is the MAC's own low half.
  */
 uint32_t tt_syncookie_ts_opts(const struct tt_syncookie_opts *o);
 

@@ -506,6 +506,7 @@ enum tt_listen_verdict {
 struct tt_listen_result {
 	uint32_t seq, ack;	 /* for the cookie SYN-ACK */
 	uint16_t mss;		 /* decoded from the cookie */
+	uint32_t ts_offset;	 /* of the connection a valid cookie opens (tt_syncookie_check) */
 	struct tt_tcp_opts opts; /* options of the cookie SYN-ACK / decoded from the cookie */
 	enum tt_drop reason;
 };

@@ -12,7 +12,7 @@ void tt_tcp_connect(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_fl
 		    struct tt_tcp_out *out)
 {
 	const struct tt_conf_tcp *c = ctx->conf;
-	uint64_t h = tt_tcp_init_common(ctx, t, f, app);
+	uint64_t h = tt_tcp_init_hashed(ctx, t, f, app);
 
 	set_state(ctx, t, TT_TCP_SYN_SENT);
 	t->snd_una = tt_isn_at(h, ctx->now_ms * 1000);

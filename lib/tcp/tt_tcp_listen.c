@@ -54,20 +54,19 @@ static void cookie_synack(struct tt_tcp_ctx *ctx, const struct tt_flow4 *f,
 	    .wscale_ok = syn->opts.present & TT_OPT_WSCALE,
 	    .sack_ok = c->sack && (syn->opts.present & TT_OPT_SACK_OK),
 	};
-	uint32_t ts_opts = tt_syncookie_ts_opts(&o);
+	uint32_t ts_opts = tt_syncookie_ts_opts(&o), ts_offset;
 	uint16_t mss;
 
 	r->ack = syn->seq + 1;
 	r->opts.present = TT_OPT_MSS;
 	r->opts.mss = tt_tcp_our_mss(ctx);
-	/* The MAC covers only the TSval's option bits, so it does not wait for the clock's
-	 * offset: the two SipHash computations are independent, and the core overlaps them. */
+	/* The MAC covers only the TSval's option bits; its low half is the clock's offset, so one
+	 * SipHash gives the cookie and the TSval. */
 	r->seq = tt_syncookie_make(&ctx->cookie_keys, f, ctx->addr6, syn->seq, peer_mss,
-				   ts ? &ts_opts : NULL, ctx->now_ms, &mss);
+				   ts ? &ts_opts : NULL, ctx->now_ms, &mss, &ts_offset);
 	if (ts) {
 		r->opts.present |= TT_OPT_TS;
-		r->opts.tsval = tt_syncookie_ts_encode(
-		    tt_tcp_tsval(ctx, tt_isn_ts_offset(&ctx->isn_secret, f, ctx->addr6)), &o);
+		r->opts.tsval = tt_syncookie_ts_encode(tt_tcp_tsval(ctx, ts_offset), &o);
 		r->opts.tsecr = syn->opts.tsval;
 		if (o.wscale_ok) {
 			r->opts.present |= TT_OPT_WSCALE;
@@ -88,7 +87,7 @@ static enum tt_listen_verdict cookie_ack(struct tt_tcp_ctx *ctx, const struct tt
 	struct tt_syncookie_opts o = {0};
 
 	switch (tt_syncookie_check(&ctx->cookie_keys, f, ctx->addr6, seg->seq - 1, seg->ack - 1,
-				   tsecr, ctx->now_ms, &r->mss)) {
+				   tsecr, ctx->now_ms, &r->mss, &r->ts_offset)) {
 	case TT_SYNCOOKIE_VALID:
 		break;
 	case TT_SYNCOOKIE_EXPIRED:
@@ -136,11 +135,10 @@ enum tt_listen_verdict tt_tcp_listen(struct tt_tcp_ctx *ctx, const struct tt_flo
 	return TT_L_SYNACK_COOKIE;
 }
 
-uint64_t tt_tcp_init_common(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_flow4 *f,
-			    uint8_t app)
+void tt_tcp_init_common(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_flow4 *f,
+			uint8_t app, uint32_t ts_offset)
 {
 	const struct tt_conf_tcp *c = ctx->conf;
-	uint64_t h = tt_isn_flow_hash(&ctx->isn_secret, f, ctx->addr6);
 
 	memset(t, 0, offsetof(struct tt_tcb, timer));
 	t->flow = *f;
@@ -155,7 +153,15 @@ uint64_t tt_tcp_init_common(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const stru
 	rto_set_ms(t, c->rto_initial_ms);
 	t->last_rx_ms = (uint32_t)ctx->now_ms;
 	if (c->timestamps)
-		t->ts_offset = tt_isn_ts_offset_of(h);
+		t->ts_offset = ts_offset;
+}
+
+uint64_t tt_tcp_init_hashed(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_flow4 *f,
+			    uint8_t app)
+{
+	uint64_t h = tt_isn_flow_hash(&ctx->isn_secret, f, ctx->addr6);
+
+	tt_tcp_init_common(ctx, t, f, app, tt_isn_ts_offset_of(h));
 	return h;
 }
 
@@ -176,7 +182,7 @@ void tt_tcp_init_syn_recv(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct
 	const struct tt_conf_tcp *c = ctx->conf;
 	const struct tt_tcp_opts *o = &syn->opts;
 	bool ts = c->timestamps && (o->present & TT_OPT_TS);
-	uint64_t h = tt_tcp_init_common(ctx, t, f, app);
+	uint64_t h = tt_tcp_init_hashed(ctx, t, f, app);
 
 	set_state(ctx, t, TT_TCP_SYN_RECEIVED);
 	t->rcv_nxt = syn->seq + 1;
@@ -209,7 +215,7 @@ void tt_tcp_init_cookie(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct t
 	const struct tt_conf_tcp *c = ctx->conf;
 	bool ts = r->opts.present & TT_OPT_TS;
 
-	tt_tcp_init_common(ctx, t, f, app);
+	tt_tcp_init_common(ctx, t, f, app, r->ts_offset);
 	t->snd_una = t->snd_nxt = t->snd_max = ack->ack;
 	t->rcv_nxt = ack->seq;
 	/* What our SYN-ACK advertised: the unscaled configured window. */

@@ -284,8 +284,12 @@ static inline uint32_t tt_tcp_initial_window(const struct tt_conf_tcp *c, uint16
 	return (uint32_t)c->initial_cwnd_segments * mss;
 }
 
-/* Returns the flow's tt_isn_flow_hash: the ISN's offset besides the timestamp offset it set. */
-uint64_t tt_tcp_init_common(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_flow4 *f,
+/* t as a new connection (CLOSED) of app on flow f whose timestamp offset is ts_offset. */
+void tt_tcp_init_common(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_flow4 *f,
+			uint8_t app, uint32_t ts_offset);
+/* The same with the flow's tt_isn_flow_hash for its timestamp offset; returns the hash, whose
+ * other half is the ISN's offset (tt_isn_at). */
+uint64_t tt_tcp_init_hashed(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_flow4 *f,
 			    uint8_t app);
 void tt_tcp_established(struct tt_tcp_ctx *ctx, struct tt_tcb *t);
 /* Release the out-of-order segments a connection holds. */

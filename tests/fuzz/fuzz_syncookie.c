@@ -149,9 +149,12 @@ static bool untouched(const struct handshake *h)
 	       (!h->ts || ((h->tsecr ^ h->tsval) & TS_OPT_BITS) == 0);
 }
 
+/* The cookie made for h and checked against its ACK; *mss, *ts_offset: make's, *ack_mss,
+ * *ack_ts_offset: the check's (written only when valid). */
 static enum tt_syncookie_verdict replay(const struct handshake *h,
 					const struct tt_syncookie_secret *s, uint16_t *mss,
-					uint16_t *ack_mss)
+					uint16_t *ack_mss, uint32_t *ts_offset,
+					uint32_t *ack_ts_offset)
 {
 	struct tt_syncookie_keys maker, checker;
 	uint32_t cookie;
@@ -159,9 +162,10 @@ static enum tt_syncookie_verdict replay(const struct handshake *h,
 	FUZZ_CHECK(tt_syncookie_keys_init(&maker, s, h->period_ms, h->make_cache_ms) == 0);
 	FUZZ_CHECK(tt_syncookie_keys_init(&checker, s, h->period_ms, h->check_cache_ms) == 0);
 	cookie = tt_syncookie_make(&maker, &h->flow, NULL, h->isn, h->peer_mss,
-				   h->ts ? &h->tsval : NULL, h->make_ms, mss);
+				   h->ts ? &h->tsval : NULL, h->make_ms, mss, ts_offset);
 	return tt_syncookie_check(&checker, &h->ack_flow, NULL, h->ack_isn, cookie ^ h->cookie_xor,
-				  h->ack_ts ? &h->tsecr : NULL, h->check_ms, ack_mss);
+				  h->ack_ts ? &h->tsecr : NULL, h->check_ms, ack_mss,
+				  ack_ts_offset);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -170,6 +174,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	enum tt_syncookie_verdict v;
 	struct handshake h;
 	uint16_t mss, ack_mss = 0;
+	uint32_t ts_offset, ack_ts_offset = 0;
 	int64_t age;
 
 	decode(&h, data, size);
@@ -177,15 +182,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(tt_syncookie_keys_init(&probe, &secret_a, 0, h.make_ms) == -EINVAL);
 		return 0;
 	}
-	v = replay(&h, &secret_a, &mss, &ack_mss);
+	v = replay(&h, &secret_a, &mss, &ack_mss, &ts_offset, &ack_ts_offset);
 	age = (int64_t)(h.check_ms / h.period_ms) - (int64_t)(h.make_ms / h.period_ms);
 	if (untouched(&h) && age >= 0 && age <= 1) {
 		FUZZ_CHECK(v == TT_SYNCOOKIE_VALID);
 		FUZZ_CHECK(ack_mss == mss);
+		FUZZ_CHECK(ack_ts_offset == ts_offset);
 	} else if (untouched(&h) && age >= 2 && age <= 3) {
 		FUZZ_CHECK(v == TT_SYNCOOKIE_EXPIRED);
 	} else if (v != TT_SYNCOOKIE_BAD_HASH) {
-		FUZZ_CHECK(replay(&h, &secret_b, &mss, &ack_mss) == TT_SYNCOOKIE_BAD_HASH);
+		FUZZ_CHECK(replay(&h, &secret_b, &mss, &ack_mss, &ts_offset, &ack_ts_offset) ==
+			   TT_SYNCOOKIE_BAD_HASH);
 	}
 	return 0;
 }

@@ -4,13 +4,15 @@ dropped under its own reason."""
 
 import random
 import subprocess
+import time
+from pathlib import Path
 
 import pytest
 from scapy.layers.inet import ICMP, IP, TCP, UDP
 from scapy.layers.l2 import ARP, Ether
 from scapy.packet import Raw
 
-from conftest import APPLIANCE_IP, appliance_fixture, delta, filler, note
+from conftest import APPLIANCE_IP, appliance_fixture, connect, delta, filler, http_get, note
 from l2peer import Conn, L2Peer, random_ports, tcp_checksum_ok
 
 BODY = 300
@@ -79,6 +81,46 @@ def http_over(conn, request):
     conn.send_data(request)
     data, fin = conn.receive_until(lambda d: d.endswith(filler(BODY)), timeout=5)
     return data, fin
+
+
+def paws_rejected():
+    """The kernel's count of segments its PAWS check dropped on established connections."""
+    names, values = [line.split() for line in
+                     Path("/proc/net/netstat").read_text().splitlines()
+                     if line.startswith("TcpExt:")][:2]
+    return int(values[names.index("PAWSEstab")])
+
+
+def read_response(s):
+    """One keep-alive response of BODY bytes; returns its head."""
+    data = b""
+    while b"\r\n\r\n" not in data or len(data.split(b"\r\n\r\n", 1)[1]) < BODY:
+        chunk = s.recv(65536)
+        assert chunk, f"closed after {len(data)} bytes"
+        data += chunk
+    head, body = data.split(b"\r\n\r\n", 1)
+    assert body == filler(BODY), body[:80]
+    return head
+
+
+def test_kernel_client_keeps_the_cookie_synack_clock(app):
+    """Linux clients (timestamps on, their default) through cookie handshakes: a connection a
+    cookie opens sends TSvals that continue its SYN-ACK's clock (the offset is the cookie's
+    MAC's, made again from the ACK), or the kernel's PAWS check would drop the later segments
+    of ours.  Four connections, three keep-alive requests each, 100 ms apart."""
+    assert Path("/proc/sys/net/ipv4/tcp_timestamps").read_text().strip() != "0"
+    before, paws = app.stats(), paws_rejected()
+    for _ in range(4):
+        with connect(80, timeout=5) as s:
+            for _ in range(3):
+                time.sleep(0.1)
+                s.sendall(http_get())
+                assert read_response(s).startswith(b"HTTP/1.1 200 OK")
+    assert paws_rejected() == paws
+    d = delta(app.stats(), before)
+    assert d.get("syncookies_validated") == 4, d
+    assert d.get("http_requests") == 12, d
+    assert "retransmits" not in d, d
 
 
 @pytest.mark.parametrize("with_ts", [False, True])

@@ -67,6 +67,14 @@ static uint64_t next_rand(uint64_t *state)
 	return z ^ (z >> 31);
 }
 
+static struct tt_flow4 random_flow(uint64_t *rng)
+{
+	return (struct tt_flow4){.saddr = (uint32_t)next_rand(rng),
+				 .daddr = (uint32_t)next_rand(rng),
+				 .sport = (uint16_t)next_rand(rng),
+				 .dport = (uint16_t)next_rand(rng)};
+}
+
 static void keys_at(struct tt_syncookie_keys *k, const struct tt_syncookie_secret *s,
 		    uint32_t period_ms, uint64_t now_ms)
 {
@@ -81,7 +89,7 @@ static uint32_t make6_at(const struct tt_syncookie_secret *s, const struct tt_fl
 	struct tt_syncookie_keys k;
 
 	keys_at(&k, s, PERIOD, now_ms);
-	return tt_syncookie_make(&k, f, a6, isn, peer_mss, tsval, now_ms, mss);
+	return tt_syncookie_make(&k, f, a6, isn, peer_mss, tsval, now_ms, mss, NULL);
 }
 
 static uint32_t make_at(const struct tt_syncookie_secret *s, const struct tt_flow4 *f, uint32_t isn,
@@ -97,7 +105,7 @@ static enum tt_syncookie_verdict check_at(const struct tt_syncookie_secret *s,
 	struct tt_syncookie_keys k;
 
 	keys_at(&k, s, PERIOD, now_ms);
-	return tt_syncookie_check(&k, f, NULL, isn, cookie, tsecr, now_ms, mss);
+	return tt_syncookie_check(&k, f, NULL, isn, cookie, tsecr, now_ms, mss, NULL);
 }
 
 /*
@@ -185,15 +193,15 @@ static void test_cookie_known_answer(void **state)
 		keys_at(&k, &secret_a, cases[i].period_ms, cases[i].now_ms);
 		assert_int_equal(tt_syncookie_make(&k, &flow_a, NULL, cases[i].isn,
 						   cases[i].peer_mss, cases[i].tsval,
-						   cases[i].now_ms, &mss),
+						   cases[i].now_ms, &mss, NULL),
 				 cases[i].want);
 	}
 }
 
 /* The cookie of an IPv4 flow as the header documents it, from tt_siphash over the bytes. */
-static uint32_t cookie_by_layout(const struct tt_syncookie_keys *k, const struct tt_flow4 *f,
-				 uint32_t isn, unsigned int mss_idx, unsigned int ts,
-				 uint64_t now_ms)
+/* The whole 64-bit MAC of an IPv4 cookie, from its documented byte layout. */
+static uint64_t mac_by_layout(const struct tt_syncookie_keys *k, const struct tt_flow4 *f,
+			      uint32_t isn, unsigned int mss_idx, unsigned int ts, uint64_t now_ms)
 {
 	uint64_t c = now_ms / k->period_ms;
 	uint8_t in[22];
@@ -205,7 +213,16 @@ static uint32_t cookie_by_layout(const struct tt_syncookie_keys *k, const struct
 	}
 	in[20] = (uint8_t)mss_idx;
 	in[21] = (uint8_t)ts;
-	return ((uint32_t)(tt_siphash(&k->key[c & 3], in, sizeof(in)) >> 32) & ~UINT32_C(31)) |
+	return tt_siphash(&k->key[c & 3], in, sizeof(in));
+}
+
+static uint32_t cookie_by_layout(const struct tt_syncookie_keys *k, const struct tt_flow4 *f,
+				 uint32_t isn, unsigned int mss_idx, unsigned int ts,
+				 uint64_t now_ms)
+{
+	uint64_t c = now_ms / k->period_ms;
+
+	return ((uint32_t)(mac_by_layout(k, f, isn, mss_idx, ts, now_ms) >> 32) & ~UINT32_C(31)) |
 	       (uint32_t)(c & 3) << 3 | mss_idx;
 }
 
@@ -220,10 +237,7 @@ static void test_cookie_ipv4_mac_layout(void **state)
 
 	(void)state;
 	for (unsigned int i = 0; i < 4096; i++) {
-		struct tt_flow4 f = {.saddr = (uint32_t)next_rand(&rng),
-				     .daddr = (uint32_t)next_rand(&rng),
-				     .sport = (uint16_t)next_rand(&rng),
-				     .dport = (uint16_t)next_rand(&rng)};
+		struct tt_flow4 f = random_flow(&rng);
 		uint32_t isn = (uint32_t)next_rand(&rng), tsval = (uint32_t)next_rand(&rng);
 		uint64_t now = T0_MS + next_rand(&rng) % (UINT64_C(1) << 40);
 		const uint32_t *ts = (i & 1) ? &tsval : NULL;
@@ -232,8 +246,51 @@ static void test_cookie_ipv4_mac_layout(void **state)
 
 		keys_at(&k, &secret_b, PERIOD, now);
 		assert_int_equal(
-		    tt_syncookie_make(&k, &f, NULL, isn, 1460, ts, now, &mss),
+		    tt_syncookie_make(&k, &f, NULL, isn, 1460, ts, now, &mss, NULL),
 		    cookie_by_layout(&k, &f, isn, 6, ts != NULL ? tsval & 63 : 64, now));
+	}
+}
+
+/*
+ * The timestamp offset of the connection a cookie opens is its MAC's low half (the cookie
+ * carries bits 63..37): make gives it, and a check of the cookie, in the same period or the
+ * next, gives it again; with or without the timestamp's option bits, for IPv4 and IPv6 flows.
+ */
+static void test_cookie_ts_offset(void **state)
+{
+	uint64_t rng = 11;
+	uint32_t seen[64];
+
+	(void)state;
+	for (unsigned int i = 0; i < 64; i++) {
+		struct tt_flow4 f = random_flow(&rng);
+		const struct tt_addr6_pair *a6 = (i & 2) ? &pair_a : NULL;
+		uint32_t isn = (uint32_t)next_rand(&rng), tsval = (uint32_t)next_rand(&rng);
+		const uint32_t *ts = (i & 1) ? &tsval : NULL;
+		uint64_t now = T0_MS + next_rand(&rng) % (UINT64_C(1) << 40);
+		uint32_t made_off = 0, checked_off = ~0u, c;
+		struct tt_syncookie_keys k;
+		uint16_t mss;
+
+		keys_at(&k, &secret_b, PERIOD, now);
+		c = tt_syncookie_make(&k, &f, a6, isn, 1460, ts, now, &mss, &made_off);
+		if (a6 == NULL)
+			assert_int_equal(
+			    made_off, (uint32_t)mac_by_layout(&k, &f, isn, 6,
+							      ts != NULL ? tsval & 63 : 64, now));
+		assert_int_equal(
+		    tt_syncookie_check(&k, &f, a6, isn, c, ts, now + PERIOD, &mss, &checked_off),
+		    TT_SYNCOOKIE_VALID);
+		assert_int_equal(checked_off, made_off);
+		/* A cookie that does not verify writes nothing. */
+		checked_off = ~made_off;
+		assert_int_equal(tt_syncookie_check(&k, &f, a6, isn, c ^ 0x80000000u, ts,
+						    now + PERIOD, &mss, &checked_off),
+				 TT_SYNCOOKIE_BAD_HASH);
+		assert_int_equal(checked_off, ~made_off);
+		seen[i] = made_off;
+		for (unsigned int j = 0; j < i; j++)
+			assert_int_not_equal(seen[j], made_off);
 	}
 }
 
@@ -324,9 +381,9 @@ static void test_cookie_expiry(void **state)
 		/* A cache that lives across the whole interval ... */
 		keys_at(&k, &secret_a, PERIOD, cases[i].make_ms);
 		c = tt_syncookie_make(&k, &flow_a, NULL, PEER_ISN, 1460, NULL, cases[i].make_ms,
-				      &mss);
+				      &mss, NULL);
 		assert_int_equal(tt_syncookie_check(&k, &flow_a, NULL, PEER_ISN, c, NULL,
-						    cases[i].check_ms, &got),
+						    cases[i].check_ms, &got, NULL),
 				 cases[i].want);
 		/* ... and one built at check time must agree. */
 		assert_int_equal(
@@ -385,16 +442,16 @@ static void test_cookie_lifetime_within_time_wait(void **state)
 
 		assert_true(2 * (uint64_t)period <= time_wait_ms[i]);
 		keys_at(&k, &secret_a, period, made);
-		c = tt_syncookie_make(&k, &flow_a, NULL, PEER_ISN, 1460, NULL, made, &mss);
+		c = tt_syncookie_make(&k, &flow_a, NULL, PEER_ISN, 1460, NULL, made, &mss, NULL);
 		assert_int_equal(tt_syncookie_check(&k, &flow_a, NULL, PEER_ISN, c, NULL,
-						    made + 2 * period - 1, &got),
+						    made + 2 * period - 1, &got, NULL),
 				 TT_SYNCOOKIE_VALID);
 		assert_int_equal(tt_syncookie_check(&k, &flow_a, NULL, PEER_ISN, c, NULL,
-						    made + 2 * period, &got),
+						    made + 2 * period, &got, NULL),
 				 TT_SYNCOOKIE_EXPIRED);
 		/* Four periods on, t names a younger counter: the cookie then looks forged. */
 		assert_int_not_equal(tt_syncookie_check(&k, &flow_a, NULL, PEER_ISN, c, NULL,
-							made + time_wait_ms[i], &got),
+							made + time_wait_ms[i], &got, NULL),
 				     TT_SYNCOOKIE_VALID);
 	}
 }
@@ -420,9 +477,9 @@ static void test_cookie_shared_secret(void **state)
 	(void)state;
 	keys_at(&node1, &secret_a, PERIOD, T0_MS - 5 * PERIOD);
 	keys_at(&node2, &secret_a, PERIOD, T0_MS + 3);
-	c = tt_syncookie_make(&node1, &flow_a, NULL, PEER_ISN, 1452, NULL, T0_MS + 10, &mss);
+	c = tt_syncookie_make(&node1, &flow_a, NULL, PEER_ISN, 1452, NULL, T0_MS + 10, &mss, NULL);
 	assert_int_equal(tt_syncookie_check(&node2, &flow_a, NULL, PEER_ISN, c, NULL,
-					    T0_MS + PERIOD + 20000, &got),
+					    T0_MS + PERIOD + 20000, &got, NULL),
 			 TT_SYNCOOKIE_VALID);
 	assert_int_equal(got, 1452);
 }
@@ -531,7 +588,7 @@ static void test_cookie_forgery(void **state)
 
 		f.sport = (uint16_t)r;
 		v = tt_syncookie_check(&k, &f, NULL, (uint32_t)(r >> 16), (uint32_t)(r >> 32),
-				       (i & 1) ? &tsecr : NULL, T0_MS + (i & 0xffff), &mss);
+				       (i & 1) ? &tsecr : NULL, T0_MS + (i & 0xffff), &mss, NULL);
 		valid += v == TT_SYNCOOKIE_VALID;
 		expired += v == TT_SYNCOOKIE_EXPIRED;
 	}
@@ -618,17 +675,17 @@ static void test_cookie_check_cost(void **state)
 
 		siphash_calls = 0;
 		assert_int_equal(
-		    tt_syncookie_check(&k, &flow_a, &pair_a, PEER_ISN, made, NULL, now, &mss),
+		    tt_syncookie_check(&k, &flow_a, &pair_a, PEER_ISN, made, NULL, now, &mss, NULL),
 		    age <= 1 ? TT_SYNCOOKIE_VALID : TT_SYNCOOKIE_EXPIRED);
 		assert_int_equal(siphash_calls, 1);
 		siphash_calls = 0;
-		assert_int_equal(
-		    tt_syncookie_check(&k, &flow_a, &pair_a, PEER_ISN, forged, NULL, now, &mss),
-		    TT_SYNCOOKIE_BAD_HASH);
+		assert_int_equal(tt_syncookie_check(&k, &flow_a, &pair_a, PEER_ISN, forged, NULL,
+						    now, &mss, NULL),
+				 TT_SYNCOOKIE_BAD_HASH);
 		assert_int_equal(siphash_calls, 1);
 	}
 	siphash_calls = 0;
-	tt_syncookie_make(&k, &flow_a, &pair_a, PEER_ISN, 1460, NULL, now, &mss);
+	tt_syncookie_make(&k, &flow_a, &pair_a, PEER_ISN, 1460, NULL, now, &mss, NULL);
 	assert_int_equal(siphash_calls, 1);
 }
 
@@ -645,24 +702,25 @@ static void test_cookie_rotation_cost(void **state)
 
 	(void)state;
 	keys_at(&k, &secret_a, PERIOD, start + 17);
-	c = tt_syncookie_make(&k, &flow_a, &pair_a, PEER_ISN, 1460, NULL, start + 17, &mss);
+	c = tt_syncookie_make(&k, &flow_a, &pair_a, PEER_ISN, 1460, NULL, start + 17, &mss, NULL);
 	for (unsigned int t = 0; t < 4; t++) {
 		siphash_calls = 0;
 		tt_syncookie_check(&k, &flow_a, &pair_a, PEER_ISN, t << 3, NULL, start + PERIOD,
-				   &mss);
+				   &mss, NULL);
 		assert_int_equal(siphash_calls, t == 0 ? 2 + 1 : 1);
 	}
 	siphash_calls = 0;
 	assert_int_equal(tt_syncookie_check(&k, &flow_a, &pair_a, PEER_ISN, c, NULL,
-					    start + 2 * PERIOD - 1, &mss),
+					    start + 2 * PERIOD - 1, &mss, NULL),
 			 TT_SYNCOOKIE_VALID);
-	tt_syncookie_make(&k, &flow_a, &pair_a, PEER_ISN, 1460, NULL, start + 2 * PERIOD - 1, &mss);
+	tt_syncookie_make(&k, &flow_a, &pair_a, PEER_ISN, 1460, NULL, start + 2 * PERIOD - 1, &mss,
+			  NULL);
 	assert_int_equal(siphash_calls, 2);
 	/* Two periods later: two keys, not four. */
 	siphash_calls = 0;
-	assert_int_equal(
-	    tt_syncookie_check(&k, &flow_a, &pair_a, PEER_ISN, c, NULL, start + 3 * PERIOD, &mss),
-	    TT_SYNCOOKIE_EXPIRED);
+	assert_int_equal(tt_syncookie_check(&k, &flow_a, &pair_a, PEER_ISN, c, NULL,
+					    start + 3 * PERIOD, &mss, NULL),
+			 TT_SYNCOOKIE_EXPIRED);
 	assert_int_equal(siphash_calls, 2 * 2 + 1);
 }
 
@@ -787,10 +845,7 @@ static void test_isn_ipv4_layout(void **state)
 	}
 	for (unsigned int i = 0; i < 4096; i++) {
 		const struct tt_isn_secret s = {.key = {next_rand(&rng), next_rand(&rng)}};
-		struct tt_flow4 f = {.saddr = (uint32_t)next_rand(&rng),
-				     .daddr = (uint32_t)next_rand(&rng),
-				     .sport = (uint16_t)next_rand(&rng),
-				     .dport = (uint16_t)next_rand(&rng)};
+		struct tt_flow4 f = random_flow(&rng);
 
 		assert_isn_layout(&s, &f, NULL, next_rand(&rng));
 	}
@@ -892,6 +947,7 @@ int main(void)
 	    cmocka_unit_test(test_cookie_check_cost),
 	    cmocka_unit_test(test_cookie_rotation_cost),
 	    cmocka_unit_test(test_cookie_ipv4_mac_layout),
+	    cmocka_unit_test(test_cookie_ts_offset),
 	    cmocka_unit_test(test_ts_roundtrip),
 	    cmocka_unit_test(test_ts_clamp_and_decode),
 	    cmocka_unit_test(test_isn_known_answer),
