@@ -687,10 +687,12 @@ def profile_figures(raw, name):
     g = last_json(os.path.join(raw, f'profile-{name}.gen.json')) or {}
     w = profile_window(raw, name, g)
     idle = idle_polls(w)
+    units = (w or {}).get(UNIT_FIGURES[scenario_unit(name)][0])
     return {'note': text.splitlines()[0] if text else '', 'top': functions[:TOP_FUNCTIONS],
             'objects': objects,
             'components': components(functions, symbol_sources(raw), idle) if functions else [],
             'busy_fraction': (w or {}).get('busy_fraction'), 'idle_split': idle is not None,
+            'busy_cycles_per_unit': per((w or {}).get('busy_cycles'), units),
             'unit': scenario_unit(name), 'rate_during_profile': profile_rate(raw, name, g)}
 
 
@@ -1224,8 +1226,9 @@ def floor_section(res, med):
     return lines
 
 
-def profile_section(name, prof, hz):
-    """Where the appliance's cycles went in scenario name's profile run."""
+def profile_section(name, prof, hz, runs_cycles=None):
+    """Where the appliance's cycles went in scenario name's profile run; runs_cycles: the busy
+    cycles per unit of the scenario's own runs (median), set beside the profile run's."""
     rate, unit = prof.get('rate_during_profile'), prof['unit']
     lines = ['', f"## Where the appliance's cycles go ({name})", '',
              f"`perf record -e cpu-clock -F 2999 -g -t WORKER_TID` during an extra {name} run "
@@ -1252,6 +1255,12 @@ def profile_section(name, prof, hz):
             lines += ['', f"The worker was {fmt(busy)} busy over the run's load window; its idle "
                       "polls' samples are in the PMD's part and the rest of tcpterm's (this "
                       "appliance did not count idle_port_rx_cycles)."]
+        if prof.get('busy_cycles_per_unit') and runs_cycles:
+            lines += ['', f"Under perf the appliance spent {fmt(prof['busy_cycles_per_unit'])} "
+                      f"busy cycles per {unit}, against {fmt(runs_cycles)} in the scenario's runs "
+                      f"(x {prof['busy_cycles_per_unit'] / runs_cycles:.2f}): the parts' cycles are "
+                      "the profile run's, taken in its own minutes of the host and with perf on the "
+                      "generator's CPU."]
         if unit in GOALS:
             lines += ['', f"The first {ESSENTIAL_PARTS} parts, which any TCP terminator has on "
                       f"this link, cost {fmt(sum(per_unit[:ESSENTIAL_PARTS]))} cycles per {unit} "
@@ -1391,7 +1400,8 @@ def markdown(res):
     if res.get('overload_turns_memif'):
         lines += turns_section(res['overload_turns_memif'], memif=True)
     for name, prof in res.get('profiles', {}).items():
-        lines += profile_section(name, prof, res['machine'].get('tsc_hz'))
+        lines += profile_section(name, prof, res['machine'].get('tsc_hz'),
+                                 med(name, UNIT_FIGURES[prof['unit']][2]) if name in s else None)
 
     lines += ['', '## Rates, latencies and references', '',
               '| scenario | figure | tcpterm | reference | ratio |', '|---|---|---|---|---|',

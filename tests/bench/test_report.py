@@ -408,6 +408,21 @@ class FullRun(unittest.TestCase):
         ).replace(',', '')), essential, delta=1)
 
 
+    def test_profile_run_cost_beside_the_runs(self):
+        """The rps profile run's busy cycles per request (its telemetry over its load window)
+        beside the rps runs' median, and their ratio."""
+        samples = report.load_samples(os.path.join(FIXTURE, 'profile-rps.samples.jsonl'))
+        w = report.appliance_window(samples, report.last_json(
+            os.path.join(FIXTURE, 'profile-rps.gen.json'))['window'])
+        m = re.search(r'Under perf the appliance spent ([\d,]+) busy cycles per request, against '
+                      r'([\d,]+) in the scenario\'s runs \(x ([\d.]+)\)', self.md)
+        self.assertTrue(m, 'the profile run\'s cost beside the runs\'')
+        under_perf = w['busy_cycles'] / w['http_requests']
+        runs = self.res['scenarios']['rps']['cycles_per_request']['median']
+        self.assertAlmostEqual(float(m.group(1).replace(',', '')), under_perf, delta=1)
+        self.assertAlmostEqual(float(m.group(2).replace(',', '')), runs, delta=1)
+        self.assertAlmostEqual(float(m.group(3)), under_perf / runs, delta=0.006)
+
     def test_http_part_holds_the_parser_by_its_file(self):
         """The rps profile's HTTP part holds every listed function of tt_http.c and tt_app.c,
         the parser's static ones (whole_request) included, whatever their names."""
