@@ -1251,7 +1251,7 @@ def profile_section(name, prof, hz, runs_cycles=None):
                       "calls, idle_port_rx_cycles, and the rest of the idle cycles, the loop "
                       "around them) is taken out of the PMD's part and the rest of tcpterm's "
                       "into a part of its own, so that every other part is busy cycles."]
-        else:
+        elif busy is not None:
             lines += ['', f"The worker was {fmt(busy)} busy over the run's load window; its idle "
                       "polls' samples are in the PMD's part and the rest of tcpterm's (this "
                       "appliance did not count idle_port_rx_cycles)."]
