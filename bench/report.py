@@ -86,7 +86,9 @@ COMPONENTS = (
     ('other objects (libc copies, kernel, loader)', lambda dso, sym, src: True),
 )
 ESSENTIAL_PARTS = 5
-PMD_PART, REST_PART = 0, 6  # the COMPONENTS that hold an idle poll's samples
+# The COMPONENTS that hold an idle poll's samples: its receive call's and the loop's.
+PMD_PART, REST_PART = (next(i for i, (label, _) in enumerate(COMPONENTS) if label.startswith(p))
+                       for p in ('the PMD', 'the rest of tcpterm'))
 IDLE_PART = 'idle polls (empty receive calls, and the loop around them)'
 UNIT_FIGURES = {
     'connection': ('conn_opened', 'appliance_cps', 'cycles_per_conn', 'capacity_cps'),
