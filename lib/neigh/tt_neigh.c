@@ -351,8 +351,11 @@ void tt_neigh_send4(struct tt_neigh *n, unsigned ifx, uint32_t daddr, uint16_t *
 	send_nh(n, ifx, &k, hint, frame, data, len, now_ms);
 }
 
-void tt_neigh_send6(struct tt_neigh *n, unsigned ifx, const struct tt_in6 *daddr, uint16_t *hint,
-		    void *frame, uint8_t *data, uint32_t len, uint64_t now_ms)
+/* Kept out of the stack's flattened send path (tt_stack.c send_out): IPv6 is rare there. */
+__attribute__((noinline)) void tt_neigh_send6(struct tt_neigh *n, unsigned ifx,
+					      const struct tt_in6 *daddr, uint16_t *hint,
+					      void *frame, uint8_t *data, uint32_t len,
+					      uint64_t now_ms)
 {
 	struct tt_neigh_key k;
 	struct tt_in6 nh;

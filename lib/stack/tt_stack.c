@@ -393,7 +393,15 @@ static void send_tcp(struct tt_stack *st, unsigned port, struct tt_tcp_hdr_args 
 	frame_xmit(st, port, buf, frame, hl + len, a->daddr, a6, nh);
 }
 
-static void send_out(struct tt_stack *st, struct tt_tcb *t, const struct tt_tcp_out *out)
+/*
+ * Flattened: the header's fields (tt_tcp_tx_hdr), the frame's build and the payload's copy in
+ * one body, so that the arguments stay in registers instead of a struct written and read back
+ * and no call is made per frame but the port's: bench/trace.sh counts 166 fewer stack
+ * instructions a short connection (three frames) and 62 a keep-alive request.  The IPv6
+ * builders and neighbour send are rare and kept out (noinline at their definitions).
+ */
+__attribute__((flatten)) static void send_out(struct tt_stack *st, struct tt_tcb *t,
+					      const struct tt_tcp_out *out)
 {
 	const struct tt_addr6_pair *a6 = tcb_addr6(st, t), *saved = st->tcp.addr6;
 	const struct tt_sndb *b = tt_tcp_sndb(&st->tcp, t); /* payload: only while it holds one */

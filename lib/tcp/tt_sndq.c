@@ -100,7 +100,16 @@ static inline uint64_t copy_pieces(const struct tt_sndq *q, uint32_t off, uint32
 {
 	uint32_t skip = off + q->head_off, pos = 0;
 	uint64_t acc = 0;
+	const struct tt_sndq_ext *h = &q->ext[q->head];
 
+	/* Nearly every segment lies inside the first copy of the head extent (a response, or
+	 * the next MSS of it): one copy, no walk. */
+	if (q->count > 0 && len <= h->len && skip <= h->len - len) {
+		memcpy(dst, h->data + skip, len);
+		if (!summed)
+			return 0;
+		return h->sum != 0 && len == h->len ? h->sum : tt_net_cksum_sum(dst, len, 0);
+	}
 	for (unsigned i = 0; i < q->count && len > 0; i++) {
 		const struct tt_sndq_ext *e = &q->ext[slot(q, i)];
 		uint32_t bytes = tt_sndq_ext_bytes(e);
