@@ -72,6 +72,11 @@ unsigned tt_sndq_ack(struct tt_sndq *q, uint32_t n, tt_sndq_release_fn release, 
 {
 	unsigned released = 0;
 
+	/* One extent, unowned, acknowledged whole (a response answered): nothing to walk. */
+	if (q->count == 1 && n == q->bytes && q->ext[q->head].owner == NULL) {
+		tt_sndq_init(q);
+		return 0;
+	}
 	while (n > 0 && q->count > 0) {
 		struct tt_sndq_ext *e = &q->ext[q->head];
 		uint32_t left = tt_sndq_ext_bytes(e) - q->head_off;
