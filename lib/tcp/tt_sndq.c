@@ -94,6 +94,12 @@ unsigned tt_sndq_ack(struct tt_sndq *q, uint32_t n, tt_sndq_release_fn release, 
 	return released;
 }
 
+/* The sum of n bytes of e just copied to dst: e's given sum for a whole copy, else summed. */
+static inline uint16_t piece_sum(const struct tt_sndq_ext *e, const uint8_t *dst, uint32_t n)
+{
+	return e->sum != 0 && n == e->len ? e->sum : tt_net_cksum_sum(dst, n, 0);
+}
+
 /*
  * Copy len bytes from off bytes after the head into dst; with summed, also their checksum as
  * an unfolded sum of 16-bit words in memory order.  A piece that starts at an odd offset of
@@ -111,9 +117,7 @@ static inline uint64_t copy_pieces(const struct tt_sndq *q, uint32_t off, uint32
 	 * the next MSS of it): one copy, no walk. */
 	if (q->count > 0 && len <= h->len && skip <= h->len - len) {
 		memcpy(dst, h->data + skip, len);
-		if (!summed)
-			return 0;
-		return h->sum != 0 && len == h->len ? h->sum : tt_net_cksum_sum(dst, len, 0);
+		return summed ? piece_sum(h, dst, len) : 0;
 	}
 	for (unsigned i = 0; i < q->count && len > 0; i++) {
 		const struct tt_sndq_ext *e = &q->ext[slot(q, i)];
@@ -127,14 +131,11 @@ static inline uint64_t copy_pieces(const struct tt_sndq *q, uint32_t off, uint32
 		bytes = bytes - skip < len ? bytes - skip : len;
 		len -= bytes;
 		for (uint32_t at = skip % e->len, n; bytes > 0; bytes -= n, at = 0) {
-			uint16_t sum;
-
 			n = e->len - at < bytes ? e->len - at : bytes;
 			memcpy(dst + pos, e->data + at, n);
 			if (summed) {
-				sum = e->sum != 0 && n == e->len
-					  ? e->sum
-					  : tt_net_cksum_sum(dst + pos, n, 0);
+				uint16_t sum = piece_sum(e, dst + pos, n);
+
 				acc += (pos & 1) ? rte_bswap16(sum) : sum;
 			}
 			pos += n;
