@@ -7,12 +7,12 @@ import os
 import socket
 import time
 
-from conftest import (PacketLoss, appliance_fixture, connect, delta, echo_through, fetch_close,
-                      filler, http_get, note, recv_until_eof, HttpReader)
+from conftest import (LOSSY_OVERRIDES, PacketLoss, appliance_fixture, connect, delta, echo_through,
+                      fetch_close, filler, http_get, note, recv_until_eof, HttpReader)
 
 BODY = 1 << 20
 LOSS_PER_MILLE = 30
-app = appliance_fixture("loss", body_size=BODY)
+app = appliance_fixture("loss", body_size=BODY, **LOSSY_OVERRIDES)
 
 
 def test_http_1mib_with_loss_on_appliance_output(app, tmp_path):

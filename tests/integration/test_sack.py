@@ -10,14 +10,15 @@ appliance's ACKs must carry SACK blocks and the echoed bytes come back intact.""
 import os
 import time
 
-from conftest import PacketLoss, appliance_fixture, delta, echo_through, fetch_close, filler, note
+from conftest import (LOSSY_OVERRIDES, PacketLoss, appliance_fixture, delta, echo_through, fetch_close,
+                      filler, note)
 
 BODY = 1 << 20
 FETCHES = 3
 LOSSES = (30, 100)  # per mille
 SEG_BYTES = 1448  # our segments to the kernel: MSS 1460 less the timestamp option
-on = appliance_fixture("sack_on", body_size=BODY, sack=True)
-off = appliance_fixture("sack_off", body_size=BODY, sack=False)
+on = appliance_fixture("sack_on", body_size=BODY, sack=True, **LOSSY_OVERRIDES)
+off = appliance_fixture("sack_off", body_size=BODY, sack=False, **LOSSY_OVERRIDES)
 RESULTS = {}
 
 
