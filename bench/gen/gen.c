@@ -436,6 +436,13 @@ static void gen_conf(const struct gen_opts *o, struct tt_conf *c)
 	 * the connection's end). */
 	if (o->no_retransmit)
 		c->tcp.syn_retries = c->tcp.max_retries = 0;
+	/* The orphan bounds are a server's defence against peers gone silent.  The run's end
+	 * closes every connection, some behind a request that the full TX queue of the load
+	 * refused more than once: an orphan then, which the bounds would reset at its next
+	 * timeout (its retransmissions before the close counted), a failure of the generator's
+	 * own making.  Its connections keep their full retries, as before the close. */
+	c->tcp.orphan_retries = c->tcp.max_retries;
+	c->tcp.max_orphans_per_core = UINT32_MAX;
 	c->tcp.rcv_window = 1u << 22;
 	c->tcp.wscale = 7;
 }
