@@ -53,12 +53,6 @@ static struct tt_flow4 random_flow(uint64_t *rng)
 	return f;
 }
 
-/* The table's key_of: value i names keys[i], as a pool index names a TCB. */
-static const struct tt_flow4 *stored_key(const void *keys, uint32_t value)
-{
-	return (const struct tt_flow4 *)keys + value;
-}
-
 static double now_ns(void)
 {
 	struct timespec ts;
@@ -140,7 +134,12 @@ int main(int argc, char **argv)
 		perror("tcpterm-tbl-bench");
 		return 1;
 	}
-	t = tt_conn_tbl_create(max, &key, stored_key, keys);
+	/* Value i names keys[i], as a pool index names a TCB. */
+	t = tt_conn_tbl_create(
+	    max, &key,
+	    &(const struct tt_conn_tbl_keys){.base = {(const uint8_t *)keys, (const uint8_t *)keys},
+					     .stride = {sizeof(*keys), sizeof(*keys)},
+					     .index_mask = UINT32_MAX});
 	if (t == NULL) {
 		perror("tcpterm-tbl-bench: table");
 		return 1;

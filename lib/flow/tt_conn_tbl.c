@@ -23,8 +23,7 @@ struct tt_conn_tbl {
 	uint32_t count;
 	uint32_t max_entries;
 	uint64_t changed[4]; /* keys changed since the mark (tt_conn_tbl_changed): bit hash % 256 */
-	tt_conn_tbl_key_fn key_of;
-	const void *ctx;
+	struct tt_conn_tbl_keys keys;
 	struct tt_siphash_key key;
 	bool hash_x4; /* bursts hashed four keys at once (tt_siphash_x4.h) */
 };
@@ -59,20 +58,20 @@ static inline int key_eq(const struct tt_flow4 *a, const struct tt_flow4 *b)
 }
 
 struct tt_conn_tbl *tt_conn_tbl_create(uint32_t max_entries, const struct tt_siphash_key *key,
-				       tt_conn_tbl_key_fn key_of, const void *ctx)
+				       const struct tt_conn_tbl_keys *keys)
 {
-	return tt_conn_tbl_create_on_node(max_entries, key, key_of, ctx, -1);
+	return tt_conn_tbl_create_on_node(max_entries, key, keys, -1);
 }
 
 struct tt_conn_tbl *tt_conn_tbl_create_on_node(uint32_t max_entries,
 					       const struct tt_siphash_key *key,
-					       tt_conn_tbl_key_fn key_of, const void *ctx, int node)
+					       const struct tt_conn_tbl_keys *keys, int node)
 {
 	struct tt_conn_tbl *t;
 	uint64_t n = 2ull * max_entries < 16 ? 16 : 2ull * max_entries;
 	uint64_t bytes = (n + TT_CONN_TBL_MAX_PROBE) * sizeof(struct slot);
 
-	if (max_entries == 0 || max_entries > (1u << 30) || key_of == NULL) {
+	if (max_entries == 0 || max_entries > (1u << 30) || keys == NULL) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -91,8 +90,7 @@ struct tt_conn_tbl *tt_conn_tbl_create_on_node(uint32_t max_entries,
 	t->max_entries = max_entries;
 	t->key = *key;
 	t->hash_x4 = tt_siphash_x4_supported();
-	t->key_of = key_of;
-	t->ctx = ctx;
+	t->keys = *keys;
 	return t;
 }
 
@@ -104,9 +102,18 @@ void tt_conn_tbl_free(struct tt_conn_tbl *t)
 	free(t);
 }
 
+/* The key of a stored value (tt_conn_tbl_keys). */
+static inline const struct tt_flow4 *key_of(const struct tt_conn_tbl *t, uint32_t value)
+{
+	unsigned kind = (value & t->keys.kind_bit) != 0;
+
+	return (const struct tt_flow4 *)(t->keys.base[kind] + (size_t)(value & t->keys.index_mask) *
+								  t->keys.stride[kind]);
+}
+
 static inline const struct tt_flow4 *key_at(const struct tt_conn_tbl *t, uint32_t i)
 {
-	return t->key_of(t->ctx, t->slots[i].value);
+	return key_of(t, t->slots[i].value);
 }
 
 /*

@@ -5,10 +5,10 @@
  * line), so a lookup usually costs one cache miss in the table.  A slot
  * holds no key: it holds the key's 32-bit table hash (its tag) and the
  * value, and every value names an object of the caller's that holds the
- * key (a TCB's flow, a TIME-WAIT entry's).  The caller's key_of, given at
- * creation, returns where that key is.  A lookup reads the slots from the
+ * key (a TCB's flow, a TIME-WAIT entry's).  The caller's key layout, given
+ * at creation, says where that key is.  A lookup reads the slots from the
  * key's home; a slot whose tag equals the key's hash is a candidate, and
- * key_of's key is compared with the one looked up, so a 32-bit tag
+ * the key it names is compared with the one looked up, so a 32-bit tag
  * collision (two keys in about 2^32 of the same hash) costs a second key
  * read, never a wrong answer.  Deletion shifts the following entries back
  * instead of leaving tombstones (Knuth 6.4 R), so probe lengths do not grow
@@ -77,16 +77,17 @@
  * take about 85 ns each (12M/s) against 31: the hash's instructions fill
  * the core's reorder window, so fewer misses overlap.
  *
- * Keys out of the slots (the same benchmark, whose key_of reads a 12 MiB array of keys, on a
+ * Keys out of the slots (the same benchmark, whose keys are a 12 MiB array, on a
  * 2-core Xeon VM; two rounds each, against 16-byte slots holding the keys): the table is 16 MiB
  * instead of 32, so a miss takes 42-46 ns against 56-60, but a hit reads its key too, a second
  * miss, 49-56 ns against 35-39 independent (yet 71-84 against 122-143 serial, which these
  * runs do not explain); in bursts of 32, 22-24 ns against 22.  Instructions (callgrind,
  * 2^16 keys): 168 a lookup against 135, and 88 a key in the bulk lookup against 42, two calls
- * of key_of and the second pass.  In the stack the key read is the TCB's first line, which
- * the segment reads anyway: in three interleaved rounds the cps benchmark's busy cycles per
- * connection were 2,074, 2,026 and 2,148 against 2,033, 2,018 and 2,128 (0.4-2% more each
- * round), cps_server_close's 2,230, 2,180 and 2,334 against 2,147, 2,220 and 2,391.
+ * for the key's address (the table's key_of then) and the second pass.  In the stack the key
+ * read is the TCB's first line, which the segment reads anyway: in three interleaved rounds the
+ * cps benchmark's busy cycles per connection were 2,074, 2,026 and 2,148 against 2,033, 2,018
+ * and 2,128 (0.4-2% more each round), cps_server_close's 2,230, 2,180 and 2,334 against 2,147,
+ * 2,220 and 2,391.
  *
  * Bursts: a worker that looks its packets up one after the other waits
  * for every slot miss in turn.  The bulk calls split a burst's lookups in
@@ -97,10 +98,11 @@
  * per connection and per SYN cookie on memif); tt_conn_tbl_lookup_bulk then reads
  * slots that are (likely) in cache in two passes, so that the key reads
  * overlap too: the first finds each key's first candidate and prefetches
- * key_of's address for it, the second compares the keys and, for the rare
- * candidate that is another key, reads on down the run.  That is why key_of
- * must only compute an address: a key_of that read the object would wait
- * for its miss in the first pass, one candidate at a time.  A hash is the table's own (keyed, see
+ * its key's address, the second compares the keys and, for the rare
+ * candidate that is another key, reads on down the run.  That is why a
+ * key's address is computed from the value alone: a lookup that read the
+ * object for it would wait for its miss in the first pass, one candidate at
+ * a time.  A hash is the table's own (keyed, see
  * above) and only good for the table that made it; the *_hash calls take
  * it instead of hashing the key again.  tt_conn_tbl_hash_bulk hashes four
  * keys at a time in AVX2 lanes where the CPU has them (tt_siphash_x4.h; the
@@ -159,23 +161,32 @@ struct tt_conn_tbl;
 
 /*
  * Where the key of a stored value is: the object value names holds it, from the value's insert
- * (or the update that stored it) until its delete (or the update that replaced it).  Called
- * for candidates only, in lookups, inserts, updates and deletes by key and in the walk.  It must
- * compute an address without reading the object (see "Bursts" above); reading the caller's own
- * bookkeeping (a pool's base) is fine.
+ * (or the update that stored it) until its delete (or the update that replaced it).  Up to two
+ * arrays of such objects (a TCB pool, the TIME-WAIT ring): a value with kind_bit set names
+ * object (value & index_mask) of the second, any other value that of the first, and the key is
+ * at base[kind] + index * stride[kind].  The table computes the address inline, without a call
+ * and without reading the object (see "Bursts" above): per candidate a bulk lookup takes it
+ * twice, for the prefetch and for the compare.  A call through a pointer there (key_of, as the
+ * table had) cost bench/trace.sh 63 more stack instructions per short connection (4,979 against
+ * 4,916) and 10 per keep-alive request, and natively 4% and 2% of their TSC cycles.  Every
+ * value stored must name an object inside its array.
  */
-typedef const struct tt_flow4 *(*tt_conn_tbl_key_fn)(const void *ctx, uint32_t value);
+struct tt_conn_tbl_keys {
+	const uint8_t *base[2]; /* the first object's key */
+	uint32_t stride[2];	/* bytes from one object to the next */
+	uint32_t kind_bit;	/* 0: one array, base[0] */
+	uint32_t index_mask;
+};
 
-/* key: fill from getrandom(2), one per table; it is copied.  key_of(ctx, value) as above.
- * NULL + errno on failure. */
+/* key: fill from getrandom(2), one per table; it is copied, as keys is.  NULL + errno on failure
+ * (EINVAL: no max_entries, or more than 2^30, or no keys). */
 struct tt_conn_tbl *tt_conn_tbl_create(uint32_t max_entries, const struct tt_siphash_key *key,
-				       tt_conn_tbl_key_fn key_of, const void *ctx);
+				       const struct tt_conn_tbl_keys *keys);
 /* The same, the slots of a table of 2 MiB or more placed on NUMA node node (see Memory
  * above); node < 0: wherever the memory comes from, as tt_conn_tbl_create. */
 struct tt_conn_tbl *tt_conn_tbl_create_on_node(uint32_t max_entries,
 					       const struct tt_siphash_key *key,
-					       tt_conn_tbl_key_fn key_of, const void *ctx,
-					       int node);
+					       const struct tt_conn_tbl_keys *keys, int node);
 void tt_conn_tbl_free(struct tt_conn_tbl *t);
 
 /* The stored value, or TT_CONN_NONE. */
@@ -218,7 +229,7 @@ int tt_conn_tbl_update_hash(struct tt_conn_tbl *t, const struct tt_flow4 *k, uin
 int tt_conn_tbl_delete(struct tt_conn_tbl *t, const struct tt_flow4 *k);
 int tt_conn_tbl_delete_hash(struct tt_conn_tbl *t, const struct tt_flow4 *k, uint32_t hash);
 /* Delete the entry holding value, for a caller that kept its key's hash but not the key: the slot
- * whose tag and value are these (key_of is not called).  0 or -ENOENT. */
+ * whose tag and value are these (no key is read).  0 or -ENOENT. */
 int tt_conn_tbl_delete_value(struct tt_conn_tbl *t, uint32_t hash, uint32_t value);
 
 /*
@@ -233,7 +244,7 @@ const void *tt_conn_tbl_home_addr(const struct tt_conn_tbl *t, uint32_t hash);
 
 /*
  * Call fn for the entries in slots [from, from + n_slots), with each one's
- * key from key_of, so that a long walk can be spread over many calls; fn
+ * key, so that a long walk can be spread over many calls; fn
  * must not insert or delete.
  * Returns the slot to continue from, or 0 once the end was reached.
  */

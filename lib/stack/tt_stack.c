@@ -89,17 +89,23 @@ static inline struct tt_tw *tw_of(const struct tt_stack *st, uint32_t v)
 }
 
 /*
- * The table's key_of (tt_conn_tbl.h): where the key of a table value is, an address computed
- * without reading the entry.  A new TCB's flow is written by tt_tcp_init_* right after its
- * insert, before the table is used again; a TIME-WAIT entry's is written before its value goes in.
+ * The table's key layout (tt_conn_tbl.h): a value names a TCB's flow, or with TT_CONN_TW the
+ * TIME-WAIT ring's flow of that index (TT_CONN_V6 only says the TCB's family).  A new TCB's flow
+ * is written by tt_tcp_init_* right after its insert, before the table is used again; a
+ * TIME-WAIT entry's is written before its value goes in.  NULL while either array is missing.
  */
-static const struct tt_flow4 *conn_key(const void *ctx, uint32_t v)
+static const struct tt_conn_tbl_keys *conn_keys(const struct tt_stack *st,
+						struct tt_conn_tbl_keys *keys)
 {
-	const struct tt_stack *st = ctx;
-
-	if (v & TT_CONN_TW)
-		return tt_tw_ring_flow(&st->tw, conn_index(v));
-	return &tcb_of(st, v)->flow;
+	if (st->tcbs == NULL || st->tw.flow == NULL)
+		return NULL;
+	*keys = (struct tt_conn_tbl_keys){
+	    .base = {(const uint8_t *)tt_pool_at(st->tcbs, 0) + offsetof(struct tt_tcb, flow),
+		     (const uint8_t *)tt_tw_ring_flow(&st->tw, 0)},
+	    .stride = {sizeof(struct tt_tcb), sizeof(struct tt_flow4)},
+	    .kind_bit = TT_CONN_TW,
+	    .index_mask = ~(TT_CONN_TW | TT_CONN_V6)};
+	return keys;
 }
 
 static const struct tt_addr6_pair *pair6_at(const struct tt_stack *st, uint32_t idx)
@@ -186,6 +192,7 @@ struct tt_stack *tt_stack_create(const struct tt_stack_params *p)
 	const struct tt_conf_tcp *c = p->conf;
 	uint32_t ooo_blocks = p->ooo_blocks ? p->ooo_blocks : TT_STACK_OOO_BLOCKS;
 	uint32_t sack_blocks = p->sack_blocks ? p->sack_blocks : TT_STACK_SACK_BLOCKS;
+	struct tt_conn_tbl_keys keys;
 	struct tt_stack *st;
 
 	if (ooo_blocks >= TT_TCB_NO_BLOCK || sack_blocks >= TT_TCB_NO_BLOCK) {
@@ -223,8 +230,6 @@ struct tt_stack *tt_stack_create(const struct tt_stack_params *p)
 		return NULL;
 	}
 	/* Every connection can sit in TIME-WAIT at once: both pools cover the table. */
-	st->tbl = tt_conn_tbl_create_on_node(c->max_conns_per_core, &p->table_key, conn_key, st,
-					     p->numa_node);
 	st->tcbs =
 	    tt_pool_create_on_node(c->max_conns_per_core, sizeof(struct tt_tcb), p->numa_node);
 	if (tt_tw_ring_init(&st->tw, c->max_conns_per_core, p->numa_node) != 0) {
@@ -232,6 +237,8 @@ struct tt_stack *tt_stack_create(const struct tt_stack_params *p)
 		errno = ENOMEM;
 		return NULL;
 	}
+	st->tbl = tt_conn_tbl_create_on_node(c->max_conns_per_core, &p->table_key,
+					     conn_keys(st, &keys), p->numa_node);
 	st->ooo = tt_pool_create(ooo_blocks, sizeof(struct tt_ooo));
 	st->tcp.ooo_pool = st->ooo;
 	st->sack = tt_pool_create(sack_blocks, sizeof(struct tt_sack_sb));

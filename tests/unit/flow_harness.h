@@ -2,7 +2,7 @@
 /*
  * flow_harness: what the tests of lib/flow share.  The connection table
  * stores no keys, only their hashes: each test keeps its keys in an array
- * and a value names its key by number (numbered_key is the tables' key_of),
+ * and a value names its key by number (numbered_key, NUMBERED_KEYS the tables' layout),
  * so one table comes with its key store.  The model (struct model) is the
  * plain reference the table is checked against: an array indexed by key
  * number, with the keys' homes when a test has chosen them, so that it can
@@ -65,18 +65,25 @@ static inline uint32_t val(uint32_t key_number, uint32_t payload)
 	return key_number | payload << 16;
 }
 
-/* The tables' key_of: keys is the test's array of keys. */
-static const struct tt_flow4 *numbered_key(const void *keys, uint32_t value)
+/* Where the table finds key number value & KEY_NUMBER_MASK: in keys, the test's array. */
+static inline const struct tt_flow4 *numbered_key(const struct tt_flow4 *keys, uint32_t value)
 {
-	return (const struct tt_flow4 *)keys + (value & KEY_NUMBER_MASK);
+	return keys + (value & KEY_NUMBER_MASK);
 }
+
+/* The tables' key layout for numbered_key: one array (every value of one kind). */
+#define NUMBERED_KEYS(keys)                                                                        \
+	(&(const struct tt_conn_tbl_keys){                                                         \
+	    .base = {(const uint8_t *)(keys), (const uint8_t *)(keys)},                            \
+	    .stride = {sizeof(struct tt_flow4), sizeof(struct tt_flow4)},                          \
+	    .index_mask = KEY_NUMBER_MASK})
 
 static inline struct tt_conn_tbl *tbl_create(uint32_t max, uint64_t seed,
 					     const struct tt_flow4 *keys)
 {
 	struct tt_siphash_key k = table_key(seed);
 
-	return tt_conn_tbl_create(max, &k, numbered_key, keys);
+	return tt_conn_tbl_create(max, &k, NUMBERED_KEYS(keys));
 }
 
 /* Slots in t: homes and the TT_CONN_TBL_MAX_PROBE after them. */

@@ -50,7 +50,7 @@ static void test_tbl_create(void **state)
 	assert_null(tbl_create((1u << 30) + 1, 1, NULL));
 	assert_int_equal(errno, EINVAL);
 	errno = 0;
-	assert_null(tt_conn_tbl_create(16, &key, NULL, NULL));
+	assert_null(tt_conn_tbl_create(16, &key, NULL));
 	assert_int_equal(errno, EINVAL);
 	tt_conn_tbl_free(NULL);
 }
@@ -255,10 +255,10 @@ static void test_tbl_huge_pages(void **state)
 		skip(); /* no VmFlags in this kernel's smaps: nothing to read */
 		return;
 	}
-	small = tt_conn_tbl_create(1024, &key, numbered_key, keys);
+	small = tt_conn_tbl_create(1024, &key, NUMBERED_KEYS(keys));
 	assert_non_null(small);
 	assert_int_equal(huge_advised_kib(), before);
-	big = tt_conn_tbl_create(1u << 20, &key, numbered_key, keys);
+	big = tt_conn_tbl_create(1u << 20, &key, NUMBERED_KEYS(keys));
 	assert_non_null(big);
 	assert_true((uint64_t)(huge_advised_kib() - before) * 1024 >= tt_conn_tbl_bytes(big));
 	for (uint32_t i = 0; i < ARRAY_LEN(keys); i++) {
@@ -305,12 +305,12 @@ static void test_tbl_numa_node(void **state)
 		skip(); /* a kernel without NUMA: nothing to place */
 		return;
 	}
-	small = tt_conn_tbl_create_on_node(1024, &key, numbered_key, keys, 0);
+	small = tt_conn_tbl_create_on_node(1024, &key, NUMBERED_KEYS(keys), 0);
 	assert_non_null(small);
-	any = tt_conn_tbl_create(1u << 20, &key, numbered_key, keys);
+	any = tt_conn_tbl_create(1u << 20, &key, NUMBERED_KEYS(keys));
 	assert_non_null(any);
 	assert_int_equal(preferring_node(0), before);
-	big = tt_conn_tbl_create_on_node(1u << 20, &key, numbered_key, keys, 0);
+	big = tt_conn_tbl_create_on_node(1u << 20, &key, NUMBERED_KEYS(keys), 0);
 	assert_non_null(big);
 	assert_int_equal(preferring_node(0), before + 1);
 	keys[0] = key_of(1, 3);
@@ -320,13 +320,107 @@ static void test_tbl_numa_node(void **state)
 	tt_conn_tbl_free(big);
 }
 
+/* Two arrays of keys, as the stack keeps them (the TCBs' flows inside larger objects, the
+ * TIME-WAIT ring's flows alone): values of each kind, with a flag the index mask drops, are
+ * found one by one, in a burst and by the walk at their own array's key, and an update to
+ * another index of the same kind reads the key there. */
+struct two_kinds_obj {
+	uint64_t before[3];
+	struct tt_flow4 flow;
+	uint32_t after;
+};
+
+struct two_kinds_walk {
+	const struct two_kinds_obj *objs;
+	const struct tt_flow4 *ring;
+	unsigned seen;
+};
+
+enum { TWO_KINDS_N = 64, KIND_BIT = 0x80000000u, FLAG_BIT = 0x40000000u };
+
+static uint32_t obj_value(uint32_t i)
+{
+	return i | (i % 2 ? FLAG_BIT : 0);
+}
+
+static void two_kinds_key_at_home(const struct tt_flow4 *k, uint32_t value, void *arg)
+{
+	struct two_kinds_walk *w = arg;
+	uint32_t i = value & ~(KIND_BIT | FLAG_BIT);
+
+	assert_ptr_equal(k, value & KIND_BIT ? &w->ring[i] : &w->objs[i].flow);
+	w->seen++;
+}
+
+static void test_tbl_two_kinds(void **state)
+{
+	static struct two_kinds_obj objs[TWO_KINDS_N];
+	static struct tt_flow4 ring[TWO_KINDS_N];
+	const struct tt_conn_tbl_keys layout = {
+	    .base = {(const uint8_t *)&objs[0].flow, (const uint8_t *)&ring[0]},
+	    .stride = {sizeof(objs[0]), sizeof(ring[0])},
+	    .kind_bit = KIND_BIT,
+	    .index_mask = ~(KIND_BIT | FLAG_BIT)};
+	const struct tt_siphash_key key = table_key(21);
+	struct tt_conn_tbl *t = tt_conn_tbl_create(4 * TWO_KINDS_N, &key, &layout);
+	struct tt_flow4 keys[2 * TWO_KINDS_N];
+	uint32_t hashes[2 * TWO_KINDS_N], values[2 * TWO_KINDS_N];
+	struct two_kinds_walk w = {.objs = objs, .ring = ring};
+	struct tt_flow4 moved;
+	(void)state;
+
+	assert_non_null(t);
+	for (uint32_t i = 0; i < TWO_KINDS_N; i++) {
+		objs[i] = (struct two_kinds_obj){
+		    .before = {~0ull, ~0ull, ~0ull}, .flow = key_of(i, 1), .after = ~0u};
+		ring[i] = key_of(i, 2);
+		keys[i] = objs[i].flow;
+		keys[TWO_KINDS_N + i] = ring[i];
+		assert_int_equal(tt_conn_tbl_insert(t, &objs[i].flow, obj_value(i)), 0);
+		assert_int_equal(tt_conn_tbl_insert(t, &ring[i], i | KIND_BIT), 0);
+	}
+	/* Each key is present once: the same key again, under either kind, is refused. */
+	assert_int_equal(tt_conn_tbl_insert(t, &ring[3], 3), -EEXIST);
+	assert_int_equal(tt_conn_tbl_insert(t, &objs[3].flow, 3 | KIND_BIT), -EEXIST);
+	tt_conn_tbl_hash_bulk(t, keys, 2 * TWO_KINDS_N, hashes);
+	tt_conn_tbl_lookup_bulk(t, keys, hashes, 2 * TWO_KINDS_N, values);
+	for (uint32_t i = 0; i < TWO_KINDS_N; i++) {
+		assert_int_equal(tt_conn_tbl_lookup(t, &objs[i].flow), obj_value(i));
+		assert_int_equal(tt_conn_tbl_lookup(t, &ring[i]), i | KIND_BIT);
+		assert_int_equal(values[i], obj_value(i));
+		assert_int_equal(values[TWO_KINDS_N + i], i | KIND_BIT);
+	}
+	assert_int_equal(tt_conn_tbl_walk(t, 0, tbl_slots(t), two_kinds_key_at_home, &w), 0);
+	assert_int_equal(w.seen, 2 * TWO_KINDS_N);
+	/* Ring entry 5 moves to index 40, whose entry goes first (its key copied there before
+	 * the update, as the object must hold it): the key is read at 40. */
+	assert_int_equal(tt_conn_tbl_delete(t, &ring[40]), 0);
+	moved = ring[5];
+	ring[40] = moved;
+	assert_int_equal(tt_conn_tbl_update(t, &moved, 40 | KIND_BIT), 0);
+	ring[5] = key_of(5, 3);
+	assert_int_equal(tt_conn_tbl_lookup(t, &moved), 40 | KIND_BIT);
+	assert_int_equal(tt_conn_tbl_lookup(t, &ring[5]), TT_CONN_NONE);
+	assert_int_equal(tt_conn_tbl_delete(t, &moved), 0);
+	/* The objects' keys outlive the ring's. */
+	for (uint32_t i = 0; i < TWO_KINDS_N; i++)
+		if (i != 5 && i != 40)
+			assert_int_equal(tt_conn_tbl_delete(t, &ring[i]), 0);
+	assert_int_equal(tt_conn_tbl_count(t), TWO_KINDS_N);
+	for (uint32_t i = 0; i < TWO_KINDS_N; i++) {
+		assert_int_equal(tt_conn_tbl_lookup(t, &objs[i].flow), obj_value(i));
+		assert_int_equal(tt_conn_tbl_lookup(t, &keys[TWO_KINDS_N + i]), TT_CONN_NONE);
+	}
+	tt_conn_tbl_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_tbl_create),	  cmocka_unit_test(test_tbl_basic),
 	    cmocka_unit_test(test_tbl_home_addr), cmocka_unit_test(test_tbl_full),
 	    cmocka_unit_test(test_tbl_churn),	  cmocka_unit_test(test_tbl_huge_pages),
-	    cmocka_unit_test(test_tbl_numa_node),
+	    cmocka_unit_test(test_tbl_numa_node), cmocka_unit_test(test_tbl_two_kinds),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

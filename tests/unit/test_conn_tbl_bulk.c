@@ -29,7 +29,7 @@ static void test_tbl_bulk(void **state)
 	enum { N = 2 * BULK + 5 };
 	struct tt_siphash_key key = table_key(5);
 	struct tt_flow4 keys[N] = {{0}};
-	struct tt_conn_tbl *t = tt_conn_tbl_create(4096, &key, numbered_key, keys);
+	struct tt_conn_tbl *t = tt_conn_tbl_create(4096, &key, NUMBERED_KEYS(keys));
 	struct tt_conn_tbl *other = tbl_create(4096, 6, keys);
 	uint32_t hashes[N], other_hashes[N], values[N];
 	unsigned differ = 0;

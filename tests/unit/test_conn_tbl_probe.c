@@ -110,7 +110,7 @@ static void note_entry(const struct tt_flow4 *k, uint32_t value, void *arg)
 }
 
 /* The slot k takes when alone in the empty table t, i.e. its home: bisect with the walk.  The
- * value 0 names another key (t's key_of is not asked about k): k is deleted by value. */
+ * value 0 names another key (t never reads k's): k is deleted by value. */
 static uint32_t home_alone(struct tt_conn_tbl *t, const struct tt_flow4 *k)
 {
 	uint32_t lo = 0, n = tbl_slots(t);
@@ -167,7 +167,7 @@ static void test_tbl_probe_bound(void **state)
 	const struct tt_siphash_key key = table_key(7);
 	struct tt_flow4 *c = calloc(MORE + MAX, sizeof(*c));
 	struct tt_flow4 *after = c + AFTER, *more = c + MORE;
-	struct tt_conn_tbl *t = tt_conn_tbl_create(MAX, &key, numbered_key, c), *full;
+	struct tt_conn_tbl *t = tt_conn_tbl_create(MAX, &key, NUMBERED_KEYS(c)), *full;
 	uint32_t next = 0, home;
 	(void)state;
 
@@ -212,7 +212,7 @@ static void test_tbl_probe_bound(void **state)
 	assert_int_equal(tt_conn_tbl_max_probe(t), BOUND - 2);
 
 	/* The run full and max_entries keys in the table: -ENOSPC comes first. */
-	full = tt_conn_tbl_create(MAX, &key, numbered_key, c);
+	full = tt_conn_tbl_create(MAX, &key, NUMBERED_KEYS(c));
 	assert_non_null(full);
 	for (uint32_t i = 0; i < BOUND; i++)
 		assert_int_equal(tt_conn_tbl_insert(full, &c[i], i), 0);
@@ -239,7 +239,7 @@ static void test_tbl_delete_value(void **state)
 	enum { MAX = 256, N = 40, V = 1u << 16 /* val(i, 1) for key i */ };
 	const struct tt_siphash_key key = table_key(11);
 	struct tt_flow4 c[N] = {{0}};
-	struct tt_conn_tbl *t = tt_conn_tbl_create(MAX, &key, numbered_key, c);
+	struct tt_conn_tbl *t = tt_conn_tbl_create(MAX, &key, NUMBERED_KEYS(c));
 	uint32_t next = 0;
 	(void)state;
 
@@ -279,7 +279,7 @@ static void test_tbl_probe_bound_churn(void **state)
 		const struct tt_siphash_key key = table_key(seed * 7919);
 		struct model m = {
 		    .keys = keys, .home = home, .universe = SHARERS + OTHERS, .max = MAX};
-		struct tt_conn_tbl *scratch = tt_conn_tbl_create(MAX, &key, numbered_key, keys);
+		struct tt_conn_tbl *scratch = tt_conn_tbl_create(MAX, &key, NUMBERED_KEYS(keys));
 		uint32_t next = 0;
 
 		assert_non_null(scratch);
@@ -290,7 +290,7 @@ static void test_tbl_probe_bound_churn(void **state)
 			home[i] = home_alone(scratch, &keys[i]);
 		m.slots = tbl_slots(scratch);
 		tt_conn_tbl_free(scratch);
-		m.t = tt_conn_tbl_create(MAX, &key, numbered_key, keys);
+		m.t = tt_conn_tbl_create(MAX, &key, NUMBERED_KEYS(keys));
 		model_run(&m, seed, 15000, 1);
 		assert_true(m.n_busy > 0);
 	}
@@ -301,7 +301,7 @@ struct slot_seen {
 	uint32_t value;
 };
 
-/* The walk hands over each entry's key as key_of gives it. */
+/* The walk hands over each entry's key where the layout puts it. */
 static void note_value(const struct tt_flow4 *k, uint32_t value, void *arg)
 {
 	struct slot_seen *seen = arg;
@@ -337,7 +337,7 @@ static void test_tbl_shift_across_runs(void **state)
 	static const uint32_t no_a0_b0[SPAN] = {1, 2, 4, NONE, 5, NONE, 6, NONE};
 	const struct tt_siphash_key key = table_key(61);
 	struct tt_flow4 keys[N] = {{0}};
-	struct tt_conn_tbl *t = tt_conn_tbl_create(MAX, &key, numbered_key, keys);
+	struct tt_conn_tbl *t = tt_conn_tbl_create(MAX, &key, NUMBERED_KEYS(keys));
 	uint32_t next = 0;
 	(void)state;
 

@@ -2,7 +2,7 @@
 /*
  * tt_conn_tbl with keys of one 32-bit hash (one tag), found by a birthday
  * search: the table holds hashes, not keys, so only the key compare
- * through key_of tells such keys apart, one by one and in a burst.
+ * with the key a value names tells such keys apart, one by one and in a burst.
  */
 #include <errno.h>
 #include <setjmp.h>
