@@ -587,10 +587,15 @@ def check_correctness(raw, name, gens, apps, wins, problems):
         if failed.get('bad_data') or failed.get('bad_status'):
             problems.append(f'{where}: bad response bytes or status ({failed})')
         if name not in LOSSY_SCENARIOS and (g.get('failed_total') or g.get('conns_unfinished')):
+            # Why the generator's own stack ended connections, where it says (since 2026-12-05).
+            closes = ''
+            if 'stack_closes' in g:
+                closes = ', '.join(f'{k} {v}' for k, v in g['stack_closes'].items() if v)
+                closes = f'; its stack ended connections: {closes or "none"}'
             problems.append(f'{where}: {g.get("failed_total")} failed and '
                             f'{g.get("conns_unfinished")} unfinished connections without a flood '
                             f'({failed}; the generator\'s TX queue: {g.get("tx_failed")} frames '
-                            f'refused and freed)')
+                            f'refused and freed{closes})')
         if g.get('conns_attempted', 0) == 0:
             problems.append(f'{where}: no connection was attempted')
         if a.get('conns_total'):

@@ -516,6 +516,13 @@ void gen_print_window(FILE *f, const struct gen_window w[2], uint64_t tsc_hz, do
 	    b->syns_accepted - a->syns_accepted, b->flood_rx - a->flood_rx, legit_rate * secs);
 }
 
+/* The generator's stack's counters of connections it ended itself, by reason. */
+static const enum tt_counter stack_closes[] = {
+    TT_CTR_CONN_RETRIES_EXHAUSTED, TT_CTR_ORPHAN_RETRIES_EXHAUSTED,
+    TT_CTR_ORPHANS_RESET,	   TT_CTR_CONN_TIMEOUT,
+    TT_CTR_CONN_RESET_TX,
+};
+
 static void print_summary(FILE *f, const struct gen_opts *o, const struct gen_http_stats *s,
 			  const struct gen_run *r, const struct tt_worker *w,
 			  const struct gen_second *series, unsigned n, double secs)
@@ -542,6 +549,12 @@ static void print_summary(FILE *f, const struct gen_opts *o, const struct gen_ht
 	fprintf(f, "\"failed\":{");
 	for (unsigned i = 0; i < GEN_FAIL_COUNT; i++)
 		fprintf(f, "%s\"%s\":%" PRIu64, i ? "," : "", gen_failure_names[i], s->failed[i]);
+	/* Why the generator's own stack ended connections (its timeouts and resets): what a
+	 * "timeout" above was. */
+	fprintf(f, "},\"stack_closes\":{");
+	for (unsigned i = 0; i < RTE_DIM(stack_closes); i++)
+		fprintf(f, "%s\"%s\":%" PRIu64, i ? "," : "", tt_counter_names[stack_closes[i]],
+			w->ctr.ev[stack_closes[i]]);
 	fprintf(f,
 		"},\"failed_total\":%" PRIu64 ",\"cps\":%.1f,\"rps\":%.1f,\"syn_rate\":%.1f,"
 		"\"gbps\":%.4f,",

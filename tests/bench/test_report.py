@@ -678,6 +678,39 @@ class ResponderRunExit(unittest.TestCase):
                           'connections'])
 
 
+class GeneratorFailures(unittest.TestCase):
+    """Failed connections without a flood fail the report, which says why the generator's own
+    stack ended connections where its result holds those counters (stack_closes)."""
+
+    def problems(self, closes):
+        def fail(raw):
+            path = os.path.join(raw, 'cps.1.gen.json')
+            gen = report.last_json(path)
+            gen['failed_total'] = 1
+            gen['failed']['timeout'] = 1
+            gen['tx_failed'] = 48684
+            if closes is not None:
+                gen['stack_closes'] = closes
+            with open(path, 'w') as f:
+                f.write(json.dumps(gen) + '\n')
+
+        return run_after_problems(self, 'cps.1.', {}, 'without a flood', fail)
+
+    def test_reasons_named(self):
+        zero = {'conn_retries_exhausted': 0, 'orphan_retries_exhausted': 0, 'orphans_reset': 0,
+                'conn_timed_out': 0, 'conn_reset_by_us': 0}
+        [p] = self.problems(dict(zero, orphan_retries_exhausted=1, conn_reset_by_us=2))
+        self.assertTrue(p.startswith('cps run 1: 1 failed and 0 unfinished connections without '
+                                     'a flood'), p)
+        self.assertTrue(p.endswith("the generator's TX queue: 48684 frames refused and freed; "
+                                   "its stack ended connections: orphan_retries_exhausted 1, "
+                                   "conn_reset_by_us 2)"), p)
+        [p] = self.problems(zero)
+        self.assertTrue(p.endswith('its stack ended connections: none)'), p)
+        [p] = self.problems(None)
+        self.assertTrue(p.endswith('48684 frames refused and freed)'), p)
+
+
 class VirtioReceive(unittest.TestCase):
     """The header names the appliance's virtio-user receive that bench/run.sh recorded."""
 
