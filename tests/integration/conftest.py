@@ -63,7 +63,8 @@ BASE_OVERRIDES = {
 # often as any connection.  With the default tcp.orphan_retries (3), a transfer the appliance has
 # closed behind its response (every fetch_close) is reset when one retransmission is lost three
 # times in a row, 1 in 1,000 timeouts at 10% loss: about 1 run in 30 of a module that times out
-# some 30 times.  The default's own bound is the unit tests' (test_tcp_bounds, test_stack_overload).
+# some 30 times.  The default's own bound is the unit tests' (test_tcp_bounds,
+# test_stack_overload).
 LOSSY_OVERRIDES = {"orphan_retries": BASE_OVERRIDES["max_retries"]}
 
 START_TIMEOUT_S = 30

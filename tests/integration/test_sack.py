@@ -10,8 +10,8 @@ appliance's ACKs must carry SACK blocks and the echoed bytes come back intact.""
 import os
 import time
 
-from conftest import (LOSSY_OVERRIDES, PacketLoss, appliance_fixture, delta, echo_through, fetch_close,
-                      filler, note)
+from conftest import (LOSSY_OVERRIDES, PacketLoss, appliance_fixture, delta, echo_through,
+                      fetch_close, filler, note)
 
 BODY = 1 << 20
 FETCHES = 3
