@@ -232,16 +232,20 @@ int tt_conn_tbl_insert(struct tt_conn_tbl *t, const struct tt_flow4 *k, uint32_t
 	return tt_conn_tbl_insert_hash(t, k, tt_conn_tbl_hash(t, k), value);
 }
 
-int tt_conn_tbl_update_hash(struct tt_conn_tbl *t, const struct tt_flow4 *k, uint32_t hash,
-			    uint32_t value)
+/* Slot i (NO_SLOT: none found), which holds a key of this hash, takes value. */
+static int set_value(struct tt_conn_tbl *t, uint32_t i, uint32_t hash, uint32_t value)
 {
-	uint32_t i = find(t, k, hash);
-
 	if (i == NO_SLOT)
 		return -ENOENT;
 	t->slots[i].value = value;
 	note_change(t, hash);
 	return 0;
+}
+
+int tt_conn_tbl_update_hash(struct tt_conn_tbl *t, const struct tt_flow4 *k, uint32_t hash,
+			    uint32_t value)
+{
+	return set_value(t, find(t, k, hash), hash, value);
 }
 
 int tt_conn_tbl_update(struct tt_conn_tbl *t, const struct tt_flow4 *k, uint32_t value)
@@ -255,15 +259,17 @@ int tt_conn_tbl_delete(struct tt_conn_tbl *t, const struct tt_flow4 *k)
 }
 
 /*
- * Empty slot hole, which holds a key of this hash.  Backward shift: move later members of the run
- * into the hole when their home (their tag's) is at or before the hole.  A move only brings a key
- * closer to its home, so the probe bound holds; and a key TT_CONN_TBL_MAX_PROBE or more past the
- * hole has its home after the hole, so nothing from there on can move and the scan stops.  The last
- * slot is always empty (no home is within TT_CONN_TBL_MAX_PROBE of it), so the scan needs no other
- * bound.
+ * Empty slot hole (NO_SLOT: none found, -ENOENT), which holds a key of this hash.  Backward
+ * shift: move later members of the run into the hole when their home (their tag's) is at or
+ * before the hole.  A move only brings a key closer to its home, so the probe bound holds; and a
+ * key TT_CONN_TBL_MAX_PROBE or more past the hole has its home after the hole, so nothing from
+ * there on can move and the scan stops.  The last slot is always empty (no home is within
+ * TT_CONN_TBL_MAX_PROBE of it), so the scan needs no other bound.
  */
-static void remove_slot(struct tt_conn_tbl *t, uint32_t hole, uint32_t hash)
+static int remove_slot(struct tt_conn_tbl *t, uint32_t hole, uint32_t hash)
 {
+	if (hole == NO_SLOT)
+		return -ENOENT;
 	for (uint32_t i = hole + 1; t->slots[i].value != TT_CONN_NONE; i++) {
 		if (i - hole >= TT_CONN_TBL_MAX_PROBE)
 			break;
@@ -275,29 +281,35 @@ static void remove_slot(struct tt_conn_tbl *t, uint32_t hole, uint32_t hash)
 	memset(&t->slots[hole], 0xff, sizeof(struct slot));
 	t->count--;
 	note_change(t, hash);
+	return 0;
 }
 
 int tt_conn_tbl_delete_hash(struct tt_conn_tbl *t, const struct tt_flow4 *k, uint32_t hash)
 {
-	uint32_t i = find(t, k, hash);
-
-	if (i == NO_SLOT)
-		return -ENOENT;
-	remove_slot(t, i, hash);
-	return 0;
+	return remove_slot(t, find(t, k, hash), hash);
 }
 
-int tt_conn_tbl_delete_value(struct tt_conn_tbl *t, uint32_t hash, uint32_t value)
+/* The slot whose tag is hash and whose value is value (no key is read), or NO_SLOT. */
+static uint32_t find_value(const struct tt_conn_tbl *t, uint32_t hash, uint32_t value)
 {
 	uint32_t i = home(t, hash);
 
 	for (uint32_t n = 0; n < TT_CONN_TBL_MAX_PROBE && t->slots[i].value != TT_CONN_NONE;
 	     n++, i++)
-		if (t->slots[i].tag == hash && t->slots[i].value == value) {
-			remove_slot(t, i, hash);
-			return 0;
-		}
-	return -ENOENT;
+		if (t->slots[i].tag == hash && t->slots[i].value == value)
+			return i;
+	return NO_SLOT;
+}
+
+int tt_conn_tbl_delete_value(struct tt_conn_tbl *t, uint32_t hash, uint32_t value)
+{
+	return remove_slot(t, find_value(t, hash, value), hash);
+}
+
+int tt_conn_tbl_replace_value(struct tt_conn_tbl *t, uint32_t hash, uint32_t value,
+			      uint32_t new_value)
+{
+	return set_value(t, find_value(t, hash, value), hash, new_value);
 }
 
 const void *tt_conn_tbl_home_addr(const struct tt_conn_tbl *t, uint32_t hash)

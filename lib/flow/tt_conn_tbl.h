@@ -228,9 +228,14 @@ int tt_conn_tbl_update_hash(struct tt_conn_tbl *t, const struct tt_flow4 *k, uin
 /* 0 or -ENOENT. */
 int tt_conn_tbl_delete(struct tt_conn_tbl *t, const struct tt_flow4 *k);
 int tt_conn_tbl_delete_hash(struct tt_conn_tbl *t, const struct tt_flow4 *k, uint32_t hash);
-/* Delete the entry holding value, for a caller that kept its key's hash but not the key: the slot
- * whose tag and value are these (no key is read).  0 or -ENOENT. */
+/*
+ * By value, for a caller that knows its key's hash and the value it stored, which names one entry
+ * (a pool index): the slot whose tag and value are these, found without reading a key.  Delete
+ * it, or give it new_value (not TT_CONN_NONE).  0 or -ENOENT.
+ */
 int tt_conn_tbl_delete_value(struct tt_conn_tbl *t, uint32_t hash, uint32_t value);
+int tt_conn_tbl_replace_value(struct tt_conn_tbl *t, uint32_t hash, uint32_t value,
+			      uint32_t new_value);
 
 /*
  * The home slot of a key with this hash, where a lookup, insert or delete by it starts: for the

@@ -56,6 +56,15 @@ static inline void *tt_pool_at(const struct tt_pool *p, uint32_t idx)
 	return p->objs + (uint64_t)idx * p->elt_size;
 }
 
+/*
+ * tt_pool_at for a pool created with this elt_size, a constant at the call: the address needs
+ * no load of the pool's element size and multiplies by a constant (a shift for a power of two).
+ */
+static inline void *tt_pool_at_sized(const struct tt_pool *p, uint32_t idx, uint32_t elt_size)
+{
+	return p->objs + (uint64_t)idx * elt_size;
+}
+
 static inline uint32_t tt_pool_index(const struct tt_pool *p, const void *obj)
 {
 	return (uint32_t)(((const uint8_t *)obj - p->objs) / p->elt_size);

@@ -74,13 +74,19 @@ static inline uint32_t conn_index(uint32_t v)
 
 static inline struct tt_tcb *tcb_of(const struct tt_stack *st, uint32_t v)
 {
-	return tt_pool_at(st->tcbs, conn_index(v));
+	return tt_pool_at_sized(st->tcbs, conn_index(v), sizeof(struct tt_tcb));
 }
 
 /* A TCB's pool index, which also names its timer on the wheel (a constant stride: no division). */
 static inline uint32_t tcb_index(const struct tt_stack *st, const struct tt_tcb *t)
 {
 	return (uint32_t)(t - (const struct tt_tcb *)tt_pool_at(st->tcbs, 0));
+}
+
+/* The table value that names TCB t, of pool index idx (as new_conn inserted it). */
+static inline uint32_t tcb_value(const struct tt_tcb *t, uint32_t idx)
+{
+	return idx | (t->ipv6 ? TT_CONN_V6 : 0);
 }
 
 static inline struct tt_tw *tw_of(const struct tt_stack *st, uint32_t v)
@@ -507,7 +513,7 @@ static void free_conn(struct tt_stack *st, struct tt_tcb *t)
 
 	st->gens[t->rt_slot].conns--;
 	tt_timer_stop(st->wheel, idx);
-	tt_conn_tbl_delete_hash(st->tbl, &t->flow, flow_hash(st, &t->flow));
+	tt_conn_tbl_delete_value(st->tbl, flow_hash(st, &t->flow), tcb_value(t, idx));
 	tt_tcp_destroy(&st->tcp, t);
 	if (t->ipv6)
 		tt_pool_put(st->pairs6, st->tcb_pair6[idx]);
@@ -597,7 +603,8 @@ static void to_time_wait(struct tt_stack *st, struct tt_tcb *t)
 	/* The address pair goes with the connection into TIME-WAIT. */
 	tw->pair6 = st->tcb_pair6[tcb_index(st, t)];
 	*tt_tw_ring_flow(&st->tw, tt_tw_ring_pos(&st->tw, tw)) = t->flow;
-	tt_conn_tbl_update_hash(st->tbl, &t->flow, hash, tw_value(tw, tt_tw_ring_pos(&st->tw, tw)));
+	tt_conn_tbl_replace_value(st->tbl, hash, tcb_value(t, tcb_index(st, t)),
+				  tw_value(tw, tt_tw_ring_pos(&st->tw, tw)));
 	tt_pool_put(st->tcbs, tcb_index(st, t));
 }
 
@@ -737,7 +744,7 @@ static unsigned expire_tw(struct tt_stack *st, unsigned max)
 static struct tt_tcb *new_conn(struct tt_stack *st, const struct tt_flow4 *f,
 			       const struct tt_addr6_pair *a6)
 {
-	uint32_t idx = tt_pool_get(st->tcbs), hash = flow_hash(st, f), pair = TT_POOL_NONE;
+	uint32_t idx = tt_pool_get(st->tcbs), hash = flow_hash(st, f), pair = TT_POOL_NONE, value;
 	struct tt_tcb *t;
 	int rc;
 
@@ -751,10 +758,10 @@ static struct tt_tcb *new_conn(struct tt_stack *st, const struct tt_flow4 *f,
 			return NULL;
 		}
 	}
-	rc = tt_conn_tbl_insert_hash(st->tbl, f, hash, idx | (a6 != NULL ? TT_CONN_V6 : 0));
-	if (unlikely(rc == -ENOSPC) && recycle_oldest_tw(st)) {
-		rc = tt_conn_tbl_insert_hash(st->tbl, f, hash, idx | (a6 != NULL ? TT_CONN_V6 : 0));
-	}
+	value = idx | (a6 != NULL ? TT_CONN_V6 : 0);
+	rc = tt_conn_tbl_insert_hash(st->tbl, f, hash, value);
+	if (unlikely(rc == -ENOSPC) && recycle_oldest_tw(st))
+		rc = tt_conn_tbl_insert_hash(st->tbl, f, hash, value);
 	if (unlikely(rc != 0)) {
 		tt_pool_put(st->tcbs, idx);
 		if (pair != TT_POOL_NONE)
@@ -765,7 +772,7 @@ static struct tt_tcb *new_conn(struct tt_stack *st, const struct tt_flow4 *f,
 		}
 		goto full;
 	}
-	t = tt_pool_at(st->tcbs, idx);
+	t = tcb_of(st, idx);
 	tt_timer_init(&t->timer);
 	t->rt_slot = st->rt_cur & (TT_TCP_RT_SLOTS - 1);
 	t->ipv6 = a6 != NULL;
@@ -1202,7 +1209,7 @@ unsigned tt_stack_timers(struct tt_stack *st)
 
 	for (unsigned i = 0; i < n; i++) {
 		struct tt_tcp_out out = {.n = 0};
-		struct tt_tcb *t = tt_pool_at(st->tcbs, due[i]);
+		struct tt_tcb *t = tcb_of(st, due[i]);
 
 		bind_rt(st, t);
 		conn_done(st, t, &out, tt_tcp_timeout(&st->tcp, t, &out));

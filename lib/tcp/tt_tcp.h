@@ -455,7 +455,8 @@ static inline uint16_t tt_tcp_our_mss(const struct tt_tcp_ctx *ctx)
 static inline struct tt_sndb *tt_tcp_sndb(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t)
 {
 	return t->sndb == TT_SNDB_NONE ? NULL
-				       : (struct tt_sndb *)tt_pool_at(ctx->sndb_pool, t->sndb);
+				       : (struct tt_sndb *)tt_pool_at_sized(ctx->sndb_pool, t->sndb,
+									    sizeof(struct tt_sndb));
 }
 
 /*
@@ -470,7 +471,9 @@ enum { TT_TCP_APP_BLOCK_BYTES = 16 };
 /* The connection's application block; NULL while it holds none. */
 static inline void *tt_tcp_app_block(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t)
 {
-	return t->app_block == TT_TCB_NO_APP_BLOCK ? NULL : tt_pool_at(ctx->app_pool, t->app_block);
+	return t->app_block == TT_TCB_NO_APP_BLOCK
+		   ? NULL
+		   : tt_pool_at_sized(ctx->app_pool, t->app_block, TT_TCP_APP_BLOCK_BYTES);
 }
 
 /* The connection's application block, taken from the pool if it holds none; NULL (counted)

@@ -482,7 +482,7 @@ static bool sndb_take(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 
 	if (idx == TT_POOL_NONE)
 		return false;
-	b = tt_pool_at(ctx->sndb_pool, idx);
+	b = tt_pool_at_sized(ctx->sndb_pool, idx, sizeof(struct tt_sndb));
 	tt_sndq_init(&b->q);
 	/* No recovery under way: RecoveryPoint starts at SND.UNA as in a new connection. */
 	b->recover = t->snd_una;
@@ -547,14 +547,14 @@ void *tt_tcp_app_block_take(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 	uint32_t idx;
 
 	if (t->app_block != TT_TCB_NO_APP_BLOCK)
-		return tt_pool_at(ctx->app_pool, t->app_block);
+		return tt_pool_at_sized(ctx->app_pool, t->app_block, TT_TCP_APP_BLOCK_BYTES);
 	idx = ctx->app_pool != NULL ? tt_pool_get(ctx->app_pool) : TT_POOL_NONE;
 	if (idx == TT_POOL_NONE) {
 		count(ctx, TT_CTR_APP_BLOCKS_EXHAUSTED);
 		return NULL;
 	}
 	t->app_block = idx;
-	return tt_pool_at(ctx->app_pool, idx);
+	return tt_pool_at_sized(ctx->app_pool, idx, TT_TCP_APP_BLOCK_BYTES);
 }
 
 void tt_tcp_close(struct tt_tcb *t)

@@ -231,10 +231,11 @@ static void test_tbl_probe_bound(void **state)
 }
 
 /*
- * Deletion by value (for a caller that kept the hash, not the key) finds the slot however far
- * along its run, past the last home, and pulls the run back as deletion by key does.
+ * Deletion and replacement by value (for a caller that kept the hash, not the key) find the slot
+ * however far along its run, past the last home; a deletion pulls the run back as deletion by key
+ * does, a replacement counts as a change since the mark.
  */
-static void test_tbl_delete_value(void **state)
+static void test_tbl_by_value(void **state)
 {
 	enum { MAX = 256, N = 40, V = 1u << 16 /* val(i, 1) for key i */ };
 	const struct tt_siphash_key key = table_key(11);
@@ -255,9 +256,23 @@ static void test_tbl_delete_value(void **state)
 	assert_int_equal(tt_conn_tbl_delete_value(t, tt_conn_tbl_hash(t, &c[0]), V + 1), -ENOENT);
 	assert_int_equal(tt_conn_tbl_delete_value(t, tt_conn_tbl_hash(t, &c[0]), V), 0);
 	assert_int_equal(tt_conn_tbl_count(t), N - 2);
-	for (uint32_t i = 0; i < N; i++)
+	tt_conn_tbl_mark(t);
+	assert_int_equal(
+	    tt_conn_tbl_replace_value(t, tt_conn_tbl_hash(t, &c[35]), V + 35, val(35, 3)), 0);
+	assert_true(tt_conn_tbl_changed(t, tt_conn_tbl_hash(t, &c[35])));
+	assert_int_equal(tt_conn_tbl_replace_value(t, tt_conn_tbl_hash(t, &c[35]), V + 35, V),
+			 -ENOENT);
+	assert_int_equal(tt_conn_tbl_replace_value(t, tt_conn_tbl_hash(t, &c[30]), V + 30, V),
+			 -ENOENT);
+	assert_int_equal(tt_conn_tbl_replace_value(t, tt_conn_tbl_hash(t, &c[2]), V + 1, V),
+			 -ENOENT);
+	assert_int_equal(tt_conn_tbl_count(t), N - 2);
+	for (uint32_t i = 0; i < N; i++) {
+		uint32_t want = i == 35 ? val(35, 3) : V + i;
+
 		assert_int_equal(tt_conn_tbl_lookup(t, &c[i]),
-				 i == 0 || i == 30 ? TT_CONN_NONE : V + i);
+				 i == 0 || i == 30 ? TT_CONN_NONE : want);
+	}
 	assert_int_equal(tt_conn_tbl_max_probe(t), N - 2);
 	tt_conn_tbl_free(t);
 }
@@ -363,7 +378,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_tbl_seeded_flood),
 	    cmocka_unit_test(test_tbl_probe_bound),
-	    cmocka_unit_test(test_tbl_delete_value),
+	    cmocka_unit_test(test_tbl_by_value),
 	    cmocka_unit_test(test_tbl_probe_bound_churn),
 	    cmocka_unit_test(test_tbl_shift_across_runs),
 	};
