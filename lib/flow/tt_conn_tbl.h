@@ -157,6 +157,9 @@
 /* Slots a probe reads at most; see the probe bound above. */
 #define TT_CONN_TBL_MAX_PROBE 192u
 
+/* A slot's bytes (a tag and a value), eight to a cache line. */
+#define TT_CONN_TBL_SLOT_BYTES 8u
+
 struct tt_conn_tbl;
 
 /*
@@ -239,11 +242,12 @@ int tt_conn_tbl_replace_value(struct tt_conn_tbl *t, uint32_t hash, uint32_t val
 
 /*
  * The home slot of a key with this hash, where a lookup, insert or delete by it starts: for the
- * caller to prefetch one soon to come.  With an instruction the compiler keeps (DPDK's
- * rte_prefetch0, an asm statement): a function whose only work is __builtin_prefetch has no
- * side effect for GCC's interprocedural analysis, which then deletes its calls under link-time
- * optimisation, as it deleted this table's own prefetch call from the TIME-WAIT expiry and
- * recycling once meson.build turned LTO on.
+ * caller to prefetch one soon to come.  A deletion also reads the slot after the one it empties,
+ * TT_CONN_TBL_SLOT_BYTES on (the next cache line one time in eight).  With an instruction the
+ * compiler keeps (DPDK's rte_prefetch0, an asm statement): a function whose only work is
+ * __builtin_prefetch has no side effect for GCC's interprocedural analysis, which then deletes its
+ * calls under link-time optimisation, as it deleted this table's own prefetch call from the
+ * TIME-WAIT expiry and recycling once meson.build turned LTO on.
  */
 const void *tt_conn_tbl_home_addr(const struct tt_conn_tbl *t, uint32_t hash);
 

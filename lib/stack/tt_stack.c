@@ -547,15 +547,19 @@ static void free_tw(struct tt_stack *st, struct tt_tw *tw)
 
 /*
  * Entries leave the ring from its head, by expiry or recycled for room, and each one's only miss
- * is its table slot (the ring itself is read in order): prefetched here for the entry
- * TW_PREFETCH_AHEAD places on, it is in cache by the time that one leaves.
+ * is its table slot and the one after it (the ring itself is read in order): prefetched here for
+ * the entry TW_PREFETCH_AHEAD places on, they are in cache by the time that one leaves.
  */
 static void prefetch_tw_slot_ahead(struct tt_stack *st)
 {
-	if (st->tw.used > TW_PREFETCH_AHEAD)
-		rte_prefetch0(tt_conn_tbl_home_addr(
-		    st->tbl,
-		    tw_at(st, tt_tw_ring_next(&st->tw, st->tw.head, TW_PREFETCH_AHEAD))->hash));
+	const uint8_t *slot;
+
+	if (st->tw.used <= TW_PREFETCH_AHEAD)
+		return;
+	slot = tt_conn_tbl_home_addr(
+	    st->tbl, tw_at(st, tt_tw_ring_next(&st->tw, st->tw.head, TW_PREFETCH_AHEAD))->hash);
+	rte_prefetch0(slot);
+	rte_prefetch0(slot + TT_CONN_TBL_SLOT_BYTES);
 }
 
 /* Free the oldest live TIME-WAIT entry, for room in the table; false when there is none. */
