@@ -135,11 +135,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	/* Value i names keys[i], as a pool index names a TCB. */
-	t = tt_conn_tbl_create(
-	    max, &key,
-	    &(const struct tt_conn_tbl_keys){.base = {(const uint8_t *)keys, (const uint8_t *)keys},
-					     .stride = {sizeof(*keys), sizeof(*keys)},
-					     .index_mask = UINT32_MAX});
+	const struct tt_conn_tbl_keys layout = tt_conn_tbl_keys_array(keys, UINT32_MAX);
+
+	t = tt_conn_tbl_create(max, &key, &layout);
 	if (t == NULL) {
 		perror("tcpterm-tbl-bench: table");
 		return 1;

@@ -181,6 +181,14 @@ struct tt_conn_tbl_keys {
 	uint32_t index_mask;
 };
 
+/* The layout of one array of keys: value v names keys[v & index_mask]. */
+static inline struct tt_conn_tbl_keys tt_conn_tbl_keys_array(const struct tt_flow4 *keys,
+							     uint32_t index_mask)
+{
+	return (struct tt_conn_tbl_keys){
+	    .base = {(const uint8_t *)keys}, .stride = {sizeof(*keys)}, .index_mask = index_mask};
+}
+
 /* key: fill from getrandom(2), one per table; it is copied, as keys is.  NULL + errno on failure
  * (EINVAL: no max_entries, or more than 2^30, or no keys). */
 struct tt_conn_tbl *tt_conn_tbl_create(uint32_t max_entries, const struct tt_siphash_key *key,

@@ -73,10 +73,7 @@ static inline const struct tt_flow4 *numbered_key(const struct tt_flow4 *keys, u
 
 /* The tables' key layout for numbered_key: one array (every value of one kind). */
 #define NUMBERED_KEYS(keys)                                                                        \
-	(&(const struct tt_conn_tbl_keys){                                                         \
-	    .base = {(const uint8_t *)(keys), (const uint8_t *)(keys)},                            \
-	    .stride = {sizeof(struct tt_flow4), sizeof(struct tt_flow4)},                          \
-	    .index_mask = KEY_NUMBER_MASK})
+	((const struct tt_conn_tbl_keys[1]){tt_conn_tbl_keys_array(keys, KEY_NUMBER_MASK)})
 
 static inline struct tt_conn_tbl *tbl_create(uint32_t max, uint64_t seed,
 					     const struct tt_flow4 *keys)
