@@ -225,6 +225,7 @@ static void test_pool_index_roundtrip(void **state)
 			const uint8_t *o = tt_pool_at(p, i);
 
 			assert_ptr_equal(o, base + (size_t)i * size);
+			assert_ptr_equal(tt_pool_at_sized(p, i, size), o);
 			assert_int_equal(tt_pool_index(p, o), i);
 			if (size % 64 == 0)
 				assert_int_equal((uintptr_t)o % 64, 0);
