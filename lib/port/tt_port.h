@@ -45,6 +45,7 @@ struct tt_port {
 	bool rx_vlan_strip;	  /* the port strips 802.1Q tags into the mbuf (port with VLANs) */
 	bool tx_vlan_insert;	  /* the port inserts the mbuf's tag on transmit (likewise) */
 	bool tx_flush_per_burst;  /* the workers send after each full RX burst (tx_flush_policy) */
+	bool tx_header_in_headroom; /* the PMD writes its own header just before a sent frame */
 	char driver[32];
 };
 
