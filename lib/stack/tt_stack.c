@@ -83,10 +83,10 @@ static inline uint32_t tcb_index(const struct tt_stack *st, const struct tt_tcb 
 	return (uint32_t)(t - (const struct tt_tcb *)tt_pool_at(st->tcbs, 0));
 }
 
-/* The table value that names TCB t, of pool index idx (as new_conn inserted it). */
-static inline uint32_t tcb_value(const struct tt_tcb *t, uint32_t idx)
+/* The table value that names the TCB of pool index idx, of IPv6 or IPv4. */
+static inline uint32_t tcb_value(uint32_t idx, bool ipv6)
 {
-	return idx | (t->ipv6 ? TT_CONN_V6 : 0);
+	return idx | (ipv6 ? TT_CONN_V6 : 0);
 }
 
 static inline struct tt_tw *tw_of(const struct tt_stack *st, uint32_t v)
@@ -513,7 +513,7 @@ static void free_conn(struct tt_stack *st, struct tt_tcb *t)
 
 	st->gens[t->rt_slot].conns--;
 	tt_timer_stop(st->wheel, idx);
-	tt_conn_tbl_delete_value(st->tbl, flow_hash(st, &t->flow), tcb_value(t, idx));
+	tt_conn_tbl_delete_value(st->tbl, flow_hash(st, &t->flow), tcb_value(idx, t->ipv6));
 	tt_tcp_destroy(&st->tcp, t);
 	if (t->ipv6)
 		tt_pool_put(st->pairs6, st->tcb_pair6[idx]);
@@ -597,19 +597,19 @@ static struct tt_tw *tw_push(struct tt_stack *st)
 
 static void to_time_wait(struct tt_stack *st, struct tt_tcb *t)
 {
-	uint32_t hash = flow_hash(st, &t->flow);
+	uint32_t hash = flow_hash(st, &t->flow), idx = tcb_index(st, t);
 	struct tt_tw *tw = tw_push(st);
+	uint32_t pos = tt_tw_ring_pos(&st->tw, tw);
 
 	st->gens[t->rt_slot].conns--;
-	tt_timer_stop(st->wheel, tcb_index(st, t));
+	tt_timer_stop(st->wheel, idx);
 	tt_tcp_tw_init(&st->tcp, tw, t);
 	tw->hash = hash;
 	/* The address pair goes with the connection into TIME-WAIT. */
-	tw->pair6 = st->tcb_pair6[tcb_index(st, t)];
-	*tt_tw_ring_flow(&st->tw, tt_tw_ring_pos(&st->tw, tw)) = t->flow;
-	tt_conn_tbl_replace_value(st->tbl, hash, tcb_value(t, tcb_index(st, t)),
-				  tw_value(tw, tt_tw_ring_pos(&st->tw, tw)));
-	tt_pool_put(st->tcbs, tcb_index(st, t));
+	tw->pair6 = st->tcb_pair6[idx];
+	*tt_tw_ring_flow(&st->tw, pos) = t->flow;
+	tt_conn_tbl_replace_value(st->tbl, hash, tcb_value(idx, t->ipv6), tw_value(tw, pos));
+	tt_pool_put(st->tcbs, idx);
 }
 
 /* The FIN came again: the entry moves to the tail, to live time_wait_ms from now. */
@@ -762,7 +762,7 @@ static struct tt_tcb *new_conn(struct tt_stack *st, const struct tt_flow4 *f,
 			return NULL;
 		}
 	}
-	value = idx | (a6 != NULL ? TT_CONN_V6 : 0);
+	value = tcb_value(idx, a6 != NULL);
 	rc = tt_conn_tbl_insert_hash(st->tbl, f, hash, value);
 	if (unlikely(rc == -ENOSPC) && recycle_oldest_tw(st))
 		rc = tt_conn_tbl_insert_hash(st->tbl, f, hash, value);
