@@ -49,8 +49,9 @@
  * header, tt_port.tx_header_in_headroom), the line before the data is written too, and the
  * driver's send call reads it first: in the cps profile on virtio-user that read took 7% of the
  * worker's samples, under 0.3% with the line prefetched for writing beside the reply's.
- * Alternated inside runs (bench/README.md): per keep-alive request 1.2-4.3% fewer busy cycles in
- * four runs, per connection 0.3-2% (client close) and 2-7% (server close).
+ * Alternated inside runs (bench/README.md): per keep-alive request 2.2-4.3% fewer busy cycles in
+ * four runs, per connection 2-7% fewer in two with the server closing, and with the client
+ * closing 0.3-1.8% fewer in three of four (1.1% more in the other).
  */
 #define RX_WRITE_LINES	   4u
 #define RX_WRITE_LINES_MAX 24u /* a full 1,500-byte frame */
