@@ -159,9 +159,13 @@ def print_appliance(final, w):
 def by_kind(gen, final, checks):
     """What each kind of peer must have made the appliance count, whatever the loss: the
     honest clients close, the resets reset, the half head times out on the application's
-    bound, the shut windows on the persist bound, every other peer that connected (and each
-    half-open SYN the appliance kept state for rather than answering with a cookie) on its
-    state's bound."""
+    bound, the shut windows on the persist bound, and every other peer that connected on its
+    state's bound, or, silent while our FIN is unacknowledged (FIN-WAIT-1, CLOSING, LAST-ACK:
+    an orphan), on the orphan's retransmissions (tcp.orphan_retries), whichever its RTO brings
+    first.  Beside them, each half-open SYN the appliance kept state for rather than answering
+    with a cookie: a connection born (a SYN-ACK with state) and never opened, which times out
+    in SYN-RECEIVED.  No other connection runs out of retransmissions: the soak's bounds all
+    come before a connection's tcp.max_retries."""
     kinds = gen["soak"]["kinds"]
 
     def synced(*names):
@@ -180,12 +184,21 @@ def by_kind(gen, final, checks):
         checks.add(want == final[counter], f"{what}: {want}, {counter}: {final[counter]}")
     quiet = [n for n, k in kinds.items() if "synced" in k and n not in ("reset", "half_open")]
     want = synced(*quiet)
-    extra = final["conn_timed_out"] - want
-    print(f"    {'other scripted peers connected':<42}{want:>8}  conn_timed_out "
-          f"{final['conn_timed_out']} ({extra} half-open SYNs kept in SYN-RECEIVED)")
-    checks.add(0 <= extra <= kinds["half_open"]["started"],
-               f"conn_timed_out {final['conn_timed_out']}: the {want} quiet peers that connected "
-               f"and {extra} of the {kinds['half_open']['started']} half-open SYNs")
+    half_open = final["synack_sent"] + final["syncookies_validated"] - final["conn_opened"]
+    timed_out, exhausted = final["conn_timed_out"], final["conn_retries_exhausted"]
+    orphans = synced("fin_wait_1", "closing", "last_ack")
+    print(f"    {'other scripted peers connected':<42}{want:>8}  conn_timed_out {timed_out} + "
+          f"conn_retries_exhausted {exhausted} (orphans {final['orphan_retries_exhausted']}) "
+          f"= the peers + {half_open} half-open SYNs kept in SYN-RECEIVED")
+    checks.add(timed_out + exhausted == want + half_open
+               and 0 <= half_open <= kinds["half_open"]["started"],
+               f"conn_timed_out {timed_out} + conn_retries_exhausted {exhausted}: the {want} "
+               f"quiet peers that connected and {half_open} of the "
+               f"{kinds['half_open']['started']} half-open SYNs")
+    checks.add(exhausted == final["orphan_retries_exhausted"] and exhausted <= orphans,
+               f"conn_retries_exhausted {exhausted}: orphans only "
+               f"({final['orphan_retries_exhausted']}), of the {orphans} peers silent while "
+               f"our FIN was unacknowledged")
 
 
 def report(args):
