@@ -156,6 +156,11 @@ def print_appliance(final, w):
           f"(baseline {w['baseline']['mbufs_in_use']})")
 
 
+def born(final):
+    """Connections the appliance made state for: a SYN-ACK with state, or a cookie validated."""
+    return final["synack_sent"] + final["syncookies_validated"]
+
+
 def by_kind(gen, final, checks):
     """What each kind of peer must have made the appliance count, whatever the loss: the
     honest clients close, the resets reset, the half head times out on the application's
@@ -184,7 +189,7 @@ def by_kind(gen, final, checks):
         checks.add(want == final[counter], f"{what}: {want}, {counter}: {final[counter]}")
     quiet = [n for n, k in kinds.items() if "synced" in k and n not in ("reset", "half_open")]
     want = synced(*quiet)
-    half_open = final["synack_sent"] + final["syncookies_validated"] - final["conn_opened"]
+    half_open = born(final) - final["conn_opened"]
     timed_out, exhausted = final["conn_timed_out"], final["conn_retries_exhausted"]
     orphans = synced("fin_wait_1", "closing", "last_ack")
     print(f"    {'other scripted peers connected':<42}{want:>8}  conn_timed_out {timed_out} + "
@@ -248,10 +253,10 @@ def report(args):
     checks.add(out == 0, f"mbufs not back in the pools once the ports closed: {out}")
     for k in ("tx_refused_oversize", "mbuf_alloc_failed", "tx_failed"):
         checks.add(final[k] == 0, f"{k} {final[k]}")
-    born = final["synack_sent"] + final["syncookies_validated"]
+    made = born(final)
     ended = sum(final[k] for k in ("conn_closed", "conn_reset_by_peer", "conn_reset_by_us",
                                    "conn_timed_out", "conn_retries_exhausted"))
-    checks.add(born == ended, f"every connection born ended once: {born} born, {ended} ended")
+    checks.add(made == ended, f"every connection born ended once: {made} born, {ended} ended")
     drops = {k: v for k, v in idle["drops"].items() if v}
     print(f"  drops: {sum(drops.values())}" + ("" if drops else " (none)"))
     for reason, n in sorted(drops.items(), key=lambda kv: -kv[1]):
