@@ -27,7 +27,13 @@ void tt_stats_collect(struct tt_worker *const *workers, unsigned n, struct tt_st
 			s->conns[i] += (int64_t)tt_stack_state_counts(wk->stack)[i];
 			s->conns6[i] += (int64_t)tt_stack_state_counts6(wk->stack)[i];
 		}
-		s->mbufs_in_use += rte_mempool_in_use_count(wk->pool);
+		unsigned parked = tt_spares_parked(&wk->spares);
+		unsigned in_use = rte_mempool_in_use_count(wk->pool);
+
+		/* Parked buffers are free.  The two reads are not one instant: a step parked or
+		 * given back between them shows in one sample as that many more or fewer in use. */
+		s->mbufs_in_use += in_use > parked ? in_use - parked : 0;
+		s->mbufs_parked += parked;
 		s->rx_bufs_held += tt_stack_held_bufs(wk->stack);
 		s->busy_cycles += wk->busy_cycles;
 		s->idle_cycles += wk->idle_cycles;
@@ -99,6 +105,7 @@ void tt_stats_print_all(FILE *f, const struct tt_stats *s)
 		if (s->sum.drop[i] != 0)
 			fprintf(f, "  drop_%-23s %" PRIu64 "\n", tt_drop_names[i], s->sum.drop[i]);
 	fprintf(f, "  mbufs_in_use                 %" PRIu64 "\n", s->mbufs_in_use);
+	fprintf(f, "  mbufs_parked                 %" PRIu64 "\n", s->mbufs_parked);
 	fprintf(f, "  rx_bufs_held                 %" PRIu64 "\n", s->rx_bufs_held);
 	fprintf(f, "cycles: busy %" PRIu64 " idle %" PRIu64 " tsc_hz %" PRIu64 "\n", s->busy_cycles,
 		s->idle_cycles, rte_get_tsc_hz());
@@ -222,6 +229,7 @@ static int tm_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	for (unsigned i = 0; i < TT_CTR_COUNT; i++)
 		rte_tel_data_add_dict_u64(d, tt_counter_names[i], s.sum.ev[i]);
 	rte_tel_data_add_dict_u64(d, "mbufs_in_use", s.mbufs_in_use);
+	rte_tel_data_add_dict_u64(d, "mbufs_parked", s.mbufs_parked);
 	rte_tel_data_add_dict_u64(d, "rx_bufs_held", s.rx_bufs_held);
 	rte_tel_data_add_dict_u64(d, "busy_cycles", s.busy_cycles);
 	rte_tel_data_add_dict_u64(d, "idle_cycles", s.idle_cycles);

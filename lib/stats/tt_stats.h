@@ -38,7 +38,8 @@ struct tt_stats {
 	int64_t conns[TT_TCP_NSTATES];	/* connections by state, like ss -s */
 	int64_t conns6[TT_TCP_NSTATES]; /* the IPv6 ones among them (IPv4: the difference) */
 	uint64_t conns_total, conns_total6;
-	uint64_t mbufs_in_use;
+	uint64_t mbufs_in_use; /* out of the pools, less the parked ones */
+	uint64_t mbufs_parked; /* free, kept out of the pools' stores by the workers */
 	uint64_t rx_bufs_held; /* of which received buffers connections keep (echo, reassembly) */
 	uint64_t busy_cycles, idle_cycles;
 	uint64_t port_rx_cycles, port_tx_cycles; /* of busy_cycles, in the ports' calls */

@@ -161,6 +161,9 @@ static void *frame_alloc(void *arg, uint8_t **data, uint32_t *room)
 		rte_pktmbuf_reset(m); /* as the pool's alloc leaves it */
 	} else {
 		m = rte_pktmbuf_alloc(w->pool);
+		/* The store ran out within an iteration: parked buffers are free ones. */
+		if (unlikely(m == NULL) && tt_spares_release(&w->spares, TT_SPARES_STEP) > 0)
+			m = rte_pktmbuf_alloc(w->pool);
 		if (unlikely(m == NULL))
 			return NULL;
 	}
@@ -329,7 +332,9 @@ struct tt_worker *tt_worker_create(const struct tt_worker_params *p)
 	w->neigh = neigh_create(w, p, nif);
 	sp.neigh = w->neigh;
 	w->stack = w->neigh != NULL ? tt_stack_create(&sp) : NULL;
-	if (w->stack == NULL) {
+	if (w->stack == NULL || tt_spares_init(&w->spares, p->pool, TT_HELD_MARGIN_MBUFS,
+					       2 * TT_HELD_MARGIN_MBUFS, p->numa_node) != 0) {
+		tt_stack_free(w->stack);
 		tt_neigh_free(w->neigh);
 		rte_free(w);
 		rte_errno = ENOMEM;
@@ -346,6 +351,7 @@ void tt_worker_free(struct tt_worker *w)
 		rte_pktmbuf_free_bulk(w->ports[i].tx, w->ports[i].n_tx);
 	tt_stack_free(w->stack);
 	tt_neigh_free(w->neigh); /* after the stack: its connections' frames may wait here */
+	tt_spares_fini(&w->spares);
 	rte_free(w);
 }
 
@@ -776,6 +782,7 @@ int tt_worker_main(void *arg)
 		w->now_ms = ms_at(w, t0);
 		tt_stack_set_time(w->stack, w->now_ms);
 		rt_poll(w);
+		tt_spares_balance(&w->spares);
 		for (unsigned p = 0; p < w->n_ports; p++) {
 			unsigned got = rx_port(w, p, pkts, &t, &in_rx);
 
@@ -817,6 +824,7 @@ int tt_worker_main(void *arg)
 	}
 	tt_worker_flush(w);
 	recycled_free(w);
+	tt_spares_release(&w->spares, w->spares.n);
 	w->looping = false;
 	return 0;
 }

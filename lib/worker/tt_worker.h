@@ -48,6 +48,11 @@
  * runs its deadlines every iteration.  A tag before IPv6 that the port did
  * not strip is taken out before parsing (tt_net_vlan_strip).
  *
+ * Free buffers: while the loop runs, the worker keeps its pool's common store within a band of
+ * one to two thousand free mbufs and parks the rest (tt_spares.h), so the buffers it receives
+ * into and builds replies in are few and stay in the caches; parked buffers go back as the
+ * store runs low, as one of the worker's allocations fails, and when the loop ends.
+ *
  * The main lcore creates workers (tt_worker_create) before launching
  * them and afterwards only reads their counters and gauges, and may ask
  * them to drain (tt_worker_drain): the one field that request writes is
@@ -89,6 +94,7 @@
 #include "tt_neigh.h"
 #include "tt_net.h"
 #include "tt_port.h"
+#include "tt_spares.h"
 #include "tt_stack.h"
 #include "tt_tcp.h"
 
@@ -159,6 +165,9 @@ struct tt_worker {
 	uint16_t queue_id;
 	unsigned n_ports;
 	struct rte_mempool *pool;
+	/* The pool's free buffers beyond its store's band (TT_HELD_MARGIN_MBUFS to twice that),
+	 * parked while the loop runs so that the store cycles few (tt_spares.h). */
+	struct tt_spares spares;
 	uint64_t tsc_base;
 	struct rte_reciprocal_u64 tsc_per_ms; /* TSC ticks a millisecond, as a divisor */
 	uint64_t tsc_100us;		      /* TSC ticks in 100 us: a slow iteration's least */

@@ -8,7 +8,9 @@
  * iterations) builds a reply in the received buffer the stack gave back last, not one from the
  * pool, and gives a kept buffer back to the pool when it idles; a port that asks for it has its
  * batch sent after each full burst as well as at the iteration's end; and full polls lead it to
- * shed SYNs only while it is saturated.
+ * shed SYNs only while it is saturated.  A worker with a pool of its own parks the free buffers
+ * beyond its store's band, counts them free, and gives them back as an allocation finds the
+ * store empty and as its loop ends.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -27,6 +29,7 @@
 
 #include "tt_app.h"
 #include "tt_http.h"
+#include "tt_stats.h"
 #include "tt_worker.h"
 
 /* A ring of 8 slots holds 7; the RX ring holds four full iterations' frames and more. */
@@ -45,13 +48,33 @@ static struct {
 	uint16_t next_peer;
 } g;
 
+/* A worker on the test's port and configuration whose own frames come from pool. */
+static struct tt_worker *worker_create(struct rte_mempool *pool)
+{
+	struct tt_worker_params p = {0};
+
+	p.n_ports = 1;
+	p.ports = &g.port;
+	p.pool = pool;
+	p.conf = &g.conf;
+	p.listen_app = g.listen_app;
+	p.app_data = &g.http;
+	tt_app_register(p.apps);
+	p.table_key = (struct tt_siphash_key){.k0 = 1, .k1 = 2};
+	p.isn_secret.key = (struct tt_siphash_key){.k0 = 3, .k1 = 4};
+	p.cookie_secret.master = (struct tt_siphash_key){.k0 = 5, .k1 = 6};
+	p.tsc_base = rte_rdtsc();
+	p.tsc_hz = rte_get_tsc_hz();
+	p.epoch_ms = 1000000;
+	return tt_worker_create(&p);
+}
+
 static int setup(void **state)
 {
 	char prefix[64];
 	char *argv[] = {"test_worker_tx", "--no-huge",	       "-m", "256", "--no-pci",
 			"--no-shconf",	  "--log-level=error", "-l", "0",   prefix};
 	static const char *const hdrs[] = {"Content-Type: text/plain"};
-	struct tt_worker_params p = {0};
 
 	(void)state;
 	snprintf(prefix, sizeof(prefix), "--file-prefix=tt-test-worker-tx-%d", (int)getpid());
@@ -88,20 +111,7 @@ static int setup(void **state)
 	g.listen_app[80] = TT_APP_HTTP + 1;
 	if (tt_http_response_build(&g.http, 200, hdrs, 1, (const uint8_t *)"hello", 5) != 0)
 		return -1;
-	p.n_ports = 1;
-	p.ports = &g.port;
-	p.pool = g.pool;
-	p.conf = &g.conf;
-	p.listen_app = g.listen_app;
-	p.app_data = &g.http;
-	tt_app_register(p.apps);
-	p.table_key = (struct tt_siphash_key){.k0 = 1, .k1 = 2};
-	p.isn_secret.key = (struct tt_siphash_key){.k0 = 3, .k1 = 4};
-	p.cookie_secret.master = (struct tt_siphash_key){.k0 = 5, .k1 = 6};
-	p.tsc_base = rte_rdtsc();
-	p.tsc_hz = rte_get_tsc_hz();
-	p.epoch_ms = 1000000;
-	g.w = tt_worker_create(&p);
+	g.w = worker_create(g.pool);
 	return g.w == NULL ? -1 : 0;
 }
 
@@ -485,6 +495,85 @@ static void test_shed_only_saturated(void **state)
 	tt_busy_window_init(&g.w->recent, rte_get_tsc_hz() / 1000);
 }
 
+enum { SPARES_POOL = 4 * TT_HELD_MARGIN_MBUFS };
+
+/* tt_worker_main's on_loop for a worker whose frames come from a pool of SPARES_POOL: at the
+ * second iteration, what its spares and the operator's view say once the store has settled;
+ * then the store emptied behind the worker's back and a SYN received in the same iteration,
+ * before the next balance. */
+struct spares_watch {
+	volatile bool quit;
+	unsigned iterations;
+	struct rte_mempool *pool;
+	unsigned store, parked, parked_before_syn, parked_after_syn;
+	struct tt_stats stats;
+};
+
+static void watch_spares(struct tt_worker *w, void *arg)
+{
+	static void *store[SPARES_POOL];
+	struct spares_watch *sw = arg;
+
+	if (++sw->iterations == 2) {
+		struct rte_mbuf *syn = seg_frame(80, TT_TCP_SYN);
+
+		sw->store = rte_mempool_avail_count(sw->pool);
+		sw->parked = tt_spares_parked(&w->spares);
+		tt_stats_collect(&w, 1, &sw->stats);
+		assert_int_equal(rte_mempool_get_bulk(sw->pool, store, sw->store), 0);
+		sw->parked_before_syn = tt_spares_parked(&w->spares);
+		tt_worker_rx_burst(w, 0, &syn, 1);
+		sw->parked_after_syn = tt_spares_parked(&w->spares);
+		rte_mempool_put_bulk(sw->pool, store, sw->store);
+	}
+	sw->quit = sw->iterations == 3;
+}
+
+/*
+ * The worker's spare buffers (tt_spares.h) in its loop: its pool's store is brought into its
+ * band (TT_HELD_MARGIN_MBUFS to twice that) at the first iteration, the rest parked and counted
+ * as free, not in use; a SYN whose SYN-ACK finds the store empty gets it from the parked ones
+ * (a step given back, no allocation failure); and the loop's end gives every parked buffer
+ * back.
+ */
+static void test_spares_in_loop(void **state)
+{
+	struct rte_mempool *pool = rte_pktmbuf_pool_create(
+	    "tt_test_spares", SPARES_POOL, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	struct spares_watch sw = {.pool = pool};
+	struct tt_worker *w;
+	uint64_t failed;
+	uint8_t flags[TX_ROOM + 1];
+
+	(void)state;
+	assert_non_null(pool);
+	w = worker_create(pool);
+	assert_non_null(w);
+	link_drain();
+	failed = w->ctr.ev[TT_CTR_MBUF_ALLOC_FAILED];
+	w->quit = &sw.quit;
+	w->on_loop = watch_spares;
+	w->loop_arg = &sw;
+	tt_worker_main(w);
+
+	assert_int_equal(sw.iterations, 3);
+	assert_int_equal(sw.store, (3 * TT_HELD_MARGIN_MBUFS) / 2);
+	assert_int_equal(sw.parked, SPARES_POOL - sw.store);
+	assert_int_equal(sw.stats.mbufs_in_use, 0);
+	assert_int_equal(sw.stats.mbufs_parked, sw.parked);
+	assert_int_equal(sw.parked_before_syn, sw.parked);
+	assert_int_equal(sw.parked_after_syn, sw.parked - TT_SPARES_STEP);
+	assert_int_equal(w->ctr.ev[TT_CTR_MBUF_ALLOC_FAILED], failed);
+	assert_int_equal(w->ctr.ev[TT_CTR_TX_PACKETS], 1);
+	assert_int_equal(link_take(flags), 1);
+	assert_int_equal(flags[0], TT_TCP_SYN | TT_TCP_ACK);
+	/* Nothing parked once the loop has ended; every buffer back. */
+	assert_int_equal(tt_spares_parked(&w->spares), 0);
+	assert_int_equal(rte_mempool_avail_count(pool), SPARES_POOL);
+	tt_worker_free(w);
+	rte_mempool_free(pool);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -493,6 +582,7 @@ int main(void)
 	    cmocka_unit_test(test_reply_in_received_buffer),
 	    cmocka_unit_test(test_flush_per_full_burst),
 	    cmocka_unit_test(test_shed_only_saturated),
+	    cmocka_unit_test(test_spares_in_loop),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
