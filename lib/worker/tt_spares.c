@@ -1,3 +1,4 @@
+/* A worker's spare free mbufs; see tt_spares.h. */
 #include <errno.h>
 
 #include <rte_malloc.h>
@@ -34,7 +35,6 @@ static void set_parked(struct tt_spares *s, unsigned n)
 	__atomic_store_n(&s->n, n, __ATOMIC_RELAXED);
 }
 
-/* The store's count is above high: down to the middle. */
 void tt_spares_park(struct tt_spares *s, unsigned store)
 {
 	unsigned take = RTE_MIN(store - s->mid, s->cap - s->n);
@@ -44,7 +44,6 @@ void tt_spares_park(struct tt_spares *s, unsigned store)
 		set_parked(s, s->n + take);
 }
 
-/* The store's count is below low: back to the middle, at once. */
 void tt_spares_unpark(struct tt_spares *s, unsigned store)
 {
 	tt_spares_release(s, s->mid - store);

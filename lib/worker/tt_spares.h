@@ -1,5 +1,5 @@
 /*
- * A worker's spare free mbufs, kept out of its pool's common store.
+ * tt_spares: a worker's spare free mbufs, kept out of its pool's common store.
  *
  * A pool's common store (a ring) hands out the buffer freed longest ago, so every free buffer
  * in it takes its turn: with thousands free, the port's receive refill and the replies write
@@ -7,10 +7,9 @@
  * short connection's cycles (bench/README.md).  So a worker keeps the store's count inside a
  * band [low, high]: above high it takes the excess out, down to the band's middle, and parks
  * it here; below low it gives back what brings the store to the middle again; and when an
- * allocation of its own fails it gives back TT_SPARES_STEP at once.  The
- * store then cycles a working set of one or two thousand buffers while the pool's whole size
- * stays there for connections to hold: a parked buffer is free, counted apart
- * (tt_spares_parked), never lost.
+ * allocation of its own fails it gives back TT_SPARES_STEP at once.  The store then cycles a
+ * working set of one or two thousand buffers while the pool's whole size stays there for
+ * connections to hold: a parked buffer is free, counted apart (tt_spares_parked), never lost.
  *
  * The worker balances once per loop iteration (one indirect call: the pool driver's count of
  * its store, which leaves out the lcores' mempool caches) and gives everything back when its
@@ -20,8 +19,6 @@
  */
 #ifndef TT_SPARES_H
 #define TT_SPARES_H
-
-#include <stdbool.h>
 
 #include <rte_common.h>
 #include <rte_mempool.h>
@@ -44,6 +41,8 @@ int tt_spares_init(struct tt_spares *s, struct rte_mempool *pool, unsigned low, 
 /* Gives everything back and frees the array. */
 void tt_spares_fini(struct tt_spares *s);
 
+/* The balance's two moves, out of line: the store's count is above high (park down to the
+ * middle) or below low (give back up to it). */
 void tt_spares_park(struct tt_spares *s, unsigned store);
 void tt_spares_unpark(struct tt_spares *s, unsigned store);
 
