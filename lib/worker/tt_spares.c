@@ -12,12 +12,10 @@ int tt_spares_init(struct tt_spares *s, struct rte_mempool *pool, unsigned low, 
 	    .pool = pool,
 	    .store_count = rte_mempool_get_ops(pool->ops_index)->get_count,
 	    .low = low,
-	    .mid = low + (high - low) / 2,
 	    .high = high,
-	    .cap = pool->size,
 	};
-	s->objs =
-	    rte_malloc_socket("tt_spares", sizeof(*s->objs) * RTE_MAX(s->cap, 1u), 0, numa_node);
+	s->objs = rte_malloc_socket("tt_spares", sizeof(*s->objs) * RTE_MAX(pool->size, 1u), 0,
+				    numa_node);
 	return s->objs == NULL ? -ENOMEM : 0;
 }
 
@@ -35,9 +33,15 @@ static void set_parked(struct tt_spares *s, unsigned n)
 	__atomic_store_n(&s->n, n, __ATOMIC_RELAXED);
 }
 
+/* Where a move brings the store: the band's middle. */
+static unsigned band_middle(const struct tt_spares *s)
+{
+	return s->low + (s->high - s->low) / 2;
+}
+
 void tt_spares_park(struct tt_spares *s, unsigned store)
 {
-	unsigned take = RTE_MIN(store - s->mid, s->cap - s->n);
+	unsigned take = RTE_MIN(store - band_middle(s), s->pool->size - s->n);
 
 	/* All or nothing: another lcore may have taken some since the count. */
 	if (take > 0 && rte_mempool_generic_get(s->pool, s->objs + s->n, take, NULL) == 0)
@@ -46,7 +50,7 @@ void tt_spares_park(struct tt_spares *s, unsigned store)
 
 void tt_spares_unpark(struct tt_spares *s, unsigned store)
 {
-	tt_spares_release(s, s->mid - store);
+	tt_spares_release(s, band_middle(s) - store);
 }
 
 unsigned tt_spares_release(struct tt_spares *s, unsigned n)

@@ -28,9 +28,8 @@ enum { TT_SPARES_STEP = 256 };
 struct tt_spares {
 	struct rte_mempool *pool;
 	rte_mempool_get_count store_count; /* the pool driver's count of its common store */
-	unsigned low, mid, high;	   /* the store's band, and where a move brings it */
-	unsigned cap;			   /* objs' size: the pool's */
-	unsigned n;			   /* parked: objs[0 .. n) */
+	unsigned low, high;		   /* the store's band */
+	unsigned n;			   /* parked: objs[0 .. n), room for the pool's size */
 	void **objs;
 };
 
