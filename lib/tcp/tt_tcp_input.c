@@ -187,6 +187,7 @@ static void new_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_tc
 {
 	uint32_t acked = seg->ack - t->snd_una;
 	struct tt_sndb *b = tt_tcp_sndb(ctx, t);
+	bool reneged;
 
 	measure_rtt(ctx, t, seg);
 	if (b != NULL)
@@ -196,8 +197,14 @@ static void new_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_tc
 	if (seq_lt(t->snd_nxt, t->snd_una))
 		t->snd_nxt = t->snd_una;
 	t->retries = 0;
+	reneged = tt_tcp_sack_reneged(ctx, t);
 	tt_tcp_sack_update(ctx, t, seg);
-	if (tt_tcp_in_recovery(t) && seq_lt(seg->ack, recovery_point(ctx, t))) {
+	if (reneged) {
+		/* What it SACKed is gone: a loss, met as a timeout meets one (resending may
+		 * have stepped over those bytes), no recovery started below SND.MAX. */
+		loss_window(ctx, t);
+		set_recovery_point(ctx, t, t->snd_max);
+	} else if (tt_tcp_in_recovery(t) && seq_lt(seg->ack, recovery_point(ctx, t))) {
 		/* NewReno partial ACK (RFC 6582 3.2): the next hole goes out at once. */
 		t->dupacks = 3;
 		if (!tt_tcp_sack_partial_ack(ctx, t, out))

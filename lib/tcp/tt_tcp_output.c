@@ -423,13 +423,7 @@ static enum tt_tcp_verdict retransmit(struct tt_tcp_ctx *ctx, struct tt_tcb *t,
 		arm_persist(ctx, t);
 		return TT_V_KEEP;
 	}
-	/* RFC 5681 3.1 eq. 4, then go back to SND.UNA with a loss window. */
-	cwnd_halve(ctx, t);
-	if (tt_tcp_sndb(ctx, t) != NULL)
-		tt_tcp_sndb(ctx, t)->cwnd = t->mss;
-	t->snd_nxt = t->snd_una;
-	t->dupacks = 0;
-	t->flags &= (uint8_t)~TT_TCB_RTT_TIMING;
+	loss_window(ctx, t);
 	tt_tcp_sack_timeout(ctx, t);
 	send_data(ctx, t, out);
 	arm_rto(ctx, t);

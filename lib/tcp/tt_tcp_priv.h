@@ -176,6 +176,17 @@ static inline bool tt_tcp_in_recovery(const struct tt_tcb *t)
 
 /* ---- SACK (tt_tcp_sack.c) ---- */
 
+/* tt_tcp_sack_reneged on a connection with a scoreboard. */
+bool tt_tcp_sack_trim_sb(struct tt_tcp_ctx *ctx, struct tt_tcb *t);
+
+/* SND.UNA moved: forget what the scoreboard holds below it; true when SND.UNA is a byte the
+ * peer reported holding, so it discarded what it SACKed (reneged, RFC 2018 8): the scoreboard
+ * is emptied and counted (sack_reneged), the caller meets the loss. */
+static inline bool tt_tcp_sack_reneged(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
+{
+	return t->sack != TT_TCB_NO_BLOCK && tt_tcp_sack_trim_sb(ctx, t);
+}
+
 /* tt_tcp_sack_update on a connection with a scoreboard or an ACK with SACK blocks. */
 bool tt_tcp_sack_update_sb(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_tcp_seg *seg);
 
@@ -276,6 +287,19 @@ static inline void cwnd_halve(const struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 		return;
 	b->ssthresh = max_u32((t->snd_max - t->snd_una) / 2, 2u * t->mss);
 	b->cwnd = b->ssthresh;
+}
+
+/* A loss found by a retransmission timeout or a peer that reneged (RFC 5681 3.1): ssthresh as
+ * cwnd_halve sets it, a loss window of one segment, sending back at SND.UNA, and no RTT sample
+ * from a segment that may now go twice (Karn). */
+static inline void loss_window(const struct tt_tcp_ctx *ctx, struct tt_tcb *t)
+{
+	cwnd_halve(ctx, t);
+	if (tt_tcp_sndb(ctx, t) != NULL)
+		tt_tcp_sndb(ctx, t)->cwnd = t->mss;
+	t->snd_nxt = t->snd_una;
+	t->dupacks = 0;
+	t->flags &= (uint8_t)~TT_TCB_RTT_TIMING;
 }
 
 /* RFC 6928: IW = min(10 * MSS, max(2 * MSS, 14600)) for 10 segments; here N segments. */

@@ -42,9 +42,13 @@ void tt_tcp_sack_release(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 	t->sack = TT_TCB_NO_BLOCK;
 }
 
-static bool block_valid(const struct tt_tcb *t, const struct tt_sack_block *b)
+/* Inside [SND.UNA, SND.MAX], and not starting at the segment's own ACK: a block there says the
+ * peer holds the byte its cumulative ACK says it lacks (kept, it would read as a renege at the
+ * next ACK). */
+static bool block_valid(const struct tt_tcb *t, const struct tt_tcp_seg *seg,
+			const struct tt_sack_block *b)
 {
-	return tt_sack_block_in(b->start, b->end, t->snd_una, t->snd_max);
+	return b->start != seg->ack && tt_sack_block_in(b->start, b->end, t->snd_una, t->snd_max);
 }
 
 /* The scoreboard, taken from the pool at the first block worth keeping; NULL: none. */
@@ -64,6 +68,18 @@ static struct tt_sack_sb *sb_get(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 	return sb_of(ctx, t);
 }
 
+bool tt_tcp_sack_trim_sb(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
+{
+	struct tt_sack_sb *sb = sb_of(ctx, t);
+
+	tt_sack_sb_trim(sb, t->snd_una);
+	if (sb->n == 0 || sb->r[0].start != t->snd_una)
+		return false;
+	count(ctx, TT_CTR_SACK_RENEGED);
+	tt_sack_sb_init(sb, t->snd_una);
+	return true;
+}
+
 bool tt_tcp_sack_update_sb(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_tcp_seg *seg)
 {
 	const struct tt_tcp_opts *o = &seg->opts;
@@ -72,14 +88,6 @@ bool tt_tcp_sack_update_sb(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struc
 
 	if (t->sack != TT_TCB_NO_BLOCK) {
 		sb = sb_of(ctx, t);
-		tt_sack_sb_trim(sb, t->snd_una);
-		if (sb->n > 0 && sb->r[0].start == t->snd_una) {
-			/* SND.UNA is a byte the peer said it held: it reneged.  Resending may
-			 * have stepped over what it dropped; it goes back to SND.UNA. */
-			count(ctx, TT_CTR_SACK_RENEGED);
-			tt_sack_sb_init(sb, t->snd_una);
-			t->snd_nxt = t->snd_una;
-		}
 		before = tt_sack_sb_bytes(sb);
 	}
 	if (!(o->present & TT_OPT_SACK))
@@ -88,7 +96,8 @@ bool tt_tcp_sack_update_sb(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struc
 	for (uint8_t i = 0; i < o->sack_n; i++) {
 		const struct tt_sack_block *b = &o->sack[i];
 
-		if (!(t->flags & TT_TCB_SACK) || ctx->sack_pool == NULL || !block_valid(t, b)) {
+		if (!(t->flags & TT_TCB_SACK) || ctx->sack_pool == NULL ||
+		    !block_valid(t, seg, b)) {
 			ignored++;
 			continue;
 		}

@@ -444,6 +444,54 @@ def test_out_of_window_segments_neither_refresh_nor_flood(app, peer):
     assert d.get("conn_timed_out") == 1, d
 
 
+# ---- a receiver that reneges on its SACK blocks at will ------------------------------------------
+
+def test_sack_renege_resends_one_segment(app, peer):
+    """The peer SACKs the third segment of the response, then ACKs up to that segment's start,
+    as if it had dropped what it SACKed (reneging, RFC 2018 8): a loss, answered with that one
+    segment (a loss window), not the whole window again; a block starting at the ACK it came
+    with is ignored.  The response then completes, every byte in place."""
+    before = app.stats()
+    c = Peer(peer, random_ports(1)[0], options=[("MSS", OUR_MSS), ("SAckOK", b"")])
+    sa = c.established()
+    assert sa is not None and "SAckOK" in [name for name, _ in sa[TCP].options]
+    base = c.rcv_nxt
+    c.send_data(GET)
+    window = [p for p in peer.take(peer.tcp_from(c.sport), count=10, timeout=3) if payload_of(p)]
+    assert len(window) == 10, [p.summary() for p in window]
+    by_seq = {p[TCP].seq: payload_of(p) for p in window}
+    s2 = (base + 2 * OUR_MSS) % SEQ_MOD
+    s3 = (s2 + OUR_MSS) % SEQ_MOD
+    assert len(by_seq.get(s2, b"")) == OUR_MSS, sorted(by_seq)
+
+    def ack_with(ack, block):
+        f = c.seg("A", ack=ack)
+        f[TCP].options = [("NOP", None), ("NOP", None), ("SAck", block)]
+        peer.send(f)
+
+    ack_with(base, (base, (base + OUR_MSS) % SEQ_MOD))  # claims the byte it ACKs: ignored
+    ack_with(base, (s2, s3))
+    # Limited Transmit may let new segments go on the duplicates; none below SND.MAX.
+    for p in peer.take(peer.tcp_from(c.sport), count=10, timeout=0.3):
+        assert (p[TCP].seq - base) % SEQ_MOD >= 10 * OUR_MSS, p.summary()
+    peer.send(c.seg("A", ack=s2))
+    resent = peer.take(peer.tcp_from(c.sport), count=20, timeout=0.4)
+    seqs = [(p[TCP].seq - base) % SEQ_MOD for p in resent if payload_of(p)]
+    assert seqs and set(seqs) == {2 * OUR_MSS}, f"after the renege, data at offsets {seqs}"
+    rx = Rx()
+    rx.data += by_seq[base] + by_seq[(base + OUR_MSS) % SEQ_MOD] + by_seq[s2]
+    c.rcv_nxt = s3
+    c.ack()
+    collect(c, rx, http_complete, timeout=10)
+    assert http_complete(rx) and rx.rst_at is None, f"{len(rx.data)} bytes"
+    head, body = bytes(rx.data).split(b"\r\n\r\n", 1)
+    assert head.startswith(b"HTTP/1.1 200 OK") and body == filler(BODY)
+    assert c.reset(app) == 0
+    d = delta(app.stats(), before)
+    assert d.get("sack_reneged") == 1, d
+    assert d.get("sack_blocks_ignored") == 1 and d.get("sack_blocks_received") == 2, d
+
+
 def test_final_counters(app):
     final = app.finish()
     assert final["tx_refused_oversize"] == 0

@@ -580,9 +580,22 @@ static void test_rto_keeps_scoreboard(void **state)
 	assert_int_equal(ev(h, TT_CTR_SACK_RENEGED), 0);
 }
 
+/* The peer ACKs up to segment k, which it had SACKed: the first renege, answered with segment k
+ * alone, a loss window. */
+static void expect_renege_at(struct harness *h, uint32_t k)
+{
+	h->peer.ack = S(h, k);
+	peer_sack(h, NULL, 0);
+	assert_int_equal(ev(h, TT_CTR_SACK_RENEGED), 1);
+	assert_int_equal(h->n_tx, 1);
+	h_expect(h, 0, TT_TCP_ACK, S(h, k), h->tcb.rcv_nxt, MSS_TS);
+	assert_int_equal(h_sndq_block(h)->cwnd, MSS_TS);
+}
+
 /*
  * A peer that discards what it SACKed (reneging, RFC 2018 8) shows it by a cumulative ACK
- * that stops at a byte it reported: the scoreboard is dropped and those bytes go again.
+ * that stops at a byte it reported: the scoreboard is dropped and those bytes go again, from
+ * a loss window of one segment.
  */
 static void test_rto_reneged(void **state)
 {
@@ -590,12 +603,78 @@ static void test_rto_reneged(void **state)
 
 	rto_after_sack(h);
 	/* Segment 0 arrives, but the peer dropped 1 and 2: it ACKs up to segment 1. */
+	expect_renege_at(h, 1);
+}
+
+/*
+ * Reneging with a window in flight and no timeout, which a peer can show at will (SACK a
+ * segment, then ACK up to its start): a loss, met as a timeout meets one: ssthresh from the
+ * flight, a loss window of one segment from SND.UNA (not the whole window sent again), no RTT
+ * timing, RecoveryPoint at SND.MAX.  The ACKs after it grow cwnd by slow start and start no
+ * recovery.
+ */
+static void test_reneged_loss_window(void **state)
+{
+	static const uint32_t b2[] = {2, 3};
+	struct harness *h = *state;
+	uint32_t max;
+
+	respond(h);
+	h->peer.ack = iss1(h);
+	sack_segs(h, b2, 1);
+	/* The first duplicate: Limited Transmit lets segment 10 go. */
+	assert_int_equal(h->n_tx, 1);
+	h_expect(h, 0, TT_TCP_ACK, S(h, 10), h->tcb.rcv_nxt, MSS_TS);
+	max = h->tcb.snd_max;
+	/* Segments 0 and 1 arrive; the peer dropped the 2 it SACKed. */
+	expect_renege_at(h, 2);
+	assert_int_equal(h_sndq_block(h)->ssthresh, (max - S(h, 2)) / 2);
+	assert_int_equal(h_sndq_block(h)->recover, max);
+	assert_int_equal(h->tcb.dupacks, 0);
+	assert_false(h->tcb.flags & TT_TCB_RTT_TIMING);
+	/* Segment 2 arrives: cwnd two segments, 3 and 4 go. */
+	h->peer.ack = S(h, 3);
+	peer_sack(h, NULL, 0);
+	assert_int_equal(h->n_tx, 2);
+	h_expect(h, 0, TT_TCP_ACK, S(h, 3), h->tcb.rcv_nxt, MSS_TS);
+	h_expect(h, 1, TT_TCP_ACK, S(h, 4), h->tcb.rcv_nxt, MSS_TS);
+	assert_int_equal(h_sndq_block(h)->cwnd, 2 * MSS_TS);
+	assert_int_equal(ev(h, TT_CTR_SACK_RENEGED), 1);
+	assert_int_equal(ev(h, TT_CTR_SACK_RECOVERIES), 0);
+	assert_int_equal(ev(h, TT_CTR_FAST_RETRANSMITS), 0);
+}
+
+/*
+ * A block that starts at the ACK it came with claims the byte that ACK says the peer lacks:
+ * ignored and counted, whether the ACK moved SND.UNA or not, and no renege follows it.  One
+ * byte above the ACK it is a block, and an ACK that then stops at its start is a renege.
+ */
+static void test_block_at_ack_ignored(void **state)
+{
+	struct harness *h = *state;
+	struct tt_sack_block b;
+
+	respond(h);
+	h->peer.ack = iss1(h);
+	b = (struct tt_sack_block){S(h, 0), S(h, 2)};
+	peer_sack(h, &b, 1);
+	assert_int_equal(ev(h, TT_CTR_SACK_BLOCKS_IGNORED), 1);
+	assert_int_equal(h->tcb.sack, TT_TCB_NO_BLOCK);
 	h->peer.ack = S(h, 1);
+	b = (struct tt_sack_block){S(h, 1), S(h, 3)};
+	peer_sack(h, &b, 1);
+	assert_int_equal(ev(h, TT_CTR_SACK_BLOCKS_IGNORED), 2);
+	assert_int_equal(h->tcb.sack, TT_TCB_NO_BLOCK);
+	peer_sack(h, NULL, 0);
+	assert_int_equal(ev(h, TT_CTR_SACK_RENEGED), 0);
+	b = (struct tt_sack_block){S(h, 1) + 1, S(h, 3)};
+	peer_sack(h, &b, 1);
+	assert_int_equal(ev(h, TT_CTR_SACK_BLOCKS_IGNORED), 2);
+	assert_true(h->tcb.sack != TT_TCB_NO_BLOCK);
+	h->peer.ack = S(h, 1) + 1;
 	peer_sack(h, NULL, 0);
 	assert_int_equal(ev(h, TT_CTR_SACK_RENEGED), 1);
-	assert_int_equal(h->n_tx, 2);
-	h_expect(h, 0, TT_TCP_ACK, S(h, 1), h->tcb.rcv_nxt, MSS_TS);
-	h_expect(h, 1, TT_TCP_ACK, S(h, 2), h->tcb.rcv_nxt, MSS_TS);
+	assert_int_equal(h_sndq_block(h)->cwnd, MSS_TS);
 }
 
 /*
@@ -728,6 +807,8 @@ int main(void)
 	    T(test_recovery_unlost_hole_when_no_new_data),
 	    T(test_rto_keeps_scoreboard),
 	    T(test_rto_reneged),
+	    T(test_reneged_loss_window),
+	    T(test_block_at_ack_ignored),
 	    T(test_invalid_blocks),
 	    T(test_no_sack_peer_newreno),
 	    T(test_scoreboards_exhausted),
