@@ -272,7 +272,7 @@ static void expect_blocks(const struct h_tx *x, uint32_t base, const uint32_t *r
  * Receiving with holes: each ACK reports the run of the segment that made it first, then
  * the runs of the segments before it, newest first; three blocks beside timestamps.
  */
-static void test_blocks_sent_ts(void **state)
+static void blocks_sent_ts(struct harness *h)
 {
 	static const struct {
 		uint32_t off;	  /* segment of SEG bytes at base + off */
@@ -289,7 +289,6 @@ static void test_blocks_sent_ts(void **state)
 	    {1200, 1800, 1, {2100, 2400}},
 	    {1800, 2400, 0, {0}},
 	};
-	struct harness *h = *state;
 	uint32_t base, sent0;
 
 	h_connect(h, H_APP_REC);
@@ -307,6 +306,54 @@ static void test_blocks_sent_ts(void **state)
 	assert_int_equal(h->app.rx_len, 2400);
 	assert_memory_equal(h->app.rx, peer_data, 2400);
 	assert_int_equal(h->tcb.ooo, TT_TCB_NO_BLOCK);
+}
+
+static void test_blocks_sent_ts(void **state)
+{
+	blocks_sent_ts(*state);
+}
+
+/* The same with the peer's sequence numbers wrapping through 2^32 inside the segment at 1200:
+ * holes, runs and blocks on either side of the wrap. */
+static void test_blocks_sent_ts_wrap(void **state)
+{
+	struct harness *h = *state;
+
+	h->peer.nxt = UINT32_MAX - 1300;
+	blocks_sent_ts(h);
+	/* Its first data byte was the ISN's next, 2^32 - 1300: all 2,400 bytes in, past 2^32. */
+	assert_int_equal(h->tcb.rcv_nxt, 2400 - 1300);
+}
+
+/*
+ * Every reassembly block of the worker taken (by other connections): a segment beyond a hole
+ * is dropped and counted, no block is taken and the ACK reports none, so nothing is promised;
+ * the hole and the segment sent again arrive in order as usual.
+ */
+static void test_ooo_pool_exhausted(void **state)
+{
+	struct harness *h = *state;
+	uint32_t taken[4], base;
+
+	h_connect(h, H_APP_REC);
+	base = h->peer.nxt;
+	for (unsigned i = 0; i < 4; i++)
+		assert_int_not_equal(taken[i] = tt_pool_get(h->ctx.ooo_pool), TT_POOL_NONE);
+	assert_int_equal(tt_pool_get(h->ctx.ooo_pool), TT_POOL_NONE);
+	peer_data_at(h, base, SEG, SEG);
+	assert_int_equal(drops(h, TT_DROP_TCP_OUT_OF_ORDER), 1);
+	assert_int_equal(h->tcb.ooo, TT_TCB_NO_BLOCK);
+	assert_int_equal(h->n_tx, 1);
+	h_expect(h, 0, TT_TCP_ACK, h->tcb.snd_nxt, base, 0);
+	expect_blocks(&h->tx[0], base, NULL, 0);
+	assert_int_equal(h->app.rx_len, 0);
+	peer_data_at(h, base, 0, SEG);
+	peer_data_at(h, base, SEG, SEG);
+	assert_int_equal(h->app.rx_len, 2 * SEG);
+	assert_memory_equal(h->app.rx, peer_data, 2 * SEG);
+	assert_int_equal(h->tcb.rcv_nxt, base + 2 * SEG);
+	for (unsigned i = 0; i < 4; i++)
+		tt_pool_put(h->ctx.ooo_pool, taken[i]);
 }
 
 /* Without timestamps four blocks fit; without SACK-permitted none is sent. */
@@ -797,7 +844,9 @@ int main(void)
 	    cmocka_unit_test(test_sb_full_and_trim),
 	    cmocka_unit_test(test_sb_lost_pipe_next),
 	    T(test_blocks_sent_ts),
+	    T(test_blocks_sent_ts_wrap),
 	    T(test_blocks_sent_no_ts),
+	    T(test_ooo_pool_exhausted),
 	    T(test_blocks_not_agreed),
 	    T(test_blocks_on_data_segments),
 	    T(test_recovery_resends_holes),
