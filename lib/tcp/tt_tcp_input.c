@@ -290,9 +290,12 @@ static enum step check_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struc
 	else if (seg->ack == t->snd_una)
 		dup_ack(ctx, t, seg, out);
 	tt_tcp_sack_settle(ctx, t);
-	/* RFC 9293 3.10.7.4 without SND.WL2 (tt_tcp.h): SND.UNA is the newest ACK, so a segment
-	 * of the window's own sequence number whose ACK is older is a stale copy. */
-	if (seq_lt(t->snd_wl1, seg->seq) || (t->snd_wl1 == seg->seq && seg->ack == t->snd_una)) {
+	/* RFC 9293 3.10.7.4 without SND.WL2 (tt_tcp.h): SND.UNA is the newest ACK, so only a
+	 * segment whose ACK is SND.UNA (moved by it or not) and whose sequence number is not
+	 * older than the last update's may move the window.  An older ACK is a stale copy,
+	 * whatever its sequence number: taken, it could shut the window and put SND.WL1 ahead
+	 * of every update the peer sends. */
+	if (seg->ack == t->snd_una && seq_leq(t->snd_wl1, seg->seq)) {
 		t->snd_wnd = (uint32_t)seg->wnd << t->snd_wscale;
 		t->snd_wl1 = seg->seq;
 	}
@@ -559,18 +562,18 @@ static enum tt_tcp_verdict input_syn_received(struct tt_tcp_ctx *ctx, struct tt_
 		return TT_V_KEEP;
 	}
 	if (seg->flags & TT_TCP_SYN) {
-		if (seg->seq == t->rcv_nxt - 1) { /* the same SYN: our SYN-ACK was lost */
-			if (invalid_reply_allowed(ctx, t)) {
-				t->flags |= TT_TCB_ACK_NOW;
-				tt_tcp_output(ctx, t, out);
-			}
-			return TT_V_KEEP;
-		}
-		/* A different SYN on this 4-tuple: an old duplicate (RFC 9293 3.5). */
-		emit(out, t->snd_nxt, 0, TT_TCP_RST | TT_TCP_ACK);
-		count(ctx, TT_CTR_RST_SENT);
-		count(ctx, TT_CTR_CONN_RESET_TX);
-		return TT_V_FREE;
+		/* The same SYN (our SYN-ACK was lost) or another on this 4-tuple: our SYN-ACK
+		 * again, at most one per invalid_reply_interval_ms, and the connection stays.  A
+		 * peer that began anew, whose old duplicate SYN made this one (RFC 9293 3.5),
+		 * answers it with an RST at RCV.NXT, which frees it; one that only knows the
+		 * 4-tuple resets nothing (the challenge of RFC 5961 4). */
+		if (seg->seq != t->rcv_nxt - 1)
+			challenge_ack(ctx, t);
+		else if (invalid_reply_allowed(ctx, t))
+			t->flags |= TT_TCB_ACK_NOW;
+		if (t->flags & TT_TCB_ACK_NOW)
+			tt_tcp_output(ctx, t, out);
+		return TT_V_KEEP;
 	}
 	/* The sequence number is checked first: an unacceptable segment must not establish. */
 	if (!acceptable(t, seg)) {

@@ -438,20 +438,43 @@ static void test_synrecv_syn_again(void **state)
 	assert_int_equal(h->tx[0].a.opts.tsval, h_tsval(h));
 }
 
+/*
+ * Another SYN on the 4-tuple of a connection in SYN-RECEIVED, in its receive window or not:
+ * our SYN-ACK again as a challenge (rate-limited), no RST, the connection kept, so that a
+ * peer that knows only the 4-tuple resets nothing.  A peer that really began anew (RFC 9293
+ * 3.5: the connection came from its old duplicate SYN) answers the SYN-ACK with an RST at our
+ * RCV.NXT, which frees it.
+ */
 static void test_synrecv_other_syn(void **state)
 {
+	static const uint32_t other[] = {H_PEER_ISN + 1000000, H_PEER_ISN + 1, H_PEER_ISN - 1,
+					 H_PEER_ISN + 0x80000000u};
 	struct harness *h = *state;
 	uint32_t iss;
 
 	h_send(h, TT_TCP_SYN, NULL, 0);
 	iss = h->iss;
-	h->peer.nxt = H_PEER_ISN + 1000000; /* an old duplicate from another incarnation */
+	for (unsigned i = 0; i < ARRAY_LEN(other); i++) {
+		h->ctx.now_ms += 1000; /* past invalid_reply_interval_ms */
+		h->peer.nxt = other[i];
+		h_send(h, TT_TCP_SYN, NULL, 0);
+		assert_int_equal(h->v, TT_V_KEEP);
+		assert_int_equal(h->tcb.state, TT_TCP_SYN_RECEIVED);
+		assert_int_equal(h->n_tx, 1);
+		h_expect(h, 0, TT_TCP_SYN | TT_TCP_ACK, iss, H_PEER_ISN + 1, 0);
+		assert_int_equal(ev(h, TT_CTR_CHALLENGE_ACKS), i + 1);
+	}
+	/* Another at once: limited. */
+	h->peer.nxt = H_PEER_ISN + 2000000;
 	h_send(h, TT_TCP_SYN, NULL, 0);
+	assert_int_equal(h->n_tx, 0);
+	assert_int_equal(ev(h, TT_CTR_INVALID_REPLIES_LIMITED), 1);
+	assert_int_equal(ev(h, TT_CTR_RST_SENT), 0);
+	assert_int_equal(h->ctx.half_open, 1);
+	/* The peer that began anew: its RST at the ACK of our SYN-ACK. */
+	h->peer.nxt = H_PEER_ISN + 1;
+	h_send(h, TT_TCP_RST, NULL, 0);
 	assert_int_equal(h->v, TT_V_FREE);
-	assert_false(h->tcb_live);
-	assert_int_equal(h->n_tx, 1);
-	h_expect(h, 0, TT_TCP_RST | TT_TCP_ACK, iss + 1, H_PEER_ISN + 1, 0);
-	assert_int_equal(ev(h, TT_CTR_RST_SENT), 1);
 	assert_int_equal(h->ctx.half_open, 0);
 }
 

@@ -175,9 +175,11 @@ static void test_bad_request_keeps_no_block(void **state)
 }
 
 /*
- * The send window without SND.WL2: a segment newer than the one the window came from updates
- * it whatever its ACK; one of the same sequence number updates it only with the newest ACK,
- * so a reordered copy that carries an older ACK does not bring an old window back.
+ * The send window without SND.WL2: only a segment carrying the newest ACK updates it (RFC 9293
+ * 3.10.7.4: SND.UNA =< SEG.ACK), when its sequence number is not older than the one the window
+ * came from; so neither a reordered copy of an older ACK brings an old window back nor a
+ * segment ahead in sequence with an old ACK (a blind guess) shuts the window and puts SND.WL1
+ * ahead of the peer's own updates.
  */
 static void test_window_update_rules(void **state)
 {
@@ -207,14 +209,20 @@ static void test_window_update_rules(void **state)
 	h->peer.wnd = 50;
 	h_send(h, TT_TCP_ACK, NULL, 0);
 	assert_int_equal(h->tcb.snd_wnd, 50u << 7);
-	/* A newer sequence number with an older ACK: its window is taken (RFC 9293 3.10.7.4). */
+	/* A newer sequence number with an older ACK: not taken, even shut. */
 	h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, "G");
 	h->peer.ack = acked - 500;
+	h->peer.wnd = 0;
+	h_send(h, TT_TCP_ACK, NULL, 0);
+	assert_int_equal(h->tcb.snd_wl1, seq);
+	assert_int_equal(h->tcb.snd_wnd, 50u << 7);
+	assert_int_equal(h->tcb.snd_una, acked);
+	/* The peer's own next segment, with the newest ACK: taken. */
+	h->peer.ack = acked;
 	h->peer.wnd = 60;
 	h_send(h, TT_TCP_ACK, NULL, 0);
 	assert_int_equal(h->tcb.snd_wl1, seq + 1);
 	assert_int_equal(h->tcb.snd_wnd, 60u << 7);
-	assert_int_equal(h->tcb.snd_una, acked);
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
