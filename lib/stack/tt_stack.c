@@ -612,7 +612,20 @@ static void to_time_wait(struct tt_stack *st, struct tt_tcb *t)
 	tt_pool_put(st->tcbs, idx);
 }
 
-/* The FIN came again: the entry moves to the tail, to live time_wait_ms from now. */
+/*
+ * The FIN came again: the quarantine restarts, but only once half of it has passed.  A restart
+ * moves the entry to the ring's tail and leaves a hole where it was until the head passes it;
+ * a peer repeating its FIN at will would fill the ring with holes and push the other entries
+ * out early (recycled).  So the entry lives at least half of time_wait_ms after any FIN, and
+ * moves at most twice per time_wait_ms.
+ */
+static bool tw_restart_due(const struct tt_stack *st, const struct tt_tw *tw)
+{
+	return (int32_t)(tw->expire_ms - (uint32_t)st->tcp.now_ms) <=
+	       (int32_t)(st->tcp.conf->time_wait_ms / 2);
+}
+
+/* The entry moves to the tail, to live time_wait_ms from now. */
 static struct tt_tw *restart_tw(struct tt_stack *st, struct tt_tw *tw, const struct tt_flow4 *f)
 {
 	struct tt_tw kept = *tw;
@@ -1040,7 +1053,8 @@ static void tcp_time_wait(struct tt_stack *st, unsigned port, struct tt_tw *tw,
 	case TT_TW_DROP:
 		return;
 	case TT_TW_ACK_RESTART:
-		tw = restart_tw(st, tw, f);
+		if (tw_restart_due(st, tw))
+			tw = restart_tw(st, tw, f);
 		/* fall through */
 	case TT_TW_ACK:
 		/* Back the way the segment came: its interface, its source MAC or (by_neigh) the

@@ -609,7 +609,7 @@ void tt_tcp_close(struct tt_tcb *t);
 enum tt_tw_verdict {
 	TT_TW_DROP,
 	TT_TW_ACK,	   /* re-send the last ACK */
-	TT_TW_ACK_RESTART, /* retransmitted FIN: ACK and restart the 2*MSL timer */
+	TT_TW_ACK_RESTART, /* retransmitted FIN: ACK and restart the 2*MSL timer (when due) */
 	TT_TW_REUSE, /* a new SYN may take the 4-tuple (RFC 6191): free the entry, LISTEN it */
 };
 

@@ -191,6 +191,18 @@ static void check_quarantined(struct sh_peer *p, bool in_time_wait)
 	assert_int_equal(p->rst_rcvd, !in_time_wait);
 }
 
+/* A stack of 8 connections whose 8 peers have each closed one: the TIME-WAIT ring full. */
+static struct sh *full_time_wait_ring(void)
+{
+	struct sh *h = sh_new();
+
+	h->conf.tcp.max_conns_per_core = 8;
+	sh_start(h);
+	for (unsigned i = 0; i < 8; i++)
+		sh_server_closed(h);
+	return h;
+}
+
 /*
  * TIME-WAIT entries sit in a ring with as many places as the table: with every place taken, a
  * FIN that comes again moves its entry to the tail, across the ring's end; the place it leaves
@@ -200,16 +212,10 @@ static void check_quarantined(struct sh_peer *p, bool in_time_wait)
  */
 static void test_time_wait_ring_restart_and_wrap(void **state)
 {
-	struct sh *h = sh_new();
-	uint64_t t0, t1, tw_ms, expiries;
+	struct sh *h = full_time_wait_ring();
+	uint64_t t0 = h->now, t1, tw_ms = h->conf.tcp.time_wait_ms, expiries;
 
 	(void)state;
-	h->conf.tcp.max_conns_per_core = 8;
-	sh_start(h);
-	tw_ms = h->conf.tcp.time_wait_ms;
-	for (unsigned i = 0; i < 8; i++)
-		sh_server_closed(h);
-	t0 = h->now;
 	t1 = t0 + tw_ms / 2;
 	sh_advance(h, t1);
 	fin_again(&h->peers[0]); /* the head's own place makes room */
@@ -237,6 +243,37 @@ static void test_time_wait_ring_restart_and_wrap(void **state)
 		sh_server_closed(h);
 	assert_int_equal(sh_in_state(h, TT_TCP_TIME_WAIT), 8);
 	assert_int_equal(sh_ev(h, TT_CTR_TIME_WAIT_RECYCLED), 1);
+	sh_free(h);
+}
+
+/*
+ * A peer that repeats its FIN gets an ACK every time, but its entry moves (a hole left in the
+ * ring) only once half of its time has passed: a hundred FINs at once neither recycle another
+ * entry nor cut a quarantine short; one at half time restarts the entry's own, as before.
+ */
+static void test_time_wait_fin_repeats_bounded(void **state)
+{
+	struct sh *h = full_time_wait_ring();
+	uint64_t t0 = h->now, t1, tw_ms = h->conf.tcp.time_wait_ms;
+
+	(void)state;
+	for (unsigned i = 0; i < 100; i++)
+		fin_again(&h->peers[3]);
+	sh_advance(h, t0 + tw_ms / 2 - 1);
+	fin_again(&h->peers[3]);
+	assert_int_equal(sh_ev(h, TT_CTR_TIME_WAIT_RECYCLED), 0);
+	for (unsigned i = 0; i < 8; i++)
+		check_quarantined(&h->peers[i], true);
+	t1 = t0 + tw_ms / 2;
+	sh_advance(h, t1);
+	fin_again(&h->peers[3]); /* due: it moves, and the head gives way */
+	assert_int_equal(sh_ev(h, TT_CTR_TIME_WAIT_RECYCLED), 1);
+	check_quarantined(&h->peers[0], false);
+	sh_advance(h, t0 + tw_ms);
+	assert_int_equal(sh_in_state(h, TT_TCP_TIME_WAIT), 1);
+	check_quarantined(&h->peers[3], true);
+	sh_advance(h, t1 + tw_ms);
+	assert_int_equal(sh_in_state(h, TT_TCP_TIME_WAIT), 0);
 	sh_free(h);
 }
 
@@ -679,6 +716,7 @@ int main(void)
 	    cmocka_unit_test(test_frame_beyond_room_refused),
 	    cmocka_unit_test(test_time_wait_recycled_when_full),
 	    cmocka_unit_test(test_time_wait_ring_restart_and_wrap),
+	    cmocka_unit_test(test_time_wait_fin_repeats_bounded),
 	    cmocka_unit_test(test_time_wait_expiry_across_clock_wrap),
 	    cmocka_unit_test(test_auto_cookies_under_table_pressure),
 	    cmocka_unit_test(test_full_table_refuses_with_rst),
