@@ -76,11 +76,8 @@ static enum step check_sequence(struct tt_tcp_ctx *ctx, struct tt_tcb *t,
 		invalid_ack(ctx, t);
 		return STEP_DONE;
 	}
-	if (acceptable(t, seg)) {
-		/* Only a segment inside the window is a sign of life. */
-		t->last_rx_ms = (uint32_t)ctx->now_ms;
+	if (acceptable(t, seg))
 		return STEP_GO;
-	}
 	count_drop(ctx, TT_DROP_TCP_OUT_OF_WINDOW);
 	if (!rst)
 		invalid_ack(ctx, t);
@@ -284,6 +281,9 @@ static enum step check_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struc
 		invalid_ack(ctx, t);
 		return STEP_DONE;
 	}
+	/* Only a segment inside the window with an acceptable ACK is a sign of life: one that
+	 * only guessed a sequence number (an RST or SYN for a challenge, a bad ACK) is not. */
+	t->last_rx_ms = (uint32_t)ctx->now_ms;
 	update_ts_recent(t, seg);
 	if (seq_gt(seg->ack, t->snd_una))
 		new_ack(ctx, t, seg, out);

@@ -123,15 +123,32 @@ static void test_idle_not_refreshed_by_invalid(void **state)
 
 	(void)state;
 	for (unsigned i = 0; i < 20; i++) {
+		struct tt_tcp_seg s;
+
 		h->ctx.now_ms += 10000;
 		h->peer.nxt = nxt + 0x40000000u; /* far outside the window */
 		h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, "x");
 		h->peer.nxt = nxt - 5000; /* old data, long acknowledged */
 		h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, "y");
+		/* Inside the window but nothing a peer in the connection sends: an ACK of bytes
+		 * never sent, an RST off RCV.NXT and a SYN (a challenge each), no ACK at all. */
+		h->peer.nxt = nxt + 10;
+		s = h_seg(h, TT_TCP_ACK | TT_TCP_PSH, "z", 1);
+		s.ack = h->tcb.snd_max + 100000;
+		h_rx(h, &s, &h->scratch);
+		s = h_seg(h, TT_TCP_RST, NULL, 0);
+		h_rx(h, &s, &h->scratch);
+		s = h_seg(h, TT_TCP_SYN, NULL, 0);
+		h_rx(h, &s, &h->scratch);
+		s = h_seg(h, TT_TCP_PSH, "z", 1);
+		h_rx(h, &s, &h->scratch);
+		assert_true(h->tcb_live);
 	}
 	h->peer.nxt = nxt;
 	assert_int_equal(tt_tcp_deadline(&h->ctx, &h->tcb), last_valid + h->conf.idle_timeout_ms);
 	assert_true(drops(h, TT_DROP_TCP_OUT_OF_WINDOW) >= 40);
+	assert_int_equal(drops(h, TT_DROP_TCP_BAD_ACK), 20);
+	assert_int_equal(drops(h, TT_DROP_TCP_FLAGS), 20);
 	/* An acceptable segment does count. */
 	h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, "z");
 	assert_int_equal(tt_tcp_deadline(&h->ctx, &h->tcb),
