@@ -521,12 +521,32 @@ static void check_fin(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_
 	}
 }
 
+/* Bytes or a FIN exactly at RCV.NXT while the receive window is zero. */
+static bool at_shut_window(const struct tt_tcb *t, const struct tt_tcp_seg *seg)
+{
+	return !seq_gt(t->rcv_adv, t->rcv_nxt) && seg->seq == t->rcv_nxt &&
+	       (seg->len > 0 || (seg->flags & TT_TCP_FIN));
+}
+
 static enum tt_tcp_verdict input_synchronized(struct tt_tcp_ctx *ctx, struct tt_tcb *t,
 					      const struct tt_tcp_seg *seg, void *owner,
 					      struct tt_tcp_out *out)
 {
 	enum tt_tcp_verdict v = TT_V_KEEP;
+	struct tt_tcp_seg head;
 
+	if (at_shut_window(t, seg)) {
+		/* RFC 9293 3.10.7.4: with the window zero no such segment is acceptable, but its
+		 * ACK (or RST) still counts; else a peer that sends its ACKs with data or a FIN
+		 * would never reopen a window that our unacknowledged echoes keep shut.  Its bytes
+		 * and FIN wait to be sent again; the rest goes on as a zero-length segment. */
+		count_drop(ctx, TT_DROP_TCP_OUT_OF_WINDOW);
+		invalid_ack(ctx, t);
+		head = *seg;
+		head.len = 0;
+		head.flags &= (uint8_t)~TT_TCP_FIN;
+		seg = &head;
+	}
 	if (check_sequence(ctx, t, seg) == STEP_DONE || check_rst(ctx, t, seg, &v) == STEP_DONE)
 		goto out;
 	if (seg->flags & TT_TCP_SYN) { /* RFC 5961 4.2 */

@@ -1966,6 +1966,46 @@ static void test_echo_release_on_ack(void **state)
 	free(a);
 }
 
+/*
+ * The receive window shut by what the echoes hold: a FIN at RCV.NXT is not acceptable, but
+ * its ACK still counts (RFC 9293 3.10.7.4): the echoed bytes it acknowledges go, the window
+ * opens, and the FIN sent again is taken.
+ */
+static void test_echo_shut_window_takes_acks(void **state)
+{
+	struct harness *h = *state;
+	struct h_buf *b = calloc(2, sizeof(*b));
+	uint32_t rcv_nxt;
+
+	assert_non_null(b);
+	h->conf.rcv_window = 2000;
+	h_peer_plain(h, 1460);
+	h_connect(h, TT_APP_ECHO);
+	for (unsigned i = 0; i < 2; i++) {
+		fill(&b[i], (uint8_t)i);
+		h_send_buf(h, TT_TCP_ACK | TT_TCP_PSH, &b[i], 1000);
+	}
+	assert_int_equal(h->tx[0].a.wnd, 0);
+	rcv_nxt = h->tcb.rcv_nxt;
+	assert_int_equal(h->tcb.rcv_adv, rcv_nxt);
+	/* The peer's FIN carries the ACK of both echoes. */
+	h->peer.ack = h->tcb.snd_max;
+	h_send(h, TT_TCP_ACK | TT_TCP_FIN, NULL, 0);
+	assert_int_equal(h->tcb.snd_una, h->tcb.snd_max);
+	assert_int_equal(b[0].refs + b[1].refs, 0);
+	assert_int_equal(h->tcb.state, TT_TCP_ESTABLISHED);
+	assert_int_equal(drops(h, TT_DROP_TCP_OUT_OF_WINDOW), 1);
+	assert_int_equal(h->n_tx, 1);
+	h_expect(h, 0, TT_TCP_ACK, h->tcb.snd_max, rcv_nxt, 0);
+	assert_int_equal(h->tx[0].a.wnd, 2000);
+	/* The FIN again, into the open window: taken. */
+	h->peer.nxt--;
+	h_send(h, TT_TCP_ACK | TT_TCP_FIN, NULL, 0);
+	assert_int_equal(h->tcb.rcv_nxt, rcv_nxt + 1);
+	assert_int_not_equal(h->tcb.state, TT_TCP_ESTABLISHED);
+	free(b);
+}
+
 /* The window shrinks by what the echoes hold; its right edge never moves left. */
 static void test_echo_window(void **state)
 {
@@ -2125,6 +2165,7 @@ int main(void)
 	    T(test_close_wait_timeout),
 	    T(test_echo_release_on_ack),
 	    T(test_echo_window),
+	    T(test_echo_shut_window_takes_acks),
 	    T(test_gauges_walk),
 	};
 
