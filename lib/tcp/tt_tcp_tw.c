@@ -6,7 +6,8 @@
  *   SYN          a new incarnation if it is provably newer: a larger
  *                timestamp (RFC 6191) or, without timestamps, a sequence
  *                number above RCV.NXT (RFC 9293 3.6.1); else re-ACK;
- *   FIN again    our last ACK was lost: ACK and restart the timer;
+ *   FIN again    our last ACK was lost: ACK and restart the timer (the
+ *                stack restarts it once half of it has passed, tt_stack.c);
  *   data         ACK (as for any unacceptable segment);
  *   pure ACK     dropped.
  */
