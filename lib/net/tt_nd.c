@@ -15,7 +15,8 @@ static const struct tt_in6 all_nodes = {{0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 
 /*
  * The options after the fixed part: each inside the message, none of length 0, and a
  * link-layer address option of type lla_type exactly 8 bytes (an Ethernet address; Linux's
- * ndisc_opt_addr_data refuses any other length).  The last such option's address goes to
+ * ndisc_opt_addr_data refuses any other length) holding an address a host can have
+ * (tt_net_mac_is_host).  The last such option's address goes to
  * pkt->nd_lla (RFC 4861 7.1.1 names no winner; Linux keeps the last too); whether one was
  * there, to pkt->nd_has_lla.
  */
@@ -36,6 +37,8 @@ static bool options_ok(const uint8_t *p, uint32_t len, uint8_t lla_type, struct 
 			if (olen != TT_ND_LLA_OPT_LEN)
 				return false;
 			memcpy(pkt->nd_lla.b, p + off + 2, 6);
+			if (!tt_net_mac_is_host(&pkt->nd_lla))
+				return false;
 			pkt->nd_has_lla = true;
 		}
 		off += olen;

@@ -166,6 +166,16 @@ struct tt_mac {
 	uint8_t b[6];
 };
 
+/* Whether m can be a host's own address: not a group address (the I/G bit), not all zeros.
+ * Learned as a neighbour's, either would send our frames to the whole link or to nobody.  (Our
+ * own address can be a peer's: a TAP port and its kernel interface share one.) */
+static inline bool tt_net_mac_is_host(const struct tt_mac *m)
+{
+	static const struct tt_mac zero;
+
+	return !(m->b[0] & 1) && __builtin_memcmp(m->b, zero.b, 6) != 0;
+}
+
 enum tt_pkt_kind {
 	TT_PKT_DROP,
 	TT_PKT_ARP,

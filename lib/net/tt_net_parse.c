@@ -47,6 +47,9 @@ static enum tt_pkt_kind parse_arp(const uint8_t *l3, uint32_t len, const struct 
 	pkt->saddr = rte_be_to_cpu_32(arp->arp_data.arp_sip);
 	pkt->daddr = rte_be_to_cpu_32(arp->arp_data.arp_tip);
 	memcpy(pkt->src_mac.b, &arp->arp_data.arp_sha, 6);
+	/* Checked before the target: an ARP for another host still teaches (RFC 826). */
+	if (unlikely(!tt_net_mac_is_host(&pkt->src_mac)))
+		return tt_net_drop(reason, TT_DROP_ARP_SENDER);
 	if (!tt_net_is_ours(ifc, pkt->daddr))
 		return tt_net_drop(reason, TT_DROP_ARP_NOT_FOR_US);
 	return TT_PKT_ARP;
@@ -339,6 +342,10 @@ enum tt_pkt_kind tt_net_parse(const uint8_t *frame, uint32_t len, const struct t
 	if (memcmp(&eth->dst_addr, ifc->mac.b, 6) != 0 &&
 	    !rte_is_broadcast_ether_addr(&eth->dst_addr) && !mcast6)
 		return tt_net_drop(reason, TT_DROP_ETH_DST);
+	/* A group address is never a frame's source (IEEE 802): answered, our reply would go to
+	 * the whole link. */
+	if (unlikely(frame[6] & 1))
+		return tt_net_drop(reason, TT_DROP_ETH_SRC_GROUP);
 	memcpy(pkt->src_mac.b, &eth->src_addr, 6);
 	type = eth->ether_type;
 	l3 = TT_ETH_HDR_LEN;

@@ -22,7 +22,9 @@
 	X(ETH_SHORT, "eth_short")                                                                  \
 	X(ETH_TYPE, "eth_unsupported_type")                                                        \
 	X(ETH_DST, "eth_not_our_mac")                                                              \
+	X(ETH_SRC_GROUP, "eth_group_source")                                                       \
 	X(ARP_MALFORMED, "arp_malformed")                                                          \
+	X(ARP_SENDER, "arp_bad_sender_mac")                                                        \
 	X(ARP_NOT_FOR_US, "arp_not_for_us")                                                        \
 	X(IP_SHORT, "ip_short")                                                                    \
 	X(IP_VERSION, "ip_bad_version")                                                            \

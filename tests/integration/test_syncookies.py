@@ -12,7 +12,7 @@ from scapy.layers.inet import ICMP, IP, TCP, UDP
 from scapy.layers.l2 import ARP, Ether
 from scapy.packet import Raw
 
-from conftest import APPLIANCE_IP, appliance_fixture, connect, delta, filler, http_get, note
+from conftest import APPLIANCE_IP, KERNEL_IP, appliance_fixture, connect, delta, filler, http_get, note
 from l2peer import Conn, L2Peer, random_ports, tcp_checksum_ok
 
 BODY = 300
@@ -289,6 +289,19 @@ def malformed_cases():
         ("arp_not_for_us", lambda peer, app: bytes(
             Ether(src=peer.mac, dst="ff:ff:ff:ff:ff:ff") / ARP(
                 hwsrc=peer.mac, psrc=peer.ip, pdst="198.18.0.99")), "arp_not_for_us"),
+        # A group source: the echo reply would go to the whole link.
+        ("icmp_from_broadcast_mac", lambda peer, app: bytes(
+            Ether(src="ff:ff:ff:ff:ff:ff", dst=app.mac) / IP(src=peer.ip, dst=P) / ICMP()),
+         "eth_group_source"),
+        # The kernel peer's address claimed for the broadcast MAC, or for none: never learned
+        # (test_still_serves_after_garbage then reaches the kernel as before).
+        ("arp_kernel_ip_at_broadcast", lambda peer, app: bytes(
+            Ether(src=peer.mac, dst="ff:ff:ff:ff:ff:ff") / ARP(
+                hwsrc="ff:ff:ff:ff:ff:ff", psrc=KERNEL_IP, pdst=P)), "arp_bad_sender_mac"),
+        ("arp_kernel_ip_at_zero_other_target", lambda peer, app: bytes(
+            Ether(src=peer.mac, dst="ff:ff:ff:ff:ff:ff") / ARP(
+                op=2, hwsrc="00:00:00:00:00:00", psrc=KERNEL_IP, pdst="198.18.0.99")),
+         "arp_bad_sender_mac"),
     ]
 
 

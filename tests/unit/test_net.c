@@ -30,6 +30,7 @@
 /* Byte offsets in a frame whose IPv4 header has no options. */
 enum {
 	OFF_ETH_DST = 0,
+	OFF_ETH_SRC = 6,
 	OFF_ETH_TYPE = 12,
 	OFF_IP = 14,
 	OFF_IP_TOTLEN = 16,
@@ -855,6 +856,21 @@ static const struct drop_case drop_cases[] = {
     {"other unicast mac", B_TCP, P1(2, 4, 0x10000002), .want = TT_DROP_ETH_DST},
     {"multicast mac", B_TCP, P1(OFF_ETH_DST, 1, 0x01), .want = TT_DROP_ETH_DST},
     {"arp to other mac", B_ARP, P1(OFF_ETH_DST, 1, 0x02), .want = TT_DROP_ETH_DST},
+    /* A group address as the source: our reply would go to the whole link. */
+    {"group source mac", B_TCP, P1(OFF_ETH_SRC, 1, 0x03), .want = TT_DROP_ETH_SRC_GROUP},
+    {"broadcast source mac", B_TCP,
+     .p = {{OFF_ETH_SRC, 4, 0xffffffffu}, {OFF_ETH_SRC + 4, 2, 0xffff}},
+     .want = TT_DROP_ETH_SRC_GROUP},
+    {"arp from a group source", B_ARP, P1(OFF_ETH_SRC, 1, 0x01), .want = TT_DROP_ETH_SRC_GROUP},
+    /* An ARP sender address no host has is never learned (nor answered). */
+    {"arp sender group", B_ARP, P1(OFF_ARP_SHA, 1, 0x01), .want = TT_DROP_ARP_SENDER},
+    {"arp sender broadcast", B_ARP,
+     .p = {{OFF_ARP_SHA, 4, 0xffffffffu}, {OFF_ARP_SHA + 4, 2, 0xffff}},
+     .want = TT_DROP_ARP_SENDER},
+    {"arp sender zero", B_ARP, .p = {{OFF_ARP_SHA, 4, 0}, {OFF_ARP_SHA + 4, 2, 0}},
+     .want = TT_DROP_ARP_SENDER},
+    {"arp sender group, other target", B_ARP,
+     .p = {{OFF_ARP_SHA, 1, 0x01}, {OFF_ARP_TPA, 4, OTHER_IP}}, .want = TT_DROP_ARP_SENDER},
     {"arp hw type", B_ARP, P1(OFF_ARP_HTYPE, 2, 6), .want = TT_DROP_ARP_MALFORMED},
     {"arp proto type", B_ARP, P1(OFF_ARP_PTYPE, 2, 0x86dd), .want = TT_DROP_ARP_MALFORMED},
     {"arp hlen", B_ARP, P1(OFF_ARP_HLEN, 1, 8), .want = TT_DROP_ARP_MALFORMED},
