@@ -4,10 +4,10 @@
 /*
  * What the http application keeps per connection: the parser, while a request is incomplete,
  * in the connection's application block (tt_tcp_app_block); a connection between requests
- * keeps none, and a fresh parser reads its next bytes.  A request head's clock (when its first
- * byte came) is the connection's application mark (tt_tcp_app_mark): requests are read in
- * ESTABLISHED only, and a peer's FIN ends them (the connection closes, and a closing one reads
- * nothing more).
+ * keeps none, and a fresh parser reads its next bytes.  The clock of the request being read
+ * (when its head's first byte came, then when its head ended) is the connection's application
+ * mark (tt_tcp_app_mark): requests are read in ESTABLISHED only, and a peer's FIN ends them
+ * (the connection closes, and a closing one reads nothing more).
  */
 static_assert(sizeof(struct tt_http_parser) <= TT_TCP_APP_BLOCK_BYTES,
 	      "the HTTP parser fits an application block");
@@ -17,17 +17,30 @@ static_assert(_Alignof(struct tt_http_parser) <= 8, "application blocks are 8-by
 static_assert(sizeof(struct tt_http_memo) <= TT_TCP_APP_WORKER_BYTES,
 	      "the request memo fits the worker's application state");
 
-/* A head that trickles in (Slowloris) times out header_timeout_ms after its first byte.  TCP
- * asks in ESTABLISHED only, where the connection's clock is the head's. */
+/* A head that trickles in (Slowloris) times out header_timeout_ms after its first byte, a body
+ * body_timeout_ms after its head ended: a request in either holds an application block.  TCP
+ * asks in ESTABLISHED only, where the connection's clock is the request's. */
 static uint64_t http_deadline(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t)
 {
 	const struct tt_http_response *r = ctx->app_data;
 	const struct tt_http_parser *p = tt_tcp_app_block(ctx, t);
+	uint32_t bound;
 
-	if (r->header_timeout_ms == 0 || (t->flags & TT_TCB_FIN_QUEUED) || p == NULL ||
-	    !tt_http_in_head(p))
+	if ((t->flags & TT_TCB_FIN_QUEUED) || p == NULL)
 		return UINT64_MAX;
-	return tt_tcp_app_since(ctx->now_ms, t) + r->header_timeout_ms;
+	switch (tt_http_phase(p)) {
+	case TT_HTTP_IN_HEAD:
+		bound = r->header_timeout_ms;
+		break;
+	case TT_HTTP_IN_BODY:
+		bound = r->body_timeout_ms;
+		break;
+	default:
+		return UINT64_MAX;
+	}
+	if (bound == 0)
+		return UINT64_MAX;
+	return tt_tcp_app_since(ctx->now_ms, t) + bound;
 }
 
 static bool http_respond(struct tt_tcp_ctx *ctx, struct tt_tcb *t,
@@ -121,7 +134,8 @@ static uint32_t http_data(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const uint8_
 			  uint32_t len, void *owner)
 {
 	struct tt_http_parser fresh, *p = tt_tcp_app_block(ctx, t);
-	bool in_head, rest_read;
+	enum tt_http_phase before;
+	bool rest_read;
 	uint32_t done;
 
 	(void)owner;
@@ -131,12 +145,14 @@ static uint32_t http_data(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const uint8_
 		tt_http_parser_init(&fresh);
 		p = &fresh;
 	}
-	in_head = tt_http_in_head(p);
+	before = tt_http_phase(p);
 	done = http_parse_all(ctx, t, p, data, len, &rest_read);
 	if (!http_keep_parser(ctx, t, p))
 		return done;
-	/* The head's clock starts at its first byte. */
-	if (!in_head && tt_http_in_head(p))
+	/* A head's clock starts at its first byte, a body's when the head ended: here when the
+	 * phase changed, or a request ended in this piece and the next one is begun (done > 0
+	 * counts whole requests only). */
+	if (tt_http_phase(p) != TT_HTTP_BETWEEN && (tt_http_phase(p) != before || done > 0))
 		tt_tcp_app_mark(ctx->now_ms, t);
 	return rest_read ? len : done;
 }

@@ -40,7 +40,7 @@ enum state {
 };
 
 static_assert((int)ST_BODY == (int)TT_HTTP_HEAD_STATES,
-	      "tt_http_in_head tells the head states apart");
+	      "tt_http_phase tells the head states apart");
 static_assert(ST_BAD < 32, "chunk_line_end_states is a 32-bit mask");
 
 /* Chunk framing states where CR starts a line end; elsewhere CR is an ordinary (invalid) byte. */

@@ -89,7 +89,7 @@ struct tt_http_request {
 	bool keep_alive;
 };
 
-/* Fields are private to tt_http.c (tt_http_in_head below reads two); the struct is public only
+/* Fields are private to tt_http.c (tt_http_phase below reads two); the struct is public only
  * so that the application can keep it in an application block. */
 struct tt_http_parser {
 	uint64_t remaining; /* Content-Length or chunk size being read, then body bytes left */
@@ -120,11 +120,19 @@ static inline bool tt_http_parser_fresh(const struct tt_http_parser *p)
 /* The parser's states below this one read a request head (tt_http.c's enum state). */
 enum { TT_HTTP_HEAD_STATES = 9 };
 
-/* True while a request head has begun (a byte of it, or a leading empty line) but not ended.
- * Inline: the application asks on every segment and every deadline. */
-static inline bool tt_http_in_head(const struct tt_http_parser *p)
+enum tt_http_phase {
+	TT_HTTP_BETWEEN, /* no byte of a request yet */
+	TT_HTTP_IN_HEAD, /* a head has begun (a byte of it, or a leading empty line), not ended */
+	TT_HTTP_IN_BODY, /* the head ended, its body has not */
+};
+
+/* Where p is in a request.  Inline: the application asks on every segment and every
+ * deadline. */
+static inline enum tt_http_phase tt_http_phase(const struct tt_http_parser *p)
 {
-	return p->state < TT_HTTP_HEAD_STATES && p->head_len > 0;
+	if (p->state >= TT_HTTP_HEAD_STATES)
+		return TT_HTTP_IN_BODY;
+	return p->head_len > 0 ? TT_HTTP_IN_HEAD : TT_HTTP_BETWEEN;
 }
 
 /*
@@ -181,9 +189,11 @@ struct tt_http_response {
 	uint8_t *bad_request; /* 400, empty body, Connection: close */
 	uint32_t bad_request_len;
 	uint16_t bad_request_sum;
-	/* A request head must be complete this long after its first byte (Slowloris); set by
-	 * the caller after tt_http_response_build, 0: no bound. */
+	/* A request head must be complete this long after its first byte (Slowloris), and its
+	 * body this long after the head ended; set by the caller after tt_http_response_build,
+	 * 0: no bound. */
 	uint32_t header_timeout_ms;
+	uint32_t body_timeout_ms;
 };
 
 /*

@@ -439,6 +439,8 @@ static const struct key http_keys[H_N] = {
     [H_BODY_FILE] = FIELD_KEY("body_file", parse_str, struct tt_conf_http, body_file, 0, 0),
     [H_HEADER_TIMEOUT] =
 	UINT_KEY("header_timeout_ms", struct tt_conf_http, header_timeout_ms, 100, 86400000),
+    [H_BODY_TIMEOUT] =
+	UINT_KEY("body_timeout_ms", struct tt_conf_http, body_timeout_ms, 100, 86400000),
 };
 
 /* The body file must be there at startup, not discovered missing by the first request. */
@@ -819,6 +821,7 @@ void tt_conf_defaults(struct tt_conf *c)
 	snprintf(c->http.headers[0], sizeof(c->http.headers[0]), "Content-Type: text/plain");
 	c->http.body_size = 64;
 	c->http.header_timeout_ms = 10000;
+	c->http.body_timeout_ms = 30000;
 	c->tcp = (struct tt_conf_tcp){
 	    .mss = 1460,
 	    .min_peer_mss = 536,

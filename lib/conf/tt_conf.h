@@ -140,6 +140,8 @@ struct tt_conf_http {
 	char body_file[256];
 	/* A request head (request line to blank line) must arrive within this time (Slowloris). */
 	uint32_t header_timeout_ms;
+	/* A request body must arrive within this time after its head ended. */
+	uint32_t body_timeout_ms;
 };
 
 struct tt_conf_tcp {

@@ -37,7 +37,15 @@ enum port_key {
 };
 enum vlan_key { V_ID, V_ADDRESS, V_GATEWAY, V_ADDRESS6, V_GATEWAY6, V_N };
 enum listener_key { L_PORT, L_APP, L_FAMILY, L_N };
-enum http_key { H_STATUS, H_HEADERS, H_BODY_SIZE, H_BODY_FILE, H_HEADER_TIMEOUT, H_N };
+enum http_key {
+	H_STATUS,
+	H_HEADERS,
+	H_BODY_SIZE,
+	H_BODY_FILE,
+	H_HEADER_TIMEOUT,
+	H_BODY_TIMEOUT,
+	H_N
+};
 enum tcp_key {
 	T_MSS,
 	T_MIN_PEER_MSS,

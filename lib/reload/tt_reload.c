@@ -65,6 +65,7 @@ int tt_reload_http_response(const struct tt_conf_http *h, struct tt_http_respons
 	rc = tt_http_response_build(r, h->status, hdrs, h->n_headers, body, len);
 	free(body);
 	r->header_timeout_ms = h->header_timeout_ms;
+	r->body_timeout_ms = h->body_timeout_ms;
 	return rc;
 }
 

@@ -233,6 +233,7 @@ static void start(struct world *w)
 
 	FUZZ_CHECK(tt_http_response_build(&w->http, 200, hdrs, 1, body, sizeof(body)) == 0);
 	w->http.header_timeout_ms = 3000;
+	w->http.body_timeout_ms = 3000;
 	p.ports[0].mac = us_mac;
 	p.ports[0].mtu = MTU;
 	p.cookie_secret.master.k0 = 1;

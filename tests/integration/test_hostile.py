@@ -35,7 +35,8 @@ EARLY_S = 0.05
 SEQ_MOD = 1 << 32
 
 app = appliance_fixture("hostile", body_size=BODY, syncookies="off", min_peer_mss=MIN_PEER_MSS,
-                        header_timeout_ms=BOUND_MS, persist_timeout_ms=BOUND_MS,
+                        header_timeout_ms=BOUND_MS, body_timeout_ms=BOUND_MS,
+                        persist_timeout_ms=BOUND_MS,
                         closing_timeout_ms=BOUND_MS, idle_timeout_ms=BOUND_MS)
 cookie_app = appliance_fixture("hostile_cookies", body_size=BODY, syncookies="always",
                                min_peer_mss=MIN_PEER_MSS)
@@ -335,6 +336,38 @@ def test_slowloris_head_reset(app):
     d = delta(app.stats(), before)
     assert d.get("conn_app_timed_out") == 1 and d.get("conn_timed_out") == 1, d
     assert d.get("http_requests") == 1 and d.get("rst_sent") == 1, d
+
+
+@pytest.mark.parametrize("head", [
+    b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 9223372036854775807\r\n\r\n",
+    b"POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n5;",
+], ids=["content_length", "chunk_extension"])
+def test_slow_body_reset(app, head):
+    """A whole head, then its body a byte every 300 ms: reset body_timeout_ms after the head
+    ended, with no answer."""
+    before = app.stats()
+    t_head = t_reset = None
+    error = None
+    with connect(80) as s:
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        s.sendall(head)
+        t_head = time.monotonic()
+        while time.monotonic() - t_head < BOUND_MS / 1000 + 2:
+            readable, _, _ = select.select([s], [], [], 0.3)
+            try:
+                if readable:
+                    got = s.recv(4096)
+                    pytest.fail(f"a body in progress answered with {got[:80]!r}")
+                s.send(b"a")
+            except OSError as e:
+                t_reset, error = time.monotonic(), e
+                break
+    assert t_reset is not None, "a trickling body was never reset"
+    assert isinstance(error, ConnectionResetError), repr(error)
+    on_time(t_reset - t_head)
+    d = delta(app.stats(), before)
+    assert d.get("conn_app_timed_out") == 1 and d.get("conn_timed_out") == 1, d
+    assert d.get("http_requests", 0) == 0 and d.get("rst_sent") == 1, d
 
 
 # ---- a window kept shut, a FIN never acknowledged -----------------------------------------------

@@ -266,6 +266,7 @@ static const struct range_case range_cases[] = {
     {IN_HTTP, "status", 200, 599},
     {IN_HTTP, "body_size", 0, 16777216},
     {IN_HTTP, "header_timeout_ms", 100, 86400000},
+    {IN_HTTP, "body_timeout_ms", 100, 86400000},
     {IN_PORT, "mtu", 576, 9000},
     {IN_PORT, "rx_desc", 64, 16384},
     {IN_PORT, "tx_desc", 64, 16384},

@@ -156,55 +156,143 @@ static void test_idle_not_refreshed_by_invalid(void **state)
 	h_free(h);
 }
 
-/* ---- the HTTP head has its own bound (Slowloris) ---- */
+/* ---- the HTTP head and body have their own bounds (Slowloris) ---- */
+
+/*
+ * A byte of bytes every second while the request's bound (due at `due`) has not passed: each
+ * refreshes the idle timer but not the bound, which then resets the connection, unanswered.
+ * Every byte is ACKed at once (no delayed ACK), so the next deadline is the request's bound.
+ */
+static void trickle_until_reset(struct harness *h, const char *bytes, uint64_t due)
+{
+	assert_int_equal(tt_tcp_deadline(&h->ctx, &h->tcb), due);
+	for (const char *p = bytes; *p != '\0'; p++) {
+		h->ctx.now_ms += 1000;
+		if (h->ctx.now_ms >= due)
+			break;
+		h_send(h, TT_TCP_ACK | TT_TCP_PSH, p, 1);
+		assert_true(h->tcb_live);
+		assert_int_equal(tt_tcp_deadline(&h->ctx, &h->tcb), due);
+	}
+	h_fire(h);
+	assert_false(h->tcb_live);
+	assert_int_equal(h->ctx.now_ms, due);
+	assert_int_equal(h->tx[h->n_tx - 1].a.flags, TT_TCP_RST | TT_TCP_ACK);
+	assert_int_equal(ev(h, TT_CTR_CONN_APP_TIMEOUT), 1);
+	assert_int_equal(ev(h, TT_CTR_HTTP_REQUESTS), 0);
+}
 
 static void test_http_head_trickle_times_out(void **state)
 {
 	struct harness *h = connected(TT_APP_HTTP);
-	uint64_t first_byte;
 
 	(void)state;
 	h->http.header_timeout_ms = 10000;
-	/* Every byte ACKed at once: the next deadline is then the head's bound, no delayed ACK. */
 	h->conf.delayed_ack_ms = 0;
 	h->ctx.now_ms += 500;
-	first_byte = h->ctx.now_ms;
 	h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, "G");
-	assert_int_equal(tt_tcp_deadline(&h->ctx, &h->tcb), first_byte + 10000);
-	for (const char *p = "ET / HTTP/1.1\r\nX: y\r\n"; *p != '\0' && h->tcb_live; p++) {
-		h->ctx.now_ms += 1000;
-		if (h->ctx.now_ms >= first_byte + 10000)
-			break;
-		h_send(h, TT_TCP_ACK | TT_TCP_PSH, p, 1);
-		/* Each byte refreshes the idle timer but not the head's bound. */
-		assert_int_equal(tt_tcp_deadline(&h->ctx, &h->tcb), first_byte + 10000);
-	}
-	h_fire(h);
-	assert_false(h->tcb_live);
-	assert_int_equal(h->ctx.now_ms, first_byte + 10000);
-	assert_int_equal(h->tx[h->n_tx - 1].a.flags, TT_TCP_RST | TT_TCP_ACK);
-	assert_int_equal(ev(h, TT_CTR_CONN_APP_TIMEOUT), 1);
-	assert_int_equal(ev(h, TT_CTR_HTTP_REQUESTS), 0);
+	trickle_until_reset(h, "ET / HTTP/1.1\r\nX: y\r\n", h->ctx.now_ms + 10000);
 	h_free(h);
 }
 
-/* A head that completes in time stops its clock; the next request starts a new one. */
+/*
+ * A head that completes in time stops its clock; the next request starts a new one, also when
+ * it begins in the piece that ended the one before (pipelined).
+ */
 static void test_http_head_clock_per_request(void **state)
 {
+	for (int pipelined = 0; pipelined <= 1; pipelined++) {
+		struct harness *h = connected(TT_APP_HTTP);
+
+		(void)state;
+		h->http.header_timeout_ms = 10000;
+		h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, "GET / HTTP/1.1\r\n");
+		h->ctx.now_ms += 9000;
+		h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, pipelined ? "\r\nGET / HT" : "\r\n");
+		assert_int_equal(ev(h, TT_CTR_HTTP_REQUESTS), 1);
+		h_ack_all(h);
+		if (!pipelined) {
+			assert_int_equal(tt_tcp_deadline(&h->ctx, &h->tcb),
+					 h->ctx.now_ms + h->conf.idle_timeout_ms);
+			h->ctx.now_ms += 30000;
+			h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, "GET");
+		}
+		assert_int_equal(tt_tcp_deadline(&h->ctx, &h->tcb), h->ctx.now_ms + 10000);
+		h_free(h);
+	}
+}
+
+/*
+ * A body (a Content-Length's bytes, chunk framing, trailers) that trickles in holds an
+ * application block: it times out body_timeout_ms after its head ended, however long the
+ * head took and whatever it says of the body's length.
+ */
+struct body_case {
+	const char *name;
+	const char *head; /* through the blank line */
+	const char *trickle;
+};
+
+static const struct body_case body_cases[] = {
+    {"Content-Length", "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\n",
+     "0123456789012345678901234567890123456789"},
+    {"largest Content-Length",
+     "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 9223372036854775807\r\n\r\n",
+     "0123456789012345678901234567890123456789"},
+    {"chunk extension", "POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n",
+     "5;aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"},
+    {"trailer", "POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n",
+     "0\r\nX: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"},
+};
+
+static void test_http_body_trickle_times_out(void **state)
+{
+	(void)state;
+	for (unsigned i = 0; i < ARRAY_LEN(body_cases); i++) {
+		const struct body_case *c = &body_cases[i];
+		struct harness *h = connected(TT_APP_HTTP);
+
+		print_message("case: %s\n", c->name);
+		h->http.header_timeout_ms = 10000;
+		h->http.body_timeout_ms = 20000;
+		h->conf.delayed_ack_ms = 0;
+		/* The head takes 9 s of its 10: the body's clock starts at its end. */
+		h_send(h, TT_TCP_ACK | TT_TCP_PSH, c->head, 4);
+		h->ctx.now_ms += 9000;
+		h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, c->head + 4);
+		trickle_until_reset(h, c->trickle, h->ctx.now_ms + 20000);
+		h_free(h);
+	}
+}
+
+/* A body that ends in time stops its clock; a second request's body gets a clock of its own. */
+static void test_http_body_clock_per_request(void **state)
+{
+	static const char post[] = "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\n\r\n";
 	struct harness *h = connected(TT_APP_HTTP);
 
 	(void)state;
 	h->http.header_timeout_ms = 10000;
-	h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, "GET / HTTP/1.1\r\n");
-	h->ctx.now_ms += 9000;
-	h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, "\r\n");
+	h->http.body_timeout_ms = 20000;
+	h->conf.delayed_ack_ms = 0;
+	h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, post);
+	h->ctx.now_ms += 19000;
+	/* The first body ends and the second request's body begins in one piece. */
+	{
+		char piece[sizeof(post) + 8];
+
+		snprintf(piece, sizeof(piece), "abcd%sx", post);
+		h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, piece);
+	}
 	assert_int_equal(ev(h, TT_CTR_HTTP_REQUESTS), 1);
+	h_ack_all(h);
+	assert_int_equal(tt_tcp_deadline(&h->ctx, &h->tcb), h->ctx.now_ms + 20000);
+	h->ctx.now_ms += 5000;
+	h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, "yzw");
+	assert_int_equal(ev(h, TT_CTR_HTTP_REQUESTS), 2);
 	h_ack_all(h);
 	assert_int_equal(tt_tcp_deadline(&h->ctx, &h->tcb),
 			 h->ctx.now_ms + h->conf.idle_timeout_ms);
-	h->ctx.now_ms += 30000;
-	h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, "GET");
-	assert_int_equal(tt_tcp_deadline(&h->ctx, &h->tcb), h->ctx.now_ms + 10000);
 	h_free(h);
 }
 
@@ -418,6 +506,8 @@ int main(void)
 	    cmocka_unit_test(test_idle_not_refreshed_by_invalid),
 	    cmocka_unit_test(test_http_head_trickle_times_out),
 	    cmocka_unit_test(test_http_head_clock_per_request),
+	    cmocka_unit_test(test_http_body_trickle_times_out),
+	    cmocka_unit_test(test_http_body_clock_per_request),
 	    cmocka_unit_test(test_invalid_replies_limited),
 	    cmocka_unit_test(test_invalid_replies_unlimited),
 	    cmocka_unit_test_setup_teardown(test_syn_received_replies_limited, setup, teardown),
