@@ -32,12 +32,24 @@ struct pending {
 	uint32_t next;
 };
 
+/* An entry's place in the resolving list (struct tt_neigh.oldest): entry numbers. */
+struct link {
+	uint16_t older, newer;
+};
+
 struct tt_neigh {
 	struct entry *e; /* [cap] */
 	uint16_t *index; /* [index_mask + 1]: entry numbers, TT_NEIGH_NONE: empty */
 	uint32_t index_mask;
 	uint32_t cap, used;
+	/* Entries kept for gateways (one per gateway and gateway6 configured, at most cap / 2),
+	 * and how many gateways hold one: other next hops take at most cap - reserved. */
+	uint32_t reserved, gateways_used;
 	uint16_t free_head; /* free entries, linked through their q_head */
+	/* INCOMPLETE entries of next hops that are no gateway, oldest first: the ones a new next
+	 * hop or frame takes the place of when the table or the held frames are at bound. */
+	uint16_t oldest, newest;
+	struct link *link;  /* [cap] */
 	struct pending *q;  /* [queue_per_worker] */
 	uint32_t q_free, q_used;
 	uint32_t queue_per_entry, reachable_ms, retrans_ms, probes;
@@ -57,6 +69,57 @@ static inline bool key_eq(const struct tt_neigh_key *a, const struct tt_neigh_ke
 static uint32_t home(const struct tt_neigh *n, const struct tt_neigh_key *k)
 {
 	return (uint32_t)tt_siphash(&n->hkey, k, sizeof(*k)) & n->index_mask;
+}
+
+static uint32_t key_addr4(const struct tt_neigh_key *k)
+{
+	return (uint32_t)k->addr[0] << 24 | (uint32_t)k->addr[1] << 16 | (uint32_t)k->addr[2] << 8 |
+	       k->addr[3];
+}
+
+static bool has_gateway6(const struct tt_neigh_if *ifc)
+{
+	static const struct tt_in6 none;
+
+	return memcmp(&ifc->gateway6, &none, sizeof(none)) != 0;
+}
+
+/* Whether k names its interface's gateway (IPv6: gateway6). */
+static bool is_gateway(const struct tt_neigh *n, const struct tt_neigh_key *k)
+{
+	const struct tt_neigh_if *ifc = &n->ifs[k->ifx];
+
+	if (k->family == TT_NEIGH_IPV4)
+		return ifc->gateway != 0 && key_addr4(k) == ifc->gateway;
+	return has_gateway6(ifc) && memcmp(k->addr, ifc->gateway6.b, 16) == 0;
+}
+
+/* Entry i, just made INCOMPLETE for no gateway, goes last in the resolving list. */
+static void resolving_append(struct tt_neigh *n, uint16_t i)
+{
+	n->link[i] = (struct link){.older = n->newest, .newer = TT_NEIGH_NONE};
+	if (n->newest != TT_NEIGH_NONE)
+		n->link[n->newest].newer = i;
+	else
+		n->oldest = i;
+	n->newest = i;
+}
+
+/* Entry i leaves the resolving list (it resolved, or goes), if it is in it. */
+static void resolving_unlink(struct tt_neigh *n, uint16_t i)
+{
+	const struct link l = n->link[i];
+
+	if (n->e[i].state != TT_NEIGH_INCOMPLETE || is_gateway(n, &n->e[i].key))
+		return;
+	if (l.older != TT_NEIGH_NONE)
+		n->link[l.older].newer = l.newer;
+	else
+		n->oldest = l.newer;
+	if (l.newer != TT_NEIGH_NONE)
+		n->link[l.newer].older = l.older;
+	else
+		n->newest = l.older;
 }
 
 struct tt_neigh *tt_neigh_create(const struct tt_neigh_params *p)
@@ -81,7 +144,8 @@ struct tt_neigh *tt_neigh_create(const struct tt_neigh_params *p)
 	n->e = calloc(p->entries, sizeof(*n->e));
 	n->index = malloc(slots * sizeof(*n->index));
 	n->q = calloc(p->queue_per_worker, sizeof(*n->q));
-	if (n->e == NULL || n->index == NULL || n->q == NULL) {
+	n->link = calloc(p->entries, sizeof(*n->link));
+	if (n->e == NULL || n->index == NULL || n->q == NULL || n->link == NULL) {
 		tt_neigh_free(n);
 		errno = ENOMEM;
 		return NULL;
@@ -103,8 +167,13 @@ struct tt_neigh *tt_neigh_create(const struct tt_neigh_params *p)
 	n->ctr = p->ctr;
 	n->io = p->io;
 	n->n_ifs = p->n_ifs;
+	n->oldest = n->newest = TT_NEIGH_NONE;
 	if (p->n_ifs > 0)
 		memcpy(n->ifs, p->ifs, p->n_ifs * sizeof(n->ifs[0]));
+	for (unsigned i = 0; i < p->n_ifs; i++)
+		n->reserved += (p->ifs[i].gateway != 0) + has_gateway6(&p->ifs[i]);
+	if (n->reserved > n->cap / 2)
+		n->reserved = n->cap / 2;
 	return n;
 }
 
@@ -145,6 +214,7 @@ void tt_neigh_free(struct tt_neigh *n)
 	free(n->e);
 	free(n->index);
 	free(n->q);
+	free(n->link);
 	free(n);
 }
 
@@ -196,18 +266,42 @@ static void remove_entry(struct tt_neigh *n, uint32_t i)
 		}
 	}
 	n->index[hole] = TT_NEIGH_NONE;
+	resolving_unlink(n, (uint16_t)i);
+	n->gateways_used -= is_gateway(n, &n->e[i].key);
 	memset(&n->e[i], 0, sizeof(n->e[i]));
 	n->e[i].q_head = n->free_head;
 	n->free_head = (uint16_t)i;
 	n->used--;
 }
 
-/* A new INCOMPLETE entry for k, or TT_NEIGH_NONE when the table (or k's probe run) is full. */
+/* The oldest resolving entry goes, its held frames dropped (neigh_drop_evicted). */
+static void evict_oldest(struct tt_neigh *n)
+{
+	uint16_t i = n->oldest;
+
+	n->ctr->ev[TT_CTR_NEIGH_EVICTED]++;
+	q_drop_all(n, &n->e[i], TT_CTR_NEIGH_DROP_EVICTED);
+	remove_entry(n, i);
+}
+
+/*
+ * A new INCOMPLETE entry for k, or TT_NEIGH_NONE when the table (or k's probe run) is full.
+ * A gateway may take any free entry; another next hop leaves the reserved ones, and when none
+ * is left for it takes the place of the oldest next hop still resolving.
+ */
 static uint32_t insert(struct tt_neigh *n, const struct tt_neigh_key *k)
 {
-	uint32_t s = home(n, k), i = n->free_head;
+	bool gateway = is_gateway(n, k);
+	uint32_t s, i;
 	unsigned d = 0;
 
+	if (!gateway && n->used - n->gateways_used + n->reserved >= n->cap) {
+		if (n->oldest == TT_NEIGH_NONE)
+			return TT_NEIGH_NONE;
+		evict_oldest(n);
+	}
+	s = home(n, k);
+	i = n->free_head;
 	if (i == TT_NEIGH_NONE)
 		return TT_NEIGH_NONE;
 	while (n->index[s] != TT_NEIGH_NONE) {
@@ -220,13 +314,11 @@ static uint32_t insert(struct tt_neigh *n, const struct tt_neigh_key *k)
 	n->e[i] = (struct entry){
 	    .key = *k, .state = TT_NEIGH_INCOMPLETE, .q_head = NO_SLOT, .q_tail = NO_SLOT};
 	n->used++;
+	if (gateway)
+		n->gateways_used++;
+	else
+		resolving_append(n, (uint16_t)i);
 	return i;
-}
-
-static uint32_t key_addr4(const struct tt_neigh_key *k)
-{
-	return (uint32_t)k->addr[0] << 24 | (uint32_t)k->addr[1] << 16 | (uint32_t)k->addr[2] << 8 |
-	       k->addr[3];
 }
 
 /* Our address to solicit target from: the first whose prefix holds it, else the first. */
@@ -275,7 +367,32 @@ static void solicit(struct tt_neigh *n, struct entry *e, uint64_t now_ms)
 	n->io.frame_send(n->io.arg, e->key.ifx, f, len);
 }
 
-/* Queue a frame on INCOMPLETE entry e: the oldest goes when the entry's queue is full. */
+/*
+ * When every held frame of the worker is taken, the oldest frame of the oldest next hop still
+ * resolving goes (neigh_drop_pool_full), and older resolving entries that hold none go before
+ * it; not a gateway's.  false: none to take.
+ */
+static bool make_room(struct tt_neigh *n, const struct entry *e)
+{
+	while (n->oldest != TT_NEIGH_NONE) {
+		struct entry *o = &n->e[n->oldest];
+
+		if (o->held > 0) {
+			n->ctr->ev[TT_CTR_NEIGH_DROP_POOL_FULL]++;
+			n->io.frame_free(n->io.arg, q_pop(n, o)->frame);
+			return true;
+		}
+		if (o == e)
+			break;
+		evict_oldest(n);
+	}
+	return false;
+}
+
+/*
+ * Queue a frame on INCOMPLETE entry e: the oldest goes when the entry's queue is full, and
+ * when the worker's are all held, that of the oldest next hop resolving (make_room).
+ */
 static void hold(struct tt_neigh *n, struct entry *e, void *frame, uint8_t *data, uint32_t len)
 {
 	uint32_t i;
@@ -284,7 +401,7 @@ static void hold(struct tt_neigh *n, struct entry *e, void *frame, uint8_t *data
 		n->ctr->ev[TT_CTR_NEIGH_DROP_QUEUE_FULL]++;
 		n->io.frame_free(n->io.arg, q_pop(n, e)->frame);
 	}
-	if (n->q_free == NO_SLOT) {
+	if (n->q_free == NO_SLOT && !make_room(n, e)) {
 		n->ctr->ev[TT_CTR_NEIGH_DROP_POOL_FULL]++;
 		n->io.frame_free(n->io.arg, frame);
 		return;
@@ -372,9 +489,10 @@ __attribute__((noinline)) void tt_neigh_send6(struct tt_neigh *n, unsigned ifx,
 static void confirm(struct tt_neigh *n, unsigned ifx, struct entry *e, const struct tt_mac *mac,
 		    uint64_t now_ms)
 {
-	if (e->state == TT_NEIGH_INCOMPLETE)
+	if (e->state == TT_NEIGH_INCOMPLETE) {
 		n->ctr->ev[TT_CTR_NEIGH_RESOLVED]++;
-	else if (memcmp(&e->mac, mac, sizeof(*mac)) != 0)
+		resolving_unlink(n, (uint16_t)(e - n->e));
+	} else if (memcmp(&e->mac, mac, sizeof(*mac)) != 0)
 		n->ctr->ev[TT_CTR_NEIGH_MAC_CHANGED]++;
 	else
 		n->ctr->ev[TT_CTR_NEIGH_REFRESHED]++;

@@ -40,15 +40,22 @@
  * must not take over).  Unsolicited news (a solicitation, an unsolicited advertisement) is
  * taken as ARP's is: the MAC is learnt and the entry counts as confirmed.
  *
- * What a flood can make us hold: SYNs from spoofed addresses inside our prefix make one
- * INCOMPLETE entry each (and `probes` requests, as Linux would send), up to `entries`; then
- * answers to new next hops are dropped (neigh_drop_table_full) until those entries fail,
- * probes * retrans_ms later.  Spoofed addresses outside the prefix all share the gateway's entry.
+ * What a flood can make us hold: SYNs from spoofed addresses inside our prefix (or link-local)
+ * make one INCOMPLETE entry each (and a request, as Linux would send).  Each gateway and
+ * gateway6 configured has an entry kept apart (at most entries / 2 in all), so its next hop
+ * resolves again whatever the flood holds; other next hops take the rest, and when none is
+ * left a new one takes the place of the oldest still INCOMPLETE (neigh_evicted, its frames
+ * neigh_drop_evicted), as Linux's forced garbage collection does: a real peer resolves if it
+ * answers before `entries` newer next hops come.  Entries with a MAC are never pushed out: with
+ * every one resolved, a new next hop's frame is dropped (neigh_drop_table_full).  Spoofed
+ * addresses outside the prefix all share the gateway's entry.
  *
  * Held frames: at most queue_per_entry per entry (the oldest is dropped for a newer one, as
- * Linux does: neigh_drop_queue_full) and queue_per_worker in all (then the new frame is
- * dropped: neigh_drop_pool_full).  They are frames fully built but for the destination MAC,
- * which is written when the entry resolves; then io.send transmits them in their order.
+ * Linux does: neigh_drop_queue_full) and queue_per_worker in all: then the oldest frame of the
+ * oldest INCOMPLETE next hop that is no gateway goes (neigh_drop_pool_full; such entries
+ * holding none on the way are freed, neigh_evicted), or, with none, the new frame.  They are
+ * frames fully built but for the destination MAC, which is written when the entry resolves;
+ * then io.send transmits them in their order.
  *
  * Timers: tt_neigh_tick walks at most TT_NEIGH_TICK_BATCH entries per call, round robin, and
  * sends the requests and ends the states due; the worker calls it every loop iteration, so an

@@ -108,13 +108,15 @@
 	X(NEIGH_MAC_CHANGED, "neigh_mac_changed")                                                  \
 	X(NEIGH_EXPIRED, "neigh_expired")  /* unused past its lifetime: freed */                   \
 	X(NEIGH_FAILED, "neigh_failed")	   /* every solicitation unanswered: freed */              \
+	X(NEIGH_EVICTED, "neigh_evicted")  /* resolving, freed for a newer next hop or frame */    \
 	X(NEIGH_HELD, "neigh_frames_held") /* frames that waited for a resolution */               \
 	X(NEIGH_HELD_SENT, "neigh_frames_released")                                                \
 	X(NEIGH_DROP_QUEUE_FULL, "neigh_drop_queue_full") /* the entry's queue: oldest dropped */  \
 	X(NEIGH_DROP_POOL_FULL, "neigh_drop_pool_full")	  /* the worker's held frames at bound */  \
 	X(NEIGH_DROP_UNRESOLVED, "neigh_drop_unresolved") /* held when resolution failed */        \
 	X(NEIGH_DROP_TABLE_FULL, "neigh_drop_table_full") /* no entry free for a new next hop */   \
-	X(NEIGH_DROP_NO_ROUTE, "neigh_drop_no_route")	  /* off-link, and no gateway */           \
+	X(NEIGH_DROP_EVICTED, "neigh_drop_evicted")   /* held by a resolving entry made to go */   \
+	X(NEIGH_DROP_NO_ROUTE, "neigh_drop_no_route") /* off-link, and no gateway */               \
 	X(ICMP_ECHO_REPLIES, "icmp_echo_replies")                                                  \
 	X(ICMP6_ECHO_REPLIES, "icmp6_echo_replies")                                                \
 	X(ND_ADVERTS_SENT, "nd_adverts_sent")                                                      \

@@ -10,6 +10,7 @@ for the MSS floor on the cookie path."""
 import math
 import select
 import socket
+import threading
 import time
 from collections import Counter
 
@@ -19,7 +20,7 @@ from scapy.layers.l2 import Ether
 
 from conftest import (APPLIANCE_IP, appliance_fixture, connect, delta, filler, http_get,
                       recv_until_eof)
-from l2peer import Conn, L2Peer, random_ports
+from l2peer import Conn, L2Peer, PacketSocket, random_ports
 
 BODY = 20480
 BOUND_MS = 2000  # header, persist, closing and idle bounds of the "hostile" appliance
@@ -40,6 +41,8 @@ app = appliance_fixture("hostile", body_size=BODY, syncookies="off", min_peer_ms
                         closing_timeout_ms=BOUND_MS, idle_timeout_ms=BOUND_MS)
 cookie_app = appliance_fixture("hostile_cookies", body_size=BODY, syncookies="always",
                                min_peer_mss=MIN_PEER_MSS)
+# 16 neighbour entries per worker, two of them kept for gateway and gateway6.
+neigh_app = appliance_fixture("hostile_neigh", body_size=BODY, entries=16)
 
 GET = http_get()
 GET_CLOSE = http_get(extra=b"Connection: close\r\n")
@@ -529,7 +532,7 @@ def test_final_counters(app):
     final = app.finish()
     assert final["tx_refused_oversize"] == 0
     assert final["conn_persist_timed_out"] == 1
-    assert final["conn_app_timed_out"] == 1
+    assert final["conn_app_timed_out"] == 3  # the head and the two bodies
     assert final["conn_retries_exhausted"] == 0
     assert final["drop_ip_bad_source"] == 6
     assert final["drop_tcp_bad_port"] == 1
@@ -549,3 +552,52 @@ def test_cookie_final_counters(cookie_app):
     assert final["tx_refused_oversize"] == 0
     assert final["syncookies_validated"] == len(MSS_CASES)
     assert final["synack_sent"] == 0
+
+
+# ---- spoofed on-link sources and the neighbour table ---------------------------------------------
+
+SPOOFED_SOURCES = 150
+SPOOF_MAC = "02:00:5e:10:00:99"
+
+
+def test_spoofed_on_link_sources_take_turns(neigh_app):
+    """SYNs from 150 on-link sources that never answer ARP, 15 every 100 ms for 4 s, each asking
+    a neighbour entry for its SYN-ACK, with 16 entries per worker: the kernel (the gateway, whose
+    entry is kept apart) and a scapy peer on-link (it answers ARP at once) are served meanwhile,
+    and no frame is dropped for want of an entry."""
+    app = neigh_app
+    before = app.stats()
+    floods = [bytes(Ether(src=SPOOF_MAC, dst=app.mac)
+                    / IP(src=f"198.18.0.{100 + i}", dst=APPLIANCE_IP)
+                    / TCP(sport=40000 + i, dport=80, flags="S", seq=i, options=[("MSS", 1460)]))
+              for i in range(SPOOFED_SOURCES)]
+    stop = threading.Event()
+
+    def flood(sock):
+        end = time.monotonic() + 4
+        i = 0
+        while not stop.is_set() and time.monotonic() < end:
+            sock.send(*floods[i:i + 15])
+            i = (i + 15) % SPOOFED_SOURCES
+            time.sleep(0.1)
+
+    with PacketSocket() as sock, L2Peer(app) as peer:
+        t = threading.Thread(target=flood, args=(sock,), daemon=True)
+        t.start()
+        try:
+            time.sleep(1)  # the table is full of sources still resolving
+            with connect(80) as s:
+                s.sendall(GET_CLOSE)
+                body = recv_until_eof(s, deadline_s=5).split(b"\r\n\r\n", 1)[1]
+            assert body == filler(BODY)
+            c = Conn(peer, random_ports(1)[0])
+            assert c.handshake_synack(timeout=2) is not None, "the on-link peer got no SYN-ACK"
+            assert peer.arp_answered >= 1
+            mid = delta(app.stats(), before)
+        finally:
+            stop.set()
+            t.join()
+        c.peer.send(c.seg("R"))
+    assert mid.get("neigh_evicted", 0) > 0, mid
+    assert mid.get("neigh_drop_table_full", 0) == 0, mid
+    assert mid.get("neigh_resolved", 0) >= 1, mid

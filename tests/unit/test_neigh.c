@@ -270,16 +270,24 @@ static void test_queue_bounds(void **state)
 	assert_int_equal(f->ctr.ev[TT_CTR_NEIGH_DROP_QUEUE_FULL], 1);
 	assert_int_equal(tt_neigh_held(f->n), 2);
 	send_to(f, 0, PEER + 1, NULL, 4, T0);
-	send_to(f, 0, PEER + 1, NULL, 5, T0); /* the worker's three are taken */
+	/* The worker's three are taken: the oldest frame of the oldest resolution goes (2). */
+	send_to(f, 0, PEER + 1, NULL, 5, T0);
 	assert_int_equal(f->ctr.ev[TT_CTR_NEIGH_DROP_POOL_FULL], 1);
 	assert_int_equal(tt_neigh_held(f->n), 3);
 	assert_int_equal(f->n_freed, 2);
 	f->n_sent = 0;
 	tt_neigh_learn4(f->n, 0, PEER, &peer_mac2, T0 + 1);
-	assert_int_equal(f->n_sent, 2);
-	assert_data_to(&f->sent[0], &peer_mac2, 2);
-	assert_data_to(&f->sent[1], &peer_mac2, 3);
-	fx_free_all(f); /* the frame still held for PEER + 1 is given back */
+	assert_int_equal(f->n_sent, 1);
+	assert_data_to(&f->sent[0], &peer_mac2, 3);
+	/* PEER + 1 holds two: a third frame for it drops the oldest of its own (4). */
+	send_to(f, 0, PEER + 2, NULL, 6, T0 + 2);
+	send_to(f, 0, PEER + 2, NULL, 7, T0 + 2);
+	assert_int_equal(f->ctr.ev[TT_CTR_NEIGH_DROP_POOL_FULL], 2);
+	f->n_sent = 0;
+	tt_neigh_learn4(f->n, 0, PEER + 1, &peer_mac2, T0 + 3);
+	assert_int_equal(f->n_sent, 1);
+	assert_data_to(&f->sent[0], &peer_mac2, 5);
+	fx_free_all(f); /* the frames still held for PEER + 2 are given back */
 }
 
 /* In use at the end of its life: refreshed by unicast while its MAC stays in use. */
@@ -349,34 +357,45 @@ static void test_arp_flood_allocates_nothing(void **state)
 	fx_free_all(f);
 }
 
-/* The table's bound, and a hint that outlived its entry (slot reused for another key). */
+/*
+ * The table's bound: two of 16 entries are kept for the gateways (gateway, gateway6), so 14
+ * on-link next hops fill it; resolved ones are never pushed out (the 15th is dropped), and the
+ * gateway still gets an entry.  Then a hint that outlived its entry (slot reused for another
+ * key).
+ */
 static void test_table_full_and_stale_hint(void **state)
 {
 	struct fx *f = fx_new(16, 8, 64, GW);
-	uint16_t hint = TT_NEIGH_NONE, old;
+	uint16_t hint = TT_NEIGH_NONE;
 	unsigned full;
 	(void)state;
 
-	for (uint32_t i = 0; i < 16; i++)
+	for (uint32_t i = 0; i < 14; i++)
 		send_to(f, 0, 0xc6120010u + i, i == 0 ? &hint : NULL, 1, T0);
+	for (uint32_t i = 0; i < 14; i++)
+		assert_true(tt_neigh_learn4(f->n, 0, 0xc6120010u + i, &peer_mac2, T0 + 1));
 	full = (unsigned)f->ctr.ev[TT_CTR_NEIGH_DROP_TABLE_FULL];
-	assert_int_equal(tt_neigh_entries(f->n) + full, 16);
-	send_to(f, 0, PEER, NULL, 1, T0);
-	assert_int_equal(f->ctr.ev[TT_CTR_NEIGH_DROP_TABLE_FULL], full + 1);
-	/* Every entry fails; the first slot freed is taken by PEER. */
-	for (uint64_t t = T0 + 1000; t <= T0 + 3000; t += 1000)
+	assert_int_equal(full, 0);
+	assert_int_equal(tt_neigh_entries(f->n), 14);
+	send_to(f, 0, PEER, NULL, 1, T0 + 2);
+	assert_int_equal(f->ctr.ev[TT_CTR_NEIGH_DROP_TABLE_FULL], 1);
+	assert_int_equal(f->ctr.ev[TT_CTR_NEIGH_EVICTED], 0);
+	f->n_sent = 0;
+	send_to(f, 0, REMOTE, NULL, 1, T0 + 2);
+	assert_int_equal(tt_neigh_entries(f->n), 15);
+	assert_true(is_arp_request(&f->sent[0], GW, NULL));
+	/* Every entry expires or fails; the first slot freed is taken by PEER. */
+	for (uint64_t t = T0 + 1000; t <= T0 + 40000; t += 1000)
 		while (tt_neigh_tick(f->n, t) > 0)
 			;
 	assert_int_equal(tt_neigh_entries(f->n), 0);
-	old = hint;
-	send_to(f, 0, PEER, NULL, 2, T0 + 3001);
-	tt_neigh_learn4(f->n, 0, PEER, &peer_mac2, T0 + 3002);
+	send_to(f, 0, PEER, NULL, 2, T0 + 40001);
+	tt_neigh_learn4(f->n, 0, PEER, &peer_mac2, T0 + 40002);
 	/* The old hint names another key (or a free slot): never PEER's MAC for 198.18.0.16. */
 	f->n_sent = 0;
-	send_to(f, 0, 0xc6120010u, &hint, 3, T0 + 3003);
+	send_to(f, 0, 0xc6120010u, &hint, 3, T0 + 40003);
 	assert_int_equal(f->n_sent, 1);
 	assert_true(is_arp_request(&f->sent[0], 0xc6120010u, NULL));
-	(void)old;
 	fx_free_all(f);
 }
 
@@ -665,13 +684,127 @@ static void test_nd_queue_bounds(void **state)
 	send6_to(f, 0, &peer6, NULL, 3, T0); /* 1 goes */
 	assert_int_equal(f->ctr.ev[TT_CTR_NEIGH_DROP_QUEUE_FULL], 1);
 	send_to(f, 0, PEER, NULL, 4, T0);
-	send_to(f, 0, PEER, NULL, 5, T0); /* the worker's three are taken */
+	/* The worker's three are taken: the oldest frame of the oldest resolution goes (2). */
+	send_to(f, 0, PEER, NULL, 5, T0);
 	assert_int_equal(f->ctr.ev[TT_CTR_NEIGH_DROP_POOL_FULL], 1);
 	f->n_sent = 0;
 	tt_neigh_learn6(f->n, 0, &peer6, &peer_mac2, TT_NEIGH_ND_NA_SOLICITED, true, T0 + 1);
+	assert_int_equal(f->n_sent, 1);
+	assert_data_to(&f->sent[0], &peer_mac2, 3);
+	fx_free_all(f);
+}
+
+/* Frames towards n on-link next hops never answered (198.18.0.100 up), one each, at now; what
+ * was sent before is forgotten. */
+static void spoofed_next_hops(struct fx *f, uint32_t n, uint64_t now)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		f->n_sent = 0;
+		send_to(f, 0, 0xc6120064u + i % 150, NULL, 1, now);
+	}
+}
+
+/*
+ * SYNs from spoofed on-link sources make a next hop each that never answers.  They take turns
+ * in the entries left to them, the oldest resolving one giving way to a new one: a real peer
+ * that answers in time resolves amid them and then stays, and the gateways, whose entries are
+ * kept apart, resolve (again) whatever the flood holds.
+ */
+static void test_spoofed_next_hops_take_turns(void **state)
+{
+	struct fx *f = fx_new(16, 8, 64, GW);
+	struct tt_mac mac;
+	(void)state;
+
+	spoofed_next_hops(f, 150, T0);
+	assert_int_equal(tt_neigh_entries(f->n), 14);
+	assert_int_equal(f->ctr.ev[TT_CTR_NEIGH_EVICTED], 136);
+	assert_int_equal(f->ctr.ev[TT_CTR_NEIGH_DROP_EVICTED], 136);
+	assert_int_equal(f->ctr.ev[TT_CTR_NEIGH_DROP_TABLE_FULL], 0);
+	assert_int_equal(tt_neigh_held(f->n), 14);
+	/* The gateways resolve: their frames wait, then go. */
+	f->n_sent = 0;
+	send_to(f, 0, REMOTE, NULL, 9, T0 + 1);
+	send6_to(f, 0, &remote6, NULL, 10, T0 + 1);
+	assert_int_equal(tt_neigh_entries(f->n), 16);
 	assert_int_equal(f->n_sent, 2);
-	assert_data_to(&f->sent[0], &peer_mac2, 2);
-	assert_data_to(&f->sent[1], &peer_mac2, 3);
+	assert_true(is_arp_request(&f->sent[0], GW, NULL));
+	assert_true(is_ns(&f->sent[1], &gw6, &us6, NULL));
+	tt_neigh_learn4(f->n, 0, GW, &gw_mac, T0 + 2);
+	tt_neigh_learn6(f->n, 0, &gw6, &gw_mac, TT_NEIGH_ND_NA_SOLICITED, true, T0 + 2);
+	assert_int_equal(f->n_sent, 4);
+	assert_data_to(&f->sent[2], &gw_mac, 9);
+	assert_data_to(&f->sent[3], &gw_mac, 10);
+	/* A real peer amid the flood: five more spoofed next hops before its answer. */
+	send_to(f, 0, PEER, NULL, 7, T0 + 3);
+	spoofed_next_hops(f, 5, T0 + 3);
+	f->n_sent = 0;
+	assert_true(tt_neigh_learn4(f->n, 0, PEER, &peer_mac2, T0 + 4));
+	assert_int_equal(f->n_sent, 1);
+	assert_data_to(&f->sent[0], &peer_mac2, 7);
+	spoofed_next_hops(f, 300, T0 + 5);
+	assert_int_equal(tt_neigh_state(f->n, &(struct tt_neigh_key){0}, NULL), TT_NEIGH_FREE);
+	{
+		struct tt_neigh_key k = tt_neigh_key4(0, PEER);
+
+		assert_int_equal(tt_neigh_state(f->n, &k, &mac), TT_NEIGH_REACHABLE);
+		assert_memory_equal(mac.b, peer_mac2.b, 6);
+		k = tt_neigh_key4(0, GW);
+		assert_int_equal(tt_neigh_state(f->n, &k, &mac), TT_NEIGH_REACHABLE);
+	}
+	/* The gateway's entry expires unused, while the flood goes on; it comes back. */
+	for (uint64_t t = T0 + 1000; t <= T0 + 33000; t += 1000) {
+		spoofed_next_hops(f, 20, t);
+		while (tt_neigh_tick(f->n, t) > 0)
+			;
+	}
+	assert_int_equal(tt_neigh_state(f->n, &(struct tt_neigh_key){0}, NULL), TT_NEIGH_FREE);
+	{
+		struct tt_neigh_key k = tt_neigh_key4(0, GW);
+
+		assert_int_equal(tt_neigh_state(f->n, &k, NULL), TT_NEIGH_FREE);
+		f->n_sent = 0;
+		send_to(f, 0, REMOTE, NULL, 11, T0 + 33001);
+		assert_int_equal(tt_neigh_state(f->n, &k, NULL), TT_NEIGH_INCOMPLETE);
+		tt_neigh_learn4(f->n, 0, GW, &gw_mac, T0 + 33002);
+		assert_data_to(&f->sent[f->n_sent - 1], &gw_mac, 11);
+	}
+	assert_int_equal(f->ctr.ev[TT_CTR_NEIGH_DROP_TABLE_FULL], 0);
+	fx_free_all(f);
+}
+
+/*
+ * With the worker's held frames all taken, a new frame takes the place of the oldest frame of
+ * the oldest next hop resolving (one that holds none goes on the way); a gateway's frames are
+ * never the ones taken.
+ */
+static void test_held_frames_take_turns(void **state)
+{
+	struct fx *f = fx_new(64, 8, 3, GW);
+	(void)state;
+
+	/* The fourth takes the frame of 198.18.0.100; the fifth ends .100, takes .101's. */
+	spoofed_next_hops(f, 5, T0);
+	assert_int_equal(f->ctr.ev[TT_CTR_NEIGH_DROP_POOL_FULL], 2);
+	assert_int_equal(f->ctr.ev[TT_CTR_NEIGH_EVICTED], 1);
+	assert_int_equal(tt_neigh_held(f->n), 3);
+	send_to(f, 0, REMOTE, NULL, 9, T0); /* ends .101, takes .102's */
+	assert_int_equal(f->ctr.ev[TT_CTR_NEIGH_EVICTED], 2);
+	assert_int_equal(f->ctr.ev[TT_CTR_NEIGH_DROP_EVICTED], 0);
+	assert_int_equal(f->ctr.ev[TT_CTR_NEIGH_DROP_POOL_FULL], 3);
+	send_to(f, 0, REMOTE, NULL, 10, T0);
+	send_to(f, 0, REMOTE, NULL, 11, T0);
+	assert_int_equal(f->ctr.ev[TT_CTR_NEIGH_EVICTED], 4);
+	assert_int_equal(tt_neigh_held(f->n), 3);
+	/* Only the gateway's frames are held: a new next hop's frame is the one dropped. */
+	send_to(f, 0, PEER, NULL, 12, T0);
+	assert_int_equal(f->ctr.ev[TT_CTR_NEIGH_EVICTED], 5);
+	assert_int_equal(f->ctr.ev[TT_CTR_NEIGH_DROP_POOL_FULL], 6);
+	f->n_sent = 0;
+	tt_neigh_learn4(f->n, 0, GW, &gw_mac, T0 + 1);
+	assert_int_equal(f->n_sent, 3);
+	for (unsigned i = 0; i < 3; i++)
+		assert_data_to(&f->sent[i], &gw_mac, (uint8_t)(9 + i));
 	fx_free_all(f);
 }
 
@@ -863,6 +996,8 @@ int main(void)
 	    cmocka_unit_test(test_mac_change),
 	    cmocka_unit_test(test_arp_flood_allocates_nothing),
 	    cmocka_unit_test(test_table_full_and_stale_hint),
+	    cmocka_unit_test(test_spoofed_next_hops_take_turns),
+	    cmocka_unit_test(test_held_frames_take_turns),
 	    cmocka_unit_test(test_params_checked),
 	    cmocka_unit_test(test_nd_resolve_on_link),
 	    cmocka_unit_test(test_nd_next_hop),
