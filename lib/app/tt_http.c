@@ -29,12 +29,13 @@ enum state {
 	ST_BODY,
 	ST_CHUNK_SIZE_START,
 	ST_CHUNK_SIZE,
-	ST_CHUNK_BWS, /* whitespace after the size, only ';' or the line end may follow */
+	ST_CHUNK_BWS, /* whitespace after the size: only more of it or ';' may follow */
 	ST_CHUNK_EXT,
 	ST_CHUNK_DATA,
 	ST_CHUNK_DATA_END, /* the CRLF closing a chunk's data */
 	ST_TRAILER_START,
-	ST_TRAILER,
+	ST_TRAILER,	  /* a trailer field's name */
+	ST_TRAILER_VALUE, /* after its colon */
 	ST_BAD,
 	ST_DONE, /* a request ended in this call; never stored, the parser is reset instead */
 };
@@ -44,9 +45,9 @@ static_assert((int)ST_BODY == (int)TT_HTTP_HEAD_STATES,
 static_assert(ST_BAD < 32, "chunk_line_end_states is a 32-bit mask");
 
 /* Chunk framing states where CR starts a line end; elsewhere CR is an ordinary (invalid) byte. */
-static const uint32_t chunk_line_end_states = 1u << ST_CHUNK_SIZE | 1u << ST_CHUNK_BWS |
-					      1u << ST_CHUNK_EXT | 1u << ST_CHUNK_DATA_END |
-					      1u << ST_TRAILER_START | 1u << ST_TRAILER;
+static const uint32_t chunk_line_end_states = 1u << ST_CHUNK_SIZE | 1u << ST_CHUNK_EXT |
+					      1u << ST_CHUNK_DATA_END | 1u << ST_TRAILER_START |
+					      1u << ST_TRAILER_VALUE;
 
 enum {
 	F_METHOD = 0x03,
@@ -841,7 +842,8 @@ static enum step chunk_size_done(struct tt_http_parser *p)
 	return STEP_MORE;
 }
 
-/* chunked-body of RFC 9112 7.1; extensions and trailer fields are checked for bytes only. */
+/* chunked-body of RFC 9112 7.1: whitespace after a size only before an extension (7.1.1),
+ * trailer fields as "name:value" (5); extensions and values are checked for bytes only. */
 static enum step step_chunk(struct tt_http_parser *p, uint8_t c)
 {
 	int d = hex_value(c);
@@ -859,6 +861,8 @@ static enum step step_chunk(struct tt_http_parser *p, uint8_t c)
 			p->remaining = p->remaining << 4 | (unsigned)d;
 			return STEP_MORE;
 		}
+		if (c == '\n')
+			return chunk_size_done(p);
 		/* fall through */
 	case ST_CHUNK_BWS:
 		if (is_ws(c)) {
@@ -869,7 +873,7 @@ static enum step step_chunk(struct tt_http_parser *p, uint8_t c)
 			p->state = ST_CHUNK_EXT;
 			return STEP_MORE;
 		}
-		return c == '\n' ? chunk_size_done(p) : STEP_BAD;
+		return STEP_BAD;
 	case ST_CHUNK_EXT:
 		if (c == '\n')
 			return chunk_size_done(p);
@@ -883,6 +887,12 @@ static enum step step_chunk(struct tt_http_parser *p, uint8_t c)
 		p->state = ST_TRAILER;
 		return is_tchar(c) ? STEP_MORE : STEP_BAD;
 	case ST_TRAILER:
+		if (c == ':') {
+			p->state = ST_TRAILER_VALUE;
+			return STEP_MORE;
+		}
+		return is_tchar(c) ? STEP_MORE : STEP_BAD;
+	case ST_TRAILER_VALUE:
 		if (c == '\n')
 			p->state = ST_TRAILER_START;
 		return c == '\n' || is_value_char(c) ? STEP_MORE : STEP_BAD;
@@ -890,7 +900,11 @@ static enum step step_chunk(struct tt_http_parser *p, uint8_t c)
 	return STEP_BAD;
 }
 
-/* Line ends are CRLF or a bare LF: a CR only arms the check, the LF does the line's work. */
+/*
+ * Line ends are CRLF: a CR only arms the check, the LF does the line's work.  A bare LF, which
+ * a head's lines may end with (RFC 9112 2.2), is refused in the chunk framing (7.1 asks CRLF):
+ * a proxy before us that read it as an ordinary byte would frame the body otherwise.
+ */
 static enum step step_chunk_line(struct tt_http_parser *p, uint8_t c)
 {
 	if (p->flags & F_CR) {
@@ -900,6 +914,8 @@ static enum step step_chunk_line(struct tt_http_parser *p, uint8_t c)
 	} else if (c == '\r' && (chunk_line_end_states >> p->state & 1)) {
 		p->flags |= F_CR;
 		return STEP_MORE;
+	} else if (c == '\n') {
+		return STEP_BAD;
 	}
 	return step_chunk(p, c);
 }

@@ -22,8 +22,10 @@
  * "token ':' OWS value OWS" with no whitespace before the colon and no line folding. The head
  * (request line through the blank line, plus skipped leading empty lines) is limited to
  * TT_HTTP_HEAD_MAX bytes. Bodies framed by Content-Length or by chunked transfer coding are
- * skipped as part of the request; chunk extensions and trailer fields are skipped without a
- * length limit because they cost no memory, the connection idle timer bounds them. Rejected as
+ * skipped as part of the request; chunk extensions and trailer field values are skipped without
+ * a length limit because they cost no memory (the application's body_timeout_ms bounds them).
+ * The chunk framing's lines end in CRLF only (section 7.1), whitespace after a chunk size only
+ * comes before an extension (7.1.1), and trailer fields are "token ':' value".  Rejected as
  * TT_HTTP_BAD: any other version, Transfer-Encoding other than exactly "chunked" or on an
  * HTTP/1.0 request (section 6.1), Content-Length together with chunked, differing repeated
  * Content-Length values, lists in Content-Length, lengths above TT_HTTP_LENGTH_MAX.

@@ -123,12 +123,16 @@ static const struct req_case req_cases[] = {
      {OK("POST" L11 "transfer-encoding:  Chunked ," CRLF CRLF "1f" CRLF
 	 "0123456789abcdef0123456789abcde" CRLF "0" CRLF CRLF,
 	 POST, true)}},
+    {"trailer empty value",
+     {OK("POST" L11 "Transfer-Encoding: chunked" CRLF CRLF "0" CRLF "X:" CRLF "Y:\t" CRLF CRLF,
+	 POST, true)}},
     {"chunk data like framing",
      {OK("POST" L11 "Transfer-Encoding: chunked" CRLF CRLF "7" CRLF "\r\n0\r\n\r\n" CRLF
 	 "0" CRLF CRLF,
 	 POST, true)}},
-    {"chunked bare lf",
-     {OK("POST / HTTP/1.1\nTransfer-Encoding: chunked\n\n3\nabc\n0\nX: y\n\n", POST, true)}},
+    {"chunked head bare lf",
+     {OK("POST / HTTP/1.1\nTransfer-Encoding: chunked\n\n3\r\nabc\r\n0\r\nX: y\r\n\r\n", POST,
+	 true)}},
     {"chunk max",
      {MORE("POST" L11 "Transfer-Encoding: chunked" CRLF CRLF "7fffffffffffffff" CRLF)}},
     /* pipelining */
@@ -224,6 +228,23 @@ static const struct req_case req_cases[] = {
      {BAD("POST" L11 "Transfer-Encoding: chunked" CRLF CRLF "5" CRLF "helloX", "X")}},
     {"chunk trailer fold",
      {BAD("POST" L11 "Transfer-Encoding: chunked" CRLF CRLF "0" CRLF " f" CRLF CRLF, " f")}},
+    /* chunk framing lines end in CRLF only (RFC 9112 7.1); the offending byte is the last */
+    {"chunk size bare lf", {BAD("POST" L11 "Transfer-Encoding: chunked" CRLF CRLF "3\n", NULL)}},
+    {"chunk ext bare lf", {BAD("POST" L11 "Transfer-Encoding: chunked" CRLF CRLF "3;e=1\n", NULL)}},
+    {"chunk data end bare lf",
+     {BAD("POST" L11 "Transfer-Encoding: chunked" CRLF CRLF "3" CRLF "abc\n", NULL)}},
+    {"last chunk bare lf",
+     {BAD("POST" L11 "Transfer-Encoding: chunked" CRLF CRLF "0" CRLF "\n", NULL)}},
+    {"trailer bare lf",
+     {BAD("POST" L11 "Transfer-Encoding: chunked" CRLF CRLF "0" CRLF "X: y\n", NULL)}},
+    {"chunk size ws then line end",
+     {BAD("POST" L11 "Transfer-Encoding: chunked" CRLF CRLF "5 \t\r", NULL)}},
+    {"trailer without colon",
+     {BAD("POST" L11 "Transfer-Encoding: chunked" CRLF CRLF "0" CRLF "Xy\r", NULL)}},
+    {"trailer ws before colon",
+     {BAD("POST" L11 "Transfer-Encoding: chunked" CRLF CRLF "0" CRLF "X ", NULL)}},
+    {"trailer empty name",
+     {BAD("POST" L11 "Transfer-Encoding: chunked" CRLF CRLF "0" CRLF ":", NULL)}},
 };
 
 struct event {
