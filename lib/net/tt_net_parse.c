@@ -330,17 +330,18 @@ enum tt_pkt_kind tt_net_parse(const uint8_t *frame, uint32_t len, const struct t
 			      struct tt_pkt *pkt, enum tt_drop *reason)
 {
 	const struct rte_ether_hdr *eth = (const struct rte_ether_hdr *)frame;
+	enum tt_pkt_kind kind;
 	rte_be16_t type;
 	uint16_t l3, vid;
-	bool mcast6;
+	bool mcast6, to_us;
 
 	if (unlikely(len < TT_ETH_HDR_LEN))
 		return tt_net_drop(reason, TT_DROP_ETH_SHORT);
 	/* IPv6 multicast (33:33:..., RFC 2464 7), for IPv6 only (checked once the type is known
 	 * behind any tag); the IPv6 destination is judged later.  A unicast MAC never starts so. */
 	mcast6 = frame[0] == 0x33 && frame[1] == 0x33;
-	if (memcmp(&eth->dst_addr, ifc->mac.b, 6) != 0 &&
-	    !rte_is_broadcast_ether_addr(&eth->dst_addr) && !mcast6)
+	to_us = memcmp(&eth->dst_addr, ifc->mac.b, 6) == 0;
+	if (!to_us && !rte_is_broadcast_ether_addr(&eth->dst_addr) && !mcast6)
 		return tt_net_drop(reason, TT_DROP_ETH_DST);
 	/* A group address is never a frame's source (IEEE 802): answered, our reply would go to
 	 * the whole link. */
@@ -369,8 +370,17 @@ enum tt_pkt_kind tt_net_parse(const uint8_t *frame, uint32_t len, const struct t
 		return tt_net_drop(reason, TT_DROP_ETH_DST);
 	pkt->l3_off = l3;
 	pkt->family = TT_AF_INET;
-	if (likely(type == RTE_BE16(RTE_ETHER_TYPE_IPV4)))
+	/*
+	 * A datagram to a unicast address of ours that came to a group MAC is dropped (RFC 1122
+	 * 3.3.6; Linux's TCP takes only frames to its own MAC): whoever sent it to the whole link
+	 * was not talking to us.  No IPv4 broadcast or multicast is served at all; IPv6 lets its
+	 * groups' messages through (neighbour discovery, an echo to our solicited-node group).
+	 */
+	if (likely(type == RTE_BE16(RTE_ETHER_TYPE_IPV4))) {
+		if (unlikely(!to_us))
+			return tt_net_drop(reason, TT_DROP_ETH_GROUP_DST);
 		return parse_ipv4(frame + l3, len - l3, ifc, pkt, reason);
+	}
 	switch (type) {
 	case RTE_BE16(RTE_ETHER_TYPE_IPV6):
 		/* IPv6 replies are written at fixed offsets: a tag, even a priority one, must be
@@ -378,7 +388,14 @@ enum tt_pkt_kind tt_net_parse(const uint8_t *frame, uint32_t len, const struct t
 		 */
 		if (unlikely(l3 != TT_ETH_HDR_LEN))
 			return tt_net_drop(reason, TT_DROP_ETH_TYPE);
-		return tt_net_parse_ipv6(frame + l3, len - l3, ifc, pkt, reason);
+		kind = tt_net_parse_ipv6(frame + l3, len - l3, ifc, pkt, reason);
+		/* (An echo's daddr6 is by now the address its group stands for: the frame's.) */
+		if (unlikely(!to_us) &&
+		    (kind == TT_PKT_TCP ||
+		     (kind == TT_PKT_ICMP6_ECHO &&
+		      frame[l3 + offsetof(struct rte_ipv6_hdr, dst_addr)] != 0xff)))
+			return tt_net_drop(reason, TT_DROP_ETH_GROUP_DST);
+		return kind;
 	case RTE_BE16(RTE_ETHER_TYPE_ARP):
 		return parse_arp(frame + l3, len - l3, ifc, pkt, reason);
 	default:

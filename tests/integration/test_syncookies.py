@@ -302,6 +302,14 @@ def malformed_cases():
             Ether(src=peer.mac, dst="ff:ff:ff:ff:ff:ff") / ARP(
                 op=2, hwsrc="00:00:00:00:00:00", psrc=KERNEL_IP, pdst="198.18.0.99")),
          "arp_bad_sender_mac"),
+        # Our address at the broadcast MAC: not for us (RFC 1122 3.3.6), neither a SYN nor a
+        # ping is answered.
+        ("syn_at_broadcast_mac", lambda peer, app: bytes(
+            Ether(src=peer.mac, dst="ff:ff:ff:ff:ff:ff") / IP(src=peer.ip, dst=P)
+            / TCP(sport=40011, dport=80, flags="S")), "eth_group_dest"),
+        ("icmp_at_broadcast_mac", lambda peer, app: bytes(
+            Ether(src=peer.mac, dst="ff:ff:ff:ff:ff:ff") / IP(src=peer.ip, dst=P) / ICMP()),
+         "eth_group_dest"),
     ]
 
 

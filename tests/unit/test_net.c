@@ -640,10 +640,15 @@ static void test_parse_broadcast_arp_icmp(void **state)
 	uint32_t len;
 	(void)state;
 
-	/* Broadcast is accepted for any type, not only ARP. */
+	/* Broadcast is for ARP: IPv4 that comes so is dropped (RFC 1122 3.3.6). */
 	len = build_base(f, B_TCP, NULL, 0);
 	memcpy(f + OFF_ETH_DST, bcast_mac, 6);
-	assert_int_equal(parse(f, len, &our_if, &pkt, &why), TT_PKT_TCP);
+	assert_int_equal(parse(f, len, &our_if, &pkt, &why), TT_PKT_DROP);
+	assert_int_equal(why, TT_DROP_ETH_GROUP_DST);
+	len = build_icmp(f, 7, 9, ping_data, 5);
+	memcpy(f + OFF_ETH_DST, bcast_mac, 6);
+	assert_int_equal(parse(f, len, &our_if, &pkt, &why), TT_PKT_DROP);
+	assert_int_equal(why, TT_DROP_ETH_GROUP_DST);
 
 	len = build_arp(f, TT_ARP_OP_REQUEST);
 	assert_int_equal(parse(f, len, &our_if, &pkt, &why), TT_PKT_ARP);

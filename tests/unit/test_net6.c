@@ -188,8 +188,18 @@ static void test_echo(void **state)
 	assert_int_equal(pkt.l4_len, sizeof(echo_req));
 	check_echo_reply(f, tt_net_icmp6_echo_reply(f, &pkt, &our_if), &our6);
 
-	/* To our second address's solicited-node group: answered from that address. */
+	/* To our unicast address at a group MAC: dropped (RFC 1122 3.3.6). */
+	len = build6(f, &d);
+	memcpy(f, (const uint8_t[]){0x33, 0x33, 0, 0, 0, 1}, 6);
+	assert_int_equal(parse(f, len, &pkt, &why), TT_PKT_DROP);
+	assert_int_equal(why, TT_DROP_ETH_GROUP_DST);
+
+	/* To our second address's solicited-node group: answered from that address, whether
+	 * sent to its group MAC or to ours. */
 	d.dst = our6b_sn;
+	len = build6(f, &d);
+	memcpy(f, (const uint8_t[]){0x33, 0x33, 0xff, 0xab, 0xcd, 0xef}, 6);
+	assert_int_equal(parse(f, len, &pkt, &why), TT_PKT_ICMP6_ECHO);
 	len = build6(f, &d);
 	assert_int_equal(parse(f, len, &pkt, &why), TT_PKT_ICMP6_ECHO);
 	check_echo_reply(f, tt_net_icmp6_echo_reply(f, &pkt, &our_if), &our6b);
@@ -890,6 +900,15 @@ static void test_tcp6(void **state)
 	assert_int_equal(pkt.seg.opts.mss, 1420);
 	assert_int_equal(pkt.seg.len, 2);
 	assert_ptr_equal(pkt.seg.payload, f + OFF_L4 + 24);
+
+	/* To our address at a group MAC (a multicast one, the broadcast): dropped (RFC 1122
+	 * 3.3.6). */
+	memcpy(f, (const uint8_t[]){0x33, 0x33, 0xff, 0, 0, 2}, 6);
+	assert_int_equal(parse(f, len, &pkt, &why), TT_PKT_DROP);
+	assert_int_equal(why, TT_DROP_ETH_GROUP_DST);
+	memset(f, 0xff, 6);
+	assert_int_equal(parse(f, len, &pkt, &why), TT_PKT_DROP);
+	assert_int_equal(why, TT_DROP_ETH_GROUP_DST);
 
 	/* Behind a destination options header: the pseudo-header length is TCP's alone. */
 	d.nh = NH_DST;
