@@ -533,21 +533,27 @@ static enum tt_tcp_verdict input_synchronized(struct tt_tcp_ctx *ctx, struct tt_
 					      struct tt_tcp_out *out)
 {
 	enum tt_tcp_verdict v = TT_V_KEEP;
+	bool shut = at_shut_window(t, seg);
 	struct tt_tcp_seg head;
 
-	if (at_shut_window(t, seg)) {
+	if (shut) {
 		/* RFC 9293 3.10.7.4: with the window zero no such segment is acceptable, but its
 		 * ACK (or RST) still counts; else a peer that sends its ACKs with data or a FIN
 		 * would never reopen a window that our unacknowledged echoes keep shut.  Its bytes
-		 * and FIN wait to be sent again; the rest goes on as a zero-length segment. */
-		count_drop(ctx, TT_DROP_TCP_OUT_OF_WINDOW);
-		invalid_ack(ctx, t);
+		 * and FIN wait to be sent again; the rest goes on as a zero-length segment (which
+		 * only PAWS can refuse, counted as such alone). */
 		head = *seg;
 		head.len = 0;
 		head.flags &= (uint8_t)~TT_TCP_FIN;
 		seg = &head;
 	}
-	if (check_sequence(ctx, t, seg) == STEP_DONE || check_rst(ctx, t, seg, &v) == STEP_DONE)
+	if (check_sequence(ctx, t, seg) == STEP_DONE)
+		goto out;
+	if (shut) {
+		count_drop(ctx, TT_DROP_TCP_OUT_OF_WINDOW);
+		invalid_ack(ctx, t);
+	}
+	if (check_rst(ctx, t, seg, &v) == STEP_DONE)
 		goto out;
 	if (seg->flags & TT_TCP_SYN) { /* RFC 5961 4.2 */
 		challenge_ack(ctx, t);

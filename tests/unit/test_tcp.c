@@ -2006,6 +2006,33 @@ static void test_echo_shut_window_takes_acks(void **state)
 	free(b);
 }
 
+/* Data at the shut window with an old timestamp: one drop, as PAWS's, and one ACK. */
+static void test_echo_shut_window_paws_counted_once(void **state)
+{
+	struct harness *h = *state;
+	struct h_buf *b = calloc(2, sizeof(*b));
+	struct tt_tcp_seg s;
+
+	assert_non_null(b);
+	h->conf.rcv_window = 2000;
+	h_connect(h, TT_APP_ECHO);
+	for (unsigned i = 0; i < 2; i++) {
+		fill(&b[i], (uint8_t)i);
+		h_send_buf(h, TT_TCP_ACK | TT_TCP_PSH, &b[i], 1000);
+	}
+	assert_int_equal(h->tcb.rcv_adv, h->tcb.rcv_nxt);
+	s = h_seg(h, TT_TCP_ACK | TT_TCP_PSH, "x", 1);
+	s.opts.tsval = h->tcb.ts_recent - 1;
+	h_rx(h, &s, &h->scratch);
+	assert_int_equal(drops(h, TT_DROP_TCP_PAWS), 1);
+	assert_int_equal(drops(h, TT_DROP_TCP_OUT_OF_WINDOW), 0);
+	assert_int_equal(ev(h, TT_CTR_INVALID_REPLIES_LIMITED), 0);
+	assert_int_equal(h->n_tx, 1);
+	h_expect(h, 0, TT_TCP_ACK, h->tcb.snd_max, h->tcb.rcv_nxt, 0);
+	h_ack_all(h);
+	free(b);
+}
+
 /* The window shrinks by what the echoes hold; its right edge never moves left. */
 static void test_echo_window(void **state)
 {
@@ -2166,6 +2193,7 @@ int main(void)
 	    T(test_echo_release_on_ack),
 	    T(test_echo_window),
 	    T(test_echo_shut_window_takes_acks),
+	    T(test_echo_shut_window_paws_counted_once),
 	    T(test_gauges_walk),
 	};
 
