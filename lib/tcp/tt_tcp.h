@@ -170,7 +170,9 @@ enum {
 struct tt_sndb {
 	struct tt_sndq q;
 	uint32_t recover;
-	uint32_t persist_since_ms; /* the peer's window closed on queued data; 0: open */
+	/* The peer's window closed on queued data, none ACKed since (0: none): the persist bound.
+	 */
+	uint32_t persist_since_ms;
 	uint32_t rtt_seq;
 	uint32_t rtt_start_ms;
 	uint32_t cwnd;

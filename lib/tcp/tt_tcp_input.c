@@ -150,13 +150,21 @@ static void measure_rtt(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct t
 	}
 }
 
-/* RFC 5681 3.1: slow start below ssthresh, congestion avoidance above. */
+/*
+ * RFC 5681 3.1: slow start below ssthresh, congestion avoidance above, both counting the bytes
+ * an ACK covers (up to SMSS) rather than ACKs, so that a peer ACKing a byte at a time (ACK
+ * division, RFC 3465 2.1) grows cwnd no faster than one ACKing whole segments.
+ */
 static void grow_cwnd(struct tt_sndb *b, uint32_t acked, uint16_t mss)
 {
-	if (b->cwnd < b->ssthresh)
-		b->cwnd += min_u32(acked, mss);
-	else
-		b->cwnd += max_u32(1, (uint32_t)mss * mss / b->cwnd);
+	uint32_t counted = min_u32(acked, mss), add;
+
+	if (b->cwnd < b->ssthresh) {
+		b->cwnd += counted;
+		return;
+	}
+	add = (uint32_t)mss * counted / b->cwnd;
+	b->cwnd += add == 0 && counted == mss ? 1 : add;
 }
 
 /*
@@ -202,9 +210,12 @@ static void new_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_tc
 		loss_window(ctx, t);
 		set_recovery_point(ctx, t, t->snd_max);
 	} else if (tt_tcp_in_recovery(t) && seq_lt(seg->ack, recovery_point(ctx, t))) {
-		/* NewReno partial ACK (RFC 6582 3.2): the next hole goes out at once. */
-		t->dupacks = 3;
-		if (!tt_tcp_sack_partial_ack(ctx, t, out))
+		/* NewReno partial ACK (RFC 6582 3.2): the next hole goes out at once, once the
+		 * ACK covers a whole segment (the one resent before).  An ACK of fewer bytes
+		 * says nothing new of the hole: a segment for each would let a peer ACKing a
+		 * byte at a time draw the whole flight out again, segment by segment. */
+		t->dupacks = TT_SACK_DUP_THRESH;
+		if (!tt_tcp_sack_partial_ack(ctx, t, out) && acked >= t->mss)
 			resend_first(ctx, t, out);
 	} else if (tt_tcp_in_recovery(t)) {
 		t->dupacks = 0;
@@ -254,8 +265,14 @@ static void dup_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_tc
 		return;
 	if (t->dupacks < UINT8_MAX)
 		t->dupacks++;
-	if (t->dupacks != 3 || tt_tcp_queued(ctx, t) == 0)
+	if (t->dupacks != TT_SACK_DUP_THRESH)
 		return;
+	/* Not below the RecoveryPoint of the last recovery or timeout (RFC 6582 3.2 step 2):
+	 * after a timeout cwnd stays the loss window.  The count then stays below DupThresh. */
+	if (tt_tcp_queued(ctx, t) == 0 || seq_lt(t->snd_una, recovery_point(ctx, t))) {
+		t->dupacks = TT_SACK_DUP_THRESH - 1;
+		return;
+	}
 	cwnd_halve(ctx, t);
 	set_recovery_point(ctx, t, t->snd_max);
 	resend_first(ctx, t, out);
@@ -270,6 +287,7 @@ static enum step check_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struc
 			   struct tt_tcp_out *out, enum tt_tcp_verdict *v)
 {
 	uint32_t max_wnd = max_u32(t->snd_wnd, 65535);
+	bool advanced;
 
 	if (!(seg->flags & TT_TCP_ACK)) {
 		count_drop(ctx, TT_DROP_TCP_FLAGS);
@@ -285,7 +303,8 @@ static enum step check_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struc
 	 * only guessed a sequence number (an RST or SYN for a challenge, a bad ACK) is not. */
 	t->last_rx_ms = (uint32_t)ctx->now_ms;
 	update_ts_recent(t, seg);
-	if (seq_gt(seg->ack, t->snd_una))
+	advanced = seq_gt(seg->ack, t->snd_una);
+	if (advanced)
 		new_ack(ctx, t, seg, out);
 	else if (seg->ack == t->snd_una)
 		dup_ack(ctx, t, seg, out);
@@ -301,11 +320,12 @@ static enum step check_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struc
 	}
 	/* RFC 1122 4.2.2.17: a peer that answers the probes of its closed window stays,
 	 * but only for persist_timeout_ms from when the window closed on our data
-	 * (persist_since_ms, started where the probing starts). */
+	 * (persist_since_ms, started where the probing starts) until it ACKs some: a window
+	 * that opens and shuts again with nothing taken is no progress. */
+	if (advanced && t->sndb != TT_SNDB_NONE)
+		tt_tcp_sndb(ctx, t)->persist_since_ms = 0;
 	if (t->snd_wnd == 0 && tt_tcp_queued(ctx, t) > 0)
 		t->retries = 0;
-	else if (t->sndb != TT_SNDB_NONE)
-		tt_tcp_sndb(ctx, t)->persist_since_ms = 0;
 	tt_tcp_sndb_settle(ctx, t);
 	if (!our_fin_acked(t))
 		return STEP_GO;

@@ -173,6 +173,8 @@ static void send_data(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_tcp_ou
 		uint32_t hole = tt_tcp_sack_skip(ctx, t);
 		uint32_t off = t->snd_nxt - t->snd_una;
 		uint32_t in_flight = off;
+		/* The peer's window again: stepping over SACKed bytes moved SND.NXT on. */
+		uint32_t rwnd = t->snd_wnd > off ? t->snd_wnd - off : 0;
 		uint32_t left, n;
 		uint8_t flags = TT_TCP_ACK;
 
@@ -182,10 +184,10 @@ static void send_data(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_tcp_ou
 			fin_sent(ctx, t);
 			break;
 		}
-		if (off >= queued || room == 0)
+		if (off >= queued || room == 0 || rwnd == 0)
 			break;
 		left = queued - off;
-		n = min_u32(min_u32(mss, left), room);
+		n = min_u32(min_u32(mss, left), min_u32(room, rwnd));
 		/* A hole before SACKed bytes goes as it is, however short. */
 		if (n >= hole)
 			n = hole;

@@ -296,6 +296,142 @@ static void test_http_body_clock_per_request(void **state)
 	h_free(h);
 }
 
+/* ---- what a peer's ACKs can make us send (congestion control under attack) ---- */
+
+/* An HTTP connection whose 30,000-byte response is out in its first ten segments. */
+static struct harness *window_out(void)
+{
+	struct harness *h = connected(TT_APP_HTTP);
+
+	h_http_body(h, 30000);
+	h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, get_ka);
+	assert_int_equal(h->n_tx, 10);
+	return h;
+}
+
+/* Bytes of data in what the last input or timer sent. */
+static uint32_t data_sent(const struct harness *h)
+{
+	uint32_t n = 0;
+
+	for (unsigned i = 0; i < h->n_tx; i++)
+		n += h->tx[i].len;
+	return n;
+}
+
+/*
+ * After a timeout, duplicate ACKs below its RecoveryPoint start no fast retransmit (RFC 6582
+ * 3.2 step 2): else three pure ACKs would set cwnd to half of the whole old flight while
+ * SND.NXT is back at SND.UNA, and a burst of that half would follow, once per timeout.
+ */
+static void test_dup_acks_after_timeout(void **state)
+{
+	struct harness *h = window_out();
+
+	(void)state;
+	h_fire(h);
+	assert_int_equal(ev(h, TT_CTR_RETRANSMITS), 1);
+	assert_int_equal(h_sndq_block(h)->cwnd, h->tcb.mss);
+	for (int i = 0; i < 10; i++) {
+		h_send(h, TT_TCP_ACK, NULL, 0);
+		assert_int_equal(h->n_tx, 0);
+	}
+	assert_int_equal(ev(h, TT_CTR_FAST_RETRANSMITS), 0);
+	assert_int_equal(h_sndq_block(h)->cwnd, h->tcb.mss);
+	/* Once SND.UNA passes the old flight, three duplicates are a loss again. */
+	h_ack_all(h);
+	h->peer.ack = h->tcb.snd_una;
+	for (int i = 0; i < 3; i++)
+		h_send(h, TT_TCP_ACK, NULL, 0);
+	assert_int_equal(ev(h, TT_CTR_FAST_RETRANSMITS), h->tcb.snd_una == h->tcb.snd_max ? 0 : 1);
+	h_free(h);
+}
+
+/*
+ * In NewReno recovery a partial ACK resends the next segment only when it covers a whole
+ * segment (the one resent before): ACKs of a byte each get no segment back each.
+ */
+static void test_partial_acks_of_a_byte(void **state)
+{
+	struct harness *h = window_out();
+	uint32_t una = h->tcb.snd_una, out = 0;
+
+	(void)state;
+	for (int i = 0; i < 3; i++)
+		h_send(h, TT_TCP_ACK, NULL, 0);
+	assert_int_equal(ev(h, TT_CTR_FAST_RETRANSMITS), 1);
+	for (int i = 0; i < 1000; i++) {
+		h->peer.ack = h->tcb.snd_una + 1;
+		h_send(h, TT_TCP_ACK, NULL, 0);
+		out += data_sent(h);
+	}
+	assert_int_equal(h->tcb.snd_una, una + 1000);
+	assert_true(h->tcb.dupacks >= 3); /* still recovering */
+	assert_int_equal(ev(h, TT_CTR_FAST_RETRANSMITS), 1);
+	assert_true(out <= 1000u + h->tcb.mss);
+	/* An ACK of a whole segment more: the next goes at once. */
+	h->peer.ack = h->tcb.snd_una + h->tcb.mss;
+	h_send(h, TT_TCP_ACK, NULL, 0);
+	assert_int_equal(ev(h, TT_CTR_FAST_RETRANSMITS), 2);
+	h_free(h);
+}
+
+/*
+ * A window that opens for a byte and shuts again, the byte never ACKed, does not restart the
+ * persist bound: only an ACK of our data is progress (else the peer keeps a connection and
+ * its queued data forever at two segments per period).
+ */
+static void test_window_toggle_persist_bounded(void **state)
+{
+	struct harness *h = connected(TT_APP_HTTP);
+	uint64_t closed_at;
+
+	(void)state;
+	h->conf.persist_timeout_ms = 20000;
+	h->peer.wnd = 0;
+	h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, get_ka);
+	closed_at = h->ctx.now_ms;
+	assert_int_equal(h_sndq_block(h)->persist_since_ms, (uint32_t)closed_at);
+	for (int i = 0; i < 100 && h->tcb_live; i++) {
+		uint64_t next = h->ctx.now_ms + 500;
+
+		while (h->tcb_live && tt_tcp_deadline(&h->ctx, &h->tcb) <= next)
+			h_fire(h);
+		if (!h->tcb_live)
+			break;
+		h->ctx.now_ms = next;
+		h->peer.wnd = (uint16_t)(i & 1);
+		h_send(h, TT_TCP_ACK, NULL, 0);
+	}
+	assert_false(h->tcb_live);
+	assert_int_equal(h->ctx.now_ms, closed_at + 20000);
+	assert_int_equal(ev(h, TT_CTR_CONN_PERSIST_TIMEOUT), 1);
+}
+
+/*
+ * Congestion avoidance counts bytes: ACKs of a byte each (ACK division) grow cwnd no faster
+ * than ACKs of whole segments (RFC 5681 3.1, RFC 3465 2.1).
+ */
+static void test_ack_division_in_congestion_avoidance(void **state)
+{
+	struct harness *h = window_out();
+	struct tt_sndb *b = h_sndq_block(h);
+	uint32_t cwnd;
+
+	(void)state;
+	b->ssthresh = b->cwnd; /* congestion avoidance from here */
+	cwnd = b->cwnd;
+	for (int i = 0; i < 1000; i++) {
+		h->peer.ack = h->tcb.snd_una + 1;
+		h_send(h, TT_TCP_ACK, NULL, 0);
+	}
+	assert_int_equal(b->cwnd, cwnd);
+	h->peer.ack = h->tcb.snd_una + h->tcb.mss;
+	h_send(h, TT_TCP_ACK, NULL, 0);
+	assert_int_equal(b->cwnd, cwnd + (uint32_t)h->tcb.mss * h->tcb.mss / cwnd);
+	h_free(h);
+}
+
 /* ---- replies to invalid segments: one per interval, per connection (RFC 5961 7) ---- */
 
 struct invalid_case {
@@ -508,6 +644,10 @@ int main(void)
 	    cmocka_unit_test(test_http_head_clock_per_request),
 	    cmocka_unit_test(test_http_body_trickle_times_out),
 	    cmocka_unit_test(test_http_body_clock_per_request),
+	    cmocka_unit_test(test_dup_acks_after_timeout),
+	    cmocka_unit_test(test_partial_acks_of_a_byte),
+	    cmocka_unit_test(test_window_toggle_persist_bounded),
+	    cmocka_unit_test(test_ack_division_in_congestion_avoidance),
 	    cmocka_unit_test(test_invalid_replies_limited),
 	    cmocka_unit_test(test_invalid_replies_unlimited),
 	    cmocka_unit_test_setup_teardown(test_syn_received_replies_limited, setup, teardown),

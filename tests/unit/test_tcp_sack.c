@@ -627,6 +627,25 @@ static void test_rto_keeps_scoreboard(void **state)
 	assert_int_equal(ev(h, TT_CTR_SACK_RENEGED), 0);
 }
 
+/*
+ * Stepping over SACKed bytes does not step past the peer's window: after the timeout, with cwnd
+ * two segments, the peer ACKs up to segment 3 and shrinks its window to two segments and 48
+ * bytes: segment 3 goes, 4 is held, and 5 would end beyond the window's right edge.
+ */
+static void test_window_edge_after_skip(void **state)
+{
+	static const uint32_t b4[] = {4, 5};
+	struct harness *h = *state;
+
+	rto_after_sack(h);
+	h->peer.ack = S(h, 3);
+	h->peer.wnd = (uint16_t)((2 * MSS_TS + 48) >> h->peer.syn_opts.wscale);
+	assert_int_equal((uint32_t)h->peer.wnd << h->peer.syn_opts.wscale, 2 * MSS_TS + 48);
+	sack_segs(h, b4, 1);
+	assert_int_equal(h->n_tx, 1);
+	h_expect(h, 0, TT_TCP_ACK, S(h, 3), h->tcb.rcv_nxt, MSS_TS);
+}
+
 /* The peer ACKs up to segment k, which it had SACKed: the first renege, answered with segment k
  * alone, a loss window. */
 static void expect_renege_at(struct harness *h, uint32_t k)
@@ -855,6 +874,7 @@ int main(void)
 	    T(test_recovery_new_data_before_unlost_hole),
 	    T(test_recovery_unlost_hole_when_no_new_data),
 	    T(test_rto_keeps_scoreboard),
+	    T(test_window_edge_after_skip),
 	    T(test_rto_reneged),
 	    T(test_reneged_loss_window),
 	    T(test_block_at_ack_ignored),
