@@ -1063,8 +1063,12 @@ static void tcp_time_wait(struct tt_stack *st, unsigned port, struct tt_tw *tw,
 		send_tcp(st, port, &a, tw_addr6(st, tw), NULL, 0, 0, NULL);
 		return;
 	case TT_TW_REUSE:
+		/* As Linux's tw_isn: past the old window's reach from the old SND.NXT. */
+		st->tcp.tw_isn = tw->snd_nxt + 65537;
+		st->tcp.tw_reuse = true;
 		free_tw(st, tw);
 		tcp_listen(st, port, pkt, f, owner);
+		st->tcp.tw_reuse = false;
 		return;
 	}
 }

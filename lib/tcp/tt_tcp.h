@@ -439,6 +439,11 @@ struct tt_tcp_ctx {
 	 * process, NULL for IPv4.  The ISN, the timestamp offset and the SYN cookie cover them
 	 * in full; our MSS is then 20 bytes less (tt_tcp_our_mss). */
 	const struct tt_addr6_pair *addr6;
+	/* Set by the owner around tt_tcp_listen for a SYN that takes over a TIME-WAIT 4-tuple
+	 * (tw_reuse): the new connection keeps state, cookies or not, and starts at tw_isn,
+	 * above every sequence number of the old one (RFC 9293 3.6.1). */
+	bool tw_reuse;
+	uint32_t tw_isn;
 	/* What the applications keep of their own on this worker: TT_TCP_APP_WORKER_BYTES,
 	 * zeroed by the owner (the HTTP request memo, tt_app.c), written by this worker alone,
 	 * unlike app_data; NULL: none. */

@@ -129,7 +129,9 @@ enum tt_listen_verdict tt_tcp_listen(struct tt_tcp_ctx *ctx, const struct tt_flo
 		r->reason = TT_DROP_TCP_FLAGS;
 		return TT_L_DROP;
 	}
-	if (!use_cookie(ctx))
+	/* A cookie is the ISN: a SYN taking over a TIME-WAIT 4-tuple keeps state instead, as
+	 * Linux does, for an ISN above the old connection's (at most one per entry). */
+	if (ctx->tw_reuse || !use_cookie(ctx))
 		return TT_L_NEW_SYN_RECV;
 	cookie_synack(ctx, f, seg, r);
 	return TT_L_SYNACK_COOKIE;
@@ -191,7 +193,7 @@ void tt_tcp_init_syn_recv(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct
 	set_state(ctx, t, TT_TCP_SYN_RECEIVED);
 	t->rcv_nxt = syn->seq + 1;
 	t->rcv_adv = t->rcv_nxt;
-	t->snd_una = tt_isn_at(h, ctx->now_ms * 1000);
+	t->snd_una = ctx->tw_reuse ? ctx->tw_isn : tt_isn_at(h, ctx->now_ms * 1000);
 	t->snd_nxt = t->snd_max = t->snd_una + 1;
 	t->snd_wnd = syn->wnd; /* never scaled in a SYN */
 	t->snd_wl1 = syn->seq;

@@ -251,6 +251,39 @@ static void test_time_wait_ring_restart_and_wrap(void **state)
  * ring) only once half of its time has passed: a hundred FINs at once neither recycle another
  * entry nor cut a quarantine short; one at half time restarts the entry's own, as before.
  */
+/*
+ * A SYN that takes over a TIME-WAIT 4-tuple starts the new connection above every sequence
+ * number of the old one (RFC 9293 3.6.1; Linux's tw_isn: SND.NXT + 65537), with state even
+ * where SYNs get cookies (a cookie is the ISN, which could not be chosen): 20 KB sent, then
+ * a new incarnation a millisecond later, whose clock-driven ISN would lie inside them.
+ */
+static void test_time_wait_reuse_isn_above(void **state)
+{
+	for (int mode = 0; mode < 2; mode++) {
+		struct sh *h = sh_new();
+		struct sh_peer *p;
+		uint64_t cookies;
+		uint32_t old_end;
+
+		(void)state;
+		h->conf.tcp.syncookies = mode ? TT_SYNCOOKIES_ALWAYS : TT_SYNCOOKIES_OFF;
+		sh_http_body(h, 20 * 1024);
+		sh_start(h);
+		p = sh_closed_by_us(sh_peer_new(h, 80));
+		old_end = p->rcv_nxt; /* our SND.NXT, past the FIN */
+		cookies = sh_ev(h, TT_CTR_SYNCOOKIES_SENT);
+		sh_advance(h, h->now + 1);
+		p->nxt += 100000;
+		p->synced = p->fin_rcvd = p->fin_sent = false;
+		sh_connect(p);
+		assert_int_equal(sh_ev(h, TT_CTR_TIME_WAIT_REUSED), 1);
+		assert_int_equal(p->rcv_nxt - 1, old_end + 65537);
+		assert_int_equal(sh_ev(h, TT_CTR_SYNCOOKIES_SENT), cookies);
+		assert_int_equal(sh_in_state(h, TT_TCP_ESTABLISHED), 1);
+		sh_free(h);
+	}
+}
+
 static void test_time_wait_fin_repeats_bounded(void **state)
 {
 	struct sh *h = full_time_wait_ring();
@@ -716,6 +749,7 @@ int main(void)
 	    cmocka_unit_test(test_frame_beyond_room_refused),
 	    cmocka_unit_test(test_time_wait_recycled_when_full),
 	    cmocka_unit_test(test_time_wait_ring_restart_and_wrap),
+	    cmocka_unit_test(test_time_wait_reuse_isn_above),
 	    cmocka_unit_test(test_time_wait_fin_repeats_bounded),
 	    cmocka_unit_test(test_time_wait_expiry_across_clock_wrap),
 	    cmocka_unit_test(test_auto_cookies_under_table_pressure),
