@@ -8,7 +8,8 @@
  * worker allocated (tcp.max_conns_per_core, tcp.send_blocks_per_core,
  * tcp.app_blocks_per_core), the SYN cookie keys and
  * their rotation period (tcp.cookie_secret, tcp.time_wait_ms: a cookie's life is tied to TIME-WAIT,
- * so a shorter time_wait_ms would let an old cookie outlive it), the neighbour cache each worker
+ * so a shorter time_wait_ms would let an old cookie outlive it), the window scale a cookie's
+ * SYN-ACK advertised, which its ACK cannot tell (tcp.wscale), the neighbour cache each worker
  * sized and whose entries run on its timings (neigh). Only the main lcore calls this.
  */
 #include "tt_conf_priv.h"
@@ -144,6 +145,8 @@ static int check_tcp(struct ctx *x, const struct tt_conf_tcp *t, const struct tt
 		return fixed(x, x->tcp_line[T_APP_BLOCKS], group, "tcp.app_blocks_per_core");
 	if (t->time_wait_ms != r->time_wait_ms)
 		return fixed(x, x->tcp_line[T_TIME_WAIT], group, "tcp.time_wait_ms");
+	if (t->wscale != r->wscale)
+		return fixed(x, x->tcp_line[T_WSCALE], group, "tcp.wscale");
 	if (t->cookie_secret_random != r->cookie_secret_random ||
 	    memcmp(t->cookie_secret, r->cookie_secret, sizeof(t->cookie_secret)) != 0)
 		return fixed(x, x->tcp_line[T_SECRET], group, "tcp.cookie_secret");

@@ -4,7 +4,8 @@
  *
  *   RST          ignored: an RST must not cut TIME-WAIT short (RFC 1337);
  *   SYN          a new incarnation if it is provably newer: a larger
- *                timestamp (RFC 6191) or, without timestamps, a sequence
+ *                timestamp, or the same one and a sequence number above
+ *                RCV.NXT (RFC 6191 2) or, without timestamps, a sequence
  *                number above RCV.NXT (RFC 9293 3.6.1); else re-ACK;
  *   FIN again    our last ACK was lost: ACK and restart the timer (the
  *                stack restarts it once half of it has passed, tt_stack.c);
@@ -41,8 +42,11 @@ enum tt_tw_verdict tt_tcp_tw_input(struct tt_tcp_ctx *ctx, const struct tt_tw *t
 	if (seg->flags & TT_TCP_RST)
 		return TT_TW_DROP;
 	if ((seg->flags & (TT_TCP_SYN | TT_TCP_ACK)) == TT_TCP_SYN) {
-		bool newer = (tw->ts_ok && has_ts) ? seq_gt(seg->opts.tsval, tw->ts_recent)
-						   : seq_gt(seg->seq, tw->rcv_nxt);
+		bool seq_newer = seq_gt(seg->seq, tw->rcv_nxt);
+		bool newer = (tw->ts_ok && has_ts)
+				 ? seq_gt(seg->opts.tsval, tw->ts_recent) ||
+				       (seg->opts.tsval == tw->ts_recent && seq_newer)
+				 : seq_newer;
 
 		if (newer) {
 			count(ctx, TT_CTR_TIME_WAIT_REUSED);
