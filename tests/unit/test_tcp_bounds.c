@@ -406,6 +406,7 @@ static void test_window_toggle_persist_bounded(void **state)
 	assert_false(h->tcb_live);
 	assert_int_equal(h->ctx.now_ms, closed_at + 20000);
 	assert_int_equal(ev(h, TT_CTR_CONN_PERSIST_TIMEOUT), 1);
+	h_free(h);
 }
 
 /*
