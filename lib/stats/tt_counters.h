@@ -83,7 +83,9 @@
 	X(SYNCOOKIE_EXPIRED, "syncookie_expired")                                                  \
 	X(VLAN_UNSERVED,                                                                           \
 	  "vlan_unserved") /* a tag (or stripped tag) no interface of the port serves */           \
-	X(VLAN_RESERVED, "vlan_reserved_id") /* VLAN ID 4095 (IEEE 802.1Q: reserved) */
+	X(VLAN_RESERVED, "vlan_reserved_id") /* VLAN ID 4095 (IEEE 802.1Q: reserved) */            \
+	X(ETH_CHAINED, "eth_multi_segment")  /* a frame the driver chained over buffers */         \
+	X(ETH_OVER_MTU, "eth_over_mtu")	     /* longer than the port's MTU and a tag */
 
 /* Events and totals; gauges (connections by state) live in tt_tcp_stats. */
 #define TT_EVENT_COUNTERS(X)                                                                       \

@@ -242,6 +242,7 @@ static void add_ports(struct tt_worker *w, const struct tt_worker_params *p,
 		wp->tx_vlan_insert = p->ports[i].tx_vlan_insert;
 		wp->tx_flush_per_burst = p->ports[i].tx_flush_per_burst;
 		wp->tx_header_in_headroom = p->ports[i].tx_header_in_headroom;
+		wp->max_frame = p->conf->ports[i].mtu + TT_ETH_HDR_LEN + TT_VLAN_TAG_LEN;
 		wp->tx_ol_flags = tt_port_tx_ol_flags(wp->tx_cksum_offload);
 		add_if(w, p, i, NULL, sp, nif);
 	}
@@ -488,7 +489,8 @@ static void frame_send(void *arg, unsigned ifx, void *frame, uint32_t len)
 static void reply_in_place(struct tt_worker *w, const struct tt_worker_if *wi, struct rte_mbuf *m,
 			   const struct tt_pkt *pkt)
 {
-	m->ol_flags = 0;
+	/* The receive flags go; a buffer attached from outside the pool stays so, for its free. */
+	m->ol_flags &= RTE_MBUF_F_EXTERNAL | RTE_MBUF_F_INDIRECT;
 	if (pkt->l3_off != TT_ETH_HDR_LEN) {
 		tx_push(w, &w->ports[wi->port], m);
 		return;
@@ -499,8 +501,8 @@ static void reply_in_place(struct tt_worker *w, const struct tt_worker_if *wi, s
 
 /*
  * The same for a reply of len bytes written over the frame (IPv6: any tag was stripped, by the
- * port or rx_parse, and goes back on in tx_if).  Every mbuf holds a frame of the port's MTU in one
- * segment (the pool is sized so, and the MTU is at least 576), so len fits.
+ * port or rx_parse, and goes back on in tx_if).  The frame is one segment (rx_parse) of a buffer
+ * that holds the port's MTU (the pool is sized so, and the MTU is at least 576), so len fits.
  */
 static_assert(TT_ND_FRAME_LEN <= TT_ETH_HDR_LEN + 576, "an advertisement fits any mbuf");
 static void reply_rewritten(struct tt_worker *w, const struct tt_worker_if *wi, struct rte_mbuf *m,
@@ -577,6 +579,13 @@ static int rx_parse(struct tt_worker *w, unsigned port, struct rte_mbuf *m, stru
 
 	w->ctr.ev[TT_CTR_RX_PACKETS]++;
 	w->ctr.ev[TT_CTR_RX_BYTES] += m->pkt_len;
+	/* Replies are written over the frame and sent as it is: one segment of at most the MTU
+	 * (a driver may chain a long frame, and a link may carry more than we configured). */
+	if (unlikely(m->nb_segs != 1 || m->pkt_len > wp->max_frame)) {
+		w->ctr.drop[m->nb_segs != 1 ? TT_DROP_ETH_CHAINED : TT_DROP_ETH_OVER_MTU]++;
+		rte_pktmbuf_free(m);
+		return -1;
+	}
 	if (unlikely(ifx < 0)) {
 		w->ctr.drop[vid > TT_VLAN_ID_MAX ? TT_DROP_VLAN_RESERVED : TT_DROP_VLAN_UNSERVED]++;
 		rte_pktmbuf_free(m);

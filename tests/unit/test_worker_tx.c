@@ -24,6 +24,7 @@
 
 #include <rte_eal.h>
 #include <rte_eth_ring.h>
+#include <rte_ip.h>
 #include <rte_ethdev.h>
 #include <rte_ring.h>
 
@@ -327,6 +328,125 @@ static void test_shed_syns_unparsed(void **state)
 	assert_int_equal(flags[0], TT_TCP_SYN | TT_TCP_ACK);
 }
 
+/* An ICMP echo request of payload bytes from a peer, written at f; returns the frame's length. */
+static uint32_t echo_request(uint8_t *f, uint32_t payload)
+{
+	static const uint8_t peer_mac[6] = {0x02, 0, 0, 0, 0, 0x02};
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(f + TT_ETH_HDR_LEN);
+	uint8_t *icmp = f + TT_ETH_HDR_LEN + TT_IP4_HDR_LEN;
+	uint32_t l4 = 8 + payload;
+	uint16_t sum;
+
+	memcpy(f, g.port.mac.b, 6);
+	memcpy(f + 6, peer_mac, 6);
+	f[12] = 0x08;
+	f[13] = 0x00;
+	*ip = (struct rte_ipv4_hdr){.version_ihl = 0x45,
+				    .total_length = rte_cpu_to_be_16((uint16_t)(20 + l4)),
+				    .time_to_live = 64,
+				    .next_proto_id = IPPROTO_ICMP,
+				    .src_addr = rte_cpu_to_be_32(0xc6120101u),
+				    .dst_addr = rte_cpu_to_be_32(US_ADDR)};
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	memset(icmp, 0, 8);
+	icmp[0] = 8;
+	for (uint32_t i = 0; i < payload; i++)
+		icmp[8 + i] = (uint8_t)i;
+	sum = (uint16_t)~rte_raw_cksum(icmp, l4);
+	memcpy(icmp + 2, &sum, 2);
+	return TT_ETH_HDR_LEN + TT_IP4_HDR_LEN + l4;
+}
+
+/*
+ * Frames the worker cannot answer in place as one buffer of the port's MTU are dropped before
+ * parsing: one in two segments (a driver that chains a long frame; its reply would go out with
+ * the second segment behind it), and one longer than the MTU and a tag.
+ */
+static void test_chained_and_oversized_dropped(void **state)
+{
+	struct rte_mbuf *m[2], *tail;
+	uint8_t flags[TX_ROOM + 1];
+	unsigned avail0;
+	uint32_t len;
+
+	(void)state;
+	link_drain();
+	avail0 = rte_mempool_avail_count(g.pool);
+	m[0] = rte_pktmbuf_alloc(g.pool);
+	tail = rte_pktmbuf_alloc(g.pool);
+	assert_non_null(m[0]);
+	assert_non_null(tail);
+	len = echo_request(rte_pktmbuf_mtod(m[0], uint8_t *), 64);
+	m[0]->data_len = (uint16_t)len;
+	m[0]->pkt_len = len;
+	assert_non_null(rte_pktmbuf_append(tail, 1000));
+	assert_int_equal(rte_pktmbuf_chain(m[0], tail), 0);
+	m[1] = rte_pktmbuf_alloc(g.pool);
+	assert_non_null(m[1]);
+	len = echo_request(rte_pktmbuf_mtod(m[1], uint8_t *), 1500 + 4 + 1 - 28);
+	m[1]->data_len = (uint16_t)len;
+	m[1]->pkt_len = len;
+	assert_int_equal(len, TT_ETH_HDR_LEN + 1500 + 4 + 1);
+	tt_worker_rx_burst(g.w, 0, m, 2);
+	tt_worker_flush(g.w);
+	assert_int_equal(link_take(flags), 0);
+	assert_int_equal(drop(TT_DROP_ETH_CHAINED), 1);
+	assert_int_equal(drop(TT_DROP_ETH_OVER_MTU), 1);
+	assert_int_equal(rte_mempool_avail_count(g.pool), avail0);
+	/* One byte less is a frame of the MTU and a tag: answered. */
+	m[0] = rte_pktmbuf_alloc(g.pool);
+	len = echo_request(rte_pktmbuf_mtod(m[0], uint8_t *), 1500 + 4 - 28);
+	m[0]->data_len = (uint16_t)len;
+	m[0]->pkt_len = len;
+	tt_worker_rx_burst(g.w, 0, m, 1);
+	tt_worker_flush(g.w);
+	assert_int_equal(link_take(flags), 1);
+}
+
+static int ext_freed;
+
+static void ext_free_cb(void *addr, void *opaque)
+{
+	(void)addr;
+	(void)opaque;
+	ext_freed++;
+}
+
+/*
+ * An echo request in a buffer the driver attached from outside the pool (RTE_MBUF_F_EXTERNAL:
+ * vhost's linear buffers, mlx5's striding queues) is answered in it, and still given back to its
+ * owner once sent: the reply keeps the attachment flag.
+ */
+static void test_reply_in_external_buffer(void **state)
+{
+	static uint8_t ext[2048 + sizeof(struct rte_mbuf_ext_shared_info)];
+	struct rte_mbuf_ext_shared_info *shinfo;
+	struct rte_mbuf *m, *sent[TX_ROOM + 1];
+	uint16_t buf_len = sizeof(ext);
+	uint32_t len;
+
+	(void)state;
+	link_drain();
+	ext_freed = 0;
+	shinfo = rte_pktmbuf_ext_shinfo_init_helper(ext, &buf_len, ext_free_cb, NULL);
+	assert_non_null(shinfo);
+	m = rte_pktmbuf_alloc(g.pool);
+	assert_non_null(m);
+	rte_pktmbuf_attach_extbuf(m, ext, RTE_BAD_IOVA, buf_len, shinfo);
+	rte_pktmbuf_reset_headroom(m);
+	len = echo_request(rte_pktmbuf_mtod(m, uint8_t *), 64);
+	m->data_len = (uint16_t)len;
+	m->pkt_len = len;
+	tt_worker_rx_burst(g.w, 0, &m, 1);
+	tt_worker_flush(g.w);
+	assert_int_equal(rte_ring_dequeue_burst(g.tx, (void **)sent, TX_ROOM + 1, NULL), 1);
+	assert_ptr_equal(sent[0], m);
+	assert_true(m->ol_flags & RTE_MBUF_F_EXTERNAL);
+	assert_int_equal(rte_pktmbuf_mtod(m, uint8_t *)[TT_ETH_HDR_LEN + TT_IP4_HDR_LEN], 0);
+	rte_pktmbuf_free(m);
+	assert_int_equal(ext_freed, 1);
+}
+
 /* tt_worker_main until on_loop, called at each iteration with arg, sets *quit. */
 static void run_loop(volatile bool *quit, void (*on_loop)(struct tt_worker *, void *), void *arg)
 {
@@ -580,6 +700,8 @@ int main(void)
 	    cmocka_unit_test(test_refused_synacks_held),
 	    cmocka_unit_test(test_shed_syns_unparsed),
 	    cmocka_unit_test(test_reply_in_received_buffer),
+	    cmocka_unit_test(test_chained_and_oversized_dropped),
+	    cmocka_unit_test(test_reply_in_external_buffer),
 	    cmocka_unit_test(test_flush_per_full_burst),
 	    cmocka_unit_test(test_shed_only_saturated),
 	    cmocka_unit_test(test_spares_in_loop),
