@@ -321,8 +321,14 @@ static enum tt_pkt_kind parse_ipv4(const uint8_t *l3, uint32_t len, const struct
 	pkt->l4_len = (uint16_t)(total - ihl);
 	if (likely(ip->next_proto_id == IPPROTO_TCP))
 		return parse_tcp(l3 + ihl, &ip->src_addr, ifc, pkt, reason);
-	if (ip->next_proto_id == IPPROTO_ICMP)
+	if (ip->next_proto_id == IPPROTO_ICMP) {
+		/* The reply is the request turned around in place: a source route would have to be
+		 * reversed and a record route updated (RFC 1122 3.2.2.6), so such a request is not
+		 * answered, as Linux drops source-routed datagrams by default. */
+		if (unlikely(ihl != TT_IP4_HDR_LEN))
+			return tt_net_drop(reason, TT_DROP_ICMP_IP_OPTIONS);
 		return parse_icmp(l3 + ihl, pkt, reason);
+	}
 	return tt_net_drop(reason, TT_DROP_IP_PROTO);
 }
 

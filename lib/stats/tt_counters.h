@@ -37,6 +37,7 @@
 	X(IP_BAD_SRC, "ip_bad_source")                                                             \
 	X(IP_PROTO, "ip_unsupported_proto")                                                        \
 	X(ICMP_SHORT, "icmp_short")                                                                \
+	X(ICMP_IP_OPTIONS, "icmp_ip_options") /* an echo request with IPv4 options */              \
 	X(ICMP_CSUM, "icmp_bad_checksum")                                                          \
 	X(ICMP_TYPE, "icmp_not_echo_request")                                                      \
 	X(TCP_SHORT, "tcp_short")                                                                  \
