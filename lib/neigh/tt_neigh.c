@@ -77,13 +77,6 @@ static uint32_t key_addr4(const struct tt_neigh_key *k)
 	       k->addr[3];
 }
 
-static bool has_gateway6(const struct tt_neigh_if *ifc)
-{
-	static const struct tt_in6 none;
-
-	return memcmp(&ifc->gateway6, &none, sizeof(none)) != 0;
-}
-
 /* Whether k names its interface's gateway (IPv6: gateway6). */
 static bool is_gateway(const struct tt_neigh *n, const struct tt_neigh_key *k)
 {
@@ -91,7 +84,7 @@ static bool is_gateway(const struct tt_neigh *n, const struct tt_neigh_key *k)
 
 	if (k->family == TT_NEIGH_IPV4)
 		return ifc->gateway != 0 && key_addr4(k) == ifc->gateway;
-	return has_gateway6(ifc) && memcmp(k->addr, ifc->gateway6.b, 16) == 0;
+	return tt_neigh_has_gateway6(ifc) && memcmp(k->addr, ifc->gateway6.b, 16) == 0;
 }
 
 /* Entry i, just made INCOMPLETE for no gateway, goes last in the resolving list. */
@@ -171,7 +164,7 @@ struct tt_neigh *tt_neigh_create(const struct tt_neigh_params *p)
 	if (p->n_ifs > 0)
 		memcpy(n->ifs, p->ifs, p->n_ifs * sizeof(n->ifs[0]));
 	for (unsigned i = 0; i < p->n_ifs; i++)
-		n->reserved += (p->ifs[i].gateway != 0) + has_gateway6(&p->ifs[i]);
+		n->reserved += (p->ifs[i].gateway != 0) + tt_neigh_has_gateway6(&p->ifs[i]);
 	if (n->reserved > n->cap / 2)
 		n->reserved = n->cap / 2;
 	return n;
@@ -286,8 +279,9 @@ static void evict_oldest(struct tt_neigh *n)
 
 /*
  * A new INCOMPLETE entry for k, or TT_NEIGH_NONE when the table (or k's probe run) is full.
- * A gateway may take any free entry; another next hop leaves the reserved ones, and when none
- * is left for it takes the place of the oldest next hop still resolving.
+ * A gateway may take any free entry; another next hop leaves the reserved ones; either, when
+ * none is left for it, takes the place of the oldest next hop still resolving (a gateway
+ * too when there are more of them than entries reserved).
  */
 static uint32_t insert(struct tt_neigh *n, const struct tt_neigh_key *k)
 {
@@ -295,7 +289,8 @@ static uint32_t insert(struct tt_neigh *n, const struct tt_neigh_key *k)
 	uint32_t s, i;
 	unsigned d = 0;
 
-	if (!gateway && n->used - n->gateways_used + n->reserved >= n->cap) {
+	if ((n->free_head == TT_NEIGH_NONE ||
+	     (!gateway && n->used - n->gateways_used + n->reserved >= n->cap))) {
 		if (n->oldest == TT_NEIGH_NONE)
 			return TT_NEIGH_NONE;
 		evict_oldest(n);
@@ -369,24 +364,22 @@ static void solicit(struct tt_neigh *n, struct entry *e, uint64_t now_ms)
 
 /*
  * When every held frame of the worker is taken, the oldest frame of the oldest next hop still
- * resolving goes (neigh_drop_pool_full), and older resolving entries that hold none go before
- * it; not a gateway's.  false: none to take.
+ * resolving that holds one goes (neigh_drop_pool_full), and the older resolving entries that
+ * hold none go with it; not a gateway's.  false: none to take (nothing changes).
  */
 static bool make_room(struct tt_neigh *n, const struct entry *e)
 {
-	while (n->oldest != TT_NEIGH_NONE) {
-		struct entry *o = &n->e[n->oldest];
+	uint16_t i = n->oldest;
 
-		if (o->held > 0) {
-			n->ctr->ev[TT_CTR_NEIGH_DROP_POOL_FULL]++;
-			n->io.frame_free(n->io.arg, q_pop(n, o)->frame);
-			return true;
-		}
-		if (o == e)
-			break;
+	while (i != TT_NEIGH_NONE && n->e[i].held == 0 && &n->e[i] != e)
+		i = n->link[i].newer;
+	if (i == TT_NEIGH_NONE || n->e[i].held == 0)
+		return false;
+	while (n->oldest != i)
 		evict_oldest(n);
-	}
-	return false;
+	n->ctr->ev[TT_CTR_NEIGH_DROP_POOL_FULL]++;
+	n->io.frame_free(n->io.arg, q_pop(n, &n->e[i])->frame);
+	return true;
 }
 
 /*

@@ -46,14 +46,15 @@
  * resolves again whatever the flood holds; other next hops take the rest, and when none is
  * left a new one takes the place of the oldest still INCOMPLETE (neigh_evicted, its frames
  * neigh_drop_evicted), as Linux's forced garbage collection does: a real peer resolves if it
- * answers before `entries` newer next hops come.  Entries with a MAC are never pushed out: with
+ * answers before `entries` less the reserved newer next hops come (and, with every held frame
+ * taken, before its frame is the oldest).  Entries with a MAC are never pushed out: with
  * every one resolved, a new next hop's frame is dropped (neigh_drop_table_full).  Spoofed
  * addresses outside the prefix all share the gateway's entry.
  *
  * Held frames: at most queue_per_entry per entry (the oldest is dropped for a newer one, as
  * Linux does: neigh_drop_queue_full) and queue_per_worker in all: then the oldest frame of the
- * oldest INCOMPLETE next hop that is no gateway goes (neigh_drop_pool_full; such entries
- * holding none on the way are freed, neigh_evicted), or, with none, the new frame.  They are
+ * oldest INCOMPLETE next hop that is no gateway and holds one goes (neigh_drop_pool_full; the
+ * older ones holding none go with it, neigh_evicted), or, with none, the new frame.  They are
  * frames fully built but for the destination MAC, which is written when the entry resolves;
  * then io.send transmits them in their order.
  *
@@ -255,6 +256,14 @@ static inline unsigned tt_neigh_prefix6_of(const struct tt_neigh_if *ifc, const 
 	return i;
 }
 
+/* Whether ifc has an IPv6 gateway (gateway6 not all zero). */
+static inline bool tt_neigh_has_gateway6(const struct tt_neigh_if *ifc)
+{
+	static const struct tt_in6 none;
+
+	return __builtin_memcmp(&ifc->gateway6, &none, sizeof(none)) != 0;
+}
+
 /*
  * The next hop of IPv6 daddr leaving interface ifc: daddr itself when on-link (inside one of
  * the interface's prefixes, or link-local), else gateway6; false when off-link without one.
@@ -262,14 +271,12 @@ static inline unsigned tt_neigh_prefix6_of(const struct tt_neigh_if *ifc, const 
 static inline bool tt_neigh_next_hop6(const struct tt_neigh_if *ifc, const struct tt_in6 *daddr,
 				      struct tt_in6 *nh)
 {
-	static const struct tt_in6 none;
-
 	if (tt_neigh_is_link_local6(daddr) || tt_neigh_prefix6_of(ifc, daddr) < ifc->n_addr6) {
 		*nh = *daddr;
 		return true;
 	}
 	*nh = ifc->gateway6;
-	return __builtin_memcmp(&ifc->gateway6, &none, sizeof(none)) != 0;
+	return tt_neigh_has_gateway6(ifc);
 }
 
 #endif

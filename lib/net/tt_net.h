@@ -288,13 +288,19 @@ static inline void tt_net_solicited_node(const struct tt_in6 *a, struct tt_in6 *
 enum tt_pkt_kind tt_net_parse(const uint8_t *frame, uint32_t len, const struct tt_net_if *ifc,
 			      struct tt_pkt *pkt, enum tt_drop *reason);
 
+/* Whether frame (len bytes) carries an 802.1Q tag (a priority tag, VLAN ID 0, included). */
+static inline bool tt_net_frame_vlan_tagged(const uint8_t *frame, uint32_t len)
+{
+	return len >= TT_ETH_HDR_LEN + TT_VLAN_TAG_LEN && frame[12] == 0x81 && frame[13] == 0x00;
+}
+
 /*
  * The VLAN ID of a frame's 802.1Q tag (0: no tag, or too short for one): what a port's
  * interface is chosen by before tt_net_parse checks it.  Any lcore; reads 16 bytes at most.
  */
 static inline uint16_t tt_net_frame_vlan(const uint8_t *frame, uint32_t len)
 {
-	if (len < TT_ETH_HDR_LEN + TT_VLAN_TAG_LEN || frame[12] != 0x81 || frame[13] != 0x00)
+	if (!tt_net_frame_vlan_tagged(frame, len))
 		return 0;
 	return (uint16_t)((frame[14] & 0x0f) << 8 | frame[15]);
 }
@@ -316,8 +322,7 @@ static inline void tt_net_vlan_insert(uint8_t *tagged, uint16_t vid)
 /* Whether frame (len bytes) is IPv6 behind one 802.1Q tag: what tt_net_vlan_strip is for. */
 static inline bool tt_net_frame_tagged_ipv6(const uint8_t *frame, uint32_t len)
 {
-	return len >= TT_ETH_HDR_LEN + TT_VLAN_TAG_LEN && frame[12] == 0x81 && frame[13] == 0x00 &&
-	       frame[16] == 0x86 && frame[17] == 0xdd;
+	return tt_net_frame_vlan_tagged(frame, len) && frame[16] == 0x86 && frame[17] == 0xdd;
 }
 
 /*

@@ -55,7 +55,9 @@ static enum tt_pkt_kind parse_arp(const uint8_t *l3, uint32_t len, const struct 
 	return TT_PKT_ARP;
 }
 
-static enum tt_pkt_kind parse_icmp(const uint8_t *l4, struct tt_pkt *pkt, enum tt_drop *reason)
+/* An echo request behind an IPv4 header of ihl bytes. */
+static enum tt_pkt_kind parse_icmp(const uint8_t *l4, uint32_t ihl, struct tt_pkt *pkt,
+				   enum tt_drop *reason)
 {
 	const struct rte_icmp_hdr *icmp = (const struct rte_icmp_hdr *)l4;
 
@@ -63,6 +65,11 @@ static enum tt_pkt_kind parse_icmp(const uint8_t *l4, struct tt_pkt *pkt, enum t
 		return tt_net_drop(reason, TT_DROP_ICMP_SHORT);
 	if (icmp->icmp_type != RTE_IP_ICMP_ECHO_REQUEST || icmp->icmp_code != 0)
 		return tt_net_drop(reason, TT_DROP_ICMP_TYPE);
+	/* The reply is the request turned around in place: a source route would have to be
+	 * reversed and a record route updated (RFC 1122 3.2.2.6), so such a request is not
+	 * answered, as Linux drops source-routed datagrams by default. */
+	if (unlikely(ihl != TT_IP4_HDR_LEN))
+		return tt_net_drop(reason, TT_DROP_ICMP_IP_OPTIONS);
 	if (unlikely(tt_net_cksum_sum(l4, pkt->l4_len, 0) != 0xffff))
 		return tt_net_drop(reason, TT_DROP_ICMP_CSUM);
 	return TT_PKT_ICMP_ECHO;
@@ -321,14 +328,8 @@ static enum tt_pkt_kind parse_ipv4(const uint8_t *l3, uint32_t len, const struct
 	pkt->l4_len = (uint16_t)(total - ihl);
 	if (likely(ip->next_proto_id == IPPROTO_TCP))
 		return parse_tcp(l3 + ihl, &ip->src_addr, ifc, pkt, reason);
-	if (ip->next_proto_id == IPPROTO_ICMP) {
-		/* The reply is the request turned around in place: a source route would have to be
-		 * reversed and a record route updated (RFC 1122 3.2.2.6), so such a request is not
-		 * answered, as Linux drops source-routed datagrams by default. */
-		if (unlikely(ihl != TT_IP4_HDR_LEN))
-			return tt_net_drop(reason, TT_DROP_ICMP_IP_OPTIONS);
-		return parse_icmp(l3 + ihl, pkt, reason);
-	}
+	if (ip->next_proto_id == IPPROTO_ICMP)
+		return parse_icmp(l3 + ihl, ihl, pkt, reason);
 	return tt_net_drop(reason, TT_DROP_IP_PROTO);
 }
 

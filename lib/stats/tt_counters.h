@@ -23,7 +23,7 @@
 	X(ETH_TYPE, "eth_unsupported_type")                                                        \
 	X(ETH_DST, "eth_not_our_mac")                                                              \
 	X(ETH_SRC_GROUP, "eth_group_source")                                                       \
-	X(ETH_GROUP_DST, "eth_group_dest") /* a unicast datagram that came to a group MAC */       \
+	X(ETH_GROUP_DST, "eth_group_dest") /* IPv4, or TCP or ICMPv6 echo, to a group MAC */       \
 	X(ARP_MALFORMED, "arp_malformed")                                                          \
 	X(ARP_SENDER, "arp_bad_sender_mac")                                                        \
 	X(ARP_NOT_FOR_US, "arp_not_for_us")                                                        \

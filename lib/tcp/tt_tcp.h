@@ -29,7 +29,7 @@
  * forever: SYN-SENT/SYN-RECEIVED, ESTABLISHED idle (only acceptable
  * segments count as traffic), FIN-WAIT-1/CLOSING/LAST-ACK (our FIN
  * unacknowledged), FIN-WAIT-2, CLOSE-WAIT, a closed peer window with data
- * waiting (persist), and the application's own bound (the HTTP head).
+ * waiting (persist), and the application's own bound (an HTTP request's head or body).
  *
  * Received buffers: echo's send queue and the reassembly queue keep
  * references to received segments.  Per connection they are bounded by
@@ -267,7 +267,7 @@ struct tt_tcb {
 	uint32_t rto_deadline_ms; /* when to retransmit; 0: nothing pending */
 	/* When the state was entered.  ESTABLISHED has no bound from it (its idle bound counts
 	 * from last_rx_ms), so there the application may take it as its own clock
-	 * (tt_tcp_app_mark): the HTTP responder times a request head from it. */
+	 * (tt_tcp_app_mark): the HTTP responder times a request's head or body from it. */
 	uint32_t state_since_ms;
 	uint32_t last_rx_ms; /* the last acceptable segment */
 	/* The application's state beyond the TCB: index in ctx->app_pool, TT_TCB_NO_APP_BLOCK:
@@ -560,9 +560,9 @@ uint64_t tt_tcp_deadline(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t);
 	X(RETRANSMIT, "retransmit") /* SYN-ACK, data or FIN retransmission, zero-window probe */   \
 	X(DELACK, "delack")	    /* a delayed ACK */                                            \
 	X(PERSIST, "persist")	    /* the bound on a peer window kept shut on our data */         \
-	X(APP, "app")		    /* the application's bound (an HTTP head trickling in) */      \
-	X(TIMEOUT, "timeout")	    /* the state's bound: ESTABLISHED idle, SYN-RECEIVED, ... */   \
-	X(TIME_WAIT, "time_wait")   /* a TIME-WAIT entry's end (never from tt_tcp_timer_next) */
+	X(APP, "app")	      /* the application's bound (an HTTP head or body trickling in) */    \
+	X(TIMEOUT, "timeout") /* the state's bound: ESTABLISHED idle, SYN-RECEIVED, ... */         \
+	X(TIME_WAIT, "time_wait") /* a TIME-WAIT entry's end (never from tt_tcp_timer_next) */
 
 #define TT_ENUM_TIMER(name, str) TT_TCP_TIMER_##name,
 enum tt_tcp_timer { TT_TCP_TIMERS(TT_ENUM_TIMER) TT_TCP_NTIMERS };

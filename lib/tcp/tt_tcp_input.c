@@ -267,9 +267,8 @@ static void dup_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_tc
 		t->dupacks++;
 	if (t->dupacks != TT_SACK_DUP_THRESH)
 		return;
-	/* Not below the RecoveryPoint of the last recovery or timeout (RFC 6582 3.2 step 2):
-	 * after a timeout cwnd stays the loss window.  The count then stays below DupThresh. */
-	if (tt_tcp_queued(ctx, t) == 0 || seq_lt(t->snd_una, recovery_point(ctx, t))) {
+	/* After a timeout cwnd stays the loss window; the count then stays below DupThresh. */
+	if (!may_enter_recovery(ctx, t)) {
 		t->dupacks = TT_SACK_DUP_THRESH - 1;
 		return;
 	}

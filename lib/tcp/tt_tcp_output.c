@@ -140,6 +140,14 @@ static bool worth_sending(uint32_t n, uint32_t mss, uint32_t left, uint32_t in_f
 	return n == mss || n == left || in_flight == 0;
 }
 
+/* Bytes past SND.NXT inside the peer's window. */
+static uint32_t peer_window_left(const struct tt_tcb *t)
+{
+	uint32_t off = t->snd_nxt - t->snd_una;
+
+	return t->snd_wnd > off ? t->snd_wnd - off : 0;
+}
+
 /*
  * Bytes past SND.NXT the windows allow: the peer's window and cwnd less what is in flight,
  * which in SACK recovery is the pipe estimate (RFC 6675 5 (C)) instead of SND.NXT - SND.UNA.
@@ -148,7 +156,7 @@ static uint32_t send_room(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t)
 {
 	const struct tt_sndb *b = tt_tcp_sndb(ctx, t);
 	uint32_t off = t->snd_nxt - t->snd_una;
-	uint32_t rwnd = t->snd_wnd > off ? t->snd_wnd - off : 0;
+	uint32_t rwnd = peer_window_left(t);
 	uint32_t limit, cwnd;
 
 	if (b == NULL)
@@ -174,7 +182,7 @@ static void send_data(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_tcp_ou
 		uint32_t off = t->snd_nxt - t->snd_una;
 		uint32_t in_flight = off;
 		/* The peer's window again: stepping over SACKed bytes moved SND.NXT on. */
-		uint32_t rwnd = t->snd_wnd > off ? t->snd_wnd - off : 0;
+		uint32_t rwnd = peer_window_left(t);
 		uint32_t left, n;
 		uint8_t flags = TT_TCP_ACK;
 
@@ -306,12 +314,13 @@ static uint64_t state_bound(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t
 	}
 }
 
-/* A closed peer window with our data waiting: how long the peer may keep it shut. */
+/* A closed peer window with our data waiting: how long the peer may keep it shut (from when it
+ * first shut on data none of which was ACKed since; enforced while it is shut). */
 static uint64_t persist_bound(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t)
 {
 	const struct tt_sndb *b = tt_tcp_sndb(ctx, t);
 
-	if (b == NULL || b->persist_since_ms == 0)
+	if (b == NULL || b->persist_since_ms == 0 || t->snd_wnd != 0)
 		return UINT64_MAX;
 	return ms_abs(ctx, b->persist_since_ms) + ctx->conf->persist_timeout_ms;
 }

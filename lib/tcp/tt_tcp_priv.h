@@ -276,6 +276,13 @@ static inline void set_recovery_point(const struct tt_tcp_ctx *ctx, struct tt_tc
 		b->recover = seq;
 }
 
+/* Whether duplicate ACKs may start a recovery: data is queued and SND.UNA is not below the
+ * RecoveryPoint of the last recovery or timeout (RFC 6582 3.2 step 2, RFC 6675 5.1). */
+static inline bool may_enter_recovery(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t)
+{
+	return tt_tcp_queued(ctx, t) > 0 && seq_geq(t->snd_una, recovery_point(ctx, t));
+}
+
 /* Loss (RFC 5681 3.1 eq. 4, 3.2 step 2): ssthresh = max(FlightSize / 2, 2 SMSS), cwnd
  * from there.  Congestion state is the send block's: without one only a FIN can be in
  * flight, and cwnd never holds a FIN back. */

@@ -200,8 +200,7 @@ void tt_tcp_sack_dup_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t, bool recoveri
 		send_holes(ctx, t, sb, out);
 		return;
 	}
-	/* Not below the RecoveryPoint of the last recovery or timeout (RFC 6675 5.1). */
-	if (tt_tcp_queued(ctx, t) > 0 && seq_geq(t->snd_una, recovery_point(ctx, t)) &&
+	if (may_enter_recovery(ctx, t) &&
 	    (t->dupacks >= TT_SACK_DUP_THRESH || tt_sack_sb_lost(sb, t->snd_una, t->mss))) {
 		enter_recovery(ctx, t, sb, out);
 		return;

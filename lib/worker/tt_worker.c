@@ -242,7 +242,7 @@ static void add_ports(struct tt_worker *w, const struct tt_worker_params *p,
 		wp->tx_vlan_insert = p->ports[i].tx_vlan_insert;
 		wp->tx_flush_per_burst = p->ports[i].tx_flush_per_burst;
 		wp->tx_header_in_headroom = p->ports[i].tx_header_in_headroom;
-		wp->max_frame = p->conf->ports[i].mtu + TT_ETH_HDR_LEN + TT_VLAN_TAG_LEN;
+		wp->max_frame = p->conf->ports[i].mtu + TT_ETH_HDR_LEN;
 		wp->tx_ol_flags = tt_port_tx_ol_flags(wp->tx_cksum_offload);
 		add_if(w, p, i, NULL, sp, nif);
 	}
@@ -580,8 +580,13 @@ static int rx_parse(struct tt_worker *w, unsigned port, struct rte_mbuf *m, stru
 	w->ctr.ev[TT_CTR_RX_PACKETS]++;
 	w->ctr.ev[TT_CTR_RX_BYTES] += m->pkt_len;
 	/* Replies are written over the frame and sent as it is: one segment of at most the MTU
-	 * (a driver may chain a long frame, and a link may carry more than we configured). */
-	if (unlikely(m->nb_segs != 1 || m->pkt_len > wp->max_frame)) {
+	 * and the tag it carries (a driver may chain a long frame, and a link may carry more than
+	 * we configured). */
+	if (unlikely(m->nb_segs != 1 ||
+		     m->pkt_len >
+			 wp->max_frame + (!stripped && tt_net_frame_vlan_tagged(frame, m->data_len)
+					      ? TT_VLAN_TAG_LEN
+					      : 0))) {
 		w->ctr.drop[m->nb_segs != 1 ? TT_DROP_ETH_CHAINED : TT_DROP_ETH_OVER_MTU]++;
 		rte_pktmbuf_free(m);
 		return -1;

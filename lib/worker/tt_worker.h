@@ -144,7 +144,7 @@ struct tt_worker_port {
 	bool rx_vlan_strip, tx_vlan_insert; /* the port's VLAN offloads */
 	bool tx_flush_per_burst;	    /* the batch sent after each full RX burst too */
 	bool tx_header_in_headroom;	    /* the PMD writes the line before a sent frame */
-	uint32_t max_frame; /* the longest frame taken: the MTU, Ethernet and a tag */
+	uint32_t max_frame; /* the longest frame taken untagged: the MTU and Ethernet */
 	uint64_t tx_ol_flags;		    /* what tx_cksum_offload asks of the PMD, per frame */
 	unsigned n_vlans;
 	uint16_t vlan_id[TT_CONF_MAX_VLANS]; /* the VLANs served, with their interfaces: */

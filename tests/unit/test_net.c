@@ -1428,10 +1428,12 @@ static uint32_t fuzz_base(uint8_t *f, uint64_t *rng)
 			put16(f + OFF_ETH_TYPE, r & 16 ? 0x0800 : 0x0806);
 		}
 		return len;
-	case 1:
+	case 1: /* an echo request, one in four with IPv4 options */
 		for (i = 0; i < (uint32_t)(rnd(rng) % 64); i++)
 			f[200 + i] = (uint8_t)rnd(rng);
-		return build_icmp(f, (uint16_t)r, 1, f + 200, i);
+		len = build_icmp(f, (uint16_t)r, 1, f + 200, i);
+		return (r >> 5) % 4 ? len
+				    : add_ip_options(f, len, 4 * (1 + (uint32_t)(r >> 7) % 10));
 	case 2:
 		return build_arp(f, (uint16_t)(r >> 8) % 3);
 	default: /* TCP with option lists drawn mostly from meaningful bytes */

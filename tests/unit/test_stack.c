@@ -247,11 +247,6 @@ static void test_time_wait_ring_restart_and_wrap(void **state)
 }
 
 /*
- * A peer that repeats its FIN gets an ACK every time, but its entry moves (a hole left in the
- * ring) only once half of its time has passed: a hundred FINs at once neither recycle another
- * entry nor cut a quarantine short; one at half time restarts the entry's own, as before.
- */
-/*
  * A SYN that takes over a TIME-WAIT 4-tuple starts the new connection above every sequence
  * number of the old one (RFC 9293 3.6.1; Linux's tw_isn: SND.NXT + 65537), with state even
  * where SYNs get cookies (a cookie is the ISN, which could not be chosen): 20 KB sent, then
@@ -284,6 +279,11 @@ static void test_time_wait_reuse_isn_above(void **state)
 	}
 }
 
+/*
+ * A peer that repeats its FIN gets an ACK every time, but its entry moves (a hole left in the
+ * ring) only once half of its time has passed: a hundred FINs at once neither recycle another
+ * entry nor cut a quarantine short; one at half time restarts the entry's own, as before.
+ */
 static void test_time_wait_fin_repeats_bounded(void **state)
 {
 	struct sh *h = full_time_wait_ring();

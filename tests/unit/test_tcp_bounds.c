@@ -338,12 +338,14 @@ static void test_dup_acks_after_timeout(void **state)
 	}
 	assert_int_equal(ev(h, TT_CTR_FAST_RETRANSMITS), 0);
 	assert_int_equal(h_sndq_block(h)->cwnd, h->tcb.mss);
-	/* Once SND.UNA passes the old flight, three duplicates are a loss again. */
+	/* Once SND.UNA passes the old flight (the rest of the response then in flight), three
+	 * duplicates are a loss again. */
 	h_ack_all(h);
+	assert_int_not_equal(h->tcb.snd_una, h->tcb.snd_max);
 	h->peer.ack = h->tcb.snd_una;
 	for (int i = 0; i < 3; i++)
 		h_send(h, TT_TCP_ACK, NULL, 0);
-	assert_int_equal(ev(h, TT_CTR_FAST_RETRANSMITS), h->tcb.snd_una == h->tcb.snd_max ? 0 : 1);
+	assert_int_equal(ev(h, TT_CTR_FAST_RETRANSMITS), 1);
 	h_free(h);
 }
 

@@ -360,7 +360,7 @@ static uint32_t echo_request(uint8_t *f, uint32_t payload)
 /*
  * Frames the worker cannot answer in place as one buffer of the port's MTU are dropped before
  * parsing: one in two segments (a driver that chains a long frame; its reply would go out with
- * the second segment behind it), and one longer than the MTU and a tag.
+ * the second segment behind it), and an untagged one a byte longer than the MTU.
  */
 static void test_chained_and_oversized_dropped(void **state)
 {
@@ -383,19 +383,19 @@ static void test_chained_and_oversized_dropped(void **state)
 	assert_int_equal(rte_pktmbuf_chain(m[0], tail), 0);
 	m[1] = rte_pktmbuf_alloc(g.pool);
 	assert_non_null(m[1]);
-	len = echo_request(rte_pktmbuf_mtod(m[1], uint8_t *), 1500 + 4 + 1 - 28);
+	len = echo_request(rte_pktmbuf_mtod(m[1], uint8_t *), 1500 + 1 - 28);
 	m[1]->data_len = (uint16_t)len;
 	m[1]->pkt_len = len;
-	assert_int_equal(len, TT_ETH_HDR_LEN + 1500 + 4 + 1);
+	assert_int_equal(len, TT_ETH_HDR_LEN + 1500 + 1);
 	tt_worker_rx_burst(g.w, 0, m, 2);
 	tt_worker_flush(g.w);
 	assert_int_equal(link_take(flags), 0);
 	assert_int_equal(drop(TT_DROP_ETH_CHAINED), 1);
 	assert_int_equal(drop(TT_DROP_ETH_OVER_MTU), 1);
 	assert_int_equal(rte_mempool_avail_count(g.pool), avail0);
-	/* One byte less is a frame of the MTU and a tag: answered. */
+	/* One byte less is a frame of the MTU: answered. */
 	m[0] = rte_pktmbuf_alloc(g.pool);
-	len = echo_request(rte_pktmbuf_mtod(m[0], uint8_t *), 1500 + 4 - 28);
+	len = echo_request(rte_pktmbuf_mtod(m[0], uint8_t *), 1500 - 28);
 	m[0]->data_len = (uint16_t)len;
 	m[0]->pkt_len = len;
 	tt_worker_rx_burst(g.w, 0, m, 1);
