@@ -453,6 +453,34 @@ static void stateless_hdr(const struct tt_pkt *pkt, struct tt_tcp_hdr_args *a)
 	a->opts.present = 0;
 }
 
+/* Whether a reply to an unwanted segment may go to pkt's source (a6: its IPv6 addresses, NULL
+ * for IPv4): a token of its bucket this ms (TT_STACK_RST_BUCKETS, tt_stack.h). */
+static bool reply_allowed(struct tt_stack *st, const struct tt_pkt *pkt,
+			  const struct tt_addr6_pair *a6)
+{
+	/* The bucket of the source: its IPv4 address, or its IPv6 /64 (one host may hold the whole
+	 * /64 and send from any address in it), then a domain byte. */
+	uint8_t in[9] = {(uint8_t)pkt->saddr, (uint8_t)(pkt->saddr >> 8),
+			 (uint8_t)(pkt->saddr >> 16), (uint8_t)(pkt->saddr >> 24)};
+	size_t n = 4;
+	unsigned b;
+
+	if (a6 != NULL) {
+		memcpy(in, a6->saddr, 8);
+		n = 8;
+	}
+	in[n++] = 'r';
+	b = (unsigned)tt_siphash(&st->tcp.isn_secret.key, in, n) % TT_STACK_RST_BUCKETS;
+	if (st->tcp.now_ms != st->rst[b].ms) {
+		st->rst[b].ms = st->tcp.now_ms;
+		st->rst[b].tokens = TT_STACK_RST_PER_MS;
+	}
+	if (st->rst[b].tokens == 0)
+		return false;
+	st->rst[b].tokens--;
+	return true;
+}
+
 static void send_rst(struct tt_stack *st, unsigned port, const struct tt_pkt *pkt)
 {
 	struct tt_tcp_hdr_args a;
@@ -461,28 +489,10 @@ static void send_rst(struct tt_stack *st, unsigned port, const struct tt_pkt *pk
 
 	if (pkt->seg.flags & TT_TCP_RST)
 		return;
-	/* The bucket of the source: its IPv4 address, or its IPv6 /64 (one host may hold the whole
-	 * /64 and send from any address in it), then a domain byte. */
-	uint8_t in[9] = {(uint8_t)pkt->saddr, (uint8_t)(pkt->saddr >> 8),
-			 (uint8_t)(pkt->saddr >> 16), (uint8_t)(pkt->saddr >> 24)};
-	size_t n = 4;
-
-	if (a6 != NULL) {
-		memcpy(in, a6->saddr, 8);
-		n = 8;
-	}
-	in[n++] = 'r';
-	unsigned b = (unsigned)tt_siphash(&st->tcp.isn_secret.key, in, n) % TT_STACK_RST_BUCKETS;
-
-	if (st->tcp.now_ms != st->rst[b].ms) {
-		st->rst[b].ms = st->tcp.now_ms;
-		st->rst[b].tokens = TT_STACK_RST_PER_MS;
-	}
-	if (st->rst[b].tokens == 0) {
+	if (!reply_allowed(st, pkt, a6)) {
 		st->ctr->ev[TT_CTR_RST_RATE_LIMITED]++;
 		return;
 	}
-	st->rst[b].tokens--;
 	stateless_hdr(pkt, &a);
 	tt_tcp_rst_reply(&pkt->seg, &a.seq, &a.ack, &a.flags);
 	send_tcp(st, port, &a, a6, NULL, 0, 0, NULL);
@@ -1048,6 +1058,7 @@ static void tcp_time_wait(struct tt_stack *st, unsigned port, struct tt_tw *tw,
 			  const struct tt_pkt *pkt, const struct tt_flow4 *f, void *owner)
 {
 	struct tt_tcp_hdr_args a;
+	struct tt_addr6_pair pair;
 
 	switch (tt_tcp_tw_input(&st->tcp, tw, &pkt->seg)) {
 	case TT_TW_DROP:
@@ -1055,13 +1066,16 @@ static void tcp_time_wait(struct tt_stack *st, unsigned port, struct tt_tw *tw,
 	case TT_TW_ACK_RESTART:
 		if (tw_restart_due(st, tw))
 			tw = restart_tw(st, tw, f);
-		/* fall through */
+		break;
 	case TT_TW_ACK:
-		/* Back the way the segment came: its interface, its source MAC or (by_neigh) the
-		 * next hop of its source. */
-		tt_tcp_tw_hdr(&st->tcp, tw, f, &pkt->src_mac, &a);
-		send_tcp(st, port, &a, tw_addr6(st, tw), NULL, 0, 0, NULL);
-		return;
+		/* Data, or a SYN not newer than the old connection: an unwanted segment, whose ACK
+		 * is held to the replies' budget (one who knows the 4-tuple could otherwise have
+		 * us send the peer one ACK per segment it sends). */
+		if (!reply_allowed(st, pkt, pkt_addr6(pkt, &pair))) {
+			st->ctr->ev[TT_CTR_INVALID_REPLIES_LIMITED]++;
+			return;
+		}
+		break;
 	case TT_TW_REUSE:
 		/* As Linux's tw_isn: past the old window's reach from the old SND.NXT. */
 		st->tcp.tw_isn = tw->snd_nxt + 65537;
@@ -1071,6 +1085,10 @@ static void tcp_time_wait(struct tt_stack *st, unsigned port, struct tt_tw *tw,
 		st->tcp.tw_reuse = false;
 		return;
 	}
+	/* Back the way the segment came: its interface, its source MAC or (by_neigh) the next
+	 * hop of its source. */
+	tt_tcp_tw_hdr(&st->tcp, tw, f, &pkt->src_mac, &a);
+	send_tcp(st, port, &a, tw_addr6(st, tw), NULL, 0, 0, NULL);
 }
 
 /*

@@ -65,13 +65,19 @@ static bool acceptable(const struct tt_tcb *t, const struct tt_tcp_seg *seg)
 		seq_lt(seg->seq + seg_len - 1, t->rcv_nxt + wnd));
 }
 
+/* RFC 7323 5.3 R1: a segment (not an RST) whose timestamp is older than TS.Recent. */
+static bool paws_rejects(const struct tt_tcb *t, const struct tt_tcp_seg *seg)
+{
+	return (t->flags & TT_TCB_TS) && (seg->opts.present & TT_OPT_TS) &&
+	       !(seg->flags & TT_TCP_RST) && seq_lt(seg->opts.tsval, t->ts_recent);
+}
+
 static enum step check_sequence(struct tt_tcp_ctx *ctx, struct tt_tcb *t,
 				const struct tt_tcp_seg *seg)
 {
 	bool rst = seg->flags & TT_TCP_RST;
 
-	if ((t->flags & TT_TCB_TS) && (seg->opts.present & TT_OPT_TS) && !rst &&
-	    seq_lt(seg->opts.tsval, t->ts_recent)) {
+	if (paws_rejects(t, seg)) {
 		count_drop(ctx, TT_DROP_TCP_PAWS);
 		invalid_ack(ctx, t);
 		return STEP_DONE;
@@ -620,9 +626,10 @@ static enum tt_tcp_verdict input_syn_received(struct tt_tcp_ctx *ctx, struct tt_
 			tt_tcp_output(ctx, t, out);
 		return TT_V_KEEP;
 	}
-	/* The sequence number is checked first: an unacceptable segment must not establish. */
-	if (!acceptable(t, seg)) {
-		count_drop(ctx, TT_DROP_TCP_OUT_OF_WINDOW);
+	/* The sequence number and the timestamp are checked first: a segment either refuses
+	 * must not establish. */
+	if (!acceptable(t, seg) || paws_rejects(t, seg)) {
+		count_drop(ctx, acceptable(t, seg) ? TT_DROP_TCP_PAWS : TT_DROP_TCP_OUT_OF_WINDOW);
 		if (invalid_reply_allowed(ctx, t))
 			emit(out, t->snd_nxt, 0, TT_TCP_ACK);
 		return TT_V_KEEP;

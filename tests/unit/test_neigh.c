@@ -73,10 +73,36 @@ static void fx_free(void *arg, void *frame)
 	f->live--;
 }
 
+/* A cache of entries entries over interfaces ifs[0 .. n_ifs). */
+static struct fx *fx_new_ifs(uint32_t entries, uint32_t per_entry, uint32_t per_worker,
+			     const struct tt_neigh_if *ifs, unsigned n_ifs)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	const struct tt_neigh_params p = {
+	    .entries = entries,
+	    .queue_per_entry = per_entry,
+	    .queue_per_worker = per_worker,
+	    .reachable_ms = 30000,
+	    .retrans_ms = 1000,
+	    .probes = 3,
+	    .n_ifs = n_ifs,
+	    .ifs = ifs,
+	    .key = {.k0 = 7, .k1 = 8},
+	    .io = {.frame_alloc = fx_alloc, .frame_send = fx_send, .frame_free = fx_free},
+	};
+	struct tt_neigh_params q = p;
+
+	assert_non_null(f);
+	q.ctr = &f->ctr;
+	q.io.arg = f;
+	f->n = tt_neigh_create(&q);
+	assert_non_null(f->n);
+	return f;
+}
+
 static struct fx *fx_new(uint32_t entries, uint32_t per_entry, uint32_t per_worker,
 			 uint32_t gateway)
 {
-	struct fx *f = calloc(1, sizeof(*f));
 	const struct tt_neigh_if ifs[2] = {
 	    {.mac = us_mac,
 	     .addr = US,
@@ -94,26 +120,8 @@ static struct fx *fx_new(uint32_t entries, uint32_t per_entry, uint32_t per_work
 	     .prefix6_len = {64},
 	     .addr6 = {us6b}},
 	};
-	const struct tt_neigh_params p = {
-	    .entries = entries,
-	    .queue_per_entry = per_entry,
-	    .queue_per_worker = per_worker,
-	    .reachable_ms = 30000,
-	    .retrans_ms = 1000,
-	    .probes = 3,
-	    .n_ifs = 2,
-	    .ifs = ifs,
-	    .key = {.k0 = 7, .k1 = 8},
-	    .io = {.frame_alloc = fx_alloc, .frame_send = fx_send, .frame_free = fx_free},
-	};
-	struct tt_neigh_params q = p;
 
-	assert_non_null(f);
-	q.ctr = &f->ctr;
-	q.io.arg = f;
-	f->n = tt_neigh_create(&q);
-	assert_non_null(f->n);
-	return f;
+	return fx_new_ifs(entries, per_entry, per_worker, ifs, 2);
 }
 
 static void fx_free_all(struct fx *f)
@@ -775,6 +783,43 @@ static void test_spoofed_next_hops_take_turns(void **state)
 }
 
 /*
+ * More gateways than half the entries: half are kept for them (8 of 16); a gateway beyond them
+ * that finds the table full of next hops still resolving takes the oldest one's place.
+ */
+static void test_gateways_beyond_reserved(void **state)
+{
+	struct tt_neigh_if ifs[10];
+	struct tt_neigh_key k;
+	struct fx *f;
+	(void)state;
+
+	/* Interface i: 198.18.i.2/24, its gateway 198.18.i.1. */
+	for (unsigned i = 0; i < 10; i++)
+		ifs[i] = (struct tt_neigh_if){.mac = us_mac,
+					      .addr = 0xc6120002u | i << 8,
+					      .prefix_len = 24,
+					      .gateway = 0xc6120001u | i << 8};
+	f = fx_new_ifs(16, 8, 64, ifs, 10);
+	spoofed_next_hops(f, 6, T0);
+	for (unsigned i = 0; i < 9; i++)
+		send_to(f, i, REMOTE, NULL, 1, T0);
+	spoofed_next_hops(f, 7, T0); /* the seventh next hop of interface 0 */
+	assert_int_equal(tt_neigh_entries(f->n), 16);
+	assert_int_equal(f->ctr.ev[TT_CTR_NEIGH_EVICTED], 0);
+	f->n_sent = 0;
+	send_to(f, 9, REMOTE, NULL, 2, T0 + 1);
+	assert_int_equal(f->ctr.ev[TT_CTR_NEIGH_DROP_TABLE_FULL], 0);
+	assert_int_equal(f->ctr.ev[TT_CTR_NEIGH_EVICTED], 1);
+	k = tt_neigh_key4(9, 0xc6120901u);
+	assert_int_equal(tt_neigh_state(f->n, &k, NULL), TT_NEIGH_INCOMPLETE);
+	assert_int_equal(f->n_sent, 1); /* its request */
+	assert_int_equal(f->sent[0].ifx, 9);
+	k = tt_neigh_key4(0, 0xc6120064u);
+	assert_int_equal(tt_neigh_state(f->n, &k, NULL), TT_NEIGH_FREE);
+	fx_free_all(f);
+}
+
+/*
  * With the worker's held frames all taken, a new frame takes the place of the oldest frame of
  * the oldest next hop resolving (one that holds none goes on the way); a gateway's frames are
  * never the ones taken.
@@ -1000,6 +1045,7 @@ int main(void)
 	    cmocka_unit_test(test_table_full_and_stale_hint),
 	    cmocka_unit_test(test_spoofed_next_hops_take_turns),
 	    cmocka_unit_test(test_held_frames_take_turns),
+	    cmocka_unit_test(test_gateways_beyond_reserved),
 	    cmocka_unit_test(test_params_checked),
 	    cmocka_unit_test(test_nd_resolve_on_link),
 	    cmocka_unit_test(test_nd_next_hop),

@@ -280,6 +280,36 @@ static void test_time_wait_reuse_isn_above(void **state)
 }
 
 /*
+ * A TIME-WAIT entry's ACKs to data are held to the budget of replies to unwanted segments
+ * (TT_STACK_RST_PER_MS a ms to a bucket of sources): forty data segments in one millisecond get
+ * sixteen, the next millisecond one again.  (A repeated FIN is not held: below.)
+ */
+static void test_time_wait_acks_limited(void **state)
+{
+	struct sh *h = sh_new();
+	struct sh_peer *p;
+
+	(void)state;
+	sh_start(h);
+	p = sh_server_closed(h);
+	assert_int_equal(sh_in_state(h, TT_TCP_TIME_WAIT), 1);
+	sh_drop_frames(h);
+	for (int i = 0; i < 40; i++) {
+		sh_peer_send(p, TT_TCP_ACK | TT_TCP_PSH, "x", 1);
+		p->nxt--; /* the same byte again */
+	}
+	assert_int_equal(h->n_frames, TT_STACK_RST_PER_MS);
+	assert_int_equal(sh_ev(h, TT_CTR_INVALID_REPLIES_LIMITED), 40 - TT_STACK_RST_PER_MS);
+	sh_drop_frames(h);
+	sh_advance(h, h->now + 1);
+	sh_drop_frames(h);
+	sh_peer_send(p, TT_TCP_ACK | TT_TCP_PSH, "x", 1);
+	assert_int_equal(h->n_frames, 1);
+	assert_int_equal(sh_in_state(h, TT_TCP_TIME_WAIT), 1);
+	sh_free(h);
+}
+
+/*
  * A peer that repeats its FIN gets an ACK every time, but its entry moves (a hole left in the
  * ring) only once half of its time has passed: a hundred FINs at once neither recycle another
  * entry nor cut a quarantine short; one at half time restarts the entry's own, as before.
@@ -750,6 +780,7 @@ int main(void)
 	    cmocka_unit_test(test_time_wait_recycled_when_full),
 	    cmocka_unit_test(test_time_wait_ring_restart_and_wrap),
 	    cmocka_unit_test(test_time_wait_reuse_isn_above),
+	    cmocka_unit_test(test_time_wait_acks_limited),
 	    cmocka_unit_test(test_time_wait_fin_repeats_bounded),
 	    cmocka_unit_test(test_time_wait_expiry_across_clock_wrap),
 	    cmocka_unit_test(test_auto_cookies_under_table_pressure),

@@ -526,6 +526,30 @@ static void test_synrecv_ack_out_of_window(void **state)
 	}
 }
 
+/* PAWS in SYN-RECEIVED too (RFC 7323 5.3): an ACK whose timestamp is older than the SYN's
+ * does not establish; one that is not older does. */
+static void test_synrecv_ack_paws(void **state)
+{
+	struct harness *h = h_new();
+	struct tt_tcp_seg s;
+
+	(void)state;
+	h_send(h, TT_TCP_SYN, NULL, 0);
+	h->peer.ack = h->peer.rcv_max;
+	s = h_seg(h, TT_TCP_ACK, NULL, 0);
+	s.opts.tsval = h->tcb.ts_recent - 1;
+	h_rx(h, &s, &h->scratch);
+	assert_int_equal(h->v, TT_V_KEEP);
+	assert_int_equal(h->tcb.state, TT_TCP_SYN_RECEIVED);
+	assert_int_equal(drops(h, TT_DROP_TCP_PAWS), 1);
+	assert_int_equal(h->n_tx, 1);
+	h_expect(h, 0, TT_TCP_ACK, iss1(h), H_PEER_ISN + 1, 0);
+	s.opts.tsval = h->tcb.ts_recent;
+	h_rx(h, &s, &h->scratch);
+	assert_int_equal(h->tcb.state, TT_TCP_ESTABLISHED);
+	h_free(h);
+}
+
 static void test_synrecv_ack_with_request(void **state)
 {
 	struct harness *h = *state;
@@ -2146,6 +2170,7 @@ int main(void)
 	    T(test_synrecv_other_syn),
 	    cmocka_unit_test(test_synrecv_bad_ack),
 	    cmocka_unit_test(test_synrecv_ack_out_of_window),
+	    cmocka_unit_test(test_synrecv_ack_paws),
 	    T(test_synrecv_ack_with_request),
 	    T(test_synrecv_ack_with_data),
 	    cmocka_unit_test(test_synrecv_rst),
