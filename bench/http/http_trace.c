@@ -65,7 +65,7 @@ static void parse_once(const uint8_t *head, uint32_t len, uint32_t piece)
 
 		st = tt_http_parse(&p, head + off, n, &consumed, &req);
 		off += consumed;
-		if (st != TT_HTTP_NEED_MORE)
+		if (st != TT_HTTP_NEED_MORE && st != TT_HTTP_CONTINUE)
 			break;
 	}
 	if (st != TT_HTTP_REQUEST || off != len) {

@@ -64,9 +64,11 @@ static bool http_respond(struct tt_tcp_ctx *ctx, struct tt_tcb *t,
 }
 
 /* Answer the complete requests in data with parser p; returns the bytes they took.  *rest_read:
- * the bytes after them went into p (an incomplete request), or were a bad request (answered). */
+ * the bytes after them went into p (an incomplete request), or were a bad request (answered).
+ * *continue_due: the incomplete request's head ended with data and asks for 100 (Continue). */
 static uint32_t http_parse_all(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_http_parser *p,
-			       const uint8_t *data, uint32_t len, bool *rest_read)
+			       const uint8_t *data, uint32_t len, bool *rest_read,
+			       bool *continue_due)
 {
 	const struct tt_http_response *r = ctx->app_data;
 	struct tt_http_memo *memo = ctx->app_worker;
@@ -81,6 +83,10 @@ static uint32_t http_parse_all(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct 
 			    ? tt_http_parse_memo(memo, p, data + done, len - done, &used, &req)
 			    : tt_http_parse(p, data + done, len - done, &used, &req)) {
 		case TT_HTTP_NEED_MORE:
+			*rest_read = true;
+			return done;
+		case TT_HTTP_CONTINUE:
+			*continue_due = true;
 			*rest_read = true;
 			return done;
 		case TT_HTTP_BAD:
@@ -133,9 +139,10 @@ static bool http_keep_parser(struct tt_tcp_ctx *ctx, struct tt_tcb *t,
 static uint32_t http_data(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const uint8_t *data,
 			  uint32_t len, void *owner)
 {
+	const struct tt_http_response *r = ctx->app_data;
 	struct tt_http_parser fresh, *p = tt_tcp_app_block(ctx, t);
+	bool rest_read, continue_due = false;
 	enum tt_http_phase before;
-	bool rest_read;
 	uint32_t done;
 
 	(void)owner;
@@ -146,9 +153,16 @@ static uint32_t http_data(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const uint8_
 		p = &fresh;
 	}
 	before = tt_http_phase(p);
-	done = http_parse_all(ctx, t, p, data, len, &rest_read);
+	done = http_parse_all(ctx, t, p, data, len, &rest_read, &continue_due);
 	if (!http_keep_parser(ctx, t, p))
 		return done;
+	/* Only for a head that was taken (its parser kept): the client waits for this before it
+	 * sends the body (RFC 9110 10.1.1).  Sending was ready when the parse began. */
+	if (continue_due) {
+		ctx->ctr->ev[TT_CTR_HTTP_CONTINUES]++;
+		tt_tcp_send(ctx, t, r->continue_100, r->continue_100_len, NULL,
+			    r->continue_100_sum);
+	}
 	/* A head's clock starts at its first byte, a body's when the head ended: here when the
 	 * phase changed, or a request ended in this piece and the next one is begun (done > 0
 	 * counts whole requests only). */

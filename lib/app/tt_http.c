@@ -61,6 +61,20 @@ enum {
 
 static_assert((unsigned)TT_HTTP_OTHER <= (unsigned)F_METHOD, "method must fit its flag bits");
 
+/* tt_http_parser.head: the head's length below TT_HTTP_HEAD_LEN_BITS, these flags above. */
+enum {
+	H_LEN = (1u << TT_HTTP_HEAD_LEN_BITS) - 1,
+	H_HOST = 1u << TT_HTTP_HEAD_LEN_BITS,
+	H_CONTINUE = 1u << (TT_HTTP_HEAD_LEN_BITS + 1),
+};
+
+static_assert(TT_HTTP_HEAD_LEN_BITS + 2 == 16, "two flags fill tt_http_parser.head");
+
+static uint32_t head_len(const struct tt_http_parser *p)
+{
+	return p->head & H_LEN;
+}
+
 enum step {
 	STEP_MORE,
 	STEP_DONE,
@@ -89,33 +103,49 @@ enum field {
 	FIELD_CONNECTION,
 	FIELD_CONTENT_LENGTH,
 	FIELD_TRANSFER_ENCODING,
+	FIELD_HOST,
+	FIELD_EXPECT,
 	FIELD_OTHER,
 };
 
 /* Lowercase: names and the tokens below are compared case-insensitively. */
 static const struct word field_words[] = {WORD("connection"), WORD("content-length"),
-					  WORD("transfer-encoding")};
+					  WORD("transfer-encoding"), WORD("host"), WORD("expect")};
 static_assert(sizeof(field_words) / sizeof(field_words[0]) == FIELD_OTHER, "one per field");
 
 enum { TOKEN_CLOSE, TOKEN_KEEP_ALIVE };
 static const struct word connection_words[] = {WORD("close"), WORD("keep-alive")};
 static const struct word coding_words[] = {WORD("chunked")};
+static const struct word expect_words[] = {WORD("100-continue")};
 
 enum value_state {
 	V_OWS,	 /* before an element (start of value or after a comma) */
 	V_TOKEN, /* inside a token or a number */
 	V_AFTER, /* whitespace after an element */
+	V_SKIP,	 /* Expect: the rest of an element that is not a bare token */
+	/* Host's parts (host_byte) */
+	V_HOST_NAME,	     /* a reg-name or IPv4 address */
+	V_HOST_LITERAL_OPEN, /* just after '[' */
+	V_HOST_IPV6,	     /* an IPv6 literal's hex digits, colons and dots */
+	V_HOST_FUTURE_V,     /* IPvFuture: after its "v", a hex digit must follow */
+	V_HOST_FUTURE_VER,   /* its version's hex digits, up to the "." */
+	V_HOST_FUTURE_DOT,   /* after the ".", a byte of the address must follow */
+	V_HOST_FUTURE,	     /* the address's bytes */
+	V_HOST_LITERAL_END,  /* just after ']' */
+	V_HOST_PORT,	     /* after the ':' */
 };
 
 /*
  * Byte classes, one table lookup per byte: tchar of RFC 9110 5.6.2; field-vchar (VCHAR /
- * obs-text, 5.5) plus SP and HTAB, what may appear inside a field value; and the bytes a
- * request target may hold (VCHAR / obs-text; its grammar is not checked).
+ * obs-text, 5.5) plus SP and HTAB, what may appear inside a field value; the bytes a request
+ * target may hold (VCHAR / obs-text; its grammar is not checked); and the unreserved and
+ * sub-delims bytes of RFC 3986 2.2-2.3, a host's.
  */
 enum {
 	C_TCHAR = 1,
 	C_VALUE = 2,
 	C_TARGET = 4,
+	C_HOST = 8,
 };
 
 #define IS_ALNUM(c)                                                                                \
@@ -124,10 +154,14 @@ enum {
 	(IS_ALNUM(c) || (c) == '!' || (c) == '#' || (c) == '$' || (c) == '%' || (c) == '&' ||      \
 	 (c) == '\'' || (c) == '*' || (c) == '+' || (c) == '-' || (c) == '.' || (c) == '^' ||      \
 	 (c) == '_' || (c) == '`' || (c) == '|' || (c) == '~')
+#define IS_HOST_CHAR(c)                                                                            \
+	(IS_ALNUM(c) || (c) == '-' || (c) == '.' || (c) == '_' || (c) == '~' || (c) == '!' ||      \
+	 (c) == '$' || (c) == '&' || (c) == '\'' || (c) == '(' || (c) == ')' || (c) == '*' ||      \
+	 (c) == '+' || (c) == ',' || (c) == ';' || (c) == '=')
 #define CLASS(c)                                                                                   \
 	((IS_TCHAR(c) ? C_TCHAR : 0) |                                                             \
 	 (((c) >= 0x20 && (c) != 0x7f) || (c) == '\t' ? C_VALUE : 0) |                             \
-	 ((c) > 0x20 && (c) != 0x7f ? C_TARGET : 0))
+	 ((c) > 0x20 && (c) != 0x7f ? C_TARGET : 0) | (IS_HOST_CHAR(c) ? C_HOST : 0))
 #define CLASS_ROW(r)                                                                               \
 	CLASS(r), CLASS(r + 1), CLASS(r + 2), CLASS(r + 3), CLASS(r + 4), CLASS(r + 5),            \
 	    CLASS(r + 6), CLASS(r + 7), CLASS(r + 8), CLASS(r + 9), CLASS(r + 10), CLASS(r + 11),  \
@@ -393,6 +427,9 @@ static const uint8_t *next_line(struct tt_http_parser *p, const uint8_t *lf)
 /* The blank line ending the head: the request is done unless a body follows. */
 static bool head_done(struct tt_http_parser *p)
 {
+	/* Every HTTP/1.1 request names its host (RFC 9112 3.2). */
+	if ((p->flags & F_HTTP11) && !(p->head & H_HOST))
+		return false;
 	if (p->flags & F_CHUNKED) {
 		/* Both framings at once is the request smuggling pattern (RFC 9112 6.1). */
 		if ((p->flags & F_HAS_CL) || !(p->flags & F_HTTP11))
@@ -492,9 +529,10 @@ static const uint8_t *version(struct tt_http_parser *p, const uint8_t *s, const 
 			return refuse(p, s);
 	if (s == e)
 		return s;
-	if (*s != '0' && *s != '1')
+	/* A later minor version is read as the highest this one implements (RFC 9110 2.5). */
+	if (*s < '0' || *s > '9')
 		return refuse(p, s);
-	p->flags |= *s == '1' ? F_HTTP11 : 0;
+	p->flags |= *s != '0' ? F_HTTP11 : 0;
 	p->state = ST_LINE_END;
 	return s + 1;
 }
@@ -667,10 +705,210 @@ static const uint8_t *value_content_length(struct tt_http_parser *p, const uint8
 	return s;
 }
 
+/*
+ * Expect (RFC 9110 10.1.1): a list of expectations, each a token with an optional "=" value and
+ * parameters.  An element that is 100-continue alone (case-insensitive) asks for the interim
+ * response; any other is ignored, whatever field-vchar bytes it holds (a server need not
+ * refuse an expectation it does not know; a quoted string with a comma inside is read as two
+ * elements, which at worst sends a 100 a client must be able to read).
+ */
+static const uint8_t *value_expect(struct tt_http_parser *p, const uint8_t *s, const uint8_t *e)
+{
+	while (s < e) {
+		if (*s == '\r' && !cr_lf(p, &s, e))
+			return s;
+		if (*s == ',' || *s == '\n') {
+			if ((p->vstate == V_TOKEN || p->vstate == V_AFTER) &&
+			    match_result(p, expect_words, N_WORDS(expect_words)) == 0)
+				p->head |= H_CONTINUE;
+			if (*s == '\n')
+				return next_line(p, s);
+			p->vstate = V_OWS;
+			s++;
+			continue;
+		}
+		if (!is_value_char(*s))
+			return refuse(p, s);
+		if (is_tchar(*s) && (p->vstate == V_OWS || p->vstate == V_TOKEN)) {
+			if (p->vstate == V_OWS)
+				match_start(p);
+			p->vstate = V_TOKEN;
+			s = match_run(p, expect_words, N_WORDS(expect_words), true, s, e);
+			continue;
+		}
+		if (is_ws(*s))
+			p->vstate = p->vstate == V_TOKEN ? V_AFTER : p->vstate;
+		else
+			p->vstate = V_SKIP;
+		s++;
+	}
+	return s;
+}
+
+/* An IP literal's byte (host_byte): IPvFuture's shape, "v" 1*HEXDIG "." 1*( unreserved /
+ * sub-delims / ":" ), or IPv6's alphabet (hex digits, ":" and "."), with a ":" before the "]"
+ * (idx: one seen).  The IPv6 grammar's groups are not counted. */
+static bool literal_byte(struct tt_http_parser *p, uint8_t c)
+{
+	switch (p->vstate) {
+	case V_HOST_LITERAL_OPEN:
+		if (c == 'v' || c == 'V') {
+			p->vstate = V_HOST_FUTURE_V;
+			return true;
+		}
+		p->vstate = V_HOST_IPV6;
+		/* fall through */
+	case V_HOST_IPV6:
+		if (c == ']' && p->idx) {
+			p->idx = 0;
+			p->vstate = V_HOST_LITERAL_END;
+			return true;
+		}
+		if (c == ':')
+			p->idx = 1;
+		return c == ':' || c == '.' || hex_value(c) >= 0;
+	case V_HOST_FUTURE_V:
+	case V_HOST_FUTURE_VER:
+		if (c == '.' && p->vstate == V_HOST_FUTURE_VER) {
+			p->vstate = V_HOST_FUTURE_DOT;
+			return true;
+		}
+		p->vstate = V_HOST_FUTURE_VER;
+		return hex_value(c) >= 0;
+	case V_HOST_FUTURE_DOT:
+	case V_HOST_FUTURE:
+		if (c == ']' && p->vstate == V_HOST_FUTURE) {
+			p->vstate = V_HOST_LITERAL_END;
+			return true;
+		}
+		p->vstate = V_HOST_FUTURE;
+		return (char_class[c] & C_HOST) || c == ':';
+	}
+	return false;
+}
+
+/*
+ * One byte of a Host value that is not a line end; false if it is refused.  uri-host [":" port]
+ * (RFC 3986 3.2.2-3.2.3) between optional whitespace: a reg-name or IPv4 address (unreserved,
+ * sub-delims, "%" HEXDIG HEXDIG), or an IP literal in brackets (literal_byte); the port is
+ * digits.  The value may be empty (a target without an authority, RFC 9112 3.2), the host
+ * before a ":" may not (RFC 9110 4.2.1).  idx counts the hex digits a "%" still owes.
+ */
+static bool host_byte(struct tt_http_parser *p, uint8_t c)
+{
+	if (p->vstate >= V_HOST_LITERAL_OPEN && p->vstate < V_HOST_LITERAL_END)
+		return literal_byte(p, c);
+	if (p->idx) {
+		p->idx--;
+		return hex_value(c) >= 0;
+	}
+	switch (p->vstate) {
+	case V_OWS:
+		if (is_ws(c))
+			return true;
+		if (c == '[') {
+			p->vstate = V_HOST_LITERAL_OPEN;
+			return true;
+		}
+		if (c == ':')
+			return false;
+		p->vstate = V_HOST_NAME;
+		/* fall through */
+	case V_HOST_NAME:
+		if (char_class[c] & C_HOST)
+			return true;
+		if (c == '%') {
+			p->idx = 2;
+			return true;
+		}
+		break;
+	case V_HOST_PORT:
+		if (c >= '0' && c <= '9')
+			return true;
+		break;
+	case V_AFTER:
+		return is_ws(c);
+	}
+	/* After the host (V_HOST_NAME, V_HOST_LITERAL_END) or the port. */
+	if (c == ':' && p->vstate != V_HOST_PORT) {
+		p->vstate = V_HOST_PORT;
+		return true;
+	}
+	if (is_ws(c)) {
+		p->vstate = V_AFTER;
+		return true;
+	}
+	return false;
+}
+
+/* Past the run at s of the bytes that change nothing inside a reg-name or a port. */
+static const uint8_t *host_run(const struct tt_http_parser *p, const uint8_t *s, const uint8_t *e)
+{
+	if (p->idx == 0 && p->vstate == V_HOST_NAME)
+		while (s < e && (char_class[*s] & C_HOST))
+			s++;
+	else if (p->vstate == V_HOST_PORT)
+		while (s < e && *s >= '0' && *s <= '9')
+			s++;
+	return s;
+}
+
+/* The usual Host value whole in the piece, OWS reg-name [":" port] OWS and its line end, at
+ * once, as host_byte would take it; NULL (nothing changed) for any other. */
+static const uint8_t *host_whole(struct tt_http_parser *p, const uint8_t *s, const uint8_t *e)
+{
+	const uint8_t *name;
+
+	while (s < e && is_ws(*s))
+		s++;
+	for (name = s; s < e && (char_class[*s] & C_HOST); s++)
+		;
+	if (s < e && *s == ':' && s > name)
+		for (s++; s < e && *s >= '0' && *s <= '9'; s++)
+			;
+	while (s < e && is_ws(*s))
+		s++;
+	s += s < e && *s == '\r';
+	if (s == e || *s != '\n' || (p->head & H_HOST))
+		return NULL;
+	p->head |= H_HOST;
+	return next_line(p, s);
+}
+
+/* A Host value (host_byte, its runs at once); its line ends it unless a bracket or a "%" is
+ * left open, or a Host line came before (RFC 9112 3.2). */
+static const uint8_t *value_host(struct tt_http_parser *p, const uint8_t *s, const uint8_t *e)
+{
+	const uint8_t *next = p->vstate == V_OWS ? host_whole(p, s, e) : NULL;
+
+	if (next)
+		return next;
+	for (; (s = host_run(p, s, e)) < e; s++) {
+		if (*s == '\r' && !cr_lf(p, &s, e))
+			return s;
+		if (*s != '\n') {
+			if (!host_byte(p, *s))
+				return refuse(p, s);
+			continue;
+		}
+		if (p->idx ||
+		    (p->vstate >= V_HOST_LITERAL_OPEN && p->vstate < V_HOST_LITERAL_END) ||
+		    (p->head & H_HOST))
+			return refuse(p, s);
+		p->head |= H_HOST;
+		return next_line(p, s);
+	}
+	return s;
+}
+
 static inline const uint8_t *value(struct tt_http_parser *p, const uint8_t *s, const uint8_t *e)
 {
 	if (p->field == FIELD_CONTENT_LENGTH)
 		return value_content_length(p, s, e);
+	if (p->field == FIELD_HOST)
+		return value_host(p, s, e);
+	if (p->field == FIELD_EXPECT)
+		return value_expect(p, s, e);
 	if (p->field != FIELD_OTHER)
 		return value_tokens(p, s, e);
 	s = skip_printable(s, e, 0x20);
@@ -684,8 +922,8 @@ static inline const uint8_t *value(struct tt_http_parser *p, const uint8_t *s, c
  * SCAN_WIDTH bytes at a time, each word compared whole, no state written until the line ends.
  * The first line this cannot take (cut by the piece end, holding a byte to refuse, or merely
  * unusual) goes to the head states above, which follow a line across pieces and find the byte
- * to refuse; values whose elements framing needs (Content-Length, Connection,
- * Transfer-Encoding) go to their states after the colon.
+ * to refuse; values the parser reads (Content-Length, Connection, Transfer-Encoding, Host,
+ * Expect) go to their states after the colon.
  */
 
 /*
@@ -786,7 +1024,7 @@ static __attribute__((noinline)) const uint8_t *whole_lines(struct tt_http_parse
  */
 static const uint8_t *head(struct tt_http_parser *p, const uint8_t *s, const uint8_t *e)
 {
-	uint32_t room = TT_HTTP_HEAD_MAX - p->head_len;
+	uint32_t room = TT_HTTP_HEAD_MAX - head_len(p);
 	const uint8_t *start = s, *end = (uint32_t)(e - s) > room ? s + room : e;
 	bool wide = end - start >= SCAN_WIDTH;
 
@@ -828,11 +1066,11 @@ static const uint8_t *head(struct tt_http_parser *p, const uint8_t *s, const uin
 	}
 	if (p->state < ST_BODY && end < e) {
 		/* The byte at end would be head byte TT_HTTP_HEAD_MAX + 1. */
-		p->head_len = TT_HTTP_HEAD_MAX + 1;
+		p->head = (uint16_t)((p->head & ~H_LEN) | (TT_HTTP_HEAD_MAX + 1));
 		return refuse(p, s);
 	}
 	/* A refused byte counts: it was seen. */
-	p->head_len += (uint16_t)(s - start) + (p->state == ST_BAD);
+	p->head += (uint16_t)(s - start) + (p->state == ST_BAD);
 	return s;
 }
 
@@ -976,6 +1214,14 @@ static enum tt_http_status request_done(struct tt_http_parser *p, struct tt_http
 	return TT_HTTP_REQUEST;
 }
 
+/* The head that ended at the piece's end leaves a body to come and asks for 100 (Continue):
+ * on HTTP/1.1 only (RFC 9110 10.1.1: an HTTP/1.0 request's expectation is ignored). */
+static bool awaits_continue(const struct tt_http_parser *p)
+{
+	return p->state >= ST_BODY && p->state < ST_BAD && (p->head & H_CONTINUE) &&
+	       (p->flags & F_HTTP11);
+}
+
 static __attribute__((noinline)) enum tt_http_status parse(struct tt_http_parser *p,
 							   const uint8_t *data, uint32_t len,
 							   uint32_t *consumed,
@@ -987,8 +1233,13 @@ static __attribute__((noinline)) enum tt_http_status parse(struct tt_http_parser
 		*consumed = 0;
 		return TT_HTTP_BAD;
 	}
-	if (p->state < ST_BODY)
+	if (p->state < ST_BODY) {
 		s = head(p, s, e);
+		if (s == e && awaits_continue(p)) {
+			*consumed = len;
+			return TT_HTTP_CONTINUE;
+		}
+	}
 	if (p->state >= ST_BODY && p->state < ST_BAD)
 		s = body(p, s, e);
 	*consumed = (uint32_t)(s - data);
@@ -1002,7 +1253,7 @@ static __attribute__((noinline)) enum tt_http_status whole_request(struct tt_htt
 								   uint32_t len, uint32_t *consumed,
 								   struct tt_http_request *req)
 {
-	uint32_t room = TT_HTTP_HEAD_MAX - p->head_len, used;
+	uint32_t room = TT_HTTP_HEAD_MAX - head_len(p), used;
 	const uint8_t *s = whole_lines(p, data, data + (len > room ? room : len));
 	enum tt_http_status st;
 
@@ -1011,7 +1262,12 @@ static __attribute__((noinline)) enum tt_http_status whole_request(struct tt_htt
 		*consumed = used;
 		return request_done(p, req);
 	}
-	p->head_len += (uint16_t)used + (p->state == ST_BAD);
+	p->head += (uint16_t)used + (p->state == ST_BAD);
+	/* The head began in this piece (ST_LEAD): if it is over, it ended here. */
+	if (used == len && awaits_continue(p)) {
+		*consumed = len;
+		return TT_HTTP_CONTINUE;
+	}
 	st = parse(p, s, len - used, consumed, req);
 	*consumed += used;
 	return st;
@@ -1021,7 +1277,7 @@ enum tt_http_status tt_http_parse(struct tt_http_parser *p, const uint8_t *data,
 				  uint32_t *consumed, struct tt_http_request *req)
 {
 	if (len >= SCAN_WIDTH && p->state == ST_LEAD && !(p->flags & F_CR) &&
-	    p->head_len <= TT_HTTP_HEAD_MAX - SCAN_WIDTH)
+	    head_len(p) <= TT_HTTP_HEAD_MAX - SCAN_WIDTH)
 		return whole_request(p, data, len, consumed, req);
 	return parse(p, data, len, consumed, req);
 }
@@ -1168,6 +1424,10 @@ static void layout_init(struct layout *l, uint16_t status, bool with_length, uin
 		l->length_line[0] = '\0';
 }
 
+/* The interim response to a 100-continue expectation (RFC 9110 15.2.1): a status line and
+ * the empty line, the same for every configuration. */
+static const uint8_t continue_100[] = "HTTP/1.1 100 Continue\r\n\r\n";
+
 int tt_http_response_build(struct tt_http_response *r, uint16_t status, const char *const *headers,
 			   unsigned n_headers, const uint8_t *body, uint32_t body_len)
 {
@@ -1206,6 +1466,9 @@ int tt_http_response_build(struct tt_http_response *r, uint16_t status, const ch
 	r->close_sum = tt_net_cksum_sum(r->close, r->close_len, 0);
 	r->close_hdr_sum = tt_net_cksum_sum(r->close, r->close_hdr_len, 0);
 	r->bad_request_sum = tt_net_cksum_sum(r->bad_request, r->bad_request_len, 0);
+	r->continue_100 = continue_100;
+	r->continue_100_len = sizeof(continue_100) - 1;
+	r->continue_100_sum = tt_net_cksum_sum(continue_100, r->continue_100_len, 0);
 	return 0;
 }
 

@@ -12,30 +12,43 @@
  * piece. The parser never copies or buffers bytes: everything it must remember lives in
  * struct tt_http_parser, held to 16 bytes: between two segments of one request it is kept in the
  * connection's application block (tt_tcp_app_block), and a connection between requests keeps
- * none. Header names and the Connection / Transfer-Encoding tokens are recognised with a
+ * none. Header names and the Connection / Transfer-Encoding / Expect tokens are recognised with a
  * running match against small word tables (candidate word + matched length), Content-Length is
  * accumulated as it streams past, and a repeated Content-Length is compared digit by digit
  * against the stored value instead of being parsed into a second number.
  *
- * What is accepted (RFC 9112): request line METHOD SP target SP HTTP/1.0|HTTP/1.1, CRLF or
- * bare LF line ends, empty lines before the request line (section 2.2), header fields
- * "token ':' OWS value OWS" with no whitespace before the colon and no line folding. The head
- * (request line through the blank line, plus skipped leading empty lines) is limited to
- * TT_HTTP_HEAD_MAX bytes. Bodies framed by Content-Length or by chunked transfer coding are
- * skipped as part of the request; chunk extensions and trailer field values are skipped without
- * a length limit because they cost no memory (the application's body_timeout_ms bounds them).
- * The chunk framing's lines end in CRLF only (section 7.1), whitespace after a chunk size only
- * comes before an extension (7.1.1), and trailer fields are "token ':' value".  Rejected as
- * TT_HTTP_BAD: any other version, Transfer-Encoding other than exactly "chunked" or on an
- * HTTP/1.0 request (section 6.1), Content-Length together with chunked, differing repeated
- * Content-Length values, lists in Content-Length, lengths above TT_HTTP_LENGTH_MAX.
+ * What is accepted (RFC 9112): request line METHOD SP target SP HTTP/1.DIGIT (a minor version
+ * above 1 read as 1.1, RFC 9110 2.5), CRLF or bare LF line ends, empty lines before the request
+ * line (section 2.2), header fields "token ':' OWS value OWS" with no whitespace before the
+ * colon and no line folding.  Host (section 3.2): one line at most, and one on every HTTP/1.1
+ * request; its value uri-host [":" port] of RFC 3986 3.2.2 (a reg-name or IPv4 address of
+ * unreserved, sub-delims and percent-encoded bytes, not empty before a port; or an IP literal
+ * in brackets: IPvFuture's shape, or IPv6's alphabet with a colon, its groups not counted), or
+ * empty.  Expect: a 100-continue alone in its list element, on an HTTP/1.1 request whose body
+ * is still to come, asks for the interim 100 (Continue) (RFC 9110 10.1.1, TT_HTTP_CONTINUE);
+ * other expectations, parameters included, are ignored.  The head (request line through the blank
+ * line, plus skipped leading empty lines) is limited to TT_HTTP_HEAD_MAX bytes. Bodies framed by
+ * Content-Length or by chunked transfer coding are skipped as part of the request; chunk extensions
+ * and trailer field values are skipped without a length limit because they cost no memory (the
+ * application's body_timeout_ms bounds them). The chunk framing's lines end in CRLF only
+ * (section 7.1), whitespace after a chunk size only comes before an extension (7.1.1), and trailer
+ * fields are "token ':' value".  Rejected as TT_HTTP_BAD: any other version, a missing, repeated or
+ * invalid Host as above, Transfer-Encoding other than exactly "chunked" or on an HTTP/1.0 request
+ * (section 6.1), Content-Length together with chunked, differing repeated Content-Length values,
+ * lists in Content-Length, lengths above TT_HTTP_LENGTH_MAX.
  *
  * Parser state layout (16 bytes, checked below):
  *
  *   0               8       10      11      12      13      14      15      16
  *   +---------------+-------+-------+-------+-------+-------+-------+-------+
- *   |   remaining   |headlen| state | flags | field |vstate | cand  |  idx  |
+ *   |   remaining   | head  | state | flags | field |vstate | cand  |  idx  |
  *   +---------------+-------+-------+-------+-------+-------+-------+-------+
+ *
+ *   head:  15       14       13 .. 0
+ *         +--------+------+----------------------------------+
+ *         |CONTINUE| HOST | head bytes seen (TT_HTTP_HEAD_MAX + 1 at most)
+ *         +--------+------+----------------------------------+
+ *   HOST: a Host line was read.  CONTINUE: an Expect line asked for 100-continue.
  *
  *   flags:  7     6        5       4         3      2        1   0
  *         +----+-------+--------+--------+-------+--------+--------+
@@ -44,7 +57,8 @@
  *   CR: a CR was seen and the next byte must be LF.  KEEPALIVE/CLOSE: tokens seen in Connection.
  *
  * Response. tt_http_response_build() renders the configured response once, at configuration
- * time, into three complete byte strings (keep-alive, close, and a generic 400); the data path
+ * time, into three complete byte strings (keep-alive, close, and a generic 400), beside the
+ * fixed interim 100 (Continue); the data path
  * only picks one and copies it into mbufs. The built struct is immutable and shared read-only
  * by all workers.
  *
@@ -58,9 +72,11 @@
  * and a field value's bytes skipped eight at a time, a whole "GET " at once); line ends clear
  * the per-line fields, so the state is the same whichever way a line was read.
  * bench/http_trace.sh, instructions per request whole / one byte per call: trace GET (31 B)
- * 219 / 3,413; wrk (39 B) 217 / 4,285; curl (74 B) 403 / 8,132; browser (438 B) 1,821 /
- * 48,239; form POST (116 B) 761 / 12,964. Chunk framing goes byte by byte; a body or chunk
- * payload costs O(1) per piece.
+ * 326 / 3,952; wrk (39 B) 381 / 5,008; curl (74 B) 555 / 9,283; browser (438 B) 2,013 /
+ * 54,270; form POST (116 B) 906 / 14,507 (the Host value's check is 110-170 of the whole
+ * figures: 216, 214, 400, 1,842 and 758 without it). A Host value of the usual shape, whole in
+ * the piece, is taken at once. Chunk framing goes byte by byte; a body or chunk payload costs
+ * O(1) per piece.
  */
 
 #include <assert.h>
@@ -84,6 +100,7 @@ enum tt_http_status {
 	TT_HTTP_NEED_MORE, /* every byte consumed, request not complete yet */
 	TT_HTTP_REQUEST,   /* one complete request (head and body) consumed */
 	TT_HTTP_BAD,	   /* malformed: answer with the 400 and close */
+	TT_HTTP_CONTINUE,  /* as NEED_MORE; the head ended here and asks for 100 (Continue) */
 };
 
 struct tt_http_request {
@@ -95,18 +112,23 @@ struct tt_http_request {
  * so that the application can keep it in an application block. */
 struct tt_http_parser {
 	uint64_t remaining; /* Content-Length or chunk size being read, then body bytes left */
-	uint16_t head_len;  /* head bytes seen so far, checked against TT_HTTP_HEAD_MAX */
+	uint16_t head;	    /* head bytes seen so far (checked against TT_HTTP_HEAD_MAX), flags */
 	uint8_t state;
 	uint8_t flags;
 	uint8_t field;	/* header whose value is being read */
 	uint8_t vstate; /* position inside that value */
 	uint8_t cand;	/* word-table entry the running match is following */
-	uint8_t idx;	/* bytes of that entry matched; digits compared for a repeated length */
+	uint8_t idx;	/* bytes of that entry matched; digits compared for a repeated length;
+			 * in a Host value, hex digits a "%" owes, or a colon seen in a literal */
 };
 
 /* Exactly its fields' bytes: no padding, which tt_http_parser_fresh would compare and a struct
  * copy need not keep. */
 static_assert(sizeof(struct tt_http_parser) == 16, "parser state: 16 bytes, no padding");
+
+/* The low bits of tt_http_parser.head count its bytes, the two above them are flags. */
+enum { TT_HTTP_HEAD_LEN_BITS = 14 };
+static_assert(TT_HTTP_HEAD_MAX + 1 < 1u << TT_HTTP_HEAD_LEN_BITS, "a head's length fits its bits");
 
 void tt_http_parser_init(struct tt_http_parser *p);
 
@@ -134,7 +156,8 @@ static inline enum tt_http_phase tt_http_phase(const struct tt_http_parser *p)
 {
 	if (p->state >= TT_HTTP_HEAD_STATES)
 		return TT_HTTP_IN_BODY;
-	return p->head_len > 0 ? TT_HTTP_IN_HEAD : TT_HTTP_BETWEEN;
+	return (p->head & ((1u << TT_HTTP_HEAD_LEN_BITS) - 1)) > 0 ? TT_HTTP_IN_HEAD
+								   : TT_HTTP_BETWEEN;
 }
 
 /*
@@ -143,6 +166,11 @@ static inline enum tt_http_phase tt_http_phase(const struct tt_http_parser *p)
  *   *req is filled and the parser is reset for the next pipelined request, so the caller
  *   calls again with the rest of the piece.
  * TT_HTTP_NEED_MORE: all bytes consumed (*consumed == len), request incomplete.
+ * TT_HTTP_CONTINUE: as NEED_MORE, and the head ended at this piece's end with a body to come
+ *   and a 100-continue expectation on HTTP/1.1: the caller sends the interim response
+ *   (tt_http_response.continue_100) before reading on.  A head whose body has begun in the
+ *   same piece gets none (RFC 9110 10.1.1 lets a server omit it once content has come), so
+ *   whether it is returned depends on where the pieces are cut; nothing else does.
  * TT_HTTP_BAD: malformed; *consumed = bytes before the offending one. The parser stays BAD
  *   (further calls return TT_HTTP_BAD with *consumed = 0) until tt_http_parser_init().
  */
@@ -191,6 +219,9 @@ struct tt_http_response {
 	uint8_t *bad_request; /* 400, empty body, Connection: close */
 	uint32_t bad_request_len;
 	uint16_t bad_request_sum;
+	const uint8_t *continue_100; /* the interim "HTTP/1.1 100 Continue" (static bytes) */
+	uint32_t continue_100_len;
+	uint16_t continue_100_sum;
 	/* A request head must be complete this long after its first byte (Slowloris), and its
 	 * body this long after the head ended; set by the caller after tt_http_response_build,
 	 * 0: no bound. */

@@ -171,6 +171,8 @@
 	X(TIMER_EXPIRIES, "timer_expiries")                                                        \
 	X(HTTP_REQUESTS, "http_requests")                                                          \
 	X(HTTP_BAD_REQUESTS, "http_bad_requests")                                                  \
+	/* interim 100 (Continue) responses to a request's Expect: 100-continue */                 \
+	X(HTTP_CONTINUES, "http_continues")                                                        \
 	X(APP_RX_BYTES, "app_rx_bytes")                                                            \
 	X(APP_TX_BYTES, "app_tx_bytes")                                                            \
 	X(LOOPS, "loops")                                                                          \

@@ -9,7 +9,10 @@
  * offset; then in one piece, in pieces whose lengths the input chooses, and (streams up to
  * SPLIT_ALL_MAX bytes) cut in two at every position. Every feeding must report the same
  * requests and the same refused byte, and after every call the parser must equal the
- * reference's state at the same offset, the refused byte's state after a refusal.
+ * reference's state at the same offset, the refused byte's state after a refusal.  A call
+ * whose piece ends where a head asking for 100 (Continue) ends must say so
+ * (TT_HTTP_CONTINUE), and no other call may: one byte per call ends a piece at every head's
+ * end, so the reference finds every such offset.
  *
  * The same feedings again through a request memo (tt_http_parse_memo), which must change
  * nothing: first with an empty memo, so that the stream's own requests fill it and a repeated
@@ -43,6 +46,7 @@ struct trace {
 	/* The byte-by-byte reference: state after each stream offset, and after its refusal. */
 	struct tt_http_parser *at;
 	struct tt_http_parser bad_state;
+	bool *cont;	/* the reference's offsets where a head asking for 100 (Continue) ended */
 	bool recording; /* this is the reference: fill at[] instead of checking against it */
 	struct tt_http_memo *memo; /* not NULL: parse through it */
 };
@@ -81,6 +85,15 @@ static bool feed(struct trace *t, const struct trace *ref, const uint8_t *stream
 		switch (parse_piece(t, stream + off, avail, &consumed, &req)) {
 		case TT_HTTP_NEED_MORE:
 			FUZZ_CHECK(consumed == avail);
+			FUZZ_CHECK(t->recording || !ref->cont[end]);
+			break;
+		case TT_HTTP_CONTINUE:
+			FUZZ_CHECK(consumed == avail);
+			FUZZ_CHECK(tt_http_phase(&t->p) == TT_HTTP_IN_BODY);
+			if (t->recording)
+				t->cont[end] = true;
+			else
+				FUZZ_CHECK(ref->cont[end]);
 			break;
 		case TT_HTTP_REQUEST:
 			/* Zero would make the caller's loop over a piece spin forever. */
@@ -179,8 +192,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	len = (uint32_t)(size - 1 - k);
 	ref.ev = calloc(len + 1, sizeof(*ref.ev));
 	ref.at = calloc(len + 1, sizeof(*ref.at));
+	ref.cont = calloc(len + 1, sizeof(*ref.cont));
 	t.ev = calloc(len + 1, sizeof(*t.ev));
-	FUZZ_CHECK(ref.ev && ref.at && t.ev);
+	FUZZ_CHECK(ref.ev && ref.at && ref.cont && t.ev);
 
 	feed_pieces(&ref, NULL, stream, len, NULL, 0);
 	feedings(&t, &ref, stream, len, lens, k);
@@ -190,6 +204,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	feedings(&t, &ref, stream, len, lens, k);
 	free(ref.ev);
 	free(ref.at);
+	free(ref.cont);
 	free(t.ev);
 	return 0;
 }

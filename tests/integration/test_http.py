@@ -169,6 +169,59 @@ def test_malformed_request_gets_400_and_close(app):
     assert d.get("http_bad_requests") == 1, d
 
 
+@pytest.mark.parametrize("head", [
+    b"GET / HTTP/1.1\r\n\r\n",                         # no Host
+    b"GET / HTTP/1.1\r\nHost: a\r\nHost: a\r\n\r\n",     # two
+    b"GET / HTTP/1.1\r\nHost: a/b\r\n\r\n",             # not uri-host [":" port]
+], ids=["missing", "twice", "invalid"])
+def test_host_rules_get_400(app, head):
+    """RFC 9112 3.2: an HTTP/1.1 request without Host, any request with two, or with an
+    invalid value, is answered 400."""
+    before = app.stats()
+    with connect(80) as s:
+        s.sendall(head)
+        data = recv_until_eof(s, deadline_s=10)
+    assert data.startswith(b"HTTP/1.1 400 "), data[:200]
+    d = delta(app.stats(), before)
+    assert d.get("http_bad_requests") == 1 and "http_requests" not in d, d
+
+
+def test_expect_100_continue(app):
+    """A head with Expect: 100-continue gets the interim 100 before its body is sent, then
+    the response once the body has come (RFC 9110 10.1.1)."""
+    before = app.stats()
+    with connect(80) as s:
+        s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+                  b"Content-Length: 5\r\n\r\n")
+        interim = b""
+        while not interim.endswith(b"\r\n\r\n") and len(interim) < 100:
+            chunk = s.recv(100 - len(interim))
+            assert chunk, f"closed after {interim!r}"
+            interim += chunk
+        assert interim == b"HTTP/1.1 100 Continue\r\n\r\n", interim
+        s.sendall(b"hello")
+        status, _, body = HttpReader(s).response()
+    assert status == "HTTP/1.1 200 OK"
+    assert body == filler(BODY)
+    d = delta(app.stats(), before)
+    assert d.get("http_continues") == 1 and d.get("http_requests") == 1, d
+
+
+def test_curl_post_expect_continue(app, tmp_path):
+    """curl waits for the 100 before it sends a body it announced with Expect (up to
+    --expect100-timeout): it gets it, sends the body, and reads the response."""
+    payload = tmp_path / "body"
+    payload.write_bytes(b"x" * 4096)
+    r = subprocess.run(["curl", "-sv", "--max-time", "20", "--expect100-timeout", "15",
+                        "-H", "Expect: 100-continue", "--data-binary", f"@{payload}", URL],
+                       capture_output=True, timeout=30)
+    assert r.returncode == 0, r.stderr.decode(errors="replace")
+    err = r.stderr.decode(errors="replace")
+    assert "< HTTP/1.1 100 Continue" in err, err
+    assert "< HTTP/1.1 200 OK" in err, err
+    assert r.stdout == filler(BODY)
+
+
 def test_garbage_request_gets_400(app):
     with connect(80) as s:
         s.sendall(b"\x00\x01\x02 this is not http\r\n\r\n")
@@ -300,7 +353,9 @@ def test_final_counters(app):
     final = app.finish()
     assert final["icmp_echo_replies"] >= 5
     assert final["conn_reset_by_us"] == 0
-    assert final["http_bad_requests"] == 2
+    # The malformed and garbage requests, and the three Host cases.
+    assert final["http_bad_requests"] == 5
+    assert final["http_continues"] == 2
     # Connections end gracefully, or by wrk's resets when it stops mid-request.
     assert final["conn_timed_out"] == 0, final
     assert final["conn_opened"] >= final["conn_closed"] > 0, final

@@ -640,6 +640,15 @@ static inline struct sh_peer *sh_closed_by_us(struct sh_peer *p)
 	return p;
 }
 
+/* A new incarnation of p's 4-tuple, taking over its TIME-WAIT entry: its sequence numbers
+ * 100,000 past the old connection's, what it saw of that one forgotten, the handshake again. */
+static inline void sh_reconnect(struct sh_peer *p)
+{
+	p->nxt += 100000;
+	p->synced = p->fin_rcvd = p->fin_sent = false;
+	sh_connect(p);
+}
+
 /* A new IPv4 peer's connection that we close first. */
 static inline struct sh_peer *sh_server_closed(struct sh *h)
 {

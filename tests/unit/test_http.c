@@ -51,8 +51,11 @@ struct req_case {
 	}
 
 #define CRLF "\r\n"
-#define L11  " / HTTP/1.1" CRLF
+/* Every HTTP/1.1 request names its host (RFC 9112 3.2): the Host line comes with the line. */
+#define HOST	    "Host: t" CRLF
+#define L11	    " / HTTP/1.1" CRLF HOST
 #define L10  " / HTTP/1.0" CRLF
+#define L11_NO_HOST " / HTTP/1.1" CRLF
 #define CHUNKED_BODY                                                                               \
 	"5;name=val;x" CRLF "hello" CRLF "A \t;e" CRLF "0123456789" CRLF "0" CRLF                  \
 	"Trailer-A: 1" CRLF "Trailer-B: two" CRLF CRLF
@@ -60,11 +63,11 @@ struct req_case {
 static const struct req_case req_cases[] = {
     /* methods */
     {"get", {OK("GET / HTTP/1.1" CRLF "Host: a" CRLF CRLF, GET, true)}},
-    {"head", {OK("HEAD /x HTTP/1.1" CRLF CRLF, HEAD, true)}},
-    {"post", {OK("POST /p HTTP/1.1" CRLF "Content-Length: 5" CRLF CRLF "hello", POST, true)}},
+    {"head", {OK("HEAD /x HTTP/1.1" CRLF HOST CRLF, HEAD, true)}},
+    {"post", {OK("POST /p HTTP/1.1" CRLF HOST "Content-Length: 5" CRLF CRLF "hello", POST, true)}},
     {"put", {OK("PUT" L11 "Content-Length: 0" CRLF CRLF, OTHER, true)}},
-    {"delete", {OK("DELETE /d HTTP/1.1" CRLF CRLF, OTHER, true)}},
-    {"options", {OK("OPTIONS * HTTP/1.1" CRLF CRLF, OTHER, true)}},
+    {"delete", {OK("DELETE /d HTTP/1.1" CRLF HOST CRLF, OTHER, true)}},
+    {"options", {OK("OPTIONS * HTTP/1.1" CRLF HOST CRLF, OTHER, true)}},
     {"method prefix", {OK("GE" L11 CRLF, OTHER, true)}},
     {"method longer", {OK("GETS" L11 CRLF, OTHER, true)}},
     {"method ending in get", {OK("-GET" L11 CRLF, OTHER, true)}},
@@ -103,7 +106,7 @@ static const struct req_case req_cases[] = {
     {"leading lf", {OK("\n\nHEAD" L11 CRLF, HEAD, true)}},
     {"obs-text value", {OK("GET" L11 "X-Name: caf\xc3\xa9\t!" CRLF CRLF, GET, true)}},
     {"empty value", {OK("GET" L11 "X-Empty:" CRLF CRLF, GET, true)}},
-    {"target bytes", {OK("GET /a?b=%20&c#d\x80 HTTP/1.1" CRLF CRLF, GET, true)}},
+    {"target bytes", {OK("GET /a?b=%20&c#d\x80 HTTP/1.1" CRLF HOST CRLF, GET, true)}},
     /* Content-Length */
     {"cl ows", {OK("POST" L11 "Content-Length: \t 3 \t" CRLF CRLF "abc", POST, true)}},
     {"cl get body", {OK("GET" L11 "content-length: 2" CRLF CRLF "\r\n", GET, true)}},
@@ -131,16 +134,16 @@ static const struct req_case req_cases[] = {
 	 "0" CRLF CRLF,
 	 POST, true)}},
     {"chunked head bare lf",
-     {OK("POST / HTTP/1.1\nTransfer-Encoding: chunked\n\n3\r\nabc\r\n0\r\nX: y\r\n\r\n", POST,
-	 true)}},
+     {OK("POST / HTTP/1.1\nHost: t\nTransfer-Encoding: chunked\n\n3\r\nabc\r\n0\r\nX: y\r\n\r\n",
+	 POST, true)}},
     {"chunk max",
      {MORE("POST" L11 "Transfer-Encoding: chunked" CRLF CRLF "7fffffffffffffff" CRLF)}},
     /* pipelining */
     {"pipeline get post chunked",
      {OK("GET /1 HTTP/1.1" CRLF "Host: a" CRLF CRLF, GET, true),
-      OK("POST /2 HTTP/1.1" CRLF "Content-Length: 4" CRLF CRLF "GET ", POST, true),
-      OK("POST /3 HTTP/1.1" CRLF "Transfer-Encoding: chunked" CRLF "Connection: close" CRLF CRLF
-	 "4" CRLF "GET " CRLF "0" CRLF CRLF,
+      OK("POST /2 HTTP/1.1" CRLF HOST "Content-Length: 4" CRLF CRLF "GET ", POST, true),
+      OK("POST /3 HTTP/1.1" CRLF HOST "Transfer-Encoding: chunked" CRLF
+	 "Connection: close" CRLF CRLF "4" CRLF "GET " CRLF "0" CRLF CRLF,
 	 POST, false)}},
     {"pipeline keep-alive mix",
      {OK("GET" L11 CRLF, GET, true), OK("GET" L10 "Connection: keep-alive" CRLF CRLF, GET, true),
@@ -150,9 +153,64 @@ static const struct req_case req_cases[] = {
       OK(CRLF "GET" L11 CRLF, GET, true)}},
     {"pipeline tail", {OK("GET" L11 CRLF, GET, true), MORE("GET /x HT")}},
     {"pipeline then bad", {OK("GET" L11 CRLF, GET, true), BAD("BLAH" CRLF, CRLF)}},
+    /* Host (RFC 9112 3.2, RFC 3986 3.2.2) */
+    {"host empty", {OK("GET" L11_NO_HOST "Host:" CRLF CRLF, GET, true)}},
+    {"host name port", {OK("GET" L11_NO_HOST "Host: 198.18.0.2:8080" CRLF CRLF, GET, true)}},
+    {"host ipv6 port", {OK("GET" L11_NO_HOST "Host: [2001:db8::1]:80" CRLF CRLF, GET, true)}},
+    {"host ipvfuture", {OK("GET" L11_NO_HOST "Host:[v1.a!]" CRLF CRLF, GET, true)}},
+    {"host ows pct", {OK("GET" L11_NO_HOST "HOST: \t a%2Fb.Example \t" CRLF CRLF, GET, true)}},
+    {"host sub-delims", {OK("GET" L11_NO_HOST "Host: ex_a-m~ple!$&'()*+,;=" CRLF CRLF, GET, true)}},
+    {"host empty port", {OK("GET" L11_NO_HOST "Host: a:" CRLF CRLF, GET, true)}},
+    {"host port only", {BAD("GET" L11_NO_HOST "Host: :80" CRLF CRLF, ":80")}},
+    {"host 1.0 absent", {OK("GET" L10 "Connection: keep-alive" CRLF CRLF, GET, true)}},
+    {"host 1.0 given", {OK("GET" L10 "Host: a" CRLF CRLF, GET, false)}},
+    {"hostx is other", {OK("GET" L11 "Hostx: a b" CRLF "Hos: /" CRLF CRLF, GET, true)}},
+    {"host missing", {BAD("GET" L11_NO_HOST CRLF, NULL)}},
+    {"host missing others",
+     {BAD("POST" L11_NO_HOST "Hosts: a" CRLF "Content-Length: 1" CRLF CRLF "x", "\nx")}},
+    {"host twice", {BAD("GET" L11 "Host: t" CRLF CRLF, "\n" CRLF)}},
+    {"host twice 1.0", {BAD("GET" L10 "Host: a" CRLF "host: b" CRLF CRLF, "\n" CRLF)}},
+    {"host twice empty", {BAD("GET" L10 "Host:" CRLF "Host:" CRLF CRLF, "\n" CRLF)}},
+    {"host space inside", {BAD("GET" L11_NO_HOST "Host: a b" CRLF CRLF, "b" CRLF)}},
+    {"host slash", {BAD("GET" L11_NO_HOST "Host: a/b" CRLF CRLF, "/b")}},
+    {"host userinfo", {BAD("GET" L11_NO_HOST "Host: u@a" CRLF CRLF, "@")}},
+    {"host quote", {BAD("GET" L11_NO_HOST "Host: \"a\"" CRLF CRLF, "\"")}},
+    {"host obs-text", {BAD("GET" L11_NO_HOST "Host: caf\xc3\xa9" CRLF CRLF, "\xc3")}},
+    {"host pct short", {BAD("GET" L11_NO_HOST "Host: a%2" CRLF CRLF, "\n" CRLF)}},
+    {"host pct not hex", {BAD("GET" L11_NO_HOST "Host: a%zz" CRLF CRLF, "zz")}},
+    {"host literal open", {BAD("GET" L11_NO_HOST "Host: [::1" CRLF CRLF, "\n" CRLF)}},
+    {"host literal empty", {BAD("GET" L11_NO_HOST "Host: []" CRLF CRLF, "]")}},
+    {"host literal letter", {BAD("GET" L11_NO_HOST "Host: [::x]" CRLF CRLF, "x]")}},
+    {"host literal no colon", {BAD("GET" L11_NO_HOST "Host: [1.2.3.4]" CRLF CRLF, "]")}},
+    {"host future no version", {BAD("GET" L11_NO_HOST "Host: [v.a]" CRLF CRLF, ".a")}},
+    {"host future no dot", {BAD("GET" L11_NO_HOST "Host: [v1]" CRLF CRLF, "]")}},
+    {"host future empty", {BAD("GET" L11_NO_HOST "Host: [v1.]" CRLF CRLF, "]")}},
+    {"host future slash", {BAD("GET" L11_NO_HOST "Host: [v1.a/b]" CRLF CRLF, "/b")}},
+    {"host ipv4 tail", {OK("GET" L11_NO_HOST "Host: [::ffff:198.18.0.2]" CRLF CRLF, GET, true)}},
+    {"host literal then", {BAD("GET" L11_NO_HOST "Host: [::1]a" CRLF CRLF, "a" CRLF)}},
+    {"host literal zone", {BAD("GET" L11_NO_HOST "Host: [fe80::1%25e]" CRLF CRLF, "%")}},
+    {"host literal inside", {BAD("GET" L11_NO_HOST "Host: a[::1]" CRLF CRLF, "[")}},
+    {"host port letter", {BAD("GET" L11_NO_HOST "Host: a:8x" CRLF CRLF, "x")}},
+    {"host two ports", {BAD("GET" L11_NO_HOST "Host: a:80:81" CRLF CRLF, ":81")}},
+    {"host ws then port", {BAD("GET" L11_NO_HOST "Host: a :80" CRLF CRLF, ":80")}},
+    /* Expect (RFC 9110 10.1.1): read, and never a reason to refuse a token list */
+    {"expect continue",
+     {OK("POST" L11 "Expect: 100-continue" CRLF "Content-Length: 3" CRLF CRLF "abc", POST, true)}},
+    {"expect continue chunked",
+     {OK("POST" L11 "expect: 100-Continue, x" CRLF "Transfer-Encoding: chunked" CRLF CRLF
+	 "0" CRLF CRLF,
+	 POST, true)}},
+    {"expect other", {OK("GET" L11 "Expect: 100-continued" CRLF CRLF, GET, true)}},
+    {"expect parameters",
+     {OK("GET" L11 "Expect: a=b;c=\"d, e\" , 100-continue=1, x y" CRLF CRLF, GET, true)}},
+    {"expect ctl", {BAD("GET" L11 "Expect: a\x01" CRLF CRLF, "\x01")}},
     /* request line errors */
-    {"version 1.2", {BAD("GET / HTTP/1.2" CRLF CRLF, "2" CRLF)}},
+    {"version 1.2", {OK("GET / HTTP/1.2" CRLF HOST CRLF, GET, true)}},
+    {"version 1.9 close",
+     {OK("GET / HTTP/1.9" CRLF HOST "Connection: close" CRLF CRLF, GET, false)}},
     {"version 2.0", {BAD("GET / HTTP/2.0" CRLF CRLF, "2.0")}},
+    {"version 0.9", {BAD("GET / HTTP/0.9" CRLF CRLF, "0.9")}},
+    {"version minor letter", {BAD("GET / HTTP/1.x" CRLF CRLF, "x")}},
     {"version 1.10", {BAD("GET / HTTP/1.10" CRLF CRLF, "0" CRLF)}},
     {"version case", {BAD("GET / http/1.1" CRLF CRLF, "http")}},
     {"version missing", {BAD("GET /" CRLF CRLF, CRLF)}},
@@ -295,7 +353,10 @@ static void drive(const uint8_t *buf, uint32_t len, uint32_t first, uint32_t ste
 			memset(&req, 0xa5, sizeof(req));
 			st = tt_http_parse(&p, buf + off, end - off, &used, &req);
 			assert_true(used <= end - off);
-			if (st == TT_HTTP_NEED_MORE) {
+			/* CONTINUE depends on where the pieces are cut (test_expect_continue). */
+			if (st == TT_HTTP_CONTINUE)
+				assert_int_equal(tt_http_phase(&p), TT_HTTP_IN_BODY);
+			if (st == TT_HTTP_NEED_MORE || st == TT_HTTP_CONTINUE) {
 				assert_int_equal(used, end - off);
 				off = end;
 				break;
@@ -438,11 +499,12 @@ static void test_byte_classes_in_long_runs(void **state)
 			continue;
 		for (offset = 0; offset < 8; offset++) {
 			/* request-target: VCHAR / obs-text */
-			check_byte_in_run("GET /", " HTTP/1.1\r\n\r\n", offset, (uint8_t)b,
-					  b > 0x20 && b != 0x7f);
+			check_byte_in_run("GET /", " HTTP/1.1\r\nHost: t\r\n\r\n", offset,
+					  (uint8_t)b, b > 0x20 && b != 0x7f);
 			/* field-value: VCHAR / obs-text, SP, HTAB */
-			check_byte_in_run("GET / HTTP/1.1\r\nX-Long: ", "\r\n\r\n", offset,
-					  (uint8_t)b, (b >= 0x20 && b != 0x7f) || b == '\t');
+			check_byte_in_run("GET / HTTP/1.1\r\nHost: t\r\nX-Long: ", "\r\n\r\n",
+					  offset, (uint8_t)b,
+					  (b >= 0x20 && b != 0x7f) || b == '\t');
 		}
 	}
 }
@@ -450,7 +512,7 @@ static void test_byte_classes_in_long_runs(void **state)
 /* A GET whose head is exactly `len` bytes, padded with one long header. */
 static uint8_t *head_of_size(uint32_t len)
 {
-	static const char start[] = "GET / HTTP/1.1\r\nX-Pad: ";
+	static const char start[] = "GET / HTTP/1.1\r\nHost: t\r\nX-Pad: ";
 	uint8_t *b = malloc(len);
 
 	assert_non_null(b);
@@ -480,7 +542,7 @@ static void test_head_limit(void **state)
 /* Empty lines before the request line are part of the head budget. */
 static void test_head_limit_leading_lines(void **state)
 {
-	static const char req[] = "GET / HTTP/1.1\r\n\r\n";
+	static const char req[] = "GET / HTTP/1.1\r\nHost: t\r\n\r\n";
 	uint32_t len = TT_HTTP_HEAD_MAX + 1;
 	struct run want = {.n = 1}, got;
 	uint8_t *b = malloc(len);
@@ -498,7 +560,7 @@ static void test_head_limit_leading_lines(void **state)
 /* Per-call consumed counts while a POST body straddles three pieces. */
 static void test_body_across_pieces(void **state)
 {
-	static const char head[] = "POST /u HTTP/1.1\r\nContent-Length: 5\r\n\r\n";
+	static const char head[] = "POST /u HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\n";
 	static const char next[] = "GET / HTTP/1.0\r\n\r\n";
 	struct tt_http_parser p;
 	struct tt_http_request req;
@@ -582,8 +644,10 @@ static size_t gen_request(uint8_t *b, size_t len, size_t cap)
 					      "/a/very/long/path/that/goes/past/sixteen/bytes"};
 	static const char *const versions[] = {"HTTP/1.1", "HTTP/1.1", "HTTP/1.0", "HTTP/1.2"};
 	static const char *const names[] = {
-	    "Host",	  "User-Agent",	  "Accept",	    "X-Long-Header-Name-Here",
+	    "Expect",	  "User-Agent",	  "Accept",	    "X-Long-Header-Name-Here",
 	    "Connection", "Content-Type", "Content-Lengthy"};
+	static const char *const hosts[] = {
+	    "", " t", " 198.18.0.2:80", " [2001:db8::1]:8080", " a%20b ", " a b"};
 	static const char *const values[] = {"",
 					     " a",
 					     " 198.18.0.2:80",
@@ -591,7 +655,8 @@ static size_t gen_request(uint8_t *b, size_t len, size_t cap)
 					     " text/html,application/xhtml+xml;q=0.9,*/*;q=0.8",
 					     " keep-alive",
 					     " close",
-					     " Upgrade, close"};
+					     " Upgrade, close",
+					     " 100-continue"};
 	const char *eol = rnd_below(4) ? "\r\n" : "\n";
 	unsigned n, i, body = rnd_below(4);
 	char num[24];
@@ -604,6 +669,12 @@ static size_t gen_request(uint8_t *b, size_t len, size_t cap)
 	len = put(b, len, cap, " ");
 	len = put(b, len, cap, PICK(versions));
 	len = put(b, len, cap, eol);
+	/* Mostly one Host line, at times none or two. */
+	for (n = rnd_below(8) ? 1 : rnd_below(3), i = 0; i < n; i++) {
+		len = put_any_case(b, len, cap, "Host:");
+		len = put(b, len, cap, PICK(hosts));
+		len = put(b, len, cap, eol);
+	}
 	for (n = rnd_below(8), i = 0; i < n; i++) {
 		len = put_any_case(b, len, cap, PICK(names));
 		len = put(b, len, cap, ":");
@@ -663,6 +734,100 @@ static void test_whole_equals_bytewise(void **state)
 			drive(buf, (uint32_t)len, (uint32_t)at, (uint32_t)len, &got);
 			assert_runs_equal("generated", "split at", (uint32_t)at, &whole, &got);
 		}
+	}
+}
+
+/* The statuses of feeding s as pieces cut at the given offsets (ascending, inside s), in order;
+ * the call ending at the end of s is the last. */
+static void feed_cuts(const char *s, const uint32_t *cuts, unsigned n_cuts, enum tt_http_status *st)
+{
+	uint32_t len = (uint32_t)strlen(s), off = 0, end, used;
+	struct tt_http_parser p;
+	struct tt_http_request req;
+
+	tt_http_parser_init(&p);
+	for (unsigned i = 0; i <= n_cuts; i++, off = end) {
+		end = i < n_cuts ? cuts[i] : len;
+		st[i] = tt_http_parse(&p, (const uint8_t *)s + off, end - off, &used, &req);
+		/* One request at most in these cases: a REQUEST takes the piece's rest. */
+		assert_int_equal(used, end - off);
+	}
+}
+
+/*
+ * Expect: 100-continue (RFC 9110 10.1.1): CONTINUE from the call whose piece ends where such a
+ * head ends with its body still to come, on HTTP/1.1, whichever path read the head (whole in a
+ * piece of 16 bytes or more, or line by line across pieces); not once the body has begun in the
+ * piece, nor without a body, nor on HTTP/1.0, nor for another expectation.
+ */
+static void test_expect_continue(void **state)
+{
+	static const char post[] = "POST / HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\n"
+				   "Content-Length: 3\r\n\r\nabc";
+	static const char chunked[] = "POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n"
+				      "EXPECT: x, 100-Continue\r\n\r\n1\r\na\r\n0\r\n\r\n";
+	static const char v12[] = "POST / HTTP/1.2\r\nHost: t\r\nExpect: 100-continue\r\n"
+				  "Content-Length: 3\r\n\r\nabc";
+	static const char *const none[] = {
+	    "POST / HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\nabc",
+	    "POST / HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 0\r\n\r\n",
+	    "POST / HTTP/1.1\r\nHost: t\r\nExpect: 100-continued\r\nContent-Length: 3\r\n\r\nabc",
+	    "POST / HTTP/1.1\r\nHost: t\r\nExpect: 100\r\nContent-Length: 3\r\n\r\nabc",
+	};
+	const uint32_t post_head = (uint32_t)strlen(post) - 3;
+	const uint32_t chunked_head = (uint32_t)(strstr(chunked, "\r\n\r\n") + 4 - chunked);
+	enum tt_http_status st[3];
+	uint32_t cuts[2];
+
+	(void)state;
+	/* Whole in its piece, then the body. */
+	cuts[0] = post_head;
+	feed_cuts(post, cuts, 1, st);
+	assert_int_equal(st[0], TT_HTTP_CONTINUE);
+	assert_int_equal(st[1], TT_HTTP_REQUEST);
+	/* A short last piece: the blank line's LF after a CR that ended the piece before, the
+	 * blank line, the head's last line with it. */
+	for (uint32_t last = 1; last <= 21; last += last == 1 ? 1 : 19) {
+		cuts[0] = post_head - last;
+		cuts[1] = post_head;
+		feed_cuts(post, cuts, 2, st);
+		assert_int_equal(st[0], TT_HTTP_NEED_MORE);
+		assert_int_equal(st[1], TT_HTTP_CONTINUE);
+		assert_int_equal(st[2], TT_HTTP_REQUEST);
+	}
+	/* The body begun in the head's piece, or all of it there: no interim response. */
+	cuts[0] = post_head + 1;
+	feed_cuts(post, cuts, 1, st);
+	assert_int_equal(st[0], TT_HTTP_NEED_MORE);
+	assert_int_equal(st[1], TT_HTTP_REQUEST);
+	feed_cuts(post, cuts, 0, st);
+	assert_int_equal(st[0], TT_HTTP_REQUEST);
+	/* Chunked, the expectation second in its list and in capitals. */
+	cuts[0] = chunked_head;
+	feed_cuts(chunked, cuts, 1, st);
+	assert_int_equal(st[0], TT_HTTP_CONTINUE);
+	assert_int_equal(st[1], TT_HTTP_REQUEST);
+	/* HTTP/1.2 is read as 1.1. */
+	cuts[0] = (uint32_t)strlen(v12) - 3;
+	feed_cuts(v12, cuts, 1, st);
+	assert_int_equal(st[0], TT_HTTP_CONTINUE);
+	assert_int_equal(st[1], TT_HTTP_REQUEST);
+	/* HTTP/1.0, no body, or another expectation: the head's end is only NEED_MORE, whole and
+	 * with the blank line alone. */
+	for (unsigned i = 0; i < sizeof(none) / sizeof(none[0]); i++) {
+		uint32_t len = (uint32_t)strlen(none[i]);
+		bool body = none[i][len - 1] == 'c';
+
+		cuts[0] = body ? len - 3 : len;
+		feed_cuts(none[i], cuts, body, st);
+		assert_int_equal(st[0], body ? TT_HTTP_NEED_MORE : TT_HTTP_REQUEST);
+		if (body)
+			assert_int_equal(st[1], TT_HTTP_REQUEST);
+		cuts[0] = (body ? len - 3 : len) - 2;
+		cuts[1] = body ? len - 3 : len;
+		feed_cuts(none[i], cuts, 1 + body, st);
+		assert_int_equal(st[0], TT_HTTP_NEED_MORE);
+		assert_int_equal(st[1], body ? TT_HTTP_NEED_MORE : TT_HTTP_REQUEST);
 	}
 }
 
@@ -746,7 +911,7 @@ static void test_request_memo(void **state)
 	assert_false(req.keep_alive);
 	/* A request of TT_HTTP_MEMO_MAX bytes is remembered, one of a byte more is not. */
 	for (uint32_t len = TT_HTTP_MEMO_MAX; len <= TT_HTTP_MEMO_MAX + 1; len++) {
-		static const char head[] = "GET / HTTP/1.1\r\nX: ";
+		static const char head[] = "GET / HTTP/1.1\r\nHost: t\r\nX: ";
 		uint32_t pad = len - (uint32_t)(sizeof(head) - 1 + 4);
 
 		memcpy(big, head, sizeof(head) - 1);
@@ -801,6 +966,8 @@ static void test_response_exact(void **state)
 	assert_int_equal(r.close_hdr_len, sizeof(cl) - 1 - 2);
 	assert_int_equal(r.bad_request_len, sizeof(bad) - 1);
 	assert_memory_equal(r.bad_request, bad, sizeof(bad) - 1);
+	assert_int_equal(r.continue_100_len, strlen("HTTP/1.1 100 Continue\r\n\r\n"));
+	assert_memory_equal(r.continue_100, "HTTP/1.1 100 Continue\r\n\r\n", r.continue_100_len);
 	tt_http_response_free(&r);
 	assert_null(r.keep_alive);
 	tt_http_response_free(&r);
@@ -848,6 +1015,7 @@ static void test_response_head_len(void **state)
 	assert_sum(r.close_sum, r.close, r.close_len);
 	assert_sum(r.close_hdr_sum, r.close, r.close_hdr_len);
 	assert_sum(r.bad_request_sum, r.bad_request, r.bad_request_len);
+	assert_sum(r.continue_100_sum, r.continue_100, r.continue_100_len);
 	tt_http_response_free(&r);
 }
 
@@ -956,6 +1124,7 @@ int main(void)
 	    cmocka_unit_test(test_body_across_pieces),
 	    cmocka_unit_test(test_whole_equals_bytewise),
 	    cmocka_unit_test(test_request_memo),
+	    cmocka_unit_test(test_expect_continue),
 	    cmocka_unit_test(test_response_exact),
 	    cmocka_unit_test(test_response_no_headers),
 	    cmocka_unit_test(test_response_head_len),

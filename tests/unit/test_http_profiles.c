@@ -48,7 +48,7 @@ static unsigned feed(const struct trex_request *r, const uint8_t *buf, uint32_t 
 			if (st == TT_HTTP_BAD)
 				fail_msg("%s: rejected at byte %u", r->name, off + used);
 			off += used;
-			if (st == TT_HTTP_NEED_MORE)
+			if (st == TT_HTTP_NEED_MORE || st == TT_HTTP_CONTINUE)
 				break;
 			n++;
 			if (off != n * r->len)

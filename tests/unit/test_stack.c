@@ -268,9 +268,7 @@ static void test_time_wait_reuse_isn_above(void **state)
 		old_end = p->rcv_nxt; /* our SND.NXT, past the FIN */
 		cookies = sh_ev(h, TT_CTR_SYNCOOKIES_SENT);
 		sh_advance(h, h->now + 1);
-		p->nxt += 100000;
-		p->synced = p->fin_rcvd = p->fin_sent = false;
-		sh_connect(p);
+		sh_reconnect(p);
 		assert_int_equal(sh_ev(h, TT_CTR_TIME_WAIT_REUSED), 1);
 		assert_int_equal(p->rcv_nxt - 1, old_end + 65537);
 		assert_int_equal(sh_ev(h, TT_CTR_SYNCOOKIES_SENT), cookies);

@@ -50,7 +50,7 @@ static void test_block_while_request_incomplete(void **state)
 /* A body cut across segments holds the block as its head does: up to its last byte. */
 static void test_block_through_body(void **state)
 {
-	static const char head[] = "POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\nab";
+	static const char head[] = "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nab";
 	struct harness *h = *state;
 
 	h_connect(h, TT_APP_HTTP);
@@ -62,6 +62,56 @@ static void test_block_through_body(void **state)
 	h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, "e");
 	expect_response(h, h->peer.nxt);
 	assert_int_equal(h->tcb.app_block, TT_TCB_NO_APP_BLOCK);
+}
+
+static const char expect_head[] = "POST / HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\n"
+				  "Content-Length: 4\r\n\r\n";
+
+/* A head asking for 100 (Continue) that ends its segment gets the interim response at once,
+ * with the head ACKed, and its parser is kept for the body, which then gets the response. */
+static void test_expect_continue(void **state)
+{
+	struct harness *h = *state;
+
+	h_connect(h, TT_APP_HTTP);
+	h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, expect_head);
+	assert_int_equal(h->n_tx, 1);
+	assert_int_equal(h->tx[0].a.ack, h->peer.nxt);
+	assert_int_equal(h->tx[0].len, h->http.continue_100_len);
+	assert_memory_equal(h->tx[0].data, "HTTP/1.1 100 Continue\r\n\r\n", h->tx[0].len);
+	assert_int_equal(ev(h, TT_CTR_HTTP_CONTINUES), 1);
+	assert_int_not_equal(h->tcb.app_block, TT_TCB_NO_APP_BLOCK);
+	h_ack_all(h);
+	h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, "body");
+	expect_response(h, h->peer.nxt);
+	assert_int_equal(h->tcb.app_block, TT_TCB_NO_APP_BLOCK);
+	assert_int_equal(ev(h, TT_CTR_HTTP_CONTINUES), 1);
+	assert_int_equal(ev(h, TT_CTR_HTTP_REQUESTS), 1);
+}
+
+/* With every block taken such a head is not taken: no interim response for bytes the peer is
+ * to send again, which get it once a block is free. */
+static void test_expect_continue_waits_for_block(void **state)
+{
+	struct harness *h = *state;
+	uint32_t taken[H_APP_BLOCKS], rcv_nxt;
+	unsigned n;
+
+	h_connect(h, TT_APP_HTTP);
+	n = h_take_all(h->ctx.app_pool, taken, &h->app_block_others);
+	rcv_nxt = h->tcb.rcv_nxt;
+	h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, expect_head);
+	assert_int_equal(h->tcb.rcv_nxt, rcv_nxt);
+	for (unsigned i = 0; i < h->n_tx; i++)
+		assert_int_equal(h->tx[i].len, 0);
+	assert_int_equal(ev(h, TT_CTR_HTTP_CONTINUES), 0);
+	assert_int_equal(ev(h, TT_CTR_APP_BLOCKS_EXHAUSTED), 1);
+	h_give_back(h->ctx.app_pool, taken, n, &h->app_block_others);
+	h->peer.nxt = rcv_nxt;
+	h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, expect_head);
+	assert_int_equal(h->n_tx, 1);
+	assert_int_equal(h->tx[0].len, h->http.continue_100_len);
+	assert_int_equal(ev(h, TT_CTR_HTTP_CONTINUES), 1);
 }
 
 /*
@@ -232,6 +282,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    T(test_block_while_request_incomplete),
 	    T(test_block_through_body),
+	    T(test_expect_continue),
+	    T(test_expect_continue_waits_for_block),
 	    T(test_incomplete_request_waits_for_block),
 	    T(test_pipeline_tail_waits_for_block),
 	    T(test_block_freed_on_reset),

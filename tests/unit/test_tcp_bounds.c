@@ -206,7 +206,7 @@ static void test_http_head_clock_per_request(void **state)
 
 		(void)state;
 		h->http.header_timeout_ms = 10000;
-		h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, "GET / HTTP/1.1\r\n");
+		h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, "GET / HTTP/1.1\r\nHost: t\r\n");
 		h->ctx.now_ms += 9000;
 		h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, pipelined ? "\r\nGET / HT" : "\r\n");
 		assert_int_equal(ev(h, TT_CTR_HTTP_REQUESTS), 1);
