@@ -17,8 +17,9 @@
  * code 0, at least 24 bytes, the target not a multicast address, every option of non-zero
  * length inside the message, a link-layer address option (the type the message carries)
  * exactly 8 bytes; an NS never to all-nodes, and from the unspecified address only to a
- * solicited-node group and without a source link-layer option; an NA to a group (all-nodes:
- * an unsolicited announcement) without Solicited.
+ * solicited-node group and without a source link-layer option; an NA never from the
+ * unspecified address, and to a group only to all-nodes (an unsolicited announcement) without
+ * Solicited.
  *
  * Replies answer to the Ethernet source of the solicitation (as ARP replies do), not to its
  * link-layer option, which a resolver of next hops may later prefer.

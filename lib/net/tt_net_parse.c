@@ -288,6 +288,35 @@ static bool bad_source(const struct tt_net_if *ifc, uint32_t a)
 	       tt_net_is_ours(ifc, a);
 }
 
+/*
+ * The options of an IPv4 header (n bytes at opt): each inside the header, a length of at least 2
+ * after its type but for End of Options (the rest is padding) and No Operation.  A source route
+ * is refused, as Linux refuses it by default (accept_source_route): a reply that did not follow
+ * it back would leave its path, one that did would let the sender pick it.  The options' contents
+ * are not read further: nothing the appliance sends carries them.
+ */
+static bool ip4_options_ok(const uint8_t *opt, uint32_t n, enum tt_drop *reason)
+{
+	enum { EOL = 0, NOP = 1, LSRR = 131, SSRR = 137 };
+
+	for (uint32_t i = 0; i < n && opt[i] != EOL;) {
+		if (opt[i] == NOP) {
+			i++;
+			continue;
+		}
+		if (n - i < 2 || opt[i + 1] < 2 || opt[i + 1] > n - i) {
+			*reason = TT_DROP_IP_OPTIONS;
+			return false;
+		}
+		if (opt[i] == LSRR || opt[i] == SSRR) {
+			*reason = TT_DROP_IP_SOURCE_ROUTE;
+			return false;
+		}
+		i += opt[i + 1];
+	}
+	return true;
+}
+
 static enum tt_pkt_kind parse_ipv4(const uint8_t *l3, uint32_t len, const struct tt_net_if *ifc,
 				   struct tt_pkt *pkt, enum tt_drop *reason)
 {
@@ -318,6 +347,9 @@ static enum tt_pkt_kind parse_ipv4(const uint8_t *l3, uint32_t len, const struct
 	if (unlikely(ip->fragment_offset &
 		     RTE_BE16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)))
 		return tt_net_drop(reason, TT_DROP_IP_FRAGMENT);
+	if (unlikely(ihl != TT_IP4_HDR_LEN) &&
+	    !ip4_options_ok(l3 + TT_IP4_HDR_LEN, ihl - TT_IP4_HDR_LEN, reason))
+		return TT_PKT_DROP;
 	pkt->saddr = rte_be_to_cpu_32(ip->src_addr);
 	pkt->daddr = rte_be_to_cpu_32(ip->dst_addr);
 	if (!tt_net_is_ours(ifc, pkt->daddr))
@@ -354,6 +386,9 @@ enum tt_pkt_kind tt_net_parse(const uint8_t *frame, uint32_t len, const struct t
 	 * the whole link. */
 	if (unlikely(frame[6] & 1))
 		return tt_net_drop(reason, TT_DROP_ETH_SRC_GROUP);
+	/* Nor is the all-zero address, which no switch learns: a reply to it is flooded. */
+	if (unlikely(rte_is_zero_ether_addr(&eth->src_addr)))
+		return tt_net_drop(reason, TT_DROP_ETH_SRC_ZERO);
 	memcpy(pkt->src_mac.b, &eth->src_addr, 6);
 	type = eth->ether_type;
 	l3 = TT_ETH_HDR_LEN;

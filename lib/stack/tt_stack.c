@@ -761,6 +761,23 @@ static unsigned expire_tw(struct tt_stack *st, unsigned max)
 }
 
 /*
+ * An address pair for a new IPv6 connection, or TT_POOL_NONE.  At the pool's default size (the
+ * table's) none is free only when every entry of the table is IPv6: the oldest TIME-WAIT entry
+ * is then IPv6 and recycling it frees its pair, as a full table recycles one for its slot.
+ */
+static uint32_t take_pair6(struct tt_stack *st)
+{
+	uint32_t pair;
+
+	if (st->pairs6 == NULL)
+		return TT_POOL_NONE;
+	pair = tt_pool_get(st->pairs6);
+	if (unlikely(pair == TT_POOL_NONE) && recycle_oldest_tw(st))
+		pair = tt_pool_get(st->pairs6);
+	return pair;
+}
+
+/*
  * A new TCB in the table for f, or NULL (counted) when the table or pool is
  * full.  A table full of TIME-WAIT entries makes room by recycling the
  * oldest one (as Linux does when its tw buckets overflow): it is the one
@@ -778,7 +795,7 @@ static struct tt_tcb *new_conn(struct tt_stack *st, const struct tt_flow4 *f,
 	if (unlikely(idx == TT_POOL_NONE))
 		goto full;
 	if (a6 != NULL) {
-		pair = st->pairs6 != NULL ? tt_pool_get(st->pairs6) : TT_POOL_NONE;
+		pair = take_pair6(st);
 		if (unlikely(pair == TT_POOL_NONE)) {
 			tt_pool_put(st->tcbs, idx);
 			st->ctr->drop[TT_DROP_TCP6_PAIRS_FULL]++;

@@ -69,7 +69,9 @@
  * each), read for IPv6 connections only.  The table value carries TT_CONN_V6, so a lookup
  * compares the full addresses with the pair (a hash match of other addresses, or an IPv4
  * 4-tuple equal to a key, is dropped as tcp_flow_key_collision) and an IPv4 segment pays one
- * bit test.  A new IPv6 connection with no pair left is refused like a full table, counted as
+ * bit test.  A new IPv6 connection with no pair left recycles the oldest TIME-WAIT entry, which
+ * at the default size is then IPv6 and frees its pair (as a full table recycles one for its
+ * slot); with none to recycle it is refused like a full table, counted as
  * tcp6_addr_pairs_exhausted.  The SYN cookie, ISN and timestamp offset MACs cover both
  * addresses in full (tt_flow_pack); our MSS is tcp.mss - 20 (tt_tcp_our_mss); the frames are
  * tt_net_tcp6_build's, their checksum computed in software.

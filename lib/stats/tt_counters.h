@@ -23,6 +23,7 @@
 	X(ETH_TYPE, "eth_unsupported_type")                                                        \
 	X(ETH_DST, "eth_not_our_mac")                                                              \
 	X(ETH_SRC_GROUP, "eth_group_source")                                                       \
+	X(ETH_SRC_ZERO, "eth_zero_source") /* 00:00:00:00:00:00, no host's */                      \
 	X(ETH_GROUP_DST, "eth_group_dest") /* IPv4, or TCP or ICMPv6 echo, to a group MAC */       \
 	X(ARP_MALFORMED, "arp_malformed")                                                          \
 	X(ARP_SENDER, "arp_bad_sender_mac")                                                        \
@@ -33,6 +34,8 @@
 	X(IP_TOTAL_LEN, "ip_bad_total_len")                                                        \
 	X(IP_CSUM, "ip_bad_checksum")                                                              \
 	X(IP_FRAGMENT, "ip_fragment")                                                              \
+	X(IP_OPTIONS, "ip_bad_options")	      /* an option's length 0, 1 or past the header */     \
+	X(IP_SOURCE_ROUTE, "ip_source_route") /* loose or strict source route (RFC 791 3.1) */     \
 	X(IP_NOT_FOR_US, "ip_not_our_address")                                                     \
 	X(IP_BAD_SRC, "ip_bad_source")                                                             \
 	X(IP_PROTO, "ip_unsupported_proto")                                                        \

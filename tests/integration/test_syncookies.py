@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
-from scapy.layers.inet import ICMP, IP, TCP, UDP
+from scapy.layers.inet import ICMP, IP, TCP, UDP, IPOption_LSRR, IPOption_NOP
 from scapy.layers.l2 import ARP, Ether
 from scapy.packet import Raw
 
@@ -208,6 +208,20 @@ ETH, IPH = 14, 20  # header sizes
 P = APPLIANCE_IP
 
 
+def with_ip_options(peer, sport, opt):
+    """A SYN whose IPv4 header carries opt (a multiple of 4 bytes) as it is, however malformed
+    (scapy would parse an option it builds), its header checksum made right."""
+    b = bytearray(bytes(peer.eth() / IP(src=peer.ip, dst=P, options=[IPOption_NOP()] * len(opt))
+                        / TCP(sport=sport, dport=80, flags="S")))
+    b[ETH + IPH:ETH + IPH + len(opt)] = opt
+    b[ETH + 10:ETH + 12] = b"\0\0"
+    total = sum(int.from_bytes(b[ETH + i:ETH + i + 2], "big") for i in range(0, IPH + len(opt), 2))
+    while total >> 16:
+        total = (total & 0xffff) + (total >> 16)
+    b[ETH + 10:ETH + 12] = (~total & 0xffff).to_bytes(2, "big")
+    return bytes(b)
+
+
 def malformed_cases():
     """(name, builder(peer, app) -> frame bytes, drop reason).  A frame shorter than the
     Ethernet header (drop eth_short) cannot be sent: the kernel refuses packet-socket frames
@@ -310,6 +324,16 @@ def malformed_cases():
         ("icmp_at_broadcast_mac", lambda peer, app: bytes(
             Ether(src=peer.mac, dst="ff:ff:ff:ff:ff:ff") / IP(src=peer.ip, dst=P) / ICMP()),
          "eth_group_dest"),
+        # The zero MAC is no host's: a reply to it is flooded by a switch.
+        ("syn_from_zero_mac", lambda peer, app: bytes(
+            Ether(src="00:00:00:00:00:00", dst=app.mac) / IP(src=peer.ip, dst=P)
+            / TCP(sport=40012, dport=80, flags="S")), "eth_zero_source"),
+        # IPv4 options: a source route, and a length past the header.
+        ("syn_loose_source_route", lambda peer, app: bytes(
+            peer.eth() / IP(src=peer.ip, dst=P, options=[IPOption_LSRR(routers=[KERNEL_IP])])
+            / TCP(sport=40013, dport=80, flags="S")), "ip_source_route"),
+        ("syn_ip_option_past_header", lambda peer, app: with_ip_options(
+            peer, 40014, b"\x07\x09\x04\x00"), "ip_bad_options"),
     ]
 
 

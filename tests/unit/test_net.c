@@ -727,6 +727,47 @@ static void test_parse_ip_options(void **state)
 	}
 }
 
+/* Options other than NOPs, 8 bytes of them: walked, a malformed one or a source route refused. */
+static void test_parse_ip_option_kinds(void **state)
+{
+	static const struct {
+		const char *name;
+		uint8_t opt[8];
+		enum tt_drop want; /* TT_DROP_COUNT: taken */
+	} cases[] = {
+	    {"end then padding", {1, 0, 0xff, 0, 0x83, 9, 1, 2}, TT_DROP_COUNT},
+	    {"record route", {7, 7, 4, 0, 0, 0, 0, 1}, TT_DROP_COUNT},
+	    {"timestamp to the end", {68, 8, 5, 0, 0, 0, 0, 0}, TT_DROP_COUNT},
+	    {"length 0", {7, 0, 4, 0, 0, 0, 0, 0}, TT_DROP_IP_OPTIONS},
+	    {"length 1", {1, 7, 1, 0, 0, 0, 0, 0}, TT_DROP_IP_OPTIONS},
+	    {"length past the header", {1, 7, 8, 4, 0, 0, 0, 0}, TT_DROP_IP_OPTIONS},
+	    {"no length byte", {1, 1, 1, 1, 1, 1, 1, 68}, TT_DROP_IP_OPTIONS},
+	    {"loose source route", {1, 131, 7, 4, 0, 0, 0, 0}, TT_DROP_IP_SOURCE_ROUTE},
+	    {"strict source route", {137, 7, 4, 0, 0, 0, 0, 0}, TT_DROP_IP_SOURCE_ROUTE},
+	};
+	_Alignas(8) uint8_t f[FRAME_MAX];
+	struct tt_pkt pkt;
+	enum tt_drop why;
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint32_t len = add_ip_options(f, build_tcp(f, &syn_spec), 8);
+		enum tt_pkt_kind kind;
+
+		memcpy(f + OFF_L4, cases[i].opt, 8);
+		fix_cksums(f, len, 0);
+		kind = parse(f, len, &our_if, &pkt, &why);
+		if (cases[i].want == TT_DROP_COUNT) {
+			if (kind != TT_PKT_TCP)
+				fail_msg("%s: kind %d (drop %d)", cases[i].name, kind, why);
+			assert_int_equal(pkt.l4_off, OFF_L4 + 8);
+		} else if (kind != TT_PKT_DROP || why != cases[i].want) {
+			fail_msg("%s: kind %d drop %d, want drop %d", cases[i].name, kind, why,
+				 cases[i].want);
+		}
+	}
+}
+
 struct verified_case {
 	const char *name;
 	enum base base;
@@ -867,6 +908,11 @@ static const struct drop_case drop_cases[] = {
      .p = {{OFF_ETH_SRC, 4, 0xffffffffu}, {OFF_ETH_SRC + 4, 2, 0xffff}},
      .want = TT_DROP_ETH_SRC_GROUP},
     {"arp from a group source", B_ARP, P1(OFF_ETH_SRC, 1, 0x01), .want = TT_DROP_ETH_SRC_GROUP},
+    /* Nor the zero address, which a switch floods. */
+    {"zero source mac", B_TCP, .p = {{OFF_ETH_SRC, 4, 0}, {OFF_ETH_SRC + 4, 2, 0}},
+     .want = TT_DROP_ETH_SRC_ZERO},
+    {"arp from a zero source", B_ARP, .p = {{OFF_ETH_SRC, 4, 0}, {OFF_ETH_SRC + 4, 2, 0}},
+     .want = TT_DROP_ETH_SRC_ZERO},
     /* An ARP sender address no host has is never learned (nor answered). */
     {"arp sender group", B_ARP, P1(OFF_ARP_SHA, 1, 0x01), .want = TT_DROP_ARP_SENDER},
     {"arp sender broadcast", B_ARP,
@@ -1445,7 +1491,19 @@ static uint32_t fuzz_base(uint8_t *f, uint64_t *rng)
 		s.flags = (uint8_t)(r >> 16);
 		/* Half end at the options, so an over-read leaves the frame. */
 		s.payload_len = r & 128 ? 0 : (uint16_t)(rnd(rng) % 100);
-		return build_tcp(f, &s);
+		len = build_tcp(f, &s);
+		/* One in eight behind 8 bytes of IPv4 options: record route, timestamp, a source
+		 * route, or any type, with a length from 0 to past the header. */
+		if ((r >> 24) % 8 == 0) {
+			static const uint8_t kinds[] = {7, 68, 131, 137, 0x44};
+			uint64_t k = rnd(rng);
+
+			len = add_ip_options(f, len, 8);
+			f[OFF_L4] = k & 1 ? kinds[(k >> 1) % ARRAY_LEN(kinds)] : (uint8_t)(k >> 8);
+			f[OFF_L4 + 1] = (uint8_t)((k >> 16) % 10);
+			fix_cksums(f, len, 0);
+		}
+		return len;
 	}
 }
 
@@ -1460,6 +1518,9 @@ static uint32_t fuzz_frame(uint8_t *f, uint64_t *rng)
 
 		f[at] = r & 32 ? (uint8_t)rnd(rng) : (uint8_t)(f[at] ^ (1u << (rnd(rng) % 8)));
 	}
+	/* A whole field no flip makes: the zero source MAC. */
+	if ((r >> 12) % 64 == 0 && len >= OFF_ETH_SRC + 6)
+		memset(f + OFF_ETH_SRC, 0, 6);
 	if ((r >> 8) % 4 == 0)
 		len = (uint32_t)(rnd(rng) % (len + 24));
 	if ((r >> 10) % 2 == 0)
@@ -1859,6 +1920,7 @@ int main(void)
 	    cmocka_unit_test(test_parse_broadcast_arp_icmp),
 	    cmocka_unit_test(test_parse_padding),
 	    cmocka_unit_test(test_parse_ip_options),
+	    cmocka_unit_test(test_parse_ip_option_kinds),
 	    cmocka_unit_test(test_parse_cksum_verified),
 	    cmocka_unit_test(test_parse_drops),
 	    cmocka_unit_test(test_parse_empty),

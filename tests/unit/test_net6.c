@@ -648,6 +648,13 @@ static const struct nd_case nd_cases[] = {
     {"na hop limit 1", TT_ND_TYPE_NA, &peer6, &our6, &peer6, 1, .want = TT_DROP_ND_HOP_LIMIT},
     {"na solicited to a group", TT_ND_TYPE_NA, &peer6, &our6_sn, &peer6, 255, .flags = 0x40,
      .want = TT_DROP_ND_MALFORMED},
+    /* Unsolicited: to all-nodes only, and never from the unspecified address. */
+    {"na unsolicited to a solicited-node group", TT_ND_TYPE_NA, &peer6, &our6_sn, &peer6, 255,
+     .flags = 0x20, .want = TT_DROP_ND_MALFORMED},
+    {"na from the unspecified address", TT_ND_TYPE_NA, &zero6, &all_nodes, &peer6, 255,
+     .flags = 0x20, .want = TT_DROP_ND_MALFORMED},
+    {"na from the unspecified address to us", TT_ND_TYPE_NA, &zero6, &our6, &peer6, 255,
+     .flags = 0x20, .want = TT_DROP_ND_MALFORMED},
     {"na target multicast", TT_ND_TYPE_NA, &peer6, &our6, &all_nodes, 255,
      .want = TT_DROP_ND_MALFORMED},
 };

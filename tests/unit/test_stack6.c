@@ -316,6 +316,36 @@ static void test_pairs_default_cover_the_table(void **state)
 	sh_free(h);
 }
 
+/* A table full of IPv6 TIME-WAIT entries holds every pair: a new IPv6 connection recycles the
+ * oldest entry for its pair, as it would for its table slot, and is not refused. */
+static void test_pairs_from_time_wait(void **state)
+{
+	struct sh *h = sh_new();
+	struct sh_peer *p, *extra;
+
+	(void)state;
+	h->conf.tcp.max_conns_per_core = 16;
+	sh_start(h);
+	p = sh_peer_new6(h, 80);
+	p->fin_back = true;
+	for (unsigned k = 0; k < 16; k++) {
+		p->port = (uint16_t)(50000 + k);
+		p->synced = p->fin_rcvd = p->fin_sent = false;
+		p->nxt += 1000;
+		sh_connect(p);
+		sh_peer_send(p, TT_TCP_ACK | TT_TCP_PSH, sh_get_close, sizeof(sh_get_close) - 1);
+		sh_run(h, 0, 1, 100);
+	}
+	assert_int_equal(sh_in_state(h, TT_TCP_TIME_WAIT), 16);
+	extra = sh_peer_new6(h, 80);
+	sh_connect(extra);
+	get_ok(h, extra);
+	assert_int_equal(h->ctr.drop[TT_DROP_TCP6_PAIRS_FULL], 0);
+	assert_int_equal(sh_ev(h, TT_CTR_TIME_WAIT_RECYCLED), 1);
+	assert_int_equal(sh_in_state(h, TT_TCP_TIME_WAIT), 15);
+	sh_free(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -329,6 +359,7 @@ int main(void)
 	    cmocka_unit_test(test_same_ports_both_families),
 	    cmocka_unit_test(test_pairs_exhausted),
 	    cmocka_unit_test(test_pairs_default_cover_the_table),
+	    cmocka_unit_test(test_pairs_from_time_wait),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
