@@ -158,11 +158,9 @@ static uint32_t http_data(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const uint8_
 		return done;
 	/* Only for a head that was taken (its parser kept): the client waits for this before it
 	 * sends the body (RFC 9110 10.1.1).  Sending was ready when the parse began. */
-	if (continue_due) {
+	if (continue_due &&
+	    tt_tcp_send(ctx, t, r->continue_100, r->continue_100_len, NULL, r->continue_100_sum))
 		ctx->ctr->ev[TT_CTR_HTTP_CONTINUES]++;
-		tt_tcp_send(ctx, t, r->continue_100, r->continue_100_len, NULL,
-			    r->continue_100_sum);
-	}
 	/* A head's clock starts at its first byte, a body's when the head ended: here when the
 	 * phase changed, or a request ended in this piece and the next one is begun (done > 0
 	 * counts whole requests only). */

@@ -61,9 +61,10 @@ enum tt_pkt_kind tt_nd_parse(const uint8_t *icmp, uint32_t len, uint8_t hop_limi
 	if (na) {
 		pkt->nd_flags =
 		    icmp[OFF_FLAGS] & (TT_ND_NA_ROUTER | TT_ND_NA_SOLICITED | TT_ND_NA_OVERRIDE);
-		/* A solicited one answers a unicast source; an unsolicited one goes to all-nodes
-		 * (RFC 4861 7.1.2, 7.2.6), and its source is an address the sender has (4.4),
-		 * which the unspecified one never is. */
+		/* A solicited one answers a unicast source (RFC 4861 7.1.2); an unsolicited one
+		 * goes to all-nodes (7.2.6; no solicited-node group carries advertisements here,
+		 * tt_net.h), and its source is an address the sender has (4.4), which the
+		 * unspecified one never is. */
 		if (unlikely(pkt->daddr6.b[0] == 0xff && ((pkt->nd_flags & TT_ND_NA_SOLICITED) ||
 							  !tt_net_is_all_nodes6(&pkt->daddr6))))
 			return tt_net_drop(reason, TT_DROP_ND_MALFORMED);

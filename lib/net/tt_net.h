@@ -12,29 +12,39 @@
  *
  * Validation done here, so that later stages may trust the result:
  *   Ethernet  length >= 14, destination is our MAC, broadcast or (IPv6 only) a 33:33
- *             multicast MAC, source neither a group nor the zero MAC, type ARP, IPv4 or IPv6, after
- * at most one 802.1Q tag (18 bytes then; a second tag, one in a frame the port already stripped a
- * tag from, or one before IPv6, is an unsupported type: IPv6 replies are written at fixed offsets,
- * so the worker takes such a tag out first, tt_net_vlan_strip); VLAN      the frame's VLAN (its
- * tag's ID, or the ID the port stripped; none, or ID 0 (priority tagged, IEEE 802.1Q 9.6):
- * untagged) is the interface's: else vlan_unserved (4095: reserved); ARP       Ethernet/IPv4
- * hardware and protocol sizes, request or reply; IPv4      version 4, 20 <= IHL*4 <= total length
- * <= frame length, header checksum (unless the port already verified it; dropped at once when the
- * port found it bad), not a fragment, options each inside the header with a length of 2 or more and
- * no source route, destination our address, source a unicast address that is not ours (no 0/8,
- * 127/8, multicast, 240/4, limited or directed broadcast: a "land" segment from our own address
- * would make us answer ourselves); ICMP      echo request with a valid checksum; IPv6
- * (tt_net_parse6.c) version 6, 40 + payload length <= frame length, payload length not 0 (no
- * jumbograms), destination one of our addresses (the solicited-node group of one only for neighbour
- * solicitations and echo requests, all-nodes only for advertisements), source not multicast,
- * loopback, IPv4-mapped or ours, and unspecified only for duplicate address detection; the
- * extension header chain walked to its upper layer (TT_IP6_MAX_EXT_HDRS headers at most, every
- * length bounded by the payload, hop-by-hop only first, options judged as RFC 8200 4.2 says, a
- * routing header only with no segments left); fragments and other next headers dropped; ICMPv6
- * checksum over the pseudo-header, echo request or neighbour solicitation / advertisement (the
- * latter validated by tt_nd.h); TCP       (both families) data offset sane, checksum (the same
- * rule, TT_RX_L4_*), options well formed (each length inside the header, the lengths of MSS, window
- * scale, SACK-permitted and timestamps exact, a SACK option 2 + 8n bytes with n 1..4; a later
+ *             multicast MAC, source neither a group nor the all-zero MAC,
+ *             type ARP, IPv4 or IPv6, after at most one 802.1Q tag (18 bytes
+ *             then; a second tag, one in a frame the port already stripped a tag from,
+ *             or one before IPv6, is an unsupported type: IPv6 replies are written at
+ *             fixed offsets, so the worker takes such a tag out first, tt_net_vlan_strip);
+ *   VLAN      the frame's VLAN (its tag's ID, or the ID the port stripped;
+ *             none, or ID 0 (priority tagged, IEEE 802.1Q 9.6): untagged)
+ *             is the interface's: else vlan_unserved (4095: reserved);
+ *   ARP       Ethernet/IPv4 hardware and protocol sizes, request or reply;
+ *   IPv4      version 4, 20 <= IHL*4 <= total length <= frame length,
+ *             header checksum (unless the port already verified it;
+ *             dropped at once when the port found it bad),
+ *             not a fragment, options each inside the header with a length
+ *             of 2 or more and no source route, destination our address, source a unicast
+ *             address that is not ours (no 0/8, 127/8, multicast, 240/4,
+ *             limited or directed broadcast: a "land" segment from our
+ *             own address would make us answer ourselves);
+ *   ICMP      echo request with a valid checksum;
+ *   IPv6      (tt_net_parse6.c) version 6, 40 + payload length <= frame length, payload
+ *             length not 0 (no jumbograms), destination one of our addresses (the
+ *             solicited-node group of one only for neighbour solicitations and echo
+ *             requests, all-nodes only for advertisements), source not
+ *             multicast, loopback, IPv4-mapped or ours, and unspecified only for duplicate
+ *             address detection; the extension header chain walked to its upper layer
+ *             (TT_IP6_MAX_EXT_HDRS headers at most, every length bounded by the payload,
+ *             hop-by-hop only first, options judged as RFC 8200 4.2 says, a routing header
+ *             only with no segments left); fragments and other next headers dropped;
+ *   ICMPv6    checksum over the pseudo-header, echo request or neighbour solicitation /
+ *             advertisement (the latter validated by tt_nd.h);
+ *   TCP       (both families) data offset sane, checksum (the same rule, TT_RX_L4_*),
+ *             options well formed (each length inside the header, the
+ *             lengths of MSS, window scale, SACK-permitted and timestamps
+ *             exact, a SACK option 2 + 8n bytes with n 1..4; a later
  *             second SACK option is skipped), both
  *             ports non-zero, no SYN+FIN / SYN+RST combinations.
  *

@@ -65,9 +65,9 @@ static enum tt_pkt_kind parse_icmp(const uint8_t *l4, uint32_t ihl, struct tt_pk
 		return tt_net_drop(reason, TT_DROP_ICMP_SHORT);
 	if (icmp->icmp_type != RTE_IP_ICMP_ECHO_REQUEST || icmp->icmp_code != 0)
 		return tt_net_drop(reason, TT_DROP_ICMP_TYPE);
-	/* The reply is the request turned around in place: a source route would have to be
-	 * reversed and a record route updated (RFC 1122 3.2.2.6), so such a request is not
-	 * answered, as Linux drops source-routed datagrams by default. */
+	/* The reply is the request turned around in place: a record route or timestamp option
+	 * would have to be updated (RFC 1122 3.2.2.6; a source route never gets here,
+	 * ip4_options_ok), so a request with options is not answered. */
 	if (unlikely(ihl != TT_IP4_HDR_LEN))
 		return tt_net_drop(reason, TT_DROP_ICMP_IP_OPTIONS);
 	if (unlikely(tt_net_cksum_sum(l4, pkt->l4_len, 0) != 0xffff))
@@ -383,13 +383,12 @@ enum tt_pkt_kind tt_net_parse(const uint8_t *frame, uint32_t len, const struct t
 	if (!to_us && !rte_is_broadcast_ether_addr(&eth->dst_addr) && !mcast6)
 		return tt_net_drop(reason, TT_DROP_ETH_DST);
 	/* A group address is never a frame's source (IEEE 802): answered, our reply would go to
-	 * the whole link. */
-	if (unlikely(frame[6] & 1))
-		return tt_net_drop(reason, TT_DROP_ETH_SRC_GROUP);
-	/* Nor is the all-zero address, which no switch learns: a reply to it is flooded. */
-	if (unlikely(rte_is_zero_ether_addr(&eth->src_addr)))
-		return tt_net_drop(reason, TT_DROP_ETH_SRC_ZERO);
+	 * the whole link; nor is the all-zero address, which no switch learns, so a reply to it is
+	 * flooded.  One test of the copy for both. */
 	memcpy(pkt->src_mac.b, &eth->src_addr, 6);
+	if (unlikely(!tt_net_mac_is_host(&pkt->src_mac)))
+		return tt_net_drop(reason,
+				   frame[6] & 1 ? TT_DROP_ETH_SRC_GROUP : TT_DROP_ETH_SRC_ZERO);
 	type = eth->ether_type;
 	l3 = TT_ETH_HDR_LEN;
 	vid = ifc->rx_vlan_stripped ? ifc->rx_vlan_id & 0xfff : 0;

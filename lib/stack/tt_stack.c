@@ -572,15 +572,22 @@ static void prefetch_tw_slot_ahead(struct tt_stack *st)
 	rte_prefetch0(slot + TT_CONN_TBL_SLOT_BYTES);
 }
 
+/* The oldest live TIME-WAIT entry, the holes before it popped, or NULL when none lives.  Each
+ * hole is stepped over once in its life: the walk is paid for by the frees that made them. */
+static struct tt_tw *oldest_live_tw(struct tt_stack *st)
+{
+	if (st->tw.live == 0)
+		return NULL;
+	while (tt_tw_ring_at(&st->tw, st->tw.head)->gone)
+		tt_tw_ring_pop(&st->tw);
+	return tt_tw_ring_at(&st->tw, st->tw.head);
+}
+
 /* Free the oldest live TIME-WAIT entry, for room in the table; false when there is none. */
 static bool recycle_oldest_tw(struct tt_stack *st)
 {
-	if (st->tw.live == 0)
+	if (oldest_live_tw(st) == NULL)
 		return false;
-	/* Each hole is stepped over once in its life: the walk is paid for by the frees that
-	 * made the holes. */
-	while (tt_tw_ring_at(&st->tw, st->tw.head)->gone)
-		tt_tw_ring_pop(&st->tw);
 	prefetch_tw_slot_ahead(st);
 	free_tw(st, tt_tw_ring_at(&st->tw, st->tw.head));
 	tt_tw_ring_pop(&st->tw);
@@ -761,18 +768,22 @@ static unsigned expire_tw(struct tt_stack *st, unsigned max)
 }
 
 /*
- * An address pair for a new IPv6 connection, or TT_POOL_NONE.  At the pool's default size (the
- * table's) none is free only when every entry of the table is IPv6: the oldest TIME-WAIT entry
- * is then IPv6 and recycling it frees its pair, as a full table recycles one for its slot.
+ * An address pair for a new IPv6 connection, or TT_POOL_NONE.  With none free the oldest
+ * TIME-WAIT entry is recycled for its pair if it is IPv6, as a full table recycles one for its
+ * slot: at the pool's default size (the table's) none is free only when every entry is IPv6.
  */
 static uint32_t take_pair6(struct tt_stack *st)
 {
+	const struct tt_tw *oldest;
 	uint32_t pair;
 
 	if (st->pairs6 == NULL)
 		return TT_POOL_NONE;
 	pair = tt_pool_get(st->pairs6);
-	if (unlikely(pair == TT_POOL_NONE) && recycle_oldest_tw(st))
+	if (likely(pair != TT_POOL_NONE))
+		return pair;
+	oldest = oldest_live_tw(st);
+	if (oldest != NULL && oldest->ipv6 && recycle_oldest_tw(st))
 		pair = tt_pool_get(st->pairs6);
 	return pair;
 }

@@ -34,7 +34,7 @@
 	X(IP_TOTAL_LEN, "ip_bad_total_len")                                                        \
 	X(IP_CSUM, "ip_bad_checksum")                                                              \
 	X(IP_FRAGMENT, "ip_fragment")                                                              \
-	X(IP_OPTIONS, "ip_bad_options")	      /* an option's length 0, 1 or past the header */     \
+	X(IP_OPTIONS, "ip_bad_options")	      /* an option's length missing, < 2, too long */      \
 	X(IP_SOURCE_ROUTE, "ip_source_route") /* loose or strict source route (RFC 791 3.1) */     \
 	X(IP_NOT_FOR_US, "ip_not_our_address")                                                     \
 	X(IP_BAD_SRC, "ip_bad_source")                                                             \

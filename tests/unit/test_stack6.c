@@ -346,6 +346,31 @@ static void test_pairs_from_time_wait(void **state)
 	sh_free(h);
 }
 
+/* With a pool smaller than the table, a pair is not taken from an IPv4 TIME-WAIT entry, which
+ * holds none: the IPv6 SYN is refused and the IPv4 entry stays. */
+static void test_pairs_not_from_ipv4_time_wait(void **state)
+{
+	struct sh *h = sh_new();
+	struct sh_peer *p6[2], *extra;
+
+	(void)state;
+	h->addr6_pairs = 2;
+	sh_start(h);
+	sh_server_closed(h);
+	for (unsigned i = 0; i < 2; i++) {
+		p6[i] = sh_peer_new6(h, 80);
+		sh_connect(p6[i]);
+	}
+	extra = sh_peer_new6(h, 80);
+	sh_peer_send(extra, TT_TCP_SYN, NULL, 0);
+	sh_deliver(h);
+	assert_true(extra->rst_rcvd && !extra->synced);
+	assert_int_equal(h->ctr.drop[TT_DROP_TCP6_PAIRS_FULL], 1);
+	assert_int_equal(sh_ev(h, TT_CTR_TIME_WAIT_RECYCLED), 0);
+	assert_int_equal(sh_in_state(h, TT_TCP_TIME_WAIT), 1);
+	sh_free(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -360,6 +385,7 @@ int main(void)
 	    cmocka_unit_test(test_pairs_exhausted),
 	    cmocka_unit_test(test_pairs_default_cover_the_table),
 	    cmocka_unit_test(test_pairs_from_time_wait),
+	    cmocka_unit_test(test_pairs_not_from_ipv4_time_wait),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
