@@ -104,8 +104,10 @@
 	X(TX_REFUSED_OVERSIZE, "tx_refused_oversize")                                              \
 	X(MBUF_ALLOC_FAILED, "mbuf_alloc_failed")                                                  \
 	X(ARP_REPLIES, "arp_replies")                                                              \
-	X(ARP_LEARNED, "arp_learned") /* ARP replies for us that confirmed an entry we hold */     \
-	X(ARP_IGNORED, "arp_ignored") /* ARP replies, gratuitous ARP for no entry we hold */       \
+	/* ARP (any request or reply, for us or not) whose sender is a next hop we hold: the entry \
+	 * takes its MAC and is confirmed; arp_ignored: from any other sender */                   \
+	X(ARP_LEARNED, "arp_learned")                                                              \
+	X(ARP_IGNORED, "arp_ignored")                                                              \
 	X(ARP_REQUESTS_SENT, "arp_requests_sent")                                                  \
 	X(ND_SOLICITS_SENT, "nd_solicits_sent") /* to resolve or refresh an IPv6 next hop */       \
 	X(ND_LEARNED, "nd_learned") /* advertisements, solicitations that taught an entry */       \
