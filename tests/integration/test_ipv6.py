@@ -326,7 +326,33 @@ def test_connlist_shows_v6_endpoints(v6):
         assert f"[{KERNEL6}]:{port}" in r.stdout and "1 of 1 connections listed" in r.stdout, r.stdout
 
 
+@pytest.mark.parametrize("src,dst", [("::", "ff02::1"), (HOST6, None)],
+                         ids=["from-unspecified", "to-solicited-node-group"])
+def test_advert_that_no_node_sends_teaches_nothing(v6, src, dst):
+    """An advertisement claiming the kernel's address for another MAC, from :: (no node's
+    address, RFC 4861 4.4) or unsolicited to a solicited-node group (advertisements go to
+    all-nodes, 7.2.6), is refused: the kernel's entry keeps its MAC, and the kernel is still
+    answered."""
+    def fetch():
+        r = subprocess.run(["curl", "-6", "-s", "--max-time", "5", f"http://[{APP6}]/"],
+                           capture_output=True, timeout=30)
+        assert r.returncode == 0 and r.stdout == filler(BODY), r
+
+    fetch()  # the appliance holds the kernel's address as a neighbour
+    group = dst or in6_ptop(socket.inet_ntop(socket.AF_INET6, in6_getnsma(
+        inet_pton(socket.AF_INET6, APP6))))
+    before, stats = v6.drops(), v6.stats()
+    na = (IPv6(src=src, dst=group, hlim=255) / ICMPv6ND_NA(tgt=KERNEL6, R=0, S=0, O=1)
+          / ICMPv6NDOptDstLLAddr(lladdr=HOST_MAC))
+    assert ask(v6.mac, to_app(v6.mac, na), timeout=0.5) is None
+    d = v6.wait_for(lambda: delta(v6.drops(), before), lambda d: d.get("nd_malformed"), 2)
+    assert d.get("nd_malformed") == 1, d
+    assert "nd_learned" not in delta(v6.stats(), stats)
+    fetch()
+
+
 def test_finish(v6):
     final = v6.finish()
     assert final["icmp6_echo_replies"] >= 5 + 2 * 4
     assert final["nd_adverts_sent"] >= 4
+
