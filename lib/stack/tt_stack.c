@@ -40,10 +40,6 @@ struct tt_stack {
 		struct tt_flow4 flow;
 		uint32_t hash;
 	} cur;
-	struct {
-		uint64_t ms;
-		uint32_t tokens;
-	} rst[TT_STACK_RST_BUCKETS];
 	unsigned n_ports;
 	struct tt_stack_port ports[TT_STACK_MAX_IFS];
 	/* Cookie SYN-ACK templates, TT_SYNACK_SLOTS per interface, each built on first use. */
@@ -453,32 +449,13 @@ static void stateless_hdr(const struct tt_pkt *pkt, struct tt_tcp_hdr_args *a)
 	a->opts.present = 0;
 }
 
-/* Whether a reply to an unwanted segment may go to pkt's source (a6: its IPv6 addresses, NULL
- * for IPv4): a token of its bucket this ms (TT_STACK_RST_BUCKETS, tt_stack.h). */
-static bool reply_allowed(struct tt_stack *st, const struct tt_pkt *pkt,
-			  const struct tt_addr6_pair *a6)
+/* A token of the budget of replies to unwanted segments for pkt's source (a6: its IPv6
+ * addresses, NULL for IPv4): tt_reply_budget.h. */
+static bool reply_token(struct tt_stack *st, const struct tt_pkt *pkt,
+			const struct tt_addr6_pair *a6)
 {
-	/* The bucket of the source: its IPv4 address, or its IPv6 /64 (one host may hold the whole
-	 * /64 and send from any address in it), then a domain byte. */
-	uint8_t in[9] = {(uint8_t)pkt->saddr, (uint8_t)(pkt->saddr >> 8),
-			 (uint8_t)(pkt->saddr >> 16), (uint8_t)(pkt->saddr >> 24)};
-	size_t n = 4;
-	unsigned b;
-
-	if (a6 != NULL) {
-		memcpy(in, a6->saddr, 8);
-		n = 8;
-	}
-	in[n++] = 'r';
-	b = (unsigned)tt_siphash(&st->tcp.isn_secret.key, in, n) % TT_STACK_RST_BUCKETS;
-	if (st->tcp.now_ms != st->rst[b].ms) {
-		st->rst[b].ms = st->tcp.now_ms;
-		st->rst[b].tokens = TT_STACK_RST_PER_MS;
-	}
-	if (st->rst[b].tokens == 0)
-		return false;
-	st->rst[b].tokens--;
-	return true;
+	return tt_reply_budget_take(&st->tcp.reply_budget, &st->tcp.isn_secret.key, st->tcp.now_ms,
+				    pkt->saddr, a6 != NULL ? a6->saddr : NULL);
 }
 
 static void send_rst(struct tt_stack *st, unsigned port, const struct tt_pkt *pkt)
@@ -489,7 +466,7 @@ static void send_rst(struct tt_stack *st, unsigned port, const struct tt_pkt *pk
 
 	if (pkt->seg.flags & TT_TCP_RST)
 		return;
-	if (!reply_allowed(st, pkt, a6)) {
+	if (!reply_token(st, pkt, a6)) {
 		st->ctr->ev[TT_CTR_RST_RATE_LIMITED]++;
 		return;
 	}
@@ -1085,10 +1062,19 @@ static void tcp_listen(struct tt_stack *st, unsigned port, const struct tt_pkt *
 static void tcp_time_wait(struct tt_stack *st, unsigned port, struct tt_tw *tw,
 			  const struct tt_pkt *pkt, const struct tt_flow4 *f, void *owner)
 {
+	enum tt_tw_verdict v = tt_tcp_tw_input(&st->tcp, tw, &pkt->seg);
 	struct tt_tcp_hdr_args a;
 	struct tt_addr6_pair pair;
+	bool token = true;
 
-	switch (tt_tcp_tw_input(&st->tcp, tw, &pkt->seg)) {
+	/* A segment with an ACK (and no RST) costs a token of its source's budget here as it
+	 * would with no entry, answered or not (tt_reply_budget.h); one that is answered needs
+	 * it (one who knows the 4-tuple could otherwise have us send the peer one ACK for each
+	 * of its segments).  Not the peer's FIN again, exactly at its sequence number: taken,
+	 * as a connection takes what it can. */
+	if (v != TT_TW_ACK_RESTART && tt_reply_budget_charged(pkt->seg.flags))
+		token = reply_token(st, pkt, pkt_addr6(pkt, &pair));
+	switch (v) {
 	case TT_TW_DROP:
 		return;
 	case TT_TW_ACK_RESTART:
@@ -1096,13 +1082,6 @@ static void tcp_time_wait(struct tt_stack *st, unsigned port, struct tt_tw *tw,
 			tw = restart_tw(st, tw, f);
 		break;
 	case TT_TW_ACK:
-		/* Data, or a SYN not newer than the old connection: an unwanted segment, whose ACK
-		 * is held to the replies' budget (one who knows the 4-tuple could otherwise have
-		 * us send the peer one ACK per segment it sends). */
-		if (!reply_allowed(st, pkt, pkt_addr6(pkt, &pair))) {
-			st->ctr->ev[TT_CTR_INVALID_REPLIES_LIMITED]++;
-			return;
-		}
 		break;
 	case TT_TW_REUSE:
 		/* As Linux's tw_isn: past the old window's reach from the old SND.NXT. */
@@ -1111,6 +1090,10 @@ static void tcp_time_wait(struct tt_stack *st, unsigned port, struct tt_tw *tw,
 		free_tw(st, tw);
 		tcp_listen(st, port, pkt, f, owner);
 		st->tcp.tw_reuse = false;
+		return;
+	}
+	if (!token) {
+		st->ctr->ev[TT_CTR_INVALID_REPLIES_LIMITED]++;
 		return;
 	}
 	/* Back the way the segment came: its interface, its source MAC or (by_neigh) the next

@@ -107,17 +107,6 @@ enum {
 	/* Connections that may keep a SACK scoreboard at once (72 bytes each); the rest
 	 * recover with NewReno (sack_scoreboards_exhausted). */
 	TT_STACK_SACK_BLOCKS = 1024,
-	/*
-	 * Answers to segments nobody wants (RFC 5961 10): at most TT_STACK_RST_PER_MS RSTs (and
-	 * TIME-WAIT entries' ACKs to data or an old SYN) per ms to the sources of one of
-	 * TT_STACK_RST_BUCKETS buckets, chosen by a keyed hash of
-	 * the source address (of its /64 for IPv6: a host owns at least that much, and a bucket
-	 * per /128 would let it spread a flood over all buckets).  Not one global budget: an
-	 * attacker probing it could tell how many RSTs went to others, i.e. whether a spoofed
-	 * 4-tuple had a connection (CVE-2016-5696).
-	 */
-	TT_STACK_RST_BUCKETS = 64,
-	TT_STACK_RST_PER_MS = 16,
 	/* Connections closed or aborted per tt_stack_drain_step of a worker: their frames fit
 	 * the TX ring with room to spare. */
 	TT_STACK_DRAIN_BATCH = 256,

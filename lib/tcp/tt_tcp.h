@@ -58,9 +58,11 @@
  *
  * Replies to invalid segments (challenge ACKs, ACKs of out-of-window
  * segments, RSTs for a bad ACK in SYN-RECEIVED) are limited per
- * connection to one per tcp.invalid_reply_interval_ms (RFC 5961 7); the
- * limit is never shared between connections, so it is no side channel
- * (CVE-2016-5696).
+ * connection to one per tcp.invalid_reply_interval_ms (RFC 5961 7), a
+ * limit never shared between connections; one that carries an ACK also
+ * costs a token of its source's budget, exactly as it would without a
+ * connection, so that the budget is no side channel either
+ * (CVE-2016-5696, tt_reply_budget.h).
  *
  * TIME-WAIT is not a TCB: a closing connection becomes a struct tt_tw of
  * 32 bytes that remembers only what RFC 9293 / RFC 6191 / RFC 1337 need
@@ -80,6 +82,7 @@
 #include "tt_counters.h"
 #include "tt_flow4.h"
 #include "tt_isn.h"
+#include "tt_reply_budget.h"
 #include "tt_net.h"
 #include "tt_ooo.h"
 #include "tt_pool.h"
@@ -418,6 +421,8 @@ struct tt_tcp_ctx {
 	bool table_pressure; /* set by the owner: few TCBs left, so "auto" answers with cookies */
 	struct tt_syncookie_keys cookie_keys;
 	struct tt_isn_secret isn_secret;
+	/* Replies to unwanted segments, per source, with or without a connection. */
+	struct tt_reply_budget reply_budget;
 	/* Give back and keep a reference to an owner handle (a received mbuf), owner_arg the
 	 * first argument of both. */
 	tt_sndq_release_fn release;

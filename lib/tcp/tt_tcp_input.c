@@ -12,15 +12,28 @@ enum step {
 	STEP_DONE, /* segment fully handled (maybe dropped) */
 };
 
+/* The segment's source address, for its budget of replies: IPv6 while ctx->addr6 is set. */
+static bool source_token(struct tt_tcp_ctx *ctx, const struct tt_tcb *t)
+{
+	return tt_reply_budget_take(&ctx->reply_budget, &ctx->isn_secret.key, ctx->now_ms,
+				    t->flow.saddr, ctx->addr6 != NULL ? ctx->addr6->saddr : NULL);
+}
+
 /*
- * RFC 5961 7: answers to invalid segments are rate limited, per connection
- * so that the limit tells an attacker nothing about other connections
- * (CVE-2016-5696).
+ * Whether a reply to seg, which the connection refuses, may go now.  One with an ACK first
+ * costs a token of its source's budget, taken whatever comes next, as the same segment with no
+ * connection would cost one for its RST (tt_reply_budget.h).  Then RFC 5961 7: the
+ * connection's own limit, never shared between connections.
  */
-static bool invalid_reply_allowed(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
+static bool invalid_reply_allowed(struct tt_tcp_ctx *ctx, struct tt_tcb *t,
+				  const struct tt_tcp_seg *seg)
 {
 	uint32_t interval = ctx->conf->invalid_reply_interval_ms;
 
+	if (tt_reply_budget_charged(seg->flags) && !source_token(ctx, t)) {
+		count(ctx, TT_CTR_INVALID_REPLIES_LIMITED);
+		return false;
+	}
 	/* A 16-bit stamp: interval <= 60,000 ms < 2^16, read back as the latest time with those
 	 * low bits (a reply 65.5 s or more ago may then look recent: one reply less, no more). */
 	if (interval != 0 && t->invalid_reply_ms != 0 &&
@@ -32,16 +45,16 @@ static bool invalid_reply_allowed(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 	return true;
 }
 
-/* An ACK in answer to an invalid segment, if the limit allows one now. */
-static void invalid_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
+/* An ACK in answer to an invalid segment, if the limits allow one now. */
+static void invalid_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_tcp_seg *seg)
 {
-	if (invalid_reply_allowed(ctx, t))
+	if (invalid_reply_allowed(ctx, t, seg))
 		t->flags |= TT_TCB_ACK_NOW;
 }
 
-static void challenge_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
+static void challenge_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_tcp_seg *seg)
 {
-	if (!invalid_reply_allowed(ctx, t))
+	if (!invalid_reply_allowed(ctx, t, seg))
 		return;
 	t->flags |= TT_TCB_ACK_NOW;
 	count(ctx, TT_CTR_CHALLENGE_ACKS);
@@ -79,14 +92,14 @@ static enum step check_sequence(struct tt_tcp_ctx *ctx, struct tt_tcb *t,
 
 	if (paws_rejects(t, seg)) {
 		count_drop(ctx, TT_DROP_TCP_PAWS);
-		invalid_ack(ctx, t);
+		invalid_ack(ctx, t, seg);
 		return STEP_DONE;
 	}
 	if (acceptable(t, seg))
 		return STEP_GO;
 	count_drop(ctx, TT_DROP_TCP_OUT_OF_WINDOW);
 	if (!rst)
-		invalid_ack(ctx, t);
+		invalid_ack(ctx, t, seg);
 	return STEP_DONE;
 }
 
@@ -101,7 +114,7 @@ static enum step check_rst(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struc
 		t->close_reason = TT_CLOSE_RESET;
 		*v = TT_V_FREE;
 	} else {
-		challenge_ack(ctx, t);
+		challenge_ack(ctx, t, seg);
 	}
 	return STEP_DONE;
 }
@@ -301,7 +314,7 @@ static enum step check_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struc
 	/* RFC 5961 5.2: acceptable ACKs lie in [SND.UNA - MAX.SND.WND, SND.MAX]. */
 	if (seq_gt(seg->ack, t->snd_max) || seq_lt(seg->ack, t->snd_una - max_wnd)) {
 		count_drop(ctx, TT_DROP_TCP_BAD_ACK);
-		invalid_ack(ctx, t);
+		invalid_ack(ctx, t, seg);
 		return STEP_DONE;
 	}
 	/* Only a segment inside the window with an acceptable ACK is a sign of life: one that
@@ -576,12 +589,12 @@ static enum tt_tcp_verdict input_synchronized(struct tt_tcp_ctx *ctx, struct tt_
 		goto out;
 	if (shut) {
 		count_drop(ctx, TT_DROP_TCP_OUT_OF_WINDOW);
-		invalid_ack(ctx, t);
+		invalid_ack(ctx, t, seg);
 	}
 	if (check_rst(ctx, t, seg, &v) == STEP_DONE)
 		goto out;
 	if (seg->flags & TT_TCP_SYN) { /* RFC 5961 4.2 */
-		challenge_ack(ctx, t);
+		challenge_ack(ctx, t, seg);
 		goto out;
 	}
 	if (check_ack(ctx, t, seg, out, &v) == STEP_DONE)
@@ -607,7 +620,7 @@ static enum tt_tcp_verdict input_syn_received(struct tt_tcp_ctx *ctx, struct tt_
 			return TT_V_FREE;
 		}
 		if (acceptable(t, seg)) { /* RFC 5961 3.2: in window, not exact */
-			challenge_ack(ctx, t);
+			challenge_ack(ctx, t, seg);
 			tt_tcp_output(ctx, t, out);
 		}
 		return TT_V_KEEP;
@@ -619,8 +632,8 @@ static enum tt_tcp_verdict input_syn_received(struct tt_tcp_ctx *ctx, struct tt_
 		 * answers it with an RST at RCV.NXT, which frees it; one that only knows the
 		 * 4-tuple resets nothing (the challenge of RFC 5961 4). */
 		if (seg->seq != t->rcv_nxt - 1)
-			challenge_ack(ctx, t);
-		else if (invalid_reply_allowed(ctx, t))
+			challenge_ack(ctx, t, seg);
+		else if (invalid_reply_allowed(ctx, t, seg))
 			t->flags |= TT_TCB_ACK_NOW;
 		if (t->flags & TT_TCB_ACK_NOW)
 			tt_tcp_output(ctx, t, out);
@@ -630,7 +643,7 @@ static enum tt_tcp_verdict input_syn_received(struct tt_tcp_ctx *ctx, struct tt_
 	 * must not establish. */
 	if (!acceptable(t, seg) || paws_rejects(t, seg)) {
 		count_drop(ctx, acceptable(t, seg) ? TT_DROP_TCP_PAWS : TT_DROP_TCP_OUT_OF_WINDOW);
-		if (invalid_reply_allowed(ctx, t))
+		if (invalid_reply_allowed(ctx, t, seg))
 			emit(out, t->snd_nxt, 0, TT_TCP_ACK);
 		return TT_V_KEEP;
 	}
@@ -640,7 +653,7 @@ static enum tt_tcp_verdict input_syn_received(struct tt_tcp_ctx *ctx, struct tt_
 	}
 	if (seg->ack != t->snd_nxt) {
 		count_drop(ctx, TT_DROP_TCP_BAD_ACK);
-		if (invalid_reply_allowed(ctx, t)) {
+		if (invalid_reply_allowed(ctx, t, seg)) {
 			emit(out, seg->ack, 0, TT_TCP_RST);
 			count(ctx, TT_CTR_RST_SENT);
 		}

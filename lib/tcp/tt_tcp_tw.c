@@ -10,7 +10,11 @@
  *   FIN again    our last ACK was lost: ACK and restart the timer (the
  *                stack restarts it once half of it has passed, tt_stack.c);
  *   data         ACK (as for any unacceptable segment);
- *   pure ACK     dropped.
+ *   pure ACK     dropped;
+ *   no ACK       (nor SYN nor RST) dropped, as with no entry: only a
+ *                segment with an ACK costs a token of the source's budget
+ *                of replies (tt_reply_budget.h), and an answer to one
+ *                without would cost nothing.
  */
 #include "tt_tcp_priv.h"
 
@@ -54,6 +58,8 @@ enum tt_tw_verdict tt_tcp_tw_input(struct tt_tcp_ctx *ctx, const struct tt_tw *t
 		}
 		return TT_TW_ACK;
 	}
+	if (!(seg->flags & TT_TCP_ACK))
+		return TT_TW_DROP;
 	if ((seg->flags & TT_TCP_FIN) && seg->seq + seg->len + 1 == tw->rcv_nxt)
 		return TT_TW_ACK_RESTART;
 	if (seg->len > 0 || (seg->flags & (TT_TCP_FIN | TT_TCP_SYN)))

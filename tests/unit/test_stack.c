@@ -279,7 +279,7 @@ static void test_time_wait_reuse_isn_above(void **state)
 
 /*
  * A TIME-WAIT entry's ACKs to data are held to the budget of replies to unwanted segments
- * (TT_STACK_RST_PER_MS a ms to a bucket of sources): forty data segments in one millisecond get
+ * (TT_REPLY_BUDGET_PER_MS a ms to a bucket of sources): forty data segments in one millisecond get
  * sixteen, the next millisecond one again.  (A repeated FIN is not held: below.)
  */
 static void test_time_wait_acks_limited(void **state)
@@ -296,8 +296,8 @@ static void test_time_wait_acks_limited(void **state)
 		sh_peer_send(p, TT_TCP_ACK | TT_TCP_PSH, "x", 1);
 		p->nxt--; /* the same byte again */
 	}
-	assert_int_equal(h->n_frames, TT_STACK_RST_PER_MS);
-	assert_int_equal(sh_ev(h, TT_CTR_INVALID_REPLIES_LIMITED), 40 - TT_STACK_RST_PER_MS);
+	assert_int_equal(h->n_frames, TT_REPLY_BUDGET_PER_MS);
+	assert_int_equal(sh_ev(h, TT_CTR_INVALID_REPLIES_LIMITED), 40 - TT_REPLY_BUDGET_PER_MS);
 	sh_drop_frames(h);
 	sh_advance(h, h->now + 1);
 	sh_drop_frames(h);
@@ -556,6 +556,109 @@ static void test_tiny_out_of_order_not_kept(void **state)
 	sh_free(h);
 }
 
+/* What a 4-tuple holds when blind segments come for it. */
+enum tuple_held { HELD_NONE, HELD_SYN_RECEIVED, HELD_ESTABLISHED, HELD_TIME_WAIT, HELD_N };
+
+static struct sh_peer *tuple_peer(struct sh *h, enum tuple_held held, bool v6)
+{
+	struct sh_peer *p = v6 ? sh_peer_new6(h, 80) : sh_peer_new(h, 80);
+
+	switch (held) {
+	case HELD_SYN_RECEIVED:
+		sh_peer_send(p, TT_TCP_SYN, NULL, 0);
+		break;
+	case HELD_ESTABLISHED:
+		sh_connect(p);
+		break;
+	case HELD_TIME_WAIT:
+		sh_closed_by_us(p);
+		break;
+	default:
+		break;
+	}
+	return p;
+}
+
+/*
+ * TT_REPLY_BUDGET_PER_MS segments with flags from a source that does not see our side, on a
+ * 4-tuple that holds what held says (sequence and acknowledgment numbers a quarter of the space
+ * away from the connection's); then, in the same millisecond, a pure ACK from another port of
+ * the same source (over IPv6 of its /64), which no connection has: whether its RST came.
+ */
+static bool probe_answered(enum tuple_held held, uint8_t flags, bool v6)
+{
+	struct sh *h = sh_new();
+	struct sh_peer *victim, *probe;
+	unsigned frames, victim_segs;
+	bool answered;
+
+	sh_start(h);
+	victim = tuple_peer(h, held, v6);
+	assert_int_equal(sh_in_state(h, TT_TCP_SYN_RECEIVED), held == HELD_SYN_RECEIVED);
+	assert_int_equal(sh_in_state(h, TT_TCP_ESTABLISHED), held == HELD_ESTABLISHED);
+	assert_int_equal(sh_in_state(h, TT_TCP_TIME_WAIT), held == HELD_TIME_WAIT);
+	sh_advance(h, h->now + 1);
+	sh_drop_frames(h);
+	victim_segs = victim->segs_rcvd;
+	victim->nxt += 0x40000000u;
+	victim->rcv_nxt += 0x40000000u;
+	for (unsigned i = 0; i < TT_REPLY_BUDGET_PER_MS; i++) {
+		sh_peer_send(victim, flags, (flags & TT_TCP_PSH) ? "x" : NULL,
+			     (flags & TT_TCP_PSH) ? 1 : 0);
+		victim->nxt -= (flags & TT_TCP_PSH) ? 1 : 0;
+	}
+	/* A connection answers at most one of them (RFC 5961 7). */
+	if (held == HELD_ESTABLISHED && !(flags & TT_TCP_RST)) {
+		sh_deliver(h);
+		assert_true(victim->segs_rcvd - victim_segs <= 1);
+	}
+	sh_drop_frames(h);
+	probe = v6 ? sh_peer_new6(h, 80) : sh_peer_new(h, 80);
+	if (!v6)
+		probe->addr = victim->addr;
+	frames = h->n_frames;
+	sh_peer_send(probe, TT_TCP_ACK, NULL, 0);
+	answered = h->n_frames > frames;
+	sh_free(h);
+	return answered;
+}
+
+/*
+ * The budget of replies of a source is no side channel (CVE-2016-5696): blind segments on a
+ * 4-tuple cost it the same whether the 4-tuple has a connection (being opened, open, in
+ * TIME-WAIT) or none, so a prober sharing the source's bucket learns nothing from what is left.
+ * Those with an ACK and no RST cost a token each (the RST they earn with no connection), so
+ * the probe's RST is not sent; the rest cost nothing, and it is.
+ */
+static void test_reply_budget_tells_no_connection(void **state)
+{
+	static const uint8_t kinds[] = {
+	    TT_TCP_ACK,
+	    TT_TCP_ACK | TT_TCP_PSH,
+	    TT_TCP_ACK | TT_TCP_FIN,
+	    TT_TCP_ACK | TT_TCP_SYN,
+	    TT_TCP_RST,
+	    TT_TCP_RST | TT_TCP_ACK,
+	    TT_TCP_SYN,
+	    TT_TCP_PSH,
+	    TT_TCP_FIN,
+	};
+
+	(void)state;
+	for (int v6 = 0; v6 < 2; v6++) {
+		for (size_t k = 0; k < sizeof(kinds); k++) {
+			bool costs = (kinds[k] & (TT_TCP_ACK | TT_TCP_RST)) == TT_TCP_ACK;
+
+			for (int held = HELD_NONE; held < HELD_N; held++) {
+				if (probe_answered((enum tuple_held)held, kinds[k], v6) == !costs)
+					continue;
+				fail_msg("flags 0x%02x, %s, tuple %d: the probe was %sanswered",
+					 kinds[k], v6 ? "IPv6" : "IPv4", held, costs ? "" : "not ");
+			}
+		}
+	}
+}
+
 /*
  * RSTs to segments without a connection are limited per source bucket, not
  * globally: one source exhausting its budget takes nothing from another's,
@@ -576,8 +679,8 @@ static void test_rst_budget_per_source(void **state)
 	}
 	rsts = h->n_frames;
 	sh_drop_frames(h);
-	assert_int_equal(rsts, TT_STACK_RST_PER_MS);
-	assert_int_equal(sh_ev(h, TT_CTR_RST_RATE_LIMITED), 200 - TT_STACK_RST_PER_MS);
+	assert_int_equal(rsts, TT_REPLY_BUDGET_PER_MS);
+	assert_int_equal(sh_ev(h, TT_CTR_RST_RATE_LIMITED), 200 - TT_REPLY_BUDGET_PER_MS);
 	/* In the same millisecond, other sources still get their answers (most of them: a
 	 * few share the flooder's bucket). */
 	for (unsigned i = 0; i < 16; i++) {
@@ -779,6 +882,7 @@ int main(void)
 	    cmocka_unit_test(test_time_wait_ring_restart_and_wrap),
 	    cmocka_unit_test(test_time_wait_reuse_isn_above),
 	    cmocka_unit_test(test_time_wait_acks_limited),
+	    cmocka_unit_test(test_reply_budget_tells_no_connection),
 	    cmocka_unit_test(test_time_wait_fin_repeats_bounded),
 	    cmocka_unit_test(test_time_wait_expiry_across_clock_wrap),
 	    cmocka_unit_test(test_auto_cookies_under_table_pressure),

@@ -173,16 +173,16 @@ static void test_rst_budget_per_64(void **state)
 	sh_start(h);
 	flooder = sh_peer_new6(h, 81); /* no listener: every SYN earns an RST */
 	neighbour = sh_peer_new6(h, 81);
-	for (unsigned i = 0; i < 2 * TT_STACK_RST_PER_MS; i++) {
+	for (unsigned i = 0; i < 2 * TT_REPLY_BUDGET_PER_MS; i++) {
 		sh_peer_send(flooder, TT_TCP_SYN, NULL, 0);
 		flooder->nxt += 1000;
 	}
-	assert_int_equal(h->n_frames, TT_STACK_RST_PER_MS);
-	assert_int_equal(sh_ev(h, TT_CTR_RST_RATE_LIMITED), TT_STACK_RST_PER_MS);
+	assert_int_equal(h->n_frames, TT_REPLY_BUDGET_PER_MS);
+	assert_int_equal(sh_ev(h, TT_CTR_RST_RATE_LIMITED), TT_REPLY_BUDGET_PER_MS);
 	sh_drop_frames(h);
 	sh_peer_send(neighbour, TT_TCP_SYN, NULL, 0);
 	assert_int_equal(h->n_frames, 0);
-	assert_int_equal(sh_ev(h, TT_CTR_RST_RATE_LIMITED), TT_STACK_RST_PER_MS + 1);
+	assert_int_equal(sh_ev(h, TT_CTR_RST_RATE_LIMITED), TT_REPLY_BUDGET_PER_MS + 1);
 	/* The next millisecond refills the bucket. */
 	sh_advance(h, h->now + 1);
 	sh_peer_send(neighbour, TT_TCP_SYN, NULL, 0);
