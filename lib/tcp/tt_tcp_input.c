@@ -188,13 +188,14 @@ static void grow_cwnd(struct tt_sndb *b, uint32_t acked, uint16_t mss)
 
 /*
  * One segment again from SND.UNA: what the duplicate or partial ACKs say is
- * missing.  When it carries the last queued byte and our FIN went with that
- * byte, the FIN goes again with it: the segment is resent as it was sent.
+ * missing, never past what was sent (SND.MAX).  When it carries the last queued
+ * byte and our FIN went with that byte, the FIN goes again with it: the segment
+ * is resent as it was sent.
  */
 static void resend_first(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_tcp_out *out)
 {
 	uint32_t queued = tt_tcp_queued(ctx, t);
-	uint32_t n = min_u32(t->mss, queued);
+	uint32_t n = min_u32(min_u32(t->mss, queued), t->snd_max - t->snd_una);
 	uint8_t flags = TT_TCP_ACK;
 
 	if (n == 0)
@@ -223,9 +224,13 @@ static void new_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_tc
 	t->retries = 0;
 	reneged = tt_tcp_sack_reneged(ctx, t);
 	tt_tcp_sack_update(ctx, t, seg);
-	if (reneged) {
+	if (reneged && acked >= t->mss) {
 		/* What it SACKed is gone: a loss, met as a timeout meets one (resending may
-		 * have stepped over those bytes), no recovery started below SND.MAX. */
+		 * have stepped over those bytes), no recovery started below SND.MAX.  Only an
+		 * ACK of a whole segment is met so, as a partial ACK below: a peer that SACKs the
+		 * byte after SND.UNA and then ACKs up to it would otherwise draw a segment out
+		 * again for each byte it takes.  A renege of fewer bytes leaves what it dropped
+		 * to the retransmission timer. */
 		loss_window(ctx, t);
 		set_recovery_point(ctx, t, t->snd_max);
 	} else if (tt_tcp_in_recovery(t) && seq_lt(seg->ack, recovery_point(ctx, t))) {

@@ -115,17 +115,19 @@ void tt_tcp_sack_settle(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 		tt_tcp_sack_release(ctx, t);
 }
 
-/* Send [seq, seq + len) again, cut to the queued data; returns the bytes sent. */
+/* Send [seq, seq + len) again, cut to the queued data and to what was sent (SND.MAX); returns
+ * the bytes sent. */
 static uint32_t resend(struct tt_tcp_ctx *ctx, struct tt_tcb *t, uint32_t seq, uint32_t len,
 		       struct tt_tcp_out *out)
 {
 	uint32_t off = seq - t->snd_una;
 	uint32_t queued = tt_tcp_queued(ctx, t);
+	uint32_t sent = min_u32(queued, t->snd_max - t->snd_una);
 	uint8_t flags = TT_TCP_ACK;
 
-	if (off >= queued || out->n == TT_TCP_OUT_MAX)
+	if (off >= sent || out->n == TT_TCP_OUT_MAX)
 		return 0;
-	len = min_u32(len, queued - off);
+	len = min_u32(len, sent - off);
 	/* The last queued byte went with our FIN: the FIN goes again with it. */
 	if (off + len == queued)
 		flags |= TT_TCP_PSH | ((t->flags & TT_TCB_FIN_SENT) ? TT_TCP_FIN : 0);

@@ -711,6 +711,35 @@ static void test_reneged_loss_window(void **state)
 }
 
 /*
+ * A peer that SACKs the byte after SND.UNA and then ACKs up to it reneges a byte at a time:
+ * each renege is counted, but one that ACKs less than a segment is not met as a loss, which
+ * would send a whole segment again for every byte taken.  Two hundred of them draw nothing
+ * out again; the peer's window alone paces new data.
+ */
+static void test_renege_by_the_byte(void **state)
+{
+	struct harness *h = *state;
+
+	respond(h);
+	h->peer.ack = iss1(h);
+	for (int i = 0; i < 200; i++) {
+		struct tt_sack_block b = {h->peer.ack + 1, h->peer.ack + 2};
+
+		peer_sack(h, &b, 1);
+		h->peer.ack++;
+		peer_sack(h, NULL, 0);
+	}
+	assert_int_equal(ev(h, TT_CTR_SACK_RENEGED), 200);
+	assert_int_equal(ev(h, TT_CTR_RETRANSMITTED_BYTES), 0);
+	assert_int_equal(ev(h, TT_CTR_FAST_RETRANSMITS) + ev(h, TT_CTR_SACK_RETRANSMITS), 0);
+	/* The timer still sends the first unacknowledged segment again. */
+	h_fire(h);
+	assert_int_equal(ev(h, TT_CTR_RETRANSMITS), 1);
+	assert_int_equal(h->n_tx, 1);
+	h_expect(h, 0, TT_TCP_ACK, h->peer.ack, h->tcb.rcv_nxt, MSS_TS);
+}
+
+/*
  * A block that starts at the ACK it came with claims the byte that ACK says the peer lacks:
  * ignored and counted, whether the ACK moved SND.UNA or not, and no renege follows it.  One
  * byte above the ACK it is a block, and an ACK that then stops at its start is a renege.
@@ -740,7 +769,8 @@ static void test_block_at_ack_ignored(void **state)
 	h->peer.ack = S(h, 1) + 1;
 	peer_sack(h, NULL, 0);
 	assert_int_equal(ev(h, TT_CTR_SACK_RENEGED), 1);
-	assert_int_equal(h_sndq_block(h)->cwnd, MSS_TS);
+	/* Of one byte: not met as a loss (test_renege_by_the_byte). */
+	assert_true(h_sndq_block(h)->cwnd > MSS_TS);
 }
 
 /*
@@ -807,6 +837,66 @@ static void test_no_sack_peer_newreno(void **state)
 	h_expect(h, 0, TT_TCP_ACK, S(h, 2), h->tcb.rcv_nxt, MSS_TS);
 	assert_int_equal(ev(h, TT_CTR_FAST_RETRANSMITS), 2);
 	assert_int_equal(ev(h, TT_CTR_RETRANSMITTED_BYTES), 2 * MSS_TS);
+}
+
+/* Our response to a peer whose window is 100 bytes (unscaled): those 100 bytes went. */
+static void respond_small_window(struct harness *h, bool sack)
+{
+	h->peer.syn_opts.present &= (uint8_t)~TT_OPT_WSCALE;
+	if (!sack)
+		h->peer.syn_opts.present &= (uint8_t)~TT_OPT_SACK_OK;
+	h->peer.wnd = 100;
+	h_http_body(h, 30000);
+	h_connect(h, TT_APP_HTTP);
+	h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, get_ka);
+	assert_int_equal(h->n_tx, 1);
+	assert_int_equal(h->tx[0].len, 100);
+	assert_int_equal(h->tcb.snd_max, iss1(h) + 100);
+	h->peer.ack = iss1(h);
+}
+
+/* Nothing of the last step goes past what was sent before (SND.MAX, inside the window). */
+static void expect_within_sent(const struct harness *h)
+{
+	assert_true(h->n_tx > 0);
+	for (unsigned i = 0; i < h->n_tx; i++)
+		assert_true(h->tx[i].a.seq + h->tx[i].len <= iss1(h) + 100);
+	assert_int_equal(h->tcb.snd_max, iss1(h) + 100);
+}
+
+/*
+ * A retransmission sends again what was sent, never more: with 100 bytes in a window of 100,
+ * NewReno's fast retransmit sends those 100, not a whole segment past SND.MAX and the window.
+ */
+static void test_fast_retransmit_within_sent(void **state)
+{
+	struct harness *h = *state;
+
+	respond_small_window(h, false);
+	for (int i = 0; i < 3; i++)
+		peer_sack(h, NULL, 0);
+	assert_int_equal(ev(h, TT_CTR_FAST_RETRANSMITS), 1);
+	expect_within_sent(h);
+	assert_int_equal(h->tx[0].len, 100);
+}
+
+/* The same in SACK recovery: the hole below a block of one byte, then on the partial ACK the
+ * 99 bytes above it, no more. */
+static void test_sack_resend_within_sent(void **state)
+{
+	struct harness *h = *state;
+	struct tt_sack_block b;
+
+	respond_small_window(h, true);
+	b = (struct tt_sack_block){iss1(h) + 1, iss1(h) + 2};
+	for (int i = 0; i < 3; i++)
+		peer_sack(h, &b, 1);
+	assert_int_equal(ev(h, TT_CTR_SACK_RECOVERIES), 1);
+	expect_within_sent(h);
+	h->peer.ack = iss1(h) + 1;
+	peer_sack(h, NULL, 0);
+	expect_within_sent(h);
+	assert_int_equal(ev(h, TT_CTR_RETRANSMITTED_BYTES), 1 + 99);
 }
 
 /* No scoreboard left in the worker's pool: counted, and NewReno recovers. */
@@ -877,6 +967,9 @@ int main(void)
 	    T(test_window_edge_after_skip),
 	    T(test_rto_reneged),
 	    T(test_reneged_loss_window),
+	    T(test_renege_by_the_byte),
+	    T(test_fast_retransmit_within_sent),
+	    T(test_sack_resend_within_sent),
 	    T(test_block_at_ack_ignored),
 	    T(test_invalid_blocks),
 	    T(test_no_sack_peer_newreno),
