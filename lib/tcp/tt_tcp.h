@@ -147,7 +147,8 @@ enum {
  *   recover           RFC 6582 / RFC 6675 RecoveryPoint: recovery is from the loss of
  *                     queued bytes; without a block it reads as SND.UNA (no recovery to
  *                     finish: the FIN alone is never resent by fast retransmit);
- *   persist_since_ms  the peer's window closed on queued bytes (there are none without one);
+ *   persist_since/una the peer's window kept queued bytes back, and SND.UNA then (there are
+ *                     none without a block);
  *   rtt_seq/start_ms  a data segment being timed (Karn; no timestamps): the ACK that drains
  *                     the queue covers it, so the sample is taken before the block goes;
  *   cwnd/ssthresh     congestion state (RFC 5681): it paces queued bytes only (a FIN alone is
@@ -173,16 +174,18 @@ enum {
 struct tt_sndb {
 	struct tt_sndq q;
 	uint32_t recover;
-	/* The peer's window closed on queued data, none ACKed since (0: none): the persist bound.
-	 */
+	/* The persist bound (tt_tcp_output.c): when the peer's window first kept queued data back,
+	 * a segment's worth not taken since (0: not so); SND.UNA then. */
 	uint32_t persist_since_ms;
+	uint32_t persist_una;
 	uint32_t rtt_seq;
 	uint32_t rtt_start_ms;
 	uint32_t cwnd;
 	uint32_t ssthresh;
 };
 
-static_assert(sizeof(struct tt_sndb) == 232, "the send queue (208) and its 24 bytes of state");
+static_assert(sizeof(struct tt_sndb) == 240,
+	      "the send queue (208), its 28 bytes of state, padding");
 
 /* struct tt_tcb.sndb: no send block. */
 #define TT_SNDB_NONE UINT32_MAX

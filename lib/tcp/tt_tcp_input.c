@@ -341,12 +341,9 @@ static enum step check_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struc
 		t->snd_wnd = (uint32_t)seg->wnd << t->snd_wscale;
 		t->snd_wl1 = seg->seq;
 	}
-	/* RFC 1122 4.2.2.17: a peer that answers the probes of its closed window stays,
-	 * but only for persist_timeout_ms from when the window closed on our data
-	 * (persist_since_ms, started where the probing starts) until it ACKs some: a window
-	 * that opens and shuts again with nothing taken is no progress. */
-	if (advanced && t->sndb != TT_SNDB_NONE)
-		tt_tcp_sndb(ctx, t)->persist_since_ms = 0;
+	/* A segment's worth taken stops the persist bound's clock (tt_tcp_output.c). */
+	if (advanced)
+		tt_tcp_persist_progress(ctx, t);
 	if (t->snd_wnd == 0 && tt_tcp_queued(ctx, t) > 0)
 		t->retries = 0;
 	tt_tcp_sndb_settle(ctx, t);

@@ -91,14 +91,37 @@ static void arm_rto(const struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 		set_rto(ctx, t);
 }
 
-/* The peer's window is shut on our data (so t holds a send block): probes begin, and so does
- * the persist bound. */
-static void arm_persist(const struct tt_tcp_ctx *ctx, struct tt_tcb *t)
+/*
+ * The persist bound (RFC 1122 4.2.2.17, and the silly window of RFC 9293 3.8.6.2.1): a peer
+ * whose window keeps our queued data back, below a segment and below what is queued (shut
+ * included), must take a segment's worth of it within tcp.persist_timeout_ms of when its
+ * window first did so, or the connection is reset.  Answering zero-window probes, opening
+ * its window without taking what it lets through, or taking a byte at a time through a window
+ * of one byte is no progress: each would hold the connection and its send block forever.
+ * The clock starts here, at SND.UNA (t holds a send block); tt_tcp_persist_progress stops it.
+ */
+static void start_persist(const struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 {
 	struct tt_sndb *b = tt_tcp_sndb(ctx, t);
 
-	if (b->persist_since_ms == 0)
-		b->persist_since_ms = ms_stamp(ctx->now_ms);
+	if (b->persist_since_ms != 0)
+		return;
+	b->persist_since_ms = ms_stamp(ctx->now_ms);
+	b->persist_una = t->snd_una;
+}
+
+void tt_tcp_persist_progress(const struct tt_tcp_ctx *ctx, struct tt_tcb *t)
+{
+	struct tt_sndb *b = tt_tcp_sndb(ctx, t);
+
+	if (b != NULL && b->persist_since_ms != 0 && t->snd_una - b->persist_una >= t->mss)
+		b->persist_since_ms = 0;
+}
+
+/* The peer's window is shut on our data: probes begin, and so does the persist bound. */
+static void arm_persist(const struct tt_tcp_ctx *ctx, struct tt_tcb *t)
+{
+	start_persist(ctx, t);
 	arm_rto(ctx, t);
 }
 
@@ -237,6 +260,8 @@ static void send_data(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_tcp_ou
 		arm_rto(ctx, t);
 	else if (queued > 0 && t->snd_wnd == 0)
 		arm_persist(ctx, t); /* probe the zero window on expiry */
+	if (queued > 0 && t->snd_wnd < min_u32(t->mss, queued))
+		start_persist(ctx, t);
 }
 
 /*
@@ -314,13 +339,13 @@ static uint64_t state_bound(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t
 	}
 }
 
-/* A closed peer window with our data waiting: how long the peer may keep it shut (from when it
- * first shut on data none of which was ACKed since; enforced while it is shut). */
+/* A peer window that keeps our data back: when the peer must have taken a segment's worth
+ * (start_persist). */
 static uint64_t persist_bound(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t)
 {
 	const struct tt_sndb *b = tt_tcp_sndb(ctx, t);
 
-	if (b == NULL || b->persist_since_ms == 0 || t->snd_wnd != 0)
+	if (b == NULL || b->persist_since_ms == 0)
 		return UINT64_MAX;
 	return ms_abs(ctx, b->persist_since_ms) + ctx->conf->persist_timeout_ms;
 }
@@ -492,6 +517,7 @@ static bool sndb_take(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 	/* No recovery under way: RecoveryPoint starts at SND.UNA as in a new connection. */
 	b->recover = t->snd_una;
 	b->persist_since_ms = 0;
+	b->persist_una = t->snd_una;
 	/* A new block starts as a new connection: the initial window, ssthresh unbounded. */
 	b->cwnd = tt_tcp_initial_window(ctx->conf, t->mss);
 	b->ssthresh = UINT32_MAX / 2;

@@ -259,6 +259,9 @@ static inline void tt_tcp_sack_blocks(const struct tt_tcp_ctx *ctx, const struct
 /* Give the send block back when nothing is queued and nothing is in flight. */
 void tt_tcp_sndb_settle(struct tt_tcp_ctx *ctx, struct tt_tcb *t);
 
+/* SND.UNA moved: a segment's worth taken since the persist bound's clock started stops it. */
+void tt_tcp_persist_progress(const struct tt_tcp_ctx *ctx, struct tt_tcb *t);
+
 /* RFC 6582 / RFC 6675 RecoveryPoint: SND.UNA without a send block (nothing to recover). */
 static inline uint32_t recovery_point(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t)
 {

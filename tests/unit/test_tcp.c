@@ -1296,26 +1296,48 @@ static void test_zero_window_persist_bound(void **state)
 	h_free(h);
 }
 
-/* A window that opens does not stop the persist clock until our data is ACKed; closing
- * again after that starts it anew. */
+/*
+ * The persist clock runs from when the window first kept our data back until the peer takes a
+ * segment's worth: not stopped by a window that opens, nor by ACKs of fewer bytes (a byte
+ * through a window of one, the probe's); stopped by an ACK of a whole segment, and started
+ * anew there by a window that keeps data back again.
+ */
 static void test_zero_window_persist_restarts(void **state)
 {
-	struct harness *h = zero_window();
+	struct harness *h = h_new();
 	uint32_t since;
 
 	(void)state;
 	h->conf.persist_timeout_ms = 20000;
+	h_http_body(h, 30000);
+	h->peer.syn_opts.present &= (uint8_t)~TT_OPT_WSCALE; /* its window in bytes */
+	h->peer.wnd = 0;
+	h_connect(h, TT_APP_HTTP);
+	h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, get_ka);
 	since = h_sndq_block(h)->persist_since_ms;
-	assert_int_not_equal(since, 0);
-	h->ctx.now_ms += 15000;
+	assert_int_equal(since, (uint32_t)h->ctx.now_ms);
+	h->ctx.now_ms += 5000;
 	h->peer.wnd = 1; /* one byte: the window is open again */
 	h_send(h, TT_TCP_ACK, NULL, 0);
+	assert_int_equal(h->n_tx, 1);
+	assert_int_equal(h->tx[0].len, 1);
+	h->ctx.now_ms += 5000;
+	h->peer.ack = h->peer.rcv_max; /* that byte taken */
+	h_send(h, TT_TCP_ACK, NULL, 0);
 	assert_int_equal(h_sndq_block(h)->persist_since_ms, since);
-	h->peer.ack = h->peer.rcv_max;
+	h->ctx.now_ms += 5000;
+	h->peer.wnd = 65535;
+	h_send(h, TT_TCP_ACK, NULL, 0);
+	assert_true(h->n_tx > 1);
+	assert_int_equal(h_sndq_block(h)->persist_since_ms, since);
+	h->ctx.now_ms += 4000;
+	h->peer.ack = iss1(h) + 1 + h->tcb.mss;
 	h->peer.wnd = 0;
 	h_send(h, TT_TCP_ACK, NULL, 0);
 	assert_int_equal(h_sndq_block(h)->persist_since_ms, (uint32_t)h->ctx.now_ms);
+	assert_int_equal(h_sndq_block(h)->persist_una, h->peer.ack);
 	assert_true(tt_tcp_deadline(&h->ctx, &h->tcb) <= h->ctx.now_ms + 20000);
+	assert_int_equal(ev(h, TT_CTR_CONN_PERSIST_TIMEOUT), 0);
 	h_free(h);
 }
 

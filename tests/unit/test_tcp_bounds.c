@@ -411,6 +411,74 @@ static void test_window_toggle_persist_bounded(void **state)
 	h_free(h);
 }
 
+/* A response of 30000 bytes to a peer whose window is wnd bytes (unscaled). */
+static struct harness *window_of(uint16_t wnd)
+{
+	struct harness *h = h_new();
+
+	h->conf.persist_timeout_ms = 20000;
+	h_http_body(h, 30000);
+	h->peer.syn_opts.present &= (uint8_t)~TT_OPT_WSCALE;
+	h->peer.wnd = wnd;
+	h_connect(h, TT_APP_HTTP);
+	h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, get_ka);
+	return h;
+}
+
+/* Every every_ms, at most n times while the connection lives: the timers that come due fire,
+ * then the peer ACKs all it got with its window still wnd. */
+static void reader(struct harness *h, uint16_t wnd, uint64_t every_ms, unsigned n)
+{
+	for (unsigned i = 0; i < n && h->tcb_live; i++) {
+		uint64_t next = h->ctx.now_ms + every_ms;
+
+		while (h->tcb_live && tt_tcp_deadline(&h->ctx, &h->tcb) <= next)
+			h_fire(h);
+		if (!h->tcb_live)
+			break;
+		h->ctx.now_ms = next;
+		h->peer.ack = h->peer.rcv_max;
+		h->peer.wnd = wnd;
+		h_send(h, TT_TCP_ACK, NULL, 0);
+	}
+}
+
+/*
+ * A slow reader (a window of one byte, each byte ACKed at once) or one that ACKs every probe of
+ * its shut window takes a byte at a time and would hold the connection and its send block for
+ * ever: less than a segment taken in persist_timeout_ms from when its window first kept our data
+ * back ends it.
+ */
+static void test_byte_at_a_time_reader_bounded(void **state)
+{
+	(void)state;
+	for (uint16_t wnd = 0; wnd < 2; wnd++) {
+		struct harness *h = window_of(wnd);
+		uint64_t since = h->ctx.now_ms;
+
+		reader(h, wnd, 500, 1000);
+		assert_false(h->tcb_live);
+		assert_int_equal(h->ctx.now_ms, since + 20000);
+		assert_int_equal(ev(h, TT_CTR_CONN_PERSIST_TIMEOUT), 1);
+		assert_true(h->peer.ack - (h->iss + 1) < h->tcb.mss);
+		h_free(h);
+	}
+}
+
+/* A reader of a small window that takes more than a segment in each persist_timeout_ms stays:
+ * 1,000 bytes every 5 s, until the whole response is taken. */
+static void test_small_window_reader_kept(void **state)
+{
+	struct harness *h = window_of(1000);
+
+	(void)state;
+	reader(h, 1000, 5000, 40);
+	assert_true(h->tcb_live);
+	assert_int_equal(ev(h, TT_CTR_CONN_PERSIST_TIMEOUT), 0);
+	assert_int_equal(h->peer.ack - (h->iss + 1), h->http.keep_alive_len);
+	h_free(h);
+}
+
 /*
  * Congestion avoidance counts bytes: ACKs of a byte each (ACK division) grow cwnd no faster
  * than ACKs of whole segments (RFC 5681 3.1, RFC 3465 2.1).
@@ -650,6 +718,8 @@ int main(void)
 	    cmocka_unit_test(test_dup_acks_after_timeout),
 	    cmocka_unit_test(test_partial_acks_of_a_byte),
 	    cmocka_unit_test(test_window_toggle_persist_bounded),
+	    cmocka_unit_test(test_byte_at_a_time_reader_bounded),
+	    cmocka_unit_test(test_small_window_reader_kept),
 	    cmocka_unit_test(test_ack_division_in_congestion_avoidance),
 	    cmocka_unit_test(test_invalid_replies_limited),
 	    cmocka_unit_test(test_invalid_replies_unlimited),
