@@ -1068,10 +1068,11 @@ static void tcp_time_wait(struct tt_stack *st, unsigned port, struct tt_tw *tw,
 	bool token = true;
 
 	/* A segment with an ACK (and no RST) costs a token of its source's budget here as it
-	 * would with no entry, answered or not (tt_reply_budget.h); one that is answered needs
-	 * it (one who knows the 4-tuple could otherwise have us send the peer one ACK for each
-	 * of its segments).  Not the peer's FIN again, exactly at its sequence number: taken,
-	 * as a connection takes what it can. */
+	 * would with no entry, answered or not (tt_reply_budget.h), and its answer needs it: one
+	 * who knows the 4-tuple could otherwise have us send the peer an ACK for each of its
+	 * segments.  Not the peer's FIN again, exactly at its sequence number, which restarts
+	 * the entry: taken.  (An old SYN, without an ACK, is answered one for one, as a
+	 * listener answers SYNs.) */
 	if (v != TT_TW_ACK_RESTART && tt_reply_budget_charged(pkt->seg.flags))
 		token = reply_token(st, pkt, pkt_addr6(pkt, &pair));
 	switch (v) {

@@ -16,14 +16,18 @@
  * challenge ACK, limited per connection only), and the tokens left to the
  * prober's own RSTs would say which.  So a segment costs a token when it
  * carries an ACK and no RST (tt_reply_budget_charged) and is refused,
- * connection or not: without a connection it earns an RST (a cookie that
- * fails, a closed port); with one it is out of window, has an ACK out of
- * range, meets TIME-WAIT or SYN-RECEIVED unacceptable, and a reply to it
- * needs this token and then the connection's own limit.  Segments without
- * an ACK cost nothing either way: an RST is never answered, a SYN earns a
- * SYN-ACK without a connection and a challenge ACK with one, anything else
- * is dropped without a connection.  Only a segment a connection takes
- * (which needs its sequence and acknowledgment numbers) costs no token.
+ * connection or not, one token a segment: without a connection it earns
+ * an RST (a cookie that fails, a closed port), which needs the token; with
+ * one it is out of window, has an ACK out of range, or meets TIME-WAIT or
+ * SYN-RECEIVED unacceptable.  A TIME-WAIT entry's ACK needs the token too;
+ * a connection's reply is held to the connection's own limit instead (a
+ * flood spoofing its peer's address must not silence it) and takes the
+ * token only so that what is left is the same.  Segments without an ACK
+ * cost nothing either way: an RST is never answered, a SYN earns a SYN-ACK
+ * without a connection and an ACK with one (from TIME-WAIT unlimited, one
+ * for one as a listener's SYN-ACKs), anything else is dropped without a
+ * connection.  Only a segment a connection takes (which needs its sequence
+ * and acknowledgment numbers) costs no token.
  *
  * Owned by one worker lcore; 1 KiB, zeroed to start.
  */

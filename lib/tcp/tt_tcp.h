@@ -59,10 +59,10 @@
  * Replies to invalid segments (challenge ACKs, ACKs of out-of-window
  * segments, RSTs for a bad ACK in SYN-RECEIVED) are limited per
  * connection to one per tcp.invalid_reply_interval_ms (RFC 5961 7), a
- * limit never shared between connections; one that carries an ACK also
- * costs a token of its source's budget, exactly as it would without a
- * connection, so that the budget is no side channel either
- * (CVE-2016-5696, tt_reply_budget.h).
+ * limit never shared between connections.  A refused segment that carries
+ * an ACK also costs a token of its source's budget, exactly as it would
+ * without a connection, so that the budget is no side channel either
+ * (CVE-2016-5696, tt_reply_budget.h); the reply does not wait on it.
  *
  * TIME-WAIT is not a TCB: a closing connection becomes a struct tt_tw of
  * 32 bytes that remembers only what RFC 9293 / RFC 6191 / RFC 1337 need
@@ -424,8 +424,10 @@ struct tt_tcp_ctx {
 	bool table_pressure; /* set by the owner: few TCBs left, so "auto" answers with cookies */
 	struct tt_syncookie_keys cookie_keys;
 	struct tt_isn_secret isn_secret;
-	/* Replies to unwanted segments, per source, with or without a connection. */
+	/* Replies to unwanted segments, per source, with or without a connection; whether the
+	 * segment in tt_tcp_input has paid its token. */
 	struct tt_reply_budget reply_budget;
+	bool seg_charged;
 	/* Give back and keep a reference to an owner handle (a received mbuf), owner_arg the
 	 * first argument of both. */
 	tt_sndq_release_fn release;

@@ -20,19 +20,21 @@ static bool source_token(struct tt_tcp_ctx *ctx, const struct tt_tcb *t)
 }
 
 /*
- * Whether a reply to seg, which the connection refuses, may go now.  One with an ACK first
- * costs a token of its source's budget, taken whatever comes next, as the same segment with no
- * connection would cost one for its RST (tt_reply_budget.h).  Then RFC 5961 7: the
- * connection's own limit, never shared between connections.
+ * Whether a reply to seg, which the connection refuses, may go now: RFC 5961 7, the
+ * connection's own limit, never shared between connections.  A segment with an ACK also costs
+ * a token of its source's budget (if one is left), once, whatever the reply: the same segment
+ * with no connection would cost one for its RST, and what is left must tell a prober nothing
+ * (tt_reply_budget.h).  The reply does not wait on that token: a flood spoofing the source
+ * would otherwise silence all its connections.
  */
 static bool invalid_reply_allowed(struct tt_tcp_ctx *ctx, struct tt_tcb *t,
 				  const struct tt_tcp_seg *seg)
 {
 	uint32_t interval = ctx->conf->invalid_reply_interval_ms;
 
-	if (tt_reply_budget_charged(seg->flags) && !source_token(ctx, t)) {
-		count(ctx, TT_CTR_INVALID_REPLIES_LIMITED);
-		return false;
+	if (tt_reply_budget_charged(seg->flags) && !ctx->seg_charged) {
+		ctx->seg_charged = true;
+		(void)source_token(ctx, t);
 	}
 	/* A 16-bit stamp: interval <= 60,000 ms < 2^16, read back as the latest time with those
 	 * low bits (a reply 65.5 s or more ago may then look recent: one reply less, no more). */
@@ -674,6 +676,7 @@ static enum tt_tcp_verdict input_syn_received(struct tt_tcp_ctx *ctx, struct tt_
 enum tt_tcp_verdict tt_tcp_input(struct tt_tcp_ctx *ctx, struct tt_tcb *t,
 				 const struct tt_tcp_seg *seg, void *owner, struct tt_tcp_out *out)
 {
+	ctx->seg_charged = false;
 	switch (t->state) {
 	case TT_TCP_SYN_SENT:
 		return tt_tcp_input_syn_sent(ctx, t, seg, out);

@@ -114,7 +114,8 @@ void tt_tcp_persist_progress(const struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 {
 	struct tt_sndb *b = tt_tcp_sndb(ctx, t);
 
-	if (b != NULL && b->persist_since_ms != 0 && t->snd_una - b->persist_una >= t->mss)
+	if (b != NULL && b->persist_since_ms != 0 &&
+	    (t->snd_una - b->persist_una >= t->mss || b->q.bytes == 0))
 		b->persist_since_ms = 0;
 }
 

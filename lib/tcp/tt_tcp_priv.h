@@ -181,7 +181,7 @@ bool tt_tcp_sack_trim_sb(struct tt_tcp_ctx *ctx, struct tt_tcb *t);
 
 /* SND.UNA moved: forget what the scoreboard holds below it; true when SND.UNA is a byte the
  * peer reported holding, so it discarded what it SACKed (reneged, RFC 2018 8): the scoreboard
- * is emptied and counted (sack_reneged), the caller meets the loss. */
+ * is emptied (HighRxt kept) and counted (sack_reneged), the caller meets the loss. */
 static inline bool tt_tcp_sack_reneged(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 {
 	return t->sack != TT_TCB_NO_BLOCK && tt_tcp_sack_trim_sb(ctx, t);
@@ -259,7 +259,8 @@ static inline void tt_tcp_sack_blocks(const struct tt_tcp_ctx *ctx, const struct
 /* Give the send block back when nothing is queued and nothing is in flight. */
 void tt_tcp_sndb_settle(struct tt_tcp_ctx *ctx, struct tt_tcb *t);
 
-/* SND.UNA moved: a segment's worth taken since the persist bound's clock started stops it. */
+/* SND.UNA moved: a segment's worth taken since the persist bound's clock started, or every
+ * queued byte (a FIN may still be in flight), stops it. */
 void tt_tcp_persist_progress(const struct tt_tcp_ctx *ctx, struct tt_tcb *t);
 
 /* RFC 6582 / RFC 6675 RecoveryPoint: SND.UNA without a send block (nothing to recover). */

@@ -22,10 +22,12 @@
  * a receiver reports 3 or 4 blocks per ACK, so one that holds more ranges
  * would otherwise be sent again what it already has.  RFC 2018 lets a
  * receiver discard what it SACKed (reneging): a cumulative ACK that stops at
- * or inside a SACKed range says it did: the scoreboard is dropped then
- * (sack_reneged) and sending goes back to SND.UNA, so those bytes go
- * again.  A peer that did not agree to SACK, or a worker out of
- * scoreboards, gets NewReno.
+ * or inside a SACKed range says it did: the scoreboard is emptied then
+ * (sack_reneged, HighRxt kept) and, when that ACK took a whole segment,
+ * sending goes back to SND.UNA, so those bytes go again; a renege of
+ * fewer bytes leaves them to the retransmission timer (a peer reneging a
+ * byte at a time must not draw a segment out for each).  A peer that did
+ * not agree to SACK, or a worker out of scoreboards, gets NewReno.
  */
 #include "tt_tcp_priv.h"
 
@@ -76,7 +78,9 @@ bool tt_tcp_sack_trim_sb(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 	if (sb->n == 0 || sb->r[0].start != t->snd_una)
 		return false;
 	count(ctx, TT_CTR_SACK_RENEGED);
-	tt_sack_sb_init(sb, t->snd_una);
+	/* Emptied, HighRxt kept: what this recovery sent again stays sent, or a partial ACK
+	 * would send SND.UNA's segment again for every byte a reneging peer ACKs. */
+	sb->n = 0;
 	return true;
 }
 

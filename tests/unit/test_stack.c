@@ -580,12 +580,13 @@ static struct sh_peer *tuple_peer(struct sh *h, enum tuple_held held, bool v6)
 }
 
 /*
- * TT_REPLY_BUDGET_PER_MS segments with flags from a source that does not see our side, on a
- * 4-tuple that holds what held says (sequence and acknowledgment numbers a quarter of the space
- * away from the connection's); then, in the same millisecond, a pure ACK from another port of
- * the same source (over IPv6 of its /64), which no connection has: whether its RST came.
+ * n segments with flags from a source that does not see our side, on a 4-tuple that holds what
+ * held says: their acknowledgment number a quarter of the space away from the connection's,
+ * their sequence number too unless seq_right; then, in the same millisecond, a pure ACK from
+ * another port of the same source (over IPv6 of its /64), which no connection has: whether its
+ * RST came.
  */
-static bool probe_answered(enum tuple_held held, uint8_t flags, bool v6)
+static bool probe_answered(enum tuple_held held, uint8_t flags, bool v6, unsigned n, bool seq_right)
 {
 	struct sh *h = sh_new();
 	struct sh_peer *victim, *probe;
@@ -600,9 +601,9 @@ static bool probe_answered(enum tuple_held held, uint8_t flags, bool v6)
 	sh_advance(h, h->now + 1);
 	sh_drop_frames(h);
 	victim_segs = victim->segs_rcvd;
-	victim->nxt += 0x40000000u;
+	victim->nxt += seq_right ? 0 : 0x40000000u;
 	victim->rcv_nxt += 0x40000000u;
-	for (unsigned i = 0; i < TT_REPLY_BUDGET_PER_MS; i++) {
+	for (unsigned i = 0; i < n; i++) {
 		sh_peer_send(victim, flags, (flags & TT_TCP_PSH) ? "x" : NULL,
 			     (flags & TT_TCP_PSH) ? 1 : 0);
 		victim->nxt -= (flags & TT_TCP_PSH) ? 1 : 0;
@@ -627,8 +628,10 @@ static bool probe_answered(enum tuple_held held, uint8_t flags, bool v6)
  * The budget of replies of a source is no side channel (CVE-2016-5696): blind segments on a
  * 4-tuple cost it the same whether the 4-tuple has a connection (being opened, open, in
  * TIME-WAIT) or none, so a prober sharing the source's bucket learns nothing from what is left.
- * Those with an ACK and no RST cost a token each (the RST they earn with no connection), so
- * the probe's RST is not sent; the rest cost nothing, and it is.
+ * Those with an ACK and no RST cost a token each, once (the RST they earn with no connection):
+ * after all the bucket holds the probe's RST is not sent, after one less it is; the rest cost
+ * nothing, and it is.  Blind in both numbers (refused as out of window), and with the sequence
+ * number right but the acknowledgment number not (refused for its ACK).
  */
 static void test_reply_budget_tells_no_connection(void **state)
 {
@@ -645,18 +648,57 @@ static void test_reply_budget_tells_no_connection(void **state)
 	};
 
 	(void)state;
-	for (int v6 = 0; v6 < 2; v6++) {
+	for (int m = 0; m < 8; m++) {
+		bool v6 = m & 1, seq_right = m & 2, one_less = m & 4;
+		unsigned n = TT_REPLY_BUDGET_PER_MS - (one_less ? 1 : 0);
+
 		for (size_t k = 0; k < sizeof(kinds); k++) {
 			bool costs = (kinds[k] & (TT_TCP_ACK | TT_TCP_RST)) == TT_TCP_ACK;
+			bool want = !costs || one_less;
 
 			for (int held = HELD_NONE; held < HELD_N; held++) {
-				if (probe_answered((enum tuple_held)held, kinds[k], v6) == !costs)
+				if (probe_answered((enum tuple_held)held, kinds[k], v6, n,
+						   seq_right) == want)
 					continue;
-				fail_msg("flags 0x%02x, %s, tuple %d: the probe was %sanswered",
-					 kinds[k], v6 ? "IPv6" : "IPv4", held, costs ? "" : "not ");
+				fail_msg(
+				    "flags 0x%02x, %s, %u segments, sequence number %s, tuple %d: "
+				    "the probe was %sanswered",
+				    kinds[k], v6 ? "IPv6" : "IPv4", n,
+				    seq_right ? "right" : "blind", held, want ? "not " : "");
 			}
 		}
 	}
+}
+
+/*
+ * A flood spoofing a peer's address empties its source's budget, but a connection's replies
+ * are held to the connection's own limit alone: in the millisecond the flood's segments took
+ * every token, the peer's data sent again (our ACK of it was lost) still gets its ACK.
+ */
+static void test_spoofed_flood_silences_no_connection(void **state)
+{
+	struct sh *h = sh_new();
+	struct sh_peer *p, *spoof;
+
+	(void)state;
+	sh_start(h);
+	p = sh_peer_new(h, 7);
+	sh_connect(p);
+	sh_peer_send(p, TT_TCP_ACK | TT_TCP_PSH, "abcd", 4);
+	sh_deliver(h);
+	sh_advance(h, h->now + 1);
+	sh_drop_frames(h);
+	spoof = sh_peer_new(h, 81); /* no listener: each of its ACKs earns an RST */
+	spoof->addr = p->addr;
+	for (unsigned i = 0; i < 2 * TT_REPLY_BUDGET_PER_MS; i++)
+		sh_peer_send(spoof, TT_TCP_ACK, NULL, 0);
+	assert_int_equal(h->n_frames, TT_REPLY_BUDGET_PER_MS);
+	sh_drop_frames(h);
+	p->nxt -= 4;
+	sh_peer_send(p, TT_TCP_ACK | TT_TCP_PSH, "abcd", 4);
+	assert_int_equal(h->n_frames, 1);
+	assert_int_equal(sh_ev(h, TT_CTR_APP_RX_BYTES), 4);
+	sh_free(h);
 }
 
 /*
@@ -883,6 +925,7 @@ int main(void)
 	    cmocka_unit_test(test_time_wait_reuse_isn_above),
 	    cmocka_unit_test(test_time_wait_acks_limited),
 	    cmocka_unit_test(test_reply_budget_tells_no_connection),
+	    cmocka_unit_test(test_spoofed_flood_silences_no_connection),
 	    cmocka_unit_test(test_time_wait_fin_repeats_bounded),
 	    cmocka_unit_test(test_time_wait_expiry_across_clock_wrap),
 	    cmocka_unit_test(test_auto_cookies_under_table_pressure),

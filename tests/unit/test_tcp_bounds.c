@@ -465,6 +465,37 @@ static void test_byte_at_a_time_reader_bounded(void **state)
 	}
 }
 
+/*
+ * Every queued byte taken stops the persist clock, though less than a segment was: a response
+ * of 800 bytes and our FIN through a window of 500, the bytes ACKed, the FIN not.  What is left
+ * is closing_timeout_ms's (or the retries'), not a persist timeout.
+ */
+static void test_persist_stops_with_the_queue(void **state)
+{
+	struct harness *h = h_new();
+
+	(void)state;
+	h->conf.persist_timeout_ms = 20000;
+	h_http_body(h, 700);
+	h->peer.syn_opts.present &= (uint8_t)~TT_OPT_WSCALE;
+	h->peer.wnd = 500;
+	h_connect(h, TT_APP_HTTP);
+	h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, get_close);
+	assert_int_equal(data_sent(h), 500);
+	assert_int_not_equal(h_sndq_block(h)->persist_since_ms, 0);
+	h->peer.ack = h->peer.rcv_max;
+	h_send(h, TT_TCP_ACK, NULL, 0);
+	assert_true(h->tcb.flags & TT_TCB_FIN_SENT);
+	assert_int_not_equal(h_sndq_block(h)->persist_since_ms, 0);
+	h->peer.ack = h->tcb.snd_max - 1; /* all but our FIN */
+	h_send(h, TT_TCP_ACK, NULL, 0);
+	assert_int_equal(h_sndq_block(h)->q.bytes, 0);
+	assert_int_equal(h_sndq_block(h)->persist_since_ms, 0);
+	fire_until_gone(h, 100);
+	assert_int_equal(ev(h, TT_CTR_CONN_PERSIST_TIMEOUT), 0);
+	h_free(h);
+}
+
 /* A reader of a small window that takes more than a segment in each persist_timeout_ms stays:
  * 1,000 bytes every 5 s, until the whole response is taken. */
 static void test_small_window_reader_kept(void **state)
@@ -720,6 +751,7 @@ int main(void)
 	    cmocka_unit_test(test_window_toggle_persist_bounded),
 	    cmocka_unit_test(test_byte_at_a_time_reader_bounded),
 	    cmocka_unit_test(test_small_window_reader_kept),
+	    cmocka_unit_test(test_persist_stops_with_the_queue),
 	    cmocka_unit_test(test_ack_division_in_congestion_avoidance),
 	    cmocka_unit_test(test_invalid_replies_limited),
 	    cmocka_unit_test(test_invalid_replies_unlimited),

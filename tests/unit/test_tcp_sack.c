@@ -740,6 +740,35 @@ static void test_renege_by_the_byte(void **state)
 }
 
 /*
+ * The same inside SACK recovery (begun by three duplicates SACKing the byte after SND.UNA): each
+ * renege empties the scoreboard but keeps HighRxt, so a partial ACK sends SND.UNA's segment
+ * again only once SND.UNA has passed what this recovery already sent again: a segment per
+ * segment taken, not per byte.
+ */
+static void test_renege_by_the_byte_in_recovery(void **state)
+{
+	struct harness *h = *state;
+	struct tt_sack_block b;
+	uint64_t resent;
+
+	respond(h);
+	h->peer.ack = iss1(h);
+	b = (struct tt_sack_block){iss1(h) + 1, iss1(h) + 2};
+	for (int i = 0; i < 3; i++)
+		peer_sack(h, &b, 1);
+	assert_int_equal(ev(h, TT_CTR_SACK_RECOVERIES), 1);
+	resent = ev(h, TT_CTR_RETRANSMITTED_BYTES);
+	for (int i = 0; i < 200; i++) {
+		h->peer.ack++;
+		peer_sack(h, NULL, 0);
+		b = (struct tt_sack_block){h->peer.ack + 1, h->peer.ack + 2};
+		peer_sack(h, &b, 1);
+	}
+	assert_int_equal(ev(h, TT_CTR_SACK_RENEGED), 200);
+	assert_true(ev(h, TT_CTR_RETRANSMITTED_BYTES) - resent <= 2 * MSS_TS);
+}
+
+/*
  * A block that starts at the ACK it came with claims the byte that ACK says the peer lacks:
  * ignored and counted, whether the ACK moved SND.UNA or not, and no renege follows it.  One
  * byte above the ACK it is a block, and an ACK that then stops at its start is a renege.
@@ -968,6 +997,7 @@ int main(void)
 	    T(test_rto_reneged),
 	    T(test_reneged_loss_window),
 	    T(test_renege_by_the_byte),
+	    T(test_renege_by_the_byte_in_recovery),
 	    T(test_fast_retransmit_within_sent),
 	    T(test_sack_resend_within_sent),
 	    T(test_block_at_ack_ignored),
