@@ -231,8 +231,9 @@ static void new_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_tc
 		 * have stepped over those bytes), no recovery started below SND.MAX.  Only an
 		 * ACK of a whole segment is met so, as a partial ACK below: a peer that SACKs the
 		 * byte after SND.UNA and then ACKs up to it would otherwise draw a segment out
-		 * again for each byte it takes.  A renege of fewer bytes leaves what it dropped
-		 * to the retransmission timer. */
+		 * again for each byte it takes.  A renege of fewer bytes is not met as a loss:
+		 * what it dropped goes again by the retransmission timer, or by a partial ACK
+		 * of a recovery once SND.UNA passes what the recovery sent again. */
 		loss_window(ctx, t);
 		set_recovery_point(ctx, t, t->snd_max);
 	} else if (tt_tcp_in_recovery(t) && seq_lt(seg->ack, recovery_point(ctx, t))) {

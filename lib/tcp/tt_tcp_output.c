@@ -110,15 +110,6 @@ static void start_persist(const struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 	b->persist_una = t->snd_una;
 }
 
-void tt_tcp_persist_progress(const struct tt_tcp_ctx *ctx, struct tt_tcb *t)
-{
-	struct tt_sndb *b = tt_tcp_sndb(ctx, t);
-
-	if (b != NULL && b->persist_since_ms != 0 &&
-	    (t->snd_una - b->persist_una >= t->mss || b->q.bytes == 0))
-		b->persist_since_ms = 0;
-}
-
 /* The peer's window is shut on our data: probes begin, and so does the persist bound. */
 static void arm_persist(const struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 {

@@ -259,9 +259,16 @@ static inline void tt_tcp_sack_blocks(const struct tt_tcp_ctx *ctx, const struct
 /* Give the send block back when nothing is queued and nothing is in flight. */
 void tt_tcp_sndb_settle(struct tt_tcp_ctx *ctx, struct tt_tcb *t);
 
-/* SND.UNA moved: a segment's worth taken since the persist bound's clock started, or every
- * queued byte (a FIN may still be in flight), stops it. */
-void tt_tcp_persist_progress(const struct tt_tcp_ctx *ctx, struct tt_tcb *t);
+/* SND.UNA moved: a segment's worth taken since the persist bound's clock started (start_persist,
+ * tt_tcp_output.c), or every queued byte (a FIN may still be in flight), stops it. */
+static inline void tt_tcp_persist_progress(const struct tt_tcp_ctx *ctx, struct tt_tcb *t)
+{
+	struct tt_sndb *b = tt_tcp_sndb(ctx, t);
+
+	if (b != NULL && b->persist_since_ms != 0 &&
+	    (t->snd_una - b->persist_una >= t->mss || b->q.bytes == 0))
+		b->persist_since_ms = 0;
+}
 
 /* RFC 6582 / RFC 6675 RecoveryPoint: SND.UNA without a send block (nothing to recover). */
 static inline uint32_t recovery_point(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t)

@@ -25,8 +25,9 @@
  * or inside a SACKed range says it did: the scoreboard is emptied then
  * (sack_reneged, HighRxt kept) and, when that ACK took a whole segment,
  * sending goes back to SND.UNA, so those bytes go again; a renege of
- * fewer bytes leaves them to the retransmission timer (a peer reneging a
- * byte at a time must not draw a segment out for each).  A peer that did
+ * fewer bytes is not met as a loss (a peer reneging a byte at a time must
+ * not draw a segment out for each): the retransmission timer resends them,
+ * or a recovery's partial ACK once SND.UNA passes HighRxt.  A peer that did
  * not agree to SACK, or a worker out of scoreboards, gets NewReno.
  */
 #include "tt_tcp_priv.h"
