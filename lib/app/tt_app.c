@@ -90,9 +90,15 @@ static uint32_t http_parse_all(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct 
 			*rest_read = true;
 			return done;
 		case TT_HTTP_BAD:
-			ctx->ctr->ev[TT_CTR_HTTP_BAD_REQUESTS]++;
-			tt_tcp_send(ctx, t, r->bad_request, r->bad_request_len, NULL,
-				    r->bad_request_sum);
+			if (tt_http_version_refused(p)) {
+				ctx->ctr->ev[TT_CTR_HTTP_VERSION_REFUSED]++;
+				tt_tcp_send(ctx, t, r->version_refused, r->version_refused_len,
+					    NULL, r->version_refused_sum);
+			} else {
+				ctx->ctr->ev[TT_CTR_HTTP_BAD_REQUESTS]++;
+				tt_tcp_send(ctx, t, r->bad_request, r->bad_request_len, NULL,
+					    r->bad_request_sum);
+			}
 			tt_tcp_close(t);
 			*rest_read = true;
 			return done;

@@ -384,11 +384,20 @@ static void match_start(struct tt_http_parser *p)
 	p->idx = 0;
 }
 
+/* Why a parser in ST_BAD refused, in its idx. */
+enum { REFUSED_MALFORMED, REFUSED_VERSION };
+
 /* The byte at s is refused; it is where the caller reports the error. */
 static const uint8_t *refuse(struct tt_http_parser *p, const uint8_t *s)
 {
 	p->state = ST_BAD;
+	p->idx = REFUSED_MALFORMED;
 	return s;
+}
+
+bool tt_http_version_refused(const struct tt_http_parser *p)
+{
+	return p->state == ST_BAD && p->idx == REFUSED_VERSION;
 }
 
 /*
@@ -524,9 +533,18 @@ static const uint8_t *version(struct tt_http_parser *p, const uint8_t *s, const 
 		p->idx = PREFIX_LEN;
 		s += PREFIX_LEN;
 	}
-	for (; s < e && p->idx < PREFIX_LEN; s++)
-		if (*s != (uint8_t)prefix[p->idx++])
-			return refuse(p, s);
+	for (; s < e && p->idx < PREFIX_LEN; s++) {
+		/* At the major version's digit another one is another version of HTTP (RFC 9110
+		 * 15.6.6), refused as such. */
+		bool major = p->idx == PREFIX_LEN - 2 && *s >= '0' && *s <= '9';
+
+		if (*s == (uint8_t)prefix[p->idx++])
+			continue;
+		refuse(p, s);
+		if (major)
+			p->idx = REFUSED_VERSION;
+		return s;
+	}
 	if (s == e)
 		return s;
 	/* A later minor version is read as the highest this one implements (RFC 9110 2.5). */
@@ -1321,6 +1339,7 @@ static const struct {
     {404, "Not Found"},
     {500, "Internal Server Error"},
     {503, "Service Unavailable"},
+    {505, "HTTP Version Not Supported"},
 };
 
 static const char *reason_phrase(uint16_t status)
@@ -1435,8 +1454,8 @@ int tt_http_response_build(struct tt_http_response *r, uint16_t status, const ch
 	bool bodiless = status < 200 || status == 204 || status == 304;
 	struct layout resp = {
 	    .headers = headers, .n_headers = n_headers, .body = body, .body_len = body_len};
-	struct layout bad = {0};
-	uint32_t bad_hdr_len;
+	struct layout bad = {0}, refused = {0};
+	uint32_t bad_hdr_len, refused_hdr_len;
 	unsigned i;
 	int rc;
 
@@ -1449,6 +1468,7 @@ int tt_http_response_build(struct tt_http_response *r, uint16_t status, const ch
 			return -EINVAL;
 	layout_init(&resp, status, !bodiless, body_len);
 	layout_init(&bad, 400, true, 0);
+	layout_init(&refused, 505, true, 0);
 	rc = render(&resp, "Connection: keep-alive\r\n", &r->keep_alive, &r->keep_alive_len,
 		    &r->keep_alive_hdr_len);
 	if (!rc)
@@ -1457,6 +1477,9 @@ int tt_http_response_build(struct tt_http_response *r, uint16_t status, const ch
 	if (!rc)
 		rc = render(&bad, "Connection: close\r\n", &r->bad_request, &r->bad_request_len,
 			    &bad_hdr_len);
+	if (!rc)
+		rc = render(&refused, "Connection: close\r\n", &r->version_refused,
+			    &r->version_refused_len, &refused_hdr_len);
 	if (rc) {
 		tt_http_response_free(r);
 		return rc;
@@ -1466,6 +1489,7 @@ int tt_http_response_build(struct tt_http_response *r, uint16_t status, const ch
 	r->close_sum = tt_net_cksum_sum(r->close, r->close_len, 0);
 	r->close_hdr_sum = tt_net_cksum_sum(r->close, r->close_hdr_len, 0);
 	r->bad_request_sum = tt_net_cksum_sum(r->bad_request, r->bad_request_len, 0);
+	r->version_refused_sum = tt_net_cksum_sum(r->version_refused, r->version_refused_len, 0);
 	r->continue_100 = continue_100;
 	r->continue_100_len = sizeof(continue_100) - 1;
 	r->continue_100_sum = tt_net_cksum_sum(continue_100, r->continue_100_len, 0);
@@ -1477,5 +1501,6 @@ void tt_http_response_free(struct tt_http_response *r)
 	free(r->keep_alive);
 	free(r->close);
 	free(r->bad_request);
+	free(r->version_refused);
 	memset(r, 0, sizeof(*r));
 }

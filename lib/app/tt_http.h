@@ -32,7 +32,9 @@
  * and trailer field values are skipped without a length limit because they cost no memory (the
  * application's body_timeout_ms bounds them). The chunk framing's lines end in CRLF only
  * (section 7.1), whitespace after a chunk size only comes before an extension (7.1.1), and trailer
- * fields are "token ':' value".  Rejected as TT_HTTP_BAD: any other version, a missing, repeated or
+ * fields are "token ':' value".  Rejected as TT_HTTP_BAD: any other version (one whose major
+ * version is another digit, HTTP/0.x or HTTP/2.x to 9.x, is refused as such: the caller answers
+ * it with 505, tt_http_version_refused; anything else as malformed), a missing, repeated or
  * invalid Host as above, Transfer-Encoding other than exactly "chunked" or on an HTTP/1.0 request
  * (section 6.1), Content-Length together with chunked, differing repeated Content-Length values,
  * lists in Content-Length, lengths above TT_HTTP_LENGTH_MAX.
@@ -119,7 +121,8 @@ struct tt_http_parser {
 	uint8_t vstate; /* position inside that value */
 	uint8_t cand;	/* word-table entry the running match is following */
 	uint8_t idx;	/* bytes of that entry matched; digits compared for a repeated length;
-			 * in a Host value, hex digits a "%" owes, or a colon seen in a literal */
+			 * in a Host value, hex digits a "%" owes, or a colon seen in a literal;
+			 * once refused, why (tt_http_version_refused) */
 };
 
 /* Exactly its fields' bytes: no padding, which tt_http_parser_fresh would compare and a struct
@@ -177,6 +180,11 @@ static inline enum tt_http_phase tt_http_phase(const struct tt_http_parser *p)
 enum tt_http_status tt_http_parse(struct tt_http_parser *p, const uint8_t *data, uint32_t len,
 				  uint32_t *consumed, struct tt_http_request *req);
 
+/* After TT_HTTP_BAD: whether the request was refused for its major version (a digit other than
+ * 1), which the caller answers with 505 (HTTP Version Not Supported, RFC 9110 15.6.6) rather
+ * than 400. */
+bool tt_http_version_refused(const struct tt_http_parser *p);
+
 /*
  * Request memo.  A request is framed by its own bytes: a fresh parser ends it where the same
  * bytes end it, whatever follows them in the piece (tests/fuzz/fuzz_http.c holds every feeding
@@ -219,6 +227,9 @@ struct tt_http_response {
 	uint8_t *bad_request; /* 400, empty body, Connection: close */
 	uint32_t bad_request_len;
 	uint16_t bad_request_sum;
+	uint8_t *version_refused; /* 505, empty body, Connection: close */
+	uint32_t version_refused_len;
+	uint16_t version_refused_sum;
 	const uint8_t *continue_100; /* the interim "HTTP/1.1 100 Continue" (static bytes) */
 	uint32_t continue_100_len;
 	uint16_t continue_100_sum;

@@ -176,6 +176,8 @@
 	X(TIMER_EXPIRIES, "timer_expiries")                                                        \
 	X(HTTP_REQUESTS, "http_requests")                                                          \
 	X(HTTP_BAD_REQUESTS, "http_bad_requests")                                                  \
+	/* requests of another major version of HTTP, answered 505 */                              \
+	X(HTTP_VERSION_REFUSED, "http_version_refused")                                            \
 	/* interim 100 (Continue) responses to a request's Expect: 100-continue */                 \
 	X(HTTP_CONTINUES, "http_continues")                                                        \
 	X(APP_RX_BYTES, "app_rx_bytes")                                                            \

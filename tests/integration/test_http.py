@@ -161,12 +161,30 @@ def test_head_has_no_body(app):
 def test_malformed_request_gets_400_and_close(app):
     before = app.stats()
     with connect(80) as s:
-        s.sendall(b"GET / HTTP/9.9\r\n\r\n")
+        s.sendall(b"GET / HTTP/1.x\r\n\r\n")
         data = recv_until_eof(s, deadline_s=10)
     assert data.startswith(b"HTTP/1.1 400 "), data[:200]
     assert b"\r\n\r\n" in data
     d = delta(app.stats(), before)
     assert d.get("http_bad_requests") == 1, d
+
+
+@pytest.mark.parametrize("head", [
+    b"GET / HTTP/9.9\r\n\r\n",
+    b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",  # h2c's connection preface (RFC 9113 3.4)
+    b"GET / HTTP/0.9\r\n\r\n",
+], ids=["9.9", "h2c_preface", "0.9"])
+def test_other_http_version_gets_505_and_close(app, head):
+    """RFC 9110 15.6.6: a request of another major version is answered 505 (HTTP Version Not
+    Supported) and the connection closes."""
+    before = app.stats()
+    with connect(80) as s:
+        s.sendall(head)
+        data = recv_until_eof(s, deadline_s=10)
+    assert data.startswith(b"HTTP/1.1 505 HTTP Version Not Supported\r\n"), data[:200]
+    assert data.endswith(b"Content-Length: 0\r\nConnection: close\r\n\r\n"), data[:200]
+    d = delta(app.stats(), before)
+    assert d.get("http_version_refused") == 1 and "http_bad_requests" not in d, d
 
 
 @pytest.mark.parametrize("head", [
@@ -355,6 +373,7 @@ def test_final_counters(app):
     assert final["conn_reset_by_us"] == 0
     # The malformed and garbage requests, and the three Host cases.
     assert final["http_bad_requests"] == 5
+    assert final["http_version_refused"] == 3
     assert final["http_continues"] == 2
     # Connections end gracefully, or by wrk's resets when it stops mid-request.
     assert final["conn_timed_out"] == 0, final

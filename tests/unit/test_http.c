@@ -930,6 +930,54 @@ static void test_request_memo(void **state)
 	assert_int_equal(used, 0);
 }
 
+/*
+ * A request of another major version of HTTP (a digit other than 1: HTTP/0.9, HTTP/2.0, h2c's
+ * preface, HTTP/9.9) is refused as such, whole or a byte at a time, through the memo or not,
+ * and the parser says so until it is reset; any other refusal (HTTP/1.x, an HTTP-name that is
+ * not, a version that is no digit, a request refused for something else) is not.
+ */
+static void test_version_refused(void **state)
+{
+	static const char *const other[] = {
+	    "GET / HTTP/0.9\r\n\r\n", "GET / HTTP/2.0\r\nHost: t\r\n\r\n",
+	    "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "GET / HTTP/9.9\r\n\r\n", "GET / HTTP/2"};
+	static const char *const malformed[] = {
+	    "GET / HTTP/1.x\r\n\r\n", "GET / HTTPS/2.0\r\n\r\n", "GET / HTTP/x.0\r\n\r\n",
+	    "GET / HTTP/1.1\r\n\r\n", "GET / http/2.0\r\n\r\n",	 "GET / HTTP/11.0\r\n\r\n"};
+
+	(void)state;
+	for (int k = 0; k < 2; k++) {
+		const char *const *set = k == 0 ? other : malformed;
+		size_t n = k == 0 ? sizeof(other) / sizeof(other[0])
+				  : sizeof(malformed) / sizeof(malformed[0]);
+
+		for (size_t i = 0; i < n; i++) {
+			uint32_t len = (uint32_t)strlen(set[i]), used, off = 0;
+			struct tt_http_memo m = {0};
+			struct tt_http_request req;
+			struct tt_http_parser p;
+			enum tt_http_status st = TT_HTTP_NEED_MORE;
+
+			tt_http_parser_init(&p);
+			assert_int_equal(memo_parse(&m, &p, set[i], len, &used, &req), TT_HTTP_BAD);
+			assert_int_equal(tt_http_version_refused(&p), k == 0);
+			tt_http_parser_init(&p);
+			while (off < len && st != TT_HTTP_BAD) {
+				st = tt_http_parse(&p, (const uint8_t *)set[i] + off, 1, &used,
+						   &req);
+				off++;
+			}
+			assert_int_equal(st, TT_HTTP_BAD);
+			assert_int_equal(tt_http_version_refused(&p), k == 0);
+			st = tt_http_parse(&p, (const uint8_t *)"\r\n", 2, &used, &req);
+			assert_int_equal(st, TT_HTTP_BAD);
+			assert_int_equal(tt_http_version_refused(&p), k == 0);
+			tt_http_parser_init(&p);
+			assert_false(tt_http_version_refused(&p));
+		}
+	}
+}
+
 static void test_parser_size(void **state)
 {
 	struct tt_http_parser p;
@@ -954,6 +1002,8 @@ static void test_response_exact(void **state)
 	    "Content-Length: 2\r\nConnection: close\r\n\r\nhi";
 	static const char bad[] = "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n"
 				  "Connection: close\r\n\r\n";
+	static const char version[] = "HTTP/1.1 505 HTTP Version Not Supported\r\n"
+				      "Content-Length: 0\r\nConnection: close\r\n\r\n";
 	struct tt_http_response r;
 
 	(void)state;
@@ -966,6 +1016,8 @@ static void test_response_exact(void **state)
 	assert_int_equal(r.close_hdr_len, sizeof(cl) - 1 - 2);
 	assert_int_equal(r.bad_request_len, sizeof(bad) - 1);
 	assert_memory_equal(r.bad_request, bad, sizeof(bad) - 1);
+	assert_int_equal(r.version_refused_len, sizeof(version) - 1);
+	assert_memory_equal(r.version_refused, version, sizeof(version) - 1);
 	assert_int_equal(r.continue_100_len, strlen("HTTP/1.1 100 Continue\r\n\r\n"));
 	assert_memory_equal(r.continue_100, "HTTP/1.1 100 Continue\r\n\r\n", r.continue_100_len);
 	tt_http_response_free(&r);
@@ -1015,6 +1067,7 @@ static void test_response_head_len(void **state)
 	assert_sum(r.close_sum, r.close, r.close_len);
 	assert_sum(r.close_hdr_sum, r.close, r.close_hdr_len);
 	assert_sum(r.bad_request_sum, r.bad_request, r.bad_request_len);
+	assert_sum(r.version_refused_sum, r.version_refused, r.version_refused_len);
 	assert_sum(r.continue_100_sum, r.continue_100, r.continue_100_len);
 	tt_http_response_free(&r);
 }
@@ -1116,6 +1169,7 @@ static void test_response_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_version_refused),
 	    cmocka_unit_test(test_parser_size),
 	    cmocka_unit_test(test_request_table),
 	    cmocka_unit_test(test_byte_classes_in_long_runs),
