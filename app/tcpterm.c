@@ -369,8 +369,15 @@ static void reload(struct appliance *a, const char *why)
 	}
 	g = tt_reload_gen_create(&next, old->rt.gen + 1);
 	if (g == NULL) {
-		snprintf(msg, sizeof(msg), "%s: cannot build the HTTP response: %s", a->conf_path,
-			 strerror(errno));
+		/* The loader checked the response's fields: what fails here is the body file,
+		 * changed since (EINVAL: no longer a regular file), or memory. */
+		if (next.http.body_file[0] != '\0')
+			snprintf(msg, sizeof(msg), "%s: http.body_file \"%s\": %s", a->conf_path,
+				 next.http.body_file,
+				 errno == EINVAL ? "not a regular file" : strerror(errno));
+		else
+			snprintf(msg, sizeof(msg), "%s: cannot build the HTTP response: %s",
+				 a->conf_path, strerror(errno));
 		return reload_refused(a, why, msg);
 	}
 	tt_reload_set_push(&a->gens, g);

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Configuration generations of a running appliance; see tt_reload.h. */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <rte_telemetry.h>
@@ -14,8 +16,10 @@
 /* The body: body_file's content, or body_size bytes of the alphabet repeated (checkable). */
 static int read_body(const struct tt_conf_http *h, uint8_t **body, uint32_t *len)
 {
+	struct stat st;
 	FILE *f;
 	long sz;
+	int fd;
 
 	*body = NULL;
 	*len = 0;
@@ -30,10 +34,20 @@ static int read_body(const struct tt_conf_http *h, uint8_t **body, uint32_t *len
 		*len = h->body_size;
 		return 0;
 	}
-	f = fopen(h->body_file, "rb");
-	if (f == NULL)
+	/* The loader checked the file; it may have changed since, even into a FIFO whose open
+	 * would block the main lcore (O_NONBLOCK): check it again. */
+	fd = open(h->body_file, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
 		return -errno;
-	/* The loader checked the size; the file may have changed since: bound it again. */
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
+	f = fdopen(fd, "rb");
+	if (f == NULL) {
+		close(fd);
+		return -ENOMEM;
+	}
 	if (fseek(f, 0, SEEK_END) != 0 || (sz = ftell(f)) < 0 || sz > TT_CONF_MAX_BODY_BYTES) {
 		fclose(f);
 		return -EFBIG;

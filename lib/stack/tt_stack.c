@@ -1302,6 +1302,7 @@ void tt_stack_conn_describe(const struct tt_stack *st, const struct tt_flow4 *k,
 			    struct tt_stack_conn *c)
 {
 	uint64_t now = st->tcp.now_ms, due;
+	struct tt_tcp_ctx ctx = st->tcp;
 	const struct tt_tcb *t;
 
 	memset(c, 0, sizeof(*c));
@@ -1332,7 +1333,9 @@ void tt_stack_conn_describe(const struct tt_stack *st, const struct tt_flow4 *k,
 	c->srtt_ms8 = t->srtt_ms8;
 	c->rttvar_ms4 = t->rttvar_ms4;
 	c->rto_ms = tt_tcp_rto_ms(t);
-	c->timer = (uint8_t)tt_tcp_timer_next(&st->tcp, t, &due);
+	/* Its timers run by the configuration generation it was opened under, as in check_tcb. */
+	ctx.conf = st->gens[t->rt_slot].rt->conf;
+	c->timer = (uint8_t)tt_tcp_timer_next(&ctx, t, &due);
 	c->timer_ms = due == UINT64_MAX ? 0 : due > now ? due - now : 0;
 }
 

@@ -617,6 +617,30 @@ static inline void sh_connect(struct sh_peer *p)
 	assert_true(p->synced);
 }
 
+struct sh_listing {
+	const struct tt_stack *st;
+	void (*fn)(const struct tt_stack_conn *c, void *arg);
+	void *arg;
+};
+
+static inline void sh_listed_one(const struct tt_flow4 *k, uint32_t value, void *arg)
+{
+	struct sh_listing *l = arg;
+	struct tt_stack_conn c;
+
+	tt_stack_conn_describe(l->st, k, value, &c);
+	l->fn(&c, l->arg);
+}
+
+/* Every connection and TIME-WAIT entry, as a listing describes it, to fn. */
+static inline void sh_list(const struct sh *h, void (*fn)(const struct tt_stack_conn *c, void *arg),
+			   void *arg)
+{
+	struct sh_listing l = {.st = h->st, .fn = fn, .arg = arg};
+
+	tt_stack_walk(h->st, 0, UINT32_MAX, sh_listed_one, &l);
+}
+
 static inline uint64_t sh_ev(const struct sh *h, enum tt_counter c)
 {
 	return h->ctr.ev[c];

@@ -8,7 +8,11 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "tt_reload.h"
 
@@ -94,12 +98,35 @@ static void test_gen_body_file_gone(void **state)
 	assert_int_equal(errno, ENOENT);
 }
 
+/* A body file that became a FIFO since: refused at once (EINVAL), not an open that blocks the
+ * main lcore until a writer comes (alarm() ends the test if it does). */
+static void test_gen_body_file_fifo(void **state)
+{
+	char dir[] = "/tmp/tt-reload-XXXXXX", path[64];
+	struct tt_conf c = conf;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/body", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	c.http.body_size = 0;
+	strcpy(c.http.body_file, path);
+	alarm(10);
+	errno = 0;
+	assert_null(tt_reload_gen_create(&c, 1));
+	assert_int_equal(errno, EINVAL);
+	alarm(0);
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_gen_create),
 	    cmocka_unit_test(test_set),
 	    cmocka_unit_test(test_gen_body_file_gone),
+	    cmocka_unit_test(test_gen_body_file_fifo),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

@@ -339,28 +339,25 @@ static void test_time_wait_fin_repeats_bounded(void **state)
 }
 
 struct tw_timer {
-	const struct tt_stack *st;
 	uint64_t ms;
 	unsigned n;
 };
 
-static void tw_timer_of(const struct tt_flow4 *k, uint32_t value, void *arg)
+static void tw_timer_of(const struct tt_stack_conn *c, void *arg)
 {
 	struct tw_timer *w = arg;
-	struct tt_stack_conn c;
 
-	tt_stack_conn_describe(w->st, k, value, &c);
-	assert_int_equal(c.state, TT_TCP_TIME_WAIT);
-	w->ms = c.timer_ms;
+	assert_int_equal(c->state, TT_TCP_TIME_WAIT);
+	w->ms = c->timer_ms;
 	w->n++;
 }
 
 /* What a listing says is left of the one TIME-WAIT entry. */
 static uint64_t tw_left_ms(const struct sh *h)
 {
-	struct tw_timer w = {.st = h->st};
+	struct tw_timer w = {0};
 
-	tt_stack_walk(h->st, 0, UINT32_MAX, tw_timer_of, &w);
+	sh_list(h, tw_timer_of, &w);
 	assert_int_equal(w.n, 1);
 	return w.ms;
 }

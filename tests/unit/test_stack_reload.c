@@ -47,6 +47,29 @@ static void assert_tail(const struct sh_peer *p, const uint8_t *want, uint32_t l
 	assert_memory_equal(p->rx + p->rx_len - len, want, len);
 }
 
+/* What a listing says of the connection of peer p: its next timer, in ms from now. */
+struct listed {
+	uint16_t port;
+	uint64_t timer_ms;
+};
+
+static void listed_of(const struct tt_stack_conn *c, void *arg)
+{
+	struct listed *l = arg;
+
+	if (c->flow.sport == l->port)
+		l->timer_ms = c->timer_ms;
+}
+
+static uint64_t listed_timer_ms(const struct sh *h, const struct sh_peer *p)
+{
+	struct listed l = {.port = p->port, .timer_ms = UINT64_MAX};
+
+	sh_list(h, listed_of, &l);
+	assert_true(l.timer_ms != UINT64_MAX);
+	return l.timer_ms;
+}
+
 /*
  * A connection open before the reload keeps its TCP parameters (here its idle timeout) while
  * its next request gets the new response; new connections see the new listeners and timeout;
@@ -86,6 +109,9 @@ static void test_generation_applies_to_new_work(void **state)
 	sh_peer_send(fresh, TT_TCP_ACK | TT_TCP_PSH, get_req, sizeof(get_req) - 1);
 	sh_run(h, 0, 1, 100);
 	assert_tail(fresh, g->http.keep_alive, g->http.keep_alive_len);
+	/* A listing gives each its own generation's idle bound. */
+	assert_true(listed_timer_ms(h, old) <= 1000);
+	assert_true(listed_timer_ms(h, fresh) > 1000);
 	no_listener = h->ctr.drop[TT_DROP_TCP_NO_LISTENER];
 	gone = sh_peer_new(h, 9);
 	sh_peer_send(gone, TT_TCP_SYN, NULL, 0);
