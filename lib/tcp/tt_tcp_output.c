@@ -248,10 +248,9 @@ static void send_data(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_tcp_ou
 	}
 	if (seq_gt(t->snd_nxt, t->snd_max))
 		t->snd_max = t->snd_nxt;
-	if (t->snd_una != t->snd_max)
+	/* With nothing in flight, a shut window is probed on expiry. */
+	if (t->snd_una != t->snd_max || (queued > 0 && t->snd_wnd == 0))
 		arm_rto(ctx, t);
-	else if (queued > 0 && t->snd_wnd == 0)
-		arm_persist(ctx, t); /* probe the zero window on expiry */
 	if (queued > 0 && t->snd_wnd < min_u32(t->mss, queued))
 		start_persist(ctx, t);
 }
@@ -508,8 +507,7 @@ static bool sndb_take(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 	tt_sndq_init(&b->q);
 	/* No recovery under way: RecoveryPoint starts at SND.UNA as in a new connection. */
 	b->recover = t->snd_una;
-	b->persist_since_ms = 0;
-	b->persist_una = t->snd_una;
+	b->persist_since_ms = 0; /* persist_una is read only while it is set */
 	/* A new block starts as a new connection: the initial window, ssthresh unbounded. */
 	b->cwnd = tt_tcp_initial_window(ctx->conf, t->mss);
 	b->ssthresh = UINT32_MAX / 2;
