@@ -562,6 +562,7 @@ static const struct key tcp_keys[T_N] = {
     /* RFC 1122 4.2.3.2: an ACK must not be delayed more than 0.5 s */
     [T_DELAYED_ACK] = TCP_KEY("delayed_ack_ms", delayed_ack_ms, 0, 500),
     [T_DRAIN] = TCP_KEY("drain_timeout_ms", drain_timeout_ms, 0, 600000),
+    [T_RELOAD_GRACE] = TCP_KEY("reload_grace_ms", reload_grace_ms, 0, 86400000),
     [T_MAX_CONNS] = TCP_KEY("max_conns_per_core", max_conns_per_core, 16, 67108864),
     [T_SYNCOOKIES] = {.name = "syncookies", .parse = parse_syncookies},
     [T_THRESHOLD] = TCP_KEY("syncookie_threshold", syncookie_threshold, 0, 67108864),
@@ -845,6 +846,7 @@ void tt_conf_defaults(struct tt_conf *c)
 	    .invalid_reply_interval_ms = 500,
 	    .delayed_ack_ms = 40,
 	    .drain_timeout_ms = 5000,
+	    .reload_grace_ms = 60000,
 	    .max_conns_per_core = 1048576,
 	    .syncookies = TT_SYNCOOKIES_AUTO,
 	    .syncookie_threshold = 1024,

@@ -171,6 +171,9 @@ struct tt_conf_tcp {
 	uint32_t delayed_ack_ms;
 	/* On SIGINT/SIGTERM: connections get a FIN, then an RST after this long. */
 	uint32_t drain_timeout_ms;
+	/* After a reload: connections of a replaced configuration stay this long, then are
+	 * drained the same way (a FIN, an RST drain_timeout_ms later). */
+	uint32_t reload_grace_ms;
 	uint32_t max_conns_per_core;
 	enum tt_syncookie_mode syncookies;
 	/* auto mode: half-open connections per core above which SYNs are answered with cookies */

@@ -26,12 +26,25 @@ struct tt_stack {
 	struct tt_timer_wheel *wheel;
 	const uint8_t *listen_app; /* the latest generation's */
 	/* Configuration generations by slot (gen % TT_STACK_RT_GENS), with the connections
-	 * opened under each; slot rt_cur is the latest. */
+	 * opened under each, when a newer one replaced it (UINT64_MAX: not replaced) and the
+	 * retire walks (RETIRE_*) completed over it; slot rt_cur is the latest. */
 	struct {
 		const struct tt_stack_rt *rt;
 		uint32_t conns;
+		uint8_t walked;
+		uint64_t replaced_ms;
 	} gens[TT_STACK_RT_GENS];
 	unsigned rt_cur;
+	/* Retiring replaced generations (tt_stack.h): the slots whose connections are closed at
+	 * first sight (all of them while draining); the walk under way, with the slots it closes
+	 * and resets (those due when it started); when the next walk is due (0: one is on). */
+	uint8_t close_slots;
+	struct {
+		bool on;
+		uint8_t close, reset;
+		uint32_t cursor;
+	} retire;
+	uint64_t retire_due_ms;
 	struct tt_stack_rt rt0;	   /* generation 0, from tt_stack_params */
 	uint32_t pressure_mark;	   /* TCBs in use from which "auto" answers with cookies */
 	/* The table hash of the segment in process, so that the insert, update or delete its
@@ -214,6 +227,9 @@ struct tt_stack *tt_stack_create(const struct tt_stack_params *p)
 	st->rt0 = (struct tt_stack_rt){
 	    .gen = 0, .conf = c, .listen_app = p->listen_app, .app_data = p->app_data};
 	st->gens[0].rt = &st->rt0;
+	for (unsigned s = 0; s < TT_STACK_RT_GENS; s++)
+		st->gens[s].replaced_ms = UINT64_MAX;
+	st->retire_due_ms = UINT64_MAX;
 	st->io = p->io;
 	st->tcp.conf = c;
 	st->tcp.ctr = p->ctr;
@@ -278,18 +294,30 @@ struct tt_stack *tt_stack_create(const struct tt_stack_params *p)
 
 static_assert((int)TT_STACK_RT_GENS <= (int)TT_TCP_RT_SLOTS,
 	      "a TCB's rt_slot holds a generation's slot");
+static_assert(TT_STACK_RT_GENS <= 8, "a uint8_t holds a set of generation slots");
+
+static void retire_plan(struct tt_stack *st);
 
 int tt_stack_set_rt(struct tt_stack *st, const struct tt_stack_rt *rt)
 {
 	unsigned slot = rt->gen % TT_STACK_RT_GENS;
+	uint8_t bit = (uint8_t)(1u << slot);
 
 	if ((int32_t)(rt->gen - st->gens[st->rt_cur].rt->gen) <= 0 || st->gens[slot].conns != 0)
 		return -EBUSY;
-	st->gens[slot].rt = rt;
+	st->gens[st->rt_cur].replaced_ms = st->tcp.now_ms;
+	/* The slot starts afresh: a walk under way must not take the new generation's
+	 * connections for those of the one that left the slot. */
+	st->gens[slot] = (typeof(st->gens[slot])){.rt = rt, .replaced_ms = UINT64_MAX};
+	if (!st->draining)
+		st->close_slots &= (uint8_t)~bit;
+	st->retire.close &= (uint8_t)~bit;
+	st->retire.reset &= (uint8_t)~bit;
 	st->rt_cur = slot;
 	st->listen_app = rt->listen_app;
 	st->tcp.conf = rt->conf;
 	st->tcp.app_data = rt->app_data;
+	retire_plan(st);
 	return 0;
 }
 
@@ -649,11 +677,13 @@ static void close_now(struct tt_stack *st, struct tt_tcb *t)
  * While draining, a connection that completes its handshake, or that the close walk missed
  * because a deletion shifted it behind the cursor, is closed the first time it is seen.
  */
-static void drain_conn(struct tt_stack *st, struct tt_tcb *t)
+static bool drain_conn(struct tt_stack *st, struct tt_tcb *t)
 {
-	if ((t->state == TT_TCP_ESTABLISHED || t->state == TT_TCP_CLOSE_WAIT) &&
-	    !(t->flags & TT_TCB_FIN_QUEUED))
-		close_now(st, t);
+	if ((t->state != TT_TCP_ESTABLISHED && t->state != TT_TCP_CLOSE_WAIT) ||
+	    (t->flags & TT_TCB_FIN_QUEUED))
+		return false;
+	close_now(st, t);
+	return true;
 }
 
 /* The latest generation's configuration (a bound on the whole stack, not on one connection). */
@@ -698,8 +728,10 @@ static void conn_done(struct tt_stack *st, struct tt_tcb *t, const struct tt_tcp
 	send_out(st, t, out);
 	switch (v) {
 	case TT_V_KEEP:
-		if (unlikely(st->draining))
-			drain_conn(st, t);
+		/* Draining, or its generation retired (tt_stack.h): closed at first sight. */
+		if (unlikely((st->close_slots >> t->rt_slot) & 1) && drain_conn(st, t) &&
+		    !st->draining)
+			st->ctr->ev[TT_CTR_RELOAD_CLOSED]++;
 		/* Over the bound, an orphan that just became one or whose timer fired is reset
 		 * (Linux's tcp_close and tcp_out_of_resources): it can hold the table no longer. */
 		if (unlikely(tt_tcp_state_is_orphan(t->state)) && orphans_over(st, t)) {
@@ -928,9 +960,140 @@ static uint32_t abort_step(struct tt_stack *st, unsigned budget)
 	return tt_conn_tbl_count(st->tbl);
 }
 
+/* When the connections of generation slot s are closed, and when reset (UINT64_MAX: never). */
+static uint64_t retire_close_at(const struct tt_stack *st, unsigned s)
+{
+	uint64_t replaced = st->gens[s].replaced_ms;
+
+	return replaced == UINT64_MAX ? UINT64_MAX : replaced + latest_conf(st)->reload_grace_ms;
+}
+
+static uint64_t retire_reset_at(const struct tt_stack *st, unsigned s)
+{
+	uint64_t close_at = retire_close_at(st, s);
+
+	return close_at == UINT64_MAX ? UINT64_MAX : close_at + latest_conf(st)->drain_timeout_ms;
+}
+
+enum { RETIRE_CLOSED = 1, RETIRE_RESET = 2 };
+
+/* When the next walk is due: the earliest close or reset of a replaced generation that still has
+ * connections and has not been walked for it. */
+static void retire_plan(struct tt_stack *st)
+{
+	uint64_t due = UINT64_MAX;
+
+	for (unsigned s = 0; s < TT_STACK_RT_GENS; s++) {
+		uint64_t at;
+
+		if (s == st->rt_cur || st->gens[s].conns == 0)
+			continue;
+		if (!(st->gens[s].walked & RETIRE_CLOSED))
+			at = retire_close_at(st, s);
+		else if (!(st->gens[s].walked & RETIRE_RESET))
+			at = retire_reset_at(st, s);
+		else
+			continue;
+		if (at < due)
+			due = at;
+	}
+	st->retire_due_ms = st->retire.on ? 0 : due;
+}
+
+/* A walk starts with the slots whose close or reset is due by now. */
+static void retire_walk_start(struct tt_stack *st)
+{
+	uint64_t now = st->tcp.now_ms;
+
+	st->retire.close = st->retire.reset = 0;
+	for (unsigned s = 0; s < TT_STACK_RT_GENS; s++) {
+		if (s == st->rt_cur || st->gens[s].conns == 0)
+			continue;
+		if (!(st->gens[s].walked & RETIRE_CLOSED) && retire_close_at(st, s) <= now)
+			st->retire.close |= (uint8_t)(1u << s);
+		if (!(st->gens[s].walked & RETIRE_RESET) && retire_reset_at(st, s) <= now)
+			st->retire.reset |= (uint8_t)(1u << s);
+	}
+	/* A handshake that completes behind the walk's cursor closes at once. */
+	st->close_slots |= st->retire.close | st->retire.reset;
+	st->retire.on = true;
+	st->retire.cursor = 0;
+}
+
+/* The walk covered the table: a slot reset still holding connections (one that a deletion moved
+ * behind the cursor) is walked again. */
+static void retire_walk_end(struct tt_stack *st)
+{
+	for (unsigned s = 0; s < TT_STACK_RT_GENS; s++) {
+		uint8_t bit = (uint8_t)(1u << s);
+
+		if (st->retire.close & bit)
+			st->gens[s].walked |= RETIRE_CLOSED;
+		if ((st->retire.reset & bit) && st->gens[s].conns == 0)
+			st->gens[s].walked |= RETIRE_RESET;
+	}
+	st->retire.on = false;
+	retire_plan(st);
+}
+
+/*
+ * One bounded step of the walk: at most TT_STACK_RETIRE_SLOTS slot visits and
+ * TT_STACK_DRAIN_BATCH connections closed or reset.  A reset deletes, which may pull the next
+ * entry into the slot just visited, so the cursor leaves a slot only once it has nothing to
+ * reset.  Returns the slots visited.
+ */
+static unsigned retire_step(struct tt_stack *st)
+{
+	unsigned visits = 0, acted = 0;
+
+	if (!st->retire.on) {
+		retire_walk_start(st);
+		/* Their connections all went on their own meanwhile. */
+		if ((st->retire.close | st->retire.reset) == 0) {
+			st->retire.on = false;
+			retire_plan(st);
+			return 0;
+		}
+	}
+	while (visits < TT_STACK_RETIRE_SLOTS && acted < TT_STACK_DRAIN_BATCH) {
+		uint32_t v = TT_CONN_NONE;
+		uint32_t next = tt_conn_tbl_walk(st->tbl, st->retire.cursor, 1, take_value, &v);
+		struct tt_tcb *t;
+		uint8_t bit;
+
+		visits++;
+		if (v != TT_CONN_NONE && !(v & TT_CONN_TW)) {
+			t = tcb_of(st, v);
+			bit = (uint8_t)(1u << t->rt_slot);
+			if (st->retire.reset & bit) {
+				st->ctr->ev[TT_CTR_RELOAD_RESET]++;
+				abort_conn(st, v);
+				acted++;
+				continue;
+			}
+			if (st->retire.close & bit) {
+				bind_rt(st, t);
+				if (drain_conn(st, t)) {
+					st->ctr->ev[TT_CTR_RELOAD_CLOSED]++;
+					arm(st, t);
+					acted++;
+				}
+				unbind_rt(st);
+			}
+		}
+		st->retire.cursor = next;
+		if (next == 0) {
+			retire_walk_end(st);
+			break;
+		}
+	}
+	return visits;
+}
+
 uint32_t tt_stack_drain_step(struct tt_stack *st, uint64_t deadline_ms, unsigned budget)
 {
 	st->draining = true;
+	st->close_slots = UINT8_MAX;
 	/* TIME-WAIT entries alone do not hold the drain up: once the process is gone, no new
 	 * connection can take their 4-tuples here. */
 	if (st->tcp.now_ms < deadline_ms && tt_pool_in_use(st->tcbs) > 0) {
@@ -1268,7 +1431,10 @@ unsigned tt_stack_timers(struct tt_stack *st)
 	}
 	unbind_rt(st);
 	/* TIME-WAIT expires from the FIFO's head, in the same bounded batch. */
-	return n + expire_tw(st, TT_STACK_TIMER_BATCH - n);
+	n += expire_tw(st, TT_STACK_TIMER_BATCH - n);
+	if (unlikely(st->tcp.now_ms >= st->retire_due_ms))
+		n += retire_step(st);
+	return n;
 }
 
 uint32_t tt_stack_walk(const struct tt_stack *st, uint32_t from, uint32_t n_slots,

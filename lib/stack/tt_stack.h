@@ -49,7 +49,14 @@
  * (struct tt_stack_rt below): new connections are opened under it, each
  * connection keeps reading the TCP parameters of the generation it was
  * opened under (its TCB keeps the slot), and tt_stack_rt_oldest says
- * which generations are still referenced.
+ * which generations are still referenced.  A generation is not held for ever: once a newer one
+ * replaced it, its connections stay tcp.reload_grace_ms, then they are retired as a drain
+ * would (tcp.reload_grace_ms and tcp.drain_timeout_ms of the latest generation): established
+ * and close-wait ones get a FIN after their queued data (reload_conns_closed), as does one
+ * completing its handshake later, the first time it is seen; whatever is still open
+ * drain_timeout_ms later is reset (reload_conns_reset, conn_reset_by_us).  tt_stack_timers
+ * does the work, walking the table in bounded steps (TT_STACK_RETIRE_SLOTS, TT_STACK_DRAIN_BATCH)
+ * from when a close or reset is due until the walk has covered the table.
  *
  * Orphans (tt_tcp_state_is_orphan: FIN-WAIT-1, CLOSING, LAST-ACK) are bounded per stack by
  * tcp.max_orphans_per_core of the latest generation: a connection that is an orphan when a
@@ -112,6 +119,8 @@ enum {
 	TT_STACK_DRAIN_BATCH = 256,
 	/* Configuration generations a stack's connections may hold at once (see tt_stack_rt). */
 	TT_STACK_RT_GENS = 8,
+	/* Table slots a retire walk (Reload, above) visits per tt_stack_timers call at most. */
+	TT_STACK_RETIRE_SLOTS = 4096,
 };
 
 #define TT_STACK_NO_ADDR6 UINT32_MAX /* tt_stack_params.addr6_pairs: no IPv6 connection */
@@ -252,7 +261,8 @@ void tt_stack_rx_poll(struct tt_stack *st, bool full);
 /* Whether SYNs are being shed, as the last tt_stack_rx_poll decided. */
 bool tt_stack_shedding(const struct tt_stack *st);
 
-/* Expire due timers (at most TT_STACK_TIMER_BATCH); returns how many fired. */
+/* Expire due timers (at most TT_STACK_TIMER_BATCH) and take a step of a retire walk when one is
+ * due (Reload, above); returns how many timers fired plus the slots the walk visited. */
 unsigned tt_stack_timers(struct tt_stack *st);
 
 /*

@@ -140,7 +140,9 @@
 	X(CONN_RETRIES_EXHAUSTED, "conn_retries_exhausted")                                        \
 	X(CONN_PERSIST_TIMEOUT, "conn_persist_timed_out")                                          \
 	X(CONN_APP_TIMEOUT, "conn_app_timed_out")                                                  \
-	X(ORPHANS_RESET, "orphans_reset") /* over tcp.max_orphans_per_core */                      \
+	X(ORPHANS_RESET, "orphans_reset")	/* over tcp.max_orphans_per_core */                \
+	X(RELOAD_CLOSED, "reload_conns_closed") /* FIN: their configuration replaced */            \
+	X(RELOAD_RESET, "reload_conns_reset")	/* still open drain_timeout_ms later */            \
 	X(ORPHAN_RETRIES_EXHAUSTED, "orphan_retries_exhausted")                                    \
 	X(SYN_SHED_POLLS, "syn_shed_polls") /* polls of a worker shedding SYNs */                  \
 	X(TIME_WAIT_RECYCLED, "time_wait_recycled")                                                \

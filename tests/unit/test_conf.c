@@ -256,6 +256,7 @@ static const struct range_case range_cases[] = {
     {IN_TCP, "invalid_reply_interval_ms", 0, 60000},
     {IN_TCP, "delayed_ack_ms", 0, 500},
     {IN_TCP, "drain_timeout_ms", 0, 600000},
+    {IN_TCP, "reload_grace_ms", 0, 86400000},
     {IN_TCP, "max_conns_per_core", 16, 67108864},
     {IN_TCP, "syncookie_threshold", 0, 67108864},
     {IN_TCP, "max_orphans_per_core", 0, 67108864},

@@ -11,7 +11,8 @@
  * that completes while it runs, ends early once only TIME-WAIT entries are
  * left, and at its deadline aborts every connection exactly once (one RST
  * each, none for TIME-WAIT or SYN-SENT) leaving no gauge, timer or buffer
- * behind.
+ * behind.  Retiring a generation a reload replaced (tcp.reload_grace_ms) is the same walk
+ * for its connections alone: one FIN each in bounded steps, one RST each drain_timeout_ms later.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -622,6 +623,100 @@ static void test_abort_syn_sent_silently(void **state)
 	fx_free(fx);
 }
 
+/* ---- retiring a replaced generation ----------------------------------------------------- */
+
+/*
+ * Timer calls at the stack's present time until one does nothing (a bounded number: a timer
+ * armed early fires and re-arms); every frame they send has these flags, goes to a peer below
+ * limit_port and is counted in seen_by (with seen_by NULL, none may be sent).
+ */
+static void retire_frames(struct fx *fx, uint8_t flags, uint16_t limit_port, unsigned *seen_by)
+{
+	for (unsigned step = 0;; step++) {
+		struct seen s[MAX_FRAMES];
+		unsigned n = tt_stack_timers(fx->st), k = take(fx, s, MAX_FRAMES);
+
+		assert_true(step < 16);
+		assert_true(k <= TT_STACK_DRAIN_BATCH);
+		assert_true(k == 0 || seen_by != NULL);
+		for (unsigned i = 0; i < k; i++) {
+			assert_int_equal(s[i].flags, flags);
+			assert_true(s[i].dport >= 20000 && s[i].dport < limit_port);
+			seen_by[s[i].dport]++;
+		}
+		if (n == 0)
+			break;
+	}
+}
+
+/*
+ * Most of a table's connections opened under generation 0, some under generation 1 after the
+ * reload: at tcp.reload_grace_ms each of generation 0 gets one FIN (at most
+ * TT_STACK_DRAIN_BATCH per tt_stack_timers call), generation 1 nothing; their peers take the FIN
+ * and say nothing more, and drain_timeout_ms later each gets one RST: generation 0 is released.
+ */
+static void test_replaced_generation_retired_in_steps(void **state)
+{
+	enum { N_OLD = 900, N_NEW = 60, GRACE_MS = 2000 };
+	static struct peer peers[N_OLD + N_NEW];
+	static unsigned fins[65536], rsts[65536];
+	struct fx *fx = fx_new(TT_SYNCOOKIES_OFF);
+	struct tt_conf_tcp tcp1 = fx->conf.tcp;
+	struct tt_stack_rt rt1 = {
+	    .gen = 1, .conf = &tcp1, .listen_app = fx->listen_app, .app_data = &fx->http};
+	uint64_t t0;
+
+	(void)state;
+	memset(fins, 0, sizeof(fins));
+	memset(rsts, 0, sizeof(rsts));
+	tcp1.reload_grace_ms = GRACE_MS;
+	tcp1.drain_timeout_ms = DRAIN_MS;
+	for (unsigned i = 0; i < N_OLD; i++) {
+		peers[i] = peer_at((uint16_t)(20000 + i));
+		open_conn(fx, &peers[i]);
+	}
+	t0 = fx->now;
+	assert_int_equal(tt_stack_set_rt(fx->st, &rt1), 0);
+	for (unsigned i = N_OLD; i < N_OLD + N_NEW; i++) {
+		peers[i] = peer_at((uint16_t)(20000 + i));
+		open_conn(fx, &peers[i]);
+	}
+	set_time(fx, t0 + GRACE_MS - 1);
+	retire_frames(fx, 0, 0, NULL);
+
+	set_time(fx, t0 + GRACE_MS);
+	retire_frames(fx, TT_TCP_FIN | TT_TCP_ACK, 20000 + N_OLD, fins);
+	for (unsigned i = 0; i < N_OLD; i++) {
+		struct peer *p = &peers[i];
+
+		assert_int_equal(fins[p->sport], 1);
+		p->rcv_nxt++; /* the FIN, which came after no data */
+		ack(fx, p);
+	}
+	assert_int_equal(take(fx, NULL, 0), 0);
+	assert_int_equal(fx->ctr.ev[TT_CTR_RELOAD_CLOSED], N_OLD);
+	assert_int_equal(gauge(fx, TT_TCP_FIN_WAIT_2), N_OLD);
+	assert_int_equal(gauge(fx, TT_TCP_ESTABLISHED), N_NEW);
+	assert_int_equal(tt_stack_rt_oldest(fx->st), 0);
+
+	set_time(fx, t0 + GRACE_MS + DRAIN_MS - 1);
+	retire_frames(fx, 0, 0, NULL);
+	set_time(fx, t0 + GRACE_MS + DRAIN_MS);
+	retire_frames(fx, TT_TCP_RST | TT_TCP_ACK, 20000 + N_OLD, rsts);
+	for (unsigned i = 0; i < N_OLD; i++)
+		assert_int_equal(rsts[peers[i].sport], 1);
+	assert_int_equal(fx->ctr.ev[TT_CTR_RELOAD_RESET], N_OLD);
+	assert_int_equal(fx->ctr.ev[TT_CTR_CONN_RESET_TX], N_OLD);
+	assert_int_equal(gauge(fx, TT_TCP_FIN_WAIT_2), 0);
+	assert_int_equal(gauge(fx, TT_TCP_ESTABLISHED), N_NEW);
+	assert_int_equal(tt_stack_rt_oldest(fx->st), 1);
+	/* Nothing more is due: generation 1 stays as long as its connections. */
+	set_time(fx, t0 + 10 * (GRACE_MS + DRAIN_MS));
+	retire_frames(fx, 0, 0, NULL);
+	assert_int_equal(gauge(fx, TT_TCP_ESTABLISHED), N_NEW);
+	fx_free(fx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -633,6 +728,7 @@ int main(void)
 	    cmocka_unit_test(test_deadline_aborts_everything_once),
 	    cmocka_unit_test(test_earlier_deadline_aborts_now),
 	    cmocka_unit_test(test_abort_syn_sent_silently),
+	    cmocka_unit_test(test_replaced_generation_retired_in_steps),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -205,12 +205,145 @@ static void test_generation_slot_must_be_free(void **state)
 	gen1_free(g);
 }
 
+/* h started (every segment ACKed at once), and generation 1 retiring the ones it replaces after
+ * grace_ms, resetting what is left drain_ms later. */
+static struct gen1 *retiring_start(struct sh *h, uint32_t grace_ms, uint32_t drain_ms)
+{
+	struct gen1 *g;
+
+	h->conf.tcp.delayed_ack_ms = 0;
+	sh_start(h);
+	g = gen1_new(h);
+	g->tcp.reload_grace_ms = grace_ms;
+	g->tcp.drain_timeout_ms = drain_ms;
+	return g;
+}
+
+/* A new connection to port 80 whose peer answers our FIN with its own. */
+static struct sh_peer *polite_peer(struct sh *h)
+{
+	struct sh_peer *p = sh_peer_new(h, 80);
+
+	p->fin_back = true;
+	sh_connect(p);
+	return p;
+}
+
+/*
+ * tcp.reload_grace_ms after a reload, the replaced generation's connections are drained: an idle
+ * one and a busy one get a FIN after what was queued (the busy one's response whole), one whose
+ * handshake completes later gets it at once, and what is still open drain_timeout_ms later is
+ * reset; a connection of the new generation is not touched, and the old generation is released.
+ */
+static void test_replaced_generation_drained_after_grace(void **state)
+{
+	struct sh *h = sh_new();
+	struct sh_peer *idle, *busy, *late, *fresh;
+	struct gen1 *g;
+	uint64_t t0;
+
+	(void)state;
+	g = retiring_start(h, 2000, 500);
+	idle = polite_peer(h);
+	busy = sh_peer_new(h, 80);
+	sh_connect(busy);
+	late = sh_peer_new(h, 80); /* SYN-RECEIVED: it does not ACK our SYN-ACK */
+	late->acks = false;
+	sh_peer_send(late, TT_TCP_SYN, NULL, 0);
+	sh_deliver(h);
+	assert_true(late->synced);
+	t0 = h->now;
+	assert_int_equal(tt_stack_set_rt(h->st, &g->rt), 0);
+	fresh = sh_peer_new(h, 80);
+	sh_connect(fresh);
+
+	/* The grace: the requests on busy are answered, nothing is closed. */
+	for (uint64_t t = 0; t < 2000; t += 400) {
+		sh_peer_send(busy, TT_TCP_ACK | TT_TCP_PSH, get_req, sizeof(get_req) - 1);
+		sh_run(h, 399, 1, 1000);
+	}
+	sh_run(h, t0 + 1999 - h->now, 1, 1000);
+	assert_false(idle->fin_rcvd || busy->fin_rcvd || fresh->fin_rcvd);
+	assert_int_equal(sh_ev(h, TT_CTR_RELOAD_CLOSED), 0);
+
+	/* A request just before the grace ends: its response comes whole, then the FIN. */
+	sh_peer_send(busy, TT_TCP_ACK | TT_TCP_PSH, get_req, sizeof(get_req) - 1);
+	sh_advance(h, t0 + 2000);
+	sh_run(h, 0, 1, 1000);
+	assert_true(idle->fin_rcvd && busy->fin_rcvd);
+	assert_tail(busy, g->http.keep_alive, g->http.keep_alive_len);
+	assert_int_equal(sh_ev(h, TT_CTR_RELOAD_CLOSED), 2);
+	assert_int_equal(sh_in_state(h, TT_TCP_TIME_WAIT), 1); /* idle's: it closed too */
+	late->acks = true;
+	sh_peer_send(late, TT_TCP_ACK, NULL, 0);
+	sh_run(h, 0, 1, 1000);
+	assert_true(late->fin_rcvd);
+	assert_int_equal(sh_ev(h, TT_CTR_RELOAD_CLOSED), 3);
+	assert_int_equal(sh_in_state(h, TT_TCP_FIN_WAIT_2), 2); /* busy's and late's peers wait */
+	assert_int_equal(tt_stack_rt_oldest(h->st), 0);
+
+	sh_run(h, t0 + 2499 - h->now, 1, 1000);
+	assert_false(busy->rst_rcvd || late->rst_rcvd);
+	sh_advance(h, t0 + 2500);
+	sh_run(h, 0, 1, 1000);
+	assert_true(busy->rst_rcvd && late->rst_rcvd);
+	assert_int_equal(sh_ev(h, TT_CTR_RELOAD_RESET), 2);
+	assert_int_equal(sh_in_state(h, TT_TCP_FIN_WAIT_2), 0);
+	assert_int_equal(tt_stack_rt_oldest(h->st), 1);
+	assert_false(fresh->fin_rcvd || fresh->rst_rcvd);
+	assert_int_equal(sh_in_state(h, TT_TCP_ESTABLISHED), 1);
+	sh_free(h);
+	gen1_free(g);
+}
+
+/*
+ * A connection opened under each generation and kept busy (a request every 300 ms) no longer
+ * holds its generation for ever: reloads go on being taken, one every 1,100 ms, long past
+ * TT_STACK_RT_GENS of them, each connection closed gracefully at reload_grace_ms.
+ */
+static void test_busy_connections_do_not_stop_reloads(void **state)
+{
+	enum { RELOADS = 3 * TT_STACK_RT_GENS };
+	struct sh *h = sh_new();
+	struct sh_peer *p[RELOADS + 1];
+	struct tt_stack_rt rt[RELOADS + 1];
+	struct gen1 *g;
+
+	(void)state;
+	g = retiring_start(h, 1000, 50);
+	p[0] = polite_peer(h);
+	for (unsigned k = 1; k <= RELOADS; k++) {
+		rt[k] = g->rt;
+		rt[k].gen = k;
+		for (unsigned t = 0; t < 1100; t += 300) {
+			for (unsigned i = 0; i < k; i++)
+				if (!p[i]->fin_rcvd)
+					sh_peer_send(p[i], TT_TCP_ACK | TT_TCP_PSH, get_req,
+						     sizeof(get_req) - 1);
+			sh_run(h, 300, 1, 1000);
+		}
+		assert_int_equal(tt_stack_set_rt(h->st, &rt[k]), 0);
+		p[k] = polite_peer(h);
+	}
+	for (unsigned i = 0; i <= RELOADS; i++) {
+		assert_false(p[i]->rst_rcvd);
+		assert_true(p[i]->fin_rcvd == (i < RELOADS - 1));
+	}
+	assert_int_equal(sh_ev(h, TT_CTR_RELOAD_CLOSED), RELOADS - 1);
+	assert_int_equal(sh_ev(h, TT_CTR_RELOAD_RESET), 0);
+	assert_int_equal(tt_stack_rt_oldest(h->st), RELOADS - 1);
+	sh_free(h);
+	gen1_free(g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_generation_applies_to_new_work),
 	    cmocka_unit_test(test_generation_slot_must_be_free),
 	    cmocka_unit_test(test_cookie_synack_follows_generation),
+	    cmocka_unit_test(test_replaced_generation_drained_after_grace),
+	    cmocka_unit_test(test_busy_connections_do_not_stop_reloads),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
