@@ -156,13 +156,20 @@ void tt_reload_set_free(struct tt_reload_set *s)
  * The telemetry mailbox.  DPDK 22.11 telemetry callbacks take no user argument and run on the
  * telemetry thread: a request is a ticket (tm_requested); the main lcore takes every ticket
  * issued so far at once (tm_taken), reloads, and publishes the outcome with tm_done = the
- * tickets it served.  The message is copied under a mutex (control plane only).
+ * tickets it served.  Each outcome that served tickets goes into a ring of the last
+ * TM_OUTCOMES with the tickets it answers, so a requester reads its own reload's, not the one of
+ * a SIGHUP or of a later request that finished before it woke.  The ring is copied under a mutex
+ * (control plane only).
  */
-enum { TM_WAIT_MS = 30000 };
+enum { TM_WAIT_MS = 30000, TM_OUTCOMES = 8 };
 static uint64_t tm_requested, tm_done, tm_taken;
 static pthread_mutex_t tm_lock = PTHREAD_MUTEX_INITIALIZER;
-static char tm_msg[RTE_TEL_MAX_STRING_LEN];
-static bool tm_applied;
+static struct tm_outcome {
+	uint64_t first, last; /* the tickets it served (none: 0, 0) */
+	bool applied;
+	char msg[RTE_TEL_MAX_STRING_LEN];
+} tm_outcomes[TM_OUTCOMES];
+static unsigned tm_next;
 static struct tt_reload_set *tm_set;
 
 bool tt_reload_telemetry_pending(void)
@@ -177,12 +184,50 @@ bool tt_reload_telemetry_pending(void)
 
 void tt_reload_outcome(struct tt_reload_set *s, bool applied, const char *msg)
 {
+	uint64_t done = __atomic_load_n(&tm_done, __ATOMIC_RELAXED); /* ours to write */
+	struct tm_outcome *o;
+
 	__atomic_fetch_add(applied ? &s->applied : &s->refused, 1, __ATOMIC_RELAXED);
+	if (tm_taken == done)
+		return; /* no request waits for this one (SIGHUP) */
 	pthread_mutex_lock(&tm_lock);
-	snprintf(tm_msg, sizeof(tm_msg), "%s", msg);
-	tm_applied = applied;
+	o = &tm_outcomes[tm_next++ % TM_OUTCOMES];
+	o->first = done + 1;
+	o->last = tm_taken;
+	o->applied = applied;
+	snprintf(o->msg, sizeof(o->msg), "%s", msg);
 	pthread_mutex_unlock(&tm_lock);
 	__atomic_store_n(&tm_done, tm_taken, __ATOMIC_RELEASE);
+}
+
+uint64_t tt_reload_telemetry_request(void)
+{
+	return __atomic_add_fetch(&tm_requested, 1, __ATOMIC_ACQ_REL);
+}
+
+int tt_reload_telemetry_wait(uint64_t ticket, unsigned timeout_ms, bool *applied, char *msg,
+			     size_t len)
+{
+	int rc = -ENOENT;
+
+	for (unsigned ms = 0; __atomic_load_n(&tm_done, __ATOMIC_ACQUIRE) < ticket; ms += 10) {
+		if (ms >= timeout_ms)
+			return -ETIMEDOUT;
+		usleep(10 * 1000);
+	}
+	pthread_mutex_lock(&tm_lock);
+	for (unsigned i = 0; i < TM_OUTCOMES; i++) {
+		const struct tm_outcome *o = &tm_outcomes[i];
+
+		if (o->first <= ticket && ticket <= o->last) {
+			*applied = o->applied;
+			snprintf(msg, len, "%s", o->msg);
+			rc = 0;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&tm_lock);
+	return rc;
 }
 
 static void add_counts(struct rte_tel_data *d)
@@ -199,21 +244,16 @@ static void add_counts(struct rte_tel_data *d)
 
 static int tm_reload(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	uint64_t ticket = __atomic_add_fetch(&tm_requested, 1, __ATOMIC_ACQ_REL);
 	char msg[RTE_TEL_MAX_STRING_LEN];
 	bool applied;
+	int rc;
 
 	(void)cmd;
 	(void)params;
-	for (unsigned ms = 0; __atomic_load_n(&tm_done, __ATOMIC_ACQUIRE) < ticket; ms += 10) {
-		if (ms >= TM_WAIT_MS)
-			return -ETIMEDOUT;
-		usleep(10 * 1000);
-	}
-	pthread_mutex_lock(&tm_lock);
-	memcpy(msg, tm_msg, sizeof(msg));
-	applied = tm_applied;
-	pthread_mutex_unlock(&tm_lock);
+	rc = tt_reload_telemetry_wait(tt_reload_telemetry_request(), TM_WAIT_MS, &applied, msg,
+				      sizeof(msg));
+	if (rc != 0)
+		return rc;
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_string(d, "outcome", applied ? "applied" : "refused");
 	rte_tel_data_add_dict_string(d, "message", msg);

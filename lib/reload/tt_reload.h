@@ -30,7 +30,8 @@
  *
  * Telemetry: /tcpterm/reload asks the main lcore for a reload and answers with its outcome
  * (the telemetry thread waits for it, the main lcore does the work in its periodic loop);
- * /tcpterm/reloads reads the counts.  Only the main lcore calls the other functions.
+ * /tcpterm/reloads reads the counts.  Only the main lcore calls the other functions (but the
+ * telemetry thread's tt_reload_telemetry_request and _wait).
  *
  * Cost: building a generation copies the configuration (~12 KiB), a 64 KiB listener table and
  * renders the response (body size); nothing is shared with the data path but read-only bytes.
@@ -84,8 +85,15 @@ int tt_reload_telemetry_init(struct tt_reload_set *s);
 /* Main lcore: true once per /tcpterm/reload request waiting for a reload. */
 bool tt_reload_telemetry_pending(void);
 
-/* Main lcore: the outcome of the reload just done, counted in s and handed to the requester
- * if one waits. */
+/* Main lcore: the outcome of the reload just done, counted in s and handed to the requesters
+ * whose tickets tt_reload_telemetry_pending took, if any. */
 void tt_reload_outcome(struct tt_reload_set *s, bool applied, const char *msg);
+
+/* Telemetry thread (/tcpterm/reload): a ticket for one reload, then its outcome (the message
+ * cut to len), waited for at most timeout_ms: 0, -ETIMEDOUT, or -ENOENT once TM_OUTCOMES later
+ * outcomes replaced it. */
+uint64_t tt_reload_telemetry_request(void);
+int tt_reload_telemetry_wait(uint64_t ticket, unsigned timeout_ms, bool *applied, char *msg,
+			     size_t len);
 
 #endif /* TT_RELOAD_H */

@@ -120,6 +120,59 @@ static void test_gen_body_file_fifo(void **state)
 	rmdir(dir);
 }
 
+/*
+ * /tcpterm/reload's mailbox: a requester gets the outcome of the reload that took its ticket,
+ * not one of a SIGHUP that finished before it woke, nor one of a later request's; an outcome
+ * replaced by TM_OUTCOMES (8) later ones is refused, not swapped for another.
+ */
+static void test_telemetry_outcome_is_the_requesters(void **state)
+{
+	struct tt_reload_set s = {0};
+	uint64_t first, second, lost;
+	char msg[64];
+	bool applied;
+
+	(void)state;
+	assert_false(tt_reload_telemetry_pending());
+	first = tt_reload_telemetry_request();
+	tt_reload_outcome(&s, true, "sighup before"); /* taken no ticket: serves none */
+	assert_int_equal(tt_reload_telemetry_wait(first, 0, &applied, msg, sizeof(msg)),
+			 -ETIMEDOUT);
+	assert_true(tt_reload_telemetry_pending());
+	tt_reload_outcome(&s, false, "first's");
+	tt_reload_outcome(&s, true, "sighup after");
+	second = tt_reload_telemetry_request();
+	assert_true(tt_reload_telemetry_pending());
+	assert_false(tt_reload_telemetry_pending());
+	tt_reload_outcome(&s, true, "second's");
+	assert_int_equal(tt_reload_telemetry_wait(first, 0, &applied, msg, sizeof(msg)), 0);
+	assert_false(applied);
+	assert_string_equal(msg, "first's");
+	assert_int_equal(tt_reload_telemetry_wait(second, 0, &applied, msg, sizeof(msg)), 0);
+	assert_true(applied);
+	assert_string_equal(msg, "second's");
+	/* Two requests taken at once share one reload. */
+	first = tt_reload_telemetry_request();
+	second = tt_reload_telemetry_request();
+	assert_true(tt_reload_telemetry_pending());
+	tt_reload_outcome(&s, true, "both");
+	assert_int_equal(tt_reload_telemetry_wait(first, 0, &applied, msg, sizeof(msg)), 0);
+	assert_string_equal(msg, "both");
+	assert_int_equal(tt_reload_telemetry_wait(second, 0, &applied, msg, sizeof(msg)), 0);
+	assert_string_equal(msg, "both");
+	/* Eight later outcomes replace an unread one. */
+	lost = tt_reload_telemetry_request();
+	for (unsigned i = 0; i < 9; i++) {
+		if (i > 0)
+			tt_reload_telemetry_request();
+		assert_true(tt_reload_telemetry_pending());
+		tt_reload_outcome(&s, true, i == 0 ? "lost" : "later");
+	}
+	assert_int_equal(tt_reload_telemetry_wait(lost, 0, &applied, msg, sizeof(msg)), -ENOENT);
+	assert_int_equal(s.applied, 13);
+	assert_int_equal(s.refused, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -127,6 +180,7 @@ int main(void)
 	    cmocka_unit_test(test_set),
 	    cmocka_unit_test(test_gen_body_file_gone),
 	    cmocka_unit_test(test_gen_body_file_fifo),
+	    cmocka_unit_test(test_telemetry_outcome_is_the_requesters),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
