@@ -423,6 +423,9 @@ struct tt_tcp_ctx {
 	uint32_t half_open;  /* connections in SYN-RECEIVED */
 	bool table_pressure; /* set by the owner: few TCBs left, so "auto" answers with cookies */
 	struct tt_syncookie_keys cookie_keys;
+	/* Until when a cookie this context sent may still be valid: "auto" checks an ACK as a
+	 * cookie only before it. */
+	uint64_t cookies_live_until_ms;
 	struct tt_isn_secret isn_secret;
 	/* Replies to unwanted segments, per source, with or without a connection; whether the
 	 * segment in tt_tcp_input has paid its token. */

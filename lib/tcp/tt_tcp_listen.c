@@ -7,8 +7,11 @@
  * syncookie_threshold half-open connections or its TCBs run short
  * (ctx->table_pressure), then switches to cookies;
  * "off" always keeps state.  An ACK that matches no connection is checked
- * as a cookie in every mode but "off": a client's ACK may arrive after the
- * mode switched back.
+ * as a cookie in "always", and in "auto" while a cookie this worker sent
+ * may still be valid (two cookie periods after the last one): a client's ACK
+ * may arrive after the mode switched back, but an ACK when no cookie is out
+ * carries none, so it costs no MAC and gives a forger no guess (Linux's
+ * tcp_synq_no_recent_overflow).
  */
 #include <string.h>
 
@@ -26,6 +29,19 @@ void tt_tcp_rst_reply(const struct tt_tcp_seg *seg, uint32_t *seq, uint32_t *ack
 	*ack = seg->seq + seg->len + ((seg->flags & TT_TCP_SYN) ? 1 : 0) +
 	       ((seg->flags & TT_TCP_FIN) ? 1 : 0);
 	*flags = TT_TCP_RST | TT_TCP_ACK;
+}
+
+/* Whether an ACK that matches no connection may carry a cookie of ours. */
+static bool may_carry_cookie(const struct tt_tcp_ctx *ctx)
+{
+	switch (ctx->conf->syncookies) {
+	case TT_SYNCOOKIES_ALWAYS:
+		return true;
+	case TT_SYNCOOKIES_AUTO:
+		return ctx->now_ms < ctx->cookies_live_until_ms;
+	default:
+		return false;
+	}
 }
 
 static bool use_cookie(const struct tt_tcp_ctx *ctx)
@@ -75,6 +91,8 @@ static void cookie_synack(struct tt_tcp_ctx *ctx, const struct tt_flow4 *f,
 		if (o.sack_ok)
 			r->opts.present |= TT_OPT_SACK_OK;
 	}
+	/* A cookie is valid through the period after the one it was made in. */
+	ctx->cookies_live_until_ms = ctx->now_ms + 2 * (uint64_t)ctx->cookie_keys.period_ms;
 	count(ctx, TT_CTR_SYNCOOKIES_SENT);
 }
 
@@ -121,7 +139,7 @@ enum tt_listen_verdict tt_tcp_listen(struct tt_tcp_ctx *ctx, const struct tt_flo
 	if (seg->flags & TT_TCP_RST)
 		return TT_L_DROP;
 	if (seg->flags & TT_TCP_ACK) {
-		if ((seg->flags & TT_TCP_SYN) || ctx->conf->syncookies == TT_SYNCOOKIES_OFF)
+		if ((seg->flags & TT_TCP_SYN) || !may_carry_cookie(ctx))
 			return TT_L_RST;
 		return cookie_ack(ctx, f, seg, r);
 	}

@@ -316,6 +316,72 @@ static void test_listen_bad_cookie(void **state)
 	}
 }
 
+/*
+ * "auto" checks an ACK that matches no connection as a cookie only while a cookie it sent may
+ * still be valid (two periods after the last): before the first cookie, and from two periods
+ * after the last, the ACK meets no connection with no MAC computed (syncookies_failed stays 0)
+ * even when it carries a valid cookie; up to then it is checked (a valid one opens its
+ * connection).  "always" checks every one.
+ */
+static void test_listen_cookie_ack_only_while_cookies_live(void **state)
+{
+	static const struct {
+		const char *name;
+		enum tt_syncookie_mode mode;
+		bool cookie_sent;    /* a SYN got a cookie before */
+		uint32_t after_periods_ms; /* the ACK comes this long after it, in periods... */
+		int32_t after_ms;	   /* ...plus this */
+		bool forged;		   /* the ACK's cookie is not the one sent */
+		enum tt_listen_verdict want;
+		enum tt_drop reason;
+		unsigned failed;
+	} cases[] = {
+	    {"auto, no cookie out", TT_SYNCOOKIES_AUTO, false, 0, 0, true, TT_L_RST,
+	     TT_DROP_TCP_NO_CONN, 0},
+	    {"always, no cookie out", TT_SYNCOOKIES_ALWAYS, false, 0, 0, true, TT_L_RST,
+	     TT_DROP_SYNCOOKIE_BAD, 1},
+	    {"auto, valid cookie at once", TT_SYNCOOKIES_AUTO, true, 0, 1, false, TT_L_NEW_COOKIE,
+	     TT_DROP_TCP_NO_CONN, 0},
+	    {"auto, forged, last ms of the two periods", TT_SYNCOOKIES_AUTO, true, 2, -1, true,
+	     TT_L_RST, TT_DROP_SYNCOOKIE_BAD, 1},
+	    {"auto, forged, two periods on", TT_SYNCOOKIES_AUTO, true, 2, 0, true, TT_L_RST,
+	     TT_DROP_TCP_NO_CONN, 0},
+	    {"auto, the cookie, two periods on", TT_SYNCOOKIES_AUTO, true, 2, 0, false, TT_L_RST,
+	     TT_DROP_TCP_NO_CONN, 0},
+	    {"always, the cookie, two periods on", TT_SYNCOOKIES_ALWAYS, true, 2, 0, false,
+	     TT_L_RST, TT_DROP_SYNCOOKIE_EXPIRED, 1},
+	};
+
+	(void)state;
+	for (unsigned i = 0; i < ARRAY_LEN(cases); i++) {
+		struct harness *h = h_new();
+		uint32_t period = h->ctx.cookie_keys.period_ms;
+
+		print_message("case: %s\n", cases[i].name);
+		h->listen_app = TT_APP_HTTP;
+		if (cases[i].cookie_sent) {
+			h->conf.syncookies = TT_SYNCOOKIES_ALWAYS;
+			h_send(h, TT_TCP_SYN, NULL, 0);
+			assert_int_equal(h->lv, TT_L_SYNACK_COOKIE);
+			h->peer.ack = h->peer.rcv_max;
+		} else {
+			h->peer.nxt++; /* as if its SYN went by */
+			h->peer.ack = 0x12345678;
+		}
+		h->conf.syncookies = cases[i].mode;
+		h->ctx.now_ms += cases[i].after_periods_ms * (uint64_t)period + cases[i].after_ms;
+		if (cases[i].forged)
+			h->peer.ack ^= 0x5a5a5a5a;
+		h_send(h, TT_TCP_ACK, NULL, 0);
+		assert_int_equal(h->lv, cases[i].want);
+		if (cases[i].want == TT_L_RST)
+			assert_int_equal(h->lr.reason, cases[i].reason);
+		assert_int_equal(h->tcb_live, cases[i].want == TT_L_NEW_COOKIE);
+		assert_int_equal(ev(h, TT_CTR_SYNCOOKIES_FAILED), cases[i].failed);
+		h_free(h);
+	}
+}
+
 static void test_listen_no_conn_segments(void **state)
 {
 	static const struct {
@@ -2185,6 +2251,7 @@ int main(void)
 	    cmocka_unit_test(test_listen_syn_recv),
 	    cmocka_unit_test(test_listen_cookie),
 	    cmocka_unit_test(test_listen_bad_cookie),
+	    cmocka_unit_test(test_listen_cookie_ack_only_while_cookies_live),
 	    cmocka_unit_test(test_listen_no_conn_segments),
 	    cmocka_unit_test(test_listen_cookie_modes),
 	    cmocka_unit_test(test_rst_reply),
