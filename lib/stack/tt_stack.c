@@ -693,6 +693,30 @@ static const struct tt_conf_tcp *latest_conf(const struct tt_stack *st)
 }
 
 /*
+ * Whether retiring may close one more connection, which then is an orphan: it keeps the orphans
+ * below half of tcp.max_orphans_per_core, from where orphans_over resets them at their first
+ * retransmission, so that a reload retiring many connections at once costs neither them nor
+ * the connections closing on their own a FIN.
+ */
+static bool retire_orphan_room(const struct tt_stack *st)
+{
+	const uint64_t *n = st->tcp.state_count;
+
+	return 2 * (n[TT_TCP_FIN_WAIT_1] + n[TT_TCP_CLOSING] + n[TT_TCP_LAST_ACK]) <
+	       latest_conf(st)->max_orphans_per_core;
+}
+
+/* A connection of a draining stack, or of a generation being retired while the orphans leave
+ * room, closes the first time it is seen. */
+static void close_at_sight(struct tt_stack *st, struct tt_tcb *t)
+{
+	if (st->draining)
+		drain_conn(st, t);
+	else if (retire_orphan_room(st) && drain_conn(st, t))
+		st->ctr->ev[TT_CTR_RELOAD_CLOSED]++;
+}
+
+/*
  * Whether orphan t must go: the orphans are over tcp.max_orphans_per_core, an orphan that has
  * retransmitted k times weighing 2^k of them (Linux's tcp_too_many_orphans(shift)): under
  * pressure the orphans whose peers went silent give up first, long before their retries end.
@@ -729,9 +753,8 @@ static void conn_done(struct tt_stack *st, struct tt_tcb *t, const struct tt_tcp
 	switch (v) {
 	case TT_V_KEEP:
 		/* Draining, or its generation retired (tt_stack.h): closed at first sight. */
-		if (unlikely((st->close_slots >> t->rt_slot) & 1) && drain_conn(st, t) &&
-		    !st->draining)
-			st->ctr->ev[TT_CTR_RELOAD_CLOSED]++;
+		if (unlikely((st->close_slots >> t->rt_slot) & 1))
+			close_at_sight(st, t);
 		/* Over the bound, an orphan that just became one or whose timer fired is reset
 		 * (Linux's tcp_close and tcp_out_of_resources): it can hold the table no longer. */
 		if (unlikely(tt_tcp_state_is_orphan(t->state)) && orphans_over(st, t)) {
@@ -1000,20 +1023,25 @@ static void retire_plan(struct tt_stack *st)
 	st->retire_due_ms = st->retire.on ? 0 : due;
 }
 
-/* A walk starts with the slots whose close or reset is due by now. */
-static void retire_walk_start(struct tt_stack *st)
+/* The slots whose close or reset is due by now and not yet walked for. */
+static void retire_due(const struct tt_stack *st, uint8_t *close, uint8_t *reset)
 {
 	uint64_t now = st->tcp.now_ms;
 
-	st->retire.close = st->retire.reset = 0;
+	*close = *reset = 0;
 	for (unsigned s = 0; s < TT_STACK_RT_GENS; s++) {
 		if (s == st->rt_cur || st->gens[s].conns == 0)
 			continue;
 		if (!(st->gens[s].walked & RETIRE_CLOSED) && retire_close_at(st, s) <= now)
-			st->retire.close |= (uint8_t)(1u << s);
+			*close |= (uint8_t)(1u << s);
 		if (!(st->gens[s].walked & RETIRE_RESET) && retire_reset_at(st, s) <= now)
-			st->retire.reset |= (uint8_t)(1u << s);
+			*reset |= (uint8_t)(1u << s);
 	}
+}
+
+static void retire_walk_start(struct tt_stack *st)
+{
+	retire_due(st, &st->retire.close, &st->retire.reset);
 	/* A handshake that completes behind the walk's cursor closes at once. */
 	st->close_slots |= st->retire.close | st->retire.reset;
 	st->retire.on = true;
@@ -1040,7 +1068,8 @@ static void retire_walk_end(struct tt_stack *st)
  * One bounded step of the walk: at most TT_STACK_RETIRE_SLOTS slot visits and
  * TT_STACK_DRAIN_BATCH connections closed or reset.  A reset deletes, which may pull the next
  * entry into the slot just visited, so the cursor leaves a slot only once it has nothing to
- * reset.  Returns the slots visited.
+ * reset.  A close waits for room among the orphans (retire_orphan_room) unless a reset is due:
+ * the walk then goes on and leaves the connection to it.  Returns the slots visited.
  */
 static unsigned retire_step(struct tt_stack *st)
 {
@@ -1054,6 +1083,14 @@ static unsigned retire_step(struct tt_stack *st)
 			retire_plan(st);
 			return 0;
 		}
+	} else {
+		/* A reset that fell due while the walk waited for room joins it at once (one
+		 * not done behind the cursor keeps the slot for the next walk). */
+		uint8_t close, reset;
+
+		retire_due(st, &close, &reset);
+		st->retire.reset |= reset;
+		st->close_slots |= reset;
 	}
 	while (visits < TT_STACK_RETIRE_SLOTS && acted < TT_STACK_DRAIN_BATCH) {
 		uint32_t v = TT_CONN_NONE;
@@ -1061,17 +1098,20 @@ static unsigned retire_step(struct tt_stack *st)
 		struct tt_tcb *t;
 		uint8_t bit;
 
-		visits++;
 		if (v != TT_CONN_NONE && !(v & TT_CONN_TW)) {
 			t = tcb_of(st, v);
 			bit = (uint8_t)(1u << t->rt_slot);
 			if (st->retire.reset & bit) {
 				st->ctr->ev[TT_CTR_RELOAD_RESET]++;
 				abort_conn(st, v);
+				visits++;
 				acted++;
 				continue;
 			}
-			if (st->retire.close & bit) {
+			if ((st->retire.close & bit) && !retire_orphan_room(st)) {
+				if (st->retire.reset == 0)
+					break; /* this slot again once there is room */
+			} else if (st->retire.close & bit) {
 				bind_rt(st, t);
 				if (drain_conn(st, t)) {
 					st->ctr->ev[TT_CTR_RELOAD_CLOSED]++;
@@ -1081,6 +1121,7 @@ static unsigned retire_step(struct tt_stack *st)
 				unbind_rt(st);
 			}
 		}
+		visits++;
 		st->retire.cursor = next;
 		if (next == 0) {
 			retire_walk_end(st);
@@ -1432,7 +1473,8 @@ unsigned tt_stack_timers(struct tt_stack *st)
 	unbind_rt(st);
 	/* TIME-WAIT expires from the FIFO's head, in the same bounded batch. */
 	n += expire_tw(st, TT_STACK_TIMER_BATCH - n);
-	if (unlikely(st->tcp.now_ms >= st->retire_due_ms))
+	/* A drain closes and resets everything by itself. */
+	if (unlikely(st->tcp.now_ms >= st->retire_due_ms) && !st->draining)
 		n += retire_step(st);
 	return n;
 }

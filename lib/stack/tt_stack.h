@@ -54,9 +54,12 @@
  * would (tcp.reload_grace_ms and tcp.drain_timeout_ms of the latest generation): established
  * and close-wait ones get a FIN after their queued data (reload_conns_closed), as does one
  * completing its handshake later, the first time it is seen; whatever is still open
- * drain_timeout_ms later is reset (reload_conns_reset, conn_reset_by_us).  tt_stack_timers
- * does the work, walking the table in bounded steps (TT_STACK_RETIRE_SLOTS, TT_STACK_DRAIN_BATCH)
- * from when a close or reset is due until the walk has covered the table.
+ * drain_timeout_ms later is reset (reload_conns_reset, conn_reset_by_us).  A close makes an
+ * orphan, so retiring closes only while the orphans stay below half of
+ * tcp.max_orphans_per_core (where the bound starts to reset them) and waits for room, or for the
+ * reset, otherwise.  tt_stack_timers does the work (not while draining, which does it all),
+ * walking the table in bounded steps (TT_STACK_RETIRE_SLOTS, TT_STACK_DRAIN_BATCH) from when a
+ * close or reset is due until the walk has covered the table.
  *
  * Orphans (tt_tcp_state_is_orphan: FIN-WAIT-1, CLOSING, LAST-ACK) are bounded per stack by
  * tcp.max_orphans_per_core of the latest generation: a connection that is an orphan when a
@@ -119,8 +122,9 @@ enum {
 	TT_STACK_DRAIN_BATCH = 256,
 	/* Configuration generations a stack's connections may hold at once (see tt_stack_rt). */
 	TT_STACK_RT_GENS = 8,
-	/* Table slots a retire walk (Reload, above) visits per tt_stack_timers call at most. */
-	TT_STACK_RETIRE_SLOTS = 4096,
+	/* Table slots a retire walk (Reload, above) visits per tt_stack_timers call at most (each
+	 * occupied one a read of its TCB). */
+	TT_STACK_RETIRE_SLOTS = 256,
 };
 
 #define TT_STACK_NO_ADDR6 UINT32_MAX /* tt_stack_params.addr6_pairs: no IPv6 connection */

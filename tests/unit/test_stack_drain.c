@@ -637,7 +637,9 @@ static void retire_frames(struct fx *fx, uint8_t flags, uint16_t limit_port, uns
 		unsigned n = tt_stack_timers(fx->st), k = take(fx, s, MAX_FRAMES);
 
 		assert_true(step < 16);
-		assert_true(k <= TT_STACK_DRAIN_BATCH);
+		/* The walk's closes, and those of connections whose timers fired (at first sight)
+		 */
+		assert_true(k <= TT_STACK_DRAIN_BATCH + TT_STACK_TIMER_BATCH);
 		assert_true(k == 0 || seen_by != NULL);
 		for (unsigned i = 0; i < k; i++) {
 			assert_int_equal(s[i].flags, flags);
@@ -717,6 +719,121 @@ static void test_replaced_generation_retired_in_steps(void **state)
 	fx_free(fx);
 }
 
+/*
+ * Many connections to retire and room for few orphans (tcp.max_orphans_per_core 100): the walk
+ * closes while the orphans stay below half the bound and waits for the peers' ACKs for the rest,
+ * so no orphan is reset by the bound and every connection gets its FIN, none an RST.
+ */
+static void test_retiring_waits_for_orphan_room(void **state)
+{
+	enum { N = 300, MAX_ORPHANS = 100 };
+	static struct peer peers[N];
+	static unsigned fins[65536];
+	struct fx *fx = fx_new(TT_SYNCOOKIES_OFF);
+	struct tt_conf_tcp tcp1 = fx->conf.tcp;
+	struct tt_stack_rt rt1 = {
+	    .gen = 1, .conf = &tcp1, .listen_app = fx->listen_app, .app_data = &fx->http};
+	unsigned got = 0;
+
+	(void)state;
+	memset(fins, 0, sizeof(fins));
+	tcp1.reload_grace_ms = 0;
+	tcp1.max_orphans_per_core = MAX_ORPHANS;
+	for (unsigned i = 0; i < N; i++) {
+		peers[i] = peer_at((uint16_t)(20000 + i));
+		open_conn(fx, &peers[i]);
+	}
+	assert_int_equal(tt_stack_set_rt(fx->st, &rt1), 0);
+	for (unsigned round = 0; got < N; round++) {
+		struct seen s[MAX_FRAMES];
+		unsigned k;
+
+		assert_true(round < N);
+		retire_frames(fx, TT_TCP_FIN | TT_TCP_ACK, 20000 + N, fins);
+		assert_true(gauge(fx, TT_TCP_FIN_WAIT_1) <= MAX_ORPHANS / 2);
+		k = 0;
+		for (unsigned i = 0; i < N; i++) {
+			struct peer *p = &peers[i];
+
+			if (fins[p->sport] == 1 && !p->fin_seen) { /* the peer takes our FIN */
+				p->fin_seen = true;
+				p->rcv_nxt++;
+				ack(fx, p);
+				k++;
+			}
+		}
+		assert_int_equal(take(fx, s, 0), 0);
+		assert_true(k > 0); /* each round makes progress */
+		got += k;
+	}
+	for (unsigned i = 0; i < N; i++)
+		assert_int_equal(fins[peers[i].sport], 1);
+	assert_int_equal(gauge(fx, TT_TCP_FIN_WAIT_2), N);
+	assert_int_equal(fx->ctr.ev[TT_CTR_ORPHANS_RESET], 0);
+	assert_int_equal(fx->ctr.ev[TT_CTR_RELOAD_CLOSED], N);
+	assert_int_equal(fx->ctr.ev[TT_CTR_RELOAD_RESET], 0);
+	fx_free(fx);
+}
+
+/*
+ * A reload while a walk is on: the walk goes on for generation 0 alone; generation 1, replaced
+ * by the second reload, is retired at its own grace, counted from that reload, and the
+ * generation in force is never touched.
+ */
+static void test_reload_during_a_walk(void **state)
+{
+	enum { N_OLD = 600, N_MID = 40, N_NEW = 40, GRACE_MS = 1000 };
+	static struct peer peers[N_OLD + N_MID + N_NEW];
+	static unsigned fins[65536];
+	struct fx *fx = fx_new(TT_SYNCOOKIES_OFF);
+	struct tt_conf_tcp tcp1 = fx->conf.tcp;
+	struct tt_stack_rt rt1 = {
+	    .gen = 1, .conf = &tcp1, .listen_app = fx->listen_app, .app_data = &fx->http};
+	struct tt_stack_rt rt2 = rt1;
+	uint64_t t2 = 0;
+
+	(void)state;
+	memset(fins, 0, sizeof(fins));
+	rt2.gen = 2;
+	tcp1.reload_grace_ms = GRACE_MS;
+	for (unsigned i = 0; i < N_OLD + N_MID + N_NEW; i++) {
+		peers[i] = peer_at((uint16_t)(20000 + i));
+		if (i == N_OLD)
+			assert_int_equal(tt_stack_set_rt(fx->st, &rt1), 0);
+		if (i == N_OLD + N_MID) {
+			struct seen s[MAX_FRAMES];
+			unsigned k;
+
+			set_time(fx, fx->now + GRACE_MS);
+			assert_true(tt_stack_timers(fx->st) >
+				    0); /* one step of generation 0's walk */
+			k = take(fx, s, MAX_FRAMES);
+			for (unsigned j = 0; j < k; j++) {
+				assert_true(s[j].dport < 20000 + N_OLD);
+				fins[s[j].dport]++;
+			}
+			t2 = fx->now;
+			assert_int_equal(tt_stack_set_rt(fx->st, &rt2), 0);
+		}
+		open_conn(fx, &peers[i]);
+	}
+	assert_true(fx->ctr.ev[TT_CTR_RELOAD_CLOSED] < N_OLD);
+	retire_frames(fx, TT_TCP_FIN | TT_TCP_ACK, 20000 + N_OLD, fins);
+	assert_int_equal(fx->ctr.ev[TT_CTR_RELOAD_CLOSED], N_OLD);
+	for (unsigned i = 0; i < N_OLD; i++) { /* the peers take our FINs */
+		peers[i].rcv_nxt++;
+		ack(fx, &peers[i]);
+	}
+	set_time(fx, t2 + GRACE_MS - 1);
+	retire_frames(fx, 0, 0, NULL);
+	set_time(fx, t2 + GRACE_MS);
+	retire_frames(fx, TT_TCP_FIN | TT_TCP_ACK, 20000 + N_OLD + N_MID, fins);
+	for (unsigned i = 0; i < N_OLD + N_MID + N_NEW; i++)
+		assert_int_equal(fins[peers[i].sport], i < N_OLD + N_MID);
+	assert_int_equal(gauge(fx, TT_TCP_ESTABLISHED), N_NEW);
+	fx_free(fx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -729,6 +846,8 @@ int main(void)
 	    cmocka_unit_test(test_earlier_deadline_aborts_now),
 	    cmocka_unit_test(test_abort_syn_sent_silently),
 	    cmocka_unit_test(test_replaced_generation_retired_in_steps),
+	    cmocka_unit_test(test_retiring_waits_for_orphan_room),
+	    cmocka_unit_test(test_reload_during_a_walk),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
