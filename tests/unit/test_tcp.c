@@ -329,7 +329,7 @@ static void test_listen_cookie_ack_only_while_cookies_live(void **state)
 		const char *name;
 		enum tt_syncookie_mode mode;
 		bool cookie_sent;    /* a SYN got a cookie before */
-		uint32_t after_periods_ms; /* the ACK comes this long after it, in periods... */
+		uint32_t after_periods;	   /* the ACK comes this many cookie periods after it... */
 		int32_t after_ms;	   /* ...plus this */
 		bool forged;		   /* the ACK's cookie is not the one sent */
 		enum tt_listen_verdict want;
@@ -369,7 +369,7 @@ static void test_listen_cookie_ack_only_while_cookies_live(void **state)
 			h->peer.ack = 0x12345678;
 		}
 		h->conf.syncookies = cases[i].mode;
-		h->ctx.now_ms += cases[i].after_periods_ms * (uint64_t)period + cases[i].after_ms;
+		h->ctx.now_ms += cases[i].after_periods * (uint64_t)period + cases[i].after_ms;
 		if (cases[i].forged)
 			h->peer.ack ^= 0x5a5a5a5a;
 		h_send(h, TT_TCP_ACK, NULL, 0);
