@@ -1198,21 +1198,36 @@ static bool opens_conn(const struct tt_stack *st, const struct tt_tcp_seg *seg)
 	       (f == TT_TCP_ACK && st->tcp.conf->syncookies != TT_SYNCOOKIES_OFF);
 }
 
+/* Whether a listener takes pkt (a6: its IPv6 addresses, NULL for IPv4); if not, *why: none on
+ * its port for its family, or a drain refusing what would open a connection. */
+static bool listener_takes(const struct tt_stack *st, const struct tt_pkt *pkt,
+			   const struct tt_addr6_pair *a6, enum tt_drop *why)
+{
+	uint8_t l = st->listen_app[pkt->dport];
+
+	if ((l & TT_LISTEN_APP_MASK) == 0 ||
+	    (l & (a6 != NULL ? TT_LISTEN_NO_IPV6 : TT_LISTEN_NO_IPV4))) {
+		*why = TT_DROP_TCP_NO_LISTENER;
+		return false;
+	}
+	if (unlikely(st->draining) && opens_conn(st, &pkt->seg)) {
+		*why = TT_DROP_TCP_DRAINING;
+		return false;
+	}
+	return true;
+}
+
 static void tcp_listen6(struct tt_stack *st, unsigned port, const struct tt_pkt *pkt,
 			const struct tt_flow4 *f, const struct tt_addr6_pair *a6, void *owner)
 {
-	uint8_t l = st->listen_app[pkt->dport], app = l & TT_LISTEN_APP_MASK;
+	uint8_t app = st->listen_app[pkt->dport] & TT_LISTEN_APP_MASK;
 	struct tt_listen_result r;
 	struct tt_tcp_out out; /* not zeroed: a cookie SYN-ACK, most of a flood, needs none */
+	enum tt_drop why;
 	struct tt_tcb *t;
 
-	if (app == 0 || (l & (a6 != NULL ? TT_LISTEN_NO_IPV6 : TT_LISTEN_NO_IPV4))) {
-		st->ctr->drop[TT_DROP_TCP_NO_LISTENER]++;
-		send_rst(st, port, pkt);
-		return;
-	}
-	if (unlikely(st->draining) && opens_conn(st, &pkt->seg)) {
-		st->ctr->drop[TT_DROP_TCP_DRAINING]++;
+	if (!listener_takes(st, pkt, a6, &why)) {
+		st->ctr->drop[why]++;
 		send_rst(st, port, pkt);
 		return;
 	}
@@ -1235,6 +1250,7 @@ static void tcp_listen6(struct tt_stack *st, unsigned port, const struct tt_pkt 
 			send_rst(st, port, pkt); /* refused, and the client learns it at once */
 			return;
 		}
+		st->ctr->ev[TT_CTR_TIME_WAIT_REUSED] += st->tcp.tw_reuse;
 		set_l2_dst(st, t, port, &pkt->src_mac);
 		tt_tcp_init_syn_recv(&st->tcp, t, f, &pkt->seg, (uint8_t)(app - 1), &out);
 		conn_done(st, t, &out, TT_V_KEEP);
@@ -1266,10 +1282,17 @@ static void tcp_listen(struct tt_stack *st, unsigned port, const struct tt_pkt *
 static void tcp_time_wait(struct tt_stack *st, unsigned port, struct tt_tw *tw,
 			  const struct tt_pkt *pkt, const struct tt_flow4 *f, void *owner)
 {
-	enum tt_tw_verdict v = tt_tcp_tw_input(&st->tcp, tw, &pkt->seg);
+	enum tt_tw_verdict v = tt_tcp_tw_input(tw, &pkt->seg);
 	struct tt_tcp_hdr_args a;
 	struct tt_addr6_pair pair;
+	enum tt_drop why;
 	bool token = true;
+
+	/* A SYN that no listener would take leaves the entry as it is and gets its ACK, as an
+	 * old SYN does (Linux's TCP_TW_SYN without a listener): a SYN could otherwise end the
+	 * quarantine of a 4-tuple on a port nobody listens on (a client connection's). */
+	if (v == TT_TW_REUSE && !listener_takes(st, pkt, pkt_addr6(pkt, &pair), &why))
+		v = TT_TW_ACK;
 
 	/* A segment with an ACK (and no RST) costs a token of its source's budget here as it
 	 * would with no entry, answered or not (tt_reply_budget.h), and its answer needs it: one

@@ -635,8 +635,9 @@ enum tt_tw_verdict {
 
 /* Move t (in TIME-WAIT) into tw and release the TCB's resources; the TCB may then be freed. */
 void tt_tcp_tw_init(struct tt_tcp_ctx *ctx, struct tt_tw *tw, struct tt_tcb *t);
-enum tt_tw_verdict tt_tcp_tw_input(struct tt_tcp_ctx *ctx, const struct tt_tw *tw,
-				   const struct tt_tcp_seg *seg);
+/* What a segment for TIME-WAIT entry tw calls for; the owner counts a reuse once a listener
+ * took the SYN (time_wait_reused). */
+enum tt_tw_verdict tt_tcp_tw_input(const struct tt_tw *tw, const struct tt_tcp_seg *seg);
 /* The ACK a TIME-WAIT entry repeats, in answer to a segment of flow f from peer_mac. */
 void tt_tcp_tw_hdr(const struct tt_tcp_ctx *ctx, const struct tt_tw *tw, const struct tt_flow4 *f,
 		   const struct tt_mac *peer_mac, struct tt_tcp_hdr_args *a);

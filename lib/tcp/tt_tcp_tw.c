@@ -38,8 +38,7 @@ void tt_tcp_tw_init(struct tt_tcp_ctx *ctx, struct tt_tw *tw, struct tt_tcb *t)
 	tt_tcp_destroy(ctx, t);
 }
 
-enum tt_tw_verdict tt_tcp_tw_input(struct tt_tcp_ctx *ctx, const struct tt_tw *tw,
-				   const struct tt_tcp_seg *seg)
+enum tt_tw_verdict tt_tcp_tw_input(const struct tt_tw *tw, const struct tt_tcp_seg *seg)
 {
 	bool has_ts = seg->opts.present & TT_OPT_TS;
 
@@ -52,11 +51,7 @@ enum tt_tw_verdict tt_tcp_tw_input(struct tt_tcp_ctx *ctx, const struct tt_tw *t
 				       (seg->opts.tsval == tw->ts_recent && seq_newer)
 				 : seq_newer;
 
-		if (newer) {
-			count(ctx, TT_CTR_TIME_WAIT_REUSED);
-			return TT_TW_REUSE;
-		}
-		return TT_TW_ACK;
+		return newer ? TT_TW_REUSE : TT_TW_ACK;
 	}
 	if (!(seg->flags & TT_TCP_ACK))
 		return TT_TW_DROP;

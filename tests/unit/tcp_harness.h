@@ -471,7 +471,7 @@ static inline void h_time_wait(struct harness *h, const struct tt_tcp_seg *seg, 
 {
 	struct h_tx *x;
 
-	h->twv = tt_tcp_tw_input(&h->ctx, &h->tw, seg);
+	h->twv = tt_tcp_tw_input(&h->tw, seg);
 	switch (h->twv) {
 	case TT_TW_DROP:
 		break;

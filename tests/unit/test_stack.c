@@ -247,6 +247,52 @@ static void test_time_wait_ring_restart_and_wrap(void **state)
 }
 
 /*
+ * A newer SYN on a TIME-WAIT 4-tuple that no listener would take (its port no longer listened
+ * on, or not for its family) leaves the entry and its quarantine as they are and gets the
+ * entry's ACK, as an old SYN does, not an RST; once the listener is back, the same SYN takes
+ * the 4-tuple over (time_wait_reused counts that one only).
+ */
+static void test_time_wait_kept_without_listener(void **state)
+{
+	static const uint8_t refusing[] = {0, (TT_APP_HTTP + 1) | TT_LISTEN_NO_IPV4};
+
+	(void)state;
+	for (unsigned i = 0; i < sizeof(refusing); i++) {
+		struct sh *h = sh_new();
+		struct sh_peer *p;
+		enum tt_drop why;
+		struct tt_pkt a;
+		uint32_t our_next;
+
+		sh_start(h);
+		p = sh_closed_by_us(sh_peer_new(h, 80));
+		our_next = p->rcv_nxt;
+		sh_advance(h, h->now + 1);
+		h->listen_app[80] = refusing[i];
+		p->nxt += 100000;
+		p->synced = p->fin_rcvd = p->fin_sent = false;
+		sh_peer_send(p, TT_TCP_SYN, NULL, 0);
+		assert_int_equal(h->n_frames, 1);
+		assert_int_equal(
+		    tt_net_parse(h->frames[0].data, h->frames[0].len, &h->peer_if, &a, &why),
+		    TT_PKT_TCP);
+		assert_int_equal(a.seg.flags, TT_TCP_ACK); /* the entry's ACK */
+		assert_int_equal(a.seg.seq, our_next);
+		sh_drop_frames(h);
+		assert_int_equal(sh_in_state(h, TT_TCP_TIME_WAIT), 1);
+		assert_int_equal(sh_ev(h, TT_CTR_TIME_WAIT_REUSED), 0);
+
+		h->listen_app[80] = TT_APP_HTTP + 1;
+		p->nxt--; /* the same SYN again */
+		sh_connect(p);
+		assert_int_equal(sh_ev(h, TT_CTR_TIME_WAIT_REUSED), 1);
+		assert_int_equal(sh_in_state(h, TT_TCP_TIME_WAIT), 0);
+		assert_int_equal(sh_in_state(h, TT_TCP_ESTABLISHED), 1);
+		sh_free(h);
+	}
+}
+
+/*
  * A SYN that takes over a TIME-WAIT 4-tuple starts the new connection above every sequence
  * number of the old one (RFC 9293 3.6.1; Linux's tw_isn: SND.NXT + 65537), with state even
  * where SYNs get cookies (a cookie is the ISN, which could not be chosen): 20 KB sent, then
@@ -920,6 +966,7 @@ int main(void)
 	    cmocka_unit_test(test_time_wait_recycled_when_full),
 	    cmocka_unit_test(test_time_wait_ring_restart_and_wrap),
 	    cmocka_unit_test(test_time_wait_reuse_isn_above),
+	    cmocka_unit_test(test_time_wait_kept_without_listener),
 	    cmocka_unit_test(test_time_wait_acks_limited),
 	    cmocka_unit_test(test_reply_budget_tells_no_connection),
 	    cmocka_unit_test(test_spoofed_flood_silences_no_connection),
