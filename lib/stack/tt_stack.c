@@ -753,7 +753,7 @@ static void conn_done(struct tt_stack *st, struct tt_tcb *t, const struct tt_tcp
 	switch (v) {
 	case TT_V_KEEP:
 		/* Draining, or its generation retired (tt_stack.h): closed at first sight. */
-		if (unlikely((st->close_slots >> t->rt_slot) & 1))
+		if (unlikely(st->close_slots != 0) && ((st->close_slots >> t->rt_slot) & 1))
 			close_at_sight(st, t);
 		/* Over the bound, an orphan that just became one or whose timer fired is reset
 		 * (Linux's tcp_close and tcp_out_of_resources): it can hold the table no longer. */
