@@ -363,8 +363,8 @@ static void reload(struct appliance *a, const char *why)
 		return reload_refused(a, why, err);
 	if (a->gens.n == TT_STACK_RT_GENS) {
 		snprintf(msg, sizeof(msg),
-			 "%u earlier configurations are still read by open connections (each "
-			 "until tcp.reload_grace_ms + tcp.drain_timeout_ms after it was replaced)",
+			 "%u earlier configurations are still read by open connections (for up "
+			 "to tcp.reload_grace_ms + tcp.drain_timeout_ms)",
 			 a->gens.n - 1);
 		return reload_refused(a, why, msg);
 	}

@@ -26,25 +26,26 @@ struct tt_stack {
 	struct tt_timer_wheel *wheel;
 	const uint8_t *listen_app; /* the latest generation's */
 	/* Configuration generations by slot (gen % TT_STACK_RT_GENS), with the connections
-	 * opened under each, when a newer one replaced it (UINT64_MAX: not replaced) and the
-	 * retire walks (RETIRE_*) completed over it; slot rt_cur is the latest. */
+	 * opened under each, when a newer one replaced it (UINT64_MAX: not replaced) and whether
+	 * a retire walk closed them all; slot rt_cur is the latest. */
 	struct {
 		const struct tt_stack_rt *rt;
 		uint32_t conns;
-		uint8_t walked;
+		bool close_walked;
 		uint64_t replaced_ms;
 	} gens[TT_STACK_RT_GENS];
 	unsigned rt_cur;
-	/* Retiring replaced generations (tt_stack.h): the slots whose connections are closed at
-	 * first sight (all of them while draining); the walk under way, with the slots it closes
-	 * and resets (those due when it started); when the next walk is due (0: one is on). */
-	uint8_t close_slots;
+	/* Retiring replaced generations (tt_stack.h): the slots whose connections close at first
+	 * sight (all of them while draining); the walk under way, with the slots it closes and
+	 * resets and those whose closes it had to leave for want of orphan room; when its next
+	 * step is due (0: at the next call; UINT64_MAX: none). */
+	uint8_t closing_slots;
 	struct {
 		bool on;
-		uint8_t close, reset;
+		uint8_t close, reset, skipped;
 		uint32_t cursor;
 	} retire;
-	uint64_t retire_due_ms;
+	uint64_t retire_next_ms;
 	struct tt_stack_rt rt0;	   /* generation 0, from tt_stack_params */
 	uint32_t pressure_mark;	   /* TCBs in use from which "auto" answers with cookies */
 	/* The table hash of the segment in process, so that the insert, update or delete its
@@ -229,7 +230,7 @@ struct tt_stack *tt_stack_create(const struct tt_stack_params *p)
 	st->gens[0].rt = &st->rt0;
 	for (unsigned s = 0; s < TT_STACK_RT_GENS; s++)
 		st->gens[s].replaced_ms = UINT64_MAX;
-	st->retire_due_ms = UINT64_MAX;
+	st->retire_next_ms = UINT64_MAX;
 	st->io = p->io;
 	st->tcp.conf = c;
 	st->tcp.ctr = p->ctr;
@@ -310,9 +311,10 @@ int tt_stack_set_rt(struct tt_stack *st, const struct tt_stack_rt *rt)
 	 * connections for those of the one that left the slot. */
 	st->gens[slot] = (typeof(st->gens[slot])){.rt = rt, .replaced_ms = UINT64_MAX};
 	if (!st->draining)
-		st->close_slots &= (uint8_t)~bit;
+		st->closing_slots &= (uint8_t)~bit;
 	st->retire.close &= (uint8_t)~bit;
 	st->retire.reset &= (uint8_t)~bit;
+	st->retire.skipped &= (uint8_t)~bit;
 	st->rt_cur = slot;
 	st->listen_app = rt->listen_app;
 	st->tcp.conf = rt->conf;
@@ -753,7 +755,7 @@ static void conn_done(struct tt_stack *st, struct tt_tcb *t, const struct tt_tcp
 	switch (v) {
 	case TT_V_KEEP:
 		/* Draining, or its generation retired (tt_stack.h): closed at first sight. */
-		if (unlikely(st->close_slots != 0) && ((st->close_slots >> t->rt_slot) & 1))
+		if (unlikely(st->closing_slots != 0) && ((st->closing_slots >> t->rt_slot) & 1))
 			close_at_sight(st, t);
 		/* Over the bound, an orphan that just became one or whose timer fired is reset
 		 * (Linux's tcp_close and tcp_out_of_resources): it can hold the table no longer. */
@@ -998,10 +1000,9 @@ static uint64_t retire_reset_at(const struct tt_stack *st, unsigned s)
 	return close_at == UINT64_MAX ? UINT64_MAX : close_at + latest_conf(st)->drain_timeout_ms;
 }
 
-enum { RETIRE_CLOSED = 1, RETIRE_RESET = 2 };
-
-/* When the next walk is due: the earliest close or reset of a replaced generation that still has
- * connections and has not been walked for it. */
+/* When the next step of a walk is due: the earliest close not yet walked for, or reset, of a
+ * replaced generation that still has connections.  A slot without connections no longer closes
+ * them at first sight, which leaves conn_done its one test while no generation retires. */
 static void retire_plan(struct tt_stack *st)
 {
 	uint64_t due = UINT64_MAX;
@@ -1009,22 +1010,22 @@ static void retire_plan(struct tt_stack *st)
 	for (unsigned s = 0; s < TT_STACK_RT_GENS; s++) {
 		uint64_t at;
 
-		if (s == st->rt_cur || st->gens[s].conns == 0)
+		if (s == st->rt_cur)
 			continue;
-		if (!(st->gens[s].walked & RETIRE_CLOSED))
-			at = retire_close_at(st, s);
-		else if (!(st->gens[s].walked & RETIRE_RESET))
-			at = retire_reset_at(st, s);
-		else
+		if (st->gens[s].conns == 0) {
+			if (!st->draining)
+				st->closing_slots &= (uint8_t) ~(1u << s);
 			continue;
+		}
+		at = st->gens[s].close_walked ? retire_reset_at(st, s) : retire_close_at(st, s);
 		if (at < due)
 			due = at;
 	}
-	st->retire_due_ms = st->retire.on ? 0 : due;
+	st->retire_next_ms = st->retire.on ? 0 : due;
 }
 
-/* The slots whose close or reset is due by now and not yet walked for. */
-static void retire_due(const struct tt_stack *st, uint8_t *close, uint8_t *reset)
+/* The slots with connections whose close (not yet walked for) or reset is due by now. */
+static void retire_due_slots(const struct tt_stack *st, uint8_t *close, uint8_t *reset)
 {
 	uint64_t now = st->tcp.now_ms;
 
@@ -1032,44 +1033,86 @@ static void retire_due(const struct tt_stack *st, uint8_t *close, uint8_t *reset
 	for (unsigned s = 0; s < TT_STACK_RT_GENS; s++) {
 		if (s == st->rt_cur || st->gens[s].conns == 0)
 			continue;
-		if (!(st->gens[s].walked & RETIRE_CLOSED) && retire_close_at(st, s) <= now)
+		if (!st->gens[s].close_walked && retire_close_at(st, s) <= now)
 			*close |= (uint8_t)(1u << s);
-		if (!(st->gens[s].walked & RETIRE_RESET) && retire_reset_at(st, s) <= now)
+		if (retire_reset_at(st, s) <= now)
 			*reset |= (uint8_t)(1u << s);
 	}
 }
 
 static void retire_walk_start(struct tt_stack *st)
 {
-	retire_due(st, &st->retire.close, &st->retire.reset);
+	retire_due_slots(st, &st->retire.close, &st->retire.reset);
+	st->retire.skipped = 0;
 	/* A handshake that completes behind the walk's cursor closes at once. */
-	st->close_slots |= st->retire.close | st->retire.reset;
+	st->closing_slots |= st->retire.close | st->retire.reset;
 	st->retire.on = true;
 	st->retire.cursor = 0;
 }
 
-/* The walk covered the table: a slot reset still holding connections (one that a deletion moved
- * behind the cursor) is walked again. */
+/* The walk covered the table.  A slot it could not close whole (skipped), or reset whole (a
+ * deletion moved one of its connections behind the cursor), is walked for again. */
 static void retire_walk_end(struct tt_stack *st)
 {
-	for (unsigned s = 0; s < TT_STACK_RT_GENS; s++) {
-		uint8_t bit = (uint8_t)(1u << s);
+	uint8_t closed = st->retire.close & (uint8_t)~st->retire.skipped;
 
-		if (st->retire.close & bit)
-			st->gens[s].walked |= RETIRE_CLOSED;
-		if ((st->retire.reset & bit) && st->gens[s].conns == 0)
-			st->gens[s].walked |= RETIRE_RESET;
-	}
+	for (unsigned s = 0; s < TT_STACK_RT_GENS; s++)
+		if (closed & (1u << s))
+			st->gens[s].close_walked = true;
 	st->retire.on = false;
 	retire_plan(st);
 }
 
+/* What a walk does at one table slot. */
+enum retire_move {
+	RETIRE_NEXT, /* on to the next slot */
+	RETIRE_STAY, /* a reset deleted the entry: the slot may hold the next one now */
+	RETIRE_WAIT, /* a close found no room among the orphans: this slot again later */
+};
+
+/*
+ * The walk at the entry of table value v: a connection whose reset is due is reset; one whose
+ * close is due gets its FIN while the orphans leave room (retire_orphan_room), else the walk
+ * waits for room, or with a reset due somewhere (which a wait must not hold up) leaves it to a
+ * later walk.  *acted counts the connections closed or reset.
+ */
+static enum retire_move retire_entry(struct tt_stack *st, uint32_t v, unsigned *acted)
+{
+	struct tt_tcb *t;
+	uint8_t bit;
+
+	if (v == TT_CONN_NONE || (v & TT_CONN_TW))
+		return RETIRE_NEXT;
+	t = tcb_of(st, v);
+	bit = (uint8_t)(1u << t->rt_slot);
+	if (st->retire.reset & bit) {
+		st->ctr->ev[TT_CTR_RELOAD_RESET]++;
+		abort_conn(st, v);
+		(*acted)++;
+		return RETIRE_STAY;
+	}
+	if (!(st->retire.close & bit))
+		return RETIRE_NEXT;
+	if (!retire_orphan_room(st)) {
+		if (st->retire.reset == 0)
+			return RETIRE_WAIT;
+		st->retire.skipped |= bit;
+		return RETIRE_NEXT;
+	}
+	bind_rt(st, t);
+	if (drain_conn(st, t)) {
+		st->ctr->ev[TT_CTR_RELOAD_CLOSED]++;
+		arm(st, t);
+		(*acted)++;
+	}
+	unbind_rt(st);
+	return RETIRE_NEXT;
+}
+
 /*
  * One bounded step of the walk: at most TT_STACK_RETIRE_SLOTS slot visits and
- * TT_STACK_DRAIN_BATCH connections closed or reset.  A reset deletes, which may pull the next
- * entry into the slot just visited, so the cursor leaves a slot only once it has nothing to
- * reset.  A close waits for room among the orphans (retire_orphan_room) unless a reset is due:
- * the walk then goes on and leaves the connection to it.  Returns the slots visited.
+ * TT_STACK_DRAIN_BATCH connections closed or reset; a wait for orphan room looks again a
+ * millisecond later.  Returns the slots visited.
  */
 static unsigned retire_step(struct tt_stack *st)
 {
@@ -1084,44 +1127,27 @@ static unsigned retire_step(struct tt_stack *st)
 			return 0;
 		}
 	} else {
-		/* A reset that fell due while the walk waited for room joins it at once (one
-		 * not done behind the cursor keeps the slot for the next walk). */
-		uint8_t close, reset;
+		/* A reset that fell due while the walk was on joins it at once (one not done
+		 * behind the cursor is left to the next walk). */
+		uint8_t due_close, due_reset;
 
-		retire_due(st, &close, &reset);
-		st->retire.reset |= reset;
-		st->close_slots |= reset;
+		retire_due_slots(st, &due_close, &due_reset);
+		st->retire.reset |= due_reset;
+		st->closing_slots |= due_reset;
 	}
+	st->retire_next_ms = 0;
 	while (visits < TT_STACK_RETIRE_SLOTS && acted < TT_STACK_DRAIN_BATCH) {
 		uint32_t v = TT_CONN_NONE;
 		uint32_t next = tt_conn_tbl_walk(st->tbl, st->retire.cursor, 1, take_value, &v);
-		struct tt_tcb *t;
-		uint8_t bit;
+		enum retire_move move = retire_entry(st, v, &acted);
 
-		if (v != TT_CONN_NONE && !(v & TT_CONN_TW)) {
-			t = tcb_of(st, v);
-			bit = (uint8_t)(1u << t->rt_slot);
-			if (st->retire.reset & bit) {
-				st->ctr->ev[TT_CTR_RELOAD_RESET]++;
-				abort_conn(st, v);
-				visits++;
-				acted++;
-				continue;
-			}
-			if ((st->retire.close & bit) && !retire_orphan_room(st)) {
-				if (st->retire.reset == 0)
-					break; /* this slot again once there is room */
-			} else if (st->retire.close & bit) {
-				bind_rt(st, t);
-				if (drain_conn(st, t)) {
-					st->ctr->ev[TT_CTR_RELOAD_CLOSED]++;
-					arm(st, t);
-					acted++;
-				}
-				unbind_rt(st);
-			}
+		if (move == RETIRE_WAIT) {
+			st->retire_next_ms = st->tcp.now_ms + 1;
+			break;
 		}
 		visits++;
+		if (move == RETIRE_STAY)
+			continue;
 		st->retire.cursor = next;
 		if (next == 0) {
 			retire_walk_end(st);
@@ -1134,7 +1160,7 @@ static unsigned retire_step(struct tt_stack *st)
 uint32_t tt_stack_drain_step(struct tt_stack *st, uint64_t deadline_ms, unsigned budget)
 {
 	st->draining = true;
-	st->close_slots = UINT8_MAX;
+	st->closing_slots = UINT8_MAX;
 	/* TIME-WAIT entries alone do not hold the drain up: once the process is gone, no new
 	 * connection can take their 4-tuples here. */
 	if (st->tcp.now_ms < deadline_ms && tt_pool_in_use(st->tcbs) > 0) {
@@ -1497,7 +1523,7 @@ unsigned tt_stack_timers(struct tt_stack *st)
 	/* TIME-WAIT expires from the FIFO's head, in the same bounded batch. */
 	n += expire_tw(st, TT_STACK_TIMER_BATCH - n);
 	/* A drain closes and resets everything by itself. */
-	if (unlikely(st->tcp.now_ms >= st->retire_due_ms) && !st->draining)
+	if (unlikely(st->tcp.now_ms >= st->retire_next_ms) && !st->draining)
 		n += retire_step(st);
 	return n;
 }

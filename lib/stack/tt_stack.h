@@ -56,10 +56,11 @@
  * completing its handshake later, the first time it is seen; whatever is still open
  * drain_timeout_ms later is reset (reload_conns_reset, conn_reset_by_us).  A close makes an
  * orphan, so retiring closes only while the orphans stay below half of
- * tcp.max_orphans_per_core (where the bound starts to reset them) and waits for room, or for the
- * reset, otherwise.  tt_stack_timers does the work (not while draining, which does it all),
- * walking the table in bounded steps (TT_STACK_RETIRE_SLOTS, TT_STACK_DRAIN_BATCH) from when a
- * close or reset is due until the walk has covered the table.
+ * tcp.max_orphans_per_core (where the bound starts to reset them); otherwise it waits for room,
+ * looking again each millisecond, or while a reset is due leaves the close to a later walk.
+ * tt_stack_timers does the work (not while draining, which does it all), walking the table in
+ * bounded steps (TT_STACK_RETIRE_SLOTS, TT_STACK_DRAIN_BATCH) from when a close or reset is due
+ * until a walk has covered the table.
  *
  * Orphans (tt_tcp_state_is_orphan: FIN-WAIT-1, CLOSING, LAST-ACK) are bounded per stack by
  * tcp.max_orphans_per_core of the latest generation: a connection that is an orphan when a
@@ -117,8 +118,8 @@ enum {
 	/* Connections that may keep a SACK scoreboard at once (72 bytes each); the rest
 	 * recover with NewReno (sack_scoreboards_exhausted). */
 	TT_STACK_SACK_BLOCKS = 1024,
-	/* Connections closed or aborted per tt_stack_drain_step of a worker: their frames fit
-	 * the TX ring with room to spare. */
+	/* Connections closed or aborted per tt_stack_drain_step, or per step of a retire walk,
+	 * of a worker: their frames fit the TX ring beside a poll's own. */
 	TT_STACK_DRAIN_BATCH = 256,
 	/* Configuration generations a stack's connections may hold at once (see tt_stack_rt). */
 	TT_STACK_RT_GENS = 8,

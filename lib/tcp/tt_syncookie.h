@@ -56,7 +56,9 @@
  * a cookie made on one node verifies on another after an ECMP change, for all
  * nodes; those nodes need the same tcp.time_wait_ms (it sets the period), and
  * their clocks must agree to well under a period (NTP), or a cookie made just
- * after a period boundary on a fast node fails on a slow one.
+ * after a period boundary on a fast node fails on a slow one.  A node in
+ * syncookies "auto" checks an ACK as a cookie only while it sent cookies
+ * itself lately (tt_tcp_listen.c): behind ECMP, such nodes run "always".
  *
  * Callers: struct tt_syncookie_keys is a per-worker cache of the derived keys
  * (never shared between lcores: make and check update it). Initialise it once

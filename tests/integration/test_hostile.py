@@ -562,6 +562,28 @@ def test_cookie_final_counters(cookie_app):
     assert final["synack_sent"] == 0
 
 
+# ---- stray ACKs while no SYN cookie is out ------------------------------------------------------
+
+def test_stray_ack_not_checked_as_cookie(neigh_app):
+    """syncookies = "auto" with no cookie sent: ACKs that match no connection meet no connection
+    (an RST each, drop_tcp_no_connection) and none is checked as a cookie, so a flood of them
+    costs no MAC and a forger gets no guess.  A peer address of its own: the spoofed-sources
+    test's on-link peer must still need ARP."""
+    app = neigh_app
+    before, drops = app.stats(), app.drops()
+    ports = random_ports(10)
+    with L2Peer(app, ip="198.18.0.78", mac="02:00:5e:10:00:78") as peer:
+        for port in ports:
+            ack = random.getrandbits(32)
+            peer.send(peer.ip_tcp(port, 80, flags="A", seq=random.getrandbits(32), ack=ack))
+            rst = peer.take(peer.tcp_from(port), timeout=3)
+            assert rst and "R" in str(rst[0][TCP].flags), f"no RST to the ACK from {port}"
+            assert rst[0][TCP].seq == ack
+    d = delta(app.stats(), before)
+    assert d.get("syncookies_failed", 0) == 0 and d.get("syncookies_sent", 0) == 0, d
+    assert delta(app.drops(), drops).get("tcp_no_connection") == len(ports)
+
+
 # ---- spoofed on-link sources and the neighbour table ---------------------------------------------
 
 SPOOFED_SOURCES = 150
@@ -609,25 +631,3 @@ def test_spoofed_on_link_sources_take_turns(neigh_app):
     assert mid.get("neigh_evicted", 0) > 0, mid
     assert mid.get("neigh_drop_table_full", 0) == 0, mid
     assert mid.get("neigh_resolved", 0) >= 1, mid
-
-
-# ---- stray ACKs while no SYN cookie is out ------------------------------------------------------
-
-def test_stray_ack_not_checked_as_cookie(neigh_app):
-    """syncookies = "auto" with no cookie sent: ACKs that match no connection meet no connection
-    (an RST each, drop_tcp_no_connection) and none is checked as a cookie, so a flood of them
-    costs no MAC and a forger gets no guess.  After the test above: its on-link peer must still
-    be unknown to the appliance when it starts."""
-    app = neigh_app
-    before, drops = app.stats(), app.drops()
-    ports = random_ports(10)
-    with L2Peer(app) as peer:
-        for port in ports:
-            ack = random.getrandbits(32)
-            peer.send(peer.ip_tcp(port, 80, flags="A", seq=random.getrandbits(32), ack=ack))
-            rst = peer.take(peer.tcp_from(port), timeout=3)
-            assert rst and "R" in str(rst[0][TCP].flags), f"no RST to the ACK from {port}"
-            assert rst[0][TCP].seq == ack
-    d = delta(app.stats(), before)
-    assert d.get("syncookies_failed", 0) == 0 and d.get("syncookies_sent", 0) == 0, d
-    assert delta(app.drops(), drops).get("tcp_no_connection") == len(ports)

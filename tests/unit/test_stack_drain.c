@@ -625,6 +625,35 @@ static void test_abort_syn_sent_silently(void **state)
 
 /* ---- retiring a replaced generation ----------------------------------------------------- */
 
+/* Generation gen of fx's stack: its listeners and response, the TCP parameters tcp. */
+static struct tt_stack_rt fx_gen(struct fx *fx, uint32_t gen, const struct tt_conf_tcp *tcp)
+{
+	return (struct tt_stack_rt){
+	    .gen = gen, .conf = tcp, .listen_app = fx->listen_app, .app_data = &fx->http};
+}
+
+/* Peers [from, to) of peers connect, each from port 20000 + its index. */
+static void open_peers(struct fx *fx, struct peer *peers, unsigned from, unsigned to)
+{
+	for (unsigned i = from; i < to; i++) {
+		peers[i] = peer_at((uint16_t)(20000 + i));
+		open_conn(fx, &peers[i]);
+	}
+}
+
+/* n_old peers connect, rt is taken at the time returned, then n_new more peers connect. */
+static uint64_t open_across_reload(struct fx *fx, struct peer *peers, unsigned n_old,
+				   unsigned n_new, const struct tt_stack_rt *rt)
+{
+	uint64_t t;
+
+	open_peers(fx, peers, 0, n_old);
+	t = fx->now;
+	assert_int_equal(tt_stack_set_rt(fx->st, rt), 0);
+	open_peers(fx, peers, n_old, n_old + n_new);
+	return t;
+}
+
 /*
  * Timer calls at the stack's present time until one does nothing (a bounded number: a timer
  * armed early fires and re-arms); every frame they send has these flags, goes to a peer below
@@ -664,8 +693,7 @@ static void test_replaced_generation_retired_in_steps(void **state)
 	static unsigned fins[65536], rsts[65536];
 	struct fx *fx = fx_new(TT_SYNCOOKIES_OFF);
 	struct tt_conf_tcp tcp1 = fx->conf.tcp;
-	struct tt_stack_rt rt1 = {
-	    .gen = 1, .conf = &tcp1, .listen_app = fx->listen_app, .app_data = &fx->http};
+	struct tt_stack_rt rt1 = fx_gen(fx, 1, &tcp1);
 	uint64_t t0;
 
 	(void)state;
@@ -673,16 +701,7 @@ static void test_replaced_generation_retired_in_steps(void **state)
 	memset(rsts, 0, sizeof(rsts));
 	tcp1.reload_grace_ms = GRACE_MS;
 	tcp1.drain_timeout_ms = DRAIN_MS;
-	for (unsigned i = 0; i < N_OLD; i++) {
-		peers[i] = peer_at((uint16_t)(20000 + i));
-		open_conn(fx, &peers[i]);
-	}
-	t0 = fx->now;
-	assert_int_equal(tt_stack_set_rt(fx->st, &rt1), 0);
-	for (unsigned i = N_OLD; i < N_OLD + N_NEW; i++) {
-		peers[i] = peer_at((uint16_t)(20000 + i));
-		open_conn(fx, &peers[i]);
-	}
+	t0 = open_across_reload(fx, peers, N_OLD, N_NEW, &rt1);
 	set_time(fx, t0 + GRACE_MS - 1);
 	retire_frames(fx, 0, 0, NULL);
 
@@ -731,24 +750,21 @@ static void test_retiring_waits_for_orphan_room(void **state)
 	static unsigned fins[65536];
 	struct fx *fx = fx_new(TT_SYNCOOKIES_OFF);
 	struct tt_conf_tcp tcp1 = fx->conf.tcp;
-	struct tt_stack_rt rt1 = {
-	    .gen = 1, .conf = &tcp1, .listen_app = fx->listen_app, .app_data = &fx->http};
+	struct tt_stack_rt rt1 = fx_gen(fx, 1, &tcp1);
 	unsigned got = 0;
 
 	(void)state;
 	memset(fins, 0, sizeof(fins));
 	tcp1.reload_grace_ms = 0;
 	tcp1.max_orphans_per_core = MAX_ORPHANS;
-	for (unsigned i = 0; i < N; i++) {
-		peers[i] = peer_at((uint16_t)(20000 + i));
-		open_conn(fx, &peers[i]);
-	}
+	open_peers(fx, peers, 0, N);
 	assert_int_equal(tt_stack_set_rt(fx->st, &rt1), 0);
 	for (unsigned round = 0; got < N; round++) {
 		struct seen s[MAX_FRAMES];
 		unsigned k;
 
 		assert_true(round < N);
+		set_time(fx, fx->now + 1); /* a waiting walk looks again a millisecond later */
 		retire_frames(fx, TT_TCP_FIN | TT_TCP_ACK, 20000 + N, fins);
 		assert_true(gauge(fx, TT_TCP_FIN_WAIT_1) <= MAX_ORPHANS / 2);
 		k = 0;
@@ -776,6 +792,80 @@ static void test_retiring_waits_for_orphan_room(void **state)
 }
 
 /*
+ * A reset due while closes wait for orphan room: generation 0's peers never take our FINs, so
+ * its orphans fill the room when generation 1's closes fall due; generation 0's reset then goes
+ * ahead of the waiting closes (it frees their room), and every connection of generation 1 still
+ * gets its FIN once its peers take the first ones, none an RST before its own reset time.
+ */
+static void test_reset_goes_ahead_of_waiting_closes(void **state)
+{
+	enum { N_A = 5, N_B = 40, GRACE_MS = 1000, DRAIN_ST_MS = 2000, MAX_ORPHANS = 20 };
+	static struct peer peers[N_A + N_B];
+	static unsigned fins[65536], rsts[65536];
+	struct fx *fx = fx_new(TT_SYNCOOKIES_OFF);
+	struct tt_conf_tcp tcp = fx->conf.tcp;
+	struct tt_stack_rt rt1 = fx_gen(fx, 1, &tcp);
+	struct tt_stack_rt rt2 = fx_gen(fx, 2, rt1.conf);
+	uint64_t t0;
+
+	(void)state;
+	memset(fins, 0, sizeof(fins));
+	memset(rsts, 0, sizeof(rsts));
+	tcp.reload_grace_ms = GRACE_MS;
+	tcp.drain_timeout_ms = DRAIN_ST_MS;
+	tcp.max_orphans_per_core = MAX_ORPHANS;
+	t0 = open_across_reload(fx, peers, N_A, N_B, &rt1);
+	set_time(fx, t0 + GRACE_MS);
+	retire_frames(fx, TT_TCP_FIN | TT_TCP_ACK, 20000 + N_A, fins); /* A's FINs: 5 orphans */
+	set_time(fx, t0 + 1500);
+	assert_int_equal(tt_stack_set_rt(fx->st, &rt2), 0); /* B's close at t0 + 2500 */
+	set_time(fx, t0 + 2500);
+	retire_frames(fx, TT_TCP_FIN | TT_TCP_ACK, 20000 + N_A + N_B, fins);
+	assert_int_equal(gauge(fx, TT_TCP_FIN_WAIT_1), MAX_ORPHANS / 2); /* B waits for room */
+	set_time(fx, t0 + GRACE_MS + DRAIN_ST_MS); /* A's reset, B's FINs untaken */
+	for (unsigned step = 0; step < 16 && tt_stack_timers(fx->st) > 0; step++) {
+		struct seen s[MAX_FRAMES];
+		unsigned k = take(fx, s, MAX_FRAMES);
+
+		for (unsigned j = 0; j < k; j++) {
+			if (s[j].flags & TT_TCP_RST)
+				rsts[s[j].dport]++;
+			else
+				fins[s[j].dport]++;
+		}
+	}
+	for (unsigned i = 0; i < N_A; i++)
+		assert_int_equal(rsts[peers[i].sport], 1);
+	/* B's peers take every FIN as it comes, until each has had one. */
+	for (unsigned round = 0; round < N_B; round++) {
+		unsigned k = 0;
+
+		for (unsigned i = N_A; i < N_A + N_B; i++) {
+			struct peer *p = &peers[i];
+
+			if (fins[p->sport] > 0 && !p->fin_seen) {
+				p->fin_seen = true;
+				p->rcv_nxt++;
+				ack(fx, p);
+				k++;
+			}
+		}
+		if (k == 0)
+			break;
+		set_time(fx, fx->now + 1);
+		retire_frames(fx, TT_TCP_FIN | TT_TCP_ACK, 20000 + N_A + N_B, fins);
+	}
+	for (unsigned i = N_A; i < N_A + N_B; i++) {
+		assert_int_equal(fins[peers[i].sport], 1);
+		assert_int_equal(rsts[peers[i].sport], 0);
+	}
+	assert_int_equal(gauge(fx, TT_TCP_FIN_WAIT_2), N_B);
+	assert_int_equal(fx->ctr.ev[TT_CTR_RELOAD_RESET], N_A);
+	assert_int_equal(fx->ctr.ev[TT_CTR_ORPHANS_RESET], 0);
+	fx_free(fx);
+}
+
+/*
  * A reload while a walk is on: the walk goes on for generation 0 alone; generation 1, replaced
  * by the second reload, is retired at its own grace, counted from that reload, and the
  * generation in force is never touched.
@@ -787,14 +877,12 @@ static void test_reload_during_a_walk(void **state)
 	static unsigned fins[65536];
 	struct fx *fx = fx_new(TT_SYNCOOKIES_OFF);
 	struct tt_conf_tcp tcp1 = fx->conf.tcp;
-	struct tt_stack_rt rt1 = {
-	    .gen = 1, .conf = &tcp1, .listen_app = fx->listen_app, .app_data = &fx->http};
-	struct tt_stack_rt rt2 = rt1;
+	struct tt_stack_rt rt1 = fx_gen(fx, 1, &tcp1);
+	struct tt_stack_rt rt2 = fx_gen(fx, 2, rt1.conf);
 	uint64_t t2 = 0;
 
 	(void)state;
 	memset(fins, 0, sizeof(fins));
-	rt2.gen = 2;
 	tcp1.reload_grace_ms = GRACE_MS;
 	for (unsigned i = 0; i < N_OLD + N_MID + N_NEW; i++) {
 		peers[i] = peer_at((uint16_t)(20000 + i));
@@ -848,6 +936,7 @@ int main(void)
 	    cmocka_unit_test(test_replaced_generation_retired_in_steps),
 	    cmocka_unit_test(test_retiring_waits_for_orphan_room),
 	    cmocka_unit_test(test_reload_during_a_walk),
+	    cmocka_unit_test(test_reset_goes_ahead_of_waiting_closes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -298,7 +298,7 @@ static void test_replaced_generation_drained_after_grace(void **state)
 
 /*
  * A connection opened under each generation and kept busy (a request every 300 ms) no longer
- * holds its generation for ever: reloads go on being taken, one every 1,100 ms, long past
+ * holds its generation for ever: reloads go on being taken, one every 1,200 ms, long past
  * TT_STACK_RT_GENS of them, each connection closed gracefully at reload_grace_ms.
  */
 static void test_busy_connections_do_not_stop_reloads(void **state)
