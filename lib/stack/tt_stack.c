@@ -37,12 +37,13 @@ struct tt_stack {
 	unsigned rt_cur;
 	/* Retiring replaced generations (tt_stack.h): the slots whose connections close at first
 	 * sight (all of them while draining); the walk under way, with the slots it closes and
-	 * resets and those whose closes it had to leave for want of orphan room; when its next
-	 * step is due (0: at the next call; UINT64_MAX: none). */
+	 * resets, those it found a connection to close in and those whose closes it had to leave
+	 * for want of orphan room; when its next step is due (0: at the next call; UINT64_MAX:
+	 * none). */
 	uint8_t closing_slots;
 	struct {
 		bool on;
-		uint8_t close, reset, skipped;
+		uint8_t close, reset, closed, skipped;
 		uint32_t cursor;
 	} retire;
 	uint64_t retire_next_ms;
@@ -314,6 +315,7 @@ int tt_stack_set_rt(struct tt_stack *st, const struct tt_stack_rt *rt)
 		st->closing_slots &= (uint8_t)~bit;
 	st->retire.close &= (uint8_t)~bit;
 	st->retire.reset &= (uint8_t)~bit;
+	st->retire.closed &= (uint8_t)~bit;
 	st->retire.skipped &= (uint8_t)~bit;
 	st->rt_cur = slot;
 	st->listen_app = rt->listen_app;
@@ -1043,21 +1045,25 @@ static void retire_due_slots(const struct tt_stack *st, uint8_t *close, uint8_t 
 static void retire_walk_start(struct tt_stack *st)
 {
 	retire_due_slots(st, &st->retire.close, &st->retire.reset);
-	st->retire.skipped = 0;
+	st->retire.closed = st->retire.skipped = 0;
 	/* A handshake that completes behind the walk's cursor closes at once. */
 	st->closing_slots |= st->retire.close | st->retire.reset;
 	st->retire.on = true;
 	st->retire.cursor = 0;
 }
 
-/* The walk covered the table.  A slot it could not close whole (skipped), or reset whole (a
- * deletion moved one of its connections behind the cursor), is walked for again. */
+/*
+ * The walk covered the table.  A slot is closed once a walk found nothing of it left to close:
+ * one that closed some is walked for again, for a connection that a deletion moved behind the
+ * cursor (an idle one would otherwise wait for the reset), as is one it could not close whole
+ * (skipped) or reset whole.
+ */
 static void retire_walk_end(struct tt_stack *st)
 {
-	uint8_t closed = st->retire.close & (uint8_t)~st->retire.skipped;
+	uint8_t done = st->retire.close & (uint8_t) ~(st->retire.closed | st->retire.skipped);
 
 	for (unsigned s = 0; s < TT_STACK_RT_GENS; s++)
-		if (closed & (1u << s))
+		if (done & (1u << s))
 			st->gens[s].close_walked = true;
 	st->retire.on = false;
 	retire_plan(st);
@@ -1102,6 +1108,7 @@ static enum retire_move retire_entry(struct tt_stack *st, uint32_t v, unsigned *
 	bind_rt(st, t);
 	if (drain_conn(st, t)) {
 		st->ctr->ev[TT_CTR_RELOAD_CLOSED]++;
+		st->retire.closed |= bit;
 		arm(st, t);
 		(*acted)++;
 	}

@@ -60,7 +60,8 @@
  * looking again each millisecond, or while a reset is due leaves the close to a later walk.
  * tt_stack_timers does the work (not while draining, which does it all), walking the table in
  * bounded steps (TT_STACK_RETIRE_SLOTS, TT_STACK_DRAIN_BATCH) from when a close or reset is due
- * until a walk has covered the table.
+ * until a walk has covered the table; the closes are walked for again until a walk finds none
+ * left (a deletion may move a connection behind the cursor).
  *
  * Orphans (tt_tcp_state_is_orphan: FIN-WAIT-1, CLOSING, LAST-ACK) are bounded per stack by
  * tcp.max_orphans_per_core of the latest generation: a connection that is an orphan when a

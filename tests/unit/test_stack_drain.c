@@ -24,6 +24,7 @@
 #include <cmocka.h>
 
 #include "tt_app.h"
+#include "tt_conn_tbl.h"
 #include "tt_http.h"
 #include "tt_stack.h"
 
@@ -38,6 +39,8 @@ enum {
 	TABLE_SLOTS = 2 * MAX_CONNS, /* tt_conn_tbl's capacity for MAX_CONNS */
 	DRAIN_MS = 5000,
 };
+
+#define TABLE_KEY ((struct tt_siphash_key){.k0 = 0x5eed, .k1 = 0xfeed})
 
 static const struct tt_mac our_mac = {{0x02, 0, 0, 0, 0, 0x02}};
 static const struct tt_mac peer_mac = {{0x02, 0, 0, 0, 0, 0x01}};
@@ -139,7 +142,7 @@ static void fx_start(struct fx *fx)
 	    .ctr = &fx->ctr,
 	    .cookie_secret = {.master = {.k0 = 0x0123456789abcdefULL, .k1 = 0x1122334455667788ULL}},
 	    .isn_secret = {.key = {.k0 = 0x1111111122222222ULL, .k1 = 0x3333333344444444ULL}},
-	    .table_key = {.k0 = 0x5eed, .k1 = 0xfeed},
+	    .table_key = TABLE_KEY,
 	    .now_ms = fx->now,
 	    .io = {.frame_alloc = frame_alloc,
 		   .frame_send = frame_send,
@@ -665,7 +668,7 @@ static void retire_frames(struct fx *fx, uint8_t flags, uint16_t limit_port, uns
 		struct seen s[MAX_FRAMES];
 		unsigned n = tt_stack_timers(fx->st), k = take(fx, s, MAX_FRAMES);
 
-		assert_true(step < 16);
+		assert_true(step < 64);
 		/* The walk's closes, and those of connections whose timers fired (at first sight)
 		 */
 		assert_true(k <= TT_STACK_DRAIN_BATCH + TT_STACK_TIMER_BATCH);
@@ -823,7 +826,7 @@ static void test_reset_goes_ahead_of_waiting_closes(void **state)
 	retire_frames(fx, TT_TCP_FIN | TT_TCP_ACK, 20000 + N_A + N_B, fins);
 	assert_int_equal(gauge(fx, TT_TCP_FIN_WAIT_1), MAX_ORPHANS / 2); /* B waits for room */
 	set_time(fx, t0 + GRACE_MS + DRAIN_ST_MS); /* A's reset, B's FINs untaken */
-	for (unsigned step = 0; step < 16 && tt_stack_timers(fx->st) > 0; step++) {
+	for (unsigned step = 0; step < 64 && tt_stack_timers(fx->st) > 0; step++) {
 		struct seen s[MAX_FRAMES];
 		unsigned k = take(fx, s, MAX_FRAMES);
 
@@ -862,6 +865,75 @@ static void test_reset_goes_ahead_of_waiting_closes(void **state)
 	assert_int_equal(gauge(fx, TT_TCP_FIN_WAIT_2), N_B);
 	assert_int_equal(fx->ctr.ev[TT_CTR_RELOAD_RESET], N_A);
 	assert_int_equal(fx->ctr.ev[TT_CTR_ORPHANS_RESET], 0);
+	fx_free(fx);
+}
+
+/*
+ * Two peer ports whose connections to port 80 share the home slot home of fx's table (the
+ * stack's key and size): the first takes the slot, the second the one after it.
+ */
+static void ports_at_home(uint32_t home, uint16_t *first, uint16_t *second)
+{
+	static struct tt_flow4 none[1];
+	struct tt_conn_tbl_keys keys = tt_conn_tbl_keys_array(none, 0);
+	struct tt_conn_tbl *t = tt_conn_tbl_create(MAX_CONNS, &TABLE_KEY, &keys);
+	const uint8_t *slot0 = tt_conn_tbl_home_addr(t, 0);
+	unsigned found = 0;
+
+	assert_non_null(t);
+	for (uint32_t port = 20000; port < 65536 && found < 2; port++) {
+		struct tt_flow4 f = {
+		    .saddr = PEER_IP, .daddr = OUR_IP, .sport = (uint16_t)port, .dport = HTTP_PORT};
+		const uint8_t *at = tt_conn_tbl_home_addr(t, tt_conn_tbl_hash(t, &f));
+
+		if ((uint32_t)(at - slot0) == home * TT_CONN_TBL_SLOT_BYTES)
+			*(found++ == 0 ? first : second) = (uint16_t)port;
+	}
+	assert_int_equal(found, 2);
+	tt_conn_tbl_free(t);
+}
+
+/*
+ * A connection that a deletion moves behind the close walk's cursor still gets its FIN before
+ * its reset time: a and b share home slot 255, the last slot of the walk's first step, b one
+ * slot on; the first step closes a, a's peer resets it, and its deletion moves b into the slot
+ * the walk has passed.  The slot is walked for again because the walk closed something in it.
+ */
+static void test_close_walked_again_for_one_moved_behind(void **state)
+{
+	enum { HOME = TT_STACK_RETIRE_SLOTS - 1 };
+	struct fx *fx = fx_new(TT_SYNCOOKIES_OFF);
+	struct tt_conf_tcp tcp1 = fx->conf.tcp;
+	struct tt_stack_rt rt1 = fx_gen(fx, 1, &tcp1);
+	struct peer a, b;
+	struct seen s[MAX_FRAMES];
+	uint16_t port_a = 0, port_b = 0;
+	unsigned k, fins_b = 0;
+
+	(void)state;
+	tcp1.reload_grace_ms = 0;
+	ports_at_home(HOME, &port_a, &port_b);
+	a = peer_at(port_a);
+	b = peer_at(port_b);
+	open_conn(fx, &a);
+	open_conn(fx, &b);
+	assert_int_equal(tt_stack_set_rt(fx->st, &rt1), 0);
+	assert_int_equal(tt_stack_timers(fx->st), TT_STACK_RETIRE_SLOTS); /* the first step */
+	k = take(fx, s, MAX_FRAMES);
+	assert_int_equal(k, 1);
+	assert_int_equal(s[0].dport, port_a);
+	send_seg(fx, port_a, HTTP_PORT, TT_TCP_RST, a.snd_nxt, 0);
+	assert_int_equal(gauge(fx, TT_TCP_FIN_WAIT_1), 0);
+	for (unsigned step = 0; step < 64 && tt_stack_timers(fx->st) > 0; step++) {
+		k = take(fx, s, MAX_FRAMES);
+		for (unsigned i = 0; i < k; i++) {
+			assert_int_equal(s[i].dport, port_b);
+			assert_int_equal(s[i].flags, TT_TCP_FIN | TT_TCP_ACK);
+			fins_b++;
+		}
+	}
+	assert_int_equal(fins_b, 1);
+	assert_int_equal(fx->ctr.ev[TT_CTR_RELOAD_CLOSED], 2);
 	fx_free(fx);
 }
 
@@ -937,6 +1009,7 @@ int main(void)
 	    cmocka_unit_test(test_retiring_waits_for_orphan_room),
 	    cmocka_unit_test(test_reload_during_a_walk),
 	    cmocka_unit_test(test_reset_goes_ahead_of_waiting_closes),
+	    cmocka_unit_test(test_close_walked_again_for_one_moved_behind),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
