@@ -357,27 +357,37 @@ void tt_worker_free(struct tt_worker *w)
 }
 
 /*
- * A frame worth holding when the TX queue refuses it: an IPv4 TCP segment with data, SYN or
- * FIN, whose loss would cost its connection a retransmission timeout (1 s at first).  Pure
- * ACKs and RSTs are not held, nor ARP or ICMP replies: an ACK's news is cumulative and the
- * next ACK or segment repeats it, an RST or an echo reply answers something the peer sends
- * again, and each would take a held slot from a segment whose loss costs a timeout.
+ * A frame worth holding when the TX queue refuses it: a TCP segment (IPv4 or IPv6, tagged in
+ * software for a VLAN or not) with data, SYN or FIN, whose loss would cost its connection a
+ * retransmission timeout (1 s at first).  Pure ACKs and RSTs are not held, nor ARP, ND or ICMP
+ * replies: an ACK's news is cumulative and the next ACK or segment repeats it, an RST or an
+ * echo reply answers something the peer sends again, and each would take a held slot from a
+ * segment whose loss costs a timeout.  The frames are the appliance's own, built with no IPv4
+ * option and no IPv6 extension header.
  */
 static bool worth_holding(const struct rte_mbuf *m)
 {
-	const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
-	const uint8_t *ip = f + TT_ETH_HDR_LEN, *tcp;
-	uint32_t len = rte_pktmbuf_data_len(m), ihl, tot;
+	const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *), *ip, *tcp;
+	uint32_t len = rte_pktmbuf_data_len(m), l3 = TT_ETH_HDR_LEN, ihl, tcp_bytes;
 
-	if (len < TT_ETH_HDR_LEN + TT_IP4_HDR_LEN + 20 || f[12] != 0x08 || f[13] != 0x00 ||
-	    ip[9] != 6)
+	if (tt_net_frame_vlan_tagged(f, len))
+		l3 += TT_VLAN_TAG_LEN;
+	if (len < l3 + TT_IP4_HDR_LEN + TT_TCP_HDR_LEN)
 		return false;
-	ihl = (ip[0] & 0xfu) * 4u;
-	tot = (uint32_t)ip[2] << 8 | ip[3];
-	if (ihl < TT_IP4_HDR_LEN || len < TT_ETH_HDR_LEN + ihl + 20)
+	ip = f + l3;
+	if (f[l3 - 2] == 0x08 && f[l3 - 1] == 0x00 && ip[9] == 6) {
+		ihl = (ip[0] & 0xfu) * 4u;
+		tcp_bytes = ((uint32_t)ip[2] << 8 | ip[3]) - ihl;
+	} else if (f[l3 - 2] == 0x86 && f[l3 - 1] == 0xdd && ip[6] == 6) {
+		ihl = TT_IP6_HDR_LEN;
+		tcp_bytes = (uint32_t)ip[4] << 8 | ip[5];
+	} else {
+		return false;
+	}
+	if (ihl < TT_IP4_HDR_LEN || len < l3 + ihl + TT_TCP_HDR_LEN)
 		return false;
 	tcp = ip + ihl;
-	return (tcp[13] & (TT_TCP_SYN | TT_TCP_FIN)) || tot > ihl + (tcp[12] >> 4) * 4u;
+	return (tcp[13] & (TT_TCP_SYN | TT_TCP_FIN)) || tcp_bytes > (tcp[12] >> 4) * 4u;
 }
 
 /*

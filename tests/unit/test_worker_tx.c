@@ -3,7 +3,8 @@
  * hugepages or PCI) whose TX ring holds TX_ROOM frames until the test takes them.  SYN-ACKs (the
  * replies to crafted SYNs fed through tt_worker_rx_burst) are the segments a full queue must
  * not lose: refused, they are held for the next flush (none, one, and TT_TX_HOLD of them, the
- * rest freed); a held frame refused again is dropped; RSTs are never held.  The same worker,
+ * rest freed; over IPv6 and tagged in software for a VLAN as well); a held frame refused again
+ * is dropped; RSTs are never held.  The same worker,
  * shedding, drops SYNs before parsing them.  And its loop (tt_worker_main, run for a few
  * iterations) builds a reply in the received buffer the stack gave back last, not one from the
  * pool, and gives a kept buffer back to the pool when it idles; a port that asks for it has its
@@ -37,6 +38,10 @@
 enum { TX_ROOM = 7, RX_ROOM = 1023, POOL_MBUFS = 2047 };
 
 #define US_ADDR 0xc6120002u /* 198.18.0.2 */
+#define US_VLAN_ADDR 0xc6120502u /* 198.18.5.2, on VLAN US_VLAN */
+#define US_VLAN	     10
+/* 2001:2::2 and a peer, 2001:2::1:n (RFC 5180) */
+static const uint8_t us6[16] = {0x20, 0x01, 0, 2, [15] = 2};
 
 static struct {
 	struct rte_mempool *pool;
@@ -108,6 +113,14 @@ static int setup(void **state)
 	g.conf.ports[0].tx_desc = 64;
 	/* Peers off the /24 with no gateway: answered where their frames came from. */
 	g.conf.ports[0].reply_to_source_mac = true;
+	/* An IPv6 address, and a VLAN the port does not tag in hardware (a ring has no offload). */
+	g.conf.ports[0].ip.n_addr6 = 1;
+	memcpy(g.conf.ports[0].ip.addr6[0], us6, 16);
+	g.conf.ports[0].ip.prefix6_len[0] = 64;
+	g.conf.ports[0].n_vlans = 1;
+	g.conf.ports[0].vlans[0].id = US_VLAN;
+	g.conf.ports[0].vlans[0].ip.addr = US_VLAN_ADDR;
+	g.conf.ports[0].vlans[0].ip.prefix_len = 24;
 	g.conf.tcp.max_conns_per_core = 1024;
 	g.listen_app[80] = TT_APP_HTTP + 1;
 	if (tt_http_response_build(&g.http, 200, hdrs, 1, (const uint8_t *)"hello", 5) != 0)
@@ -162,6 +175,14 @@ static void syns_in(unsigned n, uint16_t dport)
 	tt_worker_rx_burst(g.w, 0, m, n);
 }
 
+/* The TCP flags of one of the appliance's frames: IPv4 or IPv6, behind a VLAN tag or not. */
+static uint8_t frame_tcp_flags(const uint8_t *f)
+{
+	uint32_t l3 = f[12] == 0x81 ? TT_ETH_HDR_LEN + TT_VLAN_TAG_LEN : TT_ETH_HDR_LEN;
+
+	return f[l3 + (f[l3 - 2] == 0x86 ? TT_IP6_HDR_LEN : TT_IP4_HDR_LEN) + 13];
+}
+
 /* What reached the link since the last call (the ring emptied); each frame's TCP flags. */
 static unsigned link_take(uint8_t *flags)
 {
@@ -169,9 +190,7 @@ static unsigned link_take(uint8_t *flags)
 	unsigned n = rte_ring_dequeue_burst(g.tx, objs, TX_ROOM + 1, NULL);
 
 	for (unsigned i = 0; i < n; i++) {
-		const uint8_t *f = rte_pktmbuf_mtod((struct rte_mbuf *)objs[i], const uint8_t *);
-
-		flags[i] = f[TT_ETH_HDR_LEN + TT_IP4_HDR_LEN + 13];
+		flags[i] = frame_tcp_flags(rte_pktmbuf_mtod((struct rte_mbuf *)objs[i], uint8_t *));
 		rte_pktmbuf_free(objs[i]);
 	}
 	return n;
@@ -242,6 +261,73 @@ static void test_refused_synacks_held(void **state)
 	assert_int_equal(link_take(flags), TX_ROOM);
 	tt_worker_flush(g.w);
 	assert_int_equal(link_take(flags), 0);
+}
+
+/* A SYN from a new peer over IPv6 (ipv6) or, tagged in the frame, on VLAN US_VLAN. */
+static struct rte_mbuf *syn_frame_v6_or_vlan(bool ipv6)
+{
+	uint8_t peer6[16] = {0x20,
+			     0x01,
+			     0,
+			     2,
+			     [13] = 1,
+			     [14] = (uint8_t)(g.next_peer >> 8),
+			     [15] = (uint8_t)g.next_peer};
+	struct tt_tcp_hdr_args a = {
+	    .src_mac = {{0x02, 0, 0, 0, 0, 0x02}},
+	    .dst_mac = g.port.mac,
+	    .saddr = 0xc6120501u,
+	    .daddr = US_VLAN_ADDR,
+	    .sport = (uint16_t)(10000 + g.next_peer++),
+	    .dport = 80,
+	    .seq = 12345,
+	    .wnd = 65535,
+	    .flags = TT_TCP_SYN,
+	    .opts = {.present = TT_OPT_MSS, .mss = 1460},
+	};
+	struct rte_mbuf *m = rte_pktmbuf_alloc(g.pool);
+	uint8_t *f;
+	uint32_t len;
+
+	assert_non_null(m);
+	f = rte_pktmbuf_mtod(m, uint8_t *);
+	if (ipv6) {
+		len = tt_net_tcp6_build(f, &a, peer6, us6, 0);
+		tt_net_tcp6_cksum(f);
+	} else {
+		len = tt_net_tcp_build(f + TT_VLAN_TAG_LEN, &a, 0);
+		tt_net_tcp_cksum(f + TT_VLAN_TAG_LEN, 0);
+		tt_net_vlan_insert(f, US_VLAN);
+		len += TT_VLAN_TAG_LEN;
+	}
+	m->data_len = (uint16_t)len;
+	m->pkt_len = len;
+	return m;
+}
+
+/* SYN-ACKs over IPv6 and those tagged in software for a VLAN are held as IPv4's are: one
+ * beyond the ring's room each way waits for the next flush (they were freed at once). */
+static void test_refused_ipv6_and_vlan_synacks_held(void **state)
+{
+	uint8_t flags[TX_ROOM + 1];
+
+	(void)state;
+	link_drain();
+	for (int ipv6 = 0; ipv6 <= 1; ipv6++) {
+		uint64_t held = ev(TT_CTR_TX_HELD), failed = ev(TT_CTR_TX_FAILED);
+		struct rte_mbuf *m[TX_ROOM + 1];
+
+		for (unsigned i = 0; i < TX_ROOM + 1; i++)
+			m[i] = syn_frame_v6_or_vlan(ipv6);
+		tt_worker_rx_burst(g.w, 0, m, TX_ROOM + 1);
+		tt_worker_flush(g.w);
+		assert_int_equal(ev(TT_CTR_TX_HELD), held + 1);
+		assert_int_equal(ev(TT_CTR_TX_FAILED), failed);
+		assert_int_equal(link_take(flags), TX_ROOM);
+		tt_worker_flush(g.w);
+		assert_int_equal(link_take(flags), 1);
+		assert_int_equal(flags[0], TT_TCP_SYN | TT_TCP_ACK);
+	}
 }
 
 static uint64_t drop(enum tt_drop d)
@@ -698,6 +784,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_refused_synacks_held),
+	    cmocka_unit_test(test_refused_ipv6_and_vlan_synacks_held),
 	    cmocka_unit_test(test_shed_syns_unparsed),
 	    cmocka_unit_test(test_reply_in_received_buffer),
 	    cmocka_unit_test(test_chained_and_oversized_dropped),
