@@ -113,7 +113,7 @@ static inline uint32_t ms_stamp(uint64_t abs_ms)
 /* Set the RTO (ms, at most tcp.rto_max_ms's ceiling): rounded up to the field's 2 ms unit. */
 static inline void rto_set_ms(struct tt_tcb *t, uint32_t ms)
 {
-	t->rto_2ms = (uint16_t)((ms < TT_TCB_RTO_MAX_MS ? ms : TT_TCB_RTO_MAX_MS) + 1) / 2;
+	t->rto_2ms = (uint16_t)(((ms < TT_TCB_RTO_MAX_MS ? ms : TT_TCB_RTO_MAX_MS) + 1) / 2);
 }
 
 /* Arm the retransmission timer one RTO from now. */

@@ -735,10 +735,59 @@ static void test_rtt_fields_ranges(void **state)
 	}
 }
 
+/*
+ * The RTO's backoff in its 2 ms field, up to the widest rto_max_ms: a response never ACKed is
+ * sent again at intervals that double from the RTO until rto_max_ms and stay there.  Past
+ * 65,535 ms the field's value was cut to 16 bits before it was halved, and the RTO fell to 0: a
+ * segment a millisecond for as long as the retries lasted (and a peer that ACKs a byte now and
+ * then makes them last).  rto_initial_ms at the field's edges is rounded up to its unit and
+ * kept.
+ */
+static void test_rto_backoff_to_widest_max(void **state)
+{
+	static const uint32_t initial[] = {10, 65533, 65534, 65535, 65536, 65537, 120000};
+	struct harness *h;
+	uint32_t interval = 0, last;
+
+	(void)state;
+	for (unsigned i = 0; i < ARRAY_LEN(initial); i++) {
+		h = h_new();
+		h->conf.rto_min_ms = 10;
+		h->conf.rto_initial_ms = initial[i];
+		h->conf.rto_max_ms = 120000;
+		h_connect(h, TT_APP_HTTP);
+		assert_int_equal(tt_tcp_rto_ms(&h->tcb), (initial[i] + 1) / 2 * 2);
+		h_free(h);
+	}
+
+	h = connected(TT_APP_HTTP);
+	h->conf.rto_max_ms = 120000;
+	h->conf.max_retries = 30;
+	h->conf.idle_timeout_ms = 86400000;
+	h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, get_ka);
+	for (unsigned k = 0; k < 16; k++) {
+		uint64_t before = h->ctx.now_ms;
+
+		last = interval;
+		h_fire(h);
+		assert_true(h->tcb_live);
+		interval = (uint32_t)(h->ctx.now_ms - before);
+		assert_true(interval >= 200);
+		assert_true(interval <= 120000);
+		if (last != 0)
+			assert_int_equal(interval, last * 2 < 120000 ? last * 2 : 120000);
+		assert_true(h->n_tx >= 1);
+		assert_int_equal(h->tx[0].a.seq, h->tcb.snd_una);
+	}
+	assert_int_equal(interval, 120000);
+	h_free(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_rtt_fields_ranges),
+	    cmocka_unit_test(test_rto_backoff_to_widest_max),
 	    cmocka_unit_test(test_closing_states_bounded),
 	    cmocka_unit_test(test_close_wait_zero_window_bounded),
 	    cmocka_unit_test(test_idle_not_refreshed_by_invalid),
