@@ -443,6 +443,7 @@ static enum tt_tcp_verdict retransmit(struct tt_tcp_ctx *ctx, struct tt_tcb *t,
 		 * SND.MAX covers it so that the ACK accepting it is valid; SND.NXT
 		 * stays, so a byte the closed window refused goes first when it opens. */
 		emit(out, t->snd_una, 1, TT_TCP_ACK);
+		t->flags &= (uint8_t)~TT_TCB_RTT_TIMING; /* Karn: the timed bytes may start here */
 		if (seq_lt(t->snd_max, t->snd_una + 1)) {
 			t->snd_max = t->snd_una + 1;
 			ctx->ctr->ev[TT_CTR_APP_TX_BYTES]++;

@@ -1218,6 +1218,37 @@ static void test_partial_ack(void **state)
 	assert_int_equal(ev(h, TT_CTR_RETRANSMITS), 0);
 }
 
+/*
+ * Karn (RFC 6298 3): a segment sent again gives no RTT sample.  Without timestamps the first
+ * segment of a flight is timed; lost, it is sent again by the fast retransmit, and the ACK
+ * that covers it 5 s later leaves SRTT and the RTO as they were.  It was taken as a 5 s
+ * sample.  (A zero-window probe, which sends the first unacknowledged byte again, stops the
+ * timing the same way.)
+ */
+static void test_fast_retransmit_takes_no_rtt_sample(void **state)
+{
+	struct harness *h = *state;
+	uint16_t srtt, rto;
+
+	h_http_body(h, 30000);
+	h_peer_plain(h, 1460);
+	h_connect(h, TT_APP_HTTP);
+	srtt = h->tcb.srtt_ms8;
+	rto = h->tcb.rto_2ms;
+	h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, get_ka);
+	assert_true(h->tcb.flags & TT_TCB_RTT_TIMING);
+	for (int i = 0; i < 3; i++)
+		h_send(h, TT_TCP_ACK, NULL, 0);
+	assert_int_equal(ev(h, TT_CTR_FAST_RETRANSMITS), 1);
+	h_expect(h, 0, TT_TCP_ACK, iss1(h), h->tcb.rcv_nxt, 1460);
+	h->ctx.now_ms += 5000;
+	h->peer.ack = iss1(h) + 2 * 1460;
+	h_send(h, TT_TCP_ACK, NULL, 0);
+	assert_int_equal(h->tcb.snd_una, iss1(h) + 2 * 1460);
+	assert_int_equal(h->tcb.srtt_ms8, srtt);
+	assert_int_equal(h->tcb.rto_2ms, rto);
+}
+
 static void test_retries_exhausted(void **state)
 {
 	static const uint32_t gaps[] = {1000, 2000, 4000, 8000, 16000, 32000, 60000, 60000};
@@ -2280,6 +2311,7 @@ int main(void)
 	    T(test_rto_go_back_n),
 	    T(test_fast_retransmit),
 	    T(test_partial_ack),
+	    T(test_fast_retransmit_takes_no_rtt_sample),
 	    T(test_retries_exhausted),
 	    cmocka_unit_test(test_zero_window_opens),
 	    cmocka_unit_test(test_zero_window_probe_taken),
