@@ -266,17 +266,19 @@ static void new_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_tc
 }
 
 /*
- * Three duplicate ACKs: resend the first unacknowledged segment (RFC 5681 3.2).  With a
- * scoreboard RFC 6675 decides (tt_tcp_sack_dup_ack), and an ACK at SND.UNA that SACKs new
- * data counts as a duplicate whatever its window or payload: a receiver holding data beyond
- * a hole shrinks its window as it goes.
+ * Three duplicate ACKs: resend the first unacknowledged segment (RFC 5681 3.2).  A duplicate
+ * carries no data and no FIN: nor did seg, but when it stands for a segment whose bytes or
+ * FIN our shut window refused (shut_out).  With a scoreboard RFC 6675 decides
+ * (tt_tcp_sack_dup_ack), and an ACK at SND.UNA that SACKs new data counts as a duplicate
+ * whatever its window or payload: a receiver holding data beyond a hole shrinks its window as
+ * it goes.
  */
 static void dup_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_tcp_seg *seg,
-		    struct tt_tcp_out *out)
+		    bool shut_out, struct tt_tcp_out *out)
 {
 	bool recovering = tt_tcp_in_recovery(t);
 	bool sacked = tt_tcp_sack_update(ctx, t, seg);
-	bool dup = seg->len == 0 && !(seg->flags & TT_TCP_FIN) &&
+	bool dup = !shut_out && seg->len == 0 && !(seg->flags & TT_TCP_FIN) &&
 		   (uint32_t)seg->wnd << t->snd_wscale == t->snd_wnd;
 
 	/* With the window closed the ACKs answer probes: nothing may be resent into it. */
@@ -312,7 +314,7 @@ static bool our_fin_acked(const struct tt_tcb *t)
 }
 
 static enum step check_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_tcp_seg *seg,
-			   struct tt_tcp_out *out, enum tt_tcp_verdict *v)
+			   bool shut_out, struct tt_tcp_out *out, enum tt_tcp_verdict *v)
 {
 	uint32_t max_wnd = max_u32(t->snd_wnd, 65535);
 	bool advanced;
@@ -335,7 +337,7 @@ static enum step check_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struc
 	if (advanced)
 		new_ack(ctx, t, seg, out);
 	else if (seg->ack == t->snd_una)
-		dup_ack(ctx, t, seg, out);
+		dup_ack(ctx, t, seg, shut_out, out);
 	tt_tcp_sack_settle(ctx, t);
 	/* RFC 9293 3.10.7.4 without SND.WL2 (tt_tcp.h): SND.UNA is the newest ACK, so only a
 	 * segment whose ACK is SND.UNA (moved by it or not) and whose sequence number is not
@@ -604,7 +606,7 @@ static enum tt_tcp_verdict input_synchronized(struct tt_tcp_ctx *ctx, struct tt_
 		challenge_ack(ctx, t, seg);
 		goto out;
 	}
-	if (check_ack(ctx, t, seg, out, &v) == STEP_DONE)
+	if (check_ack(ctx, t, seg, shut, out, &v) == STEP_DONE)
 		goto out;
 	deliver(ctx, t, seg, owner);
 	check_fin(ctx, t, seg, &v);

@@ -2114,6 +2114,19 @@ static void test_echo_release_on_ack(void **state)
 	free(a);
 }
 
+/* An echo connection whose receive window (2,000 bytes) two segments of 1,000 (b[0], b[1])
+ * shut: their echoes hold it. */
+static void echo_window_shut(struct harness *h, struct h_buf *b)
+{
+	h->conf.rcv_window = 2000;
+	h_connect(h, TT_APP_ECHO);
+	for (unsigned i = 0; i < 2; i++) {
+		fill(&b[i], (uint8_t)i);
+		h_send_buf(h, TT_TCP_ACK | TT_TCP_PSH, &b[i], 1000);
+	}
+	assert_int_equal(h->tx[0].a.wnd, 0);
+}
+
 /*
  * The receive window shut by what the echoes hold: a FIN at RCV.NXT is not acceptable, but
  * its ACK still counts (RFC 9293 3.10.7.4): the echoed bytes it acknowledges go, the window
@@ -2126,14 +2139,8 @@ static void test_echo_shut_window_takes_acks(void **state)
 	uint32_t rcv_nxt;
 
 	assert_non_null(b);
-	h->conf.rcv_window = 2000;
 	h_peer_plain(h, 1460);
-	h_connect(h, TT_APP_ECHO);
-	for (unsigned i = 0; i < 2; i++) {
-		fill(&b[i], (uint8_t)i);
-		h_send_buf(h, TT_TCP_ACK | TT_TCP_PSH, &b[i], 1000);
-	}
-	assert_int_equal(h->tx[0].a.wnd, 0);
+	echo_window_shut(h, b);
 	rcv_nxt = h->tcb.rcv_nxt;
 	assert_int_equal(h->tcb.rcv_adv, rcv_nxt);
 	/* The peer's FIN carries the ACK of both echoes. */
@@ -2151,6 +2158,36 @@ static void test_echo_shut_window_takes_acks(void **state)
 	h_send(h, TT_TCP_ACK | TT_TCP_FIN, NULL, 0);
 	assert_int_equal(h->tcb.rcv_nxt, rcv_nxt + 1);
 	assert_int_not_equal(h->tcb.state, TT_TCP_ESTABLISHED);
+	free(b);
+}
+
+/*
+ * Bytes at the shut window are no duplicate ACK (RFC 5681 2): a peer that probes our closed
+ * window a byte at a time, its ACK at SND.UNA with our echoes outstanding, draws no fast
+ * retransmit however many probes it sends.  Three did, as their refused bytes left segments
+ * of no length.
+ */
+static void test_echo_shut_window_probes_not_duplicates(void **state)
+{
+	struct harness *h = *state;
+	struct h_buf *b = calloc(3, sizeof(*b));
+
+	assert_non_null(b);
+	h->conf.invalid_reply_interval_ms = 0;
+	h_peer_plain(h, 1460);
+	echo_window_shut(h, b);
+	assert_true(h->tcb.snd_una != h->tcb.snd_max);
+	h->peer.ack = h->tcb.snd_una;
+	fill(&b[2], 2);
+	for (unsigned i = 0; i < 5; i++) {
+		h_send_buf(h, TT_TCP_ACK | TT_TCP_PSH, &b[2], 1);
+		h->peer.nxt--; /* refused: the byte is sent again */
+		assert_int_equal(h->n_tx, 1);
+		h_expect(h, 0, TT_TCP_ACK, h->tcb.snd_max, h->tcb.rcv_nxt, 0);
+	}
+	assert_int_equal(h->tcb.dupacks, 0);
+	assert_int_equal(ev(h, TT_CTR_FAST_RETRANSMITS), 0);
+	assert_int_equal(drops(h, TT_DROP_TCP_OUT_OF_WINDOW), 5);
 	free(b);
 }
 
@@ -2344,6 +2381,7 @@ int main(void)
 	    T(test_echo_release_on_ack),
 	    T(test_echo_window),
 	    T(test_echo_shut_window_takes_acks),
+	    T(test_echo_shut_window_probes_not_duplicates),
 	    T(test_echo_shut_window_paws_counted_once),
 	    T(test_gauges_walk),
 	};
