@@ -63,6 +63,14 @@ static bool http_respond(struct tt_tcp_ctx *ctx, struct tt_tcb *t,
 	return false;
 }
 
+/* What counts each refusal (enum tt_http_refusal). */
+static const enum tt_counter refusal_counter[TT_HTTP_REFUSALS] = {
+    [TT_HTTP_REFUSED_MALFORMED] = TT_CTR_HTTP_BAD_REQUESTS,
+    [TT_HTTP_REFUSED_VERSION] = TT_CTR_HTTP_VERSION_REFUSED,
+    [TT_HTTP_REFUSED_TARGET_TOO_LONG] = TT_CTR_HTTP_TARGET_TOO_LONG,
+    [TT_HTTP_REFUSED_NOT_IMPLEMENTED] = TT_CTR_HTTP_NOT_IMPLEMENTED,
+};
+
 /* Answer the complete requests in data with parser p; returns the bytes they took.  *rest_read:
  * the bytes after them went into p (an incomplete request), or were a bad request (answered).
  * *continue_due: the incomplete request's head ended with data and asks for 100 (Continue). */
@@ -77,6 +85,7 @@ static uint32_t http_parse_all(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct 
 	*rest_read = false;
 	while (done < len && tt_tcp_send_ready(ctx, t)) {
 		struct tt_http_request req;
+		enum tt_http_refusal why;
 		uint32_t used;
 
 		switch (memo != NULL
@@ -90,15 +99,10 @@ static uint32_t http_parse_all(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct 
 			*rest_read = true;
 			return done;
 		case TT_HTTP_BAD:
-			if (tt_http_version_refused(p)) {
-				ctx->ctr->ev[TT_CTR_HTTP_VERSION_REFUSED]++;
-				tt_tcp_send(ctx, t, r->version_refused, r->version_refused_len,
-					    NULL, r->version_refused_sum);
-			} else {
-				ctx->ctr->ev[TT_CTR_HTTP_BAD_REQUESTS]++;
-				tt_tcp_send(ctx, t, r->bad_request, r->bad_request_len, NULL,
-					    r->bad_request_sum);
-			}
+			why = tt_http_refusal(p);
+			ctx->ctr->ev[refusal_counter[why]]++;
+			tt_tcp_send(ctx, t, r->refusal[why], r->refusal_len[why], NULL,
+				    r->refusal_sum[why]);
 			tt_tcp_close(t);
 			*rest_read = true;
 			return done;

@@ -95,9 +95,13 @@ struct word {
 		s, sizeof(s) - 1                                                                   \
 	}
 
-/* Request methods are case-sensitive (RFC 9110 9.1); index = enum tt_http_method. */
-static const struct word method_words[] = {WORD("GET"), WORD("HEAD"), WORD("POST")};
-static_assert(sizeof(method_words) / sizeof(method_words[0]) == TT_HTTP_OTHER, "one per method");
+/* Request methods are case-sensitive (RFC 9110 9.1); index = enum tt_http_method, then
+ * CONNECT, which is refused. */
+enum { METHOD_CONNECT = TT_HTTP_OTHER };
+static const struct word method_words[] = {WORD("GET"), WORD("HEAD"), WORD("POST"),
+					   WORD("CONNECT")};
+static_assert(sizeof(method_words) / sizeof(method_words[0]) == METHOD_CONNECT + 1,
+	      "one per method, and CONNECT");
 
 enum field {
 	FIELD_CONNECTION,
@@ -106,6 +110,9 @@ enum field {
 	FIELD_HOST,
 	FIELD_EXPECT,
 	FIELD_OTHER,
+	/* Set by the value, not the name: a Transfer-Encoding line that named a coding other
+	 * than chunked. */
+	FIELD_TE_CODED,
 };
 
 /* Lowercase: names and the tokens below are compared case-insensitively. */
@@ -384,20 +391,23 @@ static void match_start(struct tt_http_parser *p)
 	p->idx = 0;
 }
 
-/* Why a parser in ST_BAD refused, in its idx. */
-enum { REFUSED_MALFORMED, REFUSED_VERSION };
-
-/* The byte at s is refused; it is where the caller reports the error. */
-static const uint8_t *refuse(struct tt_http_parser *p, const uint8_t *s)
+/* The byte at s is refused for why (kept in idx); it is where the caller reports the error. */
+static const uint8_t *refuse_for(struct tt_http_parser *p, const uint8_t *s,
+				 enum tt_http_refusal why)
 {
 	p->state = ST_BAD;
-	p->idx = REFUSED_MALFORMED;
+	p->idx = (uint8_t)why;
 	return s;
 }
 
-bool tt_http_version_refused(const struct tt_http_parser *p)
+static const uint8_t *refuse(struct tt_http_parser *p, const uint8_t *s)
 {
-	return p->state == ST_BAD && p->idx == REFUSED_VERSION;
+	return refuse_for(p, s, TT_HTTP_REFUSED_MALFORMED);
+}
+
+enum tt_http_refusal tt_http_refusal(const struct tt_http_parser *p)
+{
+	return p->state == ST_BAD ? (enum tt_http_refusal)p->idx : TT_HTTP_REFUSED_MALFORMED;
 }
 
 /*
@@ -464,16 +474,31 @@ static const uint8_t *name_end(struct tt_http_parser *p, unsigned field, const u
  * it stopped: at e, after the byte that changed the state, or at the refused byte.
  */
 
-static inline const uint8_t *lead(struct tt_http_parser *p, const uint8_t *s, const uint8_t *e)
+/*
+ * Empty lines before a request line (RFC 9112 2.2), from s: skipped, and nothing of them is
+ * kept but a CR that ended the piece (F_CR, whose LF the next piece must bring).  Returns where
+ * they end: at e, or at a byte that is no line end (or is refused).
+ */
+static const uint8_t *skip_empty_lines(struct tt_http_parser *p, const uint8_t *s, const uint8_t *e)
 {
+	if (s < e && (p->flags & F_CR)) {
+		if (*s != '\n')
+			return refuse(p, s);
+		p->flags &= ~F_CR;
+		s++;
+	}
 	for (; s < e; s++) {
 		if (*s == '\r' && !cr_lf(p, &s, e))
 			return s;
 		if (*s != '\n')
 			break;
 	}
-	if (s == e)
-		return s;
+	return s;
+}
+
+/* The request line's first byte (empty lines before it skipped, tt_http_parse). */
+static inline const uint8_t *lead(struct tt_http_parser *p, const uint8_t *s)
+{
 	if (!is_tchar(*s))
 		return refuse(p, s);
 	p->state = ST_METHOD;
@@ -483,6 +508,8 @@ static inline const uint8_t *lead(struct tt_http_parser *p, const uint8_t *s, co
 
 static const uint8_t *method(struct tt_http_parser *p, const uint8_t *s, const uint8_t *e)
 {
+	unsigned m;
+
 	/* The usual case, the method's first byte here and a whole "GET " in this piece, at once,
 	 * leaving the state the byte by byte match leaves (GET is word 0, and sets no method
 	 * flag). */
@@ -497,7 +524,10 @@ static const uint8_t *method(struct tt_http_parser *p, const uint8_t *s, const u
 		return s;
 	if (*s != ' ')
 		return refuse(p, s);
-	p->flags |= match_result(p, method_words, N_WORDS(method_words));
+	m = match_result(p, method_words, N_WORDS(method_words));
+	if (m == METHOD_CONNECT)
+		return refuse_for(p, s, TT_HTTP_REFUSED_NOT_IMPLEMENTED);
+	p->flags |= m < METHOD_CONNECT ? m : TT_HTTP_OTHER;
 	p->state = ST_TARGET_START;
 	return s + 1;
 }
@@ -540,10 +570,8 @@ static const uint8_t *version(struct tt_http_parser *p, const uint8_t *s, const 
 
 		if (*s == (uint8_t)prefix[p->idx++])
 			continue;
-		refuse(p, s);
-		if (major)
-			p->idx = REFUSED_VERSION;
-		return s;
+		return refuse_for(p, s,
+				  major ? TT_HTTP_REFUSED_VERSION : TT_HTTP_REFUSED_MALFORMED);
 	}
 	if (s == e)
 		return s;
@@ -601,10 +629,16 @@ static bool token_end(struct tt_http_parser *p)
 			p->flags |= F_KEEP_ALIVE;
 		return true;
 	}
-	/* Only a single "chunked" is framing this responder can skip (RFC 9112 6.1, 7). */
-	if (match_result(p, coding_words, N_WORDS(coding_words)) != 0 || (p->flags & F_CHUNKED))
+	/* Transfer-Encoding (RFC 9112 6.1, 6.3): chunked once, and last; after it no coding
+	 * leaves framing that can be read.  A coding before it is one this responder does not
+	 * implement (FIELD_TE_CODED: the line's end refuses it); chunked alone is framing it
+	 * can skip (section 7). */
+	if (p->flags & F_CHUNKED)
 		return false;
-	p->flags |= F_CHUNKED;
+	if (match_result(p, coding_words, N_WORDS(coding_words)) == 0)
+		p->flags |= F_CHUNKED;
+	else
+		p->field = FIELD_TE_CODED;
 	return true;
 }
 
@@ -621,7 +655,7 @@ static const uint8_t *value_end(struct tt_http_parser *p, const uint8_t *s, cons
 /* Connection and Transfer-Encoding values: #token lists, empty elements allowed. */
 static const uint8_t *value_tokens(struct tt_http_parser *p, const uint8_t *s, const uint8_t *e)
 {
-	bool te = p->field == FIELD_TRANSFER_ENCODING, ok;
+	bool te = p->field == FIELD_TRANSFER_ENCODING || p->field == FIELD_TE_CODED, ok;
 	const struct word *words = te ? coding_words : connection_words;
 	unsigned n_words = te ? N_WORDS(coding_words) : N_WORDS(connection_words);
 
@@ -643,6 +677,13 @@ static const uint8_t *value_tokens(struct tt_http_parser *p, const uint8_t *s, c
 		p->vstate = is_ws(*s) && p->vstate != V_OWS ? V_AFTER : V_OWS;
 		if (!ok || (*s == '\n' && te && !(p->flags & F_CHUNKED)))
 			return refuse(p, s);
+		/* Codings before chunked: not implemented, unless the framing is wrong anyway
+		 * (HTTP/1.0, or a Content-Length beside it: head_done). */
+		if (*s == '\n' && p->field == FIELD_TE_CODED)
+			return refuse_for(p, s,
+					  (p->flags & (F_HTTP11 | F_HAS_CL)) == F_HTTP11
+					      ? TT_HTTP_REFUSED_NOT_IMPLEMENTED
+					      : TT_HTTP_REFUSED_MALFORMED);
 		if (*s == '\n')
 			return next_line(p, s);
 		s++;
@@ -946,8 +987,8 @@ static inline const uint8_t *value(struct tt_http_parser *p, const uint8_t *s, c
 
 /*
  * Where the target starts, after the method and its SP (NULL if the method is empty or no SP
- * ends it), and the method: the usual ones with their SP compared at once, any other scanned as
- * tchars.
+ * ends it, or is CONNECT, which the head states refuse), and the method: the usual ones with
+ * their SP compared at once, any other scanned as tchars.
  */
 static const uint8_t *after_method(const uint8_t *s, const uint8_t *e, unsigned *method)
 {
@@ -959,7 +1000,7 @@ static const uint8_t *after_method(const uint8_t *s, const uint8_t *e, unsigned 
 
 		if ((size_t)(e - s) > w->len && !memcmp(s, w->text, w->len) && s[w->len] == ' ') {
 			*method = k;
-			return s + w->len + 1;
+			return k == METHOD_CONNECT ? NULL : s + w->len + 1;
 		}
 	}
 	*method = TT_HTTP_OTHER;
@@ -1029,7 +1070,7 @@ static __attribute__((noinline)) const uint8_t *whole_lines(struct tt_http_parse
 	if (p->state == ST_LEAD) {
 		next = request_line(p, s, e);
 		if (!next)
-			return lead(p, s, e);
+			return lead(p, s);
 		s = next;
 	}
 	s = field_lines(p, s, e);
@@ -1056,7 +1097,7 @@ static const uint8_t *head(struct tt_http_parser *p, const uint8_t *s, const uin
 	while (s < end && p->state < ST_BODY) {
 		switch (p->state) {
 		case ST_LEAD:
-			s = wide ? whole_lines(p, s, end) : lead(p, s, end);
+			s = wide ? whole_lines(p, s, end) : lead(p, s);
 			break;
 		case ST_METHOD:
 			s = method(p, s, end);
@@ -1085,7 +1126,9 @@ static const uint8_t *head(struct tt_http_parser *p, const uint8_t *s, const uin
 	if (p->state < ST_BODY && end < e) {
 		/* The byte at end would be head byte TT_HTTP_HEAD_MAX + 1. */
 		p->head = (uint16_t)((p->head & ~H_LEN) | (TT_HTTP_HEAD_MAX + 1));
-		return refuse(p, s);
+		return refuse_for(p, s,
+				  p->state == ST_TARGET ? TT_HTTP_REFUSED_TARGET_TOO_LONG
+							: TT_HTTP_REFUSED_MALFORMED);
 	}
 	/* A refused byte counts: it was seen. */
 	p->head += (uint16_t)(s - start) + (p->state == ST_BAD);
@@ -1294,10 +1337,21 @@ static __attribute__((noinline)) enum tt_http_status whole_request(struct tt_htt
 enum tt_http_status tt_http_parse(struct tt_http_parser *p, const uint8_t *data, uint32_t len,
 				  uint32_t *consumed, struct tt_http_request *req)
 {
+	uint32_t empty = 0;
+	enum tt_http_status st;
+
+	if (p->state == ST_LEAD) {
+		empty = (uint32_t)(skip_empty_lines(p, data, data + len) - data);
+		data += empty;
+		len -= empty;
+	}
 	if (len >= SCAN_WIDTH && p->state == ST_LEAD && !(p->flags & F_CR) &&
 	    head_len(p) <= TT_HTTP_HEAD_MAX - SCAN_WIDTH)
-		return whole_request(p, data, len, consumed, req);
-	return parse(p, data, len, consumed, req);
+		st = whole_request(p, data, len, consumed, req);
+	else
+		st = parse(p, data, len, consumed, req);
+	*consumed += empty;
+	return st;
 }
 
 enum tt_http_status tt_http_parse_memo(struct tt_http_memo *m, struct tt_http_parser *p,
@@ -1337,7 +1391,9 @@ static const struct {
     {400, "Bad Request"},
     {403, "Forbidden"},
     {404, "Not Found"},
+    {414, "URI Too Long"},
     {500, "Internal Server Error"},
+    {501, "Not Implemented"},
     {503, "Service Unavailable"},
     {505, "HTTP Version Not Supported"},
 };
@@ -1454,8 +1510,13 @@ int tt_http_response_build(struct tt_http_response *r, uint16_t status, const ch
 	bool bodiless = status < 200 || status == 204 || status == 304;
 	struct layout resp = {
 	    .headers = headers, .n_headers = n_headers, .body = body, .body_len = body_len};
-	struct layout bad = {0}, refused = {0};
-	uint32_t bad_hdr_len, refused_hdr_len;
+	static const uint16_t refusal_status[TT_HTTP_REFUSALS] = {
+	    [TT_HTTP_REFUSED_MALFORMED] = 400,
+	    [TT_HTTP_REFUSED_VERSION] = 505,
+	    [TT_HTTP_REFUSED_TARGET_TOO_LONG] = 414,
+	    [TT_HTTP_REFUSED_NOT_IMPLEMENTED] = 501,
+	};
+	uint32_t hdr_len;
 	unsigned i;
 	int rc;
 
@@ -1467,19 +1528,20 @@ int tt_http_response_build(struct tt_http_response *r, uint16_t status, const ch
 		if (header_check(headers[i]))
 			return -EINVAL;
 	layout_init(&resp, status, !bodiless, body_len);
-	layout_init(&bad, 400, true, 0);
-	layout_init(&refused, 505, true, 0);
 	rc = render(&resp, "Connection: keep-alive\r\n", &r->keep_alive, &r->keep_alive_len,
 		    &r->keep_alive_hdr_len);
 	if (!rc)
 		rc = render(&resp, "Connection: close\r\n", &r->close, &r->close_len,
 			    &r->close_hdr_len);
-	if (!rc)
-		rc = render(&bad, "Connection: close\r\n", &r->bad_request, &r->bad_request_len,
-			    &bad_hdr_len);
-	if (!rc)
-		rc = render(&refused, "Connection: close\r\n", &r->version_refused,
-			    &r->version_refused_len, &refused_hdr_len);
+	for (i = 0; i < TT_HTTP_REFUSALS && !rc; i++) {
+		struct layout refused = {0};
+
+		layout_init(&refused, refusal_status[i], true, 0);
+		rc = render(&refused, "Connection: close\r\n", &r->refusal[i], &r->refusal_len[i],
+			    &hdr_len);
+		if (!rc)
+			r->refusal_sum[i] = tt_net_cksum_sum(r->refusal[i], r->refusal_len[i], 0);
+	}
 	if (rc) {
 		tt_http_response_free(r);
 		return rc;
@@ -1488,8 +1550,6 @@ int tt_http_response_build(struct tt_http_response *r, uint16_t status, const ch
 	r->keep_alive_hdr_sum = tt_net_cksum_sum(r->keep_alive, r->keep_alive_hdr_len, 0);
 	r->close_sum = tt_net_cksum_sum(r->close, r->close_len, 0);
 	r->close_hdr_sum = tt_net_cksum_sum(r->close, r->close_hdr_len, 0);
-	r->bad_request_sum = tt_net_cksum_sum(r->bad_request, r->bad_request_len, 0);
-	r->version_refused_sum = tt_net_cksum_sum(r->version_refused, r->version_refused_len, 0);
 	r->continue_100 = continue_100;
 	r->continue_100_len = sizeof(continue_100) - 1;
 	r->continue_100_sum = tt_net_cksum_sum(continue_100, r->continue_100_len, 0);
@@ -1500,7 +1560,7 @@ void tt_http_response_free(struct tt_http_response *r)
 {
 	free(r->keep_alive);
 	free(r->close);
-	free(r->bad_request);
-	free(r->version_refused);
+	for (unsigned i = 0; i < TT_HTTP_REFUSALS; i++)
+		free(r->refusal[i]);
 	memset(r, 0, sizeof(*r));
 }

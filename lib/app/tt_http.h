@@ -19,7 +19,10 @@
  *
  * What is accepted (RFC 9112): request line METHOD SP target SP HTTP/1.DIGIT (a minor version
  * above 1 read as 1.1, RFC 9110 2.5), CRLF or bare LF line ends, empty lines before the request
- * line (section 2.2), header fields "token ':' OWS value OWS" with no whitespace before the
+ * line (section 2.2: skipped, and nothing of them kept, so that they count toward no limit and
+ * start no clock: an old client's CRLF after a POST leaves the connection between requests;
+ * only a CR whose LF is still to come is kept, tt_http_phase),
+ * header fields "token ':' OWS value OWS" with no whitespace before the
  * colon and no line folding.  Host (section 3.2): one line at most, and one on every HTTP/1.1
  * request; its value uri-host [":" port] of RFC 3986 3.2.2 (a reg-name or IPv4 address of
  * unreserved, sub-delims and percent-encoded bytes, not empty before a port; or an IP literal
@@ -27,17 +30,22 @@
  * empty.  Expect: a 100-continue alone in its list element, on an HTTP/1.1 request whose body
  * is still to come, asks for the interim 100 (Continue) (RFC 9110 10.1.1, TT_HTTP_CONTINUE);
  * other expectations, parameters included, are ignored.  The head (request line through the blank
- * line, plus skipped leading empty lines) is limited to TT_HTTP_HEAD_MAX bytes. Bodies framed by
+ * line) is limited to TT_HTTP_HEAD_MAX bytes. Bodies framed by
  * Content-Length or by chunked transfer coding are skipped as part of the request; chunk extensions
  * and trailer field values are skipped without a length limit because they cost no memory (the
  * application's body_timeout_ms bounds them). The chunk framing's lines end in CRLF only
  * (section 7.1), whitespace after a chunk size only comes before an extension (7.1.1), and trailer
- * fields are "token ':' value".  Rejected as TT_HTTP_BAD: any other version (one whose major
- * version is another digit, HTTP/0.x or HTTP/2.x to 9.x, is refused as such: the caller answers
- * it with 505, tt_http_version_refused; anything else as malformed), a missing, repeated or
- * invalid Host as above, Transfer-Encoding other than exactly "chunked" or on an HTTP/1.0 request
- * (section 6.1), Content-Length together with chunked, differing repeated Content-Length values,
- * lists in Content-Length, lengths above TT_HTTP_LENGTH_MAX.
+ * fields are "token ':' value".  Rejected as TT_HTTP_BAD, each with the reason
+ * tt_http_refusal gives: any other version (one whose major version is another digit, HTTP/0.x
+ * or HTTP/2.x to 9.x, is refused as such, 505; anything else as malformed, 400), a missing,
+ * repeated or invalid Host as above, Transfer-Encoding whose codings are not a single "chunked"
+ * last (section 6.3: framing that cannot be read, 400) or on an HTTP/1.0 request (section 6.1),
+ * Content-Length together with chunked, differing repeated Content-Length values, lists in
+ * Content-Length, lengths above TT_HTTP_LENGTH_MAX.  Not implemented (501, RFC 9110 15.6.2): a
+ * line of Transfer-Encoding naming codings before a final "chunked" (section 6.1: a coding the
+ * server does not know; a request whose later line breaks the framing is refused at the
+ * first), and CONNECT (RFC 9110 9.3.6: a 2xx answer would turn the connection into a tunnel).
+ * A request-target still going at the head's limit is refused as too long, 414 (section 3).
  *
  * Parser state layout (16 bytes, checked below):
  *
@@ -48,8 +56,8 @@
  *
  *   head:  15       14       13 .. 0
  *         +--------+------+----------------------------------+
- *         |CONTINUE| HOST | head bytes seen (TT_HTTP_HEAD_MAX + 1 at most)
- *         +--------+------+----------------------------------+
+ *         |CONTINUE| HOST | head bytes seen (TT_HTTP_HEAD_MAX + 1 at most), from the first
+ *         +--------+------+ byte of the request line --------+
  *   HOST: a Host line was read.  CONTINUE: an Expect line asked for 100-continue.
  *
  *   flags:  7     6        5       4         3      2        1   0
@@ -59,8 +67,8 @@
  *   CR: a CR was seen and the next byte must be LF.  KEEPALIVE/CLOSE: tokens seen in Connection.
  *
  * Response. tt_http_response_build() renders the configured response once, at configuration
- * time, into three complete byte strings (keep-alive, close, and a generic 400), beside the
- * fixed interim 100 (Continue); the data path
+ * time, into complete byte strings (keep-alive, close, and one for each refusal: 400, 505, 414
+ * and 501, empty, with Connection: close), beside the fixed interim 100 (Continue); the data path
  * only picks one and copies it into mbufs. The built struct is immutable and shared read-only
  * by all workers.
  *
@@ -95,7 +103,7 @@ enum tt_http_method {
 	TT_HTTP_GET,
 	TT_HTTP_HEAD,
 	TT_HTTP_POST,
-	TT_HTTP_OTHER, /* PUT, DELETE, OPTIONS, ...: answered like GET */
+	TT_HTTP_OTHER, /* PUT, DELETE, OPTIONS, ...: answered like GET (CONNECT is refused) */
 };
 
 enum tt_http_status {
@@ -122,7 +130,7 @@ struct tt_http_parser {
 	uint8_t cand;	/* word-table entry the running match is following */
 	uint8_t idx;	/* bytes of that entry matched; digits compared for a repeated length;
 			 * in a Host value, hex digits a "%" owes, or a colon seen in a literal;
-			 * once refused, why (tt_http_version_refused) */
+			 * once refused, why (tt_http_refusal) */
 };
 
 /* Exactly its fields' bytes: no padding, which tt_http_parser_fresh would compare and a struct
@@ -149,18 +157,21 @@ enum { TT_HTTP_HEAD_STATES = 9 };
 
 enum tt_http_phase {
 	TT_HTTP_BETWEEN, /* no byte of a request yet */
-	TT_HTTP_IN_HEAD, /* a head has begun (a byte of it, or a leading empty line), not ended */
+	TT_HTTP_IN_HEAD, /* a head has begun (a byte of its request line, or a CR), not ended */
 	TT_HTTP_IN_BODY, /* the head ended, its body has not */
 };
 
-/* Where p is in a request.  Inline: the application asks on every segment and every
- * deadline. */
+/* Where p is in a request.  Before the request line a parser holds nothing but, at most, a
+ * CR whose LF is still to come (a flag): that too is a head begun, so that every parser kept
+ * between segments is under a deadline.  Inline: the application asks on every segment and
+ * every deadline. */
 static inline enum tt_http_phase tt_http_phase(const struct tt_http_parser *p)
 {
 	if (p->state >= TT_HTTP_HEAD_STATES)
 		return TT_HTTP_IN_BODY;
-	return (p->head & ((1u << TT_HTTP_HEAD_LEN_BITS) - 1)) > 0 ? TT_HTTP_IN_HEAD
-								   : TT_HTTP_BETWEEN;
+	return (p->head & ((1u << TT_HTTP_HEAD_LEN_BITS) - 1)) > 0 || p->flags != 0
+		   ? TT_HTTP_IN_HEAD
+		   : TT_HTTP_BETWEEN;
 }
 
 /*
@@ -180,10 +191,18 @@ static inline enum tt_http_phase tt_http_phase(const struct tt_http_parser *p)
 enum tt_http_status tt_http_parse(struct tt_http_parser *p, const uint8_t *data, uint32_t len,
 				  uint32_t *consumed, struct tt_http_request *req);
 
-/* After TT_HTTP_BAD: whether the request was refused for its major version (a digit other than
- * 1), which the caller answers with 505 (HTTP Version Not Supported, RFC 9110 15.6.6) rather
- * than 400. */
-bool tt_http_version_refused(const struct tt_http_parser *p);
+/* Why a request was refused: each is answered with its own status (tt_http_response.refusal),
+ * and the connection closes. */
+enum tt_http_refusal {
+	TT_HTTP_REFUSED_MALFORMED,	 /* 400 Bad Request */
+	TT_HTTP_REFUSED_VERSION,	 /* 505 HTTP Version Not Supported (RFC 9110 15.6.6) */
+	TT_HTTP_REFUSED_TARGET_TOO_LONG, /* 414 URI Too Long (RFC 9110 15.5.15) */
+	TT_HTTP_REFUSED_NOT_IMPLEMENTED, /* 501 Not Implemented (RFC 9110 15.6.2) */
+	TT_HTTP_REFUSALS,
+};
+
+/* After TT_HTTP_BAD: why (above). */
+enum tt_http_refusal tt_http_refusal(const struct tt_http_parser *p);
 
 /*
  * Request memo.  A request is framed by its own bytes: a fresh parser ends it where the same
@@ -224,12 +243,11 @@ struct tt_http_response {
 	uint32_t close_len;
 	uint32_t close_hdr_len;
 	uint16_t close_sum, close_hdr_sum;
-	uint8_t *bad_request; /* 400, empty body, Connection: close */
-	uint32_t bad_request_len;
-	uint16_t bad_request_sum;
-	uint8_t *version_refused; /* 505, empty body, Connection: close */
-	uint32_t version_refused_len;
-	uint16_t version_refused_sum;
+	/* The answer to each refusal (enum tt_http_refusal): its status, an empty body,
+	 * Connection: close. */
+	uint8_t *refusal[TT_HTTP_REFUSALS];
+	uint32_t refusal_len[TT_HTTP_REFUSALS];
+	uint16_t refusal_sum[TT_HTTP_REFUSALS];
 	const uint8_t *continue_100; /* the interim "HTTP/1.1 100 Continue" (static bytes) */
 	uint32_t continue_100_len;
 	uint16_t continue_100_sum;

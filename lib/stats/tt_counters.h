@@ -180,6 +180,10 @@
 	X(HTTP_BAD_REQUESTS, "http_bad_requests")                                                  \
 	/* requests of another major version of HTTP, answered 505 */                              \
 	X(HTTP_VERSION_REFUSED, "http_version_refused")                                            \
+	/* request-targets still going at the head's limit, answered 414 */                        \
+	X(HTTP_TARGET_TOO_LONG, "http_target_too_long")                                            \
+	/* CONNECT, or transfer codings before chunked, answered 501 */                            \
+	X(HTTP_NOT_IMPLEMENTED, "http_not_implemented")                                            \
 	/* interim 100 (Continue) responses to a request's Expect: 100-continue */                 \
 	X(HTTP_CONTINUES, "http_continues")                                                        \
 	X(APP_RX_BYTES, "app_rx_bytes")                                                            \

@@ -187,6 +187,41 @@ def test_other_http_version_gets_505_and_close(app, head):
     assert d.get("http_version_refused") == 1 and "http_bad_requests" not in d, d
 
 
+@pytest.mark.parametrize("head,status,counter", [
+    (b"CONNECT t:443 HTTP/1.1\r\nHost: t:443\r\n\r\n", b"501 Not Implemented",
+     "http_not_implemented"),
+    (b"POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+     b"501 Not Implemented", "http_not_implemented"),
+    (b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\nHost: t\r\n\r\n", b"414 URI Too Long",
+     "http_target_too_long"),
+], ids=["connect", "gzip_chunked", "long_target"])
+def test_refusals_get_their_status_and_close(app, head, status, counter):
+    """CONNECT (RFC 9110 9.3.6: a 2xx would make the connection a tunnel) and a transfer coding
+    before chunked (RFC 9112 6.1) are answered 501; a request-target past the head's limit 414
+    (RFC 9112 3); each closes the connection."""
+    before = app.stats()
+    with connect(80) as s:
+        s.sendall(head)
+        data = recv_until_eof(s, deadline_s=10)
+    assert data.startswith(b"HTTP/1.1 " + status + b"\r\n"), data[:200]
+    assert data.endswith(b"Content-Length: 0\r\nConnection: close\r\n\r\n"), data[:200]
+    d = delta(app.stats(), before)
+    assert d.get(counter) == 1 and "http_bad_requests" not in d, d
+
+
+def test_crlf_after_post_body_is_ignored(app):
+    """RFC 9112 2.2: the CRLF an old client sends after a POST's body is skipped; the next
+    request on the connection is answered."""
+    with connect(80) as s:
+        rd = HttpReader(s)
+        s.sendall(b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nabc\r\n")
+        first = rd.response()
+        s.sendall(b"GET / HTTP/1.1\r\nHost: t\r\n\r\n")
+        second = rd.response()
+    assert first[0].startswith("HTTP/1.1 200 "), first[0]
+    assert second[0].startswith("HTTP/1.1 200 "), second[0]
+
+
 @pytest.mark.parametrize("head", [
     b"GET / HTTP/1.1\r\n\r\n",                         # no Host
     b"GET / HTTP/1.1\r\nHost: a\r\nHost: a\r\n\r\n",     # two

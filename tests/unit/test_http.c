@@ -262,7 +262,7 @@ static const struct req_case req_cases[] = {
     {"te then cl",
      {BAD("POST" L11 "Transfer-Encoding: chunked" CRLF "Content-Length: 5" CRLF CRLF, NULL)}},
     {"te gzip", {BAD("POST" L11 "Transfer-Encoding: gzip" CRLF CRLF, "\n" CRLF)}},
-    {"te gzip chunked", {BAD("POST" L11 "Transfer-Encoding: gzip, chunked" CRLF CRLF, ", ch")}},
+    {"te gzip chunked", {BAD("POST" L11 "Transfer-Encoding: gzip, chunked" CRLF CRLF, "\n" CRLF)}},
     {"te chunked gzip", {BAD("POST" L11 "Transfer-Encoding: chunked, gzip" CRLF CRLF, "\n" CRLF)}},
     {"te chunked prefix", {BAD("POST" L11 "Transfer-Encoding: chunk" CRLF CRLF, "\n" CRLF)}},
     {"te twice",
@@ -539,21 +539,51 @@ static void test_head_limit(void **state)
 	free(b);
 }
 
-/* Empty lines before the request line are part of the head budget. */
+/*
+ * Empty lines before the request line count toward no limit: after TT_HTTP_HEAD_MAX + 1 of
+ * them (CRLF and bare LF, cut anywhere), a head of TT_HTTP_HEAD_MAX bytes is taken and one of a
+ * byte more refused at its last byte, whole, a byte at a time and in pieces of 7.  They leave
+ * the parser as fresh as it was (nothing to keep between segments; no head begun), but for a
+ * CR whose LF is still to come.
+ */
 static void test_head_limit_leading_lines(void **state)
 {
-	static const char req[] = "GET / HTTP/1.1\r\nHost: t\r\n\r\n";
-	uint32_t len = TT_HTTP_HEAD_MAX + 1;
-	struct run want = {.n = 1}, got;
-	uint8_t *b = malloc(len);
+	uint32_t lead = TT_HTTP_HEAD_MAX + 1, steps[] = {0, 1, 7};
+	uint8_t *b = malloc(lead + TT_HTTP_HEAD_MAX + 1), *h;
+	struct tt_http_request req;
+	struct tt_http_parser p;
+	uint32_t used;
 
 	(void)state;
 	assert_non_null(b);
-	memset(b, '\n', len);
-	memcpy(b + len - (sizeof(req) - 1), req, sizeof(req) - 1);
-	want.ev[0] = (struct event){TT_HTTP_BAD, TT_HTTP_HEAD_MAX, TT_HTTP_GET, false};
-	drive(b, len, len, len, &got);
-	assert_runs_equal("leading lines", "whole", len, &want, &got);
+	for (uint32_t i = 0; i < lead; i++)
+		b[i] = i % 3 == 2 ? '\n' : "\r\n"[i % 3];
+	b[lead - 1] = '\n';
+	tt_http_parser_init(&p);
+	assert_int_equal(tt_http_parse(&p, b, lead, &used, &req), TT_HTTP_NEED_MORE);
+	assert_int_equal(used, lead);
+	assert_true(tt_http_parser_fresh(&p));
+	assert_int_equal(tt_http_phase(&p), TT_HTTP_BETWEEN);
+	/* A CR alone is kept, and under the head's clock, until its LF comes. */
+	assert_int_equal(tt_http_parse(&p, b, 1, &used, &req), TT_HTTP_NEED_MORE);
+	assert_false(tt_http_parser_fresh(&p));
+	assert_int_equal(tt_http_phase(&p), TT_HTTP_IN_HEAD);
+	assert_int_equal(tt_http_parse(&p, b + 1, 1, &used, &req), TT_HTTP_NEED_MORE);
+	assert_true(tt_http_parser_fresh(&p));
+	for (uint32_t extra = 0; extra <= 1; extra++) {
+		uint32_t len = lead + TT_HTTP_HEAD_MAX + extra;
+		struct run want = {.n = 1}, got;
+
+		h = head_of_size(TT_HTTP_HEAD_MAX + extra);
+		memcpy(b + lead, h, TT_HTTP_HEAD_MAX + extra);
+		free(h);
+		want.ev[0] = extra ? (struct event){TT_HTTP_BAD, len - 1, TT_HTTP_GET, false}
+				   : (struct event){TT_HTTP_REQUEST, len, TT_HTTP_GET, true};
+		for (unsigned k = 0; k < 3; k++) {
+			drive(b, len, steps[k] ? steps[k] : len, steps[k] ? steps[k] : len, &got);
+			assert_runs_equal("leading lines", "pieces", len, &want, &got);
+		}
+	}
 	free(b);
 }
 
@@ -930,52 +960,120 @@ static void test_request_memo(void **state)
 	assert_int_equal(used, 0);
 }
 
-/*
- * A request of another major version of HTTP (a digit other than 1: HTTP/0.9, HTTP/2.0, h2c's
- * preface, HTTP/9.9) is refused as such, whole or a byte at a time, through the memo or not,
- * and the parser says so until it is reset; any other refusal (HTTP/1.x, an HTTP-name that is
- * not, a version that is no digit, a request refused for something else) is not.
- */
-static void test_version_refused(void **state)
+/* The request's bytes, len of them, refused for why: whole, a byte at a time, through the memo
+ * or not; the parser says why until it is reset. */
+static void expect_refusal(const char *req, uint32_t len, enum tt_http_refusal why)
 {
-	static const char *const other[] = {
-	    "GET / HTTP/0.9\r\n\r\n", "GET / HTTP/2.0\r\nHost: t\r\n\r\n",
-	    "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "GET / HTTP/9.9\r\n\r\n", "GET / HTTP/2"};
-	static const char *const malformed[] = {
-	    "GET / HTTP/1.x\r\n\r\n", "GET / HTTPS/2.0\r\n\r\n", "GET / HTTP/x.0\r\n\r\n",
-	    "GET / HTTP/1.1\r\n\r\n", "GET / http/2.0\r\n\r\n",	 "GET / HTTP/11.0\r\n\r\n"};
+	struct tt_http_memo m = {0};
+	struct tt_http_request r;
+	struct tt_http_parser p;
+	enum tt_http_status st = TT_HTTP_NEED_MORE;
+	uint32_t used, off = 0;
+
+	tt_http_parser_init(&p);
+	if (memo_parse(&m, &p, req, len, &used, &r) != TT_HTTP_BAD || tt_http_refusal(&p) != why)
+		fail_msg("%.60s: refused %d, not %d", req, (int)tt_http_refusal(&p), (int)why);
+	tt_http_parser_init(&p);
+	while (off < len && st != TT_HTTP_BAD)
+		st = tt_http_parse(&p, (const uint8_t *)req + off++, 1, &used, &r);
+	assert_int_equal(st, TT_HTTP_BAD);
+	assert_int_equal(tt_http_refusal(&p), why);
+	assert_int_equal(tt_http_parse(&p, (const uint8_t *)"\r\n", 2, &used, &r), TT_HTTP_BAD);
+	assert_int_equal(tt_http_refusal(&p), why);
+}
+
+/*
+ * Each refusal's reason.  A request of another major version of HTTP (a digit other than 1:
+ * HTTP/0.9, HTTP/2.0, h2c's preface, HTTP/9.9) is refused as such (505); CONNECT, and codings
+ * before a final chunked on HTTP/1.1, as not implemented (501); anything else (HTTP/1.x, an
+ * HTTP-name that is not, a version that is no digit, codings whose chunked is not last or
+ * missing, codings beside a Content-Length or on HTTP/1.0, codings whose chunked comes on a
+ * later line) as malformed (400).
+ */
+static void test_refusal_reasons(void **state)
+{
+	static const struct {
+		const char *req;
+		enum tt_http_refusal why;
+	} cases[] = {
+	    {"GET / HTTP/0.9\r\n\r\n", TT_HTTP_REFUSED_VERSION},
+	    {"GET / HTTP/2.0\r\nHost: t\r\n\r\n", TT_HTTP_REFUSED_VERSION},
+	    {"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", TT_HTTP_REFUSED_VERSION},
+	    {"GET / HTTP/9.9\r\n\r\n", TT_HTTP_REFUSED_VERSION},
+	    {"GET / HTTP/2", TT_HTTP_REFUSED_VERSION},
+	    {"GET / HTTP/1.x\r\n\r\n", TT_HTTP_REFUSED_MALFORMED},
+	    {"GET / HTTPS/2.0\r\n\r\n", TT_HTTP_REFUSED_MALFORMED},
+	    {"GET / HTTP/x.0\r\n\r\n", TT_HTTP_REFUSED_MALFORMED},
+	    {"GET / HTTP/1.1\r\n\r\n", TT_HTTP_REFUSED_MALFORMED},
+	    {"GET / http/2.0\r\n\r\n", TT_HTTP_REFUSED_MALFORMED},
+	    {"GET / HTTP/11.0\r\n\r\n", TT_HTTP_REFUSED_MALFORMED},
+	    {"CONNECT t:443 HTTP/1.1\r\nHost: t:443\r\n\r\n", TT_HTTP_REFUSED_NOT_IMPLEMENTED},
+	    {"\r\nCONNECT t:443 HTTP/1.0\r\n\r\n", TT_HTTP_REFUSED_NOT_IMPLEMENTED},
+	    {"POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+	     TT_HTTP_REFUSED_NOT_IMPLEMENTED},
+	    {"POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: x,,GZIP ,Chunked\r\n\r\n",
+	     TT_HTTP_REFUSED_NOT_IMPLEMENTED},
+	    {"POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked, gzip\r\n\r\n",
+	     TT_HTTP_REFUSED_MALFORMED},
+	    {"POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip\r\n\r\n",
+	     TT_HTTP_REFUSED_MALFORMED},
+	    {"POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip\r\n"
+	     "Transfer-Encoding: chunked\r\n\r\n",
+	     TT_HTTP_REFUSED_MALFORMED},
+	    {"POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n"
+	     "Transfer-Encoding: gzip, chunked\r\n\r\n",
+	     TT_HTTP_REFUSED_MALFORMED},
+	    {"POST / HTTP/1.0\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+	     TT_HTTP_REFUSED_MALFORMED},
+	    {"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n"
+	     "Transfer-Encoding: gzip, chunked\r\n\r\n",
+	     TT_HTTP_REFUSED_MALFORMED},
+	};
+	/* Not CONNECT (methods are case-sensitive): other methods, answered as GET is. */
+	static const char *const not_connect[] = {"CONNECTX / HTTP/1.1\r\nHost: t\r\n\r\n",
+						  "connect / HTTP/1.1\r\nHost: t\r\n\r\n",
+						  "CONNEC / HTTP/1.1\r\nHost: t\r\n\r\n"};
 
 	(void)state;
-	for (int k = 0; k < 2; k++) {
-		const char *const *set = k == 0 ? other : malformed;
-		size_t n = k == 0 ? sizeof(other) / sizeof(other[0])
-				  : sizeof(malformed) / sizeof(malformed[0]);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		expect_refusal(cases[i].req, (uint32_t)strlen(cases[i].req), cases[i].why);
+	for (size_t i = 0; i < sizeof(not_connect) / sizeof(not_connect[0]); i++) {
+		uint32_t len = (uint32_t)strlen(not_connect[i]);
+		struct run want = {.n = 1};
 
-		for (size_t i = 0; i < n; i++) {
-			uint32_t len = (uint32_t)strlen(set[i]), used, off = 0;
-			struct tt_http_memo m = {0};
-			struct tt_http_request req;
-			struct tt_http_parser p;
-			enum tt_http_status st = TT_HTTP_NEED_MORE;
-
-			tt_http_parser_init(&p);
-			assert_int_equal(memo_parse(&m, &p, set[i], len, &used, &req), TT_HTTP_BAD);
-			assert_int_equal(tt_http_version_refused(&p), k == 0);
-			tt_http_parser_init(&p);
-			while (off < len && st != TT_HTTP_BAD) {
-				st = tt_http_parse(&p, (const uint8_t *)set[i] + off, 1, &used,
-						   &req);
-				off++;
-			}
-			assert_int_equal(st, TT_HTTP_BAD);
-			assert_int_equal(tt_http_version_refused(&p), k == 0);
-			st = tt_http_parse(&p, (const uint8_t *)"\r\n", 2, &used, &req);
-			assert_int_equal(st, TT_HTTP_BAD);
-			assert_int_equal(tt_http_version_refused(&p), k == 0);
-			tt_http_parser_init(&p);
-			assert_false(tt_http_version_refused(&p));
-		}
+		want.ev[0] = (struct event){TT_HTTP_REQUEST, len, TT_HTTP_OTHER, true};
+		check_all_feedings(not_connect[i], (const uint8_t *)not_connect[i], len, &want);
 	}
+}
+
+/* A request-target still going at the head's limit is too long (414); a head whose target ended
+ * but whose request line, fields or method run past the limit is malformed (400). */
+static void test_refusal_at_head_limit(void **state)
+{
+	char *req = malloc(TT_HTTP_HEAD_MAX + 64);
+
+	(void)state;
+	assert_non_null(req);
+	memcpy(req, "GET /", 5);
+	memset(req + 5, 'a', TT_HTTP_HEAD_MAX);
+	memcpy(req + 5 + TT_HTTP_HEAD_MAX, " HTTP/1.1\r\n", 11);
+	expect_refusal(req, 5 + TT_HTTP_HEAD_MAX + 11, TT_HTTP_REFUSED_TARGET_TOO_LONG);
+	/* The head's last byte is the target's: the SP that would end it is one byte over. */
+	req[TT_HTTP_HEAD_MAX] = ' ';
+	expect_refusal(req, TT_HTTP_HEAD_MAX + 1, TT_HTTP_REFUSED_TARGET_TOO_LONG);
+	/* The target ends inside the limit, its version runs past it. */
+	req[TT_HTTP_HEAD_MAX - 4] = ' ';
+	memcpy(req + TT_HTTP_HEAD_MAX - 3, "HTTP/1.1\r\n", 10);
+	expect_refusal(req, TT_HTTP_HEAD_MAX + 7, TT_HTTP_REFUSED_MALFORMED);
+	free(req);
+	req = (char *)head_of_size(TT_HTTP_HEAD_MAX + 1);
+	expect_refusal(req, TT_HTTP_HEAD_MAX + 1, TT_HTTP_REFUSED_MALFORMED);
+	free(req);
+	req = malloc(TT_HTTP_HEAD_MAX + 1);
+	assert_non_null(req);
+	memset(req, 'G', TT_HTTP_HEAD_MAX + 1);
+	expect_refusal(req, TT_HTTP_HEAD_MAX + 1, TT_HTTP_REFUSED_MALFORMED);
+	free(req);
 }
 
 static void test_parser_size(void **state)
@@ -1004,6 +1102,16 @@ static void test_response_exact(void **state)
 				  "Connection: close\r\n\r\n";
 	static const char version[] = "HTTP/1.1 505 HTTP Version Not Supported\r\n"
 				      "Content-Length: 0\r\nConnection: close\r\n\r\n";
+	static const char too_long[] = "HTTP/1.1 414 URI Too Long\r\nContent-Length: 0\r\n"
+				       "Connection: close\r\n\r\n";
+	static const char not_impl[] = "HTTP/1.1 501 Not Implemented\r\nContent-Length: 0\r\n"
+				       "Connection: close\r\n\r\n";
+	static const char *const refusal[TT_HTTP_REFUSALS] = {
+	    [TT_HTTP_REFUSED_MALFORMED] = bad,
+	    [TT_HTTP_REFUSED_VERSION] = version,
+	    [TT_HTTP_REFUSED_TARGET_TOO_LONG] = too_long,
+	    [TT_HTTP_REFUSED_NOT_IMPLEMENTED] = not_impl,
+	};
 	struct tt_http_response r;
 
 	(void)state;
@@ -1014,10 +1122,10 @@ static void test_response_exact(void **state)
 	assert_int_equal(r.close_len, sizeof(cl) - 1);
 	assert_memory_equal(r.close, cl, sizeof(cl) - 1);
 	assert_int_equal(r.close_hdr_len, sizeof(cl) - 1 - 2);
-	assert_int_equal(r.bad_request_len, sizeof(bad) - 1);
-	assert_memory_equal(r.bad_request, bad, sizeof(bad) - 1);
-	assert_int_equal(r.version_refused_len, sizeof(version) - 1);
-	assert_memory_equal(r.version_refused, version, sizeof(version) - 1);
+	for (unsigned i = 0; i < TT_HTTP_REFUSALS; i++) {
+		assert_int_equal(r.refusal_len[i], strlen(refusal[i]));
+		assert_memory_equal(r.refusal[i], refusal[i], r.refusal_len[i]);
+	}
 	assert_int_equal(r.continue_100_len, strlen("HTTP/1.1 100 Continue\r\n\r\n"));
 	assert_memory_equal(r.continue_100, "HTTP/1.1 100 Continue\r\n\r\n", r.continue_100_len);
 	tt_http_response_free(&r);
@@ -1066,8 +1174,8 @@ static void test_response_head_len(void **state)
 	assert_sum(r.keep_alive_hdr_sum, r.keep_alive, r.keep_alive_hdr_len);
 	assert_sum(r.close_sum, r.close, r.close_len);
 	assert_sum(r.close_hdr_sum, r.close, r.close_hdr_len);
-	assert_sum(r.bad_request_sum, r.bad_request, r.bad_request_len);
-	assert_sum(r.version_refused_sum, r.version_refused, r.version_refused_len);
+	for (unsigned i = 0; i < TT_HTTP_REFUSALS; i++)
+		assert_sum(r.refusal_sum[i], r.refusal[i], r.refusal_len[i]);
 	assert_sum(r.continue_100_sum, r.continue_100, r.continue_100_len);
 	tt_http_response_free(&r);
 }
@@ -1160,7 +1268,8 @@ static void test_response_errors(void **state)
 			fail_msg("%s: not rejected", cases[i].name);
 		assert_null(r.keep_alive);
 		assert_null(r.close);
-		assert_null(r.bad_request);
+		for (unsigned k = 0; k < TT_HTTP_REFUSALS; k++)
+			assert_null(r.refusal[k]);
 		assert_int_equal(r.keep_alive_len, 0);
 	}
 	assert_int_equal(tt_http_response_build(&r, 200, NULL, 1, NULL, 0), -EINVAL);
@@ -1169,7 +1278,8 @@ static void test_response_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_version_refused),
+	    cmocka_unit_test(test_refusal_reasons),
+	    cmocka_unit_test(test_refusal_at_head_limit),
 	    cmocka_unit_test(test_parser_size),
 	    cmocka_unit_test(test_request_table),
 	    cmocka_unit_test(test_byte_classes_in_long_runs),

@@ -223,6 +223,43 @@ static void test_http_head_clock_per_request(void **state)
 }
 
 /*
+ * An old client's CRLF after a POST's body (RFC 9112 2.2), in the body's segment or a segment
+ * of its own, is no head begun: the connection is between requests, holds no application block
+ * and keeps its idle deadline; the next request's first byte starts the head's clock.  The CRLF
+ * started it, and the connection was reset header_timeout_ms later.
+ */
+static void test_http_crlf_after_body_starts_no_clock(void **state)
+{
+	static const char post[] = "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nabc";
+
+	(void)state;
+	for (int apart = 0; apart <= 1; apart++) {
+		struct harness *h = connected(TT_APP_HTTP);
+
+		h->http.header_timeout_ms = 10000;
+		if (apart) {
+			h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, post);
+			h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, "\r\n");
+		} else {
+			char both[sizeof(post) + 2];
+
+			snprintf(both, sizeof(both), "%s\r\n", post);
+			h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, both);
+		}
+		assert_int_equal(ev(h, TT_CTR_HTTP_REQUESTS), 1);
+		h_ack_all(h);
+		assert_int_equal(h->tcb.app_block, TT_TCB_NO_APP_BLOCK);
+		assert_int_equal(tt_tcp_deadline(&h->ctx, &h->tcb),
+				 h->ctx.now_ms + h->conf.idle_timeout_ms);
+		h->ctx.now_ms += 30000;
+		h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, "GET");
+		assert_int_equal(tt_tcp_deadline(&h->ctx, &h->tcb), h->ctx.now_ms + 10000);
+		assert_int_equal(ev(h, TT_CTR_CONN_APP_TIMEOUT), 0);
+		h_free(h);
+	}
+}
+
+/*
  * A body (a Content-Length's bytes, chunk framing, trailers) that trickles in holds an
  * application block: it times out body_timeout_ms after its head ended, however long the
  * head took and whatever it says of the body's length.
@@ -793,6 +830,7 @@ int main(void)
 	    cmocka_unit_test(test_idle_not_refreshed_by_invalid),
 	    cmocka_unit_test(test_http_head_trickle_times_out),
 	    cmocka_unit_test(test_http_head_clock_per_request),
+	    cmocka_unit_test(test_http_crlf_after_body_starts_no_clock),
 	    cmocka_unit_test(test_http_body_trickle_times_out),
 	    cmocka_unit_test(test_http_body_clock_per_request),
 	    cmocka_unit_test(test_dup_acks_after_timeout),
