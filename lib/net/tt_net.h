@@ -28,7 +28,8 @@
  *             of 2 or more and no source route, destination our address, source a unicast
  *             address that is not ours (no 0/8, 127/8, multicast, 240/4,
  *             limited or directed broadcast: a "land" segment from our
- *             own address would make us answer ourselves);
+ *             own address, of this interface or another, would make us
+ *             answer ourselves; tt_net_locals.h);
  *   ICMP      echo request with a valid checksum;
  *   IPv6      (tt_net_parse6.c) version 6, 40 + payload length <= frame length, payload
  *             length not 0 (no jumbograms), destination one of our addresses (the
@@ -236,6 +237,8 @@ enum {
 };
 
 /* The interface a frame arrived on (a port, or one VLAN of it), as the parser needs it. */
+struct tt_net_locals;
+
 struct tt_net_if {
 	struct tt_mac mac;
 	uint16_t vlan; /* the VLAN ID the interface serves; 0: untagged frames */
@@ -248,6 +251,9 @@ struct tt_net_if {
 	uint8_t rx_cksum;    /* TT_RX_*_CKSUM_* bits, set per frame from the port's verdict */
 	uint8_t n_addr6;
 	struct tt_in6 addr6[TT_NET_MAX_ADDR6];
+	/* The addresses of the worker's other interfaces, no peer's either (tt_net_locals.h);
+	 * NULL: it has none. */
+	const struct tt_net_locals *locals;
 };
 
 static inline bool tt_net_is_ours(const struct tt_net_if *ifc, uint32_t a)

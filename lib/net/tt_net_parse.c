@@ -10,6 +10,7 @@
 #include <rte_ip.h>
 #include <rte_tcp.h>
 
+#include "tt_net_locals.h"
 #include "tt_net_priv.h"
 
 /* TCP option kinds (IANA registry) and the exact lengths of the fixed-size ones. */
@@ -281,11 +282,12 @@ enum tt_pkt_kind tt_net_parse_tcp(const uint8_t *l4, const void *addrs, const st
 	return parse_tcp(l4, addrs, ifc, pkt, reason);
 }
 
-/* RFC 1122 3.2.1.3 / RFC 1812 5.3.7: addresses no peer may send from. */
+/* RFC 1122 3.2.1.3 / RFC 1812 5.3.7: addresses no peer may send from, ours among them. */
 static bool bad_source(const struct tt_net_if *ifc, uint32_t a)
 {
 	return (a >> 24) == 0 || (a >> 24) == 127 || (a >> 28) >= 0xe || a == ifc->bcast ||
-	       tt_net_is_ours(ifc, a);
+	       tt_net_is_ours(ifc, a) ||
+	       (ifc->locals != NULL && tt_net_locals_has4(ifc->locals, a));
 }
 
 /*

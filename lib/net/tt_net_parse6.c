@@ -13,6 +13,7 @@
 #include <rte_ip.h>
 
 #include "tt_nd.h"
+#include "tt_net_locals.h"
 #include "tt_net_priv.h"
 
 /* Next header values (IANA "Assigned Internet Protocol Numbers"). */
@@ -223,7 +224,8 @@ enum tt_pkt_kind tt_net_parse_ipv6(const uint8_t *l3, uint32_t len, const struct
 		return tt_net_drop(reason, TT_DROP_IP6_NOT_FOR_US);
 	/* The unspecified source is left to ND, which takes it from duplicate address detection. */
 	if (unlikely(is_multicast(&pkt->saddr6) || is_loopback_or_mapped(&pkt->saddr6) ||
-		     tt_net_is_ours6(ifc, &pkt->saddr6)))
+		     tt_net_is_ours6(ifc, &pkt->saddr6) ||
+		     (ifc->locals != NULL && tt_net_locals_has6(ifc->locals, &pkt->saddr6))))
 		return tt_net_drop(reason, TT_DROP_IP6_BAD_SRC);
 	if (!walk_ext(l3, end, &nh, &off, reason))
 		return TT_PKT_DROP;

@@ -196,6 +196,9 @@ static uint32_t held_budget(const struct tt_worker_params *p)
 	return p->pool->size > reserve ? (uint32_t)(p->pool->size - reserve) : 0;
 }
 
+static_assert((unsigned)TT_STACK_MAX_IFS <= (unsigned)TT_NET_MAX_LOCALS,
+	      "every interface's addresses fit tt_worker.locals");
+
 /* One interface (port i untagged when v is NULL, else its VLAN v) in the worker, the stack's
  * parameters and the neighbour cache's interfaces. */
 static void add_if(struct tt_worker *w, const struct tt_worker_params *p, unsigned i,
@@ -258,6 +261,15 @@ static void add_ports(struct tt_worker *w, const struct tt_worker_params *p,
 		wp->n_vlans = c->n_vlans;
 	}
 	sp->n_ports = w->n_ifs;
+	/* Each interface refuses the others' addresses as sources too. */
+	for (unsigned k = 0; k < w->n_ifs && w->n_ifs > 1; k++) {
+		const struct tt_net_if *ifc = &w->ifs[k].ifc;
+
+		tt_net_locals_add(&w->locals, ifc->addr, ifc->addr != 0 ? ifc->addr_count : 0,
+				  ifc->addr6, ifc->n_addr6);
+		w->ifs[k].ifc.locals = &w->locals;
+	}
+	tt_net_locals_sort(&w->locals);
 }
 
 static struct tt_neigh *neigh_create(struct tt_worker *w, const struct tt_worker_params *p,

@@ -92,6 +92,7 @@
 #include "tt_counters.h"
 #include "tt_nd.h"
 #include "tt_neigh.h"
+#include "tt_net_locals.h"
 #include "tt_net.h"
 #include "tt_port.h"
 #include "tt_spares.h"
@@ -211,6 +212,9 @@ struct tt_worker {
 	struct tt_worker_port ports[TT_CONF_MAX_PORTS];
 	unsigned n_ifs;
 	struct tt_worker_if ifs[TT_STACK_MAX_IFS];
+	/* Every interface's addresses, which the parser refuses as a source on any of them
+	 * (tt_net_locals.h): read when there are two interfaces or more. */
+	struct tt_net_locals locals;
 	struct tt_neigh *neigh;
 	struct tt_connlist_mbox connlist; /* the listing's requests, served in the loop */
 } __rte_cache_aligned;

@@ -16,6 +16,7 @@
 
 #include "net_ref.h"
 #include "tt_net.h"
+#include "tt_net_locals.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -1055,6 +1056,68 @@ static void test_parse_drops(void **state)
 	}
 }
 
+/*
+ * A source that is another interface's address (of the same worker: tt_net_locals) is refused as
+ * our own is: one address of another port, and a range of 256 (the generator's); the addresses
+ * just outside the range, and every address while the interface has no others, pass.  The
+ * table's lookup at 0, 1, its most and on wrap: ranges at the ends of the address space.
+ */
+static void test_source_of_another_interface(void **state)
+{
+	static const struct {
+		uint32_t src;
+		bool refused;
+	} cases[] = {
+	    {OTHER_IP, false},	  {0xc0000209u, true},	{0xc6120000u, true}, {0xc61200ffu, true},
+	    {0xc6120100u, false}, {0xc611ffffu, false}, {PEER_IP, false},    {0xdfffffffu, true},
+	    {0x01000000u, true},  {0x01000001u, false},
+	};
+	static const struct tt_in6 v6[2] = {{{0x20, 0x01, 0, 2, [15] = 9}},
+					    {{0xfe, 0x80, [15] = 1}}};
+	_Alignas(8) uint8_t f[FRAME_MAX];
+	struct tt_net_locals *l = calloc(1, sizeof(*l));
+	struct tt_net_if ifc = our_if;
+	struct tt_pkt pkt;
+	enum tt_drop why;
+
+	(void)state;
+	assert_non_null(l);
+	assert_false(tt_net_locals_has4(l, 0));
+	assert_false(tt_net_locals_has6(l, &v6[0]));
+	assert_true(tt_net_locals_add(l, 0xdfffffffu, 1, NULL, 0));
+	assert_true(tt_net_locals_add(l, 0xc6120000u, 256, v6, 2));
+	assert_true(tt_net_locals_add(l, OUR_IP, 1, NULL, 0));
+	assert_true(tt_net_locals_add(l, 0xc0000209u, 1, NULL, 0));
+	assert_true(tt_net_locals_add(l, 0x01000000u, 1, NULL, 0));
+	assert_true(tt_net_locals_add(l, 0, 0, NULL, 0)); /* no IPv4 address: nothing added */
+	assert_int_equal(l->n4, 5);
+	tt_net_locals_sort(l);
+	assert_true(tt_net_locals_has6(l, &v6[0]));
+	assert_true(tt_net_locals_has6(l, &v6[1]));
+	assert_false(tt_net_locals_has6(l, &(struct tt_in6){{0x20, 0x01, 0, 2, [15] = 8}}));
+	assert_false(tt_net_locals_has4(l, 0));
+	assert_false(tt_net_locals_has4(l, 0xffffffffu));
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+		uint32_t len = build_base(f, B_TCP, NULL, 0);
+
+		apply_patch(f, &(struct patch){OFF_IP_SRC, 4, cases[i].src});
+		fix_cksums(f, len, 0);
+		ifc.locals = NULL;
+		assert_int_equal(parse(f, len, &ifc, &pkt, &why),
+				 (cases[i].src >> 28) >= 0xe ? TT_PKT_DROP : TT_PKT_TCP);
+		ifc.locals = l;
+		if (cases[i].refused || (cases[i].src >> 28) >= 0xe) {
+			assert_int_equal(parse(f, len, &ifc, &pkt, &why), TT_PKT_DROP);
+			assert_int_equal(why, TT_DROP_IP_BAD_SRC);
+		} else {
+			assert_int_equal(parse(f, len, &ifc, &pkt, &why), TT_PKT_TCP);
+		}
+		assert_int_equal(tt_net_locals_has4(l, cases[i].src), cases[i].refused);
+	}
+	assert_false(tt_net_locals_add(l, 1, 1, NULL, TT_NET_MAX_LOCALS * TT_NET_MAX_ADDR6));
+	free(l);
+}
+
 static void test_parse_empty(void **state)
 {
 	uint8_t f[1] = {0};
@@ -1923,6 +1986,7 @@ int main(void)
 	    cmocka_unit_test(test_parse_ip_option_kinds),
 	    cmocka_unit_test(test_parse_cksum_verified),
 	    cmocka_unit_test(test_parse_drops),
+	    cmocka_unit_test(test_source_of_another_interface),
 	    cmocka_unit_test(test_parse_empty),
 	    cmocka_unit_test(test_build_roundtrip),
 	    cmocka_unit_test(test_build_cksum_zero),

@@ -40,8 +40,9 @@ enum { TX_ROOM = 7, RX_ROOM = 1023, POOL_MBUFS = 2047 };
 #define US_ADDR 0xc6120002u /* 198.18.0.2 */
 #define US_VLAN_ADDR 0xc6120502u /* 198.18.5.2, on VLAN US_VLAN */
 #define US_VLAN	     10
-/* 2001:2::2 and a peer, 2001:2::1:n (RFC 5180) */
+/* 2001:2::2, the VLAN's 2001:2:0:5::2, and a peer, 2001:2::1:n (RFC 5180) */
 static const uint8_t us6[16] = {0x20, 0x01, 0, 2, [15] = 2};
+static const uint8_t us6_vlan[16] = {0x20, 0x01, 0, 2, 0, 0, 0, 5, [15] = 2};
 
 static struct {
 	struct rte_mempool *pool;
@@ -121,6 +122,9 @@ static int setup(void **state)
 	g.conf.ports[0].vlans[0].id = US_VLAN;
 	g.conf.ports[0].vlans[0].ip.addr = US_VLAN_ADDR;
 	g.conf.ports[0].vlans[0].ip.prefix_len = 24;
+	g.conf.ports[0].vlans[0].ip.n_addr6 = 1;
+	memcpy(g.conf.ports[0].vlans[0].ip.addr6[0], us6_vlan, 16);
+	g.conf.ports[0].vlans[0].ip.prefix6_len[0] = 64;
 	g.conf.tcp.max_conns_per_core = 1024;
 	g.listen_app[80] = TT_APP_HTTP + 1;
 	if (tt_http_response_build(&g.http, 200, hdrs, 1, (const uint8_t *)"hello", 5) != 0)
@@ -263,20 +267,15 @@ static void test_refused_synacks_held(void **state)
 	assert_int_equal(link_take(flags), 0);
 }
 
-/* A SYN from a new peer over IPv6 (ipv6) or, tagged in the frame, on VLAN US_VLAN. */
-static struct rte_mbuf *syn_frame_v6_or_vlan(bool ipv6)
+/* A SYN from a new peer (or from saddr, src6 when not 0 or NULL) over IPv6 to us6 on the
+ * untagged interface (ipv6) or, tagged in the frame, on VLAN US_VLAN. */
+static struct rte_mbuf *syn_frame_from(bool ipv6, uint32_t saddr, const uint8_t *src6)
 {
-	uint8_t peer6[16] = {0x20,
-			     0x01,
-			     0,
-			     2,
-			     [13] = 1,
-			     [14] = (uint8_t)(g.next_peer >> 8),
-			     [15] = (uint8_t)g.next_peer};
+	uint8_t peer6[16] = {0x20, 0x01, 0, 2};
 	struct tt_tcp_hdr_args a = {
 	    .src_mac = {{0x02, 0, 0, 0, 0, 0x02}},
 	    .dst_mac = g.port.mac,
-	    .saddr = 0xc6120501u,
+	    .saddr = saddr != 0 ? saddr : 0xc6120501u,
 	    .daddr = US_VLAN_ADDR,
 	    .sport = (uint16_t)(10000 + g.next_peer++),
 	    .dport = 80,
@@ -292,7 +291,10 @@ static struct rte_mbuf *syn_frame_v6_or_vlan(bool ipv6)
 	assert_non_null(m);
 	f = rte_pktmbuf_mtod(m, uint8_t *);
 	if (ipv6) {
-		len = tt_net_tcp6_build(f, &a, peer6, us6, 0);
+		peer6[13] = 1;
+		peer6[14] = (uint8_t)(g.next_peer >> 8);
+		peer6[15] = (uint8_t)g.next_peer;
+		len = tt_net_tcp6_build(f, &a, src6 != NULL ? src6 : peer6, us6, 0);
 		tt_net_tcp6_cksum(f);
 	} else {
 		len = tt_net_tcp_build(f + TT_VLAN_TAG_LEN, &a, 0);
@@ -318,7 +320,7 @@ static void test_refused_ipv6_and_vlan_synacks_held(void **state)
 		struct rte_mbuf *m[TX_ROOM + 1];
 
 		for (unsigned i = 0; i < TX_ROOM + 1; i++)
-			m[i] = syn_frame_v6_or_vlan(ipv6);
+			m[i] = syn_frame_from(ipv6, 0, NULL);
 		tt_worker_rx_burst(g.w, 0, m, TX_ROOM + 1);
 		tt_worker_flush(g.w);
 		assert_int_equal(ev(TT_CTR_TX_HELD), held + 1);
@@ -333,6 +335,32 @@ static void test_refused_ipv6_and_vlan_synacks_held(void **state)
 static uint64_t drop(enum tt_drop d)
 {
 	return g.w->ctr.drop[d];
+}
+
+/* A frame on one interface from another's address is refused as from its own (a land), over
+ * IPv4 on the VLAN from the untagged interface's address and over IPv6 on the untagged one from
+ * the VLAN's: nothing answers either. */
+static void test_source_of_another_interface_dropped(void **state)
+{
+	uint64_t bad4 = drop(TT_DROP_IP_BAD_SRC), bad6 = drop(TT_DROP_IP6_BAD_SRC);
+	struct rte_mbuf *m[2];
+	uint8_t flags[TX_ROOM + 1];
+
+	(void)state;
+	link_drain();
+	m[0] = syn_frame_from(false, US_ADDR, NULL);
+	m[1] = syn_frame_from(true, 0, us6_vlan);
+	tt_worker_rx_burst(g.w, 0, m, 2);
+	tt_worker_flush(g.w);
+	assert_int_equal(link_take(flags), 0);
+	assert_int_equal(drop(TT_DROP_IP_BAD_SRC), bad4 + 1);
+	assert_int_equal(drop(TT_DROP_IP6_BAD_SRC), bad6 + 1);
+	/* From a peer's addresses the same SYNs are answered. */
+	m[0] = syn_frame_from(false, 0, NULL);
+	m[1] = syn_frame_from(true, 0, NULL);
+	tt_worker_rx_burst(g.w, 0, m, 2);
+	tt_worker_flush(g.w);
+	assert_int_equal(link_take(flags), 2);
 }
 
 /* A SYN whose TCP checksum is wrong: the parser drops it (tcp_csum), the peek does not look. */
@@ -785,6 +813,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_refused_synacks_held),
 	    cmocka_unit_test(test_refused_ipv6_and_vlan_synacks_held),
+	    cmocka_unit_test(test_source_of_another_interface_dropped),
 	    cmocka_unit_test(test_shed_syns_unparsed),
 	    cmocka_unit_test(test_reply_in_received_buffer),
 	    cmocka_unit_test(test_chained_and_oversized_dropped),
