@@ -109,7 +109,7 @@ enum tt_http_method {
 enum tt_http_status {
 	TT_HTTP_NEED_MORE, /* every byte consumed, request not complete yet */
 	TT_HTTP_REQUEST,   /* one complete request (head and body) consumed */
-	TT_HTTP_BAD,	   /* malformed: answer with the 400 and close */
+	TT_HTTP_BAD,	   /* refused: answer with its status (tt_http_refusal) and close */
 	TT_HTTP_CONTINUE,  /* as NEED_MORE; the head ended here and asks for 100 (Continue) */
 };
 
@@ -118,7 +118,7 @@ struct tt_http_request {
 	bool keep_alive;
 };
 
-/* Fields are private to tt_http.c (tt_http_phase below reads two); the struct is public only
+/* Fields are private to tt_http.c (tt_http_phase below reads three); the struct is public only
  * so that the application can keep it in an application block. */
 struct tt_http_parser {
 	uint64_t remaining; /* Content-Length or chunk size being read, then body bytes left */

@@ -12,7 +12,8 @@ bool tt_net_locals_add(struct tt_net_locals *l, uint32_t first, uint32_t count,
 		return false;
 	if (count != 0)
 		l->v4[l->n4++] = (struct tt_net_range){.first = first, .count = count};
-	memcpy(&l->v6[l->n6], v6, n6 * sizeof(*v6));
+	if (n6 != 0)
+		memcpy(&l->v6[l->n6], v6, n6 * sizeof(*v6));
 	l->n6 += n6;
 	return true;
 }
@@ -32,7 +33,24 @@ static int in6_order(const void *a, const void *b)
 
 void tt_net_locals_sort(struct tt_net_locals *l)
 {
+	uint32_t n = 0;
+
 	qsort(l->v4, l->n4, sizeof(l->v4[0]), range_order);
+	/* Ranges that overlap or touch become one, so that the range a lookup finds (the last
+	 * starting at or below the address) is the only one that can hold it. */
+	for (uint32_t i = 0; i < l->n4; i++) {
+		uint64_t end = (uint64_t)l->v4[i].first + l->v4[i].count;
+
+		if (n != 0 && l->v4[i].first <= (uint64_t)l->v4[n - 1].first + l->v4[n - 1].count) {
+			uint64_t kept = (uint64_t)l->v4[n - 1].first + l->v4[n - 1].count;
+
+			if (end > kept)
+				l->v4[n - 1].count = (uint32_t)(end - l->v4[n - 1].first);
+			continue;
+		}
+		l->v4[n++] = l->v4[i];
+	}
+	l->n4 = n;
 	qsort(l->v6, l->n6, sizeof(l->v6[0]), in6_order);
 }
 

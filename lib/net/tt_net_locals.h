@@ -12,9 +12,10 @@
  * others points here (tt_net_if.locals) for theirs.
  *
  * IPv4 as ranges [first, first + count) (the generator owns many addresses on an interface),
- * sorted by first address, IPv6 addresses sorted: a lookup is a binary search, one compare for
- * a worker of two interfaces.  Filled once when the worker is made (tt_net_locals_add4/6, then
- * tt_net_locals_sort), read-only after; owned by one worker.
+ * sorted by first address (those that overlap or touch merged: ports on one prefix may share
+ * addresses), IPv6 addresses sorted: a lookup is a binary search.  Filled once when the worker
+ * is made (tt_net_locals_add, then tt_net_locals_sort), read-only after; owned by one worker.
+ * A range's count must keep first + count within 2^32.
  */
 #include <stdbool.h>
 #include <stdint.h>

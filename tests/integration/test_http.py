@@ -209,19 +209,6 @@ def test_refusals_get_their_status_and_close(app, head, status, counter):
     assert d.get(counter) == 1 and "http_bad_requests" not in d, d
 
 
-def test_crlf_after_post_body_is_ignored(app):
-    """RFC 9112 2.2: the CRLF an old client sends after a POST's body is skipped; the next
-    request on the connection is answered."""
-    with connect(80) as s:
-        rd = HttpReader(s)
-        s.sendall(b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nabc\r\n")
-        first = rd.response()
-        s.sendall(b"GET / HTTP/1.1\r\nHost: t\r\n\r\n")
-        second = rd.response()
-    assert first[0].startswith("HTTP/1.1 200 "), first[0]
-    assert second[0].startswith("HTTP/1.1 200 "), second[0]
-
-
 @pytest.mark.parametrize("head", [
     b"GET / HTTP/1.1\r\n\r\n",                         # no Host
     b"GET / HTTP/1.1\r\nHost: a\r\nHost: a\r\n\r\n",     # two
@@ -413,3 +400,25 @@ def test_final_counters(app):
     # Connections end gracefully, or by wrk's resets when it stops mid-request.
     assert final["conn_timed_out"] == 0, final
     assert final["conn_opened"] >= final["conn_closed"] > 0, final
+
+
+# Last in the module: starting this appliance stops the module's.
+crlf_app = appliance_fixture("http_crlf", header_timeout_ms=1000)
+
+
+def test_crlf_after_post_body_starts_no_header_timeout(crlf_app):
+    """RFC 9112 2.2: the CRLF an old client sends after a POST's body is skipped and starts no
+    header timeout: the next request, 1.5 s later (header_timeout_ms 1000), is answered on the
+    same connection.  The CRLF used to start the clock, and the connection was reset."""
+    before = crlf_app.stats()
+    with connect(80) as s:
+        rd = HttpReader(s)
+        s.sendall(b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nabc\r\n")
+        first = rd.response()
+        time.sleep(1.5)
+        s.sendall(b"GET / HTTP/1.1\r\nHost: t\r\n\r\n")
+        second = rd.response()
+    assert first[0].startswith("HTTP/1.1 200 "), first[0]
+    assert second[0].startswith("HTTP/1.1 200 "), second[0]
+    d = delta(crlf_app.stats(), before)
+    assert "conn_app_timed_out" not in d, d

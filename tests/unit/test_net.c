@@ -1058,9 +1058,9 @@ static void test_parse_drops(void **state)
 
 /*
  * A source that is another interface's address (of the same worker: tt_net_locals) is refused as
- * our own is: one address of another port, and a range of 256 (the generator's); the addresses
- * just outside the range, and every address while the interface has no others, pass.  The
- * table's lookup at 0, 1, its most and on wrap: ranges at the ends of the address space.
+ * our own is: one address of another port, a range of 256 (the generator's) and one at the top
+ * of the unicast space; the addresses just outside them, and every address while the interface
+ * has no others, pass.
  */
 static void test_source_of_another_interface(void **state)
 {
@@ -1068,9 +1068,9 @@ static void test_source_of_another_interface(void **state)
 		uint32_t src;
 		bool refused;
 	} cases[] = {
-	    {OTHER_IP, false},	  {0xc0000209u, true},	{0xc6120000u, true}, {0xc61200ffu, true},
-	    {0xc6120100u, false}, {0xc611ffffu, false}, {PEER_IP, false},    {0xdfffffffu, true},
-	    {0x01000000u, true},  {0x01000001u, false},
+	    {OTHER_IP, false},	  {0xc0000209u, true},	{0xc6120000u, true},  {0xc61200ffu, true},
+	    {0xc6120100u, false}, {0xc611ffffu, false}, {PEER_IP, false},     {0xdfffffffu, true},
+	    {0xdffffffeu, false}, {0x01000000u, true},	{0x01000001u, false},
 	};
 	static const struct tt_in6 v6[2] = {{{0x20, 0x01, 0, 2, [15] = 9}},
 					    {{0xfe, 0x80, [15] = 1}}};
@@ -1095,26 +1095,56 @@ static void test_source_of_another_interface(void **state)
 	assert_true(tt_net_locals_has6(l, &v6[0]));
 	assert_true(tt_net_locals_has6(l, &v6[1]));
 	assert_false(tt_net_locals_has6(l, &(struct tt_in6){{0x20, 0x01, 0, 2, [15] = 8}}));
-	assert_false(tt_net_locals_has4(l, 0));
-	assert_false(tt_net_locals_has4(l, 0xffffffffu));
 	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
 		uint32_t len = build_base(f, B_TCP, NULL, 0);
 
 		apply_patch(f, &(struct patch){OFF_IP_SRC, 4, cases[i].src});
 		fix_cksums(f, len, 0);
 		ifc.locals = NULL;
-		assert_int_equal(parse(f, len, &ifc, &pkt, &why),
-				 (cases[i].src >> 28) >= 0xe ? TT_PKT_DROP : TT_PKT_TCP);
+		assert_int_equal(parse(f, len, &ifc, &pkt, &why), TT_PKT_TCP);
 		ifc.locals = l;
-		if (cases[i].refused || (cases[i].src >> 28) >= 0xe) {
-			assert_int_equal(parse(f, len, &ifc, &pkt, &why), TT_PKT_DROP);
+		assert_int_equal(parse(f, len, &ifc, &pkt, &why),
+				 cases[i].refused ? TT_PKT_DROP : TT_PKT_TCP);
+		if (cases[i].refused)
 			assert_int_equal(why, TT_DROP_IP_BAD_SRC);
-		} else {
-			assert_int_equal(parse(f, len, &ifc, &pkt, &why), TT_PKT_TCP);
-		}
 		assert_int_equal(tt_net_locals_has4(l, cases[i].src), cases[i].refused);
 	}
 	assert_false(tt_net_locals_add(l, 1, 1, NULL, TT_NET_MAX_LOCALS * TT_NET_MAX_ADDR6));
+	free(l);
+}
+
+/*
+ * The lookup at the ends of the address space (a range at 0, one ending at 2^32 - 1), a single
+ * range, and ranges that overlap or touch (ports on one prefix), merged by the sort: every
+ * address of each found, none beside them.
+ */
+static void test_locals_ranges(void **state)
+{
+	struct tt_net_locals *l = calloc(1, sizeof(*l));
+
+	(void)state;
+	assert_non_null(l);
+	assert_true(tt_net_locals_add(l, 0, 1, NULL, 0));
+	tt_net_locals_sort(l);
+	assert_true(tt_net_locals_has4(l, 0));
+	assert_false(tt_net_locals_has4(l, 1));
+	assert_false(tt_net_locals_has4(l, 0xffffffffu));
+
+	memset(l, 0, sizeof(*l));
+	assert_true(tt_net_locals_add(l, 10, 100, NULL, 0)); /* [10, 110) */
+	assert_true(tt_net_locals_add(l, 20, 1, NULL, 0));   /* inside it */
+	assert_true(tt_net_locals_add(l, 110, 5, NULL, 0));  /* touching: [110, 115) */
+	assert_true(tt_net_locals_add(l, 200, 10, NULL, 0)); /* [200, 210) */
+	assert_true(tt_net_locals_add(l, 205, 10, NULL, 0)); /* overlapping: to 215 */
+	assert_true(tt_net_locals_add(l, 0xffffff00u, 256, NULL, 0));
+	tt_net_locals_sort(l);
+	assert_int_equal(l->n4, 3);
+	for (uint32_t a = 0; a < 300; a++)
+		assert_int_equal(tt_net_locals_has4(l, a),
+				 (a >= 10 && a < 115) || (a >= 200 && a < 215));
+	assert_false(tt_net_locals_has4(l, 0xfffffeffu));
+	assert_true(tt_net_locals_has4(l, 0xffffff00u));
+	assert_true(tt_net_locals_has4(l, 0xffffffffu));
 	free(l);
 }
 
@@ -1987,6 +2017,7 @@ int main(void)
 	    cmocka_unit_test(test_parse_cksum_verified),
 	    cmocka_unit_test(test_parse_drops),
 	    cmocka_unit_test(test_source_of_another_interface),
+	    cmocka_unit_test(test_locals_ranges),
 	    cmocka_unit_test(test_parse_empty),
 	    cmocka_unit_test(test_build_roundtrip),
 	    cmocka_unit_test(test_build_cksum_zero),
