@@ -187,6 +187,14 @@ enum tt_pkt_kind {
 	TT_PKT_ICMP6_ECHO,
 	TT_PKT_ND_NS, /* a neighbour solicitation for one of our addresses (tt_nd.h) */
 	TT_PKT_ND_NA, /* a valid neighbour advertisement */
+	/*
+	 * An ICMP error saying a segment of ours was too big for the path (IPv4 "fragmentation
+	 * needed" with DF set, RFC 1191; ICMPv6 Packet Too Big, RFC 8201): family, saddr/daddr
+	 * (saddr6/daddr6) and sport/dport are the quoted segment's turned around, as if its peer
+	 * had sent it; seg.seq is the quoted sequence number (ours) and too_big_mtu the MTU the
+	 * error reports.  Nothing else of seg is set.
+	 */
+	TT_PKT_TOO_BIG,
 };
 
 enum { TT_ARP_OP_REQUEST = 1, TT_ARP_OP_REPLY = 2 };
@@ -203,6 +211,7 @@ struct tt_pkt {
 	uint16_t l4_off; /* offset of the TCP/ICMP header in the frame */
 	uint16_t l4_len; /* upper-layer length (header + data), IPv4 or IPv6 */
 	uint16_t arp_op; /* TT_ARP_OP_* for ARP frames */
+	uint32_t too_big_mtu; /* TT_PKT_TOO_BIG: the path's MTU it reports */
 	struct tt_tcp_seg seg;
 	/* IPv6 only.  daddr6 as sent: ours, or (ND) the solicited-node group of one of ours;
 	 * for an echo request to such a group, the member address of ours the reply is from. */

@@ -56,29 +56,61 @@ static enum tt_pkt_kind parse_arp(const uint8_t *l3, uint32_t len, const struct 
 	return TT_PKT_ARP;
 }
 
-/* An echo request behind an IPv4 header of ihl bytes. */
-static enum tt_pkt_kind parse_icmp(const uint8_t *l4, uint32_t ihl, struct tt_pkt *pkt,
-				   enum tt_drop *reason)
+static uint32_t get_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+enum { ICMP_UNREACHABLE = 3, ICMP_FRAG_NEEDED = 4 };
+
+/*
+ * "Fragmentation needed and DF set" (RFC 1191; its checksum verified): the segment of ours it
+ * quotes (an IPv4 header from one of our addresses, then at least the TCP ports and sequence
+ * number, RFC 792), turned around into pkt (TT_PKT_TOO_BIG).  An MTU of 0 (a router older than
+ * RFC 1191) says nothing to go by.
+ */
+static enum tt_pkt_kind parse_frag_needed(const uint8_t *l4, const struct tt_net_if *ifc,
+					  struct tt_pkt *pkt, enum tt_drop *reason)
+{
+	const uint8_t *q = l4 + TT_ICMP_HDR_LEN, *tcp;
+	uint32_t qihl;
+
+	if (pkt->l4_len < TT_ICMP_HDR_LEN + TT_IP4_HDR_LEN + 8)
+		return tt_net_drop(reason, TT_DROP_ICMP_TOO_BIG_QUOTE);
+	qihl = (q[0] & 0xfu) * 4u;
+	if ((q[0] >> 4) != 4 || qihl < TT_IP4_HDR_LEN || pkt->l4_len < TT_ICMP_HDR_LEN + qihl + 8 ||
+	    q[9] != IPPROTO_TCP || !tt_net_is_ours(ifc, get_be32(q + 12)) || (l4[6] | l4[7]) == 0)
+		return tt_net_drop(reason, TT_DROP_ICMP_TOO_BIG_QUOTE);
+	tcp = q + qihl;
+	pkt->too_big_mtu = (uint32_t)l4[6] << 8 | l4[7];
+	pkt->saddr = get_be32(q + 16);
+	pkt->daddr = get_be32(q + 12);
+	pkt->sport = (uint16_t)(tcp[2] << 8 | tcp[3]);
+	pkt->dport = (uint16_t)(tcp[0] << 8 | tcp[1]);
+	pkt->seg.seq = get_be32(tcp + 4);
+	return TT_PKT_TOO_BIG;
+}
+
+/* An echo request, or a "too big" error, behind an IPv4 header of ihl bytes. */
+static enum tt_pkt_kind parse_icmp(const uint8_t *l4, uint32_t ihl, const struct tt_net_if *ifc,
+				   struct tt_pkt *pkt, enum tt_drop *reason)
 {
 	const struct rte_icmp_hdr *icmp = (const struct rte_icmp_hdr *)l4;
+	bool too_big;
 
 	if (unlikely(pkt->l4_len < TT_ICMP_HDR_LEN))
 		return tt_net_drop(reason, TT_DROP_ICMP_SHORT);
-	if (icmp->icmp_type != RTE_IP_ICMP_ECHO_REQUEST || icmp->icmp_code != 0)
+	too_big = icmp->icmp_type == ICMP_UNREACHABLE && icmp->icmp_code == ICMP_FRAG_NEEDED;
+	if (!too_big && (icmp->icmp_type != RTE_IP_ICMP_ECHO_REQUEST || icmp->icmp_code != 0))
 		return tt_net_drop(reason, TT_DROP_ICMP_TYPE);
 	/* The reply is the request turned around in place: a record route or timestamp option
 	 * would have to be updated (RFC 1122 3.2.2.6; a source route never gets here,
 	 * ip4_options_ok), so a request with options is not answered. */
-	if (unlikely(ihl != TT_IP4_HDR_LEN))
+	if (unlikely(ihl != TT_IP4_HDR_LEN) && !too_big)
 		return tt_net_drop(reason, TT_DROP_ICMP_IP_OPTIONS);
 	if (unlikely(tt_net_cksum_sum(l4, pkt->l4_len, 0) != 0xffff))
 		return tt_net_drop(reason, TT_DROP_ICMP_CSUM);
-	return TT_PKT_ICMP_ECHO;
-}
-
-static uint32_t get_be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+	return too_big ? parse_frag_needed(l4, ifc, pkt, reason) : TT_PKT_ICMP_ECHO;
 }
 
 /* The values of the timestamps option at p (its kind and length checked). */
@@ -363,7 +395,7 @@ static enum tt_pkt_kind parse_ipv4(const uint8_t *l3, uint32_t len, const struct
 	if (likely(ip->next_proto_id == IPPROTO_TCP))
 		return parse_tcp(l3 + ihl, &ip->src_addr, ifc, pkt, reason);
 	if (ip->next_proto_id == IPPROTO_ICMP)
-		return parse_icmp(l3 + ihl, ihl, pkt, reason);
+		return parse_icmp(l3 + ihl, ihl, ifc, pkt, reason);
 	return tt_net_drop(reason, TT_DROP_IP_PROTO);
 }
 

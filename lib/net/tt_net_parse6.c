@@ -28,6 +28,7 @@ enum {
 };
 
 enum {
+	ICMP6_PACKET_TOO_BIG = 2,
 	ICMP6_ECHO_REQUEST = 128,
 	ICMP6_HDR_LEN = 8, /* type, code, checksum, 4 bytes of the message (echo: id, seq) */
 	OPT_PAD1 = 0,
@@ -168,6 +169,40 @@ static bool walk_ext(const uint8_t *l3, uint32_t end, uint8_t *nh, uint32_t *off
 	}
 }
 
+static uint32_t be32_at(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/*
+ * Packet Too Big (RFC 4443 3.2, to one of our addresses, its checksum verified): the segment of
+ * ours it quotes (an IPv6 header from one of our addresses whose next header is TCP, as ours
+ * all are, then at least the TCP ports and sequence number), turned around into pkt
+ * (TT_PKT_TOO_BIG).
+ */
+static enum tt_pkt_kind parse_packet_too_big(const uint8_t *l4, const struct tt_net_if *ifc,
+					     struct tt_pkt *pkt, enum tt_drop *reason)
+{
+	const uint8_t *q = l4 + ICMP6_HDR_LEN, *tcp = q + TT_IP6_HDR_LEN;
+	struct tt_in6 quoted_src;
+
+	if (!tt_net_is_ours6(ifc, &pkt->daddr6))
+		return tt_net_drop(reason, TT_DROP_IP6_NOT_FOR_US);
+	if (l4[1] != 0 || pkt->l4_len < ICMP6_HDR_LEN + TT_IP6_HDR_LEN + 8)
+		return tt_net_drop(reason, TT_DROP_ICMP_TOO_BIG_QUOTE);
+	memcpy(&quoted_src, q + 8, 16);
+	if ((q[0] >> 4) != 6 || q[6] != NH_TCP || !tt_net_is_ours6(ifc, &quoted_src) ||
+	    be32_at(l4 + 4) == 0)
+		return tt_net_drop(reason, TT_DROP_ICMP_TOO_BIG_QUOTE);
+	pkt->too_big_mtu = be32_at(l4 + 4);
+	memcpy(&pkt->saddr6, q + 24, 16);
+	pkt->daddr6 = quoted_src;
+	pkt->sport = (uint16_t)(tcp[2] << 8 | tcp[3]);
+	pkt->dport = (uint16_t)(tcp[0] << 8 | tcp[1]);
+	pkt->seg.seq = be32_at(tcp + 4);
+	return TT_PKT_TOO_BIG;
+}
+
 static enum tt_pkt_kind parse_icmp6(const uint8_t *l4, uint16_t phdr, uint8_t hop_limit,
 				    const struct tt_net_if *ifc, struct tt_pkt *pkt,
 				    enum tt_drop *reason)
@@ -192,6 +227,8 @@ static enum tt_pkt_kind parse_icmp6(const uint8_t *l4, uint16_t phdr, uint8_t ho
 	case TT_ND_TYPE_NS:
 	case TT_ND_TYPE_NA:
 		return tt_nd_parse(l4, pkt->l4_len, hop_limit, ifc, pkt, reason);
+	case ICMP6_PACKET_TOO_BIG:
+		return parse_packet_too_big(l4, ifc, pkt, reason);
 	default:
 		return tt_net_drop(reason, TT_DROP_ICMP6_TYPE);
 	}

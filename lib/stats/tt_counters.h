@@ -64,6 +64,10 @@
 	X(ICMP6_SHORT, "icmp6_short")                                                              \
 	X(ICMP6_CSUM, "icmp6_bad_checksum")                                                        \
 	X(ICMP6_TYPE, "icmp6_type_not_served")                                                     \
+	/* an ICMP "too big" error whose quote is no segment of ours, or whose MTU is 0 */         \
+	X(ICMP_TOO_BIG_QUOTE, "icmp_too_big_bad_quote")                                            \
+	/* one quoting a segment of no connection, or no longer in flight (RFC 5927 5.2) */        \
+	X(ICMP_TOO_BIG_STALE, "icmp_too_big_stale")                                                \
 	X(ND_HOP_LIMIT, "nd_bad_hop_limit")                                                        \
 	X(ND_MALFORMED, "nd_malformed")                                                            \
 	X(ND_NOT_FOR_US, "nd_target_not_ours")                                                     \
@@ -128,6 +132,8 @@
 	X(NEIGH_DROP_NO_ROUTE, "neigh_drop_no_route") /* off-link, and no gateway */               \
 	X(ICMP_ECHO_REPLIES, "icmp_echo_replies")                                                  \
 	X(ICMP6_ECHO_REPLIES, "icmp6_echo_replies")                                                \
+	/* connections whose segment size an ICMP "too big" error lowered (path MTU discovery) */  \
+	X(PATH_MTU_LOWERED, "path_mtu_lowered")                                                    \
 	X(ND_ADVERTS_SENT, "nd_adverts_sent")                                                      \
 	X(ND_ADVERTS_RX, "nd_adverts_received")                                                    \
 	X(CONN_OPENED, "conn_opened")                                                              \

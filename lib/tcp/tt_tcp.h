@@ -17,6 +17,8 @@
  *   tt_tcp_input       a segment for an existing connection: one switch
  *                      on the state, RFC 9293 3.10.7 order of checks;
  *   tt_tcp_timeout     the connection's timer fired;
+ *   tt_tcp_too_big     an ICMP error says a segment of it was too big for
+ *                      the path (path MTU discovery);
  *   tt_tcp_tw_input    a segment for a TIME-WAIT entry (see below);
  *   tt_tcp_send/close  the application queues data / asks for FIN.
  *
@@ -560,6 +562,21 @@ enum tt_tcp_verdict tt_tcp_input(struct tt_tcp_ctx *ctx, struct tt_tcb *t,
 				 const struct tt_tcp_seg *seg, void *owner, struct tt_tcp_out *out);
 enum tt_tcp_verdict tt_tcp_timeout(struct tt_tcp_ctx *ctx, struct tt_tcb *t,
 				   struct tt_tcp_out *out);
+
+/* The smallest path MTU an ICMP "too big" error may set: Linux's min_pmtu for IPv4 (a segment
+ * of 512 bytes), the MTU every IPv6 link has (RFC 8200 5). */
+enum { TT_TCP_MIN_PATH_MTU4 = 552, TT_TCP_MIN_PATH_MTU6 = 1280 };
+
+/*
+ * An ICMP error says the segment of t at our sequence number seq was too big for a path of MTU
+ * mtu (RFC 1191, RFC 8201).  Taken only while that sequence number is in flight, in
+ * [SND.UNA, SND.MAX) (RFC 5927 5.2: a blind forger must guess it), and only to lower the
+ * segment size, never below the MTU floor above: then what is in flight is sent again from
+ * SND.UNA at the new size (not a congestion signal: cwnd and ssthresh stay, as Linux's
+ * tcp_simple_retransmit).  Always TT_V_KEEP.
+ */
+enum tt_tcp_verdict tt_tcp_too_big(struct tt_tcp_ctx *ctx, struct tt_tcb *t, uint32_t seq,
+				   uint32_t mtu, struct tt_tcp_out *out);
 
 /* Emit whatever data / FIN / ACK the windows allow now. */
 void tt_tcp_output(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_tcp_out *out);

@@ -410,6 +410,29 @@ static bool handshaking(const struct tt_tcb *t)
 	return t->state == TT_TCP_SYN_SENT || t->state == TT_TCP_SYN_RECEIVED;
 }
 
+enum tt_tcp_verdict tt_tcp_too_big(struct tt_tcp_ctx *ctx, struct tt_tcb *t, uint32_t seq,
+				   uint32_t mtu, struct tt_tcp_out *out)
+{
+	uint32_t floor = t->ipv6 ? TT_TCP_MIN_PATH_MTU6 : TT_TCP_MIN_PATH_MTU4;
+	uint32_t headers = (t->ipv6 ? TT_IP6_HDR_LEN : TT_IP4_HDR_LEN) + TT_TCP_HDR_LEN +
+			   ((t->flags & TT_TCB_TS) ? TT_TCP_TS_OPT_LEN : 0);
+	uint32_t mss = (mtu > floor ? mtu : floor) - headers;
+
+	if (handshaking(t) || seq_lt(seq, t->snd_una) || !seq_lt(seq, t->snd_max)) {
+		count_drop(ctx, TT_DROP_ICMP_TOO_BIG_STALE);
+		return TT_V_KEEP;
+	}
+	if (mss >= t->mss)
+		return TT_V_KEEP;
+	t->mss = (uint16_t)mss;
+	count(ctx, TT_CTR_PATH_MTU_LOWERED);
+	t->snd_nxt = t->snd_una;
+	t->flags &= (uint8_t)~TT_TCB_RTT_TIMING; /* Karn: what was timed goes again */
+	send_data(ctx, t, out);
+	arm_rto(ctx, t);
+	return TT_V_KEEP;
+}
+
 static enum tt_tcp_verdict retransmit(struct tt_tcp_ctx *ctx, struct tt_tcb *t,
 				      struct tt_tcp_out *out)
 {

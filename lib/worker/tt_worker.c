@@ -654,6 +654,9 @@ static int rx_parse(struct tt_worker *w, unsigned port, struct rte_mbuf *m, stru
 		w->ctr.ev[TT_CTR_ND_ADVERTS_RX]++;
 		nd_learn(w, (unsigned)ifx, pkt, TT_PKT_ND_NA);
 		break;
+	case TT_PKT_TOO_BIG:
+		tt_stack_too_big(w->stack, pkt);
+		break;
 	case TT_PKT_TCP:
 		return ifx; /* IPv4 or IPv6, untagged or of a VLAN */
 	}

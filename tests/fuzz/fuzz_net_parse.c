@@ -254,6 +254,18 @@ static void check_icmp(const uint8_t *frame, uint32_t len, const struct tt_pkt *
 	free(r);
 }
 
+/* A "too big" error: the quote it was read from lies inside the frame, its source (turned
+ * around: daddr) is one of ours, and its MTU is not 0. */
+static void check_too_big(size_t len, const struct tt_pkt *pkt, const struct tt_net_if *ifc)
+{
+	bool v6 = pkt->family == TT_AF_INET6;
+
+	FUZZ_CHECK(pkt->l4_len >= TT_ICMP_HDR_LEN + (v6 ? TT_IP6_HDR_LEN : TT_IP4_HDR_LEN) + 8);
+	FUZZ_CHECK((size_t)pkt->l4_off + pkt->l4_len <= len);
+	FUZZ_CHECK(v6 ? tt_net_is_ours6(ifc, &pkt->daddr6) : tt_net_is_ours(ifc, pkt->daddr));
+	FUZZ_CHECK(pkt->too_big_mtu != 0);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size > UINT16_MAX)
@@ -291,6 +303,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case TT_PKT_ND_NA:
 			FUZZ_CHECK(pkt.nd_target.b[0] != 0xff);
 			check_nd_lla(data, (uint32_t)size, &pkt);
+			break;
+		case TT_PKT_TOO_BIG:
+			check_too_big(size, &pkt, &ifs[i]);
 			break;
 		}
 	}

@@ -11,12 +11,14 @@ import math
 import random
 import select
 import socket
+import struct
 import threading
 import time
 from collections import Counter
 
 import pytest
 from scapy.layers.inet import IP, TCP
+from scapy.packet import Raw
 from scapy.layers.l2 import Ether
 
 from conftest import (APPLIANCE_IP, appliance_fixture, connect, delta, filler, http_get,
@@ -490,6 +492,17 @@ def test_out_of_window_segments_neither_refresh_nor_flood(app, peer):
 
 # ---- a receiver that reneges on its SACK blocks at will ------------------------------------------
 
+def complete_response(app, c, rx):
+    """ACK what rx holds (c.rcv_nxt just past it) and collect the rest of the response: it must
+    complete, every byte in place; then the connection goes with an RST."""
+    c.ack()
+    collect(c, rx, http_complete, timeout=10)
+    assert http_complete(rx) and rx.rst_at is None, f"{len(rx.data)} bytes"
+    head, body = bytes(rx.data).split(b"\r\n\r\n", 1)
+    assert head.startswith(b"HTTP/1.1 200 OK") and body == filler(BODY)
+    assert c.reset(app) == 0
+
+
 def test_sack_renege_resends_one_segment(app, peer):
     """The peer SACKs the third segment of the response, then ACKs up to that segment's start,
     as if it had dropped what it SACKed (reneging, RFC 2018 8): a loss, answered with that one
@@ -525,15 +538,54 @@ def test_sack_renege_resends_one_segment(app, peer):
     rx = Rx()
     rx.data += by_seq[base] + by_seq[(base + OUR_MSS) % SEQ_MOD] + by_seq[s2]
     c.rcv_nxt = s3
-    c.ack()
-    collect(c, rx, http_complete, timeout=10)
-    assert http_complete(rx) and rx.rst_at is None, f"{len(rx.data)} bytes"
-    head, body = bytes(rx.data).split(b"\r\n\r\n", 1)
-    assert head.startswith(b"HTTP/1.1 200 OK") and body == filler(BODY)
-    assert c.reset(app) == 0
+    complete_response(app, c, rx)
     d = delta(app.stats(), before)
     assert d.get("sack_reneged") == 1, d
     assert d.get("sack_blocks_ignored") == 1 and d.get("sack_blocks_received") == 2, d
+
+
+def frag_needed(peer, quoted, mtu):
+    """An ICMP "fragmentation needed and DF set" (RFC 1191) from the peer's host, as a router on
+    the path would send it, quoting the first 28 bytes of the appliance's segment `quoted`."""
+    quote = bytes(quoted[IP])[:28]
+    icmp = bytearray(struct.pack("!BBHHH", 3, 4, 0, 0, mtu) + quote)
+    s = sum(int.from_bytes(icmp[k:k + 2], "big") for k in range(0, len(icmp), 2))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    icmp[2:4] = struct.pack("!H", ~s & 0xffff)
+    return peer.eth() / IP(src=peer.ip, dst=APPLIANCE_IP, proto=1) / Raw(bytes(icmp))
+
+
+def test_frag_needed_lowers_segment_size(app, peer):
+    """Path MTU discovery (RFC 1191): with the response's first window in flight, an ICMP
+    "fragmentation needed" quoting its first segment with MTU 1000 has the appliance send it
+    again in segments of at most 960 bytes (1000 less the IPv4 and TCP headers, no timestamps);
+    one quoting a sequence number below what is in flight changes nothing (RFC 5927 5.2).  The
+    response then completes, every byte in place."""
+    stats, drops = app.stats(), app.drops()
+    c = Peer(peer, random_ports(1)[0], options=[("MSS", OUR_MSS)])
+    assert c.established() is not None
+    base = c.rcv_nxt
+    c.send_data(GET)
+    window = [p for p in peer.take(peer.tcp_from(c.sport), count=10, timeout=3) if payload_of(p)]
+    assert len(window) == 10, [p.summary() for p in window]
+    first = next(p for p in window if p[TCP].seq == base)
+    stale = first.copy()
+    stale[TCP].seq = (base - 1) % SEQ_MOD
+    peer.send(frag_needed(peer, stale, 1000))
+    d = app.wait_for(lambda: delta(app.drops(), drops),
+                     lambda d: d.get("icmp_too_big_stale") == 1, 2)
+    assert d == {"icmp_too_big_stale": 1}, d
+    assert "path_mtu_lowered" not in delta(app.stats(), stats)
+    peer.send(frag_needed(peer, first, 1000))
+    resent = peer.take(lambda p: peer.tcp_from(c.sport)(p) and p[TCP].seq == base
+                       and 0 < len(payload_of(p)) <= 960, timeout=3)
+    assert resent, "no segment of 960 bytes or fewer at SND.UNA"
+    rx = Rx()
+    rx.data += payload_of(resent[0])
+    c.rcv_nxt = (base + len(rx.data)) % SEQ_MOD
+    complete_response(app, c, rx)
+    assert delta(app.stats(), stats).get("path_mtu_lowered") == 1
 
 
 def test_final_counters(app):

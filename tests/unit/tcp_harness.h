@@ -419,6 +419,7 @@ static inline void h_new_tcb(struct harness *h)
 	assert_false(h->tcb_live);
 	memset(&h->tcb, 0xa5, sizeof(h->tcb));
 	tt_timer_init(&h->tcb.timer);
+	h->tcb.ipv6 = 0; /* the harness's connections are IPv4 */
 	h->tcb.port = H_PORT;
 	h->tcb.peer_mac = h_peer_mac;
 	h->tcb_live = true;

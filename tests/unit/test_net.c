@@ -1056,6 +1056,79 @@ static void test_parse_drops(void **state)
 	}
 }
 
+/* An ICMP "fragmentation needed" from a router (PEER_IP_B) quoting q (n bytes), MTU mtu. */
+static uint32_t build_frag_needed(uint8_t *f, uint16_t mtu, const uint8_t *q, uint32_t n)
+{
+	uint32_t len = build_icmp(f, 0, mtu, q, n);
+
+	put32(f + OFF_IP_SRC, PEER_IP_B);
+	f[OFF_L4] = 3;
+	f[OFF_L4 + 1] = 4;
+	fix_cksums(f, len, 0);
+	return len;
+}
+
+/* The first 28 bytes of a segment of ours, OUR_IP:80 -> PEER_IP:40000 at sequence seq. */
+static void our_segment_quote(uint8_t *q, uint32_t seq)
+{
+	memset(q, 0, 28);
+	q[0] = 0x45;
+	put16(q + 2, 1500);
+	q[8] = 64;
+	q[9] = PROTO_TCP;
+	put32(q + 12, OUR_IP);
+	put32(q + 16, PEER_IP);
+	put16(q + 20, 80);
+	put16(q + 22, 40000);
+	put32(q + 24, seq);
+}
+
+/*
+ * "Fragmentation needed" quoting a segment of ours is read as the segment's flow turned around
+ * (as its peer's would be), its sequence number and the MTU; a quote too short (27 bytes), of
+ * another protocol, from an address not ours, or an MTU of 0 is refused as a bad quote, and
+ * another unreachable code as a type not served.
+ */
+static void test_parse_frag_needed(void **state)
+{
+	_Alignas(8) uint8_t f[FRAME_MAX], q[28];
+	struct tt_pkt pkt;
+	enum tt_drop why;
+	uint32_t len;
+
+	(void)state;
+	our_segment_quote(q, 0xfffffff0u);
+	len = build_frag_needed(f, 1400, q, 28);
+	assert_int_equal(parse(f, len, &our_if, &pkt, &why), TT_PKT_TOO_BIG);
+	assert_int_equal(pkt.family, TT_AF_INET);
+	assert_int_equal(pkt.saddr, PEER_IP);
+	assert_int_equal(pkt.daddr, OUR_IP);
+	assert_int_equal(pkt.sport, 40000);
+	assert_int_equal(pkt.dport, 80);
+	assert_int_equal(pkt.seg.seq, 0xfffffff0u);
+	assert_int_equal(pkt.too_big_mtu, 1400);
+
+	len = build_frag_needed(f, 1400, q, 27);
+	assert_int_equal(parse(f, len, &our_if, &pkt, &why), TT_PKT_DROP);
+	assert_int_equal(why, TT_DROP_ICMP_TOO_BIG_QUOTE);
+	for (int k = 0; k < 3; k++) {
+		our_segment_quote(q, 1);
+		if (k == 0)
+			q[9] = PROTO_UDP;
+		if (k == 1)
+			put32(q + 12, OTHER_IP);
+		len = build_frag_needed(f, k == 2 ? 0 : 1400, q, 28);
+		assert_int_equal(parse(f, len, &our_if, &pkt, &why), TT_PKT_DROP);
+		assert_int_equal(why, TT_DROP_ICMP_TOO_BIG_QUOTE);
+	}
+	our_segment_quote(q, 1);
+	len = build_frag_needed(f, 1400, q, 28);
+	f[OFF_L4 + 1] = 3; /* port unreachable */
+	fix_cksums(f, len, 0);
+	assert_int_equal(parse(f, len, &our_if, &pkt, &why), TT_PKT_DROP);
+	assert_int_equal(why, TT_DROP_ICMP_TYPE);
+}
+
 /*
  * A source that is another interface's address (of the same worker: tt_net_locals) is refused as
  * our own is: one address of another port, a range of 256 (the generator's) and one at the top
@@ -2016,6 +2089,7 @@ int main(void)
 	    cmocka_unit_test(test_parse_ip_option_kinds),
 	    cmocka_unit_test(test_parse_cksum_verified),
 	    cmocka_unit_test(test_parse_drops),
+	    cmocka_unit_test(test_parse_frag_needed),
 	    cmocka_unit_test(test_source_of_another_interface),
 	    cmocka_unit_test(test_locals_ranges),
 	    cmocka_unit_test(test_parse_empty),

@@ -875,6 +875,17 @@ static void test_vlan_strip6(void **state)
 	assert_false(tt_net_frame_tagged_ipv6(buf, len + TT_VLAN_TAG_LEN));
 }
 
+/* pkt is IPv6 peer6:40000 -> our6:80 with sequence number seq. */
+static void assert_flow6(const struct tt_pkt *pkt, uint32_t seq)
+{
+	assert_int_equal(pkt->family, TT_AF_INET6);
+	assert_memory_equal(&pkt->saddr6, &peer6, 16);
+	assert_memory_equal(&pkt->daddr6, &our6, 16);
+	assert_int_equal(pkt->sport, 40000);
+	assert_int_equal(pkt->dport, 80);
+	assert_int_equal(pkt->seg.seq, seq);
+}
+
 /* TCP over IPv6 parses into the same segment, with the v6 pseudo-header in its checksum. */
 static void test_tcp6(void **state)
 {
@@ -896,12 +907,7 @@ static void test_tcp6(void **state)
 	(void)state;
 
 	assert_int_equal(parse(f, len, &pkt, &why), TT_PKT_TCP);
-	assert_int_equal(pkt.family, TT_AF_INET6);
-	assert_memory_equal(&pkt.saddr6, &peer6, 16);
-	assert_memory_equal(&pkt.daddr6, &our6, 16);
-	assert_int_equal(pkt.sport, 40000);
-	assert_int_equal(pkt.dport, 80);
-	assert_int_equal(pkt.seg.seq, 0x1000);
+	assert_flow6(&pkt, 0x1000);
 	assert_int_equal(pkt.seg.flags, TT_TCP_SYN);
 	assert_int_equal(pkt.seg.opts.present, TT_OPT_MSS);
 	assert_int_equal(pkt.seg.opts.mss, 1420);
@@ -1002,15 +1008,94 @@ static void test_random_chains(void **state)
 	assert_true(accepted > 1000 && dropped > 1000);
 }
 
+/* A Packet Too Big from a router (other6) to dst, MTU mtu, quoting the first n bytes of a
+ * segment of ours from qsrc, our6:80 -> peer6:40000 at sequence seq (next header nh). */
+static uint32_t build_too_big(uint8_t *f, const struct tt_in6 *dst, uint32_t mtu,
+			      const struct tt_in6 *qsrc, uint8_t nh, uint32_t seq, uint32_t n)
+{
+	uint8_t m[8 + 48] = {
+	    2,		 0, 0, 0, (uint8_t)(mtu >> 24), (uint8_t)(mtu >> 16), (uint8_t)(mtu >> 8),
+	    (uint8_t)mtu};
+	uint8_t *q = m + 8;
+	struct frame6 d = {.src = other6,
+			   .dst = *dst,
+			   .nh = NH_ICMP6,
+			   .proto = NH_ICMP6,
+			   .l4 = m,
+			   .l4_len = 8 + n};
+
+	q[0] = 0x60;
+	put16(q + 4, 1440);
+	q[6] = nh;
+	q[7] = 64;
+	memcpy(q + 8, qsrc, 16);
+	memcpy(q + 24, &peer6, 16);
+	put16(q + 40, 80);
+	put16(q + 42, 40000);
+	put16(q + 44, (uint16_t)(seq >> 16));
+	put16(q + 46, (uint16_t)seq);
+	return build6(f, &d);
+}
+
+/*
+ * Packet Too Big quoting a segment of ours is read as the segment's flow turned around, its
+ * sequence number and the MTU (32 bits); a quote too short (47 bytes), of another next header,
+ * from an address not ours, an MTU of 0, or the error sent to no address of ours is refused.
+ */
+struct too_big_case {
+	struct tt_in6 dst, qsrc;
+	uint32_t mtu;
+	uint8_t nh;
+	uint32_t n;
+	enum tt_drop why;
+};
+
+static void test_packet_too_big(void **state)
+{
+	static const struct tt_in6 all_nodes = {{0xff, 0x02, [15] = 1}};
+	const struct too_big_case refused[] = {
+	    {our6, our6, 1280, NH_TCP, 47, TT_DROP_ICMP_TOO_BIG_QUOTE},
+	    {our6, our6, 1280, 17, 48, TT_DROP_ICMP_TOO_BIG_QUOTE},
+	    {our6, other6, 1280, NH_TCP, 48, TT_DROP_ICMP_TOO_BIG_QUOTE},
+	    {our6, our6, 0, NH_TCP, 48, TT_DROP_ICMP_TOO_BIG_QUOTE},
+	    {all_nodes, our6, 1280, NH_TCP, 48, TT_DROP_IP6_NOT_FOR_US},
+	};
+	_Alignas(8) uint8_t f[FRAME_MAX];
+	struct tt_pkt pkt;
+	enum tt_drop why;
+	uint32_t len;
+
+	(void)state;
+	len = build_too_big(f, &our6, 70000, &our6, NH_TCP, 0x89abcdefu, 48);
+	assert_int_equal(parse_copy(f, len, &pkt, &why), TT_PKT_TOO_BIG);
+	assert_flow6(&pkt, 0x89abcdefu);
+	assert_int_equal(pkt.too_big_mtu, 70000);
+
+	for (size_t k = 0; k < sizeof(refused) / sizeof(refused[0]); k++) {
+		const struct too_big_case *c = &refused[k];
+
+		len = build_too_big(f, &c->dst, c->mtu, &c->qsrc, c->nh, 1, c->n);
+		assert_int_equal(parse_copy(f, len, &pkt, &why), TT_PKT_DROP);
+		assert_int_equal(why, c->why);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_echo),	  cmocka_unit_test(test_echo_ext_headers),
-	    cmocka_unit_test(test_ext_chain_cap), cmocka_unit_test(test_ext_cases),
-	    cmocka_unit_test(test_hdr_cases),	  cmocka_unit_test(test_ns_na),
-	    cmocka_unit_test(test_ns_build),	  cmocka_unit_test(test_nd_cases),
-	    cmocka_unit_test(test_nd_lla),	  cmocka_unit_test(test_nd_option_bounds),
-	    cmocka_unit_test(test_vlan_strip6),	  cmocka_unit_test(test_tcp6),
+	    cmocka_unit_test(test_packet_too_big),
+	    cmocka_unit_test(test_echo),
+	    cmocka_unit_test(test_echo_ext_headers),
+	    cmocka_unit_test(test_ext_chain_cap),
+	    cmocka_unit_test(test_ext_cases),
+	    cmocka_unit_test(test_hdr_cases),
+	    cmocka_unit_test(test_ns_na),
+	    cmocka_unit_test(test_ns_build),
+	    cmocka_unit_test(test_nd_cases),
+	    cmocka_unit_test(test_nd_lla),
+	    cmocka_unit_test(test_nd_option_bounds),
+	    cmocka_unit_test(test_vlan_strip6),
+	    cmocka_unit_test(test_tcp6),
 	    cmocka_unit_test(test_random_chains),
 	};
 

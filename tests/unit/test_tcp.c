@@ -1158,15 +1158,21 @@ static void test_rto_go_back_n(void **state)
 	assert_int_equal(ev(h, TT_CTR_APP_TX_BYTES), len);
 }
 
+/* A GET answered with a 30,000-byte body: the first ten segments of it in flight. */
+static void flight_of_ten(struct harness *h)
+{
+	h_http_body(h, 30000);
+	h_connect(h, TT_APP_HTTP);
+	h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, get_ka);
+	assert_int_equal(h->n_tx, 10);
+}
+
 static void test_fast_retransmit(void **state)
 {
 	struct harness *h = *state;
 	uint16_t wnd;
 
-	h_http_body(h, 30000);
-	h_connect(h, TT_APP_HTTP);
-	h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, get_ka);
-	assert_int_equal(h->n_tx, 10);
+	flight_of_ten(h);
 	/* The first segment was lost: every later one brings a duplicate ACK. */
 	h_send(h, TT_TCP_ACK, NULL, 0);
 	assert_int_equal(h->n_tx, 0);
@@ -1200,10 +1206,7 @@ static void test_partial_ack(void **state)
 {
 	struct harness *h = *state;
 
-	h_http_body(h, 30000);
-	h_connect(h, TT_APP_HTTP);
-	h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, get_ka);
-	assert_int_equal(h->n_tx, 10);
+	flight_of_ten(h);
 	/* Segments 0 and 2 were lost: three duplicate ACKs for segment 0. */
 	for (int i = 0; i < 3; i++)
 		h_send(h, TT_TCP_ACK, NULL, 0);
@@ -1247,6 +1250,81 @@ static void test_fast_retransmit_takes_no_rtt_sample(void **state)
 	assert_int_equal(h->tcb.snd_una, iss1(h) + 2 * 1460);
 	assert_int_equal(h->tcb.srtt_ms8, srtt);
 	assert_int_equal(h->tcb.rto_2ms, rto);
+}
+
+/* An ICMP "too big" error about the segment at seq, MTU mtu: what the connection sends. */
+static void too_big(struct harness *h, uint32_t seq, uint32_t mtu)
+{
+	struct tt_tcp_out out = {.n = 0};
+
+	h->n_tx = 0;
+	assert_int_equal(tt_tcp_too_big(&h->ctx, &h->tcb, seq, mtu, &out), TT_V_KEEP);
+	h_capture(h, &out);
+}
+
+/*
+ * Path MTU discovery (RFC 1191): four full segments in flight, an ICMP error quoting the second
+ * with MTU 1000 lowers the segment size to 948 (1000 less 40 bytes of headers and 12 of the
+ * timestamp option) and sends the flight again from SND.UNA at that size, cwnd unchanged;
+ * later data goes at that size too.  A quote outside [SND.UNA, SND.MAX) (RFC 5927 5.2), or an
+ * MTU no smaller than the path's, changes nothing; an MTU below the floor is taken as 552.
+ */
+static void test_too_big_lowers_mss(void **state)
+{
+	struct harness *h = *state;
+	uint32_t cwnd;
+
+	flight_of_ten(h);
+	cwnd = tt_tcp_sndb(&h->ctx, &h->tcb)->cwnd;
+	/* Stale: below SND.UNA, at SND.MAX; no smaller: 1500. */
+	too_big(h, iss1(h) - 1, 1000);
+	too_big(h, h->tcb.snd_max, 1000);
+	assert_int_equal(drops(h, TT_DROP_ICMP_TOO_BIG_STALE), 2);
+	too_big(h, iss1(h), 1500);
+	assert_int_equal(h->n_tx, 0);
+	assert_int_equal(h->tcb.mss, MSS_TS);
+	assert_int_equal(ev(h, TT_CTR_PATH_MTU_LOWERED), 0);
+
+	too_big(h, iss1(h) + MSS_TS, 1000);
+	assert_int_equal(h->tcb.mss, 948);
+	assert_int_equal(ev(h, TT_CTR_PATH_MTU_LOWERED), 1);
+	assert_true(h->n_tx >= 1);
+	for (unsigned k = 0; k < h->n_tx; k++)
+		h_expect(h, k, TT_TCP_ACK, iss1(h) + k * 948, h->tcb.rcv_nxt, 948);
+	assert_int_equal(tt_tcp_sndb(&h->ctx, &h->tcb)->cwnd, cwnd);
+	/* The peer takes the first two: what follows goes at 948 bytes. */
+	h->peer.ack = iss1(h) + 2 * 948;
+	h_send(h, TT_TCP_ACK, NULL, 0);
+	for (unsigned k = 0; k < h->n_tx; k++)
+		assert_true(h->tx[k].len <= 948);
+	/* Below the floor: 552, a segment of 500 with the option. */
+	too_big(h, h->tcb.snd_una, 68);
+	assert_int_equal(h->tcb.mss, 552 - 40 - 12);
+	assert_int_equal(ev(h, TT_CTR_PATH_MTU_LOWERED), 2);
+}
+
+/* Over IPv6 (the TCB's flag, which the worker sets for an IPv6 flow) the floor is 1280, less
+ * 60 bytes of headers and 12 of the timestamp option; the largest MTU a Packet Too Big can
+ * carry (2^32 - 1) is no smaller than the path's, and an MTU equal to the current size's is
+ * taken once. */
+static void test_too_big_ipv6_floor(void **state)
+{
+	struct harness *h = *state;
+
+	h_http_body(h, 30000);
+	h_connect(h, TT_APP_HTTP);
+	h->tcb.ipv6 = 1;
+	h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, get_ka);
+	too_big(h, iss1(h), UINT32_MAX);
+	assert_int_equal(h->tcb.mss, MSS_TS);
+	too_big(h, iss1(h), 1000);
+	assert_int_equal(h->tcb.mss, 1280 - 60 - 12);
+	assert_true(h->n_tx >= 1);
+	h_expect(h, 0, TT_TCP_ACK, iss1(h), h->tcb.rcv_nxt, 1280 - 60 - 12);
+	too_big(h, iss1(h), 1280);
+	assert_int_equal(h->n_tx, 0);
+	assert_int_equal(ev(h, TT_CTR_PATH_MTU_LOWERED), 1);
+	h->tcb.ipv6 = 0;
 }
 
 static void test_retries_exhausted(void **state)
@@ -2351,6 +2429,8 @@ int main(void)
 	    T(test_fast_retransmit),
 	    T(test_partial_ack),
 	    T(test_fast_retransmit_takes_no_rtt_sample),
+	    T(test_too_big_lowers_mss),
+	    T(test_too_big_ipv6_floor),
 	    T(test_retries_exhausted),
 	    cmocka_unit_test(test_zero_window_opens),
 	    cmocka_unit_test(test_zero_window_probe_taken),
