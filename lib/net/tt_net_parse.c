@@ -466,7 +466,7 @@ enum tt_pkt_kind tt_net_parse(const uint8_t *frame, uint32_t len, const struct t
 		kind = tt_net_parse_ipv6(frame + l3, len - l3, ifc, pkt, reason);
 		/* (An echo's daddr6 is by now the address its group stands for: the frame's.) */
 		if (unlikely(!to_us) &&
-		    (kind == TT_PKT_TCP ||
+		    (kind == TT_PKT_TCP || kind == TT_PKT_TOO_BIG ||
 		     (kind == TT_PKT_ICMP6_ECHO &&
 		      frame[l3 + offsetof(struct rte_ipv6_hdr, dst_addr)] != 0xff)))
 			return tt_net_drop(reason, TT_DROP_ETH_GROUP_DST);

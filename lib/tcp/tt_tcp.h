@@ -571,9 +571,11 @@ enum { TT_TCP_MIN_PATH_MTU4 = 552, TT_TCP_MIN_PATH_MTU6 = 1280 };
  * An ICMP error says the segment of t at our sequence number seq was too big for a path of MTU
  * mtu (RFC 1191, RFC 8201).  Taken only while that sequence number is in flight, in
  * [SND.UNA, SND.MAX) (RFC 5927 5.2: a blind forger must guess it), and only to lower the
- * segment size, never below the MTU floor above: then what is in flight is sent again from
- * SND.UNA at the new size (not a congestion signal: cwnd and ssthresh stay, as Linux's
- * tcp_simple_retransmit).  Always TT_V_KEEP.
+ * segment size, never below the MTU floor above: then data is sent again from SND.UNA at the
+ * new size, as far as the windows let it (not a congestion signal: cwnd and ssthresh stay, as
+ * Linux's tcp_simple_retransmit); in fast recovery the recovery sends the holes at that size.
+ * The receive window's reckoning in segments (an application that holds what it received)
+ * uses the lowered size too.  Always TT_V_KEEP.
  */
 enum tt_tcp_verdict tt_tcp_too_big(struct tt_tcp_ctx *ctx, struct tt_tcb *t, uint32_t seq,
 				   uint32_t mtu, struct tt_tcp_out *out);

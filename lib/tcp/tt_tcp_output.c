@@ -426,6 +426,10 @@ enum tt_tcp_verdict tt_tcp_too_big(struct tt_tcp_ctx *ctx, struct tt_tcb *t, uin
 		return TT_V_KEEP;
 	t->mss = (uint16_t)mss;
 	count(ctx, TT_CTR_PATH_MTU_LOWERED);
+	/* In fast recovery the holes go again as recovery sends them, now at this size: going
+	 * back to SND.UNA would send again what recovery already did, outside its pipe. */
+	if (tt_tcp_in_recovery(t))
+		return TT_V_KEEP;
 	t->snd_nxt = t->snd_una;
 	t->flags &= (uint8_t)~TT_TCB_RTT_TIMING; /* Karn: what was timed goes again */
 	send_data(ctx, t, out);

@@ -1108,6 +1108,25 @@ static void test_parse_frag_needed(void **state)
 	assert_int_equal(pkt.seg.seq, 0xfffffff0u);
 	assert_int_equal(pkt.too_big_mtu, 1400);
 
+	/* A quoted header with options (24 bytes): the TCP header after them. */
+	{
+		uint8_t qo[32];
+
+		our_segment_quote(q, 7);
+		memcpy(qo, q, 20);
+		qo[0] = 0x46;
+		memset(qo + 20, 1, 4); /* four NOPs */
+		memcpy(qo + 24, q + 20, 8);
+		len = build_frag_needed(f, 600, qo, 32);
+		assert_int_equal(parse(f, len, &our_if, &pkt, &why), TT_PKT_TOO_BIG);
+		assert_int_equal(pkt.sport, 40000);
+		assert_int_equal(pkt.dport, 80);
+		assert_int_equal(pkt.seg.seq, 7);
+		len = build_frag_needed(f, 600, qo, 31);
+		assert_int_equal(parse(f, len, &our_if, &pkt, &why), TT_PKT_DROP);
+		assert_int_equal(why, TT_DROP_ICMP_TOO_BIG_QUOTE);
+	}
+	our_segment_quote(q, 0xfffffff0u);
 	len = build_frag_needed(f, 1400, q, 27);
 	assert_int_equal(parse(f, len, &our_if, &pkt, &why), TT_PKT_DROP);
 	assert_int_equal(why, TT_DROP_ICMP_TOO_BIG_QUOTE);

@@ -1053,12 +1053,14 @@ struct too_big_case {
 static void test_packet_too_big(void **state)
 {
 	static const struct tt_in6 all_nodes = {{0xff, 0x02, [15] = 1}};
+	static const struct tt_in6 our_group = {{0xff, 0x02, [11] = 1, [12] = 0xff, [15] = 2}};
 	const struct too_big_case refused[] = {
 	    {our6, our6, 1280, NH_TCP, 47, TT_DROP_ICMP_TOO_BIG_QUOTE},
 	    {our6, our6, 1280, 17, 48, TT_DROP_ICMP_TOO_BIG_QUOTE},
 	    {our6, other6, 1280, NH_TCP, 48, TT_DROP_ICMP_TOO_BIG_QUOTE},
 	    {our6, our6, 0, NH_TCP, 48, TT_DROP_ICMP_TOO_BIG_QUOTE},
 	    {all_nodes, our6, 1280, NH_TCP, 48, TT_DROP_IP6_NOT_FOR_US},
+	    {our_group, our6, 1280, NH_TCP, 48, TT_DROP_IP6_NOT_FOR_US}, /* solicited-node */
 	};
 	_Alignas(8) uint8_t f[FRAME_MAX];
 	struct tt_pkt pkt;

@@ -1263,7 +1263,7 @@ static void too_big(struct harness *h, uint32_t seq, uint32_t mtu)
 }
 
 /*
- * Path MTU discovery (RFC 1191): four full segments in flight, an ICMP error quoting the second
+ * Path MTU discovery (RFC 1191): ten full segments in flight, an ICMP error quoting the second
  * with MTU 1000 lowers the segment size to 948 (1000 less 40 bytes of headers and 12 of the
  * timestamp option) and sends the flight again from SND.UNA at that size, cwnd unchanged;
  * later data goes at that size too.  A quote outside [SND.UNA, SND.MAX) (RFC 5927 5.2), or an
@@ -1295,12 +1295,36 @@ static void test_too_big_lowers_mss(void **state)
 	/* The peer takes the first two: what follows goes at 948 bytes. */
 	h->peer.ack = iss1(h) + 2 * 948;
 	h_send(h, TT_TCP_ACK, NULL, 0);
+	assert_true(h->n_tx > 0);
 	for (unsigned k = 0; k < h->n_tx; k++)
 		assert_true(h->tx[k].len <= 948);
 	/* Below the floor: 552, a segment of 500 with the option. */
 	too_big(h, h->tcb.snd_una, 68);
 	assert_int_equal(h->tcb.mss, 552 - 40 - 12);
 	assert_int_equal(ev(h, TT_CTR_PATH_MTU_LOWERED), 2);
+}
+
+/* In fast recovery the size is lowered but SND.NXT stays: the recovery sends the holes, at the
+ * new size (the partial ACK's retransmission), and nothing goes again outside it. */
+static void test_too_big_in_recovery(void **state)
+{
+	struct harness *h = *state;
+	uint32_t nxt;
+
+	flight_of_ten(h);
+	for (int i = 0; i < 3; i++)
+		h_send(h, TT_TCP_ACK, NULL, 0);
+	assert_int_equal(ev(h, TT_CTR_FAST_RETRANSMITS), 1);
+	nxt = h->tcb.snd_nxt;
+	too_big(h, iss1(h), 1000);
+	assert_int_equal(h->tcb.mss, 948);
+	assert_int_equal(h->n_tx, 0);
+	assert_int_equal(h->tcb.snd_nxt, nxt);
+	/* Segment 0 arrived; segment 1 was lost too: the partial ACK sends it at 948 bytes. */
+	h->peer.ack = iss1(h) + MSS_TS;
+	h_send(h, TT_TCP_ACK, NULL, 0);
+	assert_true(h->n_tx >= 1);
+	h_expect(h, 0, TT_TCP_ACK, iss1(h) + MSS_TS, h->tcb.rcv_nxt, 948);
 }
 
 /* Over IPv6 (the TCB's flag, which the worker sets for an IPv6 flow) the floor is 1280, less
@@ -2431,6 +2455,7 @@ int main(void)
 	    T(test_fast_retransmit_takes_no_rtt_sample),
 	    T(test_too_big_lowers_mss),
 	    T(test_too_big_ipv6_floor),
+	    T(test_too_big_in_recovery),
 	    T(test_retries_exhausted),
 	    cmocka_unit_test(test_zero_window_opens),
 	    cmocka_unit_test(test_zero_window_probe_taken),
