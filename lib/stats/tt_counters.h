@@ -24,7 +24,7 @@
 	X(ETH_DST, "eth_not_our_mac")                                                              \
 	X(ETH_SRC_GROUP, "eth_group_source")                                                       \
 	X(ETH_SRC_ZERO, "eth_zero_source") /* 00:00:00:00:00:00, no host's */                      \
-	X(ETH_GROUP_DST, "eth_group_dest") /* IPv4, or TCP or ICMPv6 echo, to a group MAC */       \
+	X(ETH_GROUP_DST, "eth_group_dest") /* IPv4; IPv6 TCP, echo, too big: to a group MAC */     \
 	X(ARP_MALFORMED, "arp_malformed")                                                          \
 	X(ARP_SENDER, "arp_bad_sender_mac")                                                        \
 	X(ARP_NOT_FOR_US, "arp_not_for_us")                                                        \
