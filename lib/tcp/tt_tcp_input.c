@@ -205,10 +205,8 @@ static void resend_first(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_tcp
 	if (n == queued)
 		flags |= TT_TCP_PSH | ((t->flags & TT_TCB_FIN_SENT) ? TT_TCP_FIN : 0);
 	emit(out, t->snd_una, n, flags);
-	/* Karn: the timed segment may be this one. */
-	t->flags &= (uint8_t)~TT_TCB_RTT_TIMING;
 	count(ctx, TT_CTR_FAST_RETRANSMITS);
-	ctx->ctr->ev[TT_CTR_RETRANSMITTED_BYTES] += n;
+	resent(ctx, t, n);
 }
 
 static void new_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_tcp_seg *seg,

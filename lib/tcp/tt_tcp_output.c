@@ -227,8 +227,7 @@ static void send_data(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_tcp_ou
 		emit(out, t->snd_nxt, n, flags);
 		/* Only bytes past SND.MAX are new: a segment may straddle it. */
 		if (seq_lt(t->snd_nxt, t->snd_max))
-			ctx->ctr->ev[TT_CTR_RETRANSMITTED_BYTES] +=
-			    min_u32(n, t->snd_max - t->snd_nxt);
+			resent(ctx, t, min_u32(n, t->snd_max - t->snd_nxt));
 		if (seq_gt(t->snd_nxt + n, t->snd_max)) {
 			uint32_t from = seq_gt(t->snd_nxt, t->snd_max) ? t->snd_nxt : t->snd_max;
 
@@ -431,7 +430,6 @@ enum tt_tcp_verdict tt_tcp_too_big(struct tt_tcp_ctx *ctx, struct tt_tcb *t, uin
 	if (tt_tcp_in_recovery(t))
 		return TT_V_KEEP;
 	t->snd_nxt = t->snd_una;
-	t->flags &= (uint8_t)~TT_TCB_RTT_TIMING; /* Karn: what was timed goes again */
 	send_data(ctx, t, out);
 	arm_rto(ctx, t);
 	return TT_V_KEEP;

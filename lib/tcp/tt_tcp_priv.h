@@ -55,6 +55,15 @@ static inline void count_drop(struct tt_tcp_ctx *ctx, enum tt_drop d)
 	ctx->ctr->drop[d]++;
 }
 
+/* n bytes below SND.MAX went out again: counted, and (Karn, RFC 6298 3) a running RTT
+ * measurement stops, as the timed bytes may be among them.  Every path that sends data again
+ * comes here. */
+static inline void resent(struct tt_tcp_ctx *ctx, struct tt_tcb *t, uint32_t n)
+{
+	ctx->ctr->ev[TT_CTR_RETRANSMITTED_BYTES] += n;
+	t->flags &= (uint8_t)~TT_TCB_RTT_TIMING;
+}
+
 enum { TT_TCP_OOO_MIN_BYTES = 256 };
 
 /* Take a reference to a received buffer if the worker's budget allows (counted if not). */

@@ -138,7 +138,7 @@ static uint32_t resend(struct tt_tcp_ctx *ctx, struct tt_tcb *t, uint32_t seq, u
 		flags |= TT_TCP_PSH | ((t->flags & TT_TCB_FIN_SENT) ? TT_TCP_FIN : 0);
 	emit(out, seq, len, flags);
 	count(ctx, TT_CTR_SACK_RETRANSMITS);
-	ctx->ctr->ev[TT_CTR_RETRANSMITTED_BYTES] += len;
+	resent(ctx, t, len);
 	return len;
 }
 
@@ -186,8 +186,6 @@ static void enter_recovery(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_s
 	t->dupacks = max_u32(t->dupacks, TT_SACK_DUP_THRESH);
 	cwnd_halve(ctx, t);
 	set_recovery_point(ctx, t, t->snd_max);
-	/* Karn: a timed segment may be among those sent again. */
-	t->flags &= (uint8_t)~TT_TCB_RTT_TIMING;
 	sb->high_rxt = t->snd_una;
 	first = tt_sack_sb_next(sb, t->snd_una, t->mss, false);
 	if (first.len == 0)
