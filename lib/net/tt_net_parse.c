@@ -31,6 +31,20 @@ enum {
 
 enum { IP4_VERSION_IHL_PLAIN = 0x45 }; /* version 4, a header of 5 words: no options */
 
+/* An address of the worker's: this interface's, or another interface's (a VLAN, a port). */
+static bool is_local(const struct tt_net_if *ifc, uint32_t a)
+{
+	return tt_net_is_ours(ifc, a) ||
+	       (ifc->locals != NULL && tt_net_locals_has4(ifc->locals, a));
+}
+
+/* RFC 1122 3.2.1.3 / RFC 1812 5.3.7: addresses no peer may send from, ours among them. */
+static bool bad_source(const struct tt_net_if *ifc, uint32_t a)
+{
+	return (a >> 24) == 0 || (a >> 24) == 127 || (a >> 28) >= 0xe || a == ifc->bcast ||
+	       is_local(ifc, a);
+}
+
 static enum tt_pkt_kind parse_arp(const uint8_t *l3, uint32_t len, const struct tt_net_if *ifc,
 				  struct tt_pkt *pkt, enum tt_drop *reason)
 {
@@ -51,6 +65,10 @@ static enum tt_pkt_kind parse_arp(const uint8_t *l3, uint32_t len, const struct 
 	/* Checked before the target: an ARP for another host still teaches (RFC 826). */
 	if (unlikely(!tt_net_mac_is_host(&pkt->src_mac)))
 		return tt_net_drop(reason, TT_DROP_ARP_SENDER);
+	/* 0.0.0.0 is a probe's (RFC 5227 2.1.1), answered; ours is another host's claim to it. */
+	if (unlikely(pkt->saddr != 0 && bad_source(ifc, pkt->saddr)))
+		return tt_net_drop(reason, is_local(ifc, pkt->saddr) ? TT_DROP_ARP_SENDER_OURS
+								     : TT_DROP_ARP_SENDER_IP);
 	if (!tt_net_is_ours(ifc, pkt->daddr))
 		return tt_net_drop(reason, TT_DROP_ARP_NOT_FOR_US);
 	return TT_PKT_ARP;
@@ -312,14 +330,6 @@ enum tt_pkt_kind tt_net_parse_tcp(const uint8_t *l4, const void *addrs, const st
 				  struct tt_pkt *pkt, enum tt_drop *reason)
 {
 	return parse_tcp(l4, addrs, ifc, pkt, reason);
-}
-
-/* RFC 1122 3.2.1.3 / RFC 1812 5.3.7: addresses no peer may send from, ours among them. */
-static bool bad_source(const struct tt_net_if *ifc, uint32_t a)
-{
-	return (a >> 24) == 0 || (a >> 24) == 127 || (a >> 28) >= 0xe || a == ifc->bcast ||
-	       tt_net_is_ours(ifc, a) ||
-	       (ifc->locals != NULL && tt_net_locals_has4(ifc->locals, a));
 }
 
 /*

@@ -316,6 +316,17 @@ def malformed_cases():
             Ether(src=peer.mac, dst="ff:ff:ff:ff:ff:ff") / ARP(
                 op=2, hwsrc="00:00:00:00:00:00", psrc=KERNEL_IP, pdst="198.18.0.99")),
          "arp_bad_sender_mac"),
+        # Another host claiming our address (RFC 5227's conflict), in a request or an
+        # announcement, and a sender no host has: neither answered nor learned.
+        ("arp_request_from_our_address", lambda peer, app: bytes(
+            Ether(src=peer.mac, dst="ff:ff:ff:ff:ff:ff") / ARP(
+                hwsrc=peer.mac, psrc=P, pdst=P)), "arp_sender_our_address"),
+        ("arp_reply_from_our_address", lambda peer, app: bytes(
+            Ether(src=peer.mac, dst=app.mac) / ARP(
+                op=2, hwsrc=peer.mac, psrc=P, pdst=peer.ip)), "arp_sender_our_address"),
+        ("arp_request_from_loopback", lambda peer, app: bytes(
+            Ether(src=peer.mac, dst="ff:ff:ff:ff:ff:ff") / ARP(
+                hwsrc=peer.mac, psrc="127.0.0.1", pdst=P)), "arp_bad_sender_ip"),
         # Our address at the broadcast MAC: not for us (RFC 1122 3.3.6), neither a SYN nor a
         # ping is answered.
         ("syn_at_broadcast_mac", lambda peer, app: bytes(

@@ -662,6 +662,11 @@ static void test_parse_broadcast_arp_icmp(void **state)
 	memcpy(f + OFF_ETH_DST, our_mac, 6);
 	assert_int_equal(parse(f, 42, &our_if, &pkt, &why), TT_PKT_ARP);
 	assert_int_equal(pkt.arp_op, TT_ARP_OP_REPLY);
+	/* A probe (RFC 5227 2.1.1: sender 0.0.0.0) for our address is answered. */
+	len = build_arp(f, TT_ARP_OP_REQUEST);
+	put32(f + OFF_ARP_SPA, 0);
+	assert_int_equal(parse(f, len, &our_if, &pkt, &why), TT_PKT_ARP);
+	assert_int_equal(pkt.saddr, 0);
 
 	len = build_icmp(f, 7, 9, ping_data, 5);
 	assert_int_equal(parse(f, len, &our_if, &pkt, &why), TT_PKT_ICMP_ECHO);
@@ -923,6 +928,23 @@ static const struct drop_case drop_cases[] = {
      .want = TT_DROP_ARP_SENDER},
     {"arp sender group, other target", B_ARP,
      .p = {{OFF_ARP_SHA, 1, 0x01}, {OFF_ARP_TPA, 4, OTHER_IP}}, .want = TT_DROP_ARP_SENDER},
+    /* Nor a sender address no peer may have: ours (a conflict), or one no host is given. */
+    {"arp sender our address", B_ARP, P1(OFF_ARP_SPA, 4, OUR_IP), .want = TT_DROP_ARP_SENDER_OURS},
+    {"arp reply from our address", B_ARP,
+     .p = {{OFF_ARP_SPA, 4, OUR_IP}, {OFF_ARP_OP, 2, TT_ARP_OP_REPLY}},
+     .want = TT_DROP_ARP_SENDER_OURS},
+    {"gratuitous arp of our address", B_ARP,
+     .p = {{OFF_ARP_SPA, 4, OUR_IP}, {OFF_ARP_TPA, 4, OUR_IP}}, .want = TT_DROP_ARP_SENDER_OURS},
+    {"arp our address, other target", B_ARP,
+     .p = {{OFF_ARP_SPA, 4, OUR_IP}, {OFF_ARP_TPA, 4, OTHER_IP}}, .want = TT_DROP_ARP_SENDER_OURS},
+    {"arp sender 0.0.0.1", B_ARP, P1(OFF_ARP_SPA, 4, 1), .want = TT_DROP_ARP_SENDER_IP},
+    {"arp sender 0.255.255.255", B_ARP, P1(OFF_ARP_SPA, 4, 0x00ffffffu),
+     .want = TT_DROP_ARP_SENDER_IP},
+    {"arp sender loopback", B_ARP, P1(OFF_ARP_SPA, 4, 0x7f000001u), .want = TT_DROP_ARP_SENDER_IP},
+    {"arp sender multicast", B_ARP, P1(OFF_ARP_SPA, 4, 0xe0000001u), .want = TT_DROP_ARP_SENDER_IP},
+    {"arp sender all ones", B_ARP, P1(OFF_ARP_SPA, 4, 0xffffffffu), .want = TT_DROP_ARP_SENDER_IP},
+    {"arp sender subnet broadcast", B_ARP, P1(OFF_ARP_SPA, 4, 0xc63364ffu),
+     .want = TT_DROP_ARP_SENDER_IP},
     {"arp hw type", B_ARP, P1(OFF_ARP_HTYPE, 2, 6), .want = TT_DROP_ARP_MALFORMED},
     {"arp proto type", B_ARP, P1(OFF_ARP_PTYPE, 2, 0x86dd), .want = TT_DROP_ARP_MALFORMED},
     {"arp hlen", B_ARP, P1(OFF_ARP_HLEN, 1, 8), .want = TT_DROP_ARP_MALFORMED},
@@ -1200,6 +1222,13 @@ static void test_source_of_another_interface(void **state)
 		if (cases[i].refused)
 			assert_int_equal(why, TT_DROP_IP_BAD_SRC);
 		assert_int_equal(tt_net_locals_has4(l, cases[i].src), cases[i].refused);
+		/* An ARP from the address: another interface's is claimed by another host. */
+		len = build_arp(f, TT_ARP_OP_REQUEST);
+		apply_patch(f, &(struct patch){OFF_ARP_SPA, 4, cases[i].src});
+		assert_int_equal(parse(f, len, &ifc, &pkt, &why),
+				 cases[i].refused ? TT_PKT_DROP : TT_PKT_ARP);
+		if (cases[i].refused)
+			assert_int_equal(why, TT_DROP_ARP_SENDER_OURS);
 	}
 	assert_false(tt_net_locals_add(l, 1, 1, NULL, TT_NET_MAX_LOCALS * TT_NET_MAX_ADDR6));
 	free(l);
@@ -1665,8 +1694,14 @@ static uint32_t fuzz_base(uint8_t *f, uint64_t *rng)
 		len = build_icmp(f, (uint16_t)r, 1, f + 200, i);
 		return (r >> 5) % 4 ? len
 				    : add_ip_options(f, len, 4 * (1 + (uint32_t)(r >> 7) % 10));
-	case 2:
-		return build_arp(f, (uint16_t)(r >> 8) % 3);
+	case 2: /* one in four from an address no peer has: ours, loopback, the probe's 0 */
+		len = build_arp(f, (uint16_t)(r >> 8) % 3);
+		if ((r >> 10) % 4 == 0) {
+			static const uint32_t senders[] = {OUR_IP, 0x7f000001u, 0};
+
+			put32(f + OFF_ARP_SPA, senders[(r >> 12) % ARRAY_LEN(senders)]);
+		}
+		return len;
 	default: /* TCP with option lists drawn mostly from meaningful bytes */
 		s.optlen = (uint8_t)(rnd(rng) % 11 * 4);
 		for (i = 0; i < s.optlen; i++)
