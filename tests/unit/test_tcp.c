@@ -1304,6 +1304,52 @@ static void test_too_big_lowers_mss(void **state)
 	assert_int_equal(ev(h, TT_CTR_PATH_MTU_LOWERED), 2);
 }
 
+/*
+ * A clock that puts the listener's ISS within one of iss (RFC 6528's M + F, M counting 4 us):
+ * now_ms * 250 = ISS - F mod 2^32 needs ISS - F even (250 = 2 * 125, 125 odd), so iss or the
+ * number below it.  Newton's step x *= 2 - 125x doubles the low bits of 125's inverse mod 2^32.
+ */
+static uint64_t clock_for_iss(const struct harness *h, uint32_t iss)
+{
+	uint32_t diff = iss - (uint32_t)tt_isn_flow_hash(&h->ctx.isn_secret, &h_flow, NULL);
+	uint32_t inv = 125;
+
+	for (int i = 0; i < 5; i++)
+		inv *= 2 - 125 * inv;
+	return ((diff & ~1u) / 2 * inv) & 0x7fffffffu;
+}
+
+/*
+ * The quote's range at the wrap: the flight of ten from 2^32 - 2 * 1448 on (SND.MAX past 0).
+ * Just below SND.UNA and SND.MAX are stale; 2^32 - 1 and SND.MAX - 1 (past the wrap) are in
+ * flight, and the resend runs across the wrap.
+ */
+static void test_too_big_at_wrap(void **state)
+{
+	struct harness *h = *state;
+	uint32_t una;
+
+	h->ctx.now_ms = clock_for_iss(h, UINT32_MAX - 2 * MSS_TS);
+	flight_of_ten(h);
+	una = iss1(h);
+	assert_true(una >= UINT32_MAX - 2 * MSS_TS && una <= UINT32_MAX - 2 * MSS_TS + 1);
+	assert_true(h->tcb.snd_max < una);
+	too_big(h, una - 1, 1000);
+	too_big(h, h->tcb.snd_max, 1000);
+	assert_int_equal(drops(h, TT_DROP_ICMP_TOO_BIG_STALE), 2);
+	assert_int_equal(h->tcb.mss, MSS_TS);
+
+	too_big(h, UINT32_MAX, 1000);
+	assert_int_equal(h->tcb.mss, 948);
+	assert_true(h->n_tx >= 4);
+	for (unsigned k = 0; k < h->n_tx; k++)
+		h_expect(h, k, TT_TCP_ACK, una + k * 948, h->tcb.rcv_nxt, 948);
+	too_big(h, h->tcb.snd_max - 1, 900);
+	assert_int_equal(h->tcb.mss, 848);
+	assert_int_equal(ev(h, TT_CTR_PATH_MTU_LOWERED), 2);
+	assert_int_equal(drops(h, TT_DROP_ICMP_TOO_BIG_STALE), 2);
+}
+
 /* In fast recovery the size is lowered but SND.NXT stays: the recovery sends the holes, at the
  * new size (the partial ACK's retransmission), and nothing goes again outside it. */
 static void test_too_big_in_recovery(void **state)
@@ -2454,6 +2500,7 @@ int main(void)
 	    T(test_partial_ack),
 	    T(test_fast_retransmit_takes_no_rtt_sample),
 	    T(test_too_big_lowers_mss),
+	    T(test_too_big_at_wrap),
 	    T(test_too_big_ipv6_floor),
 	    T(test_too_big_in_recovery),
 	    T(test_retries_exhausted),
