@@ -32,14 +32,15 @@ enum {
 enum { IP4_VERSION_IHL_PLAIN = 0x45 }; /* version 4, a header of 5 words: no options */
 
 /* An address of the worker's: this interface's, or another interface's (a VLAN, a port). */
-static bool is_local(const struct tt_net_if *ifc, uint32_t a)
+static __rte_always_inline bool is_local(const struct tt_net_if *ifc, uint32_t a)
 {
 	return tt_net_is_ours(ifc, a) ||
 	       (ifc->locals != NULL && tt_net_locals_has4(ifc->locals, a));
 }
 
-/* RFC 1122 3.2.1.3 / RFC 1812 5.3.7: addresses no peer may send from, ours among them. */
-static bool bad_source(const struct tt_net_if *ifc, uint32_t a)
+/* RFC 1122 3.2.1.3 / RFC 1812 5.3.7: addresses no peer may send from, ours among them.  Inline
+ * in the IPv4 path, as one call of the frame's parse should do all of its work. */
+static __rte_always_inline bool bad_source(const struct tt_net_if *ifc, uint32_t a)
 {
 	return (a >> 24) == 0 || (a >> 24) == 127 || (a >> 28) >= 0xe || a == ifc->bcast ||
 	       is_local(ifc, a);
