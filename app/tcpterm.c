@@ -575,8 +575,7 @@ static void print_banner(const struct appliance *a)
 			char a6[INET6_ADDRSTRLEN];
 
 			inet_ntop(AF_INET6, p->ip.addr6[j], a6, sizeof(a6));
-			printf("tcpterm: port %s ipv6 %s/%u (tcp not served yet)\n", p->name, a6,
-			       p->ip.prefix6_len[j]);
+			printf("tcpterm: port %s ipv6 %s/%u\n", p->name, a6, p->ip.prefix6_len[j]);
 		}
 		printf("tcpterm: port %s replies to %s\n", p->name,
 		       p->reply_to_source_mac ? "the source MAC of what they answer"

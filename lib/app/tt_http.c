@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tt_http_field.h"
 #include "tt_net.h"
 
 #if defined(__SSSE3__) && !defined(TT_HTTP_PORTABLE)
@@ -155,19 +156,12 @@ enum {
 	C_HOST = 8,
 };
 
-#define IS_ALNUM(c)                                                                                \
-	(((c) >= '0' && (c) <= '9') || ((c) >= 'A' && (c) <= 'Z') || ((c) >= 'a' && (c) <= 'z'))
-#define IS_TCHAR(c)                                                                                \
-	(IS_ALNUM(c) || (c) == '!' || (c) == '#' || (c) == '$' || (c) == '%' || (c) == '&' ||      \
-	 (c) == '\'' || (c) == '*' || (c) == '+' || (c) == '-' || (c) == '.' || (c) == '^' ||      \
-	 (c) == '_' || (c) == '`' || (c) == '|' || (c) == '~')
 #define IS_HOST_CHAR(c)                                                                            \
-	(IS_ALNUM(c) || (c) == '-' || (c) == '.' || (c) == '_' || (c) == '~' || (c) == '!' ||      \
-	 (c) == '$' || (c) == '&' || (c) == '\'' || (c) == '(' || (c) == ')' || (c) == '*' ||      \
-	 (c) == '+' || (c) == ',' || (c) == ';' || (c) == '=')
+	(TT_HTTP_IS_ALNUM(c) || (c) == '-' || (c) == '.' || (c) == '_' || (c) == '~' ||            \
+	 (c) == '!' || (c) == '$' || (c) == '&' || (c) == '\'' || (c) == '(' || (c) == ')' ||      \
+	 (c) == '*' || (c) == '+' || (c) == ',' || (c) == ';' || (c) == '=')
 #define CLASS(c)                                                                                   \
-	((IS_TCHAR(c) ? C_TCHAR : 0) |                                                             \
-	 (((c) >= 0x20 && (c) != 0x7f) || (c) == '\t' ? C_VALUE : 0) |                             \
+	((TT_HTTP_IS_TCHAR(c) ? C_TCHAR : 0) | (TT_HTTP_IS_VALUE_CHAR(c) ? C_VALUE : 0) |          \
 	 ((c) > 0x20 && (c) != 0x7f ? C_TARGET : 0) | (IS_HOST_CHAR(c) ? C_HOST : 0))
 #define CLASS_ROW(r)                                                                               \
 	CLASS(r), CLASS(r + 1), CLASS(r + 2), CLASS(r + 3), CLASS(r + 4), CLASS(r + 5),            \
@@ -244,8 +238,9 @@ static uint8_t fold(uint8_t c)
 #ifdef SIMD
 /* Bit h of entry l: byte (h << 4 | l) is a tchar; h < 8, no tchar is above 0x7f. */
 #define TCHAR_BITS(l)                                                                              \
-	(char)(IS_TCHAR((l) + 0x20) << 2 | IS_TCHAR((l) + 0x30) << 3 | IS_TCHAR((l) + 0x40) << 4 | \
-	       IS_TCHAR((l) + 0x50) << 5 | IS_TCHAR((l) + 0x60) << 6 | IS_TCHAR((l) + 0x70) << 7)
+	(char)(TT_HTTP_IS_TCHAR((l) + 0x20) << 2 | TT_HTTP_IS_TCHAR((l) + 0x30) << 3 |             \
+	       TT_HTTP_IS_TCHAR((l) + 0x40) << 4 | TT_HTTP_IS_TCHAR((l) + 0x50) << 5 |             \
+	       TT_HTTP_IS_TCHAR((l) + 0x60) << 6 | TT_HTTP_IS_TCHAR((l) + 0x70) << 7)
 
 static inline __m128i tchar_bits(__m128i v)
 {
@@ -1408,40 +1403,6 @@ static const char *reason_phrase(uint16_t status)
 	return "Unknown";
 }
 
-/* Header fields whose value the builder computes; a configured copy would contradict it. */
-static const char *const owned_fields[] = {"content-length", "connection", "transfer-encoding"};
-
-static bool name_is(const char *name, size_t len, const char *word)
-{
-	size_t i;
-
-	if (strlen(word) != len)
-		return false;
-	for (i = 0; i < len; i++)
-		if (fold((uint8_t)name[i]) != (uint8_t)word[i])
-			return false;
-	return true;
-}
-
-static int header_check(const char *h)
-{
-	size_t name_len = 0, i;
-
-	if (!h)
-		return -EINVAL;
-	while (is_tchar((uint8_t)h[name_len]))
-		name_len++;
-	if (name_len == 0 || h[name_len] != ':')
-		return -EINVAL;
-	for (i = 0; i < sizeof(owned_fields) / sizeof(owned_fields[0]); i++)
-		if (name_is(h, name_len, owned_fields[i]))
-			return -EINVAL;
-	for (i = name_len + 1; h[i]; i++)
-		if (!is_value_char((uint8_t)h[i]))
-			return -EINVAL;
-	return 0;
-}
-
 /* One response as the pieces it is concatenated from. */
 struct layout {
 	char status_line[48];
@@ -1525,7 +1486,7 @@ int tt_http_response_build(struct tt_http_response *r, uint16_t status, const ch
 	    (bodiless && body_len))
 		return -EINVAL;
 	for (i = 0; i < n_headers; i++)
-		if (header_check(headers[i]))
+		if (headers[i] == NULL || tt_http_field_refusal(headers[i]) != NULL)
 			return -EINVAL;
 	layout_init(&resp, status, !bodiless, body_len);
 	rc = render(&resp, "Connection: keep-alive\r\n", &r->keep_alive, &r->keep_alive_len,

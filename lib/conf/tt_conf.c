@@ -12,10 +12,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <rte_build_config.h>
+
+#include "tt_http_field.h"
+
 enum {
-	TCPIP_HDR_BYTES = 40, /* IPv4 + TCP without options: mss + 40 <= mtu */
-	MAX_LCORE_ID = 1023,
-	MAX_WINDOW = 65535, /* the 16-bit TCP window field before scaling */
+	TCPIP_HDR_BYTES = 40,		  /* IPv4 + TCP without options: mss + 40 <= mtu */
+	MAX_LCORE_ID = RTE_MAX_LCORE - 1, /* what the DPDK build can start (-l) */
+	MAX_WINDOW = 65535,		  /* the 16-bit TCP window field before scaling */
 };
 
 static const char *const app_names[] = {
@@ -404,20 +408,15 @@ static int parse_listeners(struct ctx *x, const config_setting_t *s, const struc
 static int header_elem(struct ctx *x, const config_setting_t *e, unsigned i, void *obj)
 {
 	struct tt_conf_http *h = obj;
-	const char *str = NULL, *colon;
+	const char *str = NULL, *why;
 	int rc = tt_conf_get_str(x, e, sizeof(h->headers[i]), &str);
 
 	if (rc)
 		return rc;
-	/* a CR or LF would let the value end the header block early and forge the response */
-	if (strpbrk(str, "\r\n"))
-		return tt_conf_fail(x, line_of(e), "contains CR or LF");
-	colon = strchr(str, ':');
-	if (!colon)
-		return tt_conf_fail(x, line_of(e), "\"%s\" has no ':' (expected \"Name: value\")",
-				    str);
-	if (colon == str || strcspn(str, " \t") < (size_t)(colon - str))
-		return tt_conf_fail(x, line_of(e), "\"%s\" has an empty or blank header name", str);
+	why = tt_http_field_refusal(str);
+	if (why != NULL)
+		return tt_conf_fail(x, line_of(e), "\"%.*s\" %s", (int)strcspn(str, "\r\n"), str,
+				    why);
 	memcpy(h->headers[i], str, strlen(str) + 1);
 	h->n_headers = i + 1;
 	return 0;
@@ -615,6 +614,15 @@ static int check_tcp(struct ctx *x)
 		return tt_conf_fail_in(x, x->tcp_line[T_RCV_WINDOW], "rcv_window",
 				       "%u needs tcp.wscale >= %u (it is %u)", t->rcv_window, need,
 				       t->wscale);
+	/* A scaled window field counts units of 2^wscale bytes: a window below one unit would be
+	 * advertised as 0 to every peer that scales, and nothing could ever be received.  (The
+	 * default window, 65,535, is a unit of the largest scale: only a set one can be less.) */
+	if ((t->rcv_window >> t->wscale) == 0)
+		return tt_conf_fail_in(
+		    x, x->tcp_line[T_RCV_WINDOW], "rcv_window",
+		    "%u is less than one unit of tcp.wscale %u (%u bytes): every "
+		    "scaled window would be 0",
+		    t->rcv_window, t->wscale, 1u << t->wscale);
 	return 0;
 }
 
@@ -678,21 +686,34 @@ static const struct key root_keys[R_N] = {
     [R_NEIGH] = {.name = "neigh", .parse = parse_neigh},
 };
 
-/* A listener for IPv6 alone needs an IPv6 address on some port, or it could never be reached. */
+/* Whether some interface (a port, or a VLAN of one) has an IPv6 address. */
+static bool any_address6(const struct tt_conf *c)
+{
+	for (unsigned i = 0; i < c->n_ports; i++) {
+		if (c->ports[i].ip.n_addr6 > 0)
+			return true;
+		for (unsigned v = 0; v < c->ports[i].n_vlans; v++)
+			if (c->ports[i].vlans[v].ip.n_addr6 > 0)
+				return true;
+	}
+	return false;
+}
+
+/* A listener for IPv6 alone needs an IPv6 address on some interface, or it could never be
+ * reached. */
 static int check_families(struct ctx *x)
 {
 	const struct tt_conf *c = &x->conf;
 
-	for (unsigned i = 0; i < c->n_ports; i++)
-		if (c->ports[i].ip.n_addr6 > 0)
-			return 0;
+	if (any_address6(c))
+		return 0;
 	for (unsigned i = 0; i < c->n_listeners; i++) {
 		if (c->listeners[i].family != TT_FAMILY_IPV6)
 			continue;
 		tt_conf_push(x, "listeners", 0);
 		tt_conf_push(x, NULL, i);
 		return tt_conf_fail_in(x, x->listener_line[i][L_FAMILY], "family",
-				       "\"ipv6\" but no port has an address6 (listener %u)",
+				       "\"ipv6\" but no port or VLAN has an address6 (listener %u)",
 				       c->listeners[i].port);
 	}
 	return 0;

@@ -19,11 +19,12 @@
  *  - tcp.mss + 40 <= ports[i].mtu for every port;
  *  - tcp.min_peer_mss <= tcp.mss;
  *  - tcp.rto_min_ms <= tcp.rto_initial_ms <= tcp.rto_max_ms;
- *  - tcp.rcv_window >> tcp.wscale fits the 16-bit window field;
+ *  - tcp.rcv_window >> tcp.wscale fits the 16-bit window field, and is not 0;
  *  - tcp.syncookie_threshold <= tcp.max_conns_per_core;
  *  - tcp.send_blocks_per_core <= tcp.max_conns_per_core;
  *  - tcp.app_blocks_per_core <= tcp.max_conns_per_core;
- *  - a listener with family "ipv6" has a port with an IPv6 address to answer on.
+ *  - a listener with family "ipv6" has a port or VLAN with an IPv6 address to answer on;
+ *  - http.headers are fields the response may carry (tt_http_field.h).
  * The loader never touches *c unless the whole file is valid, so a failed reload leaves the
  * previous configuration intact. After loading, treat the struct as read-only and hand the same
  * const pointer to every lcore: nothing in it changes while the appliance runs.  A reload
@@ -254,9 +255,11 @@ int tt_conf_load_string(struct tt_conf *c, const char *text, const char *name, c
 /*
  * Reload (SIGHUP): load and validate like tt_conf_load_file, then compare the result with the
  * running configuration. What the appliance sized or set up once at start cannot change at run
- * time: eal, workers, ports (their number and every key of each), tcp.max_conns_per_core (the
- * table and pool sizes), tcp.time_wait_ms (it also fixes the SYN cookie period the workers'
- * keys rotate by) and tcp.cookie_secret. A file that changes one of them fails with -EPERM and
+ * time: eal, workers, ports (their number and every key of each), tcp.max_conns_per_core,
+ * tcp.send_blocks_per_core and tcp.app_blocks_per_core (the table and pool sizes),
+ * tcp.time_wait_ms (it also fixes the SYN cookie period the workers' keys rotate by),
+ * tcp.wscale and tcp.timestamps (a cookie's ACK cannot tell which its SYN-ACK advertised),
+ * tcp.cookie_secret and neigh. A file that changes one of them fails with -EPERM and
  * "file:line: key: cannot change at run time" (the line where the file sets the key, or where
  * its group starts when the file leaves it to a default); an invalid file fails as it would at
  * start. Everything else (listeners, http, the rest of tcp, stats_interval_ms) may differ.

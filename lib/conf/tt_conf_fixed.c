@@ -147,6 +147,10 @@ static int check_tcp(struct ctx *x, const struct tt_conf_tcp *t, const struct tt
 		return fixed(x, x->tcp_line[T_TIME_WAIT], group, "tcp.time_wait_ms");
 	if (t->wscale != r->wscale)
 		return fixed(x, x->tcp_line[T_WSCALE], group, "tcp.wscale");
+	/* A cookie's MAC covers the timestamp option's presence: turned off, every cookie given
+	 * with the option would fail its ACK for the cookies' lifetime. */
+	if (t->timestamps != r->timestamps)
+		return fixed(x, x->tcp_line[T_TIMESTAMPS], group, "tcp.timestamps");
 	if (t->cookie_secret_random != r->cookie_secret_random ||
 	    memcmp(t->cookie_secret, r->cookie_secret, sizeof(t->cookie_secret)) != 0)
 		return fixed(x, x->tcp_line[T_SECRET], group, "tcp.cookie_secret");

@@ -36,7 +36,8 @@ static int digit_value(char c, unsigned base)
  * anything larger (4294968296 reads back as 1000), which would slip past every range check.
  * Catch such literals in the raw text. *pp points at a digit or a sign before one.
  */
-static int scan_number(struct ctx *x, unsigned line, const char **pp)
+static int scan_number(struct ctx *x, unsigned line, const char *name, int name_len,
+		       const char **pp)
 {
 	const char *start = *pp, *p = start;
 	uint64_t v = 0, lim = INT32_MAX;
@@ -64,14 +65,19 @@ static int scan_number(struct ctx *x, unsigned line, const char **pp)
 	*pp = p;
 	if (*p == 'L' || v <= lim)
 		return 0;
-	return tt_conf_fail(x, line, "integer %.*s does not fit in 32 bits", (int)(p - start),
-			    start);
+	return tt_conf_fail(x, line, "%.*s: integer %.*s does not fit in 32 bits", name_len, name,
+			    (int)(p - start), start);
 }
 
-/* Walks comments and strings the way libconfig's scanner does, to find numbers and lines. */
+/*
+ * Walks comments and strings the way libconfig's scanner does, to find numbers and lines; a
+ * number is named by the setting it follows (its last name: the walk keeps no groups).
+ */
 int tt_conf_prescan(struct ctx *x, const char *p)
 {
+	const char *name = "value"; /* a number before any name: a syntax error for libconfig */
 	unsigned line = 1;
+	int name_len = 5;
 	int rc;
 
 	while (*p) {
@@ -95,11 +101,12 @@ int tt_conf_prescan(struct ctx *x, const char *p)
 			/* includes would resolve against the working directory, not the file's */
 			return tt_conf_fail(x, line, "@include is not supported: use one file");
 		} else if (isalpha((unsigned char)*p) || *p == '*' || *p == '_') {
-			while (*p && (isalnum((unsigned char)*p) || strchr("-_*", *p)))
-				p++;
+			for (name = p; *p && (isalnum((unsigned char)*p) || strchr("-_*", *p)); p++)
+				;
+			name_len = (int)(p - name);
 		} else if (isdigit((unsigned char)*p) ||
 			   ((*p == '-' || *p == '+') && isdigit((unsigned char)p[1]))) {
-			rc = scan_number(x, line, &p);
+			rc = scan_number(x, line, name, name_len, &p);
 			if (rc)
 				return rc;
 		} else {

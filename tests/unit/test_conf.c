@@ -141,6 +141,17 @@ static void test_examples(void **state)
 	assert_string_equal(conf.http.headers[1], "Cache-Control: no-store");
 }
 
+/* The edges of a header the rules take: every tchar in a name, a name that only begins as one
+ * tcpterm writes, a tab and obs-text in a value, an empty value. */
+static void test_header_edges_taken(void **state)
+{
+	(void)state;
+	expect_ok(BASE "http = {\n\theaders = [ \"aZ09!#$%&'*+-.^_`|~: a\\tb \\xff\",\n"
+		       "\t\"Connection-Extra: x\", \"Content-Lengths: 1\", \"X-Empty:\" ];\n};\n");
+	assert_int_equal(conf.http.n_headers, 4);
+	assert_string_equal(conf.http.headers[0], "aZ09!#$%&'*+-.^_`|~: a\tb \xff");
+}
+
 static void test_minimal_takes_defaults(void **state)
 {
 	struct tt_conf def;
@@ -173,7 +184,7 @@ static void test_values_parsed(void **state)
 	expect_ok(
 	    "eal = [ \"--in-memory\", \"-l\", \"0-3\" ];\n"
 	    "stats_interval_ms = 0;\n"
-	    "workers = [ 3, 1, 1023 ];\n"
+	    "workers = [ 3, 1, 127 ];\n"
 	    "ports = (\n"
 	    "  { name = \"a\"; device = \"3B:1f.7,arg=1\"; address = \"192.0.2.1/31\";\n"
 	    "    mtu = 9000; },\n"
@@ -192,7 +203,7 @@ static void test_values_parsed(void **state)
 	assert_string_equal(conf.eal_args[2], "0-3");
 	assert_int_equal(conf.stats_interval_ms, 0);
 	assert_int_equal(conf.n_workers, 3);
-	assert_int_equal(conf.worker_lcores[2], 1023);
+	assert_int_equal(conf.worker_lcores[2], 127); /* RTE_MAX_LCORE - 1 */
 	assert_int_equal(conf.n_ports, 2);
 	assert_true(conf.ports[0].is_pci);
 	assert_string_equal(conf.ports[0].devargs, "0000:3b:1f.7,arg=1");
@@ -342,6 +353,14 @@ struct err_case {
 	const char *want;
 };
 
+/* Why a configured header is refused (lib/app/tt_http_field.h, which the response builder
+ * applies too: tests/unit/test_http.c). */
+#define VALUE_BYTE "has a control byte (CR, LF, DEL or below space but tab) in its value"
+#define NAME_BYTE                                                                                  \
+	"has a byte in its name that no field name may hold (RFC 9110 5.6.2: letters, digits and " \
+	"!#$%&'*+-.^_`|~)"
+#define OWNED "names a field tcpterm writes itself (Content-Length, Connection, Transfer-Encoding)"
+
 static const struct err_case err_cases[] = {
     /* unknown keys */
     {"unknown top-level key", BASE "\nfoo = 1;\n", "t.conf:4: foo: unknown key"},
@@ -385,9 +404,11 @@ static const struct err_case err_cases[] = {
      "t.conf:5: duplicate setting name"},
     /* integers libconfig would silently wrap */
     {"integer over 32 bits", BASE "tcp = {\n\n\tmss = 4294968756;\n};\n",
-     "t.conf:5: integer 4294968756 does not fit in 32 bits"},
+     "t.conf:5: mss: integer 4294968756 does not fit in 32 bits"},
     {"hex over 31 bits", BASE "tcp = {\n\tmss = 0x80000000;\n};\n",
-     "t.conf:4: integer 0x80000000 does not fit in 32 bits"},
+     "t.conf:4: mss: integer 0x80000000 does not fit in 32 bits"},
+    {"array element over 32 bits", BASE "workers = [ 1,\n  4294967297 ];\n",
+     "t.conf:4: workers: integer 4294967297 does not fit in 32 bits"},
     {"64-bit integer out of range", BASE "tcp = {\n\tmss = 4294968756L;\n};\n",
      "t.conf:4: tcp.mss: 4294968756 is out of range (88..9000)"},
     {"negative value", BASE "tcp = {\n\tmss = -1460;\n};\n",
@@ -425,7 +446,9 @@ static const struct err_case err_cases[] = {
     {"too many ports", "ports = ( {}, {}, {}, {}, {}, {}, {}, {}, {} );\n" LISTENERS,
      "t.conf:1: ports: has 9 entries, at most 8 are supported"},
     {"lcore id out of range", BASE "workers = [ 1, 1024 ];\n",
-     "t.conf:3: workers[1]: 1024 is out of range (0..1023)"},
+     "t.conf:3: workers[1]: 1024 is out of range (0..127)"},
+    {"worker lcore past the DPDK build's", BASE "workers = [ 1, 128 ];\n",
+     "t.conf:3: workers[1]: 128 is out of range (0..127)"},
     /* port addressing */
     {"gateway outside the prefix",
      "ports = ( {\n\tname = \"p0\"; device = \"net_null0\"; address = \"10.0.0.2/24\";\n"
@@ -490,7 +513,7 @@ static const struct err_case err_cases[] = {
     {"ipv6 listener without address6",
      PORTS "listeners = ( { port = 80; app = \"http\"; },\n"
 	   "\t{ port = 81; app = \"http\";\n\t  family = \"ipv6\"; } );\n",
-     "t.conf:4: listeners[1].family: \"ipv6\" but no port has an address6 (listener 81)"},
+     "t.conf:4: listeners[1].family: \"ipv6\" but no port or VLAN has an address6 (listener 81)"},
     {"address6 without prefix",
      "ports = ( { name = \"p0\"; device = \"net_null0\"; address = \"10.0.0.2/24\";\n"
      "\taddress6 = \"2001:2::2\"; } );\n" LISTENERS,
@@ -587,6 +610,13 @@ static const struct err_case err_cases[] = {
      "\t{ name = \"p1\"; device = \"net_null1\"; address = \"10.0.1.2/24\"; mtu = 1280; "
      "}\n);\n" LISTENERS,
      "t.conf:1: tcp.mss: 1400 exceeds ports[1].mtu - 40 (1240)"},
+    {"window below one unit of the scale",
+     BASE "tcp = {\n\twscale = 14;\n\trcv_window = 16383;\n};\n",
+     "t.conf:5: tcp.rcv_window: 16383 is less than one unit of tcp.wscale 14 (16384 bytes): every "
+     "scaled window would be 0"},
+    {"window below one unit, scale 11", BASE "tcp = {\n\trcv_window = 2047;\n\twscale = 11;\n};\n",
+     "t.conf:4: tcp.rcv_window: 2047 is less than one unit of tcp.wscale 11 (2048 bytes): every "
+     "scaled window would be 0"},
     {"window needs a larger scale", BASE "tcp = {\n\twscale = 2;\n\trcv_window = 1048576;\n};\n",
      "t.conf:5: tcp.rcv_window: 1048576 needs tcp.wscale >= 5 (it is 2)"},
     {"rto_initial below the default rto_min", BASE "tcp = {\n\trto_initial_ms = 100;\n};\n",
@@ -646,9 +676,25 @@ static const struct err_case err_cases[] = {
     {"header without a colon", BASE "http = {\n\theaders = [ \"X-A: 1\",\n\t\"X-B 2\" ];\n};\n",
      "t.conf:5: http.headers[1]: \"X-B 2\" has no ':' (expected \"Name: value\")"},
     {"header with CRLF", BASE "http = {\n\theaders = [ \"X-A: 1\\r\\nX-Evil: 1\" ];\n};\n",
-     "t.conf:4: http.headers[0]: contains CR or LF"},
+     "t.conf:4: http.headers[0]: \"X-A: 1\" " VALUE_BYTE},
+    {"header with a control byte", BASE "http = {\n\theaders = [ \"X-A: \\x01\" ];\n};\n",
+     "t.conf:4: http.headers[0]: \"X-A: \x01\" " VALUE_BYTE},
+    {"header with DEL", BASE "http = {\n\theaders = [ \"X-A: a\\x7f\" ];\n};\n",
+     "t.conf:4: http.headers[0]: \"X-A: a\x7f\" " VALUE_BYTE},
     {"header with an empty name", BASE "http = {\n\theaders = [ \": v\" ];\n};\n",
-     "t.conf:4: http.headers[0]: \": v\" has an empty or blank header name"},
+     "t.conf:4: http.headers[0]: \": v\" has an empty field name"},
+    {"header name with a blank", BASE "http = {\n\theaders = [ \"X A: v\" ];\n};\n",
+     "t.conf:4: http.headers[0]: \"X A: v\" " NAME_BYTE},
+    {"header name with a separator", BASE "http = {\n\theaders = [ \"X(A): v\" ];\n};\n",
+     "t.conf:4: http.headers[0]: \"X(A): v\" " NAME_BYTE},
+    {"header tcpterm writes", BASE "http = {\n\theaders = [ \"Connection: close\" ];\n};\n",
+     "t.conf:4: http.headers[0]: \"Connection: close\" " OWNED},
+    {"header tcpterm writes, other case",
+     BASE "http = {\n\theaders = [ \"X-A: 1\", \"content-LENGTH: 5\" ];\n};\n",
+     "t.conf:4: http.headers[1]: \"content-LENGTH: 5\" " OWNED},
+    {"transfer-encoding header",
+     BASE "http = {\n\theaders = [ \"Transfer-Encoding: chunked\" ];\n};\n",
+     "t.conf:4: http.headers[0]: \"Transfer-Encoding: chunked\" " OWNED},
     {"body_file missing", BASE "http = {\n\tbody_file = \"/nonexistent/body.html\";\n};\n",
      "t.conf:4: http.body_file: cannot open \"/nonexistent/body.html\": "
      "No such file or directory"},
@@ -803,6 +849,12 @@ static void test_vlans_neigh_parsed(void **state)
 	assert_int_equal(conf.neigh.reachable_ms, 30000);
 	assert_int_equal(conf.neigh.retrans_ms, 1000);
 	assert_int_equal(conf.neigh.probes, 3);
+	/* A listener for IPv6 alone, whose only IPv6 address is a VLAN's. */
+	expect_ok("ports = ( { name = \"p0\"; device = \"net_null0\"; address = \"10.0.0.2/24\";\n"
+		  "\t  vlans = ( { id = 5; address = \"10.1.0.2/24\"; address6 = \"2001:2::2/64\"; "
+		  "} ); } );\n"
+		  "listeners = ( { port = 80; app = \"http\"; family = \"ipv6\"; } );\n");
+	assert_int_equal(conf.listeners[0].family, TT_FAMILY_IPV6);
 }
 
 #define PORT0	"ports = (\n\t{ name = \"p0\"; device = \"net_null0\"; address = \"10.0.0.2/24\";\n"
@@ -898,6 +950,7 @@ int main(void)
 	    cmocka_unit_test(test_default_file),
 	    cmocka_unit_test(test_examples),
 	    cmocka_unit_test(test_minimal_takes_defaults),
+	    cmocka_unit_test(test_header_edges_taken),
 	    cmocka_unit_test(test_values_parsed),
 	    cmocka_unit_test(test_out_of_range),
 	    cmocka_unit_test(test_address6_list),

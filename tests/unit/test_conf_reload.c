@@ -102,6 +102,7 @@ static void test_fixed_keys_refused(void **state)
 	    {17, "  max_conns_per_core = 8192;", "new.conf:17: tcp.max_conns_per_core"},
 	    {18, "  time_wait_ms = 30000;", "new.conf:18: tcp.time_wait_ms"},
 	    {18, "  time_wait_ms = 60000; wscale = 9;", "new.conf:18: tcp.wscale"},
+	    {18, "  time_wait_ms = 60000; timestamps = false;", "new.conf:18: tcp.timestamps"},
 	    {18, "  time_wait_ms = 60000; send_blocks_per_core = 512;",
 	     "new.conf:18: tcp.send_blocks_per_core"},
 	    {18, "  time_wait_ms = 60000; app_blocks_per_core = 512;",
