@@ -328,10 +328,15 @@ static enum step check_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struc
 		return STEP_DONE;
 	}
 	/* Only a segment inside the window with an acceptable ACK is a sign of life: one that
-	 * only guessed a sequence number (an RST or SYN for a challenge, a bad ACK) is not. */
-	t->last_rx_ms = (uint32_t)ctx->now_ms;
-	update_ts_recent(t, seg);
+	 * only guessed a sequence number (an RST or SYN for a challenge, a bad ACK) is not.  Nor,
+	 * while out-of-order data is held, one that neither brings bytes at RCV.NXT nor ACKs
+	 * anything new: a peer that left a hole and sent an ACK now and then would otherwise pin
+	 * the queue's block and buffers for good (a live peer sends the hole again in an RTO). */
 	advanced = seq_gt(seg->ack, t->snd_una);
+	if (t->ooo == TT_TCB_NO_BLOCK || advanced ||
+	    (seq_leq(seg->seq, t->rcv_nxt) && seq_gt(seg->seq + seg->len, t->rcv_nxt)))
+		t->last_rx_ms = (uint32_t)ctx->now_ms;
+	update_ts_recent(t, seg);
 	if (advanced)
 		new_ack(ctx, t, seg, out);
 	else if (seg->ack == t->snd_una)

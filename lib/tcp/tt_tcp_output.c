@@ -66,6 +66,11 @@ void tt_tcp_tx_hdr(const struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct 
 		if (t->flags & TT_TCB_SACK)
 			a->opts.present |= TT_OPT_SACK_OK;
 	} else {
+		/* Scaled, the field rounds down: the edge on the wire can fall short of the one
+		 * offered by less than a unit (RFC 7323 appendix F), while every byte up to
+		 * rcv_adv is still taken.  Rounded up instead, each small segment would push the
+		 * edge a little further past what the connection can hold, and a window the
+		 * application keeps shut would never read 0. */
 		field = min_u32(space >> t->rcv_wscale, 65535);
 	}
 	if (!(tx->flags & TT_TCP_RST)) {

@@ -972,6 +972,46 @@ static void test_sack_off(void **state)
 	assert_false(h->tcb.flags & TT_TCB_SACK);
 }
 
+/*
+ * While out-of-order data is held, a segment that neither brings bytes at RCV.NXT nor ACKs
+ * anything new is no sign of life: a peer that left a hole and ACKs every 90 s is reset by the
+ * idle bound counted from its last progress, and the queue's block is given back.  Filling
+ * the hole is progress.
+ */
+static void test_hole_held_is_no_life(void **state)
+{
+	struct harness *h = *state;
+	uint64_t since;
+	uint32_t base;
+
+	h_connect(h, H_APP_REC);
+	base = h->peer.nxt;
+	h->ctx.now_ms += 1000;
+	peer_data_at(h, base, SEG, SEG);
+	assert_int_not_equal(h->tcb.ooo, TT_TCB_NO_BLOCK);
+	for (unsigned i = 0; i < 2; i++) {
+		h->ctx.now_ms += 90000;
+		h_send(h, TT_TCP_ACK, NULL, 0);
+		/* an out-of-order segment again, beyond the queued one */
+		peer_data_at(h, base, 3 * SEG, SEG);
+		assert_int_equal(tt_tcp_deadline(&h->ctx, &h->tcb), H_T0_MS + 1000 + 300000);
+	}
+	h->ctx.now_ms += 1000;
+	peer_data_at(h, base, 0, SEG);
+	since = h->ctx.now_ms;
+	assert_int_equal(h->tcb.rcv_nxt, base + 2 * SEG);
+	h->peer.nxt = base + 2 * SEG; /* the ACKs below come from the new RCV.NXT */
+	assert_int_equal(tt_tcp_deadline(&h->ctx, &h->tcb), since + 300000);
+	assert_int_not_equal(h->tcb.ooo, TT_TCB_NO_BLOCK); /* [3 * SEG, 4 * SEG) still held */
+	h->ctx.now_ms += 90000;
+	h_send(h, TT_TCP_ACK, NULL, 0);
+	assert_int_equal(tt_tcp_deadline(&h->ctx, &h->tcb), since + 300000);
+	h_fire(h);
+	assert_int_equal(h->ctx.now_ms, since + 300000);
+	assert_int_equal(h->v, TT_V_FREE);
+	assert_int_equal(ev(h, TT_CTR_CONN_TIMEOUT), 1);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, sack_setup, sack_teardown)
 
 int main(void)
@@ -1005,6 +1045,7 @@ int main(void)
 	    T(test_no_sack_peer_newreno),
 	    T(test_scoreboards_exhausted),
 	    T(test_sack_off),
+	    T(test_hole_held_is_no_life),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
