@@ -219,9 +219,12 @@ void gen_scenario_loop(struct tt_worker *w, void *arg)
 			/* Closing is paced like opening, so the FINs do not arrive as one wave. */
 			n = due_since(r, r->end_tsc, now, o->rate, r->closed, GEN_OPEN_PER_LOOP);
 			if (n > 0) {
-				/* A step of at least one slot returns 0 only at the table's end. */
-				r->close_cursor = tt_stack_close_step(w->stack, r->close_cursor, (unsigned)n);
-				r->closed += n;
+				unsigned k;
+
+				/* A step returns 0 only at the table's end. */
+				r->close_cursor =
+				    tt_stack_close_step(w->stack, r->close_cursor, (unsigned)n, &k);
+				r->closed += k;
 				r->closed_all = r->close_cursor == 0;
 			}
 		}

@@ -61,10 +61,13 @@ struct tt_stack {
 	struct tt_synack_tmpl *synack;
 	struct tt_neigh *neigh;
 	struct tt_stack_io io;
-	/* tt_stack_drain_step: new connections refused; how far the close and reset walks got. */
+	/* tt_stack_drain_step: new connections refused; how far the close and reset walks got;
+	 * the close walk's pass under way: what it closed, the table's entries when it began. */
 	bool draining;
 	bool close_walked;
 	uint32_t close_cursor;
+	uint32_t close_pass_closed;
+	uint32_t close_pass_entries;
 	uint32_t abort_cursor;
 	/* Admission control (tt_stack_rx_poll): full RX polls in a row; SYNs shed or not. */
 	uint32_t full_polls;
@@ -760,8 +763,11 @@ static void conn_done(struct tt_stack *st, struct tt_tcb *t, const struct tt_tcp
 		if (unlikely(st->closing_slots != 0) && ((st->closing_slots >> t->rt_slot) & 1))
 			close_at_sight(st, t);
 		/* Over the bound, an orphan that just became one or whose timer fired is reset
-		 * (Linux's tcp_close and tcp_out_of_resources): it can hold the table no longer. */
-		if (unlikely(tt_tcp_state_is_orphan(t->state)) && orphans_over(st, t)) {
+		 * (Linux's tcp_close and tcp_out_of_resources): it can hold the table no longer.
+		 * Not while draining: the drain closes every connection at once and its deadline
+		 * bounds them all, so the bound would only turn its FINs into resets. */
+		if (unlikely(tt_tcp_state_is_orphan(t->state)) && !st->draining &&
+		    orphans_over(st, t)) {
 			st->ctr->ev[TT_CTR_ORPHANS_RESET]++;
 			reset_conn(st, t);
 			break;
@@ -914,32 +920,55 @@ static void close_one(const struct tt_flow4 *k, uint32_t v, void *arg)
 	struct close_walk *cw = arg;
 	struct tt_stack *st = cw->st;
 	struct tt_tcb *t;
+	bool closed;
 
 	(void)k;
 	if ((v & TT_CONN_TW) || cw->left == 0)
 		return;
 	t = tcb_of(st, v);
-	/* Handshakes complete first: the application then decides for itself. */
-	if (t->state != TT_TCP_ESTABLISHED && t->state != TT_TCP_CLOSE_WAIT)
-		return;
+	/* Handshakes complete first (the application then decides for itself), and a close
+	 * already under way is not made again. */
 	bind_rt(st, t);
-	close_now(st, t);
-	arm(st, t);
+	closed = drain_conn(st, t);
+	if (closed)
+		arm(st, t);
 	unbind_rt(st);
-	cw->left--;
+	cw->left -= closed;
 }
 
-uint32_t tt_stack_close_step(struct tt_stack *st, uint32_t cursor, unsigned max_close)
+uint32_t tt_stack_close_step(struct tt_stack *st, uint32_t cursor, unsigned max_close,
+			     unsigned *closed)
 {
 	struct close_walk cw = {.st = st, .left = max_close};
 
 	/* One slot at a time: a slot holds at most one connection. */
-	while (cw.left > 0) {
+	for (unsigned visits = 0; cw.left > 0 && visits < TT_STACK_RETIRE_SLOTS; visits++) {
 		cursor = tt_conn_tbl_walk(st->tbl, cursor, 1, close_one, &cw);
 		if (cursor == 0)
 			break;
 	}
+	*closed = max_close - cw.left;
 	return cursor;
+}
+
+/*
+ * The drain's close walk, in steps of tt_stack_close_step.  A deletion behind the cursor can
+ * move a connection the walk has not read into a slot it has, so a pass that closed any or
+ * saw the table shrink is followed by another; the walk ends with a pass that did neither.
+ */
+static void drain_close_step(struct tt_stack *st, unsigned max_close)
+{
+	unsigned closed;
+
+	if (st->close_cursor == 0)
+		st->close_pass_entries = tt_conn_tbl_count(st->tbl);
+	st->close_cursor = tt_stack_close_step(st, st->close_cursor, max_close, &closed);
+	st->close_pass_closed += closed;
+	if (st->close_cursor != 0)
+		return;
+	st->close_walked =
+	    st->close_pass_closed == 0 && tt_conn_tbl_count(st->tbl) == st->close_pass_entries;
+	st->close_pass_closed = 0;
 }
 
 static void take_value(const struct tt_flow4 *k, uint32_t v, void *arg)
@@ -1171,10 +1200,8 @@ uint32_t tt_stack_drain_step(struct tt_stack *st, uint64_t deadline_ms, unsigned
 	/* TIME-WAIT entries alone do not hold the drain up: once the process is gone, no new
 	 * connection can take their 4-tuples here. */
 	if (st->tcp.now_ms < deadline_ms && tt_pool_in_use(st->tcbs) > 0) {
-		if (!st->close_walked) {
-			st->close_cursor = tt_stack_close_step(st, st->close_cursor, budget);
-			st->close_walked = st->close_cursor == 0;
-		}
+		if (!st->close_walked)
+			drain_close_step(st, budget);
 		return tt_conn_tbl_count(st->tbl);
 	}
 	return abort_step(st, budget);

@@ -287,18 +287,22 @@ struct tt_tcb *tt_stack_connect(struct tt_stack *st, unsigned port, const struct
 				const struct tt_mac *peer_mac, uint8_t app);
 
 /*
- * Close up to max_close established connections (FIN after their queued
- * data), walking the table from cursor on; returns the cursor for the next
- * call, 0 once the whole table was covered.
+ * Close up to max_close established or close-wait connections (FIN after their queued data;
+ * one whose FIN is already queued is passed over), reading at most TT_STACK_RETIRE_SLOTS
+ * table slots from cursor on; *closed: how many.  Returns the cursor for the next call, 0
+ * once the walk reached the table's end.
  */
-uint32_t tt_stack_close_step(struct tt_stack *st, uint32_t cursor, unsigned max_close);
+uint32_t tt_stack_close_step(struct tt_stack *st, uint32_t cursor, unsigned max_close,
+			     unsigned *closed);
 
 /*
  * Drain the stack before the process exits: refuse new connections, close the open ones, abort
  * what is left at deadline_ms (the clock of tt_stack_set_time).  The first call starts the
  * drain.  Every call does a bounded share of the work: before the deadline it closes up to
- * budget (>= 1) established or close-wait connections (FIN after their queued data; later
- * calls continue the table walk until it is complete); at or after the deadline, or as soon as
+ * budget (>= 1) established or close-wait connections (FIN after their queued data) and reads
+ * at most TT_STACK_RETIRE_SLOTS table slots (later calls continue the walk, in passes, until a
+ * pass finds nothing to close and the table did not shrink under it: a deletion can move a
+ * connection behind the walk); at or after the deadline, or as soon as
  * only TIME-WAIT entries are left, it takes up to budget steps of a walk that aborts every
  * connection (an RST to the peer unless in SYN-SENT, counted as conn_reset_by_us) and frees
  * every TIME-WAIT entry silently, one connection or one empty slot per step.  A later call may

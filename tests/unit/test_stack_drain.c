@@ -322,7 +322,8 @@ static void drain_fins(struct fx *fx, struct peer *peers, unsigned n, unsigned b
 		struct seen s[MAX_FRAMES];
 		unsigned k;
 
-		assert_true(step <= n);
+		/* a step reads at most TT_STACK_RETIRE_SLOTS slots */
+		assert_true(step <= n + TABLE_SLOTS / TT_STACK_RETIRE_SLOTS);
 		assert_true(tt_stack_drain_step(fx->st, fx->now + DRAIN_MS, budget) > 0);
 		k = take(fx, s, MAX_FRAMES);
 		assert_true(k <= budget);
@@ -501,6 +502,38 @@ static void test_drain_closes_in_steps_and_ends_at_time_wait(void **state)
 	fx_free(fx);
 }
 
+/*
+ * The drain closes more connections than tcp.max_orphans_per_core at once: its orphans are not
+ * reset for being over the bound (its deadline bounds them), so a peer's ACK that has not
+ * reached our FIN yet draws no RST, and every connection ends in TIME-WAIT by its FIN.
+ */
+static void test_drain_not_cut_by_orphan_bound(void **state)
+{
+	enum { N = 10 };
+	struct fx *fx = fx_new(TT_SYNCOOKIES_OFF);
+	struct peer peers[N];
+
+	(void)state;
+	fx->conf.tcp.max_orphans_per_core = 4;
+	for (unsigned i = 0; i < N; i++) {
+		peers[i] = peer_at((uint16_t)(43000 + i));
+		open_conn(fx, &peers[i]);
+	}
+	drain_fins(fx, peers, N, N);
+	assert_int_equal(gauge(fx, TT_TCP_FIN_WAIT_1), N);
+	/* An ACK of everything but the FIN (sent before the FIN reached the peer). */
+	send_seg(fx, peers[0].sport, HTTP_PORT, TT_TCP_ACK, peers[0].snd_nxt, peers[0].rcv_nxt);
+	assert_int_equal(take(fx, NULL, 0), 0);
+	assert_int_equal(fx->ctr.ev[TT_CTR_ORPHANS_RESET], 0);
+	for (unsigned i = 0; i < N; i++)
+		close_from_peer(fx, &peers[i]);
+	assert_int_equal(gauge(fx, TT_TCP_TIME_WAIT), N);
+	abort_all(fx, fx->now + DRAIN_MS, N);
+	assert_int_equal(fx->ctr.ev[TT_CTR_RST_SENT], 0);
+	expect_drained(fx, N, 0);
+	fx_free(fx);
+}
+
 /* A handshake the drain found half open is closed as soon as it completes. */
 static void test_handshake_completed_while_draining_is_closed(void **state)
 {
@@ -597,7 +630,10 @@ static void test_earlier_deadline_aborts_now(void **state)
 
 	(void)state;
 	open_conn(fx, &p);
-	assert_int_equal(tt_stack_drain_step(fx->st, fx->now + DRAIN_MS, 8), 1);
+	for (unsigned step = 0; fx->n_frames == 0; step++) {
+		assert_true(step <= TABLE_SLOTS / TT_STACK_RETIRE_SLOTS);
+		assert_int_equal(tt_stack_drain_step(fx->st, fx->now + DRAIN_MS, 8), 1);
+	}
 	assert_int_equal(take_one(fx).flags, TT_TCP_FIN | TT_TCP_ACK);
 	abort_all(fx, fx->now, 8);
 	s = take_one(fx);
@@ -893,6 +929,30 @@ static void ports_at_home(uint32_t home, uint16_t *first, uint16_t *second)
 	tt_conn_tbl_free(t);
 }
 
+/* The one frame sent is a's FIN; a's peer resets it, and its deletion moves b back a slot. */
+static void reset_the_first(struct fx *fx, const struct peer *a)
+{
+	struct seen s[MAX_FRAMES];
+
+	assert_int_equal(take(fx, s, MAX_FRAMES), 1);
+	assert_int_equal(s[0].dport, a->sport);
+	send_seg(fx, a->sport, HTTP_PORT, TT_TCP_RST, a->snd_nxt, 0);
+	assert_int_equal(gauge(fx, TT_TCP_FIN_WAIT_1), 0);
+}
+
+/* The frames sent, each a FIN to port: how many. */
+static unsigned fins_to(struct fx *fx, uint16_t port)
+{
+	struct seen s[MAX_FRAMES];
+	unsigned k = take(fx, s, MAX_FRAMES);
+
+	for (unsigned i = 0; i < k; i++) {
+		assert_int_equal(s[i].dport, port);
+		assert_int_equal(s[i].flags, TT_TCP_FIN | TT_TCP_ACK);
+	}
+	return k;
+}
+
 /*
  * A connection that a deletion moves behind the close walk's cursor still gets its FIN before
  * its reset time: a and b share home slot 255, the last slot of the walk's first step, b one
@@ -906,9 +966,8 @@ static void test_close_walked_again_for_one_moved_behind(void **state)
 	struct tt_conf_tcp tcp1 = fx->conf.tcp;
 	struct tt_stack_rt rt1 = fx_gen(fx, 1, &tcp1);
 	struct peer a, b;
-	struct seen s[MAX_FRAMES];
 	uint16_t port_a = 0, port_b = 0;
-	unsigned k, fins_b = 0;
+	unsigned fins_b = 0;
 
 	(void)state;
 	tcp1.reload_grace_ms = 0;
@@ -919,21 +978,64 @@ static void test_close_walked_again_for_one_moved_behind(void **state)
 	open_conn(fx, &b);
 	assert_int_equal(tt_stack_set_rt(fx->st, &rt1), 0);
 	assert_int_equal(tt_stack_timers(fx->st), TT_STACK_RETIRE_SLOTS); /* the first step */
-	k = take(fx, s, MAX_FRAMES);
-	assert_int_equal(k, 1);
-	assert_int_equal(s[0].dport, port_a);
-	send_seg(fx, port_a, HTTP_PORT, TT_TCP_RST, a.snd_nxt, 0);
-	assert_int_equal(gauge(fx, TT_TCP_FIN_WAIT_1), 0);
-	for (unsigned step = 0; step < 64 && tt_stack_timers(fx->st) > 0; step++) {
-		k = take(fx, s, MAX_FRAMES);
-		for (unsigned i = 0; i < k; i++) {
-			assert_int_equal(s[i].dport, port_b);
-			assert_int_equal(s[i].flags, TT_TCP_FIN | TT_TCP_ACK);
-			fins_b++;
-		}
-	}
+	reset_the_first(fx, &a);
+	for (unsigned step = 0; step < 64 && tt_stack_timers(fx->st) > 0; step++)
+		fins_b += fins_to(fx, port_b);
 	assert_int_equal(fins_b, 1);
 	assert_int_equal(fx->ctr.ev[TT_CTR_RELOAD_CLOSED], 2);
+	fx_free(fx);
+}
+
+/*
+ * The drain's close walk, likewise: a and b share home slot 255, the last its first step reads,
+ * b one slot on; that step closes a, a's peer resets it, and its deletion moves b into the slot
+ * the walk has passed.  The pass closed something, so another follows: b gets its FIN, not an
+ * RST at the deadline.
+ */
+static void test_drain_walks_again_for_one_moved_behind(void **state)
+{
+	enum { HOME = TT_STACK_RETIRE_SLOTS - 1 };
+	struct fx *fx = fx_new(TT_SYNCOOKIES_OFF);
+	struct peer a, b;
+	uint16_t port_a = 0, port_b = 0;
+	unsigned fins_b = 0;
+
+	(void)state;
+	ports_at_home(HOME, &port_a, &port_b);
+	a = peer_at(port_a);
+	b = peer_at(port_b);
+	open_conn(fx, &a);
+	open_conn(fx, &b);
+	assert_true(tt_stack_drain_step(fx->st, fx->now + DRAIN_MS, 1) > 0);
+	reset_the_first(fx, &a);
+	for (unsigned step = 0; step < 1024 && fins_b == 0; step++) {
+		assert_true(tt_stack_drain_step(fx->st, fx->now + DRAIN_MS, 1) > 0);
+		fins_b += fins_to(fx, port_b);
+	}
+	assert_int_equal(fins_b, 1);
+	assert_int_equal(gauge(fx, TT_TCP_FIN_WAIT_1), 1);
+	assert_int_equal(fx->ctr.ev[TT_CTR_RST_SENT], 0);
+	fx_free(fx);
+}
+
+/* A drain step reads at most TT_STACK_RETIRE_SLOTS slots: a connection at slot 600 of a table
+ * otherwise empty gets its FIN from the third step, none from the first two. */
+static void test_drain_step_reads_bounded_slots(void **state)
+{
+	struct fx *fx = fx_new(TT_SYNCOOKIES_OFF);
+	uint16_t port = 0, next = 0;
+	struct peer p;
+
+	(void)state;
+	ports_at_home(600, &port, &next);
+	p = peer_at(port);
+	open_conn(fx, &p);
+	for (unsigned step = 0; step < 2; step++) {
+		assert_true(tt_stack_drain_step(fx->st, fx->now + DRAIN_MS, 1) > 0);
+		assert_int_equal(take(fx, NULL, 0), 0);
+	}
+	assert_true(tt_stack_drain_step(fx->st, fx->now + DRAIN_MS, 1) > 0);
+	assert_int_equal(take_one(fx).flags, TT_TCP_FIN | TT_TCP_ACK);
 	fx_free(fx);
 }
 
@@ -1001,6 +1103,9 @@ int main(void)
 	    cmocka_unit_test(test_syn_accepted_before_drain),
 	    cmocka_unit_test(test_cookie_ack_refused_while_draining),
 	    cmocka_unit_test(test_drain_closes_in_steps_and_ends_at_time_wait),
+	    cmocka_unit_test(test_drain_not_cut_by_orphan_bound),
+	    cmocka_unit_test(test_drain_walks_again_for_one_moved_behind),
+	    cmocka_unit_test(test_drain_step_reads_bounded_slots),
 	    cmocka_unit_test(test_handshake_completed_while_draining_is_closed),
 	    cmocka_unit_test(test_deadline_aborts_everything_once),
 	    cmocka_unit_test(test_earlier_deadline_aborts_now),
