@@ -19,10 +19,12 @@ static_assert(sizeof(struct tt_http_memo) <= TT_TCP_APP_WORKER_BYTES,
 
 /* A head that trickles in (Slowloris) times out header_timeout_ms after its first byte, a body
  * body_timeout_ms after its head ended: a request in either holds an application block.  TCP
- * asks in ESTABLISHED only, where the connection's clock is the request's. */
+ * asks in ESTABLISHED only, where the connection's clock is the request's.  The timeouts are
+ * those the connection was opened under, as its TCP ones: a reload must not move a deadline
+ * its timer was armed for. */
 static uint64_t http_deadline(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t)
 {
-	const struct tt_http_response *r = ctx->app_data;
+	const struct tt_http_response *r = ctx->conn_app_data;
 	const struct tt_http_parser *p = tt_tcp_app_block(ctx, t);
 	uint32_t bound;
 

@@ -239,6 +239,7 @@ struct tt_stack *tt_stack_create(const struct tt_stack_params *p)
 	st->tcp.conf = c;
 	st->tcp.ctr = p->ctr;
 	st->tcp.app_data = p->app_data;
+	st->tcp.conn_app_data = p->app_data;
 	st->tcp.now_ms = p->now_ms;
 	st->tcp.isn_secret = p->isn_secret;
 	st->tcp.release = p->io.release;
@@ -324,6 +325,7 @@ int tt_stack_set_rt(struct tt_stack *st, const struct tt_stack_rt *rt)
 	st->listen_app = rt->listen_app;
 	st->tcp.conf = rt->conf;
 	st->tcp.app_data = rt->app_data;
+	st->tcp.conn_app_data = rt->app_data;
 	retire_plan(st);
 	return 0;
 }
@@ -338,10 +340,12 @@ uint32_t tt_stack_rt_oldest(const struct tt_stack *st)
 	return oldest;
 }
 
-/* The state machine reads the TCP parameters t was opened under (and its addresses)... */
+/* The state machine reads the TCP parameters t was opened under (its application's timeouts
+ * too, and its addresses)... */
 static void bind_rt(struct tt_stack *st, const struct tt_tcb *t)
 {
 	st->tcp.conf = st->gens[t->rt_slot].rt->conf;
+	st->tcp.conn_app_data = st->gens[t->rt_slot].rt->app_data;
 	st->tcp.addr6 = tcb_addr6(st, t);
 }
 
@@ -349,6 +353,7 @@ static void bind_rt(struct tt_stack *st, const struct tt_tcb *t)
 static void unbind_rt(struct tt_stack *st)
 {
 	st->tcp.conf = st->gens[st->rt_cur].rt->conf;
+	st->tcp.conn_app_data = st->tcp.app_data;
 	st->tcp.addr6 = NULL;
 }
 

@@ -417,7 +417,10 @@ enum { TT_TCP_APP_WORKER_BYTES = 120 };
 struct tt_tcp_ctx {
 	const struct tt_conf_tcp *conf;
 	const struct tt_tcp_app_ops *apps[TT_TCP_MAX_APPS]; /* by tcb->app */
-	const void *app_data; /* shared, read-only (e.g. HTTP responses) */
+	const void *app_data; /* shared, read-only (e.g. HTTP responses): the latest */
+	/* The same, of the configuration the connection in process was opened under: what its
+	 * armed timer was reckoned from (the HTTP timeouts) must not move with a reload. */
+	const void *conn_app_data;
 	struct tt_counters *ctr;
 	uint64_t state_count[TT_TCP_NSTATES];  /* gauge: connections in each state */
 	uint64_t state_count6[TT_TCP_NSTATES]; /* gauge: the IPv6 ones among them (tcb->ipv6) */

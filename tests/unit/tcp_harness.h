@@ -213,6 +213,7 @@ static inline void h_http_body(struct harness *h, uint32_t body_len)
 	assert_int_equal(tt_http_response_build(&h->http, 200, hdrs, 1, body, body_len), 0);
 	free(body);
 	h->ctx.app_data = &h->http;
+	h->ctx.conn_app_data = &h->http;
 }
 
 static inline struct harness *h_new(void)

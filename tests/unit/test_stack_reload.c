@@ -130,6 +130,49 @@ static void test_generation_applies_to_new_work(void **state)
 	gen1_free(g);
 }
 
+/*
+ * A connection whose request head trickles in keeps the header timeout it was opened under when
+ * a reload shortens it (10 s to 1 s): a segment 2 s later re-arms its timer for its own
+ * deadline, not one already passed, and it is reset at 10 s; a connection opened after the
+ * reload times out after 1 s.
+ */
+static void test_http_timeout_of_own_generation(void **state)
+{
+	struct sh *h = sh_new();
+	struct sh_peer *old, *fresh;
+	struct gen1 *g;
+
+	(void)state;
+	h->conf.tcp.delayed_ack_ms = 0;
+	sh_start(h);
+	h->http.header_timeout_ms = 10000;
+	g = gen1_new(h);
+	g->http.header_timeout_ms = 1000;
+	old = sh_peer_new(h, 80);
+	sh_connect(old);
+	sh_peer_send(old, TT_TCP_ACK | TT_TCP_PSH, "GET / HT", 8);
+	sh_run(h, 0, 1, 100);
+	assert_int_equal(tt_stack_set_rt(h->st, &g->rt), 0);
+	sh_run(h, 2000, 100, 1000);
+	sh_peer_send(old, TT_TCP_ACK | TT_TCP_PSH, "T", 1);
+	sh_run(h, 0, 1, 100);
+	assert_false(old->rst_rcvd);
+	sh_check(h);
+
+	fresh = sh_peer_new(h, 80);
+	sh_connect(fresh);
+	sh_peer_send(fresh, TT_TCP_ACK | TT_TCP_PSH, "GET / HT", 8);
+	sh_run(h, 1500, 100, 1000);
+	assert_true(fresh->rst_rcvd);
+	assert_false(old->rst_rcvd);
+	sh_run(h, 7000, 100, 1000);
+	assert_true(old->rst_rcvd);
+	assert_int_equal(sh_in_state(h, TT_TCP_ESTABLISHED), 0);
+
+	sh_free(h);
+	gen1_free(g);
+}
+
 /* The SYN-ACK a new peer of h gets on port 80, parsed; its frame is dropped. */
 static struct tt_pkt cookie_synack(struct sh *h)
 {
@@ -340,6 +383,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_generation_applies_to_new_work),
+	    cmocka_unit_test(test_http_timeout_of_own_generation),
 	    cmocka_unit_test(test_generation_slot_must_be_free),
 	    cmocka_unit_test(test_cookie_synack_follows_generation),
 	    cmocka_unit_test(test_replaced_generation_drained_after_grace),
