@@ -179,6 +179,24 @@ def test_invalid_file_changes_nothing(app):
     assert counts["generation"] == counts0["generation"], dict(counts)
 
 
+def test_header_or_timestamps_refused_by_name(app):
+    """A header the response could not carry (one tcpterm writes itself) is refused by the
+    loader with its file, line and key, not afterwards by the response builder; turning
+    timestamps off is refused as fixed at start (a cookie's MAC covers them)."""
+    text = conf_text(body_size=100, headers=["X-A: 1", "Connection: close"])
+    line = text[:text.index('"Connection: close"')].count("\n") + 1
+    outcome, msg = reload_with_signal(app, text)
+    assert outcome == "refused"
+    assert msg.startswith(f'{app.conf_path}:{line}: http.headers[1]: "Connection: close" names '
+                          "a field tcpterm writes itself"), msg
+    text = conf_text(body_size=100, timestamps=False)
+    line = text[:text.index("timestamps = false;")].count("\n") + 1
+    outcome, msg = reload_with_signal(app, text)
+    assert outcome == "refused"
+    assert msg == f"{app.conf_path}:{line}: tcp.timestamps: cannot change at run time", msg
+    assert body_served() == filler(100)
+
+
 def test_telemetry_reload(app):
     app.conf_path.write_text(conf_text(body_size=42, listeners=[(80, "http"), (8082, "echo")]))
     r = app.telemetry("/tcpterm/reload")
@@ -251,5 +269,5 @@ def test_finish(app):
     text = app.output()
     m = re.search(r"^reloads: applied (\d+) refused (\d+)$", text, re.M)
     assert m, text[-2000:]
-    assert (int(m.group(1)), int(m.group(2))) == (18, 5), text[-2000:]
+    assert (int(m.group(1)), int(m.group(2))) == (18, 7), text[-2000:]
     assert final["http_requests"] > 0
