@@ -414,9 +414,13 @@ static int header_elem(struct ctx *x, const config_setting_t *e, unsigned i, voi
 	if (rc)
 		return rc;
 	why = tt_http_field_refusal(str);
-	if (why != NULL)
-		return tt_conf_fail(x, line_of(e), "\"%.*s\" %s", (int)strcspn(str, "\r\n"), str,
-				    why);
+	if (why != NULL) {
+		int shown = 0; /* up to a control byte, which the message leaves out */
+
+		while (str[shown] != '\0' && TT_HTTP_IS_VALUE_CHAR((unsigned char)str[shown]))
+			shown++;
+		return tt_conf_fail(x, line_of(e), "\"%.*s\" %s", shown, str, why);
+	}
 	memcpy(h->headers[i], str, strlen(str) + 1);
 	h->n_headers = i + 1;
 	return 0;
@@ -616,7 +620,7 @@ static int check_tcp(struct ctx *x)
 				       t->wscale);
 	/* A scaled window field counts units of 2^wscale bytes: a window below one unit would be
 	 * advertised as 0 to every peer that scales, and nothing could ever be received.  (The
-	 * default window, 65,535, is a unit of the largest scale: only a set one can be less.) */
+	 * default window, 65,535, is at least one unit at every scale: only a set one is less.) */
 	if ((t->rcv_window >> t->wscale) == 0)
 		return tt_conf_fail_in(
 		    x, x->tcp_line[T_RCV_WINDOW], "rcv_window",

@@ -30,8 +30,8 @@
  * const pointer to every lcore: nothing in it changes while the appliance runs.  A reload
  * (tt_conf_reload_file) makes a new struct beside it, never changes one in use (tt_reload.h).
  *
- * Which lcore: the main thread, before or after rte_eal_init (no DPDK dependency). Not for the
- * data path.
+ * Which lcore: the main thread, before or after rte_eal_init (of DPDK, only the build's
+ * RTE_MAX_LCORE, which bounds the lcore ids). Not for the data path.
  *
  * The file is self-contained: @include is refused (libconfig would resolve it against the
  * working directory), and integers that do not fit in 32 bits without an L suffix are refused
@@ -184,7 +184,8 @@ struct tt_conf_tcp {
 	uint8_t cookie_secret[16];
 	/* Orphans: connections the application closed whose FIN is unacknowledged (FIN-WAIT-1,
 	 * CLOSING, LAST-ACK).  Per worker at most max_orphans_per_core; one that would exceed it
-	 * is reset.  An orphan retransmits at most min(orphan_retries, max_retries) times. */
+	 * is reset (not while draining at shutdown).  An orphan retransmits at most
+	 * min(orphan_retries, max_retries) times. */
 	uint32_t max_orphans_per_core;
 	uint8_t orphan_retries;
 	/* Admission control: a worker whose RX queue filled every burst of this many polls in a

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -62,11 +63,19 @@ static int scan_number(struct ctx *x, unsigned line, const char *name, int name_
 		*pp = p;
 		return 0;
 	}
-	*pp = p;
+	*pp = p + (*p == 'L') + (*p == 'L' && p[1] == 'L'); /* a 64-bit literal's suffix */
 	if (*p == 'L' || v <= lim)
 		return 0;
 	return tt_conf_fail(x, line, "%.*s: integer %.*s does not fit in 32 bits", name_len, name,
 			    (int)(p - start), start);
+}
+
+/* Whether [from, to) is the word w, in any case (libconfig's booleans). */
+static bool is_word(const char *from, const char *to, const char *w)
+{
+	size_t n = strlen(w);
+
+	return (size_t)(to - from) == n && strncasecmp(from, w, n) == 0;
 }
 
 /*
@@ -101,9 +110,15 @@ int tt_conf_prescan(struct ctx *x, const char *p)
 			/* includes would resolve against the working directory, not the file's */
 			return tt_conf_fail(x, line, "@include is not supported: use one file");
 		} else if (isalpha((unsigned char)*p) || *p == '*' || *p == '_') {
-			for (name = p; *p && (isalnum((unsigned char)*p) || strchr("-_*", *p)); p++)
-				;
-			name_len = (int)(p - name);
+			const char *word = p;
+
+			while (*p && (isalnum((unsigned char)*p) || strchr("-_*", *p)))
+				p++;
+			/* true and false are values, not names */
+			if (!is_word(word, p, "true") && !is_word(word, p, "false")) {
+				name = word;
+				name_len = (int)(p - word);
+			}
 		} else if (isdigit((unsigned char)*p) ||
 			   ((*p == '-' || *p == '+') && isdigit((unsigned char)p[1]))) {
 			rc = scan_number(x, line, name, name_len, &p);

@@ -1648,6 +1648,7 @@ void tt_stack_conn_describe(const struct tt_stack *st, const struct tt_flow4 *k,
 	c->rto_ms = tt_tcp_rto_ms(t);
 	/* Its timers run by the configuration generation it was opened under, as in check_tcb. */
 	ctx.conf = st->gens[t->rt_slot].rt->conf;
+	ctx.conn_app_data = st->gens[t->rt_slot].rt->app_data;
 	c->timer = (uint8_t)tt_tcp_timer_next(&ctx, t, &due);
 	c->timer_ms = due == UINT64_MAX ? 0 : due > now ? due - now : 0;
 }
@@ -1694,6 +1695,7 @@ static const char *check_tcb(const struct tt_stack *st, const struct tt_tcb *t)
 	if (st->gens[t->rt_slot].conns == 0)
 		return "a TCB's configuration generation counts no connection";
 	ctx.conf = c; /* the deadline the state machine computes for t */
+	ctx.conn_app_data = st->gens[t->rt_slot].rt->app_data;
 	if (t->state == TT_TCP_CLOSED || t->state >= TT_TCP_TIME_WAIT)
 		return "a TCB in the table is CLOSED or TIME-WAIT";
 	if ((int32_t)(t->snd_nxt - t->snd_una) < 0 || (int32_t)(t->snd_max - t->snd_nxt) < 0)

@@ -69,7 +69,8 @@
  * orphans_reset, conn_reset_by_us), as Linux resets orphans beyond tcp_max_orphans, so peers
  * that never send the final ACK cannot make the table full.  An orphan that has retransmitted
  * k times counts the orphans 2^k times (Linux's shift in tcp_out_of_resources): past half the
- * bound, an orphan goes at its first retransmission, past a quarter at its second.
+ * bound, an orphan goes at its first retransmission, past a quarter at its second.  Not while
+ * draining: the drain closes every connection at once, and its deadline bounds them.
  *
  * IPv6: a connection over IPv6 is served exactly as one over IPv4; only its identity differs.
  * The TCB (112 bytes) and the TIME-WAIT entry (32) keep their IPv4 size: their flow field holds
@@ -302,7 +303,8 @@ uint32_t tt_stack_close_step(struct tt_stack *st, uint32_t cursor, unsigned max_
  * budget (>= 1) established or close-wait connections (FIN after their queued data) and reads
  * at most TT_STACK_RETIRE_SLOTS table slots (later calls continue the walk, in passes, until a
  * pass finds nothing to close and the table did not shrink under it: a deletion can move a
- * connection behind the walk); at or after the deadline, or as soon as
+ * connection behind the walk, so while connections keep ending the passes go on, each step
+ * still bounded); at or after the deadline, or as soon as
  * only TIME-WAIT entries are left, it takes up to budget steps of a walk that aborts every
  * connection (an RST to the peer unless in SYN-SENT, counted as conn_reset_by_us) and frees
  * every TIME-WAIT entry silently, one connection or one empty slot per step.  A later call may

@@ -28,7 +28,7 @@
 	X(ARP_MALFORMED, "arp_malformed")                                                          \
 	X(ARP_SENDER, "arp_bad_sender_mac")                                                        \
 	X(ARP_SENDER_OURS, "arp_sender_our_address") /* another host claims it (RFC 5227) */       \
-	X(ARP_SENDER_IP, "arp_bad_sender_ip")	     /* 0/8 but 0.0.0.0, 127/8, multicast, ... */  \
+	X(ARP_SENDER_IP, "arp_bad_sender_ip")	     /* 0/8 but 0.0.0.0, 127/8, 224/3, ... */      \
 	X(ARP_NOT_FOR_US, "arp_not_for_us")                                                        \
 	X(IP_SHORT, "ip_short")                                                                    \
 	X(IP_VERSION, "ip_bad_version")                                                            \

@@ -277,7 +277,9 @@ struct tt_tcb {
 	 * from last_rx_ms), so there the application may take it as its own clock
 	 * (tt_tcp_app_mark): the HTTP responder times a request's head or body from it. */
 	uint32_t state_since_ms;
-	uint32_t last_rx_ms; /* the last acceptable segment */
+	/* The last acceptable segment; while out-of-order data is held, the last that brought
+	 * bytes at RCV.NXT or ACKed something new (tt_tcp_input.c). */
+	uint32_t last_rx_ms;
 	/* The application's state beyond the TCB: index in ctx->app_pool, TT_TCB_NO_APP_BLOCK:
 	 * none (tt_tcp_app_block). */
 	uint32_t app_block;
