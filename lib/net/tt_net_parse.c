@@ -75,11 +75,6 @@ static enum tt_pkt_kind parse_arp(const uint8_t *l3, uint32_t len, const struct 
 	return TT_PKT_ARP;
 }
 
-static uint32_t get_be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 enum { ICMP_UNREACHABLE = 3, ICMP_FRAG_NEEDED = 4 };
 
 /*
@@ -98,15 +93,16 @@ static enum tt_pkt_kind parse_frag_needed(const uint8_t *l4, const struct tt_net
 		return tt_net_drop(reason, TT_DROP_ICMP_TOO_BIG_QUOTE);
 	qihl = (q[0] & 0xfu) * 4u;
 	if ((q[0] >> 4) != 4 || qihl < TT_IP4_HDR_LEN || pkt->l4_len < TT_ICMP_HDR_LEN + qihl + 8 ||
-	    q[9] != IPPROTO_TCP || !tt_net_is_ours(ifc, get_be32(q + 12)) || (l4[6] | l4[7]) == 0)
+	    q[9] != IPPROTO_TCP || !tt_net_is_ours(ifc, tt_net_get_be32(q + 12)) ||
+	    (l4[6] | l4[7]) == 0)
 		return tt_net_drop(reason, TT_DROP_ICMP_TOO_BIG_QUOTE);
 	tcp = q + qihl;
 	pkt->too_big_mtu = (uint32_t)l4[6] << 8 | l4[7];
-	pkt->saddr = get_be32(q + 16);
-	pkt->daddr = get_be32(q + 12);
+	pkt->saddr = tt_net_get_be32(q + 16);
+	pkt->daddr = tt_net_get_be32(q + 12);
 	pkt->sport = (uint16_t)(tcp[2] << 8 | tcp[3]);
 	pkt->dport = (uint16_t)(tcp[0] << 8 | tcp[1]);
-	pkt->seg.seq = get_be32(tcp + 4);
+	pkt->seg.seq = tt_net_get_be32(tcp + 4);
 	return TT_PKT_TOO_BIG;
 }
 
@@ -135,8 +131,8 @@ static enum tt_pkt_kind parse_icmp(const uint8_t *l4, uint32_t ihl, const struct
 /* The values of the timestamps option at p (its kind and length checked). */
 static inline void read_ts(const uint8_t *p, struct tt_tcp_opts *o)
 {
-	o->tsval = get_be32(p + 2);
-	o->tsecr = get_be32(p + 6);
+	o->tsval = tt_net_get_be32(p + 2);
+	o->tsecr = tt_net_get_be32(p + 6);
 }
 
 /* RFC 7323 2.3: a larger shift is taken as 14. */
@@ -151,8 +147,8 @@ static void parse_sack(const uint8_t *p, uint8_t n, struct tt_tcp_opts *o)
 	o->present |= TT_OPT_SACK;
 	o->sack_n = n;
 	for (uint8_t i = 0; i < n; i++, p += TT_SACK_BLOCK_LEN) {
-		o->sack[i].start = get_be32(p);
-		o->sack[i].end = get_be32(p + 4);
+		o->sack[i].start = tt_net_get_be32(p);
+		o->sack[i].end = tt_net_get_be32(p + 4);
 	}
 }
 
@@ -251,13 +247,13 @@ static inline uint32_t parse_aligned_options(const uint8_t *p, uint32_t len, str
 	uint32_t off = 0;
 
 	/* Every segment of a connection that agreed on timestamps: one compare, no loop. */
-	if (len == TT_TCP_TS_OPT_LEN && get_be32(p) == NOP_NOP_TS) {
+	if (len == TT_TCP_TS_OPT_LEN && tt_net_get_be32(p) == NOP_NOP_TS) {
 		o->present = TT_OPT_TS;
 		read_ts(p + 2, o);
 		return len;
 	}
 	while (len - off >= 4) {
-		uint32_t w = get_be32(p + off);
+		uint32_t w = tt_net_get_be32(p + off);
 
 		if ((w == NOP_NOP_TS || w == SACK_OK_TS) && len - off >= TT_TCP_TS_OPT_LEN) {
 			o->present |= w == SACK_OK_TS ? TT_OPT_TS | TT_OPT_SACK_OK : TT_OPT_TS;

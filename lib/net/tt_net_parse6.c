@@ -169,11 +169,6 @@ static bool walk_ext(const uint8_t *l3, uint32_t end, uint8_t *nh, uint32_t *off
 	}
 }
 
-static uint32_t be32_at(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 /*
  * Packet Too Big (RFC 4443 3.2, to one of our addresses, its checksum verified): the segment of
  * ours it quotes (an IPv6 header from one of our addresses whose next header is TCP, as ours
@@ -192,14 +187,14 @@ static enum tt_pkt_kind parse_packet_too_big(const uint8_t *l4, const struct tt_
 		return tt_net_drop(reason, TT_DROP_ICMP_TOO_BIG_QUOTE);
 	memcpy(&quoted_src, q + 8, 16);
 	if ((q[0] >> 4) != 6 || q[6] != NH_TCP || !tt_net_is_ours6(ifc, &quoted_src) ||
-	    be32_at(l4 + 4) == 0)
+	    tt_net_get_be32(l4 + 4) == 0)
 		return tt_net_drop(reason, TT_DROP_ICMP_TOO_BIG_QUOTE);
-	pkt->too_big_mtu = be32_at(l4 + 4);
+	pkt->too_big_mtu = tt_net_get_be32(l4 + 4);
 	memcpy(&pkt->saddr6, q + 24, 16);
 	pkt->daddr6 = quoted_src;
 	pkt->sport = (uint16_t)(tcp[2] << 8 | tcp[3]);
 	pkt->dport = (uint16_t)(tcp[0] << 8 | tcp[1]);
-	pkt->seg.seq = be32_at(tcp + 4);
+	pkt->seg.seq = tt_net_get_be32(tcp + 4);
 	return TT_PKT_TOO_BIG;
 }
 

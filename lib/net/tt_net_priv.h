@@ -13,6 +13,12 @@ static inline enum tt_pkt_kind tt_net_drop(enum tt_drop *reason, enum tt_drop wh
 	return TT_PKT_DROP;
 }
 
+/* The big-endian 32-bit number at p, at any alignment. */
+static inline uint32_t tt_net_get_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
 static inline bool tt_net_is_unspecified6(const struct tt_in6 *a)
 {
 	static const struct tt_in6 zero;

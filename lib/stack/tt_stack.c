@@ -340,12 +340,18 @@ uint32_t tt_stack_rt_oldest(const struct tt_stack *st)
 	return oldest;
 }
 
-/* The state machine reads the TCP parameters t was opened under (its application's timeouts
- * too, and its addresses)... */
+/* What of ctx the state machine reads of the generation t was opened under: its TCP
+ * parameters and its application's timeouts (a copy's, for a listing or a check, as well). */
+static void gen_of(const struct tt_stack *st, const struct tt_tcb *t, struct tt_tcp_ctx *ctx)
+{
+	ctx->conf = st->gens[t->rt_slot].rt->conf;
+	ctx->conn_app_data = st->gens[t->rt_slot].rt->app_data;
+}
+
+/* The state machine reads the parameters t was opened under (gen_of) and its addresses... */
 static void bind_rt(struct tt_stack *st, const struct tt_tcb *t)
 {
-	st->tcp.conf = st->gens[t->rt_slot].rt->conf;
-	st->tcp.conn_app_data = st->gens[t->rt_slot].rt->app_data;
+	gen_of(st, t, &st->tcp);
 	st->tcp.addr6 = tcb_addr6(st, t);
 }
 
@@ -1647,8 +1653,7 @@ void tt_stack_conn_describe(const struct tt_stack *st, const struct tt_flow4 *k,
 	c->rttvar_ms4 = t->rttvar_ms4;
 	c->rto_ms = tt_tcp_rto_ms(t);
 	/* Its timers run by the configuration generation it was opened under, as in check_tcb. */
-	ctx.conf = st->gens[t->rt_slot].rt->conf;
-	ctx.conn_app_data = st->gens[t->rt_slot].rt->app_data;
+	gen_of(st, t, &ctx);
 	c->timer = (uint8_t)tt_tcp_timer_next(&ctx, t, &due);
 	c->timer_ms = due == UINT64_MAX ? 0 : due > now ? due - now : 0;
 }
@@ -1694,8 +1699,7 @@ static const char *check_tcb(const struct tt_stack *st, const struct tt_tcb *t)
 
 	if (st->gens[t->rt_slot].conns == 0)
 		return "a TCB's configuration generation counts no connection";
-	ctx.conf = c; /* the deadline the state machine computes for t */
-	ctx.conn_app_data = st->gens[t->rt_slot].rt->app_data;
+	gen_of(st, t, &ctx); /* the deadline the state machine computes for t */
 	if (t->state == TT_TCP_CLOSED || t->state >= TT_TCP_TIME_WAIT)
 		return "a TCB in the table is CLOSED or TIME-WAIT";
 	if ((int32_t)(t->snd_nxt - t->snd_una) < 0 || (int32_t)(t->snd_max - t->snd_nxt) < 0)
