@@ -1246,11 +1246,11 @@ static const struct tt_synack_tmpl *synack_tmpl(struct tt_stack *st, unsigned po
 
 /* The cookie's SYN-ACK, from the template: the frame send_tcp would build for it. */
 static void send_cookie_synack(struct tt_stack *st, unsigned port, const struct tt_pkt *pkt,
-			       const struct tt_addr6_pair *a6, const struct tt_listen_result *r)
+			       const struct tt_addr6_pair *a6, const struct tt_listen_result *r,
+			       uint8_t app)
 {
-	uint16_t wnd =
-	    (uint16_t)(st->tcp.conf->rcv_window < 65535 ? st->tcp.conf->rcv_window : 65535);
-	const struct tt_synack_tmpl *t = synack_tmpl(st, port, pkt, &r->opts, wnd);
+	const struct tt_synack_tmpl *t =
+	    synack_tmpl(st, port, pkt, &r->opts, tt_tcp_cookie_window(&st->tcp, r, app));
 	uint8_t *frame;
 	void *buf = frame_get(st, port, t->len, TT_SYNACK_ROOM, &frame);
 
@@ -1313,7 +1313,7 @@ static void tcp_listen6(struct tt_stack *st, unsigned port, const struct tt_pkt 
 		send_rst(st, port, pkt);
 		return;
 	case TT_L_SYNACK_COOKIE:
-		send_cookie_synack(st, port, pkt, a6, &r);
+		send_cookie_synack(st, port, pkt, a6, &r, (uint8_t)(app - 1));
 		return;
 	case TT_L_NEW_SYN_RECV:
 		t = new_conn(st, f, a6);

@@ -535,7 +535,7 @@ enum tt_listen_verdict {
 
 struct tt_listen_result {
 	uint32_t seq, ack;	 /* for the cookie SYN-ACK */
-	uint16_t mss;		 /* decoded from the cookie */
+	uint16_t mss;		 /* the peer's MSS as the cookie holds it */
 	uint32_t ts_offset;	 /* of the connection a valid cookie opens (tt_syncookie_check) */
 	struct tt_tcp_opts opts; /* options of the cookie SYN-ACK / decoded from the cookie */
 	enum tt_drop reason;
@@ -543,6 +543,14 @@ struct tt_listen_result {
 
 enum tt_listen_verdict tt_tcp_listen(struct tt_tcp_ctx *ctx, const struct tt_flow4 *f,
 				     const struct tt_tcp_seg *seg, struct tt_listen_result *r);
+
+/*
+ * The window a cookie's SYN-ACK (r, from tt_tcp_listen) offers a connection of app, and that
+ * tt_tcp_init_cookie then holds it to: the configured one, or what an application that keeps
+ * received segments can hold at the cookie's segment size.
+ */
+uint16_t tt_tcp_cookie_window(const struct tt_tcp_ctx *ctx, const struct tt_listen_result *r,
+			      uint8_t app);
 
 void tt_tcp_init_syn_recv(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_flow4 *f,
 			  const struct tt_tcp_seg *syn, uint8_t app, struct tt_tcp_out *out);

@@ -71,7 +71,6 @@ static void cookie_synack(struct tt_tcp_ctx *ctx, const struct tt_flow4 *f,
 	    .sack_ok = c->sack && (syn->opts.present & TT_OPT_SACK_OK),
 	};
 	uint32_t ts_opts = tt_syncookie_ts_opts(&o), ts_offset;
-	uint16_t mss;
 
 	r->ack = syn->seq + 1;
 	r->opts.present = TT_OPT_MSS;
@@ -79,7 +78,7 @@ static void cookie_synack(struct tt_tcp_ctx *ctx, const struct tt_flow4 *f,
 	/* The MAC covers only the TSval's option bits; its low half is the clock's offset, so one
 	 * SipHash gives the cookie and the TSval. */
 	r->seq = tt_syncookie_make(&ctx->cookie_keys, f, ctx->addr6, syn->seq, peer_mss,
-				   ts ? &ts_opts : NULL, ctx->now_ms, &mss, &ts_offset);
+				   ts ? &ts_opts : NULL, ctx->now_ms, &r->mss, &ts_offset);
 	if (ts) {
 		r->opts.present |= TT_OPT_TS;
 		r->opts.tsval = tt_syncookie_ts_encode(tt_tcp_tsval(ctx, ts_offset), &o);
@@ -233,6 +232,15 @@ void tt_tcp_init_syn_recv(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct
 	set_rto(ctx, t);
 }
 
+uint16_t tt_tcp_cookie_window(const struct tt_tcp_ctx *ctx, const struct tt_listen_result *r,
+			      uint8_t app)
+{
+	uint16_t mss = effective_mss(ctx, r->mss, r->opts.present & TT_OPT_TS);
+
+	/* The window in a SYN is never scaled (RFC 7323 2.2). */
+	return (uint16_t)min_u32(app_room(ctx, app, 0, TT_SNDQ_EXTENTS, mss), 65535);
+}
+
 void tt_tcp_init_cookie(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_flow4 *f,
 			const struct tt_tcp_seg *ack, const struct tt_listen_result *r, uint8_t app)
 {
@@ -242,8 +250,8 @@ void tt_tcp_init_cookie(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct t
 	tt_tcp_init_common(ctx, t, f, app, r->ts_offset);
 	t->snd_una = t->snd_nxt = t->snd_max = ack->ack;
 	t->rcv_nxt = ack->seq;
-	/* What our SYN-ACK advertised: the unscaled configured window. */
-	t->rcv_adv = t->rcv_nxt + min_u32(c->rcv_window, 65535);
+	/* What our SYN-ACK advertised. */
+	t->rcv_adv = t->rcv_nxt + tt_tcp_cookie_window(ctx, r, app);
 	t->mss = effective_mss(ctx, r->mss, ts);
 	if (r->opts.present & TT_OPT_WSCALE) {
 		t->flags |= TT_TCB_WS;

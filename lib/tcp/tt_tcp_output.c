@@ -26,14 +26,10 @@ const char *const tt_tcp_timer_names[TT_TCP_NTIMERS] = {
 static uint32_t window_space(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t)
 {
 	const struct tt_sndb *b = tt_tcp_sndb(ctx, t);
-	uint32_t cfg = ctx->conf->rcv_window;
-	uint32_t held = b != NULL ? b->q.held_bytes : 0;
-	uint32_t space = cfg > held ? cfg - held : 0;
+	uint32_t space = b != NULL
+			     ? app_room(ctx, t->app, b->q.held_bytes, tt_sndq_space(&b->q), t->mss)
+			     : app_room(ctx, t->app, 0, TT_SNDQ_EXTENTS, t->mss);
 
-	/* Received segments the application keeps each need a free extent. */
-	if (ctx->apps[t->app]->holds_rx)
-		space = min_u32(space, (b != NULL ? tt_sndq_space(&b->q) : TT_SNDQ_EXTENTS) *
-					   (uint32_t)t->mss);
 	/* Never move the right edge to the left (RFC 9293 3.8.6.2.2). */
 	if (seq_lt(t->rcv_nxt + space, t->rcv_adv))
 		space = t->rcv_adv - t->rcv_nxt;

@@ -177,6 +177,22 @@ static inline uint16_t effective_mss(const struct tt_tcp_ctx *ctx, uint16_t peer
 	return (uint16_t)(ts ? m - TT_TCP_TS_OPT_LEN : m);
 }
 
+/*
+ * What a connection of app can take while its queue holds held bytes and has extents free: the
+ * configured window less what is held, and for an application that keeps received segments,
+ * one free extent a segment of mss.
+ */
+static inline uint32_t app_room(const struct tt_tcp_ctx *ctx, uint8_t app, uint32_t held,
+				uint32_t extents, uint16_t mss)
+{
+	uint32_t cfg = ctx->conf->rcv_window;
+	uint32_t space = cfg > held ? cfg - held : 0;
+
+	if (ctx->apps[app]->holds_rx)
+		space = min_u32(space, extents * (uint32_t)mss);
+	return space;
+}
+
 /* Fast recovery (NewReno or SACK) is under way: DupThresh duplicate ACKs were seen. */
 static inline bool tt_tcp_in_recovery(const struct tt_tcb *t)
 {

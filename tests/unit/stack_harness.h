@@ -87,6 +87,7 @@ struct sh_peer {
 	uint32_t nxt;	  /* its next sequence number */
 	uint32_t rcv_nxt; /* what it expects from us next */
 	uint16_t wnd;	  /* window field it sends (it never scales) */
+	uint16_t syn_wnd; /* the window field of our SYN-ACK */
 	bool send_mss;	  /* its SYN carries an MSS option */
 	uint16_t mss;
 	bool ts; /* it offers (and then sends) timestamps */
@@ -488,6 +489,7 @@ static inline void sh_peer_receive(struct sh_peer *p, const struct tt_pkt *pkt)
 		p->ts_recent = s->opts.tsval;
 	if ((s->flags & TT_TCP_SYN) && (s->flags & TT_TCP_ACK)) {
 		if (!p->synced) {
+			p->syn_wnd = s->wnd;
 			p->rcv_nxt = s->seq + 1;
 			p->synced = true;
 		}

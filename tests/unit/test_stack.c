@@ -324,6 +324,45 @@ static void test_time_wait_reuse_isn_above(void **state)
 }
 
 /*
+ * A SYN-ACK offers what the listener's application can take, with a cookie as with state: echo
+ * keeps each received segment until it is echoed, so eight of the connection's segments
+ * (1,448 bytes: a 1,460-byte MSS less the timestamps), HTTP the configured window.  The peer
+ * then sends the whole window at once and every byte comes back.
+ */
+static void test_synack_window_of_the_application(void **state)
+{
+	enum { SEG = 1448, ECHO_WND = TT_SNDQ_EXTENTS * SEG };
+	static uint8_t data[ECHO_WND];
+
+	(void)state;
+	for (uint32_t i = 0; i < ECHO_WND; i++)
+		data[i] = (uint8_t)(i * 13 + i / 255);
+	for (int mode = 0; mode < 2; mode++) {
+		struct sh *h = sh_new();
+		struct sh_peer *echo, *http;
+
+		h->conf.tcp.syncookies = mode ? TT_SYNCOOKIES_ALWAYS : TT_SYNCOOKIES_OFF;
+		sh_start(h);
+		echo = sh_peer_new(h, 7);
+		http = sh_peer_new(h, 80);
+		sh_connect(echo);
+		sh_connect(http);
+		assert_int_equal(sh_ev(h, TT_CTR_SYNCOOKIES_SENT), mode ? 2 : 0);
+		assert_int_equal(echo->syn_wnd, ECHO_WND);
+		assert_int_equal(http->syn_wnd, 65535);
+		echo->acks = false; /* the window is not opened again by the echo's ACKs */
+		sh_burst_begin(h);
+		for (uint32_t off = 0; off < ECHO_WND; off += SEG)
+			sh_peer_send(echo, TT_TCP_ACK, data + off, SEG);
+		sh_burst_end(h);
+		sh_deliver(h);
+		assert_int_equal(echo->rx_len, ECHO_WND);
+		assert_memory_equal(echo->rx, data, ECHO_WND);
+		sh_free(h);
+	}
+}
+
+/*
  * A TIME-WAIT entry's ACKs to data are held to the budget of replies to unwanted segments
  * (TT_REPLY_BUDGET_PER_MS a ms to a bucket of sources): forty data segments in one millisecond get
  * sixteen, the next millisecond one again.  (A repeated FIN is not held: below.)
@@ -975,6 +1014,7 @@ int main(void)
 	    cmocka_unit_test(test_auto_cookies_under_table_pressure),
 	    cmocka_unit_test(test_full_table_refuses_with_rst),
 	    cmocka_unit_test(test_full_table_refuses_cookie_with_rst),
+	    cmocka_unit_test(test_synack_window_of_the_application),
 	    cmocka_unit_test(test_syns_counted),
 	    cmocka_unit_test(test_held_buffers_bounded),
 	    cmocka_unit_test(test_tiny_out_of_order_not_kept),
