@@ -577,6 +577,13 @@ static void print_banner(const struct appliance *a)
 			inet_ntop(AF_INET6, p->ip.addr6[j], a6, sizeof(a6));
 			printf("tcpterm: port %s ipv6 %s/%u\n", p->name, a6, p->ip.prefix6_len[j]);
 		}
+		printf("tcpterm: port %s rings: rx %u, tx %u descriptors%s", p->name, ps->rx_desc,
+		       ps->tx_desc,
+		       ps->rings_reported ? "" : " as set up (the driver does not report them)");
+		if (ps->rx_desc != p->rx_desc || ps->tx_desc != p->tx_desc)
+			printf(", rx_desc %u and tx_desc %u asked: the driver's bounds", p->rx_desc,
+			       p->tx_desc);
+		printf("\n");
 		printf("tcpterm: port %s replies to %s\n", p->name,
 		       p->reply_to_source_mac ? "the source MAC of what they answer"
 					      : "the next hop (ARP)");

@@ -111,6 +111,20 @@ static void negotiate_offloads(const struct tt_conf_port *c, const struct rte_et
 	}
 }
 
+/* Queue 0's descriptors as its driver reports them into *rx and *tx; false when it does not. */
+static bool rings_reported(uint16_t port_id, uint16_t *rx, uint16_t *tx)
+{
+	struct rte_eth_rxq_info rxq;
+	struct rte_eth_txq_info txq;
+
+	if (rte_eth_rx_queue_info_get(port_id, 0, &rxq) != 0 ||
+	    rte_eth_tx_queue_info_get(port_id, 0, &txq) != 0)
+		return false;
+	*rx = rxq.nb_desc;
+	*tx = txq.nb_desc;
+	return true;
+}
+
 static int setup_queues(const struct tt_conf_port *c, struct tt_port *p, struct rte_mempool **pools,
 			const struct rte_eth_conf *conf, char *err, size_t errlen)
 {
@@ -118,7 +132,13 @@ static int setup_queues(const struct tt_conf_port *c, struct tt_port *p, struct 
 	int socket = rte_eth_dev_socket_id(p->port_id);
 	int rc;
 
-	rte_eth_dev_adjust_nb_rx_tx_desc(p->port_id, &nb_rx, &nb_tx);
+	rc = rte_eth_dev_adjust_nb_rx_tx_desc(p->port_id, &nb_rx, &nb_tx);
+	if (rc != 0) {
+		snprintf(err, errlen,
+			 "port %s: cannot fit rx_desc %u / tx_desc %u to the driver: %s", c->name,
+			 c->rx_desc, c->tx_desc, rte_strerror(-rc));
+		return rc;
+	}
 	/* The PMD's own TX free threshold: virtio freeing sent mbufs soon after the peer took
 	 * them (a threshold near the ring's size) made the rps benchmark slower, cps no faster. */
 	for (uint16_t q = 0; q < p->n_queues; q++) {
@@ -133,6 +153,9 @@ static int setup_queues(const struct tt_conf_port *c, struct tt_port *p, struct 
 			return rc;
 		}
 	}
+	p->rx_desc = nb_rx;
+	p->tx_desc = nb_tx;
+	p->rings_reported = rings_reported(p->port_id, &p->rx_desc, &p->tx_desc);
 	return 0;
 }
 

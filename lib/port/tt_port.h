@@ -46,6 +46,12 @@ struct tt_port {
 	bool tx_vlan_insert;	  /* the port inserts the mbuf's tag on transmit (likewise) */
 	bool tx_flush_per_burst;  /* the workers send after each full RX burst (tx_flush_policy) */
 	bool tx_header_in_headroom; /* the PMD writes its own header just before a sent frame */
+	/* Descriptors per queue, which the start banner names: as the driver reports its rings
+	 * (rings_reported), else rx_desc and tx_desc as set up after the driver's declared
+	 * bounds (rte_eth_dev_adjust_nb_rx_tx_desc).  A driver may still cut a ring it does not
+	 * report (virtio to its queue_size). */
+	uint16_t rx_desc, tx_desc;
+	bool rings_reported;
 	char driver[32];
 };
 
