@@ -767,7 +767,8 @@ static void reset_conn(struct tt_stack *st, struct tt_tcb *t)
 static void conn_done(struct tt_stack *st, struct tt_tcb *t, const struct tt_tcp_out *out,
 		      enum tt_tcp_verdict v)
 {
-	send_out(st, t, out);
+	if (out->n != 0)
+		send_out(st, t, out);
 	switch (v) {
 	case TT_V_KEEP:
 		/* Draining, or its generation retired (tt_stack.h): closed at first sight. */

@@ -47,8 +47,11 @@ static void take_synack_options(struct tt_tcp_ctx *ctx, struct tt_tcb *t,
 			       t->flags & TT_TCB_TS);
 }
 
-enum tt_tcp_verdict tt_tcp_input_syn_sent(struct tt_tcp_ctx *ctx, struct tt_tcb *t,
-					  const struct tt_tcp_seg *seg, struct tt_tcp_out *out)
+/* Not inlined into tt_tcp_input: an active open's path (input_syn_received's note there). */
+__attribute__((noinline)) enum tt_tcp_verdict tt_tcp_input_syn_sent(struct tt_tcp_ctx *ctx,
+								    struct tt_tcb *t,
+								    const struct tt_tcp_seg *seg,
+								    struct tt_tcp_out *out)
 {
 	bool ack = seg->flags & TT_TCP_ACK;
 

@@ -276,9 +276,6 @@ void tt_tcp_output(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_tcp_out *
 {
 	unsigned before = out->n;
 
-	if (window_update_due(ctx, t))
-		t->flags |= TT_TCB_ACK_NOW;
-
 	switch (t->state) {
 	case TT_TCP_SYN_SENT:
 		if (t->flags & TT_TCB_ACK_NOW)
@@ -298,7 +295,9 @@ void tt_tcp_output(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_tcp_out *
 	default:
 		break;
 	}
-	if ((t->flags & TT_TCB_ACK_NOW) && out->n == before)
+	/* A segment sent carries the window; only without one is an update due (nothing above
+	 * changes the window it offers: the queue's held bytes or RCV.NXT). */
+	if (out->n == before && ((t->flags & TT_TCB_ACK_NOW) || window_update_due(ctx, t)))
 		emit(out, t->snd_nxt, 0, TT_TCP_ACK);
 	t->flags &= (uint8_t)~TT_TCB_ACK_NOW;
 }
