@@ -1,3 +1,4 @@
+#include <assert.h>
 #include <string.h>
 
 #include "tt_ooo.h"
@@ -46,6 +47,17 @@ void tt_ooo_pop(struct tt_ooo *q)
 {
 	q->n--;
 	memmove(&q->seg[0], &q->seg[1], q->n * sizeof(q->seg[0]));
+}
+
+void tt_ooo_trim_front(struct tt_ooo *q, uint32_t seq)
+{
+	struct tt_ooo_seg *s = &q->seg[0];
+	uint32_t cut = seq - s->seq;
+
+	assert(q->n > 0 && cut < s->len);
+	s->seq = seq;
+	s->data += cut;
+	s->len -= cut;
 }
 
 /* The queue's contiguous runs, in sequence order; returns how many. */

@@ -18,7 +18,9 @@
  * contiguous runs of bytes as blocks, the run holding the most recently
  * kept segment first, then the runs of the segments kept before it, newest
  * first, then the rest in sequence order.  Only bytes held here are ever
- * reported: a block is a promise the data need not be sent again.
+ * reported: a block is a promise the data need not be sent again.  So when
+ * the hole is filled and the application takes only part of a segment, the
+ * rest stays here at RCV.NXT (tt_ooo_trim_front) until it has room.
  */
 #ifndef TT_OOO_H
 #define TT_OOO_H
@@ -53,6 +55,9 @@ bool tt_ooo_insert(struct tt_ooo *q, const struct tt_ooo_seg *s);
 
 /* Remove the first (lowest) segment. */
 void tt_ooo_pop(struct tt_ooo *q);
+
+/* The first segment's bytes before seq are gone (taken); seq lies inside it. */
+void tt_ooo_trim_front(struct tt_ooo *q, uint32_t seq);
 
 /* Up to max (<= TT_SACK_MAX_BLOCKS) SACK blocks of what the queue holds, in the order above;
  * returns how many were written. */

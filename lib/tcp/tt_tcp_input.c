@@ -5,6 +5,8 @@
  * switch on the state; the synchronized states share the checks below,
  * each a step of the RFC's "otherwise" chain.
  */
+#include <rte_branch_prediction.h>
+
 #include "tt_tcp_priv.h"
 
 enum step {
@@ -70,7 +72,7 @@ static inline __attribute__((always_inline)) bool acceptable(const struct tt_tcb
 	uint32_t seg_len = seg->len + ((seg->flags & TT_TCP_FIN) ? 1 : 0);
 
 	/* In order, as nearly every segment is: what the tests below find in that case. */
-	if (__builtin_expect(seg->seq == t->rcv_nxt, 1))
+	if (likely(seg->seq == t->rcv_nxt))
 		return seg_len == 0 || wnd != 0;
 	if (seg_len == 0) {
 		if (wnd == 0)
@@ -389,16 +391,25 @@ static bool receives_data(const struct tt_tcb *t)
 }
 
 /* Offer in-order bytes to the application; true if it took them all. */
-static bool take(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const uint8_t *data, uint32_t len,
-		 void *owner)
+/* Bytes at RCV.NXT to the application; whether it took them all. */
+static bool offer(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const uint8_t *data, uint32_t len,
+		  void *owner)
 {
 	uint32_t took = ctx->apps[t->app]->on_data(ctx, t, data, len, owner);
 
 	t->rcv_nxt += took;
 	ctx->ctr->ev[TT_CTR_APP_RX_BYTES] += took;
-	if (took < len)
-		count_drop(ctx, TT_DROP_TCP_RCV_QUEUE_FULL);
 	return took == len;
+}
+
+/* ...and what it leaves of a segment is dropped (the peer sends it again). */
+static bool take(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const uint8_t *data, uint32_t len,
+		 void *owner)
+{
+	if (offer(ctx, t, data, len, owner))
+		return true;
+	count_drop(ctx, TT_DROP_TCP_RCV_QUEUE_FULL);
+	return false;
 }
 
 static void release_ooo_block(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
@@ -452,29 +463,35 @@ drop:
 	count_drop(ctx, TT_DROP_TCP_OUT_OF_ORDER);
 }
 
-/* The hole is filled: hand over what waited behind it, in order. */
-static void drain_ooo(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
+/*
+ * The hole is filled: hand over what waited behind it, in order; whether RCV.NXT moved.  What
+ * the application has no room for stays, at RCV.NXT, still reported in our SACK blocks (they
+ * promised it), and is offered again by the next segment (drain_ooo from deliver), as an ACK
+ * of what the application sent frees its room.
+ */
+static bool drain_ooo(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 {
+	uint32_t from = t->rcv_nxt;
 	struct tt_ooo *q;
 
 	if (t->ooo == TT_TCB_NO_BLOCK)
-		return;
+		return false;
 	q = tt_pool_at(ctx->ooo_pool, t->ooo);
 	while (q->n > 0 && seq_leq(q->seg[0].seq, t->rcv_nxt)) {
-		struct tt_ooo_seg s = q->seg[0];
-		uint32_t end = s.seq + s.len;
-		bool all = true;
+		const struct tt_ooo_seg *s = &q->seg[0];
+		uint32_t end = s->seq + s->len;
 
-		tt_ooo_pop(q);
-		if (seq_gt(end, t->rcv_nxt))
-			all =
-			    take(ctx, t, s.data + (t->rcv_nxt - s.seq), end - t->rcv_nxt, s.owner);
-		unhold(ctx, s.owner);
-		if (!all)
+		if (seq_gt(end, t->rcv_nxt) &&
+		    !offer(ctx, t, s->data + (t->rcv_nxt - s->seq), end - t->rcv_nxt, s->owner)) {
+			tt_ooo_trim_front(q, t->rcv_nxt);
 			break;
+		}
+		unhold(ctx, s->owner);
+		tt_ooo_pop(q);
 	}
 	if (q->n == 0)
 		release_ooo_block(ctx, t);
+	return t->rcv_nxt != from;
 }
 
 void tt_tcp_ooo_flush(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
@@ -521,8 +538,15 @@ static void deliver(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_tc
 	uint32_t skip, len;
 	bool hole, all;
 
-	if (seg->len == 0 || !receives_data(t))
+	if (!receives_data(t))
 		return;
+	if (seg->len == 0) {
+		/* Held bytes at RCV.NXT that the application had no room for (drain_ooo): its
+		 * room may be back, and the peer waits for the ACK of what it was told we hold. */
+		if (unlikely(t->ooo != TT_TCB_NO_BLOCK) && drain_ooo(ctx, t))
+			t->flags |= TT_TCB_ACK_NOW;
+		return;
+	}
 	if (seq_gt(seg->seq, t->rcv_nxt)) {
 		/* The duplicate ACK tells the peer of the hole at once (RFC 5681 4.2), and so
 		 * will the ACKs of its recovery, even of a hole we could not keep data behind. */
@@ -542,8 +566,9 @@ static void deliver(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_tc
 		count_drop(ctx, TT_DROP_TCP_OUT_OF_WINDOW);
 	hole = t->ooo != TT_TCB_NO_BLOCK;
 	all = take(ctx, t, seg->payload + skip, len, owner);
-	if (all)
-		drain_ooo(ctx, t);
+	/* Also when the application took part: what RCV.NXT passed of a held segment goes, so that
+	 * no SACK block reports bytes below it. */
+	drain_ooo(ctx, t);
 	/* A segment that fills (part of) a hole, repeats bytes or was cut short is answered at
 	 * once: the peer is recovering, or must learn what was not taken. */
 	ack_data(ctx, t, hole || skip != 0 || !all || len < seg->len - skip);

@@ -85,7 +85,7 @@ struct h_app {
 	uint8_t close_reason;	  /* t->close_reason at the last on_close */
 	uint8_t close_state;	  /* t->state at the last on_close */
 	const char *open_request; /* queued by on_open when set: a client's first request */
-	uint32_t accept;	  /* bytes it takes per call at most */
+	uint32_t accept;	  /* bytes it takes in all until set again (UINT32_MAX: any) */
 	bool close_on_fin;
 	uint32_t rx_len;
 	uint8_t rx[H_APP_RX_BYTES];
@@ -167,6 +167,8 @@ static inline uint32_t rec_data(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const 
 	struct h_app *a = &h_of(ctx)->app;
 	uint32_t n = len < a->accept ? len : a->accept;
 
+	if (a->accept != UINT32_MAX)
+		a->accept -= n;
 	(void)t;
 	(void)owner;
 	assert_true(a->rx_len + n <= sizeof(a->rx));

@@ -1012,6 +1012,64 @@ static void test_hole_held_is_no_life(void **state)
 	assert_int_equal(ev(h, TT_CTR_CONN_TIMEOUT), 1);
 }
 
+/*
+ * The hole filled by a segment of fill bytes from RCV.NXT, the application takes only the
+ * hole and part of the segment that waited behind it: the rest, which our SACK blocks
+ * promised, is kept at RCV.NXT and still reported, and the peer's next ACK (the application's
+ * room back) hands it over and draws our ACK of it.
+ */
+static void partly_taken(struct harness *h, uint32_t fill)
+{
+	enum { GAP = 100, PART = SEG / 2 };
+	const uint32_t want[] = {GAP + PART, GAP + SEG};
+	uint32_t base;
+
+	h_connect(h, H_APP_REC);
+	base = h->peer.nxt;
+	peer_data_at(h, base, GAP, SEG);
+	h->app.accept = GAP + PART;
+	peer_data_at(h, base, 0, fill);
+	assert_int_equal(h->tcb.rcv_nxt, base + GAP + PART);
+	assert_int_equal(h->n_tx, 1);
+	h_expect(h, 0, TT_TCP_ACK, h->tcb.snd_nxt, base + GAP + PART, 0);
+	expect_blocks(&h->tx[0], base, want, 1);
+	/* Only bytes of the filling segment itself are dropped (not ACKed). */
+	assert_int_equal(drops(h, TT_DROP_TCP_RCV_QUEUE_FULL), fill > GAP + PART);
+	h->app.accept = UINT32_MAX;
+	h->peer.nxt = base + GAP + PART;
+	h_send(h, TT_TCP_ACK, NULL, 0);
+	assert_int_equal(h->tcb.rcv_nxt, base + GAP + SEG);
+	assert_int_equal(h->n_tx, 1);
+	h_expect(h, 0, TT_TCP_ACK, h->tcb.snd_nxt, base + GAP + SEG, 0);
+	expect_blocks(&h->tx[0], base, NULL, 0);
+	assert_int_equal(h->tcb.ooo, TT_TCB_NO_BLOCK);
+	assert_int_equal(h->app.rx_len, GAP + SEG);
+	assert_memory_equal(h->app.rx, peer_data, GAP + SEG);
+}
+
+/* The hole exactly. */
+static void test_partly_taken_rest_kept(void **state)
+{
+	partly_taken(*state, 100);
+}
+
+/* The same with the peer's sequence numbers wrapping through 2^32 ten bytes into the rest. */
+static void test_partly_taken_rest_kept_wrap(void **state)
+{
+	struct harness *h = *state;
+
+	h->peer.nxt = UINT32_MAX - 100 - SEG / 2 - 10;
+	partly_taken(h, 100);
+}
+
+/* A segment over the hole and all that waits behind it: the held segment keeps only what lies
+ * beyond RCV.NXT, so no SACK block reports bytes below the ACK (a sender reads such a block as
+ * a duplicate, RFC 2883). */
+static void test_partly_taken_over_held(void **state)
+{
+	partly_taken(*state, 100 + SEG);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, sack_setup, sack_teardown)
 
 int main(void)
@@ -1023,6 +1081,9 @@ int main(void)
 	    cmocka_unit_test(test_sb_lost_pipe_next),
 	    T(test_blocks_sent_ts),
 	    T(test_blocks_sent_ts_wrap),
+	    T(test_partly_taken_rest_kept),
+	    T(test_partly_taken_rest_kept_wrap),
+	    T(test_partly_taken_over_held),
 	    T(test_blocks_sent_no_ts),
 	    T(test_ooo_pool_exhausted),
 	    T(test_blocks_not_agreed),
