@@ -37,8 +37,7 @@ static int digit_value(char c, unsigned base)
  * anything larger (4294968296 reads back as 1000), which would slip past every range check.
  * Catch such literals in the raw text. *pp points at a digit or a sign before one.
  */
-static int scan_number(struct ctx *x, unsigned line, const char *name, int name_len,
-		       const char **pp)
+static int scan_number(struct ctx *x, unsigned line, const char *path, const char **pp)
 {
 	const char *start = *pp, *p = start;
 	uint64_t v = 0, lim = INT32_MAX;
@@ -66,7 +65,7 @@ static int scan_number(struct ctx *x, unsigned line, const char *name, int name_
 	*pp = p + (*p == 'L') + (*p == 'L' && p[1] == 'L'); /* a 64-bit literal's suffix */
 	if (*p == 'L' || v <= lim)
 		return 0;
-	return tt_conf_fail(x, line, "%.*s: integer %.*s does not fit in 32 bits", name_len, name,
+	return tt_conf_fail(x, line, "%s: integer %.*s does not fit in 32 bits", path,
 			    (int)(p - start), start);
 }
 
@@ -79,17 +78,62 @@ static bool is_word(const char *from, const char *to, const char *w)
 }
 
 /*
- * Walks comments and strings the way libconfig's scanner does, to find numbers and lines; a
- * number is named by the setting it follows (its last name: the walk keeps no groups).
+ * Where the walk is: one scope per open group or list, each with its current key (the last
+ * setting name seen in a group, the element's index in a list), so that a number is named
+ * by its whole path as the loader names settings (ports[0].mtu).
  */
+enum { MAX_DEPTH = 16 };
+
+struct scope {
+	bool list;
+	unsigned index;
+	const char *name;
+	int name_len;
+};
+
+struct walk {
+	unsigned depth; /* scopes open inside the file's top level, scope[0] */
+	struct scope scope[MAX_DEPTH + 1];
+};
+
+/* The path of the value at the walk's position, into buf. */
+static const char *walk_path(const struct walk *w, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (unsigned i = 0; i <= w->depth && n < len; i++) {
+		const struct scope *sc = &w->scope[i];
+		int k = sc->list ? snprintf(buf + n, len - n, "[%u]", sc->index)
+				 : snprintf(buf + n, len - n, "%s%.*s", n > 0 ? "." : "",
+					    sc->name_len, sc->name);
+
+		n += k > 0 ? (size_t)k : 0;
+	}
+	return buf;
+}
+
+/* A group ({) or a list (( or [) opens inside the current scope's key. */
+static bool walk_open(struct walk *w, bool list)
+{
+	if (w->depth == MAX_DEPTH)
+		return false;
+	w->scope[++w->depth] = (struct scope){.list = list, .name = "value", .name_len = 5};
+	return true;
+}
+
+/* Walks comments and strings the way libconfig's scanner does, to find numbers and lines. */
 int tt_conf_prescan(struct ctx *x, const char *p)
 {
-	const char *name = "value"; /* a number before any name: a syntax error for libconfig */
+	/* A number before any name is a syntax error for libconfig. */
+	struct walk w = {.scope[0] = {.name = "value", .name_len = 5}};
 	unsigned line = 1;
-	int name_len = 5;
+	char path[256];
 	int rc;
 
 	while (*p) {
+		struct scope *sc = &w.scope[w.depth];
+
 		if (*p == '\n') {
 			if (++line > MAX_FILE_LINES)
 				return tt_conf_fail(x, line, "more than %u lines", MAX_FILE_LINES);
@@ -109,6 +153,17 @@ int tt_conf_prescan(struct ctx *x, const char *p)
 		} else if (*p == '@') {
 			/* includes would resolve against the working directory, not the file's */
 			return tt_conf_fail(x, line, "@include is not supported: use one file");
+		} else if (*p == '{' || *p == '(' || *p == '[') {
+			if (!walk_open(&w, *p != '{'))
+				return tt_conf_fail(
+				    x, line, "groups and lists nested deeper than %u", MAX_DEPTH);
+			p++;
+		} else if (*p == '}' || *p == ')' || *p == ']') {
+			w.depth -= w.depth > 0; /* an unmatched one is libconfig's syntax error */
+			p++;
+		} else if (*p == ',') {
+			sc->index += sc->list;
+			p++;
 		} else if (isalpha((unsigned char)*p) || *p == '*' || *p == '_') {
 			const char *word = p;
 
@@ -116,12 +171,12 @@ int tt_conf_prescan(struct ctx *x, const char *p)
 				p++;
 			/* true and false are values, not names */
 			if (!is_word(word, p, "true") && !is_word(word, p, "false")) {
-				name = word;
-				name_len = (int)(p - word);
+				sc->name = word;
+				sc->name_len = (int)(p - word);
 			}
 		} else if (isdigit((unsigned char)*p) ||
 			   ((*p == '-' || *p == '+') && isdigit((unsigned char)p[1]))) {
-			rc = scan_number(x, line, name, name_len, &p);
+			rc = scan_number(x, line, walk_path(&w, path, sizeof(path)), &p);
 			if (rc)
 				return rc;
 		} else {
