@@ -1356,10 +1356,8 @@ enum tt_http_status tt_http_parse_memo(struct tt_http_memo *m, struct tt_http_pa
 	bool fresh = tt_http_parser_fresh(p);
 	enum tt_http_status st;
 
-	if (fresh && m->len != 0 && len >= m->len && memcmp(data, m->bytes, m->len) == 0) {
+	if (fresh && tt_http_memo_hit(m, data, len, req)) {
 		*consumed = m->len;
-		req->method = (enum tt_http_method)m->method;
-		req->keep_alive = m->keep_alive;
 		return TT_HTTP_REQUEST;
 	}
 	st = tt_http_parse(p, data, len, consumed, req);

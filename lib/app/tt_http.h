@@ -226,6 +226,18 @@ struct tt_http_memo {
 
 static_assert(sizeof(struct tt_http_memo) == 120, "a memo: its request and 4 bytes of header");
 
+/* Whether data begins with the request memo m holds; if so its method and connection into
+ * *req.  What tt_http_parse_memo answers a fresh parser with, leaving it fresh. */
+static inline bool tt_http_memo_hit(const struct tt_http_memo *m, const uint8_t *data, uint32_t len,
+				    struct tt_http_request *req)
+{
+	if (m->len == 0 || len < m->len || memcmp(data, m->bytes, m->len) != 0)
+		return false;
+	req->method = (enum tt_http_method)m->method;
+	req->keep_alive = m->keep_alive;
+	return true;
+}
+
 /* tt_http_parse through memo m: the same results and the same parser state after every call. */
 enum tt_http_status tt_http_parse_memo(struct tt_http_memo *m, struct tt_http_parser *p,
 				       const uint8_t *data, uint32_t len, uint32_t *consumed,
