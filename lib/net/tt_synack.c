@@ -13,6 +13,7 @@ enum {
 	IP6_SRC_OFF = TT_ETH_HDR_LEN + 8,
 	TCP_SEQ_OFF = 4,
 	TCP_ACK_OFF = 8,
+	TCP_WND_OFF = 14,
 	TCP_CKSUM_OFF = 16,
 	TCP_OPT_WORD = 4, /* every option of ours fills one 4-byte word, TS three */
 };
@@ -33,13 +34,12 @@ static unsigned ts_offset(uint8_t family, uint8_t present)
 }
 
 void tt_synack_tmpl_build(struct tt_synack_tmpl *t, const struct tt_mac *src, uint8_t family,
-			  const struct tt_tcp_opts *o, uint16_t wnd, uint8_t offload)
+			  const struct tt_tcp_opts *o, uint8_t offload)
 {
 	static const uint8_t zero[32];
 	struct tt_tcp_hdr_args a = {
 	    .src_mac = *src,
-	    .flags = TT_TCP_SYN | TT_TCP_ACK,
-	    .wnd = wnd,
+	    .flags = TT_TCP_SYN | TT_TCP_ACK, /* the window stays 0, each frame's own */
 	    .opts = {.present = o->present, .wscale = o->wscale, .mss = o->mss},
 	};
 	unsigned th = tcp_off(family);
@@ -65,7 +65,7 @@ void tt_synack_tmpl_build(struct tt_synack_tmpl *t, const struct tt_mac *src, ui
 	t->ts_off = (uint8_t)ts_offset(family, o->present);
 	t->family = family;
 	t->offload = family == TT_AF_INET6 ? 0 : offload; /* tt_net_tcp6_cksum sums in software */
-	t->key = tt_synack_key(o, wnd);
+	t->key = tt_synack_key(o);
 }
 
 static inline void put32(uint8_t *p, uint32_t v)
@@ -122,10 +122,11 @@ static inline uint32_t put_be32(uint8_t *p, uint32_t v)
 }
 
 uint32_t tt_synack_write(uint8_t *frame, const struct tt_synack_tmpl *t, const struct tt_pkt *syn,
-			 uint32_t seq, uint32_t ack, const struct tt_tcp_opts *o)
+			 uint32_t seq, uint32_t ack, uint16_t wnd, const struct tt_tcp_opts *o)
 {
 	uint8_t *th = frame + tcp_off(t->family);
 	uint16_t sport = rte_cpu_to_be_16(syn->dport), dport = rte_cpu_to_be_16(syn->sport);
+	uint16_t wnd_be = rte_cpu_to_be_16(wnd);
 	uint64_t addrs, words;
 
 	memcpy(frame, t->frame, TT_SYNACK_ROOM);
@@ -133,8 +134,9 @@ uint32_t tt_synack_write(uint8_t *frame, const struct tt_synack_tmpl *t, const s
 	addrs = write_addrs(frame, t, syn);
 	put16(th, sport);
 	put16(th + 2, dport);
-	/* The two ports are one 32-bit word of the header, as it lies in memory. */
-	words = addrs + sport + dport + put_be32(th + TCP_SEQ_OFF, seq) +
+	put16(th + TCP_WND_OFF, wnd_be);
+	/* 16-bit fields sum as they lie in memory, wherever they lie in a 32-bit word. */
+	words = addrs + sport + dport + wnd_be + put_be32(th + TCP_SEQ_OFF, seq) +
 		put_be32(th + TCP_ACK_OFF, ack);
 	if (t->ts_off != 0)
 		words += put_be32(frame + t->ts_off, o->tsval) +

@@ -1,17 +1,20 @@
 /*
  * Cookie SYN-ACKs from a template.  Under a SYN flood every answer is one
  * frame but for what the SYN names (its source MAC, addresses and ports),
- * our ISN (the cookie), the ACK and the two timestamps.  The rest (Ethernet
- * type, the IP header's constants, flags, window, the option bytes) and its
+ * our ISN (the cookie), the ACK, the window (the listener's application's)
+ * and the two timestamps.  The rest (Ethernet type, the IP header's
+ * constants, flags, the option bytes) and its
  * share of both checksums are built once per interface, family and option
  * set by the general builders (tt_net_tcp_build, tt_net_tcp6_build), so
  * tt_synack_write makes the frame those builders and tt_net_tcp_cksum /
  * tt_net_tcp6_cksum make, byte for byte (tests/unit/test_synack.c: every
  * option set, both families, every checksum offload).
  *
- * A template is built for one key (options present, MSS, window scale,
- * window); the caller rebuilds it when the key it needs differs, as after a
- * configuration change.  Only MSS, window scale, SACK-permitted and
+ * A template is built for one key (options present, MSS, window scale);
+ * the caller rebuilds it when the key it needs differs, as after a
+ * configuration change.  The window is not part of it: listeners of
+ * different applications on one interface offer different ones, SYN after
+ * SYN.  Only MSS, window scale, SACK-permitted and
  * timestamps may be present: what a SYN-ACK carries.
  *
  * Callers: the lcore owning the template (per worker).  Cost: a 96-byte copy,
@@ -52,10 +55,10 @@ struct tt_synack_tmpl {
 };
 
 /* What a template depends on besides its interface; never 0. */
-static inline uint64_t tt_synack_key(const struct tt_tcp_opts *o, uint16_t wnd)
+static inline uint64_t tt_synack_key(const struct tt_tcp_opts *o)
 {
 	return (uint64_t)o->present | (uint64_t)o->wscale << 8 | (uint64_t)o->mss << 16 |
-	       (uint64_t)wnd << 32 | UINT64_C(1) << 48;
+	       UINT64_C(1) << 32;
 }
 
 /* The template slot (0 .. TT_SYNACK_SLOTS - 1) for a family and the options present. */
@@ -70,17 +73,18 @@ static inline unsigned tt_synack_slot(uint8_t family, uint8_t present)
 
 /*
  * Build t for SYN-ACKs from interface MAC src with options o (their values but the
- * timestamps) and window wnd, family TT_AF_INET6 or else IPv4, checksum offload as the
- * interface's TT_TX_* bits.
+ * timestamps), family TT_AF_INET6 or else IPv4, checksum offload as the interface's TT_TX_*
+ * bits.
  */
 void tt_synack_tmpl_build(struct tt_synack_tmpl *t, const struct tt_mac *src, uint8_t family,
-			  const struct tt_tcp_opts *o, uint16_t wnd, uint8_t offload);
+			  const struct tt_tcp_opts *o, uint8_t offload);
 
 /*
- * The SYN-ACK answering syn (of t's family) with seq and ack, and o's tsval and tsecr when t
- * has timestamps, into frame (TT_SYNACK_ROOM bytes of room).  Returns the frame's length.
+ * The SYN-ACK answering syn (of t's family) with seq, ack and window wnd, and o's tsval and
+ * tsecr when t has timestamps, into frame (TT_SYNACK_ROOM bytes of room).  Returns the frame's
+ * length.
  */
 uint32_t tt_synack_write(uint8_t *frame, const struct tt_synack_tmpl *t, const struct tt_pkt *syn,
-			 uint32_t seq, uint32_t ack, const struct tt_tcp_opts *o);
+			 uint32_t seq, uint32_t ack, uint16_t wnd, const struct tt_tcp_opts *o);
 
 #endif /* TT_SYNACK_H */

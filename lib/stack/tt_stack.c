@@ -1230,18 +1230,18 @@ void tt_stack_send_segment(struct tt_stack *st, unsigned port, struct tt_tcp_hdr
 	send_tcp(st, port, a, NULL, &q, 0, len, NULL);
 }
 
-/* Port's template for SYN-ACKs of pkt's family with options o and window wnd, (re)built when
- * what it was built for differs: first use, or a configuration change. */
+/* Port's template for SYN-ACKs of pkt's family with options o, (re)built when what it was
+ * built for differs: first use, or a configuration change. */
 static const struct tt_synack_tmpl *synack_tmpl(struct tt_stack *st, unsigned port,
 						const struct tt_pkt *pkt,
-						const struct tt_tcp_opts *o, uint16_t wnd)
+						const struct tt_tcp_opts *o)
 {
 	const struct tt_stack_port *sp = &st->ports[port];
 	struct tt_synack_tmpl *t =
 	    &st->synack[port * TT_SYNACK_SLOTS + tt_synack_slot(pkt->family, o->present)];
 
-	if (unlikely(t->key != tt_synack_key(o, wnd)))
-		tt_synack_tmpl_build(t, &sp->mac, pkt->family, o, wnd, sp->tx_cksum_offload);
+	if (unlikely(t->key != tt_synack_key(o)))
+		tt_synack_tmpl_build(t, &sp->mac, pkt->family, o, sp->tx_cksum_offload);
 	return t;
 }
 
@@ -1250,15 +1250,16 @@ static void send_cookie_synack(struct tt_stack *st, unsigned port, const struct 
 			       const struct tt_addr6_pair *a6, const struct tt_listen_result *r,
 			       uint8_t app)
 {
-	const struct tt_synack_tmpl *t =
-	    synack_tmpl(st, port, pkt, &r->opts, tt_tcp_cookie_window(&st->tcp, r, app));
+	const struct tt_synack_tmpl *t = synack_tmpl(st, port, pkt, &r->opts);
+	uint16_t wnd = tt_tcp_cookie_window(&st->tcp, r, app);
 	uint8_t *frame;
 	void *buf = frame_get(st, port, t->len, TT_SYNACK_ROOM, &frame);
 
 	if (buf == NULL)
 		return;
-	frame_xmit(st, port, buf, frame, tt_synack_write(frame, t, pkt, r->seq, r->ack, &r->opts),
-		   pkt->saddr, a6, NULL);
+	frame_xmit(st, port, buf, frame,
+		   tt_synack_write(frame, t, pkt, r->seq, r->ack, wnd, &r->opts), pkt->saddr, a6,
+		   NULL);
 }
 
 /* What LISTEN would turn into a connection: a SYN, or an ACK that may carry a SYN cookie. */

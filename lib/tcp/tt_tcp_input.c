@@ -540,13 +540,14 @@ static void deliver(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_tc
 
 	if (!receives_data(t))
 		return;
-	if (seg->len == 0) {
-		/* Held bytes at RCV.NXT that the application had no room for (drain_ooo): its
-		 * room may be back, and the peer waits for the ACK of what it was told we hold. */
-		if (unlikely(t->ooo != TT_TCB_NO_BLOCK) && drain_ooo(ctx, t))
-			t->flags |= TT_TCB_ACK_NOW;
+	/* Held bytes at RCV.NXT that the application had no room for (drain_ooo): the ACK this
+	 * segment brought may have given it room back, and the peer, told we hold them, does not
+	 * send them again but waits for their ACK.  Offered before the segment's own bytes, which
+	 * come after them. */
+	if (unlikely(t->ooo != TT_TCB_NO_BLOCK) && drain_ooo(ctx, t))
+		t->flags |= TT_TCB_ACK_NOW;
+	if (seg->len == 0)
 		return;
-	}
 	if (seq_gt(seg->seq, t->rcv_nxt)) {
 		/* The duplicate ACK tells the peer of the hole at once (RFC 5681 4.2), and so
 		 * will the ACKs of its recovery, even of a hole we could not keep data behind. */

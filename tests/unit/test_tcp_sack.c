@@ -1015,10 +1015,11 @@ static void test_hole_held_is_no_life(void **state)
 /*
  * The hole filled by a segment of fill bytes from RCV.NXT, the application takes only the
  * hole and part of the segment that waited behind it: the rest, which our SACK blocks
- * promised, is kept at RCV.NXT and still reported, and the peer's next ACK (the application's
- * room back) hands it over and draws our ACK of it.
+ * promised, is kept at RCV.NXT and still reported, and the peer's next segment (its ACK gives
+ * the application its room back), a bare ACK or new data beyond, hands it over and draws our
+ * ACK of it.
  */
-static void partly_taken(struct harness *h, uint32_t fill)
+static void partly_taken(struct harness *h, uint32_t fill, bool then_data)
 {
 	enum { GAP = 100, PART = SEG / 2 };
 	const uint32_t want[] = {GAP + PART, GAP + SEG};
@@ -1036,21 +1037,35 @@ static void partly_taken(struct harness *h, uint32_t fill)
 	/* Only bytes of the filling segment itself are dropped (not ACKed). */
 	assert_int_equal(drops(h, TT_DROP_TCP_RCV_QUEUE_FULL), fill > GAP + PART);
 	h->app.accept = UINT32_MAX;
-	h->peer.nxt = base + GAP + PART;
-	h_send(h, TT_TCP_ACK, NULL, 0);
-	assert_int_equal(h->tcb.rcv_nxt, base + GAP + SEG);
+	if (then_data) {
+		/* New data beyond what is kept, as a peer that does not send SACKed bytes again
+		 * goes on: the kept bytes go first, then the new ones in order. */
+		peer_data_at(h, base, GAP + SEG, SEG);
+		assert_int_equal(h->tcb.rcv_nxt, base + GAP + 2 * SEG);
+		assert_int_equal(h->app.rx_len, GAP + 2 * SEG);
+		assert_memory_equal(h->app.rx, peer_data, GAP + 2 * SEG);
+	} else {
+		h->peer.nxt = base + GAP + PART;
+		h_send(h, TT_TCP_ACK, NULL, 0);
+		assert_int_equal(h->tcb.rcv_nxt, base + GAP + SEG);
+		assert_int_equal(h->app.rx_len, GAP + SEG);
+		assert_memory_equal(h->app.rx, peer_data, GAP + SEG);
+	}
 	assert_int_equal(h->n_tx, 1);
-	h_expect(h, 0, TT_TCP_ACK, h->tcb.snd_nxt, base + GAP + SEG, 0);
+	h_expect(h, 0, TT_TCP_ACK, h->tcb.snd_nxt, h->tcb.rcv_nxt, 0);
 	expect_blocks(&h->tx[0], base, NULL, 0);
 	assert_int_equal(h->tcb.ooo, TT_TCB_NO_BLOCK);
-	assert_int_equal(h->app.rx_len, GAP + SEG);
-	assert_memory_equal(h->app.rx, peer_data, GAP + SEG);
 }
 
 /* The hole exactly. */
 static void test_partly_taken_rest_kept(void **state)
 {
-	partly_taken(*state, 100);
+	partly_taken(*state, 100, false);
+}
+
+static void test_partly_taken_then_data(void **state)
+{
+	partly_taken(*state, 100, true);
 }
 
 /* The same with the peer's sequence numbers wrapping through 2^32 ten bytes into the rest. */
@@ -1059,7 +1074,7 @@ static void test_partly_taken_rest_kept_wrap(void **state)
 	struct harness *h = *state;
 
 	h->peer.nxt = UINT32_MAX - 100 - SEG / 2 - 10;
-	partly_taken(h, 100);
+	partly_taken(h, 100, false);
 }
 
 /* A segment over the hole and all that waits behind it: the held segment keeps only what lies
@@ -1067,7 +1082,7 @@ static void test_partly_taken_rest_kept_wrap(void **state)
  * a duplicate, RFC 2883). */
 static void test_partly_taken_over_held(void **state)
 {
-	partly_taken(*state, 100 + SEG);
+	partly_taken(*state, 100 + SEG, false);
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, sack_setup, sack_teardown)
@@ -1083,6 +1098,7 @@ int main(void)
 	    T(test_blocks_sent_ts_wrap),
 	    T(test_partly_taken_rest_kept),
 	    T(test_partly_taken_rest_kept_wrap),
+	    T(test_partly_taken_then_data),
 	    T(test_partly_taken_over_held),
 	    T(test_blocks_sent_no_ts),
 	    T(test_ooo_pool_exhausted),
