@@ -235,9 +235,12 @@ void tt_tcp_init_syn_recv(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct
 uint16_t tt_tcp_cookie_window(const struct tt_tcp_ctx *ctx, const struct tt_listen_result *r,
 			      uint8_t app)
 {
-	uint16_t mss = effective_mss(ctx, r->mss, r->opts.present & TT_OPT_TS);
+	/* The window in a SYN is never scaled (RFC 7323 2.2).  The segment size only matters to
+	 * an application that keeps what it receives: not worked out for the others, under a
+	 * flood nearly every SYN. */
+	uint16_t mss =
+	    ctx->apps[app]->holds_rx ? effective_mss(ctx, r->mss, r->opts.present & TT_OPT_TS) : 0;
 
-	/* The window in a SYN is never scaled (RFC 7323 2.2). */
 	return (uint16_t)min_u32(app_room(ctx, app, 0, TT_SNDQ_EXTENTS, mss), 65535);
 }
 
