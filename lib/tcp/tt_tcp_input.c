@@ -390,7 +390,6 @@ static bool receives_data(const struct tt_tcb *t)
 	       !(t->flags & TT_TCB_FIN_RCVD);
 }
 
-/* Offer in-order bytes to the application; true if it took them all. */
 /* Bytes at RCV.NXT to the application; whether it took them all. */
 static bool offer(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const uint8_t *data, uint32_t len,
 		  void *owner)
