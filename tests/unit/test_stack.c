@@ -327,7 +327,9 @@ static void test_time_wait_reuse_isn_above(void **state)
  * A SYN-ACK offers what the listener's application can take, with a cookie as with state: echo
  * keeps each received segment until it is echoed, so eight of the connection's segments
  * (1,448 bytes: a 1,460-byte MSS less the timestamps), HTTP the configured window.  The peer
- * then sends the whole window at once and every byte comes back.
+ * then sends the whole window at once and every byte comes back; a segment more, while the
+ * echoes are not ACKed, lies beyond the window offered and is refused as such (a larger window
+ * would have taken it to an application with no room: a full receive queue).
  */
 static void test_synack_window_of_the_application(void **state)
 {
@@ -358,6 +360,11 @@ static void test_synack_window_of_the_application(void **state)
 		sh_deliver(h);
 		assert_int_equal(echo->rx_len, ECHO_WND);
 		assert_memory_equal(echo->rx, data, ECHO_WND);
+		sh_peer_send(echo, TT_TCP_ACK, data, SEG);
+		sh_deliver(h);
+		assert_int_equal(echo->rx_len, ECHO_WND);
+		assert_int_equal(h->ctr.drop[TT_DROP_TCP_OUT_OF_WINDOW], 1);
+		assert_int_equal(h->ctr.drop[TT_DROP_TCP_RCV_QUEUE_FULL], 0);
 		sh_free(h);
 	}
 }
