@@ -102,9 +102,20 @@ static enum tt_listen_verdict cookie_ack(struct tt_tcp_ctx *ctx, const struct tt
 	const uint32_t *tsecr =
 	    ((seg->opts.present & TT_OPT_TS) && ctx->conf->timestamps) ? &seg->opts.tsecr : NULL;
 	struct tt_syncookie_opts o = {0};
+	enum tt_syncookie_verdict v =
+	    tt_syncookie_check(&ctx->cookie_keys, f, ctx->addr6, seg->seq - 1, seg->ack - 1, tsecr,
+			       ctx->now_ms, &r->mss, &r->ts_offset);
 
-	switch (tt_syncookie_check(&ctx->cookie_keys, f, ctx->addr6, seg->seq - 1, seg->ack - 1,
-				   tsecr, ctx->now_ms, &r->mss, &r->ts_offset)) {
+	/* Nor did it to a SYN without timestamps, whose cookie was made without one: a peer that
+	 * sends one in its ACK anyway was never agreed to them, and the option is ignored (RFC 7323
+	 * 3.2).  A forged ACK with a timestamp costs a second MAC. */
+	if (v == TT_SYNCOOKIE_BAD_HASH && tsecr != NULL) {
+		v = tt_syncookie_check(&ctx->cookie_keys, f, ctx->addr6, seg->seq - 1, seg->ack - 1,
+				       NULL, ctx->now_ms, &r->mss, &r->ts_offset);
+		if (v != TT_SYNCOOKIE_BAD_HASH)
+			tsecr = NULL;
+	}
+	switch (v) {
 	case TT_SYNCOOKIE_VALID:
 		break;
 	case TT_SYNCOOKIE_EXPIRED:

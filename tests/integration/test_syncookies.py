@@ -137,17 +137,41 @@ def test_cookie_handshake_then_http(app, peer, with_ts):
     data, _ = http_over(c, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
     assert data.startswith(b"HTTP/1.1 200 OK\r\n"), data[:100]
     assert data.endswith(filler(BODY))
-    # Close from our side: FIN, the appliance answers with its FIN, we ACK it.
+    close_from_peer(app, c)
+    d = delta(app.stats(), before)
+    assert d.get("syncookies_validated") == 1, d
+    assert d.get("conn_opened") == 1 and d.get("conn_closed") == 1, d
+    assert d.get("http_requests") == 1, d
+
+
+def close_from_peer(app, c):
+    """Close c from our side: FIN, the appliance answers with its FIN, we ACK it, and it keeps
+    no connection."""
     c.send_data(b"", flags="FA")
     c.snd_nxt = (c.snd_nxt + 1) & 0xffffffff
     _, fin = c.receive_until(lambda d: False, timeout=3)
     assert fin, "no FIN from the appliance after ours"
     conns = app.wait_for(app.conns, lambda x: x["total"] == 0, 2)
     assert conns["total"] == 0, dict(conns)
+
+
+def test_cookie_ack_with_a_timestamp_the_syn_had_not(app, peer):
+    """RFC 7323 3.2: a timestamp in the ACK of a SYN without one was never agreed to, and is
+    ignored: the cookie, made without one, still opens the connection."""
+    before = app.stats()
+    c = Conn(peer, random_ports(1)[0], options=[("MSS", 1460)])
+    sa = c.handshake_synack()
+    assert sa is not None
+    assert option_names(sa[TCP]) == {"MSS"}, sa[TCP].options
+    c.ts_recent = 0  # from here on each segment of ours carries a timestamp, TSecr 0
+    c.ack()
+    conns = app.wait_for(app.conns, lambda x: x["established"] == 1, 2)
+    assert conns["established"] == 1, dict(conns)
+    data, _ = http_over(c, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert data.startswith(b"HTTP/1.1 200 OK\r\n"), data[:100]
+    close_from_peer(app, c)
     d = delta(app.stats(), before)
-    assert d.get("syncookies_validated") == 1, d
-    assert d.get("conn_opened") == 1 and d.get("conn_closed") == 1, d
-    assert d.get("http_requests") == 1, d
+    assert d.get("syncookies_validated") == 1 and not d.get("syncookies_failed"), d
 
 
 def test_forged_ack_is_reset(app, peer):

@@ -167,27 +167,39 @@ static void test_listen_cookie(void **state)
 		uint16_t cookie_mss;
 		struct nego want;
 		bool ts_off; /* tcp.timestamps = false */
+		bool ack_ts; /* the ACK carries a timestamp the SYN did not */
 	} cases[] = {
 	    {"timestamps carry the options",
 	     {.present = OPT_ALL, .wscale = 9, .mss = 1400},
 	     1380,
 	     {OPT_ALL, 1368, 9, 7, TCB_OPTS},
+	     false,
 	     false},
 	    {"timestamps, no window scale",
 	     {.present = TT_OPT_MSS | TT_OPT_TS, .mss = 1460},
 	     1460,
 	     {TT_OPT_MSS | TT_OPT_TS, MSS_TS, 0, 0, TT_TCB_TS},
+	     false,
 	     false},
 	    {"no timestamps: mss only",
 	     {.present = TT_OPT_MSS | TT_OPT_WSCALE | TT_OPT_SACK_OK, .wscale = 9, .mss = 1460},
 	     1460,
 	     {TT_OPT_MSS, 1460, 0, 0, 0},
+	     false,
 	     false},
 	    /* RFC 7323 section 3.2: a timestamp we never agreed to is ignored, not checked */
 	    {"timestamps off here: the ACK's TSecr does not count",
 	     {.present = OPT_ALL, .wscale = 9, .mss = 1460},
 	     1460,
 	     {TT_OPT_MSS, 1460, 0, 0, 0},
+	     true,
+	     false},
+	    /* RFC 7323 section 3.2 again: the SYN offered none, so none was agreed to */
+	    {"no timestamp in the SYN, one in the ACK: ignored",
+	     {.present = TT_OPT_MSS | TT_OPT_WSCALE | TT_OPT_SACK_OK, .wscale = 9, .mss = 1460},
+	     1460,
+	     {TT_OPT_MSS, 1460, 0, 0, 0},
+	     false,
 	     true},
 	};
 
@@ -214,6 +226,10 @@ static void test_listen_cookie(void **state)
 		h->ctx.now_ms += 40;
 		h->peer.ack = h->peer.rcv_max;
 		h->peer.wnd = 1000;
+		if (cases[i].ack_ts) {
+			h->peer.ts = true;
+			h->peer.tsecr = 0x2a; /* what no SYN-ACK of ours showed */
+		}
 		h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, get_ka);
 		assert_int_equal(h->lv, TT_L_NEW_COOKIE);
 		assert_int_equal(h->lr.mss, cases[i].cookie_mss);
