@@ -64,11 +64,17 @@ static void challenge_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct
 	count(ctx, TT_CTR_CHALLENGE_ACKS);
 }
 
+/* RCV.WND: what we advertised beyond RCV.NXT. */
+static inline uint32_t rcv_wnd(const struct tt_tcb *t)
+{
+	return seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
+}
+
 /* RFC 9293 3.10.7.4 first: is any of the segment inside the receive window? */
 static inline __attribute__((always_inline)) bool acceptable(const struct tt_tcb *t,
 							     const struct tt_tcp_seg *seg)
 {
-	uint32_t wnd = seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
+	uint32_t wnd = rcv_wnd(t);
 	uint32_t seg_len = seg->len + ((seg->flags & TT_TCP_FIN) ? 1 : 0);
 
 	/* In order, as nearly every segment is: what the tests below find in that case. */
@@ -603,13 +609,55 @@ static void check_fin(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_
 /* Bytes or a FIN exactly at RCV.NXT while the receive window is zero. */
 static bool at_shut_window(const struct tt_tcb *t, const struct tt_tcp_seg *seg)
 {
-	return !seq_gt(t->rcv_adv, t->rcv_nxt) && seg->seq == t->rcv_nxt &&
+	return rcv_wnd(t) == 0 && seg->seq == t->rcv_nxt &&
 	       (seg->len > 0 || (seg->flags & TT_TCP_FIN));
 }
 
-static enum tt_tcp_verdict input_synchronized(struct tt_tcp_ctx *ctx, struct tt_tcb *t,
-					      const struct tt_tcp_seg *seg, void *owner,
-					      struct tt_tcp_out *out)
+/*
+ * Header prediction (after Van Jacobson's, RFC 1323 appendix A): in ESTABLISHED, a segment
+ * with only ACK (and PSH) at RCV.NXT whose bytes fit the window, that ACKs nothing beyond
+ * SND.MAX and is no duplicate ACK while data is in flight, with no SACK blocks and a timestamp
+ * PAWS takes, on a connection that holds no out-of-order data and no scoreboard.  Nearly every
+ * segment of a request and response; input_predicted does for it what input_general's steps
+ * do, without the tests whose outcome these conditions fix (tests/unit/test_tcp_predicted.c
+ * holds the two to the same results).  new_ack meets a recovery in progress as it does there.
+ */
+static inline bool predicted(const struct tt_tcb *t, const struct tt_tcp_seg *seg)
+{
+	return t->state == TT_TCP_ESTABLISHED && (seg->flags & ~TT_TCP_PSH) == TT_TCP_ACK &&
+	       seg->seq == t->rcv_nxt && t->ooo == TT_TCB_NO_BLOCK && t->sack == TT_TCB_NO_BLOCK &&
+	       !(seg->opts.present & TT_OPT_SACK) && seg->len <= rcv_wnd(t) &&
+	       seq_geq(seg->ack, t->snd_una) && seq_leq(seg->ack, t->snd_max) &&
+	       (seg->ack != t->snd_una || t->snd_una == t->snd_max) && !paws_rejects(t, seg);
+}
+
+static enum tt_tcp_verdict input_predicted(struct tt_tcp_ctx *ctx, struct tt_tcb *t,
+					   const struct tt_tcp_seg *seg, void *owner,
+					   struct tt_tcp_out *out)
+{
+	t->last_rx_ms = (uint32_t)ctx->now_ms;
+	update_ts_recent(t, seg);
+	if (seg->ack != t->snd_una) {
+		new_ack(ctx, t, seg, out);
+		tt_tcp_persist_progress(ctx, t);
+	}
+	if (seq_leq(t->snd_wl1, seg->seq)) {
+		t->snd_wnd = (uint32_t)seg->wnd << t->snd_wscale;
+		t->snd_wl1 = seg->seq;
+	}
+	if (t->snd_wnd == 0 && tt_tcp_queued(ctx, t) > 0)
+		t->retries = 0;
+	tt_tcp_sndb_settle(ctx, t);
+	if (seg->len > 0)
+		ack_data(ctx, t, !take(ctx, t, seg->payload, seg->len, owner));
+	tt_tcp_output(ctx, t, out);
+	return TT_V_KEEP;
+}
+
+/* RFC 9293 3.10.7.4, every step, for any segment in a synchronized state. */
+static enum tt_tcp_verdict input_general(struct tt_tcp_ctx *ctx, struct tt_tcb *t,
+					 const struct tt_tcp_seg *seg, void *owner,
+					 struct tt_tcp_out *out)
 {
 	enum tt_tcp_verdict v = TT_V_KEEP;
 	bool shut = at_shut_window(t, seg);
@@ -647,6 +695,15 @@ out:
 		return v;
 	tt_tcp_output(ctx, t, out);
 	return v;
+}
+
+static enum tt_tcp_verdict input_synchronized(struct tt_tcp_ctx *ctx, struct tt_tcb *t,
+					      const struct tt_tcp_seg *seg, void *owner,
+					      struct tt_tcp_out *out)
+{
+	if (likely(predicted(t, seg)))
+		return input_predicted(ctx, t, seg, owner, out);
+	return input_general(ctx, t, seg, owner, out);
 }
 
 /* RFC 9293 3.10.7.4 for SYN-RECEIVED, then the common path once established.  Not inlined
