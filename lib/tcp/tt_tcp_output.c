@@ -8,6 +8,8 @@
  */
 #include <string.h>
 
+#include <rte_branch_prediction.h>
+
 #include "tt_tcp_priv.h"
 
 const char *const tt_tcp_state_names[TT_TCP_NSTATES] = {
@@ -185,7 +187,45 @@ static uint32_t send_room(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t)
 	return min_u32(rwnd, cwnd);
 }
 
-static void send_data(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_tcp_out *out)
+/*
+ * Every queued byte unsent, in one segment: nothing is in flight (so nothing to send again,
+ * and SND.NXT is SND.UNA), and the queue, 1 to mss bytes (mss: less the SACK blocks owed),
+ * fits the peer's window (cwnd is never below a segment).  Every response of a
+ * request-response exchange; send_one sends it as send_segments would, without the loop's
+ * tests whose outcome these conditions fix (tests/unit/test_tcp_predicted.c holds the two to
+ * the same results).
+ */
+static inline bool one_segment(const struct tt_tcb *t, const struct tt_sndb *b, uint32_t mss,
+			       const struct tt_tcp_out *out)
+{
+	return b != NULL && out->n < TT_TCP_OUT_MAX && t->snd_una == t->snd_max &&
+	       b->q.bytes - 1u < mss && b->q.bytes <= t->snd_wnd;
+}
+
+static void send_one(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_sndb *b,
+		     struct tt_tcp_out *out)
+{
+	uint32_t n = b->q.bytes;
+	uint8_t flags = TT_TCP_ACK | TT_TCP_PSH;
+
+	if (fin_due(t, n, n)) {
+		flags |= TT_TCP_FIN;
+		fin_sent(ctx, t);
+	}
+	emit(out, t->snd_nxt, n, flags);
+	ctx->ctr->ev[TT_CTR_APP_TX_BYTES] += n;
+	if (!(t->flags & (TT_TCB_TS | TT_TCB_RTT_TIMING))) {
+		t->flags |= TT_TCB_RTT_TIMING;
+		b->rtt_seq = t->snd_nxt + n;
+		b->rtt_start_ms = (uint32_t)ctx->now_ms;
+	}
+	t->snd_nxt += n + ((flags & TT_TCP_FIN) ? 1 : 0);
+	t->snd_max = t->snd_nxt;
+	arm_rto(ctx, t);
+}
+
+/* What the windows let go of the queue (and a FIN due), segment by segment. */
+static void send_segments(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_tcp_out *out)
 {
 	struct tt_sndb *b = tt_tcp_sndb(ctx, t);
 	uint32_t queued = b != NULL ? b->q.bytes : 0;
@@ -253,6 +293,16 @@ static void send_data(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_tcp_ou
 		arm_rto(ctx, t);
 	if (queued > 0 && t->snd_wnd < min_u32(t->mss, queued))
 		start_persist(ctx, t);
+}
+
+static void send_data(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_tcp_out *out)
+{
+	struct tt_sndb *b = tt_tcp_sndb(ctx, t);
+
+	if (likely(one_segment(t, b, t->mss - tt_tcp_sack_reserve(ctx, t), out)))
+		send_one(ctx, t, b, out);
+	else
+		send_segments(ctx, t, out);
 }
 
 /*

@@ -20,6 +20,7 @@
 #include "tt_sack.h"
 
 #include "tt_tcp_input.c"
+#include "tt_tcp_output.c"
 
 enum {
 	CONVERSATIONS = 2000,
@@ -210,6 +211,37 @@ static bool both_take(struct harness *a, struct harness *b, uint8_t flags, uint3
 	return taken;
 }
 
+/*
+ * The application sends len bytes (and closes, when close) outside a callback, in both; one
+ * harness then sends by send_data (send_one wherever one_segment allows it), the other by
+ * send_segments.  Returns whether send_one was due.
+ */
+static bool both_send(struct harness *a, struct harness *b, uint32_t len, bool close)
+{
+	struct harness *hs[2] = {a, b};
+	struct tt_tcp_out out[2] = {{.n = 0}, {.n = 0}};
+	bool one;
+
+	if (!a->tcb_live)
+		return false;
+	for (int i = 0; i < 2; i++) {
+		tt_tcp_send(&hs[i]->ctx, &hs[i]->tcb, stream, len, NULL, 0);
+		if (close)
+			tt_tcp_close(&hs[i]->tcb);
+		hs[i]->n_tx = 0;
+	}
+	one = one_segment(&a->tcb, tt_tcp_sndb(&a->ctx, &a->tcb),
+			  a->tcb.mss - tt_tcp_sack_reserve(&a->ctx, &a->tcb), &out[0]);
+	send_data(&a->ctx, &a->tcb, &out[0]);
+	send_segments(&b->ctx, &b->tcb, &out[1]);
+	for (int i = 0; i < 2; i++) {
+		h_capture(hs[i], &out[i]);
+		h_check_gauges(hs[i]);
+	}
+	same_state(a, b);
+	return one;
+}
+
 static void fire_due(struct harness *a, struct harness *b)
 {
 	if (!a->tcb_live || tt_tcp_deadline(&a->ctx, &a->tcb) > a->ctx.now_ms)
@@ -221,7 +253,11 @@ static void fire_due(struct harness *a, struct harness *b)
 
 static const uint16_t windows[] = {0, 1, 4, 16, 512, 65535};
 
-/* One step of the peer's, chosen by r; returns whether prediction took a segment. */
+/* Segments the two ways took: prediction, send_one. */
+static unsigned predictions, one_segments;
+
+/* One step of the peer's or the application's, chosen by r; returns whether prediction took a
+ * segment. */
 static bool step(struct harness *a, struct harness *b, uint64_t *r)
 {
 	struct harness *hs[2] = {a, b};
@@ -230,8 +266,9 @@ static bool step(struct harness *a, struct harness *b, uint64_t *r)
 	uint32_t wnd = windows[below(r, sizeof(windows) / sizeof(windows[0]))];
 	uint32_t accept = below(r, 4) == 0 ? below(r, 300) : UINT32_MAX;
 	uint64_t now = a->ctx.now_ms + below(r, 4) * below(r, 60);
+	uint32_t sizes[3];
 
-	switch (below(r, 16)) {
+	switch (below(r, 18)) {
 	case 0: /* the window moves */
 		for (int i = 0; i < 2; i++)
 			hs[i]->peer.wnd = (uint16_t)wnd;
@@ -281,6 +318,13 @@ static bool step(struct harness *a, struct harness *b, uint64_t *r)
 	case 11: /* a segment a little longer than the window left (echo's shuts as it holds) */
 		return both_take(a, b, TT_TCP_ACK | TT_TCP_PSH, nxt,
 				 rcv_wnd(&a->tcb) + 1 + below(r, 40), 0);
+	case 12: /* the application sends (a short piece, about a segment or more), and
+		  * sometimes closes */
+		sizes[0] = 1 + below(r, 300);
+		sizes[1] = a->tcb.mss - 40 + below(r, 80);
+		sizes[2] = len * 3;
+		one_segments += both_send(a, b, sizes[below(r, 3)], below(r, 16) == 0);
+		return false;
 	case 8: /* a segment with the flag no prediction takes */
 		return below(r, 8) == 0 ? both_take(a, b, TT_TCP_ACK | TT_TCP_FIN, nxt, 0, 0)
 					: both_take(a, b, TT_TCP_ACK | TT_TCP_URG, nxt, len, 0);
@@ -300,7 +344,7 @@ static bool step(struct harness *a, struct harness *b, uint64_t *r)
 static void test_predicted_as_general(void **state)
 {
 	static const uint32_t bodies[] = {64, 3000, 40000};
-	unsigned predictions = 0, general = 0;
+	unsigned general = 0;
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(stream); i++)
@@ -328,15 +372,38 @@ static void test_predicted_as_general(void **state)
 		pair_free(a);
 		pair_free(b);
 	}
-	print_message("%u segments predicted, %u steps otherwise\n", predictions, general);
-	assert_true(predictions > CONVERSATIONS * 10);
+	print_message("%u segments predicted, %u steps otherwise, %u sent by send_one\n",
+		      predictions, general, one_segments);
+	assert_true(predictions > CONVERSATIONS * 5);
 	assert_true(general > CONVERSATIONS * 10);
+	assert_true(one_segments > CONVERSATIONS / 2);
+}
+
+/*
+ * A segment's worth queued while SACK blocks are owed (data held beyond a hole): the blocks
+ * take part of the segment, so it goes as two, by the loop (one_segment declines), and both
+ * ways agree.
+ */
+static void test_one_segment_leaves_room_for_sack_blocks(void **state)
+{
+	struct harness *a = pair_new(H_APP_REC, true, 64, UINT32_MAX);
+	struct harness *b = pair_new(H_APP_REC, true, 64, UINT32_MAX);
+
+	(void)state;
+	both_take(a, b, TT_TCP_ACK | TT_TCP_PSH, a->peer.nxt + 100, 400, 0);
+	assert_int_not_equal(a->tcb.ooo, TT_TCB_NO_BLOCK);
+	assert_false(both_send(a, b, a->tcb.mss, false));
+	assert_int_equal(a->n_tx, 2);
+	assert_true(a->tx[0].a.opts.present & TT_OPT_SACK);
+	pair_free(a);
+	pair_free(b);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_predicted_as_general),
+	    cmocka_unit_test(test_one_segment_leaves_room_for_sack_blocks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
