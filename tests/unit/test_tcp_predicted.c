@@ -1,10 +1,12 @@
 /*
- * Header prediction (tt_tcp_input.c: predicted, input_predicted) against the general steps
- * (input_general).  Two harnesses go through the same random conversations, one peer segment
- * at a time; wherever the segment is one prediction takes, one harness takes it that way and
- * the other by every step, and the two must then agree on everything: the TCB, the segments
- * sent (headers and payload), the counters, what the application got and kept, the send
- * block.  Everywhere else both take the segment through tt_tcp_input.  The conversations mix
+ * The fast paths against the general ones: header prediction (tt_tcp_input.c: predicted,
+ * input_predicted) against every step of input (input_general), and one segment sent at once
+ * (tt_tcp_output.c: one_segment, send_one) against the send loop (send_segments).  Two
+ * harnesses go through the same random conversations, one peer segment or application send
+ * at a time; wherever a fast path may take it, one harness goes that way and the other the
+ * general way, and the two must then agree on everything: the TCB, the segments sent (headers
+ * and payload), the counters, what the application got and kept, the send block.  Everywhere
+ * else both take the segment through tt_tcp_input.  The conversations mix
  * HTTP (responses of one and of many segments), echo (which keeps what it got until the peer
  * ACKs its echo, its window shutting meanwhile) and an application that takes only part of
  * what comes, peers with and without timestamps, windows that shut and open, ACKs of part of
@@ -12,8 +14,8 @@
  * and repeated, a timestamp PAWS refuses, delayed ACKs, timer expiries and a FIN (the
  * conversation goes on through the closing states).
  *
- * The steps are the file's own (included below): the test sees input_predicted and
- * input_general as they are built, not a copy of them.
+ * The paths are the files' own (included below): the test runs them as they are built, not a
+ * copy of them.
  */
 #include "tcp_harness.h"
 #include "tt_ooo.h"
@@ -281,17 +283,9 @@ static bool step(struct harness *a, struct harness *b, uint64_t *r)
 		for (int i = 0; i < 2; i++)
 			hs[i]->peer.ack = ack;
 		return both_take(a, b, TT_TCP_ACK, nxt, 0, una - 100 + below(r, flight + 200));
-	case 10: /* an ACK of more than we sent */
-		ack = a->peer.rcv_max + 1 + below(r, 3);
-		for (int i = 0; i < 2; i++)
-			hs[i]->peer.ack = ack;
-		both_take(a, b, TT_TCP_ACK, nxt, len, 0);
-		for (int i = 0; i < 2; i++)
-			hs[i]->peer.ack = una;
-		return false;
-	case 3: /* bytes beyond a hole, then old bytes again */
+	case 3: /* bytes beyond a hole */
 		return both_take(a, b, TT_TCP_ACK, nxt + 1 + below(r, 2000), len, 0);
-	case 4:
+	case 4: /* old bytes again */
 		return both_take(a, b, TT_TCP_ACK | TT_TCP_PSH, nxt - below(r, 3000), len, 0);
 	case 5: /* a timestamp older than the last one: PAWS */
 		for (int i = 0; i < 2; i++)
@@ -309,11 +303,22 @@ static bool step(struct harness *a, struct harness *b, uint64_t *r)
 			hs[i]->ctx.now_ms = now;
 		fire_due(a, b);
 		return false;
+	case 8: /* a segment with the flag no prediction takes */
+		return below(r, 8) == 0 ? both_take(a, b, TT_TCP_ACK | TT_TCP_FIN, nxt, 0, 0)
+					: both_take(a, b, TT_TCP_ACK | TT_TCP_URG, nxt, len, 0);
 	case 9: /* a segment of ours lost: three duplicate ACKs at SND.UNA */
 		for (int i = 0; i < 2; i++)
 			hs[i]->peer.ack = una;
 		for (int k = 0; k < 3; k++)
 			both_take(a, b, TT_TCP_ACK, nxt, 0, 0);
+		return false;
+	case 10: /* an ACK of more than we sent */
+		ack = a->peer.rcv_max + 1 + below(r, 3);
+		for (int i = 0; i < 2; i++)
+			hs[i]->peer.ack = ack;
+		both_take(a, b, TT_TCP_ACK, nxt, len, 0);
+		for (int i = 0; i < 2; i++)
+			hs[i]->peer.ack = una;
 		return false;
 	case 11: /* a segment a little longer than the window left (echo's shuts as it holds) */
 		return both_take(a, b, TT_TCP_ACK | TT_TCP_PSH, nxt,
@@ -325,9 +330,6 @@ static bool step(struct harness *a, struct harness *b, uint64_t *r)
 		sizes[2] = len * 3;
 		one_segments += both_send(a, b, sizes[below(r, 3)], below(r, 16) == 0);
 		return false;
-	case 8: /* a segment with the flag no prediction takes */
-		return below(r, 8) == 0 ? both_take(a, b, TT_TCP_ACK | TT_TCP_FIN, nxt, 0, 0)
-					: both_take(a, b, TT_TCP_ACK | TT_TCP_URG, nxt, len, 0);
 	default: /* the next bytes, ACKing all we sent (or what was ACKed before); mostly from
 		  * what we ACKed, as the peer's timer would send again what we did not take */
 		if (below(r, 4) != 0 && seq_lt(a->tcb.rcv_nxt, nxt))
