@@ -241,8 +241,9 @@ uint32_t tt_syncookie_ts_encode(uint32_t now_tsval, const struct tt_syncookie_op
 	uint32_t bits = tt_syncookie_ts_opts(o);
 	uint32_t ts = (now_tsval & ~(uint32_t)TS_BITS_MASK) | bits;
 
-	/* Step back one 64-tick block rather than send a TSval ahead of our clock. */
-	if (bits > (now_tsval & TS_BITS_MASK))
+	/* Step back one 64-tick block rather than send a TSval ahead of our clock, or one of 0: a
+	 * TSecr of 0 then echoes no TSval of ours (tt_tcp_listen.c, cookie_ack). */
+	if (bits > (now_tsval & TS_BITS_MASK) || ts == 0)
 		ts -= TS_BITS_MASK + 1;
 	return ts;
 }

@@ -170,7 +170,9 @@ enum tt_syncookie_verdict tt_syncookie_check(struct tt_syncookie_keys *k, const 
  *   rsv     0
  *
  * The encoded TSval is at most 63 ticks behind now_tsval (serial number
- * arithmetic, RFC 7323), so later segments never carry a smaller TSval.
+ * arithmetic, RFC 7323), so later segments never carry a smaller TSval; 64
+ * more where it would be 0, which no TSval of a cookie is (a TSecr of 0
+ * echoes none of ours).
  */
 struct tt_syncookie_opts {
 	uint8_t wscale;

@@ -98,24 +98,18 @@ static void cookie_synack(struct tt_tcp_ctx *ctx, const struct tt_flow4 *f,
 static enum tt_listen_verdict cookie_ack(struct tt_tcp_ctx *ctx, const struct tt_flow4 *f,
 					 const struct tt_tcp_seg *seg, struct tt_listen_result *r)
 {
-	/* Without timestamps here our SYN-ACK carried none: a TSecr in the ACK is ignored. */
-	const uint32_t *tsecr =
-	    ((seg->opts.present & TT_OPT_TS) && ctx->conf->timestamps) ? &seg->opts.tsecr : NULL;
+	/* Without timestamps here our SYN-ACK carried none, nor did it to a SYN without them.  A
+	 * TSecr of 0 echoes no TSval of ours (no cookie's is 0: tt_syncookie_ts_encode), so it comes
+	 * from a peer whose SYN had no timestamp and whose ACK has one anyway: never agreed to, the
+	 * option is ignored (RFC 7323 3.2).  Either way the cookie was made without one. */
+	const uint32_t *tsecr = ((seg->opts.present & TT_OPT_TS) && ctx->conf->timestamps &&
+				 seg->opts.tsecr != 0)
+				    ? &seg->opts.tsecr
+				    : NULL;
 	struct tt_syncookie_opts o = {0};
-	enum tt_syncookie_verdict v =
-	    tt_syncookie_check(&ctx->cookie_keys, f, ctx->addr6, seg->seq - 1, seg->ack - 1, tsecr,
-			       ctx->now_ms, &r->mss, &r->ts_offset);
 
-	/* Nor did it to a SYN without timestamps, whose cookie was made without one: a peer that
-	 * sends one in its ACK anyway was never agreed to them, and the option is ignored (RFC 7323
-	 * 3.2).  A forged ACK with a timestamp costs a second MAC. */
-	if (v == TT_SYNCOOKIE_BAD_HASH && tsecr != NULL) {
-		v = tt_syncookie_check(&ctx->cookie_keys, f, ctx->addr6, seg->seq - 1, seg->ack - 1,
-				       NULL, ctx->now_ms, &r->mss, &r->ts_offset);
-		if (v != TT_SYNCOOKIE_BAD_HASH)
-			tsecr = NULL;
-	}
-	switch (v) {
+	switch (tt_syncookie_check(&ctx->cookie_keys, f, ctx->addr6, seg->seq - 1, seg->ack - 1,
+				   tsecr, ctx->now_ms, &r->mss, &r->ts_offset)) {
 	case TT_SYNCOOKIE_VALID:
 		break;
 	case TT_SYNCOOKIE_EXPIRED:

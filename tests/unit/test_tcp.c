@@ -228,7 +228,7 @@ static void test_listen_cookie(void **state)
 		h->peer.wnd = 1000;
 		if (cases[i].ack_ts) {
 			h->peer.ts = true;
-			h->peer.tsecr = 0x2a; /* what no SYN-ACK of ours showed */
+			h->peer.tsecr = 0; /* TS.Recent of a peer that got no TSval (RFC 7323 4.3) */
 		}
 		h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, get_ka);
 		assert_int_equal(h->lv, TT_L_NEW_COOKIE);
@@ -270,30 +270,33 @@ static void test_listen_bad_cookie(void **state)
 		bool drop_ts;	    /* the ACK leaves out the timestamp option */
 		enum tt_drop reason;
 		unsigned failed;
+		bool zero_tsecr; /* its TSecr is 0: as if it had none */
 	} cases[] = {
 	    {"forged, auto", TT_SYNCOOKIES_AUTO, false, 0x5a5a5a5a, 0, false, TT_DROP_SYNCOOKIE_BAD,
-	     1},
+	     1, false},
 	    {"forged, always", TT_SYNCOOKIES_ALWAYS, false, 0x5a5a5a5a, 0, false,
-	     TT_DROP_SYNCOOKIE_BAD, 1},
+	     TT_DROP_SYNCOOKIE_BAD, 1, false},
 	    /* A replayed final ACK must not recreate a connection whose TIME-WAIT is over. */
 	    {"expired after TIME-WAIT", TT_SYNCOOKIES_ALWAYS, true, 0, 0, false,
-	     TT_DROP_SYNCOOKIE_EXPIRED, 1},
+	     TT_DROP_SYNCOOKIE_EXPIRED, 1, false},
 	    /* Options we never agreed to: each bit of the TSval's low six, or no timestamp. */
 	    {"TSecr wscale bit 0", TT_SYNCOOKIES_ALWAYS, false, 0, 1u << 0, false,
-	     TT_DROP_SYNCOOKIE_BAD, 1},
+	     TT_DROP_SYNCOOKIE_BAD, 1, false},
 	    {"TSecr wscale bit 1", TT_SYNCOOKIES_ALWAYS, false, 0, 1u << 1, false,
-	     TT_DROP_SYNCOOKIE_BAD, 1},
+	     TT_DROP_SYNCOOKIE_BAD, 1, false},
 	    {"TSecr wscale bit 2", TT_SYNCOOKIES_ALWAYS, false, 0, 1u << 2, false,
-	     TT_DROP_SYNCOOKIE_BAD, 1},
+	     TT_DROP_SYNCOOKIE_BAD, 1, false},
 	    {"TSecr wscale bit 3", TT_SYNCOOKIES_ALWAYS, false, 0, 1u << 3, false,
-	     TT_DROP_SYNCOOKIE_BAD, 1},
+	     TT_DROP_SYNCOOKIE_BAD, 1, false},
 	    {"TSecr sack bit", TT_SYNCOOKIES_ALWAYS, false, 0, 1u << 4, false,
-	     TT_DROP_SYNCOOKIE_BAD, 1},
+	     TT_DROP_SYNCOOKIE_BAD, 1, false},
 	    {"TSecr reserved bit", TT_SYNCOOKIES_ALWAYS, false, 0, 1u << 5, false,
-	     TT_DROP_SYNCOOKIE_BAD, 1},
+	     TT_DROP_SYNCOOKIE_BAD, 1, false},
 	    {"timestamp removed", TT_SYNCOOKIES_ALWAYS, false, 0, 0, true, TT_DROP_SYNCOOKIE_BAD,
-	     1},
-	    {"cookies off", TT_SYNCOOKIES_OFF, false, 0, 0, false, TT_DROP_TCP_NO_CONN, 0},
+	     1, false},
+	    {"TSecr 0: as no timestamp", TT_SYNCOOKIES_ALWAYS, false, 0, 0, false,
+	     TT_DROP_SYNCOOKIE_BAD, 1, true},
+	    {"cookies off", TT_SYNCOOKIES_OFF, false, 0, 0, false, TT_DROP_TCP_NO_CONN, 0, false},
 	};
 
 	(void)state;
@@ -312,6 +315,8 @@ static void test_listen_bad_cookie(void **state)
 		ack = h->peer.rcv_max + cases[i].ack_delta;
 		h->peer.ack = ack;
 		h->peer.tsecr ^= cases[i].tsecr_xor;
+		if (cases[i].zero_tsecr)
+			h->peer.tsecr = 0;
 		h->peer.ts = !cases[i].drop_ts;
 		h_send(h, TT_TCP_ACK, NULL, 0);
 		assert_int_equal(h->lv, TT_L_RST);
