@@ -10,8 +10,8 @@
  * HTTP (responses of one and of many segments), echo (which keeps what it got until the peer
  * ACKs its echo, its window shutting meanwhile) and an application that takes only part of
  * what comes, peers with and without timestamps, windows that shut and open, ACKs of part of
- * what was sent, SACK blocks and three duplicate ACKs (recovery), segments out of order, old
- * and repeated, a timestamp PAWS refuses, delayed ACKs, timer expiries and a FIN (the
+ * what was sent, SACK blocks and three duplicate ACKs (recovery), sequence numbers that wrap
+ * past 2^32 on both sides, segments out of order, old and repeated, a timestamp PAWS refuses, delayed ACKs, timer expiries and a FIN (the
  * conversation goes on through the closing states).
  *
  * The paths are the files' own (included below): the test runs them as they are built, not a
@@ -49,7 +49,15 @@ static uint32_t below(uint64_t *s, uint32_t n)
 	return n == 0 ? 0 : (uint32_t)(next_rand(s) % n);
 }
 
-static struct harness *pair_new(uint8_t app, bool ts, uint32_t body, uint32_t accept)
+/* The peer's first sequence number in the conversation under way. */
+static uint32_t peer_isn;
+
+/*
+ * One of a pair: app's connection, the peer with timestamps or none, an HTTP body of body
+ * bytes; wrap > 0: both sides' first sequence numbers that many bytes below 2^32 (ours set as
+ * a TIME-WAIT reuse sets it), so that the conversation crosses the wrap.
+ */
+static struct harness *pair_new(uint8_t app, bool ts, uint32_t body, uint32_t wrap)
 {
 	struct harness *h = h_new();
 
@@ -60,8 +68,15 @@ static struct harness *pair_new(uint8_t app, bool ts, uint32_t body, uint32_t ac
 	if (!ts)
 		h_peer_plain(h, 1460);
 	h_http_body(h, body);
-	h->app.accept = accept;
+	peer_isn = H_PEER_ISN;
+	if (wrap > 0) {
+		peer_isn = 0u - wrap;
+		h->peer.nxt = peer_isn;
+		h->ctx.tw_reuse = true;
+		h->ctx.tw_isn = 0u - wrap;
+	}
 	h_connect(h, app);
+	h->ctx.tw_reuse = false;
 	return h;
 }
 
@@ -77,7 +92,7 @@ static void pair_free(struct harness *h)
 /* The peer's bytes from seq on: the stream, which repeats (len never crosses its end). */
 static const uint8_t *peer_bytes(uint32_t seq, uint32_t *len)
 {
-	uint32_t off = (seq - (H_PEER_ISN + 1)) % sizeof(stream);
+	uint32_t off = (seq - (peer_isn + 1)) % sizeof(stream);
 
 	if (*len > sizeof(stream) - off)
 		*len = (uint32_t)sizeof(stream) - off;
@@ -357,8 +372,9 @@ static void test_predicted_as_general(void **state)
 		uint8_t app = apps[below(&r, 3)];
 		bool ts = below(&r, 3) != 0;
 		uint32_t body = bodies[below(&r, 3)];
-		struct harness *a = pair_new(app, ts, body, UINT32_MAX);
-		struct harness *b = pair_new(app, ts, body, UINT32_MAX);
+		uint32_t wrap = below(&r, 2) ? 1 + below(&r, 60000) : 0;
+		struct harness *a = pair_new(app, ts, body, wrap);
+		struct harness *b = pair_new(app, ts, body, wrap);
 
 		same_state(a, b);
 		for (unsigned k = 0; k < STEPS && a->tcb_live; k++) {
@@ -388,8 +404,8 @@ static void test_predicted_as_general(void **state)
  */
 static void test_one_segment_leaves_room_for_sack_blocks(void **state)
 {
-	struct harness *a = pair_new(H_APP_REC, true, 64, UINT32_MAX);
-	struct harness *b = pair_new(H_APP_REC, true, 64, UINT32_MAX);
+	struct harness *a = pair_new(H_APP_REC, true, 64, 0);
+	struct harness *b = pair_new(H_APP_REC, true, 64, 0);
 
 	(void)state;
 	both_take(a, b, TT_TCP_ACK | TT_TCP_PSH, a->peer.nxt + 100, 400, 0);
