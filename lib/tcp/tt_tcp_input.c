@@ -318,6 +318,29 @@ static void dup_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_tc
 	resend_first(ctx, t, out);
 }
 
+/*
+ * What follows an acceptable ACK, on either path (check_ack, input_predicted): the window it
+ * carries, the persist bound's clock and the send block's settling.  RFC 9293 3.10.7.4
+ * without SND.WL2 (tt_tcp.h): SND.UNA is the newest ACK, so only a segment whose ACK is
+ * SND.UNA (moved by it or not) and whose sequence number is not older than the last update's
+ * may move the window.  An older ACK is a stale copy, whatever its sequence number: taken, it
+ * could shut the window and put SND.WL1 ahead of every update the peer sends.
+ */
+static inline void after_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_tcp_seg *seg,
+			     bool advanced)
+{
+	if (seg->ack == t->snd_una && seq_leq(t->snd_wl1, seg->seq)) {
+		t->snd_wnd = (uint32_t)seg->wnd << t->snd_wscale;
+		t->snd_wl1 = seg->seq;
+	}
+	/* A segment's worth taken stops the persist bound's clock (tt_tcp_output.c). */
+	if (advanced)
+		tt_tcp_persist_progress(ctx, t);
+	if (t->snd_wnd == 0 && tt_tcp_queued(ctx, t) > 0)
+		t->retries = 0;
+	tt_tcp_sndb_settle(ctx, t);
+}
+
 static bool our_fin_acked(const struct tt_tcb *t)
 {
 	return (t->flags & TT_TCB_FIN_SENT) && t->snd_una == t->snd_max;
@@ -354,21 +377,7 @@ static enum step check_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struc
 	else if (seg->ack == t->snd_una)
 		dup_ack(ctx, t, seg, shut_out, out);
 	tt_tcp_sack_settle(ctx, t);
-	/* RFC 9293 3.10.7.4 without SND.WL2 (tt_tcp.h): SND.UNA is the newest ACK, so only a
-	 * segment whose ACK is SND.UNA (moved by it or not) and whose sequence number is not
-	 * older than the last update's may move the window.  An older ACK is a stale copy,
-	 * whatever its sequence number: taken, it could shut the window and put SND.WL1 ahead
-	 * of every update the peer sends. */
-	if (seg->ack == t->snd_una && seq_leq(t->snd_wl1, seg->seq)) {
-		t->snd_wnd = (uint32_t)seg->wnd << t->snd_wscale;
-		t->snd_wl1 = seg->seq;
-	}
-	/* A segment's worth taken stops the persist bound's clock (tt_tcp_output.c). */
-	if (advanced)
-		tt_tcp_persist_progress(ctx, t);
-	if (t->snd_wnd == 0 && tt_tcp_queued(ctx, t) > 0)
-		t->retries = 0;
-	tt_tcp_sndb_settle(ctx, t);
+	after_ack(ctx, t, seg, advanced);
 	if (!our_fin_acked(t))
 		return STEP_GO;
 	switch (t->state) {
@@ -635,19 +644,13 @@ static enum tt_tcp_verdict input_predicted(struct tt_tcp_ctx *ctx, struct tt_tcb
 					   const struct tt_tcp_seg *seg, void *owner,
 					   struct tt_tcp_out *out)
 {
+	bool advanced = seg->ack != t->snd_una;
+
 	t->last_rx_ms = (uint32_t)ctx->now_ms;
 	update_ts_recent(t, seg);
-	if (seg->ack != t->snd_una) {
+	if (advanced)
 		new_ack(ctx, t, seg, out);
-		tt_tcp_persist_progress(ctx, t);
-	}
-	if (seq_leq(t->snd_wl1, seg->seq)) {
-		t->snd_wnd = (uint32_t)seg->wnd << t->snd_wscale;
-		t->snd_wl1 = seg->seq;
-	}
-	if (t->snd_wnd == 0 && tt_tcp_queued(ctx, t) > 0)
-		t->retries = 0;
-	tt_tcp_sndb_settle(ctx, t);
+	after_ack(ctx, t, seg, advanced);
 	if (seg->len > 0)
 		ack_data(ctx, t, !take(ctx, t, seg->payload, seg->len, owner));
 	tt_tcp_output(ctx, t, out);

@@ -187,6 +187,18 @@ static uint32_t send_room(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t)
 	return min_u32(rwnd, cwnd);
 }
 
+/* Without timestamps, one new segment at a time is timed for an RTT sample (Karn: never one
+ * sent again; measure_rtt, tt_tcp_input.c, takes it when `end` is ACKed). */
+static inline void time_segment(const struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_sndb *b,
+				uint32_t end)
+{
+	if (!(t->flags & (TT_TCB_TS | TT_TCB_RTT_TIMING))) {
+		t->flags |= TT_TCB_RTT_TIMING;
+		b->rtt_seq = end;
+		b->rtt_start_ms = (uint32_t)ctx->now_ms;
+	}
+}
+
 /*
  * Every queued byte unsent, in one segment: nothing is in flight (so nothing to send again,
  * and SND.NXT is SND.UNA), and the queue, 1 to mss bytes (mss: less the SACK blocks owed),
@@ -214,11 +226,7 @@ static void send_one(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_sndb *b
 	}
 	emit(out, t->snd_nxt, n, flags);
 	ctx->ctr->ev[TT_CTR_APP_TX_BYTES] += n;
-	if (!(t->flags & (TT_TCB_TS | TT_TCB_RTT_TIMING))) {
-		t->flags |= TT_TCB_RTT_TIMING;
-		b->rtt_seq = t->snd_nxt + n;
-		b->rtt_start_ms = (uint32_t)ctx->now_ms;
-	}
+	time_segment(ctx, t, b, t->snd_nxt + n);
 	t->snd_nxt += n + ((flags & TT_TCP_FIN) ? 1 : 0);
 	t->snd_max = t->snd_nxt;
 	arm_rto(ctx, t);
@@ -274,13 +282,8 @@ static void send_segments(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_tc
 
 			ctx->ctr->ev[TT_CTR_APP_TX_BYTES] += t->snd_nxt + n - from;
 		}
-		if (!seq_lt(t->snd_nxt, t->snd_max)) {
-			if (!(t->flags & (TT_TCB_TS | TT_TCB_RTT_TIMING))) {
-				t->flags |= TT_TCB_RTT_TIMING;
-				b->rtt_seq = t->snd_nxt + n;
-				b->rtt_start_ms = (uint32_t)ctx->now_ms;
-			}
-		}
+		if (!seq_lt(t->snd_nxt, t->snd_max))
+			time_segment(ctx, t, b, t->snd_nxt + n);
 		t->snd_nxt += n + ((flags & TT_TCP_FIN) ? 1 : 0);
 		/* The queue's tail went (PSH): a FIN due went with it, so nothing is left. */
 		if (flags & TT_TCP_PSH)
