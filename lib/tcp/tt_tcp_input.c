@@ -597,6 +597,14 @@ static void check_fin(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_
 		return;
 	t->rcv_nxt++;
 	t->flags |= TT_TCB_FIN_RCVD | TT_TCB_ACK_NOW;
+	/* Segments held beyond the end of the stream the FIN marks (the peer sent them, then a FIN
+	 * before them) are never delivered: dropped now, as Linux's tcp_fin purges its
+	 * out-of-order queue, not held (and reported in SACK blocks) until the connection ends. */
+	if (unlikely(t->ooo != TT_TCB_NO_BLOCK)) {
+		ctx->ctr->drop[TT_DROP_TCP_OUT_OF_ORDER] +=
+		    ((const struct tt_ooo *)tt_pool_at(ctx->ooo_pool, t->ooo))->n;
+		tt_tcp_ooo_flush(ctx, t);
+	}
 	switch (t->state) {
 	case TT_TCP_ESTABLISHED:
 		set_state(ctx, t, TT_TCP_CLOSE_WAIT);

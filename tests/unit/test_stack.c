@@ -617,6 +617,18 @@ static void test_held_buffers_bounded(void **state)
 	sh_free(h);
 }
 
+/* A connected peer of the discard service whose next segment leaves 100 bytes from *hole
+ * unsent before it. */
+static struct sh_peer *peer_past_hole(struct sh *h, uint32_t *hole)
+{
+	struct sh_peer *p = sh_peer_new(h, 9);
+
+	sh_connect(p);
+	*hole = p->nxt;
+	p->nxt = *hole + 100;
+	return p;
+}
+
 /* Out of order, a few bytes would pin a whole buffer: not kept.  A real segment is. */
 static void test_tiny_out_of_order_not_kept(void **state)
 {
@@ -627,10 +639,7 @@ static void test_tiny_out_of_order_not_kept(void **state)
 
 	(void)state;
 	sh_start(h);
-	p = sh_peer_new(h, 9);
-	sh_connect(p);
-	hole = p->nxt;
-	p->nxt = hole + 100;
+	p = peer_past_hole(h, &hole);
 	sh_peer_send(p, TT_TCP_ACK | TT_TCP_PSH, data, 10);
 	assert_int_equal(h->ctr.drop[TT_DROP_TCP_OOO_TINY], 1);
 	assert_int_equal(tt_stack_held_bufs(h->st), 0);
@@ -642,6 +651,40 @@ static void test_tiny_out_of_order_not_kept(void **state)
 	sh_peer_send(p, TT_TCP_ACK | TT_TCP_PSH, data, 100); /* fills the hole */
 	assert_int_equal(tt_stack_held_bufs(h->st), 0);
 	assert_int_equal(sh_ev(h, TT_CTR_APP_RX_BYTES), 700);
+	sh_free(h);
+}
+
+/*
+ * A FIN at RCV.NXT while segments beyond it are held out of order: the peer says its stream ends
+ * there, so what it sent past the end is never delivered.  The held segments go with the FIN
+ * (tcp_out_of_order_not_kept), their buffers given back at once, not when the connection ends;
+ * the FIN is taken and the connection closes as any other.
+ */
+static void test_fin_drops_segments_held_beyond_it(void **state)
+{
+	static uint8_t data[1000];
+	struct sh *h = sh_new();
+	struct sh_peer *p;
+	uint64_t not_kept;
+	uint32_t hole;
+
+	(void)state;
+	sh_start(h);
+	p = peer_past_hole(h, &hole);
+	sh_peer_send(p, TT_TCP_ACK | TT_TCP_PSH, data, 600);
+	sh_peer_send(p, TT_TCP_ACK | TT_TCP_PSH, data, 600);
+	assert_int_equal(sh_ev(h, TT_CTR_OOO_QUEUED), 2);
+	assert_int_equal(tt_stack_held_bufs(h->st), 2);
+	not_kept = h->ctr.drop[TT_DROP_TCP_OUT_OF_ORDER];
+	p->nxt = hole;
+	sh_peer_send(p, TT_TCP_ACK | TT_TCP_FIN, NULL, 0);
+	assert_int_equal(tt_stack_held_bufs(h->st), 0);
+	assert_int_equal(h->ctr.drop[TT_DROP_TCP_OUT_OF_ORDER] - not_kept, 2);
+	assert_int_equal(sh_in_state(h, TT_TCP_ESTABLISHED), 0);
+	sh_run(h, 1000, 10, 1000);
+	assert_true(p->fin_rcvd);
+	assert_int_equal(tt_stack_conn_count(h->st), 0);
+	assert_int_equal(sh_ev(h, TT_CTR_APP_RX_BYTES), 0);
 	sh_free(h);
 }
 
@@ -1025,6 +1068,7 @@ int main(void)
 	    cmocka_unit_test(test_syns_counted),
 	    cmocka_unit_test(test_held_buffers_bounded),
 	    cmocka_unit_test(test_tiny_out_of_order_not_kept),
+	    cmocka_unit_test(test_fin_drops_segments_held_beyond_it),
 	    cmocka_unit_test(test_rst_budget_per_source),
 	    cmocka_unit_test(test_crafted_segment_payload),
 	    cmocka_unit_test(test_delayed_ack_timer),
