@@ -25,20 +25,11 @@
 
 #include <cmocka.h>
 
+#include "splitmix.h"
 #include "tt_conn_tbl.h"
 #include "tt_siphash.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
-
-/* splitmix64: fixed seeds make every failure reproducible. */
-static inline uint64_t rnd(uint64_t *s)
-{
-	uint64_t z = (*s += UINT64_C(0x9e3779b97f4a7c15));
-
-	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-	return z ^ (z >> 31);
-}
 
 static inline struct tt_flow4 flow(uint32_t saddr, uint32_t daddr, uint16_t sport, uint16_t dport)
 {
@@ -51,8 +42,8 @@ static inline struct tt_siphash_key table_key(uint64_t seed)
 {
 	struct tt_siphash_key k;
 
-	k.k0 = rnd(&seed);
-	k.k1 = rnd(&seed);
+	k.k0 = splitmix64(&seed);
+	k.k1 = splitmix64(&seed);
 	return k;
 }
 
@@ -99,7 +90,7 @@ static inline struct tt_flow4 key_of(uint32_t i, uint64_t salt)
 /* A flow with every field drawn from rng. */
 static inline struct tt_flow4 random_flow(uint64_t *rng)
 {
-	uint64_t r = rnd(rng), p = rnd(rng);
+	uint64_t r = splitmix64(rng), p = splitmix64(rng);
 
 	return flow((uint32_t)r, (uint32_t)(r >> 32), (uint16_t)p, (uint16_t)(p >> 16));
 }
@@ -182,19 +173,20 @@ static inline bool run_full(const struct model *m, uint32_t i)
 /* A value for key number i as callers store them: an index, sometimes flagged TIME-WAIT. */
 static inline uint32_t random_value(uint64_t *rng, uint32_t i)
 {
-	uint64_t r = rnd(rng);
+	uint64_t r = splitmix64(rng);
 
 	return val(i, (uint32_t)(r % 0x7fff)) | (r >> 63 ? TT_CONN_TW : 0);
 }
 
 static inline void model_step(struct model *m, uint64_t *rng, uint32_t insert_pct)
 {
-	uint32_t i = (uint32_t)(rnd(rng) % m->universe), r = (uint32_t)(rnd(rng) % 100);
+	uint32_t i = (uint32_t)(splitmix64(rng) % m->universe),
+		 r = (uint32_t)(splitmix64(rng) % 100);
 	const struct tt_flow4 *k = &m->keys[i];
 	bool present = m->val[i] != TT_CONN_NONE;
 	uint32_t v = random_value(rng, i);
 	/* Half the calls take the hash made beforehand, as a burst's do. */
-	bool by_hash = rnd(rng) & 1;
+	bool by_hash = splitmix64(rng) & 1;
 	uint32_t hash = tt_conn_tbl_hash(m->t, k);
 	bool changed;
 	int rc;

@@ -95,7 +95,7 @@ static void test_tbl_hash_bulk_lengths(void **state)
 			    round % 2 ? random_flow(&rng) : key_of((uint32_t)i, (uint64_t)round);
 		for (unsigned start = 0; start <= START_MAX; start++)
 			for (unsigned n = 0; n <= MAX_N; n++) {
-				const uint32_t canary = (uint32_t)rnd(&rng);
+				const uint32_t canary = (uint32_t)splitmix64(&rng);
 
 				hashes[n] = canary;
 				tt_conn_tbl_hash_bulk(t, &keys[start], n, hashes);

@@ -246,7 +246,7 @@ static void test_pool_churn(void **state)
 
 	assert_non_null(p);
 	for (uint32_t op = 0; op < OPS; op++) {
-		bool get = rnd(&rng) % 100 < ((op / 2000) % 2 ? 70 : 30);
+		bool get = splitmix64(&rng) % 100 < ((op / 2000) % 2 ? 70 : 30);
 
 		if (get) {
 			uint32_t i = tt_pool_get(p);
@@ -260,7 +260,7 @@ static void test_pool_churn(void **state)
 			out[i] = true;
 			held[n_held++] = i;
 		} else if (n_held) {
-			uint32_t k = (uint32_t)(rnd(&rng) % n_held), i = held[k];
+			uint32_t k = (uint32_t)(splitmix64(&rng) % n_held), i = held[k];
 
 			held[k] = held[--n_held];
 			out[i] = false;

@@ -31,7 +31,7 @@ static void test_siphash13(void **state)
 	assert_int_equal(tt_siphash13(&zero, "", 0), UINT64_C(0xd1fba762150c532c));
 	assert_int_equal(tt_siphash13(&zero, "siphash", 7), UINT64_C(0x8264ceeccb16bcbe));
 	for (int i = 0; i < 1000; i++) {
-		struct tt_siphash_key k = table_key(rnd(&rng));
+		struct tt_siphash_key k = table_key(splitmix64(&rng));
 		struct tt_flow4 f = random_flow(&rng);
 		uint8_t packed[TT_FLOW4_PACKED_LEN];
 
@@ -61,7 +61,7 @@ static void test_siphash13_flow4_x4(void **state)
 	if (!tt_siphash_x4_supported())
 		skip();
 	for (int round = 0; round < 200; round++) {
-		struct tt_siphash_key k = table_key(rnd(&rng));
+		struct tt_siphash_key k = table_key(splitmix64(&rng));
 
 		if (round < 2)
 			k.k0 = k.k1 = round == 0 ? 0 : UINT64_MAX;
@@ -75,7 +75,7 @@ static void test_siphash13_flow4_x4(void **state)
 							     UINT16_MAX};
 		}
 		for (unsigned n = 0; n <= N; n++) {
-			const uint32_t canary = (uint32_t)rnd(&rng);
+			const uint32_t canary = (uint32_t)splitmix64(&rng);
 			unsigned done;
 
 			for (unsigned i = 0; i <= N; i++)

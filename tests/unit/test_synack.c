@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "splitmix.h"
 #include "tt_synack.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -27,22 +28,12 @@ enum {
 
 static const struct tt_mac us_mac = {{0x02, 0, 0, 0, 0, 0x01}};
 
-/* splitmix64: a failing case can be replayed. */
-static uint64_t next_rand(uint64_t *state)
-{
-	uint64_t z = (*state += UINT64_C(0x9e3779b97f4a7c15));
-
-	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-	return z ^ (z >> 31);
-}
-
 /* A field value: 0, 1 or all ones in the first rounds, then random. */
 static uint32_t field(uint64_t *rng, unsigned round)
 {
 	static const uint32_t edges[EDGES] = {0, 1, UINT32_MAX};
 
-	return round < EDGES ? edges[round] : (uint32_t)next_rand(rng);
+	return round < EDGES ? edges[round] : (uint32_t)splitmix64(rng);
 }
 
 /* The SYN a round answers: addresses, ports and source MAC from field(). */

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "splitmix.h"
 #include "tt_isn.h"
 #include "tt_siphash.h"
 #include "tt_syncookie.h"
@@ -57,22 +58,12 @@ uint64_t __wrap_tt_siphash(const struct tt_siphash_key *key, const void *data, s
 	return __real_tt_siphash(key, data, len);
 }
 
-/* Deterministic generator so a failing run can be replayed (splitmix64). */
-static uint64_t next_rand(uint64_t *state)
-{
-	uint64_t z = (*state += UINT64_C(0x9e3779b97f4a7c15));
-
-	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-	return z ^ (z >> 31);
-}
-
 static struct tt_flow4 random_flow(uint64_t *rng)
 {
-	return (struct tt_flow4){.saddr = (uint32_t)next_rand(rng),
-				 .daddr = (uint32_t)next_rand(rng),
-				 .sport = (uint16_t)next_rand(rng),
-				 .dport = (uint16_t)next_rand(rng)};
+	return (struct tt_flow4){.saddr = (uint32_t)splitmix64(rng),
+				 .daddr = (uint32_t)splitmix64(rng),
+				 .sport = (uint16_t)splitmix64(rng),
+				 .dport = (uint16_t)splitmix64(rng)};
 }
 
 static void keys_at(struct tt_syncookie_keys *k, const struct tt_syncookie_secret *s,
@@ -150,12 +141,12 @@ static void test_siphash_blocks_match_bytes(void **state)
 	(void)state;
 	for (size_t len = 0; len < 24; len++) {
 		for (int i = 0; i < 64; i++) {
-			struct tt_siphash_key k = {next_rand(&rng), next_rand(&rng)};
+			struct tt_siphash_key k = {splitmix64(&rng), splitmix64(&rng)};
 			uint64_t m[3] = {0};
 			uint8_t bytes[24];
 
 			for (size_t b = 0; b < len; b++) {
-				bytes[b] = (uint8_t)next_rand(&rng);
+				bytes[b] = (uint8_t)splitmix64(&rng);
 				m[b / 8] |= (uint64_t)bytes[b] << (8 * (b % 8));
 			}
 			assert_int_equal(tt_siphash_blocks(&k, m, len), tt_siphash(&k, bytes, len));
@@ -238,8 +229,8 @@ static void test_cookie_ipv4_mac_layout(void **state)
 	(void)state;
 	for (unsigned int i = 0; i < 4096; i++) {
 		struct tt_flow4 f = random_flow(&rng);
-		uint32_t isn = (uint32_t)next_rand(&rng), tsval = (uint32_t)next_rand(&rng);
-		uint64_t now = T0_MS + next_rand(&rng) % (UINT64_C(1) << 40);
+		uint32_t isn = (uint32_t)splitmix64(&rng), tsval = (uint32_t)splitmix64(&rng);
+		uint64_t now = T0_MS + splitmix64(&rng) % (UINT64_C(1) << 40);
 		const uint32_t *ts = (i & 1) ? &tsval : NULL;
 		struct tt_syncookie_keys k;
 		uint16_t mss;
@@ -265,9 +256,9 @@ static void test_cookie_ts_offset(void **state)
 	for (unsigned int i = 0; i < 64; i++) {
 		struct tt_flow4 f = random_flow(&rng);
 		const struct tt_addr6_pair *a6 = (i & 2) ? &pair_a : NULL;
-		uint32_t isn = (uint32_t)next_rand(&rng), tsval = (uint32_t)next_rand(&rng);
+		uint32_t isn = (uint32_t)splitmix64(&rng), tsval = (uint32_t)splitmix64(&rng);
 		const uint32_t *ts = (i & 1) ? &tsval : NULL;
-		uint64_t now = T0_MS + next_rand(&rng) % (UINT64_C(1) << 40);
+		uint64_t now = T0_MS + splitmix64(&rng) % (UINT64_C(1) << 40);
 		uint32_t made_off = 0, checked_off = ~0u, c;
 		struct tt_syncookie_keys k;
 		uint16_t mss;
@@ -552,11 +543,11 @@ static void test_cookie_bit_flip(void **state)
 	(void)state;
 	for (size_t t = 0; t < ARRAY_LEN(make_ms); t++) {
 		struct tt_flow4 f = flow_a;
-		uint32_t isn = (uint32_t)next_rand(&rng);
+		uint32_t isn = (uint32_t)splitmix64(&rng);
 		uint16_t mss;
 		uint32_t c;
 
-		f.saddr = (uint32_t)next_rand(&rng);
+		f.saddr = (uint32_t)splitmix64(&rng);
 		c = make_at(&secret_a, &f, isn, 1380, NULL, make_ms[t], &mss);
 		for (unsigned int bit = 0; bit < 32; bit++) {
 			enum tt_syncookie_verdict v =
@@ -581,7 +572,7 @@ static void test_cookie_forgery(void **state)
 	(void)state;
 	keys_at(&k, &secret_a, PERIOD, T0_MS);
 	for (unsigned int i = 0; i < GUESSES; i++) {
-		uint64_t r = next_rand(&rng);
+		uint64_t r = splitmix64(&rng);
 		uint32_t tsecr = (uint32_t)(r >> 7);
 		struct tt_flow4 f = flow_a;
 		enum tt_syncookie_verdict v;
@@ -848,10 +839,10 @@ static void test_isn_ipv4_layout(void **state)
 		assert_isn_layout(&isn_secret, &edges[i], NULL, UINT64_MAX);
 	}
 	for (unsigned int i = 0; i < 4096; i++) {
-		const struct tt_isn_secret s = {.key = {next_rand(&rng), next_rand(&rng)}};
+		const struct tt_isn_secret s = {.key = {splitmix64(&rng), splitmix64(&rng)}};
 		struct tt_flow4 f = random_flow(&rng);
 
-		assert_isn_layout(&s, &f, NULL, next_rand(&rng));
+		assert_isn_layout(&s, &f, NULL, splitmix64(&rng));
 	}
 }
 
@@ -869,15 +860,15 @@ static void test_isn_ipv6_layout(void **state)
 	assert_isn_layout(&isn_secret, &(struct tt_flow4){.sport = UINT16_MAX, .dport = UINT16_MAX},
 			  &a6, UINT64_MAX);
 	for (unsigned int i = 0; i < 1024; i++) {
-		const struct tt_isn_secret s = {.key = {next_rand(&rng), next_rand(&rng)}};
-		struct tt_flow4 f = {.sport = (uint16_t)next_rand(&rng),
-				     .dport = (uint16_t)next_rand(&rng)};
+		const struct tt_isn_secret s = {.key = {splitmix64(&rng), splitmix64(&rng)}};
+		struct tt_flow4 f = {.sport = (uint16_t)splitmix64(&rng),
+				     .dport = (uint16_t)splitmix64(&rng)};
 
 		for (size_t b = 0; b < sizeof(a6.saddr); b++) {
-			a6.saddr[b] = (uint8_t)next_rand(&rng);
-			a6.daddr[b] = (uint8_t)next_rand(&rng);
+			a6.saddr[b] = (uint8_t)splitmix64(&rng);
+			a6.daddr[b] = (uint8_t)splitmix64(&rng);
 		}
-		assert_isn_layout(&s, &f, &a6, next_rand(&rng));
+		assert_isn_layout(&s, &f, &a6, splitmix64(&rng));
 	}
 }
 

@@ -17,6 +17,7 @@
  * The paths are the files' own (included below): the test runs them as they are built, not a
  * copy of them.
  */
+#include "splitmix.h"
 #include "tcp_harness.h"
 #include "tt_ooo.h"
 #include "tt_sack.h"
@@ -34,19 +35,9 @@ enum {
 static const char request[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
 static uint8_t stream[REQ_COPIES * (sizeof(request) - 1)];
 
-/* splitmix64: a failing conversation can be replayed from its seed. */
-static uint64_t next_rand(uint64_t *s)
-{
-	uint64_t z = (*s += UINT64_C(0x9e3779b97f4a7c15));
-
-	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-	return z ^ (z >> 31);
-}
-
 static uint32_t below(uint64_t *s, uint32_t n)
 {
-	return n == 0 ? 0 : (uint32_t)(next_rand(s) % n);
+	return n == 0 ? 0 : (uint32_t)(splitmix64(s) % n);
 }
 
 /* The peer's first sequence number in the conversation under way. */

@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "splitmix.h"
 #include "tt_timer.h"
 
 /* splitmix64: fixed seeds make every failure reproducible. */
@@ -16,18 +17,9 @@ struct rng {
 	uint64_t s;
 };
 
-static uint64_t rng_next(struct rng *r)
-{
-	uint64_t z = (r->s += UINT64_C(0x9e3779b97f4a7c15));
-
-	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-	return z ^ (z >> 31);
-}
-
 static uint64_t rng_below(struct rng *r, uint64_t bound)
 {
-	return rng_next(r) % bound;
+	return splitmix64(&r->s) % bound;
 }
 
 static struct tt_timer *timers_new(size_t n)
