@@ -320,7 +320,8 @@ static void dup_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_tc
 
 /*
  * What follows an acceptable ACK, on either path (check_ack, input_predicted): the window it
- * carries, the persist bound's clock and the send block's settling.  RFC 9293 3.10.7.4
+ * carries, the persist bound's clock, the retries (a shut window is no loss) and the send
+ * block's settling.  RFC 9293 3.10.7.4
  * without SND.WL2 (tt_tcp.h): SND.UNA is the newest ACK, so only a segment whose ACK is
  * SND.UNA (moved by it or not) and whose sequence number is not older than the last update's
  * may move the window.  An older ACK is a stale copy, whatever its sequence number: taken, it
