@@ -232,14 +232,13 @@ static void send_one(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_sndb *b
 	arm_rto(ctx, t);
 }
 
-/* What the windows let go of the queue (and a FIN due), segment by segment. */
-static void send_segments(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_tcp_out *out)
+/* What the windows let go of the queue b (NULL: none; and a FIN due), segment by segment, each
+ * at most mss bytes. */
+static void send_segments(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_sndb *b,
+			  uint32_t mss, struct tt_tcp_out *out)
 {
-	struct tt_sndb *b = tt_tcp_sndb(ctx, t);
 	uint32_t queued = b != NULL ? b->q.bytes : 0;
 	uint32_t room = send_room(ctx, t);
-	/* Data segments leave room for the SACK blocks we owe (RFC 6691). */
-	uint32_t mss = t->mss - tt_tcp_sack_reserve(ctx, t);
 
 	while (out->n < TT_TCP_OUT_MAX) {
 		uint32_t hole = tt_tcp_sack_skip(ctx, t);
@@ -301,11 +300,13 @@ static void send_segments(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_tc
 static void send_data(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_tcp_out *out)
 {
 	struct tt_sndb *b = tt_tcp_sndb(ctx, t);
+	/* Data segments leave room for the SACK blocks we owe (RFC 6691). */
+	uint32_t mss = t->mss - tt_tcp_sack_reserve(ctx, t);
 
-	if (likely(one_segment(t, b, t->mss - tt_tcp_sack_reserve(ctx, t), out)))
+	if (likely(one_segment(t, b, mss, out)))
 		send_one(ctx, t, b, out);
 	else
-		send_segments(ctx, t, out);
+		send_segments(ctx, t, b, mss, out);
 }
 
 /*

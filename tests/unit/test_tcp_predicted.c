@@ -241,7 +241,8 @@ static bool both_send(struct harness *a, struct harness *b, uint32_t len, bool c
 	one = one_segment(&a->tcb, tt_tcp_sndb(&a->ctx, &a->tcb),
 			  a->tcb.mss - tt_tcp_sack_reserve(&a->ctx, &a->tcb), &out[0]);
 	send_data(&a->ctx, &a->tcb, &out[0]);
-	send_segments(&b->ctx, &b->tcb, &out[1]);
+	send_segments(&b->ctx, &b->tcb, tt_tcp_sndb(&b->ctx, &b->tcb),
+		      b->tcb.mss - tt_tcp_sack_reserve(&b->ctx, &b->tcb), &out[1]);
 	for (int i = 0; i < 2; i++) {
 		h_capture(hs[i], &out[i]);
 		h_check_gauges(hs[i]);
