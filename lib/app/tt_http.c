@@ -672,13 +672,14 @@ static const uint8_t *value_tokens(struct tt_http_parser *p, const uint8_t *s, c
 		p->vstate = is_ws(*s) && p->vstate != V_OWS ? V_AFTER : V_OWS;
 		if (!ok || (*s == '\n' && te && !(p->flags & F_CHUNKED)))
 			return refuse(p, s);
-		/* Codings before chunked: not implemented, unless the framing is wrong anyway
-		 * (HTTP/1.0, or a Content-Length beside it: head_done). */
+		/* Codings before chunked: not implemented, unless the framing is wrong anyway on
+		 * HTTP/1.0 (head_done).  The request line alone decides, which every header line
+		 * follows: a Content-Length beside the codings is refused with them whichever line
+		 * comes first (as nginx answers it). */
 		if (*s == '\n' && p->field == FIELD_TE_CODED)
 			return refuse_for(p, s,
-					  (p->flags & (F_HTTP11 | F_HAS_CL)) == F_HTTP11
-					      ? TT_HTTP_REFUSED_NOT_IMPLEMENTED
-					      : TT_HTTP_REFUSED_MALFORMED);
+					  (p->flags & F_HTTP11) ? TT_HTTP_REFUSED_NOT_IMPLEMENTED
+								: TT_HTTP_REFUSED_MALFORMED);
 		if (*s == '\n')
 			return next_line(p, s);
 		s++;

@@ -192,13 +192,16 @@ def test_other_http_version_gets_505_and_close(app, head):
      "http_not_implemented"),
     (b"POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
      b"501 Not Implemented", "http_not_implemented"),
+    (b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n"
+     b"Transfer-Encoding: gzip, chunked\r\n\r\n", b"501 Not Implemented",
+     "http_not_implemented"),
     (b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\nHost: t\r\n\r\n", b"414 URI Too Long",
      "http_target_too_long"),
-], ids=["connect", "gzip_chunked", "long_target"])
+], ids=["connect", "gzip_chunked", "gzip_chunked_beside_length", "long_target"])
 def test_refusals_get_their_status_and_close(app, head, status, counter):
     """CONNECT (RFC 9110 9.3.6: a 2xx would make the connection a tunnel) and a transfer coding
-    before chunked (RFC 9112 6.1) are answered 501; a request-target past the head's limit 414
-    (RFC 9112 3); each closes the connection."""
+    before chunked (RFC 9112 6.1) are answered 501, with a Content-Length beside them or not;
+    a request-target past the head's limit 414 (RFC 9112 3); each closes the connection."""
     before = app.stats()
     with connect(80) as s:
         s.sendall(head)

@@ -1025,9 +1025,13 @@ static void test_refusal_reasons(void **state)
 	     TT_HTTP_REFUSED_MALFORMED},
 	    {"POST / HTTP/1.0\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
 	     TT_HTTP_REFUSED_MALFORMED},
+	    /* A Content-Length beside the codings: the same status before them and after. */
 	    {"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n"
 	     "Transfer-Encoding: gzip, chunked\r\n\r\n",
-	     TT_HTTP_REFUSED_MALFORMED},
+	     TT_HTTP_REFUSED_NOT_IMPLEMENTED},
+	    {"POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip, chunked\r\n"
+	     "Content-Length: 5\r\n\r\n",
+	     TT_HTTP_REFUSED_NOT_IMPLEMENTED},
 	};
 	/* Not CONNECT (methods are case-sensitive): other methods, answered as GET is. */
 	static const char *const not_connect[] = {"CONNECTX / HTTP/1.1\r\nHost: t\r\n\r\n",
