@@ -509,18 +509,21 @@ static bool drain_ooo(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 	return t->rcv_nxt != from;
 }
 
-void tt_tcp_ooo_flush(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
+unsigned tt_tcp_ooo_flush(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 {
 	struct tt_ooo *q;
+	unsigned n;
 
 	if (t->ooo == TT_TCB_NO_BLOCK)
-		return;
+		return 0;
 	q = tt_pool_at(ctx->ooo_pool, t->ooo);
+	n = q->n;
 	while (q->n > 0) {
 		unhold(ctx, q->seg[0].owner);
 		tt_ooo_pop(q);
 	}
 	release_ooo_block(ctx, t);
+	return n;
 }
 
 /*
@@ -601,11 +604,8 @@ static void check_fin(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_
 	/* Segments held beyond the end of the stream the FIN marks (the peer sent them, then a FIN
 	 * before them) are never delivered: dropped now, as Linux's tcp_fin purges its
 	 * out-of-order queue, not held (and reported in SACK blocks) until the connection ends. */
-	if (unlikely(t->ooo != TT_TCB_NO_BLOCK)) {
-		ctx->ctr->drop[TT_DROP_TCP_OUT_OF_ORDER] +=
-		    ((const struct tt_ooo *)tt_pool_at(ctx->ooo_pool, t->ooo))->n;
-		tt_tcp_ooo_flush(ctx, t);
-	}
+	if (unlikely(t->ooo != TT_TCB_NO_BLOCK))
+		ctx->ctr->drop[TT_DROP_TCP_OUT_OF_ORDER] += tt_tcp_ooo_flush(ctx, t);
 	switch (t->state) {
 	case TT_TCP_ESTABLISHED:
 		set_state(ctx, t, TT_TCP_CLOSE_WAIT);

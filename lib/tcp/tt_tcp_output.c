@@ -210,6 +210,7 @@ static inline void time_segment(const struct tt_tcp_ctx *ctx, struct tt_tcb *t, 
 static inline bool one_segment(const struct tt_tcb *t, const struct tt_sndb *b, uint32_t mss,
 			       const struct tt_tcp_out *out)
 {
+	/* 1 to mss bytes in one compare: an empty queue's 0 - 1 wraps to UINT32_MAX. */
 	return b != NULL && out->n < TT_TCP_OUT_MAX && t->snd_una == t->snd_max &&
 	       b->q.bytes - 1u < mss && b->q.bytes <= t->snd_wnd;
 }
