@@ -11,8 +11,9 @@
  * ACKs its echo, its window shutting meanwhile) and an application that takes only part of
  * what comes, peers with and without timestamps, windows that shut and open, ACKs of part of
  * what was sent, SACK blocks and three duplicate ACKs (recovery), sequence numbers that wrap
- * past 2^32 on both sides, segments out of order, old and repeated, a timestamp PAWS refuses, delayed ACKs, timer expiries and a FIN (the
- * conversation goes on through the closing states).
+ * past 2^32 on both sides, segments out of order, old and repeated, a timestamp PAWS refuses,
+ * delayed ACKs, timer expiries and a FIN (the conversation goes on through the closing states),
+ * and sends that find segments already queued before them, up to a full list.
  *
  * The paths are the files' own (included below): the test runs them as they are built, not a
  * copy of them.
@@ -222,9 +223,12 @@ static bool both_take(struct harness *a, struct harness *b, uint8_t flags, uint3
 /*
  * The application sends len bytes (and closes, when close) outside a callback, in both; one
  * harness then sends by send_data (send_one wherever one_segment allows it), the other by
- * send_segments.  Returns whether send_one was due.
+ * send_segments.  Both begin with queued pure ACKs already in the list of segments to send, as
+ * when input asked for one before the send (a full list leaves no room for data).  Returns
+ * whether send_one was due.
  */
-static bool both_send(struct harness *a, struct harness *b, uint32_t len, bool close)
+static bool both_send(struct harness *a, struct harness *b, uint32_t len, bool close,
+		      unsigned queued)
 {
 	struct harness *hs[2] = {a, b};
 	struct tt_tcp_out out[2] = {{.n = 0}, {.n = 0}};
@@ -237,6 +241,8 @@ static bool both_send(struct harness *a, struct harness *b, uint32_t len, bool c
 		if (close)
 			tt_tcp_close(&hs[i]->tcb);
 		hs[i]->n_tx = 0;
+		for (unsigned k = 0; k < queued; k++)
+			emit(&out[i], hs[i]->tcb.snd_nxt, 0, TT_TCP_ACK);
 	}
 	one = one_segment(&a->tcb, tt_tcp_sndb(&a->ctx, &a->tcb),
 			  a->tcb.mss - tt_tcp_sack_reserve(&a->ctx, &a->tcb), &out[0]);
@@ -276,6 +282,8 @@ static bool step(struct harness *a, struct harness *b, uint64_t *r)
 	uint32_t accept = below(r, 4) == 0 ? below(r, 300) : UINT32_MAX;
 	uint64_t now = a->ctx.now_ms + below(r, 4) * below(r, 60);
 	uint32_t sizes[3];
+	/* Segments already in the list when the application sends: mostly none. */
+	static const unsigned queued[] = {0, 0, 0, 1, TT_TCP_OUT_MAX - 1, TT_TCP_OUT_MAX};
 
 	switch (below(r, 18)) {
 	case 0: /* the window moves */
@@ -335,7 +343,8 @@ static bool step(struct harness *a, struct harness *b, uint64_t *r)
 		sizes[0] = 1 + below(r, 300);
 		sizes[1] = a->tcb.mss - 40 + below(r, 80);
 		sizes[2] = len * 3;
-		one_segments += both_send(a, b, sizes[below(r, 3)], below(r, 16) == 0);
+		one_segments +=
+		    both_send(a, b, sizes[below(r, 3)], below(r, 16) == 0, queued[below(r, 6)]);
 		return false;
 	default: /* the next bytes, ACKing all we sent (or what was ACKed before); mostly from
 		  * what we ACKed, as the peer's timer would send again what we did not take */
@@ -402,7 +411,7 @@ static void test_one_segment_leaves_room_for_sack_blocks(void **state)
 	(void)state;
 	both_take(a, b, TT_TCP_ACK | TT_TCP_PSH, a->peer.nxt + 100, 400, 0);
 	assert_int_not_equal(a->tcb.ooo, TT_TCB_NO_BLOCK);
-	assert_false(both_send(a, b, a->tcb.mss, false));
+	assert_false(both_send(a, b, a->tcb.mss, false, 0));
 	assert_int_equal(a->n_tx, 2);
 	assert_true(a->tx[0].a.opts.present & TT_OPT_SACK);
 	pair_free(a);
