@@ -13,7 +13,9 @@
  * what was sent, SACK blocks and three duplicate ACKs (recovery), sequence numbers that wrap
  * past 2^32 on both sides, segments out of order, old and repeated, a timestamp PAWS refuses,
  * delayed ACKs, timer expiries and a FIN (the conversation goes on through the closing states),
- * and sends that find segments already queued before them, up to a full list.
+ * and sends that find segments already queued before them, up to a full list.  A conversation
+ * opens with the handshake's ACK alone or with the peer's first bytes on it, which prediction
+ * takes as soon as SYN-RECEIVED or a SYN cookie has established the connection.
  *
  * The paths are the files' own (included below): the test runs them as they are built, not a
  * copy of them.
@@ -45,11 +47,12 @@ static uint32_t below(uint64_t *s, uint32_t n)
 static uint32_t peer_isn;
 
 /*
- * One of a pair: app's connection, the peer with timestamps or none, an HTTP body of body
- * bytes; wrap > 0: both sides' first sequence numbers that many bytes below 2^32 (ours set as
- * a TIME-WAIT reuse sets it), so that the conversation crosses the wrap.
+ * One of a pair, before its connection opens (pair_open): the peer with timestamps or none, an
+ * HTTP body of body bytes; wrap > 0: both sides' first sequence numbers that many bytes below
+ * 2^32 (ours set as a TIME-WAIT reuse sets it; a cookie's is the cookie), so that the
+ * conversation crosses the wrap.
  */
-static struct harness *pair_new(uint8_t app, bool ts, uint32_t body, uint32_t wrap)
+static struct harness *pair_new(bool ts, uint32_t body, uint32_t wrap)
 {
 	struct harness *h = h_new();
 
@@ -67,8 +70,6 @@ static struct harness *pair_new(uint8_t app, bool ts, uint32_t body, uint32_t wr
 		h->ctx.tw_reuse = true;
 		h->ctx.tw_isn = 0u - wrap;
 	}
-	h_connect(h, app);
-	h->ctx.tw_reuse = false;
 	return h;
 }
 
@@ -175,6 +176,53 @@ static void same_state(struct harness *a, struct harness *b)
 		assert_memory_equal(tt_pool_at(a->ctx.app_pool, a->tcb.app_block),
 				    tt_pool_at(b->ctx.app_pool, b->tcb.app_block),
 				    TT_TCP_APP_BLOCK_BYTES);
+}
+
+/* How a pair's connection opens. */
+enum opening {
+	OPEN_PLAIN,	   /* the handshake's ACK alone, in SYN-RECEIVED */
+	OPEN_SYN_RECEIVED, /* that ACK with the peer's first bytes */
+	OPEN_COOKIE,	   /* that ACK with the peer's first bytes, to a SYN cookie */
+};
+
+/*
+ * The peer opens app's connection in both.  Where the handshake's ACK carries bytes, it reaches
+ * prediction in a (the connection is established by then, by the SYN-RECEIVED step or the
+ * cookie) and the general path in b, whose copy carries an empty SACK option: one that input
+ * reads as nothing and that prediction declines.  The two must then agree.
+ */
+static void pair_open(struct harness *a, struct harness *b, uint8_t app, enum opening how,
+		      uint32_t len)
+{
+	struct harness *hs[2] = {a, b};
+
+	for (int i = 0; i < 2 && how == OPEN_PLAIN; i++)
+		h_connect(hs[i], app);
+	for (int i = 0; i < 2 && how != OPEN_PLAIN; i++) {
+		const uint8_t *data;
+		struct tt_tcp_seg s;
+
+		hs[i]->listen_app = app;
+		if (how == OPEN_COOKIE) {
+			/* (A SYN that reuses a TIME-WAIT's 4-tuple gets no cookie.) */
+			hs[i]->conf.syncookies = TT_SYNCOOKIES_ALWAYS;
+			hs[i]->ctx.tw_reuse = false;
+		}
+		h_send(hs[i], TT_TCP_SYN, NULL, 0);
+		assert_int_equal(hs[i]->lv,
+				 how == OPEN_COOKIE ? TT_L_SYNACK_COOKIE : TT_L_NEW_SYN_RECV);
+		hs[i]->peer.ack = hs[i]->peer.rcv_max;
+		data = peer_bytes(hs[i]->peer.nxt, &len);
+		s = h_seg(hs[i], TT_TCP_ACK | TT_TCP_PSH, data, len);
+		if (i == 1)
+			s.opts.present |= TT_OPT_SACK;
+		h_peer_sent(hs[i], &s);
+		h_rx(hs[i], &s, &hs[i]->scratch);
+		assert_true(hs[i]->tcb_live);
+	}
+	for (int i = 0; i < 2; i++)
+		hs[i]->ctx.tw_reuse = false;
+	same_state(a, b);
 }
 
 /*
@@ -374,10 +422,11 @@ static void test_predicted_as_general(void **state)
 		bool ts = below(&r, 3) != 0;
 		uint32_t body = bodies[below(&r, 3)];
 		uint32_t wrap = below(&r, 2) ? 1 + below(&r, 60000) : 0;
-		struct harness *a = pair_new(app, ts, body, wrap);
-		struct harness *b = pair_new(app, ts, body, wrap);
+		enum opening how = (enum opening)below(&r, 3);
+		struct harness *a = pair_new(ts, body, wrap);
+		struct harness *b = pair_new(ts, body, wrap);
 
-		same_state(a, b);
+		pair_open(a, b, app, how, 1 + below(&r, MAX_SEG));
 		for (unsigned k = 0; k < STEPS && a->tcb_live; k++) {
 			/* Until the connection goes, or the recording application would run out
 			 * of room for what it was given. */
@@ -405,10 +454,11 @@ static void test_predicted_as_general(void **state)
  */
 static void test_one_segment_leaves_room_for_sack_blocks(void **state)
 {
-	struct harness *a = pair_new(H_APP_REC, true, 64, 0);
-	struct harness *b = pair_new(H_APP_REC, true, 64, 0);
+	struct harness *a = pair_new(true, 64, 0);
+	struct harness *b = pair_new(true, 64, 0);
 
 	(void)state;
+	pair_open(a, b, H_APP_REC, OPEN_PLAIN, 0);
 	both_take(a, b, TT_TCP_ACK | TT_TCP_PSH, a->peer.nxt + 100, 400, 0);
 	assert_int_not_equal(a->tcb.ooo, TT_TCB_NO_BLOCK);
 	assert_false(both_send(a, b, a->tcb.mss, false, 0));
