@@ -285,9 +285,10 @@ struct tt_stack *tt_stack_create(const struct tt_stack_params *p)
 	st->key6.k1 = tt_siphash(&p->table_key, "addr6-k1", 8);
 	st->synack = calloc(p->n_ports, TT_SYNACK_SLOTS * sizeof(*st->synack));
 	st->tcp.app_worker = calloc(1, TT_TCP_APP_WORKER_BYTES);
+	st->tcp.pmtu = calloc(1, sizeof(*st->tcp.pmtu));
 	if ((st->synack == NULL && p->n_ports > 0) || st->tcp.app_worker == NULL ||
-	    st->tbl == NULL || st->tcbs == NULL || st->ooo == NULL || st->sack == NULL ||
-	    st->sndb == NULL || st->app_blocks == NULL || st->wheel == NULL ||
+	    st->tcp.pmtu == NULL || st->tbl == NULL || st->tcbs == NULL || st->ooo == NULL ||
+	    st->sack == NULL || st->sndb == NULL || st->app_blocks == NULL || st->wheel == NULL ||
 	    st->tcb_pair6 == NULL || (p->addr6_pairs != TT_STACK_NO_ADDR6 && st->pairs6 == NULL)) {
 		tt_stack_free(st);
 		errno = ENOMEM;
@@ -1869,6 +1870,7 @@ void tt_stack_free(struct tt_stack *st)
 	free(st->tcb_pair6);
 	free(st->synack);
 	free(st->tcp.app_worker);
+	free(st->tcp.pmtu);
 	tt_timer_wheel_free(st->wheel);
 	free(st);
 }

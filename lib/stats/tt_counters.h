@@ -136,6 +136,8 @@
 	X(ICMP6_ECHO_REPLIES, "icmp6_echo_replies")                                                \
 	/* connections whose segment size an ICMP "too big" error lowered (path MTU discovery) */  \
 	X(PATH_MTU_LOWERED, "path_mtu_lowered")                                                    \
+	/* connections that began at a path MTU an earlier one to the same peer learned */         \
+	X(PATH_MTU_FROM_CACHE, "path_mtu_from_cache")                                              \
 	X(ND_ADVERTS_SENT, "nd_adverts_sent")                                                      \
 	X(ND_ADVERTS_RX, "nd_adverts_received")                                                    \
 	X(CONN_OPENED, "conn_opened")                                                              \

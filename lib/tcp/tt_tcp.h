@@ -84,6 +84,7 @@
 #include "tt_counters.h"
 #include "tt_flow4.h"
 #include "tt_isn.h"
+#include "tt_pmtu_cache.h"
 #include "tt_reply_budget.h"
 #include "tt_net.h"
 #include "tt_ooo.h"
@@ -438,6 +439,9 @@ struct tt_tcp_ctx {
 	 * segment in tt_tcp_input has paid its token. */
 	struct tt_reply_budget reply_budget;
 	bool seg_charged;
+	/* The path MTUs "too big" errors taught, for later connections to the same peers (the
+	 * owner's, zeroed; NULL: none kept). */
+	struct tt_pmtu_cache *pmtu;
 	/* Give back and keep a reference to an owner handle (a received mbuf), owner_arg the
 	 * first argument of both. */
 	tt_sndq_release_fn release;

@@ -45,6 +45,7 @@ static void take_synack_options(struct tt_tcp_ctx *ctx, struct tt_tcb *t,
 		t->flags &= (uint8_t)~TT_TCB_TS;
 	t->mss = effective_mss(ctx, (o->present & TT_OPT_MSS) ? o->mss : TT_TCP_DEFAULT_MSS,
 			       t->flags & TT_TCB_TS);
+	start_at_path_mtu(ctx, t);
 }
 
 /* Not inlined into tt_tcp_input: an active open's path (input_syn_received's note there). */

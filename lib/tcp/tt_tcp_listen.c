@@ -231,6 +231,7 @@ void tt_tcp_init_syn_recv(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct
 		t->flags |= TT_TCB_TS;
 		t->ts_recent = o->tsval;
 	}
+	start_at_path_mtu(ctx, t);
 	count(ctx, TT_CTR_SYNACK_SENT);
 	t->flags |= TT_TCB_ACK_NOW;
 	tt_tcp_output(ctx, t, out);
@@ -272,6 +273,7 @@ void tt_tcp_init_cookie(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct t
 		t->flags |= TT_TCB_TS;
 		t->ts_recent = ack->opts.tsval;
 	}
+	start_at_path_mtu(ctx, t);
 	t->snd_wnd = (uint32_t)ack->wnd << t->snd_wscale;
 	t->snd_wl1 = ack->seq;
 	count(ctx, TT_CTR_SYNCOOKIES_VALIDATED);

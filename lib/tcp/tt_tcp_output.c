@@ -464,13 +464,47 @@ static bool handshaking(const struct tt_tcb *t)
 	return t->state == TT_TCP_SYN_SENT || t->state == TT_TCP_SYN_RECEIVED;
 }
 
+/* A path MTU as t may use it: raised to the floor of its family. */
+static uint32_t path_mtu(const struct tt_tcb *t, uint32_t mtu)
+{
+	uint32_t floor = t->ipv6 ? TT_TCP_MIN_PATH_MTU6 : TT_TCP_MIN_PATH_MTU4;
+
+	return mtu > floor ? mtu : floor;
+}
+
+/* The payload of t's segments on a path of that MTU (path_mtu's). */
+static uint32_t mss_on_path(const struct tt_tcb *t, uint32_t mtu)
+{
+	return mtu - (t->ipv6 ? TT_IP6_HDR_LEN : TT_IP4_HDR_LEN) - TT_TCP_HDR_LEN -
+	       ((t->flags & TT_TCB_TS) ? TT_TCP_TS_OPT_LEN : 0);
+}
+
+/* t's peer as the path MTU cache knows it: the flow's source, or for IPv6 the address pair's
+ * (the owner sets ctx->addr6 around every call). */
+static const uint8_t *peer_addr6(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t)
+{
+	return t->ipv6 ? ctx->addr6->saddr : NULL;
+}
+
+void tt_tcp_path_mtu_cached(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
+{
+	uint16_t mtu = tt_pmtu_cache_get(ctx->pmtu, &ctx->isn_secret.key, ctx->now_ms,
+					 t->flow.saddr, peer_addr6(ctx, t));
+	uint32_t mss;
+
+	if (mtu == 0)
+		return;
+	mss = mss_on_path(t, path_mtu(t, mtu));
+	if (mss >= t->mss)
+		return;
+	t->mss = (uint16_t)mss;
+	count(ctx, TT_CTR_PATH_MTU_FROM_CACHE);
+}
+
 enum tt_tcp_verdict tt_tcp_too_big(struct tt_tcp_ctx *ctx, struct tt_tcb *t, uint32_t seq,
 				   uint32_t mtu, struct tt_tcp_out *out)
 {
-	uint32_t floor = t->ipv6 ? TT_TCP_MIN_PATH_MTU6 : TT_TCP_MIN_PATH_MTU4;
-	uint32_t headers = (t->ipv6 ? TT_IP6_HDR_LEN : TT_IP4_HDR_LEN) + TT_TCP_HDR_LEN +
-			   ((t->flags & TT_TCB_TS) ? TT_TCP_TS_OPT_LEN : 0);
-	uint32_t mss = (mtu > floor ? mtu : floor) - headers;
+	uint32_t usable = path_mtu(t, mtu), mss = mss_on_path(t, usable);
 
 	if (handshaking(t) || seq_lt(seq, t->snd_una) || !seq_lt(seq, t->snd_max)) {
 		count_drop(ctx, TT_DROP_ICMP_TOO_BIG_STALE);
@@ -480,6 +514,10 @@ enum tt_tcp_verdict tt_tcp_too_big(struct tt_tcp_ctx *ctx, struct tt_tcb *t, uin
 		return TT_V_KEEP;
 	t->mss = (uint16_t)mss;
 	count(ctx, TT_CTR_PATH_MTU_LOWERED);
+	/* For the connections that open to this peer later (tt_pmtu_cache.h). */
+	if (ctx->pmtu != NULL)
+		tt_pmtu_cache_put(ctx->pmtu, &ctx->isn_secret.key, ctx->now_ms, t->flow.saddr,
+				  peer_addr6(ctx, t), (uint16_t)usable);
 	/* In fast recovery the holes go again as recovery sends them, now at this size: going
 	 * back to SND.UNA would send again what recovery already did, outside its pipe. */
 	if (tt_tcp_in_recovery(t))

@@ -5,6 +5,8 @@
 #ifndef TT_TCP_PRIV_H
 #define TT_TCP_PRIV_H
 
+#include <rte_branch_prediction.h>
+
 #include "tt_tcp.h"
 
 static inline bool seq_lt(uint32_t a, uint32_t b)
@@ -159,6 +161,18 @@ static inline void reply_addrs(struct tt_tcp_hdr_args *a, const struct tt_flow4 
 	a->daddr = f->saddr;
 	a->sport = f->dport;
 	a->dport = f->sport;
+}
+
+/* A new connection's segment size (set, with its flags) lowered to the path MTU that an earlier
+ * connection to the same peer learned, while one is kept (tt_pmtu_cache.h; ctx->pmtu not
+ * NULL). */
+void tt_tcp_path_mtu_cached(struct tt_tcp_ctx *ctx, struct tt_tcb *t);
+
+/* The same, at the cost of one compare while no path MTU is kept at all. */
+static inline void start_at_path_mtu(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
+{
+	if (unlikely(ctx->pmtu != NULL && ctx->now_ms < ctx->pmtu->until_ms))
+		tt_tcp_path_mtu_cached(ctx, t);
 }
 
 /*

@@ -6,7 +6,9 @@
  * IPv4 siblings, so both families' keys meet in the table; every header field and option chosen by
  * the input, SACK blocks included, sequence and acknowledgment numbers and block edges either
  * plausible or arbitrary, any payload), the clock moving on (timers fire), our frames reaching the
- * peers (who learn sequence numbers and timestamps from them) or being lost.
+ * peers (who learn sequence numbers and timestamps from them) or being lost, and a router's ICMP
+ * "too big" error quoting one of our frames still on its way, for any MTU (path MTU discovery,
+ * and the path MTUs kept for a peer's later connections).
  *
  * The send blocks are 1 to 4 (tied to the table size the selector picks), so the four peers
  * often find none left (back-pressure, tt_sndb).
@@ -28,6 +30,7 @@
 #include <string.h>
 
 #include "fuzz.h"
+#include "icmp_too_big.h"
 #include "tt_app.h"
 #include "tt_http.h"
 #include "tt_stack.h"
@@ -398,6 +401,25 @@ static void deliver(struct world *w, bool lost)
 	w->n_frames = 0;
 }
 
+/* A router's "too big" error about one of our frames not yet delivered (the input picks it,
+ * and the MTU: 0, the floors and their neighbours among any 32 bits). */
+static void too_big(struct world *w, struct input *in)
+{
+	static const uint8_t router6[16] = {0x20, 0x01, 0, 0x02, [13] = 0x01, [15] = 0xfe};
+	uint8_t f[ICMP_TOO_BIG_MAX];
+	unsigned i = u8(in);
+	uint32_t mtu = u32(in), len;
+	enum tt_drop reason;
+	struct tt_pkt pkt;
+
+	if (w->n_frames == 0)
+		return;
+	len = icmp_too_big_build(f, w->frames[i % w->n_frames], (PEER_ADDR & ~0xffu) | 0xfe,
+				 router6, mtu);
+	if (tt_net_parse(f, len, &w->us_if, &pkt, &reason) == TT_PKT_TOO_BIG)
+		tt_stack_too_big(w->st, &pkt);
+}
+
 static void advance(struct world *w, uint32_t ms)
 {
 	w->now += ms;
@@ -429,7 +451,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			advance(w, (kind & 4) ? (uint32_t)u8(&in) << 10 : u8(&in));
 			break;
 		default:
-			deliver(w, kind & 4);
+			if (kind & 8)
+				too_big(w, &in);
+			else
+				deliver(w, kind & 4);
 			break;
 		}
 		check_stack(w);

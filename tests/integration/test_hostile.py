@@ -561,9 +561,12 @@ def test_frag_needed_lowers_segment_size(app, peer):
     "fragmentation needed" quoting its first segment with MTU 1000 has the appliance send it
     again in segments of at most 960 bytes (1000 less the IPv4 and TCP headers, no timestamps);
     one quoting a sequence number below what is in flight changes nothing (RFC 5927 5.2).  The
-    response then completes, every byte in place."""
+    response then completes, every byte in place.  The MTU is kept for the peer's address: its
+    next connection sends its response in segments of 960 bytes from the first, with no error
+    of its own (RFC 1191 6.3)."""
     stats, drops = app.stats(), app.drops()
-    c = Peer(peer, random_ports(1)[0], options=[("MSS", OUR_MSS)])
+    port, port2 = random_ports(2)
+    c = Peer(peer, port, options=[("MSS", OUR_MSS)])
     assert c.established() is not None
     base = c.rcv_nxt
     c.send_data(GET)
@@ -586,6 +589,23 @@ def test_frag_needed_lowers_segment_size(app, peer):
     c.rcv_nxt = (base + len(rx.data)) % SEQ_MOD
     complete_response(app, c, rx)
     assert delta(app.stats(), stats).get("path_mtu_lowered") == 1
+
+    c2 = Peer(peer, port2, options=[("MSS", OUR_MSS)])
+    assert c2.established() is not None
+    base = c2.rcv_nxt
+    c2.send_data(GET)
+    window = [p for p in peer.take(peer.tcp_from(c2.sport), count=10, timeout=3)
+              if payload_of(p)]
+    assert window and all(len(payload_of(p)) <= 960 for p in window), \
+        [len(payload_of(p)) for p in window]
+    first = next(p for p in window if p[TCP].seq == base)
+    assert len(payload_of(first)) == 960
+    rx = Rx()
+    rx.data += payload_of(first)
+    c2.rcv_nxt = (base + len(rx.data)) % SEQ_MOD
+    complete_response(app, c2, rx)
+    d = delta(app.stats(), stats)
+    assert d.get("path_mtu_from_cache") == 1 and d.get("path_mtu_lowered") == 1, d
 
 
 def test_final_counters(app):

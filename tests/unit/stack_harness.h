@@ -31,6 +31,10 @@
  * with next_hop_mac for whatever address they ask; every TCP frame must then go
  * to next_hop_mac.
  *
+ * Path MTU: sh_too_big() has a router on the path send the ICMP "fragmentation needed" (IPv4) or
+ * Packet Too Big (IPv6) that quotes one of the frames the stack sent, through the parser into
+ * tt_stack_too_big, as the worker takes it.
+ *
  * Accounting checked by sh_free(): every buffer the stack allocated was
  * sent or given back, every received buffer it retained was released.
  */
@@ -45,6 +49,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "icmp_too_big.h"
 #include "tt_app.h"
 #include "tt_http.h"
 #include "tt_nd.h"
@@ -609,6 +614,23 @@ static inline unsigned long sh_run(struct sh *h, uint64_t max_ms, uint64_t step_
 		sh_advance(h, h->now + step_ms);
 	}
 	return total;
+}
+
+/* A router's ICMP error (from 198.18.1.254 or 2001:2::1:fe, icmp_too_big.h) saying that the
+ * frame we sent was too big for a path of MTU mtu, parsed and given to the stack at the
+ * harness's clock. */
+static inline void sh_too_big(struct sh *h, const uint8_t *sent, uint32_t mtu)
+{
+	static const uint8_t router6[16] = {0x20, 0x01, 0, 0x02, [13] = 0x01, [15] = 0xfe};
+	uint8_t f[ICMP_TOO_BIG_MAX];
+	uint32_t len = icmp_too_big_build(f, sent, (SH_PEER_ADDR & ~0xffu) | 0xfe, router6, mtu);
+	enum tt_drop reason;
+	struct tt_pkt pkt;
+
+	assert_int_equal(tt_net_parse(f, len, &h->us_if, &pkt, &reason), TT_PKT_TOO_BIG);
+	tt_stack_set_time(h->st, h->now);
+	tt_stack_too_big(h->st, &pkt);
+	sh_check(h);
 }
 
 /* SYN, SYN-ACK, ACK. */

@@ -107,6 +107,7 @@ struct harness {
 	struct tt_conf_tcp conf;
 	struct tt_counters ctr;
 	struct tt_tcp_ctx ctx;
+	struct tt_pmtu_cache pmtu; /* the ctx's, as the stack gives it one */
 	struct tt_http_response http;
 	struct tt_tcb tcb;
 	struct tt_tw tw;
@@ -237,6 +238,7 @@ static inline struct harness *h_new(void)
 	h->ctx.release = h_release;
 	h->ctx.retain = h_retain;
 	h->ctx.held_limit = UINT32_MAX;
+	h->ctx.pmtu = &h->pmtu;
 	h->ctx.sndb_pool = tt_pool_create(H_SNDB_BLOCKS, sizeof(struct tt_sndb));
 	assert_non_null(h->ctx.sndb_pool);
 	h->ctx.app_pool = tt_pool_create(H_APP_BLOCKS, TT_TCP_APP_BLOCK_BYTES);

@@ -1045,6 +1045,70 @@ static void test_delayed_ack_rides_on_response(void **state)
 	sh_free(h);
 }
 
+/* A peer of h at p's address (IPv4 or IPv6, as p), from a port of its own. */
+static struct sh_peer *peer_beside(struct sh *h, const struct sh_peer *p)
+{
+	struct sh_peer *q = p->v6 ? sh_peer_new6(h, p->dport) : sh_peer_new(h, p->dport);
+
+	q->addr = p->addr;
+	q->addr6 = p->addr6;
+	return q;
+}
+
+/* q connects and gets the whole response; returns the largest payload of a segment of it. */
+static uint32_t get_whole(struct sh *h, struct sh_peer *q)
+{
+	sh_connect(q);
+	sh_peer_send(q, TT_TCP_ACK | TT_TCP_PSH, get_req, sizeof(get_req) - 1);
+	sh_run(h, 1000, 10, 5000);
+	assert_int_equal(q->rx_len, h->http.keep_alive_len);
+	assert_memory_equal(q->rx, h->http.keep_alive, h->http.keep_alive_len);
+	return q->max_payload;
+}
+
+/*
+ * Path MTU per peer, through frames (both families): an ICMP error quoting a segment of the
+ * first response lowers that connection's size; a second connection from the same address
+ * begins at that size, with no error of its own, and one from another address at the full
+ * size; TT_PMTU_CACHE_MS later a connection from the first address is back at the full size.
+ */
+static void test_path_mtu_kept_per_peer(void **state)
+{
+	(void)state;
+	for (int v6 = 0; v6 < 2; v6++) {
+		struct sh *h = sh_new();
+		uint32_t mtu = v6 ? 1300 : 1000;
+		uint32_t mss = mtu - (v6 ? TT_IP6_HDR_LEN : TT_IP4_HDR_LEN) - TT_TCP_HDR_LEN -
+			       TT_TCP_TS_OPT_LEN;
+		const uint8_t *full = NULL;
+		struct sh_peer *p;
+
+		sh_http_body(h, 20 * 1024);
+		sh_start(h);
+		p = v6 ? sh_peer_new6(h, 80) : sh_peer_new(h, 80);
+		sh_connect(p);
+		sh_peer_send(p, TT_TCP_ACK | TT_TCP_PSH, get_req, sizeof(get_req) - 1);
+		for (unsigned i = 0; i < h->n_frames && full == NULL; i++)
+			if (h->frames[i].len > TT_ETH_HDR_LEN + mtu)
+				full = h->frames[i].data;
+		assert_non_null(full);
+		sh_too_big(h, full, mtu);
+		assert_int_equal(sh_ev(h, TT_CTR_PATH_MTU_LOWERED), 1);
+		sh_run(h, 1000, 10, 5000);
+		assert_int_equal(p->rx_len, h->http.keep_alive_len);
+
+		assert_int_equal(get_whole(h, peer_beside(h, p)), mss);
+		assert_int_equal(sh_ev(h, TT_CTR_PATH_MTU_FROM_CACHE), 1);
+		assert_true(get_whole(h, v6 ? sh_peer_new6(h, 80) : sh_peer_new(h, 80)) > mss);
+		sh_advance(h, h->now + TT_PMTU_CACHE_MS);
+		sh_run(h, 1000, 10, 5000);
+		assert_true(get_whole(h, peer_beside(h, p)) > mss);
+		assert_int_equal(sh_ev(h, TT_CTR_PATH_MTU_FROM_CACHE), 1);
+		assert_int_equal(sh_ev(h, TT_CTR_PATH_MTU_LOWERED), 1);
+		sh_free(h);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1073,6 +1137,7 @@ int main(void)
 	    cmocka_unit_test(test_crafted_segment_payload),
 	    cmocka_unit_test(test_delayed_ack_timer),
 	    cmocka_unit_test(test_delayed_ack_rides_on_response),
+	    cmocka_unit_test(test_path_mtu_kept_per_peer),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1326,6 +1326,52 @@ static void test_too_big_lowers_mss(void **state)
 }
 
 /*
+ * A path MTU learned is kept for the peer (tt_pmtu_cache.h): its next connections, opened by
+ * SYN-RECEIVED or by a SYN cookie whose ACK brings the request, begin at the size the first was
+ * lowered to and send their responses in segments of that size; TT_PMTU_CACHE_MS after the
+ * error, a new connection is back at the full size.
+ */
+static void test_too_big_kept_for_later_connections(void **state)
+{
+	static const enum tt_syncookie_mode modes[] = {TT_SYNCOOKIES_OFF, TT_SYNCOOKIES_ALWAYS,
+						       TT_SYNCOOKIES_OFF};
+	static const uint16_t want_mss[] = {948, 948, MSS_TS};
+	struct harness *h = *state;
+
+	flight_of_ten(h);
+	too_big(h, iss1(h), 1000);
+	assert_int_equal(h->tcb.mss, 948);
+	assert_int_equal(ev(h, TT_CTR_PATH_MTU_FROM_CACHE), 0);
+	for (unsigned i = 0; i < ARRAY_LEN(modes); i++) {
+		h_send(h, TT_TCP_RST, NULL, 0);
+		assert_false(h->tcb_live);
+		if (i == 2)
+			h->ctx.now_ms += TT_PMTU_CACHE_MS;
+		h->conf.syncookies = modes[i];
+		h->listen_app = TT_APP_HTTP;
+		h_send(h, TT_TCP_SYN, NULL, 0);
+		assert_int_equal(h->n_tx, 1);
+		/* (Our new ISS may lie below what the peer's last connection saw.) */
+		h->peer.ack = h->tx[0].a.seq + 1;
+		if (modes[i] == TT_SYNCOOKIES_OFF) {
+			assert_int_equal(h->lv, TT_L_NEW_SYN_RECV);
+			assert_int_equal(h->tcb.mss, want_mss[i]);
+		} else {
+			assert_int_equal(h->lv, TT_L_SYNACK_COOKIE);
+		}
+		h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, get_ka);
+		assert_true(h->tcb_live);
+		assert_int_equal(h->tcb.mss, want_mss[i]);
+		assert_true(h->n_tx > 1);
+		for (unsigned k = 0; k < h->n_tx; k++)
+			assert_true(h->tx[k].len <= want_mss[i]);
+		assert_int_equal(h->tx[0].len, want_mss[i]);
+		assert_int_equal(ev(h, TT_CTR_PATH_MTU_FROM_CACHE), i < 2 ? i + 1 : 2);
+	}
+	assert_int_equal(ev(h, TT_CTR_PATH_MTU_LOWERED), 1);
+}
+
+/*
  * A clock that puts the listener's ISS within one of iss (RFC 6528's M + F, M counting 4 us):
  * now_ms * 250 = ISS - F mod 2^32 needs ISS - F even (250 = 2 * 125, 125 odd), so iss or the
  * number below it.  Newton's step x *= 2 - 125x doubles the low bits of 125's inverse mod 2^32.
@@ -2521,6 +2567,7 @@ int main(void)
 	    T(test_partial_ack),
 	    T(test_fast_retransmit_takes_no_rtt_sample),
 	    T(test_too_big_lowers_mss),
+	    T(test_too_big_kept_for_later_connections),
 	    T(test_too_big_at_wrap),
 	    T(test_too_big_ipv6_floor),
 	    T(test_too_big_in_recovery),
