@@ -1446,11 +1446,15 @@ static void test_too_big_in_recovery(void **state)
  * taken once. */
 static void test_too_big_ipv6_floor(void **state)
 {
+	/* The connection's addresses, which the stack sets around every call for IPv6. */
+	static const struct tt_addr6_pair pair = {.saddr = {0x20, 0x01, 0, 0x02, [15] = 0x01},
+						  .daddr = {0x20, 0x01, 0, 0x02, [15] = 0x02}};
 	struct harness *h = *state;
 
 	h_http_body(h, 30000);
 	h_connect(h, TT_APP_HTTP);
 	h->tcb.ipv6 = 1;
+	h->ctx.addr6 = &pair;
 	h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, get_ka);
 	too_big(h, iss1(h), UINT32_MAX);
 	assert_int_equal(h->tcb.mss, MSS_TS);
@@ -1462,6 +1466,7 @@ static void test_too_big_ipv6_floor(void **state)
 	assert_int_equal(h->n_tx, 0);
 	assert_int_equal(ev(h, TT_CTR_PATH_MTU_LOWERED), 1);
 	h->tcb.ipv6 = 0;
+	h->ctx.addr6 = NULL;
 }
 
 static void test_retries_exhausted(void **state)
