@@ -511,13 +511,9 @@ static bool drain_ooo(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 
 unsigned tt_tcp_ooo_flush(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 {
-	struct tt_ooo *q;
-	unsigned n;
+	struct tt_ooo *q = tt_pool_at(ctx->ooo_pool, t->ooo);
+	unsigned n = q->n;
 
-	if (t->ooo == TT_TCB_NO_BLOCK)
-		return 0;
-	q = tt_pool_at(ctx->ooo_pool, t->ooo);
-	n = q->n;
 	while (q->n > 0) {
 		unhold(ctx, q->seg[0].owner);
 		tt_ooo_pop(q);

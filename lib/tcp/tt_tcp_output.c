@@ -715,7 +715,8 @@ void tt_tcp_destroy(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 		ctx->state_count6[t->state]--;
 	sndb_release(ctx, t);
 	tt_tcp_app_block_release(ctx, t);
-	tt_tcp_ooo_flush(ctx, t);
+	if (unlikely(t->ooo != TT_TCB_NO_BLOCK))
+		tt_tcp_ooo_flush(ctx, t);
 	tt_tcp_sack_release(ctx, t);
 	t->state = TT_TCP_CLOSED;
 }

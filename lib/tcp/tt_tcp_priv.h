@@ -373,7 +373,8 @@ void tt_tcp_init_common(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct t
 uint64_t tt_tcp_init_hashed(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_flow4 *f,
 			    uint8_t app);
 void tt_tcp_established(struct tt_tcp_ctx *ctx, struct tt_tcb *t);
-/* Release the out-of-order segments a connection holds; returns how many there were. */
+/* Release the out-of-order segments a connection holds (t->ooo is a block: the callers test it,
+ * not a call per connection); returns how many there were. */
 unsigned tt_tcp_ooo_flush(struct tt_tcp_ctx *ctx, struct tt_tcb *t);
 enum tt_tcp_verdict tt_tcp_input_syn_sent(struct tt_tcp_ctx *ctx, struct tt_tcb *t,
 					  const struct tt_tcp_seg *seg, struct tt_tcp_out *out);
