@@ -18,7 +18,8 @@
  *                      on the state, RFC 9293 3.10.7 order of checks;
  *   tt_tcp_timeout     the connection's timer fired;
  *   tt_tcp_too_big     an ICMP error says a segment of it was too big for
- *                      the path (path MTU discovery);
+ *                      the path (path MTU discovery; the size is kept for
+ *                      the peer's next connections, tt_pmtu_cache.h);
  *   tt_tcp_tw_input    a segment for a TIME-WAIT entry (see below);
  *   tt_tcp_send/close  the application queues data / asks for FIN.
  *

@@ -514,7 +514,8 @@ enum tt_tcp_verdict tt_tcp_too_big(struct tt_tcp_ctx *ctx, struct tt_tcb *t, uin
 		return TT_V_KEEP;
 	t->mss = (uint16_t)mss;
 	count(ctx, TT_CTR_PATH_MTU_LOWERED);
-	/* For the connections that open to this peer later (tt_pmtu_cache.h). */
+	/* For the connections that open to this peer later (tt_pmtu_cache.h); usable is below
+	 * the old segment size and its headers, so it fits 16 bits whatever mtu said. */
 	if (ctx->pmtu != NULL)
 		tt_pmtu_cache_put(ctx->pmtu, &ctx->isn_secret.key, ctx->now_ms, t->flow.saddr,
 				  peer_addr6(ctx, t), (uint16_t)usable);
