@@ -488,11 +488,14 @@ def enable_ipv6(dev):
 
 
 @contextlib.contextmanager
-def routed_client(name, router_ip, client_ip, prefix_len):
+def routed_client(name, router_ip, client_ip, prefix_len, router_mtu=None):
     """A client one hop behind the kernel: client_ip/prefix_len in a namespace of its own
     (yielded, named after name) behind a veth pair whose side in the suite's namespace is
     router_ip, the client's default route, with forwarding on in the suite's namespace while it
-    exists.  IPv4 or IPv6 by the addresses (IPv6 ones without duplicate address detection)."""
+    exists.  IPv4 or IPv6 by the addresses (IPv6 ones without duplicate address detection).
+    router_mtu: the MTU of the router's side only, a narrow link on the way to a client whose
+    own interface (1500) lets it announce the full MSS: the kernel then answers what it cannot
+    forward with an ICMP "fragmentation needed" or a Packet Too Big, as a router on a path."""
     v6 = ":" in client_ip
     ip = ["ip", "-6"] if v6 else ["ip"]
     nodad = ["nodad"] if v6 else []
@@ -507,6 +510,8 @@ def routed_client(name, router_ip, client_ip, prefix_len):
         if v6:
             enable_ipv6(router_dev)
         run(ip + ["addr", "add", f"{router_ip}/{prefix_len}", "dev", router_dev] + nodad)
+        if router_mtu is not None:
+            run(["ip", "link", "set", router_dev, "mtu", str(router_mtu)])
         run(["ip", "link", "set", router_dev, "up"])
         run(in_ns + ["ip", "link", "set", "lo", "up"])
         run(in_ns + ip + ["addr", "add", f"{client_ip}/{prefix_len}", "dev", client_dev] + nodad)

@@ -77,6 +77,29 @@ class PacketSocket:
             self.sock.send(bytes(f))
 
 
+class Sniffer(PacketSocket):
+    """Every frame the appliance sends on tt0 while it is open, dissected, in order."""
+
+    def __init__(self, app):
+        super().__init__()
+        self.app_mac = app.mac
+        self.frames = []
+
+    def received(self, data):
+        p = Ether(data)
+        if p.src == self.app_mac:
+            self.frames.append(p)
+
+    def wait(self, pred, timeout):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for p in list(self.frames):
+                if pred(p):
+                    return p
+            time.sleep(0.02)
+        return None
+
+
 class L2Peer(PacketSocket):
     def __init__(self, app, ip="198.18.0.77", mac="02:00:5e:10:00:77"):
         super().__init__()

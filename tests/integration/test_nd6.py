@@ -11,7 +11,6 @@ run last) answers go back to the frame's source MAC and nothing is solicited.  A
 from 2001:2::/48 (RFC 5180), as in test_ipv6.py, and link-local."""
 
 import socket
-import time
 
 import pytest
 from scapy.layers.inet6 import (ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6NDOptDstLLAddr,
@@ -22,7 +21,7 @@ from scapy.utils6 import in6_ptop
 
 from conftest import (IFACE, appliance_fixture, delta, enable_ipv6, filler, note,
                       routed_client, run)
-from l2peer import PacketSocket
+from l2peer import Sniffer
 
 APP6 = "2001:2::2"
 KERNEL6 = "2001:2::1"
@@ -56,29 +55,6 @@ def v6(app):
     sh("ip", "-6", "addr", "add", f"{KERNEL6}/64", "dev", IFACE, "nodad")
     sh("ip", "-6", "addr", "add", f"{GATEWAY6}/64", "dev", IFACE, "nodad")
     return app
-
-
-class Sniffer(PacketSocket):
-    """Every frame the appliance sends on tt0 while it is open, dissected, in order."""
-
-    def __init__(self, app):
-        super().__init__()
-        self.app_mac = app.mac
-        self.frames = []
-
-    def received(self, data):
-        p = Ether(data)
-        if p.src == self.app_mac:
-            self.frames.append(p)
-
-    def wait(self, pred, timeout):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for p in list(self.frames):
-                if pred(p):
-                    return p
-            time.sleep(0.02)
-        return None
 
 
 def is_ns_for(p, target):
