@@ -156,7 +156,7 @@ static uint32_t http_data(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const uint8_
 	struct tt_http_parser fresh, *p = tt_tcp_app_block(ctx, t);
 	struct tt_http_request req;
 	bool rest_read, continue_due = false;
-	enum tt_http_phase before;
+	enum tt_http_phase before, after;
 	uint32_t done;
 
 	(void)owner;
@@ -178,6 +178,7 @@ static uint32_t http_data(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const uint8_
 	}
 	before = tt_http_phase(p);
 	done = http_parse_all(ctx, t, p, data, len, &rest_read, &continue_due);
+	after = tt_http_phase(p); /* read before http_keep_parser may give p's block back */
 	if (!http_keep_parser(ctx, t, p))
 		return done;
 	/* Only for a head that was taken (its parser kept): the client waits for this before it
@@ -188,7 +189,7 @@ static uint32_t http_data(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const uint8_
 	/* A head's clock starts at its first byte, a body's when the head ended: here when the
 	 * phase changed, or a request ended in this piece and the next one is begun (done > 0
 	 * counts whole requests only). */
-	if (tt_http_phase(p) != TT_HTTP_BETWEEN && (tt_http_phase(p) != before || done > 0))
+	if (after != TT_HTTP_BETWEEN && (after != before || done > 0))
 		tt_tcp_app_mark(ctx->now_ms, t);
 	return rest_read ? len : done;
 }
