@@ -236,6 +236,12 @@ static void new_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_tc
 	if (seq_lt(t->snd_nxt, t->snd_una))
 		t->snd_nxt = t->snd_una;
 	t->retries = 0;
+	/* Less than a segment taken while more is queued: the persist bound holds the peer to a
+	 * segment's worth in tcp.persist_timeout_ms whatever its window.  A wide window taken a
+	 * byte at a time would otherwise hold the connection and its send block for good: each
+	 * such ACK clears the retries and restarts the retransmission timer. */
+	if (b != NULL && acked < t->mss && b->q.bytes > 0)
+		tt_tcp_persist_start(ctx, t);
 	reneged = tt_tcp_sack_reneged(ctx, t);
 	tt_tcp_sack_update(ctx, t, seg);
 	if (reneged && acked >= t->mss) {

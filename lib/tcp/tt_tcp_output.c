@@ -94,29 +94,10 @@ static void arm_rto(const struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 		set_rto(ctx, t);
 }
 
-/*
- * The persist bound (RFC 1122 4.2.2.17, and the silly window of RFC 9293 3.8.6.2.1): a peer
- * whose window keeps our queued data back, below a segment and below what is queued (shut
- * included), must take a segment's worth of it within tcp.persist_timeout_ms of when its
- * window first did so, or the connection is reset.  Answering zero-window probes, opening
- * its window without taking what it lets through, or taking a byte at a time through a window
- * of one byte is no progress: each would hold the connection and its send block forever.
- * The clock starts here, at SND.UNA (t holds a send block); tt_tcp_persist_progress stops it.
- */
-static void start_persist(const struct tt_tcp_ctx *ctx, struct tt_tcb *t)
-{
-	struct tt_sndb *b = tt_tcp_sndb(ctx, t);
-
-	if (b->persist_since_ms != 0)
-		return;
-	b->persist_since_ms = ms_stamp(ctx->now_ms);
-	b->persist_una = t->snd_una;
-}
-
 /* The peer's window is shut on our data: probes begin, and so does the persist bound. */
 static void arm_persist(const struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 {
-	start_persist(ctx, t);
+	tt_tcp_persist_start(ctx, t);
 	arm_rto(ctx, t);
 }
 
@@ -295,7 +276,7 @@ static void send_segments(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_sn
 	if (t->snd_una != t->snd_max || (queued > 0 && t->snd_wnd == 0))
 		arm_rto(ctx, t);
 	if (queued > 0 && t->snd_wnd < min_u32(t->mss, queued))
-		start_persist(ctx, t);
+		tt_tcp_persist_start(ctx, t);
 }
 
 static void send_data(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_tcp_out *out)
@@ -385,7 +366,7 @@ static uint64_t state_bound(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t
 }
 
 /* A peer window that keeps our data back: when the peer must have taken a segment's worth
- * (start_persist). */
+ * (tt_tcp_persist_start). */
 static uint64_t persist_bound(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t)
 {
 	const struct tt_sndb *b = tt_tcp_sndb(ctx, t);

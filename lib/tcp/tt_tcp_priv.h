@@ -298,8 +298,29 @@ static inline void tt_tcp_sack_blocks(const struct tt_tcp_ctx *ctx, const struct
 /* Give the send block back when nothing is queued and nothing is in flight. */
 void tt_tcp_sndb_settle(struct tt_tcp_ctx *ctx, struct tt_tcb *t);
 
-/* SND.UNA moved: a segment's worth taken since the persist bound's clock started (start_persist,
- * tt_tcp_output.c), or every queued byte (a FIN may still be in flight), stops it. */
+/*
+ * The persist bound (RFC 1122 4.2.2.17, and the silly window of RFC 9293 3.8.6.2.1): a peer
+ * whose window keeps our queued data back, below a segment and below what is queued (shut
+ * included), must take a segment's worth of it within tcp.persist_timeout_ms of when its
+ * window first did so, or the connection is reset.  Answering zero-window probes, opening
+ * its window without taking what it lets through, or taking a byte at a time through a window
+ * of one byte is no progress: each would hold the connection and its send block forever.  So
+ * is taking less than a segment at a time through a wide window (new_ack starts the clock
+ * then).  The clock starts here, at SND.UNA, unless it runs (t holds a send block);
+ * tt_tcp_persist_progress stops it, persist_bound (tt_tcp_output.c) reads it.
+ */
+static inline void tt_tcp_persist_start(const struct tt_tcp_ctx *ctx, struct tt_tcb *t)
+{
+	struct tt_sndb *b = tt_tcp_sndb(ctx, t);
+
+	if (b->persist_since_ms != 0)
+		return;
+	b->persist_since_ms = ms_stamp(ctx->now_ms);
+	b->persist_una = t->snd_una;
+}
+
+/* SND.UNA moved: a segment's worth taken since the persist bound's clock started
+ * (tt_tcp_persist_start), or every queued byte (a FIN may still be in flight), stops it. */
 static inline void tt_tcp_persist_progress(const struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 {
 	struct tt_sndb *b = tt_tcp_sndb(ctx, t);

@@ -416,6 +416,38 @@ def test_window_kept_back_bounded(app, peer, window, take):
     assert d.get("conn_app_timed_out", 0) == 0 and 1 <= d.get("rst_sent", 0) <= 2, d
 
 
+def test_wide_window_taken_a_byte_at_a_time_bounded(app, peer):
+    """The window stays wide open, but the peer ACKs one more byte every 100 ms, sooner than
+    the retransmission timer: each ACK is new (no retries, no timeout, and the idle bound sees
+    life), and at that pace the 20 KB response would take days.  The connection is reset
+    persist_timeout_ms after the first ACK that took less than a segment."""
+    before = app.stats()
+    c = Peer(peer, random_ports(1)[0])
+    assert c.established() is not None
+    base = c.rcv_nxt
+    c.send_data(GET)
+    assert peer.take(lambda p: peer.tcp_from(c.sport)(p) and payload_of(p), timeout=3)
+    rx = Rx()
+    t_first = None
+    taken = 0
+    deadline = time.monotonic() + BOUND_MS / 1000 + 2
+    while rx.rst_at is None and time.monotonic() < deadline:
+        c.rcv_nxt = (base + taken + 1) % SEQ_MOD
+        c.ack()
+        taken += 1
+        t_first = t_first or time.monotonic()
+        for p in peer.take(peer.tcp_from(c.sport), count=64, timeout=0.1):
+            if "R" in str(p[TCP].flags):
+                rx.rst_at = time.monotonic()
+    assert rx.rst_at is not None, f"{taken} bytes taken in {deadline - t_first:.1f}s, no reset"
+    on_time(rx.rst_at - t_first)
+    assert taken < OUR_MSS, taken
+    assert app.wait_for(app.conns, lambda x: x["total"] == 0, 1)["total"] == 0
+    d = delta(app.stats(), before)
+    assert d.get("conn_persist_timed_out") == 1 and d.get("conn_timed_out") == 1, d
+    assert d.get("conn_retries_exhausted", 0) == 0, d
+
+
 CLOSINGS = ["fin_wait_1", "closing", "last_ack"]
 
 
@@ -611,7 +643,8 @@ def test_frag_needed_lowers_segment_size(app, peer):
 def test_final_counters(app):
     final = app.finish()
     assert final["tx_refused_oversize"] == 0
-    assert final["conn_persist_timed_out"] == 3  # the three windows kept back
+    # the three windows kept back and the wide one taken a byte at a time
+    assert final["conn_persist_timed_out"] == 4
     assert final["conn_app_timed_out"] == 3  # the head and the two bodies
     assert final["conn_retries_exhausted"] == 0
     assert final["drop_ip_bad_source"] == 6

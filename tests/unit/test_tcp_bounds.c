@@ -462,9 +462,12 @@ static struct harness *window_of(uint16_t wnd)
 	return h;
 }
 
-/* Every every_ms, at most n times while the connection lives: the timers that come due fire,
- * then the peer ACKs all it got with its window still wnd. */
-static void reader(struct harness *h, uint16_t wnd, uint64_t every_ms, unsigned n)
+/*
+ * Every every_ms, at most n times while the connection lives: the timers that come due fire,
+ * then the peer ACKs `take` more bytes of what it got (all of it if fewer; UINT32_MAX: all)
+ * with its window still wnd.
+ */
+static void reader(struct harness *h, uint16_t wnd, uint32_t take, uint64_t every_ms, unsigned n)
 {
 	for (unsigned i = 0; i < n && h->tcb_live; i++) {
 		uint64_t next = h->ctx.now_ms + every_ms;
@@ -474,7 +477,8 @@ static void reader(struct harness *h, uint16_t wnd, uint64_t every_ms, unsigned 
 		if (!h->tcb_live)
 			break;
 		h->ctx.now_ms = next;
-		h->peer.ack = h->peer.rcv_max;
+		h->peer.ack = h->peer.rcv_max - h->tcb.snd_una > take ? h->tcb.snd_una + take
+								      : h->peer.rcv_max;
 		h->peer.wnd = wnd;
 		h_send(h, TT_TCP_ACK, NULL, 0);
 	}
@@ -493,11 +497,42 @@ static void test_byte_at_a_time_reader_bounded(void **state)
 		struct harness *h = window_of(wnd);
 		uint64_t since = h->ctx.now_ms;
 
-		reader(h, wnd, 500, 1000);
+		reader(h, wnd, UINT32_MAX, 500, 1000);
 		assert_false(h->tcb_live);
 		assert_int_equal(h->ctx.now_ms, since + 20000);
 		assert_int_equal(ev(h, TT_CTR_CONN_PERSIST_TIMEOUT), 1);
 		assert_true(h->peer.ack - (h->iss + 1) < h->tcb.mss);
+		h_free(h);
+	}
+}
+
+/*
+ * A wide window taken a byte at a time, each ACK sooner than the retransmission timer: every
+ * ACK is new, so the retries never grow and the timer never fires, and the window never keeps
+ * the data back.  The persist bound holds it all the same: reset persist_timeout_ms after the
+ * first ACK of less than a segment, less than a segment taken.  A peer that takes half a
+ * segment at a time, or a segment at a time, slowly but a segment's worth in each
+ * persist_timeout_ms, keeps its connection until the whole response is taken.
+ */
+static void test_wide_window_byte_at_a_time_bounded(void **state)
+{
+	struct harness *h = window_of(65535);
+	uint64_t since = h->ctx.now_ms;
+
+	(void)state;
+	reader(h, 65535, 1, 100, 1000);
+	assert_false(h->tcb_live);
+	assert_int_equal(h->ctx.now_ms, since + 100 + 20000);
+	assert_int_equal(ev(h, TT_CTR_CONN_PERSIST_TIMEOUT), 1);
+	assert_true(h->peer.ack - (h->iss + 1) < h->tcb.mss);
+	h_free(h);
+
+	for (uint32_t half = 0; half < 2; half++) {
+		h = window_of(65535);
+		reader(h, 65535, half ? h->tcb.mss / 2 : h->tcb.mss, half ? 9000 : 19000, 100);
+		assert_true(h->tcb_live);
+		assert_int_equal(ev(h, TT_CTR_CONN_PERSIST_TIMEOUT), 0);
+		assert_int_equal(h->peer.ack - (h->iss + 1), h->http.keep_alive_len);
 		h_free(h);
 	}
 }
@@ -540,7 +575,7 @@ static void test_small_window_reader_kept(void **state)
 	struct harness *h = window_of(1000);
 
 	(void)state;
-	reader(h, 1000, 5000, 40);
+	reader(h, 1000, UINT32_MAX, 5000, 40);
 	assert_true(h->tcb_live);
 	assert_int_equal(ev(h, TT_CTR_CONN_PERSIST_TIMEOUT), 0);
 	assert_int_equal(h->peer.ack - (h->iss + 1), h->http.keep_alive_len);
@@ -837,6 +872,7 @@ int main(void)
 	    cmocka_unit_test(test_partial_acks_of_a_byte),
 	    cmocka_unit_test(test_window_toggle_persist_bounded),
 	    cmocka_unit_test(test_byte_at_a_time_reader_bounded),
+	    cmocka_unit_test(test_wide_window_byte_at_a_time_bounded),
 	    cmocka_unit_test(test_small_window_reader_kept),
 	    cmocka_unit_test(test_persist_stops_with_the_queue),
 	    cmocka_unit_test(test_ack_division_in_congestion_avoidance),
