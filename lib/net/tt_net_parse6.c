@@ -170,10 +170,10 @@ static bool walk_ext(const uint8_t *l3, uint32_t end, uint8_t *nh, uint32_t *off
 }
 
 /*
- * Packet Too Big (RFC 4443 3.2, to one of our addresses, its checksum verified): the segment of
- * ours it quotes (an IPv6 header from one of our addresses whose next header is TCP, as ours
- * all are, then at least the TCP ports and sequence number), turned around into pkt
- * (TT_PKT_TOO_BIG).
+ * Packet Too Big (RFC 4443 3.2, to one of our addresses from a source that may send one, its
+ * checksum verified): the segment of ours it quotes (an IPv6 header from one of our addresses whose
+ * next header is TCP, as ours all are, then at least the TCP ports and sequence number), turned
+ * around into pkt (TT_PKT_TOO_BIG).
  */
 static enum tt_pkt_kind parse_packet_too_big(const uint8_t *l4, const struct tt_net_if *ifc,
 					     struct tt_pkt *pkt, enum tt_drop *reason)
@@ -183,6 +183,8 @@ static enum tt_pkt_kind parse_packet_too_big(const uint8_t *l4, const struct tt_
 
 	if (!tt_net_is_ours6(ifc, &pkt->daddr6))
 		return tt_net_drop(reason, TT_DROP_IP6_NOT_FOR_US);
+	if (unlikely(tt_net_is_unspecified6(&pkt->saddr6)))
+		return tt_net_drop(reason, TT_DROP_IP6_BAD_SRC);
 	if (l4[1] != 0 || pkt->l4_len < ICMP6_HDR_LEN + TT_IP6_HDR_LEN + 8)
 		return tt_net_drop(reason, TT_DROP_ICMP_TOO_BIG_QUOTE);
 	memcpy(&quoted_src, q + 8, 16);

@@ -1008,21 +1008,18 @@ static void test_random_chains(void **state)
 	assert_true(accepted > 1000 && dropped > 1000);
 }
 
-/* A Packet Too Big from a router (other6) to dst, MTU mtu, quoting the first n bytes of a
+/* A Packet Too Big from a router (src) to dst, MTU mtu, quoting the first n bytes of a
  * segment of ours from qsrc, our6:80 -> peer6:40000 at sequence seq (next header nh). */
-static uint32_t build_too_big(uint8_t *f, const struct tt_in6 *dst, uint32_t mtu,
-			      const struct tt_in6 *qsrc, uint8_t nh, uint32_t seq, uint32_t n)
+static uint32_t build_too_big(uint8_t *f, const struct tt_in6 *src, const struct tt_in6 *dst,
+			      uint32_t mtu, const struct tt_in6 *qsrc, uint8_t nh, uint32_t seq,
+			      uint32_t n)
 {
 	uint8_t m[8 + 48] = {
 	    2,		 0, 0, 0, (uint8_t)(mtu >> 24), (uint8_t)(mtu >> 16), (uint8_t)(mtu >> 8),
 	    (uint8_t)mtu};
 	uint8_t *q = m + 8;
-	struct frame6 d = {.src = other6,
-			   .dst = *dst,
-			   .nh = NH_ICMP6,
-			   .proto = NH_ICMP6,
-			   .l4 = m,
-			   .l4_len = 8 + n};
+	struct frame6 d = {
+	    .src = *src, .dst = *dst, .nh = NH_ICMP6, .proto = NH_ICMP6, .l4 = m, .l4_len = 8 + n};
 
 	q[0] = 0x60;
 	put16(q + 4, 1440);
@@ -1068,7 +1065,7 @@ static void test_packet_too_big(void **state)
 	uint32_t len;
 
 	(void)state;
-	len = build_too_big(f, &our6, 70000, &our6, NH_TCP, 0x89abcdefu, 48);
+	len = build_too_big(f, &other6, &our6, 70000, &our6, NH_TCP, 0x89abcdefu, 48);
 	assert_int_equal(parse_copy(f, len, &pkt, &why), TT_PKT_TOO_BIG);
 	assert_flow6(&pkt, 0x89abcdefu);
 	assert_int_equal(pkt.too_big_mtu, 70000);
@@ -1076,10 +1073,14 @@ static void test_packet_too_big(void **state)
 	for (size_t k = 0; k < sizeof(refused) / sizeof(refused[0]); k++) {
 		const struct too_big_case *c = &refused[k];
 
-		len = build_too_big(f, &c->dst, c->mtu, &c->qsrc, c->nh, 1, c->n);
+		len = build_too_big(f, &other6, &c->dst, c->mtu, &c->qsrc, c->nh, 1, c->n);
 		assert_int_equal(parse_copy(f, len, &pkt, &why), TT_PKT_DROP);
 		assert_int_equal(why, c->why);
 	}
+	/* From the unspecified address, which only duplicate address detection sends from. */
+	len = build_too_big(f, &zero6, &our6, 1280, &our6, NH_TCP, 1, 48);
+	assert_int_equal(parse_copy(f, len, &pkt, &why), TT_PKT_DROP);
+	assert_int_equal(why, TT_DROP_IP6_BAD_SRC);
 }
 
 int main(void)
