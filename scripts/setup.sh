@@ -10,7 +10,7 @@ PACKAGES=(
 	libdpdk-dev dpdk-dev libnuma-dev libconfig-dev libcmocka-dev libsystemd-dev systemd
 	iproute2 iputils-ping ethtool curl wrk
 	python3-scapy python3-pytest tshark
-	clang llvm libclang-rt-14-dev
+	clang llvm libclang-rt-14-dev valgrind
 )
 
 # The benchmarks also measure the Linux kernel (nginx) and draw plots.

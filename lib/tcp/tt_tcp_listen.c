@@ -75,6 +75,8 @@ static void cookie_synack(struct tt_tcp_ctx *ctx, const struct tt_flow4 *f,
 	r->ack = syn->seq + 1;
 	r->opts.present = TT_OPT_MSS;
 	r->opts.mss = tt_tcp_our_mss(ctx);
+	/* Read by the SYN-ACK template's key (tt_synack_key) also when not offered. */
+	r->opts.wscale = 0;
 	/* The MAC covers only the TSval's option bits; its low half is the clock's offset, so one
 	 * SipHash gives the cookie and the TSval. */
 	r->seq = tt_syncookie_make(&ctx->cookie_keys, f, ctx->addr6, syn->seq, peer_mss,
