@@ -109,6 +109,15 @@ static int parse_device(struct ctx *x, const config_setting_t *s, const struct k
 	return 0;
 }
 
+/* The same device for EAL: the PCI address (normalized) or the vdev's name, before its
+ * arguments (tt_port_dev_name); two ports cannot share one. */
+static bool same_device(const struct tt_conf_port *a, const struct tt_conf_port *b)
+{
+	size_t n = strcspn(a->devargs, ",");
+
+	return n == strcspn(b->devargs, ",") && memcmp(a->devargs, b->devargs, n) == 0;
+}
+
 static void ip_str(uint32_t a, char buf[16])
 {
 	snprintf(buf, 16, "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff);
@@ -604,6 +613,10 @@ static int port_elem(struct ctx *x, const config_setting_t *e, unsigned i, void 
 		if (c->ports[j].ip.addr == p->ip.addr)
 			return tt_conf_fail_in(x, lines[P_ADDRESS], "address",
 					       "%s is already the address of ports[%u]", ip, j);
+		if (same_device(&c->ports[j], p))
+			return tt_conf_fail_in(x, lines[P_DEVICE], "device",
+					       "\"%.*s\" is already the device of ports[%u]",
+					       (int)strcspn(p->devargs, ","), p->devargs, j);
 	}
 	c->n_ports = i + 1;
 	return 0;

@@ -450,6 +450,16 @@ static const struct err_case err_cases[] = {
      "ports = (\n\t{ name = \"p0\"; device = \"net_null0\"; address = \"10.0.0.2/24\"; },\n"
      "\t{ name = \"p1\"; device = \"net_null1\";\n\t  address = \"10.0.0.2/16\"; }\n);\n" LISTENERS,
      "t.conf:4: ports[1].address: 10.0.0.2 is already the address of ports[0]"},
+    {"duplicate port device",
+     "ports = (\n\t{ name = \"p0\"; device = \"net_tap0,iface=tt0\"; address = \"10.0.0.2/24\"; "
+     "},\n"
+     "\t{ name = \"p1\"; address = \"10.0.1.2/24\";\n\t  device = \"net_tap0,iface=tt1\"; "
+     "}\n);\n" LISTENERS,
+     "t.conf:4: ports[1].device: \"net_tap0\" is already the device of ports[0]"},
+    {"duplicate port PCI address",
+     "ports = (\n\t{ name = \"p0\"; device = \"0000:01:00.0\"; address = \"10.0.0.2/24\"; },\n"
+     "\t{ name = \"p1\"; device = \"01:00.0\"; address = \"10.0.1.2/24\"; }\n);\n" LISTENERS,
+     "t.conf:3: ports[1].device: \"0000:01:00.0\" is already the device of ports[0]"},
     /* counts */
     {"empty workers", BASE "workers = [ ];\n", "t.conf:3: workers: must not be empty"},
     {"too many ports", "ports = ( {}, {}, {}, {}, {}, {}, {}, {}, {} );\n" LISTENERS,
