@@ -710,11 +710,11 @@ int main(int argc, char **argv)
 	app.conf_path = o.conf_path;
 	capturing = capture_init();
 	rc = install_signals() == 0 && setup(&app) == 0 ? run(&app) : 1;
+	tt_stats_telemetry_stop();
 	for (unsigned i = 0; i < app.n_ports_started; i++)
 		tt_port_stop(&app.ports[i]);
 	if (rc == 0)
 		print_pools_after_close(&app);
-	tt_stats_telemetry_stop();
 	for (unsigned w = 0; w < conf.n_workers; w++)
 		tt_worker_free(app.workers[w]);
 	tt_reload_set_free(&app.gens);

@@ -125,14 +125,16 @@ static struct tt_worker *const *tm_workers;
 static unsigned tm_n_workers;
 
 /*
- * The workers are freed at exit while a telemetry client may still ask: every callback that
- * reads them holds this lock for reading, and tt_stats_telemetry_stop takes it for writing
- * once, after which callbacks answer {"error": ...} instead of reading freed memory.
+ * The ports are closed and the workers freed at exit while a telemetry client may still ask:
+ * every callback that reads them holds this lock for reading, and tt_stats_telemetry_stop
+ * takes it for writing once, after which callbacks answer {"error": ...} instead of reading
+ * freed memory.
  */
 static pthread_rwlock_t tm_workers_lock = PTHREAD_RWLOCK_INITIALIZER;
 static bool tm_stopped;
 
-/* Holds the workers for reading; false (lock not held, d filled with the error) once stopped. */
+/* Holds the workers and ports for reading; false (lock not held, d filled with the error) once
+ * stopped. */
 static bool tm_workers_hold(struct rte_tel_data *d)
 {
 	pthread_rwlock_rdlock(&tm_workers_lock);
@@ -140,7 +142,7 @@ static bool tm_workers_hold(struct rte_tel_data *d)
 		return true;
 	pthread_rwlock_unlock(&tm_workers_lock);
 	rte_tel_data_start_dict(d);
-	rte_tel_data_add_dict_string(d, "error", "stopping: the workers are gone");
+	rte_tel_data_add_dict_string(d, "error", "stopping: the workers and ports are gone");
 	return false;
 }
 
@@ -553,12 +555,11 @@ static void tm_nic_xstat(void *arg, const char *name, uint64_t value)
 }
 
 /* /tcpterm/nic: all ports summed; /tcpterm/nic,NAME: port NAME, basic stats then xstats. */
-static int tm_nic(const char *cmd, const char *params, struct rte_tel_data *d)
+static int tm_nic_answer(const char *params, struct rte_tel_data *d)
 {
 	const struct tt_conf *c = tm_nic_conf;
 	struct tt_stats s;
 
-	(void)cmd;
 	rte_tel_data_start_dict(d);
 	if (params == NULL || params[0] == '\0') {
 		tt_stats_collect_nic(tm_nic_ports, c->n_ports, &s);
@@ -574,6 +575,18 @@ static int tm_nic(const char *cmd, const char *params, struct rte_tel_data *d)
 		return tt_port_xstats_each(&tm_nic_ports[i], tm_nic_xstat, d) < 0 ? -EIO : 0;
 	}
 	return -EINVAL; /* no such port: the client reads null */
+}
+
+static int tm_nic(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	int rc;
+
+	(void)cmd;
+	if (!tm_workers_hold(d))
+		return 0;
+	rc = tm_nic_answer(params, d);
+	tm_workers_release();
+	return rc;
 }
 
 int tt_stats_telemetry_nic_init(const struct tt_conf *c, const struct tt_port *ports)

@@ -60,8 +60,9 @@ void tt_stats_print_all(FILE *f, const struct tt_stats *s);
 /* Register the telemetry commands; the workers array must outlive EAL. */
 int tt_stats_telemetry_init(struct tt_worker *const *workers, unsigned n);
 
-/* Before the workers are freed: every command that reads them answers {"error": ...} from
- * now on (waits for the queries in progress, a listing at most TT_CONNLIST_TIMEOUT_MS). */
+/* Before the ports are closed and the workers freed: every command that reads them answers
+ * {"error": ...} from now on (waits for the queries in progress, a listing at most
+ * TT_CONNLIST_TIMEOUT_MS). */
 void tt_stats_telemetry_stop(void);
 
 /* The NIC side of s: ethdev statistics of the n started ports, summed (after tt_stats_collect). */
