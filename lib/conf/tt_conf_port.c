@@ -405,6 +405,16 @@ static void iface_name(const struct iface *f, char *buf, size_t cap)
 		snprintf(buf, cap, "ports[%u].vlans[%d]", f->port, f->vlan);
 }
 
+/* An error at the key of interface f (a port's, or with a VLAN's path pushed, its VLAN's). */
+static int iface_fail(struct ctx *x, const struct iface *f, unsigned port_key, unsigned vlan_key,
+		      const char *key, const char *msg)
+{
+	if (f->vlan < 0)
+		return tt_conf_fail_in(x, x->port_line[f->port][port_key], key, "%s", msg);
+	push_vlan(x, (unsigned)f->vlan);
+	return tt_conf_fail_in(x, x->vlan_line[f->port][f->vlan][vlan_key], key, "%s", msg);
+}
+
 /*
  * Why a VLAN interface (or one beside a VLAN) cannot be next to f: the same address, or
  * prefixes that overlap (an address would then name two interfaces); NULL when they may.
@@ -489,21 +499,16 @@ static int check_ifaces(struct ctx *x, unsigned i, const struct tt_conf_port *p)
 			continue;
 		for (unsigned b = 0; b < a; b++) {
 			const char *why;
-			char ip[16], other[48];
+			char ip[16], other[48], msg[128];
 
 			if ((all[a].vlan < 0 && all[b].vlan < 0) ||
 			    (why = clash(&all[a], &all[b])) == NULL)
 				continue;
 			ip_str(all[a].addr, ip);
 			iface_name(&all[b], other, sizeof(other));
-			if (all[a].vlan < 0)
-				return tt_conf_fail_in(x, x->port_line[i][P_ADDRESS], "address",
-						       "%s/%u %s %s", ip, all[a].prefix_len, why,
-						       other);
-			push_vlan(x, (unsigned)all[a].vlan);
-			return tt_conf_fail_in(x, x->vlan_line[i][all[a].vlan][V_ADDRESS],
-					       "address", "%s/%u %s %s", ip, all[a].prefix_len, why,
-					       other);
+			snprintf(msg, sizeof(msg), "%s/%u %s %s", ip, all[a].prefix_len, why,
+				 other);
+			return iface_fail(x, &all[a], P_ADDRESS, V_ADDRESS, "address", msg);
 		}
 	}
 	return 0;
@@ -541,7 +546,7 @@ static int check_addr6_distinct(struct ctx *x, unsigned i, const struct tt_conf_
 {
 	struct addr6_of all[TT_CONF_MAX_PORTS * (1 + TT_CONF_MAX_VLANS) * TT_CONF_MAX_ADDR6];
 	unsigned n = addrs6(&x->conf, i, p, all);
-	char ip6[INET6_ADDRSTRLEN], other[48];
+	char ip6[INET6_ADDRSTRLEN], other[48], msg[128];
 
 	for (unsigned a = 0; a < n; a++) {
 		if (all[a].f.port != i)
@@ -552,14 +557,81 @@ static int check_addr6_distinct(struct ctx *x, unsigned i, const struct tt_conf_
 				continue;
 			inet_ntop(AF_INET6, all[a].a, ip6, sizeof(ip6));
 			iface_name(&all[b].f, other, sizeof(other));
-			if (all[a].f.vlan < 0)
-				return tt_conf_fail_in(x, x->port_line[i][P_ADDRESS6], "address6",
-						       "%s is already an address of %s", ip6,
-						       other);
-			push_vlan(x, (unsigned)all[a].f.vlan);
-			return tt_conf_fail_in(x, x->vlan_line[i][all[a].f.vlan][V_ADDRESS6],
-					       "address6", "%s is already an address of %s", ip6,
-					       other);
+			snprintf(msg, sizeof(msg), "%s is already an address of %s", ip6, other);
+			return iface_fail(x, &all[a].f, P_ADDRESS6, V_ADDRESS6, "address6", msg);
+		}
+	}
+	return 0;
+}
+
+/* One interface's addresses, for the gateway check across interfaces. */
+struct addrs_of {
+	const struct tt_conf_addrs *ip;
+	struct iface f; /* port and VLAN; addr and prefix_len unused */
+};
+
+/* Whether the gateway of g is an address of a: IPv4 (v6 false) or IPv6. */
+static bool gateway_is_address(const struct tt_conf_addrs *g, const struct tt_conf_addrs *a,
+			       bool v6)
+{
+	static const uint8_t none[16];
+
+	if (!v6)
+		return g->gateway != 0 && g->gateway == a->addr;
+	if (!memcmp(g->gateway6, none, 16))
+		return false;
+	for (unsigned k = 0; k < a->n_addr6; k++)
+		if (!memcmp(g->gateway6, a->addr6[k], 16))
+			return true;
+	return false;
+}
+
+/*
+ * No gateway or gateway6 of one interface is an address of another (check_gateway and
+ * check_gateway6 hold each interface to its own): frames for it would be sent to ourselves.
+ * Port i (p, its VLANs included) against every interface of ports[0..i] and the other way.
+ */
+static int check_gateways_not_ours(struct ctx *x, unsigned i, const struct tt_conf_port *p)
+{
+	struct addrs_of all[TT_CONF_MAX_PORTS * (1 + TT_CONF_MAX_VLANS)];
+	unsigned n = 0;
+	char ip[INET6_ADDRSTRLEN], other[48], msg[128];
+
+	for (unsigned j = 0; j <= i; j++) {
+		const struct tt_conf_port *q = j < i ? &x->conf.ports[j] : p;
+
+		all[n++] = (struct addrs_of){&q->ip, {0, 0, j, -1}};
+		for (unsigned v = 0; v < q->n_vlans; v++)
+			all[n++] = (struct addrs_of){&q->vlans[v].ip, {0, 0, j, (int)v}};
+	}
+	for (unsigned g = 0; g < n; g++) {
+		for (unsigned a = 0; a < n; a++) {
+			if (a == g || (all[g].f.port != i && all[a].f.port != i))
+				continue;
+			for (int v6 = 0; v6 <= 1; v6++) {
+				if (!gateway_is_address(all[g].ip, all[a].ip, v6))
+					continue;
+				if (v6)
+					inet_ntop(AF_INET6, all[g].ip->gateway6, ip, sizeof(ip));
+				else
+					ip_str(all[g].ip->gateway, ip);
+				if (all[g].f.port == i) {
+					iface_name(&all[a].f, other, sizeof(other));
+					snprintf(msg, sizeof(msg), "%s is an address of %s", ip,
+						 other);
+					return v6 ? iface_fail(x, &all[g].f, P_GATEWAY6, V_GATEWAY6,
+							       "gateway6", msg)
+						  : iface_fail(x, &all[g].f, P_GATEWAY, V_GATEWAY,
+							       "gateway", msg);
+				}
+				iface_name(&all[g].f, other, sizeof(other));
+				snprintf(msg, sizeof(msg), "%s is the %s of %s", ip,
+					 v6 ? "gateway6" : "gateway", other);
+				return v6 ? iface_fail(x, &all[a].f, P_ADDRESS6, V_ADDRESS6,
+						       "address6", msg)
+					  : iface_fail(x, &all[a].f, P_ADDRESS, V_ADDRESS,
+						       "address", msg);
+			}
 		}
 	}
 	return 0;
@@ -603,6 +675,8 @@ static int port_elem(struct ctx *x, const config_setting_t *e, unsigned i, void 
 		rc = check_ifaces(x, i, p);
 	if (!rc)
 		rc = check_addr6_distinct(x, i, p);
+	if (!rc)
+		rc = check_gateways_not_ours(x, i, p);
 	if (rc)
 		return rc;
 	ip_str(p->ip.addr, ip);

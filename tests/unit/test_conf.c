@@ -921,6 +921,22 @@ static const struct err_case vlan_err_cases[] = {
      ");\n" LISTENERS,
      "t.conf:6: ports[1].vlans[0].address6: 2001:2::9 is already an address of "
      "ports[0].vlans[0]"},
+    {"vlan gateway6 its port's address6",
+     "ports = (\n\t{ name = \"p0\"; device = \"net_null0\"; address = \"10.0.0.2/24\";\n"
+     "\t  address6 = \"2001:2::2/64\";\n"
+     "\t  vlans = ( { id = 3; address = \"10.1.0.9/24\"; address6 = \"2001:2::3/64\";\n"
+     "\tgateway6 = \"2001:2::2\"; } ); }\n);\n" LISTENERS,
+     "t.conf:5: ports[0].vlans[0].gateway6: 2001:2::2 is an address of ports[0]"},
+    {"port gateway an earlier port's address",
+     "ports = (\n\t{ name = \"p0\"; device = \"net_null0\"; address = \"10.0.0.2/24\"; },\n"
+     "\t{ name = \"p1\"; device = \"net_null1\"; address = \"10.0.0.3/24\";\n"
+     "\t  gateway = \"10.0.0.2\"; }\n);\n" LISTENERS,
+     "t.conf:4: ports[1].gateway: 10.0.0.2 is an address of ports[0]"},
+    {"port address an earlier port's gateway",
+     "ports = (\n\t{ name = \"p0\"; device = \"net_null0\"; address = \"10.0.0.2/24\";\n"
+     "\t  gateway = \"10.0.0.1\"; },\n"
+     "\t{ name = \"p1\"; device = \"net_null1\";\n\t  address = \"10.0.0.1/24\"; }\n);\n" LISTENERS,
+     "t.conf:5: ports[1].address: 10.0.0.1 is the gateway of ports[0]"},
     {"vlan as a list item of the wrong type", PORT0 VLAN("3"),
      "t.conf:3: ports[0].vlans[0]: expected a group { id = ...; address = ...; }, got an integer"},
     {"port inside an earlier port's vlan",
