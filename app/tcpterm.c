@@ -468,7 +468,9 @@ static void drain(struct appliance *a, struct monitor *m)
 {
 	const struct tt_conf *c = a->boot; /* a reload during the drain may free a->conf */
 	uint32_t timeout_ms = a->conf->tcp.drain_timeout_ms;
-	sig_atomic_t stops_seen = stop_signals;
+	/* The drain follows the first signal: any after it, even one that came before this line,
+	 * cuts the drain short. */
+	sig_atomic_t stops_seen = 1;
 	uint64_t t0 = wall_ms();
 	struct tt_stats s0, s1;
 
