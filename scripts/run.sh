@@ -17,6 +17,7 @@ scripts/build.sh
 NS=tcpterm-run
 PREFIX="tt-run-$$"
 PID=
+OWN_NS=
 HUGE_DIR=
 if [ "${1:-}" = --capture ]; then
 	shift
@@ -26,15 +27,17 @@ if [ "${1:-}" = --capture ]; then
 fi
 cleanup() {
 	if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
-		# tcpterm has a session of its own, so Ctrl-C reaches it only from here: once to
-		# drain, once more to reset what is left.  wait returns early on each one.
-		trap 'kill -INT "$PID" 2>/dev/null || true' INT
+		# tcpterm has a session of its own, so Ctrl-C (or SIGTERM) reaches it only from here:
+		# once to drain, once more to reset what is left.  wait returns early on each one.
+		trap 'kill -INT "$PID" 2>/dev/null || true' INT TERM
 		kill -INT "$PID" 2>/dev/null || true
 		while kill -0 "$PID" 2>/dev/null; do
 			wait "$PID" 2>/dev/null || true
 		done
 	fi
-	ip netns del "$NS" 2>/dev/null || true
+	if [ -n "$OWN_NS" ]; then
+		ip netns del "$NS" 2>/dev/null || true
+	fi
 	if [ -n "$HUGE_DIR" ]; then
 		umount "$HUGE_DIR" 2>/dev/null && rmdir "$HUGE_DIR"
 	fi
@@ -42,8 +45,16 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-ip netns del "$NS" 2>/dev/null || true
+# One left by a run that was killed goes; one with processes in it is another run's.
+if ip netns list | grep -qx "$NS\( .*\)\?"; then
+	if [ -n "$(ip netns pids "$NS" 2>/dev/null)" ]; then
+		echo "run.sh: network namespace $NS is in use by another run (stop it first)" >&2
+		exit 1
+	fi
+	ip netns del "$NS"
+fi
 ip netns add "$NS"
+OWN_NS=1
 ip netns exec "$NS" ip link set lo up
 # The TAP device is born inside the namespace because tcpterm starts there.
 # setsid: a Ctrl-C in the terminal must not reach tcpterm as well as the signal cleanup sends,
