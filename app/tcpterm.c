@@ -185,26 +185,41 @@ static int build_eal_argv(const struct tt_conf *c, int argc, char **argv, char *
 	return n;
 }
 
-static uint64_t random_u64(void)
+/*
+ * A secret key from the kernel's random source: the SYN cookies', the ISNs' and the tables'
+ * keys are what a forger or a hash flood would have to guess, so without one the appliance
+ * does not start (getrandom blocks only until the pool is first seeded, at boot).
+ */
+static int random_key(struct tt_siphash_key *k)
 {
-	uint64_t v = 0;
+	uint8_t *b = (uint8_t *)k;
+	size_t got = 0;
 
-	if (getrandom(&v, sizeof(v), 0) != sizeof(v))
-		v = rte_rdtsc() * 0x9e3779b97f4a7c15ull;
-	return v;
+	while (got < sizeof(*k)) {
+		ssize_t n = getrandom(b + got, sizeof(*k) - got, 0);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			fprintf(stderr, "tcpterm: no random key from the kernel (getrandom): %s\n",
+				strerror(n < 0 ? errno : EIO));
+			return -1;
+		}
+		got += (size_t)n;
+	}
+	return 0;
 }
 
-static void make_secrets(const struct tt_conf *c, struct tt_worker_params *p)
+static int make_secrets(const struct tt_conf *c, struct tt_worker_params *p)
 {
 	if (c->tcp.cookie_secret_random) {
-		p->cookie_secret.master.k0 = random_u64();
-		p->cookie_secret.master.k1 = random_u64();
+		if (random_key(&p->cookie_secret.master) != 0)
+			return -1;
 	} else {
 		memcpy(&p->cookie_secret.master.k0, c->tcp.cookie_secret, 8);
 		memcpy(&p->cookie_secret.master.k1, c->tcp.cookie_secret + 8, 8);
 	}
-	p->isn_secret.key.k0 = random_u64();
-	p->isn_secret.key.k1 = random_u64();
+	return random_key(&p->isn_secret.key);
 }
 
 static uint64_t wall_ms(void)
@@ -273,16 +288,15 @@ static int create_workers(struct appliance *a)
 	};
 
 	tt_app_register(p.apps);
-	make_secrets(c, &p);
+	if (make_secrets(c, &p) != 0)
+		return -1;
 	for (unsigned w = 0; w < c->n_workers; w++) {
 		p.id = w;
 		p.queue_id = (uint16_t)w;
 		p.numa_node = (int)rte_lcore_to_socket_id(a->boot->worker_lcores[w]);
 		p.pool = a->pools[w];
-		p.table_key.k0 = random_u64();
-		p.table_key.k1 = random_u64();
-		p.neigh_key.k0 = random_u64();
-		p.neigh_key.k1 = random_u64();
+		if (random_key(&p.table_key) != 0 || random_key(&p.neigh_key) != 0)
+			return -1;
 		a->workers[w] = tt_worker_create(&p);
 		if (a->workers[w] == NULL) {
 			fprintf(stderr, "tcpterm: worker %u: %s (lower tcp.max_conns_per_core?)\n",
