@@ -31,7 +31,8 @@
  *
  * Consistency: like reading /proc/net/tcp, the walk is no snapshot.  A connection opened or
  * closed during it may or may not be listed, and a deletion that shifts a table entry back
- * across the cursor (tt_conn_tbl.h) can hide one or, across the table's wrap, show one twice.
+ * across the cursor (tt_conn_tbl.h) can hide one; none is listed twice (entries only move
+ * back, and the table does not wrap).
  * Each row is read in one go, at the worker's clock.
  *
  * Parameters (tt_connlist_parse), comma-separated, every key optional:
