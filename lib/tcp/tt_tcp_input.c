@@ -337,6 +337,12 @@ static inline void after_ack(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const str
 			     bool advanced)
 {
 	if (seg->ack == t->snd_una && seq_leq(t->snd_wl1, seg->seq)) {
+		/* A shut window that opens with nothing of ours in flight (a probe's byte is not:
+		 * SND.NXT stays) ends the probes: their timer goes, and the data the window lets
+		 * out starts a retransmission timer of its own (else the probe's, due any moment,
+		 * would meet that data as lost). */
+		if (unlikely(t->snd_wnd == 0) && seg->wnd != 0 && t->snd_nxt == t->snd_una)
+			t->rto_deadline_ms = 0;
 		t->snd_wnd = (uint32_t)seg->wnd << t->snd_wscale;
 		t->snd_wl1 = seg->seq;
 	}

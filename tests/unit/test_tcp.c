@@ -1550,6 +1550,37 @@ static void test_zero_window_opens(void **state)
 	h_free(h);
 }
 
+/*
+ * The window opens just before the probe timer is due (10 ms before the first probe, or before
+ * the second): the response goes out then, with a retransmission timer of its own, a whole RTO
+ * from now.  The probe's timer, left running, fired 10 ms after the data left and met it as a
+ * loss (a retransmission, cwnd down to one segment).
+ */
+static void test_zero_window_opens_before_the_probe(void **state)
+{
+	(void)state;
+	for (int probes = 0; probes < 2; probes++) {
+		struct harness *h = zero_window();
+		uint64_t due = h->ctx.now_ms + 1000, rto;
+
+		if (probes) {
+			expect_probe(h);
+			due = h->ctx.now_ms + tt_tcp_rto_ms(&h->tcb);
+		}
+		h->ctx.now_ms = due - 10;
+		h->peer.wnd = 512;
+		h_send(h, TT_TCP_ACK, NULL, 0);
+		assert_true(h->n_tx >= 1);
+		assert_int_equal(h->tx[0].a.seq, iss1(h));
+		rto = tt_tcp_rto_ms(&h->tcb);
+		assert_int_equal(tt_tcp_deadline(&h->ctx, &h->tcb), h->ctx.now_ms + rto);
+		h_fire(h);
+		assert_int_equal(h->ctx.now_ms, due - 10 + rto);
+		assert_int_equal(ev(h, TT_CTR_RETRANSMITS), (uint64_t)probes + 1);
+		h_free(h);
+	}
+}
+
 static void test_zero_window_probe_taken(void **state)
 {
 	struct harness *h = zero_window();
@@ -2578,6 +2609,7 @@ int main(void)
 	    T(test_too_big_in_recovery),
 	    T(test_retries_exhausted),
 	    cmocka_unit_test(test_zero_window_opens),
+	    cmocka_unit_test(test_zero_window_opens_before_the_probe),
 	    cmocka_unit_test(test_zero_window_probe_taken),
 	    cmocka_unit_test(test_zero_window_peer_alive),
 	    cmocka_unit_test(test_zero_window_persist_bound),
