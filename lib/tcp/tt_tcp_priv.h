@@ -380,10 +380,13 @@ static inline void loss_window(const struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 	t->flags &= (uint8_t)~TT_TCB_RTT_TIMING;
 }
 
-/* RFC 6928: IW = min(10 * MSS, max(2 * MSS, 14600)) for 10 segments; here N segments. */
+/* RFC 6928: IW = min(10 * MSS, max(2 * MSS, 14600)) for 10 segments; here N segments and
+ * N * 1460 bytes, so a jumbo MSS does not send N times its size at once. */
 static inline uint32_t tt_tcp_initial_window(const struct tt_conf_tcp *c, uint16_t mss)
 {
-	return (uint32_t)c->initial_cwnd_segments * mss;
+	uint32_t n = c->initial_cwnd_segments, bytes = n * 1460u;
+
+	return min_u32(n * mss, max_u32(2u * mss, bytes));
 }
 
 /* t as a new connection (CLOSED) of app on flow f whose timestamp offset is ts_offset. */

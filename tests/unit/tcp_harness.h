@@ -42,7 +42,7 @@ enum {
 	H_PEER_ISN = 0x10000000, /* the peer's initial sequence number */
 	H_PEER_TSVAL = 5000,	 /* the peer's timestamp clock at the start */
 	H_BUF_BYTES = 2048,
-	H_TX_BYTES = 1500,
+	H_TX_BYTES = 9000, /* a jumbo segment */
 	H_APP_RX_BYTES = 65536,
 	H_SNDB_BLOCKS = 2, /* the one connection needs one; a test may shrink the pool */
 	H_APP_BLOCKS = 1,  /* the one connection needs one; a test may take it */

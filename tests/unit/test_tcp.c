@@ -897,6 +897,26 @@ static void test_est_large_response(void **state)
 	free(s.buf);
 }
 
+/*
+ * With a jumbo MSS the initial window is RFC 6928's in bytes: min(10 * MSS, max(2 * MSS,
+ * 14600)), two segments of 8948 here, not ten.
+ */
+static void test_initial_window_jumbo(void **state)
+{
+	struct harness *h = *state;
+	uint32_t mss = 8960 - TT_TCP_TS_OPT_LEN;
+
+	h->conf.mss = 8960;
+	h->peer.syn_opts.mss = 8960;
+	h_http_body(h, 60000);
+	h_connect(h, TT_APP_HTTP);
+	assert_int_equal(h->tcb.mss, mss);
+	h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, get_ka);
+	assert_int_equal(tt_tcp_sndb(&h->ctx, &h->tcb)->cwnd, 2 * mss);
+	assert_int_equal(h->n_tx, 2);
+	h_expect(h, 1, TT_TCP_ACK, iss1(h) + mss, h->tcb.rcv_nxt, mss);
+}
+
 static void test_est_peer_window(void **state)
 {
 	struct harness *h = *state;
@@ -2589,6 +2609,7 @@ int main(void)
 	    T(test_est_http_response),
 	    T(test_est_http_deep_pipeline),
 	    T(test_est_large_response),
+	    T(test_initial_window_jumbo),
 	    T(test_est_peer_window),
 	    T(test_est_out_of_order),
 	    T(test_est_old_data),
