@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "tt_mem.h"
@@ -19,6 +20,14 @@ static struct tt_pool *pool_create(uint32_t capacity, uint32_t elt_size, int nod
 		return NULL;
 	p->objs = tt_mem_alloc(&bytes, node);
 	p->free_stack = malloc((size_t)capacity * sizeof(uint32_t));
+#ifdef TT_POOL_CHECKED
+	p->handed_out = calloc(((size_t)capacity + 63) / 64, sizeof(uint64_t));
+	if (p->handed_out == NULL) {
+		tt_pool_free(p);
+		errno = ENOMEM;
+		return NULL;
+	}
+#endif
 	if (p->objs == NULL || p->free_stack == NULL) {
 		tt_pool_free(p);
 		errno = ENOMEM;
@@ -51,5 +60,17 @@ void tt_pool_free(struct tt_pool *p)
 		return;
 	free(p->objs);
 	free(p->free_stack);
+#ifdef TT_POOL_CHECKED
+	free(p->handed_out);
+#endif
 	free(p);
 }
+
+#ifdef TT_POOL_CHECKED
+void tt_pool_misuse(const struct tt_pool *p, uint32_t idx, const char *what)
+{
+	fprintf(stderr, "tt_pool %p (capacity %u, %u free): index %u %s\n", (const void *)p,
+		p->capacity, p->n_free, idx, what);
+	abort();
+}
+#endif

@@ -10,10 +10,18 @@
  *
  * Cost: get, put and tt_pool_at are O(1) and touch one cache line of the
  * free stack plus the object.
+ *
+ * Ownership checked (TT_POOL_CHECKED, defined in the sanitizer and fuzzing
+ * builds, which run every test): a bitmap of the handed-out indices, so that
+ * an index put back twice, one never handed out, or one outside the pool
+ * stops the program at the put (a second owner of an object would otherwise
+ * show only later, as two connections in one TCB).  The plain build keeps
+ * get and put to the stack's push and pop.
  */
 #ifndef TT_POOL_H
 #define TT_POOL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define TT_POOL_NONE UINT32_MAX
@@ -25,6 +33,9 @@ struct tt_pool {
 	uint32_t n_free;
 	uint32_t capacity;
 	uint32_t elt_size;
+#ifdef TT_POOL_CHECKED
+	uint64_t *handed_out; /* bit idx: idx is out of the pool */
+#endif
 };
 
 /*
@@ -41,13 +52,39 @@ struct tt_pool *tt_pool_create(uint32_t capacity, uint32_t elt_size);
 struct tt_pool *tt_pool_create_on_node(uint32_t capacity, uint32_t elt_size, int node);
 void tt_pool_free(struct tt_pool *p);
 
+#ifdef TT_POOL_CHECKED
+/* Stops the program: idx's ownership is broken (see TT_POOL_CHECKED above). */
+void tt_pool_misuse(const struct tt_pool *p, uint32_t idx, const char *what);
+
+static inline void tt_pool_mark(struct tt_pool *p, uint32_t idx, bool out)
+{
+	uint64_t bit = UINT64_C(1) << (idx % 64), *w;
+
+	if (idx >= p->capacity)
+		tt_pool_misuse(p, idx, "outside the pool");
+	w = &p->handed_out[idx / 64];
+	if (!(*w & bit) != out)
+		tt_pool_misuse(p, idx, out ? "handed out twice" : "put back but not handed out");
+	*w ^= bit;
+}
+#endif
+
 static inline uint32_t tt_pool_get(struct tt_pool *p)
 {
-	return p->n_free ? p->free_stack[--p->n_free] : TT_POOL_NONE;
+	uint32_t idx = p->n_free ? p->free_stack[--p->n_free] : TT_POOL_NONE;
+
+#ifdef TT_POOL_CHECKED
+	if (idx != TT_POOL_NONE)
+		tt_pool_mark(p, idx, true);
+#endif
+	return idx;
 }
 
 static inline void tt_pool_put(struct tt_pool *p, uint32_t idx)
 {
+#ifdef TT_POOL_CHECKED
+	tt_pool_mark(p, idx, false);
+#endif
 	p->free_stack[p->n_free++] = idx;
 }
 

@@ -17,7 +17,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -271,12 +274,73 @@ static void test_pool_churn(void **state)
 	tt_pool_free(p);
 }
 
+#ifdef TT_POOL_CHECKED
+enum misuse { PUT_TWICE, PUT_NEVER_TAKEN, PUT_OUTSIDE, PUT_AFTER_REUSE };
+
+/* Runs one misuse of a pool of 65 in a child: whether it stopped there with SIGABRT. */
+static bool misuse_aborts(enum misuse m)
+{
+	pid_t pid = fork();
+	int status;
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct tt_pool *p = tt_pool_create(65, 64);
+		uint32_t a = tt_pool_get(p), b = tt_pool_get(p);
+
+		(void)freopen("/dev/null", "w", stderr);
+		switch (m) {
+		case PUT_TWICE:
+			tt_pool_put(p, b);
+			tt_pool_put(p, b);
+			break;
+		case PUT_NEVER_TAKEN:
+			tt_pool_put(p, 64); /* the last index: the bitmap's second word */
+			break;
+		case PUT_OUTSIDE:
+			tt_pool_put(p, 65);
+			break;
+		case PUT_AFTER_REUSE:
+			/* a goes back and out again to a new owner; the old owner's put is the
+			 * second put of one hand-out. */
+			tt_pool_put(p, a);
+			assert_int_equal(tt_pool_get(p), a);
+			tt_pool_put(p, a);
+			tt_pool_put(p, a);
+			break;
+		}
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT;
+}
+#endif
+
+/* The checked build (sanitizers, fuzzers) stops at a put that breaks an index's ownership, and
+ * lets the legitimate sequence before it through (the churn above, in that build, too). */
+static void test_pool_ownership_checked(void **state)
+{
+	(void)state;
+#ifdef TT_POOL_CHECKED
+	assert_true(misuse_aborts(PUT_TWICE));
+	assert_true(misuse_aborts(PUT_NEVER_TAKEN));
+	assert_true(misuse_aborts(PUT_OUTSIDE));
+	assert_true(misuse_aborts(PUT_AFTER_REUSE));
+#else
+	skip();
+#endif
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_pool_create),		 cmocka_unit_test(test_pool_exhaust),
-	    cmocka_unit_test(test_pool_index_roundtrip), cmocka_unit_test(test_pool_churn),
-	    cmocka_unit_test(test_pool_huge_pages),	 cmocka_unit_test(test_mem_populate_bounds),
+	    cmocka_unit_test(test_pool_create),
+	    cmocka_unit_test(test_pool_exhaust),
+	    cmocka_unit_test(test_pool_index_roundtrip),
+	    cmocka_unit_test(test_pool_churn),
+	    cmocka_unit_test(test_pool_huge_pages),
+	    cmocka_unit_test(test_mem_populate_bounds),
+	    cmocka_unit_test(test_pool_ownership_checked),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
