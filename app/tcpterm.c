@@ -304,6 +304,11 @@ static int create_workers(struct appliance *a)
 			return -1;
 		}
 	}
+	if (tt_worker_link(a->workers, c->n_workers) != 0) {
+		fprintf(stderr, "tcpterm: the workers' neighbour inboxes: %s\n",
+			rte_strerror(rte_errno));
+		return -1;
+	}
 	return 0;
 }
 

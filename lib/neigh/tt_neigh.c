@@ -503,24 +503,39 @@ static void confirm(struct tt_neigh *n, unsigned ifx, struct entry *e, const str
 	}
 }
 
-bool tt_neigh_learn4(struct tt_neigh *n, unsigned ifx, uint32_t addr, const struct tt_mac *mac,
-		     uint64_t now_ms)
+/* tt_neigh_learn4 and tt_neigh_told4: told, the news came from another worker (counted as such,
+ * and not at all when it changed nothing). */
+static bool learn4(struct tt_neigh *n, unsigned ifx, uint32_t addr, const struct tt_mac *mac,
+		   uint64_t now_ms, bool told)
 {
 	struct tt_neigh_key k = tt_neigh_key4(ifx, addr);
 	uint32_t i = find(n, &k);
 
 	if (i == TT_NEIGH_NONE) {
-		n->ctr->ev[TT_CTR_ARP_IGNORED]++;
+		n->ctr->ev[TT_CTR_ARP_IGNORED] += !told;
 		return false;
 	}
-	n->ctr->ev[TT_CTR_ARP_LEARNED]++;
+	n->ctr->ev[told ? TT_CTR_NEIGH_NEWS_LEARNED : TT_CTR_ARP_LEARNED]++;
 	confirm(n, ifx, &n->e[i], mac, now_ms);
 	return true;
 }
 
-bool tt_neigh_learn6(struct tt_neigh *n, unsigned ifx, const struct tt_in6 *addr,
-		     const struct tt_mac *mac, enum tt_neigh_nd_kind kind, bool override,
+bool tt_neigh_learn4(struct tt_neigh *n, unsigned ifx, uint32_t addr, const struct tt_mac *mac,
 		     uint64_t now_ms)
+{
+	return learn4(n, ifx, addr, mac, now_ms, false);
+}
+
+bool tt_neigh_told4(struct tt_neigh *n, unsigned ifx, uint32_t addr, const struct tt_mac *mac,
+		    uint64_t now_ms)
+{
+	return learn4(n, ifx, addr, mac, now_ms, true);
+}
+
+/* tt_neigh_learn6 and tt_neigh_told6, as learn4. */
+static bool learn6(struct tt_neigh *n, unsigned ifx, const struct tt_in6 *addr,
+		   const struct tt_mac *mac, enum tt_neigh_nd_kind kind, bool override,
+		   uint64_t now_ms, bool told)
 {
 	struct tt_neigh_key k = tt_neigh_key6(ifx, addr);
 	uint32_t i = find(n, &k);
@@ -538,12 +553,26 @@ bool tt_neigh_learn6(struct tt_neigh *n, unsigned ifx, const struct tt_in6 *addr
 		   memcmp(&e->mac, mac, sizeof(*mac)) != 0) {
 		goto ignored;
 	}
-	n->ctr->ev[TT_CTR_ND_LEARNED]++;
+	n->ctr->ev[told ? TT_CTR_NEIGH_NEWS_LEARNED : TT_CTR_ND_LEARNED]++;
 	confirm(n, ifx, e, mac, now_ms);
 	return true;
 ignored:
-	n->ctr->ev[TT_CTR_ND_IGNORED]++;
+	n->ctr->ev[TT_CTR_ND_IGNORED] += !told;
 	return false;
+}
+
+bool tt_neigh_learn6(struct tt_neigh *n, unsigned ifx, const struct tt_in6 *addr,
+		     const struct tt_mac *mac, enum tt_neigh_nd_kind kind, bool override,
+		     uint64_t now_ms)
+{
+	return learn6(n, ifx, addr, mac, kind, override, now_ms, false);
+}
+
+bool tt_neigh_told6(struct tt_neigh *n, unsigned ifx, const struct tt_in6 *addr,
+		    const struct tt_mac *mac, enum tt_neigh_nd_kind kind, bool override,
+		    uint64_t now_ms)
+{
+	return learn6(n, ifx, addr, mac, kind, override, now_ms, true);
 }
 
 /* What is due for entry i at now_ms; true when it changed or sent something. */

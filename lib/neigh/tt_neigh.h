@@ -62,7 +62,9 @@
  * sends the requests and ends the states due; the worker calls it every loop iteration, so an
  * entry's deadlines are late by at most a few iterations.
  *
- * Threading: owned by one worker lcore, nothing shared.  Cost: a hinted lookup reads one
+ * Threading: owned by one worker lcore, nothing shared.  What one worker hears of a neighbour
+ * reaches the others as news (tt_neigh_news.h, tt_neigh_told4/6): the answer to a worker's
+ * request may arrive on another worker's queue.  Cost: a hinted lookup reads one
  * cache line (the entry); a miss hashes the key (SipHash) and probes the index.
  */
 #ifndef TT_NEIGH_H
@@ -199,6 +201,17 @@ enum tt_neigh_nd_kind {
 bool tt_neigh_learn6(struct tt_neigh *n, unsigned ifx, const struct tt_in6 *addr,
 		     const struct tt_mac *mac, enum tt_neigh_nd_kind kind, bool override,
 		     uint64_t now_ms);
+
+/*
+ * The same news, heard by another worker and told to this one (tt_neigh_news.h): an entry we
+ * hold learns as from the wire, counted neigh_news_learned; nothing is counted when it changes
+ * nothing (the worker that heard it counted the packet).
+ */
+bool tt_neigh_told4(struct tt_neigh *n, unsigned ifx, uint32_t addr, const struct tt_mac *mac,
+		    uint64_t now_ms);
+bool tt_neigh_told6(struct tt_neigh *n, unsigned ifx, const struct tt_in6 *addr,
+		    const struct tt_mac *mac, enum tt_neigh_nd_kind kind, bool override,
+		    uint64_t now_ms);
 
 /* Send the requests and end the states due by now_ms, in at most TT_NEIGH_TICK_BATCH entries.
  * Returns the entries that changed or sent something. */

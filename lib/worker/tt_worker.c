@@ -321,6 +321,7 @@ struct tt_worker *tt_worker_create(const struct tt_worker_params *p)
 		return NULL;
 	}
 	w->id = p->id;
+	w->numa_node = p->numa_node;
 	w->prefetchw = cpu_has_prefetchw();
 	w->write_lines = RX_WRITE_LINES;
 	w->queue_id = p->queue_id;
@@ -356,6 +357,26 @@ struct tt_worker *tt_worker_create(const struct tt_worker_params *p)
 	return w;
 }
 
+int tt_worker_link(struct tt_worker *const *ws, unsigned n)
+{
+	struct tt_neigh_news_box *boxes[TT_CONF_MAX_WORKERS];
+
+	if (n < 2)
+		return 0;
+	if (n > TT_CONF_MAX_WORKERS) {
+		rte_errno = EINVAL;
+		return -1;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		if (tt_neigh_news_open(&ws[i]->news, ws[i]->id, ws[i]->numa_node) != 0)
+			return -1;
+		boxes[i] = &ws[i]->news;
+	}
+	for (unsigned i = 0; i < n; i++)
+		tt_neigh_news_link(boxes, n, i);
+	return 0;
+}
+
 void tt_worker_free(struct tt_worker *w)
 {
 	if (w == NULL)
@@ -364,6 +385,7 @@ void tt_worker_free(struct tt_worker *w)
 		rte_pktmbuf_free_bulk(w->ports[i].tx, w->ports[i].n_tx);
 	tt_stack_free(w->stack);
 	tt_neigh_free(w->neigh); /* after the stack: its connections' frames may wait here */
+	tt_neigh_news_close(&w->news);
 	tt_spares_fini(&w->spares);
 	rte_free(w);
 }
@@ -538,7 +560,14 @@ static void reply_rewritten(struct tt_worker *w, const struct tt_worker_if *wi, 
 /* An ARP packet from a neighbour (any: request, reply, gratuitous) refreshes its entry. */
 static void arp_learn(struct tt_worker *w, unsigned ifx, const struct tt_pkt *pkt)
 {
+	struct tt_neigh_news news = {
+	    .ifx = (uint8_t)ifx, .flags = TT_NEIGH_NEWS_MAC, .mac = pkt->src_mac};
+
 	tt_neigh_learn4(w->neigh, ifx, pkt->saddr, &pkt->src_mac, w->now_ms);
+	if (w->news.n_peers > 0) {
+		memcpy(news.addr, &pkt->saddr, 4);
+		tt_neigh_news_post(&w->news, &news, &w->ctr);
+	}
 }
 
 /*
@@ -549,14 +578,27 @@ static void nd_learn(struct tt_worker *w, unsigned ifx, const struct tt_pkt *pkt
 		     enum tt_pkt_kind kind)
 {
 	const struct tt_mac *lla = pkt->nd_has_lla ? &pkt->nd_lla : NULL;
+	const struct tt_in6 *addr = kind == TT_PKT_ND_NA ? &pkt->nd_target : &pkt->saddr6;
+	enum tt_neigh_nd_kind nd = TT_NEIGH_ND_NS;
+	bool override = true;
+	struct tt_neigh_news news = {.ifx = (uint8_t)ifx};
 
-	if (kind == TT_PKT_ND_NA)
-		tt_neigh_learn6(w->neigh, ifx, &pkt->nd_target, lla,
-				pkt->nd_flags & TT_ND_NA_SOLICITED ? TT_NEIGH_ND_NA_SOLICITED
-								   : TT_NEIGH_ND_NA,
-				pkt->nd_flags & TT_ND_NA_OVERRIDE, w->now_ms);
-	else if (lla != NULL)
-		tt_neigh_learn6(w->neigh, ifx, &pkt->saddr6, lla, TT_NEIGH_ND_NS, true, w->now_ms);
+	if (kind == TT_PKT_ND_NA) {
+		nd = pkt->nd_flags & TT_ND_NA_SOLICITED ? TT_NEIGH_ND_NA_SOLICITED : TT_NEIGH_ND_NA;
+		override = pkt->nd_flags & TT_ND_NA_OVERRIDE;
+	} else if (lla == NULL) {
+		return;
+	}
+	tt_neigh_learn6(w->neigh, ifx, addr, lla, nd, override, w->now_ms);
+	if (w->news.n_peers == 0)
+		return;
+	news.kind = (uint8_t)nd;
+	news.flags = (uint8_t)(TT_NEIGH_NEWS_IPV6 | (lla != NULL ? TT_NEIGH_NEWS_MAC : 0) |
+			       (override ? TT_NEIGH_NEWS_OVERRIDE : 0));
+	memcpy(news.addr, addr->b, 16);
+	if (lla != NULL)
+		news.mac = *lla;
+	tt_neigh_news_post(&w->news, &news, &w->ctr);
 }
 
 /* The interface of port index port that serves VLAN vid (0: untagged), or -1. */
@@ -832,6 +874,7 @@ int tt_worker_main(void *arg)
 		if (w->on_loop != NULL)
 			w->on_loop(w, w->loop_arg);
 		e = tt_stack_timers(w->stack);
+		e += tt_neigh_news_take(&w->news, w->neigh, w->now_ms);
 		e += tt_neigh_tick(w->neigh, w->now_ms);
 		if (unlikely(tt_connlist_pending(&w->connlist)))
 			listed = tt_connlist_serve(&w->connlist, w->stack);

@@ -44,8 +44,10 @@
  *
  * Next hops: the worker owns a neighbour cache (tt_neigh) over its
  * interfaces; ARP packets and neighbour advertisements / solicitations
- * update the entries it holds, the stack sends through it, tt_neigh_tick
- * runs its deadlines every iteration.  A tag before IPv6 that the port did
+ * update the entries it holds, and are told to the other workers, whose
+ * queues may not see the answers to their requests (tt_neigh_news.h:
+ * each iteration takes what they told); the stack sends through it,
+ * tt_neigh_tick runs its deadlines every iteration.  A tag before IPv6 that the port did
  * not strip is taken out before parsing (tt_net_vlan_strip).
  *
  * Free buffers: while the loop runs, the worker keeps its pool's common store within a band of
@@ -92,6 +94,7 @@
 #include "tt_counters.h"
 #include "tt_nd.h"
 #include "tt_neigh.h"
+#include "tt_neigh_news.h"
 #include "tt_net_locals.h"
 #include "tt_net.h"
 #include "tt_port.h"
@@ -216,6 +219,9 @@ struct tt_worker {
 	 * (tt_net_locals.h): read when there are two interfaces or more. */
 	struct tt_net_locals locals;
 	struct tt_neigh *neigh;
+	/* What the other workers heard of neighbours, and their inboxes (tt_neigh_news.h). */
+	struct tt_neigh_news_box news;
+	int numa_node;			  /* the lcore's (params): where the inbox is made */
 	struct tt_connlist_mbox connlist; /* the listing's requests, served in the loop */
 } __rte_cache_aligned;
 
@@ -226,6 +232,13 @@ static_assert((int)TT_CONF_MAX_WORKERS <= (int)TT_CONNLIST_MAX_WORKERS,
 /* NULL + rte_errno on failure. */
 struct tt_worker *tt_worker_create(const struct tt_worker_params *p);
 void tt_worker_free(struct tt_worker *w);
+
+/*
+ * Links the n workers of one appliance before their launch: each gets an inbox for what the
+ * others hear of neighbours, and their inboxes to tell (tt_neigh_news.h).  Nothing to do for one
+ * worker.  0, or -1 with rte_errno set (the inboxes made so far go with tt_worker_free).
+ */
+int tt_worker_link(struct tt_worker *const *ws, unsigned n);
 
 /* The lcore entry point (rte_eal_remote_launch); arg is the struct tt_worker. */
 int tt_worker_main(void *arg);

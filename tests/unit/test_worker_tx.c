@@ -34,6 +34,8 @@
 #include "tt_stats.h"
 #include "tt_worker.h"
 
+#include "worker_harness.h"
+
 /* A ring of 8 slots holds 7; the RX ring holds four full iterations' frames and more. */
 enum { TX_ROOM = 7, RX_ROOM = 1023, POOL_MBUFS = 2047 };
 
@@ -58,34 +60,15 @@ static struct {
 /* A worker on the test's port and configuration whose own frames come from pool. */
 static struct tt_worker *worker_create(struct rte_mempool *pool)
 {
-	struct tt_worker_params p = {0};
-
-	p.n_ports = 1;
-	p.ports = &g.port;
-	p.pool = pool;
-	p.conf = &g.conf;
-	p.listen_app = g.listen_app;
-	p.app_data = &g.http;
-	tt_app_register(p.apps);
-	p.table_key = (struct tt_siphash_key){.k0 = 1, .k1 = 2};
-	p.isn_secret.key = (struct tt_siphash_key){.k0 = 3, .k1 = 4};
-	p.cookie_secret.master = (struct tt_siphash_key){.k0 = 5, .k1 = 6};
-	p.tsc_base = rte_rdtsc();
-	p.tsc_hz = rte_get_tsc_hz();
-	p.epoch_ms = 1000000;
-	return tt_worker_create(&p);
+	return worker_harness_create(0, &g.port, pool, &g.conf, g.listen_app, &g.http);
 }
 
 static int setup(void **state)
 {
-	char prefix[64];
-	char *argv[] = {"test_worker_tx", "--no-huge",	       "-m", "256", "--no-pci",
-			"--no-shconf",	  "--log-level=error", "-l", "0",   prefix};
 	static const char *const hdrs[] = {"Content-Type: text/plain"};
 
 	(void)state;
-	snprintf(prefix, sizeof(prefix), "--file-prefix=tt-test-worker-tx-%d", (int)getpid());
-	if (rte_eal_init((int)(sizeof(argv) / sizeof(argv[0])), argv) < 0)
+	if (worker_harness_eal("test-worker-tx") < 0)
 		return -1;
 	g.pool = rte_pktmbuf_pool_create("tt_test_pool", POOL_MBUFS, 0, 0,
 					 RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
@@ -157,14 +140,9 @@ static struct rte_mbuf *seg_frame(uint16_t dport, uint8_t flags)
 	    .flags = flags,
 	    .opts = {.present = TT_OPT_MSS, .mss = 1460},
 	};
-	struct rte_mbuf *m = rte_pktmbuf_alloc(g.pool);
-	uint32_t len;
+	struct rte_mbuf *m = worker_harness_segment(g.pool, &a, NULL, NULL);
 
 	assert_non_null(m);
-	len = tt_net_tcp_build(rte_pktmbuf_mtod(m, uint8_t *), &a, 0);
-	tt_net_tcp_cksum(rte_pktmbuf_mtod(m, uint8_t *), 0);
-	m->data_len = (uint16_t)len;
-	m->pkt_len = len;
 	return m;
 }
 

@@ -1,0 +1,81 @@
+/*
+ * What the worker tests (test_worker_tx, test_worker_news) share: EAL without hugepages or
+ * PCI, and a worker's parameters on one port with fixed keys and the test's configuration.
+ */
+#ifndef TT_TEST_WORKER_HARNESS_H
+#define TT_TEST_WORKER_HARNESS_H
+
+#include <stdio.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+
+#include "tt_app.h"
+#include "tt_worker.h"
+
+/* EAL for test name: 256 MiB without hugepages, no PCI, lcore 0, a file prefix of its own. */
+static inline int worker_harness_eal(const char *name)
+{
+	char prefix[96], argv0[64];
+	char *argv[] = {argv0,	       "--no-huge",	    "-m", "256", "--no-pci",
+			"--no-shconf", "--log-level=error", "-l", "0",	 prefix};
+
+	snprintf(argv0, sizeof(argv0), "%s", name);
+	snprintf(prefix, sizeof(prefix), "--file-prefix=tt-%s-%d", name, (int)getpid());
+	return rte_eal_init((int)(sizeof(argv) / sizeof(argv[0])), argv);
+}
+
+/* Worker id on queue id of *port, its frames from pool, serving conf's listeners. */
+static inline struct tt_worker *
+worker_harness_create(unsigned id, const struct tt_port *port, struct rte_mempool *pool,
+		      const struct tt_conf *conf, const uint8_t *listen_app, const void *app_data)
+{
+	struct tt_worker_params p = {0};
+
+	p.id = id;
+	p.queue_id = (uint16_t)id;
+	p.n_ports = 1;
+	p.ports = port;
+	p.pool = pool;
+	p.conf = conf;
+	p.listen_app = listen_app;
+	p.app_data = app_data;
+	p.numa_node = -1;
+	tt_app_register(p.apps);
+	p.table_key = (struct tt_siphash_key){.k0 = 1, .k1 = 2};
+	p.neigh_key = (struct tt_siphash_key){.k0 = 7, .k1 = 8};
+	p.isn_secret.key = (struct tt_siphash_key){.k0 = 3, .k1 = 4};
+	p.cookie_secret.master = (struct tt_siphash_key){.k0 = 5, .k1 = 6};
+	p.tsc_base = rte_rdtsc();
+	p.tsc_hz = rte_get_tsc_hz();
+	p.epoch_ms = 1000000;
+	return tt_worker_create(&p);
+}
+
+/* A segment of a's header and no payload, its checksums complete, in a buffer of pool: IPv4,
+ * or IPv6 from src6 to dst6 when src6 is not NULL. */
+static inline struct rte_mbuf *worker_harness_segment(struct rte_mempool *pool,
+						      const struct tt_tcp_hdr_args *a,
+						      const uint8_t *src6, const uint8_t *dst6)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	uint8_t *f;
+	uint32_t len;
+
+	if (m == NULL)
+		return NULL;
+	f = rte_pktmbuf_mtod(m, uint8_t *);
+	if (src6 != NULL) {
+		len = tt_net_tcp6_build(f, a, src6, dst6, 0);
+		tt_net_tcp6_cksum(f);
+	} else {
+		len = tt_net_tcp_build(f, a, 0);
+		tt_net_tcp_cksum(f, 0);
+	}
+	m->data_len = (uint16_t)len;
+	m->pkt_len = len;
+	return m;
+}
+
+#endif
