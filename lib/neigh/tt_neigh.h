@@ -63,7 +63,7 @@
  * entry's deadlines are late by at most a few iterations.
  *
  * Threading: owned by one worker lcore, nothing shared.  What one worker hears of a neighbour
- * reaches the others as news (tt_neigh_news.h, tt_neigh_told4/6): the answer to a worker's
+ * reaches the others as news (tt_news.h, tt_neigh_told4/6): the answer to a worker's
  * request may arrive on another worker's queue.  Cost: a hinted lookup reads one
  * cache line (the entry); a miss hashes the key (SipHash) and probes the index.
  */
@@ -203,7 +203,7 @@ bool tt_neigh_learn6(struct tt_neigh *n, unsigned ifx, const struct tt_in6 *addr
 		     uint64_t now_ms);
 
 /*
- * The same news, heard by another worker and told to this one (tt_neigh_news.h): an entry we
+ * The same news, heard by another worker and told to this one (tt_news.h): an entry we
  * hold learns as from the wire, counted neigh_news_learned; nothing is counted when it changes
  * nothing (the worker that heard it counted the packet).
  */

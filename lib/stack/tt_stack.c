@@ -1555,7 +1555,7 @@ void tt_stack_input(struct tt_stack *st, unsigned port, const struct tt_pkt *pkt
 	input_burst(st, port, pkt, &owner, 1, false);
 }
 
-void tt_stack_too_big(struct tt_stack *st, const struct tt_pkt *pkt)
+bool tt_stack_too_big(struct tt_stack *st, const struct tt_pkt *pkt, bool told)
 {
 	struct tt_flow4 f = flow_key(st, pkt);
 	uint32_t v = tt_conn_tbl_lookup(st->tbl, &f);
@@ -1563,13 +1563,14 @@ void tt_stack_too_big(struct tt_stack *st, const struct tt_pkt *pkt)
 	struct tt_tcb *t;
 
 	if (v == TT_CONN_NONE || (v & TT_CONN_TW) || !same_flow(st, pkt, v)) {
-		st->ctr->drop[TT_DROP_ICMP_TOO_BIG_STALE]++;
-		return;
+		st->ctr->drop[TT_DROP_ICMP_TOO_BIG_STALE] += !told;
+		return false;
 	}
 	t = tcb_of(st, v);
 	bind_rt(st, t);
 	conn_done(st, t, &out, tt_tcp_too_big(&st->tcp, t, pkt->seg.seq, pkt->too_big_mtu, &out));
 	unbind_rt(st);
+	return true;
 }
 
 unsigned tt_stack_timers(struct tt_stack *st)

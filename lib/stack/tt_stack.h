@@ -243,10 +243,13 @@ void tt_stack_set_time(struct tt_stack *st, uint64_t now_ms);
 /* A parsed TCP segment received on port index port; owner stays the caller's. */
 void tt_stack_input(struct tt_stack *st, unsigned port, const struct tt_pkt *pkt, void *owner);
 
-/* An ICMP error saying a segment of ours was too big for the path (TT_PKT_TOO_BIG): the
- * connection it quotes takes it (tt_tcp_too_big); one quoting no connection, or a TIME-WAIT
- * entry, is counted (icmp_too_big_stale) and dropped. */
-void tt_stack_too_big(struct tt_stack *st, const struct tt_pkt *pkt);
+/*
+ * An ICMP error saying a segment of ours was too big for the path (TT_PKT_TOO_BIG): the
+ * connection it quotes takes it (tt_tcp_too_big) and true is returned; one quoting no
+ * connection, or a TIME-WAIT entry, is dropped, counted icmp_too_big_stale unless told (another
+ * worker received it and tells every worker: only the one with the connection counts it).
+ */
+bool tt_stack_too_big(struct tt_stack *st, const struct tt_pkt *pkt, bool told);
 
 /*
  * n parsed TCP segments received on port index port, in arrival order (any n; the stages

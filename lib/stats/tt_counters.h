@@ -132,10 +132,12 @@
 	X(NEIGH_DROP_TABLE_FULL, "neigh_drop_table_full") /* no entry free for a new next hop */   \
 	X(NEIGH_DROP_EVICTED, "neigh_drop_evicted")   /* held by a resolving entry made to go */   \
 	X(NEIGH_DROP_NO_ROUTE, "neigh_drop_no_route") /* off-link, and no gateway */               \
-	/* ARP and ND heard by this worker, told to each other worker (tt_neigh_news.h) */         \
-	X(NEIGH_NEWS_POSTED, "neigh_news_posted")                                                  \
-	X(NEIGH_NEWS_DROPPED, "neigh_news_dropped") /* a worker's inbox full: not told */          \
+	/* news heard by this worker, told to each other worker (tt_news.h) */                     \
+	X(WORKER_NEWS_POSTED, "worker_news_posted")                                                \
+	X(WORKER_NEWS_DROPPED, "worker_news_dropped") /* a worker's inbox full: not told */        \
 	X(NEIGH_NEWS_LEARNED, "neigh_news_learned") /* told, and an entry here learned from it */  \
+	/* ICMP too-big errors quoting no connection of this worker, told to the others */         \
+	X(ICMP_TOO_BIG_TOLD, "icmp_too_big_told")                                                  \
 	X(ICMP_ECHO_REPLIES, "icmp_echo_replies")                                                  \
 	X(ICMP6_ECHO_REPLIES, "icmp6_echo_replies")                                                \
 	/* connections whose segment size an ICMP "too big" error lowered (path MTU discovery) */  \

@@ -359,7 +359,7 @@ struct tt_worker *tt_worker_create(const struct tt_worker_params *p)
 
 int tt_worker_link(struct tt_worker *const *ws, unsigned n)
 {
-	struct tt_neigh_news_box *boxes[TT_CONF_MAX_WORKERS];
+	struct tt_news_box *boxes[TT_CONF_MAX_WORKERS];
 
 	if (n < 2)
 		return 0;
@@ -368,12 +368,12 @@ int tt_worker_link(struct tt_worker *const *ws, unsigned n)
 		return -1;
 	}
 	for (unsigned i = 0; i < n; i++) {
-		if (tt_neigh_news_open(&ws[i]->news, ws[i]->id, ws[i]->numa_node) != 0)
+		if (tt_news_open(&ws[i]->news, ws[i]->id, ws[i]->numa_node) != 0)
 			return -1;
 		boxes[i] = &ws[i]->news;
 	}
 	for (unsigned i = 0; i < n; i++)
-		tt_neigh_news_link(boxes, n, i);
+		tt_news_link(boxes, n, i);
 	return 0;
 }
 
@@ -385,7 +385,7 @@ void tt_worker_free(struct tt_worker *w)
 		rte_pktmbuf_free_bulk(w->ports[i].tx, w->ports[i].n_tx);
 	tt_stack_free(w->stack);
 	tt_neigh_free(w->neigh); /* after the stack: its connections' frames may wait here */
-	tt_neigh_news_close(&w->news);
+	tt_news_close(&w->news);
 	tt_spares_fini(&w->spares);
 	rte_free(w);
 }
@@ -560,13 +560,15 @@ static void reply_rewritten(struct tt_worker *w, const struct tt_worker_if *wi, 
 /* An ARP packet from a neighbour (any: request, reply, gratuitous) refreshes its entry. */
 static void arp_learn(struct tt_worker *w, unsigned ifx, const struct tt_pkt *pkt)
 {
-	struct tt_neigh_news news = {
-	    .ifx = (uint8_t)ifx, .flags = TT_NEIGH_NEWS_MAC, .mac = pkt->src_mac};
+	struct tt_news news = {.type = TT_NEWS_NEIGH4,
+			       .flags = TT_NEWS_MAC,
+			       .ifx = (uint8_t)ifx,
+			       .neigh.mac = pkt->src_mac};
 
 	tt_neigh_learn4(w->neigh, ifx, pkt->saddr, &pkt->src_mac, w->now_ms);
 	if (w->news.n_peers > 0) {
-		memcpy(news.addr, &pkt->saddr, 4);
-		tt_neigh_news_post(&w->news, &news, &w->ctr);
+		memcpy(news.neigh.addr, &pkt->saddr, 4);
+		tt_news_post(&w->news, &news, &w->ctr);
 	}
 }
 
@@ -581,7 +583,7 @@ static void nd_learn(struct tt_worker *w, unsigned ifx, const struct tt_pkt *pkt
 	const struct tt_in6 *addr = kind == TT_PKT_ND_NA ? &pkt->nd_target : &pkt->saddr6;
 	enum tt_neigh_nd_kind nd = TT_NEIGH_ND_NS;
 	bool override = true;
-	struct tt_neigh_news news = {.ifx = (uint8_t)ifx};
+	struct tt_news news = {.type = TT_NEWS_NEIGH6, .ifx = (uint8_t)ifx};
 
 	if (kind == TT_PKT_ND_NA) {
 		nd = pkt->nd_flags & TT_ND_NA_SOLICITED ? TT_NEIGH_ND_NA_SOLICITED : TT_NEIGH_ND_NA;
@@ -593,12 +595,23 @@ static void nd_learn(struct tt_worker *w, unsigned ifx, const struct tt_pkt *pkt
 	if (w->news.n_peers == 0)
 		return;
 	news.kind = (uint8_t)nd;
-	news.flags = (uint8_t)(TT_NEIGH_NEWS_IPV6 | (lla != NULL ? TT_NEIGH_NEWS_MAC : 0) |
-			       (override ? TT_NEIGH_NEWS_OVERRIDE : 0));
-	memcpy(news.addr, addr->b, 16);
+	news.flags = (uint8_t)((lla != NULL ? TT_NEWS_MAC : 0) | (override ? TT_NEWS_OVERRIDE : 0));
+	memcpy(news.neigh.addr, addr->b, 16);
 	if (lla != NULL)
-		news.mac = *lla;
-	tt_neigh_news_post(&w->news, &news, &w->ctr);
+		news.neigh.mac = *lla;
+	tt_news_post(&w->news, &news, &w->ctr);
+}
+
+/* An ICMP too-big error: for a connection of this worker, or told to the others (tt_news.h). */
+static void too_big(struct tt_worker *w, const struct tt_pkt *pkt)
+{
+	struct tt_news news;
+
+	if (tt_stack_too_big(w->stack, pkt, w->news.n_peers > 0) || w->news.n_peers == 0)
+		return;
+	w->ctr.ev[TT_CTR_ICMP_TOO_BIG_TOLD]++;
+	tt_news_too_big(pkt, &news);
+	tt_news_post(&w->news, &news, &w->ctr);
 }
 
 /* The interface of port index port that serves VLAN vid (0: untagged), or -1. */
@@ -697,7 +710,7 @@ static int rx_parse(struct tt_worker *w, unsigned port, struct rte_mbuf *m, stru
 		nd_learn(w, (unsigned)ifx, pkt, TT_PKT_ND_NA);
 		break;
 	case TT_PKT_TOO_BIG:
-		tt_stack_too_big(w->stack, pkt);
+		too_big(w, pkt);
 		break;
 	case TT_PKT_TCP:
 		return ifx; /* IPv4 or IPv6, untagged or of a VLAN */
@@ -874,7 +887,7 @@ int tt_worker_main(void *arg)
 		if (w->on_loop != NULL)
 			w->on_loop(w, w->loop_arg);
 		e = tt_stack_timers(w->stack);
-		e += tt_neigh_news_take(&w->news, w->neigh, w->now_ms);
+		e += tt_news_take(&w->news, w->neigh, w->stack, w->now_ms);
 		e += tt_neigh_tick(w->neigh, w->now_ms);
 		if (unlikely(tt_connlist_pending(&w->connlist)))
 			listed = tt_connlist_serve(&w->connlist, w->stack);

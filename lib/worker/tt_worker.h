@@ -45,8 +45,9 @@
  * Next hops: the worker owns a neighbour cache (tt_neigh) over its
  * interfaces; ARP packets and neighbour advertisements / solicitations
  * update the entries it holds, and are told to the other workers, whose
- * queues may not see the answers to their requests (tt_neigh_news.h:
- * each iteration takes what they told); the stack sends through it,
+ * queues may not see the answers to their requests (tt_news.h: each
+ * iteration takes what they told, and so ICMP too-big errors that quote
+ * another worker's connection); the stack sends through it,
  * tt_neigh_tick runs its deadlines every iteration.  A tag before IPv6 that the port did
  * not strip is taken out before parsing (tt_net_vlan_strip).
  *
@@ -94,7 +95,7 @@
 #include "tt_counters.h"
 #include "tt_nd.h"
 #include "tt_neigh.h"
-#include "tt_neigh_news.h"
+#include "tt_news.h"
 #include "tt_net_locals.h"
 #include "tt_net.h"
 #include "tt_port.h"
@@ -219,8 +220,8 @@ struct tt_worker {
 	 * (tt_net_locals.h): read when there are two interfaces or more. */
 	struct tt_net_locals locals;
 	struct tt_neigh *neigh;
-	/* What the other workers heard of neighbours, and their inboxes (tt_neigh_news.h). */
-	struct tt_neigh_news_box news;
+	/* What the other workers heard for this one, and their inboxes (tt_news.h). */
+	struct tt_news_box news;
 	int numa_node;			  /* the lcore's (params): where the inbox is made */
 	struct tt_connlist_mbox connlist; /* the listing's requests, served in the loop */
 } __rte_cache_aligned;
@@ -235,7 +236,7 @@ void tt_worker_free(struct tt_worker *w);
 
 /*
  * Links the n workers of one appliance before their launch: each gets an inbox for what the
- * others hear of neighbours, and their inboxes to tell (tt_neigh_news.h).  Nothing to do for one
+ * others hear that it needs, and their inboxes to tell (tt_news.h).  Nothing to do for one
  * worker.  0, or -1 with rte_errno set (the inboxes made so far go with tt_worker_free).
  */
 int tt_worker_link(struct tt_worker *const *ws, unsigned n);

@@ -417,7 +417,7 @@ static void too_big(struct world *w, struct input *in)
 	len = icmp_too_big_build(f, w->frames[i % w->n_frames], (PEER_ADDR & ~0xffu) | 0xfe,
 				 router6, mtu);
 	if (tt_net_parse(f, len, &w->us_if, &pkt, &reason) == TT_PKT_TOO_BIG)
-		tt_stack_too_big(w->st, &pkt);
+		tt_stack_too_big(w->st, &pkt, false);
 }
 
 static void advance(struct world *w, uint32_t ms)

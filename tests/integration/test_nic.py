@@ -138,9 +138,9 @@ def test_two_queues_each_counted(app2):
     final = app2.finish()
     # Both workers answered the client through their neighbour caches, though the kernel puts
     # its ARP answers on one queue only: the other worker learns from the first's news
-    # (lib/worker/tt_neigh_news.h), so no SYN-ACK waits out a retransmission for its MAC.
+    # (lib/worker/tt_news.h), so no SYN-ACK waits out a retransmission for its MAC.
     assert final.get("retransmits", 0) == 0 and final.get("neigh_drop_unresolved", 0) == 0, final
-    assert final["neigh_news_posted"] > 0, final
+    assert final["worker_news_posted"] > 0, final
 
 
 def test_rings_named(app):

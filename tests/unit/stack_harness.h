@@ -629,7 +629,7 @@ static inline void sh_too_big(struct sh *h, const uint8_t *sent, uint32_t mtu)
 
 	assert_int_equal(tt_net_parse(f, len, &h->us_if, &pkt, &reason), TT_PKT_TOO_BIG);
 	tt_stack_set_time(h->st, h->now);
-	tt_stack_too_big(h->st, &pkt);
+	tt_stack_too_big(h->st, &pkt, false);
 	sh_check(h);
 }
 

@@ -1,12 +1,14 @@
 /*
- * Neighbour news between workers (tt_neigh_news.h) through the real workers: two workers on the
+ * Neighbour news between workers (tt_news.h) through the real workers: two workers on the
  * two queues of a net_ring port (EAL without hugepages), linked as the appliance links them.
  * A SYN from an on-link peer reaches worker 1, whose SYN-ACK waits for the peer's MAC while it
  * asks; the answer (an ARP reply, or for IPv6 a neighbour advertisement written by the real
  * responder code to worker 1's own solicitation) arrives on worker 0's queue.  Worker 0 holds no
  * entry and only tells; worker 1's next loop iteration takes the news, resolves, and sends the
  * SYN-ACK to the peer's MAC.  An inbox that fills refuses and counts the rest, and an iteration
- * takes a bounded batch; one worker alone posts nothing.
+ * takes a bounded batch; one worker alone posts nothing.  An ICMP "fragmentation needed" that
+ * quotes worker 1's connection, received by worker 0, lowers that connection's segment size
+ * there, and is counted stale nowhere.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -28,6 +30,7 @@
 #include "tt_nd.h"
 #include "tt_worker.h"
 
+#include "icmp_too_big.h"
 #include "worker_harness.h"
 
 enum { ROOM = 2047, POOL_MBUFS = 4095 };
@@ -229,7 +232,7 @@ static void test_arp_answer_on_another_queue(void **state)
 	m = arp_reply_frame(PEER_ADDR);
 	tt_worker_rx_burst(g.w[0], 0, &m, 1);
 	assert_int_equal(ev(0, TT_CTR_ARP_IGNORED), 1); /* no entry there */
-	assert_int_equal(ev(0, TT_CTR_NEIGH_NEWS_POSTED), 1);
+	assert_int_equal(ev(0, TT_CTR_WORKER_NEWS_POSTED), 1);
 	assert_int_equal(ev(1, TT_CTR_NEIGH_NEWS_LEARNED), 0);
 
 	one_iteration(1);
@@ -283,8 +286,8 @@ static void test_nd_answer_on_another_queue(void **state)
  * worker 1 takes a batch of it, no more; news of no entry it holds changes nothing there. */
 static void test_full_inbox(void **state)
 {
-	unsigned n = TT_NEIGH_NEWS_INBOX + 40, done = 0;
-	uint64_t posted0 = ev(0, TT_CTR_NEIGH_NEWS_POSTED), learned0;
+	unsigned n = TT_NEWS_INBOX + 40, done = 0;
+	uint64_t posted0 = ev(0, TT_CTR_WORKER_NEWS_POSTED), learned0;
 
 	(void)state;
 	while (done < n) {
@@ -296,17 +299,82 @@ static void test_full_inbox(void **state)
 		tt_worker_rx_burst(g.w[0], 0, m, k);
 		done += k;
 	}
-	assert_int_equal(ev(0, TT_CTR_NEIGH_NEWS_POSTED) - posted0, TT_NEIGH_NEWS_INBOX - 1);
-	assert_int_equal(ev(0, TT_CTR_NEIGH_NEWS_DROPPED), 41);
+	assert_int_equal(ev(0, TT_CTR_WORKER_NEWS_POSTED) - posted0, TT_NEWS_INBOX - 1);
+	assert_int_equal(ev(0, TT_CTR_WORKER_NEWS_DROPPED), 41);
 	learned0 = ev(1, TT_CTR_NEIGH_NEWS_LEARNED);
 	one_iteration(1);
-	assert_int_equal(rte_ring_count(g.w[1]->news.inbox),
-			 TT_NEIGH_NEWS_INBOX - 1 - TT_NEIGH_NEWS_BATCH);
+	assert_int_equal(rte_ring_count(g.w[1]->news.inbox), TT_NEWS_INBOX - 1 - TT_NEWS_BATCH);
 	assert_int_equal(ev(1, TT_CTR_NEIGH_NEWS_LEARNED), learned0);
 	while (rte_ring_count(g.w[1]->news.inbox) > 0)
 		one_iteration(1);
 	assert_int_equal(ev(1, TT_CTR_ARP_IGNORED), 0);
 	link_take(0, NULL);
+	link_take(1, NULL);
+}
+
+static uint32_t get_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* An ICMP too-big error for a segment in flight on worker 1's connection reaches worker 0. */
+static void test_too_big_for_another_worker(void **state)
+{
+	static const char get[] = "GET / HTTP/1.1\r\nHost: a\r\n\r\n";
+	uint8_t f[8][128], icmp[ICMP_TOO_BIG_MAX];
+	struct rte_mbuf *m = syn_frame(false);
+	uint16_t sport = (uint16_t)(20000 + g.next_sport - 1);
+	struct tt_tcp_hdr_args a = {.src_mac = peer_mac,
+				    .dst_mac = us_mac,
+				    .saddr = PEER_ADDR,
+				    .daddr = US_ADDR,
+				    .dport = 80,
+				    .seq = 4243,
+				    .wnd = 65535,
+				    .flags = TT_TCP_ACK | TT_TCP_PSH};
+	uint8_t *d;
+	uint32_t len;
+
+	(void)state;
+	tt_worker_rx_burst(g.w[1], 0, &m, 1); /* the peer's MAC is known since the first test */
+	tt_worker_flush(g.w[1]);
+	assert_int_equal(link_take(1, f), 1);
+	a.sport = sport;
+	a.ack = get_be32(f[0] + TT_ETH_HDR_LEN + TT_IP4_HDR_LEN + 4) + 1;
+	m = rte_pktmbuf_alloc(g.pool);
+	assert_non_null(m);
+	d = rte_pktmbuf_mtod(m, uint8_t *);
+	len = tt_net_tcp_build(d, &a, sizeof(get) - 1);
+	memcpy(d + len, get, sizeof(get) - 1);
+	len += sizeof(get) - 1;
+	tt_net_tcp_cksum(d, 0);
+	m->data_len = (uint16_t)len;
+	m->pkt_len = len;
+	tt_worker_rx_burst(g.w[1], 0, &m, 1);
+	tt_worker_flush(g.w[1]);
+	assert_int_equal(link_take(1, f), 1); /* the response, in flight */
+
+	m = mbuf_of(icmp_too_big_build(icmp, f[0], 0xc6120001u, NULL, 1000));
+	memcpy(rte_pktmbuf_mtod(m, uint8_t *), icmp, m->data_len);
+	tt_worker_rx_burst(g.w[0], 0, &m, 1);
+	assert_int_equal(ev(0, TT_CTR_ICMP_TOO_BIG_TOLD), 1);
+	assert_int_equal(g.w[0]->ctr.drop[TT_DROP_ICMP_TOO_BIG_STALE], 0);
+	assert_int_equal(ev(1, TT_CTR_PATH_MTU_LOWERED), 0);
+	one_iteration(1);
+	assert_int_equal(ev(1, TT_CTR_PATH_MTU_LOWERED), 1);
+	assert_int_equal(g.w[1]->ctr.drop[TT_DROP_ICMP_TOO_BIG_STALE], 0);
+
+	/* One quoting a connection neither holds: told, and taken by no one. */
+	f[0][TT_ETH_HDR_LEN + TT_IP4_HDR_LEN + 1] ^= 1; /* another source port */
+	m = mbuf_of(icmp_too_big_build(icmp, f[0], 0xc6120001u, NULL, 1000));
+	memcpy(rte_pktmbuf_mtod(m, uint8_t *), icmp, m->data_len);
+	tt_worker_rx_burst(g.w[0], 0, &m, 1);
+	one_iteration(1);
+	assert_int_equal(ev(0, TT_CTR_ICMP_TOO_BIG_TOLD), 2);
+	assert_int_equal(ev(1, TT_CTR_PATH_MTU_LOWERED), 1);
+	assert_int_equal(g.w[0]->ctr.drop[TT_DROP_ICMP_TOO_BIG_STALE] +
+			     g.w[1]->ctr.drop[TT_DROP_ICMP_TOO_BIG_STALE],
+			 0);
 	link_take(1, NULL);
 }
 
@@ -323,8 +391,8 @@ static void test_one_worker_posts_nothing(void **state)
 	m = arp_reply_frame(PEER_ADDR);
 	tt_worker_rx_burst(w, 0, &m, 1);
 	assert_int_equal(w->ctr.ev[TT_CTR_ARP_IGNORED], 1);
-	assert_int_equal(w->ctr.ev[TT_CTR_NEIGH_NEWS_POSTED], 0);
-	assert_int_equal(w->ctr.ev[TT_CTR_NEIGH_NEWS_DROPPED], 0);
+	assert_int_equal(w->ctr.ev[TT_CTR_WORKER_NEWS_POSTED], 0);
+	assert_int_equal(w->ctr.ev[TT_CTR_WORKER_NEWS_DROPPED], 0);
 	tt_worker_free(w);
 }
 
@@ -334,6 +402,7 @@ int main(void)
 	    cmocka_unit_test(test_arp_answer_on_another_queue),
 	    cmocka_unit_test(test_nd_answer_on_another_queue),
 	    cmocka_unit_test(test_full_inbox),
+	    cmocka_unit_test(test_too_big_for_another_worker),
 	    cmocka_unit_test(test_one_worker_posts_nothing),
 	};
 
