@@ -1,5 +1,6 @@
 #include <assert.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -214,6 +215,18 @@ static int join_solicited_nodes(const struct tt_conf_port *c, struct tt_port *p,
 	return rc == -ENOTSUP ? 0 : rc;
 }
 
+/* A driver that cannot set the MTU keeps its own: the configured one must fit in it. */
+static int mtu_kept(const struct tt_conf_port *c, const struct tt_port *p, char *err, size_t errlen)
+{
+	uint16_t mtu;
+
+	if (rte_eth_dev_get_mtu(p->port_id, &mtu) != 0 || c->mtu <= mtu)
+		return 0;
+	snprintf(err, errlen, "port %s: MTU %u: %s cannot set it and has %u", c->name, c->mtu,
+		 p->driver, mtu);
+	return -EINVAL;
+}
+
 int tt_port_start(const struct tt_conf_port *c, uint16_t n_queues, struct rte_mempool **pools,
 		  struct tt_port *p, char *err, size_t errlen)
 {
@@ -255,11 +268,13 @@ int tt_port_start(const struct tt_conf_port *c, uint16_t n_queues, struct rte_me
 		return rc;
 	}
 	rc = rte_eth_dev_set_mtu(p->port_id, c->mtu);
-	if (rc != 0 && rc != -ENOTSUP) {
+	if (rc == -ENOTSUP)
+		rc = mtu_kept(c, p, err, errlen);
+	else if (rc != 0)
 		snprintf(err, errlen, "port %s: cannot set MTU %u: %s", c->name, c->mtu,
 			 rte_strerror(-rc));
+	if (rc != 0)
 		return rc;
-	}
 	rc = setup_queues(c, p, pools, &conf, err, errlen);
 	if (rc != 0)
 		return rc;
@@ -285,10 +300,22 @@ void tt_port_stop(struct tt_port *p)
 
 static_assert(TT_PORT_QUEUE_STATS == RTE_ETHDEV_QUEUE_STAT_CNTRS, "per-queue stats size");
 
+/*
+ * The main lcore's periodic line and the telemetry thread both read the ports' statistics, and
+ * ethdev's calls on one port are not safe from two threads at once: a NIC's driver that adds
+ * clear-on-read registers into its totals (ixgbe, igb) would lose what one of two concurrent
+ * reads took.  So every read is made under this lock.
+ */
+static pthread_mutex_t stats_lock = PTHREAD_MUTEX_INITIALIZER;
+
 int tt_port_stats_add(const struct tt_port *p, struct tt_port_stats *s)
 {
 	struct rte_eth_stats e;
-	int rc = rte_eth_stats_get(p->port_id, &e);
+	int rc;
+
+	pthread_mutex_lock(&stats_lock);
+	rc = rte_eth_stats_get(p->port_id, &e);
+	pthread_mutex_unlock(&stats_lock);
 
 	if (rc != 0)
 		return rc;
@@ -321,10 +348,18 @@ int tt_port_xstats_each(const struct tt_port *p,
 	values = calloc((size_t)n, sizeof(*values));
 	got = names != NULL && values != NULL ? 0 : -ENOMEM;
 	if (got == 0) {
-		/* The counts can only differ if the device changed in between: take the smaller. */
+		int v = 0;
+
+		/* A count above n (the device grew in between) fills nothing: asked again later. */
+		pthread_mutex_lock(&stats_lock);
 		got = rte_eth_xstats_get_names(p->port_id, names, (unsigned)n);
 		if (got > 0)
-			got = RTE_MIN(got, rte_eth_xstats_get(p->port_id, values, (unsigned)n));
+			v = rte_eth_xstats_get(p->port_id, values, (unsigned)n);
+		pthread_mutex_unlock(&stats_lock);
+		if (got > n || v > n)
+			got = -EAGAIN;
+		else if (got > 0)
+			got = RTE_MIN(got, v);
 		for (int i = 0; i < got; i++)
 			if (values[i].id < (uint64_t)n)
 				fn(arg, names[values[i].id].name, values[i].value);

@@ -19,8 +19,10 @@
  * and fills err with one line an operator can act on.
  *
  * Statistics (tt_port_stats_add, tt_port_xstats_each) are read on the
- * main lcore while the workers run: ethdev reads the PMD's counters, which
- * its own queues update; a value may be one burst behind, never torn.
+ * main lcore and the telemetry thread while the workers run, one read at a
+ * time (a lock: ethdev's calls on a port are not safe from two threads, and
+ * some drivers add clear-on-read registers into their totals); a value may
+ * be one burst behind.
  */
 #ifndef TT_PORT_H
 #define TT_PORT_H

@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* PTHREAD_RWLOCK_WRITER_NONRECURSIVE_INITIALIZER_NP */
 #include <arpa/inet.h>
 #include <assert.h>
 #include <ctype.h>
@@ -56,9 +57,16 @@ static uint64_t drops_total(const struct tt_stats *s)
 	return d;
 }
 
+/* cur - prev of a total that can read lower (a port whose statistics could not be read added
+ * nothing to it this time): 0 then, not a wrapped difference. */
+static uint64_t delta(uint64_t cur, uint64_t prev)
+{
+	return cur > prev ? cur - prev : 0;
+}
+
 static uint64_t rate(uint64_t cur, uint64_t prev, uint64_t interval_ms)
 {
-	return interval_ms ? (cur - prev) * 1000 / interval_ms : 0;
+	return interval_ms ? delta(cur, prev) * 1000 / interval_ms : 0;
 }
 
 void tt_stats_print_line(FILE *f, const struct tt_stats *cur, const struct tt_stats *prev,
@@ -128,9 +136,11 @@ static unsigned tm_n_workers;
  * The ports are closed and the workers freed at exit while a telemetry client may still ask:
  * every callback that reads them holds this lock for reading, and tt_stats_telemetry_stop
  * takes it for writing once, after which callbacks answer {"error": ...} instead of reading
- * freed memory.
+ * freed memory.  The lock prefers its writer (glibc's default lets new readers in while a writer
+ * waits, and a client asking for connection listings in a loop, each held up to their timeout,
+ * would keep the process from ever closing its ports).
  */
-static pthread_rwlock_t tm_workers_lock = PTHREAD_RWLOCK_INITIALIZER;
+static pthread_rwlock_t tm_workers_lock = PTHREAD_RWLOCK_WRITER_NONRECURSIVE_INITIALIZER_NP;
 static bool tm_stopped;
 
 /* Holds the workers and ports for reading; false (lock not held, d filled with the error) once
@@ -485,8 +495,9 @@ void tt_stats_print_nic_part(FILE *f, const struct tt_stats *cur, const struct t
 	fprintf(f,
 		" | nic drops %" PRIu64 " (imissed %" PRIu64 " nombuf %" PRIu64 " ierrors %" PRIu64
 		" oerrors %" PRIu64 ") rxq",
-		nic_drops(c) - nic_drops(p), c->imissed - p->imissed, c->rx_nombuf - p->rx_nombuf,
-		c->ierrors - p->ierrors, c->oerrors - p->oerrors);
+		delta(nic_drops(c), nic_drops(p)), delta(c->imissed, p->imissed),
+		delta(c->rx_nombuf, p->rx_nombuf), delta(c->ierrors, p->ierrors),
+		delta(c->oerrors, p->oerrors));
 	for (unsigned q = 0; q < cur->nic_queues; q++)
 		fprintf(f, " %" PRIu64 "/s", rate(c->q_ipackets[q], p->q_ipackets[q], interval_ms));
 }
@@ -542,16 +553,44 @@ static void tm_nic_basic(struct rte_tel_data *d, const struct tt_port_stats *n, 
 	}
 }
 
-/* A telemetry dict key allows letters, digits, '_' and '/' only: a PMD's xstat names may not. */
+/* Entries of /tcpterm/nic,NAME before its extended statistics (tm_nic_basic). */
+static unsigned tm_nic_basic_entries(unsigned nq)
+{
+	return 9 + 2 * nq;
+}
+
+/* The extended statistics as they go into a dict of RTE_TEL_MAX_DICT_ENTRIES: room for what
+ * fits, one entry kept for how many did not (xstats_left_out). */
+struct tm_xstats {
+	struct rte_tel_data *d;
+	unsigned nq;   /* the per-queue packet counts already in the dict */
+	unsigned room; /* entries left for xstats */
+	unsigned left_out;
+};
+
+/* A telemetry dict key allows letters, digits, '_' and '/' only: a PMD's xstat names may not.
+ * ethdev's own per-queue packet counts (rx_qN_packets, tx_qN_packets) are in the dict already. */
 static void tm_nic_xstat(void *arg, const char *name, uint64_t value)
 {
-	char key[RTE_TEL_MAX_STRING_LEN];
+	struct tm_xstats *x = arg;
+	char key[RTE_TEL_MAX_STRING_LEN], dir;
+	unsigned q, end = 0;
 	size_t i;
 
+	if (sscanf(name, "%cx_q%u_packets%n", &dir, &q, &end) == 2 && name[end] == '\0' &&
+	    (dir == 'r' || dir == 't') && q < x->nq)
+		return;
+	if (x->room == 0) {
+		x->left_out++;
+		return;
+	}
 	for (i = 0; name[i] != '\0' && i + 1 < sizeof(key); i++)
 		key[i] = isalnum((unsigned char)name[i]) || name[i] == '/' ? name[i] : '_';
 	key[i] = '\0';
-	rte_tel_data_add_dict_u64(arg, key, value);
+	if (rte_tel_data_add_dict_u64(x->d, key, value) == 0)
+		x->room--;
+	else
+		x->left_out++;
 }
 
 /* /tcpterm/nic: all ports summed; /tcpterm/nic,NAME: port NAME, basic stats then xstats. */
@@ -570,9 +609,17 @@ static int tm_nic_answer(const char *params, struct rte_tel_data *d)
 	for (unsigned i = 0; i < c->n_ports; i++) {
 		if (strcmp(params, c->ports[i].name) != 0)
 			continue;
+		struct tm_xstats x = {.d = d, .nq = 0};
+		int rc;
+
 		tt_stats_collect_nic(&tm_nic_ports[i], 1, &s);
 		tm_nic_basic(d, &s.nic, s.nic_queues);
-		return tt_port_xstats_each(&tm_nic_ports[i], tm_nic_xstat, d) < 0 ? -EIO : 0;
+		x.nq = s.nic_queues;
+		x.room = RTE_TEL_MAX_DICT_ENTRIES - tm_nic_basic_entries(s.nic_queues) - 1;
+		rc = tt_port_xstats_each(&tm_nic_ports[i], tm_nic_xstat, &x);
+		if (x.left_out > 0)
+			rte_tel_data_add_dict_u64(d, "xstats_left_out", x.left_out);
+		return rc < 0 ? -EIO : 0;
 	}
 	return -EINVAL; /* no such port: the client reads null */
 }

@@ -68,21 +68,31 @@ def test_rx_tx_match_the_kernel_side(app):
     assert n1["ports"] == 1
 
 
-def query(app, cmd):
-    """The reply to a command with a parameter (the reply is keyed by the command alone)."""
+def query(app, cmd, keys=None):
+    """The reply to a command with a parameter (the reply is keyed by the command alone); keys,
+    a list, gets every key of every object in the reply, repeats included."""
+    def pairs(ps):
+        if keys is not None:
+            keys.extend(k for k, _ in ps)
+        return dict(ps)
+
     with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as s:
         s.settimeout(5)
         s.connect(str(RUNTIME_DIR / app.prefix / "dpdk_telemetry.v2"))
         s.recv(65536)
         s.send(cmd.encode())
-        return json.loads(s.recv(1 << 20))[cmd.split(",", 1)[0]]
+        return json.loads(s.recv(1 << 20), object_pairs_hook=pairs)[cmd.split(",", 1)[0]]
 
 
 def test_per_port_xstats(app):
     exchange(n_conns=2, n_pings=3)
     app.wait_idle()
     _, total, _ = settled(app)
-    port = query(app, "/tcpterm/nic,tap0")
+    keys = []
+    port = query(app, "/tcpterm/nic,tap0", keys)
+    # Each name once: ethdev's per-queue packet counts are the basic stats' own.
+    assert len(keys) == len(set(keys)), sorted(k for k in keys if keys.count(k) > 1)
+    assert "xstats_left_out" not in port, port
     # The port's own basic stats, then ethdev's xstats under their own names.
     assert port["ipackets"] >= total["ipackets"] > 0, (port, total)
     assert port["rx_good_packets"] == port["ipackets"], port
