@@ -273,19 +273,23 @@ int tt_port_start(const struct tt_conf_port *c, uint16_t n_queues, struct rte_me
 	else if (rc != 0)
 		snprintf(err, errlen, "port %s: cannot set MTU %u: %s", c->name, c->mtu,
 			 rte_strerror(-rc));
-	if (rc != 0)
+	if (rc == 0)
+		rc = setup_queues(c, p, pools, &conf, err, errlen);
+	if (rc != 0) {
+		rte_eth_dev_close(p->port_id); /* configured, not started: the caller stops none */
 		return rc;
-	rc = setup_queues(c, p, pools, &conf, err, errlen);
-	if (rc != 0)
-		return rc;
+	}
 	rc = rte_eth_dev_start(p->port_id);
 	if (rc != 0) {
 		snprintf(err, errlen, "port %s: start failed: %s", c->name, rte_strerror(-rc));
+		rte_eth_dev_close(p->port_id);
 		return rc;
 	}
 	rc = join_solicited_nodes(c, p, err, errlen);
-	if (rc != 0)
+	if (rc != 0) {
+		tt_port_stop(p);
 		return rc;
+	}
 	rte_eth_macaddr_get(p->port_id, &mac);
 	memcpy(p->mac.b, mac.addr_bytes, 6);
 	wait_link(p);
