@@ -68,6 +68,13 @@ static struct tt_sack_sb *sb_get(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 	}
 	t->sack = (uint16_t)idx;
 	tt_sack_sb_init(sb_of(ctx, t), t->snd_una);
+	/* Taken in the middle of a NewReno recovery (the pool had none when it began): what NewReno
+	 * sent again, the first segment (resend_first), counts as sent again, or the holes would
+	 * begin with it a third time. */
+	if (tt_tcp_in_recovery(t))
+		sb_of(ctx, t)->high_rxt =
+		    t->snd_una +
+		    min_u32(min_u32(t->mss, tt_tcp_queued(ctx, t)), t->snd_max - t->snd_una);
 	return sb_of(ctx, t);
 }
 
@@ -90,6 +97,7 @@ bool tt_tcp_sack_update_sb(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struc
 	const struct tt_tcp_opts *o = &seg->opts;
 	struct tt_sack_sb *sb = NULL;
 	uint32_t ignored = 0, before = 0;
+	bool no_sb = false; /* the pool had none: the valid blocks go unused, counted once */
 
 	if (t->sack != TT_TCB_NO_BLOCK) {
 		sb = sb_of(ctx, t);
@@ -106,8 +114,10 @@ bool tt_tcp_sack_update_sb(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struc
 			ignored++;
 			continue;
 		}
-		if (sb == NULL && (sb = sb_get(ctx, t)) == NULL)
-			return false;
+		if (no_sb || (sb == NULL && (sb = sb_get(ctx, t)) == NULL)) {
+			no_sb = true;
+			continue;
+		}
 		tt_sack_sb_add(sb, b->start, b->end, t->snd_una, t->snd_max);
 	}
 	ctx->ctr->ev[TT_CTR_SACK_BLOCKS_IGNORED] += ignored;

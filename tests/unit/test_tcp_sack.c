@@ -944,8 +944,30 @@ static void test_scoreboards_exhausted(void **state)
 	assert_int_equal(ev(h, TT_CTR_SACK_NO_SCOREBOARD), 3);
 	assert_int_equal(ev(h, TT_CTR_FAST_RETRANSMITS), 1);
 	h_expect(h, 0, TT_TCP_ACK, S(h, 0), h->tcb.rcv_nxt, MSS_TS);
-	for (int i = 0; i < 2; i++)
-		tt_pool_put(h->ctx.sack_pool, taken[i]);
+	/* A block beyond SND.MAX before a valid one: the first is counted ignored, the second
+	 * finds no scoreboard (counted once), and each block received is counted. */
+	{
+		struct tt_sack_block two[2] = {{h->tcb.snd_max + 10, h->tcb.snd_max + 20},
+					       {S(h, 1), S(h, 2)}};
+		uint64_t rx = ev(h, TT_CTR_SACK_BLOCKS_RX), ign = ev(h, TT_CTR_SACK_BLOCKS_IGNORED);
+
+		peer_sack(h, two, 2);
+		assert_int_equal(ev(h, TT_CTR_SACK_BLOCKS_RX), rx + 2);
+		assert_int_equal(ev(h, TT_CTR_SACK_BLOCKS_IGNORED), ign + 1);
+		assert_int_equal(ev(h, TT_CTR_SACK_NO_SCOREBOARD), 4);
+	}
+	/* A scoreboard frees up in the middle of this NewReno recovery: the one the next blocks
+	 * take (segments 3 to 9, which make 0 to 2 lost) starts with segment 0, which NewReno
+	 * sent again, as sent again (HighRxt): 1 and 2 go, not 0 a third time. */
+	tt_pool_put(h->ctx.sack_pool, taken[1]);
+	sack_segs(h, (const uint32_t[]){3, 10}, 1);
+	assert_int_not_equal(h->tcb.sack, TT_TCB_NO_BLOCK);
+	assert_true(h->n_tx >= 2);
+	assert_int_equal(h->tx[0].a.seq, S(h, 1));
+	assert_int_equal(h->tx[1].a.seq, S(h, 2));
+	for (unsigned i = 0; i < h->n_tx; i++)
+		assert_int_not_equal(h->tx[i].a.seq, S(h, 0));
+	tt_pool_put(h->ctx.sack_pool, taken[0]);
 }
 
 /* tcp.sack = false: SACK-permitted is neither offered nor taken, with or without cookies. */
