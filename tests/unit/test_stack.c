@@ -171,6 +171,33 @@ static void test_time_wait_recycled_when_full(void **state)
 	sh_free(h);
 }
 
+/* The table full of TIME-WAIT entries whose time is up, and a SYN before the iteration's timers
+ * run: the oldest entry goes for it, counted as expired (timer_expiries), not recycled. */
+static void test_time_wait_due_taken_as_expired(void **state)
+{
+	struct sh *h = sh_new();
+	struct sh_peer *p;
+	uint64_t expiries;
+
+	(void)state;
+	h->conf.tcp.max_conns_per_core = 16;
+	sh_start(h);
+	for (unsigned i = 0; i < 16; i++)
+		sh_server_closed(h);
+	expiries = sh_ev(h, TT_CTR_TIMER_EXPIRIES);
+	h->now += h->conf.tcp.time_wait_ms;
+	tt_stack_set_time(h->st, h->now); /* the clock moved; the timers have not run yet */
+	p = sh_peer_new(h, 80);
+	sh_connect(p);
+	assert_int_equal(sh_in_state(h, TT_TCP_ESTABLISHED), 1);
+	assert_int_equal(sh_ev(h, TT_CTR_TIME_WAIT_RECYCLED), 0);
+	assert_int_equal(sh_ev(h, TT_CTR_TIMER_EXPIRIES), expiries + 1);
+	sh_advance(h, h->now);
+	assert_int_equal(sh_in_state(h, TT_TCP_TIME_WAIT), 0);
+	assert_int_equal(sh_ev(h, TT_CTR_TIMER_EXPIRIES), expiries + 16);
+	sh_free(h);
+}
+
 /* The peer sends its FIN again (our ACK of it was lost): an ACK comes back. */
 static void fin_again(struct sh_peer *p)
 {
@@ -1117,6 +1144,7 @@ int main(void)
 	    cmocka_unit_test(test_peer_mss_echo),
 	    cmocka_unit_test(test_frame_beyond_room_refused),
 	    cmocka_unit_test(test_time_wait_recycled_when_full),
+	    cmocka_unit_test(test_time_wait_due_taken_as_expired),
 	    cmocka_unit_test(test_time_wait_ring_restart_and_wrap),
 	    cmocka_unit_test(test_time_wait_reuse_isn_above),
 	    cmocka_unit_test(test_time_wait_kept_without_listener),
