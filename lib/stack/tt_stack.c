@@ -204,7 +204,13 @@ uint32_t tt_stack_held_bufs(const struct tt_stack *st)
 
 void tt_stack_set_time(struct tt_stack *st, uint64_t now_ms)
 {
+	tt_stack_set_clock(st, now_ms, 0);
+}
+
+void tt_stack_set_clock(struct tt_stack *st, uint64_t now_ms, uint32_t us_part)
+{
 	st->tcp.now_ms = now_ms;
+	st->tcp.now_us_part = us_part < 1000 ? us_part : 999;
 }
 
 struct tt_stack *tt_stack_create(const struct tt_stack_params *p)

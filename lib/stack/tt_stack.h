@@ -240,6 +240,10 @@ void tt_stack_free(struct tt_stack *st);
 /* The clock every following call sees, in ms. */
 void tt_stack_set_time(struct tt_stack *st, uint64_t now_ms);
 
+/* The same, with the microseconds into now_ms (0..999, clamped) that the ISNs' clock reads
+ * (tt_tcp_ctx.now_us_part); tt_stack_set_time leaves them 0. */
+void tt_stack_set_clock(struct tt_stack *st, uint64_t now_ms, uint32_t us_part);
+
 /* A parsed TCP segment received on port index port; owner stays the caller's. */
 void tt_stack_input(struct tt_stack *st, unsigned port, const struct tt_pkt *pkt, void *owner);
 

@@ -5,7 +5,9 @@
  *   ISN = M + F(localip, localport, remoteip, remoteport, secretkey)
  *
  * M is a clock ticking every TT_ISN_TICK_US microseconds, so it wraps every
- * 4.77 h as RFC 793 intends; F is SipHash-2-4 of the packed flow
+ * 4.77 h as RFC 793 intends (the stack reads it as its millisecond clock and
+ * the microseconds into it, tt_tcp_ctx.now_us_part: a 4-tuple opened again
+ * within one millisecond begins higher); F is SipHash-2-4 of the packed flow
  * (tt_flow4_pack) truncated to its low 32 bits.
  *
  * Invariants: for one flow the ISN grows with M, so a new incarnation of a

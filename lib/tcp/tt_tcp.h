@@ -429,6 +429,10 @@ struct tt_tcp_ctx {
 	uint64_t state_count[TT_TCP_NSTATES];  /* gauge: connections in each state */
 	uint64_t state_count6[TT_TCP_NSTATES]; /* gauge: the IPv6 ones among them (tcb->ipv6) */
 	uint64_t now_ms;
+	/* Microseconds into now_ms (0..999): the ISNs' clock (RFC 6528's M, a 4 us tick) reads
+	 * now_ms * 1000 + now_us_part, so a 4-tuple opened twice within one millisecond (an RST,
+	 * then the same SYN) does not begin at the same ISN.  0 where the owner keeps ms only. */
+	uint32_t now_us_part;
 	uint32_t half_open;  /* connections in SYN-RECEIVED */
 	bool table_pressure; /* set by the owner: few TCBs left, so "auto" answers with cookies */
 	struct tt_syncookie_keys cookie_keys;

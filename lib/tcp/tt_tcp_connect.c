@@ -15,7 +15,7 @@ void tt_tcp_connect(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct tt_fl
 	uint64_t h = tt_tcp_init_hashed(ctx, t, f, app);
 
 	set_state(ctx, t, TT_TCP_SYN_SENT);
-	t->snd_una = tt_isn_at(h, ctx->now_ms * 1000);
+	t->snd_una = tt_isn_at(h, tt_tcp_isn_clock_us(ctx));
 	t->snd_nxt = t->snd_max = t->snd_una + 1;
 	t->mss = c->mss;
 	t->flags |= TT_TCB_WS;

@@ -217,7 +217,7 @@ void tt_tcp_init_syn_recv(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const struct
 	set_state(ctx, t, TT_TCP_SYN_RECEIVED);
 	t->rcv_nxt = syn->seq + 1;
 	t->rcv_adv = t->rcv_nxt;
-	t->snd_una = ctx->tw_reuse ? ctx->tw_isn : tt_isn_at(h, ctx->now_ms * 1000);
+	t->snd_una = ctx->tw_reuse ? ctx->tw_isn : tt_isn_at(h, tt_tcp_isn_clock_us(ctx));
 	t->snd_nxt = t->snd_max = t->snd_una + 1;
 	t->snd_wnd = syn->wnd; /* never scaled in a SYN */
 	t->snd_wl1 = syn->seq;

@@ -208,6 +208,12 @@ static inline uint32_t app_room(const struct tt_tcp_ctx *ctx, uint8_t app, uint3
 }
 
 /* Fast recovery (NewReno or SACK) is under way: DupThresh duplicate ACKs were seen. */
+/* The ISNs' clock, in microseconds (tt_isn.h). */
+static inline uint64_t tt_tcp_isn_clock_us(const struct tt_tcp_ctx *ctx)
+{
+	return ctx->now_ms * 1000 + ctx->now_us_part;
+}
+
 static inline bool tt_tcp_in_recovery(const struct tt_tcb *t)
 {
 	return t->dupacks >= TT_SACK_DUP_THRESH;

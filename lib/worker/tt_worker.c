@@ -146,6 +146,16 @@ static inline uint64_t ms_at(const struct tt_worker *w, uint64_t tsc)
 	return w->epoch_ms + rte_reciprocal_divide_u64(tsc - w->tsc_base, &w->tsc_per_ms);
 }
 
+/* The microseconds into the millisecond ms_at(w, tsc) gave (ms), 0..999: the ISNs' finer clock
+ * (tt_stack_set_clock); the two divisions round apart, so the result is clamped. */
+static inline uint32_t us_part_at(const struct tt_worker *w, uint64_t tsc, uint64_t ms)
+{
+	uint64_t us = rte_reciprocal_divide_u64(tsc - w->tsc_base, &w->tsc_per_us);
+	uint64_t ms_us = (ms - w->epoch_ms) * 1000;
+
+	return us > ms_us ? (uint32_t)RTE_MIN(us - ms_us, 999u) : 0;
+}
+
 static uint64_t now_ms(const struct tt_worker *w)
 {
 	return ms_at(w, rte_rdtsc());
@@ -331,6 +341,7 @@ struct tt_worker *tt_worker_create(const struct tt_worker_params *p)
 	w->quit = p->quit;
 	w->tsc_base = p->tsc_base;
 	w->tsc_per_ms = rte_reciprocal_value_u64(p->tsc_hz / 1000);
+	w->tsc_per_us = rte_reciprocal_value_u64(RTE_MAX(p->tsc_hz / 1000000, UINT64_C(1)));
 	w->tsc_100us = p->tsc_hz / 10000;
 	tt_busy_window_init(&w->recent, p->tsc_hz / 1000);
 	w->epoch_ms = p->epoch_ms;
@@ -874,7 +885,7 @@ int tt_worker_main(void *arg)
 		uint64_t t = t0, in_rx = 0;
 
 		w->now_ms = ms_at(w, t0);
-		tt_stack_set_time(w->stack, w->now_ms);
+		tt_stack_set_clock(w->stack, w->now_ms, us_part_at(w, t0, w->now_ms));
 		rt_poll(w);
 		tt_spares_balance(&w->spares);
 		for (unsigned p = 0; p < w->n_ports; p++) {

@@ -115,6 +115,7 @@ struct sh {
 	struct tt_http_response http;
 	struct tt_stack *st;
 	uint64_t now;
+	uint32_t now_us_part; /* microseconds into now (tt_stack_set_clock): the ISNs' clock */
 	uint32_t room;	      /* what frame_alloc offers */
 	uint32_t max_held;    /* the stack's budget of held received buffers */
 	uint32_t addr6_pairs; /* tt_stack_params.addr6_pairs */
@@ -440,7 +441,7 @@ static inline void sh_peer_send(struct sh_peer *p, uint8_t flags, const void *da
 		h->burst_owner[h->n_burst++] = b;
 		return;
 	}
-	tt_stack_set_time(h->st, h->now);
+	tt_stack_set_clock(h->st, h->now, h->now_us_part);
 	tt_stack_input(h->st, 0, &pkt, b);
 	sh_release(h, b);
 	sh_check(h);
@@ -459,7 +460,7 @@ static inline void sh_burst_end(struct sh *h)
 {
 	assert_true(h->batching);
 	h->batching = false;
-	tt_stack_set_time(h->st, h->now);
+	tt_stack_set_clock(h->st, h->now, h->now_us_part);
 	tt_stack_input_burst(h->st, 0, h->burst, h->burst_owner, h->n_burst); /* releases them */
 	h->n_burst = 0;
 	sh_check(h);
@@ -584,7 +585,7 @@ static inline unsigned sh_deliver(struct sh *h)
 static inline void sh_advance(struct sh *h, uint64_t ms)
 {
 	h->now = ms;
-	tt_stack_set_time(h->st, h->now);
+	tt_stack_set_clock(h->st, h->now, h->now_us_part);
 	while (tt_stack_timers(h->st) > 0)
 		sh_check(h);
 	if (h->neigh != NULL)
@@ -628,7 +629,7 @@ static inline void sh_too_big(struct sh *h, const uint8_t *sent, uint32_t mtu)
 	struct tt_pkt pkt;
 
 	assert_int_equal(tt_net_parse(f, len, &h->us_if, &pkt, &reason), TT_PKT_TOO_BIG);
-	tt_stack_set_time(h->st, h->now);
+	tt_stack_set_clock(h->st, h->now, h->now_us_part);
 	tt_stack_too_big(h->st, &pkt, false);
 	sh_check(h);
 }

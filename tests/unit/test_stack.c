@@ -171,6 +171,31 @@ static void test_time_wait_recycled_when_full(void **state)
 	sh_free(h);
 }
 
+/* RFC 6528's clock ticks every 4 us: the same 4-tuple's SYN 8 us into the same millisecond (as
+ * after an RST, with no TIME-WAIT) begins two above, not at the same ISN; the microseconds into
+ * the millisecond are clamped to 999 (at most 249 above the millisecond's own). */
+static void test_isn_clock_finer_than_ms(void **state)
+{
+	static const uint32_t parts[] = {0, 8, 999, 5000};
+	static const uint32_t above[] = {0, 2, 249, 249};
+	uint32_t iss0 = 0;
+
+	(void)state;
+	for (unsigned i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+		struct sh *h = sh_new();
+		struct sh_peer *p;
+
+		sh_start(h);
+		h->now_us_part = parts[i];
+		p = sh_peer_new(h, 80);
+		sh_connect(p);
+		if (i == 0)
+			iss0 = p->rcv_nxt - 1;
+		assert_int_equal(p->rcv_nxt - 1 - iss0, above[i]);
+		sh_free(h);
+	}
+}
+
 /* The table full of TIME-WAIT entries whose time is up, and a SYN before the iteration's timers
  * run: the oldest entry goes for it, counted as expired (timer_expiries), not recycled. */
 static void test_time_wait_due_taken_as_expired(void **state)
@@ -1145,6 +1170,7 @@ int main(void)
 	    cmocka_unit_test(test_frame_beyond_room_refused),
 	    cmocka_unit_test(test_time_wait_recycled_when_full),
 	    cmocka_unit_test(test_time_wait_due_taken_as_expired),
+	    cmocka_unit_test(test_isn_clock_finer_than_ms),
 	    cmocka_unit_test(test_time_wait_ring_restart_and_wrap),
 	    cmocka_unit_test(test_time_wait_reuse_isn_above),
 	    cmocka_unit_test(test_time_wait_kept_without_listener),
