@@ -75,7 +75,10 @@ static const enum tt_counter refusal_counter[TT_HTTP_REFUSALS] = {
 
 /* Answer the complete requests in data with parser p; returns the bytes they took.  *rest_read:
  * the bytes after them went into p (an incomplete request), or were a bad request (answered).
- * *continue_due: the incomplete request's head ended with data and asks for 100 (Continue). */
+ * *continue_due: the incomplete request's head ended with data and asks for 100 (Continue).
+ * With no room to send, the bytes are still read as long as they only continue a request
+ * (a head, a body): only what must be answered waits, as otherwise the request's own clock
+ * (header_timeout_ms, body_timeout_ms) would run out on a client that sent in time. */
 static uint32_t http_parse_all(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct tt_http_parser *p,
 			       const uint8_t *data, uint32_t len, bool *rest_read,
 			       bool *continue_due)
@@ -85,14 +88,26 @@ static uint32_t http_parse_all(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct 
 	uint32_t done = 0;
 
 	*rest_read = false;
-	while (done < len && tt_tcp_send_ready(ctx, t)) {
+	while (done < len) {
 		struct tt_http_request req;
 		enum tt_http_refusal why;
+		enum tt_http_status res;
 		uint32_t used;
 
-		switch (memo != NULL
-			    ? tt_http_parse_memo(memo, p, data + done, len - done, &used, &req)
-			    : tt_http_parse(p, data + done, len - done, &used, &req)) {
+		if (tt_tcp_send_ready(ctx, t)) {
+			res = memo != NULL ? tt_http_parse_memo(memo, p, data + done, len - done,
+								&used, &req)
+					   : tt_http_parse(p, data + done, len - done, &used, &req);
+		} else {
+			struct tt_http_parser before = *p;
+
+			res = tt_http_parse(p, data + done, len - done, &used, &req);
+			if (res != TT_HTTP_NEED_MORE) {
+				*p = before; /* to be answered: left for the peer to send again */
+				return done;
+			}
+		}
+		switch (res) {
 		case TT_HTTP_NEED_MORE:
 			*rest_read = true;
 			return done;
@@ -142,9 +157,10 @@ static bool http_keep_parser(struct tt_tcp_ctx *ctx, struct tt_tcb *t,
 /*
  * Requests are answered while the send queue has room (or a send block is free to hold one);
  * what is left is not accepted, so TCP does not ACK it and the peer sends it again later.
- * The same response repeated takes one extent (tt_sndq), so only a
- * pipeline whose answers exceed TT_SNDQ_REPEAT_MAX_BYTES is paced by the
- * peer's retransmissions; nothing is ever dropped.  An incomplete request is accepted only
+ * The same response repeated takes one extent (tt_sndq), so a pipeline of one request is paced
+ * by the peer's retransmissions only once its answers exceed TT_SNDQ_REPEAT_MAX_BYTES; answers
+ * that differ (GET and HEAD alternating) take an extent each, TT_SNDQ_EXTENTS in flight at
+ * most.  Nothing is ever dropped.  An incomplete request is accepted only
  * if its parser can be kept: without a free application block its bytes are left for the
  * peer to send again (app_blocks_exhausted), as one that needs a send block is.
  */

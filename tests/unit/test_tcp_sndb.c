@@ -108,6 +108,49 @@ static void test_http_waits_for_block(void **state)
 	assert_int_equal(h->tcb.sndb, TT_SNDB_NONE);
 }
 
+/*
+ * Every block taken while a request comes in pieces: the pieces that only continue it (its head
+ * cut short, its head whole with the body to come, the body's middle) are read and
+ * acknowledged, as its clock runs; only the piece that completes it, which needs an answer,
+ * waits for a block, and then is answered once.
+ */
+static void test_http_reads_request_without_block(void **state)
+{
+	static const char *const pieces[] = {
+	    "POST / HTTP/1.1\r\nHo",
+	    "st: t\r\nContent-Length: 10\r\n\r\n",
+	    "01234",
+	    "56789",
+	};
+	struct harness *h = *state;
+	uint32_t taken[H_SNDB_BLOCKS], rcv_nxt, last_seq;
+	unsigned n;
+
+	h_connect(h, TT_APP_HTTP);
+	n = h_take_all(h->ctx.sndb_pool, taken, &h->sndb_others);
+	for (unsigned i = 0; i < 3; i++) {
+		rcv_nxt = h->tcb.rcv_nxt;
+		h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, pieces[i]);
+		assert_int_equal(h->tcb.rcv_nxt, rcv_nxt + strlen(pieces[i]));
+	}
+	rcv_nxt = h->tcb.rcv_nxt;
+	last_seq = h->peer.nxt;
+	h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, pieces[3]);
+	assert_int_equal(h->tcb.rcv_nxt, rcv_nxt); /* the answer waits: not taken */
+	assert_int_equal(ev(h, TT_CTR_HTTP_REQUESTS), 0);
+	/* Not before its time: the body's clock is the one the pieces started. */
+	assert_true(h->tcb_live);
+
+	h_give_back(h->ctx.sndb_pool, taken, n, &h->sndb_others);
+	h->peer.nxt = last_seq; /* the peer's retransmission */
+	h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, pieces[3]);
+	assert_int_equal(h->tcb.rcv_nxt, rcv_nxt + strlen(pieces[3]));
+	assert_int_equal(ev(h, TT_CTR_HTTP_REQUESTS), 1);
+	assert_int_equal(h->n_tx, 1);
+	assert_int_equal(h->tx[0].len, h->http.keep_alive_len);
+	h_ack_all(h);
+}
+
 /* Echo: the received segment is neither kept nor acknowledged without a block, then echoed
  * byte for byte when it comes again. */
 static void test_echo_waits_for_block(void **state)
@@ -186,9 +229,13 @@ static void test_no_block_connection_still_closes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    T(test_block_while_unacked),  T(test_block_kept_for_fin),
-	    T(test_block_freed_on_reset), T(test_http_waits_for_block),
-	    T(test_echo_waits_for_block), T(test_no_block_connection_still_closes),
+	    T(test_block_while_unacked),
+	    T(test_block_kept_for_fin),
+	    T(test_block_freed_on_reset),
+	    T(test_http_waits_for_block),
+	    T(test_http_reads_request_without_block),
+	    T(test_echo_waits_for_block),
+	    T(test_no_block_connection_still_closes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
