@@ -176,8 +176,12 @@ static uint32_t http_data(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const uint8_
 	uint32_t done;
 
 	(void)owner;
-	if (t->flags & TT_TCB_FIN_QUEUED)
-		return len; /* closing: later requests are read and ignored */
+	if (t->flags & TT_TCB_FIN_QUEUED) {
+		/* Closing (a bad request, a drain, a reload's retirement): later requests are read
+		 * and ignored, and a request the close cut short gives its parser back. */
+		tt_tcp_app_block_release(ctx, t);
+		return len;
+	}
 	/* The piece is the one request the worker's memo holds, and no parser is kept: what
 	 * http_parse_all and http_keep_parser do with it, without the parser's loop and phases
 	 * (bench/trace.sh --keepalive: a load generator's every request). */
@@ -230,9 +234,13 @@ static void no_open(struct tt_tcp_ctx *ctx, struct tt_tcb *t)
 	(void)t;
 }
 
+/* Bytes that come once our FIN is queued (a drain, a reload's retirement) cannot be echoed:
+ * read and dropped, so that the peer's FIN behind them is taken. */
 static uint32_t echo_data(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const uint8_t *data,
 			  uint32_t len, void *owner)
 {
+	if (t->flags & TT_TCB_FIN_QUEUED)
+		return len;
 	return tt_tcp_send(ctx, t, data, len, owner, 0) ? len : 0;
 }
 

@@ -2350,6 +2350,23 @@ static void fill(struct h_buf *b, uint8_t seed)
 		b->data[i] = (uint8_t)(seed + i);
 }
 
+/* Echo closed by the stack (a drain): the peer's bytes and FIN that follow are read, not
+ * echoed, and its FIN is taken (it waited behind refused bytes, until the FIN-WAIT timeout). */
+static void test_echo_after_our_close_takes_fin(void **state)
+{
+	struct harness *h = *state;
+
+	h_connect(h, TT_APP_ECHO);
+	tt_tcp_close(&h->tcb);
+	h_send_str(h, TT_TCP_ACK | TT_TCP_PSH | TT_TCP_FIN, "late bytes");
+	assert_true(h->tcb.flags & TT_TCB_FIN_RCVD);
+	assert_int_equal(h->tcb.rcv_nxt, H_PEER_ISN + 1 + 10 + 1);
+	for (unsigned i = 0; i < h->n_tx; i++)
+		assert_int_equal(h->tx[i].len, 0); /* nothing echoed */
+	assert_true(h->tcb.state == TT_TCP_CLOSING || h->tcb.state == TT_TCP_TIME_WAIT ||
+		    h->tcb.state == TT_TCP_LAST_ACK);
+}
+
 static void test_echo_release_on_ack(void **state)
 {
 	struct harness *h = *state;
@@ -2659,6 +2676,7 @@ int main(void)
 	    T(test_idle_timeout),
 	    T(test_close_wait_timeout),
 	    T(test_echo_release_on_ack),
+	    T(test_echo_after_our_close_takes_fin),
 	    T(test_echo_window),
 	    T(test_echo_shut_window_takes_acks),
 	    T(test_echo_shut_window_probes_not_duplicates),

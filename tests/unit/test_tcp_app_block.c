@@ -194,6 +194,24 @@ static void test_block_freed_on_reset(void **state)
 	assert_int_equal(tt_pool_in_use(h->ctx.app_pool), 0);
 }
 
+/* The stack closes the connection in the middle of a request (a drain, a reload's retirement):
+ * the next bytes are read and ignored, and the request's block goes with them, not with the
+ * connection (which waits for the peer's FIN). */
+static void test_block_freed_after_our_close(void **state)
+{
+	struct harness *h = *state;
+
+	h_connect(h, TT_APP_HTTP);
+	h_send(h, TT_TCP_ACK | TT_TCP_PSH, get_ka, 5);
+	assert_int_not_equal(h->tcb.app_block, TT_TCB_NO_APP_BLOCK);
+	tt_tcp_close(&h->tcb);
+	h_send(h, TT_TCP_ACK | TT_TCP_PSH, get_ka + 5, 3);
+	assert_true(h->tcb_live);
+	assert_int_equal(h->tcb.app_block, TT_TCB_NO_APP_BLOCK);
+	assert_int_equal(tt_pool_in_use(h->ctx.app_pool), 0);
+	assert_int_equal(ev(h, TT_CTR_HTTP_REQUESTS), 0);
+}
+
 /* The peer's FIN in the middle of a request: the block goes at once, not with the connection
  * (which waits in LAST-ACK for our FIN's ACK). */
 static void test_block_freed_on_peer_fin(void **state)
@@ -288,6 +306,7 @@ int main(void)
 	    T(test_pipeline_tail_waits_for_block),
 	    T(test_block_freed_on_reset),
 	    T(test_block_freed_on_peer_fin),
+	    T(test_block_freed_after_our_close),
 	    T(test_bad_request_keeps_no_block),
 	    T(test_window_update_rules),
 	};
