@@ -59,7 +59,7 @@ static inline bool tt_reply_budget_charged(uint8_t tcp_flags)
 }
 
 /*
- * Take a token of the bucket of the source saddr (network order as parsed; saddr6 its IPv6
+ * Take a token of the bucket of the source saddr (host order, as tt_pkt holds it; saddr6 its IPv6
  * address instead, NULL for IPv4) at now_ms, key the worker's secret; false if none is left.
  */
 bool tt_reply_budget_take(struct tt_reply_budget *b, const struct tt_siphash_key *key,
