@@ -147,13 +147,17 @@ static inline uint64_t ms_at(const struct tt_worker *w, uint64_t tsc)
 }
 
 /* The microseconds into the millisecond ms_at(w, tsc) gave (ms), 0..999: the ISNs' finer clock
- * (tt_stack_set_clock); the two divisions round apart, so the result is clamped. */
+ * (tt_stack_set_clock).  From the TSC ticks past that millisecond's start, so that it stays in
+ * step with ms however long the worker runs (a clock of its own, from TSC Hz / 10^6 rounded,
+ * would drift from it by a millisecond every few minutes). */
 static inline uint32_t us_part_at(const struct tt_worker *w, uint64_t tsc, uint64_t ms)
 {
-	uint64_t us = rte_reciprocal_divide_u64(tsc - w->tsc_base, &w->tsc_per_us);
-	uint64_t ms_us = (ms - w->epoch_ms) * 1000;
+	uint64_t into = tsc - w->tsc_base, start = (ms - w->epoch_ms) * w->tsc_ms_ticks;
 
-	return us > ms_us ? (uint32_t)RTE_MIN(us - ms_us, 999u) : 0;
+	if (into <= start)
+		return 0;
+	return (uint32_t)RTE_MIN(rte_reciprocal_divide_u64((into - start) * 1000, &w->tsc_per_ms),
+				 UINT64_C(999));
 }
 
 static uint64_t now_ms(const struct tt_worker *w)
@@ -341,7 +345,7 @@ struct tt_worker *tt_worker_create(const struct tt_worker_params *p)
 	w->quit = p->quit;
 	w->tsc_base = p->tsc_base;
 	w->tsc_per_ms = rte_reciprocal_value_u64(p->tsc_hz / 1000);
-	w->tsc_per_us = rte_reciprocal_value_u64(RTE_MAX(p->tsc_hz / 1000000, UINT64_C(1)));
+	w->tsc_ms_ticks = p->tsc_hz / 1000;
 	w->tsc_100us = p->tsc_hz / 10000;
 	tt_busy_window_init(&w->recent, p->tsc_hz / 1000);
 	w->epoch_ms = p->epoch_ms;

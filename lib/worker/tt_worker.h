@@ -176,7 +176,7 @@ struct tt_worker {
 	struct tt_spares spares;
 	uint64_t tsc_base;
 	struct rte_reciprocal_u64 tsc_per_ms; /* TSC ticks a millisecond, as a divisor */
-	struct rte_reciprocal_u64 tsc_per_us; /* and a microsecond: the ISNs' clock */
+	uint64_t tsc_ms_ticks;		      /* the same, as a number */
 	uint64_t tsc_100us;		      /* TSC ticks in 100 us: a slow iteration's least */
 	uint64_t epoch_ms;
 	uint64_t now_ms;
