@@ -550,6 +550,65 @@ static void run_loop(volatile bool *quit, void (*on_loop)(struct tt_worker *, vo
 	g.w->on_loop = NULL;
 }
 
+static void stop_at_once(struct tt_worker *w, void *arg)
+{
+	(void)w;
+	*(volatile bool *)arg = true;
+}
+
+/*
+ * The ISNs' clock (RFC 6528's M, a 4 us tick) on a worker an hour into its run whose TSC rate is
+ * no whole number of MHz: the microseconds into the millisecond, read back from the SYN-ACKs' ISNs
+ * (ISN - F = M, M * 4 - now_ms * 1000 = the microseconds less their remainder by 4), stay within
+ * the millisecond and are spread over it (a clock of TSC Hz / 10^6 of its own drifted from the
+ * millisecond one and read 999 at every iteration within the hour).
+ */
+static void test_isn_clock_an_hour_in(void **state)
+{
+	struct tt_worker_params p;
+	struct tt_worker *w;
+	unsigned below = 0;
+
+	(void)state;
+	link_drain();
+	worker_harness_params(&p, 0, &g.port, g.pool, &g.conf, g.listen_app, &g.http);
+	p.tsc_hz += 777777;
+	p.tsc_base -= 3600 * p.tsc_hz;
+	w = tt_worker_create(&p);
+	assert_non_null(w);
+	tt_stack_rx_poll(w->stack, false);
+	for (unsigned i = 0; i < 20; i++) {
+		volatile bool quit = false;
+		struct rte_mbuf *syn = seg_frame(80, TT_TCP_SYN), *sent = NULL;
+		const uint8_t *f =
+		    rte_pktmbuf_mtod(syn, const uint8_t *) + TT_ETH_HDR_LEN + TT_IP4_HDR_LEN;
+		struct tt_flow4 flow = {.saddr = 0xc6120101u,
+					.daddr = US_ADDR,
+					.sport = (uint16_t)(f[0] << 8 | f[1]),
+					.dport = 80};
+		uint32_t iss, m, part;
+		const uint8_t *s;
+
+		assert_int_equal(rte_ring_enqueue(g.rx, syn), 0);
+		w->quit = &quit;
+		w->on_loop = stop_at_once;
+		w->loop_arg = (void *)&quit;
+		tt_worker_main(w);
+		assert_int_equal(rte_ring_dequeue(g.tx, (void **)&sent), 0);
+		s = rte_pktmbuf_mtod(sent, const uint8_t *) + TT_ETH_HDR_LEN + TT_IP4_HDR_LEN;
+		assert_int_equal(s[13], TT_TCP_SYN | TT_TCP_ACK);
+		iss = (uint32_t)s[4] << 24 | (uint32_t)s[5] << 16 | (uint32_t)s[6] << 8 | s[7];
+		m = iss - (uint32_t)tt_isn_flow_hash(&p.isn_secret, &flow, NULL);
+		part = m * 4 - (uint32_t)(w->now_ms * 1000);
+		assert_true(part <= 996);
+		below += part < 996;
+		rte_pktmbuf_free(sent);
+		rte_delay_us_block(37 + i * 13);
+	}
+	assert_true(below > 0);
+	tt_worker_free(w);
+}
+
 /* tt_worker_main's on_loop: counts iterations, notes the pool's free mbufs at the third (the
  * second was idle) and ends the loop there. */
 struct loop_watch {
@@ -794,6 +853,7 @@ int main(void)
 	    cmocka_unit_test(test_source_of_another_interface_dropped),
 	    cmocka_unit_test(test_shed_syns_unparsed),
 	    cmocka_unit_test(test_reply_in_received_buffer),
+	    cmocka_unit_test(test_isn_clock_an_hour_in),
 	    cmocka_unit_test(test_chained_and_oversized_dropped),
 	    cmocka_unit_test(test_reply_in_external_buffer),
 	    cmocka_unit_test(test_flush_per_full_burst),

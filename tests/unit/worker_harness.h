@@ -26,10 +26,12 @@ static inline int worker_harness_eal(const char *name)
 	return rte_eal_init((int)(sizeof(argv) / sizeof(argv[0])), argv);
 }
 
-/* Worker id on queue id of *port, its frames from pool, serving conf's listeners. */
-static inline struct tt_worker *
-worker_harness_create(unsigned id, const struct tt_port *port, struct rte_mempool *pool,
-		      const struct tt_conf *conf, const uint8_t *listen_app, const void *app_data)
+/* The parameters of worker id on queue id of *port, its frames from pool, serving conf's
+ * listeners, its clock starting now. */
+static inline void worker_harness_params(struct tt_worker_params *pp, unsigned id,
+					 const struct tt_port *port, struct rte_mempool *pool,
+					 const struct tt_conf *conf, const uint8_t *listen_app,
+					 const void *app_data)
 {
 	struct tt_worker_params p = {0};
 
@@ -50,6 +52,17 @@ worker_harness_create(unsigned id, const struct tt_port *port, struct rte_mempoo
 	p.tsc_base = rte_rdtsc();
 	p.tsc_hz = rte_get_tsc_hz();
 	p.epoch_ms = 1000000;
+	*pp = p;
+}
+
+/* That worker, made. */
+static inline struct tt_worker *
+worker_harness_create(unsigned id, const struct tt_port *port, struct rte_mempool *pool,
+		      const struct tt_conf *conf, const uint8_t *listen_app, const void *app_data)
+{
+	struct tt_worker_params p;
+
+	worker_harness_params(&p, id, port, pool, conf, listen_app, app_data);
 	return tt_worker_create(&p);
 }
 
