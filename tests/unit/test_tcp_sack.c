@@ -578,6 +578,28 @@ static void test_recovery_unlost_hole_when_no_new_data(void **state)
 	assert_int_equal(ev(h, TT_CTR_SACK_RETRANSMITS), 2);
 }
 
+/*
+ * The same when new data waits for the peer's window: 100 bytes of it past SND.NXT, less than
+ * a segment, which the sender's silly-window avoidance keeps back while data is in flight.  The
+ * hole not known lost goes now (rule 3), not at the retransmission timer.
+ */
+static void test_recovery_unlost_hole_when_window_short(void **state)
+{
+	static const uint32_t b[] = {1, 7, 8, 9};
+	struct harness *h = *state;
+
+	h->peer.syn_opts.present &= (uint8_t)~TT_OPT_WSCALE;
+	h->peer.wnd = 10 * MSS_TS + 100;
+	respond_lost_first(h, 30000, 10);
+	sack_segs(h, b, 2);
+	assert_true(h->n_tx > 0);
+	h_expect(h, 0, TT_TCP_ACK, S(h, 7), h->tcb.rcv_nxt, MSS_TS);
+	assert_memory_equal(h->tx[0].data, h->http.keep_alive + 7 * MSS_TS, MSS_TS);
+	for (unsigned i = 0; i < h->n_tx; i++)
+		assert_true((int32_t)(h->tx[i].a.seq - S(h, 10)) < 0);
+	assert_int_equal(h->tcb.snd_max, S(h, 10));
+}
+
 /* Segments 1-2 and 4 SACKed, recovery, then the timeout: RecoveryPoint = SND.MAX, back to
  * SND.UNA with one segment, the scoreboard kept. */
 static void rto_after_sack(struct harness *h)
@@ -1131,6 +1153,7 @@ int main(void)
 	    T(test_dupacks_with_shrinking_window),
 	    T(test_recovery_new_data_before_unlost_hole),
 	    T(test_recovery_unlost_hole_when_no_new_data),
+	    T(test_recovery_unlost_hole_when_window_short),
 	    T(test_rto_keeps_scoreboard),
 	    T(test_window_edge_after_skip),
 	    T(test_rto_reneged),
