@@ -45,20 +45,46 @@ static uint64_t http_deadline(const struct tt_tcp_ctx *ctx, const struct tt_tcb 
 	return tt_tcp_app_since(ctx->now_ms, t) + bound;
 }
 
+/* The bytes that answer req: the response kept alive or closing, whole or its head alone. */
+struct http_answer {
+	const uint8_t *bytes;
+	uint32_t len;
+	uint16_t sum;
+};
+
+static struct http_answer http_answer(const struct tt_http_response *r,
+				      const struct tt_http_request *req)
+{
+	struct http_answer a = {
+	    .bytes = req->keep_alive ? r->keep_alive : r->close,
+	    .len = req->keep_alive ? r->keep_alive_len : r->close_len,
+	    .sum = req->keep_alive ? r->keep_alive_sum : r->close_sum,
+	};
+
+	if (req->method == TT_HTTP_HEAD) {
+		a.len = req->keep_alive ? r->keep_alive_hdr_len : r->close_hdr_len;
+		a.sum = req->keep_alive ? r->keep_alive_hdr_sum : r->close_hdr_sum;
+	}
+	return a;
+}
+
+/* With no room for another extent (tt_tcp_send_ready false), the answer to req still goes when
+ * it repeats the last one queued. */
+static bool http_answer_repeats(struct tt_tcp_ctx *ctx, const struct tt_tcb *t,
+				const struct tt_http_request *req)
+{
+	struct http_answer a = http_answer(ctx->app_data, req);
+
+	return tt_tcp_send_repeats(ctx, t, a.bytes, a.len);
+}
+
 static bool http_respond(struct tt_tcp_ctx *ctx, struct tt_tcb *t,
 			 const struct tt_http_request *req)
 {
-	const struct tt_http_response *r = ctx->app_data;
-	const uint8_t *bytes = req->keep_alive ? r->keep_alive : r->close;
-	uint32_t len = req->keep_alive ? r->keep_alive_len : r->close_len;
-	uint16_t sum = req->keep_alive ? r->keep_alive_sum : r->close_sum;
+	struct http_answer a = http_answer(ctx->app_data, req);
 
-	if (req->method == TT_HTTP_HEAD) {
-		len = req->keep_alive ? r->keep_alive_hdr_len : r->close_hdr_len;
-		sum = req->keep_alive ? r->keep_alive_hdr_sum : r->close_hdr_sum;
-	}
 	ctx->ctr->ev[TT_CTR_HTTP_REQUESTS]++;
-	tt_tcp_send(ctx, t, bytes, len, NULL, sum);
+	tt_tcp_send(ctx, t, a.bytes, a.len, NULL, a.sum);
 	if (req->keep_alive)
 		return true;
 	tt_tcp_close(t);
@@ -102,7 +128,8 @@ static uint32_t http_parse_all(struct tt_tcp_ctx *ctx, struct tt_tcb *t, struct 
 			struct tt_http_parser before = *p;
 
 			res = tt_http_parse(p, data + done, len - done, &used, &req);
-			if (res != TT_HTTP_NEED_MORE) {
+			if (res != TT_HTTP_NEED_MORE &&
+			    !(res == TT_HTTP_REQUEST && http_answer_repeats(ctx, t, &req))) {
 				*p = before; /* to be answered: left for the peer to send again */
 				return done;
 			}
@@ -160,9 +187,10 @@ static bool http_keep_parser(struct tt_tcp_ctx *ctx, struct tt_tcb *t,
  * The same response repeated takes one extent (tt_sndq), so a pipeline of one request is paced
  * by the peer's retransmissions only once its answers exceed TT_SNDQ_REPEAT_MAX_BYTES; answers
  * that differ (GET and HEAD alternating) take an extent each, TT_SNDQ_EXTENTS in flight at
- * most.  Nothing is ever dropped.  An incomplete request is accepted only
- * if its parser can be kept: without a free application block its bytes are left for the
- * peer to send again (app_blocks_exhausted), as one that needs a send block is.
+ * most, and a request whose answer repeats the last is answered even then.  Nothing is ever
+ * dropped.  An incomplete request is accepted only if its parser can be kept: without a free
+ * application block its bytes are left for the peer to send again (app_blocks_exhausted), as one
+ * that needs a send block is.
  */
 static uint32_t http_data(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const uint8_t *data,
 			  uint32_t len, void *owner)
@@ -187,7 +215,7 @@ static uint32_t http_data(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const uint8_
 	 * (bench/trace.sh --keepalive: a load generator's every request). */
 	if (p == NULL && memo != NULL && len == memo->len &&
 	    tt_http_memo_hit(memo, data, len, &req)) {
-		if (!tt_tcp_send_ready(ctx, t))
+		if (!tt_tcp_send_ready(ctx, t) && !http_answer_repeats(ctx, t, &req))
 			return 0;
 		http_respond(ctx, t, &req);
 		return len;

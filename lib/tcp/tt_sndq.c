@@ -27,6 +27,11 @@ static bool repeats_tail(const struct tt_sndq *q, const void *data, uint32_t len
 	       (uint64_t)tail->len * (tail->reps + 1u) <= TT_SNDQ_REPEAT_MAX_BYTES;
 }
 
+bool tt_sndq_takes(const struct tt_sndq *q, const void *data, uint32_t len, void *owner)
+{
+	return !tt_sndq_full(q) || repeats_tail(q, data, len, owner);
+}
+
 bool tt_sndq_push(struct tt_sndq *q, const void *data, uint32_t len, void *owner, uint16_t sum)
 {
 	struct tt_sndq_ext *e;

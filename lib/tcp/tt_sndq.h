@@ -105,6 +105,10 @@ static inline unsigned tt_sndq_space(const struct tt_sndq *q)
  * full (nothing changed).  sum: the checksum of data (see Checksums), 0 if not known. */
 bool tt_sndq_push(struct tt_sndq *q, const void *data, uint32_t len, void *owner, uint16_t sum);
 
+/* Whether tt_sndq_push would take these bytes now: a free extent, or one more copy of the last
+ * (also when every extent is taken). */
+bool tt_sndq_takes(const struct tt_sndq *q, const void *data, uint32_t len, void *owner);
+
 /* Drop n acknowledged bytes from the head, releasing finished extents; returns the owners
  * released. */
 unsigned tt_sndq_ack(struct tt_sndq *q, uint32_t n, tt_sndq_release_fn release, void *arg);

@@ -662,6 +662,14 @@ static inline bool tt_tcp_send_ready(struct tt_tcp_ctx *ctx, const struct tt_tcb
 	ctx->ctr->ev[TT_CTR_SEND_BLOCKS_EXHAUSTED]++;
 	return false;
 }
+/* Whether tt_tcp_send takes static bytes (no owner) into a queue whose extents are all taken:
+ * they repeat its last extent (tt_sndq).  For an application that tt_tcp_send_ready refused. */
+static inline bool tt_tcp_send_repeats(struct tt_tcp_ctx *ctx, const struct tt_tcb *t,
+				       const void *data, uint32_t len)
+{
+	return t->sndb != TT_SNDB_NONE && !(t->flags & TT_TCB_FIN_QUEUED) &&
+	       tt_sndq_takes(&tt_tcp_sndb(ctx, t)->q, data, len, NULL);
+}
 /* No more data from us: FIN after what is queued. */
 void tt_tcp_close(struct tt_tcb *t);
 

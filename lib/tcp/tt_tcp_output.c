@@ -628,7 +628,7 @@ bool tt_tcp_send(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const void *data, uin
 		return true;
 	if (t->sndb != TT_SNDB_NONE) {
 		b = tt_tcp_sndb(ctx, t);
-		if (tt_sndq_full(&b->q))
+		if (!tt_sndq_takes(&b->q, data, len, owner))
 			return false;
 	} else if (sndb_take(ctx, t)) {
 		b = tt_tcp_sndb(ctx, t);

@@ -842,6 +842,70 @@ static void test_est_http_deep_pipeline(void **state)
 	assert_int_equal(tt_tcp_queued(&h->ctx, &h->tcb), 0);
 }
 
+/*
+ * Answers that differ (GET and HEAD alternating) take an extent each: after eight the queue
+ * has none free, and a request whose answer differs from the last waits for the peer to send
+ * it again.  One whose answer repeats the last is still answered (it takes no extent): here
+ * the two HEADs after the eighth answer, then the GET behind them waits.  In one segment
+ * (the parser's path), or a request a segment with the worker's request memo (its path for a
+ * piece that repeats the last request read).
+ */
+static void pipeline_repeat_when_full(struct harness *h, bool one_per_segment)
+{
+	static const char head_ka[] = "HEAD / HTTP/1.1\r\nHost: t\r\n\r\n";
+	enum { N = TT_SNDQ_EXTENTS + 3 };
+	char batch[N * sizeof(get_ka)];
+	uint32_t n = 0, answered = 0, want = 0, got = 0;
+
+	if (one_per_segment)
+		h->ctx.app_worker = calloc(1, TT_TCP_APP_WORKER_BYTES);
+	h_connect(h, TT_APP_HTTP);
+	for (unsigned i = 0; i < N; i++) {
+		const char *req = i < TT_SNDQ_EXTENTS && i % 2 == 0 ? get_ka
+				  : i < N - 1			    ? head_ka
+								    : get_ka;
+		uint32_t len = (uint32_t)snprintf(batch + n, sizeof(batch) - n, "%s", req);
+
+		if (one_per_segment)
+			h_send(h, TT_TCP_ACK | TT_TCP_PSH, batch + n, len);
+		for (unsigned k = 0; k < h->n_tx; k++)
+			got += h->tx[k].len;
+		n += len;
+		if (i < N - 1) {
+			answered = n;
+			want += req == get_ka ? h->http.keep_alive_len : h->http.keep_alive_hdr_len;
+		}
+	}
+	if (!one_per_segment) {
+		h_send(h, TT_TCP_ACK | TT_TCP_PSH, batch, n);
+		for (unsigned k = 0; k < h->n_tx; k++)
+			got += h->tx[k].len;
+	}
+	assert_int_equal(ev(h, TT_CTR_HTTP_REQUESTS), N - 1);
+	assert_int_equal(h->tcb.rcv_nxt, h->peer.nxt - (n - answered));
+	assert_int_equal(tt_tcp_queued(&h->ctx, &h->tcb), want);
+	assert_int_equal(got, want);
+	/* Once the answers are ACKed, the GET sent again is answered. */
+	h_ack_all(h);
+	h->peer.nxt = h->tcb.rcv_nxt;
+	h_send_str(h, TT_TCP_ACK | TT_TCP_PSH, get_ka);
+	assert_int_equal(ev(h, TT_CTR_HTTP_REQUESTS), N);
+	assert_int_equal(h->n_tx, 1);
+	assert_int_equal(h->tx[0].len, h->http.keep_alive_len);
+	free(h->ctx.app_worker);
+	h->ctx.app_worker = NULL;
+}
+
+static void test_est_http_pipeline_repeat_when_full(void **state)
+{
+	pipeline_repeat_when_full(*state, false);
+}
+
+static void test_est_http_repeat_when_full_memo(void **state)
+{
+	pipeline_repeat_when_full(*state, true);
+}
+
 static void expect_full_segments(const struct harness *h, unsigned n, uint32_t first_seq)
 {
 	assert_int_equal(h->n_tx, n);
@@ -2625,6 +2689,8 @@ int main(void)
 	    T(test_est_data_acked),
 	    T(test_est_http_response),
 	    T(test_est_http_deep_pipeline),
+	    T(test_est_http_pipeline_repeat_when_full),
+	    T(test_est_http_repeat_when_full_memo),
 	    T(test_est_large_response),
 	    T(test_initial_window_jumbo),
 	    T(test_est_peer_window),
