@@ -526,6 +526,22 @@ bool tt_neigh_learn4(struct tt_neigh *n, unsigned ifx, uint32_t addr, const stru
 	return learn4(n, ifx, addr, mac, now_ms, false);
 }
 
+bool tt_neigh_may_hold4(const struct tt_neigh *n, unsigned ifx, uint32_t addr)
+{
+	uint32_t nh;
+
+	return ifx < n->n_ifs && addr != 0 && tt_neigh_next_hop4(&n->ifs[ifx], addr, &nh) &&
+	       nh == addr;
+}
+
+bool tt_neigh_may_hold6(const struct tt_neigh *n, unsigned ifx, const struct tt_in6 *addr)
+{
+	struct tt_in6 nh;
+
+	return ifx < n->n_ifs && tt_neigh_next_hop6(&n->ifs[ifx], addr, &nh) &&
+	       memcmp(&nh, addr, sizeof(nh)) == 0;
+}
+
 bool tt_neigh_told4(struct tt_neigh *n, unsigned ifx, uint32_t addr, const struct tt_mac *mac,
 		    uint64_t now_ms)
 {

@@ -213,6 +213,12 @@ bool tt_neigh_told6(struct tt_neigh *n, unsigned ifx, const struct tt_in6 *addr,
 		    const struct tt_mac *mac, enum tt_neigh_nd_kind kind, bool override,
 		    uint64_t now_ms);
 
+/* Whether an entry for addr on interface ifx can exist: addr is a next hop of ours (on-link,
+ * or the gateway), as only our own need to send makes entries.  News of any other address
+ * cannot matter to another worker's cache (tt_news.h). */
+bool tt_neigh_may_hold4(const struct tt_neigh *n, unsigned ifx, uint32_t addr);
+bool tt_neigh_may_hold6(const struct tt_neigh *n, unsigned ifx, const struct tt_in6 *addr);
+
 /* Send the requests and end the states due by now_ms, in at most TT_NEIGH_TICK_BATCH entries.
  * Returns the entries that changed or sent something. */
 unsigned tt_neigh_tick(struct tt_neigh *n, uint64_t now_ms);

@@ -249,9 +249,10 @@ void tt_stack_input(struct tt_stack *st, unsigned port, const struct tt_pkt *pkt
 
 /*
  * An ICMP error saying a segment of ours was too big for the path (TT_PKT_TOO_BIG): the
- * connection it quotes takes it (tt_tcp_too_big) and true is returned; one quoting no
- * connection, or a TIME-WAIT entry, is dropped, counted icmp_too_big_stale unless told (another
- * worker received it and tells every worker: only the one with the connection counts it).
+ * connection it quotes takes it (tt_tcp_too_big); one quoting a TIME-WAIT entry is dropped,
+ * counted icmp_too_big_stale; both settle it here (true).  One quoting no connection of this
+ * worker returns false, counted icmp_too_big_stale unless told (with several workers the one
+ * that received it tells the others, tt_news.h: no worker counts it stale then).
  */
 bool tt_stack_too_big(struct tt_stack *st, const struct tt_pkt *pkt, bool told);
 

@@ -6,7 +6,7 @@
 
 #include "tt_news.h"
 
-static_assert(sizeof(struct tt_news) % 4 == 0, "a ring element is whole 32-bit words");
+static_assert(sizeof(struct tt_news) == 56, "a record is 56 bytes, whole 32-bit words");
 
 int tt_news_open(struct tt_news_box *b, unsigned id, int socket)
 {
@@ -29,15 +29,21 @@ void tt_news_link(struct tt_news_box *const *boxes, unsigned n, unsigned self)
 			b->peers[b->n_peers++] = boxes[i]->inbox;
 }
 
-void tt_news_post(const struct tt_news_box *b, const struct tt_news *news, struct tt_counters *ctr)
+unsigned tt_news_post(const struct tt_news_box *b, const struct tt_news *news,
+		      struct tt_counters *ctr)
 {
 	struct tt_news rec = *news; /* the ring's API takes no const */
+	unsigned posted = 0;
 
 	for (unsigned i = 0; i < b->n_peers; i++) {
-		bool in = rte_ring_mp_enqueue_elem(b->peers[i], &rec, sizeof(rec)) == 0;
+		bool in = (news->type != TT_NEWS_TOO_BIG ||
+			   rte_ring_free_count(b->peers[i]) > TT_NEWS_INBOX / 2) &&
+			  rte_ring_mp_enqueue_elem(b->peers[i], &rec, sizeof(rec)) == 0;
 
 		ctr->ev[in ? TT_CTR_WORKER_NEWS_POSTED : TT_CTR_WORKER_NEWS_DROPPED]++;
+		posted += in;
 	}
+	return posted;
 }
 
 void tt_news_too_big(const struct tt_pkt *pkt, struct tt_news *news)
@@ -47,12 +53,16 @@ void tt_news_too_big(const struct tt_pkt *pkt, struct tt_news *news)
 	news->flags = pkt->family == TT_AF_INET6 ? TT_NEWS_IPV6 : 0;
 	news->too_big.mtu = pkt->too_big_mtu;
 	news->too_big.seq = pkt->seg.seq;
-	news->too_big.saddr = pkt->saddr;
-	news->too_big.daddr = pkt->daddr;
 	news->too_big.sport = pkt->sport;
 	news->too_big.dport = pkt->dport;
-	memcpy(news->too_big.saddr6, pkt->saddr6.b, 16);
-	memcpy(news->too_big.daddr6, pkt->daddr6.b, 16);
+	/* Only the error's own family: the parser leaves the other's fields as they were. */
+	if (pkt->family == TT_AF_INET6) {
+		memcpy(news->too_big.saddr6, pkt->saddr6.b, 16);
+		memcpy(news->too_big.daddr6, pkt->daddr6.b, 16);
+	} else {
+		news->too_big.saddr = pkt->saddr;
+		news->too_big.daddr = pkt->daddr;
+	}
 }
 
 /* The too-big error of record r, as the parser left it, for the stack. */

@@ -21,8 +21,14 @@
  * The inboxes are rte_rings (any worker posts, one takes), made when the workers are linked
  * (tt_worker_link): with one worker there are none, and nothing is posted or polled.  A full
  * inbox refuses the record (worker_news_dropped): the neighbour's next answer, the asking
- * worker's next request, or the router's next error tries again.  What a flood of ARP costs
- * each other worker is a record taken and a lookup per packet, bounded per iteration.
+ * worker's next request, or the router's next error tries again.
+ *
+ * What a flood costs: only news of an address that can be a next hop of ours (on-link, or the
+ * gateway: tt_neigh_may_hold4/6) is posted, as only such an address can have an entry; each
+ * other worker then pays a record taken and a lookup per packet, TT_NEWS_BATCH at most per
+ * iteration.  Too-big errors quoting connections no worker holds cost as much, and may fill
+ * only half of an inbox (the rest refused), so that a flood of them leaves room for the
+ * neighbours' answers.
  */
 #ifndef TT_NEWS_H
 #define TT_NEWS_H
@@ -86,8 +92,10 @@ int tt_news_open(struct tt_news_box *b, unsigned id, int socket);
 /* The peers of box self among the n boxes: every other one's inbox. */
 void tt_news_link(struct tt_news_box *const *boxes, unsigned n, unsigned self);
 
-/* Posts *news to every peer's inbox: counted worker_news_posted, or _dropped per full inbox. */
-void tt_news_post(const struct tt_news_box *b, const struct tt_news *news, struct tt_counters *ctr);
+/* Posts *news to every peer's inbox: counted worker_news_posted, or _dropped per full inbox (a
+ * too-big record: per inbox half full or more); returns how many inboxes took it. */
+unsigned tt_news_post(const struct tt_news_box *b, const struct tt_news *news,
+		      struct tt_counters *ctr);
 
 /* The record of a too-big error pkt (TT_PKT_TOO_BIG). */
 void tt_news_too_big(const struct tt_pkt *pkt, struct tt_news *news);

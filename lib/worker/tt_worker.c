@@ -581,7 +581,7 @@ static void arp_learn(struct tt_worker *w, unsigned ifx, const struct tt_pkt *pk
 			       .neigh.mac = pkt->src_mac};
 
 	tt_neigh_learn4(w->neigh, ifx, pkt->saddr, &pkt->src_mac, w->now_ms);
-	if (w->news.n_peers > 0) {
+	if (w->news.n_peers > 0 && tt_neigh_may_hold4(w->neigh, ifx, pkt->saddr)) {
 		memcpy(news.neigh.addr, &pkt->saddr, 4);
 		tt_news_post(&w->news, &news, &w->ctr);
 	}
@@ -607,7 +607,7 @@ static void nd_learn(struct tt_worker *w, unsigned ifx, const struct tt_pkt *pkt
 		return;
 	}
 	tt_neigh_learn6(w->neigh, ifx, addr, lla, nd, override, w->now_ms);
-	if (w->news.n_peers == 0)
+	if (w->news.n_peers == 0 || !tt_neigh_may_hold6(w->neigh, ifx, addr))
 		return;
 	news.kind = (uint8_t)nd;
 	news.flags = (uint8_t)((lla != NULL ? TT_NEWS_MAC : 0) | (override ? TT_NEWS_OVERRIDE : 0));
@@ -624,9 +624,9 @@ static void too_big(struct tt_worker *w, const struct tt_pkt *pkt)
 
 	if (tt_stack_too_big(w->stack, pkt, w->news.n_peers > 0) || w->news.n_peers == 0)
 		return;
-	w->ctr.ev[TT_CTR_ICMP_TOO_BIG_TOLD]++;
 	tt_news_too_big(pkt, &news);
-	tt_news_post(&w->news, &news, &w->ctr);
+	if (tt_news_post(&w->news, &news, &w->ctr) > 0)
+		w->ctr.ev[TT_CTR_ICMP_TOO_BIG_TOLD]++;
 }
 
 /* The interface of port index port that serves VLAN vid (0: untagged), or -1. */

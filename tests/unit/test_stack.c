@@ -1161,6 +1161,41 @@ static void test_path_mtu_kept_per_peer(void **state)
 	}
 }
 
+/*
+ * An ICMP too-big error quoting a connection now in TIME-WAIT: stale, counted where the entry
+ * is, and settled there (true) whether the worker would tell the others or not: RSS keeps the
+ * flow on this worker, so no other one holds it.
+ */
+static void test_too_big_time_wait_settled(void **state)
+{
+	uint8_t sent[256], f[ICMP_TOO_BIG_MAX];
+	struct sh *h = sh_new();
+	struct sh_peer *p;
+
+	(void)state;
+	sh_start(h);
+	p = sh_peer_new(h, 80);
+	p->fin_back = true;
+	sh_connect(p);
+	sh_peer_send(p, TT_TCP_ACK | TT_TCP_PSH, sh_get_close, sizeof(sh_get_close) - 1);
+	assert_true(h->n_frames > 0); /* the response: a segment of the connection */
+	memcpy(sent, h->frames[0].data, sizeof(sent));
+	sh_run(h, 0, 1, 100);
+	assert_int_equal(sh_in_state(h, TT_TCP_TIME_WAIT), 1);
+	for (int told = 0; told < 2; told++) {
+		uint32_t len =
+		    icmp_too_big_build(f, sent, (SH_PEER_ADDR & ~0xffu) | 0xfe, NULL, 1000);
+		enum tt_drop reason;
+		struct tt_pkt pkt;
+
+		assert_int_equal(tt_net_parse(f, len, &h->us_if, &pkt, &reason), TT_PKT_TOO_BIG);
+		assert_true(tt_stack_too_big(h->st, &pkt, told));
+		assert_int_equal(h->ctr.drop[TT_DROP_ICMP_TOO_BIG_STALE], told + 1);
+	}
+	assert_int_equal(sh_ev(h, TT_CTR_PATH_MTU_LOWERED), 0);
+	sh_free(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1170,6 +1205,7 @@ int main(void)
 	    cmocka_unit_test(test_frame_beyond_room_refused),
 	    cmocka_unit_test(test_time_wait_recycled_when_full),
 	    cmocka_unit_test(test_time_wait_due_taken_as_expired),
+	    cmocka_unit_test(test_too_big_time_wait_settled),
 	    cmocka_unit_test(test_isn_clock_finer_than_ms),
 	    cmocka_unit_test(test_time_wait_ring_restart_and_wrap),
 	    cmocka_unit_test(test_time_wait_reuse_isn_above),

@@ -8,7 +8,8 @@
  * SYN-ACK to the peer's MAC.  An inbox that fills refuses and counts the rest, and an iteration
  * takes a bounded batch; one worker alone posts nothing.  An ICMP "fragmentation needed" that
  * quotes worker 1's connection, received by worker 0, lowers that connection's segment size
- * there, and is counted stale nowhere.
+ * there, and is counted stale nowhere.  Only news of an address that can be a next hop is
+ * told, and told too-big errors fill at most half of an inbox.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -282,15 +283,10 @@ static void test_nd_answer_on_another_queue(void **state)
 	assert_int_equal(f[0][TT_ETH_HDR_LEN + TT_IP6_HDR_LEN + 13], TT_TCP_SYN | TT_TCP_ACK);
 }
 
-/* A flood of ARP fills worker 1's inbox: the rest is refused and counted, and one iteration of
- * worker 1 takes a batch of it, no more; news of no entry it holds changes nothing there. */
-static void test_full_inbox(void **state)
+/* n ARP replies from 100 on-link neighbours in turn, received by worker 0 in bursts. */
+static void arp_flood(unsigned n)
 {
-	unsigned n = TT_NEWS_INBOX + 40, done = 0;
-	uint64_t posted0 = ev(0, TT_CTR_WORKER_NEWS_POSTED), learned0;
-
-	(void)state;
-	while (done < n) {
+	for (unsigned done = 0; done < n;) {
 		struct rte_mbuf *m[TT_RX_BURST];
 		unsigned k = n - done < TT_RX_BURST ? n - done : TT_RX_BURST;
 
@@ -299,6 +295,16 @@ static void test_full_inbox(void **state)
 		tt_worker_rx_burst(g.w[0], 0, m, k);
 		done += k;
 	}
+}
+
+/* A flood of ARP fills worker 1's inbox: the rest is refused and counted, and one iteration of
+ * worker 1 takes a batch of it, no more; news of no entry it holds changes nothing there. */
+static void test_full_inbox(void **state)
+{
+	uint64_t posted0 = ev(0, TT_CTR_WORKER_NEWS_POSTED), learned0;
+
+	(void)state;
+	arp_flood(TT_NEWS_INBOX + 40);
 	assert_int_equal(ev(0, TT_CTR_WORKER_NEWS_POSTED) - posted0, TT_NEWS_INBOX - 1);
 	assert_int_equal(ev(0, TT_CTR_WORKER_NEWS_DROPPED), 41);
 	learned0 = ev(1, TT_CTR_NEIGH_NEWS_LEARNED);
@@ -317,11 +323,22 @@ static uint32_t get_be32(const uint8_t *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
+/* A router's "fragmentation needed" (MTU 1000) quoting sent, a frame of ours, received by
+ * worker 0. */
+static void too_big_to_worker0(const uint8_t *sent)
+{
+	uint8_t icmp[ICMP_TOO_BIG_MAX];
+	struct rte_mbuf *m = mbuf_of(icmp_too_big_build(icmp, sent, 0xc6120001u, NULL, 1000));
+
+	memcpy(rte_pktmbuf_mtod(m, uint8_t *), icmp, m->data_len);
+	tt_worker_rx_burst(g.w[0], 0, &m, 1);
+}
+
 /* An ICMP too-big error for a segment in flight on worker 1's connection reaches worker 0. */
 static void test_too_big_for_another_worker(void **state)
 {
 	static const char get[] = "GET / HTTP/1.1\r\nHost: a\r\n\r\n";
-	uint8_t f[8][128], icmp[ICMP_TOO_BIG_MAX];
+	uint8_t f[8][128];
 	struct rte_mbuf *m = syn_frame(false);
 	uint16_t sport = (uint16_t)(20000 + g.next_sport - 1);
 	struct tt_tcp_hdr_args a = {.src_mac = peer_mac,
@@ -354,9 +371,7 @@ static void test_too_big_for_another_worker(void **state)
 	tt_worker_flush(g.w[1]);
 	assert_int_equal(link_take(1, f), 1); /* the response, in flight */
 
-	m = mbuf_of(icmp_too_big_build(icmp, f[0], 0xc6120001u, NULL, 1000));
-	memcpy(rte_pktmbuf_mtod(m, uint8_t *), icmp, m->data_len);
-	tt_worker_rx_burst(g.w[0], 0, &m, 1);
+	too_big_to_worker0(f[0]);
 	assert_int_equal(ev(0, TT_CTR_ICMP_TOO_BIG_TOLD), 1);
 	assert_int_equal(g.w[0]->ctr.drop[TT_DROP_ICMP_TOO_BIG_STALE], 0);
 	assert_int_equal(ev(1, TT_CTR_PATH_MTU_LOWERED), 0);
@@ -366,15 +381,98 @@ static void test_too_big_for_another_worker(void **state)
 
 	/* One quoting a connection neither holds: told, and taken by no one. */
 	f[0][TT_ETH_HDR_LEN + TT_IP4_HDR_LEN + 1] ^= 1; /* another source port */
-	m = mbuf_of(icmp_too_big_build(icmp, f[0], 0xc6120001u, NULL, 1000));
-	memcpy(rte_pktmbuf_mtod(m, uint8_t *), icmp, m->data_len);
-	tt_worker_rx_burst(g.w[0], 0, &m, 1);
+	too_big_to_worker0(f[0]);
 	one_iteration(1);
 	assert_int_equal(ev(0, TT_CTR_ICMP_TOO_BIG_TOLD), 2);
 	assert_int_equal(ev(1, TT_CTR_PATH_MTU_LOWERED), 1);
 	assert_int_equal(g.w[0]->ctr.drop[TT_DROP_ICMP_TOO_BIG_STALE] +
 			     g.w[1]->ctr.drop[TT_DROP_ICMP_TOO_BIG_STALE],
 			 0);
+	link_take(1, NULL);
+}
+
+/* A neighbour solicitation from src (with our MAC as its unicast destination) to us. */
+static struct rte_mbuf *ns_frame(const uint8_t *src)
+{
+	struct rte_mbuf *m = mbuf_of(0);
+	struct tt_in6 s, t;
+
+	memcpy(s.b, src, 16);
+	memcpy(t.b, us6, 16);
+	m->data_len =
+	    (uint16_t)tt_nd_ns_build(rte_pktmbuf_mtod(m, uint8_t *), &peer_mac, &s, &t, &us_mac);
+	m->pkt_len = m->data_len;
+	return m;
+}
+
+/*
+ * Only news of an address that can be a next hop of ours is told: an ARP packet from an
+ * address off the interface's prefix (no gateway is configured) or from 0.0.0.0 (a probe), a
+ * solicitation from an IPv6 address off every prefix, are heard by worker 0 alone; the same
+ * from on-link addresses are told.
+ */
+static void test_news_only_of_next_hops(void **state)
+{
+	static const uint8_t off6[16] = {0x20, 0x01, 0, 3, [15] = 7}; /* 2001:3::7 */
+	static const uint8_t on6[16] = {0x20, 0x01, 0, 2, [15] = 8};  /* 2001:2::8 */
+	uint64_t posted0 = ev(0, TT_CTR_WORKER_NEWS_POSTED);
+	struct rte_mbuf *m[3] = {arp_reply_frame(0xc6120507u), arp_reply_frame(0), ns_frame(off6)};
+
+	(void)state;
+	tt_worker_rx_burst(g.w[0], 0, m, 3);
+	assert_int_equal(ev(0, TT_CTR_ND_ADVERTS_SENT), 1); /* the solicitation was answered */
+	assert_int_equal(ev(0, TT_CTR_WORKER_NEWS_POSTED), posted0);
+	m[0] = arp_reply_frame(PEER_ADDR + 1);
+	m[1] = ns_frame(on6);
+	tt_worker_rx_burst(g.w[0], 0, m, 2);
+	assert_int_equal(ev(0, TT_CTR_WORKER_NEWS_POSTED), posted0 + 2);
+	while (rte_ring_count(g.w[1]->news.inbox) > 0)
+		one_iteration(1);
+	tt_worker_flush(g.w[0]);
+	link_take(0, NULL);
+	link_take(1, NULL);
+}
+
+/*
+ * Told too-big errors fill at most half of an inbox: with worker 1's inbox half full of
+ * neighbour news, one quoting no connection of worker 0 is refused there (not counted told),
+ * and neighbour news is still taken in.
+ */
+static void test_too_big_leaves_room(void **state)
+{
+	uint8_t f[128];
+	struct tt_tcp_hdr_args a = {.src_mac = us_mac,
+				    .dst_mac = peer_mac,
+				    .saddr = US_ADDR,
+				    .daddr = PEER_ADDR,
+				    .sport = 80,
+				    .dport = 9,
+				    .seq = 1,
+				    .flags = TT_TCP_ACK};
+	uint64_t told0 = ev(0, TT_CTR_ICMP_TOO_BIG_TOLD);
+	uint64_t dropped0 = ev(0, TT_CTR_WORKER_NEWS_DROPPED);
+	unsigned half = TT_NEWS_INBOX / 2;
+	struct rte_mbuf *m;
+
+	(void)state;
+	memset(f, 0, sizeof(f));
+	tt_net_tcp_build(f, &a, 0);
+	arp_flood(half);
+	assert_int_equal(rte_ring_count(g.w[1]->news.inbox), half);
+	too_big_to_worker0(f);
+	assert_int_equal(ev(0, TT_CTR_ICMP_TOO_BIG_TOLD), told0);
+	assert_int_equal(ev(0, TT_CTR_WORKER_NEWS_DROPPED), dropped0 + 1);
+	assert_int_equal(rte_ring_count(g.w[1]->news.inbox), half);
+	m = arp_reply_frame(PEER_ADDR);
+	tt_worker_rx_burst(g.w[0], 0, &m, 1);
+	assert_int_equal(rte_ring_count(g.w[1]->news.inbox), half + 1);
+	/* Below half full, the error is told. */
+	one_iteration(1);
+	too_big_to_worker0(f);
+	assert_int_equal(ev(0, TT_CTR_ICMP_TOO_BIG_TOLD), told0 + 1);
+	while (rte_ring_count(g.w[1]->news.inbox) > 0)
+		one_iteration(1);
+	link_take(0, NULL);
 	link_take(1, NULL);
 }
 
@@ -403,6 +501,8 @@ int main(void)
 	    cmocka_unit_test(test_nd_answer_on_another_queue),
 	    cmocka_unit_test(test_full_inbox),
 	    cmocka_unit_test(test_too_big_for_another_worker),
+	    cmocka_unit_test(test_news_only_of_next_hops),
+	    cmocka_unit_test(test_too_big_leaves_room),
 	    cmocka_unit_test(test_one_worker_posts_nothing),
 	};
 
