@@ -1574,15 +1574,15 @@ bool tt_stack_too_big(struct tt_stack *st, const struct tt_pkt *pkt, bool told)
 	struct tt_tcp_out out = {.n = 0};
 	struct tt_tcb *t;
 
-	if (v != TT_CONN_NONE && (v & TT_CONN_TW)) {
+	if (v == TT_CONN_NONE || !same_flow(st, pkt, v)) {
+		st->ctr->drop[TT_DROP_ICMP_TOO_BIG_STALE] += !told;
+		return false;
+	}
+	if (v & TT_CONN_TW) {
 		/* RSS keeps a flow on one worker: the TIME-WAIT entry is this one's, and no other
 		 * worker holds the connection. */
 		st->ctr->drop[TT_DROP_ICMP_TOO_BIG_STALE]++;
 		return true;
-	}
-	if (v == TT_CONN_NONE || !same_flow(st, pkt, v)) {
-		st->ctr->drop[TT_DROP_ICMP_TOO_BIG_STALE] += !told;
-		return false;
 	}
 	t = tcb_of(st, v);
 	bind_rt(st, t);

@@ -646,7 +646,8 @@ void tt_tcp_destroy(struct tt_tcp_ctx *ctx, struct tt_tcb *t);
 
 /* ---- the application's side ---- */
 
-/* Queue bytes to send; false when the send queue is full or no send block is free (counted:
+/* Queue bytes to send; false when the send queue has no room for them (no free extent, and
+ * they do not repeat its last: tt_sndq) or no send block is free (counted:
  * send_blocks_exhausted).  sum: their checksum if known, else 0 (tt_sndq_push). */
 bool tt_tcp_send(struct tt_tcp_ctx *ctx, struct tt_tcb *t, const void *data, uint32_t len,
 		 void *owner, uint16_t sum);
@@ -662,8 +663,9 @@ static inline bool tt_tcp_send_ready(struct tt_tcp_ctx *ctx, const struct tt_tcb
 	ctx->ctr->ev[TT_CTR_SEND_BLOCKS_EXHAUSTED]++;
 	return false;
 }
-/* Whether tt_tcp_send takes static bytes (no owner) into a queue whose extents are all taken:
- * they repeat its last extent (tt_sndq).  For an application that tt_tcp_send_ready refused. */
+/* Whether tt_tcp_send takes static bytes (no owner) into the send block the connection holds:
+ * an extent is free, or they repeat its last (tt_sndq), as they may when every extent is
+ * taken.  For an application that tt_tcp_send_ready refused. */
 static inline bool tt_tcp_send_repeats(struct tt_tcp_ctx *ctx, const struct tt_tcb *t,
 				       const void *data, uint32_t len)
 {

@@ -153,15 +153,16 @@ static uint32_t resend(struct tt_tcp_ctx *ctx, struct tt_tcb *t, uint32_t seq, u
 }
 
 /* NextSeg rule 2 applies: unsent data that tt_tcp_output sends now, the peer's window taking a
- * whole segment of it or all that is left.  A smaller piece waits while data is in flight
- * (sender silly-window avoidance), and rule 3 does not wait for it. */
+ * whole segment of it (less the SACK blocks we owe, as send_data cuts it) or all that is left.
+ * A smaller piece waits while data is in flight (sender silly-window avoidance), and rule 3
+ * does not wait for it. */
 static bool new_data_due(const struct tt_tcp_ctx *ctx, const struct tt_tcb *t)
 {
 	uint32_t off = t->snd_nxt - t->snd_una;
 	uint32_t queued = tt_tcp_queued(ctx, t);
+	uint32_t mss = t->mss - tt_tcp_sack_reserve(ctx, t);
 
-	return off < queued && off < t->snd_wnd &&
-	       t->snd_wnd - off >= min_u32(t->mss, queued - off);
+	return off < queued && off < t->snd_wnd && t->snd_wnd - off >= min_u32(mss, queued - off);
 }
 
 /* RFC 6675 5 (C): segments while cwnd - pipe >= 1 SMSS; returns how many went. */

@@ -27,8 +27,8 @@
  * gateway: tt_neigh_may_hold4/6) is posted, as only such an address can have an entry; each
  * other worker then pays a record taken and a lookup per packet, TT_NEWS_BATCH at most per
  * iteration.  Too-big errors quoting connections no worker holds cost as much, and may fill
- * only half of an inbox (the rest refused), so that a flood of them leaves room for the
- * neighbours' answers.
+ * only about half of an inbox (the rest refused; workers posting at once may each pass the
+ * test), so that a flood of them leaves room for the neighbours' answers.
  */
 #ifndef TT_NEWS_H
 #define TT_NEWS_H

@@ -409,12 +409,14 @@ static struct rte_mbuf *ns_frame(const uint8_t *src)
  * Only news of an address that can be a next hop of ours is told: an ARP packet from an
  * address off the interface's prefix (no gateway is configured) or from 0.0.0.0 (a probe), a
  * solicitation from an IPv6 address off every prefix, are heard by worker 0 alone; the same
- * from on-link addresses are told.
+ * from on-link addresses (IPv6: inside the prefix, or link-local) are told.  (A gateway is
+ * inside its prefix: the configuration refuses one outside.)
  */
 static void test_news_only_of_next_hops(void **state)
 {
 	static const uint8_t off6[16] = {0x20, 0x01, 0, 3, [15] = 7}; /* 2001:3::7 */
 	static const uint8_t on6[16] = {0x20, 0x01, 0, 2, [15] = 8};  /* 2001:2::8 */
+	static const uint8_t ll6[16] = {0xfe, 0x80, [15] = 7};	      /* fe80::7 */
 	uint64_t posted0 = ev(0, TT_CTR_WORKER_NEWS_POSTED);
 	struct rte_mbuf *m[3] = {arp_reply_frame(0xc6120507u), arp_reply_frame(0), ns_frame(off6)};
 
@@ -424,8 +426,9 @@ static void test_news_only_of_next_hops(void **state)
 	assert_int_equal(ev(0, TT_CTR_WORKER_NEWS_POSTED), posted0);
 	m[0] = arp_reply_frame(PEER_ADDR + 1);
 	m[1] = ns_frame(on6);
-	tt_worker_rx_burst(g.w[0], 0, m, 2);
-	assert_int_equal(ev(0, TT_CTR_WORKER_NEWS_POSTED), posted0 + 2);
+	m[2] = ns_frame(ll6);
+	tt_worker_rx_burst(g.w[0], 0, m, 3);
+	assert_int_equal(ev(0, TT_CTR_WORKER_NEWS_POSTED), posted0 + 3);
 	while (rte_ring_count(g.w[1]->news.inbox) > 0)
 		one_iteration(1);
 	tt_worker_flush(g.w[0]);
