@@ -26,7 +26,7 @@ void tt_news_link(struct tt_news_box *const *boxes, unsigned n, unsigned self)
 	b->n_peers = 0;
 	for (unsigned i = 0; i < n; i++)
 		if (i != self)
-			b->peers[b->n_peers++] = boxes[i]->inbox;
+			b->peers[b->n_peers++] = boxes[i];
 }
 
 unsigned tt_news_post(const struct tt_news_box *b, const struct tt_news *news,
@@ -36,9 +36,14 @@ unsigned tt_news_post(const struct tt_news_box *b, const struct tt_news *news,
 	unsigned posted = 0;
 
 	for (unsigned i = 0; i < b->n_peers; i++) {
-		bool in = (news->type != TT_NEWS_TOO_BIG ||
-			   rte_ring_free_count(b->peers[i]) > TT_NEWS_INBOX / 2) &&
-			  rte_ring_mp_enqueue_elem(b->peers[i], &rec, sizeof(rec)) == 0;
+		const struct tt_news_box *p = b->peers[i];
+		bool in;
+
+		if (__atomic_load_n(&p->closed, __ATOMIC_RELAXED))
+			continue;
+		in = (news->type != TT_NEWS_TOO_BIG ||
+		      rte_ring_free_count(p->inbox) > TT_NEWS_INBOX / 2) &&
+		     rte_ring_mp_enqueue_elem(p->inbox, &rec, sizeof(rec)) == 0;
 
 		ctr->ev[in ? TT_CTR_WORKER_NEWS_POSTED : TT_CTR_WORKER_NEWS_DROPPED]++;
 		posted += in;
@@ -116,6 +121,11 @@ unsigned tt_news_take(struct tt_news_box *b, struct tt_neigh *n, struct tt_stack
 		}
 	}
 	return got;
+}
+
+void tt_news_stop(struct tt_news_box *b)
+{
+	__atomic_store_n(&b->closed, true, __ATOMIC_RELAXED);
 }
 
 void tt_news_close(struct tt_news_box *b)

@@ -79,11 +79,12 @@ struct tt_news {
 	};
 };
 
-/* A worker's inbox and the other workers' (none until linked). */
+/* A worker's inbox and the other workers' boxes (none until linked). */
 struct tt_news_box {
 	struct rte_ring *inbox;
+	bool closed; /* its worker takes no more (its drain ended): nothing is posted to it */
 	unsigned n_peers;
-	struct rte_ring *peers[TT_CONF_MAX_WORKERS];
+	const struct tt_news_box *peers[TT_CONF_MAX_WORKERS];
 };
 
 /* Makes the inbox of worker id on NUMA node socket; 0, or -1 with rte_errno set. */
@@ -92,8 +93,8 @@ int tt_news_open(struct tt_news_box *b, unsigned id, int socket);
 /* The peers of box self among the n boxes: every other one's inbox. */
 void tt_news_link(struct tt_news_box *const *boxes, unsigned n, unsigned self);
 
-/* Posts *news to every peer's inbox: counted worker_news_posted, or _dropped per full inbox (a
- * too-big record: per inbox half full or more); returns how many inboxes took it. */
+/* Posts *news to every peer's inbox but the closed ones: counted worker_news_posted, or _dropped
+ * per full inbox (a too-big record: per inbox half full or more); returns how many took it. */
 unsigned tt_news_post(const struct tt_news_box *b, const struct tt_news *news,
 		      struct tt_counters *ctr);
 
@@ -104,6 +105,10 @@ void tt_news_too_big(const struct tt_pkt *pkt, struct tt_news *news);
  * stack st; returns how many records it took. */
 unsigned tt_news_take(struct tt_news_box *b, struct tt_neigh *n, struct tt_stack *st,
 		      uint64_t now_ms);
+
+/* The box's worker takes no more news (its drain ended, the others may still be draining):
+ * the others stop posting to it rather than count every record refused by a full inbox. */
+void tt_news_stop(struct tt_news_box *b);
 
 /* Frees the inbox, if any. */
 void tt_news_close(struct tt_news_box *b);

@@ -932,6 +932,8 @@ int tt_worker_main(void *arg)
 		}
 		t0 = t1;
 	}
+	if (drained)
+		tt_news_stop(&w->news);
 	tt_worker_flush(w);
 	recycled_free(w);
 	tt_spares_release(&w->spares, w->spares.n);

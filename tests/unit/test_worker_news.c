@@ -479,6 +479,27 @@ static void test_too_big_leaves_room(void **state)
 	link_take(1, NULL);
 }
 
+/* A worker whose drain ended takes no more news: the others post nothing to it (not counted
+ * dropped either, as a full inbox would be). */
+static void test_drained_worker_told_nothing(void **state)
+{
+	uint64_t posted0 = ev(0, TT_CTR_WORKER_NEWS_POSTED);
+	uint64_t dropped0 = ev(0, TT_CTR_WORKER_NEWS_DROPPED);
+	struct rte_mbuf *m = arp_reply_frame(PEER_ADDR);
+
+	(void)state;
+	tt_worker_rx_burst(g.w[0], 0, &m, 1);
+	assert_int_equal(ev(0, TT_CTR_WORKER_NEWS_POSTED), posted0 + 1);
+	tt_worker_drain(g.w[1], 0);
+	tt_worker_main(g.w[1]); /* returns once drained */
+	m = arp_reply_frame(PEER_ADDR);
+	tt_worker_rx_burst(g.w[0], 0, &m, 1);
+	assert_int_equal(ev(0, TT_CTR_WORKER_NEWS_POSTED), posted0 + 1);
+	assert_int_equal(ev(0, TT_CTR_WORKER_NEWS_DROPPED), dropped0);
+	link_take(0, NULL);
+	link_take(1, NULL);
+}
+
 /* One worker alone has no inbox and tells no one. */
 static void test_one_worker_posts_nothing(void **state)
 {
@@ -506,6 +527,7 @@ int main(void)
 	    cmocka_unit_test(test_too_big_for_another_worker),
 	    cmocka_unit_test(test_news_only_of_next_hops),
 	    cmocka_unit_test(test_too_big_leaves_room),
+	    cmocka_unit_test(test_drained_worker_told_nothing),
 	    cmocka_unit_test(test_one_worker_posts_nothing),
 	};
 
