@@ -323,72 +323,78 @@ static uint32_t get_be32(const uint8_t *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-/* A router's "fragmentation needed" (MTU 1000) quoting sent, a frame of ours, received by
- * worker 0. */
+/* A router's "fragmentation needed" (MTU 1000), or for an IPv6 frame a Packet Too Big (MTU
+ * 1300), quoting sent, a frame of ours, received by worker 0. */
 static void too_big_to_worker0(const uint8_t *sent)
 {
+	static const uint8_t router6[16] = {0x20, 0x01, 0, 2, [15] = 1}; /* 2001:2::1 */
+	bool v6 = sent[12] == 0x86 && sent[13] == 0xdd;
 	uint8_t icmp[ICMP_TOO_BIG_MAX];
-	struct rte_mbuf *m = mbuf_of(icmp_too_big_build(icmp, sent, 0xc6120001u, NULL, 1000));
+	struct rte_mbuf *m =
+	    mbuf_of(icmp_too_big_build(icmp, sent, 0xc6120001u, router6, v6 ? 1300 : 1000));
 
 	memcpy(rte_pktmbuf_mtod(m, uint8_t *), icmp, m->data_len);
 	tt_worker_rx_burst(g.w[0], 0, &m, 1);
 }
 
-/* An ICMP too-big error for a segment in flight on worker 1's connection reaches worker 0. */
-static void test_too_big_for_another_worker(void **state)
+/* An ICMP too-big error for a segment in flight on worker 1's connection (IPv6 when v6)
+ * reaches worker 0: told, and worker 1 lowers the connection; then one quoting a connection
+ * neither holds is told and taken by no one.  Nothing is counted stale. */
+static void too_big_for_another_worker(bool v6)
 {
 	static const char get[] = "GET / HTTP/1.1\r\nHost: a\r\n\r\n";
+	uint32_t l3 = v6 ? TT_IP6_HDR_LEN : TT_IP4_HDR_LEN;
 	uint8_t f[8][128];
-	struct rte_mbuf *m = syn_frame(false);
-	uint16_t sport = (uint16_t)(20000 + g.next_sport - 1);
+	struct rte_mbuf *m = syn_frame(v6);
 	struct tt_tcp_hdr_args a = {.src_mac = peer_mac,
 				    .dst_mac = us_mac,
 				    .saddr = PEER_ADDR,
 				    .daddr = US_ADDR,
+				    .sport = (uint16_t)(20000 + g.next_sport - 1),
 				    .dport = 80,
 				    .seq = 4243,
 				    .wnd = 65535,
 				    .flags = TT_TCP_ACK | TT_TCP_PSH};
-	uint8_t *d;
-	uint32_t len;
+	uint64_t told0 = ev(0, TT_CTR_ICMP_TOO_BIG_TOLD);
+	uint64_t lowered0 = ev(1, TT_CTR_PATH_MTU_LOWERED);
 
-	(void)state;
-	tt_worker_rx_burst(g.w[1], 0, &m, 1); /* the peer's MAC is known since the first test */
+	tt_worker_rx_burst(g.w[1], 0, &m, 1); /* the peer's MAC is known since the first tests */
 	tt_worker_flush(g.w[1]);
 	assert_int_equal(link_take(1, f), 1);
-	a.sport = sport;
-	a.ack = get_be32(f[0] + TT_ETH_HDR_LEN + TT_IP4_HDR_LEN + 4) + 1;
-	m = rte_pktmbuf_alloc(g.pool);
+	a.ack = get_be32(f[0] + TT_ETH_HDR_LEN + l3 + 4) + 1;
+	m = worker_harness_segment_data(g.pool, &a, v6 ? peer6 : NULL, us6, get, sizeof(get) - 1);
 	assert_non_null(m);
-	d = rte_pktmbuf_mtod(m, uint8_t *);
-	len = tt_net_tcp_build(d, &a, sizeof(get) - 1);
-	memcpy(d + len, get, sizeof(get) - 1);
-	len += sizeof(get) - 1;
-	tt_net_tcp_cksum(d, 0);
-	m->data_len = (uint16_t)len;
-	m->pkt_len = len;
 	tt_worker_rx_burst(g.w[1], 0, &m, 1);
 	tt_worker_flush(g.w[1]);
 	assert_int_equal(link_take(1, f), 1); /* the response, in flight */
 
 	too_big_to_worker0(f[0]);
-	assert_int_equal(ev(0, TT_CTR_ICMP_TOO_BIG_TOLD), 1);
-	assert_int_equal(g.w[0]->ctr.drop[TT_DROP_ICMP_TOO_BIG_STALE], 0);
-	assert_int_equal(ev(1, TT_CTR_PATH_MTU_LOWERED), 0);
+	assert_int_equal(ev(0, TT_CTR_ICMP_TOO_BIG_TOLD), told0 + 1);
+	assert_int_equal(ev(1, TT_CTR_PATH_MTU_LOWERED), lowered0);
 	one_iteration(1);
-	assert_int_equal(ev(1, TT_CTR_PATH_MTU_LOWERED), 1);
-	assert_int_equal(g.w[1]->ctr.drop[TT_DROP_ICMP_TOO_BIG_STALE], 0);
+	assert_int_equal(ev(1, TT_CTR_PATH_MTU_LOWERED), lowered0 + 1);
 
-	/* One quoting a connection neither holds: told, and taken by no one. */
-	f[0][TT_ETH_HDR_LEN + TT_IP4_HDR_LEN + 1] ^= 1; /* another source port */
+	f[0][TT_ETH_HDR_LEN + l3 + 1] ^= 1; /* another source port */
 	too_big_to_worker0(f[0]);
 	one_iteration(1);
-	assert_int_equal(ev(0, TT_CTR_ICMP_TOO_BIG_TOLD), 2);
-	assert_int_equal(ev(1, TT_CTR_PATH_MTU_LOWERED), 1);
+	assert_int_equal(ev(0, TT_CTR_ICMP_TOO_BIG_TOLD), told0 + 2);
+	assert_int_equal(ev(1, TT_CTR_PATH_MTU_LOWERED), lowered0 + 1);
 	assert_int_equal(g.w[0]->ctr.drop[TT_DROP_ICMP_TOO_BIG_STALE] +
 			     g.w[1]->ctr.drop[TT_DROP_ICMP_TOO_BIG_STALE],
 			 0);
 	link_take(1, NULL);
+}
+
+static void test_too_big_for_another_worker(void **state)
+{
+	(void)state;
+	too_big_for_another_worker(false);
+}
+
+static void test_too_big6_for_another_worker(void **state)
+{
+	(void)state;
+	too_big_for_another_worker(true);
 }
 
 /* A neighbour solicitation from src (with our MAC as its unicast destination) to us. */
@@ -525,6 +531,7 @@ int main(void)
 	    cmocka_unit_test(test_nd_answer_on_another_queue),
 	    cmocka_unit_test(test_full_inbox),
 	    cmocka_unit_test(test_too_big_for_another_worker),
+	    cmocka_unit_test(test_too_big6_for_another_worker),
 	    cmocka_unit_test(test_news_only_of_next_hops),
 	    cmocka_unit_test(test_too_big_leaves_room),
 	    cmocka_unit_test(test_drained_worker_told_nothing),

@@ -66,11 +66,12 @@ worker_harness_create(unsigned id, const struct tt_port *port, struct rte_mempoo
 	return tt_worker_create(&p);
 }
 
-/* A segment of a's header and no payload, its checksums complete, in a buffer of pool: IPv4,
- * or IPv6 from src6 to dst6 when src6 is not NULL. */
-static inline struct rte_mbuf *worker_harness_segment(struct rte_mempool *pool,
-						      const struct tt_tcp_hdr_args *a,
-						      const uint8_t *src6, const uint8_t *dst6)
+/* A segment of a's header and data_len bytes of data, its checksums complete, in a buffer of
+ * pool: IPv4, or IPv6 from src6 to dst6 when src6 is not NULL. */
+static inline struct rte_mbuf *worker_harness_segment_data(struct rte_mempool *pool,
+							   const struct tt_tcp_hdr_args *a,
+							   const uint8_t *src6, const uint8_t *dst6,
+							   const void *data, uint32_t data_len)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
 	uint8_t *f;
@@ -79,16 +80,25 @@ static inline struct rte_mbuf *worker_harness_segment(struct rte_mempool *pool,
 	if (m == NULL)
 		return NULL;
 	f = rte_pktmbuf_mtod(m, uint8_t *);
-	if (src6 != NULL) {
-		len = tt_net_tcp6_build(f, a, src6, dst6, 0);
+	len = src6 != NULL ? tt_net_tcp6_build(f, a, src6, dst6, data_len)
+			   : tt_net_tcp_build(f, a, data_len);
+	if (data_len > 0)
+		memcpy(f + len, data, data_len);
+	if (src6 != NULL)
 		tt_net_tcp6_cksum(f);
-	} else {
-		len = tt_net_tcp_build(f, a, 0);
+	else
 		tt_net_tcp_cksum(f, 0);
-	}
-	m->data_len = (uint16_t)len;
-	m->pkt_len = len;
+	m->data_len = (uint16_t)(len + data_len);
+	m->pkt_len = len + data_len;
 	return m;
+}
+
+/* The same with no payload. */
+static inline struct rte_mbuf *worker_harness_segment(struct rte_mempool *pool,
+						      const struct tt_tcp_hdr_args *a,
+						      const uint8_t *src6, const uint8_t *dst6)
+{
+	return worker_harness_segment_data(pool, a, src6, dst6, NULL, 0);
 }
 
 #endif
