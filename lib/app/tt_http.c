@@ -134,13 +134,20 @@ enum value_state {
 	/* Host's parts (host_byte) */
 	V_HOST_NAME,	     /* a reg-name or IPv4 address */
 	V_HOST_LITERAL_OPEN, /* just after '[' */
-	V_HOST_IPV6,	     /* an IPv6 literal's hex digits, colons and dots */
-	V_HOST_FUTURE_V,     /* IPvFuture: after its "v", a hex digit must follow */
-	V_HOST_FUTURE_VER,   /* its version's hex digits, up to the "." */
-	V_HOST_FUTURE_DOT,   /* after the ".", a byte of the address must follow */
-	V_HOST_FUTURE,	     /* the address's bytes */
-	V_HOST_LITERAL_END,  /* just after ']' */
-	V_HOST_PORT,	     /* after the ':' */
+	/* An IPv6 literal (ipv6_byte); _DC: its "::" came before */
+	V_HOST_V6_LEAD,	    /* a ":" first: another must follow */
+	V_HOST_V6_GROUP,    /* inside a group of hex digits */
+	V_HOST_V6_GROUP_DC, /* the same after the "::" */
+	V_HOST_V6_COLON,    /* a ":" after a group */
+	V_HOST_V6_COLON_DC, /* the same after the "::" */
+	V_HOST_V6_DCOLON,   /* just after the "::" */
+	V_HOST_V6_IPV4,	    /* its dotted IPv4 tail */
+	V_HOST_FUTURE_V,    /* IPvFuture: after its "v", a hex digit must follow */
+	V_HOST_FUTURE_VER,  /* its version's hex digits, up to the "." */
+	V_HOST_FUTURE_DOT,  /* after the ".", a byte of the address must follow */
+	V_HOST_FUTURE,	    /* the address's bytes */
+	V_HOST_LITERAL_END, /* just after ']' */
+	V_HOST_PORT,	    /* after the ':' */
 };
 
 /*
@@ -800,9 +807,136 @@ static const uint8_t *value_expect(struct tt_http_parser *p, const uint8_t *s, c
 	return s;
 }
 
+/*
+ * What an IPv6 literal has read so far, in the 16 bits of cand (high) and idx (low), which a
+ * Host value uses for nothing else while inside the brackets:
+ *   in its groups:      groups ended (4 bits) | the current group's hex digits (3) | its value
+ *                       read as a decimal octet (9: 0-255, or V6_NO_OCTET);
+ *   in the IPv4 tail:   dots (2 bits, at bit 10) | the octet's digits (2, at bit 8) | its value.
+ */
+enum { V6_NO_OCTET = 256 };
+
+static unsigned literal_bits(const struct tt_http_parser *p)
+{
+	return (unsigned)p->cand << 8 | p->idx;
+}
+
+static void literal_bits_set(struct tt_http_parser *p, unsigned w)
+{
+	p->cand = (uint8_t)(w >> 8);
+	p->idx = (uint8_t)w;
+}
+
+static bool is_digit(uint8_t c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* The octet a group's digits make so far with one more, c (RFC 3986 dec-octet: no leading
+ * zero, at most 255), or V6_NO_OCTET. */
+static unsigned octet_next(unsigned dec, unsigned digits, uint8_t c)
+{
+	if (dec == V6_NO_OCTET || !is_digit(c) || (digits > 0 && dec == 0))
+		return V6_NO_OCTET;
+	dec = dec * 10 + (unsigned)(c - '0');
+	return dec > 255 ? V6_NO_OCTET : dec;
+}
+
+/* A new group beginning with hex digit c, after groups ended ones, in state group. */
+static bool v6_group_start(struct tt_http_parser *p, unsigned groups, uint8_t c, uint8_t group)
+{
+	if (hex_value(c) < 0)
+		return false;
+	literal_bits_set(p, groups << 12 | 1u << 9 | octet_next(0, 0, c));
+	p->vstate = group;
+	return true;
+}
+
+/* The literal ends here: whole when it has eight groups, or fewer and the "::". */
+static bool v6_end(struct tt_http_parser *p, bool whole)
+{
+	literal_bits_set(p, 0);
+	p->vstate = V_HOST_LITERAL_END;
+	return whole;
+}
+
+/*
+ * One byte of an IPv6 literal (RFC 3986 3.2.2 IPv6address): groups of 1 to 4 hex digits
+ * between ":"s, eight of them, or fewer where one "::" stands for the rest; the last two may be
+ * a dotted IPv4 address (four decimal octets).  No zone identifier.
+ */
+static bool ipv6_byte(struct tt_http_parser *p, uint8_t c)
+{
+	unsigned w = literal_bits(p), groups = w >> 12, digits = (w >> 9) & 7, dec = w & 0x1ff;
+	bool dc = p->vstate == V_HOST_V6_GROUP_DC || p->vstate == V_HOST_V6_COLON_DC;
+
+	switch (p->vstate) {
+	case V_HOST_LITERAL_OPEN:
+		if (c == ':') {
+			p->vstate = V_HOST_V6_LEAD;
+			return true;
+		}
+		return v6_group_start(p, 0, c, V_HOST_V6_GROUP);
+	case V_HOST_V6_LEAD:
+		p->vstate = V_HOST_V6_DCOLON;
+		return c == ':';
+	case V_HOST_V6_GROUP:
+	case V_HOST_V6_GROUP_DC:
+		if (c == ':') {
+			if (groups + 1 > 7)
+				return false; /* a ninth group would follow */
+			literal_bits_set(p, (groups + 1) << 12);
+			p->vstate = dc ? V_HOST_V6_COLON_DC : V_HOST_V6_COLON;
+			return true;
+		}
+		if (c == '.') {
+			/* The group was the IPv4 tail's first octet, in the place of two groups. */
+			if (dec == V6_NO_OCTET || (dc ? groups > 5 : groups != 6))
+				return false;
+			literal_bits_set(p, 1u << 10);
+			p->vstate = V_HOST_V6_IPV4;
+			return true;
+		}
+		if (c == ']')
+			return v6_end(p, dc ? groups + 1 <= 7 : groups + 1 == 8);
+		if (digits == 4 || hex_value(c) < 0)
+			return false;
+		literal_bits_set(p, groups << 12 | (digits + 1) << 9 | octet_next(dec, digits, c));
+		return true;
+	case V_HOST_V6_COLON:
+	case V_HOST_V6_COLON_DC:
+		if (c == ':' && !dc) {
+			p->vstate = V_HOST_V6_DCOLON;
+			return true;
+		}
+		return v6_group_start(p, groups, c, dc ? V_HOST_V6_GROUP_DC : V_HOST_V6_GROUP);
+	case V_HOST_V6_DCOLON:
+		if (c == ']')
+			return v6_end(p,
+				      true); /* at most 7 groups: each ":" after one checked it */
+		return v6_group_start(p, groups, c, V_HOST_V6_GROUP_DC);
+	case V_HOST_V6_IPV4: {
+		unsigned dots = (w >> 10) & 3, od = (w >> 8) & 3, val = w & 0xff;
+
+		if (c == ']')
+			return v6_end(p, dots == 3 && od > 0);
+		if (c == '.') {
+			if (od == 0 || dots == 3)
+				return false;
+			literal_bits_set(p, (dots + 1) << 10);
+			return true;
+		}
+		if (od == 3 || (val = octet_next(val, od, c)) == V6_NO_OCTET)
+			return false;
+		literal_bits_set(p, dots << 10 | (od + 1) << 8 | val);
+		return true;
+	}
+	}
+	return false;
+}
+
 /* An IP literal's byte (host_byte): IPvFuture's shape, "v" 1*HEXDIG "." 1*( unreserved /
- * sub-delims / ":" ), or IPv6's alphabet (hex digits, ":" and "."), with a ":" before the "]"
- * (idx: one seen).  The IPv6 grammar's groups are not counted. */
+ * sub-delims / ":" ), or an IPv6 address (ipv6_byte). */
 static bool literal_byte(struct tt_http_parser *p, uint8_t c)
 {
 	switch (p->vstate) {
@@ -811,17 +945,15 @@ static bool literal_byte(struct tt_http_parser *p, uint8_t c)
 			p->vstate = V_HOST_FUTURE_V;
 			return true;
 		}
-		p->vstate = V_HOST_IPV6;
-		/* fall through */
-	case V_HOST_IPV6:
-		if (c == ']' && p->idx) {
-			p->idx = 0;
-			p->vstate = V_HOST_LITERAL_END;
-			return true;
-		}
-		if (c == ':')
-			p->idx = 1;
-		return c == ':' || c == '.' || hex_value(c) >= 0;
+		return ipv6_byte(p, c);
+	case V_HOST_V6_LEAD:
+	case V_HOST_V6_GROUP:
+	case V_HOST_V6_GROUP_DC:
+	case V_HOST_V6_COLON:
+	case V_HOST_V6_COLON_DC:
+	case V_HOST_V6_DCOLON:
+	case V_HOST_V6_IPV4:
+		return ipv6_byte(p, c);
 	case V_HOST_FUTURE_V:
 	case V_HOST_FUTURE_VER:
 		if (c == '.' && p->vstate == V_HOST_FUTURE_VER) {
@@ -862,6 +994,7 @@ static bool host_byte(struct tt_http_parser *p, uint8_t c)
 		if (is_ws(c))
 			return true;
 		if (c == '[') {
+			literal_bits_set(p, 0);
 			p->vstate = V_HOST_LITERAL_OPEN;
 			return true;
 		}
