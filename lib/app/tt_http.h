@@ -129,8 +129,8 @@ struct tt_http_parser {
 	uint8_t vstate; /* position inside that value */
 	uint8_t cand;	/* word-table entry the running match is following */
 	uint8_t idx;	/* bytes of that entry matched; digits compared for a repeated length;
-			 * in a Host value, hex digits a "%" owes, or a colon seen in a literal;
-			 * once refused, why (tt_http_refusal) */
+			 * in a Host value, hex digits a "%" owes, or with cand what an IPv6
+			 * literal has read (tt_http.c); once refused, why (tt_http_refusal) */
 };
 
 /* Exactly its fields' bytes: no padding, which tt_http_parser_fresh would compare and a struct
