@@ -883,8 +883,9 @@ static bool ipv6_byte(struct tt_http_parser *p, uint8_t c)
 	case V_HOST_V6_GROUP:
 	case V_HOST_V6_GROUP_DC:
 		if (c == ':') {
-			if (groups + 1 > 7)
-				return false; /* a ninth group would follow */
+			/* A group must follow: no room for it past 8 groups, or 7 with the "::". */
+			if (groups + 1 > (dc ? 6u : 7u))
+				return false;
 			literal_bits_set(p, (groups + 1) << 12);
 			p->vstate = dc ? V_HOST_V6_COLON_DC : V_HOST_V6_COLON;
 			return true;
